@@ -1,0 +1,8 @@
+"""``python -m symparams``: the same command line as ``symparams``."""
+
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

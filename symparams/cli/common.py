@@ -1,0 +1,71 @@
+"""Arguments every model-reading command shares: MODEL, --depth, --set, --json."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ..errors import SymparamsError
+
+__all__ = ["add_model_arguments", "load_spec", "parse_sets", "positive_int", "emit_json"]
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a positive whole number, '1e3' accepted when integral."""
+    from ..parse import parse_number
+
+    try:
+        value = parse_number(text)
+    except SymparamsError as err:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number ({err})") from None
+    if not value.is_Integer or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(value)
+
+
+def add_model_arguments(p: argparse.ArgumentParser, json_flag: bool = True) -> None:
+    p.add_argument("model", metavar="MODEL", help="a family (nanochat), a preset (gpt2, llama-2-7b) or a config.json path")
+    p.add_argument("--depth", type=positive_int, help="depth for depth-sized families (nanochat: D = 64*depth)")
+    p.add_argument(
+        "--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
+        help="set a symbol: a number (H_kv=1, e=8/3) or an expression in the model's symbols (F=8*D/3)",
+    )
+    if json_flag:
+        p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def parse_sets(items: list[str]) -> dict[str, Any]:
+    """``["H_kv=1", "F=8*D/3"]`` -> {name: exact SymPy value}; duplicates and unknowns refused."""
+    from ..parse import parse_expr
+    from ..symbols import SYMBOLS, symbol
+
+    out: dict[str, Any] = {}
+    for item in items:
+        name, eq, text = item.partition("=")
+        name = name.strip()
+        if not eq or not name:
+            raise SymparamsError(f"--set expects NAME=VALUE, got {item!r}")
+        symbol(name)
+        if name in out:
+            raise SymparamsError(f"--set {name} given twice")
+        try:
+            out[name] = parse_expr(text.strip(), SYMBOLS.values())
+        except SymparamsError as err:
+            raise SymparamsError(f"--set {name}: {err}") from None
+    return out
+
+
+def load_spec(args: argparse.Namespace):
+    """The Spec the arguments name, validated (its values are checked here, not later)."""
+    from ..catalog import model
+
+    spec = model(args.model, depth=args.depth, **parse_sets(args.sets))
+    spec.env  # validate now, so errors surface before any output
+    return spec
+
+
+def emit_json(obj: Any) -> None:
+    json.dump(obj, sys.stdout, indent=2)
+    sys.stdout.write("\n")

@@ -1,0 +1,33 @@
+"""The closed form of a model's parameter count, in its symbols.
+
+Relations such as d_h = D/H and F = e*D are substituted; symbols you set with
+--set to numbers stay symbols here (the formula is the family's, not the point's).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import add_model_arguments, emit_json, load_spec
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    add_model_arguments(p)
+    p.add_argument("--latex", action="store_true", help="print LaTeX instead of SymPy text")
+
+
+def run(args: argparse.Namespace) -> int:
+    import sympy
+
+    from ..latex import latex
+
+    spec = load_spec(args)
+    form = spec.closed_form
+    if args.json:
+        emit_json({"model": spec.name, "formula": str(form), "latex": latex(form),
+                   "relations": {str(s): str(r) for s, r in spec.relations}})
+    elif args.latex:
+        print(latex(form))
+    else:
+        print(form)
+    return 0

@@ -1,0 +1,49 @@
+"""A size table: one row per depth of a depth-sized family (or per preset).
+
+Each row's count is the exact total of that model, computed from its tree.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import emit_json, parse_sets, positive_int
+
+
+def _depths(text: str) -> list[int]:
+    items = [t for t in text.split(",") if t.strip()]
+    if not items:
+        raise argparse.ArgumentTypeError("--depths needs at least one depth")
+    return [positive_int(t.strip()) for t in items]
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", metavar="MODEL", help="a depth-sized family (nanochat)")
+    p.add_argument("--depths", type=_depths, default=[4, 8, 12, 20, 26, 32], help="comma-separated depths (default 4,8,12,20,26,32)")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE", help="set a symbol for every row")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..catalog import model
+    from ..format import human
+
+    sets = parse_sets(args.sets)
+    specs = [model(args.model, depth=d, **sets) for d in args.depths]
+    rows = []
+    for d, spec in zip(args.depths, specs):
+        values = spec.int_values()
+        rows.append({"depth": d, **{k: values[k] for k in ("L", "D", "H") if k in values}, "total": spec.total})
+    if args.json:
+        emit_json({"model": args.model, "formula": str(specs[0].closed_form), "rows": rows})
+        return 0
+    print(f"{args.model}: N = {specs[0].closed_form}")
+    head = [k for k in rows[0] if k != "total"]
+    cells = [tuple(head) + ("parameters", "rounded")]
+    cells += [tuple(f"{r[k]:,}" for k in head) + (f"{r['total']:,}", human(r["total"])) for r in rows]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(cells[0]))]
+    for n, c in enumerate(cells):
+        print("  ".join(x.rjust(w) for x, w in zip(c, widths)))
+        if n == 0:
+            print("  ".join("-" * w for w in widths))
+    return 0

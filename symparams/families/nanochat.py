@@ -1,0 +1,90 @@
+"""nanochat as first released (October 2025): the model the hand-worked guide sizes.
+
+Structure (nanochat ``gpt.py``): token embedding ``wte``; L blocks of
+parameter-free RMSNorm -> attention (Q: D -> H*d_h, K, V: D -> H_kv*d_h,
+O: H*d_h -> D, no biases) and RMSNorm -> MLP (D -> e*D -> D, ReLU^2, no biases);
+a final parameter-free norm; an untied LM head D -> V.
+
+Sizes from depth: D = 64*depth, H = ceil(D/128), d_h = D/H, V = 65,536, e = 4,
+H_kv = H. Depths whose H does not divide D (5 -> D = 320, H = 3) are refused, as
+nanochat refuses them.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import sympy
+from sympy import Expr, Integer
+
+from ..components import MLP, Attention, Block, Embedding, Linear, Model, Norm, Repeat
+from ..errors import SymparamsError
+from ..spec import Divides, Spec, apply_overrides
+from ..symbols import D, F, H, H_kv, L, T, V, d_h, e
+
+__all__ = ["nanochat", "tree", "DEFAULT_DEPTH"]
+
+DEFAULT_DEPTH = 20
+VOCAB = 65_536
+EXPANSION = 4
+WIDTH_PER_LAYER = 64
+HEAD_DIM_TARGET = 128
+SEQUENCE_LEN = 2048
+
+
+def tree(bias: bool = False) -> Model:
+    """The module tree, in symbols. ``bias`` adds a bias to every linear layer in the blocks."""
+    block = Block(
+        "block",
+        (
+            Norm("norm_attn", D),
+            Attention("attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=bias),
+            Norm("norm_mlp", D),
+            MLP("mlp", D, F, gated=False, bias=bias, activation="relu2"),
+        ),
+    )
+    return Model(
+        "nanochat",
+        (
+            Embedding("wte", V, D),
+            Repeat("blocks", L, block),
+            Norm("norm_f", D),
+            Linear("lm_head", D, V, group="head"),
+        ),
+    )
+
+
+def nanochat(depth: int = DEFAULT_DEPTH, *, bias: bool = False, overrides: Mapping[str, Expr] | None = None) -> Spec:
+    """nanochat at ``depth`` (d20 by default), with optional symbol overrides.
+
+    >>> nanochat(20).total
+    560988160
+    >>> nanochat(20, overrides={"H_kv": 1}).total
+    502005760
+    """
+    overrides = dict(overrides or {})
+    depth = _depth(depth)
+    width = overrides.get("D", Integer(WIDTH_PER_LAYER * depth))
+    values = {V: Integer(VOCAB), D: Integer(WIDTH_PER_LAYER * depth), L: Integer(depth), e: Integer(EXPANSION)}
+    if "H" not in overrides and getattr(width, "is_Integer", False) and width > 0:
+        values[H] = sympy.ceiling(sympy.Rational(width, HEAD_DIM_TARGET))
+    else:
+        values[H] = sympy.ceiling(sympy.Rational(values[D], HEAD_DIM_TARGET))
+    spec = Spec(
+        name=f"nanochat d{depth}" + (" (biased)" if bias else ""),
+        family="nanochat",
+        tree=tree(bias),
+        values=tuple(values.items()),
+        relations=((H_kv, H), (d_h, D / H), (F, e * D)),
+        constraints=(
+            Divides(H, D, "the head dimension d_h = D/H must be whole"),
+            Divides(H_kv, H, "each key/value head serves H/H_kv query heads"),
+        ),
+    )
+    return apply_overrides(spec, overrides) if overrides else spec
+
+
+def _depth(depth: object) -> int:
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth <= 0:
+        raise SymparamsError(f"depth must be a positive whole number, got {depth!r}")
+    return depth

@@ -1,0 +1,40 @@
+"""How numbers are written for people: exact with separators, rounded, shares.
+
+Rounding happens only here, at the last moment, on exact integers and fractions.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+__all__ = ["human", "share", "grouped"]
+
+_UNITS = ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K"))
+
+
+def grouped(n: int) -> str:
+    """``560988160`` -> ``'560,988,160'``."""
+    return f"{n:,}"
+
+
+def human(n: int | Fraction, digits: int = 3) -> str:
+    """A rounded figure with a unit: 83,886,080 -> '83.9M', 560,988,160 -> '561M'.
+
+    ``digits`` significant figures, computed from the exact value.
+    """
+    value = Fraction(n)
+    for size, unit in _UNITS:
+        if abs(value) >= size:
+            scaled = value / size
+            whole = len(str(int(abs(scaled))))
+            places = max(digits - whole, 0)
+            return f"{float(scaled):.{places}f}{unit}"
+    return f"{int(value)}" if value.denominator == 1 else f"{float(value):.{digits}g}"
+
+
+def share(fraction: Fraction, places: int = 1) -> str:
+    """An exact fraction as a percentage: Fraction(1, 8) -> '12.5%'."""
+    scaled = round(Fraction(fraction) * 100 * 10**places)
+    sign, scaled = ("-" if scaled < 0 else ""), abs(scaled)
+    whole, part = divmod(scaled, 10**places)
+    return f"{sign}{whole}.{part:0{places}d}%" if places else f"{sign}{whole}%"

@@ -1,0 +1,286 @@
+"""A model tree together with the values of its symbols: the thing every reading reads.
+
+A :class:`Spec` holds three kinds of facts, kept apart because they play different
+roles in a closed form:
+
+* ``values``: numbers for the *free* symbols (V = 65,536, D = 1,280, ...);
+* ``relations``: symbols defined by others (d_h = D/H, F = e*D, H_kv = H). They are
+  substituted into the closed form, which is why nanochat's total reads
+  2VD + L(4+2e)D^2 rather than a formula in d_h and F; setting such a symbol to a
+  number (``--set H_kv=1``) turns the relation back into a free value;
+* ``constraints``: what must hold for the numbers to describe a buildable model
+  (H divides D, H_kv divides H, top-k at most E).
+
+All evaluation is exact: values are SymPy Integers and Rationals, and a count that
+does not come out a positive whole number is an error, never a rounded figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import Iterable, Mapping
+
+import sympy
+from sympy import Expr, Integer, Rational, Symbol
+
+from .components import Model, Module
+from .errors import SymparamsError
+from .symbols import INFO
+
+__all__ = ["Spec", "Constraint", "Divides", "AtMost", "exact", "pretty"]
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A condition on symbol values that a buildable model must satisfy."""
+
+    def check(self, env: Mapping[Symbol, Expr]) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class Divides(Constraint):
+    """``small`` must divide ``big`` (H divides D; H_kv divides H)."""
+
+    small: Expr
+    big: Expr
+    why: str = ""
+
+    def check(self, env: Mapping[Symbol, Expr]) -> None:
+        a, b = self.small.xreplace(env), self.big.xreplace(env)
+        if a.is_Integer and b.is_Integer and b % a != 0:
+            why = f" ({self.why})" if self.why else ""
+            raise SymparamsError(f"{self.small}={a} does not divide {self.big}={b}{why}")
+
+
+@dataclass(frozen=True)
+class AtMost(Constraint):
+    """``small`` must not exceed ``big`` (experts per token at most the experts)."""
+
+    small: Expr
+    big: Expr
+    why: str = ""
+
+    def check(self, env: Mapping[Symbol, Expr]) -> None:
+        a, b = self.small.xreplace(env), self.big.xreplace(env)
+        if a.is_number and b.is_number and a > b:
+            why = f" ({self.why})" if self.why else ""
+            raise SymparamsError(f"{self.small}={a} exceeds {self.big}={b}{why}")
+
+
+def exact(value: Expr, what: str = "count") -> int:
+    """``value`` as a Python int, or an error if it is not a whole number."""
+    if not value.is_Integer:
+        if value.is_Rational:
+            raise SymparamsError(f"{what} = {value} is not a whole number")
+        raise SymparamsError(f"{what} = {value} did not evaluate to a number")
+    return int(value)
+
+
+def pretty(expr: Expr) -> Expr:
+    """A readable canonical form: like terms merged, each power of L collected and factored.
+
+    Cheap by design (no ``simplify``) so the command line stays fast.
+    """
+    expr = sympy.expand(expr)
+    if not expr.free_symbols:
+        return expr
+    pivots = [s for s in sorted(expr.free_symbols, key=str) if s.name == "L"]
+    try:
+        return sympy.collect(expr, pivots, func=sympy.factor) if pivots else sympy.factor(expr)
+    except sympy.PolynomialError:
+        return expr
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A module tree plus values: one concrete (or symbolic) model."""
+
+    name: str
+    tree: Model
+    values: tuple[tuple[Symbol, Expr], ...]
+    relations: tuple[tuple[Symbol, Expr], ...] = ()
+    constraints: tuple[Constraint, ...] = ()
+    family: str = ""
+    notes: tuple[str, ...] = field(default=(), compare=False)
+
+    # ---- symbolic readings -------------------------------------------------
+    def substitute(self, expr: Expr) -> Expr:
+        """``expr`` with every relation substituted, down to the free symbols."""
+        rel = dict(self.relations)
+        for _ in range(len(rel) + 1):
+            new = expr.xreplace(rel)
+            if new == expr:
+                return new
+            expr = new
+        raise SymparamsError(f"{self.name}: relations {rel} are circular")
+
+    def formula(self, node: Module | None = None, reading: str = "params") -> Expr:
+        """The closed form of ``node`` (default: the whole model) in the free symbols."""
+        node = node or self.tree
+        return pretty(self.substitute(getattr(node, reading)()))
+
+    @cached_property
+    def closed_form(self) -> Expr:
+        """Total parameters in closed form: the sum of the top-level components' forms."""
+        return sympy.Add(*(self.formula(c) for c in self.tree.children()))
+
+    @cached_property
+    def active_form(self) -> Expr:
+        """Parameters one token passes through (differs from the total under MoE)."""
+        return sympy.Add(*(self.formula(c, "active") for c in self.tree.children()))
+
+    @property
+    def symbols(self) -> tuple[Symbol, ...]:
+        """The free symbols, in the order their values are listed."""
+        return tuple(s for s, _ in self.values)
+
+    # ---- exact numeric readings --------------------------------------------
+    @cached_property
+    def env(self) -> dict[Symbol, Expr]:
+        """Every symbol's exact value, free and derived, validated."""
+        env: dict[Symbol, Expr] = {}
+        for sym, val in self.values:
+            env[sym] = _check_value(sym, val, self.name)
+        for c in self.constraints:
+            try:
+                c.check({**env, **self._derived(env, check=False)})
+            except SymparamsError as err:
+                raise SymparamsError(f"{self.name}: {err}") from None
+        env.update(self._derived(env, check=True))
+        return env
+
+    def _derived(self, env: Mapping[Symbol, Expr], check: bool) -> dict[Symbol, Expr]:
+        out: dict[Symbol, Expr] = {}
+        pending = list(self.relations)
+        for _ in range(len(pending) + 1):
+            rest = []
+            for sym, rel in pending:
+                val = rel.xreplace({**env, **out})
+                if val.free_symbols:
+                    rest.append((sym, rel))
+                    continue
+                if check:
+                    _check_value(sym, val, self.name, f"{sym} = {rel}")
+                out[sym] = val
+            if not rest:
+                break
+            pending = rest
+        return out
+
+    def value(self, expr: Expr) -> Expr:
+        """``expr`` evaluated exactly at this model's values (an Integer or Rational)."""
+        return self.substitute(expr).xreplace(self.env)
+
+    def count(self, node: Module | None = None, reading: str = "params") -> int:
+        """Exact count of ``node`` (default: the whole model) as a Python int."""
+        node = node or self.tree
+        return exact(self.value(getattr(node, reading)()), f"{self.name}: {node.name}")
+
+    @cached_property
+    def total(self) -> int:
+        return self.count()
+
+    @cached_property
+    def active_total(self) -> int:
+        return self.count(reading="active")
+
+    def int_values(self) -> dict[str, int | str]:
+        """Free-symbol values for JSON: ints, or exact fractions as text ('8/3')."""
+        return {s.name: _json_number(self.env[s]) for s in self.symbols}
+
+    def derived_values(self) -> dict[str, int | str]:
+        return {s.name: _json_number(self.env[s]) for s, _ in self.relations if s in self.env}
+
+    # ---- variations --------------------------------------------------------
+    def with_values(self, **overrides: Expr) -> "Spec":
+        """The same tree with some symbols set to numbers (or re-related by expressions)."""
+        return apply_overrides(self, overrides)
+
+    def node(self, path: str) -> Module:
+        """The node at a dotted path such as ``blocks.block.attn.q``."""
+        node: Module = self.tree
+        for part in path.split("."):
+            for child in node.children():
+                if child.name == part:
+                    node = child
+                    break
+            else:
+                raise SymparamsError(f"{self.name} has no component {path!r}")
+        return node
+
+    def breakdown(self):
+        """Rows of (component, formula, count, share), one per node: see :mod:`breakdown`."""
+        from .breakdown import breakdown
+
+        return breakdown(self)
+
+    def _repr_latex_(self) -> str:
+        return f"$N = {sympy.latex(self.closed_form)} = {self.total:,}$".replace(",", "{,}")
+
+    def _repr_markdown_(self) -> str:
+        return self.breakdown().markdown()
+
+    def __repr__(self) -> str:
+        return f"<Spec {self.name}: {self.total:,} parameters>"
+
+
+def _json_number(v: Expr) -> int | str:
+    return int(v) if v.is_Integer else str(v)
+
+
+def _check_value(sym: Symbol, val: Expr, model: str, how: str = "") -> Expr:
+    val = sympy.sympify(val) if not isinstance(val, sympy.Basic) else val
+    where = f" ({how})" if how else ""
+    if not val.is_Rational:
+        raise SymparamsError(f"{model}: {sym} = {val}{where} is not an exact number")
+    if val <= 0:
+        raise SymparamsError(f"{model}: {sym} = {val}{where} must be positive")
+    info = INFO.get(sym.name)
+    if (info is None or info.integer) and not val.is_Integer:
+        raise SymparamsError(f"{model}: {sym} = {val}{where} is not a whole number")
+    return val
+
+
+def apply_overrides(spec: Spec, overrides: Mapping[str, Expr]) -> Spec:
+    """Set symbols by name: a number becomes a value, an expression a relation.
+
+    Setting a symbol that a relation defined (``H_kv``, ``d_h``, ``F``) replaces the
+    relation, so the closed form then carries that symbol. Unknown names are errors.
+    """
+    from .symbols import symbol
+
+    values = dict(spec.values)
+    relations = dict(spec.relations)
+    known = set(values) | set(relations)
+    for name, raw in overrides.items():
+        sym = symbol(name)
+        if sym not in known:
+            used = ", ".join(s.name for s in sorted(known, key=str))
+            raise SymparamsError(f"{spec.name} has no symbol {name!r} to set (it uses: {used})")
+        val = sympy.sympify(raw) if not isinstance(raw, sympy.Basic) else raw
+        if sym in val.free_symbols:
+            raise SymparamsError(f"{name} cannot be defined in terms of itself")
+        values.pop(sym, None)
+        relations.pop(sym, None)
+        if val.free_symbols:
+            relations[sym] = val
+        else:
+            values[sym] = val
+    relations = _ordered(relations, set(values))
+    return replace(spec, values=tuple(values.items()), relations=relations)
+
+
+def _ordered(relations: Mapping[Symbol, Expr], free: Iterable[Symbol]) -> tuple[tuple[Symbol, Expr], ...]:
+    """Relations ordered so each uses only free symbols or earlier ones."""
+    known, out, pending = set(free), [], dict(relations)
+    while pending:
+        ready = [s for s, r in pending.items() if r.free_symbols <= known | {s}]
+        if not ready:
+            names = ", ".join(f"{s} = {r}" for s, r in pending.items())
+            raise SymparamsError(f"cannot resolve {names}: a symbol it uses has no value")
+        for s in ready:
+            out.append((s, pending.pop(s)))
+            known.add(s)
+    return tuple(out)

@@ -28,7 +28,21 @@ __all__ = ["Config", "FAMILIES", "MAX_BYTES", "from_file", "from_dict", "from_pr
 MAX_BYTES = 4 * 1024 * 1024
 
 # model_type -> module under symparams.families exposing ``from_config(cfg) -> Spec``.
-FAMILIES: dict[str, str] = {}
+FAMILIES: dict[str, str] = {
+    "llama": "symparams.families.llama",
+    "mistral": "symparams.families.mistral",
+    "mixtral": "symparams.families.mixtral",
+    "qwen2": "symparams.families.qwen2",
+    "gemma": "symparams.families.gemma",
+    "gpt2": "symparams.families.gpt2",
+    "opt": "symparams.families.opt",
+    "gpt_neox": "symparams.families.gpt_neox",
+    "gptj": "symparams.families.gptj",
+    "bloom": "symparams.families.bloom",
+    "falcon": "symparams.families.falcon",
+    "phi": "symparams.families.phi",
+    "nanochat": "symparams.families.nanochat_hf",
+}
 
 _MISSING = object()
 

@@ -223,7 +223,10 @@ class Spec:
         return self.breakdown().markdown()
 
     def __repr__(self) -> str:
-        return f"<Spec {self.name}: {self.total:,} parameters>"
+        try:
+            return f"<Spec {self.name}: {self.total:,} parameters>"
+        except SymparamsError as err:
+            return f"<Spec {self.name}: invalid ({err})>"
 
 
 def _json_number(v: Expr) -> int | str:

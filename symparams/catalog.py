@@ -20,6 +20,7 @@ __all__ = ["model", "names", "DEPTH_FAMILIES"]
 # Families sized by a single depth knob: name -> "module:function".
 DEPTH_FAMILIES: dict[str, str] = {
     "nanochat": "symparams.families.nanochat:nanochat",
+    "nanochat-2026": "symparams.families.nanochat2026:nanochat2026",
 }
 
 

@@ -4,7 +4,9 @@ The model is instantiated on PyTorch's ``meta`` device: shapes without storage, 
 even a 70B config costs no memory and downloads nothing. Parameters are counted
 once each (a tied LM head shares the embedding's tensor), then sorted into the
 same groups the module tree uses (embedding, attention, mlp, norm, head, other)
-by the family's ``hf_group(name)``.
+by the family's ``hf_group(name)``. Comparing group by group, not only the total,
+catches two errors that cancel (a bias counted in the MLP that belongs to
+attention) and says where a mismatch lives.
 
 Needs the optional extra ``symparams[verify]`` (torch, transformers).
 """
@@ -12,11 +14,13 @@ Needs the optional extra ``symparams[verify]`` (torch, transformers).
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import dataclass
 
+from .components import GROUPS
 from .errors import SymparamsError
 
-__all__ = ["meta_parameters", "Verification", "verify"]
+__all__ = ["meta_parameters", "GroupCheck", "Verification", "verify", "verify_config", "config_of"]
 
 
 def _require():
@@ -30,16 +34,28 @@ def _require():
 
 
 def meta_parameters(config: dict) -> list[tuple[str, int]]:
-    """(name, numel) of every distinct parameter of the transformers model for ``config``."""
+    """(name, numel) of every distinct parameter of the transformers model for ``config``.
+
+    The model is always transformers' own class for the ``model_type``: ``auto_map``
+    (custom code named by a config) is dropped, so nothing from the file is run.
+    """
     _require()
     import torch
     import transformers
 
-    data = {k: v for k, v in config.items() if not k.startswith("_")}
+    data = {k: v for k, v in config.items() if not k.startswith("_") and k != "auto_map"}
     model_type = data.pop("model_type")
-    cfg = transformers.AutoConfig.for_model(model_type, **data)
-    with torch.device("meta"):
-        model = transformers.AutoModelForCausalLM.from_config(cfg)
+    verbosity = transformers.logging.get_verbosity()
+    transformers.logging.set_verbosity_error()
+    try:
+        cfg = transformers.AutoConfig.for_model(model_type, **data)
+        with torch.device("meta"):
+            model = transformers.AutoModelForCausalLM.from_config(cfg)
+    except Exception as err:  # whatever transformers or torch raise, it is this config they refuse
+        message = " ".join(str(err).split())[:300]
+        raise SymparamsError(f"transformers cannot build this {model_type} config: {type(err).__name__}: {message}") from None
+    finally:
+        transformers.logging.set_verbosity(verbosity)
     seen: set[int] = set()
     out = []
     for name, p in model.named_parameters(remove_duplicate=False):
@@ -48,3 +64,104 @@ def meta_parameters(config: dict) -> list[tuple[str, int]]:
         seen.add(id(p))
         out.append((name, p.numel()))
     return out
+
+
+@dataclass(frozen=True)
+class GroupCheck:
+    """One group's parameters, counted both ways."""
+
+    group: str
+    symbolic: int
+    transformers: int
+
+    @property
+    def match(self) -> bool:
+        return self.symbolic == self.transformers
+
+    def to_json(self) -> dict:
+        return {"group": self.group, "symbolic": self.symbolic, "transformers": self.transformers, "match": self.match}
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The comparison of one config: every group that is non-zero on either side, and the total."""
+
+    model: str
+    model_type: str
+    groups: tuple[GroupCheck, ...]
+    total: GroupCheck
+
+    @property
+    def ok(self) -> bool:
+        return self.total.match and all(g.match for g in self.groups)
+
+    def to_json(self) -> dict:
+        return {
+            "model": self.model,
+            "model_type": self.model_type,
+            "match": self.ok,
+            "total": self.total.to_json(),
+            "groups": [g.to_json() for g in self.groups],
+        }
+
+    def table(self) -> str:
+        """A plain-text report: group, symbolic, transformers, match."""
+        head = ("group", "symbolic", "transformers", "match")
+        rows = [(g.group, f"{g.symbolic:,}", f"{g.transformers:,}", "yes" if g.match else "NO") for g in self.groups]
+        total = ("total", f"{self.total.symbolic:,}", f"{self.total.transformers:,}", "yes" if self.total.match else "NO")
+        cells = [head, *rows, total]
+        widths = [max(len(c[i]) for c in cells) for i in range(len(head))]
+        lines = []
+        for n, c in enumerate(cells):
+            if n == len(cells) - 1:
+                lines.append("  ".join("-" * w for w in widths))
+            lines.append("  ".join(x.ljust(w) if i == 0 else x.rjust(w) for i, (x, w) in enumerate(zip(c, widths))))
+            if n == 0:
+                lines.append("  ".join("-" * w for w in widths))
+        return "\n".join(lines)
+
+
+def verify_config(data: dict, source: str = "config", name: str | None = None) -> Verification:
+    """Compare the symbolic counts of a config (as a dict) with transformers' model for it."""
+    from .hf import FAMILIES, from_dict
+
+    spec = from_dict(data, source, name=name)
+    spec.env
+    _require()
+    family = importlib.import_module(FAMILIES[data["model_type"]])
+    ours = spec.breakdown().groups()
+    theirs: dict[str, int] = {}
+    for pname, numel in meta_parameters(data):
+        group = family.hf_group(pname)
+        theirs[group] = theirs.get(group, 0) + numel
+    names = [g for g in GROUPS if ours.get(g, 0) or theirs.get(g, 0)]
+    names += sorted(g for g in set(ours) | set(theirs) if g not in GROUPS and (ours.get(g, 0) or theirs.get(g, 0)))
+    groups = tuple(GroupCheck(g, ours.get(g, 0), theirs.get(g, 0)) for g in names)
+    total = GroupCheck("total", spec.total, sum(theirs.values()))
+    return Verification(spec.name, data["model_type"], groups, total)
+
+
+def config_of(name: str) -> tuple[dict, str, str]:
+    """(config dict, source, display name) for a config.json path or a preset name."""
+    from .catalog import DEPTH_FAMILIES, _is_path, _presets
+    from .hf import read_json
+
+    if _is_path(name):
+        return read_json(name), name, os.path.basename(os.path.dirname(os.path.abspath(name))) + "/" + os.path.basename(name)
+    presets = _presets()
+    if name in presets:
+        return read_json(presets[name]), f"preset {name}", name
+    if name in DEPTH_FAMILIES:
+        raise SymparamsError(f"{name!r} is not a transformers model; verify reads a config.json path or a preset")
+    known = ", ".join(sorted(presets))
+    raise SymparamsError(f"unknown model {name!r} (presets: {known}; or give a path to a config.json)")
+
+
+def verify(name: str) -> Verification:
+    """Verify a preset (``llama-2-7b``) or a config.json path against transformers.
+
+    The symbolic side is checked first, so a bad config is reported as such even
+    where torch and transformers are not installed.
+    """
+    data, source, display = config_of(name)
+    return verify_config(data, source, display)

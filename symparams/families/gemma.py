@@ -1,0 +1,35 @@
+"""Gemma (model_type ``gemma``): Gemma 1, with an explicit head_dim and a tied head.
+
+The Llama layout with a GeGLU MLP (``gelu`` is read as the tanh approximation, as
+transformers does) and the embedding tied to the LM head by default. head_dim
+need not be D / H: Gemma-7B has 16 heads of 256 on D = 3,072, so q and o are
+3,072 x 4,096. Gemma's RMSNorm scales by (1 + weight), but the weight is still D
+parameters. Defaults: ``num_key_value_heads`` 16, ``head_dim`` 256.
+"""
+
+from __future__ import annotations
+
+from ..hf import Config
+from ..spec import Spec
+from . import decoder
+from .decoder import Defaults, hf_group
+
+__all__ = ["from_config", "hf_group", "DEFAULTS"]
+
+# transformers 5.x GemmaConfig
+DEFAULTS = Defaults(
+    vocab_size=256000, hidden_size=3072, intermediate_size=24576, num_hidden_layers=28,
+    num_attention_heads=16, num_key_value_heads=16, head_dim=256, tie_word_embeddings=True,
+    hidden_act="gelu_pytorch_tanh",
+)
+
+
+def from_config(cfg: Config) -> Spec:
+    sizes = decoder.read_sizes(cfg, DEFAULTS)
+    activation = "gelu_pytorch_tanh" if sizes.activation == "gelu" else sizes.activation
+    attention_bias = cfg.bool("attention_bias", False)
+    tree = decoder.pre_norm_decoder(
+        "gemma", "Gemma decoder", decoder.gated_mlp(activation), tied=sizes.tied,
+        attn=decoder.attention(qkv_bias=attention_bias, out_bias=attention_bias),
+    )
+    return decoder.decoder_spec("gemma", tree, sizes)

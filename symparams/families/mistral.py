@@ -1,0 +1,28 @@
+"""Mistral (model_type ``mistral``): Mistral-7B and its relatives.
+
+The Llama layout without any biases; sliding-window attention changes no weight.
+transformers' defaults differ from Llama's: a missing ``num_key_value_heads`` is 8
+(not H), the MLP is 14,336 wide, and ``head_dim`` falls back to D / H.
+"""
+
+from __future__ import annotations
+
+from ..hf import Config
+from ..spec import Spec
+from . import decoder
+from .decoder import Defaults, hf_group
+
+__all__ = ["from_config", "hf_group", "DEFAULTS"]
+
+# transformers 5.x MistralConfig
+DEFAULTS = Defaults(
+    vocab_size=32000, hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
+    num_attention_heads=32, num_key_value_heads=8, head_dim=None, tie_word_embeddings=False,
+    hidden_act="silu", nullable=frozenset({"head_dim"}),
+)
+
+
+def from_config(cfg: Config) -> Spec:
+    sizes = decoder.read_sizes(cfg, DEFAULTS)
+    tree = decoder.pre_norm_decoder("mistral", "Mistral decoder", decoder.gated_mlp(sizes.activation), tied=sizes.tied)
+    return decoder.decoder_spec("mistral", tree, sizes)

@@ -1,0 +1,33 @@
+"""Mixtral (model_type ``mixtral``): Mistral's attention with a sparse mixture of experts.
+
+Each block's MLP is E gated experts (``num_local_experts``, default 8) behind a
+router D -> E; a token runs through ``num_experts_per_tok`` = k of them (default
+2). transformers stores the experts fused (``gate_up_proj``: E x 2F x D,
+``down_proj``: E x D x F), which is the same E*3*D*F weights. The total counts
+every expert; ``active`` counts the router and k experts per layer.
+"""
+
+from __future__ import annotations
+
+from ..hf import Config
+from ..spec import Spec
+from . import decoder
+from .decoder import Defaults, hf_group
+
+__all__ = ["from_config", "hf_group", "DEFAULTS", "EXPERTS", "TOP_K"]
+
+# transformers 5.x MixtralConfig
+DEFAULTS = Defaults(
+    vocab_size=32000, hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
+    num_attention_heads=32, num_key_value_heads=8, head_dim=None, tie_word_embeddings=False,
+    hidden_act="silu", nullable=frozenset({"head_dim"}),
+)
+EXPERTS = 8
+TOP_K = 2
+
+
+def from_config(cfg: Config) -> Spec:
+    sizes = decoder.read_sizes(cfg, DEFAULTS)
+    experts = decoder.read_experts(cfg, EXPERTS, TOP_K)
+    tree = decoder.pre_norm_decoder("mixtral", "Mixtral decoder (sparse MoE)", decoder.moe(sizes.activation), tied=sizes.tied)
+    return decoder.decoder_spec("mixtral", tree, sizes, experts=experts)

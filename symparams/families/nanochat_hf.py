@@ -1,0 +1,40 @@
+"""nanochat as transformers ships it (model_type ``nanochat``): the October 2025 layout.
+
+``NanoChatForCausalLM``: parameter-free RMSNorms (before attention, before the MLP,
+on q and k, and at the end), q/k/v/o sharing one ``attention_bias`` switch, a plain
+ReLU^2 MLP ``fc1``/``fc2`` of ``intermediate_size`` without biases, and an LM head
+untied unless ``tie_word_embeddings``. A missing ``num_key_value_heads`` means H;
+``head_dim`` is not a NanoChat field but is honoured when present, else D / H.
+
+Read this way, the guide's nanochat d20 (D = 1,280, H = 10, F = 5,120, V = 65,536)
+counts the same 560,988,160 parameters as :mod:`symparams.families.nanochat`.
+"""
+
+from __future__ import annotations
+
+from ..components import MLP
+from ..hf import Config
+from ..spec import Spec
+from ..symbols import D, F
+from . import decoder
+from .decoder import Defaults, hf_group
+
+__all__ = ["from_config", "hf_group", "DEFAULTS"]
+
+# transformers 5.x NanoChatConfig
+DEFAULTS = Defaults(
+    vocab_size=50304, hidden_size=768, intermediate_size=8192, num_hidden_layers=12,
+    num_attention_heads=6, num_key_value_heads=None, head_dim=None, tie_word_embeddings=False,
+    hidden_act="relu2", nullable=frozenset({"num_key_value_heads"}),
+)
+
+
+def from_config(cfg: Config) -> Spec:
+    sizes = decoder.read_sizes(cfg, DEFAULTS)
+    attention_bias = cfg.bool("attention_bias", False)
+    mlp = MLP("mlp", D, F, gated=False, bias=False, activation=sizes.activation, names=("fc1", "fc2"))
+    tree = decoder.pre_norm_decoder(
+        "nanochat", "nanochat decoder (transformers)", mlp, tied=sizes.tied,
+        attn=decoder.attention(qkv_bias=attention_bias, out_bias=attention_bias), norm_weight=False,
+    )
+    return decoder.decoder_spec("nanochat", tree, sizes)

@@ -1,0 +1,477 @@
+"""The LayerNorm-era families (gpt2, opt, gpt_neox, gptj, bloom, falcon, phi) against transformers.
+
+The reference is the model transformers itself builds from the same config on the
+meta device: every random config below is counted twice, symbolically and by
+transformers, in total and per component group. Small widths keep each build to
+milliseconds; the random fields are the ones that change shapes in that family.
+"""
+
+from __future__ import annotations
+
+import collections
+import importlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from symparams.errors import SymparamsError
+from symparams.hf import FAMILIES, from_dict, from_file, from_preset
+from symparams.presets import PRESETS
+from symparams.symbols import D, L, P, V, d_h
+
+FAMILY_TYPES = ("gpt2", "opt", "gpt_neox", "gptj", "bloom", "falcon", "phi")
+OUR_PRESETS = (
+    "gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl", "opt-125m", "opt-1.3b", "pythia-160m",
+    "pythia-1.4b", "gpt-j-6b", "bloom-560m", "falcon-7b", "phi-2",
+)
+FIXTURES = Path(__file__).parent / "fixtures" / "configs"
+OUR_FIXTURES = tuple(
+    p for p in sorted(FIXTURES.glob("*.json")) if json.loads(p.read_text()).get("model_type") in FAMILY_TYPES
+)
+REFUSED_FIXTURES = {"opt-350m.json": "word_embed_proj_dim"}
+
+GPT2_PUBLISHED = 124_439_808  # GPT-2 small as released (Hugging Face "gpt2"): a public figure
+EXAMPLES = 40  # each example builds a transformers model (~50 ms); 7 families x 40 stays well under a minute
+
+
+# ---- the reference: transformers on the meta device ---------------------------------------
+
+
+def meta_groups(config: dict) -> dict[str, int]:
+    """transformers' parameters for ``config``, summed per group by the family's own ``hf_group``."""
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from symparams.verify import meta_parameters
+
+    family = importlib.import_module(FAMILIES[config["model_type"]])
+    out: dict[str, int] = collections.Counter()
+    for name, numel in meta_parameters(config):
+        out[family.hf_group(name)] += numel
+    return dict(out)
+
+
+def build_on_meta(config: dict):
+    """transformers' model for ``config`` with every field passed through, "_"-prefixed ones included."""
+    torch = pytest.importorskip("torch")
+    transformers = pytest.importorskip("transformers")
+    fields = {k: v for k, v in config.items() if k != "model_type"}
+    built = transformers.AutoConfig.for_model(config["model_type"], **fields)
+    with torch.device("meta"):
+        return transformers.AutoModelForCausalLM.from_config(built)
+
+
+def symbolic_groups(spec) -> dict[str, int]:
+    return {g: n for g, n in spec.breakdown().groups().items() if n}
+
+
+def assert_matches_transformers(config: dict) -> None:
+    spec = from_dict(dict(config))
+    reference = meta_groups(config)
+    assert spec.total == sum(reference.values()), (spec.closed_form, reference)
+    assert symbolic_groups(spec) == reference
+    assert spec.value(spec.closed_form) == spec.total
+
+
+# ---- random configs, one strategy per model_type ------------------------------------------
+
+
+def maybe(draw, field: str, values: st.SearchStrategy, out: dict, absent: bool = True) -> None:
+    """Set ``field`` to a drawn value, or (when ``absent``) sometimes leave it out to use the default."""
+    if absent and draw(st.booleans()):
+        return
+    out[field] = draw(values)
+
+
+@st.composite
+def heads_and_width(draw, max_heads: int = 8, head_dims: st.SearchStrategy = st.integers(1, 12)) -> tuple[int, int]:
+    heads = draw(st.integers(1, max_heads))
+    return heads, heads * draw(head_dims)
+
+
+# transformers refuses fully rotary heads of odd size above 4 when it reads the config
+ROTARY_HEAD_DIMS = st.sampled_from([1, 2, 3, 4, 6, 8, 10, 12])
+
+
+def divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+SMALL = st.integers(1, 64)
+VOCAB = st.integers(4, 300)  # OPT pads with token 1, so a vocabulary needs a few rows
+LAYERS = st.integers(1, 3)
+FLAG = st.booleans()
+
+
+@st.composite
+def gpt2_configs(draw) -> dict:
+    heads, width = draw(heads_and_width())
+    names = draw(st.sampled_from([("n_embd", "n_head", "n_layer", "n_positions"),
+                                  ("hidden_size", "num_attention_heads", "num_hidden_layers", "max_position_embeddings")]))
+    cfg = {"model_type": "gpt2", names[0]: width, names[1]: heads, names[2]: draw(LAYERS), "vocab_size": draw(VOCAB)}
+    maybe(draw, names[3], SMALL, cfg)
+    maybe(draw, "n_inner", st.one_of(st.none(), SMALL), cfg)
+    maybe(draw, "tie_word_embeddings", FLAG, cfg)
+    maybe(draw, "add_cross_attention", st.just(False), cfg)
+    return cfg
+
+
+@st.composite
+def opt_configs(draw) -> dict:
+    heads, width = draw(heads_and_width())
+    cfg = {"model_type": "opt", "hidden_size": width, "num_attention_heads": heads,
+           "num_hidden_layers": draw(LAYERS), "vocab_size": draw(VOCAB)}
+    maybe(draw, "ffn_dim", SMALL, cfg)
+    maybe(draw, "max_position_embeddings", SMALL, cfg)
+    maybe(draw, "enable_bias", FLAG, cfg)
+    maybe(draw, "layer_norm_elementwise_affine", FLAG, cfg)
+    maybe(draw, "do_layer_norm_before", FLAG, cfg)
+    maybe(draw, "word_embed_proj_dim", st.sampled_from([None, width]), cfg)
+    maybe(draw, "tie_word_embeddings", FLAG, cfg)
+    return cfg
+
+
+@st.composite
+def gpt_neox_configs(draw) -> dict:
+    heads, width = draw(heads_and_width())
+    cfg = {"model_type": "gpt_neox", "hidden_size": width, "num_attention_heads": heads,
+           "num_hidden_layers": draw(LAYERS), "vocab_size": draw(VOCAB), "intermediate_size": draw(SMALL)}
+    maybe(draw, "attention_bias", FLAG, cfg)
+    maybe(draw, "use_parallel_residual", FLAG, cfg)
+    maybe(draw, "tie_word_embeddings", FLAG, cfg)
+    return cfg
+
+
+@st.composite
+def gptj_configs(draw) -> dict:
+    heads, width = draw(heads_and_width())
+    names = draw(st.sampled_from([("n_embd", "n_head", "n_layer"),
+                                  ("hidden_size", "num_attention_heads", "num_hidden_layers")]))
+    cfg = {"model_type": "gptj", names[0]: width, names[1]: heads, names[2]: draw(LAYERS),
+           "vocab_size": draw(VOCAB), "rotary_dim": draw(st.integers(1, width)), "n_positions": draw(SMALL)}
+    maybe(draw, "n_inner", st.one_of(st.none(), SMALL), cfg)
+    maybe(draw, "tie_word_embeddings", FLAG, cfg)
+    return cfg
+
+
+@st.composite
+def bloom_configs(draw) -> dict:
+    heads, width = draw(heads_and_width())
+    cfg = {"model_type": "bloom", draw(st.sampled_from(["hidden_size", "n_embed"])): width,
+           draw(st.sampled_from(["n_head", "num_attention_heads"])): heads,
+           draw(st.sampled_from(["n_layer", "num_hidden_layers"])): draw(LAYERS), "vocab_size": draw(VOCAB)}
+    maybe(draw, "n_inner", st.one_of(st.none(), SMALL), cfg)  # ignored by transformers, so by us
+    maybe(draw, "apply_residual_connection_post_layernorm", FLAG, cfg)
+    maybe(draw, "tie_word_embeddings", FLAG, cfg)
+    return cfg
+
+
+@st.composite
+def falcon_configs(draw) -> dict:
+    heads, width = draw(heads_and_width(head_dims=ROTARY_HEAD_DIMS))
+    switch = st.sampled_from([True, False, None])
+    cfg = {"model_type": "falcon", draw(st.sampled_from(["hidden_size", "n_embed"])): width,
+           "num_attention_heads": heads, "num_hidden_layers": draw(LAYERS), "vocab_size": draw(VOCAB)}
+    for name in ("new_decoder_architecture", "multi_query", "parallel_attn", "bias", "alibi"):
+        maybe(draw, name, switch, cfg)
+    maybe(draw, "num_kv_heads", st.sampled_from([None, *divisors(heads)]), cfg)
+    maybe(draw, "num_ln_in_parallel_attn", st.sampled_from([None, 1, 2]), cfg)
+    maybe(draw, "ffn_hidden_size", st.one_of(st.none(), SMALL), cfg)
+    maybe(draw, "tie_word_embeddings", FLAG, cfg)
+    return cfg
+
+
+@st.composite
+def phi_configs(draw) -> dict:
+    heads, width = draw(heads_and_width())
+    cfg = {"model_type": "phi", "num_attention_heads": heads, "num_hidden_layers": draw(LAYERS),
+           "vocab_size": draw(VOCAB), "intermediate_size": draw(SMALL)}
+    layout = draw(st.sampled_from(["derived head_dim", "explicit head_dim", "explicit head_dim, q/k norms"]))
+    if layout == "derived head_dim":
+        cfg["hidden_size"] = width
+        maybe(draw, "qk_layernorm", FLAG, cfg)
+    elif layout == "explicit head_dim":  # the width need not be a multiple of the heads
+        cfg["hidden_size"] = draw(st.integers(1, 96))
+        cfg["head_dim"] = draw(st.integers(1, 12))
+    else:  # q/k LayerNorms stay D/H wide even when head_dim differs
+        cfg.update(hidden_size=width, head_dim=draw(st.integers(1, 12)), qk_layernorm=True)
+    maybe(draw, "num_key_value_heads", st.sampled_from([None, *divisors(heads)]), cfg)
+    maybe(draw, "tie_word_embeddings", FLAG, cfg)
+    return cfg
+
+
+STRATEGIES = {
+    "gpt2": gpt2_configs(), "opt": opt_configs(), "gpt_neox": gpt_neox_configs(), "gptj": gptj_configs(),
+    "bloom": bloom_configs(), "falcon": falcon_configs(), "phi": phi_configs(),
+}
+
+
+# ---- the heart: symbolic == transformers, per group and in total ---------------------------
+
+
+@settings(max_examples=EXAMPLES)
+@given(gpt2_configs())
+def test_gpt2_counts_equal_transformers_per_group(config):
+    """Any GPT-2 config (tied or not, any n_inner, positions, field aliases) counts as transformers builds it."""
+    assert_matches_transformers(config)
+
+
+@settings(max_examples=EXAMPLES)
+@given(opt_configs())
+def test_opt_counts_equal_transformers_per_group(config):
+    """Any OPT config (biases, affine norms, pre/post-norm, P + 2 position rows) counts as transformers builds it."""
+    assert_matches_transformers(config)
+
+
+@settings(max_examples=EXAMPLES)
+@given(gpt_neox_configs())
+def test_gpt_neox_counts_equal_transformers_per_group(config):
+    """Any GPT-NeoX config (attention bias, parallel residual, tied head) counts as transformers builds it."""
+    assert_matches_transformers(config)
+
+
+@settings(max_examples=EXAMPLES)
+@given(gptj_configs())
+def test_gptj_counts_equal_transformers_per_group(config):
+    """Any GPT-J config (one shared norm, biased head, tied or not) counts as transformers builds it."""
+    assert_matches_transformers(config)
+
+
+@settings(max_examples=EXAMPLES)
+@given(bloom_configs())
+def test_bloom_counts_equal_transformers_per_group(config):
+    """Any BLOOM config (embedding LayerNorm, F = 4D whatever n_inner says) counts as transformers builds it."""
+    assert_matches_transformers(config)
+
+
+@settings(max_examples=2 * EXAMPLES)
+@given(falcon_configs())
+def test_falcon_counts_equal_transformers_per_group(config):
+    """Any Falcon config (MHA, multi-query, new decoder architecture with kv groups, 1 or 2 norms, nulls) counts as transformers builds it."""
+    assert_matches_transformers(config)
+
+
+@settings(max_examples=EXAMPLES)
+@given(phi_configs())
+def test_phi_counts_equal_transformers_per_group(config):
+    """Any phi config (GQA, explicit head_dim, q/k LayerNorms, biased head) counts as transformers builds it."""
+    assert_matches_transformers(config)
+
+
+def test_opt_without_its_final_layer_norm_counts_as_transformers_builds_it():
+    """``_remove_final_layer_norm`` drops the final LayerNorm (the generic meta helper strips "_" fields, so build directly)."""
+    fields = dict(hidden_size=24, num_attention_heads=3, num_hidden_layers=2, vocab_size=50, ffn_dim=7,
+                  max_position_embeddings=9)
+    config = {"model_type": "opt", "_remove_final_layer_norm": True, **fields}
+    spec = from_dict(config)
+    assert spec.total == sum(p.numel() for p in build_on_meta(config).parameters())
+    with_norm = from_dict({"model_type": "opt", **fields})
+    assert with_norm.total - spec.total == 2 * 24
+
+
+# ---- real models: presets and shipped config files -----------------------------------------
+
+
+def test_gpt2_reproduces_the_published_count():
+    """GPT-2 small has 124,439,808 parameters, from the preset and from the shipped config.json."""
+    from symparams.catalog import model
+
+    assert model("gpt2").total == GPT2_PUBLISHED
+    assert from_file(FIXTURES / "gpt2.json").total == GPT2_PUBLISHED
+
+
+def test_gpt2_count_on_the_command_line_is_the_published_one(capsys):
+    """``symparams count gpt2 --json`` prints the published total and a formula in V, D, L, P."""
+    from symparams.cli import main
+
+    assert main(["count", "gpt2", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["total"] == GPT2_PUBLISHED
+    assert {"V", "D", "L", "P"} <= set(out["config"])
+
+
+@pytest.mark.parametrize("name", OUR_PRESETS)
+def test_every_preset_matches_transformers_per_group(name):
+    """Each shipped preset counts, in total and per group, exactly as transformers builds it."""
+    assert name in PRESETS
+    config = json.loads(Path(PRESETS[name]).read_text())
+    spec = from_preset(name)
+    reference = meta_groups(config)
+    assert spec.total == sum(reference.values())
+    assert symbolic_groups(spec) == reference
+
+
+@pytest.mark.parametrize("path", OUR_FIXTURES, ids=lambda p: p.name)
+def test_every_real_config_file_matches_transformers_or_is_refused_by_name(path):
+    """A real config.json (with all its unrelated fields) counts as transformers builds it, or names the field it cannot model."""
+    if path.name in REFUSED_FIXTURES:
+        with pytest.raises(SymparamsError, match=REFUSED_FIXTURES[path.name]):
+            from_file(path)
+        return
+    config = json.loads(path.read_text())
+    spec = from_file(path)
+    reference = meta_groups(config)
+    assert spec.total == sum(reference.values())
+    assert symbolic_groups(spec) == reference
+
+
+# ---- symbolic properties (no transformers needed) -------------------------------------------
+
+
+@settings(max_examples=EXAMPLES)
+@given(st.sampled_from(FAMILY_TYPES).flatmap(lambda t: STRATEGIES[t]))
+def test_untying_the_head_adds_exactly_one_V_by_D_matrix(config):
+    """In every family, an untied LM head stores V*D weights more than a tied one, in closed form."""
+    tied = from_dict({**config, "tie_word_embeddings": True})
+    untied = from_dict({**config, "tie_word_embeddings": False})
+    assert sympy.expand(untied.closed_form - tied.closed_form) == V * D
+    assert untied.total - tied.total == untied.env[V] * untied.env[D]
+
+
+@settings(max_examples=EXAMPLES)
+@given(st.sampled_from(FAMILY_TYPES).flatmap(lambda t: STRATEGIES[t]))
+def test_closed_forms_use_only_the_models_free_symbols(config):
+    """Every closed form is written in the symbols the config gave values to, nothing else."""
+    spec = from_dict(config)
+    assert spec.closed_form.free_symbols <= set(spec.symbols)
+
+
+@settings(max_examples=EXAMPLES)
+@given(st.sampled_from(FAMILY_TYPES).flatmap(lambda t: STRATEGIES[t]))
+def test_the_breakdown_partitions_the_total(config):
+    """Top-level rows and per-group sums both add up to the total."""
+    spec = from_dict(config)
+    rows = spec.breakdown()
+    assert sum(r.total for r in rows.top()) == spec.total
+    assert sum(rows.groups().values()) == spec.total
+
+
+def test_gpt2_count_does_not_depend_on_the_number_of_heads():
+    """Multi-head attention splits D into heads without changing a weight count."""
+    spec = from_preset("gpt2")
+    assert spec.formula().free_symbols == {V, D, L, P}
+    assert spec.with_values(H=1).total == spec.with_values(H=768).total == spec.total
+
+
+def test_falcon_multi_query_shares_one_key_value_head():
+    """Falcon-7B (multi_query) has D*(D + 2*d_h) q/k/v weights per layer, not 3*D^2."""
+    spec = from_preset("falcon-7b")
+    width, head = spec.env[D], spec.env[d_h]
+    attn = spec.node("blocks.h.self_attention")
+    assert spec.count(attn) == width * (width + 2 * head) + width * width
+
+
+def test_bloom_has_a_layernorm_right_after_its_embedding():
+    """BLOOM-560m's embedding LayerNorm stores a weight and a bias of D each."""
+    spec = from_preset("bloom-560m")
+    norm = spec.node("word_embeddings_layernorm")
+    assert spec.count(norm) == 2 * spec.env[D]
+
+
+# ---- refusals name the field ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "config, field",
+    [
+        ({"model_type": "opt", "hidden_size": 64, "num_attention_heads": 4, "word_embed_proj_dim": 32},
+         "word_embed_proj_dim"),
+        ({"model_type": "gpt2", "add_cross_attention": True}, "add_cross_attention"),
+        ({"model_type": "gpt2", "n_embd": 64, "hidden_size": 128}, "n_embd"),
+        ({"model_type": "bloom", "hidden_size": 64, "n_embed": 32}, "hidden_size"),
+        ({"model_type": "falcon", "num_ln_in_parallel_attn": 3}, "num_ln_in_parallel_attn"),
+        ({"model_type": "gptj", "n_embd": "4096"}, "n_embd"),
+        ({"model_type": "gpt_neox", "hidden_size": 64, "num_attention_heads": 4, "intermediate_size": -1},
+         "intermediate_size"),
+        ({"model_type": "phi", "use_parallel_residual": 1, "tie_word_embeddings": "yes"}, "tie_word_embeddings"),
+    ],
+)
+def test_configs_that_cannot_be_modelled_are_refused_naming_the_field(config, field):
+    with pytest.raises(SymparamsError, match=field):
+        spec = from_dict(config)
+        spec.env
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"model_type": "gpt2", "n_embd": 100, "n_head": 3},
+        {"model_type": "falcon", "hidden_size": 64, "num_attention_heads": 8,
+         "new_decoder_architecture": True, "num_kv_heads": 3},
+        {"model_type": "phi", "hidden_size": 50, "num_attention_heads": 4, "head_dim": 8, "qk_layernorm": True},
+    ],
+)
+def test_sizes_that_do_not_divide_are_refused(config):
+    """Heads that do not split the width (or kv groups that do not split the heads) are errors, not fractions."""
+    with pytest.raises(SymparamsError, match="does not divide"):
+        from_dict(config).env
+
+
+SMALL_CONFIGS = {
+    "gpt2": {"n_embd": 16, "n_head": 2, "n_layer": 1, "vocab_size": 10, "n_positions": 8},
+    "opt": {"hidden_size": 16, "num_attention_heads": 2, "num_hidden_layers": 1, "vocab_size": 10, "ffn_dim": 8,
+            "max_position_embeddings": 8},
+    "gpt_neox": {"hidden_size": 16, "num_attention_heads": 2, "num_hidden_layers": 1, "vocab_size": 10,
+                 "intermediate_size": 8},
+    "gptj": {"n_embd": 16, "n_head": 2, "n_layer": 1, "vocab_size": 10, "rotary_dim": 4, "n_positions": 8},
+    "bloom": {"hidden_size": 16, "n_head": 2, "n_layer": 1, "vocab_size": 10},
+    "falcon": {"hidden_size": 16, "num_attention_heads": 2, "num_hidden_layers": 1, "vocab_size": 10},
+    "phi": {"hidden_size": 16, "num_attention_heads": 2, "num_hidden_layers": 1, "vocab_size": 10,
+            "intermediate_size": 8},
+}
+
+
+def fields_read(model_type: str) -> set[str]:
+    """Every field a family reads for a small config (the Config records them)."""
+    from symparams.hf import Config
+
+    cfg = Config({"model_type": model_type, **SMALL_CONFIGS[model_type]})
+    importlib.import_module(FAMILIES[model_type]).from_config(cfg)
+    return cfg.read - {"model_type"}
+
+
+@pytest.mark.parametrize("model_type", FAMILY_TYPES)
+def test_null_is_refused_exactly_where_transformers_cannot_build_the_model(model_type):
+    """A null field is refused by name unless transformers derives it; where it derives it, the counts still agree."""
+    family = importlib.import_module(FAMILIES[model_type])
+    base = {"model_type": model_type, **SMALL_CONFIGS[model_type]}
+    fields = fields_read(model_type)
+    assert set(family.NULLABLE) <= fields
+    for field in sorted(fields):
+        config = {**base, field: None}
+        if field in family.NULLABLE:
+            assert_matches_transformers(config)
+            continue
+        with pytest.raises(SymparamsError, match=field):
+            from_dict(config)
+        with pytest.raises(Exception):
+            build_on_meta(config)
+
+
+def test_hf_group_names_every_group_the_trees_use():
+    """Each family's hf_group sends its parameter names to the same groups its tree leaves carry."""
+    from symparams.components import GROUPS
+
+    for model_type in FAMILY_TYPES:
+        family = importlib.import_module(FAMILIES[model_type])
+        assert set(family.GROUPS.values()) <= set(GROUPS)
+        assert family.hf_group("some.unknown.thing.weight") == "other"
+
+
+def test_loading_these_families_does_not_import_numpy_or_torch():
+    """Reading presets and configs stays light: heavy libraries are imported only to verify."""
+    code = (
+        "import sys, symparams\n"
+        "from symparams.hf import from_preset\n"
+        f"for n in {OUR_PRESETS!r}: from_preset(n).total\n"
+        "print(sorted(m for m in ('numpy', 'torch', 'transformers') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    assert out.stdout.strip() == "[]"

@@ -1,0 +1,171 @@
+"""``symparams verify``: symbolic counts against transformers' meta-device model.
+
+Exit status 0 when every group matches, 1 when anything differs, 2 for bad input;
+a missing torch/transformers is one line naming the extra to install.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from symparams.cli import main
+from symparams.errors import SymparamsError
+from symparams.verify import GroupCheck, Verification, meta_parameters, verify, verify_config
+
+pytest.importorskip("torch", reason="torch is not installed (pip install 'symparams[verify]')")
+pytest.importorskip("transformers", reason="transformers is not installed (pip install 'symparams[verify]')")
+
+FIXTURES = Path(__file__).parent / "fixtures" / "configs"
+SMALL = {"model_type": "llama", "vocab_size": 100, "hidden_size": 16, "intermediate_size": 24,
+         "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2}
+
+
+@pytest.mark.parametrize("name", ["mixtral-8x7b", "gemma-2b", "qwen2-7b", "llama-3-70b"])
+def test_presets_verify_group_by_group(name):
+    result = verify(name)
+    assert result.ok
+    assert result.total.symbolic == result.total.transformers > 0
+    assert sum(g.transformers for g in result.groups) == result.total.transformers
+
+
+RMS_TYPES = {"llama", "mistral", "mixtral", "qwen2", "gemma", "nanochat"}
+RMS_FIXTURES = sorted(p for p in FIXTURES.glob("*.json") if json.loads(p.read_text())["model_type"] in RMS_TYPES)
+
+
+@pytest.mark.parametrize("path", RMS_FIXTURES, ids=lambda p: p.stem)
+def test_every_real_config_of_the_rms_families_verifies(path):
+    """Each shipped config.json of llama, mistral, mixtral, qwen2, gemma, nanochat matches transformers."""
+    assert verify(str(path)).ok
+
+
+def test_the_rms_fixtures_cover_every_rms_family():
+    assert {json.loads(p.read_text())["model_type"] for p in RMS_FIXTURES} == RMS_TYPES
+
+
+def test_cli_report_lists_groups_and_exits_0(capsys):
+    assert main(["verify", "llama-2-7b"]) == 0
+    out = capsys.readouterr().out
+    header = next(line for line in out.splitlines() if line.startswith("group"))
+    assert header.split() == ["group", "symbolic", "transformers", "match"]
+    for group in ("embedding", "attention", "mlp", "norm", "head", "total"):
+        assert any(line.startswith(group) and line.rstrip().endswith("yes") for line in out.splitlines())
+    assert "6,738,415,616" in out
+
+
+def test_cli_json_reports_each_group_and_the_total(tmp_path, capsys):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({**SMALL, "tie_word_embeddings": True, "attention_bias": True}))
+    assert main(["verify", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["match"] is True and out["model_type"] == "llama"
+    assert out["total"]["symbolic"] == out["total"]["transformers"]
+    assert {g["group"] for g in out["groups"]} == {"embedding", "attention", "mlp", "norm"}
+    assert all(g["match"] for g in out["groups"])
+
+
+def test_a_tied_head_is_counted_once():
+    """transformers shares one tensor between embedding and tied head; it is counted once, like the tree does."""
+    untied = sum(n for _, n in meta_parameters({**SMALL, "tie_word_embeddings": False}))
+    tied = sum(n for _, n in meta_parameters({**SMALL, "tie_word_embeddings": True}))
+    assert untied - tied == SMALL["vocab_size"] * SMALL["hidden_size"]
+
+
+def test_a_wrong_symbolic_tree_is_reported_and_exits_1(monkeypatch, capsys):
+    """If the tree and transformers disagree, verify says so: the check is able to fail."""
+    import symparams.families.llama as llama
+
+    real = llama.from_config
+
+    def without_final_norm(cfg):
+        spec = real(cfg)
+        return replace(spec, tree=replace(spec.tree, parts=tuple(
+            p for p in spec.tree.parts if p.name != "norm")))
+
+    monkeypatch.setattr(llama, "from_config", without_final_norm)
+    result = verify("llama-2-7b")
+    assert not result.ok
+    bad = [g for g in result.groups if not g.match]
+    assert [g.group for g in bad] == ["norm"]
+    assert bad[0].transformers - bad[0].symbolic == 4096
+    assert main(["verify", "llama-2-7b"]) == 1
+    assert "MISMATCH" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [
+    ["verify", "nanochat"],
+    ["verify", "no-such-model"],
+    ["verify", "missing/config.json"],
+])
+def test_bad_input_is_one_line_and_exit_2(argv, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("symparams: error:") and err.count("\n") == 1
+
+
+def test_a_config_transformers_refuses_is_exit_2(tmp_path, capsys):
+    """Llama's config class insists that H divides D even with an explicit head_dim; that is bad input."""
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({**SMALL, "hidden_size": 18, "head_dim": 4}))
+    assert main(["verify", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "transformers cannot build" in err and err.count("\n") == 1
+
+
+def test_a_symbolically_invalid_config_is_refused_before_transformers_runs(tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({**SMALL, "num_key_value_heads": 3}))
+    with pytest.raises(SymparamsError, match="num_key_value_heads"):
+        verify(str(path))
+
+
+def _run_without(module: str, *argv: str) -> subprocess.CompletedProcess:
+    code = (
+        f"import sys; sys.modules[{module!r}] = None\n"
+        "from symparams.cli import main\n"
+        f"sys.exit(main({list(argv)!r}))\n"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("missing", ["torch", "transformers"])
+def test_missing_extra_names_the_pip_install(missing):
+    proc = _run_without(missing, "verify", "llama-2-7b")
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1
+    assert "pip install 'symparams[verify]'" in proc.stderr and missing in proc.stderr
+
+
+def test_a_bad_config_is_reported_as_such_even_without_the_extra(tmp_path):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"model_type": "mixtral", "num_local_experts": 1}))
+    proc = _run_without("torch", "verify", str(path))
+    assert proc.returncode == 2 and "num_experts_per_tok" in proc.stderr
+
+
+def test_no_code_named_by_the_config_is_run(tmp_path, monkeypatch):
+    """auto_map may name custom modeling code; verify always builds transformers' own class."""
+    marker = tmp_path / "ran"
+    (tmp_path / "custom_model.py").write_text(f"open({str(marker)!r}, 'w').write('x')\n")
+    config = {**SMALL, "auto_map": {"AutoConfig": "custom_model.Config", "AutoModelForCausalLM": "custom_model.Model"}}
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert verify("config.json").ok
+    assert not marker.exists()
+
+
+def test_verification_is_ok_only_when_every_group_and_the_total_match():
+    same, off = GroupCheck("mlp", 10, 10), GroupCheck("norm", 3, 4)
+    assert Verification("m", "llama", (same,), GroupCheck("total", 10, 10)).ok
+    assert not Verification("m", "llama", (same, off), GroupCheck("total", 13, 14)).ok
+    assert not Verification("m", "llama", (same,), GroupCheck("total", 10, 11)).ok
+
+
+def test_verify_config_accepts_a_dict():
+    assert verify_config(dict(SMALL), "inline").ok

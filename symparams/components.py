@@ -25,7 +25,7 @@ import sympy
 from sympy import Expr, Integer
 
 __all__ = [
-    "Module", "Linear", "Embedding", "Norm", "Parameter", "Composite", "Repeat",
+    "Module", "Leaf", "Linear", "Embedding", "Norm", "Parameter", "Composite", "Repeat",
     "Attention", "MLP", "MoE", "Block", "Model", "Fmt", "GROUPS",
 ]
 
@@ -75,8 +75,21 @@ class Module:
             yield from child.walk(depth + 1, inner)
 
 
+class Leaf(Module):
+    """A node that holds weights itself: active = stored, and no matmul unless it says so."""
+
+    def active(self) -> Expr:
+        return self.params()
+
+    def matmul(self) -> Expr:
+        return ZERO
+
+    def attention_flops(self, T: Expr) -> Expr:
+        return ZERO
+
+
 @dataclass(frozen=True)
-class Linear(Module):
+class Linear(Leaf):
     """``nn.Linear(d_in, d_out, bias)``: d_in*d_out weights (+ d_out biases).
 
     ``tied`` marks an output layer that reuses the embedding matrix: it stores no
@@ -94,14 +107,8 @@ class Linear(Module):
         weight = ZERO if self.tied else self.d_in * self.d_out
         return weight + (self.d_out if self.bias else ZERO)
 
-    def active(self) -> Expr:
-        return self.params()
-
     def matmul(self) -> Expr:
         return self.d_in * self.d_out
-
-    def attention_flops(self, T: Expr) -> Expr:
-        return ZERO
 
     def describe(self, fmt: Fmt = str) -> str:
         tied = ", tied to the embedding" if self.tied else ""
@@ -109,7 +116,7 @@ class Linear(Module):
 
 
 @dataclass(frozen=True)
-class Embedding(Module):
+class Embedding(Leaf):
     """``nn.Embedding(rows, dim)``: a lookup table, rows*dim weights and no matmul."""
 
     name: str
@@ -120,21 +127,12 @@ class Embedding(Module):
     def params(self) -> Expr:
         return self.rows * self.dim
 
-    def active(self) -> Expr:
-        return self.params()
-
-    def matmul(self) -> Expr:
-        return ZERO
-
-    def attention_flops(self, T: Expr) -> Expr:
-        return ZERO
-
     def describe(self, fmt: Fmt = str) -> str:
         return f"Embedding({fmt(self.rows)}, {fmt(self.dim)})"
 
 
 @dataclass(frozen=True)
-class Norm(Module):
+class Norm(Leaf):
     """RMSNorm or LayerNorm over ``dim``: a weight and/or a bias vector, or nothing.
 
     nanochat's ``F.rms_norm`` has neither (0 parameters); Llama's RMSNorm has a
@@ -151,15 +149,6 @@ class Norm(Module):
     def params(self) -> Expr:
         return self.dim * (int(self.weight) + int(self.bias))
 
-    def active(self) -> Expr:
-        return self.params()
-
-    def matmul(self) -> Expr:
-        return ZERO
-
-    def attention_flops(self, T: Expr) -> Expr:
-        return ZERO
-
     def describe(self, fmt: Fmt = str) -> str:
         kind = {"rms": "RMSNorm", "layer": "LayerNorm"}.get(self.kind, self.kind)
         parts = [p for p, on in (("weight", self.weight), ("bias", self.bias)) if on]
@@ -168,7 +157,7 @@ class Norm(Module):
 
 
 @dataclass(frozen=True)
-class Parameter(Module):
+class Parameter(Leaf):
     """A bare tensor of learned values (scalars, gates) that is not a layer."""
 
     name: str
@@ -177,15 +166,6 @@ class Parameter(Module):
 
     def params(self) -> Expr:
         return sympy.Mul(*self.shape) if self.shape else Integer(1)
-
-    def active(self) -> Expr:
-        return self.params()
-
-    def matmul(self) -> Expr:
-        return ZERO
-
-    def attention_flops(self, T: Expr) -> Expr:
-        return ZERO
 
     def describe(self, fmt: Fmt = str) -> str:
         return f"Parameter({', '.join(fmt(s) for s in self.shape)})"

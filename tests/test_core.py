@@ -149,3 +149,13 @@ def test_depth_for_a_budget_brackets_the_budget(budget):
         with pytest.raises(SymparamsError):
             nanochat(depth).total
     assert sizing.nearest in (below, above)
+
+
+@given(nanochat_configs())
+def test_a_dense_model_uses_every_parameter_for_every_token(c):
+    """Without experts, active parameters are all parameters, and every stored matrix is multiplied."""
+    spec = spec_of(c)
+    assert spec.active_total == spec.total
+    biases = nanochat_count(c) - nanochat_count(NanochatConfig(c.vocab, c.width, c.layers, c.heads, c.kv_heads, c.expansion))
+    embedding = c.vocab * c.width
+    assert spec.count(reading="matmul") == spec.total - embedding - biases

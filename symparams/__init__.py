@@ -13,7 +13,8 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .catalog import model, names
+from .compiled import count_fn, vectorize
 from .errors import SymparamsError
 from .spec import Spec
 
-__all__ = ["__version__", "model", "names", "Spec", "SymparamsError"]
+__all__ = ["__version__", "model", "names", "Spec", "SymparamsError", "count_fn", "vectorize"]

@@ -90,6 +90,20 @@ class Sizing:
                 "above": side(self.above), "nearest": side(self.nearest)}
 
 
+def _positive_roots(poly: sympy.Poly) -> list:
+    """The positive real roots of ``poly``; exact isolating intervals where mpmath's search fails.
+
+    mpmath's polyroots does not converge for very large budgets (N = 10^60), so the
+    roots are then bracketed exactly and the bracket's midpoint is used.
+    """
+    from mpmath.libmp.libhyper import NoConvergence
+
+    try:
+        return [r for r in poly.nroots(n=30) if r.is_real and r > 0]
+    except NoConvergence:
+        return [(a + b) / 2 for (a, b), _ in poly.intervals(eps=sympy.Rational(1, 2)) if b > 0]
+
+
 def size_for_budget(
     build: Callable[[int], Spec],
     budget: int,
@@ -113,7 +127,7 @@ def size_for_budget(
     if curve.free_symbols - {n}:
         missing = ", ".join(str(s) for s in curve.free_symbols - {n})
         raise SymparamsError(f"cannot size along this ladder: {missing} do not follow n")
-    roots = [r for r in sympy.Poly(curve - budget, n).nroots(n=30) if r.is_real and r > 0]
+    roots = _positive_roots(sympy.Poly(curve - budget, n))
     root = float(max(roots)) if roots else 0.0
 
     def valid(size: int) -> tuple[int, int] | None:

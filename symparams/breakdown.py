@@ -118,7 +118,9 @@ class Breakdown:
         return "\n".join(lines)
 
     def _repr_markdown_(self) -> str:
-        return self.markdown()
+        from .report.jupyter import breakdown_markdown
+
+        return breakdown_markdown(self)
 
     def __str__(self) -> str:
         return self.table()

@@ -23,6 +23,8 @@ def human(n: int | Fraction, digits: int = 3) -> str:
     ``digits`` significant figures, computed from the exact value.
     """
     value = Fraction(n)
+    if abs(value) >= 1000 * _UNITS[0][0]:
+        return _scientific(value, digits)
     for size, unit in _UNITS:
         if abs(value) >= size:
             scaled = value / size
@@ -30,6 +32,20 @@ def human(n: int | Fraction, digits: int = 3) -> str:
             places = max(digits - whole, 0)
             return f"{float(scaled):.{places}f}{unit}"
     return f"{int(value)}" if value.denominator == 1 else f"{float(value):.{digits}g}"
+
+
+def _scientific(value: Fraction, digits: int) -> str:
+    """Beyond the largest unit: 2,560,000,000,393,216,000 -> '2.56e18', rounded exactly.
+
+    A float would print digits that are not the model's (1e48 as 1000000000000000043...).
+    """
+    sign, value = ("-" if value < 0 else ""), abs(value)
+    exp = len(str(int(value))) - 1
+    mantissa = round(value / Fraction(10) ** (exp - digits + 1))
+    if mantissa >= 10**digits:
+        mantissa, exp = mantissa // 10, exp + 1
+    text = str(mantissa)
+    return f"{sign}{text[0]}{'.' + text[1:] if len(text) > 1 else ''}e{exp}"
 
 
 def share(fraction: Fraction, places: int = 1) -> str:

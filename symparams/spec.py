@@ -64,7 +64,7 @@ class AtMost(Constraint):
 
     def check(self, env: Mapping[Symbol, Expr]) -> None:
         a, b = self.small.xreplace(env), self.big.xreplace(env)
-        if a.is_number and b.is_number and a > b:
+        if a.is_Rational and b.is_Rational and a > b:
             why = f" ({self.why})" if self.why else ""
             raise SymparamsError(f"{self.small}={a} exceeds {self.big}={b}{why}")
 
@@ -217,10 +217,14 @@ class Spec:
         return breakdown(self)
 
     def _repr_latex_(self) -> str:
-        return f"$N = {sympy.latex(self.closed_form)} = {self.total:,}$".replace(",", "{,}")
+        from .latex import spec_latex
+
+        return spec_latex(self)
 
     def _repr_markdown_(self) -> str:
-        return self.breakdown().markdown()
+        from .report.jupyter import spec_markdown
+
+        return spec_markdown(self)
 
     def __repr__(self) -> str:
         try:
@@ -233,11 +237,21 @@ def _json_number(v: Expr) -> int | str:
     return int(v) if v.is_Integer else str(v)
 
 
+# No symbol's value (nor numerator or denominator) may exceed this: totals of
+# 10^15 and far beyond stay exact, while every reading (printing digits, rounding
+# for people, float ratios) stays fast and within range.
+MAX_VALUE = 10**50
+
+
 def _check_value(sym: Symbol, val: Expr, model: str, how: str = "") -> Expr:
-    val = sympy.sympify(val) if not isinstance(val, sympy.Basic) else val
+    from .parse import to_exact
+
+    val = to_exact(val, (), f"{model}: {sym}")
     where = f" ({how})" if how else ""
     if not val.is_Rational:
-        raise SymparamsError(f"{model}: {sym} = {val}{where} is not an exact number")
+        raise SymparamsError(f"{model}: {sym} = {_brief(val)}{where} is not an exact number")
+    if abs(val.p) > MAX_VALUE or val.q > MAX_VALUE:
+        raise SymparamsError(f"{model}: {sym} = {_brief(val)}{where} is too large (at most 10^50)")
     if val <= 0:
         raise SymparamsError(f"{model}: {sym} = {val}{where} must be positive")
     info = INFO.get(sym.name)
@@ -246,25 +260,37 @@ def _check_value(sym: Symbol, val: Expr, model: str, how: str = "") -> Expr:
     return val
 
 
+def _brief(val: Expr) -> str:
+    """``val`` as text, or its size when its digits would flood the line."""
+    if val.is_Rational and max(abs(val.p), val.q).bit_length() > 200:
+        return f"a number of about {max(abs(val.p), val.q).bit_length() * 3 // 10} digits"
+    text = str(val)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
 def apply_overrides(spec: Spec, overrides: Mapping[str, Expr]) -> Spec:
     """Set symbols by name: a number becomes a value, an expression a relation.
 
     Setting a symbol that a relation defined (``H_kv``, ``d_h``, ``F``) replaces the
     relation, so the closed form then carries that symbol. Unknown names are errors.
     """
+    from .parse import check_size, to_exact
     from .symbols import symbol
 
     values = dict(spec.values)
     relations = dict(spec.relations)
     known = set(values) | set(relations)
+    used = ", ".join(s.name for s in sorted(known, key=str))
     for name, raw in overrides.items():
         sym = symbol(name)
         if sym not in known:
-            used = ", ".join(s.name for s in sorted(known, key=str))
             raise SymparamsError(f"{spec.name} has no symbol {name!r} to set (it uses: {used})")
-        val = sympy.sympify(raw) if not isinstance(raw, sympy.Basic) else raw
+        val = to_exact(raw, sorted(known, key=str), name)
         if sym in val.free_symbols:
             raise SymparamsError(f"{name} cannot be defined in terms of itself")
+        if val.free_symbols - known:
+            other = ", ".join(sorted(s.name for s in val.free_symbols - known))
+            raise SymparamsError(f"{name} = {val} uses {other}, which {spec.name} does not have (it uses: {used})")
         values.pop(sym, None)
         relations.pop(sym, None)
         if val.free_symbols:
@@ -272,7 +298,10 @@ def apply_overrides(spec: Spec, overrides: Mapping[str, Expr]) -> Spec:
         else:
             values[sym] = val
     relations = _ordered(relations, set(values))
-    return replace(spec, values=tuple(values.items()), relations=relations)
+    out = replace(spec, values=tuple(values.items()), relations=relations)
+    for sym, rel in relations:
+        check_size(out.substitute(rel), f"{sym} = {rel}")
+    return out
 
 
 def _ordered(relations: Mapping[Symbol, Expr], free: Iterable[Symbol]) -> tuple[tuple[Symbol, Expr], ...]:

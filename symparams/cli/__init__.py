@@ -1,8 +1,8 @@
 """The ``symparams`` command: a thin argparse layer over the public API.
 
 Each subcommand lives in its own module with ``add_arguments(parser)`` and
-``run(args) -> int``; modules are imported when the parser is built, and they
-import their heavy dependencies inside ``run``. Every refusal is one line on
+``run(args) -> int``; only the module of the command being run is imported, and
+it imports its heavy dependencies inside ``run``. Every refusal is one line on
 stderr and exit status 2; nothing the user types can produce a traceback.
 """
 
@@ -13,7 +13,7 @@ import importlib
 import sys
 from typing import Sequence
 
-__all__ = ["main", "COMMANDS"]
+__all__ = ["main", "COMMANDS", "one_line"]
 
 # name -> (module, one-line help). Order is the order of ``symparams --help``.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -21,6 +21,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "formula": ("symparams.cli.formula", "the closed form of a model's parameter count"),
     "sensitivity": ("symparams.cli.sensitivity", "derivatives and elasticities at a model's size"),
     "table": ("symparams.cli.table", "a size table across depths or presets"),
+    "sweep": ("symparams.cli.sweep", "exact counts for every combination of size grids (csv, json, npy)"),
+    "flops": ("symparams.cli.flops", "FLOPs per token under each convention (exact, kaplan, chinchilla, palm, 6n)"),
+    "optimal": ("symparams.cli.optimal", "compute-optimal parameters and tokens for a compute budget"),
+    "memory": ("symparams.cli.memory", "bytes for weights, gradients, optimizer state and KV cache"),
+    "plot": ("symparams.cli.plot", "charts: breakdown or embedding share vs depth, compute-optimal frontier"),
+    "verify": ("symparams.cli.verify", "compare symbolic counts with the transformers model, group by group"),
+    "derive": ("symparams.cli.derive", "the parameter count derived step by step (md, tex or text)"),
+    "latex": ("symparams.cli.latex", "the closed form and every component formula as LaTeX"),
 }
 
 
@@ -28,10 +36,31 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports errors in one line (no usage dump) with exit status 2."""
 
     def error(self, message: str):  # type: ignore[override]
-        self.exit(2, f"{self.prog}: error: {' '.join(message.split())}\n")
+        self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def one_line(text: str) -> str:
+    """``text`` as a single printable line: whitespace runs collapsed, control characters escaped.
+
+    Messages quote what the user typed, which may hold line breaks or terminal escapes.
+    """
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in " ".join(str(text).split()))
+
+
+def _command(argv: Sequence[str] | None) -> str | None:
+    """The subcommand ``argv`` names (the first word not an option), or None."""
+    for word in sys.argv[1:] if argv is None else argv:
+        if not str(word).startswith("-"):
+            return word if word in COMMANDS else None
+    return None
+
+
+def build_parser(only: str | None = "*") -> argparse.ArgumentParser:
+    """The parser; with ``only`` a command name (or None), other commands' modules are not imported.
+
+    ``symparams count ...`` then starts without loading the modules (and libraries)
+    of every other command; their names and one-line help still list in --help.
+    """
     from .. import __version__
 
     parser = _Parser(
@@ -42,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name, (module, help_text) in COMMANDS.items():
+        if only != "*" and name != only:
+            sub.add_parser(name, help=help_text)
+            continue
         mod = importlib.import_module(module)
         p = sub.add_parser(name, help=help_text, description=(mod.__doc__ or help_text).strip())
         mod.add_arguments(p)
@@ -54,23 +86,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ..errors import SymparamsError
 
     try:
-        parser = build_parser()
+        parser = build_parser(_command(argv))
         args = parser.parse_args(argv)
         return int(args._run(args) or 0)
     except SystemExit as stop:
         code = stop.code
+        if isinstance(code, str):
+            print(f"symparams: error: {one_line(code)}", file=sys.stderr)
         return code if isinstance(code, int) else (0 if code is None else 2)
     except SymparamsError as err:
-        print(f"symparams: error: {err}", file=sys.stderr)
+        print(f"symparams: error: {one_line(str(err))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("symparams: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        _silence_stdout()
         return 0
     except RecursionError:
         print("symparams: error: input is nested too deeply", file=sys.stderr)
         return 2
     except Exception as err:  # last resort: one line, never a traceback
-        print(f"symparams: internal error: {type(err).__name__}: {' '.join(str(err).split())[:300]}", file=sys.stderr)
+        print(f"symparams: internal error: {type(err).__name__}: {one_line(str(err))[:300]}", file=sys.stderr)
         return 1
+
+
+def _silence_stdout() -> None:
+    """After the reader of our output went away (``| head``), point stdout at /dev/null.
+
+    Otherwise the interpreter's final flush fails again and prints a message of its own.
+    """
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass

@@ -1,0 +1,199 @@
+"""The performance targets of issue 6, each a ratio against a baseline timed in the same run.
+
+Each function returns :class:`Result` lines. A baseline written by hand here is
+the point of the comparison (what the compiled code must keep up with); every
+baseline's numbers are checked equal to symparams' before anything is timed.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .timing import fresh_env, interleaved, repeat, run_command
+
+__all__ = ["Result", "vectorised_sweep", "scalar_count", "real_config", "cold_start", "ALL"]
+
+HERE = Path(__file__).parent
+
+
+@dataclass(frozen=True)
+class Result:
+    """One line of the report: the measured ratio against its target."""
+
+    name: str
+    ratio: float
+    target: float
+    at_most: bool
+    detail: str
+    info: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.ratio <= self.target if self.at_most else self.ratio >= self.target
+
+    def line(self) -> str:
+        status = "info" if self.info else ("PASS" if self.ok else "FAIL")
+        bound = f"<= {self.target:g}x" if self.at_most else f">= {self.target:,g}x"
+        return f"{status:4}  {self.name:<58} {self.ratio:>12,.2f}x  target {bound:<10}  {self.detail}"
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:,.2f} ms"
+
+
+def _us(seconds: float) -> str:
+    return f"{seconds * 1e6:,.2f} us"
+
+
+def vectorised_sweep(rounds: int = 15) -> list[Result]:
+    """10^6 nanochat configurations: compiled vs a hand-written NumPy closed form, and vs expr.subs."""
+    import numpy as np
+
+    import symparams
+
+    spec = symparams.model("nanochat")
+    f = symparams.vectorize(spec)
+    widths = np.arange(1, 101) * 640
+    grid = {
+        "D": widths.reshape(100, 1, 1, 1), "H": (widths // 128).reshape(100, 1, 1, 1),
+        "L": np.arange(1, 101).reshape(1, 100, 1, 1), "V": (np.arange(1, 11) * 8192).reshape(1, 1, 10, 1),
+        "e": np.arange(1, 11).reshape(1, 1, 1, 10),
+    }
+
+    def hand(D, L, V, e, **_):
+        return 2*D**2*L*(e + 2) + 2*D*V
+
+    out = []
+    got = f(**grid)
+    if got.size != 10**6 or not (got == hand(**grid)).all():
+        raise AssertionError("compiled and hand-written totals differ on the grid")
+    t = interleaved({"compiled": lambda: f(**grid), "numpy": lambda: hand(**grid)}, rounds)
+    ratio = t["compiled"].best / t["numpy"].best
+    out.append(Result("vectorised sweep, 10^6-config grid, vs hand-written NumPy", ratio, 1.5, True,
+                      f"compiled {_ms(t['compiled'].best)}, NumPy {_ms(t['numpy'].best)} (best of {rounds})"))
+
+    rng = np.random.default_rng(0)
+    n = 10**6
+    heads = rng.integers(1, 64, n)
+    flat = {"D": heads * 128, "H": heads, "L": rng.integers(1, 100, n), "V": rng.integers(1_000, 300_000, n),
+            "e": rng.integers(1, 8, n)}
+    if not (f(**flat) == hand(**flat)).all():
+        raise AssertionError("compiled and hand-written totals differ on flat arrays")
+    tf = interleaved({"compiled": lambda: f(**flat), "numpy": lambda: hand(**flat)}, rounds)
+    out.append(Result("  (flat arrays of 10^6 random configs, same comparison)", tf["compiled"].best / tf["numpy"].best,
+                      1.5, True, f"compiled {_ms(tf['compiled'].best)}, NumPy {_ms(tf['numpy'].best)}; "
+                      "includes the H | D check on every entry", info=True))
+
+    form = spec.closed_form
+    syms = {s.name: s for s in form.free_symbols}
+    sample = [(int(grid["D"].ravel()[i % 100]), int(grid["L"].ravel()[i % 97]), int(grid["V"].ravel()[i % 10]),
+               int(grid["e"].ravel()[i % 7])) for i in range(100)]
+    for D, L, V, e in sample[:5]:
+        if int(form.subs({syms["D"]: D, syms["L"]: L, syms["V"]: V, syms["e"]: e})) != hand(D, L, V, e):
+            raise AssertionError("expr.subs and the hand-written closed form differ")
+
+    def subs_all() -> None:
+        for D, L, V, e in sample:
+            form.subs({syms["D"]: D, syms["L"]: L, syms["V"]: V, syms["e"]: e})
+
+    ts = interleaved({"subs": subs_all}, 3)
+    per_config = ts["subs"].best / len(sample)
+    ratio = per_config * 10**6 / t["compiled"].best
+    out.append(Result("vectorised sweep of 10^6 vs expr.subs per configuration", ratio, 1000, False,
+                      f"subs {_us(per_config)} per config (x 10^6 = {per_config * 1e6:,.0f} s)"))
+    return out
+
+
+def scalar_count(rounds: int = 15, number: int = 20_000) -> list[Result]:
+    """One exact count in a warm process: count_fn vs a hand-written Python function of the closed form."""
+    import symparams
+
+    count = symparams.count_fn("nanochat")
+
+    def hand(V, D, L, e):
+        return 2*D**2*L*(e + 2) + 2*D*V
+
+    if count(V=65536, D=1280, L=20, H=10, e=4) != hand(V=65536, D=1280, L=20, e=4):
+        raise AssertionError("count_fn and the hand-written closed form differ")
+    t = interleaved({
+        "compiled": repeat(lambda: count(V=65536, D=1280, L=20, H=10, e=4), number),
+        "python": repeat(lambda: hand(V=65536, D=1280, L=20, e=4), number),
+    }, rounds)
+    ratio = t["compiled"].best / t["python"].best
+    return [Result("single exact count, warm, vs hand-written Python", ratio, 3, True,
+                   f"count_fn {_us(t['compiled'].best / number)}, Python {_us(t['python'].best / number)} per call "
+                   f"(checks H | D too)")]
+
+
+def _llama_config() -> Path:
+    from symparams.presets import PRESETS
+
+    return PRESETS.get("llama-2-70b") or HERE / "fixtures" / "llama-2-70b.json"
+
+
+def real_config(rounds: int = 8, per_round: int = 5) -> list[Result]:
+    """Llama-2-70B config.json: symparams' exact count vs transformers building it on the meta device.
+
+    Both sides run warm (libraries imported, one untimed run each), in
+    alternating rounds: transformers builds the model once, then symparams counts
+    ``per_round`` files in a row, as a process counting configs does. So that no
+    count re-reads a result SymPy memoised earlier, every file differs: the
+    Llama-2-70B config with ``vocab_size`` moved by one each time.
+    """
+    import json
+
+    import symparams
+    from symparams.hf import read_json
+    from symparams.verify import meta_parameters
+
+    path = _llama_config()
+    config = read_json(path)
+    ours = symparams.model(str(path)).total
+    theirs = sum(n for _, n in meta_parameters(config))
+    if ours != theirs:
+        raise AssertionError(f"Llama-2-70B: symparams {ours:,} != transformers {theirs:,}")
+    with tempfile.TemporaryDirectory() as tmp:
+        variants = []
+        for i in range(1, rounds * per_round + 1):
+            variant = Path(tmp) / f"llama-2-70b-v{i}" / "config.json"
+            variant.parent.mkdir()
+            variant.write_text(json.dumps({**config, "vocab_size": config["vocab_size"] + i}))
+            variants.append(str(variant))
+        todo = iter(variants)
+        fns = {"meta": lambda: meta_parameters(config)}
+        fns.update({f"symparams {i}": lambda: symparams.model(next(todo)).total for i in range(per_round)})
+        t = interleaved(fns, rounds, clock=time.perf_counter)
+    best = min(stats.best for name, stats in t.items() if name != "meta")
+    ratio = t["meta"].best / best
+    return [Result("count Llama-2-70B config.json vs transformers on meta device", ratio, 100, False,
+                   f"symparams {_ms(best)} (read JSON, build tree, exact total), meta {_ms(t['meta'].best)}; "
+                   f"both {ours:,}")]
+
+
+def cold_start(rounds: int = 11) -> list[Result]:
+    """``symparams count nanochat --depth 20`` in a new process vs ``python -c "import sympy"``."""
+    script = Path(sys.executable).with_name("symparams")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "symparams"]
+    count = command + ["count", "nanochat", "--depth", "20"]
+    sympy_only = [sys.executable, "-c", "import sympy"]
+    out = []
+    with tempfile.TemporaryDirectory() as cache:
+        for label, env, info in (("bytecode cached", fresh_env(cache), False),
+                                 ("environment as is", fresh_env(None), True)):
+            fns = {"symparams": run_command(count, env), "sympy": run_command(sympy_only, env)}
+            for fn in fns.values():
+                fn()
+            t = interleaved(fns, rounds, clock=time.perf_counter)
+            ratio = t["symparams"].best / t["sympy"].best
+            out.append(Result(f"CLI cold start vs import sympy, {label}", ratio, 1.5, True,
+                              f"count {_ms(t['symparams'].best)}, import sympy {_ms(t['sympy'].best)} "
+                              f"(best of {rounds}; medians {_ms(t['symparams'].median)} / {_ms(t['sympy'].median)})",
+                              info=info))
+    return out
+
+
+ALL = (vectorised_sweep, scalar_count, real_config, cold_start)

@@ -1,0 +1,107 @@
+"""Compute-optimal model size and tokens for a compute budget, and the family size that meets it.
+
+Laws: hoffmann (Hoffmann et al. 2022, Approach 3), epoch (Besiroglu et al. 2024),
+tokens-per-param (D = R*N, R = 20 unless --ratio). With MODEL, the depth (for a
+depth-sized family) or the width D (otherwise, or with --by width) whose exact
+parameter count is nearest N*; --params sizes MODEL for a parameter budget instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from .common import emit_json, parse_sets, positive_int
+
+
+def _positive_number(text: str):
+    from ..errors import SymparamsError
+    from ..parse import parse_number
+
+    try:
+        value = parse_number(text)
+    except SymparamsError as err:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number ({err})") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
+    return value
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    from ..scaling import LAWS, RULE
+
+    budget = p.add_mutually_exclusive_group(required=True)
+    budget.add_argument("--compute", type=_positive_number, metavar="C", help="training compute in FLOPs (e.g. 5.76e23)")
+    budget.add_argument("--params", type=_positive_number, metavar="N", help="a parameter budget to size MODEL for (no law)")
+    p.add_argument("--law", choices=[*LAWS, RULE], default="hoffmann", help="scaling law (default hoffmann)")
+    p.add_argument("--ratio", type=_positive_number, metavar="R", help=f"tokens per parameter for {RULE} (default 20)")
+    p.add_argument("model", nargs="?", metavar="MODEL", help="size this family or model to meet N*")
+    p.add_argument("--depth", type=positive_int, help="base depth when sizing a depth family by width")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE", help="set a symbol of MODEL")
+    p.add_argument("--by", choices=["depth", "width"], help="the knob to size (default: depth for depth families, else width)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..errors import SymparamsError
+    from ..scaling import RULE, optimal
+
+    if args.ratio is not None and args.law != RULE:
+        raise SymparamsError(f"--ratio applies to --law {RULE} only")
+    if args.params is not None and args.model is None:
+        raise SymparamsError("--params needs a MODEL to size")
+    if args.model is None and (args.sets or args.depth or args.by):
+        raise SymparamsError("--set, --depth and --by need a MODEL")
+    opt = None if args.compute is None else optimal(args.compute, args.law, args.ratio)
+    fit = None
+    if args.model is not None:
+        target = opt.params_budget if opt is not None else args.params
+        fit = _fit(args, target)
+    if args.json:
+        out = opt.to_json() if opt is not None else {}
+        if fit is not None:
+            out["fit"] = fit.to_json()
+        emit_json(out)
+        return 0
+    if opt is not None:
+        _print_optimum(opt)
+    if fit is not None:
+        _print_fit(fit, opt)
+    return 0
+
+
+def _fit(args: argparse.Namespace, target):
+    from ..catalog import DEPTH_FAMILIES, model
+    from ..errors import SymparamsError
+    from ..scaling import fit_depth, fit_width
+
+    sets = parse_sets(args.sets)
+    by = args.by or ("depth" if args.model in DEPTH_FAMILIES else "width")
+    if by == "depth":
+        if args.depth is not None:
+            raise SymparamsError("--depth is chosen by the sizing; drop it or use --by width")
+        return fit_depth(args.model, target, sets)
+    return fit_width(model(args.model, depth=args.depth, **sets), target)
+
+
+def _print_optimum(opt) -> None:
+    from ..format import human
+    from ..scaling import LAWS
+
+    n_form, d_form = opt.formula()
+    source = LAWS[opt.law].source if opt.law in LAWS else f"D = {opt.ratio} N"
+    print(f"{opt.law} ({source}) at C = {float(opt.compute):.4g} FLOPs, C = 6 N D:")
+    print(f"  N* = {n_form} = {opt.params:.4g} parameters ({human(opt.params_budget)})")
+    print(f"  D* = {d_form} = {opt.tokens:.4g} tokens")
+    print(f"  tokens per parameter D*/N* = {opt.tokens_per_param:.1f}")
+    if opt.loss is not None:
+        print(f"  predicted loss L(N*, D*) = {opt.loss:.4f}")
+
+
+def _print_fit(fit, opt) -> None:
+    from ..format import human
+
+    what = "N*" if opt is not None else "the budget"
+    print(f"{fit.spec.name}: {fit.params:,} parameters ({human(fit.params)}), the {fit.knob} nearest {what} = {fit.target:,}")
+    for label, side in (("below", fit.below), ("above", fit.above)):
+        if side:
+            print(f"  {label}: {fit.knob} {side[0]:,} -> {side[1]:,}")

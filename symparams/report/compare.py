@@ -1,0 +1,363 @@
+"""Sections that read the model against others: shares, sizes, GQA/MQA, derivatives, insights.
+
+Each comparison builds the other model (a depth of the family, a preset, the same
+model with H_kv = 1) and reads it; chains that compare two models name the second
+one with its values (``N[attn]{H_kv=1}``).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import sympy
+from sympy import Expr
+
+from ..analysis import crossover, sensitivity
+from ..breakdown import Row
+from ..components import MLP, Attention, Embedding, MoE
+from ..errors import SymparamsError
+from ..spec import Spec
+from ..symbols import D, H_kv, L
+from .. import insights
+from .context import Reader, Source
+from .document import Bars, Block, Chains, Heading, Math, Para, Rounded, Table, Values
+from .forms import _general, difference
+from .math import Form, named
+
+__all__ = ["GUIDE_DEPTHS", "dominance", "sizes", "size_rows", "kv_variants", "derivatives", "mixture",
+           "guide_insights", "ratio"]
+
+# The guide's size table (d4, d12, d20, d26, d32) and its practice problem (d8).
+GUIDE_DEPTHS = (4, 8, 12, 20, 26, 32)
+
+
+def ratio(a: Expr, b: Expr) -> Expr:
+    """``a/b`` as written."""
+    return sympy.Mul(a, sympy.Pow(b, -1, evaluate=False), evaluate=False)
+
+
+def _first(r: Reader, kinds: tuple[type, ...]) -> Row | None:
+    return next((row for row in r.breakdown.rows if isinstance(row.node, kinds)), None)
+
+
+def _symbols(spec: Spec) -> set[str]:
+    return {s.name for s in spec.symbols} | {s.name for s, _ in spec.relations}
+
+
+def dominance(r: Reader) -> list[Block]:
+    spec, bd = r.spec, r.breakdown
+    n = r.ref()
+    blocks: list[Block] = [Heading(2, "What dominates")]
+    layers = insights.layer_rows(bd)
+    if layers:
+        inside = sympy.Add(*(r.ref(x) for x in layers), evaluate=False) if len(layers) > 1 else r.ref(layers[0])
+        outside = [r.short[x.path] for x in bd.top() if x not in layers]
+        blocks.append(Para(("The repeated blocks against everything outside them (", ", ".join(outside), "):")))
+        blocks.append(Chains((
+            r.chain(ratio(inside, n), substitute=Form(ratio(inside, n), keep_order=True), style="percent"),
+            r.chain(difference(1, ratio(inside, n)), substitute=Form(difference(1, ratio(inside, n)), keep_order=True),
+                    style="percent"),
+        )))
+    groups = sorted(((g, c) for g, c in bd.groups().items() if c), key=lambda gc: -gc[1])
+    blocks.append(Bars("Parameters by kind of layer", tuple((g, c, Fraction(c, spec.total)) for g, c in groups)))
+    blocks += _crossover(r)
+    return blocks
+
+
+def _crossover(r: Reader) -> list[Block]:
+    """The width at which the parts outside the blocks weigh as much as the blocks."""
+    form = sympy.expand(r.spec.closed_form)
+    if D not in form.free_symbols or L not in form.free_symbols:
+        return []
+    terms = sympy.Add.make_args(form)
+    outside = sympy.Add(*(t for t in terms if not t.has(L)))
+    inside = sympy.Add(*(t for t in terms if t.has(L)))
+    try:
+        roots = [x for x in crossover(outside, inside, D) if x.is_positive]
+    except (NotImplementedError, SymparamsError):
+        return []
+    if len(roots) != 1 or not roots[0].free_symbols <= set(r.spec.env):
+        return []
+    root = sympy.factor(roots[0])
+    label = named("D_eq", r"D_{\text{eq}}")
+    return [
+        Para(("Setting the parts outside the blocks, ", Math(Form(sympy.factor(outside))), ", equal to the blocks, ",
+              Math(Form(sympy.factor(inside))), ", and solving for D gives the width at which the two weigh the same; "
+              "wider models are dominated by their blocks:",)),
+        Chains((r.chain(label, root, substitute=root, style="number"),)),
+    ]
+
+
+def size_rows(spec: Spec, source: Source | None) -> tuple[str, list[tuple[str, Spec | str]]]:
+    """The models of the size table: (title, [(label, spec or why it is refused)])."""
+    from ..catalog import DEPTH_FAMILIES, _presets, model
+
+    family = source.name if source is not None and source.name in DEPTH_FAMILIES else spec.family
+    if family in DEPTH_FAMILIES:
+        overrides = dict(source.overrides) if source is not None else {}
+        depths = sorted(set(GUIDE_DEPTHS) | ({source.depth} if source is not None and source.depth else set()))
+        out: list[tuple[str, Spec | str]] = []
+        for d in depths:
+            try:
+                s = model(family, depth=d, **overrides)
+                s.total  # noqa: B018
+                out.append((f"d{d}", s))
+            except SymparamsError as err:
+                out.append((f"d{d}", str(err)))
+        return f"{family} by depth", out
+    out = []
+    for name in sorted(_presets()):
+        try:
+            s = model(name)
+        except SymparamsError:
+            continue
+        if s.family == spec.family:
+            out.append((name, s))
+    out.sort(key=lambda item: item[1].total)
+    return f"{spec.family} presets", out
+
+
+def sizes(r: Reader, source: Source | None) -> list[Block]:
+    title, rows = size_rows(r.spec, source)
+    if not rows:
+        return []
+    names = ("L", "D", "H", "H_kv", "V")
+    cols = [n for n in names if any(isinstance(s, Spec) and _has(s, n) for _, s in rows)]
+    moe = any(isinstance(s, Spec) and s.active_total != s.total for _, s in rows)
+    header = ("model", *cols, "parameters", "rounded") + (("active", "rounded active") if moe else ())
+    table = []
+    for label, s in rows:
+        if not isinstance(s, Spec):
+            table.append((label, *(["-"] * len(cols)), "refused", s) + (("-", "-") if moe else ()))
+            continue
+        vals = tuple(int(s.env[_sym(n)]) if _has(s, n) else "" for n in cols)
+        extra = (s.active_total, Rounded(s.active_total)) if moe else ()
+        table.append((label, *vals, s.total, Rounded(s.total)) + extra)
+    return [
+        Heading(2, "Sizes across the family"),
+        Para(("Each row is a model built and counted exactly; the formula is the same closed form at other sizes.",)),
+        Table("sizes", title, header, tuple(table), "l" + "r" * (len(header) - 1)),
+    ]
+
+
+def _sym(name: str):
+    from ..symbols import symbol
+
+    return symbol(name)
+
+
+def _has(spec: Spec, name: str) -> bool:
+    return _sym(name) in spec.env
+
+
+def kv_variants(r: Reader) -> list[Block]:
+    """The model with every valid number of key/value heads: MHA, GQA, MQA."""
+    spec = r.spec
+    attn = _first(r, (Attention,))
+    if attn is None or "H_kv" not in _symbols(spec) or "H" not in _symbols(spec):
+        return []
+    heads = int(spec.env[_sym("H")])
+    here = int(spec.env[H_kv])
+    blocks: list[Block] = [
+        Heading(2, "Grouped-query and multi-query attention"),
+        Para(("Q and the output projection keep H heads; K and V shrink to ", Math(Form(H_kv)),
+              " heads, so only they change:",)),
+    ]
+    general = _general(spec)
+    if general is not None:
+        blocks.append(Chains((r.chain(r.ref(attn), general.formula(attn.node), substitute=general.formula(attn.node)),)))
+    rows = []
+    for n in (d for d in range(1, heads + 1) if heads % d == 0):
+        kv = insights.kv_heads(spec, n)
+        kind = "MHA" if n == heads else ("MQA" if n == 1 else "GQA")
+        if n == here:
+            kind += " (this model)"
+        if kv.variant.ok:
+            rows.append((n, kind, kv.attention, kv.saving, kv.total, Rounded(kv.total)))
+        else:
+            rows.append((n, kind, "-", "-", "refused", kv.variant.refused))
+    blocks.append(Table("kv-heads", "Attention per block and total by key/value heads",
+                        ("H_kv", "kind", "attention/block", "saved vs this model", "total", "rounded"),
+                        tuple(rows), "rlrrrr"))
+    if here != 1 and insights.kv_heads(spec, 1).variant.ok:
+        blocks.append(Para(("Multi-query attention (one key/value head) worked out:",)))
+        blocks.append(Chains(_kv_chains(r, attn, 1)))
+    return blocks
+
+
+def _kv_chains(r: Reader, attn: Row, n: int) -> tuple:
+    other = r.variant(H_kv=n)
+    general = _general(other.spec)
+    form = general.formula(attn.node) if general is not None else other.spec.formula(attn.node)
+    a, base = other.ref(attn), r.ref(attn)
+    saving = difference(1, ratio(a, base))
+    return (
+        other.chain(a, form, substitute=form),
+        r.chain(saving, substitute=Form(saving, keep_order=True), style="percent"),
+        other.chain(other.ref(), other.spec.closed_form, substitute=other.spec.closed_form),
+    )
+
+
+_DERIVATIVE = named("∂N/∂x", r"\partial N / \partial x")
+_ELASTICITY = named("ε_x", r"\varepsilon_x")
+
+
+def derivatives(r: Reader) -> list[Block]:
+    """dN/dx and the elasticity (x/N) dN/dx for every symbol of the closed form."""
+    chains, skipped = [], []
+    for s in sensitivity(r.spec):
+        x = s.symbol
+        if not (s.derivative_value.is_Rational and s.elasticity_value.is_Rational):
+            skipped.append(x)
+            continue
+        latex_x = sympy.latex(x, symbol_names={H_kv: "H_{kv}", _sym("d_h"): "d_h"})
+        d = named(f"∂N/∂{x.name}", r"\frac{\partial N}{\partial " + latex_x + "}")
+        el = named(f"ε_{x.name}", r"\varepsilon_{" + latex_x + "}")
+        chains.append(r.chain(d, s.derivative, substitute=s.derivative, style="number"))
+        chains.append(r.chain(el, s.elasticity, style="number"))
+    return [
+        Heading(2, "Derivatives and elasticities"),
+        Para(("How the total moves with each size x: the derivative ", Math(Form(_DERIVATIVE)), ", and the "
+              "elasticity ", Math(Form(_ELASTICITY)), ", which is x/N times the derivative: the percent change of "
+              "N per percent of x. The largest elasticity is the knob that matters most.",)),
+        Chains(tuple(chains)),
+    ] + ([Para(("Not differentiable here (a size enters through a rounding such as ceiling): ",
+                *_joined([Math(Form(x)) for x in skipped]), "."))] if skipped else [])
+
+
+def _joined(parts: list) -> list:
+    out: list = []
+    for i, p in enumerate(parts):
+        out += ([", "] if i else []) + [p]
+    return out
+
+
+def mixture(r: Reader) -> list[Block]:
+    """Total against active parameters, for models whose tokens use only some experts."""
+    spec = r.spec
+    if spec.active_total == spec.total:
+        return []
+    a, n = r.ref(None, "active"), r.ref()
+    return [
+        Heading(2, "Mixture of experts: total and active"),
+        Para(("Every expert is stored, but each token passes through only the top k of the E experts "
+              "(and the router): the active parameters A are what a token's compute scales with.",)),
+        Chains((
+            r.chain(a, spec.active_form, substitute=spec.active_form),
+            r.chain(n, spec.closed_form, substitute=spec.closed_form),
+            r.chain(ratio(a, n), substitute=Form(ratio(a, n), keep_order=True), style="percent"),
+        )),
+    ]
+
+
+def guide_insights(r: Reader) -> list[Block]:
+    """The guide's insights, each stated for this model by building the variant it speaks of."""
+    spec = r.spec
+    blocks: list[Block] = [Heading(2, "Insights, computed")]
+    names = _symbols(spec)
+    attn, mlp = _first(r, (Attention,)), _first(r, (MLP, MoE))
+    layers = insights.layer_rows(r.breakdown)
+    if attn is not None and mlp is not None:
+        fact = insights.mlp_to_attention(spec)
+        lab = ratio(r.ref(mlp), r.ref(attn))
+        blocks += [Heading(3, "MLP against attention"),
+                   Para(("Parameters of the MLP over those of attention, per block:",)),
+                   Chains((r.chain(lab, fact.formula, substitute=Form(lab, keep_order=True), style="number"),))]
+    embeddings = [row for row in r.breakdown.top() if isinstance(row.node, Embedding)]
+    for sym, title in (("L", "Doubling the depth"), ("D", "Doubling the width")):
+        if sym not in names:
+            continue
+        value = spec.env[_sym(sym)]
+        blocks += [Heading(3, title), Para(("The same model with ", Values(((sym, 2 * value),)), ", all else held:",))]
+        v = insights.variant(spec, **{sym: 2 * value})
+        if not v.ok:
+            blocks.append(Para(("Refused: ", v.refused, ".")))
+            continue
+        other = r.variant(**{sym: 2 * value})
+        chains = []
+        for row in embeddings + list(layers[:1]):
+            lab = ratio(other.ref(row), r.ref(row))
+            chains.append(r.chain(lab, substitute=Form(lab, keep_order=True), style="number"))
+        if layers:
+            block = _block_row(r, layers[0])
+            lab = ratio(other.ref(block), r.ref(block))
+            chains.append(r.chain(lab, substitute=Form(lab, keep_order=True), style="number"))
+        lab = ratio(other.ref(), r.ref())
+        chains.append(r.chain(lab, substitute=Form(lab, keep_order=True), style="number"))
+        blocks.append(Chains(tuple(chains)))
+    if attn is not None and "H_kv" in names:
+        blocks += [Heading(3, "Fewer key/value heads"),
+                   Para(("The guide's grouped-query variants, and multi-query attention:",))]
+        for n in sorted({1, *insights.GUIDE_KV_HEADS}):
+            kv = insights.kv_heads(spec, n)
+            if not kv.variant.ok:
+                blocks.append(Para((Values((("H_kv", n),)), " is refused: ", kv.variant.refused, ".")))
+                continue
+            blocks.append(Chains(_kv_chains(r, attn, n)))
+    if "e" in names and mlp is not None:
+        blocks += [Heading(3, "Other MLP expansions"),
+                   Para(("The MLP grows linearly with e; attention and embeddings do not move:",))]
+        chains = []
+        for e in insights.GUIDE_EXPANSIONS:
+            if not insights.variant(spec, e=e).ok:
+                continue
+            other = r.variant(e=e)
+            chains.append(other.chain(other.ref(mlp), other.spec.formula(mlp.node),
+                                      substitute=other.spec.formula(mlp.node)))
+            chains.append(other.chain(other.ref(), other.spec.closed_form, substitute=other.spec.closed_form))
+        blocks.append(Chains(tuple(chains)))
+    if "V" in names and layers:
+        blocks += [Heading(3, "Other vocabularies"),
+                   Para(("The embedding and head grow linearly with V, the blocks not at all; the share outside "
+                         "the blocks for the guide's vocabularies:",))]
+        chains = []
+        for vocab in insights.GUIDE_VOCABS:
+            if not insights.variant(spec, V=vocab).ok:
+                continue
+            other = r.variant(V=vocab)
+            n, inside = other.ref(), other.ref(layers[0])
+            share = difference(1, ratio(inside, n))
+            chains.append(other.chain(n, substitute=other.spec.closed_form))
+            chains.append(other.chain(share, substitute=Form(share, keep_order=True), style="percent"))
+        blocks.append(Chains(tuple(chains)))
+    blocks += _biases(r)
+    return blocks
+
+
+def _block_row(r: Reader, layers: Row) -> Row:
+    prefix = layers.path + "."
+    return next(x for x in r.breakdown.rows if x.depth == layers.depth + 1 and x.path.startswith(prefix))
+
+
+def _biases(r: Reader) -> list[Block]:
+    spec = r.spec
+    try:
+        cost = insights.bias_cost(spec)
+    except SymparamsError:
+        return []
+    blocks: list[Block] = [Heading(3, "What biases would cost")]
+    if cost.exact == 0:
+        return blocks + [Para(("Every linear layer in the blocks already has a bias.",))]
+    exact = named("N_bias", r"N_{\text{bias}}")
+    shortcut = named("N_shortcut", r"N_{\text{shortcut}}")
+    blocks.append(Para((
+        "Adding a bias to every linear layer of every block (the model rebuilt with biases, minus the model) "
+        "against the guide's shortcut of D per linear layer (", Math(Form(cost.shortcut_formula)), "):",
+    )))
+    blocks.append(Chains((
+        r.chain(exact, cost.exact_formula, substitute=cost.exact_formula),
+        r.chain(shortcut, cost.shortcut_formula, substitute=cost.shortcut_formula),
+        r.chain(difference(exact, shortcut), substitute=Form(difference(exact, shortcut), keep_order=True)),
+    )))
+    if cost.wider:
+        blocks.append(Para(("A bias has one entry per output, and these layers have more or fewer than D outputs, "
+                            "which the shortcut misses:",)))
+        chains = []
+        block = insights.layer_rows(r.breakdown)[0]
+        for path, form, _ in cost.wider:
+            path = r.short[f"{block.path}.{path}"]
+            label = named(f"out[{path}]", r"d_{\text{out}}(\mathrm{" + path.replace("_", r"\_") + "})")
+            chains.append(r.chain(label, form, substitute=form, style="number"))
+        blocks.append(Chains(tuple(chains)))
+    return blocks
+

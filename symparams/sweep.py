@@ -1,0 +1,300 @@
+"""Sweeps: every combination of a few size grids, counted exactly in one vectorised call.
+
+A sweep is the outer product of its axes (``depth=4:32:4``, ``H_kv=1,2,4``...).
+Each axis is laid along its own array dimension and NumPy broadcasting forms the
+combinations, so a million configurations cost one pass of the compiled closed
+form (:mod:`symparams.compiled`), not a million SymPy substitutions.
+
+``depth`` is an axis for the depth-sized families: each depth is built by the
+family itself (nanochat: D = 64*depth, H = ceil(D/128), L = depth), and any
+other axis then overrides what that depth set.
+
+The rule for invalid combinations: a combination that does not describe a
+buildable model (H not dividing D, H_kv not dividing H, e*D not whole, top-k
+above the experts, ...) is skipped and counted under the first rule it breaks;
+the sweep goes on. Values that are never valid (zero, negative, a fraction for a
+whole-number size) are errors, as is a grid beyond :data:`MAX_COMBINATIONS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import IO, TYPE_CHECKING, Any, Mapping, Sequence
+
+from .errors import SymparamsError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy
+
+__all__ = ["Axis", "Sweep", "parse_axis", "sweep", "MAX_COMBINATIONS", "MAX_AXIS", "write"]
+
+MAX_COMBINATIONS = 1_000_000
+MAX_AXIS = 100_000
+FORMATS = ("csv", "json", "npy")
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One grid: a name and its values (ints, or Fractions for a rational symbol)."""
+
+    name: str
+    values: tuple[int | Fraction, ...]
+
+
+def _number(text: str, where: str) -> Fraction:
+    from .parse import parse_number
+
+    try:
+        value = parse_number(text.strip())
+    except SymparamsError as err:
+        raise SymparamsError(f"--grid {where}: {err}") from None
+    return Fraction(int(value.p), int(value.q))
+
+
+def parse_axis(text: str) -> Axis:
+    """``NAME=START:STOP[:STEP]`` (STOP included when reached), ``NAME=A,B,C`` or ``NAME=VALUE``.
+
+    >>> parse_axis("depth=4:12:4")
+    Axis(name='depth', values=(4, 8, 12))
+    >>> parse_axis("e=2:3:1/2").values
+    (2, Fraction(5, 2), 3)
+    """
+    name, eq, spec = text.partition("=")
+    name = name.strip()
+    if not eq or not name or not spec.strip():
+        raise SymparamsError(f"--grid expects NAME=START:STOP[:STEP] or NAME=A,B,C, got {text!r}")
+    if ":" in spec:
+        parts = spec.split(":")
+        if len(parts) not in (2, 3):
+            raise SymparamsError(f"--grid {name}: expected START:STOP[:STEP], got {spec!r}")
+        start, stop = _number(parts[0], name), _number(parts[1], name)
+        step = _number(parts[2], name) if len(parts) == 3 else Fraction(1)
+        if step <= 0:
+            raise SymparamsError(f"--grid {name}: STEP must be positive, got {step}")
+        if stop < start:
+            raise SymparamsError(f"--grid {name}: STOP {stop} is below START {start}")
+        count = int((stop - start) // step) + 1
+        if count > MAX_AXIS:
+            raise SymparamsError(f"--grid {name} has {count:,} values; at most {MAX_AXIS:,} per axis")
+        values = [start + i * step for i in range(count)]
+    else:
+        values = [_number(v, name) for v in spec.split(",") if v.strip()]
+        if len(values) > MAX_AXIS:
+            raise SymparamsError(f"--grid {name} has {len(values):,} values; at most {MAX_AXIS:,} per axis")
+    if not values:
+        raise SymparamsError(f"--grid {name}: no values")
+    if len(set(values)) != len(values):
+        raise SymparamsError(f"--grid {name}: a value is listed twice")
+    return Axis(name, tuple(int(v) if v.denominator == 1 else v for v in values))
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """The valid combinations of a sweep: one column per axis, then the total and each component."""
+
+    model: str
+    formula: str
+    axes: tuple[Axis, ...]
+    columns: dict[str, Any]
+    counts: tuple[str, ...]
+    combinations: int
+    skipped: dict[str, int]
+
+    @property
+    def rows(self) -> int:
+        return self.combinations - sum(self.skipped.values())
+
+    def records(self) -> list[dict[str, int | str]]:
+        """The rows as dicts (fractions as text such as '8/3')."""
+        names = list(self.columns)
+        cols = [_plain(self.columns[n]) for n in names]
+        return [dict(zip(names, row)) for row in zip(*cols)]
+
+    def summary(self) -> str:
+        """One line for stderr: how many combinations, how many skipped and why."""
+        n_skip = sum(self.skipped.values())
+        line = f"{self.combinations:,} combinations, {self.rows:,} valid"
+        if n_skip:
+            why = "; ".join(f"{n:,} where {reason}" for reason, n in self.skipped.items())
+            line += f"; skipped {n_skip:,} invalid combination{'s' * (n_skip != 1)} ({why})"
+        return line
+
+
+def _plain(column) -> list:
+    import numpy as np
+
+    if isinstance(column, np.ndarray) and column.dtype != object:
+        return column.tolist()
+    return [int(v) if isinstance(v, int) or getattr(v, "denominator", 1) == 1 else str(v) for v in column]
+
+
+def _check_value(axis: Axis, rational: bool) -> None:
+    for v in axis.values:
+        if v <= 0:
+            raise SymparamsError(f"--grid {axis.name}: {v} is not positive")
+        if not rational and not isinstance(v, int):
+            raise SymparamsError(f"--grid {axis.name}: {v} is not a whole number")
+
+
+def _axis_array(axis: Axis, position: int, ndim: int):
+    """The axis's values as an array along dimension ``position`` (a pair for fractions)."""
+    import numpy as np
+
+    shape = [1] * ndim
+    shape[position] = len(axis.values)
+    if all(isinstance(v, int) for v in axis.values):
+        return np.array(axis.values, dtype=object if max(axis.values) > 2**62 else np.int64).reshape(shape)
+    fr = [Fraction(v) for v in axis.values]
+    return (np.array([f.numerator for f in fr], dtype=np.int64).reshape(shape),
+            np.array([f.denominator for f in fr], dtype=np.int64).reshape(shape))
+
+
+def sweep(name: str, axes: Sequence[Axis], depth: int | None = None, sets: Mapping[str, Any] | None = None,
+          exact: bool = True) -> Sweep:
+    """Every combination of ``axes`` for model ``name`` (with ``--depth``/``--set`` as given).
+
+    Invalid combinations are skipped and counted (see the module's rule). With
+    ``exact`` a count beyond int64 comes back as a Python int; without, it raises
+    OverflowError.
+    """
+    import numpy as np
+
+    from .catalog import DEPTH_FAMILIES, model
+    from .compiled.vector import Vectorized
+
+    sets = dict(sets or {})
+    axes = tuple(axes)
+    if not axes:
+        raise SymparamsError("give at least one --grid NAME=START:STOP[:STEP]")
+    seen = [a.name for a in axes]
+    for a in axes:
+        if seen.count(a.name) > 1:
+            raise SymparamsError(f"--grid {a.name} given twice")
+    total = 1
+    for a in axes:
+        total *= len(a.values)
+    if total > MAX_COMBINATIONS:
+        raise SymparamsError(f"the grid has {total:,} combinations; at most {MAX_COMBINATIONS:,} (narrow an axis or raise its STEP)")
+    by_depth = next((a for a in axes if a.name == "depth"), None)
+    if by_depth is not None:
+        if name not in DEPTH_FAMILIES:
+            raise SymparamsError(f"--grid depth applies only to the depth-sized families ({', '.join(DEPTH_FAMILIES)}), not {name!r}")
+        if depth is not None:
+            raise SymparamsError("give either --depth or --grid depth=..., not both")
+        _check_value(by_depth, False)
+        specs = [model(name, depth=int(d), **sets) for d in by_depth.values]
+        base = specs[0]
+    else:
+        base = model(name, depth=depth, **sets)
+        specs = [base]
+    vec = Vectorized(base)
+    for a in axes:
+        if a.name != "depth" and a.name not in vec.symbols:
+            allowed = ", ".join(("depth",) * (name in DEPTH_FAMILIES) + vec.symbols)
+            raise SymparamsError(f"--grid {a.name}: {base.name} has no such symbol (it has: {allowed})")
+        if a.name != "depth":
+            _check_value(a, a.name in vec.compiled.rational_names)
+    ndim = len(axes)
+    inputs: dict[str, Any] = {}
+    if by_depth is not None:
+        structure = (base.tree, base.relations, base.constraints, tuple(s for s, _ in base.values))
+        for s in specs:
+            if (s.tree, s.relations, s.constraints, tuple(v for v, _ in s.values)) != structure:
+                raise SymparamsError(f"{s.name} differs in structure from {base.name}; sweep these depths apart")
+        position = [a.name for a in axes].index("depth")
+        for sym, _ in base.values:
+            column = [dict(s.values)[sym] for s in specs]
+            if all(v == column[0] for v in column):
+                continue
+            shape = [1] * ndim
+            shape[position] = len(specs)
+            if all(v.is_Integer for v in column):
+                inputs[sym.name] = np.array([int(v) for v in column], dtype=np.int64).reshape(shape)
+            else:
+                inputs[sym.name] = (np.array([int(v.p) for v in column], dtype=np.int64).reshape(shape),
+                                    np.array([int(v.q) for v in column], dtype=np.int64).reshape(shape))
+    for i, a in enumerate(axes):
+        if a.name != "depth":
+            inputs[a.name] = _axis_array(a, i, ndim)
+    wanted = ("total",) + vec.components
+    try:
+        out = vec.evaluate(inputs, wanted, invalid="mask")
+    except OverflowError:
+        if not exact:
+            raise
+        out = vec.evaluate(inputs, wanted, invalid="mask", exact=True)
+    mask = out["valid"]
+    columns: dict[str, Any] = {}
+    for i, a in enumerate(axes):
+        shape = [1] * ndim
+        shape[i] = len(a.values)
+        values = np.array(a.values, dtype=object if not all(isinstance(v, int) for v in a.values) else np.int64)
+        columns[a.name] = np.broadcast_to(values.reshape(shape), mask.shape)[mask]
+    counts = list(wanted)
+    for n in wanted:
+        columns[n] = out[n]
+    active = Vectorized(base, "active")
+    if active.compiled.plan().outputs[0][1].expr != vec.compiled.plan().outputs[0][1].expr:
+        try:
+            act = active.evaluate(inputs, ("total",), invalid="mask", exact=False)
+        except OverflowError:
+            if not exact:
+                raise
+            act = active.evaluate(inputs, ("total",), invalid="mask", exact=True)
+        columns["active"] = act["total"]
+        counts.append("active")
+    return Sweep(base.name if by_depth is None else name, str(base.closed_form), axes, columns, tuple(counts),
+                 total, dict(out["reasons"]))
+
+
+def write(result: Sweep, fmt: str, out: IO) -> None:
+    """Write the sweep as csv (header + rows), json (one object) or npy (a structured array)."""
+    if fmt == "csv":
+        import csv
+
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(list(result.columns))
+        writer.writerows(zip(*[_plain(c) for c in result.columns.values()]))
+    elif fmt == "json":
+        import json
+
+        obj = {"model": result.model, "formula": result.formula,
+               "grid": {a.name: [v if isinstance(v, int) else str(v) for v in a.values] for a in result.axes},
+               "combinations": result.combinations, "valid": result.rows,
+               "skipped": sum(result.skipped.values()), "skipped_by_rule": result.skipped,
+               "rows": result.records()}
+        json.dump(obj, out, indent=1)
+        out.write("\n")
+    elif fmt == "npy":
+        import numpy as np
+
+        np.save(out, _structured(result), allow_pickle=False)
+    else:
+        raise SymparamsError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
+
+
+def _structured(result: Sweep) -> "numpy.ndarray":
+    """One int64 field per column; a fractional axis becomes NAME_num and NAME_den fields."""
+    import numpy as np
+
+    fields, data = [], []
+    for name, column in result.columns.items():
+        if isinstance(column, np.ndarray) and column.dtype != object:
+            fields.append((name, np.int64))
+            data.append(column)
+            continue
+        values = [Fraction(v) for v in column]
+        if any(abs(v.numerator) > 2**63 - 1 for v in values):
+            raise SymparamsError(f"{name} exceeds int64, which npy cannot hold; use --format csv or json")
+        if all(v.denominator == 1 for v in values):
+            fields.append((name, np.int64))
+            data.append(np.array([v.numerator for v in values], dtype=np.int64))
+        else:
+            fields += [(f"{name}_num", np.int64), (f"{name}_den", np.int64)]
+            data += [np.array([v.numerator for v in values], dtype=np.int64),
+                     np.array([v.denominator for v in values], dtype=np.int64)]
+    table = np.zeros(result.rows, dtype=fields)
+    for (field, _), column in zip(fields, data):
+        table[field] = column
+    return table

@@ -1,0 +1,271 @@
+"""The compiled evaluators give exactly Spec's numbers and Spec's errors, and never wrap.
+
+Each property compares the compiled path (Python ints for one configuration, NumPy
+int64 for arrays) with ``Spec.total`` (SymPy substitution) and, for nanochat, with
+the independent shape-by-shape count in ``oracle.py``.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+import sympy
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from oracle import nanochat_count
+from strategies import nanochat_configs, spec_of
+from symparams import SymparamsError, count_fn, model, names, vectorize
+from symparams.compiled import compiled
+from symparams.compiled.arrays import bound, evaluate
+from symparams.compiled.poly import forms, var
+from symparams.families.nanochat import nanochat
+from symparams.spec import apply_overrides
+
+np = pytest.importorskip("numpy")
+
+INT64_MAX = 2**63 - 1
+
+
+def _arrays(configs):
+    """Symbol arrays (e as numerator/denominator arrays) for a list of nanochat configs."""
+    col = lambda f: np.array([f(c) for c in configs], dtype=np.int64)  # noqa: E731
+    return {
+        "V": col(lambda c: c.vocab), "D": col(lambda c: c.width), "L": col(lambda c: c.layers),
+        "H": col(lambda c: c.heads), "H_kv": col(lambda c: c.kv_heads),
+        "e": (col(lambda c: c.expansion.numerator), col(lambda c: c.expansion.denominator)),
+    }
+
+
+@given(st.booleans(), st.data())
+def test_vectorised_totals_equal_spec_totals_for_valid_nanochat_arrays(bias, data):
+    """For arrays of valid nanochat configs (GQA/MQA, rational e), every total is Spec's and the oracle's."""
+    configs = data.draw(st.lists(nanochat_configs(bias=bias), min_size=1, max_size=6))
+    counts = vectorize(nanochat(bias=bias)).counts(**_arrays(configs))
+    assert counts["total"].dtype == np.int64
+    for i, c in enumerate(configs):
+        spec = spec_of(c)
+        assert int(counts["total"][i]) == spec.total == nanochat_count(c)
+        for child in spec.tree.children():
+            assert int(counts[child.name][i]) == spec.count(child)
+
+
+@given(st.lists(nanochat_configs(bias=False), min_size=1, max_size=6))
+def test_vectorised_mha_with_whole_e_equals_spec_totals(configs):
+    """With H_kv following H and whole e, the direct closed-form path gives Spec's totals."""
+    configs = [c for c in configs if c.expansion.denominator == 1]
+    assume(configs)
+    arrays = _arrays(configs)
+    del arrays["H_kv"]
+    arrays["e"] = arrays["e"][0]
+    totals = vectorize("nanochat")(**arrays)
+    for i, c in enumerate(configs):
+        spec = apply_overrides(nanochat(), {k: sympy.Integer(int(v[i])) for k, v in arrays.items()})
+        assert int(totals[i]) == spec.total
+
+
+@given(nanochat_configs())
+def test_scalar_counter_equals_spec_total(c):
+    """count_fn at any valid config (GQA, rational e given as a Fraction) is Spec.total exactly."""
+    count = count_fn(nanochat(bias=c.bias))
+    got = count(V=c.vocab, D=c.width, L=c.layers, H=c.heads, H_kv=c.kv_heads, e=c.expansion)
+    assert got == spec_of(c).total
+    assert type(got) is int
+
+
+def _free_values(spec):
+    """Random small values for every free symbol of ``spec`` (a valid model or not)."""
+    parts = {}
+    for s, _ in spec.values:
+        if s.is_integer:
+            parts[s.name] = st.integers(1, 48)
+        else:
+            parts[s.name] = st.builds(Fraction, st.integers(1, 12), st.sampled_from([1, 2, 3]))
+    return st.fixed_dictionaries(parts)
+
+
+def _spec_total(spec, values):
+    exact = {k: sympy.Rational(v.numerator, v.denominator) if isinstance(v, Fraction) else sympy.Integer(v)
+             for k, v in values.items()}
+    try:
+        return apply_overrides(spec, exact).total
+    except SymparamsError as err:
+        return err
+
+
+PRESETS = [n for n in names()]
+
+
+@pytest.mark.parametrize("name", PRESETS)
+@settings(max_examples=15)
+@given(data=st.data())
+def test_every_model_accepts_exactly_what_spec_accepts_with_the_same_totals(name, data):
+    """For random sizes of every known model, the vectorised mask is Spec's validity and totals agree."""
+    spec = model(name)
+    points = data.draw(st.lists(_free_values(spec), min_size=1, max_size=4))
+    expected = [_spec_total(spec, p) for p in points]
+    arrays = {}
+    for k in points[0]:
+        if isinstance(points[0][k], Fraction) or any(isinstance(p[k], Fraction) for p in points):
+            fr = [Fraction(p[k]) for p in points]
+            arrays[k] = (np.array([f.numerator for f in fr]), np.array([f.denominator for f in fr]))
+        else:
+            arrays[k] = np.array([p[k] for p in points])
+    out = vectorize(spec).evaluate(arrays, ("total",), invalid="mask")
+    assert out["valid"].tolist() == [not isinstance(x, Exception) for x in expected]
+    assert out["total"].tolist() == [x for x in expected if not isinstance(x, Exception)]
+    count = count_fn(spec)
+    for p, x in zip(points, expected):
+        if isinstance(x, Exception):
+            with pytest.raises(SymparamsError) as err:
+                count(**p)
+            assert str(err.value) == str(x)
+        else:
+            assert count(**p) == x
+
+
+@pytest.mark.parametrize("name", PRESETS)
+def test_every_model_compiles_to_its_own_total_and_active_count(name):
+    """At each model's own values, both compiled paths give Spec.total and Spec.active_total."""
+    spec = model(name)
+    assert int(vectorize(spec)()) == spec.total == count_fn(spec)()
+    assert int(vectorize(spec, "active")()) == spec.active_total == count_fn(spec, "active")()
+
+
+@given(st.lists(st.tuples(st.integers(1, 2**34), st.integers(1, 2**34), st.integers(1, 2**12)), min_size=1, max_size=5))
+def test_overflow_is_raised_never_wrapped(rows):
+    """A total beyond int64 raises OverflowError; otherwise every total is exact (even when the bound is not)."""
+    V, D, L = (np.array(col, dtype=np.int64) for col in zip(*rows))
+    f = vectorize("nanochat")
+    exact = [nanochat(overrides={"V": v, "D": d, "L": l, "H": 1}).total for v, d, l in rows]
+    try:
+        got = f(V=V, D=D, L=L, H=1)
+    except OverflowError:
+        assert max(exact) > INT64_MAX
+    else:
+        assert max(exact) <= INT64_MAX
+        assert got.tolist() == exact
+    assert f.evaluate({"V": V, "D": D, "L": L, "H": 1}, ("total",), exact=True)["total"].tolist() == exact
+
+
+def test_totals_just_below_int64_are_exact_and_just_above_raise():
+    """At the int64 edge: 2*D*V with L tiny lands on both sides of 2**63 - 1 exactly as Python ints say."""
+    f = vectorize("nanochat")
+    below = nanochat(overrides={"V": 2**61 - 1, "D": 1, "L": 1, "H": 1}).total
+    assert below <= INT64_MAX
+    assert int(f(V=np.array([2**61 - 1]), D=1, L=1, H=1)[0]) == below
+    assert nanochat(overrides={"V": 2**62, "D": 1, "L": 1, "H": 1}).total > INT64_MAX
+    with pytest.raises(OverflowError):
+        f(V=np.array([2**62]), D=1, L=1, H=1)
+
+
+def test_a_loose_bound_falls_back_to_exact_arithmetic():
+    """Large D in one entry and large V in another bound the product beyond int64, yet each total fits."""
+    D, V = np.array([2**24, 64]), np.array([64, 2**40])
+    got = vectorize("nanochat")(D=D, V=V, H=1, L=1)
+    assert got.dtype == np.int64
+    assert got.tolist() == [nanochat(overrides={"D": int(d), "V": int(v), "H": 1, "L": 1}).total for d, v in zip(D, V)]
+
+
+@given(nanochat_configs(), st.integers(2, 7))
+def test_invalid_entries_raise_specs_own_error_with_the_index(c, bad_heads):
+    """An entry whose H does not divide D raises the message Spec.total gives for it, naming the entry."""
+    assume(c.width % bad_heads)
+    f = vectorize("nanochat")
+    D = np.array([c.width, c.width])
+    H = np.array([c.heads, bad_heads])
+    with pytest.raises(SymparamsError) as err:
+        f(D=D, H=H, H_kv=H)
+    with pytest.raises(SymparamsError) as spec_err:
+        nanochat(overrides={"D": c.width, "H": bad_heads, "H_kv": bad_heads}).total
+    assert str(err.value) == f"{spec_err.value} (at index (1,))"
+
+
+def test_non_positive_and_non_integer_inputs_are_refused():
+    """Zero, negatives, floats and booleans never reach a count."""
+    f = vectorize("nanochat")
+    with pytest.raises(SymparamsError, match="must be positive"):
+        f(L=np.array([1, 0]))
+    with pytest.raises(SymparamsError, match="float"):
+        f(D=np.array([1280.0]))
+    with pytest.raises(SymparamsError):
+        f(D=True)
+    with pytest.raises(SymparamsError, match="no symbol"):
+        f(E=4)
+    count = count_fn("nanochat")
+    with pytest.raises(SymparamsError):
+        count(D=1280.0)
+    with pytest.raises(SymparamsError, match="must be positive"):
+        count(L=-1)
+
+
+def test_mask_mode_skips_invalid_entries_and_says_why():
+    """valid marks buildable entries; reasons count the rejected ones by the check they fail first."""
+    f = vectorize("nanochat")
+    out = f.evaluate({"D": np.array([1280, 320, 640, 1280]), "H": np.array([10, 3, 5, 7])}, ("total",), invalid="mask")
+    assert out["valid"].tolist() == [True, False, True, False]
+    assert out["reasons"] == {"H does not divide D": 2}
+    assert out["total"].tolist() == [nanochat(overrides={"D": d, "H": h}).total for d, h in ((1280, 10), (640, 5))]
+
+
+def test_broadcasting_gives_the_outer_product_of_configurations():
+    """Arrays along different axes broadcast to every combination, each total exact."""
+    f = vectorize("nanochat")
+    L = np.array([4, 8, 12]).reshape(3, 1)
+    V = np.array([1000, 65536]).reshape(1, 2)
+    got = f(L=L, V=V)
+    assert got.shape == (3, 2)
+    for i, l in enumerate((4, 8, 12)):
+        for j, v in enumerate((1000, 65536)):
+            assert int(got[i, j]) == nanochat(overrides={"L": l, "V": v}).total
+
+
+def test_structures_compile_once_whatever_their_values():
+    """Two sizes of one family share one compiled structure (the cache ignores values)."""
+    assert compiled(nanochat(12)) is compiled(nanochat(20))
+    assert compiled(nanochat(12)) is not compiled(nanochat(12, bias=True))
+
+
+def test_rational_expansion_takes_fractions_text_and_pairs():
+    """e = 8/3 may be given as a Fraction, text or numerator/denominator arrays; F must come out whole."""
+    f = vectorize("nanochat")
+    want = nanochat(24, overrides={"e": sympy.Rational(8, 3)}).total
+    assert int(f(D=1536, H=12, L=24, e=Fraction(8, 3))) == want
+    assert int(f(D=1536, H=12, L=24, e="8/3")) == want
+    assert f(D=1536, H=12, L=24, e=(np.array([8, 8]), np.array([3, 3]))).tolist() == [want, want]
+    with pytest.raises(SymparamsError, match="not a whole number"):
+        f(D=1280, e=Fraction(8, 3))
+
+
+_polys = st.lists(st.tuples(st.integers(-50, 50), st.integers(0, 3), st.integers(0, 3), st.integers(0, 2)),
+                  min_size=1, max_size=6)
+
+
+@given(_polys, st.lists(st.tuples(st.integers(-2**20, 2**20), st.integers(-2**20, 2**20), st.integers(-99, 99)),
+                        min_size=1, max_size=5))
+def test_every_form_evaluates_to_the_polynomial_and_stays_within_its_bound(monomials, points):
+    """Each printed form equals the polynomial at integer points, on arrays and Python ints, within its bound."""
+    x, y, z = var("x"), var("y"), var("z")
+    poly = sympy.expand(sum(c * x**a * y**b * z**d for c, a, b, d in monomials))
+    cols = {"x": np.array([p[0] for p in points]), "y": np.array([p[1] for p in points]),
+            "z": np.array([p[2] for p in points])}
+    exact = [int(poly.subs({x: a, y: b, z: d})) for a, b, d in points]
+    bounds = {k: max(1, int(abs(v).max())) for k, v in cols.items()}
+    for form in forms(poly):
+        assert sympy.expand(form - poly) == 0
+        assert all(abs(v) <= bound(form, bounds) for v in exact)
+        objects = {k: v.astype(object) for k, v in cols.items()}
+        assert np.broadcast_to(evaluate(form, objects), (len(points),)).tolist() == exact
+        if bound(form, bounds) <= INT64_MAX:
+            assert np.broadcast_to(evaluate(form, cols), (len(points),)).tolist() == exact
+
+
+def test_compiled_code_holds_no_division_and_no_float():
+    """The compiled code of every model has only whole-number arithmetic: no '/' but '//', no float literal."""
+    for name in PRESETS:
+        plan = compiled(model(name)).plan()
+        texts = [c.x.text for c in plan.checks] + [n.text for _, n, _ in plan.outputs]
+        texts += [s.num.text for s in plan.steps]
+        for t in texts:
+            assert "/" not in t and "." not in t, (name, t)

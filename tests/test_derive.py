@@ -1,0 +1,597 @@
+"""Derivation documents: every number they print is read back and checked against the model.
+
+The checker below parses the ``text`` rendering line by line. A chain
+``label = side = ... = value ≈ rounded`` is evaluated side by side with exact
+fractions (by a small evaluator written here, not symparams' parser), and its label
+is read from the model independently: ``N[attn.q]`` is that component's count,
+``N{H_kv=1}`` the total of the model with one key/value head, ``∂N/∂D`` the
+derivative of the closed form. Tables are checked row by row against models built
+afresh; module lines against the tree. Prose may not carry a count at all.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+import subprocess
+from collections import Counter
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+import sympy
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+import symparams
+from symparams.errors import SymparamsError
+from symparams.format import human, share
+from symparams.report import Source, derive, document, render
+from symparams.spec import apply_overrides
+from symparams.symbols import SYMBOLS
+
+REPO = Path(__file__).resolve().parent.parent
+DERIVATIONS = REPO / "derivations"
+
+# The hand-worked guide's figures for nanochat d20 (and the d12 row it got wrong).
+GUIDE_FIGURES = ("560,988,160", "393,216,000", "19,660,800", "83,886,080", "6,553,600", "13,107,200", "1,638,400")
+
+
+# ---- an exact evaluator for the text a document prints ---------------------------------
+
+_FUNCTIONS = {"ceiling": math.ceil, "floor": math.floor}
+_TOKEN = re.compile(r"\s*(?:(\d+(?:\.\d+)?)|([A-Za-z_][A-Za-z_0-9]*|@\d+)|(\*\*|[-+*/^()]))")
+
+
+def evaluate(text: str, names: dict[str, Fraction]) -> Fraction:
+    """``text`` (numbers, names, + - * / ^ and parentheses) as an exact fraction."""
+    tokens, pos = [], 0
+    text = text.strip()
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        assert m and m.end() > pos, f"cannot read {text[pos:]!r} in {text!r}"
+        tokens.append(m.group(1) or m.group(2) or m.group(3))
+        pos = m.end()
+        while pos < len(text) and text[pos] == " ":
+            pos += 1
+    i = 0
+
+    def peek():
+        return tokens[i] if i < len(tokens) else None
+
+    def take():
+        nonlocal i
+        i += 1
+        return tokens[i - 1]
+
+    def expr():
+        v = term()
+        while peek() in ("+", "-"):
+            v = v + term() if take() == "+" else v - term()
+        return v
+
+    def term():
+        v = unary()
+        while peek() in ("*", "/"):
+            v = v * unary() if take() == "*" else v / unary()
+        return v
+
+    def unary():
+        if peek() == "-":
+            take()
+            return -unary()
+        return power()
+
+    def power():
+        v = atom()
+        if peek() in ("^", "**"):
+            take()
+            exp = unary()
+            assert exp.denominator == 1
+            v = v ** int(exp)
+        return v
+
+    def atom():
+        t = take()
+        if t == "(":
+            v = expr()
+            assert take() == ")"
+            return v
+        if t[0].isdigit():
+            return Fraction(t)
+        if t in _FUNCTIONS and peek() == "(":
+            take()
+            v = expr()
+            assert take() == ")"
+            return Fraction(_FUNCTIONS[t](v))
+        assert t in names, f"unknown name {t!r} in {text!r}"
+        return names[t]
+
+    value = expr()
+    assert i == len(tokens), f"trailing {tokens[i:]} in {text!r}"
+    return value
+
+
+def _frac(x) -> Fraction:
+    x = sympy.sympify(x)
+    return Fraction(int(x.p), int(x.q))
+
+
+# ---- the checker -------------------------------------------------------------------------
+
+_REF = re.compile(r"(?<![\w∂])([NA])(?![\w])(\[[^\]]+\])?(\{[^}]*\})?")
+_NAMED = re.compile(r"∂N/∂[A-Za-z_]+|ε_[A-Za-z_]+|N_[a-z]+|D_eq|out\[[^\]]+\]")
+_GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+")
+_QUALIFIER = re.compile(r"[A-Za-z_]+ ?= ?[\d,/]+")
+
+
+def _where(text: str) -> dict[str, sympy.Expr]:
+    out = {}
+    for part in text.split(";"):
+        k, _, v = part.strip().partition("=")
+        num, _, den = v.replace(",", "").partition("/")
+        out[k.strip()] = sympy.Rational(int(num), int(den or 1))
+    return out
+
+
+class Checker:
+    """Reads a text derivation of ``spec`` and checks each number it states."""
+
+    def __init__(self, spec, source: Source | None):
+        self.main, self.source = spec, source
+        self.context: dict[str, sympy.Expr] = {}
+        self.defined: dict[str, Fraction] = {}
+        self.seen_refs: set[str] = set()
+        self.checked = Counter()
+        self._specs: dict[tuple, object] = {}
+        self._paths: dict[int, dict] = {}
+
+    # models
+    def spec(self, where: dict) -> object:
+        key = tuple(sorted((k, str(v)) for k, v in where.items()))
+        if key not in self._specs:
+            self._specs[key] = apply_overrides(self.main, where) if where else self.main
+        return self._specs[key]
+
+    def row(self, spec, path: str):
+        """The node at ``path`` (or a unique path ending in it), found by walking the tree."""
+        if id(spec) not in self._paths:
+            names, paths = {}, {}
+            for depth, _, node in spec.tree.walk():
+                names[depth] = node.name
+                if depth:
+                    paths[".".join(names[d] for d in range(1, depth + 1))] = node
+            self._paths[id(spec)] = paths
+        paths = self._paths[id(spec)]
+        found = [paths[path]] if path in paths else [n for p, n in paths.items() if p.endswith("." + path)]
+        assert len(found) == 1, f"component {path!r} is not unique in {spec.name}"
+        return found[0]
+
+    def ref_value(self, letter: str, path: str | None, qual: str | None) -> Fraction:
+        where = {**self.context, **(_where(qual) if qual else {})}
+        spec = self.spec(where)
+        reading = "active" if letter == "A" else "params"
+        if not qual and not self.context and path:
+            self.seen_refs.add(path)
+        node = self.row(spec, path) if path else None
+        return Fraction(spec.count(node, reading))
+
+    def env(self) -> dict[str, Fraction]:
+        spec = self.spec(self.context)
+        return {s.name: _frac(v) for s, v in spec.env.items()}
+
+    # expressions
+    def value_of(self, text: str, label: bool = False) -> Fraction | None:
+        names = dict(self.env())
+        n = 0
+
+        def placeholder(value: Fraction) -> str:
+            nonlocal n
+            n += 1
+            names[f"@{n}"] = value
+            return f"@{n}"
+
+        def named(m):
+            t = m.group(0)
+            if t.startswith("∂N/∂") or t.startswith("ε_"):
+                x = SYMBOLS[t.split("∂")[-1] if t.startswith("∂") else t[2:]]
+                spec = self.spec(self.context)
+                form = spec.closed_form
+                d = _frac(sympy.diff(form, x).xreplace(spec.env))
+                return placeholder(d if t.startswith("∂") else _frac(spec.env[x]) * d / spec.total)
+            if t not in self.defined:
+                raise _Undefined(t)
+            return placeholder(self.defined[t])
+
+        text = _NAMED.sub(named, text)
+        text = _REF.sub(lambda m: placeholder(self.ref_value(m.group(1), (m.group(2) or "")[1:-1] or None,
+                                                             (m.group(3) or "")[1:-1] or None)), text)
+        text = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", text).replace("×", "*").replace("·", "*")
+        return evaluate(text, names)
+
+    def chain(self, label: str, sides: list[tuple[str, str]]) -> None:
+        """Check one chain; a label naming a variant (N[x]{S=v}) has its sides worked at that variant."""
+        m = _REF.fullmatch(label)
+        if m and m.group(3):
+            outer = self.context
+            self.context = {**outer, **_where(m.group(3)[1:-1])}
+            try:
+                self._chain(label, sides)
+            finally:
+                self.context = outer
+        else:
+            self._chain(label, sides)
+
+    def _chain(self, label: str, sides: list[tuple[str, str]]) -> None:
+        exact = [s for op, s in sides if op == "="]
+        rounded = [s for op, s in sides if op == "≈"]
+        assert len(rounded) <= 1, f"{label}: two rounded figures"
+        values = []
+        for s in exact:
+            if s.endswith("%"):
+                values.append(("percent", s))
+                continue
+            values.append(("value", self.value_of(s)))
+        nums = [v for k, v in values if k == "value"]
+        try:
+            target = self.value_of(label)
+        except _Undefined:
+            assert nums, f"{label} defined without a value"
+            target = nums[-1]
+            self.defined[label] = target
+        for v in nums:
+            assert v == target, f"{label}: a side is {v}, the label {target}"
+        for k, s in values:
+            if k == "percent":
+                assert s == share(target) and (target * 1000).denominator == 1, f"{label}: {s} is not {target}"
+        if rounded:
+            r = rounded[0]
+            if r.endswith("%"):
+                assert r == share(target), f"{label}: {r} is not {share(target)}"
+            elif r[-1] in "KMBT":
+                assert r == human(target), f"{label}: {r} is not {human(target)}"
+            else:
+                assert r == f"{float(target):.4g}", f"{label}: {r} is not {target}"
+        self.checked["chain"] += 1
+
+    # tables
+    def table(self, title: str, header: list[str], rows: list[list[str]]) -> None:
+        if title == "Free symbols and their values":
+            env = self.env()
+            for sym, value, *_ in rows:
+                assert evaluate(value.replace(",", ""), {}) == env[sym], f"{sym} = {value}"
+        elif title.endswith(" by depth") or title.endswith(" presets"):
+            self.sizes(title, header, rows)
+        elif title == "Attention per block and total by key/value heads":
+            base = self.spec(self.context)
+            base_attn = self.attention_per_block(base)
+            for n, _kind, attn, saved, total, rounded in rows:
+                try:
+                    v = apply_overrides(base, {"H_kv": sympy.Integer(int(n))})
+                    v.total  # noqa: B018
+                except SymparamsError:
+                    assert total == "refused"
+                    continue
+                a = self.attention_per_block(v)
+                assert attn == f"{a:,}" and saved == share(1 - Fraction(a, base_attn))
+                assert total == f"{v.total:,}" and rounded == human(v.total)
+        elif title.startswith("Training FLOPs per token at T="):
+            from symparams.flops import flops
+
+            seq = int(title.rsplit("=", 1)[1].replace(",", ""))
+            names = {**self.env(), "T": Fraction(seq)}
+            for conv, _source, formula, value, rounded in rows:
+                train = flops(self.spec(self.context), seq, conv).train
+                assert value == f"{train:,}" and rounded == human(train), conv
+                assert evaluate(formula.replace("·", "*"), names) == train, f"{conv}: {formula}"
+        elif title.startswith("Memory in bytes at T="):
+            from symparams.memory import gib, memory
+            from symparams.report.compute import MEMORY_SETTINGS
+
+            seq = int(re.search(r"T=([\d,]+\d)", title).group(1).replace(",", ""))
+            names = {**self.env(), "T": Fraction(seq), "B": Fraction(1)}
+            for label, formula, value, rounded in rows:
+                kwargs = dict(MEMORY_SETTINGS[label])
+                if kwargs.get("seq"):
+                    kwargs["seq"] = seq
+                total = memory(self.spec(self.context), **kwargs).total_bytes
+                assert value == f"{total:,}" and rounded == gib(total), label
+                assert evaluate(formula.replace("·", "*"), names) == total, f"{label}: {formula}"
+        else:
+            raise AssertionError(f"unknown table {title!r}")
+        self.checked["table"] += len(rows)
+
+    def attention_per_block(self, spec) -> int:
+        """Attention parameters of one copy of the block that repeats L times."""
+        from symparams.components import Repeat
+
+        layers = next(c for c in spec.tree.children() if isinstance(c, Repeat) and c.count == SYMBOLS["L"])
+        return sum(spec.count(node) * int(spec.value(copies)) for _, copies, node in layers.child.walk()
+                   if not node.children() and node.group == "attention")
+
+    def sizes(self, title, header, rows) -> None:
+        family = title.rsplit(" ", 2)[0] if title.endswith(" by depth") else None
+        overrides = dict(self.source.overrides) if self.source else {}
+        for row in rows:
+            cells = dict(zip(header, row))
+            try:
+                if family:
+                    spec = symparams.model(family, depth=int(cells["model"][1:]), **overrides)
+                else:
+                    spec = symparams.model(cells["model"])
+                spec.total  # noqa: B018
+            except SymparamsError:
+                assert cells["parameters"] == "refused", row
+                continue
+            assert cells["parameters"] == f"{spec.total:,}" and cells["rounded"] == human(spec.total), row
+            for name in ("L", "D", "H", "H_kv", "V"):
+                if name in cells:
+                    assert cells[name] == f"{int(spec.env[SYMBOLS[name]]):,}", row
+
+    def bars(self, rows: list[str]) -> None:
+        spec = self.spec(self.context)
+        groups = spec.breakdown().groups()
+        for line in rows:
+            label, count, pct, *bar = line.split()
+            assert count == f"{groups[label]:,}" and pct == share(Fraction(groups[label], spec.total)), line
+            assert len("".join(bar)) == max(1, round(Fraction(groups[label], spec.total) * 40)), line
+        self.checked["bars"] += len(rows)
+
+    def module(self, line: str) -> None:
+        name, _, rest = line.partition(": ")
+        _, _, here = rest.rpartition(", here ")
+        spec = self.spec(self.context)
+        node = self.row(spec, name)
+        def fmt(x):
+            v = spec.value(sympy.sympify(x))
+            return f"{int(v):,}" if v.is_Integer else f"{int(v.p):,}/{int(v.q):,}"
+
+        assert here == node.describe(fmt), line
+        self.checked["module"] += 1
+
+    def prose(self, line: str) -> None:
+        rest = _QUALIFIER.sub("", line)
+        assert not _GROUPED.search(rest), f"a count in prose: {line!r}"
+        assert "%" not in rest and "≈" not in rest.split("Figures after")[0], f"a figure in prose: {line!r}"
+
+    # the document
+    def run(self, text: str) -> None:
+        lines = text.splitlines()
+        i = 0
+        while i < len(lines):
+            raw = lines[i]
+            line = raw.strip()
+            nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+            if not line:
+                i += 1
+                continue
+            if nxt and set(nxt) <= set("=-#") and len(nxt) == len(line) or line.startswith("▸ "):
+                self.context = {}
+                i += 2 if not line.startswith("▸ ") else 1
+                continue
+            m = re.fullmatch(r"At (.+):", line)
+            if m:
+                self.context = _where(m.group(1))
+                i += 1
+                continue
+            if line.endswith(":") and nxt and i + 2 < len(lines) and set(lines[i + 2].strip()) <= set("- ") \
+                    and lines[i + 2].strip():
+                header = re.split(r"\s{2,}", nxt)
+                rows, j = [], i + 3
+                while j < len(lines) and lines[j].strip():
+                    rows.append(re.split(r"\s{2,}", lines[j].strip()))
+                    j += 1
+                self.table(line[:-1], header, rows)
+                i = j
+                continue
+            if line == "Parameters by kind of layer:":
+                j = i + 1
+                while j < len(lines) and lines[j].strip():
+                    j += 1
+                self.bars([x.strip() for x in lines[i + 1:j]])
+                i = j
+                continue
+            if " = " in line and not line.startswith(("= ", "≈ ")):
+                label, _, rest = line.partition(" = ")
+                sides = [("=", "")]
+                for part in re.split(r" (=|≈) ", " = " + rest)[1:]:
+                    if part in ("=", "≈"):
+                        sides.append((part, ""))
+                    else:
+                        sides[-1] = (sides[-1][0], part)
+                sides = [s for s in sides if s[1]]
+                j = i + 1
+                while j < len(lines) and lines[j].strip().startswith(("= ", "≈ ")):
+                    cont = lines[j].strip()
+                    sides.append((cont[0], cont[2:]))
+                    j += 1
+                self.chain(label, sides)
+                i = j
+                continue
+            if ", here " in line and re.match(r"^[\w.]+: ", line):
+                self.module(line)
+            else:
+                self.prose(line)
+            i += 1
+
+
+class _Undefined(Exception):
+    pass
+
+
+def check(text: str, spec, source: Source | None = None) -> Checker:
+    c = Checker(spec, source)
+    c.run(text)
+    paths = {r.path for r in spec.breakdown().rows}
+    missing = [p for p in paths if not any(p == s or (s not in paths and p.endswith("." + s)) for s in c.seen_refs)]
+    assert not missing, f"components never derived: {missing}"
+    return c
+
+
+def _grouped_numbers(s: str) -> Counter:
+    s = s.replace("{,}", ",").replace(r"\%", "%")
+    return Counter(_GROUPED.findall(s))
+
+
+# ---- tests -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def d20():
+    source = Source("nanochat", 20)
+    spec = source.spec()
+    doc = document(spec, source)
+    return spec, source, doc, {fmt: render(doc, fmt) for fmt in ("text", "md", "tex")}
+
+
+def test_every_number_in_the_d20_text_document_is_the_models_own(d20):
+    spec, source, _, out = d20
+    c = check(out["text"], spec, source)
+    assert c.checked["chain"] > 50 and c.checked["table"] > 10 and c.checked["module"] > 10
+
+
+def test_the_d20_document_states_each_of_the_guides_figures(d20):
+    for fmt in ("text", "md", "tex"):
+        found = _grouped_numbers(d20[3][fmt])
+        for figure in GUIDE_FIGURES:
+            assert found[figure], f"{figure} missing from the {fmt} document"
+
+
+def test_the_size_table_says_185_597_952_for_d12_not_the_guides_203m(d20):
+    md = d20[3]["md"]
+    row = next(line for line in md.splitlines() if line.startswith("| d12 |"))
+    assert "185,597,952" in row and "203" not in row
+    assert "1,081,999,360" in next(line for line in md.splitlines() if line.startswith("| d26 |"))
+
+
+def test_the_markdown_and_latex_state_the_same_counts_as_the_text(d20):
+    text = _grouped_numbers(d20[3]["text"])
+    assert _grouped_numbers(d20[3]["md"]) == text
+    assert _grouped_numbers(d20[3]["tex"]) == text
+
+
+def test_the_guides_insights_and_problems_are_in_the_d20_document(d20):
+    text = d20[3]["text"]
+    for fact in ("N[mlp]/N[attn] = e/2 = 13,107,200/6,553,600 = 2",
+                 "1 - N[attn]{H_kv=1}/N[attn] = 1 - 3,604,480/6,553,600 = 45.0%",
+                 "N_bias = D·L·(e + 5) = 1,280 × 20 × (4 + 5) = 230,400",
+                 "N_shortcut = 6·D·L = 6 × 1,280 × 20 = 153,600",
+                 "N[wte]{L=40}/N[wte] = 83,886,080/83,886,080 = 1",
+                 "N[block]{D=2,560}/N[block] = 78,643,200/19,660,800 = 4",
+                 "Problem 1: nanochat d8", "92,274,688", "502,005,760"):
+        assert fact in text, fact
+
+
+def test_a_wrong_number_is_caught_by_the_checker(d20):
+    """The checker can fail: one digit changed anywhere it looks is an error."""
+    spec, source, _, out = d20
+    text = out["text"]
+    for good, bad in (("= 1,638,400 ≈ 1.64M", "= 1,638,401 ≈ 1.64M"),
+                      ("36,700,160", "36,700,161"),
+                      ("≈ 70.1%", "≈ 70.2%"),
+                      ("Linear(1,280 -> 5,120, bias=False)", "Linear(1,280 -> 5,121, bias=False)"),
+                      ("= 65,536 × 1,280 =", "= 65,536 × 1,281 =")):
+        assert good in text, good
+        with pytest.raises(AssertionError):
+            check(text.replace(good, bad, 1), spec, source)
+
+
+@st.composite
+def nanochat_sources(draw):
+    """A nanochat named as a user would: a depth, and --set values for H_kv, e and V."""
+    depth = draw(st.integers(1, 24))
+    heads = -(-64 * depth // 128)
+    assume((64 * depth) % heads == 0)
+    overrides = {}
+    kv = draw(st.sampled_from([None] + [d for d in range(1, heads + 1) if heads % d == 0]))
+    if kv is not None:
+        overrides["H_kv"] = sympy.Integer(kv)
+    e = draw(st.sampled_from([None, 1, 2, 3, 8, Fraction(3, 2), Fraction(8, 3)]))
+    if e is not None:
+        overrides["e"] = sympy.Rational(e.numerator, e.denominator)
+    if draw(st.booleans()):
+        overrides["V"] = sympy.Integer(draw(st.integers(2, 300_000)))
+    source = Source("nanochat", depth, tuple(overrides.items()))
+    try:
+        spec = source.spec()
+        spec.total  # noqa: B018
+    except SymparamsError:
+        assume(False)
+    return source, spec
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(nanochat_sources())
+def test_for_random_nanochat_configs_every_number_in_the_derivation_is_the_models_own(case):
+    source, spec = case
+    doc = document(spec, source)
+    text = render(doc, "text")
+    check(text, spec, source)
+    assert _grouped_numbers(render(doc, "md")) == _grouped_numbers(text)
+
+
+@pytest.mark.parametrize("name", [n for n in symparams.names() if n != "nanochat"])
+def test_every_preset_document_checks_out(name):
+    source = Source(name)
+    spec = source.spec()
+    text = derive(name, format="text")
+    c = check(text, spec, source)
+    assert c.checked["chain"] > 20
+    assert f"{spec.total:,}" in text
+
+
+def test_a_mixture_of_experts_document_derives_total_and_active_parameters():
+    if "mixtral-8x7b" not in symparams.names():
+        pytest.skip("preset mixtral-8x7b is not installed")
+    spec = symparams.model("mixtral-8x7b")
+    text = derive(spec, format="text")
+    assert "46,702,792,704" in text
+    assert f"A = " in text and f"{spec.active_total:,}" in text
+
+
+# ---- LaTeX compiles ----------------------------------------------------------------------
+
+def _pdflatex(tex: str, tmp_path: Path) -> None:
+    exe = shutil.which("pdflatex")
+    if exe is None:
+        pytest.skip("pdflatex is not installed (CI installs texlive-latex-base)")
+    (tmp_path / "doc.tex").write_text(tex, encoding="utf-8")
+    run = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error", "doc.tex"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=120)
+    errors = [line for line in run.stdout.splitlines() if line.startswith("!")]
+    assert run.returncode == 0 and not errors, "\n".join(errors) or run.stdout[-2000:]
+    assert (tmp_path / "doc.pdf").stat().st_size > 1000
+
+
+def test_the_d20_latex_document_compiles_with_pdflatex(d20, tmp_path):
+    _pdflatex(d20[3]["tex"], tmp_path)
+
+
+@pytest.mark.parametrize("name", ["gpt2", "mixtral-8x7b"])
+def test_preset_latex_documents_compile(name, tmp_path):
+    if name not in symparams.names():
+        pytest.skip(f"preset {name} is not installed")
+    _pdflatex(derive(name, format="tex"), tmp_path)
+
+
+def test_a_hostile_model_name_is_escaped_and_still_compiles(tmp_path):
+    import dataclasses
+
+    spec = dataclasses.replace(symparams.model("nanochat", depth=4), name="a_b & c % $x$ #1 {~} ^ \\ <é>")
+    _pdflatex(derive(spec, format="tex"), tmp_path)
+
+
+# ---- checked-in documents ----------------------------------------------------------------
+
+def test_every_checked_in_derivation_is_up_to_date():
+    from symparams.report.regenerate import stale
+
+    assert stale(DERIVATIONS) == [], "run: python -m symparams.report.regenerate"
+
+
+def test_the_derivations_index_links_every_document():
+    from symparams.report.regenerate import DOCUMENTS
+
+    index = (DERIVATIONS / "README.md").read_text(encoding="utf-8")
+    for doc in DOCUMENTS:
+        assert f"]({doc.filename})" in index, doc.filename

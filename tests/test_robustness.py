@@ -1,0 +1,648 @@
+"""Bad input never crashes, never lies, never executes.
+
+Every command answers every input with either an exact result (exit 0) or one
+line on stderr and exit status 2; ``verify`` may also exit 1 (a documented
+mismatch). The contract is checked by fuzzing the real command line in-process
+(argument vectors built from the parser's own options, random JSON documents,
+mutated real configs, random bytes), by a corpus of hand-made bad configs, and
+by a few subprocesses for what only a separate process can show: that hostile
+text ran nothing and that no input makes the tool hang.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import signal
+import subprocess
+import sys
+from contextlib import contextmanager
+from fractions import Fraction
+from math import ceil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+import symparams
+from symparams.cli import COMMANDS, build_parser, main
+from symparams.errors import SymparamsError
+from symparams.hf import FAMILIES, MAX_BYTES
+from symparams.symbols import SYMBOLS
+
+HERE = Path(__file__).parent
+BAD = HERE / "fixtures" / "bad_configs"
+GOOD = HERE / "fixtures" / "configs"
+PRESETS = Path(symparams.__file__).parent / "presets"
+
+# Exit statuses a command documents beyond 0 (a result) and 2 (refused input).
+EXTRA_CODES = {"verify": {1}}
+
+FIXTURE_HEALTH = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+
+
+class Hang(BaseException):
+    """Raised by the alarm: a BaseException so the CLI's last-resort handler cannot swallow it."""
+
+
+@contextmanager
+def time_limit(seconds: float):
+    def on_alarm(signum, frame):
+        raise Hang(f"no answer within {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def run_cli(argv: list[str], capture, seconds: float = 60) -> tuple[int, str, str]:
+    """(exit status, stdout, stderr) of ``symparams ARGV`` run in this process."""
+    capture.readouterr()
+    with time_limit(seconds):
+        code = main(argv)
+    out, err = capture.readouterr()
+    decode = (lambda b: b.decode("utf-8", "replace")) if isinstance(out, bytes) else (lambda s: s)
+    return code, decode(out), decode(err)
+
+
+def assert_contract(argv: list[str], code: int, err: str) -> None:
+    """The error contract: no traceback, a documented status, and a refusal is one line."""
+    assert "Traceback" not in err, (argv, err)
+    assert "internal error" not in err, (argv, err)
+    command = argv[0] if argv else ""
+    assert code in {0, 2} | EXTRA_CODES.get(command, set()), (argv, code, err)
+    if code == 2:
+        lines = err.splitlines()
+        assert len(lines) == 1, (argv, err)
+        assert "error:" in lines[0], (argv, err)
+
+
+def subcommands() -> dict[str, argparse.ArgumentParser]:
+    parser = build_parser()
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+def config_paths(model_type: str) -> list[Path]:
+    """Real configs of ``model_type`` shipped with the tests or as presets."""
+    out = []
+    for path in sorted(GOOD.glob("*.json")) + sorted(PRESETS.glob("*.json")):
+        try:
+            if json.loads(path.read_text()).get("model_type") == model_type:
+                out.append(path)
+        except (OSError, ValueError):
+            continue
+    return out
+
+
+def family_available(model_type: str) -> bool:
+    return importlib.util.find_spec(FAMILIES[model_type]) is not None
+
+
+AVAILABLE = sorted(t for t in FAMILIES if family_available(t))
+
+
+def top_level_sum(report: dict) -> int:
+    return sum(c["total"] for c in report["components"] if "." not in c["name"])
+
+
+# ---- value pools for argument vectors -------------------------------------------
+
+NUMBERS = ["20", "12", "1", "2.0", "1e3", "1E2", "0", "-1", "-20", "1e-3", "2.5", "8/3", "0x10", "1_000", "nan",
+           "inf", "", " ", "4,8", "10^60", "1e60", "9^9^9^9", "1" * 70, "٣", "64*3", "(2", "2)", "--1"]
+EXPRESSIONS = ["8*D/3", "D/H", "H/2", "H/3", "4*D", "D^64", "(D+H+L+V)^64", "D.__class__", "lambda: 0",
+               "__import__('os').system('touch pwned')", "D/(H-H)", "d_h", "T*D", "e*D", "H_kv"]
+SET_NAMES = list(SYMBOLS) + ["", "Q", "d", "h_kv", "__class__", "D ", " e", "depth"]
+MODELS = ["nanochat", "nanochat-2026", "gpt2", "llama-2-7b", "mixtral-8x7b", "opt-125m", "", "bogus", "-x",
+          "nanochat ", "NANOCHAT", "../nanochat", "config.json", "/dev/null", "/", ".", "x" * 300]
+FORMATS = ["png", "svg", "pdf", "csv", "json", "npy", "txt", "md", "tex", ""]
+
+names_of_models = st.sampled_from(MODELS + sorted(symparams.names()))
+bad_config_paths = st.sampled_from(sorted(str(p) for p in BAD.iterdir()))
+good_config_paths = st.sampled_from(sorted(str(p) for p in GOOD.glob("*.json"))) if GOOD.is_dir() else st.nothing()
+VALID_SETS = ["H_kv=1", "H_kv=2", "V=32768", "e=8/3", "e=2", "F=8*D/3", "H_kv=H/2", "V=1e15", "d_h=64",
+              "D=1536", "L=30", "H=12", "k=1", "E=16", "F=4096"]
+known_models = st.sampled_from(["nanochat"] * 4 + sorted(symparams.names()))
+models = st.one_of(known_models, known_models, known_models, names_of_models, bad_config_paths, good_config_paths,
+                   st.text(max_size=12))
+numbers = st.one_of(st.integers(1, 32).map(str), st.integers(1, 32).map(str), st.sampled_from(NUMBERS),
+                    st.integers(-3, 200).map(str), st.text(max_size=8))
+expressions = st.one_of(numbers, st.sampled_from(EXPRESSIONS))
+set_items = st.one_of(
+    st.sampled_from(VALID_SETS),
+    st.sampled_from(VALID_SETS),
+    st.builds(lambda n, v: f"{n}={v}", st.sampled_from(SET_NAMES), expressions),
+    st.sampled_from(["D", "=3", "==", "D==3", "D=3=4"]),
+    st.text(max_size=10),
+)
+small = st.integers(1, 6).map(str)
+grid_items = st.one_of(
+    st.builds(lambda n, a, b: f"{n}={a}:{b}", st.sampled_from(["depth", "D", "L", "H", "H_kv", "V", "e", "Q"]),
+              st.sampled_from(["1", "2", "4", "64", "0", "-1", "x"]), st.sampled_from(["2", "4", "8", "128", "1e3"])),
+    st.builds(lambda n, a, b, c: f"{n}={a}:{b}:{c}", st.sampled_from(["D", "e", "depth"]), small, small,
+              st.sampled_from(["1", "2", "1/3", "0", "-1"])),
+    st.builds(lambda n, vs: f"{n}={','.join(vs)}", st.sampled_from(["depth", "H_kv", "V", "e"]),
+              st.lists(st.sampled_from(["1", "2", "4", "8", "8/3", "0", ""]), max_size=4)),
+    st.text(max_size=10),
+)
+outputs = st.one_of(st.builds(lambda f: f"out.{f}" if f else "out", st.sampled_from(FORMATS)),
+                    st.sampled_from(["", "missing-dir/out.png", ".", "out.png/x"]))
+depth_lists = st.one_of(st.lists(st.sampled_from(["2", "4", "8", "20", "5", "0", "1e3", "x", ""]), max_size=4)
+                        .map(",".join), st.text(max_size=8))
+
+BY_DEST = {"sets": set_items, "grid": grid_items, "output": outputs, "depths": depth_lists, "model": models}
+
+
+def value_for(action: argparse.Action) -> st.SearchStrategy[str]:
+    if action.choices:
+        choices = st.sampled_from(sorted(map(str, action.choices)))
+        return st.one_of(choices, choices, choices, st.text(max_size=6))
+    return BY_DEST.get(action.dest, st.one_of(numbers, models))
+
+
+@st.composite
+def argument_vectors(draw) -> list[str]:
+    """A command line: a real command, positionals and options from its parser, and some noise."""
+    parsers = subcommands()
+    name = draw(st.sampled_from(sorted(COMMANDS)))
+    parser = parsers[name]
+    argv = [name]
+    actions = [a for a in parser._actions if a.dest != "help"]
+    for action in (a for a in actions if not a.option_strings):
+        if action.nargs == "?" and draw(st.booleans()):
+            continue
+        argv.append(draw(value_for(action)))
+    options = [a for a in actions if a.option_strings]
+    required = [a for a in options if a.required]
+    for group in parser._mutually_exclusive_groups:
+        if group.required:
+            required.append(draw(st.sampled_from(group._group_actions)))
+    chosen = required + (draw(st.lists(st.sampled_from(options), max_size=4)) if options else [])
+    for action in chosen:
+        argv.append(draw(st.sampled_from(action.option_strings)))
+        if action.nargs != 0:
+            argv.append(draw(value_for(action)))
+    if draw(st.integers(0, 9)) == 0:
+        noise = st.one_of(st.sampled_from(["--bogus", "-x", "--", "--json", "--help", "extra", "-"]), st.text(max_size=6))
+        argv.insert(draw(st.integers(1, len(argv))), draw(noise))
+    return argv
+
+
+def library_total(argv: list[str]) -> int:
+    """The total of a ``count`` command line computed through the library, not the CLI."""
+    args = subcommands()["count"].parse_args(argv[1:])
+    overrides = {}
+    for item in args.sets:
+        name, _, text = item.partition("=")
+        overrides[name.strip()] = text
+    return symparams.model(args.model, depth=args.depth, **overrides).total
+
+
+def nanochat_total_from_values(v: dict) -> int:
+    """nanochat's weight shapes (gpt.py), multiplied out from the values the report states."""
+    V, D, L, H, H_kv, d_h, F = (Fraction(v[s]) for s in ("V", "D", "L", "H", "H_kv", "d_h", "F"))
+    per_block = D * H * d_h + 2 * D * H_kv * d_h + H * d_h * D + 2 * D * F
+    total = V * D + L * per_block + D * V
+    assert total.denominator == 1
+    return int(total)
+
+
+# ---- fuzzing the command line ---------------------------------------------------
+
+
+@settings(max_examples=150, suppress_health_check=FIXTURE_HEALTH, deadline=None)
+@given(argv=argument_vectors())
+def test_any_command_line_gets_a_result_or_one_error_line(argv, capsysbinary, tmp_path_factory, monkeypatch):
+    monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
+    code, out, err = run_cli(argv, capsysbinary)
+    event(f"{argv[0]} exit {code}")
+    assert_contract(argv, code, err)
+    assert not Path("pwned").exists()
+
+
+@st.composite
+def count_lines(draw) -> list[str]:
+    argv = ["count", draw(st.one_of(st.sampled_from(["nanochat", "nanochat", "nanochat-2026"]), models)), "--json"]
+    if draw(st.booleans()):
+        argv += ["--depth", draw(st.one_of(st.sampled_from(["4", "8", "12", "20", "24", "32"]), numbers))]
+    for item in draw(st.lists(set_items, max_size=3, unique_by=lambda s: s.partition("=")[0])):
+        argv += ["--set", item]
+    return argv
+
+
+@settings(suppress_health_check=FIXTURE_HEALTH, deadline=None)
+@given(argv=count_lines())
+def test_an_accepted_count_is_the_libraries_count_and_a_refusal_is_one_line(argv, capsysbinary):
+    code, out, err = run_cli(argv, capsysbinary)
+    event(f"exit {code}")
+    assert_contract(argv, code, err)
+    if code != 0:
+        assert out == ""
+        return
+    report = json.loads(out)
+    assert isinstance(report["total"], int) and report["total"] > 0
+    assert report["total"] == library_total(argv)
+    assert top_level_sum(report) == report["total"]
+    if argv[1] == "nanochat":
+        values = {**report["config"], **report["derived"]}
+        assert report["total"] == nanochat_total_from_values(values)
+
+
+@settings(suppress_health_check=FIXTURE_HEALTH, deadline=None)
+@given(depth=st.integers(1, 64), p=st.integers(1, 16), q=st.integers(1, 6), kv=st.sampled_from([None, 1, 2, 3, 4, 5]))
+def test_nanochat_with_a_rational_expansion_is_exact_or_refused_never_rounded(depth, p, q, kv, capsys):
+    argv = ["count", "nanochat", "--depth", str(depth), "--set", f"e={p}/{q}", "--json"]
+    if kv is not None:
+        argv += ["--set", f"H_kv={kv}"]
+    code, out, err = run_cli(argv, capsys)
+    assert_contract(argv, code, err)
+    V, D, L, e = 65536, 64 * depth, depth, Fraction(p, q)
+    H = ceil(Fraction(D, 128))
+    H_kv = H if kv is None else kv
+    buildable = D % H == 0 and H % H_kv == 0 and (e * D).denominator == 1
+    assert (code == 0) == buildable, (argv, err)
+    if buildable:
+        d_h = D // H
+        expected = 2 * V * D + L * (2 * D * D + 2 * D * H_kv * d_h + 2 * e * D * D)
+        assert json.loads(out)["total"] == expected
+
+
+def test_eight_thirds_is_exact_at_depth_24_and_refused_at_depth_20(capsys):
+    code, out, err = run_cli(["count", "nanochat", "--depth", "24", "--set", "e=8/3", "--json"], capsys)
+    assert code == 0
+    V, D, L, e = 65536, 1536, 24, Fraction(8, 3)
+    assert json.loads(out)["total"] == 2 * V * D + L * (4 + 2 * e) * D * D
+    code, out, err = run_cli(["count", "nanochat", "--depth", "20", "--set", "e=8/3"], capsys)
+    assert code == 2 and out == ""
+    assert "F = 10240/3" in err and "not a whole number" in err
+
+
+def test_counts_far_beyond_ten_to_the_fifteen_stay_exact(capsys):
+    code, out, err = run_cli(["count", "nanochat", "--depth", "1e3", "--set", "V=1e15", "--json"], capsys)
+    assert code == 0
+    V, D, L = 10**15, 64_000, 1000
+    assert json.loads(out)["total"] == 2 * V * D + L * 12 * D * D
+
+
+CASES = [
+    (["count", "nanochat", "--depth", "0"], "'0' is not a positive whole number"),
+    (["count", "nanochat", "--depth", "-3"], "'-3'"),
+    (["count", "nanochat", "--depth", "1e-3"], "'1e-3' is not a positive whole number"),
+    (["count", "nanochat", "--depth", "0x10"], "'0x10'"),
+    (["count", "nanochat", "--depth", "1_000"], "'1_000'"),
+    (["count", "nanochat", "--depth", "nan"], "'nan'"),
+    (["count", "nanochat", "--depth", "inf"], "'inf'"),
+    (["count", "nanochat", "--depth", ""], "empty"),
+    (["count", "nanochat", "--depth", "2.5"], "'2.5'"),
+    (["count", "nanochat", "--depth", "5"], "H=3 does not divide D=320"),
+    (["count", "nanochat", "--set", "H_kv=3"], "H_kv=3 does not divide H=10"),
+    (["count", "nanochat", "--set", "H=7"], "H=7 does not divide D=1280"),
+    (["count", "nanochat", "--set", "H_kv=1", "--set", "H_kv=2"], "H_kv given twice"),
+    (["count", "nanochat", "--set", "Q=1"], "unknown symbol 'Q'"),
+    (["count", "nanochat", "--set", "T=1"], "no symbol 'T'"),
+    (["count", "nanochat", "--set", "F=T*D"], "uses T"),
+    (["count", "nanochat", "--set", "D=0"], "D = 0 must be positive"),
+    (["count", "nanochat", "--set", "V=-5"], "V = -5 must be positive"),
+    (["count", "nanochat", "--set", "L=5/2"], "L = 5/2 is not a whole number"),
+    (["count", "nanochat", "--set", "D=1e60"], "too large"),
+    (["count", "nanochat", "--set", "D=1e999"], "'1e999' is too large"),
+    (["count", "nanochat", "--set", "F=D^64"], "too large"),
+    (["count", "nanochat", "--set", "d_h=D/H", "--set", "H=d_h"], "cannot resolve"),
+    (["count", "nanochat", "--set", "D=D+1"], "in terms of itself"),
+    (["count", "nanochat", "--set", "H_kv=H/0"], "division by zero"),
+    (["count", "nanochat", "--set", "D"], "NAME=VALUE"),
+    (["count", "mixtral-8x7b", "--set", "k=9"], "k=9 exceeds E=8"),
+    (["count", "bogus"], "unknown model 'bogus'"),
+    (["count", "gpt2", "--depth", "4"], "--depth applies only"),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+    (["count", "nanochat", "--bogus"], "unrecognized arguments: --bogus"),
+    (["count"], "required: MODEL"),
+    ([], "required: COMMAND"),
+    (["table", "nanochat", "--depths", "4,5"], "H=3 does not divide D=320"),
+    (["count", "nanochat", "--set", "D=\x1b[2J\n"], "unexpected"),
+]
+
+
+@pytest.mark.parametrize("argv, message", CASES, ids=[" ".join(a) for a, _ in CASES])
+def test_each_kind_of_bad_argument_is_one_line_naming_the_bad_value(argv, message, capsys):
+    code, out, err = run_cli(argv, capsys)
+    assert_contract(argv, code, err)
+    assert code == 2
+    assert message in err
+
+
+# Command lines on which fuzzing once found a crash, kept so they stay answered.
+FOUND_BY_FUZZING = [
+    ["optimal", "--params", "1e60", "nanochat"],
+    ["sweep", "nanochat", "--grid", "depth=3"],
+    ["sweep", "nanochat", "--grid", "depth=3:3:2"],
+    ["count", "nanochat", "--set", "F=(D^64)^64"],
+    ["count", "nanochat", "--set", "V=" + "*".join(["1e60"] * 40)],
+    ["count", "c/../config.json\x00"],
+]
+
+
+@pytest.mark.parametrize("argv", FOUND_BY_FUZZING, ids=lambda a: " ".join(a)[:40])
+def test_inputs_that_once_crashed_are_answered(argv, capsysbinary, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(argv, capsysbinary)
+    assert_contract(argv, code, err)
+
+
+def test_an_integral_float_depth_is_that_depth(capsys):
+    _, a, _ = run_cli(["count", "nanochat", "--depth", "2.0", "--json"], capsys)
+    _, b, _ = run_cli(["count", "nanochat", "--depth", "2", "--json"], capsys)
+    _, c, _ = run_cli(["count", "nanochat", "--depth", "2e0", "--json"], capsys)
+    assert json.loads(a)["total"] == json.loads(b)["total"] == json.loads(c)["total"]
+
+
+# ---- config files ----------------------------------------------------------------
+
+json_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**70), 10**70), st.sampled_from([0, 1, 2, 3, 8, 64, 4096, -1, 10**55]),
+    st.floats(allow_nan=True, allow_infinity=True), st.integers(1, 5000).map(float), st.text(max_size=12),
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)),
+    max_leaves=12,
+)
+SHAPE_KEYS = [
+    "model_type", "vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
+    "num_key_value_heads", "head_dim", "tie_word_embeddings", "hidden_act", "attention_bias", "mlp_bias",
+    "num_local_experts", "num_experts_per_tok", "num_experts", "n_embd", "n_head", "n_layer", "n_inner",
+    "n_positions", "max_position_embeddings", "ffn_dim", "word_embed_proj_dim", "do_layer_norm_before",
+    "enable_bias", "layer_norm_elementwise_affine", "bias", "multi_query", "new_decoder_architecture",
+    "num_kv_heads", "parallel_attn", "qk_layernorm", "partial_rotary_factor", "rotary_dim", "use_parallel_residual",
+    "architectures", "_remove_final_layer_norm", "add_cross_attention", "n_embed", "ffn_hidden_size",
+]
+
+
+def write(tmp: Path, name: str, data) -> Path:
+    path = tmp / name
+    if isinstance(data, bytes):
+        path.write_bytes(data)
+    else:
+        path.write_text(data if isinstance(data, str) else json.dumps(data), encoding="utf-8")
+    return path
+
+
+@settings(suppress_health_check=FIXTURE_HEALTH, deadline=None)
+@given(doc=st.one_of(json_values, st.dictionaries(st.sampled_from(SHAPE_KEYS), json_values, max_size=8)))
+def test_a_random_json_document_is_counted_or_refused_naming_the_file(doc, capsys, tmp_path_factory):
+    path = write(tmp_path_factory.mktemp("doc"), "config.json", json.dumps(doc))
+    argv = ["count", str(path), "--json"]
+    code, out, err = run_cli(argv, capsys)
+    assert_contract(argv, code, err)
+    if code == 2:
+        assert str(path) in err
+    else:
+        assert json.loads(out)["total"] == symparams.model(str(path)).total
+
+
+@settings(suppress_health_check=FIXTURE_HEALTH, deadline=None)
+@given(data=st.binary(max_size=600))
+def test_random_bytes_as_a_config_file_are_refused_naming_the_file(data, capsys, tmp_path_factory):
+    path = write(tmp_path_factory.mktemp("bytes"), "config.json", data)
+    argv = ["count", str(path)]
+    code, out, err = run_cli(argv, capsys)
+    assert_contract(argv, code, err)
+    assert code == 2 and str(path) in err
+
+
+def base_config(model_type: str) -> dict:
+    paths = config_paths(model_type)
+    return json.loads(paths[0].read_text()) if paths else {"model_type": model_type}
+
+
+mutations = st.lists(
+    st.tuples(st.sampled_from(["set", "set", "delete"]), st.sampled_from(SHAPE_KEYS), json_values),
+    min_size=1, max_size=4,
+)
+
+
+def mutate(base: dict, changes) -> dict:
+    doc = dict(base)
+    for op, key, value in changes:
+        if op == "delete":
+            doc.pop(key, None)
+        else:
+            doc[key] = value
+    return doc
+
+
+@pytest.mark.parametrize("model_type", AVAILABLE)
+@settings(max_examples=50, suppress_health_check=FIXTURE_HEALTH, deadline=None)
+@given(changes=mutations)
+def test_a_mutated_real_config_is_counted_consistently_or_refused_naming_the_file(model_type, changes, capsys,
+                                                                                   tmp_path_factory):
+    doc = mutate(base_config(model_type), changes)
+    path = write(tmp_path_factory.mktemp(model_type), "config.json", json.dumps(doc))
+    argv = ["count", str(path), "--json"]
+    code, out, err = run_cli(argv, capsys)
+    event(f"exit {code}")
+    assert_contract(argv, code, err)
+    if code == 2:
+        assert str(path) in err
+        return
+    report = json.loads(out)
+    assert report["total"] == symparams.model(str(path)).total
+    assert top_level_sum(report) == report["total"]
+    assert all(isinstance(v, int) and v > 0 or isinstance(v, str) for v in report["config"].values())
+
+
+@pytest.mark.parametrize("path", [p for t in AVAILABLE for p in config_paths(t)], ids=lambda p: p.name)
+def test_integral_floats_in_a_config_read_as_their_integers(path, tmp_path):
+    """4096.0 is 4096: the same count, or the same refusal, as the file with integers."""
+    doc = json.loads(path.read_text())
+    floated = {k: float(v) if isinstance(v, int) and not isinstance(v, bool) and abs(v) < 2**53 else v
+               for k, v in doc.items()}
+    copy = write(tmp_path, "config.json", floated)
+    try:
+        original = symparams.model(str(path)).total
+    except SymparamsError as err:
+        with pytest.raises(SymparamsError) as again:
+            symparams.model(str(copy))
+        assert str(again.value).replace(str(copy), "") == str(err).replace(str(path), "")
+        return
+    assert symparams.model(str(copy)).total == original
+
+
+# Each bad config and what its one error line must name besides the file (None: no single field is to blame).
+EXPECTED_FIELD = {
+    "not_json.json": None, "truncated.json": None, "empty.json": None, "whitespace_only.json": None,
+    "top_level_list.json": None, "top_level_string.json": None, "top_level_null.json": None,
+    "top_level_number.json": None, "trailing_comma.json": None, "single_quotes.json": None,
+    "python_expression.json": None, "deeply_nested.json": None, "very_deeply_nested.json": None,
+    "binary_garbage.json": None, "utf16.json": None, "latin1.json": None, "nul_bytes.json": None,
+    "gzip_magic.json": None,
+    "missing_model_type.json": "model_type", "unknown_model_type.json": "model_type",
+    "model_type_number.json": "model_type", "model_type_list.json": "model_type", "model_type_code.json": "model_type",
+    "hidden_size_string.json": "hidden_size", "hidden_size_code.json": "hidden_size",
+    "hidden_size_fraction.json": "hidden_size", "hidden_size_boolean.json": "hidden_size",
+    "hidden_size_zero.json": "hidden_size", "hidden_size_negative.json": "hidden_size",
+    "hidden_size_null.json": "hidden_size", "hidden_size_object.json": "hidden_size",
+    "hidden_size_float_overflow.json": "hidden_size", "num_layers_nan.json": "num_hidden_layers",
+    "intermediate_size_infinity.json": "intermediate_size", "vocab_size_list.json": "vocab_size",
+    "vocab_size_70_digits.json": "vocab_size", "vocab_size_too_large.json": "vocab_size",
+    "duplicate_field.json": "hidden_size", "heads_do_not_divide_width.json": "num_attention_heads",
+    "kv_heads_do_not_divide_heads.json": "num_key_value_heads", "tie_embeddings_string.json": "tie_word_embeddings",
+    "attention_bias_number.json": "attention_bias", "architectures_classifier.json": "architectures",
+    "architectures_string.json": "architectures", "experts_per_token_exceed_experts.json": "num_experts_per_tok",
+    "gpt2_width_as_text.json": "n_embd", "gpt2_heads_do_not_divide_width.json": "n_head",
+    "opt_embedding_projection.json": "word_embed_proj_dim", "gpt2_cross_attention.json": "add_cross_attention",
+}
+
+
+def test_every_bad_config_in_the_corpus_has_an_expectation():
+    assert sorted(p.name for p in BAD.iterdir()) == sorted(EXPECTED_FIELD)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_FIELD))
+def test_a_bad_config_is_refused_in_one_line_naming_the_file_and_the_field(name, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = str(BAD / name)
+    for command in ("count", "formula", "verify"):
+        code, out, err = run_cli([command, path], capsys)
+        assert_contract([command, path], code, err)
+        assert code == 2 and out == ""
+        assert path in err
+        field = EXPECTED_FIELD[name]
+        if field is not None:
+            assert field in err
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_a_file_larger_than_the_limit_is_refused_before_reading(tmp_path, capsys):
+    path = tmp_path / "config.json"
+    with open(path, "wb") as fh:
+        fh.truncate(MAX_BYTES + 1)
+    code, out, err = run_cli(["count", str(path)], capsys)
+    assert code == 2 and str(path) in err and f"{MAX_BYTES:,}" in err
+
+
+def test_a_fifo_a_device_and_a_directory_are_refused_without_blocking(tmp_path, capsys):
+    fifo = tmp_path / "config.json"
+    os.mkfifo(fifo)
+    for path in (str(fifo), "/dev/zero", str(tmp_path)):
+        code, out, err = run_cli(["count", path], capsys, seconds=20)
+        assert_contract(["count", path], code, err)
+        assert code == 2 and path in err
+
+
+def test_a_duplicated_field_is_refused_rather_than_guessed(tmp_path, capsys):
+    path = write(tmp_path, "config.json", '{"model_type": "llama", "hidden_size": 4096, "hidden_size": 2048}')
+    code, out, err = run_cli(["count", str(path)], capsys)
+    assert code == 2 and "'hidden_size' appears more than once" in err
+
+
+def test_a_file_name_with_undecodable_bytes_is_printed_escaped_on_one_line(tmp_path):
+    raw = os.fsencode(tmp_path) + b"/bad\xffname\n.json"
+    with open(raw, "wb") as fh:
+        fh.write(b"{}")
+    proc = subprocess.run([sys.executable, "-m", "symparams", "count", os.fsdecode(raw)], capture_output=True,
+                          timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.count(b"\n") == 1 and b"Traceback" not in proc.stderr
+    assert b"model_type" in proc.stderr
+
+
+# ---- transformers agrees with every config we accept ------------------------------
+
+
+def _transformers_total(doc: dict) -> int | None:
+    from symparams.verify import meta_parameters
+
+    try:
+        return sum(n for _, n in meta_parameters(doc))
+    except SymparamsError:
+        return None
+
+
+@pytest.mark.parametrize("model_type", AVAILABLE)
+def test_a_config_using_transformers_aliases_is_counted_as_transformers_builds_it_or_refused(model_type):
+    """transformers' configs accept other names for some fields (``num_experts`` for Mixtral's
+    ``num_local_experts``); a reader that ignores such a name would count a different model."""
+    pytest.importorskip("torch", reason="torch is not installed")
+    transformers = pytest.importorskip("transformers", reason="transformers is not installed")
+    try:
+        aliases = transformers.CONFIG_MAPPING[model_type].attribute_map
+    except KeyError:
+        pytest.skip(f"transformers has no {model_type} config")
+    base = base_config(model_type)
+    for alias, field in aliases.items():
+        current = base.get(field, base.get(alias))
+        value = 1 if field in ("num_attention_heads", "num_key_value_heads") or not isinstance(current, int) \
+            else max(current // 2, 1)
+        for doc in ({**base, alias: value}, {**{k: v for k, v in base.items() if k != field}, alias: value}):
+            try:
+                ours = symparams.hf.from_dict(doc, "config").total
+            except SymparamsError:
+                continue
+            theirs = _transformers_total(doc)
+            if theirs is not None:
+                assert ours == theirs, (model_type, alias, value)
+
+
+# ---- nothing runs, nothing hangs (separate processes) ------------------------------
+
+
+def run_process(args: list[str], cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "symparams", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+HOSTILE_SETS = [
+    "D=__import__('os').system('touch pwned')",
+    "D=D.__class__",
+    "D=lambda: 0",
+    "F=exec('open(\"pwned\", \"w\")')",
+    "F=9^9^9^9",
+    "F=(D+H+L+V)^64",
+    "F=((D^64)^64)^64",
+    "F=" + "(" * 5000 + "D" + ")" * 5000,
+    "F=" + "1" * 100_000,
+    "F=" + "D*" * 50_000 + "D",
+]
+
+
+@pytest.mark.parametrize("item", HOSTILE_SETS, ids=lambda s: s[:30])
+def test_hostile_set_values_run_nothing_and_answer_promptly(item, tmp_path):
+    proc = run_process(["count", "nanochat", "--set", item], tmp_path, timeout=60)
+    assert proc.returncode == 2
+    assert len(proc.stderr.splitlines()) == 1 and "Traceback" not in proc.stderr
+    assert proc.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_hostile_library_overrides_run_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for value in ("__import__('os').system('touch pwned')", 2.5, True, "D.__class__"):
+        with pytest.raises(SymparamsError):
+            symparams.model("nanochat", D=value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_hostile_strings_inside_a_config_run_nothing(tmp_path):
+    doc = {"model_type": "llama", "hidden_size": 64, "num_attention_heads": 4, "intermediate_size": 128,
+           "num_hidden_layers": 2, "vocab_size": 100,
+           "auto_map": {"AutoModelForCausalLM": "modeling_evil.Evil"}, "_name_or_path": "__import__('os')",
+           "hidden_act": "__import__('os').system('touch pwned')", "rope_scaling": {"type": "exec('x')"}}
+    (tmp_path / "modeling_evil.py").write_text("open('pwned', 'w')\n")
+    write(tmp_path, "config.json", doc)
+    proc = run_process(["count", "config.json", "--json"], tmp_path)
+    assert proc.returncode in (0, 2) and "Traceback" not in proc.stderr
+    assert not (tmp_path / "pwned").exists()
+
+
+def test_a_fifo_as_config_does_not_hang_the_process(tmp_path):
+    os.mkfifo(tmp_path / "config.json")
+    proc = run_process(["count", "config.json"], tmp_path, timeout=60)
+    assert proc.returncode == 2 and "config.json" in proc.stderr and len(proc.stderr.splitlines()) == 1

@@ -1,0 +1,177 @@
+"""``symparams sweep``: every valid combination, each row equal to ``count``; invalid ones skipped and counted."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+from contextlib import redirect_stdout
+from fractions import Fraction
+
+import pytest
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from symparams import SymparamsError, model
+from symparams.cli import main
+from symparams.sweep import MAX_COMBINATIONS, Axis, parse_axis, sweep
+
+np = pytest.importorskip("numpy")
+
+
+def _run(argv):
+    out, err = io.StringIO(), io.StringIO()
+    from contextlib import redirect_stderr
+
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+def _count_json(name, depth=None, sets=()):
+    """What ``symparams count --json`` says for one configuration, or None when it refuses it."""
+    argv = ["count", name, "--json"] + (["--depth", str(depth)] if depth else [])
+    for k, v in sets:
+        argv += ["--set", f"{k}={v}"]
+    code, out, err = _run(argv)
+    if code == 2:
+        return None
+    assert code == 0, err
+    doc = json.loads(out)
+    return {"total": doc["total"], **{c["name"]: c["total"] for c in doc["components"] if "." not in c["name"]}}
+
+
+def _fmt(values):
+    return ",".join(str(v) for v in values)
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    depths=st.lists(st.integers(1, 24), min_size=1, max_size=4, unique=True),
+    kv=st.lists(st.integers(1, 8), min_size=1, max_size=3, unique=True),
+    vocab=st.lists(st.integers(1, 70_000), min_size=1, max_size=2, unique=True),
+    pick=st.randoms(use_true_random=False),
+)
+def test_sampled_sweep_rows_equal_count_and_invalid_combinations_are_skipped(depths, kv, vocab, pick):
+    """Each sampled CSV row equals ``count --json``; rows plus skipped equal the grid; refused ones are absent."""
+    code, out, err = _run(["sweep", "nanochat", "--grid", f"depth={_fmt(depths)}", "--grid", f"H_kv={_fmt(kv)}",
+                           "--grid", f"V={_fmt(vocab)}"])
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    by_key = {(int(r["depth"]), int(r["H_kv"]), int(r["V"])): r for r in rows}
+    combos = list(itertools.product(depths, kv, vocab))
+    expected_valid = []
+    for d, h, v in combos:
+        try:
+            model("nanochat", depth=d, H_kv=h, V=v).total
+            expected_valid.append((d, h, v))
+        except SymparamsError:
+            pass
+    assert sorted(by_key) == sorted(expected_valid)
+    skipped = len(combos) - len(expected_valid)
+    assert f"{len(combos):,} combinations, {len(expected_valid):,} valid" in err
+    assert (f"skipped {skipped:,} invalid" in err) == (skipped > 0)
+    for d, h, v in pick.sample(expected_valid, min(2, len(expected_valid))):
+        want = _count_json("nanochat", d, [("H_kv", h), ("V", v)])
+        got = {k: int(x) for k, x in by_key[(d, h, v)].items() if k not in ("depth", "H_kv", "V")}
+        assert got == want
+
+
+@settings(max_examples=10, deadline=None)
+@given(name=st.sampled_from(["llama-2-7b", "mixtral-8x7b", "gpt2", "qwen2-7b", "falcon-7b"]), data=st.data())
+def test_preset_sweeps_equal_the_library_row_by_row(name, data):
+    """For presets, each row (total, components, active) is the Spec of that configuration."""
+    spec = model(name)
+    free = [s.name for s, _ in spec.values if s.is_integer]
+    axes = data.draw(st.lists(st.sampled_from(free), min_size=1, max_size=2, unique=True))
+    grids = {a: data.draw(st.lists(st.integers(1, 64), min_size=1, max_size=3, unique=True)) for a in axes}
+    result = sweep(name, [Axis(a, tuple(v)) for a, v in grids.items()])
+    records = result.records()
+    valid = 0
+    for combo in itertools.product(*grids.values()):
+        point = dict(zip(grids, combo))
+        try:
+            s = model(name, **point)
+            total = s.total
+        except SymparamsError:
+            assert all(any(r[k] != v for k, v in point.items()) for r in records)
+            continue
+        valid += 1
+        row = next(r for r in records if all(r[k] == v for k, v in point.items()))
+        assert row["total"] == total
+        for top in s.breakdown().top():
+            assert row[top.name] == top.total
+        if "active" in row:
+            assert row["active"] == s.active_total
+    assert result.rows == valid == len(records)
+
+
+def test_formats_hold_the_same_rows(tmp_path):
+    """csv, json and npy outputs of one sweep carry identical numbers."""
+    grid = ["--grid", "depth=2:12:2", "--grid", "e=2:4:1/2"]
+    code, out_csv, _ = _run(["sweep", "nanochat", *grid])
+    assert code == 0
+    code, out_json, _ = _run(["sweep", "nanochat", *grid, "--format", "json"])
+    assert code == 0
+    path = tmp_path / "s.npy"
+    code, _, _ = _run(["sweep", "nanochat", *grid, "--format", "npy", "-o", str(path)])
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out_csv)))
+    doc = json.loads(out_json)
+    table = np.load(path)
+    assert len(rows) == len(doc["rows"]) == len(table) == doc["valid"]
+    for r, j, t in zip(rows, doc["rows"], table):
+        assert int(r["total"]) == j["total"] == int(t["total"])
+        assert Fraction(r["e"]) == Fraction(j["e"]) == Fraction(int(t["e_num"]), int(t["e_den"]))
+        e = Fraction(r["e"])
+        spec = model("nanochat", depth=int(r["depth"]), e=sympy.Rational(e.numerator, e.denominator))
+        assert int(r["total"]) == spec.total
+
+
+def test_counts_beyond_int64_are_exact_in_text_and_refused_in_npy(tmp_path):
+    """A sweep reaching past 2**63 prints exact integers in csv; npy, fixed at int64, refuses."""
+    code, out, _ = _run(["sweep", "nanochat", "--grid", "V=1,4611686018427387904", "--set", "D=128", "--set", "H=1"])
+    assert code == 0
+    rows = list(csv.DictReader(io.StringIO(out)))
+    for r in rows:
+        assert int(r["total"]) == model("nanochat", V=int(r["V"]), D=128, H=1).total
+    assert int(rows[-1]["total"]) > 2**63
+    code, _, err = _run(["sweep", "nanochat", "--grid", "V=1,4611686018427387904", "--set", "D=128", "--set", "H=1",
+                         "--format", "npy", "-o", str(tmp_path / "x.npy")])
+    assert code == 2 and "int64" in err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--grid", "D=1:2000000"], "per axis"),
+    (["--grid", "D=64:64000:64", "--grid", "L=1:2000"], "combinations; at most"),
+    (["--grid", "Q=1:3"], "no such symbol"),
+    (["--grid", "L=1:3", "--grid", "L=4"], "given twice"),
+    (["--grid", "L=0:3"], "not positive"),
+    (["--grid", "L=1:3:1/2"], "not a whole number"),
+    (["--grid", "L=3:1"], "below START"),
+    (["--grid", "L=1:3:0"], "STEP must be positive"),
+    (["--grid", "L"], "expects NAME="),
+    (["--grid", "L=1:x"], "--grid L"),
+    (["--grid", "depth=1:3", "--depth", "4"], "not both"),
+])
+def test_bad_grids_are_refused_in_one_line(argv, message):
+    """Each bad grid: exit status 2, one line on stderr naming the problem."""
+    code, out, err = _run(["sweep", "nanochat", *argv])
+    assert code == 2
+    assert err.count("\n") == 1 and message in err and err.startswith("symparams: error:")
+
+
+def test_depth_axis_needs_a_depth_family():
+    with pytest.raises(SymparamsError, match="depth-sized"):
+        sweep("llama-2-7b", [Axis("depth", (1, 2))])
+
+
+def test_parse_axis_includes_stop_when_reached():
+    """START:STOP:STEP lists START, START+STEP, ... up to and including STOP when it lands on it."""
+    assert parse_axis("L=2:10:4").values == (2, 6, 10)
+    assert parse_axis("L=2:11:4").values == (2, 6, 10)
+    assert parse_axis("H_kv=1,2,4").values == (1, 2, 4)
+    assert parse_axis("V=65536").values == (65536,)
+    assert MAX_COMBINATIONS >= 10**6

@@ -24,4 +24,4 @@ def test_a_skip_fails_only_when_ci_forbids_skips(tmp_path, body, ci):
         env["SYMPARAMS_NO_SKIP"] = "1"
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_sample.py"],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
-    assert (proc.returncode != 0) == ci, proc.stdout
+    assert (proc.returncode not in (0, 5)) == ci, proc.stdout  # 5: every test skipped, none run

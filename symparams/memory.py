@@ -43,6 +43,7 @@ DTYPES: dict[str, Rational] = {
 OPTIMIZERS: dict[str, int] = {"adamw": 2, "sgd-momentum": 1, "none": 0}
 MASTER_DTYPE = "fp32"
 
+_DECIMAL = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE](?P<exp>[+-]?\d+))?")
 _UNITS = {"": 1, "b": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
           "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 
@@ -204,13 +205,18 @@ def _largest(spec: Spec, budget: int, at, what: str, options: Mapping) -> int:
 
 def parse_bytes(text: str) -> int:
     """'80GB' (10^9), '80GiB' (2^30), '1.5e9' or '1e9B' -> exact whole bytes."""
-    from .parse import parse_number
+    from .parse import MAX_DIGITS, parse_number
 
     m = re.fullmatch(r"\s*(.*?)\s*([KkMmGgTt]i?[Bb]|[Bb])?\s*", text or "")
     number, unit = (m.group(1), m.group(2) or "") if m else (text, "")
     try:
         value = parse_number(number) * _UNITS[unit.lower()]
     except (SymparamsError, KeyError):
+        decimal = _DECIMAL.fullmatch(number)
+        if unit.lower() in _UNITS and decimal and int(decimal.group("exp") or 0) >= -MAX_DIGITS:
+            # A plain number the reader refuses is one with too many digits or too large an exponent.
+            raise SymparamsError(f"memory budget {text!r} is too large (at most {MAX_DIGITS} digits "
+                                 f"and an exponent of at most {MAX_DIGITS})") from None
         raise SymparamsError(f"memory budget {text!r} is not a size such as 80GB, 24GiB or 1e9") from None
     if not value.is_Integer or value <= 0:
         raise SymparamsError(f"memory budget {text!r} must be a positive whole number of bytes")

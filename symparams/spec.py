@@ -104,11 +104,17 @@ class Spec:
     constraints: tuple[Constraint, ...] = ()
     family: str = ""
     notes: tuple[str, ...] = field(default=(), compare=False)
+    kept: tuple[Symbol, ...] = ()
 
     # ---- symbolic readings -------------------------------------------------
     def substitute(self, expr: Expr) -> Expr:
-        """``expr`` with every relation substituted, down to the free symbols."""
-        rel = dict(self.relations)
+        """``expr`` with every relation substituted, down to the free and ``kept`` symbols.
+
+        ``kept`` symbols are derived (their values follow their relations) but closed
+        forms keep them, the way papers write Llama's attention as 2*D*H*d_h even though
+        d_h = D/H: the form reads as published and stays right when D or H is changed.
+        """
+        rel = {s: r for s, r in self.relations if s not in self.kept}
         for _ in range(len(rel) + 1):
             new = expr.xreplace(rel)
             if new == expr:
@@ -162,7 +168,7 @@ class Spec:
                     rest.append((sym, rel))
                     continue
                 if check:
-                    _check_value(sym, val, self.name, f"{sym} = {rel}")
+                    _check_value(sym, val, self.name, rel)
                 out[sym] = val
             if not rest:
                 break
@@ -243,20 +249,29 @@ def _json_number(v: Expr) -> int | str:
 MAX_VALUE = 10**50
 
 
-def _check_value(sym: Symbol, val: Expr, model: str, how: str = "") -> Expr:
-    from .parse import to_exact
+def _check_value(sym: Symbol, val: Expr, model: str, rel: Expr | None = None) -> Expr:
+    """``val`` checked as the value of ``sym`` (derived by ``rel``, if given), or an error naming both.
 
-    val = to_exact(val, (), f"{model}: {sym}")
-    where = f" ({how})" if how else ""
+    Every count checks every symbol, so the text naming the relation is only made
+    once a message needs it.
+    """
+    if not isinstance(val, sympy.Basic):
+        from .parse import to_exact
+
+        val = to_exact(val, (), f"{model}: {sym}")
+
+    def where() -> str:
+        return f" ({sym} = {rel})" if rel is not None else ""
+
     if not val.is_Rational:
-        raise SymparamsError(f"{model}: {sym} = {_brief(val)}{where} is not an exact number")
+        raise SymparamsError(f"{model}: {sym} = {_brief(val)}{where()} is not an exact number")
     if abs(val.p) > MAX_VALUE or val.q > MAX_VALUE:
-        raise SymparamsError(f"{model}: {sym} = {_brief(val)}{where} is too large (at most 10^50)")
+        raise SymparamsError(f"{model}: {sym} = {_brief(val)}{where()} is too large (at most 10^50)")
     if val <= 0:
-        raise SymparamsError(f"{model}: {sym} = {val}{where} must be positive")
+        raise SymparamsError(f"{model}: {sym} = {val}{where()} must be positive")
     info = INFO.get(sym.name)
     if (info is None or info.integer) and not val.is_Integer:
-        raise SymparamsError(f"{model}: {sym} = {val}{where} is not a whole number")
+        raise SymparamsError(f"{model}: {sym} = {val}{where()} is not a whole number")
     return val
 
 

@@ -224,7 +224,9 @@ def sweep(name: str, axes: Sequence[Axis], depth: int | None = None, sets: Mappi
         if not exact:
             raise
         out = vec.evaluate(inputs, wanted, invalid="mask", exact=True)
-    mask = out["valid"]
+    # An axis no input varies along (a single depth) is absent from the evaluated
+    # shape; laying the mask over the full grid keeps every axis a column.
+    mask = np.broadcast_to(out["valid"], tuple(len(a.values) for a in axes))
     columns: dict[str, Any] = {}
     for i, a in enumerate(axes):
         shape = [1] * ndim

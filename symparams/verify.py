@@ -43,11 +43,13 @@ def meta_parameters(config: dict) -> list[tuple[str, int]]:
     import torch
     import transformers
 
-    data = {k: v for k, v in config.items() if not k.startswith("_") and k != "auto_map"}
-    model_type = data.pop("model_type")
+    model_type = config["model_type"]
     verbosity = transformers.logging.get_verbosity()
     transformers.logging.set_verbosity_error()
     try:
+        declared = _declared_fields(transformers.CONFIG_MAPPING[model_type])
+        data = {k: v for k, v in config.items()
+                if k not in ("model_type", "auto_map") and (not k.startswith("_") or k in declared)}
         cfg = transformers.AutoConfig.for_model(model_type, **data)
         with torch.device("meta"):
             model = transformers.AutoModelForCausalLM.from_config(cfg)
@@ -64,6 +66,22 @@ def meta_parameters(config: dict) -> list[tuple[str, int]]:
         seen.add(id(p))
         out.append((name, p.numel()))
     return out
+
+
+def _declared_fields(cls) -> set[str]:
+    """The fields a transformers config class declares.
+
+    Keys starting with ``_`` are mostly bookkeeping a saved config carries
+    (``_name_or_path``, ``_commit_hash``) and are dropped, but a class may declare
+    one that shapes the model (OPT's ``_remove_final_layer_norm``), which is kept.
+    """
+    import dataclasses
+    import inspect
+
+    try:
+        return {f.name for f in dataclasses.fields(cls)}
+    except TypeError:
+        return set(inspect.signature(cls.__init__).parameters)
 
 
 @dataclass(frozen=True)

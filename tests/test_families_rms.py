@@ -218,12 +218,18 @@ def test_count_json_of_a_preset_has_total_formula_config_components(name, capsys
 # ---- closed forms ----------------------------------------------------------------
 
 
+@pytest.mark.parametrize("head_dim", [None, 64])
 @pytest.mark.parametrize("tied", [False, True])
-def test_llama_closed_form_is_the_textbook_formula(tied):
-    """Llama: V*D*(2 or 1 if tied) + L*(2*D*H*d_h + 2*D*H_kv*d_h + 3*D*F + 2*D) + D."""
-    spec = from_dict({"model_type": "llama", "tie_word_embeddings": tied})
+def test_llama_closed_form_is_the_textbook_formula(tied, head_dim):
+    """Llama: V*D*(2 or 1 if tied) + L*(2*D*H*d_h + 2*D*H_kv*d_h + 3*D*F + 2*D) + D, where d_h is the
+    config's head_dim when it gives one, and follows D/H (kept as d_h in the form) when it leaves it to transformers."""
+    cfg = {"model_type": "llama", "tie_word_embeddings": tied}
+    if head_dim:
+        cfg["head_dim"] = head_dim
+    spec = from_dict(cfg)
     expected = V * D * (1 if tied else 2) + L * (2 * D * H * d_h + 2 * D * H_kv * d_h + 3 * D * F + 2 * D) + D
     assert sympy.expand(spec.closed_form - expected) == 0
+    assert (d_h in dict(spec.relations)) == (not head_dim)
 
 
 def test_qwen2_adds_biases_on_q_k_v_only():
@@ -272,6 +278,23 @@ def test_head_dim_derived_requires_heads_to_divide_width():
 def test_invalid_shapes_are_refused_naming_the_field(cfg, field):
     with pytest.raises(SymparamsError, match=field):
         from_dict(cfg)
+
+
+@pytest.mark.parametrize("experts", [1, 4, 8])
+def test_mixtral_reads_num_experts_as_transformers_other_name_for_num_local_experts(experts):
+    """MixtralConfig maps ``num_experts`` to ``num_local_experts``: either name sizes E as transformers builds it,
+    both with one value agree, and two different values are refused naming both fields."""
+    from symparams.families import mixtral
+
+    base = json.loads((FIXTURES / "mixtral-8x7b-v0.1.json").read_text())
+    base = {**base, "num_hidden_layers": 1, "num_experts_per_tok": 1}
+    alone = {k: v for k, v in base.items() if k != "num_local_experts"}
+    for doc in ({**alone, "num_experts": experts}, {**base, "num_local_experts": experts, "num_experts": experts}):
+        spec = from_dict(doc)
+        assert spec.env[E] == experts
+        assert spec.total == sum(transformers_groups(doc, mixtral.hf_group).values())
+    with pytest.raises(SymparamsError, match=r"'num_local_experts'.*num_local_experts=\d+, num_experts=\d+"):
+        from_dict({**base, "num_local_experts": experts, "num_experts": experts + 1})
 
 
 def test_refusal_on_the_command_line_is_one_line_and_exit_2(tmp_path, capsys):
@@ -389,3 +412,88 @@ def test_nanochat_2026_is_a_named_model_with_overrides():
     assert gqa.total < full.total
     with pytest.raises(SymparamsError, match="H_kv"):
         symparams.model("nanochat-2026", depth=24, H_kv=5).total
+
+
+# ---- a head size left to transformers follows D and H --------------------------------
+
+# The config fields each symbol sizes, per model_type (every alias present is set, else the first).
+FIELDS = {
+    **{t: {"D": ("hidden_size",), "H": ("num_attention_heads",), "H_kv": ("num_key_value_heads",),
+           "L": ("num_hidden_layers",)} for t in ("llama", "mistral", "mixtral", "qwen2", "gemma")},
+    **{t: {"D": ("n_embd", "hidden_size"), "H": ("n_head", "num_attention_heads"), "L": ("n_layer", "num_hidden_layers")}
+       for t in ("gpt2", "gptj")},
+    "opt": {"D": ("hidden_size", "word_embed_proj_dim"), "H": ("num_attention_heads",), "L": ("num_hidden_layers",)},
+    "bloom": {"D": ("hidden_size", "n_embed"), "H": ("n_head", "num_attention_heads"), "L": ("n_layer", "num_hidden_layers")},
+    "falcon": {"D": ("hidden_size", "n_embed"), "H": ("num_attention_heads",), "L": ("num_hidden_layers",)},
+    **{t: {"D": ("hidden_size",), "H": ("num_attention_heads",), "L": ("num_hidden_layers",)} for t in ("gpt_neox", "phi")},
+}
+
+
+def _changed_config(name: str, sets: dict[str, int]) -> dict:
+    """The preset's config.json with the fields behind ``sets`` changed the way ``--set`` changes the symbols."""
+    from symparams.presets import PRESETS
+    from symparams.hf import read_json
+
+    doc = read_json(PRESETS[name])
+    for sym, value in sets.items():
+        fields = FIELDS[doc["model_type"]][sym]
+        for field in [f for f in fields if f in doc and doc[f] is not None] or fields[:1]:
+            doc[field] = value
+    return doc
+
+
+def _transformers_total(doc: dict) -> int:
+    _need("torch")
+    _need("transformers")
+    from symparams.verify import meta_parameters
+
+    return sum(n for _, n in meta_parameters(doc))
+
+
+@pytest.mark.parametrize("sets", [{"H": 16, "H_kv": 16}, {"D": 2048}])
+def test_llama_2_7b_with_other_heads_or_width_counts_as_transformers_builds_it(sets, capsys):
+    """``count llama-2-7b --set ...``: with no head_dim in its config, d_h is D/H for transformers and here alike.
+
+    Halving the heads of an MHA model leaves its weights unchanged (each head doubles in size), so that
+    count is the published Llama-2-7B figure.
+    """
+    argv = ["count", "llama-2-7b", "--json"] + [a for k, v in sets.items() for a in ("--set", f"{k}={v}")]
+    assert main(argv) == 0
+    total = json.loads(capsys.readouterr().out)["total"]
+    assert total == _transformers_total(_changed_config("llama-2-7b", sets))
+    if "D" not in sets:
+        assert total == PUBLISHED["llama-2-7b"]
+
+
+def _head_sets(spec) -> list[dict[str, int]]:
+    """A narrower width and fewer heads for ``spec``, chosen to keep every rule the family (and RoPE) states."""
+    env = {s.name: int(v) for s, v in spec.env.items() if v.is_Integer}
+    width, heads = env["D"], env["H"]
+    derived = d_h in dict(spec.relations)
+    free_kv = H_kv in dict(spec.values)
+    kv = env["H_kv"]
+    out = [{"D": heads * 2 * max(1, width // heads // 4)}]
+    for h in range(heads - 1, 0, -1):
+        if derived and (width % h or (width // h) % 2):  # RoPE needs an even head size
+            continue
+        if free_kv and kv == heads:
+            out.append({"H": h, "H_kv": h})
+            break
+        if not free_kv or h % kv == 0:
+            out.append({"H": h})
+            break
+    return out
+
+
+PRESET_HEADS = [(name, sets) for name in sorted(n for n in symparams.names() if not n.startswith("nanochat"))
+                for sets in _head_sets(symparams.model(name))]
+
+
+@pytest.mark.parametrize("name, sets", PRESET_HEADS, ids=[f"{n}-{'-'.join(s)}" for n, s in PRESET_HEADS])
+def test_setting_width_or_heads_on_a_preset_counts_as_transformers_builds_the_changed_config(name, sets):
+    """For every preset, RMSNorm and LayerNorm alike, ``--set D=...`` or ``--set H=...`` counts the model
+    transformers builds from the config with that field changed: a head size the config leaves out follows
+    D/H, one it states (Gemma's head_dim) stays. (One layer each, to keep the builds cheap.)"""
+    sets = {**sets, "L": 1}
+    ours = symparams.model(name, **sets).total
+    assert ours == _transformers_total(_changed_config(name, sets))

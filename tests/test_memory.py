@@ -123,6 +123,20 @@ def test_bad_sizes_are_refused(bad):
         parse_bytes(bad)
 
 
+@pytest.mark.parametrize("budget", ["1e120", "1e61GB", "9" * 61, "2.5e999 GiB"])
+def test_a_budget_too_large_to_read_is_refused_as_too_large(budget, capsys):
+    """A well-formed number beyond what can be read is called too large, not "not a size"; one line, exit 2."""
+    assert main(["memory", "nanochat", "--budget", budget]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "too large" in err and "not a size" not in err and repr(budget) in err
+
+
+@pytest.mark.parametrize("budget", ["abc", "1e3XB", "1e-100", "GB"])
+def test_a_budget_that_is_no_number_is_still_not_a_size(budget):
+    with pytest.raises(SymparamsError, match="not a size"):
+        parse_bytes(budget)
+
+
 def test_unknown_dtype_and_optimizer_are_refused():
     d20 = model("nanochat", depth=20)
     with pytest.raises(SymparamsError, match="dtype"):

@@ -591,6 +591,65 @@ def test_a_config_using_transformers_aliases_is_counted_as_transformers_builds_i
                 assert ours == theirs, (model_type, alias, value)
 
 
+def test_a_valid_count_writes_no_message_text_and_a_refused_one_still_names_the_relation(monkeypatch):
+    """Checking a valid model's derived sizes prints nothing (message text is made only for an error, so it
+    costs a count nothing); a size a relation makes fractional is still refused naming that relation."""
+    from sympy.printing.str import StrPrinter
+
+    printed = []
+    doprint = StrPrinter.doprint
+    monkeypatch.setattr(StrPrinter, "doprint", lambda self, expr: printed.append(expr) or doprint(self, expr))
+    for depth in (4, 12, 20):
+        assert symparams.model("nanochat", depth=depth).total > 0
+    assert printed == []
+    monkeypatch.undo()
+    with pytest.raises(SymparamsError, match=r"^nanochat d20: F = 1280/3 \(F = D\*e\) is not a whole number$"):
+        symparams.model("nanochat", depth=20, e=Fraction(1, 3)).total
+
+
+# The field each family names its MLP activation by (BLOOM's is fixed).
+ACTIVATION_FIELD = {
+    **{t: "hidden_act" for t in ("llama", "mistral", "mixtral", "qwen2", "gemma", "nanochat", "gpt_neox", "phi")},
+    **{t: "activation_function" for t in ("gpt2", "opt", "gptj")},
+    "falcon": "activation",
+}
+
+
+@pytest.mark.parametrize("model_type", sorted(ACTIVATION_FIELD))
+def test_an_activation_transformers_does_not_know_or_that_has_weights_is_refused_naming_the_field(model_type):
+    """An unknown activation name makes transformers raise KeyError, so it is refused, naming the field and the
+    known names; one with weights of its own (prelu) would add parameters no tree counts, so it is refused too.
+    A known weightless one (relu) is counted as transformers builds it."""
+    if model_type not in AVAILABLE:
+        pytest.skip(f"no reader for {model_type}")
+    field, base = ACTIVATION_FIELD[model_type], base_config(model_type)
+    for name, why in (("no_such_activation", "known: gelu"), ("prelu", "learned parameters")):
+        doc = {**base, field: name}
+        with pytest.raises(SymparamsError, match=f"field '{field}': '{name}' .*{why}"):
+            symparams.hf.from_dict(doc, "config")
+        theirs = _transformers_total(doc)
+        if name == "prelu":
+            assert theirs is not None  # transformers builds it, with weights the tree lacks
+        else:
+            assert theirs is None
+    doc = {**base, field: "relu"}
+    assert symparams.hf.from_dict(doc, "config").total == _transformers_total(doc)
+
+
+def test_the_activation_table_is_transformers_own():
+    """The shared table lists exactly transformers' ACT2FN names, each with the weights one instance holds
+    (a transformers upgrade that adds or changes one fails here)."""
+    pytest.importorskip("torch", reason="torch is not installed")
+    pytest.importorskip("transformers", reason="transformers is not installed")
+    from transformers.activations import ACT2FN
+
+    from symparams.families.activations import ACTIVATIONS
+
+    assert set(ACTIVATIONS) == set(ACT2FN)
+    for name, learned in ACTIVATIONS.items():
+        assert sum(p.numel() for p in ACT2FN[name].parameters()) == learned, name
+
+
 # ---- nothing runs, nothing hangs (separate processes) ------------------------------
 
 

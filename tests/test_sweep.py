@@ -175,3 +175,20 @@ def test_parse_axis_includes_stop_when_reached():
     assert parse_axis("H_kv=1,2,4").values == (1, 2, 4)
     assert parse_axis("V=65536").values == (65536,)
     assert MAX_COMBINATIONS >= 10**6
+
+
+@pytest.mark.parametrize("family", ["nanochat", "nanochat-2026"])
+@pytest.mark.parametrize("grid", ["depth={d}", "depth={d}:{d}:2"])
+@settings(max_examples=6, deadline=None)
+@given(depth=st.integers(1, 24))
+def test_a_single_depth_grid_is_one_row_equal_to_count_or_one_skipped_combination(family, grid, depth):
+    """A one-value depth axis is a one-combination sweep: its row is ``count`` at that depth, or it is skipped."""
+    code, out, err = _run(["sweep", family, "--grid", grid.format(d=depth)])
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    expected = _count_json(family, depth)
+    if expected is None:
+        assert rows == [] and "1 combinations, 0 valid" in err
+        return
+    assert len(rows) == 1 and int(rows[0]["depth"]) == depth
+    assert {k: int(v) for k, v in rows[0].items() if k != "depth"} == expected

@@ -169,3 +169,20 @@ def test_verification_is_ok_only_when_every_group_and_the_total_match():
 
 def test_verify_config_accepts_a_dict():
     assert verify_config(dict(SMALL), "inline").ok
+
+
+def test_an_opt_config_dropping_its_final_norm_verifies(tmp_path, capsys):
+    """OPT's ``_remove_final_layer_norm`` is a field transformers honours: verify passes it on, so a config
+    that drops the final LayerNorm matches, 2*D norm weights below the one that keeps it (bookkeeping keys
+    such as ``_name_or_path`` are still dropped)."""
+    config = json.loads((FIXTURES / "opt-125m.json").read_text())
+    config.update({"_name_or_path": "facebook/opt-125m", "_commit_hash": "0" * 40})
+    norms = {}
+    for remove in (False, True):
+        path = tmp_path / f"{remove}.json"
+        path.write_text(json.dumps({**config, "_remove_final_layer_norm": remove}))
+        assert main(["verify", str(path), "--json"]) == 0
+        doc = json.loads(capsys.readouterr().out)
+        assert doc["match"]
+        norms[remove] = next(g["transformers"] for g in doc["groups"] if g["group"] == "norm")
+    assert norms[False] - norms[True] == 2 * config["hidden_size"]

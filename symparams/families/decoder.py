@@ -9,8 +9,12 @@ nanochat's plain ReLU^2 MLP and parameter-free norms.
 
 So a family module is a table of defaults plus a few switches, and this module
 turns a config into the Spec. Sizes stay free symbols with values (V, D, L, H,
-H_kv, d_h, F, E, k) so that the closed form reads like the paper's:
+H_kv, F, E, k, and d_h when the config states head_dim) so that the closed form
+reads like the paper's:
 V*D*(2 or 1 if tied) + L*(2*D*H*d_h + 2*D*H_kv*d_h + 3*D*F + 2*D) + D.
+A head_dim left to transformers is the relation d_h = D/H: its value follows D and
+H (``--set D=2048`` changes the head size, as transformers would), while the closed
+form keeps d_h as a symbol (``Spec.kept``) so it still reads as above.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from ..components import MLP, Attention, Block, Embedding, Linear, Model, Module
 from ..hf import Config
 from ..spec import AtMost, Constraint, Divides, Spec
 from ..symbols import D, E, F, H, H_kv, L, V, d_h, k
+from .activations import activation
+from .layernorm import alias_int
 
 __all__ = [
     "Defaults", "Sizes", "read_sizes", "read_experts", "rms_norm", "attention", "gated_mlp", "moe",
@@ -120,19 +126,28 @@ def read_sizes(cfg: Config, d: Defaults) -> Sizes:
         head_dim=head_dim,
         hidden=cfg.int("intermediate_size", d.intermediate_size),
         tied=cfg.bool("tie_word_embeddings", d.tie_word_embeddings),
-        activation=cfg.str("hidden_act", d.hidden_act),
+        activation=activation(cfg, "hidden_act", d.hidden_act),
         head_dim_derived=derived,
         notes=tuple(notes),
     )
 
 
+# Other names transformers' config classes accept for a field (their ``attribute_map``).
+EXPERTS_ALIASES = ("num_local_experts", "num_experts")
+
+
 def read_experts(cfg: Config, experts_default: int, top_k_default: int) -> tuple[int, int]:
-    """(E, k) of a Mixtral-style MoE; k > E is refused (no token can pick more experts than exist)."""
-    _refuse_nulls(cfg, ("num_local_experts", "num_experts_per_tok"), frozenset())
-    experts = cfg.int("num_local_experts", experts_default)
+    """(E, k) of a Mixtral-style MoE; k > E is refused (no token can pick more experts than exist).
+
+    ``num_experts`` is MixtralConfig's other name for ``num_local_experts``; both are
+    read, and two different values are refused rather than one silently winning.
+    """
+    _refuse_nulls(cfg, (*EXPERTS_ALIASES, "num_experts_per_tok"), frozenset())
+    experts = alias_int(cfg, EXPERTS_ALIASES, experts_default)
     top_k = cfg.int("num_experts_per_tok", top_k_default)
     if top_k > experts:
-        raise cfg.error("num_experts_per_tok", f"{top_k} exceeds num_local_experts {experts}")
+        given = next((n for n in EXPERTS_ALIASES if cfg.has(n)), EXPERTS_ALIASES[0])
+        raise cfg.error("num_experts_per_tok", f"{top_k} exceeds {given} {experts}")
     return experts, top_k
 
 
@@ -178,11 +193,20 @@ def pre_norm_decoder(name: str, label: str, mlp: Module, tied: bool, attn: Atten
 
 def decoder_spec(family: str, tree: Model, sizes: Sizes, experts: tuple[int, int] | None = None,
                  notes: tuple[str, ...] = ()) -> Spec:
-    """The Spec for a decoder tree: every size a free symbol with its value, plus the rules it must keep."""
+    """The Spec for a decoder tree: every size a free symbol with its value, plus the rules it must keep.
+
+    A head_dim the config leaves to transformers is the relation d_h = D/H, not the
+    number it comes to: transformers derives it from the other two, so a model with
+    another width or head count (``--set D=2048``) has another head size. A head_dim
+    the config states (or a family's fixed default, Gemma's 256) stays a value.
+    """
     values = {V: sizes.vocab, D: sizes.width, L: sizes.layers, H: sizes.heads, H_kv: sizes.kv_heads,
               d_h: sizes.head_dim, F: sizes.hidden}
+    relations = {}
     constraints: list[Constraint] = [Divides(H_kv, H, "each key/value head serves H/H_kv query heads")]
     if sizes.head_dim_derived:
+        del values[d_h]
+        relations[d_h] = D / H
         constraints.append(Divides(H, D, "head_dim is hidden_size / num_attention_heads"))
     if experts is not None:
         values[E], values[k] = experts
@@ -192,8 +216,10 @@ def decoder_spec(family: str, tree: Model, sizes: Sizes, experts: tuple[int, int
         family=family,
         tree=tree,
         values=tuple((s, Integer(v)) for s, v in values.items()),
+        relations=tuple(relations.items()),
         constraints=tuple(constraints),
         notes=sizes.notes + tuple(notes),
+        kept=(d_h,),
     )
 
 

@@ -29,6 +29,7 @@ from ..components import MLP, Attention, Embedding, Repeat
 from ..hf import Config
 from ..spec import Divides, Spec
 from ..symbols import D, F, H, H_kv, L, V, d_h
+from .activations import activation
 from .layernorm import alias_int, block, group_of, layer_norm, lm_head, model, spec
 
 __all__ = ["from_config", "hf_group", "DEFAULTS", "GROUPS", "NULLABLE"]
@@ -120,7 +121,7 @@ def from_config(cfg: Config) -> Spec:
             bias=_switch(cfg, "bias"),
             parallel=parallel,
             norms=_norms_per_block(cfg, parallel, new_arch),
-            activation=cfg.str("activation", DEFAULTS["activation"]),
+            activation=activation(cfg, "activation", DEFAULTS["activation"]),
             layout=layout,
         ),
         values,

@@ -22,6 +22,7 @@ from ..components import MLP, Attention, Embedding, Repeat
 from ..hf import Config
 from ..spec import Divides, Spec
 from ..symbols import D, F, H, H_kv, L, P, V, d_h
+from .activations import activation
 from .layernorm import alias_int, block, group_of, layer_norm, lm_head, model, spec
 
 __all__ = ["from_config", "hf_group", "DEFAULTS", "GROUPS", "NULLABLE"]
@@ -76,11 +77,11 @@ def from_config(cfg: Config) -> Spec:
     else:
         values[F] = Integer(inner)
     tied = cfg.bool("tie_word_embeddings", DEFAULTS["tie_word_embeddings"])
-    activation = cfg.str("activation_function", DEFAULTS["activation_function"])
+    act = activation(cfg, "activation_function", DEFAULTS["activation_function"])
     return spec(
         cfg,
         "gpt2",
-        tree(tied, activation),
+        tree(tied, act),
         values,
         relations,
         [Divides(H, D, "GPT-2 needs n_embd divisible by n_head")],

@@ -21,6 +21,7 @@ from ..components import MLP, Attention, Embedding, Repeat
 from ..hf import Config
 from ..spec import Divides, Spec
 from ..symbols import D, F, H, H_kv, L, V, d_h
+from .activations import activation
 from .layernorm import block, group_of, layer_norm, lm_head, model, spec
 
 __all__ = ["from_config", "hf_group", "DEFAULTS", "GROUPS", "NULLABLE"]
@@ -64,7 +65,7 @@ def from_config(cfg: Config) -> Spec:
             tied=cfg.bool("tie_word_embeddings", DEFAULTS["tie_word_embeddings"]),
             attention_bias=cfg.bool("attention_bias", DEFAULTS["attention_bias"]),
             parallel=parallel,
-            activation=cfg.str("hidden_act", DEFAULTS["hidden_act"]),
+            activation=activation(cfg, "hidden_act", DEFAULTS["hidden_act"]),
         ),
         values,
         {H_kv: H, d_h: D / H},

@@ -20,6 +20,7 @@ from ..components import MLP, Attention, Embedding, Repeat
 from ..hf import Config
 from ..spec import Divides, Spec
 from ..symbols import D, F, H, H_kv, L, V, d_h
+from .activations import activation
 from .layernorm import alias_int, block, group_of, layer_norm, lm_head, model, spec
 
 __all__ = ["from_config", "hf_group", "DEFAULTS", "GROUPS", "NULLABLE"]
@@ -72,7 +73,7 @@ def from_config(cfg: Config) -> Spec:
         "gptj",
         tree(
             tied=cfg.bool("tie_word_embeddings", DEFAULTS["tie_word_embeddings"]),
-            activation=cfg.str("activation_function", DEFAULTS["activation_function"]),
+            activation=activation(cfg, "activation_function", DEFAULTS["activation_function"]),
         ),
         values,
         relations,

@@ -23,6 +23,7 @@ from ..components import MLP, Attention, Embedding, Repeat
 from ..hf import Config
 from ..spec import Divides, Spec
 from ..symbols import D, F, H, H_kv, L, P, V, d_h
+from .activations import activation
 from .layernorm import block, group_of, layer_norm, lm_head, model, spec
 
 __all__ = ["from_config", "hf_group", "DEFAULTS", "GROUPS", "NULLABLE", "POSITION_OFFSET"]
@@ -82,7 +83,7 @@ def from_config(cfg: Config) -> Spec:
             bias=cfg.bool("enable_bias", DEFAULTS["enable_bias"]),
             affine=cfg.bool("layer_norm_elementwise_affine", DEFAULTS["layer_norm_elementwise_affine"]),
             final_norm=final_norm,
-            activation=cfg.str("activation_function", DEFAULTS["activation_function"]),
+            activation=activation(cfg, "activation_function", DEFAULTS["activation_function"]),
         ),
         values,
         {H_kv: H, d_h: D / H},

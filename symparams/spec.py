@@ -283,6 +283,14 @@ def _brief(val: Expr) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
+def exact_overrides(overrides: Mapping[str, object] | None) -> dict[str, Expr]:
+    """Overrides as exact SymPy values (ints, Fractions and text such as '8/3' or '8*D/3' accepted)."""
+    from .parse import to_exact
+    from .symbols import SYMBOLS
+
+    return {name: to_exact(v, SYMBOLS.values(), name) for name, v in (overrides or {}).items()}
+
+
 def apply_overrides(spec: Spec, overrides: Mapping[str, Expr]) -> Spec:
     """Set symbols by name: a number becomes a value, an expression a relation.
 

@@ -159,3 +159,12 @@ def test_a_dense_model_uses_every_parameter_for_every_token(c):
     biases = nanochat_count(c) - nanochat_count(NanochatConfig(c.vocab, c.width, c.layers, c.heads, c.kv_heads, c.expansion))
     embedding = c.vocab * c.width
     assert spec.count(reading="matmul") == spec.total - embedding - biases
+
+
+@pytest.mark.parametrize("family", ["nanochat", "nanochat-2026"])
+@given(width=st.sampled_from([256, 768, 1024, 1536, 2048]), kind=st.sampled_from([int, sympy.Integer, str]))
+def test_a_width_override_sizes_the_heads_however_it_is_given(family, width, kind):
+    """D given as a Python int, a SymPy Integer or text gives the same model: H follows D = 128*H."""
+    a = model(family, depth=12, D=kind(width))
+    b = model(family, depth=12, D=sympy.Integer(width))
+    assert a.total == b.total and a.env[H] == -(-width // 128)

@@ -620,6 +620,8 @@ def test_an_activation_transformers_does_not_know_or_that_has_weights_is_refused
     """An unknown activation name makes transformers raise KeyError, so it is refused, naming the field and the
     known names; one with weights of its own (prelu) would add parameters no tree counts, so it is refused too.
     A known weightless one (relu) is counted as transformers builds it."""
+    pytest.importorskip("torch", reason="torch is not installed")
+    pytest.importorskip("transformers", reason="transformers is not installed")
     if model_type not in AVAILABLE:
         pytest.skip(f"no reader for {model_type}")
     field, base = ACTIVATION_FIELD[model_type], base_config(model_type)

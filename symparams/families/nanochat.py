@@ -19,7 +19,7 @@ from sympy import Expr, Integer
 
 from ..components import MLP, Attention, Block, Embedding, Linear, Model, Norm, Repeat
 from ..errors import SymparamsError
-from ..spec import Divides, Spec, apply_overrides
+from ..spec import Divides, Spec, apply_overrides, exact_overrides
 from ..symbols import D, F, H, H_kv, L, T, V, d_h, e
 
 __all__ = ["nanochat", "tree", "DEFAULT_DEPTH"]
@@ -62,7 +62,7 @@ def nanochat(depth: int = DEFAULT_DEPTH, *, bias: bool = False, overrides: Mappi
     >>> nanochat(20, overrides={"H_kv": 1}).total
     502005760
     """
-    overrides = dict(overrides or {})
+    overrides = exact_overrides(overrides)
     depth = _depth(depth)
     width = overrides.get("D", Integer(WIDTH_PER_LAYER * depth))
     values = {V: Integer(VOCAB), D: Integer(WIDTH_PER_LAYER * depth), L: Integer(depth), e: Integer(EXPANSION)}

@@ -24,7 +24,7 @@ import sympy
 from sympy import Expr, Integer
 
 from ..components import MLP, Attention, Block, Composite, Embedding, Linear, Model, Norm, Parameter, Repeat
-from ..spec import Divides, Spec, apply_overrides
+from ..spec import Divides, Spec, apply_overrides, exact_overrides
 from ..symbols import D, F, H, H_kv, L, V, d_h, e
 from .nanochat import _depth
 
@@ -87,7 +87,7 @@ def nanochat2026(depth: int = DEFAULT_DEPTH, *, overrides: Mapping[str, Expr] | 
     >>> spec.int_values()["D"], spec.int_values()["H"]
     (1536, 12)
     """
-    overrides = dict(overrides or {})
+    overrides = exact_overrides(overrides)
     depth = _depth(depth)
     width = Integer(HEAD_DIM * -(-depth // 2))
     target = overrides.get("D", width)

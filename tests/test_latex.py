@@ -68,8 +68,6 @@ def _compile(tex: str, tmp_path) -> None:
 
 @pytest.mark.parametrize("name", ["nanochat", "gpt2", "mixtral-8x7b"])
 def test_the_standalone_align_compiles_with_pdflatex(name, tmp_path, capsys):
-    if name not in symparams.names():
-        pytest.skip(f"preset {name} is not installed")
     assert main(["latex", name, "--values", "--standalone"]) == 0
     _compile(capsys.readouterr().out, tmp_path)
 
@@ -83,8 +81,6 @@ def test_spec_latex_repr_is_display_math_with_the_exact_total():
 
 
 def test_the_latex_repr_of_a_mixture_shows_its_active_parameters():
-    if "mixtral-8x7b" not in symparams.names():
-        pytest.skip("preset mixtral-8x7b is not installed")
     spec = symparams.model("mixtral-8x7b")
     assert f"{spec.active_total:,}".replace(",", "{,}") in spec._repr_latex_()
 

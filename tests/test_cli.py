@@ -105,3 +105,8 @@ def test_python_dash_m_runs_the_same_command():
     proc = subprocess.run([sys.executable, "-m", "symparams", "count", "nanochat", "--depth", "8", "--json"],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and json.loads(proc.stdout)["total"] == model("nanochat", depth=8).total
+
+
+def test_table_of_a_model_without_depths_is_refused_in_one_line(capsys):
+    code, out, err = run(capsys, "table", "gpt2")
+    assert code == 2 and out == "" and "depth-sized family" in err and len(err.splitlines()) == 1

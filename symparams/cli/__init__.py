@@ -20,7 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "count": ("symparams.cli.count", "exact parameter count with a per-component breakdown"),
     "formula": ("symparams.cli.formula", "the closed form of a model's parameter count"),
     "sensitivity": ("symparams.cli.sensitivity", "derivatives and elasticities at a model's size"),
-    "table": ("symparams.cli.table", "a size table across depths or presets"),
+    "table": ("symparams.cli.table", "a size table across the depths of nanochat or nanochat-2026"),
     "sweep": ("symparams.cli.sweep", "exact counts for every combination of size grids (csv, json, npy)"),
     "flops": ("symparams.cli.flops", "FLOPs per token under each convention (exact, kaplan, chinchilla, palm, 6n)"),
     "optimal": ("symparams.cli.optimal", "compute-optimal parameters and tokens for a compute budget"),

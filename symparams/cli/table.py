@@ -1,4 +1,4 @@
-"""A size table: one row per depth of a depth-sized family (or per preset).
+"""A size table: one row per depth of a depth-sized family (nanochat, nanochat-2026).
 
 Each row's count is the exact total of that model, computed from its tree.
 """
@@ -25,9 +25,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..catalog import model
+    from ..catalog import DEPTH_FAMILIES, model
+    from ..errors import SymparamsError
     from ..format import human
 
+    if args.model not in DEPTH_FAMILIES:
+        families = ", ".join(DEPTH_FAMILIES)
+        raise SymparamsError(f"table needs a depth-sized family ({families}), not {args.model!r}")
     sets = parse_sets(args.sets)
     specs = [model(args.model, depth=d, **sets) for d in args.depths]
     rows = []

@@ -147,7 +147,7 @@ def real_config(rounds: int = 8, per_round: int = 5) -> list[Result]:
     import json
 
     import symparams
-    from symparams.hf import read_json
+    from symparams.config import read_json
     from symparams.verify import meta_parameters
 
     path = _llama_config()

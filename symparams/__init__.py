@@ -18,6 +18,7 @@ from typing import Any
 
 __version__ = "0.1.0"
 
+from . import display as _display  # noqa: F401  (registers the notebook displays)
 from .catalog import model, names
 from .compiled import count_fn, vectorize
 from .errors import SymparamsError
@@ -39,8 +40,8 @@ _LAZY = {
     "crossover": "symparams.analysis",
     "size_for_budget": "symparams.analysis",
     "derive": "symparams.report",
-    "from_dict": "symparams.hf",
-    "from_file": "symparams.hf",
+    "from_dict": "symparams.families",
+    "from_file": "symparams.families",
 }
 
 __all__ = ["__version__", "model", "names", "Spec", "SymparamsError", "count_fn", "vectorize", *_LAZY]

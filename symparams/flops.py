@@ -30,10 +30,10 @@ from typing import Callable, Iterator
 import sympy
 from sympy import Expr, Integer, Symbol
 
-from .components import Attention, Embedding, Linear, Model, Module, MoE
+from .components import Model, Module
 from .errors import SymparamsError
 from .spec import Spec, exact, pretty
-from .symbols import T, V
+from .symbols import T
 
 __all__ = [
     "Convention", "CONVENTIONS", "Flops", "flops", "flops_table", "components",
@@ -42,19 +42,8 @@ __all__ = [
 
 
 def active_walk(node: Module, times: Expr = Integer(1)) -> Iterator[tuple[Expr, Module]]:
-    """``(copies a token uses, node)`` for every node, experts counted top-k times, not E.
-
-    ``Module.walk`` follows storage (E experts); FLOPs follow a token, so an
-    ``MoE`` contributes its router once and its expert ``top_k`` times.
-    """
-    yield times, node
-    if isinstance(node, MoE):
-        yield from active_walk(node.router, times)
-        yield from active_walk(node.expert, times * node.top_k)
-        return
-    inner = times * node.multiplier()
-    for child in node.children():
-        yield from active_walk(child, inner)
+    """``(copies a token uses, node)`` for every node, experts counted top-k times, not E."""
+    return node.token_walk(times)
 
 
 def _leaves(tree: Model) -> Iterator[tuple[Expr, Module]]:
@@ -66,8 +55,7 @@ def _sum(terms) -> Expr:
 
 
 def _exact(tree: Model, seq: Expr, causal: bool) -> Expr:
-    scores = tree.attention_flops(seq)
-    return 2 * tree.matmul() + (scores / 2 if causal else scores)
+    return 2 * tree.matmul() + tree.attention_flops(seq, causal)
 
 
 def _kaplan(tree: Model, seq: Expr, causal: bool) -> Expr:
@@ -76,17 +64,12 @@ def _kaplan(tree: Model, seq: Expr, causal: bool) -> Expr:
 
 
 def _chinchilla(tree: Model, seq: Expr, causal: bool) -> Expr:
-    one_hot = _sum(2 * n * m.params() for n, m in _leaves(tree) if isinstance(m, Embedding) and m.rows.has(V))
-    softmax = _sum(3 * n * m.heads * seq for n, m in active_walk(tree) if isinstance(m, Attention))
-    return one_hot + 2 * tree.matmul() + tree.attention_flops(seq) + softmax
+    return 2 * tree.onehot() + 2 * tree.matmul() + tree.attention_flops(seq) + tree.softmax_flops(seq)
 
 
 def palm_params(tree: Model) -> Expr:
     """N' of the PaLM/nanochat MFU formula: active parameters but the embedding tables, tied heads' matrices in."""
-    return _sum(
-        n * (m.d_in * m.d_out + m.active() if isinstance(m, Linear) and m.tied else m.active())
-        for n, m in _leaves(tree) if not isinstance(m, Embedding)
-    )
+    return tree.palm()
 
 
 def _palm(tree: Model, seq: Expr, causal: bool) -> Expr:
@@ -216,8 +199,7 @@ def components(spec: Spec, seq: int, causal: bool = False) -> list[tuple[str, Ex
     sums: dict[str, Expr] = {}
     for n, m in _leaves(spec.tree):
         sums[m.group] = sums.get(m.group, Integer(0)) + 2 * n * m.matmul()
-    scores = spec.tree.attention_flops(T)
-    sums["attention scores"] = scores / 2 if causal else scores
+    sums["attention scores"] = spec.tree.attention_flops(T, causal)
     out = []
     for group, raw in sums.items():
         out.append((group, pretty(spec.substitute(raw)), exact(point.value(raw), f"{spec.name}: {group} FLOPs")))
@@ -292,8 +274,7 @@ def dominance(spec: Spec, seq: int, causal: bool = False) -> Dominance:
     embed = _sum(n * m.params() for _, n, m in spec.tree.walk() if not m.children() and m.group in ("embedding", "head"))
     layers = spec.tree.params() - embed
     groups = {g: v for g, _, v in components(spec, seq, causal)}
-    scores = spec.tree.attention_flops(T)
-    scores = scores / 2 if causal else scores
+    scores = spec.tree.attention_flops(T, causal)
     width, width_value = _crossing(spec, embed, layers, D, point)
     context, context_value = _crossing(spec, scores, 2 * spec.tree.matmul(), T, point)
     return Dominance(

@@ -6,8 +6,9 @@ Rounding happens only here, at the last moment, on exact integers and fractions.
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Any, Callable
 
-__all__ = ["human", "share", "grouped"]
+__all__ = ["human", "share", "grouped", "register_display", "display"]
 
 _UNITS = ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K"))
 
@@ -54,3 +55,27 @@ def share(fraction: Fraction, places: int = 1) -> str:
     sign, scaled = ("-" if scaled < 0 else ""), abs(scaled)
     whole, part = divmod(scaled, 10**places)
     return f"{sign}{whole}.{part:0{places}d}%" if places else f"{sign}{whole}%"
+
+
+# (class name, format) -> renderer. The output layer registers renderers here (as pint
+# registers its formatters), so the objects below it can show themselves in a notebook
+# without importing any output code.
+_DISPLAYS: dict[tuple[str, str], Callable[[Any], str]] = {}
+
+
+def register_display(cls_name: str, fmt: str) -> Callable[[Callable[[Any], str]], Callable[[Any], str]]:
+    """Register the decorated function as the ``fmt`` ("latex", "markdown", "html") display of ``cls_name``."""
+    def add(fn: Callable[[Any], str]) -> Callable[[Any], str]:
+        _DISPLAYS[(cls_name, fmt)] = fn
+        return fn
+
+    return add
+
+
+def display(obj: Any, fmt: str) -> str | None:
+    """``obj`` rendered by the first renderer registered for its class (or a base), else None."""
+    for cls in type(obj).__mro__:
+        fn = _DISPLAYS.get((cls.__name__, fmt))
+        if fn is not None:
+            return fn(obj)
+    return None

@@ -30,7 +30,7 @@ import sympy
 from sympy import Expr
 
 from .breakdown import Breakdown, Row
-from .components import MLP, Attention, Linear, Module, MoE, Repeat
+from .components import Module
 from .errors import SymparamsError
 from .format import grouped, human, share
 from .spec import Spec, apply_overrides, pretty
@@ -84,7 +84,7 @@ def variant(spec: Spec, **where: object) -> Variant:
 
 
 def _is_layers(node: Module) -> bool:
-    return isinstance(node, Repeat) and sympy.sympify(node.count) == L
+    return sympy.sympify(node.multiplier()) == L
 
 
 def layer_rows(bd: Breakdown) -> tuple[Row, ...]:
@@ -94,7 +94,7 @@ def layer_rows(bd: Breakdown) -> tuple[Row, ...]:
     not blocks; they count as layers only when nothing repeats exactly L times.
     """
     rows = tuple(r for r in bd.top() if _is_layers(r.node))
-    return rows or tuple(r for r in bd.top() if isinstance(r.node, Repeat))
+    return rows or tuple(r for r in bd.top() if r.node.multiplier() != 1)
 
 
 def _leaf_totals(spec: Spec, node: Module, copies: int = 1) -> dict[str, int]:
@@ -106,9 +106,9 @@ def _leaf_totals(spec: Spec, node: Module, copies: int = 1) -> dict[str, int]:
     return out
 
 
-def _layers(spec: Spec) -> list[Repeat]:
+def _layers(spec: Spec) -> list[Module]:
     exact = [c for c in spec.tree.children() if _is_layers(c)]
-    return exact or [c for c in spec.tree.children() if isinstance(c, Repeat)]
+    return exact or [c for c in spec.tree.children() if c.multiplier() != 1]
 
 
 def per_block(spec: Spec) -> dict[str, int]:
@@ -116,7 +116,7 @@ def per_block(spec: Spec) -> dict[str, int]:
     layers = _layers(spec)
     if not layers:
         raise SymparamsError(f"{spec.name} has no repeated block")
-    return _leaf_totals(spec, layers[0].child)
+    return _leaf_totals(spec, layers[0].children()[0])
 
 
 @dataclass(frozen=True)
@@ -158,16 +158,17 @@ class Ratio:
         return Fraction(self.numerator, self.denominator)
 
 
-def _first(spec: Spec, kinds: tuple[type, ...]) -> Module | None:
+def _first(spec: Spec, group: str) -> Module | None:
+    """The first layer (a node with parts) of ``group`` in the tree: its attention, its MLP."""
     for _, _, node in spec.tree.walk():
-        if isinstance(node, kinds):
+        if node.group == group and node.children():
             return node
     return None
 
 
 def mlp_to_attention(spec: Spec) -> Ratio:
     """MLP parameters per block over attention parameters per block (2 for nanochat at e = 4)."""
-    attn, mlp = _first(spec, (Attention,)), _first(spec, (MLP, MoE))
+    attn, mlp = _first(spec, "attention"), _first(spec, "mlp")
     if attn is None or mlp is None:
         raise SymparamsError(f"{spec.name} has no attention and MLP to compare")
     form = sympy.factor(sympy.cancel(spec.formula(mlp) / spec.formula(attn)))
@@ -239,36 +240,12 @@ def kv_heads(spec: Spec, n: int) -> KVHeads:
     return KVHeads(n, per_block(spec)["attention"], variant(spec, H_kv=n))
 
 
-def _with_bias(node: Module) -> Module:
-    if isinstance(node, Linear):
-        return dataclasses.replace(node, bias=True)
-    if isinstance(node, Attention):
-        return dataclasses.replace(node, qkv_bias=True, out_bias=True)
-    if isinstance(node, MLP):
-        return dataclasses.replace(node, bias=True)
-    if not dataclasses.is_dataclass(node):
-        return node
-    changes = {}
-    for f in dataclasses.fields(node):
-        value = getattr(node, f.name)
-        if isinstance(value, Module):
-            changes[f.name] = _with_bias(value)
-        elif isinstance(value, tuple) and value and all(isinstance(v, Module) for v in value):
-            changes[f.name] = tuple(_with_bias(v) for v in value)
-    return dataclasses.replace(node, **changes) if changes else node
-
-
 def with_biases(spec: Spec) -> Spec:
     """``spec`` with a bias on every linear layer inside its repeated blocks.
 
-    nanochat is rebuilt by its own family (``tree(bias=True)``); any other model's
-    tree is rewritten node by node.
+    Each node says what it becomes with biases (:meth:`Module.with_bias`).
     """
-    if spec.family == "nanochat":
-        from .families.nanochat import tree
-
-        return dataclasses.replace(spec, tree=tree(bias=True), name=spec.name + " with biases")
-    parts = tuple(_with_bias(c) if isinstance(c, Repeat) else c for c in spec.tree.children())
+    parts = tuple(c.with_bias() if c.multiplier() != 1 else c for c in spec.tree.children())
     return dataclasses.replace(spec, tree=dataclasses.replace(spec.tree, parts=parts), name=spec.name + " with biases")
 
 
@@ -302,10 +279,10 @@ def bias_cost(spec: Spec) -> BiasCost:
     if not layers:
         raise SymparamsError(f"{spec.name} has no repeated block")
     block = layers[0]
-    linears = [r for r in bd.rows if r.path.startswith(block.path + ".") and isinstance(r.node, Linear)]
-    n = sum(r.copies for r in linears) // (int(spec.value(block.node.count)) * block.copies)
+    linears = [r for r in bd.rows if r.path.startswith(block.path + ".") and r.is_leaf and r.node.matmul() != 0]
+    n = sum(r.copies for r in linears) // (int(spec.value(block.node.multiplier())) * block.copies)
     shortcut_form = n * D * L
-    outs = [(r, sympy.sympify(r.node.d_out)) for r in linears]
+    outs = [(r, sympy.sympify(r.node.with_bias().params() - r.node.params())) for r in linears]
     wider = tuple(
         (r.path[len(block.path) + 1:], pretty(spec.substitute(out)), int(spec.value(out)))
         for r, out in outs

@@ -9,11 +9,11 @@ from __future__ import annotations
 import sympy
 from sympy import Expr
 
-from .symbols import SYMBOLS
+from .symbols import LATEX_NAMES
 
 __all__ = ["latex", "SYMBOL_NAMES", "align", "standalone", "spec_latex"]
 
-SYMBOL_NAMES = {SYMBOLS["d_h"]: "d_h", SYMBOLS["H_kv"]: "H_{kv}"}
+SYMBOL_NAMES = LATEX_NAMES
 
 
 def latex(expr: Expr) -> str:

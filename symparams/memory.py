@@ -26,7 +26,7 @@ from typing import Mapping
 import sympy
 from sympy import Expr, Integer, Rational
 
-from .components import Attention, Model
+from .components import Model
 from .errors import SymparamsError
 from .spec import Spec, pretty
 from .symbols import B, T
@@ -68,7 +68,7 @@ def _whole_bytes(x: Expr) -> int:
 
 def kv_elements(tree: Model) -> Expr:
     """Cached values per token of one sequence: 2 (K and V) x H_kv x d_h, summed over attention layers."""
-    return sympy.Add(*(2 * n * m.kv_heads * m.head_dim for _, n, m in tree.walk() if isinstance(m, Attention)))
+    return sympy.expand(tree.cache_elements(T) / T)
 
 
 def kv_bytes_per_token(spec: Spec, dtype: str = "bf16") -> int:

@@ -279,11 +279,11 @@ def fit_depth(family: str, target: object, overrides: Mapping[str, Expr] | None 
     20
     """
     from .analysis import size_for_budget
-    from .catalog import DEPTH_FAMILIES, model
+    from .catalog import depth_families, model
 
     overrides = dict(overrides or {})
-    if family not in DEPTH_FAMILIES:
-        raise SymparamsError(f"{family!r} is not sized by depth (depth-sized families: {', '.join(DEPTH_FAMILIES)})")
+    if family not in depth_families():
+        raise SymparamsError(f"{family!r} is not sized by depth (depth-sized families: {', '.join(depth_families())})")
     if "D" in overrides or "L" in overrides:
         raise SymparamsError("sizing by depth sets L and D itself; do not --set them")
     budget = _target(target)

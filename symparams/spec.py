@@ -19,16 +19,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Iterable, Mapping
+from fractions import Fraction
+from typing import Iterable, Iterator, Mapping
 
 import sympy
 from sympy import Expr, Integer, Rational, Symbol
 
-from .components import Model, Module
+from .components import Model, Module, reading as _reading
 from .errors import SymparamsError
-from .symbols import INFO
+from .format import display
+from .symbols import INFO, T
 
-__all__ = ["Spec", "Constraint", "Divides", "AtMost", "exact", "pretty"]
+__all__ = ["Spec", "Row", "Breakdown", "Constraint", "Divides", "AtMost", "exact", "pretty"]
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,7 @@ class Spec:
     family: str = ""
     notes: tuple[str, ...] = field(default=(), compare=False)
     kept: tuple[Symbol, ...] = ()
+    context: int | None = field(default=None, compare=False)
 
     # ---- symbolic readings -------------------------------------------------
     def substitute(self, expr: Expr) -> Expr:
@@ -125,7 +128,7 @@ class Spec:
     def formula(self, node: Module | None = None, reading: str = "params") -> Expr:
         """The closed form of ``node`` (default: the whole model) in the free symbols."""
         node = node or self.tree
-        return pretty(self.substitute(getattr(node, reading)()))
+        return pretty(self.substitute(node.read(_reading(reading), T)))
 
     @cached_property
     def closed_form(self) -> Expr:
@@ -182,7 +185,7 @@ class Spec:
     def count(self, node: Module | None = None, reading: str = "params") -> int:
         """Exact count of ``node`` (default: the whole model) as a Python int."""
         node = node or self.tree
-        return exact(self.value(getattr(node, reading)()), f"{self.name}: {node.name}")
+        return exact(self.value(node.read(_reading(reading), T)), f"{self.name}: {node.name}")
 
     @cached_property
     def total(self) -> int:
@@ -218,25 +221,111 @@ class Spec:
 
     def breakdown(self):
         """Rows of (component, formula, count, share), one per node: see :mod:`breakdown`."""
-        from .breakdown import breakdown
+        return _breakdown(self)
 
-        return breakdown(self)
+    def _repr_latex_(self) -> str | None:
+        return display(self, "latex")
 
-    def _repr_latex_(self) -> str:
-        from .latex import spec_latex
-
-        return spec_latex(self)
-
-    def _repr_markdown_(self) -> str:
-        from .report.jupyter import spec_markdown
-
-        return spec_markdown(self)
+    def _repr_markdown_(self) -> str | None:
+        return display(self, "markdown")
 
     def __repr__(self) -> str:
         try:
             return f"<Spec {self.name}: {self.total:,} parameters>"
         except SymparamsError as err:
             return f"<Spec {self.name}: invalid ({err})>"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One node: its place in the tree, its formula and its exact counts."""
+
+    path: str
+    depth: int
+    node: Module
+    formula: Expr
+    copies_formula: Expr
+    copies: int
+    count: int
+    total: int
+    share: Fraction
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit(".", 1)[-1]
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.node.children()
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """All rows of a model: one walk of its tree, so they always sum to the total."""
+
+    spec: "Spec"
+    rows: tuple[Row, ...]
+
+    def __iter__(self) -> Iterator[Row]:
+        return iter(self.rows)
+
+    def __getitem__(self, path: str) -> Row:
+        for row in self.rows:
+            if row.path == path:
+                return row
+        raise KeyError(path)
+
+    def top(self) -> tuple[Row, ...]:
+        """The top-level components, which partition the total."""
+        return tuple(r for r in self.rows if r.depth == 1)
+
+    def groups(self) -> dict[str, int]:
+        """Parameters per group (embedding, attention, mlp, norm, head, other), from the leaves."""
+        out: dict[str, int] = {}
+        for r in self.rows:
+            if r.is_leaf:
+                out[r.node.group] = out.get(r.node.group, 0) + r.total
+        return out
+
+    def to_json(self) -> list[dict]:
+        return [
+            {
+                "name": r.path,
+                "module": r.node.describe(),
+                "formula": str(r.formula),
+                "count": r.count,
+                "copies": r.copies,
+                "total": r.total,
+                "group": r.node.group,
+            }
+            for r in self.rows
+        ]
+
+    def _repr_markdown_(self) -> str | None:
+        return display(self, "markdown")
+
+    def __str__(self) -> str:
+        return display(self, "text") or repr(self)
+
+
+
+def _breakdown(spec: "Spec") -> Breakdown:
+    """One row per node of the tree, from one walk, with exact counts and shares."""
+    total = spec.total
+    rows = []
+    paths: dict[int, str] = {}
+    for depth, copies, node in spec.tree.walk():
+        if depth == 0:
+            continue
+        paths[depth] = node.name
+        path = ".".join(paths[d] for d in range(1, depth + 1))
+        count = spec.count(node)
+        times = int(spec.value(copies))
+        rows.append(
+            Row(path, depth, node, spec.formula(node), spec.substitute(copies), times, count,
+                count * times, Fraction(count * times, total))
+        )
+    return Breakdown(spec, tuple(rows))
 
 
 def _json_number(v: Expr) -> int | str:

@@ -160,7 +160,7 @@ def sweep(name: str, axes: Sequence[Axis], depth: int | None = None, sets: Mappi
     """
     import numpy as np
 
-    from .catalog import DEPTH_FAMILIES, model
+    from .catalog import depth_families, model
     from .compiled.vector import Vectorized
 
     sets = dict(sets or {})
@@ -178,8 +178,8 @@ def sweep(name: str, axes: Sequence[Axis], depth: int | None = None, sets: Mappi
         raise SymparamsError(f"the grid has {total:,} combinations; at most {MAX_COMBINATIONS:,} (narrow an axis or raise its STEP)")
     by_depth = next((a for a in axes if a.name == "depth"), None)
     if by_depth is not None:
-        if name not in DEPTH_FAMILIES:
-            raise SymparamsError(f"--grid depth applies only to the depth-sized families ({', '.join(DEPTH_FAMILIES)}), not {name!r}")
+        if name not in depth_families():
+            raise SymparamsError(f"--grid depth applies only to the depth-sized families ({', '.join(depth_families())}), not {name!r}")
         if depth is not None:
             raise SymparamsError("give either --depth or --grid depth=..., not both")
         _check_value(by_depth, False)
@@ -191,7 +191,7 @@ def sweep(name: str, axes: Sequence[Axis], depth: int | None = None, sets: Mappi
     vec = Vectorized(base)
     for a in axes:
         if a.name != "depth" and a.name not in vec.symbols:
-            allowed = ", ".join(("depth",) * (name in DEPTH_FAMILIES) + vec.symbols)
+            allowed = ", ".join(("depth",) * (name in depth_families()) + vec.symbols)
             raise SymparamsError(f"--grid {a.name}: {base.name} has no such symbol (it has: {allowed})")
         if a.name != "depth":
             _check_value(a, a.name in vec.compiled.rational_names)

@@ -15,7 +15,7 @@ import sympy
 
 __all__ = [
     "V", "D", "L", "H", "H_kv", "d_h", "e", "F", "E", "k", "P", "T", "B",
-    "SYMBOLS", "Info", "INFO", "symbol",
+    "SYMBOLS", "Info", "INFO", "LATEX_NAMES", "symbol",
 ]
 
 
@@ -45,6 +45,12 @@ class Info:
     symbol: sympy.Symbol
     meaning: str
     integer: bool = True
+    latex: str = ""
+
+    @property
+    def tex(self) -> str:
+        """How papers write the symbol (``H_{kv}``, ``d_h``): SymPy's own name unless given."""
+        return self.latex or sympy.latex(self.symbol)
 
 
 INFO: dict[str, Info] = {
@@ -54,8 +60,8 @@ INFO: dict[str, Info] = {
         Info(D, "model width (d_model)"),
         Info(L, "number of transformer blocks"),
         Info(H, "query heads"),
-        Info(H_kv, "key/value heads (H for MHA, 1 for MQA)"),
-        Info(d_h, "head dimension"),
+        Info(H_kv, "key/value heads (H for MHA, 1 for MQA)", latex="H_{kv}"),
+        Info(d_h, "head dimension", latex="d_h"),
         Info(e, "MLP expansion factor (F = e*D)", integer=False),
         Info(F, "MLP hidden size (intermediate_size)"),
         Info(E, "experts per mixture-of-experts layer"),
@@ -67,6 +73,9 @@ INFO: dict[str, Info] = {
 }
 
 SYMBOLS: dict[str, sympy.Symbol] = {name: info.symbol for name, info in INFO.items()}
+
+# symbol -> LaTeX, for ``sympy.latex(..., symbol_names=LATEX_NAMES)``.
+LATEX_NAMES: dict[sympy.Symbol, str] = {info.symbol: info.latex for info in INFO.values() if info.latex}
 
 
 def symbol(name: str) -> sympy.Symbol:

@@ -141,16 +141,17 @@ class Verification:
 
 def verify_config(data: dict, source: str = "config", name: str | None = None) -> Verification:
     """Compare the symbolic counts of a config (as a dict) with transformers' model for it."""
-    from .hf import FAMILIES, from_dict
+    from .config import Config
+    from .families import FAMILIES, from_dict
 
     spec = from_dict(data, source, name=name)
     spec.env
     _require()
-    family = importlib.import_module(FAMILIES[data["model_type"]])
+    family = FAMILIES.for_type(Config(data, source))
     ours = spec.breakdown().groups()
     theirs: dict[str, int] = {}
     for pname, numel in meta_parameters(data):
-        group = family.hf_group(pname)
+        group = family.group(pname)
         theirs[group] = theirs.get(group, 0) + numel
     names = [g for g in GROUPS if ours.get(g, 0) or theirs.get(g, 0)]
     names += sorted(g for g in set(ours) | set(theirs) if g not in GROUPS and (ours.get(g, 0) or theirs.get(g, 0)))
@@ -161,15 +162,15 @@ def verify_config(data: dict, source: str = "config", name: str | None = None) -
 
 def config_of(name: str) -> tuple[dict, str, str]:
     """(config dict, source, display name) for a config.json path or a preset name."""
-    from .catalog import DEPTH_FAMILIES, _is_path, _presets
-    from .hf import read_json
+    from .catalog import depth_families, is_path, preset_paths
+    from .config import read_json
 
-    if _is_path(name):
+    if is_path(name):
         return read_json(name), name, os.path.basename(os.path.dirname(os.path.abspath(name))) + "/" + os.path.basename(name)
-    presets = _presets()
+    presets = preset_paths()
     if name in presets:
-        return read_json(presets[name]), f"preset {name}", name
-    if name in DEPTH_FAMILIES:
+        return read_json(presets[name]), f"preset {name}", name  # type: ignore[arg-type]
+    if name in depth_families():
         raise SymparamsError(f"{name!r} is not a transformers model; verify reads a config.json path or a preset")
     known = ", ".join(sorted(presets))
     raise SymparamsError(f"unknown model {name!r} (presets: {known}; or give a path to a config.json)")

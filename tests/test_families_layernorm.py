@@ -22,7 +22,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symparams.errors import SymparamsError
-from symparams.hf import FAMILIES, from_dict, from_file, from_preset
+from symparams.catalog import from_preset
+from symparams.families import FAMILIES, from_dict, from_file
 from symparams.presets import PRESETS
 from symparams.symbols import D, L, P, V, d_h
 
@@ -429,7 +430,7 @@ SMALL_CONFIGS = {
 
 def fields_read(model_type: str) -> set[str]:
     """Every field a family reads for a small config (the Config records them)."""
-    from symparams.hf import Config
+    from symparams.config import Config
 
     cfg = Config({"model_type": model_type, **SMALL_CONFIGS[model_type]})
     importlib.import_module(FAMILIES[model_type]).from_config(cfg)
@@ -468,7 +469,7 @@ def test_loading_these_families_does_not_import_numpy_or_torch():
     """Reading presets and configs stays light: heavy libraries are imported only to verify."""
     code = (
         "import sys, symparams\n"
-        "from symparams.hf import from_preset\n"
+        "from symparams.catalog import from_preset\n"
         f"for n in {OUR_PRESETS!r}: from_preset(n).total\n"
         "print(sorted(m for m in ('numpy', 'torch', 'transformers') if m in sys.modules))\n"
     )

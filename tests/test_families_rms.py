@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 import symparams
 from symparams.cli import main
 from symparams.errors import SymparamsError
-from symparams.hf import from_dict, from_file
+from symparams.families import from_dict, from_file
 from symparams.symbols import D, E, F, H, H_kv, L, V, d_h, e, k
 
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
@@ -432,7 +432,7 @@ FIELDS = {
 def _changed_config(name: str, sets: dict[str, int]) -> dict:
     """The preset's config.json with the fields behind ``sets`` changed the way ``--set`` changes the symbols."""
     from symparams.presets import PRESETS
-    from symparams.hf import read_json
+    from symparams.config import read_json
 
     doc = read_json(PRESETS[name])
     for sym, value in sets.items():

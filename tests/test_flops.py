@@ -272,7 +272,7 @@ def test_cli_refuses_bad_arguments_with_one_line(argv, capsys):
 
 
 def preset_config(name: str) -> dict:
-    from symparams.hf import read_json
+    from symparams.config import read_json
     from symparams.presets import PRESETS
 
     return read_json(PRESETS[name])

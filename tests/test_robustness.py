@@ -30,7 +30,8 @@ from hypothesis import strategies as st
 import symparams
 from symparams.cli import COMMANDS, build_parser, main
 from symparams.errors import SymparamsError
-from symparams.hf import FAMILIES, MAX_BYTES
+from symparams.config import MAX_BYTES
+from symparams.families import FAMILIES
 from symparams.symbols import SYMBOLS
 
 HERE = Path(__file__).parent
@@ -588,7 +589,7 @@ def test_a_config_using_transformers_aliases_is_counted_as_transformers_builds_i
             else max(current // 2, 1)
         for doc in ({**base, alias: value}, {**{k: v for k, v in base.items() if k != field}, alias: value}):
             try:
-                ours = symparams.hf.from_dict(doc, "config").total
+                ours = symparams.families.from_dict(doc, "config").total
             except SymparamsError:
                 continue
             theirs = _transformers_total(doc)
@@ -631,14 +632,14 @@ def test_an_activation_transformers_does_not_know_or_that_has_weights_is_refused
     for name, why in (("no_such_activation", "known: gelu"), ("prelu", "learned parameters")):
         doc = {**base, field: name}
         with pytest.raises(SymparamsError, match=f"field '{field}': '{name}' .*{why}"):
-            symparams.hf.from_dict(doc, "config")
+            symparams.families.from_dict(doc, "config")
         theirs = _transformers_total(doc)
         if name == "prelu":
             assert theirs is not None  # transformers builds it, with weights the tree lacks
         else:
             assert theirs is None
     doc = {**base, field: "relu"}
-    assert symparams.hf.from_dict(doc, "config").total == _transformers_total(doc)
+    assert symparams.families.from_dict(doc, "config").total == _transformers_total(doc)
 
 
 def test_the_activation_table_is_transformers_own():

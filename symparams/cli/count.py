@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"{spec.name}: {spec.total:,} parameters ({human(spec.total)})")
     print(f"values: {values}")
     print()
-    print(spec.breakdown().table())
+    print(str(spec.breakdown()))
     if spec.active_total != spec.total:
         print(f"\nactive per token: {spec.active_total:,} ({human(spec.active_total)}) = {spec.active_form}")
     return 0

@@ -70,12 +70,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _fit(args: argparse.Namespace, target):
-    from ..catalog import DEPTH_FAMILIES, model
+    from ..catalog import depth_families, model
     from ..errors import SymparamsError
     from ..scaling import fit_depth, fit_width
 
     sets = parse_sets(args.sets)
-    by = args.by or ("depth" if args.model in DEPTH_FAMILIES else "width")
+    by = args.by or ("depth" if args.model in depth_families() else "width")
     if by == "depth":
         if args.depth is not None:
             raise SymparamsError("--depth is chosen by the sizing; drop it or use --by width")

@@ -25,12 +25,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..catalog import DEPTH_FAMILIES, model
+    from ..catalog import depth_families, model
     from ..errors import SymparamsError
     from ..format import human
 
-    if args.model not in DEPTH_FAMILIES:
-        families = ", ".join(DEPTH_FAMILIES)
+    if args.model not in depth_families():
+        families = ", ".join(depth_families())
         raise SymparamsError(f"table needs a depth-sized family ({families}), not {args.model!r}")
     sets = parse_sets(args.sets)
     specs = [model(args.model, depth=d, **sets) for d in args.depths]

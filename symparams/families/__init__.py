@@ -1,0 +1,45 @@
+"""The families: one module per architecture, each declaring its :class:`Family`.
+
+Adding a family is one module and one line in :data:`FAMILIES` below. Every reader,
+reading and output reaches a family through this registry (by model_type, by name, or
+through ``spec.family``), never by testing a family's name.
+"""
+
+from __future__ import annotations
+
+import os
+
+from ..spec import Spec
+from . import (
+    bloom, falcon, gemma, gpt2, gpt_neox, gptj, llama, mistral, mixtral, nanochat, nanochat2026, opt, phi, qwen2,
+)
+from .registry import Family, Registry
+
+__all__ = ["FAMILIES", "Family", "Registry", "from_dict", "from_file"]
+
+FAMILIES = Registry(
+    nanochat.FAMILY,
+    nanochat2026.FAMILY,
+    llama.FAMILY,
+    mistral.FAMILY,
+    mixtral.FAMILY,
+    qwen2.FAMILY,
+    gemma.FAMILY,
+    gpt2.FAMILY,
+    opt.FAMILY,
+    gpt_neox.FAMILY,
+    gptj.FAMILY,
+    bloom.FAMILY,
+    falcon.FAMILY,
+    phi.FAMILY,
+)
+
+
+def from_dict(data: dict, source: str = "config", name: str | None = None) -> Spec:
+    """The Spec for a config.json given as a dict, read by the family of its model_type."""
+    return FAMILIES.from_dict(data, source, name)
+
+
+def from_file(path: str | os.PathLike) -> Spec:
+    """The Spec for a config.json file."""
+    return FAMILIES.from_file(path)

@@ -10,7 +10,7 @@ counts; they are refused as well rather than counted short.
 
 from __future__ import annotations
 
-from ..hf import Config
+from ..config import Config
 
 __all__ = ["ACTIVATIONS", "activation"]
 

@@ -17,12 +17,13 @@ from __future__ import annotations
 from sympy import Integer
 
 from ..components import MLP, Attention, Embedding, Repeat
-from ..hf import Config
+from ..config import Config, Fields
 from ..spec import Divides, Spec
 from ..symbols import D, F, H, H_kv, L, V, d_h
+from .registry import Family
 from .layernorm import alias_int, block, group_of, layer_norm, lm_head, model, spec
 
-__all__ = ["from_config", "hf_group", "DEFAULTS", "GROUPS", "NULLABLE"]
+__all__ = ["FAMILY", "from_config", "hf_group", "DEFAULTS", "GROUPS", "NULLABLE"]
 
 DEFAULTS = {
     "vocab_size": 250880,
@@ -102,3 +103,13 @@ def tree(tied: bool = True):
 def hf_group(param_name: str) -> str:
     """The tree group of a ``BloomForCausalLM`` parameter name."""
     return group_of(param_name, GROUPS)
+
+
+FAMILY = Family(
+    name="bloom",
+    summary="BLOOM: ALiBi, LayerNorm on the embeddings, tied head",
+    model_types=("bloom",),
+    fields=Fields(groups=GROUPS),
+    build=from_config,
+    context=None,
+)

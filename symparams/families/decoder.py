@@ -19,47 +19,63 @@ form keeps d_h as a symbol (``Spec.kept``) so it still reads as above.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 
 from sympy import Integer
 
 from ..components import MLP, Attention, Block, Embedding, Linear, Model, Module, MoE, Norm, Repeat
-from ..hf import Config
+from ..config import DERIVED, Config, Field, Fields
 from ..spec import AtMost, Constraint, Divides, Spec
 from ..symbols import D, E, F, H, H_kv, L, V, d_h, k
 from .activations import activation
 from .layernorm import alias_int
 
 __all__ = [
-    "Defaults", "Sizes", "read_sizes", "read_experts", "rms_norm", "attention", "gated_mlp", "moe",
-    "pre_norm_decoder", "decoder_spec", "hf_group", "LLAMA_ATTENTION", "LLAMA_MLP",
+    "decoder_fields", "LLAMA_GROUPS", "Sizes", "read_sizes", "read_experts", "rms_norm", "attention", "gated_mlp", "moe",
+    "pre_norm_decoder", "decoder_spec", "LLAMA_ATTENTION", "LLAMA_MLP",
 ]
 
-SAME_AS_HEADS = None
 LLAMA_ATTENTION = ("q_proj", "k_proj", "v_proj", "o_proj")
 LLAMA_MLP = ("gate_proj", "up_proj", "down_proj")
 
 
-@dataclass(frozen=True)
-class Defaults:
-    """transformers' defaults for one model_type: what a field left out of config.json becomes.
+def decoder_fields(
+    *, vocab_size: int, hidden_size: int, intermediate_size: int, num_hidden_layers: int,
+    num_attention_heads: int, num_key_value_heads: Any = DERIVED, kv_null: Any = DERIVED,
+    head_dim: Any = DERIVED, head_dim_null: Any = DERIVED, tie_word_embeddings: bool = False,
+    hidden_act: str = "silu", max_position_embeddings: int = 2048, extra: tuple[Field, ...] = (),
+    groups: dict[str, str] | None = None,
+) -> Fields:
+    """The field table of an RMSNorm decoder, from transformers' defaults for one model_type.
 
-    ``num_key_value_heads`` / ``head_dim`` of ``None`` mean "derived" (H, and D // H),
-    as transformers' ``__post_init__`` does. ``nullable`` names the fields whose JSON
-    ``null`` transformers accepts and then derives; ``null`` in any other shape field
-    is refused, because transformers refuses it too.
+    ``num_key_value_heads`` and ``head_dim`` are where families differ most: a missing
+    one is the family's default or DERIVED (H, and D // H, as transformers'
+    ``__post_init__`` works them out), and a null one is DERIVED or refused (``kv_null``,
+    ``head_dim_null``), as transformers accepts it or not.
     """
+    return Fields(
+        Field("vocab_size", vocab_size),
+        Field("hidden_size", hidden_size),
+        Field("intermediate_size", intermediate_size),
+        Field("num_hidden_layers", num_hidden_layers),
+        Field("num_attention_heads", num_attention_heads),
+        Field("num_key_value_heads", num_key_value_heads, null=kv_null),
+        Field("head_dim", head_dim, null=head_dim_null),
+        Field("tie_word_embeddings", tie_word_embeddings, kind="bool"),
+        Field("hidden_act", hidden_act, kind="str"),
+        Field("max_position_embeddings", max_position_embeddings),
+        Field("attention_bias", False, kind="bool"),
+        Field("mlp_bias", False, kind="bool"),
+        *extra,
+        groups=groups or LLAMA_GROUPS,
+    )
 
-    vocab_size: int
-    hidden_size: int
-    intermediate_size: int
-    num_hidden_layers: int
-    num_attention_heads: int
-    num_key_value_heads: int | None
-    head_dim: int | None
-    tie_word_embeddings: bool
-    hidden_act: str
-    nullable: frozenset[str] = field(default_factory=frozenset)
+
+LLAMA_GROUPS = {
+    "embed_tokens": "embedding", "self_attn": "attention", "mlp": "mlp", "block_sparse_moe": "mlp",
+    "lm_head": "head", "norm": "norm", "input_layernorm": "norm", "post_attention_layernorm": "norm",
+}
 
 
 @dataclass(frozen=True)
@@ -79,54 +95,40 @@ class Sizes:
     notes: tuple[str, ...] = ()
 
 
-_SHAPE_FIELDS = (
-    "vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
-    "num_key_value_heads", "head_dim", "tie_word_embeddings", "hidden_act",
-)
-
-
-def _refuse_nulls(cfg: Config, names, nullable: frozenset[str]) -> None:
-    for name in names:
-        if name in cfg.data and cfg.data[name] is None and name not in nullable:
-            raise cfg.error(name, f"is null; {cfg.model_type} needs a value here (leave the field out for the default)")
-
-
-def read_sizes(cfg: Config, d: Defaults) -> Sizes:
-    """Read the shape fields every RMSNorm decoder has, applying the family's defaults."""
-    _refuse_nulls(cfg, _SHAPE_FIELDS, d.nullable)
+def read_sizes(cfg: Config) -> Sizes:
+    """Read the shape fields every RMSNorm decoder has, through the family's field table."""
     notes = []
-    width = cfg.int("hidden_size", d.hidden_size)
-    heads = cfg.int("num_attention_heads", d.num_attention_heads)
-    kv_heads = cfg.optional_int("num_key_value_heads")
-    if kv_heads is None:
-        kv_heads = heads if d.num_key_value_heads is SAME_AS_HEADS else d.num_key_value_heads
-        if "num_key_value_heads" not in cfg.data:
-            notes.append(f"num_key_value_heads not given: {kv_heads} ({cfg.model_type}'s default)")
-    head_dim = cfg.optional_int("head_dim")
-    derived = head_dim is None and d.head_dim is None
-    if head_dim is None:
-        if derived:
-            if width % heads:
-                raise cfg.error(
-                    "num_attention_heads",
-                    f"{heads} does not divide hidden_size {width}, and no head_dim is given to say the head size",
-                )
-            head_dim = width // heads
-        else:
-            head_dim = d.head_dim
-            notes.append(f"head_dim not given: {head_dim} ({cfg.model_type}'s default)")
+    width = cfg.get("hidden_size")
+    heads = cfg.get("num_attention_heads")
+    kv_heads = cfg.get("num_key_value_heads")
+    if kv_heads is DERIVED:
+        kv_heads = heads
+    elif not cfg.given("num_key_value_heads"):
+        notes.append(f"num_key_value_heads not given: {kv_heads} ({cfg.model_type}'s default)")
+    head_dim = cfg.get("head_dim")
+    derived = head_dim is DERIVED
+    if derived:
+        if width % heads:
+            raise cfg.error(
+                "num_attention_heads",
+                f"{heads} does not divide hidden_size {width}, and no head_dim is given to say the head size",
+            )
+        head_dim = width // heads
+    elif not cfg.given("head_dim"):
+        notes.append(f"head_dim not given: {head_dim} ({cfg.model_type}'s default)")
     if heads % kv_heads:
         raise cfg.error("num_key_value_heads", f"{kv_heads} does not divide num_attention_heads {heads}")
+    act = cfg.get("hidden_act")
     return Sizes(
-        vocab=cfg.int("vocab_size", d.vocab_size),
+        vocab=cfg.get("vocab_size"),
         width=width,
-        layers=cfg.int("num_hidden_layers", d.num_hidden_layers),
+        layers=cfg.get("num_hidden_layers"),
         heads=heads,
         kv_heads=kv_heads,
         head_dim=head_dim,
-        hidden=cfg.int("intermediate_size", d.intermediate_size),
-        tied=cfg.bool("tie_word_embeddings", d.tie_word_embeddings),
-        activation=activation(cfg, "hidden_act", d.hidden_act),
+        hidden=cfg.get("intermediate_size"),
+        tied=cfg.get("tie_word_embeddings"),
+        activation=activation(cfg, "hidden_act", act),
         head_dim_derived=derived,
         notes=tuple(notes),
     )
@@ -142,7 +144,9 @@ def read_experts(cfg: Config, experts_default: int, top_k_default: int) -> tuple
     ``num_experts`` is MixtralConfig's other name for ``num_local_experts``; both are
     read, and two different values are refused rather than one silently winning.
     """
-    _refuse_nulls(cfg, (*EXPERTS_ALIASES, "num_experts_per_tok"), frozenset())
+    for name in (*EXPERTS_ALIASES, "num_experts_per_tok"):
+        if cfg.is_null(name):
+            raise cfg.error(name, f"is null; {cfg.model_type} needs a value here (leave the field out for the default)")
     experts = alias_int(cfg, EXPERTS_ALIASES, experts_default)
     top_k = cfg.int("num_experts_per_tok", top_k_default)
     if top_k > experts:
@@ -221,20 +225,3 @@ def decoder_spec(family: str, tree: Model, sizes: Sizes, experts: tuple[int, int
         notes=sizes.notes + tuple(notes),
         kept=(d_h,),
     )
-
-
-def hf_group(param_name: str) -> str:
-    """The tree group of a transformers parameter of a Llama-style model (``model.layers.3.mlp.up_proj.weight``)."""
-    parts = param_name.split(".")
-    if "embed_tokens" in parts:
-        return "embedding"
-    if "self_attn" in parts:
-        return "attention"
-    if "mlp" in parts or "block_sparse_moe" in parts:
-        return "mlp"
-    if parts[0] == "lm_head":
-        return "head"
-    if any(p == "norm" or p.endswith("layernorm") for p in parts):
-        return "norm"
-    return "other"
-

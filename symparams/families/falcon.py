@@ -26,13 +26,14 @@ from __future__ import annotations
 from sympy import Integer
 
 from ..components import MLP, Attention, Embedding, Repeat
-from ..hf import Config
+from ..config import Config, Fields
 from ..spec import Divides, Spec
 from ..symbols import D, F, H, H_kv, L, V, d_h
 from .activations import activation
+from .registry import Family
 from .layernorm import alias_int, block, group_of, layer_norm, lm_head, model, spec
 
-__all__ = ["from_config", "hf_group", "DEFAULTS", "GROUPS", "NULLABLE"]
+__all__ = ["FAMILY", "from_config", "hf_group", "DEFAULTS", "GROUPS", "NULLABLE"]
 
 DEFAULTS = {
     "vocab_size": 65024,
@@ -175,3 +176,14 @@ def tree(
 def hf_group(param_name: str) -> str:
     """The tree group of a ``FalconForCausalLM`` parameter name."""
     return group_of(param_name, GROUPS)
+
+
+FAMILY = Family(
+    name="falcon",
+    summary="Falcon: multi-query or grouped attention, parallel blocks",
+    model_types=("falcon",),
+    fields=Fields(groups=GROUPS),
+    build=from_config,
+    context="max_position_embeddings",
+    default_context=2048,
+)

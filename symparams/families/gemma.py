@@ -9,27 +9,37 @@ parameters. Defaults: ``num_key_value_heads`` 16, ``head_dim`` 256.
 
 from __future__ import annotations
 
-from ..hf import Config
+from ..config import REFUSE, Config
 from ..spec import Spec
 from . import decoder
-from .decoder import Defaults, hf_group
+from .decoder import decoder_fields
+from .registry import Family
 
-__all__ = ["from_config", "hf_group", "DEFAULTS"]
+__all__ = ["FAMILY", "FIELDS", "from_config"]
 
 # transformers 5.x GemmaConfig
-DEFAULTS = Defaults(
+FIELDS = decoder_fields(
     vocab_size=256000, hidden_size=3072, intermediate_size=24576, num_hidden_layers=28,
-    num_attention_heads=16, num_key_value_heads=16, head_dim=256, tie_word_embeddings=True,
-    hidden_act="gelu_pytorch_tanh",
+    num_attention_heads=16, num_key_value_heads=16, kv_null=REFUSE, head_dim=256, head_dim_null=REFUSE,
+    tie_word_embeddings=True, hidden_act="gelu_pytorch_tanh", max_position_embeddings=8192,
 )
 
 
 def from_config(cfg: Config) -> Spec:
-    sizes = decoder.read_sizes(cfg, DEFAULTS)
+    sizes = decoder.read_sizes(cfg)
     activation = "gelu_pytorch_tanh" if sizes.activation == "gelu" else sizes.activation
-    attention_bias = cfg.bool("attention_bias", False)
+    attention_bias = cfg.get("attention_bias")
     tree = decoder.pre_norm_decoder(
         "gemma", "Gemma decoder", decoder.gated_mlp(activation), tied=sizes.tied,
         attn=decoder.attention(qkv_bias=attention_bias, out_bias=attention_bias),
     )
     return decoder.decoder_spec("gemma", tree, sizes)
+
+
+FAMILY = Family(
+    name="gemma",
+    summary="Gemma 1: GeGLU, an explicit head_dim and a tied head",
+    model_types=("gemma",),
+    fields=FIELDS,
+    build=from_config,
+)

@@ -19,13 +19,14 @@ from __future__ import annotations
 from sympy import Integer
 
 from ..components import MLP, Attention, Embedding, Repeat
-from ..hf import Config
+from ..config import Config, Fields
 from ..spec import Divides, Spec
 from ..symbols import D, F, H, H_kv, L, P, V, d_h
 from .activations import activation
+from .registry import Family
 from .layernorm import alias_int, block, group_of, layer_norm, lm_head, model, spec
 
-__all__ = ["from_config", "hf_group", "DEFAULTS", "GROUPS", "NULLABLE"]
+__all__ = ["FAMILY", "from_config", "hf_group", "DEFAULTS", "GROUPS", "NULLABLE"]
 
 # transformers' GPT2Config defaults, by the config's own field names.
 DEFAULTS = {
@@ -117,3 +118,14 @@ def tree(tied: bool = True, activation: str = "gelu_new"):
 def hf_group(param_name: str) -> str:
     """The tree group of a ``GPT2LMHeadModel`` parameter name."""
     return group_of(param_name, GROUPS)
+
+
+FAMILY = Family(
+    name="gpt2",
+    summary="GPT-2: learned positions, LayerNorm, GELU MLP, tied head",
+    model_types=("gpt2",),
+    fields=Fields(groups=GROUPS),
+    build=from_config,
+    context="n_positions",
+    default_context=1024,
+)

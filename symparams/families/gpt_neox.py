@@ -18,13 +18,14 @@ from __future__ import annotations
 from sympy import Integer
 
 from ..components import MLP, Attention, Embedding, Repeat
-from ..hf import Config
+from ..config import Config, Fields
 from ..spec import Divides, Spec
 from ..symbols import D, F, H, H_kv, L, V, d_h
 from .activations import activation
+from .registry import Family
 from .layernorm import block, group_of, layer_norm, lm_head, model, spec
 
-__all__ = ["from_config", "hf_group", "DEFAULTS", "GROUPS", "NULLABLE"]
+__all__ = ["FAMILY", "from_config", "hf_group", "DEFAULTS", "GROUPS", "NULLABLE"]
 
 DEFAULTS = {
     "vocab_size": 50432,
@@ -104,3 +105,14 @@ def tree(tied: bool = False, attention_bias: bool = True, parallel: bool = True,
 def hf_group(param_name: str) -> str:
     """The tree group of a ``GPTNeoXForCausalLM`` parameter name (``embed_out`` is the older head name)."""
     return group_of(param_name, GROUPS)
+
+
+FAMILY = Family(
+    name="gpt_neox",
+    summary="GPT-NeoX / Pythia: parallel attention and MLP, rotary, untied head",
+    model_types=("gpt_neox",),
+    fields=Fields(groups=GROUPS),
+    build=from_config,
+    context="max_position_embeddings",
+    default_context=2048,
+)

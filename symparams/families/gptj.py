@@ -17,13 +17,14 @@ from __future__ import annotations
 from sympy import Integer
 
 from ..components import MLP, Attention, Embedding, Repeat
-from ..hf import Config
+from ..config import Config, Fields
 from ..spec import Divides, Spec
 from ..symbols import D, F, H, H_kv, L, V, d_h
 from .activations import activation
+from .registry import Family
 from .layernorm import alias_int, block, group_of, layer_norm, lm_head, model, spec
 
-__all__ = ["from_config", "hf_group", "DEFAULTS", "GROUPS", "NULLABLE"]
+__all__ = ["FAMILY", "from_config", "hf_group", "DEFAULTS", "GROUPS", "NULLABLE"]
 
 DEFAULTS = {
     "vocab_size": 50400,
@@ -109,3 +110,14 @@ def tree(tied: bool = False, activation: str = "gelu_new"):
 def hf_group(param_name: str) -> str:
     """The tree group of a ``GPTJForCausalLM`` parameter name."""
     return group_of(param_name, GROUPS)
+
+
+FAMILY = Family(
+    name="gptj",
+    summary="GPT-J: parallel block with one LayerNorm, rotary, a head with a bias",
+    model_types=("gptj",),
+    fields=Fields(groups=GROUPS),
+    build=from_config,
+    context="n_positions",
+    default_context=2048,
+)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Iterable, Mapping, Sequence
 
 from ..components import Block, Linear, Model, Module, Norm
-from ..hf import Config
+from ..config import Config
 from ..spec import Constraint, Spec
 from ..symbols import D, V
 

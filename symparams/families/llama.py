@@ -8,25 +8,25 @@ Missing ``num_key_value_heads`` means H (MHA); missing ``head_dim`` means D / H.
 
 from __future__ import annotations
 
-from ..hf import Config
+from ..config import Config
 from ..spec import Spec
 from . import decoder
-from .decoder import Defaults, hf_group
+from .decoder import decoder_fields
+from .registry import Family
 
-__all__ = ["from_config", "hf_group", "DEFAULTS"]
+__all__ = ["FAMILY", "FIELDS", "from_config"]
 
 # transformers 5.x LlamaConfig
-DEFAULTS = Defaults(
+FIELDS = decoder_fields(
     vocab_size=32000, hidden_size=4096, intermediate_size=11008, num_hidden_layers=32,
-    num_attention_heads=32, num_key_value_heads=None, head_dim=None, tie_word_embeddings=False,
-    hidden_act="silu", nullable=frozenset({"num_key_value_heads", "head_dim"}),
+    num_attention_heads=32, max_position_embeddings=2048,
 )
 
 
 def from_config(cfg: Config) -> Spec:
-    sizes = decoder.read_sizes(cfg, DEFAULTS)
-    attention_bias = cfg.bool("attention_bias", False)
-    mlp_bias = cfg.bool("mlp_bias", False)
+    sizes = decoder.read_sizes(cfg)
+    attention_bias = cfg.get("attention_bias")
+    mlp_bias = cfg.get("mlp_bias")
     tree = decoder.pre_norm_decoder(
         "llama", "Llama decoder",
         decoder.gated_mlp(sizes.activation, bias=mlp_bias),
@@ -34,3 +34,12 @@ def from_config(cfg: Config) -> Spec:
         attn=decoder.attention(qkv_bias=attention_bias, out_bias=attention_bias),
     )
     return decoder.decoder_spec("llama", tree, sizes)
+
+
+FAMILY = Family(
+    name="llama",
+    summary="Llama 1/2/3 and the models that reuse its layout: RMSNorm, GQA, SwiGLU",
+    model_types=("llama",),
+    fields=FIELDS,
+    build=from_config,
+)

@@ -7,22 +7,31 @@ transformers' defaults differ from Llama's: a missing ``num_key_value_heads`` is
 
 from __future__ import annotations
 
-from ..hf import Config
+from ..config import Config
 from ..spec import Spec
 from . import decoder
-from .decoder import Defaults, hf_group
+from .decoder import decoder_fields
+from .registry import Family
 
-__all__ = ["from_config", "hf_group", "DEFAULTS"]
+__all__ = ["FAMILY", "FIELDS", "from_config"]
 
 # transformers 5.x MistralConfig
-DEFAULTS = Defaults(
+FIELDS = decoder_fields(
     vocab_size=32000, hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
-    num_attention_heads=32, num_key_value_heads=8, head_dim=None, tie_word_embeddings=False,
-    hidden_act="silu", nullable=frozenset({"head_dim"}),
+    num_attention_heads=32, num_key_value_heads=8, max_position_embeddings=4096 * 32,
 )
 
 
 def from_config(cfg: Config) -> Spec:
-    sizes = decoder.read_sizes(cfg, DEFAULTS)
+    sizes = decoder.read_sizes(cfg)
     tree = decoder.pre_norm_decoder("mistral", "Mistral decoder", decoder.gated_mlp(sizes.activation), tied=sizes.tied)
     return decoder.decoder_spec("mistral", tree, sizes)
+
+
+FAMILY = Family(
+    name="mistral",
+    summary="Mistral: the Llama layout without biases; a missing num_key_value_heads is 8",
+    model_types=("mistral",),
+    fields=FIELDS,
+    build=from_config,
+)

@@ -9,25 +9,34 @@ every expert; ``active`` counts the router and k experts per layer.
 
 from __future__ import annotations
 
-from ..hf import Config
+from ..config import Config
 from ..spec import Spec
 from . import decoder
-from .decoder import Defaults, hf_group
+from .decoder import decoder_fields
+from .registry import Family
 
-__all__ = ["from_config", "hf_group", "DEFAULTS", "EXPERTS", "TOP_K"]
+__all__ = ["FAMILY", "FIELDS", "from_config", "EXPERTS", "TOP_K"]
 
 # transformers 5.x MixtralConfig
-DEFAULTS = Defaults(
-    vocab_size=32000, hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
-    num_attention_heads=32, num_key_value_heads=8, head_dim=None, tie_word_embeddings=False,
-    hidden_act="silu", nullable=frozenset({"head_dim"}),
-)
 EXPERTS = 8
 TOP_K = 2
+FIELDS = decoder_fields(
+    vocab_size=32000, hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
+    num_attention_heads=32, num_key_value_heads=8, max_position_embeddings=4096 * 32,
+)
 
 
 def from_config(cfg: Config) -> Spec:
-    sizes = decoder.read_sizes(cfg, DEFAULTS)
+    sizes = decoder.read_sizes(cfg)
     experts = decoder.read_experts(cfg, EXPERTS, TOP_K)
     tree = decoder.pre_norm_decoder("mixtral", "Mixtral decoder (sparse MoE)", decoder.moe(sizes.activation), tied=sizes.tied)
     return decoder.decoder_spec("mixtral", tree, sizes, experts=experts)
+
+
+FAMILY = Family(
+    name="mixtral",
+    summary="Mixtral: Mistral's attention with a sparse mixture of E gated experts, k per token",
+    model_types=("mixtral",),
+    fields=FIELDS,
+    build=from_config,
+)

@@ -21,8 +21,10 @@ from ..components import MLP, Attention, Block, Embedding, Linear, Model, Norm, 
 from ..errors import SymparamsError
 from ..spec import Divides, Spec, apply_overrides, exact_overrides
 from ..symbols import D, F, H, H_kv, L, T, V, d_h, e
+from . import nanochat_hf
+from .registry import Family
 
-__all__ = ["nanochat", "tree", "DEFAULT_DEPTH"]
+__all__ = ["FAMILY", "nanochat", "tree", "DEFAULT_DEPTH"]
 
 DEFAULT_DEPTH = 20
 VOCAB = 65_536
@@ -88,3 +90,16 @@ def _depth(depth: object) -> int:
     if isinstance(depth, bool) or not isinstance(depth, int) or depth <= 0:
         raise SymparamsError(f"depth must be a positive whole number, got {depth!r}")
     return depth
+
+
+FAMILY = Family(
+    name="nanochat",
+    summary="nanochat (October 2025): sized by depth, or read from transformers' NanoChat config",
+    model_types=("nanochat",),
+    fields=nanochat_hf.FIELDS,
+    build=nanochat_hf.from_config,
+    default_context=SEQUENCE_LEN,
+    ladder=nanochat,
+    default_depth=DEFAULT_DEPTH,
+    guide=True,
+)

@@ -25,10 +25,11 @@ from sympy import Expr, Integer
 
 from ..components import MLP, Attention, Block, Composite, Embedding, Linear, Model, Norm, Parameter, Repeat
 from ..spec import Divides, Spec, apply_overrides, exact_overrides
+from .registry import Family
 from ..symbols import D, F, H, H_kv, L, V, d_h, e
 from .nanochat import _depth
 
-__all__ = ["nanochat2026", "tree", "DEFAULT_DEPTH", "value_layers"]
+__all__ = ["FAMILY", "nanochat2026", "tree", "DEFAULT_DEPTH", "value_layers"]
 
 DEFAULT_DEPTH = 24
 VOCAB = 32_768
@@ -108,3 +109,13 @@ def nanochat2026(depth: int = DEFAULT_DEPTH, *, overrides: Mapping[str, Expr] | 
         ),
     )
     return apply_overrides(spec, overrides) if overrides else spec
+
+
+FAMILY = Family(
+    name="nanochat-2026",
+    summary="nanochat as trained in 2026: value embeddings, gates and scalars, sized by depth",
+    context=None,
+    default_context=2048,
+    ladder=nanochat2026,
+    default_depth=DEFAULT_DEPTH,
+)

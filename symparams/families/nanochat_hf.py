@@ -13,25 +13,24 @@ counts the same 560,988,160 parameters as :mod:`symparams.families.nanochat`.
 from __future__ import annotations
 
 from ..components import MLP
-from ..hf import Config
+from ..config import Config
 from ..spec import Spec
 from ..symbols import D, F
 from . import decoder
-from .decoder import Defaults, hf_group
+from .decoder import decoder_fields
 
-__all__ = ["from_config", "hf_group", "DEFAULTS"]
+__all__ = ["FIELDS", "from_config"]
 
 # transformers 5.x NanoChatConfig
-DEFAULTS = Defaults(
+FIELDS = decoder_fields(
     vocab_size=50304, hidden_size=768, intermediate_size=8192, num_hidden_layers=12,
-    num_attention_heads=6, num_key_value_heads=None, head_dim=None, tie_word_embeddings=False,
-    hidden_act="relu2", nullable=frozenset({"num_key_value_heads"}),
+    num_attention_heads=6, hidden_act="relu2", max_position_embeddings=2048,
 )
 
 
 def from_config(cfg: Config) -> Spec:
-    sizes = decoder.read_sizes(cfg, DEFAULTS)
-    attention_bias = cfg.bool("attention_bias", False)
+    sizes = decoder.read_sizes(cfg)
+    attention_bias = cfg.get("attention_bias")
     mlp = MLP("mlp", D, F, gated=False, bias=False, activation=sizes.activation, names=("fc1", "fc2"))
     tree = decoder.pre_norm_decoder(
         "nanochat", "nanochat decoder (transformers)", mlp, tied=sizes.tied,

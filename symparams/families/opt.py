@@ -20,13 +20,14 @@ from __future__ import annotations
 from sympy import Integer
 
 from ..components import MLP, Attention, Embedding, Repeat
-from ..hf import Config
+from ..config import Config, Fields
 from ..spec import Divides, Spec
 from ..symbols import D, F, H, H_kv, L, P, V, d_h
 from .activations import activation
+from .registry import Family
 from .layernorm import block, group_of, layer_norm, lm_head, model, spec
 
-__all__ = ["from_config", "hf_group", "DEFAULTS", "GROUPS", "NULLABLE", "POSITION_OFFSET"]
+__all__ = ["FAMILY", "from_config", "hf_group", "DEFAULTS", "GROUPS", "NULLABLE", "POSITION_OFFSET"]
 
 POSITION_OFFSET = 2
 
@@ -119,3 +120,14 @@ def tree(tied: bool = True, bias: bool = True, affine: bool = True, final_norm: 
 def hf_group(param_name: str) -> str:
     """The tree group of an ``OPTForCausalLM`` parameter name (fc1/fc2 sit directly in the layer)."""
     return group_of(param_name, GROUPS)
+
+
+FAMILY = Family(
+    name="opt",
+    summary="OPT: learned positions offset by 2, LayerNorm, ReLU MLP",
+    model_types=("opt",),
+    fields=Fields(groups=GROUPS),
+    build=from_config,
+    context="max_position_embeddings",
+    default_context=2048,
+)

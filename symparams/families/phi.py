@@ -20,13 +20,14 @@ from __future__ import annotations
 from sympy import Integer
 
 from ..components import MLP, Attention, Embedding, Norm, Repeat
-from ..hf import Config
+from ..config import Config, Fields
 from ..spec import Divides, Spec
 from ..symbols import D, F, H, H_kv, L, V, d_h
 from .activations import activation
+from .registry import Family
 from .layernorm import block, group_of, layer_norm, lm_head, model, spec
 
-__all__ = ["from_config", "hf_group", "DEFAULTS", "GROUPS", "NULLABLE"]
+__all__ = ["FAMILY", "from_config", "hf_group", "DEFAULTS", "GROUPS", "NULLABLE"]
 
 DEFAULTS = {
     "vocab_size": 51200,
@@ -126,3 +127,14 @@ def tree(tied: bool = False, qk_layernorm: bool = False, activation: str = "gelu
 def hf_group(param_name: str) -> str:
     """The tree group of a ``PhiForCausalLM`` parameter name (its q/k LayerNorms count as norms)."""
     return group_of(param_name, GROUPS)
+
+
+FAMILY = Family(
+    name="phi",
+    summary="phi-1/1.5/2: parallel block, partial rotary, biased head",
+    model_types=("phi",),
+    fields=Fields(groups=GROUPS),
+    build=from_config,
+    context="max_position_embeddings",
+    default_context=2048,
+)

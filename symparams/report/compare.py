@@ -90,10 +90,10 @@ def _crossover(r: Reader) -> list[Block]:
 
 def size_rows(spec: Spec, source: Source | None) -> tuple[str, list[tuple[str, Spec | str]]]:
     """The models of the size table: (title, [(label, spec or why it is refused)])."""
-    from ..catalog import DEPTH_FAMILIES, _presets, model
+    from ..catalog import depth_families, model, preset_paths
 
-    family = source.name if source is not None and source.name in DEPTH_FAMILIES else spec.family
-    if family in DEPTH_FAMILIES:
+    family = source.name if source is not None and source.name in depth_families() else spec.family
+    if family in depth_families():
         overrides = dict(source.overrides) if source is not None else {}
         depths = sorted(set(GUIDE_DEPTHS) | ({source.depth} if source is not None and source.depth else set()))
         out: list[tuple[str, Spec | str]] = []
@@ -106,7 +106,7 @@ def size_rows(spec: Spec, source: Source | None) -> tuple[str, list[tuple[str, S
                 out.append((f"d{d}", str(err)))
         return f"{family} by depth", out
     out = []
-    for name in sorted(_presets()):
+    for name in sorted(preset_paths()):
         try:
             s = model(name)
         except SymparamsError:

@@ -22,7 +22,7 @@ from sympy import Expr, Symbol
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-from ..latex import SYMBOL_NAMES
+from ..symbols import LATEX_NAMES as SYMBOL_NAMES
 
 __all__ = ["value_text", "value_latex", "Ref", "ref", "named", "Form", "text", "latex", "qualifier_text", "qualifier_latex", "number_text",
            "number_latex", "escape_latex"]

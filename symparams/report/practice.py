@@ -48,10 +48,10 @@ def _where(base: Spec, other: Spec) -> tuple[tuple[str, Expr], ...]:
 
 
 def _sized(spec: Spec, source: Source | None) -> Problem | None:
-    from ..catalog import DEPTH_FAMILIES, model
+    from ..catalog import depth_families, model
 
-    family = source.name if source is not None and source.name in DEPTH_FAMILIES else spec.family
-    if family in DEPTH_FAMILIES:
+    family = source.name if source is not None and source.name in depth_families() else spec.family
+    if family in depth_families():
         depth = PRACTICE_DEPTH if spec.env.get(L) != PRACTICE_DEPTH else 4
         overrides = dict(source.overrides) if source is not None else {}
         try:

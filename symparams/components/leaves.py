@@ -1,0 +1,126 @@
+"""Leaves: the nodes that hold weights (Linear, Embedding, Norm, Parameter)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+from sympy import Expr, Integer
+
+from ..symbols import V
+from .base import ZERO, Fmt, Leaf
+
+__all__ = ["Linear", "Embedding", "Norm", "Parameter"]
+
+_D_IN, _D_OUT, _ROWS, _DIM = sympy.symbols("d_in d_out n d", positive=True, integer=True)
+
+
+@dataclass(frozen=True)
+class Linear(Leaf):
+    """``nn.Linear(d_in, d_out, bias)``: d_in*d_out weights (+ d_out biases).
+
+    ``tied`` marks an output layer that reuses the embedding matrix: it stores no
+    weight of its own (only its bias, if any) but still costs a full matmul.
+    """
+
+    name: str
+    d_in: Expr
+    d_out: Expr
+    bias: bool = False
+    tied: bool = False
+    group: str = "other"
+
+    def params(self) -> Expr:
+        weight = ZERO if self.tied else self.d_in * self.d_out
+        return weight + (self.d_out if self.bias else ZERO)
+
+    def matmul(self) -> Expr:
+        return self.d_in * self.d_out
+
+    def palm(self) -> Expr:
+        return self.d_in * self.d_out + self.params() if self.tied else self.params()
+
+    def example(self) -> "Linear":
+        return Linear("x", _D_IN, _D_OUT, bias=self.bias, tied=self.tied)
+
+    def describe(self, fmt: Fmt = str) -> str:
+        tied = ", tied to the embedding" if self.tied else ""
+        return f"Linear({fmt(self.d_in)} -> {fmt(self.d_out)}, bias={self.bias}{tied})"
+
+
+@dataclass(frozen=True)
+class Embedding(Leaf):
+    """``nn.Embedding(rows, dim)``: a lookup table, rows*dim weights and no matmul.
+
+    PaLM's N' leaves every table out; Chinchilla counts the token table (the one
+    with V rows) as a one-hot matmul.
+    """
+
+    name: str
+    rows: Expr
+    dim: Expr
+    group: str = "embedding"
+
+    def params(self) -> Expr:
+        return self.rows * self.dim
+
+    def onehot(self) -> Expr:
+        return self.params() if sympy.sympify(self.rows).has(V) else ZERO
+
+    def palm(self) -> Expr:
+        return ZERO
+
+    def example(self) -> "Embedding":
+        return Embedding("x", _ROWS, _DIM)
+
+    def describe(self, fmt: Fmt = str) -> str:
+        return f"Embedding({fmt(self.rows)}, {fmt(self.dim)})"
+
+
+@dataclass(frozen=True)
+class Norm(Leaf):
+    """RMSNorm or LayerNorm over ``dim``: a weight and/or a bias vector, or nothing.
+
+    nanochat's ``F.rms_norm`` has neither (0 parameters); Llama's RMSNorm has a
+    weight (D); LayerNorm usually has both (2D).
+    """
+
+    name: str
+    dim: Expr
+    kind: str = "rms"
+    weight: bool = False
+    bias: bool = False
+    group: str = "norm"
+
+    def params(self) -> Expr:
+        return self.dim * (int(self.weight) + int(self.bias))
+
+    def example(self) -> "Norm":
+        return Norm("x", _DIM, kind=self.kind, weight=self.weight, bias=self.bias)
+
+    def with_bias(self) -> "Norm":
+        return self
+
+    def describe(self, fmt: Fmt = str) -> str:
+        kind = {"rms": "RMSNorm", "layer": "LayerNorm"}.get(self.kind, self.kind)
+        parts = [p for p, on in (("weight", self.weight), ("bias", self.bias)) if on]
+        learned = "+".join(parts) if parts else "no learnable parameters"
+        return f"{kind}({fmt(self.dim)}, {learned})"
+
+
+@dataclass(frozen=True)
+class Parameter(Leaf):
+    """A bare tensor of learned values (scalars, gates, sinks) that is not a layer."""
+
+    name: str
+    shape: tuple[Expr, ...]
+    group: str = "other"
+
+    def params(self) -> Expr:
+        return sympy.Mul(*self.shape) if self.shape else Integer(1)
+
+    def example(self) -> "Parameter":
+        return Parameter("x", tuple(sympy.Symbol(f"s_{i + 1}", positive=True) for i in range(len(self.shape))))
+
+    def describe(self, fmt: Fmt = str) -> str:
+        return f"Parameter({', '.join(fmt(s) for s in self.shape)})"

@@ -1,0 +1,461 @@
+"""Typed, exact access to the fields of a Hugging Face ``config.json``; no family knowledge.
+
+Reading is pure data handling: the file is parsed as JSON (never executed, no
+``trust_remote_code``, no network) with every number kept exact (a decimal such as
+``4096.0`` is read as the decimal it is, never rounded through a float), and checked
+field by field. A family declares its fields once, as a :class:`Fields` table of
+transformers' defaults, aliases and what ``null`` means; :class:`Config` reads through
+it, so "missing" and "null" stay the different things they are to transformers.
+
+Every problem is a :class:`~symparams.errors.SymparamsError` naming the file and field.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Iterable
+
+from sympy import Integer, Rational
+
+from .errors import SymparamsError
+from .spec import MAX_VALUE
+
+__all__ = [
+    "Config", "Field", "Fields", "MISSING", "DERIVED", "REFUSE", "DEFAULT",
+    "MAX_BYTES", "read_json", "printable", "check_architectures",
+]
+
+MAX_BYTES = 4 * 1024 * 1024
+MAX_NESTING = 32
+MAX_INT_DIGITS = 60
+CAUSAL_LM = ("ForCausalLM", "LMHeadModel")
+
+_MISSING = object()
+
+
+class _Sentinel:
+    def __init__(self, name: str, doc: str):
+        self.name, self.__doc__ = name, doc
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+MISSING = _Sentinel("MISSING", "A field with no default: a config must give it.")
+REFUSE = _Sentinel("REFUSE", "null is refused, as transformers refuses it.")
+DEFAULT = _Sentinel("DEFAULT", "null means the same as a missing field: the default.")
+DERIVED = _Sentinel("DERIVED", "null (or a default of DERIVED) means the family derives the value (H for H_kv, D/H for d_h).")
+
+_KINDS = ("int", "bool", "str", "number", "any")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One config field as transformers reads it: its default, other names, and what null means.
+
+    ``default`` is what a *missing* field becomes (``MISSING``: required; ``DERIVED``:
+    the family works it out); ``null`` is what an explicit JSON ``null`` becomes
+    (``REFUSE``, ``DEFAULT`` or ``DERIVED``). The two differ in real families: Qwen2's
+    missing ``num_key_value_heads`` is 32, its null is H.
+    """
+
+    name: str
+    default: Any = MISSING
+    aliases: tuple[str, ...] = ()
+    null: _Sentinel = REFUSE
+    kind: str = "int"
+    minimum: int = 1
+    choices: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        assert self.kind in _KINDS, self.kind
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+class Fields:
+    """A family's field table: every field it reads, by name, plus its parameter groups.
+
+    ``groups`` maps a transformers module name (``self_attn``, ``ln_f``) to the tree
+    group its parameters belong to; verification compares group by group with it.
+    """
+
+    def __init__(self, *fields: Field, groups: dict[str, str] | None = None):
+        self.fields = {f.name: f for f in fields}
+        self.groups = dict(groups or {})
+
+    def __getitem__(self, name: str) -> Field:
+        return self.fields[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.fields
+
+    def __iter__(self):
+        return iter(self.fields.values())
+
+    def nullable(self) -> tuple[str, ...]:
+        """Fields whose null transformers accepts."""
+        return tuple(f.name for f in self if f.null is not REFUSE)
+
+    def group(self, param_name: str) -> str:
+        """The tree group of a transformers parameter, from its innermost module name in ``groups``."""
+        for part in reversed(param_name.split(".")):
+            if part in self.groups:
+                return self.groups[part]
+        return "other"
+
+
+class Config:
+    """Typed, validated access to the fields of one config.json.
+
+    With a family's :class:`Fields` table, :meth:`get` reads a field by its table entry
+    (default, aliases, null). The plain accessors (:meth:`int`, :meth:`bool`, ...) name
+    their default at the call. Every accessor names the file and field in its errors,
+    accepts a decimal only when it is exactly whole (4096.0), and refuses booleans where
+    numbers belong.
+    """
+
+    def __init__(self, data: dict, source: str = "config", fields: Fields | None = None):
+        if not isinstance(data, dict):
+            raise SymparamsError(f"{source}: expected a JSON object, got {_kind(data)}")
+        self.data = data
+        self.source = source
+        self.fields = fields or Fields()
+        self.read: set[str] = set()
+
+    @property
+    def model_type(self) -> str:
+        return self.str("model_type")
+
+    def has(self, name: str) -> bool:
+        return name in self.data and self.data[name] is not None
+
+    def given(self, name: str) -> bool:
+        """Whether the file names the field at all (null included)."""
+        return name in self.data
+
+    def is_null(self, name: str) -> bool:
+        return name in self.data and self.data[name] is None
+
+    # ---- reading through the family's table ---------------------------------
+    def get(self, name: str) -> Any:
+        """Field ``name`` by the table: its value, the default when missing, per ``null`` when null.
+
+        Returns :data:`DERIVED` where the family must work the value out. Two aliases
+        given different values are refused, rather than one winning by a rule the user
+        cannot see.
+        """
+        f = self.fields[name]
+        self.read.update(f.names)
+        present = [n for n in f.names if n in self.data]
+        values = [(n, self.data[n]) for n in present if self.data[n] is not None]
+        if len({json.dumps(_plain(v), sort_keys=True) for _, v in values}) > 1:
+            shown = ", ".join(f"{n}={_short(v)}" for n, v in values)
+            raise self.error(present[0], f"conflicting values for the same field ({shown})")
+        if values:
+            key, value = values[0]
+            return self._typed(f, key, value)
+        if present:
+            if f.null is REFUSE:
+                raise self.error(present[0], f"is null; {self._type()} needs a value here "
+                                             "(leave the field out for the default)")
+            if f.null is DERIVED:
+                return DERIVED
+        if f.default is MISSING:
+            raise SymparamsError(f"{self.source}: required field {f.name!r} is missing")
+        return f.default
+
+    def _type(self) -> str:
+        value = self.data.get("model_type")
+        return value if isinstance(value, str) else "this model"
+
+    def _typed(self, f: Field, key: str, value: Any) -> Any:
+        if f.kind == "int":
+            return self._int(key, value, f.minimum)
+        if f.kind == "bool":
+            if not isinstance(value, bool):
+                raise self.error(key, f"expected true or false, got {_kind(value)} {_short(value)}")
+            return value
+        if f.kind == "str":
+            if not isinstance(value, str):
+                raise self.error(key, f"expected text, got {_kind(value)} {_short(value)}")
+            if f.choices is not None and value not in f.choices:
+                raise self.error(key, f"{_short(value)} is not understood (known: {', '.join(sorted(f.choices))})")
+            return value
+        if f.kind == "number":
+            return self._number(key, value)
+        return value
+
+    # ---- plain accessors ---------------------------------------------------
+    def _get(self, names: Iterable[str] | str, default: Any):
+        names = (names,) if isinstance(names, str) else tuple(names)
+        for name in names:
+            self.read.add(name)
+            if name in self.data and self.data[name] is not None:
+                return name, self.data[name]
+        if default is _MISSING:
+            raise SymparamsError(f"{self.source}: required field {names[0]!r} is missing")
+        return names[0], default
+
+    def error(self, name: str, message: str) -> SymparamsError:
+        return SymparamsError(f"{self.source}: field {name!r}: {message}")
+
+    def int(self, names: Iterable[str] | str, default: Any = _MISSING, minimum: int = 1) -> int:
+        """A whole number >= ``minimum`` (positive by default)."""
+        name, value = self._get(names, default)
+        if value is None:
+            return None  # type: ignore[return-value]
+        return self._int(name, value, minimum)
+
+    def _int(self, name: str, value: Any, minimum: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, (int, Decimal, float)):
+            raise self.error(name, f"expected a whole number, got {_kind(value)} {_short(value)}")
+        if isinstance(value, (Decimal, float)):
+            exact = Decimal(value) if isinstance(value, float) else value
+            if not exact.is_finite():
+                raise self.error(name, f"expected a whole number, got {_short(value)}")
+            if abs(exact) > MAX_VALUE:
+                raise self.error(name, f"{_short(value)} is too large (at most 10^50)")
+            if exact != exact.to_integral_value():
+                raise self.error(name, f"expected a whole number, got {_short(value)}")
+            value = int(exact)
+        if value < minimum:
+            raise self.error(name, f"must be at least {minimum}, got {value}")
+        if value > MAX_VALUE:
+            raise self.error(name, f"a number of {len(str(value))} digits is too large (at most 10^50)")
+        return value
+
+    def optional_int(self, names: Iterable[str] | str, minimum: int = 1) -> int | None:
+        return self.int(names, None, minimum)
+
+    def number(self, names: Iterable[str] | str, default: Any = _MISSING) -> Rational:
+        """An exact number: a decimal is read as the decimal written, never through a float."""
+        name, value = self._get(names, default)
+        return self._number(name, value)
+
+    def _number(self, name: str, value: Any) -> Rational:
+        if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+            raise self.error(name, f"expected a number, got {_kind(value)} {_short(value)}")
+        exact = Decimal(repr(value)) if isinstance(value, float) else value
+        if isinstance(exact, Decimal) and not exact.is_finite():
+            raise self.error(name, f"expected a finite number, got {_short(value)}")
+        if abs(exact) > MAX_VALUE:
+            raise self.error(name, f"{_short(value)} is too large (at most 10^50)")
+        if isinstance(exact, Decimal):
+            if exact.adjusted() < -60:
+                raise self.error(name, f"{_short(value)} is too small to be a size")
+            return Rational(str(exact))
+        return Integer(exact)
+
+    def bool(self, names: Iterable[str] | str, default: Any = _MISSING) -> bool:
+        name, value = self._get(names, default)
+        if not isinstance(value, bool):
+            raise self.error(name, f"expected true or false, got {_kind(value)} {_short(value)}")
+        return value
+
+    def str(self, names: Iterable[str] | str, default: Any = _MISSING, choices: Iterable[str] | None = None) -> str:
+        name, value = self._get(names, default)
+        if not isinstance(value, str):
+            raise self.error(name, f"expected text, got {_kind(value)} {_short(value)}")
+        if choices is not None and value not in set(choices):
+            raise self.error(name, f"{value!r} is not understood (known: {', '.join(sorted(choices))})")
+        return value
+
+    def refuse(self, name: str, allowed: Iterable[Any], why: str = "changes the weight shapes and is not supported") -> None:
+        """Refuse a shape-changing field unless it holds one of the ``allowed`` values."""
+        if name in self.data:
+            self.read.add(name)
+            value = self.data[name]
+            if not any(value == a and type(value) is type(a) for a in allowed):
+                raise self.error(name, f"{_short(value)} {why}")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, _Constant):
+        return value.name
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, _Constant):
+        return "a non-finite number"
+    return {dict: "an object", list: "a list", str: "text", bool: "a boolean", type(None): "null",
+            int: "a number", float: "a number", Decimal: "a number"}.get(type(value), type(value).__name__)
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(_plain(value)) if not isinstance(value, (str, Decimal, _Constant)) else (
+        repr(value) if isinstance(value, str) else str(_plain(value)))
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+@dataclass(frozen=True)
+class _Huge:
+    """A JSON integer too long to be any size, kept as a marker so that the field holding it can be named.
+
+    (Python refuses to convert integers of more than 4,300 digits at all, and
+    converting long ones costs quadratic time.)
+    """
+
+    digits: int
+
+
+class _Refused(ValueError):
+    """A JSON document refused while it is parsed, with the field it concerns."""
+
+    def __init__(self, key: str | None, message: str):
+        super().__init__(message)
+        self.key, self.message = key, message
+
+
+@dataclass(frozen=True)
+class _Constant:
+    """NaN or Infinity, which JSON does not have but transformers writes (Falcon-H1's ``time_step_limit``).
+
+    Kept as a marker: a field that does not shape the model may hold one; reading one as a
+    size or number is refused with the field named.
+    """
+
+    name: str
+
+
+def _parse_float(text: str) -> Decimal | _Huge:
+    """A JSON decimal exactly as written (``json`` would round it through a binary float)."""
+    if len(text) > 4 * MAX_INT_DIGITS:
+        return _Huge(len(text))
+    return Decimal(text)
+
+
+def _parse_int(text: str) -> int | _Huge:
+    digits = len(text.lstrip("-"))
+    return _Huge(digits) if digits > MAX_INT_DIGITS else int(text)
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict:
+    """A JSON object whose keys all differ (with two values for one field, which one counts is a guess)."""
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Refused(key, "appears more than once")
+        stack = [value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                stack.extend(item.values())
+            elif isinstance(item, _Huge):
+                raise _Refused(key, _refusal(item))
+        out[key] = value
+    return out
+
+
+def _refusal(item: _Huge | _Constant) -> str:
+    if isinstance(item, _Huge):
+        return f"holds a number of {item.digits} digits, too large for any size"
+    return f"holds {item.name}, which is not valid JSON (nor a size)"
+
+
+def _depth(data: Any) -> int:
+    """How deeply ``data`` nests lists and objects (iteratively, so depth itself is safe)."""
+    deepest, stack = 0, [(data, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, _Huge):
+            raise _Refused(None, _refusal(item))
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, level)
+            if level <= MAX_NESTING:
+                stack.extend((v, level + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def read_json(path: str | os.PathLike) -> dict:
+    """Parse a config file safely: a regular file of bounded size, UTF-8, plain JSON, an object.
+
+    Only regular files are opened: a FIFO would block forever and a device such as
+    /dev/zero never ends. Numbers of absurd length, NaN and Infinity, duplicate keys
+    and deep nesting are refused with the file named, as is anything but an object.
+    """
+    source = printable(path)
+    try:
+        info = os.stat(os.fspath(path))
+        if stat.S_ISDIR(info.st_mode):
+            raise SymparamsError(f"{source}: is a directory, not a config file")
+        if not stat.S_ISREG(info.st_mode):
+            raise SymparamsError(f"{source}: is not a regular file")
+        if info.st_size > MAX_BYTES:
+            raise SymparamsError(f"{source}: file is {info.st_size:,} bytes; a config.json is at most {MAX_BYTES:,}")
+        with open(os.fspath(path), "rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
+    except SymparamsError:
+        raise
+    except OSError as err:
+        raise SymparamsError(f"{source}: cannot read ({err.strerror or err})") from None
+    except (TypeError, ValueError) as err:
+        raise SymparamsError(f"{source}: not a usable file name ({err})") from None
+    if len(raw) > MAX_BYTES:
+        raise SymparamsError(f"{source}: file is over {MAX_BYTES:,} bytes, the most a config.json may be")
+    if not raw.strip():
+        raise SymparamsError(f"{source}: file is empty")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise SymparamsError(f"{source}: not UTF-8 text (byte {err.start})") from None
+    try:
+        data = json.loads(text, parse_constant=_Constant, parse_int=_parse_int, parse_float=_parse_float, object_pairs_hook=_object)
+        deepest = _depth(data)
+    except RecursionError:
+        raise SymparamsError(f"{source}: JSON nested too deeply") from None
+    except _Refused as err:
+        field = f"field {err.key!r} " if err.key is not None else "the document "
+        raise SymparamsError(f"{source}: {field}{err.message}") from None
+    except ValueError as err:
+        msg = err.msg if isinstance(err, json.JSONDecodeError) else str(err)
+        where = f" (line {err.lineno}, column {err.colno})" if isinstance(err, json.JSONDecodeError) else ""
+        raise SymparamsError(f"{source}: not valid JSON: {msg}{where}") from None
+    if not isinstance(data, dict):
+        raise SymparamsError(f"{source}: expected a JSON object, got {_kind(data)}")
+    if deepest > MAX_NESTING:
+        raise SymparamsError(f"{source}: JSON nested more than {MAX_NESTING} levels deep")
+    return data
+
+
+def printable(path: Any) -> str:
+    """A file name fit for one line of output, whatever bytes it holds."""
+    if isinstance(path, bytes):
+        path = os.fsdecode(path)
+    text = str(path).encode("utf-8", "backslashreplace").decode("utf-8")
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def check_architectures(cfg: "Config") -> None:
+    """Refuse a config whose model is not a causal LM: its head is not the D -> V one counted here."""
+    if not cfg.has("architectures"):
+        return
+    cfg.read.add("architectures")
+    value = cfg.data["architectures"]
+    if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
+        raise cfg.error("architectures", f"expected a list of class names, got {_kind(value)} {_short(value)}")
+    for arch in value:
+        if not arch.endswith(CAUSAL_LM):
+            raise cfg.error(
+                "architectures",
+                f"{_short(arch)} is not a causal language model (a *ForCausalLM or *LMHeadModel); "
+                "its head is not the one counted here",
+            )
+
+

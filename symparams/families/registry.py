@@ -1,0 +1,129 @@
+"""The family registry: model_type -> the family that reads its config and builds its tree.
+
+A family is data plus one builder: the model_types it reads, transformers' field table
+(defaults, aliases, nulls, parameter groups), the builder from a config to a
+:class:`~symparams.spec.Spec`, the field that holds its context length, and, for
+families sized by one knob, its depth ladder. Nothing outside a family module asks which
+family a model is: readings and outputs ask the :class:`Family` instead.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from typing import Callable, Iterable, Iterator
+
+from ..config import Config, Fields, check_architectures, printable, read_json
+from ..errors import SymparamsError
+from ..spec import Spec
+
+__all__ = ["Family", "Registry"]
+
+
+@dataclass(frozen=True)
+class Family:
+    """One architecture: how its configs read and how its tree is built.
+
+    ``build`` turns a :class:`Config` (read through ``fields``) into a Spec;
+    ``ladder`` builds the model at a depth, for families sized by depth alone;
+    ``context`` names the config field with the model's context length, and
+    ``default_context`` is used where no config says it (a depth ladder's models).
+    ``refused`` says what the family does not model, for the README's table.
+    """
+
+    name: str
+    summary: str
+    model_types: tuple[str, ...] = ()
+    fields: Fields = field(default_factory=Fields)
+    build: Callable[[Config], Spec] | None = None
+    context: str | None = "max_position_embeddings"
+    default_context: int | None = None
+    ladder: Callable[..., Spec] | None = None
+    default_depth: int | None = None
+    refused: str = ""
+    guide: bool = False
+
+    def group(self, param_name: str) -> str:
+        """The tree group of one of transformers' parameter names (for verification)."""
+        return self.fields.group(param_name)
+
+    def at_depth(self, depth: int | None = None, **overrides) -> Spec:
+        if self.ladder is None:
+            raise SymparamsError(f"{self.name} is not sized by depth")
+        return self.ladder(depth if depth is not None else self.default_depth, overrides=overrides)
+
+
+class Registry:
+    """Families by name and by model_type; a model_type belongs to exactly one family."""
+
+    def __init__(self, *families: Family):
+        self.by_name: dict[str, Family] = {}
+        self.by_type: dict[str, Family] = {}
+        for fam in families:
+            assert fam.name not in self.by_name, fam.name
+            self.by_name[fam.name] = fam
+            for t in fam.model_types:
+                assert t not in self.by_type, t
+                self.by_type[t] = fam
+
+    def __iter__(self) -> Iterator[Family]:
+        return iter(self.by_name.values())
+
+    def model_types(self) -> list[str]:
+        return sorted(self.by_type)
+
+    def ladders(self) -> dict[str, Family]:
+        """The families sized by depth (nanochat), by name."""
+        return {f.name: f for f in self if f.ladder is not None}
+
+    def of(self, spec: Spec) -> Family | None:
+        """The family that built ``spec`` (None for a tree built by hand)."""
+        return self.by_name.get(spec.family)
+
+    def for_type(self, cfg: Config) -> Family:
+        model_type = cfg.model_type
+        fam = self.by_type.get(model_type)
+        if fam is None:
+            known = ", ".join(self.model_types())
+            shown = model_type if len(model_type) <= 40 else model_type[:37] + "..."
+            raise cfg.error("model_type", f"{printable(repr(shown))} is not supported (supported: {known})")
+        return fam
+
+    def from_dict(self, data: dict, source: str = "config", name: str | None = None) -> Spec:
+        """The Spec for a config given as a dict (as :func:`~symparams.config.read_json` returns it)."""
+        cfg = Config(data, source)
+        fam = self.for_type(cfg)
+        cfg.fields = fam.fields
+        check_architectures(cfg)
+        assert fam.build is not None
+        spec = fam.build(cfg)
+        try:
+            spec.env
+        except SymparamsError as err:
+            raise SymparamsError(f"{cfg.source}: {err}") from None
+        context = _context(cfg, fam)
+        spec = replace(spec, family=fam.name, context=context)
+        return replace(spec, name=name) if name else spec
+
+    def from_file(self, path: str | os.PathLike) -> Spec:
+        data = read_json(path)
+        source = os.fspath(path)
+        shown = os.path.basename(os.path.dirname(os.path.abspath(source))) + "/" + os.path.basename(source)
+        return self.from_dict(data, printable(source), name=printable(shown))
+
+
+def _context(cfg: Config, fam: Family) -> int | None:
+    """The model's own context length, where its config states one."""
+    if fam.context is None:
+        return fam.default_context
+    if fam.context in fam.fields:
+        value = cfg.get(fam.context)
+        return value if isinstance(value, int) else fam.default_context
+    if cfg.has(fam.context):
+        return cfg.int(fam.context)
+    return fam.default_context
+
+
+def names(families: Iterable[Family]) -> list[str]:
+    return [f.name for f in families]
+

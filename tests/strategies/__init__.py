@@ -1,12 +1,21 @@
-"""Hypothesis strategies for valid model configurations, shared by every test module."""
+"""Hypothesis strategies for valid model configurations, shared by every test module.
+
+``CONFIGS`` maps each model_type to a strategy of small config.json dicts that
+transformers builds; each group of families registers its own in a submodule here
+(``CONFIGS.update(...)`` at import), and every submodule is imported below.
+"""
 
 from __future__ import annotations
 
 from fractions import Fraction
 
 from hypothesis import strategies as st
+from hypothesis.strategies import SearchStrategy
 
 from oracle import NanochatConfig
+
+# model_type -> strategy of config dicts (model_type included), filled by the submodules.
+CONFIGS: dict[str, SearchStrategy[dict]] = {}
 
 
 @st.composite
@@ -47,3 +56,14 @@ def spec_of(c: NanochatConfig):
     from symparams.families.nanochat import nanochat
 
     return nanochat(max(c.layers, 1), bias=c.bias, overrides=overrides(c))
+
+
+def _load_groups() -> None:
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{info.name}")
+
+
+_load_groups()

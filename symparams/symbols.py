@@ -15,6 +15,8 @@ import sympy
 
 __all__ = [
     "V", "D", "L", "H", "H_kv", "d_h", "e", "F", "E", "k", "P", "T", "B",
+    "W", "r_q", "r_kv", "d_nope", "d_rope", "d_v", "F_e", "F_s", "E_s", "L_d", "L_s", "N_s", "d_in", "K_c",
+    "H_m", "G", "R_dt",
     "SYMBOLS", "Info", "INFO", "LATEX_NAMES", "symbol",
 ]
 
@@ -36,6 +38,23 @@ k = _size("k")
 P = _size("P")
 T = _size("T")
 B = _size("B")
+W = _size("W")
+r_q = _size("r_q")
+r_kv = _size("r_kv")
+d_nope = _size("d_nope")
+d_rope = _size("d_rope")
+d_v = _size("d_v")
+F_e = _size("F_e")
+F_s = _size("F_s")
+E_s = _size("E_s")
+L_d = _size("L_d")
+L_s = _size("L_s")
+N_s = _size("N_s")
+d_in = _size("d_in")
+K_c = _size("K_c")
+H_m = _size("H_m")
+G = _size("G")
+R_dt = _size("R_dt")
 
 
 @dataclass(frozen=True)
@@ -69,6 +88,25 @@ INFO: dict[str, Info] = {
         Info(P, "learned positions (max_position_embeddings)"),
         Info(T, "context length in tokens"),
         Info(B, "batch size in sequences"),
+        Info(W, "sliding-window size: the most tokens a windowed layer attends to and caches"),
+        Info(r_q, "query low-rank dimension of latent attention (q_lora_rank)", latex=r"r_{q}"),
+        Info(r_kv, "key/value latent dimension of latent attention (kv_lora_rank)", latex=r"r_{kv}"),
+        Info(d_nope, "per-head query/key dimension without rotary positions (qk_nope_head_dim)",
+             latex=r"d_{\mathrm{nope}}"),
+        Info(d_rope, "per-head query/key dimension with rotary positions (qk_rope_head_dim)",
+             latex=r"d_{\mathrm{rope}}"),
+        Info(d_v, "per-head value dimension (v_head_dim)", latex=r"d_{v}"),
+        Info(F_e, "hidden size of one routed expert (moe_intermediate_size)", latex=r"F_{e}"),
+        Info(F_s, "hidden size of the shared expert(s)", latex=r"F_{s}"),
+        Info(E_s, "shared experts every token passes through", latex=r"E_{s}"),
+        Info(L_d, "dense (non-MoE) layers", latex=r"L_{d}"),
+        Info(L_s, "layers of a second kind (state-space, sliding or MoE layers in a hybrid)", latex=r"L_{s}"),
+        Info(N_s, "state size of a state-space layer (d_state)", latex=r"N_{s}"),
+        Info(d_in, "inner width of a state-space layer (expand * D)", latex=r"d_{\mathrm{in}}"),
+        Info(K_c, "convolution kernel width of a state-space layer (d_conv)", latex=r"K_{c}"),
+        Info(H_m, "heads of a Mamba-2 layer", latex=r"H_{m}"),
+        Info(G, "groups of B and C in a Mamba-2 layer (n_groups)"),
+        Info(R_dt, "rank of the time-step projection of a Mamba layer (dt_rank)", latex=r"R_{\Delta}"),
     )
 }
 

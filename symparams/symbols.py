@@ -16,7 +16,7 @@ import sympy
 __all__ = [
     "V", "D", "L", "H", "H_kv", "d_h", "e", "F", "E", "k", "P", "T", "B",
     "W", "r_q", "r_kv", "d_nope", "d_rope", "d_v", "F_e", "F_s", "E_s", "L_d", "L_s", "N_s", "d_in", "K_c",
-    "H_m", "G", "R_dt",
+    "H_m", "G", "R_dt", "L_a", "N_b", "r_a", "r_e",
     "SYMBOLS", "Info", "INFO", "LATEX_NAMES", "symbol",
 ]
 
@@ -55,6 +55,10 @@ K_c = _size("K_c")
 H_m = _size("H_m")
 G = _size("G")
 R_dt = _size("R_dt")
+L_a = _size("L_a")
+N_b = _size("N_b")
+r_a = _size("r_a")
+r_e = _size("r_e")
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,10 @@ INFO: dict[str, Info] = {
         Info(H_m, "heads of a Mamba-2 layer", latex=r"H_{m}"),
         Info(G, "groups of B and C in a Mamba-2 layer (n_groups)"),
         Info(R_dt, "rank of the time-step projection of a Mamba layer (dt_rank)", latex=r"R_{\Delta}"),
+        Info(L_a, "attention layers of a hybrid whose other layers are not attention (Nemotron-H, Zamba2)", latex=r"L_{a}"),
+        Info(N_b, "stored copies of a weight-shared block (Zamba2's num_mem_blocks)", latex=r"N_{b}"),
+        Info(r_a, "rank of the per-use adapters on a weight-shared block (Zamba2's adapter_rank)", latex=r"r_{a}"),
+        Info(r_e, "latent width the routed experts work in (Nemotron-H's moe_latent_size)", latex=r"r_{e}"),
     )
 }
 

@@ -4,12 +4,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sympy
 from sympy import Expr
 
 from .base import Fmt, Module
 from .leaves import Linear
 
-__all__ = ["Attention"]
+__all__ = ["Attention", "attended"]
+
+
+def attended(T: Expr, causal: bool = False, window: Expr | None = None) -> Expr:
+    """Keys one query meets, averaged over the T positions of a sequence.
+
+    Eager attention (the ``exact`` reading) multiplies every query with all T keys and
+    masks afterwards. A causal kernel that skips masked blocks meets i + 1 keys at
+    position i: (T + 1)/2 on average. A sliding window of W caps that at W: for
+    T > W, (W(W + 1)/2 + (T - W) W)/T. The window's cap applies to the eager reading
+    only where the kernel itself skips blocks, so ``window`` matters only when causal.
+    """
+    if not causal:
+        return T
+    if window is None:
+        return (T + 1) / 2
+    return sympy.Piecewise(((T + 1) / 2, T <= window), ((window * (window + 1) / 2 + (T - window) * window) / T, True))
 
 
 @dataclass(frozen=True)
@@ -18,8 +35,9 @@ class Attention(Module):
 
     Q: D -> H*d_h; K, V: D -> H_kv*d_h; output: H*d_h -> D. The score (QK^T) and
     value (AV) matmuls add 2*T*H*d_h FLOPs each per token and layer, forward, with
-    no weights; a causal kernel that skips the masked half does half of that. The
-    cache keeps a key and a value of H_kv*d_h per token.
+    no weights, as eager attention executes them (the full T x T scores, then a mask).
+    A causal kernel that skips the masked blocks lets position i attend to i + 1 keys,
+    (T + 1)/2 on average. The cache keeps a key and a value of H_kv*d_h per token.
     """
 
     name: str
@@ -44,8 +62,7 @@ class Attention(Module):
         )
 
     def attention_flops(self, T: Expr, causal: bool = False) -> Expr:
-        full = 2 * 2 * T * self.heads * self.head_dim
-        return full / 2 if causal else full
+        return 2 * 2 * attended(T, causal) * self.heads * self.head_dim
 
     def softmax_flops(self, T: Expr) -> Expr:
         return 3 * self.heads * T

@@ -33,7 +33,9 @@ READINGS: dict[str, str] = {
     "matmul": "multiply-accumulate weights per token: forward matmul FLOPs / 2 (a tied head multiplies too)",
     "onehot": "weights of the token embedding read as a one-hot matmul (Chinchilla's convention)",
     "palm": "PaLM's N': active weights but the embedding tables, tied heads' matrices counted",
-    "attention_flops": "forward FLOPs per token of the weight-free score and value matmuls at context T",
+    "attention_flops": "forward FLOPs per token of the weight-free score and value matmuls at context T, as eager "
+                       "attention executes them (full T x T scores, masked); causal=True: a kernel that skips the "
+                       "masked blocks (position i meets i + 1 keys; see components.attention.attended)",
     "softmax_flops": "forward FLOPs per token of the attention softmax at context T (Chinchilla's convention)",
     "cache_elements": "values kept per sequence of T tokens for generation (KV cache, recurrent state)",
 }

@@ -1,0 +1,147 @@
+"""FLOPs readings checked against what PyTorch executes, for every family.
+
+The reference is an executed transformers forward pass, never the tree:
+
+* dense layers and attention: ``torch.utils.flop_counter.FlopCounterMode`` over a
+  forward pass with eager attention (the full T x T scores, then a mask), on the meta
+  device, which propagates shapes without computing values;
+* routed experts: FlopCounterMode does not see transformers' grouped expert matmuls, so
+  a forward hook on each experts module counts the (token, expert) pairs the router
+  really sent there and multiplies by one expert's matmul weights, read from the module's
+  own tensors;
+* the causal reading: no executed kernel here skips masked blocks, so its reference is
+  the pairs a causal mask keeps, enumerated from the config (position i meets i + 1 keys).
+
+Every drawn config is one ``strategies.CONFIGS`` registers, so each family added there
+is checked here too.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from strategies import CONFIGS
+from symparams.families import FAMILIES, from_dict
+from symparams.flops import flops
+
+torch = pytest.importorskip("torch", reason="torch is not installed (pip install -e '.[verify]')")
+transformers = pytest.importorskip("transformers", reason="transformers is not installed (pip install -e '.[verify]')")
+from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
+
+TYPES = sorted(t for t in CONFIGS if t in FAMILIES.by_type)
+
+
+def _model(config: dict, device: str):
+    data = {k: v for k, v in config.items() if k != "model_type"}
+    tcfg = transformers.AutoConfig.for_model(config["model_type"], **data)
+    with torch.device(device):
+        return transformers.AutoModelForCausalLM.from_config(tcfg, attn_implementation="eager")
+
+
+def _expert_modules(model) -> list:
+    """The grouped-experts modules: those whose forward takes the router's ``top_k_index``."""
+    import inspect
+
+    out = []
+    for module in model.modules():
+        try:
+            params = inspect.signature(module.forward).parameters
+        except (TypeError, ValueError):
+            continue
+        if "top_k_index" in params:
+            out.append(module)
+    return out
+
+
+def executed(config: dict, seq: int) -> tuple[int, int]:
+    """(FLOPs FlopCounterMode sees, FLOPs of the routed experts counted by hooks) for one forward pass."""
+    routed = _expert_modules(_model(config, "meta"))
+    device = "cpu" if routed else "meta"
+    model = _model(config, device)
+    expert_flops = [0]
+
+    def hook(module, args, kwargs):
+        index = kwargs.get("top_k_index", args[1] if len(args) > 1 else None)
+        per_expert = sum(p[0].numel() for p in module.parameters(recurse=False) if p.dim() == 3)
+        expert_flops[0] += 2 * index.numel() * per_expert
+
+    handles = [m.register_forward_pre_hook(hook, with_kwargs=True) for m in _expert_modules(model)]
+    ids = torch.zeros((1, seq), dtype=torch.long, device=device)
+    try:
+        with torch.no_grad(), FlopCounterMode(display=False) as counter:
+            model(input_ids=ids)
+    finally:
+        for h in handles:
+            h.remove()
+    return counter.get_total_flops(), expert_flops[0]
+
+
+@pytest.mark.parametrize("model_type", TYPES)
+def test_exact_forward_flops_equal_what_pytorch_executes(model_type):
+    """For random small configs and contexts, exact forward FLOPs x T equal the executed forward pass, to the FLOP."""
+
+    @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(config=CONFIGS[model_type], seq=st.integers(1, 24))
+    def check(config, seq):
+        spec = from_dict(config)
+        seen, experts = executed(config, seq)
+        assert flops(spec, seq, "exact").forward * seq == seen + experts
+
+    check()
+
+
+def causal_pairs(seq: int) -> int:
+    """(query, key) pairs a causal mask keeps, counted one position at a time."""
+    return sum(i + 1 for i in range(seq))
+
+
+@pytest.mark.parametrize("model_type", ["llama", "gpt2", "qwen2"])
+def test_causal_reading_counts_the_pairs_a_causal_mask_keeps(model_type):
+    """--causal removes from exact exactly the score and value FLOPs of the masked pairs."""
+
+    @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(config=CONFIGS[model_type], seq=st.integers(1, 64))
+    def check(config, seq):
+        spec = from_dict(config)
+        model = _model(config, "meta")
+        layers = [m for m in model.modules() if hasattr(m, "head_dim") and hasattr(m, "config")
+                  and type(m).__name__.endswith("Attention")]
+        heads = model.config.num_attention_heads
+        head_dim = layers[0].head_dim
+        masked = seq * seq - causal_pairs(seq)
+        saved = 2 * 2 * heads * head_dim * masked * len(layers)
+        full, causal = flops(spec, seq, "exact").forward * seq, flops(spec, seq, "exact", causal=True).forward * seq
+        assert full - causal == saved
+
+    check()
+
+
+@pytest.mark.parametrize("model_type", ["llama", "gpt2"])
+def test_training_flops_against_the_three_times_forward_convention(model_type):
+    """Forward plus backward, executed, costs exactly 3x the exact forward in matmul FLOPs.
+
+    Each matmul's backward is two matmuls of the same size (the input's gradient and the
+    weight's), the score and value matmuls included, so FlopCounterMode measures exactly
+    3x. What it does not count are not matmuls: the embedding's gradient (a scatter-add),
+    the loss, the softmax and the norms, as the convention leaves them out too.
+    """
+    config = {"model_type": model_type, **CONFIGS_SMALL[model_type]}
+    seq = 16
+    model = _model(config, "cpu")
+    ids = torch.zeros((1, seq), dtype=torch.long)
+    with FlopCounterMode(display=False) as fwd:
+        model(input_ids=ids)
+    with FlopCounterMode(display=False) as both:
+        out = model(input_ids=ids, labels=ids)
+        out.loss.backward()
+    assert both.get_total_flops() == 3 * fwd.get_total_flops()
+    assert fwd.get_total_flops() == flops(from_dict(config), seq, "exact").forward * seq
+
+
+CONFIGS_SMALL = {
+    "llama": {"hidden_size": 64, "intermediate_size": 96, "num_hidden_layers": 2, "num_attention_heads": 4,
+              "num_key_value_heads": 2, "vocab_size": 128},
+    "gpt2": {"n_embd": 64, "n_layer": 2, "n_head": 4, "vocab_size": 128, "n_positions": 64},
+}

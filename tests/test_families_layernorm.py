@@ -46,15 +46,15 @@ EXAMPLES = 40  # each example builds a transformers model (~50 ms); 7 families x
 
 
 def meta_groups(config: dict) -> dict[str, int]:
-    """transformers' parameters for ``config``, summed per group by the family's own ``hf_group``."""
+    """transformers' parameters for ``config``, summed per group by the family's own ``group``."""
     pytest.importorskip("torch")
     pytest.importorskip("transformers")
     from symparams.verify import meta_parameters
 
-    family = importlib.import_module(FAMILIES[config["model_type"]])
+    family = FAMILIES.by_type[config["model_type"]]
     out: dict[str, int] = collections.Counter()
     for name, numel in meta_parameters(config):
-        out[family.hf_group(name)] += numel
+        out[family.group(name)] += numel
     return dict(out)
 
 
@@ -432,15 +432,16 @@ def fields_read(model_type: str) -> set[str]:
     """Every field a family reads for a small config (the Config records them)."""
     from symparams.config import Config
 
-    cfg = Config({"model_type": model_type, **SMALL_CONFIGS[model_type]})
-    importlib.import_module(FAMILIES[model_type]).from_config(cfg)
+    family = FAMILIES.by_type[model_type]
+    cfg = Config({"model_type": model_type, **SMALL_CONFIGS[model_type]}, fields=family.fields)
+    family.build(cfg)
     return cfg.read - {"model_type"}
 
 
 @pytest.mark.parametrize("model_type", FAMILY_TYPES)
 def test_null_is_refused_exactly_where_transformers_cannot_build_the_model(model_type):
     """A null field is refused by name unless transformers derives it; where it derives it, the counts still agree."""
-    family = importlib.import_module(FAMILIES[model_type])
+    family = importlib.import_module(FAMILIES.by_type[model_type].build.__module__)
     base = {"model_type": model_type, **SMALL_CONFIGS[model_type]}
     fields = fields_read(model_type)
     assert set(family.NULLABLE) <= fields
@@ -455,14 +456,14 @@ def test_null_is_refused_exactly_where_transformers_cannot_build_the_model(model
             build_on_meta(config)
 
 
-def test_hf_group_names_every_group_the_trees_use():
-    """Each family's hf_group sends its parameter names to the same groups its tree leaves carry."""
+def test_each_familys_groups_are_groups_the_trees_use():
+    """Each family's field table sends its parameter names to the same groups its tree leaves carry."""
     from symparams.components import GROUPS
 
     for model_type in FAMILY_TYPES:
-        family = importlib.import_module(FAMILIES[model_type])
-        assert set(family.GROUPS.values()) <= set(GROUPS)
-        assert family.hf_group("some.unknown.thing.weight") == "other"
+        family = FAMILIES.by_type[model_type]
+        assert set(family.fields.groups.values()) <= set(GROUPS)
+        assert family.group("some.unknown.thing.weight") == "other"
 
 
 def test_loading_these_families_does_not_import_numpy_or_torch():

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 import symparams
 from symparams.cli import main
 from symparams.errors import SymparamsError
-from symparams.families import from_dict, from_file
+from symparams.config import DERIVED
+from symparams.families import FAMILIES, from_dict, from_file
 from symparams.symbols import D, E, F, H, H_kv, L, V, d_h, e, k
 
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
@@ -143,35 +144,30 @@ def rms_configs(draw, model_type: str) -> dict:
 def test_symbolic_groups_and_total_equal_transformers_meta_model(model_type, data):
     """For any small config of the family, every group and the total equal transformers' model."""
     cfg = data.draw(rms_configs(model_type), label="config")
-    module = __import__(f"symparams.families.{_module(model_type)}", fromlist=["hf_group"])
     spec = from_dict(cfg)
-    theirs = transformers_groups(cfg, module.hf_group)
+    theirs = transformers_groups(cfg, FAMILIES.by_type[model_type].group)
     assert symbolic_groups(spec) == theirs
     assert spec.total == sum(theirs.values())
-
-
-def _module(model_type: str) -> str:
-    return "nanochat_hf" if model_type == "nanochat" else model_type
 
 
 @pytest.mark.parametrize("model_type", RMS_TYPES)
 def test_a_config_with_only_its_model_type_gets_transformers_defaults(model_type):
     """Leaving every field out gives transformers' default model, to the parameter."""
-    module = __import__(f"symparams.families.{_module(model_type)}", fromlist=["hf_group"])
     cfg = {"model_type": model_type}
-    assert symbolic_groups(from_dict(cfg)) == transformers_groups(cfg, module.hf_group)
+    assert symbolic_groups(from_dict(cfg)) == transformers_groups(cfg, FAMILIES.by_type[model_type].group)
 
 
 @pytest.mark.parametrize("model_type", RMS_TYPES)
 def test_defaults_tables_agree_with_transformers_config_classes(model_type):
     """Each family's table of defaults is transformers' own (a transformers upgrade that moves one fails here)."""
-    module = __import__(f"symparams.families.{_module(model_type)}", fromlist=["DEFAULTS"])
     tf = transformers_defaults(model_type)
-    ours = module.DEFAULTS
+    fields = FAMILIES.by_type[model_type].fields
     for name in ("vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
-                 "num_key_value_heads", "tie_word_embeddings", "hidden_act"):
-        assert getattr(ours, name) == tf[name], name
-    assert ours.head_dim == tf.get("head_dim")
+                 "num_key_value_heads", "tie_word_embeddings", "hidden_act", "max_position_embeddings"):
+        ours = fields[name].default
+        assert (None if ours is DERIVED else ours) == tf[name], name
+    ours = fields["head_dim"].default
+    assert (None if ours is DERIVED else ours) == tf.get("head_dim")
 
 
 # ---- published figures, presets and real config files -----------------------------
@@ -284,15 +280,13 @@ def test_invalid_shapes_are_refused_naming_the_field(cfg, field):
 def test_mixtral_reads_num_experts_as_transformers_other_name_for_num_local_experts(experts):
     """MixtralConfig maps ``num_experts`` to ``num_local_experts``: either name sizes E as transformers builds it,
     both with one value agree, and two different values are refused naming both fields."""
-    from symparams.families import mixtral
-
     base = json.loads((FIXTURES / "mixtral-8x7b-v0.1.json").read_text())
     base = {**base, "num_hidden_layers": 1, "num_experts_per_tok": 1}
     alone = {k: v for k, v in base.items() if k != "num_local_experts"}
     for doc in ({**alone, "num_experts": experts}, {**base, "num_local_experts": experts, "num_experts": experts}):
         spec = from_dict(doc)
         assert spec.env[E] == experts
-        assert spec.total == sum(transformers_groups(doc, mixtral.hf_group).values())
+        assert spec.total == sum(transformers_groups(doc, FAMILIES.by_type["mixtral"].group).values())
     with pytest.raises(SymparamsError, match=r"'num_local_experts'.*num_local_experts=\d+, num_experts=\d+"):
         from_dict({**base, "num_local_experts": experts, "num_experts": experts + 1})
 

@@ -7,7 +7,7 @@ transformers' defaults differ from Llama's: a missing ``num_key_value_heads`` is
 
 from __future__ import annotations
 
-from ..config import Config
+from ..config import REFUSE, Config
 from ..spec import Spec
 from . import decoder
 from .decoder import decoder_fields
@@ -18,7 +18,7 @@ __all__ = ["FAMILY", "FIELDS", "from_config"]
 # transformers 5.x MistralConfig
 FIELDS = decoder_fields(
     vocab_size=32000, hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
-    num_attention_heads=32, num_key_value_heads=8, max_position_embeddings=4096 * 32,
+    num_attention_heads=32, num_key_value_heads=8, kv_null=REFUSE, max_position_embeddings=4096 * 32,
 )
 
 

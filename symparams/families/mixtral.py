@@ -9,7 +9,7 @@ every expert; ``active`` counts the router and k experts per layer.
 
 from __future__ import annotations
 
-from ..config import Config
+from ..config import REFUSE, Config
 from ..spec import Spec
 from . import decoder
 from .decoder import decoder_fields
@@ -22,7 +22,7 @@ EXPERTS = 8
 TOP_K = 2
 FIELDS = decoder_fields(
     vocab_size=32000, hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
-    num_attention_heads=32, num_key_value_heads=8, max_position_embeddings=4096 * 32,
+    num_attention_heads=32, num_key_value_heads=8, kv_null=REFUSE, max_position_embeddings=4096 * 32,
 )
 
 

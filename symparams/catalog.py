@@ -4,25 +4,27 @@ This is the one place that turns what a user typed ("nanochat", "llama-2-7b",
 "path/to/config.json") into a :class:`~symparams.spec.Spec`, or into a builder from
 depth to Spec. Readings below it take a Spec or a builder, never a name.
 
-A name is looked up in this order: a depth-sized family, then a path that exists or
-looks like one (ends in ``.json`` or holds a path separator), then a preset. So a file
-called ``gpt2`` in the current folder is read as a file; write ``preset:gpt2`` (or any
-name with that prefix) to ask for the preset whatever the folder holds.
+A name is looked up in this order (see :func:`locate`): a depth-sized family; ``preset:NAME``;
+a name written as a path; a preset, matched without regard to case (a file called
+``gpt2`` in the current folder does not shadow the preset: write ``./gpt2`` for it); a
+checkpoint folder; a Hub id ``org/name[@revision]``. A near miss gets "did you mean".
 """
 
 from __future__ import annotations
 
+import difflib
 import os
+from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from sympy import Expr
 
-from .config import read_json
+from .config import printable, read_json
 from .errors import SymparamsError
 from .families import FAMILIES, Family, from_dict, from_file
 from .spec import Spec, apply_overrides
 
-__all__ = ["model", "names", "ladder", "depth_families", "from_preset", "preset_paths", "PRESET_PREFIX"]
+__all__ = ["model", "names", "ladder", "depth_families", "from_preset", "preset_paths", "config_of", "locate", "Located", "PRESET_PREFIX"]
 
 PRESET_PREFIX = "preset:"
 
@@ -46,7 +48,91 @@ def names() -> list[str]:
 
 
 def is_path(name: str) -> bool:
-    return name.endswith(".json") or os.sep in name or os.path.isfile(name)
+    """Whether ``name`` is written as a path: it ends in .json, .safetensors or .gguf, or holds a separator."""
+    return name.endswith((".json", ".safetensors", ".gguf")) or os.sep in name or (os.altsep or os.sep) in name \
+        or name.startswith(".")
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where a model name led: its config (as transformers reads it) and, if any, a checkpoint beside it."""
+
+    data: dict
+    source: str
+    display: str
+    checkpoint: str | None = None
+
+
+def _preset_name(name: str) -> str | None:
+    """The preset ``name`` stands for, matched without regard to case."""
+    presets = preset_paths()
+    if name in presets:
+        return name
+    folded = {p.lower(): p for p in presets}
+    return folded.get(name.lower())
+
+
+def _unknown(name: str) -> SymparamsError:
+    known = names()
+    near = difflib.get_close_matches(name.lower(), [n.lower() for n in known], n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
+    return SymparamsError(f"unknown model {printable(name)!r}{hint} (known: {', '.join(known)}; "
+                          "or give a config.json, a checkpoint folder, a .safetensors/.gguf file or a Hub id org/name)")
+
+
+def _config_beside(path: str) -> str:
+    folder = path if os.path.isdir(path) else os.path.dirname(os.path.abspath(path))
+    config = os.path.join(folder, "config.json")
+    if not os.path.isfile(config):
+        raise SymparamsError(f"{printable(path)}: no config.json beside it to build the model from "
+                             "(count --checkpoint reads the tensors alone)")
+    return config
+
+
+def locate(name: str | os.PathLike) -> Located:
+    """Resolve a preset, a config.json, a checkpoint folder or file, or a Hub id to its config.
+
+    The rule, in order: ``preset:NAME`` is always the preset; a name written as a path
+    (a separator, a leading ".", or a .json/.safetensors/.gguf ending) is the file; a bare
+    name matching a preset (in any case) is the preset, even if a file of that name
+    exists (write ``./gpt2`` for the file); an existing folder is a checkpoint folder;
+    ``org/name[@rev]`` that is not on disk is a Hub id.
+    """
+    from .checkpoint import INDEX_NAME, is_checkpoint
+    from .hub import config_path
+
+    if isinstance(name, os.PathLike):
+        name = os.fspath(name)
+    if not isinstance(name, str):
+        raise SymparamsError(f"a model is named by text or a path, got {type(name).__name__}")
+    if name.startswith(PRESET_PREFIX):
+        preset = _preset_name(name[len(PRESET_PREFIX):])
+        if preset is None:
+            raise _unknown(name[len(PRESET_PREFIX):])
+        return Located(read_json(preset_paths()[preset]), f"preset {preset}", preset)  # type: ignore[arg-type]
+    preset = None if is_path(name) else _preset_name(name)
+    if preset is not None:
+        return Located(read_json(preset_paths()[preset]), f"preset {preset}", preset)  # type: ignore[arg-type]
+    if os.path.isdir(name):
+        config = _config_beside(name)
+        checkpoint = name if any(f.endswith((".safetensors", ".gguf")) or f == INDEX_NAME for f in os.listdir(name)) else None
+        return Located(read_json(config), printable(config), printable(os.path.basename(os.path.abspath(name))), checkpoint)
+    if is_checkpoint(name):
+        config = _config_beside(name)
+        return Located(read_json(config), printable(config), printable(_shown(name)), name)
+    if os.path.exists(name):
+        return Located(read_json(name), printable(name), printable(_shown(name)))
+    if name.count("/") >= 1 and not name.startswith(("/", ".")) and not name.endswith(".json") and os.sep == "/" \
+            and not os.path.exists(name.split("/")[0]):
+        path = config_path(name)
+        return Located(read_json(path), printable(name), printable(name))
+    if is_path(name):
+        return Located(read_json(name), printable(name), printable(_shown(name)))
+    raise _unknown(name)
+
+
+def _shown(path: str) -> str:
+    return os.path.basename(os.path.dirname(os.path.abspath(path))) + "/" + os.path.basename(path)
 
 
 def from_preset(name: str) -> Spec:
@@ -87,14 +173,17 @@ def model(name: str, depth: int | None = None, **overrides: Expr) -> Spec:
         return fams[name].at_depth(depth, **overrides)
     if depth is not None:
         raise SymparamsError(f"--depth applies only to the depth-sized families ({', '.join(fams)}), not {name!r}")
-    presets = preset_paths()
-    if name.startswith(PRESET_PREFIX):
-        spec = from_preset(name[len(PRESET_PREFIX):])
-    elif is_path(name):
-        spec = from_file(name)
-    elif name in presets:
-        spec = from_preset(name)
-    else:
-        known = ", ".join(names())
-        raise SymparamsError(f"unknown model {name!r} (known: {known}; or give a path to a config.json)")
+    where = locate(name)
+    spec = from_dict(where.data, where.source, name=where.display)
     return apply_overrides(spec, overrides) if overrides else spec
+
+
+def config_of(name: str | os.PathLike) -> tuple[dict, str, str]:
+    """(config dict, source, display name) of a model name, as :func:`locate` resolves it.
+
+    For readings that need transformers' own config (verification), not a Spec.
+    """
+    if isinstance(name, str) and name in depth_families():
+        raise SymparamsError(f"{name!r} is not a transformers model; verify reads a config.json path or a preset")
+    where = locate(name)
+    return where.data, where.source, where.display

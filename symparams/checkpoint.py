@@ -1,0 +1,320 @@
+"""Checkpoint headers: tensor names, shapes and dtypes, read without loading a single weight.
+
+A ``.safetensors`` file starts with an 8-byte little-endian length and a JSON header
+that lists every tensor's dtype, shape and byte range; a sharded checkpoint adds
+``model.safetensors.index.json`` naming the shard of each tensor. A GGUF file lists its
+tensors after a small binary header (read with the ``gguf`` package's reader, which
+maps the file and touches only the header). So a 100 GB checkpoint is read in the time
+of its headers.
+
+Headers come from strangers: every length, offset and shape is checked before it is
+used, and each problem is one :class:`~symparams.errors.SymparamsError` naming the file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import struct
+from dataclasses import dataclass
+from math import prod
+from typing import Any, Iterable
+
+from .config import printable
+from .errors import SymparamsError
+
+__all__ = ["Tensor", "Checkpoint", "read_safetensors", "read_index", "read_gguf", "read_checkpoint", "is_checkpoint"]
+
+MAX_HEADER = 100 * 1024 * 1024
+MAX_DIM = 2**40
+MAX_RANK = 8
+MAX_TENSORS = 1_000_000
+SAFETENSORS_BYTES = {
+    "BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1, "F8_E8M0": 1, "I16": 2, "U16": 2, "F16": 2, "BF16": 2,
+    "I32": 4, "U32": 4, "F32": 4, "I64": 8, "U64": 8, "F64": 8,
+}
+INDEX_NAME = "model.safetensors.index.json"
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """One stored tensor: its name, dtype, shape and the bytes it takes."""
+
+    name: str
+    dtype: str
+    shape: tuple[int, ...]
+    nbytes: int
+
+    @property
+    def numel(self) -> int:
+        return prod(self.shape)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """The tensors a checkpoint stores, and where they came from."""
+
+    source: str
+    format: str
+    tensors: tuple[Tensor, ...]
+    file_bytes: int
+
+    @property
+    def total(self) -> int:
+        """Elements stored, every tensor once (a tied head stored twice counts twice here)."""
+        return sum(t.numel for t in self.tensors)
+
+    def bytes_by_dtype(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for t in self.tensors:
+            out[t.dtype] = out.get(t.dtype, 0) + t.nbytes
+        return dict(sorted(out.items()))
+
+    def params_by_dtype(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for t in self.tensors:
+            out[t.dtype] = out.get(t.dtype, 0) + t.numel
+        return dict(sorted(out.items()))
+
+    def to_json(self) -> dict:
+        return {
+            "source": self.source, "format": self.format, "tensors": len(self.tensors), "params": self.total,
+            "file_bytes": self.file_bytes, "params_by_dtype": self.params_by_dtype(),
+            "bytes_by_dtype": self.bytes_by_dtype(),
+        }
+
+
+def _fail(source: str, message: str) -> SymparamsError:
+    return SymparamsError(f"{source}: {message}")
+
+
+def _regular(path: str, source: str) -> int:
+    try:
+        info = os.stat(path)
+    except OSError as err:
+        raise _fail(source, f"cannot read ({err.strerror or err})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise _fail(source, "is not a regular file")
+    return info.st_size
+
+
+def _unique_object(pairs: list[tuple[str, Any]]) -> dict:
+    out: dict = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"tensor {printable(key)!r} appears more than once")
+        out[key] = value
+    return out
+
+
+def _shape(value: Any, name: str, source: str) -> tuple[int, ...]:
+    if not isinstance(value, list) or len(value) > MAX_RANK:
+        raise _fail(source, f"tensor {printable(name)!r}: shape must be a list of at most {MAX_RANK} sizes")
+    for d in value:
+        if isinstance(d, bool) or not isinstance(d, int) or d < 0 or d > MAX_DIM:
+            raise _fail(source, f"tensor {printable(name)!r}: shape {printable(str(value))[:60]} is not a list of sizes "
+                                f"from 0 to 2^40")
+    return tuple(value)
+
+
+def read_safetensors(path: str | os.PathLike) -> Checkpoint:
+    """The tensors of one ``.safetensors`` file, from its header alone."""
+    path = os.fspath(path)
+    source = printable(path)
+    size = _regular(path, source)
+    if size < 8:
+        raise _fail(source, f"is {size} bytes, too short for a safetensors header")
+    with open(path, "rb") as fh:
+        (length,) = struct.unpack("<Q", fh.read(8))
+        if length > size - 8:
+            raise _fail(source, f"header length {length:,} runs past the end of the file ({size:,} bytes)")
+        if length > MAX_HEADER:
+            raise _fail(source, f"header length {length:,} is over {MAX_HEADER:,} bytes")
+        raw = fh.read(length)
+    if len(raw) != length:
+        raise _fail(source, "header is truncated")
+    try:
+        header = json.loads(raw.decode("utf-8"), object_pairs_hook=_unique_object)
+    except UnicodeDecodeError:
+        raise _fail(source, "header is not UTF-8 text") from None
+    except ValueError as err:
+        raise _fail(source, f"header is not valid JSON: {err}") from None
+    if not isinstance(header, dict):
+        raise _fail(source, "header is not a JSON object")
+    if len(header) > MAX_TENSORS:
+        raise _fail(source, f"header lists over {MAX_TENSORS:,} tensors")
+    tensors = []
+    data_bytes = size - 8 - length
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        if not isinstance(entry, dict):
+            raise _fail(source, f"tensor {printable(name)!r}: entry is not an object")
+        dtype = entry.get("dtype")
+        if dtype not in SAFETENSORS_BYTES:
+            raise _fail(source, f"tensor {printable(name)!r}: unknown dtype {printable(str(dtype))[:20]!r}")
+        shape = _shape(entry.get("shape"), name, source)
+        offsets = entry.get("data_offsets")
+        if (not isinstance(offsets, list) or len(offsets) != 2
+                or any(isinstance(o, bool) or not isinstance(o, int) for o in offsets)):
+            raise _fail(source, f"tensor {printable(name)!r}: data_offsets must be two whole numbers")
+        begin, end = offsets
+        nbytes = prod(shape) * SAFETENSORS_BYTES[dtype]
+        if not 0 <= begin <= end <= data_bytes or end - begin != nbytes:
+            raise _fail(source, f"tensor {printable(name)!r}: its bytes {begin:,}..{end:,} do not hold shape "
+                                f"{list(shape)} of {dtype} inside the file's {data_bytes:,} data bytes")
+        tensors.append(Tensor(name, dtype, shape, nbytes))
+    return Checkpoint(source, "safetensors", tuple(tensors), size)
+
+
+def read_index(path: str | os.PathLike) -> Checkpoint:
+    """A sharded checkpoint: the index's weight map, each shard's header, nothing more."""
+    from .config import read_json
+
+    path = os.fspath(path)
+    source = printable(path)
+    index = read_json(path)
+    weight_map = index.get("weight_map")
+    if not isinstance(weight_map, dict) or not all(isinstance(v, str) for v in weight_map.values()):
+        raise _fail(source, "has no weight_map of tensor names to shard files")
+    folder = os.path.dirname(os.path.abspath(path))
+    shards = sorted(set(weight_map.values()))
+    tensors: list[Tensor] = []
+    file_bytes = 0
+    seen: set[str] = set()
+    for shard in shards:
+        if os.path.basename(shard) != shard or shard in ("", ".", ".."):
+            raise _fail(source, f"shard {printable(shard)!r} is not a file name in the checkpoint's folder")
+        shard_path = os.path.join(folder, shard)
+        if not os.path.exists(shard_path):
+            raise _fail(source, f"names shard {printable(shard)!r}, which is missing")
+        part = read_safetensors(shard_path)
+        file_bytes += part.file_bytes
+        for t in part.tensors:
+            if t.name in seen:
+                raise _fail(source, f"tensor {printable(t.name)!r} is stored in more than one shard")
+            seen.add(t.name)
+            tensors.append(t)
+    missing = sorted(set(weight_map) - seen)
+    if missing:
+        raise _fail(source, f"{len(missing)} tensor(s) of the weight map are in no shard, e.g. {printable(missing[0])!r}")
+    return Checkpoint(source, "safetensors (sharded)", tuple(tensors), file_bytes)
+
+
+def read_gguf(path: str | os.PathLike) -> Checkpoint:
+    """The tensors of a ``.gguf`` file, from its header (through the ``gguf`` package's reader)."""
+    path = os.fspath(path)
+    source = printable(path)
+    size = _regular(path, source)
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if len(head) < 8 or head[:4] != b"GGUF":
+        raise _fail(source, "is not a GGUF file (no GGUF magic)")
+    (version,) = struct.unpack("<I", head[4:8])
+    if version not in (2, 3):
+        raise _fail(source, f"GGUF version {version} is not one this reader knows (2 or 3)")
+    try:
+        import gguf
+    except ImportError:
+        raise _fail(source, "reading GGUF needs the gguf package (pip install gguf)") from None
+    try:
+        reader = gguf.GGUFReader(path, "r")
+    except Exception as err:  # the reader raises many kinds on a damaged file
+        raise _fail(source, f"not a readable GGUF file ({type(err).__name__}: {printable(str(err))[:80]})") from None
+    tensors = []
+    names: set[str] = set()
+    for t in reader.tensors:
+        if t.name in names:
+            raise _fail(source, f"tensor {printable(t.name)!r} appears more than once")
+        names.add(t.name)
+        shape = tuple(int(d) for d in reversed(list(t.shape)))
+        tensors.append(Tensor(t.name, t.tensor_type.name, shape, int(t.n_bytes)))
+    return Checkpoint(source, f"gguf v{version}", tuple(tensors), size)
+
+
+def is_checkpoint(path: str) -> bool:
+    return path.endswith((".safetensors", ".gguf", INDEX_NAME))
+
+
+def read_checkpoint(path: str | os.PathLike) -> Checkpoint:
+    """A checkpoint file or folder: a .safetensors or .gguf file, a sharded index, or a folder holding one."""
+    path = os.fspath(path)
+    if os.path.isdir(path):
+        for name in (INDEX_NAME, "model.safetensors"):
+            candidate = os.path.join(path, name)
+            if os.path.isfile(candidate):
+                return read_checkpoint(candidate)
+        found = sorted(f for f in os.listdir(path) if f.endswith((".safetensors", ".gguf")))
+        if len(found) == 1:
+            return read_checkpoint(os.path.join(path, found[0]))
+        raise _fail(printable(path), "holds no model.safetensors, index or single .gguf file")
+    if path.endswith(".gguf"):
+        return read_gguf(path)
+    if path.endswith(".json"):
+        return read_index(path)
+    return read_safetensors(path)
+
+
+def group_counts(tensors: Iterable[Tensor], group) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for t in tensors:
+        g = group(t.name)
+        out[g] = out.get(g, 0) + t.numel
+    return out
+
+
+@dataclass(frozen=True)
+class GroupCount:
+    """One group's parameters: by the symbolic tree and by the checkpoint's tensors."""
+
+    group: str
+    symbolic: int
+    stored: int
+
+    @property
+    def match(self) -> bool:
+        return self.symbolic == self.stored
+
+
+@dataclass(frozen=True)
+class CheckpointCheck:
+    """A model's tree against a checkpoint's tensors: per group, the total, and what does not fit."""
+
+    model: str
+    checkpoint: Checkpoint
+    groups: tuple[GroupCount, ...]
+    total: GroupCount
+    extra: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.total.match and all(g.match for g in self.groups) and not self.extra
+
+    def to_json(self) -> dict:
+        return {
+            "model": self.model, "checkpoint": self.checkpoint.to_json(), "match": self.ok,
+            "groups": [{"group": g.group, "symbolic": g.symbolic, "stored": g.stored, "match": g.match}
+                       for g in self.groups],
+            "total": {"symbolic": self.total.symbolic, "stored": self.total.stored, "match": self.total.match},
+            "extra": list(self.extra),
+        }
+
+
+def check_checkpoint(spec, group, checkpoint: Checkpoint) -> CheckpointCheck:
+    """Every tensor of ``checkpoint`` sorted into the tree's groups by ``group(name)``, then compared.
+
+    Tensors no group claims, and a head stored although the tree ties it to the
+    embedding (a tied matrix saved twice), are listed as extra.
+    """
+    from .components import GROUPS
+
+    ours = spec.breakdown().groups()
+    stored = group_counts(checkpoint.tensors, group)
+    extra = [t.name for t in checkpoint.tensors if group(t.name) == "other" and not ours.get("other")]
+    if ours.get("head", 0) == 0 and stored.get("head", 0):
+        extra += [f"{t.name} (a tied head stored again)" for t in checkpoint.tensors if group(t.name) == "head"]
+    names = [g for g in GROUPS if ours.get(g, 0) or stored.get(g, 0)]
+    groups = tuple(GroupCount(g, ours.get(g, 0), stored.get(g, 0)) for g in names)
+    return CheckpointCheck(spec.name, checkpoint, groups, GroupCount("total", spec.total, checkpoint.total),
+                           tuple(printable(e) for e in extra))

@@ -1,0 +1,191 @@
+"""Where models live: presets by any case, checkpoint folders, safetensors and GGUF headers, Hub ids.
+
+No test touches the network: Hub ids are resolved from a Hugging Face cache laid out in a
+temporary folder (the layout huggingface_hub documents: models--org--name/refs/main and
+snapshots/<commit>/config.json), with HF_HUB_OFFLINE=1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from strategies import CONFIGS
+from symparams.catalog import model
+from symparams.checkpoint import check_checkpoint, read_checkpoint, read_gguf, read_safetensors
+from symparams.errors import SymparamsError
+from symparams.families import FAMILIES, from_dict
+
+SMALL_LLAMA = {"model_type": "llama", "hidden_size": 32, "intermediate_size": 48, "num_hidden_layers": 2,
+               "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 64}
+
+
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "symparams", *args], capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=120)
+
+
+def test_presets_match_without_regard_to_case_and_near_misses_get_a_suggestion():
+    """LLAMA-2-7B is llama-2-7b; llama-2-7 is refused with 'did you mean'."""
+    assert model("LLAMA-2-7B").total == model("llama-2-7b").total
+    with pytest.raises(SymparamsError, match="did you mean 'llama-2-7b'"):
+        model("llama-2-7")
+
+
+def test_a_file_named_like_a_preset_does_not_shadow_it(tmp_path, monkeypatch):
+    """A bare preset name is the preset; ./name is the file."""
+    (tmp_path / "gpt2").write_text(json.dumps(SMALL_LLAMA))
+    monkeypatch.chdir(tmp_path)
+    assert model("gpt2").total == model("preset:gpt2").total
+    assert model("./gpt2").total == from_dict(SMALL_LLAMA).total
+
+
+def write_cache(root: Path, repo: str, config: dict, commit: str = "0123456789abcdef0123456789abcdef01234567") -> None:
+    base = root / ("models--" + repo.replace("/", "--"))
+    (base / "refs").mkdir(parents=True)
+    (base / "refs" / "main").write_text(commit)
+    snap = base / "snapshots" / commit
+    snap.mkdir(parents=True)
+    (snap / "config.json").write_text(json.dumps(config))
+
+
+def test_hub_ids_resolve_from_the_local_cache_offline(tmp_path):
+    """org/name reads config.json from HF_HUB_CACHE with HF_HUB_OFFLINE=1; an uncached id is one clear line."""
+    pytest.importorskip("huggingface_hub", reason="huggingface_hub is not installed (pip install -e '.[hub]')")
+    write_cache(tmp_path, "acme/tiny-llama", SMALL_LLAMA)
+    env = {"HF_HUB_CACHE": str(tmp_path), "HF_HUB_OFFLINE": "1"}
+    out = run("count", "acme/tiny-llama", "--json", env=env)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["total"] == from_dict(SMALL_LLAMA).total
+    missing = run("count", "acme/absent", env=env)
+    assert missing.returncode == 2
+    assert "acme/absent" in missing.stderr and "HF_HUB_OFFLINE" in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1
+
+
+def test_hub_ids_with_path_traversal_are_refused():
+    out = run("count", "acme/../../etc", env={"HF_HUB_OFFLINE": "1"})
+    assert out.returncode == 2 and "Hub id" in out.stderr
+
+
+def _save(config: dict, folder: Path, shard: str | None = None) -> None:
+    torch = pytest.importorskip("torch", reason="torch is not installed (pip install -e '.[verify]')")
+    transformers = pytest.importorskip("transformers", reason="transformers is not installed")
+    data = {k: v for k, v in config.items() if k != "model_type"}
+    tcfg = transformers.AutoConfig.for_model(config["model_type"], **data)
+    torch.manual_seed(0)
+    m = transformers.AutoModelForCausalLM.from_config(tcfg)
+    m.save_pretrained(folder, max_shard_size=shard) if shard else m.save_pretrained(folder)
+
+
+@pytest.mark.parametrize("tied", [False, True])
+@pytest.mark.parametrize("shard", [None, "20KB"])
+def test_a_checkpoint_folder_counts_as_its_config_and_its_headers_agree(tmp_path, tied, shard):
+    """A folder written by save_pretrained: the model from its config.json equals the tensors in its headers."""
+    config = {**SMALL_LLAMA, "tie_word_embeddings": tied}
+    _save(config, tmp_path, shard)
+    spec = model(str(tmp_path))
+    ckpt = read_checkpoint(tmp_path)
+    assert ckpt.total == spec.total == from_dict(config).total
+    assert check_checkpoint(spec, FAMILIES.of(spec).group, ckpt).ok
+    assert sum(ckpt.bytes_by_dtype().values()) == 4 * spec.total
+
+
+TYPES = sorted(t for t in CONFIGS if t in FAMILIES.by_type)
+
+
+@pytest.mark.parametrize("model_type", TYPES)
+def test_header_counts_equal_the_symbolic_count_for_every_family(tmp_path_factory, model_type):
+    """For random tiny models of every family, the count from the safetensors headers is the symbolic count."""
+
+    @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(config=CONFIGS[model_type])
+    def check(config):
+        folder = tmp_path_factory.mktemp(model_type)
+        try:
+            _save(config, folder)
+        except (RuntimeError, ValueError, NotImplementedError) as err:  # pragma: no cover - a config CPU cannot init
+            pytest.fail(f"transformers could not build {config}: {err}")
+        spec = from_dict(config)
+        result = check_checkpoint(spec, FAMILIES.of(spec).group, read_checkpoint(folder))
+        assert result.total.match, result.to_json()
+
+    check()
+
+
+def test_count_checkpoint_and_verify_checkpoint_on_the_command_line(tmp_path):
+    _save(SMALL_LLAMA, tmp_path)
+    out = run("count", str(tmp_path), "--checkpoint", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["checkpoint"]["params"] == data["total"]
+    ok = run("verify", "--checkpoint", str(tmp_path))
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    # a head stored although the config ties it: a mismatch, exit 1
+    cfg = json.loads((tmp_path / "config.json").read_text())
+    cfg["tie_word_embeddings"] = True
+    (tmp_path / "config.json").write_text(json.dumps(cfg))
+    bad = run("verify", "--checkpoint", str(tmp_path))
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert "lm_head" in bad.stdout
+
+
+def _header_file(path: Path, header: bytes, length: int | None = None, data: bytes = b"") -> Path:
+    path.write_bytes(struct.pack("<Q", len(header) if length is None else length) + header + data)
+    return path
+
+
+@pytest.mark.parametrize("name, header, length, data, message", [
+    ("truncated", b"{\"a\": ", None, b"", "not valid JSON"),
+    ("beyond", b"{}", 10**6, b"", "runs past the end"),
+    ("notjson", b"\xff\xfe", None, b"", "not UTF-8"),
+    ("duplicate", b'{"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},'
+                  b' "a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}', None, b"\0" * 4, "more than once"),
+    ("negative", b'{"a": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}}', None, b"\0" * 4, "shape"),
+    ("absurd", b'{"a": {"dtype": "F32", "shape": [99999999999999], "data_offsets": [0, 4]}}', None, b"\0" * 4, "shape"),
+    ("offsets", b'{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 4]}}', None, b"\0" * 8, "do not hold"),
+])
+def test_damaged_safetensors_headers_are_refused_with_one_line(tmp_path, name, header, length, data, message):
+    path = _header_file(tmp_path / f"{name}.safetensors", header, length, data)
+    with pytest.raises(SymparamsError, match=message):
+        read_safetensors(path)
+    out = run("count", str(path), "--checkpoint")
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+def test_an_index_naming_a_missing_shard_is_refused(tmp_path):
+    (tmp_path / "model.safetensors.index.json").write_text(json.dumps({"weight_map": {"a": "absent.safetensors"}}))
+    with pytest.raises(SymparamsError, match="missing"):
+        read_checkpoint(tmp_path)
+
+
+def test_gguf_headers_are_read_without_the_weights(tmp_path):
+    """A GGUF written by the gguf package's own writer: names, shapes, dtypes and the total."""
+    gguf = pytest.importorskip("gguf", reason="gguf is not installed (pip install gguf)")
+    np = pytest.importorskip("numpy")
+    path = tmp_path / "tiny.gguf"
+    writer = gguf.GGUFWriter(str(path), "llama")
+    writer.add_tensor("token_embd.weight", np.zeros((64, 32), dtype=np.float32))
+    writer.add_tensor("blk.0.attn_q.weight", np.zeros((32, 32), dtype=np.float16))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    ckpt = read_gguf(path)
+    assert ckpt.total == 64 * 32 + 32 * 32
+    assert {t.name: t.shape for t in ckpt.tensors} == {"token_embd.weight": (64, 32), "blk.0.attn_q.weight": (32, 32)}
+    assert ckpt.bytes_by_dtype() == {"F16": 32 * 32 * 2, "F32": 64 * 32 * 4}
+
+
+def test_a_gguf_of_an_unknown_version_is_refused(tmp_path):
+    path = tmp_path / "future.gguf"
+    path.write_bytes(b"GGUF" + struct.pack("<I", 99) + b"\0" * 64)
+    with pytest.raises(SymparamsError, match="version 99"):
+        read_gguf(path)

@@ -27,7 +27,8 @@ from hypothesis import strategies as st
 import symparams
 from symparams.errors import SymparamsError
 from symparams.format import human, share
-from symparams.report import Source, derive, document, render
+from symparams.cli.derive import source_for
+from symparams.report import derive, document, render
 from symparams.spec import apply_overrides
 from symparams.symbols import SYMBOLS
 
@@ -138,8 +139,8 @@ def _where(text: str) -> dict[str, sympy.Expr]:
 class Checker:
     """Reads a text derivation of ``spec`` and checks each number it states."""
 
-    def __init__(self, spec, source: Source | None):
-        self.main, self.source = spec, source
+    def __init__(self, spec, overrides: dict | None = None):
+        self.main, self.overrides = spec, dict(overrides or {})
         self.context: dict[str, sympy.Expr] = {}
         self.defined: dict[str, Fraction] = {}
         self.seen_refs: set[str] = set()
@@ -312,7 +313,7 @@ class Checker:
 
     def sizes(self, title, header, rows) -> None:
         family = title.rsplit(" ", 2)[0] if title.endswith(" by depth") else None
-        overrides = dict(self.source.overrides) if self.source else {}
+        overrides = self.overrides
         for row in rows:
             cells = dict(zip(header, row))
             try:
@@ -420,8 +421,9 @@ class _Undefined(Exception):
     pass
 
 
-def check(text: str, spec, source: Source | None = None) -> Checker:
-    c = Checker(spec, source)
+def check(text: str, spec, overrides: dict | None = None) -> Checker:
+    """Check every number of the text derivation of ``spec`` (built with ``overrides``, which the size table keeps)."""
+    c = Checker(spec, overrides)
     c.run(text)
     paths = {r.path for r in spec.breakdown().rows}
     missing = [p for p in paths if not any(p == s or (s not in paths and p.endswith("." + s)) for s in c.seen_refs)]
@@ -438,15 +440,14 @@ def _grouped_numbers(s: str) -> Counter:
 
 @pytest.fixture(scope="module")
 def d20():
-    source = Source("nanochat", 20)
-    spec = source.spec()
+    spec, source = source_for("nanochat", 20, {})
     doc = document(spec, source)
     return spec, source, doc, {fmt: render(doc, fmt) for fmt in ("text", "md", "tex")}
 
 
 def test_every_number_in_the_d20_text_document_is_the_models_own(d20):
     spec, source, _, out = d20
-    c = check(out["text"], spec, source)
+    c = check(out["text"], spec)
     assert c.checked["chain"] > 50 and c.checked["table"] > 10 and c.checked["module"] > 10
 
 
@@ -493,7 +494,7 @@ def test_a_wrong_number_is_caught_by_the_checker(d20):
                       ("= 65,536 × 1,280 =", "= 65,536 × 1,281 =")):
         assert good in text, good
         with pytest.raises(AssertionError):
-            check(text.replace(good, bad, 1), spec, source)
+            check(text.replace(good, bad, 1), spec)
 
 
 @st.composite
@@ -511,31 +512,29 @@ def nanochat_sources(draw):
         overrides["e"] = sympy.Rational(e.numerator, e.denominator)
     if draw(st.booleans()):
         overrides["V"] = sympy.Integer(draw(st.integers(2, 300_000)))
-    source = Source("nanochat", depth, tuple(overrides.items()))
     try:
-        spec = source.spec()
+        spec, source = source_for("nanochat", depth, overrides)
         spec.total  # noqa: B018
     except SymparamsError:
         assume(False)
-    return source, spec
+    return source, spec, overrides
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(nanochat_sources())
 def test_for_random_nanochat_configs_every_number_in_the_derivation_is_the_models_own(case):
-    source, spec = case
+    source, spec, overrides = case
     doc = document(spec, source)
     text = render(doc, "text")
-    check(text, spec, source)
+    check(text, spec, overrides)
     assert _grouped_numbers(render(doc, "md")) == _grouped_numbers(text)
 
 
 @pytest.mark.parametrize("name", [n for n in symparams.names() if n != "nanochat"])
 def test_every_preset_document_checks_out(name):
-    source = Source(name)
-    spec = source.spec()
-    text = derive(name, format="text")
-    c = check(text, spec, source)
+    spec, source = source_for(name, None, {})
+    text = derive(spec, "text", source)
+    c = check(text, spec)
     assert c.checked["chain"] > 20
     assert f"{spec.total:,}" in text
 
@@ -567,7 +566,7 @@ def test_the_d20_latex_document_compiles_with_pdflatex(d20, tmp_path):
 
 @pytest.mark.parametrize("name", ["gpt2", "mixtral-8x7b"])
 def test_preset_latex_documents_compile(name, tmp_path):
-    _pdflatex(derive(name, format="tex"), tmp_path)
+    _pdflatex(derive(symparams.model(name), format="tex"), tmp_path)
 
 
 def test_a_hostile_model_name_is_escaped_and_still_compiles(tmp_path):
@@ -579,15 +578,91 @@ def test_a_hostile_model_name_is_escaped_and_still_compiles(tmp_path):
 
 # ---- checked-in documents ----------------------------------------------------------------
 
-def test_every_checked_in_derivation_is_up_to_date():
-    from symparams.report.regenerate import stale
+@pytest.fixture(scope="module")
+def regenerated(tmp_path_factory):
+    """derivations/ written afresh by the command the index names, into a temporary folder."""
+    from symparams.cli import main
 
-    assert stale(DERIVATIONS) == [], "run: python -m symparams.report.regenerate"
+    out = tmp_path_factory.mktemp("derivations")
+    assert main(["derive", "--all", "-o", str(out)]) == 0
+    return out
 
 
-def test_the_derivations_index_links_every_document():
-    from symparams.report.regenerate import DOCUMENTS
+def test_every_checked_in_derivation_is_what_derive_all_writes(regenerated):
+    written = sorted(p.name for p in regenerated.iterdir())
+    kept = sorted(p.name for p in DERIVATIONS.iterdir())
+    assert written == kept
+    stale = [n for n in written if (regenerated / n).read_bytes() != (DERIVATIONS / n).read_bytes()]
+    assert stale == [], "run: symparams derive --all -o derivations/"
 
-    index = (DERIVATIONS / "README.md").read_text(encoding="utf-8")
-    for doc in DOCUMENTS:
-        assert f"]({doc.filename})" in index, doc.filename
+
+def test_the_derivations_index_links_every_document_and_names_the_command(regenerated):
+    index = (regenerated / "README.md").read_text(encoding="utf-8")
+    assert "symparams derive --all -o derivations/" in index
+    for doc in regenerated.iterdir():
+        if doc.name != "README.md":
+            assert f"]({doc.name})" in index, doc.name
+
+
+# ---- formats ----------------------------------------------------------------------------
+
+def test_every_format_is_registered_with_its_extensions_and_offered_by_derive():
+    from symparams.cli import build_parser
+    from symparams.report import FORMATS
+
+    assert {"text", "md", "tex"} <= set(FORMATS)
+    action = next(a for a in build_parser("derive")._subparsers._group_actions[0].choices["derive"]._actions
+                  if a.dest == "format")
+    assert tuple(action.choices) == tuple(FORMATS)
+
+
+def test_a_new_format_registers_itself_and_renders_every_part(d20):
+    """A format is one class: it is listed, found by its extension, and told of any part it cannot write."""
+    from symparams.report import FORMATS, format_of, register_format
+    from symparams.report.text import TextRenderer
+
+    @register_format
+    class Shout(TextRenderer):
+        name, extensions = "shout", (".shout",)
+
+        def _print_str(self, s: str) -> str:
+            return s.upper()
+
+    try:
+        assert format_of("x.SHOUT") == "shout"
+        assert "EVERY FORMULA AND NUMBER BELOW" in render(d20[2], "shout")
+    finally:
+        del FORMATS["shout"]
+
+    class Mute(TextRenderer):
+        _print_Bars = None
+
+    with pytest.raises(TypeError, match="cannot write a Bars"):
+        Mute().render(d20[2])
+
+
+@pytest.mark.parametrize("argv", [
+    ["derive", "nanochat", "--depth", "4", "-o", "x.pdf"],
+    ["derive", "nanochat", "--depth", "4", "--format", "md", "-o", "x.docx"],
+    ["derive", "nanochat", "--format", "pdf"],
+    ["derive"],
+    ["derive", "--all"],
+    ["derive", "--all", "nanochat", "-o", "d"],
+])
+def test_derive_refuses_what_it_cannot_write_with_one_line(argv, capsys, tmp_path, monkeypatch):
+    from symparams.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("symparams") and err.count("\n") == 1
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_format_follows_the_extension(tmp_path, capsys):
+    from symparams.cli import main
+
+    for name, first in (("d.md", "# Parameters"), ("d.tex", "\\documentclass"), ("d.txt", "Parameters"),
+                        ("d", "Parameters")):
+        assert main(["derive", "nanochat", "--depth", "4", "-o", str(tmp_path / name)]) == 0
+        assert (tmp_path / name).read_text(encoding="utf-8").startswith(first), name

@@ -164,3 +164,15 @@ class Leaf(Module):
     def example(self) -> "Leaf":
         """This kind of leaf on placeholder sizes, so a document can state its rule once."""
         return self
+
+    def rule_note(self) -> str:
+        """A word on this kind of leaf beside its rule, where the formula alone would puzzle (a tied head)."""
+        return ""
+
+    def sized_product(self, size: Callable[[Expr], Expr]) -> Expr | None:
+        """The count as a product of this leaf's sizes, each given by ``size``, left unmultiplied.
+
+        A derivation shows it as the substitution line (``1,280 × 5,120``), the way one
+        writes a layer's shape; None where the formula with numbers put in reads as well.
+        """
+        return None

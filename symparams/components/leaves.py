@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import sympy
 from sympy import Expr, Integer
@@ -43,6 +44,16 @@ class Linear(Leaf):
     def example(self) -> "Linear":
         return Linear("x", _D_IN, _D_OUT, bias=self.bias, tied=self.tied)
 
+    def rule_note(self) -> str:
+        return "shares the embedding's matrix" if self.tied else ""
+
+    def sized_product(self, size: Callable[[Expr], Expr]) -> Expr | None:
+        if self.tied:
+            return None
+        d_in, d_out = size(self.d_in), size(self.d_out)
+        product = sympy.Mul(d_in, d_out, evaluate=False)
+        return sympy.Add(product, d_out, evaluate=False) if self.bias else product
+
     def describe(self, fmt: Fmt = str) -> str:
         tied = ", tied to the embedding" if self.tied else ""
         return f"Linear({fmt(self.d_in)} -> {fmt(self.d_out)}, bias={self.bias}{tied})"
@@ -72,6 +83,9 @@ class Embedding(Leaf):
 
     def example(self) -> "Embedding":
         return Embedding("x", _ROWS, _DIM)
+
+    def sized_product(self, size: Callable[[Expr], Expr]) -> Expr | None:
+        return sympy.Mul(size(self.rows), size(self.dim), evaluate=False)
 
     def describe(self, fmt: Fmt = str) -> str:
         return f"Embedding({fmt(self.rows)}, {fmt(self.dim)})"

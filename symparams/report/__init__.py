@@ -1,11 +1,14 @@
 """Derivation documents: a model's parameter count worked out step by step, in any format.
 
 One document model (:mod:`.document`), built from the module tree (:mod:`.build`),
-and one renderer per format over it: ``text`` for a terminal, ``md`` for GitHub,
-``tex`` for pdflatex. Every number in every format is the same exact value.
+and one renderer per format over it (:mod:`.render`): ``text`` for a terminal,
+``md`` for GitHub, ``tex`` for pdflatex. Every number in every format is the same
+exact value. The report takes a Spec, never a name: the command line resolves names
+and hands down a :class:`Source` with the family's other sizes.
 
+>>> import symparams
 >>> from symparams.report import derive
->>> text = derive("nanochat", depth=20, format="text")
+>>> text = derive(symparams.model("nanochat", depth=20), format="text")
 >>> "N = N[wte] + N[blocks] + N[norm_f] + N[lm_head]" in text
 True
 >>> "560,988,160" in text
@@ -14,42 +17,21 @@ True
 
 from __future__ import annotations
 
-from typing import Callable
-
-from sympy import Expr
-
 from ..spec import Spec
+from . import latex as _latex, markdown as _markdown, text as _text  # noqa: F401  (each registers its format)
 from .build import document
 from .context import Source
 from .document import Document
+from .render import FORMATS, format_of, register_format, renderer
 
-__all__ = ["FORMATS", "derive", "document", "render", "Source", "Document"]
-
-
-def _renderer(fmt: str) -> Callable[[Document], str]:
-    from importlib import import_module
-
-    return import_module(f"{__name__}.{FORMATS[fmt]}").render
-
-
-# format name -> renderer module
-FORMATS: dict[str, str] = {"md": "markdown", "tex": "latex", "text": "text"}
+__all__ = ["FORMATS", "derive", "document", "render", "Source", "Document", "format_of", "register_format"]
 
 
 def render(doc: Document, fmt: str = "md") -> str:
-    """``doc`` in one format: ``md``, ``tex`` or ``text``."""
-    from ..errors import SymparamsError
-
-    if fmt not in FORMATS:
-        raise SymparamsError(f"unknown format {fmt!r} (known: {', '.join(FORMATS)})")
-    return _renderer(fmt)(doc)
+    """``doc`` in one of the registered formats (:data:`FORMATS`: ``md``, ``tex``, ``text``)."""
+    return renderer(fmt).render(doc)
 
 
-def derive(model: str | Spec, depth: int | None = None, format: str = "md", **overrides: Expr) -> str:  # noqa: A002
-    """The derivation of a model (a name as :func:`symparams.model` takes it, or a Spec) as text."""
-    if isinstance(model, Spec):
-        spec, source = model, None
-    else:
-        source = Source(model, depth, tuple(overrides.items()))
-        spec = source.spec()
+def derive(spec: Spec, format: str = "md", source: Source | None = None) -> str:  # noqa: A002
+    """The derivation of ``spec`` as text in ``format``; ``source`` adds how it was named and its relatives."""
     return render(document(spec, source), format)

@@ -5,15 +5,15 @@ from __future__ import annotations
 from ..spec import Spec
 from . import compare, compute, forms, practice, walk
 from .context import Reader, Source
-from .document import Block, Code, Document, Para
+from .document import Document, Para, Part, Verbatim
 
 __all__ = ["document"]
 
 
-def _intro(spec: Spec, source: Source | None) -> list[Block]:
-    again = (" Regenerate it with ", Code(source.command()), ".") if source is not None else ()
+def _intro(spec: Spec, source: Source | None) -> list[Part]:
+    again = (" Regenerate it with ", Verbatim(source.command), ".") if source is not None and source.command else ()
     return [
-        Para(("Every formula and number below is computed by symparams from the module tree of ", Code(spec.name),
+        Para(("Every formula and number below is computed by symparams from the module tree of ", Verbatim(spec.name),
               ": formulas are readings of the tree, numbers are those formulas evaluated exactly. "
               "None is typed by hand.", *again)),
         Para(("Notation: N[x] is the number of parameters of component x (one copy of it), N of the whole model; "
@@ -27,24 +27,25 @@ def _intro(spec: Spec, source: Source | None) -> list[Block]:
 def document(spec: Spec, source: Source | None = None) -> Document:
     """The derivation of ``spec``: its walk, closed forms, shares, comparisons and practice problems.
 
-    ``source`` (how the model was named) lets the size table and the practice
-    problems rebuild the same family, with the same ``--set`` values, at other sizes.
+    ``source`` (filled by whoever named the model) says how to write the document
+    again and builds the family at other sizes, with the same ``--set`` values, for
+    the size table and the practice problems.
     """
     r = Reader(spec)
-    blocks: list[Block] = []
-    blocks += _intro(spec, source)
-    blocks += walk.golden_rule(r)
-    blocks += walk.given(r)
-    blocks += walk.steps(r)
-    blocks += walk.total(r)
-    blocks += forms.closed_form(r)
-    blocks += forms.approximations(r)
-    blocks += compare.dominance(r)
-    blocks += compare.sizes(r, source)
-    blocks += compare.kv_variants(r)
-    blocks += compare.mixture(r)
-    blocks += compare.derivatives(r)
-    blocks += compute.sections(r)
-    blocks += compare.guide_insights(r)
-    blocks += practice.section(r, source)
-    return Document(f"Parameters of {spec.name}, derived step by step", tuple(blocks))
+    parts: list[Part] = []
+    parts += _intro(spec, source)
+    parts += walk.golden_rule(r)
+    parts += walk.given(r)
+    parts += walk.steps(r)
+    parts += walk.total(r)
+    parts += forms.closed_form(r)
+    parts += forms.approximations(r)
+    parts += compare.dominance(r)
+    parts += compare.sizes(r, source)
+    parts += compare.kv_variants(r)
+    parts += compare.mixture(r)
+    parts += compare.derivatives(r)
+    parts += compute.sections(r)
+    parts += compare.guide_insights(r)
+    parts += practice.section(r, source)
+    return Document(f"Parameters of {spec.name}, derived step by step", tuple(parts))

@@ -13,19 +13,18 @@ import sympy
 from sympy import Expr
 
 from ..analysis import crossover, sensitivity
+from .. import insights
 from ..breakdown import Row
-from ..components import MLP, Attention, Embedding, MoE
 from ..errors import SymparamsError
 from ..spec import Spec
 from ..symbols import D, H_kv, L
-from .. import insights
-from .context import Reader, Source
-from .document import Bars, Block, Chains, Heading, Math, Para, Rounded, Table, Values
+from .context import Reader, Source, source_of
+from .document import Bars, Chains, Heading, Math, Para, Part, Rounded, Table, Values
 from .forms import _general, difference
-from .math import Form, named
+from .math import Form, form_latex, named
 
 __all__ = ["GUIDE_DEPTHS", "dominance", "sizes", "size_rows", "kv_variants", "derivatives", "mixture",
-           "guide_insights", "ratio"]
+           "guide_insights", "ratio", "first_layer"]
 
 # The guide's size table (d4, d12, d20, d26, d32) and its practice problem (d8).
 GUIDE_DEPTHS = (4, 8, 12, 20, 26, 32)
@@ -36,18 +35,19 @@ def ratio(a: Expr, b: Expr) -> Expr:
     return sympy.Mul(a, sympy.Pow(b, -1, evaluate=False), evaluate=False)
 
 
-def _first(r: Reader, kinds: tuple[type, ...]) -> Row | None:
-    return next((row for row in r.breakdown.rows if isinstance(row.node, kinds)), None)
+def first_layer(r: Reader, group: str) -> Row | None:
+    """The first layer of ``group`` (a node with parts: the attention, the MLP or mixture of experts)."""
+    return next((row for row in r.breakdown.rows if row.node.group == group and not row.is_leaf), None)
 
 
 def _symbols(spec: Spec) -> set[str]:
     return {s.name for s in spec.symbols} | {s.name for s, _ in spec.relations}
 
 
-def dominance(r: Reader) -> list[Block]:
+def dominance(r: Reader) -> list[Part]:
     spec, bd = r.spec, r.breakdown
     n = r.ref()
-    blocks: list[Block] = [Heading(2, "What dominates")]
+    blocks: list[Part] = [Heading(2, "What dominates")]
     layers = insights.layer_rows(bd)
     if layers:
         inside = sympy.Add(*(r.ref(x) for x in layers), evaluate=False) if len(layers) > 1 else r.ref(layers[0])
@@ -64,7 +64,7 @@ def dominance(r: Reader) -> list[Block]:
     return blocks
 
 
-def _crossover(r: Reader) -> list[Block]:
+def _crossover(r: Reader) -> list[Part]:
     """The width at which the parts outside the blocks weigh as much as the blocks."""
     form = sympy.expand(r.spec.closed_form)
     if D not in form.free_symbols or L not in form.free_symbols:
@@ -89,35 +89,28 @@ def _crossover(r: Reader) -> list[Block]:
 
 
 def size_rows(spec: Spec, source: Source | None) -> tuple[str, list[tuple[str, Spec | str]]]:
-    """The models of the size table: (title, [(label, spec or why it is refused)])."""
-    from ..catalog import depth_families, model, preset_paths
+    """The models of the size table: (title, [(label, spec or why it is refused)]).
 
-    family = source.name if source is not None and source.name in depth_families() else spec.family
-    if family in depth_families():
-        overrides = dict(source.overrides) if source is not None else {}
-        depths = sorted(set(GUIDE_DEPTHS) | ({source.depth} if source is not None and source.depth else set()))
+    A family sized by depth is built along its ladder (the guide's depths and this
+    model's); any other model is shown beside the relatives its caller named.
+    """
+    source = source_of(spec, source)
+    if source.ladder is not None:
+        depths = sorted(set(GUIDE_DEPTHS) | ({source.depth} if source.depth else set()))
         out: list[tuple[str, Spec | str]] = []
         for d in depths:
             try:
-                s = model(family, depth=d, **overrides)
+                s = source.ladder(d)
                 s.total  # noqa: B018
                 out.append((f"d{d}", s))
             except SymparamsError as err:
                 out.append((f"d{d}", str(err)))
-        return f"{family} by depth", out
-    out = []
-    for name in sorted(preset_paths()):
-        try:
-            s = model(name)
-        except SymparamsError:
-            continue
-        if s.family == spec.family:
-            out.append((name, s))
-    out.sort(key=lambda item: item[1].total)
-    return f"{spec.family} presets", out
+        return f"{spec.family} by depth", out
+    rows: list[tuple[str, Spec | str]] = sorted(source.relatives, key=lambda item: item[1].total)
+    return f"{spec.family} presets", rows
 
 
-def sizes(r: Reader, source: Source | None) -> list[Block]:
+def sizes(r: Reader, source: Source | None) -> list[Part]:
     title, rows = size_rows(r.spec, source)
     if not rows:
         return []
@@ -150,15 +143,15 @@ def _has(spec: Spec, name: str) -> bool:
     return _sym(name) in spec.env
 
 
-def kv_variants(r: Reader) -> list[Block]:
+def kv_variants(r: Reader) -> list[Part]:
     """The model with every valid number of key/value heads: MHA, GQA, MQA."""
     spec = r.spec
-    attn = _first(r, (Attention,))
+    attn = first_layer(r, "attention")
     if attn is None or "H_kv" not in _symbols(spec) or "H" not in _symbols(spec):
         return []
     heads = int(spec.env[_sym("H")])
     here = int(spec.env[H_kv])
-    blocks: list[Block] = [
+    blocks: list[Part] = [
         Heading(2, "Grouped-query and multi-query attention"),
         Para(("Q and the output projection keep H heads; K and V shrink to ", Math(Form(H_kv)),
               " heads, so only they change:",)),
@@ -202,7 +195,7 @@ _DERIVATIVE = named("∂N/∂x", r"\partial N / \partial x")
 _ELASTICITY = named("ε_x", r"\varepsilon_x")
 
 
-def derivatives(r: Reader) -> list[Block]:
+def derivatives(r: Reader) -> list[Part]:
     """dN/dx and the elasticity (x/N) dN/dx for every symbol of the closed form."""
     chains, skipped = [], []
     for s in sensitivity(r.spec):
@@ -210,7 +203,7 @@ def derivatives(r: Reader) -> list[Block]:
         if not (s.derivative_value.is_Rational and s.elasticity_value.is_Rational):
             skipped.append(x)
             continue
-        latex_x = sympy.latex(x, symbol_names={H_kv: "H_{kv}", _sym("d_h"): "d_h"})
+        latex_x = form_latex(x)
         d = named(f"∂N/∂{x.name}", r"\frac{\partial N}{\partial " + latex_x + "}")
         el = named(f"ε_{x.name}", r"\varepsilon_{" + latex_x + "}")
         chains.append(r.chain(d, s.derivative, substitute=s.derivative, style="number"))
@@ -232,7 +225,7 @@ def _joined(parts: list) -> list:
     return out
 
 
-def mixture(r: Reader) -> list[Block]:
+def mixture(r: Reader) -> list[Part]:
     """Total against active parameters, for models whose tokens use only some experts."""
     spec = r.spec
     if spec.active_total == spec.total:
@@ -250,12 +243,12 @@ def mixture(r: Reader) -> list[Block]:
     ]
 
 
-def guide_insights(r: Reader) -> list[Block]:
+def guide_insights(r: Reader) -> list[Part]:
     """The guide's insights, each stated for this model by building the variant it speaks of."""
     spec = r.spec
-    blocks: list[Block] = [Heading(2, "Insights, computed")]
+    blocks: list[Part] = [Heading(2, "Insights, computed")]
     names = _symbols(spec)
-    attn, mlp = _first(r, (Attention,)), _first(r, (MLP, MoE))
+    attn, mlp = first_layer(r, "attention"), first_layer(r, "mlp")
     layers = insights.layer_rows(r.breakdown)
     if attn is not None and mlp is not None:
         fact = insights.mlp_to_attention(spec)
@@ -263,7 +256,7 @@ def guide_insights(r: Reader) -> list[Block]:
         blocks += [Heading(3, "MLP against attention"),
                    Para(("Parameters of the MLP over those of attention, per block:",)),
                    Chains((r.chain(lab, fact.formula, substitute=Form(lab, keep_order=True), style="number"),))]
-    embeddings = [row for row in r.breakdown.top() if isinstance(row.node, Embedding)]
+    embeddings = [row for row in r.breakdown.top() if row.node.group == "embedding"]
     for sym, title in (("L", "Doubling the depth"), ("D", "Doubling the width")):
         if sym not in names:
             continue
@@ -329,13 +322,13 @@ def _block_row(r: Reader, layers: Row) -> Row:
     return next(x for x in r.breakdown.rows if x.depth == layers.depth + 1 and x.path.startswith(prefix))
 
 
-def _biases(r: Reader) -> list[Block]:
+def _biases(r: Reader) -> list[Part]:
     spec = r.spec
     try:
         cost = insights.bias_cost(spec)
     except SymparamsError:
         return []
-    blocks: list[Block] = [Heading(3, "What biases would cost")]
+    blocks: list[Part] = [Heading(3, "What biases would cost")]
     if cost.exact == 0:
         return blocks + [Para(("Every linear layer in the blocks already has a bias.",))]
     exact = named("N_bias", r"N_{\text{bias}}")

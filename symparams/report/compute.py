@@ -9,30 +9,33 @@ Each section is left out when its module is absent.
 from __future__ import annotations
 
 from ..errors import SymparamsError
+from ..families import FAMILIES
 from .context import Reader
-from .document import Block, Code, Heading, Math, Para, Rounded, Table
+from .document import Heading, Math, Para, Part, Rounded, Table, Verbatim
 from .math import Form
 
-__all__ = ["sections", "flops", "memory", "CONTEXT", "MEMORY_SETTINGS"]
+__all__ = ["sections", "flops", "memory", "context_length", "CONTEXT", "MEMORY_SETTINGS"]
 
-# The context length FLOPs are quoted at: nanochat's (and the guide's) sequence length.
+# The context length FLOPs are quoted at when neither the model nor its family states one.
 CONTEXT = 2048
 
 
-def _context(r: Reader) -> int:
-    if r.spec.family == "nanochat":
-        from ..families.nanochat import SEQUENCE_LEN
-
-        return SEQUENCE_LEN
+def context_length(r: Reader) -> int:
+    """The model's own context length (its config's, or its family's default), else :data:`CONTEXT`."""
+    if r.spec.context:
+        return r.spec.context
+    fam = FAMILIES.of(r.spec)
+    if fam is not None and fam.default_context:
+        return fam.default_context
     return CONTEXT
 
 
-def flops(r: Reader) -> list[Block]:
+def flops(r: Reader) -> list[Part]:
     try:
         from .. import flops as fl
     except ImportError:
         return []
-    seq = _context(r)
+    seq = context_length(r)
     try:
         rows = fl.flops_table(r.spec, seq)
     except SymparamsError:
@@ -42,7 +45,7 @@ def flops(r: Reader) -> list[Block]:
     return [
         Heading(2, "FLOPs per token"),
         Para(("Training FLOPs per token (forward and backward, 3 x forward) under each published convention, "
-              "each a reading of the same tree; T is the context length. See ", Code("symparams flops"), " for "
+              "each a reading of the same tree; T is the context length. See ", Verbatim("symparams flops"), " for "
               "forward-only figures and the conventions' sources.",)),
         Table("flops", f"Training FLOPs per token at T={seq:,}",
               ("convention", "source", "formula", "per token", "rounded"), table, "lllrr"),
@@ -58,12 +61,12 @@ MEMORY_SETTINGS: dict[str, dict] = {
 }
 
 
-def memory(r: Reader) -> list[Block]:
+def memory(r: Reader) -> list[Part]:
     try:
         from .. import memory as mem
     except ImportError:
         return []
-    seq = _context(r)
+    seq = context_length(r)
     rows = []
     try:
         for label, kwargs in MEMORY_SETTINGS.items():
@@ -76,11 +79,11 @@ def memory(r: Reader) -> list[Block]:
         Heading(2, "Memory"),
         Para(("Bytes for the weights, and for training their gradients and optimizer state (mixed precision adds "
               "an fp32 master copy and fp32 states); the KV cache holds keys and values for T tokens of B "
-              "sequences. Activations are not counted. See ", Code("symparams memory"), " for other settings.",)),
+              "sequences. Activations are not counted. See ", Verbatim("symparams memory"), " for other settings.",)),
         Table("memory", f"Memory in bytes at T={seq:,}, B=1", ("setting", "formula", "bytes", "GiB"),
               tuple(rows), "llrr"),
     ]
 
 
-def sections(r: Reader) -> list[Block]:
+def sections(r: Reader) -> list[Part]:
     return flops(r) + memory(r)

@@ -7,45 +7,48 @@ substitution line is the same expression as its formula with numbers put in.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Mapping
+from typing import Callable, Mapping
 
 import sympy
 from sympy import Expr, Symbol
 
 from ..breakdown import Breakdown, Row
+from ..families import FAMILIES
 from ..spec import Spec
 from .document import Chain
 from .math import Form, number_text, ref
 
-__all__ = ["Source", "Reader", "short_paths"]
+__all__ = ["Source", "source_of", "Reader", "short_paths"]
 
 
 @dataclass(frozen=True)
 class Source:
-    """How a model was named, so a document can rebuild its family at other sizes.
+    """What a document needs to know beyond the model: how it was asked for, and its relatives.
 
-    ``name`` is what :func:`symparams.model` accepts (a family, a preset or a path).
+    The report never turns a name into a model: whoever resolved the name (the
+    command line) fills this in. ``command`` is the command line that writes the
+    document again; ``ladder`` builds the same family, with the same overrides, at
+    another depth (families sized by depth), and ``depth`` is this model's;
+    ``relatives`` are other named models of its family (presets), for the size table.
     """
 
-    name: str
+    command: str = ""
+    ladder: Callable[[int], Spec] | None = None
     depth: int | None = None
-    overrides: tuple[tuple[str, Expr], ...] = ()
+    relatives: tuple[tuple[str, Spec], ...] = ()
 
-    def spec(self) -> Spec:
-        from ..catalog import model
 
-        return model(self.name, depth=self.depth, **dict(self.overrides))
-
-    def command(self) -> str:
-        """The command line that writes this document again."""
-        parts = ["symparams", "derive", self.name]
-        if self.depth is not None:
-            parts += ["--depth", str(self.depth)]
-        for k, v in self.overrides:
-            parts += ["--set", f"{k}={v}"]
-        return " ".join(parts)
+def source_of(spec: Spec, source: Source | None = None) -> Source:
+    """``source``, or what the family registry knows of ``spec``: its depth ladder, without overrides."""
+    if source is not None and (source.ladder is not None or source.relatives):
+        return source
+    fam = FAMILIES.of(spec)
+    base = source if source is not None else Source()
+    if fam is not None and fam.ladder is not None:
+        return replace(base, ladder=fam.at_depth)
+    return base
 
 
 def short_paths(rows: tuple[Row, ...]) -> dict[str, str]:
@@ -84,10 +87,6 @@ class Reader:
     @cached_property
     def short(self) -> dict[str, str]:
         return short_paths(self.breakdown.rows)
-
-    @cached_property
-    def by_node(self) -> dict[int, Row]:
-        return {id(r.node): r for r in self.breakdown.rows}
 
     def variant(self, **where: Expr) -> "Reader":
         """A reader of this model with some symbols set; its references say so (``N[attn]{H_kv=1}``).

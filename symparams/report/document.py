@@ -1,12 +1,13 @@
 """The document model: what a derivation says, before any format decides how it looks.
 
-A :class:`Document` is a list of blocks (headings, paragraphs, equation chains,
+A :class:`Document` is a list of parts (headings, paragraphs, equation chains,
 tables, bar charts, collapsible solutions). Renderers in ``text``, ``markdown``
 and ``latex`` each turn the same document into one format, the way pint's
 formatter delegates render one quantity many ways, so the three outputs state the
-same figures by construction.
+same figures by construction. (Parts are not :class:`symparams.components.Block`,
+the transformer block of a module tree.)
 
-Numbers live only in :class:`Chain` and :class:`Table` blocks, as exact SymPy
+Numbers live only in :class:`Chain` and :class:`Table` parts, as exact SymPy
 values; prose carries words and formulas. That is what lets a test read every
 number back out of a rendered document and check it.
 """
@@ -21,8 +22,8 @@ from sympy import Expr
 
 from .math import Form
 
-__all__ = ["Math", "Code", "Values", "Inline", "Rounded", "Heading", "Para", "Bullets", "Chain", "Chains", "Context", "Table",
-           "Bars", "Details", "Block", "Document"]
+__all__ = ["Math", "Verbatim", "Values", "Inline", "Rounded", "Heading", "Para", "Bullets", "Chain", "Chains", "Context",
+           "Table", "Bars", "Details", "Part", "Document"]
 
 
 @dataclass(frozen=True)
@@ -33,8 +34,9 @@ class Math:
 
 
 @dataclass(frozen=True)
-class Code:
-    """Inline code: a module such as ``Linear(1,280 -> 5,120, bias=False)`` or a command."""
+class Verbatim:
+    """Text shown exactly as written, in a fixed-width font: a module such as
+    ``Linear(1,280 -> 5,120, bias=False)``, or a command."""
 
     text: str
 
@@ -46,7 +48,7 @@ class Values:
     where: tuple[tuple[str, Expr], ...]
 
 
-Inline = Union[str, Math, Code, Values]
+Inline = Union[str, Math, Verbatim, Values]
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ class Chains:
 
 @dataclass(frozen=True)
 class Context:
-    """The following blocks, up to the next heading, are evaluated at these symbol values."""
+    """The parts that follow, up to the next heading, are evaluated at these symbol values."""
 
     where: tuple[tuple[str, Expr], ...]
 
@@ -133,13 +135,13 @@ class Details:
     """A collapsible part (a practice problem's solution)."""
 
     summary: str
-    blocks: tuple["Block", ...]
+    parts: tuple["Part", ...]
 
 
-Block = Union[Heading, Para, Bullets, Chains, Context, Table, Bars, Details]
+Part = Union[Heading, Para, Bullets, Chains, Context, Table, Bars, Details]
 
 
 @dataclass(frozen=True)
 class Document:
     title: str
-    blocks: tuple[Block, ...]
+    parts: tuple[Part, ...]

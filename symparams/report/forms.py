@@ -15,7 +15,7 @@ from sympy import Expr
 from ..spec import Spec
 from ..symbols import H_kv, d_h, e
 from .context import Reader
-from .document import Block, Chains, Heading, Math, Para
+from .document import Chains, Heading, Math, Para, Part
 from .math import Form, named
 
 __all__ = ["difference", "relative", "error_chains", "closed_form", "approximations", "rule_of_thumb", "leading_terms"]
@@ -58,12 +58,12 @@ def _general(spec: Spec) -> Spec | None:
     return dataclasses.replace(spec, values=values, relations=relations)
 
 
-def closed_form(r: Reader) -> list[Block]:
+def closed_form(r: Reader) -> list[Part]:
     spec = r.spec
     form = spec.closed_form
     shapes = _distinct(form, sympy.expand(form), sympy.factor(form))
     n = r.ref()
-    blocks: list[Block] = [
+    blocks: list[Part] = [
         Heading(2, "Closed form"),
         Para(("The total as one formula in the free symbols, composed from the tree (derived sizes such as ",
               Math(Form(d_h)), " replaced by their definitions), then expanded and factored:",)),
@@ -114,10 +114,10 @@ def _degree(x: Expr) -> int:
     return max((_degree(a) for a in x.args), default=0)
 
 
-def approximations(r: Reader) -> list[Block]:
+def approximations(r: Reader) -> list[Part]:
     spec = r.spec
     n = r.ref()
-    blocks: list[Block] = [Heading(2, "Quick approximations")]
+    blocks: list[Part] = [Heading(2, "Quick approximations")]
     rule = rule_of_thumb()
     if rule.free_symbols <= set(spec.env):
         approx = named("N_rule", r"N_{\text{rule}}")

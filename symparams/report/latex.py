@@ -10,12 +10,13 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..format import grouped, share
-from .document import (Bars, Bullets, Chains, Code, Context, Details, Document, Heading, Math, Para, Rounded, Table,
-                       Values)
-from .markdown import chain_lines
-from .math import Form, escape_latex, latex, qualifier_latex
+from .chains import latex_rows
+from .document import (Bars, Bullets, Chains, Context, Details, Document, Heading, Math, Para, Rounded, Table, Values,
+                       Verbatim)
+from .math import Form, escape_latex, form_latex, qualifier_latex
+from .render import Renderer, register_format
 
-__all__ = ["render", "PREAMBLE", "BAR_CM"]
+__all__ = ["LatexRenderer", "PREAMBLE", "BAR_CM"]
 
 BAR_CM = 6
 
@@ -35,94 +36,84 @@ PREAMBLE = r"""\documentclass[10pt]{article}
 _SECTIONS = {2: r"\section*", 3: r"\subsection*", 4: r"\subsubsection*"}
 
 
-def _tt(s: str) -> str:
-    return r"\texttt{" + escape_latex(s) + "}"
-
-
-def _inline(parts) -> str:
-    out = []
-    for p in parts:
-        if isinstance(p, Math):
-            out.append(f"${latex(p.form)}$")
-        elif isinstance(p, Code):
-            out.append(_tt(p.text))
-        elif isinstance(p, Values):
-            out.append("$" + qualifier_latex(p.where).replace(r",\,", r",\ ") + "$")
-        else:
-            out.append(escape_latex(str(p)))
-    return "".join(out)
-
-
-def _cell(c) -> str:
-    if isinstance(c, bool):
-        return "yes" if c else "no"
-    if isinstance(c, int):
-        return grouped(c)
-    if isinstance(c, Fraction):
-        return escape_latex(share(c))
-    if isinstance(c, Rounded):
-        return c.text()
-    if isinstance(c, (Math, Code, Values)):
-        return _inline((c,))
-    if hasattr(c, "is_Integer"):
-        return f"${latex(Form(c))}$"
-    return escape_latex(str(c))
-
-
-def _table(t: Table) -> list[str]:
-    align = t.align or "l" * len(t.header)
-    lines = [r"\begin{center}", r"\small", escape_latex(t.title) + r"\\[0.5ex]",
-             r"\begin{tabular}{" + align + "}", r"\hline"]
-    lines.append(" & ".join(escape_latex(h) for h in t.header) + r" \\ \hline")
-    lines += [" & ".join(_cell(c) for c in row) + r" \\" for row in t.rows]
-    return lines + [r"\hline", r"\end{tabular}", r"\end{center}"]
-
-
 def _bar(s: Fraction) -> str:
     cm = Fraction(s) * BAR_CM
     return r"\rule{" + f"{float(cm):.3f}" + r"cm}{1.2ex}" if cm > 0 else ""
 
 
-def _bars(b: Bars) -> list[str]:
-    lines = [r"\begin{center}", r"\small", escape_latex(b.title) + r"\\[0.5ex]", r"\begin{tabular}{lrrl}", r"\hline",
-             r"kind & parameters & share & \\ \hline"]
-    lines += [f"{escape_latex(label)} & {grouped(n)} & {escape_latex(share(s))} & {_bar(s)}" + r" \\"
-              for label, n, s in b.rows]
-    return lines + [r"\hline", r"\end{tabular}", r"\end{center}"]
-
-
-def _chains(c: Chains) -> list[str]:
-    rows = [row for chain in c.chains for row in chain_lines(chain)]
-    return [r"\begin{align*}"] + [row + r" \\" for row in rows[:-1]] + [rows[-1], r"\end{align*}"]
-
-
-def _blocks(blocks) -> list[str]:
-    lines: list[str] = []
-    for b in blocks:
-        if isinstance(b, Heading):
-            cmd = _SECTIONS.get(b.level, r"\paragraph*")
-            lines += ["", cmd + "{" + escape_latex(b.text) + "}"]
-        elif isinstance(b, Para):
-            lines += ["", _inline(b.parts)]
-        elif isinstance(b, Bullets):
-            lines += ["", r"\begin{itemize}"] + [r"\item " + _inline(item) for item in b.items] + [r"\end{itemize}"]
-        elif isinstance(b, Chains):
-            lines += _chains(b)
-        elif isinstance(b, Context):
-            lines += ["", r"\emph{At $" + qualifier_latex(b.where) + "$:}"]
-        elif isinstance(b, Table):
-            lines += _table(b)
-        elif isinstance(b, Bars):
-            lines += _bars(b)
-        elif isinstance(b, Details):
-            lines += ["", r"\paragraph*{" + escape_latex(b.summary) + ".}"] + _blocks(b.blocks)
-        else:  # pragma: no cover - a new block type without a LaTeX rendering
-            raise TypeError(f"cannot render {type(b).__name__} as LaTeX")
-    return lines
-
-
-def render(doc: Document) -> str:
+@register_format
+class LatexRenderer(Renderer):
     """The document as a complete LaTeX file."""
-    head = [PREAMBLE.rstrip(), r"\title{" + escape_latex(doc.title) + "}", r"\date{}", r"\begin{document}",
-            r"\maketitle"]
-    return "\n".join(head + _blocks(doc.blocks) + ["", r"\end{document}"]) + "\n"
+
+    name = "tex"
+    extensions = (".tex",)
+    summary = "tex (pdflatex)"
+
+    def render(self, doc: Document) -> str:
+        head = [PREAMBLE.rstrip(), r"\title{" + escape_latex(doc.title) + "}", r"\date{}", r"\begin{document}",
+                r"\maketitle"]
+        return "\n".join(head + self.parts(doc.parts) + ["", r"\end{document}"]) + "\n"
+
+    # inlines
+    def _print_str(self, s: str) -> str:
+        return escape_latex(s)
+
+    def _print_Math(self, m: Math) -> str:
+        return f"${form_latex(m.form)}$"
+
+    def _print_Verbatim(self, v: Verbatim) -> str:
+        return r"\texttt{" + escape_latex(v.text) + "}"
+
+    def _print_Values(self, v: Values) -> str:
+        return "$" + qualifier_latex(v.where).replace(r",\,", r",\ ") + "$"
+
+    # cells
+    def _cell_bool(self, b: bool) -> str:
+        return "yes" if b else "no"
+
+    def _cell_int(self, n: int) -> str:
+        return grouped(n)
+
+    def _cell_Fraction(self, f: Fraction) -> str:
+        return escape_latex(share(f))
+
+    def _cell_Rounded(self, r: Rounded) -> str:
+        return r.text()
+
+    def _cell_Basic(self, x) -> str:
+        return f"${form_latex(Form(x))}$"
+
+    # parts
+    def _print_Heading(self, h: Heading) -> list[str]:
+        return ["", _SECTIONS.get(h.level, r"\paragraph*") + "{" + escape_latex(h.text) + "}"]
+
+    def _print_Para(self, p: Para) -> list[str]:
+        return ["", self.inline(p.parts)]
+
+    def _print_Bullets(self, b: Bullets) -> list[str]:
+        return ["", r"\begin{itemize}"] + [r"\item " + self.inline(item) for item in b.items] + [r"\end{itemize}"]
+
+    def _print_Chains(self, c: Chains) -> list[str]:
+        rows = [row for chain in c.chains for row in latex_rows(chain)]
+        return [r"\begin{align*}"] + [row + r" \\" for row in rows[:-1]] + [rows[-1], r"\end{align*}"]
+
+    def _print_Context(self, c: Context) -> list[str]:
+        return ["", r"\emph{At $" + qualifier_latex(c.where) + "$:}"]
+
+    def _print_Table(self, t: Table) -> list[str]:
+        align = t.align or "l" * len(t.header)
+        lines = [r"\begin{center}", r"\small", escape_latex(t.title) + r"\\[0.5ex]",
+                 r"\begin{tabular}{" + align + "}", r"\hline"]
+        lines.append(" & ".join(escape_latex(h) for h in t.header) + r" \\ \hline")
+        lines += [" & ".join(self.cell(c) for c in row) + r" \\" for row in t.rows]
+        return lines + [r"\hline", r"\end{tabular}", r"\end{center}"]
+
+    def _print_Bars(self, b: Bars) -> list[str]:
+        lines = [r"\begin{center}", r"\small", escape_latex(b.title) + r"\\[0.5ex]", r"\begin{tabular}{lrrl}",
+                 r"\hline", r"kind & parameters & share & \\ \hline"]
+        lines += [f"{escape_latex(label)} & {grouped(n)} & {escape_latex(share(s))} & {_bar(s)}" + r" \\"
+                  for label, n, s in b.rows]
+        return lines + [r"\hline", r"\end{tabular}", r"\end{center}"]
+
+    def _print_Details(self, d: Details) -> list[str]:
+        return ["", r"\paragraph*{" + escape_latex(d.summary) + ".}"] + self.parts(d.parts)

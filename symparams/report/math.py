@@ -24,8 +24,8 @@ from sympy.printing.str import StrPrinter
 
 from ..symbols import LATEX_NAMES as SYMBOL_NAMES
 
-__all__ = ["value_text", "value_latex", "Ref", "ref", "named", "Form", "text", "latex", "qualifier_text", "qualifier_latex", "number_text",
-           "number_latex", "escape_latex"]
+__all__ = ["value_text", "value_latex", "Ref", "ref", "named", "Form", "form_text", "form_latex", "qualifier_text",
+           "qualifier_latex", "number_text", "number_latex", "escape_latex"]
 
 
 @dataclass(frozen=True)
@@ -45,11 +45,13 @@ class Ref:
     def letter(self) -> str:
         return "A" if self.reading == "active" else "N"
 
-    def text(self) -> str:
+    def text_label(self) -> str:
+        """``N[attn.q]``, ``A``, ``N[attn]{H_kv=1}``: the reference as text (and its symbol's name)."""
         out = self.letter + (f"[{self.path}]" if self.path else "")
         return out + (f"{{{qualifier_text(self.where)}}}" if self.where else "")
 
-    def latex(self) -> str:
+    def latex_label(self) -> str:
+        """``N_{\\mathrm{attn.q}}``, with the variant's values as an evaluation bar."""
         out = self.letter
         if self.path:
             out += r"_{\mathrm{" + escape_latex(self.path) + "}}"
@@ -66,7 +68,7 @@ def ref(path: str = "", reading: str = "params", where: Mapping[str, Expr] | Non
     """The symbol standing for ``reading`` of component ``path`` (of the variant ``where``)."""
     items = tuple(sorted((k, sympy.sympify(v)) for k, v in (where or {}).items()))
     r = Ref(path, reading, items)
-    name = r.text()
+    name = r.text_label()
     _REFS[name] = r
     return Symbol(name)
 
@@ -188,7 +190,7 @@ class _Latex(LatexPrinter):
             value = sympy.sympify(self.numbers[expr])
             return number_latex(value) if value.is_Integer else r"\left(" + number_latex(value) + r"\right)"
         if expr.name in _REFS:
-            return _REFS[expr.name].latex()
+            return _REFS[expr.name].latex_label()
         if expr.name in _NAMED:
             return _NAMED[expr.name]
         return super()._print_Symbol(expr, style)
@@ -205,7 +207,7 @@ def _has_refs(expr: Expr) -> bool:
     return any(s.name in _REFS or s.name in _NAMED for s in expr.free_symbols)
 
 
-def text(form: Form | Expr) -> str:
+def form_text(form: Form | Expr) -> str:
     """A side as terminal text: ``2·D^2·L·(e + 2)``, or ``2 × 1,280^2 × 20 × (4 + 2)``."""
     form = form if isinstance(form, Form) else Form(form)
     order = "none" if form.keep_order else None
@@ -214,7 +216,7 @@ def text(form: Form | Expr) -> str:
     return _text_symbols(printed, " × " if numeric else "·")
 
 
-def latex(form: Form | Expr) -> str:
+def form_latex(form: Form | Expr) -> str:
     """A side as LaTeX math: juxtaposition for symbols, ``\\times`` between numbers."""
     form = form if isinstance(form, Form) else Form(form)
     order = "none" if form.keep_order else None

@@ -15,16 +15,15 @@ import sympy
 from sympy import Expr
 
 from ..breakdown import Row
-from ..components import Repeat
 from ..errors import SymparamsError
 from ..spec import Spec, apply_overrides
 from ..symbols import H_kv, L, V, symbol
-from .context import Reader, Source
-from .document import Block, Chains, Context, Details, Heading, Para, Values
+from .compare import first_layer, ratio
+from .context import Reader, Source, source_of
+from .document import Chains, Context, Details, Heading, Para, Part, Values
 from .forms import difference
-from .compare import ratio
 from .math import Form
-from .walk import _children, _composite_chains, _leaf_chain
+from .walk import children, composite_chains, leaf_chain, repeats_one_part
 
 __all__ = ["Problem", "problems", "section"]
 
@@ -48,19 +47,16 @@ def _where(base: Spec, other: Spec) -> tuple[tuple[str, Expr], ...]:
 
 
 def _sized(spec: Spec, source: Source | None) -> Problem | None:
-    from ..catalog import depth_families, model
-
-    family = source.name if source is not None and source.name in depth_families() else spec.family
-    if family in depth_families():
+    source = source_of(spec, source)
+    if source.ladder is not None:
         depth = PRACTICE_DEPTH if spec.env.get(L) != PRACTICE_DEPTH else 4
-        overrides = dict(source.overrides) if source is not None else {}
         try:
-            other = model(family, depth=depth, **overrides)
+            other = source.ladder(depth)
             other.total  # noqa: B018
         except SymparamsError:
             return None
         where = _where(spec, other)
-        title = f"{family} d{depth}"
+        title = f"{spec.family} d{depth}"
     else:
         layers = spec.env.get(L)
         if layers is None:
@@ -98,14 +94,12 @@ def problems(spec: Spec, source: Source | None = None) -> list[Problem]:
     return [p for p in (_sized(spec, source), _mqa(spec)) if p is not None]
 
 
-def _solution(base: Reader, problem: Problem) -> list[Block]:
+def _solution(base: Reader, problem: Problem) -> list[Part]:
     r = Reader(problem.spec)
-    blocks: list[Block] = [Context(problem.where)]
+    blocks: list[Part] = [Context(problem.where)]
     chains = []
-    if problem.focus == "attention":
-        from ..components import Attention
-
-        attn = next(row for row in r.breakdown.rows if isinstance(row.node, Attention))
+    attn = first_layer(r, "attention")
+    if problem.focus == "attention" and attn is not None:
         for row in r.breakdown.top():
             chains += _outline(r, row, expand=attn.path)
         undo = tuple((k, base.spec.env[symbol(k)]) for k, _ in problem.where)
@@ -128,22 +122,22 @@ def _outline(r: Reader, row: Row, expand: str = "") -> list:
     The part at path ``expand`` also shows its leaves (the attention's four projections).
     """
     if row.is_leaf:
-        return [_leaf_chain(r, row)]
+        return [leaf_chain(r, row)]
     out = []
-    kids = _children(r, row)
-    if isinstance(row.node, Repeat) and len(kids) == 1 and not kids[0].is_leaf:
+    kids = children(r, row)
+    if repeats_one_part(row, kids):
         block = kids[0]
-        for part in _children(r, block):
+        for part in children(r, block):
             if part.path == expand:
-                out += [_leaf_chain(r, leaf) for leaf in _children(r, part) if leaf.is_leaf]
+                out += [leaf_chain(r, leaf) for leaf in children(r, part) if leaf.is_leaf]
             if not part.is_leaf:
-                out += _composite_chains(r, part, _children(r, part))
-        out += _composite_chains(r, block, _children(r, block))
-    return out + _composite_chains(r, row, kids)
+                out += composite_chains(r, part, children(r, part))
+        out += composite_chains(r, block, children(r, block))
+    return out + composite_chains(r, row, kids)
 
 
-def section(r: Reader, source: Source | None) -> list[Block]:
-    blocks: list[Block] = [Heading(2, "Practice problems")]
+def section(r: Reader, source: Source | None) -> list[Part]:
+    blocks: list[Part] = [Heading(2, "Practice problems")]
     for i, p in enumerate(problems(r.spec, source), 1):
         question = "How many attention parameters per block, and in total?" if p.focus == "attention" \
             else "How many parameters in total?"

@@ -12,97 +12,24 @@ import textwrap
 from fractions import Fraction
 
 from ..format import grouped, share
-from .document import (Bars, Bullets, Chain, Chains, Code, Context, Details, Document, Heading, Math, Para, Table,
-                       Values)
-from .math import Form, number_text, qualifier_text, text, value_text
+from .chains import WIDTH, fits_one_line, text_sides
+from .document import (Bars, Bullets, Chain, Chains, Context, Details, Document, Heading, Math, Para, Rounded, Table,
+                       Values, Verbatim)
+from .math import Form, form_text, number_text, qualifier_text
+from .render import Renderer, register_format
 
-__all__ = ["render", "chain_sides", "one_line", "values", "WIDTH", "BAR"]
+__all__ = ["TextRenderer", "values_text", "bar_lines", "BAR"]
 
-WIDTH = 100
 BAR = "█"
 
 
-def _inline(parts) -> str:
-    out = []
-    for p in parts:
-        if isinstance(p, Math):
-            out.append(text(p.form))
-        elif isinstance(p, Code):
-            out.append(p.text)
-        elif isinstance(p, Values):
-            out.append(values(p.where))
-        else:
-            out.append(str(p).replace(" = ", "="))  # in text, " = " marks a chain and nothing else
-    return "".join(out)
-
-
-def values(where) -> str:
+def values_text(where) -> str:
     """``D=512, H=4, L=8`` (no spaces around '=': in text, ' = ' marks a chain)."""
     return ", ".join(f"{k}={number_text(v)}" for k, v in where)
 
 
-def one_line(chain: Chain) -> bool:
-    """Whether a chain fits on one line; every format breaks the same chains."""
-    return len(text(chain.label)) + 1 + len(" ".join(chain_sides(chain))) + 2 <= WIDTH
-
-
-def cell(c) -> str:
-    """A table cell as text: counts with separators, shares as percentages."""
-    from .document import Rounded
-
-    if isinstance(c, bool):
-        return "yes" if c else "no"
-    if isinstance(c, int):
-        return grouped(c)
-    if isinstance(c, Fraction):
-        return share(c)
-    if isinstance(c, Rounded):
-        return c.text()
-    if isinstance(c, (Math, Code)):
-        return _inline((c,))
-    if hasattr(c, "is_Integer"):
-        return text(Form(c))
-    return str(c)
-
-
-def chain_sides(chain: Chain) -> list[str]:
-    """The sides after the label, deduplicated: '= a', '= b', ..., '≈ r'."""
-    exact, rounded = value_text(chain.value, chain.style)
-    sides = []
-    for form in chain.sides:
-        t = text(form)
-        if (not sides or sides[-1] != "= " + t) and t != exact:
-            sides.append("= " + t)
-    if exact:
-        sides.append("= " + exact)
-    if rounded:
-        sides.append("≈ " + rounded)
-    return sides
-
-
-def _chain(chain: Chain, indent: str) -> list[str]:
-    label = text(chain.label)
-    sides = chain_sides(chain)
-    if one_line(chain):
-        return [f"{indent}{label} " + " ".join(sides)]
-    pad = indent + " " * (len(label) + 1)
-    return [f"{indent}{label} {sides[0]}"] + [pad + s for s in sides[1:]]
-
-
-def _table(t: Table, indent: str) -> list[str]:
-    cells = [tuple(t.header)] + [tuple(cell(c) for c in row) for row in t.rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(t.header))]
-    align = t.align or "l" * len(t.header)
-    lines = [indent + t.title + ":"]
-    for n, row in enumerate(cells):
-        parts = [x.rjust(w) if a == "r" else x.ljust(w) for x, w, a in zip(row, widths, align)]
-        lines.append((indent + "  " + "  ".join(parts)).rstrip())
-        if n == 0:
-            lines.append(indent + "  " + "  ".join("-" * w for w in widths))
-    return lines
-
-
-def _bars(b: Bars, indent: str, width: int = 40) -> list[str]:
+def bar_lines(b: Bars, indent: str = "", width: int = 40) -> list[str]:
+    """A bar chart of shares in characters: label, count, share, and a bar of ``width`` for 100%."""
     rows = [(label, grouped(n), share(s), BAR * max(1, round(s * width)) if s > 0 else "") for label, n, s in b.rows]
     w = [max(len(r[i]) for r in rows) for i in range(3)]
     lines = [indent + b.title + ":"]
@@ -111,42 +38,106 @@ def _bars(b: Bars, indent: str, width: int = 40) -> list[str]:
     return lines
 
 
-def _blocks(blocks, indent: str = "") -> list[str]:
-    lines: list[str] = []
-    for b in blocks:
-        if isinstance(b, Heading):
-            if b.level <= 3:
-                lines += ["", indent + b.text, indent + ("=" if b.level == 2 else "-") * len(b.text)]
-            else:
-                lines += ["", indent + "▸ " + b.text]
-        elif isinstance(b, Para) and not b.wrap:
-            lines += ["", indent + _inline(b.parts)]
-        elif isinstance(b, Para):
-            lines += [""] + textwrap.wrap(_inline(b.parts), WIDTH, initial_indent=indent, subsequent_indent=indent,
-                                         break_on_hyphens=False)
-        elif isinstance(b, Bullets):
-            lines.append("")
-            for item in b.items:
-                lines += textwrap.wrap(_inline(item), WIDTH, initial_indent=indent + "  - ",
-                                       subsequent_indent=indent + "    ", break_on_hyphens=False)
-        elif isinstance(b, Chains):
-            lines.append("")
-            for c in b.chains:
-                lines += _chain(c, indent + "  ")
-        elif isinstance(b, Context):
-            lines += ["", f"{indent}At {qualifier_text(b.where)}:"]
-        elif isinstance(b, Table):
-            lines += [""] + _table(b, indent)
-        elif isinstance(b, Bars):
-            lines += [""] + _bars(b, indent)
-        elif isinstance(b, Details):
-            lines += ["", indent + b.summary + ":"] + _blocks(b.blocks, indent + "    ")
-        else:  # pragma: no cover - a new block type without a text rendering
-            raise TypeError(f"cannot render {type(b).__name__} as text")
-    return lines
-
-
-def render(doc: Document) -> str:
+@register_format
+class TextRenderer(Renderer):
     """The document as terminal text."""
-    lines = [doc.title, "#" * len(doc.title)] + _blocks(doc.blocks)
-    return "\n".join(lines).strip() + "\n"
+
+    name = "text"
+    extensions = (".txt", ".text")
+    summary = "text (terminal)"
+
+    def __init__(self) -> None:
+        self.indent = ""
+
+    def render(self, doc: Document) -> str:
+        lines = [doc.title, "#" * len(doc.title)] + self.parts(doc.parts)
+        return "\n".join(lines).strip() + "\n"
+
+    # inlines
+    def _print_str(self, s: str) -> str:
+        return s.replace(" = ", "=")  # in text, " = " marks a chain and nothing else
+
+    def _print_Math(self, m: Math) -> str:
+        return form_text(m.form)
+
+    def _print_Verbatim(self, v: Verbatim) -> str:
+        return v.text
+
+    def _print_Values(self, v: Values) -> str:
+        return values_text(v.where)
+
+    # cells: counts with separators, shares as percentages
+    def _cell_str(self, s: str) -> str:
+        return s
+
+    def _cell_bool(self, b: bool) -> str:
+        return "yes" if b else "no"
+
+    def _cell_int(self, n: int) -> str:
+        return grouped(n)
+
+    def _cell_Fraction(self, f: Fraction) -> str:
+        return share(f)
+
+    def _cell_Rounded(self, r: Rounded) -> str:
+        return r.text()
+
+    def _cell_Basic(self, x) -> str:
+        return form_text(Form(x))
+
+    # parts
+    def _print_Heading(self, h: Heading) -> list[str]:
+        if h.level <= 3:
+            return ["", self.indent + h.text, self.indent + ("=" if h.level == 2 else "-") * len(h.text)]
+        return ["", self.indent + "▸ " + h.text]
+
+    def _print_Para(self, p: Para) -> list[str]:
+        if not p.wrap:
+            return ["", self.indent + self.inline(p.parts)]
+        return [""] + textwrap.wrap(self.inline(p.parts), WIDTH, initial_indent=self.indent,
+                                    subsequent_indent=self.indent, break_on_hyphens=False)
+
+    def _print_Bullets(self, b: Bullets) -> list[str]:
+        lines = [""]
+        for item in b.items:
+            lines += textwrap.wrap(self.inline(item), WIDTH, initial_indent=self.indent + "  - ",
+                                   subsequent_indent=self.indent + "    ", break_on_hyphens=False)
+        return lines
+
+    def _chain(self, chain: Chain, indent: str) -> list[str]:
+        label = form_text(chain.label)
+        sides = text_sides(chain)
+        if fits_one_line(chain):
+            return [f"{indent}{label} " + " ".join(sides)]
+        pad = indent + " " * (len(label) + 1)
+        return [f"{indent}{label} {sides[0]}"] + [pad + s for s in sides[1:]]
+
+    def _print_Chains(self, c: Chains) -> list[str]:
+        return [""] + [line for chain in c.chains for line in self._chain(chain, self.indent + "  ")]
+
+    def _print_Context(self, c: Context) -> list[str]:
+        return ["", f"{self.indent}At {qualifier_text(c.where)}:"]
+
+    def _print_Table(self, t: Table) -> list[str]:
+        cells = [tuple(t.header)] + [tuple(self.cell(c) for c in row) for row in t.rows]
+        widths = [max(len(r[i]) for r in cells) for i in range(len(t.header))]
+        align = t.align or "l" * len(t.header)
+        lines = ["", self.indent + t.title + ":"]
+        for n, row in enumerate(cells):
+            parts = [x.rjust(w) if a == "r" else x.ljust(w) for x, w, a in zip(row, widths, align)]
+            lines.append((self.indent + "  " + "  ".join(parts)).rstrip())
+            if n == 0:
+                lines.append(self.indent + "  " + "  ".join("-" * w for w in widths))
+        return lines
+
+    def _print_Bars(self, b: Bars) -> list[str]:
+        return [""] + bar_lines(b, self.indent)
+
+    def _print_Details(self, d: Details) -> list[str]:
+        outer = self.indent
+        lines = ["", outer + d.summary + ":"]
+        self.indent = outer + "    "
+        try:
+            return lines + self.parts(d.parts)
+        finally:
+            self.indent = outer

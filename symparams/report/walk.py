@@ -12,41 +12,30 @@ import sympy
 from sympy import Expr, Integer, Symbol
 
 from ..breakdown import Row
-from ..components import Embedding, Linear, MoE, Norm, Parameter, Repeat
+from ..families import FAMILIES
 from ..symbols import INFO
 from .context import Reader
-from .document import Block, Bullets, Chains, Code, Heading, Math, Para, Table
+from .document import Bullets, Chains, Heading, Math, Para, Part, Table, Verbatim
 from .math import Form, named
 
-__all__ = ["golden_rule", "given", "steps", "total"]
-
-_D_IN, _D_OUT, _ROWS, _DIM = sympy.symbols("d_in d_out n d", positive=True, integer=True)
+__all__ = ["golden_rule", "given", "steps", "total", "children", "composite_chains", "leaf_chain"]
 
 
-def golden_rule(r: Reader) -> list[Block]:
-    """One rule per kind of leaf the model uses, each stated by a node built on placeholder sizes."""
-    leaves = [row.node for row in r.breakdown.rows if row.is_leaf]
+def golden_rule(r: Reader) -> list[Part]:
+    """One rule per kind of leaf the model uses, each stated by the leaf itself on placeholder sizes."""
     examples = []
     seen = set()
-
-    def add(node, note: str = "") -> None:
-        key = node.describe()
+    for row in r.breakdown.rows:
+        if not row.is_leaf:
+            continue
+        example = row.node.example()
+        key = example.describe()
         if key in seen:
-            return
+            continue
         seen.add(key)
-        item = (Code(key), ": ", Math(Form(node.params())))
+        note = row.node.rule_note()
+        item = (Verbatim(key), ": ", Math(Form(example.params())))
         examples.append(item + ((" (" + note + ")",) if note else ()))
-
-    for leaf in leaves:
-        if isinstance(leaf, Linear):
-            add(Linear("x", _D_IN, _D_OUT, bias=leaf.bias, tied=leaf.tied),
-                "shares the embedding's matrix" if leaf.tied else "")
-        elif isinstance(leaf, Embedding):
-            add(Embedding("x", _ROWS, _DIM))
-        elif isinstance(leaf, Norm):
-            add(Norm("x", _DIM, kind=leaf.kind, weight=leaf.weight, bias=leaf.bias))
-        elif isinstance(leaf, Parameter):
-            add(Parameter("x", tuple(sympy.Symbol(f"s_{i + 1}", positive=True) for i in range(len(leaf.shape)))))
     return [
         Heading(2, "The golden rule"),
         Para(("Every parameter sits in a leaf of the module tree, and each kind of leaf has one rule:",)),
@@ -56,7 +45,7 @@ def golden_rule(r: Reader) -> list[Block]:
     ]
 
 
-def given(r: Reader) -> list[Block]:
+def given(r: Reader) -> list[Part]:
     """The model's sizes: the free symbols' values, then each derived symbol worked out."""
     spec = r.spec
     rows = []
@@ -64,7 +53,7 @@ def given(r: Reader) -> list[Block]:
         info = INFO.get(sym.name)
         value = spec.env[sym]
         rows.append((Math(Form(sym)), int(value) if value.is_Integer else value, info.meaning if info else ""))
-    blocks: list[Block] = [
+    blocks: list[Part] = [
         Heading(2, "The model's sizes"),
         Table("values", "Free symbols and their values", ("symbol", "value", "meaning"), tuple(rows), "lrl"),
     ]
@@ -72,7 +61,8 @@ def given(r: Reader) -> list[Block]:
     if derived:
         blocks.append(Para(("The other sizes follow from these:",)))
         blocks.append(Chains(tuple(r.chain(s, rel, substitute=rel, style="number") for s, rel in derived)))
-    if spec.family == "nanochat":
+    fam = FAMILIES.of(spec)
+    if fam is not None and fam.guide:  # the guide's nanochat: say how its depth sets the sizes
         from ..families import nanochat
 
         depth = named("depth", r"\mathrm{depth}")
@@ -83,20 +73,22 @@ def given(r: Reader) -> list[Block]:
     return blocks
 
 
-def _children(r: Reader, row: Row) -> list[Row]:
+def children(r: Reader, row: Row) -> list[Row]:
+    """The rows one level below ``row``."""
     prefix = row.path + "."
     return [c for c in r.breakdown.rows if c.depth == row.depth + 1 and c.path.startswith(prefix)]
 
 
 def _module(r: Reader, row: Row) -> Para:
     symbolic, numeric = row.node.describe(), r.describe(row.node)
-    parts = (Code(r.short[row.path]), ": ", Code(symbolic))
+    parts = (Verbatim(r.short[row.path]), ": ", Verbatim(symbolic))
     if numeric != symbolic:
-        parts += (", here ", Code(numeric))
+        parts += (", here ", Verbatim(numeric))
     return Para(parts, wrap=False)
 
 
-def _leaf_chain(r: Reader, row: Row):
+def leaf_chain(r: Reader, row: Row):
+    """A leaf's count: its formula as the tree states it, in the free symbols, and with numbers."""
     node, spec = row.node, r.spec
     label = r.ref(row)
     raw, free = sympy.sympify(node.params()), spec.formula(node)
@@ -104,28 +96,36 @@ def _leaf_chain(r: Reader, row: Row):
     if sympy.srepr(raw) != sympy.srepr(free):
         sides.append(raw)
     sides.append(free)
-    if isinstance(node, Linear) and not node.tied:
-        d_in, d_out = (Integer(spec.value(sympy.sympify(x))) for x in (node.d_in, node.d_out))
-        product = sympy.Mul(d_in, d_out, evaluate=False)
-        if node.bias:
-            product = sympy.Add(product, d_out, evaluate=False)
+    product = node.sized_product(lambda x: Integer(spec.value(sympy.sympify(x))))
+    if product is not None:
         sides.append(Form(product, keep_order=True))
-        return r.chain(label, *sides)
-    if isinstance(node, Embedding):
-        rows_, dim = (Integer(spec.value(sympy.sympify(x))) for x in (node.rows, node.dim))
-        sides.append(Form(sympy.Mul(rows_, dim, evaluate=False), keep_order=True))
         return r.chain(label, *sides)
     return r.chain(label, *sides, substitute=free if free.free_symbols else None)
 
 
+def _below(r: Reader, row: Row, node) -> Row:
+    """The row of ``node`` under ``row`` (a child one token passes through, such as one expert)."""
+    prefix = row.path + "."
+    under = [x for x in r.breakdown.rows if x.path.startswith(prefix)]
+    found = next((x for x in under if x.node is node), None) or next((x for x in under if x.node == node), None)
+    if found is None:  # pragma: no cover - a node's token children are among what it stores
+        raise AssertionError(f"{node.name} is not stored under {row.path}")
+    return found
+
+
 def _sum_form(r: Reader, row: Row, kids: list[Row], reading: str = "params") -> Expr:
+    """The node's reading as a sum of its children's references: copies times what one copy holds.
+
+    Storage adds up every child; what a token passes through adds up the node's
+    ``token_children`` (under a mixture of experts, the router and k of the E experts).
+    """
     node = row.node
-    if reading == "active" and isinstance(node, MoE):
-        router = next(k for k in kids if k.node.name == node.router.name)
-        experts = next(k for k in kids if isinstance(k.node, Repeat))
-        expert = _children(r, experts)[0]
-        return sympy.Add(_ref(r, router, reading), sympy.Mul(r.spec.substitute(node.top_k), _ref(r, expert, reading),
-                                                             evaluate=False), evaluate=False)
+    if reading == "active":
+        terms = []
+        for n, child in node.token_children():
+            ref, times = _ref(r, _below(r, row, child), reading), r.spec.substitute(n)
+            terms.append(ref if times == 1 else sympy.Mul(times, ref, evaluate=False))
+        return sympy.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0]
     refs = [_ref(r, k, reading) for k in kids]
     total = sympy.Add(*refs, evaluate=False) if len(refs) > 1 else refs[0]
     times = r.spec.substitute(node.multiplier())
@@ -140,7 +140,8 @@ def _ref(r: Reader, row: Row, reading: str) -> Symbol:
     return r.ref(row, "active" if reading == "active" and _differs(r, row) else "params")
 
 
-def _composite_chains(r: Reader, row: Row, kids: list[Row]) -> list:
+def composite_chains(r: Reader, row: Row, kids: list[Row]) -> list:
+    """A composite as the sum of its parts, stored and (where it differs) active."""
     form = _sum_form(r, row, kids)
     out = [r.chain(r.ref(row), Form(form, keep_order=True), r.spec.formula(row.node),
                    substitute=Form(form, keep_order=True))]
@@ -151,27 +152,32 @@ def _composite_chains(r: Reader, row: Row, kids: list[Row]) -> list:
     return out
 
 
-def _explain(r: Reader, row: Row, level: int) -> list[Block]:
+def repeats_one_part(row: Row, kids: list[Row]) -> bool:
+    """Whether ``row`` holds copies of one composite part (L blocks, E experts): shown once, then multiplied."""
+    return row.node.multiplier() != 1 and len(kids) == 1 and not kids[0].is_leaf
+
+
+def _explain(r: Reader, row: Row, level: int) -> list[Part]:
     if row.is_leaf:
-        return [_module(r, row), Chains((_leaf_chain(r, row),))]
-    kids = _children(r, row)
-    blocks: list[Block] = [_module(r, row)]
-    if isinstance(row.node, Repeat) and len(kids) == 1 and not kids[0].is_leaf:
+        return [_module(r, row), Chains((leaf_chain(r, row),))]
+    kids = children(r, row)
+    blocks: list[Part] = [_module(r, row)]
+    if repeats_one_part(row, kids):
         inner = kids[0]
         blocks += _parts(r, inner, level)
-        blocks.append(Para(("One ", Code(r.short[inner.path]), " adds up to:")))
-        blocks.append(Chains(tuple(_composite_chains(r, inner, _children(r, inner)))))
-        blocks.append(Para(("and there are ", Math(Form(r.spec.substitute(row.node.count))), " of them:")))
+        blocks.append(Para(("One ", Verbatim(r.short[inner.path]), " adds up to:")))
+        blocks.append(Chains(tuple(composite_chains(r, inner, children(r, inner)))))
+        blocks.append(Para(("and there are ", Math(Form(r.spec.substitute(row.node.multiplier()))), " of them:")))
     else:
         blocks += _parts(r, row, level)
         blocks.append(Para(("Together:",)))
-    blocks.append(Chains(tuple(_composite_chains(r, row, kids))))
+    blocks.append(Chains(tuple(composite_chains(r, row, kids))))
     return blocks
 
 
-def _parts(r: Reader, row: Row, level: int) -> list[Block]:
-    blocks: list[Block] = []
-    for kid in _children(r, row):
+def _parts(r: Reader, row: Row, level: int) -> list[Part]:
+    blocks: list[Part] = []
+    for kid in children(r, row):
         if kid.is_leaf:
             blocks += _explain(r, kid, level)
         else:
@@ -180,16 +186,16 @@ def _parts(r: Reader, row: Row, level: int) -> list[Block]:
     return blocks
 
 
-def steps(r: Reader) -> list[Block]:
+def steps(r: Reader) -> list[Part]:
     """The walk: one section per top-level component, in the order the model applies them."""
-    blocks: list[Block] = [Heading(2, "Step by step")]
+    blocks: list[Part] = [Heading(2, "Step by step")]
     for i, row in enumerate(r.breakdown.top(), 1):
         blocks.append(Heading(3, f"{i}. {r.short[row.path]}"))
         blocks += _explain(r, row, 4)
     return blocks
 
 
-def total(r: Reader) -> list[Block]:
+def total(r: Reader) -> list[Part]:
     """The whole model: the top-level components added up, in symbols and in numbers."""
     top = r.breakdown.top()
     form = sympy.Add(*(r.ref(row) for row in top), evaluate=False)

@@ -386,7 +386,7 @@ def apply_overrides(spec: Spec, overrides: Mapping[str, Expr]) -> Spec:
     Setting a symbol that a relation defined (``H_kv``, ``d_h``, ``F``) replaces the
     relation, so the closed form then carries that symbol. Unknown names are errors.
     """
-    from .parse import check_size, to_exact
+    from .parse import check_size, degree, to_exact
     from .symbols import symbol
 
     values = dict(spec.values)
@@ -412,8 +412,17 @@ def apply_overrides(spec: Spec, overrides: Mapping[str, Expr]) -> Spec:
     relations = _ordered(relations, set(values))
     out = replace(spec, values=tuple(values.items()), relations=relations)
     for sym, rel in relations:
-        check_size(out.substitute(rel), f"{sym} = {rel}")
+        form = check_size(out.substitute(rel), f"{sym} = {rel}")
+        if degree(form) > MAX_RELATION_DEGREE:
+            raise SymparamsError(f"{sym} = {rel} has degree {degree(form)} in the model's sizes; a size defined by "
+                                 f"others may have degree at most {MAX_RELATION_DEGREE}, so every closed form stays "
+                                 "small enough to compute")
     return out
+
+
+# A size defined by others (F = 8*D/3, d_h = D/H) is a low-degree form in practice; a
+# higher one only makes every closed form that multiplies it too large to expand.
+MAX_RELATION_DEGREE = 4
 
 
 def _ordered(relations: Mapping[Symbol, Expr], free: Iterable[Symbol]) -> tuple[tuple[Symbol, Expr], ...]:

@@ -1,0 +1,45 @@
+"""A depthwise causal convolution over time: the short filter in front of a state-space scan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+from sympy import Expr
+
+from .base import ZERO, Fmt, Leaf
+
+__all__ = ["Conv1d"]
+
+_CHANNELS, _KERNEL = sympy.symbols("c K", positive=True, integer=True)
+
+
+@dataclass(frozen=True)
+class Conv1d(Leaf):
+    """``nn.Conv1d(c, c, kernel_size=K, groups=c, bias)``: one K-tap filter per channel.
+
+    Mamba and Mamba-2 mix each channel with its own recent past (transformers'
+    ``MambaMixer.conv1d``, ``groups=intermediate_size``): c*K weights (+ c biases).
+    Every weight multiplies one input per token, so it costs c*K multiply-adds per
+    token, as a linear layer costs its weights; the bias is an addition, not a
+    multiply-accumulate. (The left padding of K - 1 that makes the filter causal
+    adds no weights.)
+    """
+
+    name: str
+    channels: Expr
+    kernel: Expr
+    bias: bool = True
+    group: str = "ssm"
+
+    def params(self) -> Expr:
+        return self.channels * self.kernel + (self.channels if self.bias else ZERO)
+
+    def matmul(self) -> Expr:
+        return self.channels * self.kernel
+
+    def example(self) -> "Conv1d":
+        return Conv1d("x", _CHANNELS, _KERNEL, bias=self.bias)
+
+    def describe(self, fmt: Fmt = str) -> str:
+        return f"Conv1d(depthwise, channels={fmt(self.channels)}, kernel={fmt(self.kernel)}, bias={self.bias})"

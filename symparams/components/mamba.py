@@ -1,0 +1,181 @@
+"""Selective state-space mixers: Mamba (Gu & Dao 2023) and Mamba-2 (Dao & Gu 2024).
+
+A state-space layer takes the place of attention as a block's token mixer. Its
+weights are projections (read like any linear layer), a depthwise convolution and a
+few per-channel or per-head vectors. What sets it apart is what it keeps and what it
+computes without weights:
+
+* **State, not cache.** Generation keeps, per sequence, the convolution's last K_c
+  inputs for each of its channels and the recurrent state h (d_in x N_s values): a
+  constant whatever the context T. ``cache_elements(T)`` returns that constant, so a
+  memory reading must present it per *sequence*, never per token (dividing it by T
+  gives a per-token figure that shrinks as the context grows, which describes
+  nothing real).
+* **The scan.** Per token, the recurrence discretises and updates every element of
+  the state and reads it out. Counted the way the reference recurrence executes it
+  (transformers' torch fallbacks ``mamba_selective_scan`` / ``selective_state_update``,
+  which are mamba_ssm's ``selective_scan_ref`` and ``selective_state_update_ref``), per
+  element of the d_in x N_s state and per token:
+
+  - Δ·A, the argument of exp in Ā = exp(ΔA): 1 multiply;
+  - Δ·B and then (ΔB)·x, the input term B̄x: 2 multiplies;
+  - h ← Ā·h + B̄x: 1 multiply, 1 add;
+  - y = C·h, the readout: 1 multiply, 1 add;
+
+  7·d_in·N_s FLOPs per token and layer, independent of T. This is reported as the
+  layer's ``attention_flops``: the weight-free work that plays attention's part (the
+  same for ``causal``, since a scan is causal by construction). Not counted, as
+  activations and norms are not counted elsewhere: exp and softplus, and the O(d_in)
+  per-channel terms (Δ's bias, the D·x skip, the SiLU gate). Gu's "9·L·D·N" for the
+  selective scan (state-spaces/mamba issue #110) counts a parallel associative scan,
+  two combining operations per element, instead of the sequential update's one.
+  Mamba-2's scalar decay per head lets a fused kernel share Ā and ΔB across a head's
+  channels, and its chunked (SSD) training form executes a chunk-size-dependent count
+  through matmuls; the reading here is the recurrent form's, which transformers'
+  single-step update executes for Mamba-2 too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sympy import Expr, Integer
+
+from .base import ZERO, Fmt, Module
+from .conv import Conv1d
+from .leaves import Linear, Norm, Parameter
+
+__all__ = ["Mamba", "Mamba2", "SCAN_FLOPS_PER_STATE"]
+
+# FLOPs per element of the state and per token of the reference recurrence (see above).
+SCAN_FLOPS_PER_STATE = Integer(7)
+
+
+class _Scan(Module):
+    """What every selective state-space mixer reads the same way: scan FLOPs and the kept state."""
+
+    inner: Expr
+    state: Expr
+    kernel: Expr
+
+    def conv_channels(self) -> Expr:  # pragma: no cover - each mixer says
+        raise NotImplementedError
+
+    def state_elements(self) -> Expr:
+        """The recurrent state h of one sequence: d_in x N_s values."""
+        return self.inner * self.state
+
+    def attention_flops(self, T: Expr, causal: bool = False) -> Expr:
+        return SCAN_FLOPS_PER_STATE * self.state_elements()
+
+    def softmax_flops(self, T: Expr) -> Expr:
+        return ZERO
+
+    def cache_elements(self, T: Expr) -> Expr:
+        """Per sequence, whatever T: the convolution's last K_c inputs per channel, and the state h.
+
+        transformers' cache keeps ``conv_kernel`` columns (``LinearAttentionLayer``'s
+        conv state) and the recurrent state of d_in x N_s.
+        """
+        return self.conv_channels() * self.kernel + self.state_elements()
+
+
+@dataclass(frozen=True)
+class Mamba(_Scan):
+    """The Mamba-1 mixer (transformers' ``MambaMixer``, and ``JambaMambaMixer``).
+
+    Shapes, as transformers 5 builds them (d_in = intermediate_size):
+
+    * ``in_proj``: D -> 2·d_in (the scanned stream and its gate), bias per ``use_bias``;
+    * ``conv1d``: depthwise over d_in channels, K_c taps, bias per ``use_conv_bias``;
+    * ``x_proj``: d_in -> R_Δ + 2·N_s (Δ's low-rank input, B and C), no bias;
+    * ``dt_proj``: R_Δ -> d_in, always with a bias;
+    * ``A_log``: d_in x N_s; ``D``: d_in;
+    * ``out_proj``: d_in -> D, bias per ``use_bias``;
+    * Jamba only (``inner_norms``): RMSNorms with weights over Δ (R_Δ), B and C (N_s each).
+    """
+
+    name: str
+    d_model: Expr
+    inner: Expr
+    state: Expr
+    kernel: Expr
+    dt_rank: Expr
+    bias: bool = False
+    conv_bias: bool = True
+    inner_norms: bool = False
+    group: str = "ssm"
+
+    def conv_channels(self) -> Expr:
+        return self.inner
+
+    def children(self) -> tuple[Module, ...]:
+        g, d, n, r = self.group, self.inner, self.state, self.dt_rank
+        parts: list[Module] = [
+            Linear("in_proj", self.d_model, 2 * d, self.bias, group=g),
+            Conv1d("conv1d", d, self.kernel, self.conv_bias, group=g),
+            Linear("x_proj", d, r + 2 * n, group=g),
+            Linear("dt_proj", r, d, True, group=g),
+            Parameter("A_log", (d, n), group=g),
+            Parameter("D", (d,), group=g),
+            Linear("out_proj", d, self.d_model, self.bias, group=g),
+        ]
+        if self.inner_norms:
+            parts += [Norm("dt_layernorm", r, weight=True), Norm("b_layernorm", n, weight=True),
+                      Norm("c_layernorm", n, weight=True)]
+        return tuple(parts)
+
+    def describe(self, fmt: Fmt = str) -> str:
+        return (f"Mamba(d_in={fmt(self.inner)}, state={fmt(self.state)}, conv={fmt(self.kernel)}, "
+                f"dt_rank={fmt(self.dt_rank)})")
+
+
+@dataclass(frozen=True)
+class Mamba2(_Scan):
+    """The Mamba-2 mixer (transformers' ``Mamba2Mixer``, and those of Bamba, Falcon-H1, Nemotron-H, Zamba2).
+
+    Shapes, as transformers 5 builds them (d_in = H_m x head_dim, G groups of B and C):
+
+    * ``in_proj``: D -> 2·d_in + 2·G·N_s + H_m (the gate z, the conv stream x, B, C, and Δ per head);
+    * ``conv1d``: depthwise over d_in + 2·G·N_s channels (x, B and C), K_c taps;
+    * ``dt_bias``, ``A_log``, ``D``: one value per head (H_m each);
+    * ``norm``: the gated RMSNorm over d_in, with a weight (Falcon-H1 may leave it out);
+    * ``out_proj``: d_in -> D.
+
+    ``bias`` is the in_proj's bias and ``out_bias`` the out_proj's (one switch in most
+    families; Falcon-H1 has two).
+    """
+
+    name: str
+    d_model: Expr
+    inner: Expr
+    heads: Expr
+    groups: Expr
+    state: Expr
+    kernel: Expr
+    bias: bool = False
+    out_bias: bool = False
+    conv_bias: bool = True
+    gated_norm: bool = True
+    group: str = "ssm"
+
+    def conv_channels(self) -> Expr:
+        return self.inner + 2 * self.groups * self.state
+
+    def children(self) -> tuple[Module, ...]:
+        g, d, h = self.group, self.inner, self.heads
+        parts: list[Module] = [
+            Linear("in_proj", self.d_model, d + self.conv_channels() + h, self.bias, group=g),
+            Conv1d("conv1d", self.conv_channels(), self.kernel, self.conv_bias, group=g),
+            Parameter("dt_bias", (h,), group=g),
+            Parameter("A_log", (h,), group=g),
+            Parameter("D", (h,), group=g),
+        ]
+        if self.gated_norm:
+            parts.append(Norm("norm", d, weight=True))
+        parts.append(Linear("out_proj", d, self.d_model, self.out_bias, group=g))
+        return tuple(parts)
+
+    def describe(self, fmt: Fmt = str) -> str:
+        return (f"Mamba2(d_in={fmt(self.inner)}, heads={fmt(self.heads)}, groups={fmt(self.groups)}, "
+                f"state={fmt(self.state)}, conv={fmt(self.kernel)})")

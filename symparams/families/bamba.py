@@ -1,0 +1,119 @@
+"""Bamba (model_type ``bamba``): Mamba-2 layers with attention on a few named layers.
+
+transformers' ``BambaForCausalLM``: ``embed_tokens``; L layers, each an RMSNorm and a
+token mixer (GQA attention on the layers listed in ``attn_layer_indices``, a Mamba-2
+mixer on every other), then an RMSNorm and a SwiGLU MLP; ``final_layernorm``; an LM
+head, untied by default. So the tree has L_s Mamba-2 layers and L - L_s attention
+layers (Bamba-9B: L_s = 29 of 32).
+
+The mixer (:class:`~symparams.components.mamba.Mamba2`) is ``mamba_expand`` x D wide
+(kept as that relation), with ``mamba_n_heads`` heads of ``mamba_d_head`` (``"auto"``:
+the width over the heads; the config insists they multiply to the width).
+Attention's head size is ``head_dim`` when the file carries it, else D / H; its RoPE
+turns half of each head (``partial_rotary_factor`` is fixed at 0.5), so any head size
+builds.
+
+Nulls, as transformers 5 reads them: ``num_key_value_heads`` null is H;
+``attn_layer_indices`` null names no layer (all Mamba-2); ``mamba_conv_bias`` null
+builds the convolution without a bias; ``mamba_proj_bias`` null is false, as by
+default; the other shape fields refuse null. ``layer_types`` is a read-only property
+in transformers' BambaConfig, so a file that sets it cannot be built, and is refused.
+``time_step_limit`` may hold Infinity; it shapes nothing and is not read.
+"""
+
+from __future__ import annotations
+
+from ..components import Block, Embedding, Linear, Model, Norm
+from ..components.mamba import Mamba2
+from ..config import DEFAULT, DERIVED, REFUSE, Config, Field
+from ..spec import Divides, Spec
+from ..symbols import D, F, G, H, H_kv, H_m, K_c, L, L_s, N_s, V, d_h, d_in
+from . import decoder
+from ._ssm import attention_rules, kinds, layer_indices, mamba2_head, refuse_layer_types, ssm_spec
+from .decoder import decoder_fields
+from .registry import Family
+
+__all__ = ["FAMILY", "FIELDS", "from_config"]
+
+GROUPS = {
+    "embed_tokens": "embedding", "self_attn": "attention", "mamba": "ssm", "feed_forward": "mlp",
+    "norm": "norm", "input_layernorm": "norm", "pre_ff_layernorm": "norm", "final_layernorm": "norm",
+    "lm_head": "head",
+}
+
+# transformers 5.x BambaConfig
+FIELDS = decoder_fields(
+    vocab_size=128000, hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
+    num_attention_heads=32, num_key_value_heads=8, kv_null=DERIVED, head_dim_null=REFUSE,
+    max_position_embeddings=262144,
+    extra=(
+        Field("mamba_expand", 2),
+        Field("mamba_n_heads", 128),
+        Field("mamba_d_head", "auto", kind="any"),
+        Field("mamba_n_groups", 1),
+        Field("mamba_d_state", 256),
+        Field("mamba_d_conv", 4),
+        Field("mamba_conv_bias", True, kind="bool", null=DERIVED),
+        Field("mamba_proj_bias", False, kind="bool", null=DEFAULT),
+    ),
+    groups=GROUPS,
+)
+
+
+def from_config(cfg: Config) -> Spec:
+    refuse_layer_types(cfg, "layer_types", "layers_block_type")
+    sizes = decoder.read_sizes(cfg)
+    width, layers = sizes.width, sizes.layers
+    expand = cfg.get("mamba_expand")
+    inner = expand * width
+    mamba2_head(cfg, "mamba_n_heads", "mamba_d_head", inner)
+    attention = layer_indices(cfg, "attn_layer_indices", layers)
+    bias = cfg.get("mamba_proj_bias")
+    mixer = Mamba2("mamba", D, d_in, H_m, G, N_s, K_c, bias=bias, out_bias=bias,
+                   conv_bias=cfg.get("mamba_conv_bias") is True)
+    attention_bias = cfg.get("attention_bias")
+    attn = decoder.attention(qkv_bias=attention_bias, out_bias=attention_bias)
+
+    def layer(mix) -> Block:
+        mlp = decoder.gated_mlp(sizes.activation, bias=cfg.get("mlp_bias"), name="feed_forward")
+        return Block("layer", (Norm("input_layernorm", D, weight=True), mix, Norm("pre_ff_layernorm", D, weight=True),
+                               mlp), label=f"Bamba layer ({mix.name})")
+
+    repeats, counts = kinds((
+        ("mamba_layers", L_s, layers - len(attention), layer(mixer)),
+        ("attention_layers", L_s, len(attention), layer(attn)),
+    ))
+    tree = Model(
+        "bamba",
+        (
+            Embedding("embed_tokens", V, D),
+            *repeats,
+            Norm("final_layernorm", D, weight=True),
+            Linear("lm_head", D, V, tied=sizes.tied, group="head"),
+        ),
+        label="Bamba hybrid (Mamba-2 with a few attention layers)",
+    )
+    values = {V: sizes.vocab, D: width, L: layers, **counts, F: sizes.hidden}
+    relations = {}
+    rules = []
+    if len(attention) < layers:
+        values.update({d_in: inner, H_m: cfg.get("mamba_n_heads"), G: cfg.get("mamba_n_groups"),
+                       N_s: cfg.get("mamba_d_state"), K_c: cfg.get("mamba_d_conv")})
+        relations[d_in] = expand * D
+        rules.append(Divides(H_m, d_in, "the mixer's width is heads x head size"))
+    if attention:
+        values.update({H: sizes.heads, H_kv: sizes.kv_heads, d_h: sizes.head_dim})
+        if sizes.head_dim_derived:
+            relations[d_h] = D / H
+        rules += attention_rules(sizes.head_dim_derived)
+    return ssm_spec("bamba", tree, values, relations, rules, kept=(d_h, d_in), notes=sizes.notes, counts=counts)
+
+
+FAMILY = Family(
+    name="bamba",
+    summary="Bamba: Mamba-2 layers with GQA attention on the layers attn_layer_indices names, SwiGLU MLPs",
+    model_types=("bamba",),
+    fields=FIELDS,
+    build=from_config,
+    refused="layer_types / layers_block_type (read-only in transformers: attn_layer_indices says the pattern)",
+)

@@ -1,0 +1,117 @@
+"""Falcon-H1 (model_type ``falcon_h1``): attention and a Mamba-2 mixer side by side in every layer.
+
+transformers' ``FalconH1ForCausalLM``: ``embed_tokens``; L identical layers, each an
+RMSNorm feeding a Mamba-2 mixer and GQA attention in parallel (their outputs added),
+then an RMSNorm and a SwiGLU MLP; ``final_layernorm``; an LM head, untied by default.
+
+The mixer (:class:`~symparams.components.mamba.Mamba2`) differs from Mamba-2's in
+three switches: its width d_in is ``mamba_d_ssm`` (default 1024; a null means
+``mamba_expand`` x D, kept as that relation), its gated RMSNorm exists only under
+``mamba_rms_norm``, and its in_proj and out_proj take their biases from two fields
+(``mamba_proj_bias``, ``projectors_bias``). Attention's head size is ``head_dim``
+when the file carries it (Falcon-H1's configs do), else D / H.
+
+Nulls, as transformers 5 reads them: ``num_key_value_heads`` null is H;
+``mamba_d_ssm`` null is expand x D; ``mamba_conv_bias`` null builds the convolution
+without a bias; ``mamba_proj_bias``, ``projectors_bias``, ``mamba_rms_norm`` null are
+false, as by default; ``mamba_expand`` may be null when ``mamba_d_ssm`` gives the width.
+The other shape fields refuse null, as transformers does. ``time_step_limit`` is
+``[0.0, Infinity]`` in real configs: it shapes nothing and is not read. The
+``μP`` multipliers scale activations only, and are not read either.
+"""
+
+from __future__ import annotations
+
+from ..components import Block, Embedding, Linear, Model, Norm, Repeat
+from ..components.mamba import Mamba2
+from ..config import DEFAULT, DERIVED, REFUSE, Config, Field
+from ..spec import Divides, Spec
+from ..symbols import D, F, G, H, H_kv, H_m, K_c, L, N_s, V, d_h, d_in
+from . import decoder
+from ._ssm import attention_rules, mamba2_head, refuse_layer_types, refuse_odd_rope, ssm_spec
+from .decoder import decoder_fields
+from .registry import Family
+
+__all__ = ["FAMILY", "FIELDS", "from_config"]
+
+GROUPS = {
+    "embed_tokens": "embedding", "self_attn": "attention", "mamba": "ssm", "feed_forward": "mlp",
+    "norm": "norm", "input_layernorm": "norm", "pre_ff_layernorm": "norm", "final_layernorm": "norm",
+    "lm_head": "head",
+}
+
+# transformers 5.x FalconH1Config
+FIELDS = decoder_fields(
+    vocab_size=128000, hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
+    num_attention_heads=32, num_key_value_heads=8, kv_null=DERIVED, head_dim_null=REFUSE,
+    max_position_embeddings=8192,
+    extra=(
+        Field("mamba_d_ssm", 1024, null=DERIVED),
+        Field("mamba_expand", 2, null=DERIVED),
+        Field("mamba_n_heads", 128),
+        Field("mamba_d_head", "auto", kind="any"),
+        Field("mamba_n_groups", 1),
+        Field("mamba_d_state", 256),
+        Field("mamba_d_conv", 4),
+        Field("mamba_conv_bias", True, kind="bool", null=DERIVED),
+        Field("mamba_proj_bias", False, kind="bool", null=DEFAULT),
+        Field("projectors_bias", False, kind="bool", null=DEFAULT),
+        Field("mamba_rms_norm", False, kind="bool", null=DEFAULT),
+    ),
+    groups=GROUPS,
+)
+
+
+def from_config(cfg: Config) -> Spec:
+    refuse_layer_types(cfg, "layer_types", "layers_block_type")
+    sizes = decoder.read_sizes(cfg)
+    if not sizes.head_dim_derived:
+        refuse_odd_rope(cfg, sizes.head_dim)
+    width = sizes.width
+    expand = cfg.get("mamba_expand")
+    inner = cfg.get("mamba_d_ssm")
+    relations = {}
+    if inner is DERIVED:
+        if expand is DERIVED:
+            raise cfg.error("mamba_expand", "is null, and so is mamba_d_ssm: nothing gives the mixer's width")
+        inner = expand * width
+        relations[d_in] = expand * D
+    heads = cfg.get("mamba_n_heads")
+    mamba2_head(cfg, "mamba_n_heads", "mamba_d_head", inner)
+    conv_bias = cfg.get("mamba_conv_bias")
+    mixer = Mamba2("mamba", D, d_in, H_m, G, N_s, K_c, bias=cfg.get("mamba_proj_bias"),
+                   out_bias=cfg.get("projectors_bias"), conv_bias=conv_bias is True,
+                   gated_norm=cfg.get("mamba_rms_norm"))
+    attention_bias = cfg.get("attention_bias")
+    attn = decoder.attention(qkv_bias=attention_bias, out_bias=attention_bias)
+    mlp = decoder.gated_mlp(sizes.activation, bias=cfg.get("mlp_bias"), name="feed_forward")
+    block = Block("layer", (Norm("input_layernorm", D, weight=True), mixer, attn,
+                            Norm("pre_ff_layernorm", D, weight=True), mlp),
+                  label="Falcon-H1 layer: Mamba-2 and attention in parallel, then an MLP")
+    tree = Model(
+        "falcon_h1",
+        (
+            Embedding("embed_tokens", V, D),
+            Repeat("layers", L, block),
+            Norm("final_layernorm", D, weight=True),
+            Linear("lm_head", D, V, tied=sizes.tied, group="head"),
+        ),
+        label="Falcon-H1 hybrid (parallel attention and Mamba-2)",
+    )
+    values = {V: sizes.vocab, D: width, L: sizes.layers, H: sizes.heads, H_kv: sizes.kv_heads, d_h: sizes.head_dim,
+              F: sizes.hidden, d_in: inner, H_m: heads, G: cfg.get("mamba_n_groups"), N_s: cfg.get("mamba_d_state"),
+              K_c: cfg.get("mamba_d_conv")}
+    if sizes.head_dim_derived:
+        relations[d_h] = D / H
+    rules = [*attention_rules(sizes.head_dim_derived), Divides(H_m, d_in, "the mixer's width is heads x head size")]
+    return ssm_spec("falcon_h1", tree, values, relations, rules, kept=(d_h, d_in), notes=sizes.notes)
+
+
+FAMILY = Family(
+    name="falcon_h1",
+    summary="Falcon-H1: every layer runs a Mamba-2 mixer and GQA attention in parallel, then a SwiGLU MLP",
+    model_types=("falcon_h1",),
+    fields=FIELDS,
+    build=from_config,
+    refused="layer_types / layers_block_type (transformers cannot set them: every Falcon-H1 layer is hybrid)",
+)

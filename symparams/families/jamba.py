@@ -1,0 +1,143 @@
+"""Jamba (model_type ``jamba``): Mamba layers interleaved with attention, MoE on every other layer.
+
+transformers' ``JambaForCausalLM``: ``embed_tokens``; L layers, each an RMSNorm and a
+token mixer (attention on layers i with i mod ``attn_layer_period`` =
+``attn_layer_offset``, a Mamba-1 mixer on the rest), then an RMSNorm and a feed-forward
+(a mixture of E gated experts behind a router on layers i with
+i mod ``expert_layer_period`` = ``expert_layer_offset``, when E > 1; a gated MLP on the
+rest); ``final_layernorm``; an LM head, untied by default.
+
+Every reading of a layer is the sum of its mixer half and its feed-forward half, so
+the tree counts the halves by kind: L_s Mamba mixers and L - L_s attention mixers,
+L_d dense MLPs and L - L_d MoE feed-forwards. The counts come from the periods and
+offsets (Jamba-v0.1: L_s = 28 of 32 layers, L_d = 16).
+
+Jamba's Mamba mixer (:class:`~symparams.components.mamba.Mamba`) carries RMSNorms over
+Δ, B and C; its d_in is ``mamba_expand`` x D and R_Δ = ``mamba_dt_rank`` or ceil(D/16).
+Attention has no biases; ``head_dim`` is not a Jamba field but a config.json that
+carries one is honoured (else D / H). Every field is a strict dataclass field, so
+transformers refuses a null in any of them, and so does symparams (a null
+``num_key_value_heads`` included: the dataclass check runs before the rule that would
+make it H).
+"""
+
+from __future__ import annotations
+
+from ..components import Block, Embedding, Linear, Model, MoE, Norm
+from ..components.mamba import Mamba
+from ..config import REFUSE, Config, Field
+from ..spec import AtMost, Spec
+from ..symbols import D, E, F, H, H_kv, K_c, L, L_d, L_s, N_s, R_dt, V, d_h, d_in, k
+from . import decoder
+from ._ssm import dt_rank, kinds, ssm_spec
+from ._ssm import attention_rules
+from .decoder import decoder_fields
+from .registry import Family
+
+__all__ = ["FAMILY", "FIELDS", "from_config"]
+
+GROUPS = {
+    "embed_tokens": "embedding", "self_attn": "attention", "mamba": "ssm", "feed_forward": "mlp",
+    "input_layernorm": "norm", "pre_ff_layernorm": "norm", "final_layernorm": "norm",
+    "dt_layernorm": "norm", "b_layernorm": "norm", "c_layernorm": "norm", "lm_head": "head",
+}
+
+# transformers 5.x JambaConfig
+FIELDS = decoder_fields(
+    vocab_size=65536, hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
+    num_attention_heads=32, num_key_value_heads=8, kv_null=REFUSE, head_dim_null=REFUSE,
+    max_position_embeddings=262144,
+    extra=(
+        Field("num_experts", 16, aliases=("num_local_experts",)),
+        Field("num_experts_per_tok", 2),
+        Field("expert_layer_period", 2),
+        Field("expert_layer_offset", 1, minimum=0),
+        Field("attn_layer_period", 8),
+        Field("attn_layer_offset", 4, minimum=0),
+        Field("mamba_d_state", 16),
+        Field("mamba_d_conv", 4),
+        Field("mamba_expand", 2),
+        Field("mamba_dt_rank", "auto", kind="any"),
+        Field("mamba_conv_bias", True, kind="bool"),
+        Field("mamba_proj_bias", False, kind="bool"),
+    ),
+    groups=GROUPS,
+)
+
+
+def _period(cfg: Config, what: str) -> tuple[int, int]:
+    period, offset = cfg.get(f"{what}_layer_period"), cfg.get(f"{what}_layer_offset")
+    if offset >= period:
+        raise cfg.error(f"{what}_layer_offset", f"{offset} must be smaller than {what}_layer_period {period}")
+    return period, offset
+
+
+def from_config(cfg: Config) -> Spec:
+    sizes = decoder.read_sizes(cfg)
+    layers = sizes.layers
+    attn_period, attn_offset = _period(cfg, "attn")
+    expert_period, expert_offset = _period(cfg, "expert")
+    experts, top_k = cfg.get("num_experts"), cfg.get("num_experts_per_tok")
+    attention_layers = sum(1 for i in range(layers) if i % attn_period == attn_offset)
+    moe_layers = sum(1 for i in range(layers) if i % expert_period == expert_offset) if experts > 1 else 0
+    if moe_layers and top_k > experts:
+        raise cfg.error("num_experts_per_tok", f"{top_k} exceeds num_experts {experts}")
+    rank, rank_rule = dt_rank(cfg, "mamba_dt_rank", sizes.width, D, digits=False)
+    expand = cfg.get("mamba_expand")
+
+    def layer(name: str, norm: str, part) -> Block:
+        return Block(name, (Norm(norm, D, weight=True), part), label=f"{name} half of a Jamba layer")
+
+    mamba = Mamba("mamba", D, d_in, N_s, K_c, R_dt, bias=cfg.get("mamba_proj_bias"),
+                  conv_bias=cfg.get("mamba_conv_bias"), inner_norms=True)
+    expert = decoder.gated_mlp(sizes.activation, name="expert")
+    moe = MoE("feed_forward", Linear("router", D, E, group="mlp"), expert, E, k)
+    mixers, mixer_counts = kinds((
+        ("mamba_layers", L_s, layers - attention_layers, layer("mixer", "input_layernorm", mamba)),
+        ("attention_layers", L_s, attention_layers, layer("mixer", "input_layernorm", decoder.attention())),
+    ))
+    ffns, ffn_counts = kinds((
+        ("dense_ffn", L_d, layers - moe_layers,
+         layer("ffn", "pre_ff_layernorm", decoder.gated_mlp(sizes.activation, name="feed_forward"))),
+        ("moe_ffn", L_d, moe_layers, layer("ffn", "pre_ff_layernorm", moe)),
+    ))
+    tree = Model(
+        "jamba",
+        (
+            Embedding("embed_tokens", V, D),
+            *mixers,
+            *ffns,
+            Norm("final_layernorm", D, weight=True),
+            Linear("lm_head", D, V, tied=sizes.tied, group="head"),
+        ),
+        label="Jamba hybrid (Mamba + attention, MoE)",
+    )
+    values = {V: sizes.vocab, D: sizes.width, L: layers, **mixer_counts, **ffn_counts,
+              H: sizes.heads, H_kv: sizes.kv_heads, d_h: sizes.head_dim, F: sizes.hidden,
+              d_in: expand * sizes.width, N_s: cfg.get("mamba_d_state"), K_c: cfg.get("mamba_d_conv"), R_dt: rank}
+    relations = {d_in: expand * D}
+    if rank_rule is not None:
+        relations[R_dt] = rank_rule
+    if sizes.head_dim_derived:
+        relations[d_h] = D / H
+    if not attention_layers:
+        for sym in (H, H_kv, d_h):
+            values.pop(sym)
+            relations.pop(sym, None)
+    constraints = attention_rules(sizes.head_dim_derived) if attention_layers else []
+    if moe_layers:
+        constraints.append(AtMost(k, E, "a token picks k of the E experts"))
+    if moe_layers:
+        values.update({E: experts, k: top_k})
+    return ssm_spec("jamba", tree, values, relations, constraints, kept=(d_h, d_in, R_dt), notes=sizes.notes,
+                    counts=(*mixer_counts, *ffn_counts))
+
+
+FAMILY = Family(
+    name="jamba",
+    summary="Jamba: Mamba-1 layers with one attention layer in attn_layer_period, MoE feed-forwards every "
+            "expert_layer_period layers",
+    model_types=("jamba",),
+    fields=FIELDS,
+    build=from_config,
+)

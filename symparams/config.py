@@ -61,6 +61,12 @@ class Field:
     the family works it out); ``null`` is what an explicit JSON ``null`` becomes
     (``REFUSE``, ``DEFAULT`` or ``DERIVED``). The two differ in real families: Qwen2's
     missing ``num_key_value_heads`` is 32, its null is H.
+
+    ``aliases`` are the other names of transformers' ``attribute_map``: a null under
+    any of them means what ``null`` says, as transformers stores it under the field.
+    ``legacy`` names are older keywords a config class pops before it builds
+    (BLOOM's and Falcon's ``n_embed``): a value there counts like an alias, but a null
+    there means "not given", as it does to transformers.
     """
 
     name: str
@@ -70,13 +76,14 @@ class Field:
     kind: str = "int"
     minimum: int = 1
     choices: tuple[str, ...] | None = None
+    legacy: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         assert self.kind in _KINDS, self.kind
 
     @property
     def names(self) -> tuple[str, ...]:
-        return (self.name, *self.aliases)
+        return (self.name, *self.aliases, *self.legacy)
 
 
 class Fields:
@@ -102,6 +109,10 @@ class Fields:
     def nullable(self) -> tuple[str, ...]:
         """Fields whose null transformers accepts."""
         return tuple(f.name for f in self if f.null is not REFUSE)
+
+    def names(self) -> tuple[str, ...]:
+        """Every name the table reads, aliases and legacy names included."""
+        return tuple(n for f in self for n in f.names)
 
     def group(self, param_name: str) -> str:
         """The tree group of a transformers parameter, from its innermost module name in ``groups``."""
@@ -151,22 +162,28 @@ class Config:
         given different values are refused, rather than one winning by a rule the user
         cannot see.
         """
-        f = self.fields[name]
+        return self.field(self.fields[name])
+
+    def field(self, f: Field) -> Any:
+        """Read by a :class:`Field` given at the call, as :meth:`get` reads by the table's."""
         self.read.update(f.names)
-        present = [n for n in f.names if n in self.data]
+        present = [n for n in f.names if n in self.data and not (n in f.legacy and self.data[n] is None)]
         values = [(n, self.data[n]) for n in present if self.data[n] is not None]
+        nulls = [n for n in present if self.data[n] is None]
+        if nulls and f.null is REFUSE:
+            raise self.error(nulls[0], f"is null; {self._type()} needs a value here "
+                                       "(leave the field out for the default)")
+        if nulls and values:
+            shown = ", ".join(f"{n}={_short(self.data[n])}" for n in present)
+            raise self.error(nulls[0], f"null and a value for the same field ({shown})")
         if len({json.dumps(_plain(v), sort_keys=True) for _, v in values}) > 1:
             shown = ", ".join(f"{n}={_short(v)}" for n, v in values)
             raise self.error(present[0], f"conflicting values for the same field ({shown})")
         if values:
             key, value = values[0]
             return self._typed(f, key, value)
-        if present:
-            if f.null is REFUSE:
-                raise self.error(present[0], f"is null; {self._type()} needs a value here "
-                                             "(leave the field out for the default)")
-            if f.null is DERIVED:
-                return DERIVED
+        if nulls and f.null is DERIVED:
+            return DERIVED
         if f.default is MISSING:
             raise SymparamsError(f"{self.source}: required field {f.name!r} is missing")
         return f.default
@@ -220,6 +237,9 @@ class Config:
             exact = Decimal(value) if isinstance(value, float) else value
             if not exact.is_finite():
                 raise self.error(name, f"expected a whole number, got {_short(value)}")
+            if isinstance(value, float) and abs(value) > 2**53:
+                raise self.error(name, f"{_short(value)} is a binary float past 2^53, which may already be rounded; "
+                                       "give it as a whole number")
             if abs(exact) > MAX_VALUE:
                 raise self.error(name, f"{_short(value)} is too large (at most 10^50)")
             if exact != exact.to_integral_value():

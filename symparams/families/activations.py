@@ -23,9 +23,13 @@ ACTIVATIONS: dict[str, int] = {
 }
 
 
-def activation(cfg: Config, name: str, default: str) -> str:
-    """The activation named by field ``name``: one transformers knows and that has no weights of its own."""
-    value = cfg.str(name, default)
+def activation(cfg: Config, name: str, default: str | None = None) -> str:
+    """The activation named by field ``name``: one transformers knows and that has no weights of its own.
+
+    A field in the family's table is read through it (its default, and its null refused
+    as transformers refuses it); any other falls back to ``default``.
+    """
+    value = cfg.get(name) if name in cfg.fields else cfg.str(name, default)
     if value not in ACTIVATIONS:
         known = ", ".join(sorted(n for n, learned in ACTIVATIONS.items() if not learned))
         raise cfg.error(name, f"{value!r} is not an activation transformers knows (known: {known})")

@@ -29,10 +29,9 @@ from ..config import DERIVED, Config, Field, Fields
 from ..spec import AtMost, Constraint, Divides, Spec
 from ..symbols import D, E, F, H, H_kv, L, V, d_h, k
 from .activations import activation
-from .layernorm import alias_int
 
 __all__ = [
-    "decoder_fields", "LLAMA_GROUPS", "Sizes", "read_sizes", "read_experts", "rms_norm", "attention", "gated_mlp", "moe",
+    "decoder_fields", "LLAMA_GROUPS", "Sizes", "read_sizes", "expert_fields", "read_experts", "rms_norm", "attention", "gated_mlp", "moe",
     "pre_norm_decoder", "decoder_spec", "LLAMA_ATTENTION", "LLAMA_MLP",
 ]
 
@@ -45,15 +44,20 @@ def decoder_fields(
     num_attention_heads: int, num_key_value_heads: Any = DERIVED, kv_null: Any = DERIVED,
     head_dim: Any = DERIVED, head_dim_null: Any = DERIVED, tie_word_embeddings: bool = False,
     hidden_act: str = "silu", max_position_embeddings: int = 2048, extra: tuple[Field, ...] = (),
-    groups: dict[str, str] | None = None,
+    groups: dict[str, str] | None = None, attention_bias: bool | None = False, mlp_bias: bool | None = False,
 ) -> Fields:
     """The field table of an RMSNorm decoder, from transformers' defaults for one model_type.
 
     ``num_key_value_heads`` and ``head_dim`` are where families differ most: a missing
     one is the family's default or DERIVED (H, and D // H, as transformers'
     ``__post_init__`` works them out), and a null one is DERIVED or refused (``kv_null``,
-    ``head_dim_null``), as transformers accepts it or not.
+    ``head_dim_null``), as transformers accepts it or not. ``attention_bias`` and
+    ``mlp_bias`` are the defaults of the two bias switches, or None for a family whose
+    config has no such switch (Mistral's linears never have biases, whatever a
+    config says), so the table lists only fields the family reads.
     """
+    switches = tuple(Field(name, default, kind="bool") for name, default in
+                     (("attention_bias", attention_bias), ("mlp_bias", mlp_bias)) if default is not None)
     return Fields(
         Field("vocab_size", vocab_size),
         Field("hidden_size", hidden_size),
@@ -65,8 +69,7 @@ def decoder_fields(
         Field("tie_word_embeddings", tie_word_embeddings, kind="bool"),
         Field("hidden_act", hidden_act, kind="str"),
         Field("max_position_embeddings", max_position_embeddings),
-        Field("attention_bias", False, kind="bool"),
-        Field("mlp_bias", False, kind="bool"),
+        *switches,
         *extra,
         groups=groups or LLAMA_GROUPS,
     )
@@ -138,17 +141,23 @@ def read_sizes(cfg: Config) -> Sizes:
 EXPERTS_ALIASES = ("num_local_experts", "num_experts")
 
 
+def expert_fields(experts: int, top_k: int) -> tuple[Field, Field]:
+    """A Mixtral-style MoE's two fields: E (``num_local_experts``, alias ``num_experts``) and k.
+
+    transformers refuses both null, under either name.
+    """
+    return (Field(EXPERTS_ALIASES[0], experts, aliases=EXPERTS_ALIASES[1:]), Field("num_experts_per_tok", top_k))
+
+
 def read_experts(cfg: Config, experts_default: int, top_k_default: int) -> tuple[int, int]:
     """(E, k) of a Mixtral-style MoE; k > E is refused (no token can pick more experts than exist).
 
     ``num_experts`` is MixtralConfig's other name for ``num_local_experts``; both are
     read, and two different values are refused rather than one silently winning.
+    The family's table is used where it lists the two fields, else the defaults given.
     """
-    for name in (*EXPERTS_ALIASES, "num_experts_per_tok"):
-        if cfg.is_null(name):
-            raise cfg.error(name, f"is null; {cfg.model_type} needs a value here (leave the field out for the default)")
-    experts = alias_int(cfg, EXPERTS_ALIASES, experts_default)
-    top_k = cfg.int("num_experts_per_tok", top_k_default)
+    table = dict(zip(("E", "k"), expert_fields(experts_default, top_k_default)))
+    experts, top_k = (cfg.get(f.name) if f.name in cfg.fields else cfg.field(f) for f in table.values())
     if top_k > experts:
         given = next((n for n in EXPERTS_ALIASES if cfg.has(n)), EXPERTS_ALIASES[0])
         raise cfg.error("num_experts_per_tok", f"{top_k} exceeds {given} {experts}")

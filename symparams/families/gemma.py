@@ -21,7 +21,7 @@ __all__ = ["FAMILY", "FIELDS", "from_config"]
 FIELDS = decoder_fields(
     vocab_size=256000, hidden_size=3072, intermediate_size=24576, num_hidden_layers=28,
     num_attention_heads=16, num_key_value_heads=16, kv_null=REFUSE, head_dim=256, head_dim_null=REFUSE,
-    tie_word_embeddings=True, hidden_act="gelu_pytorch_tanh", max_position_embeddings=8192,
+    tie_word_embeddings=True, hidden_act="gelu_pytorch_tanh", max_position_embeddings=8192, mlp_bias=None,
 )
 
 

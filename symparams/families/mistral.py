@@ -19,6 +19,7 @@ __all__ = ["FAMILY", "FIELDS", "from_config"]
 FIELDS = decoder_fields(
     vocab_size=32000, hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
     num_attention_heads=32, num_key_value_heads=8, kv_null=REFUSE, max_position_embeddings=4096 * 32,
+    attention_bias=None, mlp_bias=None,
 )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from ..config import REFUSE, Config
 from ..spec import Spec
 from . import decoder
-from .decoder import decoder_fields
+from .decoder import decoder_fields, expert_fields
 from .registry import Family
 
 __all__ = ["FAMILY", "FIELDS", "from_config", "EXPERTS", "TOP_K"]
@@ -23,6 +23,7 @@ TOP_K = 2
 FIELDS = decoder_fields(
     vocab_size=32000, hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
     num_attention_heads=32, num_key_value_heads=8, kv_null=REFUSE, max_position_embeddings=4096 * 32,
+    attention_bias=None, mlp_bias=None, extra=expert_fields(EXPERTS, TOP_K),
 )
 
 

@@ -16,7 +16,7 @@ import sympy
 __all__ = [
     "V", "D", "L", "H", "H_kv", "d_h", "e", "F", "E", "k", "P", "T", "B",
     "W", "r_q", "r_kv", "d_nope", "d_rope", "d_v", "F_e", "F_s", "E_s", "L_d", "L_s", "N_s", "d_in", "K_c",
-    "H_m", "G", "R_dt", "L_a", "N_b", "r_a", "r_e", "H_lk", "H_lv", "d_lk", "d_lv",
+    "H_m", "G", "R_dt", "L_a", "N_b", "r_a", "r_e", "H_lk", "H_lv", "d_lk", "d_lv", "D_e",
     "SYMBOLS", "Info", "INFO", "LATEX_NAMES", "symbol",
 ]
 
@@ -63,6 +63,7 @@ H_lk = _size("H_lk")
 H_lv = _size("H_lv")
 d_lk = _size("d_lk")
 d_lv = _size("d_lv")
+D_e = _size("D_e")
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,8 @@ INFO: dict[str, Info] = {
         Info(H_lv, "value heads of a linear-attention layer (linear_num_value_heads)", latex=r"H_{\ell v}"),
         Info(d_lk, "key head dimension of a linear-attention layer (linear_key_head_dim)", latex=r"d_{\ell k}"),
         Info(d_lv, "value head dimension of a linear-attention layer (linear_value_head_dim)", latex=r"d_{\ell v}"),
+        Info(D_e, "width of a token embedding narrower than D, projected in and out (OPT's word_embed_proj_dim)",
+             latex=r"D_{e}"),
     )
 }
 

@@ -9,7 +9,8 @@ without bias, tied by default.
 
 The MLP width is fixed by the code at F = 4*D (the relation F = 4*D), whatever
 the config says: BLOOM configs carry ``n_inner: null``, which transformers
-ignores. ``n_embed`` is the older name of ``hidden_size``.
+ignores. ``n_embed`` is the older name of ``hidden_size``, a keyword BloomConfig
+pops: a null there means "not given".
 """
 
 from __future__ import annotations
@@ -17,59 +18,46 @@ from __future__ import annotations
 from sympy import Integer
 
 from ..components import MLP, Attention, Embedding, Repeat
-from ..config import Config, Fields
+from ..config import Config, Field, Fields
 from ..spec import Divides, Spec
 from ..symbols import D, F, H, H_kv, L, V, d_h
+from .layernorm import block, layer_norm, lm_head, model, spec
 from .registry import Family
-from .layernorm import alias_int, block, group_of, layer_norm, lm_head, model, spec
 
-__all__ = ["FAMILY", "from_config", "hf_group", "DEFAULTS", "GROUPS", "NULLABLE"]
+__all__ = ["FAMILY", "FIELDS", "from_config", "tree"]
 
-DEFAULTS = {
-    "vocab_size": 250880,
-    "hidden_size": 64,
-    "n_layer": 2,
-    "n_head": 8,
-    "tie_word_embeddings": True,
-}
-
-ALIASES = {
-    "hidden_size": ("hidden_size", "n_embed"),
-    "n_layer": ("n_layer", "num_hidden_layers"),
-    "n_head": ("n_head", "num_attention_heads"),
-}
-
-GROUPS = {
-    "word_embeddings": "embedding",
-    "word_embeddings_layernorm": "norm", "input_layernorm": "norm",
-    "post_attention_layernorm": "norm", "ln_f": "norm",
-    "self_attention": "attention", "mlp": "mlp",
-    "lm_head": "head",
-}
-
-# Fields transformers accepts as null and derives (any other null is refused).
-NULLABLE = ("n_embed",)
-
-
-def _size(cfg: Config, field: str) -> int:
-    return alias_int(cfg, ALIASES[field], DEFAULTS[field])
+# transformers 5.x BloomConfig, with its ``attribute_map`` aliases and the popped ``n_embed``.
+FIELDS = Fields(
+    Field("vocab_size", 250880),
+    Field("hidden_size", 64, legacy=("n_embed",)),
+    Field("n_layer", 2, aliases=("num_hidden_layers",)),
+    Field("n_head", 8, aliases=("num_attention_heads",)),
+    Field("apply_residual_connection_post_layernorm", False, kind="bool"),
+    Field("tie_word_embeddings", True, kind="bool"),
+    groups={
+        "word_embeddings": "embedding",
+        "word_embeddings_layernorm": "norm", "input_layernorm": "norm",
+        "post_attention_layernorm": "norm", "ln_f": "norm",
+        "self_attention": "attention", "mlp": "mlp",
+        "lm_head": "head",
+    },
+)
 
 
 def from_config(cfg: Config) -> Spec:
     values = {
-        V: Integer(cfg.int("vocab_size", DEFAULTS["vocab_size"])),
-        D: Integer(_size(cfg, "hidden_size")),
-        L: Integer(_size(cfg, "n_layer")),
-        H: Integer(_size(cfg, "n_head")),
+        V: Integer(cfg.get("vocab_size")),
+        D: Integer(cfg.get("hidden_size")),
+        L: Integer(cfg.get("n_layer")),
+        H: Integer(cfg.get("n_head")),
     }
+    cfg.get("apply_residual_connection_post_layernorm")  # moves a residual, no weight
     return spec(
-        cfg,
         "bloom",
-        tree(tied=cfg.bool("tie_word_embeddings", DEFAULTS["tie_word_embeddings"])),
+        tree(tied=cfg.get("tie_word_embeddings")),
         values,
         {H_kv: H, d_h: D / H, F: 4 * D},
         [Divides(H, D, "BLOOM needs hidden_size divisible by n_head")],
-        NULLABLE,
     )
 
 
@@ -100,16 +88,11 @@ def tree(tied: bool = True):
     )
 
 
-def hf_group(param_name: str) -> str:
-    """The tree group of a ``BloomForCausalLM`` parameter name."""
-    return group_of(param_name, GROUPS)
-
-
 FAMILY = Family(
     name="bloom",
     summary="BLOOM: ALiBi, LayerNorm on the embeddings, tied head",
     model_types=("bloom",),
-    fields=Fields(groups=GROUPS),
+    fields=FIELDS,
     build=from_config,
     context=None,
 )

@@ -15,10 +15,19 @@ Three switches shape the attention and the norms:
   LayerNorms; a parallel one has one shared LayerNorm, or two (``ln_attn``,
   ``ln_mlp``) when ``num_ln_in_parallel_attn`` is 2, which the new decoder
   architecture implies when the field is absent.
-* F is ``ffn_hidden_size``, 4*D when absent (the relation F = 4*D).
+* F is ``ffn_hidden_size``, 4*D when absent or null (the relation F = 4*D).
 
 The boolean switches are typed "bool or null" in transformers, and a null acts as
-false there, so it does here too. ``n_embed`` is the older name of ``hidden_size``.
+false there, so it does here too. ``n_embed`` is the older name of ``hidden_size``
+(a keyword FalconConfig pops, so its null means "not given"). ``head_dim`` is a
+read-only property of FalconConfig (D / H): transformers refuses a config that
+sets it, and so does this reader.
+
+Falcon's first releases used remote code with other names: model_type
+``RefinedWeb`` / ``RefinedWebModel`` and ``n_head``, ``n_layer``, ``n_head_kv``.
+transformers reads none of them (its FalconConfig silently ignores the three
+fields and would build its default sizes instead), so they are refused with the
+names to use.
 """
 
 from __future__ import annotations
@@ -26,77 +35,103 @@ from __future__ import annotations
 from sympy import Integer
 
 from ..components import MLP, Attention, Embedding, Repeat
-from ..config import Config, Fields
+from ..config import DERIVED, Config, Field, Fields
 from ..spec import Divides, Spec
 from ..symbols import D, F, H, H_kv, L, V, d_h
 from .activations import activation
+from .layernorm import block, layer_norm, lm_head, model, spec
 from .registry import Family
-from .layernorm import alias_int, block, group_of, layer_norm, lm_head, model, spec
 
-__all__ = ["FAMILY", "from_config", "hf_group", "DEFAULTS", "GROUPS", "NULLABLE"]
+__all__ = ["FAMILY", "FIELDS", "from_config", "tree", "RW_NAMES", "RW_MODEL_TYPES"]
 
-DEFAULTS = {
-    "vocab_size": 65024,
-    "hidden_size": 4544,
-    "num_hidden_layers": 32,
-    "num_attention_heads": 71,
-    "new_decoder_architecture": False,
-    "multi_query": True,
-    "parallel_attn": True,
-    "bias": False,
-    "activation": "gelu",
-    "tie_word_embeddings": True,
+# transformers 5.x FalconConfig. A null switch is DERIVED here: the builder reads it as false.
+FIELDS = Fields(
+    Field("vocab_size", 65024),
+    Field("hidden_size", 4544, legacy=("n_embed",)),
+    Field("num_hidden_layers", 32),
+    Field("num_attention_heads", 71),
+    Field("num_kv_heads", DERIVED, null=DERIVED),
+    Field("new_decoder_architecture", False, kind="bool", null=DERIVED),
+    Field("multi_query", True, kind="bool", null=DERIVED),
+    Field("parallel_attn", True, kind="bool", null=DERIVED),
+    Field("bias", False, kind="bool", null=DERIVED),
+    Field("alibi", False, kind="bool", null=DERIVED),
+    Field("num_ln_in_parallel_attn", DERIVED, null=DERIVED),
+    Field("ffn_hidden_size", DERIVED, null=DERIVED),
+    Field("activation", "gelu", kind="str"),
+    Field("max_position_embeddings", 2048),
+    Field("tie_word_embeddings", True, kind="bool"),
+    groups={
+        "word_embeddings": "embedding",
+        "input_layernorm": "norm", "post_attention_layernorm": "norm",
+        "ln_attn": "norm", "ln_mlp": "norm", "ln_f": "norm",
+        "self_attention": "attention", "mlp": "mlp",
+        "lm_head": "head",
+    },
+)
+
+# RefinedWeb-era field names, and the names transformers reads instead.
+RW_NAMES = {"n_head": "num_attention_heads", "n_layer": "num_hidden_layers", "n_head_kv": "num_kv_heads"}
+RW_MODEL_TYPES = {
+    model_type: (
+        f"{model_type!r} is the model_type of Falcon's first remote-code releases, which transformers does not "
+        f"read: set model_type to 'falcon' (with new_decoder_architecture: {new}) and rename n_head, n_layer, "
+        "n_head_kv to num_attention_heads, num_hidden_layers, num_kv_heads"
+    )
+    for model_type, new in (("RefinedWebModel", "false"), ("RefinedWeb", "true"))
 }
-
-GROUPS = {
-    "word_embeddings": "embedding",
-    "input_layernorm": "norm", "post_attention_layernorm": "norm",
-    "ln_attn": "norm", "ln_mlp": "norm", "ln_f": "norm",
-    "self_attention": "attention", "mlp": "mlp",
-    "lm_head": "head",
-}
-
-# "bool or null" fields of FalconConfig: a null acts as false.
-SWITCHES = ("new_decoder_architecture", "multi_query", "parallel_attn", "bias")
-
-# Fields transformers accepts as null and derives (any other null is refused).
-NULLABLE = ("n_embed", "num_kv_heads", "ffn_hidden_size", "num_ln_in_parallel_attn", *SWITCHES)
 
 
 def _switch(cfg: Config, name: str) -> bool:
-    """A "bool or null" field: absent means transformers' default, null means false."""
-    if name in cfg.data and cfg.data[name] is None:
-        cfg.read.add(name)
-        return False
-    return cfg.bool(name, DEFAULTS[name])
+    """A "bool or null" field: missing means transformers' default, null means false."""
+    value = cfg.get(name)
+    return False if value is DERIVED else value
+
+
+def _refuse_rw_names(cfg: Config) -> None:
+    """An RW-era name counts only where the name transformers reads says the same; otherwise it would be ignored."""
+    for old, new in RW_NAMES.items():
+        cfg.read.add(old)
+        if not cfg.has(old):
+            continue
+        if cfg.has(new) and cfg.data[new] == cfg.data[old] and type(cfg.data[new]) is type(cfg.data[old]):
+            continue
+        raise cfg.error(old, f"is the RefinedWeb-era name of {new!r}; transformers' FalconConfig ignores it and "
+                             f"sizes the model by {new!r} (or its default) alone: rename it, or give both one value")
 
 
 def _norms_per_block(cfg: Config, parallel: bool, new_arch: bool) -> int:
-    count = cfg.optional_int("num_ln_in_parallel_attn")
-    if count is not None and count not in (1, 2):
+    count = cfg.get("num_ln_in_parallel_attn")
+    if count is not DERIVED and count not in (1, 2):
         raise cfg.error("num_ln_in_parallel_attn", f"{count} is not understood (known: 1, 2)")
     if not parallel:
         return 2
-    if count is None:
+    if count is DERIVED:
         return 2 if new_arch else 1
     return count
 
 
 def from_config(cfg: Config) -> Spec:
-    width = alias_int(cfg, ("hidden_size", "n_embed"), DEFAULTS["hidden_size"])
+    _refuse_rw_names(cfg)
+    cfg.read.add("head_dim")
+    if cfg.given("head_dim"):
+        raise cfg.error("head_dim", "FalconConfig derives the head size as hidden_size / num_attention_heads and "
+                                    "refuses a config that sets it, even to null; leave head_dim out")
     values = {
-        V: Integer(cfg.int("vocab_size", DEFAULTS["vocab_size"])),
-        D: Integer(width),
-        L: Integer(cfg.int("num_hidden_layers", DEFAULTS["num_hidden_layers"])),
-        H: Integer(cfg.int("num_attention_heads", DEFAULTS["num_attention_heads"])),
+        V: Integer(cfg.get("vocab_size")),
+        D: Integer(cfg.get("hidden_size")),
+        L: Integer(cfg.get("num_hidden_layers")),
+        H: Integer(cfg.get("num_attention_heads")),
     }
+    cfg.get("max_position_embeddings")
+    _switch(cfg, "alibi")  # positions without weights, either way
     relations = {d_h: D / H}
     constraints = [Divides(H, D, "Falcon needs hidden_size divisible by num_attention_heads")]
     new_arch = _switch(cfg, "new_decoder_architecture")
     multi_query = _switch(cfg, "multi_query")
-    kv_heads = cfg.optional_int("num_kv_heads")
+    kv_heads = cfg.get("num_kv_heads")
     if new_arch:
-        if kv_heads is None:
+        if kv_heads is DERIVED:
             relations[H_kv] = H
         else:
             values[H_kv] = Integer(kv_heads)
@@ -108,27 +143,25 @@ def from_config(cfg: Config) -> Spec:
     else:
         relations[H_kv] = H
         layout = "multi-head"
-    ffn = cfg.optional_int("ffn_hidden_size")
-    if ffn is None:
+    ffn = cfg.get("ffn_hidden_size")
+    if ffn is DERIVED:
         relations[F] = 4 * D
     else:
         values[F] = Integer(ffn)
     parallel = _switch(cfg, "parallel_attn")
     return spec(
-        cfg,
         "falcon",
         tree(
-            tied=cfg.bool("tie_word_embeddings", DEFAULTS["tie_word_embeddings"]),
+            tied=cfg.get("tie_word_embeddings"),
             bias=_switch(cfg, "bias"),
             parallel=parallel,
             norms=_norms_per_block(cfg, parallel, new_arch),
-            activation=activation(cfg, "activation", DEFAULTS["activation"]),
+            activation=activation(cfg, "activation"),
             layout=layout,
         ),
         values,
         relations,
         constraints,
-        NULLABLE,
     )
 
 
@@ -173,17 +206,15 @@ def tree(
     )
 
 
-def hf_group(param_name: str) -> str:
-    """The tree group of a ``FalconForCausalLM`` parameter name."""
-    return group_of(param_name, GROUPS)
-
-
 FAMILY = Family(
     name="falcon",
     summary="Falcon: multi-query or grouped attention, parallel blocks",
     model_types=("falcon",),
-    fields=Fields(groups=GROUPS),
+    fields=FIELDS,
     build=from_config,
     context="max_position_embeddings",
     default_context=2048,
+    refused="RefinedWeb / RefinedWebModel model types and n_head, n_layer, n_head_kv (pre-transformers names "
+            "transformers does not read); a head_dim field",
+    retired=RW_MODEL_TYPES,
 )

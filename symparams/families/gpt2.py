@@ -9,9 +9,9 @@ transformers stores q, k and v as one fused ``c_attn`` (D -> 3D); the tree split
 it into three D -> D projections so the breakdown reads as attention is taught.
 The counts are the same.
 
-Sizes: ``n_inner: null`` (the usual case) means F = 4*D, kept as the relation
-F = 4*D so the closed form reads 12*D^2 per block. ``add_cross_attention: true``
-adds encoder-decoder layers and is refused.
+Sizes: ``n_inner`` missing or null (the usual case) means F = 4*D, kept as the
+relation F = 4*D so the closed form reads 12*D^2 per block. ``add_cross_attention:
+true`` adds encoder-decoder layers and is refused.
 """
 
 from __future__ import annotations
@@ -19,74 +19,58 @@ from __future__ import annotations
 from sympy import Integer
 
 from ..components import MLP, Attention, Embedding, Repeat
-from ..config import Config, Fields
+from ..config import DERIVED, Config, Field, Fields
 from ..spec import Divides, Spec
 from ..symbols import D, F, H, H_kv, L, P, V, d_h
 from .activations import activation
+from .layernorm import block, layer_norm, lm_head, model, spec
 from .registry import Family
-from .layernorm import alias_int, block, group_of, layer_norm, lm_head, model, spec
 
-__all__ = ["FAMILY", "from_config", "hf_group", "DEFAULTS", "GROUPS", "NULLABLE"]
+__all__ = ["FAMILY", "FIELDS", "from_config", "tree"]
 
-# transformers' GPT2Config defaults, by the config's own field names.
-DEFAULTS = {
-    "vocab_size": 50257,
-    "n_positions": 1024,
-    "n_embd": 768,
-    "n_layer": 12,
-    "n_head": 12,
-    "activation_function": "gelu_new",
-    "tie_word_embeddings": True,
-}
-
-# Aliases transformers' ``attribute_map`` accepts for the same field.
-ALIASES = {
-    "n_positions": ("n_positions", "max_position_embeddings"),
-    "n_embd": ("n_embd", "hidden_size"),
-    "n_layer": ("n_layer", "num_hidden_layers"),
-    "n_head": ("n_head", "num_attention_heads"),
-}
-
-GROUPS = {
-    "wte": "embedding", "wpe": "embedding",
-    "ln_1": "norm", "ln_2": "norm", "ln_f": "norm",
-    "attn": "attention", "mlp": "mlp",
-    "lm_head": "head",
-}
-
-# Fields transformers accepts as null and derives (any other null is refused).
-NULLABLE = ("n_inner",)
-
-
-def _size(cfg: Config, field: str) -> int:
-    return alias_int(cfg, ALIASES[field], DEFAULTS[field])
+# transformers 5.x GPT2Config: defaults, ``attribute_map`` aliases, and the one null it derives.
+FIELDS = Fields(
+    Field("vocab_size", 50257),
+    Field("n_positions", 1024, aliases=("max_position_embeddings",)),
+    Field("n_embd", 768, aliases=("hidden_size",)),
+    Field("n_layer", 12, aliases=("num_hidden_layers",)),
+    Field("n_head", 12, aliases=("num_attention_heads",)),
+    Field("n_inner", DERIVED, null=DERIVED),
+    Field("activation_function", "gelu_new", kind="str"),
+    Field("tie_word_embeddings", True, kind="bool"),
+    Field("add_cross_attention", False, kind="bool"),
+    groups={
+        "wte": "embedding", "wpe": "embedding",
+        "ln_1": "norm", "ln_2": "norm", "ln_f": "norm",
+        "attn": "attention", "mlp": "mlp",
+        "lm_head": "head",
+    },
+)
 
 
 def from_config(cfg: Config) -> Spec:
-    cfg.refuse("add_cross_attention", [False], "adds cross-attention layers, which a causal LM config does not use")
+    if cfg.get("add_cross_attention"):
+        raise cfg.error("add_cross_attention", "true adds cross-attention layers, which a causal LM config does not use")
     values = {
-        V: Integer(cfg.int("vocab_size", DEFAULTS["vocab_size"])),
-        D: Integer(_size(cfg, "n_embd")),
-        L: Integer(_size(cfg, "n_layer")),
-        H: Integer(_size(cfg, "n_head")),
-        P: Integer(_size(cfg, "n_positions")),
+        V: Integer(cfg.get("vocab_size")),
+        D: Integer(cfg.get("n_embd")),
+        L: Integer(cfg.get("n_layer")),
+        H: Integer(cfg.get("n_head")),
+        P: Integer(cfg.get("n_positions")),
     }
     relations = {H_kv: H, d_h: D / H}
-    inner = cfg.optional_int("n_inner")
-    if inner is None:
+    inner = cfg.get("n_inner")
+    if inner is DERIVED:
         relations[F] = 4 * D
     else:
         values[F] = Integer(inner)
-    tied = cfg.bool("tie_word_embeddings", DEFAULTS["tie_word_embeddings"])
-    act = activation(cfg, "activation_function", DEFAULTS["activation_function"])
+    act = activation(cfg, "activation_function")
     return spec(
-        cfg,
         "gpt2",
-        tree(tied, act),
+        tree(cfg.get("tie_word_embeddings"), act),
         values,
         relations,
         [Divides(H, D, "GPT-2 needs n_embd divisible by n_head")],
-        NULLABLE,
     )
 
 
@@ -115,16 +99,11 @@ def tree(tied: bool = True, activation: str = "gelu_new"):
     )
 
 
-def hf_group(param_name: str) -> str:
-    """The tree group of a ``GPT2LMHeadModel`` parameter name."""
-    return group_of(param_name, GROUPS)
-
-
 FAMILY = Family(
     name="gpt2",
     summary="GPT-2: learned positions, LayerNorm, GELU MLP, tied head",
     model_types=("gpt2",),
-    fields=Fields(groups=GROUPS),
+    fields=FIELDS,
     build=from_config,
     context="n_positions",
     default_context=1024,

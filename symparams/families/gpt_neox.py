@@ -10,7 +10,7 @@ says so).
 
 ``use_parallel_residual`` changes how the two branches are added, not the
 weights: a parallel NeoX block still has both norms. ``rotary_pct`` only sets how
-many dimensions rotate.
+many dimensions rotate. transformers accepts no null in any of these fields.
 """
 
 from __future__ import annotations
@@ -18,60 +18,58 @@ from __future__ import annotations
 from sympy import Integer
 
 from ..components import MLP, Attention, Embedding, Repeat
-from ..config import Config, Fields
+from ..config import Config, Field, Fields
 from ..spec import Divides, Spec
 from ..symbols import D, F, H, H_kv, L, V, d_h
 from .activations import activation
+from .layernorm import block, layer_norm, lm_head, model, spec
 from .registry import Family
-from .layernorm import block, group_of, layer_norm, lm_head, model, spec
 
-__all__ = ["FAMILY", "from_config", "hf_group", "DEFAULTS", "GROUPS", "NULLABLE"]
+__all__ = ["FAMILY", "FIELDS", "from_config", "tree"]
 
-DEFAULTS = {
-    "vocab_size": 50432,
-    "hidden_size": 6144,
-    "num_hidden_layers": 44,
-    "num_attention_heads": 64,
-    "intermediate_size": 24576,
-    "hidden_act": "gelu",
-    "attention_bias": True,
-    "use_parallel_residual": True,
-    "tie_word_embeddings": False,
-}
-
-GROUPS = {
-    "embed_in": "embedding",
-    "input_layernorm": "norm", "post_attention_layernorm": "norm", "final_layer_norm": "norm",
-    "attention": "attention", "mlp": "mlp",
-    "lm_head": "head", "embed_out": "head",
-}
-
-# Fields transformers accepts as null and derives (any other null is refused).
-NULLABLE = ()
+# transformers 5.x GPTNeoXConfig
+FIELDS = Fields(
+    Field("vocab_size", 50432),
+    Field("hidden_size", 6144),
+    Field("num_hidden_layers", 44),
+    Field("num_attention_heads", 64),
+    Field("intermediate_size", 24576),
+    Field("hidden_act", "gelu", kind="str"),
+    Field("max_position_embeddings", 2048),
+    Field("rotary_pct", None, kind="number"),
+    Field("attention_bias", True, kind="bool"),
+    Field("use_parallel_residual", True, kind="bool"),
+    Field("tie_word_embeddings", False, kind="bool"),
+    groups={
+        "embed_in": "embedding",
+        "input_layernorm": "norm", "post_attention_layernorm": "norm", "final_layer_norm": "norm",
+        "attention": "attention", "mlp": "mlp",
+        "lm_head": "head", "embed_out": "head",
+    },
+)
 
 
 def from_config(cfg: Config) -> Spec:
     values = {
-        V: Integer(cfg.int("vocab_size", DEFAULTS["vocab_size"])),
-        D: Integer(cfg.int("hidden_size", DEFAULTS["hidden_size"])),
-        L: Integer(cfg.int("num_hidden_layers", DEFAULTS["num_hidden_layers"])),
-        H: Integer(cfg.int("num_attention_heads", DEFAULTS["num_attention_heads"])),
-        F: Integer(cfg.int("intermediate_size", DEFAULTS["intermediate_size"])),
+        V: Integer(cfg.get("vocab_size")),
+        D: Integer(cfg.get("hidden_size")),
+        L: Integer(cfg.get("num_hidden_layers")),
+        H: Integer(cfg.get("num_attention_heads")),
+        F: Integer(cfg.get("intermediate_size")),
     }
-    parallel = cfg.bool("use_parallel_residual", DEFAULTS["use_parallel_residual"])
+    cfg.get("max_position_embeddings")
+    cfg.get("rotary_pct")  # shapes no weight, but transformers refuses a null one
     return spec(
-        cfg,
         "gpt_neox",
         tree(
-            tied=cfg.bool("tie_word_embeddings", DEFAULTS["tie_word_embeddings"]),
-            attention_bias=cfg.bool("attention_bias", DEFAULTS["attention_bias"]),
-            parallel=parallel,
-            activation=activation(cfg, "hidden_act", DEFAULTS["hidden_act"]),
+            tied=cfg.get("tie_word_embeddings"),
+            attention_bias=cfg.get("attention_bias"),
+            parallel=cfg.get("use_parallel_residual"),
+            activation=activation(cfg, "hidden_act"),
         ),
         values,
         {H_kv: H, d_h: D / H},
         [Divides(H, D, "GPT-NeoX needs hidden_size divisible by num_attention_heads")],
-        NULLABLE,
     )
 
 
@@ -102,16 +100,11 @@ def tree(tied: bool = False, attention_bias: bool = True, parallel: bool = True,
     )
 
 
-def hf_group(param_name: str) -> str:
-    """The tree group of a ``GPTNeoXForCausalLM`` parameter name (``embed_out`` is the older head name)."""
-    return group_of(param_name, GROUPS)
-
-
 FAMILY = Family(
     name="gpt_neox",
     summary="GPT-NeoX / Pythia: parallel attention and MLP, rotary, untied head",
     model_types=("gpt_neox",),
-    fields=Fields(groups=GROUPS),
+    fields=FIELDS,
     build=from_config,
     context="max_position_embeddings",
     default_context=2048,

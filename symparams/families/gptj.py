@@ -8,8 +8,9 @@ has biases, and so does the LM head D -> V: the one head of these families with 
 bias while having none in attention. Untied by default; tied, the head keeps its
 V biases.
 
-``n_inner: null`` means F = 4*D (kept as the relation F = 4*D); ``rotary_dim`` only
-sets how many dimensions rotate.
+``n_inner`` missing or null means F = 4*D (kept as the relation F = 4*D);
+``rotary_dim`` only sets how many dimensions rotate, but transformers refuses it
+null, as it refuses a null ``n_positions``.
 """
 
 from __future__ import annotations
@@ -17,69 +18,56 @@ from __future__ import annotations
 from sympy import Integer
 
 from ..components import MLP, Attention, Embedding, Repeat
-from ..config import Config, Fields
+from ..config import DERIVED, Config, Field, Fields
 from ..spec import Divides, Spec
 from ..symbols import D, F, H, H_kv, L, V, d_h
 from .activations import activation
+from .layernorm import block, layer_norm, lm_head, model, spec
 from .registry import Family
-from .layernorm import alias_int, block, group_of, layer_norm, lm_head, model, spec
 
-__all__ = ["FAMILY", "from_config", "hf_group", "DEFAULTS", "GROUPS", "NULLABLE"]
+__all__ = ["FAMILY", "FIELDS", "from_config", "tree"]
 
-DEFAULTS = {
-    "vocab_size": 50400,
-    "n_embd": 4096,
-    "n_layer": 28,
-    "n_head": 16,
-    "activation_function": "gelu_new",
-    "tie_word_embeddings": False,
-}
-
-ALIASES = {
-    "n_embd": ("n_embd", "hidden_size"),
-    "n_layer": ("n_layer", "num_hidden_layers"),
-    "n_head": ("n_head", "num_attention_heads"),
-}
-
-GROUPS = {
-    "wte": "embedding",
-    "ln_1": "norm", "ln_f": "norm",
-    "attn": "attention", "mlp": "mlp",
-    "lm_head": "head",
-}
-
-# Fields transformers accepts as null and derives (any other null is refused).
-NULLABLE = ("n_inner",)
-
-
-def _size(cfg: Config, field: str) -> int:
-    return alias_int(cfg, ALIASES[field], DEFAULTS[field])
+# transformers 5.x GPTJConfig, with its ``attribute_map`` aliases.
+FIELDS = Fields(
+    Field("vocab_size", 50400),
+    Field("n_positions", 2048, aliases=("max_position_embeddings",)),
+    Field("n_embd", 4096, aliases=("hidden_size",)),
+    Field("n_layer", 28, aliases=("num_hidden_layers",)),
+    Field("n_head", 16, aliases=("num_attention_heads",)),
+    Field("rotary_dim", 64),
+    Field("n_inner", DERIVED, null=DERIVED),
+    Field("activation_function", "gelu_new", kind="str"),
+    Field("tie_word_embeddings", False, kind="bool"),
+    groups={
+        "wte": "embedding",
+        "ln_1": "norm", "ln_f": "norm",
+        "attn": "attention", "mlp": "mlp",
+        "lm_head": "head",
+    },
+)
 
 
 def from_config(cfg: Config) -> Spec:
     values = {
-        V: Integer(cfg.int("vocab_size", DEFAULTS["vocab_size"])),
-        D: Integer(_size(cfg, "n_embd")),
-        L: Integer(_size(cfg, "n_layer")),
-        H: Integer(_size(cfg, "n_head")),
+        V: Integer(cfg.get("vocab_size")),
+        D: Integer(cfg.get("n_embd")),
+        L: Integer(cfg.get("n_layer")),
+        H: Integer(cfg.get("n_head")),
     }
+    cfg.get("n_positions")
+    cfg.get("rotary_dim")
     relations = {H_kv: H, d_h: D / H}
-    inner = cfg.optional_int("n_inner")
-    if inner is None:
+    inner = cfg.get("n_inner")
+    if inner is DERIVED:
         relations[F] = 4 * D
     else:
         values[F] = Integer(inner)
     return spec(
-        cfg,
         "gptj",
-        tree(
-            tied=cfg.bool("tie_word_embeddings", DEFAULTS["tie_word_embeddings"]),
-            activation=activation(cfg, "activation_function", DEFAULTS["activation_function"]),
-        ),
+        tree(tied=cfg.get("tie_word_embeddings"), activation=activation(cfg, "activation_function")),
         values,
         relations,
         [Divides(H, D, "GPT-J needs n_embd divisible by n_head")],
-        NULLABLE,
     )
 
 
@@ -107,16 +95,11 @@ def tree(tied: bool = False, activation: str = "gelu_new"):
     )
 
 
-def hf_group(param_name: str) -> str:
-    """The tree group of a ``GPTJForCausalLM`` parameter name."""
-    return group_of(param_name, GROUPS)
-
-
 FAMILY = Family(
     name="gptj",
     summary="GPT-J: parallel block with one LayerNorm, rotary, a head with a bias",
     model_types=("gptj",),
-    fields=Fields(groups=GROUPS),
+    fields=FIELDS,
     build=from_config,
     context="n_positions",
     default_context=2048,

@@ -7,12 +7,13 @@ and the MLP. Everything is biased: q_proj (D -> H*d_h), k_proj and v_proj
 D -> V, which keeps its V biases even when tied. A final LayerNorm
 ``final_layernorm``; untied by default.
 
-Options read here: ``num_key_value_heads`` (GQA; H when absent), ``head_dim``
-(D/H when absent; transformers reads it if a config has one), and
-``qk_layernorm``, which adds LayerNorms over the query and key heads. Those are
-sized D/H by transformers even when ``head_dim`` differs, so they are sized so
-here, and D/H must then be whole. ``partial_rotary_factor`` only sets how many
-dimensions rotate.
+Options read here: ``num_key_value_heads`` (GQA; H when missing or null),
+``head_dim`` (D/H when missing; transformers reads it if a config has one, and
+fails on a null one), and ``qk_layernorm``, which adds LayerNorms over the query
+and key heads. Those are sized D/H by transformers even when ``head_dim``
+differs, so they are sized so here, and D/H must then be whole.
+``partial_rotary_factor`` only sets how many dimensions rotate (but transformers
+refuses it null).
 """
 
 from __future__ import annotations
@@ -20,74 +21,71 @@ from __future__ import annotations
 from sympy import Integer
 
 from ..components import MLP, Attention, Embedding, Norm, Repeat
-from ..config import Config, Fields
+from ..config import DERIVED, Config, Field, Fields
 from ..spec import Divides, Spec
 from ..symbols import D, F, H, H_kv, L, V, d_h
 from .activations import activation
+from .layernorm import block, layer_norm, lm_head, model, spec
 from .registry import Family
-from .layernorm import block, group_of, layer_norm, lm_head, model, spec
 
-__all__ = ["FAMILY", "from_config", "hf_group", "DEFAULTS", "GROUPS", "NULLABLE"]
+__all__ = ["FAMILY", "FIELDS", "from_config", "tree"]
 
-DEFAULTS = {
-    "vocab_size": 51200,
-    "hidden_size": 2048,
-    "intermediate_size": 8192,
-    "num_hidden_layers": 24,
-    "num_attention_heads": 32,
-    "hidden_act": "gelu_new",
-    "qk_layernorm": False,
-    "tie_word_embeddings": False,
-}
-
-GROUPS = {
-    "embed_tokens": "embedding",
-    "input_layernorm": "norm", "final_layernorm": "norm",
-    "q_layernorm": "norm", "k_layernorm": "norm",
-    "self_attn": "attention", "mlp": "mlp",
-    "lm_head": "head",
-}
-
-# Fields transformers accepts as null and derives (any other null is refused).
-NULLABLE = ("num_key_value_heads",)
+# transformers 5.x PhiConfig (head_dim is not declared, but the model reads one a config gives).
+FIELDS = Fields(
+    Field("vocab_size", 51200),
+    Field("hidden_size", 2048),
+    Field("intermediate_size", 8192),
+    Field("num_hidden_layers", 24),
+    Field("num_attention_heads", 32),
+    Field("num_key_value_heads", DERIVED, null=DERIVED),
+    Field("head_dim", DERIVED),
+    Field("hidden_act", "gelu_new", kind="str"),
+    Field("max_position_embeddings", 2048),
+    Field("partial_rotary_factor", None, kind="number"),
+    Field("qk_layernorm", False, kind="bool"),
+    Field("tie_word_embeddings", False, kind="bool"),
+    groups={
+        "embed_tokens": "embedding",
+        "input_layernorm": "norm", "final_layernorm": "norm",
+        "q_layernorm": "norm", "k_layernorm": "norm",
+        "self_attn": "attention", "mlp": "mlp",
+        "lm_head": "head",
+    },
+)
 
 
 def from_config(cfg: Config) -> Spec:
     values = {
-        V: Integer(cfg.int("vocab_size", DEFAULTS["vocab_size"])),
-        D: Integer(cfg.int("hidden_size", DEFAULTS["hidden_size"])),
-        L: Integer(cfg.int("num_hidden_layers", DEFAULTS["num_hidden_layers"])),
-        H: Integer(cfg.int("num_attention_heads", DEFAULTS["num_attention_heads"])),
-        F: Integer(cfg.int("intermediate_size", DEFAULTS["intermediate_size"])),
+        V: Integer(cfg.get("vocab_size")),
+        D: Integer(cfg.get("hidden_size")),
+        L: Integer(cfg.get("num_hidden_layers")),
+        H: Integer(cfg.get("num_attention_heads")),
+        F: Integer(cfg.get("intermediate_size")),
     }
+    cfg.get("max_position_embeddings")
+    cfg.get("partial_rotary_factor")
     relations = {}
     constraints = [Divides(H_kv, H, "each key/value head serves H/H_kv query heads")]
-    kv_heads = cfg.optional_int("num_key_value_heads")
-    if kv_heads is None:
+    kv_heads = cfg.get("num_key_value_heads")
+    if kv_heads is DERIVED:
         relations[H_kv] = H
     else:
         values[H_kv] = Integer(kv_heads)
-    head_dim = cfg.optional_int("head_dim")
-    qk_norm = cfg.bool("qk_layernorm", DEFAULTS["qk_layernorm"])
-    if head_dim is None:
+    head_dim = cfg.get("head_dim")
+    qk_norm = cfg.get("qk_layernorm")
+    if head_dim is DERIVED:
         relations[d_h] = D / H
     else:
         values[d_h] = Integer(head_dim)
-    if head_dim is None or qk_norm:
-        why = "the query/key LayerNorms are D/H wide" if head_dim is not None else "the head dimension is D/H"
+    if head_dim is DERIVED or qk_norm:
+        why = "the query/key LayerNorms are D/H wide" if head_dim is not DERIVED else "the head dimension is D/H"
         constraints.insert(0, Divides(H, D, why))
     return spec(
-        cfg,
         "phi",
-        tree(
-            tied=cfg.bool("tie_word_embeddings", DEFAULTS["tie_word_embeddings"]),
-            qk_layernorm=qk_norm,
-            activation=activation(cfg, "hidden_act", DEFAULTS["hidden_act"]),
-        ),
+        tree(tied=cfg.get("tie_word_embeddings"), qk_layernorm=qk_norm, activation=activation(cfg, "hidden_act")),
         values,
         relations,
         constraints,
-        NULLABLE,
     )
 
 
@@ -124,16 +122,11 @@ def tree(tied: bool = False, qk_layernorm: bool = False, activation: str = "gelu
     )
 
 
-def hf_group(param_name: str) -> str:
-    """The tree group of a ``PhiForCausalLM`` parameter name (its q/k LayerNorms count as norms)."""
-    return group_of(param_name, GROUPS)
-
-
 FAMILY = Family(
     name="phi",
     summary="phi-1/1.5/2: parallel block, partial rotary, biased head",
     model_types=("phi",),
-    fields=Fields(groups=GROUPS),
+    fields=FIELDS,
     build=from_config,
     context="max_position_embeddings",
     default_context=2048,

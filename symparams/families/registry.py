@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Mapping
 
 from ..config import Config, Fields, check_architectures, printable, read_json
 from ..errors import SymparamsError
@@ -29,6 +29,9 @@ class Family:
     ``context`` names the config field with the model's context length, and
     ``default_context`` is used where no config says it (a depth ladder's models).
     ``refused`` says what the family does not model, for the README's table.
+    ``retired`` maps model_types the family's configs once carried, which transformers
+    no longer reads (Falcon's ``RefinedWeb``), to the message that says what to write
+    instead: such a config is refused with it, never read as something else.
     """
 
     name: str
@@ -42,6 +45,7 @@ class Family:
     default_depth: int | None = None
     refused: str = ""
     guide: bool = False
+    retired: Mapping[str, str] = field(default_factory=dict)
 
     def group(self, param_name: str) -> str:
         """The tree group of one of transformers' parameter names (for verification)."""
@@ -59,12 +63,16 @@ class Registry:
     def __init__(self, *families: Family):
         self.by_name: dict[str, Family] = {}
         self.by_type: dict[str, Family] = {}
+        self.retired: dict[str, str] = {}
         for fam in families:
             assert fam.name not in self.by_name, fam.name
             self.by_name[fam.name] = fam
             for t in fam.model_types:
                 assert t not in self.by_type, t
                 self.by_type[t] = fam
+            for t, why in fam.retired.items():
+                assert t not in self.by_type and t not in self.retired, t
+                self.retired[t] = why
 
     def __iter__(self) -> Iterator[Family]:
         return iter(self.by_name.values())
@@ -83,6 +91,8 @@ class Registry:
     def for_type(self, cfg: Config) -> Family:
         model_type = cfg.model_type
         fam = self.by_type.get(model_type)
+        if fam is None and model_type in self.retired:
+            raise cfg.error("model_type", self.retired[model_type])
         if fam is None:
             known = ", ".join(self.model_types())
             shown = model_type if len(model_type) <= 40 else model_type[:37] + "..."

@@ -1,0 +1,84 @@
+"""Multi-head latent attention (MLA), DeepSeek-V2's attention with a compressed key/value cache.
+
+Shapes follow transformers' ``DeepseekV2Attention`` / ``DeepseekV3Attention`` (5.x), which
+follow the DeepSeek-V2 paper (arXiv:2405.04434, section 2.1):
+
+* queries: either one projection ``q_proj`` D -> H*(d_nope + d_rope) (``q_lora_rank``
+  null, as in DeepSeek-V2-Lite), or a low-rank pair ``q_a_proj`` D -> r_q, an RMSNorm
+  ``q_a_layernorm`` over r_q, and ``q_b_proj`` r_q -> H*(d_nope + d_rope);
+* keys and values: ``kv_a_proj_with_mqa`` D -> r_kv + d_rope (the latent plus one rotary
+  key shared by every head), an RMSNorm ``kv_a_layernorm`` over r_kv, and ``kv_b_proj``
+  r_kv -> H*(d_nope + d_v) (each head's key without positions and its value);
+* ``o_proj`` H*d_v -> D.
+
+``attention_bias`` puts a bias on ``q_a_proj``, ``kv_a_proj_with_mqa`` and ``o_proj`` only
+(transformers never gives ``q_proj``, ``q_b_proj`` or ``kv_b_proj`` one).
+
+Readings that differ from multi-head attention: the scores use keys of d_nope + d_rope per
+head and the values d_v, so the forward score and value matmuls cost
+2*T*H*(d_nope + d_rope) + 2*T*H*d_v FLOPs per token as eager attention runs them (a causal
+kernel that skips masked blocks meets (T + 1)/2 keys on average instead of T); the cache
+keeps only the latent and the rotary key, (r_kv + d_rope) values per token and layer,
+which is the point of MLA (the paper's "(d_c + d_h^R) l" elements per token).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sympy import Expr
+
+from .attention import attended
+from .base import Fmt, Module
+from .leaves import Linear, Norm
+
+__all__ = ["MLA"]
+
+
+@dataclass(frozen=True)
+class MLA(Module):
+    """DeepSeek's multi-head latent attention; ``q_rank`` None means a plain query projection."""
+
+    name: str
+    d_model: Expr
+    heads: Expr
+    q_rank: Expr | None
+    kv_rank: Expr
+    nope: Expr
+    rope: Expr
+    v_dim: Expr
+    bias: bool = False
+    group: str = "attention"
+
+    def children(self) -> tuple[Module, ...]:
+        g, b = self.group, self.bias
+        qk = self.heads * (self.nope + self.rope)
+        if self.q_rank is None:
+            query: tuple[Module, ...] = (Linear("q_proj", self.d_model, qk, False, group=g),)
+        else:
+            query = (
+                Linear("q_a_proj", self.d_model, self.q_rank, b, group=g),
+                Norm("q_a_layernorm", self.q_rank, kind="rms", weight=True),
+                Linear("q_b_proj", self.q_rank, qk, False, group=g),
+            )
+        return (
+            *query,
+            Linear("kv_a_proj_with_mqa", self.d_model, self.kv_rank + self.rope, b, group=g),
+            Norm("kv_a_layernorm", self.kv_rank, kind="rms", weight=True),
+            Linear("kv_b_proj", self.kv_rank, self.heads * (self.nope + self.v_dim), False, group=g),
+            Linear("o_proj", self.heads * self.v_dim, self.d_model, b, group=g),
+        )
+
+    def attention_flops(self, T: Expr, causal: bool = False) -> Expr:
+        return 2 * attended(T, causal) * self.heads * (self.nope + self.rope + self.v_dim)
+
+    def softmax_flops(self, T: Expr) -> Expr:
+        return 3 * self.heads * T
+
+    def cache_elements(self, T: Expr) -> Expr:
+        return (self.kv_rank + self.rope) * T
+
+    def describe(self, fmt: Fmt = str) -> str:
+        q = "q_proj" if self.q_rank is None else f"q_rank={fmt(self.q_rank)}"
+        return (f"MLA(heads={fmt(self.heads)}, {q}, kv_rank={fmt(self.kv_rank)}, "
+                f"nope={fmt(self.nope)}, rope={fmt(self.rope)}, v={fmt(self.v_dim)})")

@@ -1,0 +1,188 @@
+"""What DeepSeek-V2, V3 and V3.2 share: latent attention, dense layers first, then shared-expert MoE.
+
+transformers 5.x builds all three the same way (``modeling_deepseek_v2.py``,
+``modeling_deepseek_v3.py``, ``modeling_deepseek_v32.py``):
+
+* ``embed_tokens`` V x D; a final RMSNorm; ``lm_head`` D -> V, tied if asked;
+* every block: RMSNorm, :class:`~symparams.components.mla.MLA` attention, RMSNorm, and
+  either a dense gated MLP of ``intermediate_size`` F (the first ``first_k_dense_replace``
+  = L_d layers) or a mixture of experts (the other L - L_d);
+* the mixture: a router ``gate`` (an E x D weight, no bias), E routed gated experts of
+  ``moe_intermediate_size`` F_e stored fused (``gate_up_proj`` E x 2F_e x D and
+  ``down_proj`` E x D x F_e: the same 3*D*F_e per expert), and the ``n_shared_experts``
+  = E_s shared experts built as *one* gated MLP of hidden E_s*F_e, which every token
+  passes through beside its k routed experts.
+
+Per-layer variation is two ``Repeat`` nodes (L_d dense blocks, L - L_d MoE blocks), so the
+closed form stays a polynomial in L and L_d. Where every layer is of one kind the other
+Repeat is left out rather than given a count of zero.
+
+Not counted, because transformers does not count them either: DeepSeek-V3's router
+``e_score_correction_bias`` (E values per MoE layer) is a buffer, not a parameter; the
+multi-token-prediction module (``num_nextn_predict_layers``) is not built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sympy import Expr, Integer
+
+from ..components import MLP, Block, Composite, Embedding, Linear, Model, Module, MoE, Norm, Repeat
+from ..components.mla import MLA
+from ..config import DERIVED, Config
+from ..spec import AtMost, Constraint, Spec
+from ..symbols import D, E, E_s, F, F_e, H, L, L_d, V, d_nope, d_rope, d_v, k, r_kv, r_q
+from .activations import activation
+
+__all__ = ["GROUPS", "Shape", "read_shape", "build", "NOTES"]
+
+GROUPS = {
+    "embed_tokens": "embedding", "self_attn": "attention", "q_a_layernorm": "norm", "kv_a_layernorm": "norm",
+    "mlp": "mlp", "input_layernorm": "norm", "post_attention_layernorm": "norm", "norm": "norm", "lm_head": "head",
+}
+
+NOTES = (
+    "the multi-token-prediction layers (num_nextn_predict_layers) are not built by transformers and not counted",
+)
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The sizes of one DeepSeek config after transformers' defaults."""
+
+    vocab: int
+    width: int
+    layers: int
+    heads: int
+    hidden: int
+    q_rank: int | None
+    kv_rank: int
+    nope: int
+    rope: int
+    v_dim: int
+    experts: int
+    top_k: int
+    expert_hidden: int
+    shared: int
+    dense: int
+    tied: bool
+    activation: str
+    attention_bias: bool
+
+
+def read_shape(cfg: Config, dense: int | None = None) -> Shape:
+    """Read a DeepSeek config through its family's field table.
+
+    ``dense`` is the number of dense layers where the family says it another way
+    (V3.2's ``mlp_layer_types``); otherwise ``first_k_dense_replace``, capped at L as
+    transformers' ``layer_idx >= first_k_dense_replace`` caps it.
+    """
+    layers = cfg.get("num_hidden_layers")
+    q_rank = cfg.get("q_lora_rank")
+    experts = cfg.get("n_routed_experts")
+    freq = cfg.get("moe_layer_freq")
+    if freq != 1:
+        raise cfg.error("moe_layer_freq", f"{freq} is not supported: transformers ignores it and builds a mixture "
+                                          "of experts in every layer after first_k_dense_replace, unlike DeepSeek's code")
+    if dense is None:
+        dense = min(cfg.get("first_k_dense_replace"), layers)
+    top_k = cfg.get("num_experts_per_tok")
+    if top_k is DERIVED:  # transformers' None: the model builds, but its router cannot pick experts
+        if dense < layers:
+            said = "is null" if cfg.is_null("num_experts_per_tok") else f"is not given ({cfg.model_type}'s default is None)"
+            raise cfg.error("num_experts_per_tok", f"{said}; transformers then builds a router that cannot pick "
+                                                   "experts, so the experts per token must be stated")
+        top_k = 1  # no mixture-of-experts layer reads it
+    elif top_k > experts:
+        raise cfg.error("num_experts_per_tok", f"{top_k} exceeds n_routed_experts {experts}")
+    act = cfg.get("hidden_act")
+    return Shape(
+        vocab=cfg.get("vocab_size"),
+        width=cfg.get("hidden_size"),
+        layers=layers,
+        heads=cfg.get("num_attention_heads"),
+        hidden=cfg.get("intermediate_size"),
+        q_rank=None if q_rank is DERIVED else q_rank,
+        kv_rank=cfg.get("kv_lora_rank"),
+        nope=cfg.get("qk_nope_head_dim"),
+        rope=cfg.get("qk_rope_head_dim"),
+        v_dim=cfg.get("v_head_dim"),
+        experts=experts,
+        top_k=top_k,
+        expert_hidden=cfg.get("moe_intermediate_size"),
+        shared=cfg.get("n_shared_experts"),
+        dense=dense,
+        tied=cfg.get("tie_word_embeddings"),
+        activation=activation(cfg, "hidden_act", act),
+        attention_bias=cfg.get("attention_bias"),
+    )
+
+
+def _rms(name: str, dim: Expr = D) -> Norm:
+    return Norm(name, dim, kind="rms", weight=True)
+
+
+def _moe(shape: Shape, mlp_bias: bool) -> MoE:
+    """Router, E routed experts (fused in transformers, no biases) and one shared MLP of E_s*F_e."""
+    act = shape.activation
+    expert = MLP("expert", D, F_e, gated=True, activation=act, names=("gate", "up", "down"))
+    # n_shared_experts = 0 still builds the shared MLP, with no weights (and, under mlp_bias, a bias of D)
+    hidden = E_s * F_e if shape.shared else Integer(0)
+    shared = MLP("shared_experts", D, hidden, gated=True, bias=mlp_bias, activation=act,
+                 names=("gate_proj", "up_proj", "down_proj"))
+    return MoE("mlp", Linear("gate", D, E, group="mlp"), expert, E, k, shared=shared)
+
+
+def build(cfg: Config, family: str, label: str, shape: Shape, *, mlp_bias: bool = False,
+          attention_extras: tuple[Module, ...] = (), values: dict | None = None,
+          notes: tuple[str, ...] = ()) -> Spec:
+    """The Spec of a DeepSeek decoder: L_d dense blocks, then L - L_d mixture-of-experts blocks.
+
+    ``attention_extras`` are nodes stored beside the latent attention in each block's
+    ``self_attn`` (V3.2's indexer); ``values`` the values of any symbols they use.
+    """
+    attn: Module = MLA("self_attn", D, H, r_q if shape.q_rank is not None else None, r_kv, d_nope, d_rope, d_v,
+                       bias=shape.attention_bias)
+    if attention_extras:
+        attn = Composite("self_attn", (attn, *attention_extras), group="attention", label="attention with indexer")
+
+    def block(mlp: Module) -> Block:
+        return Block("layer", (_rms("input_layernorm"), attn, _rms("post_attention_layernorm"), mlp),
+                     label="pre-norm decoder block")
+
+    dense_mlp = MLP("mlp", D, F, gated=True, bias=mlp_bias, activation=shape.activation,
+                    names=("gate_proj", "up_proj", "down_proj"))
+    layers: list[Module] = []
+    sym: dict = {V: shape.vocab, D: shape.width, L: shape.layers, H: shape.heads}
+    if shape.q_rank is not None:
+        sym[r_q] = shape.q_rank
+    sym.update({r_kv: shape.kv_rank, d_nope: shape.nope, d_rope: shape.rope, d_v: shape.v_dim})
+    constraints: list[Constraint] = []
+    if shape.dense == shape.layers:
+        layers.append(Repeat("dense_layers", L, block(dense_mlp)))
+        sym[F] = shape.hidden
+    else:
+        if shape.dense:
+            layers.append(Repeat("dense_layers", L_d, block(dense_mlp)))
+            sym[F], sym[L_d] = shape.hidden, shape.dense
+            constraints.append(AtMost(L_d, L, "the dense layers are among the L layers"))
+        layers.append(Repeat("moe_layers", L - L_d if shape.dense else L, block(_moe(shape, mlp_bias))))
+        sym.update({F_e: shape.expert_hidden, E: shape.experts, k: shape.top_k})
+        if shape.shared:
+            sym[E_s] = shape.shared
+        constraints.append(AtMost(k, E, "a token picks k of the E routed experts"))
+    tree = Model(
+        family,
+        (Embedding("embed_tokens", V, D), *layers, _rms("norm"), Linear("lm_head", D, V, tied=shape.tied, group="head")),
+        label=label,
+    )
+    sym.update(values or {})
+    return Spec(
+        name=f"{family} (D={shape.width}, L={shape.layers})",
+        family=family,
+        tree=tree,
+        values=tuple((s, Integer(v)) for s, v in sym.items()),
+        constraints=tuple(constraints),
+        notes=NOTES + tuple(notes),
+    )

@@ -1,0 +1,235 @@
+"""The DeepSeek group of families against the models transformers builds on the meta device.
+
+For random small configs of every model_type here (``tests/strategies/deepseek.py``),
+the symbolic total and every parameter group equal what transformers builds. Every field
+a family reads is also set to null on a small base config: symparams must count it as
+transformers builds it, or refuse it where transformers refuses it (and the few nulls
+that transformers builds but cannot run are refused on purpose, listed in
+``REFUSED_THOUGH_BUILT``). Real config.json fixtures count what transformers builds, and
+the published totals where model cards state them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from strategies import CONFIGS
+from symparams.errors import SymparamsError
+from symparams.families import FAMILIES, from_dict, from_file
+from symparams.config import read_json
+
+FIXTURES = Path(__file__).parent / "fixtures" / "configs"
+
+TYPES = ("deepseek_v2", "deepseek_v3")
+
+
+def _need(name: str):
+    return pytest.importorskip(name, reason=f"{name} is not installed (pip install 'symparams[verify]')")
+
+
+def theirs(config: dict) -> dict[str, int]:
+    """transformers' parameters for ``config``, summed per group by the family's own table."""
+    _need("torch")
+    _need("transformers")
+    from symparams.verify import meta_parameters
+
+    family = FAMILIES.by_type[config["model_type"]]
+    out: dict[str, int] = {}
+    for name, numel in meta_parameters(config):
+        group = family.group(name)
+        out[group] = out.get(group, 0) + numel
+    return {g: n for g, n in out.items() if n}
+
+
+def ours(spec) -> dict[str, int]:
+    """The Spec's parameters per group, summed over the leaves of its tree.
+
+    The same figures as ``spec.breakdown().groups()`` (checked on the base configs
+    below) without the breakdown's factored formula for every node, which costs most
+    of a second per config.
+    """
+    out: dict[str, int] = {}
+    for _, copies, node in spec.tree.walk():
+        if not node.children():
+            out[node.group] = out.get(node.group, 0) + int(spec.value(copies * node.params()))
+    return {g: n for g, n in out.items() if n}
+
+
+def outcome(fn, *args):
+    """``("ok", value)`` or ``("refused", message)`` for a call that may raise SymparamsError."""
+    try:
+        return "ok", fn(*args)
+    except SymparamsError as err:
+        return "refused", str(err)
+
+
+# ---- random configs ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("model_type", TYPES)
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_groups_and_total_equal_transformers(model_type, data):
+    """Every group and the total of a random small config equal transformers' model."""
+    cfg = data.draw(CONFIGS[model_type], label="config")
+    spec = from_dict(cfg)
+    expected = theirs(cfg)
+    assert ours(spec) == expected
+    assert spec.total == sum(expected.values())
+    assert spec.active_total <= spec.total
+
+
+# ---- null versus missing ----------------------------------------------------------
+
+# small configs naming every field their family reads, so that a null differs from a missing field
+BASE = {
+    "deepseek_v2": {
+        "model_type": "deepseek_v2", "vocab_size": 50, "hidden_size": 24, "intermediate_size": 20,
+        "moe_intermediate_size": 6, "num_hidden_layers": 3, "num_attention_heads": 4, "n_shared_experts": 2,
+        "n_routed_experts": 4, "kv_lora_rank": 8, "q_lora_rank": 12, "qk_rope_head_dim": 4, "v_head_dim": 5,
+        "qk_nope_head_dim": 6, "num_experts_per_tok": 2, "first_k_dense_replace": 1, "moe_layer_freq": 1,
+        "hidden_act": "silu", "max_position_embeddings": 64, "tie_word_embeddings": False,
+        "attention_bias": True, "mlp_bias": True,
+    },
+    "deepseek_v3": {
+        "model_type": "deepseek_v3", "vocab_size": 50, "hidden_size": 24, "intermediate_size": 20,
+        "moe_intermediate_size": 6, "num_hidden_layers": 3, "num_attention_heads": 4, "n_shared_experts": 2,
+        "n_routed_experts": 4, "kv_lora_rank": 8, "q_lora_rank": 12, "qk_rope_head_dim": 4, "v_head_dim": 5,
+        "qk_nope_head_dim": 6, "num_experts_per_tok": 2, "first_k_dense_replace": 1, "moe_layer_freq": 1,
+        "hidden_act": "silu", "max_position_embeddings": 64, "tie_word_embeddings": False,
+        "attention_bias": True, "n_group": 2, "topk_group": 1,
+    },
+}
+
+# nulls transformers builds a model for but cannot run: refused with the reason
+REFUSED_THOUGH_BUILT = {
+    ("deepseek_v2", "num_experts_per_tok"): "cannot pick experts",
+    ("deepseek_v3", "num_experts_per_tok"): "cannot pick experts",
+}
+
+
+def _null_cases():
+    for model_type in TYPES:
+        for field in FAMILIES.by_type[model_type].fields:
+            yield model_type, field.name
+
+
+@pytest.mark.parametrize(("model_type", "field"), list(_null_cases()))
+def test_a_null_field_counts_as_transformers_builds_it_or_is_refused_as_it_refuses(model_type, field):
+    """Each field set to null: the same model as transformers, or refused where transformers refuses."""
+    cfg = {**BASE[model_type], field: None}
+    mine = outcome(lambda: ours(from_dict(cfg)))
+    if (model_type, field) in REFUSED_THOUGH_BUILT:
+        assert mine[0] == "refused" and REFUSED_THOUGH_BUILT[model_type, field] in mine[1]
+        assert theirs(cfg)  # transformers does build it
+        return
+    reference = outcome(theirs, cfg)
+    assert mine[0] == reference[0], (mine, reference)
+    if mine[0] == "ok":
+        assert mine[1] == reference[1]
+
+
+@pytest.mark.parametrize("model_type", TYPES)
+def test_the_base_configs_count_what_transformers_builds(model_type):
+    spec = from_dict(BASE[model_type])
+    assert ours(spec) == theirs(BASE[model_type])
+    assert {g: n for g, n in spec.breakdown().groups().items() if n} == ours(spec)
+
+
+# ---- family-specific rules ----------------------------------------------------------
+
+
+def test_deepseek_v2_without_experts_per_token_is_refused_unless_every_layer_is_dense():
+    cfg = {k: v for k, v in BASE["deepseek_v2"].items() if k != "num_experts_per_tok"}
+    with pytest.raises(SymparamsError, match="num_experts_per_tok.*cannot pick experts"):
+        from_dict(cfg)
+    dense = {**cfg, "first_k_dense_replace": 3}
+    assert ours(from_dict(dense)) == theirs(dense)
+
+
+def test_moe_layer_freq_other_than_one_is_refused():
+    """transformers ignores moe_layer_freq; DeepSeek's own code would skip MoE layers, so a count would be a guess."""
+    for model_type in TYPES:
+        with pytest.raises(SymparamsError, match="moe_layer_freq"):
+            from_dict({**BASE[model_type], "moe_layer_freq": 2})
+
+
+def test_experts_per_token_beyond_the_experts_is_refused():
+    with pytest.raises(SymparamsError, match="num_experts_per_tok"):
+        from_dict({**BASE["deepseek_v3"], "num_experts_per_tok": 5})
+
+
+def test_latent_attention_caches_the_latent_and_the_rotary_key():
+    """MLA's cache per token and layer is r_kv + d_rope, not 2*H*d_h."""
+    import sympy
+
+    from symparams.symbols import T, d_rope, r_kv
+
+    spec = from_dict(BASE["deepseek_v3"])
+    attn = spec.node("dense_layers.layer.self_attn")
+    assert sympy.expand(attn.cache_elements(T) - (r_kv + d_rope) * T) == 0
+    assert spec.value(spec.tree.cache_elements(T)).subs(T, 10) == 3 * (8 + 4) * 10
+
+
+def test_active_parameters_count_k_routed_experts_and_the_shared_ones():
+    """Active = everything but the E - k routed experts each MoE layer leaves idle."""
+    spec = from_dict(BASE["deepseek_v3"])
+    c = BASE["deepseek_v3"]
+    expert = 3 * c["hidden_size"] * c["moe_intermediate_size"]
+    idle = (c["n_routed_experts"] - c["num_experts_per_tok"]) * expert
+    moe_layers = c["num_hidden_layers"] - c["first_k_dense_replace"]
+    assert spec.total - spec.active_total == moe_layers * idle
+
+
+# ---- real configs ------------------------------------------------------------------
+
+# fixture -> (published total, published active), rounded as the model card rounds them
+PUBLISHED = {
+    "deepseek-v3.json": ("671B", "37B"),
+    "deepseek-v2.json": ("236B", "21B"),
+    "deepseek-v2-lite.json": ("15.7B", None),
+    "moonlight-16b-a3b.json": ("16B", "3B"),  # its card's 2.4B active fits no one definition
+}
+FIXTURE_TYPES = TYPES
+
+
+def _fixtures():
+    for path in sorted(FIXTURES.glob("*.json")):
+        if read_json(path).get("model_type") in FIXTURE_TYPES:
+            yield path.name
+
+
+def _billions(n: int, shown: str) -> bool:
+    places = len(shown[:-1].partition(".")[2])
+    return round(n / 1e9, places) == float(shown[:-1])
+
+
+@pytest.mark.parametrize("name", list(_fixtures()))
+def test_real_config_counts_what_transformers_builds(name):
+    data = json.loads((FIXTURES / name).read_text())
+    assert ours(from_file(FIXTURES / name)) == theirs(data)
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED))
+def test_real_config_counts_its_published_total(name):
+    spec = from_file(FIXTURES / name)
+    total, active = PUBLISHED[name]
+    assert _billions(spec.total, total), spec.total
+    # model cards round "activated parameters" with the token embedding in (V2) or out (V3, V2-Lite)
+    if active is None:
+        return
+    embedding = spec.count(spec.node("embed_tokens"))
+    assert _billions(spec.active_total, active) or _billions(spec.active_total - embedding, active), spec.active_total
+
+
+def test_every_family_here_has_two_real_configs():
+    found: dict[str, int] = {}
+    for name in _fixtures():
+        t = read_json(FIXTURES / name)["model_type"]
+        found[t] = found.get(t, 0) + 1
+    assert {t: found.get(t, 0) >= 2 for t in FIXTURE_TYPES} == {t: True for t in FIXTURE_TYPES}

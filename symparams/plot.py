@@ -1,57 +1,129 @@
-"""Charts of the readings: where the parameters sit as depth grows, and the compute-optimal frontier.
+"""Charts of the readings: where the parameters sit as a model grows, and the compute-optimal frontier.
 
 Series are computed exactly first (``*_series`` functions, no matplotlib), then
 drawn; the only floats are the coordinates handed to matplotlib. matplotlib is an
-optional extra (``symparams[plot]``), imported inside :func:`draw` alone, and
-drawn through ``matplotlib.figure.Figure`` so no pyplot global state or GUI
-backend is involved.
+optional extra (``symparams[plot]``), imported inside the drawing functions alone,
+and drawn through ``matplotlib.figure.Figure`` so no pyplot global state or GUI
+backend is involved. One style (:data:`STYLE`) is set for every chart.
+
+The charts take models, never names: a size series is built from a *builder*, a
+function from one size to a Spec (a family's depth ladder, or :func:`vary` on one
+model), so any model can be drawn growing in depth or in width.
 """
 
 from __future__ import annotations
 
 import os
+import textwrap
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
-from sympy import Expr, Rational
+from sympy import Integer, Rational
 
 from .errors import SymparamsError
+from .spec import Spec, apply_overrides
 
-__all__ = ["KINDS", "DepthSeries", "depth_series", "Frontier", "frontier_series", "compute_grid", "plot"]
+__all__ = ["KINDS", "FORMATS", "KNOBS", "STYLE", "SizeSeries", "size_series", "vary", "default_sizes", "Frontier",
+           "frontier_series", "compute_grid", "output_format", "plot"]
 
 KINDS = ("breakdown", "embedding-share", "frontier")
-FORMATS = ("png", "svg")
+FORMATS = ("png", "svg", "pdf")
 GROUP_ORDER = ("embedding", "attention", "mlp", "norm", "head", "other")
+# The sizes a chart can vary: depth (L: for a depth-sized family, its ladder) and width (D).
+KNOBS = {"L": "depth (layers)", "D": "width D"}
+
+# The one style of every chart: readable at a column's width in a paper, no chart junk.
+STYLE: dict[str, object] = {
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "legend.fontsize": 9,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "grid.linewidth": 0.6,
+    "legend.frameon": False,
+    "savefig.dpi": 200,
+    "pdf.fonttype": 42,
+    "svg.hashsalt": "symparams",
+}
+# Colours in the order groups are drawn: the Okabe-Ito palette, safe for colour-blind readers and in grey.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 
 
 @dataclass(frozen=True)
-class DepthSeries:
-    """Exact parameters per group for each depth of a family."""
+class SizeSeries:
+    """Exact parameters per group of one model at each of several sizes of one knob.
 
-    family: str
-    depths: tuple[int, ...]
+    ``knob`` is ``L`` (depth) or ``D`` (width); ``title`` names the model and every
+    value it was given, so a chart says what it shows.
+    """
+
+    title: str
+    knob: str
+    sizes: tuple[int, ...]
     groups: Mapping[str, tuple[int, ...]]
     totals: tuple[int, ...]
 
     def embedding_share(self) -> tuple[Fraction, ...]:
-        """Share of the embedding tables and LM head in the total, per depth."""
-        emb = [sum(self.groups.get(g, (0,) * len(self.depths))[i] for g in ("embedding", "head")) for i in range(len(self.depths))]
+        """Share of the embedding tables and LM head in the total, per size."""
+        none = (0,) * len(self.sizes)
+        emb = [sum(self.groups.get(g, none)[i] for g in ("embedding", "head")) for i in range(len(self.sizes))]
         return tuple(Fraction(e, t) for e, t in zip(emb, self.totals))
 
 
-def depth_series(family: str, depths: Sequence[int], overrides: Mapping[str, Expr] | None = None) -> DepthSeries:
-    """Per-group counts of ``family`` at each depth, from each model's breakdown."""
-    from .catalog import model
-
-    if not depths:
-        raise SymparamsError("need at least one depth to plot")
-    specs = [model(family, depth=d, **dict(overrides or {})) for d in depths]
+def size_series(build: Callable[[int], Spec], sizes: Sequence[int], knob: str = "L", title: str = "") -> SizeSeries:
+    """Per-group counts of the model ``build(size)`` makes at each size, from each model's breakdown."""
+    if not sizes:
+        raise SymparamsError("need at least one size to plot")
+    if knob not in KNOBS:
+        raise SymparamsError(f"can vary only {' or '.join(KNOBS)}, not {knob!r}")
+    specs = [build(s) for s in sizes]
     per = [s.breakdown().groups() for s in specs]
     names = [g for g in GROUP_ORDER if any(p.get(g, 0) for p in per)]
     names += sorted({g for p in per for g in p if p[g] and g not in names})
     groups = {g: tuple(p.get(g, 0) for p in per) for g in names}
-    return DepthSeries(family, tuple(depths), groups, tuple(s.total for s in specs))
+    return SizeSeries(title or specs[0].name, knob, tuple(sizes), groups, tuple(s.total for s in specs))
+
+
+def vary(spec: Spec, knob: str) -> Callable[[int], Spec]:
+    """The builder of ``spec`` with the size ``knob`` (L or D) set, everything else held."""
+    if knob not in KNOBS:
+        raise SymparamsError(f"can vary only {' or '.join(KNOBS)}, not {knob!r}")
+    if not any(s.name == knob for s in spec.symbols):
+        raise SymparamsError(f"{spec.name} has no free size {knob} to vary")
+
+    def build(size: int) -> Spec:
+        other = apply_overrides(spec, {knob: Integer(size)})
+        other.total  # noqa: B018 - refuse a size the model's constraints refuse, now
+        return other
+
+    return build
+
+
+# Multiples of a model's own size that a chart of it shows when no sizes are given.
+DEFAULT_MULTIPLES = (Fraction(1, 4), Fraction(1, 2), Fraction(3, 4), Fraction(1), Fraction(3, 2), Fraction(2))
+
+
+def default_sizes(build: Callable[[int], Spec], own: int) -> tuple[int, ...]:
+    """Sizes around ``own`` (a quarter to twice it) that the model can be built at; others are left out."""
+    out = []
+    for m in DEFAULT_MULTIPLES:
+        size = own * m
+        if size.denominator != 1 or size < 1 or int(size) in out:
+            continue
+        try:
+            build(int(size))
+        except SymparamsError:
+            continue
+        out.append(int(size))
+    if len(out) < 2:
+        raise SymparamsError(f"no sizes around {own:,} build this model; give them with --values")
+    return tuple(out)
 
 
 def compute_grid(low: object, high: object) -> tuple[Rational, ...]:
@@ -97,6 +169,12 @@ def frontier_series(laws: Sequence[str], computes: Sequence[Rational], ratio: ob
     return Frontier(tuple(computes), params, tokens)
 
 
+def _style() -> dict[str, object]:
+    from cycler import cycler
+
+    return {**STYLE, "axes.prop_cycle": cycler(color=PALETTE)}
+
+
 def _figure(**kw):
     try:
         from matplotlib.figure import Figure
@@ -105,36 +183,53 @@ def _figure(**kw):
     return Figure(**kw)
 
 
-def _format(path: str) -> str:
+def output_format(path: str | os.PathLike) -> str:
+    """The file format ``path`` asks for by its extension; an error for one no chart is written in."""
     ext = os.path.splitext(os.fspath(path))[1].lower().lstrip(".")
     if ext not in FORMATS:
-        raise SymparamsError(f"output {os.fspath(path)!r} must end in .png or .svg")
+        raise SymparamsError(f"output {os.fspath(path)!r} must end in .png, .svg or .pdf")
     return ext
 
 
-def _draw_breakdown(series: DepthSeries, fig) -> None:
+def _title(text: str) -> str:
+    """A title wrapped to the chart, with ``$`` escaped (matplotlib would read a model's name as math)."""
+    return "\n".join(textwrap.wrap(text.replace("$", r"\$"), 70))
+
+
+def _scale(values: Sequence[int]) -> tuple[float, str]:
+    """A unit for parameter counts that keeps the axis figures short."""
+    top = max(values, default=0)
+    return (1e9, "billions") if top >= 10**10 else (1e6, "millions")
+
+
+def _draw_breakdown(series: SizeSeries, fig) -> None:
     ax = fig.add_subplot()
-    bottom = [0.0] * len(series.depths)
-    x = list(range(len(series.depths)))
+    unit, name = _scale(series.totals)
+    bottom = [0.0] * len(series.sizes)
+    x = list(range(len(series.sizes)))
     for group, counts in series.groups.items():
-        heights = [c / 1e6 for c in counts]
-        ax.bar(x, heights, bottom=bottom, label=group)
+        heights = [c / unit for c in counts]
+        ax.bar(x, heights, bottom=bottom, label=group, width=0.7)
         bottom = [b + h for b, h in zip(bottom, heights)]
-    ax.set_xticks(x, [str(d) for d in series.depths])
-    ax.set_xlabel("depth (layers)")
-    ax.set_ylabel("parameters (millions)")
-    ax.set_title(f"{series.family}: parameters by component")
-    ax.legend()
+    ax.set_xticks(x, [f"{s:,}" for s in series.sizes])
+    ax.set_xlabel(KNOBS[series.knob])
+    ax.set_ylabel(f"parameters ({name})")
+    ax.set_ylim(0, max(bottom) * 1.08)  # room above the tallest bar
+    ax.grid(False, axis="x")
+    ax.set_title(_title(f"{series.title}: parameters by component"))
+    handles, labels = ax.get_legend_handles_labels()  # top of the stack first, as the bars read
+    ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0), title="component")
 
 
-def _draw_share(series: DepthSeries, fig) -> None:
+def _draw_share(series: SizeSeries, fig) -> None:
     ax = fig.add_subplot()
-    ax.plot(series.depths, [float(s) * 100 for s in series.embedding_share()], marker="o")
-    ax.set_xlabel("depth (layers)")
+    ax.plot(series.sizes, [float(s) * 100 for s in series.embedding_share()], marker="o",
+            label="embeddings + LM head")
+    ax.set_xlabel(KNOBS[series.knob])
     ax.set_ylabel("embedding + LM head share of parameters (%)")
-    ax.set_title(f"{series.family}: embedding share")
+    ax.set_title(_title(f"{series.title}: embedding share"))
     ax.set_ylim(0, 100)
-    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper right")
 
 
 def _draw_frontier(front: Frontier, fig) -> None:
@@ -148,7 +243,7 @@ def _draw_frontier(front: Frontier, fig) -> None:
     for ax in (left, right):
         ax.set_xlabel("training compute C (FLOPs)")
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend()
+        ax.legend(title="law")
     fig.suptitle("compute-optimal frontier (C = 6 N D)")
 
 
@@ -156,27 +251,38 @@ def plot(
     kind: str,
     output: str | os.PathLike,
     *,
-    family: str = "nanochat",
-    depths: Sequence[int] = (4, 8, 12, 16, 20, 26, 32),
-    overrides: Mapping[str, Expr] | None = None,
+    series: SizeSeries | None = None,
     laws: Sequence[str] = ("hoffmann", "epoch", "tokens-per-param"),
     compute: tuple[object, object] = ("1e18", "1e26"),
     ratio: object = None,
 ) -> str:
-    """Write the chart ``kind`` (breakdown, embedding-share, frontier) to ``output`` (.png or .svg)."""
+    """Write the chart ``kind`` to ``output`` (.png, .svg or .pdf); ``series`` feeds breakdown and embedding-share.
+
+    >>> import symparams
+    >>> from symparams.plot import size_series
+    >>> s = size_series(lambda d: symparams.model("nanochat", depth=d), (4, 8), title="nanochat")
+    >>> s.totals
+    (36700160, 92274688)
+    """
     if kind not in KINDS:
         raise SymparamsError(f"unknown plot {kind!r} (known: {', '.join(KINDS)})")
-    fmt = _format(output)
+    fmt = output_format(output)
     if kind == "frontier":
         data = frontier_series(laws, compute_grid(*compute), ratio)
-        fig = _figure(figsize=(11, 4.5), layout="constrained")
-        _draw_frontier(data, fig)
+        size, draw = (10, 4.2), _draw_frontier
     else:
-        data = depth_series(family, depths, overrides)
-        fig = _figure(figsize=(7, 4.5), layout="constrained")
-        (_draw_breakdown if kind == "breakdown" else _draw_share)(data, fig)
-    try:
-        fig.savefig(output, format=fmt, dpi=120)
-    except OSError as err:
-        raise SymparamsError(f"cannot write {os.fspath(output)!r}: {err.strerror or err}") from None
+        if series is None:
+            raise SymparamsError(f"the {kind} chart needs a series of models (size_series)")
+        data, size = series, (7.5, 4.5)
+        draw = _draw_breakdown if kind == "breakdown" else _draw_share
+    fig = _figure(figsize=size, layout="constrained")
+    import matplotlib
+
+    with matplotlib.rc_context(_style()):
+        draw(data, fig)
+        metadata = {"pdf": {"CreationDate": None}, "svg": {"Date": None}, "png": {}}[fmt]
+        try:
+            fig.savefig(output, format=fmt, metadata=metadata)
+        except OSError as err:
+            raise SymparamsError(f"cannot write {os.fspath(output)!r}: {err.strerror or err}") from None
     return os.fspath(output)

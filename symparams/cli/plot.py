@@ -1,5 +1,11 @@
-"""Charts as PNG or SVG: parameters by component versus depth (stacked), embedding share
-versus depth, and the compute-optimal frontier of the scaling laws.
+"""Charts as PNG, SVG or PDF: parameters by component as a model grows (stacked), the embedding
+share as it grows, and the compute-optimal frontier of the scaling laws.
+
+breakdown and embedding-share vary one size of MODEL: --vary L (depth, the default)
+or --vary D (width), over --values (a list 4,8,16 or a range LOW:HIGH:STEP). A
+depth-sized family (nanochat) walks its own ladder in depth; any other model is
+rebuilt with that one size changed, from a quarter to twice its own unless
+--values says otherwise. Titles name the model and every --set value.
 
 Needs matplotlib (pip install 'symparams[plot]').
 """
@@ -7,14 +13,33 @@ Needs matplotlib (pip install 'symparams[plot]').
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from .common import parse_sets, positive_int
 
+# Depths of a depth-sized family drawn when none are given (nanochat's guide and more).
+DEFAULT_DEPTHS = (4, 8, 12, 16, 20, 26, 32)
+MAX_SIZES = 64
 
-def _depths(text: str) -> list[int]:
+
+def _sizes(text: str) -> list[int]:
+    """``4,8,12`` or ``LOW:HIGH:STEP`` (both ends included when the step lands on them)."""
+    text = text.strip()
+    if ":" in text:
+        parts = [t.strip() for t in text.split(":")]
+        if len(parts) != 3 or not all(parts):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a range LOW:HIGH:STEP such as 8:64:8")
+        low, high, step = (positive_int(p) for p in parts)
+        if high < low:
+            raise argparse.ArgumentTypeError(f"range {text!r} must rise")
+        if (high - low) // step + 1 > MAX_SIZES:
+            raise argparse.ArgumentTypeError(f"range {text!r} has more than {MAX_SIZES} sizes")
+        return list(range(low, high + 1, step))
     items = [t.strip() for t in text.split(",") if t.strip()]
     if not items:
-        raise argparse.ArgumentTypeError("--depths needs at least one depth")
+        raise argparse.ArgumentTypeError("give at least one size")
+    if len(items) > MAX_SIZES:
+        raise argparse.ArgumentTypeError(f"at most {MAX_SIZES} sizes")
     return [positive_int(t) for t in items]
 
 
@@ -36,23 +61,75 @@ def _laws(text: str) -> list[str]:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from ..plot import KINDS
+    from ..plot import FORMATS, KINDS, KNOBS
 
     p.add_argument("kind", choices=KINDS, metavar="KIND", help=f"one of {', '.join(KINDS)}")
-    p.add_argument("model", nargs="?", default="nanochat", metavar="MODEL", help="a depth-sized family (default nanochat)")
-    p.add_argument("-o", "--output", required=True, metavar="FILE", help="where to write: FILE.png or FILE.svg")
-    p.add_argument("--depths", type=_depths, default=[4, 8, 12, 16, 20, 26, 32], help="comma-separated depths")
-    p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE", help="set a symbol at every depth")
+    p.add_argument("model", nargs="?", default="nanochat", metavar="MODEL",
+                   help="any model: a family, a preset or a config.json path (default nanochat)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE",
+                   help="where to write: " + ", ".join(f"FILE.{f}" for f in FORMATS))
+    p.add_argument("--vary", choices=tuple(KNOBS), help="the size that grows: L (depth, the default) or D (width)")
+    p.add_argument("--values", type=_sizes, metavar="SIZES", help="sizes to draw: 4,8,16 or LOW:HIGH:STEP")
+    p.add_argument("--depths", type=_sizes, metavar="DEPTHS", help="the same as --vary L --values DEPTHS")
+    p.add_argument("--depth", type=positive_int, help="depth of a depth-sized family held while --vary D")
+    p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
+                   help="set a symbol at every size")
     p.add_argument("--law", dest="laws", type=_laws, default=["hoffmann", "epoch", "tokens-per-param"],
                    help="comma-separated laws for the frontier")
-    p.add_argument("--compute", type=_range, default=("1e18", "1e26"), metavar="LOW:HIGH", help="compute range in FLOPs (frontier)")
+    p.add_argument("--compute", type=_range, default=("1e18", "1e26"), metavar="LOW:HIGH",
+                   help="compute range in FLOPs (frontier)")
     p.add_argument("--ratio", metavar="R", help="tokens per parameter for the tokens-per-param rule")
 
 
-def run(args: argparse.Namespace) -> int:
-    from ..plot import plot
+def _label(name: str, overrides: dict[str, Any]) -> str:
+    return ", ".join([name] + [f"{k}={v}" for k, v in overrides.items()])
 
-    path = plot(args.kind, args.output, family=args.model, depths=args.depths, overrides=parse_sets(args.sets),
-                laws=args.laws, compute=args.compute, ratio=args.ratio)
+
+def series(args: argparse.Namespace):
+    """The size series the arguments ask for: the model resolved by name, one size varied."""
+    from sympy import Integer
+
+    from ..catalog import depth_families, model
+    from ..errors import SymparamsError
+    from ..plot import default_sizes, size_series, vary
+    from ..symbols import symbol
+
+    if args.depths and (args.values or args.vary == "D"):
+        raise SymparamsError("--depths is --vary L --values DEPTHS; give one of them")
+    knob = "L" if args.depths else (args.vary or "L")
+    sizes = args.depths or args.values
+    overrides = parse_sets(args.sets)
+    if knob in overrides:
+        raise SymparamsError(f"--set {knob} fixes the size the chart varies")
+    fam = depth_families().get(args.model)
+    if fam is not None and knob == "L":
+        if args.depth is not None:
+            raise SymparamsError("--depth holds the depth; with --vary L give the depths as --values")
+
+        def build(d: int):
+            return fam.at_depth(d, **overrides)
+
+        return size_series(build, sizes or DEFAULT_DEPTHS, "L", _label(args.model, overrides))
+    spec = model(args.model, depth=args.depth, **overrides)
+    spec.env  # noqa: B018 - validate before drawing
+    if fam is not None:
+        depth = args.depth
+
+        def build(v: int):
+            other = fam.at_depth(depth, **{**overrides, knob: Integer(v)})
+            other.total  # noqa: B018
+            return other
+    else:
+        build = vary(spec, knob)
+    own = int(spec.env[symbol(knob)])
+    return size_series(build, sizes or default_sizes(build, own), knob, _label(spec.name, overrides))
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..plot import output_format, plot
+
+    output_format(args.output)  # refuse a format before any model is built
+    data = None if args.kind == "frontier" else series(args)
+    path = plot(args.kind, args.output, series=data, laws=args.laws, compute=args.compute, ratio=args.ratio)
     print(f"wrote {path}")
     return 0

@@ -14,6 +14,7 @@ from . import (
     bloom, falcon, gemma, gpt2, gpt_neox, gptj, llama, mistral, mixtral, nanochat, nanochat2026, opt, phi, qwen2,
 )
 from . import bamba, falcon_h1, jamba, mamba, mamba2, nemotron_h, zamba2
+from . import deepseek_v2, deepseek_v3
 from .registry import Family, Registry
 
 __all__ = ["FAMILIES", "Family", "Registry", "from_dict", "from_file"]
@@ -34,6 +35,8 @@ FAMILIES = Registry(
     falcon.FAMILY,
     phi.FAMILY,
     mamba.FAMILY, mamba2.FAMILY, jamba.FAMILY, falcon_h1.FAMILY, bamba.FAMILY, nemotron_h.FAMILY, zamba2.FAMILY,
+    deepseek_v2.FAMILY,
+    deepseek_v3.FAMILY,
 )
 
 

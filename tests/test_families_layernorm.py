@@ -9,7 +9,6 @@ milliseconds; the random fields are the ones that change shapes in that family.
 from __future__ import annotations
 
 import collections
-import importlib
 import json
 import os
 import subprocess
@@ -25,9 +24,13 @@ from symparams.errors import SymparamsError
 from symparams.catalog import from_preset
 from symparams.families import FAMILIES, from_dict, from_file
 from symparams.presets import PRESETS
-from symparams.symbols import D, L, P, V, d_h
+from symparams.symbols import D, D_e, L, P, V, d_h
+from strategies import CONFIGS
+from strategies.existing import (
+    LAYERNORM_TYPES as FAMILY_TYPES, bloom_configs, falcon_configs, gpt2_configs, gpt_neox_configs, gptj_configs,
+    opt_configs, phi_configs,
+)
 
-FAMILY_TYPES = ("gpt2", "opt", "gpt_neox", "gptj", "bloom", "falcon", "phi")
 OUR_PRESETS = (
     "gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl", "opt-125m", "opt-1.3b", "pythia-160m",
     "pythia-1.4b", "gpt-j-6b", "bloom-560m", "falcon-7b", "phi-2",
@@ -80,139 +83,6 @@ def assert_matches_transformers(config: dict) -> None:
     assert spec.value(spec.closed_form) == spec.total
 
 
-# ---- random configs, one strategy per model_type ------------------------------------------
-
-
-def maybe(draw, field: str, values: st.SearchStrategy, out: dict, absent: bool = True) -> None:
-    """Set ``field`` to a drawn value, or (when ``absent``) sometimes leave it out to use the default."""
-    if absent and draw(st.booleans()):
-        return
-    out[field] = draw(values)
-
-
-@st.composite
-def heads_and_width(draw, max_heads: int = 8, head_dims: st.SearchStrategy = st.integers(1, 12)) -> tuple[int, int]:
-    heads = draw(st.integers(1, max_heads))
-    return heads, heads * draw(head_dims)
-
-
-# transformers refuses fully rotary heads of odd size above 4 when it reads the config
-ROTARY_HEAD_DIMS = st.sampled_from([1, 2, 3, 4, 6, 8, 10, 12])
-
-
-def divisors(n: int) -> list[int]:
-    return [d for d in range(1, n + 1) if n % d == 0]
-
-
-SMALL = st.integers(1, 64)
-VOCAB = st.integers(4, 300)  # OPT pads with token 1, so a vocabulary needs a few rows
-LAYERS = st.integers(1, 3)
-FLAG = st.booleans()
-
-
-@st.composite
-def gpt2_configs(draw) -> dict:
-    heads, width = draw(heads_and_width())
-    names = draw(st.sampled_from([("n_embd", "n_head", "n_layer", "n_positions"),
-                                  ("hidden_size", "num_attention_heads", "num_hidden_layers", "max_position_embeddings")]))
-    cfg = {"model_type": "gpt2", names[0]: width, names[1]: heads, names[2]: draw(LAYERS), "vocab_size": draw(VOCAB)}
-    maybe(draw, names[3], SMALL, cfg)
-    maybe(draw, "n_inner", st.one_of(st.none(), SMALL), cfg)
-    maybe(draw, "tie_word_embeddings", FLAG, cfg)
-    maybe(draw, "add_cross_attention", st.just(False), cfg)
-    return cfg
-
-
-@st.composite
-def opt_configs(draw) -> dict:
-    heads, width = draw(heads_and_width())
-    cfg = {"model_type": "opt", "hidden_size": width, "num_attention_heads": heads,
-           "num_hidden_layers": draw(LAYERS), "vocab_size": draw(VOCAB)}
-    maybe(draw, "ffn_dim", SMALL, cfg)
-    maybe(draw, "max_position_embeddings", SMALL, cfg)
-    maybe(draw, "enable_bias", FLAG, cfg)
-    maybe(draw, "layer_norm_elementwise_affine", FLAG, cfg)
-    maybe(draw, "do_layer_norm_before", FLAG, cfg)
-    maybe(draw, "word_embed_proj_dim", st.sampled_from([None, width]), cfg)
-    maybe(draw, "tie_word_embeddings", FLAG, cfg)
-    return cfg
-
-
-@st.composite
-def gpt_neox_configs(draw) -> dict:
-    heads, width = draw(heads_and_width())
-    cfg = {"model_type": "gpt_neox", "hidden_size": width, "num_attention_heads": heads,
-           "num_hidden_layers": draw(LAYERS), "vocab_size": draw(VOCAB), "intermediate_size": draw(SMALL)}
-    maybe(draw, "attention_bias", FLAG, cfg)
-    maybe(draw, "use_parallel_residual", FLAG, cfg)
-    maybe(draw, "tie_word_embeddings", FLAG, cfg)
-    return cfg
-
-
-@st.composite
-def gptj_configs(draw) -> dict:
-    heads, width = draw(heads_and_width())
-    names = draw(st.sampled_from([("n_embd", "n_head", "n_layer"),
-                                  ("hidden_size", "num_attention_heads", "num_hidden_layers")]))
-    cfg = {"model_type": "gptj", names[0]: width, names[1]: heads, names[2]: draw(LAYERS),
-           "vocab_size": draw(VOCAB), "rotary_dim": draw(st.integers(1, width)), "n_positions": draw(SMALL)}
-    maybe(draw, "n_inner", st.one_of(st.none(), SMALL), cfg)
-    maybe(draw, "tie_word_embeddings", FLAG, cfg)
-    return cfg
-
-
-@st.composite
-def bloom_configs(draw) -> dict:
-    heads, width = draw(heads_and_width())
-    cfg = {"model_type": "bloom", draw(st.sampled_from(["hidden_size", "n_embed"])): width,
-           draw(st.sampled_from(["n_head", "num_attention_heads"])): heads,
-           draw(st.sampled_from(["n_layer", "num_hidden_layers"])): draw(LAYERS), "vocab_size": draw(VOCAB)}
-    maybe(draw, "n_inner", st.one_of(st.none(), SMALL), cfg)  # ignored by transformers, so by us
-    maybe(draw, "apply_residual_connection_post_layernorm", FLAG, cfg)
-    maybe(draw, "tie_word_embeddings", FLAG, cfg)
-    return cfg
-
-
-@st.composite
-def falcon_configs(draw) -> dict:
-    heads, width = draw(heads_and_width(head_dims=ROTARY_HEAD_DIMS))
-    switch = st.sampled_from([True, False, None])
-    cfg = {"model_type": "falcon", draw(st.sampled_from(["hidden_size", "n_embed"])): width,
-           "num_attention_heads": heads, "num_hidden_layers": draw(LAYERS), "vocab_size": draw(VOCAB)}
-    for name in ("new_decoder_architecture", "multi_query", "parallel_attn", "bias", "alibi"):
-        maybe(draw, name, switch, cfg)
-    maybe(draw, "num_kv_heads", st.sampled_from([None, *divisors(heads)]), cfg)
-    maybe(draw, "num_ln_in_parallel_attn", st.sampled_from([None, 1, 2]), cfg)
-    maybe(draw, "ffn_hidden_size", st.one_of(st.none(), SMALL), cfg)
-    maybe(draw, "tie_word_embeddings", FLAG, cfg)
-    return cfg
-
-
-@st.composite
-def phi_configs(draw) -> dict:
-    heads, width = draw(heads_and_width())
-    cfg = {"model_type": "phi", "num_attention_heads": heads, "num_hidden_layers": draw(LAYERS),
-           "vocab_size": draw(VOCAB), "intermediate_size": draw(SMALL)}
-    layout = draw(st.sampled_from(["derived head_dim", "explicit head_dim", "explicit head_dim, q/k norms"]))
-    if layout == "derived head_dim":
-        cfg["hidden_size"] = width
-        maybe(draw, "qk_layernorm", FLAG, cfg)
-    elif layout == "explicit head_dim":  # the width need not be a multiple of the heads
-        cfg["hidden_size"] = draw(st.integers(1, 96))
-        cfg["head_dim"] = draw(st.integers(1, 12))
-    else:  # q/k LayerNorms stay D/H wide even when head_dim differs
-        cfg.update(hidden_size=width, head_dim=draw(st.integers(1, 12)), qk_layernorm=True)
-    maybe(draw, "num_key_value_heads", st.sampled_from([None, *divisors(heads)]), cfg)
-    maybe(draw, "tie_word_embeddings", FLAG, cfg)
-    return cfg
-
-
-STRATEGIES = {
-    "gpt2": gpt2_configs(), "opt": opt_configs(), "gpt_neox": gpt_neox_configs(), "gptj": gptj_configs(),
-    "bloom": bloom_configs(), "falcon": falcon_configs(), "phi": phi_configs(),
-}
-
-
 # ---- the heart: symbolic == transformers, per group and in total ---------------------------
 
 
@@ -226,7 +96,8 @@ def test_gpt2_counts_equal_transformers_per_group(config):
 @settings(max_examples=EXAMPLES)
 @given(opt_configs())
 def test_opt_counts_equal_transformers_per_group(config):
-    """Any OPT config (biases, affine norms, pre/post-norm, P + 2 position rows) counts as transformers builds it."""
+    """Any OPT config (biases, affine norms, pre/post-norm, P + 2 position rows, a narrower token embedding
+    projected in and out) counts as transformers builds it."""
     assert_matches_transformers(config)
 
 
@@ -274,6 +145,31 @@ def test_opt_without_its_final_layer_norm_counts_as_transformers_builds_it():
     assert spec.total == sum(p.numel() for p in build_on_meta(config).parameters())
     with_norm = from_dict({"model_type": "opt", **fields})
     assert with_norm.total - spec.total == 2 * 24
+
+
+OPT_350M_PUBLISHED = 331_196_416  # facebook/opt-350m as released: a public figure
+
+
+def test_opt_350m_narrower_embedding_counts_as_published_and_as_transformers_builds_it():
+    """OPT-350m embeds tokens in D_e = 512 and projects them to D = 1,024 and back: V*D_e + 2*D_e*D more than
+    its blocks and positions; tied, its head stores nothing. The real config.json counts the published total,
+    transformers' model group by group, and the closed form holds D_e."""
+    spec = from_file(FIXTURES / "opt-350m.json")
+    assert spec.total == OPT_350M_PUBLISHED
+    assert spec.env[D_e] == 512 and spec.env[D] == 1024
+    assert spec.count(spec.node("project_in")) == spec.count(spec.node("project_out")) == 512 * 1024
+    assert spec.count(spec.node("embed_tokens")) == 50272 * 512
+    assert D_e in spec.closed_form.free_symbols
+    assert symbolic_groups(spec) == meta_groups(json.loads((FIXTURES / "opt-350m.json").read_text()))
+
+
+@pytest.mark.parametrize("width", [None, 64])
+def test_opt_word_embed_proj_dim_equal_to_the_width_or_null_adds_no_projection(width):
+    """transformers adds project_in/out only when word_embed_proj_dim differs from hidden_size (null means equal)."""
+    base = {"model_type": "opt", "hidden_size": 64, "num_attention_heads": 4, "num_hidden_layers": 1}
+    spec = from_dict({**base, "word_embed_proj_dim": width})
+    assert spec.total == from_dict(base).total
+    assert D_e not in spec.closed_form.free_symbols
 
 
 # ---- real models: presets and shipped config files -----------------------------------------
@@ -326,17 +222,19 @@ def test_every_real_config_file_matches_transformers_or_is_refused_by_name(path)
 
 
 @settings(max_examples=EXAMPLES)
-@given(st.sampled_from(FAMILY_TYPES).flatmap(lambda t: STRATEGIES[t]))
+@given(st.sampled_from(FAMILY_TYPES).flatmap(CONFIGS.__getitem__))
 def test_untying_the_head_adds_exactly_one_V_by_D_matrix(config):
-    """In every family, an untied LM head stores V*D weights more than a tied one, in closed form."""
+    """In every family, an untied LM head stores V*D weights more than a tied one, in closed form
+    (V*D_e where OPT's token embedding is narrower than D)."""
     tied = from_dict({**config, "tie_word_embeddings": True})
     untied = from_dict({**config, "tie_word_embeddings": False})
-    assert sympy.expand(untied.closed_form - tied.closed_form) == V * D
-    assert untied.total - tied.total == untied.env[V] * untied.env[D]
+    width = D_e if D_e in dict(untied.values) else D
+    assert sympy.expand(untied.closed_form - tied.closed_form) == V * width
+    assert untied.total - tied.total == untied.env[V] * untied.env[width]
 
 
 @settings(max_examples=EXAMPLES)
-@given(st.sampled_from(FAMILY_TYPES).flatmap(lambda t: STRATEGIES[t]))
+@given(st.sampled_from(FAMILY_TYPES).flatmap(CONFIGS.__getitem__))
 def test_closed_forms_use_only_the_models_free_symbols(config):
     """Every closed form is written in the symbols the config gave values to, nothing else."""
     spec = from_dict(config)
@@ -344,7 +242,7 @@ def test_closed_forms_use_only_the_models_free_symbols(config):
 
 
 @settings(max_examples=EXAMPLES)
-@given(st.sampled_from(FAMILY_TYPES).flatmap(lambda t: STRATEGIES[t]))
+@given(st.sampled_from(FAMILY_TYPES).flatmap(CONFIGS.__getitem__))
 def test_the_breakdown_partitions_the_total(config):
     """Top-level rows and per-group sums both add up to the total."""
     spec = from_dict(config)
@@ -397,6 +295,46 @@ def test_configs_that_cannot_be_modelled_are_refused_naming_the_field(config, fi
     with pytest.raises(SymparamsError, match=field):
         spec = from_dict(config)
         spec.env
+
+
+@pytest.mark.parametrize("old, new", [("n_head", "num_attention_heads"), ("n_layer", "num_hidden_layers"),
+                                      ("n_head_kv", "num_kv_heads")])
+def test_falcon_refinedweb_names_are_refused_never_ignored(old, new):
+    """transformers' FalconConfig silently ignores the RW-era names (it would size the model by its defaults), so
+    a config that sizes Falcon by one is refused naming both names; given beside the modern name with the same
+    value, nothing is ignored and the config counts; a null one says nothing and is accepted, as transformers does."""
+    base = {"model_type": "falcon", "hidden_size": 64, "num_attention_heads": 8, "num_hidden_layers": 2,
+            "new_decoder_architecture": True, "num_kv_heads": 2, "vocab_size": 50}
+    alone = {k: v for k, v in base.items() if k != new}
+    with pytest.raises(SymparamsError, match=f"'{old}'.*'{new}'"):
+        from_dict({**alone, old: 4})
+    with pytest.raises(SymparamsError, match=f"'{old}'"):
+        from_dict({**base, old: base[new] * 2})
+    assert from_dict({**base, old: base[new]}).total == from_dict(base).total
+    assert_matches_transformers({**base, old: None})
+
+
+@pytest.mark.parametrize("model_type, flavour", [("RefinedWeb", "true"), ("RefinedWebModel", "false")])
+def test_refinedweb_model_types_are_refused_with_what_to_write_instead(model_type, flavour, capsys):
+    """transformers has no RefinedWeb config: refused in one line saying to write model_type falcon, which
+    decoder architecture it was, and the names to rename."""
+    from symparams.cli import main
+
+    with pytest.raises(SymparamsError, match=f"'model_type'.*'falcon'.*new_decoder_architecture: {flavour}.*n_head_kv"):
+        from_dict({"model_type": model_type, "n_head": 71, "n_layer": 32})
+    with pytest.raises(ValueError):
+        build_on_meta({"model_type": model_type})
+
+
+@pytest.mark.parametrize("value", [None, 8, 16])
+def test_falcon_refuses_any_head_dim_as_transformers_does(value):
+    """FalconConfig's head_dim is a read-only property: transformers refuses a config that sets it at all."""
+    config = {"model_type": "falcon", "hidden_size": 16, "num_attention_heads": 2, "num_hidden_layers": 1,
+              "vocab_size": 10, "head_dim": value}
+    with pytest.raises(SymparamsError, match="head_dim"):
+        from_dict(config)
+    with pytest.raises(AttributeError):
+        build_on_meta(config)
 
 
 @pytest.mark.parametrize(

@@ -23,9 +23,10 @@ from symparams.errors import SymparamsError
 from symparams.config import DERIVED
 from symparams.families import FAMILIES, from_dict, from_file
 from symparams.symbols import D, E, F, H, H_kv, L, V, d_h, e, k
+from strategies import CONFIGS
+from strategies.existing import RMS_TYPES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
-RMS_TYPES = ("llama", "mistral", "mixtral", "qwen2", "gemma", "nanochat")
 
 # Published parameter counts (model cards / papers / the issue). Every one is the
 # exact total of the released checkpoint.
@@ -81,60 +82,6 @@ def symbolic_groups(spec) -> dict[str, int]:
     return {g: n for g, n in spec.breakdown().groups().items() if n}
 
 
-# ---- strategies -------------------------------------------------------------------
-
-
-@st.composite
-def rms_configs(draw, model_type: str) -> dict:
-    """A small valid config of ``model_type``; any field may be left to transformers' default.
-
-    Heads, GQA ratio and head_dim (explicit or derived, even for RoPE) are drawn so
-    that H_kv divides H, and H divides D whenever head_dim is derived (always for
-    llama, whose config class insists on it).
-    """
-    tf = transformers_defaults(model_type)
-    cfg: dict = {"model_type": model_type, "num_hidden_layers": draw(st.integers(1, 3))}
-    kv_default = tf.get("num_key_value_heads")
-    if draw(st.booleans()):
-        if kv_default is None:
-            heads = draw(st.integers(1, 8))
-        else:
-            heads = kv_default * draw(st.integers(1, 2))
-    else:
-        kv = draw(st.integers(1, 4))
-        heads = kv * draw(st.integers(1, 4))
-        cfg["num_key_value_heads"] = kv
-    cfg["num_attention_heads"] = heads
-    default_head_dim = tf.get("head_dim")
-    if draw(st.booleans()):
-        cfg["head_dim"] = draw(st.sampled_from([2, 4, 6, 8, 12, 16]))
-        width = heads * draw(st.integers(1, 8)) if model_type == "llama" else draw(st.integers(2, 96))
-    elif default_head_dim is None:
-        width = heads * draw(st.sampled_from([2, 4, 6, 8, 10, 16]))
-    else:
-        width = draw(st.integers(2, 96))
-    cfg["hidden_size"] = width
-    if draw(st.booleans()):
-        cfg["vocab_size"] = draw(st.integers(2, 512))  # nanochat's default pad token id 1 must be a row
-    if draw(st.booleans()):
-        cfg["intermediate_size"] = draw(st.integers(1, 64))
-    if draw(st.booleans()):
-        cfg["tie_word_embeddings"] = draw(st.booleans())
-    if model_type in ("llama", "gemma", "nanochat") and draw(st.booleans()):
-        cfg["attention_bias"] = draw(st.booleans())
-    if model_type == "llama" and draw(st.booleans()):
-        cfg["mlp_bias"] = draw(st.booleans())
-    if model_type == "gemma" and draw(st.booleans()):
-        cfg["hidden_act"] = draw(st.sampled_from(["gelu", "gelu_pytorch_tanh", "silu"]))
-    if model_type == "mixtral":
-        experts = tf["num_local_experts"]
-        if draw(st.booleans()):
-            experts = cfg["num_local_experts"] = draw(st.integers(1, 6))
-        if experts < tf["num_experts_per_tok"] or draw(st.booleans()):
-            cfg["num_experts_per_tok"] = draw(st.integers(1, experts))
-    return cfg
-
-
 # ---- symbolic == transformers, per family ---------------------------------------
 
 
@@ -143,7 +90,7 @@ def rms_configs(draw, model_type: str) -> dict:
 @given(data=st.data())
 def test_symbolic_groups_and_total_equal_transformers_meta_model(model_type, data):
     """For any small config of the family, every group and the total equal transformers' model."""
-    cfg = data.draw(rms_configs(model_type), label="config")
+    cfg = data.draw(CONFIGS[model_type], label="config")
     spec = from_dict(cfg)
     theirs = transformers_groups(cfg, FAMILIES.by_type[model_type].group)
     assert symbolic_groups(spec) == theirs
@@ -267,6 +214,13 @@ def test_head_dim_derived_requires_heads_to_divide_width():
     ({"model_type": "mixtral", "num_local_experts": 2, "num_experts_per_tok": 3}, "num_experts_per_tok"),
     ({"model_type": "gemma", "head_dim": None}, "head_dim"),
     ({"model_type": "mistral", "num_key_value_heads": None}, "num_key_value_heads"),
+    ({"model_type": "mixtral", "num_key_value_heads": None}, "num_key_value_heads"),
+    ({"model_type": "qwen2", "head_dim": None}, "head_dim"),
+    ({"model_type": "nanochat", "head_dim": None}, "head_dim"),
+    ({"model_type": "llama", "attention_bias": None}, "attention_bias"),
+    ({"model_type": "llama", "mlp_bias": None}, "mlp_bias"),
+    ({"model_type": "gemma", "attention_bias": None}, "attention_bias"),
+    ({"model_type": "mixtral", "num_local_experts": None, "num_experts": 4}, "num_local_experts"),
     ({"model_type": "llama", "hidden_size": "4096"}, "hidden_size"),
     ({"model_type": "qwen2", "tie_word_embeddings": 1}, "tie_word_embeddings"),
     ({"model_type": "llama", "num_hidden_layers": 0}, "num_hidden_layers"),

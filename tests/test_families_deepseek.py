@@ -25,7 +25,7 @@ from symparams.config import read_json
 
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
 
-TYPES = ("deepseek_v2", "deepseek_v3")
+TYPES = ("deepseek_v2", "deepseek_v3", "olmo", "olmo2", "olmo3", "olmoe")
 
 
 def _need(name: str):
@@ -105,6 +105,18 @@ BASE = {
         "attention_bias": True, "n_group": 2, "topk_group": 1,
     },
 }
+_LLAMA_LIKE = {
+    "vocab_size": 50, "hidden_size": 24, "intermediate_size": 20, "num_hidden_layers": 4, "num_attention_heads": 4,
+    "num_key_value_heads": 2, "head_dim": 6, "tie_word_embeddings": False, "hidden_act": "silu",
+    "max_position_embeddings": 64, "attention_bias": True,
+}
+BASE.update({
+    "olmo": {"model_type": "olmo", **_LLAMA_LIKE},
+    "olmo2": {"model_type": "olmo2", **_LLAMA_LIKE},
+    "olmo3": {"model_type": "olmo3", **_LLAMA_LIKE, "sliding_window": 8,
+              "layer_types": ["sliding_attention", "full_attention", "sliding_attention", "sliding_attention"]},
+    "olmoe": {"model_type": "olmoe", **_LLAMA_LIKE, "num_local_experts": 4, "num_experts_per_tok": 2},
+})
 
 # nulls transformers builds a model for but cannot run: refused with the reason
 REFUSED_THOUGH_BUILT = {
@@ -154,7 +166,7 @@ def test_deepseek_v2_without_experts_per_token_is_refused_unless_every_layer_is_
 
 def test_moe_layer_freq_other_than_one_is_refused():
     """transformers ignores moe_layer_freq; DeepSeek's own code would skip MoE layers, so a count would be a guess."""
-    for model_type in TYPES:
+    for model_type in ("deepseek_v2", "deepseek_v3"):
         with pytest.raises(SymparamsError, match="moe_layer_freq"):
             from_dict({**BASE[model_type], "moe_layer_freq": 2})
 
@@ -193,7 +205,12 @@ PUBLISHED = {
     "deepseek-v3.json": ("671B", "37B"),
     "deepseek-v2.json": ("236B", "21B"),
     "deepseek-v2-lite.json": ("15.7B", None),
-    "moonlight-16b-a3b.json": ("16B", "3B"),  # its card's 2.4B active fits no one definition
+    "moonlight-16b-a3b.json": ("16B", "3B"),
+    "olmo-1b-hf.json": ("1.18B", None),  # the OLMo paper's 1,176,764,416
+    "olmo-7b-0424-hf.json": ("6.89B", None),
+    "olmo-2-1124-7b.json": ("7.30B", None),
+    "olmo-2-1124-13b.json": ("13.7B", None),
+    "olmoe-1b-7b-0924.json": ("6.9B", "1.3B"),  # the OLMoE paper: 6.9B total, 1.3B active  # its card's 2.4B active fits no one definition
 }
 FIXTURE_TYPES = TYPES
 

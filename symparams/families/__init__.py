@@ -14,7 +14,7 @@ from . import (
     bloom, falcon, gemma, gpt2, gpt_neox, gptj, llama, mistral, mixtral, nanochat, nanochat2026, opt, phi, qwen2,
 )
 from . import bamba, falcon_h1, jamba, mamba, mamba2, nemotron_h, zamba2
-from . import deepseek_v2, deepseek_v3
+from . import deepseek_v2, deepseek_v3, olmo, olmo2, olmo3, olmoe
 from .registry import Family, Registry
 
 __all__ = ["FAMILIES", "Family", "Registry", "from_dict", "from_file"]
@@ -37,6 +37,10 @@ FAMILIES = Registry(
     mamba.FAMILY, mamba2.FAMILY, jamba.FAMILY, falcon_h1.FAMILY, bamba.FAMILY, nemotron_h.FAMILY, zamba2.FAMILY,
     deepseek_v2.FAMILY,
     deepseek_v3.FAMILY,
+    olmo.FAMILY,
+    olmo2.FAMILY,
+    olmo3.FAMILY,
+    olmoe.FAMILY,
 )
 
 

@@ -79,7 +79,58 @@ def deepseek_configs(draw, model_type: str) -> dict:
     return cfg
 
 
+@st.composite
+def heads_and_width(draw, cfg: dict, *, explicit_head_dim: bool = True, kv_null: bool = True,
+                    kv_key: str = "num_key_value_heads", heads_key: str = "num_attention_heads",
+                    width_key: str = "hidden_size") -> dict:
+    """H, H_kv (dividing H; left out or null at random) and D, with an explicit head_dim at random.
+
+    Without a head_dim, H divides D (transformers would floor D/H otherwise); with one,
+    D is free. The head size stays even so rotary embeddings run.
+    """
+    kv = draw(st.integers(1, 3))
+    heads = kv * draw(st.integers(1, 3))
+    cfg[heads_key] = heads
+    mode = draw(st.sampled_from(["given", "missing", "null"] if kv_null else ["given", "missing"]))
+    if mode == "given":
+        cfg[kv_key] = kv
+    elif mode == "null":
+        cfg[kv_key] = None
+    if explicit_head_dim and draw(st.booleans()):
+        cfg["head_dim"] = draw(st.sampled_from([2, 4, 6, 8]))
+        cfg[width_key] = draw(st.integers(2, 40))
+    else:
+        cfg[width_key] = heads * draw(st.sampled_from([2, 4, 6, 8]))
+    return cfg
+
+
+@st.composite
+def olmo_configs(draw, model_type: str) -> dict:
+    """OLMo, OLMo 2, OLMo 3 and OLMoE: biases, tied heads, head_dim, layer kinds, windows, experts."""
+    layers = draw(st.integers(1, 5))
+    # OLMoE's q_norm is D wide whatever the head size: a head_dim other than D/H cannot run
+    cfg = draw(heads_and_width({"model_type": model_type, "num_hidden_layers": layers},
+                               explicit_head_dim=model_type != "olmoe"))
+    cfg["vocab_size"] = draw(st.integers(2, 300))
+    _maybe(draw, cfg, "intermediate_size", st.integers(1, 40))
+    _maybe(draw, cfg, "tie_word_embeddings", st.booleans())
+    _maybe(draw, cfg, "attention_bias", st.booleans())
+    if model_type in ("olmo", "olmoe"):
+        _maybe(draw, cfg, "clip_qkv", st.sampled_from([None, 8.0]))
+    if model_type == "olmo3":
+        _maybe(draw, cfg, "sliding_window", st.sampled_from([None, 2, 16]))
+        if draw(st.booleans()):
+            cfg["layer_types"] = draw(st.lists(st.sampled_from(["sliding_attention", "full_attention"]),
+                                               min_size=layers, max_size=layers))
+    if model_type == "olmoe":
+        experts = draw(st.integers(1, 6))
+        cfg[draw(st.sampled_from(["num_experts", "num_local_experts"]))] = experts
+        cfg["num_experts_per_tok"] = draw(st.integers(1, experts))
+    return cfg
+
+
 CONFIGS.update({
     "deepseek_v2": deepseek_configs("deepseek_v2"),
     "deepseek_v3": deepseek_configs("deepseek_v3"),
+    **{t: olmo_configs(t) for t in ("olmo", "olmo2", "olmo3", "olmoe")},
 })

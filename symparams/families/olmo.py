@@ -1,0 +1,51 @@
+"""OLMo (model_type ``olmo``): the Llama layout with LayerNorms that learn nothing.
+
+transformers' ``OlmoForCausalLM`` (5.x): ``OlmoLayerNorm`` is ``F.layer_norm`` with neither
+weight nor bias (the OLMo paper's "non-parametric layer norm"), before attention, before
+the MLP and at the end, so norms add no parameters. ``attention_bias`` puts a bias on q,
+k, v and o; the SwiGLU MLP has none; ``clip_qkv`` clamps activations and holds no
+weights. ``head_dim`` is honoured when a config.json carries one, as for OLMo 2.
+"""
+
+from __future__ import annotations
+
+from ..components import Block, Embedding, Linear, Model, Norm, Repeat
+from ..config import REFUSE, Config
+from ..spec import Spec
+from ..symbols import D, L, V
+from . import decoder
+from .decoder import decoder_fields
+from .registry import Family
+
+__all__ = ["FAMILY", "FIELDS", "from_config"]
+
+# transformers 5.x OlmoConfig
+FIELDS = decoder_fields(
+    vocab_size=50304, hidden_size=4096, intermediate_size=11008, num_hidden_layers=32,
+    num_attention_heads=32, head_dim_null=REFUSE, max_position_embeddings=2048, mlp_bias=None,
+)
+
+
+def _norm(name: str) -> Norm:
+    return Norm(name, D, kind="layer", weight=False, bias=False)
+
+
+def from_config(cfg: Config) -> Spec:
+    sizes = decoder.read_sizes(cfg)
+    bias = cfg.get("attention_bias")
+    block = Block("layer", (_norm("input_layernorm"), decoder.attention(qkv_bias=bias, out_bias=bias),
+                            _norm("post_attention_layernorm"), decoder.gated_mlp(sizes.activation)),
+                  label="pre-norm decoder block (non-parametric LayerNorm)")
+    tree = Model("olmo", (Embedding("embed_tokens", V, D), Repeat("layers", L, block), _norm("norm"),
+                          Linear("lm_head", D, V, tied=sizes.tied, group="head")), label="OLMo decoder")
+    return decoder.decoder_spec("olmo", tree, sizes)
+
+
+FAMILY = Family(
+    name="olmo",
+    summary="OLMo: the Llama layout with non-parametric LayerNorms",
+    model_types=("olmo",),
+    fields=FIELDS,
+    build=from_config,
+    refused="a null head_dim (transformers cannot build it); a width the heads do not divide without a head_dim",
+)

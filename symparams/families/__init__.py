@@ -14,7 +14,7 @@ from . import (
     bloom, falcon, gemma, gpt2, gpt_neox, gptj, llama, mistral, mixtral, nanochat, nanochat2026, opt, phi, qwen2,
 )
 from . import bamba, falcon_h1, jamba, mamba, mamba2, nemotron_h, zamba2
-from . import deepseek_v2, deepseek_v3, olmo, olmo2, olmo3, olmoe
+from . import deepseek_v2, deepseek_v3, granite, granitemoe, olmo, olmo2, olmo3, olmoe
 from .registry import Family, Registry
 
 __all__ = ["FAMILIES", "Family", "Registry", "from_dict", "from_file"]
@@ -41,6 +41,9 @@ FAMILIES = Registry(
     olmo2.FAMILY,
     olmo3.FAMILY,
     olmoe.FAMILY,
+    granite.FAMILY,
+    granitemoe.FAMILY,
+    granitemoe.SHARED_FAMILY,
 )
 
 

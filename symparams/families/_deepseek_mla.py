@@ -25,6 +25,7 @@ multi-token-prediction module (``num_nextn_predict_layers``) is not built.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from sympy import Expr, Integer
 
@@ -35,7 +36,7 @@ from ..spec import AtMost, Constraint, Spec
 from ..symbols import D, E, E_s, F, F_e, H, L, L_d, V, d_nope, d_rope, d_v, k, r_kv, r_q
 from .activations import activation
 
-__all__ = ["GROUPS", "Shape", "read_shape", "build", "NOTES"]
+__all__ = ["GROUPS", "Shape", "read_shape", "build", "NOTES", "shared_expert_moe", "dense_then_moe"]
 
 GROUPS = {
     "embed_tokens": "embedding", "self_attn": "attention", "q_a_layernorm": "norm", "kv_a_layernorm": "norm",
@@ -123,15 +124,38 @@ def _rms(name: str, dim: Expr = D) -> Norm:
     return Norm(name, dim, kind="rms", weight=True)
 
 
-def _moe(shape: Shape, mlp_bias: bool) -> MoE:
-    """Router, E routed experts (fused in transformers, no biases) and one shared MLP of E_s*F_e."""
-    act = shape.activation
-    expert = MLP("expert", D, F_e, gated=True, activation=act, names=("gate", "up", "down"))
-    # n_shared_experts = 0 still builds the shared MLP, with no weights (and, under mlp_bias, a bias of D)
-    hidden = E_s * F_e if shape.shared else Integer(0)
-    shared = MLP("shared_experts", D, hidden, gated=True, bias=mlp_bias, activation=act,
-                 names=("gate_proj", "up_proj", "down_proj"))
-    return MoE("mlp", Linear("gate", D, E, group="mlp"), expert, E, k, shared=shared)
+def shared_expert_moe(activation: str, shared: int, mlp_bias: bool = False) -> MoE:
+    """Router ``gate`` (E x D), E routed experts of F_e (fused in transformers, no biases), one shared MLP of E_s*F_e.
+
+    ``n_shared_experts`` = 0 still builds the shared MLP, with no weights (and, under
+    ``mlp_bias``, the D biases of its down projection), as transformers does.
+    """
+    expert = MLP("expert", D, F_e, gated=True, activation=activation, names=("gate", "up", "down"))
+    hidden = E_s * F_e if shared else Integer(0)
+    shared_mlp = MLP("shared_experts", D, hidden, gated=True, bias=mlp_bias, activation=activation,
+                     names=("gate_proj", "up_proj", "down_proj"))
+    return MoE("mlp", Linear("gate", D, E, group="mlp"), expert, E, k, shared=shared_mlp)
+
+
+def dense_then_moe(block: Callable[[Module], Block], dense_mlp: Module, moe: MoE, dense: int, layers: int
+                   ) -> tuple[list[Module], set, list[Constraint]]:
+    """The layer stack: L_d blocks with ``dense_mlp``, then L - L_d with ``moe``.
+
+    Returns the Repeats, the symbols they use beyond the block's (L_d, and whether F or
+    the experts' symbols appear), and the constraints. A stack of one kind only is one
+    Repeat of L, with no L_d.
+    """
+    if dense == layers:
+        return [Repeat("dense_layers", L, block(dense_mlp))], {F}, []
+    stack: list[Module] = []
+    used: set = {F_e, E, k}
+    constraints: list[Constraint] = [AtMost(k, E, "a token picks k of the E routed experts")]
+    if dense:
+        stack.append(Repeat("dense_layers", L_d, block(dense_mlp)))
+        used |= {F, L_d}
+        constraints.append(AtMost(L_d, L, "the dense layers are among the L layers"))
+    stack.append(Repeat("moe_layers", L - L_d if dense else L, block(moe)))
+    return stack, used, constraints
 
 
 def build(cfg: Config, family: str, label: str, shape: Shape, *, mlp_bias: bool = False,
@@ -153,25 +177,16 @@ def build(cfg: Config, family: str, label: str, shape: Shape, *, mlp_bias: bool 
 
     dense_mlp = MLP("mlp", D, F, gated=True, bias=mlp_bias, activation=shape.activation,
                     names=("gate_proj", "up_proj", "down_proj"))
-    layers: list[Module] = []
+    moe = shared_expert_moe(shape.activation, shape.shared, mlp_bias)
+    layers, used, constraints = dense_then_moe(block, dense_mlp, moe, shape.dense, shape.layers)
     sym: dict = {V: shape.vocab, D: shape.width, L: shape.layers, H: shape.heads}
     if shape.q_rank is not None:
         sym[r_q] = shape.q_rank
     sym.update({r_kv: shape.kv_rank, d_nope: shape.nope, d_rope: shape.rope, d_v: shape.v_dim})
-    constraints: list[Constraint] = []
-    if shape.dense == shape.layers:
-        layers.append(Repeat("dense_layers", L, block(dense_mlp)))
-        sym[F] = shape.hidden
-    else:
-        if shape.dense:
-            layers.append(Repeat("dense_layers", L_d, block(dense_mlp)))
-            sym[F], sym[L_d] = shape.hidden, shape.dense
-            constraints.append(AtMost(L_d, L, "the dense layers are among the L layers"))
-        layers.append(Repeat("moe_layers", L - L_d if shape.dense else L, block(_moe(shape, mlp_bias))))
-        sym.update({F_e: shape.expert_hidden, E: shape.experts, k: shape.top_k})
-        if shape.shared:
-            sym[E_s] = shape.shared
-        constraints.append(AtMost(k, E, "a token picks k of the E routed experts"))
+    every = {F: shape.hidden, L_d: shape.dense, F_e: shape.expert_hidden, E: shape.experts, k: shape.top_k}
+    sym.update({s: v for s, v in every.items() if s in used})
+    if E in used and shape.shared:
+        sym[E_s] = shape.shared
     tree = Model(
         family,
         (Embedding("embed_tokens", V, D), *layers, _rms("norm"), Linear("lm_head", D, V, tied=shape.tied, group="head")),

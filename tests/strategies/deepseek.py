@@ -129,7 +129,29 @@ def olmo_configs(draw, model_type: str) -> dict:
     return cfg
 
 
+@st.composite
+def granite_configs(draw, model_type: str) -> dict:
+    """Granite, Granite MoE and Granite MoE with a shared expert: biases, multipliers, experts, shared width."""
+    cfg = draw(heads_and_width({"model_type": model_type, "num_hidden_layers": draw(st.integers(1, 3))}))
+    cfg["vocab_size"] = draw(st.integers(2, 300))
+    _maybe(draw, cfg, "intermediate_size", st.integers(1, 40))
+    _maybe(draw, cfg, "tie_word_embeddings", st.booleans())
+    _maybe(draw, cfg, "attention_bias", st.booleans())
+    _maybe(draw, cfg, "embedding_multiplier", st.sampled_from([1.0, 12.0]))
+    _maybe(draw, cfg, "residual_multiplier", st.sampled_from([0.22, 1.0]))
+    if model_type == "granite":
+        _maybe(draw, cfg, "mlp_bias", st.booleans())
+    else:
+        experts = draw(st.integers(1, 6))
+        cfg["num_local_experts"] = experts
+        cfg["num_experts_per_tok"] = draw(st.integers(1, experts))
+    if model_type == "granitemoeshared":
+        _maybe(draw, cfg, "shared_intermediate_size", st.integers(0, 24))
+    return cfg
+
+
 CONFIGS.update({
+    **{t: granite_configs(t) for t in ("granite", "granitemoe", "granitemoeshared")},
     "deepseek_v2": deepseek_configs("deepseek_v2"),
     "deepseek_v3": deepseek_configs("deepseek_v3"),
     **{t: olmo_configs(t) for t in ("olmo", "olmo2", "olmo3", "olmoe")},

@@ -1,0 +1,89 @@
+"""IBM Granite MoE (model_types ``granitemoe`` and ``granitemoeshared``): Granite's attention, a mixture of experts.
+
+transformers' ``GraniteMoeForCausalLM`` (5.x): Granite's attention (q/k/v/o biases per
+``attention_bias``) and, in place of the MLP, ``block_sparse_moe``: a ``router`` (an E x D
+weight, no bias) and E gated experts of ``intermediate_size`` F stored fused
+(``gate_up_proj`` E x 2F x D, ``down_proj`` E x D x F), k per token. Neither config class
+has an ``attribute_map``: ``num_experts`` is no other name for ``num_local_experts`` here.
+
+``GraniteMoeSharedForCausalLM`` adds, when ``shared_intermediate_size`` F_s is not 0, a
+``shared_mlp`` every token passes through: ``input_linear`` D -> 2F_s (gate and up in one
+matrix) and ``output_linear`` F_s -> D, no biases.
+
+A null ``num_experts_per_tok`` builds in transformers but its router cannot pick experts
+(``topk(None)``), so it is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sympy import Integer
+
+from ..components import MLP, Composite, Linear, Module, MoE
+from ..config import DERIVED, REFUSE, Config, Field
+from ..spec import Spec
+from ..symbols import D, E, F, F_s, k
+from . import decoder
+from .decoder import LLAMA_GROUPS, decoder_fields
+from .registry import Family
+
+__all__ = ["FAMILY", "SHARED_FAMILY", "FIELDS", "SHARED_FIELDS", "from_config"]
+
+GROUPS = {**LLAMA_GROUPS, "shared_mlp": "mlp"}
+_COMMON = dict(
+    vocab_size=32000, hidden_size=4096, intermediate_size=11008, num_hidden_layers=32,
+    num_attention_heads=32, head_dim_null=REFUSE, max_position_embeddings=2048, mlp_bias=None, groups=GROUPS,
+)
+_EXPERTS = (Field("num_local_experts", 8), Field("num_experts_per_tok", 2, null=DERIVED))
+# transformers 5.x GraniteMoeConfig and GraniteMoeSharedConfig
+FIELDS = decoder_fields(**_COMMON, extra=_EXPERTS)
+SHARED_FIELDS = decoder_fields(**_COMMON, extra=(*_EXPERTS, Field("shared_intermediate_size", 0, minimum=0)))
+
+
+def _shared_mlp() -> Module:
+    return Composite("shared_mlp", (Linear("input_linear", D, 2 * F_s, group="mlp"),
+                                    Linear("output_linear", F_s, D, group="mlp")),
+                     group="mlp", label="gated MLP (gate and up fused)")
+
+
+def from_config(cfg: Config) -> Spec:
+    sizes = decoder.read_sizes(cfg)
+    experts, top_k = cfg.get("num_local_experts"), cfg.get("num_experts_per_tok")
+    if top_k is DERIVED:
+        raise cfg.error("num_experts_per_tok", "is null; transformers then builds a router that cannot pick experts, "
+                                               "so the experts per token must be stated")
+    if top_k > experts:
+        raise cfg.error("num_experts_per_tok", f"{top_k} exceeds num_local_experts {experts}")
+    shared = cfg.get("shared_intermediate_size") if "shared_intermediate_size" in cfg.fields else 0
+    expert = MLP("expert", D, F, gated=True, activation=sizes.activation, names=("gate", "up", "down"))
+    moe = MoE("block_sparse_moe", Linear("router", D, E, group="mlp"), expert, E, k,
+              shared=_shared_mlp() if shared else None)
+    bias = cfg.get("attention_bias")
+    name = cfg.model_type
+    label = "Granite MoE decoder" + (" (shared expert)" if shared else "")
+    tree = decoder.pre_norm_decoder(name, label, moe, tied=sizes.tied,
+                                    attn=decoder.attention(qkv_bias=bias, out_bias=bias))
+    spec = decoder.decoder_spec(name, tree, sizes, experts=(experts, top_k))
+    if shared:
+        spec = replace(spec, values=spec.values + ((F_s, Integer(shared)),))
+    return spec
+
+
+_REFUSED = "a null head_dim, expert count or top-k (transformers cannot build or route them)"
+FAMILY = Family(
+    name="granitemoe",
+    summary="IBM Granite MoE: Granite's attention with a sparse mixture of E gated experts, k per token",
+    model_types=("granitemoe",),
+    fields=FIELDS,
+    build=from_config,
+    refused=_REFUSED,
+)
+SHARED_FAMILY = Family(
+    name="granitemoeshared",
+    summary="IBM Granite MoE with a shared expert beside the routed ones",
+    model_types=("granitemoeshared",),
+    fields=SHARED_FIELDS,
+    build=from_config,
+    refused=_REFUSED,
+)

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 import sympy
 from sympy import Expr
 
-from .base import Fmt, Module
+from ..symbols import B
+from .base import ZERO, Fmt, Module
 from .leaves import Linear
+from .saving import DEFAULT, FP32, Saving
 
 __all__ = ["Attention", "attended"]
 
@@ -69,6 +71,45 @@ class Attention(Module):
 
     def cache_elements(self, T: Expr) -> Expr:
         return 2 * self.kv_heads * self.head_dim * T
+
+    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
+        """Bytes this layer keeps for backward, as Llama's attention runs (rotary tables counted at the root).
+
+        Per token, in activation elements of a bytes: the input the q, k, v projections
+        multiply (D); the rotated queries (H*d_h); keys and values as the kernel takes them
+        (eager: repeated to H heads by ``repeat_kv``, H*d_h each; sdpa/flash: H_kv*d_h
+        each); the output projection's input (H*d_h). Eager attention also keeps the
+        probabilities, B*H*T^2 of them: the fp32 softmax output, plus its cast to the
+        activation dtype below fp32, or with dropout the mask and the dropped-out copy.
+        sdpa/flash keep a log-sum-exp per query row and head instead (fp32). Dropout after
+        the output projection (``"residual"``) keeps a mask of D per token.
+        """
+        s = saving or DEFAULT
+        a, rows = s.width, B * T
+        inner, kv = self.heads * self.head_dim, self.kv_heads * self.head_dim
+        kept = a * rows * (self.d_model + 2 * inner + 2 * (inner if s.eager else kv))
+        if s.eager:
+            if s.recompute != "selective":
+                kept += B * self.heads * T**2 * self._probability_bytes(s)
+        else:
+            kept += FP32 * B * self.heads * T
+        if s.drops("residual"):
+            kept += s.mask_width * rows * self.d_model
+        return kept
+
+    @staticmethod
+    def _probability_bytes(s: Saving) -> Expr:
+        """Bytes eager attention keeps per attention probability."""
+        if s.drops("attention"):
+            return FP32 + s.mask_width + s.width
+        return FP32 + (s.width if s.width != FP32 else ZERO)
+
+    def activation_shared(self, T: Expr, saving: Saving | None = None) -> dict:
+        """Rotary positions: the cos and sin tables (T x d_h each, one row for the whole batch) every layer uses."""
+        return {("positions", "rotary", self.head_dim): 2 * (saving or DEFAULT).width * T * self.head_dim}
+
+    def input_width(self) -> Expr:
+        return self.d_model
 
     def describe(self, fmt: Fmt = str) -> str:
         return f"Attention(heads={fmt(self.heads)}, kv_heads={fmt(self.kv_heads)}, head_dim={fmt(self.head_dim)})"

@@ -18,6 +18,8 @@ from typing import Callable, Iterator
 import sympy
 from sympy import Expr, Integer
 
+from .saving import Saving, not_modelled
+
 __all__ = ["Module", "Leaf", "READINGS", "TOKEN_READINGS", "Fmt", "GROUPS", "ZERO", "ONE", "reading"]
 
 Fmt = Callable[[Expr], str]
@@ -38,9 +40,11 @@ READINGS: dict[str, str] = {
                        "masked blocks (position i meets i + 1 keys; see components.attention.attended)",
     "softmax_flops": "forward FLOPs per token of the attention softmax at context T (Chinchilla's convention)",
     "cache_elements": "values kept per sequence of T tokens for generation (KV cache, recurrent state)",
+    "activation_bytes": "bytes a training step saves for the backward pass over B sequences of T tokens "
+                        "(see components.saving: element width, attention kernel, dropout, recomputation)",
 }
-TOKEN_READINGS = frozenset(READINGS) - {"params", "cache_elements"}
-CONTEXT_READINGS = frozenset({"attention_flops", "softmax_flops", "cache_elements"})
+TOKEN_READINGS = frozenset(READINGS) - {"params", "cache_elements", "activation_bytes"}
+CONTEXT_READINGS = frozenset({"attention_flops", "softmax_flops", "cache_elements", "activation_bytes"})
 
 
 def reading(name: str) -> str:
@@ -104,6 +108,27 @@ class Module:
     def softmax_flops(self, T: Expr) -> Expr:
         return self._used("softmax_flops", T)
 
+    def activation_bytes(self, T: Expr, saving: "Saving | None" = None) -> Expr:
+        """Bytes saved for backward over B sequences of T tokens (see :mod:`.saving`).
+
+        A node kind that does not say refuses: activation memory is never guessed.
+        Composites (:mod:`.composite`) sum their children.
+        """
+        raise not_modelled(f"{type(self).__name__} nodes")
+
+    def activation_shared(self, T: Expr, saving: "Saving | None" = None) -> dict:
+        """Saved tensors several nodes share (rotary tables), by key: the root counts each key once."""
+        out: dict = {}
+        for _, child in self.token_children():
+            out.update(child.activation_shared(T, saving))
+        return out
+
+    def input_width(self) -> Expr:
+        """Elements per token of the tensor this node takes in (what full recomputation keeps of it)."""
+        for child in self.children():
+            return child.input_width()
+        raise not_modelled(f"full recomputation of {type(self).__name__} nodes")
+
     def with_bias(self) -> "Module":
         """The same node with a bias on every linear layer in it (what adding biases costs)."""
         changes = {}
@@ -164,6 +189,13 @@ class Leaf(Module):
     def example(self) -> "Leaf":
         """This kind of leaf on placeholder sizes, so a document can state its rule once."""
         return self
+
+    def tensor_shapes(self) -> tuple[tuple[Expr, ...], ...]:
+        """The shapes of the tensors this leaf stores (what optimizers that factor or split by shape read).
+
+        One vector of all its values unless the leaf says (a weight matrix and a bias vector).
+        """
+        return ((self.params(),),)
 
     def rule_note(self) -> str:
         """A word on this kind of leaf beside its rule, where the formula alone would puzzle (a tied head)."""

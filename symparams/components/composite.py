@@ -6,7 +6,11 @@ from dataclasses import dataclass
 
 from sympy import Expr
 
+import sympy
+
+from ..symbols import B
 from .base import Fmt, Module
+from .saving import DEFAULT, FP32, INDEX, Saving, not_modelled
 
 __all__ = ["Composite", "Repeat", "Block", "Model"]
 
@@ -22,6 +26,10 @@ class Composite(Module):
 
     def children(self) -> tuple[Module, ...]:
         return self.parts
+
+    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
+        """The sum of the parts' (each saved tensor is counted by one node; see :mod:`.saving`)."""
+        return sympy.Add(*(n * c.activation_bytes(T, saving) for n, c in self.token_children()))
 
     def describe(self, fmt: Fmt = str) -> str:
         return self.label or type(self).__name__
@@ -42,6 +50,19 @@ class Repeat(Module):
     def multiplier(self) -> Expr:
         return self.count
 
+    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
+        """``count`` copies; under full recomputation each keeps only its input (a*B*T per input element).
+
+        The backward pass then re-runs one copy at a time, holding that copy's activations
+        while it does (Korthikanti et al. 2022 leave this working set out of their 2*s*b*h*L;
+        it is counted here, as it is part of the peak).
+        """
+        s = saving or DEFAULT
+        if s.recompute == "full":
+            kept = s.width * B * T * self.child.input_width()
+            return self.count * kept + self.child.activation_bytes(T, s.inner())
+        return self.count * self.child.activation_bytes(T, s)
+
     def describe(self, fmt: Fmt = str) -> str:
         return f"{fmt(self.count)} x {self.child.describe(fmt)}"
 
@@ -54,3 +75,29 @@ class Block(Composite):
 @dataclass(frozen=True)
 class Model(Composite):
     """The root: embeddings, the repeated blocks, final norm and head."""
+
+    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
+        """The parts', the tensors layers share (counted once), and the loss.
+
+        Shared: rotary cos and sin tables, unless the model stores a position table (learned
+        positions). The loss (transformers' ``ForCausalLMLoss``, cross-entropy over the
+        logits cast to fp32) keeps the log-softmax of the logits (4*V bytes per token), the
+        shifted labels (int64 per token) and the count of labelled tokens (one fp32 scalar).
+        """
+        s = saving or DEFAULT
+        shared = self.activation_shared(T, s)
+        learned = ("positions", "learned") in shared
+        tables = sympy.Add(*(v for key, v in shared.items() if not (learned and key[:2] == ("positions", "rotary"))))
+        heads = [c for c in self.children() if c.group == "head"]
+        if len(heads) != 1:
+            raise not_modelled("a model without one LM head (the loss is read from its output width)")
+        vocab = _output_width(heads[0])
+        loss = FP32 * B * T * vocab + INDEX * B * T + FP32
+        return super().activation_bytes(T, s) + tables + loss
+
+
+def _output_width(head: Module) -> Expr:
+    width = getattr(head, "d_out", None)
+    if width is None:
+        raise not_modelled(f"an LM head of kind {type(head).__name__}")
+    return width

@@ -38,6 +38,10 @@ class Conv1d(Leaf):
     def matmul(self) -> Expr:
         return self.channels * self.kernel
 
+    def tensor_shapes(self) -> tuple[tuple[Expr, ...], ...]:
+        """``weight`` (c, 1, K) as ``nn.Conv1d`` with groups=c stores it; ``bias`` (c,)."""
+        return ((self.channels, sympy.Integer(1), self.kernel),) + (((self.channels,),) if self.bias else ())
+
     def example(self) -> "Conv1d":
         return Conv1d("x", _CHANNELS, _KERNEL, bias=self.bias)
 

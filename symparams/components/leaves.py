@@ -8,8 +8,9 @@ from typing import Callable
 import sympy
 from sympy import Expr, Integer
 
-from ..symbols import V
+from ..symbols import B, V
 from .base import ZERO, Fmt, Leaf
+from .saving import DEFAULT, FP32, INDEX, Saving, not_modelled
 
 __all__ = ["Linear", "Embedding", "Norm", "Parameter"]
 
@@ -43,6 +44,18 @@ class Linear(Leaf):
 
     def example(self) -> "Linear":
         return Linear("x", _D_IN, _D_OUT, bias=self.bias, tied=self.tied)
+
+    def tensor_shapes(self) -> tuple[tuple[Expr, ...], ...]:
+        """``weight`` (d_out, d_in), as PyTorch stores it, unless tied; ``bias`` (d_out,)."""
+        weight = () if self.tied else ((self.d_out, self.d_in),)
+        return weight + (((self.d_out,),) if self.bias else ())
+
+    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
+        """A lone linear layer (an LM head) keeps its input for the weight gradient: B*T*d_in elements."""
+        return (saving or DEFAULT).width * B * T * self.d_in
+
+    def input_width(self) -> Expr:
+        return self.d_in
 
     def rule_note(self) -> str:
         return "shares the embedding's matrix" if self.tied else ""
@@ -84,6 +97,30 @@ class Embedding(Leaf):
     def example(self) -> "Embedding":
         return Embedding("x", _ROWS, _DIM)
 
+    def tensor_shapes(self) -> tuple[tuple[Expr, ...], ...]:
+        return ((self.rows, self.dim),)
+
+    def _token_table(self) -> bool:
+        return bool(sympy.sympify(self.rows).has(V))
+
+    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
+        """The lookup keeps its indices (int64): the token ids, B*T; a position table's ids, T.
+
+        transformers makes one row of positions (``arange(T).unsqueeze(0)``) that every
+        sequence of the batch shares. Dropout on the embeddings (``"embedding"``) keeps a
+        mask of B*T*dim, counted at the token table; the dropped-out sum is the first
+        norm's input and is counted there.
+        """
+        s = saving or DEFAULT
+        if not self._token_table():
+            return INDEX * T
+        mask = s.mask_width * B * T * self.dim if s.drops("embedding") else ZERO
+        return INDEX * B * T + mask
+
+    def activation_shared(self, T: Expr, saving: Saving | None = None) -> dict:
+        """A stored position table means learned positions: the root then counts no rotary tables."""
+        return {} if self._token_table() else {("positions", "learned"): ZERO}
+
     def sized_product(self, size: Callable[[Expr], Expr]) -> Expr | None:
         return sympy.Mul(size(self.rows), size(self.dim), evaluate=False)
 
@@ -112,6 +149,30 @@ class Norm(Leaf):
     def example(self) -> "Norm":
         return Norm("x", _DIM, kind=self.kind, weight=self.weight, bias=self.bias)
 
+    def tensor_shapes(self) -> tuple[tuple[Expr, ...], ...]:
+        return tuple((self.dim,) for on in (self.weight, self.bias) if on)
+
+    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
+        """What a norm over B*T vectors of ``dim`` keeps (its output is counted by whoever multiplies it).
+
+        RMSNorm as Llama writes it upcasts: x in fp32 (kept by the square and the product),
+        1/rms per vector in fp32, and, with a weight, the normalised vector cast back to the
+        activation dtype (kept by the product with the weight): 4*dim + 4 (+ a*dim) bytes per
+        token. LayerNorm (``native_layer_norm``) keeps its input, and the mean and 1/std per
+        vector in fp32: a*dim + 8.
+        """
+        s = saving or DEFAULT
+        rows = B * T
+        if self.kind not in ("rms", "layer"):
+            raise not_modelled(f"{self.kind} norms")
+        if self.kind == "layer":
+            return s.width * rows * self.dim + 2 * FP32 * rows
+        normalised = s.width * rows * self.dim if self.weight else ZERO
+        return FP32 * rows * self.dim + FP32 * rows + normalised
+
+    def input_width(self) -> Expr:
+        return self.dim
+
     def with_bias(self) -> "Norm":
         return self
 
@@ -135,6 +196,13 @@ class Parameter(Leaf):
 
     def example(self) -> "Parameter":
         return Parameter("x", tuple(sympy.Symbol(f"s_{i + 1}", positive=True) for i in range(len(self.shape))))
+
+    def tensor_shapes(self) -> tuple[tuple[Expr, ...], ...]:
+        return (self.shape,) if self.shape else ((Integer(1),),)
+
+    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
+        """A bare parameter keeps nothing of its own; what multiplies it is counted by its layer."""
+        return ZERO
 
     def describe(self, fmt: Fmt = str) -> str:
         return f"Parameter({', '.join(fmt(s) for s in self.shape)})"

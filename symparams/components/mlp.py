@@ -6,9 +6,15 @@ from dataclasses import dataclass
 
 from sympy import Expr
 
-from .base import ONE, Fmt, Module
+from dataclasses import replace
+
+from sympy import Integer
+
+from ..symbols import B
+from .base import ONE, ZERO, Fmt, Module
 from .composite import Repeat
 from .leaves import Linear
+from .saving import DEFAULT, FP32, INDEX, Saving, activation_saves, not_modelled
 
 __all__ = ["MLP", "MoE"]
 
@@ -44,6 +50,24 @@ class MLP(Module):
             Linear(down, self.hidden, self.d_model, b, group=g),
         )
 
+    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
+        """Bytes kept for backward: the input (D per token) and the hidden tensors (F per token each).
+
+        The activation's output is kept by the down projection (plain) or by the product
+        with the up projection (gated), which also keeps the up projection's output, and the
+        down projection keeps the product. What the activation itself keeps besides (its
+        input, intermediate tensors) is read from :data:`.saving.ACTIVATION_SAVES`. Dropout
+        after the down projection (``"residual"``) keeps a mask of D per token.
+        """
+        s = saving or DEFAULT
+        keeps_input, extras = activation_saves(self.activation)
+        hidden = 1 + int(keeps_input) + extras + (2 if self.gated else 0)
+        mask = s.mask_width * B * T * self.d_model if s.drops("residual") else ZERO
+        return s.width * B * T * (self.d_model + hidden * self.hidden) + mask
+
+    def input_width(self) -> Expr:
+        return self.d_model
+
     def describe(self, fmt: Fmt = str) -> str:
         kind = "gated" if self.gated else "plain"
         return f"MLP({kind}, {self.activation}, hidden={fmt(self.hidden)})"
@@ -78,6 +102,52 @@ class MoE(Module):
         shared = ((ONE, self.shared),) if self.shared is not None else ()
         return ((ONE, self.router), (self.top_k, self.expert), *shared, *((ONE, x) for x in self.extras))
 
+    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
+        """Bytes kept for backward, as transformers 5 routes (Mixtral's router, grouped-mm experts).
+
+        With n = B*T tokens, each sent to k experts:
+
+        * the router keeps the input it multiplies (a*D per token), the softmax over the E
+          experts (fp32), the top-k indices (int64), and for renormalising the top-k
+          weights, their sum and the weights themselves (fp32): 4*E + 8*k + 4 + 4*k bytes
+          per token;
+        * dispatch keeps the sorted token indices and their slots (int64, twice per routed
+          token), the scatter index (int64 per routed token) and one int32 offset per expert;
+        * each routed token keeps what its expert MLP keeps for one token (the gathered
+          input and the hidden tensors; gate and up are one storage), the expert's output
+          (kept for the product with its weight) and that weight (fp32);
+        * a shared expert keeps what an MLP does but its input (the router's).
+
+        Other routers (sigmoid scores, group-limited choice, no renormalisation) keep a
+        little less or more; layers with extras (a shared expert's gate, a router bias)
+        are not modelled yet and refuse.
+        """
+        s = saving or DEFAULT
+        if self.extras:
+            raise not_modelled("mixture-of-experts layers with extra parts (gates, router biases)")
+        a, n, k, e = s.width, B * T, self.top_k, self.experts
+        d = self.router.d_in
+        inner = replace(s, dropout=s.dropout - {"residual"})
+        router = a * n * d + n * (FP32 * e + INDEX * k + FP32 + FP32 * k)
+        dispatch = 3 * INDEX * n * k + Integer(4) * e
+        expert = self.expert.activation_bytes(T, inner) + _fused_gate_up(self.expert, inner, T)
+        routed = k * (expert + n * (a * d + FP32))
+        shared = ZERO
+        if self.shared is not None:
+            shared = self.shared.activation_bytes(T, inner) - a * n * self.shared.input_width()
+        return router + dispatch + routed + shared
+
+    def input_width(self) -> Expr:
+        return self.router.d_in
+
     def describe(self, fmt: Fmt = str) -> str:
         shared = ", shared expert" if self.shared is not None else ""
         return f"MoE(experts={fmt(self.experts)}, top_k={fmt(self.top_k)}{shared})"
+
+
+def _fused_gate_up(expert: Module, s: Saving, T: Expr) -> Expr:
+    """Experts hold gate and up as one storage: an activation that does not keep its input keeps it anyway."""
+    if not isinstance(expert, MLP) or not expert.gated:
+        raise not_modelled(f"experts of kind {expert.describe()}")
+    keeps_input, _ = activation_saves(expert.activation)
+    return ZERO if keeps_input else s.width * B * T * expert.hidden

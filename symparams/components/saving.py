@@ -1,0 +1,127 @@
+"""What a training step keeps for the backward pass: the settings and rules behind ``activation_bytes``.
+
+Activation memory is the set of tensors autograd saves during the forward pass so that
+the backward pass can use them, counted once per storage (several ops saving the same
+tensor keep one copy) and leaving the parameters out. Which tensors those are is decided
+by the implementation, so the nodes' readings follow one reference: transformers 5's
+modelling code for Llama (RMSNorm, rotary positions, eager or SDPA attention, a gated
+MLP) and GPT-2 (LayerNorm, learned positions, a plain MLP, dropout), op by op, each op
+keeping what its backward formula needs (``tools/autograd/derivatives.yaml`` in PyTorch).
+
+Attribution: every saved tensor is counted by exactly one node. A node counts the
+tensor it takes in when its own first op saves it (a norm its input, an attention or MLP
+layer the input its projections multiply, a lone linear layer its input) and the
+tensors it makes inside; what it hands on is counted by whoever saves it next. A
+tensor several layers share (the rotary cos and sin tables) is reported under a key by
+:meth:`~.base.Module.activation_shared` and counted once at the root.
+
+The settings (:class:`Saving`) say what the tree cannot: the bytes of one activation
+element, the attention kernel, dropout and recomputation:
+
+* ``attention="eager"`` keeps the B*H*T^2 attention probabilities (the softmax runs in
+  fp32 and its output is cast back, as Llama's code does, so 4 + a bytes per
+  probability below fp32); ``"sdpa"`` and ``"flash"`` keep none of them, only the
+  output and a log-sum-exp of 4 bytes per query row and head, and take grouped keys and
+  values as they are (H_kv heads) instead of repeated to H;
+* ``dropout``: the sites with a dropout probability above 0 (``"embedding"``,
+  ``"attention"`` for the probabilities, ``"residual"`` after each layer's output
+  projection); each keeps a mask of ``mask_width`` bytes per element (1: the boolean
+  mask of PyTorch's fused CUDA kernel; the activation width on CPU, whose dropout keeps
+  the scaled noise) and the dropped-out probabilities are kept as well;
+* ``recompute``: ``"none"``; ``"selective"`` (Korthikanti et al. 2022, "Reducing
+  Activation Recomputation in Large Transformer Models", section 4.2) recomputes the
+  attention core, so nothing of size T^2 is kept; ``"full"`` keeps each repeated
+  block's input only and recomputes the block in the backward pass, which then holds
+  one block's activations at a time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy
+from sympy import Expr, Integer
+
+__all__ = [
+    "Saving", "ATTENTION_KINDS", "RECOMPUTE", "DROPOUT_SITES", "ACTIVATION_SAVES", "FP32", "INDEX",
+    "not_modelled", "activation_saves",
+]
+
+ATTENTION_KINDS = ("eager", "sdpa", "flash")
+RECOMPUTE = ("none", "selective", "full")
+DROPOUT_SITES = ("embedding", "attention", "residual")
+FP32 = Integer(4)
+INDEX = Integer(8)  # token ids, labels and positions are int64
+
+# transformers 5 ``ACT2FN`` name -> (the activation keeps its input, further tensors of the
+# same size it keeps). Its output is kept by the next matmul in every MLP here, so it is
+# counted there. Read from transformers' activations.py, op by op: e.g. ``gelu_new`` is
+# 0.5*x*(1 + tanh(c*(x + 0.044715*x^3))): pow keeps x, tanh its output t, and the last
+# product its two factors 0.5*x and 1 + t; ``relu2`` keeps relu(x) for the square.
+ACTIVATION_SAVES: dict[str, tuple[bool, int]] = {
+    "gelu": (True, 0), "gelu_pytorch_tanh": (True, 0), "silu": (True, 0), "swish": (True, 0),
+    "mish": (True, 0), "hardswish": (True, 0), "leaky_relu": (True, 0), "relu6": (True, 0),
+    "relu": (False, 0), "sigmoid": (False, 0), "tanh": (False, 0), "linear": (False, 0),
+    "relu2": (False, 1), "quick_gelu": (True, 1), "gelu_10": (True, 1), "laplace": (False, 1),
+    "gelu_new": (True, 3), "gelu_accurate": (True, 3), "gelu_python_tanh": (True, 3), "gelu_python": (False, 3),
+    "gelu_fast": (True, 6),
+}
+
+
+def not_modelled(what: str):
+    """The error a node raises for a reading it cannot yet give faithfully (never a guess)."""
+    from ..errors import SymparamsError
+
+    return SymparamsError(f"activation memory is not modelled for {what}")
+
+
+def activation_saves(name: str) -> tuple[bool, int]:
+    """``(keeps its input, further tensors kept)`` for the activation ``name``."""
+    try:
+        return ACTIVATION_SAVES[name]
+    except KeyError:
+        raise not_modelled(f"the {name!r} activation") from None
+
+
+def _choice(value: str, known: tuple[str, ...], what: str) -> str:
+    if value not in known:
+        from ..errors import SymparamsError
+
+        raise SymparamsError(f"unknown {what} {value!r} (known: {', '.join(known)})")
+    return value
+
+
+@dataclass(frozen=True)
+class Saving:
+    """How one training step keeps activations: element width, attention kernel, dropout, recomputation."""
+
+    width: Expr = Integer(2)
+    attention: str = "eager"
+    recompute: str = "none"
+    dropout: frozenset[str] = field(default_factory=frozenset)
+    mask_width: Expr = Integer(1)
+
+    def __post_init__(self) -> None:
+        _choice(self.attention, ATTENTION_KINDS, "attention implementation")
+        _choice(self.recompute, RECOMPUTE, "recomputation")
+        for site in self.dropout:
+            _choice(site, DROPOUT_SITES, "dropout site")
+        object.__setattr__(self, "dropout", frozenset(self.dropout))
+        object.__setattr__(self, "width", sympy.nsimplify(self.width))
+        object.__setattr__(self, "mask_width", sympy.nsimplify(self.mask_width))
+
+    @property
+    def eager(self) -> bool:
+        return self.attention == "eager"
+
+    def drops(self, site: str) -> bool:
+        return site in self.dropout
+
+    def inner(self) -> "Saving":
+        """The settings inside a block that full recomputation re-runs: the same, without recomputation."""
+        from dataclasses import replace
+
+        return replace(self, recompute="none") if self.recompute == "full" else self
+
+
+DEFAULT = Saving()

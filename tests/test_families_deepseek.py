@@ -25,7 +25,10 @@ from symparams.config import read_json
 
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
 
-TYPES = ("deepseek_v2", "deepseek_v3", "olmo", "olmo2", "olmo3", "olmoe", "granite", "granitemoe", "granitemoeshared")
+TYPES = (
+    "deepseek_v2", "deepseek_v3", "olmo", "olmo2", "olmo3", "olmoe", "granite", "granitemoe", "granitemoeshared",
+    "glm", "glm4", "glm4_moe",
+)
 
 
 def _need(name: str):
@@ -120,6 +123,10 @@ BASE.update({
     "granitemoe": {"model_type": "granitemoe", **_LLAMA_LIKE, "num_local_experts": 4, "num_experts_per_tok": 2},
     "granitemoeshared": {"model_type": "granitemoeshared", **_LLAMA_LIKE, "num_local_experts": 4,
                          "num_experts_per_tok": 2, "shared_intermediate_size": 10},
+    "glm": {"model_type": "glm", **_LLAMA_LIKE, "pad_token_id": 0},
+    "glm4": {"model_type": "glm4", **_LLAMA_LIKE, "pad_token_id": 0},
+    "glm4_moe": {"model_type": "glm4_moe", **_LLAMA_LIKE, "moe_intermediate_size": 6, "num_experts_per_tok": 2,
+                 "n_shared_experts": 2, "n_routed_experts": 4, "first_k_dense_replace": 1, "use_qk_norm": True},
 })
 
 # nulls transformers builds a model for but cannot run: refused with the reason
@@ -177,6 +184,16 @@ def test_moe_layer_freq_other_than_one_is_refused():
             from_dict({**BASE[model_type], "moe_layer_freq": 2})
 
 
+def test_a_padding_id_outside_the_vocabulary_is_refused_as_transformers_refuses_it():
+    """GLM's default pad_token_id is 151329: a smaller vocabulary needs another id, or transformers cannot build."""
+    small = {k: v for k, v in BASE["glm"].items() if k != "pad_token_id"}
+    with pytest.raises(SymparamsError, match="pad_token_id.*151329"):
+        from_dict(small)
+    with pytest.raises(SymparamsError, match="cannot build"):
+        theirs(small)
+    assert ours(from_dict({**small, "pad_token_id": None})) == theirs({**small, "pad_token_id": None})
+
+
 def test_experts_per_token_beyond_the_experts_is_refused():
     with pytest.raises(SymparamsError, match="num_experts_per_tok"):
         from_dict({**BASE["deepseek_v3"], "num_experts_per_tok": 5})
@@ -219,7 +236,8 @@ PUBLISHED = {
     "olmoe-1b-7b-0924.json": ("6.9B", "1.3B"),  # the OLMoE paper: 6.9B total, 1.3B active
     "granite-3.1-8b-instruct.json": ("8.2B", None),
     "granite-3.0-1b-a400m-base.json": ("1.3B", "0.4B"),
-    "granite-3.0-3b-a800m-base.json": ("3.3B", None),  # its card's 2.4B active fits no one definition
+    "granite-3.0-3b-a800m-base.json": ("3.3B", None),
+    "glm-4-9b-chat-hf.json": ("9.4B", None),  # its card's 2.4B active fits no one definition
 }
 # model_types without real fixtures here, and why
 NO_FIXTURES = {

@@ -34,6 +34,7 @@ from ..components.mla import MLA
 from ..config import DERIVED, Config
 from ..spec import AtMost, Constraint, Spec
 from ..symbols import D, E, E_s, F, F_e, H, L, L_d, V, d_nope, d_rope, d_v, k, r_kv, r_q
+from ._deepseek_vocab import check_padding
 from .activations import activation
 
 __all__ = ["GROUPS", "Shape", "read_shape", "build", "NOTES", "shared_expert_moe", "dense_then_moe"]
@@ -98,8 +99,10 @@ def read_shape(cfg: Config, dense: int | None = None) -> Shape:
     elif top_k > experts:
         raise cfg.error("num_experts_per_tok", f"{top_k} exceeds n_routed_experts {experts}")
     act = cfg.get("hidden_act")
+    vocab = cfg.get("vocab_size")
+    check_padding(cfg, vocab)
     return Shape(
-        vocab=cfg.get("vocab_size"),
+        vocab=vocab,
         width=cfg.get("hidden_size"),
         layers=layers,
         heads=cfg.get("num_attention_heads"),

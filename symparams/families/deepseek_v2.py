@@ -14,6 +14,7 @@ from __future__ import annotations
 from ..config import DEFAULT, DERIVED, Config, Field, Fields
 from ..spec import Spec
 from . import _deepseek_mla as mla
+from ._deepseek_vocab import pad_field
 from .registry import Family
 
 __all__ = ["FAMILY", "FIELDS", "from_config"]
@@ -41,6 +42,7 @@ FIELDS = Fields(
     Field("tie_word_embeddings", False, kind="bool"),
     Field("attention_bias", False, kind="bool"),
     Field("mlp_bias", False, kind="bool"),
+    pad_field(None),
     groups=mla.GROUPS,
 )
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from ..config import DEFAULT, DERIVED, Config, Field, Fields
 from ..spec import Spec
 from . import _deepseek_mla as mla
+from ._deepseek_vocab import pad_field
 from .registry import Family
 
 __all__ = ["FAMILY", "FIELDS", "from_config"]
@@ -42,6 +43,7 @@ FIELDS = Fields(
     Field("max_position_embeddings", 4096),
     Field("tie_word_embeddings", False, kind="bool"),
     Field("attention_bias", False, kind="bool"),
+    pad_field(None),
     groups=mla.GROUPS,
 )
 

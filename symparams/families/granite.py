@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from ..config import REFUSE, Config
 from ..spec import Spec
+from . import _deepseek_heads as heads
+from ._deepseek_vocab import check_padding, pad_field
 from . import decoder
 from .decoder import decoder_fields
 from .registry import Family
@@ -21,18 +23,20 @@ __all__ = ["FAMILY", "FIELDS", "from_config"]
 # transformers 5.x GraniteConfig
 FIELDS = decoder_fields(
     vocab_size=32000, hidden_size=4096, intermediate_size=11008, num_hidden_layers=32,
-    num_attention_heads=32, head_dim_null=REFUSE, max_position_embeddings=2048,
+    num_attention_heads=32, head_dim_null=REFUSE, max_position_embeddings=2048, extra=(pad_field(None),),
 )
 
 
 def from_config(cfg: Config) -> Spec:
-    sizes = decoder.read_sizes(cfg)
+    sizes, floor = heads.read_sizes(cfg)
+    check_padding(cfg, sizes.vocab)
     bias = cfg.get("attention_bias")
     tree = decoder.pre_norm_decoder(
         "granite", "Granite decoder", decoder.gated_mlp(sizes.activation, bias=cfg.get("mlp_bias")),
         tied=sizes.tied, attn=decoder.attention(qkv_bias=bias, out_bias=bias),
     )
-    return decoder.decoder_spec("granite", tree, sizes)
+    spec = decoder.decoder_spec("granite", tree, sizes)
+    return heads.floored(spec) if floor else spec
 
 
 FAMILY = Family(
@@ -41,5 +45,5 @@ FAMILY = Family(
     model_types=("granite",),
     fields=FIELDS,
     build=from_config,
-    refused="a null head_dim (transformers cannot build it); a width the heads do not divide without a head_dim",
+    refused="a null head_dim (transformers cannot build it)",
 )

@@ -24,6 +24,8 @@ from ..components import MLP, Composite, Linear, Module, MoE
 from ..config import DERIVED, REFUSE, Config, Field
 from ..spec import Spec
 from ..symbols import D, E, F, F_s, k
+from . import _deepseek_heads as heads
+from ._deepseek_vocab import check_padding, pad_field
 from . import decoder
 from .decoder import LLAMA_GROUPS, decoder_fields
 from .registry import Family
@@ -35,7 +37,7 @@ _COMMON = dict(
     vocab_size=32000, hidden_size=4096, intermediate_size=11008, num_hidden_layers=32,
     num_attention_heads=32, head_dim_null=REFUSE, max_position_embeddings=2048, mlp_bias=None, groups=GROUPS,
 )
-_EXPERTS = (Field("num_local_experts", 8), Field("num_experts_per_tok", 2, null=DERIVED))
+_EXPERTS = (Field("num_local_experts", 8), Field("num_experts_per_tok", 2, null=DERIVED), pad_field(None))
 # transformers 5.x GraniteMoeConfig and GraniteMoeSharedConfig
 FIELDS = decoder_fields(**_COMMON, extra=_EXPERTS)
 SHARED_FIELDS = decoder_fields(**_COMMON, extra=(*_EXPERTS, Field("shared_intermediate_size", 0, minimum=0)))
@@ -48,7 +50,8 @@ def _shared_mlp() -> Module:
 
 
 def from_config(cfg: Config) -> Spec:
-    sizes = decoder.read_sizes(cfg)
+    sizes, floor = heads.read_sizes(cfg)
+    check_padding(cfg, sizes.vocab)
     experts, top_k = cfg.get("num_local_experts"), cfg.get("num_experts_per_tok")
     if top_k is DERIVED:
         raise cfg.error("num_experts_per_tok", "is null; transformers then builds a router that cannot pick experts, "
@@ -65,6 +68,7 @@ def from_config(cfg: Config) -> Spec:
     tree = decoder.pre_norm_decoder(name, label, moe, tied=sizes.tied,
                                     attn=decoder.attention(qkv_bias=bias, out_bias=bias))
     spec = decoder.decoder_spec(name, tree, sizes, experts=(experts, top_k))
+    spec = heads.floored(spec) if floor else spec
     if shared:
         spec = replace(spec, values=spec.values + ((F_s, Integer(shared)),))
     return spec

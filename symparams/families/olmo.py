@@ -13,6 +13,8 @@ from ..components import Block, Embedding, Linear, Model, Norm, Repeat
 from ..config import REFUSE, Config
 from ..spec import Spec
 from ..symbols import D, L, V
+from . import _deepseek_heads as heads
+from ._deepseek_vocab import check_padding, pad_field
 from . import decoder
 from .decoder import decoder_fields
 from .registry import Family
@@ -23,6 +25,7 @@ __all__ = ["FAMILY", "FIELDS", "from_config"]
 FIELDS = decoder_fields(
     vocab_size=50304, hidden_size=4096, intermediate_size=11008, num_hidden_layers=32,
     num_attention_heads=32, head_dim_null=REFUSE, max_position_embeddings=2048, mlp_bias=None,
+    extra=(pad_field(1),),
 )
 
 
@@ -31,14 +34,16 @@ def _norm(name: str) -> Norm:
 
 
 def from_config(cfg: Config) -> Spec:
-    sizes = decoder.read_sizes(cfg)
+    sizes, floor = heads.read_sizes(cfg)
+    check_padding(cfg, sizes.vocab)
     bias = cfg.get("attention_bias")
     block = Block("layer", (_norm("input_layernorm"), decoder.attention(qkv_bias=bias, out_bias=bias),
                             _norm("post_attention_layernorm"), decoder.gated_mlp(sizes.activation)),
                   label="pre-norm decoder block (non-parametric LayerNorm)")
     tree = Model("olmo", (Embedding("embed_tokens", V, D), Repeat("layers", L, block), _norm("norm"),
                           Linear("lm_head", D, V, tied=sizes.tied, group="head")), label="OLMo decoder")
-    return decoder.decoder_spec("olmo", tree, sizes)
+    spec = decoder.decoder_spec("olmo", tree, sizes)
+    return heads.floored(spec) if floor else spec
 
 
 FAMILY = Family(
@@ -47,5 +52,5 @@ FAMILY = Family(
     model_types=("olmo",),
     fields=FIELDS,
     build=from_config,
-    refused="a null head_dim (transformers cannot build it); a width the heads do not divide without a head_dim",
+    refused="a null head_dim (transformers cannot build it)",
 )

@@ -19,6 +19,8 @@ from ..components.normed_attention import NormedAttention
 from ..config import REFUSE, Config
 from ..spec import Spec
 from ..symbols import D, H, H_kv, L, V, d_h
+from . import _deepseek_heads as heads
+from ._deepseek_vocab import check_padding, pad_field
 from . import decoder
 from .decoder import LLAMA_ATTENTION, LLAMA_GROUPS, decoder_fields
 from .registry import Family
@@ -31,6 +33,7 @@ GROUPS = {**LLAMA_GROUPS, "q_norm": "norm", "k_norm": "norm", "post_feedforward_
 FIELDS = decoder_fields(
     vocab_size=50304, hidden_size=4096, intermediate_size=11008, num_hidden_layers=32,
     num_attention_heads=32, head_dim_null=REFUSE, max_position_embeddings=2048, mlp_bias=None, groups=GROUPS,
+    extra=(pad_field(1),),
 )
 
 
@@ -49,10 +52,12 @@ def olmo2_model(name: str, label: str, layers: tuple[Module, ...], tied: bool) -
 
 
 def from_config(cfg: Config) -> Spec:
-    sizes = decoder.read_sizes(cfg)
+    sizes, floor = heads.read_sizes(cfg)
+    check_padding(cfg, sizes.vocab)
     block = olmo2_block(sizes.activation, cfg.get("attention_bias"))
     tree = olmo2_model("olmo2", "OLMo 2 decoder", (Repeat("layers", L, block),), sizes.tied)
-    return decoder.decoder_spec("olmo2", tree, sizes)
+    spec = decoder.decoder_spec("olmo2", tree, sizes)
+    return heads.floored(spec) if floor else spec
 
 
 FAMILY = Family(
@@ -61,5 +66,5 @@ FAMILY = Family(
     model_types=("olmo2",),
     fields=FIELDS,
     build=from_config,
-    refused="a null head_dim (transformers cannot build it); a width the heads do not divide without a head_dim",
+    refused="a null head_dim (transformers cannot build it)",
 )

@@ -19,8 +19,10 @@ from ..components import Repeat
 from ..config import DERIVED, Config, Field, Fields
 from ..spec import AtMost, Spec
 from ..symbols import L, L_s, W
+from . import _deepseek_heads as heads
 from . import decoder
 from .olmo2 import FIELDS as OLMO2_FIELDS
+from ._deepseek_vocab import check_padding
 from .olmo2 import GROUPS, olmo2_block, olmo2_model
 from .registry import Family
 
@@ -58,7 +60,8 @@ def sliding_layers(cfg: Config, layers: int, default) -> int:
 
 
 def from_config(cfg: Config) -> Spec:
-    sizes = decoder.read_sizes(cfg)
+    sizes, floor = heads.read_sizes(cfg)
+    check_padding(cfg, sizes.vocab)
     bias = cfg.get("attention_bias")
     window = cfg.get("sliding_window")
     sliding = sliding_layers(cfg, sizes.layers, lambda i: (i + 1) % 4 != 0)
@@ -73,6 +76,7 @@ def from_config(cfg: Config) -> Spec:
         layers = (Repeat("sliding_layers", L_s, sliding_block), Repeat("full_layers", L - L_s, full_block))
     tree = olmo2_model("olmo3", "OLMo 3 decoder (sliding-window and full layers)", layers, sizes.tied)
     spec = decoder.decoder_spec("olmo3", tree, sizes)
+    spec = heads.floored(spec) if floor else spec
     extra = {}
     if sliding:
         extra[W] = window

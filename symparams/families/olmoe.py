@@ -16,6 +16,8 @@ from ..components.normed_attention import NormedAttention
 from ..config import REFUSE, Config
 from ..spec import Spec
 from ..symbols import D, H, H_kv, d_h
+from . import _deepseek_heads as heads
+from ._deepseek_vocab import check_padding, pad_field
 from . import decoder
 from .decoder import LLAMA_ATTENTION, LLAMA_GROUPS, decoder_fields, expert_fields
 from .registry import Family
@@ -27,16 +29,17 @@ EXPERTS, TOP_K = 64, 8
 FIELDS = decoder_fields(
     vocab_size=50304, hidden_size=2048, intermediate_size=2048, num_hidden_layers=16,
     num_attention_heads=16, head_dim_null=REFUSE, max_position_embeddings=4096, mlp_bias=None,
-    extra=expert_fields(EXPERTS, TOP_K), groups={**LLAMA_GROUPS, "q_norm": "norm", "k_norm": "norm"},
+    extra=(*expert_fields(EXPERTS, TOP_K), pad_field(1)), groups={**LLAMA_GROUPS, "q_norm": "norm", "k_norm": "norm"},
 )
 
 
 def from_config(cfg: Config) -> Spec:
-    sizes = decoder.read_sizes(cfg)
+    sizes, floor = heads.read_sizes(cfg)
+    check_padding(cfg, sizes.vocab)
     experts = decoder.read_experts(cfg, EXPERTS, TOP_K)
     bias = cfg.get("attention_bias")
     # k_norm is (D // H) * H_kv wide: H_kv*d_h where d_h is D/H, else floor(D/H)*H_kv
-    if sizes.head_dim_derived:
+    if sizes.head_dim_derived or floor:
         k_width = H_kv * d_h
     elif sizes.width % sizes.heads == 0:
         k_width = H_kv * D / H
@@ -46,7 +49,8 @@ def from_config(cfg: Config) -> Spec:
                            q_norm=D, k_norm=k_width)
     tree = decoder.pre_norm_decoder("olmoe", "OLMoE decoder (q/k RMSNorm, sparse MoE)", decoder.moe(sizes.activation),
                                     tied=sizes.tied, attn=attn)
-    return decoder.decoder_spec("olmoe", tree, sizes, experts=experts)
+    spec = decoder.decoder_spec("olmoe", tree, sizes, experts=experts)
+    return heads.floored(spec) if floor else spec
 
 
 FAMILY = Family(

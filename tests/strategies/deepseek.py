@@ -80,13 +80,14 @@ def deepseek_configs(draw, model_type: str) -> dict:
 
 
 @st.composite
-def heads_and_width(draw, cfg: dict, *, explicit_head_dim: bool = True, kv_null: bool = True,
-                    kv_key: str = "num_key_value_heads", heads_key: str = "num_attention_heads",
-                    width_key: str = "hidden_size") -> dict:
+def heads_and_width(draw, cfg: dict, *, explicit_head_dim: bool = True, kv_null: bool = True, floor: bool = False,
+                    sizes: tuple[int, ...] = (2, 4, 6, 8), kv_key: str = "num_key_value_heads",
+                    heads_key: str = "num_attention_heads", width_key: str = "hidden_size") -> dict:
     """H, H_kv (dividing H; left out or null at random) and D, with an explicit head_dim at random.
 
-    Without a head_dim, H divides D (transformers would floor D/H otherwise); with one,
-    D is free. The head size stays even so rotary embeddings run.
+    Without a head_dim, H divides D, or (``floor``: families whose attention reads
+    ``getattr(config, "head_dim", D // H)``) does not, so that transformers floors D/H;
+    with one, D is free. Head sizes come from ``sizes``, even so that rotary embeddings run.
     """
     kv = draw(st.integers(1, 3))
     heads = kv * draw(st.integers(1, 3))
@@ -97,10 +98,11 @@ def heads_and_width(draw, cfg: dict, *, explicit_head_dim: bool = True, kv_null:
     elif mode == "null":
         cfg[kv_key] = None
     if explicit_head_dim and draw(st.booleans()):
-        cfg["head_dim"] = draw(st.sampled_from([2, 4, 6, 8]))
+        cfg["head_dim"] = draw(st.sampled_from(sizes))
         cfg[width_key] = draw(st.integers(2, 40))
     else:
-        cfg[width_key] = heads * draw(st.sampled_from([2, 4, 6, 8]))
+        extra = draw(st.integers(1, heads - 1)) if floor and heads > 1 and draw(st.booleans()) else 0
+        cfg[width_key] = heads * draw(st.sampled_from(sizes)) + extra
     return cfg
 
 
@@ -108,9 +110,10 @@ def heads_and_width(draw, cfg: dict, *, explicit_head_dim: bool = True, kv_null:
 def olmo_configs(draw, model_type: str) -> dict:
     """OLMo, OLMo 2, OLMo 3 and OLMoE: biases, tied heads, head_dim, layer kinds, windows, experts."""
     layers = draw(st.integers(1, 5))
-    # OLMoE's q_norm is D wide whatever the head size: a head_dim other than D/H cannot run
+    # OLMoE's q_norm is D wide whatever the head size: a head size other than D/H cannot run
+    olmoe = model_type == "olmoe"
     cfg = draw(heads_and_width({"model_type": model_type, "num_hidden_layers": layers},
-                               explicit_head_dim=model_type != "olmoe"))
+                               explicit_head_dim=not olmoe, floor=not olmoe))
     cfg["vocab_size"] = draw(st.integers(2, 300))
     _maybe(draw, cfg, "intermediate_size", st.integers(1, 40))
     _maybe(draw, cfg, "tie_word_embeddings", st.booleans())
@@ -132,7 +135,7 @@ def olmo_configs(draw, model_type: str) -> dict:
 @st.composite
 def granite_configs(draw, model_type: str) -> dict:
     """Granite, Granite MoE and Granite MoE with a shared expert: biases, multipliers, experts, shared width."""
-    cfg = draw(heads_and_width({"model_type": model_type, "num_hidden_layers": draw(st.integers(1, 3))}))
+    cfg = draw(heads_and_width({"model_type": model_type, "num_hidden_layers": draw(st.integers(1, 3))}, floor=True))
     cfg["vocab_size"] = draw(st.integers(2, 300))
     _maybe(draw, cfg, "intermediate_size", st.integers(1, 40))
     _maybe(draw, cfg, "tie_word_embeddings", st.booleans())
@@ -150,7 +153,49 @@ def granite_configs(draw, model_type: str) -> dict:
     return cfg
 
 
+@st.composite
+def glm_configs(draw, model_type: str) -> dict:
+    """GLM, GLM-4-0414 and GLM-4.5: q/k/v biases, head_dim given or GLM's 128, experts and dense-first layers.
+
+    GLM rotates half of each head (``partial_rotary_factor`` 0.5), so head sizes are
+    multiples of 4; GLM and GLM-4's default of two key/value heads needs an even H.
+    """
+    layers = draw(st.integers(1, 4))
+    cfg: dict = {"model_type": model_type, "num_hidden_layers": layers}
+    if model_type == "glm4_moe":
+        cfg = draw(heads_and_width(cfg, kv_null=False, floor=True, sizes=(4, 8)))
+        if "num_key_value_heads" not in cfg:  # GLM-4.5's default is 8 key/value heads
+            cfg["num_key_value_heads"] = cfg["num_attention_heads"]
+    else:
+        kv = draw(st.integers(1, 3))
+        heads = kv * draw(st.integers(1, 3))
+        if draw(st.booleans()):
+            cfg["num_key_value_heads"] = kv
+        else:
+            heads = 2 * draw(st.integers(1, 3))
+        cfg["num_attention_heads"] = heads
+        if draw(st.booleans()):
+            cfg["head_dim"] = draw(st.sampled_from([4, 8, 12]))
+        cfg["hidden_size"] = draw(st.integers(2, 40))
+    cfg["vocab_size"] = draw(st.integers(2, 300))
+    if model_type != "glm4_moe":  # GLM's default pad_token_id, 151329, must be a row of the embedding
+        cfg["pad_token_id"] = draw(st.sampled_from([None, 0, 1]))
+    _maybe(draw, cfg, "intermediate_size", st.integers(1, 40))
+    _maybe(draw, cfg, "tie_word_embeddings", st.booleans())
+    _maybe(draw, cfg, "attention_bias", st.booleans())
+    if model_type == "glm4_moe":
+        _maybe(draw, cfg, "moe_intermediate_size", st.integers(1, 24))
+        _maybe(draw, cfg, "use_qk_norm", st.booleans())
+        experts = draw(st.integers(2, 8))
+        cfg[draw(st.sampled_from(["n_routed_experts", "num_local_experts"]))] = experts
+        cfg["num_experts_per_tok"] = draw(st.integers(1, experts))
+        _maybe(draw, cfg, "n_shared_experts", st.integers(0, 3))
+        _maybe(draw, cfg, "first_k_dense_replace", st.integers(0, layers + 1))
+    return cfg
+
+
 CONFIGS.update({
+    **{t: glm_configs(t) for t in ("glm", "glm4", "glm4_moe")},
     **{t: granite_configs(t) for t in ("granite", "granitemoe", "granitemoeshared")},
     "deepseek_v2": deepseek_configs("deepseek_v2"),
     "deepseek_v3": deepseek_configs("deepseek_v3"),

@@ -1,0 +1,60 @@
+"""GLM-4 as first ported (model_type ``glm``, THUDM's glm-4-9b-*-hf): the Llama layout with a fused gate/up.
+
+transformers' ``GlmForCausalLM`` (5.x): RMSNorms of D before attention and MLP and at the
+end; attention with biases on q, k and v (``attention_bias``, true by default) and none on
+o; an MLP whose gate and up projections are one ``gate_up_proj`` D -> 2F, then
+``down_proj`` F -> D, no biases (the weights of a gated MLP's three matrices, in two).
+``head_dim`` defaults to 128 whatever the width and ``num_key_value_heads`` to 2; a null
+in either cannot build. ``partial_rotary_factor`` rotates part of each head and holds
+no weights. GLM-4-0414 adds two norms per block (:mod:`.glm4`).
+"""
+
+from __future__ import annotations
+
+from ..components import Composite, Linear, Module
+from ..config import REFUSE, Config
+from ..spec import Spec
+from ..symbols import D, F
+from . import decoder
+from ._deepseek_vocab import check_padding, pad_field
+from .decoder import decoder_fields
+from .registry import Family
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "fused_mlp", "glm_fields"]
+
+
+def glm_fields(**kwargs):
+    """GlmConfig's and Glm4Config's table (the two share every default)."""
+    return decoder_fields(
+        vocab_size=151552, hidden_size=4096, intermediate_size=13696, num_hidden_layers=40,
+        num_attention_heads=32, num_key_value_heads=2, kv_null=REFUSE, head_dim=128, head_dim_null=REFUSE,
+        max_position_embeddings=131072, attention_bias=True, mlp_bias=None, extra=(pad_field(151329),), **kwargs,
+    )
+
+
+# transformers 5.x GlmConfig
+FIELDS = glm_fields()
+
+
+def fused_mlp() -> Module:
+    """``gate_up_proj`` D -> 2F and ``down_proj`` F -> D: a gated MLP with its gate and up in one matrix."""
+    return Composite("mlp", (Linear("gate_up_proj", D, 2 * F, group="mlp"), Linear("down_proj", F, D, group="mlp")),
+                     group="mlp", label="gated MLP (gate and up fused)")
+
+
+def from_config(cfg: Config) -> Spec:
+    sizes = decoder.read_sizes(cfg)
+    check_padding(cfg, sizes.vocab)
+    attn = decoder.attention(qkv_bias=cfg.get("attention_bias"), out_bias=False)
+    tree = decoder.pre_norm_decoder("glm", "GLM decoder", fused_mlp(), tied=sizes.tied, attn=attn)
+    return decoder.decoder_spec("glm", tree, sizes)
+
+
+FAMILY = Family(
+    name="glm",
+    summary="GLM-4 (glm-4-9b-hf): the Llama layout, q/k/v biases, gate and up fused",
+    model_types=("glm",),
+    fields=FIELDS,
+    build=from_config,
+    refused="a null head_dim or num_key_value_heads (transformers cannot build them)",
+)

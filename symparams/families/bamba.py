@@ -26,7 +26,7 @@ from __future__ import annotations
 from ..components import Block, Embedding, Linear, Model, Norm
 from ..components.mamba import Mamba2
 from ..config import DEFAULT, DERIVED, REFUSE, Config, Field
-from ..spec import Divides, Spec
+from ..spec import Constraint, Divides, Spec
 from ..symbols import D, F, G, H, H_kv, H_m, K_c, L, L_s, N_s, V, d_h, d_in
 from . import decoder
 from ._ssm import attention_rules, kinds, layer_indices, mamba2_head, refuse_layer_types, ssm_spec
@@ -95,7 +95,7 @@ def from_config(cfg: Config) -> Spec:
     )
     values = {V: sizes.vocab, D: width, L: layers, **counts, F: sizes.hidden}
     relations = {}
-    rules = []
+    rules: list[Constraint] = []
     if len(attention) < layers:
         values.update({d_in: inner, H_m: cfg.get("mamba_n_heads"), G: cfg.get("mamba_n_groups"),
                        N_s: cfg.get("mamba_d_state"), K_c: cfg.get("mamba_d_conv")})

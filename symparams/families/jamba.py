@@ -29,8 +29,7 @@ from ..config import REFUSE, Config, Field
 from ..spec import AtMost, Spec
 from ..symbols import D, E, F, H, H_kv, K_c, L, L_d, L_s, N_s, R_dt, V, d_h, d_in, k
 from . import decoder
-from ._ssm import dt_rank, kinds, ssm_spec
-from ._ssm import attention_rules
+from ._ssm import attention_rules, dt_rank, kinds, ssm_spec
 from .decoder import decoder_fields
 from .registry import Family
 

@@ -92,7 +92,7 @@ def layer_pattern(cfg: Config) -> list[str]:
         name = next(n for n in ("layers_block_type", "layer_types") if cfg.has(n))
         if not isinstance(given, list) or not all(isinstance(t, str) for t in given):
             raise cfg.error(name, "expected a list of layer kinds")
-        kinds_ = [LEGACY.get(t, t) for t in given]
+        kinds_: list[str] = [LEGACY[t] if t in LEGACY else t for t in given]
         bad = sorted(set(kinds_) - set(PATTERN.values()))
         if bad:
             raise cfg.error(name, f"{', '.join(map(repr, bad))} is not a layer kind (known: "

@@ -22,15 +22,17 @@ The Mamba-2 mixer is ``mamba_expand`` x D wide (kept as that relation) with
 ``n_mamba_heads`` heads; its convolution always has a bias (``use_conv_bias`` is not
 read by the modeling code) and in_proj/out_proj take ``add_bias_linear``.
 
-Refused: ``tie_word_embeddings`` false when some block is used more than once
+Refused: ``layer_types`` (transformers places the adapters by the default pattern before it
+reads that alias, so what it builds matches no pattern); ``tie_word_embeddings`` false when some block is used more than once
 (transformers 5 then ties nothing at all, not even the shared blocks, and builds one
 independent copy per hybrid layer, each with every adapter of its turn: not Zamba2's
 sharing); an ``attention_hidden_size`` other than 2D and a ``mamba_headdim`` or
 ``n_mamba_heads`` that does not divide the mixer's width (transformers builds them, but
 their forward pass cannot run); layer kinds other than mamba and hybrid.
 Nulls: ``intermediate_size`` null (or 0) is 4D, ``num_key_value_heads`` null is H,
-``layers_block_type`` null is transformers' default 54-layer pattern; the other nulls are
-refused, as transformers refuses them.
+``layers_block_type`` null is transformers' default 54-layer pattern, ``mamba_headdim`` null
+changes no weight (transformers builds it; only its forward pass needs the head size); the
+other nulls are refused, as transformers refuses them.
 """
 
 from __future__ import annotations
@@ -66,14 +68,14 @@ FIELDS = Fields(
     Field("vocab_size", 32000),
     Field("hidden_size", 2560),
     Field("num_hidden_layers", 54),
-    Field("layers_block_type", DERIVED, aliases=("layer_types",), null=DERIVED, kind="any"),
+    Field("layers_block_type", DERIVED, null=DERIVED, kind="any"),
     Field("max_position_embeddings", 4096),
     Field("mamba_d_state", 64),
     Field("mamba_d_conv", 4),
     Field("mamba_expand", 2),
     Field("mamba_ngroups", 1),
     Field("n_mamba_heads", 8),
-    Field("mamba_headdim", DERIVED),
+    Field("mamba_headdim", DERIVED, null=DERIVED),
     Field("use_conv_bias", True, kind="bool"),
     Field("add_bias_linear", False, kind="bool"),
     Field("intermediate_size", DERIVED, null=DERIVED, minimum=0),
@@ -92,17 +94,18 @@ FIELDS = Fields(
 
 def layer_pattern(cfg: Config) -> list[str]:
     """``mamba`` or ``hybrid`` for every layer, as Zamba2Config works them out."""
-    if cfg.is_null("layer_types"):
-        raise cfg.error("layer_types", "is null; transformers needs a list of layer kinds here (leave it out)")
+    if cfg.given("layer_types"):
+        raise cfg.error("layer_types", "is read by transformers only after it has placed the shared blocks' adapters "
+                                       "by the default pattern, so the model it builds matches neither; "
+                                       "write layers_block_type")
     given = cfg.get("layers_block_type")
     if given is DERIVED:
         return list(DEFAULT_PATTERN)
-    name = next(n for n in ("layers_block_type", "layer_types") if cfg.has(n))
     if not isinstance(given, list) or not all(isinstance(t, str) for t in given):
-        raise cfg.error(name, "expected a list of layer kinds")
+        raise cfg.error("layers_block_type", "expected a list of layer kinds")
     bad = sorted({t for t in given if t not in KINDS})
     if bad:
-        raise cfg.error(name, f"{', '.join(map(repr, bad))} is not a Zamba2 layer kind (known: mamba, hybrid)")
+        raise cfg.error("layers_block_type", f"{', '.join(map(repr, bad))} is not a Zamba2 layer kind (known: mamba, hybrid)")
     return [KINDS[t] for t in given]
 
 

@@ -1,7 +1,11 @@
-"""LaTeX for closed forms, with the project's symbol names (H_{kv}, d_h).
+"""LaTeX for closed forms, with the project's symbol names (H_{\\mathrm{kv}}, d_h).
 
-SymPy already typesets ``H_kv`` as ``H_{kv}``; this module fixes the few names it
-would not write the way papers do and keeps the ordering stable.
+:func:`latex` writes one expression with the names each symbol carries
+(:data:`symparams.symbols.LATEX_NAMES`); :func:`align` writes a model's closed form
+and every component's formula as one display, ready for a paper; :func:`standalone`
+wraps a body in a document that pdflatex compiles. The derivation documents'
+renderer lives in :mod:`symparams.report.latex`; this module uses the report's
+escaping and number printing, never the other way round.
 """
 
 from __future__ import annotations
@@ -11,9 +15,12 @@ from sympy import Expr
 
 from .symbols import LATEX_NAMES
 
-__all__ = ["latex", "SYMBOL_NAMES", "align", "standalone", "spec_latex"]
+__all__ = ["latex", "SYMBOL_NAMES", "align", "standalone", "spec_latex", "ROW_BUDGET"]
 
 SYMBOL_NAMES = LATEX_NAMES
+
+# Text characters one row of the align holds (label, formula and count) before a formula is cut between its terms.
+ROW_BUDGET = 84
 
 
 def latex(expr: Expr) -> str:
@@ -21,57 +28,78 @@ def latex(expr: Expr) -> str:
 
     >>> from symparams.symbols import D, V, H_kv
     >>> latex(2*D*V + H_kv)
-    '2 D V + H_{kv}'
+    '2 D V + H_{\\\\mathrm{kv}}'
     """
     return sympy.latex(expr, symbol_names=SYMBOL_NAMES)
 
 
-def _label(path: str) -> str:
+def _label(path: str, letter: str = "N") -> str:
     from .report.math import escape_latex
 
-    return r"N_{\mathrm{" + escape_latex(path) + "}}" if path else "N"
+    return letter + (r"_{\mathrm{" + escape_latex(path) + "}}" if path else "")
 
 
 def align(spec, values: bool = False, environment: str = "align") -> str:
     """The closed form and every component's formula as one LaTeX ``align`` environment.
 
-    Rows are the total, then each node of the tree (per copy, with ``\\times L``
-    where the block repeats), then the derived sizes (d_h = D/H, ...). With
-    ``values``, each row ends with its exact count at the model's sizes.
+    Rows are the total N (and, for a mixture of experts, the parameters A one token
+    passes through), then each node of the tree per copy, with ``(\\times L)`` where
+    the block repeats, then the derived sizes (d_h = D/H, ...). With ``values``, each
+    row ends with its exact count at the model's sizes. In ``align`` only the results,
+    N and A, are numbered; a formula too long for a row is cut between its terms.
 
     >>> import symparams
     >>> print(align(symparams.model("nanochat", depth=20)).splitlines()[1])
     N &= 2 D^{2} L \\left(e + 2\\right) + 2 D V \\\\
     """
+    from .report.chains import latex_side, tex_width
     from .report.context import short_paths
-    from .report.math import number_latex
+    from .report.math import Form, number_latex
 
+    numbered = environment == "align"
     bd = spec.breakdown()
     short = short_paths(bd.rows)
 
-    def row(label: str, form: Expr, count: int | None, copies: Expr = sympy.Integer(1)) -> str:
-        line = f"{label} &= {latex(form)}"
-        if values and count is not None and form.free_symbols:
-            line += f" = {number_latex(count)}"
+    def rows(label: str, form: Expr, count: int | None, copies: Expr = sympy.Integer(1),
+             result: bool = False) -> list[str]:
+        suffix = ""
+        if values and count is not None and sympy.sympify(form).free_symbols:
+            suffix += f" = {number_latex(count)}"
         if copies != 1:
-            line += r" && \times " + latex(copies)
-        return line
+            suffix += r" \qquad (\times " + latex(copies) + ")"
+        budget = ROW_BUDGET - tex_width(label) - tex_width(suffix)
+        pieces = latex_side(Form(sympy.sympify(form)), max(budget, ROW_BUDGET // 2))
+        pieces[-1] += suffix
+        out = [f"{label} &= {pieces[0]}"] + [f"&{p}" for p in pieces[1:]]
+        if numbered:
+            out = [r + r" \notag" for r in out[:-1]] + [out[-1] + ("" if result else r" \notag")]
+        return out
 
-    rows = [row("N", spec.closed_form, spec.total)]
+    lines = rows("N", spec.closed_form, spec.total, result=True)
+    if spec.active_total != spec.total:
+        lines += rows("A", spec.active_form, spec.active_total, result=True)
     for r in bd.rows:
-        rows.append(row(_label(short[r.path]), r.formula, r.count, r.copies_formula))
+        lines += rows(_label(short[r.path]), r.formula, r.count, r.copies_formula)
     for sym, rel in spec.relations:
         if sym in spec.env:
-            rows.append(row(latex(sym), rel, None))
-    return "\n".join([rf"\begin{{{environment}}}"] + [x + r" \\" for x in rows[:-1]] + [rows[-1],
-                                                                                         rf"\end{{{environment}}}"])
+            lines += rows(latex(sym), rel, None)
+    return "\n".join([rf"\begin{{{environment}}}"] + [x + r" \\" for x in lines[:-1]] + [lines[-1],
+                                                                                          rf"\end{{{environment}}}"])
+
+
+STANDALONE_PREAMBLE = (r"\documentclass[10pt,a4paper]{article}", r"\usepackage[margin=2.5cm]{geometry}",
+                       r"\usepackage{amsmath}", r"\allowdisplaybreaks")
 
 
 def standalone(body: str, title: str = "") -> str:
-    """``body`` in a minimal article that pdflatex compiles with amsmath alone."""
+    """``body`` in a minimal article that pdflatex compiles (amsmath and geometry).
+
+    Displays may break across pages (``\\allowdisplaybreaks``), so a long align
+    starts under its title instead of leaving a blank page before it.
+    """
     from .report.math import escape_latex
 
-    head = [r"\documentclass{article}", r"\usepackage{amsmath}", r"\begin{document}"]
+    head = [*STANDALONE_PREAMBLE, r"\begin{document}"]
     if title:
         head.append(r"\section*{" + escape_latex(title) + "}")
     return "\n".join(head + [body, r"\end{document}"]) + "\n"

@@ -62,7 +62,7 @@ def test_formula_and_latex(capsys):
     _, out, _ = run(capsys, "formula", "nanochat")
     assert out.strip() == str(model("nanochat").closed_form)
     _, out, _ = run(capsys, "formula", "nanochat", "--latex", "--set", "H_kv=1")
-    assert "H_{kv}" in out
+    assert r"H_{\mathrm{kv}}" in out
 
 
 def test_sensitivity_reports_every_symbol(capsys):

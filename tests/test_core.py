@@ -96,7 +96,7 @@ def test_closed_form_is_provably_the_guides():
 
 
 def test_symbols_render_as_papers_write_them():
-    assert latex(H_kv) == "H_{kv}"
+    assert latex(H_kv) == r"H_{\mathrm{kv}}"
     assert latex(d_h) == "d_h"
     assert latex(nanochat(20).closed_form) == "2 D^{2} L \\left(e + 2\\right) + 2 D V"
 

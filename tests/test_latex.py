@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
+from pathlib import Path
 
 import pytest
 
 import symparams
+from pdflatex import problems
 from symparams.cli import main
+from symparams.cli.derive import planned, source_for
 from symparams.latex import align, latex, spec_latex, standalone
+from symparams.report import derive
 from symparams.symbols import SYMBOLS
+
+DERIVATIONS = Path(__file__).resolve().parent.parent / "derivations"
 
 
 def test_symbols_are_typeset_v_d_l_h_h_kv_e_d_h():
     names = {n: latex(SYMBOLS[n]) for n in ("V", "D", "L", "H", "H_kv", "e", "d_h")}
-    assert names == {"V": "V", "D": "D", "L": "L", "H": "H", "H_kv": "H_{kv}", "e": "e", "d_h": "d_h"}
+    assert names == {"V": "V", "D": "D", "L": "L", "H": "H", "H_kv": r"H_{\mathrm{kv}}", "e": "e", "d_h": "d_h"}
 
 
 def test_the_align_has_a_row_for_the_total_every_component_and_every_derived_size():
@@ -25,8 +29,30 @@ def test_the_align_has_a_row_for_the_total_every_component_and_every_derived_siz
     assert body.startswith(r"\begin{align}") and body.endswith(r"\end{align}")
     assert len(rows) == 1 + len(spec.breakdown().rows) + len(spec.relations)
     assert rows[0] == r"N &= 2 D^{2} L \left(e + 2\right) + 2 D V \\"
-    assert r"N_{\mathrm{attn.q}} &= D^{2} && \times L \\" in rows
-    assert r"d_h &= \frac{D}{H} \\" in rows
+    assert r"N_{\mathrm{attn.q}} &= D^{2} \qquad (\times L) \notag \\" in rows
+    assert r"d_h &= \frac{D}{H} \notag \\" in rows
+
+
+@pytest.mark.parametrize("name", ["nanochat", "gpt2", "llama-2-7b", "mixtral-8x7b"])
+def test_the_align_numbers_one_equation_per_result(name):
+    """N (and A for a mixture) carry the numbers; component and size rows are \notag; align* numbers nothing."""
+    spec = symparams.model(name)
+    rows = align(spec, values=True).splitlines()[1:-1]
+    numbered = [r for r in rows if r"\notag" not in r]
+    results = 2 if spec.active_total != spec.total else 1
+    assert len(numbered) == results
+    assert numbered[0].startswith("&") or numbered[0].startswith("N &=")
+    assert r"\notag" not in align(spec, environment="align*")
+
+
+def test_a_mixture_of_experts_has_its_active_parameter_row():
+    spec = symparams.model("mixtral-8x7b")
+    body = align(spec, values=True)
+    active = next(i for i, r in enumerate(body.splitlines()) if r.startswith("A &="))
+    rows = body.splitlines()[active:]
+    end = next(i for i, r in enumerate(rows) if r"\notag" not in r)
+    assert f"{spec.active_total:,}".replace(",", "{,}") in rows[end]
+    assert "A &=" not in align(symparams.model("llama-2-7b"))
 
 
 def test_values_put_each_rows_exact_count_after_its_formula():
@@ -40,7 +66,7 @@ def test_values_put_each_rows_exact_count_after_its_formula():
 def test_the_latex_command_prints_the_align_and_refuses_bad_input(capsys):
     assert main(["latex", "nanochat", "--depth", "20"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith(r"\begin{align}") and "H_{kv}" not in out.split("\n")[1]
+    assert out.startswith(r"\begin{align}") and "H_{\\mathrm{kv}}" not in out.split("\n")[1]
     assert main(["latex", "nanochat", "--depth", "5"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("symparams: error:") and err.count("\n") == 1
@@ -50,26 +76,53 @@ def test_gqa_models_show_h_kv_and_d_h_in_their_formulas(capsys):
     """A head size the config states (Gemma's head_dim) and one that follows D/H (Llama) both stay d_h in
     the formulas, beside H_kv; Llama's relation is shown too."""
     assert main(["latex", "gemma-7b"]) == 0
-    assert "H_{kv} d_h" in capsys.readouterr().out
+    assert r"H_{\mathrm{kv}} d_h" in capsys.readouterr().out
     assert main(["latex", "llama-2-7b"]) == 0
     out = capsys.readouterr().out
-    assert "H_{kv} d_h" in out.splitlines()[1] and r"d_h &= \frac{D}{H}" in out
+    assert r"H_{\mathrm{kv}} d_h" in out.splitlines()[1] and r"d_h &= \frac{D}{H}" in out
 
 
-def _compile(tex: str, tmp_path) -> None:
-    exe = shutil.which("pdflatex")
-    if exe is None:
-        pytest.skip("pdflatex is not installed (CI installs texlive-latex-base)")
-    (tmp_path / "f.tex").write_text(tex, encoding="utf-8")
-    run = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error", "f.tex"], cwd=tmp_path,
-                         capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, "\n".join(line for line in run.stdout.splitlines() if line.startswith("!"))
+def test_the_help_text_prints_times_as_written(capsys):
+    """A docstring's \\t once became a tab: "e.g. <tab>imes L"."""
+    assert main(["latex", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert r"(\times" in out and "\t" not in out and "imes" not in out.replace(r"\times", "")
 
 
-@pytest.mark.parametrize("name", ["nanochat", "gpt2", "mixtral-8x7b"])
-def test_the_standalone_align_compiles_with_pdflatex(name, tmp_path, capsys):
+def _compile(tex: str, tmp_path, name: str = "doc") -> None:
+    found = problems(tex, tmp_path, name)
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("name", symparams.names())
+def test_the_standalone_align_of_every_model_compiles_to_full_pages_within_the_margins(name, tmp_path, capsys):
     assert main(["latex", name, "--values", "--standalone"]) == 0
     _compile(capsys.readouterr().out, tmp_path)
+
+
+@pytest.mark.parametrize("doc", sorted(p.name for p in DERIVATIONS.glob("*.tex")))
+def test_every_latex_derivation_compiles_to_full_pages_within_the_margins(doc, tmp_path):
+    _compile((DERIVATIONS / doc).read_text(encoding="utf-8"), tmp_path, doc[:-4])
+
+
+@pytest.mark.parametrize("filename, name, depth", [(f, n, d) for f, n, d, fmt, _ in planned() if fmt != "tex"])
+def test_every_document_of_derivations_compiles_as_latex_too(filename, name, depth, tmp_path):
+    """Each model derived in derivations/ (most kept as Markdown) also makes a LaTeX document fit to print."""
+    spec, source = source_for(name, depth, {})
+    _compile(derive(spec, "tex", source), tmp_path, filename.rsplit(".", 1)[0])
+
+
+def test_the_compile_check_catches_a_line_past_the_margin_a_warning_and_an_empty_page(tmp_path):
+    """The checker can fail: each fault it looks for, planted in a document that compiles."""
+    body = "\\begin{document}\nText.\n%s\n\\end{document}\n"
+    head = "\\documentclass{article}\n"
+    assert not problems(head + body % "", tmp_path / "ok")
+    wide = head + body % ("\\hbox{" + "x" * 200 + "}")
+    assert any("Overfull" in p for p in problems(wide, tmp_path / "wide"))
+    warned = head + body % "\\ref{nowhere}"
+    assert any("Warning" in p for p in problems(warned, tmp_path / "warned"))
+    empty = head + body % "\\newpage\\null\\thispagestyle{empty}\\newpage More."
+    assert any("empty" in p for p in problems(empty, tmp_path / "empty"))
 
 
 def test_spec_latex_repr_is_display_math_with_the_exact_total():

@@ -83,21 +83,26 @@ def source_for(name: str, depth: int | None, overrides: dict[str, Any]):
     return spec, Source(again, relatives=tuple(relatives))
 
 
-def documents() -> list:
-    """The entries ``derive --all`` writes: the guide's model, nanochat's size ladder, installed presets."""
+def planned() -> list[tuple[str, str, int | None, str, str]]:
+    """(file, model, depth, format, note) of each document ``derive --all`` writes, where its model is installed."""
     from ..catalog import names
-    from ..report.collection import Entry
     from ..report.compare import GUIDE_DEPTHS
 
     wanted = list(GUIDE_DOCUMENTS)
     wanted += [(f"nanochat-d{d}.md", "nanochat", d, "md", "size ladder") for d in GUIDE_DEPTHS if d != 20]
     wanted += [(f"{name}.md", name, None, "md", label) for name, label in PRESET_DOCUMENTS]
     known = set(names())
+    return [w for w in wanted if w[1] in known]
+
+
+def documents() -> list:
+    """The entries ``derive --all`` writes: the guide's model, nanochat's size ladder, installed presets."""
+    from ..report.collection import Entry
+
     out = []
-    for filename, name, depth, fmt, note in wanted:
-        if name in known:
-            spec, source = source_for(name, depth, {})
-            out.append(Entry(filename, spec, source, fmt, note))
+    for filename, name, depth, fmt, note in planned():
+        spec, source = source_for(name, depth, {})
+        out.append(Entry(filename, spec, source, fmt, note))
     return out
 
 

@@ -7,11 +7,11 @@ Every format breaks a chain where the text rendering breaks it (a line longer th
 from __future__ import annotations
 
 from .document import Chain
-from .math import form_latex, form_text, value_latex, value_text
+from .math import Form, form_latex, form_text, value_latex, value_text
 
-__all__ = ["WIDTH", "text_sides", "fits_one_line", "latex_rows"]
+__all__ = ["WIDTH", "text_sides", "fits_one_line", "latex_rows", "latex_side", "tex_width"]
 
-# Width of a terminal line, and the line a chain must fit to stay on one row in every format.
+# Width of a terminal line, and the line a chain must fit to stay on one row in text and Markdown.
 WIDTH = 100
 
 
@@ -30,24 +30,159 @@ def text_sides(chain: Chain) -> list[str]:
     return sides
 
 
-def fits_one_line(chain: Chain) -> bool:
-    """Whether a chain fits on one text line; every format breaks the same chains."""
-    return len(form_text(chain.label)) + 1 + len(" ".join(text_sides(chain))) + 2 <= WIDTH
+def fits_one_line(chain: Chain, width: int = WIDTH) -> bool:
+    """Whether a chain fits on one line of ``width`` characters of its text rendering."""
+    return len(form_text(chain.label)) + 1 + len(" ".join(text_sides(chain))) + 2 <= width
 
 
-def latex_rows(chain: Chain) -> list[str]:
-    """One chain as rows of an ``aligned`` environment (without the final ``\\\\``)."""
+def tex_width(tex: str) -> int:
+    """Roughly how many characters of text ``tex`` sets as: commands and braces dropped, ``\\times`` as ``×``."""
+    for cmd, shown in ((r"\left", ""), (r"\right", ""), (r"\bigl", ""), (r"\bigr", ""), (r"\mathrm", ""),
+                       (r"\times", " x "), (r"\cdot", "x"), (r"\approx", " ~ "), (r"\frac", ""), (r"\,", ""),
+                       ("{,}", ","), ("{", ""), ("}", "")):
+        tex = tex.replace(cmd, shown)
+    return len(tex)
+
+
+def _groups(tex: str) -> list[tuple[int, int]]:
+    """(start, end) of each outermost ``\\left( ... \\right)`` outside every brace (not in a ``\\frac``).
+
+    ``end`` is where the group's ``\\right`` begins.
+    """
+    out: list[tuple[int, int]] = []
+    stack: list[tuple[int, int]] = []
+    brace, i = 0, 0
+    while i < len(tex):
+        if tex.startswith(r"\left", i):
+            stack.append((i, brace))
+            i += 5
+        elif tex.startswith(r"\right", i):
+            start, level = stack.pop()
+            if not stack and level == 0:
+                out.append((start, i))
+            i += 6
+        else:
+            brace += {"{": 1, "}": -1}.get(tex[i], 0)
+        i += 1
+    return out
+
+
+def _top_terms(inner: str) -> list[str]:
+    """``inner`` cut before each ``+`` or ``-`` between terms that is outside every group and brace."""
+    cuts, depth = [0], 0
+    for i, ch in enumerate(inner):
+        if inner.startswith(r"\left", i) or ch == "{":
+            depth += 1
+        elif inner.startswith(r"\right", i) or ch == "}":
+            depth -= 1
+        elif depth == 0 and ch in "+-" and i > 0 and inner[i - 1] == " " and inner[i + 1:i + 2] == " ":
+            cuts.append(i)
+    return [inner[a:b].strip() for a, b in zip(cuts, cuts[1:] + [len(inner)])]
+
+
+def _braced(tex: str, i: int) -> int:
+    """The index just past the brace group that opens at ``tex[i]``."""
+    depth = 0
+    for j in range(i, len(tex)):
+        depth += {"{": 1, "}": -1}.get(tex[j], 0)
+        if depth == 0:
+            return j + 1
+    return len(tex)
+
+
+def _unfrac(tex: str) -> str:
+    """A piece that is one fraction, ``[+ ]\\frac{a}{b}``, as ``[+ ]\\bigl[a\\bigr] / b``, whose ``a`` can be cut."""
+    sign = tex[:2] if tex[:2] in ("+ ", "- ") else ""
+    body = tex[len(sign):]
+    if not body.startswith(r"\frac{"):
+        return tex
+    mid = _braced(body, 5)
+    if body[mid:mid + 1] != "{" or _braced(body, mid) != len(body):
+        return tex
+    den = body[mid + 1:-1]
+    den = den if den.replace("{,}", "").isalnum() else r"\bigl(" + den + r"\bigr)"
+    return sign + r"\bigl[" + body[6:mid - 1] + r"\bigr] / " + den
+
+
+def _split_group(tex: str, budget: int) -> list[str]:
+    """A piece too wide for a row, cut inside its widest parentheses: ``\\bigl(`` on the first row, ``\\bigr)`` on the last."""
+    whole, tex = tex, _unfrac(tex)
+    groups = _groups(tex)
+    if not groups:
+        return [whole]
+    start, end = max(groups, key=lambda g: g[1] - g[0])
+    if tex[start + 5:start + 6] != "(" or tex[end + 6:end + 7] != ")":
+        return [whole]
+    head, inner, tail = tex[:start], tex[start + 6:end], tex[end + 7:]
+    rows: list[str] = []
+    line = head + r"\bigl("
+    for term in _top_terms(inner):
+        if rows or tex_width(line) > len(head) + 1:
+            if tex_width(line + " " + term) > budget:
+                rows.append(line)
+                line = term
+                continue
+            line += " "
+        line += term
+    rows.append(line + r"\bigr)" + tail)
+    return rows if len(rows) > 1 else [whole]
+
+
+def latex_side(form: Form, budget: int | None = None) -> list[str]:
+    """One side in LaTeX as display rows of about ``budget`` text characters each.
+
+    A sum too long for one row is cut between its terms (each further row starting
+    ``\\quad +``); a term still too long is cut inside its widest parentheses, which
+    become ``\\bigl( ... \\bigr)`` across the rows (``\\qquad``). Without a budget, one row.
+    """
+    if budget is None:
+        return [form_latex(form)]
+    expr = form.expr
+    pieces: list[str] = []
+    if expr.is_Add and len(form_text(form)) > budget:
+        terms = list(expr.args) if form.keep_order else expr.as_ordered_terms()
+        line, width = "", 0
+        for term in terms:
+            part = Form(term, form.numbers, form.keep_order)
+            tex, size = form_latex(part), len(form_text(part)) + 3
+            signed = tex if tex.startswith("-") else "+ " + tex
+            if not line:
+                line, width = tex, size
+            elif width + size > budget:
+                pieces.append(line)
+                line, width = signed, size
+            else:
+                line, width = line + " " + signed, width + size
+        pieces.append(line)
+    else:
+        pieces = [form_latex(form)]
+    rows: list[str] = []
+    for i, piece in enumerate(pieces):
+        cut = _split_group(piece, budget) if tex_width(piece) > budget else [piece]
+        rows += ([cut[0]] if i == 0 else [r"\quad " + cut[0]]) + [r"\qquad " + r for r in cut[1:]]
+    return rows
+
+
+def latex_rows(chain: Chain, width: int = WIDTH, budget: int | None = None) -> list[str]:
+    """One chain as rows of an ``aligned`` environment (without the final ``\\\\``).
+
+    A chain longer than ``width`` text characters gets one row per side; with a
+    ``budget``, a side longer than that is cut between its terms onto further rows.
+    """
     exact, rounded = value_latex(chain.value, chain.style)
-    sides: list[str] = []
+    sides: list[list[str]] = []
     for form in chain.sides:
-        t = form_latex(form)
-        if (not sides or sides[-1] != "= " + t) and t != exact:
-            sides.append("= " + t)
+        pieces = latex_side(form, budget)
+        t = " ".join(pieces)
+        if (not sides or " ".join(sides[-1]) != t) and t != exact:
+            sides.append(pieces)
+    rows = [["= " + pieces[0]] + pieces[1:] for pieces in sides]
     if exact:
-        sides.append("= " + exact)
+        rows.append(["= " + exact])
     if rounded:
-        sides.append(r"\approx " + rounded)
+        rows.append([r"\approx " + rounded])
     label = form_latex(chain.label)
-    if fits_one_line(chain):
-        return [f"{label} &" + " ".join(sides)]
-    return [f"{label} &{sides[0]}"] + [f"&{s}" for s in sides[1:]]
+    flat = [r for side in rows for r in side]
+    if fits_one_line(chain, width) and len(flat) == len(rows):
+        return [f"{label} &" + " ".join(flat)]
+    return [f"{label} &{flat[0]}"] + [f"&{r}" for r in flat[1:]]

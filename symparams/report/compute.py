@@ -3,7 +3,7 @@
 The conventions live in :mod:`symparams.flops` and the byte counts in
 :mod:`symparams.memory`; these sections only lay out what those modules compute,
 so a derivation and ``symparams flops`` / ``symparams memory`` cannot disagree.
-Each section is left out when its module is absent.
+A section is left out only when its reading refuses the model.
 """
 
 from __future__ import annotations
@@ -31,10 +31,8 @@ def context_length(r: Reader) -> int:
 
 
 def flops(r: Reader) -> list[Part]:
-    try:
-        from .. import flops as fl
-    except ImportError:
-        return []
+    from .. import flops as fl
+
     seq = context_length(r)
     try:
         rows = fl.flops_table(r.spec, seq)
@@ -62,10 +60,8 @@ MEMORY_SETTINGS: dict[str, dict] = {
 
 
 def memory(r: Reader) -> list[Part]:
-    try:
-        from .. import memory as mem
-    except ImportError:
-        return []
+    from .. import memory as mem
+
     seq = context_length(r)
     rows = []
     try:

@@ -99,9 +99,14 @@ class Chain:
 
 @dataclass(frozen=True)
 class Chains:
-    """Chains shown together (one aligned display)."""
+    """Chains shown together (one aligned display); ``numbered`` marks results a paper would cite.
+
+    A numbered chain gets one equation number, on its last row, where the format numbers
+    equations (LaTeX); every other display is unnumbered.
+    """
 
     chains: tuple[Chain, ...]
+    numbered: bool = False
 
 
 @dataclass(frozen=True)

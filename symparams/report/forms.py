@@ -67,7 +67,7 @@ def closed_form(r: Reader) -> list[Part]:
         Heading(2, "Closed form"),
         Para(("The total as one formula in the free symbols, composed from the tree (derived sizes such as ",
               Math(Form(d_h)), " replaced by their definitions), then expanded and factored:",)),
-        Chains((r.chain(n, *shapes, substitute=form),)),
+        Chains((r.chain(n, *shapes, substitute=form),), numbered=True),
     ]
     general = _general(spec)
     if general is not None:

@@ -1,8 +1,15 @@
-"""A complete LaTeX document for pdflatex, needing nothing beyond amsmath.
+"""A complete LaTeX document for pdflatex, set as a paper would set it.
 
-Text is escaped character by character (model names come from users' files);
-chains are ``align*`` environments broken where the text rendering breaks them;
-the bar chart becomes a table whose bars are ``\\rule``s of exact proportion.
+Packages: amsmath (displays), booktabs (table rules), tabularx (tables at the text
+width, text and formula columns wrapping) and geometry (margins), all in TeX Live's
+base and recommended sets. Large figures are grouped by symparams itself with
+``{,}`` in math and ``,`` in text, as the text and Markdown outputs group them,
+rather than by siunitx's ``\\num{}``: one grouping in every format, and no package
+beyond those. Text is escaped character by character (model names come from users'
+files). Chains are ``align*`` displays, broken where the text is, and long sums cut
+between their terms; a result a paper would cite (the total, the closed form) gets
+one equation number. The bar chart becomes a table whose bars are ``\\rule``s of
+exact proportion.
 """
 
 from __future__ import annotations
@@ -10,23 +17,27 @@ from __future__ import annotations
 from fractions import Fraction
 
 from ..format import grouped, share
+from ..symbols import SYMBOLS
 from .chains import latex_rows
 from .document import (Bars, Bullets, Chains, Context, Details, Document, Heading, Math, Para, Rounded, Table, Values,
                        Verbatim)
 from .math import Form, escape_latex, form_latex, qualifier_latex
 from .render import Renderer, register_format
 
-__all__ = ["LatexRenderer", "PREAMBLE", "BAR_CM"]
+__all__ = ["LatexRenderer", "PREAMBLE", "BAR_CM", "ROW_WIDTH", "SIDE_BUDGET"]
 
-BAR_CM = 6
+BAR_CM = 5
 
-PREAMBLE = r"""\documentclass[10pt]{article}
+# How much of a chain one display row holds, in characters of its text rendering, at 10pt
+# on the text width below: a longer chain gets a row per side, a longer side is cut.
+ROW_WIDTH = 84
+SIDE_BUDGET = 72
+
+PREAMBLE = r"""\documentclass[10pt,a4paper]{article}
+\usepackage[margin=2.5cm]{geometry}
 \usepackage{amsmath}
-\setlength{\textwidth}{16.5cm}
-\setlength{\oddsidemargin}{-0.25cm}
-\setlength{\evensidemargin}{-0.25cm}
-\setlength{\textheight}{23cm}
-\setlength{\topmargin}{-1cm}
+\usepackage{booktabs}
+\usepackage{tabularx}
 \setlength{\parindent}{0pt}
 \setlength{\parskip}{0.5ex}
 \allowdisplaybreaks
@@ -34,11 +45,35 @@ PREAMBLE = r"""\documentclass[10pt]{article}
 """
 
 _SECTIONS = {2: r"\section*", 3: r"\subsection*", 4: r"\subsubsection*"}
+# A table column wraps (tabularx X) when it holds formulas or prose longer than this.
+_WRAP = 24
 
 
 def _bar(s: Fraction) -> str:
     cm = Fraction(s) * BAR_CM
     return r"\rule{" + f"{float(cm):.3f}" + r"cm}{1.2ex}" if cm > 0 else ""
+
+
+def _wraps(cells: list[object]) -> bool:
+    return any(isinstance(c, Math) or (isinstance(c, str) and len(c) > _WRAP) for c in cells)
+
+
+def _header(text: str, align: str, widest: int) -> str:
+    """A column heading: a symbol's name typeset as the symbol; words wider than the column stacked in two lines."""
+    sym = SYMBOLS.get(text)
+    if sym is not None:
+        return f"${form_latex(sym)}$"
+    words = text.split()
+    if len(words) < 2 or len(text) <= widest:
+        return escape_latex(text)
+    cut = min(range(1, len(words)), key=lambda i: abs(len(" ".join(words[:i])) - len(" ".join(words[i:]))))
+    lines = (escape_latex(" ".join(words[:cut])), escape_latex(" ".join(words[cut:])))
+    return r"\begin{tabular}[b]{@{}" + align + r"@{}}" + lines[0] + r"\\ " + lines[1] + r"\end{tabular}"
+
+
+def _breakable(tex: str) -> str:
+    """Inline math that may break inside its parentheses (``\\left( \\right)`` would hold it on one line)."""
+    return tex.replace(r"\left(", "(").replace(r"\right)", ")")
 
 
 @register_format
@@ -50,8 +85,8 @@ class LatexRenderer(Renderer):
     summary = "tex (pdflatex)"
 
     def render(self, doc: Document) -> str:
-        head = [PREAMBLE.rstrip(), r"\title{" + escape_latex(doc.title) + "}", r"\date{}", r"\begin{document}",
-                r"\maketitle"]
+        head = [PREAMBLE.rstrip(), r"\begin{document}", r"\begin{center}",
+                r"{\Large\bfseries " + escape_latex(doc.title) + r"\par}", r"\end{center}"]
         return "\n".join(head + self.parts(doc.parts) + ["", r"\end{document}"]) + "\n"
 
     # inlines
@@ -94,26 +129,40 @@ class LatexRenderer(Renderer):
         return ["", r"\begin{itemize}"] + [r"\item " + self.inline(item) for item in b.items] + [r"\end{itemize}"]
 
     def _print_Chains(self, c: Chains) -> list[str]:
-        rows = [row for chain in c.chains for row in latex_rows(chain)]
-        return [r"\begin{align*}"] + [row + r" \\" for row in rows[:-1]] + [rows[-1], r"\end{align*}"]
+        rows = []
+        for chain in c.chains:
+            mine = latex_rows(chain, ROW_WIDTH, SIDE_BUDGET)
+            rows += [r + r" \notag" for r in mine[:-1]] + mine[-1:] if c.numbered else mine
+        env = "align" if c.numbered else "align*"
+        return [rf"\begin{{{env}}}"] + [row + r" \\" for row in rows[:-1]] + [rows[-1], rf"\end{{{env}}}"]
 
     def _print_Context(self, c: Context) -> list[str]:
         return ["", r"\emph{At $" + qualifier_latex(c.where) + "$:}"]
 
     def _print_Table(self, t: Table) -> list[str]:
+        """A booktabs table at its natural width, or at the text width with its text and formula columns wrapping."""
         align = t.align or "l" * len(t.header)
-        lines = [r"\begin{center}", r"\small", escape_latex(t.title) + r"\\[0.5ex]",
-                 r"\begin{tabular}{" + align + "}", r"\hline"]
-        lines.append(" & ".join(escape_latex(h) for h in t.header) + r" \\ \hline")
-        lines += [" & ".join(self.cell(c) for c in row) + r" \\" for row in t.rows]
-        return lines + [r"\hline", r"\end{tabular}", r"\end{center}"]
+        wrap = [_wraps([row[i] for row in t.rows]) for i in range(len(t.header))]
+        spec = "".join(r">{\raggedright\arraybackslash}X" if w else a for a, w in zip(align, wrap))
+        begin, end = ((r"\begin{tabularx}{\linewidth}{" + spec + "}", r"\end{tabularx}") if any(wrap)
+                      else (r"\begin{tabular}{" + spec + "}", r"\end{tabular}"))
+        body = [[self.cell(c) for c in row] for row in t.rows]
+        header = [h if w else _header(h, a, max((len(r[i]) for r in body), default=0))
+                  for i, (h, a, w) in enumerate(zip(t.header, align, wrap))]
+        lines = ["", r"\begin{center}\begin{minipage}{\linewidth}\centering", r"\small",
+                 r"\textbf{" + escape_latex(t.title) + r"}\\[0.5ex]", begin,
+                 r"\toprule", " & ".join(header) + r" \\", r"\midrule"]
+        for cells in body:
+            lines.append(" & ".join(_breakable(c) if w else c for c, w in zip(cells, wrap)) + r" \\")
+        return lines + [r"\bottomrule", end, r"\end{minipage}\end{center}"]
 
     def _print_Bars(self, b: Bars) -> list[str]:
-        lines = [r"\begin{center}", r"\small", escape_latex(b.title) + r"\\[0.5ex]", r"\begin{tabular}{lrrl}",
-                 r"\hline", r"kind & parameters & share & \\ \hline"]
+        lines = ["", r"\begin{center}\begin{minipage}{\linewidth}\centering", r"\small",
+                 r"\textbf{" + escape_latex(b.title) + r"}\\[0.5ex]",
+                 r"\begin{tabular}{lrrl}", r"\toprule", r"kind & parameters & share & \\", r"\midrule"]
         lines += [f"{escape_latex(label)} & {grouped(n)} & {escape_latex(share(s))} & {_bar(s)}" + r" \\"
                   for label, n, s in b.rows]
-        return lines + [r"\hline", r"\end{tabular}", r"\end{center}"]
+        return lines + [r"\bottomrule", r"\end{tabular}", r"\end{minipage}\end{center}"]
 
     def _print_Details(self, d: Details) -> list[str]:
         return ["", r"\paragraph*{" + escape_latex(d.summary) + ".}"] + self.parts(d.parts)

@@ -175,9 +175,14 @@ class _Text(StrPrinter):
         return number_text(expr)
 
 
+# Placeholder sizes of the golden rule that are no symbol of a model: the output width of a
+# layer, typeset as its input width d_in is (d_{\mathrm{in}}).
+PLACEHOLDER_NAMES = {sympy.Symbol("d_out", positive=True, integer=True): r"d_{\mathrm{out}}"}
+
+
 class _Latex(LatexPrinter):
     def __init__(self, numbers: Mapping[Symbol, Expr], order: str | None, mul: str | None):
-        settings = {"symbol_names": SYMBOL_NAMES}
+        settings = {"symbol_names": {**SYMBOL_NAMES, **PLACEHOLDER_NAMES}}
         if order:
             settings["order"] = order
         if mul:

@@ -204,4 +204,4 @@ def total(r: Reader) -> list[Part]:
         active = sympy.Add(*(_ref(r, row, "active") for row in top), evaluate=False)
         chains.append(r.chain(r.ref(None, "active"), Form(active, keep_order=True), r.spec.active_form,
                               substitute=Form(active, keep_order=True)))
-    return [Heading(2, "Total"), Chains(tuple(chains))]
+    return [Heading(2, "Total"), Chains(tuple(chains), numbered=True)]

@@ -14,7 +14,8 @@ from . import (
     bloom, falcon, gemma, gpt2, gpt_neox, gptj, llama, mistral, mixtral, nanochat, nanochat2026, opt, phi, qwen2,
 )
 from . import bamba, falcon_h1, jamba, mamba, mamba2, nemotron_h, zamba2
-from . import deepseek_v2, deepseek_v3, glm, glm4, glm4_moe, granite, granitemoe, olmo, olmo2, olmo3, olmoe
+from . import deepseek_v2, deepseek_v3, ernie4_5, glm, glm4, glm4_moe, granite, granitemoe, hunyuan
+from . import olmo, olmo2, olmo3, olmoe
 from .registry import Family, Registry
 
 __all__ = ["FAMILIES", "Family", "Registry", "from_dict", "from_file"]
@@ -47,6 +48,9 @@ FAMILIES = Registry(
     glm.FAMILY,
     glm4.FAMILY,
     glm4_moe.FAMILY,
+    ernie4_5.FAMILY,
+    ernie4_5.MOE_FAMILY,
+    hunyuan.FAMILY,
 )
 
 

@@ -194,7 +194,43 @@ def glm_configs(draw, model_type: str) -> dict:
     return cfg
 
 
+@st.composite
+def ernie_hunyuan_configs(draw, model_type: str) -> dict:
+    """ERNIE 4.5 (dense and MoE, MoE layers by start, end and interval) and Hunyuan dense (head_dim always given)."""
+    layers = draw(st.integers(1, 5))
+    cfg: dict = {"model_type": model_type, "num_hidden_layers": layers}
+    if model_type == "hunyuan_v1_dense":
+        cfg = draw(heads_and_width(cfg))
+        cfg.setdefault("head_dim", draw(st.sampled_from([2, 4, 8])))
+    elif model_type == "ernie4_5":
+        cfg = draw(heads_and_width(cfg, explicit_head_dim=False, floor=True))
+        # ERNIE's head_dim: 128 when missing, D // H when null
+        cfg["head_dim"] = draw(st.sampled_from([None, None, 4, 8]))
+    else:
+        cfg = draw(heads_and_width(cfg, kv_null=False, floor=True))
+        if "num_key_value_heads" not in cfg:  # ERNIE 4.5 MoE's default is 4 key/value heads
+            cfg["num_key_value_heads"] = cfg["num_attention_heads"]
+    cfg["vocab_size"] = draw(st.integers(2, 300))
+    _maybe(draw, cfg, "intermediate_size", st.integers(1, 40))
+    _maybe(draw, cfg, "tie_word_embeddings", st.booleans())
+    if model_type == "hunyuan_v1_dense":
+        _maybe(draw, cfg, "attention_bias", st.booleans())
+    else:
+        _maybe(draw, cfg, "use_bias", st.sampled_from([True, False, None]))
+    if model_type == "ernie4_5_moe":
+        experts = draw(st.integers(1, 6))
+        cfg[draw(st.sampled_from(["moe_num_experts", "num_experts"]))] = experts
+        cfg[draw(st.sampled_from(["moe_k", "num_experts_per_tok"]))] = draw(st.integers(1, experts))
+        _maybe(draw, cfg, "moe_intermediate_size", st.integers(1, 24))
+        _maybe(draw, cfg, "moe_num_shared_experts", st.integers(0, 2))
+        _maybe(draw, cfg, "moe_layer_start_index", st.integers(0, layers))
+        _maybe(draw, cfg, "moe_layer_end_index", st.sampled_from([-1, 0, 1, layers - 1, layers + 2]))
+        _maybe(draw, cfg, "moe_layer_interval", st.integers(1, 3))
+    return cfg
+
+
 CONFIGS.update({
+    **{t: ernie_hunyuan_configs(t) for t in ("ernie4_5", "ernie4_5_moe", "hunyuan_v1_dense")},
     **{t: glm_configs(t) for t in ("glm", "glm4", "glm4_moe")},
     **{t: granite_configs(t) for t in ("granite", "granitemoe", "granitemoeshared")},
     "deepseek_v2": deepseek_configs("deepseek_v2"),

@@ -1,0 +1,139 @@
+"""ERNIE 4.5 (model_types ``ernie4_5`` and ``ernie4_5_moe``): a Llama-style decoder, and its mixture of experts.
+
+transformers' ``Ernie4_5ForCausalLM`` (5.x): RMSNorms of D, GQA attention and a SwiGLU
+MLP whose every linear (q, k, v, o, gate, up, down) carries a bias when ``use_bias`` is
+set (a null ``use_bias`` builds none); the embedding is tied to the head by default.
+``head_dim`` defaults to 128; a null one is D // H (floored), as its ``__post_init__`` says.
+
+``Ernie4_5_MoeForCausalLM`` uses the same attention (``head_dim`` is no field of its config:
+D // H unless a config.json carries one) and puts a mixture in every layer i with
+(i + 1) % ``moe_layer_interval`` == 0 and ``moe_layer_start_index`` <= i <=
+``moe_layer_end_index`` (-1: the last layer); the other L_d layers keep a dense MLP of
+``intermediate_size``. The mixture: a router ``gate`` (E x D) with its
+``e_score_correction_bias`` (E values, a parameter here, though never trained), E experts
+of ``moe_intermediate_size`` F_e stored fused, k per token, and, when
+``moe_num_shared_experts`` E_s is not 0, one shared MLP of E_s*F_e with biases per
+``use_bias``. Its head has a bias too under ``use_bias``, tied or not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sympy import Integer
+
+from ..components import MLP, Block, Embedding, Linear, Model, Module, MoE, Parameter
+from ..config import DEFAULT, DERIVED, REFUSE, Config, Field
+from ..spec import Spec
+from ..symbols import D, E, E_s, F, F_e, L_d, V, k
+from . import _deepseek_heads as heads
+from . import decoder
+from ._deepseek_mla import dense_then_moe
+from ._deepseek_vocab import check_padding, pad_field
+from .decoder import LLAMA_GROUPS, decoder_fields
+from .registry import Family
+
+__all__ = ["FAMILY", "MOE_FAMILY", "FIELDS", "MOE_FIELDS", "from_config", "moe_from_config", "moe_layers"]
+
+_BIAS = Field("use_bias", False, kind="bool", null=DEFAULT)
+# transformers 5.x Ernie4_5Config
+FIELDS = decoder_fields(
+    vocab_size=103424, hidden_size=1024, intermediate_size=3072, num_hidden_layers=18, num_attention_heads=16,
+    num_key_value_heads=2, kv_null=DERIVED, head_dim=128, head_dim_null=DERIVED, tie_word_embeddings=True,
+    max_position_embeddings=131072, attention_bias=None, mlp_bias=None, extra=(_BIAS, pad_field(0)),
+)
+# transformers 5.x Ernie4_5_MoeConfig
+MOE_FIELDS = decoder_fields(
+    vocab_size=103424, hidden_size=2560, intermediate_size=12288, num_hidden_layers=28, num_attention_heads=20,
+    num_key_value_heads=4, kv_null=REFUSE, head_dim_null=REFUSE, tie_word_embeddings=True,
+    max_position_embeddings=131072, attention_bias=None, mlp_bias=None,
+    extra=(
+        _BIAS, pad_field(0),
+        Field("moe_intermediate_size", 1536),
+        Field("moe_k", 6, aliases=("num_experts_per_tok",), null=DERIVED),
+        Field("moe_num_experts", 64, aliases=("num_experts",)),
+        Field("moe_num_shared_experts", 2, minimum=0),
+        Field("moe_layer_start_index", 1, minimum=-(10**50)),
+        Field("moe_layer_end_index", -1, minimum=-(10**50)),
+        Field("moe_layer_interval", 1),
+    ),
+    groups={**LLAMA_GROUPS, "moe_statics": "mlp"},
+)
+
+
+def _attention(bias: bool):
+    return decoder.attention(qkv_bias=bias, out_bias=bias)
+
+
+def from_config(cfg: Config) -> Spec:
+    sizes, floor = heads.read_sizes(cfg)
+    check_padding(cfg, sizes.vocab)
+    bias = cfg.get("use_bias")
+    tree = decoder.pre_norm_decoder("ernie4_5", "ERNIE 4.5 decoder", decoder.gated_mlp(sizes.activation, bias=bias),
+                                    tied=sizes.tied, attn=_attention(bias))
+    spec = decoder.decoder_spec("ernie4_5", tree, sizes)
+    return heads.floored(spec) if floor else spec
+
+
+def moe_layers(cfg: Config, layers: int) -> int:
+    """How many layers transformers gives a mixture of experts (the rest keep a dense MLP)."""
+    start, end, every = (cfg.get(n) for n in ("moe_layer_start_index", "moe_layer_end_index", "moe_layer_interval"))
+    end = layers - 1 if end == -1 else end
+    return sum(1 for i in range(layers) if (i + 1) % every == 0 and start <= i <= end)
+
+
+def moe_from_config(cfg: Config) -> Spec:
+    sizes, floor = heads.read_sizes(cfg)
+    check_padding(cfg, sizes.vocab)
+    bias = cfg.get("use_bias")
+    experts, top_k = cfg.get("moe_num_experts"), cfg.get("moe_k")
+    if top_k is DERIVED:
+        raise cfg.error("moe_k", "is null; transformers then builds a router that cannot pick experts, "
+                                 "so the experts per token must be stated")
+    if top_k > experts:
+        raise cfg.error("moe_k", f"{top_k} exceeds moe_num_experts {experts}")
+    shared = cfg.get("moe_num_shared_experts")
+    act = sizes.activation
+    expert = MLP("expert", D, F_e, gated=True, activation=act, names=("gate", "up", "down"))
+    shared_mlp = (MLP("shared_experts", D, E_s * F_e, gated=True, bias=bias, activation=act,
+                      names=("gate_proj", "up_proj", "down_proj")) if shared else None)
+    moe = MoE("mlp", Linear("gate", D, E, group="mlp"), expert, E, k, shared=shared_mlp,
+              extras=(Parameter("e_score_correction_bias", (E,), group="mlp"),))
+    attn = _attention(bias)
+
+    def block(mlp: Module) -> Block:
+        return Block("layer", (decoder.rms_norm("input_layernorm"), attn, decoder.rms_norm("post_attention_layernorm"),
+                               mlp), label="pre-norm decoder block")
+
+    dense = sizes.layers - moe_layers(cfg, sizes.layers)
+    stack, used, constraints = dense_then_moe(block, decoder.gated_mlp(act, bias=bias), moe, dense, sizes.layers)
+    tree = Model("ernie4_5_moe", (Embedding("embed_tokens", V, D), *stack, decoder.rms_norm("norm"),
+                                  Linear("lm_head", D, V, bias=bias, tied=sizes.tied, group="head")),
+                 label="ERNIE 4.5 MoE decoder")
+    spec = decoder.decoder_spec("ernie4_5_moe", tree, sizes)
+    spec = heads.floored(spec) if floor else spec
+    every = {L_d: dense, F_e: cfg.get("moe_intermediate_size"), E: experts, k: top_k}
+    extra = {s: v for s, v in every.items() if s in used}
+    if E in used and shared:
+        extra[E_s] = shared
+    values = tuple((s, v) for s, v in spec.values if s is not F or F in used)
+    return replace(spec, values=values + tuple((s, Integer(v)) for s, v in extra.items()),
+                   constraints=spec.constraints + tuple(constraints))
+
+
+FAMILY = Family(
+    name="ernie4_5",
+    summary="ERNIE 4.5: a Llama-style decoder with biases on every linear under use_bias",
+    model_types=("ernie4_5",),
+    fields=FIELDS,
+    build=from_config,
+)
+MOE_FAMILY = Family(
+    name="ernie4_5_moe",
+    summary="ERNIE 4.5 MoE: mixture-of-experts layers by start, end and interval, routed and shared experts",
+    model_types=("ernie4_5_moe",),
+    fields=MOE_FIELDS,
+    build=moe_from_config,
+    refused="a null size, head_dim, layer index or interval (transformers cannot build them); a null moe_k "
+            "(its router cannot pick experts)",
+)

@@ -1,0 +1,86 @@
+"""What Gemma 2, Gemma 3 (text) and VaultGemma share: fields, blocks and the builder.
+
+transformers' ``Gemma2DecoderLayer`` / ``Gemma3DecoderLayer`` hold four RMSNorms of D
+(``input_layernorm`` before attention, ``post_attention_layernorm`` on its output,
+``pre_feedforward_layernorm`` before the MLP, ``post_feedforward_layernorm`` on its
+output); ``VaultGemmaDecoderLayer`` keeps only the two pre-norms. Gemma's RMSNorm scales
+by (1 + weight), still D weights. The MLP is GeGLU (gate/up/down, no biases, the
+activation named by ``hidden_activation``; Gemma 2's ``hidden_act`` is not read by the
+model). Gemma 3 adds RMSNorm(head_dim) over each query and key head (``q_norm``,
+``k_norm``). Logit soft-capping, ``query_pre_attn_scalar`` and the embedding scale by
+sqrt(D) change no weights.
+
+Layers alternate sliding-window and full attention by ``layer_types``; without one,
+Gemma 2 and VaultGemma make every second layer full (L_s = L - floor(L/2) windowed) and
+Gemma 3 every ``sliding_window_pattern``-th (6 by default).
+"""
+
+from __future__ import annotations
+
+from sympy import Expr
+
+from ..components import Block
+from ..config import DEFAULT, DERIVED, Config, Field, Fields
+from ..spec import Spec
+from . import _gemma_layers as layers
+from .decoder import LLAMA_GROUPS, gated_mlp, rms_norm
+
+__all__ = ["GEMMA_GROUPS", "BIDIRECTIONAL", "gemma_fields", "build"]
+
+GEMMA_GROUPS = {**LLAMA_GROUPS, "pre_feedforward_layernorm": "norm", "post_feedforward_layernorm": "norm"}
+
+
+def gemma_fields(*, vocab_size: int, max_position_embeddings: int, sliding_window: int,
+                 extra: tuple[Field, ...] = ()) -> Fields:
+    """The field table of a Gemma 2-style config class (Gemma 2, Gemma 3 text and VaultGemma share the rest).
+
+    Every size is typed ``int`` in transformers' strict config classes, so a null one is
+    refused there and here; ``sliding_window`` (``int | None``) may be null: no window.
+    """
+    return Fields(
+        Field("vocab_size", vocab_size),
+        Field("hidden_size", 2304),
+        Field("intermediate_size", 9216),
+        Field("num_hidden_layers", 26),
+        Field("num_attention_heads", 8),
+        Field("num_key_value_heads", 4),
+        Field("head_dim", 256),
+        Field("hidden_activation", "gelu_pytorch_tanh", kind="str"),
+        Field("max_position_embeddings", max_position_embeddings),
+        Field("tie_word_embeddings", True, kind="bool"),
+        Field("attention_bias", False, kind="bool"),
+        Field("sliding_window", sliding_window, null=DERIVED),
+        *extra,
+        groups=GEMMA_GROUPS,
+    )
+
+
+def build(cfg: Config, family: str, label: str, rule: Expr, *, post_norms: bool, qk_norm: bool) -> Spec:
+    """The Spec of a Gemma 2-style config: ``rule`` gives the sliding layers when ``layer_types`` is absent."""
+    if "use_bidirectional_attention" in cfg.fields and cfg.get("use_bidirectional_attention"):
+        raise cfg.error("use_bidirectional_attention", "true makes an encoder (EmbeddingGemma) with a halved "
+                        "two-sided window; only causal language models are modelled here")
+    sizes = layers.read_sizes(cfg, "hidden_activation", heads_divide_width=True)
+    layers.check_padding(cfg, 0, sizes.vocab)
+    window = cfg.get("sliding_window")
+    kinds = layers.read_layers(cfg, sizes.layers, None if window is DERIVED else window, rule)
+    bias = cfg.get("attention_bias")
+
+    def block(w: Expr | None) -> Block:
+        attn = layers.attention(w, qkv_bias=bias, out_bias=bias, qk_norm=qk_norm)
+        mlp = layers.mlp_with_activation(gated_mlp(sizes.activation), sizes.activation)
+        if post_norms:
+            parts = (rms_norm("input_layernorm"), attn, rms_norm("post_attention_layernorm"),
+                     rms_norm("pre_feedforward_layernorm"), *mlp, rms_norm("post_feedforward_layernorm"))
+            what = "sandwich-norm decoder block"
+        else:
+            parts = (rms_norm("input_layernorm"), attn, rms_norm("pre_feedforward_layernorm"), *mlp)
+            what = "pre-norm decoder block"
+        return Block("layer", parts, label=f"{what}{', sliding window' if w is not None else ''}")
+
+    tree = layers.decoder_model(family, label, layers.layer_stack(block, kinds), rms_norm("norm"), sizes.tied)
+    return layers.layered_spec(family, tree, sizes, kinds)
+
+
+# ``bool | None`` in transformers: null is the default, false.
+BIDIRECTIONAL = Field("use_bidirectional_attention", False, null=DEFAULT, kind="bool")

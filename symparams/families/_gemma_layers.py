@@ -1,0 +1,271 @@
+"""Shared reading and building for the decoders of issue #11 that mix layer kinds or shapes.
+
+Gemma 2/3, VaultGemma, gpt-oss, Cohere 2, EXAONE 4, Ministral, SmolLM3 and StarCoder2 give
+some of their L layers a sliding window of W tokens and the rest full attention. The
+weights of the two kinds are the same; their attention FLOPs and KV cache are not. So the
+layers become two :class:`~symparams.components.Repeat` nodes, L_s windowed blocks and
+L - L_s full ones, and the closed form stays a polynomial in L and L_s:
+
+* where the config lists ``layer_types``, L_s is the number of ``sliding_attention``
+  entries, a free value (at most L);
+* where transformers derives the list from a pattern (every p-th layer full, Gemma 3's
+  ``sliding_window_pattern``), L_s is that rule as a relation of L, ``L - floor(L/p)``,
+  kept as the symbol L_s in closed forms, so ``--set L=...`` moves it as transformers
+  would.
+
+Attention is :class:`~symparams.components.decoder_attention.DecoderAttention`, whose
+``window`` caps what a layer caches and what a causal kernel attends to. The module
+also reads the sizes these families share (their own field names for the
+activation, head_dim rules that differ from Llama's), activations with learned weights
+(xIELU's two scalars per MLP, PReLU's one), and the padding row transformers checks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable
+
+import sympy
+from sympy import Expr, Integer
+
+from ..components import MLP, Block, Embedding, Linear, Model, Module, Norm, Parameter, Repeat
+from ..components.decoder_attention import DecoderAttention
+from ..config import DERIVED, Config
+from ..spec import AtMost, Spec
+from ..symbols import D, H, H_kv, L, L_s, V, W, d_h
+from . import decoder
+from .activations import ACTIVATIONS
+from .decoder import LLAMA_ATTENTION, Sizes
+
+__all__ = [
+    "SLIDING", "FULL", "Layers", "read_layers", "uniform_layers", "every_pth_full", "read_sizes", "read_activation", "check_padding",
+    "mlp_with_activation", "attention", "layer_stack", "decoder_model", "layered_spec", "per_head_norms",
+]
+
+SLIDING = "sliding_attention"
+FULL = "full_attention"
+# transformers remaps the legacy name "attention" to "full_attention" (configuration_utils).
+_KINDS = {SLIDING: True, FULL: False, "attention": False}
+
+
+@dataclass(frozen=True)
+class Layers:
+    """Which of the L layers attend through a window of W tokens.
+
+    ``sliding`` is their number at the config's values; ``rule`` the same number as an
+    expression of L when transformers derives it from a pattern (None when the config
+    lists the layers); ``window`` the value of W (None when no layer is windowed).
+    """
+
+    layers: int
+    sliding: int
+    window: int | None
+    rule: Expr | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def mixed(self) -> bool:
+        """Whether the tree needs two stacks: some (or, by the rule, possibly some) layers of each kind."""
+        if self.window is None:
+            return False
+        if self.rule is not None:
+            return sympy.simplify(self.rule) not in (Integer(0), L)
+        return 0 < self.sliding < self.layers
+
+    @property
+    def all_sliding(self) -> bool:
+        return self.window is not None and not self.mixed and self.sliding > 0
+
+
+def every_pth_full(p: int) -> Expr:
+    """Sliding layers when layer i (from 0) is full exactly when (i+1) % p == 0: L - floor(L/p)."""
+    return L - sympy.floor(L / p)
+
+
+def read_layers(cfg: Config, layers: int, window: int | None, rule: Expr | None,
+                field: str = "layer_types") -> Layers:
+    """The layer kinds from ``layer_types`` when the config lists them, else from ``rule`` (an expression of L).
+
+    Entries must be ``sliding_attention`` or ``full_attention`` (the legacy ``attention``
+    is read as full, as transformers remaps it), and there must be one per layer, as
+    transformers validates. Other kinds transformers knows (chunked, linear) are refused:
+    these families have no such layer, and would fail on their first forward pass.
+    """
+    notes: list[str] = []
+    if cfg.has(field):
+        cfg.read.add(field)
+        listed = cfg.data[field]
+        if not isinstance(listed, list) or not all(isinstance(x, str) for x in listed):
+            raise cfg.error(field, "expected a list of layer kinds (sliding_attention or full_attention)")
+        if len(listed) != layers:
+            raise cfg.error(field, f"lists {len(listed)} layers but num_hidden_layers is {layers}")
+        bad = sorted({x for x in listed if x not in _KINDS})
+        if bad:
+            shown = ", ".join(repr(x[:40]) for x in bad[:3])
+            raise cfg.error(field, f"{shown} is not a layer kind of {cfg.model_type} (sliding_attention or full_attention)")
+        sliding = sum(_KINDS[x] for x in listed)
+        rule = None
+    else:
+        if cfg.given(field):
+            cfg.read.add(field)
+        sliding = int(rule.subs(L, layers)) if rule is not None else 0
+    if window is None:
+        if sliding:
+            notes.append("sliding_window is null: the sliding layers attend to the whole context")
+        return Layers(layers, 0, None, None, tuple(notes))
+    return Layers(layers, sliding, window, rule, tuple(notes))
+
+
+def uniform_layers(layers: int, window: int | None) -> Layers:
+    """Every layer alike: all windowed when ``window`` is set (StarCoder2, Mistral-style), else all full."""
+    return Layers(layers, layers if window is not None else 0, window, L if window is not None else None)
+
+
+def read_sizes(cfg: Config, activation_field: str | None = "hidden_act", heads_divide_width: bool = False,
+               activation: str = "silu") -> Sizes:
+    """V, D, L, H, H_kv, d_h, F and the activation, through the family's field table.
+
+    ``num_key_value_heads`` and ``head_dim`` read DERIVED become H and D / H (refused
+    when H does not divide D). ``heads_divide_width`` is Gemma 2/3's and Arcee's
+    ``validate_architecture``: hidden_size must be a multiple of the heads even when
+    head_dim is given. With ``activation_field`` None the model names its activation
+    itself (``activation``: gpt-oss's clamped SwiGLU), whatever the config says.
+    """
+    notes = []
+    width = cfg.get("hidden_size")
+    heads = cfg.get("num_attention_heads")
+    kv_heads = cfg.get("num_key_value_heads")
+    if kv_heads is DERIVED:
+        kv_heads = heads
+    elif not cfg.given("num_key_value_heads"):
+        notes.append(f"num_key_value_heads not given: {kv_heads} ({cfg.model_type}'s default)")
+    head_dim = cfg.get("head_dim") if "head_dim" in cfg.fields else DERIVED
+    derived = head_dim is DERIVED
+    if (derived or heads_divide_width) and width % heads:
+        why = ("transformers requires hidden_size to be a multiple of num_attention_heads" if heads_divide_width
+               else "no head_dim is given to say the head size")
+        raise cfg.error("num_attention_heads", f"{heads} does not divide hidden_size {width} ({why})")
+    if derived:
+        head_dim = width // heads
+    elif not cfg.given("head_dim"):
+        notes.append(f"head_dim not given: {head_dim} ({cfg.model_type}'s default)")
+    if heads % kv_heads:
+        raise cfg.error("num_key_value_heads", f"{kv_heads} does not divide num_attention_heads {heads}")
+    return Sizes(
+        vocab=cfg.get("vocab_size"), width=width, layers=cfg.get("num_hidden_layers"), heads=heads,
+        kv_heads=kv_heads, head_dim=head_dim, hidden=cfg.get("intermediate_size"),
+        tied=cfg.get("tie_word_embeddings"),
+        activation=read_activation(cfg, activation_field) if activation_field else activation,
+        head_dim_derived=derived, notes=tuple(notes),
+    )
+
+
+def read_activation(cfg: Config, field: str = "hidden_act") -> str:
+    """The activation named by ``field``: one transformers' ``ACT2FN`` knows (it raises KeyError on others)."""
+    value = cfg.get(field)
+    if value not in ACTIVATIONS:
+        known = ", ".join(sorted(ACTIVATIONS))
+        raise cfg.error(field, f"{value!r} is not an activation transformers knows (known: {known})")
+    return value
+
+
+def check_padding(cfg: Config, default: int | None, vocab: int) -> None:
+    """Refuse a ``pad_token_id`` outside the embedding: transformers' ``nn.Embedding`` refuses to build it.
+
+    Only whole numbers are checked (a list or text is not a padding row transformers
+    would take either, but it has nothing to do with the sizes).
+    """
+    value = cfg.data.get("pad_token_id", default) if "pad_token_id" in cfg.data else default
+    cfg.read.add("pad_token_id")
+    if isinstance(value, int) and not isinstance(value, bool) and not -vocab <= value < vocab:
+        raise cfg.error("pad_token_id", f"{value} is not a row of the embedding (vocab_size {vocab}); transformers cannot build it")
+
+
+def mlp_with_activation(mlp: MLP, activation: str, name: str = "act_fn") -> tuple[Module, ...]:
+    """``mlp``, and beside it the learned scalars of its activation where it has some (xIELU: 2, PReLU: 1).
+
+    transformers builds one activation module per MLP (``ACT2FN[name]`` makes a new
+    instance each time), so each block stores its own. They stay a leaf of their own
+    beside the MLP node, which keeps answering for the MLP's FLOPs and saved tensors.
+    """
+    learned = ACTIVATIONS.get(activation, 0)
+    if not learned:
+        return (mlp,)
+    return (mlp, Parameter(name, (Integer(learned),), group=mlp.group))
+
+
+def attention(window: Expr | None, *, qkv_bias: bool = False, out_bias: bool = False, qk_norm: bool = False,
+              names: tuple[str, str, str, str] = LLAMA_ATTENTION) -> DecoderAttention:
+    """GQA attention (q/k/v/o named as Llama's), with RMSNorm over each q and k head and a window where asked."""
+    return DecoderAttention("self_attn", D, H, H_kv, d_h, qkv_bias=qkv_bias, out_bias=out_bias, names=names,
+                            qk_norm=qk_norm, window=window)
+
+
+def layer_stack(block: Callable[[Expr | None], Block], layers: Layers) -> tuple[Module, ...]:
+    """One Repeat of L blocks, or L_s windowed blocks and L - L_s full ones.
+
+    ``block(window)`` builds one block whose attention has that window (None: full
+    attention); the weights of the two kinds are the same, their FLOPs and cache differ.
+    """
+    if layers.mixed:
+        return (
+            Repeat("sliding_layers", L_s, block(W)),
+            Repeat("full_layers", L - L_s, block(None)),
+        )
+    return (Repeat("layers", L, block(W if layers.all_sliding else None)),)
+
+
+def decoder_model(name: str, label: str, stack: tuple[Module, ...], final_norm: Module | None, tied: bool,
+                  embed: Module | None = None) -> Model:
+    """embed_tokens; the layer stack(s); the final norm; lm_head (tied to the embedding or not)."""
+    parts: list[Module] = [embed or Embedding("embed_tokens", V, D), *stack]
+    if final_norm is not None:
+        parts.append(final_norm)
+    parts.append(Linear("lm_head", D, V, tied=tied, group="head"))
+    return Model(name, tuple(parts), label=label)
+
+
+def layered_spec(family: str, tree: Model, sizes: Sizes, layers: Layers | None = None,
+                 experts: tuple[int, int] | None = None, notes: tuple[str, ...] = ()) -> Spec:
+    """:func:`decoder.decoder_spec` plus W and L_s where some layers are windowed.
+
+    L_s is a free value (at most L) when the config lists the layers, and the relation
+    of its pattern when transformers derives them; either way closed forms keep L_s.
+    """
+    spec = decoder.decoder_spec(family, tree, sizes, experts=experts, notes=notes + (layers.notes if layers else ()))
+    if layers is None or layers.window is None or not (layers.mixed or layers.all_sliding):
+        return spec
+    values = dict(spec.values)
+    relations = dict(spec.relations)
+    constraints = list(spec.constraints)
+    values[W] = Integer(layers.window)
+    if layers.mixed:
+        if layers.rule is not None:
+            relations[L_s] = layers.rule
+        else:
+            values[L_s] = Integer(layers.sliding)
+            constraints.append(AtMost(L_s, L, "the sliding layers are some of the L layers"))
+    return replace(spec, values=tuple(values.items()), relations=tuple(relations.items()),
+                   constraints=tuple(constraints), kept=(*spec.kept, L_s))
+
+
+def per_head_norms(names: tuple[str, str] = ("q_norm", "k_norm")) -> tuple[Norm, Norm]:
+    """LayerNorm weights of a shape per head: H*d_h over the queries, H_kv*d_h over the keys.
+
+    Cohere's ``CohereLayerNorm((heads, head_dim))`` holds one weight per head and channel;
+    StableLM's ``StableLmLayerNormPerHead`` holds one bias-free LayerNorm(d_h) per head:
+    the same count. They sit inside ``self_attn``, so they count as attention.
+    """
+    return (Norm(names[0], H * d_h, kind="layer", weight=True, group="attention"),
+            Norm(names[1], H_kv * d_h, kind="layer", weight=True, group="attention"))
+
+
+def pre_norm_block(attn: Module, mlp: tuple[Module, ...], norm: Callable[[str], Norm],
+                   names: tuple[str, str] = ("input_layernorm", "post_attention_layernorm"),
+                   extra: tuple[Module, ...] = (), label: str = "pre-norm decoder block") -> Block:
+    """norm -> attention (and anything beside it), norm -> MLP: Llama's block with the family's norm and names."""
+    return Block("layer", (norm(names[0]), attn, *extra, norm(names[1]), *mlp), label=label)
+
+
+def window_label(label: str, window: Expr | None) -> str:
+    return f"{label}, sliding window" if window is not None else label

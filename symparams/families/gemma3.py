@@ -1,0 +1,42 @@
+"""Gemma 3 text (model_type ``gemma3_text``): Gemma 2's block with RMSNorm over each q and k head.
+
+transformers' ``Gemma3ForCausalLM``: four RMSNorms of D per block (see
+:mod:`._gemma_family`), ``q_norm`` and ``k_norm`` = ``Gemma3RMSNorm(head_dim)`` (d_h
+weights each), and layers of sliding-window attention (``sliding_window`` 4,096 by
+default; 512 in the released models) with every ``sliding_window_pattern``-th layer full
+(6 by default: five local layers per global one, L_s = L - floor(L/6)) unless
+``layer_types`` lists them. ``sliding_window_pattern`` is not a declared field: the
+config reads it from the keyword arguments, where null fails (``% None``) and is refused.
+Only the text model is read here; the multimodal ``gemma3`` wraps it with a vision tower.
+"""
+
+from __future__ import annotations
+
+from ..config import Config, Field
+from ..spec import Spec
+from . import _gemma_family as gemma
+from ._gemma_layers import every_pth_full
+from .registry import Family
+
+__all__ = ["FAMILY", "FIELDS", "from_config"]
+
+# transformers 5.x Gemma3TextConfig
+FIELDS = gemma.gemma_fields(
+    vocab_size=262_208, max_position_embeddings=131_072, sliding_window=4096,
+    extra=(gemma.BIDIRECTIONAL, Field("sliding_window_pattern", 6)),
+)
+
+
+def from_config(cfg: Config) -> Spec:
+    pattern = cfg.get("sliding_window_pattern") if not cfg.has("layer_types") else 6
+    return gemma.build(cfg, "gemma3_text", "Gemma 3 decoder", every_pth_full(pattern), post_norms=True, qk_norm=True)
+
+
+FAMILY = Family(
+    name="gemma3_text",
+    summary="Gemma 3 (text): Gemma 2's block with q/k RMSNorm, five sliding-window layers per full one",
+    model_types=("gemma3_text",),
+    fields=FIELDS,
+    build=from_config,
+    refused="use_bidirectional_attention: true (an encoder, not a causal LM)",
+)

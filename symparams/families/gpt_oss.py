@@ -1,0 +1,83 @@
+"""gpt-oss (model_type ``gpt_oss``): a sparse MoE with attention sinks and alternating windows.
+
+transformers' ``GptOssForCausalLM``, layer by layer:
+
+* ``self_attn``: GQA with biases on q, k, v and o (``attention_bias``, true by
+  default), an explicit ``head_dim`` (64), and ``sinks``: one learned logit per query
+  head (:class:`~symparams.components.sinks.Sinks`, H values, no cache);
+* layers alternate a sliding window of ``sliding_window`` (128) tokens and full
+  attention by ``layer_types`` (even layers windowed when it is absent, L_s = L - floor(L/2));
+* ``mlp``: a router D -> E with a bias, and E experts stored fused
+  (``gate_up_proj`` E x D x 2F with a bias of 2F, ``down_proj`` E x F x D with a bias of
+  D): the weights of E gated MLPs with biases. A token runs through k of them
+  (``num_experts_per_tok``, 4); the clamped SwiGLU (``swiglu_alpha``, ``swiglu_limit``)
+  has no weights (``hidden_act`` is not read by the model);
+* two RMSNorms of D per block, a final one, and an untied LM head.
+
+gpt-oss-20b (24 layers, 32 experts) has 20,914,757,184 parameters; gpt-oss-120b (36
+layers, 128 experts) 116,829,156,672.
+"""
+
+from __future__ import annotations
+
+from sympy import Expr
+
+from ..components import Block, Linear, MoE
+from ..components.sinks import Sinks
+from ..config import DERIVED, Config, Field, Fields
+from ..spec import Spec
+from ..symbols import D, E, H, k
+from . import _gemma_layers as layers
+from .decoder import LLAMA_GROUPS, LLAMA_MLP, gated_mlp, rms_norm
+from .registry import Family
+
+__all__ = ["FAMILY", "FIELDS", "from_config"]
+
+# transformers 5.x GptOssConfig: every size is a strict ``int`` (null refused), sliding_window ``int | None``.
+FIELDS = Fields(
+    Field("vocab_size", 201088),
+    Field("hidden_size", 2880),
+    Field("intermediate_size", 2880),
+    Field("num_hidden_layers", 36),
+    Field("num_attention_heads", 64),
+    Field("num_key_value_heads", 8),
+    Field("head_dim", 64),
+    Field("num_local_experts", 128, aliases=("num_experts",)),
+    Field("num_experts_per_tok", 4),
+    Field("tie_word_embeddings", False, kind="bool"),
+    Field("max_position_embeddings", 131072),
+    Field("attention_bias", True, kind="bool"),
+    Field("sliding_window", 128, null=DERIVED),
+    groups={**LLAMA_GROUPS, "router": "mlp", "experts": "mlp"},
+)
+
+
+def from_config(cfg: Config) -> Spec:
+    sizes = layers.read_sizes(cfg, None, activation="swiglu (clamped)")
+    layers.check_padding(cfg, None, sizes.vocab)
+    experts, top_k = cfg.get("num_local_experts"), cfg.get("num_experts_per_tok")
+    if top_k > experts:
+        raise cfg.error("num_experts_per_tok", f"{top_k} exceeds num_local_experts {experts}")
+    window = cfg.get("sliding_window")
+    kinds = layers.read_layers(cfg, sizes.layers, None if window is DERIVED else window, layers.every_pth_full(2))
+    bias = cfg.get("attention_bias")
+    expert = gated_mlp(sizes.activation, bias=True, name="expert", names=LLAMA_MLP)
+    moe = MoE("mlp", Linear("router", D, E, bias=True, group="mlp"), expert, E, k)
+
+    def block(w: Expr | None) -> Block:
+        attn = layers.attention(w, qkv_bias=bias, out_bias=bias)
+        parts = (rms_norm("input_layernorm"), attn, Sinks("sinks", (H,)), rms_norm("post_attention_layernorm"), moe)
+        return Block("layer", parts, label=f"MoE decoder block with attention sinks{', sliding window' if w else ''}")
+
+    tree = layers.decoder_model("gpt_oss", "gpt-oss decoder (sparse MoE, attention sinks)",
+                                layers.layer_stack(block, kinds), rms_norm("norm"), sizes.tied)
+    return layers.layered_spec("gpt_oss", tree, sizes, kinds, experts=(experts, top_k))
+
+
+FAMILY = Family(
+    name="gpt_oss",
+    summary="gpt-oss: MoE with biased experts and router, attention sinks, sliding and full attention alternating",
+    model_types=("gpt_oss",),
+    fields=FIELDS,
+    build=from_config,
+)

@@ -1,0 +1,33 @@
+"""VaultGemma (model_type ``vaultgemma``): Gemma 2's layout with two RMSNorms per block.
+
+transformers' ``VaultGemmaDecoderLayer`` keeps ``input_layernorm`` before attention and
+``pre_feedforward_layernorm`` before the MLP, and drops Gemma 2's two post-norms; the
+rest (GeGLU, explicit head_dim, tied head, alternating sliding and full attention by
+``layer_types`` or every second layer) is Gemma 2's, with Gemma2Config's defaults.
+"""
+
+from __future__ import annotations
+
+from ..config import Config
+from ..spec import Spec
+from . import _gemma_family as gemma
+from ._gemma_layers import every_pth_full
+from .registry import Family
+
+__all__ = ["FAMILY", "FIELDS", "from_config"]
+
+# transformers 5.x VaultGemmaConfig (no use_bidirectional_attention field)
+FIELDS = gemma.gemma_fields(vocab_size=256000, max_position_embeddings=8192, sliding_window=4096)
+
+
+def from_config(cfg: Config) -> Spec:
+    return gemma.build(cfg, "vaultgemma", "VaultGemma decoder", every_pth_full(2), post_norms=False, qk_norm=False)
+
+
+FAMILY = Family(
+    name="vaultgemma",
+    summary="VaultGemma: Gemma 2's layout with pre-norms only (two RMSNorms per block)",
+    model_types=("vaultgemma",),
+    fields=FIELDS,
+    build=from_config,
+)

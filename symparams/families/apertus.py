@@ -1,0 +1,64 @@
+"""Apertus (model_type ``apertus``): q/k RMSNorm, a plain MLP and xIELU, whose two scalars are learned.
+
+transformers' ``ApertusForCausalLM``: ``attention_layernorm`` and ``feedforward_layernorm``
+(RMSNorm of D) before attention and MLP, GQA with RMSNorm(head_dim) over each query and
+key head (``q_norm``, ``k_norm``) and biases when ``attention_bias``, a plain MLP
+``up_proj`` D -> F and ``down_proj`` F -> D without biases, an untied head. The default
+activation, xIELU (``XIELUActivation``), learns two scalars per MLP (``alpha_p`` and
+``alpha_n``): 2 parameters per layer, counted in the MLP. ``num_key_value_heads``
+missing or null means H; ``head_dim`` is D // H unless a config names one, and a null one
+fails in the attention and is refused.
+
+Apertus-8B-2509 has 8,053,338,176 parameters.
+"""
+
+from __future__ import annotations
+
+from ..components import MLP
+from ..config import DERIVED, REFUSE, Config, Field, Fields
+from ..spec import Spec
+from ..symbols import D, F
+from . import _gemma_layers as layers
+from .decoder import LLAMA_GROUPS, rms_norm
+from .registry import Family
+
+__all__ = ["FAMILY", "FIELDS", "from_config"]
+
+# transformers 5.x ApertusConfig
+FIELDS = Fields(
+    Field("vocab_size", 131072),
+    Field("hidden_size", 4096),
+    Field("intermediate_size", 14336),
+    Field("num_hidden_layers", 32),
+    Field("num_attention_heads", 32),
+    Field("num_key_value_heads", DERIVED, null=DERIVED),
+    Field("head_dim", DERIVED, null=REFUSE),
+    Field("hidden_act", "xielu", kind="str"),
+    Field("max_position_embeddings", 65536),
+    Field("tie_word_embeddings", False, kind="bool"),
+    Field("attention_bias", False, kind="bool"),
+    groups={**LLAMA_GROUPS, "attention_layernorm": "norm", "feedforward_layernorm": "norm"},
+)
+
+
+def from_config(cfg: Config) -> Spec:
+    sizes = layers.read_sizes(cfg)
+    layers.check_padding(cfg, 3, sizes.vocab)
+    bias = cfg.get("attention_bias")
+    attn = layers.attention(None, qkv_bias=bias, out_bias=bias, qk_norm=True)
+    mlp = layers.mlp_with_activation(
+        MLP("mlp", D, F, gated=False, activation=sizes.activation, names=("up_proj", "down_proj")), sizes.activation)
+    block = layers.pre_norm_block(attn, mlp, rms_norm, names=("attention_layernorm", "feedforward_layernorm"))
+    tree = layers.decoder_model("apertus", "Apertus decoder",
+                                layers.layer_stack(lambda w: block, layers.uniform_layers(sizes.layers, None)),
+                                rms_norm("norm"), sizes.tied)
+    return layers.layered_spec("apertus", tree, sizes)
+
+
+FAMILY = Family(
+    name="apertus",
+    summary="Apertus: q/k RMSNorm and a plain MLP with xIELU, whose two learned scalars per layer are counted",
+    model_types=("apertus",),
+    fields=FIELDS,
+    build=from_config,
+)

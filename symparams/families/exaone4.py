@@ -1,0 +1,84 @@
+"""EXAONE 4.0 (model_type ``exaone4``): post-norms, q/k RMSNorm, local and global attention.
+
+transformers' ``Exaone4ForCausalLM``: no pre-norms; ``post_attention_layernorm`` and
+``post_feedforward_layernorm`` (RMSNorm of D) normalise the outputs of attention and MLP
+before the residual adds them; q/k RMSNorm(head_dim) over each head; q/k/v/o and the
+SwiGLU MLP without biases; a final norm and an LM head (untied by default).
+
+Layers are windowed (``sliding_window``, 4,096) as ``layer_types`` lists them, or, without
+it, all but every ``sliding_window_pattern``-th (4 by default; L_s = L - floor(L/4)). Where
+the config leaves ``layer_types`` out, transformers needs that pattern to be a whole number
+(the released "LLLG" fails on ``%``) and a window to be set (a null one makes the pattern 0
+and the modulo fails): both are refused then, as transformers cannot build them.
+``head_dim`` is D // H unless a config names one; a null one fails and is refused.
+"""
+
+from __future__ import annotations
+
+from sympy import Expr
+
+from ..components import Block
+from ..config import DERIVED, REFUSE, Config, Field, Fields
+from ..spec import Spec
+from . import _gemma_layers as layers
+from ._gemma_family import GEMMA_GROUPS
+from .decoder import gated_mlp, rms_norm
+from .registry import Family
+
+__all__ = ["FAMILY", "FIELDS", "from_config"]
+
+# transformers 5.x Exaone4Config
+FIELDS = Fields(
+    Field("vocab_size", 102400),
+    Field("hidden_size", 4096),
+    Field("intermediate_size", 16384),
+    Field("num_hidden_layers", 32),
+    Field("num_attention_heads", 32),
+    Field("num_key_value_heads", 32),
+    Field("head_dim", DERIVED, null=REFUSE),
+    Field("hidden_act", "silu", kind="str"),
+    Field("max_position_embeddings", 2048),
+    Field("tie_word_embeddings", False, kind="bool"),
+    Field("sliding_window", 4096, null=DERIVED),
+    Field("sliding_window_pattern", 4, kind="any"),
+    groups=GEMMA_GROUPS,
+)
+
+
+def from_config(cfg: Config) -> Spec:
+    sizes = layers.read_sizes(cfg)
+    layers.check_padding(cfg, None, sizes.vocab)
+    window = cfg.get("sliding_window")
+    window = None if window is DERIVED else window
+    rule = None
+    if not cfg.has("layer_types"):
+        pattern = cfg.get("sliding_window_pattern")
+        if window is None:
+            raise cfg.error("sliding_window", "is null and no layer_types are given: transformers then takes the "
+                            "pattern as 0 and cannot lay the layers out (give layer_types)")
+        if isinstance(pattern, bool) or not isinstance(pattern, int) or pattern < 1:
+            raise cfg.error("sliding_window_pattern", f"{pattern!r} is not a whole number of layers, which transformers "
+                            "needs to lay the layers out when layer_types is not given")
+        rule = layers.every_pth_full(pattern)
+    kinds = layers.read_layers(cfg, sizes.layers, window, rule)
+    mlp = layers.mlp_with_activation(gated_mlp(sizes.activation), sizes.activation)
+
+    def block(w: Expr | None) -> Block:
+        attn = layers.attention(w, qk_norm=True)
+        parts = (attn, rms_norm("post_attention_layernorm"), *mlp, rms_norm("post_feedforward_layernorm"))
+        return Block("layer", parts, label=layers.window_label("post-norm decoder block", w))
+
+    tree = layers.decoder_model("exaone4", "EXAONE 4.0 decoder", layers.layer_stack(block, kinds),
+                                rms_norm("norm"), sizes.tied)
+    return layers.layered_spec("exaone4", tree, sizes, kinds)
+
+
+FAMILY = Family(
+    name="exaone4",
+    summary="EXAONE 4.0: post-norms, q/k RMSNorm, three sliding-window layers per global one",
+    model_types=("exaone4",),
+    fields=FIELDS,
+    build=from_config,
+    refused="no layer_types with a null sliding_window or a sliding_window_pattern that is not a whole number "
+            "(transformers cannot lay the layers out)",
+)

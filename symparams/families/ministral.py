@@ -1,0 +1,65 @@
+"""Ministral (model_type ``ministral``): Mistral's decoder with sliding-window layers listed per layer.
+
+transformers' ``MinistralForCausalLM``: Llama's block (RMSNorm pre-norms, GQA without
+biases, SwiGLU, an untied head) where layer i attends through ``sliding_window`` (4,096)
+tokens when ``layer_types[i]`` is ``sliding_attention``; without ``layer_types`` every layer
+is windowed, or none when the window is null. ``head_dim`` has no usable default: the
+config class leaves it None and the attention fails on it, so a config must give it.
+Missing ``num_key_value_heads`` is 8; a null one is refused by the strict config class.
+"""
+
+from __future__ import annotations
+
+from sympy import Expr
+
+from ..config import DERIVED, MISSING, Config, Field, Fields
+from ..spec import Spec
+from ..symbols import L
+from . import _gemma_layers as layers
+from .decoder import LLAMA_GROUPS, gated_mlp, rms_norm
+from .registry import Family
+
+__all__ = ["FAMILY", "FIELDS", "from_config"]
+
+# transformers 5.x MinistralConfig
+FIELDS = Fields(
+    Field("vocab_size", 32000),
+    Field("hidden_size", 4096),
+    Field("intermediate_size", 14336),
+    Field("num_hidden_layers", 32),
+    Field("num_attention_heads", 32),
+    Field("num_key_value_heads", 8),
+    Field("head_dim", MISSING),
+    Field("hidden_act", "silu", kind="str"),
+    Field("max_position_embeddings", 4096 * 32),
+    Field("tie_word_embeddings", False, kind="bool"),
+    Field("sliding_window", 4096, null=DERIVED),
+    groups=LLAMA_GROUPS,
+)
+
+
+def from_config(cfg: Config) -> Spec:
+    sizes = layers.read_sizes(cfg)
+    layers.check_padding(cfg, None, sizes.vocab)
+    window = cfg.get("sliding_window")
+    window = None if window is DERIVED else window
+    kinds = layers.read_layers(cfg, sizes.layers, window, L)
+    mlp = layers.mlp_with_activation(gated_mlp(sizes.activation), sizes.activation)
+
+    def block(w: Expr | None):
+        return layers.pre_norm_block(layers.attention(w), mlp, rms_norm,
+                                     label=layers.window_label("pre-norm decoder block", w))
+
+    tree = layers.decoder_model("ministral", "Ministral decoder", layers.layer_stack(block, kinds),
+                                rms_norm("norm"), sizes.tied)
+    return layers.layered_spec("ministral", tree, sizes, kinds)
+
+
+FAMILY = Family(
+    name="ministral",
+    summary="Ministral: Mistral's decoder with sliding-window layers listed per layer",
+    model_types=("ministral",),
+    fields=FIELDS,
+    build=from_config,
+    refused="a config without head_dim (transformers cannot build it)",
+)

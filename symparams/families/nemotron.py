@@ -1,0 +1,70 @@
+"""Nemotron (model_type ``nemotron``): LayerNorm1P with biases and a plain squared-ReLU MLP.
+
+transformers' ``NemotronForCausalLM`` (Nemotron-4, Minitron): ``NemotronLayerNorm1P(D)``
+before attention and before the MLP and at the end, an ``nn.LayerNorm`` with a weight
+(applied as 1 + weight) and a bias; GQA with an explicit ``head_dim`` (D // H when it is
+missing or null) and biases on q/k/v/o when ``attention_bias``; a plain MLP ``up_proj``
+D -> F and ``down_proj`` F -> D (``relu2``) with biases when ``mlp_bias``; an untied head.
+Half the head is rotary (``partial_rotary_factor`` 0.5), which has no weights.
+``num_key_value_heads`` has no usable default: missing or null, the attention divides by
+None, so a config must give it.
+"""
+
+from __future__ import annotations
+
+from ..components import MLP, Norm
+from ..config import DERIVED, MISSING, Config, Field, Fields
+from ..spec import Spec
+from ..symbols import D, F
+from . import _gemma_layers as layers
+from .decoder import LLAMA_GROUPS
+from .registry import Family
+
+__all__ = ["FAMILY", "FIELDS", "from_config"]
+
+# transformers 5.x NemotronConfig
+FIELDS = Fields(
+    Field("vocab_size", 256000),
+    Field("hidden_size", 6144),
+    Field("intermediate_size", 24576),
+    Field("num_hidden_layers", 32),
+    Field("num_attention_heads", 48),
+    Field("num_key_value_heads", MISSING),
+    Field("head_dim", DERIVED, null=DERIVED),
+    Field("hidden_act", "relu2", kind="str"),
+    Field("max_position_embeddings", 4096),
+    Field("tie_word_embeddings", False, kind="bool"),
+    Field("attention_bias", False, kind="bool"),
+    Field("mlp_bias", False, kind="bool"),
+    groups=LLAMA_GROUPS,
+)
+
+
+def layer_norm_1p(name: str) -> Norm:
+    """``NemotronLayerNorm1P(D)``: LayerNorm scaled by (1 + weight), with a bias: 2D."""
+    return Norm(name, D, kind="layer", weight=True, bias=True)
+
+
+def from_config(cfg: Config) -> Spec:
+    sizes = layers.read_sizes(cfg)
+    layers.check_padding(cfg, None, sizes.vocab)
+    bias = cfg.get("attention_bias")
+    attn = layers.attention(None, qkv_bias=bias, out_bias=bias)
+    mlp = layers.mlp_with_activation(
+        MLP("mlp", D, F, gated=False, bias=cfg.get("mlp_bias"), activation=sizes.activation,
+            names=("up_proj", "down_proj")), sizes.activation)
+    block = layers.pre_norm_block(attn, mlp, layer_norm_1p, label="pre-LayerNorm1P decoder block")
+    tree = layers.decoder_model("nemotron", "Nemotron decoder",
+                                layers.layer_stack(lambda w: block, layers.uniform_layers(sizes.layers, None)),
+                                layer_norm_1p("norm"), sizes.tied)
+    return layers.layered_spec("nemotron", tree, sizes)
+
+
+FAMILY = Family(
+    name="nemotron",
+    summary="Nemotron-4 / Minitron: LayerNorm1P with biases, GQA, a plain squared-ReLU MLP",
+    model_types=("nemotron",),
+    fields=FIELDS,
+    build=from_config,
+    refused="a config without num_key_value_heads (transformers cannot build it)",
+)

@@ -1,0 +1,93 @@
+"""SmolLM3 (model_type ``smollm3``): Llama's layout with no-RoPE layers and optional sliding windows.
+
+transformers' ``SmolLM3ForCausalLM``: RMSNorm pre-norms, GQA with biases when
+``attention_bias``, a SwiGLU MLP with biases when ``mlp_bias``, a head tied to the
+embedding by default. Every ``no_rope_layer_interval``-th layer (4) skips rotary
+positions (``no_rope_layers``), which changes no weights. Windows apply only under
+``use_sliding_window`` (false by default) with a ``sliding_window`` set: then the layers
+``layer_types`` marks ``sliding_attention`` are windowed, and without ``layer_types``
+exactly the no-RoPE layers (L_s = floor(L/4) by the interval). ``head_dim`` is D // H
+unless a config names one; a null one fails and is refused. The default padding row
+(128,004) must lie inside the vocabulary, as transformers' embedding checks.
+"""
+
+from __future__ import annotations
+
+import sympy
+from sympy import Expr
+
+from ..config import DEFAULT, DERIVED, REFUSE, Config, Field, Fields
+from ..spec import Spec
+from ..symbols import L
+from . import _gemma_layers as layers
+from .decoder import LLAMA_GROUPS, gated_mlp, rms_norm
+from .registry import Family
+
+__all__ = ["FAMILY", "FIELDS", "from_config"]
+
+# transformers 5.x SmolLM3Config
+FIELDS = Fields(
+    Field("vocab_size", 128256),
+    Field("hidden_size", 2048),
+    Field("intermediate_size", 11008),
+    Field("num_hidden_layers", 36),
+    Field("num_attention_heads", 16),
+    Field("num_key_value_heads", 4, null=DERIVED),
+    Field("head_dim", DERIVED, null=REFUSE),
+    Field("hidden_act", "silu", kind="str"),
+    Field("max_position_embeddings", 32768),
+    Field("tie_word_embeddings", True, kind="bool"),
+    Field("attention_bias", False, kind="bool"),
+    Field("mlp_bias", False, kind="bool"),
+    Field("use_sliding_window", False, kind="bool"),
+    Field("sliding_window", None, null=DEFAULT),
+    Field("no_rope_layer_interval", 4),
+    Field("no_rope_layers", DERIVED, null=DERIVED, kind="any"),
+    groups=LLAMA_GROUPS,
+)
+
+
+def _no_rope_layers(cfg: Config, layers_: int) -> list | None:
+    """The listed ``no_rope_layers`` (one entry per layer at least, as the attention indexes them), or None."""
+    listed = cfg.get("no_rope_layers")
+    cfg.get("no_rope_layer_interval")  # a strict int in transformers; it divides by it when no list is given
+    if listed is DERIVED:
+        return None
+    if not isinstance(listed, list) or not all(isinstance(x, (bool, int)) for x in listed):
+        raise cfg.error("no_rope_layers", "expected a list of 0/1 flags, one per layer")
+    if len(listed) < layers_:
+        raise cfg.error("no_rope_layers", f"lists {len(listed)} layers but num_hidden_layers is {layers_}")
+    return listed
+
+
+def from_config(cfg: Config) -> Spec:
+    sizes = layers.read_sizes(cfg)
+    layers.check_padding(cfg, 128004, sizes.vocab)
+    flags = _no_rope_layers(cfg, sizes.layers)
+    window = cfg.get("sliding_window") if cfg.get("use_sliding_window") else None
+    if flags is None:
+        rule: Expr | None = sympy.floor(L / cfg.get("no_rope_layer_interval"))
+    else:
+        rule = sympy.Integer(sum(1 for x in flags[: sizes.layers] if not x))
+    kinds = layers.read_layers(cfg, sizes.layers, window, rule)
+    if flags is not None and kinds.rule is not None:
+        kinds = layers.Layers(kinds.layers, kinds.sliding, kinds.window, None, kinds.notes)
+    bias = cfg.get("attention_bias")
+    mlp = layers.mlp_with_activation(gated_mlp(sizes.activation, bias=cfg.get("mlp_bias")), sizes.activation)
+
+    def block(w: Expr | None):
+        return layers.pre_norm_block(layers.attention(w, qkv_bias=bias, out_bias=bias), mlp, rms_norm,
+                                     label=layers.window_label("pre-norm decoder block", w))
+
+    tree = layers.decoder_model("smollm3", "SmolLM3 decoder", layers.layer_stack(block, kinds),
+                                rms_norm("norm"), sizes.tied)
+    return layers.layered_spec("smollm3", tree, sizes, kinds)
+
+
+FAMILY = Family(
+    name="smollm3",
+    summary="SmolLM3: Llama's layout with no-RoPE layers and optional sliding windows",
+    model_types=("smollm3",),
+    fields=FIELDS,
+    build=from_config,
+)

@@ -1,0 +1,71 @@
+"""StableLM (model_type ``stablelm``): LayerNorms with biases, partial rotary, optional q/k norms per head.
+
+transformers' ``StableLmForCausalLM``: ``nn.LayerNorm(D)`` (weight and bias) before
+attention and before the MLP (``post_attention_layernorm``, absent under
+``use_parallel_residual``, where attention and MLP share the first norm) and at the end;
+q/k/v with biases when ``use_qkv_bias``; ``o_proj`` D x D without one; with
+``qk_layernorm``, one bias-free LayerNorm(d_h) per query head and per key/value head
+(``StableLmLayerNormPerHead``: H*d_h and H_kv*d_h); a SwiGLU MLP without biases; an untied
+head. The head size is always D // H (a config's ``head_dim`` changes no weight), and
+the rotary part of it (``partial_rotary_factor``, 0.25) has no weights. H must divide D:
+``o_proj`` takes D inputs, so heads that do not fill D cannot run.
+
+stablelm-2-1_6b has 1,644,515,328 parameters; stablelm-3b-4e1t 2,795,443,200.
+"""
+
+from __future__ import annotations
+
+from ..components import Block, Norm
+from ..config import Config, Field, Fields
+from ..spec import Spec
+from ..symbols import D
+from . import _gemma_layers as layers
+from .decoder import LLAMA_GROUPS, gated_mlp
+from .registry import Family
+
+__all__ = ["FAMILY", "FIELDS", "from_config"]
+
+# transformers 5.x StableLmConfig: strict types, so no field takes null
+FIELDS = Fields(
+    Field("vocab_size", 50304),
+    Field("hidden_size", 2560),
+    Field("intermediate_size", 6912),
+    Field("num_hidden_layers", 32),
+    Field("num_attention_heads", 32),
+    Field("num_key_value_heads", 32),
+    Field("hidden_act", "silu", kind="str"),
+    Field("max_position_embeddings", 4096),
+    Field("tie_word_embeddings", False, kind="bool"),
+    Field("use_qkv_bias", False, kind="bool"),
+    Field("qk_layernorm", False, kind="bool"),
+    Field("use_parallel_residual", False, kind="bool"),
+    groups=LLAMA_GROUPS,
+)
+
+
+def layer_norm(name: str) -> Norm:
+    return Norm(name, D, kind="layer", weight=True, bias=True)
+
+
+def from_config(cfg: Config) -> Spec:
+    sizes = layers.read_sizes(cfg)
+    layers.check_padding(cfg, None, sizes.vocab)
+    attn = layers.attention(None, qkv_bias=cfg.get("use_qkv_bias"))
+    qk = layers.per_head_norms(("q_layernorm", "k_layernorm")) if cfg.get("qk_layernorm") else ()
+    mlp = layers.mlp_with_activation(gated_mlp(sizes.activation), sizes.activation)
+    if cfg.get("use_parallel_residual"):
+        block = Block("layer", (layer_norm("input_layernorm"), attn, *qk, *mlp), label="parallel-residual block")
+    else:
+        block = layers.pre_norm_block(attn, mlp, layer_norm, extra=qk, label="pre-LayerNorm decoder block")
+    tree = layers.decoder_model("stablelm", "StableLM decoder", layers.layer_stack(lambda w: block, layers.uniform_layers(sizes.layers, None)),
+                                layer_norm("norm"), sizes.tied)
+    return layers.layered_spec("stablelm", tree, sizes)
+
+
+FAMILY = Family(
+    name="stablelm",
+    summary="StableLM: LayerNorm with biases, partial rotary, optional q/k LayerNorm per head and parallel residual",
+    model_types=("stablelm",),
+    fields=FIELDS,
+    build=from_config,
+)

@@ -201,11 +201,32 @@ def test_gemma_7b_heads_are_wider_than_the_model():
     assert spec.count(spec.node("layers.layer.input_layernorm")) == 3072
 
 
-def test_head_dim_derived_requires_heads_to_divide_width():
+def test_heads_that_do_not_divide_the_width_are_refused_or_rounded_down_as_transformers_does():
+    """Llama's config refuses H that does not divide D when no head_dim is given; Mistral's takes D // H."""
     with pytest.raises(SymparamsError, match="num_attention_heads"):
-        from_dict({"model_type": "mistral", "hidden_size": 100, "num_attention_heads": 8})
-    assert from_dict({"model_type": "mistral", "hidden_size": 100, "num_attention_heads": 8,
-                      "num_key_value_heads": 4, "head_dim": 16}).total > 0
+        from_dict({"model_type": "llama", "hidden_size": 100, "num_attention_heads": 8})
+    cfg = {"model_type": "mistral", "hidden_size": 100, "num_attention_heads": 8, "num_hidden_layers": 1,
+           "intermediate_size": 8, "vocab_size": 16}
+    spec = from_dict(cfg)
+    assert spec.env[d_h] == 12 and any("rounded down" in n for n in spec.notes)
+    assert symbolic_groups(spec) == transformers_groups(cfg, FAMILIES.by_type["mistral"].group)
+    assert from_dict({**cfg, "num_key_value_heads": 4, "head_dim": 16}).env[d_h] == 16
+
+
+@pytest.mark.parametrize("cfg, field", [
+    ({"model_type": "llama", "hidden_size": 20, "num_attention_heads": 4}, "num_attention_heads"),
+    ({"model_type": "llama", "head_dim": 7}, "head_dim"),
+    ({"model_type": "mistral", "hidden_size": 42, "num_attention_heads": 6, "num_key_value_heads": 2}, "num_attention_heads"),
+    ({"model_type": "gemma", "head_dim": 9}, "head_dim"),
+    ({"model_type": "qwen2", "head_dim": 5}, "head_dim"),
+])
+def test_an_odd_fully_rotary_head_above_four_is_refused_as_transformers_refuses_it(cfg, field):
+    """transformers' RoPE check refuses a head of odd size above 4 wherever its config carries head_dim."""
+    cfg = {**cfg, "num_hidden_layers": 1, "vocab_size": 16, "intermediate_size": 4}
+    with pytest.raises(SymparamsError, match=f"'{field}'.*odd size"):
+        from_dict(cfg)
+    with pytest.raises(Exception, match="even rotary dimension"):
+        transformers_groups(cfg, FAMILIES.by_type[cfg["model_type"]].group)
 
 
 @pytest.mark.parametrize("cfg, field", [

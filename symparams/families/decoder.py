@@ -19,7 +19,9 @@ form keeps d_h as a symbol (``Spec.kept``) so it still reads as above.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sympy import Integer
@@ -31,7 +33,7 @@ from ..symbols import D, E, F, H, H_kv, L, V, d_h, k
 from .activations import activation
 
 __all__ = [
-    "decoder_fields", "LLAMA_GROUPS", "Sizes", "read_sizes", "expert_fields", "read_experts", "rms_norm", "attention", "gated_mlp", "moe",
+    "decoder_fields", "LLAMA_GROUPS", "Sizes", "read_sizes", "partial_rotary_factor", "check_rope_head_dim", "expert_fields", "read_experts", "rms_norm", "attention", "gated_mlp", "moe",
     "pre_norm_decoder", "decoder_spec", "LLAMA_ATTENTION", "LLAMA_MLP",
 ]
 
@@ -98,8 +100,18 @@ class Sizes:
     notes: tuple[str, ...] = ()
 
 
-def read_sizes(cfg: Config) -> Sizes:
-    """Read the shape fields every RMSNorm decoder has, through the family's field table."""
+def read_sizes(cfg: Config, *, floor_head_dim: bool = False, rope: str | None = None) -> Sizes:
+    """Read the shape fields every RMSNorm decoder has, through the family's field table.
+
+    Two behaviours of transformers' config classes differ by family and are switched here:
+
+    * ``floor_head_dim``: with no head_dim, heads that do not divide the width are refused
+      (Llama's ``validate_architecture``), or the head size is ``D // H``, rounded down, as
+      Mistral, Mixtral, Qwen2 and NanoChat build it. A floored head size is a value, noted.
+    * ``rope``: transformers refuses a fully rotary head of odd size above 4 wherever the
+      config object carries a ``head_dim`` ("given": only when the config gives one;
+      "always": also the one Llama and Mistral derive in ``__post_init__``).
+    """
     notes = []
     width = cfg.get("hidden_size")
     heads = cfg.get("num_attention_heads")
@@ -111,14 +123,23 @@ def read_sizes(cfg: Config) -> Sizes:
     head_dim = cfg.get("head_dim")
     derived = head_dim is DERIVED
     if derived:
-        if width % heads:
+        if width % heads and not floor_head_dim:
             raise cfg.error(
                 "num_attention_heads",
                 f"{heads} does not divide hidden_size {width}, and no head_dim is given to say the head size",
             )
+        if width % heads:
+            notes.append(f"head_dim not given: hidden_size // num_attention_heads = {width // heads}, "
+                         f"rounded down as transformers does")
+            derived = False
         head_dim = width // heads
+        if not head_dim:
+            raise cfg.error("num_attention_heads", f"{heads} heads leave no dimension of hidden_size {width} to "
+                                                   "each, and no head_dim is given to say the head size")
     elif not cfg.given("head_dim"):
         notes.append(f"head_dim not given: {head_dim} ({cfg.model_type}'s default)")
+    if rope == "always" or (rope == "given" and cfg.has("head_dim")):
+        check_rope_head_dim(cfg, head_dim, "head_dim" if cfg.has("head_dim") else "num_attention_heads")
     if heads % kv_heads:
         raise cfg.error("num_key_value_heads", f"{kv_heads} does not divide num_attention_heads {heads}")
     act = cfg.get("hidden_act")
@@ -135,6 +156,31 @@ def read_sizes(cfg: Config) -> Sizes:
         head_dim_derived=derived,
         notes=tuple(notes),
     )
+
+
+def partial_rotary_factor(cfg: Config, default: Any = 1) -> Any:
+    """The share of each head that rotates, where a config states it (top level, or in its rope parameters)."""
+    for holder in (cfg.data, cfg.data.get("rope_parameters"), cfg.data.get("rope_scaling")):
+        if isinstance(holder, dict):
+            value = holder.get("partial_rotary_factor")
+            if isinstance(value, bool):
+                continue
+            if isinstance(value, int) or (isinstance(value, Decimal) and value.is_finite()) or (
+                    isinstance(value, float) and math.isfinite(value)):
+                return value
+    return default
+
+
+def check_rope_head_dim(cfg: Config, head_dim: int, field: str = "head_dim", partial_default: Any = 1) -> None:
+    """Refuse what transformers' RoPE validation refuses: a fully rotary head of odd size above 4.
+
+    (A partly rotary head rounds its odd rotary part up and fits; tiny test models of at
+    most 4 dimensions are let through by transformers, so they are here.)
+    """
+    partial = partial_rotary_factor(cfg, partial_default)
+    if head_dim > 4 and head_dim % 2 and int(head_dim * partial) == head_dim:
+        raise cfg.error(field, f"makes heads of odd size {head_dim} (head_dim); transformers' rotary embedding "
+                               "needs an even rotary dimension and refuses it")
 
 
 # Other names transformers' config classes accept for a field (their ``attribute_map``).

@@ -39,6 +39,7 @@ from ..config import DERIVED, Config, Field, Fields
 from ..spec import Divides, Spec
 from ..symbols import D, F, H, H_kv, L, V, d_h
 from .activations import activation
+from .decoder import check_rope_head_dim
 from .layernorm import block, layer_norm, lm_head, model, spec
 from .registry import Family
 
@@ -125,6 +126,9 @@ def from_config(cfg: Config) -> Spec:
     }
     cfg.get("max_position_embeddings")
     _switch(cfg, "alibi")  # positions without weights, either way
+    width, heads = int(values[D]), int(values[H])
+    if width % heads == 0:  # transformers checks the rotary head size even under ALiBi
+        check_rope_head_dim(cfg, width // heads, "num_attention_heads")
     relations = {d_h: D / H}
     constraints = [Divides(H, D, "Falcon needs hidden_size divisible by num_attention_heads")]
     new_arch = _switch(cfg, "new_decoder_architecture")

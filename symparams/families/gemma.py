@@ -26,7 +26,7 @@ FIELDS = decoder_fields(
 
 
 def from_config(cfg: Config) -> Spec:
-    sizes = decoder.read_sizes(cfg)
+    sizes = decoder.read_sizes(cfg, rope="always")
     activation = "gelu_pytorch_tanh" if sizes.activation == "gelu" else sizes.activation
     attention_bias = cfg.get("attention_bias")
     tree = decoder.pre_norm_decoder(

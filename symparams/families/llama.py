@@ -24,7 +24,7 @@ FIELDS = decoder_fields(
 
 
 def from_config(cfg: Config) -> Spec:
-    sizes = decoder.read_sizes(cfg)
+    sizes = decoder.read_sizes(cfg, rope="always")
     attention_bias = cfg.get("attention_bias")
     mlp_bias = cfg.get("mlp_bias")
     tree = decoder.pre_norm_decoder(

@@ -24,7 +24,7 @@ FIELDS = decoder_fields(
 
 
 def from_config(cfg: Config) -> Spec:
-    sizes = decoder.read_sizes(cfg)
+    sizes = decoder.read_sizes(cfg, floor_head_dim=True, rope="always")
     tree = decoder.pre_norm_decoder("mistral", "Mistral decoder", decoder.gated_mlp(sizes.activation), tied=sizes.tied)
     return decoder.decoder_spec("mistral", tree, sizes)
 

@@ -28,7 +28,7 @@ FIELDS = decoder_fields(
 
 
 def from_config(cfg: Config) -> Spec:
-    sizes = decoder.read_sizes(cfg)
+    sizes = decoder.read_sizes(cfg, floor_head_dim=True, rope="given")
     experts = decoder.read_experts(cfg, EXPERTS, TOP_K)
     tree = decoder.pre_norm_decoder("mixtral", "Mixtral decoder (sparse MoE)", decoder.moe(sizes.activation), tied=sizes.tied)
     return decoder.decoder_spec("mixtral", tree, sizes, experts=experts)

@@ -29,7 +29,7 @@ FIELDS = decoder_fields(
 
 
 def from_config(cfg: Config) -> Spec:
-    sizes = decoder.read_sizes(cfg)
+    sizes = decoder.read_sizes(cfg, floor_head_dim=True, rope="given")
     attention_bias = cfg.get("attention_bias")
     mlp = MLP("mlp", D, F, gated=False, bias=False, activation=sizes.activation, names=("fc1", "fc2"))
     tree = decoder.pre_norm_decoder(

@@ -72,7 +72,8 @@ def from_config(cfg: Config) -> Spec:
     projected = embed is not DERIVED and embed != width
     if projected:
         values[D_e] = Integer(embed)
-    final_norm = cfg.get("do_layer_norm_before") and not cfg.get("_remove_final_layer_norm")
+    pre_norm, removed = cfg.get("do_layer_norm_before"), cfg.get("_remove_final_layer_norm")
+    final_norm = pre_norm and not removed
     return spec(
         "opt",
         tree(

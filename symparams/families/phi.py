@@ -8,8 +8,8 @@ D -> V, which keeps its V biases even when tied. A final LayerNorm
 ``final_layernorm``; untied by default.
 
 Options read here: ``num_key_value_heads`` (GQA; H when missing or null),
-``head_dim`` (D/H when missing; transformers reads it if a config has one, and
-fails on a null one), and ``qk_layernorm``, which adds LayerNorms over the query
+``head_dim`` (D/H when missing, rounded down where H does not divide D, as
+transformers does; it reads one a config gives, and fails on a null one), and ``qk_layernorm``, which adds LayerNorms over the query
 and key heads. Those are sized D/H by transformers even when ``head_dim``
 differs, so they are sized so here, and D/H must then be whole.
 ``partial_rotary_factor`` only sets how many dimensions rotate (but transformers
@@ -18,6 +18,8 @@ refuses it null).
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sympy import Integer
 
 from ..components import MLP, Attention, Embedding, Norm, Repeat
@@ -25,10 +27,13 @@ from ..config import DERIVED, Config, Field, Fields
 from ..spec import Divides, Spec
 from ..symbols import D, F, H, H_kv, L, V, d_h
 from .activations import activation
+from .decoder import check_rope_head_dim
 from .layernorm import block, layer_norm, lm_head, model, spec
 from .registry import Family
 
 __all__ = ["FAMILY", "FIELDS", "from_config", "tree"]
+
+PARTIAL_ROTARY = Decimal("0.5")  # PhiConfig's default share of each head that rotates
 
 # transformers 5.x PhiConfig (head_dim is not declared, but the model reads one a config gives).
 FIELDS = Fields(
@@ -73,12 +78,19 @@ def from_config(cfg: Config) -> Spec:
         values[H_kv] = Integer(kv_heads)
     head_dim = cfg.get("head_dim")
     qk_norm = cfg.get("qk_layernorm")
-    if head_dim is DERIVED:
-        relations[d_h] = D / H
-    else:
+    width, heads = int(values[D]), int(values[H])
+    notes = []
+    if head_dim is not DERIVED:
         values[d_h] = Integer(head_dim)
-    if head_dim is DERIVED or qk_norm:
-        why = "the query/key LayerNorms are D/H wide" if head_dim is not DERIVED else "the head dimension is D/H"
+        check_rope_head_dim(cfg, head_dim, partial_default=PARTIAL_ROTARY)
+    elif width % heads and not qk_norm:  # transformers rounds D // H down, as its config reads it
+        values[d_h] = Integer(width // heads)
+        notes.append(f"head_dim not given: hidden_size // num_attention_heads = {width // heads}, "
+                     "rounded down as transformers does")
+    else:
+        relations[d_h] = D / H
+    if (head_dim is DERIVED and not width % heads) or qk_norm:
+        why = "the query/key LayerNorms are D/H wide" if qk_norm else "the head dimension is D/H"
         constraints.insert(0, Divides(H, D, why))
     return spec(
         "phi",
@@ -86,6 +98,7 @@ def from_config(cfg: Config) -> Spec:
         values,
         relations,
         constraints,
+        notes,
     )
 
 

@@ -26,7 +26,7 @@ FIELDS = decoder_fields(
 
 
 def from_config(cfg: Config) -> Spec:
-    sizes = decoder.read_sizes(cfg)
+    sizes = decoder.read_sizes(cfg, floor_head_dim=True, rope="given")
     tree = decoder.pre_norm_decoder(
         "qwen2", "Qwen2 decoder", decoder.gated_mlp(sizes.activation), tied=sizes.tied,
         attn=decoder.attention(qkv_bias=True, out_bias=False),

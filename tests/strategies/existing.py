@@ -33,6 +33,7 @@ KV_DEFAULT = {"llama": None, "mistral": 8, "mixtral": 8, "qwen2": 32, "gemma": 1
 HEAD_DIM_DEFAULT = {"gemma": 256}
 KV_NULL_OK = ("llama", "qwen2", "nanochat")
 HEAD_DIM_NULL_OK = ("llama", "mistral", "mixtral")
+FLOOR_HEAD_DIM = ("mistral", "mixtral", "qwen2", "nanochat")  # no check that H divides D: head_dim = D // H
 MIXTRAL_EXPERTS, MIXTRAL_TOP_K = 8, 2
 
 
@@ -91,8 +92,10 @@ def rms_configs(draw, model_type: str) -> dict:
         width = heads * draw(st.integers(1, 8)) if model_type == "llama" else draw(st.integers(2, 96))
     elif model_type in HEAD_DIM_DEFAULT:
         width = draw(st.integers(2, 96))
-    else:
+    else:  # where transformers rounds D // H down, heads need not divide the width
         width = heads * draw(st.sampled_from([2, 4, 6, 8, 10, 16]))
+        if model_type in FLOOR_HEAD_DIM:
+            width += draw(st.integers(0, heads - 1))
         if head_dim == "null":
             cfg["head_dim"] = None
     cfg["hidden_size"] = width
@@ -205,9 +208,11 @@ def phi_configs(draw) -> dict:
     cfg = {"model_type": "phi", "num_attention_heads": heads, "num_hidden_layers": draw(LAYERS),
            "vocab_size": draw(VOCAB), "intermediate_size": draw(SMALL)}
     layout = draw(st.sampled_from(["derived head_dim", "explicit head_dim", "explicit head_dim, q/k norms"]))
-    if layout == "derived head_dim":
+    if layout == "derived head_dim":  # without q/k norms, transformers rounds D // H down
         cfg["hidden_size"] = width
         maybe(draw, "qk_layernorm", FLAG, cfg)
+        if not cfg.get("qk_layernorm"):
+            cfg["hidden_size"] += draw(st.integers(0, heads - 1))
     elif layout == "explicit head_dim":  # the width need not be a multiple of the heads
         cfg["hidden_size"] = draw(st.integers(1, 96))
         cfg["head_dim"] = draw(st.integers(1, 12))

@@ -1,0 +1,130 @@
+"""Attention as today's decoders vary it: q/k norms, an output gate, a fused projection, windows and chunks.
+
+One class, because these are options of one layer rather than new kinds of layer; each
+changes a shape or a reading in one place:
+
+* ``qk_norm``: RMSNorm with a learned weight over each query and key head (Qwen3's
+  ``q_norm`` / ``k_norm``, ``Qwen3RMSNorm(head_dim)``): d_h weights each, shared by
+  every head, so 2*d_h per layer.
+* ``output_gate``: the query projection also yields a gate of the same size that
+  multiplies the attention output channel by channel (Qwen3-Next and Qwen3.5's
+  ``q_proj = nn.Linear(D, H*d_h*2)``): q is D x 2*H*d_h.
+* ``fused``: one ``qkv_proj`` of D x (H + 2*H_kv)*d_h in place of three (Phi-3's
+  ``op_size = H*d_h + 2*H_kv*d_h``); the same weights, one leaf.
+* ``window``: a sliding window of W tokens (Phi-3, Qwen2-MoE and Qwen3's sliding layers):
+  the cache keeps at most W tokens (transformers' ``DynamicSlidingWindowLayer``), and a
+  causal kernel that skips masked blocks meets at most W keys per query.
+* ``chunked``: ``window`` is a chunk instead (Llama 4's ``attention_chunk_size``): a
+  query attends to the keys of its own chunk of W tokens up to itself, so the causal
+  reading averages (q*W*(W + 1)/2 + r*(r + 1)/2)/T keys, with T = q*W + r; the cache
+  keeps at most W tokens, as for a window.
+
+The eager reading (``causal=False``) is what eager attention executes: the full T x T
+scores, masked afterwards, whatever the window (see :func:`.attention.attended`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import sympy
+from sympy import Expr
+
+from .attention import Attention, attended
+from .base import Fmt, Module
+from .leaves import Linear, Norm
+from .saving import DEFAULT, Saving, not_modelled
+
+__all__ = ["DecoderAttention", "chunk_attended"]
+
+
+def chunk_attended(T: Expr, causal: bool, chunk: Expr) -> Expr:
+    """Keys one query meets under chunked causal attention, averaged over the T positions.
+
+    Position i (from 0) sees the (i mod W) + 1 keys of its chunk before and at itself: each
+    of the q = floor(T/W) full chunks contributes 1 + ... + W, the last partial chunk of
+    r = T - q*W tokens 1 + ... + r. Without ``causal`` every query meets all T keys.
+    """
+    if not causal:
+        return T
+    full = sympy.floor(T / chunk)
+    rest = T - full * chunk
+    return (full * chunk * (chunk + 1) / 2 + rest * (rest + 1) / 2) / T
+
+
+@dataclass(frozen=True)
+class DecoderAttention(Attention):
+    """GQA attention with the options listed in the module docstring (all off: plain :class:`Attention`)."""
+
+    qk_norm: bool = False
+    output_gate: bool = False
+    fused: bool = False
+    window: Expr | None = None
+    chunked: bool = False
+    fused_name: str = "qkv_proj"
+    norm_names: tuple[str, str] = ("q_norm", "k_norm")
+
+    def children(self) -> tuple[Module, ...]:
+        q, k, v, o = self.names
+        g = self.group
+        inner, kv = self.heads * self.head_dim, self.kv_heads * self.head_dim
+        if self.fused:
+            parts: tuple[Module, ...] = (
+                Linear(self.fused_name, self.d_model, inner + 2 * kv, self.qkv_bias, group=g),
+                Linear(o, inner, self.d_model, self.out_bias, group=g),
+            )
+        else:
+            query = 2 * inner if self.output_gate else inner
+            parts = (
+                Linear(q, self.d_model, query, self.qkv_bias, group=g),
+                Linear(k, self.d_model, kv, self.qkv_bias, group=g),
+                Linear(v, self.d_model, kv, self.qkv_bias, group=g),
+                Linear(o, inner, self.d_model, self.out_bias, group=g),
+            )
+        if self.qk_norm:
+            qn, kn = self.norm_names
+            parts += (Norm(qn, self.head_dim, "rms", weight=True, group=g),
+                      Norm(kn, self.head_dim, "rms", weight=True, group=g))
+        return parts
+
+    def _attended(self, T: Expr, causal: bool) -> Expr:
+        if self.window is not None and self.chunked:
+            return chunk_attended(T, causal, self.window)
+        return attended(T, causal, self.window)
+
+    def attention_flops(self, T: Expr, causal: bool = False) -> Expr:
+        return 2 * 2 * self._attended(T, causal) * self.heads * self.head_dim
+
+    def cache_elements(self, T: Expr) -> Expr:
+        kept = T if self.window is None else sympy.Min(T, self.window)
+        return 2 * self.kv_heads * self.head_dim * kept
+
+    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
+        """:class:`Attention`'s, plus each per-head q/k RMSNorm's (over B*T*H and B*T*H_kv vectors of d_h).
+
+        A fused qkv projection keeps what three do (its output is split into views, and the
+        kernel takes copies); a window masks the same T x T scores. The output gate is not
+        modelled yet, so a layer with one refuses.
+        """
+        if self.output_gate:
+            raise not_modelled("attention with an output gate")
+        kept = super().activation_bytes(T, saving)
+        if self.qk_norm:
+            s = saving or DEFAULT
+            norm = Norm("qk_norm", self.head_dim, "rms", weight=True)
+            kept += s.split((self.heads + self.kv_heads) * norm.activation_bytes(T, replace(s, tp=1, sp=False)))
+        return kept
+
+    def describe(self, fmt: Fmt = str) -> str:
+        extras = []
+        if self.fused:
+            extras.append("fused qkv")
+        if self.qk_norm:
+            extras.append("q/k RMSNorm")
+        if self.output_gate:
+            extras.append("output gate")
+        if self.window is not None:
+            extras.append(f"{'chunks' if self.chunked else 'window'}={fmt(self.window)}")
+        more = "".join(", " + x for x in extras)
+        return (f"Attention(heads={fmt(self.heads)}, kv_heads={fmt(self.kv_heads)}, "
+                f"head_dim={fmt(self.head_dim)}{more})")

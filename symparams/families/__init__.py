@@ -16,6 +16,7 @@ from . import (
 from . import bamba, falcon_h1, jamba, mamba, mamba2, nemotron_h, zamba2
 from . import deepseek_v2, deepseek_v3, ernie4_5, glm, glm4, glm4_moe, granite, granitemoe, hunyuan
 from . import olmo, olmo2, olmo3, olmoe
+from . import llama4, phi3, phimoe, qwen2_moe, qwen3, qwen3_5, qwen3_moe, qwen3_next
 from .registry import Family, Registry
 
 __all__ = ["FAMILIES", "Family", "Registry", "from_dict", "from_file"]
@@ -35,6 +36,8 @@ FAMILIES = Registry(
     bloom.FAMILY,
     falcon.FAMILY,
     phi.FAMILY,
+    qwen3.FAMILY, qwen3_moe.FAMILY, qwen2_moe.FAMILY, qwen3_5.FAMILY, qwen3_5.MOE_FAMILY, qwen3_next.FAMILY,
+    llama4.FAMILY, phi3.FAMILY, phimoe.FAMILY,
     mamba.FAMILY, mamba2.FAMILY, jamba.FAMILY, falcon_h1.FAMILY, bamba.FAMILY, nemotron_h.FAMILY, zamba2.FAMILY,
     deepseek_v2.FAMILY,
     deepseek_v3.FAMILY,

@@ -1,0 +1,338 @@
+"""What the Qwen3 / Qwen2-MoE / Qwen3-Next / Llama 4 / Phi-3 families share: a pre-norm decoder whose layers differ.
+
+These decoders are Llama's block (norm -> attention, norm -> MLP, a final norm and an LM
+head) with layers of two kinds along one or two axes:
+
+* the token mixer: full or sliding-window attention (Qwen3, Qwen2-MoE), full or chunked
+  attention (Llama 4), full attention or Gated DeltaNet (Qwen3-Next, Qwen3.5);
+* the feed-forward: a dense MLP or a mixture of experts (``decoder_sparse_step`` and
+  ``mlp_only_layers`` in Qwen, ``moe_layers`` / ``interleave_moe_layer_step`` in Llama 4).
+
+Each axis becomes a count symbol so that the closed form stays a polynomial that reads
+like the paper's: L_d dense layers and L - L_d MoE layers, L_s sliding (or chunked) layers
+and L - L_s full ones, L_a full-attention layers and L - L_a linear-attention ones. A kind
+that no layer has leaves no term (and no symbol: every symbol's value is positive).
+
+When only one axis varies, each kind is a ``Repeat`` of whole blocks. When both vary (a
+sliding layer may be dense or MoE), the counts of the four combinations are not a
+polynomial in the two symbols, so the tree repeats the two halves of a block apart:
+(L - L_s) x [norm, full attention] + L_s x [norm, sliding attention] + L_d x [norm, MLP]
++ (L - L_d) x [norm, MoE]. Every reading is a sum over layers, so the halves give the
+same totals as the blocks would.
+
+The readers below follow transformers 5's config classes: ``layer_types`` must hold one
+known type per layer (``PreTrainedConfig.validate_layer_type``, with its legacy names
+``attention`` -> ``full_attention`` and ``mamba`` -> ``linear_attention``), and a head
+size left to the model is ``hidden_size // num_attention_heads``, floor division as the
+attention classes do it (``getattr(config, "head_dim", D // H)``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Callable, Mapping, Sequence
+
+from sympy import Expr, Integer, Symbol
+
+from ..components import Block, Composite, Embedding, Linear, Model, Module, Norm, Repeat
+from ..config import DEFAULT, DERIVED, REFUSE, Config, Field
+from ..spec import AtMost, Constraint, Divides, Spec
+from ..symbols import D, H, H_kv, L, T, V, d_h
+from .activations import activation
+
+__all__ = [
+    "GROUPS", "Core", "core_fields", "read_core", "check_padding", "int_list", "read_window", "layer_types",
+    "read_experts", "sparse_layers", "Axis", "decoder_tree", "decoder_spec", "rms", "layer_norm", "list_field",
+]
+
+# transformers module name -> tree group, for every family here.
+GROUPS = {
+    "embed_tokens": "embedding", "self_attn": "attention", "linear_attn": "attention", "mlp": "mlp",
+    "feed_forward": "mlp", "lm_head": "head", "norm": "norm", "input_layernorm": "norm",
+    "post_attention_layernorm": "norm",
+}
+
+# transformers' ``_LEGACY_LAYER_TYPE_REMAP`` (configuration_utils.py).
+LEGACY_TYPES = {"mamba": "linear_attention", "attention": "full_attention"}
+
+
+def core_fields(*, vocab_size: int, hidden_size: int, num_hidden_layers: int, num_attention_heads: int,
+                num_key_value_heads: Any, kv_null: Any = REFUSE, head_dim: Any = DERIVED,
+                max_position_embeddings: int = 32768, tie_word_embeddings: bool = False,
+                pad_token_id: int | None = None) -> tuple[Field, ...]:
+    """The fields every decoder here reads, with one config class's defaults.
+
+    ``head_dim`` DERIVED means the config class has no such field: a config.json that
+    carries one is honoured (the attention reads ``getattr(config, "head_dim", ...)``),
+    and a null one is refused, as transformers fails on it.
+    """
+    return (
+        Field("vocab_size", vocab_size),
+        Field("hidden_size", hidden_size),
+        Field("num_hidden_layers", num_hidden_layers),
+        Field("num_attention_heads", num_attention_heads),
+        Field("num_key_value_heads", num_key_value_heads, null=kv_null),
+        Field("head_dim", head_dim),
+        Field("tie_word_embeddings", tie_word_embeddings, kind="bool"),
+        Field("hidden_act", "silu", kind="str"),
+        Field("max_position_embeddings", max_position_embeddings),
+        Field("pad_token_id", pad_token_id, null=DERIVED, kind="any"),
+    )
+
+
+def list_field(name: str) -> Field:
+    """A list field (layer indices or layer types) whose null means what a missing one does: not given."""
+    return Field(name, None, null=DEFAULT, kind="any")
+
+
+@dataclass(frozen=True)
+class Core:
+    """The sizes every decoder here has: the values of V, D, L, H, H_kv and d_h."""
+
+    vocab: int
+    width: int
+    layers: int
+    heads: int
+    kv_heads: int
+    head_dim: int
+    head_dim_derived: bool
+    tied: bool
+    activation: str
+    notes: tuple[str, ...] = ()
+
+    def values(self) -> dict[Symbol, int]:
+        return {V: self.vocab, D: self.width, L: self.layers, H: self.heads, H_kv: self.kv_heads, d_h: self.head_dim}
+
+
+def read_core(cfg: Config, rotary_fraction: Fraction = Fraction(1)) -> Core:
+    """Read the shared fields through the family's table (defaults, nulls and all).
+
+    A head size that is a config attribute (given, or the class's default) is checked as
+    transformers' ``validate_rope`` checks it: an odd head_dim above 4 that RoPE rotates
+    whole is refused. ``rotary_fraction`` is the family's default ``partial_rotary_factor``;
+    where a config sets its own, the check is left to transformers.
+    """
+    for f in cfg.fields:  # every field is checked (and its null judged) as the config class does, used or not
+        cfg.get(f.name)
+    notes: list[str] = []
+    width = cfg.get("hidden_size")
+    heads = cfg.get("num_attention_heads")
+    kv_heads = cfg.get("num_key_value_heads")
+    if kv_heads is DERIVED:
+        kv_heads = heads
+    elif not cfg.given("num_key_value_heads"):
+        notes.append(f"num_key_value_heads not given: {kv_heads} ({cfg.model_type}'s default)")
+    if heads % kv_heads:
+        raise cfg.error("num_key_value_heads", f"{kv_heads} does not divide num_attention_heads {heads}")
+    head_dim = cfg.get("head_dim")
+    derived = head_dim is DERIVED
+    if derived:
+        head_dim = width // heads
+        if head_dim == 0:
+            raise cfg.error("num_attention_heads", f"{heads} heads leave no head size in hidden_size {width}")
+        if width % heads:
+            derived = False
+            notes.append(f"hidden_size {width} is not a multiple of num_attention_heads {heads}: "
+                         f"transformers sizes heads by floor division, head_dim = {head_dim}")
+    else:
+        if not cfg.given("head_dim"):
+            notes.append(f"head_dim not given: {head_dim} ({cfg.model_type}'s default)")
+        rotated = head_dim * rotary_fraction
+        if head_dim > 4 and head_dim % 2 and int(rotated) == head_dim and not _sets_rotary_fraction(cfg):
+            raise cfg.error("head_dim", f"{head_dim} is odd, and transformers' RoPE needs an even rotary dimension")
+    vocab = cfg.get("vocab_size")
+    check_padding(cfg, vocab)
+    return Core(
+        vocab=vocab, width=width, layers=cfg.get("num_hidden_layers"), heads=heads,
+        kv_heads=kv_heads, head_dim=head_dim, head_dim_derived=derived, tied=cfg.get("tie_word_embeddings"),
+        activation=activation(cfg, "hidden_act", cfg.get("hidden_act")), notes=tuple(notes),
+    )
+
+
+def check_padding(cfg: Config, vocab: int) -> None:
+    """Refuse a ``pad_token_id`` outside the embedding, as ``nn.Embedding(V, D, padding_idx)`` does.
+
+    The field must be declared in the family's table (its default is the config class's).
+    """
+    pad = cfg.get("pad_token_id")
+    if pad is None or pad is DERIVED:  # null: no padding row
+        return
+    if isinstance(pad, bool) or not isinstance(pad, int):
+        raise cfg.error("pad_token_id", "expected a token id (a whole number)")
+    if not -vocab <= pad < vocab:
+        raise cfg.error("pad_token_id", f"{pad} is not a row of the {vocab}-row embedding (transformers refuses it)")
+
+
+def _sets_rotary_fraction(cfg: Config) -> bool:
+    """Whether the config names its own ``partial_rotary_factor`` (top level or in its RoPE parameters)."""
+    if cfg.given("partial_rotary_factor"):
+        return True
+    for name in ("rope_parameters", "rope_scaling"):
+        value = cfg.data.get(name)
+        if isinstance(value, dict) and "partial_rotary_factor" in value:
+            return True
+    return False
+
+
+def read_window(cfg: Config, name: str = "sliding_window") -> int | None:
+    """A window (or chunk) size in tokens, or None where the field is null (no window)."""
+    value = cfg.get(name)
+    if value is None or value is DERIVED:
+        return None
+    if value == 0:
+        raise cfg.error(name, "is 0: a window of no tokens attends to nothing")
+    return value
+
+
+def int_list(cfg: Config, name: str) -> list[int] | None:
+    """A list of whole numbers (layer indices), or None where the field is null or missing."""
+    value = cfg.get(name)
+    if value is None or value is DERIVED:
+        return None
+    if not isinstance(value, list) or any(isinstance(v, bool) or not isinstance(v, int) for v in value):
+        raise cfg.error(name, "expected a list of layer indices (whole numbers)")
+    return list(value)
+
+
+def layer_types(cfg: Config, layers: int, allowed: Sequence[str], default: Callable[[], list[str]]) -> list[str]:
+    """``layer_types`` as given (one known type per layer), else the family's default pattern.
+
+    ``allowed`` are the types this family builds; other names transformers knows are
+    refused with the reason, since the family's modeling code has no layer for them.
+    """
+    value = cfg.get("layer_types")
+    if value is None or value is DERIVED:
+        return default()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise cfg.error("layer_types", "expected a list of layer type names")
+    types = [LEGACY_TYPES.get(v) or v for v in value]
+    if len(types) != layers:
+        raise cfg.error("layer_types", f"names {len(types)} layers, but num_hidden_layers is {layers}")
+    for t in types:
+        if t not in allowed:
+            raise cfg.error("layer_types", f"{t!r} is not a layer {cfg.model_type} builds (it builds: {', '.join(allowed)})")
+    return types
+
+
+def read_experts(cfg: Config, name: str) -> tuple[int, int]:
+    """(E, k): the routed experts (field ``name``) and the experts each token picks.
+
+    k > E is refused: no token can pick more experts than exist (transformers builds such a
+    model, but its ``topk`` fails on the first token).
+    """
+    experts, top_k = cfg.get(name), cfg.get("num_experts_per_tok")
+    if experts and top_k > experts:
+        raise cfg.error("num_experts_per_tok", f"{top_k} exceeds {name} {experts}")
+    return experts, top_k
+
+
+def sparse_layers(layers: int, experts: int, step: int, mlp_only: Sequence[int]) -> list[bool]:
+    """Which layers are MoE, as Qwen's decoder layers decide it.
+
+    ``(layer_idx not in mlp_only_layers) and (num_experts > 0 and (layer_idx + 1) % decoder_sparse_step == 0)``.
+    """
+    dense = set(mlp_only)
+    return [i not in dense and experts > 0 and (i + 1) % step == 0 for i in range(layers)]
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One way layers differ: each layer's kind, the module of each kind, and the symbol that counts one kind.
+
+    ``counted`` is the kind whose number of layers is ``symbol``; the other kind has
+    L - symbol. ``labels`` name the repeated parts (``moe_layers``, ``sliding_layers``).
+    """
+
+    kinds: tuple[str, ...]
+    modules: Mapping[str, Module]
+    counted: str
+    symbol: Symbol
+
+    def counts(self) -> tuple[list[tuple[str, Expr]], dict[Symbol, int]]:
+        """(kind, count expression) in order of first appearance, and the symbol's value if it is used."""
+        order = list(dict.fromkeys(self.kinds))
+        if len(order) == 1:
+            return [(order[0], L)], {}
+        assert len(order) == 2, order
+        n = self.kinds.count(self.counted)
+        return [(kind, self.symbol if kind == self.counted else L - self.symbol) for kind in order], {self.symbol: n}
+
+
+def rms(name: str, dim: Expr = D) -> Norm:
+    """``RMSNorm(dim)`` with a learned weight."""
+    return Norm(name, dim, "rms", weight=True)
+
+
+def layer_norm(name: str, dim: Expr = D) -> Norm:
+    """``nn.LayerNorm(dim)``: a weight and a bias."""
+    return Norm(name, dim, "layer", weight=True, bias=True)
+
+
+def decoder_tree(name: str, label: str, attention: Axis, mlp: Axis, tied: bool,
+                 norm: Callable[[str], Norm] = rms, head_bias: bool = False) -> tuple[Model, dict[Symbol, int]]:
+    """embed_tokens; the layers (see the module docstring); norm; lm_head. Also the count symbols' values."""
+    attn_counts, attn_values = attention.counts()
+    mlp_counts, mlp_values = mlp.counts()
+    pre, post = norm("input_layernorm"), norm("post_attention_layernorm")
+    parts: list[Module] = []
+    if len(attn_counts) == 1 or len(mlp_counts) == 1:
+        for a_kind, a_count in attn_counts:
+            for m_kind, m_count in mlp_counts:
+                count = a_count if len(attn_counts) > 1 else m_count
+                varying = a_kind if len(attn_counts) > 1 else m_kind
+                block = Block("layer", (pre, attention.modules[a_kind], post, mlp.modules[m_kind]),
+                              label="pre-norm decoder block")
+                several = len(attn_counts) > 1 or len(mlp_counts) > 1
+                parts.append(Repeat(f"{varying}_layers" if several else "layers", count, block))
+    else:
+        for kind, count in attn_counts:
+            parts.append(Repeat(f"{kind}_attention", count,
+                                Composite("sublayer", (pre, attention.modules[kind]), label="norm, then attention")))
+        for kind, count in mlp_counts:
+            parts.append(Repeat(f"{kind}_mlp", count,
+                                Composite("sublayer", (post, mlp.modules[kind]), label="norm, then feed-forward")))
+    tree = Model(
+        name,
+        (Embedding("embed_tokens", V, D), *parts, norm("norm"),
+         Linear("lm_head", D, V, bias=head_bias, tied=tied, group="head")),
+        label=label,
+    )
+    return tree, {**attn_values, **mlp_values}
+
+
+def _used(tree: Module) -> set[Symbol]:
+    """The symbols any reading of the tree mentions (a window W appears only in the cache and FLOPs)."""
+    exprs = (tree.params(), tree.active(), tree.cache_elements(T), tree.attention_flops(T, causal=True))
+    return set().union(*(e.free_symbols for e in exprs)) - {T}
+
+
+def decoder_spec(family: str, tree: Model, core: Core, values: dict[Symbol, int],
+                 constraints: Sequence[Constraint] = (), notes: Sequence[str] = ()) -> Spec:
+    """The Spec: each used size a free symbol with its value; d_h = D/H when the config leaves the head size.
+
+    Count symbols (L_d, L_s, L_a) may not exceed L, and H_kv must divide H.
+    """
+    used = _used(tree)
+    every = {**core.values(), **values}
+    relations: dict[Symbol, Expr] = {}
+    rules: list[Constraint] = [Divides(H_kv, H, "each key/value head serves H/H_kv query heads")]
+    if core.head_dim_derived:
+        del every[d_h]
+        relations[d_h] = D / H
+        rules.append(Divides(H, D, "head_dim is hidden_size / num_attention_heads"))
+    for sym in values:
+        if sym in used and sym.name.startswith("L_"):
+            rules.append(AtMost(sym, L, "these layers are among the L layers"))
+    rules.extend(constraints)
+    return Spec(
+        name=f"{family} (D={core.width}, L={core.layers})",
+        family=family,
+        tree=tree,
+        values=tuple((s, Integer(v)) for s, v in every.items() if s in used),
+        relations=tuple(relations.items()),
+        constraints=tuple(rules),
+        notes=core.notes + tuple(notes),
+        kept=(d_h,),
+    )
+

@@ -1,0 +1,131 @@
+"""Llama 4 (model_type ``llama4_text``): interleaved MoE layers with a shared expert, and chunked attention.
+
+The language model of Llama 4 Scout and Maverick, as transformers 5's ``Llama4ForCausalLM``
+builds it:
+
+* **Feed-forward.** A layer whose index is in ``moe_layers`` (by default every
+  ``interleave_moe_layer_step``-th, counting from 1) is ``Llama4TextMoe``: a ``router``
+  (D -> E, no bias), E gated experts of ``intermediate_size`` = F_e (stored fused:
+  ``gate_up_proj`` E x D x 2F_e, ``down_proj`` E x F_e x D), k of them per token, and a
+  ``shared_expert``, a gated MLP of the same F_e, that every token passes through. The other
+  L_d layers have a dense gated MLP of ``intermediate_size_mlp`` = F. (transformers' reference
+  forward runs all E experts on every token, scaled by router scores that are zero outside
+  the top k; the ``active`` and FLOPs readings count the k experts a token is routed to.)
+* **Attention.** Llama's GQA with ``attention_bias`` on all four projections and an explicit
+  ``head_dim`` (default 128). The RoPE layers (``no_rope_layers`` entry 1; by default all but
+  every ``no_rope_layer_interval``-th) normalise q and k with an L2 norm that has no weight
+  (``Llama4TextL2Norm``), and attend in chunks of ``attention_chunk_size`` = W tokens
+  (``layer_types`` "chunked_attention"); the NoPE layers attend to everything. Neither
+  changes a weight: the L_s chunked layers keep at most W tokens in the cache and, causally,
+  attend only within their chunk. A null ``attention_chunk_size`` means no chunking.
+
+Null is refused in every shape field (plain ints in ``Llama4TextConfig``); a null
+``moe_layers``, ``no_rope_layers`` or ``layer_types`` means the default pattern.
+"""
+
+from __future__ import annotations
+
+from ..components import MLP, Linear, MoE
+from ..components.decoder_attention import DecoderAttention
+from ..config import DERIVED, Config, Field, Fields
+from ..spec import AtMost, Spec
+from ..symbols import D, E, F, F_e, H, H_kv, L_d, L_s, W, d_h, k
+from ._qwen_decoder import (
+    GROUPS,
+    Axis,
+    core_fields,
+    decoder_spec,
+    decoder_tree,
+    int_list,
+    layer_types,
+    list_field,
+    read_core,
+    read_experts,
+    read_window,
+)
+from .qwen3_moe import LLAMA_MLP
+from .registry import Family
+
+__all__ = ["FAMILY", "FIELDS", "from_config"]
+
+# transformers 5.x Llama4TextConfig
+FIELDS = Fields(
+    *core_fields(vocab_size=202048, hidden_size=5120, num_hidden_layers=48, num_attention_heads=40,
+                 num_key_value_heads=8, head_dim=128, max_position_embeddings=4096 * 32),
+    Field("intermediate_size", 8192),
+    Field("intermediate_size_mlp", 16384),
+    Field("attention_bias", False, kind="bool"),
+    Field("num_experts_per_tok", 1),
+    Field("num_local_experts", 16),
+    Field("interleave_moe_layer_step", 1),
+    Field("use_qk_norm", True, kind="bool"),
+    Field("no_rope_layer_interval", 4),
+    Field("attention_chunk_size", 8192, null=DERIVED, minimum=0),
+    list_field("moe_layers"),
+    list_field("no_rope_layers"),
+    list_field("layer_types"),
+    groups=GROUPS,
+)
+
+
+def _rope_layers(cfg: Config, layers: int) -> list[bool]:
+    """Which layers use RoPE: ``no_rope_layers`` when non-empty (1 = RoPE), else all but every interval-th."""
+    given = cfg.get("no_rope_layers")
+    if given:
+        if not isinstance(given, list) or any(not isinstance(v, (int, bool)) for v in given):
+            raise cfg.error("no_rope_layers", "expected a list of 0/1 flags, one per layer")
+        if len(given) != layers:
+            raise cfg.error("no_rope_layers", f"flags {len(given)} layers, but num_hidden_layers is {layers}")
+        return [bool(v) for v in given]
+    interval = cfg.get("no_rope_layer_interval")
+    return [(i + 1) % interval != 0 for i in range(layers)]
+
+
+def _chunks(cfg: Config, layers: int) -> tuple[list[str], int | None]:
+    """Each layer's attention type and the chunk size, as ``Llama4TextConfig.__post_init__`` sets them."""
+    rope = _rope_layers(cfg, layers)
+    chunk = read_window(cfg, "attention_chunk_size")
+    types = layer_types(
+        cfg, layers, ("full_attention", "chunked_attention"),
+        lambda: ["chunked_attention" if r and chunk is not None else "full_attention" for r in rope],
+    )
+    if "chunked_attention" in types and chunk is None:
+        raise cfg.error("attention_chunk_size", "is null, but layer_types marks chunked layers that need a chunk size")
+    return types, chunk
+
+
+def from_config(cfg: Config) -> Spec:
+    core = read_core(cfg)
+    experts, top_k = read_experts(cfg, "num_local_experts")
+    listed = int_list(cfg, "moe_layers")
+    step = cfg.get("interleave_moe_layer_step")
+    moe = set(listed) if listed is not None else set(range(step - 1, core.layers, step))
+    types, chunk = _chunks(cfg, core.layers)
+    cfg.get("use_qk_norm")  # an L2 norm without weights: read (and checked), changes no count
+    bias = cfg.get("attention_bias")
+    attn = {kind: DecoderAttention("self_attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=bias, window=w, chunked=True,
+                                   names=("q_proj", "k_proj", "v_proj", "o_proj"))
+            for kind, w in (("full", None), ("chunked", W))}
+    expert = MLP("expert", D, F_e, gated=True, activation=core.activation, names=LLAMA_MLP)
+    shared = MLP("shared_expert", D, F_e, gated=True, activation=core.activation, names=LLAMA_MLP)
+    modules = {"dense": MLP("feed_forward", D, F, gated=True, activation=core.activation, names=LLAMA_MLP),
+               "moe": MoE("feed_forward", Linear("router", D, E, group="mlp"), expert, E, k, shared=shared)}
+    tree, counts = decoder_tree(
+        "llama4_text", "Llama 4 decoder (interleaved MoE with a shared expert, chunked attention)",
+        Axis(tuple(t.split("_")[0] for t in types), attn, "chunked", L_s),
+        Axis(tuple("moe" if i in moe else "dense" for i in range(core.layers)), modules, "dense", L_d),
+        tied=core.tied,
+    )
+    values = {F: cfg.get("intermediate_size_mlp"), F_e: cfg.get("intermediate_size"), E: experts, k: top_k, **counts}
+    if chunk is not None:
+        values[W] = chunk
+    return decoder_spec("llama4_text", tree, core, values, constraints=[AtMost(k, E, "a token picks k of the E experts")])
+
+
+FAMILY = Family(
+    name="llama4_text",
+    summary="Llama 4 (text): interleaved MoE layers with a shared expert, dense layers of their own width, chunked attention",
+    model_types=("llama4_text",),
+    fields=FIELDS,
+    build=from_config,
+)

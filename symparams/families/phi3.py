@@ -1,0 +1,67 @@
+"""Phi-3 (model_type ``phi3``): Llama's block with fused projections, and an optional sliding window.
+
+transformers 5's ``Phi3Attention`` computes q, k and v with one ``qkv_proj`` of
+D x (H + 2*H_kv)*d_h and ``Phi3MLP`` gate and up with one ``gate_up_proj`` of D x 2F; the
+tree keeps them as the two fused leaves transformers holds (the same weights as three
+separate matrices: the counts, and the closed form, are a Llama's). No linear has a bias.
+
+``sliding_window`` (Phi-3-mini's 2,047) applies to every layer: the cache keeps at most W
+tokens and causal attention meets at most W keys; null (the default) means none.
+Defaults: V = 32,064, D = 3,072, F = 8,192, L = 32, H = 32; ``num_key_value_heads`` missing
+or null is H; ``head_dim`` is D // H unless a config.json carries one. ``pad_token_id``
+defaults to 32,000, so a vocabulary of 32,000 rows or fewer needs its own (or a null) one:
+transformers' embedding refuses a padding row it does not have.
+"""
+
+from __future__ import annotations
+
+from ..components.decoder_attention import DecoderAttention
+from ..components.fused_mlp import FusedMLP
+from ..config import DERIVED, Config, Field, Fields
+from ..spec import Spec
+from ..symbols import D, F, H, H_kv, L_d, L_s, W, d_h
+from ._qwen_decoder import GROUPS, Axis, core_fields, decoder_spec, decoder_tree, read_core, read_window
+from .registry import Family
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "window"]
+
+# transformers 5.x Phi3Config
+FIELDS = Fields(
+    *core_fields(vocab_size=32064, hidden_size=3072, num_hidden_layers=32, num_attention_heads=32,
+                 num_key_value_heads=DERIVED, kv_null=DERIVED, max_position_embeddings=4096, pad_token_id=32000),
+    Field("intermediate_size", 8192),
+    Field("sliding_window", None, null=DERIVED, minimum=0),
+    groups=GROUPS,
+)
+
+
+def window(cfg: Config) -> int | None:
+    """The sliding window every layer has, or None."""
+    return read_window(cfg)
+
+
+def from_config(cfg: Config) -> Spec:
+    core = read_core(cfg)
+    w = window(cfg)
+    attn = DecoderAttention("self_attn", D, H, H_kv, d_h, fused=True, window=None if w is None else W,
+                            names=("q_proj", "k_proj", "v_proj", "o_proj"))
+    mlp = FusedMLP("mlp", D, F, activation=core.activation)
+    tree, counts = decoder_tree(
+        "phi3", "Phi-3 decoder (fused qkv and gate_up)",
+        Axis(("full",) * core.layers, {"full": attn}, "full", L_s),
+        Axis(("dense",) * core.layers, {"dense": mlp}, "dense", L_d),
+        tied=core.tied,
+    )
+    values = {F: cfg.get("intermediate_size"), **counts}
+    if w is not None:
+        values[W] = w
+    return decoder_spec("phi3", tree, core, values)
+
+
+FAMILY = Family(
+    name="phi3",
+    summary="Phi-3: Llama's block with fused qkv_proj and gate_up_proj, an optional sliding window on every layer",
+    model_types=("phi3",),
+    fields=FIELDS,
+    build=from_config,
+)

@@ -1,0 +1,81 @@
+"""PhiMoE (model_type ``phimoe``): Phi-3.5-MoE, a Mixtral-like MoE with LayerNorms and optional biases.
+
+transformers 5's ``PhimoeForCausalLM``: Llama-style GQA (q, k, v, o, all with a bias when
+``attention_bias``), a sparse block of a ``router`` (D -> E, no bias) and E gated experts of
+``intermediate_size`` = F (stored fused), every norm an ``nn.LayerNorm`` with weight and bias
+(2D), and an LM head with a bias of V when ``lm_head_bias``. ``sliding_window`` (null by
+default) applies to every layer.
+
+Routing: ``sparsemixer`` picks the best expert and then the best of the rest, so every token
+runs through exactly 2 experts whatever ``num_experts_per_tok`` says (transformers stores the
+field but never passes it on). k is therefore 2; a config that says otherwise is counted with
+k = 2 and a note. Defaults: V = 32,064, D = 4,096, F = 6,400, L = 32, H = 32, H_kv = 8 (null
+refused), E = 16; ``head_dim`` is D // H unless a config.json carries one.
+"""
+
+from __future__ import annotations
+
+from ..components import MLP, Linear, MoE
+from ..components.decoder_attention import DecoderAttention
+from ..config import DERIVED, Config, Field, Fields
+from ..spec import AtMost, Spec
+from ..symbols import D, E, F, H, H_kv, L_d, L_s, W, d_h, k
+from ._qwen_decoder import GROUPS, Axis, core_fields, decoder_spec, decoder_tree, layer_norm, read_core
+from .phi3 import window
+from .qwen3_moe import LLAMA_MLP
+from .registry import Family
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "ROUTED"]
+
+# Experts per token under sparsemixer's top-2 routing.
+ROUTED = 2
+
+# transformers 5.x PhimoeConfig
+FIELDS = Fields(
+    *core_fields(vocab_size=32064, hidden_size=4096, num_hidden_layers=32, num_attention_heads=32,
+                 num_key_value_heads=8, max_position_embeddings=4096 * 32),
+    Field("intermediate_size", 6400),
+    Field("sliding_window", None, null=DERIVED, minimum=0),
+    Field("num_experts_per_tok", 2),
+    Field("num_local_experts", 16),
+    Field("attention_bias", False, kind="bool"),
+    Field("lm_head_bias", False, kind="bool"),
+    groups=GROUPS,
+)
+
+
+def from_config(cfg: Config) -> Spec:
+    core = read_core(cfg)
+    experts = cfg.get("num_local_experts")
+    notes = []
+    said = cfg.get("num_experts_per_tok")
+    if said != ROUTED:
+        notes.append(f"num_experts_per_tok {said} is not used: PhiMoE's sparsemixer routes every token to {ROUTED} experts")
+    if experts < ROUTED:
+        raise cfg.error("num_local_experts", f"{experts} is fewer than the {ROUTED} experts sparsemixer routes each token to")
+    w = window(cfg)
+    bias = cfg.get("attention_bias")
+    attn = DecoderAttention("self_attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=bias, window=None if w is None else W,
+                            names=("q_proj", "k_proj", "v_proj", "o_proj"))
+    expert = MLP("expert", D, F, gated=True, activation=core.activation, names=LLAMA_MLP)
+    moe = MoE("mlp", Linear("router", D, E, group="mlp"), expert, E, k)
+    tree, counts = decoder_tree(
+        "phimoe", "PhiMoE decoder (LayerNorm, top-2 experts)",
+        Axis(("full",) * core.layers, {"full": attn}, "full", L_s),
+        Axis(("moe",) * core.layers, {"moe": moe}, "moe", L_d),
+        tied=core.tied, norm=layer_norm, head_bias=cfg.get("lm_head_bias"),
+    )
+    values = {F: cfg.get("intermediate_size"), E: experts, k: ROUTED, **counts}
+    if w is not None:
+        values[W] = w
+    return decoder_spec("phimoe", tree, core, values, constraints=[AtMost(k, E, "a token picks k of the E experts")],
+                        notes=notes)
+
+
+FAMILY = Family(
+    name="phimoe",
+    summary="PhiMoE (Phi-3.5-MoE): E gated experts with top-2 routing, LayerNorms, optional attention and head biases",
+    model_types=("phimoe",),
+    fields=FIELDS,
+    build=from_config,
+)

@@ -1,0 +1,129 @@
+"""Qwen2-MoE (model_type ``qwen2_moe``): Qwen1.5-MoE and Qwen2-57B-A14B, routed experts beside a gated shared expert.
+
+transformers 5's ``Qwen2MoeSparseMoeBlock`` holds, per sparse layer:
+
+* a router ``gate``: D -> E, no bias;
+* E gated experts of ``moe_intermediate_size`` = F_e (stored fused), k =
+  ``num_experts_per_tok`` of them per token;
+* one ``shared_expert``, a gated MLP of ``shared_expert_intermediate_size`` = F_s that
+  every token passes through;
+* its gate ``shared_expert_gate``: D -> 1, no bias, whose sigmoid scales the shared
+  expert's output per token.
+
+Layers are sparse as in Qwen3-MoE (``mlp_only_layers``, ``decoder_sparse_step``); the
+others keep a dense gated MLP of ``intermediate_size`` = F. Attention is Qwen2's: biases on
+q, k and v when ``qkv_bias`` (default true), none on o. Sliding windows: with
+``use_sliding_window``, the layers ``layer_types`` marks (by default the even-numbered ones,
+counting from 1, below ``max_window_layers``) attend to and cache at most W tokens.
+
+Defaults: ``num_key_value_heads`` 16 (null is refused: the attention fails on it),
+E = 60, k = 4, F_e = 1,408, F_s = 5,632; ``head_dim`` is D // H unless a config.json
+carries one. ``num_local_experts`` is not a Qwen2-MoE field (transformers ignores it).
+"""
+
+from __future__ import annotations
+
+from sympy import Integer
+
+from ..components import MLP, Linear, MoE
+from ..components.decoder_attention import DecoderAttention
+from ..config import DERIVED, Config, Field, Fields
+from ..spec import AtMost, Spec
+from ..symbols import D, E, F, F_e, F_s, H, H_kv, L_d, L_s, W, d_h, k
+from ._qwen_decoder import (
+    GROUPS,
+    Axis,
+    core_fields,
+    decoder_spec,
+    decoder_tree,
+    int_list,
+    layer_types,
+    list_field,
+    read_core,
+    read_experts,
+    read_window,
+    sparse_layers,
+)
+from .qwen3_moe import LLAMA_MLP
+from .registry import Family
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "shared_moe"]
+
+# transformers 5.x Qwen2MoeConfig
+FIELDS = Fields(
+    *core_fields(vocab_size=151936, hidden_size=2048, num_hidden_layers=24, num_attention_heads=16,
+                 num_key_value_heads=16),
+    Field("intermediate_size", 5632),
+    Field("qkv_bias", True, kind="bool"),
+    Field("use_sliding_window", False, kind="bool"),
+    Field("sliding_window", 4096, null=DERIVED, minimum=0),
+    Field("max_window_layers", 28, minimum=0),
+    Field("decoder_sparse_step", 1),
+    Field("moe_intermediate_size", 1408),
+    Field("shared_expert_intermediate_size", 5632),
+    Field("num_experts_per_tok", 4),
+    Field("num_experts", 60, minimum=0),
+    list_field("mlp_only_layers"),
+    list_field("layer_types"),
+    groups=GROUPS,
+)
+
+
+def shared_moe(activation: str) -> MoE:
+    """Qwen's sparse block with a shared expert: router, E experts of F_e, a shared expert of F_s and its D -> 1 gate."""
+    expert = MLP("expert", D, F_e, gated=True, activation=activation, names=LLAMA_MLP)
+    shared = MLP("shared_expert", D, F_s, gated=True, activation=activation, names=LLAMA_MLP)
+    return MoE("mlp", Linear("gate", D, E, group="mlp"), expert, E, k, shared=shared,
+               extras=(Linear("shared_expert_gate", D, Integer(1), group="mlp"),))
+
+
+def _windows(cfg: Config, layers: int) -> tuple[list[str], int | None]:
+    """Each layer's attention type and the window, as ``Qwen2MoeConfig.__post_init__`` and the attention set them."""
+    use = cfg.get("use_sliding_window")
+    limit = cfg.get("max_window_layers")
+    types = layer_types(
+        cfg, layers, ("full_attention", "sliding_attention"),
+        lambda: ["sliding_attention" if (i + 1) % 2 and i < limit and use else "full_attention" for i in range(layers)],
+    )
+    if "sliding_attention" not in types:
+        return types, None
+    if not use:
+        raise cfg.error("layer_types", "marks sliding layers, but use_sliding_window is false "
+                                       "(transformers then gives them a window of 0 tokens)")
+    window = read_window(cfg)
+    if window is None:
+        raise cfg.error("sliding_window", "is null, but layer_types marks sliding layers that need a window")
+    return types, window
+
+
+def from_config(cfg: Config) -> Spec:
+    core = read_core(cfg)
+    experts, top_k = read_experts(cfg, "num_experts")
+    sparse = sparse_layers(core.layers, experts, cfg.get("decoder_sparse_step"), int_list(cfg, "mlp_only_layers") or [])
+    types, window = _windows(cfg, core.layers)
+    bias = cfg.get("qkv_bias")
+    attn = {kind: DecoderAttention("self_attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=False, window=w,
+                                   names=("q_proj", "k_proj", "v_proj", "o_proj"))
+            for kind, w in (("full", None), ("sliding", W))}
+    modules = {"dense": MLP("mlp", D, F, gated=True, activation=core.activation, names=LLAMA_MLP),
+               "moe": shared_moe(core.activation)}
+    tree, counts = decoder_tree(
+        "qwen2_moe", "Qwen2-MoE decoder (routed and shared experts)",
+        Axis(tuple(t.split("_")[0] for t in types), attn, "sliding", L_s),
+        Axis(tuple("moe" if s else "dense" for s in sparse), modules, "dense", L_d),
+        tied=core.tied,
+    )
+    values = {F: cfg.get("intermediate_size"), F_e: cfg.get("moe_intermediate_size"),
+              F_s: cfg.get("shared_expert_intermediate_size"), E: experts, k: top_k, **counts}
+    if window is not None:
+        values[W] = window
+    return decoder_spec("qwen2_moe", tree, core, values, constraints=[AtMost(k, E, "a token picks k of the E experts")])
+
+
+FAMILY = Family(
+    name="qwen2_moe",
+    summary="Qwen2-MoE: q/k/v biases, E routed experts of F_e (k per token) and a shared expert of F_s behind a sigmoid gate",
+    model_types=("qwen2_moe",),
+    fields=FIELDS,
+    build=from_config,
+)

@@ -1,0 +1,100 @@
+"""Qwen3 (model_type ``qwen3``): Llama's block with RMSNorm on each query and key head.
+
+transformers 5's ``Qwen3Attention`` adds ``q_norm`` and ``k_norm``, each
+``Qwen3RMSNorm(head_dim)`` (one weight of d_h shared by every head, "unlike olmo, only on
+the head dim"), and puts ``attention_bias`` on all four projections. Its config differs
+from Qwen2's where it matters for counting:
+
+* ``head_dim`` is a field with default 128, not D / H (Qwen3-0.6B has D = 1,024 and 16
+  heads of 128), and a null one is refused by the config class;
+* a missing ``num_key_value_heads`` is 32, a null one is H (``__post_init__``);
+* sliding windows: with ``use_sliding_window`` the layers from ``max_window_layers`` on
+  (or those ``layer_types`` marks ``sliding_attention``) attend to and cache at most
+  ``sliding_window`` = W tokens; without it no layer has a window. Windows change no weight,
+  only the cache and the causal attention FLOPs.
+"""
+
+from __future__ import annotations
+
+from ..components import MLP
+from ..components.decoder_attention import DecoderAttention
+from ..config import DERIVED, Config, Field, Fields
+from ..spec import Spec
+from ..symbols import D, F, H, H_kv, L_s, W, d_h
+from ._qwen_decoder import (
+    GROUPS,
+    Axis,
+    core_fields,
+    decoder_spec,
+    decoder_tree,
+    layer_types,
+    list_field,
+    read_core,
+    read_window,
+)
+from .registry import Family
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "windows"]
+
+LLAMA_MLP = ("gate_proj", "up_proj", "down_proj")
+
+# transformers 5.x Qwen3Config
+FIELDS = Fields(
+    *core_fields(vocab_size=151936, hidden_size=4096, num_hidden_layers=32, num_attention_heads=32,
+                 num_key_value_heads=32, kv_null=DERIVED, head_dim=128, max_position_embeddings=32768),
+    Field("intermediate_size", 22016),
+    Field("attention_bias", False, kind="bool"),
+    Field("use_sliding_window", False, kind="bool"),
+    Field("sliding_window", 4096, null=DERIVED, minimum=0),
+    Field("max_window_layers", 28, minimum=0),
+    list_field("layer_types"),
+    groups=GROUPS,
+)
+
+
+def windows(cfg: Config, layers: int, default_from: int) -> tuple[list[str], int | None]:
+    """(each layer's type, the window W or None), as Qwen2/Qwen3's configs work them out.
+
+    The window is ``sliding_window`` when ``use_sliding_window`` is set (a null one means
+    no window); the default pattern makes the layers from ``default_from`` on sliding.
+    """
+    window = read_window(cfg) if cfg.get("use_sliding_window") else None
+
+    def default() -> list[str]:
+        return ["sliding_attention" if window is not None and i >= default_from else "full_attention"
+                for i in range(layers)]
+
+    types = layer_types(cfg, layers, ("full_attention", "sliding_attention"), default)
+    if window is None:
+        types = ["full_attention"] * layers
+    return types, window
+
+
+def from_config(cfg: Config) -> Spec:
+    core = read_core(cfg)
+    types, window = windows(cfg, core.layers, cfg.get("max_window_layers"))
+    bias = cfg.get("attention_bias")
+    kinds = {"full": None, "sliding": W}
+    attn = {kind: DecoderAttention("self_attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=bias, qk_norm=True,
+                                   window=w, names=("q_proj", "k_proj", "v_proj", "o_proj"))
+            for kind, w in kinds.items()}
+    mlp = MLP("mlp", D, F, gated=True, activation=core.activation, names=LLAMA_MLP)
+    tree, counts = decoder_tree(
+        "qwen3", "Qwen3 decoder (q/k RMSNorm)",
+        Axis(tuple(t.split("_")[0] for t in types), attn, "sliding", L_s),
+        Axis(("dense",) * core.layers, {"dense": mlp}, "dense", L_s),
+        tied=core.tied,
+    )
+    values = {F: cfg.get("intermediate_size"), **counts}
+    if window is not None:
+        values[W] = window
+    return decoder_spec("qwen3", tree, core, values)
+
+
+FAMILY = Family(
+    name="qwen3",
+    summary="Qwen3: Llama's block with RMSNorm over each query and key head, head_dim 128 by default",
+    model_types=("qwen3",),
+    fields=FIELDS,
+    build=from_config,
+)

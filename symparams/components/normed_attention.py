@@ -14,7 +14,7 @@ meets at most W keys per query (:func:`.attention.attended`). The eager reading
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy
 from sympy import Expr
@@ -22,7 +22,7 @@ from sympy import Expr
 from .attention import Attention, attended
 from .base import Fmt, Module
 from .leaves import Norm
-from .saving import Saving
+from .saving import DEFAULT, Saving
 
 __all__ = ["NormedAttention"]
 
@@ -50,8 +50,10 @@ class NormedAttention(Attention):
 
     def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
         """:class:`Attention`'s, plus what each full-width q/k RMSNorm keeps (one vector per token)."""
+        s = saving or DEFAULT
+        whole = replace(s, tp=1, sp=False)
         norms = [c for c in self.children() if isinstance(c, Norm)]
-        return sympy.Add(super().activation_bytes(T, saving), *(n.activation_bytes(T, saving) for n in norms))
+        return super().activation_bytes(T, s) + s.split(sympy.Add(*(n.activation_bytes(T, whole) for n in norms)))
 
     def describe(self, fmt: Fmt = str) -> str:
         extras = []

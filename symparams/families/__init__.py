@@ -15,7 +15,7 @@ from . import (
 )
 from . import bamba, falcon_h1, jamba, mamba, mamba2, nemotron_h, zamba2
 from . import deepseek_v2, deepseek_v3, ernie4_5, glm, glm4, glm4_moe, granite, granitemoe, hunyuan
-from . import olmo, olmo2, olmo3, olmoe
+from . import codegen, dbrx, gpt_bigcode, gpt_neo, jetmoe, mpt, olmo, olmo2, olmo3, olmoe
 from . import llama4, phi3, phimoe, qwen2_moe, qwen3, qwen3_5, qwen3_moe, qwen3_next
 from .registry import Family, Registry
 
@@ -54,6 +54,12 @@ FAMILIES = Registry(
     ernie4_5.FAMILY,
     ernie4_5.MOE_FAMILY,
     hunyuan.FAMILY,
+    dbrx.FAMILY,
+    jetmoe.FAMILY,
+    mpt.FAMILY,
+    codegen.FAMILY,
+    gpt_neo.FAMILY,
+    gpt_bigcode.FAMILY,
 )
 
 

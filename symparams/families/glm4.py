@@ -13,8 +13,8 @@ from ..config import Config
 from ..spec import Spec
 from ..symbols import D, L, V
 from . import decoder
-from .decoder import LLAMA_GROUPS
 from ._deepseek_vocab import check_padding
+from .decoder import LLAMA_GROUPS
 from .glm import fused_mlp, glm_fields
 from .registry import Family
 

@@ -23,9 +23,9 @@ from ..config import REFUSE, Config, Field
 from ..spec import Spec
 from ..symbols import D, E, E_s, F, F_e, H, H_kv, L_d, V, d_h, k
 from . import _deepseek_heads as heads
-from ._deepseek_vocab import check_padding, pad_field
 from . import decoder
 from ._deepseek_mla import NOTES, dense_then_moe, shared_expert_moe
+from ._deepseek_vocab import check_padding, pad_field
 from .decoder import LLAMA_ATTENTION, LLAMA_GROUPS, decoder_fields
 from .registry import Family
 

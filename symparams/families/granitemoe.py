@@ -21,26 +21,33 @@ from dataclasses import replace
 from sympy import Integer
 
 from ..components import MLP, Composite, Linear, Module, MoE
-from ..config import DERIVED, REFUSE, Config, Field
+from ..config import DERIVED, REFUSE, Config, Field, Fields
 from ..spec import Spec
 from ..symbols import D, E, F, F_s, k
 from . import _deepseek_heads as heads
-from ._deepseek_vocab import check_padding, pad_field
 from . import decoder
+from ._deepseek_vocab import check_padding, pad_field
 from .decoder import LLAMA_GROUPS, decoder_fields
 from .registry import Family
 
 __all__ = ["FAMILY", "SHARED_FAMILY", "FIELDS", "SHARED_FIELDS", "from_config"]
 
 GROUPS = {**LLAMA_GROUPS, "shared_mlp": "mlp"}
-_COMMON = dict(
-    vocab_size=32000, hidden_size=4096, intermediate_size=11008, num_hidden_layers=32,
-    num_attention_heads=32, head_dim_null=REFUSE, max_position_embeddings=2048, mlp_bias=None, groups=GROUPS,
-)
 _EXPERTS = (Field("num_local_experts", 8), Field("num_experts_per_tok", 2, null=DERIVED), pad_field(None))
+
+
+def _fields(*extra: Field) -> Fields:
+    """GraniteMoeConfig's table (GraniteMoeSharedConfig's with the shared width)."""
+    return decoder_fields(
+        vocab_size=32000, hidden_size=4096, intermediate_size=11008, num_hidden_layers=32,
+        num_attention_heads=32, head_dim_null=REFUSE, max_position_embeddings=2048, mlp_bias=None, groups=GROUPS,
+        extra=(*_EXPERTS, *extra),
+    )
+
+
 # transformers 5.x GraniteMoeConfig and GraniteMoeSharedConfig
-FIELDS = decoder_fields(**_COMMON, extra=_EXPERTS)
-SHARED_FIELDS = decoder_fields(**_COMMON, extra=(*_EXPERTS, Field("shared_intermediate_size", 0, minimum=0)))
+FIELDS = _fields()
+SHARED_FIELDS = _fields(Field("shared_intermediate_size", 0, minimum=0))
 
 
 def _shared_mlp() -> Module:

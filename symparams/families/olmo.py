@@ -14,8 +14,8 @@ from ..config import REFUSE, Config
 from ..spec import Spec
 from ..symbols import D, L, V
 from . import _deepseek_heads as heads
-from ._deepseek_vocab import check_padding, pad_field
 from . import decoder
+from ._deepseek_vocab import check_padding, pad_field
 from .decoder import decoder_fields
 from .registry import Family
 

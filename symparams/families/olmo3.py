@@ -21,8 +21,8 @@ from ..spec import AtMost, Spec
 from ..symbols import L, L_s, W
 from . import _deepseek_heads as heads
 from . import decoder
-from .olmo2 import FIELDS as OLMO2_FIELDS
 from ._deepseek_vocab import check_padding
+from .olmo2 import FIELDS as OLMO2_FIELDS
 from .olmo2 import GROUPS, olmo2_block, olmo2_model
 from .registry import Family
 
@@ -68,6 +68,7 @@ def from_config(cfg: Config) -> Spec:
     if window is DERIVED:
         sliding = 0  # a null window: the "sliding" layers attend to everything
     full_block, sliding_block = olmo2_block(sizes.activation, bias), olmo2_block(sizes.activation, bias, window=W)
+    layers: tuple[Repeat, ...]
     if sliding == 0:
         layers = (Repeat("layers", L, full_block),)
     elif sliding == sizes.layers:

@@ -17,8 +17,8 @@ from ..config import REFUSE, Config
 from ..spec import Spec
 from ..symbols import D, H, H_kv, d_h
 from . import _deepseek_heads as heads
-from ._deepseek_vocab import check_padding, pad_field
 from . import decoder
+from ._deepseek_vocab import check_padding, pad_field
 from .decoder import LLAMA_ATTENTION, LLAMA_GROUPS, decoder_fields, expert_fields
 from .registry import Family
 

@@ -61,7 +61,8 @@ def deepseek_configs(draw, model_type: str) -> dict:
     _maybe(draw, cfg, "intermediate_size", st.integers(1, 40))
     _maybe(draw, cfg, "moe_intermediate_size", st.integers(1, 24))
     experts = draw(st.integers(2, 8))
-    cfg[draw(st.sampled_from(["n_routed_experts", "num_local_experts" if model_type == "deepseek_v3" else "num_experts"]))] = experts
+    alias = "num_local_experts" if model_type == "deepseek_v3" else "num_experts"
+    cfg[draw(st.sampled_from(["n_routed_experts", alias]))] = experts
     cfg["num_experts_per_tok"] = draw(st.integers(1, experts))
     if model_type == "deepseek_v3":
         # the sigmoid router keeps the two best of each group: groups of at least two experts
@@ -81,6 +82,7 @@ def deepseek_configs(draw, model_type: str) -> dict:
 
 @st.composite
 def heads_and_width(draw, cfg: dict, *, explicit_head_dim: bool = True, kv_null: bool = True, floor: bool = False,
+                    kv_missing: bool = True,
                     sizes: tuple[int, ...] = (2, 4, 6, 8), kv_key: str = "num_key_value_heads",
                     heads_key: str = "num_attention_heads", width_key: str = "hidden_size") -> dict:
     """H, H_kv (dividing H; left out or null at random) and D, with an explicit head_dim at random.
@@ -92,7 +94,8 @@ def heads_and_width(draw, cfg: dict, *, explicit_head_dim: bool = True, kv_null:
     kv = draw(st.integers(1, 3))
     heads = kv * draw(st.integers(1, 3))
     cfg[heads_key] = heads
-    mode = draw(st.sampled_from(["given", "missing", "null"] if kv_null else ["given", "missing"]))
+    modes = ["given"] + (["missing"] if kv_missing else []) + (["null"] if kv_null else [])
+    mode = draw(st.sampled_from(modes))
     if mode == "given":
         cfg[kv_key] = kv
     elif mode == "null":
@@ -203,7 +206,8 @@ def ernie_hunyuan_configs(draw, model_type: str) -> dict:
         cfg = draw(heads_and_width(cfg))
         cfg.setdefault("head_dim", draw(st.sampled_from([2, 4, 8])))
     elif model_type == "ernie4_5":
-        cfg = draw(heads_and_width(cfg, explicit_head_dim=False, floor=True))
+        # ERNIE's default is 2 key/value heads: given, or null (H)
+        cfg = draw(heads_and_width(cfg, explicit_head_dim=False, floor=True, kv_missing=False))
         # ERNIE's head_dim: 128 when missing, D // H when null
         cfg["head_dim"] = draw(st.sampled_from([None, None, 4, 8]))
     else:
@@ -229,7 +233,86 @@ def ernie_hunyuan_configs(draw, model_type: str) -> dict:
     return cfg
 
 
+@st.composite
+def dbrx_configs(draw) -> dict:
+    """DBRX: sizes under their own names or their aliases, nested attention and FFN objects left out at random."""
+    kv = draw(st.integers(1, 3))
+    heads = kv * draw(st.integers(1, 3))
+    cfg: dict = {"model_type": "dbrx", draw(st.sampled_from(["n_layers", "num_hidden_layers"])): draw(st.integers(1, 3)),
+                 draw(st.sampled_from(["n_heads", "num_attention_heads"])): heads,
+                 "d_model": heads * draw(st.sampled_from([2, 4, 8])),
+                 "vocab_size": draw(st.integers(2, 300))}
+    attn: dict = {"rope_theta": 10000}
+    if heads == 1 or draw(st.booleans()):
+        attn["kv_n_heads"] = kv
+    if draw(st.booleans()):
+        attn["clip_qkv"] = 8
+    cfg["attn_config"] = attn
+    if draw(st.booleans()):
+        experts = draw(st.integers(1, 5))
+        ffn = {"moe_num_experts": experts, "moe_top_k": draw(st.integers(1, experts))}
+        _maybe(draw, ffn, "ffn_hidden_size", st.integers(1, 24))
+        _maybe(draw, ffn, "ffn_act_fn", st.sampled_from([{"name": "silu"}, {"name": "gelu"}, None]))
+        cfg["ffn_config"] = ffn
+    return cfg
+
+
+@st.composite
+def jetmoe_configs(draw) -> dict:
+    """JetMoE: key/value heads and their size (``kv_channels`` or its alias ``head_dim``), experts, tied or not."""
+    experts = draw(st.integers(1, 5))
+    cfg: dict = {"model_type": "jetmoe", "num_hidden_layers": draw(st.integers(1, 3)),
+                 "hidden_size": draw(st.integers(2, 40)), "num_key_value_heads": draw(st.integers(1, 3)),
+                 draw(st.sampled_from(["kv_channels", "head_dim"])): draw(st.sampled_from([2, 4, 8])),
+                 "num_local_experts": experts, "num_experts_per_tok": draw(st.integers(1, experts)),
+                 "vocab_size": draw(st.integers(2, 300))}
+    _maybe(draw, cfg, "intermediate_size", st.integers(1, 40))
+    _maybe(draw, cfg, "tie_word_embeddings", st.booleans())
+    _maybe(draw, cfg, "activation_function", st.sampled_from(["silu", "gelu"]))
+    return cfg
+
+
+@st.composite
+def gpt_style_configs(draw, model_type: str) -> dict:
+    """MPT, CodeGen, GPT-Neo and GPT-BigCode: sizes under either name, inner sizes, layer kinds, multi-query."""
+    heads = draw(st.integers(1, 4))
+    head = draw(st.sampled_from([2, 4, 8]))
+    layers = draw(st.integers(1, 4))
+    names = {
+        "mpt": ("d_model", "n_heads", "n_layers"), "codegen": ("n_embd", "n_head", "n_layer"),
+        "gpt_neo": ("hidden_size", "num_heads", "num_layers"), "gpt_bigcode": ("n_embd", "n_head", "n_layer"),
+    }[model_type]
+    aliases = ("hidden_size", "num_attention_heads", "num_hidden_layers")
+    cfg: dict = {"model_type": model_type, "vocab_size": draw(st.integers(2, 300))}
+    for name, alias, value in zip(names, aliases, (heads * head, heads, layers)):
+        cfg[draw(st.sampled_from([name, alias]))] = value
+    _maybe(draw, cfg, "tie_word_embeddings", st.booleans())
+    if model_type == "mpt":
+        _maybe(draw, cfg, "expansion_ratio", st.just(4))
+        _maybe(draw, cfg, "no_bias", st.just(True))
+        if draw(st.booleans()):
+            cfg["attn_config"] = {"alibi": True, "attn_type": "multihead_attention", "qk_ln": False,
+                                  "clip_qkv": draw(st.sampled_from([None, 6.0]))}
+    elif model_type == "codegen":
+        cfg["rotary_dim"] = draw(st.sampled_from([r for r in (2, 4, 8) if r <= head]))
+        _maybe(draw, cfg, "n_inner", st.sampled_from([None, 4, 12, 30]))
+    elif model_type == "gpt_neo":
+        cfg["max_position_embeddings"] = draw(st.integers(64, 128))
+        _maybe(draw, cfg, "window_size", st.integers(1, 16))
+        _maybe(draw, cfg, "intermediate_size", st.sampled_from([None, 4, 12, 30]))
+        kinds = draw(st.lists(st.sampled_from(["global", "local"]), min_size=layers, max_size=layers))
+        cfg["attention_types"] = [[[k], 1] for k in kinds] if draw(st.booleans()) else [[kinds, 1]]
+    else:
+        cfg["n_positions"] = draw(st.integers(64, 128))
+        _maybe(draw, cfg, "multi_query", st.booleans())
+        _maybe(draw, cfg, "n_inner", st.sampled_from([None, 4, 12, 30]))
+    return cfg
+
+
 CONFIGS.update({
+    "dbrx": dbrx_configs(),
+    "jetmoe": jetmoe_configs(),
+    **{t: gpt_style_configs(t) for t in ("mpt", "codegen", "gpt_neo", "gpt_bigcode")},
     **{t: ernie_hunyuan_configs(t) for t in ("ernie4_5", "ernie4_5_moe", "hunyuan_v1_dense")},
     **{t: glm_configs(t) for t in ("glm", "glm4", "glm4_moe")},
     **{t: granite_configs(t) for t in ("granite", "granitemoe", "granitemoeshared")},

@@ -1,0 +1,85 @@
+"""GPT-BigCode (model_type ``gpt_bigcode``; SantaCoder, StarCoder): GPT-2's block with multi-query attention.
+
+transformers' ``GPTBigCodeForCausalLM`` (5.x): ``wte`` V x D and learned positions ``wpe``
+P x D; per block LayerNorm ``ln_1``, attention (one ``c_attn`` D -> D + 2*H_kv*d_h and
+``c_proj`` D -> D, both with biases), LayerNorm ``ln_2``, the MLP (``c_fc`` D -> F,
+``c_proj`` F -> D, with biases); ``ln_f``; the head, tied by default, without a bias.
+``multi_query`` (default true) means one key/value head (H_kv = 1), else H_kv = H.
+``n_inner`` missing or null is F = 4D.
+
+``add_cross_attention`` adds encoder-decoder attention to every block, which is no causal
+LM's and is refused, as is a width the heads do not divide (transformers refuses it).
+"""
+
+from __future__ import annotations
+
+from sympy import Integer
+
+from ..components import MLP, Embedding, Repeat
+from ..components.fused_attention import FusedAttention
+from ..config import DERIVED, Config, Field, Fields
+from ..spec import Divides, Spec
+from ..symbols import D, F, H, H_kv, L, P, V, d_h
+from .activations import activation
+from .layernorm import block, layer_norm, lm_head, model, spec
+from .registry import Family
+
+__all__ = ["FAMILY", "FIELDS", "from_config"]
+
+# transformers 5.x GPTBigCodeConfig, with its attribute_map aliases
+FIELDS = Fields(
+    Field("vocab_size", 50257),
+    Field("n_positions", 1024, aliases=("max_position_embeddings",)),
+    Field("n_embd", 768, aliases=("hidden_size",)),
+    Field("n_layer", 12, aliases=("num_hidden_layers",)),
+    Field("n_head", 12, aliases=("num_attention_heads",)),
+    Field("n_inner", DERIVED, null=DERIVED),
+    Field("activation_function", "gelu_pytorch_tanh", kind="str"),
+    Field("multi_query", True, kind="bool"),
+    Field("add_cross_attention", False, kind="bool"),
+    Field("tie_word_embeddings", True, kind="bool"),
+    groups={"wte": "embedding", "wpe": "embedding", "ln_1": "norm", "ln_2": "norm", "ln_f": "norm",
+            "attn": "attention", "mlp": "mlp", "lm_head": "head"},
+)
+
+
+def from_config(cfg: Config) -> Spec:
+    width, heads = cfg.get("n_embd"), cfg.get("n_head")
+    if width % heads:
+        raise cfg.error("n_head", f"{heads} does not divide n_embd {width}, which GPT-BigCode's attention refuses")
+    if cfg.get("add_cross_attention"):
+        raise cfg.error("add_cross_attention", "is true: encoder-decoder cross-attention in every block is not "
+                                               "a causal language model's, and is not counted here")
+    values = {V: Integer(cfg.get("vocab_size")), P: Integer(cfg.get("n_positions")), D: Integer(width),
+              L: Integer(cfg.get("n_layer")), H: Integer(heads)}
+    relations = {d_h: D / H}
+    if cfg.get("multi_query"):
+        values[H_kv] = Integer(1)
+    else:
+        relations[H_kv] = H
+    inner = cfg.get("n_inner")
+    if inner is DERIVED:
+        relations[F] = 4 * D
+    else:
+        values[F] = Integer(inner)
+    act = activation(cfg, "activation_function", cfg.get("activation_function"))
+    layer = block("h", (
+        layer_norm("ln_1"),
+        FusedAttention("attn", D, H, H_kv, d_h, qkv_bias=True, out_bias=True, fused_names=("c_attn", "c_proj")),
+        layer_norm("ln_2"),
+        MLP("mlp", D, F, gated=False, bias=True, activation=act, names=("c_fc", "c_proj")),
+    ), "Block(LayerNorm, multi-query attention, LayerNorm, MLP)")
+    tree = model("gpt_bigcode", (Embedding("wte", V, D), Embedding("wpe", P, D), Repeat("blocks", L, layer),
+                                 layer_norm("ln_f"), lm_head(cfg.get("tie_word_embeddings"))), "GPT-BigCode")
+    return spec("gpt_bigcode", tree, values, relations, [Divides(H, D, "GPT-BigCode needs n_embd divisible by n_head")])
+
+
+FAMILY = Family(
+    name="gpt_bigcode",
+    summary="GPT-BigCode (SantaCoder, StarCoder): GPT-2's block with multi-query attention",
+    model_types=("gpt_bigcode",),
+    fields=FIELDS,
+    build=from_config,
+    context="n_positions",
+    refused="add_cross_attention (encoder-decoder attention); a width the heads do not divide",
+)

@@ -1,0 +1,119 @@
+"""GPT-Neo (model_type ``gpt_neo``): GPT-2's block with global and local (sliding-window) attention layers.
+
+transformers' ``GPTNeoForCausalLM`` (5.x): ``wte`` V x D and learned positions ``wpe`` P x D;
+per block LayerNorm ``ln_1``, attention (q, k, v: D -> D without biases, ``out_proj`` D -> D
+with one), LayerNorm ``ln_2``, the MLP (``c_fc`` D -> F, ``c_proj`` F -> D, with biases);
+``ln_f``; the head, tied by default and without a bias. ``intermediate_size`` missing or
+null is F = 4D.
+
+``attention_types`` (default ``[[["global", "local"], 12]]``) lists the layer kinds in
+runs; a local layer attends to the last ``window_size`` = W tokens. The kind changes no
+weight: it caps the attention and the cache of the L_s local layers, which the tree
+says with two Repeats (L - L_s global blocks, L_s local ones). transformers refuses a
+list that does not give one kind per layer, a kind other than global or local, and a
+width the heads do not divide.
+"""
+
+from __future__ import annotations
+
+from sympy import Integer
+
+from ..components import MLP, Embedding, Repeat
+from ..components.normed_attention import NormedAttention
+from ..config import DERIVED, Config, Field, Fields
+from ..spec import AtMost, Constraint, Divides, Spec
+from ..symbols import D, F, H, H_kv, L, L_s, P, V, W, d_h
+from .activations import activation
+from .layernorm import block, layer_norm, lm_head, model, spec
+from .registry import Family
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "local_layers"]
+
+# transformers 5.x GPTNeoConfig, with its attribute_map aliases
+FIELDS = Fields(
+    Field("vocab_size", 50257),
+    Field("max_position_embeddings", 2048),
+    Field("hidden_size", 2048),
+    Field("num_layers", 24, aliases=("num_hidden_layers",)),
+    Field("attention_types", DERIVED, null=DERIVED, kind="any"),
+    Field("num_heads", 16, aliases=("num_attention_heads",)),
+    Field("intermediate_size", DERIVED, null=DERIVED),
+    Field("window_size", 256),
+    Field("activation_function", "gelu_new", kind="str"),
+    Field("tie_word_embeddings", True, kind="bool"),
+    groups={"wte": "embedding", "wpe": "embedding", "ln_1": "norm", "ln_2": "norm", "ln_f": "norm",
+            "attn": "attention", "mlp": "mlp", "lm_head": "head"},
+)
+
+
+def local_layers(cfg: Config, layers: int) -> int:
+    """How many layers ``attention_types`` makes local, as transformers expands it: [[kinds, times], ...]."""
+    runs = cfg.get("attention_types")
+    if runs is DERIVED:
+        runs = [[["global", "local"], 12]]
+    kinds: list = []
+    if not isinstance(runs, list):
+        raise cfg.error("attention_types", "expected a list of [kinds, repeats] pairs")
+    for run in runs:
+        ok = (isinstance(run, list) and len(run) == 2 and isinstance(run[0], list)
+              and isinstance(run[1], int) and not isinstance(run[1], bool) and run[1] >= 0)
+        if not ok:
+            raise cfg.error("attention_types", "expected pairs such as [[\"global\", \"local\"], 12]")
+        if run[1] * len(run[0]) > 10**6:
+            raise cfg.error("attention_types", "lists more layers than any model has")
+        kinds.extend(run[0] * run[1])
+    if len(kinds) != layers:
+        raise cfg.error("attention_types", f"gives {len(kinds)} layer kinds for num_layers {layers}, "
+                                           "which GPTNeoConfig refuses")
+    unknown = sorted({k for k in kinds if k not in ("global", "local")}, key=str)
+    if unknown:
+        raise cfg.error("attention_types", f"{unknown[0]!r} is not a layer kind GPT-Neo builds (global, local)")
+    return kinds.count("local")
+
+
+def from_config(cfg: Config) -> Spec:
+    width, heads, layers = cfg.get("hidden_size"), cfg.get("num_heads"), cfg.get("num_layers")
+    if width % heads:
+        raise cfg.error("num_heads", f"{heads} does not divide hidden_size {width}, which GPT-Neo's attention refuses")
+    local = local_layers(cfg, layers)
+    values = {V: Integer(cfg.get("vocab_size")), P: Integer(cfg.get("max_position_embeddings")), D: Integer(width),
+              L: Integer(layers), H: Integer(heads)}
+    relations = {H_kv: H, d_h: D / H}
+    inner = cfg.get("intermediate_size")
+    if inner is DERIVED:
+        relations[F] = 4 * D
+    else:
+        values[F] = Integer(inner)
+    act = activation(cfg, "activation_function", cfg.get("activation_function"))
+
+    def layer(window):
+        attn = NormedAttention("attn", D, H, H_kv, d_h, out_bias=True, names=("q_proj", "k_proj", "v_proj", "out_proj"),
+                               window=window)
+        label = "Block(LayerNorm, " + ("local attention" if window is not None else "global attention") + ", LayerNorm, MLP)"
+        return block("h", (layer_norm("ln_1"), attn, layer_norm("ln_2"),
+                           MLP("mlp", D, F, gated=False, bias=True, activation=act, names=("c_fc", "c_proj"))), label)
+
+    constraints: list[Constraint] = [Divides(H, D, "GPT-Neo needs hidden_size divisible by num_heads")]
+    if local == 0:
+        stack = [Repeat("blocks", L, layer(None))]
+    elif local == layers:
+        stack = [Repeat("local_blocks", L, layer(W))]
+    else:
+        stack = [Repeat("global_blocks", L - L_s, layer(None)), Repeat("local_blocks", L_s, layer(W))]
+        values[L_s] = Integer(local)
+        constraints.append(AtMost(L_s, L, "the local layers are among the L layers"))
+    if local:
+        values[W] = Integer(cfg.get("window_size"))
+    tree = model("gpt_neo", (Embedding("wte", V, D), Embedding("wpe", P, D), *stack, layer_norm("ln_f"),
+                             lm_head(cfg.get("tie_word_embeddings"))), "GPT-Neo")
+    return spec("gpt_neo", tree, values, relations, constraints)
+
+
+FAMILY = Family(
+    name="gpt_neo",
+    summary="GPT-Neo: GPT-2's block, global and sliding-window local attention layers",
+    model_types=("gpt_neo",),
+    fields=FIELDS,
+    build=from_config,
+    refused="attention_types that do not give one global or local kind per layer; a width the heads do not divide",
+)

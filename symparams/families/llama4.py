@@ -128,4 +128,6 @@ FAMILY = Family(
     model_types=("llama4_text",),
     fields=FIELDS,
     build=from_config,
+    refused="the multimodal model_type llama4 (its vision tower is not counted); chunked layers with a null "
+            "attention_chunk_size",
 )

@@ -64,4 +64,5 @@ FAMILY = Family(
     model_types=("phi3",),
     fields=FIELDS,
     build=from_config,
+    refused="a pad_token_id outside the vocabulary (the default 32,000 in a smaller one)",
 )

@@ -78,4 +78,5 @@ FAMILY = Family(
     model_types=("phimoe",),
     fields=FIELDS,
     build=from_config,
+    refused="fewer than 2 experts (sparsemixer routes every token to 2)",
 )

@@ -122,8 +122,10 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="qwen2_moe",
-    summary="Qwen2-MoE: q/k/v biases, E routed experts of F_e (k per token) and a shared expert of F_s behind a sigmoid gate",
+    summary="Qwen2-MoE: q/k/v biases, E routed experts of F_e (k per token), a shared expert of F_s behind a sigmoid gate",
     model_types=("qwen2_moe",),
     fields=FIELDS,
     build=from_config,
+    refused="sliding layers without use_sliding_window (transformers gives them a window of 0 tokens) or with a null "
+            "sliding_window; num_experts_per_tok above num_experts",
 )

@@ -97,4 +97,5 @@ FAMILY = Family(
     model_types=("qwen3",),
     fields=FIELDS,
     build=from_config,
+    refused="layer_types other than full_attention and sliding_attention",
 )

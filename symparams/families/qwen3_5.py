@@ -89,6 +89,8 @@ FAMILY = Family(
     model_types=("qwen3_5_text",),
     fields=FIELDS,
     build=from_config,
+    refused="the vision-language model_type qwen3_5 (its vision tower is not counted); layer_types other than "
+            "linear_attention and full_attention",
 )
 
 MOE_FAMILY = Family(
@@ -97,4 +99,6 @@ MOE_FAMILY = Family(
     model_types=("qwen3_5_moe_text",),
     fields=MOE_FIELDS,
     build=moe_from_config,
+    refused="the vision-language model_type qwen3_5_moe (its vision tower is not counted); layer_types other than "
+            "linear_attention and full_attention",
 )

@@ -94,4 +94,5 @@ FAMILY = Family(
     model_types=("qwen3_moe",),
     fields=FIELDS,
     build=from_config,
+    refused="num_experts_per_tok above num_experts (no token can pick them)",
 )

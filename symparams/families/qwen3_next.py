@@ -79,4 +79,5 @@ FAMILY = Family(
     model_types=("qwen3_next",),
     fields=FIELDS,
     build=from_config,
+    refused="layer_types other than linear_attention and full_attention; H_lk not dividing H_lv",
 )

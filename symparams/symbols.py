@@ -17,6 +17,7 @@ __all__ = [
     "V", "D", "L", "H", "H_kv", "d_h", "e", "F", "E", "k", "P", "T", "B",
     "W", "r_q", "r_kv", "d_nope", "d_rope", "d_v", "F_e", "F_s", "E_s", "L_d", "L_s", "N_s", "d_in", "K_c",
     "H_m", "G", "R_dt", "L_a", "N_b", "r_a", "r_e", "H_lk", "H_lv", "d_lk", "d_lv", "D_e",
+    "H_I", "d_I", "K_I",
     "SYMBOLS", "Info", "INFO", "LATEX_NAMES", "symbol",
 ]
 
@@ -64,6 +65,9 @@ H_lv = _size("H_lv")
 d_lk = _size("d_lk")
 d_lv = _size("d_lv")
 D_e = _size("D_e")
+H_I = _size("H_I")
+d_I = _size("d_I")
+K_I = _size("K_I")
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,9 @@ INFO: dict[str, Info] = {
         Info(d_lv, "value head dimension of a linear-attention layer (linear_value_head_dim)", latex=r"d_{\ell v}"),
         Info(D_e, "width of a token embedding narrower than D, projected in and out (OPT's word_embed_proj_dim)",
              latex=r"D_{e}"),
+        Info(H_I, "heads of a sparse-attention indexer (DeepSeek-V3.2's index_n_heads)", latex=r"H_{I}"),
+        Info(d_I, "head dimension of a sparse-attention indexer (index_head_dim)", latex=r"d_{I}"),
+        Info(K_I, "keys a sparse-attention indexer keeps per query (index_topk)", latex=r"K_{I}"),
     )
 }
 

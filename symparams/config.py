@@ -26,7 +26,7 @@ from .spec import MAX_VALUE
 
 __all__ = [
     "Config", "Field", "Fields", "MISSING", "DERIVED", "REFUSE", "DEFAULT",
-    "MAX_BYTES", "read_json", "printable", "check_architectures",
+    "MAX_BYTES", "read_json", "parse_json", "printable", "check_architectures",
 ]
 
 MAX_BYTES = 4 * 1024 * 1024
@@ -434,6 +434,12 @@ def read_json(path: str | os.PathLike) -> dict:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise SymparamsError(f"{source}: not UTF-8 text (byte {err.start})") from None
+    return parse_json(text, source)
+
+
+def parse_json(text: str, source: str = "config") -> dict:
+    """Parse config.json text as :func:`read_json` reads a file: exact decimals, NaN and Infinity kept
+    as markers, duplicate keys, absurd numbers and deep nesting refused, an object required."""
     try:
         data = json.loads(text, parse_constant=_Constant, parse_int=_parse_int, parse_float=_parse_float, object_pairs_hook=_object)
         deepest = _depth(data)

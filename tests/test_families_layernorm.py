@@ -400,6 +400,24 @@ def _same_field(model_type: str, name: str) -> tuple[str, ...]:
     return next((f.names for f in table if name in f.names), (name,))
 
 
+@pytest.mark.parametrize("model_type", FAMILY_TYPES)
+def test_each_table_default_is_transformers_own(model_type):
+    """Every field of the table that transformers' config class declares has transformers' default (None there is
+    DERIVED here: the value the family works out); a transformers upgrade that moves one fails here."""
+    import dataclasses
+
+    from symparams.config import DERIVED
+
+    transformers = pytest.importorskip("transformers")
+    theirs = {f.name: f.default for f in dataclasses.fields(transformers.CONFIG_MAPPING[model_type])}
+    checked = 0
+    for field in FAMILIES.by_type[model_type].fields:
+        if field.name in theirs:
+            assert (None if field.default is DERIVED else field.default) == theirs[field.name], field.name
+            checked += 1
+    assert checked >= 5
+
+
 def test_each_familys_groups_are_groups_the_trees_use():
     """Each family's field table sends its parameter names to the same groups its tree leaves carry."""
     from symparams.components import GROUPS

@@ -27,7 +27,7 @@ from symparams.families import FAMILIES, from_dict, from_file
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
 
 TYPES = (
-    "deepseek_v2", "deepseek_v3", "olmo", "olmo2", "olmo3", "olmoe", "granite", "granitemoe", "granitemoeshared",
+    "deepseek_v2", "deepseek_v3", "deepseek_v32", "olmo", "olmo2", "olmo3", "olmoe", "granite", "granitemoe", "granitemoeshared",
     "glm", "glm4", "glm4_moe", "ernie4_5", "ernie4_5_moe", "hunyuan_v1_dense", "dbrx", "jetmoe",
     "mpt", "codegen", "gpt_neo", "gpt_bigcode",
 )
@@ -109,6 +109,10 @@ BASE = {
         "hidden_act": "silu", "max_position_embeddings": 64, "tie_word_embeddings": False,
         "attention_bias": True, "n_group": 2, "topk_group": 1,
     },
+}
+BASE["deepseek_v32"] = {
+    **{k: v for k, v in BASE["deepseek_v3"].items() if k != "model_type"}, "model_type": "deepseek_v32",
+    "index_n_heads": 2, "index_head_dim": 6, "index_topk": 4, "mlp_layer_types": ["dense", "sparse", "sparse"],
 }
 _LLAMA_LIKE = {
     "vocab_size": 50, "hidden_size": 24, "intermediate_size": 20, "num_hidden_layers": 4, "num_attention_heads": 4,
@@ -205,7 +209,7 @@ def test_deepseek_v2_without_experts_per_token_is_refused_unless_every_layer_is_
 
 def test_moe_layer_freq_other_than_one_is_refused():
     """transformers ignores moe_layer_freq; DeepSeek's own code would skip MoE layers, so a count would be a guess."""
-    for model_type in ("deepseek_v2", "deepseek_v3"):
+    for model_type in ("deepseek_v2", "deepseek_v3", "deepseek_v32"):
         with pytest.raises(SymparamsError, match="moe_layer_freq"):
             from_dict({**BASE[model_type], "moe_layer_freq": 2})
 
@@ -237,6 +241,28 @@ def test_latent_attention_caches_the_latent_and_the_rotary_key():
     assert spec.value(spec.tree.cache_elements(T)).subs(T, 10) == 3 * (8 + 4) * 10
 
 
+def test_sparse_attention_caps_the_keys_a_causal_kernel_meets_and_the_indexer_caches_its_key():
+    """DeepSeek-V3.2: eager attention scores all T keys; a sparse causal kernel at most K_I; the cache adds d_I."""
+    import sympy
+
+    from symparams.symbols import T
+
+    spec = from_dict(BASE["deepseek_v32"])
+    attn = spec.node("dense_layers.layer.self_attn")
+    c = BASE["deepseek_v32"]
+    t = 1000
+    eager = spec.value(attn.attention_flops(T)).subs(T, t)
+    sparse = spec.value(attn.attention_flops(T, causal=True)).subs(T, t)
+    heads, qk_v = c["num_attention_heads"], c["qk_nope_head_dim"] + c["qk_rope_head_dim"] + c["v_head_dim"]
+    index = 2 * c["index_n_heads"] * (c["index_head_dim"] + 1)
+    assert eager == 2 * t * heads * qk_v + index * t
+    K = c["index_topk"]
+    attended = sympy.Rational(K * (K + 1) // 2 + (t - K) * K, t)
+    assert sparse == 2 * attended * heads * qk_v + index * sympy.Rational(t + 1, 2)
+    cache = spec.value(attn.cache_elements(T)).subs(T, t)
+    assert cache == (c["kv_lora_rank"] + c["qk_rope_head_dim"] + c["index_head_dim"]) * t
+
+
 def test_active_parameters_count_k_routed_experts_and_the_shared_ones():
     """Active = everything but the E - k routed experts each MoE layer leaves idle."""
     spec = from_dict(BASE["deepseek_v3"])
@@ -253,6 +279,7 @@ def test_active_parameters_count_k_routed_experts_and_the_shared_ones():
 # "~" marks a figure the card rounds its own way (21.8B as "21B"), checked to within 4%
 PUBLISHED = {
     "deepseek-v3.json": ("671B", "37B"),
+    "deepseek-v3.2-exp.json": ("~685B", None),  # the card's 685B holds the multi-token-prediction layer too
     "deepseek-v2.json": ("236B", "21B"),
     "deepseek-v2-lite.json": ("15.7B", None),  # its card's 2.4B active fits no one definition
     "moonlight-16b-a3b.json": ("16B", "3B"),

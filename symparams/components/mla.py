@@ -20,12 +20,18 @@ head and the values d_v, so the forward score and value matmuls cost
 kernel that skips masked blocks meets (T + 1)/2 keys on average instead of T); the cache
 keeps only the latent and the rotary key, (r_kv + d_rope) values per token and layer,
 which is the point of MLA (the paper's "(d_c + d_h^R) l" elements per token).
+
+DeepSeek-V3.2 adds sparse attention: ``extras`` holds its indexer (stored in ``self_attn``,
+its readings added to these), and ``topk`` = K_I caps the keys a query attends to. Eager
+code still scores all T keys and masks the rest; a causal kernel that skips them meets
+min(i + 1, K_I) keys at position i, the same count as a window of K_I.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sympy
 from sympy import Expr
 
 from .attention import attended
@@ -49,6 +55,8 @@ class MLA(Module):
     v_dim: Expr
     bias: bool = False
     group: str = "attention"
+    topk: Expr | None = None
+    extras: tuple[Module, ...] = ()
 
     def children(self) -> tuple[Module, ...]:
         g, b = self.group, self.bias
@@ -67,16 +75,18 @@ class MLA(Module):
             Norm("kv_a_layernorm", self.kv_rank, kind="rms", weight=True),
             Linear("kv_b_proj", self.kv_rank, self.heads * (self.nope + self.v_dim), False, group=g),
             Linear("o_proj", self.heads * self.v_dim, self.d_model, b, group=g),
+            *self.extras,
         )
 
     def attention_flops(self, T: Expr, causal: bool = False) -> Expr:
-        return 2 * attended(T, causal) * self.heads * (self.nope + self.rope + self.v_dim)
+        own = 2 * attended(T, causal, self.topk) * self.heads * (self.nope + self.rope + self.v_dim)
+        return own + sympy.Add(*(x.attention_flops(T, causal) for x in self.extras))
 
     def softmax_flops(self, T: Expr) -> Expr:
-        return 3 * self.heads * T
+        return 3 * self.heads * T + sympy.Add(*(x.softmax_flops(T) for x in self.extras))
 
     def cache_elements(self, T: Expr) -> Expr:
-        return (self.kv_rank + self.rope) * T
+        return (self.kv_rank + self.rope) * T + sympy.Add(*(x.cache_elements(T) for x in self.extras))
 
     def describe(self, fmt: Fmt = str) -> str:
         q = "q_proj" if self.q_rank is None else f"q_rank={fmt(self.q_rank)}"

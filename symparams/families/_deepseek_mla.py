@@ -29,7 +29,7 @@ from typing import Callable
 
 from sympy import Expr, Integer
 
-from ..components import MLP, Block, Composite, Embedding, Linear, Model, Module, MoE, Norm, Repeat
+from ..components import MLP, Block, Embedding, Linear, Model, Module, MoE, Norm, Repeat
 from ..components.mla import MLA
 from ..config import DERIVED, Config
 from ..spec import AtMost, Constraint, Spec
@@ -162,17 +162,16 @@ def dense_then_moe(block: Callable[[Module], Block], dense_mlp: Module, moe: MoE
 
 
 def build(cfg: Config, family: str, label: str, shape: Shape, *, mlp_bias: bool = False,
-          attention_extras: tuple[Module, ...] = (), values: dict | None = None,
+          attention_extras: tuple[Module, ...] = (), topk: Expr | None = None, values: dict | None = None,
           notes: tuple[str, ...] = ()) -> Spec:
     """The Spec of a DeepSeek decoder: L_d dense blocks, then L - L_d mixture-of-experts blocks.
 
-    ``attention_extras`` are nodes stored beside the latent attention in each block's
-    ``self_attn`` (V3.2's indexer); ``values`` the values of any symbols they use.
+    ``attention_extras`` are nodes stored in each block's ``self_attn`` beside the latent
+    attention (V3.2's indexer), ``topk`` the keys its sparse attention keeps per query;
+    ``values`` the values of any symbols they use.
     """
     attn: Module = MLA("self_attn", D, H, r_q if shape.q_rank is not None else None, r_kv, d_nope, d_rope, d_v,
-                       bias=shape.attention_bias)
-    if attention_extras:
-        attn = Composite("self_attn", (attn, *attention_extras), group="attention", label="attention with indexer")
+                       bias=shape.attention_bias, topk=topk, extras=attention_extras)
 
     def block(mlp: Module) -> Block:
         return Block("layer", (_rms("input_layernorm"), attn, _rms("post_attention_layernorm"), mlp),

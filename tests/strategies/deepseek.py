@@ -29,51 +29,63 @@ def _divisors(n: int) -> list[int]:
 
 @st.composite
 def deepseek_configs(draw, model_type: str) -> dict:
-    """A small DeepSeek-V2 or V3 config: MLA sizes, routed and shared experts, dense-first layers.
+    """A small DeepSeek-V2, V3 or V3.2 config: MLA sizes, routed and shared experts, dense layers.
 
     The big sizes (width, heads, layers, vocabulary, experts) are always small; the latent
     sizes are left to their defaults at random, q_lora_rank is null at random (a plain
-    query projection), and first_k_dense_replace ranges over none, some and all layers.
+    query projection; V3.2 needs the latent query), and first_k_dense_replace (or V3.2's
+    mlp_layer_types) ranges over none, some and all layers.
     """
+    v2, v32 = model_type == "deepseek_v2", model_type == "deepseek_v32"
     layers = draw(st.integers(1, 4))
     heads = draw(st.integers(1, 4))
     cfg: dict = {"model_type": model_type, "num_hidden_layers": layers, "num_attention_heads": heads}
     # V2's config class insists that H divide D; V3's does not
-    if model_type == "deepseek_v2":
+    if v2:
         cfg["hidden_size"] = heads * draw(st.integers(1, 12))
     else:
         cfg["hidden_size"] = draw(st.integers(2, 48))
     # only H_kv = H runs (the latent keys are expanded to H heads before repeat_kv)
-    if model_type == "deepseek_v3" or draw(st.booleans()):
+    if not v2 or draw(st.booleans()):
         cfg["num_key_value_heads"] = heads
     elif draw(st.booleans()):
         cfg["num_key_value_heads"] = None
     cfg["vocab_size"] = draw(st.integers(2, 300))
-    q = draw(st.sampled_from(["default", "null", "rank"]))
+    q = draw(st.sampled_from(["default", "rank"] if v32 else ["default", "null", "rank"]))
     if q == "null":
         cfg["q_lora_rank"] = None
     elif q == "rank":
         cfg["q_lora_rank"] = draw(st.integers(1, 24))
     _maybe(draw, cfg, "kv_lora_rank", st.integers(1, 24))
     _maybe(draw, cfg, "qk_nope_head_dim", st.integers(1, 16))
-    _maybe(draw, cfg, "qk_rope_head_dim", st.sampled_from([2, 4, 8]))
+    rope = draw(st.sampled_from([2, 4, 8]))
+    if v32 or draw(st.booleans()):  # V3.2's indexer heads must be at least the rotary size, whose default is 64
+        cfg["qk_rope_head_dim"] = rope
     _maybe(draw, cfg, "v_head_dim", st.integers(1, 16))
     _maybe(draw, cfg, "intermediate_size", st.integers(1, 40))
     _maybe(draw, cfg, "moe_intermediate_size", st.integers(1, 24))
     experts = draw(st.integers(2, 8))
-    alias = "num_local_experts" if model_type == "deepseek_v3" else "num_experts"
+    alias = draw(st.sampled_from({"deepseek_v2": ["num_experts"], "deepseek_v3": ["num_local_experts"],
+                                  "deepseek_v32": ["num_local_experts", "num_experts"]}[model_type]))
     cfg[draw(st.sampled_from(["n_routed_experts", alias]))] = experts
     cfg["num_experts_per_tok"] = draw(st.integers(1, experts))
-    if model_type == "deepseek_v3":
+    if not v2:
         # the sigmoid router keeps the two best of each group: groups of at least two experts
         groups = draw(st.sampled_from([d for d in _divisors(experts) if experts // d >= 2]))
         cfg["n_group"] = groups
         cfg["topk_group"] = draw(st.integers(1, groups))
     _maybe(draw, cfg, "n_shared_experts", st.integers(0, 3))
     _maybe(draw, cfg, "first_k_dense_replace", st.integers(0, layers + 1))
+    if v32:
+        if draw(st.booleans()):
+            cfg["mlp_layer_types"] = draw(st.lists(st.sampled_from(["dense", "sparse"]), min_size=layers,
+                                                   max_size=layers))
+        _maybe(draw, cfg, "index_n_heads", st.integers(1, 4))
+        cfg["index_head_dim"] = rope + draw(st.sampled_from([0, 2, 4]))
+        _maybe(draw, cfg, "index_topk", st.integers(1, 16))
     _maybe(draw, cfg, "tie_word_embeddings", st.booleans())
     _maybe(draw, cfg, "attention_bias", st.booleans())
-    if model_type == "deepseek_v2":
+    if v2:
         _maybe(draw, cfg, "mlp_bias", st.booleans())
     if draw(st.integers(0, 4)) == 0:
         cfg["moe_layer_freq"] = 1
@@ -318,5 +330,6 @@ CONFIGS.update({
     **{t: granite_configs(t) for t in ("granite", "granitemoe", "granitemoeshared")},
     "deepseek_v2": deepseek_configs("deepseek_v2"),
     "deepseek_v3": deepseek_configs("deepseek_v3"),
+    "deepseek_v32": deepseek_configs("deepseek_v32"),
     **{t: olmo_configs(t) for t in ("olmo", "olmo2", "olmo3", "olmoe")},
 })

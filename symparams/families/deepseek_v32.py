@@ -1,0 +1,97 @@
+"""DeepSeek-V3.2 (model_type ``deepseek_v32``): DeepSeek-V3 with sparse attention picked by a lightning indexer.
+
+transformers' ``DeepseekV32ForCausalLM`` (5.x) is DeepSeek-V3 (:mod:`._deepseek_mla`) with
+three differences:
+
+* every attention layer stores an :class:`~symparams.components.indexer.Indexer` in
+  ``self_attn.indexer``: ``index_n_heads`` = H_I heads of ``index_head_dim`` = d_I, queries
+  from the latent query of ``q_lora_rank`` (which must therefore be given: no plain q
+  projection here), one shared key with its LayerNorm, and per-head weights;
+* each query attends to the ``index_topk`` = K_I keys the indexer picks: eager attention
+  still scores all T and masks the rest, a sparse kernel meets at most K_I;
+* ``mlp_layer_types`` says which layers are dense or sparse (MoE), one per layer; missing,
+  it is ``first_k_dense_replace`` dense layers, then sparse ones. Only how many are dense
+  matters to the counts (L_d).
+
+The router's ``e_score_correction_bias`` is a buffer, and the multi-token-prediction layer
+is not built, as in V3; ``mlp_bias`` is read by transformers' config but by none of its layers.
+"""
+
+from __future__ import annotations
+
+from ..components.indexer import Indexer
+from ..config import DEFAULT, DERIVED, Config, Field, Fields
+from ..spec import Spec
+from ..symbols import H_I, K_I, D, d_I, r_q
+from . import _deepseek_mla as mla
+from ._deepseek_vocab import pad_field
+from .registry import Family
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "dense_layers"]
+
+# transformers 5.x DeepseekV32Config
+FIELDS = Fields(
+    Field("vocab_size", 129280),
+    Field("hidden_size", 7168),
+    Field("intermediate_size", 18432),
+    Field("moe_intermediate_size", 2048),
+    Field("num_hidden_layers", 61),
+    Field("num_attention_heads", 128),
+    Field("n_shared_experts", 1, minimum=0),
+    Field("n_routed_experts", 256, aliases=("num_local_experts", "num_experts")),
+    Field("kv_lora_rank", 512),
+    Field("q_lora_rank", 1536),
+    Field("qk_rope_head_dim", 64),
+    Field("v_head_dim", 128),
+    Field("qk_nope_head_dim", 128),
+    Field("num_experts_per_tok", 8),
+    Field("first_k_dense_replace", 3, minimum=0),
+    Field("mlp_layer_types", DERIVED, null=DERIVED, kind="any"),
+    Field("moe_layer_freq", 1, null=DEFAULT),
+    Field("hidden_act", "silu", kind="str"),
+    Field("max_position_embeddings", 163840),
+    Field("tie_word_embeddings", False, kind="bool"),
+    Field("attention_bias", False, kind="bool"),
+    Field("index_n_heads", 64),
+    Field("index_head_dim", 128),
+    Field("index_topk", 2048),
+    pad_field(None),
+    groups={**mla.GROUPS, "k_norm": "norm"},
+)
+
+
+def dense_layers(cfg: Config, layers: int) -> int:
+    """How many layers are dense: ``mlp_layer_types`` counted, or the first ``first_k_dense_replace``."""
+    first = cfg.get("first_k_dense_replace")
+    kinds = cfg.get("mlp_layer_types")
+    if kinds is DERIVED:
+        return min(first, layers)
+    if not isinstance(kinds, list) or not all(isinstance(x, str) for x in kinds):
+        raise cfg.error("mlp_layer_types", 'expected a list of "dense" and "sparse"')
+    if len(kinds) != layers:
+        raise cfg.error("mlp_layer_types", f"lists {len(kinds)} layers, but num_hidden_layers is {layers}")
+    unknown = sorted(set(kinds) - {"dense", "sparse"})
+    if unknown:
+        raise cfg.error("mlp_layer_types", f"{unknown[0]!r} is not a layer kind (dense, sparse)")
+    return kinds.count("dense")
+
+
+def from_config(cfg: Config) -> Spec:
+    shape = mla.read_shape(cfg, dense=dense_layers(cfg, cfg.get("num_hidden_layers")))
+    indexer = Indexer("indexer", D, r_q, H_I, d_I)
+    values = {H_I: cfg.get("index_n_heads"), d_I: cfg.get("index_head_dim"), K_I: cfg.get("index_topk")}
+    return mla.build(cfg, "deepseek_v32", "DeepSeek-V3.2 decoder (sparse latent attention, shared-expert MoE)", shape,
+                     attention_extras=(indexer,), topk=K_I, values=values,
+                     notes=("the router's e_score_correction_bias (E values per MoE layer) is a buffer in "
+                            "transformers, not a parameter, and is not counted",))
+
+
+FAMILY = Family(
+    name="deepseek_v32",
+    summary="DeepSeek-V3.2: DeepSeek-V3 with a lightning indexer choosing the keys each query attends to",
+    model_types=("deepseek_v32",),
+    fields=FIELDS,
+    build=from_config,
+    refused="a null size, q_lora_rank or top-k (transformers cannot build them); moe_layer_freq other than 1; "
+            "mlp_layer_types other than one dense or sparse per layer",
+)

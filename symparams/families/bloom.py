@@ -95,4 +95,5 @@ FAMILY = Family(
     fields=FIELDS,
     build=from_config,
     context=None,
+    refused="null sizes (a null n_embed means not given); a width the heads do not divide",
 )

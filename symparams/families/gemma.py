@@ -42,4 +42,5 @@ FAMILY = Family(
     model_types=("gemma",),
     fields=FIELDS,
     build=from_config,
+    refused="a null num_key_value_heads, head_dim or attention_bias; odd rotary heads above 4",
 )

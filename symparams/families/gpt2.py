@@ -107,4 +107,6 @@ FAMILY = Family(
     build=from_config,
     context="n_positions",
     default_context=1024,
+    refused="add_cross_attention (encoder-decoder layers); nulls other than n_inner; a width the heads do not "
+            "divide",
 )

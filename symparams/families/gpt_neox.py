@@ -108,4 +108,5 @@ FAMILY = Family(
     build=from_config,
     context="max_position_embeddings",
     default_context=2048,
+    refused="any null shape field (transformers refuses them all); a width the heads do not divide",
 )

@@ -103,4 +103,5 @@ FAMILY = Family(
     build=from_config,
     context="n_positions",
     default_context=2048,
+    refused="nulls other than n_inner (n_positions and rotary_dim included); a width the heads do not divide",
 )

@@ -42,4 +42,6 @@ FAMILY = Family(
     model_types=("llama",),
     fields=FIELDS,
     build=from_config,
+    refused="nulls transformers refuses (sizes, attention_bias, mlp_bias); heads that do not divide the width "
+            "without a head_dim; odd rotary heads above 4; key/value heads that do not divide the heads",
 )

@@ -35,4 +35,6 @@ FAMILY = Family(
     model_types=("mistral",),
     fields=FIELDS,
     build=from_config,
+    refused="a null num_key_value_heads (typed int by transformers) or size; odd rotary heads above 4; key/value "
+            "heads that do not divide the heads",
 )

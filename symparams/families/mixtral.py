@@ -40,4 +40,6 @@ FAMILY = Family(
     model_types=("mixtral",),
     fields=FIELDS,
     build=from_config,
+    refused="a null num_key_value_heads, num_local_experts or num_experts_per_tok; top-k above the experts; "
+            "key/value heads that do not divide the heads",
 )

@@ -128,4 +128,5 @@ FAMILY = Family(
     build=from_config,
     context="max_position_embeddings",
     default_context=2048,
+    refused="nulls other than word_embed_proj_dim; a width the heads do not divide",
 )

@@ -143,4 +143,5 @@ FAMILY = Family(
     build=from_config,
     context="max_position_embeddings",
     default_context=2048,
+    refused="a null head_dim or qk_layernorm; q/k LayerNorms when the heads do not divide the width",
 )

@@ -40,4 +40,5 @@ FAMILY = Family(
     model_types=("qwen2",),
     fields=FIELDS,
     build=from_config,
+    refused="a null head_dim (transformers cannot build it); key/value heads that do not divide the heads",
 )

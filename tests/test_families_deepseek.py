@@ -224,6 +224,12 @@ def test_a_padding_id_outside_the_vocabulary_is_refused_as_transformers_refuses_
     assert ours(from_dict({**small, "pad_token_id": None})) == theirs({**small, "pad_token_id": None})
 
 
+def test_deepseek_v4_is_refused_with_its_reason():
+    with pytest.raises(SymparamsError, match="deepseek_v4 is not modelled: its hyper-connections"):
+        from_dict({"model_type": "deepseek_v4"})
+    assert "hyper-connections" in FAMILIES.by_type["deepseek_v4"].refused
+
+
 def test_experts_per_token_beyond_the_experts_is_refused():
     with pytest.raises(SymparamsError, match="num_experts_per_tok"):
         from_dict({**BASE["deepseek_v3"], "num_experts_per_tok": 5})

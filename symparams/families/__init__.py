@@ -14,8 +14,8 @@ from . import (
     bloom, falcon, gemma, gpt2, gpt_neox, gptj, llama, mistral, mixtral, nanochat, nanochat2026, opt, phi, qwen2,
 )
 from . import bamba, falcon_h1, jamba, mamba, mamba2, nemotron_h, zamba2
-from . import deepseek_v2, deepseek_v3, deepseek_v32, ernie4_5, glm, glm4, glm4_moe, granite, granitemoe, hunyuan
-from . import codegen, dbrx, gpt_bigcode, gpt_neo, jetmoe, mpt, olmo, olmo2, olmo3, olmoe
+from . import deepseek_v2, deepseek_v3, deepseek_v4, deepseek_v32, ernie4_5, glm, glm4, glm4_moe, granite, granitemoe
+from . import codegen, dbrx, gpt_bigcode, gpt_neo, hunyuan, jetmoe, mpt, olmo, olmo2, olmo3, olmoe
 from . import llama4, phi3, phimoe, qwen2_moe, qwen3, qwen3_5, qwen3_moe, qwen3_next
 from .registry import Family, Registry
 
@@ -61,6 +61,7 @@ FAMILIES = Registry(
     gpt_neo.FAMILY,
     gpt_bigcode.FAMILY,
     deepseek_v32.FAMILY,
+    deepseek_v4.FAMILY,
 )
 
 

@@ -88,11 +88,25 @@ def pretty(expr: Expr) -> Expr:
     expr = sympy.expand(expr)
     if not expr.free_symbols:
         return expr
-    pivots = [s for s in sorted(expr.free_symbols, key=str) if s.name == "L"]
+    pivots = [s for s in sorted(expr.free_symbols, key=str) if s.name == "L" or s.name.startswith("L_")]
     try:
         return sympy.collect(expr, pivots, func=sympy.factor) if pivots else sympy.factor(expr)
     except sympy.PolynomialError:
         return expr
+
+
+def _layer_counts(expr: Expr) -> set[Symbol]:
+    return {s for s in expr.free_symbols if s.name == "L" or s.name.startswith("L_")}
+
+
+def _combine(forms: list[Expr]) -> Expr:
+    """The sum of components' forms; where stacks of several layer kinds share terms
+    (L - L_d MoE layers beside L_d dense ones), their parts are collected per layer count."""
+    total = sympy.Add(*forms)
+    if len(_layer_counts(total)) < 2:
+        return total
+    layered = [f for f in forms if _layer_counts(f)]
+    return sympy.Add(*(f for f in forms if not _layer_counts(f))) + pretty(sympy.Add(*layered))
 
 
 @dataclass(frozen=True)
@@ -133,12 +147,12 @@ class Spec:
     @cached_property
     def closed_form(self) -> Expr:
         """Total parameters in closed form: the sum of the top-level components' forms."""
-        return sympy.Add(*(self.formula(c) for c in self.tree.children()))
+        return _combine([self.formula(c) for c in self.tree.children()])
 
     @cached_property
     def active_form(self) -> Expr:
         """Parameters one token passes through (differs from the total under MoE)."""
-        return sympy.Add(*(self.formula(c, "active") for c in self.tree.children()))
+        return _combine([self.formula(c, "active") for c in self.tree.children()])
 
     @property
     def symbols(self) -> tuple[Symbol, ...]:

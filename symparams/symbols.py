@@ -16,7 +16,7 @@ import sympy
 __all__ = [
     "V", "D", "L", "H", "H_kv", "d_h", "e", "F", "E", "k", "P", "T", "B",
     "W", "r_q", "r_kv", "d_nope", "d_rope", "d_v", "F_e", "F_s", "E_s", "L_d", "L_s", "N_s", "d_in", "K_c",
-    "H_m", "G", "R_dt", "L_a", "N_b", "r_a", "r_e", "H_lk", "H_lv", "d_lk", "d_lv", "D_e",
+    "H_m", "G", "R_dt", "L_a", "N_b", "r_a", "r_e", "Q", "H_lk", "H_lv", "d_lk", "d_lv", "D_e",
     "H_I", "d_I", "K_I",
     "SYMBOLS", "Info", "INFO", "LATEX_NAMES", "symbol",
 ]
@@ -60,6 +60,7 @@ L_a = _size("L_a")
 N_b = _size("N_b")
 r_a = _size("r_a")
 r_e = _size("r_e")
+Q = _size("Q")
 H_lk = _size("H_lk")
 H_lv = _size("H_lv")
 d_lk = _size("d_lk")
@@ -124,6 +125,7 @@ INFO: dict[str, Info] = {
         Info(N_b, "stored copies of a weight-shared block (Zamba2's num_mem_blocks)", latex=r"N_{b}"),
         Info(r_a, "rank of the per-use adapters on a weight-shared block (Zamba2's adapter_rank)", latex=r"r_{a}"),
         Info(r_e, "latent width the routed experts work in (Nemotron-H's moe_latent_size)", latex=r"r_{e}"),
+        Info(Q, "chunk length of a Mamba-2 (SSD) scan (chunk_size)"),
         Info(H_lk, "key heads of a linear-attention layer (Gated DeltaNet's linear_num_key_heads)", latex=r"H_{\ell k}"),
         Info(H_lv, "value heads of a linear-attention layer (linear_num_value_heads)", latex=r"H_{\ell v}"),
         Info(d_lk, "key head dimension of a linear-attention layer (linear_key_head_dim)", latex=r"d_{\ell k}"),

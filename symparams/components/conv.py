@@ -20,10 +20,17 @@ class Conv1d(Leaf):
 
     Mamba and Mamba-2 mix each channel with its own recent past (transformers'
     ``MambaMixer.conv1d``, ``groups=intermediate_size``): c*K weights (+ c biases).
-    Every weight multiplies one input per token, so it costs c*K multiply-adds per
-    token, as a linear layer costs its weights; the bias is an addition, not a
-    multiply-accumulate. (The left padding of K - 1 that makes the filter causal
-    adds no weights.)
+    Every weight multiplies one input per output position, so it costs c*K
+    multiply-adds per token, as a linear layer costs its weights; the bias is an
+    addition, not a multiply-accumulate.
+
+    The left padding that makes the filter causal adds no weights. transformers' eager
+    path (``causal_conv1d_fn``) runs ``F.conv1d(..., padding=K - 1)``, which computes
+    T + K - 1 outputs and keeps the first T: 2*c*K*(K - 1) FLOPs more per layer and
+    sequence, whatever T. That is a per-sequence constant of one implementation (the
+    fused ``causal_conv1d`` kernel computes only the T outputs), so the per-token
+    reading leaves it out; the tests add it back when they compare with an executed
+    eager forward pass.
     """
 
     name: str

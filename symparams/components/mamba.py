@@ -10,45 +10,46 @@ computes without weights:
   constant whatever the context T. ``cache_elements(T)`` returns that constant, so a
   memory reading must present it per *sequence*, never per token (dividing it by T
   gives a per-token figure that shrinks as the context grows, which describes
-  nothing real).
-* **The scan.** Per token, the recurrence discretises and updates every element of
-  the state and reads it out. Counted the way the reference recurrence executes it
-  (transformers' torch fallbacks ``mamba_selective_scan`` / ``selective_state_update``,
-  which are mamba_ssm's ``selective_scan_ref`` and ``selective_state_update_ref``), per
-  element of the d_in x N_s state and per token:
+  nothing real). The tests check it against the cache transformers' forward pass fills.
+* **The scan.** ``attention_flops`` is the scan's weight-free matmul work per token,
+  the part that plays attention's score and value products (``exact`` counts matmuls
+  only; its element-wise work is left out, as softmax, activations and norms are):
 
-  - Δ·A, the argument of exp in Ā = exp(ΔA): 1 multiply;
-  - Δ·B and then (ΔB)·x, the input term B̄x: 2 multiplies;
-  - h ← Ā·h + B̄x: 1 multiply, 1 add;
-  - y = C·h, the readout: 1 multiply, 1 add;
+  - Mamba-1: each token's readout y = C·h is a (d_in x N_s)(N_s x 1) matmul,
+    2·d_in·N_s FLOPs (``mamba_selective_scan``'s loop runs it as ``torch.matmul``);
+  - Mamba-2: the SSD algorithm (``mamba2_chunk_scan``, and the fused kernels) cuts the
+    sequence into chunks of Q = ``chunk_size`` tokens. Per token: 2·Q·H_m·N_s for the
+    scores C·Bᵀ within its chunk (per head), 2·Q·d_in for those scores times x
+    (quadratic within a chunk, like attention within a window), and 4·d_in·N_s for its
+    share of the chunk's final state Bᵀx and of the readout C·h of the state entering
+    the chunk: 2·Q·H_m·N_s + 2·Q·d_in + 4·d_in·N_s, whatever T.
 
-  7·d_in·N_s FLOPs per token and layer, independent of T. This is reported as the
-  layer's ``attention_flops``: the weight-free work that plays attention's part (the
-  same for ``causal``, since a scan is causal by construction). Not counted, as
-  activations and norms are not counted elsewhere: exp and softplus, and the O(d_in)
-  per-channel terms (Δ's bias, the D·x skip, the SiLU gate). Gu's "9·L·D·N" for the
-  selective scan (state-spaces/mamba issue #110) counts a parallel associative scan,
-  two combining operations per element, instead of the sequential update's one.
-  Mamba-2's scalar decay per head lets a fused kernel share Ā and ΔB across a head's
-  channels, and its chunked (SSD) training form executes a chunk-size-dependent count
-  through matmuls; the reading here is the recurrent form's, which transformers'
-  single-step update executes for Mamba-2 too.
+  Not in the per-token reading, as per-sequence costs of transformers' eager path that
+  a kernel avoids: the convolution's K_c - 1 padded outputs (see
+  :class:`~symparams.components.conv.Conv1d`); for Mamba-2, the padding of T up to a
+  whole number of chunks (its tokens cost the per-token figure too), and the state
+  passing between the c = ceil(T/Q) chunks, which the eager code runs as one
+  (c+1) x (c+1) einsum, 2·(c+1)²·d_in·N_s, where kernels pass states along element-wise.
+  The tests compare T times the reading plus exactly these terms with ``FlopCounterMode``
+  on transformers' forward pass. Also not counted, being element-wise: Mamba-1's
+  discretisation and state update (Δ·A, Δ·B, ·x, Ā·h + B̄x: 5·d_in·N_s per token in the
+  reference loop; Gu's "9·L·D·N" for the selective scan, state-spaces/mamba issue #110,
+  counts these with a parallel scan's extra combining step and the readout) and
+  Mamba-2's decay masks. The same value serves ``causal``: a scan is causal by
+  construction.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import Expr, Integer
+from sympy import Expr
 
 from .base import ZERO, Fmt, Module
 from .conv import Conv1d
 from .leaves import Linear, Norm, Parameter
 
-__all__ = ["Mamba", "Mamba2", "SCAN_FLOPS_PER_STATE"]
-
-# FLOPs per element of the state and per token of the reference recurrence (see above).
-SCAN_FLOPS_PER_STATE = Integer(7)
+__all__ = ["Mamba", "Mamba2"]
 
 
 class _Scan(Module):
@@ -64,9 +65,6 @@ class _Scan(Module):
     def state_elements(self) -> Expr:
         """The recurrent state h of one sequence: d_in x N_s values."""
         return self.inner * self.state
-
-    def attention_flops(self, T: Expr, causal: bool = False) -> Expr:
-        return SCAN_FLOPS_PER_STATE * self.state_elements()
 
     def softmax_flops(self, T: Expr) -> Expr:
         return ZERO
@@ -109,6 +107,10 @@ class Mamba(_Scan):
     def conv_channels(self) -> Expr:
         return self.inner
 
+    def attention_flops(self, T: Expr, causal: bool = False) -> Expr:
+        """The readout y = C·h of every token: 2·d_in·N_s."""
+        return 2 * self.inner * self.state
+
     def children(self) -> tuple[Module, ...]:
         g, d, n, r = self.group, self.inner, self.state, self.dt_rank
         parts: list[Module] = [
@@ -142,6 +144,7 @@ class Mamba2(_Scan):
     * ``norm``: the gated RMSNorm over d_in, with a weight (Falcon-H1 may leave it out);
     * ``out_proj``: d_in -> D.
 
+    ``chunk`` is the scan's chunk length Q (``chunk_size``), which sets its FLOPs.
     ``bias`` is the in_proj's bias and ``out_bias`` the out_proj's (one switch in most
     families; Falcon-H1 has two).
     """
@@ -153,6 +156,7 @@ class Mamba2(_Scan):
     groups: Expr
     state: Expr
     kernel: Expr
+    chunk: Expr
     bias: bool = False
     out_bias: bool = False
     conv_bias: bool = True
@@ -161,6 +165,10 @@ class Mamba2(_Scan):
 
     def conv_channels(self) -> Expr:
         return self.inner + 2 * self.groups * self.state
+
+    def attention_flops(self, T: Expr, causal: bool = False) -> Expr:
+        """The chunked scan's matmuls per token: 2·Q·H_m·N_s + 2·Q·d_in + 4·d_in·N_s."""
+        return 2 * self.chunk * self.heads * self.state + 2 * self.chunk * self.inner + 4 * self.inner * self.state
 
     def children(self) -> tuple[Module, ...]:
         g, d, h = self.group, self.inner, self.heads
@@ -178,4 +186,4 @@ class Mamba2(_Scan):
 
     def describe(self, fmt: Fmt = str) -> str:
         return (f"Mamba2(d_in={fmt(self.inner)}, heads={fmt(self.heads)}, groups={fmt(self.groups)}, "
-                f"state={fmt(self.state)}, conv={fmt(self.kernel)})")
+                f"state={fmt(self.state)}, conv={fmt(self.kernel)}, chunk={fmt(self.chunk)})")

@@ -16,7 +16,9 @@ builds.
 Nulls, as transformers 5 reads them: ``num_key_value_heads`` null is H;
 ``attn_layer_indices`` null names no layer (all Mamba-2); ``mamba_conv_bias`` null
 builds the convolution without a bias; ``mamba_proj_bias`` null is false, as by
-default; the other shape fields refuse null. ``layer_types`` is a read-only property
+default; the other shape fields refuse null, and so does ``mamba_chunk_size``, the scan's
+chunk length Q that sets its FLOPs (transformers builds a null one, but its forward pass
+cannot run). ``layer_types`` is a read-only property
 in transformers' BambaConfig, so a file that sets it cannot be built, and is refused.
 ``time_step_limit`` may hold Infinity; it shapes nothing and is not read.
 """
@@ -27,7 +29,7 @@ from ..components import Block, Embedding, Linear, Model, Norm
 from ..components.mamba import Mamba2
 from ..config import DEFAULT, DERIVED, REFUSE, Config, Field
 from ..spec import Constraint, Divides, Spec
-from ..symbols import D, F, G, H, H_kv, H_m, K_c, L, L_s, N_s, V, d_h, d_in
+from ..symbols import D, F, G, H, H_kv, H_m, K_c, L, L_s, N_s, Q, V, d_h, d_in
 from . import decoder
 from ._ssm import attention_rules, kinds, layer_indices, mamba2_head, refuse_layer_types, ssm_spec
 from .decoder import decoder_fields
@@ -53,6 +55,7 @@ FIELDS = decoder_fields(
         Field("mamba_n_groups", 1),
         Field("mamba_d_state", 256),
         Field("mamba_d_conv", 4),
+        Field("mamba_chunk_size", 256),
         Field("mamba_conv_bias", True, kind="bool", null=DERIVED),
         Field("mamba_proj_bias", False, kind="bool", null=DEFAULT),
     ),
@@ -69,7 +72,7 @@ def from_config(cfg: Config) -> Spec:
     mamba2_head(cfg, "mamba_n_heads", "mamba_d_head", inner)
     attention = layer_indices(cfg, "attn_layer_indices", layers)
     bias = cfg.get("mamba_proj_bias")
-    mixer = Mamba2("mamba", D, d_in, H_m, G, N_s, K_c, bias=bias, out_bias=bias,
+    mixer = Mamba2("mamba", D, d_in, H_m, G, N_s, K_c, Q, bias=bias, out_bias=bias,
                    conv_bias=cfg.get("mamba_conv_bias") is True)
     attention_bias = cfg.get("attention_bias")
     attn = decoder.attention(qkv_bias=attention_bias, out_bias=attention_bias)
@@ -98,7 +101,8 @@ def from_config(cfg: Config) -> Spec:
     rules: list[Constraint] = []
     if len(attention) < layers:
         values.update({d_in: inner, H_m: cfg.get("mamba_n_heads"), G: cfg.get("mamba_n_groups"),
-                       N_s: cfg.get("mamba_d_state"), K_c: cfg.get("mamba_d_conv")})
+                       N_s: cfg.get("mamba_d_state"), K_c: cfg.get("mamba_d_conv"),
+                       Q: cfg.get("mamba_chunk_size")})
         relations[d_in] = expand * D
         rules.append(Divides(H_m, d_in, "the mixer's width is heads x head size"))
     if attention:

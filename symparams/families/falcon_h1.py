@@ -15,7 +15,9 @@ Nulls, as transformers 5 reads them: ``num_key_value_heads`` null is H;
 ``mamba_d_ssm`` null is expand x D; ``mamba_conv_bias`` null builds the convolution
 without a bias; ``mamba_proj_bias``, ``projectors_bias``, ``mamba_rms_norm`` null are
 false, as by default; ``mamba_expand`` may be null when ``mamba_d_ssm`` gives the width.
-The other shape fields refuse null, as transformers does. ``time_step_limit`` is
+The other shape fields refuse null, as transformers does; so does ``mamba_chunk_size``,
+the scan's chunk length Q, which sets its FLOPs: transformers builds a null one but its
+forward pass cannot run. ``time_step_limit`` is
 ``[0.0, Infinity]`` in real configs: it shapes nothing and is not read. The
 ``μP`` multipliers scale activations only, and are not read either.
 """
@@ -26,7 +28,7 @@ from ..components import Block, Embedding, Linear, Model, Norm, Repeat
 from ..components.mamba import Mamba2
 from ..config import DEFAULT, DERIVED, REFUSE, Config, Field
 from ..spec import Divides, Spec
-from ..symbols import D, F, G, H, H_kv, H_m, K_c, L, N_s, V, d_h, d_in
+from ..symbols import D, F, G, H, H_kv, H_m, K_c, L, N_s, Q, V, d_h, d_in
 from . import decoder
 from ._ssm import attention_rules, mamba2_head, refuse_layer_types, refuse_odd_rope, ssm_spec
 from .decoder import decoder_fields
@@ -53,6 +55,7 @@ FIELDS = decoder_fields(
         Field("mamba_n_groups", 1),
         Field("mamba_d_state", 256),
         Field("mamba_d_conv", 4),
+        Field("mamba_chunk_size", 256),
         Field("mamba_conv_bias", True, kind="bool", null=DERIVED),
         Field("mamba_proj_bias", False, kind="bool", null=DEFAULT),
         Field("projectors_bias", False, kind="bool", null=DEFAULT),
@@ -79,7 +82,7 @@ def from_config(cfg: Config) -> Spec:
     heads = cfg.get("mamba_n_heads")
     mamba2_head(cfg, "mamba_n_heads", "mamba_d_head", inner)
     conv_bias = cfg.get("mamba_conv_bias")
-    mixer = Mamba2("mamba", D, d_in, H_m, G, N_s, K_c, bias=cfg.get("mamba_proj_bias"),
+    mixer = Mamba2("mamba", D, d_in, H_m, G, N_s, K_c, Q, bias=cfg.get("mamba_proj_bias"),
                    out_bias=cfg.get("projectors_bias"), conv_bias=conv_bias is True,
                    gated_norm=cfg.get("mamba_rms_norm"))
     attention_bias = cfg.get("attention_bias")
@@ -100,7 +103,7 @@ def from_config(cfg: Config) -> Spec:
     )
     values = {V: sizes.vocab, D: width, L: sizes.layers, H: sizes.heads, H_kv: sizes.kv_heads, d_h: sizes.head_dim,
               F: sizes.hidden, d_in: inner, H_m: heads, G: cfg.get("mamba_n_groups"), N_s: cfg.get("mamba_d_state"),
-              K_c: cfg.get("mamba_d_conv")}
+              K_c: cfg.get("mamba_d_conv"), Q: cfg.get("mamba_chunk_size")}
     if sizes.head_dim_derived:
         relations[d_h] = D / H
     rules = [*attention_rules(sizes.head_dim_derived), Divides(H_m, d_in, "the mixer's width is heads x head size")]

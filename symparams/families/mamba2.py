@@ -10,7 +10,8 @@ that it equals ``num_heads`` x ``head_dim``, and so does symparams. ``time_step_
 shapes nothing in Mamba-2 (there is no dt_proj: Δ comes straight out of in_proj, one
 per head) but transformers still runs ``int()`` on it, so it is checked the same way.
 ``time_step_limit`` may hold Infinity (transformers writes ``[0.0, Infinity]``); it
-shapes nothing and is not read. Every field is a strict dataclass field: transformers
+shapes nothing and is not read. ``chunk_size`` (Q) shapes no weight but sets the
+scan's FLOPs (see :mod:`symparams.components.mamba`). Every field is a strict dataclass field: transformers
 refuses a null in any of them, and so does symparams.
 """
 
@@ -20,7 +21,7 @@ from ..components import Block, Embedding, Linear, Model, Norm, Repeat
 from ..components.mamba import Mamba2
 from ..config import Config, Field, Fields
 from ..spec import Divides, Spec
-from ..symbols import D, G, H_m, K_c, L, N_s, V, d_in
+from ..symbols import D, G, H_m, K_c, L, N_s, Q, V, d_in
 from ._ssm import dt_rank, ssm_spec
 from .activations import activation
 from .registry import Family
@@ -40,6 +41,7 @@ FIELDS = Fields(
     Field("expand", 2),
     Field("conv_kernel", 4),
     Field("n_groups", 8),
+    Field("chunk_size", 256),
     Field("time_step_rank", "auto", kind="any"),
     Field("use_bias", False, kind="bool"),
     Field("use_conv_bias", True, kind="bool"),
@@ -58,7 +60,7 @@ def from_config(cfg: Config) -> Spec:
         raise cfg.error("num_heads", f"num_heads x head_dim = {heads} x {head_dim} = {heads * head_dim} must equal "
                                      f"expand x hidden_size = {expand} x {width} = {expand * width}")
     bias = cfg.get("use_bias")
-    mixer = Mamba2("mixer", D, d_in, H_m, G, N_s, K_c, bias=bias, out_bias=bias, conv_bias=cfg.get("use_conv_bias"))
+    mixer = Mamba2("mixer", D, d_in, H_m, G, N_s, K_c, Q, bias=bias, out_bias=bias, conv_bias=cfg.get("use_conv_bias"))
     tree = Model(
         "mamba2",
         (
@@ -70,7 +72,8 @@ def from_config(cfg: Config) -> Spec:
         label="Mamba-2 (state-space duality) language model",
     )
     values = {V: cfg.get("vocab_size"), D: width, L: cfg.get("num_hidden_layers"), d_in: expand * width,
-              H_m: heads, G: cfg.get("n_groups"), N_s: cfg.get("state_size"), K_c: cfg.get("conv_kernel")}
+              H_m: heads, G: cfg.get("n_groups"), N_s: cfg.get("state_size"), K_c: cfg.get("conv_kernel"),
+              Q: cfg.get("chunk_size")}
     return ssm_spec("mamba2", tree, values, {d_in: expand * D}, kept=(d_in,),
                     constraints=(Divides(H_m, d_in, "d_in = expand x D is num_heads x head_dim"),))
 

@@ -33,7 +33,7 @@ from ..components import MLP, Attention, Block, Embedding, Linear, Model, MoE, N
 from ..components.mamba import Mamba2
 from ..config import DEFAULT, DERIVED, Config, Field, Fields
 from ..spec import AtMost, Spec
-from ..symbols import D, E, F, F_e, F_s, G, H, H_kv, H_m, K_c, L, L_a, L_d, L_s, N_s, V, d_h, d_in, k, r_e
+from ..symbols import D, E, F, F_e, F_s, G, H, H_kv, H_m, K_c, L, L_a, L_d, L_s, N_s, Q, V, d_h, d_in, k, r_e
 from ._ssm import attention_rules, kinds, ssm_spec
 from .activations import activation
 from .registry import Family
@@ -67,6 +67,7 @@ FIELDS = Fields(
     Field("mamba_hidden_act", "silu", kind="str"),
     Field("n_groups", 8, aliases=("mamba_n_groups",)),
     Field("conv_kernel", 4, aliases=("mamba_d_conv",)),
+    Field("chunk_size", 128, aliases=("mamba_chunk_size",)),
     Field("use_conv_bias", True, kind="bool", aliases=("mamba_conv_bias",)),
     Field("use_bias", False, kind="bool"),
     Field("n_routed_experts", 8, aliases=("num_local_experts",)),
@@ -129,10 +130,11 @@ def from_config(cfg: Config) -> Spec:
     if count["linear_attention"]:
         activation(cfg, "mamba_hidden_act", cfg.get("mamba_hidden_act"))
         bias = cfg.get("use_bias")
-        mamba = Mamba2("mixer", D, d_in, H_m, G, N_s, K_c, bias=bias, out_bias=bias,
+        mamba = Mamba2("mixer", D, d_in, H_m, G, N_s, K_c, Q, bias=bias, out_bias=bias,
                        conv_bias=cfg.get("use_conv_bias"))
         values.update({d_in: cfg.get("mamba_num_heads") * cfg.get("mamba_head_dim"), H_m: cfg.get("mamba_num_heads"),
-                       G: cfg.get("n_groups"), N_s: cfg.get("ssm_state_size"), K_c: cfg.get("conv_kernel")})
+                       G: cfg.get("n_groups"), N_s: cfg.get("ssm_state_size"), K_c: cfg.get("conv_kernel"),
+                       Q: cfg.get("chunk_size")})
     if count["full_attention"]:
         if heads % kv_heads:
             raise cfg.error("num_key_value_heads", f"{kv_heads} does not divide num_attention_heads {heads}")

@@ -43,7 +43,7 @@ from ..components.mamba import Mamba2
 from ..components.shared import Shared
 from ..config import DERIVED, Config, Field, Fields
 from ..spec import AtMost, Divides, Spec
-from ..symbols import D, F, G, H, H_kv, H_m, K_c, L, L_a, N_b, N_s, V, d_h, d_in, r_a
+from ..symbols import D, F, G, H, H_kv, H_m, K_c, L, L_a, N_b, N_s, Q, V, d_h, d_in, r_a
 from ._ssm import refuse_odd_rope, ssm_spec
 from .activations import activation
 from .registry import Family
@@ -75,6 +75,7 @@ FIELDS = Fields(
     Field("mamba_expand", 2),
     Field("mamba_ngroups", 1),
     Field("n_mamba_heads", 8),
+    Field("chunk_size", 256),
     Field("mamba_headdim", DERIVED, null=DERIVED),
     Field("use_conv_bias", True, kind="bool"),
     Field("add_bias_linear", False, kind="bool"),
@@ -128,10 +129,10 @@ def from_config(cfg: Config) -> Spec:
         raise cfg.error("mamba_headdim", f"{head_m} x n_mamba_heads {heads_m} is not the mixer's width {inner}")
     cfg.get("use_conv_bias")  # read for its type only: the convolution always has a bias
     bias = cfg.get("add_bias_linear")
-    mixer = Mamba2("mamba", D, d_in, H_m, G, N_s, K_c, bias=bias, out_bias=bias, conv_bias=True)
+    mixer = Mamba2("mamba", D, d_in, H_m, G, N_s, K_c, Q, bias=bias, out_bias=bias, conv_bias=True)
     mamba_layer = Block("mamba_layer", (Norm("input_layernorm", D, weight=True), mixer), label="Mamba-2 layer")
     values = {V: cfg.get("vocab_size"), D: width, L: layers, d_in: inner, H_m: heads_m, G: cfg.get("mamba_ngroups"),
-              N_s: cfg.get("mamba_d_state"), K_c: cfg.get("mamba_d_conv")}
+              N_s: cfg.get("mamba_d_state"), K_c: cfg.get("mamba_d_conv"), Q: cfg.get("chunk_size")}
     relations = {d_in: expand * D}
     rules: list = [Divides(H_m, d_in, "the mixer's width is heads x head size")]
     tied = cfg.get("tie_word_embeddings")

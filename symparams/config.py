@@ -237,9 +237,9 @@ class Config:
             exact = Decimal(value) if isinstance(value, float) else value
             if not exact.is_finite():
                 raise self.error(name, f"expected a whole number, got {_short(value)}")
-            if isinstance(value, float) and abs(value) > 2**53:
-                raise self.error(name, f"{_short(value)} is a binary float past 2^53, which may already be rounded; "
-                                       "give it as a whole number")
+            if isinstance(value, float) and abs(value) >= 2**53:
+                raise self.error(name, f"{_short(value)} is a binary float of 2^53 or more, which may already be "
+                                       "rounded; give it as a whole number")
             if abs(exact) > MAX_VALUE:
                 raise self.error(name, f"{_short(value)} is too large (at most 10^50)")
             if exact != exact.to_integral_value():

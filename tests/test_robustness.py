@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -32,6 +33,7 @@ from symparams.errors import SymparamsError
 from symparams.config import MAX_BYTES
 from symparams.families import FAMILIES
 from symparams.symbols import SYMBOLS
+from strategies import CONFIGS
 
 HERE = Path(__file__).parent
 BAD = HERE / "fixtures" / "bad_configs"
@@ -557,6 +559,194 @@ def test_a_file_name_with_undecodable_bytes_is_printed_escaped_on_one_line(tmp_p
     assert proc.returncode == 2
     assert proc.stderr.count(b"\n") == 1 and b"Traceback" not in proc.stderr
     assert b"model_type" in proc.stderr
+
+
+# ---- null, missing and exact numbers: every family, field by field --------------------
+
+# The model_types with both a reader and a strategy of valid configs (every family should have both).
+TABLED = sorted(set(CONFIGS) & set(FAMILIES.model_types()))
+
+
+def test_every_registered_model_type_has_a_config_strategy():
+    """The property tests below reach every family only through ``strategies.CONFIGS``."""
+    assert sorted(set(FAMILIES.model_types()) - set(CONFIGS)) == []
+
+
+def _field_of(model_type: str, name: str):
+    return next(f for f in FAMILIES.by_type[model_type].fields if name in f.names)
+
+
+def _meta_groups(doc: dict) -> dict[str, int] | None:
+    """transformers' parameters per group for ``doc``, or None where transformers refuses to build it."""
+    from symparams.verify import meta_parameters
+
+    family = FAMILIES.by_type[doc["model_type"]]
+    try:
+        params = meta_parameters(doc)
+    except SymparamsError:
+        return None
+    out: dict[str, int] = {}
+    for name, numel in params:
+        out[family.group(name)] = out.get(family.group(name), 0) + numel
+    return {g: n for g, n in out.items() if n}
+
+
+@pytest.mark.parametrize("model_type", TABLED)
+@settings(max_examples=10, suppress_health_check=FIXTURE_HEALTH, deadline=None)
+@given(data=st.data())
+def test_a_null_field_counts_as_transformers_builds_it_or_is_refused_naming_it(model_type, data):
+    """Any field of a family's table (under any of its names) set to null, in any valid config: where transformers
+    builds the model, the count equals it group by group (null meaning H, D/H, 4*D or "not given", whatever
+    transformers derives, never the missing field's default); where transformers refuses, so does the reader,
+    naming that field. (Qwen2's null num_key_value_heads is H; its missing one is 32.)"""
+    pytest.importorskip("torch", reason="torch is not installed")
+    pytest.importorskip("transformers", reason="transformers is not installed")
+    config = data.draw(CONFIGS[model_type], label="config")
+    name = data.draw(st.sampled_from(sorted(FAMILIES.by_type[model_type].fields.names())), label="null field")
+    doc = {k: v for k, v in config.items() if k not in _field_of(model_type, name).names}
+    doc[name] = None
+    theirs = _meta_groups(doc)
+    if theirs is None:  # refused naming the field, unless the config is refused for another reason anyway
+        with pytest.raises(SymparamsError) as refused:
+            symparams.families.from_dict(doc, "config")
+        if not re.search(rf"\b{name}\b", str(refused.value)):
+            with pytest.raises(SymparamsError):
+                symparams.families.from_dict({k: v for k, v in doc.items() if k != name}, "config")
+        return
+    spec = symparams.families.from_dict(doc, "config")
+    assert {g: n for g, n in spec.breakdown().groups().items() if n} == theirs
+
+
+@pytest.mark.parametrize("model_type", TABLED)
+@settings(max_examples=10, suppress_health_check=FIXTURE_HEALTH, deadline=None)
+@given(data=st.data())
+def test_every_field_of_a_familys_table_is_read_for_every_config(model_type, data):
+    """A table lists what the family reads, all of it, whatever the other fields say: a field read only on some
+    path would let a null, a non-finite number or a wrong type through on the others."""
+    from symparams.config import Config
+
+    config = data.draw(CONFIGS[model_type], label="config")
+    family = FAMILIES.by_type[model_type]
+    cfg = Config(dict(config), "config", fields=family.fields)
+    try:
+        family.build(cfg)
+        if family.context in family.fields:  # the registry reads the context length after the build
+            cfg.get(family.context)
+    except SymparamsError:
+        return
+    assert sorted(set(family.fields.names()) - cfg.read) == []
+
+
+def test_qwen2_null_key_value_heads_is_h_and_missing_is_32():
+    """The silent wrong answer of #11: a Qwen1.5-72B-shaped config with ``num_key_value_heads: null``."""
+    doc = {"model_type": "qwen2", "vocab_size": 152064, "hidden_size": 8192, "intermediate_size": 24576,
+           "num_hidden_layers": 80, "num_attention_heads": 64, "num_key_value_heads": None}
+    assert symparams.families.from_dict(doc, "config").total == 72_287_920_128  # transformers' count, in the issue
+    missing = {k: v for k, v in doc.items() if k != "num_key_value_heads"}
+    assert symparams.families.from_dict(missing, "config").total == 66_918_555_648  # 32 key/value heads
+
+
+def _int_fields(model_type: str, config: dict) -> list[str]:
+    """The names in ``config`` that its family's table reads as whole numbers."""
+    table = FAMILIES.by_type[model_type].fields
+    return sorted(n for f in table if f.kind == "int" for n in f.names
+                  if isinstance(config.get(n), int) and not isinstance(config.get(n), bool))
+
+
+def _with_literal(doc: dict, name: str, literal: str) -> str:
+    """``doc`` as JSON text with field ``name`` written as the JSON number ``literal``, exactly as given."""
+    text = json.dumps({**doc, name: "\x00literal"})
+    return text.replace(json.dumps("\x00literal"), literal)
+
+
+@pytest.mark.parametrize("model_type", TABLED)
+@settings(max_examples=8, suppress_health_check=FIXTURE_HEALTH, deadline=None)
+@given(data=st.data())
+def test_a_whole_number_written_with_a_fraction_or_exponent_counts_exactly_and_any_other_is_refused(
+        model_type, data, tmp_path_factory):
+    """A size written ``4096.0``, ``4096e0`` or ``40960e-1`` is 4096 exactly (no binary float on the way);
+    ``4096.0000000000001`` is refused naming the field, never rounded to 4096."""
+    config = data.draw(CONFIGS[model_type], label="config")
+    names = _int_fields(model_type, config)
+    if not names:
+        return
+    name = data.draw(st.sampled_from(names), label="field")
+    value = config[name]
+    folder = tmp_path_factory.mktemp("exact")
+    try:
+        expected = symparams.families.from_dict(config, "config").total
+    except SymparamsError:
+        return
+    whole = data.draw(st.sampled_from([f"{value}.0", f"{value}e0", f"{value * 10}e-1", f"{value}.000000000000000000000"]))
+    path = write(folder, "whole.json", _with_literal(config, name, whole))
+    assert symparams.model(str(path)).total == expected
+    digits = data.draw(st.integers(1, 40), label="zeros")
+    fraction = f"{value}.{'0' * digits}1"
+    path = write(folder, "fraction.json", _with_literal(config, name, fraction))
+    with pytest.raises(SymparamsError, match=f"'{name}'.*whole number"):
+        symparams.model(str(path))
+
+
+@pytest.mark.parametrize("literal, expected", [("9007199254740993.0", 9007199254740993),
+                                               ("9007199254740993", 9007199254740993),
+                                               ("9.007199254740993e15", 9007199254740993),
+                                               ("1e40", 10**40)])
+def test_a_vocabulary_past_two_to_the_53_counts_to_the_last_digit(literal, expected, tmp_path):
+    """JSON numbers are read as the decimals they are: 2^53 + 1 written as a float is not 2^53."""
+    doc = {"model_type": "llama", "hidden_size": 64, "num_attention_heads": 4, "intermediate_size": 128,
+           "num_hidden_layers": 1}
+    spec = symparams.model(str(write(tmp_path, "config.json", _with_literal(doc, "vocab_size", literal))))
+    assert spec.env[symparams.symbols.V] == expected
+    small = symparams.families.from_dict({**doc, "vocab_size": 1}, "config")
+    assert spec.total == small.total + (expected - 1) * 64 * 2
+
+
+def test_a_width_a_hair_above_a_whole_number_is_refused(tmp_path):
+    doc = {"model_type": "llama"}
+    path = write(tmp_path, "config.json", _with_literal(doc, "hidden_size", "4096.0000000000001"))
+    with pytest.raises(SymparamsError, match="'hidden_size'.*4096.0000000000001"):
+        symparams.model(str(path))
+
+
+def test_a_python_float_past_two_to_the_53_is_refused_as_possibly_rounded():
+    """A dict given to the API may hold a binary float, already rounded before it reaches the reader: past 2^53
+    an integral float is not known to be the number meant, so it is refused; below, it is exact."""
+    with pytest.raises(SymparamsError, match="'vocab_size'.*2\\^53 or more"):
+        symparams.families.from_dict({"model_type": "llama", "vocab_size": 9007199254740993.0}, "config")
+    assert symparams.families.from_dict({"model_type": "llama", "vocab_size": 32000.0}, "config").total == \
+        symparams.families.from_dict({"model_type": "llama"}, "config").total
+
+
+NON_FINITE = ["Infinity", "-Infinity", "NaN"]
+
+
+@pytest.mark.parametrize("model_type", TABLED)
+@settings(max_examples=8, suppress_health_check=FIXTURE_HEALTH, deadline=None)
+@given(data=st.data())
+def test_infinity_and_nan_are_refused_in_fields_that_shape_the_model_and_accepted_elsewhere(
+        model_type, data, tmp_path_factory):
+    """transformers writes ``Infinity`` into some configs (Falcon-H1's time_step_limit). A non-finite number in a
+    field the family reads as a size, switch or name is refused naming it; in a field that shapes nothing
+    (an unknown key, a dropout, a limit inside a list) the count is the same as without it."""
+    config = data.draw(CONFIGS[model_type], label="config")
+    folder = tmp_path_factory.mktemp("nonfinite")
+    try:
+        expected = symparams.families.from_dict(config, "config").total
+    except SymparamsError:
+        return
+    literal = data.draw(st.sampled_from(NON_FINITE), label="literal")
+    table = FAMILIES.by_type[model_type].fields
+    shaping = sorted(n for f in table if f.kind in ("int", "bool", "str", "number") for n in f.names)
+    name = data.draw(st.sampled_from(shaping), label="field")
+    doc = {k: v for k, v in config.items() if k not in _field_of(model_type, name).names}
+    path = write(folder, "shaping.json", _with_literal(doc, name, literal))
+    with pytest.raises(SymparamsError, match=repr(name)):
+        symparams.model(str(path))
+    other = data.draw(st.sampled_from(["attention_dropout_limit", "some_unread_field", "time_step_limit"]))
+    if other in table.names():
+        return
+    text = _with_literal(config, other, f"[0.0, {literal}]" if other == "time_step_limit" else literal)
+    assert symparams.model(str(write(folder, "elsewhere.json", text))).total == expected
 
 
 # ---- transformers agrees with every config we accept ------------------------------

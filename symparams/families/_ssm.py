@@ -43,12 +43,15 @@ def dt_rank(cfg: Config, name: str, width: int, width_symbol: Symbol, digits: bo
     return cfg._int(name, value, 1), None
 
 
-def kinds(parts: Sequence[tuple[str, Symbol, int, Module]], total: Expr = L) -> tuple[list[Module], dict[Symbol, int]]:
+def kinds(parts: Sequence[tuple[str, Symbol, int, Module]], total: Expr = L,
+          first: str | None = None) -> tuple[list[Module], dict[Symbol, int]]:
     """One ``Repeat`` per kind of layer present, counted by a symbol; the last present kind takes the rest.
 
     ``parts`` lists (name, count symbol, count, layer) in a fixed order. Kinds with no
     layer are left out; if one kind is left it is simply ``total`` (L) layers. Returns
-    the Repeats and the values of the count symbols used.
+    the Repeats and the values of the count symbols used. The Repeat named ``first``
+    (the attention layers) leads the tree when present, so that readings which look at
+    "a block" (per-block shares, KV-head variants) find the layer with attention.
     """
     present = [p for p in parts if p[2] > 0]
     repeats: list[Module] = []
@@ -59,6 +62,7 @@ def kinds(parts: Sequence[tuple[str, Symbol, int, Module]], total: Expr = L) -> 
         else:
             count, values[sym] = sym, n
         repeats.append(Repeat(name, count, layer))
+    repeats.sort(key=lambda r: r.name != first)
     return repeats, values
 
 

@@ -85,7 +85,7 @@ def from_config(cfg: Config) -> Spec:
     repeats, counts = kinds((
         ("mamba_layers", L_s, layers - len(attention), layer(mixer)),
         ("attention_layers", L_s, len(attention), layer(attn)),
-    ))
+    ), first="attention_layers")
     tree = Model(
         "bamba",
         (

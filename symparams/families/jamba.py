@@ -94,7 +94,7 @@ def from_config(cfg: Config) -> Spec:
     mixers, mixer_counts = kinds((
         ("mamba_layers", L_s, layers - attention_layers, layer("mixer", "input_layernorm", mamba)),
         ("attention_layers", L_s, attention_layers, layer("mixer", "input_layernorm", decoder.attention())),
-    ))
+    ), first="attention_layers")
     ffns, ffn_counts = kinds((
         ("dense_ffn", L_d, layers - moe_layers,
          layer("ffn", "pre_ff_layernorm", decoder.gated_mlp(sizes.activation, name="feed_forward"))),

@@ -172,7 +172,7 @@ def from_config(cfg: Config) -> Spec:
             ("mamba_layers", L_s, "linear_attention", mamba), ("attention_layers", L_a, "full_attention", attention),
             ("mlp_layers", L_d, "mlp", mlp), ("moe_layers", L_d, "moe", moe),
         ) if mixer is not None
-    ))
+    ), first="attention_layers")
     values.update(counts)
     tree = Model(
         "nemotron_h",

@@ -1,17 +1,72 @@
 """Notebook displays: how each result object renders in Jupyter, registered by format.
 
-The objects themselves (Spec, Breakdown) know no output format; they ask
-:func:`symparams.format.display`, and this module registers the renderers. The
-renderers import their output code on first use, so registering costs nothing.
+The objects themselves (Spec, Breakdown, and the readings' results: FLOPs, memory,
+an optimum, a fit, a sensitivity, a sizing) know no output format. Renderers are
+registered here with :func:`symparams.format.register_display`, the way pint
+registers its formatters, and reached two ways: Spec and Breakdown ask
+:func:`symparams.format.display` from their ``_repr_*_`` methods; for the other
+results, :func:`register_ipython` tells IPython's own formatters about them by
+module and class name (done on import inside a running IPython, or with
+``%load_ext symparams.display``), so no reading module imports any output code.
+
+Every renderer gives a Markdown table with exact counts and a LaTeX display whose
+formulas come from the same objects. Renderers import their output code on first
+use, so registering costs nothing.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import sys
+from typing import Any, Callable
 
-from .format import register_display
+from .format import display, register_display
 
-__all__: list[str] = []
+__all__ = ["RESULTS", "register_ipython", "load_ipython_extension"]
+
+# Result classes without display hooks of their own: (module, class name), for IPython.
+RESULTS = (
+    ("symparams.flops", "Flops"),
+    ("symparams.memory", "Memory"),
+    ("symparams.scaling", "Optimum"),
+    ("symparams.scaling", "Fit"),
+    ("symparams.analysis", "Sensitivity"),
+    ("symparams.analysis", "Sizing"),
+)
+
+
+def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], align: str) -> str:
+    """A Markdown pipe table; cells are already escaped."""
+    rule = ["---:" if a == "r" else "---" for a in align]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(rule) + "|"]
+    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])
+
+
+def _text(s: object) -> str:
+    from .report.markdown import MD_SPECIALS
+
+    return str(s).translate(MD_SPECIALS)
+
+
+def _math(expr: Any) -> str:
+    from .report.math import form_latex
+
+    return f"${form_latex(expr)}$"
+
+
+def _count(n: int) -> str:
+    from .format import grouped, human
+
+    return f"{grouped(n)} ({human(n)})" if abs(n) >= 10_000 else grouped(n)
+
+
+def _num(n: int) -> str:
+    from .report.math import number_latex
+
+    return number_latex(n)
+
+
+def _aligned(rows: list[str]) -> str:
+    return r"$$\begin{aligned} " + r" \\ ".join(rows) + r" \end{aligned}$$"
 
 
 @register_display("Spec", "latex")
@@ -35,8 +90,193 @@ def _breakdown_markdown(bd: Any) -> str:
     return breakdown_markdown(bd)
 
 
+@register_display("Breakdown", "latex")
+def _breakdown_latex(bd: Any) -> str:
+    from .latex import align
+
+    return "$$" + align(bd.spec, values=True, environment="aligned") + "$$"
+
+
 @register_display("Breakdown", "text")
 def _breakdown_text(bd: Any) -> str:
     from .breakdown import table
 
     return table(bd)
+
+
+@register_display("Flops", "markdown")
+def _flops_markdown(f: Any) -> str:
+    from .format import grouped
+
+    rows = [("forward", _math(f.forward_form), _count(f.forward)), ("training (3 x forward)", _math(f.train_form),
+                                                                   _count(f.train))]
+    head = (f"**{_text(f.model)}**: FLOPs per token, {_text(f.convention.name)} convention "
+            f"({_text(f.convention.source)}), at T = {grouped(f.seq)}" + (", causal" if f.causal else ""))
+    return head + "\n\n" + _table(("pass", "formula", "FLOPs per token"), rows, "llr")
+
+
+@register_display("Flops", "latex")
+def _flops_latex(f: Any) -> str:
+    from .report.math import form_latex
+
+    return _aligned([rf"F_{{\text{{forward}}}} &= {form_latex(f.forward_form)} = {_num(f.forward)}",
+                     rf"F_{{\text{{train}}}} &= {form_latex(f.train_form)} = {_num(f.train)}"])
+
+
+# Memory kinds in the order they add up: (label, field of Memory, key of its formulas).
+_MEMORY_KINDS = (("weights", "weights_bytes", "weights"), ("gradients", "gradients_bytes", "gradients"),
+                 ("optimizer state", "optimizer_bytes", "optimizer"), ("activations", "activation_bytes", "activations"),
+                 ("KV cache", "kv_cache_bytes", "kv_cache"))
+
+
+def _memory_rows(m: Any) -> list[tuple[str, Any, int]]:
+    formulas = getattr(m, "formulas", {})
+    rows = []
+    for label, name, key in _MEMORY_KINDS:
+        value = getattr(m, name, None)
+        if value:
+            rows.append((label, formulas.get(key), value))
+    return rows
+
+
+@register_display("Memory", "markdown")
+def _memory_markdown(m: Any) -> str:
+    from .memory import gib
+
+    rows = [(label, _math(form) if form is not None else "", _count(v), gib(v)) for label, form, v in _memory_rows(m)]
+    rows.append(("**total**", _math(m.formula), f"**{_count(m.total_bytes)}**", gib(m.total_bytes)))
+    what = "training" if m.training else "inference"
+    head = f"**{_text(m.model)}**: bytes for {what} in {_text(m.dtype)}" + (
+        f", T = {m.seq:,}, B = {m.batch:,}" if m.seq else "")
+    return head + "\n\n" + _table(("part", "formula", "bytes", "GiB"), rows, "llrr")
+
+
+@register_display("Memory", "latex")
+def _memory_latex(m: Any) -> str:
+    from .report.math import form_latex
+
+    return _aligned([rf"M &= {form_latex(m.formula)}", rf"&= {_num(m.total_bytes)}\ \text{{bytes}}"])
+
+
+def _rounded(x: float) -> str:
+    """A real-valued optimum (N*, D*) rounded to three figures with a unit: 1.82B."""
+    from .format import human
+
+    return human(int(round(x))) if x >= 1 else f"{x:.3g}"
+
+
+def _sci_latex(x: float) -> str:
+    mantissa, exp = f"{x:.3e}".split("e")
+    return rf"{float(mantissa):.3g} \times 10^{{{int(exp)}}}"
+
+
+@register_display("Optimum", "markdown")
+def _optimum_markdown(o: Any) -> str:
+    compute = _count(int(o.compute)) if o.compute.is_Integer else _text(o.compute)
+    rows = [("compute C (FLOPs)", compute), ("parameters N*", _rounded(o.params)),
+            ("training tokens D*", _rounded(o.tokens)), ("tokens per parameter", f"{o.tokens_per_param:.4g}")]
+    if o.loss is not None:
+        rows.append(("loss", f"{o.loss:.4g}"))
+    n_form, d_form = o.formula()
+    return (f"**compute-optimal size**, {_text(o.law)} law: N* = `{n_form}`, D* = `{d_form}`\n\n"
+            + _table(("quantity", "value"), rows, "lr"))
+
+
+@register_display("Optimum", "latex")
+def _optimum_latex(o: Any) -> str:
+    return _aligned([rf"C &= {_sci_latex(float(o.compute))}", rf"N^* &\approx {_sci_latex(o.params)}",
+                     rf"D^* &\approx {_sci_latex(o.tokens)}"])
+
+
+@register_display("Fit", "markdown")
+def _fit_markdown(f: Any) -> str:
+    def side(o: Any) -> str:
+        return "" if o is None else f"{f.knob} = {o[0]:,}: {_count(o[1])}"
+
+    rows = [("target", _count(f.target)), (f"chosen {_text(f.knob)}", f"{f.size:,}"), ("parameters", _count(f.params)),
+            ("model", _text(f.spec.name)), ("below", side(f.below)), ("above", side(f.above))]
+    return "**size for a parameter target**\n\n" + _table(("", "value"), rows, "lr")
+
+
+@register_display("Fit", "latex")
+def _fit_latex(f: Any) -> str:
+    from .report.math import form_latex
+
+    return _aligned([rf"N &= {form_latex(f.spec.closed_form)}", rf"&= {_num(f.params)}"])
+
+
+@register_display("Sensitivity", "markdown")
+def _sensitivity_markdown(s: Any) -> str:
+    from .report.math import decimal, number_text
+
+    value = s.elasticity_value
+    rows = [(f"∂N/∂{_text(s.symbol)}", _math(s.derivative), _text(number_text(s.derivative_value))),
+            (f"elasticity of {_text(s.symbol)}", _math(s.elasticity),
+             _text(decimal(_fraction(value))))]
+    return _table(("", "formula", "value"), rows, "llr")
+
+
+def _fraction(x: Any):
+    from fractions import Fraction
+
+    return Fraction(int(x.p), int(x.q))
+
+
+@register_display("Sensitivity", "latex")
+def _sensitivity_latex(s: Any) -> str:
+    from .report.math import form_latex, number_latex
+
+    x = form_latex(s.symbol)
+    return _aligned([rf"\frac{{\partial N}}{{\partial {x}}} &= {form_latex(s.derivative)} = "
+                     rf"{number_latex(s.derivative_value)}",
+                     rf"\varepsilon_{{{x}}} &= {form_latex(s.elasticity)} = {number_latex(s.elasticity_value)}"])
+
+
+@register_display("Sizing", "markdown")
+def _sizing_markdown(s: Any) -> str:
+    def side(o: Any) -> str:
+        return "" if o is None else f"size {o[0]:,}: {_count(o[1])}"
+
+    rows = [("budget", _count(s.budget)), ("largest size within it", side(s.below)),
+            ("smallest size beyond it", side(s.above))]
+    return _table(("", "value"), rows, "lr")
+
+
+@register_display("Sizing", "latex")
+def _sizing_latex(s: Any) -> str:
+    rows = [rf"N_{{\text{{budget}}}} &= {_num(s.budget)}"]
+    rows += [rf"N({o[0]}) &= {_num(o[1])}" for o in (s.below, s.above) if o is not None]
+    return _aligned(rows)
+
+
+def _shown(fmt: str) -> Callable[[Any], str | None]:
+    def show(obj: Any) -> str | None:
+        return display(obj, fmt)
+
+    return show
+
+
+def register_ipython(shell: Any = None) -> bool:
+    """Register the result displays with IPython's formatters (by name: no reading is imported).
+
+    Returns whether a running IPython was found.
+    """
+    if shell is None:
+        ipython = sys.modules.get("IPython")
+        shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return False
+    formatters = shell.display_formatter.formatters
+    for module, name in RESULTS:
+        formatters["text/markdown"].for_type_by_name(module, name, _shown("markdown"))
+        formatters["text/latex"].for_type_by_name(module, name, _shown("latex"))
+    formatters["text/latex"].for_type_by_name("symparams.spec", "Breakdown", _shown("latex"))  # no hook of its own
+    return True
+
+
+def load_ipython_extension(shell: Any) -> None:
+    """``%load_ext symparams.display``: show every result object as a table and as LaTeX."""
+    register_ipython(shell)
+
+
+register_ipython()

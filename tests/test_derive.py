@@ -258,7 +258,18 @@ class Checker:
 
     # tables
     def table(self, title: str, header: list[str], rows: list[list[str]]) -> None:
-        if title == "Free symbols and their values":
+        if title == "Parameters by component":
+            spec, env = self.spec(self.context), self.env()
+            for name, formula, copies, each, total, pct in rows:
+                count = spec.count(self.row(spec, name))
+                times = evaluate(copies.replace("·", "*"), env)
+                assert times.denominator == 1, copies
+                times = int(times)
+                assert each == f"{count:,}" and evaluate(formula.replace("·", "*"), env) == count, name
+                assert total == f"{count * times:,}" and pct == share(Fraction(count * times, spec.total)), name
+                if not self.context:
+                    self.seen_refs.add(name)
+        elif title == "Free symbols and their values":
             env = self.env()
             for sym, value, *_ in rows:
                 assert evaluate(value.replace(",", ""), {}) == env[sym], f"{sym} = {value}"
@@ -666,3 +677,72 @@ def test_the_format_follows_the_extension(tmp_path, capsys):
                         ("d", "Parameters")):
         assert main(["derive", "nanochat", "--depth", "4", "-o", str(tmp_path / name)]) == 0
         assert (tmp_path / name).read_text(encoding="utf-8").startswith(first), name
+
+
+# ---- sections, the brief and each family's own words -----------------------------------
+
+@pytest.mark.parametrize("name", ["nanochat", "llama-2-7b", "mixtral-8x7b", "gpt2"])
+def test_the_brief_checks_out_and_fits_on_two_pages(name, tmp_path):
+    from pdflatex import problems
+    from symparams.report import BRIEF
+
+    spec, source = source_for(name, None, {})
+    text = derive(spec, "text", source, BRIEF)
+    c = check(text, spec)
+    assert c.checked["table"] >= len(spec.breakdown().rows) and c.checked["chain"] >= 3
+    assert [h for h in ("Closed form", "Components", "Total", "Key ratios") if h not in text] == []
+    assert "Step by step" not in text and "Practice problems" not in text
+    assert not problems(derive(spec, "tex", source, BRIEF), tmp_path)
+    pages = (tmp_path / "doc.log").read_text(errors="replace")
+    assert re.search(r"Output written on doc\.pdf \(([12]) pages?", pages), pages[-300:]
+
+
+def test_sections_are_chosen_by_name_and_kept_in_document_order(capsys):
+    from symparams.cli import main
+
+    assert main(["derive", "gpt2", "--sections", "memory,flops"]) == 0
+    out = capsys.readouterr().out
+    heads = [line for line, nxt in zip(out.splitlines(), out.splitlines()[1:]) if nxt and set(nxt) == {"="}]
+    assert heads == ["FLOPs per token", "Memory"]
+    assert main(["derive", "gpt2", "--sections", "flops,nope"]) == 2
+    assert "unknown section 'nope'" in capsys.readouterr().err
+    assert main(["derive", "gpt2", "--brief", "--sections", "flops"]) == 2
+
+
+def test_seq_sets_the_context_the_flops_and_memory_are_quoted_at(capsys):
+    from symparams.cli import main
+
+    assert main(["derive", "gpt2", "--sections", "flops", "--seq", "512"]) == 0
+    assert "Training FLOPs per token at T=512:" in capsys.readouterr().out
+    assert main(["derive", "gpt2", "--sections", "flops"]) == 0
+    assert "Training FLOPs per token at T=1,024:" in capsys.readouterr().out  # GPT-2's own n_positions
+
+
+@pytest.mark.parametrize("name", [n for n in symparams.names() if not n.startswith("nanochat")])
+def test_only_the_guides_model_speaks_of_the_guide(name):
+    spec, source = source_for(name, None, {})
+    assert "guide" not in derive(spec, "text", source).lower()
+
+
+def test_the_guides_model_keeps_the_guides_words(d20):
+    text = d20[3]["text"]
+    assert "The guide's shortcut" in text and "the guide's vocabularies" in text
+
+
+@pytest.mark.parametrize("name, says", [
+    ("gpt2", ["tied to the token embedding", "Every linear layer in the blocks has a bias", "wpe",
+              "LayerNorm(D, weight+bias)", "multi-head attention"]),
+    ("qwen2-7b", ["grouped-query attention with H=28, H_kv=4", "Biases only on self_attn.q_proj, self_attn.k_proj "
+                  "and self_attn.v_proj", "three matrices, one gating another"]),
+    ("mixtral-8x7b", ["a mixture of experts", "A/N = 12,879,925,248/46,702,792,704", "RMSNorm(D, weight)"]),
+    ("falcon-7b", ["multi-query attention"]),
+    ("nanochat", ["RMSNorm(D, no learnable parameters)", "No linear layer in the blocks has a bias",
+                  "two matrices, fc and proj"]),
+])
+def test_each_family_says_its_own_notable_things(name, says):
+    spec = symparams.model(name)
+    text = derive(spec, "text", None, ("notable",))
+    for s in says:
+        assert s in text, s
+    if name in ("qwen2-7b", "mixtral-8x7b", "nanochat"):
+        assert "tied" not in text

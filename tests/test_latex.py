@@ -163,3 +163,57 @@ def test_latex_reprs_are_fast_enough_for_a_notebook():
     assert time.perf_counter() - start < 5
 
 
+
+
+# ---- notebook displays of every result -----------------------------------------------------
+
+def _results():
+    from symparams.analysis import sensitivity, size_for_budget
+    from symparams.families import FAMILIES
+    from symparams.flops import flops
+    from symparams.memory import memory
+    from symparams.scaling import fit_depth, optimal
+
+    spec = symparams.model("nanochat", depth=20)
+    return spec, {
+        "Flops": flops(spec, 2048),
+        "Memory": memory(spec),
+        "Optimum": optimal("1e21"),
+        "Fit": fit_depth(FAMILIES.by_name["nanochat"], 560_000_000),
+        "Sensitivity": next(s for s in sensitivity(spec) if s.symbol.name == "D"),
+        "Sizing": size_for_budget(lambda d: symparams.model("nanochat", depth=d), 500_000_000, knob="depth"),
+    }
+
+
+def test_every_result_displays_as_a_table_with_its_exact_figures_and_as_latex():
+    from symparams.display import RESULTS
+    from symparams.format import display
+
+    spec, results = _results()
+    assert sorted(results) == sorted(name for _, name in RESULTS)
+    for name, obj in results.items():
+        md, tex = display(obj, "markdown"), display(obj, "latex")
+        assert md and "|---" in md, name
+        assert tex.startswith("$$") and tex.endswith("$$") and r"\begin{aligned}" in tex, name
+    f, m = results["Flops"], results["Memory"]
+    assert f"{f.train:,}" in display(f, "markdown") and f"{f.train:,}".replace(",", "{,}") in display(f, "latex")
+    assert f"{m.total_bytes:,}" in display(m, "markdown")
+    assert f"{results['Fit'].params:,}" in display(results["Fit"], "markdown")
+    assert "745,472" in display(results["Sensitivity"], "markdown")  # dN/dD = 2(2DLe + 4DL + V) at d20
+    assert "437,649,408" in display(results["Sizing"], "markdown")  # nanochat d18, the largest within 500M
+
+
+def test_ipython_shows_every_result_through_its_own_formatters():
+    """Registered by class name with IPython's formatters: no reading imports output code."""
+    pytest.importorskip("IPython")
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from symparams.display import register_ipython
+
+    shell = InteractiveShell.instance()
+    assert register_ipython(shell)
+    spec, results = _results()
+    for name, obj in [("Spec", spec), ("Breakdown", spec.breakdown()), *results.items()]:
+        data, _ = shell.display_formatter.format(obj)
+        assert "text/markdown" in data and "text/latex" in data, name
+        assert "|" in data["text/markdown"] and data["text/latex"].startswith("$$"), name

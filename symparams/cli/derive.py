@@ -25,11 +25,16 @@ GUIDE_DOCUMENTS = (
     ("nanochat-d20.tex", "nanochat", 20, "tex", "the guide's model, as LaTeX for pdflatex"),
 )
 PRESET_DOCUMENTS = (("gpt2", "GPT-2 124M"), ("llama-2-7b", "Llama-2-7B"), ("mixtral-8x7b", "Mixtral-8x7B"))
+# The preset that stands for its family where the family has several (the smallest).
+REPRESENTATIVES = ("opt-125m", "pythia-160m", "gemma-2b")
 ALL_COMMAND = "symparams derive --all -o derivations/"
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from ..report import FORMATS
+    from ..report import FORMATS, SECTIONS
+
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.epilog = "sections:\n" + "\n".join(f"  {name:<15} {what}" for name, (what, _) in SECTIONS.items())
 
     p.add_argument("model", nargs="?", metavar="MODEL",
                    help="a family (nanochat), a preset (gpt2, llama-2-7b) or a config.json path")
@@ -41,6 +46,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     summaries = ", ".join(cls.summary or name for name, cls in FORMATS.items())
     p.add_argument("--format", choices=tuple(FORMATS), help=summaries)
     p.add_argument("-o", "--output", metavar="FILE", help="write the document to FILE instead of printing it")
+    p.add_argument("--brief", action="store_true",
+                   help="a page or two for a paper: sizes, closed form, component table, total, key ratios")
+    p.add_argument("--sections", metavar="A,B,...",
+                   help="only these sections, in document order (see the list below)")
+    p.add_argument("--seq", type=positive_int, metavar="T",
+                   help="context length for the FLOPs and memory sections (default: the model's own)")
     p.add_argument("--all", action="store_true",
                    help="write every document of derivations/ and its index into the folder -o names")
 
@@ -83,16 +94,48 @@ def source_for(name: str, depth: int | None, overrides: dict[str, Any]):
     return spec, Source(again, relatives=tuple(relatives))
 
 
+def _preset_families() -> dict[str, list[str]]:
+    """Family name -> its installed presets, read from each preset's model_type (no model is built)."""
+    from ..catalog import preset_paths
+    from ..config import read_json
+    from ..families import FAMILIES
+
+    out: dict[str, list[str]] = {}
+    for name, path in sorted(preset_paths().items()):
+        fam = FAMILIES.by_type.get(str(read_json(path).get("model_type")))  # type: ignore[arg-type]
+        if fam is not None:
+            out.setdefault(fam.name, []).append(name)
+    return out
+
+
 def planned() -> list[tuple[str, str, int | None, str, str]]:
-    """(file, model, depth, format, note) of each document ``derive --all`` writes, where its model is installed."""
-    from ..catalog import names
+    """(file, model, depth, format, note) of each document ``derive --all`` writes.
+
+    The guide's model and nanochat's size ladder; the named presets; then one document
+    for every other family with an installed preset (its first, or its smallest
+    listed in :data:`REPRESENTATIVES`), and each depth-sized family at its default depth.
+    """
+    from ..catalog import depth_families, names
+    from ..families import FAMILIES
     from ..report.compare import GUIDE_DEPTHS
 
     wanted = list(GUIDE_DOCUMENTS)
     wanted += [(f"nanochat-d{d}.md", "nanochat", d, "md", "size ladder") for d in GUIDE_DEPTHS if d != 20]
     wanted += [(f"{name}.md", name, None, "md", label) for name, label in PRESET_DOCUMENTS]
     known = set(names())
-    return [w for w in wanted if w[1] in known]
+    wanted = [w for w in wanted if w[1] in known]
+    by_family = _preset_families()
+    covered = {"nanochat"} | {f for f, presets in by_family.items() if any(w[1] in presets for w in wanted)}
+    for fam in FAMILIES:
+        if fam.name in covered:
+            continue
+        if fam.name in depth_families():
+            wanted.append((f"{fam.name}-d{fam.default_depth}.md", fam.name, None, "md", fam.summary))
+        elif fam.name in by_family:
+            presets = by_family[fam.name]
+            pick = next((p for p in REPRESENTATIVES if p in presets), presets[0])
+            wanted.append((f"{pick}.md", pick, None, "md", fam.summary))
+    return wanted
 
 
 def documents() -> list:
@@ -107,13 +150,15 @@ def documents() -> list:
 
 
 def run(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
     from ..errors import SymparamsError
-    from ..report import derive, format_of
+    from ..report import BRIEF, FULL, derive, format_of, sections
     from .common import parse_sets
 
     if args.all:
-        if args.model or args.depth or args.sets or args.format:
-            raise SymparamsError("--all writes the whole set; it takes no MODEL, --depth, --set or --format")
+        if args.model or args.depth or args.sets or args.format or args.brief or args.sections or args.seq:
+            raise SymparamsError("--all writes the whole set as kept in derivations/; it takes only -o DIR")
         if not args.output:
             raise SymparamsError("--all needs -o DIR, the folder to write the documents into")
         from ..report.collection import write
@@ -125,9 +170,14 @@ def run(args: argparse.Namespace) -> int:
         raise SymparamsError("derive needs a MODEL (or --all -o DIR)")
     by_name = format_of(args.output) if args.output else None  # an extension nobody writes is refused
     fmt = args.format or by_name or "text"
+    if args.brief and args.sections:
+        raise SymparamsError("give --brief or --sections, not both")
+    parts = BRIEF if args.brief else sections(args.sections) if args.sections else FULL
     overrides = parse_sets(args.sets)
     spec, source = source_for(args.model, args.depth, overrides)
-    text = derive(spec, fmt, source)
+    if args.seq is not None:
+        spec = replace(spec, context=args.seq)
+    text = derive(spec, fmt, source, parts)
     if not args.output:
         print(text, end="")
         return 0

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 from ..spec import Spec
 from . import latex as _latex, markdown as _markdown, text as _text  # noqa: F401  (each registers its format)
-from .build import document
+from .build import BRIEF, FULL, SECTIONS, document, sections
 from .context import Source
 from .document import Document
 from .render import FORMATS, format_of, register_format, renderer
 
-__all__ = ["FORMATS", "derive", "document", "render", "Source", "Document", "format_of", "register_format"]
+__all__ = ["FORMATS", "SECTIONS", "FULL", "BRIEF", "derive", "document", "render", "sections", "Source", "Document",
+           "format_of", "register_format"]
 
 
 def render(doc: Document, fmt: str = "md") -> str:
@@ -32,6 +33,11 @@ def render(doc: Document, fmt: str = "md") -> str:
     return renderer(fmt).render(doc)
 
 
-def derive(spec: Spec, format: str = "md", source: Source | None = None) -> str:  # noqa: A002
-    """The derivation of ``spec`` as text in ``format``; ``source`` adds how it was named and its relatives."""
-    return render(document(spec, source), format)
+def derive(spec: Spec, format: str = "md", source: Source | None = None,  # noqa: A002
+           parts: tuple[str, ...] = FULL) -> str:
+    """The derivation of ``spec`` as text in ``format``; ``source`` adds how it was named and its relatives.
+
+    ``parts`` names the sections (:data:`SECTIONS`): the whole derivation by default,
+    :data:`BRIEF` for a page or two to paste into a paper.
+    """
+    return render(document(spec, source, parts), format)

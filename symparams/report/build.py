@@ -1,19 +1,28 @@
-"""A model in, the whole derivation document out: the sections in the guide's order."""
+"""A model in, the derivation document out: named sections in the guide's order, all or some.
+
+:data:`SECTIONS` lists every section a document can hold, by the name ``derive
+--sections`` takes; :data:`FULL` is the whole derivation and :data:`BRIEF` the short
+one (``derive --brief``) for pasting into a paper: the model's sizes, the closed
+form, the table of components, the total and the key ratios.
+"""
 
 from __future__ import annotations
 
+from typing import Callable
+
+from ..errors import SymparamsError
 from ..spec import Spec
-from . import compare, compute, forms, practice, walk
+from . import compare, compute, forms, notable, practice, walk
 from .context import Reader, Source
 from .document import Document, Para, Part, Verbatim
 
-__all__ = ["document"]
+__all__ = ["document", "SECTIONS", "FULL", "BRIEF", "sections"]
 
 
-def _intro(spec: Spec, source: Source | None) -> list[Part]:
+def _intro(r: Reader, source: Source | None) -> list[Part]:
     again = (" Regenerate it with ", Verbatim(source.command), ".") if source is not None and source.command else ()
     return [
-        Para(("Every formula and number below is computed by symparams from the module tree of ", Verbatim(spec.name),
+        Para(("Every formula and number below is computed by symparams from the module tree of ", Verbatim(r.spec.name),
               ": formulas are readings of the tree, numbers are those formulas evaluated exactly. "
               "None is typed by hand.", *again)),
         Para(("Notation: N[x] is the number of parameters of component x (one copy of it), N of the whole model; "
@@ -24,28 +33,58 @@ def _intro(spec: Spec, source: Source | None) -> list[Part]:
     ]
 
 
-def document(spec: Spec, source: Source | None = None) -> Document:
-    """The derivation of ``spec``: its walk, closed forms, shares, comparisons and practice problems.
+Section = Callable[[Reader, "Source | None"], list[Part]]
+
+# name -> (what it holds, how to write it), in the order a document gives them.
+SECTIONS: dict[str, tuple[str, Section]] = {
+    "intro": ("what the document is and how to read it", _intro),
+    "rule": ("the golden rule: one formula per kind of leaf", lambda r, s: walk.golden_rule(r)),
+    "sizes": ("the model's sizes and the sizes that follow from them", lambda r, s: walk.given(r)),
+    "notable": ("what sets this model apart, read from its tree", lambda r, s: notable.section(r)),
+    "steps": ("the tree walked component by component", lambda r, s: walk.steps(r)),
+    "breakdown": ("every component in one table", lambda r, s: walk.table(r)),
+    "total": ("the total, added up", lambda r, s: walk.total(r)),
+    "closed-form": ("the total as one formula, expanded and factored", lambda r, s: forms.closed_form(r)),
+    "approximations": ("quick approximations and their errors", lambda r, s: forms.approximations(r)),
+    "ratios": ("the key ratios", lambda r, s: compare.key_ratios(r)),
+    "dominance": ("what dominates, with a chart of shares", lambda r, s: compare.dominance(r)),
+    "family": ("the same formula at the family's other sizes", compare.sizes),
+    "kv-heads": ("grouped-query and multi-query attention", lambda r, s: compare.kv_variants(r)),
+    "experts": ("total against active parameters of a mixture of experts", lambda r, s: compare.mixture(r)),
+    "derivatives": ("derivatives and elasticities", lambda r, s: compare.derivatives(r)),
+    "flops": ("training FLOPs per token under each convention", lambda r, s: compute.flops(r)),
+    "memory": ("memory for inference and training", lambda r, s: compute.memory(r)),
+    "insights": ("what changes would do, computed", lambda r, s: compare.insights_section(r)),
+    "practice": ("practice problems with worked solutions", practice.section),
+}
+
+FULL = ("intro", "rule", "sizes", "notable", "steps", "total", "closed-form", "approximations", "dominance", "family",
+        "kv-heads", "experts", "derivatives", "flops", "memory", "insights", "practice")
+BRIEF = ("intro", "sizes", "closed-form", "breakdown", "total", "ratios")
+
+
+def sections(names: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Section names from ``a,b,c`` (or a sequence), checked against :data:`SECTIONS`, in document order."""
+    wanted = [n.strip() for n in names.split(",")] if isinstance(names, str) else [n.strip() for n in names]
+    wanted = [n for n in wanted if n]
+    bad = [n for n in wanted if n not in SECTIONS]
+    if bad or not wanted:
+        raise SymparamsError(f"unknown section {', '.join(repr(b) for b in bad) or 'list'} "
+                             f"(known: {', '.join(SECTIONS)})")
+    return tuple(n for n in SECTIONS if n in wanted)
+
+
+def document(spec: Spec, source: Source | None = None, parts: tuple[str, ...] = FULL) -> Document:
+    """The derivation of ``spec``: the sections named in ``parts`` (all of :data:`FULL` by default).
 
     ``source`` (filled by whoever named the model) says how to write the document
     again and builds the family at other sizes, with the same ``--set`` values, for
     the size table and the practice problems.
     """
     r = Reader(spec)
-    parts: list[Part] = []
-    parts += _intro(spec, source)
-    parts += walk.golden_rule(r)
-    parts += walk.given(r)
-    parts += walk.steps(r)
-    parts += walk.total(r)
-    parts += forms.closed_form(r)
-    parts += forms.approximations(r)
-    parts += compare.dominance(r)
-    parts += compare.sizes(r, source)
-    parts += compare.kv_variants(r)
-    parts += compare.mixture(r)
-    parts += compare.derivatives(r)
-    parts += compute.sections(r)
-    parts += compare.guide_insights(r)
-    parts += practice.section(r, source)
-    return Document(f"Parameters of {spec.name}, derived step by step", tuple(parts))
+    out: list[Part] = []
+    for name in parts:
+        out += SECTIONS[name][1](r, source)
+    brief = tuple(parts) == BRIEF
+    title = f"Parameters of {spec.name}, " + ("in brief" if brief else "derived step by step")
+    return Document(title, tuple(out))

@@ -91,7 +91,7 @@ def _braced(tex: str, i: int) -> int:
 
 
 def _unfrac(tex: str) -> str:
-    """A piece that is one fraction, ``[+ ]\\frac{a}{b}``, as ``[+ ]\\bigl[a\\bigr] / b``, whose ``a`` can be cut."""
+    """A piece that is one fraction, ``[+ ]\\frac{a}{b}``, as ``[+ ]\\left(a\\right) / b``, whose ``a`` can be cut."""
     sign = tex[:2] if tex[:2] in ("+ ", "- ") else ""
     body = tex[len(sign):]
     if not body.startswith(r"\frac{"):
@@ -100,23 +100,33 @@ def _unfrac(tex: str) -> str:
     if body[mid:mid + 1] != "{" or _braced(body, mid) != len(body):
         return tex
     den = body[mid + 1:-1]
-    den = den if den.replace("{,}", "").isalnum() else r"\bigl(" + den + r"\bigr)"
-    return sign + r"\bigl[" + body[6:mid - 1] + r"\bigr] / " + den
+    den = den if den.replace("{,}", "").isalnum() else r"\left(" + den + r"\right)"
+    return sign + r"\left(" + body[6:mid - 1] + r"\right) / " + den
 
 
-def _split_group(tex: str, budget: int) -> list[str]:
-    """A piece too wide for a row, cut inside its widest parentheses: ``\\bigl(`` on the first row, ``\\bigr)`` on the last."""
+def _split_group(tex: str, budget: int, depth: int = 0) -> list[str]:
+    """A piece too wide for a row, cut inside its widest parentheses: ``\\bigl(`` on the first row, ``\\bigr)`` on the last.
+
+    A fraction is first written as ``(numerator) / denominator``; parentheses that hold a
+    single product are opened in turn, so the cut falls between terms of the innermost sum.
+    """
     whole, tex = tex, _unfrac(tex)
     groups = _groups(tex)
-    if not groups:
+    if not groups or depth > 4:
         return [whole]
     start, end = max(groups, key=lambda g: g[1] - g[0])
     if tex[start + 5:start + 6] != "(" or tex[end + 6:end + 7] != ")":
         return [whole]
     head, inner, tail = tex[:start], tex[start + 6:end], tex[end + 7:]
+    terms = _top_terms(inner)
+    if len(terms) == 1:
+        rows = _split_group(inner, budget, depth + 1)
+        if len(rows) == 1:
+            return [whole]
+        return [head + r"\bigl(" + rows[0], *rows[1:-1], rows[-1] + r"\bigr)" + tail]
     rows: list[str] = []
     line = head + r"\bigl("
-    for term in _top_terms(inner):
+    for term in terms:
         if rows or tex_width(line) > len(head) + 1:
             if tex_width(line + " " + term) > budget:
                 rows.append(line)

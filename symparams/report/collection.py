@@ -54,7 +54,7 @@ def index(entries: list[Entry], command: str) -> str:
     ]
     for e in entries:
         spec = e.spec
-        lines.append(f"| [{e.filename}]({e.filename}) | {spec.name.translate(MD_SPECIALS)} ({e.note}) | "
+        lines.append(f"| [{e.filename}]({e.filename}) | {spec.name.translate(MD_SPECIALS)} ({e.note.translate(MD_SPECIALS)}) | "
                      f"{grouped(spec.total)} | {human(spec.total)} | ${form_latex(spec.closed_form)}$ |")
     return "\n".join(lines) + "\n"
 

@@ -16,6 +16,7 @@ from ..analysis import crossover, sensitivity
 from .. import insights
 from ..breakdown import Row
 from ..errors import SymparamsError
+from ..families import FAMILIES
 from ..spec import Spec
 from ..symbols import D, H_kv, L
 from .context import Reader, Source, source_of
@@ -24,7 +25,7 @@ from .forms import _general, difference
 from .math import Form, form_latex, named
 
 __all__ = ["GUIDE_DEPTHS", "dominance", "sizes", "size_rows", "kv_variants", "derivatives", "mixture",
-           "guide_insights", "ratio", "first_layer"]
+           "insights_section", "ratio", "first_layer", "key_ratios"]
 
 # The guide's size table (d4, d12, d20, d26, d32) and its practice problem (d8).
 GUIDE_DEPTHS = (4, 8, 12, 20, 26, 32)
@@ -62,6 +63,31 @@ def dominance(r: Reader) -> list[Part]:
     blocks.append(Bars("Parameters by kind of layer", tuple((g, c, Fraction(c, spec.total)) for g, c in groups)))
     blocks += _crossover(r)
     return blocks
+
+
+def key_ratios(r: Reader) -> list[Part]:
+    """The few ratios a paper quotes: the blocks' share, MLP against attention, and active against stored."""
+    spec, n = r.spec, r.ref()
+    chains = []
+    layers = insights.layer_rows(r.breakdown)
+    if layers:
+        inside = sympy.Add(*(r.ref(x) for x in layers), evaluate=False) if len(layers) > 1 else r.ref(layers[0])
+        chains.append(r.chain(ratio(inside, n), substitute=Form(ratio(inside, n), keep_order=True), style="percent"))
+    attn, mlp = first_layer(r, "attention"), first_layer(r, "mlp")
+    if attn is not None and mlp is not None:
+        fact = insights.mlp_to_attention(spec)
+        lab = ratio(r.ref(mlp), r.ref(attn))
+        chains.append(r.chain(lab, fact.formula, substitute=Form(lab, keep_order=True), style="number"))
+    if spec.active_total != spec.total:
+        a = r.ref(None, "active")
+        chains.append(r.chain(ratio(a, n), substitute=Form(ratio(a, n), keep_order=True), style="percent"))
+    if not chains:
+        return []
+    said = [w for w, on in (("the share of the repeated blocks", bool(layers)),
+                            ("the MLP against attention in one block", attn is not None and mlp is not None),
+                            ("the share of the weights one token uses", spec.active_total != spec.total)) if on]
+    listed = said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]
+    return [Heading(2, "Key ratios"), Para((listed[0].upper() + listed[1:] + ":",)), Chains(tuple(chains))]
 
 
 def _crossover(r: Reader) -> list[Part]:
@@ -243,9 +269,19 @@ def mixture(r: Reader) -> list[Part]:
     ]
 
 
-def guide_insights(r: Reader) -> list[Part]:
-    """The guide's insights, each stated for this model by building the variant it speaks of."""
+def _guided(spec: Spec) -> bool:
+    """Whether the model is the hand-worked guide's (nanochat), whose document may speak of the guide."""
+    fam = FAMILIES.of(spec)
+    return fam is not None and fam.guide
+
+
+def insights_section(r: Reader) -> list[Part]:
+    """What changes would do (more layers, fewer key/value heads, ...), each computed on the variant it speaks of.
+
+    The variations are the hand-worked guide's; only the guide's own model's document says so.
+    """
     spec = r.spec
+    guided = _guided(spec)
     blocks: list[Part] = [Heading(2, "Insights, computed")]
     names = _symbols(spec)
     attn, mlp = first_layer(r, "attention"), first_layer(r, "mlp")
@@ -280,7 +316,8 @@ def guide_insights(r: Reader) -> list[Part]:
         blocks.append(Chains(tuple(chains)))
     if attn is not None and "H_kv" in names:
         blocks += [Heading(3, "Fewer key/value heads"),
-                   Para(("The guide's grouped-query variants, and multi-query attention:",))]
+                   Para(("The guide's grouped-query variants, and multi-query attention:" if guided else
+                         "Grouped-query variants with fewer key/value heads, and multi-query attention:",))]
         for n in sorted({1, *insights.GUIDE_KV_HEADS}):
             kv = insights.kv_heads(spec, n)
             if not kv.variant.ok:
@@ -302,7 +339,7 @@ def guide_insights(r: Reader) -> list[Part]:
     if "V" in names and layers:
         blocks += [Heading(3, "Other vocabularies"),
                    Para(("The embedding and head grow linearly with V, the blocks not at all; the share outside "
-                         "the blocks for the guide's vocabularies:",))]
+                         "the blocks for " + ("the guide's vocabularies:" if guided else "other common vocabularies:"),))]
         chains = []
         for vocab in insights.GUIDE_VOCABS:
             if not insights.variant(spec, V=vocab).ok:
@@ -335,7 +372,8 @@ def _biases(r: Reader) -> list[Part]:
     shortcut = named("N_shortcut", r"N_{\text{shortcut}}")
     blocks.append(Para((
         "Adding a bias to every linear layer of every block (the model rebuilt with biases, minus the model) "
-        "against the guide's shortcut of D per linear layer (", Math(Form(cost.shortcut_formula)), "):",
+        "against the ", "guide's" if _guided(spec) else "common", " shortcut of D per linear layer (",
+        Math(Form(cost.shortcut_formula)), "):",
     )))
     blocks.append(Chains((
         r.chain(exact, cost.exact_formula, substitute=cost.exact_formula),

@@ -12,6 +12,7 @@ import dataclasses
 import sympy
 from sympy import Expr
 
+from ..families import FAMILIES
 from ..spec import Spec
 from ..symbols import H_kv, d_h, e
 from .context import Reader
@@ -121,8 +122,10 @@ def approximations(r: Reader) -> list[Part]:
     rule = rule_of_thumb()
     if rule.free_symbols <= set(spec.env):
         approx = named("N_rule", r"N_{\text{rule}}")
+        fam = FAMILIES.of(spec)
+        name = "The guide's shortcut " if fam is not None and fam.guide else "The rule of thumb "
         blocks.append(Para((
-            "The guide's shortcut ", Math(Form(rule)), " is the closed form of a plain transformer (multi-head "
+            name, Math(Form(rule)), " is the closed form of a plain transformer (multi-head "
             "attention, an MLP four times as wide as the model, no biases or norm weights). At this model's "
             "sizes it gives:",
         )))

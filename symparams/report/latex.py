@@ -21,7 +21,7 @@ from ..symbols import SYMBOLS
 from .chains import latex_rows
 from .document import (Bars, Bullets, Chains, Context, Details, Document, Heading, Math, Para, Rounded, Table, Values,
                        Verbatim)
-from .math import Form, escape_latex, form_latex, qualifier_latex
+from .math import Form, escape_latex, form_latex, form_text, qualifier_latex
 from .render import Renderer, register_format
 
 __all__ = ["LatexRenderer", "PREAMBLE", "BAR_CM", "ROW_WIDTH", "SIDE_BUDGET"]
@@ -30,8 +30,8 @@ BAR_CM = 5
 
 # How much of a chain one display row holds, in characters of its text rendering, at 10pt
 # on the text width below: a longer chain gets a row per side, a longer side is cut.
-ROW_WIDTH = 84
-SIDE_BUDGET = 72
+ROW_WIDTH = 76
+SIDE_BUDGET = 66
 
 PREAMBLE = r"""\documentclass[10pt,a4paper]{article}
 \usepackage[margin=2.5cm]{geometry}
@@ -45,7 +45,7 @@ PREAMBLE = r"""\documentclass[10pt,a4paper]{article}
 """
 
 _SECTIONS = {2: r"\section*", 3: r"\subsection*", 4: r"\subsubsection*"}
-# A table column wraps (tabularx X) when it holds formulas or prose longer than this.
+# A table column wraps (tabularx X) when it holds formulas, or prose (with spaces) longer than this.
 _WRAP = 24
 
 
@@ -55,7 +55,9 @@ def _bar(s: Fraction) -> str:
 
 
 def _wraps(cells: list[object]) -> bool:
-    return any(isinstance(c, Math) or (isinstance(c, str) and len(c) > _WRAP) for c in cells)
+    """Whether a column should wrap: it holds long formulas, or prose long enough to need it (names cannot wrap)."""
+    return any((isinstance(c, Math) and len(form_text(c.form)) > _WRAP // 2)
+               or (isinstance(c, str) and " " in c and len(c) > _WRAP) for c in cells)
 
 
 def _header(text: str, align: str, widest: int) -> str:

@@ -8,6 +8,8 @@ up; a repeat multiplies; the total closes the walk.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import sympy
 from sympy import Expr, Integer, Symbol
 
@@ -18,7 +20,7 @@ from .context import Reader
 from .document import Bullets, Chains, Heading, Math, Para, Part, Table, Verbatim
 from .math import Form, named
 
-__all__ = ["golden_rule", "given", "steps", "total", "children", "composite_chains", "leaf_chain"]
+__all__ = ["golden_rule", "given", "steps", "total", "table", "children", "composite_chains", "leaf_chain"]
 
 
 def golden_rule(r: Reader) -> list[Part]:
@@ -205,3 +207,16 @@ def total(r: Reader) -> list[Part]:
         chains.append(r.chain(r.ref(None, "active"), Form(active, keep_order=True), r.spec.active_form,
                               substitute=Form(active, keep_order=True)))
     return [Heading(2, "Total"), Chains(tuple(chains), numbered=True)]
+
+
+def table(r: Reader) -> list[Part]:
+    """Every component in one table: its formula per copy, its copies, and its count per copy and in all."""
+    rows = []
+    for row in r.breakdown.rows:
+        rows.append((r.short[row.path], Math(Form(row.formula)),
+                     Math(Form(row.copies_formula)), row.count, row.total, Fraction(row.total, r.spec.total)))
+    return [
+        Heading(2, "Components"),
+        Table("breakdown", "Parameters by component", ("component", "formula per copy", "copies", "per copy", "total",
+                                                         "share"), tuple(rows), "llrrrr"),
+    ]

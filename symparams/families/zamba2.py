@@ -6,9 +6,10 @@ the layer first runs a shared transformer block on [hidden state; original
 embeddings] (2·D wide) and a D x D ``linear`` on its output; ``final_layernorm``; an
 LM head tied to the embedding.
 
-The shared blocks are stored ``num_mem_blocks`` times (N_b = min(num_mem_blocks, L_a)
-copies, used in turn at the L_a hybrid layers), see
-:class:`~symparams.components.shared.Shared`. Each holds an RMSNorm over 2D,
+So the tree has L - L_a plain Mamba-2 layers and L_a hybrid layers (their Mamba-2
+layer, their ``linear`` and their adapters), beside the shared blocks. Those are
+stored ``num_mem_blocks`` times (N_b = min(num_mem_blocks, L_a) copies, used in turn
+at the L_a hybrid layers), see :class:`~symparams.components.shared.Shared`. Each holds an RMSNorm over 2D,
 attention from 2D inputs (:class:`~symparams.components.concat_attention.ConcatAttention`:
 H heads of d_h = 2D/H, H_kv key/value heads, no biases) back to D, an RMSNorm over D
 and a gated MLP (``gate_up_proj`` D -> 2F, ``down_proj`` F -> D, biases per
@@ -136,9 +137,11 @@ def from_config(cfg: Config) -> Spec:
     relations = {d_in: expand * D}
     rules: list = [Divides(H_m, d_in, "the mixer's width is heads x head size")]
     tied = cfg.get("tie_word_embeddings")
-    parts: list = [Embedding("embed_tokens", V, D), Repeat("mamba_layers", L, mamba_layer)]
+    parts: list = [Embedding("embed_tokens", V, D)]
     if hybrids:
-        parts += _shared(cfg, width, hybrids, tied, bias, values, relations, rules)
+        parts += _shared(cfg, width, hybrids, tied, bias, values, relations, rules, mamba_layer)
+    if hybrids < layers:
+        parts.append(Repeat("mamba_layers", L - L_a if hybrids else L, mamba_layer))
     parts += [Norm("final_layernorm", D, weight=True), Linear("lm_head", D, V, tied=tied, group="head")]
     tree = Model("zamba2", tuple(parts), label="Zamba2 hybrid (Mamba-2 with a shared transformer block)")
     counts = (L_a,) if hybrids else ()
@@ -146,8 +149,12 @@ def from_config(cfg: Config) -> Spec:
 
 
 def _shared(cfg: Config, width: int, hybrids: int, tied: bool, bias: bool, values: dict, relations: dict,
-            rules: list) -> list:
-    """The hybrid layers' own weights and the shared transformer blocks, with their sizes."""
+            rules: list, mamba_layer: Block) -> list:
+    """The shared transformer blocks, and the hybrid layers (their Mamba-2 layer and their own weights).
+
+    The shared blocks lead the tree, so that readings which look at "a block" (per-block
+    shares, KV-head variants) find the one with attention.
+    """
     copies = min(cfg.get("num_mem_blocks"), hybrids)
     if not tied and copies < hybrids:
         raise cfg.error("tie_word_embeddings", "is false: transformers then ties no weights at all, so the shared "
@@ -183,7 +190,7 @@ def _shared(cfg: Config, width: int, hybrids: int, tied: bool, bias: bool, value
         return Composite(name, (Linear("down", d_in_, r_a, group=group), Linear("up", r_a, d_out, group=group)),
                          group=group, label="low-rank adapter")
 
-    own = [Linear("linear", D, D), adapter("gate_up_proj_adapter", D, 2 * F, "mlp")]
+    own = [mamba_layer, Linear("linear", D, D), adapter("gate_up_proj_adapter", D, 2 * F, "mlp")]
     if cfg.get("use_shared_attention_adapter"):
         own += [adapter(f"linear_{x}_adapter", 2 * D, 2 * D, "attention") for x in "qkv"]
     block = Block(
@@ -198,8 +205,9 @@ def _shared(cfg: Config, width: int, hybrids: int, tied: bool, bias: bool, value
         label="shared transformer block",
     )
     return [
-        Repeat("hybrid_layers", L_a, Block("hybrid_layer", tuple(own), label="a hybrid layer's own weights")),
         Shared("shared_transformer", N_b, L_a, block),
+        Repeat("hybrid_layers", L_a, Block("hybrid_layer", tuple(own), label="hybrid layer: its Mamba-2 layer, "
+                                                                             "linear and adapters")),
     ]
 
 

@@ -113,6 +113,7 @@ BASE = {
 
 # nulls transformers builds a model for but cannot run: refused with the reason
 REFUSED_THOUGH_BUILT = {
+    ("qwen3", "sliding_window"): "there is no window",
     ("qwen2_moe", "sliding_window"): "sliding layers that need a window",
     ("llama4_text", "attention_chunk_size"): "chunked layers that need a chunk size",
 }
@@ -146,7 +147,7 @@ def test_the_base_configs_count_what_transformers_builds(model_type):
 
 
 @pytest.mark.parametrize(("model_type", "field"), [
-    ("qwen3", "num_key_value_heads"), ("phi3", "num_key_value_heads"), ("qwen3", "sliding_window"),
+    ("qwen3", "num_key_value_heads"), ("phi3", "num_key_value_heads"), ("qwen3_moe", "sliding_window"),
     ("qwen2_moe", "mlp_only_layers"), ("qwen3_next", "layer_types"), ("llama4_text", "moe_layers"),
     ("llama4_text", "no_rope_layers"), ("phi3", "pad_token_id"),
 ])
@@ -280,6 +281,7 @@ def test_phimoe_routes_two_experts_whatever_the_config_says():
     ("qwen3", {"head_dim": 7}, "even rotary dimension"),
     ("phi3", {"pad_token_id": 50}, "not a row"),
     ("qwen2_moe", {"use_sliding_window": False}, "window of 0 tokens"),
+    ("qwen3", {"use_sliding_window": False}, "there is no window"),
     ("llama4_text", {"no_rope_layers": [1, 0]}, "flags 2 layers"),
     ("qwen3_next", {"linear_num_value_heads": 3}, "does not divide"),
     ("phimoe", {"num_local_experts": 1}, "fewer than the 2 experts"),

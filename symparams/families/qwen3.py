@@ -10,8 +10,10 @@ from Qwen2's where it matters for counting:
 * a missing ``num_key_value_heads`` is 32, a null one is H (``__post_init__``);
 * sliding windows: with ``use_sliding_window`` the layers from ``max_window_layers`` on
   (or those ``layer_types`` marks ``sliding_attention``) attend to and cache at most
-  ``sliding_window`` = W tokens; without it no layer has a window. Windows change no weight,
-  only the cache and the causal attention FLOPs.
+  ``sliding_window`` = W tokens; without it (or with a null window) no layer has one, and
+  ``layer_types`` that still mark sliding layers are refused (transformers builds the model
+  but its cache fails on a sliding layer without a window). Windows change no weight, only
+  the cache and the causal attention FLOPs.
 """
 
 from __future__ import annotations
@@ -65,8 +67,9 @@ def windows(cfg: Config, layers: int, default_from: int) -> tuple[list[str], int
                 for i in range(layers)]
 
     types = layer_types(cfg, layers, ("full_attention", "sliding_attention"), default)
-    if window is None:
-        types = ["full_attention"] * layers
+    if window is None and "sliding_attention" in types:
+        raise cfg.error("layer_types", "marks sliding layers, but there is no window (use_sliding_window is false or "
+                                       "sliding_window null): transformers' cache cannot hold such a layer")
     return types, window
 
 
@@ -97,5 +100,5 @@ FAMILY = Family(
     model_types=("qwen3",),
     fields=FIELDS,
     build=from_config,
-    refused="layer_types other than full_attention and sliding_attention",
+    refused="layer_types other than full_attention and sliding_attention; sliding layers without a window",
 )

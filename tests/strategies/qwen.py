@@ -160,11 +160,14 @@ def _hybrid(draw, cfg: dict, layers: int) -> None:
     _maybe(draw, cfg, "linear_key_head_dim", st.integers(1, 8))
     _maybe(draw, cfg, "linear_value_head_dim", st.integers(1, 8))
     _maybe(draw, cfg, "linear_conv_kernel_dim", st.integers(1, 4))
-    pattern = draw(st.sampled_from(["default", "interval", "types", "null"]))
+    # at least one full-attention layer: transformers' cache cannot run a stack of linear layers alone
+    pattern = draw(st.sampled_from(["default", "interval", "types", "null"] if layers == 4 else ["interval", "types"]))
     if pattern == "interval":
-        cfg["full_attention_interval"] = draw(st.integers(1, 3))
+        cfg["full_attention_interval"] = draw(st.integers(1, layers))
     elif pattern == "types":
-        cfg["layer_types"] = draw(_layer_types(layers, ("linear_attention", "full_attention")))
+        types = draw(_layer_types(layers, ("linear_attention", "full_attention")))
+        types[draw(st.integers(0, layers - 1))] = "full_attention"
+        cfg["layer_types"] = types
     elif pattern == "null":
         cfg["layer_types"] = None
 
@@ -177,7 +180,7 @@ def _sliding(draw, cfg: dict, model_type: str, layers: int) -> None:
     _maybe(draw, cfg, "sliding_window", st.integers(1, 12))
     if model_type != "qwen3_moe":
         _maybe(draw, cfg, "max_window_layers", st.integers(0, layers))
-    if model_type == "qwen3" and draw(st.booleans()):
+    if model_type == "qwen3" and cfg["use_sliding_window"] and draw(st.booleans()):
         cfg["layer_types"] = draw(_layer_types(layers, ("full_attention", "sliding_attention")))
     if model_type == "qwen2_moe" and cfg["use_sliding_window"] and draw(st.booleans()):
         cfg["layer_types"] = draw(_layer_types(layers, ("full_attention", "sliding_attention")))

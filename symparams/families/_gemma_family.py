@@ -35,7 +35,8 @@ def gemma_fields(*, vocab_size: int, max_position_embeddings: int, sliding_windo
     """The field table of a Gemma 2-style config class (Gemma 2, Gemma 3 text and VaultGemma share the rest).
 
     Every size is typed ``int`` in transformers' strict config classes, so a null one is
-    refused there and here; ``sliding_window`` (``int | None``) may be null: no window.
+    refused there and here; ``sliding_window`` (``int | None``) is null-able there, but the
+    model then fails on its first forward pass, so a null one is refused here.
     """
     return Fields(
         Field("vocab_size", vocab_size),
@@ -62,8 +63,7 @@ def build(cfg: Config, family: str, label: str, rule: Expr, *, post_norms: bool,
                         "two-sided window; only causal language models are modelled here")
     sizes = layers.read_sizes(cfg, "hidden_activation", heads_divide_width=True)
     layers.check_padding(cfg, 0, sizes.vocab)
-    window = cfg.get("sliding_window")
-    kinds = layers.read_layers(cfg, sizes.layers, None if window is DERIVED else window, rule)
+    kinds = layers.read_layers(cfg, sizes.layers, layers.required_window(cfg), rule)
     bias = cfg.get("attention_bias")
 
     def block(w: Expr | None) -> Block:

@@ -38,7 +38,7 @@ from .activations import ACTIVATIONS
 from .decoder import LLAMA_ATTENTION, Sizes
 
 __all__ = [
-    "SLIDING", "FULL", "Layers", "read_layers", "uniform_layers", "every_pth_full", "read_sizes", "read_activation", "check_padding",
+    "SLIDING", "FULL", "Layers", "read_layers", "required_window", "uniform_layers", "every_pth_full", "read_sizes", "read_activation", "check_padding",
     "mlp_with_activation", "attention", "layer_stack", "decoder_model", "layered_spec", "per_head_norms",
 ]
 
@@ -61,7 +61,6 @@ class Layers:
     sliding: int
     window: int | None
     rule: Expr | None = None
-    notes: tuple[str, ...] = ()
 
     @property
     def mixed(self) -> bool:
@@ -89,9 +88,10 @@ def read_layers(cfg: Config, layers: int, window: int | None, rule: Expr | None,
     Entries must be ``sliding_attention`` or ``full_attention`` (the legacy ``attention``
     is read as full, as transformers remaps it), and there must be one per layer, as
     transformers validates. Other kinds transformers knows (chunked, linear) are refused:
-    these families have no such layer, and would fail on their first forward pass.
+    these families have no such layer, and would fail on their first forward pass. So are
+    sliding layers without a window (``window`` None): transformers builds them, but
+    cannot make their mask. ``rule`` must be None (no windowed layer) when ``window`` is.
     """
-    notes: list[str] = []
     if cfg.has(field):
         cfg.read.add(field)
         listed = cfg.data[field]
@@ -111,9 +111,24 @@ def read_layers(cfg: Config, layers: int, window: int | None, rule: Expr | None,
         sliding = int(rule.subs(L, layers)) if rule is not None else 0
     if window is None:
         if sliding:
-            notes.append("sliding_window is null: the sliding layers attend to the whole context")
-        return Layers(layers, 0, None, None, tuple(notes))
-    return Layers(layers, sliding, window, rule, tuple(notes))
+            raise cfg.error(field, f"marks {sliding} layers sliding_attention but sliding_window is null: "
+                            "transformers cannot build their attention mask")
+        return Layers(layers, 0, None)
+    return Layers(layers, sliding, window, rule)
+
+
+def required_window(cfg: Config) -> int:
+    """``sliding_window``, which these families need: their forward pass builds a sliding-window mask from it.
+
+    transformers accepts a null one and builds the model, whose first forward pass then
+    fails (Gemma 2/3, VaultGemma, gpt-oss, Cohere 2 and Ministral make the sliding mask
+    for every model, even one whose layers are all full), so a null one is refused.
+    """
+    window = cfg.get("sliding_window")
+    if window is DERIVED:
+        raise cfg.error("sliding_window", f"is null: {cfg.model_type} builds its sliding-window mask from it on every "
+                        "forward pass, and transformers fails there (leave it out for the default)")
+    return window
 
 
 def uniform_layers(layers: int, window: int | None) -> Layers:
@@ -232,7 +247,7 @@ def layered_spec(family: str, tree: Model, sizes: Sizes, layers: Layers | None =
     L_s is a free value (at most L) when the config lists the layers, and the relation
     of its pattern when transformers derives them; either way closed forms keep L_s.
     """
-    spec = decoder.decoder_spec(family, tree, sizes, experts=experts, notes=notes + (layers.notes if layers else ()))
+    spec = decoder.decoder_spec(family, tree, sizes, experts=experts, notes=notes)
     if layers is None or layers.window is None or not (layers.mixed or layers.all_sliding):
         return spec
     values = dict(spec.values)

@@ -5,8 +5,8 @@ bias-free LayerNorm per block, attention and SwiGLU side by side, a tied head, n
 norm) and makes three of every four layers local: ``layer_types``, or without it every
 ``sliding_window_pattern``-th layer full (4 by default, L_s = L - floor(L/4)), the others
 attending through ``sliding_window`` (4,096) tokens. ``sliding_window_pattern`` is read from
-the keyword arguments, where null fails and is refused; a null ``sliding_window`` makes
-every layer full. ``head_dim`` is D // H unless a config names one, which the model honours.
+the keyword arguments, where null fails and is refused; so is a null ``sliding_window``,
+from which every forward pass builds the sliding mask. ``head_dim`` is D // H unless a config names one, which the model honours.
 """
 
 from __future__ import annotations
@@ -34,9 +34,8 @@ def from_config(cfg: Config) -> Spec:
     sizes = layers.read_sizes(cfg)
     layers.check_padding(cfg, 0, sizes.vocab)
     bias = cfg.get("attention_bias")
-    window = cfg.get("sliding_window")
     pattern = cfg.get("sliding_window_pattern") if not cfg.has("layer_types") else 4
-    kinds = layers.read_layers(cfg, sizes.layers, None if window is DERIVED else window, layers.every_pth_full(pattern))
+    kinds = layers.read_layers(cfg, sizes.layers, layers.required_window(cfg), layers.every_pth_full(pattern))
     mlp = layers.mlp_with_activation(gated_mlp(sizes.activation), sizes.activation)
 
     def block(w: Expr | None) -> Block:

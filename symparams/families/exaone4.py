@@ -6,7 +6,8 @@ before the residual adds them; q/k RMSNorm(head_dim) over each head; q/k/v/o and
 SwiGLU MLP without biases; a final norm and an LM head (untied by default).
 
 Layers are windowed (``sliding_window``, 4,096) as ``layer_types`` lists them, or, without
-it, all but every ``sliding_window_pattern``-th (4 by default; L_s = L - floor(L/4)). Where
+it, all but every ``sliding_window_pattern``-th (4 by default; L_s = L - floor(L/4)); a
+null window with layers listed as sliding fails on the first forward pass and is refused. Where
 the config leaves ``layer_types`` out, transformers needs that pattern to be a whole number
 (the released "LLLG" fails on ``%``) and a window to be set (a null one makes the pattern 0
 and the modulo fails): both are refused then, as transformers cannot build them.

@@ -58,8 +58,7 @@ def from_config(cfg: Config) -> Spec:
     experts, top_k = cfg.get("num_local_experts"), cfg.get("num_experts_per_tok")
     if top_k > experts:
         raise cfg.error("num_experts_per_tok", f"{top_k} exceeds num_local_experts {experts}")
-    window = cfg.get("sliding_window")
-    kinds = layers.read_layers(cfg, sizes.layers, None if window is DERIVED else window, layers.every_pth_full(2))
+    kinds = layers.read_layers(cfg, sizes.layers, layers.required_window(cfg), layers.every_pth_full(2))
     bias = cfg.get("attention_bias")
     expert = gated_mlp(sizes.activation, bias=True, name="expert", names=LLAMA_MLP)
     moe = MoE("mlp", Linear("router", D, E, bias=True, group="mlp"), expert, E, k)

@@ -3,7 +3,8 @@
 transformers' ``MinistralForCausalLM``: Llama's block (RMSNorm pre-norms, GQA without
 biases, SwiGLU, an untied head) where layer i attends through ``sliding_window`` (4,096)
 tokens when ``layer_types[i]`` is ``sliding_attention``; without ``layer_types`` every layer
-is windowed, or none when the window is null. ``head_dim`` has no usable default: the
+is windowed. A null window builds but fails on the first forward pass (the sliding mask
+is made for every model) and is refused. ``head_dim`` has no usable default: the
 config class leaves it None and the attention fails on it, so a config must give it.
 Missing ``num_key_value_heads`` is 8; a null one is refused by the strict config class.
 """
@@ -41,9 +42,7 @@ FIELDS = Fields(
 def from_config(cfg: Config) -> Spec:
     sizes = layers.read_sizes(cfg)
     layers.check_padding(cfg, None, sizes.vocab)
-    window = cfg.get("sliding_window")
-    window = None if window is DERIVED else window
-    kinds = layers.read_layers(cfg, sizes.layers, window, L)
+    kinds = layers.read_layers(cfg, sizes.layers, layers.required_window(cfg), L)
     mlp = layers.mlp_with_activation(gated_mlp(sizes.activation), sizes.activation)
 
     def block(w: Expr | None):

@@ -3,10 +3,12 @@
 transformers' ``SmolLM3ForCausalLM``: RMSNorm pre-norms, GQA with biases when
 ``attention_bias``, a SwiGLU MLP with biases when ``mlp_bias``, a head tied to the
 embedding by default. Every ``no_rope_layer_interval``-th layer (4) skips rotary
-positions (``no_rope_layers``), which changes no weights. Windows apply only under
-``use_sliding_window`` (false by default) with a ``sliding_window`` set: then the layers
-``layer_types`` marks ``sliding_attention`` are windowed, and without ``layer_types``
-exactly the no-RoPE layers (L_s = floor(L/4) by the interval). ``head_dim`` is D // H
+positions (``no_rope_layers``), which changes no weights. The layers ``layer_types``
+marks ``sliding_attention`` keep a window of ``sliding_window`` tokens: their mask and
+their cache are windowed whatever ``use_sliding_window`` says (it only reaches the
+attention kernel's own window argument), and a null window fails on them and is refused.
+Without ``layer_types``, ``use_sliding_window`` (false by default) with a window set makes
+the no-RoPE layers windowed (L_s = floor(L/4) by the interval). ``head_dim`` is D // H
 unless a config names one; a null one fails and is refused. The default padding row
 (128,004) must lie inside the vocabulary, as transformers' embedding checks.
 """
@@ -64,14 +66,16 @@ def from_config(cfg: Config) -> Spec:
     sizes = layers.read_sizes(cfg)
     layers.check_padding(cfg, 128004, sizes.vocab)
     flags = _no_rope_layers(cfg, sizes.layers)
-    window = cfg.get("sliding_window") if cfg.get("use_sliding_window") else None
-    if flags is None:
-        rule: Expr | None = sympy.floor(L / cfg.get("no_rope_layer_interval"))
-    else:
-        rule = sympy.Integer(sum(1 for x in flags[: sizes.layers] if not x))
+    window = cfg.get("sliding_window")
+    rule: Expr | None = None
+    if cfg.get("use_sliding_window") and window is not None:
+        if flags is None:
+            rule = sympy.floor(L / cfg.get("no_rope_layer_interval"))
+        else:
+            rule = sympy.Integer(sum(1 for x in flags[: sizes.layers] if not x))
     kinds = layers.read_layers(cfg, sizes.layers, window, rule)
     if flags is not None and kinds.rule is not None:
-        kinds = layers.Layers(kinds.layers, kinds.sliding, kinds.window, None, kinds.notes)
+        kinds = layers.Layers(kinds.layers, kinds.sliding, kinds.window, None)
     bias = cfg.get("attention_bias")
     mlp = layers.mlp_with_activation(gated_mlp(sizes.activation, bias=cfg.get("mlp_bias")), sizes.activation)
 

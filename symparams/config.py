@@ -12,6 +12,7 @@ Every problem is a :class:`~symparams.errors.SymparamsError` naming the file and
 
 from __future__ import annotations
 
+import builtins
 import json
 import os
 import stat
@@ -230,7 +231,7 @@ class Config:
             return None  # type: ignore[return-value]
         return self._int(name, value, minimum)
 
-    def _int(self, name: str, value: Any, minimum: int) -> int:
+    def _int(self, name: builtins.str, value: Any, minimum: builtins.int) -> builtins.int:
         if isinstance(value, bool) or not isinstance(value, (int, Decimal, float)):
             raise self.error(name, f"expected a whole number, got {_kind(value)} {_short(value)}")
         if isinstance(value, (Decimal, float)):
@@ -251,7 +252,7 @@ class Config:
             raise self.error(name, f"a number of {len(str(value))} digits is too large (at most 10^50)")
         return value
 
-    def optional_int(self, names: Iterable[str] | str, minimum: int = 1) -> int | None:
+    def optional_int(self, names: Iterable[builtins.str] | builtins.str, minimum: builtins.int = 1) -> builtins.int | None:
         return self.int(names, None, minimum)
 
     def number(self, names: Iterable[str] | str, default: Any = _MISSING) -> Rational:
@@ -262,10 +263,10 @@ class Config:
     def _number(self, name: str, value: Any) -> Rational:
         if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
             raise self.error(name, f"expected a number, got {_kind(value)} {_short(value)}")
-        exact = Decimal(repr(value)) if isinstance(value, float) else value
+        exact: Decimal | builtins.int = Decimal(repr(value)) if isinstance(value, float) else value
         if isinstance(exact, Decimal) and not exact.is_finite():
             raise self.error(name, f"expected a finite number, got {_short(value)}")
-        if abs(exact) > MAX_VALUE:
+        if abs(Decimal(exact)) > MAX_VALUE:
             raise self.error(name, f"{_short(value)} is too large (at most 10^50)")
         if isinstance(exact, Decimal):
             if exact.adjusted() < -60:
@@ -287,7 +288,8 @@ class Config:
             raise self.error(name, f"{value!r} is not understood (known: {', '.join(sorted(choices))})")
         return value
 
-    def refuse(self, name: str, allowed: Iterable[Any], why: str = "changes the weight shapes and is not supported") -> None:
+    def refuse(self, name: builtins.str, allowed: Iterable[Any],
+               why: builtins.str = "changes the weight shapes and is not supported") -> None:
         """Refuse a shape-changing field unless it holds one of the ``allowed`` values."""
         if name in self.data:
             self.read.add(name)
@@ -441,7 +443,8 @@ def parse_json(text: str, source: str = "config") -> dict:
     """Parse config.json text as :func:`read_json` reads a file: exact decimals, NaN and Infinity kept
     as markers, duplicate keys, absurd numbers and deep nesting refused, an object required."""
     try:
-        data = json.loads(text, parse_constant=_Constant, parse_int=_parse_int, parse_float=_parse_float, object_pairs_hook=_object)
+        data = json.loads(text, parse_constant=_Constant, parse_int=_parse_int, parse_float=_parse_float,
+                          object_pairs_hook=_object)
         deepest = _depth(data)
     except RecursionError:
         raise SymparamsError(f"{source}: JSON nested too deeply") from None

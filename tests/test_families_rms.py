@@ -16,15 +16,15 @@ import pytest
 import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from strategies import CONFIGS
+from strategies.existing import RMS_TYPES
 
 import symparams
 from symparams.cli import main
-from symparams.errors import SymparamsError
 from symparams.config import DERIVED
+from symparams.errors import SymparamsError
 from symparams.families import FAMILIES, from_dict, from_file
 from symparams.symbols import D, E, F, H, H_kv, L, V, d_h, e, k
-from strategies import CONFIGS
-from strategies.existing import RMS_TYPES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
 
@@ -382,7 +382,7 @@ def test_nanochat_2026_is_a_named_model_with_overrides():
     full = symparams.model("nanochat-2026", depth=24)
     assert gqa.total < full.total
     with pytest.raises(SymparamsError, match="H_kv"):
-        symparams.model("nanochat-2026", depth=24, H_kv=5).total
+        assert symparams.model("nanochat-2026", depth=24, H_kv=5).total
 
 
 # ---- a head size left to transformers follows D and H --------------------------------
@@ -402,8 +402,8 @@ FIELDS = {
 
 def _changed_config(name: str, sets: dict[str, int]) -> dict:
     """The preset's config.json with the fields behind ``sets`` changed the way ``--set`` changes the symbols."""
-    from symparams.presets import PRESETS
     from symparams.config import read_json
+    from symparams.presets import PRESETS
 
     doc = read_json(PRESETS[name])
     for sym, value in sets.items():

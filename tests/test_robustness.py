@@ -26,14 +26,14 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from strategies import CONFIGS
 
 import symparams
 from symparams.cli import COMMANDS, build_parser, main
-from symparams.errors import SymparamsError
 from symparams.config import MAX_BYTES
+from symparams.errors import SymparamsError
 from symparams.families import FAMILIES
 from symparams.symbols import SYMBOLS
-from strategies import CONFIGS
 
 HERE = Path(__file__).parent
 BAD = HERE / "fixtures" / "bad_configs"
@@ -799,7 +799,7 @@ def test_a_valid_count_writes_no_message_text_and_a_refused_one_still_names_the_
     assert printed == []
     monkeypatch.undo()
     with pytest.raises(SymparamsError, match=r"^nanochat d20: F = 1280/3 \(F = D\*e\) is not a whole number$"):
-        symparams.model("nanochat", depth=20, e=Fraction(1, 3)).total
+        assert symparams.model("nanochat", depth=20, e=Fraction(1, 3)).total
 
 
 # The field each family names its MLP activation by (BLOOM's is fixed).

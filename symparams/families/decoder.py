@@ -33,7 +33,8 @@ from ..symbols import D, E, F, H, H_kv, L, V, d_h, k
 from .activations import activation
 
 __all__ = [
-    "decoder_fields", "LLAMA_GROUPS", "Sizes", "read_sizes", "partial_rotary_factor", "check_rope_head_dim", "expert_fields", "read_experts", "rms_norm", "attention", "gated_mlp", "moe",
+    "decoder_fields", "LLAMA_GROUPS", "Sizes", "read_sizes", "partial_rotary_factor", "check_rope_head_dim",
+    "expert_fields", "read_experts", "rms_norm", "attention", "gated_mlp", "moe",
     "pre_norm_decoder", "decoder_spec", "LLAMA_ATTENTION", "LLAMA_MLP",
 ]
 

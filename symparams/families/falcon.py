@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from sympy import Integer
 
-from ..components import MLP, Attention, Embedding, Repeat
+from ..components import MLP, Attention, Embedding, Norm, Repeat
 from ..config import DERIVED, Config, Field, Fields
 from ..spec import Divides, Spec
 from ..symbols import D, F, H, H_kv, L, V, d_h
@@ -178,6 +178,7 @@ def tree(
     layout: str = "multi-query",
 ):
     """Falcon's module tree in symbols (Falcon-7B's layout by default)."""
+    norm_parts: tuple[Norm, ...]
     if not parallel:
         norm_parts = (layer_norm("input_layernorm"), layer_norm("post_attention_layernorm"))
         kind = "sequential: 2 LayerNorms"

@@ -39,7 +39,7 @@ def spec(
     family: str,
     tree: Model,
     values: Mapping,
-    relations: Mapping = (),
+    relations: Mapping | None = None,
     constraints: Iterable[Constraint] = (),
     notes: Iterable[str] = (),
 ) -> Spec:
@@ -53,7 +53,7 @@ def spec(
         family=family,
         tree=tree,
         values=tuple(values.items()),
-        relations=tuple(dict(relations).items()),
+        relations=tuple(dict(relations or {}).items()),
         constraints=tuple(constraints),
         notes=tuple(notes),
     )

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from sympy import Integer
 
-from ..components import MLP, Attention, Embedding, Linear, Repeat
+from ..components import MLP, Attention, Embedding, Linear, Module, Repeat
 from ..config import DERIVED, Config, Field, Fields
 from ..spec import Divides, Spec
 from ..symbols import D, D_e, F, H, H_kv, L, P, V, d_h
@@ -105,7 +105,7 @@ def tree(tied: bool = True, bias: bool = True, affine: bool = True, final_norm: 
         ),
         "Block(LayerNorm, attention, LayerNorm, MLP)",
     )
-    parts = [
+    parts: list[Module] = [
         Embedding("embed_tokens", V, embed),
         Embedding("embed_positions", P + POSITION_OFFSET, D),
     ]

@@ -9,8 +9,8 @@ D -> V, which keeps its V biases even when tied. A final LayerNorm
 
 Options read here: ``num_key_value_heads`` (GQA; H when missing or null),
 ``head_dim`` (D/H when missing, rounded down where H does not divide D, as
-transformers does; it reads one a config gives, and fails on a null one), and ``qk_layernorm``, which adds LayerNorms over the query
-and key heads. Those are sized D/H by transformers even when ``head_dim``
+transformers does; it reads one a config gives, and fails on a null one), and
+``qk_layernorm``, which adds LayerNorms over the query and key heads. Those are sized D/H by transformers even when ``head_dim``
 differs, so they are sized so here, and D/H must then be whole.
 ``partial_rotary_factor`` only sets how many dimensions rotate (but transformers
 refuses it null).

@@ -48,8 +48,11 @@ def maybe(draw, field: str, values: st.SearchStrategy, out: dict, absent: bool =
     out[field] = draw(values)
 
 
+HEAD_DIMS = st.integers(1, 12)
+
+
 @st.composite
-def heads_and_width(draw, max_heads: int = 8, head_dims: st.SearchStrategy = st.integers(1, 12)) -> tuple[int, int]:
+def heads_and_width(draw, max_heads: int = 8, head_dims: st.SearchStrategy = HEAD_DIMS) -> tuple[int, int]:
     heads = draw(st.integers(1, max_heads))
     return heads, heads * draw(head_dims)
 

@@ -21,10 +21,13 @@ from sympy import Expr
 
 from .config import printable, read_json
 from .errors import SymparamsError
-from .families import FAMILIES, Family, from_dict, from_file
+from .families import FAMILIES, Family, from_dict
 from .spec import Spec, apply_overrides
 
-__all__ = ["model", "names", "ladder", "depth_families", "from_preset", "preset_paths", "config_of", "locate", "Located", "PRESET_PREFIX"]
+__all__ = [
+    "model", "names", "ladder", "depth_families", "from_preset", "preset_paths", "config_of", "locate", "Located",
+    "PRESET_PREFIX",
+]
 
 PRESET_PREFIX = "preset:"
 

@@ -18,7 +18,10 @@ from .errors import SymparamsError
 __all__ = ["HUB_ID", "is_hub_id", "parse_hub_id", "config_path", "offline"]
 
 # owner/name with an optional @revision: letters, digits, "-", "_", "." (no "..", no leading ".").
-HUB_ID = re.compile(r"(?P<repo>[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95})(?:@(?P<rev>[A-Za-z0-9._/-]{1,128}))?")
+HUB_ID = re.compile(
+    r"(?P<repo>[A-Za-z0-9][A-Za-z0-9._-]{0,95}/[A-Za-z0-9][A-Za-z0-9._-]{0,95})"
+    r"(?:@(?P<rev>[A-Za-z0-9._/-]{1,128}))?"
+)
 
 
 def is_hub_id(text: str) -> bool:

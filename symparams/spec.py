@@ -18,14 +18,15 @@ does not come out a positive whole number is an error, never a rounded figure.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from fractions import Fraction
+from functools import cached_property
 from typing import Iterable, Iterator, Mapping
 
 import sympy
-from sympy import Expr, Integer, Rational, Symbol
+from sympy import Expr, Symbol
 
-from .components import Model, Module, reading as _reading
+from .components import Model, Module
+from .components import reading as _reading
 from .errors import SymparamsError
 from .format import display
 from .symbols import INFO, T
@@ -423,9 +424,9 @@ def apply_overrides(spec: Spec, overrides: Mapping[str, Expr]) -> Spec:
             relations[sym] = val
         else:
             values[sym] = val
-    relations = _ordered(relations, set(values))
-    out = replace(spec, values=tuple(values.items()), relations=relations)
-    for sym, rel in relations:
+    ordered = _ordered(relations, set(values))
+    out = replace(spec, values=tuple(values.items()), relations=ordered)
+    for sym, rel in ordered:
         form = check_size(out.substitute(rel), f"{sym} = {rel}")
         if degree(form) > MAX_RELATION_DEGREE:
             raise SymparamsError(f"{sym} = {rel} has degree {degree(form)} in the model's sizes; a size defined by "

@@ -22,9 +22,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from strategies import CONFIGS
 from symparams.families import FAMILIES, from_dict
 from symparams.flops import flops
+
+from strategies import CONFIGS
 
 torch = pytest.importorskip("torch", reason="torch is not installed (pip install -e '.[verify]')")
 transformers = pytest.importorskip("transformers", reason="transformers is not installed (pip install -e '.[verify]')")

@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from strategies import CONFIGS
 from symparams.catalog import model
 from symparams.checkpoint import check_checkpoint, read_checkpoint, read_gguf, read_safetensors
 from symparams.errors import SymparamsError
 from symparams.families import FAMILIES, from_dict
+
+from strategies import CONFIGS
 
 SMALL_LLAMA = {"model_type": "llama", "hidden_size": 32, "intermediate_size": 48, "num_hidden_layers": 2,
                "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 64}

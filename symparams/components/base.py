@@ -131,7 +131,7 @@ class Module:
 
     def with_bias(self) -> "Module":
         """The same node with a bias on every linear layer in it (what adding biases costs)."""
-        changes = {}
+        changes: dict[str, object] = {}
         for f in dataclasses.fields(self):  # type: ignore[arg-type]
             value = getattr(self, f.name)
             if isinstance(value, Module):

@@ -1,32 +1,126 @@
-"""Memory: bytes by kind, the KV cache's dependence on H_kv, and the inverse (longest context, largest batch)."""
+"""Memory: bytes by kind, optimizers by tensor shape, KV caches of every kind, limits, parallel layouts, refusals.
+
+Expected figures come from sources that share nothing with the tree: the hand-written
+nanochat shapes of ``oracle.py``, the byte widths and optimizer rules written out here
+from their papers and libraries, and (where torch is installed) transformers' models on
+the meta device.
+"""
 
 from __future__ import annotations
 
 import json
-from math import ceil
+from math import ceil, prod
 
 import pytest
 import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oracle import nanochat_count
-from strategies import nanochat_configs, spec_of
 from symparams import SymparamsError, model
 from symparams.cli import main
-from symparams.memory import DTYPES, OPTIMIZERS, kv_bytes_per_token, max_batch, max_context, memory, parse_bytes
+from symparams.memory import (
+    DTYPES,
+    KV_DTYPES,
+    OPTIMIZERS,
+    kv_bytes_per_token,
+    kv_state_bytes,
+    max_batch,
+    max_context,
+    memory,
+    parse_bytes,
+)
+from symparams.parallel import Parallel, split
 from symparams.symbols import B, T
 
-dtypes = st.sampled_from(list(DTYPES))
+from oracle import nanochat_count, nanochat_shapes
+from strategies import nanochat_configs, spec_of
+
 BYTES = {"fp32": 4, "bf16": 2, "fp16": 2, "fp8": 1, "int8": 1, "int4": sympy.Rational(1, 2)}
+TRAIN = ["fp32", "bf16", "fp16"]
+
+
+# ---- optimizer state, tensor by tensor, from the oracle's shapes ---------------------------
+
+def _expected_state(c, optimizer: str) -> int:
+    """The optimizer's state for nanochat, from the oracle's shapes and each optimizer's published rule."""
+    total = 0
+    for name, shape in nanochat_shapes(c):
+        n = prod(shape)
+        matrix = len(shape) == 2
+        if optimizer in ("adamw", "mixed-adamw"):
+            total += 8 * n
+        elif optimizer == "sgd-momentum":
+            total += 4 * n
+        elif optimizer == "none":
+            pass
+        elif optimizer == "adafactor":  # transformers' Adafactor: row and column means of a matrix
+            total += 4 * (shape[0] + shape[1]) if matrix else 4 * n
+        elif optimizer == "muon":  # nanochat: Muon for the blocks' matrices, AdamW for wte, lm_head and vectors
+            total += 4 * n if matrix and name.startswith("h.") else 8 * n
+        elif optimizer == "adamw-8bit":  # bitsandbytes: uint8 states + fp32 absmax per 256; fp32 under 4096
+            total += 8 * n if n < 4096 else 2 * n + 2 * 4 * ceil(n / 256)
+    return total
+
+
+@settings(max_examples=40)
+@given(nanochat_configs(max_width=512), st.sampled_from(list(OPTIMIZERS)), st.sampled_from(TRAIN))
+def test_optimizer_state_follows_each_tensor(c, optimizer, dtype):
+    """Each optimizer's bytes, tensor by tensor: Adafactor's rows + columns, Muon's split, 8-bit's blocks."""
+    if optimizer == "mixed-adamw" and dtype == "fp32":
+        with pytest.raises(SymparamsError, match="fp32 master"):
+            memory(spec_of(c), dtype, optimizer)
+        return
+    m = memory(spec_of(c), dtype, optimizer)
+    master = 4 * nanochat_count(c) if optimizer == "mixed-adamw" else 0
+    assert m.optimizer_bytes == _expected_state(c, optimizer) + master
+    assert m.master_bytes == master
+    assert m.formulas["optimizer"].xreplace(spec_of(c).env) == m.optimizer_bytes or optimizer == "adamw-8bit"
 
 
 @settings(max_examples=60)
-@given(nanochat_configs(), dtypes, st.integers(1, 100_000), st.integers(1, 64))
-def test_kv_cache_is_two_l_hkv_dh_t_b_bytes(c, dtype, seq, batch):
-    """KV cache = 2 * L * H_kv * d_h * T * B * bytes, with the oracle's sizes."""
-    got = memory(spec_of(c), dtype, seq=seq, batch=batch, training=False).kv_cache_bytes
-    assert got == ceil(2 * c.layers * c.kv_heads * c.head_dim * seq * batch * BYTES[dtype])
+@given(nanochat_configs())
+def test_default_training_is_mixed_precision_adamw_at_sixteen_bytes_per_parameter(c):
+    """ZeRO (Rajbhandari et al. 2020): bf16 weights 2 + grads 2 + fp32 master 4 + two fp32 moments 8 = 16 bytes."""
+    m = memory(spec_of(c))
+    assert m.optimizer == "mixed-adamw" and m.master_weights
+    assert m.params == nanochat_count(c)
+    assert (m.weights_bytes, m.gradients_bytes, m.master_bytes, m.optimizer_bytes) == (
+        2 * m.params, 2 * m.params, 4 * m.params, 12 * m.params)
+    assert m.total_bytes == 16 * m.params and m.activation_bytes is None
+
+
+def test_the_command_line_says_the_default_optimizer(capsys):
+    assert main(["memory", "nanochat", "--depth", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "mixed-adamw" in out and "16 bytes per parameter" in out and "fp32 master copy" in out
+
+
+@settings(max_examples=60)
+@given(nanochat_configs(), st.sampled_from(list(DTYPES)), st.sampled_from(["adamw", "sgd-momentum", "none"]),
+       st.booleans())
+def test_each_kind_is_parameters_times_its_byte_width(c, dtype, optimizer, training):
+    """Weights N*w, gradients N*w (training), fp32 states; int4 rounds up to whole bytes; no KV without a context."""
+    n, w = nanochat_count(c), BYTES[dtype]
+    if training and dtype not in TRAIN:
+        with pytest.raises(SymparamsError, match="training with"):
+            memory(spec_of(c), dtype, optimizer, training=training)
+        return
+    m = memory(spec_of(c), dtype, optimizer, training=training)
+    k = {"adamw": 2, "sgd-momentum": 1, "none": 0}[optimizer] if training else 0
+    assert m.weights_bytes == ceil(n * w)
+    assert m.gradients_bytes == (ceil(n * w) if training else 0)
+    assert m.optimizer_bytes == n * k * 4
+    assert m.master_bytes == m.kv_cache_bytes == 0
+
+
+# ---- the KV cache ----------------------------------------------------------------------------
+
+@settings(max_examples=60)
+@given(nanochat_configs(), st.sampled_from(KV_DTYPES), st.integers(1, 100_000), st.integers(1, 64))
+def test_kv_cache_is_two_l_hkv_dh_t_b_bytes(c, kv_dtype, seq, batch):
+    """KV cache = 2 * L * H_kv * d_h * T * B * bytes, with the oracle's sizes, fp8 and int8 caches included."""
+    got = memory(spec_of(c), "bf16", seq=seq, batch=batch, training=False, kv_dtype=kv_dtype).kv_cache_bytes
+    assert got == 2 * c.layers * c.kv_heads * c.head_dim * seq * batch * BYTES[kv_dtype]
 
 
 @settings(max_examples=60)
@@ -44,70 +138,270 @@ def test_kv_cache_follows_kv_heads_and_ignores_query_heads(c, data):
     assert kv_bytes_per_token(spec.with_values(H_kv=kv), "fp32") == per_kv_head * kv
 
 
-@settings(max_examples=60)
-@given(nanochat_configs())
-def test_mixed_precision_adamw_is_sixteen_bytes_per_parameter(c):
-    """ZeRO (Rajbhandari et al. 2020): fp16 weights 2 + grads 2 + fp32 master 4 + two fp32 moments 8 = 16 bytes."""
-    m = memory(spec_of(c), "fp16", "adamw", master_weights=True)
-    assert m.params == nanochat_count(c)
-    assert (m.weights_bytes, m.gradients_bytes, m.master_bytes, m.optimizer_bytes) == (
-        2 * m.params, 2 * m.params, 4 * m.params, 8 * m.params)
-    assert m.total_bytes == 16 * m.params
+@settings(max_examples=30)
+@given(nanochat_configs(max_width=1024), st.integers(1, 4096), st.integers(1, 8))
+def test_training_keeps_no_kv_cache(c, seq, batch):
+    m = memory(spec_of(c), seq=seq, batch=batch)
+    assert m.kv_cache_bytes == 0 and m.activation_bytes > 0
+    assert m.total_bytes == m.weights_bytes + m.gradients_bytes + m.optimizer_bytes + m.activation_bytes
 
 
-@settings(max_examples=60)
-@given(nanochat_configs(), dtypes, st.sampled_from(list(OPTIMIZERS)), st.booleans())
-def test_each_kind_is_parameters_times_its_byte_width(c, dtype, optimizer, training):
-    """Weights N*w, gradients N*w (training), states N*k*w; int4 rounds up to whole bytes; no KV without a context."""
-    m = memory(spec_of(c), dtype, optimizer, training=training)
-    n, w = nanochat_count(c), BYTES[dtype]
-    k = {"adamw": 2, "sgd-momentum": 1, "none": 0}[optimizer] if training else 0
-    assert m.weights_bytes == ceil(n * w)
-    assert m.gradients_bytes == (ceil(n * w) if training else 0)
-    assert m.optimizer_bytes == ceil(n * k * w)
-    assert m.master_bytes == m.kv_cache_bytes == 0
+def test_int4_weights_with_an_int4_cache_are_refused():
+    with pytest.raises(SymparamsError, match="KV cache in int4"):
+        memory(model("llama-2-7b"), "int4", training=False, seq=16, kv_dtype="int4")
+    m = memory(model("llama-2-7b"), "int4", training=False, seq=16)
+    assert m.kv_dtype == "bf16" and m.weights_bytes == model("llama-2-7b").total // 2
 
+
+def test_llama_2_7b_caches_524288_bytes_per_token_in_bf16():
+    """Llama-2-7b (32 layers, 32 KV heads of 128) in bf16: 2 * 32 * 32 * 128 * 2 = 524,288 bytes per token."""
+    spec = model("llama-2-7b")
+    assert kv_bytes_per_token(spec, "bf16") == 524_288
+    assert memory(spec, "bf16", seq=4096, batch=2, training=False).kv_cache_bytes == 524_288 * 4096 * 2
+    assert memory(spec, "bf16", seq=4096, training=False, kv_dtype="fp8").kv_cache_bytes == 524_288 * 4096 // 2
+
+
+def _deepseek_v3_like() -> dict:
+    """A DeepSeek-V3-shaped config, small: MLA with kv_lora_rank 64 and a rotary key of 16."""
+    return {"model_type": "deepseek_v3", "vocab_size": 1000, "hidden_size": 256, "intermediate_size": 512,
+            "moe_intermediate_size": 64, "num_hidden_layers": 4, "num_attention_heads": 8, "num_key_value_heads": 8,
+            "n_routed_experts": 8, "n_shared_experts": 1, "num_experts_per_tok": 2, "first_k_dense_replace": 1,
+            "q_lora_rank": 96, "kv_lora_rank": 64, "qk_nope_head_dim": 32, "qk_rope_head_dim": 16,
+            "v_head_dim": 32, "n_group": 1, "topk_group": 1}
+
+
+def test_latent_attention_caches_its_latent_and_rotary_key():
+    """MLA keeps kv_lora_rank + qk_rope_head_dim values per token and layer (DeepSeek-V2, section 2.1)."""
+    from symparams.families import FAMILIES
+
+    spec = FAMILIES.from_dict(_deepseek_v3_like())
+    assert kv_bytes_per_token(spec, "bf16") == 4 * (64 + 16) * 2
+    assert kv_state_bytes(spec) == 0
+
+
+def _mamba() -> dict:
+    return {"model_type": "mamba", "vocab_size": 1000, "hidden_size": 64, "state_size": 16, "num_hidden_layers": 3,
+            "expand": 2, "conv_kernel": 4}
+
+
+@pytest.mark.parametrize("seq", [1, 100, 10_000])
+def test_a_state_space_model_keeps_a_constant_state_per_sequence(seq, capsys):
+    """Mamba keeps conv_kernel inputs per channel and a d_in x N_s state per layer, whatever T: per sequence."""
+    from symparams.families import FAMILIES
+
+    spec = FAMILIES.from_dict(_mamba())
+    inner = 2 * 64
+    per_sequence = 3 * (inner * 4 + inner * 16) * 2
+    m = memory(spec, training=False, seq=seq, batch=3)
+    assert m.kv_cache_bytes == m.kv_state_bytes == 3 * per_sequence
+    assert kv_bytes_per_token(spec) == 0
+    with pytest.raises(SymparamsError, match="not limited by memory"):
+        max_context(spec, "1GB", training=False)
+
+
+def test_a_sliding_window_caps_the_cache():
+    """Mistral-style windows keep at most W tokens per layer; the cache stops growing at T = W."""
+    spec = model("llama-2-7b")
+    from symparams.families import FAMILIES
+
+    cfg = {"model_type": "mistral", "vocab_size": 1000, "hidden_size": 64, "intermediate_size": 128,
+           "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "sliding_window": 32}
+    spec = FAMILIES.from_dict(cfg)
+    at = {t: memory(spec, training=False, seq=t).kv_cache_bytes for t in (16, 32, 33, 1000)}
+    per_token = 2 * 2 * 2 * 16 * 2
+    if at[1000] == at[32]:  # the family reads the window
+        assert at[16] == 16 * per_token and at[32] == at[33] == 32 * per_token
+    else:  # a family without windows keeps every token
+        assert at[1000] == 1000 * per_token
+
+
+# ---- activations in the totals, closed forms ---------------------------------------------------
 
 @settings(max_examples=40)
-@given(nanochat_configs(), st.sampled_from(["fp32", "bf16", "fp8"]), st.integers(1, 10_000), st.integers(1, 32), st.booleans())
-def test_formula_evaluates_to_the_total(c, dtype, seq, batch, master):
-    """The closed form in bytes, at the model's values and T, B, equals the exact total."""
+@given(nanochat_configs(max_width=1024), st.sampled_from(TRAIN), st.integers(1, 10_000), st.integers(1, 32),
+       st.sampled_from(["eager", "sdpa"]), st.sampled_from(["none", "selective", "full"]))
+def test_each_formula_evaluates_to_its_figure(c, dtype, seq, batch, attention, recompute):
+    """Every closed form under ``formulas``, at the model's values and T, B, equals its exact figure."""
     spec = spec_of(c)
-    m = memory(spec, dtype, master_weights=master, seq=seq, batch=batch)
-    assert m.formula.xreplace({**spec.env, T: seq, B: batch}) == m.total_bytes
+    m = memory(spec, dtype, "adamw" if dtype == "fp32" else "mixed-adamw", seq=seq, batch=batch,
+               attention=attention, recompute=recompute)
+    at = {**spec.env, T: seq, B: batch}
+    for kind in ("weights", "gradients", "optimizer", "activation", "kv_cache"):
+        assert m.formulas[kind].xreplace(at) == (getattr(m, f"{kind}_bytes") or 0), kind
+    assert m.formula.xreplace(at) == m.total_bytes == m.per_gpu_bytes
+    assert m.formulas["per_gpu"].xreplace(at) == m.per_gpu_bytes
 
+
+def test_json_has_every_kind_and_its_formula(capsys):
+    assert main(["memory", "nanochat", "--depth", "20", "--seq", "2048", "--batch", "4", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    m = memory(model("nanochat", depth=20), seq=2048, batch=4)
+    for key in ("weights_bytes", "gradients_bytes", "optimizer_bytes", "activation_bytes", "kv_cache_bytes",
+                "total_bytes", "per_gpu_bytes"):
+        assert out[key] == getattr(m, key)
+        assert key in out["formulas"]
+    assert out["optimizer"] == "mixed-adamw" and out["attention"] == "sdpa" and out["context_exceeded"] is False
+
+
+# ---- the model's own context -------------------------------------------------------------------
+
+def test_a_context_beyond_the_models_own_is_warned_about_never_capped(capsys):
+    """Llama-2-7b's limit is 4,096 tokens: 126,882 fit on an 80 GB card, said with a warning and a JSON field."""
+    llama = model("llama-2-7b")
+    t = max_context(llama, "80GB", training=False)
+    assert t == 126_882
+    m = memory(llama, training=False, seq=t)
+    assert m.context_exceeded and m.model_context == 4096 and "4,096" in m.warnings[0]
+    assert main(["memory", "llama-2-7b", "--inference", "--budget", "80GB", "--json"]) == 0
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
+    assert out["max_context"] == 126_882 and out["context_exceeded"] is True and out["model_context"] == 4096
+    assert captured.err.count("\n") == 1 and "warning" in captured.err and "126,882" in captured.err
+    assert main(["memory", "llama-2-7b", "--inference", "--seq", "4096", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["context_exceeded"] is False and captured.err == ""
+
+
+# ---- limits ------------------------------------------------------------------------------------
 
 @settings(max_examples=40)
-@given(nanochat_configs(), st.integers(1, 10**4), st.booleans())
-def test_longest_context_fits_and_one_more_token_does_not(c, headroom_mb, inference):
+@given(nanochat_configs(max_width=2048), st.integers(1, 10**4), st.booleans(), st.sampled_from(["eager", "sdpa"]))
+def test_longest_context_fits_and_one_more_token_does_not(c, headroom_mb, inference, attention):
+    """Exact for the KV cache (inference) and for activations (training), eager's T^2 included."""
     spec = spec_of(c)
-    fixed = memory(spec, "bf16", training=not inference).total_bytes
+    opts = dict(training=not inference, attention=attention)
+    fixed = memory(spec, **opts).total_bytes
     budget = fixed + headroom_mb * 10**6
-    if memory(spec, "bf16", training=not inference, seq=1).total_bytes > budget:
+    if memory(spec, seq=1, **opts).total_bytes > budget:
         with pytest.raises(SymparamsError):
-            max_context(spec, budget, training=not inference)
+            max_context(spec, budget, **opts)
         return
-    t = max_context(spec, budget, training=not inference)
-    assert memory(spec, "bf16", training=not inference, seq=t).total_bytes <= budget
-    assert memory(spec, "bf16", training=not inference, seq=t + 1).total_bytes > budget
+    t = max_context(spec, budget, **opts)
+    assert memory(spec, seq=t, **opts).total_bytes <= budget
+    assert memory(spec, seq=t + 1, **opts).total_bytes > budget
 
 
 @settings(max_examples=40)
-@given(nanochat_configs(), st.integers(1, 4096), st.integers(1, 10**4))
-def test_largest_batch_fits_and_one_more_sequence_does_not(c, seq, headroom_mb):
+@given(nanochat_configs(max_width=2048), st.integers(1, 4096), st.integers(1, 10**4), st.booleans())
+def test_largest_batch_fits_and_one_more_sequence_does_not(c, seq, headroom_mb, inference):
     spec = spec_of(c)
-    budget = memory(spec, "bf16", training=False).total_bytes + headroom_mb * 10**6
-    if memory(spec, "bf16", training=False, seq=seq).total_bytes > budget:
+    opts = dict(training=not inference)
+    budget = memory(spec, **opts).total_bytes + headroom_mb * 10**6
+    if memory(spec, seq=seq, **opts).total_bytes > budget:
         return
-    b = max_batch(spec, budget, seq, training=False)
-    assert memory(spec, "bf16", training=False, seq=seq, batch=b).total_bytes <= budget
-    assert memory(spec, "bf16", training=False, seq=seq, batch=b + 1).total_bytes > budget
+    b = max_batch(spec, budget, seq, **opts)
+    assert memory(spec, seq=seq, batch=b, **opts).total_bytes <= budget
+    assert memory(spec, seq=seq, batch=b + 1, **opts).total_bytes > budget
 
 
 def test_a_budget_below_the_weights_is_refused():
     with pytest.raises(SymparamsError, match="over the budget"):
         max_context(model("nanochat", depth=20), "1GB")
 
+
+def test_cli_solves_for_context_and_batch_within_a_budget(capsys):
+    d20 = model("nanochat", depth=20)
+    assert main(["memory", "nanochat", "--inference", "--budget", "24GiB", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["max_context"] == max_context(d20, 24 * 2**30, training=False) and out["fits"]
+    assert main(["memory", "nanochat", "--inference", "--seq", "2048", "--budget", "24GiB", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["max_batch"] == max_batch(d20, 24 * 2**30, 2048, training=False)
+    assert main(["memory", "nanochat", "--budget", "80GB", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["max_context"] == max_context(d20, 80 * 10**9, attention="sdpa") and out["activation_bytes"] > 0
+
+
+# ---- parallel layouts --------------------------------------------------------------------------
+
+def _divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+@st.composite
+def layouts(draw):
+    c = draw(nanochat_configs(max_width=1024))
+    spec = spec_of(c)
+    tp = draw(st.sampled_from([d for d in _divisors(c.kv_heads) if all(
+        spec.value(sympy.Mul(*sh)) % d == 0 for _, _, n in spec.tree.walk() if not n.children()
+        for sh in n.tensor_shapes() if len(sh) >= 2)]))
+    pp = draw(st.sampled_from(_divisors(c.layers)))
+    dp = draw(st.integers(1, 8))
+    return c, spec, Parallel(tp=tp, pp=pp, dp=dp, zero=draw(st.integers(0, 3)))
+
+
+@settings(max_examples=40)
+@given(layouts())
+def test_the_parts_over_all_gpus_add_up_to_the_whole(layout):
+    """Pipeline stages partition the parameters; tensor-parallel shards and whole vectors rebuild each stage."""
+    c, spec, p = layout
+    m = memory(spec, parallel=p)
+    shares = m.parallel.shares(spec)
+    assert len(shares) == p.pp
+    assert sum(s.stored() for s in shares) == nanochat_count(c)
+    for s in shares:
+        assert p.tp * s.held(p) - (p.tp - 1) * s.whole == s.stored()
+
+
+@settings(max_examples=40)
+@given(nanochat_configs(max_width=1024), st.integers(1, 16), st.sampled_from([0, 1, 2, 3]))
+def test_zero_divides_each_state_by_dp(c, dp, stage):
+    """ZeRO stage 1 splits optimizer state, 2 gradients too, 3 weights too: each GPU holds ceil(1/dp) of each."""
+    spec = spec_of(c)
+    whole = memory(spec)
+    m = memory(spec, parallel=Parallel(dp=dp, zero=stage))
+    w, g, o = whole.weights_bytes, whole.gradients_bytes, whole.optimizer_bytes
+    expected = ((-(-w // dp) if stage >= 3 else w) + (-(-g // dp) if stage >= 2 else g)
+                + (-(-o // dp) if stage >= 1 else o))
+    assert m.per_gpu_bytes == expected
+    if stage == 3 and (16 * nanochat_count(c)) % dp == 0 and all(x % dp == 0 for x in (w, g, o)):
+        assert m.per_gpu_bytes * dp == whole.total_bytes
+    assert sum(split(o, dp)) == o and max(split(o, dp)) == -(-o // dp)
+
+
+def test_tensor_and_sequence_parallelism_split_activations():
+    """Korthikanti et al.: tensor parallelism splits what heads and hidden sizes carry; with sp, everything."""
+    spec = model("llama-2-7b")
+    one = memory(spec, seq=2048, attention="sdpa", recompute="none")
+    tp = memory(spec, seq=2048, parallel=Parallel(tp=8))
+    sp = memory(spec, seq=2048, parallel=Parallel(tp=8, sp=True))
+    assert sp.per_gpu_bytes < tp.per_gpu_bytes < one.per_gpu_bytes
+
+
+def test_the_first_pipeline_stage_holds_pp_microbatches_in_flight():
+    spec = model("llama-2-7b")
+    m = memory(spec, seq=1024, batch=16, parallel=Parallel(pp=4, microbatch=1))
+    assert m.parallel.microbatches == 16 and [m.parallel.in_flight(i) for i in range(4)] == [4, 3, 2, 1]
+    assert m.per_gpu_stage == 0
+
+
+@pytest.mark.parametrize("argv, reason", [
+    (["--tp", "3"], "does not divide H=32"),
+    (["--pp", "5"], "does not divide the 32 layers"),
+    (["--ep", "2", "--dp", "2"], "no mixture-of-experts"),
+    (["--ep", "2"], "does not divide --dp"),
+    (["--sp"], "give --tp"),
+    (["--cp", "2", "--seq", "1024", "--attention", "eager"], "flash or sdpa"),
+    (["--cp", "3", "--seq", "1024"], "does not divide the context"),
+    (["--microbatch", "3", "--batch", "8", "--seq", "16"], "does not divide the batch"),
+    (["--inference", "--zero", "1"], "does not apply to --inference"),
+    (["--optimizer", "adafactor", "--tp", "2"], "Adafactor"),
+])
+def test_layouts_that_do_not_divide_are_refused_with_the_reason(argv, reason, capsys):
+    assert main(["memory", "llama-2-7b", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and reason in err
+
+
+def test_experts_must_divide_over_ep(capsys):
+    assert main(["memory", "mixtral-8x7b", "--ep", "3", "--dp", "3"]) == 2
+    assert "does not divide the 8 experts" in capsys.readouterr().err
+    assert main(["memory", "mixtral-8x7b", "--ep", "8", "--dp", "8", "--zero", "3", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["per_gpu_bytes"] < out["total_bytes"] // 8
+
+
+# ---- bad input ---------------------------------------------------------------------------------
 
 @given(st.integers(1, 10**6), st.sampled_from([("B", 1), ("KB", 10**3), ("MB", 10**6), ("GB", 10**9), ("TB", 10**12),
                                               ("KiB", 2**10), ("MiB", 2**20), ("GiB", 2**30), ("TiB", 2**40), ("", 1)]))
@@ -143,25 +437,12 @@ def test_unknown_dtype_and_optimizer_are_refused():
         memory(d20, "fp64")
     with pytest.raises(SymparamsError, match="optimizer"):
         memory(d20, "bf16", "lion")
-
-
-def test_cli_json_has_every_kind(capsys):
-    assert main(["memory", "nanochat", "--depth", "20", "--dtype", "bf16", "--optimizer", "adamw",
-                 "--seq", "2048", "--batch", "4", "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
-    m = memory(model("nanochat", depth=20), "bf16", "adamw", seq=2048, batch=4)
-    for key in ("weights_bytes", "gradients_bytes", "optimizer_bytes", "kv_cache_bytes", "total_bytes"):
-        assert out[key] == getattr(m, key)
-
-
-def test_cli_solves_for_context_and_batch_within_a_budget(capsys):
-    d20 = model("nanochat", depth=20)
-    assert main(["memory", "nanochat", "--inference", "--budget", "24GiB", "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
-    assert out["max_context"] == max_context(d20, 24 * 2**30, training=False) and out["fits"]
-    assert main(["memory", "nanochat", "--inference", "--seq", "2048", "--budget", "24GiB", "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
-    assert out["max_batch"] == max_batch(d20, 24 * 2**30, 2048, training=False)
+    with pytest.raises(SymparamsError, match="8-bit"):
+        memory(d20, "bf16", "adamw-8bit", state_dtype="bf16")
+    with pytest.raises(SymparamsError, match="batch size"):
+        memory(d20, batch=0)
+    with pytest.raises(SymparamsError, match="context length"):
+        memory(d20, seq=-3)
 
 
 @pytest.mark.parametrize("argv", [
@@ -169,16 +450,18 @@ def test_cli_solves_for_context_and_batch_within_a_budget(capsys):
     ["memory", "nanochat", "--budget", "1GB"],
     ["memory", "nanochat", "--budget", "lots"],
     ["memory", "nanochat", "--seq", "0"],
+    ["memory", "nanochat", "--batch", "-2"],
+    ["memory", "nanochat", "--tp", "0"],
+    ["memory", "nanochat", "--zero", "4"],
     ["memory", "nanochat", "--optimizer", "lion"],
+    ["memory", "nanochat", "--dtype", "int8"],
+    ["memory", "nanochat", "--dtype", "fp32"],
+    ["memory", "nanochat", "--kv-dtype", "fp8"],
+    ["memory", "nanochat", "--inference", "--master-weights"],
+    ["memory", "nanochat", "--dropout", "everywhere"],
+    ["memory", "nanochat", "--inference", "--training"],
 ])
 def test_cli_refuses_bad_arguments_with_one_line(argv, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "error" in err
-
-
-def test_llama_2_7b_caches_524288_bytes_per_token_in_bf16():
-    """Llama-2-7b (32 layers, 32 KV heads of 128) in bf16: 2 * 32 * 32 * 128 * 2 = 524,288 bytes per token."""
-    spec = model("llama-2-7b")
-    assert kv_bytes_per_token(spec, "bf16") == 524_288
-    assert memory(spec, "bf16", seq=4096, batch=2, training=False).kv_cache_bytes == 524_288 * 4096 * 2

@@ -87,22 +87,24 @@ class Attention(Module):
         s = saving or DEFAULT
         a, rows = s.width, B * T
         inner, kv = self.heads * self.head_dim, self.kv_heads * self.head_dim
-        kept = a * rows * (self.d_model + 2 * inner + 2 * (inner if s.eager else kv))
+        heads = a * rows * (2 * inner + 2 * (inner if s.eager else kv))
         if s.eager:
             if s.recompute != "selective":
-                kept += B * self.heads * T**2 * self._probability_bytes(s)
+                heads += B * self.heads * T**2 * self._probability_bytes(s)
         else:
-            kept += FP32 * B * self.heads * T
+            heads += FP32 * B * self.heads * T
+        width = a * rows * self.d_model
         if s.drops("residual"):
-            kept += s.mask_width * rows * self.d_model
-        return kept
+            width += s.mask_width * rows * self.d_model
+        return s.split(heads) + s.stream(width)
 
     @staticmethod
     def _probability_bytes(s: Saving) -> Expr:
         """Bytes eager attention keeps per attention probability."""
+        softmax = FP32 if s.softmax_fp32 else s.width
         if s.drops("attention"):
-            return FP32 + s.mask_width + s.width
-        return FP32 + (s.width if s.width != FP32 else ZERO)
+            return softmax + s.mask_width + s.width
+        return softmax + (s.width if s.width != softmax else ZERO)
 
     def activation_shared(self, T: Expr, saving: Saving | None = None) -> dict:
         """Rotary positions: the cos and sin tables (T x d_h each, one row for the whole batch) every layer uses."""

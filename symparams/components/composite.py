@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import Expr
-
 import sympy
+from sympy import Expr
 
 from ..symbols import B
 from .base import Fmt, Module
@@ -59,7 +58,7 @@ class Repeat(Module):
         """
         s = saving or DEFAULT
         if s.recompute == "full":
-            kept = s.width * B * T * self.child.input_width()
+            kept = s.stream(s.width * B * T * self.child.input_width())
             return self.count * kept + self.child.activation_bytes(T, s.inner())
         return self.count * self.child.activation_bytes(T, s)
 
@@ -80,20 +79,36 @@ class Model(Composite):
         """The parts', the tensors layers share (counted once), and the loss.
 
         Shared: rotary cos and sin tables, unless the model stores a position table (learned
-        positions). The loss (transformers' ``ForCausalLMLoss``, cross-entropy over the
-        logits cast to fp32) keeps the log-softmax of the logits (4*V bytes per token), the
-        shifted labels (int64 per token) and the count of labelled tokens (one fp32 scalar).
+        positions). The loss: see :meth:`loss_activation`.
         """
         s = saving or DEFAULT
-        shared = self.activation_shared(T, s)
-        learned = ("positions", "learned") in shared
-        tables = sympy.Add(*(v for key, v in shared.items() if not (learned and key[:2] == ("positions", "rotary"))))
+        return super().activation_bytes(T, s) + self.shared_activation(T, s) + self.loss_activation(T, s)
+
+    def shared_activation(self, T: Expr, saving: Saving | None = None, parts: tuple[Module, ...] | None = None) -> Expr:
+        """Tensors several layers share, each counted once: the rotary tables of ``parts`` (default: all).
+
+        A model that stores a position table has learned positions, and no rotary tables.
+        """
+        s = saving or DEFAULT
+        learned = ("positions", "learned") in self.activation_shared(T, s)
+        shared: dict = {}
+        for part in self.children() if parts is None else parts:
+            shared.update(part.activation_shared(T, s))
+        return sympy.Add(*(v for key, v in shared.items() if not (learned and key[:2] == ("positions", "rotary"))))
+
+    def loss_activation(self, T: Expr, saving: Saving | None = None) -> Expr:
+        """What the loss keeps (transformers' ``ForCausalLMLoss``: cross-entropy over the logits cast to fp32).
+
+        The log-softmax of the logits (4*V bytes per token; split by the vocabulary under
+        tensor parallelism), the shifted labels (int64 per token) and the count of labelled
+        tokens (one fp32 scalar).
+        """
+        s = saving or DEFAULT
         heads = [c for c in self.children() if c.group == "head"]
         if len(heads) != 1:
             raise not_modelled("a model without one LM head (the loss is read from its output width)")
         vocab = _output_width(heads[0])
-        loss = FP32 * B * T * vocab + INDEX * B * T + FP32
-        return super().activation_bytes(T, s) + tables + loss
+        return s.split(FP32 * B * T * vocab) + INDEX * B * T + FP32
 
 
 def _output_width(head: Module) -> Expr:

@@ -52,7 +52,8 @@ class Linear(Leaf):
 
     def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
         """A lone linear layer (an LM head) keeps its input for the weight gradient: B*T*d_in elements."""
-        return (saving or DEFAULT).width * B * T * self.d_in
+        s = saving or DEFAULT
+        return s.stream(s.width * B * T * self.d_in)
 
     def input_width(self) -> Expr:
         return self.d_in
@@ -114,7 +115,7 @@ class Embedding(Leaf):
         s = saving or DEFAULT
         if not self._token_table():
             return INDEX * T
-        mask = s.mask_width * B * T * self.dim if s.drops("embedding") else ZERO
+        mask = s.stream(s.mask_width * B * T * self.dim) if s.drops("embedding") else ZERO
         return INDEX * B * T + mask
 
     def activation_shared(self, T: Expr, saving: Saving | None = None) -> dict:
@@ -166,9 +167,9 @@ class Norm(Leaf):
         if self.kind not in ("rms", "layer"):
             raise not_modelled(f"{self.kind} norms")
         if self.kind == "layer":
-            return s.width * rows * self.dim + 2 * FP32 * rows
+            return s.stream(s.width * rows * self.dim + 2 * FP32 * rows)
         normalised = s.width * rows * self.dim if self.weight else ZERO
-        return FP32 * rows * self.dim + FP32 * rows + normalised
+        return s.stream(FP32 * rows * self.dim + FP32 * rows + normalised)
 
     def input_width(self) -> Expr:
         return self.dim

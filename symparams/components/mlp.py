@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from sympy import Expr
-
-from dataclasses import replace
-
-from sympy import Integer
+from sympy import Expr, Integer
 
 from ..symbols import B
 from .base import ONE, ZERO, Fmt, Module
@@ -63,7 +59,7 @@ class MLP(Module):
         keeps_input, extras = activation_saves(self.activation)
         hidden = 1 + int(keeps_input) + extras + (2 if self.gated else 0)
         mask = s.mask_width * B * T * self.d_model if s.drops("residual") else ZERO
-        return s.width * B * T * (self.d_model + hidden * self.hidden) + mask
+        return s.split(s.width * B * T * hidden * self.hidden) + s.stream(s.width * B * T * self.d_model + mask)
 
     def input_width(self) -> Expr:
         return self.d_model
@@ -128,13 +124,13 @@ class MoE(Module):
         a, n, k, e = s.width, B * T, self.top_k, self.experts
         d = self.router.d_in
         inner = replace(s, dropout=s.dropout - {"residual"})
-        router = a * n * d + n * (FP32 * e + INDEX * k + FP32 + FP32 * k)
-        dispatch = 3 * INDEX * n * k + Integer(4) * e
-        expert = self.expert.activation_bytes(T, inner) + _fused_gate_up(self.expert, inner, T)
-        routed = k * (expert + n * (a * d + FP32))
+        router = s.stream(a * n * d + n * (FP32 * e + INDEX * k + FP32 + FP32 * k))
+        dispatch = s.stream(3 * INDEX * n * k) + Integer(4) * e
+        expert = self.expert.activation_bytes(T, inner) + s.split(_fused_gate_up(self.expert, inner, T))
+        routed = k * (expert + s.stream(n * (a * d + FP32)))
         shared = ZERO
         if self.shared is not None:
-            shared = self.shared.activation_bytes(T, inner) - a * n * self.shared.input_width()
+            shared = self.shared.activation_bytes(T, inner) - s.stream(a * n * self.shared.input_width())
         return router + dispatch + routed + shared
 
     def input_width(self) -> Expr:

@@ -18,9 +18,10 @@ tensor several layers share (the rotary cos and sin tables) is reported under a 
 The settings (:class:`Saving`) say what the tree cannot: the bytes of one activation
 element, the attention kernel, dropout and recomputation:
 
-* ``attention="eager"`` keeps the B*H*T^2 attention probabilities (the softmax runs in
-  fp32 and its output is cast back, as Llama's code does, so 4 + a bytes per
-  probability below fp32); ``"sdpa"`` and ``"flash"`` keep none of them, only the
+* ``attention="eager"`` keeps the B*H*T^2 attention probabilities (with ``softmax_fp32``
+  the softmax runs in fp32 and its output is cast back, as Llama's code does, so 4 + a
+  bytes per probability below fp32; without it, in the activation dtype, as GPT-2's code
+  and Korthikanti et al. count it); ``"sdpa"`` and ``"flash"`` keep none of them, only the
   output and a log-sum-exp of 4 bytes per query row and head, and take grouped keys and
   values as they are (H_kv heads) instead of repeated to H;
 * ``dropout``: the sites with a dropout probability above 0 (``"embedding"``,
@@ -32,7 +33,12 @@ element, the attention kernel, dropout and recomputation:
   Activation Recomputation in Large Transformer Models", section 4.2) recomputes the
   attention core, so nothing of size T^2 is kept; ``"full"`` keeps each repeated
   block's input only and recomputes the block in the backward pass, which then holds
-  one block's activations at a time.
+  one block's activations at a time;
+* ``tp`` (tensor parallelism, Megatron-LM's layout): what is split by heads, by the MLP's
+  hidden size or by the vocabulary (the loss's logits) is divided by tp on each GPU;
+  what has the model's width per token (norms, layer inputs, dropout masks) is whole on
+  every GPU unless ``sp`` (sequence parallelism, Korthikanti et al. section 4.2.2)
+  splits it by tp as well. Token ids, labels and rotary tables stay whole.
 """
 
 from __future__ import annotations
@@ -96,10 +102,13 @@ class Saving:
     """How one training step keeps activations: element width, attention kernel, dropout, recomputation."""
 
     width: Expr = Integer(2)
-    attention: str = "eager"
+    attention: str = "sdpa"
     recompute: str = "none"
     dropout: frozenset[str] = field(default_factory=frozenset)
     mask_width: Expr = Integer(1)
+    tp: Expr = Integer(1)
+    sp: bool = False
+    softmax_fp32: bool = True
 
     def __post_init__(self) -> None:
         _choice(self.attention, ATTENTION_KINDS, "attention implementation")
@@ -109,6 +118,15 @@ class Saving:
         object.__setattr__(self, "dropout", frozenset(self.dropout))
         object.__setattr__(self, "width", sympy.nsimplify(self.width))
         object.__setattr__(self, "mask_width", sympy.nsimplify(self.mask_width))
+        object.__setattr__(self, "tp", sympy.nsimplify(self.tp))
+
+    def split(self, x: Expr) -> Expr:
+        """A tensor split by heads, hidden size or vocabulary: its share on one tensor-parallel GPU."""
+        return x / self.tp
+
+    def stream(self, x: Expr) -> Expr:
+        """A tensor of the model's width per token: split by tp only under sequence parallelism."""
+        return x / self.tp if self.sp else x
 
     @property
     def eager(self) -> bool:

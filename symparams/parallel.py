@@ -1,0 +1,393 @@
+"""How training or inference state splits over GPUs: tensor, pipeline, data, expert, sequence and context parallelism.
+
+The layout follows Megatron-LM (Shoeybi et al. 2019; Narayanan et al. 2021; Korthikanti et
+al. 2022) and ZeRO (Rajbhandari et al. 2020):
+
+* ``tp`` splits every tensor of two or more dimensions (attention and MLP matrices, the
+  vocabulary of the embedding and the head, convolution filters) over tp GPUs, and the
+  activations split by heads, hidden size or vocabulary; vectors (norms, biases, scalars)
+  are whole on every GPU. It needs tp to divide the query and key/value heads and every
+  split tensor. (Megatron also splits the biases of column-parallel layers; they are
+  counted whole here, a few vectors per layer too many.)
+* ``sp`` (with tp) also splits by tp the activations of the model's width per token;
+* ``pp`` cuts the L repeated layers into pp stages of L/pp layers; the embedding goes
+  to the first stage, the final norm and head to the last. Under the 1F1B schedule
+  stage i holds the activations of min(pp - i, m) micro-batches in flight (m the
+  micro-batches per step), so the first stage holds pp of them;
+* ``dp`` replicates the model; ZeRO stage 1 splits the optimizer state (master copy
+  included) over the dp GPUs, stage 2 the gradients as well, stage 3 the weights as well
+  (FSDP's full sharding). A split of n values over dp GPUs gives ceil(n/dp) to the
+  most loaded;
+* ``ep`` spreads each mixture-of-experts layer's E experts over ep GPUs (taken from the
+  data-parallel ones: ep divides dp). With balanced routing each GPU still processes
+  B*T*k routed tokens, so activations do not change;
+* ``cp`` splits the context: each GPU keeps the activations of T/cp tokens (ring
+  attention over flash or sdpa kernels; eager attention's T x T probabilities do not
+  split this way and are refused).
+
+``per_gpu`` is the most loaded GPU: the stage whose weights, training state, activations
+and KV cache add up to the most.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import sympy
+from sympy import Expr, Integer
+
+from .components import Model, Module, Repeat
+from .components.saving import Saving
+from .errors import SymparamsError
+from .spec import Spec
+from .symbols import B, H, H_kv, T
+
+ONE = Integer(1)
+
+__all__ = ["Parallel", "Plan", "Share", "PerGpu", "Load", "most_loaded", "plan", "split"]
+
+
+def split(n: int, parts: int) -> list[int]:
+    """``n`` split as evenly as whole numbers allow: the shares add up to n, the largest is ceil(n/parts)."""
+    q, r = divmod(int(n), int(parts))
+    return [q + 1] * r + [q] * (parts - r)
+
+
+def _whole(x: Expr) -> int:
+    return int(sympy.ceiling(x))
+
+
+@dataclass(frozen=True)
+class Parallel:
+    """Degrees of parallelism and ZeRO stage (all 1 and 0: one GPU)."""
+
+    tp: int = 1
+    pp: int = 1
+    dp: int = 1
+    ep: int = 1
+    cp: int = 1
+    sp: bool = False
+    zero: int = 0
+    microbatch: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("tp", "pp", "dp", "ep", "cp"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise SymparamsError(f"--{name} must be a positive whole number, got {value!r}")
+        if self.zero not in (0, 1, 2, 3):
+            raise SymparamsError(f"--zero must be 0, 1, 2 or 3, got {self.zero!r}")
+        if self.microbatch is not None and (isinstance(self.microbatch, bool) or not isinstance(self.microbatch, int)
+                                            or self.microbatch < 1):
+            raise SymparamsError(f"--microbatch must be a positive whole number, got {self.microbatch!r}")
+        if self.sp and self.tp == 1:
+            raise SymparamsError("sequence parallelism (--sp) splits by the tensor-parallel GPUs: give --tp > 1")
+        if self.dp % self.ep:
+            raise SymparamsError(f"--ep {self.ep} does not divide --dp {self.dp}: expert parallelism takes its GPUs "
+                                 "from the data-parallel ones")
+
+    @property
+    def gpus(self) -> int:
+        return self.tp * self.pp * self.dp * self.cp
+
+
+@dataclass(frozen=True)
+class Share:
+    """Parameters one GPU of a pipeline stage holds: split by tp, whole, and experts split by ep (and tp)."""
+
+    stage: int
+    split_by_tp: int
+    whole: int
+    experts: int
+    expert_vectors: int
+
+    def held(self, p: Parallel) -> int:
+        return (self.split_by_tp // p.tp + self.whole + self.experts // (p.ep * p.tp) + self.expert_vectors // p.ep)
+
+    def stored(self) -> int:
+        """All the parameters of the stage, on all its GPUs together (each counted once)."""
+        return self.split_by_tp + self.whole + self.experts + self.expert_vectors
+
+
+@dataclass(frozen=True)
+class PerGpu:
+    """The most loaded GPU: its bytes, its stage, and the closed form of its total."""
+
+    bytes: int
+    stage: int
+    formula: Expr
+
+
+@dataclass(frozen=True)
+class Load:
+    """One GPU of a pipeline stage: fixed bytes (weights, gradients, optimizer state) and what grows.
+
+    ``activation`` and ``kv_cache`` are forms in T and B at the model's values; ``form`` is
+    the stage's closed form in the model's symbols, by part.
+    """
+
+    stage: int
+    fixed: int
+    activation: Expr
+    kv_cache: Expr
+    form: tuple[Expr, Expr, Expr]
+    microbatch: Expr | None = None
+
+    def at(self, seq: int | None, batch: int) -> int:
+        """The stage's bytes at context ``seq`` and ``batch`` sequences (growing parts rounded up to whole bytes)."""
+        if seq is None:
+            return self.fixed
+        act = _whole(self.activation.xreplace({T: seq, B: self.microbatch or batch}))
+        return self.fixed + act + _whole(self.kv_cache.xreplace({T: seq, B: batch}))
+
+    def formula(self, seq: int | None) -> Expr:
+        fixed, act, kv = self.form
+        return fixed if seq is None else fixed + act + kv
+
+
+def most_loaded(loads: tuple[Load, ...], seq: int | None, batch: int) -> PerGpu:
+    """The stage whose GPU holds the most at ``seq`` and ``batch``."""
+    best = max(loads, key=lambda load: (load.at(seq, batch), -load.stage))
+    return PerGpu(best.at(seq, batch), best.stage, best.formula(seq))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A parallel layout checked against one model: which stage holds what."""
+
+    parallel: Parallel
+    stages: tuple[tuple[tuple[Expr, Module], ...], ...]
+    layers: int
+    training: bool
+    microbatches: int
+
+    def to_json(self) -> dict:
+        p = self.parallel
+        return {"tp": p.tp, "pp": p.pp, "dp": p.dp, "ep": p.ep, "cp": p.cp, "sp": p.sp, "zero": p.zero,
+                "microbatch": p.microbatch, "microbatches": self.microbatches, "gpus": p.gpus,
+                "layers_per_stage": self.layers // p.pp}
+
+    def in_flight(self, stage: int) -> int:
+        """Micro-batches whose activations stage ``stage`` holds at once under 1F1B."""
+        return min(self.parallel.pp - stage, self.microbatches)
+
+    def shares(self, spec: Spec) -> list[Share]:
+        """Per stage, the parameters one of its GPUs holds, by how they split (exact counts)."""
+        out = []
+        for i, parts in enumerate(self.stages):
+            totals = [Integer(0)] * 4
+            for copies, node in parts:
+                for kind, count in _classified(node):
+                    totals[kind] += copies * count
+            out.append(Share(i, *(int(spec.value(t)) for t in totals)))
+        return out
+
+    def loads(self, spec: Spec, *, weight_width: Expr, grad_width: Expr, master: bool, optimizer,
+              state_width: Expr, saving: Saving, batch: int, kv_width: Expr | None) -> tuple["Load", ...]:
+        """What one GPU of each stage holds: fixed bytes, and activations and KV cache as forms in T and B."""
+        p = self.parallel
+        out = []
+        for i, share in enumerate(self.shares(spec)):
+            held = share.held(p)
+            weights = _whole(held * weight_width)
+            grads = _whole(held * grad_width)
+            states = Integer(0)
+            if self.training:
+                for copies, group, shape in self._tensors(i):
+                    states += spec.value(copies) * optimizer.state(tuple(spec.value(x) for x in shape), group,
+                                                                   state_width)
+            opt = _whole(states + (held * 4 if master else 0))
+            if p.zero >= 1:
+                opt = split(opt, p.dp)[0]
+            if p.zero >= 2:
+                grads = split(grads, p.dp)[0]
+            if p.zero >= 3:
+                weights = split(weights, p.dp)[0]
+            act = self._activation_form(spec, i, saving) if self.training else Integer(0)
+            kv = self._kv_form(spec, i, kv_width) if kv_width is not None else Integer(0)
+            form = (self._stage_form(spec, i, weight_width, grad_width, master, optimizer, state_width), act, kv)
+            out.append(Load(i, weights + grads + opt, spec.value(act), spec.value(kv), form,
+                            Integer(p.microbatch) if p.microbatch else None))
+        return tuple(out)
+
+    # ---- what one stage holds ---------------------------------------------------------
+    def _tensors(self, stage: int):
+        """``(copies, group, shape)`` of every tensor one GPU of ``stage`` holds.
+
+        Experts are spread over ep GPUs (E/ep copies each); a matrix is split by tp along
+        its first dimension (for the optimizers whose state follows the number of values
+        or the number of dimensions; Adafactor with tp > 1 is refused before this).
+        """
+        p = self.parallel
+        for copies, node in self.stages[stage]:
+            for inner, group, shape, expert in _leaf_tensors(node):
+                if len(shape) >= 2 and p.tp > 1:
+                    shape = (shape[0] / p.tp, *shape[1:])
+                yield copies * inner / (p.ep if expert else 1), group, shape
+
+    def _activation_form(self, spec: Spec, stage: int, saving: Saving) -> Expr:
+        """Activations of one GPU of ``stage``: its layers' (times the micro-batches in flight) and its extras.
+
+        Context parallelism keeps T/cp tokens per GPU: the form is the reading at T/cp.
+        """
+        p = self.parallel
+        s = replace(saving, tp=Integer(p.tp), sp=p.sp)
+        tree: Model = spec.tree
+        parts = self.stages[stage]
+        own = sympy.Add(*(n * node.activation_bytes(T, s) for n, node in parts))
+        working = Integer(0)
+        if s.recompute == "full":
+            working = sympy.Add(*(node.child.activation_bytes(T, s.inner()) for n, node in parts
+                                  if isinstance(node, Repeat)))
+        extras = tree.shared_activation(T, s, tuple(node for _, node in parts))
+        if stage == p.pp - 1:
+            extras += tree.loss_activation(T, s)
+        flight = self.in_flight(stage)
+        form = flight * (own + extras) - (flight - 1) * working
+        if p.microbatch is not None:
+            form = form.xreplace({B: Integer(p.microbatch)})
+        return spec.substitute(form.xreplace({T: T / p.cp}) if p.cp > 1 else form)
+
+    def _kv_form(self, spec: Spec, stage: int, kv_width: Expr) -> Expr:
+        """The KV cache one GPU of ``stage`` keeps: key/value heads split by tp; other caches (latents, states) whole."""
+        p = self.parallel
+        total = Integer(0)
+        for copies, node in self.stages[stage]:
+            for times, owner in _cache_owners(node):
+                div = p.tp if getattr(owner, "kv_heads", None) is not None else 1
+                total += copies * times * owner.cache_elements(T) / div
+        return spec.substitute(total * B * kv_width)
+
+    def _stage_form(self, spec: Spec, stage: int, w: Expr, g: Expr, master: bool, optimizer,
+                    state_width: Expr) -> Expr:
+        """The closed form of one GPU's weights, gradients and optimizer state in ``stage``."""
+        p = self.parallel
+        held = Integer(0)
+        states = Integer(0)
+        for copies, group, shape in self._tensors(stage):
+            held += copies * sympy.Mul(*shape)
+            if self.training:
+                states += copies * optimizer.state(shape, group, state_width)
+        held, states = spec.substitute(held), spec.substitute(states)
+        weights = held * w / (p.dp if p.zero >= 3 else 1)
+        grads = held * g / (p.dp if p.zero >= 2 else 1)
+        opt = (states + (held * 4 if master else 0)) / (p.dp if p.zero >= 1 else 1)
+        return weights + grads + opt
+
+
+def _leaf_tensors(node: Module, copies: Expr = ONE, expert: bool = False):
+    """``(copies, group, shape, inside routed experts)`` for every tensor under ``node``."""
+    if not node.children():
+        for shape in node.tensor_shapes():  # type: ignore[attr-defined]
+            yield copies, node.group, shape, expert
+        return
+    routed = getattr(node, "routed", None)
+    experts = routed() if callable(routed) else None
+    inner = copies * node.multiplier()
+    for child in node.children():
+        yield from _leaf_tensors(child, inner, expert or (experts is not None and child == experts))
+
+
+def _classified(node: Module):
+    """``(kind, count)``: 0 split by tp, 1 whole, 2 expert matrices, 3 expert vectors."""
+    for copies, _group, shape, expert in _leaf_tensors(node):
+        matrix = len(shape) >= 2
+        kind = (2 if matrix else 3) if expert else (0 if matrix else 1)
+        yield kind, copies * sympy.Mul(*shape)
+
+
+def _cache_owners(node: Module, times: Expr = ONE):
+    """Nodes that answer ``cache_elements`` themselves (attention, latent attention, state-space layers)."""
+    if type(node).cache_elements is not Module.cache_elements:
+        yield times, node
+        return
+    for child in node.children():
+        yield from _cache_owners(child, times * node.multiplier())
+
+
+def _stages(tree: Model, pp: int, spec: Spec) -> tuple[tuple[tuple[tuple[Expr, Module], ...], ...], int]:
+    """The top-level parts of each pipeline stage, with the layer copies each holds."""
+    parts = list(tree.children())
+    repeats = [i for i, c in enumerate(parts) if isinstance(c, Repeat)]
+    counts = {i: int(spec.value(parts[i].count)) for i in repeats}  # type: ignore[attr-defined]
+    total = sum(counts.values())
+    if pp > 1 and not repeats:
+        raise SymparamsError(f"{spec.name} has no repeated layers for pipeline stages to share")
+    if pp == 1:
+        return ((tuple((Integer(1), part) for part in parts)),), total
+    if total % pp:
+        raise SymparamsError(f"--pp {pp} does not divide the {total} layers of {spec.name}: each pipeline stage "
+                             "holds the same number of layers")
+    per = total // pp
+    stages: list[list[tuple[Expr, Module]]] = [[] for _ in range(pp)]
+    seen = 0
+    first, last = (repeats[0], repeats[-1]) if repeats else (len(parts), len(parts))
+    for i, part in enumerate(parts):
+        if i in counts:
+            n = counts[i]
+            start = seen
+            while n:
+                stage = min(start // per, pp - 1)
+                take = min(n, (stage + 1) * per - start)
+                stages[stage].append((Integer(1), replace(part, count=Integer(take))))  # type: ignore[type-var]
+                start += take
+                n -= take
+            seen = start
+        elif i < first:
+            stages[0].append((Integer(1), part))
+        elif i > last:
+            stages[-1].append((Integer(1), part))
+        else:
+            stages[min(seen // per, pp - 1)].append((Integer(1), part))
+    return tuple(tuple(st) for st in stages), total
+
+
+def _check_tp(spec: Spec, tp: int) -> None:
+    if tp == 1:
+        return
+    env = spec.env
+    for sym, what in ((H, "query heads"), (H_kv, "key/value heads")):
+        if sym in env and env[sym] % tp:
+            raise SymparamsError(f"--tp {tp} does not divide {sym.name}={env[sym]} ({what}): tensor parallelism "
+                                 "gives each GPU whole heads")
+    for _, _copies, node in spec.tree.walk():
+        if not node.children():
+            for shape in node.tensor_shapes():  # type: ignore[attr-defined]
+                if len(shape) >= 2:
+                    n = spec.value(sympy.Mul(*shape))
+                    if n % tp:
+                        raise SymparamsError(f"--tp {tp} does not divide {node.name} ({n:,} values): tensor "
+                                             "parallelism splits every matrix evenly")
+
+
+def _check_ep(spec: Spec, ep: int) -> None:
+    if ep == 1:
+        return
+    found = False
+    for _, _, node in spec.tree.walk():
+        routed = getattr(node, "routed", None)
+        if callable(routed):
+            found = True
+            experts = spec.value(routed().count)
+            if experts % ep:
+                raise SymparamsError(f"--ep {ep} does not divide the {experts} experts of {node.name}: each GPU "
+                                     "holds the same number of experts")
+    if not found:
+        raise SymparamsError(f"{spec.name} has no mixture-of-experts layers for --ep to spread")
+
+
+def plan(spec: Spec, parallel: Parallel, *, training: bool, batch: int, seq: int | None) -> Plan:
+    """Check ``parallel`` against ``spec`` (every split must divide) and lay the model out over stages."""
+    p = parallel
+    if not training and p.zero:
+        raise SymparamsError("ZeRO splits training state; --zero does not apply to --inference")
+    _check_tp(spec, p.tp)
+    _check_ep(spec, p.ep)
+    stages, layers = _stages(spec.tree, p.pp, spec)
+    if seq is not None and seq % p.cp:
+        raise SymparamsError(f"--cp {p.cp} does not divide the context of {seq:,} tokens: each GPU keeps T/cp of them")
+    micro = p.microbatch or batch
+    if batch % micro:
+        raise SymparamsError(f"--microbatch {micro} does not divide the batch of {batch}: a step runs whole "
+                             "micro-batches")
+    return Plan(p, stages, layers, training, batch // micro)

@@ -25,9 +25,9 @@ from .errors import SymparamsError
 from .spec import Spec, apply_overrides
 
 __all__ = ["KINDS", "FORMATS", "KNOBS", "STYLE", "SizeSeries", "size_series", "vary", "default_sizes", "Frontier",
-           "frontier_series", "compute_grid", "output_format", "plot"]
+           "frontier_series", "compute_grid", "output_format", "plot", "Elasticities", "elasticities"]
 
-KINDS = ("breakdown", "embedding-share", "frontier")
+KINDS = ("breakdown", "embedding-share", "sensitivity", "frontier")
 FORMATS = ("png", "svg", "pdf")
 GROUP_ORDER = ("embedding", "attention", "mlp", "norm", "head", "other")
 # The sizes a chart can vary: depth (L: for a depth-sized family, its ladder) and width (D).
@@ -150,6 +150,25 @@ def compute_grid(low: object, high: object) -> tuple[Rational, ...]:
 
 
 @dataclass(frozen=True)
+class Elasticities:
+    """The elasticity (x/N) dN/dx of one model's total in each of its sizes, exactly, largest first."""
+
+    title: str
+    symbols: tuple[str, ...]
+    values: tuple[Fraction, ...]
+
+
+def elasticities(spec: Spec, title: str = "") -> Elasticities:
+    """Each size's elasticity at ``spec``: the percent change of N per percent of the size (a tornado chart)."""
+    from .analysis import sensitivity
+
+    rows = [(s.symbol.name, Fraction(int(s.elasticity_value.p), int(s.elasticity_value.q)))
+            for s in sensitivity(spec) if s.elasticity_value.is_Rational]
+    rows.sort(key=lambda r: -abs(r[1]))
+    return Elasticities(title or spec.name, tuple(r[0] for r in rows), tuple(r[1] for r in rows))
+
+
+@dataclass(frozen=True)
 class Frontier:
     """Compute-optimal N* and D_tok* along a range of budgets, per law."""
 
@@ -232,6 +251,23 @@ def _draw_share(series: SizeSeries, fig) -> None:
     ax.legend(loc="upper right")
 
 
+def _draw_tornado(data: Elasticities, fig) -> None:
+    ax = fig.add_subplot()
+    y = list(range(len(data.symbols)))[::-1]
+    values = [float(v) for v in data.values]
+    ax.barh(y, values, height=0.6, color=[PALETTE[0] if v >= 0 else PALETTE[5] for v in values])
+    ax.set_yticks(y, data.symbols)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_xlabel("elasticity of the parameter count: % change of N per 1% change of the size")
+    ax.grid(False, axis="y")
+    span = max((abs(v) for v in values), default=1.0)
+    ax.set_xlim(min(0.0, min(values, default=0.0)) - 0.1 * span, max(0.0, max(values, default=0.0)) + 0.25 * span)
+    for yi, v in zip(y, values):
+        ax.annotate(f"{v:.3f}", (v, yi), xytext=(4 if v >= 0 else -4, 0), textcoords="offset points",
+                    ha="left" if v >= 0 else "right", va="center", fontsize=8)
+    ax.set_title(_title(f"{data.title}: which size moves the count"))
+
+
 def _draw_frontier(front: Frontier, fig) -> None:
     left, right = fig.subplots(1, 2)
     xs = [float(c) for c in front.computes]
@@ -252,11 +288,16 @@ def plot(
     output: str | os.PathLike,
     *,
     series: SizeSeries | None = None,
+    model: Spec | None = None,
+    title: str = "",
     laws: Sequence[str] = ("hoffmann", "epoch", "tokens-per-param"),
     compute: tuple[object, object] = ("1e18", "1e26"),
     ratio: object = None,
 ) -> str:
-    """Write the chart ``kind`` to ``output`` (.png, .svg or .pdf); ``series`` feeds breakdown and embedding-share.
+    """Write the chart ``kind`` to ``output`` (.png, .svg or .pdf).
+
+    ``series`` feeds breakdown and embedding-share; ``model`` (titled ``title``) the
+    sensitivity tornado.
 
     >>> import symparams
     >>> from symparams.plot import size_series
@@ -270,6 +311,10 @@ def plot(
     if kind == "frontier":
         data = frontier_series(laws, compute_grid(*compute), ratio)
         size, draw = (10, 4.2), _draw_frontier
+    elif kind == "sensitivity":
+        if model is None:
+            raise SymparamsError("the sensitivity chart needs a model")
+        data, size, draw = elasticities(model, title), (7.5, 4.0), _draw_tornado
     else:
         if series is None:
             raise SymparamsError(f"the {kind} chart needs a series of models (size_series)")

@@ -70,7 +70,7 @@ def test_varying_one_size_of_any_model_rebuilds_it_with_that_size():
 def test_every_kind_writes_a_file_of_sane_size(kind, fmt, tmp_path):
     pytest.importorskip("matplotlib")
     out = tmp_path / f"{kind}.{fmt}"
-    plot(kind, out, series=depth_series(), compute=("1e19", "1e22"))
+    plot(kind, out, series=depth_series(), model=nanochat(20), compute=("1e19", "1e22"))
     data = out.read_bytes()
     assert 5_000 < len(data) < 2_000_000
     if fmt == "png":
@@ -178,3 +178,19 @@ def test_cli_refuses_bad_arguments_with_one_line(argv, capsys, tmp_path, monkeyp
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "error" in err
     assert not list(tmp_path.iterdir())
+
+
+def test_the_tornado_shows_each_sizes_exact_elasticity_largest_first():
+    from symparams.analysis import sensitivity
+    from symparams.plot import elasticities
+
+    spec = model("llama-2-7b")
+    data = elasticities(spec)
+    exact = {s.symbol.name: Fraction(int(s.elasticity_value.p), int(s.elasticity_value.q)) for s in sensitivity(spec)}
+    assert dict(zip(data.symbols, data.values)) == exact
+    assert [abs(v) for v in data.values] == sorted((abs(v) for v in data.values), reverse=True)
+
+
+def test_the_sensitivity_chart_names_the_model_and_its_overrides(tmp_path):
+    text = _svg_text(["plot", "sensitivity", "llama-2-7b", "--set", "H_kv=8"], tmp_path)
+    assert "llama-2-7b, H_kv=8: which size moves the count" in text and "elasticity of the parameter count" in text

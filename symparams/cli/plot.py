@@ -1,5 +1,6 @@
 """Charts as PNG, SVG or PDF: parameters by component as a model grows (stacked), the embedding
-share as it grows, and the compute-optimal frontier of the scaling laws.
+share as it grows, a tornado of each size's elasticity (sensitivity), and the
+compute-optimal frontier of the scaling laws.
 
 breakdown and embedding-share vary one size of MODEL: --vary L (depth, the default)
 or --vary D (width), over --values (a list 4,8,16 or a range LOW:HIGH:STEP). A
@@ -129,7 +130,15 @@ def run(args: argparse.Namespace) -> int:
     from ..plot import output_format, plot
 
     output_format(args.output)  # refuse a format before any model is built
-    data = None if args.kind == "frontier" else series(args)
-    path = plot(args.kind, args.output, series=data, laws=args.laws, compute=args.compute, ratio=args.ratio)
+    if args.kind == "sensitivity":
+        from ..catalog import model
+
+        overrides = parse_sets(args.sets)
+        spec = model(args.model, depth=args.depth, **overrides)
+        spec.env  # noqa: B018 - validate before drawing
+        path = plot("sensitivity", args.output, model=spec, title=_label(spec.name, overrides))
+    else:
+        data = None if args.kind == "frontier" else series(args)
+        path = plot(args.kind, args.output, series=data, laws=args.laws, compute=args.compute, ratio=args.ratio)
     print(f"wrote {path}")
     return 0

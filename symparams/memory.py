@@ -45,7 +45,7 @@ from .symbols import B, T
 __all__ = [
     "DTYPES", "KV_DTYPES", "TRAIN_DTYPES", "OPTIMIZERS", "Optimizer", "DEFAULT_OPTIMIZER", "Memory", "memory",
     "kv_elements", "kv_bytes_per_token", "kv_state_bytes", "max_context", "max_batch", "parse_bytes", "gib",
-    "context_warning",
+    "context_warning", "kv_width",
 ]
 
 DTYPES: dict[str, Rational] = {
@@ -211,6 +211,11 @@ def kv_state_bytes(spec: Spec, dtype: str = "bf16") -> int:
     context grows and describes nothing real.
     """
     return _whole_bytes(spec.value(spec.tree.cache_elements(T).subs(T, 0)) * _kv_width(dtype))
+
+
+def kv_width(dtype: str) -> Rational:
+    """Bytes per cached value in ``dtype``: fp32, bf16, fp16, or a quantised fp8 or int8 cache."""
+    return _kv_width(dtype)
 
 
 def _kv_width(dtype: str) -> Rational:

@@ -1,0 +1,122 @@
+"""Time: training time from the FLOPs reading, inference on a roofline, the GPU table, a published figure."""
+
+from __future__ import annotations
+
+import json
+import re
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from symparams import SymparamsError, model
+from symparams.cli import main
+from symparams.families import FAMILIES
+from symparams.flops import flops
+from symparams.gpus import GPUS, gpu
+from symparams.timing import hardware, inference_time, training_time
+
+from strategies import nanochat_configs, spec_of
+
+
+def test_gpt3_175b_took_3640_petaflop_s_days():
+    """GPT-3 (Brown et al. 2020), Table D.1: 175B, 300 billion tokens, 3.64E+03 petaflop/s-days (3.14E+23 FLOPs).
+
+    Their count is 6*N*D, attention left out ("6n" here), with N = 174.6 billion. The GPT-3
+    175B shape (96 layers of width 12,288, 96 heads, GPT-2's vocabulary of 50,257 and 2,048
+    positions) counts 174,604,259,328 parameters here: 12*L*D^2 + 13*L*D (biases and
+    LayerNorms) + (V + P)*D + 2*D, their 174,600M. A petaflop/s-day is what a machine at
+    10^15 FLOP/s does in a day, so: one "GPU" of 10^15 FLOP/s at full utilisation, 300e9
+    tokens: 6 x 174,604,259,328 x 300e9 = 3.1429e23 FLOPs, / 10^15 / 86,400 s = 3,637.6 days,
+    which is 3.64E+03 to the three figures the table gives; the FLOPs are 3.14E+23 likewise.
+    """
+    gpt3 = FAMILIES.from_dict({"model_type": "gpt2", "vocab_size": 50257, "n_embd": 12288, "n_layer": 96,
+                               "n_head": 96, "n_positions": 2048})
+    assert gpt3.total == 174_604_259_328
+    t = training_time(gpt3, 300 * 10**9, hardware(peak_flops=10**15, bandwidth=1), seq=2048, mfu=1,
+                      convention="6n")
+    assert f"{float(t.days):.2e}" == "3.64e+03"
+    assert f"{t.training_flops:.2e}" == "3.14e+23"
+
+
+@settings(max_examples=30)
+@given(nanochat_configs(max_width=2048), st.integers(1, 10**13), st.integers(1, 4096),
+       st.sampled_from(list(GPUS)), st.integers(1, 10), st.sampled_from(["palm", "6n", "exact", "kaplan"]))
+def test_training_time_is_compute_over_gpus_peak_and_utilisation(c, tokens, gpus, name, tenths, convention):
+    spec = spec_of(c)
+    mfu = Fraction(tenths, 10)
+    t = training_time(spec, tokens, hardware(gpu(name)), seq=2048, gpus=gpus, mfu=mfu, convention=convention)
+    assert t.training_flops == flops(spec, 2048, convention).train * tokens
+    assert t.seconds == Fraction(t.training_flops) / (gpus * GPUS[name].bf16_flops * mfu)
+    assert t.gpu_hours == t.seconds * gpus / 3600 and t.days == t.seconds / 86400
+
+
+def test_decode_reads_the_weights_and_the_cache_every_step():
+    """Llama-2-7b in bf16 at context 4,096: 2 x 6,738,415,616 weight bytes + 524,288 x 4,096 cache bytes per step."""
+    hw = hardware(gpu("h100-sxm"))
+    i = inference_time(model("llama-2-7b"), hw, prompt=4096, context=4096)
+    assert (i.weights_read_bytes, i.kv_read_bytes) == (2 * 6_738_415_616, 524_288 * 4096)
+    assert i.decode_bound == "bandwidth" and i.prefill_bound == "compute"
+    assert i.step_seconds == Fraction(2 * 6_738_415_616 + 524_288 * 4096, 3_350 * 10**9)
+    assert i.decode_tokens_per_second == 1 / i.step_seconds
+    eight = inference_time(model("llama-2-7b"), hw, prompt=4096, context=4096, batch=8)
+    assert eight.kv_read_bytes == 8 * i.kv_read_bytes and eight.weights_read_bytes == i.weights_read_bytes
+    assert eight.step_seconds == Fraction(2 * 6_738_415_616 + 8 * 524_288 * 4096, 3_350 * 10**9)
+    assert eight.decode_tokens_per_second == 8 / eight.step_seconds
+
+
+def test_a_mixture_of_experts_decoding_one_sequence_reads_only_its_experts():
+    """Mixtral 8x7B uses 12.9B of its 46.7B parameters per token (Mistral AI, 2023): one sequence reads those."""
+    i = inference_time(model("mixtral-8x7b"), hardware(gpu("h100-sxm")), prompt=16, context=16)
+    assert round(i.weights_read_bytes / 2 / 1e9, 1) == 12.9
+    many = inference_time(model("mixtral-8x7b"), hardware(gpu("h100-sxm")), prompt=16, context=16, batch=4)
+    assert many.weights_read_bytes == 2 * model("mixtral-8x7b").total
+
+
+def test_the_gpu_table_gives_dense_figures_half_of_the_sparse_ones_it_cites():
+    for g in GPUS.values():
+        assert g.source and g.bf16_flops > 0 and g.bandwidth > 0 and g.memory > 0
+        sparse = re.search(r"([\d,.]+) (T|P)FLOPS with sparsity", g.source)
+        if sparse:
+            scale = 10**12 if sparse.group(2) == "T" else 10**15
+            assert Fraction(sparse.group(1).replace(",", "")) * scale == 2 * g.bf16_flops, g.name
+
+
+def test_overrides_replace_the_table():
+    hw = hardware(gpu("a100-80g"), peak_flops="1e15")
+    assert hw.peak_flops == 10**15 and hw.bandwidth == GPUS["a100-80g"].bandwidth and "overridden" in hw.source
+
+
+def test_json_has_the_figures_and_the_inputs(capsys):
+    assert main(["time", "nanochat", "--depth", "20", "--tokens", "11.22e9", "--gpu", "h100-sxm", "--gpus", "8",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    for key in ("training_seconds", "training_days", "gpu_hours", "prefill_seconds", "decode_tokens_per_second",
+                "tokens", "gpu", "gpus", "mfu", "peak_flops", "bandwidth", "seq", "convention", "flops_per_token"):
+        assert key in out, key
+    assert out["gpus"] == 8 and out["mfu"] == 0.4 and out["tokens"] == 11_220_000_000
+    assert abs(out["training_seconds"] * 8 / 3600 - out["gpu_hours"]) < 1e-6
+
+
+@pytest.mark.parametrize("argv, reason", [
+    (["--gpu", "tpu-v5"], "unknown GPU"),
+    ([], "give --gpu"),
+    (["--gpu", "h100-sxm", "--tokens", "0"], "positive"),
+    (["--gpu", "h100-sxm", "--tokens", "-5"], "positive"),
+    (["--gpu", "h100-sxm", "--tokens", "1e9", "--mfu", "1.5"], "at most 1"),
+    (["--gpu", "h100-sxm", "--mfu", "0.5"], "give --tokens"),
+    (["--gpu", "h100-sxm", "--gpus", "0"], "positive"),
+    (["--peak-flops", "1e15"], "give --gpu"),
+    (["--gpu", "h100-sxm", "--bandwidth", "-1"], "positive"),
+    (["--gpu", "h100-sxm", "--kv-dtype", "int4"], "KV cache in int4"),
+])
+def test_bad_input_is_one_line_and_exit_2(argv, reason, capsys):
+    assert main(["time", "llama-2-7b", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and reason in err
+
+
+def test_a_float_utilisation_is_refused_in_python():
+    with pytest.raises(SymparamsError, match="exact"):
+        training_time(model("nanochat", depth=4), 10**9, hardware(gpu("h100-sxm")), seq=2048, mfu=0.4)

@@ -17,12 +17,13 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import CONFIGS
 
 from symparams.components import Embedding
 from symparams.config import read_json
 from symparams.errors import SymparamsError
 from symparams.families import FAMILIES, from_dict, from_file
+
+from strategies import CONFIGS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
 
@@ -277,6 +278,39 @@ def test_active_parameters_count_k_routed_experts_and_the_shared_ones():
     idle = (c["n_routed_experts"] - c["num_experts_per_tok"]) * expert
     moe_layers = c["num_hidden_layers"] - c["first_k_dense_replace"]
     assert spec.total - spec.active_total == moe_layers * idle
+
+
+# ---- FLOPs of the node kinds the shared FLOPs test cannot execute -----------------------
+
+
+@pytest.mark.parametrize("model_type", ["dbrx", "jetmoe"])
+@settings(max_examples=6, deadline=None)
+@given(data=st.data())
+def test_forward_flops_equal_what_pytorch_executes_on_cpu(model_type, data):
+    """Exact forward FLOPs x T equal FlopCounterMode's count of a CPU forward pass, to the FLOP.
+
+    tests/test_flops_torch.py runs models on the meta device without gradients, which
+    JetMoE's routing (it reads expert counts as Python numbers) and DBRX's experts (torch's
+    module tracker wants a gradient function for their weight slices) cannot do. Here they
+    run on the CPU with gradients enabled; FlopCounterMode then sees every matmul, the
+    experts' included (both families slice or loop over their expert weights, no grouped
+    matmul), so it is the whole reference: JetMoE's mixture of attention heads and of MLP
+    experts, DBRX's fused attention and experts.
+    """
+    torch = _need("torch")
+    transformers = _need("transformers")
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from symparams.flops import flops
+
+    cfg = data.draw(CONFIGS[model_type], label="config")
+    seq = data.draw(st.integers(1, 12), label="seq")
+    tcfg = transformers.AutoConfig.for_model(model_type, **{k: v for k, v in cfg.items() if k != "model_type"})
+    torch.manual_seed(0)
+    model = transformers.AutoModelForCausalLM.from_config(tcfg, attn_implementation="eager")
+    with torch.enable_grad(), FlopCounterMode(display=False) as counter:
+        model(input_ids=torch.zeros((1, seq), dtype=torch.long))
+    assert flops(from_dict(cfg), seq, "exact").forward * seq == counter.get_total_flops()
 
 
 # ---- real configs ------------------------------------------------------------------

@@ -41,10 +41,11 @@ def deepseek_configs(draw, model_type: str) -> dict:
     heads = draw(st.integers(1, 4))
     cfg: dict = {"model_type": model_type, "num_hidden_layers": layers, "num_attention_heads": heads}
     # V2's config class insists that H divide D; V3's does not
+    # widths and expert sizes are multiples of 4 (CPU grouped matmuls need rows of 16 bytes)
     if v2:
-        cfg["hidden_size"] = heads * draw(st.integers(1, 12))
+        cfg["hidden_size"] = heads * 4 * draw(st.integers(1, 3))
     else:
-        cfg["hidden_size"] = draw(st.integers(2, 48))
+        cfg["hidden_size"] = 4 * draw(st.integers(1, 12))
     # only H_kv = H runs (the latent keys are expanded to H heads before repeat_kv)
     if not v2 or draw(st.booleans()):
         cfg["num_key_value_heads"] = heads
@@ -63,7 +64,8 @@ def deepseek_configs(draw, model_type: str) -> dict:
         cfg["qk_rope_head_dim"] = rope
     _maybe(draw, cfg, "v_head_dim", st.integers(1, 16))
     _maybe(draw, cfg, "intermediate_size", st.integers(1, 40))
-    _maybe(draw, cfg, "moe_intermediate_size", st.integers(1, 24))
+    if v2 or draw(st.booleans()):  # V2's default expert size, 1407, is no multiple of 4
+        cfg["moe_intermediate_size"] = draw(_aligned())
     experts = draw(st.integers(2, 8))
     alias = draw(st.sampled_from({"deepseek_v2": ["num_experts"], "deepseek_v3": ["num_local_experts"],
                                   "deepseek_v32": ["num_local_experts", "num_experts"]}[model_type]))
@@ -94,7 +96,7 @@ def deepseek_configs(draw, model_type: str) -> dict:
 
 @st.composite
 def heads_and_width(draw, cfg: dict, *, explicit_head_dim: bool = True, kv_null: bool = True, floor: bool = False,
-                    kv_missing: bool = True,
+                    kv_missing: bool = True, multiple: int = 1,
                     sizes: tuple[int, ...] = (2, 4, 6, 8), kv_key: str = "num_key_value_heads",
                     heads_key: str = "num_attention_heads", width_key: str = "hidden_size") -> dict:
     """H, H_kv (dividing H; left out or null at random) and D, with an explicit head_dim at random.
@@ -102,6 +104,8 @@ def heads_and_width(draw, cfg: dict, *, explicit_head_dim: bool = True, kv_null:
     Without a head_dim, H divides D, or (``floor``: families whose attention reads
     ``getattr(config, "head_dim", D // H)``) does not, so that transformers floors D/H;
     with one, D is free. Head sizes come from ``sizes``, even so that rotary embeddings run.
+    D is a ``multiple`` of 4 for mixtures of experts, whose grouped matmuls on CPU need
+    rows of 16 bytes.
     """
     kv = draw(st.integers(1, 3))
     heads = kv * draw(st.integers(1, 3))
@@ -114,11 +118,18 @@ def heads_and_width(draw, cfg: dict, *, explicit_head_dim: bool = True, kv_null:
         cfg[kv_key] = None
     if explicit_head_dim and draw(st.booleans()):
         cfg["head_dim"] = draw(st.sampled_from(sizes))
-        cfg[width_key] = draw(st.integers(2, 40))
+        cfg[width_key] = multiple * draw(st.integers(max(1, 2 // multiple), 40 // multiple))
     else:
-        extra = draw(st.integers(1, heads - 1)) if floor and heads > 1 and draw(st.booleans()) else 0
-        cfg[width_key] = heads * draw(st.sampled_from(sizes)) + extra
+        size = draw(st.sampled_from([h for h in sizes if (heads * h) % multiple == 0]))
+        extras = [e for e in range(1, heads) if e % multiple == 0] if floor else []
+        extra = draw(st.sampled_from(extras)) if extras and draw(st.booleans()) else 0
+        cfg[width_key] = heads * size + extra
     return cfg
+
+
+def _aligned(multiple: int = 4, top: int = 24):
+    """Sizes of expert matrices: multiples of 4, as CPU grouped matmuls need."""
+    return st.integers(1, top // multiple).map(lambda n: n * multiple)
 
 
 @st.composite
@@ -128,9 +139,9 @@ def olmo_configs(draw, model_type: str) -> dict:
     # OLMoE's q_norm is D wide whatever the head size: a head size other than D/H cannot run
     olmoe = model_type == "olmoe"
     cfg = draw(heads_and_width({"model_type": model_type, "num_hidden_layers": layers},
-                               explicit_head_dim=not olmoe, floor=not olmoe))
+                               explicit_head_dim=not olmoe, floor=not olmoe, multiple=4 if olmoe else 1))
     cfg["vocab_size"] = draw(st.integers(2, 300))
-    _maybe(draw, cfg, "intermediate_size", st.integers(1, 40))
+    _maybe(draw, cfg, "intermediate_size", _aligned() if olmoe else st.integers(1, 40))
     _maybe(draw, cfg, "tie_word_embeddings", st.booleans())
     _maybe(draw, cfg, "attention_bias", st.booleans())
     if model_type in ("olmo", "olmoe"):
@@ -150,9 +161,11 @@ def olmo_configs(draw, model_type: str) -> dict:
 @st.composite
 def granite_configs(draw, model_type: str) -> dict:
     """Granite, Granite MoE and Granite MoE with a shared expert: biases, multipliers, experts, shared width."""
-    cfg = draw(heads_and_width({"model_type": model_type, "num_hidden_layers": draw(st.integers(1, 3))}, floor=True))
+    moe = model_type != "granite"
+    cfg = draw(heads_and_width({"model_type": model_type, "num_hidden_layers": draw(st.integers(1, 3))}, floor=True,
+                               multiple=4 if moe else 1))
     cfg["vocab_size"] = draw(st.integers(2, 300))
-    _maybe(draw, cfg, "intermediate_size", st.integers(1, 40))
+    _maybe(draw, cfg, "intermediate_size", _aligned() if moe else st.integers(1, 40))
     _maybe(draw, cfg, "tie_word_embeddings", st.booleans())
     _maybe(draw, cfg, "attention_bias", st.booleans())
     _maybe(draw, cfg, "embedding_multiplier", st.sampled_from([1.0, 12.0]))
@@ -178,7 +191,7 @@ def glm_configs(draw, model_type: str) -> dict:
     layers = draw(st.integers(1, 4))
     cfg: dict = {"model_type": model_type, "num_hidden_layers": layers}
     if model_type == "glm4_moe":
-        cfg = draw(heads_and_width(cfg, kv_null=False, floor=True, sizes=(4, 8)))
+        cfg = draw(heads_and_width(cfg, kv_null=False, floor=True, sizes=(4, 8), multiple=4))
         if "num_key_value_heads" not in cfg:  # GLM-4.5's default is 8 key/value heads
             cfg["num_key_value_heads"] = cfg["num_attention_heads"]
     else:
@@ -199,7 +212,7 @@ def glm_configs(draw, model_type: str) -> dict:
     _maybe(draw, cfg, "tie_word_embeddings", st.booleans())
     _maybe(draw, cfg, "attention_bias", st.booleans())
     if model_type == "glm4_moe":
-        _maybe(draw, cfg, "moe_intermediate_size", st.integers(1, 24))
+        _maybe(draw, cfg, "moe_intermediate_size", _aligned())
         _maybe(draw, cfg, "use_qk_norm", st.booleans())
         experts = draw(st.integers(2, 8))
         cfg[draw(st.sampled_from(["n_routed_experts", "num_local_experts"]))] = experts
@@ -223,7 +236,7 @@ def ernie_hunyuan_configs(draw, model_type: str) -> dict:
         # ERNIE's head_dim: 128 when missing, D // H when null
         cfg["head_dim"] = draw(st.sampled_from([None, None, 4, 8]))
     else:
-        cfg = draw(heads_and_width(cfg, kv_null=False, floor=True))
+        cfg = draw(heads_and_width(cfg, kv_null=False, floor=True, multiple=4))
         if "num_key_value_heads" not in cfg:  # ERNIE 4.5 MoE's default is 4 key/value heads
             cfg["num_key_value_heads"] = cfg["num_attention_heads"]
     cfg["vocab_size"] = draw(st.integers(2, 300))
@@ -237,7 +250,7 @@ def ernie_hunyuan_configs(draw, model_type: str) -> dict:
         experts = draw(st.integers(1, 6))
         cfg[draw(st.sampled_from(["moe_num_experts", "num_experts"]))] = experts
         cfg[draw(st.sampled_from(["moe_k", "num_experts_per_tok"]))] = draw(st.integers(1, experts))
-        _maybe(draw, cfg, "moe_intermediate_size", st.integers(1, 24))
+        _maybe(draw, cfg, "moe_intermediate_size", _aligned())
         _maybe(draw, cfg, "moe_num_shared_experts", st.integers(0, 2))
         _maybe(draw, cfg, "moe_layer_start_index", st.integers(0, layers))
         _maybe(draw, cfg, "moe_layer_end_index", st.sampled_from([-1, 0, 1, layers - 1, layers + 2]))
@@ -254,11 +267,10 @@ def dbrx_configs(draw) -> dict:
                  draw(st.sampled_from(["n_heads", "num_attention_heads"])): heads,
                  "d_model": heads * draw(st.sampled_from([2, 4, 8])),
                  "vocab_size": draw(st.integers(2, 300))}
-    attn: dict = {"rope_theta": 10000}
+    # transformers' DBRX attention clamps by clip_qkv in its forward pass and fails without one
+    attn: dict = {"rope_theta": 10000, "clip_qkv": 8}
     if heads == 1 or draw(st.booleans()):
         attn["kv_n_heads"] = kv
-    if draw(st.booleans()):
-        attn["clip_qkv"] = 8
     cfg["attn_config"] = attn
     if draw(st.booleans()):
         experts = draw(st.integers(1, 5))
@@ -288,7 +300,8 @@ def jetmoe_configs(draw) -> dict:
 def gpt_style_configs(draw, model_type: str) -> dict:
     """MPT, CodeGen, GPT-Neo and GPT-BigCode: sizes under either name, inner sizes, layer kinds, multi-query."""
     heads = draw(st.integers(1, 4))
-    head = draw(st.sampled_from([2, 4, 8]))
+    # CodeGen splits its fused projection into 4 shards: D a multiple of 4
+    head = draw(st.sampled_from([4, 8] if model_type == "codegen" else [2, 4, 8]))
     layers = draw(st.integers(1, 4))
     names = {
         "mpt": ("d_model", "n_heads", "n_layers"), "codegen": ("n_embd", "n_head", "n_layer"),

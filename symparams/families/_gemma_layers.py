@@ -109,6 +109,8 @@ def read_layers(cfg: Config, layers: int, window: int | None, rule: Expr | None,
         if cfg.given(field):
             cfg.read.add(field)
         sliding = int(rule.subs(L, layers)) if rule is not None else 0
+        if sliding in (0, layers):
+            rule = None  # one kind at this depth: one stack, and no L_s to keep positive
     if window is None:
         if sliding:
             raise cfg.error(field, f"marks {sliding} layers sliding_attention but sliding_window is null: "

@@ -9,8 +9,7 @@ with exact counts, because only those are models one can build.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping
 
 import sympy
 from sympy import Expr, Rational, Symbol
@@ -18,7 +17,7 @@ from sympy import Expr, Rational, Symbol
 from .errors import SymparamsError
 from .spec import Spec
 
-__all__ = ["Sensitivity", "sensitivity", "crossover", "Sizing", "size_for_budget"]
+__all__ = ["Sensitivity", "sensitivity", "along_relations", "followed", "held_symbols", "tidy", "crossover", "Sizing", "size_for_budget", "ladder_root"]
 
 
 @dataclass(frozen=True)
@@ -46,19 +45,71 @@ def _num(x: Rational) -> int | str:
     return int(x) if x.is_Integer else str(x)
 
 
-def sensitivity(spec: Spec, form: Expr | None = None) -> list[Sensitivity]:
-    """Partial derivative and elasticity of ``form`` (default: total parameters) in every symbol.
+def held_symbols(spec: Spec, hold: Iterable[str | Symbol] = ()) -> tuple[Symbol, ...]:
+    """The symbols named in ``hold``, each checked to be one of ``spec``'s."""
+    known = {s.name: s for s in (*spec.symbols, *(s for s, _ in spec.relations))}
+    out = []
+    for item in hold:
+        name = item.name if isinstance(item, Symbol) else str(item)
+        if name not in known:
+            raise SymparamsError(f"--hold {name}: {spec.name} has no such symbol (it has: {', '.join(known)})")
+        if known[name] not in out:
+            out.append(known[name])
+    return tuple(out)
 
-    Elasticities say which knob matters most: 1.0 means "1% more x, 1% more N".
+
+def followed(spec: Spec, hold: Iterable[str | Symbol] = ()) -> tuple[tuple[Symbol, Expr], ...]:
+    """The relations a derivative follows: every relation of ``spec`` whose symbol is not held."""
+    held = set(held_symbols(spec, hold))
+    return tuple((s, r) for s, r in spec.relations if s not in held)
+
+
+def along_relations(spec: Spec, form: Expr, hold: Iterable[str | Symbol] = ()) -> Expr:
+    """``form`` with the relations the count follows substituted, the ``kept`` ones too.
+
+    A closed form may keep a derived symbol for reading (Llama's attention as 2*D*H*d_h,
+    with d_h = D/H); the count moves d_h when D moves, so derivatives must too. A held
+    symbol keeps its relation unsubstituted: its value is then fixed.
     """
-    form = spec.closed_form if form is None else form
+    rel = dict(followed(spec, hold))
+    for _ in range(len(rel) + 1):
+        new = form.xreplace(rel)
+        if new == form:
+            return new
+        form = new
+    raise SymparamsError(f"{spec.name}: relations {rel} are circular")
+
+
+# Factoring is for reading; past this size it costs far more than it gives (a
+# polynomial of degree 63 takes minutes to factor), so larger forms stay expanded.
+FACTOR_LIMIT = 400
+
+
+def tidy(expr: Expr) -> Expr:
+    """``expr`` factored when small enough to read, else as it is."""
+    if sympy.count_ops(expr) > FACTOR_LIMIT:
+        return expr
+    return sympy.factor(expr)
+
+
+def sensitivity(spec: Spec, form: Expr | None = None, hold: Iterable[str | Symbol] = ()) -> list[Sensitivity]:
+    """Derivative and elasticity of ``form`` (default: total parameters) in every symbol, along the relations.
+
+    By default the derivative follows the model's relations, as the count does: with
+    d_h = D/H, dN/dD includes the growth of d_h. ``hold`` names symbols held fixed: a
+    derived one (``d_h``) keeps its value, which gives the partial derivative at fixed
+    sizes; a free one is not varied (it gets no row). Elasticities say which knob matters
+    most: 1.0 means "1% more x, 1% more N".
+    """
+    held = held_symbols(spec, hold)
+    form = along_relations(spec, spec.closed_form if form is None else form, held)
     point = spec.env
     at = form.xreplace(point)
     out = []
-    for x in sorted(form.free_symbols, key=lambda s: s.name):
+    for x in sorted(form.free_symbols - (set(held) & set(spec.symbols)), key=lambda s: s.name):
         d = sympy.diff(form, x)
-        el = sympy.factor(sympy.cancel(x * d / form))
-        out.append(Sensitivity(x, sympy.factor(d), el, d.xreplace(point), (x * d).xreplace(point) / at))
+        el = tidy(sympy.cancel(x * d / form)) if sympy.count_ops(form) <= FACTOR_LIMIT else x * d / form
+        out.append(Sensitivity(x, tidy(d), el, d.xreplace(point), (x * d).xreplace(point) / at))
     return out
 
 
@@ -70,12 +121,18 @@ def crossover(lhs: Expr, rhs: Expr, unknown: Symbol) -> list[Expr]:
 
 @dataclass(frozen=True)
 class Sizing:
-    """The answer to "which size reaches this budget?": a root and buildable neighbours."""
+    """The answer to "which size reaches this budget?": the buildable sizes either side, exactly.
+
+    ``below`` is the largest buildable size whose count is at most the budget, ``above``
+    the smallest whose count exceeds it: no buildable size lies between them. ``root``
+    is the continuous solution of the closed form along a symbolic ladder, where one was
+    given, for information only (the choice never reads it).
+    """
 
     budget: int
-    root: float
     below: tuple[int, int] | None
     above: tuple[int, int] | None
+    root: float | None = None
 
     @property
     def nearest(self) -> tuple[int, int]:
@@ -90,59 +147,94 @@ class Sizing:
                 "above": side(self.above), "nearest": side(self.nearest)}
 
 
-def _positive_roots(poly: sympy.Poly) -> list:
-    """The positive real roots of ``poly``; exact isolating intervals where mpmath's search fails.
-
-    mpmath's polyroots does not converge for very large budgets (N = 10^60), so the
-    roots are then bracketed exactly and the bracket's midpoint is used.
-    """
-    from mpmath.libmp.libhyper import NoConvergence
-
-    try:
-        return [r for r in poly.nroots(n=30) if r.is_real and r > 0]
-    except NoConvergence:
-        return [(a + b) / 2 for (a, b), _ in poly.intervals(eps=sympy.Rational(1, 2)) if b > 0]
+# A Spec refuses any value beyond 10^50, so no size search needs to look past 2^170;
+# a run of this many sizes that cannot be built ends a search with an error.
+MAX_SIZE = 2**170
+WINDOW = 64
 
 
 def size_for_budget(
     build: Callable[[int], Spec],
     budget: int,
-    ladder: Callable[[Symbol], dict[Symbol, Expr]],
-    limit: int = 10_000,
+    ladder: Callable[[Symbol], Mapping[Symbol, Expr]] | None = None,
+    *,
+    knob: str = "size",
+    window: int = WINDOW,
 ) -> Sizing:
-    """The knob value n whose model ``build(n)`` has the parameter count nearest ``budget``.
+    """The buildable sizes n either side of ``budget``: exact integer search, no floats.
 
-    ``ladder(n)`` maps the model's symbols to expressions in n (nanochat: L = n,
-    D = 64n); the closed form along it is solved for N(n) = budget, then the whole
-    n around the root are built and counted exactly (sizes the family refuses, such
-    as nanochat's odd depths with H not dividing D, are stepped over).
+    ``build(n)`` is the model at size n; it raises SymparamsError for a size the
+    family cannot build (nanochat's depth 5: H = 3 does not divide D = 320), which is
+    stepped over. Counts must grow with n, as every size knob's do. The search doubles
+    n until the count passes the budget, then bisects, each probe counting the first
+    buildable size at or above it exactly: O(log n) models built, whatever the budget.
+    ``ladder(n)`` (the symbols along the knob, in closed form) only adds the
+    continuous root for information.
     """
-    if budget <= 0:
-        raise SymparamsError(f"parameter budget must be positive, got {budget}")
+    if isinstance(budget, bool) or not isinstance(budget, int) or budget <= 0:
+        raise SymparamsError(f"parameter budget must be a positive whole number, got {budget!r}")
+    counts: dict[int, int | None] = {}
+    failure: list[str] = []
+
+    def count(n: int) -> int | None:
+        if n not in counts:
+            try:
+                counts[n] = build(n).total
+            except SymparamsError as err:
+                counts[n] = None
+                failure[:] = [str(err)]
+        return counts[n]
+
+    def first(n: int) -> tuple[int, int]:
+        """The first buildable size at or above n, with its count."""
+        for m in range(n, n + window):
+            got = count(m)
+            if got is not None:
+                return m, got
+        raise SymparamsError(f"no buildable {knob} from {n:,} to {n + window - 1:,}"
+                             + (f" ({failure[0]})" if failure else ""))
+
+    lo, hi = 0, 1
+    while first(hi)[1] <= budget:
+        lo, hi = hi, 2 * hi
+        if hi > MAX_SIZE:  # pragma: no cover - every Spec refuses such sizes first
+            raise SymparamsError(f"no buildable {knob} reaches {budget:,} parameters")
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if first(mid)[1] > budget:
+            hi = mid
+        else:
+            lo = mid
+    above = first(hi)
+    below = None
+    if lo:
+        size, got = first(lo)
+        if size != lo or got > budget:
+            raise SymparamsError(f"the count does not grow with the {knob} near {lo:,}; cannot size by it")
+        below = (lo, got)
+    root = ladder_root(build, ladder, above[0], budget) if ladder is not None else None
+    return Sizing(budget, below, above, root)
+
+
+def ladder_root(build: Callable[[int], Spec], ladder, at: int, budget: int) -> float | None:
+    """The positive real n where the closed form along ``ladder`` meets ``budget`` (None if it does not apply).
+
+    Only the symbols that really follow the ladder at the size ``at`` are moved; values
+    set by hand stay. Roots are isolated exactly (no iteration that may not converge).
+    """
     n = sympy.Symbol("n", positive=True)
-    probe = build(2)
-    form = probe.closed_form.xreplace(ladder(n))
-    rest = {s: v for s, v in probe.env.items() if s in form.free_symbols}
-    curve = sympy.expand(form.xreplace(rest))
+    spec = build(at)
+    env = spec.env
+    moves = {s: f for s, f in ladder(n).items() if s in env and f.xreplace({n: at}) == env[s]}
+    form = spec.closed_form.xreplace(moves)
+    curve = sympy.expand(form.xreplace({s: v for s, v in env.items() if s not in moves}))
     if curve.free_symbols - {n}:
-        missing = ", ".join(str(s) for s in curve.free_symbols - {n})
-        raise SymparamsError(f"cannot size along this ladder: {missing} do not follow n")
-    roots = _positive_roots(sympy.Poly(curve - budget, n))
-    root = float(max(roots)) if roots else 0.0
-
-    def valid(size: int) -> tuple[int, int] | None:
-        try:
-            return size, build(size).total
-        except SymparamsError:
+        return None
+    try:
+        poly = sympy.Poly(curve - budget, n)
+        if poly.degree() > 8:
             return None
-
-    below = above = None
-    for size in range(max(int(root), 1), 0, -1):
-        if (got := valid(size)) and got[1] <= budget:
-            below = got
-            break
-    for size in range(max(int(root), 1), limit):
-        if (got := valid(size)) and got[1] >= budget:
-            above = got
-            break
-    return Sizing(budget, root, below, above)
+        roots = [(a + b) / 2 for (a, b), _ in poly.intervals(eps=sympy.Rational(1, 10**6)) if b > 0]
+    except (sympy.PolynomialError, ValueError):
+        return None
+    return float(max(roots)) if roots else None

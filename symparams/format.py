@@ -6,9 +6,9 @@ Rounding happens only here, at the last moment, on exact integers and fractions.
 from __future__ import annotations
 
 from fractions import Fraction
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Sequence
 
-__all__ = ["human", "share", "grouped", "register_display", "display"]
+__all__ = ["human", "share", "grouped", "table", "register_display", "display"]
 
 _UNITS = ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K"))
 
@@ -79,3 +79,49 @@ def display(obj: Any, fmt: str) -> str | None:
         if fn is not None:
             return fn(obj)
     return None
+
+
+def table(
+    rows: Sequence[Sequence[str]],
+    header: Sequence[str] | None = None,
+    align: str = "",
+    rules: Iterable[int] = (),
+    indent: str = "",
+    min_widths: Sequence[int] = (),
+) -> str:
+    """An aligned plain-text table: the one writer of every table the tool prints.
+
+    ``align`` has one letter per column, ``l`` or ``r`` (columns beyond it align left);
+    columns are two spaces apart and as wide as their widest cell (or ``min_widths``).
+    A rule of dashes follows the header, and precedes each body row whose index is in
+    ``rules`` (``rules=[len(rows) - 1]`` sets a total apart). Lines carry no trailing
+    spaces.
+
+    >>> print(table([("wte", "83,886,080"), ("total", "560,988,160")], ("component", "count"), "lr", rules=[1]))
+    component        count
+    ---------  -----------
+    wte         83,886,080
+    ---------  -----------
+    total      560,988,160
+    """
+    cells = ([tuple(header)] if header is not None else []) + [tuple(r) for r in rows]
+    if not cells:
+        return ""
+    columns = max(len(c) for c in cells)
+    cells = [c + ("",) * (columns - len(c)) for c in cells]
+    widths = [max([len(c[i]) for c in cells] + [min_widths[i] if i < len(min_widths) else 0]) for i in range(columns)]
+    right = [i < len(align) and align[i] == "r" for i in range(columns)]
+
+    def line(cell: Sequence[str]) -> str:
+        return (indent + "  ".join(x.rjust(w) if r else x.ljust(w) for x, w, r in zip(cell, widths, right))).rstrip()
+
+    rule = (indent + "  ".join("-" * w for w in widths)).rstrip()
+    before = set(rules)
+    out = []
+    if header is not None:
+        out += [line(cells[0]), rule]
+    for n, row in enumerate(cells[1:] if header is not None else cells):
+        if n in before:
+            out.append(rule)
+        out.append(line(row))
+    return "\n".join(out)

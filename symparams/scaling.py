@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Callable
 
 import sympy
 from sympy import Expr, Integer, Rational, Symbol
@@ -29,9 +29,12 @@ from sympy import Expr, Integer, Rational, Symbol
 from .errors import SymparamsError
 from .spec import Spec
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .families import Family
+
 __all__ = [
     "Law", "LAWS", "RULE", "Optimum", "optimal", "optimum_forms", "Fit", "fit_depth", "fit_width",
-    "DEFAULT_RATIO", "LADDERS",
+    "WidthRule", "width_rule", "DEFAULT_RATIO", "MAX_TARGET",
 ]
 
 DEFAULT_RATIO = 20
@@ -227,23 +230,18 @@ def optimal(compute: object, law: str = "hoffmann", ratio: object = None) -> Opt
 
 # ---- inverse sizing ----------------------------------------------------------
 
-# Depth-sized families: how each symbol of the closed form follows the depth n.
-# nanochat: D = 64n and H = ceil(D/128), which is n/2 at the even depths it builds.
-LADDERS: dict[str, Callable[[Symbol], dict[Symbol, Expr]]] = {}
-
-
-def _nanochat_ladder(n: Symbol) -> dict[Symbol, Expr]:
-    from .symbols import D, H, L
-
-    return {L: n, D: 64 * n, H: n / 2}
-
-
-LADDERS["nanochat"] = _nanochat_ladder
+# No model symparams builds has a size beyond 10^50, nor a count beyond about 10^150; a
+# target above this is refused before any search.
+MAX_TARGET = 10**100
 
 
 @dataclass(frozen=True)
 class Fit:
-    """The size of a family that best meets a parameter target, with its exact count."""
+    """The size of a family that best meets a parameter target, with its exact count.
+
+    ``below`` and ``above`` are the buildable sizes either side of the target (no
+    buildable size lies between them); ``rule`` says how the other sizes follow the knob.
+    """
 
     knob: str
     target: int
@@ -253,117 +251,179 @@ class Fit:
     root: float | None
     below: tuple[int, int] | None
     above: tuple[int, int] | None
+    rule: str = ""
 
     def to_json(self) -> dict:
         def side(o):
             return None if o is None else {self.knob: o[0], "params": o[1]}
 
         return {"by": self.knob, "target": self.target, self.knob: self.size, "params": self.params,
-                "model": self.spec.name, "root": self.root, "below": side(self.below), "above": side(self.above)}
+                "model": self.spec.name, "values": {**self.spec.int_values(), **self.spec.derived_values()},
+                "rule": self.rule, "root": self.root, "below": side(self.below), "above": side(self.above)}
 
 
 def _target(target: object) -> int:
+    """A parameter target as a whole number: exact, positive, at least 1 and at most 10^100."""
     value = _positive(target, "parameter target")
-    if not value.is_Integer:
-        value = sympy.floor(value + Rational(1, 2))
-    return int(value)
+    if value > MAX_TARGET:
+        raise SymparamsError(f"a parameter target of {_brief(value)} is beyond any model (at most 10^100)")
+    whole = int(sympy.floor(value + Rational(1, 2)))
+    if whole < 1:
+        raise SymparamsError(f"a parameter target of {value} is less than one parameter")
+    return whole
 
 
-def fit_depth(family: str, target: object, overrides: Mapping[str, Expr] | None = None) -> Fit:
-    """The depth of ``family`` whose exact parameter count is nearest ``target``.
+def _brief(value: Rational) -> str:
+    text = str(value)
+    return text if len(text) <= 30 else f"about 10^{len(str(int(value))) - 1}"
 
-    The closed form along the family's depth ladder is solved for the root; the
-    buildable depths around it are then counted exactly.
 
-    >>> fit_depth("nanochat", 560_000_000).size
+def fit_depth(ladder: "Family | Callable[[int], Spec]", target: object) -> Fit:
+    """The depth whose exact parameter count is nearest ``target``.
+
+    ``ladder`` is a depth-sized :class:`~symparams.families.Family`, or any builder from
+    depth to Spec (``catalog.ladder(name)`` with overrides bound). The search is exact
+    (see :func:`~symparams.analysis.size_for_budget`): the depths either side of the
+    target are counted from their trees, and the nearer one is chosen.
+
+    >>> from symparams.families import FAMILIES
+    >>> fit_depth(FAMILIES.by_name["nanochat"], 560_000_000).size
     20
     """
-    from .analysis import size_for_budget
-    from .catalog import depth_families, model
+    from .analysis import ladder_root, size_for_budget
+    from .families import FAMILIES, Family
 
-    overrides = dict(overrides or {})
-    if family not in depth_families():
-        raise SymparamsError(f"{family!r} is not sized by depth (depth-sized families: {', '.join(depth_families())})")
-    if "D" in overrides or "L" in overrides:
-        raise SymparamsError("sizing by depth sets L and D itself; do not --set them")
+    if isinstance(ladder, Family):
+        family: Family | None = ladder
+        if ladder.ladder is None:
+            raise SymparamsError(f"{ladder.name} is not sized by depth")
+        build: Callable[[int], Spec] = ladder.at_depth
+    elif callable(ladder):
+        family, build = None, ladder
+    else:
+        raise SymparamsError(f"expected a family or a builder from depth to Spec, got {type(ladder).__name__}")
     budget = _target(target)
-
-    def build(n: int) -> Spec:
-        return model(family, depth=n, **overrides)
-
-    ladder = LADDERS.get(family)
-    if ladder is not None:
-        sizing = size_for_budget(build, budget, ladder)
-        size, params = sizing.nearest
-        return Fit("depth", budget, size, params, build(size), sizing.root, sizing.below, sizing.above)
-    below, above = _search(build, budget)
-    size, params = min((o for o in (below, above) if o), key=lambda o: (abs(o[1] - budget), o[0]))
-    return Fit("depth", budget, size, params, build(size), None, below, above)
+    sizing = size_for_budget(build, budget, knob="depth")
+    size, params = sizing.nearest
+    spec = build(size)
+    family = family or FAMILIES.of(spec)
+    symbolic = family.symbolic_ladder if family is not None else None
+    root = ladder_root(build, symbolic, size, budget) if symbolic is not None else None
+    rule = f"the depth ladder of {family.name}" if family is not None else "the given depth ladder"
+    return Fit("depth", budget, size, params, spec, root, sizing.below, sizing.above, rule)
 
 
-def _search(build: Callable[[int], Spec], budget: int, limit: int = 10_000):
-    """Exact search over a knob whose counts grow with it (for families without a ladder)."""
-    below = above = None
-    for n in range(1, limit):
-        try:
-            total = build(n).total
-        except SymparamsError:
-            continue
-        if total <= budget:
-            below = (n, total)
-        else:
-            above = (n, total)
-            break
-    if below is None and above is None:
-        raise SymparamsError(f"no buildable size up to {limit}")
-    return below, above
+@dataclass(frozen=True)
+class WidthRule:
+    """How a model's other sizes follow its width D, in whole steps: the candidates of a width search.
 
-
-def fit_width(spec: Spec, target: object, step: int = 1, limit: int = 100_000) -> Fit:
-    """The width D (other values held) whose exact parameter count is nearest ``target``.
-
-    N(D) is solved from the closed form; whole widths around the root that the
-    model's constraints accept (H divides D, ...) are counted exactly. Symbols tied
-    to D by a relation (d_h = D/H, F = e*D) follow it; fixed values (an explicit
-    intermediate_size) do not: ``--set F=8*D/3`` makes them.
+    Step k builds D = k*p and, growing by whole heads, H = k*q with p/q the model's D/H
+    (so the head size stays); holding the heads instead, D = k*H (d_h = D/H follows).
+    H_kv follows H where it equals H (multi-head attention) and is held otherwise (GQA's
+    key/value heads, as Llama-3 and Mistral keep 8 at every size). An explicit F follows
+    D by the SwiGLU rule where that rule gives this model's F, else keeps its ratio to D;
+    a relation such as F = 4*D follows by itself.
     """
-    from .symbols import D
+
+    spec: Spec
+    step: tuple[int, int]
+    moves_heads: bool
+    kv_follows: bool
+    ffn: Callable[[int], int] | None
+    description: str
+
+    def width(self, k: int) -> int:
+        return k * self.step[0]
+
+    def values(self, k: int) -> dict[str, Integer]:
+        width = self.width(k)
+        out = {"D": Integer(width)}
+        if self.moves_heads:
+            out["H"] = Integer(k * self.step[1])
+            if self.kv_follows:
+                out["H_kv"] = out["H"]
+        if self.ffn is not None:
+            out["F"] = Integer(self.ffn(width))
+        return out
+
+    def __call__(self, k: int) -> Spec:
+        if k < 1:
+            raise SymparamsError("a width step must be positive")
+        return replace(self.spec.with_values(**self.values(k)), name=f"{self.spec.name} at D={self.width(k)}")
+
+
+def width_rule(spec: Spec, keep_heads: bool = False) -> WidthRule:
+    """The rule by which ``spec``'s sizes follow its width (see :class:`WidthRule`)."""
+    from .symbols import D, F, H, H_kv, d_h
+
+    values = dict(spec.values)
+    if D not in values:
+        raise SymparamsError(f"{spec.name} has no free width D to size")
+    env = spec.env
+    width = int(env[D])
+    notes = []
+    relations = dict(spec.relations)
+    moves_heads = kv_follows = False
+    if H in values and not keep_heads:
+        ratio = Rational(width, env[H])
+        step = (int(ratio.p), int(ratio.q))
+        moves_heads = True
+        per_head = f"D/H = {ratio}" + (f", so d_h = {env[d_h]}" if relations.get(d_h) == D / H else "")
+        notes.append(f"the width grows by whole heads ({per_head}, held)")
+        if H_kv in values:
+            kv_follows = env[H_kv] == env[H]
+            notes.append("H_kv = H follows H" if kv_follows else f"H_kv = {env[H_kv]} held")
+    elif H in values and relations.get(d_h) == D / H:
+        step = (int(env[H]), 1)
+        notes.append(f"H = {env[H]} held, so d_h = D/H follows D")
+    else:
+        step = (1, 1)
+        notes.append("D steps by 1")
+    ffn = None
+    if F in values:
+        ffn, text = _ffn_rule(width, int(env[F]))
+        notes.append(text)
+    elif F in relations:
+        notes.append(f"F = {relations[F]} follows")
+    return WidthRule(spec, step, moves_heads, kv_follows, ffn, "; ".join(notes))
+
+
+def _ffn_rule(width: int, ffn: int) -> tuple[Callable[[int], int], str]:
+    """F as a function of D: the SwiGLU sizing where it reproduces ``ffn``, else the model's ratio.
+
+    Llama sizes its gated MLP as int(8D/3) rounded up to a multiple of ``multiple_of``
+    (256 for Llama-2: 8*4096/3 -> 11,008). Where no multiple reproduces the model's F,
+    F keeps the model's ratio F/D, rounded up to a multiple of the largest power of two
+    (at most 256) dividing the model's F.
+    """
+    for power in range(12, -1, -1):
+        multiple = 2**power
+        if multiple * -(-(8 * width // 3) // multiple) == ffn:
+            return (lambda d: multiple * -(-(8 * d // 3) // multiple),
+                    f"F = 8D/3 rounded up to a multiple of {multiple} (the SwiGLU rule, which gives this model's F = {ffn:,})")
+    ratio = Rational(ffn, width)
+    multiple = min(256, ffn & -ffn)
+    return (lambda d: multiple * -(-(int(ratio.p) * d) // (int(ratio.q) * multiple)),
+            f"F keeps this model's ratio F/D = {ratio}, rounded up to a multiple of {multiple}")
+
+
+def fit_width(spec: Spec, target: object, keep_heads: bool = False) -> Fit:
+    """The width D whose exact parameter count is nearest ``target``, other sizes following by rule.
+
+    Only widths the model's family could build are candidates (:func:`width_rule`): by
+    default the width grows by whole heads at the model's head size, F follows D by the
+    model's rule, and everything else is held. The search is exact and proposes the
+    buildable widths either side of the target.
+    """
+    from .analysis import size_for_budget
 
     budget = _target(target)
-    if D not in spec.symbols:
-        raise SymparamsError(f"{spec.name} has no free width D to size")
-    curve = spec.closed_form.xreplace({s: v for s, v in spec.env.items() if s != D})
-    if curve.free_symbols - {D}:
-        raise SymparamsError(f"{spec.name}: the count does not reduce to a function of D")
-    try:
-        roots = [r for r in sympy.Poly(sympy.expand(curve) - budget, D).nroots(n=30) if r.is_real and r > 0]
-    except sympy.PolynomialError:
-        raise SymparamsError(f"{spec.name}: the count is not a polynomial in D") from None
-    if not roots:
-        raise SymparamsError(f"{spec.name}: no width reaches {budget:,} parameters")
-    root = max(roots)
-    start = max(int(root) // step * step, step)
+    rule = width_rule(spec, keep_heads)
+    sizing = size_for_budget(rule, budget, knob="width step")
+    k, params = sizing.nearest
 
-    def valid(width: int) -> tuple[int, int] | None:
-        try:
-            return width, spec.with_values(D=Integer(width)).total
-        except SymparamsError:
-            return None
+    def as_width(side: tuple[int, int] | None) -> tuple[int, int] | None:
+        return None if side is None else (rule.width(side[0]), side[1])
 
-    below = above = None
-    for width in range(start, 0, -step):
-        if (got := valid(width)) and got[1] <= budget:
-            below = got
-            break
-        if start - width > limit:
-            break
-    for width in range(start, start + limit, step):
-        if (got := valid(width)) and got[1] >= budget:
-            above = got
-            break
-    options = [o for o in (below, above) if o]
-    if not options:
-        raise SymparamsError(f"{spec.name}: no buildable width near {float(root):.1f}")
-    size, params = min(options, key=lambda o: (abs(o[1] - budget), o[0]))
-    chosen = replace(spec.with_values(D=Integer(size)), name=f"{spec.name} at D={size}")
-    return Fit("width", budget, size, params, chosen, float(root), below, above)
+    return Fit("width", budget, rule.width(k), params, rule(k), None, as_width(sizing.below),
+               as_width(sizing.above), rule.description)

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import IO, TYPE_CHECKING, Any, Mapping, Sequence
+from typing import IO, TYPE_CHECKING, Any, Callable, Sequence
 
 from .errors import SymparamsError
+from .spec import Spec
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy
@@ -150,20 +151,21 @@ def _axis_array(axis: Axis, position: int, ndim: int):
             np.array([f.denominator for f in fr], dtype=np.int64).reshape(shape))
 
 
-def sweep(name: str, axes: Sequence[Axis], depth: int | None = None, sets: Mapping[str, Any] | None = None,
-          exact: bool = True) -> Sweep:
-    """Every combination of ``axes`` for model ``name`` (with ``--depth``/``--set`` as given).
+def sweep(model: Spec | Callable[..., Spec], axes: Sequence[Axis], exact: bool = True) -> Sweep:
+    """Every combination of ``axes`` for ``model``: a Spec, or a builder from depth to Spec.
 
-    Invalid combinations are skipped and counted (see the module's rule). With
-    ``exact`` a count beyond int64 comes back as a Python int; without, it raises
-    OverflowError.
+    A ``depth`` axis needs the builder (``catalog.ladder(name)``, with any overrides
+    bound); other axes override what each depth set. Invalid combinations are skipped
+    and counted (see the module's rule). With ``exact`` a count beyond int64 comes
+    back as a Python int; without, it raises OverflowError.
     """
     import numpy as np
 
-    from .catalog import depth_families, model
     from .compiled.vector import Vectorized
 
-    sets = dict(sets or {})
+    builder = None if isinstance(model, Spec) else model
+    if builder is not None and not callable(builder):
+        raise SymparamsError(f"expected a model (a Spec) or a builder from depth to Spec, got {type(model).__name__}")
     axes = tuple(axes)
     if not axes:
         raise SymparamsError("give at least one --grid NAME=START:STOP[:STEP]")
@@ -178,20 +180,20 @@ def sweep(name: str, axes: Sequence[Axis], depth: int | None = None, sets: Mappi
         raise SymparamsError(f"the grid has {total:,} combinations; at most {MAX_COMBINATIONS:,} (narrow an axis or raise its STEP)")
     by_depth = next((a for a in axes if a.name == "depth"), None)
     if by_depth is not None:
-        if name not in depth_families():
-            raise SymparamsError(f"--grid depth applies only to the depth-sized families ({', '.join(depth_families())}), not {name!r}")
-        if depth is not None:
-            raise SymparamsError("give either --depth or --grid depth=..., not both")
+        if builder is None:
+            raise SymparamsError(f"--grid depth applies only to the depth-sized families ({_depth_families()}), "
+                                 f"not {model.name}")
         _check_value(by_depth, False)
-        specs = [model(name, depth=int(d), **sets) for d in by_depth.values]
+        specs = [builder(int(d)) for d in by_depth.values]
         base = specs[0]
     else:
-        base = model(name, depth=depth, **sets)
+        base = builder() if builder is not None else model
         specs = [base]
+    name = _family_name(base) if by_depth is not None else base.name
     vec = Vectorized(base)
     for a in axes:
         if a.name != "depth" and a.name not in vec.symbols:
-            allowed = ", ".join(("depth",) * (name in depth_families()) + vec.symbols)
+            allowed = ", ".join(("depth",) * (builder is not None) + vec.symbols)
             raise SymparamsError(f"--grid {a.name}: {base.name} has no such symbol (it has: {allowed})")
         if a.name != "depth":
             _check_value(a, a.name in vec.compiled.rational_names)
@@ -246,8 +248,21 @@ def sweep(name: str, axes: Sequence[Axis], depth: int | None = None, sets: Mappi
             act = active.evaluate(inputs, ("total",), invalid="mask", exact=True)
         columns["active"] = act["total"]
         counts.append("active")
-    return Sweep(base.name if by_depth is None else name, str(base.closed_form), axes, columns, tuple(counts),
-                 total, dict(out["reasons"]))
+    return Sweep(name, str(base.closed_form), axes, columns, tuple(counts), total, dict(out["reasons"]))
+
+
+def _depth_families() -> str:
+    from .families import FAMILIES
+
+    return ", ".join(FAMILIES.ladders())
+
+
+def _family_name(spec: Spec) -> str:
+    """The name of the family whose ladder built ``spec`` (a depth sweep is the family's, not one depth's)."""
+    from .families import FAMILIES
+
+    family = FAMILIES.of(spec)
+    return family.name if family is not None else spec.name
 
 
 def write(result: Sweep, fmt: str, out: IO) -> None:

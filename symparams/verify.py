@@ -13,14 +13,12 @@ Needs the optional extra ``symparams[verify]`` (torch, transformers).
 
 from __future__ import annotations
 
-import importlib
-import os
 from dataclasses import dataclass
 
 from .components import GROUPS
 from .errors import SymparamsError
 
-__all__ = ["meta_parameters", "GroupCheck", "Verification", "verify", "verify_config", "config_of"]
+__all__ = ["meta_parameters", "GroupCheck", "Verification", "verify_config", "MAX_LAYERS"]
 
 
 def _require():
@@ -50,7 +48,7 @@ def meta_parameters(config: dict) -> list[tuple[str, int]]:
         declared = _declared_fields(transformers.CONFIG_MAPPING[model_type])
         data = {k: v for k, v in config.items()
                 if k not in ("model_type", "auto_map") and (not k.startswith("_") or k in declared)}
-        cfg = transformers.AutoConfig.for_model(model_type, **data)
+        cfg = transformers.AutoConfig.for_model(model_type, **_as_json(data))
         with torch.device("meta"):
             model = transformers.AutoModelForCausalLM.from_config(cfg)
     except Exception as err:  # whatever transformers or torch raise, it is this config they refuse
@@ -66,6 +64,27 @@ def meta_parameters(config: dict) -> list[tuple[str, int]]:
         seen.add(id(p))
         out.append((name, p.numel()))
     return out
+
+
+def _as_json(value):
+    """A config as ``json`` would have read it, for transformers: exact decimals become floats.
+
+    symparams reads decimals exactly (``decimal.Decimal``) and keeps NaN and Infinity as
+    markers; transformers' config classes expect the floats Python's ``json`` gives.
+    """
+    from decimal import Decimal
+
+    from .config import _Constant
+
+    if isinstance(value, dict):
+        return {k: _as_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_json(v) for v in value]
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, _Constant):
+        return float(value.name)
+    return value
 
 
 def _declared_fields(cls) -> set[str]:
@@ -124,28 +143,46 @@ class Verification:
 
     def table(self) -> str:
         """A plain-text report: group, symbolic, transformers, match."""
-        head = ("group", "symbolic", "transformers", "match")
-        rows = [(g.group, f"{g.symbolic:,}", f"{g.transformers:,}", "yes" if g.match else "NO") for g in self.groups]
-        total = ("total", f"{self.total.symbolic:,}", f"{self.total.transformers:,}", "yes" if self.total.match else "NO")
-        cells = [head, *rows, total]
-        widths = [max(len(c[i]) for c in cells) for i in range(len(head))]
-        lines = []
-        for n, c in enumerate(cells):
-            if n == len(cells) - 1:
-                lines.append("  ".join("-" * w for w in widths))
-            lines.append("  ".join(x.ljust(w) if i == 0 else x.rjust(w) for i, (x, w) in enumerate(zip(c, widths))))
-            if n == 0:
-                lines.append("  ".join("-" * w for w in widths))
-        return "\n".join(lines)
+        from .format import table
+
+        rows = [(g.group, f"{g.symbolic:,}", f"{g.transformers:,}", "yes" if g.match else "NO")
+                for g in (*self.groups, self.total)]
+        return table(rows, ("group", "symbolic", "transformers", "match"), "lrrr", rules=[len(rows) - 1])
+
+
+# transformers builds every layer and every expert as modules, even on the meta device:
+# 20,000 layers take half a minute and a gigabyte. Real models stay far below these.
+MAX_LAYERS = 1024
+MAX_EXPERT_LAYERS = 65_536
+
+
+def _check_work(spec) -> None:
+    """Refuse, before transformers runs, a model whose modules alone would take minutes to build."""
+    from .symbols import E, L
+
+    env = spec.env
+    layers = int(env.get(L, 1))
+    if layers > MAX_LAYERS:
+        raise SymparamsError(f"{spec.name}: verify builds every layer in transformers; "
+                             f"{layers:,} layers exceed its limit of {MAX_LAYERS:,}")
+    experts = layers * int(env.get(E, 1))
+    if experts > MAX_EXPERT_LAYERS:
+        raise SymparamsError(f"{spec.name}: verify builds every expert of every layer in transformers; "
+                             f"{experts:,} expert-layers exceed its limit of {MAX_EXPERT_LAYERS:,}")
 
 
 def verify_config(data: dict, source: str = "config", name: str | None = None) -> Verification:
-    """Compare the symbolic counts of a config (as a dict) with transformers' model for it."""
+    """Compare the symbolic counts of a config (as a dict) with transformers' model for it.
+
+    The symbolic side is checked first, so a bad config is reported as such even
+    where torch and transformers are not installed.
+    """
     from .config import Config
     from .families import FAMILIES, from_dict
 
     spec = from_dict(data, source, name=name)
     spec.env
+    _check_work(spec)
     _require()
     family = FAMILIES.for_type(Config(data, source))
     ours = spec.breakdown().groups()
@@ -158,29 +195,3 @@ def verify_config(data: dict, source: str = "config", name: str | None = None) -
     groups = tuple(GroupCheck(g, ours.get(g, 0), theirs.get(g, 0)) for g in names)
     total = GroupCheck("total", spec.total, sum(theirs.values()))
     return Verification(spec.name, data["model_type"], groups, total)
-
-
-def config_of(name: str) -> tuple[dict, str, str]:
-    """(config dict, source, display name) for a config.json path or a preset name."""
-    from .catalog import depth_families, is_path, preset_paths
-    from .config import read_json
-
-    if is_path(name):
-        return read_json(name), name, os.path.basename(os.path.dirname(os.path.abspath(name))) + "/" + os.path.basename(name)
-    presets = preset_paths()
-    if name in presets:
-        return read_json(presets[name]), f"preset {name}", name  # type: ignore[arg-type]
-    if name in depth_families():
-        raise SymparamsError(f"{name!r} is not a transformers model; verify reads a config.json path or a preset")
-    known = ", ".join(sorted(presets))
-    raise SymparamsError(f"unknown model {name!r} (presets: {known}; or give a path to a config.json)")
-
-
-def verify(name: str) -> Verification:
-    """Verify a preset (``llama-2-7b``) or a config.json path against transformers.
-
-    The symbolic side is checked first, so a bad config is reported as such even
-    where torch and transformers are not installed.
-    """
-    data, source, display = config_of(name)
-    return verify_config(data, source, display)

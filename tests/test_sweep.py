@@ -87,7 +87,7 @@ def test_preset_sweeps_equal_the_library_row_by_row(name, data):
     free = [s.name for s, _ in spec.values if s.is_integer]
     axes = data.draw(st.lists(st.sampled_from(free), min_size=1, max_size=2, unique=True))
     grids = {a: data.draw(st.lists(st.integers(1, 64), min_size=1, max_size=3, unique=True)) for a in axes}
-    result = sweep(name, [Axis(a, tuple(v)) for a, v in grids.items()])
+    result = sweep(spec, [Axis(a, tuple(v)) for a, v in grids.items()])
     records = result.records()
     valid = 0
     for combo in itertools.product(*grids.values()):
@@ -165,7 +165,20 @@ def test_bad_grids_are_refused_in_one_line(argv, message):
 
 def test_depth_axis_needs_a_depth_family():
     with pytest.raises(SymparamsError, match="depth-sized"):
-        sweep("llama-2-7b", [Axis("depth", (1, 2))])
+        sweep(model("llama-2-7b"), [Axis("depth", (1, 2))])
+    code, _, err = _run(["sweep", "llama-2-7b", "--grid", "depth=1:2"])
+    assert code == 2 and "depth-sized" in err
+
+
+def test_sweep_takes_a_model_or_a_builder_never_a_name():
+    """Readings take a Spec or a builder from depth to Spec; only the catalog and the CLI read names."""
+    from symparams.catalog import ladder
+
+    with pytest.raises(SymparamsError, match="Spec"):
+        sweep("nanochat", [Axis("L", (1, 2))])
+    by_depth = sweep(ladder("nanochat"), [Axis("depth", (4, 8))])
+    assert by_depth.model == "nanochat"
+    assert [r["total"] for r in by_depth.records()] == [model("nanochat", depth=d).total for d in (4, 8)]
 
 
 def test_parse_axis_includes_stop_when_reached():

@@ -16,12 +16,20 @@ import pytest
 
 from symparams.cli import main
 from symparams.errors import SymparamsError
-from symparams.verify import GroupCheck, Verification, meta_parameters, verify, verify_config
+from symparams.catalog import config_of
+from symparams.verify import MAX_LAYERS, GroupCheck, Verification, meta_parameters, verify_config
 
 pytest.importorskip("torch", reason="torch is not installed (pip install 'symparams[verify]')")
 pytest.importorskip("transformers", reason="transformers is not installed (pip install 'symparams[verify]')")
 
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
+
+
+def verify(name: str) -> Verification:
+    """A preset or config path verified the way the command resolves it (names are the catalog's)."""
+    return verify_config(*config_of(name))
+
+
 SMALL = {"model_type": "llama", "vocab_size": 100, "hidden_size": 16, "intermediate_size": 24,
          "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2}
 

@@ -38,6 +38,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--depth", type=positive_int, help="base depth when sizing a depth family by width")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE", help="set a symbol of MODEL")
     p.add_argument("--by", choices=["depth", "width"], help="the knob to size (default: depth for depth families, else width)")
+    p.add_argument("--keep-heads", action="store_true",
+                   help="size the width holding H (d_h = D/H follows D) instead of growing H at the model's head size")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -70,17 +72,22 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _fit(args: argparse.Namespace, target):
-    from ..catalog import depth_families, model
+    from ..catalog import depth_families, ladder, model
     from ..errors import SymparamsError
     from ..scaling import fit_depth, fit_width
 
     sets = parse_sets(args.sets)
     by = args.by or ("depth" if args.model in depth_families() else "width")
     if by == "depth":
+        if args.model not in depth_families():
+            raise SymparamsError(f"--by depth needs a depth-sized family ({', '.join(depth_families())}), not {args.model!r}")
         if args.depth is not None:
             raise SymparamsError("--depth is chosen by the sizing; drop it or use --by width")
-        return fit_depth(args.model, target, sets)
-    return fit_width(model(args.model, depth=args.depth, **sets), target)
+        if "D" in sets or "L" in sets:
+            raise SymparamsError("sizing by depth sets L and D itself; do not --set them")
+        build = ladder(args.model)
+        return fit_depth(lambda depth: build(depth, **sets), target)
+    return fit_width(model(args.model, depth=args.depth, **sets), target, keep_heads=args.keep_heads)
 
 
 def _print_optimum(opt) -> None:
@@ -102,6 +109,9 @@ def _print_fit(fit, opt) -> None:
 
     what = "N*" if opt is not None else "the budget"
     print(f"{fit.spec.name}: {fit.params:,} parameters ({human(fit.params)}), the {fit.knob} nearest {what} = {fit.target:,}")
+    if fit.knob == "width":
+        print(f"  sizes: {', '.join(f'{k}={v}' for k, v in {**fit.spec.int_values(), **fit.spec.derived_values()}.items())}")
+    print(f"  rule: {fit.rule}")
     for label, side in (("below", fit.below), ("above", fit.above)):
         if side:
             print(f"  {label}: {fit.knob} {side[0]:,} -> {side[1]:,}")

@@ -38,9 +38,21 @@ def run(args: argparse.Namespace) -> int:
     from ..errors import SymparamsError
     from ..sweep import parse_axis, sweep, write
 
+    from ..catalog import depth_families, ladder, model
+
     axes = [parse_axis(text) for text in args.grid]
+    sets = parse_sets(args.sets)
+    target = None
+    if any(a.name == "depth" for a in axes):
+        if args.model not in depth_families():
+            raise SymparamsError(f"--grid depth applies only to the depth-sized families ({', '.join(depth_families())}), "
+                                 f"not {args.model!r}")
+        if args.depth is not None:
+            raise SymparamsError("give either --depth or --grid depth=..., not both")
+        build = ladder(args.model)
+        target = lambda depth: build(depth, **sets)  # noqa: E731
     try:
-        result = sweep(args.model, axes, depth=args.depth, sets=parse_sets(args.sets), exact=args.format != "npy")
+        result = sweep(target or model(args.model, depth=args.depth, **sets), axes, exact=args.format != "npy")
     except OverflowError:
         raise SymparamsError("a count exceeds int64, which npy cannot hold; use --format csv or json") from None
     binary = args.format == "npy"

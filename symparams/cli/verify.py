@@ -20,9 +20,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..verify import verify
+    from ..catalog import config_of
+    from ..verify import verify_config
 
-    result = verify(args.model)
+    result = verify_config(*config_of(args.model))
     if args.json:
         emit_json(result.to_json())
     else:

@@ -33,8 +33,8 @@ __all__ = ["vectorize", "count_fn", "compiled", "Compiled", "Vectorized", "INT64
 _LAZY = {"compiled": ".plan", "Compiled": ".plan", "Vectorized": ".vector", "INT64_MAX": ".vector"}
 
 
-def count_fn(model: "Spec | str", reading: str = "params") -> Callable[..., int]:
-    """A fast exact counter for single configurations of ``model``: keyword sizes in, a Python int out.
+def count_fn(model: "Spec", reading: str = "params") -> Callable[..., int]:
+    """A fast exact counter for single configurations of the Spec ``model``: keyword sizes in, a Python int out.
 
     The function takes the model's symbols as keyword arguments (ints; a rational
     symbol such as ``e`` also a Fraction, a SymPy Rational or text like ``'8/3'``).
@@ -44,7 +44,8 @@ def count_fn(model: "Spec | str", reading: str = "params") -> Callable[..., int]
     same SymparamsError for an invalid configuration. Compiling costs milliseconds
     once per model structure; each call then costs about a microsecond.
 
-    >>> count = count_fn("nanochat")
+    >>> import symparams
+    >>> count = count_fn(symparams.model("nanochat"))
     >>> count(), count(D=1536, H=12, L=24), count(H_kv=1)
     (560988160, 880803840, 502005760)
     >>> count(D=1536, H=12, L=24, e="8/3")
@@ -59,11 +60,11 @@ def count_fn(model: "Spec | str", reading: str = "params") -> Callable[..., int]
     return build(model, reading)
 
 
-def vectorize(model: "Spec | str", reading: str = "params") -> "Vectorized":
+def vectorize(model: "Spec", reading: str = "params") -> "Vectorized":
     """A function from NumPy integer arrays of symbol values to exact int64 counts.
 
-    ``model`` is a :class:`~symparams.spec.Spec` or a name (``"nanochat"``, a
-    preset, a config.json path). Call the result with the model's symbols as
+    ``model`` is a :class:`~symparams.spec.Spec` (``symparams.vectorize`` also takes a
+    name, through the catalog). Call the result with the model's symbols as
     keyword arguments; arrays broadcast against each other, and a symbol left out
     keeps the model's value, or follows its relation (``H_kv`` follows ``H``
     unless given). A rational symbol (``e``) takes integer arrays, an exact
@@ -77,7 +78,8 @@ def vectorize(model: "Spec | str", reading: str = "params") -> "Vectorized":
     says which entries are buildable, ``.evaluate(...)`` can skip invalid entries.
 
     >>> import numpy as np
-    >>> f = vectorize("nanochat")
+    >>> import symparams
+    >>> f = vectorize(symparams.model("nanochat"))
     >>> f(D=np.array([768, 1280, 1536]), H=np.array([6, 10, 12]), L=np.array([12, 20, 24])).tolist()
     [185597952, 560988160, 880803840]
     >>> f(H_kv=np.array([1, 2, 5, 10])).tolist()

@@ -22,18 +22,14 @@ from ..spec import Spec, apply_overrides
 from .plan import FAIL, Compiled, compiled, scalar_lines
 from .poly import make
 
-__all__ = ["count_fn", "exact_scalar", "spec_at", "resolve"]
+__all__ = ["count_fn", "exact_scalar", "spec_at", "as_spec"]
 
 
-def resolve(model: Spec | str) -> Spec:
-    """A Spec as given, or the model a name (family, preset, config.json path) stands for."""
+def as_spec(model: object) -> Spec:
+    """``model`` itself when it is a Spec; anything else is refused (names are the catalog's to resolve)."""
     if isinstance(model, Spec):
         return model
-    if isinstance(model, str):
-        from ..catalog import model as by_name
-
-        return by_name(model)
-    raise SymparamsError(f"expected a model (Spec) or a model name, got {type(model).__name__}")
+    raise SymparamsError(f"expected a model (a Spec, e.g. symparams.model('nanochat')), got {type(model).__name__}")
 
 
 def exact_scalar(name: str, value: Any) -> int | Fraction:
@@ -93,9 +89,9 @@ def _general(comp: Compiled, spec: Spec, reading: str, kw: Mapping[str, Any]) ->
     return out[0]
 
 
-def count_fn(model: Spec | str, reading: str = "params") -> Callable[..., int]:
+def count_fn(model: Spec, reading: str = "params") -> Callable[..., int]:
     """See :func:`symparams.count_fn`: the counter for single configurations of ``model``."""
-    spec = resolve(model)
+    spec = as_spec(model)
     comp = compiled(spec, reading)
     plan = comp.plan()
     free = [s.name for s in comp.free]

@@ -25,7 +25,7 @@ from ..spec import Spec
 from .plan import Check, Step, compiled
 from .arrays import bound, choose, evaluate
 from .poly import Code
-from .scalar import exact_scalar, resolve, spec_at
+from .scalar import as_spec, exact_scalar, spec_at
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy
@@ -359,6 +359,6 @@ class Vectorized:
         return ok
 
 
-def vectorize(model: Spec | str, reading: str = "params") -> Vectorized:
+def vectorize(model: Spec, reading: str = "params") -> Vectorized:
     """See :func:`symparams.vectorize`: ``model``'s counts over arrays."""
-    return Vectorized(resolve(model), reading)
+    return Vectorized(as_spec(model), reading)

@@ -86,6 +86,16 @@ def nanochat(depth: int = DEFAULT_DEPTH, *, bias: bool = False, overrides: Mappi
     return apply_overrides(spec, overrides) if overrides else spec
 
 
+def symbolic_ladder(n: sympy.Symbol) -> dict[sympy.Symbol, Expr]:
+    """How the closed form's symbols follow the depth ``n``: L = n, D = 64n, H = n/2.
+
+    H = ceil(D/128) is n/2 at the even depths; the count of a model whose H_kv
+    follows H does not depend on H at all, so the form is exact at every depth
+    nanochat builds. Sizing confirms each candidate with its exact count anyway.
+    """
+    return {L: n, D: WIDTH_PER_LAYER * n, H: WIDTH_PER_LAYER * n / HEAD_DIM_TARGET}
+
+
 def _depth(depth: object) -> int:
     if isinstance(depth, bool) or not isinstance(depth, int) or depth <= 0:
         raise SymparamsError(f"depth must be a positive whole number, got {depth!r}")
@@ -102,4 +112,5 @@ FAMILY = Family(
     ladder=nanochat,
     default_depth=DEFAULT_DEPTH,
     guide=True,
+    symbolic_ladder=symbolic_ladder,
 )

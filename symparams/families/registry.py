@@ -13,6 +13,8 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Iterator, Mapping
 
+from sympy import Expr, Symbol
+
 from ..config import Config, Fields, check_architectures, printable, read_json
 from ..errors import SymparamsError
 from ..spec import Spec
@@ -32,6 +34,8 @@ class Family:
     ``retired`` maps model_types the family's configs once carried, which transformers
     no longer reads (Falcon's ``RefinedWeb``), to the message that says what to write
     instead: such a config is refused with it, never read as something else.
+    ``symbolic_ladder(n)`` says how each symbol follows the depth ``n`` in closed form
+    (nanochat: L = n, D = 64n), so sizing can solve the count along the ladder.
     """
 
     name: str
@@ -46,6 +50,7 @@ class Family:
     refused: str = ""
     guide: bool = False
     retired: Mapping[str, str] = field(default_factory=dict)
+    symbolic_ladder: Callable[[Symbol], Mapping[Symbol, Expr]] | None = None
 
     def group(self, param_name: str) -> str:
         """The tree group of one of transformers' parameter names (for verification)."""
@@ -54,7 +59,8 @@ class Family:
     def at_depth(self, depth: int | None = None, **overrides) -> Spec:
         if self.ladder is None:
             raise SymparamsError(f"{self.name} is not sized by depth")
-        return self.ladder(depth if depth is not None else self.default_depth, overrides=overrides)
+        spec = self.ladder(depth if depth is not None else self.default_depth, overrides=overrides)
+        return spec if spec.context is not None else replace(spec, context=self.default_context)
 
 
 class Registry:

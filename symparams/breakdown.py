@@ -8,6 +8,7 @@ total: a row's ``total`` is its per-copy ``count`` times the copies its ancestor
 from __future__ import annotations
 
 from .format import share
+from .format import table as format_table
 from .spec import Breakdown, Row, Spec
 
 __all__ = ["Row", "Breakdown", "breakdown", "cells", "table"]
@@ -34,12 +35,6 @@ def cells(bd: Breakdown) -> list[tuple[str, str, str, str, str]]:
 
 def table(bd: Breakdown) -> str:
     """A plain-text table: component, module, formula, count, share of the total."""
-    head = ("component", "module", "formula (per copy)", "count", "share")
-    rows = [head] + cells(bd)
-    widths = [max(len(c[i]) for c in rows) for i in range(len(head))]
-    lines = []
-    for n, c in enumerate(rows):
-        lines.append("  ".join(x.ljust(w) if i < 3 else x.rjust(w) for i, (x, w) in enumerate(zip(c, widths))).rstrip())
-        if n == 0 or n == len(rows) - 2:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    rows = cells(bd)
+    return format_table(rows, ("component", "module", "formula (per copy)", "count", "share"), "lllrr",
+                        rules=[len(rows) - 1])

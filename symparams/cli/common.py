@@ -9,7 +9,7 @@ from typing import Any
 
 from ..errors import SymparamsError
 
-__all__ = ["add_model_arguments", "load_spec", "parse_sets", "positive_int", "emit_json"]
+__all__ = ["add_model_arguments", "add_seq_argument", "context_length", "load_spec", "parse_sets", "positive_int", "emit_json"]
 
 
 def positive_int(text: str) -> int:
@@ -64,6 +64,24 @@ def load_spec(args: argparse.Namespace):
     spec = model(args.model, depth=args.depth, **parse_sets(args.sets))
     spec.env  # validate now, so errors surface before any output
     return spec
+
+
+def add_seq_argument(p: argparse.ArgumentParser, what: str = "context length T in tokens") -> None:
+    p.add_argument("--seq", type=positive_int, metavar="T",
+                   help=f"{what} (default: the model's own context, from its config or its family)")
+
+
+def context_length(spec, given: int | None) -> tuple[int, str]:
+    """The context length T a command uses, and where it came from (printed with the figures).
+
+    ``--seq`` if given, else the model's own: its config's context field, or its family's
+    stated default (nanochat's sequence_len) for the models a ladder builds.
+    """
+    if given is not None:
+        return given, "--seq"
+    if spec.context is not None:
+        return int(spec.context), "the model's context"
+    raise SymparamsError(f"{spec.name} states no context length; give --seq T")
 
 
 def emit_json(obj: Any) -> None:

@@ -10,39 +10,24 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_model_arguments, emit_json, load_spec, positive_int
+from .common import add_model_arguments, add_seq_argument, context_length, emit_json, load_spec, positive_int
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     from ..flops import CONVENTIONS
 
     add_model_arguments(p)
-    p.add_argument("--seq", type=positive_int, metavar="T", help="context length T in tokens (nanochat default: its sequence_len)")
+    add_seq_argument(p)
     p.add_argument("--convention", choices=list(CONVENTIONS), help="one convention (default: a table of all)")
     p.add_argument("--causal", action="store_true", help="halve the attention score/value FLOPs (exact convention)")
     p.add_argument("--tokens", type=positive_int, metavar="N", help="training tokens: also print the training compute C")
     p.add_argument("--sensitivity", action="store_true", help="elasticities of training FLOPs, dominance and crossovers")
 
 
-def _seq(args: argparse.Namespace, spec) -> int:
-    if args.seq is not None:
-        return args.seq
-    if spec.family == "nanochat":
-        from ..families.nanochat import SEQUENCE_LEN
-
-        return SEQUENCE_LEN
-    from ..errors import SymparamsError
-
-    raise SymparamsError(f"--seq is required for {spec.name} (the context length T)")
-
-
 def _table(cells: list[tuple[str, ...]], right: set[int]) -> str:
-    widths = [max(len(c[i]) for c in cells) for i in range(len(cells[0]))]
-    lines = []
-    for n, c in enumerate(cells):
-        lines.append("  ".join(x.rjust(w) if i in right else x.ljust(w) for i, (x, w) in enumerate(zip(c, widths))).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+    from ..format import table
+
+    align = "".join("r" if i in right else "l" for i in range(len(cells[0])))
+    return table(cells[1:], cells[0], align)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from ..format import human
 
     spec = load_spec(args)
-    seq = _seq(args, spec)
+    seq, seq_source = context_length(spec, args.seq)
     if args.convention:
         results = [fl.flops(spec, seq, args.convention, args.causal)]
     else:
@@ -71,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
                    "conventions": [r.to_json(args.tokens) for r in results]}
         emit_json({**out, **extra})
         return 0
-    print(f"{spec.name} at T = {seq:,}{' (causal)' if args.causal else ''}: FLOPs per token")
+    shown = f" ({seq_source})" if args.seq is None else ""
+    print(f"{spec.name} at T = {seq:,}{shown}{' (causal)' if args.causal else ''}: FLOPs per token")
     head = ("convention", "source", "forward", "train (3x)", "train formula")
     cells = [head]
     for r in results:

@@ -1,7 +1,10 @@
 """Derivatives and elasticities of the parameter count at a model's size.
 
 The elasticity (x/N) dN/dx says how many percent the total grows per percent of
-x: the knob with the largest one dominates the model's size.
+x: the knob with the largest one dominates the model's size. Derivatives follow
+the model's relations, as its count does (with d_h = D/H, growing D grows the
+head size); --hold SYMBOL holds a symbol fixed instead, for the partial
+derivative at fixed sizes. The output names what is followed and what is held.
 """
 
 from __future__ import annotations
@@ -13,26 +16,37 @@ from .common import add_model_arguments, emit_json, load_spec
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_model_arguments(p)
+    p.add_argument("--hold", action="append", default=[], metavar="SYMBOL",
+                   help="hold SYMBOL fixed (d_h: the partial derivative at a fixed head size); repeat for more")
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..analysis import sensitivity
+    from ..analysis import followed, held_symbols, sensitivity
+    from ..format import table
 
     spec = load_spec(args)
-    rows = sensitivity(spec)
+    held = held_symbols(spec, args.hold)
+    rows = sensitivity(spec, hold=held)
+    relations = followed(spec, held)
     if args.json:
         emit_json({"model": spec.name, "total": spec.total, "formula": str(spec.closed_form),
+                   "follows": {s.name: str(r) for s, r in relations},
+                   "held": {s.name: _number(spec.env[s]) for s in held},
                    "symbols": [r.to_json() for r in rows]})
         return 0
     print(f"{spec.name}: N = {spec.closed_form} = {spec.total:,}")
+    if relations:
+        print(f"derivatives follow {', '.join(f'{s} = {r}' for s, r in relations)}")
+    if held:
+        print(f"held fixed: {', '.join(f'{s} = {spec.env[s]}' for s in held)}")
     cells = [("x", "dN/dx", "at this size", "elasticity (x/N) dN/dx")]
     for r in rows:
         v = r.derivative_value
         cells.append((r.symbol.name, str(r.derivative), f"{int(v):,}" if v.is_Integer else str(v),
                       f"{float(r.elasticity_value):.4f}"))
-    widths = [max(len(c[i]) for c in cells) for i in range(4)]
-    for n, c in enumerate(cells):
-        print("  ".join(x.ljust(w) if i < 2 else x.rjust(w) for i, (x, w) in enumerate(zip(c, widths))).rstrip())
-        if n == 0:
-            print("  ".join("-" * w for w in widths))
+    print(table(cells[1:], cells[0], "llrr"))
     return 0
+
+
+def _number(value) -> int | str:
+    return int(value) if value.is_Integer else str(value)

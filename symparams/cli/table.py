@@ -27,7 +27,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..catalog import depth_families, model
     from ..errors import SymparamsError
-    from ..format import human
+    from ..format import human, table
 
     if args.model not in depth_families():
         families = ", ".join(depth_families())
@@ -43,11 +43,6 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(f"{args.model}: N = {specs[0].closed_form}")
     head = [k for k in rows[0] if k != "total"]
-    cells = [tuple(head) + ("parameters", "rounded")]
-    cells += [tuple(f"{r[k]:,}" for k in head) + (f"{r['total']:,}", human(r["total"])) for r in rows]
-    widths = [max(len(c[i]) for c in cells) for i in range(len(cells[0]))]
-    for n, c in enumerate(cells):
-        print("  ".join(x.rjust(w) for x, w in zip(c, widths)))
-        if n == 0:
-            print("  ".join("-" * w for w in widths))
+    cells = [tuple(f"{r[k]:,}" for k in head) + (f"{r['total']:,}", human(r["total"])) for r in rows]
+    print(table(cells, (*head, "parameters", "rounded"), "r" * (len(head) + 2)))
     return 0

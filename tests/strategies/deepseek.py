@@ -57,8 +57,9 @@ def deepseek_configs(draw, model_type: str) -> dict:
         cfg["q_lora_rank"] = None
     elif q == "rank":
         cfg["q_lora_rank"] = draw(st.integers(1, 24))
-    _maybe(draw, cfg, "kv_lora_rank", st.integers(1, 24))
-    _maybe(draw, cfg, "qk_nope_head_dim", st.integers(1, 16))
+    # V2 rotates through complex numbers, which need the rotary slices at even offsets
+    _maybe(draw, cfg, "kv_lora_rank", st.integers(1, 12).map(lambda n: 2 * n) if v2 else st.integers(1, 24))
+    _maybe(draw, cfg, "qk_nope_head_dim", st.integers(1, 8).map(lambda n: 2 * n) if v2 else st.integers(1, 16))
     rope = draw(st.sampled_from([2, 4, 8]))
     if v32 or draw(st.booleans()):  # V3.2's indexer heads must be at least the rotary size, whose default is 64
         cfg["qk_rope_head_dim"] = rope

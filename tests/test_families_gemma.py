@@ -404,6 +404,15 @@ def test_sliding_layers_without_a_window_are_refused_and_full_ones_accepted(mode
         from_dict({**base, "layer_types": ["sliding_attention"] * base["num_hidden_layers"]})
 
 
+def test_gemma4_text_is_refused_with_its_reason_though_transformers_builds_it():
+    """Refused as a whole (see symparams/families/gemma4.py), never counted in part or read as Gemma 3."""
+    cfg = {k: v for k, v in BASE["gemma3_text"].items() if k not in ("use_bidirectional_attention", "sliding_window_pattern")}
+    cfg["model_type"] = "gemma4_text"
+    with pytest.raises(SymparamsError, match="gemma4_text is not modelled: its per-layer embeddings"):
+        from_dict(cfg)
+    assert sum(theirs(cfg).values()) > 0
+
+
 # ---- the commands -----------------------------------------------------------------
 
 

@@ -18,8 +18,8 @@ from . import deepseek_v2, deepseek_v3, deepseek_v4, deepseek_v32, ernie4_5, glm
 from . import codegen, dbrx, gpt_bigcode, gpt_neo, hunyuan, jetmoe, mpt, olmo, olmo2, olmo3, olmoe
 from . import llama4, phi3, phimoe, qwen2_moe, qwen3, qwen3_5, qwen3_moe, qwen3_next
 from . import (
-    apertus, arcee, cohere, cohere2, exaone4, gemma2, gemma3, gpt_oss, helium, ministral, nemotron, seed_oss, smollm3,
-    stablelm, starcoder2, vaultgemma,
+    apertus, arcee, cohere, cohere2, exaone4, gemma2, gemma3, gemma4, gpt_oss, helium, ministral, nemotron, seed_oss,
+    smollm3, stablelm, starcoder2, vaultgemma,
 )
 from .registry import Family, Registry
 
@@ -68,7 +68,7 @@ FAMILIES = Registry(
     deepseek_v4.FAMILY,
     gemma2.FAMILY, gemma3.FAMILY, vaultgemma.FAMILY, gpt_oss.FAMILY, starcoder2.FAMILY, cohere.FAMILY, cohere2.FAMILY,
     stablelm.FAMILY, ministral.FAMILY, helium.FAMILY, smollm3.FAMILY, exaone4.FAMILY, seed_oss.FAMILY, apertus.FAMILY,
-    arcee.FAMILY, nemotron.FAMILY,
+    arcee.FAMILY, nemotron.FAMILY, gemma4.FAMILY,
 )
 
 

@@ -134,26 +134,19 @@ NULL_CASES = tuple(
 )
 
 
-# transformers builds these nulls but cannot run the model: the scan's chunk length is also
-# what its FLOPs are counted in, so symparams refuses them with the field named.
-REFUSED_THOUGH_BUILT = {("bamba", "mamba_chunk_size"), ("falcon_h1", "mamba_chunk_size")}
-
-
 @pytest.mark.parametrize(("model_type", "name"), NULL_CASES, ids=[f"{t}-{n}" for t, n in NULL_CASES])
 def test_a_null_field_reads_as_transformers_reads_it(model_type, name):
     """A null builds what transformers builds for it, or is refused where transformers refuses it.
 
     transformers' strict dataclasses refuse null in most fields; where they accept it, it
     means the default (Bamba's ``attn_layer_indices``), H (``num_key_value_heads``), the
-    other size (Falcon-H1's ``mamba_d_ssm``: expand x D) or no bias (``mamba_conv_bias``).
+    other size (Falcon-H1's ``mamba_d_ssm``: expand x D) or no bias (``mamba_conv_bias``);
+    a null chunk length shapes no weight (its FLOPs then cannot be read, see below).
     """
     config = {**BASES[model_type], name: None}
     try:
         reference = reference_groups(config)
     except SymparamsError:
-        reference = None
-    if (model_type, name) in REFUSED_THOUGH_BUILT:
-        assert reference is not None
         reference = None
     if reference is None:
         with pytest.raises(SymparamsError):
@@ -529,3 +522,15 @@ def test_exact_flops_are_what_pytorch_executes(model_type, seq):
     spec = from_dict(dict(config))
     ours = flops(spec, seq, "exact").forward * seq + eager_extras(spec, seq)
     assert ours == executed_flops(config, seq)
+
+
+@pytest.mark.parametrize("model_type", ["bamba", "falcon_h1"])
+def test_a_null_chunk_length_counts_but_has_no_flops(model_type):
+    """transformers builds a null mamba_chunk_size (its forward pass cannot run): the count stands, FLOPs refuse."""
+    from symparams.flops import flops
+
+    spec = from_dict({**BASES[model_type], "mamba_chunk_size": None})
+    assert spec.total == from_dict(BASES[model_type]).total
+    assert any("mamba_chunk_size" in note for note in spec.notes)
+    with pytest.raises(SymparamsError):
+        flops(spec, 64, "exact")

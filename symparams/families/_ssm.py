@@ -16,13 +16,13 @@ from typing import Iterable, Mapping, Sequence
 from sympy import Expr, Integer, Symbol, ceiling
 
 from ..components import Composite, Module, Repeat
-from ..config import Config
+from ..config import Config, Fields
 from ..spec import AtMost, Constraint, Divides, Spec
 from ..symbols import D, H, H_kv, L
 
 __all__ = [
     "dt_rank", "kinds", "ssm_spec", "attention_rules", "refuse_layer_types", "refuse_odd_rope", "mamba2_head",
-    "layer_indices",
+    "layer_indices", "read_all", "chunk_length",
 ]
 
 
@@ -117,15 +117,16 @@ def refuse_odd_rope(cfg: Config, head_dim: int, name: str = "head_dim") -> None:
         raise cfg.error(name, f"{head_dim} is odd, and transformers' RoPE needs an even rotary dimension")
 
 
-def mamba2_head(cfg: Config, heads_field: str, head_field: str, inner: int) -> None:
+def mamba2_head(cfg: Config, heads_field: str, head_field: str, inner: int, width: str = "") -> None:
     """Check a Mamba-2 head size the way Bamba's and Falcon-H1's configs validate it.
 
     ``"auto"`` is width // heads, and heads must divide the width; an explicit head
-    size times the heads must be the width.
+    size times the heads must be the width. ``width`` says where the width comes from.
     """
     heads = cfg.get(heads_field)
+    where = f" ({width})" if width else ""
     if inner % heads:
-        raise cfg.error(heads_field, f"{heads} does not divide the mixer's width {inner}")
+        raise cfg.error(heads_field, f"{heads} does not divide the mixer's width {inner}{where}")
     head = cfg.get(head_field)
     if head == "auto":
         return
@@ -133,7 +134,7 @@ def mamba2_head(cfg: Config, heads_field: str, head_field: str, inner: int) -> N
         raise cfg.error(head_field, f"{head!r} is neither \"auto\" nor a whole number")
     head = cfg._int(head_field, head, 1)
     if head * heads != inner:
-        raise cfg.error(head_field, f"{head} x {heads_field} {heads} is not the mixer's width {inner}")
+        raise cfg.error(head_field, f"{head} x {heads_field} {heads} is not the mixer's width {inner}{where}")
 
 
 def layer_indices(cfg: Config, name: str, layers: int) -> set[int]:
@@ -149,3 +150,38 @@ def layer_indices(cfg: Config, name: str, layers: int) -> set[int]:
     if not isinstance(value, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in value):
         raise cfg.error(name, "expected a list of layer numbers")
     return {i for i in value if 0 <= i < layers}
+
+
+def read_all(cfg: Config, fields: Fields, unused: Iterable[str] = ()) -> None:
+    """Read every field of the table, whatever this config's layers use.
+
+    transformers' strict config classes check each field's type when the config is
+    built, used or not, so a null, a non-finite number or a wrong type is refused
+    wherever they refuse it. The fields in ``unused`` belong to layers this config does
+    not have and are not declared strictly (transformers only fails on them while
+    building such a layer): their null is accepted, a value is still checked.
+    """
+    skip = set(unused)
+    for f in fields:
+        if f.name in skip:
+            cfg.read.update(f.names)
+            if any(cfg.has(n) for n in f.names):
+                cfg.get(f.name)
+        else:
+            cfg.get(f.name)
+
+
+def chunk_length(cfg: Config, name: str) -> tuple[dict, tuple[str, ...]]:
+    """Mamba-2's chunk length Q as a value, or none (and a note) where the config's is null.
+
+    Q shapes no weight, so transformers builds a model whose ``mamba_chunk_size`` is null
+    (its forward pass cannot run): the count stands, the scan's FLOPs cannot be read.
+    """
+    from ..config import DERIVED
+    from ..symbols import Q
+
+    value = cfg.get(name)
+    if value is DERIVED:
+        return {}, (f"{name} is null: the scan's chunk length Q, and so its FLOPs, are not known "
+                    "(transformers builds this model but cannot run it)",)
+    return {Q: value}, ()

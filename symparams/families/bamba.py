@@ -16,9 +16,12 @@ builds.
 Nulls, as transformers 5 reads them: ``num_key_value_heads`` null is H;
 ``attn_layer_indices`` null names no layer (all Mamba-2); ``mamba_conv_bias`` null
 builds the convolution without a bias; ``mamba_proj_bias`` null is false, as by
-default; the other shape fields refuse null, and so does ``mamba_chunk_size``, the scan's
-chunk length Q that sets its FLOPs (transformers builds a null one, but its forward pass
-cannot run). ``layer_types`` is a read-only property
+default; a null ``mamba_chunk_size`` (the scan's chunk length Q, which sets its FLOPs but
+no weight) builds in transformers though its forward pass cannot run: it is counted, its
+FLOPs are not. Fields of a kind of layer the config does not have (``head_dim`` without
+attention layers, the Mamba-2 sizes without Mamba-2 layers) may be null, as transformers
+builds no such layer; the other shape fields refuse null, as transformers' strict config
+does. ``layer_types`` is a read-only property
 in transformers' BambaConfig, so a file that sets it cannot be built, and is refused.
 ``time_step_limit`` may hold Infinity; it shapes nothing and is not read.
 """
@@ -31,7 +34,10 @@ from ..config import DEFAULT, DERIVED, REFUSE, Config, Field
 from ..spec import Constraint, Divides, Spec
 from ..symbols import D, F, G, H, H_kv, H_m, K_c, L, L_s, N_s, Q, V, d_h, d_in
 from . import decoder
-from ._ssm import attention_rules, kinds, layer_indices, mamba2_head, refuse_layer_types, ssm_spec
+from ._ssm import (
+    attention_rules, chunk_length, kinds, layer_indices, mamba2_head, read_all, refuse_layer_types, ssm_spec,
+)
+from .activations import activation
 from .decoder import decoder_fields
 from .registry import Family
 
@@ -42,6 +48,10 @@ GROUPS = {
     "norm": "norm", "input_layernorm": "norm", "pre_ff_layernorm": "norm", "final_layernorm": "norm",
     "lm_head": "head",
 }
+
+# Fields only the Mamba-2 layers read; BambaConfig declares them Optional, so a config without
+# such layers may leave them null.
+MAMBA_ONLY = ("mamba_n_groups", "mamba_d_state", "mamba_d_conv", "mamba_chunk_size")
 
 # transformers 5.x BambaConfig
 FIELDS = decoder_fields(
@@ -55,7 +65,7 @@ FIELDS = decoder_fields(
         Field("mamba_n_groups", 1),
         Field("mamba_d_state", 256),
         Field("mamba_d_conv", 4),
-        Field("mamba_chunk_size", 256),
+        Field("mamba_chunk_size", 256, null=DERIVED),
         Field("mamba_conv_bias", True, kind="bool", null=DERIVED),
         Field("mamba_proj_bias", False, kind="bool", null=DEFAULT),
     ),
@@ -65,12 +75,18 @@ FIELDS = decoder_fields(
 
 def from_config(cfg: Config) -> Spec:
     refuse_layer_types(cfg, "layer_types", "layers_block_type")
-    sizes = decoder.read_sizes(cfg)
-    width, layers = sizes.width, sizes.layers
+    layers = cfg.get("num_hidden_layers")
+    attention = layer_indices(cfg, "attn_layer_indices", layers)
+    mambas = layers - len(attention)
+    unused = (() if attention else ("head_dim",)) + (() if mambas else MAMBA_ONLY)
+    read_all(cfg, FIELDS, unused)
+    width = cfg.get("hidden_size")
     expand = cfg.get("mamba_expand")
     inner = expand * width
-    mamba2_head(cfg, "mamba_n_heads", "mamba_d_head", inner)
-    attention = layer_indices(cfg, "attn_layer_indices", layers)
+    mamba2_head(cfg, "mamba_n_heads", "mamba_d_head", inner, "mamba_expand x hidden_size")
+    # attention's sizes are checked only where a layer has attention, as transformers builds them only there
+    sizes = decoder.read_sizes(cfg) if attention else None
+    act = activation(cfg, "hidden_act", cfg.get("hidden_act"))
     bias = cfg.get("mamba_proj_bias")
     mixer = Mamba2("mamba", D, d_in, H_m, G, N_s, K_c, Q, bias=bias, out_bias=bias,
                    conv_bias=cfg.get("mamba_conv_bias") is True)
@@ -78,39 +94,43 @@ def from_config(cfg: Config) -> Spec:
     attn = decoder.attention(qkv_bias=attention_bias, out_bias=attention_bias)
 
     def layer(mix) -> Block:
-        mlp = decoder.gated_mlp(sizes.activation, bias=cfg.get("mlp_bias"), name="feed_forward")
+        mlp = decoder.gated_mlp(act, bias=cfg.get("mlp_bias"), name="feed_forward")
         return Block("layer", (Norm("input_layernorm", D, weight=True), mix, Norm("pre_ff_layernorm", D, weight=True),
                                mlp), label=f"Bamba layer ({mix.name})")
 
     repeats, counts = kinds((
-        ("mamba_layers", L_s, layers - len(attention), layer(mixer)),
+        ("mamba_layers", L_s, mambas, layer(mixer)),
         ("attention_layers", L_s, len(attention), layer(attn)),
     ), first="attention_layers")
+    tied = cfg.get("tie_word_embeddings")
     tree = Model(
         "bamba",
         (
             Embedding("embed_tokens", V, D),
             *repeats,
             Norm("final_layernorm", D, weight=True),
-            Linear("lm_head", D, V, tied=sizes.tied, group="head"),
+            Linear("lm_head", D, V, tied=tied, group="head"),
         ),
         label="Bamba hybrid (Mamba-2 with a few attention layers)",
     )
-    values = {V: sizes.vocab, D: width, L: layers, **counts, F: sizes.hidden}
+    values = {V: cfg.get("vocab_size"), D: width, L: layers, **counts, F: cfg.get("intermediate_size")}
     relations = {}
     rules: list[Constraint] = []
-    if len(attention) < layers:
+    notes: tuple[str, ...] = ()
+    if mambas:
         values.update({d_in: inner, H_m: cfg.get("mamba_n_heads"), G: cfg.get("mamba_n_groups"),
-                       N_s: cfg.get("mamba_d_state"), K_c: cfg.get("mamba_d_conv"),
-                       Q: cfg.get("mamba_chunk_size")})
+                       N_s: cfg.get("mamba_d_state"), K_c: cfg.get("mamba_d_conv")})
+        chunk, notes = chunk_length(cfg, "mamba_chunk_size")
+        values.update(chunk)
         relations[d_in] = expand * D
         rules.append(Divides(H_m, d_in, "the mixer's width is heads x head size"))
-    if attention:
+    if sizes is not None:
         values.update({H: sizes.heads, H_kv: sizes.kv_heads, d_h: sizes.head_dim})
         if sizes.head_dim_derived:
             relations[d_h] = D / H
         rules += attention_rules(sizes.head_dim_derived)
-    return ssm_spec("bamba", tree, values, relations, rules, kept=(d_h, d_in), notes=sizes.notes, counts=counts)
+        notes = sizes.notes + notes
+    return ssm_spec("bamba", tree, values, relations, rules, kept=(d_h, d_in), notes=notes, counts=counts)
 
 
 FAMILY = Family(

@@ -15,9 +15,9 @@ Nulls, as transformers 5 reads them: ``num_key_value_heads`` null is H;
 ``mamba_d_ssm`` null is expand x D; ``mamba_conv_bias`` null builds the convolution
 without a bias; ``mamba_proj_bias``, ``projectors_bias``, ``mamba_rms_norm`` null are
 false, as by default; ``mamba_expand`` may be null when ``mamba_d_ssm`` gives the width.
-The other shape fields refuse null, as transformers does; so does ``mamba_chunk_size``,
-the scan's chunk length Q, which sets its FLOPs: transformers builds a null one but its
-forward pass cannot run. ``time_step_limit`` is
+The other shape fields refuse null, as transformers does. A null ``mamba_chunk_size``
+(the scan's chunk length Q, which shapes no weight but sets the scan's FLOPs) builds in
+transformers though its forward pass cannot run: it is counted, and its FLOPs are not. ``time_step_limit`` is
 ``[0.0, Infinity]`` in real configs: it shapes nothing and is not read. The
 ``μP`` multipliers scale activations only, and are not read either.
 """
@@ -30,7 +30,7 @@ from ..config import DEFAULT, DERIVED, REFUSE, Config, Field
 from ..spec import Divides, Spec
 from ..symbols import D, F, G, H, H_kv, H_m, K_c, L, N_s, Q, V, d_h, d_in
 from . import decoder
-from ._ssm import attention_rules, mamba2_head, refuse_layer_types, refuse_odd_rope, ssm_spec
+from ._ssm import attention_rules, chunk_length, mamba2_head, refuse_layer_types, refuse_odd_rope, ssm_spec
 from .decoder import decoder_fields
 from .registry import Family
 
@@ -55,7 +55,7 @@ FIELDS = decoder_fields(
         Field("mamba_n_groups", 1),
         Field("mamba_d_state", 256),
         Field("mamba_d_conv", 4),
-        Field("mamba_chunk_size", 256),
+        Field("mamba_chunk_size", 256, null=DERIVED),
         Field("mamba_conv_bias", True, kind="bool", null=DERIVED),
         Field("mamba_proj_bias", False, kind="bool", null=DEFAULT),
         Field("projectors_bias", False, kind="bool", null=DEFAULT),
@@ -74,13 +74,15 @@ def from_config(cfg: Config) -> Spec:
     expand = cfg.get("mamba_expand")
     inner = cfg.get("mamba_d_ssm")
     relations = {}
+    source = "mamba_d_ssm"
     if inner is DERIVED:
+        source = "expand x hidden_size, as mamba_d_ssm is null"
         if expand is DERIVED:
             raise cfg.error("mamba_expand", "is null, and so is mamba_d_ssm: nothing gives the mixer's width")
         inner = expand * width
         relations[d_in] = expand * D
     heads = cfg.get("mamba_n_heads")
-    mamba2_head(cfg, "mamba_n_heads", "mamba_d_head", inner)
+    mamba2_head(cfg, "mamba_n_heads", "mamba_d_head", inner, source)
     conv_bias = cfg.get("mamba_conv_bias")
     mixer = Mamba2("mamba", D, d_in, H_m, G, N_s, K_c, Q, bias=cfg.get("mamba_proj_bias"),
                    out_bias=cfg.get("projectors_bias"), conv_bias=conv_bias is True,
@@ -103,11 +105,14 @@ def from_config(cfg: Config) -> Spec:
     )
     values = {V: sizes.vocab, D: width, L: sizes.layers, H: sizes.heads, H_kv: sizes.kv_heads, d_h: sizes.head_dim,
               F: sizes.hidden, d_in: inner, H_m: heads, G: cfg.get("mamba_n_groups"), N_s: cfg.get("mamba_d_state"),
-              K_c: cfg.get("mamba_d_conv"), Q: cfg.get("mamba_chunk_size")}
+              K_c: cfg.get("mamba_d_conv")}
+    chunk, chunk_notes = chunk_length(cfg, "mamba_chunk_size")
+    values.update(chunk)
     if sizes.head_dim_derived:
         relations[d_h] = D / H
     rules = [*attention_rules(sizes.head_dim_derived), Divides(H_m, d_in, "the mixer's width is heads x head size")]
-    return ssm_spec("falcon_h1", tree, values, relations, rules, kept=(d_h, d_in), notes=sizes.notes)
+    return ssm_spec("falcon_h1", tree, values, relations, rules, kept=(d_h, d_in),
+                    notes=sizes.notes + chunk_notes)
 
 
 FAMILY = Family(

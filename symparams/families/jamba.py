@@ -14,8 +14,9 @@ offsets (Jamba-v0.1: L_s = 28 of 32 layers, L_d = 16).
 
 Jamba's Mamba mixer (:class:`~symparams.components.mamba.Mamba`) carries RMSNorms over
 Δ, B and C; its d_in is ``mamba_expand`` x D and R_Δ = ``mamba_dt_rank`` or ceil(D/16).
-Attention has no biases; ``head_dim`` is not a Jamba field but a config.json that
-carries one is honoured (else D / H). Every field is a strict dataclass field, so
+Attention has no biases (Jamba has no bias switches); ``head_dim`` is not a Jamba field
+but a config.json that carries one is honoured (else D / H), and only an attention layer
+reads it. Every field is a strict dataclass field, so
 transformers refuses a null in any of them, and so does symparams (a null
 ``num_key_value_heads`` included: the dataclass check runs before the rule that would
 make it H).
@@ -29,7 +30,8 @@ from ..config import REFUSE, Config, Field
 from ..spec import AtMost, Spec
 from ..symbols import D, E, F, H, H_kv, K_c, L, L_d, L_s, N_s, R_dt, V, d_h, d_in, k
 from . import decoder
-from ._ssm import attention_rules, dt_rank, kinds, ssm_spec
+from ._ssm import attention_rules, dt_rank, kinds, read_all, ssm_spec
+from .activations import activation
 from .decoder import decoder_fields
 from .registry import Family
 
@@ -45,7 +47,7 @@ GROUPS = {
 FIELDS = decoder_fields(
     vocab_size=65536, hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
     num_attention_heads=32, num_key_value_heads=8, kv_null=REFUSE, head_dim_null=REFUSE,
-    max_position_embeddings=262144,
+    max_position_embeddings=262144, attention_bias=None, mlp_bias=None,
     extra=(
         Field("num_experts", 16, aliases=("num_local_experts",)),
         Field("num_experts_per_tok", 2),
@@ -72,16 +74,21 @@ def _period(cfg: Config, what: str) -> tuple[int, int]:
 
 
 def from_config(cfg: Config) -> Spec:
-    sizes = decoder.read_sizes(cfg)
-    layers = sizes.layers
+    layers = cfg.get("num_hidden_layers")
     attn_period, attn_offset = _period(cfg, "attn")
     expert_period, expert_offset = _period(cfg, "expert")
     experts, top_k = cfg.get("num_experts"), cfg.get("num_experts_per_tok")
     attention_layers = sum(1 for i in range(layers) if i % attn_period == attn_offset)
     moe_layers = sum(1 for i in range(layers) if i % expert_period == expert_offset) if experts > 1 else 0
+    # head_dim is no JambaConfig field: only an attention layer reads it, so without one a null is harmless
+    read_all(cfg, FIELDS, () if attention_layers else ("head_dim",))
+    # attention's sizes are checked only where a layer has attention, as transformers builds them only there
+    sizes = decoder.read_sizes(cfg) if attention_layers else None
+    width = cfg.get("hidden_size")
+    act = activation(cfg, "hidden_act", cfg.get("hidden_act"))
     if moe_layers and top_k > experts:
         raise cfg.error("num_experts_per_tok", f"{top_k} exceeds num_experts {experts}")
-    rank, rank_rule = dt_rank(cfg, "mamba_dt_rank", sizes.width, D, digits=False)
+    rank, rank_rule = dt_rank(cfg, "mamba_dt_rank", width, D, digits=False)
     expand = cfg.get("mamba_expand")
 
     def layer(name: str, norm: str, part) -> Block:
@@ -89,7 +96,7 @@ def from_config(cfg: Config) -> Spec:
 
     mamba = Mamba("mamba", D, d_in, N_s, K_c, R_dt, bias=cfg.get("mamba_proj_bias"),
                   conv_bias=cfg.get("mamba_conv_bias"), inner_norms=True)
-    expert = decoder.gated_mlp(sizes.activation, name="expert")
+    expert = decoder.gated_mlp(act, name="expert")
     moe = MoE("feed_forward", Linear("router", D, E, group="mlp"), expert, E, k)
     mixers, mixer_counts = kinds((
         ("mamba_layers", L_s, layers - attention_layers, layer("mixer", "input_layernorm", mamba)),
@@ -97,7 +104,7 @@ def from_config(cfg: Config) -> Spec:
     ), first="attention_layers")
     ffns, ffn_counts = kinds((
         ("dense_ffn", L_d, layers - moe_layers,
-         layer("ffn", "pre_ff_layernorm", decoder.gated_mlp(sizes.activation, name="feed_forward"))),
+         layer("ffn", "pre_ff_layernorm", decoder.gated_mlp(act, name="feed_forward"))),
         ("moe_ffn", L_d, moe_layers, layer("ffn", "pre_ff_layernorm", moe)),
     ))
     tree = Model(
@@ -107,28 +114,28 @@ def from_config(cfg: Config) -> Spec:
             *mixers,
             *ffns,
             Norm("final_layernorm", D, weight=True),
-            Linear("lm_head", D, V, tied=sizes.tied, group="head"),
+            Linear("lm_head", D, V, tied=cfg.get("tie_word_embeddings"), group="head"),
         ),
         label="Jamba hybrid (Mamba + attention, MoE)",
     )
-    values = {V: sizes.vocab, D: sizes.width, L: layers, **mixer_counts, **ffn_counts,
-              H: sizes.heads, H_kv: sizes.kv_heads, d_h: sizes.head_dim, F: sizes.hidden,
-              d_in: expand * sizes.width, N_s: cfg.get("mamba_d_state"), K_c: cfg.get("mamba_d_conv"), R_dt: rank}
+    values = {V: cfg.get("vocab_size"), D: width, L: layers, **mixer_counts, **ffn_counts,
+              F: cfg.get("intermediate_size"), d_in: expand * width, N_s: cfg.get("mamba_d_state"),
+              K_c: cfg.get("mamba_d_conv"), R_dt: rank}
     relations = {d_in: expand * D}
     if rank_rule is not None:
         relations[R_dt] = rank_rule
-    if sizes.head_dim_derived:
-        relations[d_h] = D / H
-    if not attention_layers:
-        for sym in (H, H_kv, d_h):
-            values.pop(sym)
-            relations.pop(sym, None)
-    constraints = attention_rules(sizes.head_dim_derived) if attention_layers else []
+    constraints: list = []
+    if sizes is not None:
+        values.update({H: sizes.heads, H_kv: sizes.kv_heads, d_h: sizes.head_dim})
+        if sizes.head_dim_derived:
+            relations[d_h] = D / H
+        constraints += attention_rules(sizes.head_dim_derived)
     if moe_layers:
         constraints.append(AtMost(k, E, "a token picks k of the E experts"))
     if moe_layers:
         values.update({E: experts, k: top_k})
-    return ssm_spec("jamba", tree, values, relations, constraints, kept=(d_h, d_in, R_dt), notes=sizes.notes,
+    return ssm_spec("jamba", tree, values, relations, constraints, kept=(d_h, d_in, R_dt),
+                    notes=sizes.notes if sizes is not None else (),
                     counts=(*mixer_counts, *ffn_counts))
 
 

@@ -34,7 +34,7 @@ from ..components.mamba import Mamba2
 from ..config import DEFAULT, DERIVED, Config, Field, Fields
 from ..spec import AtMost, Spec
 from ..symbols import D, E, F, F_e, F_s, G, H, H_kv, H_m, K_c, L, L_a, L_d, L_s, N_s, Q, V, d_h, d_in, k, r_e
-from ._ssm import attention_rules, kinds, ssm_spec
+from ._ssm import attention_rules, kinds, read_all, ssm_spec
 from .activations import activation
 from .registry import Family
 
@@ -111,7 +111,11 @@ def layer_pattern(cfg: Config) -> list[str]:
 
 def from_config(cfg: Config) -> Spec:
     pattern = layer_pattern(cfg)
-    cfg.get("tie_word_embeddings")  # read for its type only: the causal LM ties nothing (no _tied_weights_keys)
+    # NemotronHConfig checks every field's type whatever the pattern; the pattern string is
+    # only read (and parsed) when no layer list is given. tie_word_embeddings is read for
+    # its type only: the causal LM ties nothing (it declares no tied weights).
+    listed = cfg.has("layers_block_type") or cfg.has("layer_types")
+    read_all(cfg, FIELDS, ("hybrid_override_pattern",) if listed else ())
     if not pattern:
         raise cfg.error("layers_block_type" if cfg.given("layers_block_type") or cfg.given("layer_types")
                         else "hybrid_override_pattern", "names no layer: a model needs at least one")

@@ -45,7 +45,7 @@ from ..components.shared import Shared
 from ..config import DERIVED, Config, Field, Fields
 from ..spec import AtMost, Divides, Spec
 from ..symbols import D, F, G, H, H_kv, H_m, K_c, L, L_a, N_b, N_s, Q, V, d_h, d_in, r_a
-from ._ssm import refuse_odd_rope, ssm_spec
+from ._ssm import read_all, refuse_odd_rope, ssm_spec
 from .activations import activation
 from .registry import Family
 
@@ -107,7 +107,8 @@ def layer_pattern(cfg: Config) -> list[str]:
         raise cfg.error("layers_block_type", "expected a list of layer kinds")
     bad = sorted({t for t in given if t not in KINDS})
     if bad:
-        raise cfg.error("layers_block_type", f"{', '.join(map(repr, bad))} is not a Zamba2 layer kind (known: mamba, hybrid)")
+        raise cfg.error("layers_block_type",
+                        f"{', '.join(map(repr, bad))} is not a Zamba2 layer kind (known: mamba, hybrid)")
     return [KINDS[t] for t in given]
 
 
@@ -117,8 +118,11 @@ def from_config(cfg: Config) -> Spec:
     if layers != len(pattern):
         raise cfg.error("num_hidden_layers", f"{layers} is not the {len(pattern)} layers of the layer pattern "
                                              "(transformers insists they agree)")
-    width = cfg.get("hidden_size")
     hybrids = pattern.count("hybrid")
+    # Zamba2Config checks its declared fields' types whatever the pattern; head_dim and
+    # attention_hidden_size are set after it, and only a shared block reads them.
+    read_all(cfg, FIELDS, () if hybrids else ("head_dim", "attention_hidden_size"))
+    width = cfg.get("hidden_size")
     activation(cfg, "hidden_act", cfg.get("hidden_act"))
     expand, heads_m = cfg.get("mamba_expand"), cfg.get("n_mamba_heads")
     inner = expand * width

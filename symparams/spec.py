@@ -132,6 +132,8 @@ class Spec:
         forms keep them, the way papers write Llama's attention as 2*D*H*d_h even though
         d_h = D/H: the form reads as published and stays right when D or H is changed.
         """
+        if not isinstance(expr, sympy.Basic):
+            expr = sympy.Integer(expr) if isinstance(expr, int) else sympy.sympify(expr)
         rel = {s: r for s, r in self.relations if s not in self.kept}
         for _ in range(len(rel) + 1):
             new = expr.xreplace(rel)

@@ -168,7 +168,7 @@ def _tensors(tree: Model):
     for _, copies, node in tree.walk():
         if not node.children():
             for shape in node.tensor_shapes():  # type: ignore[attr-defined]
-                yield copies, node.group, shape
+                yield copies, node.group, tuple(sympy.sympify(x) for x in shape)
 
 
 def optimizer_form(spec: Spec, optimizer: str, state_width: Expr) -> Expr:
@@ -302,7 +302,8 @@ class Memory:
             "activation_bytes": self.activation_bytes, "kv_cache_bytes": self.kv_cache_bytes,
             "kv_state_bytes": self.kv_state_bytes, "total_bytes": self.total_bytes,
             "per_gpu_bytes": self.per_gpu_bytes,
-            "formulas": {f"{k}_bytes": str(v) for k, v in self.formulas.items()},
+            "formulas": {f"{k}_bytes": None if k == "activation" and self.activation_bytes is None else str(v)
+                         for k, v in self.formulas.items()},
             "formula": str(self.formula),
             "parallel": self.parallel.to_json(),
             "model_context": self.model_context, "context_exceeded": self.context_exceeded,

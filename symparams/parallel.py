@@ -279,7 +279,7 @@ def _leaf_tensors(node: Module, copies: Expr = ONE, expert: bool = False):
     """``(copies, group, shape, inside routed experts)`` for every tensor under ``node``."""
     if not node.children():
         for shape in node.tensor_shapes():  # type: ignore[attr-defined]
-            yield copies, node.group, shape, expert
+            yield copies, node.group, tuple(sympy.sympify(x) for x in shape), expert
         return
     routed = getattr(node, "routed", None)
     experts = routed() if callable(routed) else None
@@ -354,7 +354,7 @@ def _check_tp(spec: Spec, tp: int) -> None:
         if not node.children():
             for shape in node.tensor_shapes():  # type: ignore[attr-defined]
                 if len(shape) >= 2:
-                    n = spec.value(sympy.Mul(*shape))
+                    n = spec.value(sympy.sympify(sympy.Mul(*shape)))
                     if n % tp:
                         raise SymparamsError(f"--tp {tp} does not divide {node.name} ({n:,} values): tensor "
                                              "parallelism splits every matrix evenly")

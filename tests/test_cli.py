@@ -10,9 +10,10 @@ import pytest
 import sympy
 from hypothesis import given, settings
 
-from strategies import nanochat_configs, spec_of
 from symparams import model
 from symparams.cli import main
+
+from strategies import nanochat_configs, spec_of
 
 
 def run(capsys, *argv):

@@ -14,14 +14,15 @@ import sympy
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from oracle import nanochat_count
-from strategies import nanochat_configs, spec_of
 from symparams import SymparamsError, count_fn, model, names, vectorize
 from symparams.compiled import compiled
 from symparams.compiled.arrays import bound, evaluate
 from symparams.compiled.poly import forms, var
 from symparams.families.nanochat import nanochat
 from symparams.spec import apply_overrides
+
+from oracle import nanochat_count
+from strategies import nanochat_configs, spec_of
 
 np = pytest.importorskip("numpy")
 

@@ -9,13 +9,14 @@ import sympy
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from oracle import NanochatConfig, nanochat_count, nanochat_groups
-from strategies import nanochat_configs, overrides, spec_of
 from symparams import SymparamsError, model
 from symparams.analysis import crossover, sensitivity, size_for_budget
 from symparams.families.nanochat import nanochat
 from symparams.latex import latex
 from symparams.symbols import D, H, H_kv, L, V, d_h, e
+
+from oracle import NanochatConfig, nanochat_count, nanochat_groups
+from strategies import nanochat_configs, overrides, spec_of
 
 
 @given(nanochat_configs())

@@ -25,9 +25,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import symparams
+from symparams.cli.derive import source_for
 from symparams.errors import SymparamsError
 from symparams.format import human, share
-from symparams.cli.derive import source_for
 from symparams.report import derive, document, render
 from symparams.spec import apply_overrides
 from symparams.symbols import SYMBOLS
@@ -554,7 +554,7 @@ def test_a_mixture_of_experts_document_derives_total_and_active_parameters():
     spec = symparams.model("mixtral-8x7b")
     text = derive(spec, format="text")
     assert "46,702,792,704" in text
-    assert f"A = " in text and f"{spec.active_total:,}" in text
+    assert "A = " in text and f"{spec.active_total:,}" in text
 
 
 # ---- LaTeX compiles ----------------------------------------------------------------------
@@ -684,6 +684,7 @@ def test_the_format_follows_the_extension(tmp_path, capsys):
 @pytest.mark.parametrize("name", ["nanochat", "llama-2-7b", "mixtral-8x7b", "gpt2"])
 def test_the_brief_checks_out_and_fits_on_two_pages(name, tmp_path):
     from pdflatex import problems
+
     from symparams.report import BRIEF
 
     spec, source = source_for(name, None, {})

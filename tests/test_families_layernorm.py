@@ -19,6 +19,13 @@ import pytest
 import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from symparams.catalog import from_preset
+from symparams.errors import SymparamsError
+from symparams.families import FAMILIES, from_dict, from_file
+from symparams.presets import PRESETS
+from symparams.symbols import D, D_e, L, P, V, d_h
+
 from strategies import CONFIGS
 from strategies.existing import (
     LAYERNORM_TYPES as FAMILY_TYPES,
@@ -32,12 +39,6 @@ from strategies.existing import (
     opt_configs,
     phi_configs,
 )
-
-from symparams.catalog import from_preset
-from symparams.errors import SymparamsError
-from symparams.families import FAMILIES, from_dict, from_file
-from symparams.presets import PRESETS
-from symparams.symbols import D, D_e, L, P, V, d_h
 
 OUR_PRESETS = (
     "gpt2", "gpt2-medium", "gpt2-large", "gpt2-xl", "opt-125m", "opt-1.3b", "pythia-160m",

@@ -18,14 +18,15 @@ import pytest
 import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import CONFIGS
-from strategies.qwen import QWEN_TYPES
 
 from symparams.cli import main
 from symparams.config import read_json
 from symparams.errors import SymparamsError
 from symparams.families import FAMILIES, from_dict, from_file
 from symparams.symbols import T
+
+from strategies import CONFIGS
+from strategies.qwen import QWEN_TYPES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
 

@@ -16,8 +16,6 @@ import pytest
 import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from strategies import CONFIGS
-from strategies.existing import RMS_TYPES
 
 import symparams
 from symparams.cli import main
@@ -25,6 +23,9 @@ from symparams.config import DERIVED
 from symparams.errors import SymparamsError
 from symparams.families import FAMILIES, from_dict, from_file
 from symparams.symbols import D, E, F, H, H_kv, L, V, d_h, e, k
+
+from strategies import CONFIGS
+from strategies.existing import RMS_TYPES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
 

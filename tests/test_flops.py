@@ -10,14 +10,15 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oracle import nanochat_count, nanochat_shapes
-from strategies import nanochat_configs, spec_of
 from symparams import SymparamsError, model
 from symparams.cli import main
 from symparams.components import MLP, Attention, Block, Embedding, Linear, Model, MoE, Norm, Repeat
 from symparams.flops import CONVENTIONS, at_context, components, dominance, flops, flops_sensitivity, flops_table
 from symparams.spec import Spec
 from symparams.symbols import D, E, F, H, H_kv, L, T, V, d_h, k
+
+from oracle import nanochat_count, nanochat_shapes
+from strategies import nanochat_configs, spec_of
 
 seqs = st.integers(1, 200_000)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pdflatex import problems
 
 import symparams
-from pdflatex import problems
 from symparams.cli import main
 from symparams.cli.derive import planned, source_for
 from symparams.latex import align, latex, spec_latex, standalone

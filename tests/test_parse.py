@@ -12,13 +12,22 @@ from fractions import Fraction
 
 import pytest
 import sympy
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from symparams.errors import SymparamsError
 from symparams.parse import (
-    MAX_BITS, MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH, MAX_TERMS, check_size, degree, parse_expr, parse_number,
-    terms, to_exact,
+    MAX_BITS,
+    MAX_DEPTH,
+    MAX_EXPONENT,
+    MAX_LENGTH,
+    MAX_TERMS,
+    check_size,
+    degree,
+    parse_expr,
+    parse_number,
+    terms,
+    to_exact,
 )
 from symparams.symbols import SYMBOLS
 

@@ -26,7 +26,6 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from strategies import CONFIGS
 
 import symparams
 from symparams.cli import COMMANDS, build_parser, main
@@ -34,6 +33,8 @@ from symparams.config import MAX_BYTES
 from symparams.errors import SymparamsError
 from symparams.families import FAMILIES
 from symparams.symbols import SYMBOLS
+
+from strategies import CONFIGS
 
 HERE = Path(__file__).parent
 BAD = HERE / "fixtures" / "bad_configs"

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from symparams.catalog import config_of
 from symparams.cli import main
 from symparams.errors import SymparamsError
-from symparams.catalog import config_of
-from symparams.verify import MAX_LAYERS, GroupCheck, Verification, meta_parameters, verify_config
+from symparams.verify import GroupCheck, Verification, meta_parameters, verify_config
 
 pytest.importorskip("torch", reason="torch is not installed (pip install 'symparams[verify]')")
 pytest.importorskip("transformers", reason="transformers is not installed (pip install 'symparams[verify]')")

@@ -12,6 +12,7 @@ import argparse
 
 from .common import add_model_arguments, add_seq_argument, context_length, emit_json, load_spec, positive_int
 
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     from ..flops import CONVENTIONS
 

@@ -35,10 +35,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..catalog import depth_families, ladder, model
     from ..errors import SymparamsError
     from ..sweep import parse_axis, sweep, write
-
-    from ..catalog import depth_families, ladder, model
 
     axes = [parse_axis(text) for text in args.grid]
     sets = parse_sets(args.sets)

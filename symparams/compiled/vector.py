@@ -22,8 +22,8 @@ import sympy
 
 from ..errors import SymparamsError
 from ..spec import Spec
-from .plan import Check, Step, compiled
 from .arrays import bound, choose, evaluate
+from .plan import Check, Step, compiled
 from .poly import Code
 from .scalar import as_spec, exact_scalar, spec_at
 

@@ -20,7 +20,7 @@ from sympy import Expr, Integer
 from ..components import MLP, Attention, Block, Embedding, Linear, Model, Norm, Repeat
 from ..errors import SymparamsError
 from ..spec import Divides, Spec, apply_overrides, exact_overrides
-from ..symbols import D, F, H, H_kv, L, T, V, d_h, e
+from ..symbols import D, F, H, H_kv, L, V, d_h, e
 from . import nanochat_hf
 from .registry import Family
 

@@ -25,9 +25,9 @@ from sympy import Expr, Integer
 
 from ..components import MLP, Attention, Block, Composite, Embedding, Linear, Model, Norm, Parameter, Repeat
 from ..spec import Divides, Spec, apply_overrides, exact_overrides
-from .registry import Family
 from ..symbols import D, F, H, H_kv, L, V, d_h, e
 from .nanochat import _depth
+from .registry import Family
 
 __all__ = ["FAMILY", "nanochat2026", "tree", "DEFAULT_DEPTH", "value_layers"]
 

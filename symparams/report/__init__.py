@@ -18,7 +18,9 @@ True
 from __future__ import annotations
 
 from ..spec import Spec
-from . import latex as _latex, markdown as _markdown, text as _text  # noqa: F401  (each registers its format)
+from . import latex as _latex  # noqa: F401  (each registers its format)
+from . import markdown as _markdown
+from . import text as _text
 from .build import BRIEF, FULL, SECTIONS, document, sections
 from .context import Source
 from .document import Document

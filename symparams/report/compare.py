@@ -12,8 +12,8 @@ from fractions import Fraction
 import sympy
 from sympy import Expr
 
-from ..analysis import crossover, sensitivity
 from .. import insights
+from ..analysis import crossover, sensitivity
 from ..breakdown import Row
 from ..errors import SymparamsError
 from ..families import FAMILIES

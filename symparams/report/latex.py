@@ -19,8 +19,7 @@ from fractions import Fraction
 from ..format import grouped, share
 from ..symbols import SYMBOLS
 from .chains import latex_rows
-from .document import (Bars, Bullets, Chains, Context, Details, Document, Heading, Math, Para, Rounded, Table, Values,
-                       Verbatim)
+from .document import Bars, Bullets, Chains, Context, Details, Document, Heading, Math, Para, Rounded, Table, Values, Verbatim
 from .math import Form, escape_latex, form_latex, form_text, qualifier_latex
 from .render import Renderer, register_format
 

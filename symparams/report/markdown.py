@@ -10,8 +10,7 @@ from fractions import Fraction
 
 from ..format import grouped, share
 from .chains import latex_rows
-from .document import (Bars, Bullets, Chains, Context, Details, Document, Heading, Math, Para, Rounded, Table, Values,
-                       Verbatim)
+from .document import Bars, Bullets, Chains, Context, Details, Document, Heading, Math, Para, Rounded, Table, Values, Verbatim
 from .math import Form, form_latex, qualifier_latex
 from .render import Renderer, register_format
 from .text import bar_lines

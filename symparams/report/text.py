@@ -13,8 +13,22 @@ from fractions import Fraction
 
 from ..format import grouped, share
 from .chains import WIDTH, fits_one_line, text_sides
-from .document import (Bars, Bullets, Chain, Chains, Context, Details, Document, Heading, Math, Para, Rounded, Table,
-                       Values, Verbatim)
+from .document import (
+    Bars,
+    Bullets,
+    Chain,
+    Chains,
+    Context,
+    Details,
+    Document,
+    Heading,
+    Math,
+    Para,
+    Rounded,
+    Table,
+    Values,
+    Verbatim,
+)
 from .math import Form, form_text, number_text, qualifier_text
 from .render import Renderer, register_format
 

@@ -20,12 +20,13 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from strategies import CONFIGS
-from strategies.gemma import TYPES as STRATEGY_TYPES
 from symparams.cli import main
 from symparams.errors import SymparamsError
 from symparams.families import FAMILIES, from_dict, from_file
 from symparams.symbols import H, H_kv, L_s, T, W, d_h
+
+from strategies import CONFIGS
+from strategies.gemma import TYPES as STRATEGY_TYPES
 
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
 TYPES = tuple(STRATEGY_TYPES)
@@ -74,7 +75,7 @@ def outcome(fn, *args):
 
 
 @pytest.mark.parametrize("model_type", TYPES)
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=9, deadline=None)
 @given(data=st.data())
 def test_groups_and_total_equal_transformers(model_type, data):
     """Every group and the total of a random small config equal transformers' model."""
@@ -350,7 +351,7 @@ def _layer_kinds(cfg: dict, model_type: str) -> list[bool]:
 
 
 @pytest.mark.parametrize("model_type", TYPES)
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(data=st.data(), seq=st.integers(1, 300))
 def test_kv_cache_and_causal_attention_follow_each_layers_window(model_type, data, seq):
     """The cache and the causal score FLOPs equal a layer-by-layer sum over the config's own layer kinds.

@@ -89,10 +89,20 @@ def test_default_training_is_mixed_precision_adamw_at_sixteen_bytes_per_paramete
     assert m.total_bytes == 16 * m.params and m.activation_bytes is None
 
 
+@pytest.mark.parametrize("optimizer", [o for o in OPTIMIZERS if o != "mixed-adamw"])
+def test_scalar_parameters_take_each_optimizer(optimizer):
+    """nanochat-2026's per-layer scalars are tensors of one value: AdamW's under Muon, fp32 states under 8-bit AdamW."""
+    spec = model("nanochat-2026")
+    m = memory(spec, "fp32", optimizer)
+    assert m.optimizer_bytes > 0 or optimizer == "none"
+    assert m.formulas["optimizer"].xreplace(spec.env) == m.optimizer_bytes or optimizer == "adamw-8bit"
+
+
 def test_the_command_line_says_the_default_optimizer(capsys):
     assert main(["memory", "nanochat", "--depth", "4"]) == 0
     out = capsys.readouterr().out
     assert "mixed-adamw" in out and "16 bytes per parameter" in out and "fp32 master copy" in out
+    assert "two fp32 moments" in out
 
 
 @settings(max_examples=60)

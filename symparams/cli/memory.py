@@ -93,8 +93,11 @@ def _describe(m) -> str:
     parts = [f"{m.dtype} weights and gradients"]
     if m.master_weights:
         parts.append("an fp32 master copy")
-    if m.optimizer not in ("none",):
-        parts.append(f"{m.optimizer} state" + (f" in {m.state_dtype}" if m.optimizer != "adamw-8bit" else ""))
+    state = {"mixed-adamw": "two {} moments", "adamw": "two {} moments", "adamw-8bit": "two 8-bit moments",
+             "adafactor": "factored {} second moments", "sgd-momentum": "one {} momentum buffer",
+             "muon": "Muon momentum and AdamW moments in {}"}.get(m.optimizer)
+    if state:
+        parts.append(state.format(m.state_dtype))
     per = m.total_bytes - (m.activation_bytes or 0)
     note = f": {per // m.params} bytes per parameter" if m.params and per % m.params == 0 else ""
     return f"training with {m.optimizer} ({', '.join(parts)}{note})"

@@ -313,11 +313,16 @@ class Memory:
 
 
 def context_warning(spec: Spec, seq: int | None) -> str | None:
-    """A warning when ``seq`` exceeds the model's own context (its config's max_position_embeddings)."""
+    """A warning when ``seq`` exceeds the model's own context (its config's max_position_embeddings or the like)."""
     if seq is None or spec.context is None or seq <= spec.context:
         return None
+    from .families import FAMILIES
+
+    family = FAMILIES.of(spec)
+    field = family.context if family is not None and family.context else None
+    where = f"its config's {field}" if field else "its family's sequence length"
     return (f"a context of {seq:,} tokens exceeds {spec.name}'s own context of {spec.context:,} "
-            f"(max_position_embeddings); the figures are for {seq:,} all the same")
+            f"({where}); the figures are for {seq:,} all the same")
 
 
 def _training_precision(dtype: str, opt: Optimizer, master: bool | None) -> bool:

@@ -120,3 +120,10 @@ def test_bad_input_is_one_line_and_exit_2(argv, reason, capsys):
 def test_a_float_utilisation_is_refused_in_python():
     with pytest.raises(SymparamsError, match="exact"):
         training_time(model("nanochat", depth=4), 10**9, hardware(gpu("h100-sxm")), seq=2048, mfu=0.4)
+
+
+def test_a_context_beyond_the_models_own_is_warned_about(capsys):
+    assert main(["time", "gpt2", "--gpu", "h100-sxm", "--context", "2048", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["context_exceeded"] is True
+    assert captured.err.count("\n") == 1 and "n_positions" in captured.err and "1,024" in captured.err

@@ -11,6 +11,7 @@ bandwidth and memory, with their sources); --peak-flops and --bandwidth override
 from __future__ import annotations
 
 import argparse
+import sys
 
 from .common import add_model_arguments, context_length, emit_json, load_spec, positive_int
 
@@ -62,6 +63,7 @@ def _seconds(s) -> str:
 def run(args: argparse.Namespace) -> int:
     from ..errors import SymparamsError
     from ..gpus import gpu
+    from ..memory import context_warning
     from ..timing import hardware, inference_time, training_time
 
     if args.gpu is None and (args.peak_flops is None or args.bandwidth is None):
@@ -77,8 +79,13 @@ def run(args: argparse.Namespace) -> int:
         raise SymparamsError("--mfu applies to training: give --tokens")
     infer = inference_time(spec, hw, gpus=args.gpus, batch=args.batch, prompt=args.prompt or seq,
                            context=args.context or seq, dtype=args.dtype, kv_dtype=args.kv_dtype)
+    longest = max(seq, infer.prompt, infer.context)
+    warning = context_warning(spec, longest)
+    if warning:
+        print(f"symparams: warning: {warning}", file=sys.stderr)
     if args.json:
-        out = {"model": spec.name, "seq": seq, **infer.to_json()}
+        out = {"model": spec.name, "seq": seq, **infer.to_json(), "model_context": spec.context,
+               "context_exceeded": warning is not None}
         if train is not None:
             out.update(train.to_json())
         emit_json(out)

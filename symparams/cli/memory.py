@@ -143,7 +143,8 @@ def run(args: argparse.Namespace) -> int:
             how = f"{s.attention}, recompute {s.recompute}" + (f", dropout {','.join(sorted(s.dropout))}" if s.dropout else "")
             rows.append((f"activations (T={result.seq:,}, B={result.batch:,}, {how})", result.activation_bytes))
     elif result.seq is not None:
-        rows.append((f"KV cache (T={result.seq:,}, B={result.batch:,}, {result.kv_dtype})", result.kv_cache_bytes))
+        kind = "KV cache and recurrent state" if result.kv_state_bytes else "KV cache"
+        rows.append((f"{kind} (T={result.seq:,}, B={result.batch:,}, {result.kv_dtype})", result.kv_cache_bytes))
     rows.append(("total", result.total_bytes))
     if parallel.gpus > 1:
         rows.append((f"per GPU (most loaded of {parallel.gpus:,}, pipeline stage {_stage(result)})",

@@ -23,7 +23,7 @@ activation, head_dim rules that differ from Llama's), activations with learned w
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable
+from typing import Any, Callable
 
 import sympy
 from sympy import Expr, Integer
@@ -38,8 +38,9 @@ from .activations import ACTIVATIONS
 from .decoder import LLAMA_ATTENTION, Sizes
 
 __all__ = [
-    "SLIDING", "FULL", "Layers", "read_layers", "required_window", "uniform_layers", "every_pth_full", "read_sizes", "read_activation", "check_padding",
-    "mlp_with_activation", "attention", "layer_stack", "decoder_model", "layered_spec", "per_head_norms",
+    "SLIDING", "FULL", "Layers", "read_layers", "required_window", "uniform_layers", "every_pth_full", "read_sizes",
+    "read_activation", "check_padding", "mlp_with_activation", "attention", "layer_stack", "decoder_model",
+    "layered_spec", "per_head_norms", "pre_norm_block", "window_label",
 ]
 
 SLIDING = "sliding_attention"
@@ -156,7 +157,7 @@ def read_sizes(cfg: Config, activation_field: str | None = "hidden_act", heads_d
         kv_heads = heads
     elif not cfg.given("num_key_value_heads"):
         notes.append(f"num_key_value_heads not given: {kv_heads} ({cfg.model_type}'s default)")
-    head_dim = cfg.get("head_dim") if "head_dim" in cfg.fields else DERIVED
+    head_dim: Any = cfg.get("head_dim") if "head_dim" in cfg.fields else DERIVED
     derived = head_dim is DERIVED
     if (derived or heads_divide_width) and width % heads:
         why = ("transformers requires hidden_size to be a multiple of num_attention_heads" if heads_divide_width
@@ -195,7 +196,8 @@ def check_padding(cfg: Config, default: int | None, vocab: int) -> None:
     value = cfg.data.get("pad_token_id", default) if "pad_token_id" in cfg.data else default
     cfg.read.add("pad_token_id")
     if isinstance(value, int) and not isinstance(value, bool) and not -vocab <= value < vocab:
-        raise cfg.error("pad_token_id", f"{value} is not a row of the embedding (vocab_size {vocab}); transformers cannot build it")
+        raise cfg.error("pad_token_id", f"{value} is not a row of the embedding (vocab_size {vocab}); "
+                        "transformers cannot build it")
 
 
 def mlp_with_activation(mlp: MLP, activation: str, name: str = "act_fn") -> tuple[Module, ...]:

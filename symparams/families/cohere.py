@@ -72,8 +72,8 @@ def from_config(cfg: Config) -> Spec:
         attn = layers.attention(w, qkv_bias=bias, out_bias=bias)
         return parallel_block(attn, mlp, qk, "parallel block: attention and MLP on one LayerNorm")
 
-    tree = layers.decoder_model("cohere", "Cohere Command R decoder", layers.layer_stack(block, layers.uniform_layers(sizes.layers, None)),
-                                cohere_norm("norm"), sizes.tied)
+    stack = layers.layer_stack(block, layers.uniform_layers(sizes.layers, None))
+    tree = layers.decoder_model("cohere", "Cohere Command R decoder", stack, cohere_norm("norm"), sizes.tied)
     return layers.layered_spec("cohere", tree, sizes)
 
 

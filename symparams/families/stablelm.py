@@ -57,8 +57,8 @@ def from_config(cfg: Config) -> Spec:
         block = Block("layer", (layer_norm("input_layernorm"), attn, *qk, *mlp), label="parallel-residual block")
     else:
         block = layers.pre_norm_block(attn, mlp, layer_norm, extra=qk, label="pre-LayerNorm decoder block")
-    tree = layers.decoder_model("stablelm", "StableLM decoder", layers.layer_stack(lambda w: block, layers.uniform_layers(sizes.layers, None)),
-                                layer_norm("norm"), sizes.tied)
+    stack = layers.layer_stack(lambda w: block, layers.uniform_layers(sizes.layers, None))
+    tree = layers.decoder_model("stablelm", "StableLM decoder", stack, layer_norm("norm"), sizes.tied)
     return layers.layered_spec("stablelm", tree, sizes)
 
 

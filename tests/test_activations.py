@@ -88,8 +88,8 @@ from symparams.symbols import B, D, F, H, L, T, d_h
 
 from strategies import CONFIGS
 
-torch = pytest.importorskip("torch")
-transformers = pytest.importorskip("transformers")
+torch = pytest.importorskip("torch", reason="torch is not installed (pip install -e '.[verify]')")
+transformers = pytest.importorskip("transformers", reason="transformers is not installed (pip install -e '.[verify]')")
 
 # Building and running a model per example is slow; a failing example is reported as drawn, unshrunk.
 NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import argparse
 
+from ..errors import SymparamsError
 from .common import add_model_arguments, emit_json, load_spec
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     add_model_arguments(p)
+    p.add_argument("--checkpoint", action="store_true",
+                   help="also read the tensors of MODEL's checkpoint (a folder, .safetensors, index or .gguf) from "
+                        "their headers alone: the exact stored count and bytes by dtype, beside the symbolic count")
 
 
 def report(spec) -> dict:
@@ -32,10 +36,35 @@ def report(spec) -> dict:
     return out
 
 
+def _checkpoint_only(args: argparse.Namespace, ckpt) -> int:
+    """A checkpoint with no config.json beside it: what its headers say, and nothing symbolic."""
+    if args.json:
+        emit_json({"model": ckpt.source, "checkpoint": ckpt.to_json()})
+        return 0
+    print(f"{ckpt.source} ({ckpt.format}): {ckpt.total:,} parameters in {len(ckpt.tensors):,} tensors, "
+          f"{ckpt.file_bytes:,} bytes; no config.json beside it, so no symbolic count")
+    for dtype, n in ckpt.bytes_by_dtype().items():
+        print(f"  {dtype}: {ckpt.params_by_dtype()[dtype]:,} parameters, {n:,} bytes")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    ckpt = None
+    if getattr(args, "checkpoint", False):
+        from ..catalog import locate
+        from ..checkpoint import read_checkpoint
+
+        ckpt = read_checkpoint(args.model)
+        try:
+            locate(args.model)
+        except SymparamsError:
+            return _checkpoint_only(args, ckpt)
     spec = load_spec(args)
     if args.json:
-        emit_json(report(spec))
+        out = report(spec)
+        if ckpt is not None:
+            out["checkpoint"] = ckpt.to_json()
+        emit_json(out)
         return 0
     from ..format import human
 
@@ -46,4 +75,9 @@ def run(args: argparse.Namespace) -> int:
     print(str(spec.breakdown()))
     if spec.active_total != spec.total:
         print(f"\nactive per token: {spec.active_total:,} ({human(spec.active_total)}) = {spec.active_form}")
+    if ckpt is not None:
+        same = "equal to" if ckpt.total == spec.total else "DIFFERENT from"
+        print(f"\ncheckpoint {ckpt.source} ({ckpt.format}): {ckpt.total:,} stored parameters, {same} the symbolic count")
+        for dtype, n in ckpt.bytes_by_dtype().items():
+            print(f"  {dtype}: {ckpt.params_by_dtype()[dtype]:,} parameters, {n:,} bytes")
     return 0

@@ -20,11 +20,13 @@ import pytest
 import sympy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from strategies import CONFIGS
 
 from symparams.errors import SymparamsError
 from symparams.families import FAMILIES, from_dict, from_file
 from symparams.symbols import D, E, F_e, F_s, G, H_m, K_c, L, L_a, L_d, L_s, N_b, N_s, Q, R_dt, T, V, d_in, k, r_a
+
+from strategies import CONFIGS
+from strategies.ssm import eager_extra_flops
 
 SSM_TYPES = ("mamba", "mamba2", "jamba", "falcon_h1", "bamba", "nemotron_h", "zamba2")
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
@@ -439,11 +441,9 @@ def test_no_state_space_reading_is_a_float():
 # ---- FLOPs against what PyTorch executes ----------------------------------------------------
 
 
-def executed_flops(config: dict, seq: int) -> int:
-    """FLOPs of transformers' eager forward pass over a prompt of ``seq`` tokens (no generation cache).
+def executed_flops(config: dict, seq: int, cache: bool = False) -> int:
+    """FLOPs of transformers' eager forward pass over a prompt of ``seq`` tokens, with or without a cache.
 
-    Without a cache, so that the convolution sees exactly the prompt: with one,
-    transformers first left-pads a prompt shorter than K_c to K_c columns.
     FlopCounterMode counts every matmul, einsum and convolution it sees; transformers'
     grouped expert matmuls escape it, so a hook on each experts module adds the
     (token, expert) pairs the router really chose times one expert's weights.
@@ -470,7 +470,7 @@ def executed_flops(config: dict, seq: int) -> int:
 
         handles = [m.register_forward_pre_hook(hook, with_kwargs=True) for m in routed]
         with torch.no_grad(), FlopCounterMode(display=False) as counter:
-            model(input_ids=torch.arange(seq)[None] % config["vocab_size"], use_cache=False)
+            model(input_ids=torch.arange(seq)[None] % config["vocab_size"], use_cache=cache)
         for h in handles:
             h.remove()
     finally:
@@ -478,40 +478,15 @@ def executed_flops(config: dict, seq: int) -> int:
     return counter.get_total_flops() + experts[0]
 
 
-def eager_extras(spec, seq: int) -> int:
-    """Per-sequence FLOPs transformers' eager path adds to T x the per-token reading, as its code runs them.
-
-    ``causal_conv1d_fn`` pads K - 1 positions and computes their outputs too: 2·c·K·(K - 1)
-    per layer. ``mamba2_chunk_scan`` pads T to c = ceil(T/Q) whole chunks (the padded
-    tokens cost the per-token scan and nothing else: the projections ran before the
-    padding) and passes states between chunks with one (c+1) x (c+1) einsum.
-    """
-    from symparams.components.mamba import Mamba, Mamba2
-
-    total = 0
-    for copies, node in spec.tree.token_walk():
-        if not isinstance(node, (Mamba, Mamba2)):
-            continue
-        n = int(spec.value(copies))
-        size = {name: int(spec.value(getattr(node, name))) for name in ("inner", "state", "kernel")}
-        channels = int(spec.value(node.conv_channels()))
-        extra = 2 * channels * size["kernel"] * (size["kernel"] - 1)
-        if isinstance(node, Mamba2):
-            chunk, heads = int(spec.value(node.chunk)), int(spec.value(node.heads))
-            chunks = -(-seq // chunk)
-            per_token = 2 * chunk * heads * size["state"] + 2 * chunk * size["inner"] + 4 * size["inner"] * size["state"]
-            extra += (chunks * chunk - seq) * per_token + 2 * (chunks + 1) ** 2 * size["inner"] * size["state"]
-        total += n * extra
-    return total
-
-
 @pytest.mark.parametrize("model_type", SSM_TYPES)
-@pytest.mark.parametrize("seq", [1, 6, 9])
-def test_exact_flops_are_what_pytorch_executes(model_type, seq):
+@pytest.mark.parametrize(("seq", "cache"), [(1, False), (6, False), (9, False), (1, True), (9, True)])
+def test_exact_flops_are_what_pytorch_executes(model_type, seq, cache):
     """T x the exact forward FLOPs per token, plus the eager path's per-sequence extras, is the executed count.
 
     Reference: FlopCounterMode over transformers' eager forward pass (with hooks for
-    routed experts, which it does not see). Chunks of 4 tokens make 6 and 9 tokens pad.
+    routed experts, which it does not see). Chunks of 4 tokens make 6 and 9 tokens pad; a
+    cache pads a one-token prompt to the convolution's width. The extras are
+    ``strategies.ssm.eager_extra_flops``.
     """
     from symparams.flops import flops
 
@@ -520,8 +495,8 @@ def test_exact_flops_are_what_pytorch_executes(model_type, seq):
     if model_type != "mamba" and model_type != "jamba":
         config[key] = 4
     spec = from_dict(dict(config))
-    ours = flops(spec, seq, "exact").forward * seq + eager_extras(spec, seq)
-    assert ours == executed_flops(config, seq)
+    ours = flops(spec, seq, "exact").forward * seq + eager_extra_flops(spec, seq, cache)
+    assert ours == executed_flops(config, seq, cache)
 
 
 @pytest.mark.parametrize("model_type", ["bamba", "falcon_h1"])

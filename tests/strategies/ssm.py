@@ -19,7 +19,7 @@ from . import CONFIGS
 
 __all__ = [
     "mamba_configs", "mamba2_configs", "jamba_configs", "falcon_h1_configs", "bamba_configs",
-    "nemotron_h_configs", "zamba2_configs", "INF",
+    "nemotron_h_configs", "zamba2_configs", "INF", "eager_extra_flops",
 ]
 
 INF = math.inf  # what transformers' own config files hold in time_step_limit
@@ -268,6 +268,42 @@ def zamba2_configs(draw) -> dict:
         _maybe(draw, cfg, flag, st.booleans())
     _maybe(draw, cfg, "hidden_act", st.sampled_from(["gelu", "silu", "relu2"]))
     return cfg
+
+
+def eager_extra_flops(spec, seq: int, cache: bool = False) -> int:
+    """Per-sequence FLOPs transformers' eager forward pass adds to T x the ``exact`` per-token reading.
+
+    The reading counts what a token costs; the eager code also runs, once per sequence
+    and layer (each term read off transformers' modelling code):
+
+    * ``causal_conv1d_fn``: ``F.conv1d(..., padding=K - 1)`` computes K - 1 outputs more
+      than the T it keeps, 2·c·K·(K - 1) FLOPs for c channels; with a generation cache
+      (``cache=True``, transformers' default) a prompt shorter than K is first
+      left-padded to K columns, so the convolution sees max(T, K) inputs;
+    * ``mamba2_chunk_scan`` pads T up to c = ceil(T/Q) whole chunks (the padded tokens
+      cost the per-token scan, nothing else: the projections ran before) and passes the
+      states between chunks with one (c+1) x (c+1) einsum, 2·(c+1)²·d_in·N_s.
+
+    So FlopCounterMode's count of a forward pass is ``T x exact + eager_extra_flops``.
+    """
+    from symparams.components.mamba import Mamba, Mamba2
+
+    total = 0
+    for copies, node in spec.tree.token_walk():
+        if not isinstance(node, (Mamba, Mamba2)):
+            continue
+        n = int(spec.value(copies))
+        inner, state, kernel = (int(spec.value(getattr(node, a))) for a in ("inner", "state", "kernel"))
+        channels = int(spec.value(node.conv_channels()))
+        columns = max(seq, kernel) if cache else seq
+        extra = 2 * channels * kernel * (columns + kernel - 1 - seq)
+        if isinstance(node, Mamba2):
+            chunk, heads = int(spec.value(node.chunk)), int(spec.value(node.heads))
+            chunks = -(-seq // chunk)
+            per_token = 2 * chunk * heads * state + 2 * chunk * inner + 4 * inner * state
+            extra += (chunks * chunk - seq) * per_token + 2 * (chunks + 1) ** 2 * inner * state
+        total += n * extra
+    return total
 
 
 CONFIGS.update({

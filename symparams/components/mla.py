@@ -34,9 +34,11 @@ from dataclasses import dataclass
 import sympy
 from sympy import Expr
 
-from .attention import attended
+from ..symbols import B
+from .attention import Attention, attended
 from .base import Fmt, Module
 from .leaves import Linear, Norm
+from .saving import DEFAULT, FP32, Saving, not_modelled
 
 __all__ = ["MLA"]
 
@@ -87,6 +89,49 @@ class MLA(Module):
 
     def cache_elements(self, T: Expr) -> Expr:
         return (self.kv_rank + self.rope) * T + sympy.Add(*(x.cache_elements(T) for x in self.extras))
+
+    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
+        """Bytes kept for backward, as transformers' DeepSeek attention runs eagerly (rotary tables at the root).
+
+        Per token, in activation elements of a bytes unless fp32 is said: the input the
+        down-projections multiply (D); with a query rank, what ``q_a_layernorm`` keeps
+        (:class:`.leaves.Norm` over r_q) and ``q_b_proj``'s input (r_q); ``kv_a_layernorm``'s
+        input in fp32 (r_kv; in fp32 the split leaves it a view of the whole r_kv + d_rope
+        projection, which is then what is kept), its 1/rms and its normalised output
+        (r_kv), ``kv_b_proj``'s input (r_kv); the queries and keys of every head as the
+        score matmul copies them (H*(d_nope + d_rope) each), the values (H*d_v), the output
+        projection's input (H*d_v); and the B*H*T^2 probabilities as eager attention keeps
+        them. The query/key and value head sizes differ, so SDPA has no fused kernel for
+        it on CPU (it falls back to its math path) and flash kernels pad the values: only
+        eager attention is modelled, the others refuse.
+        """
+        s = saving or DEFAULT
+        if not s.eager:
+            raise not_modelled("latent attention with sdpa or flash kernels (only eager attention is modelled)")
+        if s.tp != 1 or s.sp:
+            raise not_modelled("latent attention under tensor parallelism")
+        a, rows = s.width, B * T
+        qk, v = self.heads * (self.nope + self.rope), self.heads * self.v_dim
+        kept = a * rows * (self.d_model + self.kv_rank + 2 * qk + 2 * v)
+        if self.q_rank is not None:
+            norm = Norm("q_a_layernorm", self.q_rank, kind="rms", weight=True)
+            kept += norm.activation_bytes(T, s) + a * rows * self.q_rank
+        kv_norm = Norm("kv_a_layernorm", self.kv_rank, kind="rms", weight=True)
+        kept += kv_norm.activation_bytes(T, s)
+        if s.width == FP32:
+            kept += FP32 * rows * self.rope
+        if s.recompute != "selective":
+            kept += B * self.heads * T**2 * Attention._probability_bytes(s)
+        if s.drops("residual"):
+            kept += s.mask_width * rows * self.d_model
+        return kept
+
+    def activation_shared(self, T: Expr, saving: Saving | None = None) -> dict:
+        """The rotary cos and sin tables over the d_rope rotated dimensions (T x d_rope each)."""
+        return {("positions", "rotary", self.rope): 2 * (saving or DEFAULT).width * T * self.rope}
+
+    def input_width(self) -> Expr:
+        return self.d_model
 
     def describe(self, fmt: Fmt = str) -> str:
         q = "q_proj" if self.q_rank is None else f"q_rank={fmt(self.q_rank)}"

@@ -199,6 +199,9 @@ class Checker:
                 x = SYMBOLS[t.split("∂")[-1] if t.startswith("∂") else t[2:]]
                 spec = self.spec(self.context)
                 form = spec.closed_form
+                relations = dict(spec.relations)
+                for _ in range(len(relations) + 1):  # follow every relation, as the count does (d_h = D/H)
+                    form = form.xreplace(relations)
                 d = _frac(sympy.diff(form, x).xreplace(spec.env))
                 return placeholder(d if t.startswith("∂") else _frac(spec.env[x]) * d / spec.total)
             if t not in self.defined:

@@ -106,6 +106,8 @@ class MLA(Module):
         eager attention is modelled, the others refuse.
         """
         s = saving or DEFAULT
+        if self.extras:  # DeepSeek-V3.2's indexer keeps tensors of its own, and its sparse mask one more
+            raise not_modelled("latent attention with a sparse-attention indexer (DeepSeek-V3.2)")
         if not s.eager:
             raise not_modelled("latent attention with sdpa or flash kernels (only eager attention is modelled)")
         if s.tp != 1 or s.sp:

@@ -35,7 +35,14 @@ from ..spec import Constraint, Divides, Spec
 from ..symbols import D, F, G, H, H_kv, H_m, K_c, L, L_s, N_s, Q, V, d_h, d_in
 from . import decoder
 from ._ssm import (
-    attention_rules, chunk_length, kinds, layer_indices, mamba2_head, read_all, refuse_layer_types, ssm_spec,
+    attention_rules,
+    chunk_length,
+    kinds,
+    layer_indices,
+    mamba2_head,
+    read_all,
+    refuse_layer_types,
+    ssm_spec,
 )
 from .activations import activation
 from .decoder import decoder_fields

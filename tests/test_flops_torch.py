@@ -43,6 +43,13 @@ EXECUTED_OTHERWISE = {
     "qwen3_next": "processes linear attention in whole chunks of 64 tokens",
     "qwen3_5_text": "processes linear attention in whole chunks of 64 tokens",
     "qwen3_5_moe_text": "processes linear attention in whole chunks of 64 tokens",
+    # transformers' eager Mamba paths compute K_c - 1 convolution outputs they drop (more when
+    # a cache pads a short prompt), and Mamba-2's pads T to whole chunks and passes states
+    # between chunks with one (c+1)^2 einsum: per-sequence work the per-token reading leaves
+    # out. tests/test_families_ssm.py checks T x the reading plus exactly that work
+    # (strategies.ssm.eager_extra_flops) against FlopCounterMode.
+    **dict.fromkeys(("mamba", "mamba2", "jamba", "falcon_h1", "bamba", "nemotron_h", "zamba2"),
+                    "adds per-sequence convolution padding (and, in Mamba-2, chunk padding and state passing)"),
 }
 TYPES = sorted(t for t in CONFIGS if t in FAMILIES.by_type and t not in EXECUTED_OTHERWISE)
 

@@ -160,6 +160,7 @@ def size_for_budget(
     *,
     knob: str = "size",
     window: int = WINDOW,
+    measure: Callable[[Spec], int] | None = None,
 ) -> Sizing:
     """The buildable sizes n either side of ``budget``: exact integer search, no floats.
 
@@ -169,7 +170,8 @@ def size_for_budget(
     n until the count passes the budget, then bisects, each probe counting the first
     buildable size at or above it exactly: O(log n) models built, whatever the budget.
     ``ladder(n)`` (the symbols along the knob, in closed form) only adds the
-    continuous root for information.
+    continuous root for information. ``measure`` counts something other than the
+    total (Kaplan's non-embedding parameters); it must grow with n too.
     """
     if isinstance(budget, bool) or not isinstance(budget, int) or budget <= 0:
         raise SymparamsError(f"parameter budget must be a positive whole number, got {budget!r}")
@@ -179,7 +181,8 @@ def size_for_budget(
     def count(n: int) -> int | None:
         if n not in counts:
             try:
-                counts[n] = build(n).total
+                spec = build(n)
+                counts[n] = spec.total if measure is None else measure(spec)
             except SymparamsError as err:
                 counts[n] = None
                 failure[:] = [str(err)]

@@ -133,7 +133,7 @@ def test_predicted_loss_is_the_law_at_the_optimum_and_lowest_on_the_line(compute
     assert f(x) < f(x + MP.mpf("0.001")) and f(x) < f(x - MP.mpf("0.001"))
 
 
-@pytest.mark.parametrize("args", [(0, "hoffmann"), (-1, "hoffmann"), ("x", "hoffmann"), (10**20, "kaplan")])
+@pytest.mark.parametrize("args", [(0, "hoffmann"), (-1, "hoffmann"), ("x", "hoffmann"), (10**20, "kaplann")])
 def test_bad_budgets_and_laws_are_refused(args):
     with pytest.raises(SymparamsError):
         optimal(*args)
@@ -298,7 +298,7 @@ def test_cli_with_a_model_reports_the_chosen_size_and_its_exact_count(capsys):
 @pytest.mark.parametrize("argv", [
     ["optimal", "--compute", "0"],
     ["optimal", "--compute", "1e20", "--ratio", "10"],
-    ["optimal", "--compute", "1e20", "--law", "kaplan"],
+    ["optimal", "--compute", "1e20", "--law", "kaplann"],
     ["optimal", "--params", "1e9"],
     ["optimal"],
     ["optimal", "--compute", "1e20", "nanochat", "--depth", "4"],
@@ -385,3 +385,227 @@ def test_sensitivity_follows_the_relations_and_holds_what_it_is_told(capsys):
     assert main(["sensitivity", "llama-2-7b"]) == 0
     assert "follow d_h = D/H" in capsys.readouterr().out
     assert main(["sensitivity", "llama-2-7b", "--hold", "Q"]) == 2
+
+
+# ---- the laws researchers use -------------------------------------------------------------
+
+from symparams.scaling import law_names  # noqa: E402
+from symparams.scaling.laws import OTHER_LAWS  # noqa: E402
+
+
+@settings(max_examples=30, deadline=None)
+@given(computes)
+def test_kaplan_closed_form_is_the_numeric_minimum_on_the_budget_line(compute):
+    """Kaplan's L(N, D_tok) with Table 2's constants, minimised over ln N by golden section in mpmath."""
+    k = OTHER_LAWS["kaplan"]
+    Nc, Dc, aN, aD = (mp(x) for x in (k.N_c, k.D_c, k.alpha_N, k.alpha_D))
+    C = mp(compute)
+
+    def f(x):
+        n = MP.e**x
+        return ((Nc / n) ** (aN / aD) + Dc / (C / (6 * n))) ** aD
+
+    opt = optimal(compute, "kaplan")
+    x_num = golden_minimum(f, -50, MP.log(C / 6) + 50)
+    assert abs(x_num - MP.log(sympy.N(opt.params_exact, 60))) < MP.mpf(10) ** -20
+    assert abs(6 * sympy.N(opt.params_exact * opt.tokens_exact, 60) / C - 1) < MP.mpf(10) ** -40
+    assert opt.measure == "non-embedding parameters" and "0.73" in " ".join(opt.notes)
+
+
+def test_kaplan_and_deepseek_constants_are_the_published_decimals():
+    k, d = OTHER_LAWS["kaplan"], OTHER_LAWS["deepseek"]
+    assert (k.alpha_N, k.alpha_D, k.N_c, k.D_c) == tuple(sympy.Rational(x) for x in ("0.076", "0.103", "6.4e13", "1.8e13"))
+    assert (d.M_base, d.a, d.D_base, d.b) == tuple(sympy.Rational(x) for x in ("0.1715", "0.5243", "5.8316", "0.4757"))
+    assert (d.B_base, d.B_exp, d.lr_base, d.lr_exp) == tuple(sympy.Rational(x) for x in ("0.2920", "0.3271", "0.3118", "-0.1250"))
+
+
+@settings(max_examples=20, deadline=None)
+@given(computes)
+def test_deepseek_allocates_m_and_tokens_by_its_power_laws(compute):
+    """M_opt = 0.1715 C^0.5243, D_opt = 5.8316 C^0.4757, B_opt = 0.2920 C^0.3271, eta = 0.3118 C^-0.125."""
+    opt = optimal(compute, "deepseek")
+    C = mp(compute)
+    extras = {e.key: sympy.N(e.value, 40) for e in opt.extras}
+    assert abs(extras["M"] / (mp("0.1715") * C ** mp("0.5243")) - 1) < 1e-30
+    assert abs(sympy.N(opt.tokens_exact, 40) / (mp("5.8316") * C ** mp("0.4757")) - 1) < 1e-30
+    assert abs(extras["batch_tokens"] / (mp("0.2920") * C ** mp("0.3271")) - 1) < 1e-30
+    assert abs(extras["learning_rate"] / (mp("0.3118") * C ** mp("-0.1250")) - 1) < 1e-30
+    assert abs(sympy.N(opt.params_exact * 6, 40) / extras["M"] - 1) < 1e-30
+
+
+def test_muennighoff_loss_is_the_authors_published_function():
+    """The datablations README prints 2.2256440889984477 and 2.2269634075087867 for its Figure 1 models."""
+    law = OTHER_LAWS["muennighoff"]
+    ctx = mpmath.MPContext()
+    ctx.dps = 30
+    parts = law._loss(ctx, sympy.Rational("25e9"))
+    assert abs(parts(ctx.mpf("6.34e9"), ctx.mpf("242e9"))[0] - ctx.mpf("2.2256440889984477")) < 1e-12
+    assert abs(parts(ctx.mpf("8.67e9"), ctx.mpf("178e9"))[0] - ctx.mpf("2.2269634075087867")) < 1e-12
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(19, 24), st.integers(8, 12))
+def test_muennighoff_optimum_is_the_lowest_loss_on_the_budget_line(c_exp, u_exp):
+    law = OTHER_LAWS["muennighoff"]
+    compute, unique = sympy.Integer(10) ** c_exp, sympy.Integer(10) ** u_exp
+    opt = optimal(compute, "muennighoff", unique_tokens=unique)
+    ctx = mpmath.MPContext()
+    ctx.dps = 40
+    parts = law._loss(ctx, unique)
+    n = ctx.mpf(str(opt.params_exact))
+    budget = ctx.mpf(int(compute)) / 6
+    best = parts(n, budget / n)[0]
+    assert abs(best - ctx.mpf(str(opt.loss_exact))) < 1e-20
+    for factor in ("0.98", "1.02", "0.5", "2"):
+        m = n * ctx.mpf(factor)
+        assert parts(m, budget / m)[0] >= best  # equal only where repetition has saturated the value of data
+    epochs = {e.key: e.value for e in opt.extras}["epochs"]
+    assert abs(float(epochs) - opt.tokens / float(unique)) < 1e-9 * max(1, opt.tokens / float(unique))
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.integers(19, 25), st.integers(9, 15))
+def test_sardana_reaches_chinchillas_loss_with_less_total_compute(c_exp, inf_exp):
+    """The answer's loss is the Chinchilla-optimal loss at C; its training plus inference compute is lower;
+    it is a smaller model trained longer; and no nearby size does better."""
+    compute, demand = sympy.Integer(10) ** c_exp, sympy.Integer(10) ** inf_exp
+    opt = optimal(compute, "sardana", inference_tokens=demand)
+    chin = optimal(compute, "hoffmann")
+    law = LAWS["hoffmann"]
+    n, d = sympy.N(opt.params_exact, 40), sympy.N(opt.tokens_exact, 40)
+    assert abs(sympy.N(law.loss(n, d), 40) - sympy.N(chin.loss_exact, 40)) < 1e-20
+    ours = 6 * n * d + 2 * n * demand
+    theirs = compute + 2 * sympy.N(chin.params_exact, 40) * demand
+    assert ours <= theirs and opt.params <= chin.params * (1 + 1e-20)
+
+    def total(m):
+        tokens = (law.B / (chin.loss_exact - law.E - law.A / m**law.alpha)) ** (1 / law.beta)
+        return sympy.N(6 * m * tokens + 2 * m * demand, 40)
+
+    for factor in ("0.99", "1.01"):
+        m = n * sympy.Float(factor, 40)
+        if sympy.N(chin.loss_exact - law.E - law.A / m**law.alpha, 40) > 0:
+            assert total(m) > ours * (1 - sympy.Float("1e-25", 40))
+
+
+def test_the_hoffmann_note_explains_approach_3_at_gophers_budget(capsys):
+    """At 5.76e23 FLOPs Approach 3's constants give ~32B parameters and ~92 tokens per parameter."""
+    assert main(["optimal", "--compute", "5.76e23"]) == 0
+    out = capsys.readouterr().out
+    assert "note: Approach 3's published constants give 93 tokens per parameter" in out and "epoch" in out
+    assert main(["optimal", "--compute", "5.76e23", "--law", "epoch"]) == 0
+    assert "note:" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("law, extra", [("hoffmann", []), ("kaplan", []), ("deepseek", []), ("epoch", []),
+                                        ("muennighoff", ["--unique-tokens", "1e11"]),
+                                        ("sardana", ["--inference-tokens", "1e12"]), (RULE, [])])
+def test_every_law_prints_tokens_as_d_tok_never_d(law, extra, capsys):
+    import re
+
+    assert main(["optimal", "--compute", "1e22", "--law", law, *extra, "nanochat"]) == 0
+    out = capsys.readouterr().out
+    assert "D_tok*" in out and "tokens" in out
+    assert not re.search(r"(?<![\w_])D\*", out) and "6 N D " not in out and not out.rstrip().endswith("6 N D")
+    assert main(["optimal", "--compute", "1e22", "--law", law, *extra, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["law"] == law and doc["tokens"] > 0 and doc["params"] > 0
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["optimal", "--compute", "1e20", "--law", "kaplann"], "choose from 'hoffmann', 'epoch', 'kaplan'"),
+    (["optimal", "--compute", "0"], "must be positive"),
+    (["optimal", "--compute", "nan"], "not a number"),
+    (["optimal", "--compute", "inf"], "not a number"),
+    (["optimal", "--compute", "-5"], "error"),
+    (["optimal", "--compute", "1e-60"], "less than one parameter"),
+    (["optimal", "--compute", "1e15", "nanochat"], "below the smallest buildable nanochat"),
+    (["optimal", "--compute", "1e22", "--law", "muennighoff"], "--unique-tokens"),
+    (["optimal", "--compute", "1e22", "--law", "sardana"], "--inference-tokens"),
+    (["optimal", "--compute", "1e22", "--unique-tokens", "1e9"], "muennighoff law only"),
+    (["optimal", "--compute", "1e22", "--law", "muennighoff", "--inference-tokens", "1e9"], "sardana law only"),
+    (["optimal", "--params", "1e9", "nanochat", "--ratio", "20"], "go with --compute"),
+])
+def test_bad_scaling_input_is_one_line_and_exit_2(argv, fragment, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and fragment in err, err
+
+
+def test_law_names_lists_every_law():
+    assert law_names() == ["hoffmann", "epoch", "kaplan", "deepseek", "muennighoff", "sardana", RULE]
+
+
+# ---- fitting your own law ------------------------------------------------------------------
+
+def _runs(E, A, B, alpha, beta, noise, seed):
+    import numpy as np
+
+    from symparams.scaling.fit import Run
+
+    rng = np.random.default_rng(seed)
+    return [Run(float(n), float(d), float((E + A / n**alpha + B / d**beta) * np.exp(rng.normal(0, noise))))
+            for n in np.geomspace(1e7, 3e10, 6) for d in np.geomspace(1e9, 3e12, 6)]
+
+
+@settings(max_examples=3, deadline=None)
+@given(E=st.floats(1.5, 2.2), A=st.floats(200, 800), B=st.floats(300, 3000), alpha=st.floats(0.25, 0.45),
+       beta=st.floats(0.25, 0.45), seed=st.integers(0, 2**32 - 1))
+def test_a_fit_recovers_the_law_that_made_the_runs_within_its_bootstrap_interval(E, A, B, alpha, beta, seed):
+    """Runs drawn from a known law with 0.2% noise: each true constant lies within its bootstrap interval
+    (widened by half its width either side, for a 16-resample bootstrap)."""
+    pytest.importorskip("scipy")
+    from symparams.scaling.fit import fit_law
+
+    fit = fit_law(_runs(E, A, B, alpha, beta, 0.002, seed), resamples=16, seed=seed, refined=8)
+    for name, true in {"E": E, "A": A, "B": B, "alpha": alpha, "beta": beta}.items():
+        lo, hi = fit.intervals[name]
+        slack = (hi - lo) / 2 + 1e-6 * abs(true)
+        assert lo - slack <= true <= hi + slack, (name, true, fit.intervals[name], fit.constants[name])
+    assert abs(fit.allocation["a"] - beta / (alpha + beta)) < 0.05
+
+
+def test_fit_law_prints_constants_intervals_and_allocation(tmp_path, capsys):
+    pytest.importorskip("scipy")
+    path = tmp_path / "runs.csv"
+    runs = _runs(1.69, 406.4, 410.7, 0.34, 0.28, 0.001, 7)
+    path.write_text("N,tokens,loss\n" + "".join(f"{r.params},{r.tokens},{r.loss}\n" for r in runs))
+    assert main(["fit-law", str(path), "--bootstrap", "8", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert set(doc["constants"]) == set(doc["intervals"]) == {"E", "A", "B", "alpha", "beta"}
+    assert abs(doc["constants"]["alpha"] - 0.34) < 0.02 and abs(doc["constants"]["beta"] - 0.28) < 0.02
+    assert doc["allocation"]["a"] == pytest.approx(doc["constants"]["beta"] / (doc["constants"]["alpha"] + doc["constants"]["beta"]))
+    assert main(["fit-law", str(path), "--bootstrap", "0", "--form", "kaplan"]) == 0
+    out = capsys.readouterr().out
+    assert "alpha_N" in out and "compute-optimal" in out
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("", "is empty"),
+    ("N,loss\n1e9,2.5\n", "no column tokens"),
+    ("N,tokens,loss\n1e9,abc,2.5\n", "is not a number"),
+    ("N,tokens,loss\n1e9,-1e10,2.5\n", "must be a positive finite number"),
+    ("N,tokens,loss\n1e9,nan,2.5\n", "must be a positive finite number"),
+    ("N,tokens,loss\n1e9,1e10,2.5\n2e9,1e10,2.4\n", "cannot fit the 5 constants"),
+    ("N,tokens,loss\n1e9,1e10\n", "is not a number"),
+])
+def test_bad_run_files_are_one_line_and_exit_2(text, fragment, tmp_path, capsys):
+    path = tmp_path / "runs.csv"
+    path.write_text(text)
+    assert main(["fit-law", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and fragment in err, err
+    assert main(["fit-law", str(tmp_path / "missing.csv")]) == 2
+    assert main(["fit-law", str(path), "--form", "chinchila"]) == 2
+    assert capsys.readouterr().err.count("\n") == 2
+
+
+def test_fit_law_without_scipy_says_how_to_install_it(tmp_path):
+    import subprocess
+    import sys
+
+    path = tmp_path / "runs.csv"
+    path.write_text("N,tokens,loss\n" + "".join(f"{10**(7+i)},{10**(9+i)},{3 - i / 10}\n" for i in range(8)))
+    code = f"import sys; sys.modules['scipy'] = None\nfrom symparams.cli import main\nsys.exit(main(['fit-law', {str(path)!r}]))"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "symparams[fit]" in proc.stderr and proc.stderr.count("\n") == 1

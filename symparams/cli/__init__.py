@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sweep": ("symparams.cli.sweep", "exact counts for every combination of size grids (csv, json, npy)"),
     "flops": ("symparams.cli.flops", "FLOPs per token under each convention (exact, kaplan, chinchilla, palm, 6n)"),
     "optimal": ("symparams.cli.optimal", "compute-optimal parameters and tokens for a compute budget"),
+    "fit-law": ("symparams.cli.fit_law", "fit the parametric scaling law to your own runs (csv), with bootstrap intervals"),
     "memory": ("symparams.cli.memory", "bytes for weights, gradients, optimizer state, activations and KV cache"),
     "time": ("symparams.cli.time", "training time from FLOPs, and inference on a roofline, on a table of GPUs"),
     "plot": ("symparams.cli.plot", "charts: breakdown or embedding share vs depth, compute-optimal frontier"),

@@ -1,0 +1,262 @@
+"""Fitting a parametric loss to your own training runs, as Chinchilla and its Epoch replication do.
+
+Each run is (N, D_tok, loss). The law is fitted in log space, where the loss is a
+log-sum-exp of its terms; the objective is the Huber loss (delta = 1e-3) of the log-loss
+residuals, minimised by L-BFGS from every point of a grid of starts (the fit has many
+local minima; Hoffmann et al. 2022, Appendix D.2; Besiroglu et al. 2024, Section 2).
+Bootstrap resamples of the runs, refitted, give each constant's confidence interval.
+
+* ``hoffmann``: L = E + A/N^alpha + B/D_tok^beta, log L = LSE(a - alpha log N, b - beta log D_tok, e)
+  with A = e^a, B = e^b, E = e^e; then the compute-optimal allocation in closed form,
+  N* = G (C/6)^a', D_tok* = (C/6)^b' / G with a' = beta/(alpha+beta), b' = alpha/(alpha+beta).
+* ``kaplan``: L = [(N_c/N)^(alpha_N/alpha_D) + D_c/D_tok]^alpha_D, log L = alpha_D LSE(p (n_c - log N), d_c - log D_tok)
+  with p = alpha_N/alpha_D, N_c = e^n_c, D_c = e^d_c; on C = 6 N D_tok, N* ~ C^(1/(1+p)).
+
+Needs scipy (``pip install 'symparams[fit]'``); NumPy and SciPy are imported on use.
+Fitting is numerical by nature: the constants are floats, and say so.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass, field
+from itertools import product
+from typing import Any, Sequence
+
+from ..errors import SymparamsError
+
+__all__ = ["Run", "LawFit", "FORMS", "read_runs", "fit_law", "HUBER_DELTA"]
+
+HUBER_DELTA = 1e-3
+FORMS = ("hoffmann", "kaplan")
+PARAMETERS = {"hoffmann": ("E", "A", "B", "alpha", "beta"), "kaplan": ("N_c", "D_c", "alpha_N", "alpha_D")}
+COLUMNS = {"N": ("n", "params", "parameters"), "tokens": ("tokens", "d_tok", "data"), "loss": ("loss",)}
+MAX_RUNS = 100_000
+
+
+@dataclass(frozen=True)
+class Run:
+    """One training run: parameters, training tokens and final loss."""
+
+    params: float
+    tokens: float
+    loss: float
+
+
+def _require():
+    try:
+        import numpy  # noqa: F401
+        import scipy.optimize  # noqa: F401
+    except ImportError as err:
+        raise SymparamsError(f"fit-law needs scipy ({err.name} is not installed): pip install 'symparams[fit]'") from None
+
+
+def read_runs(path: str) -> list[Run]:
+    """The runs of a CSV with columns N, tokens and loss (any order, names in any case; params and D_tok accepted)."""
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            rows = list(csv.reader(fh))
+    except (OSError, UnicodeDecodeError) as err:
+        raise SymparamsError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}") from None
+    except csv.Error as err:
+        raise SymparamsError(f"{path}: not a CSV file ({err})") from None
+    rows = [r for r in rows if any(c.strip() for c in r)]
+    if not rows:
+        raise SymparamsError(f"{path} is empty: expected a header N,tokens,loss and one row per run")
+    header = [h.strip().lower() for h in rows[0]]
+    where = {}
+    for name, aliases in COLUMNS.items():
+        found = [i for i, h in enumerate(header) if h in aliases]
+        if not found:
+            raise SymparamsError(f"{path}: no column {name} (the header has {', '.join(rows[0]) or 'nothing'}; "
+                                 "expected N, tokens and loss)")
+        where[name] = found[0]
+    if len(rows) - 1 > MAX_RUNS:
+        raise SymparamsError(f"{path} has {len(rows) - 1:,} runs; at most {MAX_RUNS:,}")
+    runs = []
+    for line, row in enumerate(rows[1:], start=2):
+        values = {}
+        for name, i in where.items():
+            text = row[i].strip() if i < len(row) else ""
+            try:
+                value = float(text)
+            except ValueError:
+                raise SymparamsError(f"{path}, line {line}: {name} = {text[:40]!r} is not a number") from None
+            if not math.isfinite(value) or value <= 0:
+                raise SymparamsError(f"{path}, line {line}: {name} = {text[:40]} must be a positive finite number")
+            values[name] = value
+        runs.append(Run(values["N"], values["tokens"], values["loss"]))
+    return runs
+
+
+@dataclass(frozen=True)
+class LawFit:
+    """The fitted constants, their bootstrap intervals and the implied compute-optimal allocation."""
+
+    form: str
+    constants: dict[str, float]
+    intervals: dict[str, tuple[float, float]]
+    allocation: dict[str, float]
+    objective: float
+    runs: int
+    resamples: int
+    starts: int
+    grid: int
+    notes: tuple[str, ...] = field(default=())
+
+    def predict(self, params: float, tokens: float) -> float:
+        c = self.constants
+        if self.form == "hoffmann":
+            return c["E"] + c["A"] / params ** c["alpha"] + c["B"] / tokens ** c["beta"]
+        return ((c["N_c"] / params) ** (c["alpha_N"] / c["alpha_D"]) + c["D_c"] / tokens) ** c["alpha_D"]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"form": self.form, "constants": self.constants,
+                "intervals": {k: list(v) for k, v in self.intervals.items()}, "allocation": self.allocation,
+                "objective": self.objective, "runs": self.runs, "bootstrap_resamples": self.resamples,
+                "starts": self.starts, "grid": self.grid, "huber_delta": HUBER_DELTA, "notes": list(self.notes)}
+
+
+def _grid(form: str) -> list[tuple[float, ...]]:
+    """Starting points: Hoffmann et al.'s grid (coarsened), in the fitted (log-space) parameters."""
+    if form == "hoffmann":
+        return [(a, b, e, al, be) for a, b, e, al, be in
+                product((0.0, 5.0, 10.0, 15.0, 20.0, 25.0), (0.0, 5.0, 10.0, 15.0, 20.0, 25.0), (-1.0, 0.0, 1.0),
+                        (0.1, 0.5, 1.0), (0.1, 0.5, 1.0))]
+    return [(nc, dc, an, ad) for nc, dc, an, ad in
+            product((10.0, 20.0, 30.0, 40.0), (10.0, 20.0, 30.0, 40.0), (0.05, 0.2, 0.5), (0.05, 0.2, 0.5))]
+
+
+def _objective(form: str, logn, logd, logl):
+    """The Huber objective over log residuals and its gradient, for scipy."""
+    import numpy as np
+    from scipy.special import logsumexp
+
+    delta = HUBER_DELTA
+
+    def huber(r):
+        """Huber's loss over delta (the minimiser is the same; the scale suits L-BFGS's tolerances)."""
+        small = np.abs(r) <= delta
+        value = np.where(small, 0.5 * r * r, delta * (np.abs(r) - 0.5 * delta)) / delta
+        return value, np.clip(r, -delta, delta) / delta
+
+    if form == "hoffmann":
+        def f(theta):
+            a, b, e, alpha, beta = theta
+            terms = np.stack([a - alpha * logn, b - beta * logd, np.full_like(logn, e)])
+            lse = logsumexp(terms, axis=0)
+            value, slope = huber(lse - logl)
+            w = np.exp(terms - lse)
+            grad = np.array([np.sum(slope * w[0]), np.sum(slope * w[1]), np.sum(slope * w[2]),
+                             np.sum(slope * w[0] * -logn), np.sum(slope * w[1] * -logd)])
+            return float(np.sum(value)), grad
+        return f
+
+    def g(theta):
+        nc, dc, alpha_n, alpha_d = theta
+        p = alpha_n / alpha_d
+        terms = np.stack([p * (nc - logn), dc - logd])
+        lse = logsumexp(terms, axis=0)
+        value, slope = huber(alpha_d * lse - logl)
+        w = np.exp(terms - lse)
+        d_p = np.sum(slope * alpha_d * w[0] * (nc - logn))
+        grad = np.array([np.sum(slope * alpha_d * w[0] * p), np.sum(slope * alpha_d * w[1]),
+                         d_p / alpha_d, np.sum(slope * lse) - d_p * alpha_n / alpha_d**2])
+        return float(np.sum(value)), grad
+    return g
+
+
+BOUNDS = {"hoffmann": [(None, None), (None, None), (None, None), (1e-4, 5.0), (1e-4, 5.0)],
+          "kaplan": [(None, None), (None, None), (1e-4, 5.0), (1e-4, 5.0)]}
+
+
+OPTIONS = {"gtol": 1e-10, "ftol": 1e-14, "maxiter": 2000}
+# L-BFGS runs from this many of the grid's points, those where the objective starts lowest.
+REFINED = 24
+
+
+def _fit_once(form: str, logn, logd, logl, starts: Sequence[tuple[float, ...]]) -> list:
+    """L-BFGS from each start; the results, best first."""
+    import numpy as np
+    from scipy.optimize import minimize
+
+    f = _objective(form, logn, logd, logl)
+    done = []
+    for start in starts:
+        res = minimize(f, np.array(start), jac=True, method="L-BFGS-B", bounds=BOUNDS[form], options=OPTIONS)
+        if np.isfinite(res.fun):
+            done.append(res)
+    if not done:
+        raise SymparamsError("the fit did not converge from any starting point")
+    return sorted(done, key=lambda r: r.fun)
+
+
+def _constants(form: str, theta) -> dict[str, float]:
+    if form == "hoffmann":
+        a, b, e, alpha, beta = (float(x) for x in theta)
+        return {"E": math.exp(e), "A": math.exp(a), "B": math.exp(b), "alpha": alpha, "beta": beta}
+    nc, dc, alpha_n, alpha_d = (float(x) for x in theta)
+    return {"N_c": math.exp(nc), "D_c": math.exp(dc), "alpha_N": alpha_n, "alpha_D": alpha_d}
+
+
+def _allocation(form: str, c: dict[str, float]) -> dict[str, float]:
+    """The compute-optimal exponents in closed form (and G for the Chinchilla form)."""
+    if form == "hoffmann":
+        s = c["alpha"] + c["beta"]
+        return {"a": c["beta"] / s, "b": c["alpha"] / s,
+                "G": (c["alpha"] * c["A"] / (c["beta"] * c["B"])) ** (1 / s)}
+    p = c["alpha_N"] / c["alpha_D"]
+    return {"a": 1 / (1 + p), "b": p / (1 + p)}
+
+
+def fit_law(runs: Sequence[Run], form: str = "hoffmann", resamples: int = 100, seed: int = 0,
+            refined: int = REFINED) -> LawFit:
+    """Fit ``form`` to ``runs``: Huber (delta 1e-3) on log residuals, L-BFGS from a grid, bootstrap intervals.
+
+    Every point of the grid is scored, and L-BFGS runs from the ``refined`` best.
+    The bootstrap refits ``resamples`` resamples of the runs (drawn with replacement by a
+    generator seeded with ``seed``, so a fit is reproducible), each started from the
+    three best fits; intervals are the 2.5 and 97.5 percentiles.
+    """
+    if form not in FORMS:
+        raise SymparamsError(f"unknown form {form!r} (known: {', '.join(FORMS)})")
+    need = len(PARAMETERS[form])
+    if len(runs) <= need:
+        raise SymparamsError(f"{len(runs)} runs cannot fit the {need} constants of the {form} form; give more than {need}")
+    if isinstance(resamples, bool) or not isinstance(resamples, int) or not 0 <= resamples <= 10_000:
+        raise SymparamsError(f"bootstrap resamples must be a whole number from 0 to 10,000, got {resamples!r}")
+    _require()
+    import numpy as np
+
+    logn = np.log([r.params for r in runs])
+    logd = np.log([r.tokens for r in runs])
+    logl = np.log([r.loss for r in runs])
+    grid = _grid(form)
+    f = _objective(form, logn, logd, logl)
+
+    def score(start: tuple[float, ...]) -> float:
+        with np.errstate(all="ignore"):
+            value = f(np.array(start))[0]
+        return value if np.isfinite(value) else np.inf
+
+    tried = _fit_once(form, logn, logd, logl, sorted(grid, key=score)[:max(refined, 1)])
+    best = tried[0]
+    constants = _constants(form, best.x)
+    rng = np.random.default_rng(seed)
+    starts = [tuple(r.x) for r in tried[:3]]
+    samples = []
+    for _ in range(resamples):
+        pick = rng.integers(0, len(runs), len(runs))
+        samples.append(_constants(form, _fit_once(form, logn[pick], logd[pick], logl[pick], starts)[0].x))
+    intervals = {}
+    for name in PARAMETERS[form]:
+        values = [s[name] for s in samples] or [constants[name]]
+        intervals[name] = (float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5)))
+    notes = []
+    if len(runs) < 3 * need:
+        notes.append(f"only {len(runs)} runs for {need} constants: intervals are wide and the fit fragile")
+    if len(set(np.round(logn, 6))) < 3 or len(set(np.round(logd, 6))) < 3:
+        notes.append("the runs span fewer than three sizes or token counts: the exponents are barely determined")
+    return LawFit(form, constants, intervals, _allocation(form, constants), float(best.fun), len(runs), resamples,
+                  min(max(refined, 1), len(grid)), len(grid), tuple(notes))

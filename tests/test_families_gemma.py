@@ -197,9 +197,6 @@ REFUSED_THOUGH_BUILT: dict[tuple[str, str, str], str] = {
     # a default number of key/value heads above the base's 4 query heads: num_key_value_groups = 4 // H_kv = 0
     **{(t, "num_key_value_heads", "missing"): "does not divide"
        for t in ("gpt_oss", "stablelm", "ministral", "helium", "exaone4", "seed_oss")},
-    # the sliding-window mask is built from sliding_window on every forward pass, all-full models too
-    **{(t, "sliding_window", "null"): "sliding-window mask"
-       for t in ("gemma2", "gemma3_text", "vaultgemma", "gpt_oss", "cohere2", "ministral")},
     # Helium's o_proj is D x D: the default width, heads or head_dim no longer give H * d_h = D
     **{("helium", f, "missing"): "do not fill hidden_size" for f in ("hidden_size", "num_attention_heads", "head_dim")},
 }
@@ -388,21 +385,27 @@ def test_sliding_layers_follow_the_pattern_as_a_relation_of_L():
     ({"layer_types": ["chunked_attention"] * 4}, "layer_types"),
     ({"use_bidirectional_attention": True}, "use_bidirectional_attention"),
     ({"sliding_window_pattern": 0}, "sliding_window_pattern"),
-    ({"sliding_window": None}, "sliding_window"),
+    ({"sliding_window_pattern": "LLLG"}, "sliding_window_pattern"),
 ])
 def test_layer_kinds_transformers_cannot_use_are_refused(change, field):
     with pytest.raises(SymparamsError, match=field):
         from_dict({**BASE["gemma3_text"], **change})
 
 
-@pytest.mark.parametrize("model_type", ["exaone4", "smollm3"])
-def test_sliding_layers_without_a_window_are_refused_and_full_ones_accepted(model_type):
-    """EXAONE 4 and SmolLM3 run with a null window while no layer is sliding (EXAONE-4.0-1.2B), not otherwise."""
+@pytest.mark.parametrize("model_type", ["exaone4", "smollm3", "gemma2", "gemma3_text", "gpt_oss", "cohere2", "ministral"])
+def test_a_null_window_is_counted_as_full_attention_with_a_note_where_the_model_cannot_run(model_type):
+    """transformers builds these models with a null sliding_window; where it then cannot make the sliding mask
+    (sliding layers, or a family that makes the mask for every model) the count says so in a note.
+    EXAONE 4 and SmolLM3 with full layers only (EXAONE-4.0-1.2B) run, and need no note."""
     base = {**BASE[model_type], "sliding_window": None}
-    full = from_dict({**base, "layer_types": ["full_attention"] * base["num_hidden_layers"]})
-    assert W not in full.symbols and L_s not in full.symbols
-    with pytest.raises(SymparamsError, match="sliding_window is null"):
-        from_dict({**base, "layer_types": ["sliding_attention"] * base["num_hidden_layers"]})
+    layers = base["num_hidden_layers"]
+    full = from_dict({**base, "layer_types": ["full_attention"] * layers})
+    sliding = from_dict({**base, "layer_types": ["sliding_attention"] * layers})
+    for spec in (full, sliding):
+        assert W not in spec.symbols and L_s not in spec.symbols
+    assert any("cannot run" in n for n in sliding.notes)
+    assert any("cannot run" in n for n in full.notes) == (model_type not in ("exaone4", "smollm3"))
+    assert ours(sliding) == theirs({**base, "layer_types": ["sliding_attention"] * layers})
 
 
 def test_gemma4_text_is_refused_with_its_reason_though_transformers_builds_it():

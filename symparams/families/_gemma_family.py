@@ -35,8 +35,8 @@ def gemma_fields(*, vocab_size: int, max_position_embeddings: int, sliding_windo
     """The field table of a Gemma 2-style config class (Gemma 2, Gemma 3 text and VaultGemma share the rest).
 
     Every size is typed ``int`` in transformers' strict config classes, so a null one is
-    refused there and here; ``sliding_window`` (``int | None``) is null-able there, but the
-    model then fails on its first forward pass, so a null one is refused here.
+    refused there and here; ``sliding_window`` (``int | None``) may be null, and the model is
+    then built (and counted) but cannot run: a note says so.
     """
     return Fields(
         Field("vocab_size", vocab_size),
@@ -56,14 +56,15 @@ def gemma_fields(*, vocab_size: int, max_position_embeddings: int, sliding_windo
     )
 
 
-def build(cfg: Config, family: str, label: str, rule: Expr, *, post_norms: bool, qk_norm: bool) -> Spec:
+def build(cfg: Config, family: str, label: str, rule: Expr | None, *, post_norms: bool, qk_norm: bool) -> Spec:
     """The Spec of a Gemma 2-style config: ``rule`` gives the sliding layers when ``layer_types`` is absent."""
     if "use_bidirectional_attention" in cfg.fields and cfg.get("use_bidirectional_attention"):
         raise cfg.error("use_bidirectional_attention", "true makes an encoder (EmbeddingGemma) with a halved "
                         "two-sided window; only causal language models are modelled here")
     sizes = layers.read_sizes(cfg, "hidden_activation", heads_divide_width=True)
     layers.check_padding(cfg, 0, sizes.vocab)
-    kinds = layers.read_layers(cfg, sizes.layers, layers.required_window(cfg), rule)
+    window, notes = layers.read_window(cfg, needed=True)
+    kinds = layers.read_layers(cfg, sizes.layers, window, rule if window is not None else None)
     bias = cfg.get("attention_bias")
 
     def block(w: Expr | None) -> Block:
@@ -79,7 +80,7 @@ def build(cfg: Config, family: str, label: str, rule: Expr, *, post_norms: bool,
         return Block("layer", parts, label=f"{what}{', sliding window' if w is not None else ''}")
 
     tree = layers.decoder_model(family, label, layers.layer_stack(block, kinds), rms_norm("norm"), sizes.tied)
-    return layers.layered_spec(family, tree, sizes, kinds)
+    return layers.layered_spec(family, tree, sizes, kinds, notes=notes)
 
 
 # ``bool | None`` in transformers: null is the default, false.

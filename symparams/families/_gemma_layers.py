@@ -38,9 +38,9 @@ from .activations import ACTIVATIONS
 from .decoder import LLAMA_ATTENTION, Sizes
 
 __all__ = [
-    "SLIDING", "FULL", "Layers", "read_layers", "required_window", "uniform_layers", "every_pth_full", "read_sizes",
-    "read_activation", "check_padding", "mlp_with_activation", "attention", "layer_stack", "decoder_model",
-    "layered_spec", "per_head_norms", "pre_norm_block", "window_label",
+    "SLIDING", "FULL", "Layers", "read_layers", "read_window", "read_pattern", "NO_WINDOW", "uniform_layers",
+    "every_pth_full", "read_sizes", "read_activation", "check_padding", "mlp_with_activation", "attention",
+    "layer_stack", "decoder_model", "layered_spec", "per_head_norms", "pre_norm_block", "window_label",
 ]
 
 SLIDING = "sliding_attention"
@@ -62,6 +62,7 @@ class Layers:
     sliding: int
     window: int | None
     rule: Expr | None = None
+    notes: tuple[str, ...] = ()
 
     @property
     def mixed(self) -> bool:
@@ -89,9 +90,11 @@ def read_layers(cfg: Config, layers: int, window: int | None, rule: Expr | None,
     Entries must be ``sliding_attention`` or ``full_attention`` (the legacy ``attention``
     is read as full, as transformers remaps it), and there must be one per layer, as
     transformers validates. Other kinds transformers knows (chunked, linear) are refused:
-    these families have no such layer, and would fail on their first forward pass. So are
-    sliding layers without a window (``window`` None): transformers builds them, but
-    cannot make their mask. ``rule`` must be None (no windowed layer) when ``window`` is.
+    these families have no such layer, and would fail on their first forward pass.
+
+    Sliding layers without a window (``window`` None) are read as full attention, with a
+    note: transformers builds them (every weight is there, and counted) but cannot make
+    their mask, so the model cannot run; nothing windows their cache or FLOPs.
     """
     if cfg.has(field):
         cfg.read.add(field)
@@ -113,25 +116,44 @@ def read_layers(cfg: Config, layers: int, window: int | None, rule: Expr | None,
         if sliding in (0, layers):
             rule = None  # one kind at this depth: one stack, and no L_s to keep positive
     if window is None:
-        if sliding:
-            raise cfg.error(field, f"marks {sliding} layers sliding_attention but sliding_window is null: "
-                            "transformers cannot build their attention mask")
-        return Layers(layers, 0, None)
+        notes = (NO_WINDOW,) if sliding else ()
+        return Layers(layers, 0, None, notes=notes)
     return Layers(layers, sliding, window, rule)
 
 
-def required_window(cfg: Config) -> int:
-    """``sliding_window``, which these families need: their forward pass builds a sliding-window mask from it.
+NO_WINDOW = ("sliding_window is null: transformers builds this model (every weight counted here) but cannot make "
+             "its sliding-window mask, so it cannot run it; its layers are read as full attention")
 
-    transformers accepts a null one and builds the model, whose first forward pass then
-    fails (Gemma 2/3, VaultGemma, gpt-oss, Cohere 2 and Ministral make the sliding mask
-    for every model, even one whose layers are all full), so a null one is refused.
+
+def read_window(cfg: Config, needed: bool = False) -> tuple[int | None, tuple[str, ...]]:
+    """``sliding_window`` (None when null), and a note where the model needs one to run.
+
+    Gemma 2/3, VaultGemma, gpt-oss, Cohere 2 and Ministral (``needed``) make a sliding
+    mask on every forward pass, even when all layers are full: transformers accepts a
+    null window and builds the model, which then cannot run. Its weights are what they
+    are, so it is counted, as full attention, and the note says why it will not run.
     """
     window = cfg.get("sliding_window")
-    if window is DERIVED:
-        raise cfg.error("sliding_window", f"is null: {cfg.model_type} builds its sliding-window mask from it on every "
-                        "forward pass, and transformers fails there (leave it out for the default)")
-    return window
+    if window is DERIVED or window is None:
+        return None, ((NO_WINDOW,) if needed else ())
+    return window, ()
+
+
+def read_pattern(cfg: Config, field: str = "sliding_window_pattern") -> int | None:
+    """Every p-th layer full, from ``field`` (read whatever the path, so the table's every field is read).
+
+    None where ``layer_types`` lists the layers: transformers then never divides by the
+    pattern, and accepts any value there, null or text (EXAONE 4's "LLLG"). Otherwise it
+    must be a whole number of at least 1, as ``(i + 1) % pattern`` needs.
+    """
+    pattern = cfg.get(field)
+    if cfg.has("layer_types"):
+        return None
+    if isinstance(pattern, bool) or not isinstance(pattern, int) or pattern < 1:
+        shown = "null" if pattern is DERIVED else repr(pattern)
+        raise cfg.error(field, f"{shown} is not a whole number of layers, which transformers needs to lay the "
+                        "layers out when layer_types is not given")
+    return pattern
 
 
 def uniform_layers(layers: int, window: int | None) -> Layers:
@@ -143,11 +165,13 @@ def read_sizes(cfg: Config, activation_field: str | None = "hidden_act", heads_d
                activation: str = "silu") -> Sizes:
     """V, D, L, H, H_kv, d_h, F and the activation, through the family's field table.
 
-    ``num_key_value_heads`` and ``head_dim`` read DERIVED become H and D / H (refused
-    when H does not divide D). ``heads_divide_width`` is Gemma 2/3's and Arcee's
-    ``validate_architecture``: hidden_size must be a multiple of the heads even when
-    head_dim is given. With ``activation_field`` None the model names its activation
-    itself (``activation``: gpt-oss's clamped SwiGLU), whatever the config says.
+    ``num_key_value_heads`` and ``head_dim`` read DERIVED become H and D / H. Where H does
+    not divide D, the head size is ``D // H`` rounded down, as the attention classes size
+    it (``getattr(config, "head_dim", D // H)``): a value, noted, no longer the relation.
+    ``heads_divide_width`` is Gemma 2/3's and Arcee's ``validate_architecture`` instead:
+    hidden_size must be a multiple of the heads, even when head_dim is given. With
+    ``activation_field`` None the model names its activation itself (``activation``:
+    gpt-oss's clamped SwiGLU), whatever the config says.
     """
     notes = []
     width = cfg.get("hidden_size")
@@ -159,12 +183,18 @@ def read_sizes(cfg: Config, activation_field: str | None = "hidden_act", heads_d
         notes.append(f"num_key_value_heads not given: {kv_heads} ({cfg.model_type}'s default)")
     head_dim: Any = cfg.get("head_dim") if "head_dim" in cfg.fields else DERIVED
     derived = head_dim is DERIVED
-    if (derived or heads_divide_width) and width % heads:
-        why = ("transformers requires hidden_size to be a multiple of num_attention_heads" if heads_divide_width
-               else "no head_dim is given to say the head size")
-        raise cfg.error("num_attention_heads", f"{heads} does not divide hidden_size {width} ({why})")
+    if heads_divide_width and width % heads:
+        raise cfg.error("num_attention_heads", f"{heads} does not divide hidden_size {width} (transformers requires "
+                        "hidden_size to be a multiple of num_attention_heads)")
     if derived:
         head_dim = width // heads
+        if not head_dim:
+            raise cfg.error("num_attention_heads", f"{heads} heads leave no head size in hidden_size {width}, "
+                            "and no head_dim is given")
+        if width % heads:
+            derived = False
+            notes.append(f"hidden_size {width} is not a multiple of num_attention_heads {heads}: transformers sizes "
+                         f"heads by floor division, head_dim = {head_dim}")
     elif not cfg.given("head_dim"):
         notes.append(f"head_dim not given: {head_dim} ({cfg.model_type}'s default)")
     if heads % kv_heads:
@@ -251,7 +281,8 @@ def layered_spec(family: str, tree: Model, sizes: Sizes, layers: Layers | None =
     L_s is a free value (at most L) when the config lists the layers, and the relation
     of its pattern when transformers derives them; either way closed forms keep L_s.
     """
-    spec = decoder.decoder_spec(family, tree, sizes, experts=experts, notes=notes)
+    notes = notes + (layers.notes if layers is not None else ())
+    spec = decoder.decoder_spec(family, tree, sizes, experts=experts, notes=tuple(dict.fromkeys(notes)))
     if layers is None or layers.window is None or not (layers.mixed or layers.all_sliding):
         return spec
     values = dict(spec.values)

@@ -5,8 +5,10 @@ bias-free LayerNorm per block, attention and SwiGLU side by side, a tied head, n
 norm) and makes three of every four layers local: ``layer_types``, or without it every
 ``sliding_window_pattern``-th layer full (4 by default, L_s = L - floor(L/4)), the others
 attending through ``sliding_window`` (4,096) tokens. ``sliding_window_pattern`` is read from
-the keyword arguments, where null fails and is refused; so is a null ``sliding_window``,
-from which every forward pass builds the sliding mask. ``head_dim`` is D // H unless a config names one, which the model honours.
+the keyword arguments, where (without ``layer_types``) null fails and is refused. A null
+``sliding_window`` builds a model that cannot run (every forward pass makes the sliding
+mask from it): it is counted, as full attention, with a note. ``head_dim`` is D // H
+unless a config names one, which the model honours.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ __all__ = ["FAMILY", "FIELDS", "from_config"]
 
 # transformers 5.x Cohere2Config
 FIELDS = Fields(
-    *cohere_fields(Field("sliding_window", 4096, null=DERIVED), Field("sliding_window_pattern", 4)),
+    *cohere_fields(Field("sliding_window", 4096, null=DERIVED),
+                   Field("sliding_window_pattern", 4, null=DERIVED, kind="any")),
     groups=LLAMA_GROUPS,
 )
 
@@ -34,8 +37,10 @@ def from_config(cfg: Config) -> Spec:
     sizes = layers.read_sizes(cfg)
     layers.check_padding(cfg, 0, sizes.vocab)
     bias = cfg.get("attention_bias")
-    pattern = cfg.get("sliding_window_pattern") if not cfg.has("layer_types") else 4
-    kinds = layers.read_layers(cfg, sizes.layers, layers.required_window(cfg), layers.every_pth_full(pattern))
+    pattern = layers.read_pattern(cfg)
+    window, notes = layers.read_window(cfg, needed=True)
+    rule = layers.every_pth_full(pattern) if pattern is not None and window is not None else None
+    kinds = layers.read_layers(cfg, sizes.layers, window, rule)
     mlp = layers.mlp_with_activation(gated_mlp(sizes.activation), sizes.activation)
 
     def block(w: Expr | None) -> Block:
@@ -45,7 +50,7 @@ def from_config(cfg: Config) -> Spec:
 
     tree = layers.decoder_model("cohere2", "Cohere 2 decoder", layers.layer_stack(block, kinds),
                                 cohere_norm("norm"), sizes.tied)
-    return layers.layered_spec("cohere2", tree, sizes, kinds)
+    return layers.layered_spec("cohere2", tree, sizes, kinds, notes=notes)
 
 
 FAMILY = Family(

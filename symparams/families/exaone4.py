@@ -7,7 +7,8 @@ SwiGLU MLP without biases; a final norm and an LM head (untied by default).
 
 Layers are windowed (``sliding_window``, 4,096) as ``layer_types`` lists them, or, without
 it, all but every ``sliding_window_pattern``-th (4 by default; L_s = L - floor(L/4)); a
-null window with layers listed as sliding fails on the first forward pass and is refused. Where
+null window with layers listed as sliding builds a model that cannot run (counted, as full
+attention, with a note). Where
 the config leaves ``layer_types`` out, transformers needs that pattern to be a whole number
 (the released "LLLG" fails on ``%``) and a window to be set (a null one makes the pattern 0
 and the modulo fails): both are refused then, as transformers cannot build them.
@@ -41,7 +42,7 @@ FIELDS = Fields(
     Field("max_position_embeddings", 2048),
     Field("tie_word_embeddings", False, kind="bool"),
     Field("sliding_window", 4096, null=DERIVED),
-    Field("sliding_window_pattern", 4, kind="any"),
+    Field("sliding_window_pattern", 4, null=DERIVED, kind="any"),
     groups=GEMMA_GROUPS,
 )
 
@@ -49,19 +50,13 @@ FIELDS = Fields(
 def from_config(cfg: Config) -> Spec:
     sizes = layers.read_sizes(cfg)
     layers.check_padding(cfg, None, sizes.vocab)
-    window = cfg.get("sliding_window")
-    window = None if window is DERIVED else window
-    rule = None
-    if not cfg.has("layer_types"):
-        pattern = cfg.get("sliding_window_pattern")
-        if window is None:
-            raise cfg.error("sliding_window", "is null and no layer_types are given: transformers then takes the "
-                            "pattern as 0 and cannot lay the layers out (give layer_types)")
-        if isinstance(pattern, bool) or not isinstance(pattern, int) or pattern < 1:
-            raise cfg.error("sliding_window_pattern", f"{pattern!r} is not a whole number of layers, which transformers "
-                            "needs to lay the layers out when layer_types is not given")
-        rule = layers.every_pth_full(pattern)
-    kinds = layers.read_layers(cfg, sizes.layers, window, rule)
+    window, _ = layers.read_window(cfg)
+    if window is None and not cfg.has("layer_types"):
+        cfg.get("sliding_window_pattern")
+        raise cfg.error("sliding_window", "is null and no layer_types are given: transformers then takes the "
+                        "pattern as 0 and cannot lay the layers out (give layer_types)")
+    pattern = layers.read_pattern(cfg)
+    kinds = layers.read_layers(cfg, sizes.layers, window, layers.every_pth_full(pattern) if pattern else None)
     mlp = layers.mlp_with_activation(gated_mlp(sizes.activation), sizes.activation)
 
     def block(w: Expr | None) -> Block:

@@ -6,16 +6,17 @@ weights each), and layers of sliding-window attention (``sliding_window`` 4,096 
 default; 512 in the released models) with every ``sliding_window_pattern``-th layer full
 (6 by default: five local layers per global one, L_s = L - floor(L/6)) unless
 ``layer_types`` lists them. ``sliding_window_pattern`` is not a declared field: the
-config reads it from the keyword arguments, where null fails (``% None``) and is refused.
+config reads it from the keyword arguments; without ``layer_types`` a null or fractional
+one fails there (``% None``) and is refused, with ``layer_types`` it is never used.
 Only the text model is read here; the multimodal ``gemma3`` wraps it with a vision tower.
 """
 
 from __future__ import annotations
 
-from ..config import Config, Field
+from ..config import DERIVED, Config, Field
 from ..spec import Spec
 from . import _gemma_family as gemma
-from ._gemma_layers import every_pth_full
+from ._gemma_layers import every_pth_full, read_pattern
 from .registry import Family
 
 __all__ = ["FAMILY", "FIELDS", "from_config"]
@@ -23,13 +24,14 @@ __all__ = ["FAMILY", "FIELDS", "from_config"]
 # transformers 5.x Gemma3TextConfig
 FIELDS = gemma.gemma_fields(
     vocab_size=262_208, max_position_embeddings=131_072, sliding_window=4096,
-    extra=(gemma.BIDIRECTIONAL, Field("sliding_window_pattern", 6)),
+    extra=(gemma.BIDIRECTIONAL, Field("sliding_window_pattern", 6, null=DERIVED, kind="any")),
 )
 
 
 def from_config(cfg: Config) -> Spec:
-    pattern = cfg.get("sliding_window_pattern") if not cfg.has("layer_types") else 6
-    return gemma.build(cfg, "gemma3_text", "Gemma 3 decoder", every_pth_full(pattern), post_norms=True, qk_norm=True)
+    pattern = read_pattern(cfg)
+    rule = every_pth_full(pattern) if pattern is not None else None
+    return gemma.build(cfg, "gemma3_text", "Gemma 3 decoder", rule, post_norms=True, qk_norm=True)
 
 
 FAMILY = Family(

@@ -58,7 +58,8 @@ def from_config(cfg: Config) -> Spec:
     experts, top_k = cfg.get("num_local_experts"), cfg.get("num_experts_per_tok")
     if top_k > experts:
         raise cfg.error("num_experts_per_tok", f"{top_k} exceeds num_local_experts {experts}")
-    kinds = layers.read_layers(cfg, sizes.layers, layers.required_window(cfg), layers.every_pth_full(2))
+    window, notes = layers.read_window(cfg, needed=True)
+    kinds = layers.read_layers(cfg, sizes.layers, window, layers.every_pth_full(2) if window is not None else None)
     bias = cfg.get("attention_bias")
     expert = gated_mlp(sizes.activation, bias=True, name="expert", names=LLAMA_MLP)
     moe = MoE("mlp", Linear("router", D, E, bias=True, group="mlp"), expert, E, k)
@@ -70,7 +71,7 @@ def from_config(cfg: Config) -> Spec:
 
     tree = layers.decoder_model("gpt_oss", "gpt-oss decoder (sparse MoE, attention sinks)",
                                 layers.layer_stack(block, kinds), rms_norm("norm"), sizes.tied)
-    return layers.layered_spec("gpt_oss", tree, sizes, kinds, experts=(experts, top_k))
+    return layers.layered_spec("gpt_oss", tree, sizes, kinds, experts=(experts, top_k), notes=notes)
 
 
 FAMILY = Family(

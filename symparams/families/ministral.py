@@ -3,8 +3,8 @@
 transformers' ``MinistralForCausalLM``: Llama's block (RMSNorm pre-norms, GQA without
 biases, SwiGLU, an untied head) where layer i attends through ``sliding_window`` (4,096)
 tokens when ``layer_types[i]`` is ``sliding_attention``; without ``layer_types`` every layer
-is windowed. A null window builds but fails on the first forward pass (the sliding mask
-is made for every model) and is refused. ``head_dim`` has no usable default: the
+is windowed. A null window builds a model that cannot run (the sliding mask is made for
+every model): it is counted, as full attention, with a note. ``head_dim`` has no usable default: the
 config class leaves it None and the attention fails on it, so a config must give it.
 Missing ``num_key_value_heads`` is 8; a null one is refused by the strict config class.
 """
@@ -42,7 +42,8 @@ FIELDS = Fields(
 def from_config(cfg: Config) -> Spec:
     sizes = layers.read_sizes(cfg)
     layers.check_padding(cfg, None, sizes.vocab)
-    kinds = layers.read_layers(cfg, sizes.layers, layers.required_window(cfg), L)
+    window, notes = layers.read_window(cfg, needed=True)
+    kinds = layers.read_layers(cfg, sizes.layers, window, L if window is not None else None)
     mlp = layers.mlp_with_activation(gated_mlp(sizes.activation), sizes.activation)
 
     def block(w: Expr | None):
@@ -51,7 +52,7 @@ def from_config(cfg: Config) -> Spec:
 
     tree = layers.decoder_model("ministral", "Ministral decoder", layers.layer_stack(block, kinds),
                                 rms_norm("norm"), sizes.tied)
-    return layers.layered_spec("ministral", tree, sizes, kinds)
+    return layers.layered_spec("ministral", tree, sizes, kinds, notes=notes)
 
 
 FAMILY = Family(

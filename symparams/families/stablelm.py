@@ -49,6 +49,9 @@ def layer_norm(name: str) -> Norm:
 
 def from_config(cfg: Config) -> Spec:
     sizes = layers.read_sizes(cfg)
+    if sizes.width % sizes.heads:
+        raise cfg.error("num_attention_heads", f"{sizes.heads} does not divide hidden_size {sizes.width}: StableLM's "
+                        "o_proj is hidden_size x hidden_size and cannot take heads of hidden_size // heads")
     layers.check_padding(cfg, None, sizes.vocab)
     attn = layers.attention(None, qkv_bias=cfg.get("use_qkv_bias"))
     qk = layers.per_head_norms(("q_layernorm", "k_layernorm")) if cfg.get("qk_layernorm") else ()

@@ -24,25 +24,26 @@ __all__ = ["gemma_group_configs", "TYPES"]
 #   None: no default, a config must give one); hd_null: head_dim may be null (D // H);
 #   divide: hidden_size must be a multiple of H even with a head_dim; square_o: o_proj is
 #   D x D, so H*d_h = D; rotary: the head size must be a multiple of this; kv_null: null
-#   num_key_value_heads means H.
+#   num_key_value_heads means H; floor: a derived head size is D // H, so H need not divide D;
+#   step: D and F are multiples of this.
 TYPES: dict[str, dict] = {
     "gemma2": dict(kv=4, hd=256, divide=True, act="hidden_activation", windows="gemma"),
     "gemma3_text": dict(kv=4, hd=256, divide=True, act="hidden_activation", windows="gemma3"),
     "vaultgemma": dict(kv=4, hd=256, divide=True, act="hidden_activation", windows="gemma"),
     # torch's grouped expert matmul on CPU wants rows of a multiple of 16 bytes: D and F multiples of 4
     "gpt_oss": dict(kv=8, hd=64, windows="gemma", step=4),
-    "starcoder2": dict(kv=2, hd="derived", hd_null=True, windows="uniform"),
-    "cohere": dict(kv=None, kv_null=True, hd="derived"),
-    "cohere2": dict(kv=None, kv_null=True, hd="derived", windows="cohere2"),
+    "starcoder2": dict(kv=2, hd="derived", hd_null=True, windows="uniform", floor=True),
+    "cohere": dict(kv=None, kv_null=True, hd="derived", floor=True),
+    "cohere2": dict(kv=None, kv_null=True, hd="derived", windows="cohere2", floor=True),
     "stablelm": dict(kv=32, hd="derived", square_o=True, rotary=8),
     "ministral": dict(kv=8, hd=None, windows="listed"),
     "helium": dict(kv=20, hd=128, square_o=True),
-    "smollm3": dict(kv=4, kv_null=True, hd="derived", windows="smollm3"),
-    "exaone4": dict(kv=32, hd="derived", windows="exaone4"),
-    "seed_oss": dict(kv=8, kv_null=True, hd=128, hd_null=True),
-    "apertus": dict(kv=None, kv_null=True, hd="derived"),
+    "smollm3": dict(kv=4, kv_null=True, hd="derived", windows="smollm3", floor=True),
+    "exaone4": dict(kv=32, hd="derived", windows="exaone4", floor=True),
+    "seed_oss": dict(kv=8, kv_null=True, hd=128, hd_null=True, floor=True),
+    "apertus": dict(kv=None, kv_null=True, hd="derived", floor=True),
     "arcee": dict(kv=None, kv_null=True, hd="derived", hd_null=True, divide=True),
-    "nemotron": dict(kv="required", hd="derived", hd_null=True, rotary=4),
+    "nemotron": dict(kv="required", hd="derived", hd_null=True, rotary=4, floor=True),
 }
 
 
@@ -97,6 +98,9 @@ def _sizes(draw, cfg: dict, info: dict, heads: int) -> None:
         cfg["hidden_size"] = heads * head_dim
     elif head_dim is None or info.get("divide"):
         cfg["hidden_size"] = heads * draw(st.sampled_from(head_dims))
+        if head_dim is None and info.get("floor") and heads > 1 and draw(st.booleans()):
+            # transformers sizes heads by floor division: D // H, the remainder of D left over
+            cfg["hidden_size"] += draw(st.integers(1, heads - 1))
     else:
         step = info.get("step", 1)
         cfg["hidden_size"] = step * draw(st.integers(max(1, 2 // step), 64 // step))
@@ -148,9 +152,11 @@ def gemma_group_configs(draw, model_type: str) -> dict:
     step = info.get("step", 1)
     _maybe(draw, cfg, "intermediate_size", st.integers(1, 48 // step).map(lambda n: n * step))
     _maybe(draw, cfg, "tie_word_embeddings", st.booleans())
-    if model_type != "gpt_oss":  # gpt-oss's experts name their own activation
+    # gpt-oss's experts name their own activation; xIELU is Apertus' default (its two scalars are
+    # parameters, its beta and eps buffers that checkpoints store too are not)
+    if model_type != "gpt_oss":
         _maybe(draw, cfg, info.get("act", "hidden_act"),
-               st.sampled_from(["gelu_pytorch_tanh", "silu", "gelu", "relu2", "prelu", "xielu"]))
+               st.sampled_from(["gelu_pytorch_tanh", "silu", "gelu", "relu2", "prelu"]))
     _windows(draw, cfg, info.get("windows", "none"), layers)
     if model_type in ("gemma2", "gemma3_text", "vaultgemma", "gpt_oss", "cohere", "cohere2", "helium", "smollm3",
                       "seed_oss", "apertus", "arcee", "nemotron"):

@@ -21,18 +21,28 @@ def grouped(n: int) -> str:
 def human(n: int | Fraction, digits: int = 3) -> str:
     """A rounded figure with a unit: 83,886,080 -> '83.9M', 560,988,160 -> '561M'.
 
-    ``digits`` significant figures, computed from the exact value.
+    ``digits`` significant figures, rounded from the exact value first and the unit
+    chosen after, so 999,999,999 is '1.00B', never '1000M'.
+
+    >>> human(999_999_999), human(9_999_500), human(999_950), human(10**15 - 1)
+    ('1.00B', '10.0M', '1.00M', '1.00e15')
     """
     value = Fraction(n)
-    if abs(value) >= 1000 * _UNITS[0][0]:
-        return _scientific(value, digits)
-    for size, unit in _UNITS:
-        if abs(value) >= size:
-            scaled = value / size
-            whole = len(str(int(abs(scaled))))
-            places = max(digits - whole, 0)
-            return f"{float(scaled):.{places}f}{unit}"
-    return f"{int(value)}" if value.denominator == 1 else f"{float(value):.{digits}g}"
+    if abs(value) < 1000:
+        return f"{int(value)}" if value.denominator == 1 else f"{float(value):.{digits}g}"
+    sign, value = ("-" if value < 0 else ""), abs(value)
+    exp = len(str(int(value))) - 1
+    mantissa = round(value / Fraction(10) ** (exp - digits + 1))
+    if mantissa >= 10**digits:
+        mantissa, exp = mantissa // 10, exp + 1
+    if exp >= 15:
+        return _scientific(Fraction(mantissa) * Fraction(10) ** (exp - digits + 1) * (-1 if sign else 1), digits)
+    size, unit = next((size, unit) for size, unit in _UNITS if exp >= len(str(size)) - 1)
+    whole = exp - (len(str(size)) - 1) + 1
+    places = max(digits - whole, 0)
+    scaled = round(Fraction(mantissa) * Fraction(10) ** (exp - digits + 1) * 10**places / size)
+    text = str(scaled).rjust(places + 1, "0")
+    return f"{sign}{text[:-places]}.{text[-places:]}{unit}" if places else f"{sign}{text}{unit}"
 
 
 def _scientific(value: Fraction, digits: int) -> str:

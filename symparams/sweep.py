@@ -138,6 +138,14 @@ def _check_value(axis: Axis, rational: bool) -> None:
             raise SymparamsError(f"--grid {axis.name}: {v} is not a whole number")
 
 
+def _ints(values) -> "numpy.ndarray":
+    """Whole numbers as an int64 array, or as Python ints (object array) where one would not fit."""
+    import numpy as np
+
+    values = [int(v) for v in values]
+    return np.array(values, dtype=object if any(abs(v) > 2**62 for v in values) else np.int64)
+
+
 def _axis_array(axis: Axis, position: int, ndim: int):
     """The axis's values as an array along dimension ``position`` (a pair for fractions)."""
     import numpy as np
@@ -145,10 +153,9 @@ def _axis_array(axis: Axis, position: int, ndim: int):
     shape = [1] * ndim
     shape[position] = len(axis.values)
     if all(isinstance(v, int) for v in axis.values):
-        return np.array(axis.values, dtype=object if max(axis.values) > 2**62 else np.int64).reshape(shape)
+        return _ints(axis.values).reshape(shape)
     fr = [Fraction(v) for v in axis.values]
-    return (np.array([f.numerator for f in fr], dtype=np.int64).reshape(shape),
-            np.array([f.denominator for f in fr], dtype=np.int64).reshape(shape))
+    return _ints(f.numerator for f in fr).reshape(shape), _ints(f.denominator for f in fr).reshape(shape)
 
 
 def sweep(model: Spec | Callable[..., Spec], axes: Sequence[Axis], exact: bool = True) -> Sweep:
@@ -212,10 +219,9 @@ def sweep(model: Spec | Callable[..., Spec], axes: Sequence[Axis], exact: bool =
             shape = [1] * ndim
             shape[position] = len(specs)
             if all(v.is_Integer for v in column):
-                inputs[sym.name] = np.array([int(v) for v in column], dtype=np.int64).reshape(shape)
+                inputs[sym.name] = _ints(column).reshape(shape)
             else:
-                inputs[sym.name] = (np.array([int(v.p) for v in column], dtype=np.int64).reshape(shape),
-                                    np.array([int(v.q) for v in column], dtype=np.int64).reshape(shape))
+                inputs[sym.name] = (_ints(v.p for v in column).reshape(shape), _ints(v.q for v in column).reshape(shape))
     for i, a in enumerate(axes):
         if a.name != "depth":
             inputs[a.name] = _axis_array(a, i, ndim)
@@ -233,7 +239,7 @@ def sweep(model: Spec | Callable[..., Spec], axes: Sequence[Axis], exact: bool =
     for i, a in enumerate(axes):
         shape = [1] * ndim
         shape[i] = len(a.values)
-        values = np.array(a.values, dtype=object if not all(isinstance(v, int) for v in a.values) else np.int64)
+        values = _ints(a.values) if all(isinstance(v, int) for v in a.values) else np.array(a.values, dtype=object)
         columns[a.name] = np.broadcast_to(values.reshape(shape), mask.shape)[mask]
     counts = list(wanted)
     for n in wanted:
@@ -302,7 +308,7 @@ def _structured(result: Sweep) -> "numpy.ndarray":
             data.append(column)
             continue
         values = [Fraction(v) for v in column]
-        if any(abs(v.numerator) > 2**63 - 1 for v in values):
+        if any(abs(v.numerator) > 2**63 - 1 or v.denominator > 2**63 - 1 for v in values):
             raise SymparamsError(f"{name} exceeds int64, which npy cannot hold; use --format csv or json")
         if all(v.denominator == 1 for v in values):
             fields.append((name, np.int64))

@@ -111,3 +111,91 @@ def test_python_dash_m_runs_the_same_command():
 def test_table_of_a_model_without_depths_is_refused_in_one_line(capsys):
     code, out, err = run(capsys, "table", "gpt2")
     assert code == 2 and out == "" and "depth-sized family" in err and len(err.splitlines()) == 1
+
+
+# ---- robustness: bounded work, exact numbers, every output writable ------------------------
+
+import os  # noqa: E402
+from fractions import Fraction  # noqa: E402
+
+from hypothesis import strategies as st  # noqa: E402
+
+COMMANDS_THAT_PRINT = [
+    ["count", "nanochat", "--depth", "4"],
+    ["sensitivity", "llama-2-7b"],
+    ["flops", "nanochat", "--depth", "4"],
+    ["optimal", "--compute", "1e21", "nanochat"],
+    ["derive", "nanochat", "--depth", "4"],
+    ["table", "nanochat", "--depths", "4,8"],
+    ["sweep", "nanochat", "--grid", "depth=4:8:4"],
+]
+
+
+def _subprocess(argv, stdout=subprocess.PIPE, env=None):
+    env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "symparams", *argv], stdout=stdout, stderr=subprocess.PIPE,
+                          timeout=120, env=env)
+
+
+@pytest.mark.parametrize("argv", COMMANDS_THAT_PRINT, ids=lambda a: a[0])
+def test_an_ascii_only_stdout_gets_ascii_stand_ins_not_a_traceback(argv):
+    """PYTHONIOENCODING=ascii: every command prints, in ASCII (d_h ~ ..., x, ->), and exits 0."""
+    proc = _subprocess(argv, env={"PYTHONIOENCODING": "ascii"})
+    assert proc.returncode == 0, proc.stderr
+    proc.stdout.decode("ascii")
+    assert proc.stderr.decode("ascii", "replace").count("\n") <= 1
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="/dev/full is Linux's")
+@pytest.mark.parametrize("argv", COMMANDS_THAT_PRINT + [["count", "nanochat", "--json"],
+                                                        ["sweep", "nanochat", "--grid", "L=1:2", "--format", "npy"]],
+                         ids=lambda a: a[0])
+def test_a_full_disk_on_stdout_is_one_line_and_exit_2(argv):
+    with open("/dev/full", "wb") as full:
+        proc = _subprocess(argv, stdout=full)
+    err = proc.stderr.decode()
+    assert proc.returncode == 2 and err.count("\n") == 1 and "cannot write the output" in err, err
+
+
+def test_count_fn_refuses_unknown_symbols_and_positional_sizes_with_symparams_errors():
+    import symparams
+
+    count = symparams.count_fn("nanochat")
+    with pytest.raises(symparams.SymparamsError, match="no symbol 'Q'"):
+        count(Q=1)
+    with pytest.raises(symparams.SymparamsError, match="by name"):
+        count(1280)
+    assert count() == model("nanochat").total
+
+
+@given(st.integers(0, 10**40), st.integers(1, 5))
+def test_human_rounds_first_then_picks_the_unit(n, digits):
+    """Never '1000M': the mantissa is below 1000 in its unit, and within half a unit of the last digit."""
+    import re
+
+    from symparams.format import human
+
+    text = human(n, digits)
+    units = {"K": 10**3, "M": 10**6, "B": 10**9, "T": 10**12}
+    if n < 1000:
+        assert text == str(n)
+        return
+    if "e" in text:
+        mantissa, exp = text.split("e")
+        value, scale = Fraction(mantissa), 10 ** int(exp)
+        assert 1 <= abs(value) < 10 and int(exp) >= 15
+    else:
+        match = re.fullmatch(r"(\d+(?:\.\d+)?)([KMBT])", text)
+        assert match, text
+        value, scale = Fraction(match.group(1)), units[match.group(2)]
+        assert 1 <= value < 1000
+    shown = len(re.sub(r"\D", "", text.split("e")[0]).lstrip("0"))
+    assert shown <= max(digits, 3)
+    exponent = len(str(int(value * scale))) - 1
+    assert abs(value * scale - n) <= Fraction(10) ** (exponent - min(digits, shown) + 1) / 2 + 0
+
+
+def test_table_depths_are_capped_as_sweeps_are(capsys):
+    depths = ",".join(str(2 * i) for i in range(1, 1502))
+    code, out, err = run(capsys, "table", "nanochat", "--depths", depths)
+    assert code == 2 and "more than 1,000 depths" in err and err.count("\n") == 1

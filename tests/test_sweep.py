@@ -205,3 +205,29 @@ def test_a_single_depth_grid_is_one_row_equal_to_count_or_one_skipped_combinatio
         return
     assert len(rows) == 1 and int(rows[0]["depth"]) == depth
     assert {k: int(v) for k, v in rows[0].items() if k != "depth"} == expected
+
+
+@settings(max_examples=25, deadline=None)
+@given(vocab=st.integers(1, 10**40), depth=st.integers(1, 10**12), fmt=st.sampled_from(["csv", "json"]))
+def test_sweeps_beyond_int64_are_exact_in_csv_and_json(vocab, depth, fmt):
+    """Counts past int64 (V = 10^20, depth 10^12) come out exact in csv and json, from the CLI and the API alike;
+    npy, which cannot hold them, refuses in one line."""
+    from symparams.catalog import ladder
+
+    spec = model("nanochat", V=vocab)
+    rows = sweep(spec, [Axis("V", (vocab,))]).records()
+    assert rows[0]["total"] == spec.total
+    by_depth = sweep(ladder("nanochat"), [Axis("depth", (depth,))]).records()
+    try:
+        expected = model("nanochat", depth=depth).total
+    except SymparamsError:
+        assert by_depth == []
+    else:
+        assert by_depth[0]["total"] == expected
+    code, out, err = _run(["sweep", "nanochat", "--grid", f"V={vocab}", "--format", fmt])
+    assert code == 0, err
+    total = int(list(csv.DictReader(io.StringIO(out)))[0]["total"]) if fmt == "csv" else json.loads(out)["rows"][0]["total"]
+    assert total == spec.total
+    if spec.total > 2**63 - 1:
+        code, out, err = _run(["sweep", "nanochat", "--grid", f"V={vocab}", "--format", "npy", "-o", "/dev/null"])
+        assert code == 2 and "npy" in err and err.count("\n") == 1

@@ -17,7 +17,7 @@ import pytest
 from symparams.catalog import config_of
 from symparams.cli import main
 from symparams.errors import SymparamsError
-from symparams.verify import GroupCheck, Verification, meta_parameters, verify_config
+from symparams.verify import MAX_LAYERS, GroupCheck, Verification, meta_parameters, verify_config
 
 pytest.importorskip("torch", reason="torch is not installed (pip install 'symparams[verify]')")
 pytest.importorskip("transformers", reason="transformers is not installed (pip install 'symparams[verify]')")
@@ -86,16 +86,19 @@ def test_a_tied_head_is_counted_once():
 
 def test_a_wrong_symbolic_tree_is_reported_and_exits_1(monkeypatch, capsys):
     """If the tree and transformers disagree, verify says so: the check is able to fail."""
-    import symparams.families.llama as llama
+    from symparams.families import FAMILIES
 
-    real = llama.from_config
+    family = FAMILIES.by_type["llama"]
+    real = family.build
 
     def without_final_norm(cfg):
         spec = real(cfg)
         return replace(spec, tree=replace(spec.tree, parts=tuple(
             p for p in spec.tree.parts if p.name != "norm")))
 
-    monkeypatch.setattr(llama, "from_config", without_final_norm)
+    broken = replace(family, build=without_final_norm)
+    monkeypatch.setitem(FAMILIES.by_type, "llama", broken)
+    monkeypatch.setitem(FAMILIES.by_name, family.name, broken)
     result = verify("llama-2-7b")
     assert not result.ok
     bad = [g for g in result.groups if not g.match]
@@ -194,3 +197,29 @@ def test_an_opt_config_dropping_its_final_norm_verifies(tmp_path, capsys):
         assert doc["match"]
         norms[remove] = next(g["transformers"] for g in doc["groups"] if g["group"] == "norm")
     assert norms[False] - norms[True] == 2 * config["hidden_size"]
+
+
+@pytest.mark.parametrize("layers, experts", [(20_000, None), (MAX_LAYERS + 1, None), (600, 200)])
+def test_huge_layer_and_expert_counts_are_refused_before_transformers_builds_them(tmp_path, capsys, layers, experts):
+    """transformers builds every layer and expert even on the meta device (20,000 layers: 31 s, 1.1 GB)."""
+    import time
+
+    config = {**SMALL, "num_hidden_layers": layers}
+    if experts:
+        config = {**config, "model_type": "mixtral", "num_local_experts": experts, "num_experts_per_tok": 2}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    start = time.perf_counter()
+    assert main(["verify", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "exceed its limit" in err
+    assert time.perf_counter() - start < 10
+
+
+def test_a_hostile_directory_name_reaches_the_verify_header_escaped(tmp_path, capsys):
+    folder = tmp_path / "x\x1b]0;title\x07y"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps(SMALL))
+    assert main(["verify", str(folder / "config.json")]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out

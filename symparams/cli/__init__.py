@@ -87,10 +87,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status instead of raising."""
     from ..errors import SymparamsError
 
+    _ascii_fallback()
     try:
         parser = build_parser(_command(argv))
         args = parser.parse_args(argv)
-        return int(args._run(args) or 0)
+        code = int(args._run(args) or 0)
+        sys.stdout.flush()  # a full disk or a closed terminal shows here, not at exit
+        return code
     except SystemExit as stop:
         code = stop.code
         if isinstance(code, str):
@@ -105,12 +108,55 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return 0
+    except OSError as err:  # writing the output failed (/dev/full, a disk full, a vanished terminal)
+        _silence_stdout()
+        print(f"symparams: error: cannot write the output: {one_line(err.strerror or str(err))}", file=sys.stderr)
+        return 2
     except RecursionError:
         print("symparams: error: input is nested too deeply", file=sys.stderr)
         return 2
     except Exception as err:  # last resort: one line, never a traceback
         print(f"symparams: internal error: {type(err).__name__}: {one_line(str(err))[:300]}", file=sys.stderr)
         return 1
+
+
+# What the tool prints beyond ASCII, as ASCII, for a terminal or pipe that cannot take it
+# (PYTHONIOENCODING=ascii, LANG=C on old systems). Anything else is backslash-escaped.
+ASCII = {"≈": "~", "·": "*", "×": "x", "→": "->", "←": "<-", "≤": "<=", "≥": ">=", "≠": "!=", "−": "-",
+         "–": "-", "—": "--", "…": "...", "²": "^2", "³": "^3", "∂": "d", "√": "sqrt", "∑": "sum", "α": "alpha",
+         "β": "beta", "η": "eta", "‰": "/1000", "’": "'", "‘": "'", "“": '"', "”": '"', "✓": "ok", "✗": "x",
+         "│": "|", "─": "-", "▸": ">", "•": "*", "ε": "eps", "█": "#", "▏": "|", "▎": "|", "▍": "|", "▌": "|", "▋": "|", "▊": "|", "▉": "|"}
+
+
+def _ascii(err: UnicodeError) -> tuple[str, int]:
+    if not isinstance(err, UnicodeEncodeError):
+        raise err
+    bad = err.object[err.start:err.end]
+    return "".join(ASCII.get(c) or c.encode("ascii", "backslashreplace").decode("ascii") for c in bad), err.end
+
+
+def _ascii_fallback() -> None:
+    """Make standard output write ASCII stand-ins where its encoding cannot hold a character.
+
+    Only a real text stream that cannot encode the tool's own symbols is reconfigured.
+    """
+    import codecs
+
+    stream = sys.stdout
+    encoding = getattr(stream, "encoding", None)
+    if not encoding or not hasattr(stream, "reconfigure"):
+        return
+    try:
+        "≈·×→".encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        try:
+            codecs.lookup_error("symparams-ascii")
+        except LookupError:
+            codecs.register_error("symparams-ascii", _ascii)
+        try:
+            stream.reconfigure(errors="symparams-ascii")
+        except (ValueError, OSError):
+            pass
 
 
 def _silence_stdout() -> None:

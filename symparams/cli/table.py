@@ -10,8 +10,17 @@ import argparse
 from .common import emit_json, parse_sets, positive_int
 
 
+# A table is for reading: each row builds and counts one model, so the rows are capped,
+# as sweep caps its grid (sweep is the tool for many sizes).
+MAX_DEPTHS = 1000
+
+
 def _depths(text: str) -> list[int]:
-    items = [t for t in text.split(",") if t.strip()]
+    items = text.split(",", MAX_DEPTHS + 1)
+    if len(items) > MAX_DEPTHS:
+        raise argparse.ArgumentTypeError(f"--depths lists more than {MAX_DEPTHS:,} depths; "
+                                         "a table shows at most that many (symparams sweep --grid depth=... counts more)")
+    items = [t for t in items if t.strip()]
     if not items:
         raise argparse.ArgumentTypeError("--depths needs at least one depth")
     return [positive_int(t.strip()) for t in items]

@@ -133,6 +133,11 @@ def ops(expr: Expr) -> int:
     return own + sum(ops(a) for a in expr.args)
 
 
+# Past this many terms, factoring and nesting cost seconds to save microseconds: such a
+# polynomial (a size defined by a degree-4 expression of four others) runs expanded.
+FORM_TERMS = 40
+
+
 def forms(poly: Expr) -> tuple[Expr, ...]:
     """A few equal forms of ``poly``, cheapest (by operation count) first.
 
@@ -144,6 +149,8 @@ def forms(poly: Expr) -> tuple[Expr, ...]:
     """
     poly = sympy.expand(poly)
     found = [poly]
+    if len(poly.args) > FORM_TERMS:
+        return (poly,)
     if poly.free_symbols and not poly.is_Symbol and poly.is_Add:
         makers = [lambda: nested(poly), lambda: sympy.factor(poly)]
         for x in sorted(poly.free_symbols, key=str):

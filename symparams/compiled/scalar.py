@@ -89,6 +89,15 @@ def _general(comp: Compiled, spec: Spec, reading: str, kw: Mapping[str, Any]) ->
     return out[0]
 
 
+def _refuse(spec: Spec, comp: Compiled, args: tuple, unknown: Mapping[str, Any]) -> int:
+    """The one-line error for a call the counter cannot take: positional sizes, or names the model lacks."""
+    if args:
+        raise SymparamsError(f"the counter of {spec.name} takes sizes by name ({', '.join(comp.names)}), "
+                             f"not {len(args)} positional value{'s' * (len(args) != 1)}")
+    name = next(iter(unknown))
+    raise SymparamsError(f"{spec.name} has no symbol {name!r} (it uses: {', '.join(comp.names)})")
+
+
 def count_fn(model: Spec, reading: str = "params") -> Callable[..., int]:
     """See :func:`symparams.count_fn`: the counter for single configurations of ``model``."""
     spec = as_spec(model)
@@ -99,7 +108,7 @@ def count_fn(model: Spec, reading: str = "params") -> Callable[..., int]:
     params = [f"{n}=DEFAULT_{n}" for n in free] + [f"{n}=None" for n in related]
     guard = [f"{n} is None" for n in related] + [f"type({n}) is int" for n in free] + [f"{n} > 0" for n in free]
     general = f"return GENERAL(COMPILED, SPEC, READING, dict({', '.join(f'{n}={n}' for n in free + related)}))"
-    lines = [f"def _f(*, {', '.join(params)}):"]
+    lines = [f"def _f(*ARGS, {', '.join(params)}, **UNKNOWN):", "    if ARGS or UNKNOWN:", "        return REFUSE(SPEC, COMPILED, ARGS, UNKNOWN)"]
     if not plan.opaque:
         rename = {parts[0]: name for name, parts in plan.inputs}
         lines.append(f"    if {' and '.join(guard) or 'True'}:")
@@ -108,7 +117,7 @@ def count_fn(model: Spec, reading: str = "params") -> Callable[..., int]:
         lines.append("        except ZeroDivisionError:\n            pass")
     lines.append(f"    {general}")
     defaults = {f"DEFAULT_{s.name}": int(v) if v.is_Integer else Fraction(int(v.p), int(v.q)) for s, v in spec.values}
-    scope = {"GENERAL": _general, "COMPILED": comp, "SPEC": spec, "READING": reading,
+    scope = {"GENERAL": _general, "REFUSE": _refuse, "COMPILED": comp, "SPEC": spec, "READING": reading,
              "dict": dict, "type": type, "int": int, "ZeroDivisionError": ZeroDivisionError, **defaults}
     fn = make("\n".join(lines) + "\n", scope)
     fn.__name__ = fn.__qualname__ = "count"

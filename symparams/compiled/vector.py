@@ -36,6 +36,17 @@ INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
 
 
+def _nonzero(den):
+    """``den`` with its zeros made 1 (their entries are masked out anyway), without forcing int64.
+
+    A Python int beyond int64 stays one: ``np.where`` would try to convert it.
+    """
+    np = _np()
+    if isinstance(den, np.ndarray):
+        return np.where(den == 0, 1, den)
+    return den if den != 0 else 1
+
+
 def _np():
     import numpy
 
@@ -275,7 +286,7 @@ class Vectorized:
         if not st.den.one:
             den = env.eval(st.den)
             if safe:
-                den = np.where(den == 0, 1, den)
+                den = _nonzero(den)
             num = -((-num) // den) if st.kind == "ceil" else num // den
         env.set(st.target, _fits(num))
 
@@ -287,7 +298,7 @@ class Vectorized:
         if c.kind == "mod":
             den = env.eval(c.den)
             if safe:
-                den = np.where(den == 0, 1, den)
+                den = _nonzero(den)
             r = x % den
             if not isinstance(r, np.ndarray):
                 return True if r == 0 else np.asarray(False)

@@ -570,7 +570,10 @@ TABLED = sorted(set(CONFIGS) & set(FAMILIES.model_types()))
 
 def test_every_registered_model_type_has_a_config_strategy():
     """The property tests below reach every family only through ``strategies.CONFIGS``."""
-    assert sorted(set(FAMILIES.model_types()) - set(CONFIGS)) == []
+    from test_golden import _refused_whole
+
+    missing = set(FAMILIES.model_types()) - set(CONFIGS)
+    assert sorted(t for t in missing if not _refused_whole(t)) == []
 
 
 def _field_of(model_type: str, name: str):

@@ -609,3 +609,19 @@ def test_fit_law_without_scipy_says_how_to_install_it(tmp_path):
     code = f"import sys; sys.modules['scipy'] = None\nfrom symparams.cli import main\nsys.exit(main(['fit-law', {str(path)!r}]))"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "symparams[fit]" in proc.stderr and proc.stderr.count("\n") == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 10**6), st.integers(10, 40))
+def test_n_star_rounds_to_the_exactly_nearest_parameter(mantissa, exponent):
+    """N* of Approach 3 is G (C/6)^(14/31), so N*^31 = (alpha A/(beta B))^50 (C/6)^14 is a Rational:
+    the rounded target m must satisfy (m - 1/2)^31 <= N*^31 < (m + 1/2)^31, decided in integers."""
+    law = LAWS["hoffmann"]
+    compute = sympy.Integer(mantissa) * sympy.Integer(10) ** exponent
+    m = optimal(compute).params_budget
+    power = (law.alpha * law.A / (law.beta * law.B)) ** 50 * (compute / 6) ** 14
+    assert (sympy.Rational(2 * m - 1, 2)) ** 31 <= power < (sympy.Rational(2 * m + 1, 2)) ** 31
+    ratio = sympy.Integer(mantissa % 97 + 1)
+    rule = optimal(compute, RULE, ratio).params_budget  # N = sqrt(C/(6R)): N^2 is rational
+    square = compute / (6 * ratio)
+    assert sympy.Rational(2 * rule - 1, 2) ** 2 <= square < sympy.Rational(2 * rule + 1, 2) ** 2

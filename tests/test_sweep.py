@@ -231,3 +231,29 @@ def test_sweeps_beyond_int64_are_exact_in_csv_and_json(vocab, depth, fmt):
     if spec.total > 2**63 - 1:
         code, out, err = _run(["sweep", "nanochat", "--grid", f"V={vocab}", "--format", "npy", "-o", "/dev/null"])
         assert code == 2 and "npy" in err and err.count("\n") == 1
+
+
+SIZES = ["V", "D", "L", "H", "e", "H_kv"]
+
+
+@st.composite
+def relations(draw):
+    """A size defined by others within the documented limits: a degree-4 polynomial of a few sizes."""
+    terms = draw(st.lists(st.tuples(st.integers(1, 9), st.lists(st.sampled_from(SIZES), min_size=1, max_size=4)),
+                          min_size=1, max_size=4))
+    return " + ".join(f"{c}*" + "*".join(names) for c, names in terms)
+
+
+@settings(max_examples=12, deadline=None)
+@given(relations(), st.sampled_from(["F", "d_h"]))
+def test_sweep_and_sensitivity_finish_in_bounded_time_on_any_relation_within_the_limits(text, target):
+    """Every expression the parser accepts (degree at most 4, at most 64 terms) is swept and differentiated in
+    seconds, or refused in one line: never minutes of factoring."""
+    import time
+
+    for argv in (["sweep", "nanochat", "--depth", "4", "--set", f"{target}={text}", "--grid", "L=1:4"],
+                 ["sensitivity", "nanochat", "--depth", "4", "--set", f"{target}={text}", "--json"]):
+        start = time.perf_counter()
+        code, out, err = _run(argv)
+        assert time.perf_counter() - start < 30, argv
+        assert code in (0, 2) and (code == 0 or err.count("\n") == 1), err

@@ -55,7 +55,9 @@ __all__ = ["__version__", "model", "names", "ladder", "Spec", "SymparamsError", 
 
 def _spec(model_or_name: "Spec | str | os.PathLike[str]") -> Spec:
     """A Spec as given, or the model a name (family, preset, config.json path) stands for."""
-    return model_or_name if isinstance(model_or_name, Spec) else model(model_or_name)
+    if isinstance(model_or_name, Spec):
+        return model_or_name
+    return model(os.fspath(model_or_name) if isinstance(model_or_name, os.PathLike) else model_or_name)
 
 
 def count_fn(model: "Spec | str | os.PathLike[str]", reading: str = "params") -> Callable[..., int]:

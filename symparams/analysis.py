@@ -17,7 +17,8 @@ from sympy import Expr, Rational, Symbol
 from .errors import SymparamsError
 from .spec import Spec
 
-__all__ = ["Sensitivity", "sensitivity", "along_relations", "followed", "held_symbols", "tidy", "crossover", "Sizing", "size_for_budget", "ladder_root"]
+__all__ = ["Sensitivity", "sensitivity", "along_relations", "followed", "held_symbols", "tidy", "crossover", "Sizing",
+           "size_for_budget", "ladder_root"]
 
 
 @dataclass(frozen=True)

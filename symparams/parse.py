@@ -118,6 +118,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
             bad = text[pos:].strip()[:20]
             raise SymparamsError(f"unexpected {bad!r} in {text!r}")
         kind = m.lastgroup
+        assert kind is not None  # every alternative of _TOKEN is a named group
         out.append((kind, m.group(kind)))
         pos = m.end()
     return out

@@ -148,7 +148,6 @@ def _ints(values) -> "numpy.ndarray":
 
 def _axis_array(axis: Axis, position: int, ndim: int):
     """The axis's values as an array along dimension ``position`` (a pair for fractions)."""
-    import numpy as np
 
     shape = [1] * ndim
     shape[position] = len(axis.values)
@@ -170,7 +169,7 @@ def sweep(model: Spec | Callable[..., Spec], axes: Sequence[Axis], exact: bool =
 
     from .compiled.vector import Vectorized
 
-    builder = None if isinstance(model, Spec) else model
+    builder: Callable[..., Spec] | None = None if isinstance(model, Spec) else model
     if builder is not None and not callable(builder):
         raise SymparamsError(f"expected a model (a Spec) or a builder from depth to Spec, got {type(model).__name__}")
     axes = tuple(axes)
@@ -184,17 +183,19 @@ def sweep(model: Spec | Callable[..., Spec], axes: Sequence[Axis], exact: bool =
     for a in axes:
         total *= len(a.values)
     if total > MAX_COMBINATIONS:
-        raise SymparamsError(f"the grid has {total:,} combinations; at most {MAX_COMBINATIONS:,} (narrow an axis or raise its STEP)")
+        raise SymparamsError(f"the grid has {total:,} combinations; at most {MAX_COMBINATIONS:,} "
+                             "(narrow an axis or raise its STEP)")
     by_depth = next((a for a in axes if a.name == "depth"), None)
     if by_depth is not None:
         if builder is None:
+            assert isinstance(model, Spec)
             raise SymparamsError(f"--grid depth applies only to the depth-sized families ({_depth_families()}), "
                                  f"not {model.name}")
         _check_value(by_depth, False)
         specs = [builder(int(d)) for d in by_depth.values]
         base = specs[0]
     else:
-        base = builder() if builder is not None else model
+        base = builder() if builder is not None else model  # type: ignore[assignment]
         specs = [base]
     name = _family_name(base) if by_depth is not None else base.name
     vec = Vectorized(base)

@@ -11,13 +11,13 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oracle import NanochatConfig, nanochat_count
 from symparams import SymparamsError, model
 from symparams.catalog import ladder
 from symparams.cli import main
 from symparams.families import FAMILIES
-from symparams.scaling import LAWS, RULE, Law, optimal, optimum_forms, fit_depth, fit_width, width_rule
-from symparams.scaling import A_, B_, C_, alpha_, beta_
+from symparams.scaling import A_, B_, C_, LAWS, RULE, Law, alpha_, beta_, fit_depth, fit_width, optimal, optimum_forms, width_rule
+
+from oracle import NanochatConfig, nanochat_count
 
 MP = mpmath.MPContext()
 MP.dps = 50
@@ -93,7 +93,8 @@ def test_solution_has_the_chinchilla_shape_g_times_c_over_6_to_the_a(law, comput
 def test_constants_are_exact_rationals_of_their_published_decimals():
     h, ep = LAWS["hoffmann"], LAWS["epoch"]
     assert (h.E, h.A, h.B, h.alpha, h.beta) == tuple(sympy.Rational(x) for x in ("1.69", "406.4", "410.7", "0.34", "0.28"))
-    assert (ep.E, ep.A, ep.B, ep.alpha, ep.beta) == tuple(sympy.Rational(x) for x in ("1.8172", "482.01", "2085.43", "0.3478", "0.3658"))
+    published = ("1.8172", "482.01", "2085.43", "0.3478", "0.3658")
+    assert (ep.E, ep.A, ep.B, ep.alpha, ep.beta) == tuple(sympy.Rational(x) for x in published)
 
 
 def test_chinchilla_approach_three_exponent_is_0_4516():
@@ -201,7 +202,7 @@ def llama_rule_count(width: int) -> int | None:
     """Llama-2-7b grown by whole heads of 128 with F = 8D/3 rounded up to 256: counted from its config by hand."""
     if width % 128:
         return None
-    heads, ffn = width // 128, 256 * -(-(8 * width // 3) // 256)
+    ffn = 256 * -(-(8 * width // 3) // 256)
     vocab, layers = 32000, 32
     per_layer = 4 * width * width + 3 * width * ffn + 2 * width
     return 2 * vocab * width + layers * per_layer + width
@@ -314,9 +315,10 @@ def test_cli_refuses_bad_arguments_with_one_line(argv, capsys):
 
 from hypothesis import assume  # noqa: E402
 
-from strategies import CONFIGS  # noqa: E402
 from symparams.analysis import along_relations, sensitivity  # noqa: E402
 from symparams.families import from_dict  # noqa: E402
+
+from strategies import CONFIGS  # noqa: E402
 
 TAYLOR_TERMS = 24
 
@@ -373,7 +375,6 @@ def test_sensitivity_follows_the_relations_and_holds_what_it_is_told(capsys):
     """Llama-2-7b: dN/dD with d_h = D/H followed is 2,169,409 (the issue's 2,177,601 per unit over 64
     widths is it plus the second-order term); held at d_h = 128 it is 1,645,121."""
     spec = model("llama-2-7b")
-    D = sympy.Symbol("D", positive=True, integer=True)
     follows = {r.symbol.name: r.derivative_value for r in sensitivity(spec)}
     held = {r.symbol.name: r.derivative_value for r in sensitivity(spec, hold=["d_h"])}
     assert "d_h" not in follows and held["d_h"] == 2 * 4096 * 32 * 64
@@ -574,7 +575,8 @@ def test_fit_law_prints_constants_intervals_and_allocation(tmp_path, capsys):
     doc = json.loads(capsys.readouterr().out)
     assert set(doc["constants"]) == set(doc["intervals"]) == {"E", "A", "B", "alpha", "beta"}
     assert abs(doc["constants"]["alpha"] - 0.34) < 0.02 and abs(doc["constants"]["beta"] - 0.28) < 0.02
-    assert doc["allocation"]["a"] == pytest.approx(doc["constants"]["beta"] / (doc["constants"]["alpha"] + doc["constants"]["beta"]))
+    alpha, beta = doc["constants"]["alpha"], doc["constants"]["beta"]
+    assert doc["allocation"]["a"] == pytest.approx(beta / (alpha + beta))
     assert main(["fit-law", str(path), "--bootstrap", "0", "--form", "kaplan"]) == 0
     out = capsys.readouterr().out
     assert "alpha_N" in out and "compute-optimal" in out

@@ -95,10 +95,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # a full disk or a closed terminal shows here, not at exit
         return code
     except SystemExit as stop:
-        code = stop.code
-        if isinstance(code, str):
-            print(f"symparams: error: {one_line(code)}", file=sys.stderr)
-        return code if isinstance(code, int) else (0 if code is None else 2)
+        status = stop.code
+        if isinstance(status, str):
+            print(f"symparams: error: {one_line(status)}", file=sys.stderr)
+        return status if isinstance(status, int) else (0 if status is None else 2)
     except SymparamsError as err:
         print(f"symparams: error: {one_line(str(err))}", file=sys.stderr)
         return 2
@@ -125,7 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 ASCII = {"≈": "~", "·": "*", "×": "x", "→": "->", "←": "<-", "≤": "<=", "≥": ">=", "≠": "!=", "−": "-",
          "–": "-", "—": "--", "…": "...", "²": "^2", "³": "^3", "∂": "d", "√": "sqrt", "∑": "sum", "α": "alpha",
          "β": "beta", "η": "eta", "‰": "/1000", "’": "'", "‘": "'", "“": '"', "”": '"', "✓": "ok", "✗": "x",
-         "│": "|", "─": "-", "▸": ">", "•": "*", "ε": "eps", "█": "#", "▏": "|", "▎": "|", "▍": "|", "▌": "|", "▋": "|", "▊": "|", "▉": "|"}
+         "│": "|", "─": "-", "▸": ">", "•": "*", "ε": "eps", "█": "#", "▏": "|", "▎": "|", "▍": "|", "▌": "|",
+         "▋": "|", "▊": "|", "▉": "|"}
 
 
 def _ascii(err: UnicodeError) -> tuple[str, int]:

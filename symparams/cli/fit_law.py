@@ -30,7 +30,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("runs", metavar="RUNS", help="a CSV with columns N, tokens, loss")
     p.add_argument("--form", choices=FORMS, default="hoffmann",
-                   help="hoffmann: E + A/N^alpha + B/D_tok^beta (default); kaplan: [(N_c/N)^(alpha_N/alpha_D) + D_c/D_tok]^alpha_D")
+                   help="hoffmann: E + A/N^alpha + B/D_tok^beta (default); "
+                        "kaplan: [(N_c/N)^(alpha_N/alpha_D) + D_c/D_tok]^alpha_D")
     p.add_argument("--bootstrap", type=_count, default=100, metavar="B", help="bootstrap resamples (default 100; 0 for none)")
     p.add_argument("--seed", type=_count, default=0, help="seed of the bootstrap's resampling (default 0)")
     p.add_argument("--plot", metavar="FILE", help="also draw the fitted law against the runs (FILE.png, .svg or .pdf)")

@@ -24,7 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sensitivity", action="store_true", help="elasticities of training FLOPs, dominance and crossovers")
 
 
-def _table(cells: list[tuple[str, ...]], right: set[int]) -> str:
+def _table(cells: list, right: set[int]) -> str:
     from ..format import table
 
     align = "".join("r" if i in right else "l" for i in range(len(cells[0])))
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         results = [fl.flops(spec, seq, args.convention, args.causal)]
     else:
         results = fl.flops_table(spec, seq, args.causal)
-    extra = {}
+    extra: dict = {}
     if args.sensitivity:
         conv = args.convention or "exact"
         extra["sensitivity"] = [r.to_json() for r in fl.flops_sensitivity(spec, seq, conv, args.causal and conv == "exact")]

@@ -9,7 +9,6 @@ import argparse
 
 from .common import emit_json, parse_sets, positive_int
 
-
 # A table is for reading: each row builds and counts one model, so the rows are capped,
 # as sweep caps its grid (sweep is the tool for many sizes).
 MAX_DEPTHS = 1000
@@ -28,7 +27,8 @@ def _depths(text: str) -> list[int]:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", metavar="MODEL", help="a depth-sized family (nanochat)")
-    p.add_argument("--depths", type=_depths, default=[4, 8, 12, 20, 26, 32], help="comma-separated depths (default 4,8,12,20,26,32)")
+    p.add_argument("--depths", type=_depths, default=[4, 8, 12, 20, 26, 32],
+                   help="comma-separated depths (default 4,8,12,20,26,32)")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE", help="set a symbol for every row")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         raise SymparamsError(f"table needs a depth-sized family ({families}), not {args.model!r}")
     sets = parse_sets(args.sets)
     specs = [model(args.model, depth=d, **sets) for d in args.depths]
-    rows = []
+    rows: list[dict] = []
     for d, spec in zip(args.depths, specs):
         values = spec.int_values()
         rows.append({"depth": d, **{k: values[k] for k in ("L", "D", "H") if k in values}, "total": spec.total})

@@ -247,7 +247,7 @@ class _Builder:
         if self._by_var is not None:
             return self._by_var
         by_var: dict[Symbol, tuple[Step, frozenset[Symbol]]] = dict(self.aux_steps)
-        for s, loc, rel, integer in self.derived:
+        for _s, loc, rel, _integer in self.derived:
             num, den = fraction(rel)
             deps = frozenset(num.free_symbols | den.free_symbols)
             if loc.is_Symbol:

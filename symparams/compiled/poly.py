@@ -152,9 +152,11 @@ def forms(poly: Expr) -> tuple[Expr, ...]:
     if len(poly.args) > FORM_TERMS:
         return (poly,)
     if poly.free_symbols and not poly.is_Symbol and poly.is_Add:
-        makers = [lambda: nested(poly), lambda: sympy.factor(poly)]
-        for x in sorted(poly.free_symbols, key=str):
-            makers.append(lambda x=x: sympy.collect(poly, x, func=sympy.factor))
+        def collected(x: Expr) -> Callable[[], Expr]:
+            return lambda: sympy.collect(poly, x, func=sympy.factor)
+
+        makers: list[Callable[[], Expr]] = [lambda: nested(poly), lambda: sympy.factor(poly)]
+        makers += [collected(x) for x in sorted(poly.free_symbols, key=str)]
         for make_form in makers:
             try:
                 form = make_form()

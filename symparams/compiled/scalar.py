@@ -76,10 +76,11 @@ def _general(comp: Compiled, spec: Spec, reading: str, kw: Mapping[str, Any]) ->
         return spec_at(spec, values).count(reading=reading)
     rational = frozenset(k for k, v in values.items() if isinstance(v, Fraction))
     plan = comp.plan(given, rational)
-    args: list[int] = []
+    args: list[int | Fraction] = []
     for name, parts in plan.inputs:
         v = values[name]
         args.extend((v.numerator, v.denominator) if len(parts) == 2 else (v,))
+    assert plan.scalar is not None
     try:
         out = plan.scalar(*args)
     except ZeroDivisionError:
@@ -108,7 +109,9 @@ def count_fn(model: Spec, reading: str = "params") -> Callable[..., int]:
     params = [f"{n}=DEFAULT_{n}" for n in free] + [f"{n}=None" for n in related]
     guard = [f"{n} is None" for n in related] + [f"type({n}) is int" for n in free] + [f"{n} > 0" for n in free]
     general = f"return GENERAL(COMPILED, SPEC, READING, dict({', '.join(f'{n}={n}' for n in free + related)}))"
-    lines = [f"def _f(*ARGS, {', '.join(params)}, **UNKNOWN):", "    if ARGS or UNKNOWN:", "        return REFUSE(SPEC, COMPILED, ARGS, UNKNOWN)"]
+    lines = [f"def _f(*ARGS, {', '.join(params)}, **UNKNOWN):",
+             "    if ARGS or UNKNOWN:",
+             "        return REFUSE(SPEC, COMPILED, ARGS, UNKNOWN)"]
     if not plan.opaque:
         rename = {parts[0]: name for name, parts in plan.inputs}
         lines.append(f"    if {' and '.join(guard) or 'True'}:")

@@ -240,7 +240,7 @@ class Vectorized:
                 if not ok.all():
                     self._fail(inputs, shape, ~ok, mask, reasons, "a constraint of the model fails")
         out_shape = shape
-        if masking:
+        if mask is not None:
             env = env.restrict(mask)
             out_shape = (int(mask.sum()),)
         for st in plan.steps:
@@ -276,7 +276,6 @@ class Vectorized:
 
     @staticmethod
     def _step(env: _Env, st: Step, safe: bool) -> None:
-        np = _np()
         num = env.eval(st.num)
         if st.kind == "pair":
             n, d = st.target.split(", ")
@@ -296,6 +295,7 @@ class Vectorized:
         np = _np()
         x = env.eval(c.x)
         if c.kind == "mod":
+            assert c.den is not None
             den = env.eval(c.den)
             if safe:
                 den = _nonzero(den)

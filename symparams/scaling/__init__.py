@@ -16,7 +16,20 @@ Tokens are D_tok throughout, never D (which is the width).
 from __future__ import annotations
 
 from .chinchilla import (
-    DEFAULT_RATIO, LAWS, RULE, A_, B_, C_, D_tok, E_, N_, R_, Law, alpha_, beta_, optimum_forms,
+    A_,
+    B_,
+    C_,
+    DEFAULT_RATIO,
+    E_,
+    LAWS,
+    N_,
+    R_,
+    RULE,
+    D_tok,
+    Law,
+    alpha_,
+    beta_,
+    optimum_forms,
 )
 from .numbers import DIGITS, nearest_integer, positive
 from .numbers import positive as _positive  # noqa: F401  (kept for callers of the old name)

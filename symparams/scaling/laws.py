@@ -97,7 +97,7 @@ class Kaplan:
                  "analysis (L(N, S) at the critical batch, Section 6), which this L(N, D) does not model",)
         return Optimum(self.name, c, n, d, self.loss(n, d), source=self.source, citation=self.citation,
                        forms=(f"{float(sympy.N(g, DIGITS)):.6g} * (C/6)^({exponent})",
-                              f"(C/6) / N*"),
+                              "(C/6) / N*"),
                        exponents=(("a", exponent), ("b", 1 - exponent)), notes=notes,
                        measure="non-embedding parameters")
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
+from typing import Any
 
 import sympy
 from sympy import Expr, Rational
@@ -24,7 +25,7 @@ __all__ = ["positive", "nearest_integer", "as_number", "DIGITS"]
 DIGITS = 30
 
 
-def positive(value: object, what: str) -> Rational:
+def positive(value: Any, what: str) -> Rational:
     """``value`` as an exact positive Rational, or a one-line refusal naming ``what``."""
     if isinstance(value, bool) or value is None:
         raise SymparamsError(f"{what} must be a positive number, got {value!r}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sympy import Rational
 
 from ..errors import SymparamsError
-from .chinchilla import DEFAULT_RATIO, LAWS, RULE, C_, R_, rule_forms
+from .chinchilla import C_, DEFAULT_RATIO, LAWS, R_, RULE, rule_forms
 from .laws import OTHER_LAWS, chinchilla_optimum
 from .numbers import positive
 from .result import Optimum

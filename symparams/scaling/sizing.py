@@ -51,7 +51,8 @@ class Fit:
 
         return {"by": self.knob, "target": self.target, self.knob: self.size, "params": self.params,
                 "model": self.spec.name, "values": {**self.spec.int_values(), **self.spec.derived_values()},
-                "rule": self.rule, "measure": self.measure, "root": self.root, "below": side(self.below), "above": side(self.above)}
+                "rule": self.rule, "measure": self.measure, "root": self.root, "below": side(self.below),
+                "above": side(self.above)}
 
 
 def _target(target: object) -> int:
@@ -207,7 +208,7 @@ def _ffn_rule(width: int, ffn: int) -> tuple[Callable[[int], int], str]:
     for power in range(12, -1, -1):
         multiple = 2**power
         if multiple * -(-(8 * width // 3) // multiple) == ffn:
-            return (lambda d: multiple * -(-(8 * d // 3) // multiple),
+            return (lambda d, m=multiple: m * -(-(8 * d // 3) // m),
                     f"F = 8D/3 rounded up to a multiple of {multiple} (the SwiGLU rule, which gives this model's F = {ffn:,})")
     ratio = Rational(ffn, width)
     multiple = min(256, ffn & -ffn)

@@ -93,21 +93,25 @@ def tidy(expr: Expr) -> Expr:
     return sympy.factor(expr)
 
 
-def sensitivity(spec: Spec, form: Expr | None = None, hold: Iterable[str | Symbol] = ()) -> list[Sensitivity]:
+def sensitivity(spec: Spec, form: Expr | None = None, hold: Iterable[str | Symbol] = (),
+                only: Iterable[str | Symbol] | None = None) -> list[Sensitivity]:
     """Derivative and elasticity of ``form`` (default: total parameters) in every symbol, along the relations.
 
     By default the derivative follows the model's relations, as the count does: with
     d_h = D/H, dN/dD includes the growth of d_h. ``hold`` names symbols held fixed: a
     derived one (``d_h``) keeps its value, which gives the partial derivative at fixed
     sizes; a free one is not varied (it gets no row). Elasticities say which knob matters
-    most: 1.0 means "1% more x, 1% more N".
+    most: 1.0 means "1% more x, 1% more N". ``only`` restricts the rows to the symbols named.
     """
     held = held_symbols(spec, hold)
+    wanted = None if only is None else {s.name if isinstance(s, Symbol) else str(s) for s in only}
     form = along_relations(spec, spec.closed_form if form is None else form, held)
     point = spec.env
     at = form.xreplace(point)
     out = []
     for x in sorted(form.free_symbols - (set(held) & set(spec.symbols)), key=lambda s: s.name):
+        if wanted is not None and x.name not in wanted:
+            continue
         d = sympy.diff(form, x)
         el = tidy(sympy.cancel(x * d / form)) if sympy.count_ops(form) <= FACTOR_LIMIT else x * d / form
         out.append(Sensitivity(x, tidy(d), el, d.xreplace(point), (x * d).xreplace(point) / at))

@@ -17,7 +17,7 @@ use, so registering costs nothing.
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from .format import display, register_display
 
@@ -34,7 +34,7 @@ RESULTS = (
 )
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]], align: str) -> str:
+def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], align: str) -> str:
     """A Markdown pipe table; cells are already escaped."""
     rule = ["---:" if a == "r" else "---" for a in align]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(rule) + "|"]

@@ -17,7 +17,7 @@ import os
 import textwrap
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from sympy import Integer, Rational
 
@@ -308,23 +308,28 @@ def plot(
     if kind not in KINDS:
         raise SymparamsError(f"unknown plot {kind!r} (known: {', '.join(KINDS)})")
     fmt = output_format(output)
+    # Each kind draws different data; bind it here so the drawing step only needs the figure.
+    size: tuple[float, float]
+    draw: Callable[[Any], None]
     if kind == "frontier":
-        data = frontier_series(laws, compute_grid(*compute), ratio)
-        size, draw = (10, 4.2), _draw_frontier
+        front = frontier_series(laws, compute_grid(*compute), ratio)
+        size, draw = (10, 4.2), lambda fig: _draw_frontier(front, fig)
     elif kind == "sensitivity":
         if model is None:
             raise SymparamsError("the sensitivity chart needs a model")
-        data, size, draw = elasticities(model, title), (7.5, 4.0), _draw_tornado
+        tornado = elasticities(model, title)
+        size, draw = (7.5, 4.0), lambda fig: _draw_tornado(tornado, fig)
     else:
         if series is None:
             raise SymparamsError(f"the {kind} chart needs a series of models (size_series)")
-        data, size = series, (7.5, 4.5)
-        draw = _draw_breakdown if kind == "breakdown" else _draw_share
+        sized, draw_series = series, _draw_breakdown if kind == "breakdown" else _draw_share
+        size, draw = (7.5, 4.5), lambda fig: draw_series(sized, fig)
     fig = _figure(figsize=size, layout="constrained")
     import matplotlib
 
-    with matplotlib.rc_context(_style()):
-        draw(data, fig)
+    # matplotlib's stubs type rc keys as a Literal of every rc name; STYLE's keys are plain str.
+    with matplotlib.rc_context(_style()):  # type: ignore[arg-type]
+        draw(fig)
         metadata = {"pdf": {"CreationDate": None}, "svg": {"Date": None}, "png": {}}[fmt]
         try:
             fig.savefig(output, format=fmt, metadata=metadata)

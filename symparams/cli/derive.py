@@ -119,7 +119,7 @@ def planned() -> list[tuple[str, str, int | None, str, str]]:
     from ..families import FAMILIES
     from ..report.compare import GUIDE_DEPTHS
 
-    wanted = list(GUIDE_DOCUMENTS)
+    wanted: list[tuple[str, str, int | None, str, str]] = list(GUIDE_DOCUMENTS)
     wanted += [(f"nanochat-d{d}.md", "nanochat", d, "md", "size ladder") for d in GUIDE_DEPTHS if d != 20]
     wanted += [(f"{name}.md", name, None, "md", label) for name, label in PRESET_DOCUMENTS]
     known = set(names())

@@ -14,13 +14,16 @@ Needs matplotlib (pip install 'symparams[plot]').
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from .common import parse_sets, positive_int
 
 # Depths of a depth-sized family drawn when none are given (nanochat's guide and more).
 DEFAULT_DEPTHS = (4, 8, 12, 16, 20, 26, 32)
 MAX_SIZES = 64
+
+if TYPE_CHECKING:
+    from ..spec import Spec
 
 
 def _sizes(text: str) -> list[int]:
@@ -107,19 +110,22 @@ def series(args: argparse.Namespace):
         if args.depth is not None:
             raise SymparamsError("--depth holds the depth; with --vary L give the depths as --values")
 
-        def build(d: int):
+        def at_depth(d: int) -> Spec:
             return fam.at_depth(d, **overrides)
 
-        return size_series(build, sizes or DEFAULT_DEPTHS, "L", _label(args.model, overrides))
+        return size_series(at_depth, sizes or DEFAULT_DEPTHS, "L", _label(args.model, overrides))
     spec = model(args.model, depth=args.depth, **overrides)
     spec.env  # noqa: B018 - validate before drawing
+    build: Callable[[int], Spec]
     if fam is not None:
         depth = args.depth
 
-        def build(v: int):
+        def at_size(v: int) -> Spec:
             other = fam.at_depth(depth, **{**overrides, knob: Integer(v)})
             other.total  # noqa: B018
             return other
+
+        build = at_size
     else:
         build = vary(spec, knob)
     own = int(spec.env[symbol(knob)])

@@ -18,7 +18,7 @@ WIDTH = 100
 def text_sides(chain: Chain) -> list[str]:
     """The sides after the label, deduplicated: '= a', '= b', ..., '≈ r'."""
     exact, rounded = value_text(chain.value, chain.style)
-    sides = []
+    sides: list[str] = []
     for form in chain.sides:
         t = form_text(form)
         if (not sides or sides[-1] != "= " + t) and t != exact:
@@ -120,10 +120,10 @@ def _split_group(tex: str, budget: int, depth: int = 0) -> list[str]:
     head, inner, tail = tex[:start], tex[start + 6:end], tex[end + 7:]
     terms = _top_terms(inner)
     if len(terms) == 1:
-        rows = _split_group(inner, budget, depth + 1)
-        if len(rows) == 1:
+        parts = _split_group(inner, budget, depth + 1)
+        if len(parts) == 1:
             return [whole]
-        return [head + r"\bigl(" + rows[0], *rows[1:-1], rows[-1] + r"\bigr)" + tail]
+        return [head + r"\bigl(" + parts[0], *parts[1:-1], parts[-1] + r"\bigr)" + tail]
     rows: list[str] = []
     line = head + r"\bigl("
     for term in terms:

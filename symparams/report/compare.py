@@ -8,6 +8,7 @@ one with its values (``N[attn]{H_kv=1}``).
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Sequence
 
 import sympy
 from sympy import Expr
@@ -20,7 +21,7 @@ from ..families import FAMILIES
 from ..spec import Spec
 from ..symbols import D, H_kv, L
 from .context import Reader, Source, source_of
-from .document import Bars, Chains, Heading, Math, Para, Part, Rounded, Table, Values
+from .document import Bars, Chains, Heading, Inline, Math, Para, Part, Rounded, Table, Values
 from .forms import _general, difference
 from .math import Form, form_latex, named
 
@@ -132,7 +133,8 @@ def size_rows(spec: Spec, source: Source | None) -> tuple[str, list[tuple[str, S
             except SymparamsError as err:
                 out.append((f"d{d}", str(err)))
         return f"{spec.family} by depth", out
-    rows: list[tuple[str, Spec | str]] = sorted(source.relatives, key=lambda item: item[1].total)
+    presets = sorted(source.relatives, key=lambda item: item[1].total)
+    rows: list[tuple[str, Spec | str]] = list(presets)
     return f"{spec.family} presets", rows
 
 
@@ -144,7 +146,7 @@ def sizes(r: Reader, source: Source | None) -> list[Part]:
     cols = [n for n in names if any(isinstance(s, Spec) and _has(s, n) for _, s in rows)]
     moe = any(isinstance(s, Spec) and s.active_total != s.total for _, s in rows)
     header = ("model", *cols, "parameters", "rounded") + (("active", "rounded active") if moe else ())
-    table = []
+    table: list[tuple[object, ...]] = []
     for label, s in rows:
         if not isinstance(s, Spec):
             table.append((label, *(["-"] * len(cols)), "refused", s) + (("-", "-") if moe else ()))
@@ -185,7 +187,7 @@ def kv_variants(r: Reader) -> list[Part]:
     general = _general(spec)
     if general is not None:
         blocks.append(Chains((r.chain(r.ref(attn), general.formula(attn.node), substitute=general.formula(attn.node)),)))
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for n in (d for d in range(1, heads + 1) if heads % d == 0):
         kv = insights.kv_heads(spec, n)
         kind = "MHA" if n == heads else ("MQA" if n == 1 else "GQA")
@@ -234,18 +236,21 @@ def derivatives(r: Reader) -> list[Part]:
         el = named(f"ε_{x.name}", r"\varepsilon_{" + latex_x + "}")
         chains.append(r.chain(d, s.derivative, substitute=s.derivative, style="number"))
         chains.append(r.chain(el, s.elasticity, style="number"))
-    return [
+    blocks: list[Part] = [
         Heading(2, "Derivatives and elasticities"),
         Para(("How the total moves with each size x: the derivative ", Math(Form(_DERIVATIVE)), ", and the "
               "elasticity ", Math(Form(_ELASTICITY)), ", which is x/N times the derivative: the percent change of "
               "N per percent of x. The largest elasticity is the knob that matters most.",)),
         Chains(tuple(chains)),
-    ] + ([Para(("Not differentiable here (a size enters through a rounding such as ceiling): ",
-                *_joined([Math(Form(x)) for x in skipped]), "."))] if skipped else [])
+    ]
+    if skipped:
+        blocks.append(Para(("Not differentiable here (a size enters through a rounding such as ceiling): ",
+                            *_joined([Math(Form(x)) for x in skipped]), ".")))
+    return blocks
 
 
-def _joined(parts: list) -> list:
-    out: list = []
+def _joined(parts: Sequence[Inline]) -> list[Inline]:
+    out: list[Inline] = []
     for i, p in enumerate(parts):
         out += ([", "] if i else []) + [p]
     return out

@@ -182,7 +182,7 @@ PLACEHOLDER_NAMES = {sympy.Symbol("d_out", positive=True, integer=True): r"d_{\m
 
 class _Latex(LatexPrinter):
     def __init__(self, numbers: Mapping[Symbol, Expr], order: str | None, mul: str | None):
-        settings = {"symbol_names": {**SYMBOL_NAMES, **PLACEHOLDER_NAMES}}
+        settings: dict[str, object] = {"symbol_names": {**SYMBOL_NAMES, **PLACEHOLDER_NAMES}}
         if order:
             settings["order"] = order
         if mul:

@@ -78,7 +78,7 @@ def experts(r: Reader) -> list[Part]:
         return []
     row = first_layer(r, "mlp")
     a, n = r.ref(None, "active"), r.ref()
-    described = [Verbatim(row.node.describe()), ": "] if row is not None else []
+    described: list[Inline] = [Verbatim(row.node.describe()), ": "] if row is not None else []
     return [
         Para((*described, "a mixture of experts. Every expert is stored, but a token passes through the router and "
               "only some experts, so the parameters it uses, A, are a fraction of N:")),

@@ -14,10 +14,11 @@ import sympy
 from sympy import Expr, Integer, Symbol
 
 from ..breakdown import Row
+from ..components import Leaf
 from ..families import FAMILIES
 from ..symbols import INFO
 from .context import Reader
-from .document import Bullets, Chains, Heading, Math, Para, Part, Table, Verbatim
+from .document import Bullets, Chains, Heading, Inline, Math, Para, Part, Table, Verbatim
 from .math import Form, named
 
 __all__ = ["golden_rule", "given", "steps", "total", "table", "children", "composite_chains", "leaf_chain"]
@@ -28,14 +29,15 @@ def golden_rule(r: Reader) -> list[Part]:
     examples = []
     seen = set()
     for row in r.breakdown.rows:
-        if not row.is_leaf:
+        node = row.node
+        if not row.is_leaf or not isinstance(node, Leaf):  # a childless group (no Leaf) holds no rule
             continue
-        example = row.node.example()
+        example = node.example()
         key = example.describe()
         if key in seen:
             continue
         seen.add(key)
-        note = row.node.rule_note()
+        note = node.rule_note()
         item = (Verbatim(key), ": ", Math(Form(example.params())))
         examples.append(item + ((" (" + note + ")",) if note else ()))
     return [
@@ -83,7 +85,7 @@ def children(r: Reader, row: Row) -> list[Row]:
 
 def _module(r: Reader, row: Row) -> Para:
     symbolic, numeric = row.node.describe(), r.describe(row.node)
-    parts = (Verbatim(r.short[row.path]), ": ", Verbatim(symbolic))
+    parts: tuple[Inline, ...] = (Verbatim(r.short[row.path]), ": ", Verbatim(symbolic))
     if numeric != symbolic:
         parts += (", here ", Verbatim(numeric))
     return Para(parts, wrap=False)
@@ -98,7 +100,8 @@ def leaf_chain(r: Reader, row: Row):
     if sympy.srepr(raw) != sympy.srepr(free):
         sides.append(raw)
     sides.append(free)
-    product = node.sized_product(lambda x: Integer(spec.value(sympy.sympify(x))))
+    # Only a Leaf knows its sizes; a childless group (no Leaf) is shown by its substitution.
+    product = node.sized_product(lambda x: Integer(spec.value(sympy.sympify(x)))) if isinstance(node, Leaf) else None
     if product is not None:
         sides.append(Form(product, keep_order=True))
         return r.chain(label, *sides)

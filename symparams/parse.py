@@ -131,7 +131,8 @@ def _bits(x: Rational) -> int:
 def _number(text: str) -> Rational:
     mantissa, _, exp = text.lower().partition("e")
     if len(mantissa) > MAX_DIGITS or (exp and abs(int(exp)) > MAX_DIGITS):
-        raise SymparamsError(f"number {text!r} is too large (at most {MAX_DIGITS} digits and an exponent of at most {MAX_DIGITS})")
+        raise SymparamsError(f"number {text!r} is too large "
+                             f"(at most {MAX_DIGITS} digits and an exponent of at most {MAX_DIGITS})")
     whole, _, frac = mantissa.partition(".")
     value = Rational(int(whole or "0") * 10 ** len(frac) + int(frac or "0"), 10 ** len(frac))
     if exp:

@@ -61,7 +61,7 @@ def test_vectorised_mha_with_whole_e_equals_spec_totals(configs):
     del arrays["H_kv"]
     arrays["e"] = arrays["e"][0]
     totals = vectorize("nanochat")(**arrays)
-    for i, c in enumerate(configs):
+    for i in range(len(configs)):
         spec = apply_overrides(nanochat(), {k: sympy.Integer(int(v[i])) for k, v in arrays.items()})
         assert int(totals[i]) == spec.total
 
@@ -139,7 +139,7 @@ def test_overflow_is_raised_never_wrapped(rows):
     """A total beyond int64 raises OverflowError; otherwise every total is exact (even when the bound is not)."""
     V, D, L = (np.array(col, dtype=np.int64) for col in zip(*rows))
     f = vectorize("nanochat")
-    exact = [nanochat(overrides={"V": v, "D": d, "L": l, "H": 1}).total for v, d, l in rows]
+    exact = [nanochat(overrides={"V": v, "D": d, "L": n, "H": 1}).total for v, d, n in rows]
     try:
         got = f(V=V, D=D, L=L, H=1)
     except OverflowError:
@@ -217,9 +217,9 @@ def test_broadcasting_gives_the_outer_product_of_configurations():
     V = np.array([1000, 65536]).reshape(1, 2)
     got = f(L=L, V=V)
     assert got.shape == (3, 2)
-    for i, l in enumerate((4, 8, 12)):
+    for i, depth in enumerate((4, 8, 12)):
         for j, v in enumerate((1000, 65536)):
-            assert int(got[i, j]) == nanochat(overrides={"L": l, "V": v}).total
+            assert int(got[i, j]) == nanochat(overrides={"L": depth, "V": v}).total
 
 
 def test_structures_compile_once_whatever_their_values():

@@ -73,8 +73,11 @@ def test_count_grows_with_every_size(c, knob):
     bigger = {
         "V": lambda: NanochatConfig(c.vocab + 1, c.width, c.layers, c.heads, c.kv_heads, c.expansion),
         "L": lambda: NanochatConfig(c.vocab, c.width, c.layers + 1, c.heads, c.kv_heads, c.expansion),
-        "head_dim": lambda: NanochatConfig(c.vocab, c.width + c.heads, c.layers, c.heads, c.kv_heads, Fraction(int(c.expansion) or 1)),
-        "H_kv": lambda: NanochatConfig(c.vocab, c.width, c.layers, c.heads, next((k for k in range(c.kv_heads + 1, c.heads + 1) if c.heads % k == 0), c.kv_heads), c.expansion),
+        "head_dim": lambda: NanochatConfig(c.vocab, c.width + c.heads, c.layers, c.heads, c.kv_heads,
+                                           Fraction(int(c.expansion) or 1)),
+        "H_kv": lambda: NanochatConfig(c.vocab, c.width, c.layers, c.heads,
+                                       next((k for k in range(c.kv_heads + 1, c.heads + 1) if c.heads % k == 0), c.kv_heads),
+                                       c.expansion),
         "e": lambda: NanochatConfig(c.vocab, c.width, c.layers, c.heads, c.kv_heads, c.expansion + 1),
     }[knob]()
     assume(bigger != c)

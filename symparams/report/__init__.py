@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from ..spec import Spec
 from . import latex as _latex  # noqa: F401  (each registers its format)
-from . import markdown as _markdown
-from . import text as _text
+from . import markdown as _markdown  # noqa: F401
+from . import text as _text  # noqa: F401
 from .build import BRIEF, FULL, SECTIONS, document, sections
 from .context import Source
 from .document import Document

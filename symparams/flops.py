@@ -4,9 +4,12 @@ The conventions disagree because they count different things, not because one of
 them is wrong; each is written here as a reading of the tree so that the
 differences are visible in their closed forms:
 
-* ``exact``: every matmul costs 2*in*out per token (a tied LM head included, an
-  embedding lookup free), plus the attention score and value matmuls, 2*T*H*d_h
-  each per layer (``causal`` halves them, as a causal mask skips half the pairs);
+* ``exact``: what eager attention executes. Every matmul costs 2*in*out per token
+  (a tied LM head included, an embedding lookup free), plus the attention score and
+  value matmuls, 2*T*H*d_h each per layer: every query meets all T keys and a mask
+  then zeroes the later ones. ``causal`` counts what a kernel that skips the masked
+  blocks executes instead: position i meets i + 1 keys, (T + 1)/2 on average, or at
+  most the window where a layer has one;
 * ``kaplan`` (Kaplan et al. 2020, Table 1): C_fwd = 2N + 2*L*T*d_attn, with N the
   non-embedding parameters (neither the embedding tables nor the de-embedding);
 * ``chinchilla`` (Hoffmann et al. 2022, Appendix F): the matmuls, the embedding
@@ -19,7 +22,11 @@ differences are visible in their closed forms:
 * ``6n``: 6N, N the parameters a token passes through.
 
 Under mixture of experts every reading takes the active experts only. Backward
-costs twice the forward in all five, so training is 3 x forward per token.
+costs twice the forward in all five, so training is 3 x forward per token: each
+matmul's backward is two matmuls of its size (the input's and the weight's
+gradients). tests/test_flops_torch.py checks exact against PyTorch's
+FlopCounterMode on eager forward passes of every family, and forward plus backward
+at exactly 3 x forward.
 """
 
 from __future__ import annotations
@@ -94,9 +101,11 @@ class Convention:
 CONVENTIONS: dict[str, Convention] = {
     c.name: c
     for c in (
-        Convention("exact", "every matmul from the module tree", "2*in*out per matmul + 2*T*H*d_h (QK^T) + 2*T*H*d_h (AV) per layer", _exact, True),
+        Convention("exact", "every matmul from the module tree",
+                   "2*in*out per matmul + 2*T*H*d_h (QK^T) + 2*T*H*d_h (AV) per layer", _exact, True),
         Convention("kaplan", "Kaplan et al. 2020, Table 1", "2N + 2*L*T*d_attn, N non-embedding", _kaplan),
-        Convention("chinchilla", "Hoffmann et al. 2022, Appendix F", "embeddings + matmuls + logits + scores + softmax", _chinchilla),
+        Convention("chinchilla", "Hoffmann et al. 2022, Appendix F",
+                   "embeddings + matmuls + logits + scores + softmax", _chinchilla),
         Convention("palm", "PaLM / nanoGPT / nanochat MFU", "6N' + 12*L*H*d_h*T per training token", _palm),
         Convention("6n", "the 6N rule", "6N, N the active parameters", _six_n),
     )

@@ -1,9 +1,12 @@
 """FLOPs per token under each convention (exact, kaplan, chinchilla, palm, 6n), from the module tree.
 
 Without --convention, all of them side by side; with one, its closed form and,
-for exact, the FLOPs of each component. Training is 3 x forward per token;
---tokens gives the training compute of a token budget. --causal halves the
-attention score and value matmuls of the exact convention.
+for exact, the FLOPs of each component. exact counts what eager attention
+executes: every query scores all T keys and a mask zeroes the later ones.
+--causal counts what a kernel that skips masked blocks executes: query i meets
+i + 1 keys ((T + 1)/2 on average), or at most a layer's window. Training is
+3 x forward per token (each matmul's backward is two of its size); --tokens
+gives the training compute of a token budget.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_model_arguments(p)
     add_seq_argument(p)
     p.add_argument("--convention", choices=list(CONVENTIONS), help="one convention (default: a table of all)")
-    p.add_argument("--causal", action="store_true", help="halve the attention score/value FLOPs (exact convention)")
+    p.add_argument("--causal", action="store_true",
+                   help="count score/value FLOPs for the keys a causal mask keeps, (T+1)/2 per query on average, "
+                        "as a kernel that skips masked blocks runs (exact convention)")
     p.add_argument("--tokens", type=positive_int, metavar="N", help="training tokens: also print the training compute C")
     p.add_argument("--sensitivity", action="store_true", help="elasticities of training FLOPs, dominance and crossovers")
 

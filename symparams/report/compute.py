@@ -38,13 +38,24 @@ def flops(r: Reader) -> list[Part]:
         rows = fl.flops_table(r.spec, seq)
     except SymparamsError:
         return []
-    table = tuple((f.convention.name, f.convention.source, Math(Form(f.train_form)), f.train, Rounded(f.train))
-                  for f in rows)
+    try:
+        rows.insert(1, fl.flops(r.spec, seq, "exact", causal=True))
+    except SymparamsError:
+        pass
+    table = tuple((f.convention.name + (" (causal)" if f.causal else ""), f.convention.source,
+                   Math(Form(f.train_form)), f.train, Rounded(f.train)) for f in rows)
     return [
         Heading(2, "FLOPs per token"),
         Para(("Training FLOPs per token (forward and backward, 3 x forward) under each published convention, "
               "each a reading of the same tree; T is the context length. See ", Verbatim("symparams flops"), " for "
               "forward-only figures and the conventions' sources.",)),
+        Para(("exact counts what eager attention executes: every query scores all T keys, and a mask then zeroes "
+              "the later ones. exact (causal) counts what a kernel that skips the masked blocks executes: query i "
+              "meets i + 1 keys, (T + 1)/2 on average, or at most a layer's window. Training is 3 x forward because "
+              "each matmul's backward is two matmuls of its own size, the input's gradient and the weight's. "
+              "PyTorch's FlopCounterMode, run on transformers' eager forward and backward passes in the tests, "
+              "measures exactly 3 x the executed forward; neither it nor the convention counts the embedding's "
+              "gradient (a scatter-add), the loss, the softmax or the norms.",)),
         Table("flops", f"Training FLOPs per token at T={seq:,}",
               ("convention", "source", "formula", "per token", "rounded"), table, "lllrr"),
     ]

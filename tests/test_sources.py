@@ -196,3 +196,18 @@ def test_a_gguf_of_an_unknown_version_is_refused(tmp_path):
     path.write_bytes(b"GGUF" + struct.pack("<I", 99) + b"\0" * 64)
     with pytest.raises(SymparamsError, match="version 99"):
         read_gguf(path)
+
+
+def test_list_names_the_presets_families_and_model_types():
+    """`symparams list --json` holds every preset (with its exact total) and every model type a family reads."""
+    out = run("list", "--json")
+    assert out.returncode == 0, out.stderr
+    known = json.loads(out.stdout)
+    presets = {p["name"]: p for p in known["presets"]}
+    assert presets["llama-2-7b"]["total"] == model("llama-2-7b").total
+    assert presets["llama-2-7b"]["model_type"] == "llama"
+    assert {f["name"] for f in known["depth_families"]} >= {"nanochat"}
+    assert known["model_types"] == FAMILIES.model_types()
+    assert {t for f in known["families"] for t in f["model_types"]} == set(FAMILIES.model_types())
+    text = run("list")
+    assert text.returncode == 0 and "llama-2-7b" in text.stdout and "6,738,415,616" in text.stdout

@@ -434,7 +434,8 @@ def memory(
     master_bytes = _whole_bytes(n * FP32) if master else 0
     weights, grads = _whole_bytes(n * w), _whole_bytes(n * grad)
     loads = layout.loads(spec, weight_width=w, grad_width=grad, master=master, optimizer=opt, state_width=s,
-                         saving=saving, batch=batch, kv_width=_kv_width(kv_dtype) if not training else None)
+                         saving=saving, batch=batch, kv_width=_kv_width(kv_dtype) if not training else None,
+                         activations=seq is not None)
     per_gpu = most_loaded(loads, seq, batch)
     forms["per_gpu"] = per_gpu.formula
     warning = context_warning(spec, seq)

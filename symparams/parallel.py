@@ -183,8 +183,13 @@ class Plan:
         return out
 
     def loads(self, spec: Spec, *, weight_width: Expr, grad_width: Expr, master: bool, optimizer,
-              state_width: Expr, saving: Saving, batch: int, kv_width: Expr | None) -> tuple["Load", ...]:
-        """What one GPU of each stage holds: fixed bytes, and activations and KV cache as forms in T and B."""
+              state_width: Expr, saving: Saving, batch: int, kv_width: Expr | None,
+              activations: bool = True) -> tuple["Load", ...]:
+        """What one GPU of each stage holds: fixed bytes, and activations and KV cache as forms in T and B.
+
+        ``activations=False`` leaves the activations out (training without a context): the
+        fixed bytes are read even for a model whose activations are not modelled.
+        """
         p = self.parallel
         out = []
         for i, share in enumerate(self.shares(spec)):
@@ -203,7 +208,7 @@ class Plan:
                 grads = split(grads, p.dp)[0]
             if p.zero >= 3:
                 weights = split(weights, p.dp)[0]
-            act = self._activation_form(spec, i, saving) if self.training else Integer(0)
+            act = self._activation_form(spec, i, saving) if self.training and activations else Integer(0)
             kv = self._kv_form(spec, i, kv_width) if kv_width is not None else Integer(0)
             form = (self._stage_form(spec, i, weight_width, grad_width, master, optimizer, state_width), act, kv)
             out.append(Load(i, weights + grads + opt, spec.value(act), spec.value(kv), form,

@@ -225,6 +225,22 @@ def test_a_sliding_window_caps_the_cache():
         assert at[1000] == 1000 * per_token
 
 
+@pytest.mark.parametrize("config", ["mamba-130m-hf", "zamba2-1.2b", "gpt-oss-20b", "qwen3.5-9b-text", "opt-350m",
+                                    "bamba-9b", "codegen-350m-mono", "deepseek-v3.2"])
+def test_training_without_a_context_needs_no_activation_reading(config, capsys):
+    """Weights, gradients and optimizer state are read for any model, whether or not its activations can be.
+
+    These configs once failed without --seq because the activations were read all the same.
+    """
+    from pathlib import Path
+
+    path = Path(__file__).parent / "fixtures" / "configs" / f"{config}.json"
+    assert main(["memory", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["activation_bytes"] is None and out["formulas"]["activation_bytes"] is None
+    assert out["total_bytes"] == 16 * out["params"] == out["per_gpu_bytes"]
+
+
 # ---- activations in the totals, closed forms ---------------------------------------------------
 
 @settings(max_examples=40)

@@ -211,3 +211,42 @@ def test_list_names_the_presets_families_and_model_types():
     assert {t for f in known["families"] for t in f["model_types"]} == set(FAMILIES.model_types())
     text = run("list")
     assert text.returncode == 0 and "llama-2-7b" in text.stdout and "6,738,415,616" in text.stdout
+
+
+@pytest.mark.parametrize("name", ["nanochat", "gpt2", "llama-2-7b", "mixtral-8x7b"])
+def test_count_json_holds_the_groups_and_the_non_embedding_count(name):
+    """groups partition the total; non-embedding is the total less embedding and head, and its form evaluates to it."""
+    from symparams.cli.count import non_embedding
+
+    out = run("count", name, "--format", "json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    spec = model(name)
+    assert sum(data["groups"].values()) == data["total"] == spec.total
+    assert data["non_embedding"] == spec.total - data["groups"].get("embedding", 0) - data["groups"].get("head", 0)
+    count, form = non_embedding(spec)
+    assert count == data["non_embedding"] == int(spec.value(form))
+    assert data == json.loads(run("count", name, "--json").stdout)  # --json is --format json
+
+
+def test_count_formats_max_depth_and_non_embedding():
+    """Each --format prints the same rows; --max-depth cuts the tree; --non-embedding adds the Kaplan count."""
+    import csv
+    import io
+
+    full = json.loads(run("count", "gpt2", "--json").stdout)
+    top = json.loads(run("count", "gpt2", "--json", "--max-depth", "1").stdout)
+    assert [c["name"] for c in top["components"]] == [c["name"] for c in full["components"] if "." not in c["name"]]
+    assert sum(c["total"] for c in top["components"]) == full["total"]
+    rows = list(csv.DictReader(io.StringIO(run("count", "gpt2", "--format", "csv", "--max-depth", "1",
+                                               "--non-embedding").stdout)))
+    assert [r["component"] for r in rows] == [c["name"] for c in top["components"]] + ["total", "non-embedding"]
+    assert int(rows[-1]["total"]) == full["non_embedding"] == 85_056_000
+    md = run("count", "gpt2", "--format", "md", "--max-depth", "1")
+    assert md.returncode == 0 and md.stdout.count("\n| ") == len(top["components"]) + 2  # header, rows, total
+    tex = run("count", "gpt2", "--format", "tex", "--non-embedding")
+    assert tex.returncode == 0 and r"\begin{tabular}" in tex.stdout and "85{,}056{,}000" in tex.stdout
+    text = run("count", "gpt2", "--non-embedding", "--max-depth", "1")
+    assert "85,056,000" in text.stdout and "ln_1" not in text.stdout
+    bad = run("count", "gpt2", "--format", "xml")
+    assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1

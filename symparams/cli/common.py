@@ -9,7 +9,11 @@ from typing import Any
 
 from ..errors import SymparamsError
 
-__all__ = ["add_model_arguments", "add_seq_argument", "context_length", "load_spec", "parse_sets", "positive_int", "emit_json"]
+__all__ = ["add_model_arguments", "add_seq_argument", "context_length", "load_spec", "parse_sets", "positive_int", "emit_json",
+           "FORMATS", "add_format_argument", "csv_text", "tex_escape"]
+
+# What --format takes: the text table, a Markdown pipe table, CSV, one JSON object, a LaTeX tabular.
+FORMATS = ("text", "md", "csv", "json", "tex")
 
 
 def positive_int(text: str) -> int:
@@ -34,6 +38,31 @@ def add_model_arguments(p: argparse.ArgumentParser, json_flag: bool = True) -> N
     )
     if json_flag:
         p.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def add_format_argument(p: argparse.ArgumentParser) -> None:
+    """``--format text|md|csv|json|tex`` into ``args.format``, with ``--json`` kept as the alias of ``--format json``."""
+    p.add_argument("--format", choices=FORMATS, default="text", help="output format (default: text)")
+    p.add_argument("--json", dest="format", action="store_const", const="json", help="the same as --format json")
+
+
+def csv_text(header: tuple[str, ...], rows: list[tuple[object, ...]]) -> str:
+    """Rows as CSV (RFC 4180 quoting), the header first."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def tex_escape(text: str) -> str:
+    """``text`` safe inside LaTeX's text mode."""
+    from ..report.math import escape_latex
+
+    return escape_latex(text)
 
 
 def parse_sets(items: list[str]) -> dict[str, Any]:

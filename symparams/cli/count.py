@@ -2,7 +2,10 @@
 
 Each row is a node of the model's module tree: its module, its formula per copy,
 its exact count (times the copies, e.g. x L for everything in a block) and its
-share of the total.
+share of the total. ``--non-embedding`` also gives the count without the embedding
+tables and the LM head (Kaplan et al.'s and DeepSeek's N), as a closed form and exactly;
+``--max-depth N`` keeps the tree's top N levels; ``--format`` picks text, Markdown, CSV,
+JSON or a LaTeX tabular. JSON always holds the parameter groups and the non-embedding count.
 """
 
 from __future__ import annotations
@@ -10,25 +13,72 @@ from __future__ import annotations
 import argparse
 
 from ..errors import SymparamsError
-from .common import add_model_arguments, emit_json, load_spec
+from .common import add_format_argument, add_model_arguments, csv_text, emit_json, load_spec, positive_int
+
+# Groups in the order the tree's leaves declare them (components.GROUPS), listed in JSON.
+EMBEDDING_GROUPS = ("embedding", "head")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    add_model_arguments(p)
+    add_model_arguments(p, json_flag=False)
+    add_format_argument(p)
+    p.add_argument("--non-embedding", action="store_true",
+                   help="also the count without the embedding tables and the LM head (Kaplan et al., DeepSeek)")
+    p.add_argument("--max-depth", type=positive_int, metavar="N",
+                   help="show the breakdown tree to depth N (1: the top-level components only)")
     p.add_argument("--checkpoint", action="store_true",
                    help="also read the tensors of MODEL's checkpoint (a folder, .safetensors, index or .gguf) from "
                         "their headers alone: the exact stored count and bytes by dtype, beside the symbolic count")
 
 
-def report(spec) -> dict:
+def non_embedding(spec) -> tuple[int, object]:
+    """(count, closed form) of the parameters outside the embedding tables and the LM head.
+
+    The form is the closed form less every embedding and head leaf's formula times its
+    copies; the count is the same sum evaluated, checked against the groups' totals.
+    """
+    import sympy
+
+    bd = spec.breakdown()
+    outside = sum((r.formula * r.copies_formula for r in bd.rows if r.is_leaf and r.node.group in EMBEDDING_GROUPS),
+                  sympy.Integer(0))
+    form = sympy.factor_terms(sympy.expand(spec.closed_form - outside))
+    groups = bd.groups()
+    count = spec.total - sum(groups.get(g, 0) for g in EMBEDDING_GROUPS)
+    if int(spec.value(form)) != count:  # pragma: no cover - the tree's forms and counts always agree
+        raise SymparamsError(f"{spec.name}: the non-embedding form and count disagree")
+    return count, form
+
+
+def groups(spec) -> dict[str, int]:
+    """Parameters per group (embedding, attention, mlp, norm, head, ...), in the tree's group order."""
+    from ..components import GROUPS
+
+    found = spec.breakdown().groups()
+    return {g: found[g] for g in sorted(found, key=lambda g: (GROUPS.index(g) if g in GROUPS else len(GROUPS), g))}
+
+
+def _tree(spec, max_depth: int | None):
+    """The breakdown, its rows cut below ``max_depth``."""
+    bd = spec.breakdown()
+    if max_depth is None:
+        return bd
+    return type(bd)(bd.spec, tuple(r for r in bd.rows if r.depth <= max_depth))
+
+
+def report(spec, max_depth: int | None = None) -> dict:
     """The JSON object ``count --json`` prints."""
+    count, form = non_embedding(spec)
     out = {
         "model": spec.name,
         "total": spec.total,
         "formula": str(spec.closed_form),
         "config": spec.int_values(),
         "derived": spec.derived_values(),
-        "components": spec.breakdown().to_json(),
+        "groups": groups(spec),
+        "non_embedding": count,
+        "non_embedding_formula": str(form),
+        "components": _tree(spec, max_depth).to_json(),
     }
     if spec.active_total != spec.total:
         out["active"] = spec.active_total
@@ -38,14 +88,67 @@ def report(spec) -> dict:
 
 def _checkpoint_only(args: argparse.Namespace, ckpt) -> int:
     """A checkpoint with no config.json beside it: what its headers say, and nothing symbolic."""
-    if args.json:
+    if args.format == "json":
         emit_json({"model": ckpt.source, "checkpoint": ckpt.to_json()})
         return 0
+    if args.format != "text":
+        raise SymparamsError(f"{ckpt.source}: no config.json beside it, so only --format text or json")
     print(f"{ckpt.source} ({ckpt.format}): {ckpt.total:,} parameters in {len(ckpt.tensors):,} tensors, "
           f"{ckpt.file_bytes:,} bytes; no config.json beside it, so no symbolic count")
+    _dtypes(ckpt)
+    return 0
+
+
+def _dtypes(ckpt) -> None:
     for dtype, n in ckpt.bytes_by_dtype().items():
         print(f"  {dtype}: {ckpt.params_by_dtype()[dtype]:,} parameters, {n:,} bytes")
-    return 0
+
+
+def _markdown(spec, bd, args) -> str:
+    from ..format import grouped, human
+    from ..report.jupyter import breakdown_markdown
+    from ..report.markdown import MD_SPECIALS
+
+    lines = [f"**{spec.name.translate(MD_SPECIALS)}**: {grouped(spec.total)} parameters ({human(spec.total)})", "",
+             breakdown_markdown(bd)]
+    if args.non_embedding:
+        count, form = non_embedding(spec)
+        lines += ["", f"non-embedding: {grouped(count)} ({human(count)}) = `{form}`"]
+    return "\n".join(lines)
+
+
+def _csv(spec, bd, args) -> str:
+    rows: list[tuple[object, ...]] = [(r.path, r.node.describe(), str(r.formula), r.count, r.copies, r.total,
+                                       r.node.group if r.is_leaf else "")
+                                      for r in bd.rows]
+    rows.append(("total", spec.tree.describe(), str(spec.closed_form), spec.total, 1, spec.total, ""))
+    if args.non_embedding:
+        count, form = non_embedding(spec)
+        rows.append(("non-embedding", "", str(form), count, 1, count, ""))
+    return csv_text(("component", "module", "formula", "count", "copies", "total", "group"), rows)
+
+
+def _tex(spec, bd, args) -> str:
+    from fractions import Fraction
+
+    from ..format import grouped, share
+    from ..report.math import escape_latex, form_latex
+
+    def num(n: int) -> str:
+        return grouped(n).replace(",", "{,}")
+
+    lines = [r"\begin{tabular}{llrr}", r"\toprule", r"component & formula (per copy) & parameters & share \\", r"\midrule"]
+    for r in bd.rows:
+        copies = rf" \times {form_latex(r.copies_formula)}" if r.copies != 1 else ""
+        lines.append(rf"\hspace{{{r.depth - 1}em}}{escape_latex(r.name)} & ${form_latex(r.formula)}{copies}$ & "
+                     rf"{num(r.total)} & {escape_latex(share(r.share))} \\")
+    lines += [r"\midrule", rf"total & ${form_latex(spec.closed_form)}$ & {num(spec.total)} & 100.0\% \\"]
+    if args.non_embedding:
+        count, form = non_embedding(spec)
+        lines.append(rf"non-embedding & ${form_latex(form)}$ & {num(count)} & "
+                     rf"{escape_latex(share(Fraction(count, spec.total)))} \\")
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    return "\n".join(lines)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,11 +163,19 @@ def run(args: argparse.Namespace) -> int:
         except SymparamsError:
             return _checkpoint_only(args, ckpt)
     spec = load_spec(args)
-    if args.json:
-        out = report(spec)
+    if args.format == "json":
+        out = report(spec, args.max_depth)
         if ckpt is not None:
             out["checkpoint"] = ckpt.to_json()
         emit_json(out)
+        return 0
+    bd = _tree(spec, args.max_depth)
+    if args.format in ("md", "csv", "tex"):
+        if ckpt is not None:
+            raise SymparamsError("--checkpoint prints as text or JSON (--format text or json)")
+        render = {"md": _markdown, "csv": _csv, "tex": _tex}[args.format]
+        text = render(spec, bd, args)
+        print(text, end="" if text.endswith("\n") else "\n")
         return 0
     from ..format import human
 
@@ -72,12 +183,14 @@ def run(args: argparse.Namespace) -> int:
     print(f"{spec.name}: {spec.total:,} parameters ({human(spec.total)})")
     print(f"values: {values}")
     print()
-    print(str(spec.breakdown()))
+    print(str(bd))
     if spec.active_total != spec.total:
         print(f"\nactive per token: {spec.active_total:,} ({human(spec.active_total)}) = {spec.active_form}")
+    if args.non_embedding:
+        count, form = non_embedding(spec)
+        print(f"\nnon-embedding (without the embedding tables and the LM head): {count:,} ({human(count)}) = {form}")
     if ckpt is not None:
         same = "equal to" if ckpt.total == spec.total else "DIFFERENT from"
         print(f"\ncheckpoint {ckpt.source} ({ckpt.format}): {ckpt.total:,} stored parameters, {same} the symbolic count")
-        for dtype, n in ckpt.bytes_by_dtype().items():
-            print(f"  {dtype}: {ckpt.params_by_dtype()[dtype]:,} parameters, {n:,} bytes")
+        _dtypes(ckpt)
     return 0

@@ -22,7 +22,7 @@ from math import prod
 from typing import Any, Iterable
 
 from .config import printable
-from .errors import SymparamsError
+from .errors import SymparamsError, install_hint
 
 __all__ = ["Tensor", "Checkpoint", "read_safetensors", "read_index", "read_gguf", "read_checkpoint", "is_checkpoint"]
 
@@ -217,7 +217,7 @@ def read_gguf(path: str | os.PathLike) -> Checkpoint:
     try:
         import gguf
     except ImportError:
-        raise _fail(source, "reading GGUF needs the gguf package (pip install gguf)") from None
+        raise _fail(source, f"reading GGUF needs the gguf package: {install_hint('checkpoint', 'gguf')}") from None
     try:
         reader = gguf.GGUFReader(path, "r")
     except Exception as err:  # the reader raises many kinds on a damaged file

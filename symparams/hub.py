@@ -13,7 +13,7 @@ import os
 import re
 
 from .config import printable
-from .errors import SymparamsError
+from .errors import SymparamsError, install_hint
 
 __all__ = ["HUB_ID", "is_hub_id", "parse_hub_id", "config_path", "offline"]
 
@@ -48,8 +48,8 @@ def config_path(text: str) -> str:
         import huggingface_hub
         from huggingface_hub.errors import LocalEntryNotFoundError
     except ImportError:
-        raise SymparamsError(f"{text}: reading a Hub id needs huggingface_hub (pip install 'symparams[hub]', "
-                             "or pip install -e '.[hub]' in a checkout)") from None
+        raise SymparamsError(f"{printable(text)}: reading a Hub id needs huggingface_hub: "
+                             f"{install_hint('hub', 'huggingface_hub')}") from None
     try:
         return huggingface_hub.hf_hub_download(repo, "config.json", revision=revision, local_files_only=True)
     except LocalEntryNotFoundError:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .components import GROUPS
-from .errors import SymparamsError
+from .errors import SymparamsError, install_hint
 
 __all__ = ["meta_parameters", "GroupCheck", "Verification", "verify_config", "MAX_LAYERS"]
 
@@ -27,7 +27,8 @@ def _require():
         import transformers  # noqa: F401
     except ImportError as err:
         raise SymparamsError(
-            f"verify needs torch and transformers ({err.name} is not installed): pip install 'symparams[verify]'"
+            f"verify needs torch and transformers ({err.name} is not installed): "
+            f"{install_hint('verify', 'torch transformers')}"
         ) from None
 
 

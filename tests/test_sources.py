@@ -250,3 +250,18 @@ def test_count_formats_max_depth_and_non_embedding():
     assert "85,056,000" in text.stdout and "ln_1" not in text.stdout
     bad = run("count", "gpt2", "--format", "xml")
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("blocked, argv, extra", [
+    ("torch", ["verify", "gpt2"], "verify"),
+    ("huggingface_hub", ["count", "acme/tiny-llama"], "hub"),
+])
+def test_a_missing_extra_names_the_install_command_that_works_from_a_checkout(tmp_path, blocked, argv, extra):
+    """From a source checkout the hint is pip install -e '<checkout>[extra]', never the index's 'symparams[extra]'."""
+    code = (f"import sys; sys.modules[{blocked!r}] = None; from symparams.cli import main; "
+            f"sys.exit(main({argv!r}))")
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path,
+                         env={**os.environ, "PYTHONPATH": str(root), "HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(tmp_path)})
+    assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1, out.stderr
+    assert f"pip install -e '{root}[{extra}]'" in out.stderr and f"'symparams[{extra}]'" not in out.stderr

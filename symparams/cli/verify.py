@@ -4,7 +4,7 @@ transformers builds the model on PyTorch's meta device (shapes only: no weights,
 no download, no code from the file is run); its parameters are sorted into the
 tree's groups (embedding, attention, mlp, norm, head, other) and each group and
 the total are compared. Exit status 0 when everything matches, 1 when anything
-differs, 2 for bad input. Needs: pip install 'symparams[verify]'.
+differs, 2 for bad input. Needs torch and transformers: pip install -e '.[verify]' in a checkout.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from .spec import Spec, apply_overrides
 
 __all__ = [
     "model", "names", "ladder", "depth_families", "from_preset", "preset_paths", "config_of", "locate", "Located",
-    "PRESET_PREFIX", "listing",
+    "PRESET_PREFIX", "listing", "checkpoint_of",
 ]
 
 PRESET_PREFIX = "preset:"
@@ -125,13 +125,19 @@ def locate(name: str | os.PathLike) -> Located:
         return Located(read_json(config), printable(config), printable(_shown(name)), name)
     if os.path.exists(name):
         return Located(read_json(name), printable(name), printable(_shown(name)))
-    if name.count("/") >= 1 and not name.startswith(("/", ".")) and not name.endswith(".json") and os.sep == "/" \
-            and not os.path.exists(name.split("/")[0]):
+    if _hub_shaped(name):
         path = config_path(name)
         return Located(read_json(path), printable(name), printable(name))
     if is_path(name):
         return Located(read_json(name), printable(name), printable(_shown(name)))
     raise _unknown(name)
+
+
+def _hub_shaped(name: str) -> bool:
+    """Whether ``name``, not on disk, is to be read as a Hub id (``org/name[@rev]``; validated by the hub module)."""
+    return "/" in name and not name.startswith(("/", ".")) and not name.endswith((".json", ".safetensors", ".gguf")) \
+        and not os.path.exists(name) \
+        and os.sep == "/" and not os.path.exists(name.split("/")[0])
 
 
 def _shown(path: str) -> str:
@@ -210,3 +216,19 @@ def listing() -> dict:
                  "refused": fam.refused or None} for fam in FAMILIES]
     return {"depth_families": ladders, "presets": presets, "families": families,
             "model_types": FAMILIES.model_types()}
+
+
+def checkpoint_of(name: str | os.PathLike):
+    """The tensors a checkpoint stores, read from its headers: a local file or folder, or a Hub id.
+
+    A name on disk is read as a file or folder (:func:`symparams.checkpoint.read_checkpoint`);
+    ``org/name[@rev]`` not on disk is a Hub model's safetensors, from the cache or, online,
+    from the headers alone (:func:`symparams.hub.read_hub_checkpoint`).
+    """
+    from .checkpoint import read_checkpoint
+    from .hub import read_hub_checkpoint
+
+    name = os.fspath(name)
+    if _hub_shaped(name):
+        return read_hub_checkpoint(name)
+    return read_checkpoint(name)

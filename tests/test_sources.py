@@ -265,3 +265,56 @@ def test_a_missing_extra_names_the_install_command_that_works_from_a_checkout(tm
                          env={**os.environ, "PYTHONPATH": str(root), "HF_HUB_OFFLINE": "1", "HF_HUB_CACHE": str(tmp_path)})
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1, out.stderr
     assert f"pip install -e '{root}[{extra}]'" in out.stderr and f"'symparams[{extra}]'" not in out.stderr
+
+
+def _cache_with_checkpoint(root: Path, repo: str, tied: bool = False) -> Path:
+    """A Hugging Face cache holding a real tiny checkpoint (config.json and model.safetensors) for ``repo``."""
+    write_cache(root, repo, {**SMALL_LLAMA, "tie_word_embeddings": tied})
+    snap = next((root / ("models--" + repo.replace("/", "--")) / "snapshots").iterdir())
+    _save({**SMALL_LLAMA, "tie_word_embeddings": tied}, snap)
+    return snap
+
+
+def test_a_hub_id_checkpoint_is_read_from_the_cache_offline(tmp_path):
+    """verify --checkpoint ORG/NAME and count ORG/NAME --checkpoint read the cached headers with HF_HUB_OFFLINE=1."""
+    pytest.importorskip("huggingface_hub", reason="huggingface_hub is not installed (pip install -e '.[hub]')")
+    _cache_with_checkpoint(tmp_path / "hub", "acme/tiny-llama")
+    env = {"HF_HOME": str(tmp_path), "HF_HUB_OFFLINE": "1"}  # HF_HOME/hub is the cache
+    env_clean = {k: v for k, v in os.environ.items() if k != "HF_HUB_CACHE"}
+    ok = subprocess.run([sys.executable, "-m", "symparams", "verify", "--checkpoint", "acme/tiny-llama", "--json"],
+                        capture_output=True, text=True, env={**env_clean, **env}, timeout=120)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    result = json.loads(ok.stdout)
+    assert result["match"] and result["total"]["stored"] == from_dict(SMALL_LLAMA).total
+    assert "(cached)" in result["checkpoint"]["source"]
+    counted = subprocess.run([sys.executable, "-m", "symparams", "count", "acme/tiny-llama", "--checkpoint", "--json"],
+                             capture_output=True, text=True, env={**env_clean, **env}, timeout=120)
+    data = json.loads(counted.stdout)
+    assert data["checkpoint"]["params"] == data["total"] == from_dict(SMALL_LLAMA).total
+    absent = run("verify", "--checkpoint", "acme/absent", env={"HF_HUB_CACHE": str(tmp_path / "hub"), "HF_HUB_OFFLINE": "1"})
+    assert absent.returncode == 2 and "acme/absent" in absent.stderr and len(absent.stderr.strip().splitlines()) == 1
+
+
+def test_a_hub_id_checkpoint_online_reads_only_the_headers(tmp_path, monkeypatch):
+    """Online and not cached: get_safetensors_metadata's headers (faked here from a real file, no network) are checked."""
+    huggingface_hub = pytest.importorskip("huggingface_hub", reason="huggingface_hub is not installed")
+    from huggingface_hub.utils import SafetensorsFileMetadata, SafetensorsRepoMetadata, TensorInfo
+
+    from symparams.catalog import checkpoint_of
+
+    _save(SMALL_LLAMA, tmp_path)
+    local = read_checkpoint(tmp_path)
+    tensors = {t.name: TensorInfo(dtype=t.dtype, shape=list(t.shape), data_offsets=(0, t.nbytes)) for t in local.tensors}
+    meta = SafetensorsRepoMetadata(metadata=None, sharded=False, weight_map={n: "model.safetensors" for n in tensors},
+                                   files_metadata={"model.safetensors": SafetensorsFileMetadata(metadata={},
+                                                                                                tensors=tensors)})
+    asked = []
+    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(huggingface_hub, "get_safetensors_metadata", lambda repo, revision=None: asked.append(repo) or meta)
+    monkeypatch.setattr(huggingface_hub.HfApi, "get_paths_info", lambda *a, **k: [])
+    ckpt = checkpoint_of("acme/remote@main")
+    assert asked == ["acme/remote"] and ckpt.total == local.total and "Hub headers" in ckpt.source
+    tensors["model.embed_tokens.weight"] = TensorInfo(dtype="F32", shape=[-1, 4], data_offsets=(0, 0))
+    with pytest.raises(SymparamsError, match="shape"):
+        checkpoint_of("acme/remote")

@@ -154,10 +154,9 @@ def _tex(spec, bd, args) -> str:
 def run(args: argparse.Namespace) -> int:
     ckpt = None
     if getattr(args, "checkpoint", False):
-        from ..catalog import locate
-        from ..checkpoint import read_checkpoint
+        from ..catalog import checkpoint_of, locate
 
-        ckpt = read_checkpoint(args.model)
+        ckpt = checkpoint_of(args.model)
         try:
             locate(args.model)
         except SymparamsError:

@@ -18,19 +18,20 @@ from .common import emit_json
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", metavar="MODEL", nargs="?",
                    help="a config.json path, a checkpoint folder or a preset (llama-2-7b, mixtral-8x7b, ...)")
-    p.add_argument("--checkpoint", metavar="PATH",
+    p.add_argument("--checkpoint", metavar="PATH|ID",
                    help="compare the model with the tensors in this checkpoint's headers (folder, .safetensors, "
-                        "index or .gguf; MODEL defaults to the config.json beside it) instead of with transformers")
+                        "index, .gguf, or a Hub id: cached files, else the headers alone when online; MODEL defaults "
+                        "to the config.json beside it) instead of with transformers")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def _checkpoint(args: argparse.Namespace) -> int:
-    from ..catalog import model
-    from ..checkpoint import check_checkpoint, read_checkpoint
+    from ..catalog import checkpoint_of, model
+    from ..checkpoint import check_checkpoint
     from ..families import FAMILIES
     from ..format import table
 
-    ckpt = read_checkpoint(args.checkpoint)
+    ckpt = checkpoint_of(args.checkpoint)
     spec = model(args.model or args.checkpoint)
     family = FAMILIES.of(spec)
     if family is None:

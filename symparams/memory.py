@@ -17,8 +17,13 @@ Every figure is an exact reading of the model's tree times exact byte widths:
 * **KV cache** (inference, given T and B): the tree's ``cache_elements`` reading times
   the cache dtype (bf16, fp16, fp32, or quantised fp8 and int8): keys and values of
   every attention layer (GQA and MQA shrink it by H/H_kv, multi-head latent attention
-  keeps its latent, a sliding window caps what a layer keeps), plus the constant state
-  a state-space layer keeps per sequence, whatever T. Training keeps no KV cache.
+  keeps its latent), plus the constant state a state-space layer keeps per sequence,
+  whatever T. Training keeps no KV cache. A sliding window of W keeps min(T, W) tokens
+  per layer at context T, the keys and values the layer attends over at that step: what
+  transformers' ``StaticCache`` allocates, and what its ``DynamicCache`` holds in storage
+  while decoding (it keeps the last W - 1 tokens as a view of the step's W, so one
+  token fewer per windowed layer in shape, the same in memory; tests/test_memory.py
+  measures both).
 
 Parallelism (:mod:`symparams.parallel`) splits each of them over GPUs; ``per_gpu_bytes``
 is the most loaded GPU's total.

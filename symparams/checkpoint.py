@@ -24,7 +24,8 @@ from typing import Any, Iterable
 from .config import printable
 from .errors import SymparamsError, install_hint
 
-__all__ = ["Tensor", "Checkpoint", "read_safetensors", "read_index", "read_gguf", "read_checkpoint", "is_checkpoint"]
+__all__ = ["Tensor", "Checkpoint", "read_safetensors", "read_index", "read_gguf", "read_checkpoint", "is_checkpoint",
+           "gguf_group"]
 
 MAX_HEADER = 100 * 1024 * 1024
 MAX_DIM = 2**40
@@ -82,6 +83,7 @@ class Checkpoint:
             "source": self.source, "format": self.format, "tensors": len(self.tensors), "params": self.total,
             "file_bytes": self.file_bytes, "params_by_dtype": self.params_by_dtype(),
             "bytes_by_dtype": self.bytes_by_dtype(),
+            "by_tensor": [{"name": t.name, "dtype": t.dtype, "shape": list(t.shape), "bytes": t.nbytes} for t in self.tensors],
         }
 
 
@@ -254,6 +256,27 @@ def read_checkpoint(path: str | os.PathLike) -> Checkpoint:
     if path.endswith(".json"):
         return read_index(path)
     return read_safetensors(path)
+
+
+def gguf_group(name: str) -> str:
+    """The tree group of a tensor named as llama.cpp's GGUF files name them (token_embd, blk.N.attn_q, output).
+
+    GGUF renames transformers' tensors, one scheme for every architecture, so its
+    groups are read from the name's parts, not from a family's table.
+    """
+    parts = name.split(".")
+    stem = parts[2] if parts[0] == "blk" and len(parts) > 2 else parts[0]
+    if stem in ("token_embd", "position_embd", "token_types"):
+        return "embedding"
+    if stem == "output":
+        return "head"
+    if stem.endswith("_norm") or stem.startswith("norm"):
+        return "norm"
+    if stem.startswith("attn_"):
+        return "attention"
+    if stem.startswith("ffn_"):
+        return "mlp"
+    return "other"
 
 
 def group_counts(tensors: Iterable[Tensor], group) -> dict[str, int]:

@@ -318,3 +318,43 @@ def test_a_hub_id_checkpoint_online_reads_only_the_headers(tmp_path, monkeypatch
     tensors["model.embed_tokens.weight"] = TensorInfo(dtype="F32", shape=[-1, 4], data_offsets=(0, 0))
     with pytest.raises(SymparamsError, match="shape"):
         checkpoint_of("acme/remote")
+
+
+def _gguf_llama(path: Path, config: dict, tied: bool) -> None:
+    """A GGUF file of a Llama model's tensors, named and shaped as llama.cpp writes them, via gguf's writer."""
+    gguf = pytest.importorskip("gguf", reason="gguf is not installed (pip install gguf)")
+    np = pytest.importorskip("numpy")
+    d, f, v = config["hidden_size"], config["intermediate_size"], config["vocab_size"]
+    kv = d // config["num_attention_heads"] * config["num_key_value_heads"]
+    writer = gguf.GGUFWriter(str(path), "llama")
+    shapes = {"token_embd.weight": (v, d), "output_norm.weight": (d,)}
+    if not tied:
+        shapes["output.weight"] = (v, d)
+    for i in range(config["num_hidden_layers"]):
+        shapes.update({f"blk.{i}.attn_q.weight": (d, d), f"blk.{i}.attn_k.weight": (kv, d),
+                       f"blk.{i}.attn_v.weight": (kv, d), f"blk.{i}.attn_output.weight": (d, d),
+                       f"blk.{i}.ffn_gate.weight": (f, d), f"blk.{i}.ffn_up.weight": (f, d),
+                       f"blk.{i}.ffn_down.weight": (d, f), f"blk.{i}.attn_norm.weight": (d,),
+                       f"blk.{i}.ffn_norm.weight": (d,)})
+    for name, shape in shapes.items():
+        writer.add_tensor(name, np.zeros(shape, dtype=np.float16 if len(shape) == 2 else np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+
+
+@pytest.mark.parametrize("tied", [False, True])
+def test_verify_checkpoint_on_a_gguf_file_sorts_llama_cpp_names_into_groups(tmp_path, tied):
+    """A .gguf with config.json beside it: every group matches, with each tensor's dtype and the file's bytes."""
+    config = {**SMALL_LLAMA, "tie_word_embeddings": tied}
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    _gguf_llama(tmp_path / "model.gguf", config, tied)
+    out = run("verify", "--checkpoint", str(tmp_path / "model.gguf"), "--json")
+    assert out.returncode == 0, out.stdout + out.stderr
+    data = json.loads(out.stdout)
+    assert data["match"] and data["total"]["stored"] == from_dict(config).total
+    assert {g["group"] for g in data["groups"]} >= {"embedding", "attention", "mlp", "norm"}
+    tensors = {t["name"]: t for t in data["checkpoint"]["by_tensor"]}
+    assert tensors["token_embd.weight"]["dtype"] == "F16" and tensors["output_norm.weight"]["dtype"] == "F32"
+    assert data["checkpoint"]["file_bytes"] == (tmp_path / "model.gguf").stat().st_size

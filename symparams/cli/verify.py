@@ -27,7 +27,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def _checkpoint(args: argparse.Namespace) -> int:
     from ..catalog import checkpoint_of, model
-    from ..checkpoint import check_checkpoint
+    from ..checkpoint import check_checkpoint, gguf_group
     from ..families import FAMILIES
     from ..format import table
 
@@ -36,7 +36,8 @@ def _checkpoint(args: argparse.Namespace) -> int:
     family = FAMILIES.of(spec)
     if family is None:
         raise SymparamsError(f"{spec.name}: no family to sort its tensors into groups")
-    result = check_checkpoint(spec, family.group, ckpt)
+    group = gguf_group if ckpt.format.startswith("gguf") else family.group
+    result = check_checkpoint(spec, group, ckpt)
     if args.json:
         emit_json(result.to_json())
         return 0 if result.ok else 1

@@ -1,0 +1,1063 @@
+"""Learn the closed form of a causal LM that transformers can build, from its parameter shapes.
+
+A hand-written family knows an architecture's semantics; this reading knows only what
+transformers builds, which is enough for the parameter count. For a ``model_type`` it
+
+1. builds *probes* on the meta device (shapes, no storage): the default config with few
+   layers, then the same with one integer field changed at a time (which fields shape
+   the model, and which dimension follows which field), then configs with every shaping
+   field drawn at once, the heads kept dividing the width and the key/value heads the heads;
+2. reads the *layout*: each distinct parameter (tied weights once) by name and shape,
+   the per-layer ones (``layers.{i}.``) grouped into kinds of layer;
+3. fits every tensor dimension, every count of layers of a kind and every count of
+   repeated modules in a layer exactly, in rational arithmetic, as a low-degree
+   polynomial of the fields, a quotient by one field, a polynomial in a floored quotient
+   (``hidden_size // num_attention_heads``), or a rounding (``floor(c*x)``,
+   ``m*ceil(c*x/m)``: Llama's ``multiple_of``, vocabulary padding), and keeps a form only
+   if it also holds on probes the fit did not see. A dimension nothing simple explains
+   is refused with its fields and the reason, never guessed.
+
+The result, :class:`LearnedFamily`, is plain data (JSON): expressions are nested lists
+(``["mul", ["field", "hidden_size"], 2]``), never code, and are read back without torch,
+without ``eval`` and without SymPy's parser. A checksum and a set of witnesses (configs
+with the totals transformers built for them) are re-checked on loading, so a corrupted or
+hand-edited file is refused rather than giving a wrong count.
+
+What a learned family does not know it says: fields it did not vary (switches such as
+``tie_word_embeddings``, fields left null) are *fixed* at the value it was learned with,
+and a config that changes one is refused with that field named.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import random
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import partial
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+import sympy
+
+from .errors import SymparamsError
+
+__all__ = [
+    "FORMAT", "LearnedFamily", "NoForm", "learn", "load", "loads", "fit_form", "evaluate", "to_sympy",
+    "CANONICAL",
+]
+
+FORMAT = "symparams-learned-family/1"
+
+# Config fields with a canonical symbol; any other field gets a symbol named after it.
+CANONICAL: dict[str, str] = {
+    "hidden_size": "D", "n_embd": "D", "d_model": "D", "n_embed": "D",
+    "num_hidden_layers": "L", "n_layer": "L", "num_layers": "L", "n_layers": "L",
+    "vocab_size": "V",
+    "num_attention_heads": "H", "n_head": "H", "num_heads": "H", "n_heads": "H",
+    "num_key_value_heads": "H_kv", "num_kv_heads": "H_kv", "n_head_kv": "H_kv", "multi_query_group_num": "H_kv",
+    "head_dim": "d_h",
+    "intermediate_size": "F", "n_inner": "F", "ffn_dim": "F", "ffn_hidden_size": "F",
+    "num_local_experts": "E", "num_experts": "E", "n_routed_experts": "E",
+    "num_experts_per_tok": "k",
+    "max_position_embeddings": "P", "n_positions": "P",
+    "moe_intermediate_size": "F_e", "shared_expert_intermediate_size": "F_s", "n_shared_experts": "E_s",
+    "first_k_dense_replace": "L_d",
+    "q_lora_rank": "r_q", "kv_lora_rank": "r_kv", "qk_nope_head_dim": "d_nope", "qk_rope_head_dim": "d_rope",
+    "v_head_dim": "d_v",
+}
+
+# Roles the probe generator keeps consistent (heads divide the width, kv heads divide heads).
+_WIDTH = ("hidden_size", "n_embd", "d_model", "n_embed", "dim")
+_HEADS = ("num_attention_heads", "n_head", "num_heads", "n_heads")
+_KV = ("num_key_value_heads", "num_kv_heads", "n_head_kv", "multi_query_group_num", "n_kv_heads")
+_HEAD_DIM = ("head_dim", "kv_channels", "attention_head_dim")
+_LAYERS = ("num_hidden_layers", "n_layer", "num_layers", "n_layers")
+_VOCAB = ("vocab_size",)
+# Integer fields that never shape parameters, so are not probed (token ids, chunking).
+_NOT_SHAPES = re.compile(r"(_token_id|_token_ids|^chunk_size_feed_forward|_seed|^num_labels)$")
+# Fields of every PreTrainedConfig that are bookkeeping, not architecture.
+_BOOKKEEPING = {
+    "transformers_version", "architectures", "output_hidden_states", "output_attentions", "return_dict", "dtype",
+    "torch_dtype", "id2label", "label2id", "problem_type", "_name_or_path", "model_type", "use_cache",
+    "is_encoder_decoder", "tokenizer_class", "prefix", "task_specific_params", "finetuning_task",
+}
+
+MAX_DEGREE = 2
+
+
+class NoForm(SymparamsError):
+    """No simple closed form explains a quantity the model's layout shows."""
+
+
+# ---- expressions: plain data, evaluated exactly -----------------------------------------------------
+
+Node = Any  # int | ["field", name] | ["rat", p, q] | ["add"|"mul", *nodes] | ["div", a, b] | ["floor"|"ceil", a]
+
+_OPS = {"field": 1, "rat": 2, "add": -1, "mul": -1, "div": 2, "floor": 1, "ceil": 1}
+
+
+def _rat(value: Fraction) -> Node:
+    return int(value) if value.denominator == 1 else ["rat", value.numerator, value.denominator]
+
+
+def evaluate(node: Node, env: Mapping[str, int | Fraction]) -> Fraction:
+    """The exact value of an expression for field values ``env``."""
+    if isinstance(node, bool):
+        raise SymparamsError("a learned expression holds a boolean")
+    if isinstance(node, int):
+        return Fraction(node)
+    op, args = node[0], node[1:]
+    if op == "field":
+        return Fraction(env[args[0]])
+    if op == "rat":
+        return Fraction(args[0], args[1])
+    values = [evaluate(a, env) for a in args]
+    if op == "add":
+        return sum(values, Fraction(0))
+    if op == "mul":
+        out = Fraction(1)
+        for v in values:
+            out *= v
+        return out
+    if op == "div":
+        if values[1] == 0:
+            raise SymparamsError("a learned dimension divides by a field that is zero")
+        return values[0] / values[1]
+    if op == "floor":
+        return Fraction(values[0].numerator // values[0].denominator)
+    if op == "ceil":
+        return Fraction(-((-values[0].numerator) // values[0].denominator))
+    raise SymparamsError(f"unknown operation {op!r} in a learned expression")
+
+
+def check_node(node: Node, fields: Iterable[str], depth: int = 0) -> None:
+    """Refuse anything but the expression grammar over the declared fields."""
+    if depth > 32:
+        raise SymparamsError("a learned expression is nested too deeply")
+    if isinstance(node, bool) or not isinstance(node, (int, list)):
+        raise SymparamsError(f"a learned expression holds {type(node).__name__}, not a number or an operation")
+    if isinstance(node, int):
+        return
+    if not node or node[0] not in _OPS:
+        raise SymparamsError(f"unknown operation {str(node[:1])[:40]} in a learned expression")
+    op, args = node[0], node[1:]
+    arity = _OPS[op]
+    if (arity >= 0 and len(args) != arity) or (arity < 0 and not args):
+        raise SymparamsError(f"operation {op!r} with {len(args)} arguments in a learned expression")
+    if op == "field":
+        if args[0] not in set(fields):
+            raise SymparamsError(f"a learned expression names {str(args[0])[:40]!r}, not a field of the family")
+        return
+    if op == "rat":
+        if not all(isinstance(a, int) and not isinstance(a, bool) for a in args) or args[1] <= 0:
+            raise SymparamsError("a learned rational is not two integers with a positive denominator")
+        return
+    for a in args:
+        check_node(a, fields, depth + 1)
+
+
+def to_sympy(node: Node, symbols: Mapping[str, sympy.Symbol]) -> sympy.Expr:
+    """The expression as SymPy, each field as its symbol (built from the tree, never parsed)."""
+    if isinstance(node, int):
+        return sympy.Integer(node)
+    op, args = node[0], node[1:]
+    if op == "field":
+        return symbols[args[0]]
+    if op == "rat":
+        return sympy.Rational(args[0], args[1])
+    parts = [to_sympy(a, symbols) for a in args]
+    if op == "add":
+        return sympy.Add(*parts)
+    if op == "mul":
+        return sympy.Mul(*parts)
+    if op == "div":
+        return parts[0] / parts[1]
+    if op == "floor":
+        return sympy.floor(parts[0])
+    return sympy.ceiling(parts[0])
+
+
+def symbol_for(name: str) -> sympy.Symbol:
+    """The canonical symbol of a standard field, else a positive integer symbol named after the field."""
+    from .symbols import SYMBOLS
+
+    canonical = CANONICAL.get(name)
+    if canonical is not None:
+        return SYMBOLS[canonical]
+    return sympy.Symbol(name, positive=True, integer=True)
+
+
+# ---- exact fitting -------------------------------------------------------------------------------------
+
+Var = Any  # a field name, or ("fdiv", x, y) for x // y
+Obs = Sequence[tuple[Mapping[str, int], int]]
+
+
+def _var_value(var: Var, env: Mapping[str, int]) -> Fraction | None:
+    if isinstance(var, str):
+        return Fraction(env[var])
+    _, x, y = var
+    return None if env[y] == 0 else Fraction(env[x] // env[y])
+
+
+def _var_node(var: Var) -> Node:
+    if isinstance(var, str):
+        return ["field", var]
+    return ["floor", ["div", ["field", var[1]], ["field", var[2]]]]
+
+
+def _solve(rows: list[list[Fraction]], rhs: list[Fraction]) -> list[Fraction] | None:
+    """The unique exact solution of an overdetermined linear system, or None (inconsistent or not unique)."""
+    n = len(rows[0]) if rows else 0
+    m = [r[:] + [b] for r, b in zip(rows, rhs)]
+    pivots: list[int] = []
+    r = 0
+    for c in range(n):
+        pivot = next((i for i in range(r, len(m)) if m[i][c] != 0), None)
+        if pivot is None:
+            return None  # a column the probes cannot tell apart: not unique
+        m[r], m[pivot] = m[pivot], m[r]
+        inv = 1 / m[r][c]
+        m[r] = [v * inv for v in m[r]]
+        for i in range(len(m)):
+            if i != r and m[i][c] != 0:
+                f = m[i][c]
+                m[i] = [a - f * b for a, b in zip(m[i], m[r])]
+        pivots.append(c)
+        r += 1
+    if any(row[n] != 0 for row in m[r:]):
+        return None
+    return [m[i][n] for i in range(n)]
+
+
+def _monomials(variables: Sequence[Var], degree: int) -> list[tuple[Var, ...]]:
+    out: list[tuple[Var, ...]] = []
+    for d in range(degree + 1):
+        out.extend(itertools.combinations_with_replacement(variables, d))
+    return out
+
+
+def _poly_node(terms: Sequence[tuple[Var, ...]], coefs: Sequence[Fraction], den: str | None) -> Node:
+    parts: list[Node] = []
+    for mono, c in zip(terms, coefs):
+        if c == 0:
+            continue
+        factors: list[Node] = [_var_node(v) for v in mono]
+        if c != 1 or not factors:
+            factors.insert(0, _rat(c))
+        parts.append(factors[0] if len(factors) == 1 else ["mul", *factors])
+    node: Node = 0 if not parts else parts[0] if len(parts) == 1 else ["add", *parts]
+    return node if den is None else ["div", node, ["field", den]]
+
+
+def _holds(node: Node, obs: Obs) -> bool:
+    try:
+        return all(evaluate(node, env) == value for env, value in obs)
+    except (SymparamsError, ZeroDivisionError, KeyError):
+        return False
+
+
+def _fit_poly(train: Obs, variables: Sequence[Var], degree: int, den: str | None, need: Var | None = None) -> Node | None:
+    terms = [t for t in _monomials(variables, degree) if need is None or need in t or not t]
+    if need is not None and not any(need in t for t in terms):
+        return None
+    rows, rhs = [], []
+    for env, value in train:
+        row = []
+        for t in terms:
+            v = Fraction(1)
+            for var in t:
+                x = _var_value(var, env)
+                if x is None:
+                    return None
+                v *= x
+            row.append(v)
+        scale = Fraction(1) if den is None else Fraction(env[den])
+        if scale == 0:
+            return None
+        rows.append(row)
+        rhs.append(Fraction(value) * scale)
+    if len(rows) < len(terms) + 1:
+        return None
+    coefs = _solve(rows, rhs)
+    if coefs is None:
+        return None
+    if need is not None and all(c == 0 for t, c in zip(terms, coefs) if need in t):
+        return None
+    return _poly_node(terms, coefs, den)
+
+
+def _simplest_in(lo: Fraction, lo_closed: bool, hi: Fraction, hi_closed: bool, max_den: int = 4096) -> Fraction | None:
+    """The rational of smallest denominator in an interval (None if empty or none small enough)."""
+    if lo > hi or (lo == hi and not (lo_closed and hi_closed)):
+        return None
+    for q in range(1, max_den + 1):
+        p = (lo * q).__floor__()
+        for cand in (Fraction(p, q), Fraction(p + 1, q)):
+            if (cand > lo or (lo_closed and cand == lo)) and (cand < hi or (hi_closed and cand == hi)):
+                return cand
+    return None
+
+
+def _fit_rounded(train: Obs, variables: Sequence[str]) -> Node | None:
+    """``M * outer(inner(c * m) / M)`` for one monomial m, one multiple M, outer floor/ceil, inner exact or floor."""
+    values = [v for _, v in train]
+    if not values:
+        return None
+    multiples: list[int | str] = [1]
+    g = 0
+    for v in values:
+        g = _gcd(g, v)
+    if g > 1:
+        multiples += [d for d in (g, 256, 128, 64, 32, 16, 8, 4, 2) if g % d == 0 and d <= g]
+    multiples += [f for f in variables if all(env[f] > 0 and v % env[f] == 0 for env, v in train)]
+    multiples = list(dict.fromkeys(multiples))
+    monos = [t for t in _monomials(variables, MAX_DEGREE) if t]
+    for mono in monos:
+        xs = []
+        for env, _ in train:
+            x = Fraction(1)
+            for var in mono:
+                x *= env[var]
+            xs.append(x)
+        if any(x <= 0 for x in xs):
+            continue
+        for mult in multiples:
+            for outer in ("floor", "ceil"):
+                for inner in ("exact", "floor"):
+                    if mult == 1 and inner == "floor":
+                        continue
+                    node = _rounded_candidate(train, xs, mono, mult, outer, inner)
+                    if node is not None:
+                        return node
+    return None
+
+
+def _rounded_candidate(train: Obs, xs: list[Fraction], mono: tuple, mult: int | str, outer: str, inner: str) -> Node | None:
+    lo, lo_c, hi, hi_c = Fraction(-(10**18)), True, Fraction(10**18), True
+    for (env, q), x in zip(train, xs):
+        m = env[mult] if isinstance(mult, str) else mult
+        if m <= 0 or q % m:
+            return None
+        k = q // m
+        if inner == "exact":  # t = c*x
+            a, b = (Fraction(k * m), Fraction((k + 1) * m)) if outer == "floor" else (Fraction((k - 1) * m), Fraction(k * m))
+            a_c, b_c = outer == "floor", outer == "ceil"
+        else:  # t = floor(c*x) in a range of integers
+            t_lo, t_hi = (k * m, k * m + m - 1) if outer == "floor" else ((k - 1) * m + 1, k * m)
+            a, b, a_c, b_c = Fraction(t_lo), Fraction(t_hi + 1), True, False
+        a, b = a / x, b / x
+        if a > lo or (a == lo and not a_c):
+            lo, lo_c = a, a_c
+        if b < hi or (b == hi and not b_c):
+            hi, hi_c = b, b_c
+    c = _simplest_in(lo, lo_c, hi, hi_c)
+    if c is None or c <= 0:
+        return None
+    t: Node = ["mul", _rat(c), *(["field", v] for v in mono)] if c != 1 else (
+        ["mul", *(["field", v] for v in mono)] if len(mono) > 1 else ["field", mono[0]])
+    if inner == "floor":
+        t = ["floor", t]
+    m_node: Node = ["field", mult] if isinstance(mult, str) else mult
+    if mult == 1:
+        return [outer, t]
+    return ["mul", m_node, [outer, ["div", t, m_node]]]
+
+
+def _gcd(a: int, b: int) -> int:
+    import math
+
+    return math.gcd(a, b)
+
+
+def fit_form(obs: Obs, deps: Sequence[str], what: str = "a quantity", held_out: Obs = ()) -> Node:
+    """The simplest exact form over the fields ``deps`` that explains every observation and the held-out ones.
+
+    Tried in order: a constant; polynomials of degree 1 then 2; the same over one field as
+    denominator; polynomials in one floored quotient ``x // y``; roundings of a monomial.
+    Raises :class:`NoForm` naming the fields and why, never guesses.
+    """
+    deps = sorted(deps)
+    every = list(obs) + list(held_out)
+    values = {v for _, v in every}
+    if len(values) == 1 and not deps:
+        return next(iter(values))
+    attempts: list[Callable[[], Node | None]] = []
+    for degree in (0, 1, MAX_DEGREE):
+        attempts.append(partial(_fit_poly, obs, deps, degree, None))
+    for den in deps:
+        for degree in (1, MAX_DEGREE):
+            attempts.append(partial(_fit_poly, obs, deps, degree, den))
+    for x, y in itertools.permutations(deps, 2):
+        q = ("fdiv", x, y)
+        for degree in (1, MAX_DEGREE):
+            attempts.append(partial(_fit_poly, obs, [*deps, q], degree, None, need=q))
+    attempts.append(partial(_fit_rounded, obs, deps))
+    tried = 0
+    for attempt in attempts:
+        node = attempt()
+        if node is None:
+            continue
+        tried += 1
+        if _holds(node, every):
+            return node
+    shown = ", ".join(deps) or "no field"
+    reason = ("the probes cannot tell the candidate forms apart" if not tried
+              else "no polynomial, quotient, floored quotient or rounding of them fits every probe")
+    raise NoForm(f"{what} depends on {shown}: {reason}")
+
+
+# ---- the transformers side --------------------------------------------------------------------------------
+
+
+def _require() -> None:
+    try:
+        import torch  # noqa: F401
+        import transformers  # noqa: F401
+    except ImportError as err:
+        raise SymparamsError(
+            f"learn needs torch and transformers ({err.name} is not installed): pip install 'symparams[verify]'"
+        ) from None
+
+
+def _config_class(model_type: str):
+    import transformers
+    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+
+    if model_type not in transformers.CONFIG_MAPPING:
+        shown = model_type if len(model_type) <= 40 else model_type[:37] + "..."
+        raise SymparamsError(f"transformers {transformers.__version__} has no model_type {shown!r}")
+    if model_type not in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES:
+        raise SymparamsError(f"{model_type} has no causal-LM class in transformers {transformers.__version__}: "
+                             "learn reads decoder-only language models")
+    return transformers.CONFIG_MAPPING[model_type]
+
+
+def _make_config(cls, overrides: Mapping[str, Any]):
+    import transformers
+
+    verbosity = transformers.logging.get_verbosity()
+    transformers.logging.set_verbosity_error()
+    try:
+        return cls(**overrides)
+    finally:
+        transformers.logging.set_verbosity(verbosity)
+
+
+Layout = dict[str, tuple[int, ...]]
+
+
+def _build(cls, overrides: Mapping[str, Any]) -> Layout:
+    """Every distinct parameter (tied weights once) of the model for ``overrides``, by name, with its shape."""
+    import warnings
+
+    import torch
+    import transformers
+
+    verbosity = transformers.logging.get_verbosity()
+    transformers.logging.set_verbosity_error()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            cfg = cls(**overrides)
+            if getattr(cfg, "is_encoder_decoder", False):
+                raise SymparamsError(f"{cfg.model_type} is an encoder-decoder: learn reads decoder-only language models")
+            with torch.device("meta"):
+                model = transformers.AutoModelForCausalLM.from_config(cfg)
+    finally:
+        transformers.logging.set_verbosity(verbosity)
+    seen: set[int] = set()
+    out: Layout = {}
+    for name, p in model.named_parameters(remove_duplicate=False):
+        if id(p) in seen:
+            continue
+        seen.add(id(p))
+        out[name] = tuple(int(s) for s in p.shape)
+    return out
+
+
+def _try_build(cls, overrides: Mapping[str, Any]) -> Layout | None:
+    try:
+        return _build(cls, overrides)
+    except SymparamsError:
+        raise
+    except Exception:  # transformers refuses this combination: the probe is simply not used
+        return None
+
+
+# ---- reading a layout -------------------------------------------------------------------------------------
+
+_INDEX = re.compile(r"\.(\d+)(?=\.|$)")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A layout as quantities: top-level dimensions, layer kinds and their counts, per-layer repeats and dimensions.
+
+    Keys: ``("dim", template, i)`` for a parameter outside any stack; ``("kind", kind)``
+    for how many layers of a kind; ``("rep", kind, template)`` for how many copies of a
+    parameter one layer of the kind holds; ``("kdim", kind, template, i)`` for its dimensions.
+    """
+
+    values: dict[tuple, int]
+    ranks: dict[tuple, int]  # template (top or (kind, template)) -> number of dimensions
+
+
+def read_layout(layout: Layout) -> Reading:
+    """Group a layout: the first numeric segment is the layer index; the rest of the name is the template."""
+    values: dict[tuple, int] = {}
+    ranks: dict[tuple, int] = {}
+    layers: dict[tuple[str, int], dict[str, list[tuple[int, ...]]]] = {}
+    for name, shape in layout.items():
+        m = _INDEX.search(name)
+        if m is None:
+            ranks[("top", name)] = len(shape)
+            for i, s in enumerate(shape):
+                values[("dim", name, i)] = s
+            continue
+        stack, index = name[:m.start()], int(m.group(1))
+        local = _INDEX.sub(".#", name[m.end() + 1:])
+        layers.setdefault((stack, index), {}).setdefault(local, []).append(shape)
+    kinds: dict[str, list[dict[str, list[tuple[int, ...]]]]] = {}
+    for (stack, _), params in sorted(layers.items()):
+        kind = stack + " | " + " ".join(sorted(params))
+        kinds.setdefault(kind, []).append(params)
+    for kind, members in kinds.items():
+        values[("kind", kind)] = len(members)
+        for template in members[0]:
+            shapes = {s for layer in members for s in layer[template]}
+            copies = {len(layer[template]) for layer in members}
+            if len(shapes) != 1 or len(copies) != 1:
+                raise NoForm(f"{kind.split(' | ')[0]}.{{i}}.{template} differs between layers of one kind "
+                             f"(shapes {sorted(shapes)[:3]}, copies {sorted(copies)[:3]})")
+            (shape,) = shapes
+            values[("rep", kind, template)] = copies.pop()
+            ranks[("kind", kind, template)] = len(shape)
+            for i, s in enumerate(shape):
+                values[("kdim", kind, template, i)] = s
+    return Reading(values, ranks)
+
+
+# ---- probes ----------------------------------------------------------------------------------------------
+
+
+def _role(name: str, aliases: Mapping[str, str], names: Sequence[str]) -> bool:
+    return name in names or any(a in names for a, target in aliases.items() if target == name)
+
+
+@dataclass
+class _Fields:
+    """The default config's fields, sorted by what the learner does with them."""
+
+    ints: dict[str, int]
+    fixed: dict[str, Any]
+    aliases: dict[str, str]
+    token_ids: int
+
+
+def _fields_of(cls) -> _Fields:
+    cfg = _make_config(cls, {})
+    data = cfg.to_dict()
+    aliases = dict(getattr(cls, "attribute_map", {}) or {})
+    ints: dict[str, int] = {}
+    fixed: dict[str, Any] = {}
+    token_ids = 0
+    for key, value in data.items():
+        if key in _BOOKKEEPING or key.startswith("_"):
+            continue
+        if isinstance(value, int) and not isinstance(value, bool):
+            if _NOT_SHAPES.search(key):
+                token_ids = max(token_ids, value)
+                continue
+            ints[key] = value
+        elif key.endswith("_token_id") or key.endswith("_token_ids"):
+            ids = value if isinstance(value, list) else [value]
+            token_ids = max([token_ids, *(v for v in ids if isinstance(v, int) and not isinstance(v, bool))])
+        else:
+            fixed[key] = value
+    return _Fields(ints, fixed, aliases, token_ids)
+
+
+def _base(fields: _Fields) -> dict[str, int]:
+    """The default config made small to build: few layers, few experts."""
+    base = dict(fields.ints)
+    for name, value in base.items():
+        if _role(name, fields.aliases, _LAYERS):
+            base[name] = min(value, 6)
+        elif "expert" in name and value > 8 and "size" not in name:
+            base[name] = 8
+    return base
+
+
+def _perturbations(value: int) -> list[int]:
+    if value <= 0:
+        return [1, 2, 3]
+    return [2 * value, value + 1, 3 * value, value + 2, max(value - 1, 0)]
+
+
+def _switch_values(value: Any) -> list[Any]:
+    """Other values to try for a field that is not a whole number, to see whether it shapes the model."""
+    if isinstance(value, bool):
+        return [not value]
+    if value is None:
+        return [64, 2, True]
+    if isinstance(value, float):
+        return [value * 2 if value else 0.5]
+    return []
+
+
+def _draw(rng: random.Random, fields: _Fields, base: Mapping[str, int], shaping: Sequence[str], strict: bool) -> dict[str, int]:
+    """One probe: every shaping field drawn, the heads dividing the width, kv heads dividing the heads."""
+    a = fields.aliases
+    out = dict(base)
+    width = next((f for f in shaping if _role(f, a, _WIDTH)), None)
+    heads = next((f for f in shaping if _role(f, a, _HEADS)), None)
+    kv = next((f for f in shaping if _role(f, a, _KV)), None)
+    head_dim = next((f for f in shaping if _role(f, a, _HEAD_DIM)), None)
+    layers = next((f for f in base if _role(f, a, _LAYERS)), None)
+    n_layers = rng.randint(1, 6) if layers in shaping else base.get(layers or "", 4)
+    h_kv = rng.randint(1, 4)
+    h = h_kv * rng.randint(1, 4) if kv else rng.randint(1, 8)
+    d_h = 2 * rng.randint(1, 6)
+    for f in shaping:
+        v0 = base[f]
+        if f == layers:
+            out[f] = n_layers
+        elif f == kv:
+            out[f] = h_kv
+        elif f == heads:
+            out[f] = h
+        elif f == head_dim:
+            out[f] = d_h
+        elif f == width:
+            out[f] = h * (d_h if strict or head_dim is None else 2 * rng.randint(1, 8))
+            if not strict and rng.random() < 0.3:  # where transformers floors width // heads, the probes show it
+                out[f] += rng.randint(0, h - 1)
+        elif _role(f, a, _VOCAB):
+            out[f] = fields.token_ids + 1 + rng.randint(1, 300)
+        elif any(w in f for w in ("layer", "dense", "step", "freq", "interval", "period")):
+            out[f] = rng.randint(0 if v0 == 0 else 1, max(n_layers, 1))
+        elif v0 <= 8:
+            out[f] = rng.randint(0 if v0 == 0 else 1, max(2 * v0, 3))
+        else:
+            out[f] = rng.randint(2, 96)
+    if width and heads and width not in shaping and heads in shaping:
+        out[heads] = base[heads]
+    return out
+
+
+@dataclass
+class _Probes:
+    cls: Any
+    fields: _Fields
+    base: dict[str, int]
+    base_reading: Reading
+    shaping: list[str]
+    deps: dict[tuple, set[str]]
+    switches: list[str]
+    fits: list[tuple[dict[str, int], Reading, int]] = field(default_factory=list)
+
+
+def _total(layout: Layout) -> int:
+    total = 0
+    for shape in layout.values():
+        n = 1
+        for s in shape:
+            n *= s
+        total += n
+    return total
+
+
+def _changed(a: Reading, b: Reading) -> set[tuple]:
+    keys = set(a.values) | set(b.values)
+    out = set()
+    for key in keys:
+        if key[0] == "kind":
+            if a.values.get(key, 0) != b.values.get(key, 0):
+                out.add(key)
+        elif a.values.get(key) != b.values.get(key) and (key[0] == "dim" or (key in a.values and key in b.values)):
+            out.add(key)  # a top-level parameter that appears or goes (a tied head) is a change too
+    return out
+
+
+def _probe(model_type: str, count: int, seed: int) -> _Probes:
+    _require()
+    cls = _config_class(model_type)
+    fields = _fields_of(cls)
+    base = _base(fields)
+    layout = _try_build(cls, base)
+    if layout is None:
+        try:
+            _build(cls, base)
+        except Exception as err:
+            message = " ".join(str(err).split())[:200]
+            raise SymparamsError(f"transformers cannot build {model_type} from its default config: "
+                                 f"{type(err).__name__}: {message}") from None
+    assert layout is not None
+    base_reading = read_layout(layout)
+    shaping: list[str] = []
+    deps: dict[tuple, set[str]] = {}
+    for name in fields.ints:
+        hits = 0
+        for new in _perturbations(base[name]):
+            other = _try_build(cls, {**base, name: new})
+            if other is None:
+                continue
+            try:
+                changed = _changed(base_reading, read_layout(other))
+            except NoForm:
+                changed = {("kind", "?")}
+            if changed and name not in shaping:
+                shaping.append(name)
+            for key in changed:
+                deps.setdefault(key, set()).add(name)
+            hits += 1
+            if hits == 2:
+                break
+    switches = []
+    for name, value in fields.fixed.items():
+        for new in _switch_values(value):
+            other = _try_build(cls, {**base, name: new})
+            if other is None:
+                continue
+            try:
+                shapes = bool(_changed(base_reading, read_layout(other)))
+            except NoForm:
+                shapes = True
+            if shapes:
+                switches.append(name)
+                break
+    probes = _Probes(cls, fields, base, base_reading, shaping, deps, switches)
+    rng = random.Random(seed)
+    failures = 0
+    while len(probes.fits) < count and failures < 20 * count:
+        strict = failures > 3 * count or rng.random() < 0.25
+        values = _draw(rng, fields, base, shaping, strict)
+        built = _try_build(cls, values)
+        if built is None:
+            failures += 1
+            continue
+        probes.fits.append((values, read_layout(built), _total(built)))
+    if len(probes.fits) < count:
+        raise SymparamsError(f"{model_type}: only {len(probes.fits)} of {count} probe configs build in transformers; "
+                             f"the fields {', '.join(shaping)} cannot be drawn so that it accepts them")
+    return probes
+
+
+# ---- the learned family ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LearnedFamily:
+    """A model type's parameter count as data: fields, forms of every parameter, layer kinds, witnesses."""
+
+    model_type: str
+    transformers: str
+    fields: dict[str, dict]  # name -> {"missing": Node, "null": Node}; a mode transformers refuses is absent
+    aliases: dict[str, str]
+    fixed: dict[str, Any]
+    top: list[dict]  # {"name", "shape": [Node]}
+    kinds: list[dict]  # {"stack", "count": Node, "parameters": [{"name", "copies": Node, "shape": [Node]}]}
+    witnesses: list[dict]  # {"fields": {...}, "total": int}
+
+    # -- data --
+    def to_json(self) -> dict:
+        body = {
+            "format": FORMAT, "model_type": self.model_type, "transformers": self.transformers,
+            "fields": self.fields, "aliases": self.aliases, "fixed": self.fixed,
+            "parameters": self.top, "layers": self.kinds, "witnesses": self.witnesses,
+        }
+        return {**body, "checksum": _checksum(body)}
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), indent=1, sort_keys=True) + "\n"
+
+    # -- symbols and closed form --
+    @property
+    def symbols(self) -> dict[str, sympy.Symbol]:
+        return {name: symbol_for(name) for name in self.fields}
+
+    def closed_form(self) -> sympy.Expr:
+        """The parameter count in the fields' symbols."""
+        syms = self.symbols
+        total: sympy.Expr = sympy.Integer(0)
+        for p in self.top:
+            total += sympy.Mul(*(to_sympy(d, syms) for d in p["shape"]))
+        for kind in self.kinds:
+            per_layer = sympy.Add(*(to_sympy(p["copies"], syms) * sympy.Mul(*(to_sympy(d, syms) for d in p["shape"]))
+                                    for p in kind["parameters"]))
+            total += to_sympy(kind["count"], syms) * per_layer
+        return sympy.expand(total)
+
+    # -- reading a config --
+    def values(self, config: Mapping[str, Any], source: str = "config") -> dict[str, int]:
+        """The family's field values for a config: given, else what transformers makes of it missing or null."""
+        def given(name: str) -> tuple[bool, Any]:
+            for key in (name, *(a for a, t in self.aliases.items() if t == name)):
+                if key in config:
+                    return True, config[key]
+            return False, None
+
+        for name, learned in self.fixed.items():
+            present, value = given(name)
+            if present and value is not None and value != learned:
+                raise SymparamsError(f"{source}: {name}: the learned {self.model_type} family was read with "
+                                     f"{json.dumps(learned)[:40]}; this config sets {json.dumps(value, default=str)[:40]}, "
+                                     f"which it cannot count (learn again with that value)")
+        out: dict[str, int] = {}
+        pending: dict[str, Node] = {}
+        for name, info in self.fields.items():
+            present, value = given(name)
+            mode = "missing" if not present else "null" if value is None else None
+            if mode is None:
+                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                    raise SymparamsError(f"{source}: {name} must be a whole number >= 0, not {str(value)[:40]}")
+                out[name] = value
+            elif mode not in info:
+                raise SymparamsError(f"{source}: {name}: transformers does not derive a value for a {name} "
+                                     f"{'left out' if mode == 'missing' else 'set to null'}; give it")
+            else:
+                pending[name] = info[mode]
+        while pending:
+            ready = {n: f for n, f in pending.items() if _fields_in(f) <= set(out)}
+            if not ready:
+                raise SymparamsError(f"{source}: the defaults of {', '.join(pending)} depend on each other")
+            for name, form in ready.items():
+                value = evaluate(form, out)
+                if value.denominator != 1 or value < 0:
+                    raise SymparamsError(f"{source}: {name} is derived from other fields as {value}, not a whole number")
+                out[name] = int(value)
+                del pending[name]
+        return out
+
+    def rows(self, config: Mapping[str, Any], source: str = "config") -> list[tuple[str, int]]:
+        """(parameter template, count) for every parameter of the config's model, layers summed over their kind."""
+        env = self.values(config, source)
+
+        def whole(node: Node, what: str) -> int:
+            value = evaluate(node, env)
+            if value.denominator != 1 or value < 0:
+                raise SymparamsError(f"{source}: {what} comes out {value}, not a whole number: "
+                                     "transformers cannot build this config")
+            return int(value)
+
+        out: list[tuple[str, int]] = []
+        for p in self.top:
+            n = 1
+            for i, d in enumerate(p["shape"]):
+                n *= whole(d, f"dimension {i} of {p['name']}")
+            out.append((p["name"], n))
+        for kind in self.kinds:
+            layers = whole(kind["count"], f"the number of {kind['stack']} layers of a kind")
+            for p in kind["parameters"]:
+                n = layers * whole(p["copies"], f"the copies of {p['name']}")
+                if n:
+                    for i, d in enumerate(p["shape"]):
+                        n *= whole(d, f"dimension {i} of {p['name']}")
+                out.append((f"{kind['stack']}.{{i}}.{p['name']}", n))
+        return out
+
+    def count(self, config: Mapping[str, Any], source: str = "config") -> int:
+        """The exact parameter count of the model a config describes."""
+        return sum(n for _, n in self.rows(config, source))
+
+
+def _fields_in(node: Node) -> set[str]:
+    if isinstance(node, int):
+        return set()
+    if node[0] == "field":
+        return {node[1]}
+    if node[0] == "rat":
+        return set()
+    return set().union(*(_fields_in(a) for a in node[1:]))
+
+
+def _checksum(body: Mapping[str, Any]) -> str:
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def loads(text: str, source: str = "learned family") -> LearnedFamily:
+    """Read a learned family, refusing one whose checksum, grammar or witnesses do not hold."""
+    try:
+        data = json.loads(text)
+    except ValueError as err:
+        raise SymparamsError(f"{source}: not JSON ({err})") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise SymparamsError(f"{source}: not a learned family (format {FORMAT!r} expected)")
+    body = {k: v for k, v in data.items() if k != "checksum"}
+    if data.get("checksum") != _checksum(body):
+        raise SymparamsError(f"{source}: checksum does not match: the file was changed after it was learned")
+    try:
+        family = LearnedFamily(
+            model_type=str(data["model_type"]), transformers=str(data["transformers"]), fields=dict(data["fields"]),
+            aliases=dict(data["aliases"]), fixed=dict(data["fixed"]), top=list(data["parameters"]),
+            kinds=list(data["layers"]), witnesses=list(data["witnesses"]),
+        )
+        names = list(family.fields)
+        for info in family.fields.values():
+            if not isinstance(info, dict) or set(info) - {"missing", "null"}:
+                raise SymparamsError(f"{source}: a field holds {str(info)[:60]}, not its missing and null forms")
+            for form in info.values():
+                check_node(form, names)
+        for p in family.top:
+            for d in p["shape"]:
+                check_node(d, names)
+        for kind in family.kinds:
+            check_node(kind["count"], names)
+            for p in kind["parameters"]:
+                check_node(p["copies"], names)
+                for d in p["shape"]:
+                    check_node(d, names)
+        for w in family.witnesses:
+            if family.count(w["fields"], source) != w["total"]:
+                raise SymparamsError(f"{source}: a witness config no longer gives the total transformers built")
+    except (KeyError, TypeError, AttributeError) as err:
+        raise SymparamsError(f"{source}: a learned family's structure is broken ({type(err).__name__}: {err})") from None
+    return family
+
+
+def load(path: str) -> LearnedFamily:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read(4 * 1024 * 1024)
+    except OSError as err:
+        raise SymparamsError(f"{path}: cannot read: {err.strerror or err}") from None
+    return loads(text, path)
+
+
+# ---- learning -------------------------------------------------------------------------------------------------
+
+
+def _deps_for(key: tuple, probes: _Probes) -> list[str]:
+    found = probes.deps.get(key)
+    if found:
+        return sorted(found)
+    present = key in probes.base_reading.values or key[0] == "kind"
+    return [] if present else list(probes.shaping)
+
+
+def _obs(key: tuple, sets: Sequence[tuple[dict[str, int], Reading, int]]) -> list[tuple[dict[str, int], int]]:
+    out = []
+    for env, reading, _ in sets:
+        if key[0] == "kind":
+            out.append((env, reading.values.get(key, 0)))
+        elif key in reading.values:
+            out.append((env, reading.values[key]))
+    return out
+
+
+def _fit_key(key: tuple, probes: _Probes, what: str) -> Node:
+    split = (2 * len(probes.fits)) // 3
+    train, held = probes.fits[:split], probes.fits[split:]
+    return fit_form(_obs(key, train), _deps_for(key, probes), what, _obs(key, held))
+
+
+def _default_forms(probes: _Probes, rng: random.Random) -> dict[str, dict[str, Node]]:
+    """What transformers makes of a field left out, and of a field set to null, as forms of the other fields.
+
+    Qwen2's missing ``num_key_value_heads`` is 32 and its null is ``num_attention_heads``;
+    Llama's missing or null ``head_dim`` is ``hidden_size // num_attention_heads``.
+    A mode that transformers refuses, or leaves null for the model to decide, is absent.
+    """
+    cls, base = probes.cls, probes.base
+    out: dict[str, dict[str, Node]] = {}
+    for g in probes.shaping:
+        others = [f for f in probes.shaping if f != g]
+        out[g] = {}
+        for mode in ("missing", "null"):
+            given: dict[str, Any] = {} if mode == "missing" else {g: None}
+
+            def value_of(values: Mapping[str, Any], g: str = g, given: dict[str, Any] = given) -> int | None:
+                try:
+                    got = _make_config(cls, {**values, **given}).to_dict().get(g)
+                except Exception:
+                    return None
+                return got if isinstance(got, int) and not isinstance(got, bool) else None
+
+            ref = value_of({})
+            if ref is None:
+                continue
+            moved = set()
+            for f in others:
+                for new in _perturbations(base[f])[:2]:
+                    got = value_of({f: new})
+                    if got is not None and got != ref:
+                        moved.add(f)
+            if not moved:
+                out[g][mode] = ref
+                continue
+            samples = []
+            for _ in range(400):
+                values = _draw(rng, probes.fields, base, others, strict=rng.random() < 0.3)
+                values.pop(g, None)
+                got = value_of(values)
+                if got is not None:
+                    samples.append((values, got))
+                if len(samples) >= 60:
+                    break
+            split = (2 * len(samples)) // 3
+            what = f"the value of {g} when a config {'leaves it out' if mode == 'missing' else 'sets it to null'}"
+            out[g][mode] = fit_form(samples[:split], sorted(moved), what, samples[split:])
+    return out
+
+
+def learn(model_type: str, probes: int = 36, seed: int = 0) -> LearnedFamily:
+    """Learn ``model_type``'s parameter count from the models transformers builds for probe configs."""
+    import transformers
+
+    _require()
+    p = _probe(model_type, probes, seed)
+    keys = set(p.base_reading.values)
+    ranks = dict(p.base_reading.ranks)
+    for _, reading, _ in p.fits:
+        keys |= set(reading.values)
+        for k, r in reading.ranks.items():
+            if ranks.setdefault(k, r) != r:
+                raise NoForm(f"{model_type}: {k[-1]} changes its number of dimensions between configs")
+    top = []
+    for key in sorted(k for k in ranks if k[0] == "top"):
+        name = key[1]
+        shape = [_fit_key(("dim", name, i), p, f"dimension {i} of {name}") for i in range(ranks[key])]
+        top.append({"name": name, "shape": shape})
+    kinds = []
+    for kind in sorted({k[1] for k in keys if k[0] == "kind"}):
+        stack = kind.split(" | ")[0]
+        count = _fit_key(("kind", kind), p, f"the number of {stack} layers of kind [{kind.split(' | ')[1]}]")
+        params = []
+        for key in sorted(k for k in ranks if k[0] == "kind" and k[1] == kind):
+            template = key[2]
+            copies = _fit_key(("rep", kind, template), p, f"the copies of {stack}.{{i}}.{template}")
+            shape = [_fit_key(("kdim", kind, template, i), p, f"dimension {i} of {stack}.{{i}}.{template}")
+                     for i in range(ranks[key])]
+            params.append({"name": template, "copies": copies, "shape": shape})
+        kinds.append({"stack": stack, "count": count, "parameters": params})
+    defaults = _default_forms(p, random.Random(seed + 1))
+    fields = {name: defaults[name] for name in p.shaping}
+    fixed = {k: p.fields.fixed[k] for k in p.switches}
+    unplain = [k for k, v in fixed.items() if not _is_plain(v)]
+    if unplain:
+        raise NoForm(f"{model_type}: {unplain[0]} shapes the model but its default is not plain data")
+    witnesses = [{"fields": env, "total": total} for env, _, total in p.fits[:: max(1, len(p.fits) // 6)]]
+    family = LearnedFamily(model_type, transformers.__version__, fields, dict(p.fields.aliases), fixed, top, kinds, witnesses)
+    for env, _, total in p.fits:
+        if family.count(env) != total:
+            raise NoForm(f"{model_type}: the learned form gives {family.count(env):,} for a probe transformers builds "
+                         f"with {total:,} parameters")
+    return family
+
+
+def _is_plain(value: Any) -> bool:
+    """JSON-plain config values (a fixed field must be stored and compared exactly)."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return True
+    if isinstance(value, float):
+        return value == value and value not in (float("inf"), float("-inf"))
+    if isinstance(value, list):
+        return all(_is_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
+    return False

@@ -330,6 +330,15 @@ def context_warning(spec: Spec, seq: int | None) -> str | None:
             f"({where}); the figures are for {seq:,} all the same")
 
 
+def _activation_reading(spec: Spec, saving: Saving) -> Expr:
+    """The tree's activation bytes; a refusal says which figures can still be had without a context."""
+    try:
+        return spec.tree.activation_bytes(T, saving)
+    except SymparamsError as err:
+        raise SymparamsError(f"{spec.name}: {err} (without a context, --seq, weights, gradients and optimizer "
+                             "state are read)") from None
+
+
 def _training_precision(dtype: str, opt: Optimizer, master: bool | None) -> bool:
     if dtype not in TRAIN_DTYPES:
         raise SymparamsError(f"training with {dtype} weights is not modelled: training keeps fp32, bf16 or fp16 "
@@ -424,7 +433,7 @@ def memory(
     activation: int | None = None
     act_form: Expr = Integer(0)
     if training and seq is not None:
-        act_form = spec.substitute(spec.tree.activation_bytes(T, saving))
+        act_form = spec.substitute(_activation_reading(spec, saving))
         activation = _whole_bytes(spec.value(act_form).xreplace({T: seq, B: batch}))
     forms["activation"] = act_form
     kv_form: Expr = Integer(0)

@@ -270,6 +270,21 @@ def test_a_sliding_window_caps_the_cache_as_transformers_allocates_it(model_type
             assert held(cache) == memory(spec, training=False, seq=seq).kv_cache_bytes, seq
 
 
+@pytest.mark.parametrize("config", ["mamba-130m-hf", "mamba2-130m-hf", "qwen3.5-9b-text", "zamba2-1.2b",
+                                    "codegen-350m-mono", "gpt-oss-20b", "apertus-8b-2509", "qwen2-57b-a14b"])
+def test_activations_a_model_cannot_be_read_for_are_refused_with_the_reason(config, capsys):
+    """One line, exit 2, saying what is not modelled, why, and what can be had without --seq; inference still reads."""
+    from pathlib import Path
+
+    path = str(Path(__file__).parent / "fixtures" / "configs" / f"{config}.json")
+    assert main(["memory", path, "--seq", "1024"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "activation memory is not modelled for" in err
+    what = err.split("not modelled for ", 1)[1]
+    assert ": " in what and "without a context" in err, err
+    assert main(["memory", path, "--inference", "--seq", "1024"]) == 0
+
+
 # ---- activations in the totals, closed forms ---------------------------------------------------
 
 @settings(max_examples=40)

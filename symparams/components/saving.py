@@ -50,7 +50,7 @@ from sympy import Expr, Integer
 
 __all__ = [
     "Saving", "ATTENTION_KINDS", "RECOMPUTE", "DROPOUT_SITES", "ACTIVATION_SAVES", "FP32", "INDEX",
-    "not_modelled", "activation_saves",
+    "not_modelled", "activation_saves", "WHY_NOT",
 ]
 
 ATTENTION_KINDS = ("eager", "sdpa", "flash")
@@ -74,11 +74,34 @@ ACTIVATION_SAVES: dict[str, tuple[bool, int]] = {
 }
 
 
+# Why a node kind refuses, keyed by the ``what`` its refusal names: what decides the saved
+# tensors there and why no reading checked against PyTorch can be given for it yet.
+WHY_NOT: dict[str, str] = {
+    "Mamba nodes": "what a selective scan keeps depends on its kernel: transformers' CPU path keeps a "
+                   "d_in x N_s state per token, mamba_ssm's CUDA kernel recomputes the states in the backward pass",
+    "Mamba2 nodes": "what the chunked scan keeps depends on its kernel: transformers' torch path keeps its "
+                    "chunk-by-chunk intermediates, mamba_ssm's Triton kernels recompute them in the backward pass",
+    "GatedDeltaNet nodes": "what the delta rule keeps depends on its kernel: transformers' torch fallback keeps "
+                           "its chunk-by-chunk intermediates, the fla kernels recompute them in the backward pass",
+    "Shared nodes": "each use of a weight-shared block keeps its own activations; Zamba2, the one model built on "
+                    "it, interleaves them with Mamba-2 layers, which are not modelled",
+    "attention with a fused qkv projection": "how each family splits the fused output (views or copies, partial "
+                                             "rotary, ALiBi) decides what autograd keeps, and none is measured yet",
+    "the 'swiglu (clamped)' activation": "gpt-oss's clamped SwiGLU (clamps, the interleaved gate/up split) "
+                                         "and its expert loop are not measured yet",
+    "the 'xielu' activation": "xIELU keeps a boolean mask and per-layer scalars beside full-size tensors, which "
+                              "the per-activation rule does not express",
+    "mixture-of-experts layers with extra parts (gates, router biases)": "only Mixtral's router is measured; a shared "
+                                                                         "expert's gate or a router bias keeps more",
+}
+
+
 def not_modelled(what: str):
-    """The error a node raises for a reading it cannot yet give faithfully (never a guess)."""
+    """The error a node raises for a reading it cannot yet give faithfully (never a guess), with the reason."""
     from ..errors import SymparamsError
 
-    return SymparamsError(f"activation memory is not modelled for {what}")
+    why = WHY_NOT.get(what)
+    return SymparamsError(f"activation memory is not modelled for {what}" + (f": {why}" if why else ""))
 
 
 def activation_saves(name: str) -> tuple[bool, int]:

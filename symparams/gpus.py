@@ -68,4 +68,7 @@ def gpu(name: str) -> GPU:
     if key in GPUS:
         return GPUS[key]
     shown = str(name) if len(str(name)) <= 40 else str(name)[:37] + "..."
-    raise SymparamsError(f"unknown GPU {shown!r} (known: {', '.join(GPUS)}; or give --peak-flops and --bandwidth)")
+    close = [n for n in GPUS if key and n.startswith(key)]
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
+    raise SymparamsError(f"unknown GPU {shown!r}{hint} (known: {', '.join(GPUS)}; or give --peak-flops and "
+                         "--bandwidth)")

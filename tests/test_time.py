@@ -101,6 +101,7 @@ def test_json_has_the_figures_and_the_inputs(capsys):
 
 @pytest.mark.parametrize("argv, reason", [
     (["--gpu", "tpu-v5"], "unknown GPU"),
+    (["--gpu", "h100"], "did you mean h100-sxm or h100-pcie?"),
     ([], "give --gpu"),
     (["--gpu", "h100-sxm", "--tokens", "0"], "positive"),
     (["--gpu", "h100-sxm", "--tokens", "-5"], "positive"),

@@ -30,8 +30,26 @@ class Sensitivity:
     elasticity: Expr
     derivative_value: Rational
     elasticity_value: Rational
+    roundings: tuple[Expr, ...] = ()
+    steps: tuple[Rational | None, Rational | None] | None = None
+
+    @property
+    def differentiable(self) -> bool:
+        """Whether the derivative is a number here: not where the symbol enters through a rounding.
+
+        ``ceiling(D/16)`` (Mamba's ``time_step_rank = "auto"``) or ``ceiling(L/2)`` steps by
+        whole units, so the count has no derivative in D or L to give; :attr:`steps`, the
+        exact one-unit changes N(x) - N(x-1) and N(x+1) - N(x), say how it moves instead.
+        """
+        return bool(self.derivative_value.is_Rational and self.elasticity_value.is_Rational)
 
     def to_json(self) -> dict:
+        if not self.differentiable:
+            down, up = self.steps or (None, None)
+            return {"symbol": self.symbol.name, "derivative": None, "elasticity": None, "derivative_value": None,
+                    "elasticity_value": None, "elasticity_exact": None, "differentiable": False,
+                    "roundings": [str(r) for r in self.roundings],
+                    "steps": {"down": None if down is None else _num(down), "up": None if up is None else _num(up)}}
         return {
             "symbol": self.symbol.name,
             "derivative": str(self.derivative),
@@ -39,6 +57,7 @@ class Sensitivity:
             "derivative_value": _num(self.derivative_value),
             "elasticity_value": float(self.elasticity_value),
             "elasticity_exact": str(self.elasticity_value),
+            "differentiable": True,
         }
 
 
@@ -114,8 +133,24 @@ def sensitivity(spec: Spec, form: Expr | None = None, hold: Iterable[str | Symbo
             continue
         d = sympy.diff(form, x)
         el = tidy(sympy.cancel(x * d / form)) if sympy.count_ops(form) <= FACTOR_LIMIT else x * d / form
-        out.append(Sensitivity(x, tidy(d), el, d.xreplace(point), (x * d).xreplace(point) / at))
+        roundings = tuple(sorted((r for r in form.atoms(*ROUNDINGS) if r.has(x)), key=str))
+        steps = _steps(form, point, x, at) if roundings else None
+        out.append(Sensitivity(x, tidy(d), el, d.xreplace(point), (x * d).xreplace(point) / at, roundings, steps))
     return out
+
+
+# Step functions: a size inside one changes the count by jumps, which no derivative describes.
+ROUNDINGS = (sympy.floor, sympy.ceiling)
+
+
+def _steps(form: Expr, point: Mapping[Symbol, Expr], x: Symbol, at: Expr) -> tuple[Rational | None, Rational | None]:
+    """N(x) - N(x-1) and N(x+1) - N(x) of ``form`` at ``point``, exactly (None where a side is undefined)."""
+    def value(v: Expr) -> Rational | None:
+        got = form.xreplace({**point, x: v})
+        return got if got.is_Rational else None
+
+    lower, upper = value(point[x] - 1), value(point[x] + 1)
+    return (None if lower is None else at - lower), (None if upper is None else upper - at)
 
 
 def crossover(lhs: Expr, rhs: Expr, unknown: Symbol) -> list[Expr]:

@@ -40,12 +40,30 @@ def run(args: argparse.Namespace) -> int:
     if held:
         print(f"held fixed: {', '.join(f'{s} = {spec.env[s]}' for s in held)}")
     cells = [("x", "dN/dx", "at this size", "elasticity (x/N) dN/dx")]
+    stepped = []
     for r in rows:
+        if not r.differentiable:
+            stepped.append(r)
+            down, up = r.steps or (None, None)
+            cells.append((r.symbol.name, f"none: steps through {', '.join(map(str, r.roundings))}",
+                          f"{_step(down, '-')} / {_step(up, '+')}", "-"))
+            continue
         v = r.derivative_value
         cells.append((r.symbol.name, str(r.derivative), f"{int(v):,}" if v.is_Integer else str(v),
                       f"{float(r.elasticity_value):.4f}"))
     print(table(cells[1:], cells[0], "llrr"))
+    if stepped:
+        names = ", ".join(r.symbol.name for r in stepped)
+        print(f"{names} enter{'s' if len(stepped) == 1 else ''} through a rounding, which moves the count by jumps, "
+              "so no derivative exists; the row gives the exact steps N(x) - N(x-1) / N(x+1) - N(x) instead")
     return 0
+
+
+def _step(value, sign: str) -> str:
+    """One exact step of the count, signed as the move of x that makes it (- for x-1, + for x+1)."""
+    if value is None:
+        return "undefined"
+    return f"{sign}1: {int(value):,}" if value.is_Integer else f"{sign}1: {value}"
 
 
 def _number(value) -> int | str:

@@ -197,15 +197,22 @@ def width_rule(spec: Spec, keep_heads: bool = False) -> WidthRule:
     return WidthRule(spec, step, moves_heads, kv_follows, ffn, "; ".join(notes))
 
 
+# Llama's ``multiple_of`` (256): the largest rounding taken for the SwiGLU rule.
+SWIGLU_MAX_POWER = 8
+
+
 def _ffn_rule(width: int, ffn: int) -> tuple[Callable[[int], int], str]:
     """F as a function of D: the SwiGLU sizing where it reproduces ``ffn``, else the model's ratio.
 
     Llama sizes its gated MLP as int(8D/3) rounded up to a multiple of ``multiple_of``
-    (256 for Llama-2: 8*4096/3 -> 11,008). Where no multiple reproduces the model's F,
-    F keeps the model's ratio F/D, rounded up to a multiple of the largest power of two
-    (at most 256) dividing the model's F.
+    (256 for Llama-2: 8*4096/3 -> 11,008). Only multiples up to Llama's 256 count as that
+    rule: a larger one "reproduces" F = 3D or 4D by rounding alone (Qwen3-8B's 12,288 is
+    8D/3 rounded up to 4,096, Pythia-410M's 4,096 is 8D/3 rounded up to 4,096), and would
+    step F by thousands. Where no such multiple reproduces the model's F, F keeps the
+    model's ratio F/D, rounded up to a multiple of the largest power of two (at most 256)
+    dividing the model's F.
     """
-    for power in range(12, -1, -1):
+    for power in range(SWIGLU_MAX_POWER, -1, -1):
         multiple = 2**power
         if multiple * -(-(8 * width // 3) // multiple) == ffn:
             return (lambda d, m=multiple: m * -(-(8 * d // 3) // m),

@@ -24,6 +24,8 @@ def _positive_number(text: str):
     from ..errors import SymparamsError
     from ..parse import parse_number
 
+    if text.strip().lstrip("+-").lower() in ("nan", "inf", "infinity", "oo"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite positive number")
     try:
         value = parse_number(text)
     except SymparamsError as err:

@@ -55,7 +55,7 @@ def _require():
 def read_runs(path: str) -> list[Run]:
     """The runs of a CSV with columns N, tokens and loss (any order, names in any case; params and D_tok accepted)."""
     try:
-        with open(path, newline="", encoding="utf-8") as fh:
+        with open(path, newline="", encoding="utf-8-sig") as fh:  # -sig: spreadsheets write a byte-order mark
             rows = list(csv.reader(fh))
     except (OSError, UnicodeDecodeError) as err:
         raise SymparamsError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}") from None
@@ -71,11 +71,19 @@ def read_runs(path: str) -> list[Run]:
         if not found:
             raise SymparamsError(f"{path}: no column {name} (the header has {', '.join(rows[0]) or 'nothing'}; "
                                  "expected N, tokens and loss)")
+        if len(found) > 1:
+            raise SymparamsError(f"{path}: {len(found)} columns give {name} ({', '.join(rows[0][i] for i in found)}); "
+                                 "keep one")
         where[name] = found[0]
     if len(rows) - 1 > MAX_RUNS:
         raise SymparamsError(f"{path} has {len(rows) - 1:,} runs; at most {MAX_RUNS:,}")
     runs = []
     for line, row in enumerate(rows[1:], start=2):
+        if len(row) > len(header) and not any(c.strip() for c in row[len(header):]):
+            row = row[:len(header)]  # a trailing comma leaves empty cells: nothing is misplaced
+        if len(row) != len(header):
+            raise SymparamsError(f"{path}, line {line}: {len(row)} cell{'' if len(row) == 1 else 's'} under a header "
+                                 f"of {len(header)}; a value is missing, or a comma splits one")
         values = {}
         for name, i in where.items():
             text = row[i].strip() if i < len(row) else ""
@@ -223,7 +231,12 @@ def fit_law(runs: Sequence[Run], form: str = "hoffmann", resamples: int = 100, s
         raise SymparamsError(f"unknown form {form!r} (known: {', '.join(FORMS)})")
     need = len(PARAMETERS[form])
     if len(runs) <= need:
-        raise SymparamsError(f"{len(runs)} runs cannot fit the {need} constants of the {form} form; give more than {need}")
+        raise SymparamsError(f"{len(runs)} run{'' if len(runs) == 1 else 's'} cannot fit the {need} constants of the "
+                             f"{form} form; give more than {need}")
+    for what, seen in (("N", {r.params for r in runs}), ("tokens", {r.tokens for r in runs})):
+        if len(seen) < 2:
+            raise SymparamsError(f"every run has the same {what}, so its exponent cannot be fitted; "
+                                 f"give runs at two {what} values at least")
     if isinstance(resamples, bool) or not isinstance(resamples, int) or not 0 <= resamples <= 10_000:
         raise SymparamsError(f"bootstrap resamples must be a whole number from 0 to 10,000, got {resamples!r}")
     _require()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from fractions import Fraction
+from pathlib import Path
 
 import mpmath
 import pytest
@@ -527,8 +528,10 @@ def test_every_law_prints_tokens_as_d_tok_never_d(law, extra, capsys):
 @pytest.mark.parametrize("argv, fragment", [
     (["optimal", "--compute", "1e20", "--law", "kaplann"], "choose from 'hoffmann', 'epoch', 'kaplan'"),
     (["optimal", "--compute", "0"], "must be positive"),
-    (["optimal", "--compute", "nan"], "not a number"),
-    (["optimal", "--compute", "inf"], "not a number"),
+    (["optimal", "--compute", "nan"], "'nan' must be a finite positive number"),
+    (["optimal", "--compute", "inf"], "'inf' must be a finite positive number"),
+    (["optimal", "--compute=-inf"], "must be a finite positive number"),
+    (["optimal", "--compute", "abc"], "not a number"),
     (["optimal", "--compute", "-5"], "error"),
     (["optimal", "--compute", "1e-60"], "less than one parameter"),
     (["optimal", "--compute", "1e15", "nanochat"], "below the smallest buildable nanochat"),
@@ -600,7 +603,8 @@ def test_fit_law_prints_constants_intervals_and_allocation(tmp_path, capsys):
     ("N,tokens,loss\n1e9,-1e10,2.5\n", "must be a positive finite number"),
     ("N,tokens,loss\n1e9,nan,2.5\n", "must be a positive finite number"),
     ("N,tokens,loss\n1e9,1e10,2.5\n2e9,1e10,2.4\n", "cannot fit the 5 constants"),
-    ("N,tokens,loss\n1e9,1e10\n", "is not a number"),
+    ("N,tokens,loss\n1e9,1e10\n", "2 cells under a header of 3"),
+    ("N,tokens,loss\n1e9,,2.5\n", "is not a number"),
 ])
 def test_bad_run_files_are_one_line_and_exit_2(text, fragment, tmp_path, capsys):
     path = tmp_path / "runs.csv"
@@ -638,3 +642,84 @@ def test_n_star_rounds_to_the_exactly_nearest_parameter(mantissa, exponent):
     rule = optimal(compute, RULE, ratio).params_budget  # N = sqrt(C/(6R)): N^2 is rational
     square = compute / (6 * ratio)
     assert sympy.Rational(2 * rule - 1, 2) ** 2 <= square < sympy.Rational(2 * rule + 1, 2) ** 2
+
+
+# ---- sizes that enter through a rounding ----------------------------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures" / "configs"
+
+
+def _mamba_auto(width: int):
+    """Mamba-130m with time_step_rank "auto" (R_dt = ceiling(D/16)) at width ``width``."""
+    config = json.loads((FIXTURES / "mamba-130m-hf.json").read_text())
+    return from_dict({**config, "time_step_rank": "auto", "hidden_size": width})
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(17, 8192))
+def test_a_width_inside_a_rounding_gets_the_counts_exact_steps_instead_of_a_derivative(width):
+    """Mamba with time_step_rank "auto" follows R_dt = ceiling(D/16): D has no derivative, and its row
+    gives N(D) - N(D-1) and N(D+1) - N(D), each equal to the difference of two exact counts."""
+    spec = _mamba_auto(width)
+    (row,) = sensitivity(spec, only=["D"])
+    assert not row.differentiable and [str(r) for r in row.roundings] == ["ceiling(D/16)"]
+    down, up = row.steps
+    assert down == spec.total - spec.with_values(D=width - 1).total
+    assert up == spec.with_values(D=width + 1).total - spec.total
+    assert row.to_json()["steps"] == {"down": int(down), "up": int(up)} and row.to_json()["derivative_value"] is None
+
+
+def test_sensitivity_of_a_model_with_a_rounding_prints_its_steps_and_exits_0(tmp_path, capsys):
+    """The reported TypeError: `sensitivity` on Mamba with time_step_rank "auto", and on nanochat-2026,
+    whose value embeddings sit on ceiling(L/2) layers, now print every row, the rounded size with its steps."""
+    path = tmp_path / "mamba-auto.json"
+    path.write_text(json.dumps({**json.loads((FIXTURES / "mamba-130m-hf.json").read_text()), "time_step_rank": "auto"}))
+    assert main(["sensitivity", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "derivatives follow R_dt = ceiling(D/16)" in out
+    assert "none: steps through ceiling(D/16)" in out and "-1: 160,897 / +1: 234,625" in out
+    assert main(["sensitivity", str(path), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert {s["symbol"]: s["differentiable"] for s in doc["symbols"]}["D"] is False
+    assert main(["sensitivity", "nanochat-2026"]) == 0
+    out = capsys.readouterr().out
+    spec = model("nanochat-2026")
+    up = spec.with_values(L=25).total - spec.total
+    assert "none: steps through ceiling(L/2)" in out and f"+1: {up:,}" in out
+
+
+def test_a_feed_forward_of_3d_or_4d_keeps_its_ratio_rather_than_a_rounding_to_thousands():
+    """F = 8D/3 rounded up to a multiple is Llama's rule for multiples up to its 256; Qwen3-8B's F = 3D
+    and Pythia-410M's F = 4D would "fit" it only by rounding to 4,096, so they keep their ratio F/D."""
+    for name, ratio in (("qwen3-8b", "3"), ("pythia-410m", "4")):
+        rule = width_rule(from_dict(json.loads((FIXTURES / f"{name}.json").read_text())))
+        assert f"F keeps this model's ratio F/D = {ratio}," in rule.description, rule.description
+    assert "multiple of 256 (the SwiGLU rule" in width_rule(model("llama-2-7b")).description
+    assert "multiple of 64 (the SwiGLU rule" in width_rule(
+        from_dict(json.loads((FIXTURES / "glm-4.5-air.json").read_text()))).description
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("N,N,tokens,loss\n1,2,3,4\n", "2 columns give N"),
+    ("N,tokens,loss\n1e9,1e10,2.5,7\n", "4 cells under a header of 3"),
+    ('N,tokens,loss\n"1e9,1e10,2.5\n', "1 cell under a header of 3"),
+    ("N,tokens,loss\n" + "".join(f"1e9,{10 ** (9 + i)},{3 - i / 10}\n" for i in range(8)), "every run has the same N"),
+    ("N,tokens,loss\n1e9,1e10,2.5\n", "1 run cannot fit"),
+])
+def test_a_run_file_that_would_be_misread_is_refused_in_one_line(text, fragment, tmp_path, capsys):
+    """Duplicate columns, rows that do not line up with the header, and runs that cannot determine an
+    exponent are refused, naming the fault, rather than fitted."""
+    path = tmp_path / "runs.csv"
+    path.write_text(text)
+    assert main(["fit-law", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and fragment in err, err
+
+
+def test_a_run_file_with_a_byte_order_mark_or_trailing_commas_reads_as_written(tmp_path):
+    """Spreadsheets save CSV with a byte-order mark and sometimes a trailing comma: neither hides a column."""
+    from symparams.scaling.fit import Run, read_runs
+
+    path = tmp_path / "runs.csv"
+    path.write_bytes("\ufeffN,tokens,loss,\n1e9,2e10,2.5,\n".encode())
+    assert read_runs(str(path)) == [Run(1e9, 2e10, 2.5)]

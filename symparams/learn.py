@@ -86,6 +86,8 @@ _BOOKKEEPING = {
 }
 
 MAX_DEGREE = 2
+# A rounded form's coefficient is a simple fraction (2/3, 8/3): a larger denominator is a coincidence of the probes.
+MAX_ROUNDED_DENOMINATOR = 64
 
 
 class NoForm(SymparamsError):
@@ -302,11 +304,12 @@ def _simplest_in(lo: Fraction, lo_closed: bool, hi: Fraction, hi_closed: bool, m
     return None
 
 
-def _fit_rounded(train: Obs, variables: Sequence[str]) -> Node | None:
+def _fit_rounded(train: Obs, variables: Sequence[str]) -> list[Node]:
     """``M * outer(inner(c * m) / M)`` for one monomial m, one multiple M, outer floor/ceil, inner exact or floor."""
     values = [v for _, v in train]
     if not values:
-        return None
+        return []
+    found: list[tuple[int, int, Node]] = []
     multiples: list[int | str] = [1]
     g = 0
     for v in values:
@@ -330,13 +333,15 @@ def _fit_rounded(train: Obs, variables: Sequence[str]) -> Node | None:
                 for inner in ("exact", "floor"):
                     if mult == 1 and inner == "floor":
                         continue
-                    node = _rounded_candidate(train, xs, mono, mult, outer, inner)
-                    if node is not None:
-                        return node
-    return None
+                    got = _rounded_candidate(train, xs, mono, mult, outer, inner)
+                    if got is not None:
+                        found.append((got[0], len(found), got[1]))
+    return [node for _, _, node in sorted(found, key=lambda f: f[:2])]
 
 
-def _rounded_candidate(train: Obs, xs: list[Fraction], mono: tuple, mult: int | str, outer: str, inner: str) -> Node | None:
+def _rounded_candidate(train: Obs, xs: list[Fraction], mono: tuple, mult: int | str, outer: str,
+                       inner: str) -> tuple[int, Node] | None:
+    """The simplest coefficient c, if any, for which the rounding holds on every probe, with its denominator."""
     lo, lo_c, hi, hi_c = Fraction(-(10**18)), True, Fraction(10**18), True
     for (env, q), x in zip(train, xs):
         m = env[mult] if isinstance(mult, str) else mult
@@ -354,7 +359,7 @@ def _rounded_candidate(train: Obs, xs: list[Fraction], mono: tuple, mult: int | 
             lo, lo_c = a, a_c
         if b < hi or (b == hi and not b_c):
             hi, hi_c = b, b_c
-    c = _simplest_in(lo, lo_c, hi, hi_c)
+    c = _simplest_in(lo, lo_c, hi, hi_c, MAX_ROUNDED_DENOMINATOR)
     if c is None or c <= 0:
         return None
     t: Node = ["mul", _rat(c), *(["field", v] for v in mono)] if c != 1 else (
@@ -363,8 +368,8 @@ def _rounded_candidate(train: Obs, xs: list[Fraction], mono: tuple, mult: int | 
         t = ["floor", t]
     m_node: Node = ["field", mult] if isinstance(mult, str) else mult
     if mult == 1:
-        return [outer, t]
-    return ["mul", m_node, [outer, ["div", t, m_node]]]
+        return c.denominator, [outer, t]
+    return c.denominator, ["mul", m_node, [outer, ["div", t, m_node]]]
 
 
 def _gcd(a: int, b: int) -> int:
@@ -385,7 +390,7 @@ def fit_form(obs: Obs, deps: Sequence[str], what: str = "a quantity", held_out: 
     values = {v for _, v in every}
     if len(values) == 1 and not deps:
         return next(iter(values))
-    attempts: list[Callable[[], Node | None]] = []
+    attempts: list[Callable[[], Node | list[Node] | None]] = []
     for degree in (0, 1, MAX_DEGREE):
         attempts.append(partial(_fit_poly, obs, deps, degree, None))
     for den in deps:
@@ -396,17 +401,14 @@ def fit_form(obs: Obs, deps: Sequence[str], what: str = "a quantity", held_out: 
         for degree in (1, MAX_DEGREE):
             attempts.append(partial(_fit_poly, obs, [*deps, q], degree, None, need=q))
     attempts.append(partial(_fit_rounded, obs, deps))
-    tried = 0
     for attempt in attempts:
-        node = attempt()
-        if node is None:
-            continue
-        tried += 1
-        if _holds(node, every):
-            return node
+        got = attempt()
+        for node in got if isinstance(got, list) and (not got or not isinstance(got[0], str)) else [got]:
+            if node is not None and _holds(node, every):
+                return node
     shown = ", ".join(deps) or "no field"
-    reason = ("the probes cannot tell the candidate forms apart" if not tried
-              else "no polynomial, quotient, floored quotient or rounding of them fits every probe")
+    reason = (f"{len(every)} probes are too few to tell forms apart" if len(every) < 4 else
+              "no polynomial of degree 2 or less, quotient by one of them, floored quotient or rounding fits every probe")
     raise NoForm(f"{what} depends on {shown}: {reason}")
 
 
@@ -730,6 +732,17 @@ def _probe(model_type: str, count: int, seed: int) -> _Probes:
             if shapes:
                 switches.append(name)
                 break
+    # Modeling code reads some attributes a config class does not declare (Qwen2's head_dim, through
+    # getattr): a config that sets one is refused, not miscounted.
+    for name in sorted(set(CANONICAL) - set(fields.ints) - set(fields.fixed) - set(fields.aliases)):
+        other = _try_build(cls, {**base, name: 2})
+        try:
+            unread = other is None or not _changed(base_reading, read_layout(other))
+        except NoForm:
+            unread = False
+        if not unread:
+            fields.fixed[name] = None
+            switches.append(name)
     probes = _Probes(cls, fields, base, base_reading, shaping, deps, switches)
     rng = random.Random(seed)
     failures = 0

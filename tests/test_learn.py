@@ -248,3 +248,38 @@ def test_the_fitter_is_exact_on_random_linear_forms(data):
     fit, held = observe(form, {"x": (1, 99), "y": (1, 99)}, seed=data.draw(st.integers(0, 99)))
     node = fit_form(fit, ["x", "y"], held_out=held)
     assert agrees(node, form, {"x": (1, 99), "y": (1, 99)})
+
+
+# ---- the command ------------------------------------------------------------------------------------------------
+
+
+def test_learn_writes_a_family_file_that_counts_like_transformers(tmp_path, capsys):
+    pytest.importorskip("torch", reason="torch is not installed (pip install 'symparams[verify]')")
+    pytest.importorskip("transformers", reason="transformers is not installed (pip install 'symparams[verify]')")
+    from symparams.cli import main
+    from symparams.learn import load
+    from symparams.verify import meta_parameters
+
+    out = tmp_path / "olmo.json"
+    assert main(["learn", "olmo", "-o", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "parameters = " in text and "hand-written family for olmo" in text and f"wrote {out}" in text
+    family = load(str(out))
+    cfg = {"model_type": "olmo", "vocab_size": 50, "hidden_size": 24, "intermediate_size": 40, "num_hidden_layers": 3,
+           "num_attention_heads": 6, "num_key_value_heads": 2}
+    assert family.count(cfg) == sum(n for _, n in meta_parameters(cfg))
+
+
+@pytest.mark.parametrize("argv, why", [
+    (["learn", "no_such_model"], "no model_type 'no_such_model'"),
+    (["learn", "llama", "-o", "out.toml"], "written as JSON"),
+    (["learn", "llama", "--probes", "3"], "at least 6"),
+])
+def test_learn_refuses_in_one_line_with_exit_2(argv, why, capsys):
+    if argv[1] == "no_such_model":
+        pytest.importorskip("transformers", reason="transformers is not installed (pip install 'symparams[verify]')")
+    from symparams.cli import main
+
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert why in err and len(err.strip().splitlines()) == 1

@@ -31,6 +31,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "verify": ("symparams.cli.verify", "compare symbolic counts with the transformers model, group by group"),
     "derive": ("symparams.cli.derive", "the parameter count derived step by step (md, tex or text)"),
     "latex": ("symparams.cli.latex", "the closed form and every component formula as LaTeX"),
+    "learn": ("symparams.cli.learn", "learn a causal LM's closed form from the model transformers builds (needs torch)"),
     "list": ("symparams.cli.listing", "what symparams knows: presets, depth-sized families, families and model types"),
 }
 

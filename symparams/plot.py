@@ -280,7 +280,7 @@ def _draw_frontier(front: Frontier, fig) -> None:
         ax.set_xlabel("training compute C (FLOPs)")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(title="law")
-    fig.suptitle("compute-optimal frontier (C = 6 N D)")
+    fig.suptitle("compute-optimal frontier (C = 6 N D_tok)")
 
 
 def plot(

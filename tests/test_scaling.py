@@ -686,6 +686,8 @@ def test_sensitivity_of_a_model_with_a_rounding_prints_its_steps_and_exits_0(tmp
     spec = model("nanochat-2026")
     up = spec.with_values(L=25).total - spec.total
     assert "none: steps through ceiling(L/2)" in out and f"+1: {up:,}" in out
+    assert main(["flops", str(path), "--seq", "2048", "--sensitivity"]) == 0
+    assert "none: the count steps through a rounding" in capsys.readouterr().out
 
 
 def test_a_feed_forward_of_3d_or_4d_keeps_its_ratio_rather_than_a_rounding_to_thousands():

@@ -87,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
 def _print_sensitivity(extra: dict) -> None:
     print("\nelasticity of training FLOPs per token, (x/C) dC/dx:")
     rows = [("x", "elasticity", "at this size")] + [
-        (s["symbol"], s["elasticity"], f"{s['elasticity_value']:.4f}") for s in extra["sensitivity"]
+        (s["symbol"], s["elasticity"], f"{s['elasticity_value']:.4f}") if s.get("elasticity_value") is not None
+        else (s["symbol"], "none: the count steps through a rounding", "-") for s in extra["sensitivity"]
     ]
     print(_table(rows, {2}))
     d = extra["dominance"]

@@ -264,7 +264,7 @@ def test_a_sliding_window_caps_the_cache_as_transformers_allocates_it(model_type
             net(input_ids=torch.randint(0, 1000, (1, seq)), past_key_values=static, use_cache=True)
         assert held(static) == memory(spec, training=False, seq=seq).kv_cache_bytes, seq
     with torch.no_grad():
-        cache = net(input_ids=torch.randint(0, 1000, (1, 3)), use_cache=True).past_key_values
+        cache = net(input_ids=torch.randint(0, 1000, (1, 5)), use_cache=True).past_key_values
         for seq in range(6, 11):  # decoding one token at a time, through the window's edge
             cache = net(input_ids=torch.randint(0, 1000, (1, 1)), past_key_values=cache, use_cache=True).past_key_values
             assert held(cache) == memory(spec, training=False, seq=seq).kv_cache_bytes, seq

@@ -86,6 +86,8 @@ _BOOKKEEPING = {
 }
 
 MAX_DEGREE = 2
+# Probes draw depths up to the default's, at most this: a pattern over the first layers must show in them.
+MAX_PROBE_LAYERS = 24
 # A rounded form's coefficient is a simple fraction (2/3, 8/3): a larger denominator is a coincidence of the probes.
 MAX_ROUNDED_DENOMINATOR = 64
 
@@ -98,7 +100,7 @@ class NoForm(SymparamsError):
 
 Node = Any  # int | ["field", name] | ["rat", p, q] | ["add"|"mul", *nodes] | ["div", a, b] | ["floor"|"ceil", a]
 
-_OPS = {"field": 1, "rat": 2, "add": -1, "mul": -1, "div": 2, "floor": 1, "ceil": 1}
+_OPS = {"field": 1, "rat": 2, "add": -1, "mul": -1, "div": 2, "floor": 1, "ceil": 1, "min": 2, "max": 2}
 
 
 def _rat(value: Fraction) -> Node:
@@ -132,6 +134,10 @@ def evaluate(node: Node, env: Mapping[str, int | Fraction]) -> Fraction:
         return Fraction(values[0].numerator // values[0].denominator)
     if op == "ceil":
         return Fraction(-((-values[0].numerator) // values[0].denominator))
+    if op == "min":
+        return min(values)
+    if op == "max":
+        return max(values)
     raise SymparamsError(f"unknown operation {op!r} in a learned expression")
 
 
@@ -179,6 +185,10 @@ def to_sympy(node: Node, symbols: Mapping[str, sympy.Symbol]) -> sympy.Expr:
         return parts[0] / parts[1]
     if op == "floor":
         return sympy.floor(parts[0])
+    if op == "min":
+        return sympy.Min(*parts)
+    if op == "max":
+        return sympy.Max(*parts)
     return sympy.ceiling(parts[0])
 
 
@@ -372,6 +382,17 @@ def _rounded_candidate(train: Obs, xs: list[Fraction], mono: tuple, mult: int | 
     return c.denominator, ["mul", m_node, [outer, ["div", t, m_node]]]
 
 
+def _fit_clamped(train: Obs, variables: Sequence[str]) -> list[Node]:
+    """``min(x, c)`` and ``max(x - c, 0)``: the first c layers of one kind, the rest of another."""
+    out: list[Node] = []
+    constants = sorted({v for _, v in train} | {env[x] - v for env, v in train for x in variables})
+    for x in variables:
+        for c in (c for c in constants if c > 0):
+            out.append(["min", ["field", x], c])
+            out.append(["max", ["add", ["field", x], -c], 0])
+    return out
+
+
 def _gcd(a: int, b: int) -> int:
     import math
 
@@ -401,6 +422,7 @@ def fit_form(obs: Obs, deps: Sequence[str], what: str = "a quantity", held_out: 
         for degree in (1, MAX_DEGREE):
             attempts.append(partial(_fit_poly, obs, [*deps, q], degree, None, need=q))
     attempts.append(partial(_fit_rounded, obs, deps))
+    attempts.append(partial(_fit_clamped, obs, deps))
     for attempt in attempts:
         got = attempt()
         for node in got if isinstance(got, list) and (not got or not isinstance(got[0], str)) else [got]:
@@ -408,7 +430,8 @@ def fit_form(obs: Obs, deps: Sequence[str], what: str = "a quantity", held_out: 
                 return node
     shown = ", ".join(deps) or "no field"
     reason = (f"{len(every)} probes are too few to tell forms apart" if len(every) < 4 else
-              "no polynomial of degree 2 or less, quotient by one of them, floored quotient or rounding fits every probe")
+              "no polynomial of degree 2 or less, quotient by one of them, floored quotient, rounding or clamp "
+              "fits every probe")
     raise NoForm(f"{what} depends on {shown}: {reason}")
 
 
@@ -620,7 +643,8 @@ def _draw(rng: random.Random, fields: _Fields, base: Mapping[str, int], shaping:
     kv = next((f for f in shaping if _role(f, a, _KV)), None)
     head_dim = next((f for f in shaping if _role(f, a, _HEAD_DIM)), None)
     layers = next((f for f in base if _role(f, a, _LAYERS)), None)
-    n_layers = rng.randint(1, 6) if layers in shaping else base.get(layers or "", 4)
+    deepest = max(6, min(fields.ints.get(layers or "", 6), MAX_PROBE_LAYERS))
+    n_layers = rng.randint(1, deepest) if layers in shaping else base.get(layers or "", 4)
     h_kv = rng.randint(1, 4)
     h = h_kv * rng.randint(1, 4) if kv else rng.randint(1, 8)
     d_h = 2 * rng.randint(1, 6)
@@ -720,9 +744,14 @@ def _probe(model_type: str, count: int, seed: int) -> _Probes:
             if hits == 2:
                 break
     switches = []
-    for name, value in fields.fixed.items():
-        for new in _switch_values(value):
-            other = _try_build(cls, {**base, name: new})
+    at_base = _make_config(cls, base).to_dict()
+    for name, default in fields.fixed.items():
+        listed = at_base.get(name)
+        trials = _switch_values(default) if not isinstance(default, list) else (  # a per-layer pattern made uniform
+            [[listed[0]] * len(listed), [listed[-1]] * len(listed)]
+            if isinstance(listed, list) and len(set(map(str, listed))) > 1 else [])
+        for trial in trials:
+            other = _try_build(cls, {**base, name: trial})
             if other is None:
                 continue
             try:
@@ -964,9 +993,26 @@ def _obs(key: tuple, sets: Sequence[tuple[dict[str, int], Reading, int]]) -> lis
 
 
 def _fit_key(key: tuple, probes: _Probes, what: str) -> Node:
+    """Fit one quantity over the fields it was seen to follow; failing that, over the fields that shape layer kinds.
+
+    A one-field change from the default can miss a dependence (a count of dense layers
+    does not move with the depth while the depth exceeds them), so a failed fit is
+    tried once more with the fields that moved any kind's count before it is refused.
+    """
     split = (2 * len(probes.fits)) // 3
     train, held = probes.fits[:split], probes.fits[split:]
-    return fit_form(_obs(key, train), _deps_for(key, probes), what, _obs(key, held))
+    deps = _deps_for(key, probes)
+    try:
+        return fit_form(_obs(key, train), deps, what, _obs(key, held))
+    except NoForm as first:
+        structural = {f for k, fs in probes.deps.items() if k[0] == "kind" for f in fs}
+        wider = sorted(set(deps) | structural)
+        if wider == sorted(deps):
+            raise
+        try:
+            return fit_form(_obs(key, train), wider, what, _obs(key, held))
+        except NoForm:
+            raise first from None
 
 
 def _default_forms(probes: _Probes, rng: random.Random) -> dict[str, dict[str, Node]]:
@@ -1037,9 +1083,10 @@ def learn(model_type: str, probes: int = 36, seed: int = 0) -> LearnedFamily:
         shape = [_fit_key(("dim", name, i), p, f"dimension {i} of {name}") for i in range(ranks[key])]
         top.append({"name": name, "shape": shape})
     kinds = []
-    for kind in sorted({k[1] for k in keys if k[0] == "kind"}):
+    every_kind = sorted({k[1] for k in keys if k[0] == "kind"})
+    for kind in every_kind:
         stack = kind.split(" | ")[0]
-        count = _fit_key(("kind", kind), p, f"the number of {stack} layers of kind [{kind.split(' | ')[1]}]")
+        count = _fit_key(("kind", kind), p, f"the number of {_kind_label(kind, every_kind)}")
         params = []
         for key in sorted(k for k in ranks if k[0] == "kind" and k[1] == kind):
             template = key[2]
@@ -1061,6 +1108,23 @@ def learn(model_type: str, probes: int = 36, seed: int = 0) -> LearnedFamily:
             raise NoForm(f"{model_type}: the learned form gives {family.count(env):,} for a probe transformers builds "
                          f"with {total:,} parameters")
     return family
+
+
+def _kind_label(kind: str, kinds: Sequence[str]) -> str:
+    """A short name for a kind of layer: its stack and the parameters only it has (or that others have)."""
+    stack, _, names = kind.partition(" | ")
+    mine = set(names.split())
+    others = [set(k.partition(" | ")[2].split()) for k in kinds if k != kind and k.partition(" | ")[0] == stack]
+    if not others:
+        return f"{stack} layers"
+    theirs: set[str] = set()
+    for other in others:
+        theirs |= other
+    only = sorted(mine - theirs)
+    if only:
+        return f"{stack} layers with {', '.join(only[:2])}{', ...' if len(only) > 2 else ''}"
+    lacking = sorted(theirs - mine)
+    return f"{stack} layers without {', '.join(lacking[:2])}{', ...' if len(lacking) > 2 else ''}"
 
 
 def _is_plain(value: Any) -> bool:

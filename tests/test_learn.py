@@ -51,6 +51,8 @@ CASES = {
     "int(2F/3)": (lambda e: int(2 * e["F"] / 3), {"F": (1, 10_000)}),
     "multiple_of": (lambda e: e["m"] * -(-int(8 * e["D"] / 3) // e["m"]), {"D": (1, 4096), "m": (1, 256)}),
     "vocab padded to 64": (lambda e: 64 * -(-e["V"] // 64), {"V": (1, 100_000)}),
+    "the first 3 layers dense": (lambda e: min(e["L"], 3), {"L": (1, 12)}),
+    "the layers after them": (lambda e: max(e["L"] - 3, 0), {"L": (1, 12)}),
 }
 
 
@@ -205,6 +207,19 @@ def test_learned_and_hand_written_counts_agree_on_random_configs(model_type):
         assert family.count(cfg) == expected
 
     check()
+
+
+def test_a_pattern_of_first_layers_from_a_list_field_is_learned_and_the_list_fixed():
+    """BEAM's default mlp_layer_types makes the first three layers dense: min(L, 3) and max(L - 3, 0)."""
+    from symparams.verify import meta_parameters
+
+    family = learned("beam")
+    assert "mlp_layer_types" in family.fixed
+    for layers in (1, 3, 7):
+        cfg = {"model_type": "beam", "vocab_size": 40, "hidden_size": 16, "intermediate_size": 24, "head_dim": 4,
+               "num_attention_heads": 4, "num_key_value_heads": 2, "num_hidden_layers": layers, "num_experts": 3,
+               "moe_intermediate_size": 8}
+        assert family.count(cfg) == sum(n for _, n in meta_parameters(cfg))
 
 
 @pytest.mark.parametrize("model_type", HAND_WRITTEN)

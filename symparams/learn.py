@@ -544,8 +544,8 @@ def read_layout(layout: Layout) -> Reading:
                 values[("dim", name, i)] = s
             continue
         stack, index = name[:m.start()], int(m.group(1))
-        local = _INDEX.sub(".#", name[m.end() + 1:])
-        layers.setdefault((stack, index), {}).setdefault(local, []).append(shape)
+        layers.setdefault((stack, index), {}).setdefault(name[m.end() + 1:], []).append(shape)
+    layers = {key: _collapse(params) for key, params in layers.items()}
     kinds: dict[str, list[dict[str, list[tuple[int, ...]]]]] = {}
     for (stack, _), params in sorted(layers.items()):
         kind = stack + " | " + " ".join(sorted(params))
@@ -564,6 +564,26 @@ def read_layout(layout: Layout) -> Reading:
             for i, s in enumerate(shape):
                 values[("kdim", kind, template, i)] = s
     return Reading(values, ranks)
+
+
+def _collapse(params: dict[str, list[tuple[int, ...]]]) -> dict[str, list[tuple[int, ...]]]:
+    """Repeated modules inside a layer (``experts.{j}.w1``) as one template with copies.
+
+    Members of a numbered list collapse only where they are alike (same shapes): a
+    ``Sequential``'s ``ffn.0`` and ``ffn.2`` are different layers and stay apart.
+    """
+    groups: dict[str, dict[str, list[tuple[int, ...]]]] = {}
+    for local, shapes in params.items():
+        m = _INDEX.search("." + local)
+        key = local if m is None else ("." + local)[1:m.start()] + ("." if m.start() else "") + "#" + ("." + local)[m.end():]
+        groups.setdefault(key, {})[local] = shapes
+    out: dict[str, list[tuple[int, ...]]] = {}
+    for key, members in groups.items():
+        if "#" in key and len({s for shapes in members.values() for s in shapes}) == 1:
+            out[key] = [s for shapes in members.values() for s in shapes]
+        else:
+            out.update(members)
+    return out
 
 
 # ---- probes ----------------------------------------------------------------------------------------------

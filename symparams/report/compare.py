@@ -262,10 +262,17 @@ def mixture(r: Reader) -> list[Part]:
     if spec.active_total == spec.total:
         return []
     a, n = r.ref(None, "active"), r.ref()
+    if spec.active_total > spec.total:  # weights applied at several layers, no experts skipped
+        title, words = "Shared weights: stored and applied", (
+            "Some weights are stored once and applied at several layers: the parameters A a token passes "
+            "through, what its compute scales with, exceed the N stored.")
+    else:
+        title, words = "Mixture of experts: total and active", (
+            "Every expert is stored, but each token passes through only the top k of the E experts "
+            "(and the router): the active parameters A are what a token's compute scales with.")
     return [
-        Heading(2, "Mixture of experts: total and active"),
-        Para(("Every expert is stored, but each token passes through only the top k of the E experts "
-              "(and the router): the active parameters A are what a token's compute scales with.",)),
+        Heading(2, title),
+        Para((words,)),
         Chains((
             r.chain(a, spec.active_form, substitute=spec.active_form),
             r.chain(n, spec.closed_form, substitute=spec.closed_form),
@@ -309,7 +316,7 @@ def insights_section(r: Reader) -> list[Part]:
             continue
         other = r.variant(**{sym: 2 * value})
         chains = []
-        for row in embeddings + list(layers[:1]):
+        for row in embeddings + list(layers):
             lab = ratio(other.ref(row), r.ref(row))
             chains.append(r.chain(lab, substitute=Form(lab, keep_order=True), style="number"))
         if layers:
@@ -350,7 +357,9 @@ def insights_section(r: Reader) -> list[Part]:
             if not insights.variant(spec, V=vocab).ok:
                 continue
             other = r.variant(V=vocab)
-            n, inside = other.ref(), other.ref(layers[0])
+            n = other.ref()
+            inside = (sympy.Add(*(other.ref(x) for x in layers), evaluate=False) if len(layers) > 1
+                      else other.ref(layers[0]))
             share = difference(1, ratio(inside, n))
             chains.append(other.chain(n, substitute=other.spec.closed_form))
             chains.append(other.chain(share, substitute=Form(share, keep_order=True), style="percent"))

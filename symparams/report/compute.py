@@ -11,10 +11,10 @@ from __future__ import annotations
 from ..errors import SymparamsError
 from ..families import FAMILIES
 from .context import Reader
-from .document import Heading, Math, Para, Part, Rounded, Table, Verbatim
+from .document import Heading, Inline, Math, Para, Part, Rounded, Table, Values, Verbatim
 from .math import Form
 
-__all__ = ["sections", "flops", "memory", "context_length", "CONTEXT", "MEMORY_SETTINGS"]
+__all__ = ["sections", "flops", "memory", "context_length", "context_words", "CONTEXT", "MEMORY_SETTINGS"]
 
 # The context length FLOPs are quoted at when neither the model nor its family states one.
 CONTEXT = 2048
@@ -28,6 +28,18 @@ def context_length(r: Reader) -> int:
     if fam is not None and fam.default_context:
         return fam.default_context
     return CONTEXT
+
+
+def context_words(r: Reader) -> tuple[Inline, ...]:
+    """Where the T of the FLOPs and memory sections comes from, in words."""
+    seq = context_length(r)
+    if r.spec.context:
+        why = "the model's own context length, unless derive --seq set another"
+    elif (fam := FAMILIES.of(r.spec)) is not None and fam.default_context:
+        why = "its family's context length"
+    else:
+        why = "a default, since the model states no context length (derive --seq sets another)"
+    return ("Here ", Values((("T", seq),)), f" tokens: {why}.")
 
 
 def flops(r: Reader) -> list[Part]:
@@ -47,8 +59,8 @@ def flops(r: Reader) -> list[Part]:
     return [
         Heading(2, "FLOPs per token"),
         Para(("Training FLOPs per token (forward and backward, 3 x forward) under each published convention, "
-              "each a reading of the same tree; T is the context length. See ", Verbatim("symparams flops"), " for "
-              "forward-only figures and the conventions' sources.",)),
+              "each a reading of the same tree. ", *context_words(r), " See ",
+              Verbatim("symparams flops"), " for forward-only figures and the conventions' sources.",)),
         Para(("exact counts what eager attention executes: every query scores all T keys, and a mask then zeroes "
               "the later ones. exact (causal) counts what a kernel that skips the masked blocks executes: query i "
               "meets i + 1 keys, (T + 1)/2 on average, or at most a layer's window. Training is 3 x forward because "
@@ -86,7 +98,8 @@ def memory(r: Reader) -> list[Part]:
         Heading(2, "Memory"),
         Para(("Bytes for the weights, and for training their gradients and optimizer state (mixed precision adds "
               "an fp32 master copy and fp32 states); the KV cache holds keys and values for T tokens of B "
-              "sequences. Activations are not counted. See ", Verbatim("symparams memory"), " for other settings.",)),
+              "sequences. ", *context_words(r), " Activations are not counted. See ", Verbatim("symparams memory"),
+              " for other settings.",)),
         Table("memory", f"Memory in bytes at T={seq:,}, B=1", ("setting", "formula", "bytes", "GiB"),
               tuple(rows), "llrr"),
     ]

@@ -87,8 +87,8 @@ def rule_of_thumb() -> Expr:
     return sympy.expand(nanochat(1).closed_form.xreplace({e: 4}))
 
 
-# Head and expert counts and the expansion ratio are not sizes: H*d_h is a width, E*F a width.
-_SIZE_EXEMPT = {"e", "H", "H_kv", "E", "k"}
+# Head, expert, group and copy counts and the expansion ratio are not sizes: H*d_h is a width, E*F a width.
+_SIZE_EXEMPT = {"e", "H", "H_kv", "E", "k", "E_s", "H_m", "G", "N_b", "H_lk", "H_lv", "H_I"}
 
 
 def leading_terms(form: Expr) -> Expr:

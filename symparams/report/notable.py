@@ -13,13 +13,17 @@ from collections import Counter
 import sympy
 
 from ..breakdown import Row
-from ..symbols import H, H_kv
+from ..components.composite import Block, Repeat
+from ..components.shared import Shared
+from ..components.sinks import Sinks
+from ..symbols import H, H_kv, L, T, W
 from .compare import first_layer, ratio
 from .context import Reader
 from .document import Bullets, Chains, Heading, Inline, Math, Para, Part, Values, Verbatim
 from .math import Form
 
-__all__ = ["section", "attention", "mlp", "head", "biases", "norms", "tables", "experts"]
+__all__ = ["section", "attention", "mlp", "head", "biases", "norms", "tables", "experts", "layers", "windows",
+           "states", "sinks"]
 
 
 def _named(names: list[str]) -> list[Inline]:
@@ -45,11 +49,15 @@ def _block(r: Reader) -> Row | None:
 
 
 def attention(r: Reader) -> list[Inline]:
-    row = first_layer(r, "attention")
+    """The first attention whose cache grows with the context (not a linear-attention or state-space mixer)."""
+    row = next((x for _, x, cache in _mixers(r) if cache.has(T)), None) if _stacks(r) else first_layer(r, "attention")
     if row is None:
         return []
     env = r.spec.env
     head: list[Inline] = [Verbatim(row.node.describe()), ": "]
+    latent = _latent(r, row)
+    if latent:
+        return head + latent
     if H not in env or H_kv not in env:
         return head + ["its weights are counted from its own projections."]
     q, kv = int(env[H]), int(env[H_kv])
@@ -62,13 +70,32 @@ def attention(r: Reader) -> list[Inline]:
                    Math(Form(H / H_kv)), " query heads, and K and V are that many times narrower than Q."]
 
 
+def _latent(r: Reader, row: Row) -> list[Inline]:
+    """Latent attention: the cache holds one latent per token, not keys and values per head.
+
+    Read from the node: its cache per token has no head count in it, though it has heads.
+    """
+    heads = getattr(row.node, "heads", None)
+    kv_rank = getattr(row.node, "kv_rank", None)
+    if heads is None or kv_rank is None:
+        return []
+    per_token = sympy.factor(sympy.sympify(row.node.cache_elements(T)) / T)
+    q_rank = getattr(row.node, "q_rank", None)
+    query: list[Inline] = (["queries pass through a rank-", Math(Form(q_rank)), " bottleneck and "]
+                           if q_rank is not None else [])
+    return ["multi-head latent attention: ", *query, "keys and values of all ", Math(Form(heads)),
+            " heads are expanded from one latent of width ", Math(Form(kv_rank)), ", so a layer caches ",
+            Math(Form(per_token)), " numbers per token, not two vectors per key/value head."]
+
+
 def mlp(r: Reader) -> list[Inline]:
     row = first_layer(r, "mlp")
     if row is None or row.node.token_children() != tuple((1, c) for c in row.node.children()):
         return []  # a mixture of experts is described by :func:`experts`
     mats = [r.short[x.path].rsplit(".", 1)[-1] for x in _leaves(r, row) if x.node.matmul() != 0]
     words = {2: "two matrices", 3: "three matrices, one gating another"}.get(len(mats), "matrices")
-    return [Verbatim(row.node.describe()), f": {words}, ", *_named(mats), "."]
+    where = " in the layers without experts" if _mixture(r) is not None else ""
+    return [Verbatim(row.node.describe()), f"{where}: {words}, ", *_named(mats), "."]
 
 
 def experts(r: Reader) -> list[Part]:
@@ -76,14 +103,146 @@ def experts(r: Reader) -> list[Part]:
     spec = r.spec
     if spec.active_total == spec.total:
         return []
-    row = first_layer(r, "mlp")
+    row = _mixture(r)
+    if row is None:
+        return _reused(r)
     a, n = r.ref(None, "active"), r.ref()
     described: list[Inline] = [Verbatim(row.node.describe()), ": "] if row is not None else []
+    sizes: list[Inline] = []
+    if row is not None:
+        routed, top_k = getattr(row.node, "experts", None), getattr(row.node, "top_k", None)
+        expert = getattr(row.node, "expert", None)
+        if routed is not None and top_k is not None:
+            sizes = [" Each token is routed to ", *_count(r, top_k), " of ", *_count(r, routed), " experts"]
+            if expert is not None:
+                sizes += [" (each an ", Verbatim(expert.describe()), ")"]
+            shared = getattr(row.node, "shared", None)
+            if shared is not None:
+                sizes += [", and through the shared ", Verbatim(shared.describe()), " always"]
+            sizes.append(".")
     return [
         Para((*described, "a mixture of experts. Every expert is stored, but a token passes through the router and "
-              "only some experts, so the parameters it uses, A, are a fraction of N:")),
+              "only some experts, so the parameters it uses, A, are a fraction of N.", *sizes)),
         Chains((r.chain(ratio(a, n), substitute=Form(ratio(a, n), keep_order=True), style="percent"),)),
     ]
+
+
+def _reused(r: Reader) -> list[Part]:
+    """Weights applied more than once (a shared block): a token passes through more parameters than are stored."""
+    a, n = r.ref(None, "active"), r.ref()
+    return [
+        Para(("Some weights are stored once and applied at several layers, so the parameters a token passes "
+              "through, A, exceed those stored, N:",)),
+        Chains((r.chain(ratio(a, n), substitute=Form(ratio(a, n), keep_order=True), style="percent"),)),
+    ]
+
+
+def _mixture(r: Reader) -> Row | None:
+    """The first layer that routes tokens: a node whose parts a token does not all pass through once."""
+    return next((x for x in r.breakdown.rows if not x.is_leaf and x.node.group == "mlp"
+                 and x.node.token_children() != tuple((1, c) for c in x.node.children())), None)
+
+
+def _stacks(r: Reader) -> list[tuple[Row, sympy.Expr]]:
+    """The model's stacks of blocks at the top of its tree, each with how many layers it applies (not tables)."""
+    out = []
+    for row in r.breakdown.top():
+        if isinstance(row.node, Repeat) and isinstance(row.node.child, Block):
+            out.append((row, row.node.count))
+        elif isinstance(row.node, Shared):
+            out.append((row, row.node.uses))
+    return out
+
+
+def _count(r: Reader, count: sympy.Expr) -> list[Inline]:
+    """A size in prose: ``L_d=3`` for a symbol, the formula alone for an expression (its symbols are in the table)."""
+    count = sympy.sympify(count)
+    if count.is_Symbol:
+        return [Values(((count.name, r.value(count)),))]
+    if count.is_Integer and abs(int(count)) < 1000:
+        return [str(int(count))]
+    return [Math(Form(count))]
+
+
+def _in_layers(r: Reader, count: sympy.Expr) -> list[Inline]:
+    """``in L_s=15 of the L=18 layers``, or ``in every layer``."""
+    if L in r.spec.env and r.value(count) == r.spec.env[L]:
+        return ["in every layer"]
+    of = [" of the ", Values((("L", r.spec.env[L]),)), " layers"] if L in r.spec.env else [" layers"]
+    return ["in ", *_count(r, count), *of]
+
+
+def layers(r: Reader) -> list[Inline]:
+    """Stacks of different layers (dense then MoE, sliding then full, state-space beside attention)."""
+    stacks = _stacks(r)
+    if len(stacks) < 2 and not any(isinstance(row.node, Shared) for row, _ in stacks):
+        return []
+    out: list[Inline] = ["Layers of more than one kind: "]
+    for i, (row, count) in enumerate(stacks):
+        child = row.node.child  # type: ignore[attr-defined]
+        out += ([", " if i < len(stacks) - 1 else " and "] if i else [])
+        out += [*_count(r, count), " x ", Verbatim(child.describe())]
+        if isinstance(row.node, Shared):
+            out += [" (", *_count(r, row.node.copies), " stored copies)"]
+    return out + ["."]
+
+
+def _mixers(r: Reader) -> list[tuple[sympy.Expr, Row, sympy.Expr]]:
+    """(layers, mixer, cache per sequence) for the token mixers (attention, state-space) of every stack."""
+    out = []
+    stacks: list[tuple[Row | None, sympy.Expr]] = [*_stacks(r)] or [(None, sympy.Integer(1))]
+    for stack, count in stacks:
+        prefix = stack.path + "." if stack is not None else ""
+        found: list[Row] = []
+        for x in r.breakdown.rows:
+            if (x.is_leaf or x.node.group not in ("attention", "ssm") or not x.path.startswith(prefix)
+                    or any(x.path.startswith(f.path + ".") for f in found)):
+                continue
+            cache = sympy.sympify(x.node.cache_elements(T))
+            if cache != 0:
+                found.append(x)
+                out.append((count, x, cache))
+    return out
+
+
+def windows(r: Reader) -> list[Inline]:
+    """Layers that attend to (and cache) at most W tokens, and how many attend to everything."""
+    mixers = _mixers(r)
+    windowed = [(c, x) for c, x, cache in mixers if cache.has(sympy.Min) and cache.has(W)]
+    if not windowed or W not in r.spec.env:
+        return []
+    count = sympy.Add(*(c for c, _ in windowed))
+    full = sympy.Add(*(c for c, x, cache in mixers if cache.has(T) and not cache.has(sympy.Min)))
+    kind = "Chunked" if "chunks=" in windowed[0][1].node.describe() else "Sliding-window"
+    out: list[Inline] = [f"{kind} attention with ", Values((("W", r.spec.env[W]),)), " ", *_in_layers(r, count),
+                         ": a query there attends to at most W tokens, and the layer caches at most W."]
+    if full != 0:
+        out += [" Full attention over the whole context in ", *_count(r, full), "."]
+    return out
+
+
+def states(r: Reader) -> list[Inline]:
+    """Mixers whose cache does not grow with the context: state-space and linear-attention layers."""
+    fixed = [(c, x, cache) for c, x, cache in _mixers(r) if not cache.has(T)]
+    if not fixed:
+        return []
+    count, row, cache = fixed[0]
+    total = sympy.Add(*(c for c, _, _ in fixed))
+    attends = any(cache.has(T) for _, _, cache in _mixers(r))
+    return [Verbatim(row.node.describe()), " ", *_in_layers(r, total),
+            ": a recurrent mixer whose state per sequence, ", Math(Form(cache)),
+            " numbers per layer, stays the same size whatever the context length T",
+            *(["; only attention keeps a cache that grows with T."] if attends
+              else ["; the model has no attention and no KV cache."])]
+
+
+def sinks(r: Reader) -> list[Inline]:
+    """Learned attention sinks: one logit per head that soaks up attention weight."""
+    found = next((x for x in r.breakdown.rows if x.is_leaf and isinstance(x.node, Sinks)), None)
+    if found is None:
+        return []
+    return ["Attention sinks: ", Verbatim(found.node.describe()), ", one learned logit per head that joins the "
+            "softmax and takes attention weight without adding a value."]
 
 
 def head(r: Reader) -> list[Inline]:
@@ -133,7 +292,8 @@ def tables(r: Reader) -> list[Inline]:
 
 
 def section(r: Reader) -> list[Part]:
-    items = [item for item in (attention(r), mlp(r), head(r), biases(r), norms(r), tables(r)) if item]
+    items = [item for item in (layers(r), attention(r), windows(r), sinks(r), states(r), mlp(r), head(r), biases(r),
+                               norms(r), tables(r)) if item]
     if not items and r.spec.active_total == r.spec.total:
         return []
     return [Heading(2, "What sets this model apart"),

@@ -1,40 +1,88 @@
 """Mistral (model_type ``mistral``): Mistral-7B and its relatives.
 
-The Llama layout without any biases; sliding-window attention changes no weight.
-transformers' defaults differ from Llama's: a missing ``num_key_value_heads`` is 8
-(not H), the MLP is 14,336 wide, and ``head_dim`` falls back to D / H.
+The Llama layout without any biases. transformers' defaults differ from Llama's: a
+missing ``num_key_value_heads`` is 8 (not H), the MLP is 14,336 wide, and ``head_dim``
+falls back to D / H.
+
+Every layer attends through ``sliding_window`` = W tokens (``MistralAttention`` passes
+the config's window to every layer, and the model builds a sliding mask whenever it is
+set). A missing window is MistralConfig's 4,096, so a config that leaves it out is
+windowed; a null one is full attention. The window changes no weight, only the KV cache
+(``StaticCache`` holds min(T, W) tokens per layer) and the causal attention FLOPs; the
+closed forms gain W only where there is one. A config that lists ``layer_types`` (which
+MistralConfig keeps with a warning) decides which layers' caches transformers windows:
+those are the windowed layers here (L_s of them), with a note, since the mask still
+windows the others' attention.
 """
 
 from __future__ import annotations
 
-from ..config import REFUSE, Config
+from sympy import Expr
+
+from ..components import Model, Module
+from ..config import DERIVED, REFUSE, Config, Field
 from ..spec import Spec
+from ..symbols import L
+from . import _gemma_layers as layers
 from . import decoder
 from .decoder import decoder_fields
 from .registry import Family
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+__all__ = ["FAMILY", "FIELDS", "from_config", "read_kinds", "windowed_decoder"]
 
 # transformers 5.x MistralConfig
 FIELDS = decoder_fields(
     vocab_size=32000, hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
     num_attention_heads=32, num_key_value_heads=8, kv_null=REFUSE, max_position_embeddings=4096 * 32,
-    attention_bias=None, mlp_bias=None,
+    attention_bias=None, mlp_bias=None, extra=(Field("sliding_window", 4096, null=DERIVED),),
 )
+
+LISTED = ("layer_types lists the layers: transformers' cache windows those marked sliding_attention (counted "
+          "so here), while its sliding mask limits every layer's attention to W tokens")
+
+
+def read_kinds(cfg: Config, layers_: int) -> tuple[layers.Layers, tuple[str, ...]]:
+    """Which layers are windowed, as Mistral and Mixtral run: all of them when a window is set.
+
+    A ``layer_types`` list, which neither config class defines but both keep, is what the
+    cache follows, so it decides here too (with a note); without a window its sliding
+    layers are read as full attention (transformers' cache cannot hold them).
+    """
+    window, _ = layers.read_window(cfg)
+    kinds = layers.read_layers(cfg, layers_, window, L if window is not None else None)
+    notes = (LISTED,) if window is not None and cfg.has("layer_types") else ()
+    return kinds, notes
+
+
+def windowed_decoder(name: str, label: str, mlp: Module, tied: bool, kinds: layers.Layers,
+                     qkv_bias: bool = False) -> Model:
+    """:func:`decoder.pre_norm_decoder`'s tree, with each layer's window where it has one.
+
+    A layer without a window keeps the plain attention module, so a config without a
+    window gives the same tree (and closed forms, free of W and L_s) as before.
+    """
+
+    def block(w: Expr | None):
+        attn = decoder.attention(qkv_bias=qkv_bias) if w is None else layers.attention(w, qkv_bias=qkv_bias)
+        return layers.pre_norm_block(attn, (mlp,), decoder.rms_norm,
+                                     label=layers.window_label("pre-norm decoder block", w))
+
+    return layers.decoder_model(name, label, layers.layer_stack(block, kinds), decoder.rms_norm("norm"), tied)
 
 
 def from_config(cfg: Config) -> Spec:
     sizes = decoder.read_sizes(cfg, floor_head_dim=True, rope="always")
-    tree = decoder.pre_norm_decoder("mistral", "Mistral decoder", decoder.gated_mlp(sizes.activation), tied=sizes.tied)
-    return decoder.decoder_spec("mistral", tree, sizes)
+    kinds, notes = read_kinds(cfg, sizes.layers)
+    tree = windowed_decoder("mistral", "Mistral decoder", decoder.gated_mlp(sizes.activation), sizes.tied, kinds)
+    return layers.layered_spec("mistral", tree, sizes, kinds, notes=notes)
 
 
 FAMILY = Family(
     name="mistral",
-    summary="Mistral: the Llama layout without biases; a missing num_key_value_heads is 8",
+    summary="Mistral: the Llama layout without biases, every layer windowed; a missing num_key_value_heads is 8",
     model_types=("mistral",),
     fields=FIELDS,
     build=from_config,
     refused="a null num_key_value_heads (typed int by transformers) or size; odd rotary heads above 4; key/value "
-            "heads that do not divide the heads",
+            "heads that do not divide the heads; a sliding_window below 1",
 )

@@ -5,14 +5,21 @@ router D -> E; a token runs through ``num_experts_per_tok`` = k of them (default
 2). transformers stores the experts fused (``gate_up_proj``: E x 2F x D,
 ``down_proj``: E x D x F), which is the same E*3*D*F weights. The total counts
 every expert; ``active`` counts the router and k experts per layer.
+
+Attention is Mistral's: every layer attends through ``sliding_window`` = W tokens when
+the config sets one. MixtralConfig's default is null (unlike Mistral's 4,096), so a
+missing or null window is full attention; the window changes no weight, only the KV
+cache and the causal attention FLOPs.
 """
 
 from __future__ import annotations
 
-from ..config import REFUSE, Config
+from ..config import DEFAULT, REFUSE, Config, Field
 from ..spec import Spec
+from . import _gemma_layers as layers
 from . import decoder
 from .decoder import decoder_fields, expert_fields
+from .mistral import read_kinds, windowed_decoder
 from .registry import Family
 
 __all__ = ["FAMILY", "FIELDS", "from_config", "EXPERTS", "TOP_K"]
@@ -23,15 +30,16 @@ TOP_K = 2
 FIELDS = decoder_fields(
     vocab_size=32000, hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
     num_attention_heads=32, num_key_value_heads=8, kv_null=REFUSE, max_position_embeddings=4096 * 32,
-    attention_bias=None, mlp_bias=None, extra=expert_fields(EXPERTS, TOP_K),
+    attention_bias=None, mlp_bias=None, extra=(*expert_fields(EXPERTS, TOP_K), Field("sliding_window", None, null=DEFAULT)),
 )
 
 
 def from_config(cfg: Config) -> Spec:
     sizes = decoder.read_sizes(cfg, floor_head_dim=True, rope="given")
     experts = decoder.read_experts(cfg, EXPERTS, TOP_K)
-    tree = decoder.pre_norm_decoder("mixtral", "Mixtral decoder (sparse MoE)", decoder.moe(sizes.activation), tied=sizes.tied)
-    return decoder.decoder_spec("mixtral", tree, sizes, experts=experts)
+    kinds, notes = read_kinds(cfg, sizes.layers)
+    tree = windowed_decoder("mixtral", "Mixtral decoder (sparse MoE)", decoder.moe(sizes.activation), sizes.tied, kinds)
+    return layers.layered_spec("mixtral", tree, sizes, kinds, experts=experts, notes=notes)
 
 
 FAMILY = Family(
@@ -41,5 +49,5 @@ FAMILY = Family(
     fields=FIELDS,
     build=from_config,
     refused="a null num_key_value_heads, num_local_experts or num_experts_per_tok; top-k above the experts; "
-            "key/value heads that do not divide the heads",
+            "key/value heads that do not divide the heads; a sliding_window below 1",
 )

@@ -5,40 +5,76 @@ whatever the config says. Its defaults: a missing ``num_key_value_heads`` is 32
 (not H), while a null one is H, as Qwen2Config's ``__post_init__`` makes it;
 V = 151,936. ``head_dim`` is not a Qwen2 field but is honoured when a config.json
 carries it, else D / H (a null one fails in transformers, so it is refused).
+
+Sliding windows, as ``Qwen2Config.__post_init__`` and ``Qwen2Attention`` set them: the
+window is ``sliding_window`` (default 4,096) only when ``use_sliding_window`` is true
+(default false), else none; the windowed layers are those ``layer_types`` marks
+``sliding_attention``, or by default layer i (from 0) when i >= ``max_window_layers``
+(default 28). So L_s = L - max_window_layers of them when the config does not list
+them, a relation of L as transformers derives it (every layer when max_window_layers
+is at most 0, none when it is at least L). Windows change no weight, only the KV cache
+and the causal attention FLOPs; a config without one keeps the closed forms free of W
+and L_s.
 """
 
 from __future__ import annotations
 
-from ..config import REFUSE, Config
+from sympy import Expr
+
+from ..config import DERIVED, REFUSE, Config, Field
 from ..spec import Spec
+from ..symbols import L
+from . import _gemma_layers as layers
 from . import decoder
 from .decoder import decoder_fields
+from .mistral import windowed_decoder
 from .registry import Family
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+__all__ = ["FAMILY", "FIELDS", "from_config", "read_kinds"]
 
 # transformers 5.x Qwen2Config
 FIELDS = decoder_fields(
     vocab_size=151936, hidden_size=4096, intermediate_size=22016, num_hidden_layers=32,
     num_attention_heads=32, num_key_value_heads=32, head_dim_null=REFUSE, max_position_embeddings=32768,
-    attention_bias=None, mlp_bias=None,
+    attention_bias=None, mlp_bias=None, extra=(
+        Field("use_sliding_window", False, kind="bool"),
+        Field("sliding_window", 4096, null=DERIVED, minimum=0),
+        Field("max_window_layers", 28, minimum=-(10**50)),
+    ),
 )
+
+
+def read_kinds(cfg: Config, layers_: int) -> layers.Layers:
+    """Which layers are windowed: listed in ``layer_types``, else those from ``max_window_layers`` on.
+
+    A window of 0 tokens (use_sliding_window with sliding_window 0) is refused: such a
+    layer attends to nothing. Sliding layers listed without a window are read as full
+    attention, with a note (transformers' cache cannot hold them).
+    """
+    first, given, use = (cfg.get(name) for name in ("max_window_layers", "sliding_window", "use_sliding_window"))
+    window = given if use and given is not DERIVED else None  # each field read (and checked) either way
+    if window == 0:
+        raise cfg.error("sliding_window", "is 0 with use_sliding_window: a window of no tokens attends to nothing")
+    rule: Expr | None = None
+    if window is not None and first < layers_:
+        rule = L - first if first > 0 else L
+    return layers.read_layers(cfg, layers_, window, rule)
 
 
 def from_config(cfg: Config) -> Spec:
     sizes = decoder.read_sizes(cfg, floor_head_dim=True, rope="given")
-    tree = decoder.pre_norm_decoder(
-        "qwen2", "Qwen2 decoder", decoder.gated_mlp(sizes.activation), tied=sizes.tied,
-        attn=decoder.attention(qkv_bias=True, out_bias=False),
-    )
-    return decoder.decoder_spec("qwen2", tree, sizes)
+    kinds = read_kinds(cfg, sizes.layers)
+    tree = windowed_decoder("qwen2", "Qwen2 decoder", decoder.gated_mlp(sizes.activation), sizes.tied, kinds,
+                            qkv_bias=True)
+    return layers.layered_spec("qwen2", tree, sizes, kinds)
 
 
 FAMILY = Family(
     name="qwen2",
-    summary="Qwen2: the Llama layout with biases on q, k and v",
+    summary="Qwen2: the Llama layout with biases on q, k and v, windowed layers from max_window_layers on",
     model_types=("qwen2",),
     fields=FIELDS,
     build=from_config,
-    refused="a null head_dim (transformers cannot build it); key/value heads that do not divide the heads",
+    refused="a null head_dim (transformers cannot build it); key/value heads that do not divide the heads; "
+            "a null use_sliding_window or max_window_layers; a window of 0 tokens",
 )

@@ -69,9 +69,9 @@ FLAG = st.booleans()
 
 
 @st.composite
-def rms_configs(draw, model_type: str) -> dict:
+def rms_configs(draw, model_type: str, windowed: bool = False) -> dict:
     """A small valid config of ``model_type``; any field may be left to transformers' default, or null where
-    transformers derives it.
+    transformers derives it. ``windowed``: always a sliding window (Mistral, Mixtral, Qwen2), else at random.
 
     Heads, GQA ratio and head_dim (explicit or derived, even for RoPE) are drawn so that
     H_kv divides H, and H divides D whenever head_dim is derived (always for llama, whose
@@ -118,7 +118,41 @@ def rms_configs(draw, model_type: str) -> dict:
             cfg[draw(st.sampled_from(["num_local_experts", "num_experts"]))] = experts
         if experts < MIXTRAL_TOP_K or draw(st.booleans()):
             cfg["num_experts_per_tok"] = draw(st.integers(1, experts))
+    if model_type in WINDOW_TYPES:
+        _window(draw, cfg, model_type, windowed)
     return cfg
+
+
+WINDOW_TYPES = ("mistral", "mixtral", "qwen2")
+WINDOW_DEFAULT = {"mistral": 4096, "mixtral": None, "qwen2": 4096}  # transformers 5.x: a missing sliding_window
+
+
+def _window(draw, cfg: dict, model_type: str, windowed: bool) -> None:
+    """Sliding windows: a window given, null or left to the default (Mistral's 4,096, Mixtral's none); Qwen2's
+    only under ``use_sliding_window``, on the layers from ``max_window_layers`` on, or those ``layer_types`` lists.
+
+    Layers are listed only where a window exists (transformers' cache cannot hold a sliding layer without one);
+    Mistral and Mixtral keep a listing their config classes do not define, and their caches follow it.
+    """
+    layers = cfg["num_hidden_layers"]
+    sizes = st.integers(1, 12)
+    if windowed:
+        cfg["sliding_window"] = draw(sizes)
+    else:
+        maybe(draw, "sliding_window", st.none() | sizes, cfg)
+    if model_type == "qwen2":
+        if windowed:
+            cfg["use_sliding_window"] = True
+        else:
+            maybe(draw, "use_sliding_window", FLAG, cfg)
+        maybe(draw, "max_window_layers", st.integers(-1, layers + 1), cfg)
+        on = cfg.get("use_sliding_window", False)
+    else:
+        on = True
+    window = cfg.get("sliding_window", WINDOW_DEFAULT[model_type])
+    if on and window is not None and draw(st.booleans()):
+        cfg["layer_types"] = draw(st.lists(st.sampled_from(["sliding_attention", "full_attention"]),
+                                           min_size=layers, max_size=layers))
 
 
 # ---- LayerNorm-era families ---------------------------------------------------------------

@@ -8,6 +8,7 @@ form, the table of components, the total and the key ratios.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Callable
 
 from ..errors import SymparamsError
@@ -74,6 +75,20 @@ def sections(names: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
     return tuple(n for n in SECTIONS if n in wanted)
 
 
+# Documents already built, newest last: a document is a pure function of its model, source and
+# sections, and takes seconds for a large model, so the same one asked for again (the .md and
+# .tex of one model, a model derived in several formats) is built once. Bounded, oldest dropped.
+_BUILT: OrderedDict[tuple, Document] = OrderedDict()
+_KEEP = 32
+
+
+def _key(spec: Spec, source: Source | None, parts: tuple[str, ...]) -> tuple:
+    """Everything a document reads. Spec equality ignores context and notes, which documents print."""
+    from_source = (None if source is None else
+                   (source.command, source.depth, source.ladder is None, source.relatives))
+    return (spec, spec.context, spec.notes, from_source, tuple(parts))
+
+
 def document(spec: Spec, source: Source | None = None, parts: tuple[str, ...] = FULL) -> Document:
     """The derivation of ``spec``: the sections named in ``parts`` (all of :data:`FULL` by default).
 
@@ -81,6 +96,21 @@ def document(spec: Spec, source: Source | None = None, parts: tuple[str, ...] = 
     again and builds the family at other sizes, with the same ``--set`` values, for
     the size table and the practice problems.
     """
+    try:
+        key = _key(spec, source, parts)
+        hash(key)
+    except TypeError:  # an unhashable value somewhere in the model: build without keeping
+        return _build(spec, source, parts)
+    if key in _BUILT:
+        _BUILT.move_to_end(key)
+        return _BUILT[key]
+    doc = _BUILT[key] = _build(spec, source, parts)
+    while len(_BUILT) > _KEEP:
+        _BUILT.popitem(last=False)
+    return doc
+
+
+def _build(spec: Spec, source: Source | None, parts: tuple[str, ...]) -> Document:
     r = Reader(spec)
     out: list[Part] = []
     for name in parts:

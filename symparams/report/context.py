@@ -98,6 +98,11 @@ class Reader:
         merged = dict(self.where)
         merged.update({k: sympy.sympify(v) for k, v in where.items()})
         other = apply_overrides(self.spec, {k: sympy.sympify(v) for k, v in where.items()})
+        if other.tree == self.spec.tree and other.relations == self.spec.relations:
+            # Only values moved: the closed forms, in the free symbols, are the same expressions.
+            for name in ("closed_form", "active_form"):
+                if name in self.spec.__dict__:
+                    other.__dict__[name] = self.spec.__dict__[name]
         reader = Reader(other, tuple(sorted(merged.items())), self.values)
         reader.__dict__["short"] = self.short  # same tree, same names: no second breakdown
         return reader

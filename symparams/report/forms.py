@@ -120,7 +120,8 @@ def approximations(r: Reader) -> list[Part]:
     n = r.ref()
     blocks: list[Part] = [Heading(2, "Quick approximations")]
     rule = rule_of_thumb()
-    if rule.free_symbols <= set(spec.env):
+    attends = any(row.node.group == "attention" for row in r.breakdown.rows)
+    if rule.free_symbols <= set(spec.env) and attends:  # a transformer's rule says nothing of a pure state-space model
         approx = named("N_rule", r"N_{\text{rule}}")
         fam = FAMILIES.of(spec)
         name = "The guide's shortcut " if fam is not None and fam.guide else "The rule of thumb "

@@ -297,7 +297,8 @@ class Checker:
             seq = int(title.rsplit("=", 1)[1].replace(",", ""))
             names = {**self.env(), "T": Fraction(seq)}
             for conv, _source, formula, value, rounded in rows:
-                train = flops(self.spec(self.context), seq, conv).train
+                name, causal = conv.removesuffix(" (causal)"), conv.endswith(" (causal)")
+                train = flops(self.spec(self.context), seq, name, causal=causal).train
                 assert value == f"{train:,}" and rounded == human(train), conv
                 assert evaluate(formula.replace("·", "*"), names) == train, f"{conv}: {formula}"
         elif title.startswith("Memory in bytes at T="):

@@ -8,6 +8,7 @@ one with its values (``N[attn]{H_kv=1}``).
 from __future__ import annotations
 
 from fractions import Fraction
+from math import isqrt
 from typing import Sequence
 
 import sympy
@@ -171,6 +172,27 @@ def _has(spec: Spec, name: str) -> bool:
     return _sym(name) in spec.env
 
 
+# At most this many rows in the key/value-head table; more divisors are thinned out.
+KV_ROWS = 24
+
+
+def kv_choices(heads: int, here: int) -> list[int]:
+    """The numbers of key/value heads to tabulate: the divisors of H, thinned to :data:`KV_ROWS`.
+
+    Divisors are found by trial up to sqrt(H), so only for H up to 10^12; a larger H
+    (a hypothetical ``--set H=2^60``) shows MQA, this model and MHA. 1, this model's
+    count and H are always kept.
+    """
+    if heads > 10**12:
+        return sorted({1, here, heads})
+    small = [d for d in range(1, isqrt(heads) + 1) if heads % d == 0]
+    found = sorted(set(small) | {heads // d for d in small})
+    if len(found) <= KV_ROWS:
+        return found
+    step = (len(found) - 1) / (KV_ROWS - 1)
+    return sorted({found[round(i * step)] for i in range(KV_ROWS)} | {1, here, heads})
+
+
 def kv_variants(r: Reader) -> list[Part]:
     """The model with every valid number of key/value heads: MHA, GQA, MQA."""
     spec = r.spec
@@ -188,7 +210,7 @@ def kv_variants(r: Reader) -> list[Part]:
     if general is not None:
         blocks.append(Chains((r.chain(r.ref(attn), general.formula(attn.node), substitute=general.formula(attn.node)),)))
     rows: list[tuple[object, ...]] = []
-    for n in (d for d in range(1, heads + 1) if heads % d == 0):
+    for n in kv_choices(heads, here):
         kv = insights.kv_heads(spec, n)
         kind = "MHA" if n == heads else ("MQA" if n == 1 else "GQA")
         if n == here:

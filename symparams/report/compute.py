@@ -8,8 +8,12 @@ A section is left out only when its reading refuses the model.
 
 from __future__ import annotations
 
+import sympy
+from sympy import Expr, Integer
+
 from ..errors import SymparamsError
 from ..families import FAMILIES
+from ..symbols import T
 from .context import Reader
 from .document import Heading, Inline, Math, Para, Part, Rounded, Table, Values, Verbatim
 from .math import Form
@@ -50,12 +54,17 @@ def flops(r: Reader) -> list[Part]:
         rows = fl.flops_table(r.spec, seq)
     except SymparamsError:
         return []
+    table = [(f.convention.name, f.convention.source, Math(Form(f.train_form)), f.train, Rounded(f.train))
+             for f in rows]
     try:
-        rows.insert(1, fl.flops(r.spec, seq, "exact", causal=True))
+        causal = fl.flops(r.spec, seq, "exact", causal=True)
     except SymparamsError:
-        pass
-    table = tuple((f.convention.name + (" (causal)" if f.causal else ""), f.convention.source,
-                   Math(Form(f.train_form)), f.train, Rounded(f.train)) for f in rows)
+        causal = None
+    if causal is not None:
+        form, branch = _branch_at(causal.train_form, {**r.spec.env, T: Integer(seq)})
+        if form is not None:
+            source = "masked blocks skipped" + (f", for {branch}" if branch else "")
+            table.insert(1, ("exact (causal)", source, Math(Form(form)), causal.train, Rounded(causal.train)))
     return [
         Heading(2, "FLOPs per token"),
         Para(("Training FLOPs per token (forward and backward, 3 x forward) under each published convention, "
@@ -69,8 +78,41 @@ def flops(r: Reader) -> list[Part]:
               "measures exactly 3 x the executed forward; neither it nor the convention counts the embedding's "
               "gradient (a scatter-add), the loss, the softmax or the norms.",)),
         Table("flops", f"Training FLOPs per token at T={seq:,}",
-              ("convention", "source", "formula", "per token", "rounded"), table, "lllrr"),
+              ("convention", "source", "formula", "per token", "rounded"), tuple(table), "lllrr"),
     ]
+
+
+def _branch_at(form: Expr, env: dict) -> tuple[Expr | None, str]:
+    """``form`` with each window's Piecewise replaced by the branch that holds at ``env``.
+
+    A windowed layer's causal keys are (T + 1)/2 up to the window and another form past
+    it; the table quotes one T, so it shows the form in force there and names its
+    condition. None when a condition cannot be decided at these values.
+    """
+    chosen: list[str] = []
+
+    def pick(*pairs) -> Expr:
+        for expr, cond in pairs:
+            held = cond.subs(env) if cond is not sympy.true else sympy.true
+            if held is sympy.true:
+                if cond is not sympy.true:
+                    chosen.append(str(cond))
+                else:
+                    chosen.append(" and ".join(str(sympy.Not(c)) for _, c in pairs if c is not sympy.true))
+                return expr
+            if held is not sympy.false:
+                raise _Undecided
+        raise _Undecided
+
+    try:
+        out = form.replace(sympy.Piecewise, pick)
+    except _Undecided:
+        return None, ""
+    return out, "; ".join(dict.fromkeys(chosen))
+
+
+class _Undecided(Exception):
+    pass
 
 
 # Settings of the memory table: label -> arguments of symparams.memory.memory (seq filled in).

@@ -58,6 +58,12 @@ def attention(r: Reader) -> list[Inline]:
     latent = _latent(r, row)
     if latent:
         return head + latent
+    routed, top_k = getattr(row.node, "experts", None), getattr(row.node, "top_k", None)
+    if routed is not None and top_k is not None:
+        return head + ["a mixture of attention experts: each token's queries and outputs pass through ",
+                       *_count(r, top_k), " of ", *_count(r, routed), " experts, which share one key/value "
+                       "projection."] if H_kv in env else head + ["a mixture of attention experts, ", *_count(r, top_k),
+                                                                  " of ", *_count(r, routed), " per token."]
     if H not in env or H_kv not in env:
         return head + ["its weights are counted from its own projections."]
     q, kv = int(env[H]), int(env[H_kv])
@@ -67,7 +73,8 @@ def attention(r: Reader) -> list[Inline]:
         return head + ["multi-query attention: all ", Values((("H", q),)), " query heads share one key/value head, "
                        "so K and V are each one head wide."]
     return head + ["grouped-query attention with ", Values((("H", q), ("H_kv", kv))), ": each key/value head serves ",
-                   Math(Form(H / H_kv)), " query heads, and K and V are that many times narrower than Q."]
+                   Math(Form(H / H_kv)), f" = {sympy.Rational(q, kv)} query heads, and K and V are that many times "
+                   "narrower than Q."]
 
 
 def _latent(r: Reader, row: Row) -> list[Inline]:
@@ -115,7 +122,7 @@ def experts(r: Reader) -> list[Part]:
         if routed is not None and top_k is not None:
             sizes = [" Each token is routed to ", *_count(r, top_k), " of ", *_count(r, routed), " experts"]
             if expert is not None:
-                sizes += [" (each an ", Verbatim(expert.describe()), ")"]
+                sizes += [", each expert being ", Verbatim(expert.describe())]
             shared = getattr(row.node, "shared", None)
             if shared is not None:
                 sizes += [", and through the shared ", Verbatim(shared.describe()), " always"]
@@ -217,7 +224,7 @@ def windows(r: Reader) -> list[Inline]:
     out: list[Inline] = [f"{kind} attention with ", Values((("W", r.spec.env[W]),)), " ", *_in_layers(r, count),
                          ": a query there attends to at most W tokens, and the layer caches at most W."]
     if full != 0:
-        out += [" Full attention over the whole context in ", *_count(r, full), "."]
+        out += [" The other ", *_count(r, full), " layers attend to the whole context."]
     return out
 
 

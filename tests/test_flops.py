@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 from math import prod
 
 import pytest
@@ -33,16 +34,25 @@ def scores(c, seq: int) -> int:
     return 2 * 2 * seq * c.heads * c.head_dim * c.layers
 
 
+def causal_scores(c, seq: int) -> int:
+    """QK^T and AV per token under a causal mask that skips: query i meets i + 1 keys, summed over i."""
+    pairs = sum(i + 1 for i in range(seq))
+    total = Fraction(2 * 2 * pairs * c.heads * c.head_dim * c.layers, seq)
+    assert total.denominator == 1
+    return int(total)
+
+
 @settings(max_examples=60)
 @given(nanochat_configs(), seqs, st.booleans())
 def test_exact_forward_is_two_flops_per_matmul_weight_plus_the_attention_term(c, seq, causal):
-    """exact forward FLOPs = 2 x the multiplied weights of nanochat's shapes + the score/value matmuls (halved when causal).
+    """exact forward FLOPs = 2 x the multiplied weights of nanochat's shapes + the score/value matmuls
+    (over the pairs a causal mask keeps, when causal).
 
     The shapes come from the independent oracle, so an output projection sized with
     H_kv instead of H (the GQA bug class) would disagree here.
     """
     got = flops(spec_of(c), seq, "exact", causal)
-    attention = scores(c, seq) // 2 if causal else scores(c, seq)
+    attention = causal_scores(c, seq) if causal else scores(c, seq)
     assert got.forward == 2 * matmul_weights(c) + attention
     assert got.train == 3 * got.forward
 
@@ -157,10 +167,12 @@ def test_components_add_up_to_the_exact_total(tree, seq, causal):
 
 @settings(max_examples=40)
 @given(nanochat_configs(), st.integers(2, 50_000))
-def test_causal_masking_saves_exactly_half_the_attention_term(c, seq):
-    """exact - exact(causal) = 2*T*H*d_h per layer, and no other convention accepts the flag."""
+def test_causal_masking_saves_the_score_and_value_work_of_the_masked_pairs(c, seq):
+    """exact - exact(causal) = 4*H*d_h per masked (query, key) pair per layer, T(T-1)/2 pairs over T
+    tokens, and no other convention accepts the flag."""
     spec = spec_of(c)
-    assert flops(spec, seq).forward - flops(spec, seq, causal=True).forward == scores(c, seq) // 2
+    masked = Fraction(seq * (seq - 1), 2 * seq)
+    assert flops(spec, seq).forward - flops(spec, seq, causal=True).forward == 4 * c.heads * c.head_dim * c.layers * masked
     for name in CONVENTIONS:
         if name != "exact":
             with pytest.raises(SymparamsError):
@@ -303,7 +315,8 @@ def test_gpt2_palm_reading_is_nanogpts_estimate_mfu():
     assert flops(spec, 1024, "palm").train == 6 * n + 12 * layers * heads * (d // heads) * 1024
 
 
-def test_a_model_without_a_default_context_needs_seq(capsys):
-    assert main(["flops", "llama-2-7b"]) == 2
-    assert "--seq" in capsys.readouterr().err
-    assert main(["flops", "llama-2-7b", "--seq", "4096", "--json"]) == 0
+def test_without_seq_flops_uses_the_models_own_context_and_says_so(capsys):
+    assert main(["flops", "llama-2-7b"]) == 0
+    context = preset_config("llama-2-7b")["max_position_embeddings"]
+    assert f"T = {context:,} (the model's context)" in capsys.readouterr().out
+    assert main(["flops", "llama-2-7b", "--seq", str(context), "--json"]) == 0

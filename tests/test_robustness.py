@@ -605,7 +605,8 @@ def test_a_null_field_counts_as_transformers_builds_it_or_is_refused_naming_it(m
     """Any field of a family's table (under any of its names) set to null, in any valid config: where transformers
     builds the model, the count equals it group by group (null meaning H, D/H, 4*D or "not given", whatever
     transformers derives, never the missing field's default); where transformers refuses, so does the reader,
-    naming that field. (Qwen2's null num_key_value_heads is H; its missing one is 32.)"""
+    naming that field. (Qwen2's null num_key_value_heads is H; its missing one is 32.) A null top-k that
+    transformers builds a router for but cannot route with is refused, naming the field and that reason."""
     pytest.importorskip("torch", reason="torch is not installed")
     pytest.importorskip("transformers", reason="transformers is not installed")
     config = data.draw(CONFIGS[model_type], label="config")
@@ -620,7 +621,12 @@ def test_a_null_field_counts_as_transformers_builds_it_or_is_refused_naming_it(m
             with pytest.raises(SymparamsError):
                 symparams.families.from_dict({k: v for k, v in doc.items() if k != name}, "config")
         return
-    spec = symparams.families.from_dict(doc, "config")
+    try:
+        spec = symparams.families.from_dict(doc, "config")
+    except SymparamsError as err:  # the documented exception: a null top-k whose router transformers builds but
+        # cannot run, so k (and the active parameters and FLOPs that need it) has no value; refused naming it
+        assert re.search(rf"\b{name}\b.*cannot pick experts", str(err)), err
+        return
     assert {g: n for g, n in spec.breakdown().groups().items() if n} == theirs
 
 

@@ -30,7 +30,7 @@ FIELDS = Fields(
     Field("num_hidden_layers", 61),
     Field("num_attention_heads", 128),
     Field("n_shared_experts", 1, minimum=0),
-    Field("n_routed_experts", 256, aliases=("num_local_experts",)),
+    Field("n_routed_experts", 256, aliases=("num_local_experts",), null=DERIVED),  # the alias's null: see read_shape
     Field("kv_lora_rank", 512),
     Field("q_lora_rank", 1536, null=DERIVED),
     Field("qk_rope_head_dim", 64),

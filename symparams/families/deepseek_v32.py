@@ -38,7 +38,8 @@ FIELDS = Fields(
     Field("num_hidden_layers", 61),
     Field("num_attention_heads", 128),
     Field("n_shared_experts", 1, minimum=0),
-    Field("n_routed_experts", 256, aliases=("num_local_experts", "num_experts")),
+    # num_experts is a keyword DeepseekV32Config re-routes only when it is not None: its null is "not given"
+    Field("n_routed_experts", 256, aliases=("num_local_experts",), null=DERIVED, legacy=("num_experts",)),
     Field("kv_lora_rank", 512),
     Field("q_lora_rank", 1536),
     Field("qk_rope_head_dim", 64),

@@ -51,7 +51,7 @@ MOE_FIELDS = decoder_fields(
         _BIAS, pad_field(0),
         Field("moe_intermediate_size", 1536),
         Field("moe_k", 6, aliases=("num_experts_per_tok",), null=DERIVED),
-        Field("moe_num_experts", 64, aliases=("num_experts",)),
+        Field("moe_num_experts", 64, aliases=("num_experts",), null=DERIVED),
         Field("moe_num_shared_experts", 2, minimum=0),
         Field("moe_layer_start_index", 1, minimum=-(10**50)),
         Field("moe_layer_end_index", -1, minimum=-(10**50)),
@@ -87,10 +87,19 @@ def moe_from_config(cfg: Config) -> Spec:
     check_padding(cfg, sizes.vocab)
     bias = cfg.get("use_bias")
     experts, top_k = cfg.get("moe_num_experts"), cfg.get("moe_k")
-    if top_k is DERIVED:
-        raise cfg.error("moe_k", "is null; transformers then builds a router that cannot pick experts, "
-                                 "so the experts per token must be stated")
-    if top_k > experts:
+    sparse = moe_layers(cfg, sizes.layers)
+    if experts is DERIVED:  # null: transformers cannot size the experts, but builds a model without any
+        if sparse:
+            name = next(n for n in cfg.fields["moe_num_experts"].names if cfg.is_null(n))
+            raise cfg.error(name, "is null; transformers cannot build the mixture-of-experts layers without it")
+        experts = 1  # no layer reads it
+    if top_k is DERIVED:  # null: a router that cannot pick experts, where there is one
+        if sparse:
+            name = next(n for n in cfg.fields["moe_k"].names if cfg.is_null(n))
+            raise cfg.error(name, "is null; transformers then builds a router that cannot pick experts, "
+                                  "so the experts per token must be stated")
+        top_k = 1  # no layer reads it
+    if sparse and top_k > experts:
         raise cfg.error("moe_k", f"{top_k} exceeds moe_num_experts {experts}")
     shared = cfg.get("moe_num_shared_experts")
     act = sizes.activation
@@ -105,7 +114,7 @@ def moe_from_config(cfg: Config) -> Spec:
         return Block("layer", (decoder.rms_norm("input_layernorm"), attn, decoder.rms_norm("post_attention_layernorm"),
                                mlp), label="pre-norm decoder block")
 
-    dense = sizes.layers - moe_layers(cfg, sizes.layers)
+    dense = sizes.layers - sparse
     stack, used, constraints = dense_then_moe(block, decoder.gated_mlp(act, bias=bias), moe, dense, sizes.layers)
     tree = Model("ernie4_5_moe", (Embedding("embed_tokens", V, D), *stack, decoder.rms_norm("norm"),
                                   Linear("lm_head", D, V, bias=bias, tied=sizes.tied, group="head")),
@@ -134,6 +143,6 @@ MOE_FAMILY = Family(
     model_types=("ernie4_5_moe",),
     fields=MOE_FIELDS,
     build=moe_from_config,
-    refused="a null size, head_dim, layer index or interval (transformers cannot build them); a null moe_k "
-            "(its router cannot pick experts)",
+    refused="a null size, head_dim, layer index or interval (transformers cannot build them); where there are "
+            "mixture-of-experts layers, a null moe_num_experts (likewise) or moe_k (its router cannot pick experts)",
 )

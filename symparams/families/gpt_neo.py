@@ -76,6 +76,7 @@ def from_config(cfg: Config) -> Spec:
     if width % heads:
         raise cfg.error("num_heads", f"{heads} does not divide hidden_size {width}, which GPT-Neo's attention refuses")
     local = local_layers(cfg, layers)
+    span = cfg.get("window_size")  # read for every config: GPTNeoConfig checks it even with no local layer
     values = {V: Integer(cfg.get("vocab_size")), P: Integer(cfg.get("max_position_embeddings")), D: Integer(width),
               L: Integer(layers), H: Integer(heads)}
     relations = {H_kv: H, d_h: D / H}
@@ -103,7 +104,7 @@ def from_config(cfg: Config) -> Spec:
         values[L_s] = Integer(local)
         constraints.append(AtMost(L_s, L, "the local layers are among the L layers"))
     if local:
-        values[W] = Integer(cfg.get("window_size"))
+        values[W] = Integer(span)
     tree = model("gpt_neo", (Embedding("wte", V, D), Embedding("wpe", P, D), *stack, layer_norm("ln_f"),
                              lm_head(cfg.get("tie_word_embeddings"))), "GPT-Neo")
     return spec("gpt_neo", tree, values, relations, constraints)

@@ -88,6 +88,11 @@ def layer_pattern(cfg: Config) -> list[str]:
     """The kind of every block, as NemotronHConfig works it out."""
     if cfg.is_null("layer_types"):
         raise cfg.error("layer_types", "is null; transformers needs a list of layer kinds here (leave it out)")
+    if cfg.is_null("hybrid_override_pattern") and not cfg.has("layers_block_type"):
+        # NemotronHConfig pops the pattern and parses it unless layers_block_type itself was given
+        # (the layer_types alias is set only afterwards): a null pattern then fails to parse.
+        raise cfg.error("hybrid_override_pattern", "is null; transformers parses it here unless layers_block_type "
+                                                   "is given (leave it out)")
     given = cfg.get("layers_block_type")
     if given is not DERIVED:
         name = next(n for n in ("layers_block_type", "layer_types") if cfg.has(n))

@@ -23,12 +23,13 @@ from .format import display, register_display
 
 __all__ = ["RESULTS", "register_ipython", "load_ipython_extension"]
 
-# Result classes without display hooks of their own: (module, class name), for IPython.
+# Result classes without display hooks of their own: (module that defines the class, class name), for IPython,
+# which matches a class by its ``__module__``, not by the package that re-exports it.
 RESULTS = (
     ("symparams.flops", "Flops"),
     ("symparams.memory", "Memory"),
-    ("symparams.scaling", "Optimum"),
-    ("symparams.scaling", "Fit"),
+    ("symparams.scaling.result", "Optimum"),
+    ("symparams.scaling.sizing", "Fit"),
     ("symparams.analysis", "Sensitivity"),
     ("symparams.analysis", "Sizing"),
 )

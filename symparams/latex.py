@@ -21,6 +21,8 @@ SYMBOL_NAMES = LATEX_NAMES
 
 # Text characters one row of the align holds (label, formula and count) before a formula is cut between its terms.
 ROW_BUDGET = 84
+# Characters an equation number takes from a display line.
+NUMBER = 8
 
 
 def latex(expr: Expr) -> str:
@@ -52,7 +54,7 @@ def align(spec, values: bool = False, environment: str = "align") -> str:
     >>> print(align(symparams.model("nanochat", depth=20)).splitlines()[1])
     N &= 2 D^{2} L \\left(e + 2\\right) + 2 D V \\\\
     """
-    from .report.chains import latex_side, tex_width
+    from .report.chains import LINE, align_lines, latex_side, tex_width
     from .report.context import short_paths
     from .report.math import Form, number_latex
 
@@ -61,7 +63,7 @@ def align(spec, values: bool = False, environment: str = "align") -> str:
     short = short_paths(bd.rows)
 
     def rows(label: str, form: Expr, count: int | None, copies: Expr = sympy.Integer(1),
-             result: bool = False) -> list[str]:
+             result: bool = False) -> tuple[str, list[str], bool]:
         suffix = ""
         if values and count is not None and sympy.sympify(form).free_symbols:
             suffix += f" = {number_latex(count)}"
@@ -70,19 +72,22 @@ def align(spec, values: bool = False, environment: str = "align") -> str:
         budget = ROW_BUDGET - tex_width(label) - tex_width(suffix)
         pieces = latex_side(Form(sympy.sympify(form)), max(budget, ROW_BUDGET // 2))
         pieces[-1] += suffix
-        out = [f"{label} &= {pieces[0]}"] + [f"&{p}" for p in pieces[1:]]
-        if numbered:
-            out = [r + r" \notag" for r in out[:-1]] + [out[-1] + ("" if result else r" \notag")]
-        return out
+        return label, ["= " + pieces[0], *pieces[1:]], result
 
-    lines = rows("N", spec.closed_form, spec.total, result=True)
+    entries = [rows("N", spec.closed_form, spec.total, result=True)]
     if spec.active_total != spec.total:
-        lines += rows("A", spec.active_form, spec.active_total, result=True)
+        entries.append(rows("A", spec.active_form, spec.active_total, result=True))
     for r in bd.rows:
-        lines += rows(_label(short[r.path]), r.formula, r.count, r.copies_formula)
+        entries.append(rows(_label(short[r.path]), r.formula, r.count, r.copies_formula))
     for sym, rel in spec.relations:
         if sym in spec.env:
-            lines += rows(latex(sym), rel, None)
+            entries.append(rows(latex(sym), rel, None))
+    lines: list[str] = []
+    placed = align_lines([(label, right) for label, right, _ in entries], LINE - (NUMBER if numbered else 0))
+    for out, (_, _, result) in zip(placed, entries):
+        if numbered:
+            out = [r + r" \notag" for r in out[:-1]] + [out[-1] + ("" if result else r" \notag")]
+        lines += out
     return "\n".join([rf"\begin{{{environment}}}"] + [x + r" \\" for x in lines[:-1]] + [lines[-1],
                                                                                           rf"\end{{{environment}}}"])
 

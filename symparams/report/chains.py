@@ -9,10 +9,13 @@ from __future__ import annotations
 from .document import Chain
 from .math import Form, form_latex, form_text, value_latex, value_text
 
-__all__ = ["WIDTH", "text_sides", "fits_one_line", "latex_rows", "latex_side", "tex_width"]
+__all__ = ["WIDTH", "LINE", "text_sides", "fits_one_line", "latex_rows", "latex_entry", "align_lines", "latex_side",
+           "tex_width"]
 
 # Width of a terminal line, and the line a chain must fit to stay on one row in text and Markdown.
 WIDTH = 100
+# Characters of :func:`tex_width` one display line holds at 10pt on a 455pt text width (about 4pt each).
+LINE = 108
 
 
 def text_sides(chain: Chain) -> list[str]:
@@ -118,16 +121,20 @@ def _split_group(tex: str, budget: int, depth: int = 0) -> list[str]:
     if tex[start + 5:start + 6] != "(" or tex[end + 6:end + 7] != ")":
         return [whole]
     head, inner, tail = tex[:start], tex[start + 6:end], tex[end + 7:]
+    before: list[str] = []
+    if tex_width(head) > budget:  # a numerator too wide on its own is cut too, before the widest group opens
+        before = _split_group(head, budget, depth + 1)
+        head = before.pop()
     terms = _top_terms(inner)
     if len(terms) == 1:
         parts = _split_group(inner, budget, depth + 1)
         if len(parts) == 1:
-            return [whole]
-        return [head + r"\bigl(" + parts[0], *parts[1:-1], parts[-1] + r"\bigr)" + tail]
-    rows: list[str] = []
-    line = head + r"\bigl("
+            return [whole] if not before else [*before, head + r"\bigl(" + inner + r"\bigr)" + tail]
+        return [*before, head + r"\bigl(" + parts[0], *parts[1:-1], parts[-1] + r"\bigr)" + tail]
+    rows: list[str] = list(before)
+    line = opened = head + r"\bigl("
     for term in terms:
-        if rows or tex_width(line) > len(head) + 1:
+        if line != opened:
             if tex_width(line + " " + term) > budget:
                 rows.append(line)
                 line = term
@@ -179,6 +186,37 @@ def latex_rows(chain: Chain, width: int = WIDTH, budget: int | None = None) -> l
     A chain longer than ``width`` text characters gets one row per side; with a
     ``budget``, a side longer than that is cut between its terms onto further rows.
     """
+    label, rows = latex_entry(chain, width, budget)
+    return [f"{label} &{rows[0]}"] + [f"&{r}" for r in rows[1:]]
+
+
+def align_lines(entries: list[tuple[str, list[str]]], line: int = LINE) -> list[list[str]]:
+    """Each ``(label, right-hand rows)`` as rows of one ``align``: ``label &row``, then ``&row``.
+
+    An align is as wide as its widest label plus its widest right-hand row, whichever
+    equations they come from. While the two overrun ``line`` characters, the widest label
+    still on the left moves to a row of its own, its equation indented under it.
+    """
+    labels = [tex_width(label) for label, _ in entries]
+    rights = [max(tex_width(r) for r in rows) for _, rows in entries]
+    moved: set[int] = set()
+
+    def fits() -> bool:
+        left = max((w for i, w in enumerate(labels) if i not in moved), default=0)
+        right = max(max(labels[i], rights[i] + 4) if i in moved else rights[i] for i in range(len(entries)))
+        return left + right <= line
+
+    for i in sorted(range(len(entries)), key=lambda i: -labels[i]):
+        if not entries or fits():
+            break
+        moved.add(i)
+    return [[f"&{label}"] + [rf"&\qquad {r}" for r in rows] if i in moved
+            else [f"{label} &{rows[0]}"] + [f"&{r}" for r in rows[1:]]
+            for i, (label, rows) in enumerate(entries)]
+
+
+def latex_entry(chain: Chain, width: int = WIDTH, budget: int | None = None) -> tuple[str, list[str]]:
+    """One chain as its LaTeX label and right-hand rows, cut as :func:`latex_rows` cuts them."""
     exact, rounded = value_latex(chain.value, chain.style)
     sides: list[list[str]] = []
     for form in chain.sides:
@@ -194,5 +232,5 @@ def latex_rows(chain: Chain, width: int = WIDTH, budget: int | None = None) -> l
     label = form_latex(chain.label)
     flat = [r for side in rows for r in side]
     if fits_one_line(chain, width) and len(flat) == len(rows):
-        return [f"{label} &" + " ".join(flat)]
-    return [f"{label} &{flat[0]}"] + [f"&{r}" for r in flat[1:]]
+        return label, [" ".join(flat)]
+    return label, flat

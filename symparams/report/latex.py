@@ -14,11 +14,12 @@ exact proportion.
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 from ..format import grouped, share
 from ..symbols import SYMBOLS
-from .chains import latex_rows
+from .chains import LINE, _braced, align_lines, latex_entry, tex_width
 from .document import Bars, Bullets, Chains, Context, Details, Document, Heading, Math, Para, Rounded, Table, Values, Verbatim
 from .math import Form, escape_latex, form_latex, form_text, qualifier_latex
 from .render import Renderer, register_format
@@ -44,6 +45,12 @@ PREAMBLE = r"""\documentclass[10pt,a4paper]{article}
 """
 
 _SECTIONS = {2: r"\section*", 3: r"\subsection*", 4: r"\subsubsection*"}
+# Characters an equation number takes from a display line.
+_NUMBER = 8
+# Text characters in a numerator past which a table cell writes a fraction as (a)/b, so the line can break.
+_WIDE_FRACTION = 30
+# Characters of a table's cells (each with its column gap) that fit the text width at \small.
+_SMALL_LINE = 100
 # A table column wraps (tabularx X) when it holds formulas, or prose (with spaces) longer than this.
 _WRAP = 24
 
@@ -72,9 +79,46 @@ def _header(text: str, align: str, widest: int) -> str:
     return r"\begin{tabular}[b]{@{}" + align + r"@{}}" + lines[0] + r"\\ " + lines[1] + r"\end{tabular}"
 
 
+def _unfracs(tex: str) -> str:
+    """Each wide ``\\frac{a}{b}`` outside every brace as ``(a)/b``: a fraction is one box a line cannot break."""
+    out, i, depth = [], 0, 0
+    while i < len(tex):
+        if depth == 0 and tex.startswith(r"\frac{", i):
+            mid = _braced(tex, i + 5)
+            end = _braced(tex, mid) if tex[mid:mid + 1] == "{" else mid
+            num, den = tex[i + 6:mid - 1], tex[mid + 1:end - 1]
+            if end > mid and tex_width(num) > _WIDE_FRACTION:
+                den = den if den.replace("{,}", "").isalnum() else "(" + den + ")"
+                out.append("(" + num + ")/" + den)
+                i = end
+                continue
+        depth += {"{": 1, "}": -1}.get(tex[i], 0)
+        out.append(tex[i])
+        i += 1
+    return "".join(out)
+
+
 def _breakable(tex: str) -> str:
     """Inline math that may break inside its parentheses (``\\left( \\right)`` would hold it on one line)."""
-    return tex.replace(r"\left(", "(").replace(r"\right)", ")")
+    return _unfracs(tex).replace(r"\left(", "(").replace(r"\right)", ")")
+
+
+def _paths(text: str) -> str:
+    """Escaped text whose dotted module paths may break after a dot or an underscore (one would overrun the line)."""
+    return re.sub(r"\.(?=[A-Za-z])", r".\\allowbreak{}", escape_latex(text)).replace(r"\_", r"\_\allowbreak{}")
+
+
+def _weights(cells: list[list[str]], wrap: list[bool]) -> list[str]:
+    """tabularx ``\\hsize`` factors for the wrapping columns, by their longest cell, summing to their count.
+
+    Equal X columns would leave a long formula beside short prose cramped; the factors
+    stay within [0.5, 1.5] so no column gets too narrow for its words.
+    """
+    longest = [max((tex_width(r[i]) for r in cells), default=1) for i, w in enumerate(wrap) if w]
+    total = sum(longest) or 1
+    factors = [min(1.5, max(0.5, len(longest) * n / total)) for n in longest]
+    scale = len(longest) / (sum(factors) or 1)
+    return [f"{f * scale:.2f}" for f in factors]
 
 
 @register_format
@@ -98,7 +142,7 @@ class LatexRenderer(Renderer):
         return f"${form_latex(m.form)}$"
 
     def _print_Verbatim(self, v: Verbatim) -> str:
-        return r"\texttt{" + escape_latex(v.text) + "}"
+        return r"\texttt{" + _paths(v.text) + "}"
 
     def _print_Values(self, v: Values) -> str:
         return "$" + qualifier_latex(v.where).replace(r",\,", r",\ ") + "$"
@@ -121,7 +165,7 @@ class LatexRenderer(Renderer):
 
     # parts
     def _print_Heading(self, h: Heading) -> list[str]:
-        return ["", _SECTIONS.get(h.level, r"\paragraph*") + "{" + escape_latex(h.text) + "}"]
+        return ["", _SECTIONS.get(h.level, r"\paragraph*") + "{" + _paths(h.text) + "}"]
 
     def _print_Para(self, p: Para) -> list[str]:
         return ["", self.inline(p.parts)]
@@ -131,8 +175,8 @@ class LatexRenderer(Renderer):
 
     def _print_Chains(self, c: Chains) -> list[str]:
         rows = []
-        for chain in c.chains:
-            mine = latex_rows(chain, ROW_WIDTH, SIDE_BUDGET)
+        entries = [latex_entry(chain, ROW_WIDTH, SIDE_BUDGET) for chain in c.chains]
+        for mine in align_lines(entries, LINE - (_NUMBER if c.numbered else 0)):
             rows += [r + r" \notag" for r in mine[:-1]] + mine[-1:] if c.numbered else mine
         env = "align" if c.numbered else "align*"
         return [rf"\begin{{{env}}}"] + [row + r" \\" for row in rows[:-1]] + [rows[-1], rf"\end{{{env}}}"]
@@ -144,13 +188,18 @@ class LatexRenderer(Renderer):
         """A booktabs table at its natural width, or at the text width with its text and formula columns wrapping."""
         align = t.align or "l" * len(t.header)
         wrap = [_wraps([row[i] for row in t.rows]) for i in range(len(t.header))]
-        spec = "".join(r">{\raggedright\arraybackslash}X" if w else a for a, w in zip(align, wrap))
+        body = [[self.cell(c) for c in row] for row in t.rows]
+        hsize = iter(_weights(body, wrap))
+        spec = "".join(r">{\raggedright\arraybackslash\hsize=" + next(hsize) + r"\hsize}X" if w else a
+                       for a, w in zip(align, wrap))
         begin, end = ((r"\begin{tabularx}{\linewidth}{" + spec + "}", r"\end{tabularx}") if any(wrap)
                       else (r"\begin{tabular}{" + spec + "}", r"\end{tabular}"))
-        body = [[self.cell(c) for c in row] for row in t.rows]
         header = [h if w else _header(h, a, max((len(r[i]) for r in body), default=0))
                   for i, (h, a, w) in enumerate(zip(t.header, align, wrap))]
-        lines = ["", r"\begin{center}\begin{minipage}{\linewidth}\centering", r"\small",
+        # A table that cannot wrap and would overrun the text width at \small is set a size smaller, closer.
+        natural = sum(max([tex_width(r[i]) for r in body] + [min(len(header[i]), 8)]) + 3 for i in range(len(header)))
+        size = r"\footnotesize\setlength{\tabcolsep}{3pt}" if not any(wrap) and natural > _SMALL_LINE else r"\small"
+        lines = ["", r"\begin{center}\begin{minipage}{\linewidth}\centering", size,
                  r"\textbf{" + escape_latex(t.title) + r"}\\[0.5ex]", begin,
                  r"\toprule", " & ".join(header) + r" \\", r"\midrule"]
         for cells in body:
@@ -166,4 +215,4 @@ class LatexRenderer(Renderer):
         return lines + [r"\bottomrule", r"\end{tabular}", r"\end{minipage}\end{center}"]
 
     def _print_Details(self, d: Details) -> list[str]:
-        return ["", r"\paragraph*{" + escape_latex(d.summary) + ".}"] + self.parts(d.parts)
+        return ["", r"\paragraph*{" + _paths(d.summary) + ".}"] + self.parts(d.parts)

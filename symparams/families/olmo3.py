@@ -6,7 +6,9 @@ window of ``sliding_window`` tokens (default: every layer but each fourth, whose
 ``(i + 1) % 4 == 0``). A window changes no weight, so the parameter count is OLMo 2's;
 it caps the cache and the attention of the L_s sliding layers at W tokens, which the tree
 says with two Repeats: L_s windowed blocks and L - L_s full ones. A null
-``sliding_window`` leaves the sliding layers unwindowed, as transformers' mask does.
+``sliding_window`` builds the same weights and is read as no window: the sliding layers
+count as full ones (transformers 5.x accepts the config and builds the model, though its
+forward pass then stops, needing a window for the sliding-window mask).
 """
 
 from __future__ import annotations

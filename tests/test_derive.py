@@ -41,8 +41,8 @@ GUIDE_FIGURES = ("560,988,160", "393,216,000", "19,660,800", "83,886,080", "6,55
 
 # ---- an exact evaluator for the text a document prints ---------------------------------
 
-_FUNCTIONS = {"ceiling": math.ceil, "floor": math.floor}
-_TOKEN = re.compile(r"\s*(?:(\d+(?:\.\d+)?)|([A-Za-z_][A-Za-z_0-9]*|@\d+)|(\*\*|[-+*/^()]))")
+_FUNCTIONS = {"ceiling": math.ceil, "floor": math.floor, "Min": min, "Max": max}
+_TOKEN = re.compile(r"\s*(?:(\d+(?:\.\d+)?)|([A-Za-z_][A-Za-z_0-9]*|@\d+)|(\*\*|[-+*/^(),]))")
 
 
 def evaluate(text: str, names: dict[str, Fraction]) -> Fraction:
@@ -103,9 +103,12 @@ def evaluate(text: str, names: dict[str, Fraction]) -> Fraction:
             return Fraction(t)
         if t in _FUNCTIONS and peek() == "(":
             take()
-            v = expr()
+            args = [expr()]
+            while peek() == ",":
+                take()
+                args.append(expr())
             assert take() == ")"
-            return Fraction(_FUNCTIONS[t](v))
+            return Fraction(_FUNCTIONS[t](*args))
         assert t in names, f"unknown name {t!r} in {text!r}"
         return names[t]
 
@@ -322,7 +325,9 @@ class Checker:
         """Attention parameters of one copy of the block that repeats L times."""
         from symparams.components import Repeat
 
-        layers = next(c for c in spec.tree.children() if isinstance(c, Repeat) and c.count == SYMBOLS["L"])
+        stacks = [c for c in spec.tree.children() if isinstance(c, Repeat)
+                  and any(n.group == "attention" for _, _, n in c.child.walk() if not n.children())]
+        layers = next((c for c in stacks if c.count == SYMBOLS["L"]), stacks[0])
         return sum(spec.count(node) * int(spec.value(copies)) for _, copies, node in layers.child.walk()
                    if not node.children() and node.group == "attention")
 

@@ -23,6 +23,7 @@ activation, head_dim rules that differ from Llama's), activations with learned w
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Any, Callable
 
 import sympy
@@ -146,7 +147,7 @@ def read_pattern(cfg: Config, field: str = "sliding_window_pattern") -> int | No
     pattern, and accepts any value there, null or text (EXAONE 4's "LLLG"). Otherwise it
     must be a whole number of at least 1, as ``(i + 1) % pattern`` needs.
     """
-    pattern = cfg.get(field)
+    pattern = _whole(cfg.get(field))
     if cfg.has("layer_types"):
         return None
     if isinstance(pattern, bool) or not isinstance(pattern, int) or pattern < 1:
@@ -319,3 +320,10 @@ def pre_norm_block(attn: Module, mlp: tuple[Module, ...], norm: Callable[[str], 
 
 def window_label(label: str, window: Expr | None) -> str:
     return f"{label}, sliding window" if window is not None else label
+
+
+def _whole(value: Any) -> Any:
+    """An integral JSON number written with a fraction or exponent (4.0, 4e0) as its int, as Python's int() reads it."""
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    return value

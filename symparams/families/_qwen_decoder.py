@@ -30,6 +30,7 @@ attention classes do it (``getattr(config, "head_dim", D // H)``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Callable, Mapping, Sequence
 
@@ -158,6 +159,7 @@ def check_padding(cfg: Config, vocab: int) -> None:
     pad = cfg.get("pad_token_id")
     if pad is None or pad is DERIVED:  # null: no padding row
         return
+    pad = _whole(pad)
     if isinstance(pad, bool) or not isinstance(pad, int):
         raise cfg.error("pad_token_id", "expected a token id (a whole number)")
     if not -vocab <= pad < vocab:
@@ -336,3 +338,9 @@ def decoder_spec(family: str, tree: Model, core: Core, values: dict[Symbol, int]
         kept=(d_h,),
     )
 
+
+def _whole(value: Any) -> Any:
+    """An integral JSON number written with a fraction or exponent (4.0, 4e0) as its int, as Python's int() reads it."""
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    return value

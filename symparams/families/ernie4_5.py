@@ -52,7 +52,7 @@ MOE_FIELDS = decoder_fields(
         Field("moe_intermediate_size", 1536),
         Field("moe_k", 6, aliases=("num_experts_per_tok",), null=DERIVED),
         Field("moe_num_experts", 64, aliases=("num_experts",), null=DERIVED),
-        Field("moe_num_shared_experts", 2, minimum=0),
+        Field("moe_num_shared_experts", 2, minimum=0, null=DERIVED),
         Field("moe_layer_start_index", 1, minimum=-(10**50)),
         Field("moe_layer_end_index", -1, minimum=-(10**50)),
         Field("moe_layer_interval", 1),
@@ -102,6 +102,11 @@ def moe_from_config(cfg: Config) -> Spec:
     if sparse and top_k > experts:
         raise cfg.error("moe_k", f"{top_k} exceeds moe_num_experts {experts}")
     shared = cfg.get("moe_num_shared_experts")
+    if shared is DERIVED:  # null: transformers compares it with 0 in each MoE layer, and builds none without one
+        if sparse:
+            raise cfg.error("moe_num_shared_experts", "is null; transformers cannot build the mixture-of-experts "
+                                                      "layers without it")
+        shared = 0
     act = sizes.activation
     expert = MLP("expert", D, F_e, gated=True, activation=act, names=("gate", "up", "down"))
     shared_mlp = (MLP("shared_experts", D, E_s * F_e, gated=True, bias=bias, activation=act,

@@ -70,7 +70,7 @@ FIELDS = Fields(
     Field("chunk_size", 128, aliases=("mamba_chunk_size",)),
     Field("use_conv_bias", True, kind="bool", aliases=("mamba_conv_bias",)),
     Field("use_bias", False, kind="bool"),
-    Field("n_routed_experts", 8, aliases=("num_local_experts",)),
+    Field("n_routed_experts", 8, aliases=("num_local_experts",), null=DERIVED),
     Field("num_experts_per_tok", 2),
     Field("moe_intermediate_size", 7688),
     Field("moe_shared_expert_intermediate_size", 7688),
@@ -155,6 +155,9 @@ def from_config(cfg: Config) -> Spec:
         values[F] = cfg.get("intermediate_size")
     if count["moe"]:
         experts, top_k = cfg.get("n_routed_experts"), cfg.get("num_experts_per_tok")
+        if experts is DERIVED:  # null: transformers builds a model without experts, but cannot size them
+            name = next(n for n in cfg.fields["n_routed_experts"].names if cfg.is_null(n))
+            raise cfg.error(name, "is null; transformers cannot build the mixture-of-experts layers without it")
         if top_k > experts:
             raise cfg.error("num_experts_per_tok", f"{top_k} exceeds n_routed_experts {experts}")
         latent = cfg.get("moe_latent_size")

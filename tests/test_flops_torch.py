@@ -32,17 +32,17 @@ transformers = pytest.importorskip("transformers", reason="transformers is not i
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
 # Where the executed reference does other work than the reading counts, by design of the
-# reference implementation, not of the model:
+# reference implementation, not of the model; each is checked against its own reference
+# below (or in tests/test_families_ssm.py), the difference computed exactly:
 EXECUTED_OTHERWISE = {
-    # torch 2.13's meta and CPU grouped-matmul kernel refuses gpt-oss's biased, transposed
-    # expert tensors under FlopCounterMode, so no executed reference can be taken here.
-    "gpt_oss": "its experts' grouped matmul cannot run under FlopCounterMode in torch 2.13",
     # transformers' Llama4TextExperts multiplies every token through all E experts (one
     # bmm) and zeroes the unrouted ones; the reading counts the k experts a token uses.
+    # test_llama4_executes_every_expert_on_every_token adds back the E - k it does not.
     "llama4_text": "runs all E experts on every token",
     # The reference Gated DeltaNet kernel works in whole chunks of 64 tokens and its
     # convolution computes K_c - 1 outputs it drops; the reading counts the recurrent
     # per-token cost, which is what a token needs.
+    # test_gated_deltanet_executes_whole_chunks adds exactly that work.
     "qwen3_next": "processes linear attention in whole chunks of 64 tokens",
     "qwen3_5_text": "processes linear attention in whole chunks of 64 tokens",
     "qwen3_5_moe_text": "processes linear attention in whole chunks of 64 tokens",
@@ -125,8 +125,13 @@ def runnable(config: dict, seq: int) -> dict:
     return config
 
 
+# The argument through which an experts module's forward takes the router's choice
+# (``router_indices``: gpt-oss, whose eager loop is its own).
+ROUTER_CHOICE = ("top_k_index", "router_indices")
+
+
 def _expert_modules(model) -> list:
-    """The routed-experts modules, by name: those whose forward takes the router's ``top_k_index``."""
+    """The routed-experts modules, by name: those whose forward takes the router's choice of experts."""
     import inspect
 
     out = []
@@ -135,7 +140,7 @@ def _expert_modules(model) -> list:
             params = inspect.signature(module.forward).parameters
         except (TypeError, ValueError):
             continue
-        if "top_k_index" in params:
+        if any(p in params for p in ROUTER_CHOICE):
             out.append((name, module))
     return out
 

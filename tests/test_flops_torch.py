@@ -19,7 +19,7 @@ is checked here too.
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from symparams.families import FAMILIES, from_dict
@@ -186,6 +186,141 @@ def test_exact_forward_flops_equal_what_pytorch_executes(model_type):
         spec = from_dict(config)
         seen, experts = executed(config, seq)
         assert flops(spec, seq, "exact").forward * seq == seen + experts
+
+    check()
+
+
+def _counted(config: dict, seq: int, device: str = "cpu", hooks=None):
+    """(FlopCounterMode after a forward pass of ``config`` over ``seq`` tokens, the model).
+
+    ``hooks(model)``, if given, registers forward hooks before the pass.
+    """
+    model = _model(runnable(config, seq), device)
+    model.requires_grad_(False)
+    if hooks is not None:
+        hooks(model)
+    ids = torch.zeros((1, seq), dtype=torch.long, device=device)
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model(input_ids=ids)
+    return counter, model
+
+
+def _llama4_unrouted_flops(model, seq: int, routed: list[int]) -> int:
+    """FLOPs Llama4TextExperts spends on experts the router did not pick: (E x T - routed) x one expert.
+
+    One expert's matmuls cost 2 x its weight elements per token (gate_up_proj D x 2F,
+    down_proj F x D), read off transformers' tensors, E of them stacked.
+    """
+    total = 0
+    experts = [m for m in model.modules() if type(m).__name__ == "Llama4TextExperts"]
+    assert len(experts) == len(routed)
+    for module, used in zip(experts, routed):
+        e = module.num_experts
+        one = (module.gate_up_proj.numel() + module.down_proj.numel()) // e
+        total += (e * seq - used) * 2 * one
+    return total
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@given(config=CONFIGS["llama4_text"], seq=st.integers(1, 24))
+def test_llama4_executes_every_expert_on_every_token(config, seq):
+    """Executed = T x exact + the unrouted experts' matmuls, which transformers runs and zeroes.
+
+    Llama4TextMoe repeats every token E times, scales each copy by its router score
+    (sigmoid of the top-k logits, 0 for the E - k others) and multiplies all E x T rows
+    through the stacked experts in one bmm. A token needs only the k experts it is routed
+    to, so the reading counts k; the E - k zero-scaled copies are the reference's doing.
+    A forward hook on each router counts the (token, expert) pairs with a nonzero score:
+    exactly k per token, so the difference is (E - k) x T x one expert's matmuls per MoE
+    layer, read off transformers' weight shapes.
+    """
+    assume(unrunnable(config) is None)
+    routed: list[int] = []
+
+    def hooks(model):
+        for m in model.modules():
+            if type(m).__name__ == "Llama4Router":
+                m.register_forward_hook(lambda mod, args, out: routed.append(int((out[0] > 0).sum())))
+
+    counter, model = _counted(config, seq, hooks=hooks)
+    k = model.config.num_experts_per_tok
+    assert routed == [seq * k] * len(routed)
+    extra = _llama4_unrouted_flops(model, seq, routed)
+    assert counter.get_total_flops() == flops(from_dict(config), seq, "exact").forward * seq + extra
+
+
+# transformers' torch_chunk_gated_delta_rule's default chunk, which the layers use
+DELTA_CHUNK = 64
+
+
+def gated_delta_extra_flops(model, seq: int) -> int:
+    """Per-sequence FLOPs transformers' chunked Gated DeltaNet adds to T x the per-token reading.
+
+    The reading counts the delta rule as a token needs it, what the recurrent form
+    executes: three d_lk x d_lv products per value head (k^T S, the outer-product write,
+    q^T S), 6*d_lk*d_lv FLOPs. transformers' recurrent torch path
+    (``torch_recurrent_gated_delta_rule``) computes them with element-wise products and
+    sums, which FlopCounterMode does not see, and runs only for one-token decoding; a
+    forward pass over a prompt runs ``torch_chunk_gated_delta_rule``, whose work is
+    matmuls FlopCounterMode counts. Per layer, read off its code, with H_v value heads
+    (queries and keys repeated up to H_v), C = 64 and c = ceil(T/C) chunks of the
+    zero-padded sequence, per head and chunk:
+
+    * (βK)K^T and QK^T: 2*C^2*d_lk each;
+    * the state read by the decayed keys and by the queries, and the state update
+      K^T V_new: 2*C*d_lk*d_lv each (the three products of the rule, on C tokens);
+    * the intra-chunk attention times the new values: 2*C^2*d_lv.
+
+    The triangular solves are not matmuls FlopCounterMode counts. So the rule executes
+    H_v*c*C*(4*C*d_lk + 2*C*d_lv + 6*d_lk*d_lv), of which the reading has
+    H_v*T*6*d_lk*d_lv. Its causal convolution (``F.conv1d`` with padding K_c - 1) also
+    computes K_c - 1 outputs more than the T it keeps, over max(T, K_c) columns when the
+    generation cache first pads a short prompt to K_c: 2*channels*K_c*(extra columns).
+    """
+    total = 0
+    cache = bool(model.config.use_cache)
+    for m in model.modules():
+        if not type(m).__name__.endswith("GatedDeltaNet"):
+            continue
+        heads, dk, dv = m.num_v_heads, m.head_k_dim, m.head_v_dim
+        kernel, channels = m.conv_kernel_size, m.conv_dim
+        chunks = -(-seq // DELTA_CHUNK)
+        executed = heads * chunks * DELTA_CHUNK * (4 * DELTA_CHUNK * dk + 2 * DELTA_CHUNK * dv + 6 * dk * dv)
+        columns = max(seq, kernel) if cache else seq
+        total += executed - heads * seq * 6 * dk * dv + 2 * channels * kernel * (columns + kernel - 1 - seq)
+    return total
+
+
+def _hybrid(model_type: str) -> dict:
+    """A small hybrid of ``model_type``: one Gated DeltaNet layer (4 value heads over 2 key heads), one attention layer."""
+    cfg = {"model_type": model_type, "hidden_size": 16, "num_hidden_layers": 2, "vocab_size": 32,
+           "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 8, "intermediate_size": 12,
+           "layer_types": ["linear_attention", "full_attention"], "linear_num_key_heads": 2,
+           "linear_num_value_heads": 4, "linear_key_head_dim": 4, "linear_value_head_dim": 6,
+           "linear_conv_kernel_dim": 4}
+    if model_type != "qwen3_5_text":
+        cfg.update(num_experts=3, num_experts_per_tok=2, moe_intermediate_size=6, shared_expert_intermediate_size=5)
+    return cfg
+
+
+@pytest.mark.parametrize("model_type", ["qwen3_next", "qwen3_5_text", "qwen3_5_moe_text"])
+def test_gated_deltanet_executes_whole_chunks(model_type):
+    """Executed = T x exact + the chunked kernel's padding and intra-chunk work (``gated_delta_extra_flops``).
+
+    Drawn configs (with or without linear-attention layers; these families are checked
+    nowhere else against an executed pass) and a fixed hybrid at contexts of 2 (shorter
+    than the convolution, so the cache pads it), 64 (one whole chunk) and 70 (two chunks).
+    """
+
+    @settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(config=CONFIGS[model_type], seq=st.integers(1, 80))
+    @example(config=_hybrid(model_type), seq=2)
+    @example(config=_hybrid(model_type), seq=64)
+    @example(config=_hybrid(model_type), seq=70)
+    def check(config, seq):
+        counter, model = _counted(config, seq, "meta" if not _expert_modules(_model(config, "meta")) else "cpu")
+        assert counter.get_total_flops() == (flops(from_dict(config), seq, "exact").forward * seq
+                                             + gated_delta_extra_flops(model, seq))
 
     check()
 

@@ -190,10 +190,11 @@ def test_exact_forward_flops_equal_what_pytorch_executes(model_type):
     check()
 
 
-def _counted(config: dict, seq: int, device: str = "cpu", hooks=None):
+def _counted(config: dict, seq: int, device: str = "cpu", hooks=None, **inputs):
     """(FlopCounterMode after a forward pass of ``config`` over ``seq`` tokens, the model).
 
-    ``hooks(model)``, if given, registers forward hooks before the pass.
+    ``hooks(model)``, if given, registers forward hooks before the pass; ``inputs`` go to
+    the forward pass beside the token ids.
     """
     model = _model(runnable(config, seq), device)
     model.requires_grad_(False)
@@ -201,7 +202,7 @@ def _counted(config: dict, seq: int, device: str = "cpu", hooks=None):
         hooks(model)
     ids = torch.zeros((1, seq), dtype=torch.long, device=device)
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        model(input_ids=ids)
+        model(input_ids=ids, **inputs)
     return counter, model
 
 
@@ -322,6 +323,90 @@ def test_gated_deltanet_executes_whole_chunks(model_type):
         assert counter.get_total_flops() == (flops(from_dict(config), seq, "exact").forward * seq
                                              + gated_delta_extra_flops(model, seq))
 
+    check()
+
+
+# Families with routed experts whose experts module takes the router's choice (see
+# ROUTER_CHOICE). Llama 4's runs every expert on every token and has its own test above;
+# JetMoE's experts take per-expert token counts, not the choice, and are checked by the
+# total in test_exact_forward_flops_equal_what_pytorch_executes.
+MOE_TYPES = ("dbrx", "deepseek_v2", "deepseek_v3", "deepseek_v32", "ernie4_5_moe", "glm4_moe", "gpt_oss",
+             "granitemoe", "granitemoeshared", "jamba", "mixtral", "nemotron_h", "olmoe", "phimoe", "qwen2_moe",
+             "qwen3_5_moe_text", "qwen3_moe", "qwen3_next")
+
+
+def _routed_work(module, args, kwargs, output, into: list[int]) -> None:
+    """Forward hook: 2 x (tokens the router sent in) x (one expert's weight elements), appended to ``into``.
+
+    Tokens sent in are the router's choices naming one of the module's E experts (an index
+    of E or above marks a slot no expert takes); one expert's weights are the module's
+    matrices (biases are not matmuls) divided by E, however it stacks them.
+    """
+    import inspect
+
+    bound = inspect.signature(module.forward).bind(*args, **kwargs).arguments
+    choice = next(bound[name] for name in ROUTER_CHOICE if name in bound)
+    experts = module.num_experts
+    routed = int(((choice >= 0) & (choice < experts)).sum())
+    weights = sum(p.numel() for name, p in module.named_parameters() if not name.endswith("bias"))
+    assert weights % experts == 0
+    into.append(2 * routed * weights // experts)
+
+
+# Drawn Jamba configs rarely place an expert layer among their few layers; this one has two.
+MOE_EXAMPLES = {
+    "jamba": {"model_type": "jamba", "hidden_size": 8, "num_hidden_layers": 4, "vocab_size": 20,
+              "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 6, "num_experts": 3,
+              "num_experts_per_tok": 2, "attn_layer_period": 2, "attn_layer_offset": 1, "expert_layer_period": 2,
+              "expert_layer_offset": 0, "mamba_d_state": 3, "mamba_d_conv": 2, "mamba_expand": 3,
+              "mamba_dt_rank": 2},
+}
+
+
+@pytest.mark.parametrize("model_type", MOE_TYPES)
+def test_routed_and_shared_experts_cost_what_they_execute(model_type):
+    """The reading's routed experts equal their hook-counted work, and its shared experts theirs.
+
+    Top-k routing sends every token to k experts, whichever they are, so the reading's
+    routed experts per token are k x one expert's matmuls per MoE layer. The reference:
+    a forward hook on each experts module counts the (token, expert) pairs the router
+    really sent in, times one expert's weights (``_routed_work``); FlopCounterMode, which
+    sees the eager experts' per-expert matmuls, must measure the same inside those
+    modules, so the hooks count what runs. Shared experts (every token passes them) are
+    the modules named as the tree names them, measured by FlopCounterMode alone.
+    """
+    from symparams.components.mlp import MoE
+
+    @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(config=CONFIGS[model_type], seq=st.integers(1, 16))
+    def check(config, seq):
+        spec = from_dict(config)
+        moes = [(copies, node) for copies, node in spec.tree.token_walk() if isinstance(node, MoE)]
+        routed_reading = sum(int(spec.value(c * node.top_k * 2 * node.expert.matmul())) for c, node in moes)
+        shared_reading = sum(int(spec.value(c * 2 * node.shared.matmul())) for c, node in moes if node.shared)
+        shared_names = {node.shared.name for _, node in moes if node.shared}
+        hooked: list[int] = []
+
+        def hooks(model):
+            for _, module in _expert_modules(model):
+                module.register_forward_hook(
+                    lambda m, a, kw, out: _routed_work(m, a, kw, out, hooked), with_kwargs=True)
+
+        # no generation cache: transformers' cache refuses a Nemotron-H of Mamba layers only
+        counter, model = _counted(config, seq, hooks=hooks, use_cache=False)
+        counts = counter.get_flop_counts()
+        root = type(model).__name__
+
+        def measured(names) -> int:
+            return sum(sum(counts.get(f"{root}.{name}", {}).values()) for name in names)
+
+        assert sum(hooked) == measured(name for name, _ in _expert_modules(model))
+        assert routed_reading * seq == sum(hooked)
+        shared = [name for name, _ in model.named_modules() if name.rsplit(".", 1)[-1] in shared_names]
+        assert shared_reading * seq == measured(shared)
+
+    if model_type in MOE_EXAMPLES:
+        check = example(config=MOE_EXAMPLES[model_type], seq=7)(check)
     check()
 
 

@@ -12,6 +12,7 @@ nanochat refuses them.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Mapping
 
 import sympy
@@ -24,7 +25,7 @@ from ..symbols import D, F, H, H_kv, L, V, d_h, e
 from . import nanochat_hf
 from .registry import Family
 
-__all__ = ["FAMILY", "nanochat", "tree", "DEFAULT_DEPTH"]
+__all__ = ["FAMILY", "nanochat", "tree", "DEFAULT_DEPTH", "heads_follow_width"]
 
 DEFAULT_DEPTH = 20
 VOCAB = 65_536
@@ -66,12 +67,8 @@ def nanochat(depth: int = DEFAULT_DEPTH, *, bias: bool = False, overrides: Mappi
     """
     overrides = exact_overrides(overrides)
     depth = _depth(depth)
-    width = overrides.get("D", Integer(WIDTH_PER_LAYER * depth))
     values = {V: Integer(VOCAB), D: Integer(WIDTH_PER_LAYER * depth), L: Integer(depth), e: Integer(EXPANSION)}
-    if "H" not in overrides and getattr(width, "is_Integer", False) and width > 0:
-        values[H] = sympy.ceiling(sympy.Rational(width, HEAD_DIM_TARGET))
-    else:
-        values[H] = sympy.ceiling(sympy.Rational(values[D], HEAD_DIM_TARGET))
+    values[H] = sympy.ceiling(sympy.Rational(values[D], HEAD_DIM_TARGET))
     spec = Spec(
         name=f"nanochat d{depth}" + (" (biased)" if bias else ""),
         family="nanochat",
@@ -83,7 +80,27 @@ def nanochat(depth: int = DEFAULT_DEPTH, *, bias: bool = False, overrides: Mappi
             Divides(H_kv, H, "each key/value head serves H/H_kv query heads"),
         ),
     )
-    return apply_overrides(spec, overrides) if overrides else spec
+    return heads_follow_width(apply_overrides(spec, overrides), overrides, HEAD_DIM_TARGET) if overrides else spec
+
+
+def heads_follow_width(spec: Spec, overrides: Mapping[str, Expr], head_dim: int) -> Spec:
+    """``spec`` with H = ceil(D/head_dim) at D's value, however the override wrote D.
+
+    The depth ladder's head count follows its width, so a D set by hand moves H too. It
+    must move H the same way whether D is written as a number (``D=1280``) or as an
+    expression of the other sizes (``D=320*L`` at depth 4): one width, one total. H set
+    by hand, or a D written through H itself (``D=128*H``), leaves H as it is.
+    """
+    if "D" not in overrides or "H" in overrides:
+        return spec
+    form = spec.substitute(D)
+    if H in form.free_symbols:
+        return spec
+    width = form.xreplace(dict(spec.values))
+    if not (width.is_Integer and width > 0):
+        return spec  # refused later, naming D, when the model is counted
+    values = {**dict(spec.values), H: sympy.ceiling(sympy.Rational(width, head_dim))}
+    return replace(spec, values=tuple(values.items()))
 
 
 def symbolic_ladder(n: sympy.Symbol) -> dict[sympy.Symbol, Expr]:

@@ -26,7 +26,7 @@ from sympy import Expr, Integer
 from ..components import MLP, Attention, Block, Composite, Embedding, Linear, Model, Norm, Parameter, Repeat
 from ..spec import Divides, Spec, apply_overrides, exact_overrides
 from ..symbols import D, F, H, H_kv, L, V, d_h, e
-from .nanochat import _depth
+from .nanochat import _depth, heads_follow_width
 from .registry import Family
 
 __all__ = ["FAMILY", "nanochat2026", "tree", "DEFAULT_DEPTH", "value_layers"]
@@ -91,12 +91,7 @@ def nanochat2026(depth: int = DEFAULT_DEPTH, *, overrides: Mapping[str, Expr] | 
     overrides = exact_overrides(overrides)
     depth = _depth(depth)
     width = Integer(HEAD_DIM * -(-depth // 2))
-    target = overrides.get("D", width)
-    values = {V: Integer(VOCAB), D: width, L: Integer(depth), e: Integer(EXPANSION)}
-    if "H" not in overrides and getattr(target, "is_Integer", False) and target > 0:
-        values[H] = sympy.ceiling(sympy.Rational(target, HEAD_DIM))
-    else:
-        values[H] = width / HEAD_DIM
+    values = {V: Integer(VOCAB), D: width, L: Integer(depth), e: Integer(EXPANSION), H: width / HEAD_DIM}
     spec = Spec(
         name=f"nanochat-2026 d{depth}",
         family="nanochat-2026",
@@ -108,7 +103,7 @@ def nanochat2026(depth: int = DEFAULT_DEPTH, *, overrides: Mapping[str, Expr] | 
             Divides(H_kv, H, "each key/value head serves H/H_kv query heads"),
         ),
     )
-    return apply_overrides(spec, overrides) if overrides else spec
+    return heads_follow_width(apply_overrides(spec, overrides), overrides, HEAD_DIM) if overrides else spec
 
 
 FAMILY = Family(

@@ -270,3 +270,112 @@ def test_compiled_code_holds_no_division_and_no_float():
         texts += [s.num.text for s in plan.steps]
         for t in texts:
             assert "/" not in t and "." not in t, (name, t)
+
+
+# ---- flat arrays: the blocked path (checks fused with the closed form) -------------------------------------
+
+_FLAT_MODELS = {
+    "nanochat": ("D", "H", "L", "V", "e", "H_kv"),
+    "llama-3-8b": ("D", "H", "H_kv", "L", "F", "V", "d_h"),
+    "mixtral-8x7b": ("D", "H", "H_kv", "L", "F", "V", "E", "k"),
+}
+
+
+def _general(f, values, wanted, invalid):
+    """The general evaluator's answer (the flat path switched off)."""
+    from symparams.compiled import flat
+
+    saved = flat.MIN_SIZE
+    flat.MIN_SIZE = 2**62
+    try:
+        return f.evaluate(values, wanted, invalid=invalid)
+    finally:
+        flat.MIN_SIZE = saved
+
+
+def _column(data, n, big):
+    """Sizes: mostly small, some near where float64 stops being exact (2**53), some zero or negative."""
+    small = st.integers(1, 64)
+    edge = st.integers(2**52 - 3, 2**53 + 3) if big else small
+    return np.array(data.draw(st.lists(st.one_of(small, small, small, edge, st.integers(-2, 0)), min_size=n, max_size=n)),
+                    dtype=np.int64)
+
+
+@pytest.mark.parametrize("name", list(_FLAT_MODELS))
+@settings(max_examples=40, deadline=None)
+@given(data=st.data(), block=st.sampled_from([1, 2, 3, 8]), big=st.booleans(), given_kv=st.booleans())
+def test_flat_path_equals_the_general_path_and_reports_invalid_entries_without_counting_them(
+        name, data, block, big, given_kv):
+    from symparams.compiled import flat
+
+    saved = flat.BLOCK, flat.MIN_SIZE
+    flat.BLOCK, flat.MIN_SIZE = block, 1
+    try:
+        _compare_flat_with_general(name, data, big, given_kv)
+    finally:
+        flat.BLOCK, flat.MIN_SIZE = saved
+
+
+def _compare_flat_with_general(name, data, big, given_kv):
+    f = vectorize(model(name))
+    n = data.draw(st.integers(1, 24))
+    symbols = [s for s in _FLAT_MODELS[name] if given_kv or s not in ("H_kv", "d_h")]
+    values = {s: _column(data, n, big) for s in symbols}
+    if data.draw(st.booleans()):  # many valid entries: heads dividing the width
+        values["D"] = values["H"] * data.draw(st.sampled_from([1, 64, 128]))
+    wanted = ("total",) + f.components
+    try:
+        expected = _general(f, values, wanted, "mask")
+    except OverflowError:
+        with pytest.raises(OverflowError):
+            f.evaluate(values, wanted, invalid="mask")
+        return
+    got = f.evaluate(values, wanted, invalid="mask")
+    assert got["reasons"] == expected["reasons"] and list(got["reasons"]) == list(expected["reasons"])
+    assert (got["valid"] == expected["valid"]).all()
+    for k in wanted:
+        assert got[k].dtype == np.int64 and got[k].tolist() == expected[k].tolist()
+    # Every valid entry counts exactly what Spec counts; every invalid one is reported and left out.
+    assert got["valid"].sum() == len(got["total"]) == n - sum(got["reasons"].values())
+    for i in np.flatnonzero(got["valid"])[:3]:
+        one = {s: int(v[i]) for s, v in values.items()}
+        assert int(got["total"][list(np.flatnonzero(got["valid"])).index(i)]) == apply_overrides(
+            model(name), {k: sympy.Integer(v) for k, v in one.items()}).total
+    if got["valid"].all():
+        assert f(**values).tolist() == expected["total"].tolist()
+    else:
+        with pytest.raises(SymparamsError) as flat_err:
+            f(**values)
+        with pytest.raises(SymparamsError) as general_err:
+            _general(f, values, ("total",), "raise")
+        assert str(flat_err.value) == str(general_err.value)
+
+
+def test_flat_arrays_of_a_million_take_the_blocked_path_with_the_same_numbers():
+    from symparams.compiled import flat
+
+    rng = np.random.default_rng(3)
+    n = 4 * flat.BLOCK + 5
+    heads = rng.integers(1, 64, n)
+    values = {"D": heads * 128, "H": heads, "L": rng.integers(1, 100, n), "V": rng.integers(1_000, 300_000, n),
+              "e": rng.integers(1, 8, n)}
+    values["H"][7] = 5  # one entry where H does not divide D
+    f = vectorize(model("nanochat"))
+    got = f.evaluate(values, ("total",), invalid="mask")
+    assert flat.run(f.compiled.plan(), {k: v for k, v in values.items()}, (n,), {"total"}, True) is not None
+    expected = _general(f, values, ("total",), "mask")
+    assert got["total"].tolist() == expected["total"].tolist() and got["reasons"] == {"H does not divide D": 1}
+    D, L, V, e = (np.delete(values[k], 7) for k in "DLVe")
+    assert got["total"].tolist() == (2*D**2*L*(e + 2) + 2*D*V).tolist()
+
+
+@given(st.integers(2**63, 10**40), st.sampled_from(["nanochat", "llama-3-8b", "mixtral-8x7b"]), st.booleans())
+@settings(max_examples=20, deadline=None)
+def test_a_count_beyond_int64_is_a_one_line_refusal_naming_the_limit_and_exact_on_request(vocab, name, as_array):
+    f = vectorize(model(name))
+    v = np.array([vocab, 7], dtype=object) if as_array else vocab
+    with pytest.raises(SymparamsError, match=r"does not fit in int64 \(at most 9,223,372,036,854,775,807\)") as err:
+        f(V=v)
+    assert isinstance(err.value, OverflowError) and "\n" not in str(err.value)
+    exact = f.evaluate({"V": v}, exact=True)["total"]
+    assert int(np.asarray(exact).ravel()[0]) == apply_overrides(model(name), {"V": sympy.Integer(vocab)}).total

@@ -12,12 +12,16 @@ and no SymPy runs on the hot path. Exactness is kept by construction: no float
 and no ``/`` appear in the compiled code (rational values travel as numerator and
 denominator), divisions are exact ``//`` after a divisibility check, and int64 is
 used only where a bound proves nothing can wrap (else Python ints, and
-OverflowError for a count beyond int64). An invalid configuration is handed to
-the Spec, so its error message is the one ``Spec.total`` gives.
+CountOverflow, a SymparamsError and OverflowError, for a count beyond int64).
+The one float: over flat arrays a divisibility check or exact division runs in
+float64 where both operands are proven below 2**53, where it is exact (see
+:mod:`.flat`). An invalid configuration is handed to the Spec, so its error
+message is the one ``Spec.total`` gives.
 
 Modules: :mod:`.poly` (integer polynomials and the printer), :mod:`.plan` (what a
 call computes), :mod:`.scalar` (single configurations), :mod:`.vector` and
-:mod:`.arrays` (arrays). They load on first use, so ``import symparams`` stays light.
+:mod:`.arrays` (arrays), :mod:`.flat` (flat arrays, block by block). They load
+on first use, so ``import symparams`` stays light.
 """
 
 from __future__ import annotations
@@ -26,11 +30,12 @@ from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..spec import Spec
-    from .vector import Vectorized
+    from .vector import CountOverflow, Vectorized
 
-__all__ = ["vectorize", "count_fn", "compiled", "Compiled", "Vectorized", "INT64_MAX"]
+__all__ = ["vectorize", "count_fn", "compiled", "Compiled", "Vectorized", "INT64_MAX", "CountOverflow"]
 
-_LAZY = {"compiled": ".plan", "Compiled": ".plan", "Vectorized": ".vector", "INT64_MAX": ".vector"}
+_LAZY = {"compiled": ".plan", "Compiled": ".plan", "Vectorized": ".vector", "INT64_MAX": ".vector",
+         "CountOverflow": ".vector"}
 
 
 def count_fn(model: "Spec", reading: str = "params") -> Callable[..., int]:
@@ -72,9 +77,11 @@ def vectorize(model: "Spec", reading: str = "params") -> "Vectorized":
     pair of integer arrays.
 
     Counts are exact: an entry whose count would not fit in int64 raises
-    OverflowError (it never wraps), and an invalid entry (H not dividing D, a size
-    that is not positive) raises the SymparamsError ``Spec.total`` raises for it,
-    with its index. ``.counts(...)`` adds the top-level components, ``.valid(...)``
+    CountOverflow, a one-line SymparamsError that is also an OverflowError (it
+    never wraps; ``.evaluate(..., exact=True)`` gives Python ints), and an
+    invalid entry (H not dividing D, a size that is not positive) raises the
+    SymparamsError ``Spec.total`` raises for it, with its index. ``.counts(...)``
+    adds the top-level components, ``.valid(...)``
     says which entries are buildable, ``.evaluate(...)`` can skip invalid entries.
 
     >>> import numpy as np

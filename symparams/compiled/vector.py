@@ -4,7 +4,8 @@ A call converts its inputs (integer arrays, exact scalars, numerator/denominator
 pairs for a rational ``e``), runs the plan's checks on them, then its steps and
 outputs. Each expression runs in int64 only when its bound (see
 :mod:`.poly`) proves no intermediate can wrap; otherwise it runs on Python ints in
-an object array, and a count that does not fit in int64 raises OverflowError,
+an object array, and a count that does not fit in int64 raises
+:class:`CountOverflow` (a SymparamsError and an OverflowError, naming the limit),
 or is returned as Python ints when asked for (``exact=True``).
 
 NumPy is imported inside the functions that use it, so importing symparams stays
@@ -22,6 +23,7 @@ import sympy
 
 from ..errors import SymparamsError
 from ..spec import Spec
+from . import flat
 from .arrays import bound, choose, evaluate
 from .plan import Check, Step, compiled
 from .poly import Code
@@ -30,10 +32,20 @@ from .scalar import as_spec, exact_scalar, spec_at
 if TYPE_CHECKING:  # pragma: no cover
     import numpy
 
-__all__ = ["Vectorized", "vectorize", "INT64_MAX", "INT64_MIN"]
+__all__ = ["Vectorized", "vectorize", "CountOverflow", "INT64_MAX", "INT64_MIN"]
 
 INT64_MAX = 2**63 - 1
 INT64_MIN = -(2**63)
+
+
+class CountOverflow(SymparamsError, OverflowError):
+    """A count beyond int64 where int64 arrays were asked for.
+
+    A one-line refusal like every other (a SymparamsError, so the CLI and callers
+    catching it see a clear message, not a raw error), and still an
+    OverflowError for code that catches that. Nothing wraps: the exact value is
+    in the message, and ``exact=True`` returns it.
+    """
 
 
 def _nonzero(den):
@@ -215,6 +227,10 @@ class Vectorized:
         parts = [p for v in inputs.values() for p in (v if isinstance(v, tuple) else (v,))]
         shape = np.broadcast_shapes(*[np.shape(p) for p in parts])
         masking = invalid == "mask"
+        if not exact:
+            fast = flat.run(plan, inputs, shape, set(outputs), masking)
+            if fast is not None:
+                return fast
         mask = np.ones(shape, dtype=bool) if masking else None
         reasons: dict[str, int] = {}
 
@@ -322,7 +338,8 @@ class Vectorized:
             flat = np.asarray(value, dtype=object).ravel()
             if flat.size and (min(flat) < INT64_MIN or max(flat) > INT64_MAX):
                 worst = max(flat, key=abs)
-                raise OverflowError(f"{self.spec.name}: {name} = {worst:,} does not fit in int64")
+                raise CountOverflow(f"{self.spec.name}: {name} = {worst:,} does not fit in int64 (at most "
+                                    f"{INT64_MAX:,}); .evaluate(..., exact=True) gives exact Python ints")
             value = np.asarray(value).astype(np.int64)
         if value.shape != tuple(shape):
             value = np.array(np.broadcast_to(value, shape))

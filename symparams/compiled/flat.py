@@ -1,0 +1,297 @@
+"""Flat arrays of configurations (a random or Bayesian search): checks fused with the closed form, block by block.
+
+Why a path of its own: over a million entries every NumPy operation is a full
+pass through main memory, and the validity checks (H divides D, every size
+positive) cost more passes than the polynomial itself. So a flat call runs
+block by block, :data:`BLOCK` entries at a time, and every temporary of a
+block (inputs, check results, partial products) stays in the CPU cache: the
+checks and the polynomial then cost arithmetic, not memory traffic. Within a
+block:
+
+* each input's minimum says whether it is positive, its maximum bounds every
+  intermediate (see :func:`.arrays.bound`), so int64 runs only where nothing
+  can wrap;
+* a divisibility check ``x % d == 0`` and an exact division ``x // d`` run in
+  float64 when ``|x|, |d| < 2**53``: the quotient is then correctly rounded and,
+  when ``d`` does not divide ``x``, at least ``1/|d|`` from an integer, more
+  than the rounding error, so the float quotient is whole exactly when the
+  integer one is (and its floor is the integer floor). A quotient checked is
+  reused by the division of the same pair (``d_h = D // H`` after ``H | D``);
+* an entry failing a check is left out (mask mode, counted under the first
+  check it fails) or the call is handed back to the general path, which raises
+  the Spec's own error (raise mode).
+
+Anything this path does not take (broadcast grids, values beyond int64,
+bounds too large, opaque constraints, small arrays) returns None and the
+general evaluator runs, so results never depend on which path ran.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any, Callable, Mapping
+
+from sympy import Expr
+
+from .plan import Check, Plan, Step
+from .poly import Code, make, to_text
+
+__all__ = ["BLOCK", "run"]
+
+BLOCK = 1 << 14
+MIN_SIZE = 2 * BLOCK
+INT64_MAX = 2**63 - 1
+FLOAT_EXACT = 2**53
+
+
+class _Fallback(Exception):
+    """This call (or block) needs the general evaluator."""
+
+
+def _bound_text(expr: Expr) -> str:
+    """Python text bounding every intermediate of evaluating ``expr``, given each variable's bound (>= 1)."""
+    if expr.is_Integer:
+        return str(abs(int(expr)))
+    if expr.is_Symbol:
+        return expr.name
+    if expr.is_Pow:
+        return f"({_bound_text(expr.base)})**{int(expr.exp)}"
+    parts = [f"({_bound_text(a)})" for a in expr.args]
+    return ("*" if expr.is_Mul else " + ").join(parts)
+
+
+@lru_cache(maxsize=1024)
+def _kernel(code: Code) -> tuple[Callable, Callable]:
+    """(value, bound) functions of ``code``'s cheapest form: the form that does fewest passes on flat arrays."""
+    args = ", ".join(code.names)
+    value = make(f"def _f({args}):\n    return {to_text(code.expr)}\n")
+    bound = make(f"def _f({args}):\n    return {_bound_text(code.expr)}\n")
+    return value, bound
+
+
+class _Block:
+    """The variables of one block, each with a bound on its magnitude."""
+
+    def __init__(self, values: dict[str, Any], bounds: dict[str, int], size: int,
+                 kernels: dict[int, tuple[Callable, Callable, tuple[str, ...]]]):
+        self.values, self.bounds, self.size, self.kernels = values, bounds, size, kernels
+        self.quotients: dict[tuple[Expr, Expr], Any] = {}
+
+    def eval(self, code: Code) -> tuple[Any, int]:
+        value_fn, bound_fn, names = self.kernels[id(code)]
+        bounds = self.bounds
+        bound = bound_fn(*[bounds[n] for n in names])
+        if bound > INT64_MAX:
+            raise _Fallback
+        values = self.values
+        return value_fn(*[values[n] for n in names]), bound
+
+    def keep(self, keep) -> None:
+        """Only the entries ``keep`` marks from here on (the bounds stay bounds)."""
+        np = _np()
+        self.values = {k: v[keep] if isinstance(v, np.ndarray) else v for k, v in self.values.items()}
+        self.quotients.clear()
+        self.size = int(np.count_nonzero(keep))
+
+
+def _np():
+    import numpy
+
+    return numpy
+
+
+def _quotient(blk: _Block, num: Code, den: Code):
+    """``num / den`` in float64 when exact enough (see the module), else None."""
+    key = (num.expr, den.expr)
+    if key in blk.quotients:
+        return blk.quotients[key]
+    x, bx = blk.eval(num)
+    d, bd = blk.eval(den)
+    np = _np()
+    q = None
+    if bx < FLOAT_EXACT and bd < FLOAT_EXACT and (isinstance(x, np.ndarray) or isinstance(d, np.ndarray)):
+        q = np.true_divide(x, d)
+        blk.quotients[key] = q
+    return q
+
+
+def _divide(blk: _Block, num: Code, den: Code, kind: str, safe: bool):
+    np = _np()
+    q = _quotient(blk, num, den)
+    if q is not None:
+        if kind == "floor":
+            q = np.floor(q)
+        elif kind == "ceil":
+            q = np.ceil(q)
+        return q.astype(np.int64)
+    x, _ = blk.eval(num)
+    d, _ = blk.eval(den)
+    if safe and isinstance(d, np.ndarray):
+        d = np.where(d == 0, 1, d)
+    elif safe and d == 0:
+        d = 1
+    return -((-x) // d) if kind == "ceil" else x // d
+
+
+def _step(blk: _Block, st: Step, safe: bool) -> None:
+    if st.kind == "pair":
+        n, d = st.target.split(", ")
+        blk.values[n], blk.bounds[n] = blk.eval(st.num)
+        blk.values[d], blk.bounds[d] = blk.eval(st.den)
+        return
+    if st.den.one:
+        blk.values[st.target], blk.bounds[st.target] = blk.eval(st.num)
+        return
+    _, bound = blk.eval(st.num)
+    # |floor(x/d)|, |ceil(x/d)| <= |x| for whole x and |d| >= 1; a zero d is made 1 (safe) or masked out.
+    blk.values[st.target], blk.bounds[st.target] = _divide(blk, st.num, st.den, st.kind, safe), max(1, bound)
+
+
+def _failures(blk: _Block, c: Check):
+    """None when the check holds on every entry of the block, else a boolean array of the entries it fails."""
+    np = _np()
+    if c.kind == "mod":
+        assert c.den is not None
+        q = _quotient(blk, c.x, c.den)
+        if q is not None:
+            bad = np.not_equal(q, np.rint(q))
+        else:
+            x, _ = blk.eval(c.x)
+            d, _ = blk.eval(c.den)
+            d = np.where(d == 0, 1, d) if isinstance(d, np.ndarray) else (d or 1)
+            bad = np.not_equal(x % d, 0)
+    else:
+        x, _ = blk.eval(c.x)
+        if not isinstance(x, np.ndarray):
+            fails = x <= 0 if c.kind == "pos" else x < 0 if c.kind == "nonneg" else x == 0
+            return np.ones(blk.size, dtype=bool) if fails else None
+        if c.kind == "nonzero":
+            return None if np.count_nonzero(x) == x.size else x == 0
+        low = int(x.min())
+        if low > 0 or (c.kind == "nonneg" and low == 0):
+            return None
+        return x <= 0 if c.kind == "pos" else x < 0
+    if not isinstance(bad, np.ndarray):
+        return np.ones(blk.size, dtype=bool) if bad else None
+    return bad if bad.any() else None
+
+
+def _parts(plan: Plan, inputs: Mapping[str, Any], shape: tuple[int, ...]):
+    """The call's integer inputs as flat int64 arrays or ints, with each one's label; None when not flat."""
+    np = _np()
+    parts: dict[str, Any] = {}
+    labels: list[tuple[str, str]] = []
+    for name, names in plan.inputs:
+        v = inputs[name]
+        for cname, part in zip(names, v if isinstance(v, tuple) else (v,)):
+            if isinstance(part, np.ndarray):
+                if part.dtype != np.int64:
+                    return None
+                if part.shape == shape:
+                    part = part.reshape(-1)
+                elif part.size == 1:
+                    part = int(part.reshape(-1)[0])
+                else:
+                    return None
+            if not isinstance(part, np.ndarray) and not 0 < part <= INT64_MAX:
+                return None
+            parts[cname] = part
+            labels.append((cname, f"{name} is not positive"))
+    return parts, labels
+
+
+def run(plan: Plan, inputs: Mapping[str, Any], shape: tuple[int, ...], outputs: set[str],
+        masking: bool) -> dict[str, Any] | None:
+    """The evaluation of :meth:`Vectorized.evaluate` for flat int64 inputs, or None to use the general path."""
+    np = _np()
+    size = 1
+    for n in shape:
+        size *= n
+    if plan.opaque or size < MIN_SIZE:
+        return None
+    found = _parts(plan, inputs, shape)
+    if found is None:
+        return None
+    parts, labels = found
+    codes = [c for st in plan.pre + plan.steps for c in (st.num, st.den)]
+    codes += [c for ch in plan.checks for c in (ch.x, ch.den) if c is not None]
+    codes += [c for _, num, den in plan.outputs for c in (num, den)]
+    kernels = {id(c): (*_kernel(c), c.names) for c in codes}
+    wanted = [(name, num, den) for name, num, den in plan.outputs if name in outputs]
+    result = {name: np.empty(size, dtype=np.int64) for name, _, _ in wanted}
+    valid = np.ones(size, dtype=bool) if masking else None
+    reasons: dict[str, int] = {}
+    filled = 0
+    try:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            for start in range(0, size, BLOCK):
+                stop = min(size, start + BLOCK)
+                kept = _block(plan, parts, labels, start, stop, wanted, result, filled, masking, reasons, kernels)
+                if kept is not None:
+                    assert valid is not None
+                    valid[start:stop] = kept
+                    filled += int(np.count_nonzero(kept))
+                else:
+                    filled += stop - start
+    except _Fallback:
+        return None
+    if not masking:
+        return {name: result[name].reshape(shape) for name, _, _ in wanted}
+    out: dict[str, Any] = {name: result[name][:filled] for name, _, _ in wanted}
+    order = [label for _, label in labels] + [c.label for c in plan.checks]
+    out["valid"] = valid.reshape(shape) if valid is not None else None
+    out["reasons"] = {label: reasons[label] for label in dict.fromkeys(order) if label in reasons}
+    return out
+
+
+def _block(plan: Plan, parts: Mapping[str, Any], labels, start: int, stop: int, wanted, result,
+           filled: int, masking: bool, reasons: dict[str, int], kernels: dict):
+    """One block: checks, then the outputs of its valid entries written at ``filled``; the kept entries or None."""
+    np = _np()
+    values: dict[str, Any] = {}
+    bounds: dict[str, int] = {}
+    bad = None
+    for cname, label in labels:
+        x = parts[cname]
+        if not isinstance(x, np.ndarray):
+            values[cname], bounds[cname] = x, x
+            continue
+        x = values[cname] = x[start:stop]
+        low, high = int(x.min()), int(x.max())
+        if low <= 0:
+            if not masking:
+                raise _Fallback
+            bad = _flag(bad, x <= 0, label, reasons)
+        bounds[cname] = max(1, -low, high)
+    blk = _Block(values, bounds, stop - start, kernels)
+    for st in plan.pre:
+        _step(blk, st, True)
+    for c in plan.checks:
+        fails = _failures(blk, c)
+        if fails is not None:
+            if not masking:
+                raise _Fallback
+            bad = _flag(bad, fails, c.label, reasons)
+    keep = None
+    if bad is not None:
+        keep = ~bad
+        blk.keep(keep)
+    for st in plan.steps:
+        _step(blk, st, False)
+    end = filled + blk.size
+    for name, num, den in wanted:
+        if den.one:
+            value, _ = blk.eval(num)
+        else:
+            value = _divide(blk, num, den, "exact", False)
+        result[name][filled:end] = value
+    return keep
+
+
+def _flag(bad, fails, label: str, reasons: dict[str, int]):
+    """Mark ``fails`` bad; entries not already bad count under ``label``."""
+    np = _np()
+    newly = int(np.count_nonzero(fails)) if bad is None else int(np.count_nonzero(fails & ~bad))
+    if newly:
+        reasons[label] = reasons.get(label, 0) + newly
+    return fails.copy() if bad is None else bad | fails

@@ -130,7 +130,9 @@ def _bits(x: Rational) -> int:
 
 def _number(text: str) -> Rational:
     mantissa, _, exp = text.lower().partition("e")
-    if len(mantissa) > MAX_DIGITS or (exp and abs(int(exp)) > MAX_DIGITS):
+    if exp and int(exp) < -MAX_DIGITS:
+        raise SymparamsError(f"number {text!r} is too small (an exponent of at least -{MAX_DIGITS})")
+    if len(mantissa) > MAX_DIGITS or (exp and int(exp) > MAX_DIGITS):
         raise SymparamsError(f"number {text!r} is too large "
                              f"(at most {MAX_DIGITS} digits and an exponent of at most {MAX_DIGITS})")
     whole, _, frac = mantissa.partition(".")

@@ -371,8 +371,11 @@ def _check_value(sym: Symbol, val: Expr, model: str, rel: Expr | None = None) ->
 
     if not val.is_Rational:
         raise SymparamsError(f"{model}: {sym} = {_brief(val)}{where()} is not an exact number")
-    if abs(val.p) > MAX_VALUE or val.q > MAX_VALUE:
+    if abs(val.p) > MAX_VALUE:
         raise SymparamsError(f"{model}: {sym} = {_brief(val)}{where()} is too large (at most 10^50)")
+    if val.q > MAX_VALUE:
+        raise SymparamsError(f"{model}: {sym} = {_brief(val)}{where()} is too fine a fraction "
+                             "(its denominator may be at most 10^50)")
     if val <= 0:
         raise SymparamsError(f"{model}: {sym} = {val}{where()} must be positive")
     info = INFO.get(sym.name)

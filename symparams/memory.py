@@ -558,10 +558,18 @@ def parse_bytes(text: str) -> int:
 
 
 def gib(n: int) -> str:
-    """Bytes for people: 17,179,869,184 -> '16.00 GiB'."""
+    """Bytes for people: 17,179,869,184 -> '16.00 GiB'.
+
+    Rounded in integers (half to even, as float formatting rounds), never through a
+    float: a byte count past 10^308 GiB, which the exact readings allow, still prints.
+
+    >>> gib(17_179_869_184), gib(2**100)
+    ('16.00 GiB', '1180591620717411303424.00 GiB')
+    """
     from fractions import Fraction
 
-    return f"{float(Fraction(n, 2**30)):.2f} GiB"
+    hundredths = round(Fraction(n * 100, 2**30))
+    return f"{hundredths // 100}.{hundredths % 100:02d} GiB"
 
 
 def warn(m: Memory) -> None:

@@ -132,7 +132,9 @@ def run(args: argparse.Namespace) -> int:
             out.update(budget_bytes=args.budget, fits=result.per_gpu_bytes <= args.budget, **solved)
         emit_json(out)
         return 0
-    print(f"{spec.name}: {result.params:,} parameters, {_describe(result)}")
+    # Every line is made before the first is printed: a failure midway leaves no partial output.
+    lines: list[str] = []
+    lines.append(f"{spec.name}: {result.params:,} parameters, {_describe(result)}")
     rows = [("weights", result.weights_bytes)]
     if result.training:
         rows.append(("gradients", result.gradients_bytes))
@@ -149,23 +151,24 @@ def run(args: argparse.Namespace) -> int:
     if parallel.gpus > 1:
         rows.append((f"per GPU (most loaded of {parallel.gpus:,}, pipeline stage {_stage(result)})",
                      result.per_gpu_bytes))
-    print(table([(name, f"{n:,} bytes", mem.gib(n)) for name, n in rows], align="lrr", indent="  ",
-                min_widths=(0, 0, 12)))
-    print(f"formula (bytes): {result.formula}")
+    lines.append(table([(name, f"{n:,} bytes", mem.gib(n)) for name, n in rows], align="lrr", indent="  ",
+                       min_widths=(0, 0, 12)))
+    lines.append(f"formula (bytes): {result.formula}")
     if result.training and result.activation_bytes is None:
-        print("activations: give --seq (and --batch) to count them")
+        lines.append("activations: give --seq (and --batch) to count them")
     if not result.training and (result.seq is not None or args.budget is not None):
-        print(f"KV cache per token and sequence: {mem.kv_bytes_per_token(spec, result.kv_dtype):,} bytes")
+        lines.append(f"KV cache per token and sequence: {mem.kv_bytes_per_token(spec, result.kv_dtype):,} bytes")
         if result.kv_state_bytes:
             per_seq = result.kv_state_bytes // result.batch
-            print(f"recurrent state per sequence (whatever T): {per_seq:,} bytes")
+            lines.append(f"recurrent state per sequence (whatever T): {per_seq:,} bytes")
     if args.budget is not None:
         verdict = "fits" if result.per_gpu_bytes <= args.budget else "does not fit"
-        print(f"budget {args.budget:,} bytes ({mem.gib(args.budget)}): {verdict}")
+        lines.append(f"budget {args.budget:,} bytes ({mem.gib(args.budget)}): {verdict}")
         if "max_context" in solved:
-            print(f"longest context at batch {batch or 1:,}: {solved['max_context']:,} tokens")
+            lines.append(f"longest context at batch {batch or 1:,}: {solved['max_context']:,} tokens")
         if "max_batch" in solved:
-            print(f"largest batch at context {seq:,}: {solved['max_batch']:,} sequences")
+            lines.append(f"largest batch at context {seq:,}: {solved['max_batch']:,} sequences")
+    print("\n".join(lines))
     return 0
 
 

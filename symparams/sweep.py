@@ -28,11 +28,15 @@ from .spec import Spec
 if TYPE_CHECKING:  # pragma: no cover
     import numpy
 
-__all__ = ["Axis", "Sweep", "parse_axis", "sweep", "MAX_COMBINATIONS", "MAX_AXIS", "write"]
+__all__ = ["Axis", "Sweep", "Streamed", "parse_axis", "sweep", "stream", "MAX_COMBINATIONS", "MAX_STREAMED",
+           "MAX_CHUNK", "MAX_AXIS", "write", "needs_pyarrow"]
 
 MAX_COMBINATIONS = 1_000_000
+MAX_STREAMED = 10_000_000_000
+MAX_CHUNK = 10_000_000
 MAX_AXIS = 100_000
 FORMATS = ("csv", "json", "npy")
+STREAMED_FORMATS = ("csv", "parquet")
 
 
 @dataclass(frozen=True)
@@ -114,12 +118,30 @@ class Sweep:
 
     def summary(self) -> str:
         """One line for stderr: how many combinations, how many skipped and why."""
-        n_skip = sum(self.skipped.values())
-        line = f"{self.combinations:,} combinations, {self.rows:,} valid"
-        if n_skip:
-            why = "; ".join(f"{n:,} where {reason}" for reason, n in self.skipped.items())
-            line += f"; skipped {n_skip:,} invalid combination{'s' * (n_skip != 1)} ({why})"
-        return line
+        return _summary(self.combinations, self.rows, self.skipped)
+
+
+def _summary(combinations: int, rows: int, skipped: dict[str, int]) -> str:
+    n_skip = sum(skipped.values())
+    line = f"{combinations:,} combinations, {rows:,} valid"
+    if n_skip:
+        why = "; ".join(f"{n:,} where {reason}" for reason, n in skipped.items())
+        line += f"; skipped {n_skip:,} invalid combination{'s' * (n_skip != 1)} ({why})"
+    return line
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """What a streamed sweep wrote: its rows went to the output chunk by chunk, only the tally is kept."""
+
+    model: str
+    combinations: int
+    rows: int
+    skipped: dict[str, int]
+
+    def summary(self) -> str:
+        """One line for stderr, the same as :meth:`Sweep.summary` gives for the same grid."""
+        return _summary(self.combinations, self.rows, self.skipped)
 
 
 def _plain(column) -> list:
@@ -157,16 +179,23 @@ def _axis_array(axis: Axis, position: int, ndim: int):
     return _ints(f.numerator for f in fr).reshape(shape), _ints(f.denominator for f in fr).reshape(shape)
 
 
-def sweep(model: Spec | Callable[..., Spec], axes: Sequence[Axis], exact: bool = True) -> Sweep:
-    """Every combination of ``axes`` for ``model``: a Spec, or a builder from depth to Spec.
+@dataclass(frozen=True)
+class _Grid:
+    """A sweep ready to evaluate: its model, axes and inputs laid along the grid's dimensions."""
 
-    A ``depth`` axis needs the builder (``catalog.ladder(name)``, with any overrides
-    bound); other axes override what each depth set. Invalid combinations are skipped
-    and counted (see the module's rule). With ``exact`` a count beyond int64 comes
-    back as a Python int; without, it raises OverflowError.
-    """
-    import numpy as np
+    name: str
+    base: Spec
+    axes: tuple[Axis, ...]
+    inputs: dict[str, Any]
+    total: int
 
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(len(a.values) for a in self.axes)
+
+
+def _prepare(model: Spec | Callable[..., Spec], axes: Sequence[Axis], limit: int) -> _Grid:
+    """Check the axes against the model and lay each input along its axis (a pair for fractions)."""
     from .compiled.vector import Vectorized
 
     builder: Callable[..., Spec] | None = None if isinstance(model, Spec) else model
@@ -182,9 +211,10 @@ def sweep(model: Spec | Callable[..., Spec], axes: Sequence[Axis], exact: bool =
     total = 1
     for a in axes:
         total *= len(a.values)
-    if total > MAX_COMBINATIONS:
-        raise SymparamsError(f"the grid has {total:,} combinations; at most {MAX_COMBINATIONS:,} "
-                             "(narrow an axis or raise its STEP)")
+    if total > limit:
+        hint = "narrow an axis or raise its STEP" if limit == MAX_STREAMED else \
+            f"narrow an axis, raise its STEP, or stream it with --chunk, up to {MAX_STREAMED:,}"
+        raise SymparamsError(f"the grid has {total:,} combinations; at most {limit:,} ({hint})")
     by_depth = next((a for a in axes if a.name == "depth"), None)
     if by_depth is not None:
         if builder is None:
@@ -226,6 +256,17 @@ def sweep(model: Spec | Callable[..., Spec], axes: Sequence[Axis], exact: bool =
     for i, a in enumerate(axes):
         if a.name != "depth":
             inputs[a.name] = _axis_array(a, i, ndim)
+    return _Grid(name, base, axes, inputs, total)
+
+
+def _count(grid: _Grid, inputs: dict[str, Any], exact: bool) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """The total, each component and (for mixtures of experts) the active count of the valid entries of ``inputs``.
+
+    Returns the evaluation (``valid`` mask and ``reasons`` included) and the count columns' names.
+    """
+    from .compiled.vector import Vectorized
+
+    vec = Vectorized(grid.base)
     wanted = ("total",) + vec.components
     try:
         out = vec.evaluate(inputs, wanted, invalid="mask")
@@ -233,19 +274,8 @@ def sweep(model: Spec | Callable[..., Spec], axes: Sequence[Axis], exact: bool =
         if not exact:
             raise
         out = vec.evaluate(inputs, wanted, invalid="mask", exact=True)
-    # An axis no input varies along (a single depth) is absent from the evaluated
-    # shape; laying the mask over the full grid keeps every axis a column.
-    mask = np.broadcast_to(out["valid"], tuple(len(a.values) for a in axes))
-    columns: dict[str, Any] = {}
-    for i, a in enumerate(axes):
-        shape = [1] * ndim
-        shape[i] = len(a.values)
-        values = _ints(a.values) if all(isinstance(v, int) for v in a.values) else np.array(a.values, dtype=object)
-        columns[a.name] = np.broadcast_to(values.reshape(shape), mask.shape)[mask]
     counts = list(wanted)
-    for n in wanted:
-        columns[n] = out[n]
-    active = Vectorized(base, "active")
+    active = Vectorized(grid.base, "active")
     if active.compiled.plan().outputs[0][1].expr != vec.compiled.plan().outputs[0][1].expr:
         try:
             act = active.evaluate(inputs, ("total",), invalid="mask", exact=False)
@@ -253,9 +283,172 @@ def sweep(model: Spec | Callable[..., Spec], axes: Sequence[Axis], exact: bool =
             if not exact:
                 raise
             act = active.evaluate(inputs, ("total",), invalid="mask", exact=True)
-        columns["active"] = act["total"]
+        out["active"] = act["total"]
         counts.append("active")
-    return Sweep(name, str(base.closed_form), axes, columns, tuple(counts), total, dict(out["reasons"]))
+    return out, tuple(counts)
+
+
+def sweep(model: Spec | Callable[..., Spec], axes: Sequence[Axis], exact: bool = True) -> Sweep:
+    """Every combination of ``axes`` for ``model``: a Spec, or a builder from depth to Spec.
+
+    A ``depth`` axis needs the builder (``catalog.ladder(name)``, with any overrides
+    bound); other axes override what each depth set. Invalid combinations are skipped
+    and counted (see the module's rule). With ``exact`` a count beyond int64 comes
+    back as a Python int; without, it raises CountOverflow (an OverflowError).
+    """
+    import numpy as np
+
+    grid = _prepare(model, axes, MAX_COMBINATIONS)
+    out, counts = _count(grid, grid.inputs, exact)
+    # An axis no input varies along (a single depth) is absent from the evaluated
+    # shape; laying the mask over the full grid keeps every axis a column.
+    mask = np.broadcast_to(out["valid"], grid.shape)
+    columns: dict[str, Any] = {}
+    ndim = len(grid.axes)
+    for i, a in enumerate(grid.axes):
+        shape = [1] * ndim
+        shape[i] = len(a.values)
+        columns[a.name] = np.broadcast_to(_axis_values(a).reshape(shape), mask.shape)[mask]
+    for n in counts:
+        columns[n] = out[n]
+    return Sweep(grid.name, str(grid.base.closed_form), grid.axes, columns, counts, grid.total, dict(out["reasons"]))
+
+
+def _axis_values(axis: Axis) -> "numpy.ndarray":
+    import numpy as np
+
+    return _ints(axis.values) if all(isinstance(v, int) for v in axis.values) else np.array(axis.values, dtype=object)
+
+
+def stream(model: Spec | Callable[..., Spec], axes: Sequence[Axis], chunk: int, out: IO | Any, fmt: str = "csv",
+           progress: Callable[[int, int], None] | None = None) -> Streamed:
+    """Every combination of ``axes``, ``chunk`` at a time, written to ``out`` as they are counted.
+
+    For grids larger than memory (up to :data:`MAX_STREAMED` combinations): the
+    grid is walked in its own order (the rows equal :func:`sweep`'s, row for row),
+    each chunk laid out as flat arrays, counted through NumPy, and written before
+    the next is formed, so memory stays proportional to ``chunk`` whatever the
+    grid's size. ``fmt`` is ``csv`` (text out; counts beyond int64 exact) or
+    ``parquet`` (binary out; needs pyarrow; int64 columns, so a count beyond
+    int64 is refused). ``progress(done, total)`` is called after each chunk.
+    """
+    import numpy as np
+
+    if fmt not in STREAMED_FORMATS:
+        raise SymparamsError(f"--chunk streams {' or '.join(STREAMED_FORMATS)}, not {fmt} "
+                             "(json and npy are written whole: drop --chunk)")
+    if not 1 <= chunk <= MAX_CHUNK:
+        raise SymparamsError(f"--chunk must be between 1 and {MAX_CHUNK:,}, got {chunk:,}")
+    sink = _ParquetSink(out) if fmt == "parquet" else _CsvSink(out)
+    grid = _prepare(model, axes, MAX_STREAMED)
+    shape = grid.shape
+    axis_values = [_axis_values(a) for a in grid.axes]
+    rows = 0
+    skipped: dict[str, int] = {}
+    rules: tuple[str, ...] = ()
+    for lo in range(0, grid.total, chunk):
+        hi = min(grid.total, lo + chunk)
+        index = np.unravel_index(np.arange(lo, hi, dtype=np.intp), shape)
+        inputs = {k: _take(v, index) for k, v in grid.inputs.items()}
+        try:
+            counted, counts = _count(grid, inputs, exact=fmt == "csv")
+        except OverflowError:
+            raise SymparamsError(f"a count exceeds int64 (at most {2**63 - 1:,}), which {fmt} columns cannot "
+                                 "hold; use --format csv") from None
+        valid = counted["valid"]
+        columns = {a.name: values[i[valid]] for a, values, i in zip(grid.axes, axis_values, index)}
+        columns.update((n, counted[n]) for n in counts)
+        if lo == 0:
+            sink.header(list(columns))
+        sink.write(list(columns.values()))
+        rows += len(counted["total"])
+        rules = rules or counted["rules"]
+        for reason, n in counted["reasons"].items():
+            skipped[reason] = skipped.get(reason, 0) + n
+        if progress is not None:
+            progress(hi, grid.total)
+    sink.close()
+    ordered = {r: skipped[r] for r in rules if r in skipped}
+    ordered.update((r, n) for r, n in skipped.items() if r not in ordered)
+    return Streamed(grid.name, grid.total, rows, ordered)
+
+
+def _take(value, index):
+    """An input laid along the grid's dimensions, at the grid positions ``index`` (a pair for fractions)."""
+    import numpy as np
+
+    if isinstance(value, tuple):
+        return tuple(_take(v, index) for v in value)
+    if any(n > 1 for n in value.shape):
+        return value[tuple(i if n > 1 else 0 for i, n in zip(index, value.shape))]
+    return np.broadcast_to(value.reshape(-1)[:1], index[0].shape)
+
+
+class _CsvSink:
+    """CSV text, the same bytes :func:`write` gives for the whole sweep; rows formatted a batch at a time."""
+
+    BATCH = 1 << 16
+
+    def __init__(self, out: IO):
+        self.out = out
+
+    def header(self, names: list[str]) -> None:
+        self.out.write(",".join(names) + "\n")
+
+    def write(self, columns: list) -> None:
+        import numpy as np
+
+        n = len(columns[0])
+        whole = all(c.dtype == np.int64 for c in columns)
+        line = ",".join(["%d"] * len(columns)) + "\n"
+        for lo in range(0, n, self.BATCH):
+            part = [c[lo:lo + self.BATCH] for c in columns]
+            if whole:
+                self.out.write((line * len(part[0])) % tuple(np.column_stack(part).ravel().tolist()))
+            else:
+                text = zip(*[map(str, _plain(c)) for c in part])
+                self.out.write("".join(",".join(row) + "\n" for row in text))
+
+    def close(self) -> None:
+        self.out.flush()
+
+
+def needs_pyarrow() -> None:
+    """Refuse parquet in one line when pyarrow is missing (checked before any output file is opened)."""
+    try:
+        import pyarrow  # noqa: F401
+        import pyarrow.parquet  # noqa: F401
+    except ImportError:
+        raise SymparamsError("--format parquet needs pyarrow, which is not installed (pip install pyarrow); "
+                             "--format csv needs nothing more") from None
+
+
+class _ParquetSink:
+    """Parquet through pyarrow, one row group per chunk: int64 counts, a fractional axis as exact text."""
+
+    def __init__(self, out: IO):
+        needs_pyarrow()
+        self.out = out
+        self.writer: Any = None
+        self.names: list[str] = []
+
+    def header(self, names: list[str]) -> None:
+        self.names = names
+
+    def write(self, columns: list) -> None:
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        arrays = [pa.array(c) if c.dtype == np.int64 else pa.array([str(v) for v in _plain(c)]) for c in columns]
+        table = pa.Table.from_arrays(arrays, names=self.names)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.out, table.schema)
+        self.writer.write_table(table)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
 
 
 def _depth_families() -> str:

@@ -6,6 +6,7 @@ import csv
 import io
 import itertools
 import json
+import re
 from contextlib import redirect_stdout
 from fractions import Fraction
 
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 
 from symparams import SymparamsError, model
 from symparams.cli import main
+from symparams.spec import apply_overrides
 from symparams.sweep import MAX_COMBINATIONS, Axis, parse_axis, sweep
 
 np = pytest.importorskip("numpy")
@@ -257,3 +259,114 @@ def test_sweep_and_sensitivity_finish_in_bounded_time_on_any_relation_within_the
         code, out, err = _run(argv)
         assert time.perf_counter() - start < 30, argv
         assert code in (0, 2) and (code == 0 or err.count("\n") == 1), err
+
+
+# ---- streaming: sweep --chunk ------------------------------------------------------------------------------
+
+_STREAM_AXES = {
+    "nanochat": st.fixed_dictionaries({
+        "D": st.lists(st.sampled_from([64, 128, 192, 320, 640, 1280]), min_size=1, max_size=3, unique=True),
+        "H": st.lists(st.integers(1, 12), min_size=1, max_size=3, unique=True),
+        "e": st.lists(st.sampled_from(["2", "8/3", "3", "7/2", "4"]), min_size=1, max_size=2, unique=True),
+        "V": st.lists(st.sampled_from(["1", "65536", "10^20", "2^63"]), min_size=1, max_size=2, unique=True),
+    }),
+    "mixtral-8x7b": st.fixed_dictionaries({
+        "E": st.lists(st.integers(1, 9), min_size=1, max_size=3, unique=True),
+        "k": st.lists(st.integers(1, 4), min_size=1, max_size=2, unique=True),
+        "H_kv": st.lists(st.sampled_from([1, 3, 8, 32]), min_size=1, max_size=2, unique=True),
+        "V": st.lists(st.sampled_from(["32000", "10^20"]), min_size=1, max_size=2, unique=True),
+    }),
+}
+
+
+@pytest.mark.parametrize("name", list(_STREAM_AXES))
+@settings(max_examples=25, deadline=None)
+@given(data=st.data(), chunk=st.integers(1, 40))
+def test_chunked_output_equals_unchunked_and_invalid_rows_are_reported_not_written(name, data, chunk):
+    """Whatever the chunk size, --chunk writes the same CSV bytes and the same summary as the whole sweep,
+    counts beyond int64 exact; every invalid combination is counted in the summary and absent from the rows."""
+    axes = data.draw(_STREAM_AXES[name])
+    picked = {k: v for k, v in axes.items() if data.draw(st.booleans(), label=f"use {k}")} or {"V": axes["V"]}
+    argv = ["sweep", name] + [f"--grid={k}={','.join(map(str, v))}" for k, v in picked.items()]
+    code, whole, whole_err = _run(argv)
+    assert code == 0, whole_err
+    code, chunked, chunked_err = _run(argv + ["--chunk", str(chunk)])
+    assert code == 0, chunked_err
+    assert chunked == whole and chunked_err == whole_err
+    rows = list(csv.DictReader(io.StringIO(chunked)))
+    combinations = 1
+    for v in picked.values():
+        combinations *= len(v)
+    skipped = sum(int(n.replace(",", "")) for n in re.findall(r"([\d,]+) where", chunked_err))
+    assert len(rows) + skipped == combinations
+    spec = model(name)
+    for r in rows[:3]:
+        sets = {k: sympy.Rational(v) for k, v in r.items() if k in picked}
+        assert int(r["total"]) == apply_overrides(spec, sets).total
+
+
+@settings(max_examples=10, deadline=None)
+@given(depths=st.lists(st.integers(1, 30), min_size=1, max_size=4, unique=True), chunk=st.integers(1, 7),
+       kv=st.lists(st.integers(1, 6), min_size=1, max_size=3, unique=True))
+def test_a_streamed_depth_sweep_equals_the_whole_sweep(depths, chunk, kv):
+    from symparams.catalog import ladder
+    from symparams.sweep import stream
+
+    axes = [Axis("depth", tuple(sorted(depths))), Axis("H_kv", tuple(kv))]
+    whole = sweep(ladder("nanochat"), axes)
+    out = io.StringIO()
+    calls = []
+    streamed = stream(ladder("nanochat"), axes, chunk, out, progress=lambda done, total: calls.append((done, total)))
+    expected = io.StringIO()
+    from symparams.sweep import write
+
+    write(whole, "csv", expected)
+    assert out.getvalue() == expected.getvalue()
+    assert streamed.summary() == whole.summary() and streamed.rows == whole.rows
+    assert [d for d, _ in calls] == [min(whole.combinations, i + chunk) for i in range(0, whole.combinations, chunk)]
+
+
+def test_a_grid_beyond_the_in_memory_limit_streams_with_chunk():
+    """1.2 million combinations: refused whole (with --chunk named), streamed chunk by chunk."""
+    from symparams.sweep import MAX_STREAMED, stream
+
+    argv = ["sweep", "nanochat", "--grid", "D=128:153600:128", "--grid", "L=1:1000"]
+    code, _, err = _run(argv)
+    assert code == 2 and "--chunk" in err and err.count("\n") == 1
+
+    class Count:
+        rows = 0
+
+        def write(self, text):
+            self.rows += text.count("\n")
+
+        def flush(self):
+            pass
+
+    sink = Count()
+    result = stream(model("nanochat", H=1), [Axis("D", tuple(range(128, 153601, 128))), Axis("L", tuple(range(1, 1001)))],
+                    250_000, sink)
+    assert result.combinations == 1_200_000 == result.rows and sink.rows == 1_200_001
+    assert MAX_STREAMED >= 10**9
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--grid", "L=1:3", "--chunk", "2", "--format", "json"], "--chunk streams csv or parquet"),
+    (["--grid", "L=1:3", "--chunk", "2", "--format", "npy"], "--chunk streams csv or parquet"),
+    (["--grid", "L=1:3", "--chunk", "0"], "positive"),
+    (["--grid", "L=1:3", "--chunk", "10^8"], "--chunk must be between"),
+    (["--grid", "D=1:100000", "--grid", "L=1:100000", "--grid", "V=1:10", "--chunk", "10"], "at most 10,000,000,000"),
+])
+def test_bad_streams_are_refused_in_one_line(argv, message):
+    code, out, err = _run(["sweep", "nanochat", *argv])
+    assert code == 2 and out == "" and err.count("\n") == 1 and message in err, err
+
+
+def test_parquet_without_pyarrow_is_a_one_line_refusal_before_any_file_is_written(tmp_path):
+    import importlib.util
+
+    if importlib.util.find_spec("pyarrow") is not None:
+        pytest.skip("pyarrow is installed")
+    target = tmp_path / "x.parquet"
+    code, _, err = _run(["sweep", "nanochat", "--grid", "L=1:3", "--chunk", "2", "--format", "parquet", "-o", str(target)])
+    assert code == 2 and "needs pyarrow" in err and err.count("\n") == 1 and not target.exists()

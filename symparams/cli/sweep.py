@@ -13,6 +13,12 @@ top-k above the experts, ...) are skipped, never rounded or guessed: a summary
 line on stderr says how many were skipped and which rule each broke first.
 Values that can never be valid (zero, negative, a fraction for a whole size)
 are an error, and so is a grid of more than 1,000,000 combinations.
+
+--chunk N streams larger grids (up to 10^10 combinations) in chunks of N rows,
+each counted through NumPy and written before the next is formed, so memory
+stays constant: to csv, or to parquet when pyarrow is installed. A progress
+line is drawn on stderr while it runs, only when stderr is a terminal (so logs
+and pipes get the summary line alone).
 """
 
 from __future__ import annotations
@@ -30,7 +36,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--depth", type=positive_int, help="depth for depth-sized families, when depth is not an axis")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
                    help="set a symbol for every combination (a number or an expression in the model's symbols)")
-    p.add_argument("--format", choices=("csv", "json", "npy"), default="csv", help="output format (default csv)")
+    p.add_argument("--format", choices=("csv", "json", "npy", "parquet"), default="csv",
+                   help="output format (default csv; parquet streams, and needs pyarrow)")
+    p.add_argument("--chunk", type=positive_int, metavar="N",
+                   help="stream the grid N combinations at a time (constant memory, up to 10^10 combinations; "
+                        "csv or parquet)")
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
 
 
@@ -50,8 +60,11 @@ def run(args: argparse.Namespace) -> int:
             raise SymparamsError("give either --depth or --grid depth=..., not both")
         build = ladder(args.model)
         target = lambda depth: build(depth, **sets)  # noqa: E731
+    chosen = target or model(args.model, depth=args.depth, **sets)
+    if args.chunk is not None or args.format == "parquet":
+        return _stream(args, chosen, axes)
     try:
-        result = sweep(target or model(args.model, depth=args.depth, **sets), axes, exact=args.format != "npy")
+        result = sweep(chosen, axes, exact=args.format != "npy")
     except OverflowError:
         raise SymparamsError("a count exceeds int64, which npy cannot hold; use --format csv or json") from None
     binary = args.format == "npy"
@@ -70,3 +83,58 @@ def run(args: argparse.Namespace) -> int:
         write(result, args.format, sys.stdout)
     print(f"symparams sweep: {result.summary()}", file=sys.stderr)
     return 0
+
+
+def _stream(args: argparse.Namespace, chosen, axes) -> int:
+    """``--chunk``: the grid streamed to the output chunk by chunk, a progress line on a terminal's stderr."""
+    from ..errors import SymparamsError
+    from ..sweep import MAX_COMBINATIONS, needs_pyarrow, stream
+
+    chunk = args.chunk or MAX_COMBINATIONS
+    binary = args.format == "parquet"
+    if binary:
+        needs_pyarrow()
+    progress = _Progress() if sys.stderr.isatty() else None
+    if args.output:
+        try:
+            with open(args.output, "wb" if binary else "w", newline=None if binary else "") as fh:
+                result = stream(chosen, axes, chunk, fh, args.format, progress)
+        except OSError as err:
+            raise SymparamsError(f"cannot write {args.output}: {err.strerror or err}") from None
+    elif binary:
+        if sys.stdout.isatty():
+            raise SymparamsError("parquet output is binary: give -o FILE (or redirect standard output)")
+        result = stream(chosen, axes, chunk, sys.stdout.buffer, args.format, progress)
+    else:
+        result = stream(chosen, axes, chunk, sys.stdout, args.format, progress)
+    if progress is not None:
+        progress.done()
+    print(f"symparams sweep: {result.summary()}", file=sys.stderr)
+    return 0
+
+
+class _Progress:
+    """One line on stderr, redrawn at most five times a second: share done, rate, time left."""
+
+    def __init__(self) -> None:
+        import time
+
+        self.clock = time.monotonic
+        self.start = self.last = self.clock()
+        self.drawn = False
+
+    def __call__(self, done: int, total: int) -> None:
+        now = self.clock()
+        if now - self.last < 0.2 and done < total:
+            return
+        self.last = now
+        rate = done / max(now - self.start, 1e-9)
+        left = (total - done) / rate if rate else 0.0
+        sys.stderr.write(f"\rsymparams sweep: {100 * done / total:5.1f}% ({done:,} of {total:,}), "
+                         f"{rate:,.0f} combinations/s, about {left:,.0f} s left ")
+        sys.stderr.flush()
+        self.drawn = True
+
+    def done(self) -> None:
+        if self.drawn:
+            sys.stderr.write("\n")

@@ -36,7 +36,7 @@ from sympy import Expr
 from .plan import Check, Plan, Step
 from .poly import Code, make, to_text
 
-__all__ = ["BLOCK", "run"]
+__all__ = ["BLOCK", "run", "rules"]
 
 BLOCK = 1 << 14
 MIN_SIZE = 2 * BLOCK
@@ -238,10 +238,18 @@ def run(plan: Plan, inputs: Mapping[str, Any], shape: tuple[int, ...], outputs: 
     if not masking:
         return {name: result[name].reshape(shape) for name, _, _ in wanted}
     out: dict[str, Any] = {name: result[name][:filled] for name, _, _ in wanted}
-    order = [label for _, label in labels] + [c.label for c in plan.checks]
     out["valid"] = valid.reshape(shape) if valid is not None else None
-    out["reasons"] = {label: reasons[label] for label in dict.fromkeys(order) if label in reasons}
+    out["rules"] = rules(plan)
+    out["reasons"] = {label: reasons[label] for label in out["rules"] if label in reasons}
     return out
+
+
+def rules(plan: Plan) -> tuple[str, ...]:
+    """Every check's label in the order checks apply: an invalid entry is counted under the first it fails."""
+    order = [f"{name} is not positive" for name, _ in plan.inputs] + [c.label for c in plan.checks]
+    if plan.opaque:
+        order.append("a constraint of the model fails")
+    return tuple(dict.fromkeys(order))
 
 
 def _block(plan: Plan, parts: Mapping[str, Any], labels, start: int, stop: int, wanted, result,

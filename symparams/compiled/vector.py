@@ -201,9 +201,9 @@ class Vectorized:
         ``invalid="mask"``: invalid entries are left out instead; the result also
         holds ``valid`` (a boolean array over the broadcast shape) and ``reasons``
         (entries rejected per check, each counted under the first check it fails),
-        and the outputs are flat arrays over the valid entries in C order.
-        ``exact=True`` returns object arrays of Python ints instead of raising
-        OverflowError.
+        ``rules`` (every check's label, in the order they apply), and the outputs
+        are flat arrays over the valid entries in C order. ``exact=True`` returns
+        object arrays of Python ints instead of raising CountOverflow.
         """
         if invalid not in ("raise", "mask"):
             raise SymparamsError(f"invalid must be 'raise' or 'mask', not {invalid!r}")
@@ -270,7 +270,7 @@ class Vectorized:
                     value = value // env.eval(den)
                 out[name] = self._finish(value, out_shape, name, exact)
         if masking:
-            out["valid"], out["reasons"] = mask, reasons
+            out["valid"], out["reasons"], out["rules"] = mask, reasons, flat.rules(plan)
         return out
 
     def _input(self, name: str, raw: Any):

@@ -12,11 +12,15 @@ block:
   intermediate (see :func:`.arrays.bound`), so int64 runs only where nothing
   can wrap;
 * a divisibility check ``x % d == 0`` and an exact division ``x // d`` run in
-  float64 when ``|x|, |d| < 2**53``: the quotient is then correctly rounded and,
-  when ``d`` does not divide ``x``, at least ``1/|d|`` from an integer, more
-  than the rounding error, so the float quotient is whole exactly when the
-  integer one is (and its floor is the integer floor). A quotient checked is
-  reused by the division of the same pair (``d_h = D // H`` after ``H | D``);
+  float64 when ``|x|, |d| < 2**53`` (float32 below ``2**24``): the quotient is
+  then correctly rounded and, when ``d`` does not divide ``x``, at least
+  ``1/|d|`` from an integer, more than the rounding error ``|x/d| * 2**-53``,
+  so the float quotient is whole exactly when the integer one is (and its floor
+  is the integer floor). A quotient checked is reused by the division of the
+  same pair (``d_h = D // H`` after ``H | D``);
+* the closed form is written straight into the result, its temporaries taken
+  from buffers this thread keeps between calls (a few times :data:`BLOCK`
+  entries), so no block allocates or touches fresh memory pages;
 * an entry failing a check is left out (mask mode, counted under the first
   check it fails) or the call is handed back to the general path, which raises
   the Spec's own error (raise mode).
@@ -28,6 +32,7 @@ general evaluator runs, so results never depend on which path ran.
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 from typing import Any, Callable, Mapping
 
@@ -38,10 +43,29 @@ from .poly import Code, make, to_text
 
 __all__ = ["BLOCK", "run", "rules"]
 
-BLOCK = 1 << 14
-MIN_SIZE = 2 * BLOCK
+BLOCK = 1 << 16
+MIN_SIZE = 1 << 15
 INT64_MAX = 2**63 - 1
 FLOAT_EXACT = 2**53
+FLOAT32_EXACT = 2**24
+
+
+@lru_cache(maxsize=1024)
+def _tree_of(code: Code) -> tuple:
+    return _tree(code.expr)
+
+
+@lru_cache(maxsize=1024)
+def _depth(code: Code) -> int:
+    """How many temporaries evaluating ``code`` can hold at once (its tree's height is enough)."""
+    def height(node: tuple) -> int:
+        if node[0] in ("int", "sym"):
+            return 0
+        if node[0] == "pow":
+            return 1 + height(node[1])
+        return 1 + max(height(c) for c in node[1]) + len(node[1])
+
+    return height(_tree_of(code)) + 1
 
 
 class _Fallback(Exception):
@@ -60,6 +84,79 @@ def _bound_text(expr: Expr) -> str:
     return ("*" if expr.is_Mul else " + ").join(parts)
 
 
+def _tree(expr: Expr) -> tuple:
+    """``expr`` as nested tuples, read once, so a block walks plain Python data rather than SymPy objects."""
+    if expr.is_Integer:
+        return ("int", int(expr))
+    if expr.is_Symbol:
+        return ("sym", expr.name)
+    if expr.is_Pow:
+        return ("pow", _tree(expr.base), int(expr.exp))
+    return ("mul" if expr.is_Mul else "add", tuple(_tree(a) for a in expr.args))
+
+
+def _into(node: tuple, values: Mapping[str, Any], pool: list, out=None) -> tuple[Any, bool]:
+    """Evaluate ``node`` with no allocation: temporaries come from ``pool`` (and go back), the root writes ``out``.
+
+    Returns (value, whether it is a pool buffer the caller now owns). Scalars
+    combine as Python ints; every array operation writes into a buffer.
+    """
+    np = _NP
+    kind = node[0]
+    if kind == "int":
+        return node[1], False
+    if kind == "sym":
+        return values[node[1]], False
+    if kind == "pow":
+        base, owned = _into(node[1], values, pool)
+        if not isinstance(base, np.ndarray):
+            return base ** node[2], False
+        target = out if out is not None else (base if owned else pool.pop())
+        acc = np.multiply(base, base, out=target)
+        for _ in range(node[2] - 2):
+            np.multiply(acc, base, out=acc)
+        if owned and target is not base:
+            pool.append(base)
+        return acc, out is None
+    ufunc = np.multiply if kind == "mul" else np.add
+    scalar = 1 if kind == "mul" else 0
+    arrays: list[tuple[Any, bool]] = []
+    for child in node[1]:
+        value, owned = _into(child, values, pool)
+        if isinstance(value, np.ndarray):
+            arrays.append((value, owned))
+        else:
+            scalar = scalar * value if kind == "mul" else scalar + value
+    if not arrays:
+        return scalar, False
+    arrays.sort(key=lambda vo: not vo[1])  # an owned temporary first: it becomes the accumulator
+    first, first_owned = arrays[0]
+    if out is not None:
+        target = out
+    elif first_owned:
+        target = first
+    else:
+        target = pool.pop()
+    rest = arrays[1:]
+    if rest:
+        acc = ufunc(first, rest[0][0], out=target)
+        rest = rest[1:]
+    elif (kind == "mul" and scalar != 1) or (kind == "add" and scalar != 0):
+        acc = ufunc(first, scalar, out=target)
+        scalar = 1 if kind == "mul" else 0
+    else:
+        acc = first if target is first else np.copyto(target, first) or target
+    for value, owned in rest:
+        ufunc(acc, value, out=acc)
+        if owned:
+            pool.append(value)
+    if (kind == "mul" and scalar != 1) or (kind == "add" and scalar != 0):
+        ufunc(acc, scalar, out=acc)
+    if first_owned and target is not first:
+        pool.append(first)
+    return acc, out is None
+
+
 @lru_cache(maxsize=1024)
 def _kernel(code: Code) -> tuple[Callable, Callable]:
     """(value, bound) functions of ``code``'s cheapest form: the form that does fewest passes on flat arrays."""
@@ -73,9 +170,17 @@ class _Block:
     """The variables of one block, each with a bound on its magnitude."""
 
     def __init__(self, values: dict[str, Any], bounds: dict[str, int], size: int,
-                 kernels: dict[int, tuple[Callable, Callable, tuple[str, ...]]]):
+                 kernels: dict[int, tuple[Callable, Callable, tuple[str, ...]]], scratch: dict[Any, Any]):
         self.values, self.bounds, self.size, self.kernels = values, bounds, size, kernels
         self.quotients: dict[tuple[Expr, Expr], Any] = {}
+        self._scratch = scratch
+
+    def scratch(self, key: Any, dtype: str = "float64"):
+        """A buffer of this block's size kept across blocks: no allocation (and no page faults) per block."""
+        buf = self._scratch.get(key)
+        if buf is None or len(buf) < self.size:
+            buf = self._scratch[key] = _np().empty(max(BLOCK, self.size), dtype=dtype)
+        return buf[:self.size]
 
     def eval(self, code: Code) -> tuple[Any, int]:
         value_fn, bound_fn, names = self.kernels[id(code)]
@@ -86,6 +191,17 @@ class _Block:
         values = self.values
         return value_fn(*[values[n] for n in names]), bound
 
+    def eval_into(self, code: Code, out) -> None:
+        """``code`` written into ``out`` (a slice of the result), its temporaries from the block's pool."""
+        _, bound_fn, names = self.kernels[id(code)]
+        if bound_fn(*[self.bounds[n] for n in names]) > INT64_MAX:
+            raise _Fallback
+        size = self.size
+        pool = [self.scratch(("pool", i), "int64") for i in range(_depth(code))]
+        value, _ = _into(_tree_of(code), self.values, pool, out)
+        if value is not out:
+            out[:size] = value
+
     def keep(self, keep) -> None:
         """Only the entries ``keep`` marks from here on (the bounds stay bounds)."""
         np = _np()
@@ -94,10 +210,21 @@ class _Block:
         self.size = int(np.count_nonzero(keep))
 
 
-def _np():
-    import numpy
+_NP: Any = None
+_MIN: Any = None
+_MAX: Any = None
+_ANY: Any = None
 
-    return numpy
+
+def _np():
+    """NumPy, imported on first use (importing symparams stays light), with the reductions a block runs."""
+    global _NP, _MIN, _MAX, _ANY
+    if _NP is None:
+        import numpy
+
+        _MIN, _MAX, _ANY = numpy.minimum.reduce, numpy.maximum.reduce, numpy.logical_or.reduce
+        _NP = numpy
+    return _NP
 
 
 def _quotient(blk: _Block, num: Code, den: Code):
@@ -110,7 +237,9 @@ def _quotient(blk: _Block, num: Code, den: Code):
     np = _np()
     q = None
     if bx < FLOAT_EXACT and bd < FLOAT_EXACT and (isinstance(x, np.ndarray) or isinstance(d, np.ndarray)):
-        q = np.true_divide(x, d)
+        # float32 has a 24-bit significand: the same argument holds below 2**24, at half the bytes.
+        dtype = "float32" if bx < FLOAT32_EXACT and bd < FLOAT32_EXACT else "float64"
+        q = np.true_divide(x, d, out=blk.scratch((key, dtype), dtype), dtype=dtype)
         blk.quotients[key] = q
     return q
 
@@ -120,9 +249,9 @@ def _divide(blk: _Block, num: Code, den: Code, kind: str, safe: bool):
     q = _quotient(blk, num, den)
     if q is not None:
         if kind == "floor":
-            q = np.floor(q)
+            q = np.floor(q, out=blk.scratch(("rounded", q.dtype.name), q.dtype.name))
         elif kind == "ceil":
-            q = np.ceil(q)
+            q = np.ceil(q, out=blk.scratch(("rounded", q.dtype.name), q.dtype.name))
         return q.astype(np.int64)
     x, _ = blk.eval(num)
     d, _ = blk.eval(den)
@@ -154,7 +283,8 @@ def _failures(blk: _Block, c: Check):
         assert c.den is not None
         q = _quotient(blk, c.x, c.den)
         if q is not None:
-            bad = np.not_equal(q, np.rint(q))
+            rounded = np.rint(q, out=blk.scratch(("rounded", q.dtype.name), q.dtype.name))
+            bad = np.not_equal(q, rounded, out=blk.scratch("bad", "bool"))
         else:
             x, _ = blk.eval(c.x)
             d, _ = blk.eval(c.den)
@@ -167,13 +297,13 @@ def _failures(blk: _Block, c: Check):
             return np.ones(blk.size, dtype=bool) if fails else None
         if c.kind == "nonzero":
             return None if np.count_nonzero(x) == x.size else x == 0
-        low = int(x.min())
+        low = int(_MIN(x))
         if low > 0 or (c.kind == "nonneg" and low == 0):
             return None
         return x <= 0 if c.kind == "pos" else x < 0
     if not isinstance(bad, np.ndarray):
         return np.ones(blk.size, dtype=bool) if bad else None
-    return bad if bad.any() else None
+    return bad.copy() if _ANY(bad) else None
 
 
 def _parts(plan: Plan, inputs: Mapping[str, Any], shape: tuple[int, ...]):
@@ -217,6 +347,7 @@ def run(plan: Plan, inputs: Mapping[str, Any], shape: tuple[int, ...], outputs: 
     codes += [c for ch in plan.checks for c in (ch.x, ch.den) if c is not None]
     codes += [c for _, num, den in plan.outputs for c in (num, den)]
     kernels = {id(c): (*_kernel(c), c.names) for c in codes}
+    scratch = _scratch()
     wanted = [(name, num, den) for name, num, den in plan.outputs if name in outputs]
     result = {name: np.empty(size, dtype=np.int64) for name, _, _ in wanted}
     valid = np.ones(size, dtype=bool) if masking else None
@@ -226,7 +357,8 @@ def run(plan: Plan, inputs: Mapping[str, Any], shape: tuple[int, ...], outputs: 
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             for start in range(0, size, BLOCK):
                 stop = min(size, start + BLOCK)
-                kept = _block(plan, parts, labels, start, stop, wanted, result, filled, masking, reasons, kernels)
+                kept = _block(plan, parts, labels, start, stop, wanted, result, filled, masking, reasons, kernels,
+                              scratch)
                 if kept is not None:
                     assert valid is not None
                     valid[start:stop] = kept
@@ -244,6 +376,17 @@ def run(plan: Plan, inputs: Mapping[str, Any], shape: tuple[int, ...], outputs: 
     return out
 
 
+_LOCAL = threading.local()
+
+
+def _scratch() -> dict[Any, Any]:
+    """This thread's block buffers, kept between calls: a call then touches no fresh pages."""
+    found = getattr(_LOCAL, "scratch", None)
+    if found is None:
+        found = _LOCAL.scratch = {}
+    return found
+
+
 def rules(plan: Plan) -> tuple[str, ...]:
     """Every check's label in the order checks apply: an invalid entry is counted under the first it fails."""
     order = [f"{name} is not positive" for name, _ in plan.inputs] + [c.label for c in plan.checks]
@@ -253,7 +396,7 @@ def rules(plan: Plan) -> tuple[str, ...]:
 
 
 def _block(plan: Plan, parts: Mapping[str, Any], labels, start: int, stop: int, wanted, result,
-           filled: int, masking: bool, reasons: dict[str, int], kernels: dict):
+           filled: int, masking: bool, reasons: dict[str, int], kernels: dict, scratch: dict):
     """One block: checks, then the outputs of its valid entries written at ``filled``; the kept entries or None."""
     np = _np()
     values: dict[str, Any] = {}
@@ -265,13 +408,13 @@ def _block(plan: Plan, parts: Mapping[str, Any], labels, start: int, stop: int, 
             values[cname], bounds[cname] = x, x
             continue
         x = values[cname] = x[start:stop]
-        low, high = int(x.min()), int(x.max())
+        low, high = int(_MIN(x)), int(_MAX(x))
         if low <= 0:
             if not masking:
                 raise _Fallback
             bad = _flag(bad, x <= 0, label, reasons)
         bounds[cname] = max(1, -low, high)
-    blk = _Block(values, bounds, stop - start, kernels)
+    blk = _Block(values, bounds, stop - start, kernels, scratch)
     for st in plan.pre:
         _step(blk, st, True)
     for c in plan.checks:
@@ -289,10 +432,9 @@ def _block(plan: Plan, parts: Mapping[str, Any], labels, start: int, stop: int, 
     end = filled + blk.size
     for name, num, den in wanted:
         if den.one:
-            value, _ = blk.eval(num)
+            blk.eval_into(num, result[name][filled:end])
         else:
-            value = _divide(blk, num, den, "exact", False)
-        result[name][filled:end] = value
+            result[name][filled:end] = _divide(blk, num, den, "exact", False)
     return keep
 
 

@@ -370,3 +370,27 @@ def test_parquet_without_pyarrow_is_a_one_line_refusal_before_any_file_is_writte
     target = tmp_path / "x.parquet"
     code, _, err = _run(["sweep", "nanochat", "--grid", "L=1:3", "--chunk", "2", "--format", "parquet", "-o", str(target)])
     assert code == 2 and "needs pyarrow" in err and err.count("\n") == 1 and not target.exists()
+
+
+def test_streaming_memory_does_not_grow_with_the_grid():
+    """Peak memory of a streamed sweep depends on the chunk, not on how many combinations there are."""
+    import tracemalloc
+
+    from symparams.sweep import stream
+
+    class Discard:
+        def write(self, text):
+            return len(text)
+
+        def flush(self):
+            pass
+
+    spec = model("nanochat", H=1)
+    peaks = []
+    for widths in (20, 160):
+        axes = [Axis("D", tuple(range(128, 128 * widths + 1, 128))), Axis("L", tuple(range(1, 501)))]
+        tracemalloc.start()
+        stream(spec, axes, 2_000, Discard())
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+    assert peaks[1] < 1.5 * peaks[0] + 2**20, peaks

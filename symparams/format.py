@@ -8,9 +8,26 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any, Callable, Iterable, Sequence
 
-__all__ = ["human", "share", "grouped", "table", "register_display", "display"]
+__all__ = ["human", "share", "grouped", "table", "register_display", "display", "visible"]
 
 _UNITS = ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K"))
+
+
+def visible(text: str) -> str:
+    """``text`` with every character a terminal or viewer would act on shown as its escape.
+
+    Control characters (ESC starting a colour or a window-title sequence, newlines that
+    would start a new Markdown block), bidirectional overrides and other invisible
+    format characters come out as ``\\x1b``, ``\\n``, ``\\u202e``: a model's name or
+    path can then reach any output without acting on the reader's terminal or document.
+    Everything printable, Unicode included, is kept.
+
+    >>> visible("a\\x1b]0;title\\x07b"), visible("π ≈ 3"), visible("x\\u202ey")
+    ('a\\\\x1b]0;title\\\\x07b', 'π ≈ 3', 'x\\\\u202ey')
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def grouped(n: int) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import symparams
@@ -68,3 +68,80 @@ def test_memory_past_the_range_of_a_float_prints_every_figure_exactly(extra, cap
         assert json.loads(out)["total_bytes"] > 10**330
     else:
         assert out.count("GiB") >= 4 and out.startswith("nanochat d20: ")
+
+
+# ---- hostile names in every output ------------------------------------------------------
+
+TINY = {"model_type": "llama", "vocab_size": 320, "hidden_size": 64, "intermediate_size": 128,
+        "num_hidden_layers": 2, "num_attention_heads": 4}
+HOSTILE = ["x``<img src=x onerror=alert(1)>``y", "![t](javascript:alert(1))", "[a]: javascript:alert(1)",
+           "<script>alert(1)", "&lt;b&gt;", "`", "\\*not emphasis\\*", "a|b", "$x$", "\\input{passwd}",
+           "\\write18{touch pwned}", "100%", "#~^{}", "\x1b]0;title\x07", "\x1b[31mred", "line\nbreak", "\r",
+           "\u202eevil", "\u2066iso\u2069", "\x00"[:0] + "tab\there", "\u0085"]
+HOSTILE_NAMES = st.lists(st.sampled_from(HOSTILE), min_size=1, max_size=3).map(lambda parts: "m" + "".join(parts))
+
+
+def _hostile_model(root, name: str) -> str:
+    folder = root / name
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps(TINY))
+    return name
+
+
+def _outputs(name: str, capsys) -> dict[str, str]:
+    from symparams.cli import main
+
+    outs = {}
+    for argv in (["count", name, "--format", f] for f in ("text", "md", "csv", "json", "tex")):
+        assert main(argv) == 0, argv
+        outs[argv[-1]] = capsys.readouterr().out
+    for fmt in ("text", "md", "tex"):
+        assert main(["derive", name, "--brief", "--format", fmt]) == 0
+        outs[f"derive {fmt}"] = capsys.readouterr().out
+    return outs
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=HOSTILE_NAMES)
+def test_a_hostile_model_name_is_escaped_in_every_output_format(name, tmp_path_factory, capsys, monkeypatch):
+    """A model whose folder is named with HTML, Markdown links, backticks, TeX commands, control
+    characters or bidi overrides is written in every format (text, md, csv, json, tex; count
+    and derive) as inert text: no control or invisible character reaches the output, the
+    Markdown renders to HTML without a tag, an image or a javascript: link of the name's making,
+    TeX gets no command of the name's, and JSON and CSV carry the name as data."""
+    from markdown_it import MarkdownIt
+
+    root = tmp_path_factory.mktemp("hostile")
+    monkeypatch.chdir(root)
+    outs = _outputs(_hostile_model(root, name), capsys)
+    for what, out in outs.items():
+        bad = sorted({c for c in out if not c.isprintable() and c != "\n"})
+        assert not bad, f"{what}: {bad}"
+    html = MarkdownIt("commonmark", {"html": True}).render(outs["md"] + outs["derive md"])
+    for tag in ("<img", "<script", "href=\"javascript", "src=\"javascript", "<b>"):
+        assert tag not in html, tag
+    for what in ("tex", "derive tex"):
+        assert "\\input" not in outs[what] and "\\write18" not in outs[what]
+    assert json.loads(outs["json"])["model"].startswith("m")
+
+
+def test_a_code_span_is_fenced_longer_than_any_backtick_run_inside_it():
+    from symparams.report.markdown import code_span
+
+    for text in ("a", "a`b", "x``<img>``y", "```", "`a`"):
+        span = code_span(text)
+        fence = len(span) - len(span.lstrip("`"))
+        assert "`" * fence not in span[fence:-fence]
+
+
+def test_verify_shows_a_hostile_path_escaped_in_its_header(tmp_path, capsys, monkeypatch):
+    """verify's header names the model with its control characters shown, not sent to the terminal."""
+    pytest.importorskip("transformers")
+    from symparams.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    name = _hostile_model(tmp_path, "m\x1b]0;title\x07\u202e")
+    assert main(["verify", name]) == 0
+    out = capsys.readouterr().out
+    assert "\\x1b]0;title\\x07\\u202e" in out.splitlines()[0]
+    assert all(c.isprintable() or c == "\n" for c in out)

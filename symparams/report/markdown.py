@@ -6,9 +6,10 @@ rows), broken exactly where the text rendering breaks it, so the formats read al
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
-from ..format import grouped, share
+from ..format import grouped, share, visible
 from .chains import latex_rows
 from .document import Bars, Bullets, Chains, Context, Details, Document, Heading, Math, Para, Rounded, Table, Values, Verbatim
 from .math import Form, form_latex, qualifier_latex
@@ -17,13 +18,23 @@ from .text import bar_lines
 
 __all__ = ["MarkdownRenderer", "MD_SPECIALS", "code_span"]
 
-# Characters Markdown would read as markup, escaped where prose is written.
-MD_SPECIALS = str.maketrans({"*": r"\*", "_": r"\_", "|": r"\|", "<": "&lt;", ">": "&gt;", "$": r"\$"})
+# Characters Markdown would read as markup, escaped where prose is written: emphasis,
+# tables, raw HTML and entities, math, code spans, and the brackets of links and images
+# (a model named ``![t](javascript:...)`` stays text). The backslash is escaped too, so a
+# name's own backslash cannot undo the escape that follows it.
+MD_SPECIALS = str.maketrans({"*": r"\*", "_": r"\_", "|": r"\|", "<": "&lt;", ">": "&gt;", "$": r"\$",
+                             "&": "&amp;", "`": r"\`", "[": r"\[", "]": r"\]", "\\": "\\\\"})
 
 
 def code_span(s: str) -> str:
-    """``s`` as an inline code span, with a fence longer than any backtick run inside it."""
-    fence = "``" if "`" in s else "`"
+    """``s`` as an inline code span: a fence longer than any backtick run inside it, control characters escaped.
+
+    Inside a code span Markdown reads nothing as markup (HTML included) until a run of
+    backticks as long as the fence; a longer fence makes that impossible.
+    """
+    s = visible(s)
+    runs = [len(r) for r in re.findall("`+", s)]
+    fence = "`" * (max(runs, default=0) + 1)
     pad = " " if s.startswith("`") or s.endswith("`") else ""
     return f"{fence}{pad}{s}{pad}{fence}"
 
@@ -38,7 +49,7 @@ class MarkdownRenderer(Renderer):
 
     def render(self, doc: Document) -> str:
         lines = ["# " + doc.title.translate(MD_SPECIALS), ""] + self.parts(doc.parts)
-        return "\n".join(lines).rstrip() + "\n"
+        return "\n".join(visible(line) for line in lines).rstrip() + "\n"
 
     # inlines
     def _print_str(self, s: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import textwrap
 from fractions import Fraction
 
-from ..format import grouped, share
+from ..format import grouped, share, visible
 from .chains import WIDTH, fits_one_line, text_sides
 from .document import (
     Bars,
@@ -65,7 +65,8 @@ class TextRenderer(Renderer):
 
     def render(self, doc: Document) -> str:
         lines = [doc.title, "#" * len(doc.title)] + self.parts(doc.parts)
-        return "\n".join(lines).strip() + "\n"
+        # A name or path may hold control characters (an escape sequence, a newline): shown, never sent.
+        return "\n".join(visible(line) for line in lines).strip() + "\n"
 
     # inlines
     def _print_str(self, s: str) -> str:

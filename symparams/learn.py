@@ -1084,10 +1084,22 @@ def _default_forms(probes: _Probes, rng: random.Random) -> dict[str, dict[str, N
     return out
 
 
+# Each probe builds a model in transformers (tens of milliseconds to a second): past a few
+# hundred, more probes only cost minutes and tell no form apart that fewer did not.
+MIN_PROBES, MAX_PROBES = 6, 200
+
+
 def learn(model_type: str, probes: int = 36, seed: int = 0) -> LearnedFamily:
-    """Learn ``model_type``'s parameter count from the models transformers builds for probe configs."""
+    """Learn ``model_type``'s parameter count from the models transformers builds for probe configs.
+
+    ``probes`` is between 6 (a third are held out to check the fit) and 200, so that learning
+    finishes in bounded time.
+    """
     import transformers
 
+    if isinstance(probes, bool) or not isinstance(probes, int) or not MIN_PROBES <= probes <= MAX_PROBES:
+        raise SymparamsError(f"probes must be a whole number from {MIN_PROBES} (a third of them are held out to "
+                             f"check the fit) to {MAX_PROBES} (each builds a model), got {probes!r}")
     _require()
     p = _probe(model_type, probes, seed)
     keys = set(p.base_reading.values)

@@ -23,7 +23,7 @@ from .common import emit_json, positive_int
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("model_type", metavar="MODEL_TYPE", help="a transformers model_type with a causal-LM class (llama, olmo, ...)")
     p.add_argument("-o", "--output", metavar="FILE", help="write the learned family to FILE (JSON)")
-    p.add_argument("--probes", type=positive_int, default=36, help="probe configs to fit and hold out (default 36)")
+    p.add_argument("--probes", type=positive_int, default=36, help="probe configs to fit and hold out, 6 to 200 (default 36)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -35,6 +35,9 @@ def run(args: argparse.Namespace) -> int:
         raise SymparamsError(f"{args.output}: a learned family is written as JSON; name the file *.json")
     if args.probes < 6:
         raise SymparamsError("--probes must be at least 6: a third of them are held out to check the fit")
+    if args.probes > 200:
+        raise SymparamsError(f"--probes {args.probes:,} is more than 200: each probe builds a model in transformers, "
+                             "and a few dozen tell the forms apart")
     family = learn(args.model_type, probes=args.probes)
     hand = FAMILIES.by_type.get(args.model_type)
     form = family.closed_form()

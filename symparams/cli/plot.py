@@ -8,7 +8,9 @@ depth-sized family (nanochat) walks its own ladder in depth; any other model is
 rebuilt with that one size changed, from a quarter to twice its own unless
 --values says otherwise. Titles name the model and every --set value.
 
-Needs matplotlib (pip install 'symparams[plot]').
+Needs matplotlib (pip install 'symparams[plot]'). matplotlib writes its font cache
+to its config folder (~/.cache/matplotlib) on first use; set MPLCONFIGDIR to keep it
+elsewhere, such as a temporary folder.
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from .spec import Spec, apply_overrides
 
 __all__ = [
     "model", "names", "ladder", "depth_families", "from_preset", "preset_paths", "config_of", "locate", "Located",
-    "PRESET_PREFIX", "listing", "checkpoint_of",
+    "PRESET_PREFIX", "listing", "checkpoint_of", "shadowed",
 ]
 
 PRESET_PREFIX = "preset:"
@@ -131,6 +131,25 @@ def locate(name: str | os.PathLike) -> Located:
     if is_path(name):
         return Located(read_json(name), printable(name), printable(_shown(name)))
     raise _unknown(name)
+
+
+def shadowed(name: "str | os.PathLike[str]") -> str | None:
+    """The note to print when ``name`` is read as a preset although a file or folder of that name exists.
+
+    The rule (see :func:`locate`) is that a bare preset name is the preset; a user who meant
+    the file in the current folder is told which one was read and how to ask for the other.
+
+    >>> shadowed("no-such-preset-or-file") is None
+    True
+    """
+    name = os.fspath(name)
+    if is_path(name) or name.startswith(PRESET_PREFIX) or _preset_name(name) is None:
+        return None
+    if not os.path.lexists(name):
+        return None
+    preset = _preset_name(name)
+    return (f"{printable(name)!r} is read as the preset {preset}, not the file of that name in this folder; "
+            f"write ./{printable(name)} for the file (or preset:{preset} to say the preset)")
 
 
 def _hub_shaped(name: str) -> bool:

@@ -145,3 +145,36 @@ def test_verify_shows_a_hostile_path_escaped_in_its_header(tmp_path, capsys, mon
     out = capsys.readouterr().out
     assert "\\x1b]0;title\\x07\\u202e" in out.splitlines()[0]
     assert all(c.isprintable() or c == "\n" for c in out)
+
+
+# ---- surprises refused or explained -----------------------------------------------------
+
+
+def test_a_preset_name_shadowing_a_file_in_the_folder_is_read_as_the_preset_and_says_so(tmp_path, monkeypatch):
+    """A bare preset name is the preset even when a file of that name is in the current folder
+    (the documented rule); the note a command prints names the preset read and how to ask for the file."""
+    from symparams.catalog import shadowed
+
+    monkeypatch.chdir(tmp_path)
+    assert shadowed("gpt2") is None
+    (tmp_path / "gpt2").write_text(json.dumps(TINY))
+    assert symparams.model("gpt2").total == symparams.model("preset:gpt2").total != symparams.model("./gpt2").total
+    note = shadowed("gpt2")
+    assert note is not None and "preset gpt2" in note and "./gpt2" in note
+    assert shadowed("./gpt2") is None and shadowed("preset:gpt2") is None
+
+
+def test_learn_refuses_a_probe_count_it_could_not_finish_in_bounded_time(capsys):
+    """learn builds one model per probe, so --probes is capped (6 to 200) and refused in one line beyond."""
+    from symparams.cli import main
+
+    assert main(["learn", "llama", "--probes", "1000000"]) == 2
+    err = capsys.readouterr().err
+    assert "more than 200" in err and len(err.strip().splitlines()) == 1
+
+
+def test_plot_says_where_matplotlib_keeps_its_font_cache():
+    """plot's help names MPLCONFIGDIR, the way to keep matplotlib's font cache out of the home folder."""
+    import symparams.cli.plot as plot
+
+    assert "MPLCONFIGDIR" in (plot.__doc__ or "")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -34,6 +35,9 @@ ONCE_HUNG = [
     ["memory", "nanochat", "--set", "V=10^49", "--seq", "10^40"],
     ["count", "nanochat", "--set", "e=1e-60"],
     ["optimal", "--compute", "1e-60", "nanochat"],
+    ["memory", "nanochat", "--set", "L=10^50", "--set", "D=10^49", "--set", "H=10^49", "--seq", "1e60", "--batch",
+     "1e60", "--attention", "eager", "--mask-bytes", "1e60", "--dropout", "attention"],
+    ["learn", "llama", "--probes", "10^6"],
 ]
 
 
@@ -45,11 +49,14 @@ def _limit() -> None:  # pragma: no cover - runs in the child
 
 def run(argv: list[str]) -> subprocess.CompletedProcess:
     env = {**os.environ, "MPLBACKEND": "Agg", "HF_HUB_OFFLINE": "1"}
-    try:
-        return subprocess.run([sys.executable, "-m", "symparams", *argv], capture_output=True, text=True,
-                              timeout=SECONDS, preexec_fn=_limit, env=env, stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"symparams {' '.join(argv)} ran past {SECONDS} s")
+    seconds = LEARN_SECONDS if argv[:1] == ["learn"] else SECONDS
+    # A fresh working folder, so that a command writing a file (plot -o) leaves the checkout alone.
+    with tempfile.TemporaryDirectory(prefix="symparams-budget-") as cwd:
+        try:
+            return subprocess.run([sys.executable, "-m", "symparams", *argv], capture_output=True, text=True,
+                                  timeout=seconds, preexec_fn=_limit, env=env, stdin=subprocess.DEVNULL, cwd=cwd)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"symparams {' '.join(argv)} ran past {seconds} s")
 
 
 def check(argv: list[str]) -> None:
@@ -71,10 +78,23 @@ SYMBOLS = st.sampled_from(["V", "D", "L", "H", "H_kv", "e", "F", "d_h", "T"])
 MODELS = st.sampled_from(["nanochat", "nanochat-2026", "gpt2", "llama-2-7b", "mixtral-8x7b", "falcon-7b", "opt-125m"])
 
 
+# Every command the CLI offers is drawn; the test below fails when a new one is not listed here.
+FUZZED = ("count", "formula", "sensitivity", "flops", "memory", "derive", "latex", "optimal", "table", "sweep",
+          "fit-law", "time", "plot", "verify", "list", "learn")
+# learn builds a model in transformers for each probe: its budget is the same limit on memory, and
+# a wall-clock limit that covers its largest accepted probe count.
+LEARN_SECONDS = 240
+
+
+def test_the_fuzz_draws_every_command():
+    from symparams.cli import COMMANDS
+
+    assert set(FUZZED) == set(COMMANDS)
+
+
 @st.composite
 def argvs(draw) -> list[str]:
-    command = draw(st.sampled_from(["count", "formula", "sensitivity", "flops", "memory", "derive", "latex",
-                                    "optimal", "table", "sweep"]))
+    command = draw(st.sampled_from(FUZZED))
     model = draw(MODELS)
     argv = [command, model]
     for _ in range(draw(st.integers(0, 2))):
@@ -89,6 +109,19 @@ def argvs(draw) -> list[str]:
         argv += ["--grid", f"{draw(SYMBOLS)}={draw(st.sampled_from(['1:4', '64:1024:64', '1:10^7', '10^20:10^20']))}"]
     if command in ("count", "flops", "memory", "sensitivity") and draw(st.booleans()):
         argv.append("--json")
+    if command == "fit-law":
+        argv = [command, draw(st.sampled_from(["runs.csv", "-", "missing.json"]))]
+    if command == "time":
+        argv += ["--tokens", draw(SIZES), "--gpus", draw(st.sampled_from(["1", "8", "10^9", "0"]))]
+    if command == "plot":
+        argv = [command, draw(st.sampled_from(["breakdown", "embedding-share", "sensitivity", "frontier"])), model,
+                "-o", draw(st.sampled_from(["out.png", "out.svg", "out.pdf", "out.txt"]))]
+        argv += draw(st.sampled_from([[], ["--values", "1:10^7"], ["--values", "4,8"], ["--vary", "D"]]))
+    if command == "list":
+        argv = [command] + draw(st.sampled_from([[], ["--json"]]))
+    if command == "learn":
+        argv = [command, draw(st.sampled_from(["gpt2", "llama", "no_such_type", "bert", "x" * 200])),
+                "--probes", draw(st.sampled_from(["1", "6", "200", "201", "10^6"]))]
     return argv
 
 

@@ -37,9 +37,9 @@ from symparams.symbols import SYMBOLS
 from strategies import CONFIGS
 
 HERE = Path(__file__).parent
-# learn builds and probes a transformers model for seconds to a minute per model type, by
-# design; tests/test_learn.py checks its answers and its one-line refusals instead.
-SLOW_COMMANDS = {"learn"}
+# learn builds a transformers model per probe: it is fuzzed with few probes (and refused
+# counts), so each run takes seconds; tests/test_budget.py runs it at its largest count.
+LEARN_PROBES = st.sampled_from(["6", "8", "1", "201", "10^6", "x"])
 BAD = HERE / "fixtures" / "bad_configs"
 GOOD = HERE / "fixtures" / "configs"
 PRESETS = Path(symparams.__file__).parent / "presets"
@@ -168,7 +168,8 @@ outputs = st.one_of(st.builds(lambda f: f"out.{f}" if f else "out", st.sampled_f
 depth_lists = st.one_of(st.lists(st.sampled_from(["2", "4", "8", "20", "5", "0", "1e3", "x", ""]), max_size=4)
                         .map(",".join), st.text(max_size=8))
 
-BY_DEST = {"sets": set_items, "grid": grid_items, "output": outputs, "depths": depth_lists, "model": models}
+BY_DEST = {"sets": set_items, "grid": grid_items, "output": outputs, "depths": depth_lists, "model": models,
+           "probes": LEARN_PROBES, "model_type": st.sampled_from(["llama", "gpt2", "no_such_type", "bert", ""])}
 
 
 def value_for(action: argparse.Action) -> st.SearchStrategy[str]:
@@ -182,7 +183,7 @@ def value_for(action: argparse.Action) -> st.SearchStrategy[str]:
 def argument_vectors(draw) -> list[str]:
     """A command line: a real command, positionals and options from its parser, and some noise."""
     parsers = subcommands()
-    name = draw(st.sampled_from(sorted(set(COMMANDS) - SLOW_COMMANDS)))
+    name = draw(st.sampled_from(sorted(COMMANDS)))
     parser = parsers[name]
     argv = [name]
     actions = [a for a in parser._actions if a.dest != "help"]
@@ -200,6 +201,8 @@ def argument_vectors(draw) -> list[str]:
         argv.append(draw(st.sampled_from(action.option_strings)))
         if action.nargs != 0:
             argv.append(draw(value_for(action)))
+    if name == "learn" and "--probes" not in argv:
+        argv += ["--probes", draw(LEARN_PROBES)]
     if draw(st.integers(0, 9)) == 0:
         noise = st.one_of(st.sampled_from(["--bogus", "-x", "--", "--json", "--help", "extra", "-"]), st.text(max_size=6))
         argv.insert(draw(st.integers(1, len(argv))), draw(noise))

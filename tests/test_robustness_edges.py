@@ -178,3 +178,27 @@ def test_plot_says_where_matplotlib_keeps_its_font_cache():
     import symparams.cli.plot as plot
 
     assert "MPLCONFIGDIR" in (plot.__doc__ or "")
+
+
+# ---- the Python API refuses in SymparamsError, never in a raw exception ----------------------
+
+
+@pytest.mark.parametrize("reading", ["__class__", "__init__", "__dict__", "read", "children", "name", "", "PARAMS"])
+def test_a_reading_is_one_of_a_named_set_and_no_attribute_of_a_node(reading):
+    """``Spec.count(reading=...)`` takes only the readings the nodes define: a dunder or any other
+    attribute name of a node is refused as an unknown reading, never looked up."""
+    spec = symparams.model("gpt2")
+    with pytest.raises(SymparamsError, match="unknown reading"):
+        spec.count(reading=reading)
+
+
+def test_a_model_is_named_by_a_path_as_well_as_text_and_anything_else_is_refused(tmp_path):
+    """``symparams.model`` reads a pathlib.Path as it reads the same path as text; None, a number
+    or bytes are refused with a SymparamsError naming the type."""
+    config = tmp_path / "config.json"
+    config.write_text(json.dumps(TINY))
+    assert symparams.model(config).total == symparams.model(str(config)).total
+    assert symparams.model(tmp_path).total == symparams.model(str(tmp_path)).total
+    for bad in (None, 3, b"gpt2"):
+        with pytest.raises(SymparamsError, match="named by text or a path"):
+            symparams.model(bad)  # type: ignore[arg-type]

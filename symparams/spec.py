@@ -17,6 +17,7 @@ does not come out a positive whole number is an error, never a rounded figure.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cached_property
@@ -81,10 +82,12 @@ def exact(value: Expr, what: str = "count") -> int:
     return int(value)
 
 
+@functools.lru_cache(maxsize=4096)
 def pretty(expr: Expr) -> Expr:
     """A readable canonical form: like terms merged, each power of L collected and factored.
 
-    Cheap by design (no ``simplify``) so the command line stays fast.
+    Cheap by design (no ``simplify``) so the command line stays fast; kept per expression,
+    since a model's rows repeat their formulas and factoring is the cost.
     """
     expr = sympy.expand(expr)
     if not expr.free_symbols:

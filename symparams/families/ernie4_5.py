@@ -53,8 +53,8 @@ MOE_FIELDS = decoder_fields(
         Field("moe_k", 6, aliases=("num_experts_per_tok",), null=DERIVED),
         Field("moe_num_experts", 64, aliases=("num_experts",), null=DERIVED),
         Field("moe_num_shared_experts", 2, minimum=0, null=DERIVED),
-        Field("moe_layer_start_index", 1, minimum=-(10**50)),
-        Field("moe_layer_end_index", -1, minimum=-(10**50)),
+        Field("moe_layer_start_index", 1, minimum=-(10**50), null=DERIVED),
+        Field("moe_layer_end_index", -1, minimum=-(10**50), null=DERIVED),
         Field("moe_layer_interval", 1),
     ),
     groups={**LLAMA_GROUPS, "moe_statics": "mlp"},
@@ -76,10 +76,25 @@ def from_config(cfg: Config) -> Spec:
 
 
 def moe_layers(cfg: Config, layers: int) -> int:
-    """How many layers transformers gives a mixture of experts (the rest keep a dense MLP)."""
+    """How many layers transformers gives a mixture of experts (the rest keep a dense MLP).
+
+    transformers tests each layer's interval, then its start, then its end, stopping at the
+    first that fails: a null start or end is only an error once a layer's test reaches it.
+    """
     start, end, every = (cfg.get(n) for n in ("moe_layer_start_index", "moe_layer_end_index", "moe_layer_interval"))
     end = layers - 1 if end == -1 else end
-    return sum(1 for i in range(layers) if (i + 1) % every == 0 and start <= i <= end)
+    count = 0
+    for i in range(layers):
+        if (i + 1) % every:
+            continue
+        if start is DERIVED:
+            raise cfg.error("moe_layer_start_index", f"is null; transformers compares layer {i} with it and cannot")
+        if i < start:
+            continue
+        if end is DERIVED:
+            raise cfg.error("moe_layer_end_index", f"is null; transformers compares layer {i} with it and cannot")
+        count += i <= end
+    return count
 
 
 def moe_from_config(cfg: Config) -> Spec:

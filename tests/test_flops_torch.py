@@ -443,7 +443,7 @@ def test_causal_reading_counts_the_pairs_a_causal_mask_keeps(model_type):
     check()
 
 
-@pytest.mark.parametrize("model_type", ["llama", "gpt2"])
+@pytest.mark.parametrize("model_type", ["llama", "gpt2", "qwen2", "gpt_neox"])
 def test_training_flops_against_the_three_times_forward_convention(model_type):
     """Forward plus backward, executed, costs exactly 3x the exact forward in matmul FLOPs.
 
@@ -469,4 +469,8 @@ CONFIGS_SMALL = {
     "llama": {"hidden_size": 64, "intermediate_size": 96, "num_hidden_layers": 2, "num_attention_heads": 4,
               "num_key_value_heads": 2, "vocab_size": 128},
     "gpt2": {"n_embd": 64, "n_layer": 2, "n_head": 4, "vocab_size": 128, "n_positions": 64},
+    "qwen2": {"hidden_size": 64, "intermediate_size": 96, "num_hidden_layers": 2, "num_attention_heads": 4,
+              "num_key_value_heads": 2, "vocab_size": 128},
+    "gpt_neox": {"hidden_size": 64, "intermediate_size": 96, "num_hidden_layers": 2, "num_attention_heads": 4,
+                 "vocab_size": 128},
 }

@@ -103,12 +103,18 @@ def along_relations(spec: Spec, form: Expr, hold: Iterable[str | Symbol] = ()) -
 # Factoring is for reading; past this size it costs far more than it gives (a
 # polynomial of degree 63 takes minutes to factor), so larger forms stay expanded.
 FACTOR_LIMIT = 400
+# Multivariate factoring grows steeply with the number of symbols: a cubic ratio in 12
+# symbols (a Zamba2 elasticity) ran for minutes. Past this many, only common factors are
+# pulled out of each sum, which costs nothing.
+FACTOR_SYMBOLS = 8
 
 
 def tidy(expr: Expr) -> Expr:
-    """``expr`` factored when small enough to read, else as it is."""
+    """``expr`` factored when small enough to read, else with its common factors pulled out, or as it is."""
     if sympy.count_ops(expr) > FACTOR_LIMIT:
         return expr
+    if len(expr.free_symbols) > FACTOR_SYMBOLS:
+        return sympy.factor_terms(expr)
     return sympy.factor(expr)
 
 

@@ -21,7 +21,7 @@ from symparams.scaling import A_, B_, C_, LAWS, RULE, Law, alpha_, beta_, fit_de
 from oracle import NanochatConfig, nanochat_count
 
 MP = mpmath.MPContext()
-MP.dps = 50
+MP.dps = 100  # the search compares losses: its resolution in ln N is about the square root of this precision
 
 computes = st.builds(lambda m, e: sympy.Integer(m) * sympy.Integer(10) ** e, st.integers(1, 999), st.integers(12, 26))
 rationals = lambda lo, hi: st.builds(lambda n: sympy.Rational(n, 1000), st.integers(lo, hi))

@@ -7,8 +7,9 @@
 >>> d20.closed_form
 2*D**2*L*(e + 2) + 2*D*V
 
-The readings beyond the parameter count (FLOPs, sizing, memory, derivations,
-plots) are imported on first use, so ``import symparams`` stays as light as SymPy.
+Everything, the model tree included, is imported on first use: ``import symparams``
+loads neither SymPy nor NumPy, so a command that prints a cached result
+(symparams.cache) starts without them.
 """
 
 from __future__ import annotations
@@ -22,17 +23,20 @@ import os
 from typing import TYPE_CHECKING, Callable
 
 from . import display as _display  # noqa: F401  (registers the notebook displays)
-from .catalog import ladder, model, names
 from .errors import SymparamsError
-from .spec import Spec
 
 if TYPE_CHECKING:  # pragma: no cover
     from .compiled.vector import Vectorized
     from .scaling import Fit
+    from .spec import Spec
 
 # name -> module that defines it; loaded on first attribute access. Functions named
 # like their module (flops.flops, memory.memory) are imported from the module itself.
 _LAZY = {
+    "model": "symparams.catalog",
+    "names": "symparams.catalog",
+    "ladder": "symparams.catalog",
+    "Spec": "symparams.spec",
     "flops_table": "symparams.flops",
     "CONVENTIONS": "symparams.flops",
     "optimal": "symparams.scaling",
@@ -49,12 +53,14 @@ _LAZY = {
     "from_file": "symparams.families",
 }
 
-__all__ = ["__version__", "model", "names", "ladder", "Spec", "SymparamsError", "count_fn", "vectorize", "fit_depth",
-           *_LAZY]
+__all__ = ["__version__", "SymparamsError", "count_fn", "vectorize", "fit_depth", *_LAZY]
 
 
-def _spec(model_or_name: "Spec | str | os.PathLike[str]") -> Spec:
+def _spec(model_or_name: "Spec | str | os.PathLike[str]") -> "Spec":
     """A Spec as given, or the model a name (family, preset, config.json path) stands for."""
+    from .catalog import model
+    from .spec import Spec
+
     if isinstance(model_or_name, Spec):
         return model_or_name
     return model(os.fspath(model_or_name) if isinstance(model_or_name, os.PathLike) else model_or_name)
@@ -113,6 +119,8 @@ def fit_depth(family: "str | Callable[[int], Spec]", target: object, **overrides
     from .scaling import fit_depth as fit
 
     if isinstance(family, str):
+        from .catalog import ladder
+
         build = ladder(family)
         return fit(lambda depth: build(depth, **overrides), target)
     if overrides:

@@ -59,11 +59,14 @@ def _command(argv: Sequence[str] | None) -> str | None:
     return None
 
 
-def build_parser(only: str | None = "*") -> argparse.ArgumentParser:
+def build_parser(only: str | None = "*", light: bool = False) -> argparse.ArgumentParser:
     """The parser; with ``only`` a command name (or None), other commands' modules are not imported.
 
     ``symparams count ...`` then starts without loading the modules (and libraries)
     of every other command; their names and one-line help still list in --help.
+    ``light`` asks a cached command (one with ``cache_key``) for its options alone,
+    without the libraries its choices and help come from: enough to read a run's
+    cache key, not to check its values.
     """
     from .. import __version__
 
@@ -80,9 +83,64 @@ def build_parser(only: str | None = "*") -> argparse.ArgumentParser:
             continue
         mod = importlib.import_module(module)
         p = sub.add_parser(name, help=help_text, description=(mod.__doc__ or help_text).strip())
-        mod.add_arguments(p)
-        p.set_defaults(_run=mod.run)
+        cache_key = getattr(mod, "cache_key", None)
+        if cache_key is not None:
+            mod.add_arguments(p, light=light)
+        else:
+            mod.add_arguments(p)
+        p.set_defaults(_run=mod.run, _cache_key=cache_key)
     return parser
+
+
+def _replay(command: str | None, argv: Sequence[str] | None) -> tuple[bool, str | None]:
+    """(whether a cached result was printed, the run's cache key) for a command that keeps its results.
+
+    The arguments are read by the command's light parser; anything it cannot read
+    is left to the real parser, which reports it.
+    """
+    if command is None or not hasattr(importlib.import_module(COMMANDS[command][0]), "cache_key"):
+        return False, None
+    import contextlib
+    import io
+
+    try:
+        with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+            args = build_parser(command, light=True).parse_args(argv)
+    except SystemExit:
+        return False, None
+    key = args._cache_key(args)
+    if key is None:
+        return False, None
+    from ..cache import lookup
+
+    hit = lookup(key)
+    if hit is None:
+        return False, key
+    sys.stderr.write(hit["stderr"])
+    sys.stdout.write(hit["stdout"])
+    return True, key
+
+
+def _run(args: argparse.Namespace, key: str | None) -> int:
+    """Run the command; with a cache key, its output is captured and kept after a successful run
+    (symparams.cache), and printed as it was in any case."""
+    if key is None:
+        return int(args._run(args) or 0)
+    import contextlib
+    import io
+
+    from ..cache import store
+
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = int(args._run(args) or 0)
+    finally:
+        sys.stderr.write(err.getvalue())
+        sys.stdout.write(out.getvalue())
+    if code == 0:
+        store(key, out.getvalue(), err.getvalue())
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -91,9 +149,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     _ascii_fallback()
     try:
-        parser = build_parser(_command(argv))
+        command = _command(argv)
+        replayed, key = _replay(command, argv)
+        if replayed:
+            sys.stdout.flush()
+            return 0
+        parser = build_parser(command)
         args = parser.parse_args(argv)
-        code = int(args._run(args) or 0)
+        code = _run(args, key)
         sys.stdout.flush()  # a full disk or a closed terminal shows here, not at exit
         return code
     except SystemExit as stop:

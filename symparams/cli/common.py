@@ -10,7 +10,7 @@ from typing import Any
 from ..errors import SymparamsError
 
 __all__ = ["add_model_arguments", "add_seq_argument", "context_length", "load_spec", "parse_sets", "positive_int", "emit_json",
-           "FORMATS", "add_format_argument", "csv_text", "tex_escape"]
+           "FORMATS", "add_format_argument", "csv_text", "tex_escape", "cache_key"]
 
 # What --format takes: the text table, a Markdown pipe table, CSV, one JSON object, a LaTeX tabular.
 FORMATS = ("text", "md", "csv", "json", "tex")
@@ -18,6 +18,8 @@ FORMATS = ("text", "md", "csv", "json", "tex")
 
 def positive_int(text: str) -> int:
     """An argparse type: a positive whole number, '1e3' accepted when integral."""
+    if text.isascii() and text.isdigit() and text.lstrip("0"):
+        return int(text)
     from ..parse import parse_number
 
     try:
@@ -29,8 +31,11 @@ def positive_int(text: str) -> int:
     return int(value)
 
 
-def add_model_arguments(p: argparse.ArgumentParser, json_flag: bool = True) -> None:
-    p.add_argument("model", metavar="MODEL", help="a family (nanochat), a preset (gpt2, llama-2-7b) or a config.json path")
+def add_model_arguments(p: argparse.ArgumentParser, json_flag: bool = True, many: bool = False) -> None:
+    """MODEL (``many``: one or more, as a list), --depth, --set and, with ``json_flag``, --json."""
+    p.add_argument("model", metavar="MODEL", nargs="+" if many else None,
+                   help="a family (nanochat), a preset (gpt2, llama-2-7b) or a config.json path"
+                        + ("; several are counted one after another" if many else ""))
     p.add_argument("--depth", type=positive_int, help="depth for depth-sized families (nanochat: D = 64*depth)")
     p.add_argument(
         "--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
@@ -86,11 +91,15 @@ def parse_sets(items: list[str]) -> dict[str, Any]:
     return out
 
 
-def load_spec(args: argparse.Namespace):
-    """The Spec the arguments name, validated (its values are checked here, not later)."""
-    from ..catalog import model
+def load_spec(args: argparse.Namespace, name: str | None = None):
+    """The Spec the arguments name (or ``name``, with their --depth and --set), validated here, not later."""
+    from ..catalog import model, shadowed
 
-    spec = model(args.model, depth=args.depth, **parse_sets(args.sets))
+    name = args.model if name is None else name
+    note = shadowed(name) if isinstance(name, str) else None
+    if note:
+        print(f"symparams: note: {note}", file=sys.stderr)
+    spec = model(name, depth=args.depth, **parse_sets(args.sets))
     spec.env  # validate now, so errors surface before any output
     return spec
 
@@ -113,6 +122,17 @@ def context_length(spec, given: int | None) -> tuple[int, str]:
     raise SymparamsError(f"{spec.name} states no context length; give --seq T")
 
 
-def emit_json(obj: Any) -> None:
-    json.dump(obj, sys.stdout, indent=2)
+def emit_json(obj: Any, indent: int | None = 2) -> None:
+    """``obj`` as JSON on stdout; ``indent=None`` puts it on one line (one object per line for many models)."""
+    json.dump(obj, sys.stdout, indent=indent)
     sys.stdout.write("\n")
+
+
+def cache_key(args: argparse.Namespace, models: list[object] | None = None) -> str | None:
+    """The key under which this run's output is cached (symparams.cache): the command, its
+    arguments and what its models point to; None when something cannot be pinned down."""
+    from ..cache import key_for
+
+    given = {k: v for k, v in vars(args).items() if not k.startswith("_")}
+    named = given.get("model") if models is None else models
+    return key_for(str(given.get("command")), given.items(), named if isinstance(named, list) else [named])

@@ -11,16 +11,18 @@ JSON or a LaTeX tabular. JSON always holds the parameter groups and the non-embe
 from __future__ import annotations
 
 import argparse
+import sys
 
 from ..errors import SymparamsError
 from .common import add_format_argument, add_model_arguments, csv_text, emit_json, load_spec, positive_int
+from .common import cache_key as _key
 
 # Groups in the order the tree's leaves declare them (components.GROUPS), listed in JSON.
 EMBEDDING_GROUPS = ("embedding", "head")
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    add_model_arguments(p, json_flag=False)
+def add_arguments(p: argparse.ArgumentParser, light: bool = False) -> None:
+    add_model_arguments(p, json_flag=False, many=True)
     add_format_argument(p)
     p.add_argument("--non-embedding", action="store_true",
                    help="also the count without the embedding tables and the LM head (Kaplan et al., DeepSeek)")
@@ -29,6 +31,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checkpoint", action="store_true",
                    help="also read the tensors of MODEL's checkpoint (a folder, .safetensors, index or .gguf) from "
                         "their headers alone: the exact stored count and bytes by dtype, beside the symbolic count")
+
+
+def cache_key(args: argparse.Namespace) -> str | None:
+    """Cached unless a checkpoint's tensors are read (symparams.cache)."""
+    return None if args.checkpoint else _key(args)
 
 
 def non_embedding(spec) -> tuple[int, object]:
@@ -86,10 +93,10 @@ def report(spec, max_depth: int | None = None) -> dict:
     return out
 
 
-def _checkpoint_only(args: argparse.Namespace, ckpt) -> int:
+def _checkpoint_only(args: argparse.Namespace, ckpt, indent: int | None = 2) -> int:
     """A checkpoint with no config.json beside it: what its headers say, and nothing symbolic."""
     if args.format == "json":
-        emit_json({"model": ckpt.source, "checkpoint": ckpt.to_json()})
+        emit_json({"model": ckpt.source, "checkpoint": ckpt.to_json()}, indent)
         return 0
     if args.format != "text":
         raise SymparamsError(f"{ckpt.source}: no config.json beside it, so only --format text or json")
@@ -152,21 +159,45 @@ def _tex(spec, bd, args) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Count each MODEL; with several, a bad one gets its one-line error and the rest are still counted.
+
+    Several models print one after another (text, Markdown, CSV, LaTeX) separated by a
+    blank line, or as one JSON object per line; the exit status is 2 if any failed.
+    """
+    from . import one_line
+
+    names = args.model if isinstance(args.model, list) else [args.model]
+    if len(names) == 1:
+        return _one(args, names[0], indent=2)
+    failed = printed = False
+    for name in names:
+        try:
+            if printed and args.format != "json":
+                print()
+            _one(args, name, indent=None)
+            printed = True
+        except SymparamsError as err:
+            failed = True
+            print(f"symparams: error: {one_line(str(err))}", file=sys.stderr)
+    return 2 if failed else 0
+
+
+def _one(args: argparse.Namespace, name: str, indent: int | None) -> int:
     ckpt = None
     if getattr(args, "checkpoint", False):
         from ..catalog import checkpoint_of, locate
 
-        ckpt = checkpoint_of(args.model)
+        ckpt = checkpoint_of(name)
         try:
-            locate(args.model)
+            locate(name)
         except SymparamsError:
-            return _checkpoint_only(args, ckpt)
-    spec = load_spec(args)
+            return _checkpoint_only(args, ckpt, indent)
+    spec = load_spec(args, name)
     if args.format == "json":
         out = report(spec, args.max_depth)
         if ckpt is not None:
             out["checkpoint"] = ckpt.to_json()
-        emit_json(out)
+        emit_json(out, indent)
         return 0
     bd = _tree(spec, args.max_depth)
     if args.format in ("md", "csv", "tex"):

@@ -30,11 +30,18 @@ REPRESENTATIVES = ("opt-125m", "pythia-160m", "gemma-2b")
 ALL_COMMAND = "symparams derive --all -o derivations/"
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
-    from ..report import FORMATS, SECTIONS
+def add_arguments(p: argparse.ArgumentParser, light: bool = False) -> None:
+    """The options; ``light`` leaves out the format choices and the sections' help (they need the report code)."""
+    if light:
+        formats: tuple[str, ...] | None = None
+        summaries = ""
+    else:
+        from ..report import FORMATS, SECTIONS
 
-    p.formatter_class = argparse.RawDescriptionHelpFormatter
-    p.epilog = "sections:\n" + "\n".join(f"  {name:<15} {what}" for name, (what, _) in SECTIONS.items())
+        p.formatter_class = argparse.RawDescriptionHelpFormatter
+        p.epilog = "sections:\n" + "\n".join(f"  {name:<15} {what}" for name, (what, _) in SECTIONS.items())
+        formats = tuple(FORMATS)
+        summaries = ", ".join(cls.summary or name for name, cls in FORMATS.items())
 
     p.add_argument("model", nargs="?", metavar="MODEL",
                    help="a family (nanochat), a preset (gpt2, llama-2-7b) or a config.json path")
@@ -43,8 +50,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
         help="set a symbol: a number (H_kv=1, e=8/3) or an expression in the model's symbols (F=8*D/3)",
     )
-    summaries = ", ".join(cls.summary or name for name, cls in FORMATS.items())
-    p.add_argument("--format", choices=tuple(FORMATS), help=summaries)
+    p.add_argument("--format", choices=formats, help=summaries)
     p.add_argument("-o", "--output", metavar="FILE", help="write the document to FILE instead of printing it")
     p.add_argument("--brief", action="store_true",
                    help="a page or two for a paper: sizes, closed form, component table, total, key ratios")
@@ -54,6 +60,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="context length for the FLOPs and memory sections (default: the model's own)")
     p.add_argument("--all", action="store_true",
                    help="write every document of derivations/ and its index into the folder -o names")
+
+
+def cache_key(args: argparse.Namespace) -> str | None:
+    """A document printed to the terminal is cached (symparams.cache); one written to a file is not."""
+    from .common import cache_key as key
+
+    return None if args.output or args.all or not args.model else key(args)
 
 
 def command(name: str, depth: int | None, overrides: dict[str, Any]) -> str:

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import argparse
 
-from .common import add_model_arguments, emit_json, load_spec
+from .common import add_model_arguments, cache_key, emit_json, load_spec
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
+def add_arguments(p: argparse.ArgumentParser, light: bool = False) -> None:
     add_model_arguments(p)
     p.add_argument("--latex", action="store_true", help="print LaTeX instead of SymPy text")
 
 
-def run(args: argparse.Namespace) -> int:
+__all__ = ["add_arguments", "run", "cache_key"]
 
+
+def run(args: argparse.Namespace) -> int:
     from ..latex import latex
 
     spec = load_spec(args)

@@ -16,8 +16,29 @@ settings.register_profile(
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],
 )
-settings.register_profile("dev", max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+settings.register_profile("dev", max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# The result cache (symparams.cache) stays off in tests: a test that patches the package in
+# process must not be answered from a run made without the patch. tests/test_cache.py turns it on.
+os.environ.setdefault("SYMPARAMS_NO_CACHE", "1")
+
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
+settings.load_profile(PROFILE)
+# A test's own budget (@settings(max_examples=N)) is what CI runs; a local run takes this share of it.
+BUDGET_SHARE = {"ci": 1.0, "dev": 0.2}.get(PROFILE, 1.0)
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Scale each property test's own example budget by the profile's share (at least one example)."""
+    if BUDGET_SHARE == 1.0:
+        return
+    done: set[int] = set()
+    for item in items:
+        test = getattr(item, "obj", None)
+        own = getattr(test, "_hypothesis_internal_use_settings", None)
+        if own is None or id(test) in done:
+            continue
+        done.add(id(test))
+        test._hypothesis_internal_use_settings = settings(own, max_examples=max(1, round(own.max_examples * BUDGET_SHARE)))
 
 
 

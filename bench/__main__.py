@@ -6,7 +6,10 @@ import argparse
 import sys
 import time
 
-from .targets import ALL
+from .startup import cached_start, many_configs
+from .targets import ALL as TARGETS
+
+ALL = (*TARGETS, cached_start, many_configs)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,99 @@
+"""Start-up targets of issue 17: a cached count and derive, and many configs in one process.
+
+Each is a ratio against a baseline timed in the same run: ``python -c "import sympy"``
+for the new-process commands, transformers' meta build for counting many configs.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .targets import Result, _ms
+from .timing import fresh_env, interleaved, run_command
+
+__all__ = ["cached_start", "many_configs"]
+
+FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "configs"
+
+
+def _command() -> list[str]:
+    script = Path(sys.executable).with_name("symparams")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "symparams"]
+
+
+def cached_start(rounds: int = 11) -> list[Result]:
+    """New processes answered from a warm result cache vs ``import sympy``; the uncached run as information."""
+    base = _command()
+    sympy_only = [sys.executable, "-c", "import sympy"]
+    cases = (("count llama-3-8b", ["count", "llama-3-8b"], 0.35),
+             ("count of a Llama config.json", ["count", str(FIXTURES / "llama-2-7b.json")], 0.35),
+             ("derive llama-2-7b", ["derive", "llama-2-7b"], 1.5))
+    out = []
+    with tempfile.TemporaryDirectory() as pyc, tempfile.TemporaryDirectory() as cache:
+        env = {**fresh_env(pyc), "SYMPARAMS_CACHE_DIR": cache}
+        env.pop("SYMPARAMS_NO_CACHE", None)
+        off = {**env, "SYMPARAMS_NO_CACHE": "1"}
+        for label, argv, target in cases:
+            fns = {"cached": run_command(base + argv, env), "sympy": run_command(sympy_only, env)}
+            for fn in fns.values():
+                fn()  # fills the cache and the bytecode
+            t = interleaved(fns, rounds, clock=time.perf_counter)
+            ratio = t["cached"].best / t["sympy"].best
+            out.append(Result(f"{label}, new process, cached result, vs import sympy", ratio, target, True,
+                              f"{_ms(t['cached'].best)} vs {_ms(t['sympy'].best)} (best of {rounds})"))
+            cold = interleaved({"uncached": run_command(base + argv, off), "sympy": fns["sympy"]}, 3,
+                               clock=time.perf_counter)
+            out.append(Result("  (the same with the cache off)", cold["uncached"].best / cold["sympy"].best, target,
+                              True, f"{_ms(cold['uncached'].best)} (best of 3)", info=True))
+    return out
+
+
+def many_configs(files: int = 25) -> list[Result]:
+    """``symparams count a.json b.json ...`` in one process: 25 files vs one; and vs transformers' meta builds."""
+    from symparams.config import read_json
+    from symparams.verify import meta_parameters
+
+    base = _command()
+    paths = sorted(FIXTURES.glob("*.json"))
+    with tempfile.TemporaryDirectory() as pyc, tempfile.TemporaryDirectory() as tmp:
+        env = {**fresh_env(pyc), "SYMPARAMS_NO_CACHE": "1"}
+        counted = []
+        for path in paths:  # the fixtures symparams counts; each copied so nothing is shared by name
+            done = run_command(base + ["count", str(path), "--json"], env)
+            try:
+                done()
+            except RuntimeError:
+                continue
+            counted.append(path)
+        chosen = counted[:files]
+        copies = []
+        for i, path in enumerate(chosen):
+            copy = Path(tmp) / f"m{i}" / "config.json"
+            copy.parent.mkdir()
+            copy.write_text(path.read_text())
+            copies.append(str(copy))
+        one = run_command(base + ["count", copies[0], "--json"], env)
+        many = run_command(base + ["count", *copies, "--json"], env)
+        t = interleaved({"one": one, "many": many}, 5, clock=time.perf_counter)
+        out = [Result(f"count {len(copies)} config.json files in one process vs one file", t["many"].best / t["one"].best,
+                      2.0, True, f"{_ms(t['many'].best)} vs {_ms(t['one'].best)} (best of 5)")]
+
+        import symparams
+
+        configs = [read_json(p) for p in counted]
+        start = time.perf_counter()
+        ours = [symparams.model(str(p)).total for p in counted]
+        ours_time = time.perf_counter() - start
+        start = time.perf_counter()
+        theirs = [sum(n for _, n in meta_parameters(c)) for c in configs]
+        meta_time = time.perf_counter() - start
+        if ours != theirs:
+            raise AssertionError("symparams and transformers disagree on a fixture config")
+        out.append(Result(f"count {len(counted)} real configs in one process vs transformers' meta builds",
+                          meta_time / ours_time, 500, False,
+                          f"symparams {_ms(ours_time)} (first read of each, SymPy imported), "
+                          f"meta {_ms(meta_time)}; totals equal"))
+    return out

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 
 from symparams.catalog import model
 from symparams.checkpoint import check_checkpoint, read_checkpoint, read_gguf, read_safetensors
@@ -111,6 +111,9 @@ def test_header_counts_equal_the_symbolic_count_for_every_family(tmp_path_factor
     @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
     @given(config=CONFIGS[model_type])
     def check(config):
+        # A digit string for Mamba's time_step_rank builds on the meta device (and is counted), but
+        # transformers' weight init raises on it (str ** float), so no checkpoint can be saved to read.
+        assume(not (isinstance(config.get("time_step_rank"), str) and config["time_step_rank"] != "auto"))
         folder = tmp_path_factory.mktemp(model_type)
         try:
             buffers = _save(config, folder)

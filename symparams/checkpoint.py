@@ -309,6 +309,7 @@ class CheckpointCheck:
     groups: tuple[GroupCount, ...]
     total: GroupCount
     extra: tuple[str, ...]
+    buffers: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -321,23 +322,48 @@ class CheckpointCheck:
                        for g in self.groups],
             "total": {"symbolic": self.total.symbolic, "stored": self.total.stored, "match": self.total.match},
             "extra": list(self.extra),
+            "buffers": list(self.buffers),
         }
+
+
+# Tensors transformers registers as persistent buffers, so save_pretrained stores them beside the
+# weights although no optimizer updates them: a router's score correction bias (DeepSeek-V3, GLM-4.5,
+# Nemotron-H, MiniMax-M2, ...) and xIELU's beta and eps (Apertus). Matched by the end of the name.
+SAVED_BUFFERS = ("e_score_correction_bias", "act_fn.beta", "act_fn.eps")
+
+
+def _saved_buffer(name: str, leaves: set[str]) -> bool:
+    """Whether a stored tensor is one of the known buffers, and the tree has no parameter of its name."""
+    return name.endswith(SAVED_BUFFERS) and name.rsplit(".", 1)[-1] not in leaves
+
+
+def saved_buffers(spec, checkpoint: Checkpoint) -> tuple[Tensor, ...]:
+    """The checkpoint's tensors that are known buffers, not parameters of ``spec``'s tree."""
+    leaves = {r.name for r in spec.breakdown().rows if r.is_leaf}
+    return tuple(t for t in checkpoint.tensors if _saved_buffer(t.name, leaves))
 
 
 def check_checkpoint(spec, group, checkpoint: Checkpoint) -> CheckpointCheck:
     """Every tensor of ``checkpoint`` sorted into the tree's groups by ``group(name)``, then compared.
 
     Tensors no group claims, and a head stored although the tree ties it to the
-    embedding (a tied matrix saved twice), are listed as extra.
+    embedding (a tied matrix saved twice), are listed as extra. Known buffers saved
+    beside the weights (:data:`SAVED_BUFFERS`) are listed apart and counted in neither
+    side's total, unless the tree holds a parameter of that name (ERNIE 4.5's is one).
     """
     from .components import GROUPS
 
-    ours = spec.breakdown().groups()
-    stored = group_counts(checkpoint.tensors, group)
-    extra = [t.name for t in checkpoint.tensors if group(t.name) == "other" and not ours.get("other")]
+    bd = spec.breakdown()
+    leaves = {r.name for r in bd.rows if r.is_leaf}
+    buffers = tuple(t for t in checkpoint.tensors if _saved_buffer(t.name, leaves))
+    weights = tuple(t for t in checkpoint.tensors if not _saved_buffer(t.name, leaves))
+    ours = bd.groups()
+    stored = group_counts(weights, group)
+    extra = [t.name for t in weights if group(t.name) == "other" and not ours.get("other")]
     if ours.get("head", 0) == 0 and stored.get("head", 0):
-        extra += [f"{t.name} (a tied head stored again)" for t in checkpoint.tensors if group(t.name) == "head"]
+        extra += [f"{t.name} (a tied head stored again)" for t in weights if group(t.name) == "head"]
     names = [g for g in GROUPS if ours.get(g, 0) or stored.get(g, 0)]
     groups = tuple(GroupCount(g, ours.get(g, 0), stored.get(g, 0)) for g in names)
-    return CheckpointCheck(spec.name, checkpoint, groups, GroupCount("total", spec.total, checkpoint.total),
-                           tuple(printable(e) for e in extra))
+    return CheckpointCheck(spec.name, checkpoint, groups,
+                           GroupCount("total", spec.total, sum(t.numel for t in weights)),
+                           tuple(printable(e) for e in extra), tuple(printable(t.name) for t in buffers))

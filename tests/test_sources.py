@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
 from symparams.catalog import model
-from symparams.checkpoint import check_checkpoint, read_checkpoint, read_gguf, read_safetensors
+from symparams.checkpoint import SAVED_BUFFERS, check_checkpoint, read_checkpoint, read_gguf, read_safetensors
 from symparams.errors import SymparamsError
 from symparams.families import FAMILIES, from_dict
 
@@ -125,7 +125,11 @@ def test_header_counts_equal_the_symbolic_count_for_every_family(tmp_path_factor
         # correction bias) are not parameters. Saving may rename the base model (Nemotron-H's
         # model. is stored as backbone.), so names are matched past their first part.
         inner = {b.split(".", 1)[-1] for b in buffers}
-        weights = tuple(t for t in ckpt.tensors if t.name not in buffers and t.name.split(".", 1)[-1] not in inner)
+        saved = {t.name for t in ckpt.tensors if t.name in buffers or t.name.split(".", 1)[-1] in inner}
+        # symparams sets the buffers it knows apart by itself; the rest are dropped here first.
+        assert check_checkpoint(spec, FAMILIES.of(spec).group, ckpt).buffers == tuple(
+            t.name for t in ckpt.tensors if t.name in saved and t.name.endswith(SAVED_BUFFERS))
+        weights = tuple(t for t in ckpt.tensors if t.name not in saved or t.name.endswith(SAVED_BUFFERS))
         ckpt = type(ckpt)(ckpt.source, ckpt.format, weights, ckpt.file_bytes)
         result = check_checkpoint(spec, FAMILIES.of(spec).group, ckpt)
         assert result.total.match, result.to_json()
@@ -364,3 +368,24 @@ def test_verify_checkpoint_on_a_gguf_file_sorts_llama_cpp_names_into_groups(tmp_
     tensors = {t["name"]: t for t in data["checkpoint"]["by_tensor"]}
     assert tensors["token_embd.weight"]["dtype"] == "F16" and tensors["output_norm.weight"]["dtype"] == "F32"
     assert data["checkpoint"]["file_bytes"] == (tmp_path / "model.gguf").stat().st_size
+
+
+def test_a_routers_saved_score_bias_is_set_apart_not_counted_as_a_parameter(tmp_path, capsys):
+    """DeepSeek-V3 saves each router's e_score_correction_bias (a buffer) beside its weights: the checkpoint's
+    parameters still equal the symbolic count, and the buffers are named apart, by verify and by count."""
+    from symparams.cli import main
+
+    config = {"model_type": "deepseek_v3", "vocab_size": 64, "hidden_size": 32, "intermediate_size": 48,
+              "moe_intermediate_size": 16, "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 2,
+              "n_routed_experts": 4, "num_experts_per_tok": 2, "n_group": 1, "topk_group": 1, "n_shared_experts": 1,
+              "first_k_dense_replace": 1, "q_lora_rank": 16, "kv_lora_rank": 16, "qk_nope_head_dim": 8,
+              "qk_rope_head_dim": 8, "v_head_dim": 8}
+    _save(config, tmp_path)
+    spec = model(str(tmp_path))
+    ckpt = read_checkpoint(tmp_path)
+    result = check_checkpoint(spec, FAMILIES.of(spec).group, ckpt)
+    assert result.ok and result.buffers == ("model.layers.1.mlp.gate.e_score_correction_bias",)
+    assert ckpt.total == spec.total + 4
+    assert main(["count", str(tmp_path), "--checkpoint"]) == 0
+    out = capsys.readouterr().out
+    assert f"{spec.total:,} stored parameters (besides 4 elements of 1 saved buffer, not parameters)" in out and "equal to" in out

@@ -220,7 +220,14 @@ def _one(args: argparse.Namespace, name: str, indent: int | None) -> int:
         count, form = non_embedding(spec)
         print(f"\nnon-embedding (without the embedding tables and the LM head): {count:,} ({human(count)}) = {form}")
     if ckpt is not None:
-        same = "equal to" if ckpt.total == spec.total else "DIFFERENT from"
-        print(f"\ncheckpoint {ckpt.source} ({ckpt.format}): {ckpt.total:,} stored parameters, {same} the symbolic count")
+        from ..checkpoint import saved_buffers
+
+        buffers = saved_buffers(spec, ckpt)
+        stored = ckpt.total - sum(t.numel for t in buffers)
+        same = "equal to" if stored == spec.total else "DIFFERENT from"
+        plural = "s" if len(buffers) != 1 else ""
+        beside = (f" (besides {sum(t.numel for t in buffers):,} elements of {len(buffers):,} saved buffer{plural}, "
+                  "not parameters)" if buffers else "")
+        print(f"\ncheckpoint {ckpt.source} ({ckpt.format}): {stored:,} stored parameters{beside}, {same} the symbolic count")
         _dtypes(ckpt)
     return 0

@@ -48,6 +48,9 @@ def _checkpoint(args: argparse.Namespace) -> int:
     print(table(rows, ("group", "symbolic", "stored", "match"), align="lrrl", rules=(len(rows) - 1,)))
     for name in result.extra:
         print(f"extra tensor: {name}")
+    if result.buffers:
+        print(f"buffers saved beside the weights, not parameters: {len(result.buffers):,} "
+              f"(e.g. {result.buffers[0]})")
     print()
     print("all groups match" if result.ok else "MISMATCH: the symbolic tree and the checkpoint disagree")
     return 0 if result.ok else 1

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 import symparams
 from symparams.errors import SymparamsError
+from symparams.families import FAMILIES
 from symparams.symbols import D, H
 
 
@@ -202,3 +203,17 @@ def test_a_model_is_named_by_a_path_as_well_as_text_and_anything_else_is_refused
     for bad in (None, 3, b"gpt2"):
         with pytest.raises(SymparamsError, match="named by text or a path"):
             symparams.model(bad)  # type: ignore[arg-type]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(inner=st.sampled_from(FAMILIES.model_types()),
+       outer=st.sampled_from(["gemma3", "llama4", "mistral3", "qwen3_5", "qwen3_vl_moe", "llava"]))
+def test_a_multimodal_wrapper_is_refused_naming_the_language_model_it_holds(inner, outer, tmp_path_factory):
+    """A vision-language config is never counted as if it were its language model alone:
+    one line says which text_config model type it wraps and how to count that part."""
+    path = tmp_path_factory.mktemp("wrap") / "config.json"
+    path.write_text(json.dumps({"model_type": outer, "text_config": {"model_type": inner}}))
+    with pytest.raises(SymparamsError) as err:
+        symparams.model(str(path))
+    message = str(err.value)
+    assert "\n" not in message and repr(inner) in message and "text_config" in message

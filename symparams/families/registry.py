@@ -100,6 +100,12 @@ class Registry:
         if fam is None and model_type in self.retired:
             raise cfg.error("model_type", self.retired[model_type])
         if fam is None:
+            inner = cfg.data.get("text_config")
+            if isinstance(inner, dict) and isinstance(inner.get("model_type"), str) and inner["model_type"] in self.by_type:
+                raise cfg.error("model_type", (
+                    f"{printable(repr(model_type))} wraps a language model with other towers (vision, audio); "
+                    f"symparams counts language models: save its text_config (model_type "
+                    f"{printable(repr(inner['model_type']))}) as a file of its own to count that part"))
             known = ", ".join(self.model_types())
             shown = model_type if len(model_type) <= 40 else model_type[:37] + "..."
             raise cfg.error("model_type", f"{printable(repr(shown))} is not supported (supported: {known})")

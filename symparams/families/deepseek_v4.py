@@ -21,10 +21,7 @@ exist, so the model type is refused as a whole rather than counted in part.
 
 from __future__ import annotations
 
-from ..config import Config, Fields
-from ..errors import SymparamsError
-from ..spec import Spec
-from .registry import Family
+from .registry import refused_whole
 
 __all__ = ["FAMILY", "REASON"]
 
@@ -32,18 +29,10 @@ REASON = ("deepseek_v4 is not modelled: its hyper-connections (hc_mult residual 
           "attention (per-layer compressors, an indexer over compressed entries, sinks, a grouped output "
           "projection) and hash-routed experts need node kinds whose FLOPs and cache readings are not written yet")
 
-
-def from_config(cfg: Config) -> Spec:
-    raise SymparamsError(f"{cfg.source}: {REASON}")
-
-
-FAMILY = Family(
-    name="deepseek_v4",
+FAMILY = refused_whole(
+    "deepseek_v4",
+    REASON,
     summary="DeepSeek-V4: refused (hyper-connections, compressed sparse attention, hash-routed experts)",
-    model_types=("deepseek_v4",),
-    fields=Fields(),
-    build=from_config,
-    context=None,
     refused="the whole model type: hyper-connections, compressed sparse attention and hash-routed experts are "
             "not modelled",
 )

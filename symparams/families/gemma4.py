@@ -25,10 +25,7 @@ refused as a whole rather than counted in part. Gemma 2 and Gemma 3 are modelled
 
 from __future__ import annotations
 
-from ..config import Config, Fields
-from ..errors import SymparamsError
-from ..spec import Spec
-from .registry import Family
+from .registry import refused_whole
 
 __all__ = ["FAMILY", "REASON"]
 
@@ -36,18 +33,10 @@ REASON = ("gemma4_text is not modelled: its per-layer embeddings, layers of diff
           "heads (per_layer_config, attention_k_eq_v), KV-shared layers without a cache of their own and the "
           "optional expert block beside each MLP need node kinds whose cache and FLOPs readings are not written yet")
 
-
-def from_config(cfg: Config) -> Spec:
-    raise SymparamsError(f"{cfg.source}: {REASON}")
-
-
-FAMILY = Family(
-    name="gemma4_text",
+FAMILY = refused_whole(
+    "gemma4_text",
+    REASON,
     summary="Gemma 4 (text): refused (per-layer embeddings, heterogeneous and KV-shared layers, expert blocks)",
-    model_types=("gemma4_text",),
-    fields=Fields(),
-    build=from_config,
-    context=None,
     refused="the whole model type: per-layer embeddings, per-layer head sizes, KV-shared layers and the "
             "expert block beside the MLP are not modelled",
 )

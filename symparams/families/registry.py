@@ -19,7 +19,7 @@ from ..config import Config, Fields, check_architectures, printable, read_json
 from ..errors import SymparamsError
 from ..spec import Spec
 
-__all__ = ["Family", "Registry"]
+__all__ = ["Family", "Registry", "refused_whole"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,21 @@ class Family:
             raise SymparamsError(f"{self.name} is not sized by depth")
         spec = self.ladder(depth if depth is not None else self.default_depth, overrides=overrides)
         return spec if spec.context is not None else replace(spec, context=self.default_context)
+
+
+def refused_whole(model_type: str, reason: str, summary: str, refused: str) -> Family:
+    """A family that refuses its model type whole, with ``reason`` as the one-line error.
+
+    For architectures whose weights could be counted but whose cache and FLOPs would be
+    guesses until their node kinds exist: counting them in part would hand out a total
+    whose other readings silently miss layers.
+    """
+
+    def build(cfg: Config) -> Spec:
+        raise SymparamsError(f"{cfg.source}: {reason}")
+
+    return Family(name=model_type, summary=summary, model_types=(model_type,), fields=Fields(), build=build,
+                  context=None, refused=refused)
 
 
 class Registry:

@@ -27,9 +27,11 @@ __all__ = ["RESULTS", "register_ipython", "load_ipython_extension"]
 # which matches a class by its ``__module__``, not by the package that re-exports it.
 RESULTS = (
     ("symparams.flops", "Flops"),
+    ("symparams.flops", "Dominance"),
     ("symparams.memory", "Memory"),
     ("symparams.scaling.result", "Optimum"),
     ("symparams.scaling.sizing", "Fit"),
+    ("symparams.scaling.fit", "LawFit"),
     ("symparams.analysis", "Sensitivity"),
     ("symparams.analysis", "Sizing"),
 )
@@ -126,7 +128,7 @@ def _flops_latex(f: Any) -> str:
 
 # Memory kinds in the order they add up: (label, field of Memory, key of its formulas).
 _MEMORY_KINDS = (("weights", "weights_bytes", "weights"), ("gradients", "gradients_bytes", "gradients"),
-                 ("optimizer state", "optimizer_bytes", "optimizer"), ("activations", "activation_bytes", "activations"),
+                 ("optimizer state", "optimizer_bytes", "optimizer"), ("activations", "activation_bytes", "activation"),
                  ("KV cache", "kv_cache_bytes", "kv_cache"))
 
 
@@ -204,6 +206,77 @@ def _fit_latex(f: Any) -> str:
     from .report.math import form_latex
 
     return _aligned([rf"N &= {form_latex(f.spec.closed_form)}", rf"&= {_num(f.params)}"])
+
+
+def _crossing_row(what: str, form: Any, value: Any) -> tuple[str, str, str]:
+    from .report.math import number_text
+
+    if form is None:
+        return (what, "none", "")
+    shown = number_text(value) if value is not None and value.is_Rational else (_text(f"{float(value):.6g}")
+                                                                               if value is not None else "")
+    return (what, _math(form), shown)
+
+
+@register_display("Dominance", "markdown")
+def _dominance_markdown(d: Any) -> str:
+    rows = [("embedding + head parameters", "", _count(d.embedding_params)),
+            ("layer parameters", "", _count(d.layer_params)),
+            ("attention FLOPs per token (forward)", "", _count(d.attention_flops)),
+            ("MLP FLOPs per token (forward)", "", _count(d.mlp_flops)),
+            _crossing_row("width D where embeddings = layers", d.width_crossover, d.width_crossover_value),
+            _crossing_row("context T where scores = weight matmuls", d.context_crossover, d.context_crossover_value)]
+    return "**which term dominates**\n\n" + _table(("", "formula", "value"), rows, "llr")
+
+
+@register_display("Dominance", "latex")
+def _dominance_latex(d: Any) -> str:
+    from .report.math import form_latex
+
+    rows = [rf"N_{{\text{{embedding}}}} &= {_num(d.embedding_params)}", rf"N_{{\text{{layers}}}} &= {_num(d.layer_params)}",
+            rf"F_{{\text{{attention}}}} &= {_num(d.attention_flops)}", rf"F_{{\text{{MLP}}}} &= {_num(d.mlp_flops)}"]
+    for name, form, value in (("D", d.width_crossover, d.width_crossover_value),
+                              ("T", d.context_crossover, d.context_crossover_value)):
+        if form is not None:
+            exact = value is not None and value.is_Rational
+            shown = _num(value) if exact else _sci_latex(float(value))
+            relation = "=" if exact else r"\approx"
+            rows.append(rf"{name}_{{\times}} &= {form_latex(form)} {relation} {shown}")
+    return _aligned(rows)
+
+
+def _law_constants(f: Any) -> list[str]:
+    from .scaling.fit import PARAMETERS
+
+    return list(PARAMETERS[f.form])
+
+
+@register_display("LawFit", "markdown")
+def _law_fit_markdown(f: Any) -> str:
+    rows = [(_text(name), f"{f.constants[name]:.6g}", f"{f.intervals[name][0]:.6g}", f"{f.intervals[name][1]:.6g}")
+            for name in _law_constants(f)]
+    rows += [(f"allocation {_text(k)}", f"{v:.6g}", "", "") for k, v in f.allocation.items()]
+    head = (f"**{_text(f.form)} law fitted to {f.runs:,} runs** (Huber on log residuals, "
+            f"{f.resamples:,} bootstrap resamples)")
+    notes = "".join(f"\n\nnote: {_text(n)}" for n in f.notes)
+    return head + "\n\n" + _table(("constant", "fit", "2.5%", "97.5%"), rows, "lrrr") + notes
+
+
+def _g(x: float) -> str:
+    mantissa, _, exp = f"{x:.4g}".partition("e")
+    return mantissa + (rf" \times 10^{{{int(exp)}}}" if exp else "")
+
+
+@register_display("LawFit", "latex")
+def _law_fit_latex(f: Any) -> str:
+    c, a = f.constants, f.allocation
+    if f.form == "hoffmann":
+        law = (rf"L(N, D) &= {_g(c['E'])} + \frac{{{_g(c['A'])}}}{{N^{{{_g(c['alpha'])}}}}}"
+               rf" + \frac{{{_g(c['B'])}}}{{D^{{{_g(c['beta'])}}}}}")
+    else:
+        law = (rf"L(N, D) &= \left[\left(\frac{{{_g(c['N_c'])}}}{{N}}\right)^{{{_g(c['alpha_N'] / c['alpha_D'])}}}"
+               rf" + \frac{{{_g(c['D_c'])}}}{{D}}\right]^{{{_g(c['alpha_D'])}}}")
+    return _aligned([law, rf"N^* &\propto C^{{{_g(a['a'])}}}", rf"D^* &\propto C^{{{_g(a['b'])}}}"])
 
 
 @register_display("Sensitivity", "markdown")

@@ -170,13 +170,18 @@ def test_latex_reprs_are_fast_enough_for_a_notebook():
 def _results():
     from symparams.analysis import sensitivity, size_for_budget
     from symparams.families import FAMILIES
-    from symparams.flops import flops
+    from symparams.flops import dominance, flops
     from symparams.memory import memory
     from symparams.scaling import fit_depth, optimal
+    from symparams.scaling.fit import Run, fit_law
 
+    pytest.importorskip("scipy", reason="scipy is not installed (pip install 'symparams[fit]')")
     spec = symparams.model("nanochat", depth=20)
+    runs = [Run(n, d, 1.69 + 406.4 / n**0.34 + 410.7 / d**0.28) for n in (1e7, 1e8, 1e9) for d in (1e9, 1e10)]
     return spec, {
         "Flops": flops(spec, 2048),
+        "Dominance": dominance(spec, 2048),
+        "LawFit": fit_law(runs, resamples=0, refined=1),
         "Memory": memory(spec),
         "Optimum": optimal("1e21"),
         "Fit": fit_depth(FAMILIES.by_name["nanochat"], 560_000_000),
@@ -201,6 +206,9 @@ def test_every_result_displays_as_a_table_with_its_exact_figures_and_as_latex():
     assert f"{results['Fit'].params:,}" in display(results["Fit"], "markdown")
     assert "745,472" in display(results["Sensitivity"], "markdown")  # dN/dD = 2(2DLe + 4DL + V) at d20
     assert "437,649,408" in display(results["Sizing"], "markdown")  # nanochat d18, the largest within 500M
+    d, law = results["Dominance"], results["LawFit"]
+    assert f"{d.embedding_params:,}" in display(d, "markdown") and f"{d.mlp_flops:,}" in display(d, "markdown")
+    assert f"| alpha | {law.constants['alpha']:.6g} |" in display(law, "markdown")
 
 
 def test_ipython_shows_every_result_through_its_own_formatters():

@@ -13,7 +13,10 @@ activation width there) for the families whose code the node readings follow:
     dropout; its eager softmax runs in the activation dtype: ``softmax_fp32=False``; eager
     only, see below), mixtral and qwen3_moe (Mixtral's router, renormalising the top-k
     weights, and transformers' grouped-mm experts; qwen3_moe in fp32, as it casts its
-    routing weights to the activation dtype where Mixtral keeps them in fp32).
+    routing weights to the activation dtype where Mixtral keeps them in fp32), gpt_bigcode
+    (a fused ``c_attn`` whose query stays a view under SDPA or with one head, so the whole
+    q|k|v output is kept) and mpt (a fused ``Wqkv`` chunked into three, ALiBi, a boolean
+    causal mask shared by the layers, ``clip_qkv``; eager attention only).
 
 In bf16 on CPU, LayerNorm keeps its mean and 1/std in bf16, where CUDA, which the reading
 follows, keeps them in fp32: the test takes 2*(4 - 2) bytes per token and LayerNorm off.
@@ -66,7 +69,7 @@ stated (measured on small configs with transformers 5.24 and torch 2.13):
   sigmoid router is not Mixtral's, so their MoE layers are not checked.
 * Node kinds not modelled yet refuse with "activation memory is not modelled for ...":
   state-space mixers (Mamba, Mamba-2), Gated DeltaNet, attention with an output gate,
-  fused-qkv attention (FusedAttention), weight-shared blocks, DeepSeek's indexer.
+  fused-qkv attention as CodeGen and DBRX split it, weight-shared blocks, DeepSeek's indexer.
 
 Full recomputation is checked against transformers' gradient checkpointing, whose forward
 saves each layer's input: the reading keeps those plus one layer's activations while it is
@@ -96,13 +99,15 @@ transformers = pytest.importorskip("transformers", reason="transformers is not i
 
 # Building and running a model per example is slow; a failing example is reported as drawn, unshrunk.
 NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
-EXACT = ("llama", "mistral", "qwen2", "qwen3", "phi3", "starcoder2", "olmo", "olmo2", "gpt2", "mixtral", "qwen3_moe")
+EXACT = ("llama", "mistral", "qwen2", "qwen3", "phi3", "starcoder2", "olmo", "olmo2", "gpt2", "mixtral", "qwen3_moe",
+         "gpt_bigcode", "mpt")
 # Families whose eager softmax runs in the activation dtype (GPT-2's code), not in fp32 (Llama's).
 SOFTMAX_IN_DTYPE = ("gpt2",)
 # GPT-2 under SDPA: the kernel keeps its key as a view of the fused c_attn output, so the whole
 # q|k|v storage (3*D per token) stays alive beside copies of q and v: 2*a*B*T*D bytes per layer
 # more than the reading, which follows separate q, k, v projections.
-KERNELS = {t: ("eager",) if t in ("gpt2", "phi3") else ("eager", "sdpa") for t in EXACT}
+# MPT's attention in transformers is eager only (ALiBi added to explicit scores).
+KERNELS = {t: ("eager",) if t in ("gpt2", "phi3", "mpt") else ("eager", "sdpa") for t in EXACT}
 # OLMo's norms upcast differently from Llama's (OLMo 2/3 multiply by the weight in fp32, OLMo's
 # LayerNorm runs on an fp32 copy): in bf16 they keep (4 - 2)*D bytes per token and norm more.
 # Qwen3-MoE casts its routing weights to the activation dtype (Mixtral keeps them in fp32, as the

@@ -5,28 +5,54 @@ the query width q is H*d_h unless a family fixes it otherwise (DBRX's ``Wqkv`` a
 ``out_proj`` are sized from D itself: ``nn.Linear(D, D + 2*kv_n_heads*head_dim)``). The
 weights are those of the separate projections, held in two leaves; the score and value
 matmuls, the softmax and the cache are those of :class:`.attention.Attention`.
+
+What a training step keeps depends on how the family splits the fused output (``split``),
+because a split that stays a view keeps the whole q|k|v storage alive where a copy keeps
+only its own part. Measured op by op (transformers 5.24, torch 2.13; tests/test_activations.py):
+
+* ``"bigcode"`` (GPT-BigCode: ``c_attn(x)`` split into q, k, v views, learned positions):
+  eager attention keeps what :class:`.attention.Attention` keeps, since the head-major
+  q and the repeated k and v are copies; with one head the query is a view the matmul
+  takes as it is, so the whole fused output, (H + 2*H_kv)*d_h per token, is kept in place
+  of q's H*d_h. SDPA takes the query as a view (the whole fused output kept) and copies
+  of k and v (H_kv*d_h each): 2*H_kv*d_h per token more than separate projections.
+* ``"mpt"`` (MPT: ``Wqkv(x).chunk(3)``, ALiBi, always eager attention in transformers,
+  whatever kernel is asked for): :class:`.attention.Attention`'s eager reading (with one
+  head, q, k and v are views of the fused output, which has the size of their three
+  copies), no rotary tables, and the boolean causal mask ``masked_fill`` keeps, B*T^2
+  bytes shared by every layer; ``clip`` (``clip_qkv``) clamps the fused output, which the
+  clamp keeps: (H + 2*H_kv)*d_h per token more.
+
+Other splits (CodeGen's interleaved ``mp_num`` blocks with partial rotary and fp32
+scores, DBRX's clamped GQA split) are not measured and refuse.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sympy import Expr
+import sympy
+from sympy import Expr, Integer
 
+from ..symbols import B
 from .attention import Attention
-from .base import Fmt, Module
+from .base import ZERO, Fmt, Module
 from .leaves import Linear
-from .saving import Saving, not_modelled
+from .saving import DEFAULT, Saving, not_modelled
 
-__all__ = ["FusedAttention"]
+__all__ = ["FusedAttention", "SPLITS"]
+
+SPLITS = ("bigcode", "mpt")
 
 
 @dataclass(frozen=True)
 class FusedAttention(Attention):
-    """GQA attention with one ``qkv`` projection; ``q_width`` None means H*d_h."""
+    """GQA attention with one ``qkv`` projection; ``q_width`` None means H*d_h; ``split``: see the module."""
 
     q_width: Expr | None = None
     fused_names: tuple[str, str] = ("qkv_proj", "out_proj")
+    split: str = ""
+    clip: bool = False
 
     def query_width(self) -> Expr:
         return self.heads * self.head_dim if self.q_width is None else self.q_width
@@ -39,9 +65,28 @@ class FusedAttention(Attention):
             Linear(out, q, self.d_model, self.out_bias, group=g),
         )
 
+    def _fused_width(self) -> Expr:
+        return self.query_width() + 2 * self.kv_heads * self.head_dim
+
     def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
-        """Not modelled: one fused projection's output and its splits are saved differently from three."""
+        """What this family's split keeps (see the module); a split not measured refuses."""
+        s = saving or DEFAULT
+        if self.split == "bigcode":
+            kv_views = s.split(2 * s.width * B * T * self.kv_heads * self.head_dim)
+            extra = sympy.Piecewise((kv_views, sympy.Eq(self.heads, 1)), (ZERO, True)) if s.eager else kv_views
+            return super().activation_bytes(T, s) + extra
+        if self.split == "mpt":
+            from dataclasses import replace
+
+            clamp = s.split(s.width * B * T * self._fused_width()) if self.clip else ZERO
+            return super().activation_bytes(T, replace(s, attention="eager")) + clamp
         raise not_modelled("attention with a fused qkv projection")
+
+    def activation_shared(self, T: Expr, saving: Saving | None = None) -> dict:
+        """MPT: ALiBi (no rotary tables) and one boolean causal mask of B x T x T for every layer."""
+        if self.split == "mpt":
+            return {("mask", "bool"): Integer(1) * B * T**2}
+        return super().activation_shared(T, saving)
 
     def describe(self, fmt: Fmt = str) -> str:
         return (f"Attention(heads={fmt(self.heads)}, kv_heads={fmt(self.kv_heads)}, head_dim={fmt(self.head_dim)}, "

@@ -85,8 +85,10 @@ WHY_NOT: dict[str, str] = {
                            "its chunk-by-chunk intermediates, the fla kernels recompute them in the backward pass",
     "Shared nodes": "each use of a weight-shared block keeps its own activations; Zamba2, the one model built on "
                     "it, interleaves them with Mamba-2 layers, which are not modelled",
-    "attention with a fused qkv projection": "how each family splits the fused output (views or copies, partial "
-                                             "rotary, ALiBi) decides what autograd keeps, and none is measured yet",
+    "attention with a fused qkv projection": "what autograd keeps depends on how each family splits the fused "
+                                             "output (views or copies); GPT-BigCode's and MPT's splits are measured, "
+                                             "CodeGen's (interleaved blocks, partial rotary, fp32 scores) and DBRX's "
+                                             "(clamped GQA split) are not yet",
     "the 'swiglu (clamped)' activation": "gpt-oss's clamped SwiGLU (clamps, the interleaved gate/up split) "
                                          "and its expert loop are not measured yet",
     "the 'xielu' activation": "xIELU keeps a boolean mask and per-layer scalars beside full-size tensors, which "

@@ -65,7 +65,8 @@ def from_config(cfg: Config) -> Spec:
     act = activation(cfg, "activation_function", cfg.get("activation_function"))
     layer = block("h", (
         layer_norm("ln_1"),
-        FusedAttention("attn", D, H, H_kv, d_h, qkv_bias=True, out_bias=True, fused_names=("c_attn", "c_proj")),
+        FusedAttention("attn", D, H, H_kv, d_h, qkv_bias=True, out_bias=True, fused_names=("c_attn", "c_proj"),
+                       split="bigcode"),
         layer_norm("ln_2"),
         MLP("mlp", D, F, gated=False, bias=True, activation=act, names=("c_fc", "c_proj")),
     ), "Block(LayerNorm, multi-query attention, LayerNorm, MLP)")

@@ -18,7 +18,7 @@ from sympy import Integer
 
 from ..components import MLP, Block, Embedding, Linear, Model, Norm, Repeat
 from ..components.fused_attention import FusedAttention
-from ..config import DERIVED, Config, Field, Fields
+from ..config import DEFAULT, DERIVED, Config, Field, Fields
 from ..spec import Divides, Spec
 from ..symbols import D, F, H, H_kv, L, V, d_h
 from .dbrx import nested
@@ -46,6 +46,7 @@ ATTN_FIELDS = Fields(
     Field("attn_type", "multihead_attention", kind="str", choices=("multihead_attention", "multiquery_attention")),
     Field("qk_ln", False, kind="bool"),
     Field("alibi", True, kind="bool"),
+    Field("clip_qkv", None, null=DEFAULT, kind="any"),
 )
 
 _IGNORED = "which transformers ignores, building {what}; the count would not describe this model"
@@ -73,7 +74,8 @@ def from_config(cfg: Config) -> Spec:
 
     block = Block("block", (
         norm("norm_1"),
-        FusedAttention("attn", D, H, H_kv, d_h, fused_names=("Wqkv", "out_proj")),
+        FusedAttention("attn", D, H, H_kv, d_h, fused_names=("Wqkv", "out_proj"), split="mpt",
+                       clip=bool(attn.get("clip_qkv"))),
         norm("norm_2"),
         MLP("ffn", D, F, gated=False, activation="gelu", names=("up_proj", "down_proj")),
     ), label="pre-norm block")

@@ -160,6 +160,15 @@ class Spec:
         """Parameters one token passes through (differs from the total under MoE)."""
         return _combine([self.formula(c, "active") for c in self.tree.children()])
 
+    @cached_property
+    def active_compute_form(self) -> Expr:
+        """Active parameters without the embedding tables, a tied head's matrix counted (PaLM's N').
+
+        A token reads one row of a lookup table, not the table: the gpt-oss model card
+        counts "unembedding parameters towards active, but not embeddings", which is this.
+        """
+        return _combine([self.formula(c, "palm") for c in self.tree.children()])
+
     @property
     def symbols(self) -> tuple[Symbol, ...]:
         """The free symbols, in the order their values are listed."""
@@ -214,6 +223,11 @@ class Spec:
     @cached_property
     def active_total(self) -> int:
         return self.count(reading="active")
+
+    @cached_property
+    def active_compute_total(self) -> int:
+        """:attr:`active_compute_form`'s value: active parameters without the lookup tables."""
+        return self.count(reading="palm")
 
     def int_values(self) -> dict[str, int | str]:
         """Free-symbol values for JSON: ints, or exact fractions as text ('8/3')."""

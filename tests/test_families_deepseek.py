@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symparams.components import Embedding
+from symparams.components import Embedding, Linear
 from symparams.config import read_json
 from symparams.errors import SymparamsError
 from symparams.families import FAMILIES, from_dict, from_file
@@ -379,7 +379,9 @@ def test_real_config_counts_its_published_total(name):
     if active is None:
         return
     embedding = next(spec.count(n) for n in spec.tree.children() if isinstance(n, Embedding))
-    assert _billions(spec.active_total, active) or _billions(spec.active_total - embedding, active), spec.active_total
+    tied = [n for _, _, n in spec.tree.walk() if isinstance(n, Linear) and n.tied]
+    assert spec.active_compute_total == spec.active_total - embedding + sum(spec.count(n, "matmul") for n in tied)
+    assert _billions(spec.active_total, active) or _billions(spec.active_compute_total, active), spec.active_total
 
 
 def test_every_family_here_has_two_real_configs():

@@ -73,6 +73,29 @@ def _tree(spec, max_depth: int | None):
     return type(bd)(bd.spec, tuple(r for r in bd.rows if r.depth <= max_depth))
 
 
+def _active(spec) -> int | None:
+    """The parameters one token uses, or None where a learned family cannot say (which experts a token uses)."""
+    from ..families.learned import is_learned
+
+    try:
+        return spec.active_total
+    except SymparamsError:
+        if is_learned(spec):
+            return None
+        raise
+
+
+def learned_note(spec) -> str | None:
+    """The one line that says a model is counted by a learned family, or None for a hand-written one."""
+    from ..families.learned import learned_of
+
+    family = learned_of(spec)
+    if family is None:
+        return None
+    return (f"{family.model_type} is counted by a learned family (from the parameter shapes transformers "
+            f"{family.transformers} builds): no KV cache, attention FLOPs or activations")
+
+
 def report(spec, max_depth: int | None = None) -> dict:
     """The JSON object ``count --json`` prints."""
     count, form = non_embedding(spec)
@@ -87,9 +110,13 @@ def report(spec, max_depth: int | None = None) -> dict:
         "non_embedding_formula": str(form),
         "components": _tree(spec, max_depth).to_json(),
     }
-    if spec.active_total != spec.total:
+    if _active(spec) not in (None, spec.total):
         out["active"] = spec.active_total
         out["active_formula"] = str(spec.active_form)
+        out["active_without_embeddings"] = spec.active_compute_total
+        out["active_without_embeddings_formula"] = str(spec.active_compute_form)
+    if learned_note(spec):
+        out["family_source"] = "learned"
     return out
 
 
@@ -193,6 +220,9 @@ def _one(args: argparse.Namespace, name: str, indent: int | None) -> int:
         except SymparamsError:
             return _checkpoint_only(args, ckpt, indent)
     spec = load_spec(args, name)
+    note = learned_note(spec)
+    if note and args.format != "json":
+        print(f"symparams: note: {note}", file=sys.stderr)
     if args.format == "json":
         out = report(spec, args.max_depth)
         if ckpt is not None:
@@ -214,8 +244,11 @@ def _one(args: argparse.Namespace, name: str, indent: int | None) -> int:
     print(f"values: {values}")
     print()
     print(str(bd))
-    if spec.active_total != spec.total:
+    if _active(spec) not in (None, spec.total):
         print(f"\nactive per token: {spec.active_total:,} ({human(spec.active_total)}) = {spec.active_form}")
+        compute = spec.active_compute_total
+        print(f"active without the embedding tables (the head kept, as the gpt-oss model card counts): "
+              f"{compute:,} ({human(compute)}) = {spec.active_compute_form}")
     if args.non_embedding:
         count, form = non_embedding(spec)
         print(f"\nnon-embedding (without the embedding tables and the LM head): {count:,} ({human(count)}) = {form}")

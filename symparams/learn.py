@@ -30,44 +30,35 @@ and a config that changes one is refused with that field named.
 
 from __future__ import annotations
 
-import hashlib
 import itertools
-import json
 import random
 import re
+import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import partial
-from typing import Any, Callable, Iterable, Mapping, Sequence
-
-import sympy
+from typing import Any, Callable, Mapping, Sequence
 
 from .errors import SymparamsError
+from .families.learned.data import (
+    CANONICAL,
+    FORMAT,
+    MODULE_KINDS,
+    LearnedFamily,
+    Node,
+    check_node,
+    evaluate,
+    load,
+    loads,
+    symbol_for,
+    to_sympy,
+)
 
 __all__ = [
     "FORMAT", "LearnedFamily", "NoForm", "learn", "load", "loads", "fit_form", "evaluate", "to_sympy",
-    "CANONICAL",
+    "CANONICAL", "MODULE_KINDS", "check_node", "symbol_for",
 ]
 
-FORMAT = "symparams-learned-family/1"
-
-# Config fields with a canonical symbol; any other field gets a symbol named after it.
-CANONICAL: dict[str, str] = {
-    "hidden_size": "D", "n_embd": "D", "d_model": "D", "n_embed": "D",
-    "num_hidden_layers": "L", "n_layer": "L", "num_layers": "L", "n_layers": "L",
-    "vocab_size": "V",
-    "num_attention_heads": "H", "n_head": "H", "num_heads": "H", "n_heads": "H",
-    "num_key_value_heads": "H_kv", "num_kv_heads": "H_kv", "n_head_kv": "H_kv", "multi_query_group_num": "H_kv",
-    "head_dim": "d_h",
-    "intermediate_size": "F", "n_inner": "F", "ffn_dim": "F", "ffn_hidden_size": "F",
-    "num_local_experts": "E", "num_experts": "E", "n_routed_experts": "E",
-    "num_experts_per_tok": "k",
-    "max_position_embeddings": "P", "n_positions": "P",
-    "moe_intermediate_size": "F_e", "shared_expert_intermediate_size": "F_s", "n_shared_experts": "E_s",
-    "first_k_dense_replace": "L_d",
-    "q_lora_rank": "r_q", "kv_lora_rank": "r_kv", "qk_nope_head_dim": "d_nope", "qk_rope_head_dim": "d_rope",
-    "v_head_dim": "d_v",
-}
 
 # Roles the probe generator keeps consistent (heads divide the width, kv heads divide heads).
 _WIDTH = ("hidden_size", "n_embd", "d_model", "n_embed", "dim")
@@ -92,114 +83,12 @@ MAX_PROBE_LAYERS = 24
 MAX_ROUNDED_DENOMINATOR = 64
 
 
-class NoForm(SymparamsError):
-    """No simple closed form explains a quantity the model's layout shows."""
-
-
-# ---- expressions: plain data, evaluated exactly -----------------------------------------------------
-
-Node = Any  # int | ["field", name] | ["rat", p, q] | ["add"|"mul", *nodes] | ["div", a, b] | ["floor"|"ceil", a]
-
-_OPS = {"field": 1, "rat": 2, "add": -1, "mul": -1, "div": 2, "floor": 1, "ceil": 1, "min": 2, "max": 2}
-
-
 def _rat(value: Fraction) -> Node:
     return int(value) if value.denominator == 1 else ["rat", value.numerator, value.denominator]
 
 
-def evaluate(node: Node, env: Mapping[str, int | Fraction]) -> Fraction:
-    """The exact value of an expression for field values ``env``."""
-    if isinstance(node, bool):
-        raise SymparamsError("a learned expression holds a boolean")
-    if isinstance(node, int):
-        return Fraction(node)
-    op, args = node[0], node[1:]
-    if op == "field":
-        return Fraction(env[args[0]])
-    if op == "rat":
-        return Fraction(args[0], args[1])
-    values = [evaluate(a, env) for a in args]
-    if op == "add":
-        return sum(values, Fraction(0))
-    if op == "mul":
-        out = Fraction(1)
-        for v in values:
-            out *= v
-        return out
-    if op == "div":
-        if values[1] == 0:
-            raise SymparamsError("a learned dimension divides by a field that is zero")
-        return values[0] / values[1]
-    if op == "floor":
-        return Fraction(values[0].numerator // values[0].denominator)
-    if op == "ceil":
-        return Fraction(-((-values[0].numerator) // values[0].denominator))
-    if op == "min":
-        return min(values)
-    if op == "max":
-        return max(values)
-    raise SymparamsError(f"unknown operation {op!r} in a learned expression")
-
-
-def check_node(node: Node, fields: Iterable[str], depth: int = 0) -> None:
-    """Refuse anything but the expression grammar over the declared fields."""
-    if depth > 32:
-        raise SymparamsError("a learned expression is nested too deeply")
-    if isinstance(node, bool) or not isinstance(node, (int, list)):
-        raise SymparamsError(f"a learned expression holds {type(node).__name__}, not a number or an operation")
-    if isinstance(node, int):
-        return
-    if not node or node[0] not in _OPS:
-        raise SymparamsError(f"unknown operation {str(node[:1])[:40]} in a learned expression")
-    op, args = node[0], node[1:]
-    arity = _OPS[op]
-    if (arity >= 0 and len(args) != arity) or (arity < 0 and not args):
-        raise SymparamsError(f"operation {op!r} with {len(args)} arguments in a learned expression")
-    if op == "field":
-        if args[0] not in set(fields):
-            raise SymparamsError(f"a learned expression names {str(args[0])[:40]!r}, not a field of the family")
-        return
-    if op == "rat":
-        if not all(isinstance(a, int) and not isinstance(a, bool) for a in args) or args[1] <= 0:
-            raise SymparamsError("a learned rational is not two integers with a positive denominator")
-        return
-    for a in args:
-        check_node(a, fields, depth + 1)
-
-
-def to_sympy(node: Node, symbols: Mapping[str, sympy.Symbol]) -> sympy.Expr:
-    """The expression as SymPy, each field as its symbol (built from the tree, never parsed)."""
-    if isinstance(node, int):
-        return sympy.Integer(node)
-    op, args = node[0], node[1:]
-    if op == "field":
-        return symbols[args[0]]
-    if op == "rat":
-        return sympy.Rational(args[0], args[1])
-    parts = [to_sympy(a, symbols) for a in args]
-    if op == "add":
-        return sympy.Add(*parts)
-    if op == "mul":
-        return sympy.Mul(*parts)
-    if op == "div":
-        return parts[0] / parts[1]
-    if op == "floor":
-        return sympy.floor(parts[0])
-    if op == "min":
-        return sympy.Min(*parts)
-    if op == "max":
-        return sympy.Max(*parts)
-    return sympy.ceiling(parts[0])
-
-
-def symbol_for(name: str) -> sympy.Symbol:
-    """The canonical symbol of a standard field, else a positive integer symbol named after the field."""
-    from .symbols import SYMBOLS
-
-    canonical = CANONICAL.get(name)
-    if canonical is not None:
-        return SYMBOLS[canonical]
-    return sympy.Symbol(name, positive=True, integer=True)
+class NoForm(SymparamsError):
+    """No simple closed form explains a quantity the model's layout shows."""
 
 
 # ---- exact fitting -------------------------------------------------------------------------------------
@@ -472,7 +361,33 @@ def _make_config(cls, overrides: Mapping[str, Any]):
         transformers.logging.set_verbosity(verbosity)
 
 
-Layout = dict[str, tuple[int, ...]]
+class Layout(dict):
+    """Every distinct parameter by name, with its shape; ``modules`` says what kind of module holds each.
+
+    The kind (``linear``, ``conv1d``, ``embedding``, ``norm``, else ``other``) is what a
+    count needs no semantics for but a breakdown and matmul FLOPs do: a table is looked
+    up, a linear layer multiplies, and GPT-2's ``Conv1D`` stores its weight transposed.
+    """
+
+    def __init__(self, *args: Any, modules: Mapping[str, str] | None = None):
+        super().__init__(*args)
+        self.modules: dict[str, str] = dict(modules or {})
+
+
+
+
+def _module_kind(module: Any) -> str:
+    import torch
+
+    if isinstance(module, torch.nn.Embedding):
+        return "embedding"
+    if type(module).__name__ == "Conv1D":
+        return "conv1d"
+    if isinstance(module, torch.nn.Linear):
+        return "linear"
+    if isinstance(module, torch.nn.LayerNorm) or "norm" in type(module).__name__.lower():
+        return "norm"
+    return "other"
 
 
 def _build(cls, overrides: Mapping[str, Any]) -> Layout:
@@ -495,12 +410,14 @@ def _build(cls, overrides: Mapping[str, Any]) -> Layout:
     finally:
         transformers.logging.set_verbosity(verbosity)
     seen: set[int] = set()
-    out: Layout = {}
+    out = Layout()
     for name, p in model.named_parameters(remove_duplicate=False):
         if id(p) in seen:
             continue
         seen.add(id(p))
         out[name] = tuple(int(s) for s in p.shape)
+        owner = name.rpartition(".")[0]
+        out.modules[name] = _module_kind(model.get_submodule(owner) if owner else model)
     return out
 
 
@@ -529,22 +446,30 @@ class Reading:
 
     values: dict[tuple, int]
     ranks: dict[tuple, int]  # template (top or (kind, template)) -> number of dimensions
+    modules: dict[tuple, str] = field(default_factory=dict)  # the same keys as ranks -> kind of module
 
 
 def read_layout(layout: Layout) -> Reading:
     """Group a layout: the first numeric segment is the layer index; the rest of the name is the template."""
     values: dict[tuple, int] = {}
     ranks: dict[tuple, int] = {}
+    modules: dict[tuple, str] = {}
+    kinds_of = getattr(layout, "modules", {})
+    local_kinds: dict[tuple[str, str], str] = {}
     layers: dict[tuple[str, int], dict[str, list[tuple[int, ...]]]] = {}
     for name, shape in layout.items():
         m = _INDEX.search(name)
         if m is None:
             ranks[("top", name)] = len(shape)
+            modules[("top", name)] = kinds_of.get(name, "other")
             for i, s in enumerate(shape):
                 values[("dim", name, i)] = s
             continue
         stack, index = name[:m.start()], int(m.group(1))
-        layers.setdefault((stack, index), {}).setdefault(name[m.end() + 1:], []).append(shape)
+        local = name[m.end() + 1:]
+        local_kinds[(stack, _template(local))] = kinds_of.get(name, "other")
+        local_kinds[(stack, local)] = kinds_of.get(name, "other")
+        layers.setdefault((stack, index), {}).setdefault(local, []).append(shape)
     layers = {key: _collapse(params) for key, params in layers.items()}
     kinds: dict[str, list[dict[str, list[tuple[int, ...]]]]] = {}
     for (stack, _), params in sorted(layers.items()):
@@ -561,9 +486,16 @@ def read_layout(layout: Layout) -> Reading:
             (shape,) = shapes
             values[("rep", kind, template)] = copies.pop()
             ranks[("kind", kind, template)] = len(shape)
+            modules[("kind", kind, template)] = local_kinds.get((kind.split(" | ")[0], template), "other")
             for i, s in enumerate(shape):
                 values[("kdim", kind, template, i)] = s
-    return Reading(values, ranks)
+    return Reading(values, ranks, modules)
+
+
+def _template(local: str) -> str:
+    """The name a repeated module's parameter collapses to (``experts.#.w1.weight``)."""
+    m = _INDEX.search("." + local)
+    return local if m is None else ("." + local)[1:m.start()] + ("." if m.start() else "") + "#" + ("." + local)[m.end():]
 
 
 def _collapse(params: dict[str, list[tuple[int, ...]]]) -> dict[str, list[tuple[int, ...]]]:
@@ -574,8 +506,7 @@ def _collapse(params: dict[str, list[tuple[int, ...]]]) -> dict[str, list[tuple[
     """
     groups: dict[str, dict[str, list[tuple[int, ...]]]] = {}
     for local, shapes in params.items():
-        m = _INDEX.search("." + local)
-        key = local if m is None else ("." + local)[1:m.start()] + ("." if m.start() else "") + "#" + ("." + local)[m.end():]
+        key = _template(local)
         groups.setdefault(key, {})[local] = shapes
     out: dict[str, list[tuple[int, ...]]] = {}
     for key, members in groups.items():
@@ -734,7 +665,12 @@ def _probe(model_type: str, count: int, seed: int) -> _Probes:
     cls = _config_class(model_type)
     fields = _fields_of(cls)
     base = _base(fields)
+    started = time.perf_counter()
     layout = _try_build(cls, base)
+    took = time.perf_counter() - started
+    if layout is not None and took > MAX_BUILD_SECONDS:
+        raise SymparamsError(f"{model_type}: its reduced default config takes {took:.0f} s to build on meta "
+                             f"(more than {MAX_BUILD_SECONDS} s); learning it needs dozens of builds")
     if layout is None:
         try:
             _build(cls, base)
@@ -807,188 +743,6 @@ def _probe(model_type: str, count: int, seed: int) -> _Probes:
         raise SymparamsError(f"{model_type}: only {len(probes.fits)} of {count} probe configs build in transformers; "
                              f"the fields {', '.join(shaping)} cannot be drawn so that it accepts them")
     return probes
-
-
-# ---- the learned family ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LearnedFamily:
-    """A model type's parameter count as data: fields, forms of every parameter, layer kinds, witnesses."""
-
-    model_type: str
-    transformers: str
-    fields: dict[str, dict]  # name -> {"missing": Node, "null": Node}; a mode transformers refuses is absent
-    aliases: dict[str, str]
-    fixed: dict[str, Any]
-    top: list[dict]  # {"name", "shape": [Node]}
-    kinds: list[dict]  # {"stack", "count": Node, "parameters": [{"name", "copies": Node, "shape": [Node]}]}
-    witnesses: list[dict]  # {"fields": {...}, "total": int}
-
-    # -- data --
-    def to_json(self) -> dict:
-        body = {
-            "format": FORMAT, "model_type": self.model_type, "transformers": self.transformers,
-            "fields": self.fields, "aliases": self.aliases, "fixed": self.fixed,
-            "parameters": self.top, "layers": self.kinds, "witnesses": self.witnesses,
-        }
-        return {**body, "checksum": _checksum(body)}
-
-    def dumps(self) -> str:
-        return json.dumps(self.to_json(), indent=1, sort_keys=True) + "\n"
-
-    # -- symbols and closed form --
-    @property
-    def symbols(self) -> dict[str, sympy.Symbol]:
-        return {name: symbol_for(name) for name in self.fields}
-
-    def closed_form(self) -> sympy.Expr:
-        """The parameter count in the fields' symbols."""
-        syms = self.symbols
-        total: sympy.Expr = sympy.Integer(0)
-        for p in self.top:
-            total += sympy.Mul(*(to_sympy(d, syms) for d in p["shape"]))
-        for kind in self.kinds:
-            per_layer = sympy.Add(*(to_sympy(p["copies"], syms) * sympy.Mul(*(to_sympy(d, syms) for d in p["shape"]))
-                                    for p in kind["parameters"]))
-            total += to_sympy(kind["count"], syms) * per_layer
-        return sympy.expand(total)
-
-    # -- reading a config --
-    def values(self, config: Mapping[str, Any], source: str = "config") -> dict[str, int]:
-        """The family's field values for a config: given, else what transformers makes of it missing or null."""
-        def given(name: str) -> tuple[bool, Any]:
-            for key in (name, *(a for a, t in self.aliases.items() if t == name)):
-                if key in config:
-                    return True, config[key]
-            return False, None
-
-        for name, learned in self.fixed.items():
-            present, value = given(name)
-            if present and value is not None and value != learned:
-                raise SymparamsError(f"{source}: {name}: the learned {self.model_type} family was read with "
-                                     f"{json.dumps(learned)[:40]}; this config sets {json.dumps(value, default=str)[:40]}, "
-                                     f"which it cannot count (learn again with that value)")
-        out: dict[str, int] = {}
-        pending: dict[str, Node] = {}
-        for name, info in self.fields.items():
-            present, value = given(name)
-            mode = "missing" if not present else "null" if value is None else None
-            if mode is None:
-                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                    raise SymparamsError(f"{source}: {name} must be a whole number >= 0, not {str(value)[:40]}")
-                out[name] = value
-            elif mode not in info:
-                raise SymparamsError(f"{source}: {name}: transformers does not derive a value for a {name} "
-                                     f"{'left out' if mode == 'missing' else 'set to null'}; give it")
-            else:
-                pending[name] = info[mode]
-        while pending:
-            ready = {n: f for n, f in pending.items() if _fields_in(f) <= set(out)}
-            if not ready:
-                raise SymparamsError(f"{source}: the defaults of {', '.join(pending)} depend on each other")
-            for name, form in ready.items():
-                value = evaluate(form, out)
-                if value.denominator != 1 or value < 0:
-                    raise SymparamsError(f"{source}: {name} is derived from other fields as {value}, not a whole number")
-                out[name] = int(value)
-                del pending[name]
-        return out
-
-    def rows(self, config: Mapping[str, Any], source: str = "config") -> list[tuple[str, int]]:
-        """(parameter template, count) for every parameter of the config's model, layers summed over their kind."""
-        env = self.values(config, source)
-
-        def whole(node: Node, what: str) -> int:
-            value = evaluate(node, env)
-            if value.denominator != 1 or value < 0:
-                raise SymparamsError(f"{source}: {what} comes out {value}, not a whole number: "
-                                     "transformers cannot build this config")
-            return int(value)
-
-        out: list[tuple[str, int]] = []
-        for p in self.top:
-            n = 1
-            for i, d in enumerate(p["shape"]):
-                n *= whole(d, f"dimension {i} of {p['name']}")
-            out.append((p["name"], n))
-        for kind in self.kinds:
-            layers = whole(kind["count"], f"the number of {kind['stack']} layers of a kind")
-            for p in kind["parameters"]:
-                n = layers * whole(p["copies"], f"the copies of {p['name']}")
-                if n:
-                    for i, d in enumerate(p["shape"]):
-                        n *= whole(d, f"dimension {i} of {p['name']}")
-                out.append((f"{kind['stack']}.{{i}}.{p['name']}", n))
-        return out
-
-    def count(self, config: Mapping[str, Any], source: str = "config") -> int:
-        """The exact parameter count of the model a config describes."""
-        return sum(n for _, n in self.rows(config, source))
-
-
-def _fields_in(node: Node) -> set[str]:
-    if isinstance(node, int):
-        return set()
-    if node[0] == "field":
-        return {node[1]}
-    if node[0] == "rat":
-        return set()
-    return set().union(*(_fields_in(a) for a in node[1:]))
-
-
-def _checksum(body: Mapping[str, Any]) -> str:
-    text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def loads(text: str, source: str = "learned family") -> LearnedFamily:
-    """Read a learned family, refusing one whose checksum, grammar or witnesses do not hold."""
-    try:
-        data = json.loads(text)
-    except ValueError as err:
-        raise SymparamsError(f"{source}: not JSON ({err})") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise SymparamsError(f"{source}: not a learned family (format {FORMAT!r} expected)")
-    body = {k: v for k, v in data.items() if k != "checksum"}
-    if data.get("checksum") != _checksum(body):
-        raise SymparamsError(f"{source}: checksum does not match: the file was changed after it was learned")
-    try:
-        family = LearnedFamily(
-            model_type=str(data["model_type"]), transformers=str(data["transformers"]), fields=dict(data["fields"]),
-            aliases=dict(data["aliases"]), fixed=dict(data["fixed"]), top=list(data["parameters"]),
-            kinds=list(data["layers"]), witnesses=list(data["witnesses"]),
-        )
-        names = list(family.fields)
-        for info in family.fields.values():
-            if not isinstance(info, dict) or set(info) - {"missing", "null"}:
-                raise SymparamsError(f"{source}: a field holds {str(info)[:60]}, not its missing and null forms")
-            for form in info.values():
-                check_node(form, names)
-        for p in family.top:
-            for d in p["shape"]:
-                check_node(d, names)
-        for kind in family.kinds:
-            check_node(kind["count"], names)
-            for p in kind["parameters"]:
-                check_node(p["copies"], names)
-                for d in p["shape"]:
-                    check_node(d, names)
-        for w in family.witnesses:
-            if family.count(w["fields"], source) != w["total"]:
-                raise SymparamsError(f"{source}: a witness config no longer gives the total transformers built")
-    except (KeyError, TypeError, AttributeError) as err:
-        raise SymparamsError(f"{source}: a learned family's structure is broken ({type(err).__name__}: {err})") from None
-    return family
-
-
-def load(path: str) -> LearnedFamily:
-    try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read(4 * 1024 * 1024)
-    except OSError as err:
-        raise SymparamsError(f"{path}: cannot read: {err.strerror or err}") from None
-    return loads(text, path)
 
 
 # ---- learning -------------------------------------------------------------------------------------------------
@@ -1087,6 +841,8 @@ def _default_forms(probes: _Probes, rng: random.Random) -> dict[str, dict[str, N
 # Each probe builds a model in transformers (tens of milliseconds to a second): past a few
 # hundred, more probes only cost minutes and tell no form apart that fewer did not.
 MIN_PROBES, MAX_PROBES = 6, 200
+# A model whose reduced default config takes longer than this to build on meta is not learned.
+MAX_BUILD_SECONDS = 10
 
 
 def learn(model_type: str, probes: int = 36, seed: int = 0) -> LearnedFamily:
@@ -1104,8 +860,11 @@ def learn(model_type: str, probes: int = 36, seed: int = 0) -> LearnedFamily:
     p = _probe(model_type, probes, seed)
     keys = set(p.base_reading.values)
     ranks = dict(p.base_reading.ranks)
+    modules = dict(p.base_reading.modules)
     for _, reading, _ in p.fits:
         keys |= set(reading.values)
+        for k, kind_of in reading.modules.items():
+            modules.setdefault(k, kind_of)
         for k, r in reading.ranks.items():
             if ranks.setdefault(k, r) != r:
                 raise NoForm(f"{model_type}: {k[-1]} changes its number of dimensions between configs")
@@ -1113,7 +872,7 @@ def learn(model_type: str, probes: int = 36, seed: int = 0) -> LearnedFamily:
     for key in sorted(k for k in ranks if k[0] == "top"):
         name = key[1]
         shape = [_fit_key(("dim", name, i), p, f"dimension {i} of {name}") for i in range(ranks[key])]
-        top.append({"name": name, "shape": shape})
+        top.append({"name": name, "shape": shape, "module": modules.get(key, "other")})
     kinds = []
     every_kind = sorted({k[1] for k in keys if k[0] == "kind"})
     for kind in every_kind:
@@ -1125,7 +884,8 @@ def learn(model_type: str, probes: int = 36, seed: int = 0) -> LearnedFamily:
             copies = _fit_key(("rep", kind, template), p, f"the copies of {stack}.{{i}}.{template}")
             shape = [_fit_key(("kdim", kind, template, i), p, f"dimension {i} of {stack}.{{i}}.{template}")
                      for i in range(ranks[key])]
-            params.append({"name": template, "copies": copies, "shape": shape})
+            params.append({"name": template, "copies": copies, "shape": shape,
+                           "module": modules.get(key, "other")})
         kinds.append({"stack": stack, "count": count, "parameters": params})
     defaults = _default_forms(p, random.Random(seed + 1))
     fields = {name: defaults[name] for name in p.shaping}

@@ -145,7 +145,7 @@ def test_a_hand_edited_file_is_refused_by_its_checksum():
 
 
 def test_an_inconsistent_file_with_a_recomputed_checksum_is_refused_by_its_witnesses():
-    from symparams.learn import _checksum
+    from symparams.families.learned.data import _checksum
 
     data = toy().to_json()
     data["layers"][0]["count"] = ["mul", 2, ["field", "num_hidden_layers"]]

@@ -7,6 +7,7 @@ Relations such as d_h = D/H and F = e*D are substituted; symbols you set with
 from __future__ import annotations
 
 import argparse
+import sys
 
 from .common import add_model_arguments, cache_key, emit_json, load_spec
 
@@ -21,13 +22,19 @@ __all__ = ["add_arguments", "run", "cache_key"]
 
 def run(args: argparse.Namespace) -> int:
     from ..latex import latex
+    from .count import learned_note
 
     spec = load_spec(args)
     form = spec.closed_form
+    note = learned_note(spec)
     if args.json:
-        emit_json({"model": spec.name, "formula": str(form), "latex": latex(form),
-                   "relations": {str(s): str(r) for s, r in spec.relations}})
-    elif args.latex:
+        out = {"model": spec.name, "formula": str(form), "latex": latex(form),
+               "relations": {str(s): str(r) for s, r in spec.relations}}
+        emit_json({**out, "family_source": "learned"} if note else out)
+        return 0
+    if note:
+        print(f"symparams: note: {note}", file=sys.stderr)
+    if args.latex:
         print(latex(form))
     else:
         print(form)

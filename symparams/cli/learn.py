@@ -10,6 +10,13 @@ symparams reads back without torch; it carries a checksum and witness configs, s
 changed by hand is refused. A learned family knows parameter counts only: KV cache,
 attention FLOPs and activations need a family's semantics and are not given.
 Needs torch and transformers: pip install 'symparams[verify]'.
+
+--all -o DIR learns every causal-LM model_type of the installed transformers that has no
+hand-written family, one process each (so a model that hangs is stopped), writing
+DIR/<model_type>.json as each is learned and DIR/REFUSED.json with every refusal and its
+reason. A file already in DIR that loads under the installed transformers is kept, so an
+interrupted run resumes. This is how the families shipped in symparams/families/learned
+are made: symparams learn --all -o symparams/families/learned
 """
 
 from __future__ import annotations
@@ -21,8 +28,13 @@ from .common import emit_json, positive_int
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("model_type", metavar="MODEL_TYPE", help="a transformers model_type with a causal-LM class (llama, olmo, ...)")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the learned family to FILE (JSON)")
+    p.add_argument("model_type", metavar="MODEL_TYPE", nargs="?",
+                   help="a transformers model_type with a causal-LM class (llama, olmo, ...)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the learned family to FILE (JSON); with --all, a folder")
+    p.add_argument("--all", action="store_true",
+                   help="learn every causal-LM model_type without a hand-written family into the folder -o DIR")
+    p.add_argument("--timeout", type=positive_int, default=900, metavar="SECONDS",
+                   help="with --all: give up on a model_type after this long (default 900)")
     p.add_argument("--probes", type=positive_int, default=36, help="probe configs to fit and hold out, 6 to 200 (default 36)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
 
@@ -31,6 +43,14 @@ def run(args: argparse.Namespace) -> int:
     from ..families import FAMILIES
     from ..learn import learn
 
+    if args.all:
+        if args.model_type:
+            raise SymparamsError("--all learns every model_type; give no MODEL_TYPE with it")
+        if not args.output:
+            raise SymparamsError("--all needs -o DIR, the folder to write the learned families to")
+        return learn_all(args.output, args.probes, args.timeout)
+    if not args.model_type:
+        raise SymparamsError("give a MODEL_TYPE to learn (or --all -o DIR)")
     if args.output and not args.output.lower().endswith(".json"):
         raise SymparamsError(f"{args.output}: a learned family is written as JSON; name the file *.json")
     if args.probes < 6:
@@ -77,3 +97,104 @@ def _json(value: object) -> str:
     import json
 
     return json.dumps(value)
+
+
+REFUSED = "REFUSED.json"
+
+
+def learn_all(folder: str, probes: int, timeout: int) -> int:
+    """Learn every causal-LM model_type without a hand-written family, each in a process of its own."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from ..families import FAMILIES
+    from ..learn import _require, load
+
+    _require()
+    import transformers
+    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+
+    if not os.path.isdir(folder):
+        raise SymparamsError(f"{folder}: not a folder (--all writes one file per model_type into it)")
+    version = transformers.__version__
+    todo = sorted(t for t in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES if t not in FAMILIES.by_type)
+    refused_path = os.path.join(folder, REFUSED)
+    refused: dict[str, dict] = {}
+    if os.path.exists(refused_path):
+        with open(refused_path, encoding="utf-8") as fh:
+            old = json.load(fh)
+        if old.get("transformers") == version:
+            refused = {k: v for k, v in old.get("refused", {}).items() if k in todo}
+    started = time.perf_counter()
+    for model_type in todo:
+        path = os.path.join(folder, f"{model_type}.json")
+        if model_type in refused:
+            continue
+        if os.path.exists(path):
+            try:
+                if load(path).transformers == version:
+                    continue
+            except SymparamsError:
+                pass
+        t0 = time.perf_counter()
+        command = [sys.executable, "-m", "symparams", "learn", model_type, "--probes", str(probes), "-o", path, "--json"]
+        try:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout)
+            reason = None if done.returncode == 0 else _last_error(done.stderr)
+        except subprocess.TimeoutExpired:
+            reason = f"learning took more than {timeout} s"
+        took = time.perf_counter() - t0
+        if reason is None:
+            print(f"{model_type}: learned in {took:.0f} s", flush=True)
+            continue
+        if os.path.exists(path):
+            os.remove(path)
+        refused[model_type] = {"reason": reason, "category": category(reason)}
+        _write_refused(refused_path, version, refused)
+        print(f"{model_type}: refused ({reason})", flush=True)
+    _write_refused(refused_path, version, refused)
+    learned = sum(1 for t in todo if os.path.exists(os.path.join(folder, f"{t}.json")))
+    print(f"{learned} learned, {len(refused)} refused, {len(FAMILIES.by_type)} hand-written model types; "
+          f"{time.perf_counter() - started:.0f} s")
+    return 0
+
+
+def _last_error(stderr: str) -> str:
+    lines = [ln for ln in stderr.strip().splitlines() if ln.strip()]
+    for line in reversed(lines):
+        if line.startswith("symparams: error: "):
+            return line[len("symparams: error: "):].strip()[:300]
+    return (lines[-1].strip() if lines else "the learner stopped without a message")[:300]
+
+
+# Refusals grouped by what stopped them (the README's coverage table), first match wins.
+CATEGORIES = (
+    ("encoder-decoder", "an encoder-decoder"),
+    ("cannot build", "transformers cannot build it from its default config"),
+    ("to build on meta", "its reduced default config builds too slowly"),
+    ("learning took more than", "learning timed out"),
+    ("probe configs build", "too few probe configs build"),
+    ("depends on", "a dimension no simple form explains"),
+    ("differs between layers", "layers of one kind differ"),
+    ("not plain data", "a shaping field that is not plain data"),
+    ("gives", "the learned form misses a probe"),
+)
+
+
+def category(reason: str) -> str:
+    """The group of a refusal reason."""
+    for needle, name in CATEGORIES:
+        if needle in reason:
+            return name
+    return "other"
+
+
+def _write_refused(path: str, version: str, refused: dict[str, dict]) -> None:
+    import json
+
+    with open(path, "w", encoding="utf-8") as fh:
+        json.dump({"transformers": version, "refused": dict(sorted(refused.items()))}, fh, indent=1, sort_keys=True)
+        fh.write("\n")

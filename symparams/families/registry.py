@@ -107,13 +107,20 @@ class Registry:
 
     def of(self, spec: Spec) -> Family | None:
         """The family that built ``spec`` (None for a tree built by hand)."""
-        return self.by_name.get(spec.family)
+        from .learned import family_named
+
+        return self.by_name.get(spec.family) or family_named(spec.family)
 
     def for_type(self, cfg: Config) -> Family:
+        """The hand-written family of the config's model_type, else its shipped learned family."""
+        from .learned import PREFIX, family_named
+
         model_type = cfg.model_type
         fam = self.by_type.get(model_type)
         if fam is None and model_type in self.retired:
             raise cfg.error("model_type", self.retired[model_type])
+        if fam is None and isinstance(model_type, str):
+            fam = family_named(PREFIX + model_type)
         if fam is None:
             inner = cfg.data.get("text_config")
             if isinstance(inner, dict) and isinstance(inner.get("model_type"), str) and inner["model_type"] in self.by_type:

@@ -1,0 +1,89 @@
+"""Learned families: model types read from the parameter shapes transformers builds, shipped as data.
+
+``symparams learn --all -o symparams/families/learned`` writes one ``<model_type>.json`` per
+causal-LM model type of transformers that has no hand-written family, and ``REFUSED.json``
+with the reason for each it could not learn. Hand-written families take precedence; a
+config whose model_type only a learned file knows is counted through the tree of
+:mod:`.tree`, which refuses the readings that need an architecture's semantics.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import lru_cache
+from typing import Any
+
+from ...config import Config, Fields
+from ...errors import SymparamsError
+from ...spec import Spec
+from .data import LearnedFamily, load
+
+__all__ = ["FOLDER", "PREFIX", "shipped", "learned", "refused", "family_named", "is_learned", "learned_of"]
+
+FOLDER = os.path.dirname(os.path.abspath(__file__))
+PREFIX = "learned:"
+REFUSED = "REFUSED.json"
+
+
+def shipped() -> dict[str, str]:
+    """The shipped learned families: model_type -> file."""
+    try:
+        names = sorted(os.listdir(FOLDER))
+    except OSError:  # pragma: no cover - the package folder is always there
+        return {}
+    return {n[:-5]: os.path.join(FOLDER, n) for n in names if n.endswith(".json") and n != REFUSED}
+
+
+@lru_cache(maxsize=None)
+def learned(model_type: str) -> LearnedFamily | None:
+    """The shipped learned family of ``model_type`` (checked as it is read), or None."""
+    path = shipped().get(model_type)
+    if path is None:
+        return None
+    family = load(path)
+    if family.model_type != model_type:
+        raise SymparamsError(f"{path}: holds the learned family of {family.model_type!r}, not {model_type!r}")
+    return family
+
+
+def refused() -> dict[str, Any]:
+    """What ``learn --all`` could not learn: {"transformers": version, "refused": {model_type: {reason, category}}}."""
+    path = os.path.join(FOLDER, REFUSED)
+    if not os.path.exists(path):
+        return {"transformers": None, "refused": {}}
+    with open(path, encoding="utf-8") as fh:
+        data = json.load(fh)
+    return data if isinstance(data, dict) else {"transformers": None, "refused": {}}
+
+
+@lru_cache(maxsize=None)
+def family_named(name: str):
+    """The registry :class:`~symparams.families.registry.Family` of a learned family, by name (``learned:<type>``)."""
+    from ..registry import Family
+    from .tree import build_spec
+
+    if not name.startswith(PREFIX):
+        return None
+    model_type = name[len(PREFIX):]
+    family = learned(model_type)
+    if family is None:
+        return None
+
+    def build(cfg: Config) -> Spec:
+        return build_spec(family, cfg.data, cfg.source, cfg.source)
+
+    return Family(name=name, summary=f"learned from the shapes transformers {family.transformers} builds",
+                  model_types=(model_type,), fields=Fields(), build=build,
+                  refused="KV cache, attention FLOPs, activations (a learned family knows shapes, not semantics)")
+
+
+def learned_of(spec: Spec) -> LearnedFamily | None:
+    """The learned family that built ``spec``, or None for a hand-written one."""
+    if not spec.family.startswith(PREFIX):
+        return None
+    return learned(spec.family[len(PREFIX):])
+
+
+def is_learned(spec: Spec) -> bool:
+    return learned_of(spec) is not None

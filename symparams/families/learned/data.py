@@ -1,0 +1,337 @@
+"""A learned family as data: the expressions of its dimensions, its fields, and reading it back safely.
+
+This is the torch-free half of :mod:`symparams.learn`: a family file is JSON whose
+expressions are nested lists (``["mul", ["field", "hidden_size"], 2]``), evaluated
+exactly in rational arithmetic, never ``eval``-ed or parsed. A checksum and witness
+configs (with the totals transformers built for them) are re-checked when a file is
+read, so a corrupted or hand-edited file is refused, never miscounted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Iterable, Mapping
+
+import sympy
+
+from ...errors import SymparamsError
+
+__all__ = [
+    "FORMAT", "CANONICAL", "MODULE_KINDS", "Node", "LearnedFamily", "evaluate", "check_node", "to_sympy",
+    "symbol_for", "loads", "load",
+]
+
+FORMAT = "symparams-learned-family/1"
+
+# Config fields with a canonical symbol; any other field gets a symbol named after it.
+CANONICAL: dict[str, str] = {
+    "hidden_size": "D", "n_embd": "D", "d_model": "D", "n_embed": "D",
+    "num_hidden_layers": "L", "n_layer": "L", "num_layers": "L", "n_layers": "L",
+    "vocab_size": "V",
+    "num_attention_heads": "H", "n_head": "H", "num_heads": "H", "n_heads": "H",
+    "num_key_value_heads": "H_kv", "num_kv_heads": "H_kv", "n_head_kv": "H_kv", "multi_query_group_num": "H_kv",
+    "head_dim": "d_h",
+    "intermediate_size": "F", "n_inner": "F", "ffn_dim": "F", "ffn_hidden_size": "F",
+    "num_local_experts": "E", "num_experts": "E", "n_routed_experts": "E",
+    "num_experts_per_tok": "k",
+    "max_position_embeddings": "P", "n_positions": "P",
+    "moe_intermediate_size": "F_e", "shared_expert_intermediate_size": "F_s", "n_shared_experts": "E_s",
+    "first_k_dense_replace": "L_d",
+    "q_lora_rank": "r_q", "kv_lora_rank": "r_kv", "qk_nope_head_dim": "d_nope", "qk_rope_head_dim": "d_rope",
+    "v_head_dim": "d_v",
+}
+
+# What kind of module holds a parameter (read from transformers when it was learned).
+MODULE_KINDS = ("linear", "conv1d", "embedding", "norm", "other")
+
+# ---- expressions: plain data, evaluated exactly -----------------------------------------------------
+
+Node = Any  # int | ["field", name] | ["rat", p, q] | ["add"|"mul", *nodes] | ["div", a, b] | ["floor"|"ceil", a]
+
+_OPS = {"field": 1, "rat": 2, "add": -1, "mul": -1, "div": 2, "floor": 1, "ceil": 1, "min": 2, "max": 2}
+
+
+def evaluate(node: Node, env: Mapping[str, int | Fraction]) -> Fraction:
+    """The exact value of an expression for field values ``env``."""
+    if isinstance(node, bool):
+        raise SymparamsError("a learned expression holds a boolean")
+    if isinstance(node, int):
+        return Fraction(node)
+    op, args = node[0], node[1:]
+    if op == "field":
+        return Fraction(env[args[0]])
+    if op == "rat":
+        return Fraction(args[0], args[1])
+    values = [evaluate(a, env) for a in args]
+    if op == "add":
+        return sum(values, Fraction(0))
+    if op == "mul":
+        out = Fraction(1)
+        for v in values:
+            out *= v
+        return out
+    if op == "div":
+        if values[1] == 0:
+            raise SymparamsError("a learned dimension divides by a field that is zero")
+        return values[0] / values[1]
+    if op == "floor":
+        return Fraction(values[0].numerator // values[0].denominator)
+    if op == "ceil":
+        return Fraction(-((-values[0].numerator) // values[0].denominator))
+    if op == "min":
+        return min(values)
+    if op == "max":
+        return max(values)
+    raise SymparamsError(f"unknown operation {op!r} in a learned expression")
+
+
+def check_node(node: Node, fields: Iterable[str], depth: int = 0) -> None:
+    """Refuse anything but the expression grammar over the declared fields."""
+    if depth > 32:
+        raise SymparamsError("a learned expression is nested too deeply")
+    if isinstance(node, bool) or not isinstance(node, (int, list)):
+        raise SymparamsError(f"a learned expression holds {type(node).__name__}, not a number or an operation")
+    if isinstance(node, int):
+        return
+    if not node or node[0] not in _OPS:
+        raise SymparamsError(f"unknown operation {str(node[:1])[:40]} in a learned expression")
+    op, args = node[0], node[1:]
+    arity = _OPS[op]
+    if (arity >= 0 and len(args) != arity) or (arity < 0 and not args):
+        raise SymparamsError(f"operation {op!r} with {len(args)} arguments in a learned expression")
+    if op == "field":
+        if args[0] not in set(fields):
+            raise SymparamsError(f"a learned expression names {str(args[0])[:40]!r}, not a field of the family")
+        return
+    if op == "rat":
+        if not all(isinstance(a, int) and not isinstance(a, bool) for a in args) or args[1] <= 0:
+            raise SymparamsError("a learned rational is not two integers with a positive denominator")
+        return
+    for a in args:
+        check_node(a, fields, depth + 1)
+
+
+def to_sympy(node: Node, symbols: Mapping[str, sympy.Symbol]) -> sympy.Expr:
+    """The expression as SymPy, each field as its symbol (built from the tree, never parsed)."""
+    if isinstance(node, int):
+        return sympy.Integer(node)
+    op, args = node[0], node[1:]
+    if op == "field":
+        return symbols[args[0]]
+    if op == "rat":
+        return sympy.Rational(args[0], args[1])
+    parts = [to_sympy(a, symbols) for a in args]
+    if op == "add":
+        return sympy.Add(*parts)
+    if op == "mul":
+        return sympy.Mul(*parts)
+    if op == "div":
+        return parts[0] / parts[1]
+    if op == "floor":
+        return sympy.floor(parts[0])
+    if op == "min":
+        return sympy.Min(*parts)
+    if op == "max":
+        return sympy.Max(*parts)
+    return sympy.ceiling(parts[0])
+
+
+def symbol_for(name: str) -> sympy.Symbol:
+    """The canonical symbol of a standard field, else a positive integer symbol named after the field."""
+    from ...symbols import SYMBOLS
+
+    canonical = CANONICAL.get(name)
+    if canonical is not None:
+        return SYMBOLS[canonical]
+    return sympy.Symbol(name, positive=True, integer=True)
+
+
+# ---- the learned family ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LearnedFamily:
+    """A model type's parameter count as data: fields, forms of every parameter, layer kinds, witnesses."""
+
+    model_type: str
+    transformers: str
+    fields: dict[str, dict]  # name -> {"missing": Node, "null": Node}; a mode transformers refuses is absent
+    aliases: dict[str, str]
+    fixed: dict[str, Any]
+    top: list[dict]  # {"name", "shape": [Node], "module": one of MODULE_KINDS}
+    kinds: list[dict]  # {"stack", "count": Node, "parameters": [{"name", "copies", "shape", "module"}]}
+    witnesses: list[dict]  # {"fields": {...}, "total": int}
+
+    # -- data --
+    def to_json(self) -> dict:
+        body = {
+            "format": FORMAT, "model_type": self.model_type, "transformers": self.transformers,
+            "fields": self.fields, "aliases": self.aliases, "fixed": self.fixed,
+            "parameters": self.top, "layers": self.kinds, "witnesses": self.witnesses,
+        }
+        return {**body, "checksum": _checksum(body)}
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), indent=1, sort_keys=True) + "\n"
+
+    # -- symbols and closed form --
+    @property
+    def symbols(self) -> dict[str, sympy.Symbol]:
+        return {name: symbol_for(name) for name in self.fields}
+
+    def closed_form(self) -> sympy.Expr:
+        """The parameter count in the fields' symbols."""
+        syms = self.symbols
+        total: sympy.Expr = sympy.Integer(0)
+        for p in self.top:
+            total += sympy.Mul(*(to_sympy(d, syms) for d in p["shape"]))
+        for kind in self.kinds:
+            per_layer = sympy.Add(*(to_sympy(p["copies"], syms) * sympy.Mul(*(to_sympy(d, syms) for d in p["shape"]))
+                                    for p in kind["parameters"]))
+            total += to_sympy(kind["count"], syms) * per_layer
+        return sympy.expand(total)
+
+    # -- reading a config --
+    def values(self, config: Mapping[str, Any], source: str = "config") -> dict[str, int]:
+        """The family's field values for a config: given, else what transformers makes of it missing or null."""
+        def given(name: str) -> tuple[bool, Any]:
+            for key in (name, *(a for a, t in self.aliases.items() if t == name)):
+                if key in config:
+                    return True, config[key]
+            return False, None
+
+        for name, learned in self.fixed.items():
+            present, value = given(name)
+            if present and value is not None and value != learned:
+                raise SymparamsError(f"{source}: {name}: the learned {self.model_type} family was read with "
+                                     f"{json.dumps(learned)[:40]}; this config sets {json.dumps(value, default=str)[:40]}, "
+                                     f"which it cannot count (learn again with that value)")
+        out: dict[str, int] = {}
+        pending: dict[str, Node] = {}
+        for name, info in self.fields.items():
+            present, value = given(name)
+            mode = "missing" if not present else "null" if value is None else None
+            if mode is None:
+                if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                    raise SymparamsError(f"{source}: {name} must be a whole number >= 0, not {str(value)[:40]}")
+                out[name] = value
+            elif mode not in info:
+                raise SymparamsError(f"{source}: {name}: transformers does not derive a value for a {name} "
+                                     f"{'left out' if mode == 'missing' else 'set to null'}; give it")
+            else:
+                pending[name] = info[mode]
+        while pending:
+            ready = {n: f for n, f in pending.items() if _fields_in(f) <= set(out)}
+            if not ready:
+                raise SymparamsError(f"{source}: the defaults of {', '.join(pending)} depend on each other")
+            for name, form in ready.items():
+                value = evaluate(form, out)
+                if value.denominator != 1 or value < 0:
+                    raise SymparamsError(f"{source}: {name} is derived from other fields as {value}, not a whole number")
+                out[name] = int(value)
+                del pending[name]
+        return out
+
+    def rows(self, config: Mapping[str, Any], source: str = "config") -> list[tuple[str, int]]:
+        """(parameter template, count) for every parameter of the config's model, layers summed over their kind."""
+        env = self.values(config, source)
+
+        def whole(node: Node, what: str) -> int:
+            value = evaluate(node, env)
+            if value.denominator != 1 or value < 0:
+                raise SymparamsError(f"{source}: {what} comes out {value}, not a whole number: "
+                                     "transformers cannot build this config")
+            return int(value)
+
+        out: list[tuple[str, int]] = []
+        for p in self.top:
+            n = 1
+            for i, d in enumerate(p["shape"]):
+                n *= whole(d, f"dimension {i} of {p['name']}")
+            out.append((p["name"], n))
+        for kind in self.kinds:
+            layers = whole(kind["count"], f"the number of {kind['stack']} layers of a kind")
+            for p in kind["parameters"]:
+                n = layers * whole(p["copies"], f"the copies of {p['name']}")
+                if n:
+                    for i, d in enumerate(p["shape"]):
+                        n *= whole(d, f"dimension {i} of {p['name']}")
+                out.append((f"{kind['stack']}.{{i}}.{p['name']}", n))
+        return out
+
+    def count(self, config: Mapping[str, Any], source: str = "config") -> int:
+        """The exact parameter count of the model a config describes."""
+        return sum(n for _, n in self.rows(config, source))
+
+
+def _fields_in(node: Node) -> set[str]:
+    if isinstance(node, int):
+        return set()
+    if node[0] == "field":
+        return {node[1]}
+    if node[0] == "rat":
+        return set()
+    return set().union(*(_fields_in(a) for a in node[1:]))
+
+
+def _checksum(body: Mapping[str, Any]) -> str:
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def loads(text: str, source: str = "learned family") -> LearnedFamily:
+    """Read a learned family, refusing one whose checksum, grammar or witnesses do not hold."""
+    try:
+        data = json.loads(text)
+    except ValueError as err:
+        raise SymparamsError(f"{source}: not JSON ({err})") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise SymparamsError(f"{source}: not a learned family (format {FORMAT!r} expected)")
+    body = {k: v for k, v in data.items() if k != "checksum"}
+    if data.get("checksum") != _checksum(body):
+        raise SymparamsError(f"{source}: checksum does not match: the file was changed after it was learned")
+    try:
+        family = LearnedFamily(
+            model_type=str(data["model_type"]), transformers=str(data["transformers"]), fields=dict(data["fields"]),
+            aliases=dict(data["aliases"]), fixed=dict(data["fixed"]), top=list(data["parameters"]),
+            kinds=list(data["layers"]), witnesses=list(data["witnesses"]),
+        )
+        names = list(family.fields)
+        for info in family.fields.values():
+            if not isinstance(info, dict) or set(info) - {"missing", "null"}:
+                raise SymparamsError(f"{source}: a field holds {str(info)[:60]}, not its missing and null forms")
+            for form in info.values():
+                check_node(form, names)
+        for p in [*family.top, *(q for kind in family.kinds for q in kind["parameters"])]:
+            if p.get("module", "other") not in MODULE_KINDS:
+                raise SymparamsError(f"{source}: {str(p['name'])[:60]} is held by a module of unknown kind "
+                                     f"{str(p.get('module'))[:40]!r}")
+            if not isinstance(p["name"], str) or not isinstance(p["shape"], list):
+                raise SymparamsError(f"{source}: a parameter's name or shape is broken")
+        for p in family.top:
+            for d in p["shape"]:
+                check_node(d, names)
+        for kind in family.kinds:
+            check_node(kind["count"], names)
+            for p in kind["parameters"]:
+                check_node(p["copies"], names)
+                for d in p["shape"]:
+                    check_node(d, names)
+        for w in family.witnesses:
+            if family.count(w["fields"], source) != w["total"]:
+                raise SymparamsError(f"{source}: a witness config no longer gives the total transformers built")
+    except (KeyError, TypeError, AttributeError) as err:
+        raise SymparamsError(f"{source}: a learned family's structure is broken ({type(err).__name__}: {err})") from None
+    return family
+
+
+def load(path: str) -> LearnedFamily:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read(4 * 1024 * 1024)
+    except OSError as err:
+        raise SymparamsError(f"{path}: cannot read: {err.strerror or err}") from None
+    return loads(text, path)

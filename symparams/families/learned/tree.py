@@ -1,0 +1,295 @@
+"""A learned family read as a module tree, so every reading that needs only weights works unchanged.
+
+Each module transformers built becomes the leaf its kind says: a ``Linear`` (GPT-2's
+``Conv1D`` with its weight transposed), an ``Embedding``, a ``Norm``, else bare
+``Parameter`` tensors; the stacks of layers become ``Repeat`` nodes, one per kind of layer,
+and repeated modules inside a layer (``experts.{j}``) nested ``Repeat`` nodes. Names come
+from the module names. Counts, breakdowns, memory for weights, gradients and optimizer
+states, and matmul FLOPs follow from the leaves; what needs the architecture's semantics
+(KV cache, attention FLOPs, activations, and which experts a token uses) is refused.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import sympy
+from sympy import Expr
+
+from ...components import Embedding, Linear, Norm, Parameter
+from ...components.base import Module
+from ...components.composite import Composite, Model, Repeat
+from ...errors import SymparamsError
+from ...spec import Spec
+from .data import LearnedFamily, Node, symbol_for, to_sympy
+
+__all__ = ["build_spec", "LearnedModel"]
+
+SEMANTIC = "it knows the parameter shapes transformers builds, not the architecture's semantics"
+
+
+def _refusal(model_type: str, what: str) -> SymparamsError:
+    return SymparamsError(f"{model_type}: a learned family does not give {what} ({SEMANTIC})")
+
+
+class _Refusing:
+    """Readings a learned tree refuses at every composite: they need what only a hand-written family knows."""
+
+    model_type: str
+    routing: str
+
+    def attention_flops(self, T: Expr, causal: bool = False) -> Expr:
+        raise _refusal(self.model_type, "attention FLOPs")
+
+    def softmax_flops(self, T: Expr) -> Expr:
+        raise _refusal(self.model_type, "softmax FLOPs")
+
+    def cache_elements(self, T: Expr) -> Expr:
+        raise _refusal(self.model_type, "a KV cache")
+
+    def activation_bytes(self, T: Expr, saving: Any = None) -> Expr:
+        raise _refusal(self.model_type, "activation memory")
+
+    def activation_shared(self, T: Expr, saving: Any = None) -> dict:
+        raise _refusal(self.model_type, "activation memory")
+
+    def input_width(self) -> Expr:
+        raise _refusal(self.model_type, "activation memory")
+
+    def _per_token(self, reading: str) -> Expr:
+        if self.routing:
+            what = {"active": "the parameters one token uses", "matmul": "matmul FLOPs"}.get(reading, f"{reading} weights")
+            raise SymparamsError(f"{self.model_type}: a learned family does not give {what}: it does not know "
+                                 f"{self.routing}")
+        return Module._used(self, reading)  # type: ignore[arg-type]
+
+    def active(self) -> Expr:
+        return self._per_token("active")
+
+    def matmul(self) -> Expr:
+        return self._per_token("matmul")
+
+    def onehot(self) -> Expr:
+        return self._per_token("onehot")
+
+    def palm(self) -> Expr:
+        return self._per_token("palm")
+
+
+@dataclass(frozen=True)
+class LearnedModel(_Refusing, Model):
+    """The root of a learned family's tree."""
+
+    model_type: str = ""
+    routing: str = ""
+
+
+@dataclass(frozen=True)
+class LearnedGroup(_Refusing, Composite):
+    """A module of a learned family that holds others."""
+
+    model_type: str = ""
+    routing: str = ""
+
+    def describe(self, fmt: Any = str) -> str:
+        return self.label or "modules"
+
+
+@dataclass(frozen=True)
+class LearnedRepeat(_Refusing, Repeat):
+    """A stack of one kind of layer, or repeated modules in a layer."""
+
+    model_type: str = ""
+    routing: str = ""
+
+
+_GROUP_WORDS = (
+    ("attention", ("attn", "attention", "q_proj", "k_proj", "v_proj", "o_proj", "qkv")),
+    ("mlp", ("mlp", "ffn", "feed_forward", "experts", "expert", "moe", "gate_proj", "up_proj", "down_proj", "fc1", "fc2")),
+)
+
+
+def _group(path: str, kind: str) -> str:
+    """A leaf's group, named from its module path (the breakdown's groups, not semantics)."""
+    if kind == "embedding":
+        return "embedding"
+    if kind == "norm":
+        return "norm"
+    lowered = path.lower()
+    if "lm_head" in lowered or lowered.endswith("head") or lowered.endswith("output"):
+        return "head"
+    for group, words in _GROUP_WORDS:
+        if any(w in lowered for w in words):
+            return group
+    return "other"
+
+
+class _Builder:
+    """Turns the family's parameters into leaves, sizes given by a config's field values."""
+
+    def __init__(self, family: LearnedFamily, env: Mapping[str, int]):
+        self.family = family
+        used: set[str] = set()
+        for node in self._nodes():
+            used |= _fields(node)
+        self.symbols: dict[str, sympy.Symbol] = {}
+        taken: set[sympy.Symbol] = set()
+        for name in family.fields:
+            if name not in used or env[name] == 0:
+                continue
+            sym = symbol_for(name)
+            if sym in taken:
+                sym = sympy.Symbol(name, positive=True, integer=True)
+            taken.add(sym)
+            self.symbols[name] = sym
+        self.zero = {name: 0 for name in family.fields if name not in self.symbols}
+        self.values = tuple((self.symbols[n], sympy.Integer(env[n])) for n in self.symbols)
+        self.routing = ""
+
+    def _nodes(self):
+        for p in self.family.top:
+            yield from p["shape"]
+        for kind in self.family.kinds:
+            yield kind["count"]
+            for p in kind["parameters"]:
+                yield p["copies"]
+                yield from p["shape"]
+
+    def expr(self, node: Node) -> Expr:
+        symbols: dict[str, Any] = {**{n: sympy.Integer(0) for n in self.zero}, **self.symbols}
+        return to_sympy(node, symbols)
+
+    def leaves(self, path: str, shown: str, params: list[dict]) -> list[Module]:
+        """The leaves of one module's parameters (``weight`` and ``bias`` of one layer make one leaf)."""
+        kind = params[0].get("module", "other")
+        by_name = {p["name"].rpartition(".")[2]: [self.expr(d) for d in p["shape"]] for p in params}
+        group = _group(path, kind)
+        weight, bias = by_name.get("weight"), by_name.get("bias")
+        plain = set(by_name) <= {"weight", "bias"} and weight is not None
+        if plain and kind == "embedding" and weight is not None and len(weight) == 2 and bias is None:
+            return [Embedding(shown, weight[0], weight[1])]
+        if plain and kind in ("linear", "conv1d") and weight is not None and len(weight) == 2:
+            d_out, d_in = weight if kind == "linear" else weight[::-1]
+            if bias is None or (len(bias) == 1 and sympy.expand(bias[0] - d_out) == 0):
+                return [Linear(shown, d_in, d_out, bias=bias is not None, group=group)]
+        if kind == "norm" and set(by_name) <= {"weight", "bias"} and len({str(v) for v in by_name.values()}) == 1 \
+                and all(len(v) == 1 for v in by_name.values()):
+            dim = next(iter(by_name.values()))[0]
+            return [Norm(shown, dim, kind="layer" if bias is not None else "rms", weight=weight is not None,
+                         bias=bias is not None)]
+        out: list[Module] = []
+        for name, shape in by_name.items():
+            if len(shape) >= 2 and not self.routing:
+                self.routing = (f"the use per token of {path}.{name}, held by a module that is not a linear layer, "
+                                "an embedding or a norm")
+            out.append(Parameter(name, tuple(shape), group=group))
+        return out
+
+    def insert(self, trie: dict, params: list[dict], prefix: tuple[str, ...] = ()) -> None:
+        """File parameters by their dotted module names; ``#`` (repeated modules) keeps its copies in the key."""
+        for p in params:
+            at = trie
+            for seg in [*prefix, *p["name"].split(".")[:-1]]:
+                if seg == "#":
+                    seg = "#" + json.dumps(p.get("copies", 1))
+                at = at.setdefault(seg, {})
+            at.setdefault(("leaf",), []).append(p)
+
+    def node(self, key: str, trie: dict, path: str) -> list[Module]:
+        """The modules at one name: its own leaves, its submodules, its stacks of layers."""
+        mt = self.family.model_type
+        repeated = key.startswith("#")
+        shown = "each" if repeated else key
+        parts: list[Module] = []
+        for sub, value in trie.items():
+            if sub == ("leaf",):
+                parts.extend(self.leaves(path, shown, value))
+            elif isinstance(sub, tuple):
+                parts.append(self.stack(value["kinds"], sub[1], f"{path}.{sub[1]}"))
+            else:
+                parts.extend(self.node(sub, value, f"{path}.{sub}" if path else sub))
+        if repeated:
+            if "expert" in path.lower() and not self.routing:
+                self.routing = "which of the experts a token uses"
+            child = parts[0] if len(parts) == 1 else LearnedGroup(shown, tuple(parts), group=_common(parts), model_type=mt)
+            return [LearnedRepeat("copies", self.expr(json.loads(key[1:])), child, group=child.group, model_type=mt)]
+        if len(parts) == 1 and list(trie) == [("leaf",)] and parts[0].name == shown:
+            return parts
+        return [LearnedGroup(shown, tuple(parts), group=_common(parts), model_type=mt)]
+
+    def stack(self, kinds: list[dict], name: str, path: str) -> Module:
+        """A stack of layers: one Repeat for each kind of layer it holds."""
+        mt = self.family.model_type
+        out: list[Module] = []
+        for i, kind in enumerate(kinds):
+            trie: dict = {}
+            self.insert(trie, kind["parameters"])
+            layer = [m for key, value in trie.items() for m in (
+                self.leaves(path, "layer", value) if key == ("leaf",) else self.node(key, value, f"{path}.{{i}}.{key}"))]
+            block = LearnedGroup("layer", tuple(layer), group=_common(layer), model_type=mt, label=f"{path}.{{i}}")
+            shown = name if len(kinds) == 1 else f"{name}_{chr(ord('a') + i) if i < 26 else i}"
+            out.append(LearnedRepeat(shown, self.expr(kind["count"]), block, model_type=mt))
+        return out[0] if len(out) == 1 else LearnedGroup(name, tuple(out), model_type=mt)
+
+
+def _common(parts: list[Module]) -> str:
+    groups = {p.group for p in parts}
+    return groups.pop() if len(groups) == 1 else "other"
+
+
+def _fields(node: Node) -> set[str]:
+    if isinstance(node, int):
+        return set()
+    if node[0] == "field":
+        return {node[1]}
+    if node[0] == "rat":
+        return set()
+    return set().union(*(_fields(a) for a in node[1:]))
+
+
+def build_spec(family: LearnedFamily, config: Mapping[str, Any], source: str, name: str) -> Spec:
+    """The Spec of the model ``config`` describes, read by the learned ``family``."""
+    env = family.values(config, source)
+    family.rows(config, source)  # every dimension a whole number, or refused here with its parameter
+    b = _Builder(family, env)
+    trie: dict = {}
+    b.insert(trie, family.top)
+    for kind in family.kinds:
+        at = trie
+        segments = kind["stack"].split(".")
+        for seg in segments[:-1]:
+            at = at.setdefault(seg, {})
+        at.setdefault(("stack", segments[-1]), {}).setdefault("kinds", []).append(kind)
+    parts = _root(b, trie)
+    parts = _tied_head(family, parts, b)
+    root = LearnedModel(family.model_type, tuple(parts), model_type=family.model_type, routing=b.routing,
+                        label=f"learned {family.model_type}")
+    return Spec(name=name, tree=root, values=b.values, notes=(f"learned from transformers {family.transformers}",))
+
+
+def _root(b: _Builder, trie: dict) -> list[Module]:
+    out: list[Module] = []
+    for key, value in trie.items():
+        if key == ("leaf",):
+            out.extend(b.leaves("", "model", value))
+        elif isinstance(key, tuple):
+            out.append(b.stack(value["kinds"], key[1], key[1]))
+        else:
+            out.extend(b.node(key, value, key))
+    return out
+
+
+def _tied_head(family: LearnedFamily, parts: list[Module], b: _Builder) -> list[Module]:
+    """A head tied to the token embedding stores nothing but multiplies: shown as a tied Linear."""
+    if family.fixed.get("tie_word_embeddings") is not True:
+        return parts
+    names = [p["name"] for p in family.top]
+    if any("lm_head" in n or n.startswith("head.") for n in names):
+        return parts
+    vocab = [p for p in family.top if p.get("module") == "embedding" and _fields(p["shape"][0]) & {"vocab_size"}]
+    if len(vocab) != 1:
+        return parts
+    rows, dim = (b.expr(d) for d in vocab[0]["shape"])
+    return [*parts, Linear("lm_head", dim, rows, tied=True, group="head")]

@@ -447,3 +447,33 @@ def test_loading_these_families_does_not_import_numpy_or_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
     assert out.stdout.strip() == "[]"
+
+
+# The Pythia suite's published table (Biderman et al. 2023, Table 1, and the EleutherAI/pythia README):
+# layers, width, heads, the vocabulary of the released config, total and non-embedding parameters.
+PYTHIA = {
+    "70m": (6, 512, 8, 50304, 70_426_624, 18_915_328),
+    "160m": (12, 768, 12, 50304, 162_322_944, 85_056_000),
+    "410m": (24, 1024, 16, 50304, 405_334_016, 302_311_424),
+    "1b": (16, 2048, 8, 50304, 1_011_781_632, 805_736_448),
+    "1.4b": (24, 2048, 16, 50304, 1_414_647_808, 1_208_602_624),
+    "2.8b": (32, 2560, 32, 50304, 2_775_208_960, 2_517_652_480),
+    "6.9b": (32, 4096, 32, 50432, 6_857_302_016, 6_444_163_072),
+    "12b": (36, 5120, 40, 50688, 11_846_072_320, 11_327_027_200),
+}
+
+
+@pytest.mark.parametrize("size", sorted(PYTHIA))
+def test_the_pythia_suite_counts_its_published_total_and_non_embedding_parameters(size, tmp_path, capsys):
+    """Every row of Pythia's table, total and non-embedding (without embed_in and embed_out), from its shape
+    alone, as ``count --json`` prints them."""
+    from symparams.cli import main
+
+    layers, width, heads, vocab, total, non_embedding = PYTHIA[size]
+    config = {**json.loads((FIXTURES / "pythia-70m.json").read_text()), "num_hidden_layers": layers,
+              "hidden_size": width, "intermediate_size": 4 * width, "num_attention_heads": heads, "vocab_size": vocab}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    assert main(["count", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["total"], out["non_embedding"]) == (total, non_embedding)

@@ -5,10 +5,12 @@ Rounding happens only here, at the last moment, on exact integers and fractions.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence, Union
 
-__all__ = ["human", "share", "grouped", "table", "register_display", "display", "visible"]
+__all__ = ["human", "share", "grouped", "table", "register_display", "display", "visible",
+           "Formula", "Fixed", "Grid", "Facts", "Line", "Block", "SHEET_FORMATS", "render", "md_text", "latex_text"]
 
 _UNITS = ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K"))
 
@@ -152,3 +154,250 @@ def table(
             out.append(rule)
         out.append(line(row))
     return "\n".join(out)
+
+
+
+# ---- sheets: what table, flops, memory and sensitivity print, in every --format ----------
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A formula cell: its plain text (text, CSV) and its LaTeX (Markdown and tex math), made by the caller."""
+
+    text: str
+    latex: str
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """A float shown to ``places`` decimals; CSV carries every digit of it, as JSON does."""
+
+    value: float
+    places: int = 4
+
+    def shown(self) -> str:
+        return f"{self.value:,.{self.places}f}"
+
+
+Cell = Union[str, int, Formula, Fixed]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A table: ``align`` one ``l``/``r`` per column; ``indent`` and ``min_widths`` only shape the text table."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    align: str = ""
+    caption: str = ""
+    indent: str = ""
+    min_widths: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Single figures with their labels: ``label: value`` lines in text, a two-column table elsewhere."""
+
+    items: tuple[tuple[str, Cell], ...]
+    caption: str = ""
+
+    def grid(self) -> Grid:
+        return Grid(("quantity", "value"), tuple((k, v) for k, v in self.items), "ll", self.caption)
+
+
+# A line of prose (a str, or a tuple of text and formulas): shown in text and Markdown, left out of CSV
+# and tex, which carry the data only.
+Line = Union[str, tuple[Union[str, Formula], ...]]
+Block = Union[Line, Grid, Facts]
+
+SHEET_FORMATS = ("text", "md", "csv", "tex")
+
+# What Markdown would read as markup in text (report.markdown.MD_SPECIALS: the same characters, the same escapes).
+_MD = str.maketrans({"*": r"\*", "_": r"\_", "|": r"\|", "<": "&lt;", ">": "&gt;", "$": r"\$",
+                     "&": "&amp;", "`": r"\`", "[": r"\[", "]": r"\]", "\\": "\\\\"})
+# What LaTeX would read as commands in text mode (report.math.escape_latex: the same table).
+_LATEX = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "<": r"\ensuremath{<}", ">": r"\ensuremath{>}", "|": r"\ensuremath{|}",
+    "≈": r"\ensuremath{\approx}", "∂": r"\ensuremath{\partial}", "ε": r"\ensuremath{\varepsilon}",
+    "·": r"\ensuremath{\cdot}", "×": r"\ensuremath{\times}", "→": r"\ensuremath{\to}", "—": "---", "–": "--",
+}
+
+
+def md_text(text: str) -> str:
+    """``text`` inert in Markdown: control characters shown as escapes, markup characters escaped.
+
+    >>> print(md_text("a|b_`c`"))
+    a\\|b\\_\\`c\\`
+    """
+    return visible(text).translate(_MD)
+
+
+def latex_text(text: str) -> str:
+    """``text`` inert in LaTeX's text mode: specials escaped, anything outside printable ASCII as ``?``
+    (pdflatex cannot set arbitrary Unicode, and a name comes from a user's file).
+
+    >>> print(latex_text("a_b & $5 \\x1b"))
+    a\\_b \\& \\$5 ?
+    """
+    return "".join(_LATEX.get(c) or (c if " " <= c <= "~" else "?") for c in text)
+
+
+def render(blocks: Sequence[Block], fmt: str) -> str:
+    """``blocks`` as text, Markdown, CSV or a LaTeX tabular fragment, each string escaped for its format."""
+    return {"text": _text, "md": _markdown, "csv": _csv, "tex": _tex}[fmt](blocks)
+
+
+def _plain(cell: Cell) -> str:
+    if isinstance(cell, bool):  # pragma: no cover - no command puts a bool in a cell
+        raise TypeError("a cell is text, an int, a Formula or a Fixed")
+    if isinstance(cell, int):
+        return grouped(cell)
+    if isinstance(cell, Formula):
+        return cell.text
+    if isinstance(cell, Fixed):
+        return cell.shown()
+    return cell
+
+
+def _line(line: Line, fmt: str) -> str:
+    parts = (line,) if isinstance(line, str) else line
+    if fmt == "md":
+        return "".join(_md_cell(p) if isinstance(p, Formula) else md_text(p) for p in parts)
+    return visible("".join(_plain(p) for p in parts))
+
+
+def _text(blocks: Sequence[Block]) -> str:
+    out: list[str] = []
+    for b in blocks:
+        if not isinstance(b, (Grid, Facts)):
+            out.append(_line(b, "text"))
+            continue
+        if b.caption:
+            out.append(visible(b.caption) + ":")
+        if isinstance(b, Facts):
+            out += [visible(f"{k}: {_plain(v)}") for k, v in b.items]
+            continue
+        rows = [tuple(visible(_plain(c)) for c in r) for r in b.rows]
+        out.append(table(rows, tuple(map(visible, b.header)), b.align,
+                         indent=b.indent, min_widths=b.min_widths))
+    return "\n".join(out) + "\n"
+
+
+def _md_cell(cell: Cell) -> str:
+    if isinstance(cell, Formula):
+        return "$" + visible(cell.latex).replace("|", r"\vert ") + "$"
+    return md_text(_plain(cell))
+
+
+def _markdown(blocks: Sequence[Block]) -> str:
+    parts: list[str] = []
+    for b in blocks:
+        if not isinstance(b, (Grid, Facts)):
+            if b:
+                parts.append(_line(b, "md"))
+            continue
+        g = b.grid() if isinstance(b, Facts) else b
+        lines = [f"**{md_text(g.caption)}**", ""] if g.caption else []
+        lines.append("| " + " | ".join(md_text(h) for h in g.header) + " |")
+        lines.append("|" + "|".join("---:" if g.align[i:i + 1] == "r" else "---" for i in range(len(g.header))) + "|")
+        lines += ["| " + " | ".join(_md_cell(c) for c in r) + " |" for r in g.rows]
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts) + "\n"
+
+
+def _csv_cell(cell: Cell) -> str | int:
+    if isinstance(cell, Fixed):
+        return repr(cell.value)
+    if isinstance(cell, int):
+        return cell
+    return visible(_plain(cell))
+
+
+def _csv(blocks: Sequence[Block]) -> str:
+    """One CSV table per grid (RFC 4180 quoting, header first), a blank line between tables."""
+    import csv
+    import io
+
+    parts = []
+    for b in blocks:
+        if not isinstance(b, (Grid, Facts)):
+            continue
+        g = b.grid() if isinstance(b, Facts) else b
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow([visible(h) for h in g.header])
+        writer.writerows([_csv_cell(c) for c in r] for r in g.rows)
+        parts.append(out.getvalue())
+    return "\n".join(parts)
+
+
+# Widths at 10pt, a little generous, of what a column holds: the columns that do not wrap are
+# measured this way, and the wrapping ones share the rest of the line.
+_GAP_PT = 12
+_FORMULA_MIN_PT = 60
+# A column wraps (a ragged-right paragraph column) when it holds formulas, or prose with spaces longer than this.
+_WRAP_FORMULA = 12
+_WRAP_PROSE = 24
+
+
+def _pt(text: str) -> float:
+    """The width of ``text`` in points at 10pt, estimated a little above Computer Modern's."""
+    return sum(5.0 if c.isdigit() else 2.8 if c in ",.:;'()[]!|" else 3.4 if c == " " else 7.5 if c.isupper()
+               else 5.2 for c in text)
+
+
+def _tex_number(text: str) -> str:
+    return text.replace(",", "{,}").replace("-", "$-$", 1) if text.startswith("-") else text.replace(",", "{,}")
+
+
+def _tex_cell(cell: Cell) -> str:
+    if isinstance(cell, Formula):
+        return f"${cell.latex}$"
+    if isinstance(cell, (int, Fixed)):
+        return _tex_number(_plain(cell))
+    return latex_text(cell)
+
+
+def _wraps(column: list[Cell]) -> bool:
+    return any((isinstance(c, Formula) and len(c.text) > _WRAP_FORMULA)
+               or (isinstance(c, str) and " " in c and len(c) > _WRAP_PROSE) for c in column)
+
+
+def _least(column: list[Cell], header: str) -> float:
+    """The narrowest a wrapping column can be: its longest word, or room for a formula's terms."""
+    words = [w for c in [header, *column] if isinstance(c, str) for w in c.split()]
+    least = max((_pt(w) for w in words), default=0.0)
+    return max(least, _FORMULA_MIN_PT) if any(isinstance(c, Formula) for c in column) else least
+
+
+def _tex_grid(g: Grid) -> str:
+    """A booktabs tabular; columns of long formulas or prose wrap, sharing what the other columns leave of the line."""
+    n = len(g.header)
+    columns = [[r[i] for r in g.rows] for i in range(n)]
+    wrap = [_wraps(c) for c in columns]
+    natural = [max([_pt(_plain(x)) for x in c] + [_pt(h)]) for c, h in zip(columns, g.header)]
+    least = [_least(c, h) if w else 0.0 for c, h, w in zip(columns, g.header, wrap)]
+    taken = sum(x for x, w in zip(natural, wrap) if not w) + _GAP_PT * n + sum(least)
+    wide = sum(x for x, w in zip(natural, wrap) if w) or 1.0
+    spec = "".join(rf"p{{\dimexpr{m:.0f}pt+(\linewidth-{taken:.0f}pt)*{round(1000 * x / wide)}/1000\relax}}"
+                   if w else (g.align[i:i + 1] or "l") for i, (x, m, w) in enumerate(zip(natural, least, wrap)))
+    end = r" \tabularnewline" if any(wrap) else r" \\"
+
+    def row(cells: Sequence[str]) -> str:
+        return " & ".join((r"\raggedright " + c) if w else c for c, w in zip(cells, wrap)) + end
+
+    lines = [r"\noindent", rf"\begin{{tabular}}{{{spec}}}", r"\toprule"]
+    if g.caption:
+        lines += [rf"\multicolumn{{{n}}}{{l}}{{{latex_text(g.caption)}}}" + end, r"\midrule"]
+    lines += [row([latex_text(h) for h in g.header]), r"\midrule"]
+    lines += [row([_tex_cell(c) for c in r]) for r in g.rows]
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    return "\n".join(lines)
+
+
+def _tex(blocks: Sequence[Block]) -> str:
+    """Every grid as a booktabs tabular (prose is left out: a fragment to put in a table of one's own)."""
+    grids = [b.grid() if isinstance(b, Facts) else b for b in blocks if isinstance(b, (Grid, Facts))]
+    return "\n\n".join(_tex_grid(g) for g in grids) + "\n"

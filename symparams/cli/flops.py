@@ -6,20 +6,26 @@ executes: every query scores all T keys and a mask zeroes the later ones.
 --causal counts what a kernel that skips masked blocks executes: query i meets
 i + 1 keys ((T + 1)/2 on average), or at most a layer's window. Training is
 3 x forward per token (each matmul's backward is two of its size); --tokens
-gives the training compute of a token budget.
+gives the training compute of a token budget. ``--format`` writes text, Markdown,
+CSV, JSON or LaTeX tabulars (symparams.format.render).
 """
 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from .common import add_model_arguments, add_seq_argument, context_length, emit_json, load_spec, positive_int
+from .common import add_format_argument, add_model_arguments, add_seq_argument, context_length, emit_json, load_spec, positive_int
+
+if TYPE_CHECKING:
+    from ..format import Block, Cell
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     from ..flops import CONVENTIONS
 
-    add_model_arguments(p)
+    add_model_arguments(p, json_flag=False)
+    add_format_argument(p)
     add_seq_argument(p)
     p.add_argument("--convention", choices=list(CONVENTIONS), help="one convention (default: a table of all)")
     p.add_argument("--causal", action="store_true",
@@ -29,16 +35,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sensitivity", action="store_true", help="elasticities of training FLOPs, dominance and crossovers")
 
 
-def _table(cells: list, right: set[int]) -> str:
-    from ..format import table
-
-    align = "".join("r" if i in right else "l" for i in range(len(cells[0])))
-    return table(cells[1:], cells[0], align)
-
-
 def run(args: argparse.Namespace) -> int:
     from .. import flops as fl
-    from ..format import human
+    from ..format import render
 
     spec = load_spec(args)
     seq, seq_source = context_length(spec, args.seq)
@@ -46,13 +45,16 @@ def run(args: argparse.Namespace) -> int:
         results = [fl.flops(spec, seq, args.convention, args.causal)]
     else:
         results = fl.flops_table(spec, seq, args.causal)
-    extra: dict = {}
+    comps = fl.components(spec, seq, args.causal) if args.convention == "exact" else None
     if args.sensitivity:
         conv = args.convention or "exact"
-        extra["sensitivity"] = [r.to_json() for r in fl.flops_sensitivity(spec, seq, conv, args.causal and conv == "exact")]
-        extra["dominance"] = fl.dominance(spec, seq, args.causal).to_json()
-    comps = fl.components(spec, seq, args.causal) if args.convention == "exact" else None
-    if args.json:
+        elasticities = fl.flops_sensitivity(spec, seq, conv, args.causal and conv == "exact")
+        dominance = fl.dominance(spec, seq, args.causal)
+    if args.format == "json":
+        extra: dict = {}
+        if args.sensitivity:
+            extra["sensitivity"] = [r.to_json() for r in elasticities]
+            extra["dominance"] = dominance.to_json()
         if args.convention:
             out = results[0].to_json(args.tokens)
             if comps is not None:
@@ -62,41 +64,57 @@ def run(args: argparse.Namespace) -> int:
                    "conventions": [r.to_json(args.tokens) for r in results]}
         emit_json({**out, **extra})
         return 0
-    shown = f" ({seq_source})" if args.seq is None else ""
-    print(f"{spec.name} at T = {seq:,}{shown}{' (causal)' if args.causal else ''}: FLOPs per token")
-    head = ("convention", "source", "forward", "train (3x)", "train formula")
-    cells = [head]
-    for r in results:
-        name = r.convention.name + (" (causal)" if r.causal else "")
-        cells.append((name, r.convention.source, f"{r.forward:,}", f"{r.train:,}", str(r.train_form)))
-    print(_table(cells, {2, 3}))
-    if args.tokens:
-        print(f"\ntraining compute for {args.tokens:,} tokens:")
-        for r in results:
-            c = r.compute(args.tokens)
-            print(f"  {r.convention.name}: {c:,} FLOPs ({float(c):.3e})")
-    if comps is not None:
-        print("\nexact forward FLOPs per token by component:")
-        print(_table([("component", "formula", "FLOPs", "rounded")] +
-                     [(g, str(f), f"{v:,}", human(v)) for g, f, v in comps], {2, 3}))
+    blocks = _blocks(args, spec, seq, seq_source, results, comps)
     if args.sensitivity:
-        _print_sensitivity(extra)
+        blocks += _sensitivity_blocks(elasticities, dominance)
+    print(render(blocks, args.format), end="")
     return 0
 
 
-def _print_sensitivity(extra: dict) -> None:
-    print("\nelasticity of training FLOPs per token, (x/C) dC/dx:")
-    rows = [("x", "elasticity", "at this size")] + [
-        (s["symbol"], s["elasticity"], f"{s['elasticity_value']:.4f}") if s.get("elasticity_value") is not None
-        else (s["symbol"], "none: the count steps through a rounding", "-") for s in extra["sensitivity"]
-    ]
-    print(_table(rows, {2}))
-    d = extra["dominance"]
-    emb, lay = d["embedding_params"], d["layer_params"]
-    att, mlp = d["attention_flops"], d["mlp_flops"]
-    print(f"\nparameters: embeddings and head {emb:,} vs layers {lay:,} ({'layers' if lay >= emb else 'embeddings'} dominate)")
-    print(f"forward FLOPs: attention {att:,} vs MLP {mlp:,} ({'MLP' if mlp >= att else 'attention'} dominates)")
-    if d["width_crossover"]:
-        print(f"embeddings = layers at D = {d['width_crossover']} = {d['width_crossover_value']:,.6g}")
-    if d["context_crossover"]:
-        print(f"attention scores = weight matmuls at T = {d['context_crossover']} = {d['context_crossover_value']:,.6g}")
+def _blocks(args: argparse.Namespace, spec, seq: int, seq_source: str, results: list, comps) -> list[Block]:
+    """The conventions side by side, the training compute of --tokens, and exact's FLOPs by component."""
+    from ..format import Grid, human
+    from .table import formula
+
+    shown = f" ({seq_source})" if args.seq is None else ""
+    blocks: list[Block] = [f"{spec.name} at T = {seq:,}{shown}{' (causal)' if args.causal else ''}: FLOPs per token"]
+    rows = tuple((r.convention.name + (" (causal)" if r.causal else ""), r.convention.source, r.forward, r.train,
+                  formula(r.train_form)) for r in results)
+    blocks.append(Grid(("convention", "source", "forward", "train (3x)", "train formula"), rows, "llrrl"))
+    if args.tokens:
+        blocks += ["", Grid(("convention", "training FLOPs", "rounded"),
+                            tuple((r.convention.name, r.compute(args.tokens), f"{float(r.compute(args.tokens)):.3e}")
+                                  for r in results), "lrr", f"training compute for {args.tokens:,} tokens")]
+    if comps is not None:
+        blocks += ["", Grid(("component", "formula", "FLOPs", "rounded"),
+                            tuple((g, formula(f), v, human(v)) for g, f, v in comps), "llrr",
+                            "exact forward FLOPs per token by component")]
+    return blocks
+
+
+def _sensitivity_blocks(rows, d) -> list[Block]:
+    """Elasticities of training FLOPs per token, which term dominates, and where the balance tips."""
+    from ..format import Facts, Fixed, Grid
+    from .table import formula
+
+    cells = tuple((r.symbol.name, formula(r.elasticity), Fixed(float(r.elasticity_value))) if r.differentiable
+                  else (r.symbol.name, "none: the count steps through a rounding", "-") for r in rows)
+    emb, lay, att, mlp = d.embedding_params, d.layer_params, d.attention_flops, d.mlp_flops
+    facts: list[tuple[str, Cell]] = [("parameters in the embeddings and head", emb), ("parameters in the layers", lay),
+                                     ("forward FLOPs in attention", att), ("forward FLOPs in the MLP", mlp)]
+    for what, form, value in (("D where embeddings = layers", d.width_crossover, d.width_crossover_value),
+                              ("T where attention scores = weight matmuls", d.context_crossover,
+                               d.context_crossover_value)):
+        if form:
+            facts += [(what, formula(form)), (f"{what}, here", _exact(value))]
+    return ["", Grid(("x", "elasticity", "at this size"), cells, "llr", "elasticity of training FLOPs per token, (x/C) dC/dx"),
+            "", f"{'layers' if lay >= emb else 'embeddings'} dominate the parameters; "
+                f"{'the MLP' if mlp >= att else 'attention'} dominates the forward FLOPs",
+            Facts(tuple(facts), "dominance and crossovers")]
+
+
+def _exact(value) -> Cell:
+    """A crossover's value as a cell: an int when whole, else rounded to two decimals (CSV: every digit)."""
+    from ..format import Fixed
+
+    return int(value) if value.is_Integer else Fixed(float(value), 2)

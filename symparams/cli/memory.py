@@ -6,14 +6,19 @@ add the activations a training step keeps for the backward pass (--attention,
 --recompute, --dropout) or, with --inference, the KV cache. Training keeps no KV cache.
 --tp/--pp/--dp/--ep/--cp/--sp/--zero/--microbatch lay the model out over GPUs and give
 the most loaded GPU's bytes. With --budget, the longest context (given --batch, default
-1) or the largest batch (given --seq) that fits one GPU.
+1) or the largest batch (given --seq) that fits one GPU. ``--format`` writes text, Markdown,
+CSV, JSON or LaTeX tabulars (symparams.format.render).
 """
 
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from .common import add_model_arguments, emit_json, load_spec, positive_int
+from .common import add_format_argument, add_model_arguments, emit_json, load_spec, positive_int
+
+if TYPE_CHECKING:
+    from ..format import Cell
 
 
 def _budget(text: str) -> int:
@@ -46,7 +51,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     from ..components.saving import ATTENTION_KINDS, RECOMPUTE
     from ..memory import DTYPES, OPTIMIZERS
 
-    add_model_arguments(p)
+    add_model_arguments(p, json_flag=False)
+    add_format_argument(p)
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--training", action="store_true", help="weights, gradients, optimizer state, activations (default)")
     mode.add_argument("--inference", action="store_true", help="weights and the KV cache only")
@@ -105,7 +111,7 @@ def _describe(m) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from .. import memory as mem
-    from ..format import table
+    from ..format import Block, Facts, Grid, render
     from ..parallel import Parallel
 
     spec = load_spec(args)
@@ -126,15 +132,16 @@ def run(args: argparse.Namespace) -> int:
             solved["max_batch"] = batch
     result = mem.memory(spec, seq=seq, batch=batch or 1, **options)
     mem.warn(result)
-    if args.json:
+    if args.format == "json":
         out = result.to_json()
         if args.budget is not None:
             out.update(budget_bytes=args.budget, fits=result.per_gpu_bytes <= args.budget, **solved)
         emit_json(out)
         return 0
-    # Every line is made before the first is printed: a failure midway leaves no partial output.
-    lines: list[str] = []
-    lines.append(f"{spec.name}: {result.params:,} parameters, {_describe(result)}")
+    # The whole output is made before any of it is printed: a failure midway leaves no partial output.
+    from .table import formula
+
+    blocks: list[Block] = [f"{spec.name}: {result.params:,} parameters, {_describe(result)}"]
     rows = [("weights", result.weights_bytes)]
     if result.training:
         rows.append(("gradients", result.gradients_bytes))
@@ -151,24 +158,24 @@ def run(args: argparse.Namespace) -> int:
     if parallel.gpus > 1:
         rows.append((f"per GPU (most loaded of {parallel.gpus:,}, pipeline stage {_stage(result)})",
                      result.per_gpu_bytes))
-    lines.append(table([(name, f"{n:,} bytes", mem.gib(n)) for name, n in rows], align="lrr", indent="  ",
-                       min_widths=(0, 0, 12)))
-    lines.append(f"formula (bytes): {result.formula}")
-    if result.training and result.activation_bytes is None:
-        lines.append("activations: give --seq (and --batch) to count them")
+    blocks.append(Grid(("memory", "bytes", "GiB"), tuple((name, n, mem.gib(n)) for name, n in rows), "lrr",
+                       indent="  "))
+    facts: list[tuple[str, Cell]] = [("formula (bytes)", formula(result.formula))]
     if not result.training and (result.seq is not None or args.budget is not None):
-        lines.append(f"KV cache per token and sequence: {mem.kv_bytes_per_token(spec, result.kv_dtype):,} bytes")
+        facts.append(("KV cache per token and sequence (bytes)", mem.kv_bytes_per_token(spec, result.kv_dtype)))
         if result.kv_state_bytes:
-            per_seq = result.kv_state_bytes // result.batch
-            lines.append(f"recurrent state per sequence (whatever T): {per_seq:,} bytes")
+            facts.append(("recurrent state per sequence, whatever T (bytes)", result.kv_state_bytes // result.batch))
     if args.budget is not None:
-        verdict = "fits" if result.per_gpu_bytes <= args.budget else "does not fit"
-        lines.append(f"budget {args.budget:,} bytes ({mem.gib(args.budget)}): {verdict}")
+        facts += [(f"budget (bytes, {mem.gib(args.budget)})", args.budget),
+                  ("fits the budget", "yes" if result.per_gpu_bytes <= args.budget else "no")]
         if "max_context" in solved:
-            lines.append(f"longest context at batch {batch or 1:,}: {solved['max_context']:,} tokens")
+            facts.append((f"longest context at batch {batch or 1:,} (tokens)", solved["max_context"]))
         if "max_batch" in solved:
-            lines.append(f"largest batch at context {seq:,}: {solved['max_batch']:,} sequences")
-    print("\n".join(lines))
+            facts.append((f"largest batch at context {seq:,} (sequences)", solved["max_batch"]))
+    blocks.append(Facts(tuple(facts)))
+    if result.training and result.activation_bytes is None:
+        blocks.append("activations: give --seq (and --batch) to count them")
+    print(render(blocks, args.format), end="")
     return 0
 
 

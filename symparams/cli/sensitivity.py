@@ -5,41 +5,44 @@ x: the knob with the largest one dominates the model's size. Derivatives follow
 the model's relations, as its count does (with d_h = D/H, growing D grows the
 head size); --hold SYMBOL holds a symbol fixed instead, for the partial
 derivative at fixed sizes. The output names what is followed and what is held.
+``--format`` writes text, Markdown, CSV, JSON or a LaTeX tabular (symparams.format.render).
 """
 
 from __future__ import annotations
 
 import argparse
 
-from .common import add_model_arguments, emit_json, load_spec
+from .common import add_format_argument, add_model_arguments, emit_json, load_spec
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    add_model_arguments(p)
+    add_model_arguments(p, json_flag=False)
+    add_format_argument(p)
     p.add_argument("--hold", action="append", default=[], metavar="SYMBOL",
                    help="hold SYMBOL fixed (d_h: the partial derivative at a fixed head size); repeat for more")
 
 
 def run(args: argparse.Namespace) -> int:
     from ..analysis import followed, held_symbols, sensitivity
-    from ..format import table
+    from ..format import Block, Cell, Fixed, Grid, render
+    from .table import formula
 
     spec = load_spec(args)
     held = held_symbols(spec, args.hold)
     rows = sensitivity(spec, hold=held)
     relations = followed(spec, held)
-    if args.json:
+    if args.format == "json":
         emit_json({"model": spec.name, "total": spec.total, "formula": str(spec.closed_form),
                    "follows": {s.name: str(r) for s, r in relations},
                    "held": {s.name: _number(spec.env[s]) for s in held},
                    "symbols": [r.to_json() for r in rows]})
         return 0
-    print(f"{spec.name}: N = {spec.closed_form} = {spec.total:,}")
+    blocks: list[Block] = [(f"{spec.name}: N = ", formula(spec.closed_form), f" = {spec.total:,}")]
     if relations:
-        print(f"derivatives follow {', '.join(f'{s} = {r}' for s, r in relations)}")
+        blocks.append(f"derivatives follow {', '.join(f'{s} = {r}' for s, r in relations)}")
     if held:
-        print(f"held fixed: {', '.join(f'{s} = {spec.env[s]}' for s in held)}")
-    cells = [("x", "dN/dx", "at this size", "elasticity (x/N) dN/dx")]
+        blocks.append(f"held fixed: {', '.join(f'{s} = {spec.env[s]}' for s in held)}")
+    cells: list[tuple[Cell, ...]] = []
     stepped = []
     for r in rows:
         if not r.differentiable:
@@ -49,13 +52,14 @@ def run(args: argparse.Namespace) -> int:
                           f"{_step(down, '-')} / {_step(up, '+')}", "-"))
             continue
         v = r.derivative_value
-        cells.append((r.symbol.name, str(r.derivative), f"{int(v):,}" if v.is_Integer else str(v),
-                      f"{float(r.elasticity_value):.4f}"))
-    print(table(cells[1:], cells[0], "llrr"))
+        cells.append((r.symbol.name, formula(r.derivative), int(v) if v.is_Integer else formula(v),
+                      Fixed(float(r.elasticity_value))))
+    blocks.append(Grid(("x", "dN/dx", "at this size", "elasticity (x/N) dN/dx"), tuple(cells), "llrr"))
     if stepped:
         names = ", ".join(r.symbol.name for r in stepped)
-        print(f"{names} enter{'s' if len(stepped) == 1 else ''} through a rounding, which moves the count by jumps, "
-              "so no derivative exists; the row gives the exact steps N(x) - N(x-1) / N(x+1) - N(x) instead")
+        blocks.append(f"{names} enter{'s' if len(stepped) == 1 else ''} through a rounding, which moves the count by "
+                      "jumps, so no derivative exists; the row gives the exact steps N(x) - N(x-1) / N(x+1) - N(x) instead")
+    print(render(blocks, args.format), end="")
     return 0
 
 

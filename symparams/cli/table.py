@@ -1,13 +1,14 @@
 """A size table: one row per depth of a depth-sized family (nanochat, nanochat-2026).
 
 Each row's count is the exact total of that model, computed from its tree.
+``--format`` writes it as text, Markdown, CSV, JSON or a LaTeX tabular (symparams.format.render).
 """
 
 from __future__ import annotations
 
 import argparse
 
-from .common import emit_json, parse_sets, positive_int
+from .common import add_format_argument, emit_json, parse_sets, positive_int
 
 # A table is for reading: each row builds and counts one model, so the rows are capped,
 # as sweep caps its grid (sweep is the tool for many sizes).
@@ -30,13 +31,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--depths", type=_depths, default=[4, 8, 12, 20, 26, 32],
                    help="comma-separated depths (default 4,8,12,20,26,32)")
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="NAME=VALUE", help="set a symbol for every row")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_format_argument(p)
+
+
+def formula(expr):
+    """A formula cell of the commands that print tables: its text, and LaTeX that may break inside a cell."""
+    from ..format import Formula
+    from ..report.latex import _breakable
+    from ..report.math import form_latex
+
+    return Formula(str(expr), _breakable(form_latex(expr)))
 
 
 def run(args: argparse.Namespace) -> int:
     from ..catalog import depth_families, model
     from ..errors import SymparamsError
-    from ..format import human, table
+    from ..format import Grid, human, render
 
     if args.model not in depth_families():
         families = ", ".join(depth_families())
@@ -47,11 +57,11 @@ def run(args: argparse.Namespace) -> int:
     for d, spec in zip(args.depths, specs):
         values = spec.int_values()
         rows.append({"depth": d, **{k: values[k] for k in ("L", "D", "H") if k in values}, "total": spec.total})
-    if args.json:
+    if args.format == "json":
         emit_json({"model": args.model, "formula": str(specs[0].closed_form), "rows": rows})
         return 0
-    print(f"{args.model}: N = {specs[0].closed_form}")
     head = [k for k in rows[0] if k != "total"]
-    cells = [tuple(f"{r[k]:,}" for k in head) + (f"{r['total']:,}", human(r["total"])) for r in rows]
-    print(table(cells, (*head, "parameters", "rounded"), "r" * (len(head) + 2)))
+    cells = tuple(tuple(r[k] for k in head) + (r["total"], human(r["total"])) for r in rows)
+    grid = Grid((*head, "parameters", "rounded"), cells, "r" * (len(head) + 2))
+    print(render([(f"{args.model}: N = ", formula(specs[0].closed_form)), grid], args.format), end="")
     return 0

@@ -477,3 +477,29 @@ def test_the_pythia_suite_counts_its_published_total_and_non_embedding_parameter
     assert main(["count", str(path), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert (out["total"], out["non_embedding"]) == (total, non_embedding)
+
+
+# GPT-3's Table 2.1 (Brown et al. 2020): n_params as the paper rounds it, n_layers, d_model, n_heads; GPT-2's
+# layout with 2,048 positions and GPT-2's vocabulary. Two rows list heads that do not divide the width (XL:
+# 24 heads of 128 over 2,048; 13B: 40 of 128 over 5,140), which GPT-2's layout cannot build; with attention as
+# wide as the model, as the paper's totals have it, the count does not depend on the number of heads, so those
+# rows use a divisor of the width.
+GPT3 = {
+    "Small": (125e6, 12, 768, 12),
+    "Medium": (350e6, 24, 1024, 16),
+    "Large": (760e6, 24, 1536, 16),
+    "XL": (1.3e9, 24, 2048, 16),
+    "2.7B": (2.7e9, 32, 2560, 32),
+    "6.7B": (6.7e9, 32, 4096, 32),
+    "13B": (13e9, 40, 5140, 20),
+    "175B": (175e9, 96, 12288, 96),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GPT3))
+def test_gpt3_table_sizes_are_the_papers_to_its_rounding(name):
+    """Each GPT-3 size counts to the paper's rounded figure within 2% (its 350M model has 355.6M)."""
+    published, layers, width, heads = GPT3[name]
+    config = {**json.loads((FIXTURES / "gpt2.json").read_text()), "n_layer": layers, "n_embd": width,
+              "n_head": heads, "n_positions": 2048, "n_ctx": 2048}
+    assert abs(from_dict(config).total / published - 1) < 0.02

@@ -1,4 +1,5 @@
-"""Charts of the readings: where the parameters sit as a model grows, and the compute-optimal frontier.
+"""Charts of the readings: where the parameters sit as a model grows, which size moves the count,
+where the memory goes as context or batch grows, and the compute-optimal frontier with real models on it.
 
 Series are computed exactly first (``*_series`` functions, no matplotlib), then
 drawn; the only floats are the coordinates handed to matplotlib. matplotlib is an
@@ -25,9 +26,10 @@ from .errors import SymparamsError
 from .spec import Spec, apply_overrides
 
 __all__ = ["KINDS", "FORMATS", "KNOBS", "STYLE", "SizeSeries", "size_series", "vary", "default_sizes", "Frontier",
-           "frontier_series", "compute_grid", "output_format", "plot", "Elasticities", "elasticities"]
+           "frontier_series", "compute_grid", "output_format", "plot", "Elasticities", "elasticities", "Trained",
+           "trained", "MemorySeries", "memory_series", "AGAINST", "default_memory_values", "chart"]
 
-KINDS = ("breakdown", "embedding-share", "sensitivity", "frontier")
+KINDS = ("breakdown", "embedding-share", "sensitivity", "memory", "frontier")
 FORMATS = ("png", "svg", "pdf")
 GROUP_ORDER = ("embedding", "attention", "mlp", "norm", "head", "other")
 # The sizes a chart can vary: depth (L: for a depth-sized family, its ladder) and width (D).
@@ -168,24 +170,115 @@ def elasticities(spec: Spec, title: str = "") -> Elasticities:
     return Elasticities(title or spec.name, tuple(r[0] for r in rows), tuple(r[1] for r in rows))
 
 
+# ---- memory by part -------------------------------------------------------------------
+
+# What a memory chart grows: the context T (tokens per sequence) or the batch B (sequences).
+AGAINST = {"context": "context T (tokens per sequence)", "batch": "batch B (sequences)"}
+# The parts of a Memory in the order they stack: (label, field).
+MEMORY_PARTS = (("weights", "weights_bytes"), ("gradients", "gradients_bytes"), ("optimizer state", "optimizer_bytes"),
+                ("activations", "activation_bytes"), ("KV cache", "kv_cache_bytes"))
+GIB = 2**30
+
+
+@dataclass(frozen=True)
+class MemorySeries:
+    """Exact bytes per part of one model's memory at each context or batch size (the memory reading's figures).
+
+    ``title`` names the model and its overrides and ``setting`` the precision, optimizer
+    and the size held, so a chart says what it shows.
+    """
+
+    title: str
+    setting: str
+    against: str
+    values: tuple[int, ...]
+    parts: Mapping[str, tuple[int, ...]]
+    totals: tuple[int, ...]
+
+
+def default_memory_values(spec: Spec, against: str) -> tuple[int, ...]:
+    """Batches 1 to 64; or contexts from 1/64 of the model's own context (2,048 when unknown) up to it."""
+    if against == "batch":
+        return tuple(2**k for k in range(7))
+    top = spec.context or 2048
+    return tuple(v for v in (top // 2**k for k in range(6, -1, -1)) if v >= 1)
+
+
+def memory_series(spec: Spec, against: str = "context", values: Sequence[int] = (), title: str = "", *,
+                  training: bool = True, seq: int | None = None, batch: int = 1, dtype: str = "bf16",
+                  optimizer: str | None = None) -> MemorySeries:
+    """Bytes by part (weights, gradients, optimizer state, activations, KV cache) as ``against`` grows.
+
+    Each point is :func:`symparams.memory.memory` at that context or batch, the other held
+    (``batch``; ``seq``, by default the model's own context).
+    """
+    from .memory import memory
+
+    if against not in AGAINST:
+        raise SymparamsError(f"memory grows against {' or '.join(AGAINST)}, not {against!r}")
+    values = tuple(values) or default_memory_values(spec, against)
+    if against == "batch":
+        seq = seq or spec.context or 2048
+    elif seq is not None:
+        raise SymparamsError("the context is what the chart varies; give the contexts as values, not a held seq")
+    readings = [memory(spec, dtype, optimizer, training=training, seq=v if against == "context" else seq,
+                       batch=v if against == "batch" else batch) for v in values]
+    parts = {label: tuple(getattr(m, name) or 0 for m in readings) for label, name in MEMORY_PARTS}
+    parts = {k: v for k, v in parts.items() if any(v)}
+    first = readings[0]
+    held = f"B = {batch:,}" if against == "context" else f"T = {seq:,}"
+    what = f"training in {dtype}, {first.optimizer}" if training else f"inference in {dtype}, KV cache in {first.kv_dtype}"
+    return MemorySeries(title or spec.name, f"{what}, {held}", against, values, parts,
+                        tuple(m.total_bytes for m in readings))
+
+
+# ---- the compute-optimal frontier -------------------------------------------------------
+
+@dataclass(frozen=True)
+class Trained:
+    """A real model at its parameter count (symparams' own) and its published training tokens."""
+
+    name: str
+    params: int
+    tokens: int
+    source: str = ""
+
+    @property
+    def compute(self) -> int:
+        """Its training compute on the frontier's own accounting, C = 6 N D_tok."""
+        return 6 * self.params * self.tokens
+
+
+def trained(spec: Spec, tokens: int, name: str = "", source: str = "") -> Trained:
+    """``spec`` marked on the frontier: N is its exact count (active parameters for a mixture of experts)."""
+    return Trained(name or spec.name, spec.active_total, int(tokens), source)
+
+
 @dataclass(frozen=True)
 class Frontier:
-    """Compute-optimal N* and D_tok* along a range of budgets, per law."""
+    """Compute-optimal N* and D_tok* along a range of budgets, per law, and the real models within the range."""
 
     computes: tuple[Rational, ...]
     params: Mapping[str, tuple[float, ...]]
     tokens: Mapping[str, tuple[float, ...]]
+    models: tuple[Trained, ...] = ()
+    labels: Mapping[str, str] | None = None
 
 
-def frontier_series(laws: Sequence[str], computes: Sequence[Rational], ratio: object = None) -> Frontier:
-    from .scaling import RULE, optimal
+def frontier_series(laws: Sequence[str], computes: Sequence[Rational], ratio: object = None,
+                    models: Sequence[Trained] = ()) -> Frontier:
+    """Each law's optimum at each budget; ``models`` whose compute 6 N D_tok lies in the range are kept."""
+    from .scaling import DEFAULT_RATIO, RULE, optimal
 
-    params, tokens = {}, {}
+    params, tokens, labels = {}, {}, {}
     for law in laws:
         opts = [optimal(c, law, ratio if law == RULE else None) for c in computes]
         params[law] = tuple(o.params for o in opts)
         tokens[law] = tuple(o.tokens for o in opts)
-    return Frontier(tuple(computes), params, tokens)
+        labels[law] = f"{law} (D_tok = {ratio if ratio is not None else DEFAULT_RATIO} N)" if law == RULE else law
+    lo, hi = min(computes), max(computes)
+    kept = tuple(m for m in models if lo <= m.compute <= hi)
+    return Frontier(tuple(computes), params, tokens, kept, labels)
 
 
 def _style() -> dict[str, object]:
@@ -210,9 +303,10 @@ def output_format(path: str | os.PathLike) -> str:
     return ext
 
 
-def _title(text: str) -> str:
+def _title(text: str, width: int = 70) -> str:
     """A title wrapped to the chart, with ``$`` escaped (matplotlib would read a model's name as math)."""
-    return "\n".join(textwrap.wrap(text.replace("$", r"\$"), 70))
+    return "\n".join(line for part in text.replace("$", r"\$").split("\n")
+                     for line in textwrap.wrap(part, width, break_on_hyphens=False))
 
 
 def _scale(values: Sequence[int]) -> tuple[float, str]:
@@ -268,36 +362,123 @@ def _draw_tornado(data: Elasticities, fig) -> None:
     ax.set_title(_title(f"{data.title}: which size moves the count"))
 
 
+def _draw_memory(series: MemorySeries, fig) -> None:
+    ax = fig.add_subplot()
+    bottom = [0.0] * len(series.values)
+    x = list(range(len(series.values)))
+    for part, counts in series.parts.items():
+        heights = [c / GIB for c in counts]
+        ax.bar(x, heights, bottom=bottom, label=part, width=0.7)
+        bottom = [b + h for b, h in zip(bottom, heights)]
+    ax.set_xticks(x, [f"{v:,}" for v in series.values])
+    ax.set_xlabel(AGAINST[series.against])
+    ax.set_ylabel("memory (GiB)")
+    ax.set_ylim(0, max(bottom) * 1.08)
+    ax.grid(False, axis="x")
+    ax.set_title(_title(f"{series.title}: memory by part\n{series.setting}"))
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0), title="part")
+
+
+# Markers of the trained models on the frontier: a shape and a colour each, told apart in grey too.
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "p", "h", "*")
+
+
 def _draw_frontier(front: Frontier, fig) -> None:
     left, right = fig.subplots(1, 2)
     xs = [float(c) for c in front.computes]
+    labels = front.labels or {}
     for law in front.params:
-        left.loglog(xs, front.params[law], label=law)
-        right.loglog(xs, front.tokens[law], label=law)
-    left.set_ylabel("compute-optimal parameters N*")
-    right.set_ylabel("compute-optimal training tokens D*")
+        left.loglog(xs, front.params[law], label=labels.get(law, law))
+        right.loglog(xs, front.tokens[law], label=labels.get(law, law))
+    for i, m in enumerate(front.models):
+        style = {"marker": MARKERS[i % len(MARKERS)], "color": PALETTE[(i + 3) % 7], "markeredgecolor": "black",
+                 "markeredgewidth": 0.6, "markersize": 6, "linestyle": "none", "zorder": 3}
+        left.plot([float(m.compute)], [float(m.params)], label=m.name, **style)
+        right.plot([float(m.compute)], [float(m.tokens)], label=m.name, **style)
+    left.set_ylabel("parameters N (the laws' N*)")
+    right.set_ylabel("training tokens D_tok (the laws' D*)")
     for ax in (left, right):
         ax.set_xlabel("training compute C (FLOPs)")
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(title="law")
-    fig.suptitle("compute-optimal frontier (C = 6 N D_tok)")
+        ax.grid(True, which="major", alpha=0.3)
+    handles, names = left.get_legend_handles_labels()
+    laws = len(front.params)
+    left.legend(handles[:laws], names[:laws], title="compute-optimal law", loc="upper left")
+    if front.models:
+        fig.legend(handles[laws:], names[laws:], title="trained models (N from symparams, published tokens)",
+                   loc="outside lower center", ncol=min(5, len(front.models)))
+    title = "compute-optimal frontier (C = 6 N D_tok)"
+    if front.models:
+        title += "; trained models at their N and published tokens"
+    fig.suptitle(_title(title, 110))
+
+
+def chart(
+    kind: str,
+    *,
+    series: SizeSeries | MemorySeries | None = None,
+    model: Spec | None = None,
+    title: str = "",
+    laws: Sequence[str] = ("hoffmann", "epoch", "tokens-per-param"),
+    compute: tuple[object, object] = ("1e18", "1e26"),
+    ratio: object = None,
+    models: Sequence[Trained] = (),
+):
+    """The chart ``kind`` drawn in :data:`STYLE` as a ``matplotlib.figure.Figure`` (arguments as :func:`plot`)."""
+    if kind not in KINDS:
+        raise SymparamsError(f"unknown plot {kind!r} (known: {', '.join(KINDS)})")
+    # Each kind draws different data; bind it here so the drawing step only needs the figure.
+    size: tuple[float, float]
+    draw: Callable[[Any], None]
+    if kind == "frontier":
+        front = frontier_series(laws, compute_grid(*compute), ratio, models)
+        size = (10, 4.2 + 0.25 * -(-len(front.models) // 5) + (0.45 if front.models else 0))
+        draw = lambda fig: _draw_frontier(front, fig)  # noqa: E731
+    elif kind == "sensitivity":
+        if model is None:
+            raise SymparamsError("the sensitivity chart needs a model")
+        tornado = elasticities(model, title)
+        size, draw = (7.5, 4.0), lambda fig: _draw_tornado(tornado, fig)
+    elif kind == "memory":
+        if not isinstance(series, MemorySeries):
+            raise SymparamsError("the memory chart needs a memory series (memory_series)")
+        grown = series
+        size, draw = (7.5, 4.5), lambda fig: _draw_memory(grown, fig)
+    else:
+        if not isinstance(series, SizeSeries):
+            raise SymparamsError(f"the {kind} chart needs a series of models (size_series)")
+        sized, draw_series = series, _draw_breakdown if kind == "breakdown" else _draw_share
+        size, draw = (7.5, 4.5), lambda fig: draw_series(sized, fig)
+    fig = _figure(figsize=size, layout="constrained")
+    with _styled():
+        draw(fig)
+    return fig
+
+
+def _styled():
+    import matplotlib
+
+    # matplotlib's stubs type rc keys as a Literal of every rc name; STYLE's keys are plain str.
+    return matplotlib.rc_context(_style())  # type: ignore[arg-type]
 
 
 def plot(
     kind: str,
     output: str | os.PathLike,
     *,
-    series: SizeSeries | None = None,
+    series: SizeSeries | MemorySeries | None = None,
     model: Spec | None = None,
     title: str = "",
     laws: Sequence[str] = ("hoffmann", "epoch", "tokens-per-param"),
     compute: tuple[object, object] = ("1e18", "1e26"),
     ratio: object = None,
+    models: Sequence[Trained] = (),
 ) -> str:
     """Write the chart ``kind`` to ``output`` (.png, .svg or .pdf).
 
-    ``series`` feeds breakdown and embedding-share; ``model`` (titled ``title``) the
-    sensitivity tornado.
+    ``series`` feeds breakdown and embedding-share (a :class:`SizeSeries`) and memory
+    (a :class:`MemorySeries`); ``model`` (titled ``title``) the sensitivity tornado;
+    ``laws``, ``compute``, ``ratio`` and ``models`` (real models to mark) the frontier.
 
     >>> import symparams
     >>> from symparams.plot import size_series
@@ -308,28 +489,8 @@ def plot(
     if kind not in KINDS:
         raise SymparamsError(f"unknown plot {kind!r} (known: {', '.join(KINDS)})")
     fmt = output_format(output)
-    # Each kind draws different data; bind it here so the drawing step only needs the figure.
-    size: tuple[float, float]
-    draw: Callable[[Any], None]
-    if kind == "frontier":
-        front = frontier_series(laws, compute_grid(*compute), ratio)
-        size, draw = (10, 4.2), lambda fig: _draw_frontier(front, fig)
-    elif kind == "sensitivity":
-        if model is None:
-            raise SymparamsError("the sensitivity chart needs a model")
-        tornado = elasticities(model, title)
-        size, draw = (7.5, 4.0), lambda fig: _draw_tornado(tornado, fig)
-    else:
-        if series is None:
-            raise SymparamsError(f"the {kind} chart needs a series of models (size_series)")
-        sized, draw_series = series, _draw_breakdown if kind == "breakdown" else _draw_share
-        size, draw = (7.5, 4.5), lambda fig: draw_series(sized, fig)
-    fig = _figure(figsize=size, layout="constrained")
-    import matplotlib
-
-    # matplotlib's stubs type rc keys as a Literal of every rc name; STYLE's keys are plain str.
-    with matplotlib.rc_context(_style()):  # type: ignore[arg-type]
-        draw(fig)
+    fig = chart(kind, series=series, model=model, title=title, laws=laws, compute=compute, ratio=ratio, models=models)
+    with _styled():
         metadata = {"pdf": {"CreationDate": None}, "svg": {"Date": None}, "png": {}}[fmt]
         try:
             fig.savefig(output, format=fmt, metadata=metadata)

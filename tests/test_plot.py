@@ -10,7 +10,7 @@ import sympy
 
 from symparams import SymparamsError, model
 from symparams.cli import main
-from symparams.plot import KINDS, compute_grid, frontier_series, plot, size_series, vary
+from symparams.plot import KINDS, compute_grid, frontier_series, memory_series, plot, size_series, vary
 from symparams.scaling import optimal
 
 DEPTHS = (4, 8, 12, 20)
@@ -22,6 +22,13 @@ def nanochat(depth: int):
 
 def depth_series(depths=DEPTHS):
     return size_series(nanochat, depths, "L", "nanochat")
+
+
+def inputs(kind: str) -> dict:
+    """What each kind of chart draws: a size series, a memory series, a model, or a compute range."""
+    if kind == "memory":
+        return {"series": memory_series(nanochat(8), "context", (256, 512, 1024), "nanochat d8")}
+    return {"series": depth_series(), "model": nanochat(20), "compute": ("1e19", "1e22")}
 
 
 def test_depth_series_are_each_models_exact_breakdown():
@@ -70,7 +77,7 @@ def test_varying_one_size_of_any_model_rebuilds_it_with_that_size():
 def test_every_kind_writes_a_file_of_sane_size(kind, fmt, tmp_path):
     pytest.importorskip("matplotlib")
     out = tmp_path / f"{kind}.{fmt}"
-    plot(kind, out, series=depth_series(), model=nanochat(20), compute=("1e19", "1e22"))
+    plot(kind, out, **inputs(kind))
     data = out.read_bytes()
     assert 5_000 < len(data) < 2_000_000
     if fmt == "png":
@@ -84,7 +91,8 @@ def test_every_kind_writes_a_file_of_sane_size(kind, fmt, tmp_path):
 @pytest.mark.parametrize("kind, labels", [
     ("breakdown", ["depth (layers)", "parameters (millions)"]),
     ("embedding-share", ["depth (layers)", "share of parameters (%)"]),
-    ("frontier", ["training compute C (FLOPs)", "parameters N*", "training tokens D*"]),
+    ("frontier", ["training compute C (FLOPs)", "parameters N (the laws' N*)", "training tokens D_tok (the laws' D*)"]),
+    ("memory", ["context T (tokens per sequence)", "memory (GiB)", "nanochat d8: memory by part"]),
 ])
 def test_axes_are_labelled_with_units(kind, labels, tmp_path):
     pytest.importorskip("matplotlib")
@@ -92,7 +100,7 @@ def test_axes_are_labelled_with_units(kind, labels, tmp_path):
 
     out = tmp_path / "chart.svg"
     with matplotlib.rc_context({"svg.fonttype": "none"}):
-        plot(kind, out, series=depth_series(), compute=("1e19", "1e22"))
+        plot(kind, out, **inputs(kind))
     text = out.read_text()
     for label in labels:
         assert label in text
@@ -194,3 +202,201 @@ def test_the_tornado_shows_each_sizes_exact_elasticity_largest_first():
 def test_the_sensitivity_chart_names_the_model_and_its_overrides(tmp_path):
     text = _svg_text(["plot", "sensitivity", "llama-2-7b", "--set", "H_kv=8"], tmp_path)
     assert "llama-2-7b, H_kv=8: which size moves the count" in text and "elasticity of the parameter count" in text
+
+
+# ---- memory by part, the frontier's trained models ---------------------------------------
+
+def test_memory_series_is_the_memory_reading_at_each_context_and_batch():
+    from symparams.memory import memory
+
+    spec = model("llama-2-7b")
+    series = memory_series(spec, "context", (512, 4096))
+    for i, seq in enumerate((512, 4096)):
+        m = memory(spec, seq=seq)
+        assert series.parts["weights"][i] == m.weights_bytes and series.parts["activations"][i] == m.activation_bytes
+        assert series.parts["optimizer state"][i] == m.optimizer_bytes and series.totals[i] == m.total_bytes
+    served = memory_series(spec, "batch", (1, 8), training=False)
+    assert "gradients" not in served.parts and "T = 4,096" in served.setting  # the model's own context, held
+    assert served.parts["KV cache"][1] == memory(spec, training=False, seq=4096, batch=8).kv_cache_bytes
+    with pytest.raises(SymparamsError):
+        memory_series(spec, "depth")
+
+
+def test_every_trained_model_is_a_preset_counted_by_symparams_with_a_source():
+    from symparams.catalog import names
+    from symparams.cli.plot import _trained
+    from symparams.scaling.trained import TRAINED
+
+    marked = _trained(None)
+    assert [m.name for m in marked] == [t.model for t in TRAINED]
+    for row, mark in zip(TRAINED, marked):
+        assert row.preset in names()
+        assert mark.params == model(row.preset).total and mark.tokens == row.tokens
+        assert mark.compute == 6 * mark.params * mark.tokens
+        assert row.url.startswith("https://") and row.source
+
+
+def test_the_frontier_keeps_the_models_inside_its_compute_range():
+    from symparams.plot import Trained
+
+    small, big = Trained("small", 10**8, 2 * 10**9), Trained("big", 10**11, 10**13)
+    front = frontier_series(["hoffmann"], compute_grid("1e18", "1e21"), models=[small, big])
+    assert front.models == (small,)
+
+
+# ---- what is drawn is what was read ----------------------------------------------------------
+
+def _figure_of(kind, **kw):
+    pytest.importorskip("matplotlib")
+    from symparams.plot import chart
+
+    fig = chart(kind, **kw)
+    fig.draw_without_rendering()  # lays the figure out as saving does
+    return fig
+
+
+def _bars(ax) -> dict[str, list[float]]:
+    return {c.get_label(): [p.get_height() for p in c] for c in ax.containers}
+
+
+def test_the_breakdown_bars_are_each_models_groups():
+    fig = _figure_of("breakdown", series=depth_series())
+    bars = _bars(fig.axes[0])
+    for i, d in enumerate(DEPTHS):
+        groups = model("nanochat", depth=d).breakdown().groups()
+        for group, heights in bars.items():
+            assert heights[i] == pytest.approx(groups[group] / 1e6, rel=1e-12), (d, group)
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == [str(d) for d in DEPTHS]
+
+
+def test_the_embedding_share_line_is_each_models_share():
+    fig = _figure_of("embedding-share", series=depth_series())
+    (line,) = fig.axes[0].get_lines()
+    for d, y in zip(DEPTHS, line.get_ydata()):
+        groups = model("nanochat", depth=d).breakdown().groups()
+        assert y == pytest.approx(100 * (groups["embedding"] + groups["head"]) / model("nanochat", depth=d).total)
+
+
+def test_the_memory_bars_are_the_memory_reading():
+    from symparams.memory import memory
+
+    spec = model("llama-3-8b")
+    fig = _figure_of("memory", series=memory_series(spec, "batch", (1, 4, 16), training=False))
+    bars = _bars(fig.axes[0])
+    assert list(bars) == ["weights", "KV cache"]
+    for i, b in enumerate((1, 4, 16)):
+        m = memory(spec, training=False, seq=8192, batch=b)
+        assert bars["weights"][i] == pytest.approx(m.weights_bytes / 2**30, rel=1e-12)
+        assert bars["KV cache"][i] == pytest.approx(m.kv_cache_bytes / 2**30, rel=1e-12)
+
+
+def test_the_tornado_bars_are_the_elasticities():
+    from symparams.analysis import sensitivity
+
+    spec = model("llama-2-7b")
+    fig = _figure_of("sensitivity", model=spec)
+    ax = fig.axes[0]
+    at = {round(float(y)): t.get_text() for y, t in zip(ax.get_yticks(), ax.get_yticklabels())}
+    drawn = {at[round(p.get_y() + p.get_height() / 2)]: p.get_width() for p in ax.containers[0]}
+    exact = {s.symbol.name: float(s.elasticity_value) for s in sensitivity(spec)}
+    assert drawn == pytest.approx(exact, rel=1e-12)
+    assert list(drawn) == sorted(exact, key=lambda k: -abs(exact[k]))  # largest at the top
+
+
+def test_the_frontier_lines_are_the_optima_and_the_points_the_trained_models():
+    from symparams.cli.plot import _trained
+    from symparams.scaling.trained import TRAINED
+
+    grid = compute_grid("1e18", "1e26")
+    fig = _figure_of("frontier", laws=["hoffmann", "tokens-per-param"], ratio="25", models=_trained(None))
+    left, right = fig.axes
+    lines = {ln.get_label(): ln for ln in left.get_lines()}
+    hoffmann = lines["hoffmann"].get_ydata()
+    assert list(hoffmann) == pytest.approx([optimal(c, "hoffmann").params for c in grid], rel=1e-12)
+    rule = lines["tokens-per-param (D_tok = 25 N)"].get_ydata()
+    assert list(rule) == pytest.approx([optimal(c, "tokens-per-param", 25).params for c in grid], rel=1e-12)
+    tokens = {ln.get_label(): ln for ln in right.get_lines()}
+    for row in TRAINED:
+        n = model(row.preset).total
+        (x,), (y,) = lines[row.model].get_data()
+        assert (x, y) == pytest.approx((6.0 * n * row.tokens, float(n)), rel=1e-12)
+        assert tokens[row.model].get_ydata()[0] == pytest.approx(float(row.tokens), rel=1e-12)
+
+
+# ---- nothing clipped ----------------------------------------------------------------------
+
+LONG = {"H_kv": 1, "V": 50304, "e": 3}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_no_text_legend_or_bar_falls_outside_the_figure(kind):
+    """Every axes with its labels, every legend and the title lie within the figure; bars within their axes."""
+    from symparams.cli.plot import _trained
+
+    title = "nanochat, " + ", ".join(f"{k}={v}" for k, v in LONG.items())
+    build = lambda d: model("nanochat", depth=d, **LONG)  # noqa: E731
+    kw = {"breakdown": {"series": size_series(build, (4, 16, 32), "L", title)},
+          "embedding-share": {"series": size_series(build, (4, 16, 32), "L", title)},
+          "sensitivity": {"model": model("nanochat-2026", depth=32), "title": "nanochat-2026 d32, " + title},
+          "memory": {"series": memory_series(build(32), "batch", (1, 2, 4, 8, 16, 32, 64), title, seq=2048)},
+          "frontier": {"models": _trained(None)}}[kind]
+    fig = _figure_of(kind, **kw)
+    box = fig.bbox
+    parts = [*fig.axes, *fig.legends, *([fig._suptitle] if fig._suptitle is not None else [])]
+    for part in parts:
+        bb = part.get_tightbbox() if hasattr(part, "get_tightbbox") else part.get_window_extent()
+        assert bb.x0 >= box.x0 - 1 and bb.y0 >= box.y0 - 1 and bb.x1 <= box.x1 + 1 and bb.y1 <= box.y1 + 1, part
+    for ax in fig.axes:
+        for container in ax.containers:
+            for patch in container:
+                top = patch.get_y() + patch.get_height()
+                assert ax.get_ylim()[0] <= top <= ax.get_ylim()[1] and patch.get_x() >= ax.get_xlim()[0]
+                assert patch.get_x() + patch.get_width() <= ax.get_xlim()[1]
+
+
+def test_one_style_is_set_for_every_chart():
+    """Every kind is drawn under STYLE: its fonts and its colour cycle, whatever the user's matplotlib defaults."""
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    from symparams.plot import PALETTE, STYLE
+
+    for kind in KINDS:
+        with matplotlib.rc_context({"font.size": 20, "axes.titlesize": 30}):
+            fig = _figure_of(kind, **inputs(kind))
+        ax = fig.axes[0]
+        assert ax.xaxis.label.get_fontsize() == STYLE["axes.labelsize"], kind
+        assert not ax.spines["top"].get_visible(), kind
+        if kind in ("breakdown", "memory"):
+            assert matplotlib.colors.to_hex(ax.containers[0][0].get_facecolor()) == PALETTE[0].lower()
+
+
+@pytest.mark.parametrize("argv, shown", [
+    (["plot", "memory", "llama-2-7b", "--set", "H_kv=8", "--values", "512,1024"],
+     ["llama-2-7b, H_kv=8: memory by part", "training in bf16, mixed-adamw, B = 1", "weights", "activations"]),
+    (["plot", "memory", "gpt2", "--inference", "--against", "batch", "--seq", "512", "--dtype", "fp16"],
+     ["gpt2: memory by part", "inference in fp16, KV cache in fp16, T = 512", "KV cache", "batch B (sequences)"]),
+    (["plot", "frontier", "--law", "hoffmann,tokens-per-param", "--ratio", "25", "--mark", "llama-2-7b,phi-2"],
+     ["tokens-per-param (D_tok = 25 N)", "Llama 2 7B", "Phi-2", "trained models"]),
+])
+def test_memory_and_frontier_titles_and_legends_name_the_model_and_every_setting(argv, shown, tmp_path):
+    text = _svg_text(argv, tmp_path)
+    for s in shown:
+        assert s in text, s
+    if "--mark" in argv:
+        assert "Llama 3 8B" not in text
+
+
+@pytest.mark.parametrize("argv", [
+    ["plot", "memory", "gpt2", "--against", "context", "--seq", "512", "-o", "x.png"],
+    ["plot", "memory", "gpt2", "--against", "batch", "--batch", "4", "-o", "x.png"],
+    ["plot", "memory", "gpt2", "--vary", "D", "-o", "x.png"],
+    ["plot", "memory", "gpt2", "--dtype", "fp7", "-o", "x.png"],
+    ["plot", "frontier", "--mark", "llama-9", "-o", "x.png"],
+])
+def test_memory_and_frontier_refuse_bad_arguments_with_one_line(argv, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "error" in err
+    assert not list(tmp_path.iterdir())

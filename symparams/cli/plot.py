@@ -1,12 +1,21 @@
 """Charts as PNG, SVG or PDF: parameters by component as a model grows (stacked), the embedding
-share as it grows, a tornado of each size's elasticity (sensitivity), and the
-compute-optimal frontier of the scaling laws.
+share as it grows, a tornado of each size's elasticity (sensitivity), memory stacked by
+part as the context or batch grows, and the compute-optimal frontier of the scaling laws
+with real models marked at their parameters and published training tokens.
 
 breakdown and embedding-share vary one size of MODEL: --vary L (depth, the default)
 or --vary D (width), over --values (a list 4,8,16 or a range LOW:HIGH:STEP). A
 depth-sized family (nanochat) walks its own ladder in depth; any other model is
 rebuilt with that one size changed, from a quarter to twice its own unless
 --values says otherwise. Titles name the model and every --set value.
+
+memory draws MODEL's memory reading (weights, gradients, optimizer state, activations;
+with --inference weights and KV cache) --against context (the default; batch held at
+--batch) or batch (context held at --seq, by default the model's own), over --values.
+
+frontier marks the models of symparams.scaling.trained (published token counts, each
+with its source; N is symparams' own count of the preset): --mark none leaves them out,
+--mark llama-2-7b,phi-2 keeps those.
 
 Needs matplotlib (pip install 'symparams[plot]'). matplotlib writes its font cache
 to its config folder (~/.cache/matplotlib) on first use; set MPLCONFIGDIR to keep it
@@ -85,6 +94,30 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--compute", type=_range, default=("1e18", "1e26"), metavar="LOW:HIGH",
                    help="compute range in FLOPs (frontier)")
     p.add_argument("--ratio", metavar="R", help="tokens per parameter for the tokens-per-param rule")
+    p.add_argument("--mark", type=_marks, default=None, metavar="PRESETS",
+                   help="frontier: the trained models to mark (all by default; none; or a comma-separated list)")
+    p.add_argument("--against", choices=("context", "batch"), default="context",
+                   help="memory: what grows (default context)")
+    p.add_argument("--seq", type=positive_int, metavar="T", help="memory: the context held while the batch grows")
+    p.add_argument("--batch", type=positive_int, default=1, metavar="B",
+                   help="memory: the batch held while the context grows (default 1)")
+    p.add_argument("--inference", action="store_true", help="memory: weights and KV cache instead of training")
+    p.add_argument("--dtype", default="bf16", help="memory: weight precision (default bf16)")
+    p.add_argument("--optimizer", metavar="NAME", help="memory: the optimizer for training (default mixed-adamw)")
+
+
+def _marks(text: str) -> tuple[str, ...]:
+    from ..scaling.trained import TRAINED
+
+    names = tuple(t.strip() for t in text.split(",") if t.strip())
+    if names == ("none",):
+        return ()
+    known = [t.preset for t in TRAINED]
+    bad = [n for n in names if n not in known]
+    if not names or bad:
+        raise argparse.ArgumentTypeError(f"no published tokens for {', '.join(bad) or text!r} "
+                                         f"(known: {', '.join(known)}; or none)")
+    return names
 
 
 def _label(name: str, overrides: dict[str, Any]) -> str:
@@ -134,11 +167,45 @@ def series(args: argparse.Namespace):
     return size_series(build, sizes or default_sizes(build, own), knob, _label(spec.name, overrides))
 
 
+def _memory_series(args: argparse.Namespace):
+    from ..catalog import model
+    from ..errors import SymparamsError
+    from ..plot import memory_series
+
+    if args.depths or args.vary:
+        raise SymparamsError("the memory chart grows the context or batch: give --against and --values")
+    if args.against == "context" and args.seq is not None:
+        raise SymparamsError("--seq holds the context while the batch grows; with --against context give --values")
+    if args.against == "batch" and args.batch != 1:
+        raise SymparamsError("--batch holds the batch while the context grows; with --against batch give --values")
+    overrides = parse_sets(args.sets)
+    spec = model(args.model, depth=args.depth, **overrides)
+    spec.env  # noqa: B018 - validate before drawing
+    return memory_series(spec, args.against, args.values or (), _label(spec.name, overrides),
+                         training=not args.inference, seq=args.seq, batch=args.batch, dtype=args.dtype,
+                         optimizer=args.optimizer)
+
+
+def _trained(marks: tuple[str, ...] | None):
+    """The table's models, each counted by symparams from its preset."""
+    from ..catalog import model
+    from ..plot import trained
+    from ..scaling.trained import TRAINED
+
+    rows = [t for t in TRAINED if marks is None or t.preset in marks]
+    return [trained(model(t.preset), t.tokens, t.model, t.source) for t in rows]
+
+
 def run(args: argparse.Namespace) -> int:
     from ..plot import output_format, plot
 
     output_format(args.output)  # refuse a format before any model is built
-    if args.kind == "sensitivity":
+    if args.kind == "memory":
+        path = plot("memory", args.output, series=_memory_series(args))
+    elif args.kind == "frontier":
+        path = plot("frontier", args.output, laws=args.laws, compute=args.compute, ratio=args.ratio,
+                    models=_trained(args.mark))
+    elif args.kind == "sensitivity":
         from ..catalog import model
 
         overrides = parse_sets(args.sets)
@@ -146,7 +213,6 @@ def run(args: argparse.Namespace) -> int:
         spec.env  # noqa: B018 - validate before drawing
         path = plot("sensitivity", args.output, model=spec, title=_label(spec.name, overrides))
     else:
-        data = None if args.kind == "frontier" else series(args)
-        path = plot(args.kind, args.output, series=data, laws=args.laws, compute=args.compute, ratio=args.ratio)
+        path = plot(args.kind, args.output, series=series(args))
     print(f"wrote {path}")
     return 0

@@ -312,6 +312,18 @@ def test_gpt_oss_active_parameters_are_the_model_cards(name, active):
     assert f"{spec.active_compute_total / 1e9:.2f}" == active
 
 
+# The gpt-oss model card's Table 1 by component, in billions as it rounds them: MLP, attention, embedding and
+# unembedding together.
+GPT_OSS_COMPONENTS = {"gpt-oss-20b.json": ("19.12", "0.64", "1.16"), "gpt-oss-120b.json": ("114.71", "0.96", "1.16")}
+
+
+@pytest.mark.parametrize("name", sorted(GPT_OSS_COMPONENTS))
+def test_gpt_oss_components_are_the_model_cards(name):
+    groups = from_file(FIXTURES / name).breakdown().groups()
+    shown = tuple(f"{n / 1e9:.2f}" for n in (groups["mlp"], groups["attention"], groups["embedding"] + groups["head"]))
+    assert shown == GPT_OSS_COMPONENTS[name]
+
+
 # ---- sliding windows --------------------------------------------------------------
 
 

@@ -27,7 +27,7 @@ from .spec import Spec, apply_overrides
 
 __all__ = ["KINDS", "FORMATS", "KNOBS", "STYLE", "SizeSeries", "size_series", "vary", "default_sizes", "Frontier",
            "frontier_series", "compute_grid", "output_format", "plot", "Elasticities", "elasticities", "Trained",
-           "trained", "MemorySeries", "memory_series", "AGAINST", "default_memory_values", "chart"]
+           "trained", "MemorySeries", "memory_series", "AGAINST", "default_memory_values", "chart", "fit_chart", "plot_fit"]
 
 KINDS = ("breakdown", "embedding-share", "sensitivity", "memory", "frontier")
 FORMATS = ("png", "svg", "pdf")
@@ -490,6 +490,11 @@ def plot(
         raise SymparamsError(f"unknown plot {kind!r} (known: {', '.join(KINDS)})")
     fmt = output_format(output)
     fig = chart(kind, series=series, model=model, title=title, laws=laws, compute=compute, ratio=ratio, models=models)
+    return _save(fig, output, fmt)
+
+
+def _save(fig, output: str | os.PathLike, fmt: str) -> str:
+    """Write ``fig`` reproducibly (no dates in PDF or SVG), a write error as one line."""
     with _styled():
         metadata = {"pdf": {"CreationDate": None}, "svg": {"Date": None}, "png": {}}[fmt]
         try:
@@ -497,3 +502,29 @@ def plot(
         except OSError as err:
             raise SymparamsError(f"cannot write {os.fspath(output)!r}: {err.strerror or err}") from None
     return os.fspath(output)
+
+
+def fit_chart(fit: Any, runs: Sequence[Any]):
+    """Observed loss against a fitted law's prediction, one point per run coloured by N, with the line of agreement."""
+    fig = _figure(figsize=(6.5, 4.5), layout="constrained")
+    with _styled():
+        ax = fig.add_subplot()
+        observed = [r.loss for r in runs]
+        predicted = [fit.predict(r.params, r.tokens) for r in runs]
+        points = ax.scatter(predicted, observed, c=[r.params for r in runs], cmap="viridis", norm="log", s=18,
+                            label="runs")
+        low, high = min(observed + predicted), max(observed + predicted)
+        ax.plot([low, high], [low, high], color="0.4", lw=1, ls="--", label="fit = observed")
+        ax.set_xlabel(f"loss predicted by the fitted {fit.form} law")
+        ax.set_ylabel("observed loss")
+        ax.set_title(_title(f"{fit.form} law fitted to {fit.runs:,} runs"))
+        fig.colorbar(points, ax=ax, label="parameters N")
+        ax.legend(loc="upper left")
+    return fig
+
+
+def plot_fit(fit: Any, runs: Sequence[Any], output: str | os.PathLike) -> str:
+    """Write :func:`fit_chart` of a fitted law (:func:`symparams.scaling.fit.fit_law`) to ``output``."""
+    fmt = output_format(output)
+    return _save(fit_chart(fit, runs), output, fmt)
+

@@ -400,3 +400,23 @@ def test_memory_and_frontier_refuse_bad_arguments_with_one_line(argv, capsys, tm
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "error" in err
     assert not list(tmp_path.iterdir())
+
+
+def test_the_fit_chart_shows_each_runs_loss_against_the_fitted_prediction(tmp_path):
+    """fit-law --plot is drawn in the same style: each point is (the law's prediction, the run's loss)."""
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("scipy", reason="scipy is not installed (pip install 'symparams[fit]')")
+    from symparams.plot import STYLE, fit_chart, plot_fit
+    from symparams.scaling.fit import Run, fit_law
+
+    runs = [Run(n, d, 1.8 + 400 / n**0.33 + 400 / d**0.29) for n in (1e7, 1e8, 1e9) for d in (1e9, 1e10)]
+    fit = fit_law(runs, resamples=0, refined=1)
+    fig = fit_chart(fit, runs)
+    ax = fig.axes[0]
+    points = ax.collections[0].get_offsets()
+    assert [tuple(p) for p in points] == pytest.approx([(fit.predict(r.params, r.tokens), r.loss) for r in runs])
+    assert ax.title.get_text() == "hoffmann law fitted to 6 runs"
+    assert ax.xaxis.label.get_fontsize() == STYLE["axes.labelsize"]
+    for fmt in ("png", "svg", "pdf"):
+        assert (tmp_path / f"fit.{fmt}").name in plot_fit(fit, runs, tmp_path / f"fit.{fmt}")
+        assert (tmp_path / f"fit.{fmt}").stat().st_size > 5_000

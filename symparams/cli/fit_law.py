@@ -70,31 +70,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _plot(fit, runs, path: str) -> None:
-    """Observed loss against the fitted law's, one point per run, with the line of perfect agreement."""
-    import os
+    """Observed loss against the fitted law's, one point per run, in the charts' one style."""
+    from ..plot import plot_fit
 
-    from ..errors import SymparamsError
-
-    ext = os.path.splitext(path)[1].lower()
-    if ext not in (".png", ".svg", ".pdf"):
-        raise SymparamsError(f"--plot writes .png, .svg or .pdf, not {ext or 'a file without an extension'}")
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
-        raise SymparamsError("--plot needs matplotlib: pip install 'symparams[plot]'") from None
-    fig = Figure(figsize=(6, 4.5))
-    ax = fig.add_subplot()
-    observed = [r.loss for r in runs]
-    predicted = [fit.predict(r.params, r.tokens) for r in runs]
-    points = ax.scatter(predicted, observed, c=[r.params for r in runs], cmap="viridis", norm="log", s=18)
-    low, high = min(observed + predicted), max(observed + predicted)
-    ax.plot([low, high], [low, high], color="0.4", lw=1, ls="--", label="fit = observed")
-    ax.set_xlabel(f"loss predicted by the fitted {fit.form} law")
-    ax.set_ylabel("observed loss")
-    ax.set_title(f"{fit.form} law fitted to {fit.runs} runs")
-    fig.colorbar(points, ax=ax, label="parameters N")
-    ax.legend(loc="upper left")
-    try:
-        fig.savefig(path)
-    except OSError as err:
-        raise SymparamsError(f"cannot write {path}: {err.strerror or err}") from None
+    plot_fit(fit, runs, path)

@@ -33,3 +33,55 @@ def test_llama3_table_sizes_count_the_released_checkpoints(size):
               "hidden_size": width, "intermediate_size": ffn, "num_attention_heads": heads,
               "num_key_value_heads": kv_heads}
     assert from_dict(config).total == total
+
+
+def _shown(n: int, published: str, cut: bool = False) -> bool:
+    """Whether ``n`` parameters round (or, with ``cut``, truncate) to ``published`` billions at its precision."""
+    places = len(published.partition(".")[2])
+    if cut:
+        scale = 10**places
+        return n * scale // 10**9 == round(float(published) * scale)
+    return f"{n / 1e9:.{places}f}" == published
+
+
+# The Qwen3 model cards: layers, width, FFN, heads, key/value heads (head_dim 128), a tied head, and the
+# "Number of Parameters" and "Non-Embedding" figures in billions as the cards print them.
+QWEN3 = {
+    "0.6B": (28, 1024, 3072, 16, 8, True, "0.6", "0.44"),
+    "1.7B": (28, 2048, 6144, 16, 8, True, "1.7", "1.4"),
+    "4B": (36, 2560, 9728, 32, 8, True, "4.0", "3.6"),
+    "8B": (36, 4096, 12288, 32, 8, False, "8.2", "6.95"),
+    "14B": (40, 5120, 17408, 40, 8, False, "14.8", "13.2"),
+    "32B": (64, 5120, 25600, 64, 8, False, "32.8", "31.2"),
+}
+
+
+@pytest.mark.parametrize("size", sorted(QWEN3))
+def test_qwen3_model_cards_total_and_non_embedding_parameters(size, tmp_path, capsys):
+    from symparams.cli import main
+
+    layers, width, ffn, heads, kv_heads, tied, total, non_embedding = QWEN3[size]
+    config = {**json.loads((FIXTURES / "qwen3-8b.json").read_text()), "num_hidden_layers": layers,
+              "hidden_size": width, "intermediate_size": ffn, "num_attention_heads": heads,
+              "num_key_value_heads": kv_heads, "tie_word_embeddings": tied}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    assert main(["count", str(path), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert _shown(out["total"], total) and _shown(out["non_embedding"], non_embedding)
+
+
+# The Qwen3 MoE model cards: total, activated and non-embedding parameters (billions, as printed). The
+# 30B-A3B card's 3.3B activated is 3,353,032,704 cut, not rounded, to one place.
+QWEN3_MOE = {"qwen3-30b-a3b.json": ("30.5", "3.3", "29.9"), "qwen3-235b-a22b.json": ("235", "22", "234")}
+
+
+@pytest.mark.parametrize("name", sorted(QWEN3_MOE))
+def test_qwen3_moe_model_cards_total_activated_and_non_embedding(name, capsys):
+    from symparams.cli import main
+
+    assert main(["count", str(FIXTURES / name), "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    total, active, non_embedding = QWEN3_MOE[name]
+    assert _shown(out["total"], total) and (_shown(out["active"], active) or _shown(out["active"], active, cut=True))
+    assert _shown(out["non_embedding"], non_embedding)

@@ -209,6 +209,36 @@ def test_learned_and_hand_written_counts_agree_on_random_configs(model_type):
     check()
 
 
+@pytest.mark.parametrize("model_type", HAND_WRITTEN)
+def test_the_learned_tree_gives_the_hand_written_count_and_matmul_weights(model_type):
+    """The tree count uses for a learned family: the same total and, where every weight is a linear layer or a
+    table, the same matmul weights per token (tied heads included) as the hand-written tree; a mixture of
+    experts' matmul is refused, since a learned family does not know which experts a token uses."""
+    from symparams.families import from_dict
+    from symparams.families.learned.tree import build_spec
+
+    family = learned(model_type)
+
+    @settings(max_examples=10, deadline=None)
+    @given(CONFIGS[model_type])
+    def check(cfg):
+        cfg = as_learned(family, cfg)
+        try:
+            hand = from_dict(cfg)
+            hand.total
+        except SymparamsError:
+            assume(False)
+        tree = build_spec(family, cfg, "config", "config")
+        assert tree.total == hand.total
+        if tree.tree.routing:
+            with pytest.raises(SymparamsError, match="a learned family does not give matmul FLOPs"):
+                tree.count(reading="matmul")
+        else:
+            assert tree.count(reading="matmul") == hand.count(reading="matmul")
+
+    check()
+
+
 def test_a_pattern_of_first_layers_from_a_list_field_is_learned_and_the_list_fixed():
     """BEAM's default mlp_layer_types makes the first three layers dense: min(L, 3) and max(L - 3, 0)."""
     from symparams.verify import meta_parameters

@@ -128,9 +128,13 @@ class Registry:
                     f"{printable(repr(model_type))} wraps a language model with other towers (vision, audio); "
                     f"symparams counts language models: save its text_config (model_type "
                     f"{printable(repr(inner['model_type']))}) as a file of its own to count that part"))
+            from .learned import shipped
+
             known = ", ".join(self.model_types())
             shown = model_type if len(model_type) <= 40 else model_type[:37] + "..."
-            raise cfg.error("model_type", f"{printable(repr(shown))} is not supported (supported: {known})")
+            learned = len(shipped())
+            raise cfg.error("model_type", f"{printable(repr(shown))} is not supported (supported: {known}; "
+                                          f"and {learned} learned model types, listed by symparams list)")
         return fam
 
     def from_dict(self, data: dict, source: str = "config", name: str | None = None) -> Spec:

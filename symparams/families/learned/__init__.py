@@ -32,7 +32,8 @@ def shipped() -> dict[str, str]:
         names = sorted(os.listdir(FOLDER))
     except OSError:  # pragma: no cover - the package folder is always there
         return {}
-    return {n[:-5]: os.path.join(FOLDER, n) for n in names if n.endswith(".json") and n != REFUSED}
+    found = {n[:-5]: os.path.join(FOLDER, n) for n in names if n.endswith(".json") and n != REFUSED}
+    return dict(sorted(found.items()))
 
 
 @lru_cache(maxsize=None)

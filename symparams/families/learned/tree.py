@@ -252,7 +252,6 @@ def _fields(node: Node) -> set[str]:
 def build_spec(family: LearnedFamily, config: Mapping[str, Any], source: str, name: str) -> Spec:
     """The Spec of the model ``config`` describes, read by the learned ``family``."""
     env = family.values(config, source)
-    family.rows(config, source)  # every dimension a whole number, or refused here with its parameter
     b = _Builder(family, env)
     trie: dict = {}
     b.insert(trie, family.top)
@@ -266,7 +265,12 @@ def build_spec(family: LearnedFamily, config: Mapping[str, Any], source: str, na
     parts = _tied_head(family, parts, b)
     root = LearnedModel(family.model_type, tuple(parts), model_type=family.model_type, routing=b.routing,
                         label=f"learned {family.model_type}")
-    return Spec(name=name, tree=root, values=b.values, notes=(f"learned from transformers {family.transformers}",))
+    spec = Spec(name=name, tree=root, values=b.values, notes=(f"learned from transformers {family.transformers}",))
+    expected = sum(n for _, n in family.rows(config, source))
+    if spec.total != expected:  # pragma: no cover - the tree holds every row of the file
+        raise SymparamsError(f"{source}: the learned {family.model_type} tree counts {spec.total:,}, "
+                             f"its file {expected:,}: refused rather than give either")
+    return spec
 
 
 def _root(b: _Builder, trie: dict) -> list[Module]:

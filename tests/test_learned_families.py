@@ -1,0 +1,195 @@
+"""Shipped learned families, read without torch: count, formula, list and the readings they refuse.
+
+A learned family is data (symparams/families/learned/<model_type>.json). Each file carries
+witness configs with the totals transformers built for them; here every shipped file is
+read back, each witness is counted through the module tree the CLI uses and must give the
+total transformers gave, and the commands say that the family is learned. Whether the
+files still match the installed transformers is tests/test_learned_truth.py's question.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from symparams.cli import main
+from symparams.errors import SymparamsError
+from symparams.families import FAMILIES, from_dict
+from symparams.families.learned import learned, refused, shipped
+
+SHIPPED = sorted(shipped())
+EXAMPLE = "tests/fixtures/learned/biogpt.json"
+
+
+def witness_config(model_type: str, i: int = 0) -> tuple[dict, int]:
+    family = learned(model_type)
+    assert family is not None
+    w = family.witnesses[i % len(family.witnesses)]
+    return {"model_type": model_type, **w["fields"]}, w["total"]
+
+
+def test_learned_families_are_shipped_apart_from_hand_written_ones():
+    assert len(SHIPPED) >= 50, "run: symparams learn --all -o symparams/families/learned"
+    assert not set(SHIPPED) & set(FAMILIES.by_type), "a hand-written family takes precedence: drop its learned file"
+    gone = refused()["refused"]
+    assert not set(gone) & set(SHIPPED)
+    assert all(r["reason"] and r["category"] for r in gone.values())
+
+
+@pytest.mark.parametrize("model_type", SHIPPED)
+def test_each_shipped_family_counts_its_witness_through_the_tree(model_type):
+    """The tree count, its breakdown's groups and the file's own rows all give what transformers built."""
+    cfg, total = witness_config(model_type)
+    spec = from_dict(cfg, "witness")
+    assert spec.family == f"learned:{model_type}"
+    assert spec.total == total
+    assert sum(spec.breakdown().groups().values()) == total
+
+
+def test_count_says_the_family_is_learned_in_one_line(capsys):
+    assert main(["count", EXAMPLE]) == 0
+    out, err = capsys.readouterr()
+    cfg = json.load(open(EXAMPLE))
+    family = learned(cfg["model_type"])
+    assert family is not None
+    assert f"{family.count(cfg):,} parameters" in out
+    assert err.count("\n") == 1 and "learned family" in err and "no KV cache" in err
+    assert main(["count", EXAMPLE, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["family_source"] == "learned" and doc["total"] == family.count(cfg)
+
+
+def test_a_hand_written_count_does_not_say_learned(capsys):
+    assert main(["count", "gpt2", "--json"]) == 0
+    assert "family_source" not in json.loads(capsys.readouterr().out)
+
+
+def test_formula_is_the_trees_closed_form_and_says_learned(capsys):
+    assert main(["formula", EXAMPLE, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    spec = from_dict(json.load(open(EXAMPLE)), "example")
+    assert doc["formula"] == str(spec.closed_form) and doc["family_source"] == "learned"
+    assert main(["formula", EXAMPLE]) == 0
+    assert "learned family" in capsys.readouterr().err
+
+
+def test_list_names_learned_families_apart(capsys):
+    assert main(["list", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [f["model_type"] for f in doc["learned_families"]] == SHIPPED
+    assert {r["model_type"] for r in doc["refused_model_types"]} == set(refused()["refused"])
+    assert main(["list"]) == 0
+    assert f"learned families ({len(SHIPPED)}," in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [["flops"], ["memory", "--seq", "128"]])
+def test_readings_that_need_semantics_refuse_in_one_line(argv, capsys):
+    assert main([argv[0], EXAMPLE, *argv[1:]]) == 2
+    err = capsys.readouterr().err
+    assert "a learned family does not give" in err and len(err.strip().splitlines()) <= 2
+
+
+def test_weight_memory_and_matmul_weights_come_from_the_leaves():
+    """Matmul weights: every linear layer (the tied head too), never a lookup table; memory follows the count."""
+    from symparams.components import Embedding, Linear
+
+    spec = from_dict(json.load(open(EXAMPLE)), "example")
+    leaves = [(n, node) for _, n, node in spec.tree.walk()]
+    linear = sum(spec.value(n * node.d_in * node.d_out) for n, node in leaves if isinstance(node, Linear))
+    assert spec.count(reading="matmul") == linear
+    assert any(isinstance(node, Embedding) for _, node in leaves)
+    assert spec.count(reading="active") == spec.total
+
+
+def test_a_config_that_changes_a_fixed_field_is_refused_with_the_field():
+    cfg = json.load(open(EXAMPLE))
+    family = learned(cfg["model_type"])
+    assert family is not None and family.fixed
+    name, value = next(iter(family.fixed.items()))
+    changed = (not value) if isinstance(value, bool) else 7 if value is None else None
+    with pytest.raises(SymparamsError, match=rf"{name}: the learned {cfg['model_type']} family was read with"):
+        from_dict({**cfg, name: changed}, "changed")
+
+
+def test_an_unknown_model_type_names_the_learned_ones_too(tmp_path, capsys):
+    path = tmp_path / "config.json"
+    path.write_text('{"model_type": "no_such_model"}')
+    assert main(["count", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "is not supported" in err and f"{len(SHIPPED)} learned model types" in err and err.count("\n") == 1
+
+
+def test_a_shipped_file_edited_by_hand_is_refused_when_counted(tmp_path, monkeypatch, capsys):
+    import symparams.families.learned as mod
+
+    folder = tmp_path / "learned"
+    folder.mkdir()
+    model_type = json.load(open(EXAMPLE))["model_type"]
+    text = open(mod.shipped()[model_type]).read()
+    (folder / f"{model_type}.json").write_text(text.replace('"total": ', '"total": 1', 1))
+    monkeypatch.setattr(mod, "FOLDER", str(folder))
+    mod.learned.cache_clear()
+    mod.family_named.cache_clear()
+    try:
+        assert main(["count", EXAMPLE]) == 2
+        err = capsys.readouterr().err
+        assert "checksum does not match" in err and err.count("\n") == 1
+    finally:
+        mod.learned.cache_clear()
+        mod.family_named.cache_clear()
+
+
+def test_derive_brief_reads_the_same_tree_and_the_full_guide_refuses_in_one_line(capsys):
+    """--brief (sizes, closed form, components, total) works; the full guide has KV cache sections, refused."""
+    assert main(["derive", EXAMPLE, "--brief"]) == 0
+    out = capsys.readouterr().out
+    total = from_dict(json.load(open(EXAMPLE)), "example").total
+    assert f"= {total:,}" in out
+    assert main(["derive", EXAMPLE]) == 2
+    err = capsys.readouterr().err
+    assert "a learned family does not give" in err and err.count("\n") == 1
+
+
+def test_a_learned_count_is_cached_with_its_note(tmp_path, monkeypatch, capsys):
+    """The cache replays stdout and the note on stderr; the learned files are part of its key."""
+    from symparams import cache
+
+    monkeypatch.delenv("SYMPARAMS_NO_CACHE", raising=False)
+    monkeypatch.setenv("SYMPARAMS_CACHE_DIR", str(tmp_path / "cache"))
+    assert main(["count", EXAMPLE]) == 0
+    first = capsys.readouterr()
+    assert main(["count", EXAMPLE]) == 0
+    second = capsys.readouterr()
+    assert (first.out, first.err) == (second.out, second.err) and "learned family" in second.err
+    assert list((tmp_path / "cache").glob("*.json"))
+    assert any("families/learned/" in p for p in _package_files(cache))
+
+
+def _package_files(cache) -> list[str]:
+    import os
+
+    out = []
+    for root, _, files in os.walk(cache.PACKAGE):
+        out += [os.path.relpath(os.path.join(root, f), cache.PACKAGE) for f in files if f.endswith(".json")]
+    return out
+
+
+def test_regenerating_refuses_without_a_folder(tmp_path, capsys):
+    pytest.importorskip("transformers", reason="transformers is not installed (pip install 'symparams[verify]')")
+    assert main(["learn", "--all"]) == 2
+    assert "needs -o DIR" in capsys.readouterr().err
+    assert main(["learn", "--all", "-o", str(tmp_path / "missing")]) == 2
+    assert "not a folder" in capsys.readouterr().err
+
+
+def test_a_copied_folder_of_files_loads_the_same(tmp_path):
+    """The files are self-contained data: copied anywhere, each loads and counts its witnesses."""
+    from symparams.learn import load
+
+    for model_type in SHIPPED[:5]:
+        path = tmp_path / f"{model_type}.json"
+        shutil.copy(shipped()[model_type], path)
+        family = load(str(path))
+        assert all(family.count(w["fields"]) == w["total"] for w in family.witnesses)

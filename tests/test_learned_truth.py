@@ -1,0 +1,119 @@
+"""Every shipped learned family against the installed transformers, on the meta device.
+
+Re-learning a hundred model types takes the better part of an hour; checking them does not.
+For each shipped file, Hypothesis draws configs from its witnesses with the fields the
+family depends on changed (a field kept, grown by one, or doubled); transformers builds each
+on the meta device, and the learned family must give its total and, tensor by tensor, every
+shape: the top-level parameters, how many layers of each kind, and each per-layer tensor's
+shape and copies. A config transformers refuses, or the family refuses (never a guess), falls
+back to the witness itself, which transformers built when the file was learned. A file that
+no longer matches the installed transformers fails here: regenerate with
+``symparams learn --all -o symparams/families/learned``.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+pytest.importorskip("torch", reason="torch is not installed (pip install 'symparams[verify]')")
+pytest.importorskip("transformers", reason="transformers is not installed (pip install 'symparams[verify]')")
+
+from symparams.errors import SymparamsError  # noqa: E402
+from symparams.families.learned import learned, shipped  # noqa: E402
+from symparams.families.learned.data import LearnedFamily, evaluate  # noqa: E402
+from symparams.learn import Reading, _build, _config_class, _total, read_layout  # noqa: E402
+
+SHIPPED = sorted(shipped())
+
+
+def whole(value: Fraction) -> int:
+    assert value.denominator == 1
+    return int(value)
+
+
+def learned_reading(family: LearnedFamily, env: dict[str, int]) -> dict[tuple, object]:
+    """What the family says transformers builds, keyed as :func:`symparams.learn.read_layout` reads a layout."""
+    out: dict[tuple, object] = {}
+    for p in family.top:
+        out[("top", p["name"])] = tuple(whole(evaluate(d, env)) for d in p["shape"])
+    for kind in family.kinds:
+        layers = whole(evaluate(kind["count"], env))
+        params = {p["name"]: (whole(evaluate(p["copies"], env)), tuple(whole(evaluate(d, env)) for d in p["shape"]))
+                  for p in kind["parameters"]}
+        params = {name: v for name, v in params.items() if v[0]}
+        if layers and params:
+            out[("kind", kind["stack"] + " | " + " ".join(sorted(params)))] = (layers, params)
+    return out
+
+
+def built_reading(reading: Reading) -> dict[tuple, object]:
+    out: dict[tuple, object] = {}
+    for key, rank in reading.ranks.items():
+        if key[0] == "top":
+            out[key] = tuple(reading.values[("dim", key[1], i)] for i in range(rank))
+    for key, layers in reading.values.items():
+        if key[0] != "kind":
+            continue
+        params = {t[1]: (reading.values[("rep", key[1], t[1])],
+                         tuple(reading.values[("kdim", key[1], t[1], i)] for i in range(reading.ranks[("kind", *t)])))
+                  for t in ((k[1], k[2]) for k in reading.ranks if k[0] == "kind" and k[1] == key[1])}
+        out[("kind", key[1])] = (layers, params)
+    return out
+
+
+def changed(family: LearnedFamily, base: dict[str, int], moves: list[int]) -> dict[str, int]:
+    out = dict(base)
+    for (name, value), move in zip(sorted(base.items()), moves):
+        if name in family.fields:
+            out[name] = value if move == 0 else value + 1 if move == 1 else 2 * value
+    return out
+
+
+def check(family: LearnedFamily, cfg: dict[str, int]) -> bool:
+    """Compare the family with what transformers builds for ``cfg``; False if either side refuses it."""
+    model_type = family.model_type
+    try:
+        env = family.values(cfg)
+        want = learned_reading(family, env)
+        total = family.count(cfg)
+    except (SymparamsError, AssertionError):
+        return False
+    try:
+        layout = _build(_config_class(model_type), cfg)
+    except Exception:  # transformers refuses this combination of fields
+        return False
+    got = built_reading(read_layout(layout))
+    assert total == _total(layout), f"{model_type} {cfg}: learned {total:,}, transformers {_total(layout):,}"
+    assert want == got, f"{model_type} {cfg}: the learned shapes differ from what transformers builds"
+    return True
+
+
+@pytest.mark.parametrize("model_type", SHIPPED)
+@given(data=st.data())
+@settings(max_examples=2, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+def test_a_shipped_family_counts_what_transformers_builds(model_type, data):
+    family = learned(model_type)
+    assert family is not None
+    witness = data.draw(st.sampled_from(family.witnesses), label="witness")
+    base = dict(witness["fields"])
+    moves = data.draw(st.lists(st.integers(0, 2), min_size=len(base), max_size=len(base)), label="moves")
+    if not check(family, changed(family, base, moves)):
+        assert check(family, base), f"{model_type}: its own witness {base} no longer builds or counts"
+
+
+def test_the_check_fails_for_a_family_that_no_longer_matches():
+    """A file whose shapes drifted from transformers (one dimension off by one) is caught, total and shape."""
+    from dataclasses import replace
+
+    family = learned(SHIPPED[0])
+    assert family is not None
+    base = dict(family.witnesses[0]["fields"])
+    assert check(family, base)
+    top = [dict(p) for p in family.top]
+    top[0]["shape"] = [["add", top[0]["shape"][0], 1], *top[0]["shape"][1:]]
+    with pytest.raises(AssertionError, match="learned .*, transformers"):
+        check(replace(family, top=top), base)

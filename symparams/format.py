@@ -5,6 +5,7 @@ Rounding happens only here, at the last moment, on exact integers and fractions.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Callable, Iterable, Sequence, Union
@@ -336,7 +337,7 @@ def _csv(blocks: Sequence[Block]) -> str:
 # Widths at 10pt, a little generous, of what a column holds: the columns that do not wrap are
 # measured this way, and the wrapping ones share the rest of the line.
 _GAP_PT = 12
-_FORMULA_MIN_PT = 60
+_FORMULA_MIN_PT = 90
 # A column wraps (a ragged-right paragraph column) when it holds formulas, or prose with spaces longer than this.
 _WRAP_FORMULA = 12
 _WRAP_PROSE = 24
@@ -352,22 +353,26 @@ def _tex_number(text: str) -> str:
     return text.replace(",", "{,}").replace("-", "$-$", 1) if text.startswith("-") else text.replace(",", "{,}")
 
 
-def _tex_cell(cell: Cell) -> str:
+def _tex_cell(cell: Cell, wraps: bool = False) -> str:
+    """A cell in LaTeX; in a wrapping column, text may also break after any character but a letter or digit."""
     if isinstance(cell, Formula):
         return f"${cell.latex}$"
     if isinstance(cell, (int, Fixed)):
         return _tex_number(_plain(cell))
-    return latex_text(cell)
+    if not wraps:
+        return latex_text(cell)
+    return r"\hspace{0pt}" + "".join(latex_text(c) + (r"\allowbreak{}" if not (c.isalnum() or c == " ") else "")
+                                      for c in cell)
 
 
 def _wraps(column: list[Cell]) -> bool:
     return any((isinstance(c, Formula) and len(c.text) > _WRAP_FORMULA)
-               or (isinstance(c, str) and " " in c and len(c) > _WRAP_PROSE) for c in column)
+               or (isinstance(c, str) and len(c) > _WRAP_PROSE) for c in column)
 
 
 def _least(column: list[Cell], header: str) -> float:
     """The narrowest a wrapping column can be: its longest word, or room for a formula's terms."""
-    words = [w for c in [header, *column] if isinstance(c, str) for w in c.split()]
+    words = [w for c in [header, *column] if isinstance(c, str) for w in re.split(r"[^A-Za-z0-9]+", c)]
     least = max((_pt(w) for w in words), default=0.0)
     return max(least, _FORMULA_MIN_PT) if any(isinstance(c, Formula) for c in column) else least
 
@@ -392,7 +397,7 @@ def _tex_grid(g: Grid) -> str:
     if g.caption:
         lines += [rf"\multicolumn{{{n}}}{{l}}{{{latex_text(g.caption)}}}" + end, r"\midrule"]
     lines += [row([latex_text(h) for h in g.header]), r"\midrule"]
-    lines += [row([_tex_cell(c) for c in r]) for r in g.rows]
+    lines += [row([_tex_cell(c, w) for c, w in zip(r, wrap)]) for r in g.rows]
     lines += [r"\bottomrule", r"\end{tabular}"]
     return "\n".join(lines)
 

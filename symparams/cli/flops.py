@@ -83,7 +83,7 @@ def _blocks(args: argparse.Namespace, spec, seq: int, seq_source: str, results: 
     blocks.append(Grid(("convention", "source", "forward", "train (3x)", "train formula"), rows, "llrrl"))
     if args.tokens:
         blocks += ["", Grid(("convention", "training FLOPs", "rounded"),
-                            tuple((r.convention.name, r.compute(args.tokens), f"{float(r.compute(args.tokens)):.3e}")
+                            tuple((r.convention.name, r.compute(args.tokens), human(r.compute(args.tokens)))
                                   for r in results), "lrr", f"training compute for {args.tokens:,} tokens")]
     if comps is not None:
         blocks += ["", Grid(("component", "formula", "FLOPs", "rounded"),

@@ -11,9 +11,13 @@ activation width there) for the families whose code the node readings follow:
     llama, mistral, qwen2, qwen3, phi3, starcoder2 (Llama's code), olmo and olmo2 (in fp32:
     their norms upcast otherwise), gpt2 (LayerNorm, learned positions, gelu_new,
     dropout; its eager softmax runs in the activation dtype: ``softmax_fp32=False``; eager
-    only, see below), mixtral and qwen3_moe (Mixtral's router, renormalising the top-k
-    weights, and transformers' grouped-mm experts; qwen3_moe in fp32, as it casts its
-    routing weights to the activation dtype where Mixtral keeps them in fp32), gpt_bigcode
+    only, see below), mixture-of-experts layers with transformers' grouped-mm experts and
+    a softmax-then-top-k router (components.routing): mixtral (renormalised top-k weights
+    kept in fp32), qwen3_moe, olmoe and qwen2_moe (top-k weights renormalised or not,
+    ``norm_topk_prob``, and cast to the activation dtype; qwen2_moe's shared expert behind
+    a sigmoid gate), ernie4_5 and ernie4_5_moe (a router in fp32 that chooses with a
+    correction bias and clamps the renormalising sum; each layer keeps its own fp32 copy
+    of the rotary tables), gpt_bigcode
     (a fused ``c_attn`` whose query stays a view under SDPA or with one head, so the whole
     q|k|v output is kept) and mpt (a fused ``Wqkv`` chunked into three, ALiBi, a boolean
     causal mask shared by the layers, ``clip_qkv``; eager attention only).
@@ -61,9 +65,9 @@ stated (measured on small configs with transformers 5.24 and torch 2.13):
 * falcon: fused query-key-value with its own split, parallel attention, ALiBi or rotary.
 * nanochat (transformers' NanoChat): RMSNorm over q and k after the rotary embedding,
   which the tree (parameter-free norms) does not show.
-* mixture-of-experts layers whose router is not Mixtral's: OLMoE and Qwen2-MoE without
-  renormalised top-k weights keep 4*k + 4 bytes per token less; PhiMoE's sparse mixer and
-  DeepSeek's grouped sigmoid router differ more; layers with a shared expert's gate refuse.
+* mixture-of-experts layers whose router is not softmax-then-top-k: PhiMoE's sparse mixer,
+  DeepSeek's grouped sigmoid router, top-k-then-softmax routers (GraniteMoE, gpt-oss)
+  keep other tensors; JetMoE's layers refuse.
 * deepseek_v2 and deepseek_v3: multi-head latent attention is exact under eager attention
   (V2 in bf16, see its test); with sdpa or flash kernels it refuses, and DeepSeek's grouped
   sigmoid router is not Mixtral's, so their MoE layers are not checked.
@@ -100,7 +104,7 @@ transformers = pytest.importorskip("transformers", reason="transformers is not i
 # Building and running a model per example is slow; a failing example is reported as drawn, unshrunk.
 NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
 EXACT = ("llama", "mistral", "qwen2", "qwen3", "phi3", "starcoder2", "olmo", "olmo2", "gpt2", "mixtral", "qwen3_moe",
-         "gpt_bigcode", "mpt")
+         "gpt_bigcode", "mpt", "qwen2_moe", "olmoe", "ernie4_5", "ernie4_5_moe")
 # Families whose eager softmax runs in the activation dtype (GPT-2's code), not in fp32 (Llama's).
 SOFTMAX_IN_DTYPE = ("gpt2",)
 # GPT-2 under SDPA: the kernel keeps its key as a view of the fused c_attn output, so the whole
@@ -110,9 +114,7 @@ SOFTMAX_IN_DTYPE = ("gpt2",)
 KERNELS = {t: ("eager",) if t in ("gpt2", "phi3", "mpt") else ("eager", "sdpa") for t in EXACT}
 # OLMo's norms upcast differently from Llama's (OLMo 2/3 multiply by the weight in fp32, OLMo's
 # LayerNorm runs on an fp32 copy): in bf16 they keep (4 - 2)*D bytes per token and norm more.
-# Qwen3-MoE casts its routing weights to the activation dtype (Mixtral keeps them in fp32, as the
-# reading does): in bf16 it keeps 2 bytes per routed token less.
-FP32_ONLY = ("olmo", "olmo2", "qwen3_moe")
+FP32_ONLY = ("olmo", "olmo2")
 
 
 def _cpu_layernorm_statistics(config: dict, batch: int, seq: int, width: int) -> int:
@@ -185,8 +187,6 @@ def test_saved_bytes_equal_the_reading_to_the_byte(drawn, dtype, batch, seq):
     assume(config.get("clip_qkv") is None)
     window = config.get("sliding_window")
     assume(attention == "eager" or not isinstance(window, int) or window > seq)
-    if model_type == "qwen3_moe":  # the reading follows Mixtral's router, which renormalises the top-k weights
-        config = {**config, "norm_topk_prob": True}
     saving = Saving(width=width, attention=attention, softmax_fp32=model_type not in SOFTMAX_IN_DTYPE)
     try:
         expected = predicted(config, batch, seq, saving) - _cpu_layernorm_statistics(config, batch, seq, width)

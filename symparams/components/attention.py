@@ -51,6 +51,7 @@ class Attention(Module):
     out_bias: bool = False
     group: str = "attention"
     names: tuple[str, str, str, str] = ("q", "k", "v", "o")
+    rotary_per_layer: bool = False
 
     def children(self) -> tuple[Module, ...]:
         q, k, v, o = self.names
@@ -83,6 +84,8 @@ class Attention(Module):
         activation dtype below fp32, or with dropout the mask and the dropped-out copy.
         sdpa/flash keep a log-sum-exp per query row and head instead (fp32). Dropout after
         the output projection (``"residual"``) keeps a mask of D per token.
+        ``rotary_per_layer``: the layer makes its own copy of the cos and sin tables (ERNIE
+        4.5 interleaves them in every layer, in fp32), which it keeps instead of the shared ones.
         """
         s = saving or DEFAULT
         a, rows = s.width, B * T
@@ -96,7 +99,8 @@ class Attention(Module):
         width = a * rows * self.d_model
         if s.drops("residual"):
             width += s.mask_width * rows * self.d_model
-        return s.split(heads) + s.stream(width)
+        tables = 2 * FP32 * T * self.head_dim if self.rotary_per_layer else ZERO
+        return s.split(heads) + s.stream(width) + tables
 
     @staticmethod
     def _probability_bytes(s: Saving) -> Expr:
@@ -108,6 +112,8 @@ class Attention(Module):
 
     def activation_shared(self, T: Expr, saving: Saving | None = None) -> dict:
         """Rotary positions: the cos and sin tables (T x d_h each, one row for the whole batch) every layer uses."""
+        if self.rotary_per_layer:
+            return {}
         return {("positions", "rotary", self.head_dim): 2 * (saving or DEFAULT).width * T * self.head_dim}
 
     def input_width(self) -> Expr:

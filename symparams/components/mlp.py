@@ -9,8 +9,9 @@ from sympy import Expr, Integer
 from ..symbols import B
 from .base import ONE, ZERO, Fmt, Module
 from .composite import Repeat
-from .leaves import Linear
-from .saving import DEFAULT, FP32, INDEX, Saving, activation_saves, not_modelled
+from .leaves import Linear, Parameter
+from .routing import MIXTRAL, Routing
+from .saving import DEFAULT, INDEX, Saving, activation_saves, not_modelled
 
 __all__ = ["MLP", "MoE"]
 
@@ -86,6 +87,7 @@ class MoE(Module):
     group: str = "mlp"
     shared: Module | None = None
     extras: tuple[Module, ...] = ()
+    routing: Routing = MIXTRAL
 
     def routed(self) -> Repeat:
         return Repeat("experts", self.experts, self.expert, group=self.group)
@@ -99,39 +101,46 @@ class MoE(Module):
         return ((ONE, self.router), (self.top_k, self.expert), *shared, *((ONE, x) for x in self.extras))
 
     def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
-        """Bytes kept for backward, as transformers 5 routes (Mixtral's router, grouped-mm experts).
+        """Bytes kept for backward, as transformers 5 routes (``routing``, see :mod:`.routing`; grouped-mm experts).
 
         With n = B*T tokens, each sent to k experts:
 
-        * the router keeps the input it multiplies (a*D per token), the softmax over the E
-          experts (fp32), the top-k indices (int64), and for renormalising the top-k
-          weights, their sum and the weights themselves (fp32): 4*E + 8*k + 4 + 4*k bytes
-          per token;
+        * the router keeps what its kind keeps (Mixtral's: the input it multiplies, a*D per
+          token, the softmax over the E experts in fp32, the top-k indices in int64, and for
+          renormalising the top-k weights, their sum and the weights themselves in fp32:
+          4*E + 8*k + 4 + 4*k bytes per token);
         * dispatch keeps the sorted token indices and their slots (int64, twice per routed
           token), the scatter index (int64 per routed token) and one int32 offset per expert;
         * each routed token keeps what its expert MLP keeps for one token (the gathered
           input and the hidden tensors; gate and up are one storage), the expert's output
-          (kept for the product with its weight) and that weight (fp32);
-        * a shared expert keeps what an MLP does but its input (the router's).
+          (kept for the product with its weight) and that weight (fp32, or the activation
+          width where the router casts it);
+        * a shared expert keeps what an MLP does but its input (the router's); Qwen2-MoE's
+          sigmoid gate over it keeps its output and the shared expert's output.
 
-        Other routers (sigmoid scores, group-limited choice, no renormalisation) keep a
-        little less or more; layers with extras (a shared expert's gate, a router bias)
-        are not modelled yet and refuse.
+        The totals are exact whatever the routing: grouped-mm experts keep one gathered row
+        per routed token, B*T*k in all, however the tokens spread over the experts. Extras
+        other than a shared expert's gate and a router's bias vector (kept by no op that
+        saves it) are not modelled and refuse.
         """
         s = saving or DEFAULT
-        if self.extras:
+        for extra in self.extras:
+            gate = self.routing.shared_gate and isinstance(extra, Linear) and extra.d_out == 1
+            if not (gate or isinstance(extra, Parameter)) or (isinstance(extra, Parameter) and self.routing is MIXTRAL):
+                raise not_modelled("mixture-of-experts layers with extra parts (gates, router biases)")
+        if self.routing.shared_gate and self.shared is None:
             raise not_modelled("mixture-of-experts layers with extra parts (gates, router biases)")
         a, n, k, e = s.width, B * T, self.top_k, self.experts
         d = self.router.d_in
         inner = replace(s, dropout=s.dropout - {"residual"})
-        router = s.stream(a * n * d + n * (FP32 * e + INDEX * k + FP32 + FP32 * k))
+        router = self.routing.router_bytes(s, T, d, e, k, self.shared is not None)
         dispatch = s.stream(3 * INDEX * n * k) + Integer(4) * e
         expert = self.expert.activation_bytes(T, inner) + s.split(_fused_gate_up(self.expert, inner, T))
-        routed = k * (expert + s.stream(n * (a * d + FP32)))
+        routed = k * (expert + s.stream(n * (a * d + self.routing.weight_bytes(s))))
         shared = ZERO
         if self.shared is not None:
             shared = self.shared.activation_bytes(T, inner) - s.stream(a * n * self.shared.input_width())
-        return router + dispatch + routed + shared
+        return router + dispatch + routed + shared + self.routing.gate_bytes(s, T, d)
 
     def input_width(self) -> Expr:
         return self.router.d_in

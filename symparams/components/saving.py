@@ -93,8 +93,10 @@ WHY_NOT: dict[str, str] = {
                                          "and its expert loop are not measured yet",
     "the 'xielu' activation": "xIELU keeps a boolean mask and per-layer scalars beside full-size tensors, which "
                               "the per-activation rule does not express",
-    "mixture-of-experts layers with extra parts (gates, router biases)": "only Mixtral's router is measured; a shared "
-                                                                         "expert's gate or a router bias keeps more",
+    "mixture-of-experts layers with extra parts (gates, router biases)": "the routers measured are the softmax-then-"
+                                                                         "top-k ones (Mixtral's, Qwen's with its shared "
+                                                                         "expert's gate, ERNIE's); JetMoE's (top-k then "
+                                                                         "softmax, a bias after the experts) is not yet",
 }
 
 

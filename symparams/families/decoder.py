@@ -27,6 +27,7 @@ from typing import Any
 from sympy import Integer
 
 from ..components import MLP, Attention, Block, Embedding, Linear, Model, Module, MoE, Norm, Repeat
+from ..components.routing import MIXTRAL, Routing
 from ..config import DERIVED, Config, Field, Fields
 from ..spec import AtMost, Constraint, Divides, Spec
 from ..symbols import D, E, F, H, H_kv, L, V, d_h, k
@@ -224,10 +225,10 @@ def gated_mlp(activation: str, bias: bool = False, name: str = "mlp", names=LLAM
     return MLP(name, D, F, gated=True, bias=bias, activation=activation, names=names)
 
 
-def moe(activation: str) -> MoE:
-    """Mixtral's sparse block: router ``gate`` D -> E, and E gated experts (w1, w3, w2)."""
+def moe(activation: str, routing: Routing = MIXTRAL) -> MoE:
+    """Mixtral's sparse block: router ``gate`` D -> E, and E gated experts (w1, w3, w2); ``routing``: its router."""
     expert = gated_mlp(activation, name="expert", names=("w1", "w3", "w2"))
-    return MoE("mlp", Linear("gate", D, E, group="mlp"), expert, E, k)
+    return MoE("mlp", Linear("gate", D, E, group="mlp"), expert, E, k, routing=routing)
 
 
 def pre_norm_decoder(name: str, label: str, mlp: Module, tied: bool, attn: Attention | None = None,

@@ -23,6 +23,7 @@ from dataclasses import replace
 from sympy import Integer
 
 from ..components import MLP, Block, Embedding, Linear, Model, Module, MoE, Parameter
+from ..components.routing import Routing
 from ..config import DEFAULT, DERIVED, REFUSE, Config, Field
 from ..spec import Spec
 from ..symbols import D, E, E_s, F, F_e, L_d, V, k
@@ -62,7 +63,8 @@ MOE_FIELDS = decoder_fields(
 
 
 def _attention(bias: bool):
-    return decoder.attention(qkv_bias=bias, out_bias=bias)
+    """Llama's attention whose every layer interleaves its own copy of the rotary tables (kept for backward)."""
+    return replace(decoder.attention(qkv_bias=bias, out_bias=bias), rotary_per_layer=True)
 
 
 def from_config(cfg: Config) -> Spec:
@@ -127,7 +129,7 @@ def moe_from_config(cfg: Config) -> Spec:
     shared_mlp = (MLP("shared_experts", D, E_s * F_e, gated=True, bias=bias, activation=act,
                       names=("gate_proj", "up_proj", "down_proj")) if shared else None)
     moe = MoE("mlp", Linear("gate", D, E, group="mlp"), expert, E, k, shared=shared_mlp,
-              extras=(Parameter("e_score_correction_bias", (E,), group="mlp"),))
+              extras=(Parameter("e_score_correction_bias", (E,), group="mlp"),), routing=Routing(kind="ernie", cast=True))
     attn = _attention(bias)
 
     def block(mlp: Module) -> Block:

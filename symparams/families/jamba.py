@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from ..components import Block, Embedding, Linear, Model, MoE, Norm
 from ..components.mamba import Mamba
+from ..components.routing import Routing
 from ..config import REFUSE, Config, Field
 from ..spec import AtMost, Spec
 from ..symbols import D, E, F, H, H_kv, K_c, L, L_d, L_s, N_s, R_dt, V, d_h, d_in, k
@@ -97,7 +98,8 @@ def from_config(cfg: Config) -> Spec:
     mamba = Mamba("mamba", D, d_in, N_s, K_c, R_dt, bias=cfg.get("mamba_proj_bias"),
                   conv_bias=cfg.get("mamba_conv_bias"), inner_norms=True)
     expert = decoder.gated_mlp(act, name="expert")
-    moe = MoE("feed_forward", Linear("router", D, E, group="mlp"), expert, E, k)
+    moe = MoE("feed_forward", Linear("router", D, E, group="mlp"), expert, E, k,
+              routing=Routing(renorm=False, cast=True))
     mixers, mixer_counts = kinds((
         ("mamba_layers", L_s, layers - attention_layers, layer("mixer", "input_layernorm", mamba)),
         ("attention_layers", L_s, attention_layers, layer("mixer", "input_layernorm", decoder.attention())),

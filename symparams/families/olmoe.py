@@ -13,7 +13,8 @@ from __future__ import annotations
 import sympy
 
 from ..components.normed_attention import NormedAttention
-from ..config import REFUSE, Config
+from ..components.routing import Routing
+from ..config import REFUSE, Config, Field
 from ..spec import Spec
 from ..symbols import D, H, H_kv, d_h
 from . import _deepseek_heads as heads
@@ -24,12 +25,19 @@ from .registry import Family
 
 __all__ = ["FAMILY", "FIELDS", "from_config"]
 
+
+def routing(cfg: Config) -> Routing:
+    """OLMoE's router (Qwen's code): softmax, top-k, renormalised if ``norm_topk_prob``, cast to the activation dtype."""
+    return Routing(renorm=cfg.get("norm_topk_prob"), cast=True)
+
+
 EXPERTS, TOP_K = 64, 8
 # transformers 5.x OlmoeConfig
 FIELDS = decoder_fields(
     vocab_size=50304, hidden_size=2048, intermediate_size=2048, num_hidden_layers=16,
     num_attention_heads=16, head_dim_null=REFUSE, max_position_embeddings=4096, mlp_bias=None,
-    extra=(*expert_fields(EXPERTS, TOP_K), pad_field(1)), groups={**LLAMA_GROUPS, "q_norm": "norm", "k_norm": "norm"},
+    extra=(*expert_fields(EXPERTS, TOP_K), pad_field(1), Field("norm_topk_prob", False, kind="bool")),
+    groups={**LLAMA_GROUPS, "q_norm": "norm", "k_norm": "norm"},
 )
 
 
@@ -47,7 +55,8 @@ def from_config(cfg: Config) -> Spec:
         k_width = H_kv * sympy.floor(D / H)
     attn = NormedAttention("self_attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=bias, names=LLAMA_ATTENTION,
                            q_norm=D, k_norm=k_width)
-    tree = decoder.pre_norm_decoder("olmoe", "OLMoE decoder (q/k RMSNorm, sparse MoE)", decoder.moe(sizes.activation),
+    mlp = decoder.moe(sizes.activation, routing(cfg))
+    tree = decoder.pre_norm_decoder("olmoe", "OLMoE decoder (q/k RMSNorm, sparse MoE)", mlp,
                                     tied=sizes.tied, attn=attn)
     spec = decoder.decoder_spec("olmoe", tree, sizes, experts=experts)
     return heads.floored(spec) if floor else spec

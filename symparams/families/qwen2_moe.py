@@ -27,6 +27,7 @@ from sympy import Integer
 
 from ..components import MLP, Linear, MoE
 from ..components.decoder_attention import DecoderAttention
+from ..components.routing import Routing
 from ..config import DERIVED, Config, Field, Fields
 from ..spec import AtMost, Spec
 from ..symbols import D, E, F, F_e, F_s, H, H_kv, L_d, L_s, W, d_h, k
@@ -62,6 +63,7 @@ FIELDS = Fields(
     Field("moe_intermediate_size", 1408),
     Field("shared_expert_intermediate_size", 5632),
     Field("num_experts_per_tok", 4),
+    Field("norm_topk_prob", False, kind="bool"),
     Field("num_experts", 60, minimum=0),
     list_field("mlp_only_layers"),
     list_field("layer_types"),
@@ -69,12 +71,16 @@ FIELDS = Fields(
 )
 
 
-def shared_moe(activation: str) -> MoE:
-    """Qwen's sparse block with a shared expert: router, E experts of F_e, a shared expert of F_s and its D -> 1 gate."""
+def shared_moe(activation: str, renorm: bool) -> MoE:
+    """Qwen's sparse block with a shared expert: router, E experts of F_e, a shared expert of F_s and its D -> 1 gate.
+
+    The router is Qwen's (softmax, top-k, renormalised when ``renorm``, weights cast to the activation dtype).
+    """
     expert = MLP("expert", D, F_e, gated=True, activation=activation, names=LLAMA_MLP)
     shared = MLP("shared_expert", D, F_s, gated=True, activation=activation, names=LLAMA_MLP)
     return MoE("mlp", Linear("gate", D, E, group="mlp"), expert, E, k, shared=shared,
-               extras=(Linear("shared_expert_gate", D, Integer(1), group="mlp"),))
+               extras=(Linear("shared_expert_gate", D, Integer(1), group="mlp"),),
+               routing=Routing(renorm=renorm, cast=True, shared_gate=True))
 
 
 def _windows(cfg: Config, layers: int) -> tuple[list[str], int | None]:
@@ -106,7 +112,7 @@ def from_config(cfg: Config) -> Spec:
                                    names=("q_proj", "k_proj", "v_proj", "o_proj"))
             for kind, w in (("full", None), ("sliding", W))}
     modules = {"dense": MLP("mlp", D, F, gated=True, activation=core.activation, names=LLAMA_MLP),
-               "moe": shared_moe(core.activation)}
+               "moe": shared_moe(core.activation, cfg.get("norm_topk_prob"))}
     tree, counts = decoder_tree(
         "qwen2_moe", "Qwen2-MoE decoder (routed and shared experts)",
         Axis(tuple(t.split("_")[0] for t in types), attn, "sliding", L_s),

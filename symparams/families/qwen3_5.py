@@ -74,7 +74,7 @@ def moe_from_config(cfg: Config) -> Spec:
     tree, counts = decoder_tree(
         "qwen3_5_moe_text", "Qwen3.5-MoE decoder (Gated DeltaNet, gated attention, routed and shared experts)",
         mixers(cfg, core.layers, fused=False),
-        Axis(("moe",) * core.layers, {"moe": shared_moe(core.activation)}, "moe", L_d),
+        Axis(("moe",) * core.layers, {"moe": shared_moe(core.activation, True)}, "moe", L_d),
         tied=core.tied,
     )
     values = {F_e: cfg.get("moe_intermediate_size"), F_s: cfg.get("shared_expert_intermediate_size"),

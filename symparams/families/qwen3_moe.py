@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from ..components import MLP, Linear, MoE
 from ..components.decoder_attention import DecoderAttention
+from ..components.routing import MIXTRAL, Routing
 from ..config import DERIVED, Config, Field, Fields
 from ..spec import AtMost, Spec
 from ..symbols import D, E, F, F_e, H, H_kv, L_d, W, d_h, k
@@ -54,16 +55,17 @@ FIELDS = Fields(
     Field("decoder_sparse_step", 1),
     Field("moe_intermediate_size", 768),
     Field("num_experts_per_tok", 8),
+    Field("norm_topk_prob", False, kind="bool"),
     Field("num_experts", 128, aliases=("num_local_experts",), minimum=0),
     list_field("mlp_only_layers"),
     groups=GROUPS,
 )
 
 
-def routed(activation: str, name: str = "mlp", router: str = "gate") -> MoE:
+def routed(activation: str, name: str = "mlp", router: str = "gate", routing: Routing = MIXTRAL) -> MoE:
     """A router D -> E and E gated experts of F_e, k per token (Qwen's sparse MoE block)."""
     expert = MLP("expert", D, F_e, gated=True, activation=activation, names=LLAMA_MLP)
-    return MoE(name, Linear(router, D, E, group="mlp"), expert, E, k)
+    return MoE(name, Linear(router, D, E, group="mlp"), expert, E, k, routing=routing)
 
 
 def from_config(cfg: Config) -> Spec:
@@ -75,7 +77,7 @@ def from_config(cfg: Config) -> Spec:
     attn = DecoderAttention("self_attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=bias, qk_norm=True,
                             window=None if window is None else W, names=("q_proj", "k_proj", "v_proj", "o_proj"))
     modules = {"dense": MLP("mlp", D, F, gated=True, activation=core.activation, names=LLAMA_MLP),
-               "moe": routed(core.activation)}
+               "moe": routed(core.activation, routing=Routing(renorm=cfg.get("norm_topk_prob"), cast=True))}
     tree, counts = decoder_tree(
         "qwen3_moe", "Qwen3-MoE decoder",
         Axis(("full",) * core.layers, {"full": attn}, "full", L_d),

@@ -1,0 +1,73 @@
+"""Routers of a mixture of experts: what each keeps for the backward pass, per token and per routed token.
+
+A router scores the E experts of every token, picks k of them and weighs their outputs.
+Which tensors it saves depends on the order of those steps in transformers' code, so each
+kind of router is named here after the code it follows, and a layer whose router is not
+one of them refuses its activation reading (never a guess). With n = B*T tokens, a the
+activation width and D the width, read op by op from transformers 5.24 (checked to the
+byte in tests/test_activations.py):
+
+* ``"softmax_topk"`` (Mixtral, Qwen2/3-MoE, OLMoE, Qwen3-Next, Jamba): the router's input
+  (a*D per token), the softmax over the E experts (fp32, 4*E), the top-k indices (int64,
+  8*k) and, when the top-k weights are renormalised (``renorm``), their sum and the
+  weights before it (fp32, 4 + 4*k). Each routed token keeps its weight for the product
+  with its expert's output: in fp32 (Mixtral), or cast to the activation dtype (``cast``).
+* ``"ernie"`` (ERNIE 4.5 MoE): the router runs in fp32 whatever the activation dtype: its
+  input cast to fp32 (4*D per token; in fp32 the input itself), and below fp32 the weight
+  matrix cast to fp32 (4*E*D per layer); the softmax (4*E), the top-k indices (8*k, the
+  choice adds the correction bias but gathers the unbiased scores), the gathered weights
+  (4*k), their sum and its clamp to ``moe_norm_min`` (4 + 4). Weights cast to the
+  activation dtype.
+
+``shared_gate`` is Qwen2-MoE's sigmoid gate over the shared expert: its sigmoid output and
+the shared expert's output, which the product keeps: a*(1 + D) per token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sympy import Expr
+
+from ..symbols import B
+from .base import ZERO
+from .saving import FP32, INDEX, Saving, not_modelled
+
+__all__ = ["Routing", "ROUTERS", "MIXTRAL"]
+
+ROUTERS = ("softmax_topk", "ernie")
+
+
+@dataclass(frozen=True)
+class Routing:
+    """How a layer routes (see the module): the router's kind and its options."""
+
+    kind: str = "softmax_topk"
+    renorm: bool = True
+    cast: bool = False
+    shared_gate: bool = False
+
+    def router_bytes(self, s: Saving, T: Expr, d: Expr, e: Expr, k: Expr, shared: bool) -> Expr:
+        """Bytes the router keeps over B*T tokens, its a*D input included where it is kept (``shared``: a
+        shared expert beside it keeps that input anyway, counted here)."""
+        n, a = B * T, s.width
+        if self.kind == "softmax_topk":
+            renorm = n * (FP32 + FP32 * k) if self.renorm else ZERO
+            return s.stream(a * n * d + n * (FP32 * e + INDEX * k) + renorm)
+        if self.kind == "ernie":
+            below = s.width != FP32
+            kept = s.stream(a * n * d) if shared or not below else ZERO
+            upcast = s.stream(FP32 * n * d) + FP32 * e * d if below else ZERO
+            return kept + upcast + s.stream(n * (FP32 * e + INDEX * k + FP32 * k + 2 * FP32))
+        raise not_modelled(f"mixture-of-experts layers routed by a {self.kind!r} router")
+
+    def weight_bytes(self, s: Saving) -> Expr:
+        """Bytes of one routed token's weight, as the product with its expert's output keeps it."""
+        return s.width if self.cast else FP32
+
+    def gate_bytes(self, s: Saving, T: Expr, d: Expr) -> Expr:
+        """The shared expert's sigmoid gate: its output and the shared expert's output, per token."""
+        return s.stream(s.width * B * T * (1 + d)) if self.shared_gate else ZERO
+
+
+MIXTRAL = Routing()

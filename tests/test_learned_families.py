@@ -193,3 +193,18 @@ def test_a_copied_folder_of_files_loads_the_same(tmp_path):
         shutil.copy(shipped()[model_type], path)
         family = load(str(path))
         assert all(family.count(w["fields"]) == w["total"] for w in family.witnesses)
+
+
+def test_the_readme_coverage_table_is_the_shipped_one():
+    """The README's counts of hand-written, learned and refused model types come from the files, not by hand."""
+    import re
+    from pathlib import Path
+
+    from symparams.families.learned import coverage, coverage_markdown
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    table = re.search(r"<!-- learned-coverage -->\n(.*?)\n<!-- /learned-coverage -->", text, re.S)
+    assert table is not None and table.group(1) == coverage_markdown(), "paste coverage_markdown() into README.md"
+    c = coverage()
+    assert not c["not_tried"], f"not learned nor refused: {c['not_tried']}"
+    assert c["hand_written"] + c["learned"] + c["refused"] == c["causal_lm"]

@@ -153,9 +153,9 @@ def learn_all(folder: str, probes: int, timeout: int) -> int:
         if os.path.exists(path):
             os.remove(path)
         refused[model_type] = {"reason": reason, "category": category(reason)}
-        _write_refused(refused_path, version, refused)
+        _write_refused(refused_path, version, refused, sorted(MODEL_FOR_CAUSAL_LM_MAPPING_NAMES))
         print(f"{model_type}: refused ({reason})", flush=True)
-    _write_refused(refused_path, version, refused)
+    _write_refused(refused_path, version, refused, sorted(MODEL_FOR_CAUSAL_LM_MAPPING_NAMES))
     learned = sum(1 for t in todo if os.path.exists(os.path.join(folder, f"{t}.json")))
     print(f"{learned} learned, {len(refused)} refused, {len(FAMILIES.by_type)} hand-written model types; "
           f"{time.perf_counter() - started:.0f} s")
@@ -192,9 +192,11 @@ def category(reason: str) -> str:
     return "other"
 
 
-def _write_refused(path: str, version: str, refused: dict[str, dict]) -> None:
+def _write_refused(path: str, version: str, refused: dict[str, dict], causal_lm: list[str]) -> None:
+    """The refusals, with every causal-LM model_type of that transformers (the README's coverage counts them)."""
     import json
 
+    doc = {"transformers": version, "causal_lm_model_types": causal_lm, "refused": dict(sorted(refused.items()))}
     with open(path, "w", encoding="utf-8") as fh:
-        json.dump({"transformers": version, "refused": dict(sorted(refused.items()))}, fh, indent=1, sort_keys=True)
+        json.dump(doc, fh, indent=1, sort_keys=True)
         fh.write("\n")

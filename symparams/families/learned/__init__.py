@@ -19,7 +19,8 @@ from ...errors import SymparamsError
 from ...spec import Spec
 from .data import LearnedFamily, load
 
-__all__ = ["FOLDER", "PREFIX", "shipped", "learned", "refused", "family_named", "is_learned", "learned_of"]
+__all__ = ["FOLDER", "PREFIX", "shipped", "learned", "refused", "family_named", "is_learned", "learned_of",
+           "coverage", "coverage_markdown"]
 
 FOLDER = os.path.dirname(os.path.abspath(__file__))
 PREFIX = "learned:"
@@ -88,3 +89,31 @@ def learned_of(spec: Spec) -> LearnedFamily | None:
 
 def is_learned(spec: Spec) -> bool:
     return learned_of(spec) is not None
+
+
+def coverage() -> dict[str, Any]:
+    """How the causal-LM model types of transformers are covered: hand-written, learned, refused (grouped by why)."""
+    from .. import FAMILIES
+
+    data = refused()
+    every = list(data.get("causal_lm_model_types") or [])
+    learned_types = [t for t in shipped() if t not in FAMILIES.by_type]
+    gone = {t: r for t, r in data.get("refused", {}).items() if t not in FAMILIES.by_type}
+    hand = [t for t in every if t in FAMILIES.by_type]
+    groups: dict[str, list[str]] = {}
+    for model_type, why in sorted(gone.items()):
+        groups.setdefault(str(why.get("category", "other")), []).append(model_type)
+    return {"transformers": data.get("transformers"), "causal_lm": len(every), "hand_written": len(hand),
+            "learned": len(learned_types), "refused": len(gone),
+            "not_tried": sorted(set(every) - set(hand) - set(learned_types) - set(gone)),
+            "refusals": dict(sorted(groups.items(), key=lambda g: (-len(g[1]), g[0])))}
+
+
+def coverage_markdown() -> str:
+    """The README's coverage table, made from the shipped files and REFUSED.json."""
+    c = coverage()
+    lines = [f"| causal-LM model types in transformers {c['transformers']} | {c['causal_lm']} |", "|---|---:|",
+             f"| hand-written families | {c['hand_written']} |", f"| learned families (shipped) | {c['learned']} |",
+             f"| refused by `learn` | {c['refused']} |", "", "| why `learn` refused | model types |", "|---|---|"]
+    lines += [f"| {why} ({len(types)}) | {', '.join(types)} |" for why, types in c["refusals"].items()]
+    return "\n".join(lines)

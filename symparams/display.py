@@ -34,6 +34,8 @@ RESULTS = (
     ("symparams.scaling.fit", "LawFit"),
     ("symparams.analysis", "Sensitivity"),
     ("symparams.analysis", "Sizing"),
+    ("symparams.timing", "Training"),
+    ("symparams.timing", "Inference"),
 )
 
 
@@ -321,6 +323,57 @@ def _sizing_latex(s: Any) -> str:
     rows = [rf"N_{{\text{{budget}}}} &= {_num(s.budget)}"]
     rows += [rf"N({o[0]}) &= {_num(o[1])}" for o in (s.below, s.above) if o is not None]
     return _aligned(rows)
+
+
+def _seconds(x: Any) -> str:
+    """A duration at a glance: seconds, hours or days, three figures."""
+    seconds = float(x)
+    for unit, size in (("days", 86400.0), ("hours", 3600.0), ("s", 1.0), ("ms", 1e-3)):
+        if seconds >= size or unit == "ms":
+            return f"{seconds / size:.3g} {unit}"
+    return ""  # pragma: no cover
+
+
+def _hardware(hw: Any) -> str:
+    return f"{_text(hw.name)} ({float(hw.peak_flops):.3g} FLOP/s, {float(hw.bandwidth):.3g} B/s; {_text(hw.source)})"
+
+
+@register_display("Training", "markdown")
+def _training_markdown(t: Any) -> str:
+    rows = [("tokens", _count(t.tokens)), ("FLOPs per token (training)", _count(t.flops_per_token)),
+            ("training FLOPs", _count(t.training_flops)), ("GPUs", f"{t.gpus:,}"), ("MFU", f"{float(t.mfu):.3g}"),
+            ("time", _seconds(t.seconds)), ("GPU-hours", f"{float(t.gpu_hours):,.4g}")]
+    head = (f"**{_text(t.model)}**: training time at T = {t.seq:,}, {_text(t.convention)} convention, "
+            f"on {_hardware(t.hardware)}")
+    return head + "\n\n" + _table(("", "value"), rows, "lr")
+
+
+@register_display("Training", "latex")
+def _training_latex(t: Any) -> str:
+    return _aligned([rf"C &= F_{{\text{{train}}}} \times D_{{\text{{tok}}}} = {_num(t.flops_per_token)} \times "
+                     rf"{_num(t.tokens)} = {_num(t.training_flops)}",
+                     rf"t &= \frac{{C}}{{G \cdot \mathrm{{MFU}} \cdot F_{{\text{{peak}}}}}} \approx "
+                     rf"\text{{{_seconds(t.seconds)}}}"])
+
+
+@register_display("Inference", "markdown")
+def _inference_markdown(i: Any) -> str:
+    rows = [("prefill FLOPs", _count(i.prefill_flops)), ("prefill bytes", _count(i.prefill_bytes)),
+            ("prefill time", f"{_seconds(i.prefill_seconds)} ({i.prefill_bound}-bound)"),
+            ("decode FLOPs per step", _count(i.decode_flops)), ("weights read per step", _count(i.weights_read_bytes)),
+            ("KV cache read per step", _count(i.kv_read_bytes)),
+            ("decode step", f"{_seconds(i.step_seconds)} ({i.decode_bound}-bound)"),
+            ("decode tokens per second", f"{float(i.decode_tokens_per_second):,.4g}")]
+    head = (f"**{_text(i.model)}**: prompt {i.prompt:,}, context {i.context:,}, batch {i.batch:,}, "
+            f"{_text(i.dtype)} weights, {i.gpus:,} x {_hardware(i.hardware)}")
+    return head + "\n\n" + _table(("", "value"), rows, "lr")
+
+
+@register_display("Inference", "latex")
+def _inference_latex(i: Any) -> str:
+    return _aligned([rf"F_{{\text{{prefill}}}} &= {_num(i.prefill_flops)}",
+                     rf"F_{{\text{{decode}}}} &= {_num(i.decode_flops)}",
+                     rf"M_{{\text{{read}}}} &= {_num(i.weights_read_bytes)} + {_num(i.kv_read_bytes)}\ \text{{bytes}}"])
 
 
 def _shown(fmt: str) -> Callable[[Any], str | None]:

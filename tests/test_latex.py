@@ -171,17 +171,22 @@ def _results():
     from symparams.analysis import sensitivity, size_for_budget
     from symparams.families import FAMILIES
     from symparams.flops import dominance, flops
+    from symparams.gpus import GPUS
     from symparams.memory import memory
     from symparams.scaling import fit_depth, optimal
     from symparams.scaling.fit import Run, fit_law
+    from symparams.timing import hardware, inference_time, training_time
 
     pytest.importorskip("scipy", reason="scipy is not installed (pip install 'symparams[fit]')")
     spec = symparams.model("nanochat", depth=20)
+    h100 = hardware(GPUS["h100-sxm"])
     runs = [Run(n, d, 1.69 + 406.4 / n**0.34 + 410.7 / d**0.28) for n in (1e7, 1e8, 1e9) for d in (1e9, 1e10)]
     return spec, {
         "Flops": flops(spec, 2048),
         "Dominance": dominance(spec, 2048),
         "LawFit": fit_law(runs, resamples=0, refined=1),
+        "Training": training_time(spec, 11_220_000_000, h100, seq=2048, gpus=8),
+        "Inference": inference_time(spec, h100, prompt=512, context=2048, batch=4),
         "Memory": memory(spec),
         "Optimum": optimal("1e21"),
         "Fit": fit_depth(FAMILIES.by_name["nanochat"], 560_000_000),
@@ -209,6 +214,10 @@ def test_every_result_displays_as_a_table_with_its_exact_figures_and_as_latex():
     d, law = results["Dominance"], results["LawFit"]
     assert f"{d.embedding_params:,}" in display(d, "markdown") and f"{d.mlp_flops:,}" in display(d, "markdown")
     assert f"| alpha | {law.constants['alpha']:.6g} |" in display(law, "markdown")
+    train, serve = results["Training"], results["Inference"]
+    assert f"{train.training_flops:,}" in display(train, "markdown")
+    assert f"{float(train.seconds) / 3600:.3g} hours" in display(train, "markdown")
+    assert f"{serve.kv_read_bytes:,}" in display(serve, "markdown")
 
 
 def test_ipython_shows_every_result_through_its_own_formatters():

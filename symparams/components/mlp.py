@@ -11,7 +11,7 @@ from .base import ONE, ZERO, Fmt, Module
 from .composite import Repeat
 from .leaves import Linear, Parameter
 from .routing import MIXTRAL, Routing
-from .saving import DEFAULT, INDEX, Saving, activation_saves, not_modelled
+from .saving import ACTIVATION_MASKS, DEFAULT, INDEX, Saving, activation_saves, not_modelled
 
 __all__ = ["MLP", "MoE"]
 
@@ -53,14 +53,17 @@ class MLP(Module):
         The activation's output is kept by the down projection (plain) or by the product
         with the up projection (gated), which also keeps the up projection's output, and the
         down projection keeps the product. What the activation itself keeps besides (its
-        input, intermediate tensors) is read from :data:`.saving.ACTIVATION_SAVES`. Dropout
+        input, intermediate tensors) is read from :data:`.saving.ACTIVATION_SAVES`, and its
+        masks and scalars (xIELU) from :data:`.saving.ACTIVATION_MASKS`. Dropout
         after the down projection (``"residual"``) keeps a mask of D per token.
         """
         s = saving or DEFAULT
         keeps_input, extras = activation_saves(self.activation)
         hidden = 1 + int(keeps_input) + extras + (2 if self.gated else 0)
         mask = s.mask_width * B * T * self.d_model if s.drops("residual") else ZERO
-        return s.split(s.width * B * T * hidden * self.hidden) + s.stream(s.width * B * T * self.d_model + mask)
+        mask_bytes, scalars = ACTIVATION_MASKS.get(self.activation, (0, 0))
+        own = s.split(mask_bytes * B * T * self.hidden) + scalars * s.width
+        return s.split(s.width * B * T * hidden * self.hidden) + s.stream(s.width * B * T * self.d_model + mask) + own
 
     def input_width(self) -> Expr:
         return self.d_model

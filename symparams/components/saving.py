@@ -49,7 +49,7 @@ import sympy
 from sympy import Expr, Integer
 
 __all__ = [
-    "Saving", "ATTENTION_KINDS", "RECOMPUTE", "DROPOUT_SITES", "ACTIVATION_SAVES", "FP32", "INDEX",
+    "Saving", "ATTENTION_KINDS", "RECOMPUTE", "DROPOUT_SITES", "ACTIVATION_SAVES", "ACTIVATION_MASKS", "FP32", "INDEX",
     "not_modelled", "activation_saves", "WHY_NOT",
 ]
 
@@ -71,7 +71,15 @@ ACTIVATION_SAVES: dict[str, tuple[bool, int]] = {
     "relu2": (False, 1), "quick_gelu": (True, 1), "gelu_10": (True, 1), "laplace": (False, 1),
     "gelu_new": (True, 3), "gelu_accurate": (True, 3), "gelu_python_tanh": (True, 3), "gelu_python": (False, 3),
     "gelu_fast": (True, 6),
+    "xielu": (True, 3),
 }
+
+# Activations that keep more than full-size tensors: (bytes of a mask per element, tensors of one
+# element per layer). xIELU as transformers runs it without its CUDA wheel (``_xielu_python``):
+# where(x > 0, alpha_p*x*x + beta*x, (expm1(min(x, eps)) - x)*alpha_n + beta*x) keeps x, alpha_p*x,
+# the expm1 output and expm1(...) - x, the boolean x > 0, and the scalars alpha_p and alpha_n
+# (softplus outputs) and the buffers beta and eps.
+ACTIVATION_MASKS: dict[str, tuple[int, int]] = {"xielu": (1, 4)}
 
 
 # Why a node kind refuses, keyed by the ``what`` its refusal names: what decides the saved
@@ -91,8 +99,6 @@ WHY_NOT: dict[str, str] = {
                                              "(clamped GQA split) are not yet",
     "the 'swiglu (clamped)' activation": "gpt-oss's clamped SwiGLU (clamps, the interleaved gate/up split) "
                                          "and its expert loop are not measured yet",
-    "the 'xielu' activation": "xIELU keeps a boolean mask and per-layer scalars beside full-size tensors, which "
-                              "the per-activation rule does not express",
     "mixture-of-experts layers with extra parts (gates, router biases)": "the routers measured are the softmax-then-"
                                                                          "top-k ones (Mixtral's, Qwen's with its shared "
                                                                          "expert's gate, ERNIE's); JetMoE's (top-k then "

@@ -355,9 +355,10 @@ def _draw_tornado(data: Elasticities, fig) -> None:
     ax.set_xlabel("elasticity of the parameter count: % change of N per 1% change of the size")
     ax.grid(False, axis="y")
     span = max((abs(v) for v in values), default=1.0)
-    ax.set_xlim(min(0.0, min(values, default=0.0)) - 0.1 * span, max(0.0, max(values, default=0.0)) + 0.25 * span)
+    low, high = min(0.0, min(values, default=0.0)), max(0.0, max(values, default=0.0))
+    ax.set_xlim(low - (0.25 if low < 0 else 0.1) * span, high + (0.25 if high > 0 else 0.1) * span)  # room for labels
     for yi, v in zip(y, values):
-        ax.annotate(f"{v:.3f}", (v, yi), xytext=(4 if v >= 0 else -4, 0), textcoords="offset points",
+        ax.annotate(f"{v:.3f}".replace("-", "\u2212"), (v, yi), xytext=(4 if v >= 0 else -4, 0), textcoords="offset points",
                     ha="left" if v >= 0 else "right", va="center", fontsize=8)
     ax.set_title(_title(f"{data.title}: which size moves the count"))
 

@@ -337,7 +337,7 @@ def test_no_text_legend_or_bar_falls_outside_the_figure(kind):
     build = lambda d: model("nanochat", depth=d, **LONG)  # noqa: E731
     kw = {"breakdown": {"series": size_series(build, (4, 16, 32), "L", title)},
           "embedding-share": {"series": size_series(build, (4, 16, 32), "L", title)},
-          "sensitivity": {"model": model("nanochat-2026", depth=32), "title": "nanochat-2026 d32, " + title},
+          "sensitivity": {"model": model("nanochat", depth=4, **{**LONG, "V": 2**20}), "title": title},
           "memory": {"series": memory_series(build(32), "batch", (1, 2, 4, 8, 16, 32, 64), title, seq=2048)},
           "frontier": {"models": _trained(None)}}[kind]
     fig = _figure_of(kind, **kw)
@@ -347,6 +347,9 @@ def test_no_text_legend_or_bar_falls_outside_the_figure(kind):
         bb = part.get_tightbbox() if hasattr(part, "get_tightbbox") else part.get_window_extent()
         assert bb.x0 >= box.x0 - 1 and bb.y0 >= box.y0 - 1 and bb.x1 <= box.x1 + 1 and bb.y1 <= box.y1 + 1, part
     for ax in fig.axes:
+        for label in ax.texts:  # the tornado's figures stay beside their bars, inside the axes
+            bb = label.get_window_extent()
+            assert ax.bbox.x0 <= bb.x0 and bb.x1 <= ax.bbox.x1, label.get_text()
         for container in ax.containers:
             for patch in container:
                 top = patch.get_y() + patch.get_height()
@@ -420,3 +423,19 @@ def test_the_fit_chart_shows_each_runs_loss_against_the_fitted_prediction(tmp_pa
     for fmt in ("png", "svg", "pdf"):
         assert (tmp_path / f"fit.{fmt}").name in plot_fit(fit, runs, tmp_path / f"fit.{fmt}")
         assert (tmp_path / f"fit.{fmt}").stat().st_size > 5_000
+
+
+def test_tornado_figures_of_negative_bars_stay_inside_the_axes():
+    """A size whose growth shrinks the count (Jamba's dense-layer share L_d: about -0.8) is labelled inside."""
+    pytest.importorskip("matplotlib")
+    from symparams.plot import Elasticities, _draw_tornado, _figure
+
+    data = Elasticities("hybrid", ("L", "D", "L_d", "V"),
+                        (Fraction(1775, 1000), Fraction(1058, 1000), Fraction(-820, 1000), Fraction(1, 1000)))
+    fig = _figure(figsize=(7.5, 4.0), layout="constrained")
+    _draw_tornado(data, fig)
+    fig.draw_without_rendering()
+    ax = fig.axes[0]
+    for label in ax.texts:
+        bb = label.get_window_extent()
+        assert ax.bbox.x0 <= bb.x0 and bb.x1 <= ax.bbox.x1, label.get_text()

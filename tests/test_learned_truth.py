@@ -117,3 +117,11 @@ def test_the_check_fails_for_a_family_that_no_longer_matches():
     top[0]["shape"] = [["add", top[0]["shape"][0], 1], *top[0]["shape"][1:]]
     with pytest.raises(AssertionError, match="learned .*, transformers"):
         check(replace(family, top=top), base)
+
+
+def test_verify_compares_a_learned_count_group_by_group(capsys):
+    """verify reads a learned config too: its groups, named from module names, match transformers' own."""
+    from symparams.cli import main
+
+    assert main(["verify", "tests/fixtures/learned/biogpt.json"]) == 0
+    assert "all groups match" in capsys.readouterr().out

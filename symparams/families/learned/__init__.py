@@ -76,8 +76,21 @@ def family_named(name: str):
         return build_spec(family, cfg.data, cfg.source, cfg.source)
 
     return Family(name=name, summary=f"learned from the shapes transformers {family.transformers} builds",
-                  model_types=(model_type,), fields=Fields(), build=build,
+                  model_types=(model_type,), fields=_Fields(family), build=build,
                   refused="KV cache, attention FLOPs, activations (a learned family knows shapes, not semantics)")
+
+
+class _Fields(Fields):
+    """No field table (the learned file reads its config itself); groups as the learned tree assigns them."""
+
+    def __init__(self, family: LearnedFamily):
+        super().__init__()
+        self.family = family
+
+    def group(self, param_name: str) -> str:
+        from .tree import group_of
+
+        return group_of(self.family, param_name)
 
 
 def learned_of(spec: Spec) -> LearnedFamily | None:

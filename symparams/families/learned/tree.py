@@ -12,6 +12,7 @@ states, and matmul FLOPs follow from the leaves; what needs the architecture's s
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -25,7 +26,7 @@ from ...errors import SymparamsError
 from ...spec import Spec
 from .data import LearnedFamily, Node, symbol_for, to_sympy
 
-__all__ = ["build_spec", "LearnedModel"]
+__all__ = ["build_spec", "LearnedModel", "group_of"]
 
 SEMANTIC = "it knows the parameter shapes transformers builds, not the architecture's semantics"
 
@@ -165,7 +166,7 @@ class _Builder:
         """The leaves of one module's parameters (``weight`` and ``bias`` of one layer make one leaf)."""
         kind = params[0].get("module", "other")
         by_name = {p["name"].rpartition(".")[2]: [self.expr(d) for d in p["shape"]] for p in params}
-        group = _group(path, kind)
+        group = _group(params[0]["_full"].rpartition(".")[0], kind)
         weight, bias = by_name.get("weight"), by_name.get("bias")
         plain = set(by_name) <= {"weight", "bias"} and weight is not None
         if plain and kind == "embedding" and weight is not None and len(weight) == 2 and bias is None:
@@ -252,10 +253,12 @@ def _fields(node: Node) -> set[str]:
 def build_spec(family: LearnedFamily, config: Mapping[str, Any], source: str, name: str) -> Spec:
     """The Spec of the model ``config`` describes, read by the learned ``family``."""
     env = family.values(config, source)
+    expected = sum(n for _, n in family.rows(config, source))  # every dimension whole, or refused here by name
     b = _Builder(family, env)
     trie: dict = {}
-    b.insert(trie, family.top)
+    b.insert(trie, [{**p, "_full": p["name"]} for p in family.top])
     for kind in family.kinds:
+        kind = {**kind, "parameters": [{**p, "_full": f"{kind['stack']}.{{i}}.{p['name']}"} for p in kind["parameters"]]}
         at = trie
         segments = kind["stack"].split(".")
         for seg in segments[:-1]:
@@ -266,7 +269,6 @@ def build_spec(family: LearnedFamily, config: Mapping[str, Any], source: str, na
     root = LearnedModel(family.model_type, tuple(parts), model_type=family.model_type, routing=b.routing,
                         label=f"learned {family.model_type}")
     spec = Spec(name=name, tree=root, values=b.values, notes=(f"learned from transformers {family.transformers}",))
-    expected = sum(n for _, n in family.rows(config, source))
     if spec.total != expected:  # pragma: no cover - the tree holds every row of the file
         raise SymparamsError(f"{source}: the learned {family.model_type} tree counts {spec.total:,}, "
                              f"its file {expected:,}: refused rather than give either")
@@ -297,3 +299,20 @@ def _tied_head(family: LearnedFamily, parts: list[Module], b: _Builder) -> list[
         return parts
     rows, dim = (b.expr(d) for d in vocab[0]["shape"])
     return [*parts, Linear("lm_head", dim, rows, tied=True, group="head")]
+
+
+_INDEX = re.compile(r"\.(\d+)(?=\.|$)")
+
+
+def group_of(family: LearnedFamily, param_name: str) -> str:
+    """The tree group of one of transformers' parameter names, as the learned tree assigns it (for verify)."""
+    m = _INDEX.search(param_name)
+    if m is None:
+        full, kinds = param_name, [p.get("module", "other") for p in family.top if p["name"] == param_name]
+    else:
+        stack = param_name[:m.start()]
+        template = _INDEX.sub(".#", "." + param_name[m.end() + 1:])[1:]
+        full = f"{stack}.{{i}}.{template}"
+        kinds = [p.get("module", "other") for k in family.kinds if k["stack"] == stack
+                 for p in k["parameters"] if p["name"] in (template, param_name[m.end() + 1:])]
+    return _group(full.rpartition(".")[0], kinds[0] if kinds else "other")

@@ -208,3 +208,14 @@ def test_the_readme_coverage_table_is_the_shipped_one():
     c = coverage()
     assert not c["not_tried"], f"not learned nor refused: {c['not_tried']}"
     assert c["hand_written"] + c["learned"] + c["refused"] == c["causal_lm"]
+
+
+def test_a_model_type_learn_refused_is_refused_with_its_reason(tmp_path, capsys):
+    gone = refused()["refused"]
+    model_type = sorted(gone)[0]
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"model_type": model_type}))
+    assert main(["count", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "symparams learn could not read it" in err and gone[model_type]["reason"][:60] in err
+    assert err.count("\n") == 1

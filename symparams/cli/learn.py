@@ -41,6 +41,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..families import FAMILIES
+    from ..families.learned import shipped
     from ..learn import learn
 
     if args.all:
@@ -88,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
     print("not given: KV cache, attention FLOPs and activations (they need the architecture's semantics)")
     if hand is not None:
         print(f"symparams has a hand-written family for {family.model_type} ({hand.name}); count uses it")
+    elif family.model_type in shipped():
+        print(f"symparams ships a learned family for {family.model_type}; count uses it")
     if args.output:
         print(f"wrote {args.output}")
     return 0

@@ -128,8 +128,12 @@ class Registry:
                     f"{printable(repr(model_type))} wraps a language model with other towers (vision, audio); "
                     f"symparams counts language models: save its text_config (model_type "
                     f"{printable(repr(inner['model_type']))}) as a file of its own to count that part"))
-            from .learned import shipped
+            from .learned import refused, shipped
 
+            why = refused().get("refused", {}).get(model_type)
+            if isinstance(why, dict):
+                raise cfg.error("model_type", f"{printable(repr(model_type))} has no hand-written family, and "
+                                              f"symparams learn could not read it: {printable(str(why.get('reason')))}")
             known = ", ".join(self.model_types())
             shown = model_type if len(model_type) <= 40 else model_type[:37] + "..."
             learned = len(shipped())

@@ -178,7 +178,7 @@ class _Builder:
         if kind == "norm" and set(by_name) <= {"weight", "bias"} and len({str(v) for v in by_name.values()}) == 1 \
                 and all(len(v) == 1 for v in by_name.values()):
             dim = next(iter(by_name.values()))[0]
-            return [Norm(shown, dim, kind="layer" if bias is not None else "rms", weight=weight is not None,
+            return [Norm(shown, dim, kind="layer" if bias is not None else "norm", weight=weight is not None,
                          bias=bias is not None)]
         out: list[Module] = []
         for name, shape in by_name.items():

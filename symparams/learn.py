@@ -663,10 +663,16 @@ def _changed(a: Reading, b: Reading) -> set[tuple]:
 def _probe(model_type: str, count: int, seed: int) -> _Probes:
     _require()
     cls = _config_class(model_type)
-    fields = _fields_of(cls)
+    try:
+        fields = _fields_of(cls)
+    except Exception as err:
+        message = " ".join(str(err).split())[:200]
+        raise SymparamsError(f"transformers cannot make a default {model_type} config: "
+                             f"{type(err).__name__}: {message}") from None
     base = _base(fields)
+    layout = _try_build(cls, base)  # the first build also imports the model's code: the second is timed
     started = time.perf_counter()
-    layout = _try_build(cls, base)
+    layout = _try_build(cls, base) if layout is not None else None
     took = time.perf_counter() - started
     if layout is not None and took > MAX_BUILD_SECONDS:
         raise SymparamsError(f"{model_type}: its reduced default config takes {took:.0f} s to build on meta "
@@ -700,7 +706,10 @@ def _probe(model_type: str, count: int, seed: int) -> _Probes:
             if hits == 2:
                 break
     switches = []
-    at_base = _make_config(cls, base).to_dict()
+    try:
+        at_base = _make_config(cls, base).to_dict()
+    except Exception as err:
+        raise SymparamsError(f"transformers cannot make the reduced {model_type} config: {type(err).__name__}") from None
     for name, default in fields.fixed.items():
         listed = at_base.get(name)
         trials = _switch_values(default) if not isinstance(default, list) else (  # a per-layer pattern made uniform

@@ -396,6 +396,11 @@ def test_memory_and_frontier_titles_and_legends_name_the_model_and_every_setting
     ["plot", "memory", "gpt2", "--vary", "D", "-o", "x.png"],
     ["plot", "memory", "gpt2", "--dtype", "fp7", "-o", "x.png"],
     ["plot", "frontier", "--mark", "llama-9", "-o", "x.png"],
+    ["plot", "breakdown", "gpt2", "--inference", "-o", "x.png"],
+    ["plot", "sensitivity", "gpt2", "--mark", "phi-2", "-o", "x.png"],
+    ["plot", "memory", "gpt2", "--ratio", "20", "-o", "x.png"],
+    ["plot", "sensitivity", "gpt2", "--vary", "D", "-o", "x.png"],
+    ["plot", "frontier", "--values", "4,8", "-o", "x.png"],
 ])
 def test_memory_and_frontier_refuse_bad_arguments_with_one_line(argv, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

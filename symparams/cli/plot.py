@@ -196,10 +196,34 @@ def _trained(marks: tuple[str, ...] | None):
     return [trained(model(t.preset), t.tokens, t.model, t.source) for t in rows]
 
 
+def _refuse_misplaced(args: argparse.Namespace) -> None:
+    """Options of one chart given to another are refused, not silently ignored."""
+    from ..errors import SymparamsError
+
+    owners = {
+        "memory": [("--against", args.against != "context"), ("--seq", args.seq is not None),
+                   ("--batch", args.batch != 1), ("--inference", args.inference), ("--dtype", args.dtype != "bf16"),
+                   ("--optimizer", args.optimizer is not None)],
+        "frontier": [("--mark", args.mark is not None), ("--ratio", args.ratio is not None)],
+    }
+    sized = [("--vary", args.vary is not None), ("--values", args.values is not None),
+             ("--depths", args.depths is not None)]
+    if args.kind in ("sensitivity", "frontier") and any(set_ for _, set_ in sized):
+        given = [flag for flag, set_ in sized if set_]
+        raise SymparamsError(f"{', '.join(given)} size{'s' if len(given) == 1 else ''} a series; the {args.kind} chart "
+                             "draws none")
+    for kind, flags in owners.items():
+        given = [flag for flag, set_ in flags if set_]
+        if given and args.kind != kind:
+            raise SymparamsError(f"{', '.join(given)} belong{'s' if len(given) == 1 else ''} to the {kind} chart, "
+                                 f"not to {args.kind}")
+
+
 def run(args: argparse.Namespace) -> int:
     from ..plot import output_format, plot
 
     output_format(args.output)  # refuse a format before any model is built
+    _refuse_misplaced(args)
     if args.kind == "memory":
         path = plot("memory", args.output, series=_memory_series(args))
     elif args.kind == "frontier":

@@ -279,6 +279,13 @@ def _fit_clamped(train: Obs, variables: Sequence[str]) -> list[Node]:
         for c in (c for c in constants if c > 0):
             out.append(["min", ["field", x], c])
             out.append(["max", ["add", ["field", x], -c], 0])
+    for x, y in itertools.permutations(variables, 2):
+        # the first y layers of one kind and the rest of another, y a field (first_k_dense_replace)
+        out.append(["min", ["field", x], ["field", y]])
+        out.append(["max", ["add", ["field", x], ["mul", -1, ["field", y]]], 0])
+        # x layers of a kind that exists only while y > 0 (shared experts), or only while y is 0
+        out.append(["mul", ["field", x], ["min", ["field", y], 1]])
+        out.append(["add", ["field", x], ["mul", -1, ["field", x], ["min", ["field", y], 1]]])
     return out
 
 

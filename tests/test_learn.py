@@ -53,6 +53,10 @@ CASES = {
     "vocab padded to 64": (lambda e: 64 * -(-e["V"] // 64), {"V": (1, 100_000)}),
     "the first 3 layers dense": (lambda e: min(e["L"], 3), {"L": (1, 12)}),
     "the layers after them": (lambda e: max(e["L"] - 3, 0), {"L": (1, 12)}),
+    "the first k layers, k a field": (lambda e: min(e["L"], e["k"]), {"L": (1, 12), "k": (0, 12)}),
+    "the layers after the first k": (lambda e: max(e["L"] - e["k"], 0), {"L": (1, 12), "k": (0, 12)}),
+    "layers only while a field is not 0": (lambda e: e["L"] if e["S"] else 0, {"L": (1, 12), "S": (0, 3)}),
+    "layers only while a field is 0": (lambda e: 0 if e["S"] else e["L"], {"L": (1, 12), "S": (0, 3)}),
 }
 
 

@@ -11,7 +11,7 @@ from fractions import Fraction
 from typing import Any, Callable, Iterable, Sequence, Union
 
 __all__ = ["human", "share", "grouped", "table", "register_display", "display", "visible",
-           "Formula", "Fixed", "Grid", "Facts", "Line", "Block", "SHEET_FORMATS", "render", "md_text", "latex_text"]
+           "Formula", "Fixed", "Grid", "Facts", "Line", "Block", "render", "md_text", "latex_text"]
 
 _UNITS = ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K"))
 
@@ -185,14 +185,13 @@ Cell = Union[str, int, Formula, Fixed]
 
 @dataclass(frozen=True)
 class Grid:
-    """A table: ``align`` one ``l``/``r`` per column; ``indent`` and ``min_widths`` only shape the text table."""
+    """A table: ``align`` one ``l``/``r`` per column; ``indent`` only shapes the text table."""
 
     header: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]
     align: str = ""
     caption: str = ""
     indent: str = ""
-    min_widths: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -210,8 +209,6 @@ class Facts:
 # and tex, which carry the data only.
 Line = Union[str, tuple[Union[str, Formula], ...]]
 Block = Union[Line, Grid, Facts]
-
-SHEET_FORMATS = ("text", "md", "csv", "tex")
 
 # What Markdown would read as markup in text (report.markdown.MD_SPECIALS: the same characters, the same escapes).
 _MD = str.maketrans({"*": r"\*", "_": r"\_", "|": r"\|", "<": "&lt;", ">": "&gt;", "$": r"\$",
@@ -281,8 +278,7 @@ def _text(blocks: Sequence[Block]) -> str:
             out += [visible(f"{k}: {_plain(v)}") for k, v in b.items]
             continue
         rows = [tuple(visible(_plain(c)) for c in r) for r in b.rows]
-        out.append(table(rows, tuple(map(visible, b.header)), b.align,
-                         indent=b.indent, min_widths=b.min_widths))
+        out.append(table(rows, tuple(map(visible, b.header)), b.align, indent=b.indent))
     return "\n".join(out) + "\n"
 
 

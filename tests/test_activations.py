@@ -22,7 +22,10 @@ activation width there) for the families whose code the node readings follow:
     q|k|v output is kept) and mpt (a fused ``Wqkv`` chunked into three, ALiBi, a boolean
     causal mask shared by the layers, ``clip_qkv``; eager attention only), apertus (xIELU as
     transformers runs it without its CUDA wheel: three full-size tensors beside its input,
-    a boolean mask, and four scalars per layer).
+    a boolean mask, and four scalars per layer), gpt_oss (eager only: attention sinks, whose
+    softmax over T + 1 columns runs in the activation dtype after a row maximum whose index
+    is kept, half-width rotary tables, RMSNorm products in fp32, a top-k-then-softmax
+    router with a bias, and the clamped SwiGLU of biased grouped-mm experts).
 
 In bf16 on CPU, LayerNorm keeps its mean and 1/std in bf16, where CUDA, which the reading
 follows, keeps them in fp32: the test takes 2*(4 - 2) bytes per token and LayerNorm off.
@@ -106,14 +109,14 @@ transformers = pytest.importorskip("transformers", reason="transformers is not i
 # Building and running a model per example is slow; a failing example is reported as drawn, unshrunk.
 NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
 EXACT = ("llama", "mistral", "qwen2", "qwen3", "phi3", "starcoder2", "olmo", "olmo2", "gpt2", "mixtral", "qwen3_moe",
-         "gpt_bigcode", "mpt", "qwen2_moe", "olmoe", "ernie4_5", "ernie4_5_moe", "apertus")
+         "gpt_bigcode", "mpt", "qwen2_moe", "olmoe", "ernie4_5", "ernie4_5_moe", "apertus", "gpt_oss")
 # Families whose eager softmax runs in the activation dtype (GPT-2's code), not in fp32 (Llama's).
 SOFTMAX_IN_DTYPE = ("gpt2",)
 # GPT-2 under SDPA: the kernel keeps its key as a view of the fused c_attn output, so the whole
 # q|k|v storage (3*D per token) stays alive beside copies of q and v: 2*a*B*T*D bytes per layer
 # more than the reading, which follows separate q, k, v projections.
-# MPT's attention in transformers is eager only (ALiBi added to explicit scores).
-KERNELS = {t: ("eager",) if t in ("gpt2", "phi3", "mpt") else ("eager", "sdpa") for t in EXACT}
+# MPT's attention in transformers is eager only (ALiBi added to explicit scores), as is gpt-oss's (sinks).
+KERNELS = {t: ("eager",) if t in ("gpt2", "phi3", "mpt", "gpt_oss") else ("eager", "sdpa") for t in EXACT}
 # OLMo's norms upcast differently from Llama's (OLMo 2/3 multiply by the weight in fp32, OLMo's
 # LayerNorm runs on an fp32 copy): in bf16 they keep (4 - 2)*D bytes per token and norm more.
 FP32_ONLY = ("olmo", "olmo2")

@@ -93,7 +93,7 @@ class Attention(Module):
         heads = a * rows * (2 * inner + 2 * (inner if s.eager else kv))
         if s.eager:
             if s.recompute != "selective":
-                heads += B * self.heads * T**2 * self._probability_bytes(s)
+                heads += self._kept_probabilities(T, s)
         else:
             heads += FP32 * B * self.heads * T
         width = a * rows * self.d_model
@@ -101,6 +101,10 @@ class Attention(Module):
             width += s.mask_width * rows * self.d_model
         tables = 2 * FP32 * T * self.head_dim if self.rotary_per_layer else ZERO
         return s.split(heads) + s.stream(width) + tables
+
+    def _kept_probabilities(self, T: Expr, s: Saving) -> Expr:
+        """Bytes eager attention keeps for its B*H*T^2 probabilities (see :meth:`_probability_bytes`)."""
+        return B * self.heads * T**2 * self._probability_bytes(s)
 
     @staticmethod
     def _probability_bytes(s: Saving) -> Expr:

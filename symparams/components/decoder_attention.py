@@ -14,6 +14,12 @@ changes a shape or a reading in one place:
 * ``window``: a sliding window of W tokens (Phi-3, Qwen2-MoE and Qwen3's sliding layers):
   the cache keeps at most W tokens (transformers' ``DynamicSlidingWindowLayer``), and a
   causal kernel that skips masked blocks meets at most W keys per query.
+* ``sinks``: gpt-oss's attention sinks (see :mod:`.sinks`), which change what eager
+  attention keeps: the scores and the sink column are shifted by their row maximum (whose
+  int64 index is kept, B*H*T) and the softmax over T + 1 columns runs in the activation
+  dtype (B*H*T*(T + 1) kept; the probabilities the value matmul takes are a view of it);
+  its rotary tables are T x d_h/2 each (cos and sin of half the head). transformers runs
+  gpt-oss's sinks in eager attention only (no SDPA), so other kernels refuse.
 * ``chunked``: ``window`` is a chunk instead (Llama 4's ``attention_chunk_size``): a
   query attends to the keys of its own chunk of W tokens up to itself, so the causal
   reading averages (q*W*(W + 1)/2 + r*(r + 1)/2)/T keys, with T = q*W + r; the cache
@@ -30,10 +36,11 @@ from dataclasses import dataclass, replace
 import sympy
 from sympy import Expr
 
+from ..symbols import B
 from .attention import Attention, attended
 from .base import Fmt, Module
 from .leaves import Linear, Norm
-from .saving import DEFAULT, Saving, not_modelled
+from .saving import DEFAULT, INDEX, Saving, not_modelled
 
 __all__ = ["DecoderAttention", "chunk_attended"]
 
@@ -63,6 +70,7 @@ class DecoderAttention(Attention):
     chunked: bool = False
     fused_name: str = "qkv_proj"
     norm_names: tuple[str, str] = ("q_norm", "k_norm")
+    sinks: bool = False
 
     def children(self) -> tuple[Module, ...]:
         q, k, v, o = self.names
@@ -108,12 +116,26 @@ class DecoderAttention(Attention):
         """
         if self.output_gate:
             raise not_modelled("attention with an output gate")
+        if self.sinks and not (saving or DEFAULT).eager:
+            raise not_modelled("attention sinks under SDPA or flash kernels")
         kept = super().activation_bytes(T, saving)
         if self.qk_norm:
             s = saving or DEFAULT
             norm = Norm("qk_norm", self.head_dim, "rms", weight=True)
             kept += s.split((self.heads + self.kv_heads) * norm.activation_bytes(T, replace(s, tp=1, sp=False)))
         return kept
+
+    def _kept_probabilities(self, T: Expr, s: Saving) -> Expr:
+        if not self.sinks:
+            return super()._kept_probabilities(T, s)
+        if s.drops("attention"):
+            raise not_modelled("attention sinks with dropout on the probabilities")
+        return B * self.heads * T * (s.width * (T + 1) + INDEX)
+
+    def activation_shared(self, T: Expr, saving: Saving | None = None) -> dict:
+        if not self.sinks:
+            return super().activation_shared(T, saving)
+        return {("positions", "rotary", self.head_dim, "half"): (saving or DEFAULT).width * T * self.head_dim}
 
     def describe(self, fmt: Fmt = str) -> str:
         extras = []

@@ -143,6 +143,7 @@ class Norm(Leaf):
     weight: bool = False
     bias: bool = False
     group: str = "norm"
+    weight_fp32: bool = False
 
     def params(self) -> Expr:
         return self.dim * (int(self.weight) + int(self.bias))
@@ -159,7 +160,8 @@ class Norm(Leaf):
         RMSNorm as Llama writes it upcasts: x in fp32 (kept by the square and the product),
         1/rms per vector in fp32, and, with a weight, the normalised vector cast back to the
         activation dtype (kept by the product with the weight): 4*dim + 4 (+ a*dim) bytes per
-        token. LayerNorm (``native_layer_norm``) keeps its input, and the mean and 1/std per
+        token; ``weight_fp32`` (gpt-oss) multiplies the fp32 vector by the weight before the
+        cast, so the product keeps 4*dim. LayerNorm (``native_layer_norm``) keeps its input, and the mean and 1/std per
         vector in fp32: a*dim + 8.
         """
         s = saving or DEFAULT
@@ -168,7 +170,7 @@ class Norm(Leaf):
             raise not_modelled(f"{self.kind} norms")
         if self.kind == "layer":
             return s.stream(s.width * rows * self.dim + 2 * FP32 * rows)
-        normalised = s.width * rows * self.dim if self.weight else ZERO
+        normalised = (FP32 if self.weight_fp32 else s.width) * rows * self.dim if self.weight else ZERO
         return s.stream(FP32 * rows * self.dim + FP32 * rows + normalised)
 
     def input_width(self) -> Expr:

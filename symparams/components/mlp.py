@@ -117,7 +117,8 @@ class MoE(Module):
         * each routed token keeps what its expert MLP keeps for one token (the gathered
           input and the hidden tensors; gate and up are one storage), the expert's output
           (kept for the product with its weight) and that weight (fp32, or the activation
-          width where the router casts it);
+          width where the router casts it); experts with biases gather them by expert id,
+          whose index (int64 per routed token) is kept;
         * a shared expert keeps what an MLP does but its input (the router's); Qwen2-MoE's
           sigmoid gate over it keeps its output and the shared expert's output.
 
@@ -139,7 +140,8 @@ class MoE(Module):
         router = self.routing.router_bytes(s, T, d, e, k, self.shared is not None)
         dispatch = s.stream(3 * INDEX * n * k) + Integer(4) * e
         expert = self.expert.activation_bytes(T, inner) + s.split(_fused_gate_up(self.expert, inner, T))
-        routed = k * (expert + s.stream(n * (a * d + self.routing.weight_bytes(s))))
+        biases = INDEX if getattr(self.expert, "bias", False) else ZERO  # experts' biases gathered by expert id
+        routed = k * (expert + s.stream(n * (a * d + self.routing.weight_bytes(s) + biases)))
         shared = ZERO
         if self.shared is not None:
             shared = self.shared.activation_bytes(T, inner) - s.stream(a * n * self.shared.input_width())

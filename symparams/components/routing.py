@@ -12,6 +12,9 @@ byte in tests/test_activations.py):
   8*k) and, when the top-k weights are renormalised (``renorm``), their sum and the
   weights before it (fp32, 4 + 4*k). Each routed token keeps its weight for the product
   with its expert's output: in fp32 (Mixtral), or cast to the activation dtype (``cast``).
+* ``"topk_softmax"`` (gpt-oss, GraniteMoE): the top-k of the logits first, then a softmax over
+  those k in the activation dtype: the input (a*D), the top-k indices (8*k) and the softmax
+  output (a*k); the weights are that softmax's output, in the activation dtype (``cast``).
 * ``"ernie"`` (ERNIE 4.5 MoE): the router runs in fp32 whatever the activation dtype: its
   input cast to fp32 (4*D per token; in fp32 the input itself), and below fp32 the weight
   matrix cast to fp32 (4*E*D per layer); the softmax (4*E), the top-k indices (8*k, the
@@ -35,7 +38,7 @@ from .saving import FP32, INDEX, Saving, not_modelled
 
 __all__ = ["Routing", "ROUTERS", "MIXTRAL"]
 
-ROUTERS = ("softmax_topk", "ernie")
+ROUTERS = ("softmax_topk", "topk_softmax", "ernie")
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class Routing:
         if self.kind == "softmax_topk":
             renorm = n * (FP32 + FP32 * k) if self.renorm else ZERO
             return s.stream(a * n * d + n * (FP32 * e + INDEX * k) + renorm)
+        if self.kind == "topk_softmax":
+            return s.stream(a * n * d + n * (INDEX * k + a * k))
         if self.kind == "ernie":
             below = s.width != FP32
             kept = s.stream(a * n * d) if shared or not below else ZERO

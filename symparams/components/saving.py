@@ -72,6 +72,11 @@ ACTIVATION_SAVES: dict[str, tuple[bool, int]] = {
     "gelu_new": (True, 3), "gelu_accurate": (True, 3), "gelu_python_tanh": (True, 3), "gelu_python": (False, 3),
     "gelu_fast": (True, 6),
     "xielu": (True, 3),
+    # gpt-oss's clamped SwiGLU on a fused, interleaved gate_up output (grouped-mm experts): the
+    # gate_up output (kept by the clamps of its strided halves: gate and up), the clamped gate,
+    # sigmoid(alpha*gate), their product glu, up + 1, and (up + 1)*glu: 7*F per token, which the
+    # gated-MLP rule gives with the input kept and 3 further tensors.
+    "swiglu (clamped)": (True, 3),
 }
 
 # Activations that keep more than full-size tensors: (bytes of a mask per element, tensors of one
@@ -91,14 +96,15 @@ WHY_NOT: dict[str, str] = {
                     "chunk-by-chunk intermediates, mamba_ssm's Triton kernels recompute them in the backward pass",
     "GatedDeltaNet nodes": "what the delta rule keeps depends on its kernel: transformers' torch fallback keeps "
                            "its chunk-by-chunk intermediates, the fla kernels recompute them in the backward pass",
+    "attention sinks under SDPA or flash kernels": "transformers runs gpt-oss's sinks only in eager attention "
+                                                   "(flash and flex through kernels CPU does not run), so only "
+                                                   "--attention eager is measured",
     "Shared nodes": "each use of a weight-shared block keeps its own activations; Zamba2, the one model built on "
                     "it, interleaves them with Mamba-2 layers, which are not modelled",
     "attention with a fused qkv projection": "what autograd keeps depends on how each family splits the fused "
                                              "output (views or copies); GPT-BigCode's and MPT's splits are measured, "
                                              "CodeGen's (interleaved blocks, partial rotary, fp32 scores) and DBRX's "
                                              "(clamped GQA split) are not yet",
-    "the 'swiglu (clamped)' activation": "gpt-oss's clamped SwiGLU (clamps, the interleaved gate/up split) "
-                                         "and its expert loop are not measured yet",
     "mixture-of-experts layers with extra parts (gates, router biases)": "the routers measured are the softmax-then-"
                                                                          "top-k ones (Mixtral's, Qwen's with its shared "
                                                                          "expert's gate, ERNIE's); JetMoE's (top-k then "

@@ -20,9 +20,12 @@ layers, 128 experts) 116,829,156,672.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sympy import Expr
 
-from ..components import Block, Linear, MoE
+from ..components import Block, Linear, MoE, Norm
+from ..components.routing import Routing
 from ..components.sinks import Sinks
 from ..config import DERIVED, Config, Field, Fields
 from ..spec import Spec
@@ -52,6 +55,11 @@ FIELDS = Fields(
 )
 
 
+def norm(name: str) -> Norm:
+    """gpt-oss's RMSNorm, which multiplies by its weight in fp32 before casting back."""
+    return replace(rms_norm(name), weight_fp32=True)
+
+
 def from_config(cfg: Config) -> Spec:
     sizes = layers.read_sizes(cfg, None, activation="swiglu (clamped)")
     layers.check_padding(cfg, None, sizes.vocab)
@@ -62,15 +70,16 @@ def from_config(cfg: Config) -> Spec:
     kinds = layers.read_layers(cfg, sizes.layers, window, layers.every_pth_full(2) if window is not None else None)
     bias = cfg.get("attention_bias")
     expert = gated_mlp(sizes.activation, bias=True, name="expert", names=LLAMA_MLP)
-    moe = MoE("mlp", Linear("router", D, E, bias=True, group="mlp"), expert, E, k)
+    moe = MoE("mlp", Linear("router", D, E, bias=True, group="mlp"), expert, E, k,
+              routing=Routing(kind="topk_softmax", renorm=False, cast=True))
 
     def block(w: Expr | None) -> Block:
-        attn = layers.attention(w, qkv_bias=bias, out_bias=bias)
-        parts = (rms_norm("input_layernorm"), attn, Sinks("sinks", (H,)), rms_norm("post_attention_layernorm"), moe)
+        attn = replace(layers.attention(w, qkv_bias=bias, out_bias=bias), sinks=True)
+        parts = (norm("input_layernorm"), attn, Sinks("sinks", (H,)), norm("post_attention_layernorm"), moe)
         return Block("layer", parts, label=f"MoE decoder block with attention sinks{', sliding window' if w else ''}")
 
     tree = layers.decoder_model("gpt_oss", "gpt-oss decoder (sparse MoE, attention sinks)",
-                                layers.layer_stack(block, kinds), rms_norm("norm"), sizes.tied)
+                                layers.layer_stack(block, kinds), norm("norm"), sizes.tied)
     return layers.layered_spec("gpt_oss", tree, sizes, kinds, experts=(experts, top_k), notes=notes)
 
 

@@ -139,11 +139,10 @@ def _dtypes(ckpt) -> None:
 
 
 def _markdown(spec, bd, args) -> str:
-    from ..format import grouped, human
+    from ..format import grouped, human, md_text
     from ..report.jupyter import breakdown_markdown
-    from ..report.markdown import MD_SPECIALS
 
-    lines = [f"**{spec.name.translate(MD_SPECIALS)}**: {grouped(spec.total)} parameters ({human(spec.total)})", "",
+    lines = [f"**{md_text(spec.name)}**: {grouped(spec.total)} parameters ({human(spec.total)})", "",
              breakdown_markdown(bd)]
     if args.non_embedding:
         count, form = non_embedding(spec)

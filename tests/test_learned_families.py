@@ -123,6 +123,7 @@ def test_an_unknown_model_type_names_the_learned_ones_too(tmp_path, capsys):
 
 def test_a_shipped_file_edited_by_hand_is_refused_when_counted(tmp_path, monkeypatch, capsys):
     import symparams.families.learned as mod
+    from symparams.families.registry import learned_family
 
     folder = tmp_path / "learned"
     folder.mkdir()
@@ -131,14 +132,14 @@ def test_a_shipped_file_edited_by_hand_is_refused_when_counted(tmp_path, monkeyp
     (folder / f"{model_type}.json").write_text(text.replace('"total": ', '"total": 1', 1))
     monkeypatch.setattr(mod, "FOLDER", str(folder))
     mod.learned.cache_clear()
-    mod.family_named.cache_clear()
+    learned_family.cache_clear()
     try:
         assert main(["count", EXAMPLE]) == 2
         err = capsys.readouterr().err
         assert "checksum does not match" in err and err.count("\n") == 1
     finally:
         mod.learned.cache_clear()
-        mod.family_named.cache_clear()
+        learned_family.cache_clear()
 
 
 def test_derive_brief_reads_the_same_tree_and_the_full_guide_refuses_in_one_line(capsys):

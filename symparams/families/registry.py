@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Callable, Iterable, Iterator, Mapping
 
 from sympy import Expr, Symbol
@@ -107,20 +108,18 @@ class Registry:
 
     def of(self, spec: Spec) -> Family | None:
         """The family that built ``spec`` (None for a tree built by hand)."""
-        from .learned import family_named
-
-        return self.by_name.get(spec.family) or family_named(spec.family)
+        return self.by_name.get(spec.family) or learned_family(spec.family)
 
     def for_type(self, cfg: Config) -> Family:
         """The hand-written family of the config's model_type, else its shipped learned family."""
-        from .learned import PREFIX, family_named
+        from .learned import PREFIX
 
         model_type = cfg.model_type
         fam = self.by_type.get(model_type)
         if fam is None and model_type in self.retired:
             raise cfg.error("model_type", self.retired[model_type])
         if fam is None and isinstance(model_type, str):
-            fam = family_named(PREFIX + model_type)
+            fam = learned_family(PREFIX + model_type)
         if fam is None:
             inner = cfg.data.get("text_config")
             if isinstance(inner, dict) and isinstance(inner.get("model_type"), str) and inner["model_type"] in self.by_type:
@@ -162,6 +161,27 @@ class Registry:
         source = os.fspath(path)
         shown = os.path.basename(os.path.dirname(os.path.abspath(source))) + "/" + os.path.basename(source)
         return self.from_dict(data, printable(source), name=printable(shown))
+
+
+@lru_cache(maxsize=None)
+def learned_family(name: str) -> Family | None:
+    """The family of a shipped learned file, by name (``learned:<model_type>``), or None."""
+    from .learned import PREFIX, LearnedFields, learned
+    from .learned.tree import build_spec
+
+    if not name.startswith(PREFIX):
+        return None
+    model_type = name[len(PREFIX):]
+    family = learned(model_type)
+    if family is None:
+        return None
+
+    def build(cfg: Config) -> Spec:
+        return build_spec(family, cfg.data, cfg.source, cfg.source)
+
+    return Family(name=name, summary=f"learned from the shapes transformers {family.transformers} builds",
+                  model_types=(model_type,), fields=LearnedFields(family), build=build,
+                  refused="KV cache, attention FLOPs, activations (a learned family knows shapes, not semantics)")
 
 
 def _context(cfg: Config, fam: Family) -> int | None:

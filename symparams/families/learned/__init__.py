@@ -14,12 +14,12 @@ import os
 from functools import lru_cache
 from typing import Any
 
-from ...config import Config, Fields
+from ...config import Fields
 from ...errors import SymparamsError
 from ...spec import Spec
 from .data import LearnedFamily, load
 
-__all__ = ["FOLDER", "PREFIX", "shipped", "learned", "refused", "family_named", "is_learned", "learned_of",
+__all__ = ["FOLDER", "PREFIX", "shipped", "learned", "refused", "LearnedFields", "is_learned", "learned_of",
            "coverage", "coverage_markdown"]
 
 FOLDER = os.path.dirname(os.path.abspath(__file__))
@@ -59,28 +59,7 @@ def refused() -> dict[str, Any]:
     return data if isinstance(data, dict) else {"transformers": None, "refused": {}}
 
 
-@lru_cache(maxsize=None)
-def family_named(name: str):
-    """The registry :class:`~symparams.families.registry.Family` of a learned family, by name (``learned:<type>``)."""
-    from ..registry import Family
-    from .tree import build_spec
-
-    if not name.startswith(PREFIX):
-        return None
-    model_type = name[len(PREFIX):]
-    family = learned(model_type)
-    if family is None:
-        return None
-
-    def build(cfg: Config) -> Spec:
-        return build_spec(family, cfg.data, cfg.source, cfg.source)
-
-    return Family(name=name, summary=f"learned from the shapes transformers {family.transformers} builds",
-                  model_types=(model_type,), fields=_Fields(family), build=build,
-                  refused="KV cache, attention FLOPs, activations (a learned family knows shapes, not semantics)")
-
-
-class _Fields(Fields):
+class LearnedFields(Fields):
     """No field table (the learned file reads its config itself); groups as the learned tree assigns them."""
 
     def __init__(self, family: LearnedFamily):

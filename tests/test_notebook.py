@@ -28,6 +28,7 @@ CELLS = (
     "from symparams.flops import flops\n"
     "from symparams.memory import memory\n"
     "from symparams.scaling.fit import Run, fit_law\n"
+    "\n"
     "spec = symparams.model(\"nanochat\", depth=4)",
     "spec",
     "spec.breakdown()",

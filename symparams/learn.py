@@ -670,6 +670,10 @@ def _changed(a: Reading, b: Reading) -> set[tuple]:
 def _probe(model_type: str, count: int, seed: int) -> _Probes:
     _require()
     cls = _config_class(model_type)
+    nested = sorted(getattr(cls, "sub_configs", None) or {})
+    if nested:
+        raise SymparamsError(f"{model_type}'s config nests {', '.join(nested)}: learn reads models that top-level "
+                             "fields shape (learn the language model's own model_type)")
     try:
         fields = _fields_of(cls)
     except Exception as err:
@@ -744,6 +748,9 @@ def _probe(model_type: str, count: int, seed: int) -> _Probes:
         if not unread:
             fields.fixed[name] = None
             switches.append(name)
+    if not shaping:
+        raise SymparamsError(f"{model_type}: no whole-number field of its config changes a parameter's shape; "
+                             "a model of one size is not a family")
     probes = _Probes(cls, fields, base, base_reading, shaping, deps, switches)
     rng = random.Random(seed)
     failures = 0

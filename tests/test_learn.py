@@ -280,6 +280,7 @@ def test_the_default_of_a_derived_field_is_learned_from_the_config_class():
     ("no_such_model", "has no model_type 'no_such_model'"),
     ("vit", "has no causal-LM class"),
     ("bart", "encoder-decoder"),
+    ("gemma3", "config nests text_config, vision_config"),
 ])
 def test_what_learn_cannot_read_is_one_clear_error(model_type, why):
     pytest.importorskip("transformers", reason="transformers is not installed (pip install 'symparams[verify]')")

@@ -220,3 +220,10 @@ def test_a_model_type_learn_refused_is_refused_with_its_reason(tmp_path, capsys)
     err = capsys.readouterr().err
     assert "symparams learn could not read it" in err and gone[model_type]["reason"][:60] in err
     assert err.count("\n") == 1
+
+
+def test_a_config_that_nests_a_model_config_is_refused():
+    """A learned family reads top-level fields: a nested text_config it would silently count at its defaults."""
+    cfg = json.load(open(EXAMPLE))
+    with pytest.raises(SymparamsError, match="text_config: the learned biogpt family reads top-level fields"):
+        from_dict({**cfg, "text_config": {"model_type": "llama", "hidden_size": 4096}}, "nested")

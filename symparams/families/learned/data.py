@@ -203,6 +203,10 @@ class LearnedFamily:
                     return True, config[key]
             return False, None
 
+        for key, value in config.items():
+            if isinstance(value, dict) and isinstance(value.get("model_type"), str):
+                raise SymparamsError(f"{source}: {key}: the learned {self.model_type} family reads top-level fields; "
+                                     f"this config nests a {str(value['model_type'])[:40]} config it cannot count")
         for name, learned in self.fixed.items():
             present, value = given(name)
             if present and value is not None and value != learned:

@@ -47,7 +47,7 @@ def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]], align: str)
 
 
 def _text(s: object) -> str:
-    from .report.markdown import MD_SPECIALS
+    from .format import MD_SPECIALS
 
     return str(s).translate(MD_SPECIALS)
 

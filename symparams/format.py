@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Callable, Iterable, Sequence, Union
 
-__all__ = ["human", "share", "grouped", "table", "register_display", "display", "visible",
+__all__ = ["MD_SPECIALS", "LATEX_SPECIALS", "human", "share", "grouped", "table", "register_display", "display", "visible",
            "Formula", "Fixed", "Grid", "Facts", "Line", "Block", "render", "md_text", "latex_text"]
 
 _UNITS = ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K"))
@@ -210,11 +210,14 @@ class Facts:
 Line = Union[str, tuple[Union[str, Formula], ...]]
 Block = Union[Line, Grid, Facts]
 
-# What Markdown would read as markup in text (report.markdown.MD_SPECIALS: the same characters, the same escapes).
-_MD = str.maketrans({"*": r"\*", "_": r"\_", "|": r"\|", "<": "&lt;", ">": "&gt;", "$": r"\$",
-                     "&": "&amp;", "`": r"\`", "[": r"\[", "]": r"\]", "\\": "\\\\"})
-# What LaTeX would read as commands in text mode (report.math.escape_latex: the same table).
-_LATEX = {
+# Characters Markdown would read as markup, escaped where prose is written: emphasis,
+# tables, raw HTML and entities, math, code spans, and the brackets of links and images
+# (a model named ``![t](javascript:...)`` stays text). The backslash is escaped too, so a
+# name's own backslash cannot undo the escape that follows it.
+MD_SPECIALS = str.maketrans({"*": r"\*", "_": r"\_", "|": r"\|", "<": "&lt;", ">": "&gt;", "$": r"\$",
+                             "&": "&amp;", "`": r"\`", "[": r"\[", "]": r"\]", "\\": "\\\\"})
+# What LaTeX would read as commands in text mode, and the few non-ASCII signs prose uses.
+LATEX_SPECIALS = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
     "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
     "<": r"\ensuremath{<}", ">": r"\ensuremath{>}", "|": r"\ensuremath{|}",
@@ -229,7 +232,7 @@ def md_text(text: str) -> str:
     >>> print(md_text("a|b_`c`"))
     a\\|b\\_\\`c\\`
     """
-    return visible(text).translate(_MD)
+    return visible(text).translate(MD_SPECIALS)
 
 
 def latex_text(text: str) -> str:
@@ -239,7 +242,7 @@ def latex_text(text: str) -> str:
     >>> print(latex_text("a_b & $5 \\x1b"))
     a\\_b \\& \\$5 ?
     """
-    return "".join(_LATEX.get(c) or (c if " " <= c <= "~" else "?") for c in text)
+    return "".join(LATEX_SPECIALS.get(c) or (c if " " <= c <= "~" else "?") for c in text)
 
 
 def render(blocks: Sequence[Block], fmt: str) -> str:

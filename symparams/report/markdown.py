@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-from ..format import grouped, share, visible
+from ..format import MD_SPECIALS, grouped, share, visible
 from .chains import latex_rows
 from .document import Bars, Bullets, Chains, Context, Details, Document, Heading, Math, Para, Rounded, Table, Values, Verbatim
 from .math import Form, form_latex, qualifier_latex
@@ -17,14 +17,6 @@ from .render import Renderer, register_format
 from .text import bar_lines
 
 __all__ = ["MarkdownRenderer", "MD_SPECIALS", "code_span"]
-
-# Characters Markdown would read as markup, escaped where prose is written: emphasis,
-# tables, raw HTML and entities, math, code spans, and the brackets of links and images
-# (a model named ``![t](javascript:...)`` stays text). The backslash is escaped too, so a
-# name's own backslash cannot undo the escape that follows it.
-MD_SPECIALS = str.maketrans({"*": r"\*", "_": r"\_", "|": r"\|", "<": "&lt;", ">": "&gt;", "$": r"\$",
-                             "&": "&amp;", "`": r"\`", "[": r"\[", "]": r"\]", "\\": "\\\\"})
-
 
 def code_span(s: str) -> str:
     """``s`` as an inline code span: a fence longer than any backtick run inside it, control characters escaped.

@@ -22,6 +22,7 @@ from sympy import Expr, Symbol
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
+from ..format import latex_text
 from ..symbols import LATEX_NAMES as SYMBOL_NAMES
 
 __all__ = ["value_text", "value_latex", "Ref", "ref", "named", "Form", "form_text", "form_latex", "qualifier_text",
@@ -114,30 +115,13 @@ def qualifier_latex(where: tuple[tuple[str, Expr], ...]) -> str:
     return r",\,".join(parts)
 
 
-_LATEX_SPECIALS = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-    "<": r"\ensuremath{<}", ">": r"\ensuremath{>}", "|": r"\ensuremath{|}",
-    "≈": r"\ensuremath{\approx}", "∂": r"\ensuremath{\partial}", "ε": r"\ensuremath{\varepsilon}",
-    "·": r"\ensuremath{\cdot}", "×": r"\ensuremath{\times}", "→": r"\ensuremath{\to}", "—": "---", "–": "--",
-}
-
-
 def escape_latex(s: str) -> str:
     """Text made safe for LaTeX: specials escaped, anything outside printable ASCII replaced.
 
     pdflatex with amsmath only cannot typeset arbitrary Unicode, and a model name
     comes from a user's file; a ``?`` is better than a document that does not compile.
     """
-    out = []
-    for ch in s:
-        if ch in _LATEX_SPECIALS:
-            out.append(_LATEX_SPECIALS[ch])
-        elif " " <= ch <= "~":
-            out.append(ch)
-        else:
-            out.append("?")
-    return "".join(out)
+    return latex_text(s)
 
 
 @dataclass(frozen=True)

@@ -699,6 +699,7 @@ def _probe(model_type: str, count: int, seed: int) -> _Probes:
     base_reading = read_layout(layout)
     shaping: list[str] = []
     deps: dict[tuple, set[str]] = {}
+    untried: list[str] = []
     for name in fields.ints:
         hits = 0
         for new in _perturbations(base[name]):
@@ -716,6 +717,8 @@ def _probe(model_type: str, count: int, seed: int) -> _Probes:
             hits += 1
             if hits == 2:
                 break
+        if hits == 0:
+            untried.append(name)
     switches = []
     try:
         at_base = _make_config(cls, base).to_dict()
@@ -726,10 +729,12 @@ def _probe(model_type: str, count: int, seed: int) -> _Probes:
         trials = _switch_values(default) if not isinstance(default, list) else (  # a per-layer pattern made uniform
             [[listed[0]] * len(listed), [listed[-1]] * len(listed)]
             if isinstance(listed, list) and len(set(map(str, listed))) > 1 else [])
+        tried = False
         for trial in trials:
             other = _try_build(cls, {**base, name: trial})
             if other is None:
                 continue
+            tried = True
             try:
                 shapes = bool(_changed(base_reading, read_layout(other)))
             except NoForm:
@@ -737,6 +742,16 @@ def _probe(model_type: str, count: int, seed: int) -> _Probes:
             if shapes:
                 switches.append(name)
                 break
+        # Never varied (text, a table): kept at its value. A uniform per-layer list follows the depth, so is not.
+        if not tried and _is_plain(default) and not isinstance(default, list):
+            switches.append(name)
+    # A whole number no probe could change is kept at its value too, if the probes used the default.
+    for name in untried:
+        if base[name] != fields.ints[name]:
+            raise NoForm(f"{model_type}: {name} could not be varied, and the probes use {base[name]}, "
+                         f"not its default {fields.ints[name]}")
+        fields.fixed[name] = fields.ints[name]
+        switches.append(name)
     # Modeling code reads some attributes a config class does not declare (Qwen2's head_dim, through
     # getattr): a config that sets one is refused, not miscounted.
     for name in sorted(set(CANONICAL) - set(fields.ints) - set(fields.fixed) - set(fields.aliases)):

@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
 def learned_listing() -> dict:
     """The shipped learned families and the model types ``learn --all`` refused, with why."""
     from ..families import FAMILIES
-    from ..families.learned import learned, refused, shipped
+    from ..families.learned import coverage, learned, refused, shipped
 
     families = []
     for model_type in shipped():
@@ -67,4 +67,5 @@ def learned_listing() -> dict:
                          "fields": sorted(family.fields), "fixed": sorted(family.fixed)})
     refusals = [{"model_type": t, "reason": r.get("reason"), "category": r.get("category")}
                 for t, r in sorted(refused().get("refused", {}).items())]
-    return {"learned_families": families, "refused_model_types": refusals}
+    counts = {k: v for k, v in coverage().items() if k in ("transformers", "causal_lm", "hand_written", "learned", "refused")}
+    return {"learned_families": families, "refused_model_types": refusals, "coverage": counts}

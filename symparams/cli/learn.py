@@ -176,6 +176,9 @@ def _last_error(stderr: str) -> str:
 # Refusals grouped by what stopped them (the README's coverage table), first match wins.
 CATEGORIES = (
     ("encoder-decoder", "an encoder-decoder"),
+    ("config nests", "a config that nests sub-configs (vision, audio, text)"),
+    ("changes a parameter's shape", "no whole-number field shapes it"),
+    ("requires the timm library", "needs a library that is not installed"),
     ("cannot build", "transformers cannot build it from its default config"),
     ("to build on meta", "its reduced default config builds too slowly"),
     ("learning took more than", "learning timed out"),
@@ -199,7 +202,8 @@ def _write_refused(path: str, version: str, refused: dict[str, dict], causal_lm:
     """The refusals, with every causal-LM model_type of that transformers (the README's coverage counts them)."""
     import json
 
-    doc = {"transformers": version, "causal_lm_model_types": causal_lm, "refused": dict(sorted(refused.items()))}
+    refused = {t: {**r, "category": category(r["reason"])} for t, r in sorted(refused.items())}
+    doc = {"transformers": version, "causal_lm_model_types": causal_lm, "refused": refused}
     with open(path, "w", encoding="utf-8") as fh:
         json.dump(doc, fh, indent=1, sort_keys=True)
         fh.write("\n")

@@ -52,6 +52,7 @@ class Attention(Module):
     group: str = "attention"
     names: tuple[str, str, str, str] = ("q", "k", "v", "o")
     rotary_per_layer: bool = False
+    rotary_dim: Expr | None = None
 
     def children(self) -> tuple[Module, ...]:
         q, k, v, o = self.names
@@ -84,7 +85,8 @@ class Attention(Module):
         activation dtype below fp32, or with dropout the mask and the dropped-out copy.
         sdpa/flash keep a log-sum-exp per query row and head instead (fp32). Dropout after
         the output projection (``"residual"``) keeps a mask of D per token.
-        ``rotary_per_layer``: the layer makes its own copy of the cos and sin tables (ERNIE
+        ``rotary_dim``: the width of the rotary tables where only part of each head rotates
+        (GLM-4.5's ``partial_rotary_factor``); ``rotary_per_layer``: the layer makes its own copy of the cos and sin tables (ERNIE
         4.5 interleaves them in every layer, in fp32), which it keeps instead of the shared ones.
         """
         s = saving or DEFAULT
@@ -118,7 +120,8 @@ class Attention(Module):
         """Rotary positions: the cos and sin tables (T x d_h each, one row for the whole batch) every layer uses."""
         if self.rotary_per_layer:
             return {}
-        return {("positions", "rotary", self.head_dim): 2 * (saving or DEFAULT).width * T * self.head_dim}
+        width = self.head_dim if self.rotary_dim is None else self.rotary_dim
+        return {("positions", "rotary", width): 2 * (saving or DEFAULT).width * T * width}
 
     def input_width(self) -> Expr:
         return self.d_model

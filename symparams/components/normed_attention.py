@@ -35,6 +35,7 @@ class NormedAttention(Attention):
     k_norm: Expr | None = None
     window: Expr | None = None
     norm_names: tuple[str, str] = ("q_norm", "k_norm")
+    per_head: bool = False
 
     def children(self) -> tuple[Module, ...]:
         norms = tuple(Norm(name, dim, kind="rms", weight=True)
@@ -49,11 +50,15 @@ class NormedAttention(Attention):
         return 2 * self.kv_heads * self.head_dim * kept
 
     def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
-        """:class:`Attention`'s, plus what each full-width q/k RMSNorm keeps (one vector per token)."""
+        """:class:`Attention`'s, plus what each q/k RMSNorm keeps: one vector per token, or with ``per_head``
+        (GLM-4.5's norms of d_h applied to every head) one per token and head (H for q, H_kv for k)."""
         s = saving or DEFAULT
         whole = replace(s, tp=1, sp=False)
         norms = [c for c in self.children() if isinstance(c, Norm)]
-        return super().activation_bytes(T, s) + s.split(sympy.Add(*(n.activation_bytes(T, whole) for n in norms)))
+        counts = (self.heads, self.kv_heads) if self.per_head else (1, 1)
+        kept = sympy.Add(*(n.activation_bytes(T, whole) * (counts[0] if n.name == self.norm_names[0] else counts[1])
+                           for n in norms))
+        return super().activation_bytes(T, s) + s.split(kept)
 
     def describe(self, fmt: Fmt = str) -> str:
         extras = []

@@ -22,6 +22,18 @@ byte in tests/test_activations.py):
   (4*k), their sum and its clamp to ``moe_norm_min`` (4 + 4). Weights cast to the
   activation dtype.
 
+* ``"sigmoid_group"`` (DeepSeek-V3, GLM-4.5, Nemotron-H): in fp32 as ERNIE's (the input and,
+  below fp32, the weight cast), the sigmoid of the logits (4*E) and the top-k indices its
+  gather keeps (8*k); renormalised (``renorm``), the sum and the weights before it (4 + 4*k).
+  The choice itself (the correction bias, the group scores and the mask of the groups left
+  out) feeds only top-k indices, so autograd frees what it saved there as soon as the forward
+  pass drops the top-k values: whatever ``groups`` and ``group_k``, it keeps nothing. Weights
+  in fp32.
+* ``"softmax_group"`` (DeepSeek-V2): in fp32 as ERNIE's, the softmax (4*E) and the top-k
+  indices (8*k); group-limited (``groups`` given), the boolean mask of the experts left out,
+  which the masked scores' top-k keeps (E bytes; the group maxima feed only indices and are
+  freed). Weights in fp32, never renormalised.
+
 ``shared_gate`` is Qwen2-MoE's sigmoid gate over the shared expert: its sigmoid output and
 the shared expert's output, which the product keeps: a*(1 + D) per token.
 """
@@ -38,7 +50,7 @@ from .saving import FP32, INDEX, Saving, not_modelled
 
 __all__ = ["Routing", "ROUTERS", "MIXTRAL"]
 
-ROUTERS = ("softmax_topk", "topk_softmax", "ernie")
+ROUTERS = ("softmax_topk", "topk_softmax", "ernie", "sigmoid_group", "softmax_group")
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,8 @@ class Routing:
     renorm: bool = True
     cast: bool = False
     shared_gate: bool = False
+    groups: Expr | None = None
+    group_k: Expr | None = None
 
     def router_bytes(self, s: Saving, T: Expr, d: Expr, e: Expr, k: Expr, shared: bool) -> Expr:
         """Bytes the router keeps over B*T tokens, its a*D input included where it is kept (``shared``: a
@@ -60,11 +74,23 @@ class Routing:
         if self.kind == "topk_softmax":
             return s.stream(a * n * d + n * (INDEX * k + a * k))
         if self.kind == "ernie":
-            below = s.width != FP32
-            kept = s.stream(a * n * d) if shared or not below else ZERO
-            upcast = s.stream(FP32 * n * d) + FP32 * e * d if below else ZERO
-            return kept + upcast + s.stream(n * (FP32 * e + INDEX * k + FP32 * k + 2 * FP32))
+            return self._fp32_input(s, T, d, e, shared) + s.stream(n * (FP32 * e + INDEX * k + FP32 * k + 2 * FP32))
+        if self.kind == "sigmoid_group":
+            renorm = FP32 + FP32 * k if self.renorm else ZERO
+            return self._fp32_input(s, T, d, e, shared) + s.stream(n * (FP32 * e + INDEX * k + renorm))
+        if self.kind == "softmax_group":
+            mask = e if self.groups is not None else ZERO
+            return self._fp32_input(s, T, d, e, shared) + s.stream(n * (FP32 * e + mask + INDEX * k))
         raise not_modelled(f"mixture-of-experts layers routed by a {self.kind!r} router")
+
+    @staticmethod
+    def _fp32_input(s: Saving, T: Expr, d: Expr, e: Expr, shared: bool) -> Expr:
+        """A router run in fp32: its input cast (and below fp32 the weight matrix too); the input itself is
+        kept only in fp32 or where a shared expert keeps it."""
+        n = B * T
+        below = s.width != FP32
+        kept = s.stream(s.width * n * d) if shared or not below else ZERO
+        return kept + (s.stream(FP32 * n * d) + FP32 * e * d if below else ZERO)
 
     def weight_bytes(self, s: Saving) -> Expr:
         """Bytes of one routed token's weight, as the product with its expert's output keeps it."""

@@ -31,11 +31,13 @@ from sympy import Expr, Integer
 
 from ..components import MLP, Block, Embedding, Linear, Model, Module, MoE, Norm, Repeat
 from ..components.mla import MLA
+from ..components.routing import MIXTRAL, Routing
 from ..config import DERIVED, Config
 from ..spec import AtMost, Constraint, Spec
 from ..symbols import D, E, E_s, F, F_e, H, L, L_d, V, d_nope, d_rope, d_v, k, r_kv, r_q
 from ._deepseek_vocab import check_padding
 from .activations import activation
+from .decoder import norm_topk_field, renorm
 
 __all__ = ["GROUPS", "Shape", "read_shape", "build", "NOTES", "shared_expert_moe", "dense_then_moe"]
 
@@ -132,7 +134,7 @@ def _rms(name: str, dim: Expr = D) -> Norm:
     return Norm(name, dim, kind="rms", weight=True)
 
 
-def shared_expert_moe(activation: str, shared: int, mlp_bias: bool = False) -> MoE:
+def shared_expert_moe(activation: str, shared: int, mlp_bias: bool = False, routing: Routing = MIXTRAL) -> MoE:
     """Router ``gate`` (E x D), E routed experts of F_e (fused in transformers, no biases), one shared MLP of E_s*F_e.
 
     ``n_shared_experts`` = 0 still builds the shared MLP, with no weights (and, under
@@ -142,7 +144,15 @@ def shared_expert_moe(activation: str, shared: int, mlp_bias: bool = False) -> M
     hidden = E_s * F_e if shared else Integer(0)
     shared_mlp = MLP("shared_experts", D, hidden, gated=True, bias=mlp_bias, activation=activation,
                      names=("gate_proj", "up_proj", "down_proj"))
-    return MoE("mlp", Linear("gate", D, E, group="mlp"), expert, E, k, shared=shared_mlp)
+    return MoE("mlp", Linear("gate", D, E, group="mlp"), expert, E, k, shared=shared_mlp, routing=routing)
+
+
+def sigmoid_routing(cfg: Config) -> Routing:
+    """DeepSeek-V3's router (GLM-4.5's too): sigmoid scores, group-limited choice with a correction bias."""
+    return Routing(kind="sigmoid_group", renorm=renorm(cfg))
+
+
+ROUTER_FIELDS = (norm_topk_field(True, null_ok=True),)
 
 
 def dense_then_moe(block: Callable[[Module], Block], dense_mlp: Module, moe: MoE, dense: int, layers: int
@@ -168,7 +178,7 @@ def dense_then_moe(block: Callable[[Module], Block], dense_mlp: Module, moe: MoE
 
 def build(cfg: Config, family: str, label: str, shape: Shape, *, mlp_bias: bool = False,
           attention_extras: tuple[Module, ...] = (), topk: Expr | None = None, values: dict | None = None,
-          notes: tuple[str, ...] = ()) -> Spec:
+          notes: tuple[str, ...] = (), routing: Routing = MIXTRAL) -> Spec:
     """The Spec of a DeepSeek decoder: L_d dense blocks, then L - L_d mixture-of-experts blocks.
 
     ``attention_extras`` are nodes stored in each block's ``self_attn`` beside the latent
@@ -184,7 +194,7 @@ def build(cfg: Config, family: str, label: str, shape: Shape, *, mlp_bias: bool 
 
     dense_mlp = MLP("mlp", D, F, gated=True, bias=mlp_bias, activation=shape.activation,
                     names=("gate_proj", "up_proj", "down_proj"))
-    moe = shared_expert_moe(shape.activation, shape.shared, mlp_bias)
+    moe = shared_expert_moe(shape.activation, shape.shared, mlp_bias, routing)
     layers, used, constraints = dense_then_moe(block, dense_mlp, moe, shape.dense, shape.layers)
     sym: dict = {V: shape.vocab, D: shape.width, L: shape.layers, H: shape.heads}
     if shape.q_rank is not None:

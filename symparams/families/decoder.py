@@ -225,6 +225,19 @@ def gated_mlp(activation: str, bias: bool = False, name: str = "mlp", names=LLAM
     return MLP(name, D, F, gated=True, bias=bias, activation=activation, names=names)
 
 
+def norm_topk_field(default: bool, null_ok: bool = False) -> Field:
+    """``norm_topk_prob``: whether a router renormalises its top-k weights; ``null_ok`` where transformers
+    takes a null (falsy to its ``if``), else a null is refused as transformers' typed config refuses it."""
+    return Field("norm_topk_prob", default, null=DERIVED, kind="any") if null_ok else Field(
+        "norm_topk_prob", default, kind="bool")
+
+
+def renorm(cfg: Config) -> bool:
+    """The config's ``norm_topk_prob`` as transformers' ``if self.norm_topk_prob:`` reads it."""
+    value = cfg.get("norm_topk_prob")
+    return value is not DERIVED and bool(value)
+
+
 def moe(activation: str, routing: Routing = MIXTRAL) -> MoE:
     """Mixtral's sparse block: router ``gate`` D -> E, and E gated experts (w1, w3, w2); ``routing``: its router."""
     expert = gated_mlp(activation, name="expert", names=("w1", "w3", "w2"))

@@ -11,6 +11,9 @@ config is refused rather than given a guessed top-k.
 
 from __future__ import annotations
 
+from sympy import Integer
+
+from ..components.routing import Routing
 from ..config import DEFAULT, DERIVED, Config, Field, Fields
 from ..spec import Spec
 from . import _deepseek_mla as mla
@@ -42,6 +45,9 @@ FIELDS = Fields(
     Field("tie_word_embeddings", False, kind="bool"),
     Field("attention_bias", False, kind="bool"),
     Field("mlp_bias", False, kind="bool"),
+    Field("topk_method", "greedy", null=DERIVED, kind="any"),
+    Field("n_group", None, null=DEFAULT, kind="any"),
+    Field("topk_group", None, null=DEFAULT, kind="any"),
     pad_field(None),
     groups=mla.GROUPS,
 )
@@ -54,7 +60,20 @@ def from_config(cfg: Config) -> Spec:
                                                "which DeepseekV2Config refuses")
     shape = mla.read_shape(cfg)
     return mla.build(cfg, "deepseek_v2", "DeepSeek-V2 decoder (latent attention, shared-expert MoE)", shape,
-                     mlp_bias=cfg.get("mlp_bias"))
+                     mlp_bias=cfg.get("mlp_bias"), routing=_routing(cfg))
+
+
+def _routing(cfg: Config) -> Routing:
+    """DeepSeek-V2's router: softmax scores, greedy top-k or, with ``group_limited_greedy``, limited to groups."""
+    method = cfg.get("topk_method")
+    if method == "greedy":
+        return Routing(kind="softmax_group", renorm=False)
+    if method != "group_limited_greedy":
+        return Routing(kind=f"topk_method {method if method is not DERIVED else None!r}")
+    groups, chosen = cfg.get("n_group"), cfg.get("topk_group")
+    if not isinstance(groups, int) or not isinstance(chosen, int):
+        return Routing(kind="deepseek_v2 group-limited without integer n_group and topk_group")
+    return Routing(kind="softmax_group", renorm=False, groups=Integer(groups), group_k=Integer(chosen))
 
 
 FAMILY = Family(

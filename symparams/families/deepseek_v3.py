@@ -43,6 +43,7 @@ FIELDS = Fields(
     Field("max_position_embeddings", 4096),
     Field("tie_word_embeddings", False, kind="bool"),
     Field("attention_bias", False, kind="bool"),
+    *mla.ROUTER_FIELDS,
     pad_field(None),
     groups=mla.GROUPS,
 )
@@ -52,7 +53,8 @@ def from_config(cfg: Config) -> Spec:
     shape = mla.read_shape(cfg)
     return mla.build(cfg, "deepseek_v3", "DeepSeek-V3 decoder (latent attention, shared-expert MoE)", shape,
                      notes=("the router's e_score_correction_bias (E values per MoE layer) is a buffer in "
-                            "transformers, not a parameter, and is not counted",))
+                            "transformers, not a parameter, and is not counted",),
+                     routing=mla.sigmoid_routing(cfg))
 
 
 FAMILY = Family(

@@ -25,6 +25,7 @@ from ..spec import Spec
 from ..symbols import H_I, K_I, D, d_I, r_q
 from . import _deepseek_mla as mla
 from ._deepseek_vocab import pad_field
+from .decoder import norm_topk_field
 from .registry import Family
 
 __all__ = ["FAMILY", "FIELDS", "from_config", "dense_layers"]
@@ -56,6 +57,7 @@ FIELDS = Fields(
     Field("index_n_heads", 64),
     Field("index_head_dim", 128),
     Field("index_topk", 2048),
+    norm_topk_field(True),
     pad_field(None),
     groups={**mla.GROUPS, "k_norm": "norm"},
 )
@@ -84,7 +86,8 @@ def from_config(cfg: Config) -> Spec:
     return mla.build(cfg, "deepseek_v32", "DeepSeek-V3.2 decoder (sparse latent attention, shared-expert MoE)", shape,
                      attention_extras=(indexer,), topk=K_I, values=values,
                      notes=("the router's e_score_correction_bias (E values per MoE layer) is a buffer in "
-                            "transformers, not a parameter, and is not counted",))
+                            "transformers, not a parameter, and is not counted",),
+                     routing=mla.sigmoid_routing(cfg))
 
 
 FAMILY = Family(

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from sympy import Integer
+import sympy
+from sympy import Expr, Integer
 
 from ..components import Block, Embedding, Linear, Model, Module
 from ..components.normed_attention import NormedAttention
@@ -24,7 +25,7 @@ from ..spec import Spec
 from ..symbols import D, E, E_s, F, F_e, H, H_kv, L_d, V, d_h, k
 from . import _deepseek_heads as heads
 from . import decoder
-from ._deepseek_mla import NOTES, dense_then_moe, shared_expert_moe
+from ._deepseek_mla import NOTES, dense_then_moe, shared_expert_moe, sigmoid_routing
 from ._deepseek_vocab import check_padding, pad_field
 from .decoder import LLAMA_ATTENTION, LLAMA_GROUPS, decoder_fields
 from .registry import Family
@@ -42,11 +43,18 @@ FIELDS = decoder_fields(
         Field("n_shared_experts", 1, minimum=0),
         Field("n_routed_experts", 128, aliases=("num_local_experts",)),
         Field("first_k_dense_replace", 1, minimum=0),
+        decoder.norm_topk_field(True),
         Field("use_qk_norm", False, kind="bool"),
         pad_field(None),
     ),
     groups={**LLAMA_GROUPS, "q_norm": "norm", "k_norm": "norm"},
 )
+
+
+def _rotary_width(cfg: Config) -> Expr:
+    """Width of the cos and sin tables: int(d_h * partial_rotary_factor), rounded up to even (transformers' RoPE)."""
+    share = sympy.nsimplify(decoder.partial_rotary_factor(cfg, 0.5))
+    return 2 * sympy.ceiling(sympy.floor(d_h * share) / 2)
 
 
 def from_config(cfg: Config) -> Spec:
@@ -59,14 +67,15 @@ def from_config(cfg: Config) -> Spec:
     dense = min(cfg.get("first_k_dense_replace"), sizes.layers)
     qk = d_h if cfg.get("use_qk_norm") else None
     attn = NormedAttention("self_attn", D, H, H_kv, d_h, qkv_bias=cfg.get("attention_bias"), out_bias=False,
-                           names=LLAMA_ATTENTION, q_norm=qk, k_norm=qk)
+                           names=LLAMA_ATTENTION, q_norm=qk, k_norm=qk, rotary_dim=_rotary_width(cfg), per_head=True)
 
     def block(mlp: Module) -> Block:
         return Block("layer", (decoder.rms_norm("input_layernorm"), attn, decoder.rms_norm("post_attention_layernorm"),
                                mlp), label="pre-norm decoder block")
 
     stack, used, constraints = dense_then_moe(block, decoder.gated_mlp(sizes.activation),
-                                              shared_expert_moe(sizes.activation, shared), dense, sizes.layers)
+                                              shared_expert_moe(sizes.activation, shared, routing=sigmoid_routing(cfg)),
+                                              dense, sizes.layers)
     tree = Model("glm4_moe", (Embedding("embed_tokens", V, D), *stack, decoder.rms_norm("norm"),
                               Linear("lm_head", D, V, tied=sizes.tied, group="head")),
                  label="GLM-4.5 decoder (dense layers, then shared-expert MoE)")

@@ -14,7 +14,7 @@ import sympy
 
 from ..components.normed_attention import NormedAttention
 from ..components.routing import Routing
-from ..config import REFUSE, Config, Field
+from ..config import REFUSE, Config
 from ..spec import Spec
 from ..symbols import D, H, H_kv, d_h
 from . import _deepseek_heads as heads
@@ -28,7 +28,7 @@ __all__ = ["FAMILY", "FIELDS", "from_config"]
 
 def routing(cfg: Config) -> Routing:
     """OLMoE's router (Qwen's code): softmax, top-k, renormalised if ``norm_topk_prob``, cast to the activation dtype."""
-    return Routing(renorm=cfg.get("norm_topk_prob"), cast=True)
+    return Routing(renorm=decoder.renorm(cfg), cast=True)
 
 
 EXPERTS, TOP_K = 64, 8
@@ -36,7 +36,7 @@ EXPERTS, TOP_K = 64, 8
 FIELDS = decoder_fields(
     vocab_size=50304, hidden_size=2048, intermediate_size=2048, num_hidden_layers=16,
     num_attention_heads=16, head_dim_null=REFUSE, max_position_embeddings=4096, mlp_bias=None,
-    extra=(*expert_fields(EXPERTS, TOP_K), pad_field(1), Field("norm_topk_prob", False, kind="bool")),
+    extra=(*expert_fields(EXPERTS, TOP_K), pad_field(1), decoder.norm_topk_field(False)),
     groups={**LLAMA_GROUPS, "q_norm": "norm", "k_norm": "norm"},
 )
 

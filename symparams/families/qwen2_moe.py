@@ -45,6 +45,7 @@ from ._qwen_decoder import (
     read_window,
     sparse_layers,
 )
+from .decoder import norm_topk_field, renorm
 from .qwen3_moe import LLAMA_MLP
 from .registry import Family
 
@@ -63,7 +64,7 @@ FIELDS = Fields(
     Field("moe_intermediate_size", 1408),
     Field("shared_expert_intermediate_size", 5632),
     Field("num_experts_per_tok", 4),
-    Field("norm_topk_prob", False, kind="bool"),
+    norm_topk_field(False),
     Field("num_experts", 60, minimum=0),
     list_field("mlp_only_layers"),
     list_field("layer_types"),
@@ -112,7 +113,7 @@ def from_config(cfg: Config) -> Spec:
                                    names=("q_proj", "k_proj", "v_proj", "o_proj"))
             for kind, w in (("full", None), ("sliding", W))}
     modules = {"dense": MLP("mlp", D, F, gated=True, activation=core.activation, names=LLAMA_MLP),
-               "moe": shared_moe(core.activation, cfg.get("norm_topk_prob"))}
+               "moe": shared_moe(core.activation, renorm(cfg))}
     tree, counts = decoder_tree(
         "qwen2_moe", "Qwen2-MoE decoder (routed and shared experts)",
         Axis(tuple(t.split("_")[0] for t in types), attn, "sliding", L_s),

@@ -38,6 +38,7 @@ from ._qwen_decoder import (
     read_window,
     sparse_layers,
 )
+from .decoder import norm_topk_field, renorm
 from .registry import Family
 
 __all__ = ["FAMILY", "FIELDS", "from_config", "LLAMA_MLP", "routed"]
@@ -55,7 +56,7 @@ FIELDS = Fields(
     Field("decoder_sparse_step", 1),
     Field("moe_intermediate_size", 768),
     Field("num_experts_per_tok", 8),
-    Field("norm_topk_prob", False, kind="bool"),
+    norm_topk_field(False),
     Field("num_experts", 128, aliases=("num_local_experts",), minimum=0),
     list_field("mlp_only_layers"),
     groups=GROUPS,
@@ -77,7 +78,7 @@ def from_config(cfg: Config) -> Spec:
     attn = DecoderAttention("self_attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=bias, qk_norm=True,
                             window=None if window is None else W, names=("q_proj", "k_proj", "v_proj", "o_proj"))
     modules = {"dense": MLP("mlp", D, F, gated=True, activation=core.activation, names=LLAMA_MLP),
-               "moe": routed(core.activation, routing=Routing(renorm=cfg.get("norm_topk_prob"), cast=True))}
+               "moe": routed(core.activation, routing=Routing(renorm=renorm(cfg), cast=True))}
     tree, counts = decoder_tree(
         "qwen3_moe", "Qwen3-MoE decoder",
         Axis(("full",) * core.layers, {"full": attn}, "full", L_d),

@@ -33,6 +33,7 @@ from ._qwen_decoder import (
     sparse_layers,
 )
 from ._qwen_hybrid import LINEAR_FIELDS, LINEAR_RULES, ROTARY_FRACTION, mixer_values, mixers
+from .decoder import norm_topk_field, renorm
 from .qwen2_moe import shared_moe
 from .qwen3_moe import LLAMA_MLP
 from .registry import Family
@@ -49,7 +50,7 @@ FIELDS = Fields(
     Field("moe_intermediate_size", 512),
     Field("shared_expert_intermediate_size", 512),
     Field("num_experts_per_tok", 10),
-    Field("norm_topk_prob", True, kind="bool"),
+    norm_topk_field(True),
     Field("num_experts", 512, minimum=0),
     list_field("mlp_only_layers"),
     groups=GROUPS,
@@ -61,7 +62,7 @@ def from_config(cfg: Config) -> Spec:
     experts, top_k = read_experts(cfg, "num_experts")
     sparse = sparse_layers(core.layers, experts, cfg.get("decoder_sparse_step"), int_list(cfg, "mlp_only_layers") or [])
     modules = {"dense": MLP("mlp", D, F, gated=True, activation=core.activation, names=LLAMA_MLP),
-               "moe": shared_moe(core.activation, cfg.get("norm_topk_prob"))}
+               "moe": shared_moe(core.activation, renorm(cfg))}
     tree, counts = decoder_tree(
         "qwen3_next", "Qwen3-Next decoder (Gated DeltaNet, gated attention, routed and shared experts)",
         mixers(cfg, core.layers, fused=True),

@@ -27,7 +27,8 @@ activation width there) for the families whose code the node readings follow:
     is kept, half-width rotary tables, RMSNorm products in fp32, a top-k-then-softmax
     router with a bias, and the clamped SwiGLU of biased grouped-mm experts), glm4_moe (eager
     only: DeepSeek-V3's sigmoid router, rotary tables of the rotating part of each head,
-    q/k norms per head), and deepseek_v3 and deepseek_v2 in their own test below.
+    q/k norms per head), granitemoe (top-k of fp32 logits, then a softmax over k), and
+    deepseek_v3 and deepseek_v2 in their own test below.
 
 Saved tensors are counted when the forward pass ends, over those autograd still holds: a
 router's choice among groups (DeepSeek-V3's bias-corrected scores, its group scores and
@@ -77,8 +78,8 @@ stated (measured on small configs with transformers 5.24 and torch 2.13):
 * falcon: fused query-key-value with its own split, parallel attention, ALiBi or rotary.
 * nanochat (transformers' NanoChat): RMSNorm over q and k after the rotary embedding,
   which the tree (parameter-free norms) does not show.
-* mixture-of-experts layers whose router is not measured (PhiMoE's sparse mixer, GraniteMoE,
-  Llama 4, DBRX, JetMoE) refuse.
+* mixture-of-experts layers whose router is not measured (PhiMoE's sparse mixer, Llama 4,
+  DBRX, JetMoE, GraniteMoeShared) refuse (components.routing.UNMEASURED).
 * deepseek_v2 and deepseek_v3: multi-head latent attention is exact under eager attention
   (V2 in bf16, see its test); with sdpa or flash kernels it refuses.
 * Node kinds not modelled yet refuse with "activation memory is not modelled for ...":
@@ -114,7 +115,7 @@ transformers = pytest.importorskip("transformers", reason="transformers is not i
 # Building and running a model per example is slow; a failing example is reported as drawn, unshrunk.
 NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
 EXACT = ("llama", "mistral", "qwen2", "qwen3", "phi3", "starcoder2", "olmo", "olmo2", "gpt2", "mixtral", "qwen3_moe",
-         "gpt_bigcode", "mpt", "qwen2_moe", "olmoe", "ernie4_5", "ernie4_5_moe", "apertus", "gpt_oss", "glm4_moe")
+         "gpt_bigcode", "mpt", "qwen2_moe", "olmoe", "ernie4_5", "ernie4_5_moe", "apertus", "gpt_oss", "glm4_moe", "granitemoe")
 # Families whose eager softmax runs in the activation dtype (GPT-2's code), not in fp32 (Llama's).
 SOFTMAX_IN_DTYPE = ("gpt2",)
 # GPT-2 under SDPA: the kernel keeps its key as a view of the fused c_attn output, so the whole

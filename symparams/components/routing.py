@@ -13,8 +13,9 @@ byte in tests/test_activations.py):
   weights before it (fp32, 4 + 4*k). Each routed token keeps its weight for the product
   with its expert's output: in fp32 (Mixtral), or cast to the activation dtype (``cast``).
 * ``"topk_softmax"`` (gpt-oss, GraniteMoE): the top-k of the logits first, then a softmax over
-  those k in the activation dtype: the input (a*D), the top-k indices (8*k) and the softmax
-  output (a*k); the weights are that softmax's output, in the activation dtype (``cast``).
+  those k: the input (a*D), the top-k indices (8*k) and the softmax output, in the activation
+  dtype (a*k; gpt-oss) or over logits cast to fp32 (4*k, ``softmax_fp32``: GraniteMoE); the
+  weights are in the activation dtype (``cast``).
 * ``"ernie"`` (ERNIE 4.5 MoE): the router runs in fp32 whatever the activation dtype: its
   input cast to fp32 (4*D per token; in fp32 the input itself), and below fp32 the weight
   matrix cast to fp32 (4*E*D per layer); the softmax (4*E), the top-k indices (8*k, the
@@ -48,9 +49,11 @@ from ..symbols import B
 from .base import ZERO
 from .saving import FP32, INDEX, Saving, not_modelled
 
-__all__ = ["Routing", "ROUTERS", "MIXTRAL"]
+__all__ = ["Routing", "ROUTERS", "MIXTRAL", "UNMEASURED"]
 
 ROUTERS = ("softmax_topk", "topk_softmax", "ernie", "sigmoid_group", "softmax_group")
+# Routers whose saved tensors are not measured yet: each refuses with its reason (saving.WHY_NOT).
+UNMEASURED = ("PhiMoE's sparse-mixer router", "Llama 4's router", "DBRX's router", "GraniteMoeShared's layers")
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class Routing:
     renorm: bool = True
     cast: bool = False
     shared_gate: bool = False
+    softmax_fp32: bool = False
     groups: Expr | None = None
     group_k: Expr | None = None
 
@@ -72,7 +76,7 @@ class Routing:
             renorm = n * (FP32 + FP32 * k) if self.renorm else ZERO
             return s.stream(a * n * d + n * (FP32 * e + INDEX * k) + renorm)
         if self.kind == "topk_softmax":
-            return s.stream(a * n * d + n * (INDEX * k + a * k))
+            return s.stream(a * n * d + n * (INDEX * k + (FP32 if self.softmax_fp32 else a) * k))
         if self.kind == "ernie":
             return self._fp32_input(s, T, d, e, shared) + s.stream(n * (FP32 * e + INDEX * k + FP32 * k + 2 * FP32))
         if self.kind == "sigmoid_group":
@@ -81,7 +85,7 @@ class Routing:
         if self.kind == "softmax_group":
             mask = e if self.groups is not None else ZERO
             return self._fp32_input(s, T, d, e, shared) + s.stream(n * (FP32 * e + mask + INDEX * k))
-        raise not_modelled(f"mixture-of-experts layers routed by a {self.kind!r} router")
+        raise not_modelled(self.kind if self.kind in UNMEASURED else f"mixture-of-experts layers routed by {self.kind}")
 
     @staticmethod
     def _fp32_input(s: Saving, T: Expr, d: Expr, e: Expr, shared: bool) -> Expr:

@@ -26,6 +26,7 @@ from dataclasses import replace
 
 from ..components import MLP, Block, Embedding, Linear, Model, MoE, Norm, Repeat
 from ..components.fused_attention import FusedAttention
+from ..components.routing import Routing
 from ..config import DERIVED, Config, Field, Fields
 from ..spec import Spec
 from ..symbols import D, E, F, H, H_kv, L, V, d_h, k
@@ -100,7 +101,7 @@ def from_config(cfg: Config) -> Spec:
 
     attn = FusedAttention("attn", D, H, H_kv, d_h, q_width=D, fused_names=("Wqkv", "out_proj"))
     expert = MLP("expert", D, F, gated=True, activation=act, names=("w1", "v1", "w2"))
-    ffn = MoE("ffn", Linear("router", D, E, group="mlp"), expert, E, k)
+    ffn = MoE("ffn", Linear("router", D, E, group="mlp"), expert, E, k, routing=Routing(kind="DBRX's router"))
     block = Block("block", (norm("norm_1"), attn, norm("norm_2"), ffn), label="pre-norm MoE block")
     tree = Model("dbrx", (Embedding("wte", V, D), Repeat("blocks", L, block), norm("norm_f"),
                           Linear("lm_head", D, V, group="head")), label="DBRX decoder (fused qkv, sparse MoE)")

@@ -21,6 +21,7 @@ from dataclasses import replace
 from sympy import Integer
 
 from ..components import MLP, Composite, Linear, Module, MoE
+from ..components.routing import Routing
 from ..config import DERIVED, REFUSE, Config, Field, Fields
 from ..spec import Spec
 from ..symbols import D, E, F, F_s, k
@@ -56,6 +57,17 @@ def _shared_mlp() -> Module:
                      group="mlp", label="gated MLP (gate and up fused)")
 
 
+def _routing(shared: int) -> Routing:
+    """GraniteMoE's router: top-k of the logits cast to fp32, then a softmax over k, cast back.
+
+    GraniteMoeShared's layers keep more than the reading of their parts gives, which is not
+    measured yet, so they refuse.
+    """
+    if shared:
+        return Routing(kind="GraniteMoeShared's layers")
+    return Routing(kind="topk_softmax", renorm=False, cast=True, softmax_fp32=True)
+
+
 def from_config(cfg: Config) -> Spec:
     sizes, floor = heads.read_sizes(cfg)
     check_padding(cfg, sizes.vocab)
@@ -68,7 +80,7 @@ def from_config(cfg: Config) -> Spec:
     shared = cfg.get("shared_intermediate_size") if "shared_intermediate_size" in cfg.fields else 0
     expert = MLP("expert", D, F, gated=True, activation=sizes.activation, names=("gate", "up", "down"))
     moe = MoE("block_sparse_moe", Linear("router", D, E, group="mlp"), expert, E, k,
-              shared=_shared_mlp() if shared else None)
+              shared=_shared_mlp() if shared else None, routing=_routing(shared))
     bias = cfg.get("attention_bias")
     name = cfg.model_type
     label = "Granite MoE decoder" + (" (shared expert)" if shared else "")

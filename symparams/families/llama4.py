@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from ..components import MLP, Linear, MoE
 from ..components.decoder_attention import DecoderAttention
+from ..components.routing import Routing
 from ..config import DERIVED, Config, Field, Fields
 from ..spec import AtMost, Spec
 from ..symbols import D, E, F, F_e, H, H_kv, L_d, L_s, W, d_h, k
@@ -109,7 +110,8 @@ def from_config(cfg: Config) -> Spec:
     expert = MLP("expert", D, F_e, gated=True, activation=core.activation, names=LLAMA_MLP)
     shared = MLP("shared_expert", D, F_e, gated=True, activation=core.activation, names=LLAMA_MLP)
     modules = {"dense": MLP("feed_forward", D, F, gated=True, activation=core.activation, names=LLAMA_MLP),
-               "moe": MoE("feed_forward", Linear("router", D, E, group="mlp"), expert, E, k, shared=shared)}
+               "moe": MoE("feed_forward", Linear("router", D, E, group="mlp"), expert, E, k, shared=shared,
+                          routing=Routing(kind="Llama 4's router"))}
     tree, counts = decoder_tree(
         "llama4_text", "Llama 4 decoder (interleaved MoE with a shared expert, chunked attention)",
         Axis(tuple(t.split("_")[0] for t in types), attn, "chunked", L_s),

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from ..components import MLP, Linear, MoE
 from ..components.decoder_attention import DecoderAttention
+from ..components.routing import Routing
 from ..config import DERIVED, Config, Field, Fields
 from ..spec import AtMost, Spec
 from ..symbols import D, E, F, H, H_kv, L_d, L_s, W, d_h, k
@@ -58,7 +59,7 @@ def from_config(cfg: Config) -> Spec:
     attn = DecoderAttention("self_attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=bias, window=None if w is None else W,
                             names=("q_proj", "k_proj", "v_proj", "o_proj"))
     expert = MLP("expert", D, F, gated=True, activation=core.activation, names=LLAMA_MLP)
-    moe = MoE("mlp", Linear("router", D, E, group="mlp"), expert, E, k)
+    moe = MoE("mlp", Linear("router", D, E, group="mlp"), expert, E, k, routing=Routing(kind="PhiMoE's sparse-mixer router"))
     tree, counts = decoder_tree(
         "phimoe", "PhiMoE decoder (LayerNorm, top-2 experts)",
         Axis(("full",) * core.layers, {"full": attn}, "full", L_s),

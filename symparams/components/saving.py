@@ -90,12 +90,19 @@ ACTIVATION_MASKS: dict[str, tuple[int, int]] = {"xielu": (1, 4)}
 # Why a node kind refuses, keyed by the ``what`` its refusal names: what decides the saved
 # tensors there and why no reading checked against PyTorch can be given for it yet.
 WHY_NOT: dict[str, str] = {
-    "Mamba nodes": "what a selective scan keeps depends on its kernel: transformers' CPU path keeps a "
-                   "d_in x N_s state per token, mamba_ssm's CUDA kernel recomputes the states in the backward pass",
-    "Mamba2 nodes": "what the chunked scan keeps depends on its kernel: transformers' torch path keeps its "
-                    "chunk-by-chunk intermediates, mamba_ssm's Triton kernels recompute them in the backward pass",
-    "GatedDeltaNet nodes": "what the delta rule keeps depends on its kernel: transformers' torch fallback keeps "
-                           "its chunk-by-chunk intermediates, the fla kernels recompute them in the backward pass",
+    "Mamba nodes": "what a selective scan keeps depends on which kernel runs, which the settings do not say: "
+                   "transformers' torch path (on CPU, and on GPU without mamba_ssm) keeps exp(dt*A) and dt*B*u for "
+                   "every token (two tensors of B*T*d_in*N_s) and the state after every step (T more of "
+                   "B*d_in*N_s), where mamba_ssm's CUDA selective scan keeps its inputs and recomputes the states "
+                   "in the backward pass",
+    "Mamba2 nodes": "what the chunked scan keeps depends on which kernel runs, which the settings do not say: "
+                    "transformers' torch path (on CPU, and on GPU without mamba_ssm) keeps its chunk-by-chunk "
+                    "intermediates (a chunk_size x chunk_size decay matrix per chunk and head, the states at every "
+                    "chunk boundary), where mamba_ssm's Triton kernels keep their inputs and recompute them",
+    "GatedDeltaNet nodes": "what the delta rule keeps depends on which kernel runs, which the settings do not say: "
+                           "transformers' torch fallback (without flash-linear-attention) keeps its chunk-by-chunk "
+                           "intermediates (64 x 64 matrices per chunk and head, the state at every chunk boundary), "
+                           "where the fla kernels keep their inputs and recompute them in the backward pass",
     "attention sinks under SDPA or flash kernels": "transformers runs gpt-oss's sinks only in eager attention "
                                                    "(flash and flex through kernels CPU does not run), so only "
                                                    "--attention eager is measured",

@@ -255,7 +255,9 @@ class BiasCost:
     """Biases on every linear layer of the blocks: exact cost against the "D per layer" shortcut.
 
     ``wider`` lists the layers whose bias is not D wide (name, width formula, width):
-    they are why the shortcut is wrong.
+    they are why the shortcut is wrong. ``biased`` names the layers that have a bias
+    already and ``bare`` those the rebuilt model leaves without one: the shortcut
+    counts D for each of them, yet they cost nothing.
     """
 
     exact: int
@@ -264,6 +266,8 @@ class BiasCost:
     shortcut: int
     shortcut_formula: Expr
     wider: tuple[tuple[str, Expr, int], ...]
+    biased: tuple[str, ...] = ()
+    bare: tuple[str, ...] = ()
 
     @property
     def difference(self) -> int:
@@ -283,13 +287,15 @@ def bias_cost(spec: Spec) -> BiasCost:
     linears = [r for r in bd.rows if r.path.startswith(block.path + ".") and r.is_leaf and r.node.matmul() != 0]
     n = sum(r.copies for r in linears) // (int(spec.value(block.node.multiplier())) * block.copies)
     shortcut_form = n * D * L
-    outs = [(r, sympy.sympify(r.node.with_bias().params() - r.node.params())) for r in linears]
-    wider = tuple(
-        (r.path[len(block.path) + 1:], pretty(spec.substitute(out)), int(spec.value(out)))
-        for r, out in outs
-        if spec.value(out) != spec.env[D]
-    )
-    return BiasCost(exact, form, n, int(spec.value(shortcut_form)), shortcut_form, wider)
+    rebuilt = {r.path: r.node for r in biased.breakdown().rows}
+    outs = [(r, sympy.sympify(rebuilt[r.path].params() - r.node.params())) for r in linears]
+    short = {id(r): r.path[len(block.path) + 1:] for r in linears}
+    wider = tuple((short[id(r)], pretty(spec.substitute(out)), int(spec.value(out)))
+                  for r, out in outs if spec.value(out) not in (0, spec.env[D]))
+    free = [r for r, out in outs if spec.value(out) == 0]
+    biased_already = tuple(short[id(r)] for r in free if getattr(r.node, "bias", False))
+    bare = tuple(short[id(r)] for r in free if not getattr(r.node, "bias", False))
+    return BiasCost(exact, form, n, int(spec.value(shortcut_form)), shortcut_form, wider, biased_already, bare)
 
 
 def guide_insights(spec: Spec) -> list[str]:

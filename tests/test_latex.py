@@ -9,9 +9,7 @@ from pdflatex import problems
 
 import symparams
 from symparams.cli import main
-from symparams.cli.derive import planned, source_for
 from symparams.latex import align, latex, spec_latex, standalone
-from symparams.report import derive
 from symparams.symbols import SYMBOLS
 
 DERIVATIONS = Path(__file__).resolve().parent.parent / "derivations"
@@ -105,11 +103,8 @@ def test_every_latex_derivation_compiles_to_full_pages_within_the_margins(doc, t
     _compile((DERIVATIONS / doc).read_text(encoding="utf-8"), tmp_path, doc[:-4])
 
 
-@pytest.mark.parametrize("filename, name, depth", [(f, n, d) for f, n, d, fmt, _ in planned() if fmt != "tex"])
-def test_every_document_of_derivations_compiles_as_latex_too(filename, name, depth, tmp_path):
-    """Each model derived in derivations/ (most kept as Markdown) also makes a LaTeX document fit to print."""
-    spec, source = source_for(name, depth, {})
-    _compile(derive(spec, "tex", source), tmp_path, filename.rsplit(".", 1)[0])
+# Each model derived in derivations/ (most kept as Markdown) is compiled as LaTeX too, by
+# tests/test_derive.py, from the documents it builds once to compare and check.
 
 
 def test_the_compile_check_catches_a_line_past_the_margin_a_warning_and_an_empty_page(tmp_path):

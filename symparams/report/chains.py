@@ -47,6 +47,10 @@ def tex_width(tex: str) -> int:
     return len(tex)
 
 
+# Characters of a continued row's \qquad indent, which a row cut from a side's head must leave room for.
+_INDENT = 8
+
+
 def _groups(tex: str) -> list[tuple[int, int]]:
     """(start, end) of each outermost ``\\left( ... \\right)`` outside every brace (not in a ``\\frac``).
 
@@ -122,16 +126,19 @@ def _split_group(tex: str, budget: int, depth: int = 0) -> list[str]:
         return [whole]
     head, inner, tail = tex[:start], tex[start + 6:end], tex[end + 7:]
     before: list[str] = []
-    if tex_width(head) > budget:  # a numerator too wide on its own is cut too, before the widest group opens
-        before = _split_group(head, budget, depth + 1)
+    if tex_width(head) + _INDENT > budget:  # a numerator too wide on its own is cut too, before the widest group opens
+        before = _split_group(head, budget - _INDENT, depth + 1)
         head = before.pop()
     terms = _top_terms(inner)
     if len(terms) == 1:
         parts = _split_group(inner, budget, depth + 1)
         if len(parts) == 1:
             return [whole] if not before else [*before, head + r"\bigl(" + inner + r"\bigr)" + tail]
-        return [*before, head + r"\bigl(" + parts[0], *parts[1:-1], parts[-1] + r"\bigr)" + tail]
+        return [*before, head + r"\bigl(" + parts[0], *parts[1:-1], *_closed(parts[-1] + r"\bigr)", tail, budget, depth)]
     rows: list[str] = list(before)
+    if head.strip() and tex_width(head + terms[0]) + 2 > budget:  # a wide numerator keeps a row of its own
+        rows.append(head.rstrip())
+        head = ""
     line = opened = head + r"\bigl("
     for term in terms:
         if line != opened:
@@ -141,8 +148,19 @@ def _split_group(tex: str, budget: int, depth: int = 0) -> list[str]:
                 continue
             line += " "
         line += term
-    rows.append(line + r"\bigr)" + tail)
+    rows += _closed(line + r"\bigr)", tail, budget, depth)
     return rows if len(rows) > 1 else [whole]
+
+
+def _closed(last: str, tail: str, budget: int, depth: int) -> list[str]:
+    """The last row of a cut group and what follows it (`` / (denominator)``), itself cut when too wide."""
+    if not tail.strip() or tex_width(last + tail) + _INDENT <= budget:
+        return [last + tail]
+    rest = _split_group(tail.strip(), budget - _INDENT, depth + 1)
+    if tail.startswith(" ") and tex_width(last + tail) > tex_width(last + " " + rest[0]) and \
+            tex_width(last + " " + rest[0]) + _INDENT <= budget:
+        return [last + " " + rest[0], *rest[1:]]
+    return [last, *rest]
 
 
 def latex_side(form: Form, budget: int | None = None) -> list[str]:

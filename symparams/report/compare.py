@@ -22,7 +22,7 @@ from ..families import FAMILIES
 from ..spec import Spec
 from ..symbols import D, H_kv, L
 from .context import Reader, Source, source_of
-from .document import Bars, Chains, Heading, Inline, Math, Para, Part, Rounded, Table, Values
+from .document import Bars, Chains, Heading, Inline, Math, Para, Part, Rounded, Table, Values, Verbatim
 from .forms import _general, difference
 from .math import Form, form_latex, named
 
@@ -408,8 +408,8 @@ def _biases(r: Reader) -> list[Part]:
     shortcut = named("N_shortcut", r"N_{\text{shortcut}}")
     blocks.append(Para((
         "Adding a bias to every linear layer of every block (the model rebuilt with biases, minus the model) "
-        "against the ", "guide's" if _guided(spec) else "common", " shortcut of D per linear layer (",
-        Math(Form(cost.shortcut_formula)), "):",
+        "against ", Math(Form(shortcut)), ", the ", "guide's" if _guided(spec) else "common",
+        " shortcut of D per linear layer:",
     )))
     blocks.append(Chains((
         r.chain(exact, cost.exact_formula, substitute=cost.exact_formula),
@@ -426,5 +426,20 @@ def _biases(r: Reader) -> list[Part]:
             label = named(f"out[{path}]", r"d_{\text{out}}(\mathrm{" + path.replace("_", r"\_") + "})")
             chains.append(r.chain(label, form, substitute=form, style="number"))
         blocks.append(Chains(tuple(chains)))
+    if cost.biased or cost.bare:
+        block = insights.layer_rows(r.breakdown)[0]
+
+        def names(paths: Sequence[str]) -> list[Inline]:
+            codes: list[Inline] = [Verbatim(r.short[f"{block.path}.{p}"]) for p in paths]
+            return _joined(codes[:-1]) + [" and "] + codes[-1:] if len(codes) > 1 else codes
+
+        said: list[Inline] = []
+        if cost.biased:
+            said += [*names(cost.biased), " already " + ("have" if len(cost.biased) > 1 else "has") + " a bias"]
+        if cost.bare:
+            said += ([", and " if cost.biased else ""] + ["the model rebuilt with biases leaves "]
+                     + names(cost.bare) + [" without one"])
+        blocks.append(Para((said[0].capitalize() if isinstance(said[0], str) else said[0], *said[1:],
+                            ": the shortcut counts D for each, yet adding a bias there costs nothing.")))
     return blocks
 

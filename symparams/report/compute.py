@@ -70,9 +70,7 @@ def flops(r: Reader) -> list[Part]:
         Para(("Training FLOPs per token (forward and backward, 3 x forward) under each published convention, "
               "each a reading of the same tree. ", *context_words(r), " See ",
               Verbatim("symparams flops"), " for forward-only figures and the conventions' sources.",)),
-        Para(("exact counts what eager attention executes: every query scores all T keys, and a mask then zeroes "
-              "the later ones. exact (causal) counts what a kernel that skips the masked blocks executes: query i "
-              "meets i + 1 keys, (T + 1)/2 on average, or at most a layer's window. Training is 3 x forward because "
+        Para((_attention_words(r), " Training is 3 x forward because "
               "each matmul's backward is two matmuls of its own size, the input's gradient and the weight's. "
               "PyTorch's FlopCounterMode, run on transformers' eager forward and backward passes in the tests, "
               "measures exactly 3 x the executed forward; neither it nor the convention counts the embedding's "
@@ -80,6 +78,32 @@ def flops(r: Reader) -> list[Part]:
         Table("flops", f"Training FLOPs per token at T={seq:,}",
               ("convention", "source", "formula", "per token", "rounded"), tuple(table), "lllrr"),
     ]
+
+
+def _groups(r: Reader) -> set[str]:
+    return {row.node.group for row in r.breakdown.rows if not row.node.children()}
+
+
+def _attention_words(r: Reader) -> str:
+    """What the exact conventions count of attention; a model without attention has nothing that grows with T."""
+    if "attention" not in _groups(r):
+        return ("The model has no attention: no term grows with T, so exact counts each matmul of the tree once per "
+                "token, and exact (causal), what a kernel that skips masked attention blocks executes, equals it.")
+    return ("exact counts what eager attention executes: every query scores all T keys, and a mask then zeroes "
+            "the later ones. exact (causal) counts what a kernel that skips the masked blocks executes: query i "
+            "meets i + 1 keys, (T + 1)/2 on average, or at most a layer's window.")
+
+
+def _cache_words(r: Reader) -> str:
+    """What the inference cache holds: keys and values that grow with T, a state-space layer's fixed state, or both."""
+    groups = _groups(r)
+    state = ("each state-space layer's recurrent state (its convolution window and SSM state), the same size "
+             "whatever T, for B sequences")
+    if "attention" not in groups:
+        return f"the with-KV-cache row holds no keys or values, only {state}"
+    if "ssm" in groups:
+        return f"the KV cache holds keys and values for T tokens of B sequences in the attention layers, and {state}"
+    return "the KV cache holds keys and values for T tokens of B sequences"
 
 
 def _branch_at(form: Expr, env: dict) -> tuple[Expr | None, str]:
@@ -139,8 +163,8 @@ def memory(r: Reader) -> list[Part]:
     return [
         Heading(2, "Memory"),
         Para(("Bytes for the weights, and for training their gradients and optimizer state (mixed precision adds "
-              "an fp32 master copy and fp32 states); the KV cache holds keys and values for T tokens of B "
-              "sequences. ", *context_words(r), " Activations are not counted. See ", Verbatim("symparams memory"),
+              "an fp32 master copy and fp32 states); ", _cache_words(r), ". ",
+              *context_words(r), " Activations are not counted. See ", Verbatim("symparams memory"),
               " for other settings.",)),
         Table("memory", f"Memory in bytes at T={seq:,}, B=1", ("setting", "formula", "bytes", "GiB"),
               tuple(rows), "llrr"),

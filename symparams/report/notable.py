@@ -185,10 +185,12 @@ def layers(r: Reader) -> list[Inline]:
     if len(stacks) < 2 and not any(isinstance(row.node, Shared) for row, _ in stacks):
         return []
     out: list[Inline] = ["Layers of more than one kind: "]
+    said = [row.node.child.describe() for row, _ in stacks]  # type: ignore[attr-defined]
     for i, (row, count) in enumerate(stacks):
-        child = row.node.child  # type: ignore[attr-defined]
         out += ([", " if i < len(stacks) - 1 else " and "] if i else [])
-        out += [*_count(r, count), " x ", Verbatim(child.describe())]
+        out += [*_count(r, count), " x ", Verbatim(said[i])]
+        if said.count(said[i]) > 1:  # blocks described alike differ in what they hold: name the stack
+            out += [" (", Verbatim(r.short.get(row.path, row.path)), ")"]
         if isinstance(row.node, Shared):
             out += [" (", *_count(r, row.node.copies), " stored copies)"]
     return out + ["."]

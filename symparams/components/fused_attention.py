@@ -16,8 +16,8 @@ only its own part. Measured op by op (transformers 5.24, torch 2.13; tests/test_
   takes as it is, so the whole fused output, (H + 2*H_kv)*d_h per token, is kept in place
   of q's H*d_h. SDPA takes the query as a view (the whole fused output kept) and copies
   of k and v (H_kv*d_h each): 2*H_kv*d_h per token more than separate projections.
-* ``"mpt"`` (MPT: ``Wqkv(x).chunk(3)``, ALiBi, always eager attention in transformers,
-  whatever kernel is asked for): :class:`.attention.Attention`'s eager reading (with one
+* ``"mpt"`` (MPT: ``Wqkv(x).chunk(3)``, ALiBi; transformers runs it in eager attention only,
+  so SDPA and flash refuse): :class:`.attention.Attention`'s eager reading (with one
   head, q, k and v are views of the fused output, which has the size of their three
   copies), no rotary tables, and the boolean causal mask ``masked_fill`` keeps, B*T^2
   bytes shared by every layer; ``clip`` (``clip_qkv``) clamps the fused output, which the
@@ -76,10 +76,10 @@ class FusedAttention(Attention):
             extra = sympy.Piecewise((kv_views, sympy.Eq(self.heads, 1)), (ZERO, True)) if s.eager else kv_views
             return super().activation_bytes(T, s) + extra
         if self.split == "mpt":
-            from dataclasses import replace
-
+            if not s.eager:
+                raise not_modelled("MPT's attention under SDPA or flash kernels")
             clamp = s.split(s.width * B * T * self._fused_width()) if self.clip else ZERO
-            return super().activation_bytes(T, replace(s, attention="eager")) + clamp
+            return super().activation_bytes(T, s) + clamp
         raise not_modelled("attention with a fused qkv projection")
 
     def activation_shared(self, T: Expr, saving: Saving | None = None) -> dict:

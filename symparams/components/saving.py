@@ -103,6 +103,8 @@ WHY_NOT: dict[str, str] = {
                            "transformers' torch fallback (without flash-linear-attention) keeps its chunk-by-chunk "
                            "intermediates (64 x 64 matrices per chunk and head, the state at every chunk boundary), "
                            "where the fla kernels keep their inputs and recompute them in the backward pass",
+    "MPT's attention under SDPA or flash kernels": "transformers' MPT adds ALiBi to explicit scores and has no "
+                                                   "other kernel, so only --attention eager is measured",
     "attention sinks under SDPA or flash kernels": "transformers runs gpt-oss's sinks only in eager attention "
                                                    "(flash and flex through kernels CPU does not run), so only "
                                                    "--attention eager is measured",

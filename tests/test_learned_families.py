@@ -107,10 +107,12 @@ def test_a_config_that_changes_a_fixed_field_is_refused_with_the_field():
     cfg = json.load(open(EXAMPLE))
     family = learned(cfg["model_type"])
     assert family is not None and family.fixed
-    name, value = next(iter(family.fixed.items()))
-    changed = (not value) if isinstance(value, bool) else 7 if value is None else None
-    with pytest.raises(SymparamsError, match=rf"{name}: the learned {cfg['model_type']} family was read with"):
-        from_dict({**cfg, name: changed}, "changed")
+    for name, value in family.fixed.items():
+        changed = (not value) if isinstance(value, bool) else 7 if value is None else f"{value}_other" \
+            if isinstance(value, str) else {"other": 1}
+        with pytest.raises(SymparamsError, match=rf"{name}: the learned {cfg['model_type']} family was read with"):
+            from_dict({**cfg, name: changed}, "changed")
+    assert from_dict({**cfg, **family.fixed}, "restated").total == from_dict(cfg, "example").total
 
 
 def test_an_unknown_model_type_names_the_learned_ones_too(tmp_path, capsys):
@@ -209,6 +211,9 @@ def test_the_readme_coverage_table_is_the_shipped_one():
     c = coverage()
     assert not c["not_tried"], f"not learned nor refused: {c['not_tried']}"
     assert c["hand_written"] + c["learned"] + c["refused"] == c["causal_lm"]
+    counted = c["hand_written"] + c["learned"]
+    assert (f"Coverage: {counted} of the {c['causal_lm']} causal-LM model types are counted, {c['hand_written']} by "
+            f"hand-written families and {c['learned']} by learned ones") in " ".join(text.split())
 
 
 def test_a_model_type_learn_refused_is_refused_with_its_reason(tmp_path, capsys):

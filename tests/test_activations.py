@@ -27,7 +27,9 @@ activation width there) for the families whose code the node readings follow:
     is kept, half-width rotary tables, RMSNorm products in fp32, a top-k-then-softmax
     router with a bias, and the clamped SwiGLU of biased grouped-mm experts), glm4_moe (eager
     only: DeepSeek-V3's sigmoid router, rotary tables of the rotating part of each head,
-    q/k norms per head), granitemoe (top-k of fp32 logits, then a softmax over k), and
+    q/k norms per head), granitemoe (top-k of fp32 logits, then a softmax over k), codegen
+    (GPT-J's parallel block, so one normalised input for attention and MLP; a fused qkv
+    regrouped into copies; eager scores over fp32 q and k; rotary tables per layer), and
     deepseek_v3 and deepseek_v2 in their own test below.
 
 Saved tensors are counted when the forward pass ends, over those autograd still holds: a
@@ -84,7 +86,7 @@ stated (measured on small configs with transformers 5.24 and torch 2.13):
   (V2 in bf16, see its test); with sdpa or flash kernels it refuses.
 * Node kinds not modelled yet refuse with "activation memory is not modelled for ...":
   state-space mixers (Mamba, Mamba-2), Gated DeltaNet, attention with an output gate,
-  fused-qkv attention as CodeGen and DBRX split it, weight-shared blocks, DeepSeek's indexer.
+  fused-qkv attention as DBRX splits it, weight-shared blocks, DeepSeek's indexer.
 
 Full recomputation is checked against transformers' gradient checkpointing, whose forward
 saves each layer's input: the reading keeps those plus one layer's activations while it is
@@ -115,7 +117,8 @@ transformers = pytest.importorskip("transformers", reason="transformers is not i
 # Building and running a model per example is slow; a failing example is reported as drawn, unshrunk.
 NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
 EXACT = ("llama", "mistral", "qwen2", "qwen3", "phi3", "starcoder2", "olmo", "olmo2", "gpt2", "mixtral", "qwen3_moe",
-         "gpt_bigcode", "mpt", "qwen2_moe", "olmoe", "ernie4_5", "ernie4_5_moe", "apertus", "gpt_oss", "glm4_moe", "granitemoe")
+         "gpt_bigcode", "mpt", "qwen2_moe", "olmoe", "ernie4_5", "ernie4_5_moe", "apertus", "gpt_oss", "glm4_moe",
+         "granitemoe", "codegen")
 # Families whose eager softmax runs in the activation dtype (GPT-2's code), not in fp32 (Llama's).
 SOFTMAX_IN_DTYPE = ("gpt2",)
 # GPT-2 under SDPA: the kernel keeps its key as a view of the fused c_attn output, so the whole

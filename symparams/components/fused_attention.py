@@ -23,8 +23,14 @@ only its own part. Measured op by op (transformers 5.24, torch 2.13; tests/test_
   bytes shared by every layer; ``clip`` (``clip_qkv``) clamps the fused output, which the
   clamp keeps: (H + 2*H_kv)*d_h per token more.
 
-Other splits (CodeGen's interleaved ``mp_num`` blocks with partial rotary and fp32
-scores, DBRX's clamped GQA split) are not measured and refuse.
+* ``"codegen"`` (CodeGen: ``qkv_proj(x)`` regrouped into ``mp_num`` blocks, so q, k and v are
+  copies; GPT-J's parallel block): :class:`.attention.Attention`'s reading, with eager scores
+  taken over q and k cast to fp32 (4*H*d_h bytes each per token whatever the activation
+  dtype), and each layer's own rotary tables: the sin and cos rows of the ``rotary_dim``
+  rotating channels, interleaved for q and again for k (4*a*T*``rotary_dim``; no shared
+  tables). Its input is the one the MLP beside it multiplies, and is counted there.
+
+DBRX's clamped GQA split is not measured and refuses.
 """
 
 from __future__ import annotations
@@ -38,11 +44,11 @@ from ..symbols import B
 from .attention import Attention
 from .base import ZERO, Fmt, Module
 from .leaves import Linear
-from .saving import DEFAULT, Saving, not_modelled
+from .saving import DEFAULT, FP32, Saving, not_modelled
 
 __all__ = ["FusedAttention", "SPLITS"]
 
-SPLITS = ("bigcode", "mpt")
+SPLITS = ("bigcode", "mpt", "codegen")
 
 
 @dataclass(frozen=True)
@@ -80,12 +86,21 @@ class FusedAttention(Attention):
                 raise not_modelled("MPT's attention under SDPA or flash kernels")
             clamp = s.split(s.width * B * T * self._fused_width()) if self.clip else ZERO
             return super().activation_bytes(T, s) + clamp
+        if self.split == "codegen":
+            inner = self.heads * self.head_dim
+            fp32_scores = s.split(2 * (FP32 - s.width) * B * T * inner) if s.eager and s.recompute != "selective" \
+                else ZERO
+            width = self.head_dim if self.rotary_dim is None else self.rotary_dim
+            tables = 4 * s.width * T * width
+            return super().activation_bytes(T, s) + fp32_scores + tables - s.stream(s.width * B * T * self.d_model)
         raise not_modelled("attention with a fused qkv projection")
 
     def activation_shared(self, T: Expr, saving: Saving | None = None) -> dict:
         """MPT: ALiBi (no rotary tables) and one boolean causal mask of B x T x T for every layer."""
         if self.split == "mpt":
             return {("mask", "bool"): Integer(1) * B * T**2}
+        if self.split == "codegen":
+            return {}
         return super().activation_shared(T, saving)
 
     def describe(self, fmt: Fmt = str) -> str:

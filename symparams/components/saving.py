@@ -118,9 +118,8 @@ WHY_NOT: dict[str, str] = {
     "Shared nodes": "each use of a weight-shared block keeps its own activations; Zamba2, the one model built on "
                     "it, interleaves them with Mamba-2 layers, which are not modelled",
     "attention with a fused qkv projection": "what autograd keeps depends on how each family splits the fused "
-                                             "output (views or copies); GPT-BigCode's and MPT's splits are measured, "
-                                             "CodeGen's (interleaved blocks, partial rotary, fp32 scores) and DBRX's "
-                                             "(clamped GQA split) are not yet",
+                                             "output (views or copies); GPT-BigCode's, MPT's and CodeGen's splits are "
+                                             "measured, DBRX's (clamped GQA split) is not yet",
     "mixture-of-experts layers with extra parts (gates, router biases)": "the routers measured are the softmax-then-"
                                                                          "top-k ones (Mixtral's, Qwen's with its shared "
                                                                          "expert's gate, ERNIE's); JetMoE's (top-k then "

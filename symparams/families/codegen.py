@@ -43,7 +43,7 @@ def from_config(cfg: Config) -> Spec:
     if width % heads:
         raise cfg.error("n_head", f"{heads} does not divide n_embd {width}, which CodeGen's attention refuses")
     cfg.get("n_positions")
-    cfg.get("rotary_dim")
+    rotary = cfg.get("rotary_dim")
     values = {V: Integer(cfg.get("vocab_size")), D: Integer(width), L: Integer(cfg.get("n_layer")), H: Integer(heads)}
     relations = {H_kv: H, d_h: D / H}
     inner = cfg.get("n_inner")
@@ -54,7 +54,8 @@ def from_config(cfg: Config) -> Spec:
     act = activation(cfg, "activation_function", cfg.get("activation_function"))
     layer = block("h", (
         layer_norm("ln_1"),
-        FusedAttention("attn", D, H, H_kv, d_h, fused_names=("qkv_proj", "out_proj")),
+        FusedAttention("attn", D, H, H_kv, d_h, fused_names=("qkv_proj", "out_proj"), split="codegen",
+                       rotary_dim=None if rotary is None else Integer(rotary)),
         MLP("mlp", D, F, gated=False, bias=True, activation=act, names=("fc_in", "fc_out")),
     ), "Block(parallel: 1 LayerNorm, attention + MLP)")
     tree = model("codegen", (Embedding("wte", V, D), Repeat("blocks", L, layer), layer_norm("ln_f"),

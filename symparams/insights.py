@@ -283,18 +283,25 @@ def bias_cost(spec: Spec) -> BiasCost:
     layers = layer_rows(bd)
     if not layers:
         raise SymparamsError(f"{spec.name} has no repeated block")
-    block = layers[0]
-    linears = [r for r in bd.rows if r.path.startswith(block.path + ".") and r.is_leaf and r.node.matmul() != 0]
-    n = sum(r.copies for r in linears) // (int(spec.value(block.node.multiplier())) * block.copies)
-    shortcut_form = n * D * L
     rebuilt = {r.path: r.node for r in biased.breakdown().rows}
-    outs = [(r, sympy.sympify(rebuilt[r.path].params() - r.node.params())) for r in linears]
-    short = {id(r): r.path[len(block.path) + 1:] for r in linears}
-    wider = tuple((short[id(r)], pretty(spec.substitute(out)), int(spec.value(out)))
-                  for r, out in outs if spec.value(out) not in (0, spec.env[D]))
-    free = [r for r, out in outs if spec.value(out) == 0]
-    biased_already = tuple(short[id(r)] for r in free if getattr(r.node, "bias", False))
-    bare = tuple(short[id(r)] for r in free if not getattr(r.node, "bias", False))
+    counts: list[tuple[int, Expr]] = []  # (linear layers per block, blocks) of each stack
+    outs: dict[str, tuple[Row, Expr]] = {}  # each layer once, by its path in its block (stacks share names)
+    for block in layers:  # every stack of blocks: dense and MoE layers, attention and state-space layers
+        linears = [r for r in bd.rows if r.path.startswith(block.path + ".") and r.is_leaf and r.node.matmul() != 0]
+        per_block = sum(r.copies for r in linears) // (int(spec.value(block.node.multiplier())) * block.copies)
+        counts.append((per_block, block.node.multiplier()))
+        for r in linears:
+            outs.setdefault(r.path[len(block.path) + 1:], (r, sympy.sympify(rebuilt[r.path].params() - r.node.params())))
+    n = counts[0][0]
+    if len({c for c, _ in counts}) == 1:  # stacks alike in their linear layers: n per block over all of them
+        shortcut_form: Expr = n * D * sympy.Add(*(blocks for _, blocks in counts))
+    else:
+        shortcut_form = sympy.Add(*(c * D * blocks for c, blocks in counts))
+    wider = tuple((path, pretty(spec.substitute(out)), int(spec.value(out)))
+                  for path, (r, out) in outs.items() if spec.value(out) not in (0, spec.env[D]))
+    free = [(path, r) for path, (r, out) in outs.items() if spec.value(out) == 0]
+    biased_already = tuple(path for path, r in free if getattr(r.node, "bias", False))
+    bare = tuple(path for path, r in free if not getattr(r.node, "bias", False))
     return BiasCost(exact, form, n, int(spec.value(shortcut_form)), shortcut_form, wider, biased_already, bare)
 
 

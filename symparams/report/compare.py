@@ -395,6 +395,11 @@ def _block_row(r: Reader, layers: Row) -> Row:
     return next(x for x in r.breakdown.rows if x.depth == layers.depth + 1 and x.path.startswith(prefix))
 
 
+def _in_blocks(r: Reader, path: str) -> str:
+    """The short name of a layer given by its path inside a block, in the first stack of blocks that has it."""
+    return next(r.short[f"{b.path}.{path}"] for b in insights.layer_rows(r.breakdown) if f"{b.path}.{path}" in r.short)
+
+
 def _biases(r: Reader) -> list[Part]:
     spec = r.spec
     try:
@@ -420,26 +425,23 @@ def _biases(r: Reader) -> list[Part]:
         blocks.append(Para(("A bias has one entry per output, and these layers have more or fewer than D outputs, "
                             "which the shortcut misses:",)))
         chains = []
-        block = insights.layer_rows(r.breakdown)[0]
         for path, form, _ in cost.wider:
-            path = r.short[f"{block.path}.{path}"]
+            path = _in_blocks(r, path)
             label = named(f"out[{path}]", r"d_{\text{out}}(\mathrm{" + path.replace("_", r"\_") + "})")
             chains.append(r.chain(label, form, substitute=form, style="number"))
         blocks.append(Chains(tuple(chains)))
     if cost.biased or cost.bare:
-        block = insights.layer_rows(r.breakdown)[0]
-
         def names(paths: Sequence[str]) -> list[Inline]:
-            codes: list[Inline] = [Verbatim(r.short[f"{block.path}.{p}"]) for p in paths]
+            codes: list[Inline] = [Verbatim(_in_blocks(r, p)) for p in paths]
             return _joined(codes[:-1]) + [" and "] + codes[-1:] if len(codes) > 1 else codes
 
         said: list[Inline] = []
         if cost.biased:
             said += [*names(cost.biased), " already " + ("have" if len(cost.biased) > 1 else "has") + " a bias"]
         if cost.bare:
-            said += ([", and " if cost.biased else ""] + ["the model rebuilt with biases leaves "]
-                     + names(cost.bare) + [" without one"])
-        blocks.append(Para((said[0].capitalize() if isinstance(said[0], str) else said[0], *said[1:],
-                            ": the shortcut counts D for each, yet adding a bias there costs nothing.")))
+            said += [", and the" if cost.biased else "The", " model rebuilt with biases leaves ", *names(cost.bare),
+                     " without one"]
+        each = "each" if len(cost.biased) + len(cost.bare) > 1 else "it"
+        blocks.append(Para((*said, f": the shortcut counts D for {each}, yet adding a bias there costs nothing.")))
     return blocks
 

@@ -29,7 +29,10 @@ activation width there) for the families whose code the node readings follow:
     only: DeepSeek-V3's sigmoid router, rotary tables of the rotating part of each head,
     q/k norms per head), granitemoe (top-k of fp32 logits, then a softmax over k), codegen
     (GPT-J's parallel block, so one normalised input for attention and MLP; a fused qkv
-    regrouped into copies; eager scores over fp32 q and k; rotary tables per layer), and
+    regrouped into copies; eager scores over fp32 q and k; rotary tables per layer), dbrx
+    (a clamped fused qkv; a router whose softmax, top-k values and p-norm are kept in the
+    activation dtype; experts run in a loop, each routed token keeping its index pair and
+    its weighted output), and
     deepseek_v3 and deepseek_v2 in their own test below.
 
 Saved tensors are counted when the forward pass ends, over those autograd still holds: a
@@ -81,12 +84,12 @@ stated (measured on small configs with transformers 5.24 and torch 2.13):
 * nanochat (transformers' NanoChat): RMSNorm over q and k after the rotary embedding,
   which the tree (parameter-free norms) does not show.
 * mixture-of-experts layers whose router is not measured (PhiMoE's sparse mixer, Llama 4,
-  DBRX, JetMoE, GraniteMoeShared) refuse (components.routing.UNMEASURED).
+  JetMoE, GraniteMoeShared) refuse (components.routing.UNMEASURED).
 * deepseek_v2 and deepseek_v3: multi-head latent attention is exact under eager attention
   (V2 in bf16, see its test); with sdpa or flash kernels it refuses.
 * Node kinds not modelled yet refuse with "activation memory is not modelled for ...":
   state-space mixers (Mamba, Mamba-2), Gated DeltaNet, attention with an output gate,
-  fused-qkv attention as DBRX splits it, weight-shared blocks, DeepSeek's indexer.
+  weight-shared blocks, DeepSeek's indexer.
 
 Full recomputation is checked against transformers' gradient checkpointing, whose forward
 saves each layer's input: the reading keeps those plus one layer's activations while it is
@@ -118,7 +121,7 @@ transformers = pytest.importorskip("transformers", reason="transformers is not i
 NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
 EXACT = ("llama", "mistral", "qwen2", "qwen3", "phi3", "starcoder2", "olmo", "olmo2", "gpt2", "mixtral", "qwen3_moe",
          "gpt_bigcode", "mpt", "qwen2_moe", "olmoe", "ernie4_5", "ernie4_5_moe", "apertus", "gpt_oss", "glm4_moe",
-         "granitemoe", "codegen")
+         "granitemoe", "codegen", "dbrx")
 # Families whose eager softmax runs in the activation dtype (GPT-2's code), not in fp32 (Llama's).
 SOFTMAX_IN_DTYPE = ("gpt2",)
 # GPT-2 under SDPA: the kernel keeps its key as a view of the fused c_attn output, so the whole

@@ -30,7 +30,10 @@ only its own part. Measured op by op (transformers 5.24, torch 2.13; tests/test_
   rotating channels, interleaved for q and again for k (4*a*T*``rotary_dim``; no shared
   tables). Its input is the one the MLP beside it multiplies, and is counted there.
 
-DBRX's clamped GQA split is not measured and refuses.
+* ``"dbrx"`` (DBRX: ``Wqkv(x)`` clamped to ``clip_qkv``, then split into q, k and v views,
+  Llama's rotary code): :class:`.attention.Attention`'s reading plus the clamped fused
+  output the clamp keeps ((q + 2*H_kv*d_h) per token). Without ``clip_qkv`` transformers'
+  clamp has no bound and fails, so there is nothing to read: the split is then unnamed.
 """
 
 from __future__ import annotations
@@ -48,7 +51,7 @@ from .saving import DEFAULT, FP32, Saving, not_modelled
 
 __all__ = ["FusedAttention", "SPLITS"]
 
-SPLITS = ("bigcode", "mpt", "codegen")
+SPLITS = ("bigcode", "mpt", "codegen", "dbrx")
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,8 @@ class FusedAttention(Attention):
                 raise not_modelled("MPT's attention under SDPA or flash kernels")
             clamp = s.split(s.width * B * T * self._fused_width()) if self.clip else ZERO
             return super().activation_bytes(T, s) + clamp
+        if self.split == "dbrx":
+            return super().activation_bytes(T, s) + s.split(s.width * B * T * self._fused_width())
         if self.split == "codegen":
             inner = self.heads * self.head_dim
             fp32_scores = s.split(2 * (FP32 - s.width) * B * T * inner) if s.eager and s.recompute != "selective" \

@@ -138,10 +138,12 @@ class MoE(Module):
         d = self.router.d_in
         inner = replace(s, dropout=s.dropout - {"residual"})
         router = self.routing.router_bytes(s, T, d, e, k, self.shared is not None)
-        dispatch = s.stream(3 * INDEX * n * k) + Integer(4) * e
+        looped = self.routing.experts == "loop"
+        dispatch = s.stream(2 * INDEX * n * k) if looped else s.stream(3 * INDEX * n * k) + Integer(4) * e
         expert = self.expert.activation_bytes(T, inner) + s.split(_fused_gate_up(self.expert, inner, T))
         biases = INDEX if getattr(self.expert, "bias", False) else ZERO  # experts' biases gathered by expert id
-        routed = k * (expert + s.stream(n * (a * d + self.routing.weight_bytes(s) + biases)))
+        weighted = a * d if looped else ZERO  # the loop keeps each routed token's weighted output too
+        routed = k * (expert + s.stream(n * (a * d + self.routing.weight_bytes(s) + biases + weighted)))
         shared = ZERO
         if self.shared is not None:
             shared = self.shared.activation_bytes(T, inner) - s.stream(a * n * self.shared.input_width())

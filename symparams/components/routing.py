@@ -35,6 +35,12 @@ byte in tests/test_activations.py):
   which the masked scores' top-k keeps (E bytes; the group maxima feed only indices and are
   freed). Weights in fp32, never renormalised.
 
+* ``"dbrx"`` (DBRX): the input (a*D), the softmax in the activation dtype (a*E), the top-k
+  indices and values (8*k + a*k) and, renormalised by a p-norm (``renorm``), that norm (a).
+  Weights in the activation dtype. Its experts run in a loop (``experts="loop"``), not as a
+  grouped matmul: each routed token keeps its index pair from ``torch.where`` (16 bytes) in
+  place of the grouped-mm dispatch, and its weighted output besides (a*D).
+
 ``shared_gate`` is Qwen2-MoE's sigmoid gate over the shared expert: its sigmoid output and
 the shared expert's output, which the product keeps: a*(1 + D) per token.
 """
@@ -51,9 +57,9 @@ from .saving import FP32, INDEX, Saving, not_modelled
 
 __all__ = ["Routing", "ROUTERS", "MIXTRAL", "UNMEASURED"]
 
-ROUTERS = ("softmax_topk", "topk_softmax", "ernie", "sigmoid_group", "softmax_group")
+ROUTERS = ("softmax_topk", "topk_softmax", "ernie", "sigmoid_group", "softmax_group", "dbrx")
 # Routers whose saved tensors are not measured yet: each refuses with its reason (saving.WHY_NOT).
-UNMEASURED = ("PhiMoE's sparse-mixer router", "Llama 4's router", "DBRX's router", "GraniteMoeShared's layers")
+UNMEASURED = ("PhiMoE's sparse-mixer router", "Llama 4's router", "GraniteMoeShared's layers")
 
 
 @dataclass(frozen=True)
@@ -65,6 +71,7 @@ class Routing:
     cast: bool = False
     shared_gate: bool = False
     softmax_fp32: bool = False
+    experts: str = "grouped_mm"
     groups: Expr | None = None
     group_k: Expr | None = None
 
@@ -77,6 +84,8 @@ class Routing:
             return s.stream(a * n * d + n * (FP32 * e + INDEX * k) + renorm)
         if self.kind == "topk_softmax":
             return s.stream(a * n * d + n * (INDEX * k + (FP32 if self.softmax_fp32 else a) * k))
+        if self.kind == "dbrx":
+            return s.stream(a * n * d + n * (a * e + INDEX * k + a * k + (a if self.renorm else ZERO)))
         if self.kind == "ernie":
             return self._fp32_input(s, T, d, e, shared) + s.stream(n * (FP32 * e + INDEX * k + FP32 * k + 2 * FP32))
         if self.kind == "sigmoid_group":

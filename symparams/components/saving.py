@@ -112,14 +112,14 @@ WHY_NOT: dict[str, str] = {
                                     "which are not measured yet",
     "Llama 4's router": "it takes the top-k logits through a sigmoid and scales each expert's input by its "
                         "weight before the matmul, which is not measured yet",
-    "DBRX's router": "its softmax, top-k and p-norm renormalisation are not measured yet",
     "GraniteMoeShared's layers": "they keep more than the readings of their router, experts and shared MLP "
                                  "add up to, which is not measured yet",
     "Shared nodes": "each use of a weight-shared block keeps its own activations; Zamba2, the one model built on "
                     "it, interleaves them with Mamba-2 layers, which are not modelled",
     "attention with a fused qkv projection": "what autograd keeps depends on how each family splits the fused "
-                                             "output (views or copies); GPT-BigCode's, MPT's and CodeGen's splits are "
-                                             "measured, DBRX's (clamped GQA split) is not yet",
+                                             "output (views or copies); GPT-BigCode's, MPT's, CodeGen's and DBRX's "
+                                             "splits are measured, DBRX's only with clip_qkv (without it "
+                                             "transformers' clamp fails)",
     "mixture-of-experts layers with extra parts (gates, router biases)": "the routers measured are the softmax-then-"
                                                                          "top-k ones (Mixtral's, Qwen's with its shared "
                                                                          "expert's gate, ERNIE's); JetMoE's (top-k then "

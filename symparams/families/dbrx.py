@@ -27,7 +27,7 @@ from dataclasses import replace
 from ..components import MLP, Block, Embedding, Linear, Model, MoE, Norm, Repeat
 from ..components.fused_attention import FusedAttention
 from ..components.routing import Routing
-from ..config import DERIVED, Config, Field, Fields
+from ..config import DEFAULT, DERIVED, Config, Field, Fields
 from ..spec import Spec
 from ..symbols import D, E, F, H, H_kv, L, V, d_h, k
 from . import _deepseek_heads as heads
@@ -52,12 +52,14 @@ FIELDS = Fields(
     groups={"wte": "embedding", "norm_1": "norm", "norm_2": "norm", "norm_f": "norm", "attn": "attention",
             "ffn": "mlp", "lm_head": "head"},
 )
-ATTN_FIELDS = Fields(Field("kv_n_heads", 1), Field("rope_theta", DERIVED, kind="number"))
+ATTN_FIELDS = Fields(Field("kv_n_heads", 1), Field("rope_theta", DERIVED, kind="number"),
+                     Field("clip_qkv", None, null=DEFAULT, kind="any"))
 FFN_FIELDS = Fields(
     Field("ffn_hidden_size", 3584),
     Field("moe_num_experts", 4),
     Field("moe_top_k", 1),
     Field("ffn_act_fn", DERIVED, null=DERIVED, kind="any"),
+    Field("moe_normalize_expert_weights", 1, null=DERIVED, kind="any"),
 )
 
 
@@ -99,9 +101,12 @@ def from_config(cfg: Config) -> Spec:
     def norm(name: str) -> Norm:
         return Norm(name, D, kind="layer", weight=True, bias=False)
 
-    attn = FusedAttention("attn", D, H, H_kv, d_h, q_width=D, fused_names=("Wqkv", "out_proj"))
+    clipped = attn_cfg.get("clip_qkv") is not None
+    attn = FusedAttention("attn", D, H, H_kv, d_h, q_width=D, fused_names=("Wqkv", "out_proj"),
+                          split="dbrx" if clipped else "", clip=clipped)
     expert = MLP("expert", D, F, gated=True, activation=act, names=("w1", "v1", "w2"))
-    ffn = MoE("ffn", Linear("router", D, E, group="mlp"), expert, E, k, routing=Routing(kind="DBRX's router"))
+    ffn = MoE("ffn", Linear("router", D, E, group="mlp"), expert, E, k, routing=Routing(kind="dbrx", cast=True, experts="loop",
+                                    renorm=ffn_cfg.get("moe_normalize_expert_weights") is not DERIVED))
     block = Block("block", (norm("norm_1"), attn, norm("norm_2"), ffn), label="pre-norm MoE block")
     tree = Model("dbrx", (Embedding("wte", V, D), Repeat("blocks", L, block), norm("norm_f"),
                           Linear("lm_head", D, V, group="head")), label="DBRX decoder (fused qkv, sparse MoE)")

@@ -84,7 +84,8 @@ def test_list_names_learned_families_apart(capsys):
     assert f"learned families ({len(SHIPPED)}," in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("argv", [["flops"], ["memory", "--seq", "128"]])
+@pytest.mark.parametrize("argv", [["flops", "--causal"], ["flops", "--convention", "exact"], ["flops", "--seq", "64"],
+                                  ["memory", "--seq", "128"]])
 def test_readings_that_need_semantics_refuse_in_one_line(argv, capsys):
     assert main([argv[0], EXAMPLE, *argv[1:]]) == 2
     err = capsys.readouterr().err
@@ -101,6 +102,21 @@ def test_weight_memory_and_matmul_weights_come_from_the_leaves():
     assert spec.count(reading="matmul") == linear
     assert any(isinstance(node, Embedding) for _, node in leaves)
     assert spec.count(reading="active") == spec.total
+
+
+@pytest.mark.parametrize("tokens", [None, 1, 10**12])
+def test_flops_of_a_learned_family_are_its_matmul_weights_twice_forward_six_times_to_train(tokens, capsys):
+    """The FLOPs a learned family gives are the matmul ones alone (2 per weight a token multiplies), and say so."""
+    spec = from_dict(json.load(open(EXAMPLE)), "example")
+    weights = spec.count(reading="matmul")
+    assert main(["flops", EXAMPLE, "--json", *(["--tokens", str(tokens)] if tokens else [])]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["matmul_weights"], out["forward_matmul"], out["train_matmul"]) == (weights, 2 * weights, 6 * weights)
+    assert out["attention_flops"] is None and out["family_source"] == "learned"
+    assert out.get("training_matmul_flops") == (6 * weights * tokens if tokens else None)
+    assert main(["flops", EXAMPLE]) == 0
+    captured = capsys.readouterr()
+    assert f"{2 * weights:,}" in captured.out and "not given" in captured.err
 
 
 def test_a_config_that_changes_a_fixed_field_is_refused_with_the_field():

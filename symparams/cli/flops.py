@@ -40,6 +40,10 @@ def run(args: argparse.Namespace) -> int:
     from ..format import render
 
     spec = load_spec(args)
+    from ..families.learned import learned_of
+
+    if learned_of(spec) is not None:
+        return _learned(args, spec)
     seq, seq_source = context_length(spec, args.seq)
     if args.convention:
         results = [fl.flops(spec, seq, args.convention, args.causal)]
@@ -67,6 +71,47 @@ def run(args: argparse.Namespace) -> int:
     blocks = _blocks(args, spec, seq, seq_source, results, comps)
     if args.sensitivity:
         blocks += _sensitivity_blocks(elasticities, dominance)
+    print(render(blocks, args.format), end="")
+    return 0
+
+
+def _learned(args: argparse.Namespace, spec) -> int:
+    """A learned family knows the weights a token multiplies, not its attention: the matmul FLOPs alone.
+
+    Forward is 2 FLOPs per multiply-accumulate weight (a tied head's matrix included),
+    training 3 x forward. Options that need the architecture's semantics are refused.
+    """
+    import sys
+
+    from ..errors import SymparamsError
+    from ..format import Facts, human, render
+    from .table import formula
+
+    asked = [flag for flag, on in (("--convention", args.convention), ("--causal", args.causal),
+                                   ("--sensitivity", args.sensitivity), ("--seq", args.seq)) if on]
+    if asked:
+        raise SymparamsError(f"{spec.name}: {asked[0]} needs attention FLOPs, which a learned family does not give "
+                             "(it knows the parameter shapes transformers builds, not the architecture's semantics)")
+    weights, form = spec.count(reading="matmul"), spec.formula(reading="matmul")
+    forward, train = 2 * weights, 6 * weights
+    note = "attention score and value FLOPs are not given: a learned family knows the weights, not the attention"
+    if args.format == "json":
+        out: dict = {"model": spec.name, "family_source": "learned", "matmul_weights": weights,
+                     "matmul_weights_formula": str(form), "forward_matmul": forward, "train_matmul": train,
+                     "attention_flops": None, "note": note}
+        if args.tokens:
+            out["training_matmul_flops"] = train * args.tokens
+        emit_json(out)
+        return 0
+    print(f"symparams: note: {note}", file=sys.stderr)
+    facts: list[tuple[str, Cell]] = [("weights multiplied per token", weights), ("their formula", formula(form)),
+                                     ("forward matmul FLOPs per token (2x)", forward),
+                                     ("training matmul FLOPs per token (6x)", train)]
+    if args.tokens:
+        facts.append((f"training matmul FLOPs for {args.tokens:,} tokens", train * args.tokens))
+        facts.append(("rounded", human(train * args.tokens)))
+    blocks: list[Block] = [f"{spec.name}: matmul FLOPs per token (a learned family: no attention FLOPs)",
+                           Facts(tuple(facts))]
     print(render(blocks, args.format), end="")
     return 0
 

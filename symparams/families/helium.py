@@ -9,8 +9,11 @@ take the attention's output, and is refused.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..config import Config, Field, Fields
-from ..spec import Spec
+from ..spec import AtMost, Spec
+from ..symbols import D, H, d_h
 from . import _gemma_layers as layers
 from .decoder import LLAMA_GROUPS, gated_mlp, rms_norm
 from .registry import Family
@@ -47,7 +50,9 @@ def from_config(cfg: Config) -> Spec:
     tree = layers.decoder_model("helium", "Helium decoder",
                                 layers.layer_stack(lambda w: block, layers.uniform_layers(sizes.layers, None)),
                                 rms_norm("norm"), sizes.tied)
-    return layers.layered_spec("helium", tree, sizes)
+    spec = layers.layered_spec("helium", tree, sizes)
+    why = "Helium's o_proj is hidden_size x hidden_size: the heads must fill the width"
+    return replace(spec, constraints=(*spec.constraints, AtMost(H * d_h, D, why), AtMost(D, H * d_h, why)))
 
 
 FAMILY = Family(

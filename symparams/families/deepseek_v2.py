@@ -66,11 +66,11 @@ def from_config(cfg: Config) -> Spec:
 def _routing(cfg: Config) -> Routing:
     """DeepSeek-V2's router: softmax scores, greedy top-k or, with ``group_limited_greedy``, limited to groups."""
     method = cfg.get("topk_method")
+    groups, chosen = cfg.get("n_group"), cfg.get("topk_group")  # read either way: they shape nothing but routing
     if method == "greedy":
         return Routing(kind="softmax_group", renorm=False)
     if method != "group_limited_greedy":
         return Routing(kind=f"topk_method {method if method is not DERIVED else None!r}")
-    groups, chosen = cfg.get("n_group"), cfg.get("topk_group")
     if not isinstance(groups, int) or not isinstance(chosen, int):
         return Routing(kind="deepseek_v2 group-limited without integer n_group and topk_group")
     return Routing(kind="softmax_group", renorm=False, groups=Integer(groups), group_k=Integer(chosen))

@@ -91,7 +91,7 @@ INFO: dict[str, Info] = {
     for info in (
         Info(V, "vocabulary size (rows of the token embedding)"),
         Info(D, "model width (d_model)"),
-        Info(L, "number of transformer blocks"),
+        Info(L, "number of layers (blocks)"),
         Info(H, "query heads"),
         Info(H_kv, "key/value heads (H for MHA, 1 for MQA)", latex=r"H_{\mathrm{kv}}"),
         Info(d_h, "head dimension", latex="d_h"),

@@ -222,10 +222,23 @@ def kv_variants(r: Reader) -> list[Part]:
     blocks.append(Table("kv-heads", "Attention per block and total by key/value heads",
                         ("H_kv", "kind", "attention/block", "saved vs this model", "total", "rounded"),
                         tuple(rows), "rlrrrr"))
+    beside = _beside(r, attn)
+    if beside:
+        names = ", ".join(f"{r.short[row.path]} ({row.count:,})" for row in beside)
+        blocks.append(Para((f"The table's attention per block also holds {names}, which the key/value heads "
+                            f"do not change; the lines below work out {r.short[attn.path]} alone.",)))
     if here != 1 and insights.kv_heads(spec, 1).variant.ok:
         blocks.append(Para(("Multi-query attention (one key/value head) worked out:",)))
         blocks.append(Chains(_kv_chains(r, attn, 1)))
     return blocks
+
+
+def _beside(r: Reader, attn: Row) -> list[Row]:
+    """Attention leaves of ``attn``'s block outside ``attn`` itself (attention sinks): the table counts them too."""
+    block = attn.path.rpartition(".")[0]
+    return [row for row in r.breakdown.rows if row.is_leaf and row.node.group == "attention"
+            and row.path.startswith(block + ".") and not row.path.startswith(attn.path + ".")
+            and row.path.count(".") == attn.path.count(".")]
 
 
 def _kv_chains(r: Reader, attn: Row, n: int) -> tuple:

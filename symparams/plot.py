@@ -315,20 +315,25 @@ def _scale(values: Sequence[int]) -> tuple[float, str]:
     return (1e9, "billions") if top >= 10**10 else (1e6, "millions")
 
 
+def _stacked(ax, sizes, stacks, unit) -> None:
+    """Bars stacked part on part, one per size, in ``unit``s, with room above the tallest."""
+    bottom = [0.0] * len(sizes)
+    x = list(range(len(sizes)))
+    for label, counts in stacks.items():
+        heights = [c / unit for c in counts]
+        ax.bar(x, heights, bottom=bottom, label=label, width=0.7)
+        bottom = [b + h for b, h in zip(bottom, heights)]
+    ax.set_xticks(x, [f"{v:,}" for v in sizes])
+    ax.set_ylim(0, max(bottom) * 1.08)
+    ax.grid(False, axis="x")
+
+
 def _draw_breakdown(series: SizeSeries, fig) -> None:
     ax = fig.add_subplot()
     unit, name = _scale(series.totals)
-    bottom = [0.0] * len(series.sizes)
-    x = list(range(len(series.sizes)))
-    for group, counts in series.groups.items():
-        heights = [c / unit for c in counts]
-        ax.bar(x, heights, bottom=bottom, label=group, width=0.7)
-        bottom = [b + h for b, h in zip(bottom, heights)]
-    ax.set_xticks(x, [f"{s:,}" for s in series.sizes])
+    _stacked(ax, series.sizes, series.groups, unit)
     ax.set_xlabel(KNOBS[series.knob])
     ax.set_ylabel(f"parameters ({name})")
-    ax.set_ylim(0, max(bottom) * 1.08)  # room above the tallest bar
-    ax.grid(False, axis="x")
     ax.set_title(_title(f"{series.title}: parameters by component"))
     handles, labels = ax.get_legend_handles_labels()  # top of the stack first, as the bars read
     ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0), title="component")
@@ -365,17 +370,9 @@ def _draw_tornado(data: Elasticities, fig) -> None:
 
 def _draw_memory(series: MemorySeries, fig) -> None:
     ax = fig.add_subplot()
-    bottom = [0.0] * len(series.values)
-    x = list(range(len(series.values)))
-    for part, counts in series.parts.items():
-        heights = [c / GIB for c in counts]
-        ax.bar(x, heights, bottom=bottom, label=part, width=0.7)
-        bottom = [b + h for b, h in zip(bottom, heights)]
-    ax.set_xticks(x, [f"{v:,}" for v in series.values])
+    _stacked(ax, series.values, series.parts, GIB)
     ax.set_xlabel(AGAINST[series.against])
     ax.set_ylabel("memory (GiB)")
-    ax.set_ylim(0, max(bottom) * 1.08)
-    ax.grid(False, axis="x")
     ax.set_title(_title(f"{series.title}: memory by part\n{series.setting}"))
     handles, labels = ax.get_legend_handles_labels()
     ax.legend(handles[::-1], labels[::-1], loc="upper left", bbox_to_anchor=(1.01, 1.0), title="part")

@@ -228,7 +228,7 @@ class LearnedFamily:
             else:
                 pending[name] = info[mode]
         while pending:
-            ready = {n: f for n, f in pending.items() if _fields_in(f) <= set(out)}
+            ready = {n: f for n, f in pending.items() if fields_in(f) <= set(out)}
             if not ready:
                 raise SymparamsError(f"{source}: the defaults of {', '.join(pending)} depend on each other")
             for name, form in ready.items():
@@ -271,14 +271,15 @@ class LearnedFamily:
         return sum(n for _, n in self.rows(config, source))
 
 
-def _fields_in(node: Node) -> set[str]:
+def fields_in(node: Node) -> set[str]:
+    """The config fields an expression reads."""
     if isinstance(node, int):
         return set()
     if node[0] == "field":
         return {node[1]}
     if node[0] == "rat":
         return set()
-    return set().union(*(_fields_in(a) for a in node[1:]))
+    return set().union(*(fields_in(a) for a in node[1:]))
 
 
 def _checksum(body: Mapping[str, Any]) -> str:

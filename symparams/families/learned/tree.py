@@ -24,7 +24,7 @@ from ...components.base import Module
 from ...components.composite import Composite, Model, Repeat
 from ...errors import SymparamsError
 from ...spec import Spec
-from .data import LearnedFamily, Node, symbol_for, to_sympy
+from .data import LearnedFamily, Node, fields_in, symbol_for, to_sympy
 
 __all__ = ["build_spec", "LearnedModel", "group_of"]
 
@@ -134,7 +134,7 @@ class _Builder:
         self.family = family
         used: set[str] = set()
         for node in self._nodes():
-            used |= _fields(node)
+            used |= fields_in(node)
         self.symbols: dict[str, sympy.Symbol] = {}
         taken: set[sympy.Symbol] = set()
         for name in family.fields:
@@ -240,16 +240,6 @@ def _common(parts: list[Module]) -> str:
     return groups.pop() if len(groups) == 1 else "other"
 
 
-def _fields(node: Node) -> set[str]:
-    if isinstance(node, int):
-        return set()
-    if node[0] == "field":
-        return {node[1]}
-    if node[0] == "rat":
-        return set()
-    return set().union(*(_fields(a) for a in node[1:]))
-
-
 def build_spec(family: LearnedFamily, config: Mapping[str, Any], source: str, name: str) -> Spec:
     """The Spec of the model ``config`` describes, read by the learned ``family``."""
     env = family.values(config, source)
@@ -294,7 +284,7 @@ def _tied_head(family: LearnedFamily, parts: list[Module], b: _Builder) -> list[
     names = [p["name"] for p in family.top]
     if any("lm_head" in n or n.startswith("head.") for n in names):
         return parts
-    vocab = [p for p in family.top if p.get("module") == "embedding" and _fields(p["shape"][0]) & {"vocab_size"}]
+    vocab = [p for p in family.top if p.get("module") == "embedding" and fields_in(p["shape"][0]) & {"vocab_size"}]
     if len(vocab) != 1:
         return parts
     rows, dim = (b.expr(d) for d in vocab[0]["shape"])

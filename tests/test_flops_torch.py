@@ -119,9 +119,9 @@ def runnable(config: dict, seq: int) -> dict:
     * Falcon's ``num_ln_in_parallel_attn`` = 2 without ``new_decoder_architecture`` builds
       ``ln_attn`` and ``ln_mlp`` but its forward reads ``input_layernorm``; one norm instead
       (a LayerNorm does no matmul).
-    * Falcon's ``new_decoder_architecture`` without ``parallel_attn`` builds ``input_layernorm`` and
-      ``post_attention_layernorm`` but its forward reads ``ln_attn`` (two norms by default); the parallel
-      block runs the same attention and MLP matmuls.
+    * Falcon's ``new_decoder_architecture`` with ``parallel_attn`` false or null builds ``input_layernorm``
+      and ``post_attention_layernorm`` but its forward reads ``ln_attn`` (two norms, the default) or
+      never sets the MLP's input (one norm); the parallel block runs the same attention and MLP matmuls.
     * OLMo 3 with a null ``sliding_window``: its forward builds the sliding-window mask and
       stops without a window; eager attention computes all T x T scores whatever the
       window, so any window (here T) runs the same matmuls.
@@ -131,7 +131,7 @@ def runnable(config: dict, seq: int) -> dict:
             and not config.get("new_decoder_architecture")):
         config["num_ln_in_parallel_attn"] = 1
     if (config["model_type"] == "falcon" and config.get("new_decoder_architecture")
-            and config.get("parallel_attn") is False and config.get("num_ln_in_parallel_attn") in (None, 2)):
+            and "parallel_attn" in config and not config["parallel_attn"]):
         config["parallel_attn"] = True
     if config["model_type"] == "olmo3" and "sliding_window" in config and config["sliding_window"] is None:
         config["sliding_window"] = seq

@@ -13,7 +13,11 @@ Every figure is an exact reading of the model's tree times exact byte widths:
   as ZeRO counts it;
 * **activations** (training, given a context T and batch B): the tree's
   ``activation_bytes`` reading (:mod:`symparams.components.saving`): the bytes autograd
-  keeps for the backward pass, for an attention kernel, dropout and recomputation;
+  keeps for the backward pass, for an attention kernel, dropout and recomputation, and
+  for state-space and linear-attention layers the kernel that runs their scan
+  (``ssm_kernel``: ``"cuda"``, the default, what a GPU run with mamba_ssm,
+  causal-conv1d or flash-linear-attention uses, is not measured and refuses;
+  ``"torch"`` reads transformers' own code, measured on CPU);
 * **KV cache** (inference, given T and B): the tree's ``cache_elements`` reading times
   the cache dtype (bf16, fp16, fp32, or quantised fp8 and int8): keys and values of
   every attention layer (GQA and MQA shrink it by H/H_kv, multi-head latent attention
@@ -300,7 +304,8 @@ class Memory:
             "model": self.model, "training": self.training, "dtype": self.dtype,
             "optimizer": self.optimizer, "master_weights": self.master_weights, "state_dtype": self.state_dtype,
             "kv_dtype": self.kv_dtype, "activation_dtype": self.activation_dtype,
-            "attention": self.saving.attention, "recompute": self.saving.recompute,
+            "attention": self.saving.attention, "ssm_kernel": self.saving.ssm_kernel,
+            "recompute": self.saving.recompute,
             "dropout": sorted(self.saving.dropout), "seq": self.seq, "batch": self.batch, "params": self.params,
             "weights_bytes": self.weights_bytes, "gradients_bytes": self.gradients_bytes,
             "optimizer_bytes": self.optimizer_bytes, "master_bytes": self.master_bytes,
@@ -363,6 +368,7 @@ def memory(
     kv_dtype: str | None = None,
     activation_dtype: str | None = None,
     attention: str = "sdpa",
+    ssm_kernel: str = "cuda",
     recompute: str = "none",
     dropout: tuple[str, ...] | frozenset[str] = (),
     mask_width: int | None = None,
@@ -415,7 +421,8 @@ def memory(
         kv_dtype = kv_dtype or (dtype if dtype in ("fp32", "bf16", "fp16") else "bf16")
         _kv_width(kv_dtype)
     s = _width(state_dtype) if training and not opt.fixed_width else Integer(1)
-    saving = Saving(width=_width(act_dtype) if training else Integer(2), attention=attention, recompute=recompute,
+    saving = Saving(width=_width(act_dtype) if training else Integer(2), attention=attention, ssm_kernel=ssm_kernel,
+                    recompute=recompute,
                     dropout=frozenset(dropout),
                     mask_width=Integer(mask_width) if mask_width is not None else Integer(1))
     n = spec.total

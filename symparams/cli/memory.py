@@ -3,7 +3,7 @@
 Training by default, with mixed-precision AdamW (mixed-adamw): bf16 weights and gradients,
 an fp32 master copy and two fp32 moments, 16 bytes per parameter. --seq T and --batch B
 add the activations a training step keeps for the backward pass (--attention,
---recompute, --dropout) or, with --inference, the KV cache. Training keeps no KV cache.
+--ssm-kernel, --recompute, --dropout) or, with --inference, the KV cache. Training keeps no KV cache.
 --tp/--pp/--dp/--ep/--cp/--sp/--zero/--microbatch lay the model out over GPUs and give
 the most loaded GPU's bytes. With --budget, the longest context (given --batch, default
 1) or the largest batch (given --seq) that fits one GPU. ``--format`` writes text, Markdown,
@@ -48,7 +48,7 @@ def _zero(text: str) -> int:
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from ..components.saving import ATTENTION_KINDS, RECOMPUTE
+    from ..components.saving import ATTENTION_KINDS, RECOMPUTE, SSM_KERNELS
     from ..memory import DTYPES, OPTIMIZERS
 
     add_model_arguments(p, json_flag=False)
@@ -74,6 +74,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch", type=positive_int, metavar="B", help="sequences per GPU and step (default 1)")
     p.add_argument("--attention", choices=ATTENTION_KINDS, default="sdpa",
                    help="attention kernel (default sdpa): eager keeps the B*H*T^2 probabilities, sdpa and flash do not")
+    p.add_argument("--ssm-kernel", choices=SSM_KERNELS, default="cuda",
+                   help="what runs state-space and linear-attention scans (default cuda: mamba_ssm, causal-conv1d, "
+                        "flash-linear-attention, not measured, so those layers refuse); torch: transformers' own code, "
+                        "as on CPU, read to the byte")
     p.add_argument("--recompute", choices=RECOMPUTE, default="none",
                    help="activation recomputation: none (default), selective (Korthikanti et al. 2022), full")
     p.add_argument("--dropout", type=_sites, default=frozenset(), metavar="SITES",
@@ -119,7 +123,8 @@ def run(args: argparse.Namespace) -> int:
                         microbatch=args.microbatch)
     options = dict(dtype=args.dtype, optimizer=args.optimizer, master_weights=args.master,
                    training=not args.inference, state_dtype=args.state_dtype, kv_dtype=args.kv_dtype,
-                   activation_dtype=args.activation_dtype, attention=args.attention, recompute=args.recompute,
+                   activation_dtype=args.activation_dtype, attention=args.attention, ssm_kernel=args.ssm_kernel,
+                   recompute=args.recompute,
                    dropout=args.dropout, mask_width=args.mask_bytes, parallel=parallel)
     solved = {}
     seq, batch = args.seq, args.batch
@@ -149,7 +154,8 @@ def run(args: argparse.Namespace) -> int:
         rows.append((state, result.optimizer_bytes))
         if result.activation_bytes is not None:
             s = result.saving
-            how = f"{s.attention}, recompute {s.recompute}" + (f", dropout {','.join(sorted(s.dropout))}" if s.dropout else "")
+            how = f"{s.attention}, recompute {s.recompute}" + (", torch scans" if s.ssm_kernel == "torch" else "")
+            how += f", dropout {','.join(sorted(s.dropout))}" if s.dropout else ""
             rows.append((f"activations (T={result.seq:,}, B={result.batch:,}, {how})", result.activation_bytes))
     elif result.seq is not None:
         kind = "KV cache and recurrent state" if result.kv_state_bytes else "KV cache"

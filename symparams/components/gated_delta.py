@@ -52,6 +52,7 @@ from sympy import Expr, Integer
 from .base import ZERO, Fmt, Module
 from .conv import Conv1d
 from .leaves import Linear, Norm, Parameter
+from .saving import DEFAULT, Saving, not_modelled
 
 __all__ = ["GatedDeltaNet", "DELTA_FLOPS_PER_STATE"]
 
@@ -115,6 +116,12 @@ class GatedDeltaNet(Module):
 
     def softmax_flops(self, T: Expr) -> Expr:
         return ZERO
+
+    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
+        """Refused: under the fla kernels not measurable here, under the torch fallback not measured yet."""
+        s = saving or DEFAULT
+        raise not_modelled("Gated DeltaNet layers under the CUDA kernels" if s.ssm_kernel != "torch"
+                           else "GatedDeltaNet nodes")
 
     def cache_elements(self, T: Expr) -> Expr:
         """Per sequence, whatever T: the convolution's last K_c inputs per channel, and the state."""

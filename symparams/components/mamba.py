@@ -43,11 +43,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sympy
 from sympy import Expr
 
+from ..symbols import B
 from .base import ZERO, Fmt, Module
 from .conv import Conv1d
 from .leaves import Linear, Norm, Parameter
+from .saving import ACTIVATION_MASKS, DEFAULT, FP32, Saving, activation_saves, not_modelled
 
 __all__ = ["Mamba", "Mamba2"]
 
@@ -103,6 +106,7 @@ class Mamba(_Scan):
     conv_bias: bool = True
     inner_norms: bool = False
     group: str = "ssm"
+    activation: str = "silu"
 
     def conv_channels(self) -> Expr:
         return self.inner
@@ -126,6 +130,49 @@ class Mamba(_Scan):
             parts += [Norm("dt_layernorm", r, weight=True), Norm("b_layernorm", n, weight=True),
                       Norm("c_layernorm", n, weight=True)]
         return tuple(parts)
+
+    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
+        """What transformers' torch path (``mamba_selective_scan``'s loop) keeps, with a = the activation width.
+
+        Per layer, over B sequences of T tokens (d = d_in, N = N_s, R = R_dt, K = K_c), read
+        op by op from ``MambaMixer.forward`` and checked against autograd to the byte:
+
+        * in_proj's input, a*B*T*D; the conv's input, the whole in_proj output x|z,
+          a*B*T*2d (z is a view of it, kept by silu(z)); the conv activation's input, the
+          conv output of T + K - 1 columns per channel, a*B*d*(T + K - 1);
+        * x_proj's input, a copy of the activated x into token-major rows, a*B*T*d (a view,
+          no copy, when B, T or d is 1: the factor min(1, B - 1, T - 1, d - 1)); its output
+          (dt's rank part, B and C, which the scan reads as views), a*B*T*(R + 2N);
+        * dt before and after the softplus, 2*a*B*T*d; exp(dt*A) and dt*B, 4*B*T*d*N
+          each; x in fp32, 4*B*T*d, and below fp32 x itself too (the skip x*D keeps it),
+          a*B*T*d, with B in fp32, 4*B*T*N, and D in fp32, 4*d;
+        * the states: a zero initial state and one per token, each B*d*N, kept in fp32
+          (4 bytes) by the next step's product and cast to the activation dtype for the
+          readout: 4*(T + 1) in fp32, a*(T + 1) + 4*(T - 1) below it;
+        * the scan output plus x*D (fp32), 4*B*T*d; silu(z), a*B*T*d; out_proj's input,
+          a*B*T*d; and -exp(A_log) and its exp, 8*d*N, whatever B and T.
+
+        Under the CUDA kernels (mamba_ssm, causal-conv1d) it refuses: they keep other tensors.
+        """
+        s = saving or DEFAULT
+        if s.ssm_kernel != "torch":
+            raise not_modelled("Mamba layers under the CUDA kernels")
+        if s.tp != 1 or s.recompute == "selective" or self.inner_norms:
+            what = "Jamba's inner norms" if self.inner_norms else (
+                "tensor parallelism" if s.tp != 1 else "selective recomputation")
+            raise not_modelled(f"{what} of Mamba layers")
+        a, d, n, k, D = s.width, self.inner, self.state, self.kernel, self.d_model
+        keeps_input, extra = activation_saves(self.activation)
+        if self.activation in ACTIVATION_MASKS:
+            raise not_modelled(f"the {self.activation!r} activation in Mamba layers")
+        below = sympy.Integer(0) if a == FP32 else sympy.Integer(1)
+        copied = sympy.Min(1, B - 1, T - 1, d - 1)
+        per_token = (a * D + 2 * a * d + a * d * copied + a * (self.dt_rank + 2 * n) + 2 * a * d
+                     + 2 * FP32 * d * n + FP32 * d + below * (a * d + FP32 * n) + FP32 * d + 2 * a * d
+                     + extra * a * d)
+        conv = a * d * (T + k - 1) if keeps_input else ZERO
+        states = d * n * (FP32 * (T + 1) if a == FP32 else a * (T + 1) + FP32 * (T - 1))
+        return B * (T * per_token + conv + states) + 2 * FP32 * d * n + below * FP32 * d
 
     def describe(self, fmt: Fmt = str) -> str:
         return (f"Mamba(d_in={fmt(self.inner)}, state={fmt(self.state)}, conv={fmt(self.kernel)}, "
@@ -183,6 +230,11 @@ class Mamba2(_Scan):
             parts.append(Norm("norm", d, weight=True))
         parts.append(Linear("out_proj", d, self.d_model, self.out_bias, group=g))
         return tuple(parts)
+
+    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
+        """Refused: under the CUDA kernels not measurable here, under the torch path not measured yet."""
+        s = saving or DEFAULT
+        raise not_modelled("Mamba-2 layers under the CUDA kernels" if s.ssm_kernel != "torch" else "Mamba2 nodes")
 
     def describe(self, fmt: Fmt = str) -> str:
         return (f"Mamba2(d_in={fmt(self.inner)}, heads={fmt(self.heads)}, groups={fmt(self.groups)}, "

@@ -34,6 +34,12 @@ element, the attention kernel, dropout and recomputation:
   attention core, so nothing of size T^2 is kept; ``"full"`` keeps each repeated
   block's input only and recomputes the block in the backward pass, which then holds
   one block's activations at a time;
+* ``ssm_kernel``: what runs a state-space or linear-attention layer's scan. ``"torch"`` is
+  transformers' own code (what runs on CPU, and on GPU without mamba_ssm,
+  causal-conv1d or flash-linear-attention), whose saved tensors the readings follow;
+  ``"cuda"`` (the default: what a GPU training run uses when those kernels are
+  installed) keeps only its inputs and recomputes the rest in the backward pass, which
+  is not measured here, so those layers refuse under it;
 * ``tp`` (tensor parallelism, Megatron-LM's layout): what is split by heads, by the MLP's
   hidden size or by the vocabulary (the loss's logits) is divided by tp on each GPU;
   what has the model's width per token (norms, layer inputs, dropout masks) is whole on
@@ -50,12 +56,13 @@ from sympy import Expr, Integer
 
 __all__ = [
     "Saving", "ATTENTION_KINDS", "RECOMPUTE", "DROPOUT_SITES", "ACTIVATION_SAVES", "ACTIVATION_MASKS", "FP32", "INDEX",
-    "not_modelled", "activation_saves", "WHY_NOT",
+    "not_modelled", "activation_saves", "WHY_NOT", "SSM_KERNELS",
 ]
 
 ATTENTION_KINDS = ("eager", "sdpa", "flash")
 RECOMPUTE = ("none", "selective", "full")
 DROPOUT_SITES = ("embedding", "attention", "residual")
+SSM_KERNELS = ("cuda", "torch")
 FP32 = Integer(4)
 INDEX = Integer(8)  # token ids, labels and positions are int64
 
@@ -90,19 +97,28 @@ ACTIVATION_MASKS: dict[str, tuple[int, int]] = {"xielu": (1, 4)}
 # Why a node kind refuses, keyed by the ``what`` its refusal names: what decides the saved
 # tensors there and why no reading checked against PyTorch can be given for it yet.
 WHY_NOT: dict[str, str] = {
-    "Mamba nodes": "what a selective scan keeps depends on which kernel runs, which the settings do not say: "
-                   "transformers' torch path (on CPU, and on GPU without mamba_ssm) keeps exp(dt*A) and dt*B*u for "
-                   "every token (two tensors of B*T*d_in*N_s) and the state after every step (T more of "
-                   "B*d_in*N_s), where mamba_ssm's CUDA selective scan keeps its inputs and recomputes the states "
-                   "in the backward pass",
-    "Mamba2 nodes": "what the chunked scan keeps depends on which kernel runs, which the settings do not say: "
-                    "transformers' torch path (on CPU, and on GPU without mamba_ssm) keeps its chunk-by-chunk "
-                    "intermediates (a chunk_size x chunk_size decay matrix per chunk and head, the states at every "
-                    "chunk boundary), where mamba_ssm's Triton kernels keep their inputs and recompute them",
-    "GatedDeltaNet nodes": "what the delta rule keeps depends on which kernel runs, which the settings do not say: "
-                           "transformers' torch fallback (without flash-linear-attention) keeps its chunk-by-chunk "
+    "Mamba layers under the CUDA kernels": "mamba_ssm's selective scan and causal-conv1d keep the scan's inputs "
+                                           "(x, dt, B, C, z) and recompute its states in the backward pass, where "
+                                           "transformers' torch path keeps exp(dt*A) and dt*B*x for every token and "
+                                           "the state after every step; those kernels do not run on CPU, so their "
+                                           "figure is not measured (--ssm-kernel torch reads the torch path)",
+    "Mamba-2 layers under the CUDA kernels": "mamba_ssm's fused chunked scan (Triton) keeps its inputs and "
+                                             "recomputes the chunk intermediates in the backward pass, where "
+                                             "transformers' torch path keeps them (a chunk_size x chunk_size decay "
+                                             "matrix per chunk and head, the states at every chunk boundary); those "
+                                             "kernels do not run on CPU, so their figure is not measured "
+                                             "(--ssm-kernel torch reads the torch path)",
+    "Gated DeltaNet layers under the CUDA kernels": "flash-linear-attention's chunked kernels keep their inputs and "
+                                                    "recompute the chunk intermediates in the backward pass, where "
+                                                    "transformers' torch fallback keeps them; those kernels do not "
+                                                    "run on CPU, so their figure is not measured (--ssm-kernel torch "
+                                                    "reads the torch path where it is measured)",
+    "Mamba2 nodes": "transformers' torch chunked scan keeps its chunk-by-chunk intermediates (a chunk_size x "
+                    "chunk_size decay matrix per chunk and head, the states at every chunk boundary, einsum "
+                    "operands copied into batched-matmul layout), which are not measured yet",
+    "GatedDeltaNet nodes": "transformers' torch fallback (torch_chunk_gated_delta_rule) keeps its chunk-by-chunk "
                            "intermediates (64 x 64 matrices per chunk and head, the state at every chunk boundary), "
-                           "where the fla kernels keep their inputs and recompute them in the backward pass",
+                           "which are not measured yet",
     "MPT's attention under SDPA or flash kernels": "transformers' MPT adds ALiBi to explicit scores and has no "
                                                    "other kernel, so only --attention eager is measured",
     "attention sinks under SDPA or flash kernels": "transformers runs gpt-oss's sinks only in eager attention "
@@ -163,9 +179,11 @@ class Saving:
     tp: Expr = Integer(1)
     sp: bool = False
     softmax_fp32: bool = True
+    ssm_kernel: str = "cuda"
 
     def __post_init__(self) -> None:
         _choice(self.attention, ATTENTION_KINDS, "attention implementation")
+        _choice(self.ssm_kernel, SSM_KERNELS, "state-space kernel")
         _choice(self.recompute, RECOMPUTE, "recomputation")
         for site in self.dropout:
             _choice(site, DROPOUT_SITES, "dropout site")

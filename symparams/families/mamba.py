@@ -7,6 +7,9 @@ RMSNorm (D) and a ``MambaMixer`` (see :class:`~symparams.components.mamba.Mamba`
 Sizes, as ``MambaConfig.__post_init__`` works them out: d_in = ``intermediate_size``
 when the file gives one (it wins over ``expand``), else ``expand`` x D, kept as the
 relation d_in = expand*D; R_Δ = ``time_step_rank``, or ceil(D/16) for ``"auto"``.
+With ``residual_in_fp32`` (the default) the residual stream is fp32, which only
+``norm_f`` sees as it is (each block casts its norm's input), so below fp32 it
+multiplies its weight in fp32 (what a training step keeps; no weight changes).
 Every field is a strict dataclass field, so transformers refuses a null in any of them;
 so does symparams. A Mamba has no context length: its state is the same at every T.
 """
@@ -40,6 +43,7 @@ FIELDS = Fields(
     Field("use_conv_bias", True, kind="bool"),
     Field("hidden_act", "silu", kind="str"),
     Field("tie_word_embeddings", True, kind="bool"),
+    Field("residual_in_fp32", True, kind="bool"),
     groups=GROUPS,
 )
 
@@ -57,13 +61,14 @@ def from_config(cfg: Config) -> Spec:
     if rank_rule is not None:
         relations[R_dt] = rank_rule
     tied = cfg.get("tie_word_embeddings")
-    mixer = Mamba("mixer", D, d_in, N_s, K_c, R_dt, bias=cfg.get("use_bias"), conv_bias=cfg.get("use_conv_bias"))
+    mixer = Mamba("mixer", D, d_in, N_s, K_c, R_dt, bias=cfg.get("use_bias"), conv_bias=cfg.get("use_conv_bias"),
+                  activation=cfg.get("hidden_act"))
     tree = Model(
         "mamba",
         (
             Embedding("embeddings", V, D),
             Repeat("layers", L, Block("layer", (Norm("norm", D, weight=True), mixer), label="Mamba block")),
-            Norm("norm_f", D, weight=True),
+            Norm("norm_f", D, weight=True, weight_fp32=cfg.get("residual_in_fp32")),
             Linear("lm_head", D, V, tied=tied, group="head"),
         ),
         label="Mamba (selective state-space) language model",

@@ -1,0 +1,86 @@
+"""Activation memory of state-space layers: the reading under ``ssm_kernel="torch"`` against what autograd saves.
+
+Measured as tests/test_activations.py measures it (one CPU training step of transformers'
+model under ``saved_tensors_hooks``, the distinct storages saved for backward, parameters
+left out), in fp32 and bf16, on small drawn configs and on the real fixture configs cut
+down to small sizes (their flags, kernels and activations kept). On CPU transformers runs
+the torch path of these layers (no mamba_ssm, causal-conv1d or flash-linear-attention),
+which is what ``ssm_kernel="torch"`` reads; under ``"cuda"``, the default, they refuse.
+
+Exact: mamba (Mamba-1's sequential scan; ``residual_in_fp32`` makes the final norm's
+product fp32).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from test_activations import NO_SHRINK, build, predicted, saved_bytes
+
+from symparams import SymparamsError
+from symparams.components.saving import Saving
+from symparams.families import FAMILIES
+from symparams.memory import memory
+
+from strategies import CONFIGS
+
+torch = pytest.importorskip("torch", reason="torch is not installed (pip install -e '.[verify]')")
+transformers = pytest.importorskip("transformers", reason="transformers is not installed (pip install -e '.[verify]')")
+
+FIXTURES = Path(__file__).parent / "fixtures" / "configs"
+DTYPES = [(torch.float32, 4), (torch.bfloat16, 2)]
+EXACT = ("mamba",)
+# The sizes a fixture is cut down to; every other field (flags, kernel, activation) is the file's.
+SMALL = {
+    "mamba": {"hidden_size": 8, "intermediate_size": 12, "state_size": 3, "num_hidden_layers": 2,
+              "vocab_size": 61, "time_step_rank": 2},
+}
+REAL = {"mamba": ("mamba-130m-hf", "mamba-2.8b-hf")}
+
+
+def check(config: dict, torch_dtype, width: int, batch: int, seq: int) -> None:
+    saving = Saving(width=width, attention="eager", ssm_kernel="torch")
+    expected = predicted(config, batch, seq, saving)
+    model = build(config, "eager", torch_dtype)
+    measured = saved_bytes(model, batch, seq, model.config.get_text_config().vocab_size)
+    assert measured == expected, f"{config['model_type']} {torch_dtype}: measured {measured}, reading {expected}"
+
+
+def _small(config: dict) -> bool:
+    return FAMILIES.from_dict(dict(config)).total <= 2_000_000
+
+
+@pytest.mark.parametrize("model_type", EXACT)
+@settings(max_examples=6, deadline=None, phases=NO_SHRINK,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(st.data(), st.sampled_from(DTYPES), st.integers(2, 3), st.integers(1, 8))
+def test_torch_scans_save_what_the_reading_says(model_type, data, dtype, batch, seq):
+    """Drawn configs of each family, both dtypes, one to eight tokens (one: no copy before x_proj)."""
+    config = data.draw(CONFIGS[model_type], label="config")
+    assume(_small(config))
+    check(config, *dtype, batch, seq)
+
+
+@pytest.mark.parametrize("name", [n for names in REAL.values() for n in names])
+@pytest.mark.parametrize("dtype", DTYPES, ids=["fp32", "bf16"])
+def test_real_configs_cut_down_save_what_the_reading_says(name, dtype):
+    """Each real fixture with its sizes cut down (SMALL), its flags and kernels as they are."""
+    config = json.loads((FIXTURES / f"{name}.json").read_text())
+    config.update(SMALL[config["model_type"]])
+    check(config, *dtype, batch=2, seq=7)
+
+
+@pytest.mark.parametrize("name", [n for names in REAL.values() for n in names])
+def test_cuda_kernels_refuse_in_one_line_with_the_reason(name):
+    """The default kernel is the CUDA one a GPU run uses, which keeps other tensors and is not measured here."""
+    spec = FAMILIES.from_dict(json.loads((FIXTURES / f"{name}.json").read_text()))
+    with pytest.raises(SymparamsError) as err:
+        memory(spec, seq=1024)
+    text = str(err.value)
+    assert "\n" not in text and "CUDA kernels" in text and "--ssm-kernel torch" in text
+    assert memory(spec, seq=1024, ssm_kernel="torch").activation_bytes > 0
+

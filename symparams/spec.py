@@ -29,6 +29,7 @@ from sympy import Expr, Symbol
 from .components import Model, Module
 from .components import reading as _reading
 from .errors import SymparamsError
+from .factoring import factor
 from .format import display
 from .symbols import INFO, T
 
@@ -94,7 +95,7 @@ def pretty(expr: Expr) -> Expr:
         return expr
     pivots = [s for s in sorted(expr.free_symbols, key=str) if s.name == "L" or s.name.startswith("L_")]
     try:
-        return sympy.collect(expr, pivots, func=sympy.factor) if pivots else sympy.factor(expr)
+        return sympy.collect(expr, pivots, func=factor) if pivots else factor(expr)
     except sympy.PolynomialError:
         return expr
 

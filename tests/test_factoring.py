@@ -1,0 +1,110 @@
+"""The cheap factoring proof gives exactly what ``sympy.factor`` gives, or nothing.
+
+``symparams.factoring`` answers only when it has proven the polynomial left after the
+contents is irreducible; every answer here is compared with ``sympy.factor`` itself,
+structurally and as printed text, over random polynomials (irreducible, reducible and
+rational ones) and over every formula that counting the real configs factors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from pathlib import Path
+
+import pytest
+import sympy
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from symparams import factoring
+from symparams.cli import main
+
+FIXTURES = Path(__file__).parent / "fixtures" / "configs"
+SYMBOLS = sympy.symbols("D E F H H_kv L L_d V d_h k")
+
+
+@st.composite
+def polynomials(draw, max_terms: int = 5) -> sympy.Expr:
+    """A sparse polynomial in a few of SYMBOLS with small integer (sometimes rational) coefficients."""
+    used = draw(st.lists(st.sampled_from(SYMBOLS), min_size=1, max_size=5, unique=True))
+    terms = []
+    for _ in range(draw(st.integers(1, max_terms))):
+        coeff = draw(st.integers(-6, 6).filter(bool))
+        powers = [s ** draw(st.integers(0, 2)) for s in used]
+        terms.append(coeff * sympy.Mul(*powers))
+    if draw(st.integers(0, 9)) == 0:
+        terms.append(sympy.Rational(1, draw(st.integers(2, 5))) * used[0])
+    return sympy.Add(*terms)
+
+
+@st.composite
+def products(draw) -> sympy.Expr:
+    """An expanded product of one to three polynomials, times a number and a monomial."""
+    factors = draw(st.lists(polynomials(), min_size=1, max_size=3))
+    coeff = draw(st.integers(-12, 12).filter(bool))
+    monomial = sympy.Mul(*(s ** draw(st.integers(0, 2)) for s in draw(st.lists(st.sampled_from(SYMBOLS), max_size=3))))
+    return sympy.expand(coeff * monomial * sympy.Mul(*factors))
+
+
+def same_as_sympy(expr: sympy.Expr) -> bool:
+    """Whether the cheap path answered; when it did, its answer is sympy.factor's, to the printed character."""
+    fast = factoring._fast(expr)
+    if fast is None:
+        return False
+    slow = sympy.factor(expr)
+    assert fast == slow and str(fast) == str(slow), (expr, fast, slow)
+    assert sympy.expand(fast - expr) == 0
+    return True
+
+
+@settings(max_examples=300, deadline=None)
+@given(products())
+def test_a_cheap_factoring_is_sympys(expr):
+    same_as_sympy(expr)
+    assert factoring.factor(expr) == sympy.factor(expr)
+
+
+@given(st.lists(st.sampled_from(SYMBOLS), min_size=2, max_size=6, unique=True),
+       st.integers(1, 30), st.integers(-3, 3).filter(bool))
+def test_a_linear_form_times_contents_is_answered_cheaply(used, coeff, sign):
+    """The shape of almost every formula (number x monomial x one irreducible sum) is proven without SymPy's factoring."""
+    form = sympy.Add(*(i * s for i, s in enumerate(used, 1)))
+    expr = sympy.expand(sign * coeff * used[0] * form)
+    assert same_as_sympy(expr)
+
+
+def test_a_product_of_two_sums_is_left_to_sympy():
+    """A reducible sum is never answered by the cheap path (it cannot prove irreducibility)."""
+    D, E, F, H = SYMBOLS[:4]
+    assert factoring._fast(sympy.expand((D + E) * (F + H))) is None
+    assert factoring.factor(sympy.expand((D + E) * (F + H))) == (D + E) * (F + H)
+
+
+def test_every_formula_of_the_real_configs_factors_as_sympy_does(monkeypatch):
+    """Counting every fixture config: each formula the cheap path answers equals sympy.factor's answer."""
+    from symparams import spec
+
+    seen: dict = {}
+    real = factoring.factor
+
+    def spy(expr):
+        seen.setdefault(expr, None)
+        return real(expr)
+
+    monkeypatch.setattr(spec, "factor", spy)
+    monkeypatch.setenv("SYMPARAMS_NO_CACHE", "1")
+    spec.pretty.cache_clear()
+    try:
+        for path in sorted(FIXTURES.glob("*.json")):
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                main(["count", str(path), "--json"])
+    finally:
+        spec.pretty.cache_clear()
+    answered = [e for e in seen if same_as_sympy(e)]
+    assert len(answered) > len(seen) // 2, "the cheap path should answer most real formulas"
+
+
+@pytest.mark.parametrize("expr", [sympy.Integer(0), sympy.Integer(-4), SYMBOLS[0], -3 * SYMBOLS[0] ** 2 * SYMBOLS[1]])
+def test_numbers_and_monomials_come_back_as_they_are(expr):
+    assert same_as_sympy(expr)

@@ -209,6 +209,7 @@ class Mamba2(_Scan):
     conv_bias: bool = True
     gated_norm: bool = True
     group: str = "ssm"
+    activation: str = "silu"
 
     def conv_channels(self) -> Expr:
         return self.inner + 2 * self.groups * self.state
@@ -232,9 +233,64 @@ class Mamba2(_Scan):
         return tuple(parts)
 
     def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
-        """Refused: under the CUDA kernels not measurable here, under the torch path not measured yet."""
+        """What transformers' torch path (``mamba2_chunk_scan``, the SSD algorithm in einsums) keeps.
+
+        Per layer over B sequences of T tokens, with a the activation width, d = d_in,
+        H = H_m heads, G groups of N = N_s, K = K_c taps, c = ceil(T/Q) chunks of Q
+        tokens, P = c*Q the padded length, and c_in = d + 2*G*N the conv's channels; read
+        op by op from ``Mamba2Mixer.forward`` and ``mamba2_chunk_scan`` and checked against
+        autograd to the byte (the scan runs in fp32 whatever a is):
+
+        * in_proj's input a*B*T*D and output (the conv's input, z|x|B|C|dt read as views)
+          a*B*T*(d + c_in + H); the activation's input, the conv output of T + K - 1
+          columns, a*B*c_in*(T + K - 1); dt before the softplus and before the clamp,
+          2*a*B*T*H, and after it in fp32, 4*B*T*H (two copies below fp32);
+        * x, B, C in fp32: in fp32 the activated conv output itself, 4*B*T*c_in; below it
+          a copy of x, 4*B*T*d; x padded for the skip x*D, 4*B*P*d;
+        * per chunk: the decay matrix exp(segsum) and the scores C*B^T, 4*B*H*P*Q each, and
+          the scores again as the value product's operand, 4*B*H*P*Q; the einsums' operands
+          copied into batched-matmul layout, C twice and B twice, and B once more for
+          the product with its decay (4*B*P*H*N each), x*dt twice, 4*B*P*d each; two decay vectors
+          4*B*H*P each; the chunk states' operands 4*B*c*d*N and 4*B*(c + 1)*d*N; the
+          inter-chunk decay 4*B*H*(c + 1)^2; the off-diagonal output 4*B*P*d;
+        * the gated norm in fp32: the scan output (padded) 4*B*P*d, silu(z) (and below
+          fp32 z in fp32), x*silu(z) and its normalised value, 4*B*T*d each, 1/rms per
+          group 4*B*T*G; out_proj's input a*B*T*d;
+        * whatever B and T: -exp(A_log) and its exp, 8*H, and the boolean masks of two
+          segment sums, 2*Q^2 + 2*(c + 1)^2 bytes.
+
+        One chunk (T <= Q) keeps x*dt once (both products take it as it is) and the state
+        operand as a view of both chunk states: the factor 1 - min(1, c - 1). The figure
+        holds for heads, head size, N and Q of 2 or more and T >= 2, as every released
+        model has them; where one of them is 1 more einsum operands are views than
+        copies, and fewer bytes are kept than this reading says.
+
+        Under the CUDA kernels (mamba_ssm's fused scan) it refuses: they keep other tensors.
+        """
         s = saving or DEFAULT
-        raise not_modelled("Mamba-2 layers under the CUDA kernels" if s.ssm_kernel != "torch" else "Mamba2 nodes")
+        if s.ssm_kernel != "torch":
+            raise not_modelled("Mamba-2 layers under the CUDA kernels")
+        if s.tp != 1 or s.recompute == "selective" or not self.gated_norm:
+            what = ("tensor parallelism" if s.tp != 1 else "selective recomputation") if self.gated_norm else (
+                "a Mamba-2 layer without its gated norm")
+            raise not_modelled(what if not self.gated_norm else f"{what} of Mamba-2 layers")
+        if self.activation in ACTIVATION_MASKS:
+            raise not_modelled(f"the {self.activation!r} activation in Mamba-2 layers")
+        keeps_input, extra = activation_saves(self.activation)
+        a, d, h, g, n, q = s.width, self.inner, self.heads, self.groups, self.state, self.chunk
+        f = FP32
+        below = sympy.Integer(0) if a == FP32 else sympy.Integer(1)
+        c = sympy.ceiling(T / q)
+        P = c * q
+        channels = self.conv_channels()
+        tokens = T * (a * self.d_model + a * (d + channels + h) + 2 * a * h + f * h * (1 + below)
+                      + (f * d if below else f * channels) + extra * a * channels
+                      + f * d * (3 + below) + f * g + a * d)
+        conv = a * channels * (T + self.kernel - 1) if keeps_input else ZERO
+        one = 1 - sympy.Min(1, c - 1)  # a single chunk: some operands are views, not copies
+        padded = f * ((5 - one) * P * d + 3 * h * P * q + 5 * P * h * n + 2 * h * P)
+        chunks = f * ((c + one) * d * n + (c + 1) * d * n + h * (c + 1) ** 2)
+        return B * (tokens + conv + padded + chunks) + 2 * f * h + 2 * q**2 + 2 * (c + 1) ** 2
 
     def describe(self, fmt: Fmt = str) -> str:
         return (f"Mamba2(d_in={fmt(self.inner)}, heads={fmt(self.heads)}, groups={fmt(self.groups)}, "

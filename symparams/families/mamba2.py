@@ -47,6 +47,7 @@ FIELDS = Fields(
     Field("use_conv_bias", True, kind="bool"),
     Field("hidden_act", "silu", kind="str"),
     Field("tie_word_embeddings", False, kind="bool"),
+    Field("residual_in_fp32", True, kind="bool"),
     groups=GROUPS,
 )
 
@@ -60,13 +61,14 @@ def from_config(cfg: Config) -> Spec:
         raise cfg.error("num_heads", f"num_heads x head_dim = {heads} x {head_dim} = {heads * head_dim} must equal "
                                      f"expand x hidden_size = {expand} x {width} = {expand * width}")
     bias = cfg.get("use_bias")
-    mixer = Mamba2("mixer", D, d_in, H_m, G, N_s, K_c, Q, bias=bias, out_bias=bias, conv_bias=cfg.get("use_conv_bias"))
+    mixer = Mamba2("mixer", D, d_in, H_m, G, N_s, K_c, Q, bias=bias, out_bias=bias, conv_bias=cfg.get("use_conv_bias"),
+                   activation=cfg.get("hidden_act"))
     tree = Model(
         "mamba2",
         (
             Embedding("embeddings", V, D),
             Repeat("layers", L, Block("layer", (Norm("norm", D, weight=True), mixer), label="Mamba-2 block")),
-            Norm("norm_f", D, weight=True),
+            Norm("norm_f", D, weight=True, weight_fp32=cfg.get("residual_in_fp32")),
             Linear("lm_head", D, V, tied=cfg.get("tie_word_embeddings"), group="head"),
         ),
         label="Mamba-2 (state-space duality) language model",

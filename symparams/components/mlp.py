@@ -138,16 +138,28 @@ class MoE(Module):
         d = self.router.d_in
         inner = replace(s, dropout=s.dropout - {"residual"})
         router = self.routing.router_bytes(s, T, d, e, k, self.shared is not None)
+        if self.routing.experts == "dense":
+            return router + self._dense_experts(s, inner, T) + self._shared_bytes(inner, T, a, n)
         looped = self.routing.experts == "loop"
         dispatch = s.stream(2 * INDEX * n * k) if looped else s.stream(3 * INDEX * n * k) + Integer(4) * e
         expert = self.expert.activation_bytes(T, inner) + s.split(_fused_gate_up(self.expert, inner, T))
         biases = INDEX if getattr(self.expert, "bias", False) else ZERO  # experts' biases gathered by expert id
         weighted = a * d if looped else ZERO  # the loop keeps each routed token's weighted output too
         routed = k * (expert + s.stream(n * (a * d + self.routing.weight_bytes(s) + biases + weighted)))
-        shared = ZERO
-        if self.shared is not None:
-            shared = self.shared.activation_bytes(T, inner) - s.stream(a * n * self.shared.input_width())
-        return router + dispatch + routed + shared + self.routing.gate_bytes(s, T, d)
+        return router + dispatch + routed + self._shared_bytes(inner, T, a, n) + self.routing.gate_bytes(s, T, d)
+
+    def _shared_bytes(self, s: Saving, T: Expr, a: Expr, n: Expr) -> Expr:
+        """A shared expert keeps what its MLP does but its input, which the router keeps."""
+        if self.shared is None:
+            return ZERO
+        return self.shared.activation_bytes(T, s) - s.stream(a * n * self.shared.input_width())
+
+    def _dense_experts(self, s: Saving, inner: Saving, T: Expr) -> Expr:
+        """Every expert runs on every token (Llama 4): each keeps the repeated input its weight scales (a*D per
+        token, for the product) and what its MLP keeps over all B*T tokens, its scaled input included."""
+        e, n = self.experts, B * T
+        expert = self.expert.activation_bytes(T, inner) + s.split(_fused_gate_up(self.expert, inner, T))
+        return e * (expert + s.stream(s.width * n * self.router.d_in))
 
     def input_width(self) -> Expr:
         return self.router.d_in

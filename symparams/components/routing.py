@@ -41,6 +41,19 @@ byte in tests/test_activations.py):
   grouped matmul: each routed token keeps its index pair from ``torch.where`` (16 bytes) in
   place of the grouped-mm dispatch, and its weighted output besides (a*D).
 
+* ``"llama4"`` (Llama 4): the top-k of the logits (the indices kept, 8*k), scattered into a row of
+  -inf and through a sigmoid in fp32 (its output kept, 4*E), cast to the activation dtype and
+  transposed into a copy (a*E) that scales every expert's copy of the input. Its experts run
+  densely (``experts="dense"``): all E on every token, each keeping the repeated input the
+  product keeps (a*D) and its MLP's tensors over every token, its scaled input among them.
+
+* ``"sparsemixer"`` (PhiMoE): two choices in turn, each over logits in the activation dtype: the
+  boolean mask of the experts its threshold leaves out (E bytes), the softmax over the rest
+  (a*E), the chosen index, sampled in training (8), and its gathered weight (a), which
+  PhiMoE's custom backward keeps with the softmax and the index. With ``jitter``
+  (``input_jitter_noise`` > 0) the block and then the router each scale the input in place
+  by fresh noise, which the products keep (2*a*D per token).
+
 ``shared_gate`` is Qwen2-MoE's sigmoid gate over the shared expert: its sigmoid output and
 the shared expert's output, which the product keeps: a*(1 + D) per token.
 """
@@ -57,9 +70,9 @@ from .saving import FP32, INDEX, Saving, not_modelled
 
 __all__ = ["Routing", "ROUTERS", "MIXTRAL", "UNMEASURED"]
 
-ROUTERS = ("softmax_topk", "topk_softmax", "ernie", "sigmoid_group", "softmax_group", "dbrx")
+ROUTERS = ("softmax_topk", "topk_softmax", "ernie", "sigmoid_group", "softmax_group", "dbrx", "llama4", "sparsemixer")
 # Routers whose saved tensors are not measured yet: each refuses with its reason (saving.WHY_NOT).
-UNMEASURED = ("PhiMoE's sparse-mixer router", "Llama 4's router", "GraniteMoeShared's layers")
+UNMEASURED: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,6 +87,7 @@ class Routing:
     experts: str = "grouped_mm"
     groups: Expr | None = None
     group_k: Expr | None = None
+    jitter: bool = False
 
     def router_bytes(self, s: Saving, T: Expr, d: Expr, e: Expr, k: Expr, shared: bool) -> Expr:
         """Bytes the router keeps over B*T tokens, its a*D input included where it is kept (``shared``: a
@@ -86,6 +100,11 @@ class Routing:
             return s.stream(a * n * d + n * (INDEX * k + (FP32 if self.softmax_fp32 else a) * k))
         if self.kind == "dbrx":
             return s.stream(a * n * d + n * (a * e + INDEX * k + a * k + (a if self.renorm else ZERO)))
+        if self.kind == "llama4":
+            return s.stream(a * n * d + n * (INDEX * k + FP32 * e + a * e))
+        if self.kind == "sparsemixer":
+            jitter = 2 * a * n * d if self.jitter else ZERO
+            return s.stream(a * n * d + jitter + 2 * n * (e + a * e + INDEX + a))
         if self.kind == "ernie":
             return self._fp32_input(s, T, d, e, shared) + s.stream(n * (FP32 * e + INDEX * k + FP32 * k + 2 * FP32))
         if self.kind == "sigmoid_group":

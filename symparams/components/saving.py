@@ -124,12 +124,10 @@ WHY_NOT: dict[str, str] = {
     "attention sinks under SDPA or flash kernels": "transformers runs gpt-oss's sinks only in eager attention "
                                                    "(flash and flex through kernels CPU does not run), so only "
                                                    "--attention eager is measured",
-    "PhiMoE's sparse-mixer router": "its Heun-style sparse mixer saves masks and gathered scores per choice, "
-                                    "which are not measured yet",
-    "Llama 4's router": "it takes the top-k logits through a sigmoid and scales each expert's input by its "
-                        "weight before the matmul, which is not measured yet",
-    "GraniteMoeShared's layers": "they keep more than the readings of their router, experts and shared MLP "
-                                 "add up to, which is not measured yet",
+    "Llama 4 layers of one attention kind with and without RoPE": "RoPE layers keep a normalised fp32 copy of q and "
+                                                                   "k and NoPE layers a temperature vector, and the "
+                                                                   "tree counts layers by attention kind (full or "
+                                                                   "chunked) only",
     "Shared nodes": "each use of a weight-shared block keeps its own activations; Zamba2, the one model built on "
                     "it, interleaves them with Mamba-2 layers, which are not modelled",
     "attention with a fused qkv projection": "what autograd keeps depends on how each family splits the fused "

@@ -20,7 +20,8 @@ from dataclasses import replace
 
 from sympy import Integer
 
-from ..components import MLP, Composite, Linear, Module, MoE
+from ..components import MLP, Linear, Module, MoE
+from ..components.fused_mlp import FusedMLP
 from ..components.routing import Routing
 from ..config import DERIVED, REFUSE, Config, Field, Fields
 from ..spec import Spec
@@ -51,21 +52,14 @@ FIELDS = _fields()
 SHARED_FIELDS = _fields(Field("shared_intermediate_size", 0, minimum=0))
 
 
-def _shared_mlp() -> Module:
-    return Composite("shared_mlp", (Linear("input_linear", D, 2 * F_s, group="mlp"),
-                                    Linear("output_linear", F_s, D, group="mlp")),
-                     group="mlp", label="gated MLP (gate and up fused)")
+def _shared_mlp(activation: str) -> Module:
+    """Gate and up in one ``input_linear``, chunked: the activation and the product keep views of its whole output
+    (2F_s per token), as a gated MLP's gate and up outputs are kept; its input is the router's."""
+    return FusedMLP("shared_mlp", D, F_s, activation=activation, names=("input_linear", "output_linear"))
 
 
-def _routing(shared: int) -> Routing:
-    """GraniteMoE's router: top-k of the logits cast to fp32, then a softmax over k, cast back.
-
-    GraniteMoeShared's layers keep more than the reading of their parts gives, which is not
-    measured yet, so they refuse.
-    """
-    if shared:
-        return Routing(kind="GraniteMoeShared's layers")
-    return Routing(kind="topk_softmax", renorm=False, cast=True, softmax_fp32=True)
+# GraniteMoE's router, with or without the shared MLP: top-k of the logits cast to fp32, then a softmax over k.
+ROUTING = Routing(kind="topk_softmax", renorm=False, cast=True, softmax_fp32=True)
 
 
 def from_config(cfg: Config) -> Spec:
@@ -80,7 +74,7 @@ def from_config(cfg: Config) -> Spec:
     shared = cfg.get("shared_intermediate_size") if "shared_intermediate_size" in cfg.fields else 0
     expert = MLP("expert", D, F, gated=True, activation=sizes.activation, names=("gate", "up", "down"))
     moe = MoE("block_sparse_moe", Linear("router", D, E, group="mlp"), expert, E, k,
-              shared=_shared_mlp() if shared else None, routing=_routing(shared))
+              shared=_shared_mlp(sizes.activation) if shared else None, routing=ROUTING)
     bias = cfg.get("attention_bias")
     name = cfg.model_type
     label = "Granite MoE decoder" + (" (shared expert)" if shared else "")

@@ -25,12 +25,17 @@ Null is refused in every shape field (plain ints in ``Llama4TextConfig``); a nul
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
+from sympy import Expr
+
 from ..components import MLP, Linear, MoE
 from ..components.decoder_attention import DecoderAttention
 from ..components.routing import Routing
+from ..components.saving import DEFAULT, FP32, Saving, not_modelled
 from ..config import DERIVED, Config, Field, Fields
 from ..spec import AtMost, Spec
-from ..symbols import D, E, F, F_e, H, H_kv, L_d, L_s, W, d_h, k
+from ..symbols import B, D, E, F, F_e, H, H_kv, L_d, L_s, W, d_h, k
 from ._qwen_decoder import (
     GROUPS,
     Axis,
@@ -61,12 +66,49 @@ FIELDS = Fields(
     Field("interleave_moe_layer_step", 1),
     Field("use_qk_norm", True, kind="bool"),
     Field("no_rope_layer_interval", 4),
+    Field("attn_temperature_tuning", True, kind="bool"),
     Field("attention_chunk_size", 8192, null=DERIVED, minimum=0),
     list_field("moe_layers"),
     list_field("no_rope_layers"),
     list_field("layer_types"),
     groups=GROUPS,
 )
+
+
+@dataclass(frozen=True)
+class Llama4Attention(DecoderAttention):
+    """``Llama4TextAttention``: what it keeps beyond Llama's depends on whether the layer rotates q and k.
+
+    ``rope``: the layer rotates q and k by complex multiplication with one complex64 table
+    of T x d_h/2 for the whole model (4*T*d_h bytes, whatever the activation dtype; the
+    table is all the product keeps, since it needs no gradient); with ``l2_norm``
+    (``use_qk_norm``) it then normalises q and k by ``Llama4TextL2Norm`` over an fp32 copy,
+    which keeps that copy and its 1/rms: 4*(d_h + 1) bytes per token and head of q and of k.
+    Its eager softmax runs in the activation dtype (no ``dtype=torch.float32``), so it keeps
+    the probabilities once, in that dtype. Without rope and with ``temperature`` (``attn_temperature_tuning``) the queries are
+    scaled by a per-position fp32 vector, which the product keeps (4*T per layer).
+    ``rope=None``: the layers of one attention kind mix both, which the tree does not tell
+    apart, so the reading refuses.
+    """
+
+    rope: bool | None = True
+    l2_norm: bool = False
+    temperature: bool = False
+
+    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
+        if self.rope is None:
+            raise not_modelled("Llama 4 layers of one attention kind with and without RoPE")
+        kept = super().activation_bytes(T, saving)
+        s = saving or DEFAULT
+        if self.rope:
+            return kept + (s.split(FP32 * B * T * (self.heads + self.kv_heads) * (self.head_dim + 1)) if self.l2_norm else 0)
+        return kept + (FP32 * T if self.temperature else 0)
+
+    def _kept_probabilities(self, T: Expr, s: Saving) -> Expr:
+        return super()._kept_probabilities(T, replace(s, softmax_fp32=False))
+
+    def activation_shared(self, T: Expr, saving: Saving | None = None) -> dict:
+        return {("positions", "rotary", "complex64", self.head_dim): FP32 * T * self.head_dim} if self.rope else {}
 
 
 def _rope_layers(cfg: Config, layers: int) -> list[bool]:
@@ -102,16 +144,23 @@ def from_config(cfg: Config) -> Spec:
     step = cfg.get("interleave_moe_layer_step")
     moe = set(listed) if listed is not None else set(range(step - 1, core.layers, step))
     types, chunk = _chunks(cfg, core.layers)
-    cfg.get("use_qk_norm")  # an L2 norm without weights: read (and checked), changes no count
     bias = cfg.get("attention_bias")
-    attn = {kind: DecoderAttention("self_attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=bias, window=w, chunked=True,
-                                   names=("q_proj", "k_proj", "v_proj", "o_proj"))
+    rope = _rope_layers(cfg, core.layers)
+    temperature = cfg.get("attn_temperature_tuning")
+
+    def uses_rope(kind: str) -> bool | None:
+        flags = {r for r, t in zip(rope, types) if t.startswith(kind)}
+        return flags.pop() if len(flags) == 1 else None
+
+    attn = {kind: Llama4Attention("self_attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=bias, window=w, chunked=True,
+                                  names=("q_proj", "k_proj", "v_proj", "o_proj"), rope=uses_rope(kind),
+                                  l2_norm=cfg.get("use_qk_norm"), temperature=temperature)
             for kind, w in (("full", None), ("chunked", W))}
     expert = MLP("expert", D, F_e, gated=True, activation=core.activation, names=LLAMA_MLP)
     shared = MLP("shared_expert", D, F_e, gated=True, activation=core.activation, names=LLAMA_MLP)
     modules = {"dense": MLP("feed_forward", D, F, gated=True, activation=core.activation, names=LLAMA_MLP),
                "moe": MoE("feed_forward", Linear("router", D, E, group="mlp"), expert, E, k, shared=shared,
-                          routing=Routing(kind="Llama 4's router"))}
+                          routing=Routing(kind="llama4", experts="dense"))}
     tree, counts = decoder_tree(
         "llama4_text", "Llama 4 decoder (interleaved MoE with a shared expert, chunked attention)",
         Axis(tuple(t.split("_")[0] for t in types), attn, "chunked", L_s),

@@ -9,7 +9,8 @@ default) applies to every layer.
 Routing: ``sparsemixer`` picks the best expert and then the best of the rest, so every token
 runs through exactly 2 experts whatever ``num_experts_per_tok`` says (transformers stores the
 field but never passes it on). k is therefore 2; a config that says otherwise is counted with
-k = 2 and a note. Defaults: V = 32,064, D = 4,096, F = 6,400, L = 32, H = 32, H_kv = 8 (null
+k = 2 and a note. In training, ``input_jitter_noise`` > 0 scales the router's input by noise
+(twice), which activation memory counts. Defaults: V = 32,064, D = 4,096, F = 6,400, L = 32, H = 32, H_kv = 8 (null
 refused), E = 16; ``head_dim`` is D // H unless a config.json carries one.
 """
 
@@ -31,6 +32,10 @@ __all__ = ["FAMILY", "FIELDS", "from_config", "ROUTED"]
 # Experts per token under sparsemixer's top-2 routing.
 ROUTED = 2
 
+# sparsemixer's two choices, the weights in the activation dtype; JITTERED with input_jitter_noise > 0.
+ROUTING = Routing(kind="sparsemixer", cast=True)
+JITTERED = Routing(kind="sparsemixer", cast=True, jitter=True)
+
 # transformers 5.x PhimoeConfig
 FIELDS = Fields(
     *core_fields(vocab_size=32064, hidden_size=4096, num_hidden_layers=32, num_attention_heads=32,
@@ -41,6 +46,7 @@ FIELDS = Fields(
     Field("num_local_experts", 16),
     Field("attention_bias", False, kind="bool"),
     Field("lm_head_bias", False, kind="bool"),
+    Field("input_jitter_noise", 0.0, kind="number"),
     groups=GROUPS,
 )
 
@@ -59,7 +65,8 @@ def from_config(cfg: Config) -> Spec:
     attn = DecoderAttention("self_attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=bias, window=None if w is None else W,
                             names=("q_proj", "k_proj", "v_proj", "o_proj"))
     expert = MLP("expert", D, F, gated=True, activation=core.activation, names=LLAMA_MLP)
-    moe = MoE("mlp", Linear("router", D, E, group="mlp"), expert, E, k, routing=Routing(kind="PhiMoE's sparse-mixer router"))
+    routing = JITTERED if cfg.get("input_jitter_noise") else ROUTING
+    moe = MoE("mlp", Linear("router", D, E, group="mlp"), expert, E, k, routing=routing)
     tree, counts = decoder_tree(
         "phimoe", "PhiMoE decoder (LayerNorm, top-2 experts)",
         Axis(("full",) * core.layers, {"full": attn}, "full", L_s),

@@ -100,6 +100,12 @@ def pretty(expr: Expr) -> Expr:
         return expr
 
 
+@functools.lru_cache(maxsize=4096)
+def text(expr: Expr) -> str:
+    """``str(expr)``, kept per expression: models share most of their rows' formulas."""
+    return str(expr)
+
+
 def _layer_counts(expr: Expr) -> set[Symbol]:
     return {s for s in expr.free_symbols if s.name == "L" or s.name.startswith("L_")}
 
@@ -256,6 +262,10 @@ class Spec:
 
     def breakdown(self):
         """Rows of (component, formula, count, share), one per node: see :mod:`breakdown`."""
+        return self._rows
+
+    @cached_property
+    def _rows(self) -> "Breakdown":
         return _breakdown(self)
 
     def _repr_latex_(self) -> str | None:
@@ -327,7 +337,7 @@ class Breakdown:
             {
                 "name": r.path,
                 "module": r.node.describe(),
-                "formula": str(r.formula),
+                "formula": text(r.formula),
                 "count": r.count,
                 "copies": r.copies,
                 "total": r.total,

@@ -14,11 +14,13 @@ from pathlib import Path
 
 import pytest
 import sympy
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from symparams import factoring
 from symparams.cli import main
+
+from strategies import CONFIGS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
 SYMBOLS = sympy.symbols("D E F H H_kv L L_d V d_h k")
@@ -108,3 +110,29 @@ def test_every_formula_of_the_real_configs_factors_as_sympy_does(monkeypatch):
 @pytest.mark.parametrize("expr", [sympy.Integer(0), sympy.Integer(-4), SYMBOLS[0], -3 * SYMBOLS[0] ** 2 * SYMBOLS[1]])
 def test_numbers_and_monomials_come_back_as_they_are(expr):
     assert same_as_sympy(expr)
+
+
+def _report_text(cfg: dict) -> str:
+    """``count --json``'s object for ``cfg``, computed afresh (every per-expression cache emptied first)."""
+    import json
+
+    from symparams import spec
+    from symparams.cli import count
+    from symparams.families import from_dict
+
+    for cached in (spec.pretty, spec.text, count._without):
+        cached.cache_clear()
+    return json.dumps(count.report(from_dict(cfg)), indent=2)
+
+
+@pytest.mark.parametrize("model_type", sorted(CONFIGS))
+@settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_count_json_is_byte_identical_without_the_cheap_path(model_type, data, monkeypatch):
+    """Random configs of every family: ``count --json`` prints the same bytes with sympy.factor alone."""
+    cfg = data.draw(CONFIGS[model_type])
+    cheap = _report_text(cfg)
+    with monkeypatch.context() as m:
+        m.setattr(factoring, "_fast", lambda expr: None)
+        slow = _report_text(cfg)
+    assert cheap == slow

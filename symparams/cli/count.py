@@ -11,6 +11,7 @@ JSON or a LaTeX tabular. JSON always holds the parameter groups and the non-embe
 from __future__ import annotations
 
 import argparse
+import functools
 import sys
 
 from ..errors import SymparamsError
@@ -49,12 +50,20 @@ def non_embedding(spec) -> tuple[int, object]:
     bd = spec.breakdown()
     outside = sum((r.formula * r.copies_formula for r in bd.rows if r.is_leaf and r.node.group in EMBEDDING_GROUPS),
                   sympy.Integer(0))
-    form = sympy.factor_terms(sympy.expand(spec.closed_form - outside))
+    form = _without(spec.closed_form, outside)
     groups = bd.groups()
     count = spec.total - sum(groups.get(g, 0) for g in EMBEDDING_GROUPS)
     if int(spec.value(form)) != count:  # pragma: no cover - the tree's forms and counts always agree
         raise SymparamsError(f"{spec.name}: the non-embedding form and count disagree")
     return count, form
+
+
+@functools.lru_cache(maxsize=1024)
+def _without(total, outside):
+    """``total - outside`` expanded and its common factors taken out; kept, since models of one structure share it."""
+    import sympy
+
+    return sympy.factor_terms(sympy.expand(total - outside))
 
 
 def groups(spec) -> dict[str, int]:
@@ -98,23 +107,25 @@ def learned_note(spec) -> str | None:
 
 def report(spec, max_depth: int | None = None) -> dict:
     """The JSON object ``count --json`` prints."""
+    from ..spec import text
+
     count, form = non_embedding(spec)
     out = {
         "model": spec.name,
         "total": spec.total,
-        "formula": str(spec.closed_form),
+        "formula": text(spec.closed_form),
         "config": spec.int_values(),
         "derived": spec.derived_values(),
         "groups": groups(spec),
         "non_embedding": count,
-        "non_embedding_formula": str(form),
+        "non_embedding_formula": text(form),
         "components": _tree(spec, max_depth).to_json(),
     }
     if _active(spec) not in (None, spec.total):
         out["active"] = spec.active_total
-        out["active_formula"] = str(spec.active_form)
+        out["active_formula"] = text(spec.active_form)
         out["active_without_embeddings"] = spec.active_compute_total
-        out["active_without_embeddings_formula"] = str(spec.active_compute_form)
+        out["active_without_embeddings_formula"] = text(spec.active_compute_form)
     if learned_note(spec):
         out["family_source"] = "learned"
     return out

@@ -454,6 +454,7 @@ class Reading:
     values: dict[tuple, int]
     ranks: dict[tuple, int]  # template (top or (kind, template)) -> number of dimensions
     modules: dict[tuple, str] = field(default_factory=dict)  # the same keys as ranks -> kind of module
+    order: dict[str, tuple[str, ...]] = field(default_factory=dict)  # stack -> the kind of each of its layers
 
 
 def read_layout(layout: Layout) -> Reading:
@@ -479,9 +480,11 @@ def read_layout(layout: Layout) -> Reading:
         layers.setdefault((stack, index), {}).setdefault(local, []).append(shape)
     layers = {key: _collapse(params) for key, params in layers.items()}
     kinds: dict[str, list[dict[str, list[tuple[int, ...]]]]] = {}
+    order: dict[str, list[str]] = {}
     for (stack, _), params in sorted(layers.items()):
         kind = stack + " | " + " ".join(sorted(params))
         kinds.setdefault(kind, []).append(params)
+        order.setdefault(stack, []).append(kind)
     for kind, members in kinds.items():
         values[("kind", kind)] = len(members)
         for template in members[0]:
@@ -496,7 +499,7 @@ def read_layout(layout: Layout) -> Reading:
             modules[("kind", kind, template)] = local_kinds.get((kind.split(" | ")[0], template), "other")
             for i, s in enumerate(shape):
                 values[("kdim", kind, template, i)] = s
-    return Reading(values, ranks, modules)
+    return Reading(values, ranks, modules, {k: tuple(v) for k, v in order.items()})
 
 
 def _template(local: str) -> str:
@@ -643,6 +646,10 @@ class _Probes:
     deps: dict[tuple, set[str]]
     switches: list[str]
     fits: list[tuple[dict[str, int], Reading, int]] = field(default_factory=list)
+    # Per-layer lists of entries (layer_types), with every entry seen; the lists each probe's config holds.
+    lists: dict[str, list[str]] = field(default_factory=dict)
+    layers: str | None = None
+    drawn: list[dict[str, list] | None] = field(default_factory=list)
 
 
 def _total(layout: Layout) -> int:
@@ -667,7 +674,32 @@ def _changed(a: Reading, b: Reading) -> set[tuple]:
     return out
 
 
-def _probe(model_type: str, count: int, seed: int) -> _Probes:
+def _per_layer_lists(fields: _Fields, at_base: Mapping[str, Any], layers: str | None, n: int) -> dict[str, list[str]]:
+    """Lists of one text entry per layer (``layer_types``, ``mlp_layer_types``), with the entries the defaults use."""
+    out: dict[str, list[str]] = {}
+    if layers is None:
+        return out
+    for name, default in fields.fixed.items():
+        listed = at_base.get(name)
+        if not isinstance(listed, list) or len(listed) != n or not all(isinstance(v, str) for v in listed):
+            continue
+        entries = set(listed) | {v for v in (default if isinstance(default, list) else []) if isinstance(v, str)}
+        if len(entries) > 1:
+            out[name] = sorted(entries)
+    return out
+
+
+def _lists_of(cls, values: Mapping[str, Any], names: Sequence[str], n: int) -> dict[str, list] | None:
+    """The per-layer lists of the config transformers makes of ``values`` (its rule fills any left out)."""
+    try:
+        data = _make_config(cls, values).to_dict()
+    except Exception:
+        return None
+    out = {name: data.get(name) for name in names}
+    return out if all(isinstance(v, list) and len(v) == n for v in out.values()) else None
+
+
+def _probe(model_type: str, count: int, seed: int, per_layer: bool = True) -> _Probes:
     _require()
     cls = _config_class(model_type)
     nested = sorted(getattr(cls, "sub_configs", None) or {})
@@ -767,16 +799,24 @@ def _probe(model_type: str, count: int, seed: int) -> _Probes:
         raise SymparamsError(f"{model_type}: no whole-number field of its config changes a parameter's shape; "
                              "a model of one size is not a family")
     probes = _Probes(cls, fields, base, base_reading, shaping, deps, switches)
+    probes.layers = next((f for f in base if _role(f, fields.aliases, _LAYERS)), None)
+    if per_layer and probes.layers:
+        probes.lists = _per_layer_lists(fields, at_base, probes.layers, base[probes.layers])
     rng = random.Random(seed)
     failures = 0
     while len(probes.fits) < count and failures < 20 * count:
         strict = failures > 3 * count or rng.random() < 0.25
-        values = _draw(rng, fields, base, shaping, strict)
+        values: dict[str, Any] = _draw(rng, fields, base, shaping, strict)
+        if probes.lists and rng.random() < 0.75:  # the entries drawn at random: the kind of a layer follows them
+            n = values[probes.layers]  # type: ignore[index]
+            values.update({name: [rng.choice(entries) for _ in range(n)] for name, entries in probes.lists.items()})
         built = _try_build(cls, values)
         if built is None:
             failures += 1
             continue
         probes.fits.append((values, read_layout(built), _total(built)))
+        if probes.lists:
+            probes.drawn.append(_lists_of(cls, values, list(probes.lists), values[probes.layers]))  # type: ignore[index]
     if len(probes.fits) < count:
         raise SymparamsError(f"{model_type}: only {len(probes.fits)} of {count} probe configs build in transformers; "
                              f"the fields {', '.join(shaping)} cannot be drawn so that it accepts them")
@@ -791,6 +831,14 @@ def _deps_for(key: tuple, probes: _Probes) -> list[str]:
     if found:
         return sorted(found)
     present = key in probes.base_reading.values or key[0] == "kind"
+    if not present and key[0] in ("kdim", "rep"):
+        # a kind of layer only drawn per-layer lists make: its tensors follow the fields the same tensor follows in
+        # the default's kinds of the stack (and the fit is still checked on every probe)
+        stack = key[1].split(" | ")[0]
+        alike = [k for k in probes.base_reading.values
+                 if k[0] == key[0] and k[1].split(" | ")[0] == stack and k[2:] == key[2:]]
+        if alike:
+            return sorted(set().union(*(probes.deps.get(k, set()) for k in alike)))
     return [] if present else list(probes.shaping)
 
 
@@ -872,7 +920,10 @@ def _default_forms(probes: _Probes, rng: random.Random) -> dict[str, dict[str, N
                     break
             split = (2 * len(samples)) // 3
             what = f"the value of {g} when a config {'leaves it out' if mode == 'missing' else 'sets it to null'}"
-            out[g][mode] = fit_form(samples[:split], sorted(moved), what, samples[split:])
+            try:
+                out[g][mode] = fit_form(samples[:split], sorted(moved), what, samples[split:])
+            except NoForm:  # no simple form: a config must give the field, never a guess
+                continue
     return out
 
 
@@ -896,6 +947,9 @@ def learn(model_type: str, probes: int = 36, seed: int = 0) -> LearnedFamily:
                              f"check the fit) to {MAX_PROBES} (each builds a model), got {probes!r}")
     _require()
     p = _probe(model_type, probes, seed)
+    per_layer = _layer_kinds_by_list(p) if p.lists else None
+    if p.lists and per_layer is None:  # the lists do not decide the kinds: learned as before, the lists kept fixed
+        p = _probe(model_type, probes, seed, per_layer=False)
     keys = set(p.base_reading.values)
     ranks = dict(p.base_reading.ranks)
     modules = dict(p.base_reading.modules)
@@ -913,9 +967,14 @@ def learn(model_type: str, probes: int = 36, seed: int = 0) -> LearnedFamily:
         top.append({"name": name, "shape": shape, "module": modules.get(key, "other")})
     kinds = []
     every_kind = sorted({k[1] for k in keys if k[0] == "kind"})
+    tallies: dict[str, dict] = {}
+    tally_of: dict[str, str] = {}
+    if per_layer is not None:
+        tallies, tally_of = _name_tallies(per_layer, p)
     for kind in every_kind:
         stack = kind.split(" | ")[0]
-        count = _fit_key(("kind", kind), p, f"the number of {_kind_label(kind, every_kind)}")
+        count = ["field", tally_of[kind]] if kind in tally_of else _fit_key(
+            ("kind", kind), p, f"the number of {_kind_label(kind, every_kind)}")
         params = []
         for key in sorted(k for k in ranks if k[0] == "kind" and k[1] == kind):
             template = key[2]
@@ -927,17 +986,149 @@ def learn(model_type: str, probes: int = 36, seed: int = 0) -> LearnedFamily:
         kinds.append({"stack": stack, "count": count, "parameters": params})
     defaults = _default_forms(p, random.Random(seed + 1))
     fields = {name: defaults[name] for name in p.shaping}
-    fixed = {k: p.fields.fixed[k] for k in p.switches}
+    fixed = {k: p.fields.fixed[k] for k in p.switches if not (per_layer and k in p.lists)}
     unplain = [k for k, v in fixed.items() if not _is_plain(v)]
     if unplain:
         raise NoForm(f"{model_type}: {unplain[0]} shapes the model but its default is not plain data")
     witnesses = [{"fields": env, "total": total} for env, _, total in p.fits[:: max(1, len(p.fits) // 6)]]
-    family = LearnedFamily(model_type, transformers.__version__, fields, dict(p.fields.aliases), fixed, top, kinds, witnesses)
+    layer_lists = {"length": p.layers, "lists": {n: p.lists[n] for n in per_layer[1]}} if per_layer else {}
+    if tallies:
+        _missing_tallies(p, per_layer[1], tallies, random.Random(seed + 2))  # type: ignore[index]
+        if any("missing" not in t for t in tallies.values()):  # a config must then give the lists: probes say them
+            for (env, _, _), drawn in zip(p.fits, p.drawn):
+                for name in per_layer[1]:  # type: ignore[index]
+                    env.setdefault(name, drawn[name])  # type: ignore[index, arg-type]
+    family = LearnedFamily(model_type, transformers.__version__, fields, dict(p.fields.aliases), fixed, top, kinds,
+                           witnesses, layer_lists, tallies)
     for env, _, total in p.fits:
         if family.count(env) != total:
             raise NoForm(f"{model_type}: the learned form gives {family.count(env):,} for a probe transformers builds "
                          f"with {total:,} parameters")
     return family
+
+
+PerLayer = tuple[str, list[str], dict[tuple, str]]  # the stack, the lists that decide its kinds, entries -> kind
+
+
+def _layer_kinds_by_list(p: _Probes) -> PerLayer | None:
+    """The stack whose layers' kinds the per-layer lists decide, the fewest lists that do, and which entries give which kind.
+
+    Over every probe (entries drawn at random, or filled by the config's rule), the kind of
+    layer ``i`` must be a function of the lists' entries ``i``; else None (an index rule, a
+    field such as ``first_k_dense_replace``, decides it too, and the lists stay fixed).
+    """
+    if not p.drawn or any(d is None for d in p.drawn):
+        return None
+    stacks: set[str] | None = None
+    for env, reading, _ in p.fits:
+        full = {s for s, kinds in reading.order.items() if len(kinds) == env[p.layers]}  # type: ignore[index]
+        stacks = full if stacks is None else stacks & full
+    if not stacks or len(stacks) != 1:
+        return None
+    (stack,) = stacks
+
+    def kinds_by(names: Sequence[str]) -> dict[tuple, str] | None:
+        seen: dict[tuple, str] = {}
+        for (_, reading, _), drawn in zip(p.fits, p.drawn):
+            for i, kind in enumerate(reading.order[stack]):
+                key = tuple(drawn[n][i] for n in names)  # type: ignore[index]
+                if seen.setdefault(key, kind) != kind:
+                    return None
+        return seen
+
+    names = sorted(p.lists)
+    if kinds_by(names) is None:
+        return None
+    for name in list(names):
+        if kinds_by([n for n in names if n != name]) is not None:
+            names.remove(name)
+    if not names:
+        return None
+    which = kinds_by(names)
+    assert which is not None
+    if any(v not in p.lists[n] for key in which for n, v in zip(names, key)):
+        return None
+    return stack, names, which
+
+
+def _name_tallies(per_layer: PerLayer, p: _Probes) -> tuple[dict[str, dict], dict[str, str]]:
+    """One tally per kind of the stack, named after the entries all its layers share (``L_full_attention_sparse``)."""
+    _, names, which = per_layer
+    by_kind: dict[str, list[tuple]] = {}
+    for key, kind in sorted(which.items()):
+        by_kind.setdefault(kind, []).append(key)
+    taken = set(p.fields.ints) | set(p.fields.fixed) | set(p.lists)
+    tallies: dict[str, dict] = {}
+    tally_of: dict[str, str] = {}
+    for i, (kind, keys) in enumerate(sorted(by_kind.items())):
+        shared = [re.sub(r"\W+", "", str(keys[0][j])) for j in range(len(names)) if len({k[j] for k in keys}) == 1]
+        name = "L_" + ("_".join(v for v in shared if v) or chr(ord("a") + i))
+        while name in taken or name in tallies:
+            name += "_"
+        tallies[name] = {"match": [list(k) for k in keys]}
+        tally_of[kind] = name
+    return tallies, tally_of
+
+
+def _missing_tallies(p: _Probes, names: Sequence[str], tallies: dict[str, dict], rng: random.Random) -> None:
+    """Each tally as a form of the fields, for a config that leaves the lists to transformers' rule.
+
+    The rule is read from configs alone (no model is built), over depths up to 200, far past
+    the probes': a form that only fits the first two dozen layers is caught. If any tally has
+    no form, none gets one, and a config must give the lists.
+    """
+    which = {tuple(k): name for name, info in tallies.items() for k in info["match"]}
+    layers = p.layers
+    assert layers is not None
+
+    def tally(values: Mapping[str, Any]) -> dict[str, int] | None:
+        n = values[layers]
+        lists = _lists_of(p.cls, values, names, n)
+        if lists is None:
+            return None
+        out = {name: 0 for name in tallies}
+        for i in range(n):
+            key = tuple(lists[m][i] for m in names)
+            if key not in which:
+                raise NoForm(f"layer {i} is {key} by the rule of a config that leaves the lists out")
+            out[which[key]] += 1
+        return out
+
+    try:
+        ref = tally(p.base)
+        if ref is None:
+            return
+        moved: dict[str, set[str]] = {name: set() for name in tallies}
+        for f in p.shaping:
+            for new in _perturbations(p.base[f])[:3]:
+                got = tally({**p.base, f: new})
+                for name in tallies:
+                    if got is not None and got[name] != ref[name]:
+                        moved[name].add(f)
+        samples: list[tuple[dict[str, int], dict[str, int]]] = []
+        for _ in range(600):
+            values = _draw(rng, p.fields, p.base, p.shaping, strict=rng.random() < 0.3)
+            if rng.random() < 0.5:
+                values[layers] = rng.randint(1, 200)
+            got = tally(values)
+            if got is not None:
+                samples.append((values, got))
+            if len(samples) >= 120:
+                break
+        forms = {}
+        split = (2 * len(samples)) // 3
+        structural = {f for k, fs in p.deps.items() if k[0] == "kind" for f in fs}
+        for name in tallies:
+            obs = [(v, t[name]) for v, t in samples]
+            deps = moved[name] | {layers}  # a count of the first layers does not move with a depth past them
+            try:
+                forms[name] = fit_form(obs[:split], sorted(deps), f"the layers {name} counts", obs[split:])
+            except NoForm:
+                forms[name] = fit_form(obs[:split], sorted(deps | structural), f"the layers {name} counts", obs[split:])
+    except NoForm:
+        return
+    for name, form in forms.items():
+        tallies[name]["missing"] = form
 
 
 def _kind_label(kind: str, kinds: Sequence[str]) -> str:

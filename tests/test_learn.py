@@ -243,17 +243,22 @@ def test_the_learned_tree_gives_the_hand_written_count_and_matmul_weights(model_
     check()
 
 
-def test_a_pattern_of_first_layers_from_a_list_field_is_learned_and_the_list_fixed():
-    """BEAM's default mlp_layer_types makes the first three layers dense: min(L, 3) and max(L - 3, 0)."""
+def test_layers_a_per_layer_list_decides_are_counted_from_the_list_or_its_rule():
+    """BEAM's mlp_layer_types decides which layers are dense: a config's own list is counted entry by entry,
+    and a config that leaves it out gets the rule's count, min(L, 3) and max(L - 3, 0), read from configs
+    up to 200 layers deep."""
     from symparams.verify import meta_parameters
 
     family = learned("beam")
-    assert "mlp_layer_types" in family.fixed
+    assert "mlp_layer_types" not in family.fixed and list(family.per_layer["lists"]) == ["mlp_layer_types"]
+    assert sorted(info["missing"][0] for info in family.tallies.values()) == ["max", "min"]
     for layers in (1, 3, 7):
         cfg = {"model_type": "beam", "vocab_size": 40, "hidden_size": 16, "intermediate_size": 24, "head_dim": 4,
                "num_attention_heads": 4, "num_key_value_heads": 2, "num_hidden_layers": layers, "num_experts": 3,
                "moe_intermediate_size": 8}
         assert family.count(cfg) == sum(n for _, n in meta_parameters(cfg))
+        mixed = {**cfg, "mlp_layer_types": ["sparse", "dense"] * (layers // 2) + ["dense"] * (layers % 2)}
+        assert family.count(mixed) == sum(n for _, n in meta_parameters(mixed))
 
 
 @pytest.mark.parametrize("model_type", HAND_WRITTEN)

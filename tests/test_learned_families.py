@@ -248,3 +248,39 @@ def test_a_config_that_nests_a_model_config_is_refused():
     cfg = json.load(open(EXAMPLE))
     with pytest.raises(SymparamsError, match="text_config: the learned biogpt family reads top-level fields"):
         from_dict({**cfg, "text_config": {"model_type": "llama", "hidden_size": 4096}}, "nested")
+
+
+def test_layers_counted_by_a_per_layer_list_follow_the_configs_list():
+    """olmo_hybrid's layer_types decides which layers are linear and which full attention: each entry counts."""
+    family = learned("olmo_hybrid")
+    assert family is not None and list(family.per_layer["lists"]) == ["layer_types"]
+    cfg, total = witness_config("olmo_hybrid")
+    kinds = cfg["layer_types"]
+    env = family.values(cfg)
+    assert sorted(env[t] for t in family.tallies) == sorted(kinds.count(v) for v in set(kinds))
+    assert {str(s) for s in family.closed_form().free_symbols} >= set(family.tallies)
+    assert from_dict(cfg, "witness").total == total
+
+
+@pytest.mark.parametrize("change, why", [
+    (lambda c: {**c, "layer_types": c["layer_types"][:-1]}, "must list one entry per layer"),
+    (lambda c: {**c, "layer_types": ["conv", *c["layer_types"][1:]]}, "a kind of layer the learned olmo_hybrid"),
+    (lambda c: {k: v for k, v in c.items() if k != "layer_types"}, "counts layers by layer_types"),
+    (lambda c: {**c, "layer_types": None}, "counts layers by layer_types"),
+])
+def test_a_per_layer_list_that_does_not_fit_the_family_is_refused_in_one_line(change, why):
+    cfg, _ = witness_config("olmo_hybrid")
+    with pytest.raises(SymparamsError, match=why):
+        learned("olmo_hybrid").count(change(cfg))
+
+
+def test_a_tally_edited_into_inconsistency_is_refused_on_load():
+    """A tally matching a kind of layer the family never saw, checksum recomputed, is refused when read."""
+    from symparams.families.learned.data import _checksum, loads
+
+    data = json.load(open(shipped()["olmo_hybrid"]))
+    name = next(iter(data["tallies"]))
+    data["tallies"][name]["match"].append(["conv"])
+    data["checksum"] = _checksum({k: v for k, v in data.items() if k != "checksum"})
+    with pytest.raises(SymparamsError, match="matches"):
+        loads(json.dumps(data))

@@ -65,11 +65,19 @@ def built_reading(reading: Reading) -> dict[tuple, object]:
     return out
 
 
-def changed(family: LearnedFamily, base: dict[str, int], moves: list[int]) -> dict[str, int]:
+def changed(family: LearnedFamily, base: dict, moves: list[int], shift: int = 0) -> dict:
+    """The witness with its fields moved; per-layer lists rotated by ``shift`` and cycled to the new depth."""
     out = dict(base)
     for (name, value), move in zip(sorted(base.items()), moves):
         if name in family.fields:
             out[name] = value if move == 0 else value + 1 if move == 1 else 2 * value
+    lists = family.per_layer.get("lists", {})
+    for name in lists:
+        entries = base.get(name)
+        if isinstance(entries, list) and entries:
+            n, k = out[family.per_layer["length"]], shift % len(entries)
+            turned = entries[k:] + entries[:k]
+            out[name] = [turned[i % len(turned)] for i in range(n)]
     return out
 
 
@@ -101,7 +109,8 @@ def test_a_shipped_family_counts_what_transformers_builds(model_type, data):
     witness = data.draw(st.sampled_from(family.witnesses), label="witness")
     base = dict(witness["fields"])
     moves = data.draw(st.lists(st.integers(0, 2), min_size=len(base), max_size=len(base)), label="moves")
-    if not check(family, changed(family, base, moves)):
+    shift = data.draw(st.integers(0, 7), label="shift") if family.tallies else 0
+    if not check(family, changed(family, base, moves, shift)):
         assert check(family, base), f"{model_type}: its own witness {base} no longer builds or counts"
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Iterable, Mapping
 
@@ -164,6 +164,10 @@ class LearnedFamily:
     top: list[dict]  # {"name", "shape": [Node], "module": one of MODULE_KINDS}
     kinds: list[dict]  # {"stack", "count": Node, "parameters": [{"name", "copies", "shape", "module"}]}
     witnesses: list[dict]  # {"fields": {...}, "total": int}
+    # Layers counted by per-layer lists: {"length": field, "lists": {list field: [entries seen]}}, or {}.
+    per_layer: dict = field(default_factory=dict)
+    # name -> {"match": [[entry of each list, ...], ...], "missing": Node (when the config leaves the lists out)}
+    tallies: dict = field(default_factory=dict)
 
     # -- data --
     def to_json(self) -> dict:
@@ -172,6 +176,8 @@ class LearnedFamily:
             "fields": self.fields, "aliases": self.aliases, "fixed": self.fixed,
             "parameters": self.top, "layers": self.kinds, "witnesses": self.witnesses,
         }
+        if self.tallies:  # absent otherwise, so files learned before per-layer lists keep their checksums
+            body.update(per_layer=self.per_layer, tallies=self.tallies)
         return {**body, "checksum": _checksum(body)}
 
     def dumps(self) -> str:
@@ -179,8 +185,13 @@ class LearnedFamily:
 
     # -- symbols and closed form --
     @property
+    def names(self) -> list[str]:
+        """What expressions may read: the config's whole-number fields, then the tallies of per-layer lists."""
+        return [*self.fields, *self.tallies]
+
+    @property
     def symbols(self) -> dict[str, sympy.Symbol]:
-        return {name: symbol_for(name) for name in self.fields}
+        return {name: symbol_for(name) for name in self.names}
 
     def closed_form(self) -> sympy.Expr:
         """The parameter count in the fields' symbols."""
@@ -223,8 +234,8 @@ class LearnedFamily:
                     raise SymparamsError(f"{source}: {name} must be a whole number >= 0, not {str(value)[:40]}")
                 out[name] = value
             elif mode not in info:
-                raise SymparamsError(f"{source}: {name}: transformers does not derive a value for a {name} "
-                                     f"{'left out' if mode == 'missing' else 'set to null'}; give it")
+                raise SymparamsError(f"{source}: {name}: the learned {self.model_type} family has no form for a "
+                                     f"{name} {'left out' if mode == 'missing' else 'set to null'}; give it")
             else:
                 pending[name] = info[mode]
         while pending:
@@ -237,6 +248,48 @@ class LearnedFamily:
                     raise SymparamsError(f"{source}: {name} is derived from other fields as {value}, not a whole number")
                 out[name] = int(value)
                 del pending[name]
+        if self.tallies:
+            out.update(self._tally(config, out, given, source))
+        return out
+
+    def _tally(self, config: Mapping[str, Any], env: Mapping[str, int], given: Any, source: str) -> dict[str, int]:
+        """How many layers each tally's entries of the per-layer lists pick out, or its form of the fields."""
+        lists = list(self.per_layer["lists"])
+        got = {name: given(name) for name in lists}
+        absent = [name for name, (present, value) in got.items() if not present or value is None]
+        if len(absent) == len(lists):
+            out = {}
+            for name, info in self.tallies.items():
+                if "missing" not in info:
+                    raise SymparamsError(f"{source}: {lists[0]}: the learned {self.model_type} family counts layers "
+                                         f"by {', '.join(lists)}, and this config leaves them out; give them")
+                value = evaluate(info["missing"], env)
+                if value.denominator != 1 or value < 0:
+                    raise SymparamsError(f"{source}: the layers counted by {', '.join(lists)} come out {value}")
+                out[name] = int(value)
+            return out
+        if absent:
+            raise SymparamsError(f"{source}: {absent[0]}: the learned {self.model_type} family counts layers by "
+                                 f"{', '.join(lists)} together; this config gives {', '.join(sorted(set(lists) - set(absent)))} "
+                                 f"but not {', '.join(absent)}")
+        length = env[self.per_layer["length"]]
+        for name, (_, value) in got.items():
+            known = self.per_layer["lists"][name]
+            if not isinstance(value, list) or len(value) != length:
+                shown = f"{len(value)} entries" if isinstance(value, list) else str(value)[:40]
+                raise SymparamsError(f"{source}: {name} must list one entry per layer ({length}), not {shown}")
+            odd = [v for v in value if isinstance(v, bool) or v not in known][:1]
+            if odd:
+                raise SymparamsError(f"{source}: {name} holds {json.dumps(odd[0], default=str)[:40]}, a kind of layer the "
+                                     f"learned {self.model_type} family never saw ({', '.join(map(str, known))})")
+        which = {tuple(key): name for name, info in self.tallies.items() for key in info["match"]}
+        out = {name: 0 for name in self.tallies}
+        for i in range(length):
+            key = tuple(got[name][1][i] for name in lists)
+            if key not in which:
+                raise SymparamsError(f"{source}: layer {i} is {', '.join(map(str, key))} in {', '.join(lists)}: the "
+                                     f"learned {self.model_type} family never saw that layer built")
+            out[which[key]] += 1
         return out
 
     def rows(self, config: Mapping[str, Any], source: str = "config") -> list[tuple[str, int]]:
@@ -303,8 +356,10 @@ def loads(text: str, source: str = "learned family") -> LearnedFamily:
             model_type=str(data["model_type"]), transformers=str(data["transformers"]), fields=dict(data["fields"]),
             aliases=dict(data["aliases"]), fixed=dict(data["fixed"]), top=list(data["parameters"]),
             kinds=list(data["layers"]), witnesses=list(data["witnesses"]),
+            per_layer=dict(data.get("per_layer", {})), tallies=dict(data.get("tallies", {})),
         )
         names = list(family.fields)
+        _check_tallies(family, source)
         for info in family.fields.values():
             if not isinstance(info, dict) or set(info) - {"missing", "null"}:
                 raise SymparamsError(f"{source}: a field holds {str(info)[:60]}, not its missing and null forms")
@@ -320,7 +375,7 @@ def loads(text: str, source: str = "learned family") -> LearnedFamily:
             for d in p["shape"]:
                 check_node(d, names)
         for kind in family.kinds:
-            check_node(kind["count"], names)
+            check_node(kind["count"], family.names)
             for p in kind["parameters"]:
                 check_node(p["copies"], names)
                 for d in p["shape"]:
@@ -331,6 +386,32 @@ def loads(text: str, source: str = "learned family") -> LearnedFamily:
     except (KeyError, TypeError, AttributeError) as err:
         raise SymparamsError(f"{source}: a learned family's structure is broken ({type(err).__name__}: {err})") from None
     return family
+
+
+def _check_tallies(family: LearnedFamily, source: str) -> None:
+    """Per-layer lists and their tallies: declared lists, entries seen, each kind of layer in one tally."""
+    if not family.tallies:
+        if family.per_layer:
+            raise SymparamsError(f"{source}: per-layer lists without tallies")
+        return
+    lists = family.per_layer["lists"]
+    if family.per_layer["length"] not in family.fields or not isinstance(lists, dict) or not lists:
+        raise SymparamsError(f"{source}: the per-layer lists are broken")
+    clash = (set(family.tallies) | set(lists)) & (set(family.fields) | set(family.fixed))
+    if clash or set(family.tallies) & set(lists):
+        raise SymparamsError(f"{source}: {sorted(clash)[0] if clash else 'a tally'} is both a tally or list and a field")
+    seen: set[tuple] = set()
+    for name, info in family.tallies.items():
+        if not isinstance(info, dict) or set(info) - {"match", "missing"} or not info.get("match"):
+            raise SymparamsError(f"{source}: the tally {str(name)[:40]} is broken")
+        for key in info["match"]:
+            if not isinstance(key, list) or len(key) != len(lists) or tuple(key) in seen or any(
+                    v not in known for v, known in zip(key, lists.values())):
+                raise SymparamsError(f"{source}: the tally {str(name)[:40]} matches {str(key)[:60]}, not one entry "
+                                     "of each list, or one another tally matches too")
+            seen.add(tuple(key))
+        if "missing" in info:
+            check_node(info["missing"], list(family.fields))
 
 
 def load(path: str) -> LearnedFamily:

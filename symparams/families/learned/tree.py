@@ -137,7 +137,7 @@ class _Builder:
             used |= fields_in(node)
         self.symbols: dict[str, sympy.Symbol] = {}
         taken: set[sympy.Symbol] = set()
-        for name in family.fields:
+        for name in family.names:
             if name not in used or env[name] == 0:
                 continue
             sym = symbol_for(name)
@@ -145,7 +145,7 @@ class _Builder:
                 sym = sympy.Symbol(name, positive=True, integer=True)
             taken.add(sym)
             self.symbols[name] = sym
-        self.zero = {name: 0 for name in family.fields if name not in self.symbols}
+        self.zero = {name: 0 for name in family.names if name not in self.symbols}
         self.values = tuple((self.symbols[n], sympy.Integer(env[n])) for n in self.symbols)
         self.routing = ""
 

@@ -28,6 +28,10 @@ in transformers' BambaConfig, so a file that sets it cannot be built, and is ref
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from sympy import ceiling, floor
+
 from ..components import Block, Embedding, Linear, Model, Norm
 from ..components.mamba import Mamba2
 from ..config import DEFAULT, DERIVED, REFUSE, Config, Field
@@ -98,7 +102,9 @@ def from_config(cfg: Config) -> Spec:
     mixer = Mamba2("mamba", D, d_in, H_m, G, N_s, K_c, Q, bias=bias, out_bias=bias,
                    conv_bias=cfg.get("mamba_conv_bias") is True)
     attention_bias = cfg.get("attention_bias")
-    attn = decoder.attention(qkv_bias=attention_bias, out_bias=attention_bias)
+    # transformers' Bamba rotates half of each head (partial_rotary_factor 0.5, fixed): tables of 2*ceil(int(d_h/2)/2)
+    attn = replace(decoder.attention(qkv_bias=attention_bias, out_bias=attention_bias),
+                   rotary_dim=2 * ceiling(floor(d_h / 2) / 2))
 
     def layer(mix) -> Block:
         mlp = decoder.gated_mlp(act, bias=cfg.get("mlp_bias"), name="feed_forward")

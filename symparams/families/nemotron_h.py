@@ -29,8 +29,15 @@ null and the other shape fields' nulls are refused, as transformers refuses them
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from sympy import Expr, Integer
+
 from ..components import MLP, Attention, Block, Embedding, Linear, Model, MoE, Norm
+from ..components.base import ZERO
 from ..components.mamba import Mamba2
+from ..components.saving import DEFAULT as NO_SETTINGS
+from ..components.saving import FP32, Saving
 from ..config import DEFAULT, DERIVED, Config, Field, Fields
 from ..spec import AtMost, Spec
 from ..symbols import D, E, F, F_e, F_s, G, H, H_kv, H_m, K_c, L, L_a, L_d, L_s, N_s, Q, V, d_h, d_in, k, r_e
@@ -114,6 +121,16 @@ def layer_pattern(cfg: Config) -> list[str]:
     return [PATTERN[c] for c in pattern]
 
 
+@dataclass(frozen=True)
+class _Norm(Norm):
+    """Nemotron-H's RMSNorm: (weight.to(fp32) * x).to(dtype), so below fp32 each norm also keeps an fp32 copy of
+    its weight (``dim`` values, whatever B and T) beside the fp32 product Norm's ``weight_fp32`` reads."""
+
+    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
+        s = saving or NO_SETTINGS
+        return super().activation_bytes(T, s) + (ZERO if s.width == FP32 else FP32 * self.dim)
+
+
 def from_config(cfg: Config) -> Spec:
     pattern = layer_pattern(cfg)
     # NemotronHConfig checks every field's type whatever the pattern; the pattern string is
@@ -147,7 +164,9 @@ def from_config(cfg: Config) -> Spec:
     if count["full_attention"]:
         if heads % kv_heads:
             raise cfg.error("num_key_value_heads", f"{kv_heads} does not divide num_attention_heads {heads}")
-        attention = Attention("mixer", D, H, H_kv, d_h, names=("q_proj", "k_proj", "v_proj", "o_proj"))
+        # no positional embedding at all: no rotary tables (rotary_dim 0)
+        attention = Attention("mixer", D, H, H_kv, d_h, names=("q_proj", "k_proj", "v_proj", "o_proj"),
+                              rotary_dim=Integer(0))
         values.update({H: heads, H_kv: kv_heads, d_h: cfg.get("head_dim")})
         rules += attention_rules(False)
     if count["mlp"]:
@@ -177,7 +196,8 @@ def from_config(cfg: Config) -> Spec:
         rules.append(AtMost(k, E, "a token picks k of the E experts"))
 
     def block(mixer) -> Block:
-        return Block("block", (Norm("norm", D, weight=True), mixer), label=f"Nemotron-H block ({type(mixer).__name__})")
+        return Block("block", (_Norm("norm", D, weight=True, weight_fp32=True), mixer),
+                     label=f"Nemotron-H block ({type(mixer).__name__})")
 
     repeats, counts = kinds(tuple(
         (name, sym, count[kind], block(mixer)) for name, sym, kind, mixer in (
@@ -191,7 +211,7 @@ def from_config(cfg: Config) -> Spec:
         (
             Embedding("embeddings", V, D),
             *repeats,
-            Norm("norm_f", D, weight=True),
+            _Norm("norm_f", D, weight=True, weight_fp32=True),
             Linear("lm_head", D, V, group="head"),
         ),
         label="Nemotron-H hybrid (Mamba-2, attention, MLP and MoE blocks)",

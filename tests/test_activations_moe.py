@@ -13,6 +13,9 @@ and bf16, on drawn configs and on the real configs of tests/fixtures reduced in 
   input jitter of the real configs.
 * granitemoeshared: the shared MLP's fused ``input_linear``, whose whole output the
   activation and the product keep.
+* opt: position ids from the attention mask's cumulative sum, one row per sequence (B*T
+  int64); OPT-350m's ``project_in`` and ``project_out`` around post-norm blocks, the loss
+  read from the head after them.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from test_activations import NO_SHRINK, _cpu_layernorm_statistics, _small, build
 
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
 DTYPES = [(torch.float32, 4), (torch.bfloat16, 2)]
-TYPES = ("llama4_text", "phimoe", "granitemoeshared")
+TYPES = ("llama4_text", "phimoe", "granitemoeshared", "opt")
 
 
 def _window(config: dict) -> int | None:
@@ -102,6 +105,8 @@ REAL = {
                                        "intermediate_size_mlp": 24, "attention_chunk_size": 16, "no_rope_layers": []},
     "phi-3.5-moe-instruct": {**SMALL, "num_hidden_layers": 2, "num_local_experts": 4},
     "phi-mini-moe-instruct": {**SMALL, "num_hidden_layers": 2, "num_local_experts": 4},
+    "opt-350m": {"vocab_size": 64, "hidden_size": 32, "word_embed_proj_dim": 16, "ffn_dim": 48, "num_attention_heads": 4,
+                 "num_hidden_layers": 2, "max_position_embeddings": 32},
 }
 
 

@@ -101,14 +101,21 @@ class Model(Composite):
 
         The log-softmax of the logits (4*V bytes per token; split by the vocabulary under
         tensor parallelism), the shifted labels (int64 per token) and the count of labelled
-        tokens (one fp32 scalar).
+        tokens (one fp32 scalar). Projections before the head (OPT-350m's ``project_out``)
+        are read as the layers they are.
         """
         s = saving or DEFAULT
         heads = [c for c in self.children() if c.group == "head"]
-        if len(heads) != 1:
+        if not heads or not _chained(heads):
             raise not_modelled("a model without one LM head (the loss is read from its output width)")
-        vocab = _output_width(heads[0])
+        vocab = _output_width(heads[-1])
         return s.split(FP32 * B * T * vocab) + INDEX * B * T + FP32
+
+
+def _chained(heads: list[Module]) -> bool:
+    """One LM head, or projections that feed it one into the next (OPT-350m's ``project_out``, then ``lm_head``)."""
+    return all(getattr(a, "d_out", None) is not None and a.d_out == getattr(b, "d_in", None)
+               for a, b in zip(heads, heads[1:]))
 
 
 def _output_width(head: Module) -> Expr:

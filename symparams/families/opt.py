@@ -20,12 +20,15 @@ post-norm layout) or ``_remove_final_layer_norm: true`` drops the final LayerNor
 
 from __future__ import annotations
 
-from sympy import Integer
+from dataclasses import dataclass
+
+from sympy import Expr, Integer
 
 from ..components import MLP, Attention, Embedding, Linear, Module, Repeat
+from ..components.saving import INDEX, Saving
 from ..config import DERIVED, Config, Field, Fields
 from ..spec import Divides, Spec
-from ..symbols import D, D_e, F, H, H_kv, L, P, V, d_h
+from ..symbols import B, D, D_e, F, H, H_kv, L, P, V, d_h
 from .activations import activation
 from .layernorm import block, layer_norm, lm_head, model, spec
 from .registry import Family
@@ -33,6 +36,15 @@ from .registry import Family
 __all__ = ["FAMILY", "FIELDS", "from_config", "tree", "POSITION_OFFSET"]
 
 POSITION_OFFSET = 2
+
+
+@dataclass(frozen=True)
+class Positions(Embedding):
+    """``OPTLearnedPositionalEmbedding``: its ids come from the attention mask's cumulative sum, one row per
+    sequence, so the lookup keeps B*T of them (int64), not the one shared row of T."""
+
+    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
+        return INDEX * B * T
 
 # transformers 5.x OPTConfig; only word_embed_proj_dim may be null (it is then hidden_size).
 FIELDS = Fields(
@@ -107,7 +119,7 @@ def tree(tied: bool = True, bias: bool = True, affine: bool = True, final_norm: 
     )
     parts: list[Module] = [
         Embedding("embed_tokens", V, embed),
-        Embedding("embed_positions", P + POSITION_OFFSET, D),
+        Positions("embed_positions", P + POSITION_OFFSET, D),
     ]
     if projected:
         parts.append(Linear("project_in", D_e, D, group="embedding"))

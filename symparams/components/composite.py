@@ -114,8 +114,8 @@ class Model(Composite):
 
 def _chained(heads: list[Module]) -> bool:
     """One LM head, or projections that feed it one into the next (OPT-350m's ``project_out``, then ``lm_head``)."""
-    return all(getattr(a, "d_out", None) is not None and a.d_out == getattr(b, "d_in", None)
-               for a, b in zip(heads, heads[1:]))
+    widths = [(getattr(h, "d_in", None), getattr(h, "d_out", None)) for h in heads]
+    return all(out is not None and out == nxt for (_, out), (nxt, _) in zip(widths, widths[1:]))
 
 
 def _output_width(head: Module) -> Expr:

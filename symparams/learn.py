@@ -77,6 +77,15 @@ _BOOKKEEPING = {
 }
 
 MAX_DEGREE = 2
+# Model types whose default config transformers cannot build, and the fields a released config sets that
+# make it buildable. Learned from there like any other; a non-numeric one is then fixed at this value.
+BASE_OVERRIDES: dict[str, tuple[dict[str, Any], str]] = {
+    "hunyuan_v1_moe": ({"head_dim": 128}, "the default leaves head_dim null, which the attention reads; "
+                                          "Hunyuan-A13B sets 128"),
+    "dots1": ({"n_routed_experts": 128, "n_shared_experts": 2, "num_experts_per_tok": 6},
+              "the default leaves the experts null; dots.llm1 sets 128 routed, 2 shared, 6 per token"),
+    "reformer": ({"is_decoder": True}, "ReformerModelWithLMHead needs is_decoder, which the default leaves false"),
+}
 # Probes draw depths up to the default's, at most this: a pattern over the first layers must show in them.
 MAX_PROBE_LAYERS = 24
 # A rounded form's coefficient is a simple fraction (2/3, 8/3): a larger denominator is a coincidence of the probes.
@@ -544,8 +553,8 @@ class _Fields:
     token_ids: int
 
 
-def _fields_of(cls) -> _Fields:
-    cfg = _make_config(cls, {})
+def _fields_of(cls, overrides: Mapping[str, Any] | None = None) -> _Fields:
+    cfg = _make_config(cls, dict(overrides or {}))
     data = cfg.to_dict()
     aliases = dict(getattr(cls, "attribute_map", {}) or {})
     ints: dict[str, int] = {}
@@ -707,12 +716,13 @@ def _probe(model_type: str, count: int, seed: int, per_layer: bool = True) -> _P
         raise SymparamsError(f"{model_type}'s config nests {', '.join(nested)}: learn reads models that top-level "
                              "fields shape (learn the language model's own model_type)")
     try:
-        fields = _fields_of(cls)
+        fields = _fields_of(cls, BASE_OVERRIDES.get(model_type, ({}, ""))[0])
     except Exception as err:
         message = " ".join(str(err).split())[:200]
         raise SymparamsError(f"transformers cannot make a default {model_type} config: "
                              f"{type(err).__name__}: {message}") from None
-    base = _base(fields)
+    base: dict[str, Any] = _base(fields)
+    base.update({k: v for k, v in BASE_OVERRIDES.get(model_type, ({}, ""))[0].items() if k not in base})
     layout = _try_build(cls, base)  # the first build also imports the model's code: the second is timed
     started = time.perf_counter()
     layout = _try_build(cls, base) if layout is not None else None
@@ -837,9 +847,17 @@ def _deps_for(key: tuple, probes: _Probes) -> list[str]:
         stack = key[1].split(" | ")[0]
         alike = [k for k in probes.base_reading.values
                  if k[0] == key[0] and k[1].split(" | ")[0] == stack and k[2:] == key[2:]]
+        same = [k for k in alike if _siblings(k[1], key[2]) == _siblings(key[1], key[2])]
+        alike = same or alike  # the same tensor beside the same sibling modules (self_attn of one design)
         if alike:
             return sorted(set().union(*(probes.deps.get(k, set()) for k in alike)))
     return [] if present else list(probes.shaping)
+
+
+def _siblings(kind: str, template: str) -> set[str]:
+    """The templates of a kind of layer under the same first module as ``template`` (its ``self_attn``, its ``mlp``)."""
+    head = template.split(".")[0]
+    return {t for t in kind.partition(" | ")[2].split() if t.split(".")[0] == head}
 
 
 def _obs(key: tuple, sets: Sequence[tuple[dict[str, int], Reading, int]]) -> list[tuple[dict[str, int], int]]:

@@ -338,3 +338,18 @@ def test_learn_refuses_in_one_line_with_exit_2(argv, why, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert why in err and len(err.strip().splitlines()) == 1
+
+
+def test_each_base_override_is_what_makes_a_default_config_buildable():
+    """The declared overrides (each with its reason) are needed: the bare default fails, the overridden one builds."""
+    pytest.importorskip("torch", reason="torch is not installed (pip install 'symparams[verify]')")
+    pytest.importorskip("transformers", reason="transformers is not installed (pip install 'symparams[verify]')")
+    from symparams.learn import BASE_OVERRIDES, _build, _config_class
+
+    for model_type, (overrides, why) in sorted(BASE_OVERRIDES.items()):
+        assert overrides and why, model_type
+        cls = _config_class(model_type)
+        small = {"num_hidden_layers": 2} if "num_hidden_layers" in cls().to_dict() else {}
+        with pytest.raises(Exception):  # noqa: B017 - transformers' own error, whatever its type
+            _build(cls, small)
+        assert _build(cls, {**small, **overrides}), model_type

@@ -122,3 +122,12 @@ def test_cuda_kernels_refuse_in_one_line_with_the_reason(name):
     assert "\n" not in text and "CUDA kernels" in text and "--ssm-kernel torch" in text
     assert memory(spec, seq=1024, ssm_kernel="torch").activation_bytes > 0
 
+
+
+@pytest.mark.parametrize("act", ["gelu", "relu"])
+@pytest.mark.parametrize("dtype", DTYPES, ids=["fp32", "bf16"])
+def test_the_conv_activation_keeps_its_input_or_its_output(act, dtype):
+    """GELU keeps the conv output as SiLU does; ReLU keeps its own output, which below fp32 nothing else keeps."""
+    config = json.loads((FIXTURES / "bamba-9b.json").read_text())
+    config.update(SMALL["bamba"], hidden_act=act)
+    check(config, *dtype, batch=3, seq=5)

@@ -246,7 +246,8 @@ class Mamba2(_Scan):
           columns, a*B*c_in*(T + K - 1); dt before the softplus and before the clamp,
           2*a*B*T*H, and after it in fp32, 4*B*T*H (two copies below fp32);
         * x, B, C in fp32: in fp32 the activated conv output itself, 4*B*T*c_in; below it
-          a copy of x, 4*B*T*d; x padded for the skip x*D, 4*B*P*d;
+          a copy of x, 4*B*T*d (and the activated output a*B*T*c_in where the activation
+          keeps its output, relu); x padded for the skip x*D, 4*B*P*d;
         * per chunk: the decay matrix exp(segsum) and the scores C*B^T, 4*B*H*P*Q each, and
           the scores again as the value product's operand, 4*B*H*P*Q; the einsums' operands
           copied into batched-matmul layout, C twice and B twice, and B once more for
@@ -285,6 +286,7 @@ class Mamba2(_Scan):
         channels = self.conv_channels()
         tokens = T * (a * self.d_model + a * (d + channels + h) + 2 * a * h + f * h * (1 + below)
                       + (f * d if below else f * channels) + extra * a * channels
+                      + (ZERO if keeps_input else below * a * channels)
                       + f * d * (3 + below) + f * g + a * d)
         conv = a * channels * (T + self.kernel - 1) if keeps_input else ZERO
         one = 1 - sympy.Min(1, c - 1)  # a single chunk: some operands are views, not copies

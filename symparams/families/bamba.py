@@ -100,7 +100,7 @@ def from_config(cfg: Config) -> Spec:
     act = activation(cfg, "hidden_act", cfg.get("hidden_act"))
     bias = cfg.get("mamba_proj_bias")
     mixer = Mamba2("mamba", D, d_in, H_m, G, N_s, K_c, Q, bias=bias, out_bias=bias,
-                   conv_bias=cfg.get("mamba_conv_bias") is True)
+                   conv_bias=cfg.get("mamba_conv_bias") is True, activation=act)
     attention_bias = cfg.get("attention_bias")
     # transformers' Bamba rotates half of each head (partial_rotary_factor 0.5, fixed): tables of 2*ceil(int(d_h/2)/2)
     attn = replace(decoder.attention(qkv_bias=attention_bias, out_bias=attention_bias),

@@ -154,10 +154,10 @@ def from_config(cfg: Config) -> Spec:
     # each kind's layer is built only if the pattern has one, and only its sizes become symbols
     mamba = attention = mlp = moe = None
     if count["linear_attention"]:
-        activation(cfg, "mamba_hidden_act", cfg.get("mamba_hidden_act"))
+        mamba_act = activation(cfg, "mamba_hidden_act", cfg.get("mamba_hidden_act"))
         bias = cfg.get("use_bias")
         mamba = Mamba2("mixer", D, d_in, H_m, G, N_s, K_c, Q, bias=bias, out_bias=bias,
-                       conv_bias=cfg.get("use_conv_bias"))
+                       conv_bias=cfg.get("use_conv_bias"), activation=mamba_act)
         values.update({d_in: cfg.get("mamba_num_heads") * cfg.get("mamba_head_dim"), H_m: cfg.get("mamba_num_heads"),
                        G: cfg.get("n_groups"), N_s: cfg.get("ssm_state_size"), K_c: cfg.get("conv_kernel"),
                        Q: cfg.get("chunk_size")})

@@ -262,6 +262,71 @@ def test_every_form_evaluates_to_the_polynomial_and_stays_within_its_bound(monom
             assert np.broadcast_to(evaluate(form, cols), (len(points),)).tolist() == exact
 
 
+@given(_polys, st.integers(-3, 3), st.integers(1, 4), st.sets(st.sampled_from("xyz")),
+       st.lists(st.tuples(st.integers(-9, 9), st.integers(-9, 9), st.integers(-9, 9)), min_size=1, max_size=5))
+def test_generated_block_code_of_every_form_equals_the_polynomial(monomials, shift, power, scalars, points):
+    """Straight-line ufunc code writing into reused buffers gives each form's value, any variable an array or an int.
+
+    A factor (x + shift)**power makes the factored form raise a computed sum to a power, which must not
+    overwrite the base it is still multiplying by.
+    """
+    from symparams.compiled.fused import program
+    from symparams.compiled.poly import Code
+
+    x, y, z = var("x"), var("y"), var("z")
+    poly = sympy.expand(sum(c * x**a * y**b * z**d for c, a, b, d in monomials) * (x + shift)**power)
+    cols = {k: np.array([p[i] for p in points], dtype=np.int64) for i, k in enumerate("xyz")}
+    values = {k: (int(v[0]) if k in scalars else v) for k, v in cols.items()}
+    at = [{s: int(values[s.name]) if s.name in scalars else int(cols[s.name][i]) for s in (x, y, z)}
+          for i in range(len(points))]
+    exact = [int(poly.subs(p)) for p in at]
+    bounds = {k: max(1, int(abs(v).max())) for k, v in cols.items()}
+    for form in forms(poly):
+        if bound(form, bounds) > INT64_MAX:
+            continue
+        names_ = tuple(sorted(str(s) for s in form.free_symbols))
+        run, temps = program(Code(form, names_, str(form), (form,)), frozenset(n for n in names_ if n not in scalars))
+        out = np.full(len(points), -1, dtype=np.int64)
+        got = run(out, *[np.full(len(points), 7, dtype=np.int64) for _ in range(temps)], *[values[n] for n in names_])
+        assert np.broadcast_to(got, (len(points),)).tolist() == exact, form
+
+
+@pytest.mark.parametrize("name, given_", [("nanochat", ()), ("llama-3-8b", ("d_h",)), ("mixtral-8x7b", ())])
+def test_valid_blocks_of_the_benchmarked_families_run_as_one_generated_function(name, given_, monkeypatch):
+    """The generated block covers nanochat, Llama with d_h kept and Mixtral, and gives the general path's numbers."""
+    from symparams.compiled import flat, fused
+
+    rng = np.random.default_rng(5)
+    n = 3 * flat.BLOCK + 11
+    kv = rng.integers(1, 9, n)
+    heads = kv * rng.integers(1, 5, n)
+    values = {"D": heads * 128, "H": heads, "L": rng.integers(1, 80, n), "V": rng.integers(1_000, 300_000, n)}
+    values.update({"nanochat": {"e": rng.integers(1, 8, n)},
+                   "llama-3-8b": {"H_kv": kv, "d_h": 128, "F": rng.integers(1_000, 60_000, n)},
+                   "mixtral-8x7b": {"H_kv": kv, "F": rng.integers(1_000, 30_000, n), "E": rng.integers(2, 65, n),
+                                    "k": rng.integers(1, 3, n)}}[name])
+    values["H"][flat.BLOCK + 3] = 7 * 128 + 1  # one invalid entry: its block runs on the general block code
+    f = vectorize(model(name))
+    plan = f.compiled.plan(frozenset(given_))
+    arrays = frozenset(c for k, cnames in plan.inputs if isinstance(values[k], np.ndarray) for c in cnames)
+    assert fused.block(plan, arrays, ("total",) + f.components) is not None
+    ran = []
+    real = fused.block
+
+    def counted(*args):
+        fn, temps = real(*args)
+        return (lambda *a: ran.append(fn(*a)) or ran[-1]), temps
+
+    monkeypatch.setattr(fused, "block", counted)
+    wanted = ("total",) + f.components
+    got = f.evaluate(values, wanted, invalid="mask")
+    assert ran.count(1) == 3 and ran.count(0) == 1
+    expected = _general(f, values, wanted, "mask")
+    assert got["reasons"] == expected["reasons"] and (got["valid"] == expected["valid"]).all()
+    for k in wanted:
+        assert got[k].tolist() == expected[k].tolist()
+
+
 def test_compiled_code_holds_no_division_and_no_float():
     """The compiled code of every model has only whole-number arithmetic: no '/' but '//', no float literal."""
     for name in PRESETS:

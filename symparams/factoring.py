@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Dict, Tuple
+from typing import Callable, Dict, Tuple
 
 import sympy
 from sympy.core.mul import _keep_coeff
 from sympy.polys.polyutils import _sort_gens
 
-__all__ = ["factor"]
+__all__ = ["factor", "pretty"]
 
 Poly = Dict[Tuple[int, ...], int]
 
@@ -50,6 +50,11 @@ def _fast(expr: sympy.Expr) -> sympy.Expr | None:
     poly = _to_poly(expr, {g: i for i, g in enumerate(gens)})
     if poly is None or len(poly) < 2:
         return None
+    return _factored(poly, gens)
+
+
+def _factored(poly: Poly, gens) -> sympy.Expr | None:
+    """``sympy.factor`` of ``poly`` (two terms or more, over ``gens`` in SymPy's order) when proven cheaply."""
     content = math.gcd(*poly.values())
     low = tuple(min(e[i] for e in poly) for i in range(len(gens)))
     q = {tuple(a - b for a, b in zip(e, low)): c // content for e, c in poly.items()}
@@ -61,6 +66,97 @@ def _fast(expr: sympy.Expr) -> sympy.Expr | None:
     rest = sympy.Add(*(_term(c, e, gens) for e, c in q.items()))
     factors = [g**k for g, k in zip(gens, low) if k] + [rest]
     return _keep_coeff(sympy.Integer(content), sympy.Mul(*factors))
+
+
+def pretty(expr: sympy.Expr, pivot: Callable[[sympy.Symbol], bool]) -> sympy.Expr | None:
+    """``collect(expand(expr), pivots, func=factor)`` (pivots: the symbols ``pivot`` picks, by name), or
+    ``factor(expand(expr))`` without pivots, computed on integer polynomials; None unless ``expr`` is one.
+
+    This is what ``sympy.collect`` does with plain symbols as patterns: each term goes under the
+    first pivot (in name order) it holds, at the power it holds it; the rest of the term is its
+    coefficient; terms holding no pivot are collected under 1; each group's sum is factored.
+    """
+    symbols = expr.free_symbols
+    if not symbols or not all(isinstance(g, sympy.Symbol) for g in symbols):
+        return None
+    gens = _sort_gens(list(symbols))
+    poly = _expanded(expr, {g: i for i, g in enumerate(gens)})
+    if poly is None:
+        return None
+    present = [i for i in range(len(gens)) if any(e[i] for e in poly)]
+    if not present:
+        return sympy.Integer(poly.get((0,) * len(gens), 0))
+    pivots = sorted((i for i in present if pivot(gens[i])), key=lambda i: str(gens[i]))
+    if not pivots:
+        return _factor_poly(poly, gens)
+    groups: dict[tuple[int, int] | None, Poly] = {}
+    for e, c in poly.items():
+        at = next((i for i in pivots if e[i]), None)
+        key = None if at is None else (at, e[at])
+        rest = e if at is None else e[:at] + (0,) + e[at + 1:]
+        groups.setdefault(key, {})[rest] = c
+    return sympy.Add(*((1 if key is None else gens[key[0]] ** key[1]) * _factor_poly(group, gens)
+                       for key, group in groups.items()))
+
+
+def _factor_poly(poly: Poly, gens) -> sympy.Expr:
+    if len(poly) == 1:
+        ((e, c),) = poly.items()
+        return _term(c, e, gens)
+    found = _factored(poly, gens)
+    return sympy.factor(sympy.Add(*(_term(c, e, gens) for e, c in poly.items()))) if found is None else found
+
+
+# Above this many terms an expansion is left to SymPy (no model's formula comes near).
+MAX_TERMS = 4096
+
+
+def _expanded(expr: sympy.Expr, index: dict) -> Poly | None:
+    """``expr`` expanded into {exponents: integer coefficient} (zeros dropped), or None unless it is an
+    integer polynomial in the symbols of ``index``."""
+    width = len(index)
+    if expr.is_Integer:
+        return {(0,) * width: int(expr)} if expr else {}
+    if isinstance(expr, sympy.Symbol):
+        at = index[expr]
+        return {tuple(int(i == at) for i in range(width)): 1}
+    if isinstance(expr, sympy.Add):
+        out: Poly = {}
+        for arg in expr.args:
+            part = _expanded(arg, index)
+            if part is None:
+                return None
+            for e, c in part.items():
+                out[e] = out.get(e, 0) + c
+        out = {e: c for e, c in out.items() if c}
+        return out if len(out) <= MAX_TERMS else None
+    if isinstance(expr, sympy.Mul):
+        acc: Poly | None = {(0,) * width: 1}
+        for arg in expr.args:
+            part = _expanded(arg, index)
+            acc = None if part is None or acc is None else _times(acc, part)
+            if acc is None:
+                return None
+        return acc
+    if isinstance(expr, sympy.Pow) and expr.exp.is_Integer and 0 < expr.exp <= 16:
+        base = _expanded(expr.base, index)
+        acc = {(0,) * width: 1}
+        for _ in range(int(expr.exp)):
+            acc = None if base is None or acc is None else _times(acc, base)
+        return acc
+    return None
+
+
+def _times(a: Poly, b: Poly) -> Poly | None:
+    if len(a) * len(b) > MAX_TERMS * 4:
+        return None
+    out: Poly = {}
+    for ea, ca in a.items():
+        for eb, cb in b.items():
+            e = tuple(x + y for x, y in zip(ea, eb))
+            out[e] = out.get(e, 0) + ca * cb
+    out = {e: c for e, c in out.items() if c}
+    return out if len(out) <= MAX_TERMS else None
 
 
 def _monomial(expr: sympy.Expr) -> bool:

@@ -30,6 +30,7 @@ from .components import Model, Module
 from .components import reading as _reading
 from .errors import SymparamsError
 from .factoring import factor
+from .factoring import pretty as _poly_pretty
 from .format import display
 from .symbols import INFO, T
 
@@ -90,6 +91,9 @@ def pretty(expr: Expr) -> Expr:
     Cheap by design (no ``simplify``) so the command line stays fast; kept per expression,
     since a model's rows repeat their formulas and factoring is the cost.
     """
+    fast = _poly_pretty(expr, _is_layer_count)
+    if fast is not None:
+        return fast
     expr = sympy.expand(expr)
     if not expr.free_symbols:
         return expr
@@ -106,8 +110,12 @@ def text(expr: Expr) -> str:
     return str(expr)
 
 
+def _is_layer_count(s: Symbol) -> bool:
+    return s.name == "L" or s.name.startswith("L_")
+
+
 def _layer_counts(expr: Expr) -> set[Symbol]:
-    return {s for s in expr.free_symbols if s.name == "L" or s.name.startswith("L_")}
+    return {s for s in expr.free_symbols if _is_layer_count(s)}
 
 
 def _combine(forms: list[Expr]) -> Expr:

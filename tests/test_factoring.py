@@ -60,7 +60,7 @@ def same_as_sympy(expr: sympy.Expr) -> bool:
     return True
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(products())
 def test_a_cheap_factoring_is_sympys(expr):
     same_as_sympy(expr)
@@ -83,28 +83,72 @@ def test_a_product_of_two_sums_is_left_to_sympy():
     assert factoring.factor(sympy.expand((D + E) * (F + H))) == (D + E) * (F + H)
 
 
-def test_every_formula_of_the_real_configs_factors_as_sympy_does(monkeypatch):
-    """Counting every fixture config: each formula the cheap path answers equals sympy.factor's answer."""
+def reference_pretty(expr: sympy.Expr) -> sympy.Expr:
+    """``spec.pretty`` as SymPy alone computes it: expand, collect each layer count, factor with sympy.factor."""
+    expr = sympy.expand(expr)
+    if not expr.free_symbols:
+        return expr
+    pivots = [s for s in sorted(expr.free_symbols, key=str) if s.name == "L" or s.name.startswith("L_")]
+    return sympy.collect(expr, pivots, func=sympy.factor) if pivots else sympy.factor(expr)
+
+
+def same_pretty(expr: sympy.Expr) -> bool:
+    """Whether the integer-polynomial path answered; when it did, its answer is SymPy's, to the printed character."""
+    from symparams.spec import _is_layer_count
+
+    fast = factoring.pretty(expr, _is_layer_count)
+    if fast is None:
+        return False
+    slow = reference_pretty(expr)
+    assert fast == slow and str(fast) == str(slow), (expr, fast, slow)
+    return True
+
+
+LAYERED = st.sampled_from(SYMBOLS + sympy.symbols("L_s L_2"))
+
+
+@st.composite
+def formulas(draw, depth: int = 2) -> sympy.Expr:
+    """An unexpanded formula as a tree builds one: sums and products of sizes, layer counts and numbers."""
+    if depth == 0 or draw(st.integers(0, 3)) == 0:
+        return draw(st.one_of(LAYERED, st.integers(-3, 12).map(sympy.Integer)))
+    parts = draw(st.lists(formulas(depth - 1), min_size=2, max_size=4))
+    if draw(st.booleans()):
+        return sympy.Add(*parts)
+    if draw(st.integers(0, 4)) == 0:
+        return sympy.Pow(parts[0], draw(st.integers(1, 3)))
+    return sympy.Mul(*parts)
+
+
+@settings(max_examples=120, deadline=None)
+@given(formulas(3))
+def test_pretty_on_integer_polynomials_is_sympys(expr):
+    """Collecting each layer count and factoring, done on integer polynomials, gives SymPy's expression."""
+    same_pretty(expr)
+
+
+def test_every_formula_of_the_real_configs_is_pretty_as_sympy_makes_it(monkeypatch):
+    """Counting every fixture config: each formula the fast paths answer equals what SymPy alone gives."""
     from symparams import spec
 
     seen: dict = {}
-    real = factoring.factor
+    real = spec.pretty
 
     def spy(expr):
         seen.setdefault(expr, None)
         return real(expr)
 
-    monkeypatch.setattr(spec, "factor", spy)
+    monkeypatch.setattr(spec, "pretty", spy)
     monkeypatch.setenv("SYMPARAMS_NO_CACHE", "1")
-    spec.pretty.cache_clear()
+    real.cache_clear()
     try:
         for path in sorted(FIXTURES.glob("*.json")):
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                 main(["count", str(path), "--json"])
     finally:
-        spec.pretty.cache_clear()
-    answered = [e for e in seen if same_as_sympy(e)]
-    assert len(answered) > len(seen) // 2, "the cheap path should answer most real formulas"
+        real.cache_clear()
+    answered = [e for e in seen if same_pretty(e)]
+    assert len(answered) > len(seen) * 3 // 4, "the integer-polynomial path should answer most real formulas"
 
 
 @pytest.mark.parametrize("expr", [sympy.Integer(0), sympy.Integer(-4), SYMBOLS[0], -3 * SYMBOLS[0] ** 2 * SYMBOLS[1]])
@@ -129,10 +173,13 @@ def _report_text(cfg: dict) -> str:
 @settings(max_examples=2, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_count_json_is_byte_identical_without_the_cheap_path(model_type, data, monkeypatch):
-    """Random configs of every family: ``count --json`` prints the same bytes with sympy.factor alone."""
+    """Random configs of every family: ``count --json`` prints the same bytes with SymPy alone (no fast path)."""
+    from symparams import spec
+
     cfg = data.draw(CONFIGS[model_type])
     cheap = _report_text(cfg)
     with monkeypatch.context() as m:
         m.setattr(factoring, "_fast", lambda expr: None)
+        m.setattr(spec, "_poly_pretty", lambda expr, pivot: None)
         slow = _report_text(cfg)
     assert cheap == slow

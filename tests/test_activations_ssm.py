@@ -14,7 +14,10 @@ more and T >= 2, as in every released model; with one of them 1, torch's einsum 
 some operands as views and keeps fewer bytes than the reading), and the hybrids built on
 Mamba-2 with eager attention: bamba (half of each head rotates: rotary tables of
 int(d_h/2) channels) and nemotron_h without experts (no positional embedding, so no
-rotary tables; its RMSNorm multiplies an fp32 copy of its weight, kept below fp32).
+rotary tables; its RMSNorm multiplies an fp32 copy of its weight, kept below fp32), and
+zamba2, whose weight-shared transformer blocks keep their activations at every use
+(attention over [h; x0] without rotary positions unless ``use_mem_rope``, a fused
+gate_up MLP, and each use's low-rank adapters, which keep their r_a-wide middle).
 The hybrids run with ``use_cache=False``: transformers 5.24 fails building a cache for a
 Bamba or Nemotron-H without attention layers, and a training step keeps none.
 """
@@ -41,7 +44,7 @@ transformers = pytest.importorskip("transformers", reason="transformers is not i
 
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
 DTYPES = [(torch.float32, 4), (torch.bfloat16, 2)]
-EXACT = ("mamba", "mamba2", "bamba", "nemotron_h")
+EXACT = ("mamba", "mamba2", "bamba", "nemotron_h", "zamba2")
 # The sizes a fixture is cut down to; every other field (flags, kernel, activation) is the file's.
 SMALL = {
     "mamba": {"hidden_size": 8, "intermediate_size": 12, "state_size": 3, "num_hidden_layers": 2,
@@ -55,9 +58,15 @@ SMALL = {
                    "chunk_size": 4, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 2,
                    "attention_head_dim": 2, "intermediate_size": 12, "hybrid_override_pattern": "M-M*-",
                    "num_hidden_layers": 5, "vocab_size": 61},
+    "zamba2": {"hidden_size": 8, "num_attention_heads": 2, "num_key_value_heads": 2, "n_mamba_heads": 4,
+               "mamba_headdim": 4, "mamba_ngroups": 2, "mamba_d_state": 3, "chunk_size": 4, "adapter_rank": 3,
+               "intermediate_size": 10, "ffn_hidden_size": 10, "kv_channels": 8, "num_query_groups": 2,
+               "layers_block_type": ["hybrid", "mamba", "hybrid", "hybrid"], "num_hidden_layers": 4,
+               "vocab_size": 61},
 }
 REAL = {"mamba": ("mamba-130m-hf", "mamba-2.8b-hf"), "mamba2": ("mamba2-130m-hf", "mamba-codestral-7b-v0.1"),
-        "bamba": ("bamba-9b", "bamba-9b-v2"), "nemotron_h": ("nemotron-h-8b-base-8k", "nemotron-h-nano-9b-v2")}
+        "bamba": ("bamba-9b", "bamba-9b-v2"), "nemotron_h": ("nemotron-h-8b-base-8k", "nemotron-h-nano-9b-v2"),
+        "zamba2": ("zamba2-1.2b", "zamba2-2.7b")}
 
 
 def check(config: dict, torch_dtype, width: int, batch: int, seq: int) -> None:
@@ -131,3 +140,11 @@ def test_the_conv_activation_keeps_its_input_or_its_output(act, dtype):
     config = json.loads((FIXTURES / "bamba-9b.json").read_text())
     config.update(SMALL["bamba"], hidden_act=act)
     check(config, *dtype, batch=3, seq=5)
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["fp32", "bf16"])
+def test_zamba2_with_rotary_positions_and_silu(dtype):
+    """use_mem_rope adds the rotary tables (shared by the uses), and the MLP's activation follows hidden_act."""
+    config = json.loads((FIXTURES / "zamba2-1.2b.json").read_text())
+    config.update(SMALL["zamba2"], use_mem_rope=True, hidden_act="silu")
+    check(config, *dtype, batch=2, seq=6)

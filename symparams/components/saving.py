@@ -128,16 +128,16 @@ WHY_NOT: dict[str, str] = {
                                                                    "k and NoPE layers a temperature vector, and the "
                                                                    "tree counts layers by attention kind (full or "
                                                                    "chunked) only",
-    "Shared nodes": "each use of a weight-shared block keeps its own activations; Zamba2, the one model built on "
-                    "it, interleaves them with Mamba-2 layers, which are not modelled",
+    "Shared nodes": "each use of a weight-shared block keeps its own activations, and what they are depends on "
+                    "the block's code; Zamba2's are read (families.zamba2), no other is measured",
     "attention with a fused qkv projection": "what autograd keeps depends on how each family splits the fused "
                                              "output (views or copies); GPT-BigCode's, MPT's, CodeGen's and DBRX's "
                                              "splits are measured, DBRX's only with clip_qkv (without it "
                                              "transformers' clamp fails)",
-    "mixture-of-experts layers with extra parts (gates, router biases)": "the routers measured are the softmax-then-"
-                                                                         "top-k ones (Mixtral's, Qwen's with its shared "
-                                                                         "expert's gate, ERNIE's); JetMoE's (top-k then "
-                                                                         "softmax, a bias after the experts) is not yet",
+    "mixture-of-experts layers with extra parts (gates, router biases)": "the extras measured are Qwen2-MoE's "
+                                                                         "shared-expert gate, a router's bias vector "
+                                                                         "and JetMoE's output bias (its own layer); "
+                                                                         "others are not yet",
 }
 
 

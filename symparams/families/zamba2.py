@@ -38,18 +38,61 @@ other nulls are refused, as transformers refuses them.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from sympy import Expr, Integer
+
 from ..components import Block, Composite, Embedding, Linear, Model, Norm, Repeat
 from ..components.concat_attention import ConcatAttention
 from ..components.mamba import Mamba2
+from ..components.saving import DEFAULT as NO_SETTINGS
+from ..components.saving import Saving, activation_saves, not_modelled
 from ..components.shared import Shared
 from ..config import DERIVED, Config, Field, Fields
 from ..spec import AtMost, Divides, Spec
-from ..symbols import D, F, G, H, H_kv, H_m, K_c, L, L_a, N_b, N_s, Q, V, d_h, d_in, r_a
+from ..symbols import B, D, F, G, H, H_kv, H_m, K_c, L, L_a, N_b, N_s, Q, V, d_h, d_in, r_a
 from ._ssm import read_all, refuse_odd_rope, ssm_spec
 from .activations import activation
 from .registry import Family
 
 __all__ = ["FAMILY", "FIELDS", "from_config", "DEFAULT_PATTERN"]
+
+
+@dataclass(frozen=True)
+class _Shared(Shared):
+    """The shared blocks: each use keeps its own activations, so the reading is ``uses`` times one block's."""
+
+    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
+        return self.uses * self.child.activation_bytes(T, saving)
+
+
+@dataclass(frozen=True)
+class _GatedMLP(Composite):
+    """``Zamba2MLP``: act(gate) * up over a fused ``gate_up_proj`` (plus the use's adapter), then ``down_proj``.
+
+    Per token it keeps its input (D), the sum of gate_up and the adapter (2F: the
+    activation keeps the gate as a view of it, the product the up half), the activation's
+    output and the product (F each), and any further tensors the activation keeps (F each).
+    """
+
+    activation: str = "gelu"
+
+    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
+        s = saving or NO_SETTINGS
+        if s.tp != 1 or s.dropout:
+            raise not_modelled("Zamba2's shared MLP under tensor parallelism or dropout")
+        _, extra = activation_saves(self.activation)
+        return s.width * B * T * (D + (4 + extra) * F)
+
+
+@dataclass(frozen=True)
+class _Adapter(Composite):
+    """A use's low-rank adapter beside a projection: its down input is the projection's (counted there), so it keeps
+    only the r_a values per token its up projection multiplies."""
+
+    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
+        s = saving or NO_SETTINGS
+        return s.width * B * T * r_a
 
 GROUPS = {
     "embed_tokens": "embedding", "mamba": "ssm", "norm": "norm", "input_layernorm": "norm",
@@ -90,6 +133,7 @@ FIELDS = Fields(
     Field("use_shared_attention_adapter", False, kind="bool"),
     Field("adapter_rank", 128),
     Field("tie_word_embeddings", True, kind="bool"),
+    Field("use_mem_rope", False, kind="bool"),
     groups=GROUPS,
 )
 
@@ -191,8 +235,8 @@ def _shared(cfg: Config, width: int, hybrids: int, tied: bool, bias: bool, value
               AtMost(N_b, L_a, "a stored block serves at least one hybrid layer")]
 
     def adapter(name: str, d_in_: object, d_out: object, group: str) -> Composite:
-        return Composite(name, (Linear("down", d_in_, r_a, group=group), Linear("up", r_a, d_out, group=group)),
-                         group=group, label="low-rank adapter")
+        return _Adapter(name, (Linear("down", d_in_, r_a, group=group), Linear("up", r_a, d_out, group=group)),
+                        group=group, label="low-rank adapter")
 
     own = [mamba_layer, Linear("linear", D, D), adapter("gate_up_proj_adapter", D, 2 * F, "mlp")]
     if cfg.get("use_shared_attention_adapter"):
@@ -201,15 +245,17 @@ def _shared(cfg: Config, width: int, hybrids: int, tied: bool, bias: bool, value
         "shared_transformer",
         (
             Norm("input_layernorm", 2 * D, weight=True),
-            ConcatAttention("self_attn", 2 * D, H, H_kv, d_h, names=("q_proj", "k_proj", "v_proj", "o_proj"), d_out=D),
+            ConcatAttention("self_attn", 2 * D, H, H_kv, d_h, names=("q_proj", "k_proj", "v_proj", "o_proj"), d_out=D,
+                            rotary_dim=None if cfg.get("use_mem_rope") else Integer(0)),
             Norm("pre_ff_layernorm", D, weight=True),
-            Composite("feed_forward", (Linear("gate_up_proj", D, 2 * F, bias, group="mlp"),
-                                       Linear("down_proj", F, D, bias, group="mlp")), group="mlp", label="gated MLP"),
+            _GatedMLP("feed_forward", (Linear("gate_up_proj", D, 2 * F, bias, group="mlp"),
+                                       Linear("down_proj", F, D, bias, group="mlp")), group="mlp", label="gated MLP",
+                      activation=cfg.get("hidden_act")),
         ),
         label="shared transformer block",
     )
     return [
-        Shared("shared_transformer", N_b, L_a, block),
+        _Shared("shared_transformer", N_b, L_a, block),
         Repeat("hybrid_layers", L_a, Block("hybrid_layer", tuple(own), label="hybrid layer: its Mamba-2 layer, "
                                                                              "linear and adapters")),
     ]

@@ -13,6 +13,10 @@ and bf16, on drawn configs and on the real configs of tests/fixtures reduced in 
   input jitter of the real configs.
 * granitemoeshared: the shared MLP's fused ``input_linear``, whose whole output the
   activation and the product keep.
+* jetmoe: one top-k-then-softmax router in each of its two mixtures, the grouping of routed
+  tokens by expert, the gated outputs that ``index_add`` keeps; attention over the k*H_kv
+  heads of a token's experts with keys and values repeated to match (so SDPA too takes them
+  at k*H_kv heads), whose SDPA output is kept beside the gathered copy the output experts take.
 * opt: position ids from the attention mask's cumulative sum, one row per sequence (B*T
   int64); OPT-350m's ``project_in`` and ``project_out`` around post-norm blocks, the loss
   read from the head after them.
@@ -41,7 +45,7 @@ from test_activations import NO_SHRINK, _cpu_layernorm_statistics, _small, build
 
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
 DTYPES = [(torch.float32, 4), (torch.bfloat16, 2)]
-TYPES = ("llama4_text", "phimoe", "granitemoeshared", "opt")
+TYPES = ("llama4_text", "phimoe", "granitemoeshared", "opt", "jetmoe")
 
 
 def _window(config: dict) -> int | None:
@@ -105,6 +109,8 @@ REAL = {
                                        "intermediate_size_mlp": 24, "attention_chunk_size": 16, "no_rope_layers": []},
     "phi-3.5-moe-instruct": {**SMALL, "num_hidden_layers": 2, "num_local_experts": 4},
     "phi-mini-moe-instruct": {**SMALL, "num_hidden_layers": 2, "num_local_experts": 4},
+    **{name: {"vocab_size": 64, "hidden_size": 32, "num_key_value_heads": 2, "kv_channels": 8, "num_local_experts": 3,
+              "intermediate_size": 16, "num_hidden_layers": 2} for name in ("jetmoe-8b", "jetmoe-8b-chat")},
     "opt-350m": {"vocab_size": 64, "hidden_size": 32, "word_embed_proj_dim": 16, "ffn_dim": 48, "num_attention_heads": 4,
                  "num_hidden_layers": 2, "max_position_embeddings": 32},
 }

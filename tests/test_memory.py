@@ -301,7 +301,7 @@ def test_a_drawn_window_caps_the_cache_as_static_cache_allocates_it(cfg, seq):
 
 
 @pytest.mark.parametrize("config", ["mamba-130m-hf", "mamba2-130m-hf", "qwen3.5-9b-text", "zamba2-1.2b",
-                                    "gpt-oss-20b", "jetmoe-8b"])
+                                    "gpt-oss-20b"])
 def test_activations_a_model_cannot_be_read_for_are_refused_with_the_reason(config, capsys):
     """One line, exit 2, saying what is not modelled, why, and what can be had without --seq; inference still reads."""
     from pathlib import Path

@@ -54,6 +54,11 @@ byte in tests/test_activations.py):
   (``input_jitter_noise`` > 0) the block and then the router each scale the input in place
   by fresh noise, which the products keep (2*a*D per token).
 
+* ``"jetmoe"`` (JetMoE's ``JetMoeTopKGating``, in its mixture of attention heads and of MLP
+  experts): the input (a*D), the top-k of the logits cast to fp32 (indices, 8*k), the softmax
+  over those k (fp32, 4*k), and the grouping of the routed tokens by expert: the sorted slots
+  and the token of each (int64, 8*k each).
+
 ``shared_gate`` is Qwen2-MoE's sigmoid gate over the shared expert: its sigmoid output and
 the shared expert's output, which the product keeps: a*(1 + D) per token.
 """
@@ -70,7 +75,7 @@ from .saving import FP32, INDEX, Saving, not_modelled
 
 __all__ = ["Routing", "ROUTERS", "MIXTRAL", "UNMEASURED"]
 
-ROUTERS = ("softmax_topk", "topk_softmax", "ernie", "sigmoid_group", "softmax_group", "dbrx", "llama4", "sparsemixer")
+ROUTERS = ("softmax_topk", "topk_softmax", "ernie", "sigmoid_group", "softmax_group", "dbrx", "llama4", "sparsemixer", "jetmoe")
 # Routers whose saved tensors are not measured yet: each refuses with its reason (saving.WHY_NOT).
 UNMEASURED: tuple[str, ...] = ()
 
@@ -105,6 +110,8 @@ class Routing:
         if self.kind == "sparsemixer":
             jitter = 2 * a * n * d if self.jitter else ZERO
             return s.stream(a * n * d + jitter + 2 * n * (e + a * e + INDEX + a))
+        if self.kind == "jetmoe":
+            return s.stream(a * n * d + n * k * (3 * INDEX + FP32))
         if self.kind == "ernie":
             return self._fp32_input(s, T, d, e, shared) + s.stream(n * (FP32 * e + INDEX * k + FP32 * k + 2 * FP32))
         if self.kind == "sigmoid_group":

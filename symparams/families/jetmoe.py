@@ -13,13 +13,18 @@ whatever a config says.
 
 from __future__ import annotations
 
-from sympy import Integer
+from dataclasses import dataclass
 
-from ..components import Block, Composite, Embedding, Linear, Model, MoE, Norm, Parameter, Repeat
+from sympy import Expr, Integer
+
+from ..components import Attention, Block, Composite, Embedding, Linear, Model, MoE, Norm, Parameter, Repeat
+from ..components.base import ZERO
 from ..components.moa import MixtureOfAttention
+from ..components.routing import Routing
+from ..components.saving import DEFAULT, Saving, activation_saves, not_modelled
 from ..config import Config, Field, Fields
 from ..spec import AtMost, Spec
-from ..symbols import D, E, F, H_kv, L, V, d_h, k
+from ..symbols import B, D, E, F, H_kv, L, V, d_h, k
 from ._deepseek_vocab import check_padding, pad_field
 from .activations import activation
 from .registry import Family
@@ -45,6 +50,57 @@ FIELDS = Fields(
 )
 
 
+ROUTING = Routing(kind="jetmoe", cast=True)
+
+
+def _weighted(s: Saving, T: Expr, width: Expr, top_k: Expr) -> Expr:
+    """Each routed token's expert output, its gate and the gated output (kept by the merging ``index_add``)."""
+    return s.stream(s.width * B * T * top_k * (2 * width + 1))
+
+
+@dataclass(frozen=True)
+class JetMoeMLP(MoE):
+    """``JetMoeMoE``: the router (:mod:`~symparams.components.routing`, ``"jetmoe"``), then per routed token
+    the gathered input (a*D), the fused ``input_linear`` output (2F: the activation and the product keep its
+    halves), the activation's output and the product (F each) and :func:`_weighted`'s a*(2D + 1)."""
+
+    activation: str = "silu"
+
+    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
+        s = saving or DEFAULT
+        if activation_saves(self.activation) != (True, 0):
+            raise not_modelled(f"JetMoE experts with the {self.activation!r} activation")
+        hidden = s.split(s.width * B * T * self.top_k * 4 * F)
+        gathered = s.stream(s.width * B * T * self.top_k * D)
+        return (self.routing.router_bytes(s, T, D, self.experts, self.top_k, False) + gathered + hidden
+                + _weighted(s, T, D, self.top_k))
+
+
+@dataclass(frozen=True)
+class JetMoeAttention(MixtureOfAttention):
+    """``JetMoeAttention``: attention over the k*H_kv query heads of a token's experts, keys and values repeated
+    to match (``repeat``, so SDPA too takes them at k*H_kv heads), as :class:`Attention` keeps it; then the
+    router's tensors, the gathered input of the query experts (a*D per routed token), their output as the
+    ``index_add`` that ungroups it keeps it (a*H_kv*d_h), the output experts' gathered input in place of an
+    output projection's, and :func:`_weighted`. Under SDPA the kernel's output is kept besides that gathered
+    copy (a*H_kv*d_h per routed token)."""
+
+    def core(self) -> Attention:
+        heads = self.top_k * self.kv_heads
+        return Attention("attention", D, heads, heads, self.head_dim)
+
+    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
+        s = saving or DEFAULT
+        routed = s.width * B * T * self.top_k
+        sdpa = ZERO if s.eager else s.split(routed * self.kv_heads * self.head_dim)
+        return (self.core().activation_bytes(T, s) + self.routing.router_bytes(s, T, D, self.experts, self.top_k, True)
+                - s.stream(s.width * B * T * D) + s.stream(routed * D) + s.split(routed * self.kv_heads * self.head_dim)
+                + sdpa + _weighted(s, T, D, self.top_k))
+
+    def activation_shared(self, T: Expr, saving: Saving | None = None) -> dict:
+        return self.core().activation_shared(T, saving)
+
+
 def from_config(cfg: Config) -> Spec:
     vocab, width, layers = cfg.get("vocab_size"), cfg.get("hidden_size"), cfg.get("num_hidden_layers")
     check_padding(cfg, vocab)
@@ -56,16 +112,16 @@ def from_config(cfg: Config) -> Spec:
     attn_expert = Composite("expert", (Linear("input_linear", D, kv, group="attention"),
                                        Linear("output_linear", kv, D, group="attention")),
                             group="attention", label="query and output projection")
-    attn = MixtureOfAttention(
+    attn = JetMoeAttention(
         "self_attention", Linear("router", D, E, group="attention"), attn_expert, E, k,
         extras=(Linear("kv_proj", D, 2 * kv, group="attention"), Parameter("bias", (D,), group="attention")),
-        kv_heads=H_kv, head_dim=d_h,
+        kv_heads=H_kv, head_dim=d_h, routing=ROUTING,
     )
     mlp_expert = Composite("expert", (Linear("input_linear", D, 2 * F, group="mlp"),
                                       Linear("output_linear", F, D, group="mlp")),
                            group="mlp", label=f"gated MLP ({act}, gate and up fused)")
-    mlp = MoE("mlp", Linear("router", D, E, group="mlp"), mlp_expert, E, k,
-              extras=(Parameter("bias", (D,), group="mlp"),))
+    mlp = JetMoeMLP("mlp", Linear("router", D, E, group="mlp"), mlp_expert, E, k,
+                    extras=(Parameter("bias", (D,), group="mlp"),), routing=ROUTING, activation=act)
     rms = lambda name: Norm(name, D, kind="rms", weight=True)  # noqa: E731
     block = Block("layer", (rms("input_layernorm"), attn, rms("post_attention_layernorm"), mlp),
                   label="pre-norm block (mixture of attention heads, mixture of experts)")

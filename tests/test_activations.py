@@ -88,8 +88,10 @@ stated (measured on small configs with transformers 5.24 and torch 2.13):
 * deepseek_v2 and deepseek_v3: multi-head latent attention is exact under eager attention
   (V2 in bf16, see its test); with sdpa or flash kernels it refuses.
 * Node kinds not modelled yet refuse with "activation memory is not modelled for ...":
-  state-space mixers (Mamba, Mamba-2), Gated DeltaNet, attention with an output gate,
-  weight-shared blocks, DeepSeek's indexer.
+  Gated DeltaNet, attention with an output gate, DeepSeek's indexer. State-space mixers
+  (Mamba, Mamba-2) and Zamba2's weight-shared blocks are read under transformers' torch
+  scan (``ssm_kernel="torch"``) and checked in tests/test_activations_ssm.py; under the
+  CUDA kernels, the default, they refuse.
 
 Full recomputation is checked against transformers' gradient checkpointing, whose forward
 saves each layer's input: the reading keeps those plus one layer's activations while it is

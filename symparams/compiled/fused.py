@@ -21,6 +21,7 @@ from typing import Any, Callable
 
 from sympy import Expr
 
+from .arrays import bound
 from .plan import Plan
 from .poly import Code, make
 
@@ -311,6 +312,14 @@ class _Block(_Emitter):
         # |floor(x/d)|, |ceil(x/d)| <= |x| for whole x and d >= 1.
         self.emit(f"B_{target} = max(1, {bound_text(num.expr, 'B_')})")
 
+    def outputs(self, codes: list[Code]) -> None:
+        """Each output written at ``R[i][f:f + m]``."""
+        for i, code in enumerate(codes):
+            self.emit(f"O{i} = R[{i}][f:f + m]")
+            kind, value, _ = self.value(tree(code.expr), f"O{i}")
+            if kind != "a":
+                self.emit(f"O{i}[:] = ({value})")
+
 
 def to_scalar(em: _Emitter, code: Code) -> str:
     """Text of a code whose variables are all scalars here."""
@@ -345,6 +354,17 @@ def block(plan: Plan, arrays: frozenset[str], wanted: tuple[str, ...]) -> tuple[
     for n in names:
         if n in arrays:
             em.emit(f"{n} = {n}[s:t]")
+    outputs = [next(n for out, n, _ in plan.outputs if out == name) for name in wanted]
+    # Outputs of the array inputs alone go first: their arithmetic then overlaps the reading of the
+    # block's inputs from memory, and the reductions and checks after them find the inputs in cache.
+    # They are kept only if every check and bound then holds (int64 arrays wrap silently; only a Python
+    # int beyond int64 would raise, so every scalar in them must be a small constant).
+    early = all(n in arrays for c in outputs for n in c.names) and all(
+        bound(c.expr, dict.fromkeys(c.names, 1)) <= INT64_MAX for c in outputs)
+    if early:
+        em.outputs(outputs)
+    for n in names:
+        if n in arrays:
             em.emit(f"if mn({n}) <= 0:")
             em.emit("    return 0")
             em.emit(f"B_{n} = int(mx({n}))")
@@ -356,14 +376,11 @@ def block(plan: Plan, arrays: frozenset[str], wanted: tuple[str, ...]) -> tuple[
         em.check(c.kind, c.x, c.den)
     for st in plan.steps:
         em.step(st.target, st.num, st.den, st.kind)
-    for i, name in enumerate(wanted):
-        num = next(n for out, n, _ in plan.outputs if out == name)
-        em.emit(f"O{i} = R[{i}][f:f + m]")
+    for num in outputs:
         em.emit(f"if {bound_text(num.expr, 'B_')} > {INT64_MAX}:")
         em.emit("    return 0")
-        kind, value, _ = em.value(tree(num.expr), f"O{i}")
-        if kind != "a":
-            em.emit(f"O{i}[:] = ({value})")
+    if not early:
+        em.outputs(outputs)
     temps = "".join(f"    P{i} = S[{i}][:t - s]\n" for i in range(em.used))
     args = ", ".join(["s", "t", "f", "W", "S", "R", *names])
     body = "".join(line + "\n" for line in em.lines)

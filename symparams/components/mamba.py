@@ -150,17 +150,19 @@ class Mamba(_Scan):
           (4 bytes) by the next step's product and cast to the activation dtype for the
           readout: 4*(T + 1) in fp32, a*(T + 1) + 4*(T - 1) below it;
         * the scan output plus x*D (fp32), 4*B*T*d; silu(z), a*B*T*d; out_proj's input,
-          a*B*T*d; and -exp(A_log) and its exp, 8*d*N, whatever B and T.
+          a*B*T*d; and -exp(A_log) and its exp, 8*d*N, whatever B and T;
+        * Jamba's RMSNorms over dt, B and C (``inner_norms``): x_proj's output is kept in
+          fp32 by their upcasts (4*B*T*(R + 2N), which replaces a*B*T*(R + 2N)), with their
+          normalised values a*B*T*(R + 2N) and 1/rms, 3*4*B*T; their outputs are what the
+          scan keeps: dt a*B*T*R, C a*B*T*N, and B in fp32 4*B*T*N (in fp32 that is B itself).
 
         Under the CUDA kernels (mamba_ssm, causal-conv1d) it refuses: they keep other tensors.
         """
         s = saving or DEFAULT
         if s.ssm_kernel != "torch":
             raise not_modelled("Mamba layers under the CUDA kernels")
-        if s.tp != 1 or s.recompute == "selective" or self.inner_norms:
-            what = "Jamba's inner norms" if self.inner_norms else (
-                "tensor parallelism" if s.tp != 1 else "selective recomputation")
-            raise not_modelled(f"{what} of Mamba layers")
+        if s.tp != 1 or s.recompute == "selective":
+            raise not_modelled(f"{'tensor parallelism' if s.tp != 1 else 'selective recomputation'} of Mamba layers")
         a, d, n, k, D = s.width, self.inner, self.state, self.kernel, self.d_model
         keeps_input, extra = activation_saves(self.activation)
         if self.activation in ACTIVATION_MASKS:
@@ -170,6 +172,11 @@ class Mamba(_Scan):
         per_token = (a * D + 2 * a * d + a * d * copied + a * (self.dt_rank + 2 * n) + 2 * a * d
                      + 2 * FP32 * d * n + FP32 * d + below * (a * d + FP32 * n) + FP32 * d + 2 * a * d
                      + extra * a * d)
+        if self.inner_norms:
+            r = self.dt_rank
+            # x_proj's output in fp32 (each norm's upcast; itself in fp32), the normalised values and 1/rms
+            # of three norms, and their outputs that the scan keeps: dt (a*R), B in fp32 (4*N), C (a*N)
+            per_token += (FP32 - a) * (r + 2 * n) + a * (r + 2 * n) + 3 * FP32 + a * r + a * n + FP32 * n * (1 - below)
         conv = a * d * (T + k - 1) if keeps_input else ZERO
         states = d * n * (FP32 * (T + 1) if a == FP32 else a * (T + 1) + FP32 * (T - 1))
         return B * (T * per_token + conv + states) + 2 * FP32 * d * n + below * FP32 * d

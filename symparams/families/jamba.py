@@ -24,6 +24,10 @@ make it H).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from sympy import Integer
+
 from ..components import Block, Embedding, Linear, Model, MoE, Norm
 from ..components.mamba import Mamba
 from ..components.routing import Routing
@@ -96,13 +100,14 @@ def from_config(cfg: Config) -> Spec:
         return Block(name, (Norm(norm, D, weight=True), part), label=f"{name} half of a Jamba layer")
 
     mamba = Mamba("mamba", D, d_in, N_s, K_c, R_dt, bias=cfg.get("mamba_proj_bias"),
-                  conv_bias=cfg.get("mamba_conv_bias"), inner_norms=True)
+                  conv_bias=cfg.get("mamba_conv_bias"), inner_norms=True, activation=act)
     expert = decoder.gated_mlp(act, name="expert")
     moe = MoE("feed_forward", Linear("router", D, E, group="mlp"), expert, E, k,
               routing=Routing(renorm=False, cast=True))
     mixers, mixer_counts = kinds((
         ("mamba_layers", L_s, layers - attention_layers, layer("mixer", "input_layernorm", mamba)),
-        ("attention_layers", L_s, attention_layers, layer("mixer", "input_layernorm", decoder.attention())),
+        ("attention_layers", L_s, attention_layers,
+         layer("mixer", "input_layernorm", replace(decoder.attention(), rotary_dim=Integer(0)))),  # no positions
     ), first="attention_layers")
     ffns, ffn_counts = kinds((
         ("dense_ffn", L_d, layers - moe_layers,

@@ -36,6 +36,7 @@ from hypothesis import strategies as st
 from test_activations import NO_SHRINK, build, predicted, saved_bytes
 
 from symparams import SymparamsError
+from symparams.cli import main
 from symparams.components.saving import Saving
 from symparams.families import FAMILIES
 from symparams.memory import memory
@@ -159,3 +160,17 @@ def test_zamba2_with_rotary_positions_and_silu(dtype):
     config = json.loads((FIXTURES / "zamba2-1.2b.json").read_text())
     config.update(SMALL["zamba2"], use_mem_rope=True, hidden_act="silu")
     check(config, *dtype, batch=2, seq=6)
+
+
+def test_the_command_line_names_the_kernel(capsys):
+    """--ssm-kernel torch gives the reading (and says so in the JSON); the default, cuda, refuses in one line, exit 2."""
+    path = str(FIXTURES / "mamba2-130m-hf.json")
+    assert main(["memory", path, "--seq", "512", "--batch", "2", "--ssm-kernel", "torch", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    spec = FAMILIES.from_dict(json.loads((FIXTURES / "mamba2-130m-hf.json").read_text()))
+    assert out["ssm_kernel"] == "torch"
+    assert out["activation_bytes"] == memory(spec, seq=512, batch=2, ssm_kernel="torch").activation_bytes
+    assert main(["memory", path, "--seq", "512"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "Mamba-2 layers under the CUDA kernels" in err
+    assert main(["memory", path, "--seq", "512", "--ssm-kernel", "triton"]) == 2

@@ -263,7 +263,8 @@ class Mamba2(_Scan):
           inter-chunk decay 4*B*H*(c + 1)^2; the off-diagonal output 4*B*P*d;
         * the gated norm in fp32: the scan output (padded) 4*B*P*d, silu(z) (and below
           fp32 z in fp32), x*silu(z) and its normalised value, 4*B*T*d each, 1/rms per
-          group 4*B*T*G; out_proj's input a*B*T*d;
+          group 4*B*T*G (without the norm, Falcon-H1's option, the product with silu(z)
+          keeps silu(z), a*B*T*d); out_proj's input a*B*T*d;
         * whatever B and T: -exp(A_log) and its exp, 8*H, and the boolean masks of two
           segment sums, 2*Q^2 + 2*(c + 1)^2 bytes.
 
@@ -278,10 +279,8 @@ class Mamba2(_Scan):
         s = saving or DEFAULT
         if s.ssm_kernel != "torch":
             raise not_modelled("Mamba-2 layers under the CUDA kernels")
-        if s.tp != 1 or s.recompute == "selective" or not self.gated_norm:
-            what = ("tensor parallelism" if s.tp != 1 else "selective recomputation") if self.gated_norm else (
-                "a Mamba-2 layer without its gated norm")
-            raise not_modelled(what if not self.gated_norm else f"{what} of Mamba-2 layers")
+        if s.tp != 1 or s.recompute == "selective":
+            raise not_modelled(f"{'tensor parallelism' if s.tp != 1 else 'selective recomputation'} of Mamba-2 layers")
         if self.activation in ACTIVATION_MASKS:
             raise not_modelled(f"the {self.activation!r} activation in Mamba-2 layers")
         keeps_input, extra = activation_saves(self.activation)
@@ -294,7 +293,7 @@ class Mamba2(_Scan):
         tokens = T * (a * self.d_model + a * (d + channels + h) + 2 * a * h + f * h * (1 + below)
                       + (f * d if below else f * channels) + extra * a * channels
                       + (ZERO if keeps_input else below * a * channels)
-                      + f * d * (3 + below) + f * g + a * d)
+                      + (f * d * (3 + below) + f * g if self.gated_norm else a * d) + a * d)
         conv = a * channels * (T + self.kernel - 1) if keeps_input else ZERO
         one = 1 - sympy.Min(1, c - 1)  # a single chunk: some operands are views, not copies
         padded = f * ((5 - one) * P * d + 3 * h * P * q + 5 * P * h * n + 2 * h * P)

@@ -17,6 +17,10 @@ and bf16, on drawn configs and on the real configs of tests/fixtures reduced in 
   tokens by expert, the gated outputs that ``index_add`` keeps; attention over the k*H_kv
   heads of a token's experts with keys and values repeated to match (so SDPA too takes them
   at k*H_kv heads), whose SDPA output is kept beside the gathered copy the output experts take.
+* deepseek_v32: the lightning indexer keeps nothing (its scores feed only top-k indices,
+  whose mask needs no gradient), so the latent attention keeps what V3's does; eager only,
+  as for V3 (MLA under SDPA refuses). One head is left out, as in V3's test (its values
+  are then a view that keeps the whole kv_b_proj output).
 * opt: position ids from the attention mask's cumulative sum, one row per sequence (B*T
   int64); OPT-350m's ``project_in`` and ``project_out`` around post-norm blocks, the loss
   read from the head after them.
@@ -34,7 +38,7 @@ from hypothesis import strategies as st
 from symparams import SymparamsError
 from symparams.components.saving import Saving
 from symparams.families import FAMILIES
-from symparams.symbols import T
+from symparams.symbols import H, T
 
 from strategies import CONFIGS
 
@@ -60,10 +64,26 @@ def _window(config: dict) -> int | None:
 def check(config: dict, attention: str, dtype: tuple, batch: int, seq: int) -> None:
     torch_dtype, width = dtype
     expected = predicted(config, batch, seq, Saving(width=width, attention=attention))
-    expected -= _cpu_layernorm_statistics(config, batch, seq, width)
+    # DeepSeek-V3.2's one LayerNorm is its indexer's k_norm, of which nothing is kept
+    if config["model_type"] != "deepseek_v32":
+        expected -= _cpu_layernorm_statistics(config, batch, seq, width)
     model = build(config, attention, torch_dtype)
     measured = saved_bytes(model, batch, seq, model.config.get_text_config().vocab_size)
     assert measured == expected, f"{config['model_type']} {attention} {torch_dtype}: measured {measured}, reading {expected}"
+
+
+@settings(max_examples=6, deadline=None, phases=NO_SHRINK,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(CONFIGS["deepseek_v32"], st.sampled_from(DTYPES), st.integers(2, 3), st.integers(2, 8))
+def test_the_indexer_keeps_nothing_and_the_latent_attention_what_v3_keeps(config, dtype, batch, seq):
+    assume(_small(config))
+    spec = FAMILIES.from_dict(dict(config))
+    assume(seq <= spec.context and spec.env[H] > 1)
+    try:
+        check(config, "eager", dtype, batch, seq)
+    except (RuntimeError, TypeError, ValueError, IndexError) as err:
+        assume("grouped_mm" not in str(err) and "stride" not in str(err))
+        raise
 
 
 @pytest.mark.parametrize("model_type", TYPES)
@@ -111,6 +131,11 @@ REAL = {
     "phi-mini-moe-instruct": {**SMALL, "num_hidden_layers": 2, "num_local_experts": 4},
     **{name: {"vocab_size": 64, "hidden_size": 32, "num_key_value_heads": 2, "kv_channels": 8, "num_local_experts": 3,
               "intermediate_size": 16, "num_hidden_layers": 2} for name in ("jetmoe-8b", "jetmoe-8b-chat")},
+    **{name: {"vocab_size": 64, "hidden_size": 32, "num_attention_heads": 4, "num_key_value_heads": 4, "q_lora_rank": 8,
+              "kv_lora_rank": 12, "qk_nope_head_dim": 4, "qk_rope_head_dim": 4, "v_head_dim": 8, "intermediate_size": 24,
+              "moe_intermediate_size": 8, "n_routed_experts": 8, "num_experts_per_tok": 2, "n_group": 2, "topk_group": 1,
+              "num_hidden_layers": 2, "first_k_dense_replace": 1, "index_n_heads": 2, "index_head_dim": 8,
+              "index_topk": 3} for name in ("deepseek-v3.2", "deepseek-v3.2-exp")},
     "opt-350m": {"vocab_size": 64, "hidden_size": 32, "word_embed_proj_dim": 16, "ffn_dim": 48, "num_attention_heads": 4,
                  "num_hidden_layers": 2, "max_position_embeddings": 32},
 }
@@ -120,4 +145,9 @@ REAL = {
 @pytest.mark.parametrize("attention", ["eager", "sdpa"])
 @pytest.mark.parametrize("dtype", DTYPES, ids=["fp32", "bf16"])
 def test_real_configs_reduced_save_what_the_reading_says(name, attention, dtype):
-    check(reduced(name, **REAL[name]), attention, dtype, 2, 8)
+    config = reduced(name, **REAL[name])
+    if attention == "sdpa" and config["model_type"] == "deepseek_v32":
+        with pytest.raises(SymparamsError, match="latent attention with sdpa or flash kernels"):
+            predicted(config, 2, 8, Saving(attention="sdpa"))
+        return
+    check(config, attention, dtype, 2, 8)

@@ -10,6 +10,12 @@ Readings: its weights are its own; per token it multiplies the query with T keys
 head (2*T*H_I*d_I FLOPs) and weighs the H_I head scores of each key (2*T*H_I), as eager
 code runs it over all T keys (a causal kernel meets (T + 1)/2 on average); no softmax
 (a relu); it caches its key, d_I values per token.
+
+Activation memory: none. Its forward ends in the top-k *indices* of the scores (the values
+are dropped), which feed only the boolean mask of the keys left out, and that mask meets
+attention through a mask that needs no gradient. So nothing it computes is on a path to
+the loss: autograd frees every node of it, with what they saved, as the forward pass goes
+on (as with DeepSeek-V3's group choice), and the training step keeps none of it.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from sympy import Expr
 from .attention import attended
 from .base import ZERO, Fmt, Module
 from .leaves import Linear, Norm
+from .saving import Saving
 
 __all__ = ["Indexer"]
 
@@ -53,6 +60,10 @@ class Indexer(Module):
 
     def cache_elements(self, T: Expr) -> Expr:
         return self.head_dim * T
+
+    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
+        """Nothing is kept (see the module): the scores feed only top-k indices."""
+        return ZERO
 
     def describe(self, fmt: Fmt = str) -> str:
         return f"Indexer(heads={fmt(self.heads)}, head_dim={fmt(self.head_dim)})"

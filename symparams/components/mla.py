@@ -103,11 +103,12 @@ class MLA(Module):
         projection's input (H*d_v); and the B*H*T^2 probabilities as eager attention keeps
         them. The query/key and value head sizes differ, so SDPA has no fused kernel for
         it on CPU (it falls back to its math path) and flash kernels pad the values: only
-        eager attention is modelled, the others refuse.
+        eager attention is modelled, the others refuse. DeepSeek-V3.2's indexer (``extras``)
+        adds its own reading, which is nothing (:mod:`.indexer`); its sparse mask needs no
+        gradient, so the attention keeps what V3's does.
         """
         s = saving or DEFAULT
-        if self.extras:  # DeepSeek-V3.2's indexer keeps tensors of its own, and its sparse mask one more
-            raise not_modelled("latent attention with a sparse-attention indexer (DeepSeek-V3.2)")
+        extras = sympy.Add(*(x.activation_bytes(T, s) for x in self.extras))  # DeepSeek-V3.2's indexer
         if not s.eager:
             raise not_modelled("latent attention with sdpa or flash kernels (only eager attention is modelled)")
         if s.tp != 1 or s.sp:
@@ -126,7 +127,7 @@ class MLA(Module):
             kept += B * self.heads * T**2 * Attention._probability_bytes(s)
         if s.drops("residual"):
             kept += s.mask_width * rows * self.d_model
-        return kept
+        return kept + extras
 
     def activation_shared(self, T: Expr, saving: Saving | None = None) -> dict:
         """The rotary cos and sin tables over the d_rope rotated dimensions (T x d_rope each)."""

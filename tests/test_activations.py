@@ -33,7 +33,10 @@ activation width there) for the families whose code the node readings follow:
     (a clamped fused qkv; a router whose softmax, top-k values and p-norm are kept in the
     activation dtype; experts run in a loop, each routed token keeping its index pair and
     its weighted output), and
-    deepseek_v3 and deepseek_v2 in their own test below.
+    deepseek_v3 and deepseek_v2 in their own test below; llama4_text, phimoe, jetmoe and
+    granitemoeshared (their routers and layers), opt (position ids per sequence, OPT-350m's
+    projections) and deepseek_v32 (its indexer keeps nothing) in tests/test_activations_moe.py,
+    which says what each keeps.
 
 Saved tensors are counted when the forward pass ends, over those autograd still holds: a
 router's choice among groups (DeepSeek-V3's bias-corrected scores, its group scores and
@@ -73,8 +76,6 @@ stated (measured on small configs with transformers 5.24 and torch 2.13):
   (sqrt(D), 4 bytes in fp32), and Gemma's RMSNorm multiplies by (1 + weight) computed in
   fp32, one D-vector kept per norm; Gemma 2/3 also soft-cap logits (tanh keeps its output,
   B*H*T^2 per layer in eager) and use two rotary tables (local and global).
-* opt: position ids come from the attention mask's cumulative sum, one row per sequence
-  (8*B*T bytes, not 8*T).
 * bloom: ALiBi, so no rotary tables (the reading adds 2*a*T*d_h) but a saved bias of
   B*H*T per layer.
 * gpt_neox, gptj, phi: partial rotary embeddings (rotary_pct, rotary_dim) split and
@@ -83,12 +84,13 @@ stated (measured on small configs with transformers 5.24 and torch 2.13):
 * falcon: fused query-key-value with its own split, parallel attention, ALiBi or rotary.
 * nanochat (transformers' NanoChat): RMSNorm over q and k after the rotary embedding,
   which the tree (parameter-free norms) does not show.
-* mixture-of-experts layers whose router is not measured (PhiMoE's sparse mixer, Llama 4,
-  JetMoE, GraniteMoeShared) refuse (components.routing.UNMEASURED).
 * deepseek_v2 and deepseek_v3: multi-head latent attention is exact under eager attention
   (V2 in bf16, see its test); with sdpa or flash kernels it refuses.
+* llama4_text: a layer kind (full or chunked) mixing RoPE and NoPE layers (a null
+  ``attention_chunk_size`` with four layers or more) refuses, since they keep different
+  tensors; under SDPA a chunk no longer than the context costs what a sliding window does.
 * Node kinds not modelled yet refuse with "activation memory is not modelled for ...":
-  Gated DeltaNet, attention with an output gate, DeepSeek's indexer. State-space mixers
+  Gated DeltaNet, attention with an output gate. State-space mixers
   (Mamba, Mamba-2) and Zamba2's weight-shared blocks are read under transformers' torch
   scan (``ssm_kernel="torch"``) and checked in tests/test_activations_ssm.py; under the
   CUDA kernels, the default, they refuse.

@@ -26,7 +26,7 @@ import sympy
 from sympy.core.mul import _keep_coeff
 from sympy.polys.polyutils import _sort_gens
 
-__all__ = ["factor", "pretty"]
+__all__ = ["factor", "pretty", "content_form"]
 
 Poly = Dict[Tuple[int, ...], int]
 
@@ -97,6 +97,24 @@ def pretty(expr: sympy.Expr, pivot: Callable[[sympy.Symbol], bool]) -> sympy.Exp
         groups.setdefault(key, {})[rest] = c
     return sympy.Add(*((1 if key is None else gens[key[0]] ** key[1]) * _factor_poly(group, gens)
                        for key, group in groups.items()))
+
+
+def content_form(expr: sympy.Expr) -> sympy.Expr | None:
+    """``sympy.factor_terms(sympy.expand(expr))`` for an integer polynomial of two terms or more, else None:
+    the whole-number and monomial contents taken out of the sum (with -1 when every term is negative)."""
+    symbols = expr.free_symbols
+    if not symbols or not all(isinstance(g, sympy.Symbol) for g in symbols):
+        return None
+    gens = _sort_gens(list(symbols))
+    poly = _expanded(expr, {g: i for i, g in enumerate(gens)})
+    if poly is None or len(poly) < 2:
+        return None
+    content = math.gcd(*poly.values())
+    if all(c < 0 for c in poly.values()):
+        content = -content
+    low = tuple(min(e[i] for e in poly) for i in range(len(gens)))
+    rest = sympy.Add(*(_term(c // content, tuple(a - b for a, b in zip(e, low)), gens) for e, c in poly.items()))
+    return _keep_coeff(sympy.Integer(content), sympy.Mul(*(g**k for g, k in zip(gens, low) if k), rest))
 
 
 def _factor_poly(poly: Poly, gens) -> sympy.Expr:

@@ -63,7 +63,10 @@ def _without(total, outside):
     """``total - outside`` expanded and its common factors taken out; kept, since models of one structure share it."""
     import sympy
 
-    return sympy.factor_terms(sympy.expand(total - outside))
+    from ..factoring import content_form
+
+    found = content_form(total - outside)
+    return sympy.factor_terms(sympy.expand(total - outside)) if found is None else found
 
 
 def groups(spec) -> dict[str, int]:

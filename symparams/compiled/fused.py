@@ -239,9 +239,10 @@ class _Block(_Emitter):
         self.quotients: dict[tuple[Expr, Expr], int] = {}
 
     def bounded(self, code: Code) -> tuple[str, Any, int | None]:
-        """``code``'s value, after returning 0 when its bound could leave int64."""
-        self.emit(f"if {bound_text(code.expr, 'B_')} > {INT64_MAX}:")
-        self.emit("    return 0")
+        """``code``'s value, after returning 0 when its bound could leave int64 (a variable's never can)."""
+        if not code.expr.is_Symbol:
+            self.emit(f"if {bound_text(code.expr, 'B_')} > {INT64_MAX}:")
+            self.emit("    return 0")
         return self.value(tree(code.expr))
 
     def release(self, owned: int | None) -> None:

@@ -217,6 +217,7 @@ class Mamba2(_Scan):
     gated_norm: bool = True
     group: str = "ssm"
     activation: str = "silu"
+    mup: bool = False
 
     def conv_channels(self) -> Expr:
         return self.inner + 2 * self.groups * self.state
@@ -266,7 +267,8 @@ class Mamba2(_Scan):
           group 4*B*T*G (without the norm, Falcon-H1's option, the product with silu(z)
           keeps silu(z), a*B*T*d); out_proj's input a*B*T*d;
         * whatever B and T: -exp(A_log) and its exp, 8*H, and the boolean masks of two
-          segment sums, 2*Q^2 + 2*(c + 1)^2 bytes.
+          segment sums, 2*Q^2 + 2*(c + 1)^2 bytes; with ``mup`` (Falcon-H1's in_proj output
+          scaled by a buffer, ``mup_vector``), that buffer, a*(d + c_in + H).
 
         One chunk (T <= Q) keeps x*dt once (both products take it as it is) and the state
         operand as a view of both chunk states: the factor 1 - min(1, c - 1). The figure
@@ -298,7 +300,8 @@ class Mamba2(_Scan):
         one = 1 - sympy.Min(1, c - 1)  # a single chunk: some operands are views, not copies
         padded = f * ((5 - one) * P * d + 3 * h * P * q + 5 * P * h * n + 2 * h * P)
         chunks = f * ((c + one) * d * n + (c + 1) * d * n + h * (c + 1) ** 2)
-        return B * (tokens + conv + padded + chunks) + 2 * f * h + 2 * q**2 + 2 * (c + 1) ** 2
+        scale = a * (d + channels + h) if self.mup else ZERO
+        return B * (tokens + conv + padded + chunks) + 2 * f * h + 2 * q**2 + 2 * (c + 1) ** 2 + scale
 
     def describe(self, fmt: Fmt = str) -> str:
         return (f"Mamba2(d_in={fmt(self.inner)}, heads={fmt(self.heads)}, groups={fmt(self.groups)}, "

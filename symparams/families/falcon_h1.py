@@ -86,7 +86,7 @@ def from_config(cfg: Config) -> Spec:
     conv_bias = cfg.get("mamba_conv_bias")
     mixer = Mamba2("mamba", D, d_in, H_m, G, N_s, K_c, Q, bias=cfg.get("mamba_proj_bias"),
                    out_bias=cfg.get("projectors_bias"), conv_bias=conv_bias is True,
-                   gated_norm=cfg.get("mamba_rms_norm"))
+                   gated_norm=cfg.get("mamba_rms_norm"), activation=sizes.activation, mup=True)
     attention_bias = cfg.get("attention_bias")
     attn = decoder.attention(qkv_bias=attention_bias, out_bias=attention_bias)
     mlp = decoder.gated_mlp(sizes.activation, bias=cfg.get("mlp_bias"), name="feed_forward")

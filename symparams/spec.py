@@ -18,6 +18,7 @@ does not come out a positive whole number is an error, never a rounded figure.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import cached_property
@@ -112,6 +113,31 @@ def text(expr: Expr) -> str:
 
 def _is_layer_count(s: Symbol) -> bool:
     return s.name == "L" or s.name.startswith("L_")
+
+
+def _number(expr: Expr, values: Mapping[Symbol, int | Fraction]) -> int | Fraction | None:
+    """``expr`` at ``values`` in Python's exact arithmetic (the value :meth:`Spec.value` gives, without
+    rebuilding SymPy expressions); None for anything but sums, products and whole powers of numbers and symbols.
+    """
+    if expr.is_Integer:
+        return int(expr)
+    if expr.is_Rational:
+        return Fraction(int(expr.p), int(expr.q))
+    if expr.is_Symbol:
+        return values.get(expr)  # type: ignore[call-overload]
+    if expr.is_Add or expr.is_Mul:
+        parts = [_number(a, values) for a in expr.args]
+        if any(p is None for p in parts):
+            return None
+        out = sum(parts) if expr.is_Add else math.prod(parts)  # type: ignore[arg-type]
+        return out.numerator if isinstance(out, Fraction) and out.denominator == 1 else out
+    if expr.is_Pow and expr.exp.is_Integer:
+        base = _number(expr.base, values)
+        if base is None or (base == 0 and expr.exp < 0) or abs(int(expr.exp)) > 64:
+            return None
+        power = Fraction(base) ** int(expr.exp)
+        return power.numerator if power.denominator == 1 else power
+    return None
 
 
 def _layer_counts(expr: Expr) -> set[Symbol]:
@@ -229,7 +255,16 @@ class Spec:
     def count(self, node: Module | None = None, reading: str = "params") -> int:
         """Exact count of ``node`` (default: the whole model) as a Python int."""
         node = node or self.tree
-        return exact(self.value(node.read(_reading(reading), T)), f"{self.name}: {node.name}")
+        expr = node.read(_reading(reading), T)
+        found = _number(expr, self._numbers)
+        if isinstance(found, int):
+            return found
+        return exact(self.value(expr), f"{self.name}: {node.name}")
+
+    @cached_property
+    def _numbers(self) -> dict[Symbol, int | Fraction]:
+        """Every symbol's value (:attr:`env`) as a Python int or Fraction, for :func:`_number`."""
+        return {s: int(v) if v.is_Integer else Fraction(int(v.p), int(v.q)) for s, v in self.env.items()}
 
     @cached_property
     def total(self) -> int:

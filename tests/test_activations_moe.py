@@ -38,7 +38,7 @@ from hypothesis import strategies as st
 from symparams import SymparamsError
 from symparams.components.saving import Saving
 from symparams.families import FAMILIES
-from symparams.symbols import H, T
+from symparams.symbols import B, H, T
 
 from strategies import CONFIGS
 
@@ -72,7 +72,7 @@ def check(config: dict, attention: str, dtype: tuple, batch: int, seq: int) -> N
     assert measured == expected, f"{config['model_type']} {attention} {torch_dtype}: measured {measured}, reading {expected}"
 
 
-@settings(max_examples=6, deadline=None, phases=NO_SHRINK,
+@settings(max_examples=4, deadline=None, phases=NO_SHRINK,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(CONFIGS["deepseek_v32"], st.sampled_from(DTYPES), st.integers(2, 3), st.integers(2, 8))
 def test_the_indexer_keeps_nothing_and_the_latent_attention_what_v3_keeps(config, dtype, batch, seq):
@@ -87,7 +87,7 @@ def test_the_indexer_keeps_nothing_and_the_latent_attention_what_v3_keeps(config
 
 
 @pytest.mark.parametrize("model_type", TYPES)
-@settings(max_examples=4, deadline=None, phases=NO_SHRINK,
+@settings(max_examples=3, deadline=None, phases=NO_SHRINK,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(st.data(), st.sampled_from(DTYPES), st.integers(2, 3), st.integers(2, 8))
 def test_drawn_configs_save_what_the_reading_says(model_type, data, dtype, batch, seq):
@@ -128,17 +128,33 @@ REAL = {
     "llama-4-maverick-17b-128e-text": {**SMALL, "num_hidden_layers": 4, "num_local_experts": 3,
                                        "intermediate_size_mlp": 24, "attention_chunk_size": 16, "no_rope_layers": []},
     "phi-3.5-moe-instruct": {**SMALL, "num_hidden_layers": 2, "num_local_experts": 4},
-    "phi-mini-moe-instruct": {**SMALL, "num_hidden_layers": 2, "num_local_experts": 4},
     **{name: {"vocab_size": 64, "hidden_size": 32, "num_key_value_heads": 2, "kv_channels": 8, "num_local_experts": 3,
-              "intermediate_size": 16, "num_hidden_layers": 2} for name in ("jetmoe-8b", "jetmoe-8b-chat")},
+              "intermediate_size": 16, "num_hidden_layers": 2} for name in ("jetmoe-8b",)},
     **{name: {"vocab_size": 64, "hidden_size": 32, "num_attention_heads": 4, "num_key_value_heads": 4, "q_lora_rank": 8,
               "kv_lora_rank": 12, "qk_nope_head_dim": 4, "qk_rope_head_dim": 4, "v_head_dim": 8, "intermediate_size": 24,
               "moe_intermediate_size": 8, "n_routed_experts": 8, "num_experts_per_tok": 2, "n_group": 2, "topk_group": 1,
               "num_hidden_layers": 2, "first_k_dense_replace": 1, "index_n_heads": 2, "index_head_dim": 8,
-              "index_topk": 3} for name in ("deepseek-v3.2", "deepseek-v3.2-exp")},
+              "index_topk": 3} for name in ("deepseek-v3.2",)},
     "opt-350m": {"vocab_size": 64, "hidden_size": 32, "word_embed_proj_dim": 16, "ffn_dim": 48, "num_attention_heads": 4,
                  "num_hidden_layers": 2, "max_position_embeddings": 32},
 }
+
+
+# The fixtures of these families that REAL leaves out are the same configs once reduced (phi-mini-moe,
+# jetmoe-8b-chat and deepseek-v3.2-exp differ from their kin only in sizes and version strings).
+FAMILY_TYPES = ("llama4_text", "phimoe", "jetmoe", "granitemoeshared", "opt", "deepseek_v32")
+
+
+def test_every_real_config_of_these_families_reads_under_eager_attention():
+    """No refusal left among the fixtures of the families measured here (the reading, without torch)."""
+    read = 0
+    for path in sorted(FIXTURES.glob("*.json")):
+        config = json.loads(path.read_text())
+        if config.get("model_type") in FAMILY_TYPES:
+            spec = FAMILIES.from_dict(config)
+            assert spec.value(spec.tree.activation_bytes(T, Saving(attention="eager"))).free_symbols <= {B, T}, path.name
+            read += 1
+    assert read >= 10
 
 
 @pytest.mark.parametrize("name", sorted(REAL))

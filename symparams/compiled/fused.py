@@ -223,10 +223,19 @@ def _toint(w: dict, q, m: int, k: int, kind: str):
     return out
 
 
+def _least(x):
+    # argmin rather than np.minimum.reduce: a third of a reduction's fixed cost per call, as fast per entry.
+    return x[x.argmin()]
+
+
+def _most(x):
+    return x[x.argmax()]
+
+
 def _helpers() -> dict[str, Any]:
     import numpy as np
 
-    return {**_ufuncs(), "mn": np.minimum.reduce, "mx": np.maximum.reduce, "cnz": np.count_nonzero, "int": int,
+    return {**_ufuncs(), "mn": _least, "mx": _most, "cnz": np.count_nonzero, "int": int,
             "max": max, "quo": _quo, "whole": _whole, "toint": _toint, "floor": "floor", "ceil": "ceil",
             "exact": "exact"}
 

@@ -208,7 +208,8 @@ def _whole(w: dict, q, m: int) -> bool:
     import numpy as np
 
     rounded = np.rint(q, out=buffer(w, ("rounded", q.dtype.char), q.dtype, m))
-    return not np.logical_or.reduce(np.not_equal(q, rounded, out=buffer(w, "bad", np.bool_, m)))
+    bad = np.not_equal(q, rounded, out=buffer(w, "bad", np.bool_, m))
+    return not bad[bad.argmax()]
 
 
 def _toint(w: dict, q, m: int, k: int, kind: str):

@@ -47,7 +47,9 @@ from .families.learned.data import (
     LearnedFamily,
     Node,
     check_node,
+    config_lists,
     evaluate,
+    layer_key,
     load,
     loads,
     symbol_for,
@@ -655,8 +657,8 @@ class _Probes:
     deps: dict[tuple, set[str]]
     switches: list[str]
     fits: list[tuple[dict[str, int], Reading, int]] = field(default_factory=list)
-    # Per-layer lists of entries (layer_types), with every entry seen; the lists each probe's config holds.
-    lists: dict[str, list[str]] = field(default_factory=dict)
+    # What may decide a layer's kind (see layer_key); the lists each probe's config holds.
+    features: list[list] = field(default_factory=list)
     layers: str | None = None
     drawn: list[dict[str, list] | None] = field(default_factory=list)
 
@@ -683,29 +685,39 @@ def _changed(a: Reading, b: Reading) -> set[tuple]:
     return out
 
 
-def _per_layer_lists(fields: _Fields, at_base: Mapping[str, Any], layers: str | None, n: int) -> dict[str, list[str]]:
-    """Lists of one text entry per layer (``layer_types``, ``mlp_layer_types``), with the entries the defaults use."""
-    out: dict[str, list[str]] = {}
-    if layers is None:
-        return out
+_STEPS = ("step", "freq", "interval", "period", "every")
+
+
+def _per_layer_features(fields: _Fields, at_base: Mapping[str, Any], shaping: Sequence[str], n: int) -> list[list]:
+    """What may decide a layer's kind: lists of one text entry per layer (``layer_types``), lists of layer
+    indices (``mlp_only_layers``), a step field's rule (``decoder_sparse_step``), being the first or last layer."""
+    lists: list[list] = []
+    indices: list[list] = []
     for name, default in fields.fixed.items():
         listed = at_base.get(name)
-        if not isinstance(listed, list) or len(listed) != n or not all(isinstance(v, str) for v in listed):
+        if not isinstance(listed, list) or not listed:
             continue
-        entries = set(listed) | {v for v in (default if isinstance(default, list) else []) if isinstance(v, str)}
-        if len(entries) > 1:
-            out[name] = sorted(entries)
-    return out
+        if len(listed) == n and all(isinstance(v, str) for v in listed):
+            entries = set(listed) | {v for v in (default if isinstance(default, list) else []) if isinstance(v, str)}
+            if len(entries) > 1:
+                lists.append(["list", name, sorted(entries)])
+        elif all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v < n for v in listed):
+            indices.append(["in", name])
+    if not lists and not indices:
+        return []
+    steps = [["every", f, k] for f in shaping if any(w in f for w in _STEPS) for k in (1, 0)]
+    return [["first"], ["last"], *steps, *indices, *lists]
 
 
-def _lists_of(cls, values: Mapping[str, Any], names: Sequence[str], n: int) -> dict[str, list] | None:
-    """The per-layer lists of the config transformers makes of ``values`` (its rule fills any left out)."""
+def _lists_of(cls, values: Mapping[str, Any], features: Sequence[list], n: int) -> dict[str, list] | None:
+    """The lists the features read, in the config transformers makes of ``values`` (its rule fills any left out)."""
     try:
         data = _make_config(cls, values).to_dict()
     except Exception:
         return None
-    out = {name: data.get(name) for name in names}
-    return out if all(isinstance(v, list) and len(v) == n for v in out.values()) else None
+    out = {name: data.get(name) for name in config_lists(list(features))}
+    ok = all(isinstance(out[f[1]], list) and (f[0] == "in" or len(out[f[1]]) == n) for f in features if f[0] in ("list", "in"))
+    return out if ok else None
 
 
 def _probe(model_type: str, count: int, seed: int, per_layer: bool = True) -> _Probes:
@@ -811,22 +823,26 @@ def _probe(model_type: str, count: int, seed: int, per_layer: bool = True) -> _P
     probes = _Probes(cls, fields, base, base_reading, shaping, deps, switches)
     probes.layers = next((f for f in base if _role(f, fields.aliases, _LAYERS)), None)
     if per_layer and probes.layers:
-        probes.lists = _per_layer_lists(fields, at_base, probes.layers, base[probes.layers])
+        probes.features = _per_layer_features(fields, at_base, shaping, base[probes.layers])
     rng = random.Random(seed)
     failures = 0
     while len(probes.fits) < count and failures < 20 * count:
         strict = failures > 3 * count or rng.random() < 0.25
         values: dict[str, Any] = _draw(rng, fields, base, shaping, strict)
-        if probes.lists and rng.random() < 0.75:  # the entries drawn at random: the kind of a layer follows them
+        if probes.features and rng.random() < 0.75:  # the lists drawn at random: the kind of a layer follows them
             n = values[probes.layers]  # type: ignore[index]
-            values.update({name: [rng.choice(entries) for _ in range(n)] for name, entries in probes.lists.items()})
+            for f in probes.features:
+                if f[0] == "list":
+                    values[f[1]] = [rng.choice(f[2]) for _ in range(n)]
+                elif f[0] == "in":
+                    values[f[1]] = [i for i in range(n) if rng.random() < 0.3]
         built = _try_build(cls, values)
         if built is None:
             failures += 1
             continue
         probes.fits.append((values, read_layout(built), _total(built)))
-        if probes.lists:
-            probes.drawn.append(_lists_of(cls, values, list(probes.lists), values[probes.layers]))  # type: ignore[index]
+        if probes.features:
+            probes.drawn.append(_lists_of(cls, values, probes.features, values[probes.layers]))  # type: ignore[index]
     if len(probes.fits) < count:
         raise SymparamsError(f"{model_type}: only {len(probes.fits)} of {count} probe configs build in transformers; "
                              f"the fields {', '.join(shaping)} cannot be drawn so that it accepts them")
@@ -965,8 +981,8 @@ def learn(model_type: str, probes: int = 36, seed: int = 0) -> LearnedFamily:
                              f"check the fit) to {MAX_PROBES} (each builds a model), got {probes!r}")
     _require()
     p = _probe(model_type, probes, seed)
-    per_layer = _layer_kinds_by_list(p) if p.lists else None
-    if p.lists and per_layer is None:  # the lists do not decide the kinds: learned as before, the lists kept fixed
+    per_layer = _layer_kinds_by_list(p) if p.features else None
+    if p.features and per_layer is None:  # the lists do not decide the kinds: learned as before, the lists kept fixed
         p = _probe(model_type, probes, seed, per_layer=False)
     keys = set(p.base_reading.values)
     ranks = dict(p.base_reading.ranks)
@@ -1004,17 +1020,17 @@ def learn(model_type: str, probes: int = 36, seed: int = 0) -> LearnedFamily:
         kinds.append({"stack": stack, "count": count, "parameters": params})
     defaults = _default_forms(p, random.Random(seed + 1))
     fields = {name: defaults[name] for name in p.shaping}
-    fixed = {k: p.fields.fixed[k] for k in p.switches if not (per_layer and k in p.lists)}
+    fixed = {k: p.fields.fixed[k] for k in p.switches if not (per_layer and k in config_lists(p.features))}
     unplain = [k for k, v in fixed.items() if not _is_plain(v)]
     if unplain:
         raise NoForm(f"{model_type}: {unplain[0]} shapes the model but its default is not plain data")
     witnesses = [{"fields": env, "total": total} for env, _, total in p.fits[:: max(1, len(p.fits) // 6)]]
-    layer_lists = {"length": p.layers, "lists": {n: p.lists[n] for n in per_layer[1]}} if per_layer else {}
+    layer_lists = {"length": p.layers, "features": per_layer[1]} if per_layer else {}
     if tallies:
         _missing_tallies(p, per_layer[1], tallies, random.Random(seed + 2))  # type: ignore[index]
         if any("missing" not in t for t in tallies.values()):  # a config must then give the lists: probes say them
             for (env, _, _), drawn in zip(p.fits, p.drawn):
-                for name in per_layer[1]:  # type: ignore[index]
+                for name in config_lists(per_layer[1]):  # type: ignore[index]
                     env.setdefault(name, drawn[name])  # type: ignore[index, arg-type]
     family = LearnedFamily(model_type, transformers.__version__, fields, dict(p.fields.aliases), fixed, top, kinds,
                            witnesses, layer_lists, tallies)
@@ -1025,15 +1041,15 @@ def learn(model_type: str, probes: int = 36, seed: int = 0) -> LearnedFamily:
     return family
 
 
-PerLayer = tuple[str, list[str], dict[tuple, str]]  # the stack, the lists that decide its kinds, entries -> kind
+PerLayer = tuple[str, list[list], dict[tuple, str]]  # the stack, the features that decide its kinds, key -> kind
 
 
 def _layer_kinds_by_list(p: _Probes) -> PerLayer | None:
-    """The stack whose layers' kinds the per-layer lists decide, the fewest lists that do, and which entries give which kind.
+    """The stack whose layers' kinds the features decide, the fewest features that do, and which values give which kind.
 
-    Over every probe (entries drawn at random, or filled by the config's rule), the kind of
-    layer ``i`` must be a function of the lists' entries ``i``; else None (an index rule, a
-    field such as ``first_k_dense_replace``, decides it too, and the lists stay fixed).
+    Over every probe (lists drawn at random, or filled by the config's rule), the kind of
+    layer ``i`` must be a function of its features (:func:`layer_key`); else None (a field
+    such as ``first_k_dense_replace`` decides it too, and the lists stay fixed).
     """
     if not p.drawn or any(d is None for d in p.drawn):
         return None
@@ -1045,42 +1061,50 @@ def _layer_kinds_by_list(p: _Probes) -> PerLayer | None:
         return None
     (stack,) = stacks
 
-    def kinds_by(names: Sequence[str]) -> dict[tuple, str] | None:
+    def kinds_by(features: list[list]) -> dict[tuple, str] | None:
         seen: dict[tuple, str] = {}
-        for (_, reading, _), drawn in zip(p.fits, p.drawn):
+        for (env, reading, _), drawn in zip(p.fits, p.drawn):
+            n = len(reading.order[stack])
             for i, kind in enumerate(reading.order[stack]):
-                key = tuple(drawn[n][i] for n in names)  # type: ignore[index]
+                if any(f[0] == "every" and env[f[1]] <= 0 for f in features):
+                    return None
+                key = layer_key(features, drawn, env, i, n)  # type: ignore[arg-type]
                 if seen.setdefault(key, kind) != kind:
                     return None
         return seen
 
-    names = sorted(p.lists)
-    if kinds_by(names) is None:
+    features = list(p.features)
+    if kinds_by(features) is None:
         return None
-    for name in list(names):
-        if kinds_by([n for n in names if n != name]) is not None:
-            names.remove(name)
-    if not names:
-        return None
-    which = kinds_by(names)
+    for f in list(features):  # index rules go first, so a list that decides the kinds is the one kept
+        if kinds_by([g for g in features if g is not f]) is not None:
+            features.remove(f)
+    if not config_lists(features) and not any(f[0] == "every" for f in features):
+        return None  # first or last layer only: a count of the fields says as much
+    which = kinds_by(features)
     assert which is not None
-    if any(v not in p.lists[n] for key in which for n, v in zip(names, key)):
-        return None
-    return stack, names, which
+    return stack, features, which
 
 
 def _name_tallies(per_layer: PerLayer, p: _Probes) -> tuple[dict[str, dict], dict[str, str]]:
-    """One tally per kind of the stack, named after the entries all its layers share (``L_full_attention_sparse``)."""
-    _, names, which = per_layer
+    """One tally per kind of the stack, named after the values its layers share (``L_full_attention_sparse``)."""
+    _, features, which = per_layer
     by_kind: dict[str, list[tuple]] = {}
-    for key, kind in sorted(which.items()):
+    for key, kind in sorted(which.items(), key=lambda kv: str(kv)):
         by_kind.setdefault(kind, []).append(key)
-    taken = set(p.fields.ints) | set(p.fields.fixed) | set(p.lists)
+    taken = set(p.fields.ints) | set(p.fields.fixed)
     tallies: dict[str, dict] = {}
     tally_of: dict[str, str] = {}
     for i, (kind, keys) in enumerate(sorted(by_kind.items())):
-        shared = [re.sub(r"\W+", "", str(keys[0][j])) for j in range(len(names)) if len({k[j] for k in keys}) == 1]
-        name = "L_" + ("_".join(v for v in shared if v) or chr(ord("a") + i))
+        parts = []
+        for j, f in enumerate(features):
+            values = sorted({str(k[j]) for k in keys})
+            if f[0] == "list":
+                parts.append("_or_".join(re.sub(r"\W+", "", v) for v in values))
+            elif len(values) == 1:
+                label = f[0] if len(f) == 1 else f"{f[0]}_{f[1]}"
+                parts.append(label if values[0] == "True" else f"not_{label}")
+        name = "L_" + ("_".join(v for v in parts if v) or chr(ord("a") + i))
         while name in taken or name in tallies:
             name += "_"
         tallies[name] = {"match": [list(k) for k in keys]}
@@ -1088,7 +1112,7 @@ def _name_tallies(per_layer: PerLayer, p: _Probes) -> tuple[dict[str, dict], dic
     return tallies, tally_of
 
 
-def _missing_tallies(p: _Probes, names: Sequence[str], tallies: dict[str, dict], rng: random.Random) -> None:
+def _missing_tallies(p: _Probes, features: list[list], tallies: dict[str, dict], rng: random.Random) -> None:
     """Each tally as a form of the fields, for a config that leaves the lists to transformers' rule.
 
     The rule is read from configs alone (no model is built), over depths up to 200, far past
@@ -1098,15 +1122,17 @@ def _missing_tallies(p: _Probes, names: Sequence[str], tallies: dict[str, dict],
     which = {tuple(k): name for name, info in tallies.items() for k in info["match"]}
     layers = p.layers
     assert layers is not None
+    if not config_lists(features):
+        return  # nothing a config can leave out
 
     def tally(values: Mapping[str, Any]) -> dict[str, int] | None:
         n = values[layers]
-        lists = _lists_of(p.cls, values, names, n)
-        if lists is None:
+        lists = _lists_of(p.cls, values, features, n)
+        if lists is None or any(f[0] == "every" and values[f[1]] <= 0 for f in features):
             return None
         out = {name: 0 for name in tallies}
         for i in range(n):
-            key = tuple(lists[m][i] for m in names)
+            key = layer_key(features, lists, values, i, n)
             if key not in which:
                 raise NoForm(f"layer {i} is {key} by the rule of a config that leaves the lists out")
             out[which[key]] += 1

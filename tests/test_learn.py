@@ -250,7 +250,8 @@ def test_layers_a_per_layer_list_decides_are_counted_from_the_list_or_its_rule()
     from symparams.verify import meta_parameters
 
     family = learned("beam")
-    assert "mlp_layer_types" not in family.fixed and list(family.per_layer["lists"]) == ["mlp_layer_types"]
+    assert "mlp_layer_types" not in family.fixed
+    assert [f[:2] for f in family.per_layer["features"]] == [["list", "mlp_layer_types"]]
     assert sorted(info["missing"][0] for info in family.tallies.values()) == ["max", "min"]
     for layers in (1, 3, 7):
         cfg = {"model_type": "beam", "vocab_size": 40, "hidden_size": 16, "intermediate_size": 24, "head_dim": 4,

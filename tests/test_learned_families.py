@@ -253,7 +253,7 @@ def test_a_config_that_nests_a_model_config_is_refused():
 def test_layers_counted_by_a_per_layer_list_follow_the_configs_list():
     """olmo_hybrid's layer_types decides which layers are linear and which full attention: each entry counts."""
     family = learned("olmo_hybrid")
-    assert family is not None and list(family.per_layer["lists"]) == ["layer_types"]
+    assert family is not None and [f[:2] for f in family.per_layer["features"]] == [["list", "layer_types"]]
     cfg, total = witness_config("olmo_hybrid")
     kinds = cfg["layer_types"]
     env = family.values(cfg)
@@ -284,3 +284,18 @@ def test_a_tally_edited_into_inconsistency_is_refused_on_load():
     data["checksum"] = _checksum({k: v for k, v in data.items() if k != "checksum"})
     with pytest.raises(SymparamsError, match="matches"):
         loads(json.dumps(data))
+
+
+def test_layers_an_index_rule_decides_are_counted_by_the_rule():
+    """flint's MoE layers are those with (i + 1) % decoder_sparse_step == 0 not listed in mlp_only_layers."""
+    family = learned("flint")
+    assert family is not None
+    assert {f[0] for f in family.per_layer["features"]} == {"every", "in"}
+    cfg, total = witness_config("flint")
+    for step, only in ((1, [0, 1]), (2, [3]), (3, [])):
+        changed = {**cfg, "decoder_sparse_step": step, "mlp_only_layers": only}
+        sparse = sum(1 for i in range(cfg["num_hidden_layers"]) if (i + 1) % step == 0 and i not in only)
+        env = family.values(changed)
+        assert sorted(env[t] for t in family.tallies) == sorted([sparse, cfg["num_hidden_layers"] - sparse])
+    with pytest.raises(SymparamsError, match="decoder_sparse_step must be at least 1"):
+        family.count({**cfg, "decoder_sparse_step": 0})

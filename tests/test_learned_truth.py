@@ -71,10 +71,9 @@ def changed(family: LearnedFamily, base: dict, moves: list[int], shift: int = 0)
     for (name, value), move in zip(sorted(base.items()), moves):
         if name in family.fields:
             out[name] = value if move == 0 else value + 1 if move == 1 else 2 * value
-    lists = family.per_layer.get("lists", {})
-    for name in lists:
-        entries = base.get(name)
-        if isinstance(entries, list) and entries:
+    depth = base.get(family.per_layer.get("length", ""))
+    for name, entries in base.items():  # every list of one text entry per layer, decisive or not
+        if isinstance(entries, list) and entries and len(entries) == depth and all(isinstance(v, str) for v in entries):
             n, k = out[family.per_layer["length"]], shift % len(entries)
             turned = entries[k:] + entries[:k]
             out[name] = [turned[i % len(turned)] for i in range(n)]

@@ -164,9 +164,9 @@ class LearnedFamily:
     top: list[dict]  # {"name", "shape": [Node], "module": one of MODULE_KINDS}
     kinds: list[dict]  # {"stack", "count": Node, "parameters": [{"name", "copies", "shape", "module"}]}
     witnesses: list[dict]  # {"fields": {...}, "total": int}
-    # Layers counted by per-layer lists: {"length": field, "lists": {list field: [entries seen]}}, or {}.
+    # Layers counted by what decides each one's kind: {"length": field, "features": [see layer_key]}, or {}.
     per_layer: dict = field(default_factory=dict)
-    # name -> {"match": [[entry of each list, ...], ...], "missing": Node (when the config leaves the lists out)}
+    # name -> {"match": [[value of each feature, ...], ...], "missing": Node (when the config leaves the lists out)}
     tallies: dict = field(default_factory=dict)
 
     # -- data --
@@ -253,11 +253,12 @@ class LearnedFamily:
         return out
 
     def _tally(self, config: Mapping[str, Any], env: Mapping[str, int], given: Any, source: str) -> dict[str, int]:
-        """How many layers each tally's entries of the per-layer lists pick out, or its form of the fields."""
-        lists = list(self.per_layer["lists"])
+        """How many layers each tally's features pick out, or its form of the fields where the config leaves the lists out."""
+        features = self.per_layer["features"]
+        lists = config_lists(features)
         got = {name: given(name) for name in lists}
         absent = [name for name, (present, value) in got.items() if not present or value is None]
-        if len(absent) == len(lists):
+        if lists and len(absent) == len(lists):
             out = {}
             for name, info in self.tallies.items():
                 if "missing" not in info:
@@ -273,22 +274,32 @@ class LearnedFamily:
                                  f"{', '.join(lists)} together; this config gives {', '.join(sorted(set(lists) - set(absent)))} "
                                  f"but not {', '.join(absent)}")
         length = env[self.per_layer["length"]]
-        for name, (_, value) in got.items():
-            known = self.per_layer["lists"][name]
-            if not isinstance(value, list) or len(value) != length:
-                shown = f"{len(value)} entries" if isinstance(value, list) else str(value)[:40]
-                raise SymparamsError(f"{source}: {name} must list one entry per layer ({length}), not {shown}")
-            odd = [v for v in value if isinstance(v, bool) or v not in known][:1]
-            if odd:
-                raise SymparamsError(f"{source}: {name} holds {json.dumps(odd[0], default=str)[:40]}, a kind of layer the "
-                                     f"learned {self.model_type} family never saw ({', '.join(map(str, known))})")
+        for feature in features:
+            if feature[0] == "list":
+                value, known = got[feature[1]][1], feature[2]
+                if not isinstance(value, list) or len(value) != length:
+                    shown = f"{len(value)} entries" if isinstance(value, list) else str(value)[:40]
+                    raise SymparamsError(f"{source}: {feature[1]} must list one entry per layer ({length}), not {shown}")
+                odd = [v for v in value if isinstance(v, bool) or v not in known][:1]
+                if odd:
+                    raise SymparamsError(f"{source}: {feature[1]} holds {json.dumps(odd[0], default=str)[:40]}, a kind "
+                                         f"of layer the learned {self.model_type} family never saw "
+                                         f"({', '.join(map(str, known))})")
+            elif feature[0] == "in":
+                value = got[feature[1]][1]
+                if not isinstance(value, list) or any(isinstance(v, bool) or not isinstance(v, int) for v in value):
+                    raise SymparamsError(f"{source}: {feature[1]} must list layer indices, not {str(value)[:40]}")
+            elif feature[0] == "every" and env[feature[1]] <= 0:
+                raise SymparamsError(f"{source}: {feature[1]} must be at least 1, not {env[feature[1]]}")
+        given_lists = {name: value for name, (_, value) in got.items()}
         which = {tuple(key): name for name, info in self.tallies.items() for key in info["match"]}
         out = {name: 0 for name in self.tallies}
         for i in range(length):
-            key = tuple(got[name][1][i] for name in lists)
+            key = layer_key(features, given_lists, env, i, length)
             if key not in which:
-                raise SymparamsError(f"{source}: layer {i} is {', '.join(map(str, key))} in {', '.join(lists)}: the "
-                                     f"learned {self.model_type} family never saw that layer built")
+                raise SymparamsError(f"{source}: layer {i} is {', '.join(map(str, key))} in "
+                                     f"{', '.join(feature_label(f) for f in features)}: the learned {self.model_type} "
+                                     "family never saw that layer built")
             out[which[key]] += 1
         return out
 
@@ -388,15 +399,53 @@ def loads(text: str, source: str = "learned family") -> LearnedFamily:
     return family
 
 
+FEATURES = {"list": 3, "in": 2, "every": 3, "first": 1, "last": 1}
+
+
+def config_lists(features: list) -> list[str]:
+    """The config fields a layer's features read: per-layer lists and lists of layer indices."""
+    return [f[1] for f in features if f[0] in ("list", "in")]
+
+
+def layer_key(features: list, lists: Mapping[str, Any], env: Mapping[str, Any], i: int, n: int) -> tuple:
+    """What decides the kind of layer ``i`` of ``n``: its entry of each list, or whether an index rule holds for it.
+
+    ``["list", F, entries]``: ``F[i]``; ``["in", F]``: ``i in F``; ``["every", F, k]``:
+    ``(i + k) % F == 0`` (Qwen-MoE's ``decoder_sparse_step``); ``["first"]``, ``["last"]``.
+    """
+    out: list[Any] = []
+    for f in features:
+        if f[0] == "list":
+            out.append(lists[f[1]][i])
+        elif f[0] == "in":
+            out.append(i in lists[f[1]])
+        elif f[0] == "every":
+            out.append((i + f[2]) % env[f[1]] == 0)
+        else:
+            out.append(i == 0 if f[0] == "first" else i == n - 1)
+    return tuple(out)
+
+
+def feature_label(f: list) -> str:
+    return {"list": lambda: f[1], "in": lambda: f"index in {f[1]}", "every": lambda: f"(index + {f[2]}) % {f[1]} == 0",
+            "first": lambda: "first layer", "last": lambda: "last layer"}[f[0]]()
+
+
 def _check_tallies(family: LearnedFamily, source: str) -> None:
-    """Per-layer lists and their tallies: declared lists, entries seen, each kind of layer in one tally."""
+    """Layer features and their tallies: declared config lists, entries seen, each kind of layer in one tally."""
     if not family.tallies:
         if family.per_layer:
-            raise SymparamsError(f"{source}: per-layer lists without tallies")
+            raise SymparamsError(f"{source}: per-layer features without tallies")
         return
-    lists = family.per_layer["lists"]
-    if family.per_layer["length"] not in family.fields or not isinstance(lists, dict) or not lists:
-        raise SymparamsError(f"{source}: the per-layer lists are broken")
+    features = family.per_layer["features"]
+    if family.per_layer["length"] not in family.fields or not isinstance(features, list) or not features:
+        raise SymparamsError(f"{source}: the per-layer features are broken")
+    for f in features:
+        if not isinstance(f, list) or not f or f[0] not in FEATURES or len(f) != FEATURES[f[0]] or (
+                f[0] == "every" and (f[1] not in family.fields or f[2] not in (0, 1))) or (
+                f[0] == "list" and not (isinstance(f[2], list) and all(isinstance(v, str) for v in f[2]))):
+            raise SymparamsError(f"{source}: a per-layer feature is broken: {str(f)[:60]}")
+    lists = config_lists(features)
     clash = (set(family.tallies) | set(lists)) & (set(family.fields) | set(family.fixed))
     if clash or set(family.tallies) & set(lists):
         raise SymparamsError(f"{source}: {sorted(clash)[0] if clash else 'a tally'} is both a tally or list and a field")
@@ -405,10 +454,11 @@ def _check_tallies(family: LearnedFamily, source: str) -> None:
         if not isinstance(info, dict) or set(info) - {"match", "missing"} or not info.get("match"):
             raise SymparamsError(f"{source}: the tally {str(name)[:40]} is broken")
         for key in info["match"]:
-            if not isinstance(key, list) or len(key) != len(lists) or tuple(key) in seen or any(
-                    v not in known for v, known in zip(key, lists.values())):
-                raise SymparamsError(f"{source}: the tally {str(name)[:40]} matches {str(key)[:60]}, not one entry "
-                                     "of each list, or one another tally matches too")
+            ok = isinstance(key, list) and len(key) == len(features) and tuple(key) not in seen and all(
+                v in f[2] if f[0] == "list" else isinstance(v, bool) for v, f in zip(key, features))
+            if not ok:
+                raise SymparamsError(f"{source}: the tally {str(name)[:40]} matches {str(key)[:60]}, not one value "
+                                     "of each feature, or one another tally matches too")
             seen.add(tuple(key))
         if "missing" in info:
             check_node(info["missing"], list(family.fields))

@@ -87,6 +87,9 @@ BASE_OVERRIDES: dict[str, tuple[dict[str, Any], str]] = {
     "dots1": ({"n_routed_experts": 128, "n_shared_experts": 2, "num_experts_per_tok": 6},
               "the default leaves the experts null; dots.llm1 sets 128 routed, 2 shared, 6 per token"),
     "reformer": ({"is_decoder": True}, "ReformerModelWithLMHead needs is_decoder, which the default leaves false"),
+    "cohere_compass_text": ({"rope_parameters": {"full_attention": {"rope_type": "default", "rope_theta": 10000.0}}},
+                            "the default's per-layer-type rope table is empty, and the rotary embedding reads the "
+                            "full_attention entry"),
 }
 # Probes draw depths up to the default's, at most this: a pattern over the first layers must show in them.
 MAX_PROBE_LAYERS = 24

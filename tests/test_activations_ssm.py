@@ -120,6 +120,8 @@ def _in_domain(config: dict, seq: int) -> bool:
 def test_torch_scans_save_what_the_reading_says(model_type, data, dtype, batch, seq):
     """Drawn configs of each family, both dtypes, one to eight tokens (one: no copy before x_proj)."""
     config = data.draw(CONFIGS[model_type], label="config")
+    if str(config.get("time_step_rank", "")).isdigit():  # the same model; transformers' Mamba init fails on "5"
+        config = {**config, "time_step_rank": int(config["time_step_rank"])}
     assume(_small(config) and _in_domain(config, seq))
     try:
         predicted(config, batch, seq, Saving(ssm_kernel="torch"))

@@ -186,3 +186,28 @@ def test_the_command_line_names_the_kernel(capsys):
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "Mamba-2 layers under the CUDA kernels" in err
     assert main(["memory", path, "--seq", "512", "--ssm-kernel", "triton"]) == 2
+
+
+@pytest.mark.parametrize("model_type", ["mamba", "mamba2"])
+def test_full_recomputation_keeps_each_layers_input(model_type):
+    """transformers' gradient checkpointing keeps each layer's input; the reading adds the one layer recomputed.
+
+    In fp32. Below it, under ``residual_in_fp32`` the residual stream is fp32, so every
+    checkpointed layer input after the first keeps 4 bytes per element where the reading
+    (which keeps inputs in the activation dtype) counts a: (4 - a)*B*T*D*(L - 1) more.
+    """
+    from symparams.symbols import B, T
+
+    config = json.loads((FIXTURES / f"{REAL[model_type][0]}.json").read_text())
+    config.update(SMALL[model_type])
+    spec = FAMILIES.from_dict(dict(config))
+    model = build(config, "eager", torch.float32)
+    model.config.use_cache = False
+    model.gradient_checkpointing_enable()
+    measured = saved_bytes(model, 2, 6, model.config.vocab_size)
+    saving = Saving(width=4, attention="eager", recompute="full", ssm_kernel="torch")
+    layers = next(c for c in spec.tree.children() if c.name == "layers")
+    at = {B: 2, T: 6}
+    full = spec.value(spec.tree.activation_bytes(T, saving)).xreplace(at)
+    working = spec.value(layers.child.activation_bytes(T, saving.inner())).xreplace(at)
+    assert measured == full - working

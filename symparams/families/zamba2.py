@@ -63,7 +63,10 @@ class _Shared(Shared):
     """The shared blocks: each use keeps its own activations, so the reading is ``uses`` times one block's."""
 
     def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
-        return self.uses * self.child.activation_bytes(T, saving)
+        s = saving or NO_SETTINGS
+        if s.recompute != "none":
+            raise not_modelled("recomputation of Zamba2's shared blocks (what each use keeps then is not measured)")
+        return self.uses * self.child.activation_bytes(T, s)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,12 @@ computes without weights:
   memory reading must present it per *sequence*, never per token (dividing it by T
   gives a per-token figure that shrinks as the context grows, which describes
   nothing real). The tests check it against the cache transformers' forward pass fills.
+* **What training keeps.** ``activation_bytes`` depends on the kernel that runs the scan
+  (``Saving.ssm_kernel``): under transformers' torch path (``"torch"``) Mamba-1's loop
+  keeps every step's state and Mamba-2's einsums keep their operands in batched-matmul
+  layout, read op by op below and checked against autograd to the byte; mamba_ssm's and
+  causal-conv1d's CUDA kernels (``"cuda"``) keep their inputs and recompute the rest, which
+  is not measured, so the readings refuse under them.
 * **The scan.** ``attention_flops`` is the scan's weight-free matmul work per token,
   the part that plays attention's score and value products (``exact`` counts matmuls
   only; its element-wise work is left out, as softmax, activations and norms are):

@@ -30,6 +30,7 @@ and a config that changes one is refused with that field named.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import random
 import re
@@ -377,7 +378,7 @@ def _make_config(cls, overrides: Mapping[str, Any]):
     verbosity = transformers.logging.get_verbosity()
     transformers.logging.set_verbosity_error()
     try:
-        return cls(**overrides)
+        return cls(**copy.deepcopy(dict(overrides)))
     finally:
         transformers.logging.set_verbosity(verbosity)
 
@@ -393,6 +394,7 @@ class Layout(dict):
     def __init__(self, *args: Any, modules: Mapping[str, str] | None = None):
         super().__init__(*args)
         self.modules: dict[str, str] = dict(modules or {})
+        self.config: dict[str, Any] = {}  # the config transformers built it from (its per-layer lists)
 
 
 
@@ -423,7 +425,7 @@ def _build(cls, overrides: Mapping[str, Any]) -> Layout:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            cfg = cls(**overrides)
+            cfg = cls(**copy.deepcopy(dict(overrides)))  # a config may rewrite a list it is given (gemma4's last layer)
             if getattr(cfg, "is_encoder_decoder", False):
                 raise SymparamsError(f"{cfg.model_type} is an encoder-decoder: learn reads decoder-only language models")
             with torch.device("meta"):
@@ -432,6 +434,7 @@ def _build(cls, overrides: Mapping[str, Any]) -> Layout:
         transformers.logging.set_verbosity(verbosity)
     seen: set[int] = set()
     out = Layout()
+    out.config = cfg.to_dict()
     for name, p in model.named_parameters(remove_duplicate=False):
         if id(p) in seen:
             continue
@@ -471,8 +474,21 @@ class Reading:
     order: dict[str, tuple[str, ...]] = field(default_factory=dict)  # stack -> the kind of each of its layers
 
 
-def read_layout(layout: Layout) -> Reading:
-    """Group a layout: the first numeric segment is the layer index; the rest of the name is the template."""
+def layer_labels(config: Mapping[str, Any], n: int) -> list[str]:
+    """Each layer's entries of every list of one text entry per layer (``layer_types=full_attention``)."""
+    names = sorted(k for k, v in config.items()
+                   if isinstance(v, list) and len(v) == n and all(isinstance(x, str) for x in v))
+    return [",".join(f"{k}={config[k][i]}" for k in names) for i in range(n)]
+
+
+def read_layout(layout: Layout, split: bool = False) -> Reading:
+    """Group a layout: the first numeric segment is the layer index; the rest of the name is the template.
+
+    With ``split``, the layers of a stack as deep as the config's per-layer lists are told
+    apart by their entries too (``stack | templates | layer_types=full_attention``): where one
+    kind's tensors differ in shape between its layers (a full-attention layer's wider heads), a
+    per-layer list may decide which shape a layer has.
+    """
     values: dict[tuple, int] = {}
     ranks: dict[tuple, int] = {}
     modules: dict[tuple, str] = {}
@@ -493,10 +509,18 @@ def read_layout(layout: Layout) -> Reading:
         local_kinds[(stack, local)] = kinds_of.get(name, "other")
         layers.setdefault((stack, index), {}).setdefault(local, []).append(shape)
     layers = {key: _collapse(params) for key, params in layers.items()}
+    labels: dict[str, list[str]] = {}
+    if split:
+        depth: dict[str, int] = {}
+        for stack, _ in layers:
+            depth[stack] = depth.get(stack, 0) + 1
+        labels = {stack: layer_labels(getattr(layout, "config", {}), n) for stack, n in depth.items()}
     kinds: dict[str, list[dict[str, list[tuple[int, ...]]]]] = {}
     order: dict[str, list[str]] = {}
-    for (stack, _), params in sorted(layers.items()):
+    for (stack, index), params in sorted(layers.items()):
         kind = stack + " | " + " ".join(sorted(params))
+        if labels.get(stack) and index < len(labels[stack]) and labels[stack][index]:
+            kind += " | " + labels[stack][index]
         kinds.setdefault(kind, []).append(params)
         order.setdefault(stack, []).append(kind)
     for kind, members in kinds.items():
@@ -723,7 +747,7 @@ def _lists_of(cls, values: Mapping[str, Any], features: Sequence[list], n: int) 
     return out if ok else None
 
 
-def _probe(model_type: str, count: int, seed: int, per_layer: bool = True) -> _Probes:
+def _probe(model_type: str, count: int, seed: int, per_layer: bool = True, split: bool = False) -> _Probes:
     _require()
     cls = _config_class(model_type)
     nested = sorted(getattr(cls, "sub_configs", None) or {})
@@ -753,7 +777,7 @@ def _probe(model_type: str, count: int, seed: int, per_layer: bool = True) -> _P
             raise SymparamsError(f"transformers cannot build {model_type} from its default config: "
                                  f"{type(err).__name__}: {message}") from None
     assert layout is not None
-    base_reading = read_layout(layout)
+    base_reading = read_layout(layout, split)
     shaping: list[str] = []
     deps: dict[tuple, set[str]] = {}
     untried: list[str] = []
@@ -764,7 +788,7 @@ def _probe(model_type: str, count: int, seed: int, per_layer: bool = True) -> _P
             if other is None:
                 continue
             try:
-                changed = _changed(base_reading, read_layout(other))
+                changed = _changed(base_reading, read_layout(other, split))
             except NoForm:
                 changed = {("kind", "?")}
             if changed and name not in shaping:
@@ -793,7 +817,7 @@ def _probe(model_type: str, count: int, seed: int, per_layer: bool = True) -> _P
                 continue
             tried = True
             try:
-                shapes = bool(_changed(base_reading, read_layout(other)))
+                shapes = bool(_changed(base_reading, read_layout(other, split)))
             except NoForm:
                 shapes = True
             if shapes:
@@ -814,7 +838,7 @@ def _probe(model_type: str, count: int, seed: int, per_layer: bool = True) -> _P
     for name in sorted(set(CANONICAL) - set(fields.ints) - set(fields.fixed) - set(fields.aliases)):
         other = _try_build(cls, {**base, name: 2})
         try:
-            unread = other is None or not _changed(base_reading, read_layout(other))
+            unread = other is None or not _changed(base_reading, read_layout(other, split))
         except NoForm:
             unread = False
         if not unread:
@@ -843,9 +867,12 @@ def _probe(model_type: str, count: int, seed: int, per_layer: bool = True) -> _P
         if built is None:
             failures += 1
             continue
-        probes.fits.append((values, read_layout(built), _total(built)))
+        probes.fits.append((values, read_layout(built, split), _total(built)))
         if probes.features:
-            probes.drawn.append(_lists_of(cls, values, probes.features, values[probes.layers]))  # type: ignore[index]
+            lists = _lists_of(cls, values, probes.features, values[probes.layers])  # type: ignore[index]
+            if lists is not None:  # the lists as given, not as the config may rewrite them (gemma4's last layer)
+                lists.update({name: values[name] for name in lists if name in values})
+            probes.drawn.append(lists)
     if len(probes.fits) < count:
         raise SymparamsError(f"{model_type}: only {len(probes.fits)} of {count} probe configs build in transformers; "
                              f"the fields {', '.join(shaping)} cannot be drawn so that it accepts them")
@@ -876,7 +903,7 @@ def _deps_for(key: tuple, probes: _Probes) -> list[str]:
 def _siblings(kind: str, template: str) -> set[str]:
     """The templates of a kind of layer under the same first module as ``template`` (its ``self_attn``, its ``mlp``)."""
     head = template.split(".")[0]
-    return {t for t in kind.partition(" | ")[2].split() if t.split(".")[0] == head}
+    return {t for t in kind.split(" | ")[1].split() if t.split(".")[0] == head}
 
 
 def _obs(key: tuple, sets: Sequence[tuple[dict[str, int], Reading, int]]) -> list[tuple[dict[str, int], int]]:
@@ -983,9 +1010,18 @@ def learn(model_type: str, probes: int = 36, seed: int = 0) -> LearnedFamily:
         raise SymparamsError(f"probes must be a whole number from {MIN_PROBES} (a third of them are held out to "
                              f"check the fit) to {MAX_PROBES} (each builds a model), got {probes!r}")
     _require()
-    p = _probe(model_type, probes, seed)
+    try:
+        p = _probe(model_type, probes, seed)
+        split = False
+    except NoForm as err:  # one kind's layers differ in shape: a per-layer list may say which shape each has
+        if "differs between layers of one kind" not in str(err):
+            raise
+        p, split = _probe(model_type, probes, seed, split=True), True
     per_layer = _layer_kinds_by_list(p) if p.features else None
     if p.features and per_layer is None:  # the lists do not decide the kinds: learned as before, the lists kept fixed
+        if split:
+            raise NoForm(f"{model_type}: the layers of one kind differ in shape, and no per-layer list decides which "
+                         "shape a layer has")
         p = _probe(model_type, probes, seed, per_layer=False)
     keys = set(p.base_reading.values)
     ranks = dict(p.base_reading.ranks)
@@ -1180,9 +1216,9 @@ def _missing_tallies(p: _Probes, features: list[list], tallies: dict[str, dict],
 
 def _kind_label(kind: str, kinds: Sequence[str]) -> str:
     """A short name for a kind of layer: its stack and the parameters only it has (or that others have)."""
-    stack, _, names = kind.partition(" | ")
+    stack, names = kind.split(" | ")[:2]
     mine = set(names.split())
-    others = [set(k.partition(" | ")[2].split()) for k in kinds if k != kind and k.partition(" | ")[0] == stack]
+    others = [set(k.split(" | ")[1].split()) for k in kinds if k != kind and k.split(" | ")[0] == stack]
     if not others:
         return f"{stack} layers"
     theirs: set[str] = set()

@@ -35,6 +35,16 @@ def whole(value: Fraction) -> int:
     return int(value)
 
 
+def merged(key: str, layers: int, params: dict, out: dict[tuple, object]) -> None:
+    """Kinds of layer keyed by their stack, tensor names and shapes: two kinds alike in all three are one count.
+
+    A kind split by a per-layer list (``... | layer_types=full_attention``) is read without
+    its label, so a family counts the layers of each shape, whichever list entries gave them.
+    """
+    at = ("kind", " | ".join(key.split(" | ")[:2]), tuple(sorted(params.items())))
+    out[at] = out.get(at, 0) + layers  # type: ignore[operator]
+
+
 def learned_reading(family: LearnedFamily, env: dict[str, int]) -> dict[tuple, object]:
     """What the family says transformers builds, keyed as :func:`symparams.learn.read_layout` reads a layout."""
     out: dict[tuple, object] = {}
@@ -46,7 +56,7 @@ def learned_reading(family: LearnedFamily, env: dict[str, int]) -> dict[tuple, o
                   for p in kind["parameters"]}
         params = {name: v for name, v in params.items() if v[0]}
         if layers and params:
-            out[("kind", kind["stack"] + " | " + " ".join(sorted(params)))] = (layers, params)
+            merged(kind["stack"] + " | " + " ".join(sorted(params)), layers, params, out)
     return out
 
 
@@ -61,7 +71,7 @@ def built_reading(reading: Reading) -> dict[tuple, object]:
         params = {t[1]: (reading.values[("rep", key[1], t[1])],
                          tuple(reading.values[("kdim", key[1], t[1], i)] for i in range(reading.ranks[("kind", *t)])))
                   for t in ((k[1], k[2]) for k in reading.ranks if k[0] == "kind" and k[1] == key[1])}
-        out[("kind", key[1])] = (layers, params)
+        merged(key[1], layers, params, out)
     return out
 
 
@@ -93,7 +103,7 @@ def check(family: LearnedFamily, cfg: dict[str, int]) -> bool:
         layout = _build(_config_class(model_type), cfg)
     except Exception:  # transformers refuses this combination of fields
         return False
-    got = built_reading(read_layout(layout))
+    got = built_reading(read_layout(layout, split=bool(family.tallies)))
     assert total == _total(layout), f"{model_type} {cfg}: learned {total:,}, transformers {_total(layout):,}"
     assert want == got, f"{model_type} {cfg}: the learned shapes differ from what transformers builds"
     return True

@@ -85,7 +85,8 @@ stated (measured on small configs with transformers 5.24 and torch 2.13):
 * nanochat (transformers' NanoChat): RMSNorm over q and k after the rotary embedding,
   which the tree (parameter-free norms) does not show.
 * deepseek_v2 and deepseek_v3: multi-head latent attention is exact under eager attention
-  (V2 in bf16, see its test); with sdpa or flash kernels it refuses.
+  (V2 in bf16, see its test), and under SDPA on CPU (tests/test_activations_moe.py); with
+  flash kernels it refuses.
 * llama4_text: a layer kind (full or chunked) mixing RoPE and NoPE layers (a null
   ``attention_chunk_size`` with four layers or more) refuses, since they keep different
   tensors; under SDPA a chunk no longer than the context costs what a sliding window does.

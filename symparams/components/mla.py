@@ -36,7 +36,7 @@ from sympy import Expr
 
 from ..symbols import B
 from .attention import Attention, attended
-from .base import Fmt, Module
+from .base import ZERO, Fmt, Module
 from .leaves import Linear, Norm
 from .saving import DEFAULT, FP32, Saving, not_modelled
 
@@ -59,6 +59,7 @@ class MLA(Module):
     group: str = "attention"
     topk: Expr | None = None
     extras: tuple[Module, ...] = ()
+    sdpa_math: bool = True
 
     def children(self) -> tuple[Module, ...]:
         g, b = self.group, self.bias
@@ -91,7 +92,7 @@ class MLA(Module):
         return (self.kv_rank + self.rope) * T + sympy.Add(*(x.cache_elements(T) for x in self.extras))
 
     def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
-        """Bytes kept for backward, as transformers' DeepSeek attention runs eagerly (rotary tables at the root).
+        """Bytes kept for backward, as transformers' DeepSeek attention runs (rotary tables at the root).
 
         Per token, in activation elements of a bytes unless fp32 is said: the input the
         down-projections multiply (D); with a query rank, what ``q_a_layernorm`` keeps
@@ -101,16 +102,17 @@ class MLA(Module):
         (r_kv), ``kv_b_proj``'s input (r_kv); the queries and keys of every head as the
         score matmul copies them (H*(d_nope + d_rope) each), the values (H*d_v), the output
         projection's input (H*d_v); and the B*H*T^2 probabilities as eager attention keeps
-        them. The query/key and value head sizes differ, so SDPA has no fused kernel for
-        it on CPU (it falls back to its math path) and flash kernels pad the values: only
-        eager attention is modelled, the others refuse. DeepSeek-V3.2's indexer (``extras``)
+        them. Under SDPA, what CPU runs (:meth:`_sdpa_bytes`): its math path where the
+        query/key and value head sizes differ, its fused kernel where they are equal; flash
+        kernels pad the values to the query/key size and refuse. DeepSeek-V3.2's indexer (``extras``)
         adds its own reading, which is nothing (:mod:`.indexer`); its sparse mask needs no
         gradient, so the attention keeps what V3's does.
         """
         s = saving or DEFAULT
         extras = sympy.Add(*(x.activation_bytes(T, s) for x in self.extras))  # DeepSeek-V3.2's indexer
-        if not s.eager:
-            raise not_modelled("latent attention with sdpa or flash kernels (only eager attention is modelled)")
+        if s.attention == "flash":
+            raise not_modelled("latent attention with flash kernels (they pad the values to the query/key head size; "
+                               "not measured on CPU)")
         if s.tp != 1 or s.sp:
             raise not_modelled("latent attention under tensor parallelism")
         a, rows = s.width, B * T
@@ -123,11 +125,33 @@ class MLA(Module):
         kept += kv_norm.activation_bytes(T, s)
         if s.width == FP32:
             kept += FP32 * rows * self.rope
-        if s.recompute != "selective":
-            kept += B * self.heads * T**2 * Attention._probability_bytes(s)
+        if s.eager:
+            if s.recompute != "selective":
+                kept += B * self.heads * T**2 * Attention._probability_bytes(s)
+        else:
+            kept += self._sdpa_bytes(T, s)
         if s.drops("residual"):
             kept += s.mask_width * rows * self.d_model
         return kept + extras
+
+    def _sdpa_bytes(self, T: Expr, s: Saving) -> Expr:
+        """What CPU SDPA keeps beyond eager's tensors without the probabilities (see :meth:`activation_bytes`).
+
+        Query/key and value heads of different sizes (``sdpa_math``) run PyTorch's math path:
+        eager's ops over q, k and v upcast to fp32 (so 4 - a more bytes per element below
+        fp32) with the softmax in fp32 only. Equal sizes run the fused CPU kernel: it keeps a
+        log-sum-exp per query row and head (fp32) and takes the values as the view of
+        ``kv_b_proj``'s output they are, keeping it whole (H*(d_nope + d_v)), and its output,
+        of which the output projection takes a copy (H*d_v); with DeepSeek-V3.2's indexer the
+        sparse mask is passed explicitly, and the kernel keeps it (B x 1 x T x T, a bytes each).
+        """
+        a, rows = s.width, B * T
+        qk, v = self.heads * (self.nope + self.rope), self.heads * self.v_dim
+        if self.sdpa_math:
+            probabilities = FP32 * B * self.heads * T**2 if s.recompute != "selective" else ZERO
+            return (FP32 - a) * rows * (2 * qk + v) + probabilities
+        mask = a * B * T**2 if self.extras else ZERO
+        return FP32 * B * self.heads * T + a * rows * self.heads * (self.nope + self.v_dim) + mask
 
     def activation_shared(self, T: Expr, saving: Saving | None = None) -> dict:
         """The rotary cos and sin tables over the d_rope rotated dimensions (T x d_rope each)."""

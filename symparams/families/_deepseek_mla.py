@@ -186,7 +186,8 @@ def build(cfg: Config, family: str, label: str, shape: Shape, *, mlp_bias: bool 
     ``values`` the values of any symbols they use.
     """
     attn: Module = MLA("self_attn", D, H, r_q if shape.q_rank is not None else None, r_kv, d_nope, d_rope, d_v,
-                       bias=shape.attention_bias, topk=topk, extras=attention_extras)
+                       bias=shape.attention_bias, topk=topk, extras=attention_extras,
+                       sdpa_math=shape.nope + shape.rope != shape.v_dim)
 
     def block(mlp: Module) -> Block:
         return Block("layer", (_rms("input_layernorm"), attn, _rms("post_attention_layernorm"), mlp),

@@ -50,6 +50,7 @@ from .families.learned.data import (
     check_node,
     config_lists,
     evaluate,
+    fields_in,
     layer_key,
     load,
     loads,
@@ -1057,6 +1058,7 @@ def learn(model_type: str, probes: int = 36, seed: int = 0) -> LearnedFamily:
             params.append({"name": template, "copies": copies, "shape": shape,
                            "module": modules.get(key, "other")})
         kinds.append({"stack": stack, "count": count, "parameters": params})
+    _check_deeper(p, {kind: k["count"] for kind, k in zip(every_kind, kinds) if kind not in tally_of}, split, every_kind)
     defaults = _default_forms(p, random.Random(seed + 1))
     fields = {name: defaults[name] for name in p.shaping}
     fixed = {k: p.fields.fixed[k] for k in p.switches if not (per_layer and k in config_lists(p.features))}
@@ -1078,6 +1080,34 @@ def learn(model_type: str, probes: int = 36, seed: int = 0) -> LearnedFamily:
             raise NoForm(f"{model_type}: the learned form gives {family.count(env):,} for a probe transformers builds "
                          f"with {total:,} parameters")
     return family
+
+
+# Depths past the probes' (at most MAX_PROBE_LAYERS) at which a count of layers must still hold.
+DEEPER = (2 * MAX_PROBE_LAYERS + 5, 100)
+
+
+def _check_deeper(p: _Probes, counts: Mapping[str, Node], split: bool, every_kind: Sequence[str]) -> None:
+    """A count of layers of a kind fitted on the probes' depths must hold on deeper models too.
+
+    A rounding such as ``floor(19/23 * L)`` can fit every depth up to two dozen and miss the
+    next ones (an every-sixth-layer pattern); two meta builds far deeper catch it, and the
+    model type is refused rather than counted with a guess.
+    """
+    deep = {k: n for k, n in counts.items() if p.layers and p.layers in fields_in(n)}
+    if not deep:
+        return
+    for depth in DEEPER:
+        values: dict[str, Any] = dict(p.base)
+        values[p.layers] = depth  # type: ignore[index]
+        layout = _try_build(p.cls, values)
+        if layout is None:
+            continue
+        reading = read_layout(layout, split)
+        for kind, node in deep.items():
+            got, want = reading.values.get(("kind", kind), 0), evaluate(node, values)
+            if got != want:
+                raise NoForm(f"the number of {_kind_label(kind, every_kind)} fits the probes up to "
+                             f"{MAX_PROBE_LAYERS} layers but not a model of {depth} layers ({want} for {got})")
 
 
 PerLayer = tuple[str, list[list], dict[tuple, str]]  # the stack, the features that decide its kinds, key -> kind

@@ -354,3 +354,28 @@ def test_each_base_override_is_what_makes_a_default_config_buildable():
         with pytest.raises(Exception):  # noqa: B017 - transformers' own error, whatever its type
             _build(cls, small)
         assert _build(cls, {**small, **overrides}), model_type
+
+
+def test_a_layer_count_that_only_fits_the_probes_depths_is_refused(monkeypatch):
+    """floor(19/23 * L) counts the layers after the first that are not every sixth, up to 24 layers deep but not at
+    53 (inkling2_text's shipped form was such): refused, never shipped."""
+    import symparams.learn as learn_module
+    from symparams.learn import Layout, _check_deeper, _Probes
+
+    def build(cls, values):
+        n = values["num_hidden_layers"]
+        kind = ["first" if i == 0 else "full" if (i + 1) % 6 == 0 else "sliding" for i in range(n)]
+        return Layout({f"layers.{i}.{k}.weight": (2,) for i, k in enumerate(kind)})
+
+    monkeypatch.setattr(learn_module, "_try_build", build)
+    probes = _Probes(None, None, {"num_hidden_layers": 6}, None, [], {}, [])
+    probes.layers = "num_hidden_layers"
+    sliding = "layers | sliding.weight"
+    assert all(
+        evaluate(["floor", ["mul", ["rat", 19, 23], ["field", "num_hidden_layers"]]], {"num_hidden_layers": n})
+        == n - 1 - n // 6 for n in range(1, 25))
+    _check_deeper(probes, {sliding: ["add", ["field", "num_hidden_layers"], -1, ["mul", -1, ["floor", ["mul", ["rat", 1, 6],
+                  ["field", "num_hidden_layers"]]]]]}, False, [sliding])
+    with pytest.raises(NoForm, match="fits the probes up to 24 layers but not a model of 53 layers"):
+        _check_deeper(probes, {sliding: ["floor", ["mul", ["rat", 19, 23], ["field", "num_hidden_layers"]]]}, False,
+                      [sliding])

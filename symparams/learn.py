@@ -81,6 +81,26 @@ _BOOKKEEPING = {
 }
 
 MAX_DEGREE = 2
+@dataclass(frozen=True)
+class Cycle:
+    """An override of a per-layer list: its entries repeated to the depth of each config built."""
+
+    entries: tuple[str, ...]
+
+
+def _expand(cls, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The values with each :class:`Cycle` made a list as long as the config is deep."""
+    out = copy.deepcopy(dict(values))  # a config may rewrite a list it is given (gemma4's last layer)
+    cycles = [k for k, v in out.items() if isinstance(v, Cycle)]
+    if cycles:
+        depth = next((out[f] for f in _LAYERS if isinstance(out.get(f), int)), None)
+        if depth is None:
+            depth = next(getattr(cls(), f) for f in _LAYERS if hasattr(cls(), f))
+        for k in cycles:
+            out[k] = [out[k].entries[i % len(out[k].entries)] for i in range(depth)]
+    return out
+
+
 # Model types whose default config transformers cannot build, and the fields a released config sets that
 # make it buildable. Learned from there like any other; a non-numeric one is then fixed at this value.
 BASE_OVERRIDES: dict[str, tuple[dict[str, Any], str]] = {
@@ -92,6 +112,9 @@ BASE_OVERRIDES: dict[str, tuple[dict[str, Any], str]] = {
     "cohere_compass_text": ({"rope_parameters": {"full_attention": {"rope_type": "default", "rope_theta": 10000.0}}},
                             "the default's per-layer-type rope table is empty, and the rotary embedding reads the "
                             "full_attention entry"),
+    "lfm2_moe": ({"layer_types": Cycle(("conv", "conv", "full_attention", "conv"))},
+                 "the default leaves layer_types null, which every layer reads; LFM2-8B-A1B mixes conv and "
+                 "full_attention layers about as this cycle does (learn draws the lists at random anyway)"),
 }
 # Probes draw depths up to the default's, at most this: a pattern over the first layers must show in them.
 MAX_PROBE_LAYERS = 24
@@ -379,7 +402,7 @@ def _make_config(cls, overrides: Mapping[str, Any]):
     verbosity = transformers.logging.get_verbosity()
     transformers.logging.set_verbosity_error()
     try:
-        return cls(**copy.deepcopy(dict(overrides)))
+        return cls(**_expand(cls, overrides))
     finally:
         transformers.logging.set_verbosity(verbosity)
 
@@ -426,7 +449,7 @@ def _build(cls, overrides: Mapping[str, Any]) -> Layout:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            cfg = cls(**copy.deepcopy(dict(overrides)))  # a config may rewrite a list it is given (gemma4's last layer)
+            cfg = cls(**_expand(cls, overrides))
             if getattr(cfg, "is_encoder_decoder", False):
                 raise SymparamsError(f"{cfg.model_type} is an encoder-decoder: learn reads decoder-only language models")
             with torch.device("meta"):
@@ -734,7 +757,8 @@ def _per_layer_features(fields: _Fields, at_base: Mapping[str, Any], shaping: Se
     if not lists and not indices:
         return []
     steps = [["every", f, k] for f in shaping if any(w in f for w in _STEPS) for k in (1, 0)]
-    return [["first"], ["last"], *steps, *indices, *lists]
+    below = [["below", f] for f in shaping if "dense" in f or f.startswith("first")]
+    return [["first"], ["last"], *steps, *below, *indices, *lists]
 
 
 def _lists_of(cls, values: Mapping[str, Any], features: Sequence[list], n: int) -> dict[str, list] | None:
@@ -856,7 +880,7 @@ def _probe(model_type: str, count: int, seed: int, per_layer: bool = True, split
     failures = 0
     while len(probes.fits) < count and failures < 20 * count:
         strict = failures > 3 * count or rng.random() < 0.25
-        values: dict[str, Any] = _draw(rng, fields, base, shaping, strict)
+        values: dict[str, Any] = _expand(cls, _draw(rng, fields, base, shaping, strict))
         if probes.features and rng.random() < 0.75:  # the lists drawn at random: the kind of a layer follows them
             n = values[probes.layers]  # type: ignore[index]
             for f in probes.features:
@@ -1191,8 +1215,8 @@ def _missing_tallies(p: _Probes, features: list[list], tallies: dict[str, dict],
     which = {tuple(k): name for name, info in tallies.items() for k in info["match"]}
     layers = p.layers
     assert layers is not None
-    if not config_lists(features):
-        return  # nothing a config can leave out
+    if not config_lists(features) or any(isinstance(v, Cycle) for v in p.base.values()):
+        return  # nothing a config can leave out, or transformers has no rule for it (the list was declared)
 
     def tally(values: Mapping[str, Any]) -> dict[str, int] | None:
         n = values[layers]

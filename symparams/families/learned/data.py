@@ -399,7 +399,7 @@ def loads(text: str, source: str = "learned family") -> LearnedFamily:
     return family
 
 
-FEATURES = {"list": 3, "in": 2, "every": 3, "first": 1, "last": 1}
+FEATURES = {"list": 3, "in": 2, "every": 3, "below": 2, "first": 1, "last": 1}
 
 
 def config_lists(features: list) -> list[str]:
@@ -411,7 +411,8 @@ def layer_key(features: list, lists: Mapping[str, Any], env: Mapping[str, Any], 
     """What decides the kind of layer ``i`` of ``n``: its entry of each list, or whether an index rule holds for it.
 
     ``["list", F, entries]``: ``F[i]``; ``["in", F]``: ``i in F``; ``["every", F, k]``:
-    ``(i + k) % F == 0`` (Qwen-MoE's ``decoder_sparse_step``); ``["first"]``, ``["last"]``.
+    ``(i + k) % F == 0`` (Qwen-MoE's ``decoder_sparse_step``); ``["below", F]``: ``i < F`` (the
+    first F layers dense); ``["first"]``, ``["last"]``.
     """
     out: list[Any] = []
     for f in features:
@@ -421,6 +422,8 @@ def layer_key(features: list, lists: Mapping[str, Any], env: Mapping[str, Any], 
             out.append(i in lists[f[1]])
         elif f[0] == "every":
             out.append((i + f[2]) % env[f[1]] == 0)
+        elif f[0] == "below":
+            out.append(i < env[f[1]])
         else:
             out.append(i == 0 if f[0] == "first" else i == n - 1)
     return tuple(out)
@@ -428,7 +431,7 @@ def layer_key(features: list, lists: Mapping[str, Any], env: Mapping[str, Any], 
 
 def feature_label(f: list) -> str:
     return {"list": lambda: f[1], "in": lambda: f"index in {f[1]}", "every": lambda: f"(index + {f[2]}) % {f[1]} == 0",
-            "first": lambda: "first layer", "last": lambda: "last layer"}[f[0]]()
+            "below": lambda: f"index below {f[1]}", "first": lambda: "first layer", "last": lambda: "last layer"}[f[0]]()
 
 
 def _check_tallies(family: LearnedFamily, source: str) -> None:
@@ -443,6 +446,7 @@ def _check_tallies(family: LearnedFamily, source: str) -> None:
     for f in features:
         if not isinstance(f, list) or not f or f[0] not in FEATURES or len(f) != FEATURES[f[0]] or (
                 f[0] == "every" and (f[1] not in family.fields or f[2] not in (0, 1))) or (
+                f[0] == "below" and f[1] not in family.fields) or (
                 f[0] == "list" and not (isinstance(f[2], list) and all(isinstance(v, str) for v in f[2]))):
             raise SymparamsError(f"{source}: a per-layer feature is broken: {str(f)[:60]}")
     lists = config_lists(features)

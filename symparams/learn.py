@@ -112,6 +112,8 @@ BASE_OVERRIDES: dict[str, tuple[dict[str, Any], str]] = {
     "cohere_compass_text": ({"rope_parameters": {"full_attention": {"rope_type": "default", "rope_theta": 10000.0}}},
                             "the default's per-layer-type rope table is empty, and the rotary embedding reads the "
                             "full_attention entry"),
+    "gemma3n_text": ({"num_kv_shared_layers": 0}, "the default shares the KV cache of its last 15 layers, more than a "
+                                                  "model reduced to a few layers holds; the probes vary it from 0"),
     "lfm2_moe": ({"layer_types": Cycle(("conv", "conv", "full_attention", "conv"))},
                  "the default leaves layer_types null, which every layer reads; LFM2-8B-A1B mixes conv and "
                  "full_attention layers about as this cycle does (learn draws the lists at random anyway)"),
@@ -657,6 +659,14 @@ def _switch_values(value: Any) -> list[Any]:
     return []
 
 
+def _bumped(listed: Any) -> list[list]:
+    """A uniform list of numbers per layer (gemma3n's intermediate_size) doubled, then grown by one: does it shape?"""
+    if not isinstance(listed, list) or not listed or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in listed):
+        return []
+    return [[2 * v for v in listed], [v + 1 for v in listed]]
+
+
 def _draw(rng: random.Random, fields: _Fields, base: Mapping[str, int], shaping: Sequence[str], strict: bool) -> dict[str, int]:
     """One probe: every shaping field drawn, the heads dividing the width, kv heads dividing the heads."""
     a = fields.aliases
@@ -834,7 +844,7 @@ def _probe(model_type: str, count: int, seed: int, per_layer: bool = True, split
         listed = at_base.get(name)
         trials = _switch_values(default) if not isinstance(default, list) else (  # a per-layer pattern made uniform
             [[listed[0]] * len(listed), [listed[-1]] * len(listed)]
-            if isinstance(listed, list) and len(set(map(str, listed))) > 1 else [])
+            if isinstance(listed, list) and len(set(map(str, listed))) > 1 else _bumped(listed))
         tried = False
         for trial in trials:
             other = _try_build(cls, {**base, name: trial})

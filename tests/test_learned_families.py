@@ -299,3 +299,15 @@ def test_layers_an_index_rule_decides_are_counted_by_the_rule():
         assert sorted(env[t] for t in family.tallies) == sorted([sparse, cfg["num_hidden_layers"] - sparse])
     with pytest.raises(SymparamsError, match="decoder_sparse_step must be at least 1"):
         family.count({**cfg, "decoder_sparse_step": 0})
+
+
+@pytest.mark.parametrize("model_type, field", [("laguna", "num_attention_heads_per_layer"),
+                                               ("gemma3n_text", "intermediate_size")])
+def test_a_per_layer_list_of_sizes_that_shapes_the_model_is_fixed(model_type, field):
+    """A list with one size per layer, the same for each (heads, MLP width), changes the shapes when its entries
+    change: learn keeps it at the value it was read with, so a config that sets another is refused, not miscounted."""
+    family = learned(model_type)
+    assert family is not None and isinstance(family.fixed.get(field), list)
+    cfg, _ = witness_config(model_type)
+    with pytest.raises(SymparamsError, match=field):
+        family.count({**cfg, field: [2 * v for v in family.fixed[field]]})

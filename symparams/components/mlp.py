@@ -171,7 +171,9 @@ class MoE(Module):
 
 def _fused_gate_up(expert: Module, s: Saving, T: Expr) -> Expr:
     """Experts hold gate and up as one storage: an activation that does not keep its input keeps it anyway."""
-    if not isinstance(expert, MLP) or not expert.gated:
+    if not isinstance(expert, MLP):
         raise not_modelled(f"experts of kind {expert.describe()}")
+    if not expert.gated:
+        return ZERO
     keeps_input, _ = activation_saves(expert.activation)
     return ZERO if keeps_input else s.width * B * T * expert.hidden

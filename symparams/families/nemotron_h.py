@@ -36,6 +36,7 @@ from sympy import Expr, Integer
 from ..components import MLP, Attention, Block, Embedding, Linear, Model, MoE, Norm
 from ..components.base import ZERO
 from ..components.mamba import Mamba2
+from ..components.routing import Routing
 from ..components.saving import DEFAULT as NO_SETTINGS
 from ..components.saving import FP32, Saving
 from ..config import DEFAULT, DERIVED, Config, Field, Fields
@@ -82,6 +83,7 @@ FIELDS = Fields(
     Field("moe_intermediate_size", 7688),
     Field("moe_shared_expert_intermediate_size", 7688),
     Field("moe_latent_size", DERIVED, null=DEFAULT),
+    Field("norm_topk_prob", True, kind="bool"),
     groups=GROUPS,
 )
 
@@ -187,7 +189,7 @@ def from_config(cfg: Config) -> Spec:
             "mixer", Linear("gate", D, E, group="mlp"),
             MLP("expert", inner, F_e, activation=mlp_act, names=("up_proj", "down_proj")), E, k,
             shared=MLP("shared_experts", D, F_s, bias=mlp_bias, activation=mlp_act, names=("up_proj", "down_proj")),
-            extras=extras,
+            extras=extras, routing=Routing(kind="sigmoid_group", renorm=cfg.get("norm_topk_prob")),
         )
         values.update({E: experts, k: top_k, F_e: cfg.get("moe_intermediate_size"),
                        F_s: cfg.get("moe_shared_expert_intermediate_size")})

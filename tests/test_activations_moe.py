@@ -26,6 +26,7 @@ and bf16, on drawn configs and on the real configs of tests/fixtures reduced in 
   in fp32 only); equal sizes the fused kernel, which keeps kv_b_proj's whole output (the
   values are a view of it), its output beside the output projection's copy, a log-sum-exp,
   and V3.2's explicit sparse mask. Flash kernels (GPU) pad the values and refuse.
+* nemotron_h's mixture of experts: DeepSeek-V3's sigmoid router and plain (relu2) experts.
 * opt: position ids from the attention mask's cumulative sum, one row per sequence (B*T
   int64); OPT-350m's ``project_in`` and ``project_out`` around post-norm blocks, the loss
   read from the head after them.
@@ -171,3 +172,23 @@ def test_every_real_config_of_these_families_reads_under_eager_attention():
 @pytest.mark.parametrize("dtype", DTYPES, ids=["fp32", "bf16"])
 def test_real_configs_reduced_save_what_the_reading_says(name, attention, dtype):
     check(reduced(name, **REAL[name]), attention, dtype, 2, 8)
+
+
+NEMOTRON_H = {"vocab_size": 64, "hidden_size": 32, "hybrid_override_pattern": "MEM*E", "num_hidden_layers": 5,
+              "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 8, "intermediate_size": 16,
+              "moe_intermediate_size": 8, "moe_shared_expert_intermediate_size": 24, "n_routed_experts": 8,
+              "num_experts_per_tok": 3, "mamba_num_heads": 4, "mamba_head_dim": 8, "n_groups": 2, "ssm_state_size": 8,
+              "chunk_size": 4, "use_mamba_kernels": False}
+
+
+@pytest.mark.parametrize("attention", ["eager", "sdpa"])
+@pytest.mark.parametrize("dtype", DTYPES, ids=["fp32", "bf16"])
+def test_nemotron_h_moe_routes_as_deepseek_v3_with_plain_experts(attention, dtype):
+    """nemotron-h-nano-30b-a3b cut down: DeepSeek-V3's sigmoid router (its fp32 copies differ from a softmax
+    router's only below fp32) and plain relu2 experts; its Mamba-2 layers under the torch scan."""
+    config = reduced("nemotron-h-nano-30b-a3b", **NEMOTRON_H)
+    torch_dtype, width = dtype
+    model = build(config, attention, torch_dtype)
+    saving = Saving(width=width, attention=attention, ssm_kernel="torch")
+    assert saved_bytes(model, 2, 8, 64) == predicted(config, 2, 8, saving)
+

@@ -423,14 +423,14 @@ def test_routed_and_shared_experts_cost_what_they_execute(model_type):
     check()
 
 
-def causal_pairs(seq: int) -> int:
-    """(query, key) pairs a causal mask keeps, counted one position at a time."""
-    return sum(i + 1 for i in range(seq))
+def causal_pairs(seq: int, window: int | None = None) -> int:
+    """(query, key) pairs a causal mask keeps, counted one position at a time (the last ``window`` keys each)."""
+    return sum(i + 1 if window is None else min(i + 1, window) for i in range(seq))
 
 
 @pytest.mark.parametrize("model_type", ["llama", "gpt2", "qwen2"])
 def test_causal_reading_counts_the_pairs_a_causal_mask_keeps(model_type):
-    """--causal removes from exact exactly the score and value FLOPs of the masked pairs."""
+    """--causal removes from exact exactly the score and value FLOPs of the masked pairs (a sliding layer's window too)."""
 
     @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
     @given(config=CONFIGS[model_type], seq=st.integers(1, 64))
@@ -441,8 +441,9 @@ def test_causal_reading_counts_the_pairs_a_causal_mask_keeps(model_type):
                   and type(m).__name__.endswith("Attention")]
         heads = model.config.num_attention_heads
         head_dim = layers[0].head_dim
-        masked = seq * seq - causal_pairs(seq)
-        saved = 2 * 2 * heads * head_dim * masked * len(layers)
+        kinds = getattr(model.config, "layer_types", None) or ["full_attention"] * len(layers)
+        windows = [model.config.sliding_window if kind == "sliding_attention" else None for kind in kinds]
+        saved = sum(2 * 2 * heads * head_dim * (seq * seq - causal_pairs(seq, w)) for w in windows)
         full, causal = flops(spec, seq, "exact").forward * seq, flops(spec, seq, "exact", causal=True).forward * seq
         assert full - causal == saved
 

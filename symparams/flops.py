@@ -32,6 +32,7 @@ at exactly 3 x forward.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from typing import Callable, Iterator
 
 import sympy
@@ -39,6 +40,7 @@ from sympy import Expr, Integer, Symbol
 
 from .components import Model, Module
 from .errors import SymparamsError
+from .format import json_number, whole
 from .spec import Spec, exact, pretty
 from .symbols import T
 
@@ -133,31 +135,52 @@ def at_context(spec: Spec, seq: int) -> Spec:
     return replace(spec, values=values)
 
 
+def per_token(value: Expr, what: str) -> int | Fraction:
+    """An exact per-token figure: an int, or a Fraction where the average over T positions is not whole.
+
+    A sequence's FLOPs are a whole number, but per token they are that over T: under
+    ``causal`` with a window W < T, position i meets min(i + 1, W) keys, and the
+    average (W(W + 1)/2 + (T - W)W)/T need not be whole. Rounding it would be wrong.
+    """
+    if value.is_Rational and not value.is_Integer:
+        return Fraction(int(value.p), int(value.q))
+    return exact(value, what)
+
+
 @dataclass(frozen=True)
 class Flops:
-    """FLOPs per token of one model under one convention: closed forms and exact values."""
+    """FLOPs per token of one model under one convention: closed forms and exact values.
+
+    ``forward`` is an int, or an exact Fraction where a causal window makes the average
+    over the sequence's positions fractional; ``forward_per_sequence`` is always whole.
+    """
 
     model: str
     convention: Convention
     seq: int
     causal: bool
     forward_form: Expr
-    forward: int
+    forward: int | Fraction
 
     @property
     def train_form(self) -> Expr:
         return pretty(3 * self.forward_form)
 
     @property
-    def train(self) -> int:
+    def train(self) -> int | Fraction:
         """Training FLOPs per token: forward plus a backward that costs twice as much."""
         return 3 * self.forward
 
-    def compute(self, tokens: int) -> int:
-        """Training compute C for a token budget: FLOPs per token x tokens."""
+    @property
+    def forward_per_sequence(self) -> int:
+        """Forward FLOPs of one sequence of ``seq`` tokens: always a whole number."""
+        return int(self.forward * self.seq)
+
+    def compute(self, tokens: int) -> int | Fraction:
+        """Training compute C for a token budget: FLOPs per token x tokens (exact; whole for whole sequences)."""
         if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens <= 0:
             raise SymparamsError(f"token budget must be a positive whole number, got {tokens!r}")
-        return self.train * tokens
+        return whole(self.train * tokens)
 
     def to_json(self, tokens: int | None = None) -> dict:
         out = {
@@ -166,14 +189,16 @@ class Flops:
             "source": self.convention.source,
             "seq": self.seq,
             "causal": self.causal,
-            "forward_per_token": self.forward,
-            "train_per_token": self.train,
+            "forward_per_token": json_number(self.forward),
+            "train_per_token": json_number(self.train),
+            "forward_per_sequence": self.forward_per_sequence,
+            "train_per_sequence": 3 * self.forward_per_sequence,
             "formula": str(self.train_form),
             "forward_formula": str(self.forward_form),
         }
         if tokens is not None:
             out["tokens"] = tokens
-            out["train_total"] = self.compute(tokens)
+            out["train_total"] = json_number(self.compute(tokens))
         return out
 
 
@@ -190,7 +215,7 @@ def flops(spec: Spec, seq: int, convention: str | Convention = "exact", causal: 
     point = at_context(spec, seq)
     raw = conv.forward(spec.tree, T, causal)
     form = pretty(spec.substitute(raw))
-    return Flops(spec.name, conv, int(seq), causal, form, exact(point.value(raw), f"{spec.name}: {conv.name} FLOPs"))
+    return Flops(spec.name, conv, int(seq), causal, form, per_token(point.value(raw), f"{spec.name}: {conv.name} FLOPs"))
 
 
 def flops_table(spec: Spec, seq: int, causal: bool = False) -> list[Flops]:
@@ -198,7 +223,7 @@ def flops_table(spec: Spec, seq: int, causal: bool = False) -> list[Flops]:
     return [flops(spec, seq, c, causal and c.honours_causal) for c in CONVENTIONS.values()]
 
 
-def components(spec: Spec, seq: int, causal: bool = False) -> list[tuple[str, Expr, int]]:
+def components(spec: Spec, seq: int, causal: bool = False) -> list[tuple[str, Expr, int | Fraction]]:
     """Exact forward FLOPs per token by group: ``(group, closed form, value)``.
 
     Rows are the tree's leaf groups (2 x their matmul weights) and the weight-free
@@ -211,7 +236,7 @@ def components(spec: Spec, seq: int, causal: bool = False) -> list[tuple[str, Ex
     sums["attention scores"] = spec.tree.attention_flops(T, causal)
     out = []
     for group, raw in sums.items():
-        out.append((group, pretty(spec.substitute(raw)), exact(point.value(raw), f"{spec.name}: {group} FLOPs")))
+        out.append((group, pretty(spec.substitute(raw)), per_token(point.value(raw), f"{spec.name}: {group} FLOPs")))
     return out
 
 
@@ -234,8 +259,8 @@ class Dominance:
 
     embedding_params: int
     layer_params: int
-    attention_flops: int
-    mlp_flops: int
+    attention_flops: int | Fraction
+    mlp_flops: int | Fraction
     width_crossover: Expr | None
     width_crossover_value: Expr | None
     context_crossover: Expr | None
@@ -248,8 +273,8 @@ class Dominance:
         return {
             "embedding_params": self.embedding_params,
             "layer_params": self.layer_params,
-            "attention_flops": self.attention_flops,
-            "mlp_flops": self.mlp_flops,
+            "attention_flops": json_number(self.attention_flops),
+            "mlp_flops": json_number(self.mlp_flops),
             "width_crossover": None if self.width_crossover is None else str(self.width_crossover),
             "width_crossover_value": num(self.width_crossover_value),
             "context_crossover": None if self.context_crossover is None else str(self.context_crossover),

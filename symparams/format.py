@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Callable, Iterable, Sequence, Union
 
-__all__ = ["MD_SPECIALS", "LATEX_SPECIALS", "human", "share", "grouped", "table", "register_display", "display", "visible",
+__all__ = ["MD_SPECIALS", "LATEX_SPECIALS", "human", "share", "grouped", "whole", "json_number", "exact_cell", "table", "register_display", "display", "visible",
            "Formula", "Fixed", "Grid", "Facts", "Line", "Block", "render", "md_text", "latex_text"]
 
 _UNITS = ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K"))
@@ -33,9 +33,29 @@ def visible(text: str) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
-def grouped(n: int) -> str:
-    """``560988160`` -> ``'560,988,160'``."""
+def grouped(n: int | Fraction) -> str:
+    """``560988160`` -> ``'560,988,160'``; an exact fraction keeps its denominator: ``'796,952/3'``."""
+    n = whole(n)
+    if isinstance(n, Fraction):
+        return f"{n.numerator:,}/{n.denominator:,}"
     return f"{n:,}"
+
+
+def whole(x: int | Fraction) -> int | Fraction:
+    """``x`` as an int when it is whole, so an exact figure prints without a denominator."""
+    return int(x) if isinstance(x, Fraction) and x.denominator == 1 else x
+
+
+def json_number(x: int | Fraction) -> int | str:
+    """An exact figure for JSON: an int, or a fraction written ``"p/q"`` (a float would round it)."""
+    x = whole(x)
+    return x if isinstance(x, int) else f"{x.numerator}/{x.denominator}"
+
+
+def exact_cell(x: int | Fraction) -> int | str:
+    """An exact figure as a table cell: an int, or its fraction as text (``'796,952/3'``)."""
+    x = whole(x)
+    return x if isinstance(x, int) else grouped(x)
 
 
 def human(n: int | Fraction, digits: int = 3) -> str:

@@ -212,7 +212,7 @@ def inference_time(spec: Spec, hw: Hardware, *, gpus: int = 1, batch: int = 1, p
     w, kvw = Fraction(str(DTYPES[dtype])), Fraction(str(kv_width(kv_dtype)))
     peak, bw = gpus * hw.peak_flops, gpus * hw.bandwidth
     weights = Fraction(spec.total) * w
-    fill = flops(spec, prompt, "exact", causal=True).forward * prompt * batch
+    fill = flops(spec, prompt, "exact", causal=True).forward_per_sequence * batch
     fill_bytes = int(sympy.ceiling(weights))
     prefill = max(Fraction(fill) / peak, Fraction(fill_bytes) / bw)
     step_flops = flops(spec, context, "exact").forward * batch

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from symparams import SymparamsError, model
 from symparams.cli import main
+from symparams.families import from_dict
 from symparams.components import MLP, Attention, Block, Embedding, Linear, Model, MoE, Norm, Repeat
 from symparams.flops import CONVENTIONS, at_context, components, dominance, flops, flops_sensitivity, flops_table
 from symparams.spec import Spec
@@ -177,6 +178,26 @@ def test_causal_masking_saves_the_score_and_value_work_of_the_masked_pairs(c, se
         if name != "exact":
             with pytest.raises(SymparamsError):
                 flops(spec, seq, name, causal=True)
+
+
+@settings(max_examples=60)
+@given(layers=st.integers(1, 4), heads=st.integers(1, 8), head_dim=st.integers(1, 8).map(lambda n: 2 * n),
+       window=st.integers(1, 40),
+       seq=st.integers(1, 120))
+def test_a_causal_window_counts_min_of_position_and_window_keys_per_query(layers, heads, head_dim, window, seq):
+    """Under --causal with a window W, query i meets min(i + 1, W) keys: the sequence's FLOPs are whole even
+    where the per-token average is a fraction, and that fraction is kept exact, never rounded."""
+    config = {"model_type": "mistral", "num_hidden_layers": layers, "num_attention_heads": heads,
+              "num_key_value_heads": heads, "head_dim": head_dim, "hidden_size": 8, "intermediate_size": 4,
+              "vocab_size": 10, "sliding_window": window}
+    spec = from_dict(config)
+    full, causal = flops(spec, seq), flops(spec, seq, causal=True)
+    dropped = seq * seq - sum(min(i + 1, window) for i in range(seq))
+    assert full.forward_per_sequence - causal.forward_per_sequence == 4 * heads * head_dim * layers * dropped
+    assert causal.forward == Fraction(causal.forward_per_sequence, seq)
+    assert isinstance(causal.forward, int) == (causal.forward_per_sequence % seq == 0)
+    shown = causal.to_json()["forward_per_token"]
+    assert Fraction(shown) == causal.forward and isinstance(shown, int) == isinstance(causal.forward, int)
 
 
 def test_palm_for_the_guides_d20_at_2048_is_the_published_figure():

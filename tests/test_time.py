@@ -66,6 +66,18 @@ def test_decode_reads_the_weights_and_the_cache_every_step():
     assert eight.decode_tokens_per_second == 8 / eight.step_seconds
 
 
+@settings(max_examples=20)
+@given(prompt=st.integers(1, 3 * 4096), batch=st.integers(1, 8))
+def test_prefill_past_a_sliding_window_is_the_whole_prompts_flops(prompt, batch):
+    """Gemma-2's sliding layers meet at most their window's keys, so a prompt longer than the window has a
+    fractional FLOPs average per token; the prefill figure is the prompt's own whole total, times the batch."""
+    spec = model("gemma-2-2b")
+    i = inference_time(spec, hardware(gpu("h100-sxm")), prompt=prompt, context=prompt, batch=batch)
+    causal = flops(spec, prompt, "exact", causal=True)
+    assert i.prefill_flops == causal.forward * prompt * batch == causal.forward_per_sequence * batch
+    assert isinstance(i.prefill_flops, int)
+
+
 def test_a_mixture_of_experts_decoding_one_sequence_reads_only_its_experts():
     """Mixtral 8x7B uses 12.9B of its 46.7B parameters per token (Mistral AI, 2023): one sequence reads those."""
     i = inference_time(model("mixtral-8x7b"), hardware(gpu("h100-sxm")), prompt=16, context=16)

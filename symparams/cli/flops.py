@@ -37,7 +37,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .. import flops as fl
-    from ..format import render
+    from ..format import json_number, render
 
     spec = load_spec(args)
     from ..families.learned import learned_of
@@ -62,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
         if args.convention:
             out = results[0].to_json(args.tokens)
             if comps is not None:
-                out["components"] = [{"group": g, "formula": str(f), "forward_per_token": v} for g, f, v in comps]
+                out["components"] = [{"group": g, "formula": str(f), "forward_per_token": json_number(v)}
+                                     for g, f, v in comps]
         else:
             out = {"model": spec.name, "seq": seq, "causal": args.causal,
                    "conventions": [r.to_json(args.tokens) for r in results]}
@@ -118,35 +119,35 @@ def _learned(args: argparse.Namespace, spec) -> int:
 
 def _blocks(args: argparse.Namespace, spec, seq: int, seq_source: str, results: list, comps) -> list[Block]:
     """The conventions side by side, the training compute of --tokens, and exact's FLOPs by component."""
-    from ..format import Grid, human
+    from ..format import Grid, exact_cell, human
     from .table import formula
 
     shown = f" ({seq_source})" if args.seq is None else ""
     blocks: list[Block] = [f"{spec.name} at T = {seq:,}{shown}{' (causal)' if args.causal else ''}: FLOPs per token"]
-    rows = tuple((r.convention.name + (" (causal)" if r.causal else ""), r.convention.source, r.forward, r.train,
-                  formula(r.train_form)) for r in results)
+    rows = tuple((r.convention.name + (" (causal)" if r.causal else ""), r.convention.source, exact_cell(r.forward),
+                  exact_cell(r.train), formula(r.train_form)) for r in results)
     blocks.append(Grid(("convention", "source", "forward", "train (3x)", "train formula"), rows, "llrrl"))
     if args.tokens:
         blocks += ["", Grid(("convention", "training FLOPs", "rounded"),
-                            tuple((r.convention.name, r.compute(args.tokens), human(r.compute(args.tokens)))
+                            tuple((r.convention.name, exact_cell(r.compute(args.tokens)), human(r.compute(args.tokens)))
                                   for r in results), "lrr", f"training compute for {args.tokens:,} tokens")]
     if comps is not None:
         blocks += ["", Grid(("component", "formula", "FLOPs", "rounded"),
-                            tuple((g, formula(f), v, human(v)) for g, f, v in comps), "llrr",
+                            tuple((g, formula(f), exact_cell(v), human(v)) for g, f, v in comps), "llrr",
                             "exact forward FLOPs per token by component")]
     return blocks
 
 
 def _sensitivity_blocks(rows, d) -> list[Block]:
     """Elasticities of training FLOPs per token, which term dominates, and where the balance tips."""
-    from ..format import Facts, Fixed, Grid
+    from ..format import Facts, Fixed, Grid, exact_cell
     from .table import formula
 
     cells = tuple((r.symbol.name, formula(r.elasticity), Fixed(float(r.elasticity_value))) if r.differentiable
                   else (r.symbol.name, "none: the count steps through a rounding", "-") for r in rows)
     emb, lay, att, mlp = d.embedding_params, d.layer_params, d.attention_flops, d.mlp_flops
     facts: list[tuple[str, Cell]] = [("parameters in the embeddings and head", emb), ("parameters in the layers", lay),
-                                     ("forward FLOPs in attention", att), ("forward FLOPs in the MLP", mlp)]
+                                     ("forward FLOPs in attention", exact_cell(att)), ("forward FLOPs in the MLP", exact_cell(mlp))]
     for what, form, value in (("D where embeddings = layers", d.width_crossover, d.width_crossover_value),
                               ("T where attention scores = weight matmuls", d.context_crossover,
                                d.context_crossover_value)):

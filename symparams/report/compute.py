@@ -64,7 +64,9 @@ def flops(r: Reader) -> list[Part]:
         form, branch = _branch_at(causal.train_form, {**r.spec.env, T: Integer(seq)})
         if form is not None:
             source = "masked blocks skipped" + (f", for {branch}" if branch else "")
-            table.insert(1, ("exact (causal)", source, Math(Form(form)), causal.train, Rounded(causal.train)))
+            train = causal.train if isinstance(causal.train, int) else sympy.Rational(causal.train.numerator,
+                                                                                        causal.train.denominator)
+            table.insert(1, ("exact (causal)", source, Math(Form(form)), train, Rounded(causal.train)))
     return [
         Heading(2, "FLOPs per token"),
         Para(("Training FLOPs per token (forward and backward, 3 x forward) under each published convention, "

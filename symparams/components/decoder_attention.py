@@ -24,6 +24,10 @@ changes a shape or a reading in one place:
   query attends to the keys of its own chunk of W tokens up to itself, so the causal
   reading averages (q*W*(W + 1)/2 + r*(r + 1)/2)/T keys, with T = q*W + r; the cache
   keeps at most W tokens, as for a window.
+* ``rotary_concat``: the rotary code concatenates the rotated and the passed-through parts
+  of q and k (Bamba's partial rotary), so they come out head-major; under SDPA the kernel's
+  output follows the queries' layout, and the output projection keeps a copy of it beside
+  it: a*H*d_h bytes per token more (eager attention copies its output either way).
 
 The eager reading (``causal=False``) is what eager attention executes: the full T x T
 scores, masked afterwards, whatever the window (see :func:`.attention.attended`).
@@ -71,6 +75,7 @@ class DecoderAttention(Attention):
     fused_name: str = "qkv_proj"
     norm_names: tuple[str, str] = ("q_norm", "k_norm")
     sinks: bool = False
+    rotary_concat: bool = False
 
     def children(self) -> tuple[Module, ...]:
         q, k, v, o = self.names
@@ -123,6 +128,9 @@ class DecoderAttention(Attention):
             s = saving or DEFAULT
             norm = Norm("qk_norm", self.head_dim, "rms", weight=True)
             kept += s.split((self.heads + self.kv_heads) * norm.activation_bytes(T, replace(s, tp=1, sp=False)))
+        if self.rotary_concat and not (saving or DEFAULT).eager:
+            s = saving or DEFAULT
+            kept += s.split(s.width * B * T * self.heads * self.head_dim)
         return kept
 
     def _kept_probabilities(self, T: Expr, s: Saving) -> Expr:

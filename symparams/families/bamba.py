@@ -28,11 +28,10 @@ in transformers' BambaConfig, so a file that sets it cannot be built, and is ref
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from sympy import ceiling, floor
 
 from ..components import Block, Embedding, Linear, Model, Norm
+from ..components.decoder_attention import DecoderAttention
 from ..components.mamba import Mamba2
 from ..config import DEFAULT, DERIVED, REFUSE, Config, Field
 from ..spec import Constraint, Divides, Spec
@@ -102,9 +101,11 @@ def from_config(cfg: Config) -> Spec:
     mixer = Mamba2("mamba", D, d_in, H_m, G, N_s, K_c, Q, bias=bias, out_bias=bias,
                    conv_bias=cfg.get("mamba_conv_bias") is True, activation=act)
     attention_bias = cfg.get("attention_bias")
-    # transformers' Bamba rotates half of each head (partial_rotary_factor 0.5, fixed): tables of 2*ceil(int(d_h/2)/2)
-    attn = replace(decoder.attention(qkv_bias=attention_bias, out_bias=attention_bias),
-                   rotary_dim=2 * ceiling(floor(d_h / 2) / 2))
+    # transformers' Bamba rotates half of each head (partial_rotary_factor 0.5, fixed): tables of 2*ceil(int(d_h/2)/2),
+    # and concatenates the halves back (head-major q and k: under SDPA o_proj keeps a copy of the output)
+    attn = DecoderAttention("self_attn", D, H, H_kv, d_h, qkv_bias=attention_bias, out_bias=attention_bias,
+                            names=decoder.LLAMA_ATTENTION, rotary_dim=2 * ceiling(floor(d_h / 2) / 2),
+                            rotary_concat=True)
 
     def layer(mix) -> Block:
         mlp = decoder.gated_mlp(act, bias=cfg.get("mlp_bias"), name="feed_forward")

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Callable, Iterable, Sequence, Union
 
-__all__ = ["MD_SPECIALS", "LATEX_SPECIALS", "human", "share", "grouped", "whole", "json_number", "exact_cell", "table", "register_display", "display", "visible",
+__all__ = ["MD_SPECIALS", "LATEX_SPECIALS", "human", "share", "grouped", "whole", "json_number", "exact_cell",
+           "table", "register_display", "display", "visible",
            "Formula", "Fixed", "Grid", "Facts", "Line", "Block", "render", "md_text", "latex_text"]
 
 _UNITS = ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K"))

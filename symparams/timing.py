@@ -134,9 +134,10 @@ def training_time(spec: Spec, tokens: int, hw: Hardware, *, seq: int, gpus: int 
     if utilisation > 1:
         raise SymparamsError(f"MFU is a fraction of the peak, at most 1; got {mfu!r}")
     f = flops(spec, seq, convention)
-    total = f.train * tokens
+    per_token = _whole(f.train, f"{spec.name}: training FLOPs per token")
+    total = per_token * tokens
     seconds = Fraction(total) / (gpus * hw.peak_flops * utilisation)
-    return Training(spec.name, tokens, int(seq), f.convention.name, f.train, total, gpus, utilisation, hw, seconds)
+    return Training(spec.name, tokens, int(seq), f.convention.name, per_token, total, gpus, utilisation, hw, seconds)
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,13 @@ def _weights_read(spec: Spec, batch: int) -> Fraction:
     return Fraction(int(spec.total - unread))
 
 
+def _whole(x: int | Fraction, what: str) -> int:
+    """A per-token figure that no causal window averages: whole, or an error rather than a truncation."""
+    if isinstance(x, Fraction):
+        raise SymparamsError(f"{what} = {x} is not a whole number")
+    return x
+
+
 def inference_time(spec: Spec, hw: Hardware, *, gpus: int = 1, batch: int = 1, prompt: int, context: int,
                    dtype: str = "bf16", kv_dtype: str | None = None) -> Inference:
     """Prefill of ``prompt`` tokens and decode at ``context`` for ``batch`` sequences on ``gpus`` accelerators."""
@@ -215,7 +223,7 @@ def inference_time(spec: Spec, hw: Hardware, *, gpus: int = 1, batch: int = 1, p
     fill = flops(spec, prompt, "exact", causal=True).forward_per_sequence * batch
     fill_bytes = int(sympy.ceiling(weights))
     prefill = max(Fraction(fill) / peak, Fraction(fill_bytes) / bw)
-    step_flops = flops(spec, context, "exact").forward * batch
+    step_flops = _whole(flops(spec, context, "exact").forward, f"{spec.name}: decode FLOPs") * batch
     read = _weights_read(spec, batch) * w
     cache = Fraction(str(spec.value(spec.tree.cache_elements(T)).xreplace({T: context}))) * kvw * batch
     read_bytes, kv_bytes = int(sympy.ceiling(read)), int(sympy.ceiling(cache))

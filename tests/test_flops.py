@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 from symparams import SymparamsError, model
 from symparams.cli import main
-from symparams.families import from_dict
 from symparams.components import MLP, Attention, Block, Embedding, Linear, Model, MoE, Norm, Repeat
+from symparams.families import from_dict
 from symparams.flops import CONVENTIONS, at_context, components, dominance, flops, flops_sensitivity, flops_table
 from symparams.spec import Spec
 from symparams.symbols import D, E, F, H, H_kv, L, T, V, d_h, k

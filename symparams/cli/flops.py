@@ -147,7 +147,8 @@ def _sensitivity_blocks(rows, d) -> list[Block]:
                   else (r.symbol.name, "none: the count steps through a rounding", "-") for r in rows)
     emb, lay, att, mlp = d.embedding_params, d.layer_params, d.attention_flops, d.mlp_flops
     facts: list[tuple[str, Cell]] = [("parameters in the embeddings and head", emb), ("parameters in the layers", lay),
-                                     ("forward FLOPs in attention", exact_cell(att)), ("forward FLOPs in the MLP", exact_cell(mlp))]
+                                     ("forward FLOPs in attention", exact_cell(att)),
+                                     ("forward FLOPs in the MLP", exact_cell(mlp))]
     for what, form, value in (("D where embeddings = layers", d.width_crossover, d.width_crossover_value),
                               ("T where attention scores = weight matmuls", d.context_crossover,
                                d.context_crossover_value)):

@@ -53,9 +53,9 @@ Inline = Union[str, Math, Verbatim, Values]
 
 @dataclass(frozen=True)
 class Rounded:
-    """A table cell holding a rounded figure (561M) of an exact count."""
+    """A table cell holding a rounded figure (561M) of an exact count (or an exact fraction of one)."""
 
-    value: int
+    value: int | Fraction
 
     def text(self) -> str:
         from ..format import human

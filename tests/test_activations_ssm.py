@@ -23,6 +23,10 @@ its experts as transformers' grouped matmul runs them, which wants rows aligned 
 bytes, so drawn configs it cannot run are skipped), and falcon_h1 (attention and Mamba-2
 in parallel, with or without the mixer's gated norm; its in_proj output is scaled by a
 kept buffer, ``mup_vector``).
+The hybrids are checked under SDPA as well (``attention="sdpa"``): the same, but for Bamba,
+whose rotary code concatenates the rotated and passed-through halves of each head, so the
+kernel's output is head-major and o_proj keeps a copy of it (where there are two heads or
+more and two tokens or more).
 The hybrids run with ``use_cache=False``: transformers 5.24 fails building a cache for a
 Bamba or Nemotron-H without attention layers, and a training step keeps none.
 """
@@ -51,6 +55,8 @@ transformers = pytest.importorskip("transformers", reason="transformers is not i
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
 DTYPES = [(torch.float32, 4), (torch.bfloat16, 2)]
 EXACT = ("mamba", "mamba2", "bamba", "nemotron_h", "zamba2", "jamba", "falcon_h1")
+# The hybrids have attention layers, run eager and under SDPA (mamba and mamba2 have none).
+KERNELS = {t: ("eager", "sdpa") if t not in ("mamba", "mamba2") else ("eager",) for t in EXACT}
 # The sizes a fixture is cut down to; every other field (flags, kernel, activation) is the file's.
 SMALL = {
     "mamba": {"hidden_size": 8, "intermediate_size": 12, "state_size": 3, "num_hidden_layers": 2,
@@ -83,13 +89,14 @@ REAL = {"mamba": ("mamba-130m-hf", "mamba-2.8b-hf"), "mamba2": ("mamba2-130m-hf"
         "falcon_h1": ("falcon-h1-0.5b-base", "falcon-h1-7b-base")}
 
 
-def check(config: dict, torch_dtype, width: int, batch: int, seq: int) -> None:
-    saving = Saving(width=width, attention="eager", ssm_kernel="torch")
+def check(config: dict, torch_dtype, width: int, batch: int, seq: int, attention: str = "eager") -> None:
+    saving = Saving(width=width, attention=attention, ssm_kernel="torch")
     expected = predicted(config, batch, seq, saving)
-    model = build(config, "eager", torch_dtype)
+    model = build(config, attention, torch_dtype)
     model.config.use_cache = False
     measured = saved_bytes(model, batch, seq, model.config.get_text_config().vocab_size)
-    assert measured == expected, f"{config['model_type']} {torch_dtype}: measured {measured}, reading {expected}"
+    assert measured == expected, (f"{config['model_type']} {attention} {torch_dtype}: measured {measured}, "
+                                  f"reading {expected}")
 
 
 def _small(config: dict) -> bool:
@@ -118,31 +125,37 @@ def _in_domain(config: dict, seq: int) -> bool:
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(st.data(), st.sampled_from(DTYPES), st.integers(2, 3), st.integers(1, 8))
 def test_torch_scans_save_what_the_reading_says(model_type, data, dtype, batch, seq):
-    """Drawn configs of each family, both dtypes, one to eight tokens (one: no copy before x_proj)."""
+    """Drawn configs of each family, both dtypes, one to eight tokens (one: no copy before x_proj), eager or SDPA."""
     config = data.draw(CONFIGS[model_type], label="config")
+    attention = data.draw(st.sampled_from(KERNELS[model_type]), label="attention")
     if str(config.get("time_step_rank", "")).isdigit():  # the same model; transformers' Mamba init fails on "5"
         config = {**config, "time_step_rank": int(config["time_step_rank"])}
     assume(_small(config) and _in_domain(config, seq))
     try:
-        predicted(config, batch, seq, Saving(ssm_kernel="torch"))
+        predicted(config, batch, seq, Saving(attention=attention, ssm_kernel="torch"))
     except SymparamsError as err:  # Nemotron-H's experts: routers are read elsewhere, and refuse until they are
         assert "activation memory is not modelled for" in str(err)
         assume(False)
     try:
-        check(config, *dtype, batch, seq)
+        check(config, *dtype, batch, seq, attention)
     except RuntimeError as err:  # transformers cannot run it: grouped-mm experts want 16-byte rows,
         # Falcon-H1's RoPE fails on an odd head size
         assert "16 bytes" in str(err) or "must match the size of tensor" in str(err)
         assume(False)
 
 
-@pytest.mark.parametrize("name", [n for names in REAL.values() for n in names])
+@pytest.mark.parametrize(("name", "attention"), [(n, a) for t, names in REAL.items() for n in names
+                                                  for a in KERNELS[t]])
 @pytest.mark.parametrize("dtype", DTYPES, ids=["fp32", "bf16"])
-def test_real_configs_cut_down_save_what_the_reading_says(name, dtype):
-    """Each real fixture with its sizes cut down (SMALL), its flags and kernels as they are."""
+def test_real_configs_cut_down_save_what_the_reading_says(name, attention, dtype):
+    """Each real fixture with its sizes cut down (SMALL), its flags and kernels as they are, eager and SDPA.
+
+    Under SDPA Bamba keeps a copy of the kernel's output (its rotary code concatenates the
+    halves of each head, so the output is head-major and o_proj copies it); the others do not.
+    """
     config = json.loads((FIXTURES / f"{name}.json").read_text())
     config.update(SMALL[config["model_type"]])
-    check(config, *dtype, batch=2, seq=7)
+    check(config, *dtype, batch=2, seq=7, attention=attention)
 
 
 @pytest.mark.parametrize("name", [n for names in REAL.values() for n in names])
@@ -166,12 +179,13 @@ def test_the_conv_activation_keeps_its_input_or_its_output(act, dtype):
     check(config, *dtype, batch=3, seq=5)
 
 
+@pytest.mark.parametrize("attention", ["eager", "sdpa"])
 @pytest.mark.parametrize("dtype", DTYPES, ids=["fp32", "bf16"])
-def test_zamba2_with_rotary_positions_and_silu(dtype):
+def test_zamba2_with_rotary_positions_and_silu(dtype, attention):
     """use_mem_rope adds the rotary tables (shared by the uses), and the MLP's activation follows hidden_act."""
     config = json.loads((FIXTURES / "zamba2-1.2b.json").read_text())
     config.update(SMALL["zamba2"], use_mem_rope=True, hidden_act="silu")
-    check(config, *dtype, batch=2, seq=6)
+    check(config, *dtype, batch=2, seq=6, attention=attention)
 
 
 def test_the_command_line_names_the_kernel(capsys):
@@ -211,3 +225,15 @@ def test_full_recomputation_keeps_each_layers_input(model_type):
     full = spec.value(spec.tree.activation_bytes(T, saving)).xreplace(at)
     working = spec.value(layers.child.activation_bytes(T, saving.inner())).xreplace(at)
     assert measured == full - working
+
+
+@pytest.mark.parametrize(("heads", "seq"), [(1, 5), (4, 1), (4, 5)])
+@pytest.mark.parametrize("dtype", DTYPES, ids=["fp32", "bf16"])
+def test_bamba_under_sdpa_copies_the_output_only_where_the_layouts_differ(heads, seq, dtype):
+    """With one head or one token the head-major output is already token-major: o_proj takes it without a copy.
+
+    Attention layers only: Mamba-2's reading holds from two tokens (see Mamba2).
+    """
+    config = json.loads((FIXTURES / "bamba-9b.json").read_text())
+    config.update(SMALL["bamba"], num_attention_heads=heads, num_key_value_heads=1, attn_layer_indices=[0, 1, 2])
+    check(config, *dtype, batch=2, seq=seq, attention="sdpa")

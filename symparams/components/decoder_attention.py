@@ -27,7 +27,8 @@ changes a shape or a reading in one place:
 * ``rotary_concat``: the rotary code concatenates the rotated and the passed-through parts
   of q and k (Bamba's partial rotary), so they come out head-major; under SDPA the kernel's
   output follows the queries' layout, and the output projection keeps a copy of it beside
-  it: a*H*d_h bytes per token more (eager attention copies its output either way).
+  it: a*H*d_h bytes per token more where a GPU holds two heads or more and T >= 2 (with
+  one, both layouts agree); eager attention copies its output either way.
 
 The eager reading (``causal=False``) is what eager attention executes: the full T x T
 scores, masked afterwards, whatever the window (see :func:`.attention.attended`).
@@ -130,7 +131,8 @@ class DecoderAttention(Attention):
             kept += s.split((self.heads + self.kv_heads) * norm.activation_bytes(T, replace(s, tp=1, sp=False)))
         if self.rotary_concat and not (saving or DEFAULT).eager:
             s = saving or DEFAULT
-            kept += s.split(s.width * B * T * self.heads * self.head_dim)
+            copied = sympy.Min(1, self.heads / s.tp - 1, T - 1)  # one head or one token: the layouts agree
+            kept += copied * s.split(s.width * B * T * self.heads * self.head_dim)
         return kept
 
     def _kept_probabilities(self, T: Expr, s: Saving) -> Expr:

@@ -202,24 +202,26 @@ def test_the_command_line_names_the_kernel(capsys):
     assert main(["memory", path, "--seq", "512", "--ssm-kernel", "triton"]) == 2
 
 
-@pytest.mark.parametrize("model_type", ["mamba", "mamba2"])
-def test_full_recomputation_keeps_each_layers_input(model_type):
+@pytest.mark.parametrize("residual_in_fp32", [True, False])
+@pytest.mark.parametrize("dtype", DTYPES, ids=["fp32", "bf16"])
+@pytest.mark.parametrize("name", [n for t in ("mamba", "mamba2") for n in REAL[t]])
+def test_full_recomputation_keeps_each_layers_input(name, dtype, residual_in_fp32):
     """transformers' gradient checkpointing keeps each layer's input; the reading adds the one layer recomputed.
 
-    In fp32. Below it, under ``residual_in_fp32`` the residual stream is fp32, so every
-    checkpointed layer input after the first keeps 4 bytes per element where the reading
-    (which keeps inputs in the activation dtype) counts a: (4 - a)*B*T*D*(L - 1) more.
+    Under ``residual_in_fp32`` the residual stream is fp32, so below fp32 every checkpointed
+    layer input after the first (the embedding's output) keeps 4 bytes per element.
     """
     from symparams.symbols import B, T
 
-    config = json.loads((FIXTURES / f"{REAL[model_type][0]}.json").read_text())
-    config.update(SMALL[model_type])
+    torch_dtype, width = dtype
+    config = json.loads((FIXTURES / f"{name}.json").read_text())
+    config.update(SMALL[config["model_type"]], residual_in_fp32=residual_in_fp32, num_hidden_layers=3)
     spec = FAMILIES.from_dict(dict(config))
-    model = build(config, "eager", torch.float32)
+    model = build(config, "eager", torch_dtype)
     model.config.use_cache = False
     model.gradient_checkpointing_enable()
     measured = saved_bytes(model, 2, 6, model.config.vocab_size)
-    saving = Saving(width=4, attention="eager", recompute="full", ssm_kernel="torch")
+    saving = Saving(width=width, attention="eager", recompute="full", ssm_kernel="torch")
     layers = next(c for c in spec.tree.children() if c.name == "layers")
     at = {B: 2, T: 6}
     full = spec.value(spec.tree.activation_bytes(T, saving)).xreplace(at)

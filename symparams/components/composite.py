@@ -36,12 +36,18 @@ class Composite(Module):
 
 @dataclass(frozen=True)
 class Repeat(Module):
-    """``count`` identical copies of ``child``: the L of "L blocks"."""
+    """``count`` identical copies of ``child``: the L of "L blocks".
+
+    ``fp32_stream``: the copies hand each other an fp32 residual stream whatever the
+    activation dtype (Mamba's ``residual_in_fp32``), so each copy's input after the first
+    is 4 bytes per element; only full recomputation, which keeps those inputs, sees it.
+    """
 
     name: str
     count: Expr
     child: Module
     group: str = "other"
+    fp32_stream: bool = False
 
     def children(self) -> tuple[Module, ...]:
         return (self.child,)
@@ -50,7 +56,8 @@ class Repeat(Module):
         return self.count
 
     def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
-        """``count`` copies; under full recomputation each keeps only its input (a*B*T per input element).
+        """``count`` copies; under full recomputation each keeps only its input (a*B*T per input element;
+        with ``fp32_stream`` the first a*B*T and the others 4*B*T).
 
         The backward pass then re-runs one copy at a time, holding that copy's activations
         while it does (Korthikanti et al. 2022 leave this working set out of their 2*s*b*h*L;
@@ -58,8 +65,9 @@ class Repeat(Module):
         """
         s = saving or DEFAULT
         if s.recompute == "full":
-            kept = s.stream(s.width * B * T * self.child.input_width())
-            return self.count * kept + self.child.activation_bytes(T, s.inner())
+            per_copy = self.count * s.width if not self.fp32_stream else s.width + (self.count - 1) * FP32
+            kept = s.stream(per_copy * B * T * self.child.input_width())
+            return kept + self.child.activation_bytes(T, s.inner())
         return self.count * self.child.activation_bytes(T, s)
 
     def describe(self, fmt: Fmt = str) -> str:

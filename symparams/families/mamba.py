@@ -9,7 +9,8 @@ when the file gives one (it wins over ``expand``), else ``expand`` x D, kept as 
 relation d_in = expand*D; R_Δ = ``time_step_rank``, or ceil(D/16) for ``"auto"``.
 With ``residual_in_fp32`` (the default) the residual stream is fp32, which only
 ``norm_f`` sees as it is (each block casts its norm's input), so below fp32 it
-multiplies its weight in fp32 (what a training step keeps; no weight changes).
+multiplies its weight in fp32 (what a training step keeps; no weight changes), and
+full recomputation, which keeps each block's input: fp32 after the first block.
 Every field is a strict dataclass field, so transformers refuses a null in any of them;
 so does symparams. A Mamba has no context length: its state is the same at every T.
 """
@@ -67,7 +68,8 @@ def from_config(cfg: Config) -> Spec:
         "mamba",
         (
             Embedding("embeddings", V, D),
-            Repeat("layers", L, Block("layer", (Norm("norm", D, weight=True), mixer), label="Mamba block")),
+            Repeat("layers", L, Block("layer", (Norm("norm", D, weight=True), mixer), label="Mamba block"),
+                   fp32_stream=cfg.get("residual_in_fp32")),
             Norm("norm_f", D, weight=True, weight_fp32=cfg.get("residual_in_fp32")),
             Linear("lm_head", D, V, tied=tied, group="head"),
         ),

@@ -12,7 +12,9 @@ per head) but transformers still runs ``int()`` on it, so it is checked the same
 ``time_step_limit`` may hold Infinity (transformers writes ``[0.0, Infinity]``); it
 shapes nothing and is not read. ``chunk_size`` (Q) shapes no weight but sets the
 scan's FLOPs (see :mod:`symparams.components.mamba`). Every field is a strict dataclass field: transformers
-refuses a null in any of them, and so does symparams.
+refuses a null in any of them, and so does symparams. ``residual_in_fp32`` (the default)
+makes the residual stream fp32, as in Mamba: ``norm_f`` multiplies its weight in fp32,
+and under full recomputation each block's input after the first is kept in fp32.
 """
 
 from __future__ import annotations
@@ -67,7 +69,8 @@ def from_config(cfg: Config) -> Spec:
         "mamba2",
         (
             Embedding("embeddings", V, D),
-            Repeat("layers", L, Block("layer", (Norm("norm", D, weight=True), mixer), label="Mamba-2 block")),
+            Repeat("layers", L, Block("layer", (Norm("norm", D, weight=True), mixer), label="Mamba-2 block"),
+                   fp32_stream=cfg.get("residual_in_fp32")),
             Norm("norm_f", D, weight=True, weight_fp32=cfg.get("residual_in_fp32")),
             Linear("lm_head", D, V, tied=cfg.get("tie_word_embeddings"), group="head"),
         ),

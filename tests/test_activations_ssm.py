@@ -89,8 +89,9 @@ REAL = {"mamba": ("mamba-130m-hf", "mamba-2.8b-hf"), "mamba2": ("mamba2-130m-hf"
         "falcon_h1": ("falcon-h1-0.5b-base", "falcon-h1-7b-base")}
 
 
-def check(config: dict, torch_dtype, width: int, batch: int, seq: int, attention: str = "eager") -> None:
-    saving = Saving(width=width, attention=attention, ssm_kernel="torch")
+def check(config: dict, torch_dtype, width: int, batch: int, seq: int, attention: str = "eager",
+          recompute: str = "none") -> None:
+    saving = Saving(width=width, attention=attention, ssm_kernel="torch", recompute=recompute)
     expected = predicted(config, batch, seq, saving)
     model = build(config, attention, torch_dtype)
     model.config.use_cache = False
@@ -239,3 +240,67 @@ def test_bamba_under_sdpa_copies_the_output_only_where_the_layouts_differ(heads,
     config = json.loads((FIXTURES / "bamba-9b.json").read_text())
     config.update(SMALL["bamba"], num_attention_heads=heads, num_key_value_heads=1, attn_layer_indices=[0, 1, 2])
     check(config, *dtype, batch=2, seq=seq, attention="sdpa")
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["fp32", "bf16"])
+@pytest.mark.parametrize("name", [n for t in ("mamba", "mamba2") for n in REAL[t]])
+def test_selective_recomputation_leaves_a_mamba_stack_as_it_is(name, dtype):
+    """Selective recomputation recomputes attention's core only: a model of Mamba layers keeps what a plain step does."""
+    config = json.loads((FIXTURES / f"{name}.json").read_text())
+    config.update(SMALL[config["model_type"]])
+    check(config, *dtype, batch=2, seq=7, recompute="selective")
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=["fp32", "bf16"])
+@pytest.mark.parametrize("name", [REAL[t][0] for t in ("bamba", "jamba", "nemotron_h", "falcon_h1")])
+def test_selective_recomputation_of_hybrids_keeps_their_mamba_layers(name, dtype, monkeypatch):
+    """Hybrids with eager attention whose core (transformers' ``eager_attention_forward``) is checkpointed.
+
+    What Megatron-LM's selective recomputation does (``recompute_modules=["core_attn"]``). The
+    checkpoint keeps the core's inputs: keys and values before ``repeat_kv`` (H_kv heads, where
+    the attention reading keeps them repeated to H under eager, with or without recomputation),
+    and the causal mask, B x 1 x T x T in the activation dtype, one tensor all layers share.
+    With those two set apart, what is measured is the reading: the Mamba layers keep under
+    selective recomputation what they keep without it.
+    """
+    import importlib
+
+    import torch.utils.checkpoint as checkpoint
+
+    from symparams.components.attention import Attention
+    from symparams.symbols import B, T
+
+    torch_dtype, width = dtype
+    batch, seq = 2, 7
+    config = json.loads((FIXTURES / f"{name}.json").read_text())
+    config.update(SMALL[config["model_type"]])
+    module = importlib.import_module(f"transformers.models.{config['model_type']}.modeling_{config['model_type']}")
+    core = module.eager_attention_forward
+
+    def checkpointed(layer, q, k, v, mask, **kw):
+        return checkpoint.checkpoint(lambda *t: core(layer, *t, **kw), q, k, v, mask, use_reentrant=False)
+
+    monkeypatch.setattr(module, "eager_attention_forward", checkpointed)
+    model = build(config, "eager", torch_dtype)
+    model.config.use_cache = False
+    measured = saved_bytes(model, batch, seq, model.config.get_text_config().vocab_size)
+    spec = FAMILIES.from_dict(dict(config))
+    repeated = sum(n * (node.heads - node.kv_heads) * node.head_dim
+                   for n, node in spec.tree.token_walk() if isinstance(node, Attention))
+    differs = int(spec.value(width * B * seq**2 - 2 * width * B * T * repeated).xreplace({B: batch, T: seq}))
+    assert differs != 0
+    reading = predicted(config, batch, seq, Saving(width=width, attention="eager", ssm_kernel="torch",
+                                                   recompute="selective"))
+    assert measured == reading + differs
+
+
+@pytest.mark.parametrize("name", [n for t in ("mamba", "mamba2", "bamba", "jamba") for n in REAL[t][:1]])
+def test_tensor_parallelism_of_mamba_layers_refuses_in_one_line_with_the_reason(name):
+    """transformers shards no Mamba mixer, and Megatron-LM's sharded Mamba-2 runs the CUDA kernels: no reading."""
+    from symparams.parallel import Parallel
+
+    spec = FAMILIES.from_dict(json.loads((FIXTURES / f"{name}.json").read_text()))
+    with pytest.raises(SymparamsError) as err:
+        memory(spec, seq=1024, ssm_kernel="torch", parallel=Parallel(tp=2))
+    text = str(err.value)
+    assert "\n" not in text and "tensor parallelism of Mamba" in text and "tensor-parallel plan" in text

@@ -16,7 +16,13 @@ computes without weights:
   keeps every step's state and Mamba-2's einsums keep their operands in batched-matmul
   layout, read op by op below and checked against autograd to the byte; mamba_ssm's and
   causal-conv1d's CUDA kernels (``"cuda"``) keep their inputs and recompute the rest, which
-  is not measured, so the readings refuse under them.
+  is not measured, so the readings refuse under them. Selective recomputation (Korthikanti
+  et al.; Megatron-LM's ``--recompute-granularity selective``) recomputes attention's core
+  (its ``recompute_modules`` name no part of a Mamba mixer), so a mixer keeps under it what
+  it keeps without recomputation; the tests check it on hybrids whose attention core is
+  checkpointed. Tensor parallelism refuses: transformers shards no Mamba mixer (no tp_plan),
+  so its torch scan never runs sharded, and Megatron-LM, which shards Mamba-2 by heads and
+  groups, runs it under the CUDA kernels.
 * **The scan.** ``attention_flops`` is the scan's weight-free matmul work per token,
   the part that plays attention's score and value products (``exact`` counts matmuls
   only; its element-wise work is left out, as softmax, activations and norms are):
@@ -59,6 +65,14 @@ from .leaves import Linear, Norm, Parameter
 from .saving import ACTIVATION_MASKS, DEFAULT, FP32, Saving, activation_saves, not_modelled
 
 __all__ = ["Mamba", "Mamba2"]
+
+
+def _no_tensor_parallelism(kind: str):
+    """The refusal of a mixer under tensor parallelism, with why no sharded torch scan can be read."""
+    return not_modelled(f"tensor parallelism of {kind} layers: transformers has no tensor-parallel plan for Mamba "
+                        "mixers, so the torch scan (--ssm-kernel torch) never runs sharded, and Megatron-LM, which "
+                        "shards Mamba-2 by heads and groups (never Mamba-1), runs mamba_ssm's CUDA kernels, which "
+                        "are not measured")
 
 
 class _Scan(Module):
@@ -167,8 +181,8 @@ class Mamba(_Scan):
         s = saving or DEFAULT
         if s.ssm_kernel != "torch":
             raise not_modelled("Mamba layers under the CUDA kernels")
-        if s.tp != 1 or s.recompute == "selective":
-            raise not_modelled(f"{'tensor parallelism' if s.tp != 1 else 'selective recomputation'} of Mamba layers")
+        if s.tp != 1:
+            raise _no_tensor_parallelism("Mamba")
         a, d, n, k, D = s.width, self.inner, self.state, self.kernel, self.d_model
         keeps_input, extra = activation_saves(self.activation)
         if self.activation in ACTIVATION_MASKS:
@@ -287,8 +301,8 @@ class Mamba2(_Scan):
         s = saving or DEFAULT
         if s.ssm_kernel != "torch":
             raise not_modelled("Mamba-2 layers under the CUDA kernels")
-        if s.tp != 1 or s.recompute == "selective":
-            raise not_modelled(f"{'tensor parallelism' if s.tp != 1 else 'selective recomputation'} of Mamba-2 layers")
+        if s.tp != 1:
+            raise _no_tensor_parallelism("Mamba-2")
         if self.activation in ACTIVATION_MASKS:
             raise not_modelled(f"the {self.activation!r} activation in Mamba-2 layers")
         keeps_input, extra = activation_saves(self.activation)

@@ -8,7 +8,12 @@ changes a shape or a reading in one place:
   every head, so 2*d_h per layer.
 * ``output_gate``: the query projection also yields a gate of the same size that
   multiplies the attention output channel by channel (Qwen3-Next and Qwen3.5's
-  ``q_proj = nn.Linear(D, H*d_h*2)``): q is D x 2*H*d_h.
+  ``q_proj = nn.Linear(D, H*d_h*2)``): q is D x 2*H*d_h. Training keeps the output
+  before the gate and sigmoid(gate), 2*a*H*d_h per token more; and in fp32, where the
+  q norm's upcast is a view of q_proj's output (query and gate interleaved by head),
+  that norm keeps the whole output, 4*H*d_h per token more. ``norm_offset``: the q/k
+  norms scale by (1 + weight) (see :class:`~.leaves.Norm`). ``rotary_batch``: the cos and
+  sin tables are made per sequence (Qwen3.5's B x T positions), B*T rows each.
 * ``fused``: one ``qkv_proj`` of D x (H + 2*H_kv)*d_h in place of three (Phi-3's
   ``op_size = H*d_h + 2*H_kv*d_h``); the same weights, one leaf.
 * ``window``: a sliding window of W tokens (Phi-3, Qwen2-MoE and Qwen3's sliding layers):
@@ -45,7 +50,7 @@ from ..symbols import B
 from .attention import Attention, attended
 from .base import Fmt, Module
 from .leaves import Linear, Norm
-from .saving import DEFAULT, INDEX, Saving, not_modelled
+from .saving import DEFAULT, FP32, INDEX, Saving, not_modelled
 
 __all__ = ["DecoderAttention", "chunk_attended"]
 
@@ -77,6 +82,8 @@ class DecoderAttention(Attention):
     norm_names: tuple[str, str] = ("q_norm", "k_norm")
     sinks: bool = False
     rotary_concat: bool = False
+    norm_offset: bool = False
+    rotary_batch: bool = False
 
     def children(self) -> tuple[Module, ...]:
         q, k, v, o = self.names
@@ -97,8 +104,8 @@ class DecoderAttention(Attention):
             )
         if self.qk_norm:
             qn, kn = self.norm_names
-            parts += (Norm(qn, self.head_dim, "rms", weight=True, group=g),
-                      Norm(kn, self.head_dim, "rms", weight=True, group=g))
+            parts += (Norm(qn, self.head_dim, "rms", weight=True, group=g, offset=self.norm_offset),
+                      Norm(kn, self.head_dim, "rms", weight=True, group=g, offset=self.norm_offset))
         return parts
 
     def _attended(self, T: Expr, causal: bool) -> Expr:
@@ -117,18 +124,24 @@ class DecoderAttention(Attention):
         """:class:`Attention`'s, plus each per-head q/k RMSNorm's (over B*T*H and B*T*H_kv vectors of d_h).
 
         A fused qkv projection keeps what three do (its output is split into views, and the
-        kernel takes copies); a window masks the same T x T scores. The output gate is not
-        modelled yet, so a layer with one refuses.
+        kernel takes copies); a window masks the same T x T scores. The output gate keeps
+        the output before it and sigmoid(gate) (see the module docstring).
         """
-        if self.output_gate:
-            raise not_modelled("attention with an output gate")
+        if self.output_gate and self.fused:
+            raise not_modelled("attention with an output gate and a fused qkv projection")
         if self.sinks and not (saving or DEFAULT).eager:
             raise not_modelled("attention sinks under SDPA or flash kernels")
         kept = super().activation_bytes(T, saving)
         if self.qk_norm:
             s = saving or DEFAULT
-            norm = Norm("qk_norm", self.head_dim, "rms", weight=True)
-            kept += s.split((self.heads + self.kv_heads) * norm.activation_bytes(T, replace(s, tp=1, sp=False)))
+            norm = Norm("qk_norm", self.head_dim, "rms", weight=True, offset=self.norm_offset)
+            rows = norm.activation_bytes(T, replace(s, tp=1, sp=False)) - norm.offset_bytes()
+            kept += s.split((self.heads + self.kv_heads) * rows) + 2 * norm.offset_bytes()
+            if self.output_gate and s.width == FP32:
+                kept += s.split(FP32 * B * T * self.heads * self.head_dim)
+        if self.output_gate:
+            s = saving or DEFAULT
+            kept += s.split(2 * s.width * B * T * self.heads * self.head_dim)
         if self.rotary_concat and not (saving or DEFAULT).eager:
             s = saving or DEFAULT
             copied = sympy.Min(1, self.heads / s.tp - 1, T - 1)  # one head or one token: the layouts agree
@@ -143,6 +156,9 @@ class DecoderAttention(Attention):
         return B * self.heads * T * (s.width * (T + 1) + INDEX)
 
     def activation_shared(self, T: Expr, saving: Saving | None = None) -> dict:
+        if self.rotary_batch:  # one cos and sin table per sequence (Qwen3.5's positions are B x T)
+            width = self.head_dim if self.rotary_dim is None else self.rotary_dim
+            return {("positions", "rotary", width, "batch"): 2 * (saving or DEFAULT).width * B * T * width}
         if not self.sinks:
             return super().activation_shared(T, saving)
         return {("positions", "rotary", self.head_dim, "half"): (saving or DEFAULT).width * T * self.head_dim}

@@ -47,17 +47,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sympy
 from sympy import Expr, Integer
 
+from ..symbols import B
 from .base import ZERO, Fmt, Module
 from .conv import Conv1d
 from .leaves import Linear, Norm, Parameter
-from .saving import DEFAULT, Saving, not_modelled
+from .saving import ACTIVATION_MASKS, DEFAULT, FP32, Saving, activation_saves, not_modelled
 
-__all__ = ["GatedDeltaNet", "DELTA_FLOPS_PER_STATE"]
+__all__ = ["GatedDeltaNet", "DELTA_FLOPS_PER_STATE", "CHUNK"]
 
 # FLOPs per element of one value head's d_lk x d_lv state, per token: three products (see above).
 DELTA_FLOPS_PER_STATE = Integer(6)
+# The chunk length of transformers' torch_chunk_gated_delta_rule (its default; the layers never pass another).
+CHUNK = Integer(64)
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ class GatedDeltaNet(Module):
     kernel: Expr
     fused: bool = False
     group: str = "attention"
+    activation: str = "silu"
 
     def keys(self) -> Expr:
         return self.key_heads * self.key_dim
@@ -118,10 +123,80 @@ class GatedDeltaNet(Module):
         return ZERO
 
     def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
-        """Refused: under the fla kernels not measurable here, under the torch fallback not measured yet."""
+        """What transformers' torch fallback keeps (``causal_conv1d_fn``, ``torch_chunk_gated_delta_rule``).
+
+        Per layer over B sequences of T tokens, with a the activation width, H = H_lv value
+        heads (queries and keys are repeated up to H heads), d_k = d_lk, d_v = d_lv,
+        c_in = 2*H_lk*d_k + H*d_v the conv's channels, K = K_c taps, C = 64 the chunk length,
+        c = ceil(T/C) chunks and P = c*C the padded length; read op by op from
+        ``Qwen3NextGatedDeltaNet.forward`` (and Qwen3.5's) and checked against autograd to
+        the byte (the rule runs in fp32 whatever a is):
+
+        * the projections' input a*B*T*D; the conv's input, the q|k|v projection output,
+          a*B*T*c_in; the activation's input, the conv output of T + K - 1 columns,
+          a*B*c_in*(T + K - 1); beta = sigmoid(b), a*B*T*H; the softplus's input and output
+          in fp32, 8*B*T*H;
+        * the L2 norms of q and k: each its fp32 input 4*B*T*H*d_k and 1/norm 4*B*T*H;
+        * padded to P: q, k and v, beta and k*beta (4*B*H*P*(2*d_k + d_v + 1) and 4*B*H*P*d_k);
+          the two triangular solves' results, 4*B*H*P*(d_v + d_k); per chunk and head five
+          C x C matrices (the decay mask's exp, K_beta*K^T and Q*K^T before and after the
+          decay), 20*B*H*c*C^2; the decay's exp for k*beta and for q, 8*B*H*P; each chunk's
+          corrected values v_new, 4*B*H*P*d_v, and the state it starts from, 4*B*H*c*d_k*d_v;
+        * with two chunks or more (the last chunk's state update is dropped, the first reads a
+          zero state that needs no gradient): q and k with their decays applied, 8*B*H*P*d_k,
+          the keys' decay exp, 4*B*H*P, and each chunk's total decay, 4*B*H*c;
+        * the gated RMSNorm: the rule's output in fp32 4*B*T*H*d_v, 1/rms 4*B*T*H, z in fp32
+          and silu(z), 8*B*T*H*d_v, the normalised output and its product with the weight,
+          2*a*B*T*H*d_v; out_proj's input a*B*T*H*d_v;
+        * whatever B and T: the chunk's boolean causal mask, C^2 bytes, and -exp(A_log) and
+          its exp, 8*H.
+
+        In fp32 the rule's casts to fp32 return views, not copies, so the layout of q and k
+        decides what is copied later:
+
+        * queries and keys not repeated (H_lk = H_lv): the L2 norms keep the activated conv
+          output, 4*B*T*c_in, in place of their two inputs (nothing more where the activation
+          keeps its output, relu, already counted); with Qwen3-Next's fused projection z is a
+          view too, and silu(z) keeps the whole q|k|v|z output, 4*B*T*c_in more;
+        * T a multiple of C (no padding, so the padded copies keep the strided layout): the
+          intra-chunk products copy their four operands, 16*B*H*P*d_k; with repeated heads the
+          state products then copy q and k chunk by chunk, which keeps 8*B*H*C*d_k less
+          (two chunks or more), and without repeated heads they copy only with two chunks
+          or more.
+
+        Checked for B >= 2 and T >= 1 (and B = 1 below fp32 or with T not a multiple of C):
+        one sequence in fp32 lets the intra-chunk products take views where the reading
+        counts copies.
+
+        Under the CUDA kernels (flash-linear-attention) it refuses: they keep other tensors.
+        """
         s = saving or DEFAULT
-        raise not_modelled("Gated DeltaNet layers under the CUDA kernels" if s.ssm_kernel != "torch"
-                           else "GatedDeltaNet nodes")
+        if s.ssm_kernel != "torch":
+            raise not_modelled("Gated DeltaNet layers under the CUDA kernels")
+        if s.tp != 1 or s.recompute == "selective":
+            raise not_modelled(f"{'tensor parallelism' if s.tp != 1 else 'selective recomputation'} "
+                               "of Gated DeltaNet layers")
+        if self.activation in ACTIVATION_MASKS:
+            raise not_modelled(f"the {self.activation!r} activation in Gated DeltaNet layers")
+        keeps_input, extra = activation_saves(self.activation)
+        a, f, h, dk, dv, q = s.width, FP32, self.value_heads, self.key_dim, self.value_dim, CHUNK
+        channels = self.conv_channels()
+        c = sympy.ceiling(T / q)
+        P = c * q
+        one = 1 - sympy.Min(1, c - 1)  # a single chunk: no state update is kept
+        tokens = T * (a * self.d_model + a * channels + (ZERO if keeps_input else a * channels)
+                      + extra * a * channels + a * h + 2 * f * h + 2 * f * h * (dk + 1)
+                      + f * h * (3 * dv + 1) + 3 * a * h * dv)
+        conv = a * channels * (T + self.kernel - 1) if keeps_input else ZERO
+        padded = f * h * P * ((6 - 2 * one) * dk + 3 * dv + 4 - one)
+        chunks = f * h * c * (5 * q**2 + dk * dv + 1 - one)
+        if a == FP32:  # the rule's casts to fp32 are views: see the docstring
+            same = 1 - sympy.Min(1, h - self.key_heads)  # queries and keys are not repeated
+            whole = 1 - sympy.Min(1, P - T)  # no padding
+            tokens += T * same * ((f * channels if keeps_input else ZERO) - 2 * f * h * dk
+                                  + (f * channels if self.fused else ZERO))
+            padded += whole * f * h * dk * ((1 - same) * (4 * P - 2 * q * (1 - one)) + same * 4 * P * (1 - one))
+        return B * (tokens + conv + padded + chunks) + q**2 + 2 * f * h
 
     def cache_elements(self, T: Expr) -> Expr:
         """Per sequence, whatever T: the convolution's last K_c inputs per channel, and the state."""

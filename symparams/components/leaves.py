@@ -134,7 +134,8 @@ class Norm(Leaf):
     """RMSNorm or LayerNorm over ``dim``: a weight and/or a bias vector, or nothing.
 
     nanochat's ``F.rms_norm`` has neither (0 parameters); Llama's RMSNorm has a
-    weight (D); LayerNorm usually has both (2D).
+    weight (D); LayerNorm usually has both (2D). ``offset``: the RMSNorm scales by
+    (1 + weight), computed in fp32 (Qwen3-Next's and Qwen3.5's): still one weight per channel.
     """
 
     name: str
@@ -144,12 +145,13 @@ class Norm(Leaf):
     bias: bool = False
     group: str = "norm"
     weight_fp32: bool = False
+    offset: bool = False
 
     def params(self) -> Expr:
         return self.dim * (int(self.weight) + int(self.bias))
 
     def example(self) -> "Norm":
-        return Norm("x", _DIM, kind=self.kind, weight=self.weight, bias=self.bias)
+        return Norm("x", _DIM, kind=self.kind, weight=self.weight, bias=self.bias, offset=self.offset)
 
     def tensor_shapes(self) -> tuple[tuple[Expr, ...], ...]:
         return tuple((self.dim,) for on in (self.weight, self.bias) if on)
@@ -162,7 +164,9 @@ class Norm(Leaf):
         activation dtype (kept by the product with the weight): 4*dim + 4 (+ a*dim) bytes per
         token; ``weight_fp32`` (gpt-oss) multiplies the fp32 vector by the weight before the
         cast, so the product keeps 4*dim. LayerNorm (``native_layer_norm``) keeps its input, and the mean and 1/std per
-        vector in fp32: a*dim + 8.
+        vector in fp32: a*dim + 8. An ``offset`` RMSNorm multiplies the fp32 normalised vector by 1 + weight in
+        fp32 before the cast: 4*dim + 4 + 4*dim per token, and the fp32 1 + weight, 4*dim whatever B and T
+        (:meth:`offset_bytes`).
         """
         s = saving or DEFAULT
         rows = B * T
@@ -170,8 +174,13 @@ class Norm(Leaf):
             raise not_modelled(f"{self.kind} norms")
         if self.kind == "layer":
             return s.stream(s.width * rows * self.dim + 2 * FP32 * rows)
-        normalised = (FP32 if self.weight_fp32 else s.width) * rows * self.dim if self.weight else ZERO
-        return s.stream(FP32 * rows * self.dim + FP32 * rows + normalised)
+        fp32 = self.weight_fp32 or self.offset
+        normalised = (FP32 if fp32 else s.width) * rows * self.dim if self.weight else ZERO
+        return s.stream(FP32 * rows * self.dim + FP32 * rows + normalised) + self.offset_bytes()
+
+    def offset_bytes(self) -> Expr:
+        """An ``offset`` norm's fp32 1 + weight, which its product keeps: 4*dim, whatever B and T (else 0)."""
+        return FP32 * self.dim if self.offset and self.weight else ZERO
 
     def input_width(self) -> Expr:
         return self.dim

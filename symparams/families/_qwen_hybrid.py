@@ -9,25 +9,28 @@ attention and L - L_a are Gated DeltaNet (:class:`~symparams.components.gated_de
 The full-attention layers are gated (``q_proj``: D -> 2*H*d_h, the second half a sigmoid
 gate on the output), carry Qwen3's q/k RMSNorm over d_h and ``attention_bias`` on all four
 projections; ``head_dim`` defaults to 256, and RoPE turns only a quarter of it
-(``partial_rotary_factor`` 0.25), which changes no weight. Their RMSNorms scale by
-(1 + weight): still one weight per channel.
+(``partial_rotary_factor`` 0.25), which changes no weight but concatenates the rotated and
+passed-through parts of q and k (``rotary_concat``). Their RMSNorms, and the decoder's,
+scale by (1 + weight) in fp32 (:func:`norm`): still one weight per channel.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
 
-from sympy import Symbol
+import sympy
+from sympy import Expr, Symbol
 
-from ..components import Module
+from ..components import Module, Norm
 from ..components.decoder_attention import DecoderAttention
 from ..components.gated_delta import GatedDeltaNet
 from ..config import DERIVED, Config, Field
 from ..spec import Divides
 from ..symbols import D, H, H_kv, H_lk, H_lv, K_c, L_a, d_h, d_lk, d_lv
 from ._qwen_decoder import Axis, layer_types, list_field
+from .decoder import partial_rotary_factor
 
-__all__ = ["LINEAR_FIELDS", "ROTARY_FRACTION", "LINEAR_RULES", "mixers", "mixer_values"]
+__all__ = ["LINEAR_FIELDS", "ROTARY_FRACTION", "LINEAR_RULES", "mixers", "mixer_values", "norm"]
 
 ROTARY_FRACTION = Fraction(1, 4)
 
@@ -47,8 +50,23 @@ LINEAR_FIELDS = (
 LINEAR_RULES = (Divides(H_lk, H_lv, "each linear-attention key head serves H_lv/H_lk value heads"),)
 
 
-def mixers(cfg: Config, layers: int, fused: bool) -> Axis:
-    """Each layer's token mixer: gated full attention or Gated DeltaNet (Qwen3-Next's fused projections if ``fused``)."""
+def norm(name: str) -> Norm:
+    """The decoder's RMSNorm(D), which scales by (1 + weight) in fp32 (``Qwen3NextRMSNorm``)."""
+    return Norm(name, D, "rms", weight=True, offset=True)
+
+
+def rotary_width(cfg: Config) -> Expr:
+    """Width of the cos and sin tables: int(d_h * partial_rotary_factor), rounded up to even (transformers' RoPE)."""
+    share = sympy.nsimplify(partial_rotary_factor(cfg, ROTARY_FRACTION))
+    return 2 * sympy.ceiling(sympy.floor(d_h * share) / 2)
+
+
+def mixers(cfg: Config, layers: int, fused: bool, activation: str, tables_per_sequence: bool = False) -> Axis:
+    """Each layer's token mixer: gated full attention or Gated DeltaNet (Qwen3-Next's fused projections if ``fused``).
+
+    ``activation`` (``hidden_act``) is also the DeltaNet convolution's activation;
+    ``tables_per_sequence``: the rotary tables have a row per sequence and token (Qwen3.5).
+    """
 
     def default() -> list[str]:
         interval = cfg.get("full_attention_interval")
@@ -60,8 +78,10 @@ def mixers(cfg: Config, layers: int, fused: bool) -> Axis:
     bias = cfg.get("attention_bias")
     modules: dict[str, Module] = {
         "full": DecoderAttention("self_attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=bias, qk_norm=True,
-                                 output_gate=True, names=("q_proj", "k_proj", "v_proj", "o_proj")),
-        "linear": GatedDeltaNet("linear_attn", D, H_lk, H_lv, d_lk, d_lv, K_c, fused=fused),
+                                 output_gate=True, names=("q_proj", "k_proj", "v_proj", "o_proj"),
+                                 rotary_concat=True, norm_offset=True, rotary_dim=rotary_width(cfg),
+                                 rotary_batch=tables_per_sequence),
+        "linear": GatedDeltaNet("linear_attn", D, H_lk, H_lv, d_lk, d_lv, K_c, fused=fused, activation=activation),
     }
     return Axis(tuple(t.split("_")[0] for t in types), modules, "full", L_a)
 

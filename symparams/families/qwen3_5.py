@@ -27,7 +27,7 @@ from ..config import Config, Field, Fields
 from ..spec import AtMost, Spec
 from ..symbols import D, E, F, F_e, F_s, L_d, k
 from ._qwen_decoder import GROUPS, Axis, core_fields, decoder_spec, decoder_tree, read_core, read_experts
-from ._qwen_hybrid import LINEAR_FIELDS, LINEAR_RULES, ROTARY_FRACTION, mixer_values, mixers
+from ._qwen_hybrid import LINEAR_FIELDS, LINEAR_RULES, ROTARY_FRACTION, mixer_values, mixers, norm
 from .qwen2_moe import shared_moe
 from .qwen3_moe import LLAMA_MLP
 from .registry import Family
@@ -61,8 +61,9 @@ def from_config(cfg: Config) -> Spec:
     mlp = MLP("mlp", D, F, gated=True, activation=core.activation, names=LLAMA_MLP)
     tree, counts = decoder_tree(
         "qwen3_5_text", "Qwen3.5 decoder (Gated DeltaNet and gated attention)",
-        mixers(cfg, core.layers, fused=False), Axis(("dense",) * core.layers, {"dense": mlp}, "dense", L_d),
-        tied=core.tied,
+        mixers(cfg, core.layers, fused=False, activation=core.activation,
+               tables_per_sequence=True), Axis(("dense",) * core.layers, {"dense": mlp}, "dense", L_d),
+        tied=core.tied, norm=norm,
     )
     values = {F: cfg.get("intermediate_size"), **mixer_values(cfg), **counts}
     return decoder_spec("qwen3_5_text", tree, core, values, constraints=LINEAR_RULES)
@@ -73,9 +74,10 @@ def moe_from_config(cfg: Config) -> Spec:
     experts, top_k = read_experts(cfg, "num_experts")
     tree, counts = decoder_tree(
         "qwen3_5_moe_text", "Qwen3.5-MoE decoder (Gated DeltaNet, gated attention, routed and shared experts)",
-        mixers(cfg, core.layers, fused=False),
+        mixers(cfg, core.layers, fused=False, activation=core.activation,
+               tables_per_sequence=True),
         Axis(("moe",) * core.layers, {"moe": shared_moe(core.activation, True)}, "moe", L_d),
-        tied=core.tied,
+        tied=core.tied, norm=norm,
     )
     values = {F_e: cfg.get("moe_intermediate_size"), F_s: cfg.get("shared_expert_intermediate_size"),
               E: experts, k: top_k, **mixer_values(cfg), **counts}

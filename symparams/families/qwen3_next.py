@@ -32,7 +32,7 @@ from ._qwen_decoder import (
     read_experts,
     sparse_layers,
 )
-from ._qwen_hybrid import LINEAR_FIELDS, LINEAR_RULES, ROTARY_FRACTION, mixer_values, mixers
+from ._qwen_hybrid import LINEAR_FIELDS, LINEAR_RULES, ROTARY_FRACTION, mixer_values, mixers, norm
 from .decoder import norm_topk_field, renorm
 from .qwen2_moe import shared_moe
 from .qwen3_moe import LLAMA_MLP
@@ -65,9 +65,9 @@ def from_config(cfg: Config) -> Spec:
                "moe": shared_moe(core.activation, renorm(cfg))}
     tree, counts = decoder_tree(
         "qwen3_next", "Qwen3-Next decoder (Gated DeltaNet, gated attention, routed and shared experts)",
-        mixers(cfg, core.layers, fused=True),
+        mixers(cfg, core.layers, fused=True, activation=core.activation),
         Axis(tuple("moe" if s else "dense" for s in sparse), modules, "dense", L_d),
-        tied=core.tied,
+        tied=core.tied, norm=norm,
     )
     values = {F: cfg.get("intermediate_size"), F_e: cfg.get("moe_intermediate_size"),
               F_s: cfg.get("shared_expert_intermediate_size"), E: experts, k: top_k, **mixer_values(cfg), **counts}

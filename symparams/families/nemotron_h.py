@@ -19,7 +19,8 @@ Sizes as the modeling code reads them: the Mamba-2 width d_in is ``mamba_num_hea
 ``use_bias`` (``mamba_proj_bias`` is not used); attention's head size is ``head_dim``
 (default 128) and it has no bias whatever ``attention_bias`` says. Routed experts are
 up (r_e -> F_e) and down (F_e -> r_e) with no bias, where r_e is ``moe_latent_size``
-(the experts then sit between two latent projections D -> r_e -> D) or D; the shared
+(the experts then sit between two latent projections D -> r_e -> D, whose activations
+``_LatentMoE`` reads) or D; the shared
 expert is one MLP of F_s = ``moe_shared_expert_intermediate_size`` (``n_shared_experts``
 is not used by the modeling code); the router's score-correction bias is a buffer,
 not a parameter. Multi-token-prediction layers are not part of the causal LM.
@@ -29,7 +30,8 @@ null and the other shape fields' nulls are refused, as transformers refuses them
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 
 from sympy import Expr, Integer
 
@@ -41,7 +43,7 @@ from ..components.saving import DEFAULT as NO_SETTINGS
 from ..components.saving import FP32, Saving
 from ..config import DEFAULT, DERIVED, Config, Field, Fields
 from ..spec import AtMost, Spec
-from ..symbols import D, E, F, F_e, F_s, G, H, H_kv, H_m, K_c, L, L_a, L_d, L_s, N_s, Q, V, d_h, d_in, k, r_e
+from ..symbols import B, D, E, F, F_e, F_s, G, H, H_kv, H_m, K_c, L, L_a, L_d, L_s, N_s, Q, V, d_h, d_in, k, r_e
 from ._ssm import attention_rules, kinds, read_all, ssm_spec
 from .activations import activation
 from .registry import Family
@@ -133,6 +135,25 @@ class _Norm(Norm):
         return super().activation_bytes(T, s) + (ZERO if s.width == FP32 else FP32 * self.dim)
 
 
+@dataclass(frozen=True)
+class _LatentMoE(MoE):
+    """Nemotron-H's mixture of experts between two latent projections (``moe_latent_size``): D -> r_e -> D.
+
+    ``fc1_latent_proj`` takes the block's normalised input, which the shared expert keeps
+    already, and its output is what the experts gather rows from (kept as their input, r_e
+    wide); each routed token keeps the expert's output at r_e (not D) for the product with
+    its weight; ``fc2_latent_proj`` keeps its input, the experts' sum, a*r_e per token.
+    """
+
+    latent: Expr = ZERO
+
+    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
+        s = saving or NO_SETTINGS
+        plain = MoE.activation_bytes(replace(self, extras=()), T, s)
+        n, width = B * T, self.router.d_in
+        return plain + s.stream(s.width * n * (self.top_k * (self.latent - width) + self.latent))
+
+
 def from_config(cfg: Config) -> Spec:
     pattern = layer_pattern(cfg)
     # NemotronHConfig checks every field's type whatever the pattern; the pattern string is
@@ -185,7 +206,7 @@ def from_config(cfg: Config) -> Spec:
         inner = D if latent is DERIVED else r_e
         extras = () if latent is DERIVED else (
             Linear("fc1_latent_proj", D, r_e, mlp_bias, group="mlp"), Linear("fc2_latent_proj", r_e, D, mlp_bias, group="mlp"))
-        moe = MoE(
+        moe = (MoE if latent is DERIVED else partial(_LatentMoE, latent=r_e))(
             "mixer", Linear("gate", D, E, group="mlp"),
             MLP("expert", inner, F_e, activation=mlp_act, names=("up_proj", "down_proj")), E, k,
             shared=MLP("shared_experts", D, F_s, bias=mlp_bias, activation=mlp_act, names=("up_proj", "down_proj")),

@@ -321,3 +321,34 @@ def test_nemotron_h_latent_experts(latent, attention, dtype):
     model = build(config, attention, dtype[0])
     assert FAMILIES.from_dict(dict(config)).total == sum(p.numel() for p in model.parameters())
     check(config, *dtype, batch=2, seq=8, attention=attention)
+
+
+@pytest.mark.parametrize("attention", ["eager", "sdpa"])
+@pytest.mark.parametrize("dtype", DTYPES, ids=["fp32", "bf16"])
+@pytest.mark.parametrize("name", [REAL[t][0] for t in ("bamba", "jamba", "nemotron_h", "falcon_h1")])
+def test_full_recomputation_of_hybrids_keeps_each_layers_input(name, dtype, attention):
+    """Gradient checkpointing keeps one input per layer, whichever Repeats the tree splits the layer into.
+
+    Jamba's tree repeats mixers and feed-forwards apart, and only the mixers' Repeats count
+    the layer's input. Not seen by the hooks, and left out: the working set of the layer
+    recomputed (the reading adds one per kind of layer) and the rotary tables, which the
+    checkpoint keeps alive as arguments rather than as saved tensors.
+    """
+    from symparams.components.composite import Repeat
+    from symparams.symbols import B, T
+
+    torch_dtype, width = dtype
+    config = json.loads((FIXTURES / f"{name}.json").read_text())
+    config.update(SMALL[config["model_type"]])
+    spec = FAMILIES.from_dict(dict(config))
+    model = build(config, attention, torch_dtype)
+    model.config.use_cache = False
+    model.gradient_checkpointing_enable()
+    measured = saved_bytes(model, 2, 6, model.config.get_text_config().vocab_size)
+    saving = Saving(width=width, attention=attention, recompute="full", ssm_kernel="torch")
+    at = {B: 2, T: 6}
+    full = spec.value(spec.tree.activation_bytes(T, saving)).xreplace(at)
+    working = sum(spec.value(r.child.activation_bytes(T, saving.inner())).xreplace(at)
+                  for r in spec.tree.children() if isinstance(r, Repeat))
+    tables = spec.value(spec.tree.shared_activation(T, saving)).xreplace(at)
+    assert measured + tables == full - working

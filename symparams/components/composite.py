@@ -8,7 +8,7 @@ import sympy
 from sympy import Expr
 
 from ..symbols import B
-from .base import Fmt, Module
+from .base import ZERO, Fmt, Module
 from .saving import DEFAULT, FP32, INDEX, Saving, not_modelled
 
 __all__ = ["Composite", "Repeat", "Block", "Model"]
@@ -41,6 +41,9 @@ class Repeat(Module):
     ``fp32_stream``: the copies hand each other an fp32 residual stream whatever the
     activation dtype (Mamba's ``residual_in_fp32``), so each copy's input after the first
     is 4 bytes per element; only full recomputation, which keeps those inputs, sees it.
+    ``layer_inputs`` false: the copies are parts of layers whose inputs another Repeat
+    counts (Jamba's feed-forward halves, repeated apart from their mixers), so full
+    recomputation keeps no input of theirs.
     """
 
     name: str
@@ -48,6 +51,7 @@ class Repeat(Module):
     child: Module
     group: str = "other"
     fp32_stream: bool = False
+    layer_inputs: bool = True
 
     def children(self) -> tuple[Module, ...]:
         return (self.child,)
@@ -66,7 +70,7 @@ class Repeat(Module):
         s = saving or DEFAULT
         if s.recompute == "full":
             per_copy = self.count * s.width if not self.fp32_stream else s.width + (self.count - 1) * FP32
-            kept = s.stream(per_copy * B * T * self.child.input_width())
+            kept = s.stream(per_copy * B * T * self.child.input_width()) if self.layer_inputs else ZERO
             return kept + self.child.activation_bytes(T, s.inner())
         return self.count * self.child.activation_bytes(T, s)
 

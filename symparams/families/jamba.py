@@ -28,7 +28,7 @@ from dataclasses import replace
 
 from sympy import Integer
 
-from ..components import Block, Embedding, Linear, Model, MoE, Norm
+from ..components import Block, Embedding, Linear, Model, MoE, Norm, Repeat
 from ..components.mamba import Mamba
 from ..components.routing import Routing
 from ..config import REFUSE, Config, Field
@@ -114,6 +114,7 @@ def from_config(cfg: Config) -> Spec:
          layer("ffn", "pre_ff_layernorm", decoder.gated_mlp(act, name="feed_forward"))),
         ("moe_ffn", L_d, moe_layers, layer("ffn", "pre_ff_layernorm", moe)),
     ))
+    ffns = [replace(r, layer_inputs=False) if isinstance(r, Repeat) else r for r in ffns]  # inputs: the mixers'
     tree = Model(
         "jamba",
         (

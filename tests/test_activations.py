@@ -90,11 +90,12 @@ stated (measured on small configs with transformers 5.24 and torch 2.13):
 * llama4_text: a layer kind (full or chunked) mixing RoPE and NoPE layers (a null
   ``attention_chunk_size`` with four layers or more) refuses, since they keep different
   tensors; under SDPA a chunk no longer than the context costs what a sliding window does.
-* Node kinds not modelled yet refuse with "activation memory is not modelled for ...":
-  Gated DeltaNet, attention with an output gate. State-space mixers
-  (Mamba, Mamba-2) and Zamba2's weight-shared blocks are read under transformers' torch
-  scan (``ssm_kernel="torch"``) and checked in tests/test_activations_ssm.py; under the
-  CUDA kernels, the default, they refuse.
+* Node kinds not modelled yet refuse with "activation memory is not modelled for ...".
+  State-space mixers (Mamba, Mamba-2) and Zamba2's weight-shared blocks are read under
+  transformers' torch scan (``ssm_kernel="torch"``) and checked in
+  tests/test_activations_ssm.py, and Gated DeltaNet with the gated attention and
+  (1 + weight) RMSNorms of Qwen3-Next and Qwen3.5 under its torch fallback in
+  tests/test_activations_gdn.py; under the CUDA kernels, the default, they refuse.
 
 Full recomputation is checked against transformers' gradient checkpointing, whose forward
 saves each layer's input: the reading keeps those plus one layer's activations while it is

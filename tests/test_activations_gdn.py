@@ -193,3 +193,40 @@ def test_the_command_line_reads_the_torch_fallback(capsys):
     # 4000 tokens are padded to 4096 in the DeltaNet layers, so they keep more than 4000/4096 of 4096's figure
     small, whole = (memory(spec, seq=s, ssm_kernel="torch").activation_bytes for s in (4000, 4096))
     assert small * 4096 > whole * 4000
+
+
+@pytest.mark.parametrize("name, dtype", [("qwen3-next-80b-a3b-instruct", DTYPES[0]), ("qwen3.5-9b-text", DTYPES[1]),
+                                         ("qwen3.5-35b-a3b-text", DTYPES[0])], ids=["next-fp32", "3.5-bf16", "moe-fp32"])
+def test_selective_recomputation_keeps_the_deltanet_layers(name, dtype, monkeypatch):
+    """Eager attention's core checkpointed (Megatron-LM's ``core_attn``): the DeltaNet layers keep what they kept.
+
+    The checkpoint keeps the core's inputs, keys and values before ``repeat_kv`` (H_kv heads,
+    where the reading keeps them repeated to H under eager) and the causal mask, B x 1 x T x T
+    in the activation dtype, one tensor all layers share; with those set apart, what is
+    measured is the reading.
+    """
+    import importlib
+
+    import torch.utils.checkpoint as checkpoint
+
+    from symparams.components.attention import Attention
+
+    torch_dtype, width = dtype
+    batch, seq = 2, 70
+    config = _cut_down(name)
+    package = config["model_type"].removesuffix("_text")
+    module = importlib.import_module(f"transformers.models.{package}.modeling_{package}")
+    core = module.eager_attention_forward
+
+    def checkpointed(layer, q, k, v, mask, **kw):
+        return checkpoint.checkpoint(lambda *t: core(layer, *t, **kw), q, k, v, mask, use_reentrant=False)
+
+    monkeypatch.setattr(module, "eager_attention_forward", checkpointed)
+    measured = model_bytes(config, "eager", torch_dtype, batch, seq)
+    spec = FAMILIES.from_dict(dict(config))
+    repeated = sum(n * (node.heads - node.kv_heads) * node.head_dim
+                   for n, node in spec.tree.token_walk() if isinstance(node, Attention))
+    differs = int(spec.value(width * B * seq**2 - 2 * width * B * T * repeated).xreplace({B: batch, T: seq}))
+    reading = predicted(config, batch, seq, Saving(width=width, attention="eager", ssm_kernel="torch",
+                                                   recompute="selective"))
+    assert measured == reading + differs

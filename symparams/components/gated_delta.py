@@ -168,14 +168,17 @@ class GatedDeltaNet(Module):
         one sequence in fp32 lets the intra-chunk products take views where the reading
         counts copies.
 
-        Under the CUDA kernels (flash-linear-attention) it refuses: they keep other tensors.
+        Selective recomputation recomputes attention's core only (Megatron-LM's ``core_attn``),
+        so the layer keeps under it what it keeps without. Under the CUDA kernels
+        (flash-linear-attention) it refuses: they keep other tensors; so does tensor
+        parallelism, since transformers shards no Gated DeltaNet.
         """
         s = saving or DEFAULT
         if s.ssm_kernel != "torch":
             raise not_modelled("Gated DeltaNet layers under the CUDA kernels")
-        if s.tp != 1 or s.recompute == "selective":
-            raise not_modelled(f"{'tensor parallelism' if s.tp != 1 else 'selective recomputation'} "
-                               "of Gated DeltaNet layers")
+        if s.tp != 1:
+            raise not_modelled("tensor parallelism of Gated DeltaNet layers: transformers has no tensor-parallel "
+                               "plan for them, so their torch fallback never runs sharded")
         if self.activation in ACTIVATION_MASKS:
             raise not_modelled(f"the {self.activation!r} activation in Gated DeltaNet layers")
         keeps_input, extra = activation_saves(self.activation)

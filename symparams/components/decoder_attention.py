@@ -33,7 +33,8 @@ changes a shape or a reading in one place:
   of q and k (Bamba's partial rotary), so they come out head-major; under SDPA the kernel's
   output follows the queries' layout, and the output projection keeps a copy of it beside
   it: a*H*d_h bytes per token more where a GPU holds two heads or more and T >= 2 (with
-  one, both layouts agree); eager attention copies its output either way.
+  one, both layouts agree); eager attention copies its output either way, and flash
+  kernels return it token-major (not measured: they do not run on CPU).
 
 The eager reading (``causal=False``) is what eager attention executes: the full T x T
 scores, masked afterwards, whatever the window (see :func:`.attention.attended`).
@@ -142,7 +143,7 @@ class DecoderAttention(Attention):
         if self.output_gate:
             s = saving or DEFAULT
             kept += s.split(2 * s.width * B * T * self.heads * self.head_dim)
-        if self.rotary_concat and not (saving or DEFAULT).eager:
+        if self.rotary_concat and (saving or DEFAULT).attention == "sdpa":
             s = saving or DEFAULT
             copied = sympy.Min(1, self.heads / s.tp - 1, T - 1)  # one head or one token: the layouts agree
             kept += copied * s.split(s.width * B * T * self.heads * self.head_dim)

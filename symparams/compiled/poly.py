@@ -90,6 +90,14 @@ def sign(poly: Expr, facts: Mapping[Symbol, str]) -> str:
     return "pos" if strict else "nonneg"
 
 
+def _degree(term: Expr, x: Symbol) -> int:
+    """The degree of ``x`` in one term: read off its powers when it is a monomial, else by SymPy."""
+    powers = term.as_powers_dict()
+    if all(b.is_Symbol or b.is_Number for b in powers):
+        return int(powers.get(x, 0))
+    return int(sympy.degree(term, x))
+
+
 def nested(poly: Expr) -> Expr:
     """A greedy multivariate Horner form with common factors pulled out.
 
@@ -106,14 +114,14 @@ def nested(poly: Expr) -> Expr:
     if all(c < 0 for c, _ in pairs):
         content = -content
     symbols = sorted(poly.free_symbols, key=str)
-    common = [s ** min(sympy.degree(m, s) for _, m in pairs) for s in symbols]
+    common = [s ** min(_degree(m, s) for _, m in pairs) for s in symbols]
     common = [c for c in common if c != 1]
     if content != 1 or common:
         factor = sympy.Mul(*common) * content
         inner = nested(sympy.expand(poly / factor))
         return sympy.Mul(*([Integer(content)] if content != 1 else []), *common, inner, evaluate=False)
     count = {s: sum(1 for _, m in pairs if m.has(s)) for s in symbols}
-    x = max(symbols, key=lambda s: (count[s], sympy.degree(poly, s), str(s)))
+    x = max(symbols, key=lambda s: (count[s], max(_degree(m, s) for _, m in pairs), str(s)))
     if count[x] < 2:
         return poly
     with_x = sympy.Add(*[p for p in parts if p.has(x)])
@@ -136,6 +144,9 @@ def ops(expr: Expr) -> int:
 # Past this many terms, factoring and nesting cost seconds to save microseconds: such a
 # polynomial (a size defined by a degree-4 expression of four others) runs expanded.
 FORM_TERMS = 40
+# Past this many terms, multivariate factoring (square-free parts, many GCDs) costs seconds per
+# collected coefficient; such forms are collected with their common factors taken out instead.
+FACTOR_TERMS = 12
 
 
 def forms(poly: Expr) -> tuple[Expr, ...]:
@@ -152,10 +163,13 @@ def forms(poly: Expr) -> tuple[Expr, ...]:
     if len(poly.args) > FORM_TERMS:
         return (poly,)
     if poly.free_symbols and not poly.is_Symbol and poly.is_Add:
-        def collected(x: Expr) -> Callable[[], Expr]:
-            return lambda: sympy.collect(poly, x, func=sympy.factor)
+        small = len(poly.args) <= FACTOR_TERMS
+        tidy = sympy.factor if small else sympy.factor_terms
 
-        makers: list[Callable[[], Expr]] = [lambda: nested(poly), lambda: sympy.factor(poly)]
+        def collected(x: Expr) -> Callable[[], Expr]:
+            return lambda: sympy.collect(poly, x, func=tidy)
+
+        makers: list[Callable[[], Expr]] = [lambda: nested(poly), lambda: tidy(poly)]
         makers += [collected(x) for x in sorted(poly.free_symbols, key=str)]
         for make_form in makers:
             try:

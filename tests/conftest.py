@@ -6,6 +6,7 @@ CI sets CI=true; ``HYPOTHESIS_PROFILE`` picks a profile explicitly.
 import os
 
 import pytest
+from budget import PROFILE, SEED, SHARE
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -21,10 +22,14 @@ settings.register_profile("dev", max_examples=10, deadline=None, suppress_health
 # process must not be answered from a run made without the patch. tests/test_cache.py turns it on.
 os.environ.setdefault("SYMPARAMS_NO_CACHE", "1")
 
-PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
 settings.load_profile(PROFILE)
-# A test's own budget (@settings(max_examples=N)) is what CI runs; a local run takes this share of it.
-BUDGET_SHARE = {"ci": 1.0, "dev": 0.2}.get(PROFILE, 1.0)
+# A test's own budget (@settings(max_examples=N)) is what CI runs; a local run takes SHARE of it.
+BUDGET_SHARE = SHARE
+
+
+def pytest_report_header(config) -> str:
+    return (f"symparams: profile {PROFILE!r}, {BUDGET_SHARE:.0%} of each test's budget and of sampled lists; "
+            f"SYMPARAMS_TEST_SEED={SEED} repeats this run's sampled lists")
 
 
 def pytest_collection_modifyitems(items) -> None:

@@ -1,0 +1,32 @@
+"""How much a run checks: everything under CI's profile, a share of it locally.
+
+Hypothesis's profile sets how many examples a property test draws (tests/conftest.py
+scales each test's own budget by ``SHARE``). Tests that walk a fixed list instead (every
+derivation document) take the same share of it through :func:`sample`, drawn afresh on
+each run, so local runs cover different parts over time and CI covers all of it. The
+run's seed is printed in pytest's header; ``SYMPARAMS_TEST_SEED=N`` repeats a run's draw.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+from typing import Iterable, TypeVar
+
+Item = TypeVar("Item")
+
+PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
+SHARE = {"ci": 1.0, "dev": 0.2}.get(PROFILE, 1.0)
+# Set in the environment so that pytest-xdist's workers, started after this, draw alike.
+SEED = int(os.environ.setdefault("SYMPARAMS_TEST_SEED", str(random.SystemRandom().randrange(10**6))))
+
+
+def sample(items: Iterable[Item], label: str) -> list[Item]:
+    """All of ``items`` under CI's profile; else a ``SHARE`` of them (at least one), in their order."""
+    items = list(items)
+    if SHARE >= 1 or not items:
+        return items
+    rng = random.Random(f"{SEED}:{label}")
+    keep = sorted(rng.sample(range(len(items)), max(1, math.ceil(len(items) * SHARE))))
+    return [items[i] for i in keep]

@@ -10,8 +10,14 @@ al. 2022) and ZeRO (Rajbhandari et al. 2020):
   split tensor. (Megatron also splits the biases of column-parallel layers; they are
   counted whole here, a few vectors per layer too many.)
 * ``sp`` (with tp) also splits by tp the activations of the model's width per token;
-* ``pp`` cuts the L repeated layers into pp stages of L/pp layers; the embedding goes
-  to the first stage, the final norm and head to the last. Under the 1F1B schedule
+* ``pp`` cuts the L decoder layers into pp stages of L/pp layers; the embedding goes
+  to the first stage, the final norm and head to the last. L counts the copies of the
+  Repeats that carry a layer's input: a Repeat of other parts of those layers (Jamba's
+  feed-forward halves, ``layer_inputs`` false) goes with its layers, not as more layers.
+  Where the tree knows each Repeat's layer indices (Jamba) a stage holds exactly its own
+  layers' parts; else each kind of layer is cut in tree order. Under full recomputation
+  a stage keeps its layers' inputs (a later stage's first input is the fp32 residual where
+  the stream is fp32: Repeat's ``continued``) and re-runs its own largest layer. Under the 1F1B schedule
   stage i holds the activations of min(pp - i, m) micro-batches in flight (m the
   micro-batches per step), so the first stage holds pp of them;
 * ``dp`` replicates the model; ZeRO stage 1 splits the optimizer state (master copy
@@ -31,12 +37,15 @@ and KV cache add up to the most.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
+from fractions import Fraction
 
 import sympy
 from sympy import Expr, Integer
 
 from .components import Model, Module, Repeat
+from .components.composite import recomputed, working_set
 from .components.saving import Saving
 from .errors import SymparamsError
 from .spec import Spec
@@ -239,16 +248,15 @@ class Plan:
         s = replace(saving, tp=Integer(p.tp), sp=p.sp)
         tree: Model = spec.tree
         parts = self.stages[stage]
-        own = sympy.Add(*(n * node.activation_bytes(T, s) for n, node in parts))
-        working = Integer(0)
-        if s.recompute == "full":
-            working = sympy.Add(*(node.child.activation_bytes(T, s.inner()) for n, node in parts
-                                  if isinstance(node, Repeat)))
+        nodes = tuple(node for _, node in parts)
+        working = working_set(nodes, T, s) if s.recompute == "full" else Integer(0)
+        own = (recomputed(nodes, T, s) - working if s.recompute == "full"
+               else sympy.Add(*(node.activation_bytes(T, s) for node in nodes)))
         extras = tree.shared_activation(T, s, tuple(node for _, node in parts))
         if stage == p.pp - 1:
             extras += tree.loss_activation(T, s)
         flight = self.in_flight(stage)
-        form = flight * (own + extras) - (flight - 1) * working
+        form = flight * (own + extras) + working
         if p.microbatch is not None:
             form = form.xreplace({B: Integer(p.microbatch)})
         return spec.substitute(form.xreplace({T: T / p.cp}) if p.cp > 1 else form)
@@ -311,12 +319,19 @@ def _cache_owners(node: Module, times: Expr = ONE):
 
 
 def _stages(tree: Model, pp: int, spec: Spec) -> tuple[tuple[tuple[tuple[Expr, Module], ...], ...], int]:
-    """The top-level parts of each pipeline stage, with the layer copies each holds."""
+    """The top-level parts of each pipeline stage, with the layer copies each holds, and the decoder layers.
+
+    The layers are the copies of the Repeats that carry a layer's input; a Repeat of other
+    parts of those layers (``layer_inputs`` false: Jamba's feed-forward halves) is not more
+    layers, and its copies go with their layers. Where every Repeat knows its layers'
+    indices, stage i holds layers i*L/pp to (i+1)*L/pp - 1 and each Repeat the copies among
+    them; else each track of Repeats (layer inputs, other halves) is cut in tree order.
+    """
     parts = list(tree.children())
-    repeats = [i for i, c in enumerate(parts) if isinstance(c, Repeat)]
-    counts = {i: int(spec.value(parts[i].count)) for i in repeats}  # type: ignore[attr-defined]
-    total = sum(counts.values())
-    if pp > 1 and not repeats:
+    reps: dict[int, Repeat] = {i: c for i, c in enumerate(parts) if isinstance(c, Repeat)}
+    counts = {i: int(spec.value(r.count)) for i, r in reps.items()}
+    total = sum(counts[i] for i, r in reps.items() if r.layer_inputs)
+    if pp > 1 and not reps:
         raise SymparamsError(f"{spec.name} has no repeated layers for pipeline stages to share")
     if pp == 1:
         return ((tuple((Integer(1), part) for part in parts)),), total
@@ -324,26 +339,35 @@ def _stages(tree: Model, pp: int, spec: Spec) -> tuple[tuple[tuple[tuple[Expr, M
         raise SymparamsError(f"--pp {pp} does not divide the {total} layers of {spec.name}: each pipeline stage "
                              "holds the same number of layers")
     per = total // pp
+    indexed = all(len(r.layers) == counts[i] for i, r in reps.items())
     stages: list[list[tuple[Expr, Module]]] = [[] for _ in range(pp)]
-    seen = 0
-    first, last = (repeats[0], repeats[-1]) if repeats else (len(parts), len(parts))
+    seen = {True: 0, False: 0}
+    tracks = {flag: sum(counts[i] for i, r in reps.items() if r.layer_inputs == flag) for flag in (True, False)}
+    first, last = min(reps), max(reps)
     for i, part in enumerate(parts):
-        if i in counts:
-            n = counts[i]
-            start = seen
+        rep = reps.get(i)
+        if rep is not None and indexed:
+            for stage in range(pp):
+                mine = tuple(j for j in rep.layers if stage * per <= j < (stage + 1) * per)
+                if mine:
+                    stages[stage].append((Integer(1), replace(rep, count=Integer(len(mine)), layers=mine,
+                                                              continued=mine[0] > 0)))
+        elif rep is not None:
+            quota = Fraction(tracks[rep.layer_inputs], pp)
+            n, start = counts[i], seen[rep.layer_inputs]
             while n:
-                stage = min(start // per, pp - 1)
-                take = min(n, (stage + 1) * per - start)
-                stages[stage].append((Integer(1), replace(part, count=Integer(take))))  # type: ignore[type-var]
+                stage = min(int(start // quota), pp - 1)
+                take = min(n, max(1, math.ceil((stage + 1) * quota) - start))
+                stages[stage].append((Integer(1), replace(rep, count=Integer(take), continued=start > 0)))
                 start += take
                 n -= take
-            seen = start
+            seen[rep.layer_inputs] = start
         elif i < first:
             stages[0].append((Integer(1), part))
         elif i > last:
             stages[-1].append((Integer(1), part))
         else:
-            stages[min(seen // per, pp - 1)].append((Integer(1), part))
+            stages[min(seen[True] // per, pp - 1)].append((Integer(1), part))
     return tuple(tuple(st) for st in stages), total
 
 

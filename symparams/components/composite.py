@@ -11,7 +11,7 @@ from ..symbols import B
 from .base import ZERO, Fmt, Module
 from .saving import DEFAULT, FP32, INDEX, Saving, not_modelled
 
-__all__ = ["Composite", "Repeat", "Block", "Model"]
+__all__ = ["Composite", "Repeat", "Block", "Model", "recomputed", "working_set"]
 
 
 @dataclass(frozen=True)
@@ -41,9 +41,13 @@ class Repeat(Module):
     ``fp32_stream``: the copies hand each other an fp32 residual stream whatever the
     activation dtype (Mamba's ``residual_in_fp32``), so each copy's input after the first
     is 4 bytes per element; only full recomputation, which keeps those inputs, sees it.
+    ``continued``: the first copy too takes that fp32 stream, from copies before it (a
+    later pipeline stage's share of the layers).
     ``layer_inputs`` false: the copies are parts of layers whose inputs another Repeat
     counts (Jamba's feed-forward halves, repeated apart from their mixers), so full
-    recomputation keeps no input of theirs.
+    recomputation keeps no input of theirs, and pipeline stages do not count them as layers.
+    ``layers``: the decoder-layer indices of the copies, where the family knows them
+    (empty: unknown); pipeline stages and the recomputed layer's working set follow them.
     """
 
     name: str
@@ -52,6 +56,8 @@ class Repeat(Module):
     group: str = "other"
     fp32_stream: bool = False
     layer_inputs: bool = True
+    continued: bool = False
+    layers: tuple[int, ...] = ()
 
     def children(self) -> tuple[Module, ...]:
         return (self.child,)
@@ -60,22 +66,65 @@ class Repeat(Module):
         return self.count
 
     def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
-        """``count`` copies; under full recomputation each keeps only its input (a*B*T per input element;
-        with ``fp32_stream`` the first a*B*T and the others 4*B*T).
-
-        The backward pass then re-runs one copy at a time, holding that copy's activations
-        while it does (Korthikanti et al. 2022 leave this working set out of their 2*s*b*h*L;
-        it is counted here, as it is part of the peak).
+        """``count`` copies; under full recomputation each keeps only its input (:meth:`kept_bytes`),
+        and the backward pass re-runs one copy at a time, holding that copy's activations while it
+        does (Korthikanti et al. 2022 leave this working set out of their 2*s*b*h*L; it is counted
+        here, as it is part of the peak).
         """
         s = saving or DEFAULT
         if s.recompute == "full":
-            per_copy = self.count * s.width if not self.fp32_stream else s.width + (self.count - 1) * FP32
-            kept = s.stream(per_copy * B * T * self.child.input_width()) if self.layer_inputs else ZERO
-            return kept + self.child.activation_bytes(T, s.inner())
+            return self.kept_bytes(T, s) + self.child.activation_bytes(T, s.inner())
         return self.count * self.child.activation_bytes(T, s)
+
+    def kept_bytes(self, T: Expr, saving: Saving) -> Expr:
+        """The layer inputs full recomputation keeps: a*B*T per input element and copy (with
+        ``fp32_stream`` 4*B*T for every copy after the first, and for the first too if ``continued``)."""
+        if not self.layer_inputs:
+            return ZERO
+        s = saving
+        if not self.fp32_stream:
+            per_copy = self.count * s.width
+        elif self.continued:
+            per_copy = self.count * FP32
+        else:
+            per_copy = s.width + (self.count - 1) * FP32
+        return s.stream(per_copy * B * T * self.child.input_width())
 
     def describe(self, fmt: Fmt = str) -> str:
         return f"{fmt(self.count)} x {self.child.describe(fmt)}"
+
+
+def recomputed(parts: tuple[Module, ...], T: Expr, saving: Saving) -> Expr:
+    """What full recomputation holds at once for ``parts`` (a model's or a pipeline stage's top-level
+    parts): every Repeat's kept inputs, the other parts' own activations, and the working set of the
+    one layer the backward pass re-runs at a time, the largest of the layers' (:func:`working_set`).
+    """
+    body = sympy.Add(*(c.kept_bytes(T, saving) if isinstance(c, Repeat) else c.activation_bytes(T, saving)
+                       for c in parts))
+    return body + working_set(parts, T, saving)
+
+
+def working_set(parts: tuple[Module, ...], T: Expr, saving: Saving) -> Expr:
+    """The largest activations one recomputed decoder layer holds, over the layers in ``parts``.
+
+    Only one layer is re-run at a time, so the peak takes the largest, not the sum. A layer
+    split over several Repeats (a mixer Repeat carrying its input, a feed-forward Repeat with
+    ``layer_inputs`` false) holds both halves: where every Repeat knows its layer indices the
+    halves are paired layer by layer, else the largest of each track are added (a bound that
+    is reached when those two halves meet in one layer).
+    """
+    repeats = [c for c in parts if isinstance(c, Repeat)]
+    if not repeats:
+        return ZERO
+    inner = saving.inner()
+    work = {id(r): r.child.activation_bytes(T, inner) for r in repeats}
+    heads = [r for r in repeats if r.layer_inputs]
+    halves = [r for r in repeats if not r.layer_inputs]
+    if halves and all(r.layers for r in repeats):
+        combos = {tuple(id(r) for r in repeats if i in r.layers) for h in heads for i in h.layers}
+        return sympy.Max(*(sympy.Add(*(work[k] for k in combo)) for combo in combos))
+    largest = [sympy.Max(*(work[id(r)] for r in track)) for track in (heads, halves) if track]
+    return sympy.Add(*largest)
 
 
 @dataclass(frozen=True)
@@ -90,11 +139,15 @@ class Model(Composite):
     def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
         """The parts', the tensors layers share (counted once), and the loss.
 
+        Under full recomputation the layers keep their inputs and one layer's working set,
+        the largest (:func:`recomputed`).
+
         Shared: rotary cos and sin tables, unless the model stores a position table (learned
         positions). The loss: see :meth:`loss_activation`.
         """
         s = saving or DEFAULT
-        return super().activation_bytes(T, s) + self.shared_activation(T, s) + self.loss_activation(T, s)
+        body = recomputed(self.children(), T, s) if s.recompute == "full" else super().activation_bytes(T, s)
+        return body + self.shared_activation(T, s) + self.loss_activation(T, s)
 
     def shared_activation(self, T: Expr, saving: Saving | None = None, parts: tuple[Module, ...] | None = None) -> Expr:
         """Tensors several layers share, each counted once: the rotary tables of ``parts`` (default: all).

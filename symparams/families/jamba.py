@@ -10,7 +10,9 @@ rest); ``final_layernorm``; an LM head, untied by default.
 Every reading of a layer is the sum of its mixer half and its feed-forward half, so
 the tree counts the halves by kind: L_s Mamba mixers and L - L_s attention mixers,
 L_d dense MLPs and L - L_d MoE feed-forwards. The counts come from the periods and
-offsets (Jamba-v0.1: L_s = 28 of 32 layers, L_d = 16).
+offsets (Jamba-v0.1: L_s = 28 of 32 layers, L_d = 16). Each Repeat carries its layers'
+indices, so pipeline stages hold the halves of their own layers, and full recomputation
+pairs each layer's mixer with its feed-forward.
 
 Jamba's Mamba mixer (:class:`~symparams.components.mamba.Mamba`) carries RMSNorms over
 Δ, B and C; its d_in is ``mamba_expand`` x D and R_Δ = ``mamba_dt_rank`` or ceil(D/16).
@@ -115,6 +117,14 @@ def from_config(cfg: Config) -> Spec:
         ("moe_ffn", L_d, moe_layers, layer("ffn", "pre_ff_layernorm", moe)),
     ))
     ffns = [replace(r, layer_inputs=False) if isinstance(r, Repeat) else r for r in ffns]  # inputs: the mixers'
+    where = {
+        "attention_layers": [i for i in range(layers) if i % attn_period == attn_offset],
+        "mamba_layers": [i for i in range(layers) if i % attn_period != attn_offset],
+        "moe_ffn": [i for i in range(layers) if moe_layers and i % expert_period == expert_offset],
+        "dense_ffn": [i for i in range(layers) if not (moe_layers and i % expert_period == expert_offset)],
+    }
+    mixers, ffns = ([replace(r, layers=tuple(where[r.name])) if isinstance(r, Repeat) else r for r in rs]
+                    for rs in (mixers, ffns))
     tree = Model(
         "jamba",
         (

@@ -1,0 +1,148 @@
+"""Pipeline stages and full recomputation over hybrid trees: layers as transformers builds them.
+
+Expected figures come from the config files (how many decoder layers transformers
+builds, which layer is which kind: Jamba's periods and offsets, Bamba's attention
+indices) and from each layer kind's own reading; the tree's grouping of layers into
+Repeats is what is checked.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import sympy
+
+from symparams import model
+from symparams.components import Repeat
+from symparams.components.saving import Saving
+from symparams.memory import memory
+from symparams.parallel import Parallel, plan
+from symparams.presets import PRESETS
+from symparams.symbols import B, T
+
+LAYER_FIELDS = ("num_hidden_layers", "n_layer", "num_layers", "n_layers")
+
+
+def _layers(name: str) -> int:
+    cfg = json.loads(PRESETS[name].read_text())
+    return next(cfg[f] for f in LAYER_FIELDS if f in cfg)
+
+
+@pytest.mark.parametrize("name", sorted(PRESETS))
+def test_pipeline_stages_hold_the_decoder_layers_transformers_builds(name):
+    """Every preset: --pp L gives one decoder layer per stage (each stage takes one layer's input), 2L is refused."""
+    spec = model(name)
+    layers = _layers(name)
+    layout = plan(spec, Parallel(pp=layers), training=True, batch=1, seq=None)
+    assert layout.layers == layers
+    for stage in layout.stages:
+        inputs = sum(int(spec.value(node.count)) for _, node in stage if isinstance(node, Repeat) and node.layer_inputs)
+        assert inputs == 1
+    with pytest.raises(Exception, match=f"does not divide the {layers} layers"):
+        plan(spec, Parallel(pp=2 * layers), training=True, batch=1, seq=None)
+
+
+def _jamba_kinds(cfg: dict, j: int) -> tuple[str, str]:
+    """Layer j's mixer and feed-forward, by JambaConfig's periods and offsets."""
+    mixer = "attention_layers" if j % cfg["attn_layer_period"] == cfg["attn_layer_offset"] else "mamba_layers"
+    ffn = "moe_ffn" if j % cfg["expert_layer_period"] == cfg["expert_layer_offset"] else "dense_ffn"
+    return mixer, ffn
+
+
+@pytest.mark.parametrize("pp", [2, 4, 8, 16, 32])
+def test_jamba_stages_hold_the_halves_of_their_own_layers(pp):
+    """Stage i holds layers i*L/pp .. (i+1)*L/pp - 1: their mixers and their feed-forwards, by kind."""
+    spec = model("jamba-v0.1")
+    cfg = json.loads(PRESETS["jamba-v0.1"].read_text())
+    layers = cfg["num_hidden_layers"]
+    m = memory(spec, parallel=Parallel(pp=pp))
+    per = layers // pp
+    for i, stage in enumerate(m.parallel.stages):
+        expected: dict[str, int] = {}
+        for j in range(i * per, (i + 1) * per):
+            for kind in _jamba_kinds(cfg, j):
+                expected[kind] = expected.get(kind, 0) + 1
+        held = {node.name: int(spec.value(node.count)) for _, node in stage if isinstance(node, Repeat)}
+        assert held == expected
+    assert sum(s.stored() for s in m.parallel.shares(spec)) == spec.total
+
+
+def _working_by_layer(spec, cfg: dict, saving: Saving) -> list:
+    """Each decoder layer's recomputed activations: the readings of the kinds the config gives that layer."""
+    inner = saving.inner()
+    blocks = {r.name: r.child for r in spec.tree.children() if isinstance(r, Repeat)}
+    out = []
+    for j in range(cfg["num_hidden_layers"]):
+        if cfg["model_type"] == "jamba":
+            kinds = _jamba_kinds(cfg, j)
+        else:  # bamba: attention on attn_layer_indices, Mamba-2 elsewhere
+            kinds = ("attention_layers" if j in cfg["attn_layer_indices"] else "mamba_layers",)
+        out.append(sympy.Add(*(blocks[k].activation_bytes(T, inner) for k in kinds)))
+    return out
+
+
+def _kept(spec, saving: Saving):
+    """What full recomputation keeps besides the layer recomputed: every layer input, the rest of the model."""
+    return sympy.Add(*(c.kept_bytes(T, saving) if isinstance(c, Repeat) else c.activation_bytes(T, saving)
+                       for c in spec.tree.children())) + spec.tree.shared_activation(T, saving) \
+        + spec.tree.loss_activation(T, saving)
+
+
+@pytest.mark.parametrize("attention", ["eager", "sdpa"])
+@pytest.mark.parametrize("name", ["jamba-v0.1", "bamba-9b"])
+@pytest.mark.parametrize(("batch", "seq"), [(1, 64), (2, 4096)])
+def test_full_recomputation_holds_the_largest_layer_not_one_of_each_kind(name, attention, batch, seq):
+    """The backward pass re-runs one layer at a time: the peak adds the largest layer's activations, once."""
+    spec = model(name)
+    cfg = json.loads(PRESETS[name].read_text())
+    saving = Saving(attention=attention, recompute="full", ssm_kernel="torch")
+    at = {B: batch, T: seq}
+    largest = max(spec.value(w).xreplace(at) for w in _working_by_layer(spec, cfg, saving))
+    whole = spec.value(spec.tree.activation_bytes(T, saving)).xreplace(at)
+    assert whole == spec.value(_kept(spec, saving)).xreplace(at) + largest
+    m = memory(spec, seq=seq, batch=batch, attention=attention, recompute="full", ssm_kernel="torch")
+    assert m.activation_bytes == int(sympy.ceiling(whole)) == m.per_gpu_bytes - m.fixed_bytes
+
+
+@pytest.mark.parametrize("pp", [2, 4])
+@pytest.mark.parametrize("name", ["jamba-v0.1", "bamba-9b"])
+def test_each_pipeline_stage_holds_its_own_largest_layer(name, pp):
+    """With one micro-batch in flight, the stages' activations add up to the whole plus one working set per later stage."""
+    spec = model(name)
+    cfg = json.loads(PRESETS[name].read_text())
+    saving = Saving(recompute="full", ssm_kernel="torch")
+    seq, batch = 2048, 1
+    at = {B: batch, T: seq}
+    m = memory(spec, seq=seq, batch=batch, recompute="full", ssm_kernel="torch", parallel=Parallel(pp=pp))
+    work = [spec.value(w).xreplace(at) for w in _working_by_layer(spec, cfg, saving)]
+    per = len(work) // pp
+    stages = [load.activation.xreplace(at) for load in m.loads]
+    whole = spec.value(spec.tree.activation_bytes(T, saving)).xreplace(at)
+    assert sum(stages) == whole - max(work) + sum(max(work[i * per:(i + 1) * per]) for i in range(pp))
+
+
+@pytest.mark.parametrize("dtype, width", [("bf16", 2), ("fp16", 2), ("fp32", 4)])
+@pytest.mark.parametrize("pp", [2, 3, 4])
+@pytest.mark.parametrize("name", ["mamba-130m", "mamba2-130m"])
+def test_later_stages_take_the_fp32_residual_stream(name, pp, dtype, width):
+    """residual_in_fp32: a later stage's first layer input is the previous stage's fp32 residual.
+
+    One micro-batch in flight, so the stages' activations add up to the whole model's
+    plus the one layer each later stage recomputes; below fp32 today's first-layer inputs
+    at the activation width came (4 - a)*B*T*D short per later stage.
+    """
+    spec = model(name)
+    layers = _layers(name)
+    if layers % pp:
+        pytest.skip(f"{pp} does not divide {layers}")
+    seq, batch = 512, 2
+    at = {B: batch, T: seq}
+    saving = Saving(width=width, recompute="full", ssm_kernel="torch")
+    stack = next(c for c in spec.tree.children() if isinstance(c, Repeat))
+    assert stack.fp32_stream
+    m = memory(spec, seq=seq, batch=batch, dtype=dtype, recompute="full", ssm_kernel="torch",
+               optimizer="adamw", parallel=Parallel(pp=pp))
+    whole = spec.value(spec.tree.activation_bytes(T, saving)).xreplace(at)
+    working = spec.value(stack.child.activation_bytes(T, saving.inner())).xreplace(at)
+    assert sum(load.activation.xreplace(at) for load in m.loads) == whole + (pp - 1) * working

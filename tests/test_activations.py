@@ -314,6 +314,52 @@ def test_full_recomputation_keeps_each_layers_input(config, attention, batch, se
     assert measured + tables == full - working
 
 
+# Small configs with grouped keys and values (H > H_kv), so the checkpointed core's keys and values
+# (before repeat_kv) differ from the repeated ones eager attention keeps without recomputation.
+# gpt_oss mixes sliding and full layers: two masks. mistral with a window shorter than the context.
+SELECTIVE = {
+    "llama": {"model_type": "llama", "hidden_size": 16, "intermediate_size": 24, "num_attention_heads": 4,
+              "num_key_value_heads": 2, "num_hidden_layers": 3, "vocab_size": 61},
+    "qwen3": {"model_type": "qwen3", "hidden_size": 16, "intermediate_size": 24, "num_attention_heads": 4,
+              "num_key_value_heads": 1, "head_dim": 8, "num_hidden_layers": 2, "vocab_size": 61},
+    "mistral": {"model_type": "mistral", "hidden_size": 16, "intermediate_size": 24, "num_attention_heads": 4,
+                "num_key_value_heads": 2, "num_hidden_layers": 2, "sliding_window": 3, "vocab_size": 61},
+    "gpt_oss": {"model_type": "gpt_oss", "hidden_size": 16, "intermediate_size": 16, "num_attention_heads": 4,
+                "num_key_value_heads": 2, "head_dim": 8, "num_hidden_layers": 2, "sliding_window": 4,
+                "num_local_experts": 4, "num_experts_per_tok": 2, "vocab_size": 61},
+}
+
+
+@pytest.mark.parametrize("dtype", [(torch.float32, 4), (torch.bfloat16, 2)], ids=["fp32", "bf16"])
+@pytest.mark.parametrize("model_type", sorted(SELECTIVE))
+def test_selective_recomputation_keeps_what_a_checkpointed_eager_core_keeps(model_type, dtype, monkeypatch):
+    """transformers' ``eager_attention_forward`` checkpointed (what ``recompute="selective"`` reads).
+
+    The checkpoint keeps the core's inputs: the queries, keys and values before repeat_kv
+    (H_kv heads) and the causal mask, B x 1 x T x T in the activation dtype, one storage all
+    layers of a kind of mask share; no probabilities. Measured to the byte, layers of several
+    kinds and windows shorter than the context included.
+    """
+    import importlib
+
+    import torch.utils.checkpoint as checkpoint
+
+    torch_dtype, width = dtype
+    batch, seq = 2, 7
+    config = SELECTIVE[model_type]
+    module = importlib.import_module(f"transformers.models.{model_type}.modeling_{model_type}")
+    core = module.eager_attention_forward
+
+    def checkpointed(layer, q, k, v, mask, **kw):
+        return checkpoint.checkpoint(lambda *t: core(layer, *t, **kw), q, k, v, mask, use_reentrant=False)
+
+    monkeypatch.setattr(module, "eager_attention_forward", checkpointed)
+    model = build(config, "eager", torch_dtype)
+    measured = saved_bytes(model, batch, seq, config["vocab_size"])
+    saving = Saving(width=width, attention="eager", recompute="selective")
+    assert measured == predicted(config, batch, seq, saving)
+
+
 def test_korthikanti_gpt3_block_is_a_special_case():
     """Korthikanti et al. 2022, eq. (1): s*b*h*(34 + 5*a*s/h) bytes per layer, 16-bit, with dropout.
 

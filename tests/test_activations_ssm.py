@@ -267,9 +267,6 @@ def test_selective_recomputation_of_hybrids_keeps_their_mamba_layers(name, dtype
 
     import torch.utils.checkpoint as checkpoint
 
-    from symparams.components.attention import Attention
-    from symparams.symbols import B, T
-
     torch_dtype, width = dtype
     batch, seq = 2, 7
     config = json.loads((FIXTURES / f"{name}.json").read_text())
@@ -284,14 +281,9 @@ def test_selective_recomputation_of_hybrids_keeps_their_mamba_layers(name, dtype
     model = build(config, "eager", torch_dtype)
     model.config.use_cache = False
     measured = saved_bytes(model, batch, seq, model.config.get_text_config().vocab_size)
-    spec = FAMILIES.from_dict(dict(config))
-    repeated = sum(n * (node.heads - node.kv_heads) * node.head_dim
-                   for n, node in spec.tree.token_walk() if isinstance(node, Attention))
-    differs = int(spec.value(width * B * seq**2 - 2 * width * B * T * repeated).xreplace({B: batch, T: seq}))
-    assert differs != 0
     reading = predicted(config, batch, seq, Saving(width=width, attention="eager", ssm_kernel="torch",
                                                    recompute="selective"))
-    assert measured == reading + differs
+    assert measured == reading
 
 
 @pytest.mark.parametrize("name", [n for t in ("mamba", "mamba2", "bamba", "jamba") for n in REAL[t][:1]])

@@ -83,7 +83,12 @@ class Attention(Module):
         each); the output projection's input (H*d_h). Eager attention also keeps the
         probabilities, B*H*T^2 of them: the fp32 softmax output, plus its cast to the
         activation dtype below fp32, or with dropout the mask and the dropped-out copy.
-        sdpa/flash keep a log-sum-exp per query row and head instead (fp32). Dropout after
+        sdpa/flash keep a log-sum-exp per query row and head instead (fp32). Under
+        ``recompute="selective"`` eager attention's core (transformers'
+        ``eager_attention_forward``: repeat_kv, scores, softmax, dropout, the product with
+        the values) is checkpointed: it keeps its inputs, keys and values before repeat_kv
+        (H_kv*d_h each) and the causal mask (:meth:`core_shared`), and no probabilities.
+        Dropout after
         the output projection (``"residual"``) keeps a mask of D per token.
         ``rotary_dim``: the width of the rotary tables where only part of each head rotates
         (GLM-4.5's ``partial_rotary_factor``); ``rotary_per_layer``: the layer makes its own copy of the cos and sin tables (ERNIE
@@ -92,7 +97,8 @@ class Attention(Module):
         s = saving or DEFAULT
         a, rows = s.width, B * T
         inner, kv = self.heads * self.head_dim, self.kv_heads * self.head_dim
-        heads = a * rows * (2 * inner + 2 * (inner if s.eager else kv))
+        repeated = s.eager and s.recompute != "selective"  # a checkpointed core keeps k, v before repeat_kv
+        heads = a * rows * (2 * inner + 2 * (inner if repeated else kv))
         if s.eager:
             if s.recompute != "selective":
                 heads += self._kept_probabilities(T, s)
@@ -115,6 +121,21 @@ class Attention(Module):
         if s.drops("attention"):
             return softmax + s.mask_width + s.width
         return softmax + (s.width if s.width != softmax else ZERO)
+
+    def core_shared(self, T: Expr, saving: Saving | None = None) -> dict:
+        """What a checkpointed eager core keeps that the layers share: the causal mask.
+
+        transformers builds one B x 1 x T x T mask in the activation dtype per kind of mask
+        (a window or chunks make their own) and hands it to every layer's
+        ``eager_attention_forward``; checkpointing that function keeps it as an input, one
+        storage for all the layers (measured: tests/test_activations.py). Without the
+        checkpoint the mask feeds an addition, which keeps nothing.
+        """
+        s = saving or DEFAULT
+        if not (s.eager and s.recompute == "selective"):
+            return {}
+        kind = (getattr(self, "window", None), getattr(self, "chunked", False))
+        return {("mask", "causal", *kind): s.width * B * T**2}
 
     def activation_shared(self, T: Expr, saving: Saving | None = None) -> dict:
         """Rotary positions: the cos and sin tables (T x d_h each, one row for the whole batch) every layer uses."""

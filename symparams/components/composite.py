@@ -150,7 +150,8 @@ class Model(Composite):
         return body + self.shared_activation(T, s) + self.loss_activation(T, s)
 
     def shared_activation(self, T: Expr, saving: Saving | None = None, parts: tuple[Module, ...] | None = None) -> Expr:
-        """Tensors several layers share, each counted once: the rotary tables of ``parts`` (default: all).
+        """Tensors several layers share, each counted once: the rotary tables of ``parts`` (default: all),
+        and the causal mask a checkpointed attention core keeps (``core_shared``).
 
         A model that stores a position table has learned positions, and no rotary tables.
         """
@@ -159,6 +160,10 @@ class Model(Composite):
         shared: dict = {}
         for part in self.children() if parts is None else parts:
             shared.update(part.activation_shared(T, s))
+            for _, _, node in part.walk():
+                core = getattr(node, "core_shared", None)
+                if callable(core):
+                    shared.update(core(T, s))
         return sympy.Add(*(v for key, v in shared.items() if not (learned and key[:2] == ("positions", "rotary"))))
 
     def loss_activation(self, T: Expr, saving: Saving | None = None) -> Expr:

@@ -332,6 +332,9 @@ def _stages(tree: Model, pp: int, spec: Spec) -> tuple[tuple[tuple[tuple[Expr, M
     counts = {i: int(spec.value(r.count)) for i, r in reps.items()}
     total = sum(counts[i] for i, r in reps.items() if r.layer_inputs)
     if pp > 1 and not reps:
+        if any(isinstance(node, Repeat) for _, _, node in tree.walk()):
+            raise SymparamsError(f"pipeline stages of {spec.name} are not read: its stacks of layers sit inside "
+                                 "groups (a learned family's tree), which do not say which stack is the decoder's")
         raise SymparamsError(f"{spec.name} has no repeated layers for pipeline stages to share")
     if pp == 1:
         return ((tuple((Integer(1), part) for part in parts)),), total

@@ -146,3 +146,17 @@ def test_later_stages_take_the_fp32_residual_stream(name, pp, dtype, width):
     whole = spec.value(spec.tree.activation_bytes(T, saving)).xreplace(at)
     working = spec.value(stack.child.activation_bytes(T, saving.inner())).xreplace(at)
     assert sum(load.activation.xreplace(at) for load in m.loads) == whole + (pp - 1) * working
+
+
+
+@pytest.mark.parametrize("model_type", ["granitemoehybrid", "gemma3n_text", "rwkv"])
+def test_a_learned_family_refuses_pipeline_stages_with_the_reason(model_type, tmp_path, capsys):
+    """Learned trees nest their stacks in groups (gemma3n's altup projections are stacks too): refused, not guessed."""
+    from symparams.cli import main
+
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"model_type": model_type}))
+    assert main(["memory", str(path), "--pp", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "which do not say which stack is the decoder's" in err
+    assert main(["memory", str(path)]) == 0

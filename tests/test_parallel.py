@@ -160,3 +160,33 @@ def test_a_learned_family_refuses_pipeline_stages_with_the_reason(model_type, tm
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "which do not say which stack is the decoder's" in err
     assert main(["memory", str(path)]) == 0
+
+
+@pytest.mark.parametrize(("name", "change", "dense"), [
+    ("llama-4-scout-17b-16e-text", {"interleave_moe_layer_step": 2}, None),
+    ("qwen3-next-80b-a3b-instruct", {"mlp_only_layers": [0, 1, 5]}, [0, 1, 5]),
+])
+def test_layers_split_into_attention_and_feed_forward_halves_count_once(name, change, dense):
+    """Both axes vary, so the tree repeats attention and feed-forward halves apart: still L layers, L inputs."""
+    from symparams import from_dict
+    from symparams.symbols import D
+
+    cfg = {**json.loads(PRESETS[name].read_text()), **change}
+    spec = from_dict(cfg)
+    halves = [r for r in spec.tree.children() if isinstance(r, Repeat)]
+    assert len(halves) == 4
+    layers = _layers(name)
+    pp = 4
+    m = memory(spec, parallel=Parallel(pp=pp))
+    assert m.parallel.layers == layers
+    per = layers // pp
+    for i, stage in enumerate(m.parallel.stages):
+        held = [(node, int(spec.value(node.count))) for _, node in stage if isinstance(node, Repeat)]
+        assert sum(n for node, n in held if node.layer_inputs) == per
+        assert sum(n for node, n in held if not node.layer_inputs) == per
+        if dense is not None:
+            mine = sum(1 for j in dense if i * per <= j < (i + 1) * per)
+            assert sum(n for node, n in held if node.name == "dense_mlp") == mine
+    saving = Saving(recompute="full")
+    kept = sympy.Add(*(r.kept_bytes(T, saving) for r in halves))
+    assert spec.value(kept) == spec.value(saving.width * B * T * D * layers)

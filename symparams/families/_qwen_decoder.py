@@ -288,12 +288,15 @@ def decoder_tree(name: str, label: str, attention: Axis, mlp: Axis, tied: bool,
                 several = len(attn_counts) > 1 or len(mlp_counts) > 1
                 parts.append(Repeat(f"{varying}_layers" if several else "layers", count, block))
     else:
+        # each half knows its layers (pipeline stages, full recomputation); the input is the attention half's
         for kind, count in attn_counts:
             parts.append(Repeat(f"{kind}_attention", count,
-                                Composite("sublayer", (pre, attention.modules[kind]), label="norm, then attention")))
+                                Composite("sublayer", (pre, attention.modules[kind]), label="norm, then attention"),
+                                layers=tuple(i for i, k in enumerate(attention.kinds) if k == kind)))
         for kind, count in mlp_counts:
             parts.append(Repeat(f"{kind}_mlp", count,
-                                Composite("sublayer", (post, mlp.modules[kind]), label="norm, then feed-forward")))
+                                Composite("sublayer", (post, mlp.modules[kind]), label="norm, then feed-forward"),
+                                layer_inputs=False, layers=tuple(i for i, k in enumerate(mlp.kinds) if k == kind)))
     tree = Model(
         name,
         (Embedding("embed_tokens", V, D), *parts, norm("norm"),

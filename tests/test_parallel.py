@@ -190,3 +190,21 @@ def test_layers_split_into_attention_and_feed_forward_halves_count_once(name, ch
     saving = Saving(recompute="full")
     kept = sympy.Add(*(r.kept_bytes(T, saving) for r in halves))
     assert spec.value(kept) == spec.value(saving.width * B * T * D * layers)
+
+
+@pytest.mark.parametrize("name", ["qwen3.5-9b-text", "qwen3.5-35b-a3b-text"])
+@pytest.mark.parametrize("pp", [2, 4, 8])
+def test_stages_hold_the_kinds_of_their_own_layers(name, pp):
+    """Where the tree knows each layer's index, stage i holds the kinds config.json's layer_types gives its layers."""
+    spec = model(name)
+    cfg = json.loads(PRESETS[name].read_text())
+    types = cfg["layer_types"]
+    if len(types) % pp:
+        pytest.skip(f"{pp} does not divide {len(types)}")
+    m = memory(spec, parallel=Parallel(pp=pp))
+    per = len(types) // pp
+    for i, stage in enumerate(m.parallel.stages):
+        held = {node.name: int(spec.value(node.count)) for _, node in stage if isinstance(node, Repeat)}
+        mine = types[i * per:(i + 1) * per]
+        expected = {f"{t.split('_')[0]}_layers": mine.count(t) for t in set(mine)}
+        assert held == expected

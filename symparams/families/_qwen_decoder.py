@@ -286,7 +286,9 @@ def decoder_tree(name: str, label: str, attention: Axis, mlp: Axis, tied: bool,
                 block = Block("layer", (pre, attention.modules[a_kind], post, mlp.modules[m_kind]),
                               label="pre-norm decoder block")
                 several = len(attn_counts) > 1 or len(mlp_counts) > 1
-                parts.append(Repeat(f"{varying}_layers" if several else "layers", count, block))
+                axis = attention if len(attn_counts) > 1 else mlp
+                parts.append(Repeat(f"{varying}_layers" if several else "layers", count, block,
+                                    layers=tuple(i for i, k in enumerate(axis.kinds) if k == varying)))
     else:
         # each half knows its layers (pipeline stages, full recomputation); the input is the attention half's
         for kind, count in attn_counts:

@@ -21,6 +21,9 @@ settings.register_profile("dev", max_examples=10, deadline=None, suppress_health
 # The result cache (symparams.cache) stays off in tests: a test that patches the package in
 # process must not be answered from a run made without the patch. tests/test_cache.py turns it on.
 os.environ.setdefault("SYMPARAMS_NO_CACHE", "1")
+# pytest-xdist runs one worker per core; BLAS and OpenMP threads on top of them only contend.
+for _threads in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_threads, "1")
 
 settings.load_profile(PROFILE)
 # A test's own budget (@settings(max_examples=N)) is what CI runs; a local run takes SHARE of it.

@@ -17,7 +17,8 @@ import pytest
 ])
 @pytest.mark.parametrize("ci", [False, True])
 def test_a_skip_fails_only_when_ci_forbids_skips(tmp_path, body, ci):
-    shutil.copy(Path(__file__).with_name("conftest.py"), tmp_path / "conftest.py")
+    for helper in ("conftest.py", "budget.py"):
+        shutil.copy(Path(__file__).with_name(helper), tmp_path / helper)
     (tmp_path / "test_sample.py").write_text(body)
     env = {k: v for k, v in os.environ.items() if k != "SYMPARAMS_NO_SKIP"}
     if ci:

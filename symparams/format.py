@@ -53,10 +53,9 @@ def json_number(x: int | Fraction) -> int | str:
     return x if isinstance(x, int) else f"{x.numerator}/{x.denominator}"
 
 
-def exact_cell(x: int | Fraction) -> int | str:
-    """An exact figure as a table cell: an int, or its fraction as text (``'796,952/3'``)."""
-    x = whole(x)
-    return x if isinstance(x, int) else grouped(x)
+def exact_cell(x: int | Fraction) -> int | Fraction:
+    """An exact figure as a table cell: an int when whole, else the Fraction (shown ``796,952/3``)."""
+    return whole(x)
 
 
 def human(n: int | Fraction, digits: int = 3) -> str:
@@ -201,7 +200,7 @@ class Fixed:
         return f"{self.value:,.{self.places}f}"
 
 
-Cell = Union[str, int, Formula, Fixed]
+Cell = Union[str, int, Fraction, Formula, Fixed]
 
 
 @dataclass(frozen=True)
@@ -274,7 +273,7 @@ def render(blocks: Sequence[Block], fmt: str) -> str:
 def _plain(cell: Cell) -> str:
     if isinstance(cell, bool):  # pragma: no cover - no command puts a bool in a cell
         raise TypeError("a cell is text, an int, a Formula or a Fixed")
-    if isinstance(cell, int):
+    if isinstance(cell, (int, Fraction)):
         return grouped(cell)
     if isinstance(cell, Formula):
         return cell.text
@@ -333,6 +332,8 @@ def _csv_cell(cell: Cell) -> str | int:
         return repr(cell.value)
     if isinstance(cell, int):
         return cell
+    if isinstance(cell, Fraction):
+        return f"{cell.numerator}/{cell.denominator}"
     return visible(_plain(cell))
 
 
@@ -377,7 +378,7 @@ def _tex_cell(cell: Cell, wraps: bool = False) -> str:
     """A cell in LaTeX; in a wrapping column, text may also break after any character but a letter or digit."""
     if isinstance(cell, Formula):
         return f"${cell.latex}$"
-    if isinstance(cell, (int, Fixed)):
+    if isinstance(cell, (int, Fraction, Fixed)):
         return _tex_number(_plain(cell))
     if not wraps:
         return latex_text(cell)

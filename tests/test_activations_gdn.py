@@ -98,13 +98,9 @@ def check(config: dict, attention: str, dtype, batch: int, seq: int) -> None:
                                  f"measured {measured}, reading {expected}"
 
 
-@settings(max_examples=20, deadline=None, phases=NO_SHRINK)
-@given(st.booleans(), st.integers(1, 3), st.sampled_from([1, 2]), st.integers(1, 5), st.integers(1, 5),
-       st.integers(1, 4), st.integers(2, 9), st.sampled_from(["silu", "gelu", "relu"]), st.sampled_from(DTYPES),
-       st.integers(2, 3), st.sampled_from(LENGTHS))
-def test_the_layer_saves_what_the_reading_says(fused, key_heads, repeat, key_dim, value_dim, kernel, width, act,
-                                               dtype, batch, seq):
-    """Qwen3-Next's (fused) and Qwen3.5's layer alone: every head size, repeated heads or not, padded or not."""
+def layer_bytes(fused: bool, key_heads: int, repeat: int, key_dim: int, value_dim: int, kernel: int, width: int,
+                act: str, dtype, batch: int, seq: int) -> tuple[int, int]:
+    """Qwen3-Next's (fused) or Qwen3.5's layer alone: what autograd keeps, and the reading."""
     from transformers.models.qwen3_5.modeling_qwen3_5 import Qwen3_5GatedDeltaNet
     from transformers.models.qwen3_next.modeling_qwen3_next import Qwen3NextGatedDeltaNet
 
@@ -121,6 +117,58 @@ def test_the_layer_saves_what_the_reading_says(fused, key_heads, repeat, key_dim
     node = GatedDeltaNet("linear_attn", width, key_heads, key_heads * repeat, key_dim, value_dim, kernel,
                          fused=fused, activation=act)
     reading = node.activation_bytes(T, Saving(width=a, ssm_kernel="torch")).xreplace({B: batch, T: seq})
+    return measured, int(reading)
+
+
+@settings(max_examples=20, deadline=None, phases=NO_SHRINK)
+@given(st.booleans(), st.integers(1, 3), st.sampled_from([1, 2]), st.integers(1, 5), st.integers(1, 5),
+       st.integers(1, 4), st.integers(2, 9), st.sampled_from(["silu", "gelu", "relu"]), st.sampled_from(DTYPES),
+       st.integers(1, 3), st.sampled_from((1, *LENGTHS)))
+def test_the_layer_saves_what_the_reading_says(fused, key_heads, repeat, key_dim, value_dim, kernel, width, act,
+                                               dtype, batch, seq):
+    """Every head size, repeated heads or not, padded or not, one sequence or more, one token or more."""
+    measured, reading = layer_bytes(fused, key_heads, repeat, key_dim, value_dim, kernel, width, act, dtype,
+                                    batch, seq)
+    assert measured == reading
+
+
+@pytest.mark.parametrize("seq", [64, 128])
+@pytest.mark.parametrize("repeat", [1, 2])
+@pytest.mark.parametrize("fused", [False, True], ids=["qwen3_5", "qwen3_next"])
+def test_one_sequence_in_fp32_over_whole_chunks(fused, repeat, seq):
+    """B = 1, fp32, T a multiple of 64: repeated heads keep what unrepeated ones keep, not what they keep at B >= 2.
+
+    The reading at B = 2 is checked too, so the case cannot pass by both batches reading alike.
+    """
+    for batch in (1, 2):
+        measured, reading = layer_bytes(fused, 2, repeat, 4, 3, 4, 8, "silu", DTYPES[0], batch, seq)
+        assert measured == reading, f"B={batch}"
+
+
+@pytest.mark.parametrize("batch, seq", [(1, 1), (1, 5), (1, 64), (1, 128), (1, 130), (2, 1), (3, 1), (2, 128)])
+@pytest.mark.parametrize("dtype", DTYPES, ids=["fp32", "bf16"])
+@pytest.mark.parametrize("fused", [False, True], ids=["qwen3_5", "qwen3_next"])
+def test_one_value_head(fused, dtype, batch, seq):
+    """H_lk = H_lv = 1: in fp32 one sequence (or one token) makes the rule's padded output a view the norm keeps."""
+    measured, reading = layer_bytes(fused, 1, 1, 3, 2, 3, 8, "silu", dtype, batch, seq)
+    assert measured == reading
+
+
+@pytest.mark.parametrize("key_dim, value_dim", [(1, 1), (1, 3), (3, 1)])
+@pytest.mark.parametrize("key_heads, repeat", [(1, 1), (2, 1), (1, 2)])
+def test_head_sizes_of_one(key_heads, repeat, key_dim, value_dim):
+    """d_k = 1 or d_v = 1 in fp32: unrepeated keys of one element take views; so do one head's outputs of one."""
+    for batch, seq in ((1, 1), (1, 65), (2, 1), (2, 128)):
+        measured, reading = layer_bytes(False, key_heads, repeat, key_dim, value_dim, 2, 3, "silu", DTYPES[0],
+                                        batch, seq)
+        assert measured == reading, f"B={batch} T={seq}"
+
+
+@pytest.mark.parametrize("key_heads, repeat", [(1, 2), (1, 3), (2, 2)])
+@pytest.mark.parametrize("fused", [False, True], ids=["qwen3_5", "qwen3_next"])
+def test_one_token_of_one_sequence_with_repeated_heads(fused, key_heads, repeat):
+    """B = T = 1 in fp32: with Qwen3-Next's fused projection and one key head, z is a view of the whole output."""
+    measured, reading = layer_bytes(fused, key_heads, repeat, 5, 4, 2, 6, "silu", DTYPES[0], 1, 1)
     assert measured == reading
 
 
@@ -223,3 +271,35 @@ def test_selective_recomputation_keeps_the_deltanet_layers(name, dtype, monkeypa
     reading = predicted(config, batch, seq, Saving(width=width, attention="eager", ssm_kernel="torch",
                                                    recompute="selective"))
     assert measured == reading
+
+
+@pytest.mark.parametrize("attention", ["eager", "sdpa"])
+@pytest.mark.parametrize("dtype", DTYPES, ids=["fp32", "bf16"])
+@pytest.mark.parametrize("name", ["qwen3-next-80b-a3b-instruct", "qwen3.5-9b-text", "qwen3.5-35b-a3b-text"])
+def test_full_recomputation_keeps_each_layers_input(name, dtype, attention):
+    """transformers' gradient checkpointing of each decoder layer, DeltaNet and full-attention layers alike.
+
+    Each layer keeps its input only. Not seen by the hooks, and left out as in
+    tests/test_activations_ssm.py: the working set of the layer recomputed in the backward
+    pass (the reading adds the largest layer's) and the rotary tables, which the checkpoint
+    keeps alive as arguments rather than as saved tensors. Over two chunks, the last partial.
+    """
+    from symparams.components.composite import working_set
+
+    torch_dtype, width = dtype
+    batch, seq = 2, 70
+    config = _cut_down(name)
+    spec = FAMILIES.from_dict(dict(config))
+    model = build(config, attention, torch_dtype)
+    model.config.use_cache = False
+    model.train()
+    model.gradient_checkpointing_enable()
+    torch.manual_seed(0)
+    ids = torch.randint(0, model.config.get_text_config().vocab_size, (batch, seq))
+    measured = saved_bytes(lambda: model(input_ids=ids, labels=ids).loss, model.parameters())
+    saving = Saving(width=width, attention=attention, recompute="full", ssm_kernel="torch")
+    at = {B: batch, T: seq}
+    full = spec.value(spec.tree.activation_bytes(T, saving)).xreplace(at)
+    working = spec.value(working_set(spec.tree.children(), T, saving)).xreplace(at)
+    tables = spec.value(spec.tree.shared_activation(T, saving)).xreplace(at)
+    assert working > 0 and measured + tables == full - working

@@ -162,14 +162,21 @@ class GatedDeltaNet(Module):
           intra-chunk products copy their four operands, 16*B*H*P*d_k; with repeated heads the
           state products then copy q and k chunk by chunk, which keeps 8*B*H*C*d_k less
           (two chunks or more), and without repeated heads they copy only with two chunks
-          or more.
+          or more;
+        * one sequence (B = 1): with T a multiple of C, repeated heads keep what unrepeated
+          ones keep; with one value head (H = 1), no intra-chunk product copies at all, and
+          the gated RMSNorm takes the rule's output as a view of its padded form, 4*(P - T)*d_v
+          per sequence (so it does with one value head and one token, whatever B; not with
+          d_v = 1 in a single chunk); with Qwen3-Next's fused projection, one key head
+          repeated and one token, z is a view and silu(z) keeps the whole q|k|v|z output,
+          4*c_in;
+        * keys of one element per head (d_k = 1), not repeated: no intra-chunk product copies.
 
-        Checked for B >= 2 and T >= 1 (and B = 1 below fp32 or with T not a multiple of C):
-        one sequence in fp32 lets the intra-chunk products take views where the reading
-        counts copies.
+        Checked for B >= 1 and T >= 1 (one sequence, one token and one head included).
 
         Selective recomputation recomputes attention's core only (Megatron-LM's ``core_attn``),
-        so the layer keeps under it what it keeps without. Under the CUDA kernels
+        so the layer keeps under it what it keeps without; full recomputation is checked
+        against gradient checkpointing of each decoder layer. Under the CUDA kernels
         (flash-linear-attention) it refuses: they keep other tensors; so does tensor
         parallelism, since transformers shards no Gated DeltaNet.
         """
@@ -196,9 +203,19 @@ class GatedDeltaNet(Module):
         if a == FP32:  # the rule's casts to fp32 are views: see the docstring
             same = 1 - sympy.Min(1, h - self.key_heads)  # queries and keys are not repeated
             whole = 1 - sympy.Min(1, P - T)  # no padding
+            single = 1 - sympy.Min(1, B - 1)  # one sequence
+            lone = 1 - sympy.Min(1, h - 1)  # one value head
+            token = 1 - sympy.Min(1, T - 1)  # one token per sequence
+            spread = (1 - same) * (1 - single)  # repeated heads, copied sequence by sequence
             tokens += T * same * ((f * channels if keeps_input else ZERO) - 2 * f * h * dk
                                   + (f * channels if self.fused else ZERO))
-            padded += whole * f * h * dk * ((1 - same) * (4 * P - 2 * q * (1 - one)) + same * 4 * P * (1 - one))
+            if self.fused:
+                tokens += (1 - same) * (1 - sympy.Min(1, self.key_heads - 1)) * single * token * f * channels
+            flat = 1 - (1 - lone * single) * sympy.Min(1, dk - 1)  # no copies: one head and sequence, or d_k = 1
+            padded += whole * f * h * dk * (spread * (4 * P - 2 * q * (1 - one))
+                                            + (1 - spread) * (1 - same * flat) * 4 * P * (1 - one))
+            kept = 1 - one * (1 - sympy.Min(1, dv - 1))  # not where d_v = 1 in a single chunk
+            padded += lone * (single + token - single * token) * kept * f * (P - T) * dv
         return B * (tokens + conv + padded + chunks) + q**2 + 2 * f * h
 
     def cache_elements(self, T: Expr) -> Expr:

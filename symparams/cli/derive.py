@@ -81,7 +81,7 @@ def command(name: str, depth: int | None, overrides: dict[str, Any]) -> str:
 
 def source_for(name: str, depth: int | None, overrides: dict[str, Any]):
     """(Spec, Source) for a model as the user named it: its ladder, or the presets of its family."""
-    from ..catalog import depth_families, model, preset_paths
+    from ..catalog import depth_families, model
     from ..errors import SymparamsError
     from ..families import FAMILIES
     from ..report import Source
@@ -97,7 +97,7 @@ def source_for(name: str, depth: int | None, overrides: dict[str, Any]):
 
         return spec, Source(again, ladder, depth)
     relatives = []
-    for other in sorted(preset_paths()):
+    for other in _preset_families().get(spec.family, ()):
         try:
             s = model(other)
         except SymparamsError:

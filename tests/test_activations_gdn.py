@@ -4,10 +4,13 @@ On CPU transformers runs the DeltaNet's torch fallback (``causal_conv1d_fn`` and
 ``torch_chunk_gated_delta_rule``, which pads T up to whole chunks of 64), which is what
 ``ssm_kernel="torch"`` reads; under ``"cuda"`` (flash-linear-attention), the default, the
 layers refuse. Checked to the byte in fp32 and bf16: the layer alone over drawn sizes and
-lengths (T on both sides of multiples of 64), whole drawn models of the three families under
-eager and SDPA attention (gated attention with (1 + weight) q/k norms, the decoder's
-(1 + weight) RMSNorms, Qwen3.5's rotary tables made per sequence), and the real fixture
-configs cut down to small sizes.
+lengths (T on both sides of multiples of 64, one sequence and one token included), whole
+drawn models of the three families under eager and SDPA attention (gated attention with
+(1 + weight) q/k norms, the decoder's (1 + weight) RMSNorms, Qwen3.5's rotary tables made
+per sequence), and the real fixture configs cut down to small sizes, also under selective
+and full recomputation. Whole models run two sequences or more: with one, the loss keeps
+its shifted labels as a view of T + 1 (8 bytes more) and eager attention keeps less, which
+the readings outside the DeltaNet do not carry yet.
 
 Measured as tests/test_activations.py measures it, with one difference: the pack hook keeps
 a detached tensor. A hook that keeps the tensor itself ties a node that saves its own output

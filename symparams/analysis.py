@@ -15,6 +15,7 @@ import sympy
 from sympy import Expr, Rational, Symbol
 
 from .errors import SymparamsError
+from .factoring import factor as factored
 from .spec import Spec
 
 __all__ = ["Sensitivity", "sensitivity", "along_relations", "followed", "held_symbols", "tidy", "crossover", "Sizing",
@@ -115,7 +116,7 @@ def tidy(expr: Expr) -> Expr:
         return expr
     if len(expr.free_symbols) > FACTOR_SYMBOLS:
         return sympy.factor_terms(expr)
-    return sympy.factor(expr)
+    return factored(expr)
 
 
 def sensitivity(spec: Spec, form: Expr | None = None, hold: Iterable[str | Symbol] = (),

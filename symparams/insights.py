@@ -33,6 +33,7 @@ from sympy import Expr
 from .breakdown import Breakdown, Row
 from .components import Module
 from .errors import SymparamsError
+from .factoring import factor as factored
 from .format import grouped, human, share
 from .spec import Spec, apply_overrides, pretty
 from .symbols import D, L
@@ -172,7 +173,7 @@ def mlp_to_attention(spec: Spec) -> Ratio:
     attn, mlp = _first(spec, "attention"), _first(spec, "mlp")
     if attn is None or mlp is None:
         raise SymparamsError(f"{spec.name} has no attention and MLP to compare")
-    form = sympy.factor(sympy.cancel(spec.formula(mlp) / spec.formula(attn)))
+    form = factored(sympy.cancel(spec.formula(mlp) / spec.formula(attn)))
     return Ratio(spec.count(mlp), spec.count(attn), form)
 
 
@@ -278,7 +279,7 @@ def bias_cost(spec: Spec) -> BiasCost:
     """What biases on every linear layer in the blocks cost, exactly and by the guide's shortcut."""
     biased = with_biases(spec)
     exact = biased.total - spec.total
-    form = sympy.factor(sympy.expand(biased.closed_form - spec.closed_form))
+    form = factored(sympy.expand(biased.closed_form - spec.closed_form))
     bd = spec.breakdown()
     layers = layer_rows(bd)
     if not layers:

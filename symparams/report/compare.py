@@ -18,6 +18,7 @@ from .. import insights
 from ..analysis import crossover, sensitivity
 from ..breakdown import Row
 from ..errors import SymparamsError
+from ..factoring import factor as factored
 from ..families import FAMILIES
 from ..spec import Spec
 from ..symbols import D, H_kv, L
@@ -106,11 +107,11 @@ def _crossover(r: Reader) -> list[Part]:
         return []
     if len(roots) != 1 or not roots[0].free_symbols <= set(r.spec.env):
         return []
-    root = sympy.factor(roots[0])
+    root = factored(roots[0])
     label = named("D_eq", r"D_{\text{eq}}")
     return [
-        Para(("Setting the parts outside the blocks, ", Math(Form(sympy.factor(outside))), ", equal to the blocks, ",
-              Math(Form(sympy.factor(inside))), ", and solving for D gives the width at which the two weigh the same; "
+        Para(("Setting the parts outside the blocks, ", Math(Form(factored(outside))), ", equal to the blocks, ",
+              Math(Form(factored(inside))), ", and solving for D gives the width at which the two weigh the same; "
               "wider models are dominated by their blocks:",)),
         Chains((r.chain(label, root, substitute=root, style="number"),)),
     ]

@@ -12,6 +12,7 @@ import dataclasses
 import sympy
 from sympy import Expr
 
+from ..factoring import factor as factored
 from ..families import FAMILIES
 from ..spec import Spec
 from ..symbols import H_kv, d_h, e
@@ -62,7 +63,7 @@ def _general(spec: Spec) -> Spec | None:
 def closed_form(r: Reader) -> list[Part]:
     spec = r.spec
     form = spec.closed_form
-    shapes = _distinct(form, sympy.expand(form), sympy.factor(form))
+    shapes = _distinct(form, sympy.expand(form), factored(form))
     n = r.ref()
     blocks: list[Part] = [
         Heading(2, "Closed form"),
@@ -99,7 +100,7 @@ def leading_terms(form: Expr) -> Expr:
     """
     terms = sympy.Add.make_args(sympy.expand(form))
     top = max(_degree(t) for t in terms)
-    return sympy.factor(sympy.Add(*(t for t in terms if _degree(t) == top)))
+    return factored(sympy.Add(*(t for t in terms if _degree(t) == top)))
 
 
 def _degree(x: Expr) -> int:
@@ -135,7 +136,7 @@ def approximations(r: Reader) -> list[Part]:
             *error_chains(r, approx, n),
         )))
     lead = leading_terms(spec.closed_form)
-    if sympy.srepr(lead) != sympy.srepr(sympy.factor(spec.closed_form)):
+    if sympy.srepr(lead) != sympy.srepr(factored(spec.closed_form)):
         approx = named("N_lead", r"N_{\text{lead}}")
         blocks.append(Para((
             "Keeping only the terms of highest degree in the sizes (those that dominate as the model grows) "

@@ -16,6 +16,7 @@ from ..breakdown import Row
 from ..components.composite import Block, Repeat
 from ..components.shared import Shared
 from ..components.sinks import Sinks
+from ..factoring import factor as factored
 from ..symbols import H, H_kv, L, T, W
 from .compare import first_layer, ratio
 from .context import Reader
@@ -86,7 +87,7 @@ def _latent(r: Reader, row: Row) -> list[Inline]:
     kv_rank = getattr(row.node, "kv_rank", None)
     if heads is None or kv_rank is None:
         return []
-    per_token = sympy.factor(sympy.sympify(row.node.cache_elements(T)) / T)
+    per_token = factored(sympy.sympify(row.node.cache_elements(T)) / T)
     q_rank = getattr(row.node, "q_rank", None)
     query: list[Inline] = (["queries pass through a rank-", Math(Form(q_rank)), " bottleneck and "]
                            if q_rank is not None else [])

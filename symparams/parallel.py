@@ -14,8 +14,9 @@ al. 2022) and ZeRO (Rajbhandari et al. 2020):
   to the first stage, the final norm and head to the last. L counts the copies of the
   Repeats that carry a layer's input: a Repeat of other parts of those layers (Jamba's
   feed-forward halves, ``layer_inputs`` false) goes with its layers, not as more layers.
-  Where the tree knows each Repeat's layer indices (Jamba) a stage holds exactly its own
-  layers' parts; else each kind of layer is cut in tree order. Under full recomputation
+  Where the tree knows each Repeat's layer indices (the families that group layers by
+  kind fill them from the config's layer pattern) a stage holds exactly its own layers'
+  parts; else (or where changed values no longer fit them) each kind is cut in tree order. Under full recomputation
   a stage keeps its layers' inputs (a later stage's first input is the fp32 residual where
   the stream is fp32: Repeat's ``continued``) and re-runs its own largest layer. Under the 1F1B schedule
   stage i holds the activations of min(pp - i, m) micro-batches in flight (m the
@@ -45,7 +46,7 @@ import sympy
 from sympy import Expr, Integer
 
 from .components import Model, Module, Repeat
-from .components.composite import recomputed, working_set
+from .components.composite import layers_hold, recomputed, unplaced, working_set
 from .components.saving import Saving
 from .errors import SymparamsError
 from .spec import Spec
@@ -325,9 +326,11 @@ def _stages(tree: Model, pp: int, spec: Spec) -> tuple[tuple[tuple[tuple[Expr, M
     parts of those layers (``layer_inputs`` false: Jamba's feed-forward halves) is not more
     layers, and its copies go with their layers. Where every Repeat knows its layers'
     indices, stage i holds layers i*L/pp to (i+1)*L/pp - 1 and each Repeat the copies among
-    them; else each track of Repeats (layer inputs, other halves) is cut in tree order.
+    them; else (indices unknown, or no longer fitting counts that changed values) no Repeat
+    keeps its indices and each track of Repeats (layer inputs, other halves) is cut in tree order.
     """
-    parts = list(tree.children())
+    indexed = layers_hold(tree.children(), lambda n: int(spec.value(n)))
+    parts = list(tree.children() if indexed else unplaced(tree.children()))
     reps: dict[int, Repeat] = {i: c for i, c in enumerate(parts) if isinstance(c, Repeat)}
     counts = {i: int(spec.value(r.count)) for i, r in reps.items()}
     total = sum(counts[i] for i, r in reps.items() if r.layer_inputs)
@@ -342,7 +345,6 @@ def _stages(tree: Model, pp: int, spec: Spec) -> tuple[tuple[tuple[tuple[Expr, M
         raise SymparamsError(f"--pp {pp} does not divide the {total} layers of {spec.name}: each pipeline stage "
                              "holds the same number of layers")
     per = total // pp
-    indexed = all(len(r.layers) == counts[i] for i, r in reps.items())
     stages: list[list[tuple[Expr, Module]]] = [[] for _ in range(pp)]
     seen = {True: 0, False: 0}
     tracks = {flag: sum(counts[i] for i, r in reps.items() if r.layer_inputs == flag) for flag in (True, False)}

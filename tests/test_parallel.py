@@ -12,6 +12,8 @@ import json
 
 import pytest
 import sympy
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from symparams import model
 from symparams.components import Repeat
@@ -108,7 +110,8 @@ def test_full_recomputation_holds_the_largest_layer_not_one_of_each_kind(name, a
 @pytest.mark.parametrize("pp", [2, 4])
 @pytest.mark.parametrize("name", ["jamba-v0.1", "bamba-9b"])
 def test_each_pipeline_stage_holds_its_own_largest_layer(name, pp):
-    """With one micro-batch in flight, the stages' activations add up to the whole plus one working set per later stage."""
+    """With one micro-batch in flight, the stages' activations add up to the whole plus one working set per later stage
+    (and the rotary tables of every stage with attention layers: each stage makes its own)."""
     spec = model(name)
     cfg = json.loads(PRESETS[name].read_text())
     saving = Saving(recompute="full", ssm_kernel="torch")
@@ -119,7 +122,9 @@ def test_each_pipeline_stage_holds_its_own_largest_layer(name, pp):
     per = len(work) // pp
     stages = [load.activation.xreplace(at) for load in m.loads]
     whole = spec.value(spec.tree.activation_bytes(T, saving)).xreplace(at)
-    assert sum(stages) == whole - max(work) + sum(max(work[i * per:(i + 1) * per]) for i in range(pp))
+    tables = sum(spec.value(spec.tree.shared_activation(T, saving, tuple(n for _, n in st))).xreplace(at)
+                 for st in m.parallel.stages) - spec.value(spec.tree.shared_activation(T, saving)).xreplace(at)
+    assert sum(stages) == whole - max(work) + sum(max(work[i * per:(i + 1) * per]) for i in range(pp)) + tables
 
 
 @pytest.mark.parametrize("dtype, width", [("bf16", 2), ("fp16", 2), ("fp32", 4)])
@@ -208,3 +213,114 @@ def test_stages_hold_the_kinds_of_their_own_layers(name, pp):
         mine = types[i * per:(i + 1) * per]
         expected = {f"{t.split('_')[0]}_layers": mine.count(t) for t in set(mine)}
         assert held == expected
+
+
+# ---- every family whose tree groups layers by kind: stages hold their own layers ---------
+
+def _sliding(c) -> list[str]:
+    return ["sliding_layers" if t == "sliding_attention" else "full_layers" for t in c.layer_types]
+
+
+def _ernie(c) -> list[str]:
+    """Ernie4_5_MoeDecoderLayer: experts where (i+1) % interval == 0 and start <= i <= end."""
+    end = c.moe_layer_end_index
+    return ["moe_layers" if (i + 1) % c.moe_layer_interval == 0 and c.moe_layer_start_index <= i <= end
+            else "dense_layers" for i in range(c.num_hidden_layers)]
+
+
+_BLOCK_TYPES = {"linear_attention": "mamba_layers", "mamba": "mamba_layers", "full_attention": "attention_layers",
+                "attention": "attention_layers", "mlp": "mlp_layers", "moe": "moe_layers", "hybrid": "hybrid_layers"}
+
+# Each decoder layer's Repeat, from the transformers config object (its own layer lists and rules).
+LAYER_NAMES = {
+    **{t: _sliding for t in ("gemma2", "gemma3_text", "vaultgemma", "cohere2", "exaone4", "gpt_oss", "smollm3",
+                             "qwen2", "olmo3")},
+    **{t: (lambda c: [_BLOCK_TYPES[k] for k in c.layers_block_type]) for t in ("bamba", "nemotron_h", "zamba2")},
+    "gpt_neo": lambda c: [f"{k}_blocks" for k in c.attention_layers],
+    **{t: (lambda c: ["moe_layers" if i >= c.first_k_dense_replace else "dense_layers"
+                      for i in range(c.num_hidden_layers)]) for t in ("deepseek_v2", "deepseek_v3", "glm4_moe")},
+    "deepseek_v32": lambda c: ["moe_layers" if k == "sparse" else "dense_layers" for k in c.mlp_layer_types],
+    "ernie4_5_moe": _ernie,
+}
+
+
+def _expected_names(cfg: dict) -> list[str]:
+    """Layer by layer, the Repeat that holds it, as transformers' config class lays the layers out."""
+    transformers = pytest.importorskip("transformers", reason="transformers is not installed (pip install -e '.[verify]')")
+    fields = {k: v for k, v in cfg.items() if k != "model_type"}
+    return LAYER_NAMES[cfg["model_type"]](transformers.CONFIG_MAPPING[cfg["model_type"]](**fields))
+
+
+def _check_stages(spec, names: list[str], pps) -> None:
+    repeats = [r for r in spec.tree.children() if isinstance(r, Repeat)]
+    if len(repeats) == 1:  # one kind at this config: every layer is that Repeat's
+        names = [repeats[0].name] * len(names)
+    assert {r.name for r in repeats} == set(names)
+    for pp in pps:
+        m = memory(spec, parallel=Parallel(pp=pp))
+        per = len(names) // pp
+        assert m.parallel.layers == len(names)
+        for i, stage in enumerate(m.parallel.stages):
+            held = {node.name: int(spec.value(node.count)) for _, node in stage if isinstance(node, Repeat)}
+            mine = names[i * per:(i + 1) * per]
+            assert held == {n: mine.count(n) for n in set(mine)}, (pp, i)
+        assert sum(s.stored() for s in m.parallel.shares(spec)) == spec.total
+
+
+def _divisors(n: int, most: int = 8) -> list[int]:
+    return [p for p in range(2, min(n, most) + 1) if n % p == 0] + ([n] if n > most else [])
+
+
+GROUPED_PRESETS = sorted(n for n in PRESETS if json.loads(PRESETS[n].read_text())["model_type"] in LAYER_NAMES)
+
+
+@pytest.mark.parametrize("name", GROUPED_PRESETS)
+def test_preset_stages_hold_the_kinds_of_their_own_layers(name):
+    """Bamba, Nemotron-H, Zamba2, the sliding/full decoders, GPT-Neo, DeepSeek, GLM-4.5 and ERNIE: stage i holds
+    the kinds transformers' config gives layers i*L/pp .. (i+1)*L/pp - 1 (they were cut in tree order)."""
+    cfg = json.loads(PRESETS[name].read_text())
+    names = _expected_names(cfg)
+    _check_stages(model(name), names, _divisors(len(names)))
+
+
+def test_bamba_stages_hold_their_own_attention_layers():
+    """bamba-9b's attention layers 9, 18 and 27: one on the first of two stages, two on the second."""
+    spec = model("bamba-9b")
+    first, second = memory(spec, parallel=Parallel(pp=2)).parallel.stages
+    held = [{node.name: int(spec.value(node.count)) for _, node in st if isinstance(node, Repeat)} for st in (first, second)]
+    assert held == [{"attention_layers": 1, "mamba_layers": 15}, {"attention_layers": 2, "mamba_layers": 14}]
+
+
+@pytest.mark.parametrize("model_type", sorted(LAYER_NAMES))
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_random_configs_stages_hold_the_kinds_of_their_own_layers(data, model_type):
+    """Random configs of the same families, checked against transformers' config class in the same way."""
+    from symparams import from_dict
+    from symparams.errors import SymparamsError
+
+    from strategies import CONFIGS
+
+    cfg = data.draw(CONFIGS[model_type], label="config")
+    try:
+        spec = from_dict(cfg)
+    except SymparamsError:
+        assume(False)
+    names = _expected_names(cfg)
+    _check_stages(spec, names, _divisors(len(names), 4))
+
+
+@pytest.mark.parametrize("depth", [2, 3, 4, 6, 8, 12, 24])
+def test_nanochat_2026_stages_count_blocks_and_hold_their_own_value_embeddings(depth):
+    """The value embeddings are parts of ceil(L/2) layers (i % 2 == (L - 1) % 2), not more layers."""
+    from symparams.families.nanochat2026 import nanochat2026
+
+    spec = nanochat2026(depth)
+    for pp in [1, *_divisors(depth)]:
+        m = memory(spec, parallel=Parallel(pp=pp))
+        assert m.parallel.layers == depth
+        per = depth // pp
+        for i, stage in enumerate(m.parallel.stages):
+            held = {node.name: int(spec.value(node.count)) for _, node in stage if isinstance(node, Repeat)}
+            valued = sum(1 for j in range(i * per, (i + 1) * per) if j % 2 == (depth - 1) % 2)
+            assert held == {"blocks": per, **({"value_embeds": valued} if valued else {})}

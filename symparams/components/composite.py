@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Callable, Sequence
 
 import sympy
 from sympy import Expr
@@ -11,7 +12,7 @@ from ..symbols import B
 from .base import ZERO, Fmt, Module
 from .saving import DEFAULT, FP32, INDEX, Saving, not_modelled
 
-__all__ = ["Composite", "Repeat", "Block", "Model", "recomputed", "working_set"]
+__all__ = ["Composite", "Repeat", "Block", "Model", "recomputed", "working_set", "placed", "layers_hold", "unplaced"]
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,31 @@ class Repeat(Module):
 
     def describe(self, fmt: Fmt = str) -> str:
         return f"{fmt(self.count)} x {self.child.describe(fmt)}"
+
+
+def placed(parts: Sequence[Module], pattern: Sequence[str]) -> tuple[Module, ...]:
+    """``parts`` with each Repeat that ``pattern`` names given its layers' indices.
+
+    ``pattern`` names, layer by layer, the Repeat that holds that layer (a family reads it
+    from its config's layer pattern), so pipeline stages hold their own layers' kinds.
+    """
+    return tuple(replace(p, layers=tuple(i for i, k in enumerate(pattern) if k == p.name))
+                 if isinstance(p, Repeat) and p.name in pattern else p for p in parts)
+
+
+def layers_hold(parts: Sequence[Module], count: Callable[[Expr], int]) -> bool:
+    """Whether every Repeat's layer indices still fit its count (``count`` values it): one index per copy,
+    and the layer-input Repeats together hold layers 0 .. L-1 once each. Changed values (a new L) break them."""
+    repeats = [p for p in parts if isinstance(p, Repeat)]
+    if not repeats or not all(len(r.layers) == count(r.count) for r in repeats):
+        return False
+    heads = sorted(i for r in repeats if r.layer_inputs for i in r.layers)
+    return heads == list(range(len(heads))) and all(set(r.layers) <= set(heads) for r in repeats)
+
+
+def unplaced(parts: Sequence[Module]) -> tuple[Module, ...]:
+    """``parts`` with no Repeat's layer indices (stages then cut in tree order, and recomputation takes the bound)."""
+    return tuple(replace(p, layers=()) if isinstance(p, Repeat) and p.layers else p for p in parts)
 
 
 def recomputed(parts: tuple[Module, ...], T: Expr, saving: Saving) -> Expr:

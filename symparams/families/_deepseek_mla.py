@@ -25,11 +25,12 @@ multi-token-prediction module (``num_nextn_predict_layers``) is not built.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 from sympy import Expr, Integer
 
 from ..components import MLP, Block, Embedding, Linear, Model, Module, MoE, Norm, Repeat
+from ..components.composite import placed
 from ..components.mla import MLA
 from ..components.routing import MIXTRAL, Routing
 from ..config import DERIVED, Config
@@ -73,9 +74,10 @@ class Shape:
     tied: bool
     activation: str
     attention_bias: bool
+    dense_at: tuple[bool, ...] = ()  # layer by layer, whether it is dense (empty: the first ``dense``)
 
 
-def read_shape(cfg: Config, dense: int | None = None) -> Shape:
+def read_shape(cfg: Config, dense: int | None = None, dense_at: tuple[bool, ...] = ()) -> Shape:
     """Read a DeepSeek config through its family's field table.
 
     ``dense`` is the number of dense layers where the family says it another way
@@ -127,6 +129,7 @@ def read_shape(cfg: Config, dense: int | None = None) -> Shape:
         tied=cfg.get("tie_word_embeddings"),
         activation=activation(cfg, "hidden_act", act),
         attention_bias=cfg.get("attention_bias"),
+        dense_at=dense_at,
     )
 
 
@@ -155,9 +158,12 @@ def sigmoid_routing(cfg: Config) -> Routing:
 ROUTER_FIELDS = (norm_topk_field(True, null_ok=True),)
 
 
-def dense_then_moe(block: Callable[[Module], Block], dense_mlp: Module, moe: MoE, dense: int, layers: int
-                   ) -> tuple[list[Module], set, list[Constraint]]:
+def dense_then_moe(block: Callable[[Module], Block], dense_mlp: Module, moe: MoE, dense: int, layers: int,
+                   where: Sequence[bool] = ()) -> tuple[list[Module], set, list[Constraint]]:
     """The layer stack: L_d blocks with ``dense_mlp``, then L - L_d with ``moe``.
+
+    ``where`` says layer by layer which is dense (default: the first L_d); the Repeats carry
+    those layer indices, so pipeline stages hold their own layers' kinds.
 
     Returns the Repeats, the symbols they use beyond the block's (L_d, and whether F or
     the experts' symbols appear), and the constraints. A stack of one kind only is one
@@ -173,7 +179,8 @@ def dense_then_moe(block: Callable[[Module], Block], dense_mlp: Module, moe: MoE
         used |= {F, L_d}
         constraints.append(AtMost(L_d, L, "the dense layers are among the L layers"))
     stack.append(Repeat("moe_layers", L - L_d if dense else L, block(moe)))
-    return stack, used, constraints
+    kinds = ["dense_layers" if d else "moe_layers" for d in (where or [i < dense for i in range(layers)])]
+    return list(placed(stack, kinds)), used, constraints
 
 
 def build(cfg: Config, family: str, label: str, shape: Shape, *, mlp_bias: bool = False,
@@ -196,7 +203,7 @@ def build(cfg: Config, family: str, label: str, shape: Shape, *, mlp_bias: bool 
     dense_mlp = MLP("mlp", D, F, gated=True, bias=mlp_bias, activation=shape.activation,
                     names=("gate_proj", "up_proj", "down_proj"))
     moe = shared_expert_moe(shape.activation, shape.shared, mlp_bias, routing)
-    layers, used, constraints = dense_then_moe(block, dense_mlp, moe, shape.dense, shape.layers)
+    layers, used, constraints = dense_then_moe(block, dense_mlp, moe, shape.dense, shape.layers, shape.dense_at)
     sym: dict = {V: shape.vocab, D: shape.width, L: shape.layers, H: shape.heads}
     if shape.q_rank is not None:
         sym[r_q] = shape.q_rank

@@ -30,6 +30,7 @@ import sympy
 from sympy import Expr, Integer
 
 from ..components import MLP, Block, Embedding, Linear, Model, Module, Norm, Parameter, Repeat
+from ..components.composite import placed
 from ..components.decoder_attention import DecoderAttention
 from ..config import DERIVED, Config
 from ..spec import AtMost, Spec
@@ -64,6 +65,7 @@ class Layers:
     window: int | None
     rule: Expr | None = None
     notes: tuple[str, ...] = ()
+    pattern: tuple[bool, ...] = ()  # layer by layer, whether it is windowed (empty: not known)
 
     @property
     def mixed(self) -> bool:
@@ -110,16 +112,29 @@ def read_layers(cfg: Config, layers: int, window: int | None, rule: Expr | None,
             raise cfg.error(field, f"{shown} is not a layer kind of {cfg.model_type} (sliding_attention or full_attention)")
         sliding = sum(_KINDS[x] for x in listed)
         rule = None
+        pattern = tuple(_KINDS[x] for x in listed)
     else:
         if cfg.given(field):
             cfg.read.add(field)
         sliding = int(rule.subs(L, layers)) if rule is not None else 0
+        pattern = _prefix_pattern(rule, layers, sliding)
         if sliding in (0, layers):
             rule = None  # one kind at this depth: one stack, and no L_s to keep positive
     if window is None:
         notes = (NO_WINDOW,) if sliding else ()
         return Layers(layers, 0, None, notes=notes)
-    return Layers(layers, sliding, window, rule)
+    return Layers(layers, sliding, window, rule, pattern=pattern)
+
+
+def _prefix_pattern(rule: Expr | None, layers: int, sliding: int) -> tuple[bool, ...]:
+    """Which layers ``rule`` makes windowed, read as the count of windowed layers among the first L
+    (every p-th layer full: L - floor(L/p); Qwen2's from layer m on: L - m, none among fewer than m);
+    empty where it does not read so."""
+    if rule is None:
+        return ()
+    counts = [min(max(int(rule.subs(L, n)), 0), n) for n in range(layers + 1)]
+    steps = tuple(b - a for a, b in zip(counts, counts[1:]))
+    return tuple(x == 1 for x in steps) if set(steps) <= {0, 1} and sum(steps) == sliding else ()
 
 
 NO_WINDOW = ("sliding_window is null: transformers builds this model (every weight counted here) but cannot make "
@@ -258,10 +273,10 @@ def layer_stack(block: Callable[[Expr | None], Block], layers: Layers) -> tuple[
     attention); the weights of the two kinds are the same, their FLOPs and cache differ.
     """
     if layers.mixed:
-        return (
-            Repeat("sliding_layers", L_s, block(W)),
-            Repeat("full_layers", L - L_s, block(None)),
-        )
+        stack = (Repeat("sliding_layers", L_s, block(W)), Repeat("full_layers", L - L_s, block(None)))
+        if len(layers.pattern) != layers.layers:
+            return stack
+        return placed(stack, ["sliding_layers" if x else "full_layers" for x in layers.pattern])
     return (Repeat("layers", L, block(W if layers.all_sliding else None)),)
 
 

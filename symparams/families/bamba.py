@@ -31,6 +31,7 @@ from __future__ import annotations
 from sympy import ceiling, floor
 
 from ..components import Block, Embedding, Linear, Model, Norm
+from ..components.composite import placed
 from ..components.decoder_attention import DecoderAttention
 from ..components.mamba import Mamba2
 from ..config import DEFAULT, DERIVED, REFUSE, Config, Field
@@ -116,6 +117,7 @@ def from_config(cfg: Config) -> Spec:
         ("mamba_layers", L_s, mambas, layer(mixer)),
         ("attention_layers", L_s, len(attention), layer(attn)),
     ), first="attention_layers")
+    repeats = list(placed(repeats, ["attention_layers" if i in attention else "mamba_layers" for i in range(layers)]))
     tied = cfg.get("tie_word_embeddings")
     tree = Model(
         "bamba",

@@ -63,12 +63,12 @@ FIELDS = Fields(
 )
 
 
-def dense_layers(cfg: Config, layers: int) -> int:
-    """How many layers are dense: ``mlp_layer_types`` counted, or the first ``first_k_dense_replace``."""
+def dense_layers(cfg: Config, layers: int) -> tuple[bool, ...]:
+    """Which layers are dense: those ``mlp_layer_types`` names so, or the first ``first_k_dense_replace``."""
     first = cfg.get("first_k_dense_replace")
     kinds = cfg.get("mlp_layer_types")
     if kinds is DERIVED:
-        return min(first, layers)
+        return tuple(i < first for i in range(layers))
     if not isinstance(kinds, list) or not all(isinstance(x, str) for x in kinds):
         raise cfg.error("mlp_layer_types", 'expected a list of "dense" and "sparse"')
     if len(kinds) != layers:
@@ -76,11 +76,12 @@ def dense_layers(cfg: Config, layers: int) -> int:
     unknown = sorted(set(kinds) - {"dense", "sparse"})
     if unknown:
         raise cfg.error("mlp_layer_types", f"{unknown[0]!r} is not a layer kind (dense, sparse)")
-    return kinds.count("dense")
+    return tuple(x == "dense" for x in kinds)
 
 
 def from_config(cfg: Config) -> Spec:
-    shape = mla.read_shape(cfg, dense=dense_layers(cfg, cfg.get("num_hidden_layers")))
+    where = dense_layers(cfg, cfg.get("num_hidden_layers"))
+    shape = mla.read_shape(cfg, dense=sum(where), dense_at=where)
     indexer = Indexer("indexer", D, r_q, H_I, d_I)
     values = {H_I: cfg.get("index_n_heads"), d_I: cfg.get("index_head_dim"), K_I: cfg.get("index_topk")}
     return mla.build(cfg, "deepseek_v32", "DeepSeek-V3.2 decoder (sparse latent attention, shared-expert MoE)", shape,

@@ -77,15 +77,15 @@ def from_config(cfg: Config) -> Spec:
     return heads.floored(spec) if floor else spec
 
 
-def moe_layers(cfg: Config, layers: int) -> int:
-    """How many layers transformers gives a mixture of experts (the rest keep a dense MLP).
+def moe_layers(cfg: Config, layers: int) -> list[bool]:
+    """Which layers transformers gives a mixture of experts (the rest keep a dense MLP).
 
     transformers tests each layer's interval, then its start, then its end, stopping at the
     first that fails: a null start or end is only an error once a layer's test reaches it.
     """
     start, end, every = (cfg.get(n) for n in ("moe_layer_start_index", "moe_layer_end_index", "moe_layer_interval"))
     end = layers - 1 if end == -1 else end
-    count = 0
+    where = [False] * layers
     for i in range(layers):
         if (i + 1) % every:
             continue
@@ -95,8 +95,8 @@ def moe_layers(cfg: Config, layers: int) -> int:
             continue
         if end is DERIVED:
             raise cfg.error("moe_layer_end_index", f"is null; transformers compares layer {i} with it and cannot")
-        count += i <= end
-    return count
+        where[i] = i <= end
+    return where
 
 
 def moe_from_config(cfg: Config) -> Spec:
@@ -104,7 +104,8 @@ def moe_from_config(cfg: Config) -> Spec:
     check_padding(cfg, sizes.vocab)
     bias = cfg.get("use_bias")
     experts, top_k = cfg.get("moe_num_experts"), cfg.get("moe_k")
-    sparse = moe_layers(cfg, sizes.layers)
+    moe_at = moe_layers(cfg, sizes.layers)
+    sparse = sum(moe_at)
     if experts is DERIVED:  # null: transformers cannot size the experts, but builds a model without any
         if sparse:
             name = next(n for n in cfg.fields["moe_num_experts"].names if cfg.is_null(n))
@@ -137,7 +138,8 @@ def moe_from_config(cfg: Config) -> Spec:
                                mlp), label="pre-norm decoder block")
 
     dense = sizes.layers - sparse
-    stack, used, constraints = dense_then_moe(block, decoder.gated_mlp(act, bias=bias), moe, dense, sizes.layers)
+    stack, used, constraints = dense_then_moe(block, decoder.gated_mlp(act, bias=bias), moe, dense, sizes.layers,
+                                           [not x for x in moe_at])
     tree = Model("ernie4_5_moe", (Embedding("embed_tokens", V, D), *stack, decoder.rms_norm("norm"),
                                   Linear("lm_head", D, V, bias=bias, tied=sizes.tied, group="head")),
                  label="ERNIE 4.5 MoE decoder")

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from sympy import Integer
 
-from ..components import MLP, Embedding, Repeat
+from ..components import MLP, Embedding, Module, Repeat
+from ..components.composite import placed
 from ..components.normed_attention import NormedAttention
 from ..config import DERIVED, Config, Field, Fields
 from ..spec import AtMost, Constraint, Divides, Spec
@@ -46,8 +47,8 @@ FIELDS = Fields(
 )
 
 
-def local_layers(cfg: Config, layers: int) -> int:
-    """How many layers ``attention_types`` makes local, as transformers expands it: [[kinds, times], ...]."""
+def local_layers(cfg: Config, layers: int) -> list[str]:
+    """Each layer's kind (global or local), as transformers expands ``attention_types``: [[kinds, times], ...]."""
     runs = cfg.get("attention_types")
     if runs is DERIVED:
         runs = [[["global", "local"], 12]]
@@ -68,14 +69,15 @@ def local_layers(cfg: Config, layers: int) -> int:
     unknown = sorted({k for k in kinds if k not in ("global", "local")}, key=str)
     if unknown:
         raise cfg.error("attention_types", f"{unknown[0]!r} is not a layer kind GPT-Neo builds (global, local)")
-    return kinds.count("local")
+    return kinds
 
 
 def from_config(cfg: Config) -> Spec:
     width, heads, layers = cfg.get("hidden_size"), cfg.get("num_heads"), cfg.get("num_layers")
     if width % heads:
         raise cfg.error("num_heads", f"{heads} does not divide hidden_size {width}, which GPT-Neo's attention refuses")
-    local = local_layers(cfg, layers)
+    kinds = local_layers(cfg, layers)
+    local = kinds.count("local")
     span = cfg.get("window_size")  # read for every config: GPTNeoConfig checks it even with no local layer
     values = {V: Integer(cfg.get("vocab_size")), P: Integer(cfg.get("max_position_embeddings")), D: Integer(width),
               L: Integer(layers), H: Integer(heads)}
@@ -95,12 +97,14 @@ def from_config(cfg: Config) -> Spec:
                            MLP("mlp", D, F, gated=False, bias=True, activation=act, names=("c_fc", "c_proj"))), label)
 
     constraints: list[Constraint] = [Divides(H, D, "GPT-Neo needs hidden_size divisible by num_heads")]
+    stack: list[Module]
     if local == 0:
         stack = [Repeat("blocks", L, layer(None))]
     elif local == layers:
         stack = [Repeat("local_blocks", L, layer(W))]
     else:
-        stack = [Repeat("global_blocks", L - L_s, layer(None)), Repeat("local_blocks", L_s, layer(W))]
+        stack = list(placed((Repeat("global_blocks", L - L_s, layer(None)), Repeat("local_blocks", L_s, layer(W))),
+                            [f"{k}_blocks" for k in kinds]))
         values[L_s] = Integer(local)
         constraints.append(AtMost(L_s, L, "the local layers are among the L layers"))
     if local:

@@ -44,8 +44,15 @@ def value_layers(layers: Expr = L) -> Expr:
     return sympy.ceiling(layers / 2)
 
 
-def tree() -> Model:
-    """The module tree, in symbols."""
+def tree(depth: int | None = None) -> Model:
+    """The module tree, in symbols; at a ``depth`` its Repeats carry their layer indices.
+
+    The value embeddings are parts of the layers that have one (``layer_inputs`` false):
+    pipeline stages count the L blocks as the layers and give each stage its own layers'
+    value embeddings.
+    """
+    blocks = tuple(range(depth)) if depth else ()
+    valued = tuple(i for i in blocks if depth and i % 2 == (depth - 1) % 2)
     block = Block(
         "block",
         (
@@ -72,8 +79,8 @@ def tree() -> Model:
             smear,
             Parameter("resid_lambdas", (L,)),
             Parameter("x0_lambdas", (L,)),
-            Repeat("value_embeds", value_layers(), value_layer),
-            Repeat("blocks", L, block),
+            Repeat("value_embeds", value_layers(), value_layer, layer_inputs=False, layers=valued),
+            Repeat("blocks", L, block, layers=blocks),
             Norm("norm_f", D),
             Linear("lm_head", D, V, group="head"),
         ),
@@ -95,7 +102,7 @@ def nanochat2026(depth: int = DEFAULT_DEPTH, *, overrides: Mapping[str, Expr] | 
     spec = Spec(
         name=f"nanochat-2026 d{depth}",
         family="nanochat-2026",
-        tree=tree(),
+        tree=tree(depth),
         values=tuple(values.items()),
         relations=((H_kv, H), (d_h, D / H), (F, e * D)),
         constraints=(

@@ -37,6 +37,7 @@ from sympy import Expr, Integer
 
 from ..components import MLP, Attention, Block, Embedding, Linear, Model, MoE, Norm
 from ..components.base import ZERO
+from ..components.composite import placed
 from ..components.mamba import Mamba2
 from ..components.routing import Routing
 from ..components.saving import DEFAULT as NO_SETTINGS
@@ -228,6 +229,9 @@ def from_config(cfg: Config) -> Spec:
             ("mlp_layers", L_d, "mlp", mlp), ("moe_layers", L_d, "moe", moe),
         ) if mixer is not None
     ), first="attention_layers")
+    names = {"linear_attention": "mamba_layers", "full_attention": "attention_layers", "mlp": "mlp_layers",
+             "moe": "moe_layers"}
+    repeats = list(placed(repeats, [names[kind] for kind in pattern]))
     values.update(counts)
     tree = Model(
         "nemotron_h",

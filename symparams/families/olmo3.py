@@ -17,7 +17,8 @@ from dataclasses import replace
 
 from sympy import Integer
 
-from ..components import Repeat
+from ..components import Module, Repeat
+from ..components.composite import placed
 from ..config import DERIVED, Config, Field, Fields
 from ..spec import AtMost, Spec
 from ..symbols import L, L_s, W
@@ -41,15 +42,15 @@ FIELDS = Fields(
 )
 
 
-def sliding_layers(cfg: Config, layers: int, default) -> int:
-    """How many of the L layers ``layer_types`` makes sliding (``default(i)`` says so when it is not given).
+def sliding_layers(cfg: Config, layers: int, default) -> list[bool]:
+    """Which of the L layers ``layer_types`` makes sliding (``default(i)`` says so when it is not given).
 
     transformers refuses a list whose length is not L; a kind other than sliding or full
     attention is refused here too, since OLMo 3 has rotary parameters for those two only.
     """
     kinds = cfg.get("layer_types")
     if kinds is DERIVED:
-        return sum(1 for i in range(layers) if default(i))
+        return [bool(default(i)) for i in range(layers)]
     if not isinstance(kinds, list) or not all(isinstance(x, str) for x in kinds):
         raise cfg.error("layer_types", "expected a list of layer kinds")
     if len(kinds) != layers:
@@ -58,7 +59,7 @@ def sliding_layers(cfg: Config, layers: int, default) -> int:
     if unknown:
         raise cfg.error("layer_types", f"{unknown[0]!r} is not a layer kind {cfg.model_type} builds "
                                        f"(known: {', '.join(KINDS)})")
-    return kinds.count("sliding_attention")
+    return [k == "sliding_attention" for k in kinds]
 
 
 def from_config(cfg: Config) -> Spec:
@@ -66,17 +67,19 @@ def from_config(cfg: Config) -> Spec:
     check_padding(cfg, sizes.vocab)
     bias = cfg.get("attention_bias")
     window = cfg.get("sliding_window")
-    sliding = sliding_layers(cfg, sizes.layers, lambda i: (i + 1) % 4 != 0)
+    pattern = sliding_layers(cfg, sizes.layers, lambda i: (i + 1) % 4 != 0)
+    sliding = sum(pattern)
     if window is DERIVED:
         sliding = 0  # a null window: the "sliding" layers attend to everything
     full_block, sliding_block = olmo2_block(sizes.activation, bias), olmo2_block(sizes.activation, bias, window=W)
-    layers: tuple[Repeat, ...]
+    layers: tuple[Module, ...]
     if sliding == 0:
         layers = (Repeat("layers", L, full_block),)
     elif sliding == sizes.layers:
         layers = (Repeat("sliding_layers", L, sliding_block),)
     else:
-        layers = (Repeat("sliding_layers", L_s, sliding_block), Repeat("full_layers", L - L_s, full_block))
+        layers = placed((Repeat("sliding_layers", L_s, sliding_block), Repeat("full_layers", L - L_s, full_block)),
+                        ["sliding_layers" if x else "full_layers" for x in pattern])
     tree = olmo2_model("olmo3", "OLMo 3 decoder (sliding-window and full layers)", layers, sizes.tied)
     spec = decoder.decoder_spec("olmo3", tree, sizes)
     spec = heads.floored(spec) if floor else spec

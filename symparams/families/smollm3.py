@@ -75,7 +75,8 @@ def from_config(cfg: Config) -> Spec:
             rule = sympy.Integer(sum(1 for x in flags[: sizes.layers] if not x))
     kinds = layers.read_layers(cfg, sizes.layers, window, rule)
     if flags is not None and kinds.rule is not None:
-        kinds = layers.Layers(kinds.layers, kinds.sliding, kinds.window, None)
+        kinds = layers.Layers(kinds.layers, kinds.sliding, kinds.window, None,
+                              pattern=tuple(not x for x in flags[: sizes.layers]))
     bias = cfg.get("attention_bias")
     mlp = layers.mlp_with_activation(gated_mlp(sizes.activation, bias=cfg.get("mlp_bias")), sizes.activation)
 

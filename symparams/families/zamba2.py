@@ -43,6 +43,7 @@ from dataclasses import dataclass
 from sympy import Expr, Integer
 
 from ..components import Block, Composite, Embedding, Linear, Model, Norm, Repeat
+from ..components.composite import placed
 from ..components.concat_attention import ConcatAttention
 from ..components.mamba import Mamba2
 from ..components.saving import DEFAULT as NO_SETTINGS
@@ -194,6 +195,7 @@ def from_config(cfg: Config) -> Spec:
     if hybrids < layers:
         parts.append(Repeat("mamba_layers", L - L_a if hybrids else L, mamba_layer))
     parts += [Norm("final_layernorm", D, weight=True), Linear("lm_head", D, V, tied=tied, group="head")]
+    parts = list(placed(parts, [f"{kind}_layers" for kind in pattern]))
     tree = Model("zamba2", tuple(parts), label="Zamba2 hybrid (Mamba-2 with a shared transformer block)")
     counts = (L_a,) if hybrids else ()
     return ssm_spec("zamba2", tree, values, relations, rules, kept=(d_in, d_h, F), counts=counts)

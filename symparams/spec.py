@@ -29,6 +29,7 @@ from sympy import Expr, Symbol
 
 from .components import Model, Module
 from .components import reading as _reading
+from .components.composite import layers_hold, unplaced
 from .errors import SymparamsError
 from .factoring import factor
 from .factoring import pretty as _poly_pretty
@@ -508,7 +509,23 @@ def apply_overrides(spec: Spec, overrides: Mapping[str, Expr]) -> Spec:
             raise SymparamsError(f"{sym} = {rel} has degree {degree(form)} in the model's sizes; a size defined by "
                                  f"others may have degree at most {MAX_RELATION_DEGREE}, so every closed form stays "
                                  "small enough to compute")
-    return out
+    return _fit_layers(out)
+
+
+def _fit_layers(spec: Spec) -> Spec:
+    """``spec`` whose Repeats drop their layer indices where the new values no longer fit them (a changed L).
+
+    The indices come from the config's layer pattern, which new counts do not redraw: pipeline
+    stages then cut in tree order and full recomputation takes its bound, both from the counts.
+    """
+    parts = spec.tree.children()
+    if not any(getattr(p, "layers", ()) for p in parts):
+        return spec
+    try:
+        fits = layers_hold(parts, lambda n: int(spec.value(n)))
+    except (SymparamsError, TypeError, ValueError):
+        fits = False
+    return spec if fits else replace(spec, tree=replace(spec.tree, parts=unplaced(parts)))
 
 
 # A size defined by others (F = 8*D/3, d_h = D/H) is a low-degree form in practice; a

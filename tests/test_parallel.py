@@ -324,3 +324,37 @@ def test_nanochat_2026_stages_count_blocks_and_hold_their_own_value_embeddings(d
             held = {node.name: int(spec.value(node.count)) for _, node in stage if isinstance(node, Repeat)}
             valued = sum(1 for j in range(i * per, (i + 1) * per) if j % 2 == (depth - 1) % 2)
             assert held == {"blocks": per, **({"value_embeds": valued} if valued else {})}
+
+
+@pytest.mark.parametrize("pp", [1, 2, 4])
+def test_changed_layer_counts_drop_the_layer_indices_everywhere(pp):
+    """jamba-v0.1 at L=16 (L_s=14, L_d=8): the config's 32 layer indices no longer fit, so no Repeat keeps them;
+    stages cut in tree order and full recomputation holds the bound, the largest mixer plus the largest feed-forward,
+    in the whole model's reading and in the stages' alike (the old indices paired the stages' halves)."""
+    spec = model("jamba-v0.1").with_values(L=16, L_s=14, L_d=8)
+    repeats = [r for r in spec.tree.children() if isinstance(r, Repeat)]
+    assert [r.layers for r in repeats] == [()] * 4
+    saving = Saving(recompute="full", ssm_kernel="torch", attention="eager")
+    at = {B: 1, T: 16384}
+    work = {r.name: spec.value(r.child.activation_bytes(T, saving.inner())).xreplace(at) for r in repeats}
+    bound = max(work["attention_layers"], work["mamba_layers"]) + max(work["dense_ffn"], work["moe_ffn"])
+    whole = spec.value(spec.tree.activation_bytes(T, saving)).xreplace(at)
+    assert whole == spec.value(_kept(spec, saving)).xreplace(at) + bound
+    m = memory(spec, seq=16384, batch=1, recompute="full", ssm_kernel="torch", attention="eager",
+               parallel=Parallel(pp=pp))
+    assert m.parallel.layers == 16
+    for stage in m.parallel.stages:
+        held = [node for _, node in stage if isinstance(node, Repeat)]
+        assert all(node.layers == () for node in held)
+        assert sum(int(spec.value(n.count)) for n in held if n.layer_inputs) == 16 // pp
+    if pp == 1:
+        assert m.activation_bytes == m.per_gpu_bytes - m.fixed_bytes == int(sympy.ceiling(whole))
+
+
+def test_values_that_keep_the_layer_counts_keep_the_layer_indices():
+    """A new width changes no layer count: the indices still fit, and stages still hold their own layers."""
+    spec = model("bamba-9b").with_values(D=2048)
+    held = {r.name: r.layers for r in spec.tree.children() if isinstance(r, Repeat)}
+    assert held["attention_layers"] == (9, 18, 27)
+    names = ["attention_layers" if i in (9, 18, 27) else "mamba_layers" for i in range(32)]
+    _check_stages(spec, names, [2, 4])

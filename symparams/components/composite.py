@@ -197,15 +197,18 @@ class Model(Composite):
 
         The log-softmax of the logits (4*V bytes per token; split by the vocabulary under
         tensor parallelism), the shifted labels (int64 per token) and the count of labelled
-        tokens (one fp32 scalar). Projections before the head (OPT-350m's ``project_out``)
-        are read as the layers they are.
+        tokens (one fp32 scalar). With one sequence the shifted labels
+        (``labels[..., 1:].contiguous()`` of the labels padded to T + 1) are already
+        contiguous, so they stay a view and the padded T + 1 values are kept: one more.
+        Projections before the head (OPT-350m's ``project_out``) are read as the layers they are.
         """
         s = saving or DEFAULT
         heads = [c for c in self.children() if c.group == "head"]
         if not heads or not _chained(heads):
             raise not_modelled("a model without one LM head (the loss is read from its output width)")
         vocab = _output_width(heads[-1])
-        return s.split(FP32 * B * T * vocab) + INDEX * B * T + FP32
+        single = 1 - sympy.Min(1, B - 1)  # one sequence: the padded labels stay a view
+        return s.split(FP32 * B * T * vocab) + INDEX * (B * T + single) + FP32
 
 
 def _chained(heads: list[Module]) -> bool:

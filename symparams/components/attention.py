@@ -79,8 +79,9 @@ class Attention(Module):
 
         Per token, in activation elements of a bytes: the input the q, k, v projections
         multiply (D); the rotated queries (H*d_h); keys and values as the kernel takes them
-        (eager: repeated to H heads by ``repeat_kv``, H*d_h each; sdpa/flash: H_kv*d_h
-        each); the output projection's input (H*d_h). Eager attention also keeps the
+        (eager: repeated to H heads by ``repeat_kv``, H*d_h each, but H_kv*d_h with one
+        sequence and one key head, see :meth:`_repeated`; sdpa/flash: H_kv*d_h each);
+        the output projection's input (H*d_h). Eager attention also keeps the
         probabilities, B*H*T^2 of them: the fp32 softmax output, plus its cast to the
         activation dtype below fp32, or with dropout the mask and the dropped-out copy.
         sdpa/flash keep a log-sum-exp per query row and head instead (fp32). Under
@@ -98,7 +99,7 @@ class Attention(Module):
         a, rows = s.width, B * T
         inner, kv = self.heads * self.head_dim, self.kv_heads * self.head_dim
         repeated = s.eager and s.recompute != "selective"  # a checkpointed core keeps k, v before repeat_kv
-        heads = a * rows * (2 * inner + 2 * (inner if repeated else kv))
+        heads = a * rows * (2 * inner + 2 * (self._repeated(inner, kv) if repeated else kv))
         if s.eager:
             if s.recompute != "selective":
                 heads += self._kept_probabilities(T, s)
@@ -109,6 +110,17 @@ class Attention(Module):
             width += s.mask_width * rows * self.d_model
         tables = 2 * FP32 * T * self.head_dim if self.rotary_per_layer else ZERO
         return s.split(heads) + s.stream(width) + tables
+
+    def _repeated(self, inner: Expr, kv: Expr) -> Expr:
+        """Elements per token of a key (or value) as eager attention keeps it after ``repeat_kv``.
+
+        Repeated to H heads, a copy of H*d_h; but with one sequence and one key head the
+        expanded key is a view the matmul takes as it is (its batch and head dimensions
+        merge), so only the H_kv*d_h it expands is kept.
+        """
+        single = 1 - sympy.Min(1, B - 1)  # one sequence
+        lone = 1 - sympy.Min(1, self.kv_heads - 1)  # one key head
+        return inner - single * lone * (inner - kv)
 
     def _kept_probabilities(self, T: Expr, s: Saving) -> Expr:
         """Bytes eager attention keeps for its B*H*T^2 probabilities (see :meth:`_probability_bytes`)."""

@@ -327,6 +327,16 @@ SELECTIVE = {
     "gpt_oss": {"model_type": "gpt_oss", "hidden_size": 16, "intermediate_size": 16, "num_attention_heads": 4,
                 "num_key_value_heads": 2, "head_dim": 8, "num_hidden_layers": 2, "sliding_window": 4,
                 "num_local_experts": 4, "num_experts_per_tok": 2, "vocab_size": 61},
+    # latent attention: the core's values are a view of kv_b_proj's output, kept whole; a dense then a MoE layer
+    "deepseek_v3": {"model_type": "deepseek_v3", "hidden_size": 16, "intermediate_size": 24, "num_attention_heads": 4,
+                    "num_key_value_heads": 4, "q_lora_rank": 8, "kv_lora_rank": 8, "qk_nope_head_dim": 4,
+                    "qk_rope_head_dim": 4, "v_head_dim": 6, "num_hidden_layers": 2, "first_k_dense_replace": 1,
+                    "n_routed_experts": 4, "num_experts_per_tok": 2, "moe_intermediate_size": 8, "n_group": 1,
+                    "topk_group": 1, "vocab_size": 61},
+    # a mixture of attention heads: the core's heads are the routed ones, k*H_kv of them, with no repeat_kv
+    "jetmoe": {"model_type": "jetmoe", "hidden_size": 16, "intermediate_size": 16, "num_key_value_heads": 2,
+               "kv_channels": 4, "num_local_experts": 4, "num_experts_per_tok": 2, "num_hidden_layers": 2,
+               "vocab_size": 61},
 }
 
 
@@ -358,6 +368,16 @@ def test_selective_recomputation_keeps_what_a_checkpointed_eager_core_keeps(mode
     measured = saved_bytes(model, batch, seq, config["vocab_size"])
     saving = Saving(width=width, attention="eager", recompute="selective")
     assert measured == predicted(config, batch, seq, saving)
+
+
+def test_selective_recomputation_of_sparse_latent_attention_is_refused():
+    """DeepSeek-V3.2's index mask under a checkpointed core is not measured: one clear line, not a guess."""
+    from symparams import model
+    from symparams.errors import SymparamsError
+    from symparams.memory import memory
+
+    with pytest.raises(SymparamsError, match="selective recomputation of sparse latent attention"):
+        memory(model("deepseek-v3.2"), seq=64, batch=1, recompute="selective", attention="eager")
 
 
 def test_korthikanti_gpt3_block_is_a_special_case():

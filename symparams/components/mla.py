@@ -102,7 +102,10 @@ class MLA(Module):
         (r_kv), ``kv_b_proj``'s input (r_kv); the queries and keys of every head as the
         score matmul copies them (H*(d_nope + d_rope) each), the values (H*d_v), the output
         projection's input (H*d_v); and the B*H*T^2 probabilities as eager attention keeps
-        them. Under SDPA, what CPU runs (:meth:`_sdpa_bytes`): its math path where the
+        them. Under ``recompute="selective"`` the eager core is checkpointed: no probabilities,
+        and it keeps the values as the view of ``kv_b_proj``'s output they are (H*d_nope more
+        per token) and the causal mask (:meth:`core_shared`); V3.2's sparse mask is refused there.
+        Under SDPA, what CPU runs (:meth:`_sdpa_bytes`): its math path where the
         query/key and value head sizes differ, its fused kernel where they are equal; flash
         kernels pad the values to the query/key size and refuse. DeepSeek-V3.2's indexer (``extras``)
         adds its own reading, which is nothing (:mod:`.indexer`); its sparse mask needs no
@@ -128,6 +131,10 @@ class MLA(Module):
         if s.eager:
             if s.recompute != "selective":
                 kept += B * self.heads * T**2 * Attention._probability_bytes(s)
+            elif self.extras:
+                raise not_modelled("selective recomputation of sparse latent attention (its index mask is not measured)")
+            else:  # the checkpointed core keeps the values as the view of kv_b_proj's output they are
+                kept += a * rows * self.heads * self.nope
         else:
             kept += self._sdpa_bytes(T, s)
         if s.drops("residual"):
@@ -152,6 +159,13 @@ class MLA(Module):
             return (FP32 - a) * rows * (2 * qk + v) + probabilities
         mask = a * B * T**2 if self.extras else ZERO
         return FP32 * B * self.heads * T + a * rows * self.heads * (self.nope + self.v_dim) + mask
+
+    def core_shared(self, T: Expr, saving: Saving | None = None) -> dict:
+        """The causal mask a checkpointed eager core keeps, shared with the other layers (:meth:`.Attention.core_shared`)."""
+        s = saving or DEFAULT
+        if not (s.eager and s.recompute == "selective"):
+            return {}
+        return {("mask", "causal", None, False): s.width * B * T**2}
 
     def activation_shared(self, T: Expr, saving: Saving | None = None) -> dict:
         """The rotary cos and sin tables over the d_rope rotated dimensions (T x d_rope each)."""

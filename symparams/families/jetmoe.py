@@ -100,6 +100,10 @@ class JetMoeAttention(MixtureOfAttention):
     def activation_shared(self, T: Expr, saving: Saving | None = None) -> dict:
         return self.core().activation_shared(T, saving)
 
+    def core_shared(self, T: Expr, saving: Saving | None = None) -> dict:
+        """The causal mask a checkpointed eager core keeps (selective recomputation), as the core's."""
+        return self.core().core_shared(T, saving)
+
 
 def from_config(cfg: Config) -> Spec:
     vocab, width, layers = cfg.get("vocab_size"), cfg.get("hidden_size"), cfg.get("num_hidden_layers")

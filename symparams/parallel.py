@@ -16,7 +16,9 @@ al. 2022) and ZeRO (Rajbhandari et al. 2020):
   feed-forward halves, ``layer_inputs`` false) goes with its layers, not as more layers.
   Where the tree knows each Repeat's layer indices (the families that group layers by
   kind fill them from the config's layer pattern) a stage holds exactly its own layers'
-  parts; else (or where changed values no longer fit them) each kind is cut in tree order. Under full recomputation
+  parts; else (or where changed values no longer fit them) each kind is cut in tree order.
+  A weight-shared block (Zamba2's) goes to every stage whose layers use it, stored again
+  on each, with the uses (activations, caches) of that stage's layers. Under full recomputation
   a stage keeps its layers' inputs (a later stage's first input is the fp32 residual where
   the stream is fp32: Repeat's ``continued``) and re-runs its own largest layer. Under the 1F1B schedule
   stage i holds the activations of min(pp - i, m) micro-batches in flight (m the
@@ -48,6 +50,7 @@ from sympy import Expr, Integer
 from .components import Model, Module, Repeat
 from .components.composite import layers_hold, recomputed, unplaced, working_set
 from .components.saving import Saving
+from .components.shared import Shared
 from .errors import SymparamsError
 from .spec import Spec
 from .symbols import B, H, H_kv, T
@@ -373,7 +376,28 @@ def _stages(tree: Model, pp: int, spec: Spec) -> tuple[tuple[tuple[tuple[Expr, M
             stages[-1].append((Integer(1), part))
         else:
             stages[min(seen[True] // per, pp - 1)].append((Integer(1), part))
-    return tuple(tuple(st) for st in stages), total
+    return tuple(_with_shared(st, parts, reps) for st in stages), total
+
+
+def _with_shared(stage: list[tuple[Expr, Module]], parts: list[Module], reps: dict[int, Repeat]
+                 ) -> tuple[tuple[Expr, Module], ...]:
+    """A stage's parts, with a weight-shared block (Zamba2's) on every stage whose layers use it.
+
+    The block is used once by each copy of the Repeat whose count is its uses (the hybrid
+    layers, which take the stored blocks in turn): a stage with n of them holds
+    min(copies, n) blocks and n uses (their activations and caches), so the blocks are
+    stored again on each stage that uses them, and on no other.
+    """
+    shared = [p for p in parts if isinstance(p, Shared) and any(p.uses == r.count for r in reps.values())]
+    if not shared:
+        return tuple(stage)
+    out = [(n, node) for n, node in stage if not any(node is b for b in shared)]
+    for block in shared:
+        owners = {r.name for r in reps.values() if r.count == block.uses}
+        uses = sympy.Add(*(node.count for _, node in stage if isinstance(node, Repeat) and node.name in owners))
+        if uses != 0:
+            out.insert(0, (Integer(1), replace(block, copies=sympy.Min(block.copies, uses), uses=uses)))
+    return tuple(out)
 
 
 def _check_tp(spec: Spec, tp: int) -> None:

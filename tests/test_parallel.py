@@ -264,7 +264,20 @@ def _check_stages(spec, names: list[str], pps) -> None:
             held = {node.name: int(spec.value(node.count)) for _, node in stage if isinstance(node, Repeat)}
             mine = names[i * per:(i + 1) * per]
             assert held == {n: mine.count(n) for n in set(mine)}, (pp, i)
-        assert sum(s.stored() for s in m.parallel.shares(spec)) == spec.total
+        assert sum(s.stored() for s in m.parallel.shares(spec)) == spec.total + _restored(spec, names, pp)
+
+
+def _restored(spec, names: list[str], pp: int) -> int:
+    """Zamba2's shared blocks, stored again on each later stage with hybrid layers: min(N_b, its hybrid layers) each."""
+    from symparams.components.shared import Shared
+
+    per = len(names) // pp
+    extra = 0
+    for block in (p for p in spec.tree.children() if isinstance(p, Shared)):
+        stored, one = int(spec.value(block.copies)), int(spec.value(block.child.params()))
+        held = [min(stored, names[i * per:(i + 1) * per].count("hybrid_layers")) for i in range(pp)]
+        extra += (sum(held) - stored) * one
+    return extra
 
 
 def _divisors(n: int, most: int = 8) -> list[int]:
@@ -281,6 +294,19 @@ def test_preset_stages_hold_the_kinds_of_their_own_layers(name):
     cfg = json.loads(PRESETS[name].read_text())
     names = _expected_names(cfg)
     _check_stages(model(name), names, _divisors(len(names)))
+
+
+def test_zamba2_stages_use_the_shared_blocks_of_their_own_hybrid_layers():
+    """zamba2-1.2b's hybrid layers 5, 11, 17 (stage 0 of 2) and 23, 29, 35 (stage 1): each stage holds the shared
+    block for its own 3 uses (their activations and caches); at --pp 2 stage 0 held all 6 uses and stage 1 none."""
+    from symparams.components.shared import Shared
+
+    spec = model("zamba2-1.2b")
+    m = memory(spec, parallel=Parallel(pp=2), seq=4096, batch=1, ssm_kernel="torch", training=False)
+    uses = [[int(spec.value(node.uses)) for _, node in st if isinstance(node, Shared)] for st in m.parallel.stages]
+    assert uses == [[3], [3]]
+    whole = memory(spec, seq=4096, batch=1, ssm_kernel="torch", training=False)
+    assert sum(load.kv_cache.xreplace({T: 4096, B: 1}) for load in m.loads) == whole.kv_cache_bytes
 
 
 def test_bamba_stages_hold_their_own_attention_layers():

@@ -102,7 +102,9 @@ class MLA(Module):
         (r_kv), ``kv_b_proj``'s input (r_kv); the queries and keys of every head as the
         score matmul copies them (H*(d_nope + d_rope) each), the values (H*d_v), the output
         projection's input (H*d_v); and the B*H*T^2 probabilities as eager attention keeps
-        them. Under ``recompute="selective"`` the eager core is checkpointed: no probabilities,
+        them. With one sequence or one head the value matmul takes the values as the view of
+        ``kv_b_proj``'s output they are (its batch and head dimensions merge), which keeps that
+        output whole: H*d_nope per token more. Under ``recompute="selective"`` the eager core is checkpointed: no probabilities,
         and it keeps the values as the view of ``kv_b_proj``'s output they are (H*d_nope more
         per token) and the causal mask (:meth:`core_shared`); V3.2's sparse mask is refused there.
         Under SDPA, what CPU runs (:meth:`_sdpa_bytes`): its math path where the
@@ -131,6 +133,8 @@ class MLA(Module):
         if s.eager:
             if s.recompute != "selective":
                 kept += B * self.heads * T**2 * Attention._probability_bytes(s)
+                view = 1 - sympy.Min(1, (B - 1) * (self.heads - 1))  # one sequence or one head
+                kept += view * a * rows * self.heads * self.nope
             elif self.extras:
                 raise not_modelled("selective recomputation of sparse latent attention (its index mask is not measured)")
             else:  # the checkpointed core keeps the values as the view of kv_b_proj's output they are

@@ -384,3 +384,18 @@ def test_values_that_keep_the_layer_counts_keep_the_layer_indices():
     assert held["attention_layers"] == (9, 18, 27)
     names = ["attention_layers" if i in (9, 18, 27) else "mamba_layers" for i in range(32)]
     _check_stages(spec, names, [2, 4])
+
+
+@pytest.mark.parametrize(("name", "change"), [
+    ("qwen2-7b", {"use_sliding_window": True, "max_window_layers": 10, "num_hidden_layers": 28}),
+    ("ernie-4.5-21b-a3b-pt", {"moe_layer_interval": 2, "moe_layer_start_index": 3, "moe_layer_end_index": 20}),
+    ("deepseek-v3.2", {"num_hidden_layers": 8, "mlp_layer_types": ["sparse", "dense", "dense", "sparse"] * 2}),
+])
+def test_layer_patterns_that_are_not_a_prefix_put_each_kind_on_its_own_stages(name, change):
+    """Qwen2's windowed layers from max_window_layers on (full ones first), ERNIE's experts every other layer in a
+    range, V3.2's listed dense layers: stages hold what transformers' config class gives their layers."""
+    from symparams import from_dict
+
+    cfg = {**json.loads(PRESETS[name].read_text()), **change}
+    names = _expected_names(cfg)
+    _check_stages(from_dict(cfg), names, _divisors(len(names)))

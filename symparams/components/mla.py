@@ -150,7 +150,8 @@ class MLA(Module):
 
         Query/key and value heads of different sizes (``sdpa_math``) run PyTorch's math path:
         eager's ops over q, k and v upcast to fp32 (so 4 - a more bytes per element below
-        fp32) with the softmax in fp32 only. Equal sizes run the fused CPU kernel: it keeps a
+        fp32) with the softmax in fp32 only; in fp32 nothing is upcast, and with one sequence or
+        one head the values stay the view eager keeps (H*d_nope per token more). Equal sizes run the fused CPU kernel: it keeps a
         log-sum-exp per query row and head (fp32) and takes the values as the view of
         ``kv_b_proj``'s output they are, keeping it whole (H*(d_nope + d_v)), and its output,
         of which the output projection takes a copy (H*d_v); with DeepSeek-V3.2's indexer the
@@ -160,7 +161,9 @@ class MLA(Module):
         qk, v = self.heads * (self.nope + self.rope), self.heads * self.v_dim
         if self.sdpa_math:
             probabilities = FP32 * B * self.heads * T**2 if s.recompute != "selective" else ZERO
-            return (FP32 - a) * rows * (2 * qk + v) + probabilities
+            view = 1 - sympy.Min(1, (B - 1) * (self.heads - 1))  # as eager's values
+            view = view if s.width == FP32 and s.recompute != "selective" else ZERO
+            return (FP32 - a) * rows * (2 * qk + v) + probabilities + view * a * rows * self.heads * self.nope
         mask = a * B * T**2 if self.extras else ZERO
         return FP32 * B * self.heads * T + a * rows * self.heads * (self.nope + self.v_dim) + mask
 

@@ -124,7 +124,7 @@ def _in_domain(config: dict, seq: int) -> bool:
 @pytest.mark.parametrize("model_type", EXACT)
 @settings(max_examples=6, deadline=None, phases=NO_SHRINK,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
-@given(st.data(), st.sampled_from(DTYPES), st.integers(2, 3), st.integers(1, 8))
+@given(st.data(), st.sampled_from(DTYPES), st.integers(1, 3), st.integers(1, 8))
 def test_torch_scans_save_what_the_reading_says(model_type, data, dtype, batch, seq):
     """Drawn configs of each family, both dtypes, one to eight tokens (one: no copy before x_proj), eager or SDPA."""
     config = data.draw(CONFIGS[model_type], label="config")
@@ -132,6 +132,8 @@ def test_torch_scans_save_what_the_reading_says(model_type, data, dtype, batch, 
     if str(config.get("time_step_rank", "")).isdigit():  # the same model; transformers' Mamba init fails on "5"
         config = {**config, "time_step_rank": int(config["time_step_rank"])}
     assume(_small(config) and _in_domain(config, seq))
+    # One sequence: Mamba-2's chunked scan keeps views where the reading has copies (not read yet).
+    assume(batch > 1 or model_type in ("mamba", "jamba"))
     try:
         predicted(config, batch, seq, Saving(attention=attention, ssm_kernel="torch"))
     except SymparamsError as err:  # a part no reading follows refuses (none is known here today)

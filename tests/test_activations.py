@@ -342,9 +342,10 @@ SELECTIVE = {
 }
 
 
+@pytest.mark.parametrize("batch", [1, 2])
 @pytest.mark.parametrize("dtype", [(torch.float32, 4), (torch.bfloat16, 2)], ids=["fp32", "bf16"])
 @pytest.mark.parametrize("model_type", sorted(SELECTIVE))
-def test_selective_recomputation_keeps_what_a_checkpointed_eager_core_keeps(model_type, dtype, monkeypatch):
+def test_selective_recomputation_keeps_what_a_checkpointed_eager_core_keeps(model_type, dtype, batch, monkeypatch):
     """transformers' ``eager_attention_forward`` checkpointed (what ``recompute="selective"`` reads).
 
     The checkpoint keeps the core's inputs: the queries, keys and values before repeat_kv
@@ -357,7 +358,7 @@ def test_selective_recomputation_keeps_what_a_checkpointed_eager_core_keeps(mode
     import torch.utils.checkpoint as checkpoint
 
     torch_dtype, width = dtype
-    batch, seq = 2, 7
+    seq = 7
     config = SELECTIVE[model_type]
     module = importlib.import_module(f"transformers.models.{model_type}.modeling_{model_type}")
     core = module.eager_attention_forward

@@ -399,3 +399,13 @@ def test_layer_patterns_that_are_not_a_prefix_put_each_kind_on_its_own_stages(na
     cfg = {**json.loads(PRESETS[name].read_text()), **change}
     names = _expected_names(cfg)
     _check_stages(from_dict(cfg), names, _divisors(len(names)))
+
+
+@pytest.mark.parametrize("pp", [1, 2])
+def test_nanochat_2026_full_recomputation_is_refused_not_guessed(pp):
+    """Each value embedding would be one more input its checkpointed layer keeps; nanochat checkpoints nothing to
+    measure it on, so the reading refuses (it did before, reading the value embeddings as layers)."""
+    from symparams.errors import SymparamsError
+
+    with pytest.raises(SymparamsError, match="full recomputation of nanochat's value embeddings"):
+        memory(model("nanochat-2026"), seq=256, batch=1, recompute="full", parallel=Parallel(pp=pp))

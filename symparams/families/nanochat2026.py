@@ -18,12 +18,14 @@ Unchanged: parameter-free RMSNorms, no biases, ReLU^2 MLP, untied LM head.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Mapping
 
 import sympy
 from sympy import Expr, Integer
 
 from ..components import MLP, Attention, Block, Composite, Embedding, Linear, Model, Norm, Parameter, Repeat
+from ..components.saving import Saving, not_modelled
 from ..spec import Divides, Spec, apply_overrides, exact_overrides
 from ..symbols import D, F, H, H_kv, L, V, d_h, e
 from .nanochat import _depth, heads_follow_width
@@ -42,6 +44,15 @@ SMEAR_CHANNELS = 24
 def value_layers(layers: Expr = L) -> Expr:
     """How many layers carry a value embedding: ceil(L/2) (alternating, the last always)."""
     return sympy.ceiling(layers / 2)
+
+
+@dataclass(frozen=True)
+class _ValueEmbeds(Repeat):
+    """The value embeddings: under full recomputation each output is one more input its layer keeps, not measured."""
+
+    def kept_bytes(self, T: Expr, saving: Saving) -> Expr:
+        raise not_modelled("full recomputation of nanochat's value embeddings (each is an input of its layer; "
+                           "nanochat does not checkpoint its layers, so it is not measured)")
 
 
 def tree(depth: int | None = None) -> Model:
@@ -79,7 +90,7 @@ def tree(depth: int | None = None) -> Model:
             smear,
             Parameter("resid_lambdas", (L,)),
             Parameter("x0_lambdas", (L,)),
-            Repeat("value_embeds", value_layers(), value_layer, layer_inputs=False, layers=valued),
+            _ValueEmbeds("value_embeds", value_layers(), value_layer, layer_inputs=False, layers=valued),
             Repeat("blocks", L, block, layers=blocks),
             Norm("norm_f", D),
             Linear("lm_head", D, V, group="head"),

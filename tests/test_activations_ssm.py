@@ -27,6 +27,8 @@ The hybrids are checked under SDPA as well (``attention="sdpa"``): the same, but
 whose rotary code concatenates the rotated and passed-through halves of each head, so the
 kernel's output is head-major and o_proj keeps a copy of it (where there are two heads or
 more and two tokens or more).
+Every family is drawn with one sequence too (B = 1, the default of symparams memory):
+there Mamba-2's scan over a single chunk keeps B and C once each, not twice (see Mamba2).
 The hybrids run with ``use_cache=False``: transformers 5.24 fails building a cache for a
 Bamba or Nemotron-H without attention layers, and a training step keeps none.
 """
@@ -132,8 +134,6 @@ def test_torch_scans_save_what_the_reading_says(model_type, data, dtype, batch, 
     if str(config.get("time_step_rank", "")).isdigit():  # the same model; transformers' Mamba init fails on "5"
         config = {**config, "time_step_rank": int(config["time_step_rank"])}
     assume(_small(config) and _in_domain(config, seq))
-    # One sequence: Mamba-2's chunked scan keeps views where the reading has copies (not read yet).
-    assume(batch > 1 or model_type in ("mamba", "jamba"))
     try:
         predicted(config, batch, seq, Saving(attention=attention, ssm_kernel="torch"))
     except SymparamsError as err:  # a part no reading follows refuses (none is known here today)
@@ -159,6 +159,28 @@ def test_real_configs_cut_down_save_what_the_reading_says(name, attention, dtype
     config = json.loads((FIXTURES / f"{name}.json").read_text())
     config.update(SMALL[config["model_type"]])
     check(config, *dtype, batch=2, seq=7, attention=attention)
+
+
+@pytest.mark.parametrize("seq", [3, 7], ids=["one-chunk", "two-chunks"])
+@pytest.mark.parametrize("dtype", DTYPES, ids=["fp32", "bf16"])
+@pytest.mark.parametrize("name", [REAL[t][0] for t in ("mamba2", "bamba", "nemotron_h", "zamba2", "falcon_h1")])
+def test_mamba2_layers_with_one_sequence(name, dtype, seq):
+    """B = 1 over one chunk of 4 (T = 3) and over two (T = 7), eager attention where there is any.
+
+    One chunk of one sequence keeps B and C once each where a batch of sequences or of
+    chunks keeps them twice (the reading's factor (1 - min(1, B - 1))*(1 - min(1, c - 1))).
+    """
+    config = json.loads((FIXTURES / f"{name}.json").read_text())
+    config.update(SMALL[config["model_type"]])
+    check(config, *dtype, batch=1, seq=seq)
+
+
+@pytest.mark.parametrize("batch", [1, 2])
+def test_mamba2_with_one_chunk_of_256_and_one_group(batch):
+    """Hidden 28, 7 heads of 12, one group, state 9, T = 7 in a chunk of 256 (B = 1 keeps 2*4*256*7*9 bytes fewer)."""
+    config = {"model_type": "mamba2", "hidden_size": 28, "expand": 3, "num_heads": 7, "head_dim": 12,
+              "n_groups": 1, "state_size": 9, "chunk_size": 256, "num_hidden_layers": 1, "vocab_size": 61}
+    check(config, torch.float32, 4, batch=batch, seq=7)
 
 
 @pytest.mark.parametrize("name", [n for names in REAL.values() for n in names])

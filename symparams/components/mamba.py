@@ -291,7 +291,10 @@ class Mamba2(_Scan):
           scaled by a buffer, ``mup_vector``), that buffer, a*(d + c_in + H).
 
         One chunk (T <= Q) keeps x*dt once (both products take it as it is) and the state
-        operand as a view of both chunk states: the factor 1 - min(1, c - 1). The figure
+        operand as a view of both chunk states: the factor 1 - min(1, c - 1). One chunk of
+        one sequence (B = 1 as well) leaves the scores' einsum nothing to batch over but the
+        heads, so it takes C and B as they are, and those are what the readout and the decay
+        product keep: C and B once each, 2*4*P*H*N fewer (the factor 1 - min(1, B - 1)). The figure
         holds for heads, head size, N and Q of 2 or more and T >= 2, as every released
         model has them; where one of them is 1 more einsum operands are views than
         copies, and fewer bytes are kept than this reading says.
@@ -318,7 +321,8 @@ class Mamba2(_Scan):
                       + (f * d * (3 + below) + f * g if self.gated_norm else a * d) + a * d)
         conv = a * channels * (T + self.kernel - 1) if keeps_input else ZERO
         one = 1 - sympy.Min(1, c - 1)  # a single chunk: some operands are views, not copies
-        padded = f * ((5 - one) * P * d + 3 * h * P * q + 5 * P * h * n + 2 * h * P)
+        single = 1 - sympy.Min(1, B - 1)  # one sequence
+        padded = f * ((5 - one) * P * d + 3 * h * P * q + (5 - 2 * one * single) * P * h * n + 2 * h * P)
         chunks = f * ((c + one) * d * n + (c + 1) * d * n + h * (c + 1) ** 2)
         scale = a * (d + channels + h) if self.mup else ZERO
         return B * (tokens + conv + padded + chunks) + 2 * f * h + 2 * q**2 + 2 * (c + 1) ** 2 + scale

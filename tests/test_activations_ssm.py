@@ -9,9 +9,9 @@ which is what ``ssm_kernel="torch"`` reads; under ``"cuda"``, the default, they 
 
 Exact: mamba (Mamba-1's sequential scan; ``residual_in_fp32`` makes the final norm's
 product fp32), mamba2 (the chunked SSD scan in einsums, whose operands are copied into
-batched-matmul layout: checked where heads, head size, state and chunk length are 2 or
-more and T >= 2, as in every released model; with one of them 1, torch's einsum takes
-some operands as views and keeps fewer bytes than the reading), and the hybrids built on
+batched-matmul layout, except where heads, state or chunk length is 1, or T is 1, and
+torch's einsum takes some operands as views: drawn with sizes of 1 too, and checked
+directly in each such case), and the hybrids built on
 Mamba-2 with eager attention: bamba (half of each head rotates: rotary tables of
 int(d_h/2) channels) and nemotron_h without experts (no positional embedding, so no
 rotary tables; its RMSNorm multiplies an fp32 copy of its weight, kept below fp32), and
@@ -106,21 +106,12 @@ def _small(config: dict) -> bool:
     return FAMILIES.from_dict(dict(config)).total <= 2_000_000
 
 
-def _in_domain(config: dict, seq: int) -> bool:
-    """Mamba-2 layers with heads, head size, state and chunk length of 2 or more, and T >= 2 (see Mamba2)."""
-    from symparams.components.mamba import Mamba2
+def _in_domain(config: dict) -> bool:
+    """Falcon-H1 with an even head size (an odd one: transformers' RoPE broadcasts q and k to a wider table)."""
     from symparams.symbols import d_h
 
     spec = FAMILIES.from_dict(dict(config))
-    if config["model_type"] == "falcon_h1" and spec.env[d_h] % 2:
-        return False  # an odd head size: transformers' RoPE broadcasts q and k to a wider table (not Mamba's)
-    for _, node in spec.tree.token_walk():
-        if isinstance(node, Mamba2):
-            heads, inner = int(spec.value(node.heads)), int(spec.value(node.inner))
-            sizes = (heads, inner // heads, int(spec.value(node.state)), int(spec.value(node.chunk)), seq)
-            if min(sizes) < 2:
-                return False
-    return True
+    return not (config["model_type"] == "falcon_h1" and spec.env[d_h] % 2)
 
 
 @pytest.mark.parametrize("model_type", EXACT)
@@ -133,7 +124,7 @@ def test_torch_scans_save_what_the_reading_says(model_type, data, dtype, batch, 
     attention = data.draw(st.sampled_from(KERNELS[model_type]), label="attention")
     if str(config.get("time_step_rank", "")).isdigit():  # the same model; transformers' Mamba init fails on "5"
         config = {**config, "time_step_rank": int(config["time_step_rank"])}
-    assume(_small(config) and _in_domain(config, seq))
+    assume(_small(config) and _in_domain(config))
     try:
         predicted(config, batch, seq, Saving(attention=attention, ssm_kernel="torch"))
     except SymparamsError as err:  # a part no reading follows refuses (none is known here today)
@@ -181,6 +172,35 @@ def test_mamba2_with_one_chunk_of_256_and_one_group(batch):
     config = {"model_type": "mamba2", "hidden_size": 28, "expand": 3, "num_heads": 7, "head_dim": 12,
               "n_groups": 1, "state_size": 9, "chunk_size": 256, "num_hidden_layers": 1, "vocab_size": 61}
     check(config, torch.float32, 4, batch=batch, seq=7)
+
+
+DEGENERATE = {"one head": {"num_heads": 1, "n_groups": 1, "head_dim": 8}, "head size 1": {"head_dim": 1},
+              "state 1": {"state_size": 1}, "chunk 1": {"chunk_size": 1}}
+
+
+@pytest.mark.parametrize("seq", [3, 7], ids=["one-chunk", "two-chunks"])
+@pytest.mark.parametrize("batch", [1, 2])
+@pytest.mark.parametrize("dtype", DTYPES, ids=["fp32", "bf16"])
+@pytest.mark.parametrize("case", DEGENERATE)
+def test_mamba2_with_a_size_of_one(case, dtype, batch, seq):
+    """One head, head size 1, state 1 or chunk 1 (T = 3 and 7 tokens; chunk 1 makes one chunk per token).
+
+    Some of the scan's einsum operands are views there, not copies (see Mamba2): x*dt or C
+    and B kept once, and the chunk states taken whole by the readout.
+    """
+    config = {**SMALL["mamba2"], "model_type": "mamba2", "expand": 1, **DEGENERATE[case]}
+    config["hidden_size"] = config["num_heads"] * config["head_dim"]
+    check(config, *dtype, batch=batch, seq=seq)
+
+
+@pytest.mark.parametrize("heads", [1, 4])
+@pytest.mark.parametrize("batch", [1, 2])
+@pytest.mark.parametrize("dtype", DTYPES, ids=["fp32", "bf16"])
+def test_mamba2_with_one_token(heads, dtype, batch):
+    """T = 1: x*dt is kept once for one sequence or one head, twice for two sequences over two heads or more."""
+    config = {**SMALL["mamba2"], "model_type": "mamba2", "num_heads": heads, "n_groups": 1, "head_dim": 16 // heads,
+              "hidden_size": 16, "expand": 1}
+    check(config, *dtype, batch=batch, seq=1)
 
 
 @pytest.mark.parametrize("name", [n for names in REAL.values() for n in names])
@@ -257,10 +277,7 @@ def test_full_recomputation_keeps_each_layers_input(name, dtype, residual_in_fp3
 @pytest.mark.parametrize(("heads", "seq"), [(1, 5), (4, 1), (4, 5)])
 @pytest.mark.parametrize("dtype", DTYPES, ids=["fp32", "bf16"])
 def test_bamba_under_sdpa_copies_the_output_only_where_the_layouts_differ(heads, seq, dtype):
-    """With one head or one token the head-major output is already token-major: o_proj takes it without a copy.
-
-    Attention layers only: Mamba-2's reading holds from two tokens (see Mamba2).
-    """
+    """With one head or one token the head-major output is already token-major: o_proj takes it without a copy."""
     config = json.loads((FIXTURES / "bamba-9b.json").read_text())
     config.update(SMALL["bamba"], num_attention_heads=heads, num_key_value_heads=1, attn_layer_indices=[0, 1, 2])
     check(config, *dtype, batch=2, seq=seq, attention="sdpa")

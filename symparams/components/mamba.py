@@ -290,14 +290,20 @@ class Mamba2(_Scan):
           segment sums, 2*Q^2 + 2*(c + 1)^2 bytes; with ``mup`` (Falcon-H1's in_proj output
           scaled by a buffer, ``mup_vector``), that buffer, a*(d + c_in + H).
 
-        One chunk (T <= Q) keeps x*dt once (both products take it as it is) and the state
-        operand as a view of both chunk states: the factor 1 - min(1, c - 1). One chunk of
-        one sequence (B = 1 as well) leaves the scores' einsum nothing to batch over but the
-        heads, so it takes C and B as they are, and those are what the readout and the decay
-        product keep: C and B once each, 2*4*P*H*N fewer (the factor 1 - min(1, B - 1)). The figure
-        holds for heads, head size, N and Q of 2 or more and T >= 2, as every released
-        model has them; where one of them is 1 more einsum operands are views than
-        copies, and fewer bytes are kept than this reading says.
+        Some einsum operands are views, not copies, where a size is 1 (indicators
+        1 - min(1, x - 1), 1 exactly when x = 1; measured over heads, head size, N, Q, T
+        and B of 1 and more, fp32 and bf16):
+
+        * x*dt is kept once, not twice (4*B*P*d fewer), where the state product takes the
+          padded x*dt as it is: one chunk (T <= Q), unless T = 1 with B >= 2 and H >= 2;
+          one head of one sequence; or Q = 1 (einsum multiplies over a contraction of 1);
+        * C and B are kept once each, not twice (2*4*B*P*H*N fewer): one chunk of one
+          sequence, one head (the scores' einsum batches over nothing but b and c), N = 1,
+          or Q = 1;
+        * the readout takes all c + 1 chunk states as they are (4*B*d*N more than the c it
+          copies otherwise): one chunk, one head of one sequence, or N = 1.
+
+        Head size 1 changes nothing.
 
         Under the CUDA kernels (mamba_ssm's fused scan) it refuses: they keep other tensors.
         """
@@ -320,10 +326,15 @@ class Mamba2(_Scan):
                       + (ZERO if keeps_input else below * a * channels)
                       + (f * d * (3 + below) + f * g if self.gated_norm else a * d) + a * d)
         conv = a * channels * (T + self.kernel - 1) if keeps_input else ZERO
-        one = 1 - sympy.Min(1, c - 1)  # a single chunk: some operands are views, not copies
-        single = 1 - sympy.Min(1, B - 1)  # one sequence
-        padded = f * ((5 - one) * P * d + 3 * h * P * q + (5 - 2 * one * single) * P * h * n + 2 * h * P)
-        chunks = f * ((c + one) * d * n + (c + 1) * d * n + h * (c + 1) ** 2)
+        one, single, token, head, scalar, step = (1 - sympy.Min(1, x - 1) for x in (c, B, T, h, n, q))
+        # x*dt kept once: the state product takes the padded x*dt as it is
+        once = sympy.Max(one * (1 - token * (1 - single) * (1 - head)), head * single, step)
+        # C and B kept once each: the scores' einsum takes them as they are
+        views = sympy.Max(one * single, head, scalar, step)
+        # the readout takes all c + 1 chunk states as they are, not the c before the last
+        states = sympy.Max(one, head * single, scalar)
+        padded = f * ((5 - once) * P * d + 3 * h * P * q + (5 - 2 * views) * P * h * n + 2 * h * P)
+        chunks = f * ((c + states) * d * n + (c + 1) * d * n + h * (c + 1) ** 2)
         scale = a * (d + channels + h) if self.mup else ZERO
         return B * (tokens + conv + padded + chunks) + 2 * f * h + 2 * q**2 + 2 * (c + 1) ** 2 + scale
 

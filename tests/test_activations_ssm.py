@@ -11,7 +11,7 @@ Exact: mamba (Mamba-1's sequential scan; ``residual_in_fp32`` makes the final no
 product fp32), mamba2 (the chunked SSD scan in einsums, whose operands are copied into
 batched-matmul layout, except where heads, state or chunk length is 1, or T is 1, and
 torch's einsum takes some operands as views: drawn with sizes of 1 too, and checked
-directly in each such case), and the hybrids built on
+directly in each such case, in Mamba-2 and in each hybrid), and the hybrids built on
 Mamba-2 with eager attention: bamba (half of each head rotates: rotary tables of
 int(d_h/2) channels) and nemotron_h without experts (no positional embedding, so no
 rotary tables; its RMSNorm multiplies an fp32 copy of its weight, kept below fp32), and
@@ -201,6 +201,31 @@ def test_mamba2_with_one_token(heads, dtype, batch):
     config = {**SMALL["mamba2"], "model_type": "mamba2", "num_heads": heads, "n_groups": 1, "head_dim": 16 // heads,
               "hidden_size": 16, "expand": 1}
     check(config, *dtype, batch=batch, seq=1)
+
+
+# Each hybrid's fields for its Mamba-2 layers' heads, head size, groups, state and chunk length.
+MAMBA2_FIELDS = {"bamba": ("mamba_n_heads", "mamba_d_head", "mamba_n_groups", "mamba_d_state", "mamba_chunk_size"),
+                 "nemotron_h": ("mamba_num_heads", "mamba_head_dim", "n_groups", "ssm_state_size", "chunk_size"),
+                 "zamba2": ("n_mamba_heads", "mamba_headdim", "mamba_ngroups", "mamba_d_state", "chunk_size"),
+                 "falcon_h1": ("mamba_n_heads", "mamba_d_head", None, "mamba_d_state", "mamba_chunk_size")}
+
+
+@pytest.mark.parametrize("batch", [1, 2])
+@pytest.mark.parametrize("dtype", DTYPES, ids=["fp32", "bf16"])
+@pytest.mark.parametrize("case", ["one head", "state 1", "chunk 1", "one token"])
+@pytest.mark.parametrize("model_type", MAMBA2_FIELDS)
+def test_hybrids_with_a_mamba2_size_of_one(model_type, case, dtype, batch):
+    """The hybrids' Mamba-2 layers with one head (of 16), state 1, chunk 1 (T = 7) or one token, eager attention."""
+    heads, head_dim, groups, state, chunk = MAMBA2_FIELDS[model_type]
+    config = json.loads((FIXTURES / f"{REAL[model_type][0]}.json").read_text())
+    config.update(SMALL[model_type])
+    if case == "one head":
+        config.update({heads: 1, head_dim: 16}, **({groups: 1} if groups else {}))
+        if model_type == "falcon_h1":
+            config["mamba_d_ssm"] = 16
+    elif case != "one token":
+        config[state if case == "state 1" else chunk] = 1
+    check(config, *dtype, batch=batch, seq=1 if case == "one token" else 7)
 
 
 @pytest.mark.parametrize("name", [n for names in REAL.values() for n in names])

@@ -342,6 +342,22 @@ SELECTIVE = {
 }
 
 
+def checkpoint_core(monkeypatch, package: str) -> None:
+    """Checkpoint transformers' ``eager_attention_forward`` in ``package``'s modeling module, as selective
+    recomputation of attention's core does: the checkpoint keeps the core's inputs, not its probabilities."""
+    import importlib
+
+    import torch.utils.checkpoint as checkpoint
+
+    module = importlib.import_module(f"transformers.models.{package}.modeling_{package}")
+    core = module.eager_attention_forward
+
+    def checkpointed(layer, q, k, v, mask, **kw):
+        return checkpoint.checkpoint(lambda *t: core(layer, *t, **kw), q, k, v, mask, use_reentrant=False)
+
+    monkeypatch.setattr(module, "eager_attention_forward", checkpointed)
+
+
 @pytest.mark.parametrize("batch", [1, 2])
 @pytest.mark.parametrize("dtype", [(torch.float32, 4), (torch.bfloat16, 2)], ids=["fp32", "bf16"])
 @pytest.mark.parametrize("model_type", sorted(SELECTIVE))
@@ -353,20 +369,10 @@ def test_selective_recomputation_keeps_what_a_checkpointed_eager_core_keeps(mode
     layers of a kind of mask share; no probabilities. Measured to the byte, layers of several
     kinds and windows shorter than the context included.
     """
-    import importlib
-
-    import torch.utils.checkpoint as checkpoint
-
     torch_dtype, width = dtype
     seq = 7
     config = SELECTIVE[model_type]
-    module = importlib.import_module(f"transformers.models.{model_type}.modeling_{model_type}")
-    core = module.eager_attention_forward
-
-    def checkpointed(layer, q, k, v, mask, **kw):
-        return checkpoint.checkpoint(lambda *t: core(layer, *t, **kw), q, k, v, mask, use_reentrant=False)
-
-    monkeypatch.setattr(module, "eager_attention_forward", checkpointed)
+    checkpoint_core(monkeypatch, model_type)
     model = build(config, "eager", torch_dtype)
     measured = saved_bytes(model, batch, seq, config["vocab_size"])
     saving = Saving(width=width, attention="eager", recompute="selective")

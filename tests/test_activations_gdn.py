@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from test_activations import NO_SHRINK, build, predicted
+from test_activations import NO_SHRINK, build, checkpoint_core, predicted
 
 from symparams import SymparamsError
 from symparams.cli import main
@@ -255,21 +255,10 @@ def test_selective_recomputation_keeps_the_deltanet_layers(name, dtype, monkeypa
     and the causal mask, B x 1 x T x T in the activation dtype, one tensor all layers share,
     as the selective reading has it: what is measured is the reading.
     """
-    import importlib
-
-    import torch.utils.checkpoint as checkpoint
-
     torch_dtype, width = dtype
     batch, seq = 2, 70
     config = _cut_down(name)
-    package = config["model_type"].removesuffix("_text")
-    module = importlib.import_module(f"transformers.models.{package}.modeling_{package}")
-    core = module.eager_attention_forward
-
-    def checkpointed(layer, q, k, v, mask, **kw):
-        return checkpoint.checkpoint(lambda *t: core(layer, *t, **kw), q, k, v, mask, use_reentrant=False)
-
-    monkeypatch.setattr(module, "eager_attention_forward", checkpointed)
+    checkpoint_core(monkeypatch, config["model_type"].removesuffix("_text"))
     measured = model_bytes(config, "eager", torch_dtype, batch, seq)
     reading = predicted(config, batch, seq, Saving(width=width, attention="eager", ssm_kernel="torch",
                                                    recompute="selective"))

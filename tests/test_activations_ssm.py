@@ -41,7 +41,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from test_activations import NO_SHRINK, build, predicted, saved_bytes
+from test_activations import NO_SHRINK, build, checkpoint_core, predicted, saved_bytes
 
 from symparams import SymparamsError
 from symparams.cli import main
@@ -329,21 +329,11 @@ def test_selective_recomputation_of_hybrids_keeps_their_mamba_layers(name, dtype
     With those two set apart, what is measured is the reading: the Mamba layers keep under
     selective recomputation what they keep without it.
     """
-    import importlib
-
-    import torch.utils.checkpoint as checkpoint
-
     torch_dtype, width = dtype
     batch, seq = 2, 7
     config = json.loads((FIXTURES / f"{name}.json").read_text())
     config.update(SMALL[config["model_type"]])
-    module = importlib.import_module(f"transformers.models.{config['model_type']}.modeling_{config['model_type']}")
-    core = module.eager_attention_forward
-
-    def checkpointed(layer, q, k, v, mask, **kw):
-        return checkpoint.checkpoint(lambda *t: core(layer, *t, **kw), q, k, v, mask, use_reentrant=False)
-
-    monkeypatch.setattr(module, "eager_attention_forward", checkpointed)
+    checkpoint_core(monkeypatch, config["model_type"])
     model = build(config, "eager", torch_dtype)
     model.config.use_cache = False
     measured = saved_bytes(model, batch, seq, model.config.get_text_config().vocab_size)

@@ -30,7 +30,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--convention", choices=list(CONVENTIONS), help="one convention (default: a table of all)")
     p.add_argument("--causal", action="store_true",
                    help="count score/value FLOPs for the keys a causal mask keeps, (T+1)/2 per query on average, "
-                        "as a kernel that skips masked blocks runs (exact convention)")
+                        "as a kernel that skips masked blocks runs (exact convention); with a window W < T, "
+                        "min(i+1, W) keys, and a per-token average that is not whole is printed as an exact p/q")
     p.add_argument("--tokens", type=positive_int, metavar="N", help="training tokens: also print the training compute C")
     p.add_argument("--sensitivity", action="store_true", help="elasticities of training FLOPs, dominance and crossovers")
 

@@ -18,8 +18,8 @@ from .errors import SymparamsError
 from .factoring import factor as factored
 from .spec import Spec
 
-__all__ = ["Sensitivity", "sensitivity", "along_relations", "followed", "held_symbols", "tidy", "crossover", "Sizing",
-           "size_for_budget", "ladder_root"]
+__all__ = ["Sensitivity", "sensitivity", "along_relations", "followed", "held_symbols", "tidy", "crossover",
+           "no_sure_root", "Sizing", "size_for_budget", "ladder_root"]
 
 
 @dataclass(frozen=True)
@@ -164,6 +164,58 @@ def crossover(lhs: Expr, rhs: Expr, unknown: Symbol) -> list[Expr]:
     """The positive values of ``unknown`` where ``lhs == rhs`` (e.g. embeddings = layers)."""
     sols = sympy.solve(sympy.Eq(lhs, rhs), unknown)
     return [s for s in sols if s.is_positive is not False]
+
+
+# Values tried for the other symbols by :func:`no_sure_root`: all small, then one large
+# and the rest small, then one small and the rest large.
+_SMALL, _LARGE = sympy.Integer(1), sympy.Integer(2**20)
+
+
+def no_sure_root(lhs: Expr, rhs: Expr, unknown: Symbol) -> bool:
+    """True when no root of ``lhs == rhs`` in ``unknown`` can be known positive: proven by one point.
+
+    Where ``lhs - rhs`` is linear in ``unknown``, its one root is ``-c0/c1``; if some
+    positive whole values of the other symbols (allowed by their assumptions) make it
+    zero or negative, no form of that root (sympy.solve's included) is positive for all
+    values, so SymPy's ``is_positive`` cannot be True. Solving and simplifying a
+    hybrid's large form takes a good part of a second; this takes a few evaluations.
+    False means "not shown": the caller solves as before.
+    """
+    if unknown.is_positive is not True:
+        return False
+    diff = sympy.expand(lhs - rhs)
+    if diff.has(*ROUNDINGS):
+        return False
+    c0: list[Expr] = []
+    c1: list[Expr] = []
+    for term in sympy.Add.make_args(diff):
+        coeff, part = term.as_independent(unknown, as_Add=False)
+        if part == 1:
+            c0.append(coeff)
+        elif part == unknown:
+            c1.append(coeff)
+        else:
+            return False
+    if not c1:
+        return False
+    a0, a1 = sympy.Add(*c0), sympy.Add(*c1)
+    others = sorted(a0.free_symbols | a1.free_symbols, key=lambda s: s.name)
+    if not all(_admits(s, _SMALL) and _admits(s, _LARGE) for s in others):
+        return False
+    points = [dict.fromkeys(others, _SMALL)]
+    for s in others:
+        points.append({**dict.fromkeys(others, _SMALL), s: _LARGE})
+        points.append({**dict.fromkeys(others, _LARGE), s: _SMALL})
+    for point in points:
+        v0, v1 = a0.xreplace(point), a1.xreplace(point)
+        if v0.is_Rational and v1.is_Rational and v1 != 0 and -v0 / v1 <= 0:
+            return True
+    return False
+
+
+def _admits(symbol: Symbol, value: Expr) -> bool:
+    """Whether every assumption ``symbol`` carries holds of the number ``value``."""
+    return all(getattr(value, f"is_{fact}") == holds for fact, holds in symbol.assumptions0.items())
 
 
 @dataclass(frozen=True)

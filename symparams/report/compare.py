@@ -15,7 +15,7 @@ import sympy
 from sympy import Expr
 
 from .. import insights
-from ..analysis import crossover, sensitivity
+from ..analysis import crossover, no_sure_root, sensitivity
 from ..breakdown import Row
 from ..errors import SymparamsError
 from ..factoring import factor as factored
@@ -101,6 +101,8 @@ def _crossover(r: Reader) -> list[Part]:
     terms = sympy.Add.make_args(form)
     outside = sympy.Add(*(t for t in terms if not t.has(L)))
     inside = sympy.Add(*(t for t in terms if t.has(L)))
+    if no_sure_root(outside, inside, D):
+        return []
     try:
         roots = [x for x in crossover(outside, inside, D) if x.is_positive]
     except (NotImplementedError, SymparamsError):

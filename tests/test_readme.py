@@ -1,7 +1,10 @@
 """Every command shown in README.md runs, and prints what the README says it prints.
 
 The README's Python examples are doctests; this covers its ``console`` blocks, so a
-figure in the README cannot drift from what the tool computes.
+figure in the README cannot drift from what the tool computes. A command of plain words
+runs through :func:`symparams.cli.main` in this process (the same entry point the
+``symparams`` script calls, without paying a new interpreter and SymPy's import each
+time); one with shell syntax (a pipe, quotes) runs in bash as the README shows it.
 """
 
 from __future__ import annotations
@@ -40,23 +43,46 @@ def _exit_checks() -> dict[str, str]:
     return dict(re.findall(r"^\$ (symparams [^\n]*)\n[^\n]*\n\$ echo \$\?\n(\d+)", text, re.M))
 
 
+SHELL = re.compile(r"[|&;<>()$`\\'\"*?]")
+
+
+def _run(command: str, cwd: Path, capsys, monkeypatch) -> tuple[int, str]:
+    """(exit status, stdout then stderr) of one README command run from ``cwd``."""
+    if SHELL.search(command):
+        runner = f"{shlex.quote(sys.executable)} -m symparams"
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        proc = subprocess.run(["bash", "-c", runner + command[len("symparams"):]], cwd=cwd, env=env,
+                              capture_output=True, text=True, timeout=300)
+        return proc.returncode, proc.stdout + proc.stderr
+    from symparams.cli import main
+
+    monkeypatch.chdir(cwd)
+    capsys.readouterr()
+    code = main(command.split()[1:])
+    out, err = capsys.readouterr()
+    return code, out + err
+
+
+def test_plain_commands_are_told_from_shell_syntax():
+    assert not SHELL.search("symparams count nanochat --depth 20 --set e=8/3 --compute 1e18:1e26 -o a.png")
+    for shell in ("| head -1", "'D=x'", '"D=x"', "> out", "$(id)", "a; b", "a && b"):
+        assert SHELL.search(f"symparams count nanochat {shell}"), shell
+
+
 @pytest.mark.parametrize("command, expected", examples(), ids=[c for c, _ in examples()])
-def test_readme_command_prints_what_the_readme_shows(command, expected, tmp_path):
+def test_readme_command_prints_what_the_readme_shows(command, expected, tmp_path, capsys, monkeypatch):
     word = command.split()[1]
     for module in NEEDS.get(word, ()):
         if importlib.util.find_spec(module) is None:
             pytest.skip(f"{module} is not installed")
     (tmp_path / "tests").symlink_to(ROOT / "tests")
-    runner = f"{shlex.quote(sys.executable)} -m symparams"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run(["bash", "-c", runner + command[len("symparams"):]], cwd=tmp_path, env=env,
-                          capture_output=True, text=True, timeout=300)
-    printed = [line.rstrip() for line in (proc.stdout + proc.stderr).splitlines()]
+    code, output = _run(command, tmp_path, capsys, monkeypatch)
+    printed = [line.rstrip() for line in output.splitlines()]
     shown = [line for line in expected if line and not line.startswith("$")]
     shown = shown[: shown.index("...")] if "..." in shown else shown
     status = _exit_checks().get(command)
     refused = any(line.startswith("symparams: error:") for line in shown)
-    assert proc.returncode == (int(status) if status else 2 if refused else 0), proc.stderr
+    assert code == (int(status) if status else 2 if refused else 0), output
     it = iter(printed)
     for line in shown:
         assert any(line == got for got in it), f"README shows {line!r}; the tool printed:\n" + "\n".join(printed)

@@ -14,6 +14,7 @@ from typing import Callable, Iterable, Mapping
 import sympy
 from sympy import Expr, Rational, Symbol
 
+from .cancelling import cancel, factor_terms
 from .errors import SymparamsError
 from .factoring import factor as factored
 from .spec import Spec
@@ -115,7 +116,7 @@ def tidy(expr: Expr) -> Expr:
     if sympy.count_ops(expr) > FACTOR_LIMIT:
         return expr
     if len(expr.free_symbols) > FACTOR_SYMBOLS:
-        return sympy.factor_terms(expr)
+        return factor_terms(expr)
     return factored(expr)
 
 
@@ -134,12 +135,13 @@ def sensitivity(spec: Spec, form: Expr | None = None, hold: Iterable[str | Symbo
     form = along_relations(spec, spec.closed_form if form is None else form, held)
     point = spec.env
     at = form.xreplace(point)
+    small = sympy.count_ops(form) <= FACTOR_LIMIT
     out = []
     for x in sorted(form.free_symbols - (set(held) & set(spec.symbols)), key=lambda s: s.name):
         if wanted is not None and x.name not in wanted:
             continue
         d = sympy.diff(form, x)
-        el = tidy(sympy.cancel(x * d / form)) if sympy.count_ops(form) <= FACTOR_LIMIT else x * d / form
+        el = tidy(cancel(x * d, form)) if small else x * d / form
         roundings = tuple(sorted((r for r in form.atoms(*ROUNDINGS) if r.has(x)), key=str))
         steps = _steps(form, point, x, at) if roundings else None
         out.append(Sensitivity(x, tidy(d), el, d.xreplace(point), (x * d).xreplace(point) / at, roundings, steps))

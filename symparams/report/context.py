@@ -15,6 +15,7 @@ import sympy
 from sympy import Expr, Symbol
 
 from ..breakdown import Breakdown, Row
+from ..factoring import factor
 from ..families import FAMILIES
 from ..spec import Spec
 from .document import Chain
@@ -87,6 +88,11 @@ class Reader:
     @cached_property
     def short(self) -> dict[str, str]:
         return short_paths(self.breakdown.rows)
+
+    @cached_property
+    def factored(self) -> Expr:
+        """The closed form factored: the closed-form and approximations sections both show or compare it."""
+        return factor(self.spec.closed_form)
 
     def variant(self, **where: Expr) -> "Reader":
         """A reader of this model with some symbols set; its references say so (``N[attn]{H_kv=1}``).

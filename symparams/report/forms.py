@@ -63,7 +63,7 @@ def _general(spec: Spec) -> Spec | None:
 def closed_form(r: Reader) -> list[Part]:
     spec = r.spec
     form = spec.closed_form
-    shapes = _distinct(form, sympy.expand(form), factored(form))
+    shapes = _distinct(form, sympy.expand(form), r.factored)
     n = r.ref()
     blocks: list[Part] = [
         Heading(2, "Closed form"),
@@ -136,7 +136,7 @@ def approximations(r: Reader) -> list[Part]:
             *error_chains(r, approx, n),
         )))
     lead = leading_terms(spec.closed_form)
-    if sympy.srepr(lead) != sympy.srepr(factored(spec.closed_form)):
+    if sympy.srepr(lead) != sympy.srepr(r.factored):
         approx = named("N_lead", r"N_{\text{lead}}")
         blocks.append(Para((
             "Keeping only the terms of highest degree in the sizes (those that dominate as the model grows) "

@@ -18,6 +18,7 @@ import sympy
 from sympy import Expr, Integer, Symbol
 
 from ..errors import SymparamsError
+from ..factoring import content_form, factor
 
 __all__ = ["var", "terms", "fraction", "sign", "nested", "forms", "best_form", "to_text", "make", "Code", "code"]
 
@@ -149,6 +150,12 @@ FORM_TERMS = 40
 FACTOR_TERMS = 12
 
 
+def _contents(expr: Expr) -> Expr:
+    """``sympy.factor_terms`` of an expanded sum, read off its integer polynomial where it is one."""
+    found = content_form(expr)
+    return sympy.factor_terms(expr) if found is None else found
+
+
 def forms(poly: Expr) -> tuple[Expr, ...]:
     """A few equal forms of ``poly``, cheapest (by operation count) first.
 
@@ -164,7 +171,7 @@ def forms(poly: Expr) -> tuple[Expr, ...]:
         return (poly,)
     if poly.free_symbols and not poly.is_Symbol and poly.is_Add:
         small = len(poly.args) <= FACTOR_TERMS
-        tidy = sympy.factor if small else sympy.factor_terms
+        tidy = factor if small else _contents
 
         def collected(x: Expr) -> Callable[[], Expr]:
             return lambda: sympy.collect(poly, x, func=tidy)

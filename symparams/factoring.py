@@ -114,7 +114,7 @@ def content_form(expr: sympy.Expr) -> sympy.Expr | None:
         content = -content
     low = tuple(min(e[i] for e in poly) for i in range(len(gens)))
     rest = sympy.Add(*(_term(c // content, tuple(a - b for a, b in zip(e, low)), gens) for e, c in poly.items()))
-    return _keep_coeff(sympy.Integer(content), sympy.Mul(*(g**k for g, k in zip(gens, low) if k), rest))
+    return _keep_coeff(sympy.Integer(content), sympy.Mul(*(g**k for g, k in zip(gens, low) if k), rest), sign=True)
 
 
 def _factor_poly(poly: Poly, gens) -> sympy.Expr:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import sympy
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from symparams import factoring
@@ -192,4 +192,28 @@ def test_the_contents_taken_out_are_sympys_factor_terms(expr):
     fast = factoring.content_form(expr)
     if fast is not None:
         slow = sympy.factor_terms(sympy.expand(expr))
+        assert fast == slow and str(fast) == str(slow), (expr, fast, slow)
+
+
+@settings(max_examples=80, deadline=None)
+@given(products(), st.data())
+def test_compiled_collect_is_sympys_collect(expr, data):
+    """Grouping an expanded polynomial's terms by a symbol's power gives sympy.collect's form, to the character."""
+    from symparams.compiled.poly import collect
+
+    x = data.draw(st.sampled_from(sorted(expr.free_symbols, key=str) or [SYMBOLS[0]]))
+    for func in (factoring.factor, sympy.factor_terms):
+        fast, slow = collect(expr, x, func), sympy.collect(expr, x, func=func)
+        assert fast == slow and str(fast) == str(slow), (expr, x, fast, slow)
+
+
+@settings(max_examples=80, deadline=None)
+@given(products(), st.sampled_from([1, -1]))
+@example(3 * SYMBOLS[0] * SYMBOLS[1] + SYMBOLS[2], -1)
+def test_the_contents_of_any_signed_sum_are_sympys_factor_terms(expr, sign):
+    """With every term negative too: factor_terms writes -(a + b), never -a - b."""
+    expr = sympy.expand(sign * expr)
+    fast = factoring.content_form(expr)
+    if fast is not None:
+        slow = sympy.factor_terms(expr)
         assert fast == slow and str(fast) == str(slow), (expr, fast, slow)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Any, Callable, Mapping
 
 import sympy
@@ -20,7 +21,7 @@ from sympy import Expr, Integer, Symbol
 from ..errors import SymparamsError
 from ..factoring import content_form, factor
 
-__all__ = ["var", "terms", "fraction", "sign", "nested", "forms", "best_form", "to_text", "make", "Code", "code"]
+__all__ = ["var", "terms", "fraction", "sign", "nested", "forms", "collect", "best_form", "to_text", "make", "Code", "code"]
 
 _SAFE_TEXT = re.compile(r"[A-Za-z0-9_ +\-*/%()\[\]=<>,:\n]*\Z")
 
@@ -150,6 +151,19 @@ FORM_TERMS = 40
 FACTOR_TERMS = 12
 
 
+def collect(poly: Expr, x: Symbol, func: Callable[[Expr], Expr]) -> Expr:
+    """``sympy.collect(poly, x, func=func)`` of an expanded polynomial: its terms grouped by x's power.
+
+    SymPy's collect matches each term's powers against patterns, most of a compile's
+    time; a monomial's power of a symbol is read off directly.
+    """
+    groups: dict[int, list[Expr]] = {}
+    for term in sympy.Add.make_args(poly):
+        k = _degree(term, x)
+        groups.setdefault(k, []).append(term / x**k if k else term)
+    return sympy.Add(*[x**k * func(sympy.Add(*rest)) for k, rest in groups.items()])
+
+
 def _contents(expr: Expr) -> Expr:
     """``sympy.factor_terms`` of an expanded sum, read off its integer polynomial where it is one."""
     found = content_form(expr)
@@ -174,7 +188,7 @@ def forms(poly: Expr) -> tuple[Expr, ...]:
         tidy = factor if small else _contents
 
         def collected(x: Expr) -> Callable[[], Expr]:
-            return lambda: sympy.collect(poly, x, func=tidy)
+            return lambda: collect(poly, x, tidy)
 
         makers: list[Callable[[], Expr]] = [lambda: nested(poly), lambda: tidy(poly)]
         makers += [collected(x) for x in sorted(poly.free_symbols, key=str)]
@@ -185,7 +199,8 @@ def forms(poly: Expr) -> tuple[Expr, ...]:
                 continue
             if is_integral(form) and form not in found and sympy.expand(form - poly) == 0:
                 found.append(form)
-    return tuple(sorted(found, key=lambda c: (ops(c), len(str(c)))))
+    by_ops = sorted(found, key=ops)
+    return tuple(c for _, tied in groupby(by_ops, key=ops) for c in sorted(tied, key=lambda c: len(str(c))))
 
 
 def best_form(poly: Expr) -> Expr:

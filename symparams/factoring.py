@@ -42,12 +42,20 @@ def factor(expr: sympy.Expr) -> sympy.Expr:
 
 
 def _fast(expr: sympy.Expr) -> sympy.Expr | None:
+    """An expanded sum, or one written as the tree composed it (``L*(...) + 2*D*V``): SymPy factors
+    either from the same polynomial, so the unexpanded one is expanded on integers first."""
     if not isinstance(expr, sympy.Add):
-        return expr if _monomial(expr) else None
+        if _monomial(expr):
+            return expr
+        if not isinstance(expr, sympy.Mul):
+            return None
     gens = _sort_gens(list(expr.free_symbols))
     if not gens or not all(isinstance(g, sympy.Symbol) for g in gens):
         return None
-    poly = _to_poly(expr, {g: i for i, g in enumerate(gens)})
+    index = {g: i for i, g in enumerate(gens)}
+    poly = _to_poly(expr, index) if isinstance(expr, sympy.Add) else None
+    if poly is None:
+        poly = _expanded(expr, index)
     if poly is None or len(poly) < 2:
         return None
     return _factored(poly, gens)

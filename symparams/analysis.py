@@ -176,32 +176,31 @@ _SMALL, _LARGE = sympy.Integer(1), sympy.Integer(2**20)
 def no_sure_root(lhs: Expr, rhs: Expr, unknown: Symbol) -> bool:
     """True when no root of ``lhs == rhs`` in ``unknown`` can be known positive: proven by one point.
 
-    Where ``lhs - rhs`` is linear in ``unknown``, its one root is ``-c0/c1``; if some
-    positive whole values of the other symbols (allowed by their assumptions) make it
-    zero or negative, no form of that root (sympy.solve's included) is positive for all
-    values, so SymPy's ``is_positive`` cannot be True. Solving and simplifying a
-    hybrid's large form takes a good part of a second; this takes a few evaluations.
-    False means "not shown": the caller solves as before.
+    A root SymPy knows positive is a positive root at every value of the other symbols.
+    Where ``lhs - rhs`` is a polynomial in ``unknown``, some positive whole values of the
+    other symbols (allowed by their assumptions) whose coefficients show no change of sign
+    (Descartes' rule: then no positive root) prove there is none, so sympy.solve, and the
+    simplify it runs, are skipped: for a hybrid's large form they take a good part of a
+    second. False means "not proven": the caller solves as before.
     """
     if unknown.is_positive is not True:
         return False
     diff = sympy.expand(lhs - rhs)
-    if diff.has(*ROUNDINGS):
+    if any(r.has(unknown) for r in diff.atoms(*ROUNDINGS)):
         return False
-    c0: list[Expr] = []
-    c1: list[Expr] = []
+    coeffs: dict[int, list[Expr]] = {}
     for term in sympy.Add.make_args(diff):
         coeff, part = term.as_independent(unknown, as_Add=False)
+        base, k = part.as_base_exp()
         if part == 1:
-            c0.append(coeff)
-        elif part == unknown:
-            c1.append(coeff)
-        else:
+            k = sympy.Integer(0)
+        elif base != unknown or not (k.is_Integer and k > 0):
             return False
-    if not c1:
+        coeffs.setdefault(int(k), []).append(coeff)
+    if set(coeffs) <= {0}:
         return False
-    a0, a1 = sympy.Add(*c0), sympy.Add(*c1)
-    others = sorted(a0.free_symbols | a1.free_symbols, key=lambda s: s.name)
+    forms = [sympy.Add(*coeffs[k]) for k in sorted(coeffs)]
+    others = sorted(set().union(*(f.free_symbols for f in forms)), key=lambda s: s.name)
     if not all(_admits(s, _SMALL) and _admits(s, _LARGE) for s in others):
         return False
     points = [dict.fromkeys(others, _SMALL)]
@@ -209,8 +208,11 @@ def no_sure_root(lhs: Expr, rhs: Expr, unknown: Symbol) -> bool:
         points.append({**dict.fromkeys(others, _SMALL), s: _LARGE})
         points.append({**dict.fromkeys(others, _LARGE), s: _SMALL})
     for point in points:
-        v0, v1 = a0.xreplace(point), a1.xreplace(point)
-        if v0.is_Rational and v1.is_Rational and v1 != 0 and -v0 / v1 <= 0:
+        values = [f.xreplace(point) for f in forms]
+        if not all(v.is_Rational for v in values):
+            continue
+        signs = [v > 0 for v in values if v != 0]
+        if signs and len(set(signs)) == 1:
             return True
     return False
 

@@ -2,8 +2,9 @@
 
 A derivation shows the width where the parts outside the blocks weigh as much as the
 blocks only when sympy.solve gives exactly one root that SymPy knows is positive.
-``no_sure_root`` skips the solve when a point proves no such root exists; every time it
-does, SymPy's own answer is computed here and must hold no root known positive.
+``no_sure_root`` skips the solve when a point proves no such root exists (Descartes' rule
+of signs on the coefficients there); every time it does, SymPy's own answer is computed
+here and must hold no root known positive.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import symparams
+from symparams import symbols
 from symparams.analysis import crossover, no_sure_root
 
 SIZES = sympy.symbols("D E F H L V", positive=True, integer=True)
@@ -45,14 +48,27 @@ def test_a_witness_means_sympy_shows_no_root(a, b, c, shared):
         assert shown(lhs, rhs) == [], (lhs, rhs)
 
 
+@settings(max_examples=30, deadline=None)
+@given(polynomials(), polynomials(), polynomials(), st.integers(0, 1))
+def test_a_witness_for_a_quadratic_means_sympy_shows_no_root(a, b, c, low):
+    """a D^2 + b D + c = 0 (or D times it): roots with square roots, known positive only if so everywhere."""
+    lhs, rhs = sympy.expand(D**low * (a * D**2 + b * D)), sympy.expand(-c * D**low)
+    if no_sure_root(lhs, rhs, D):
+        assert shown(lhs, rhs) == [], (lhs, rhs)
+
+
 def test_a_root_known_positive_is_left_to_sympy():
-    """A root of degree two, or one positive at every size, is solved by SymPy as before."""
+    """The guide's model has its crossover width at every size (its document shows it); so has this linear one."""
     E, F, H, L, V = OTHERS
-    lhs, rhs = (2 * V + 1) * D, sympy.expand(L * (12 * D**2 + 13 * D))
-    assert not no_sure_root(lhs, rhs, D)
     lhs, rhs = (2 * V + 1) * D, 5 * H + L
     assert not no_sure_root(lhs, rhs, D)
     assert shown(lhs, rhs) == [(5 * H + L) / (2 * V + 1)]
+    form = sympy.expand(symparams.model("nanochat", depth=20).closed_form)
+    terms = sympy.Add.make_args(form)
+    outside = sympy.Add(*(t for t in terms if not t.has(symbols.L)))
+    inside = sympy.Add(*(t for t in terms if t.has(symbols.L)))
+    assert not no_sure_root(outside, inside, symbols.D)
+    assert len([x for x in crossover(outside, inside, symbols.D) if x.is_positive]) == 1
 
 
 def test_a_sign_that_changes_with_the_sizes_is_proven_cheaply():

@@ -13,6 +13,7 @@ chain with :mod:`symparams.parse` and check it.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Mapping
@@ -196,8 +197,12 @@ def _has_refs(expr: Expr) -> bool:
     return any(s.name in _REFS or s.name in _NAMED for s in expr.free_symbols)
 
 
+@functools.lru_cache(maxsize=4096)
 def form_text(form: Form | Expr) -> str:
-    """A side as terminal text: ``2·D^2·L·(e + 2)``, or ``2 × 1,280^2 × 20 × (4 + 2)``."""
+    """A side as terminal text: ``2·D^2·L·(e + 2)``, or ``2 × 1,280^2 × 20 × (4 + 2)``.
+
+    Kept per side: a chain is printed once to see whether it fits a line and again to write it.
+    """
     form = form if isinstance(form, Form) else Form(form)
     order = "none" if form.keep_order else None
     printed = _Text(dict(form.numbers), order).doprint(form.expr)
@@ -205,6 +210,7 @@ def form_text(form: Form | Expr) -> str:
     return _text_symbols(printed, " × " if numeric else "·")
 
 
+@functools.lru_cache(maxsize=4096)
 def form_latex(form: Form | Expr) -> str:
     """A side as LaTeX math: juxtaposition for symbols, ``\\times`` between numbers."""
     form = form if isinstance(form, Form) else Form(form)

@@ -158,8 +158,8 @@ def _expert_modules(model) -> list:
     return out
 
 
-def _run(config: dict, seq: int, device: str) -> tuple[int, int]:
-    model = _model(config, device)
+def _run(config: dict, seq: int, device: str, model=None) -> tuple[int, int]:
+    model = _model(config, device) if model is None else model
     # no tensor needs autograd: FlopCounterMode's module tracker then sets no gradient
     # hooks (DBRX's expert weight views under no_grad have requires_grad but no grad_fn)
     model.requires_grad_(False)
@@ -179,9 +179,10 @@ def executed(config: dict, seq: int) -> tuple[int, int]:
     weights, when it needs values (routed experts, JetMoE's mixture of attention heads).
     """
     config = runnable(config, seq)
-    if not _expert_modules(_model(config, "meta")):
+    meta = _model(config, "meta")
+    if not _expert_modules(meta):
         try:
-            return _run(config, seq, "meta")
+            return _run(config, seq, "meta", meta)
         except (NotImplementedError, RuntimeError) as err:
             if "meta" not in str(err):
                 raise

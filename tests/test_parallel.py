@@ -74,13 +74,14 @@ def _working_by_layer(spec, cfg: dict, saving: Saving) -> list:
     """Each decoder layer's recomputed activations: the readings of the kinds the config gives that layer."""
     inner = saving.inner()
     blocks = {r.name: r.child for r in spec.tree.children() if isinstance(r, Repeat)}
+    reading = {name: block.activation_bytes(T, inner) for name, block in blocks.items()}
     out = []
     for j in range(cfg["num_hidden_layers"]):
         if cfg["model_type"] == "jamba":
             kinds = _jamba_kinds(cfg, j)
         else:  # bamba: attention on attn_layer_indices, Mamba-2 elsewhere
             kinds = ("attention_layers" if j in cfg["attn_layer_indices"] else "mamba_layers",)
-        out.append(sympy.Add(*(blocks[k].activation_bytes(T, inner) for k in kinds)))
+        out.append(sympy.Add(*(reading[k] for k in kinds)))
     return out
 
 

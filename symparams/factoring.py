@@ -49,6 +49,8 @@ def _fast(expr: sympy.Expr) -> sympy.Expr | None:
             return expr
         if not isinstance(expr, sympy.Mul):
             return None
+        if any(_is_reciprocal(a) for a in expr.args):
+            return _ratio(expr)
     gens = _sort_gens(list(expr.free_symbols))
     if not gens or not all(isinstance(g, sympy.Symbol) for g in gens):
         return None
@@ -61,8 +63,55 @@ def _fast(expr: sympy.Expr) -> sympy.Expr | None:
     return _factored(poly, gens)
 
 
+def _is_reciprocal(arg: sympy.Expr) -> bool:
+    return isinstance(arg, sympy.Pow) and arg.exp.is_Integer and arg.exp < 0
+
+
+def _ratio(expr: sympy.Mul) -> sympy.Expr | None:
+    """``sympy.factor`` of an integer polynomial over another sharing no factor (what ``cancel``
+    leaves), when both are proven: SymPy factors each side and divides the contents."""
+    top = sympy.Mul(*(a for a in expr.args if not _is_reciprocal(a)))
+    bottom = sympy.Mul(*(a.base ** -a.exp for a in expr.args if _is_reciprocal(a)))
+    sides = []
+    for side in (top, bottom):
+        gens = _sort_gens(list(side.free_symbols))
+        if not gens:
+            if not side.is_Integer or side == 0:
+                return None
+            sides.append((int(side), sympy.S.One))
+            continue
+        if not all(isinstance(g, sympy.Symbol) for g in gens):
+            return None
+        poly = _expanded(side, {g: i for i, g in enumerate(gens)})
+        if poly is None:
+            return None
+        if len(poly) == 1:
+            ((e, c),) = poly.items()
+            sides.append((c, _term(1, e, gens)))
+        else:
+            found = _split(poly, gens)
+            if found is None:
+                return None
+            sides.append(found)
+    (cn, rn), (cd, rd) = sides
+    shared = set(sympy.Mul.make_args(rn)) & set(sympy.Mul.make_args(rd))
+    if any(f.free_symbols for f in shared) or _monomial_symbols(rn) & _monomial_symbols(rd):
+        return None
+    return _keep_coeff(sympy.Rational(cn, cd), rn / rd)
+
+
+def _monomial_symbols(expr: sympy.Expr) -> set:
+    return {f.as_base_exp()[0] for f in sympy.Mul.make_args(expr) if not isinstance(f, sympy.Add)} - {sympy.S.One}
+
+
 def _factored(poly: Poly, gens) -> sympy.Expr | None:
     """``sympy.factor`` of ``poly`` (two terms or more, over ``gens`` in SymPy's order) when proven cheaply."""
+    found = _split(poly, gens)
+    return None if found is None else _keep_coeff(sympy.Integer(found[0]), found[1])
+
+
+def _split(poly: Poly, gens) -> tuple[int, sympy.Expr] | None:
+    """(content, monomial times irreducible sum) of ``poly`` as sympy.factor finds them, when proven."""
     content = math.gcd(*poly.values())
     low = tuple(min(e[i] for e in poly) for i in range(len(gens)))
     q = {tuple(a - b for a, b in zip(e, low)): c // content for e, c in poly.items()}
@@ -72,8 +121,7 @@ def _factored(poly: Poly, gens) -> sympy.Expr | None:
     if not _irreducible(q, DEPTH):
         return None
     rest = sympy.Add(*(_term(c, e, gens) for e, c in q.items()))
-    factors = [g**k for g, k in zip(gens, low) if k] + [rest]
-    return _keep_coeff(sympy.Integer(content), sympy.Mul(*factors))
+    return content, sympy.Mul(*([g**k for g, k in zip(gens, low) if k] + [rest]))
 
 
 def pretty(expr: sympy.Expr, pivot: Callable[[sympy.Symbol], bool]) -> sympy.Expr | None:

@@ -101,9 +101,6 @@ def locate(name: str | os.PathLike) -> Located:
     exists (write ``./gpt2`` for the file); an existing folder is a checkpoint folder;
     ``org/name[@rev]`` that is not on disk is a Hub id.
     """
-    from .checkpoint import INDEX_NAME, is_checkpoint
-    from .hub import config_path
-
     if isinstance(name, os.PathLike):
         name = os.fspath(name)
     if not isinstance(name, str):
@@ -116,6 +113,9 @@ def locate(name: str | os.PathLike) -> Located:
     preset = None if is_path(name) else _preset_name(name)
     if preset is not None:
         return Located(read_json(preset_paths()[preset]), f"preset {preset}", preset)  # type: ignore[arg-type]
+    from .checkpoint import INDEX_NAME, is_checkpoint  # not for a preset, the usual case
+    from .hub import config_path
+
     if os.path.isdir(name):
         config = _config_beside(name)
         checkpoint = name if any(f.endswith((".safetensors", ".gguf")) or f == INDEX_NAME for f in os.listdir(name)) else None

@@ -111,14 +111,15 @@ class Registry:
         return self.by_name.get(spec.family) or learned_family(spec.family)
 
     def for_type(self, cfg: Config) -> Family:
-        """The hand-written family of the config's model_type, else its shipped learned family."""
-        from .learned import PREFIX
-
+        """The hand-written family of the config's model_type, else its shipped learned family
+        (whose data loads only then: a preset's derivation does not need it)."""
         model_type = cfg.model_type
         fam = self.by_type.get(model_type)
         if fam is None and model_type in self.retired:
             raise cfg.error("model_type", self.retired[model_type])
         if fam is None and isinstance(model_type, str):
+            from .learned import PREFIX
+
             fam = learned_family(PREFIX + model_type)
         if fam is None:
             inner = cfg.data.get("text_config")

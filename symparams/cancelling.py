@@ -83,7 +83,7 @@ def _fast_terms(expr: sympy.Expr) -> sympy.Expr | None:
 
 def _expanded(poly: sympy.Add) -> bool:
     """Whether every term of ``poly`` is a whole number times powers of symbols, not every one negative
-    (factor_terms keeps such a -1 apart from the sum, which content_form does not)."""
+    (where factor_terms takes a -1 out of a side, the fraction is left to SymPy)."""
     terms = poly.args
     for term in terms:
         coeff, rest = term.as_coeff_Mul()

@@ -27,12 +27,16 @@ from .spec import MAX_VALUE
 
 __all__ = [
     "Config", "Field", "Fields", "MISSING", "DERIVED", "REFUSE", "DEFAULT",
-    "MAX_BYTES", "read_json", "parse_json", "printable", "check_architectures",
+    "MAX_BYTES", "MAX_LAYERS", "read_json", "parse_json", "printable", "check_architectures",
 ]
 
 MAX_BYTES = 4 * 1024 * 1024
 MAX_NESTING = 32
 MAX_INT_DIGITS = 60
+# Families lay a model out layer by layer (sliding windows, expert placement, pipeline stages),
+# so a config's layer count bounds their work; no trained transformer comes near it.
+MAX_LAYERS = 100_000
+LAYER_FIELDS = frozenset({"num_hidden_layers", "n_layer", "n_layers", "num_layers"})
 CAUSAL_LM = ("ForCausalLM", "LMHeadModel")
 
 _MISSING = object()
@@ -195,7 +199,11 @@ class Config:
 
     def _typed(self, f: Field, key: str, value: Any) -> Any:
         if f.kind == "int":
-            return self._int(key, value, f.minimum)
+            number = self._int(key, value, f.minimum)
+            if f.name in LAYER_FIELDS and number > MAX_LAYERS:
+                raise self.error(key, f"{_short(value)} layers is too many: symparams lays models out layer by "
+                                      f"layer and reads at most {MAX_LAYERS:,}")
+            return number
         if f.kind == "bool":
             if not isinstance(value, bool):
                 raise self.error(key, f"expected true or false, got {_kind(value)} {_short(value)}")

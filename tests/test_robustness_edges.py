@@ -9,12 +9,15 @@ output escaped for that output.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+from budget import sample
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import symparams
+from symparams.config import MAX_LAYERS
 from symparams.errors import SymparamsError
 from symparams.families import FAMILIES
 from symparams.symbols import D, H
@@ -217,3 +220,44 @@ def test_a_multimodal_wrapper_is_refused_naming_the_language_model_it_holds(inne
         symparams.model(str(path))
     message = str(err.value)
     assert "\n" not in message and repr(inner) in message and "text_config" in message
+
+
+FIXTURE_CONFIGS = sorted((Path(__file__).parent / "fixtures" / "configs").glob("*.json"))
+LAYER_KEYS = ("num_hidden_layers", "n_layer", "n_layers", "num_layers")
+
+
+def _with_layers(path, layers: int) -> tuple[dict, str]:
+    doc = json.loads(path.read_text())
+    key = next(k for k in LAYER_KEYS if k in doc)
+    doc[key] = layers
+    return doc, key
+
+
+@settings(max_examples=40, deadline=None)
+@given(path=st.sampled_from(FIXTURE_CONFIGS), layers=st.integers(MAX_LAYERS + 1, 10**50))
+def test_a_layer_count_past_the_limit_is_refused_naming_the_field(path, layers):
+    """Families lay models out layer by layer; a config deeper than that bound is one line, never a long wait."""
+    doc, key = _with_layers(path, layers)
+    with pytest.raises(SymparamsError, match=f"{key}.*at most {MAX_LAYERS:,}"):
+        FAMILIES.from_dict(doc)
+
+
+@pytest.mark.parametrize("path", sample(FIXTURE_CONFIGS, "deepest"), ids=lambda p: p.stem)
+def test_a_config_at_the_layer_limit_is_counted_or_refused_in_bounded_time(path):
+    """At the limit every family finishes: a count, or a refusal for another reason (a per-layer list of
+    other length), within 5 s (the test's own alarm stops a runaway loop over layers)."""
+    import signal
+
+    def stop(signum, frame):
+        raise TimeoutError(f"{path.name} at {MAX_LAYERS:,} layers took over 5 s")
+
+    doc, _ = _with_layers(path, MAX_LAYERS)
+    old = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(5)
+    try:
+        assert FAMILIES.from_dict(doc).total > 0
+    except SymparamsError as err:
+        assert "at most" not in str(err) or "layers" not in str(err), err
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)

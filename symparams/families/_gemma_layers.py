@@ -126,13 +126,18 @@ def read_layers(cfg: Config, layers: int, window: int | None, rule: Expr | None,
     return Layers(layers, sliding, window, rule, pattern=pattern)
 
 
+# Deeper than this, a rule's layer-by-layer pattern is not read (one evaluation per layer):
+# pipeline stages then take the upper bound, as after ``--set`` changes the layer count.
+PATTERN_LAYERS = 4096
+
+
 def _prefix_pattern(rule: Expr | None, layers: int, sliding: int) -> tuple[bool, ...]:
     """Which layers ``rule`` makes windowed, read as the count of windowed layers among the first L
     (every p-th layer full: L - floor(L/p); Qwen2's from layer m on: L - m, none among fewer than m);
-    empty where it does not read so."""
-    if rule is None:
+    empty where it does not read so, or past ``PATTERN_LAYERS`` layers."""
+    if rule is None or layers > PATTERN_LAYERS:
         return ()
-    counts = [min(max(int(rule.subs(L, n)), 0), n) for n in range(layers + 1)]
+    counts = [min(max(int(rule.xreplace({L: Integer(n)})), 0), n) for n in range(layers + 1)]
     steps = tuple(b - a for a, b in zip(counts, counts[1:]))
     return tuple(x == 1 for x in steps) if set(steps) <= {0, 1} and sum(steps) == sliding else ()
 

@@ -17,9 +17,18 @@ from typing import Iterable, TypeVar
 Item = TypeVar("Item")
 
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev")
-SHARE = {"ci": 1.0, "dev": 0.2}.get(PROFILE, 1.0)
+SHARE = {"ci": 1.0, "dev": 0.1}.get(PROFILE, 1.0)
 # Set in the environment so that pytest-xdist's workers, started after this, draw alike.
 SEED = int(os.environ.setdefault("SYMPARAMS_TEST_SEED", str(random.SystemRandom().randrange(10**6))))
+
+
+def examples(budget: int) -> int:
+    """A property test's example budget for this run: all of it under CI's profile, else ``SHARE`` (at least one).
+
+    conftest.py applies it to every test's own ``@settings``; a test that builds its
+    property inside its body (one per parametrized family) passes its budget through this.
+    """
+    return budget if SHARE >= 1 else max(1, round(budget * SHARE))
 
 
 def sample(items: Iterable[Item], label: str) -> list[Item]:

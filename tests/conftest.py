@@ -6,7 +6,7 @@ CI sets CI=true; ``HYPOTHESIS_PROFILE`` picks a profile explicitly.
 import os
 
 import pytest
-from budget import PROFILE, SEED, SHARE
+from budget import PROFILE, SEED, SHARE, examples
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -46,7 +46,7 @@ def pytest_collection_modifyitems(items) -> None:
         if own is None or id(test) in done:
             continue
         done.add(id(test))
-        test._hypothesis_internal_use_settings = settings(own, max_examples=max(1, round(own.max_examples * BUDGET_SHARE)))
+        test._hypothesis_internal_use_settings = settings(own, max_examples=examples(own.max_examples))
 
 
 

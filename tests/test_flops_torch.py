@@ -26,6 +26,7 @@ is checked here too.
 from __future__ import annotations
 
 import pytest
+from budget import examples
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
@@ -193,7 +194,7 @@ def executed(config: dict, seq: int) -> tuple[int, int]:
 def test_exact_forward_flops_equal_what_pytorch_executes(model_type):
     """For random small configs and contexts, exact forward FLOPs x T equal the executed forward pass, to the FLOP."""
 
-    @settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=examples(8), deadline=None, suppress_health_check=list(HealthCheck))
     @given(config=CONFIGS[model_type], seq=st.integers(1, 24))
     def check(config, seq):
         assume(unrunnable(config) is None)
@@ -327,7 +328,7 @@ def test_gated_deltanet_executes_whole_chunks(model_type):
     than the convolution, so the cache pads it), 64 (one whole chunk) and 70 (two chunks).
     """
 
-    @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=examples(4), deadline=None, suppress_health_check=list(HealthCheck))
     @given(config=CONFIGS[model_type], seq=st.integers(1, 80))
     @example(config=_hybrid(model_type), seq=2)
     @example(config=_hybrid(model_type), seq=64)
@@ -391,7 +392,7 @@ def test_routed_and_shared_experts_cost_what_they_execute(model_type):
     """
     from symparams.components.mlp import MoE
 
-    @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=examples(4), deadline=None, suppress_health_check=list(HealthCheck))
     @given(config=CONFIGS[model_type], seq=st.integers(1, 16))
     def check(config, seq):
         spec = from_dict(config)
@@ -433,7 +434,7 @@ def causal_pairs(seq: int, window: int | None = None) -> int:
 def test_causal_reading_counts_the_pairs_a_causal_mask_keeps(model_type):
     """--causal removes from exact exactly the score and value FLOPs of the masked pairs (a sliding layer's window too)."""
 
-    @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=examples(20), deadline=None, suppress_health_check=list(HealthCheck))
     @given(config=CONFIGS[model_type], seq=st.integers(1, 64))
     def check(config, seq):
         spec = from_dict(config)

@@ -16,6 +16,7 @@ from functools import lru_cache
 
 import pytest
 import sympy
+from budget import examples
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -200,7 +201,7 @@ def test_learned_and_hand_written_counts_agree_on_random_configs(model_type):
 
     family = learned(model_type)
 
-    @settings(max_examples=40, deadline=None)
+    @settings(max_examples=examples(40), deadline=None)
     @given(CONFIGS[model_type])
     def check(cfg):
         cfg = as_learned(family, cfg)
@@ -223,7 +224,7 @@ def test_the_learned_tree_gives_the_hand_written_count_and_matmul_weights(model_
 
     family = learned(model_type)
 
-    @settings(max_examples=10, deadline=None)
+    @settings(max_examples=examples(10), deadline=None)
     @given(CONFIGS[model_type])
     def check(cfg):
         cfg = as_learned(family, cfg)

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from budget import examples
 from hypothesis import HealthCheck, assume, given, settings
 
 from symparams.catalog import model
@@ -108,7 +109,7 @@ TYPES = sorted(t for t in CONFIGS if t in FAMILIES.by_type)
 def test_header_counts_equal_the_symbolic_count_for_every_family(tmp_path_factory, model_type):
     """For random tiny models of every family, the count from the safetensors headers is the symbolic count."""
 
-    @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=examples(3), deadline=None, suppress_health_check=list(HealthCheck))
     @given(config=CONFIGS[model_type])
     def check(config):
         # A digit string for Mamba's time_step_rank builds on the meta device (and is counted), but

@@ -20,7 +20,7 @@ from sympy.polys.domains import ZZ
 from sympy.polys.polyerrors import PolynomialError
 from sympy.polys.rings import sring
 
-from .factoring import content_form
+from .factoring import content_form, is_monomial
 
 __all__ = ["cancel", "factor_terms"]
 
@@ -85,15 +85,7 @@ def _expanded(poly: sympy.Add) -> bool:
     """Whether every term of ``poly`` is a whole number times powers of symbols, not every one negative
     (where factor_terms takes a -1 out of a side, the fraction is left to SymPy)."""
     terms = poly.args
-    for term in terms:
-        coeff, rest = term.as_coeff_Mul()
-        if not coeff.is_Integer:
-            return False
-        for factor in sympy.Mul.make_args(rest):
-            base, k = factor.as_base_exp()
-            if not (factor is sympy.S.One or (isinstance(base, sympy.Symbol) and k.is_Integer and k > 0)):
-                return False
-    return not all(t.as_coeff_Mul()[0] < 0 for t in terms)
+    return all(is_monomial(t) for t in terms) and not all(t.as_coeff_Mul()[0] < 0 for t in terms)
 
 
 def _contents(side: sympy.Expr) -> sympy.Expr | None:

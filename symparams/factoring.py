@@ -26,7 +26,7 @@ import sympy
 from sympy.core.mul import _keep_coeff
 from sympy.polys.polyutils import _sort_gens
 
-__all__ = ["factor", "pretty", "content_form"]
+__all__ = ["factor", "pretty", "content_form", "is_monomial"]
 
 Poly = Dict[Tuple[int, ...], int]
 
@@ -45,7 +45,7 @@ def _fast(expr: sympy.Expr) -> sympy.Expr | None:
     """An expanded sum, or one written as the tree composed it (``L*(...) + 2*D*V``): SymPy factors
     either from the same polynomial, so the unexpanded one is expanded on integers first."""
     if not isinstance(expr, sympy.Add):
-        if _monomial(expr):
+        if is_monomial(expr):
             return expr
         if not isinstance(expr, sympy.Mul):
             return None
@@ -233,7 +233,7 @@ def _times(a: Poly, b: Poly) -> Poly | None:
     return out if len(out) <= MAX_TERMS else None
 
 
-def _monomial(expr: sympy.Expr) -> bool:
+def is_monomial(expr: sympy.Expr) -> bool:
     """Whether ``expr`` is a whole number times powers of symbols, which ``sympy.factor`` returns as it is."""
     coeff, rest = expr.as_coeff_Mul()
     if not coeff.is_Integer:

@@ -267,3 +267,19 @@ def test_a_config_at_the_layer_limit_is_counted_or_refused_in_bounded_time(path)
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
+
+
+@pytest.mark.parametrize("field", ["hybrid_override_pattern", "layers_block_type"])
+def test_a_layer_pattern_that_decides_the_depth_keeps_the_same_limit(field):
+    """Nemotron-H's depth is its pattern's length, not num_hidden_layers: the pattern is held to the same bound."""
+    doc = json.loads((Path(__file__).parent / "fixtures" / "configs" / "nemotron-h-8b-base-8k.json").read_text())
+    doc.pop("hybrid_override_pattern", None)
+
+    def pattern(n: int):
+        return "M-" * (n // 2) + "M" * (n % 2) if field == "hybrid_override_pattern" else ["mamba", "mlp"] * (n // 2)
+
+    doc[field] = pattern(MAX_LAYERS)
+    assert FAMILIES.from_dict(doc).value(symparams.symbols.L) == MAX_LAYERS
+    doc[field] = pattern(MAX_LAYERS + 2)
+    with pytest.raises(SymparamsError, match=f"{field}.*at most {MAX_LAYERS:,}"):
+        FAMILIES.from_dict(doc)

@@ -42,7 +42,7 @@ from ..components.mamba import Mamba2
 from ..components.routing import Routing
 from ..components.saving import DEFAULT as NO_SETTINGS
 from ..components.saving import FP32, Saving
-from ..config import DEFAULT, DERIVED, Config, Field, Fields
+from ..config import DEFAULT, DERIVED, MAX_LAYERS, Config, Field, Fields
 from ..spec import AtMost, Spec
 from ..symbols import B, D, E, F, F_e, F_s, G, H, H_kv, H_m, K_c, L, L_a, L_d, L_s, N_s, Q, V, d_h, d_in, k, r_e
 from ._ssm import attention_rules, kinds, read_all, ssm_spec
@@ -97,7 +97,16 @@ DEFAULT_PATTERN = ["linear_attention", "moe", "full_attention", "mlp"]
 
 
 def layer_pattern(cfg: Config) -> list[str]:
-    """The kind of every block, as NemotronHConfig works it out."""
+    """The kind of every block, as NemotronHConfig works it out (at most ``MAX_LAYERS`` of them, as any config)."""
+    kinds_ = _layer_pattern(cfg)
+    if len(kinds_) > MAX_LAYERS:
+        name = next((n for n in ("layers_block_type", "layer_types") if cfg.has(n)), "hybrid_override_pattern")
+        raise cfg.error(name, f"names {len(kinds_):,} layers, too many: symparams lays models out layer by layer "
+                              f"and reads at most {MAX_LAYERS:,}")
+    return kinds_
+
+
+def _layer_pattern(cfg: Config) -> list[str]:
     if cfg.is_null("layer_types"):
         raise cfg.error("layer_types", "is null; transformers needs a list of layer kinds here (leave it out)")
     if cfg.is_null("hybrid_override_pattern") and not cfg.has("layers_block_type"):

@@ -18,6 +18,7 @@ from typing import Any, Callable, Mapping
 import sympy
 from sympy import Expr, Integer, Symbol
 
+from ..cancelling import cancel
 from ..errors import SymparamsError
 from ..factoring import content_form, factor
 
@@ -65,7 +66,7 @@ def fraction(expr: Expr) -> tuple[Expr, Expr]:
     coefficient is positive, so equal quotients give equal pairs (checks are
     deduplicated by that key).
     """
-    num, den = sympy.fraction(sympy.cancel(sympy.together(expr)))
+    num, den = sympy.fraction(cancel(*sympy.fraction(sympy.together(expr))))
     num, den = sympy.expand(num), sympy.expand(den)
     coeffs = [c for c, _ in terms(num) + terms(den)]
     scale = sympy.ilcm(1, 1, *[sympy.Rational(c).q for c in coeffs])

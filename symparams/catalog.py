@@ -32,7 +32,7 @@ __all__ = [
 PRESET_PREFIX = "preset:"
 
 
-def depth_families() -> dict[str, Family]:
+def depth_families() -> Mapping[str, Family]:
     """The families sized by a single depth knob, by name."""
     return FAMILIES.ladders()
 

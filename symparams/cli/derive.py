@@ -115,9 +115,9 @@ def _preset_families() -> dict[str, list[str]]:
 
     out: dict[str, list[str]] = {}
     for name, path in sorted(preset_paths().items()):
-        fam = FAMILIES.by_type.get(str(read_json(path).get("model_type")))  # type: ignore[arg-type]
+        fam = FAMILIES.name_for_type(str(read_json(path).get("model_type")))  # type: ignore[arg-type]
         if fam is not None:
-            out.setdefault(fam.name, []).append(name)
+            out.setdefault(fam, []).append(name)
     return out
 
 

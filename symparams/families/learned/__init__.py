@@ -12,12 +12,14 @@ from __future__ import annotations
 import json
 import os
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...config import Fields
 from ...errors import SymparamsError
 from ...spec import Spec
-from .data import LearnedFamily, load
+
+if TYPE_CHECKING:
+    from .data import LearnedFamily
 
 __all__ = ["FOLDER", "PREFIX", "shipped", "learned", "refused", "LearnedFields", "is_learned", "learned_of",
            "coverage", "coverage_markdown"]
@@ -40,6 +42,8 @@ def shipped() -> dict[str, str]:
 @lru_cache(maxsize=None)
 def learned(model_type: str) -> LearnedFamily | None:
     """The shipped learned family of ``model_type`` (checked as it is read), or None."""
+    from .data import load  # only for a learned model: a hand-written one's count never needs it
+
     path = shipped().get(model_type)
     if path is None:
         return None

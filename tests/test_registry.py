@@ -59,6 +59,26 @@ def test_an_entry_that_disagrees_with_its_family_is_refused_not_trusted():
     assert entry(registry.load(llama), llama.module, llama.attribute) == llama
 
 
+def test_a_family_set_by_hand_is_used_as_set_and_undone_cleanly(monkeypatch):
+    """What tests (and users registering their own family) do: the lazy maps take a value like a dict."""
+    from dataclasses import replace
+
+    registry = Registry(families.__name__, families.FAMILIES.entries)
+    llama = registry.by_type["llama"]
+    other = replace(llama, name="llama-as-set", model_types=("llama", "llama-9"))
+    with monkeypatch.context() as m:
+        m.setitem(registry.by_type, "llama", other)
+        m.setitem(registry.by_type, "llama-9", other)
+        m.setitem(registry.by_name, other.name, other)
+        assert registry.by_type["llama"] is other and registry.by_type["llama-9"] is other
+        assert registry.name_for_type("llama-9") == registry.name_for_type("llama") == other.name
+        assert other in list(registry)
+    assert registry.by_type["llama"] is llama and "llama-9" not in registry.by_type
+    assert registry.name_for_type("llama") == "llama" and other not in list(registry)
+    with pytest.raises(KeyError):
+        del registry.by_type["llama-9"]
+
+
 _PROBE = """
 import json, sys
 from symparams.families import FAMILIES, SOURCES

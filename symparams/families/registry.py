@@ -13,7 +13,7 @@ import importlib
 import os
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Callable, Iterable, Iterator, Mapping, TypeVar
+from typing import Callable, Iterable, Iterator, Mapping, MutableMapping, TypeVar
 
 from sympy import Expr, Symbol
 
@@ -119,18 +119,42 @@ def index_source(package: str, sources: Iterable[tuple[str, str]]) -> str:
     return "\n".join(lines + [")", ""])
 
 
-class _Lazy(Mapping[str, V_]):
-    """A mapping whose keys are known up front and whose values load (and stay loaded) when asked for."""
+class _Lazy(MutableMapping[str, V_]):
+    """A mapping whose keys are known up front and whose values load (and stay loaded) when asked for.
+
+    An entry may be set or removed like a dict's (a test swapping in a broken family); what is
+    set is returned as it is, never loaded.
+    """
 
     def __init__(self, keys: Mapping[str, Entry], load: Callable[[str, Entry], V_]):
-        self._keys = dict(keys)
+        self._keys: dict[str, Entry | None] = dict(keys)
+        self._set: dict[str, V_] = {}
         self._load = load
 
     def __getitem__(self, key: str) -> V_:
-        return self._load(key, self._keys[key])
+        if key in self._set:
+            return self._set[key]
+        found = self._keys[key]
+        if found is None:
+            raise KeyError(key)
+        return self._load(key, found)
+
+    def __setitem__(self, key: str, value: V_) -> None:
+        self._keys.setdefault(key, None)
+        self._set[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        if key not in self._keys:
+            raise KeyError(key)
+        self._set.pop(key, None)
+        del self._keys[key]
 
     def __contains__(self, key: object) -> bool:
         return key in self._keys
+
+    def entry(self, key: str) -> Entry | None:
+        """The index entry behind ``key``, None when it is absent or was set by hand."""
+        return None if key in self._set else self._keys.get(key)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._keys)
@@ -161,9 +185,9 @@ class Registry:
             for t in e.retired:
                 assert t not in types and t not in retired, t
                 retired[t] = e
-        self.by_name: Mapping[str, Family] = _Lazy(names, lambda _, e: self.load(e))
-        self.by_type: Mapping[str, Family] = _Lazy(types, lambda _, e: self.load(e))
-        self._types = types
+        self.by_name: MutableMapping[str, Family] = _Lazy(names, lambda _, e: self.load(e))
+        self._by_type: _Lazy[Family] = _Lazy(types, lambda _, e: self.load(e))
+        self.by_type: MutableMapping[str, Family] = self._by_type
         self.retired: Mapping[str, str] = _Lazy(retired, lambda t, e: self.load(e).retired[t])
         self._loaded: dict[str, Family] = {}
 
@@ -178,15 +202,17 @@ class Registry:
         return fam
 
     def __iter__(self) -> Iterator[Family]:
-        return (self.load(e) for e in self.entries)
+        return iter(self.by_name.values())
 
     def model_types(self) -> list[str]:
         return sorted(self.by_type)
 
     def name_for_type(self, model_type: str) -> str | None:
         """The name of the hand-written family that reads ``model_type`` (None if none does), without loading it."""
-        found = self._types.get(model_type)
-        return None if found is None else found.name
+        if model_type not in self.by_type:
+            return None
+        found = self._by_type.entry(model_type)
+        return self.by_type[model_type].name if found is None else found.name
 
     def ladders(self) -> Mapping[str, Family]:
         """The families sized by depth (nanochat), by name; each loads when looked up."""

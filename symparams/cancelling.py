@@ -6,7 +6,9 @@ answer is canonical: numerator and denominator divided by their full greatest co
 divisor (content included), the denominator's leading coefficient made positive. So
 the ``signsimp`` and ``factor_terms`` passes it runs first on the whole fraction (most
 of its time on a large model) cannot change the answer, and are skipped here; any
-other input goes to ``sympy.cancel``.
+other input goes to ``sympy.cancel``. A side that is itself a fraction of such polynomials
+(``2*D*H_kv/H`` where d_h = D/H) is first written as one polynomial over another, as
+cancel's ``as_numer_denom`` does: the fraction is the same, so its lowest terms are too.
 
 What cancel leaves, an expanded integer polynomial over another, is then read with
 its contents taken out (``factor_terms``); :func:`symparams.factoring.content_form`
@@ -35,7 +37,8 @@ def _fast(num: sympy.Expr, den: sympy.Expr) -> sympy.Expr | None:
     if not all(isinstance(s, sympy.Symbol) for s in num.free_symbols | den.free_symbols):
         return None
     if not (num.is_polynomial() and den.is_polynomial()):
-        return None
+        (n1, d1), (n2, d2) = num.as_numer_denom(), den.as_numer_denom()
+        num, den = n1 * d2, d1 * n2
     try:
         ring, (f, g) = sring((num, den))
     except PolynomialError:

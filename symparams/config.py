@@ -190,7 +190,8 @@ class Config:
         if nulls and f.null is DERIVED:
             return DERIVED
         if f.default is MISSING:
-            raise SymparamsError(f"{self.source}: required field {f.name!r} is missing")
+            state = "is missing" if not nulls else "is null" if nulls[0] == f.name else f"is null (as {nulls[0]!r})"
+            raise SymparamsError(f"{self.source}: required field {f.name!r} {state}")
         return f.default
 
     def _type(self) -> str:
@@ -226,7 +227,9 @@ class Config:
             if name in self.data and self.data[name] is not None:
                 return name, self.data[name]
         if default is _MISSING:
-            raise SymparamsError(f"{self.source}: required field {names[0]!r} is missing")
+            null = next((n for n in names if n in self.data), None)
+            state = "is missing" if null is None else "is null" if null == names[0] else f"is null (as {null!r})"
+            raise SymparamsError(f"{self.source}: required field {names[0]!r} {state}")
         return names[0], default
 
     def error(self, name: str, message: str) -> SymparamsError:

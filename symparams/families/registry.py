@@ -167,7 +167,7 @@ class Registry:
     """Families by name and by model_type; a model_type belongs to exactly one family.
 
     A family's module is imported the first time the family is asked for: a command that
-    reads one Llama config imports the Llama module and what it uses, not the other seventy.
+    reads one Llama config imports the Llama module and what it uses, not the other families.
     """
 
     def __init__(self, package: str, entries: Iterable[Entry]):
@@ -196,7 +196,7 @@ class Registry:
         fam = self._loaded.get(e.name)
         if fam is None:
             fam = getattr(importlib.import_module(f"{self.package}.{e.module}"), e.attribute)
-            if entry(fam, e.module, e.attribute) != e:  # pragma: no cover - tests/test_registry.py keeps them equal
+            if entry(fam, e.module, e.attribute) != e:
                 raise SymparamsError(f"the family index is stale for {e.name}: regenerate it ({REGENERATE})")
             self._loaded[e.name] = fam
         return fam
@@ -311,5 +311,3 @@ def _context(cfg: Config, fam: Family) -> int | None:
 
 def names(families: Iterable[Family]) -> list[str]:
     return [f.name for f in families]
-
-

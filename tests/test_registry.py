@@ -98,8 +98,8 @@ def _family_modules(action: str) -> set[str]:
 @pytest.mark.parametrize("config", ["llama-3-8b.json", "jamba-v0.1.json"])
 def test_counting_a_config_imports_its_family_module_and_what_that_imports_alone(config):
     data = json.loads((FIXTURES / config).read_text())
-    module = families.FAMILIES.by_type[data["model_type"]]
-    name = next(e.module for e in families.FAMILIES.entries if e.name == module.name)
+    family = families.FAMILIES.by_type[data["model_type"]]
+    name = next(e.module for e in families.FAMILIES.entries if e.name == family.name)
     alone = _family_modules(f"import symparams.families.{name}")
     counted = _family_modules(f"from symparams import model\nmodel({str(FIXTURES / config)!r}).total")
     assert name in counted

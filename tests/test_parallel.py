@@ -410,3 +410,20 @@ def test_nanochat_2026_full_recomputation_is_refused_not_guessed(pp):
 
     with pytest.raises(SymparamsError, match="full recomputation of nanochat's value embeddings"):
         memory(model("nanochat-2026"), seq=256, batch=1, recompute="full", parallel=Parallel(pp=pp))
+
+
+_SIZES = sympy.symbols("x y z", positive=True, integer=True)
+_TERMS = st.tuples(st.integers(0, 5), st.sampled_from([*_SIZES, sympy.Min(1, _SIZES[0] - 1), sympy.ceiling(_SIZES[1] / 4)]),
+                   st.sampled_from([1, *_SIZES]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_TERMS, max_size=4), min_size=1, max_size=4),
+       st.lists(st.integers(1, 9), min_size=3, max_size=3))
+def test_the_largest_layer_is_the_maximum_of_its_arguments_at_every_point(forms, point):
+    """working_set's ``largest`` drops only arguments another bounds term by term: at any sizes it is their max."""
+    from symparams.components.composite import largest
+
+    args = [sympy.Add(*(c * a * b for c, a, b in form)) for form in forms]
+    at = dict(zip(_SIZES, point))
+    assert largest(args).xreplace(at) == max(a.xreplace(at) for a in args)

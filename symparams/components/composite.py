@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import sympy
 from sympy import Expr
@@ -12,7 +12,7 @@ from ..symbols import B
 from .base import ZERO, Fmt, Module
 from .saving import DEFAULT, FP32, INDEX, Saving, not_modelled
 
-__all__ = ["Composite", "Repeat", "Block", "Model", "recomputed", "working_set", "placed", "layers_hold", "unplaced"]
+__all__ = ["Composite", "Repeat", "Block", "Model", "recomputed", "working_set", "largest", "placed", "layers_hold", "unplaced"]
 
 
 @dataclass(frozen=True)
@@ -148,9 +148,32 @@ def working_set(parts: tuple[Module, ...], T: Expr, saving: Saving) -> Expr:
     halves = [r for r in repeats if not r.layer_inputs]
     if halves and all(r.layers for r in repeats):
         combos = {tuple(id(r) for r in repeats if i in r.layers) for h in heads for i in h.layers}
-        return sympy.Max(*(sympy.Add(*(work[k] for k in combo)) for combo in combos))
-    largest = [sympy.Max(*(work[id(r)] for r in track)) for track in (heads, halves) if track]
-    return sympy.Add(*largest)
+        return largest(sympy.Add(*(work[k] for k in combo)) for combo in combos)
+    return sympy.Add(*(largest(work[id(r)] for r in track) for track in (heads, halves) if track))
+
+
+def largest(exprs: Iterable[Expr]) -> Expr:
+    """``sympy.Max`` of ``exprs``, without its search through the assumptions for which one wins.
+
+    For two layers' working sets (hundreds of terms under ceilings and Mins) that search runs
+    about a second and ends undecided. Here an argument is dropped where another is at least
+    as large term by term: their difference, expanded, has only nonnegative coefficients over
+    nonnegative atoms (of two equal ones, the first in sympy's order stays). What remains is
+    left unevaluated, and evaluates once values replace the symbols.
+    """
+    args = sorted(set(exprs), key=sympy.default_sort_key)
+    if len(args) < 2 or all(a.is_number for a in args):
+        return sympy.Max(*args)
+    kept = [a for i, a in enumerate(args)
+            if not any(j != i and _at_least(b, a) and (j < i or not _at_least(a, b)) for j, b in enumerate(args))]
+    return kept[0] if len(kept) == 1 else sympy.Max(*kept, evaluate=False)
+
+
+def _at_least(a: Expr, b: Expr) -> bool:
+    """Whether ``a >= b`` for every value of the symbols, read term by term (False where unsure)."""
+    terms = sympy.Add.make_args(sympy.expand(a - b))
+    return all(t.as_coeff_Mul()[0] >= 0 and all(f.is_nonnegative for f in sympy.Mul.make_args(t.as_coeff_Mul()[1]))
+               for t in terms if t != 0)
 
 
 @dataclass(frozen=True)

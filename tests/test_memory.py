@@ -565,3 +565,30 @@ def test_cli_refuses_bad_arguments_with_one_line(argv, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "error" in err
+
+
+
+MAMBA2_TYPES = {"mamba2", "bamba", "nemotron_h", "zamba2", "falcon_h1", "granitemoehybrid"}
+
+
+def _mamba2_configs() -> list:
+    from pathlib import Path
+
+    from budget import sample
+
+    paths = sorted((Path(__file__).parent / "fixtures" / "configs").glob("*.json"))
+    return sample([p for p in paths if json.loads(p.read_text()).get("model_type") in MAMBA2_TYPES], "mamba2 flags")
+
+
+@pytest.mark.parametrize("path", _mamba2_configs(), ids=lambda p: p.stem)
+def test_every_max_of_a_mamba2_reading_is_the_one_sympy_makes(path):
+    """A Mamba-2 layer's flags are kept as an unevaluated Max (``either``): evaluating it changes nothing."""
+    from symparams.components.mamba import Mamba2
+    from symparams.components.saving import Saving
+
+    mixers = {node for _, _, node in model(str(path)).tree.walk() if isinstance(node, Mamba2)}
+    assert mixers
+    for mixer in mixers:
+        for width in (2, 4):
+            for node in mixer.activation_bytes(T, Saving(width=width, ssm_kernel="torch")).atoms(sympy.Max):
+                assert sympy.Max(*node.args) == node

@@ -67,6 +67,20 @@ from .saving import ACTIVATION_MASKS, DEFAULT, FP32, Saving, activation_saves, n
 __all__ = ["Mamba", "Mamba2"]
 
 
+def either(*flags: Expr) -> Expr:
+    """``Max`` of flags that are each 0 or 1: 1 where any is.
+
+    A flag that is a number decides it here; the others are kept unevaluated. sympy's
+    ``Max`` would search the assumptions for a flag that bounds another, which for these
+    (products of ``1 - Min(1, x - 1)``) ends undecided after some 0.02 s a call; once values
+    replace the symbols the ``Max`` evaluates as usual.
+    """
+    if any(f == 1 for f in flags):
+        return sympy.Integer(1)
+    rest = [f for f in flags if f != 0]
+    return sympy.Max(*rest, evaluate=False) if len(rest) > 1 else rest[0] if rest else ZERO
+
+
 def _no_tensor_parallelism(kind: str):
     """The refusal of a mixer under tensor parallelism, with why no sharded torch scan can be read."""
     return not_modelled(f"tensor parallelism of {kind} layers: transformers has no tensor-parallel plan for Mamba "
@@ -328,11 +342,11 @@ class Mamba2(_Scan):
         conv = a * channels * (T + self.kernel - 1) if keeps_input else ZERO
         one, single, token, head, scalar, step = (1 - sympy.Min(1, x - 1) for x in (c, B, T, h, n, q))
         # x*dt kept once: the state product takes the padded x*dt as it is
-        once = sympy.Max(one * (1 - token * (1 - single) * (1 - head)), head * single, step)
+        once = either(one * (1 - token * (1 - single) * (1 - head)), head * single, step)
         # C and B kept once each: the scores' einsum takes them as they are
-        views = sympy.Max(one * single, head, scalar, step)
+        views = either(one * single, head, scalar, step)
         # the readout takes all c + 1 chunk states as they are, not the c before the last
-        states = sympy.Max(one, head * single, scalar)
+        states = either(one, head * single, scalar)
         padded = f * ((5 - once) * P * d + 3 * h * P * q + (5 - 2 * views) * P * h * n + 2 * h * P)
         chunks = f * ((c + states) * d * n + (c + 1) * d * n + h * (c + 1) ** 2)
         scale = a * (d + channels + h) if self.mup else ZERO

@@ -7,6 +7,8 @@ snapshots/<commit>/config.json), with HF_HUB_OFFLINE=1.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import struct
@@ -20,6 +22,7 @@ from hypothesis import HealthCheck, assume, given, settings
 
 from symparams.catalog import model
 from symparams.checkpoint import SAVED_BUFFERS, check_checkpoint, read_checkpoint, read_gguf, read_safetensors
+from symparams.cli import main
 from symparams.errors import SymparamsError
 from symparams.families import FAMILIES, from_dict
 
@@ -30,8 +33,15 @@ SMALL_LLAMA = {"model_type": "llama", "hidden_size": 32, "intermediate_size": 48
 
 
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "symparams", *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, timeout=120)
+    """``symparams ARGS`` in this process; in a fresh one where ``env`` sets what huggingface_hub reads at import."""
+    if env is not None:
+        return subprocess.run([sys.executable, "-m", "symparams", *args], capture_output=True, text=True,
+                              env={**os.environ, **env}, timeout=120)
+    out, err = (io.TextIOWrapper(io.BytesIO(), encoding="utf-8", newline="") for _ in range(2))
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    text = [stream.flush() or stream.buffer.getvalue().decode("utf-8") for stream in (out, err)]
+    return subprocess.CompletedProcess(list(args), code, *text)
 
 
 def test_presets_match_without_regard_to_case_and_near_misses_get_a_suggestion():

@@ -3,7 +3,10 @@
 CI sets CI=true; ``HYPOTHESIS_PROFILE`` picks a profile explicitly.
 """
 
+import compileall
 import os
+import sys
+from pathlib import Path
 
 import pytest
 from budget import PROFILE, SEED, SHARE, examples
@@ -24,6 +27,12 @@ os.environ.setdefault("SYMPARAMS_NO_CACHE", "1")
 # pytest-xdist runs one worker per core; BLAS and OpenMP threads on top of them only contend.
 for _threads in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_threads, "1")
+
+# Tests start the command line in fresh interpreters (some 120 of them). Where the environment
+# says not to write bytecode (PYTHONDONTWRITEBYTECODE), each would compile symparams from source;
+# the package's own bytecode is written here once instead, into its ignored __pycache__ folders.
+if sys.dont_write_bytecode:
+    compileall.compile_dir(Path(__file__).resolve().parent.parent / "symparams", quiet=1)
 
 settings.load_profile(PROFILE)
 # A test's own budget (@settings(max_examples=N)) is what CI runs; a local run takes SHARE of it.

@@ -32,7 +32,7 @@ for _threads in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 # says not to write bytecode (PYTHONDONTWRITEBYTECODE), each would compile symparams from source;
 # the package's own bytecode is written here once instead, into its ignored __pycache__ folders.
 if sys.dont_write_bytecode:
-    compileall.compile_dir(Path(__file__).resolve().parent.parent / "symparams", quiet=1)
+    compileall.compile_dir(Path(__file__).resolve().parent.parent / "symparams", quiet=2)
 
 settings.load_profile(PROFILE)
 # A test's own budget (@settings(max_examples=N)) is what CI runs; a local run takes SHARE of it.

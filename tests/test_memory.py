@@ -567,7 +567,6 @@ def test_cli_refuses_bad_arguments_with_one_line(argv, capsys):
     assert err.count("\n") == 0 and "error" in err
 
 
-
 MAMBA2_TYPES = {"mamba2", "bamba", "nemotron_h", "zamba2", "falcon_h1", "granitemoehybrid"}
 
 

@@ -2,9 +2,10 @@
 
 Hypothesis's profile sets how many examples a property test draws (tests/conftest.py
 scales each test's own budget by ``SHARE``). Tests that walk a fixed list instead (every
-derivation document) take the same share of it through :func:`sample`, drawn afresh on
-each run, so local runs cover different parts over time and CI covers all of it. The
-run's seed is printed in pytest's header; ``SYMPARAMS_TEST_SEED=N`` repeats a run's draw.
+derivation document, every preset, every fixture config) take the same share of it through
+:func:`sample`, as their parameters or inside their body, drawn afresh on each run, so
+local runs cover different parts over time and CI covers all of it. The run's seed is
+printed in pytest's header; ``SYMPARAMS_TEST_SEED=N`` repeats a run's draw.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from math import ceil
 from pathlib import Path
 
 import pytest
+from budget import sample
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -454,7 +455,7 @@ def mutate(base: dict, changes) -> dict:
     return doc
 
 
-@pytest.mark.parametrize("model_type", AVAILABLE)
+@pytest.mark.parametrize("model_type", sample(AVAILABLE, "mutated configs"))
 @settings(max_examples=50, suppress_health_check=FIXTURE_HEALTH, deadline=None)
 @given(changes=mutations)
 def test_a_mutated_real_config_is_counted_consistently_or_refused_naming_the_file(model_type, changes, capsys,

@@ -23,7 +23,7 @@ from symparams.cli import main
 from symparams.config import read_json
 from symparams.errors import SymparamsError
 from symparams.families import FAMILIES, from_dict, from_file
-from symparams.symbols import T
+from symparams.symbols import T, W
 
 from strategies import CONFIGS
 from strategies.qwen import QWEN_TYPES
@@ -112,13 +112,9 @@ BASE = {
                "num_experts_per_tok": 2, "num_local_experts": 3, "attention_bias": True, "lm_head_bias": True},
 }
 
-# nulls transformers builds a model for but cannot run: refused with the reason
-REFUSED_THOUGH_BUILT = {
-    ("qwen3", "sliding_window"): "there is no window",
-    ("qwen2_moe", "sliding_window"): "sliding layers that need a window",
-    ("llama4_text", "attention_chunk_size"): "chunked layers that need a chunk size",
-}
-
+# nulls transformers builds a model for but cannot run (its mask or cache fails on a windowed
+# layer with no window): counted as full attention, with a note that says so
+CANNOT_RUN = {("qwen3", "sliding_window"), ("qwen2_moe", "sliding_window"), ("llama4_text", "attention_chunk_size")}
 
 def _null_cases():
     for model_type in QWEN_TYPES:
@@ -128,17 +124,18 @@ def _null_cases():
 
 @pytest.mark.parametrize(("model_type", "field"), list(_null_cases()))
 def test_a_null_field_counts_as_transformers_builds_it_or_is_refused_as_it_refuses(model_type, field):
-    """Each field set to null: the same model as transformers, or refused where transformers refuses."""
+    """Each field set to null: the same model as transformers, or refused where transformers refuses. A null
+    window transformers builds but cannot run is counted as full attention, and the note says it cannot run."""
     cfg = {**BASE[model_type], field: None}
     mine = outcome(lambda: ours(from_dict(cfg)))
-    if (model_type, field) in REFUSED_THOUGH_BUILT:
-        assert mine[0] == "refused" and REFUSED_THOUGH_BUILT[model_type, field] in mine[1]
-        assert theirs(cfg)  # transformers does build it
-        return
     reference = outcome(theirs, cfg)
     assert mine[0] == reference[0], (mine, reference)
     if mine[0] == "ok":
         assert mine[1] == reference[1]
+    if (model_type, field) in CANNOT_RUN:
+        spec = from_dict(cfg)
+        assert any(note.startswith(field) or f"{field} null" in note for note in spec.notes), spec.notes
+        assert any("cannot run" in note for note in spec.notes) and W not in dict(spec.values), spec
 
 
 @pytest.mark.parametrize("model_type", QWEN_TYPES)
@@ -275,6 +272,21 @@ def test_phimoe_routes_two_experts_whatever_the_config_says():
 # ---- refusals ---------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(("model_type", "change"), [
+    ("qwen3", {"use_sliding_window": False}),
+    ("qwen3", {"sliding_window": None}),
+    ("qwen2_moe", {"sliding_window": None}),
+    ("llama4_text", {"attention_chunk_size": None}),
+])
+def test_windowed_layers_without_a_window_count_what_transformers_builds_and_say_it_cannot_run(model_type, change):
+    """transformers builds these (its mask or cache then fails on the windowed layers): every weight is counted, the
+    layers are read as full attention, and the note says why the model cannot run."""
+    cfg = {**BASE[model_type], **change}
+    spec = from_dict(cfg)
+    assert ours(spec) == theirs(cfg)
+    assert W not in dict(spec.values) and any("cannot run" in note for note in spec.notes), spec.notes
+
+
 @pytest.mark.parametrize(("model_type", "change", "needle"), [
     ("qwen3_moe", {"num_experts_per_tok": 4}, "exceeds"),
     ("qwen3", {"layer_types": ["full_attention"] * 3}, "names 3 layers"),
@@ -282,7 +294,6 @@ def test_phimoe_routes_two_experts_whatever_the_config_says():
     ("qwen3", {"head_dim": 7}, "even rotary dimension"),
     ("phi3", {"pad_token_id": 50}, "not a row"),
     ("qwen2_moe", {"use_sliding_window": False}, "window of 0 tokens"),
-    ("qwen3", {"use_sliding_window": False}, "there is no window"),
     ("llama4_text", {"no_rope_layers": [1, 0]}, "flags 2 layers"),
     ("qwen3_next", {"linear_num_value_heads": 3}, "does not divide"),
     ("phimoe", {"num_local_experts": 1}, "fewer than the 2 experts"),

@@ -17,7 +17,9 @@ builds it:
   (``Llama4TextL2Norm``), and attend in chunks of ``attention_chunk_size`` = W tokens
   (``layer_types`` "chunked_attention"); the NoPE layers attend to everything. Neither
   changes a weight: the L_s chunked layers keep at most W tokens in the cache and, causally,
-  attend only within their chunk. A null ``attention_chunk_size`` means no chunking.
+  attend only within their chunk. A null ``attention_chunk_size`` means no chunking; with
+  ``layer_types`` still listing chunked layers, the model builds but cannot make its mask:
+  it is counted, as full attention, with a note.
 
 Null is refused in every shape field (plain ints in ``Llama4TextConfig``); a null
 ``moe_layers``, ``no_rope_layers`` or ``layer_types`` means the default pattern.
@@ -124,8 +126,13 @@ def _rope_layers(cfg: Config, layers: int) -> list[bool]:
     return [(i + 1) % interval != 0 for i in range(layers)]
 
 
-def _chunks(cfg: Config, layers: int) -> tuple[list[str], int | None]:
-    """Each layer's attention type and the chunk size, as ``Llama4TextConfig.__post_init__`` sets them."""
+NO_CHUNK = ("attention_chunk_size is null, but layer_types marks chunked layers: transformers builds this model "
+            "(every weight counted here) but cannot make its chunked mask, so it cannot run it; its layers are read "
+            "as full attention")
+
+
+def _chunks(cfg: Config, layers: int) -> tuple[list[str], int | None, tuple[str, ...]]:
+    """Each layer's attention type, the chunk size and a note, as ``Llama4TextConfig.__post_init__`` sets them."""
     rope = _rope_layers(cfg, layers)
     chunk = read_window(cfg, "attention_chunk_size")
     types = layer_types(
@@ -133,8 +140,8 @@ def _chunks(cfg: Config, layers: int) -> tuple[list[str], int | None]:
         lambda: ["chunked_attention" if r and chunk is not None else "full_attention" for r in rope],
     )
     if "chunked_attention" in types and chunk is None:
-        raise cfg.error("attention_chunk_size", "is null, but layer_types marks chunked layers that need a chunk size")
-    return types, chunk
+        return ["full_attention"] * len(types), None, (NO_CHUNK,)
+    return types, chunk, ()
 
 
 def from_config(cfg: Config) -> Spec:
@@ -143,7 +150,7 @@ def from_config(cfg: Config) -> Spec:
     listed = int_list(cfg, "moe_layers")
     step = cfg.get("interleave_moe_layer_step")
     moe = set(listed) if listed is not None else set(range(step - 1, core.layers, step))
-    types, chunk = _chunks(cfg, core.layers)
+    types, chunk, notes = _chunks(cfg, core.layers)
     bias = cfg.get("attention_bias")
     rope = _rope_layers(cfg, core.layers)
     temperature = cfg.get("attn_temperature_tuning")
@@ -170,7 +177,8 @@ def from_config(cfg: Config) -> Spec:
     values = {F: cfg.get("intermediate_size_mlp"), F_e: cfg.get("intermediate_size"), E: experts, k: top_k, **counts}
     if chunk is not None:
         values[W] = chunk
-    return decoder_spec("llama4_text", tree, core, values, constraints=[AtMost(k, E, "a token picks k of the E experts")])
+    return decoder_spec("llama4_text", tree, core, values, constraints=[AtMost(k, E, "a token picks k of the E experts")],
+                        notes=notes)
 
 
 FAMILY = Family(
@@ -179,6 +187,5 @@ FAMILY = Family(
     model_types=("llama4_text",),
     fields=FIELDS,
     build=from_config,
-    refused="the multimodal model_type llama4 (its vision tower is not counted); chunked layers with a null "
-            "attention_chunk_size",
+    refused="the multimodal model_type llama4 (its vision tower is not counted)",
 )

@@ -14,7 +14,9 @@ Layers are sparse as in Qwen3-MoE (``mlp_only_layers``, ``decoder_sparse_step``)
 others keep a dense gated MLP of ``intermediate_size`` = F. Attention is Qwen2's: biases on
 q, k and v when ``qkv_bias`` (default true), none on o. Sliding windows: with
 ``use_sliding_window``, the layers ``layer_types`` marks (by default the even-numbered ones,
-counting from 1, below ``max_window_layers``) attend to and cache at most W tokens.
+counting from 1, below ``max_window_layers``) attend to and cache at most W tokens. A null
+window there builds a model that cannot run (the sliding mask is made on every forward
+pass): it is counted, as full attention, with a note.
 
 Defaults: ``num_key_value_heads`` 16 (null is refused: the attention fails on it),
 E = 60, k = 4, F_e = 1,408, F_s = 5,632; ``head_dim`` is D // H unless a config.json
@@ -31,6 +33,7 @@ from ..components.routing import Routing
 from ..config import DERIVED, Config, Field, Fields
 from ..spec import AtMost, Spec
 from ..symbols import D, E, F, F_e, F_s, H, H_kv, L_d, L_s, W, d_h, k
+from ._gemma_layers import NO_WINDOW
 from ._qwen_decoder import (
     GROUPS,
     Axis,
@@ -84,30 +87,34 @@ def shared_moe(activation: str, renorm: bool) -> MoE:
                routing=Routing(renorm=renorm, cast=True, shared_gate=True))
 
 
-def _windows(cfg: Config, layers: int) -> tuple[list[str], int | None]:
-    """Each layer's attention type and the window, as ``Qwen2MoeConfig.__post_init__`` and the attention set them."""
+def _windows(cfg: Config, layers: int) -> tuple[list[str], int | None, tuple[str, ...]]:
+    """Each layer's attention type, the window and a note, as ``Qwen2MoeConfig.__post_init__`` and the model set them.
+
+    With ``use_sliding_window`` and a null window, transformers builds the model but cannot
+    make the sliding mask it makes on every forward pass: its weights are counted, its
+    layers read as full attention, and the note says why it will not run.
+    """
     use = cfg.get("use_sliding_window")
     limit = cfg.get("max_window_layers")
     types = layer_types(
         cfg, layers, ("full_attention", "sliding_attention"),
         lambda: ["sliding_attention" if (i + 1) % 2 and i < limit and use else "full_attention" for i in range(layers)],
     )
-    if "sliding_attention" not in types:
-        return types, None
-    if not use:
+    if "sliding_attention" in types and not use:
         raise cfg.error("layer_types", "marks sliding layers, but use_sliding_window is false "
                                        "(transformers then gives them a window of 0 tokens)")
-    window = read_window(cfg)
-    if window is None:
-        raise cfg.error("sliding_window", "is null, but layer_types marks sliding layers that need a window")
-    return types, window
+    if not use:
+        return types, None, ()
+    if cfg.get("sliding_window") in (None, DERIVED):
+        return ["full_attention"] * len(types), None, (NO_WINDOW,)
+    return types, read_window(cfg) if "sliding_attention" in types else None, ()
 
 
 def from_config(cfg: Config) -> Spec:
     core = read_core(cfg)
     experts, top_k = read_experts(cfg, "num_experts")
     sparse = sparse_layers(core.layers, experts, cfg.get("decoder_sparse_step"), int_list(cfg, "mlp_only_layers") or [])
-    types, window = _windows(cfg, core.layers)
+    types, window, notes = _windows(cfg, core.layers)
     bias = cfg.get("qkv_bias")
     attn = {kind: DecoderAttention("self_attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=False, window=w,
                                    names=("q_proj", "k_proj", "v_proj", "o_proj"))
@@ -124,7 +131,8 @@ def from_config(cfg: Config) -> Spec:
               F_s: cfg.get("shared_expert_intermediate_size"), E: experts, k: top_k, **counts}
     if window is not None:
         values[W] = window
-    return decoder_spec("qwen2_moe", tree, core, values, constraints=[AtMost(k, E, "a token picks k of the E experts")])
+    return decoder_spec("qwen2_moe", tree, core, values, constraints=[AtMost(k, E, "a token picks k of the E experts")],
+                        notes=notes)
 
 
 FAMILY = Family(
@@ -133,6 +141,6 @@ FAMILY = Family(
     model_types=("qwen2_moe",),
     fields=FIELDS,
     build=from_config,
-    refused="sliding layers without use_sliding_window (transformers gives them a window of 0 tokens) or with a null "
-            "sliding_window; num_experts_per_tok above num_experts",
+    refused="sliding layers without use_sliding_window (transformers gives them a window of 0 tokens); "
+            "num_experts_per_tok above num_experts",
 )

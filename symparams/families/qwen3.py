@@ -10,10 +10,10 @@ from Qwen2's where it matters for counting:
 * a missing ``num_key_value_heads`` is 32, a null one is H (``__post_init__``);
 * sliding windows: with ``use_sliding_window`` the layers from ``max_window_layers`` on
   (or those ``layer_types`` marks ``sliding_attention``) attend to and cache at most
-  ``sliding_window`` = W tokens; without it (or with a null window) no layer has one, and
-  ``layer_types`` that still mark sliding layers are refused (transformers builds the model
-  but its cache fails on a sliding layer without a window). Windows change no weight, only
-  the cache and the causal attention FLOPs.
+  ``sliding_window`` = W tokens; without it (or with a null window) no layer has one.
+  ``layer_types`` that still mark sliding layers build a model whose cache fails on them:
+  it is counted, as full attention, with a note. Windows change no weight, only the cache
+  and the causal attention FLOPs.
 """
 
 from __future__ import annotations
@@ -54,11 +54,18 @@ FIELDS = Fields(
 )
 
 
-def windows(cfg: Config, layers: int, default_from: int) -> tuple[list[str], int | None]:
-    """(each layer's type, the window W or None), as Qwen2/Qwen3's configs work them out.
+NO_WINDOW = ("layer_types marks sliding layers, but there is no window (use_sliding_window is false or "
+             "sliding_window null): transformers builds this model (every weight counted here) but its cache cannot "
+             "hold such a layer, so it cannot run it; its layers are read as full attention")
+
+
+def windows(cfg: Config, layers: int, default_from: int) -> tuple[list[str], int | None, tuple[str, ...]]:
+    """(each layer's type, the window W or None, a note), as Qwen3's config works them out.
 
     The window is ``sliding_window`` when ``use_sliding_window`` is set (a null one means
     no window); the default pattern makes the layers from ``default_from`` on sliding.
+    Sliding layers listed without a window build a model that cannot run: its weights are
+    counted, its layers read as full attention, and the note says why.
     """
     window = read_window(cfg) if cfg.get("use_sliding_window") else None
 
@@ -68,14 +75,13 @@ def windows(cfg: Config, layers: int, default_from: int) -> tuple[list[str], int
 
     types = layer_types(cfg, layers, ("full_attention", "sliding_attention"), default)
     if window is None and "sliding_attention" in types:
-        raise cfg.error("layer_types", "marks sliding layers, but there is no window (use_sliding_window is false or "
-                                       "sliding_window null): transformers' cache cannot hold such a layer")
-    return types, window
+        return ["full_attention"] * len(types), None, (NO_WINDOW,)
+    return types, window, ()
 
 
 def from_config(cfg: Config) -> Spec:
     core = read_core(cfg)
-    types, window = windows(cfg, core.layers, cfg.get("max_window_layers"))
+    types, window, notes = windows(cfg, core.layers, cfg.get("max_window_layers"))
     bias = cfg.get("attention_bias")
     kinds = {"full": None, "sliding": W}
     attn = {kind: DecoderAttention("self_attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=bias, qk_norm=True,
@@ -91,7 +97,7 @@ def from_config(cfg: Config) -> Spec:
     values = {F: cfg.get("intermediate_size"), **counts}
     if window is not None:
         values[W] = window
-    return decoder_spec("qwen3", tree, core, values)
+    return decoder_spec("qwen3", tree, core, values, notes=notes)
 
 
 FAMILY = Family(
@@ -100,5 +106,5 @@ FAMILY = Family(
     model_types=("qwen3",),
     fields=FIELDS,
     build=from_config,
-    refused="layer_types other than full_attention and sliding_attention; sliding layers without a window",
+    refused="layer_types other than full_attention and sliding_attention",
 )

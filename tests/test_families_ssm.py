@@ -159,6 +159,26 @@ def test_a_null_field_reads_as_transformers_reads_it(model_type, name):
         assert symbolic_groups(spec) == reference
 
 
+@pytest.mark.parametrize("layers", [1, 2])
+@pytest.mark.parametrize("name", ["num_experts", "num_local_experts"])
+def test_a_null_jamba_expert_count_reads_as_transformers_reads_it_by_its_name_and_the_layers(name, layers):
+    """JambaConfig's strict field refuses a null ``num_experts``; under the alias ``num_local_experts`` a null gets
+    past it, and the model builds where no layer is an expert layer (one layer: the first expert layer is the
+    second), and fails where one is."""
+    config = {k: v for k, v in BASES["jamba"].items() if k not in ("num_experts", "num_local_experts")}
+    config.update({name: None, "num_hidden_layers": layers, "expert_layer_period": 2, "expert_layer_offset": 1})
+    try:
+        reference = reference_groups(config)
+    except SymparamsError:
+        reference = None
+    assert (reference is not None) == (name == "num_local_experts" and layers == 1)
+    if reference is None:
+        with pytest.raises(SymparamsError, match=name):
+            from_dict(dict(config))
+    else:
+        assert symbolic_groups(from_dict(dict(config))) == reference
+
+
 def test_the_bases_themselves_count_what_transformers_builds():
     for config in BASES.values():
         assert_counts_as_transformers(config)

@@ -33,7 +33,7 @@ from sympy import Integer
 from ..components import Block, Embedding, Linear, Model, MoE, Norm, Repeat
 from ..components.mamba import Mamba
 from ..components.routing import Routing
-from ..config import REFUSE, Config, Field
+from ..config import DERIVED, REFUSE, Config, Field
 from ..spec import AtMost, Spec
 from ..symbols import D, E, F, H, H_kv, K_c, L, L_d, L_s, N_s, R_dt, V, d_h, d_in, k
 from . import decoder
@@ -56,7 +56,7 @@ FIELDS = decoder_fields(
     num_attention_heads=32, num_key_value_heads=8, kv_null=REFUSE, head_dim_null=REFUSE,
     max_position_embeddings=262144, attention_bias=None, mlp_bias=None,
     extra=(
-        Field("num_experts", 16, aliases=("num_local_experts",)),
+        Field("num_experts", 16, aliases=("num_local_experts",), null=DERIVED),
         Field("num_experts_per_tok", 2),
         Field("expert_layer_period", 2),
         Field("expert_layer_offset", 1, minimum=0),
@@ -86,7 +86,17 @@ def from_config(cfg: Config) -> Spec:
     expert_period, expert_offset = _period(cfg, "expert")
     experts, top_k = cfg.get("num_experts"), cfg.get("num_experts_per_tok")
     attention_layers = sum(1 for i in range(layers) if i % attn_period == attn_offset)
-    moe_layers = sum(1 for i in range(layers) if i % expert_period == expert_offset) if experts > 1 else 0
+    expert_layers = sum(1 for i in range(layers) if i % expert_period == expert_offset)
+    if experts is DERIVED:
+        # JambaConfig's strict field refuses a null num_experts; one under the alias num_local_experts gets past
+        # it, and only an expert layer then fails on it
+        name = next(n for n in cfg.fields["num_experts"].names if cfg.is_null(n))
+        if name == "num_experts":
+            raise cfg.error(name, "is null; jamba needs a value here (leave the field out for the default)")
+        if expert_layers:
+            raise cfg.error(name, "is null; transformers cannot build the mixture-of-experts layers without it")
+        experts = 1  # no layer reads it
+    moe_layers = expert_layers if experts > 1 else 0
     # head_dim is no JambaConfig field: only an attention layer reads it, so without one a null is harmless
     read_all(cfg, FIELDS, () if attention_layers else ("head_dim",))
     # attention's sizes are checked only where a layer has attention, as transformers builds them only there

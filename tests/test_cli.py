@@ -10,7 +10,7 @@ import pytest
 import sympy
 from hypothesis import given, settings
 
-from symparams import model
+from symparams import model, names
 from symparams.cli import main
 
 from strategies import nanochat_configs, spec_of
@@ -48,6 +48,21 @@ def test_count_json_matches_the_library(c):
     assert doc["formula"] == str(spec.closed_form)
     assert doc["config"]["V"] == c.vocab
     assert {x["name"]: x["total"] for x in doc["components"]} == {r.path: r.total for r in spec.breakdown()}
+
+
+@pytest.mark.parametrize("name", [n for n in names() if model(n).notes])
+def test_a_models_notes_reach_stderr_from_every_command_and_count_json_holds_them(name, capsys):
+    """Notes (what is not counted, a default taken) are on stderr, one line each, whatever the command; stdout's
+    figures are unchanged by them; ``count --json`` carries them in the object instead."""
+    notes = model(name).notes
+    for argv in (["count", name], ["flops", name], ["memory", name, "--seq", "64"], ["formula", name]):
+        assert main(argv) == 0
+        out, err = capsys.readouterr()
+        assert err.splitlines() == [f"symparams: note: {n}" for n in notes], argv
+        assert "note:" not in out
+    assert main(["count", name, "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["notes"] == list(notes) and err == ""
 
 
 def test_json_formula_is_sympy_source_text(capsys):

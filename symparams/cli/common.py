@@ -91,8 +91,11 @@ def parse_sets(items: list[str]) -> dict[str, Any]:
     return out
 
 
-def load_spec(args: argparse.Namespace, name: str | None = None):
-    """The Spec the arguments name (or ``name``, with their --depth and --set), validated here, not later."""
+def load_spec(args: argparse.Namespace, name: str | None = None, notes: bool = True):
+    """The Spec the arguments name (or ``name``, with their --depth and --set), validated here, not later.
+
+    Its notes go to stderr unless ``notes`` is false (a caller that prints them in its own output).
+    """
     from ..catalog import model, shadowed
 
     name = args.model if name is None else name
@@ -101,7 +104,18 @@ def load_spec(args: argparse.Namespace, name: str | None = None):
         print(f"symparams: note: {note}", file=sys.stderr)
     spec = model(name, depth=args.depth, **parse_sets(args.sets))
     spec.env  # validate now, so errors surface before any output
+    if notes:
+        print_notes(spec)
     return spec
+
+
+def print_notes(spec) -> None:
+    """What the reader noted about the config (a default it took, what transformers builds but cannot run, what
+    is not counted), one line each on stderr, so the figures on stdout stay as they are."""
+    from . import one_line
+
+    for note in spec.notes:
+        print(f"symparams: note: {one_line(note)}", file=sys.stderr)
 
 
 def add_seq_argument(p: argparse.ArgumentParser, what: str = "context length T in tokens") -> None:

@@ -131,6 +131,8 @@ def report(spec, max_depth: int | None = None) -> dict:
         out["active_without_embeddings_formula"] = text(spec.active_compute_form)
     if learned_note(spec):
         out["family_source"] = "learned"
+    if spec.notes:
+        out["notes"] = list(spec.notes)
     return out
 
 
@@ -232,7 +234,7 @@ def _one(args: argparse.Namespace, name: str, indent: int | None) -> int:
             locate(name)
         except SymparamsError:
             return _checkpoint_only(args, ckpt, indent)
-    spec = load_spec(args, name)
+    spec = load_spec(args, name, notes=args.format != "json")
     note = learned_note(spec)
     if note and args.format != "json":
         print(f"symparams: note: {note}", file=sys.stderr)

@@ -258,7 +258,7 @@ def build_spec(family: LearnedFamily, config: Mapping[str, Any], source: str, na
     parts = _tied_head(family, parts, b)
     root = LearnedModel(family.model_type, tuple(parts), model_type=family.model_type, routing=b.routing,
                         label=f"learned {family.model_type}")
-    spec = Spec(name=name, tree=root, values=b.values, notes=(f"learned from transformers {family.transformers}",))
+    spec = Spec(name=name, tree=root, values=b.values)
     if spec.total != expected:  # pragma: no cover - the tree holds every row of the file
         raise SymparamsError(f"{source}: the learned {family.model_type} tree counts {spec.total:,}, "
                              f"its file {expected:,}: refused rather than give either")

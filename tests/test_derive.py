@@ -564,6 +564,18 @@ def _planned_models() -> set[str]:
 PLANNED = _planned_models()
 
 
+@pytest.mark.parametrize("name", [n for n in symparams.names() if symparams.model(n).notes])
+def test_what_reading_the_config_noted_stands_beside_the_sizes(name):
+    """A total that leaves something out (DeepSeek-V3's multi-token-prediction layers) says so in the document,
+    the brief one too, in the sizes section."""
+    spec = symparams.model(name)
+    for parts in (None, ("intro", "sizes", "closed-form", "breakdown", "total", "ratios")):
+        text = " ".join(derive(spec, "text", **({"parts": parts} if parts else {})).split())
+        noted = text.index("Noted while reading the config:")
+        assert "The model's sizes" in text[:noted]
+        assert all(f"{note}." in text[noted:] for note in spec.notes), spec.notes
+
+
 @pytest.mark.parametrize("name", [n for n in symparams.names() if n != "nanochat" and n not in PLANNED])
 def test_every_preset_document_checks_out(name):
     """Presets without a document in derivations/ (those are checked with it, below), each read back in full."""

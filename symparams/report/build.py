@@ -15,7 +15,7 @@ from ..errors import SymparamsError
 from ..spec import Spec
 from . import compare, compute, forms, notable, practice, walk
 from .context import Reader, Source
-from .document import Document, Para, Part, Verbatim
+from .document import Bullets, Document, Para, Part, Verbatim
 
 __all__ = ["document", "SECTIONS", "FULL", "BRIEF", "sections"]
 
@@ -34,13 +34,22 @@ def _intro(r: Reader, source: Source | None) -> list[Part]:
     ]
 
 
+def _config_notes(r: Reader) -> list[Part]:
+    """What reading the config noted: a default taken, a model transformers builds but cannot run, what it does not
+    build and so is not counted (DeepSeek-V3's multi-token-prediction layers). A reader comparing the total with a
+    model card needs these next to the sizes."""
+    if not r.spec.notes:
+        return []
+    return [Para(("Noted while reading the config:",)), Bullets(tuple((note + ".",) for note in r.spec.notes))]
+
+
 Section = Callable[[Reader, "Source | None"], list[Part]]
 
 # name -> (what it holds, how to write it), in the order a document gives them.
 SECTIONS: dict[str, tuple[str, Section]] = {
     "intro": ("what the document is and how to read it", _intro),
     "rule": ("the golden rule: one formula per kind of leaf", lambda r, s: walk.golden_rule(r)),
-    "sizes": ("the model's sizes and the sizes that follow from them", lambda r, s: walk.given(r)),
+    "sizes": ("the model's sizes and the sizes that follow from them", lambda r, s: walk.given(r) + _config_notes(r)),
     "notable": ("what sets this model apart, read from its tree", lambda r, s: notable.section(r)),
     "steps": ("the tree walked component by component", lambda r, s: walk.steps(r)),
     "breakdown": ("every component in one table", lambda r, s: walk.table(r)),

@@ -159,6 +159,11 @@ class Config:
     def is_null(self, name: str) -> bool:
         return name in self.data and self.data[name] is None
 
+    def shown(self, name: str) -> str:
+        """The raw value of field ``name`` as a message quotes it: a whole number in full, else cut to 40 characters."""
+        value = self.data.get(name)
+        return str(value) if type(value) is int else _short(value)
+
     # ---- reading through the family's table ---------------------------------
     def get(self, name: str) -> Any:
         """Field ``name`` by the table: its value, the default when missing, per ``null`` when null.

@@ -248,6 +248,21 @@ def test_a_layer_count_past_the_limit_is_refused_naming_the_field(path, layers):
         assert any(f"{key} ({layers}) is ignored" in note for note in spec.notes), spec.notes
 
 
+@settings(max_examples=25, deadline=None)
+@given(value=st.one_of(st.text(min_size=41, max_size=100_000), st.lists(st.integers(), min_size=30),
+                       st.floats(allow_nan=False, allow_infinity=False)))
+def test_a_layer_count_a_layer_list_overrides_is_quoted_in_its_note_in_one_short_line(value):
+    """Nemotron-H ignores num_hidden_layers whatever it holds, as transformers does; the note that says so
+    quotes the value cut short and on one line, however long or odd the value is."""
+    path = next(p for p in FIXTURE_CONFIGS if p.stem == "nemotron-h-8b-base-8k")
+    doc = json.loads(path.read_text())
+    doc["num_hidden_layers"] = value
+    spec = FAMILIES.from_dict(doc)
+    assert spec.total == FAMILIES.from_dict(json.loads(path.read_text())).total
+    note = next(n for n in spec.notes if "num_hidden_layers" in n)
+    assert "is ignored" in note and len(note) < 160 and "\n" not in note, note
+
+
 @pytest.mark.parametrize("path", sample(FIXTURE_CONFIGS, "deepest"), ids=lambda p: p.stem)
 def test_a_config_at_the_layer_limit_is_counted_or_refused_in_bounded_time(path):
     """At the limit every family finishes: a count, or a refusal for another reason (a per-layer list of

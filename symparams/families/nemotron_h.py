@@ -177,7 +177,7 @@ def from_config(cfg: Config) -> Spec:
     count = {kind: pattern.count(kind) for kind in PATTERN.values()}
     notes = []
     if cfg.has("num_hidden_layers") and cfg.data["num_hidden_layers"] != len(pattern):
-        notes.append(f"num_hidden_layers ({cfg.data['num_hidden_layers']}) is ignored, as transformers ignores it: "
+        notes.append(f"num_hidden_layers ({cfg.shown('num_hidden_layers')}) is ignored, as transformers ignores it: "
                      f"the layer pattern has {len(pattern)} layers")
     width, heads, kv_heads = cfg.get("hidden_size"), cfg.get("num_attention_heads"), cfg.get("num_key_value_heads")
     values: dict = {V: cfg.get("vocab_size"), D: width, L: len(pattern)}

@@ -223,5 +223,5 @@ class GatedDeltaNet(Module):
         return self.conv_channels() * self.kernel + self.state_elements()
 
     def describe(self, fmt: Fmt = str) -> str:
-        return (f"GatedDeltaNet(key_heads={fmt(self.key_heads)}x{fmt(self.key_dim)}, "
-                f"value_heads={fmt(self.value_heads)}x{fmt(self.value_dim)}, conv={fmt(self.kernel)})")
+        return (f"GatedDeltaNet(key_heads={fmt(self.key_heads)}*{fmt(self.key_dim)}, "
+                f"value_heads={fmt(self.value_heads)}*{fmt(self.value_dim)}, conv={fmt(self.kernel)})")

@@ -808,3 +808,25 @@ def test_each_family_says_its_own_notable_things(name, says):
         assert s in text, s
     if name in ("qwen2-7b", "mixtral-8x7b", "nanochat"):
         assert "tied" not in text
+
+
+@settings(max_examples=20, deadline=None)
+@given(folder=st.text(st.characters(min_codepoint=32, max_codepoint=126, exclude_characters="/\\"),
+                      min_size=1, max_size=20).filter(lambda s: s.strip(".") != ""))
+def test_the_command_a_document_gives_to_regenerate_it_splits_back_into_its_arguments(folder, tmp_path_factory):
+    """A config's path may hold any character a shell treats specially; the command a document names
+    is quoted, so a shell hands symparams the same arguments, and the PDF shows straight quotes."""
+    import shlex
+
+    from symparams.cli import main
+
+    path = tmp_path_factory.mktemp("model") / folder
+    path.mkdir()
+    shutil.copy(Path(__file__).parent / "fixtures" / "configs" / "llama-3-8b.json", path / "config.json")
+    out = path.parent / "doc.md"
+    assert main(["derive", str(path), "--set", "F=3*D", "--brief", "-o", str(out)]) == 0
+    spans = re.findall(r"Regenerate it with (`+) ?(.*?) ?\1\.", out.read_text())
+    assert [shlex.split(span) for _, span in spans] == [["symparams", "derive", str(path), "--set", "F=3*D"]]
+    assert main(["derive", str(path), "--set", "F=3*D", "--brief", "-o", str(out.with_suffix(".tex"))]) == 0
+    code = re.search(r"Regenerate it with \\texttt\{(.*?)\}\.\n", out.with_suffix(".tex").read_text(), re.S)
+    assert code is not None and "'" not in code.group(1) and "`" not in code.group(1)

@@ -70,13 +70,15 @@ def cache_key(args: argparse.Namespace) -> str | None:
 
 
 def command(name: str, depth: int | None, overrides: dict[str, Any]) -> str:
-    """The command line that writes the document of this model again."""
+    """The command line that writes the document of this model again, quoted for a POSIX shell."""
+    import shlex
+
     parts = ["symparams", "derive", name]
     if depth is not None:
         parts += ["--depth", str(depth)]
     for k, v in overrides.items():
         parts += ["--set", f"{k}={v}"]
-    return " ".join(parts)
+    return " ".join(shlex.quote(p) for p in parts)
 
 
 def source_for(name: str, depth: int | None, overrides: dict[str, Any]):

@@ -142,7 +142,9 @@ class LatexRenderer(Renderer):
         return f"${form_latex(m.form)}$"
 
     def _print_Verbatim(self, v: Verbatim) -> str:
-        return r"\texttt{" + _paths(v.text) + "}"
+        """Code set as typed: straight quotes, so a command copied from the PDF runs in a shell."""
+        code = _paths(v.text).replace("'", r"\textquotesingle{}").replace("`", r"\textasciigrave{}")
+        return r"\texttt{" + code + "}"
 
     def _print_Values(self, v: Values) -> str:
         return "$" + qualifier_latex(v.where).replace(r",\,", r",\ ") + "$"

@@ -159,6 +159,25 @@ class Config:
     def is_null(self, name: str) -> bool:
         return name in self.data and self.data[name] is None
 
+    def strict(self, name: str, used: bool) -> Any:
+        """Field ``name`` where transformers' typed field refuses its own null but not an alias's.
+
+        A config class's ``attribute_map`` sets the field from an alias after the type
+        check, so a null there is stored as it is, and the model builds unless a layer
+        reads it (``used``). Returns the value, or None for such a null that nothing
+        reads; ``name`` null under its own name, or read, is refused. The table's field
+        must take a null as DERIVED, so that it reaches here.
+        """
+        value = self.get(name)
+        if value is not DERIVED:
+            return value
+        null = next(n for n in self.fields[name].names if self.is_null(n))
+        if null == name:
+            raise self.error(name, f"is null; {self._type()} needs a value here (leave the field out for the default)")
+        if used:
+            raise self.error(null, "is null; transformers cannot build the mixture-of-experts layers without it")
+        return None
+
     def shown(self, name: str) -> str:
         """The raw value of field ``name`` as a message quotes it: a whole number in full, else cut to 40 characters."""
         value = self.data.get(name)

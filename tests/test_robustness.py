@@ -635,6 +635,54 @@ def test_a_null_field_counts_as_transformers_builds_it_or_is_refused_naming_it(m
         return
     assert {g: n for g, n in spec.breakdown().groups().items() if n} == theirs
 
+# A config class's attribute_map sets a field from its alias after the type check, so an alias's null passes
+# where the field's own null is refused, and the model builds unless a layer reads the value.
+ALIASED_EXPERTS = {
+    "deepseek_v2": ({"model_type": "deepseek_v2", "num_hidden_layers": 1, "num_attention_heads": 1, "hidden_size": 4,
+                     "num_key_value_heads": 1, "vocab_size": 2, "moe_intermediate_size": 4, "num_experts_per_tok": 1},
+                    "first_k_dense_replace", 1, 0, "n_routed_experts", "num_experts"),
+    "deepseek_v3": ({"model_type": "deepseek_v3", "num_hidden_layers": 1, "num_attention_heads": 1, "hidden_size": 4,
+                     "num_key_value_heads": 1, "vocab_size": 2, "moe_intermediate_size": 4, "num_experts_per_tok": 1,
+                     "n_group": 1, "topk_group": 1},
+                    "first_k_dense_replace", 1, 0, "n_routed_experts", "num_local_experts"),
+    "glm4_moe": ({"model_type": "glm4_moe", "num_hidden_layers": 1, "num_attention_heads": 1, "num_key_value_heads": 1,
+                  "hidden_size": 4, "vocab_size": 2, "num_experts_per_tok": 1, "moe_intermediate_size": 4},
+                 "first_k_dense_replace", 1, 0, "n_routed_experts", "num_local_experts"),
+    "qwen3_moe": ({"model_type": "qwen3_moe", "hidden_size": 8, "num_hidden_layers": 2, "num_attention_heads": 2,
+                   "num_key_value_heads": 1, "vocab_size": 10, "intermediate_size": 8, "moe_intermediate_size": 4,
+                   "num_experts_per_tok": 1, "head_dim": 4},
+                  "mlp_only_layers", [0, 1], [0], "num_experts", "num_local_experts"),
+    "nemotron_h": ({"model_type": "nemotron_h", "vocab_size": 10, "num_attention_heads": 1, "num_key_value_heads": 1,
+                    "hidden_size": 4, "head_dim": 4, "intermediate_size": 4, "num_experts_per_tok": 1,
+                    "moe_intermediate_size": 4, "moe_shared_expert_intermediate_size": 4},
+                   "hybrid_override_pattern", "*-", "*E", "n_routed_experts", "num_local_experts"),
+}
+
+
+@pytest.mark.parametrize("experts_used", [False, True])
+@pytest.mark.parametrize("alias", [False, True])
+@pytest.mark.parametrize("model_type", sorted(ALIASED_EXPERTS))
+def test_a_null_expert_count_under_an_alias_builds_where_no_layer_reads_it_as_in_transformers(
+        model_type, alias, experts_used):
+    """The expert count's own null is refused, as transformers' typed field refuses it; an alias's null is
+    counted where no layer has experts (transformers builds that model) and refused, naming the alias,
+    where one has."""
+    pytest.importorskip("torch", reason="torch is not installed")
+    pytest.importorskip("transformers", reason="transformers is not installed")
+    base, switch, without, with_experts, own, other = ALIASED_EXPERTS[model_type]
+    name = other if alias else own
+    doc = {**base, switch: with_experts if experts_used else without, name: None}
+    theirs = _meta_groups(doc)
+    assert (theirs is not None) == (alias and not experts_used), theirs
+    if theirs is None:
+        with pytest.raises(SymparamsError, match=rf"\b{name}\b.*is null"):
+            symparams.families.from_dict(doc, "config")
+    else:
+        spec = symparams.families.from_dict(doc, "config")
+        assert {g: n for g, n in spec.breakdown().groups().items() if n} == theirs
+        assert spec.total == sum(theirs.values())
+
+
 
 @pytest.mark.parametrize("model_type", TABLED)
 @settings(max_examples=10, suppress_health_check=FIXTURE_HEALTH, deadline=None)

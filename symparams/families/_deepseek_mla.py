@@ -86,18 +86,13 @@ def read_shape(cfg: Config, dense: int | None = None, dense_at: tuple[bool, ...]
     """
     layers = cfg.get("num_hidden_layers")
     q_rank = cfg.get("q_lora_rank")
-    experts = cfg.get("n_routed_experts")
     freq = cfg.get("moe_layer_freq")
     if freq != 1:
         raise cfg.error("moe_layer_freq", f"{freq} is not supported: transformers ignores it and builds a mixture "
                                           "of experts in every layer after first_k_dense_replace, unlike DeepSeek's code")
     if dense is None:
         dense = min(cfg.get("first_k_dense_replace"), layers)
-    if experts is DERIVED:  # only an alias's null gets here: transformers type-checks n_routed_experts itself
-        name = next(n for n in cfg.fields["n_routed_experts"].names if cfg.is_null(n))
-        if name == "n_routed_experts" or dense < layers:
-            raise cfg.error(name, "is null; transformers cannot build routed experts without their number"
-                            if dense < layers else f"is null; {cfg.model_type} needs a value here")
+    experts = cfg.strict("n_routed_experts", used=dense < layers)
     top_k = cfg.get("num_experts_per_tok")
     if top_k is DERIVED:  # transformers' None: the model builds, but its router cannot pick experts
         if dense < layers:
@@ -105,7 +100,7 @@ def read_shape(cfg: Config, dense: int | None = None, dense_at: tuple[bool, ...]
             raise cfg.error("num_experts_per_tok", f"{said}; transformers then builds a router that cannot pick "
                                                    "experts, so the experts per token must be stated")
         top_k = 1  # no mixture-of-experts layer reads it
-    elif experts is not DERIVED and top_k > experts:
+    elif experts is not None and top_k > experts:
         raise cfg.error("num_experts_per_tok", f"{top_k} exceeds n_routed_experts {experts}")
     act = cfg.get("hidden_act")
     vocab = cfg.get("vocab_size")
@@ -121,7 +116,7 @@ def read_shape(cfg: Config, dense: int | None = None, dense_at: tuple[bool, ...]
         nope=cfg.get("qk_nope_head_dim"),
         rope=cfg.get("qk_rope_head_dim"),
         v_dim=cfg.get("v_head_dim"),
-        experts=0 if experts is DERIVED else experts,  # DERIVED only where no layer has experts
+        experts=0 if experts is None else experts,  # None only where no layer has experts
         top_k=top_k,
         expert_hidden=cfg.get("moe_intermediate_size"),
         shared=cfg.get("n_shared_experts"),

@@ -217,13 +217,14 @@ def layer_types(cfg: Config, layers: int, allowed: Sequence[str], default: Calla
     return types
 
 
-def read_experts(cfg: Config, name: str) -> tuple[int, int]:
+def read_experts(cfg: Config, name: str, used: bool = True) -> tuple[int, int]:
     """(E, k): the routed experts (field ``name``) and the experts each token picks.
 
     k > E is refused: no token can pick more experts than exist (transformers builds such a
-    model, but its ``topk`` fails on the first token).
+    model, but its ``topk`` fails on the first token). A null alias that no layer reads
+    (``used`` False; see :meth:`Config.strict`) is no experts.
     """
-    experts, top_k = cfg.get(name), cfg.get("num_experts_per_tok")
+    experts, top_k = cfg.strict(name, used) or 0, cfg.get("num_experts_per_tok")
     if experts and top_k > experts:
         raise cfg.error("num_experts_per_tok", f"{top_k} exceeds {name} {experts}")
     return experts, top_k

@@ -31,7 +31,7 @@ FIELDS = Fields(
     Field("num_hidden_layers", 32),
     Field("num_attention_heads", 32),
     Field("n_shared_experts", 2, minimum=0),
-    Field("n_routed_experts", 64, aliases=("num_experts",)),
+    Field("n_routed_experts", 64, aliases=("num_experts",), null=DERIVED),  # see Config.strict
     Field("kv_lora_rank", 512),
     Field("q_lora_rank", 1536, null=DERIVED),
     Field("qk_rope_head_dim", 64),

@@ -20,7 +20,7 @@ from sympy import Expr, Integer
 
 from ..components import Block, Embedding, Linear, Model, Module
 from ..components.normed_attention import NormedAttention
-from ..config import REFUSE, Config, Field
+from ..config import DERIVED, REFUSE, Config, Field
 from ..spec import Spec
 from ..symbols import D, E, E_s, F, F_e, H, H_kv, L_d, V, d_h, k
 from . import _deepseek_heads as heads
@@ -41,7 +41,7 @@ FIELDS = decoder_fields(
         Field("moe_intermediate_size", 1408),
         Field("num_experts_per_tok", 8),
         Field("n_shared_experts", 1, minimum=0),
-        Field("n_routed_experts", 128, aliases=("num_local_experts",)),
+        Field("n_routed_experts", 128, aliases=("num_local_experts",), null=DERIVED),  # see Config.strict
         Field("first_k_dense_replace", 1, minimum=0),
         decoder.norm_topk_field(True),
         Field("use_qk_norm", False, kind="bool"),
@@ -60,11 +60,14 @@ def _rotary_width(cfg: Config) -> Expr:
 def from_config(cfg: Config) -> Spec:
     sizes, floor = heads.read_sizes(cfg)
     check_padding(cfg, sizes.vocab)
-    experts, top_k = cfg.get("n_routed_experts"), cfg.get("num_experts_per_tok")
-    if top_k > experts:
+    top_k = cfg.get("num_experts_per_tok")
+    dense = min(cfg.get("first_k_dense_replace"), sizes.layers)
+    experts = cfg.strict("n_routed_experts", used=dense < sizes.layers)
+    if experts is None:
+        experts = 1  # a null alias that no layer reads
+    elif top_k > experts:
         raise cfg.error("num_experts_per_tok", f"{top_k} exceeds n_routed_experts {experts}")
     shared = cfg.get("n_shared_experts")
-    dense = min(cfg.get("first_k_dense_replace"), sizes.layers)
     qk = d_h if cfg.get("use_qk_norm") else None
     attn = NormedAttention("self_attn", D, H, H_kv, d_h, qkv_bias=cfg.get("attention_bias"), out_bias=False,
                            names=LLAMA_ATTENTION, q_norm=qk, k_norm=qk, rotary_dim=_rotary_width(cfg), per_head=True)

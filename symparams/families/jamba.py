@@ -84,18 +84,12 @@ def from_config(cfg: Config) -> Spec:
     layers = cfg.get("num_hidden_layers")
     attn_period, attn_offset = _period(cfg, "attn")
     expert_period, expert_offset = _period(cfg, "expert")
-    experts, top_k = cfg.get("num_experts"), cfg.get("num_experts_per_tok")
+    top_k = cfg.get("num_experts_per_tok")
     attention_layers = sum(1 for i in range(layers) if i % attn_period == attn_offset)
     expert_layers = sum(1 for i in range(layers) if i % expert_period == expert_offset)
-    if experts is DERIVED:
-        # JambaConfig's strict field refuses a null num_experts; one under the alias num_local_experts gets past
-        # it, and only an expert layer then fails on it
-        name = next(n for n in cfg.fields["num_experts"].names if cfg.is_null(n))
-        if name == "num_experts":
-            raise cfg.error(name, "is null; jamba needs a value here (leave the field out for the default)")
-        if expert_layers:
-            raise cfg.error(name, "is null; transformers cannot build the mixture-of-experts layers without it")
-        experts = 1  # no layer reads it
+    experts = cfg.strict("num_experts", used=bool(expert_layers))
+    if experts is None:
+        experts = 1  # a null alias that no layer reads
     moe_layers = expert_layers if experts > 1 else 0
     # head_dim is no JambaConfig field: only an attention layer reads it, so without one a null is harmless
     read_all(cfg, FIELDS, () if attention_layers else ("head_dim",))

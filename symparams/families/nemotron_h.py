@@ -205,11 +205,9 @@ def from_config(cfg: Config) -> Spec:
     if count["mlp"]:
         mlp = MLP("mixer", D, F, bias=mlp_bias, activation=mlp_act, names=("up_proj", "down_proj"))
         values[F] = cfg.get("intermediate_size")
+    experts = cfg.strict("n_routed_experts", used=bool(count["moe"]))
     if count["moe"]:
-        experts, top_k = cfg.get("n_routed_experts"), cfg.get("num_experts_per_tok")
-        if experts is DERIVED:  # null: transformers builds a model without experts, but cannot size them
-            name = next(n for n in cfg.fields["n_routed_experts"].names if cfg.is_null(n))
-            raise cfg.error(name, "is null; transformers cannot build the mixture-of-experts layers without it")
+        top_k = cfg.get("num_experts_per_tok")
         if top_k > experts:
             raise cfg.error("num_experts_per_tok", f"{top_k} exceeds n_routed_experts {experts}")
         latent = cfg.get("moe_latent_size")

@@ -57,7 +57,7 @@ FIELDS = Fields(
     Field("moe_intermediate_size", 768),
     Field("num_experts_per_tok", 8),
     norm_topk_field(False),
-    Field("num_experts", 128, aliases=("num_local_experts",), minimum=0),
+    Field("num_experts", 128, aliases=("num_local_experts",), minimum=0, null=DERIVED),  # see Config.strict
     list_field("mlp_only_layers"),
     groups=GROUPS,
 )
@@ -71,8 +71,9 @@ def routed(activation: str, name: str = "mlp", router: str = "gate", routing: Ro
 
 def from_config(cfg: Config) -> Spec:
     core = read_core(cfg)
-    experts, top_k = read_experts(cfg, "num_experts")
-    sparse = sparse_layers(core.layers, experts, cfg.get("decoder_sparse_step"), int_list(cfg, "mlp_only_layers") or [])
+    mlp_only = int_list(cfg, "mlp_only_layers") or []
+    experts, top_k = read_experts(cfg, "num_experts", used=any(i not in mlp_only for i in range(core.layers)))
+    sparse = sparse_layers(core.layers, experts, cfg.get("decoder_sparse_step"), mlp_only)
     window = read_window(cfg) if cfg.get("use_sliding_window") else None
     bias = cfg.get("attention_bias")
     attn = DecoderAttention("self_attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=bias, qk_norm=True,

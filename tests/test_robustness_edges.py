@@ -319,3 +319,23 @@ def test_a_required_field_given_as_null_is_called_null_not_missing():
             with pytest.raises(SymparamsError) as null:
                 symparams.families.from_dict({**data, key: None})
             assert "is missing" not in str(null.value) and "null" in str(null.value), (path.name, key, str(null.value))
+
+
+@pytest.mark.parametrize("family", ["nanochat", "nanochat-2026"])
+@pytest.mark.parametrize("depth", [MAX_LAYERS + 2, 10**60, 10**5000], ids=["max+2", "1e60", "1e5000"])
+def test_a_depth_past_what_a_ladder_builds_is_one_line_and_exit_2(family, depth, capsys):
+    """A depth ladder that lays its model out layer by layer (nanochat-2026) takes at most MAX_LAYERS layers,
+    and no ladder takes a depth past 10^50: each is refused in one line, from the API and the command line,
+    never a long wait or an overflow."""
+    from symparams.catalog import model
+    from symparams.cli import main
+
+    if family == "nanochat" and depth <= 10**50:
+        assert model(family, depth=depth).total > 0
+        return
+    with pytest.raises(SymparamsError, match="depth"):
+        model(family, depth=depth)
+    if depth < 10**64:
+        assert main(["count", family, "--depth", str(depth), "--json"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "depth" in err and "internal error" not in err, err

@@ -20,7 +20,7 @@ from sympy import Expr, Integer
 
 from ..components import MLP, Attention, Block, Embedding, Linear, Model, Norm, Repeat
 from ..errors import SymparamsError
-from ..spec import Divides, Spec, apply_overrides, exact_overrides
+from ..spec import MAX_VALUE, Divides, Spec, apply_overrides, exact_overrides
 from ..symbols import D, F, H, H_kv, L, V, d_h, e
 from . import nanochat_hf
 from .registry import Family
@@ -116,6 +116,8 @@ def symbolic_ladder(n: sympy.Symbol) -> dict[sympy.Symbol, Expr]:
 def _depth(depth: object) -> int:
     if isinstance(depth, bool) or not isinstance(depth, int) or depth <= 0:
         raise SymparamsError(f"depth must be a positive whole number, got {depth!r}")
+    if depth > MAX_VALUE:
+        raise SymparamsError("depth is too large (at most 10^50)")
     return depth
 
 

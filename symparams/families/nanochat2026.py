@@ -26,6 +26,8 @@ from sympy import Expr, Integer
 
 from ..components import MLP, Attention, Block, Composite, Embedding, Linear, Model, Norm, Parameter, Repeat
 from ..components.saving import Saving, not_modelled
+from ..config import MAX_LAYERS
+from ..errors import SymparamsError
 from ..spec import Divides, Spec, apply_overrides, exact_overrides
 from ..symbols import D, F, H, H_kv, L, V, d_h, e
 from .nanochat import _depth, heads_follow_width
@@ -108,6 +110,10 @@ def nanochat2026(depth: int = DEFAULT_DEPTH, *, overrides: Mapping[str, Expr] | 
     """
     overrides = exact_overrides(overrides)
     depth = _depth(depth)
+    if depth > MAX_LAYERS:
+        shown = f"{depth:,}" if depth.bit_length() < 200 else "of more than 60 digits"
+        raise SymparamsError(f"depth {shown} is too many layers: nanochat-2026 is laid out layer by layer (its value "
+                             f"embeddings sit on every other layer), at most {MAX_LAYERS:,}")
     width = Integer(HEAD_DIM * -(-depth // 2))
     values = {V: Integer(VOCAB), D: width, L: Integer(depth), e: Integer(EXPANSION), H: width / HEAD_DIM}
     spec = Spec(

@@ -564,8 +564,8 @@ def _runs(E, A, B, alpha, beta, noise, seed):
             for n in np.geomspace(1e7, 3e10, 6) for d in np.geomspace(1e9, 3e12, 6)]
 
 
-LAWS = dict(E=st.floats(1.5, 2.2), A=st.floats(200, 800), B=st.floats(300, 3000), alpha=st.floats(0.25, 0.45),
-            beta=st.floats(0.25, 0.45))
+DRAWN_LAWS = dict(E=st.floats(1.5, 2.2), A=st.floats(200, 800), B=st.floats(300, 3000), alpha=st.floats(0.25, 0.45),
+                  beta=st.floats(0.25, 0.45))
 
 
 def _huber_objective(runs, E, A, B, alpha, beta, delta=1e-3):
@@ -578,7 +578,7 @@ def _huber_objective(runs, E, A, B, alpha, beta, delta=1e-3):
 
 
 @settings(max_examples=3, deadline=None)
-@given(**LAWS, seed=st.integers(0, 2**32 - 1))
+@given(**DRAWN_LAWS, seed=st.integers(0, 2**32 - 1))
 def test_runs_made_by_a_law_without_noise_give_back_its_constants_in_the_fit_and_every_bootstrap_refit(
         E, A, B, alpha, beta, seed):
     """With no noise the law fits the runs exactly, so the fit and each resample's refit find it:
@@ -594,7 +594,7 @@ def test_runs_made_by_a_law_without_noise_give_back_its_constants_in_the_fit_and
 
 
 @settings(max_examples=3, deadline=None)
-@given(**LAWS, noise=st.sampled_from([0.001, 0.002, 0.01, 0.03]), seed=st.integers(0, 2**32 - 1))
+@given(**DRAWN_LAWS, noise=st.sampled_from([0.001, 0.002, 0.01, 0.03]), seed=st.integers(0, 2**32 - 1))
 def test_a_fit_matches_noisy_runs_at_least_as_well_as_the_law_that_made_them(E, A, B, alpha, beta, noise, seed):
     """The fit minimises the Huber objective over the runs, so its constants score no worse than the true
     law's, and the objective it reports is the one its constants score."""

@@ -44,6 +44,7 @@ FIELDS = Fields(
     Field("kv_lora_rank", 512),
     Field("q_lora_rank", 1536),
     Field("qk_rope_head_dim", 64),
+    Field("head_dim", 64),  # typed, so a null is refused; __post_init__ then sets it to qk_rope_head_dim
     Field("v_head_dim", 128),
     Field("qk_nope_head_dim", 128),
     Field("num_experts_per_tok", 8),
@@ -80,6 +81,7 @@ def dense_layers(cfg: Config, layers: int) -> tuple[bool, ...]:
 
 
 def from_config(cfg: Config) -> Spec:
+    cfg.get("head_dim")
     where = dense_layers(cfg, cfg.get("num_hidden_layers"))
     shape = mla.read_shape(cfg, dense=sum(where), dense_at=where)
     indexer = Indexer("indexer", D, r_q, H_I, d_I)

@@ -682,6 +682,46 @@ def test_a_null_expert_count_under_an_alias_builds_where_no_layer_reads_it_as_in
         assert {g: n for g, n in spec.breakdown().groups().items() if n} == theirs
         assert spec.total == sum(theirs.values())
 
+ODD_HEADS = {  # width, and head_dim as given (None: null, absent: missing); 8 heads of 7 or 9, or a stated 7
+    "56, head_dim null": {"hidden_size": 56, "head_dim": None},
+    "56, head_dim missing": {"hidden_size": 56},
+    "56, head_dim 7": {"hidden_size": 56, "head_dim": 7},
+    "64, head_dim 7": {"hidden_size": 64, "head_dim": 7},
+    "72, head_dim missing": {"hidden_size": 72},
+    "72, head_dim null": {"hidden_size": 72, "head_dim": None},
+}
+
+
+@pytest.mark.parametrize("case", sorted(ODD_HEADS))
+def test_an_odd_rotary_head_is_refused_exactly_where_transformers_refuses_it(case):
+    """transformers' RoPE validation refuses a fully rotary head of odd size above 4, reading the head_dim its
+    config object holds: always, for some families (their default, or D // H), only a stated one for others.
+    Every family refuses such a head where transformers does, and counts the model where transformers builds it."""
+    pytest.importorskip("torch", reason="torch is not installed")
+    pytest.importorskip("transformers", reason="transformers is not installed")
+    from symparams.verify import meta_parameters
+
+    rotary = "even rotary dimension"
+    checked = 0
+    for model_type in TABLED:
+        doc = {"model_type": model_type, "num_hidden_layers": 1, "vocab_size": 8, "num_attention_heads": 8,
+               "num_key_value_heads": 8, "intermediate_size": 16, **ODD_HEADS[case]}
+        try:
+            theirs: str | int = sum(n for _, n in meta_parameters(doc))
+        except SymparamsError as err:
+            theirs = str(err)
+        try:
+            ours: str | int = symparams.families.from_dict(doc, "config").total
+        except SymparamsError as err:
+            ours = str(err)
+        if isinstance(theirs, str) and rotary in theirs:
+            checked += 1
+            assert isinstance(ours, str), (model_type, ours, theirs)
+        if isinstance(ours, str) and rotary in ours:
+            assert isinstance(theirs, str), (model_type, ours, theirs)
+    assert checked >= 5
+
+
 
 
 @pytest.mark.parametrize("model_type", TABLED)

@@ -59,6 +59,7 @@ FAMILY = Family(
     name="apertus",
     summary="Apertus: q/k RMSNorm and a plain MLP with xIELU, whose two learned scalars per layer are counted",
     model_types=("apertus",),
+    rope_head="given",
     fields=FIELDS,
     build=from_config,
 )

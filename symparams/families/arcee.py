@@ -56,6 +56,7 @@ FAMILY = Family(
     name="arcee",
     summary="Arcee AFM: Llama's layout with a plain squared-ReLU MLP",
     model_types=("arcee",),
+    rope_head="always",
     fields=FIELDS,
     build=from_config,
 )

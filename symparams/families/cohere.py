@@ -81,6 +81,7 @@ FAMILY = Family(
     name="cohere",
     summary="Cohere Command R: parallel attention and SwiGLU under one bias-free LayerNorm, optional q/k LayerNorm",
     model_types=("cohere",),
+    rope_head="given",
     fields=FIELDS,
     build=from_config,
 )

@@ -57,6 +57,7 @@ FAMILY = Family(
     name="cohere2",
     summary="Cohere Command R7B / Command A: Command R's parallel block, three sliding-window layers per full one",
     model_types=("cohere2",),
+    rope_head="always",
     fields=FIELDS,
     build=from_config,
 )

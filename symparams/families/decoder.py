@@ -19,9 +19,7 @@ form keeps d_h as a symbol (``Spec.kept``) so it still reads as above.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from sympy import Integer
@@ -32,6 +30,7 @@ from ..config import DERIVED, Config, Field, Fields
 from ..spec import AtMost, Constraint, Divides, Spec
 from ..symbols import D, E, F, H, H_kv, L, V, d_h, k
 from .activations import activation
+from .rope import check_rope_head_dim, partial_rotary_factor
 
 __all__ = [
     "decoder_fields", "LLAMA_GROUPS", "Sizes", "read_sizes", "partial_rotary_factor", "check_rope_head_dim",
@@ -158,31 +157,6 @@ def read_sizes(cfg: Config, *, floor_head_dim: bool = False, rope: str | None = 
         head_dim_derived=derived,
         notes=tuple(notes),
     )
-
-
-def partial_rotary_factor(cfg: Config, default: Any = 1) -> Any:
-    """The share of each head that rotates, where a config states it (top level, or in its rope parameters)."""
-    for holder in (cfg.data, cfg.data.get("rope_parameters"), cfg.data.get("rope_scaling")):
-        if isinstance(holder, dict):
-            value = holder.get("partial_rotary_factor")
-            if isinstance(value, bool):
-                continue
-            if isinstance(value, int) or (isinstance(value, Decimal) and value.is_finite()) or (
-                    isinstance(value, float) and math.isfinite(value)):
-                return value
-    return default
-
-
-def check_rope_head_dim(cfg: Config, head_dim: int, field: str = "head_dim", partial_default: Any = 1) -> None:
-    """Refuse what transformers' RoPE validation refuses: a fully rotary head of odd size above 4.
-
-    (A partly rotary head rounds its odd rotary part up and fits; tiny test models of at
-    most 4 dimensions are let through by transformers, so they are here.)
-    """
-    partial = partial_rotary_factor(cfg, partial_default)
-    if head_dim > 4 and head_dim % 2 and int(head_dim * partial) == head_dim:
-        raise cfg.error(field, f"makes heads of odd size {head_dim} (head_dim); transformers' rotary embedding "
-                               "needs an even rotary dimension and refuses it")
 
 
 # Other names transformers' config classes accept for a field (their ``attribute_map``).

@@ -61,6 +61,7 @@ FAMILY = Family(
     name="deepseek_v3",
     summary="DeepSeek-V3: multi-head latent attention, dense layers first, then routed and shared experts",
     model_types=("deepseek_v3",),
+    rope_head="given",
     fields=FIELDS,
     build=from_config,
     refused="moe_layer_freq other than 1 (transformers ignores it); null sizes or top-k",

@@ -158,6 +158,7 @@ FAMILY = Family(
     name="ernie4_5",
     summary="ERNIE 4.5: a Llama-style decoder with biases on every linear under use_bias",
     model_types=("ernie4_5",),
+    rope_head="always",
     fields=FIELDS,
     build=from_config,
 )
@@ -165,6 +166,7 @@ MOE_FAMILY = Family(
     name="ernie4_5_moe",
     summary="ERNIE 4.5 MoE: mixture-of-experts layers by start, end and interval, routed and shared experts",
     model_types=("ernie4_5_moe",),
+    rope_head="given",
     fields=MOE_FIELDS,
     build=moe_from_config,
     refused="a null size, head_dim, layer index or interval (transformers cannot build them); where there are "

@@ -73,6 +73,7 @@ FAMILY = Family(
     name="exaone4",
     summary="EXAONE 4.0: post-norms, q/k RMSNorm, three sliding-window layers per global one",
     model_types=("exaone4",),
+    rope_head="given",
     fields=FIELDS,
     build=from_config,
     refused="no layer_types with a null sliding_window or a sliding_window_pattern that is not a whole number "

@@ -31,6 +31,7 @@ FAMILY = Family(
     name="gemma2",
     summary="Gemma 2: GeGLU, four RMSNorms per block, sliding-window and full attention alternating",
     model_types=("gemma2",),
+    rope_head="given",
     fields=FIELDS,
     build=from_config,
     refused="use_bidirectional_attention: true (an encoder, not a causal LM)",

@@ -38,6 +38,7 @@ FAMILY = Family(
     name="gemma3_text",
     summary="Gemma 3 (text): Gemma 2's block with q/k RMSNorm, five sliding-window layers per full one",
     model_types=("gemma3_text",),
+    rope_head="given",
     fields=FIELDS,
     build=from_config,
     refused="use_bidirectional_attention: true (an encoder, not a causal LM)",

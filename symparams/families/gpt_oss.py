@@ -87,6 +87,7 @@ FAMILY = Family(
     name="gpt_oss",
     summary="gpt-oss: MoE with biased experts and router, attention sinks, sliding and full attention alternating",
     model_types=("gpt_oss",),
+    rope_head="given",
     fields=FIELDS,
     build=from_config,
 )

@@ -43,6 +43,7 @@ FAMILY = Family(
     name="granite",
     summary="IBM Granite: the Llama layout with activation multipliers",
     model_types=("granite",),
+    rope_head="given",
     fields=FIELDS,
     build=from_config,
     refused="a null head_dim (transformers cannot build it)",

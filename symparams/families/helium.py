@@ -59,6 +59,7 @@ FAMILY = Family(
     name="helium",
     summary="Helium: Llama's layout with an explicit head_dim and a D x D output projection",
     model_types=("helium",),
+    rope_head="given",
     fields=FIELDS,
     build=from_config,
     refused="head_dim with num_attention_heads * head_dim != hidden_size (o_proj cannot take it)",

@@ -47,6 +47,7 @@ FAMILY = Family(
     name="hunyuan_v1_dense",
     summary="Hunyuan dense: the Llama layout with RMSNorm over each query and key head",
     model_types=("hunyuan_v1_dense",),
+    rope_head="given",
     fields=FIELDS,
     build=from_config,
     refused="a missing or null head_dim (transformers builds no model without one)",

@@ -147,6 +147,7 @@ FAMILY = Family(
     name="jetmoe",
     summary="JetMoE: a mixture of attention heads and a mixture of MLP experts per block",
     model_types=("jetmoe",),
+    rope_head="given",
     fields=FIELDS,
     build=from_config,
     refused="null sizes (transformers cannot build them); num_experts_per_tok above num_local_experts",

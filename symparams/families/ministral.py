@@ -59,6 +59,7 @@ FAMILY = Family(
     name="ministral",
     summary="Ministral: Mistral's decoder with sliding-window layers listed per layer",
     model_types=("ministral",),
+    rope_head="given",
     fields=FIELDS,
     build=from_config,
     refused="a config without head_dim (transformers cannot build it)",

@@ -50,6 +50,7 @@ FAMILY = Family(
     name="olmo",
     summary="OLMo: the Llama layout with non-parametric LayerNorms",
     model_types=("olmo",),
+    rope_head="given",
     fields=FIELDS,
     build=from_config,
     refused="a null head_dim (transformers cannot build it)",

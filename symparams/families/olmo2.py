@@ -64,6 +64,7 @@ FAMILY = Family(
     name="olmo2",
     summary="OLMo 2: post-norm blocks, RMSNorm over the whole query and key projections",
     model_types=("olmo2",),
+    rope_head="given",
     fields=FIELDS,
     build=from_config,
     refused="a null head_dim (transformers cannot build it)",

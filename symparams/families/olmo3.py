@@ -98,6 +98,7 @@ FAMILY = Family(
     name="olmo3",
     summary="OLMo 3: OLMo 2's post-norm blocks, most of them attending through a sliding window",
     model_types=("olmo3",),
+    rope_head="given",
     fields=FIELDS,
     build=from_config,
     refused="a null head_dim; layer kinds other than sliding_attention and full_attention",

@@ -66,6 +66,7 @@ FAMILY = Family(
     name="olmoe",
     summary="OLMoE: OLMo with q/k RMSNorm and a sparse mixture of E experts, k per token",
     model_types=("olmoe",),
+    rope_head="given",
     fields=FIELDS,
     build=from_config,
     refused="a null head_dim or expert count (transformers cannot build them)",

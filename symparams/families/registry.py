@@ -40,6 +40,8 @@ class Family:
     instead: such a config is refused with it, never read as something else.
     ``symbolic_ladder(n)`` says how each symbol follows the depth ``n`` in closed form
     (nanochat: L = n, D = 64n), so sizing can solve the count along the ladder.
+    ``rope_head`` says which head size transformers' RoPE validation reads (see
+    :mod:`.rope`): "always" the family's own, "given" only a stated head_dim.
     """
 
     name: str
@@ -55,6 +57,7 @@ class Family:
     guide: bool = False
     retired: Mapping[str, str] = field(default_factory=dict)
     symbolic_ladder: Callable[[Symbol], Mapping[Symbol, Expr]] | None = None
+    rope_head: str | None = None
 
     def group(self, param_name: str) -> str:
         """The tree group of one of transformers' parameter names (for verification)."""
@@ -265,6 +268,10 @@ class Registry:
             spec.env
         except SymparamsError as err:
             raise SymparamsError(f"{cfg.source}: {err}") from None
+        if fam.rope_head is not None:
+            from .rope import check_spec
+
+            check_spec(cfg, spec, fam.rope_head)
         context = _context(cfg, fam)
         spec = replace(spec, family=fam.name, context=context)
         return replace(spec, name=name) if name else spec

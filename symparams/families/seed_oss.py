@@ -52,6 +52,7 @@ FAMILY = Family(
     name="seed_oss",
     summary="Seed-OSS: Llama's layout with biases on q/k/v and a separate switch for o",
     model_types=("seed_oss",),
+    rope_head="always",
     fields=FIELDS,
     build=from_config,
 )

@@ -72,6 +72,7 @@ FAMILY = Family(
     name="starcoder2",
     summary="StarCoder2: LayerNorm with biases, GQA and a plain GELU MLP with biases, an optional sliding window",
     model_types=("starcoder2",),
+    rope_head="given",
     fields=FIELDS,
     build=from_config,
 )

@@ -28,6 +28,7 @@ FAMILY = Family(
     name="vaultgemma",
     summary="VaultGemma: Gemma 2's layout with pre-norms only (two RMSNorms per block)",
     model_types=("vaultgemma",),
+    rope_head="given",
     fields=FIELDS,
     build=from_config,
 )

@@ -1,0 +1,66 @@
+"""What transformers' RoPE validation refuses: a fully rotary head of odd size above 4.
+
+Every config class with rotary embeddings validates them when it is made: a head whose
+rotary part is its whole odd size cannot be rotated in pairs, so the config is refused
+(tiny test models of at most 4 dimensions pass). The head size it reads is the config
+object's ``head_dim`` attribute, which a family's class may always hold (its default, or
+D // H worked out in ``__post_init__``), or hold only when a config.json states it.
+A family says which (``Family.rope_head``), and the registry checks every model it reads.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from typing import Any
+
+from ..config import Config
+from ..spec import Spec
+from ..symbols import d_h
+
+__all__ = ["partial_rotary_factor", "check_rope_head_dim", "check_spec", "ROPE_HEADS"]
+
+# Family.rope_head: "always" (the class holds the head size the family reads), "given" (only a
+# head_dim the config.json states, as written), or None (no rotary embedding, or the family checks).
+ROPE_HEADS = ("always", "given")
+
+
+def partial_rotary_factor(cfg: Config, default: Any = 1) -> Any:
+    """The share of each head that rotates, where a config states it (top level, or in its rope parameters)."""
+    for holder in (cfg.data, cfg.data.get("rope_parameters"), cfg.data.get("rope_scaling")):
+        if isinstance(holder, dict):
+            value = holder.get("partial_rotary_factor")
+            if isinstance(value, bool):
+                continue
+            if isinstance(value, int) or (isinstance(value, Decimal) and value.is_finite()) or (
+                    isinstance(value, float) and math.isfinite(value)):
+                return value
+    return default
+
+
+def check_rope_head_dim(cfg: Config, head_dim: int, field: str = "head_dim", partial_default: Any = 1) -> None:
+    """Refuse what transformers' RoPE validation refuses: a fully rotary head of odd size above 4.
+
+    (A partly rotary head rounds its odd rotary part up and fits; tiny test models of at
+    most 4 dimensions are let through by transformers, so they are here.)
+    """
+    partial = partial_rotary_factor(cfg, partial_default)
+    if head_dim > 4 and head_dim % 2 and int(head_dim * partial) == head_dim:
+        raise cfg.error(field, f"makes heads of odd size {head_dim} (head_dim); transformers' rotary embedding "
+                               "needs an even rotary dimension and refuses it")
+
+
+def check_spec(cfg: Config, spec: Spec, how: str | None) -> None:
+    """Refuse ``spec`` where transformers' RoPE validation refuses its config (``how``: Family.rope_head)."""
+    if how is None:
+        return
+    if how == "given":
+        size = cfg.data.get("head_dim")
+        if type(size) is not int:
+            return
+    else:
+        value = spec.env.get(d_h)
+        if value is None or not value.is_Integer:
+            return
+        size = int(value)
+    check_rope_head_dim(cfg, size, "head_dim" if cfg.has("head_dim") else "num_attention_heads")

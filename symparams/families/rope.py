@@ -18,11 +18,7 @@ from ..config import Config
 from ..spec import Spec
 from ..symbols import d_h
 
-__all__ = ["partial_rotary_factor", "check_rope_head_dim", "check_spec", "ROPE_HEADS"]
-
-# Family.rope_head: "always" (the class holds the head size the family reads), "given" (only a
-# head_dim the config.json states, as written), or None (no rotary embedding, or the family checks).
-ROPE_HEADS = ("always", "given")
+__all__ = ["partial_rotary_factor", "check_rope_head_dim", "check_spec"]
 
 
 def partial_rotary_factor(cfg: Config, default: Any = 1) -> Any:
@@ -51,9 +47,16 @@ def check_rope_head_dim(cfg: Config, head_dim: int, field: str = "head_dim", par
 
 
 def check_spec(cfg: Config, spec: Spec, how: str | None) -> None:
-    """Refuse ``spec`` where transformers' RoPE validation refuses its config (``how``: Family.rope_head)."""
+    """Refuse ``spec`` where transformers' RoPE validation refuses its config.
+
+    ``how`` is Family.rope_head: "always" (the class holds the head size the family reads),
+    "given" (only a head_dim the config.json states, as written), or None (no rotary
+    embedding, or the family checks it itself).
+    """
     if how is None:
         return
+    if how not in ("always", "given"):
+        raise ValueError(f"Family.rope_head is 'always', 'given' or None, not {how!r}")
     if how == "given":
         size = cfg.data.get("head_dim")
         if type(size) is not int:

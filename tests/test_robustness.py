@@ -722,6 +722,70 @@ def test_an_odd_rotary_head_is_refused_exactly_where_transformers_refuses_it(cas
     assert checked >= 5
 
 
+def _rope_entry(partial):
+    return {"rope_type": "default", "rope_theta": 10000.0,
+            **({} if partial is None else {"partial_rotary_factor": partial})}
+
+
+_PARTIALS = st.sampled_from([None, 0.5, 1.0])
+_KIND_ENTRIES = st.one_of(st.none(), _PARTIALS.map(_rope_entry))
+
+
+@st.composite
+def _rope_by_layer_kind(draw):
+    """A small Gemma 3 or OLMo 3 config: layer kinds listed or by pattern, rope parameters in any of the places
+    a config.json may put them, and a head size that is odd, even or left to the class."""
+    model_type = draw(st.sampled_from(["gemma3_text", "olmo3"]))
+    layers = draw(st.integers(1, 7))
+    doc = {"model_type": model_type, "num_hidden_layers": layers, "vocab_size": 8, "hidden_size": 64,
+           "num_attention_heads": 8, "num_key_value_heads": 8, "intermediate_size": 16, "sliding_window": 4}
+    head = draw(st.sampled_from([None, 7, 8, 9]))
+    if head is not None:
+        doc["head_dim"] = head
+    if draw(st.booleans()):
+        doc["layer_types"] = draw(st.lists(st.sampled_from(["sliding_attention", "full_attention"]),
+                                           min_size=layers, max_size=layers))
+    elif model_type == "gemma3_text" and draw(st.booleans()):
+        doc["sliding_window_pattern"] = draw(st.integers(1, 8))
+    where = draw(st.sampled_from(["none", "top", "flat", "nested", "legacy"]))
+    if where == "top":
+        doc["partial_rotary_factor"] = 0.5
+    elif where == "flat":
+        doc["rope_parameters"] = _rope_entry(draw(_PARTIALS))
+    elif where == "nested":
+        kinds = draw(st.dictionaries(st.sampled_from(["sliding_attention", "full_attention"]), _KIND_ENTRIES))
+        doc["rope_parameters"] = {**{kind: _rope_entry(None) for kind in ("sliding_attention", "full_attention")},
+                                  **kinds}
+    elif where == "legacy":
+        doc["rope_scaling"] = {"rope_type": "linear", "factor": 2.0,
+                               **({"partial_rotary_factor": 0.5} if draw(st.booleans()) else {})}
+    return doc
+
+
+@settings(max_examples=60, deadline=None)
+@given(doc=_rope_by_layer_kind())
+def test_where_rope_parameters_are_kept_per_layer_kind_an_odd_head_is_refused_as_transformers_refuses_it(doc):
+    """Gemma 3 and OLMo 3 validate each layer kind their layers use with that kind's own rotary share: a
+    top-level share reaches none of them. Whatever the config says, and wherever it says it, a model is
+    refused for its odd rotary head exactly when transformers refuses it for that, and otherwise the
+    counts agree wherever both build it."""
+    pytest.importorskip("torch", reason="torch is not installed")
+    pytest.importorskip("transformers", reason="transformers is not installed")
+    from symparams.verify import meta_parameters
+
+    rotary = "even rotary dimension"
+    try:
+        theirs: str | int = sum(n for _, n in meta_parameters(json.loads(json.dumps(doc))))
+    except SymparamsError as err:
+        theirs = str(err)
+    try:
+        ours: str | int = symparams.families.from_dict(json.loads(json.dumps(doc)), "config").total
+    except SymparamsError as err:
+        ours = str(err)
+    event(f"transformers {'refuses' if isinstance(theirs, str) else 'builds'}")
+    assert (isinstance(theirs, str) and rotary in theirs) == (isinstance(ours, str) and rotary in ours), (ours, theirs)
+    if isinstance(theirs, int) and isinstance(ours, int):
+        assert ours == theirs
 
 
 @pytest.mark.parametrize("model_type", TABLED)

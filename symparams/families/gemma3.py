@@ -16,8 +16,9 @@ from __future__ import annotations
 from ..config import DERIVED, Config, Field
 from ..spec import Spec
 from . import _gemma_family as gemma
-from ._gemma_layers import every_pth_full, read_pattern
+from ._gemma_layers import FULL, SLIDING, every_pth_full, read_pattern
 from .registry import Family
+from .rope import check_layer_kinds
 
 __all__ = ["FAMILY", "FIELDS", "from_config"]
 
@@ -31,14 +32,19 @@ FIELDS = gemma.gemma_fields(
 def from_config(cfg: Config) -> Spec:
     pattern = read_pattern(cfg)
     rule = every_pth_full(pattern) if pattern is not None else None
-    return gemma.build(cfg, "gemma3_text", "Gemma 3 decoder", rule, post_norms=True, qk_norm=True)
+    spec = gemma.build(cfg, "gemma3_text", "Gemma 3 decoder", rule, post_norms=True, qk_norm=True)
+    if pattern is None:
+        kinds = {FULL if kind == "attention" else kind for kind in cfg.data["layer_types"]}
+    else:
+        kinds = {SLIDING if (i + 1) % pattern else FULL for i in range(min(cfg.get("num_hidden_layers"), pattern))}
+    check_layer_kinds(cfg, kinds)
+    return spec
 
 
 FAMILY = Family(
     name="gemma3_text",
     summary="Gemma 3 (text): Gemma 2's block with q/k RMSNorm, five sliding-window layers per full one",
     model_types=("gemma3_text",),
-    rope_head="given",
     fields=FIELDS,
     build=from_config,
     refused="use_bidirectional_attention: true (an encoder, not a causal LM)",

@@ -28,6 +28,7 @@ from ._deepseek_vocab import check_padding
 from .olmo2 import FIELDS as OLMO2_FIELDS
 from .olmo2 import GROUPS, olmo2_block, olmo2_model
 from .registry import Family
+from .rope import check_layer_kinds
 
 __all__ = ["FAMILY", "FIELDS", "from_config", "sliding_layers"]
 
@@ -68,6 +69,7 @@ def from_config(cfg: Config) -> Spec:
     bias = cfg.get("attention_bias")
     window = cfg.get("sliding_window")
     pattern = sliding_layers(cfg, sizes.layers, lambda i: (i + 1) % 4 != 0)
+    check_layer_kinds(cfg, {"sliding_attention" if x else "full_attention" for x in pattern})
     sliding = sum(pattern)
     if window is DERIVED:
         sliding = 0  # a null window: the "sliding" layers attend to everything
@@ -98,7 +100,6 @@ FAMILY = Family(
     name="olmo3",
     summary="OLMo 3: OLMo 2's post-norm blocks, most of them attending through a sliding window",
     model_types=("olmo3",),
-    rope_head="given",
     fields=FIELDS,
     build=from_config,
     refused="a null head_dim; layer kinds other than sliding_attention and full_attention",

@@ -6,24 +6,31 @@ rotary part is its whole odd size cannot be rotated in pairs, so the config is r
 object's ``head_dim`` attribute, which a family's class may always hold (its default, or
 D // H worked out in ``__post_init__``), or hold only when a config.json states it.
 A family says which (``Family.rope_head``), and the registry checks every model it reads.
+
+Gemma 3 and OLMo 3 keep rope parameters per layer kind instead: each kind their layers
+use is validated with its own ``partial_rotary_factor`` (:func:`check_layer_kinds`).
 """
 
 from __future__ import annotations
 
 import math
 from decimal import Decimal
-from typing import Any
+from typing import Any, Iterable
 
 from ..config import Config
 from ..spec import Spec
 from ..symbols import d_h
 
-__all__ = ["partial_rotary_factor", "check_rope_head_dim", "check_spec"]
+__all__ = ["partial_rotary_factor", "check_rope_head_dim", "check_spec", "check_layer_kinds"]
 
 
 def partial_rotary_factor(cfg: Config, default: Any = 1) -> Any:
     """The share of each head that rotates, where a config states it (top level, or in its rope parameters)."""
-    for holder in (cfg.data, cfg.data.get("rope_parameters"), cfg.data.get("rope_scaling")):
+    return _first_factor((cfg.data, cfg.data.get("rope_parameters"), cfg.data.get("rope_scaling")), default)
+
+
+def _first_factor(holders: Iterable[Any], default: Any) -> Any:
+    for holder in holders:
         if isinstance(holder, dict):
             value = holder.get("partial_rotary_factor")
             if isinstance(value, bool):
@@ -40,10 +47,13 @@ def check_rope_head_dim(cfg: Config, head_dim: int, field: str = "head_dim", par
     (A partly rotary head rounds its odd rotary part up and fits; tiny test models of at
     most 4 dimensions are let through by transformers, so they are here.)
     """
-    partial = partial_rotary_factor(cfg, partial_default)
+    _refuse_odd(cfg, head_dim, partial_rotary_factor(cfg, partial_default), field)
+
+
+def _refuse_odd(cfg: Config, head_dim: int, partial: Any, field: str, where: str = "") -> None:
     if head_dim > 4 and head_dim % 2 and int(head_dim * partial) == head_dim:
         raise cfg.error(field, f"makes heads of odd size {head_dim} (head_dim); transformers' rotary embedding "
-                               "needs an even rotary dimension and refuses it")
+                               f"needs an even rotary dimension and refuses it{where}")
 
 
 def check_spec(cfg: Config, spec: Spec, how: str | None) -> None:
@@ -67,3 +77,22 @@ def check_spec(cfg: Config, spec: Spec, how: str | None) -> None:
             return
         size = int(value)
     check_rope_head_dim(cfg, size, "head_dim" if cfg.has("head_dim") else "num_attention_heads")
+
+
+def check_layer_kinds(cfg: Config, kinds: Iterable[str]) -> None:
+    """Refuse a stated odd head_dim where a layer kind the model uses rotates all of it (Gemma 3, OLMo 3).
+
+    Their config classes always nest ``rope_parameters`` by layer kind, filling in a missing
+    kind with defaults and merging a legacy ``rope_scaling`` into the full-attention one, and
+    validate each kind the layers use with that kind's own ``partial_rotary_factor``. A
+    top-level factor, or one in un-nested parameters, reaches none of them.
+    """
+    size = cfg.data.get("head_dim")
+    if type(size) is not int:
+        return
+    nested = cfg.data.get("rope_parameters")
+    legacy = cfg.data.get("rope_scaling")
+    for kind in sorted(set(kinds)):
+        own = nested.get(kind) if isinstance(nested, dict) else None
+        holders = (legacy, own) if kind == "full_attention" else (own,)
+        _refuse_odd(cfg, size, _first_factor(holders, 1), "head_dim", f" for its {kind} layers")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Callable, Iterable, Sequence, Union
 
-__all__ = ["MD_SPECIALS", "LATEX_SPECIALS", "human", "share", "grouped", "whole", "json_number", "exact_cell",
+__all__ = ["MD_SPECIALS", "LATEX_SPECIALS", "LATEX_FONTS", "human", "share", "grouped", "whole", "json_number", "exact_cell",
            "table", "register_display", "display", "visible",
            "Formula", "Fixed", "Grid", "Facts", "Line", "Block", "render", "md_text", "latex_text"]
 
@@ -244,6 +244,11 @@ LATEX_SPECIALS = {
     "≈": r"\ensuremath{\approx}", "∂": r"\ensuremath{\partial}", "ε": r"\ensuremath{\varepsilon}",
     "·": r"\ensuremath{\cdot}", "×": r"\ensuremath{\times}", "→": r"\ensuremath{\to}", "—": "---", "–": "--",
 }
+
+
+# Latin Modern in T1 encoding where it is installed (TeX Live's recommended fonts): an underscore,
+# in typewriter text too, is then a character, so a name copied out of the PDF keeps it.
+LATEX_FONTS = r"\IfFileExists{t1lmr.fd}{\usepackage[T1]{fontenc}\usepackage{lmodern}}{}"
 
 
 def md_text(text: str) -> str:

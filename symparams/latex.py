@@ -13,6 +13,7 @@ from __future__ import annotations
 import sympy
 from sympy import Expr
 
+from .format import LATEX_FONTS
 from .symbols import LATEX_NAMES
 
 __all__ = ["latex", "SYMBOL_NAMES", "align", "standalone", "spec_latex", "ROW_BUDGET"]
@@ -92,7 +93,7 @@ def align(spec, values: bool = False, environment: str = "align") -> str:
                                                                                           rf"\end{{{environment}}}"])
 
 
-STANDALONE_PREAMBLE = (r"\documentclass[10pt,a4paper]{article}", r"\usepackage[margin=2.5cm]{geometry}",
+STANDALONE_PREAMBLE = (r"\documentclass[10pt,a4paper]{article}", LATEX_FONTS, r"\usepackage[margin=2.5cm]{geometry}",
                        r"\usepackage{amsmath}", r"\allowdisplaybreaks")
 
 

@@ -104,6 +104,28 @@ def test_every_latex_derivation_compiles_to_full_pages_within_the_margins(doc, t
     _compile((DERIVATIONS / doc).read_text(encoding="utf-8"), tmp_path, doc[:-4])
 
 
+def test_names_in_a_latex_derivation_copy_out_of_its_pdf_with_their_underscores(tmp_path):
+    """Module paths and field names are set in typewriter type with their underscores; where Latin Modern is
+    installed the document uses T1 encoding, so each underscore is a character that text copied from the PDF
+    keeps (OT1 draws it as a rule, which copies as nothing)."""
+    import re
+    import shutil
+    import subprocess
+
+    if shutil.which("kpsewhich") is None or not subprocess.run(
+            ["kpsewhich", "t1lmr.fd"], capture_output=True, text=True).stdout.strip():
+        pytest.skip("Latin Modern (lmodern) is not installed; CI installs it with texlive's recommended fonts")
+    tex = symparams.derive(symparams.model("qwen3-30b-a3b"), "tex")
+    assert not problems(tex, tmp_path)
+    names = {re.sub(r"\\allowbreak\{\}", "", n).replace("\\_", "_")
+             for n in re.findall(r"\\texttt\{([^{}]*(?:\{\}[^{}]*)*)\}", tex) if "\\_" in n}
+    names = {n for n in names if re.fullmatch(r"[\w.]+", n)}
+    assert len(names) >= 5, names
+    text = subprocess.run(["pdftotext", "doc.pdf", "-"], cwd=tmp_path, capture_output=True, text=True).stdout
+    copied = re.sub(r"\s", "", text)
+    assert sorted(n for n in names if n not in copied) == []
+
+
 # Each model derived in derivations/ (most kept as Markdown) is compiled as LaTeX too, by
 # tests/test_derive.py, from the documents it builds once to compare and check.
 

@@ -2,7 +2,8 @@
 
 Packages: amsmath (displays), booktabs (table rules), tabularx (tables at the text
 width, text and formula columns wrapping) and geometry (margins), all in TeX Live's
-base and recommended sets. Large figures are grouped by symparams itself with
+base and recommended sets; Latin Modern in T1 encoding where it is installed, so that
+names copied out of the PDF keep their underscores. Large figures are grouped by symparams itself with
 ``{,}`` in math and ``,`` in text, as the text and Markdown outputs group them,
 rather than by siunitx's ``\\num{}``: one grouping in every format, and no package
 beyond those. Text is escaped character by character (model names come from users'
@@ -17,7 +18,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
-from ..format import grouped, share
+from ..format import LATEX_FONTS, grouped, share
 from ..symbols import SYMBOLS
 from .chains import LINE, _braced, align_lines, latex_entry, tex_width
 from .document import Bars, Bullets, Chains, Context, Details, Document, Heading, Math, Para, Rounded, Table, Values, Verbatim
@@ -34,6 +35,7 @@ ROW_WIDTH = 76
 SIDE_BUDGET = 66
 
 PREAMBLE = r"""\documentclass[10pt,a4paper]{article}
+""" + LATEX_FONTS + r"""
 \usepackage[margin=2.5cm]{geometry}
 \usepackage{amsmath}
 \usepackage{booktabs}

@@ -41,8 +41,9 @@ class Family:
     ``symbolic_ladder(n)`` says how each symbol follows the depth ``n`` in closed form
     (nanochat: L = n, D = 64n), so sizing can solve the count along the ladder.
     ``rope_head`` says which head size transformers' RoPE validation reads (see
-    :mod:`.rope`): "always" the family's own, "given" only a stated head_dim, None
-    none (no rotary embedding, or the family checks per layer kind, as Gemma 3 does).
+    :mod:`.rope`): "always" the family's own, "given" only a stated head_dim; None where
+    there is no rotary embedding or the family checks it itself (per layer kind, as
+    Gemma 3 and OLMo 3 do).
     """
 
     name: str

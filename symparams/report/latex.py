@@ -3,8 +3,8 @@
 Packages: amsmath (displays), booktabs (table rules), tabularx (tables at the text
 width, text and formula columns wrapping) and geometry (margins), all in TeX Live's
 base and recommended sets; Latin Modern in T1 encoding where it is installed, so that
-names copied out of the PDF keep their underscores. Large figures are grouped by symparams itself with
-``{,}`` in math and ``,`` in text, as the text and Markdown outputs group them,
+names copied out of the PDF keep their underscores. Large figures are grouped by
+symparams itself with ``{,}`` in math and ``,`` in text, as the text and Markdown outputs group them,
 rather than by siunitx's ``\\num{}``: one grouping in every format, and no package
 beyond those. Text is escaped character by character (model names come from users'
 files). Chains are ``align*`` displays, broken where the text is, and long sums cut

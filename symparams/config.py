@@ -27,7 +27,8 @@ from .spec import MAX_VALUE
 
 __all__ = [
     "Config", "Field", "Fields", "MISSING", "DERIVED", "REFUSE", "DEFAULT",
-    "MAX_BYTES", "MAX_LAYERS", "read_json", "parse_json", "printable", "check_architectures",
+    "MAX_BYTES", "MAX_LAYERS", "LAYER_FIELDS", "read_json", "parse_json", "printable", "short",
+    "check_architectures",
 ]
 
 MAX_BYTES = 4 * 1024 * 1024
@@ -181,7 +182,7 @@ class Config:
     def shown(self, name: str) -> str:
         """The raw value of field ``name`` as a message quotes it: a whole number in full, else cut to 40 characters."""
         value = self.data.get(name)
-        return str(value) if type(value) is int else _short(value)
+        return str(value) if type(value) is int else short(value)
 
     # ---- reading through the family's table ---------------------------------
     def get(self, name: str) -> Any:
@@ -203,10 +204,10 @@ class Config:
             raise self.error(nulls[0], f"is null; {self._type()} needs a value here "
                                        "(leave the field out for the default)")
         if nulls and values:
-            shown = ", ".join(f"{n}={_short(self.data[n])}" for n in present)
+            shown = ", ".join(f"{n}={short(self.data[n])}" for n in present)
             raise self.error(nulls[0], f"null and a value for the same field ({shown})")
         if len({json.dumps(_plain(v), sort_keys=True) for _, v in values}) > 1:
-            shown = ", ".join(f"{n}={_short(v)}" for n, v in values)
+            shown = ", ".join(f"{n}={short(v)}" for n, v in values)
             raise self.error(present[0], f"conflicting values for the same field ({shown})")
         if values:
             key, value = values[0]
@@ -226,18 +227,18 @@ class Config:
         if f.kind == "int":
             number = self._int(key, value, f.minimum)
             if f.name in LAYER_FIELDS and number > MAX_LAYERS:
-                raise self.error(key, f"{_short(value)} layers is too many: symparams lays models out layer by "
+                raise self.error(key, f"{short(value)} layers is too many: symparams lays models out layer by "
                                       f"layer and reads at most {MAX_LAYERS:,}")
             return number
         if f.kind == "bool":
             if not isinstance(value, bool):
-                raise self.error(key, f"expected true or false, got {_kind(value)} {_short(value)}")
+                raise self.error(key, f"expected true or false, got {_kind(value)} {short(value)}")
             return value
         if f.kind == "str":
             if not isinstance(value, str):
-                raise self.error(key, f"expected text, got {_kind(value)} {_short(value)}")
+                raise self.error(key, f"expected text, got {_kind(value)} {short(value)}")
             if f.choices is not None and value not in f.choices:
-                raise self.error(key, f"{_short(value)} is not understood (known: {', '.join(sorted(f.choices))})")
+                raise self.error(key, f"{short(value)} is not understood (known: {', '.join(sorted(f.choices))})")
             return value
         if f.kind == "number":
             return self._number(key, value)
@@ -268,18 +269,18 @@ class Config:
 
     def _int(self, name: builtins.str, value: Any, minimum: builtins.int) -> builtins.int:
         if isinstance(value, bool) or not isinstance(value, (int, Decimal, float)):
-            raise self.error(name, f"expected a whole number, got {_kind(value)} {_short(value)}")
+            raise self.error(name, f"expected a whole number, got {_kind(value)} {short(value)}")
         if isinstance(value, (Decimal, float)):
             exact = Decimal(value) if isinstance(value, float) else value
             if not exact.is_finite():
-                raise self.error(name, f"expected a whole number, got {_short(value)}")
+                raise self.error(name, f"expected a whole number, got {short(value)}")
             if isinstance(value, float) and abs(value) >= 2**53:
-                raise self.error(name, f"{_short(value)} is a binary float of 2^53 or more, which may already be "
+                raise self.error(name, f"{short(value)} is a binary float of 2^53 or more, which may already be "
                                        "rounded; give it as a whole number")
             if abs(exact) > MAX_VALUE:
-                raise self.error(name, f"{_short(value)} is too large (at most 10^50)")
+                raise self.error(name, f"{short(value)} is too large (at most 10^50)")
             if exact != exact.to_integral_value():
-                raise self.error(name, f"expected a whole number, got {_short(value)}")
+                raise self.error(name, f"expected a whole number, got {short(value)}")
             value = int(exact)
         if value < minimum:
             raise self.error(name, f"must be at least {minimum}, got {value}")
@@ -297,28 +298,28 @@ class Config:
 
     def _number(self, name: str, value: Any) -> Rational:
         if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-            raise self.error(name, f"expected a number, got {_kind(value)} {_short(value)}")
+            raise self.error(name, f"expected a number, got {_kind(value)} {short(value)}")
         exact: Decimal | builtins.int = Decimal(repr(value)) if isinstance(value, float) else value
         if isinstance(exact, Decimal) and not exact.is_finite():
-            raise self.error(name, f"expected a finite number, got {_short(value)}")
+            raise self.error(name, f"expected a finite number, got {short(value)}")
         if abs(Decimal(exact)) > MAX_VALUE:
-            raise self.error(name, f"{_short(value)} is too large (at most 10^50)")
+            raise self.error(name, f"{short(value)} is too large (at most 10^50)")
         if isinstance(exact, Decimal):
             if exact.adjusted() < -60:
-                raise self.error(name, f"{_short(value)} is too small to be a size")
+                raise self.error(name, f"{short(value)} is too small to be a size")
             return Rational(str(exact))
         return Integer(exact)
 
     def bool(self, names: Iterable[str] | str, default: Any = _MISSING) -> bool:
         name, value = self._get(names, default)
         if not isinstance(value, bool):
-            raise self.error(name, f"expected true or false, got {_kind(value)} {_short(value)}")
+            raise self.error(name, f"expected true or false, got {_kind(value)} {short(value)}")
         return value
 
     def str(self, names: Iterable[str] | str, default: Any = _MISSING, choices: Iterable[str] | None = None) -> str:
         name, value = self._get(names, default)
         if not isinstance(value, str):
-            raise self.error(name, f"expected text, got {_kind(value)} {_short(value)}")
+            raise self.error(name, f"expected text, got {_kind(value)} {short(value)}")
         if choices is not None and value not in set(choices):
             raise self.error(name, f"{value!r} is not understood (known: {', '.join(sorted(choices))})")
         return value
@@ -330,7 +331,7 @@ class Config:
             self.read.add(name)
             value = self.data[name]
             if not any(value == a and type(value) is type(a) for a in allowed):
-                raise self.error(name, f"{_short(value)} {why}")
+                raise self.error(name, f"{short(value)} {why}")
 
 
 def _plain(value: Any) -> Any:
@@ -352,7 +353,8 @@ def _kind(value: Any) -> str:
             int: "a number", float: "a number", Decimal: "a number"}.get(type(value), type(value).__name__)
 
 
-def _short(value: Any) -> str:
+def short(value: Any) -> str:
+    """A JSON value as an error message quotes it: escaped, and cut to 40 characters."""
     text = json.dumps(_plain(value)) if not isinstance(value, (str, Decimal, _Constant)) else (
         repr(value) if isinstance(value, str) else str(_plain(value)))
     return text if len(text) <= 40 else text[:37] + "..."
@@ -513,12 +515,12 @@ def check_architectures(cfg: "Config") -> None:
     cfg.read.add("architectures")
     value = cfg.data["architectures"]
     if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
-        raise cfg.error("architectures", f"expected a list of class names, got {_kind(value)} {_short(value)}")
+        raise cfg.error("architectures", f"expected a list of class names, got {_kind(value)} {short(value)}")
     for arch in value:
         if not arch.endswith(CAUSAL_LM):
             raise cfg.error(
                 "architectures",
-                f"{_short(arch)} is not a causal language model (a *ForCausalLM or *LMHeadModel); "
+                f"{short(arch)} is not a causal language model (a *ForCausalLM or *LMHeadModel); "
                 "its head is not the one counted here",
             )
 

@@ -722,6 +722,25 @@ def test_an_odd_rotary_head_is_refused_exactly_where_transformers_refuses_it(cas
     assert checked >= 5
 
 
+def _theirs_and_ours(doc: dict) -> tuple[str | int, str | int]:
+    """transformers' total on the meta device and ours, each a refusal's message where one refuses (an event
+    says which way transformers went); skips where torch or transformers is missing."""
+    pytest.importorskip("torch", reason="torch is not installed")
+    pytest.importorskip("transformers", reason="transformers is not installed")
+    from symparams.verify import meta_parameters
+
+    try:
+        theirs: str | int = sum(n for _, n in meta_parameters(json.loads(json.dumps(doc))))
+    except SymparamsError as err:
+        theirs = str(err)
+    try:
+        ours: str | int = symparams.families.from_dict(json.loads(json.dumps(doc)), "config").total
+    except SymparamsError as err:
+        ours = str(err)
+    event(f"transformers {'refuses' if isinstance(theirs, str) else 'builds'}")
+    return theirs, ours
+
+
 def _rope_entry(partial):
     return {"rope_type": "default", "rope_theta": 10000.0,
             **({} if partial is None else {"partial_rotary_factor": partial})}
@@ -769,20 +788,8 @@ def test_where_rope_parameters_are_kept_per_layer_kind_an_odd_head_is_refused_as
     top-level share reaches none of them. Whatever the config says, and wherever it says it, a model is
     refused for its odd rotary head exactly when transformers refuses it for that, and otherwise the
     counts agree wherever both build it."""
-    pytest.importorskip("torch", reason="torch is not installed")
-    pytest.importorskip("transformers", reason="transformers is not installed")
-    from symparams.verify import meta_parameters
-
     rotary = "even rotary dimension"
-    try:
-        theirs: str | int = sum(n for _, n in meta_parameters(json.loads(json.dumps(doc))))
-    except SymparamsError as err:
-        theirs = str(err)
-    try:
-        ours: str | int = symparams.families.from_dict(json.loads(json.dumps(doc)), "config").total
-    except SymparamsError as err:
-        ours = str(err)
-    event(f"transformers {'refuses' if isinstance(theirs, str) else 'builds'}")
+    theirs, ours = _theirs_and_ours(doc)
     assert (isinstance(theirs, str) and rotary in theirs) == (isinstance(ours, str) and rotary in ours), (ours, theirs)
     if isinstance(theirs, int) and isinstance(ours, int):
         assert ours == theirs
@@ -1071,3 +1078,58 @@ def test_a_fifo_as_config_does_not_hang_the_process(tmp_path):
     os.mkfifo(tmp_path / "config.json")
     proc = run_process(["count", "config.json"], tmp_path, timeout=60)
     assert proc.returncode == 2 and "config.json" in proc.stderr and len(proc.stderr.splitlines()) == 1
+
+
+_LAYER_FIELDS = ("num_hidden_layers", "n_layer", "n_layers", "num_layers")
+_ROPE_TABLES = {
+    "linear": {"rope_type": "linear", "factor": 2.0}, "dynamic": {"type": "dynamic", "factor": 2.0},
+    "yarn": {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 64},
+    "llama3": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+               "original_max_position_embeddings": 64},
+    "longrope": {"rope_type": "longrope", "short_factor": [1.0], "long_factor": [2.0],
+                 "original_max_position_embeddings": 64},
+}
+
+
+@st.composite
+def _listed_or_scaled(draw):
+    """A real family's config with its per-layer lists, or its rope parameters, written well or badly: kinds
+    transformers knows (older names too) or does not, one per layer or not, a required rope key left out."""
+    model_type = draw(st.sampled_from(TABLED))
+    doc = draw(CONFIGS[model_type])
+    layers = next((doc[k] for k in _LAYER_FIELDS if type(doc.get(k)) is int), 2)
+    length = st.sampled_from([layers, layers, max(layers - 1, 0), layers + 1])
+    if draw(st.booleans()):
+        kinds = st.sampled_from(["full_attention", "sliding_attention", "attention", "linear_attention", "bogus"])
+        doc["layer_types"] = draw(st.one_of(st.none(), length.flatmap(lambda n: st.lists(kinds, min_size=n,
+                                                                                         max_size=n))))
+        if draw(st.booleans()):
+            doc["mlp_layer_types"] = draw(length.flatmap(
+                lambda n: st.lists(st.sampled_from(["dense", "sparse", "bogus"]), min_size=n, max_size=n)))
+    else:
+        table = dict(_ROPE_TABLES[draw(st.sampled_from(sorted(_ROPE_TABLES)))])
+        if draw(st.booleans()):
+            table.pop(draw(st.sampled_from(sorted(k for k in table if k not in ("rope_type", "type")))))
+        doc[draw(st.sampled_from(["rope_scaling", "rope_parameters"]))] = table
+    return model_type, doc
+
+
+# How transformers' validation of these fields words its refusals, and how ours does.
+_THEIR_RULES = ("Missing required keys", "layer_types", "no setter")
+_OUR_RULES = ("transformers knows", "one entry per layer", "is read-only", "which transformers requires")
+
+
+@settings(max_examples=80, suppress_health_check=FIXTURE_HEALTH, deadline=None)
+@given(case=_listed_or_scaled())
+def test_layer_lists_and_rope_keys_are_refused_where_transformers_refuses_them_in_any_family(case):
+    """Every config class validates layer_types, mlp_layer_types and the keys each rope_type needs, whether or
+    not its model reads them. A family's config with any of them written well or badly is counted as
+    transformers builds it, and refused in one line naming the field where transformers refuses it."""
+    model_type, doc = case
+    theirs, ours = _theirs_and_ours(doc)
+    if isinstance(theirs, int):
+        assert ours == theirs, (model_type, ours)
+    if isinstance(theirs, str) and any(rule in theirs for rule in _THEIR_RULES):
+        assert isinstance(ours, str) and "\n" not in ours, (model_type, ours, theirs)
+    if isinstance(ours, str) and any(rule in ours for rule in _OUR_RULES):
+        assert isinstance(theirs, str), (model_type, ours, theirs)

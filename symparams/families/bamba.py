@@ -151,6 +151,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="bamba",
+    layer_lists="read-only",
     summary="Bamba: Mamba-2 layers with GQA attention on the layers attn_layer_indices names, SwiGLU MLPs",
     model_types=("bamba",),
     fields=FIELDS,

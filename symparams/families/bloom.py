@@ -90,6 +90,7 @@ def tree(tied: bool = True):
 
 FAMILY = Family(
     name="bloom",
+    rotary="none",
     summary="BLOOM: ALiBi, LayerNorm on the embeddings, tied head",
     model_types=("bloom",),
     fields=FIELDS,

@@ -65,6 +65,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="codegen",
+    rotary="none",
     summary="CodeGen: GPT-J's parallel block with a fused qkv projection",
     model_types=("codegen",),
     fields=FIELDS,

@@ -55,6 +55,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="cohere2",
+    layer_lists="filled",
     summary="Cohere Command R7B / Command A: Command R's parallel block, three sliding-window layers per full one",
     model_types=("cohere2",),
     rope_head="always",

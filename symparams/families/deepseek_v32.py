@@ -95,6 +95,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="deepseek_v32",
+    layer_lists="filled",
     summary="DeepSeek-V3.2: DeepSeek-V3 with a lightning indexer choosing the keys each query attends to",
     model_types=("deepseek_v32",),
     fields=FIELDS,

@@ -71,6 +71,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="exaone4",
+    layer_lists="filled",
     summary="EXAONE 4.0: post-norms, q/k RMSNorm, three sliding-window layers per global one",
     model_types=("exaone4",),
     rope_head="given",

@@ -117,6 +117,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="falcon_h1",
+    layer_lists="read-only",
     summary="Falcon-H1: every layer runs a Mamba-2 mixer and GQA attention in parallel, then a SwiGLU MLP",
     model_types=("falcon_h1",),
     fields=FIELDS,

@@ -29,6 +29,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="gemma2",
+    layer_lists="filled",
     summary="Gemma 2: GeGLU, four RMSNorms per block, sliding-window and full attention alternating",
     model_types=("gemma2",),
     rope_head="given",

@@ -43,6 +43,8 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="gemma3_text",
+    rotary="by-layer-kind",
+    layer_lists="filled",
     summary="Gemma 3 (text): Gemma 2's block with q/k RMSNorm, five sliding-window layers per full one",
     model_types=("gemma3_text",),
     fields=FIELDS,

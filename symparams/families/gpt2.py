@@ -101,6 +101,7 @@ def tree(tied: bool = True, activation: str = "gelu_new"):
 
 FAMILY = Family(
     name="gpt2",
+    rotary="none",
     summary="GPT-2: learned positions, LayerNorm, GELU MLP, tied head",
     model_types=("gpt2",),
     fields=FIELDS,

@@ -77,6 +77,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="gpt_bigcode",
+    rotary="none",
     summary="GPT-BigCode (SantaCoder, StarCoder): GPT-2's block with multi-query attention",
     model_types=("gpt_bigcode",),
     fields=FIELDS,

@@ -116,6 +116,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="gpt_neo",
+    rotary="none",
     summary="GPT-Neo: GPT-2's block, global and sliding-window local attention layers",
     model_types=("gpt_neo",),
     fields=FIELDS,

@@ -85,6 +85,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="gpt_oss",
+    layer_lists="filled",
     summary="gpt-oss: MoE with biased experts and router, attention sinks, sliding and full attention alternating",
     model_types=("gpt_oss",),
     rope_head="given",

@@ -97,6 +97,7 @@ def tree(tied: bool = False, activation: str = "gelu_new"):
 
 FAMILY = Family(
     name="gptj",
+    rotary="none",
     summary="GPT-J: parallel block with one LayerNorm, rotary, a head with a bias",
     model_types=("gptj",),
     fields=FIELDS,

@@ -163,6 +163,8 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="jamba",
+    rotary="none",
+    layer_lists="read-only",
     summary="Jamba: Mamba-1 layers with one attention layer in attn_layer_period, MoE feed-forwards every "
             "expert_layer_period layers",
     model_types=("jamba",),

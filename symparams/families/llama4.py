@@ -183,6 +183,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="llama4_text",
+    layer_lists="filled",
     summary="Llama 4 (text): interleaved MoE layers with a shared expert, dense layers of their own width, chunked attention",
     model_types=("llama4_text",),
     fields=FIELDS,

@@ -82,6 +82,8 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="mamba",
+    rotary="none",
+    layer_lists="read-only",
     summary="Mamba: L selective state-space (Mamba-1) blocks, no attention; a constant state per sequence",
     model_types=("mamba",),
     fields=FIELDS,

@@ -85,6 +85,8 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="mamba2",
+    rotary="none",
+    layer_lists="read-only",
     summary="Mamba-2: L state-space-duality (Mamba-2) blocks, no attention; a constant state per sequence",
     model_types=("mamba2",),
     fields=FIELDS,

@@ -57,6 +57,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="ministral",
+    layer_lists="filled",
     summary="Ministral: Mistral's decoder with sliding-window layers listed per layer",
     model_types=("ministral",),
     rope_head="given",

@@ -89,6 +89,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="mpt",
+    rotary="none",
     summary="MPT: fused qkv, weight-only LayerNorms, a 4x GELU MLP, ALiBi",
     model_types=("mpt",),
     fields=FIELDS,

@@ -255,6 +255,8 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="nemotron_h",
+    rotary="none",
+    layer_lists="unchecked",
     summary="Nemotron-H: a pattern of single-mixer blocks (Mamba-2, GQA attention, squared-ReLU MLP, "
             "MoE with a shared expert)",
     model_types=("nemotron_h",),

@@ -98,6 +98,8 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="olmo3",
+    rotary="by-layer-kind",
+    layer_lists="filled",
     summary="OLMo 3: OLMo 2's post-norm blocks, most of them attending through a sliding window",
     model_types=("olmo3",),
     fields=FIELDS,

@@ -134,6 +134,7 @@ def tree(tied: bool = True, bias: bool = True, affine: bool = True, final_norm: 
 
 FAMILY = Family(
     name="opt",
+    rotary="none",
     summary="OPT: learned positions offset by 2, LayerNorm, ReLU MLP, an optional narrower embedding",
     model_types=("opt",),
     fields=FIELDS,

@@ -71,6 +71,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="qwen2",
+    layer_lists="filled",
     summary="Qwen2: the Llama layout with biases on q, k and v, and an optional sliding window on its later layers",
     model_types=("qwen2",),
     fields=FIELDS,

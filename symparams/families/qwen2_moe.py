@@ -137,6 +137,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="qwen2_moe",
+    layer_lists="filled",
     summary="Qwen2-MoE: q/k/v biases, E routed experts of F_e (k per token), a shared expert of F_s behind a sigmoid gate",
     model_types=("qwen2_moe",),
     fields=FIELDS,

@@ -102,6 +102,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="qwen3",
+    layer_lists="filled",
     summary="Qwen3: Llama's block with RMSNorm over each query and key head, head_dim 128 by default",
     model_types=("qwen3",),
     fields=FIELDS,

@@ -43,7 +43,9 @@ class Family:
     ``rope_head`` says which head size transformers' RoPE validation reads (see
     :mod:`.rope`): "always" the family's own, "given" only a stated head_dim; None where
     there is no rotary embedding or the family checks it itself (per layer kind, as
-    Gemma 3 and OLMo 3 do).
+    Gemma 3 and OLMo 3 do). ``rotary`` says how transformers' config class keeps rope
+    parameters: "flat", "by-layer-kind" or "none" (:func:`.rope.check_rope_keys`);
+    ``layer_lists`` how it holds ``layer_types`` (:mod:`.layer_lists`).
     """
 
     name: str
@@ -60,6 +62,8 @@ class Family:
     retired: Mapping[str, str] = field(default_factory=dict)
     symbolic_ladder: Callable[[Symbol], Mapping[Symbol, Expr]] | None = None
     rope_head: str | None = None
+    rotary: str = "flat"
+    layer_lists: str = "given"
 
     def group(self, param_name: str) -> str:
         """The tree group of one of transformers' parameter names (for verification)."""
@@ -270,10 +274,12 @@ class Registry:
             spec.env
         except SymparamsError as err:
             raise SymparamsError(f"{cfg.source}: {err}") from None
-        if fam.rope_head is not None:
-            from .rope import check_spec
+        from .layer_lists import check_layer_lists
+        from .rope import check_rope_keys, check_spec
 
-            check_spec(cfg, spec, fam.rope_head)
+        check_spec(cfg, spec, fam.rope_head)
+        check_rope_keys(cfg, fam.rotary)
+        check_layer_lists(cfg, fam.fields, fam.layer_lists)
         context = _context(cfg, fam)
         spec = replace(spec, family=fam.name, context=context)
         return replace(spec, name=name) if name else spec

@@ -9,6 +9,9 @@ A family says which (``Family.rope_head``), and the registry checks every model 
 
 Gemma 3 and OLMo 3 keep rope parameters per layer kind instead: each kind their layers
 use is validated with its own ``partial_rotary_factor`` (:func:`check_layer_kinds`).
+
+The same validation refuses rope parameters missing a key their type requires, in
+every config class, rotary or not (:func:`check_rope_keys`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from ..config import Config
 from ..spec import Spec
 from ..symbols import d_h
 
-__all__ = ["partial_rotary_factor", "check_rope_head_dim", "check_spec", "check_layer_kinds"]
+__all__ = ["partial_rotary_factor", "check_rope_head_dim", "check_spec", "check_layer_kinds", "check_rope_keys",
+           "REQUIRED_KEYS", "ROTARY"]
 
 
 def partial_rotary_factor(cfg: Config, default: Any = 1) -> Any:
@@ -96,3 +100,50 @@ def check_layer_kinds(cfg: Config, kinds: Iterable[str]) -> None:
         own = nested.get(kind) if isinstance(nested, dict) else None
         holders = (legacy, own) if kind == "full_attention" else (own,)
         _refuse_odd(cfg, size, _first_factor(holders, 1), "head_dim", f" for its {kind} layers")
+
+
+# transformers 5.x RotaryEmbeddingConfigMixin._validate_<type>_rope_parameters: the keys each type requires
+# beyond rope_type (always set before validation).
+REQUIRED_KEYS = {
+    "linear": ("factor",), "dynamic": ("factor",),
+    "yarn": ("factor", "original_max_position_embeddings"),
+    "longrope": ("short_factor", "long_factor", "original_max_position_embeddings"),
+    "llama3": ("factor", "original_max_position_embeddings", "low_freq_factor", "high_freq_factor"),
+    "proportional": ("rope_theta",),
+}
+# What a class that keeps rope parameters fills in before it validates them.
+FILLED_KEYS = ("rope_theta", "original_max_position_embeddings")
+
+
+ROTARY = ("flat", "by-layer-kind", "none")
+
+
+def check_rope_keys(cfg: Config, rotary: str) -> None:
+    """Refuse rope parameters that lack a key their ``rope_type`` requires, as transformers does.
+
+    Every config class validates ``rope_scaling`` (which wins) or ``rope_parameters``
+    when it is made, even one without rotary embeddings; a missing required key is an
+    error there, not a default. ``rotary`` is Family.rotary: a class that keeps flat
+    rope parameters ("flat") first fills in ``rope_theta`` and the original context, so
+    only the others can be missing; one without them ("none") validates what the file
+    states. Parameters kept by layer kind ("by-layer-kind", and any nested in a file) are
+    the families' own to read.
+    """
+    if rotary not in ROTARY:
+        raise ValueError(f"Family.rotary is one of {ROTARY}, not {rotary!r}")
+    if rotary == "by-layer-kind":
+        return
+    name = "rope_scaling" if cfg.data.get("rope_scaling") else "rope_parameters"
+    params = cfg.data.get(name)
+    if not isinstance(params, dict) or not params:
+        return
+    if any(isinstance(v, dict) or v is None for v in params.values()):
+        return
+    rope_type = params.get("rope_type", params.get("type", "default"))
+    if not isinstance(rope_type, str):
+        return
+    required = REQUIRED_KEYS.get(rope_type, ())
+    missing = [k for k in required if k not in params and not (rotary == "flat" and k in FILLED_KEYS)]
+    if missing:
+        raise cfg.error(name, f"rope_type {rope_type!r} needs {', '.join(missing)}, which transformers requires "
+                              "and refuses the file without")

@@ -91,6 +91,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="smollm3",
+    layer_lists="filled",
     summary="SmolLM3: Llama's layout with no-RoPE layers and optional sliding windows",
     model_types=("smollm3",),
     fields=FIELDS,

@@ -26,6 +26,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="vaultgemma",
+    layer_lists="filled",
     summary="VaultGemma: Gemma 2's layout with pre-norms only (two RMSNorms per block)",
     model_types=("vaultgemma",),
     rope_head="given",

@@ -268,6 +268,7 @@ def _shared(cfg: Config, width: int, hybrids: int, tied: bool, bias: bool, value
 
 FAMILY = Family(
     name="zamba2",
+    layer_lists="own",
     summary="Zamba2: Mamba-2 layers with N_b weight-shared transformer blocks applied at the L_a hybrid layers, "
             "per-use LoRA adapters",
     model_types=("zamba2",),

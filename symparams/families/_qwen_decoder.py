@@ -41,6 +41,7 @@ from ..config import DEFAULT, DERIVED, REFUSE, Config, Field
 from ..spec import AtMost, Constraint, Divides, Spec
 from ..symbols import D, H, H_kv, L, T, V, d_h
 from .activations import activation
+from .layer_lists import LEGACY_NAMES
 
 __all__ = [
     "GROUPS", "Core", "core_fields", "read_core", "check_padding", "int_list", "read_window", "layer_types",
@@ -54,8 +55,6 @@ GROUPS = {
     "post_attention_layernorm": "norm",
 }
 
-# transformers' ``_LEGACY_LAYER_TYPE_REMAP`` (configuration_utils.py).
-LEGACY_TYPES = {"mamba": "linear_attention", "attention": "full_attention"}
 
 
 def core_fields(*, vocab_size: int, hidden_size: int, num_hidden_layers: int, num_attention_heads: int,
@@ -208,7 +207,7 @@ def layer_types(cfg: Config, layers: int, allowed: Sequence[str], default: Calla
         return default()
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise cfg.error("layer_types", "expected a list of layer type names")
-    types = [LEGACY_TYPES.get(v) or v for v in value]
+    types = [LEGACY_NAMES.get(v) or v for v in value]
     if len(types) != layers:
         raise cfg.error("layer_types", f"names {len(types)} layers, but num_hidden_layers is {layers}")
     for t in types:

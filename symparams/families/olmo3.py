@@ -25,6 +25,7 @@ from ..symbols import L, L_s, W
 from . import _deepseek_heads as heads
 from . import decoder
 from ._deepseek_vocab import check_padding
+from .layer_lists import LEGACY_NAMES
 from .olmo2 import FIELDS as OLMO2_FIELDS
 from .olmo2 import GROUPS, olmo2_block, olmo2_model
 from .registry import Family
@@ -56,6 +57,7 @@ def sliding_layers(cfg: Config, layers: int, default) -> list[bool]:
         raise cfg.error("layer_types", "expected a list of layer kinds")
     if len(kinds) != layers:
         raise cfg.error("layer_types", f"lists {len(kinds)} layers, but num_hidden_layers is {layers}")
+    kinds = [LEGACY_NAMES.get(k, k) for k in kinds]
     unknown = sorted(set(kinds) - set(KINDS))
     if unknown:
         raise cfg.error("layer_types", f"{unknown[0]!r} is not a layer kind {cfg.model_type} builds "

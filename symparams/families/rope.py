@@ -84,7 +84,8 @@ def check_spec(cfg: Config, spec: Spec, how: str | None) -> None:
 
 
 def check_layer_kinds(cfg: Config, kinds: Iterable[str]) -> None:
-    """Refuse a stated odd head_dim where a layer kind the model uses rotates all of it (Gemma 3, OLMo 3).
+    """Refuse a stated odd head_dim where a layer kind the model uses rotates all of it (Gemma 3, OLMo 3), and
+    rope parameters of a kind it uses that lack a key their rope_type requires.
 
     Their config classes always nest ``rope_parameters`` by layer kind, filling in a missing
     kind with defaults and merging a legacy ``rope_scaling`` into the full-attention one, and
@@ -92,14 +93,18 @@ def check_layer_kinds(cfg: Config, kinds: Iterable[str]) -> None:
     top-level factor, or one in un-nested parameters, reaches none of them.
     """
     size = cfg.data.get("head_dim")
-    if type(size) is not int:
-        return
     nested = cfg.data.get("rope_parameters")
     legacy = cfg.data.get("rope_scaling")
     for kind in sorted(set(kinds)):
         own = nested.get(kind) if isinstance(nested, dict) else None
         holders = (legacy, own) if kind == "full_attention" else (own,)
-        _refuse_odd(cfg, size, _first_factor(holders, 1), "head_dim", f" for its {kind} layers")
+        entry, name = (own, "rope_parameters") if isinstance(own, dict) else ({}, "rope_parameters")
+        if kind == "full_attention" and isinstance(legacy, dict) and legacy:
+            entry, name = {**entry, **legacy}, "rope_scaling"
+        if entry:
+            _refuse_missing(cfg, name, entry, filled=True, where=f" for its {kind} layers")
+        if type(size) is int:
+            _refuse_odd(cfg, size, _first_factor(holders, 1), "head_dim", f" for its {kind} layers")
 
 
 # transformers 5.x RotaryEmbeddingConfigMixin._validate_<type>_rope_parameters: the keys each type requires
@@ -108,7 +113,7 @@ REQUIRED_KEYS = {
     "linear": ("factor",), "dynamic": ("factor",),
     "yarn": ("factor", "original_max_position_embeddings"),
     "longrope": ("short_factor", "long_factor", "original_max_position_embeddings"),
-    "llama3": ("factor", "original_max_position_embeddings", "low_freq_factor", "high_freq_factor"),
+    "llama3": ("factor", "original_max_position_embeddings", "low_freq_factor", "high_freq_factor", "rope_theta"),
     "proportional": ("rope_theta",),
 }
 # What a class that keeps rope parameters fills in before it validates them.
@@ -139,11 +144,15 @@ def check_rope_keys(cfg: Config, rotary: str) -> None:
         return
     if any(isinstance(v, dict) or v is None for v in params.values()):
         return
+    _refuse_missing(cfg, name, params, filled=rotary == "flat")
+
+
+def _refuse_missing(cfg: Config, name: str, params: dict, filled: bool, where: str = "") -> None:
     rope_type = params.get("rope_type", params.get("type", "default"))
     if not isinstance(rope_type, str):
         return
     required = REQUIRED_KEYS.get(rope_type, ())
-    missing = [k for k in required if k not in params and not (rotary == "flat" and k in FILLED_KEYS)]
+    missing = [k for k in required if k not in params and not (filled and k in FILLED_KEYS)]
     if missing:
-        raise cfg.error(name, f"rope_type {rope_type!r} needs {', '.join(missing)}, which transformers requires "
-                              "and refuses the file without")
+        raise cfg.error(name, f"rope_type {rope_type!r} needs {', '.join(missing)}{where}, which transformers "
+                              "requires and refuses the file without")

@@ -98,7 +98,7 @@ def check_layer_kinds(cfg: Config, kinds: Iterable[str]) -> None:
     for kind in sorted(set(kinds)):
         own = nested.get(kind) if isinstance(nested, dict) else None
         holders = (legacy, own) if kind == "full_attention" else (own,)
-        entry, name = (own, "rope_parameters") if isinstance(own, dict) else ({}, "rope_parameters")
+        entry, name = (own if isinstance(own, dict) else {}), "rope_parameters"
         if kind == "full_attention" and isinstance(legacy, dict) and legacy:
             entry, name = {**entry, **legacy}, "rope_scaling"
         if entry:
@@ -118,8 +118,7 @@ REQUIRED_KEYS = {
 }
 # What a class that keeps rope parameters fills in before it validates them.
 FILLED_KEYS = ("rope_theta", "original_max_position_embeddings")
-
-
+# How a config class keeps rope parameters (Family.rotary).
 ROTARY = ("flat", "by-layer-kind", "none")
 
 

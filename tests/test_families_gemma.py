@@ -146,6 +146,7 @@ BASE: dict[str, dict] = {
         "model_type": "stablelm", "vocab_size": 40, "hidden_size": 32, "intermediate_size": 20, "num_hidden_layers": 2,
         "num_attention_heads": 4, "num_key_value_heads": 2, "hidden_act": "silu", "max_position_embeddings": 64,
         "tie_word_embeddings": False, "use_qkv_bias": True, "qk_layernorm": True, "use_parallel_residual": False,
+        "partial_rotary_factor": 0.25,
     },
     "ministral": {
         "model_type": "ministral", "vocab_size": 40, "hidden_size": 24, "intermediate_size": 20, "num_hidden_layers": 4,
@@ -189,6 +190,7 @@ BASE: dict[str, dict] = {
         "model_type": "nemotron", "vocab_size": 40, "hidden_size": 24, "intermediate_size": 20, "num_hidden_layers": 2,
         "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 8, "hidden_act": "relu2",
         "max_position_embeddings": 64, "tie_word_embeddings": False, "attention_bias": True, "mlp_bias": True,
+        "partial_rotary_factor": 0.5,
     },
 }
 

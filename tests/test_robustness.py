@@ -1051,6 +1051,32 @@ def test_the_layer_kind_and_rope_key_tables_are_transformers_own():
         assert missing == set(REQUIRED_KEYS.get(rope_type, ())), rope_type
 
 
+def test_the_rope_value_tables_are_transformers_own():
+    """The rope types our rotary families compute are transformers' own. Each family's default rope table is
+    what its class makes with no arguments, and holds the keys the class keeps whatever the top level says; a
+    family reads a share of each head to rotate where its class's own table holds one."""
+    pytest.importorskip("transformers", reason="transformers is not installed")
+    from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING
+
+    from symparams.families.rope import COMPUTED
+
+    assert set(COMPUTED) == {"default", *ROPE_INIT_FUNCTIONS}
+    for model_type in TABLED:
+        family = FAMILIES.by_type[model_type]
+        if family.rotary != "flat":
+            continue
+        config = CONFIG_MAPPING[model_type]
+        theirs = config().rope_parameters
+        ours = dict(family.rope_default)
+        assert ours.items() <= theirs.items(), model_type
+        assert ours.get("rope_type", "default") == theirs["rope_type"], model_type
+        assert family.rope_share == ("partial_rotary_factor" in theirs), model_type
+        for key, value in (("rope_theta", 3.0), ("partial_rotary_factor", 0.3)):
+            taken = config(**{key: value}).rope_parameters.get(key) == value
+            assert taken == (key not in ours), (model_type, key)
+
+
 # ---- nothing runs, nothing hangs (separate processes) ------------------------------
 
 
@@ -1152,6 +1178,65 @@ def _listed_or_scaled(draw):
 # How transformers' validation of these fields words its refusals, and how ours does.
 _THEIR_RULES = ("Missing required keys", "layer_types", "no setter")
 _OUR_RULES = ("transformers knows", "one entry per layer", "is read-only", "which transformers requires")
+
+
+_BAD_VALUES = st.sampled_from(["x", None, [1.0], ["x"]])
+_ROPE_KEYS = ("rope_theta", "partial_rotary_factor", "factor", "original_max_position_embeddings", "beta_fast",
+              "beta_slow", "low_freq_factor", "high_freq_factor", "short_factor", "long_factor")
+
+
+@st.composite
+def _malformed_rope(draw):
+    """A real family's config whose rope parameters are not what transformers computes with: a table that is
+    not an object, an unknown rope type, or one value of a well-formed table (or the top level's rope_theta or
+    partial_rotary_factor) that is text, null or a list; and the same config with the table well formed."""
+    model_type = draw(st.sampled_from([t for t in TABLED if t not in _OWN_ROPE_RULES]))
+    doc = draw(CONFIGS[model_type])
+    for name in ("rope_scaling", "rope_parameters", "rope_theta", "partial_rotary_factor"):
+        doc.pop(name, None)
+    where = draw(st.sampled_from(["rope_scaling", "rope_parameters"]))
+    table = dict(draw(st.sampled_from([{"rope_type": "default"}, *_ROPE_TABLES.values()])))
+    sound = {**doc, where: dict(table)}
+    how = draw(st.sampled_from(["shape", "type", "value", "value", "top"]))
+    if how == "shape":
+        doc[where] = draw(st.sampled_from([[table], "linear", 2.0]))
+    elif how == "type":
+        doc[where] = {**table, "rope_type": draw(st.sampled_from(["bogus", 5, None]))}
+    elif how == "value":
+        table[draw(st.sampled_from(_ROPE_KEYS))] = draw(_BAD_VALUES)
+        doc[where] = table
+    else:
+        doc[draw(st.sampled_from(["rope_theta", "partial_rotary_factor"]))] = draw(_BAD_VALUES)
+        sound = {k: v for k, v in doc.items() if k not in ("rope_theta", "partial_rotary_factor")}
+    return model_type, doc, sound
+
+
+# Their classes merge rope_scaling into the full-attention entry with dict.update, which also takes a list of
+# key/value pairs (a list of two-key objects builds, with nonsense keys); we refuse a list as not rope parameters.
+_MERGE_PAIRS = ("gemma3_text", "olmo3")
+_OUR_VALUE_RULES = ("not an object of rope parameters", "rotary embeddings compute", "cannot compute with it")
+
+
+@settings(max_examples=80, suppress_health_check=FIXTURE_HEALTH, deadline=None)
+@given(case=_malformed_rope())
+def test_rope_values_transformers_cannot_compute_with_are_refused_in_any_family(case):
+    """A rope table that is not an object, a rope type transformers does not know, and values its validation
+    compares or a rotary embedding computes with given as text, null or a list: where transformers builds the
+    model anyway we count it as it does, and where only the malformed value stops it, we refuse in one line."""
+    model_type, doc, sound = case
+    theirs, ours = _theirs_and_ours(doc)
+    if isinstance(theirs, int) and isinstance(doc.get("rope_scaling"), list) and model_type in _MERGE_PAIRS:
+        event("a list as rope_scaling, which Gemma 3's and OLMo 3's classes merge as key/value pairs: refused")
+        assert isinstance(ours, str) and "not an object" in ours, (model_type, ours)
+    elif isinstance(theirs, int):
+        assert ours == theirs, (model_type, ours)
+    elif isinstance(_theirs_and_ours(sound)[0], str):
+        event("transformers cannot build the well-formed table either")
+    else:
+        assert isinstance(ours, str) and "\n" not in ours, (model_type, ours, theirs)
+    if isinstance(ours, str) and any(rule in ours for rule in _OUR_VALUE_RULES) and not (
+            model_type in _MERGE_PAIRS and isinstance(doc.get("rope_scaling"), list)):
+        assert isinstance(theirs, str), (model_type, ours, theirs)
 
 
 @settings(max_examples=80, suppress_health_check=FIXTURE_HEALTH, deadline=None)

@@ -57,6 +57,8 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="apertus",
+    rope_default=(("rope_type", "llama3"), ("rope_theta", 12000000.0), ("factor", 8.0),
+                  ("original_max_position_embeddings", 8192), ("low_freq_factor", 1.0), ("high_freq_factor", 4.0)),
     summary="Apertus: q/k RMSNorm and a plain MLP with xIELU, whose two learned scalars per layer are counted",
     model_types=("apertus",),
     rope_head="given",

@@ -151,6 +151,8 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="bamba",
+    rope_default=(("partial_rotary_factor", 0.5),),
+    rope_share=True,
     layer_lists="read-only",
     summary="Bamba: Mamba-2 layers with GQA attention on the layers attn_layer_indices names, SwiGLU MLPs",
     model_types=("bamba",),

@@ -37,7 +37,7 @@ def from_config(cfg: Config) -> Spec:
         kinds = {FULL if kind == "attention" else kind for kind in cfg.data["layer_types"]}
     else:
         kinds = {SLIDING if (i + 1) % pattern else FULL for i in range(min(cfg.get("num_hidden_layers"), pattern))}
-    check_layer_kinds(cfg, kinds)
+    check_layer_kinds(cfg, kinds, {"full_attention": "rope_theta", "sliding_attention": "rope_local_base_freq"})
     return spec
 
 

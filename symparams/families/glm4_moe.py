@@ -97,6 +97,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="glm4_moe",
+    rope_share=True,
     summary="GLM-4.5: GQA attention (optional q/k norm), dense layers first, then routed and shared experts",
     model_types=("glm4_moe",),
     fields=FIELDS,

@@ -102,6 +102,8 @@ def tree(tied: bool = False, attention_bias: bool = True, parallel: bool = True,
 
 FAMILY = Family(
     name="gpt_neox",
+    rope_default=(("rope_theta", 10000.0), ("partial_rotary_factor", 0.25)),
+    rope_share=True,
     summary="GPT-NeoX / Pythia: parallel attention and MLP, rotary, untied head",
     model_types=("gpt_neox",),
     fields=FIELDS,

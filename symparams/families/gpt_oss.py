@@ -85,6 +85,8 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="gpt_oss",
+    rope_default=(("rope_type", "yarn"), ("factor", 32.0), ("beta_fast", 32.0), ("beta_slow", 1.0), ("truncate", False),
+                  ("original_max_position_embeddings", 4096)),
     layer_lists="filled",
     summary="gpt-oss: MoE with biased experts and router, attention sinks, sliding and full attention alternating",
     model_types=("gpt_oss",),

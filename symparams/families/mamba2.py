@@ -86,6 +86,7 @@ def from_config(cfg: Config) -> Spec:
 FAMILY = Family(
     name="mamba2",
     rotary="none",
+    rope_head="given",
     layer_lists="read-only",
     summary="Mamba-2: L state-space-duality (Mamba-2) blocks, no attention; a constant state per sequence",
     model_types=("mamba2",),

@@ -33,6 +33,7 @@ FIELDS = Fields(
     Field("head_dim", DERIVED, null=DERIVED),
     Field("hidden_act", "relu2", kind="str"),
     Field("max_position_embeddings", 4096),
+    Field("partial_rotary_factor", 0.5, kind="number"),
     Field("tie_word_embeddings", False, kind="bool"),
     Field("attention_bias", False, kind="bool"),
     Field("mlp_bias", False, kind="bool"),
@@ -47,6 +48,7 @@ def layer_norm_1p(name: str) -> Norm:
 
 def from_config(cfg: Config) -> Spec:
     sizes = layers.read_sizes(cfg)
+    cfg.get("partial_rotary_factor")  # weightless, but its class refuses a null
     layers.check_padding(cfg, None, sizes.vocab)
     bias = cfg.get("attention_bias")
     attn = layers.attention(None, qkv_bias=bias, out_bias=bias)
@@ -62,6 +64,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="nemotron",
+    rope_share=True,
     summary="Nemotron-4 / Minitron: LayerNorm1P with biases, GQA, a plain squared-ReLU MLP",
     model_types=("nemotron",),
     fields=FIELDS,

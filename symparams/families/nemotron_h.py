@@ -256,6 +256,7 @@ def from_config(cfg: Config) -> Spec:
 FAMILY = Family(
     name="nemotron_h",
     rotary="none",
+    rope_head="given",
     layer_lists="unchecked",
     summary="Nemotron-H: a pattern of single-mixer blocks (Mamba-2, GQA attention, squared-ReLU MLP, "
             "MoE with a shared expert)",

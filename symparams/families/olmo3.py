@@ -71,7 +71,7 @@ def from_config(cfg: Config) -> Spec:
     bias = cfg.get("attention_bias")
     window = cfg.get("sliding_window")
     pattern = sliding_layers(cfg, sizes.layers, lambda i: (i + 1) % 4 != 0)
-    check_layer_kinds(cfg, {"sliding_attention" if x else "full_attention" for x in pattern})
+    check_layer_kinds(cfg, {"sliding_attention" if x else "full_attention" for x in pattern}, {"full_attention": "rope_theta"})
     sliding = sum(pattern)
     if window is DERIVED:
         sliding = 0  # a null window: the "sliding" layers attend to everything

@@ -60,6 +60,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="phi3",
+    rope_share=True,
     summary="Phi-3: Llama's block with fused qkv_proj and gate_up_proj, an optional sliding window on every layer",
     model_types=("phi3",),
     fields=FIELDS,

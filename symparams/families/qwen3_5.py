@@ -87,6 +87,7 @@ def moe_from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="qwen3_5_text",
+    rope_share=True,
     layer_lists="filled",
     summary="Qwen3.5 (text): Gated DeltaNet layers between gated full-attention layers, dense MLPs",
     model_types=("qwen3_5_text",),
@@ -98,6 +99,7 @@ FAMILY = Family(
 
 MOE_FAMILY = Family(
     name="qwen3_5_moe_text",
+    rope_share=True,
     layer_lists="filled",
     summary="Qwen3.5-MoE (text): Gated DeltaNet and gated attention, E routed experts and a gated shared expert",
     model_types=("qwen3_5_moe_text",),

@@ -13,7 +13,7 @@ import importlib
 import os
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Callable, Iterable, Iterator, Mapping, MutableMapping, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Mapping, MutableMapping, TypeVar
 
 from sympy import Expr, Symbol
 
@@ -44,7 +44,12 @@ class Family:
     :mod:`.rope`): "always" the family's own, "given" only a stated head_dim; None where
     there is no rotary embedding or the family checks it itself (per layer kind, as
     Gemma 3 and OLMo 3 do). ``rotary`` says how transformers' config class keeps rope
-    parameters: "flat", "by-layer-kind" or "none" (:func:`.rope.check_rope_keys`);
+    parameters: "flat", "by-layer-kind" or "none" (:func:`.rope.check_rope`);
+    ``rope_default`` what its flat table holds when a file states none, whatever the
+    top level says, beyond a default type; ``rope_share`` whether its default rotary
+    embedding rotates the share of each head ``partial_rotary_factor`` gives (its own
+    table holds one); ``rope_used`` whether a config's model builds a rotary embedding,
+    where that depends on the config (None: wherever ``rotary`` is not "none");
     ``layer_lists`` how it holds ``layer_types`` (:mod:`.layer_lists`).
     """
 
@@ -63,6 +68,9 @@ class Family:
     symbolic_ladder: Callable[[Symbol], Mapping[Symbol, Expr]] | None = None
     rope_head: str | None = None
     rotary: str = "flat"
+    rope_default: tuple[tuple[str, Any], ...] = ()
+    rope_share: bool = False
+    rope_used: Callable[[Config], bool] | None = None
     layer_lists: str = "given"
 
     def group(self, param_name: str) -> str:
@@ -275,10 +283,11 @@ class Registry:
         except SymparamsError as err:
             raise SymparamsError(f"{cfg.source}: {err}") from None
         from .layer_lists import check_layer_lists
-        from .rope import check_rope_keys, check_spec
+        from .rope import check_rope, check_spec
 
-        check_spec(cfg, spec, fam.rope_head)
-        check_rope_keys(cfg, fam.rotary)
+        if fam.rotary != "none" or cfg.data.get("rope_scaling") or cfg.data.get("rope_parameters"):
+            check_spec(cfg, spec, fam.rope_head)
+        check_rope(cfg, fam.rotary, dict(fam.rope_default), fam.rope_share, fam.rope_used is None or fam.rope_used(cfg))
         check_layer_lists(cfg, fam.fields, fam.layer_lists)
         context = _context(cfg, fam)
         spec = replace(spec, family=fam.name, context=context)

@@ -11,36 +11,60 @@ Gemma 3 and OLMo 3 keep rope parameters per layer kind instead: each kind their 
 use is validated with its own ``partial_rotary_factor`` (:func:`check_layer_kinds`).
 
 The same validation refuses rope parameters missing a key their type requires, in
-every config class, rotary or not (:func:`check_rope_keys`).
+every config class, rotary or not, and values they cannot compute with (:func:`check_rope`).
 """
 
 from __future__ import annotations
 
 import math
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
-from ..config import Config
+from ..config import Config, short
+from ..errors import SymparamsError
 from ..spec import Spec
 from ..symbols import d_h
+from .layer_lists import ATTENTION_KINDS
 
-__all__ = ["partial_rotary_factor", "check_rope_head_dim", "check_spec", "check_layer_kinds", "check_rope_keys",
-           "REQUIRED_KEYS", "ROTARY"]
+__all__ = ["partial_rotary_factor", "check_rope_head_dim", "check_spec", "check_layer_kinds", "check_rope",
+           "rope_table", "REQUIRED_KEYS", "VALIDATED", "COMPUTED", "ROTARY"]
 
 
 def partial_rotary_factor(cfg: Config, default: Any = 1) -> Any:
-    """The share of each head that rotates, where a config states it (top level, or in its rope parameters)."""
-    return _first_factor((cfg.data, cfg.data.get("rope_parameters"), cfg.data.get("rope_scaling")), default)
+    """The share of each head that rotates: the rope table's (transformers lets it win), else the top level's.
+
+    A share stated but not a number is refused (our callers compute rotary tables with
+    it, as transformers' rotary embedding does); a null at the top level is no statement.
+    """
+    name, table = rope_table(cfg)
+    if isinstance(table, dict) and "partial_rotary_factor" in table:
+        value = table["partial_rotary_factor"]
+    else:
+        value, name = cfg.data.get("partial_rotary_factor"), ""
+        if value is None:
+            return default
+    if not _is_number(value):
+        raise _malformed(cfg, name, "partial_rotary_factor", value, "a number")
+    return value
+
+
+def rope_table(cfg: Config) -> tuple[str, Any]:
+    """The rope parameters a config class keeps, and their field: ``rope_scaling`` when it states any, else
+    ``rope_parameters`` (transformers takes one or the other whole, never a merge)."""
+    return ("rope_scaling", cfg.data["rope_scaling"]) if cfg.data.get("rope_scaling") else (
+        "rope_parameters", cfg.data.get("rope_parameters"))
+
+
+def _is_number(value: Any) -> bool:
+    return not isinstance(value, bool) and (isinstance(value, int) or (
+        isinstance(value, (Decimal, float)) and math.isfinite(value)))
 
 
 def _first_factor(holders: Iterable[Any], default: Any) -> Any:
     for holder in holders:
         if isinstance(holder, dict):
             value = holder.get("partial_rotary_factor")
-            if isinstance(value, bool):
-                continue
-            if isinstance(value, int) or (isinstance(value, Decimal) and value.is_finite()) or (
-                    isinstance(value, float) and math.isfinite(value)):
+            if _is_number(value):
                 return value
     return default
 
@@ -51,7 +75,7 @@ def check_rope_head_dim(cfg: Config, head_dim: int, field: str = "head_dim", par
     (A partly rotary head rounds its odd rotary part up and fits; tiny test models of at
     most 4 dimensions are let through by transformers, so they are here.)
     """
-    _refuse_odd(cfg, head_dim, partial_rotary_factor(cfg, partial_default), field)
+    _refuse_odd(cfg, head_dim, _first_factor((rope_table(cfg)[1], cfg.data), partial_default), field)
 
 
 def _refuse_odd(cfg: Config, head_dim: int, partial: Any, field: str, where: str = "") -> None:
@@ -83,14 +107,16 @@ def check_spec(cfg: Config, spec: Spec, how: str | None) -> None:
     check_rope_head_dim(cfg, size, "head_dim" if cfg.has("head_dim") else "num_attention_heads")
 
 
-def check_layer_kinds(cfg: Config, kinds: Iterable[str]) -> None:
+def check_layer_kinds(cfg: Config, kinds: Iterable[str], thetas: Mapping[str, str] | None = None) -> None:
     """Refuse a stated odd head_dim where a layer kind the model uses rotates all of it (Gemma 3, OLMo 3), and
-    rope parameters of a kind it uses that lack a key their rope_type requires.
+    rope parameters of a kind it uses that lack a key their rope_type requires or that it cannot compute with.
 
     Their config classes always nest ``rope_parameters`` by layer kind, filling in a missing
     kind with defaults and merging a legacy ``rope_scaling`` into the full-attention one, and
     validate each kind the layers use with that kind's own ``partial_rotary_factor``. A
-    top-level factor, or one in un-nested parameters, reaches none of them.
+    top-level factor, or one in un-nested parameters, reaches none of them. ``thetas``
+    names the top-level field a kind takes its ``rope_theta`` from when its own table
+    states none (Gemma 3's sliding layers: ``rope_local_base_freq``).
     """
     size = cfg.data.get("head_dim")
     nested = cfg.data.get("rope_parameters")
@@ -100,9 +126,14 @@ def check_layer_kinds(cfg: Config, kinds: Iterable[str]) -> None:
         holders = (legacy, own) if kind == "full_attention" else (own,)
         entry, name = (own if isinstance(own, dict) else {}), "rope_parameters"
         if kind == "full_attention" and isinstance(legacy, dict) and legacy:
-            entry, name = {**entry, **legacy}, "rope_scaling"
+            # merged into the class's own entry where the file has none, whose rope_type outranks a legacy "type"
+            entry, name = {**(entry or {"rope_type": "default"}), **legacy}, "rope_scaling"
         if entry:
             _refuse_missing(cfg, name, entry, filled=True, where=f" for its {kind} layers")
+            _refuse_values(cfg, name, entry, COMPUTED, where=f" for its {kind} layers")
+        top = (thetas or {}).get(kind)
+        if top is not None and top in cfg.data and "rope_theta" not in entry and not _is_number(cfg.data[top]):
+            raise _malformed(cfg, "", top, cfg.data[top], NUMBER, f" for its {kind} layers")
         if type(size) is int:
             _refuse_odd(cfg, size, _first_factor(holders, 1), "head_dim", f" for its {kind} layers")
 
@@ -122,28 +153,51 @@ FILLED_KEYS = ("rope_theta", "original_max_position_embeddings")
 ROTARY = ("flat", "by-layer-kind", "none")
 
 
-def check_rope_keys(cfg: Config, rotary: str) -> None:
-    """Refuse rope parameters that lack a key their ``rope_type`` requires, as transformers does.
+def check_rope(cfg: Config, rotary: str, default: Mapping[str, Any] | None = None, share: bool = False,
+               computes: bool = True) -> None:
+    """Refuse rope parameters that transformers refuses or cannot compute with, as it does.
 
     Every config class validates ``rope_scaling`` (which wins) or ``rope_parameters``
-    when it is made, even one without rotary embeddings; a missing required key is an
-    error there, not a default. ``rotary`` is Family.rotary: a class that keeps flat
-    rope parameters ("flat") first fills in ``rope_theta`` and the original context, so
-    only the others can be missing; one without them ("none") validates what the file
-    states. Parameters kept by layer kind ("by-layer-kind", and any nested in a file) are
-    the families' own to read.
+    when it is made, even one without rotary embeddings: they must be an object, hold
+    every key their ``rope_type`` requires (a missing one is an error there, not a
+    default), and the values its validation compares must be numbers. A family with
+    rotary embeddings also computes frequencies from them, so its rope type must be
+    one transformers knows and the values that type reads must be numbers.
+
+    ``rotary`` is Family.rotary: a class that keeps flat rope parameters ("flat") takes
+    the file's table or else its own ``default`` (Family.rope_default), and fills in
+    ``rope_theta``, a top-level ``partial_rotary_factor`` and the original context, so
+    only the other keys can be missing; its default rotary embedding reads the share
+    where ``share`` (Family.rope_share); one without them ("none") validates what the
+    file states. Parameters kept by layer kind ("by-layer-kind") are checked per kind
+    by :func:`check_layer_kinds`. ``computes`` is False where this config's model builds
+    no rotary embedding although its class keeps rope parameters (Family.rope_used).
     """
     if rotary not in ROTARY:
         raise ValueError(f"Family.rotary is one of {ROTARY}, not {rotary!r}")
+    for name in ("rope_scaling", "rope_parameters"):
+        value = cfg.data.get(name)
+        if value is not None and not isinstance(value, dict):
+            raise cfg.error(name, f"is {short(value)}, not an object of rope parameters; transformers refuses it")
     if rotary == "by-layer-kind":
         return
-    name = "rope_scaling" if cfg.data.get("rope_scaling") else "rope_parameters"
-    params = cfg.data.get(name)
-    if not isinstance(params, dict) or not params:
+    name, params = rope_table(cfg)
+    params = params or {}
+    if any(isinstance(v, dict) or (v is None and k in ATTENTION_KINDS) for k, v in params.items()):
         return
-    if any(isinstance(v, dict) or v is None for v in params.values()):
-        return
-    _refuse_missing(cfg, name, params, filled=rotary == "flat")
+    default = dict(default or {})
+    computed = dict(COMPUTED)
+    if share:
+        computed["default"] = {**computed["default"], "partial_rotary_factor": NUMBER}
+    if params:
+        _refuse_missing(cfg, name, params, filled=rotary == "flat")
+        _refuse_values(cfg, name, params, computed if rotary != "none" and computes else None)
+    if rotary == "flat" and computes:
+        held = params or default
+        top = {k: cfg.data[k] for k in ("rope_theta", "partial_rotary_factor") if k in cfg.data and k not in held}
+        if top.get("partial_rotary_factor", 0) is None:
+            del top["partial_rotary_factor"]
+        _refuse_values(cfg, "", {**top, "rope_type": held.get("rope_type", held.get("type", "default"))}, computed)
 
 
 def _refuse_missing(cfg: Config, name: str, params: dict, filled: bool, where: str = "") -> None:
@@ -155,3 +209,51 @@ def _refuse_missing(cfg: Config, name: str, params: dict, filled: bool, where: s
     if missing:
         raise cfg.error(name, f"rope_type {rope_type!r} needs {', '.join(missing)}{where}, which transformers "
                               "requires and refuses the file without")
+
+
+# What a rope value must be where transformers computes with it.
+NUMBER, NUMBER_OR_NULL, SIZED, NUMBERS = "a number", "a number or null", "a list", "a list of numbers"
+# Values transformers' validation compares or measures, in every config class, by rope_type.
+VALIDATED = {
+    "yarn": {"beta_fast": NUMBER_OR_NULL, "beta_slow": NUMBER_OR_NULL, "original_max_position_embeddings": NUMBER},
+    "llama3": {"low_freq_factor": NUMBER, "high_freq_factor": NUMBER, "original_max_position_embeddings": NUMBER},
+    "longrope": {"short_factor": SIZED, "long_factor": SIZED, "partial_rotary_factor": NUMBER},
+}
+# Values a rotary embedding computes its frequencies from, by rope_type (transformers'
+# ROPE_INIT_FUNCTIONS; a "default" embedding is each family's own and reads rope_theta).
+_SCALED = {"rope_theta": NUMBER, "partial_rotary_factor": NUMBER, "factor": NUMBER}
+COMPUTED = {
+    "default": {"rope_theta": NUMBER},
+    "linear": _SCALED, "dynamic": _SCALED, "llama3": _SCALED, "proportional": _SCALED,
+    "yarn": {**_SCALED, "factor": NUMBER_OR_NULL},
+    "longrope": {**_SCALED, "factor": NUMBER_OR_NULL, "short_factor": NUMBERS, "original_max_position_embeddings": NUMBER},
+}
+
+
+def _refuse_values(cfg: Config, name: str, params: dict, computed: Mapping[str, Mapping[str, str]] | None,
+                   where: str = "") -> None:
+    """Refuse values of ``params`` that transformers' validation, or (``computed``, for a family with rotary
+    embeddings) its rotary embedding, cannot compute with."""
+    rope_type = params.get("rope_type", params.get("type", "default"))
+    if computed is not None and (not isinstance(rope_type, str) or rope_type not in computed):
+        raise cfg.error(name, f"rope_type {short(rope_type)}{where} is not one transformers' rotary embeddings "
+                              f"compute ({', '.join(computed)})")
+    if not isinstance(rope_type, str):
+        return
+    wanted = {**VALIDATED.get(rope_type, {}), **(computed[rope_type] if computed is not None else {})}
+    for key, kind in wanted.items():
+        if key in params and not _is_kind(params[key], kind):
+            raise _malformed(cfg, name, key, params[key], kind, where)
+
+
+def _is_kind(value: Any, kind: str) -> bool:
+    if kind == SIZED:
+        return isinstance(value, (list, str, dict))
+    if kind == NUMBERS:
+        return isinstance(value, list) and all(_is_number(v) for v in value)
+    return _is_number(value) or (kind == NUMBER_OR_NULL and value is None)
+
+
+def _malformed(cfg: Config, name: str, key: str, value: Any, kind: str, where: str = "") -> SymparamsError:
+    said = f"{key} is {short(value)}{where}, not {kind}; transformers cannot compute with it"
+    return cfg.error(name, said) if name else cfg.error(key, said.removeprefix(f"{key} "))

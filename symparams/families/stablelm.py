@@ -35,6 +35,7 @@ FIELDS = Fields(
     Field("num_key_value_heads", 32),
     Field("hidden_act", "silu", kind="str"),
     Field("max_position_embeddings", 4096),
+    Field("partial_rotary_factor", 0.25, kind="number"),
     Field("tie_word_embeddings", False, kind="bool"),
     Field("use_qkv_bias", False, kind="bool"),
     Field("qk_layernorm", False, kind="bool"),
@@ -49,6 +50,7 @@ def layer_norm(name: str) -> Norm:
 
 def from_config(cfg: Config) -> Spec:
     sizes = layers.read_sizes(cfg)
+    cfg.get("partial_rotary_factor")  # weightless, but its class refuses a null
     if sizes.width % sizes.heads:
         raise cfg.error("num_attention_heads", f"{sizes.heads} does not divide hidden_size {sizes.width}: StableLM's "
                         "o_proj is hidden_size x hidden_size and cannot take heads of hidden_size // heads")
@@ -67,6 +69,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="stablelm",
+    rope_share=True,
     summary="StableLM: LayerNorm with biases, partial rotary, optional q/k LayerNorm per head and parallel residual",
     model_types=("stablelm",),
     fields=FIELDS,

@@ -266,9 +266,15 @@ def _shared(cfg: Config, width: int, hybrids: int, tied: bool, bias: bool, value
     ]
 
 
+def _builds_rope(cfg: Config) -> bool:
+    """Zamba 2 rotates queries and keys only under ``use_mem_rope``; its class keeps rope parameters either way."""
+    return bool(cfg.get("use_mem_rope"))
+
+
 FAMILY = Family(
     name="zamba2",
     layer_lists="own",
+    rope_used=_builds_rope,
     summary="Zamba2: Mamba-2 layers with N_b weight-shared transformer blocks applied at the L_a hybrid layers, "
             "per-use LoRA adapters",
     model_types=("zamba2",),

@@ -1077,6 +1077,31 @@ def test_the_rope_value_tables_are_transformers_own():
             assert taken == (key not in ours), (model_type, key)
 
 
+@pytest.mark.parametrize("model_type", ["qwen3_next", "glm4_moe", "stablelm"])
+def test_the_share_of_each_head_that_rotates_is_read_where_transformers_reads_it(model_type):
+    """A share stated in the rope table outranks one at the top level, a rope_scaling table replaces
+    rope_parameters whole, and a top-level null removes the class's own share (the whole head rotates): the
+    share we read is the one transformers' rotary embedding reads, in every combination."""
+    pytest.importorskip("transformers", reason="transformers is not installed")
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING
+
+    from symparams.config import Config
+    from symparams.families.rope import partial_rotary_factor
+
+    config = CONFIG_MAPPING[model_type]
+    default = config().rope_parameters["partial_rotary_factor"]
+    tops = [{}, {"partial_rotary_factor": 0.75}, {"partial_rotary_factor": None}]
+    tables = [{}, {"rope_parameters": {"rope_type": "default", "rope_theta": 1e4, "partial_rotary_factor": 0.5}},
+              {"rope_scaling": {"rope_type": "linear", "factor": 2.0}},
+              {"rope_scaling": {"rope_type": "linear", "factor": 2.0, "partial_rotary_factor": 1.0},
+               "rope_parameters": {"rope_type": "default", "partial_rotary_factor": 0.5}}]
+    for top in tops:
+        for table in tables:
+            doc = {**top, **table}
+            theirs = config(**json.loads(json.dumps(doc))).rope_parameters.get("partial_rotary_factor", 1.0)
+            assert partial_rotary_factor(Config(doc, "config"), default) == theirs, doc
+
+
 # ---- nothing runs, nothing hangs (separate processes) ------------------------------
 
 

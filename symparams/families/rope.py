@@ -30,21 +30,28 @@ __all__ = ["partial_rotary_factor", "check_rope_head_dim", "check_spec", "check_
            "rope_table", "REQUIRED_KEYS", "VALIDATED", "COMPUTED", "ROTARY"]
 
 
-def partial_rotary_factor(cfg: Config, default: Any = 1) -> Any:
-    """The share of each head that rotates: the rope table's (transformers lets it win), else the top level's.
+def partial_rotary_factor(cfg: Config, default: Any = 1, strict: bool = True) -> Any:
+    """The share of each head that rotates, where transformers' class keeps it: the rope table's, else the top
+    level's, else the class's own ``default``.
 
-    A share stated but not a number is refused (our callers compute rotary tables with
-    it, as transformers' rotary embedding does); a null at the top level is no statement.
+    A top-level null replaces the class's share with none, so the whole head rotates
+    (the rotary embedding's fallback, 1). A stated share that is not a number is refused
+    (``strict``: our callers compute rotary tables with it, as transformers' rotary
+    embedding does), or else read as that fallback.
     """
     name, table = rope_table(cfg)
     if isinstance(table, dict) and "partial_rotary_factor" in table:
         value = table["partial_rotary_factor"]
-    else:
-        value, name = cfg.data.get("partial_rotary_factor"), ""
+    elif "partial_rotary_factor" in cfg.data:
+        value, name = cfg.data["partial_rotary_factor"], ""
         if value is None:
-            return default
+            return 1
+    else:
+        return default
     if not _is_number(value):
-        raise _malformed(cfg, name, "partial_rotary_factor", value, "a number")
+        if strict:
+            raise _malformed(cfg, name, "partial_rotary_factor", value, "a number")
+        return 1
     return value
 
 
@@ -75,7 +82,7 @@ def check_rope_head_dim(cfg: Config, head_dim: int, field: str = "head_dim", par
     (A partly rotary head rounds its odd rotary part up and fits; tiny test models of at
     most 4 dimensions are let through by transformers, so they are here.)
     """
-    _refuse_odd(cfg, head_dim, _first_factor((rope_table(cfg)[1], cfg.data), partial_default), field)
+    _refuse_odd(cfg, head_dim, partial_rotary_factor(cfg, partial_default, strict=False), field)
 
 
 def _refuse_odd(cfg: Config, head_dim: int, partial: Any, field: str, where: str = "") -> None:

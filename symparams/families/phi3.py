@@ -17,13 +17,17 @@ from __future__ import annotations
 
 from ..components.decoder_attention import DecoderAttention
 from ..components.fused_mlp import FusedMLP
-from ..config import DERIVED, Config, Field, Fields
+from ..config import DERIVED, Config, Field, Fields, short
 from ..spec import Spec
 from ..symbols import D, F, H, H_kv, L_d, L_s, W, d_h
 from ._qwen_decoder import GROUPS, Axis, core_fields, decoder_spec, decoder_tree, read_core, read_window
 from .registry import Family
+from .rope import NUMBERS, is_number, malformed, partial_rotary_factor, rope_table
 
-__all__ = ["FAMILY", "FIELDS", "from_config", "window"]
+__all__ = ["FAMILY", "FIELDS", "from_config", "window", "check_rope", "RENAMES"]
+
+# Older rope types Phi3Config reads as longrope, once it has filled its table in.
+RENAMES = (("su", "longrope"), ("yarn", "longrope"))
 
 # transformers 5.x Phi3Config
 FIELDS = Fields(
@@ -40,8 +44,38 @@ def window(cfg: Config) -> int | None:
     return read_window(cfg)
 
 
+def check_rope(cfg: Config, width: int, heads: int) -> None:
+    """Refuse what Phi3Config's own rope validation refuses, beyond every class's.
+
+    It rotates with the default or longrope type only (su and yarn renamed to it), and
+    gives each rotary pair one short and one long factor: lists of
+    int(hidden_size // num_attention_heads * partial_rotary_factor) / 2 numbers. It
+    multiplies by the share whatever the type, so a null one cannot build.
+    """
+    name, table = rope_table(cfg)
+    table = table if isinstance(table, dict) else {}
+    stated = table.get("rope_type", table.get("type", "default"))
+    kind = dict(RENAMES).get(stated, stated) if isinstance(stated, str) else stated
+    if kind not in ("default", "longrope"):
+        raise cfg.error(name, f"rope_type {short(stated)} is not one Phi-3 rotates with: default or longrope "
+                              "(su and yarn are read as longrope)")
+    if "partial_rotary_factor" not in table and cfg.data.get("partial_rotary_factor", 0) is None:
+        raise cfg.error("partial_rotary_factor", "is null; Phi-3's rope validation multiplies by it")
+    pairs = int(width // heads * float(partial_rotary_factor(cfg))) // 2
+    for key in ("short_factor", "long_factor"):
+        value = table.get(key)
+        if value is None:
+            continue
+        if not (isinstance(value, list) and all(is_number(v) for v in value)):
+            raise malformed(cfg, name, key, value, NUMBERS)
+        if len(value) != pairs:
+            raise cfg.error(name, f"{key} has {len(value)} entries; Phi-3 takes one per rotary pair, {pairs} "
+                                  "(hidden_size // num_attention_heads x partial_rotary_factor, halved)")
+
+
 def from_config(cfg: Config) -> Spec:
     core = read_core(cfg)
+    check_rope(cfg, core.width, core.heads)
     w = window(cfg)
     attn = DecoderAttention("self_attn", D, H, H_kv, d_h, fused=True, window=None if w is None else W,
                             names=("q_proj", "k_proj", "v_proj", "o_proj"))
@@ -61,9 +95,11 @@ def from_config(cfg: Config) -> Spec:
 FAMILY = Family(
     name="phi3",
     rope_share=True,
+    rope_renames=RENAMES,
     summary="Phi-3: Llama's block with fused qkv_proj and gate_up_proj, an optional sliding window on every layer",
     model_types=("phi3",),
     fields=FIELDS,
     build=from_config,
-    refused="a pad_token_id outside the vocabulary (the default 32,000 in a smaller one)",
+    refused="a pad_token_id outside the vocabulary (the default 32,000 in a smaller one); rope types other than "
+            "default and longrope (su and yarn read as longrope); short or long factors not one per rotary pair",
 )

@@ -19,15 +19,16 @@ from __future__ import annotations
 from ..components import MLP, Linear, MoE
 from ..components.decoder_attention import DecoderAttention
 from ..components.routing import Routing
-from ..config import DERIVED, Config, Field, Fields
+from ..config import DERIVED, Config, Field, Fields, short
 from ..spec import AtMost, Spec
 from ..symbols import D, E, F, H, H_kv, L_d, L_s, W, d_h, k
 from ._qwen_decoder import GROUPS, Axis, core_fields, decoder_spec, decoder_tree, layer_norm, read_core
 from .phi3 import window
 from .qwen3_moe import LLAMA_MLP
 from .registry import Family
+from .rope import NUMBER, is_number, malformed, rope_table
 
-__all__ = ["FAMILY", "FIELDS", "from_config", "ROUTED"]
+__all__ = ["FAMILY", "FIELDS", "from_config", "check_mscales", "ROUTED"]
 
 # Experts per token under sparsemixer's top-2 routing.
 ROUTED = 2
@@ -51,8 +52,24 @@ FIELDS = Fields(
 )
 
 
+def check_mscales(cfg: Config) -> None:
+    """Refuse what PhimoeConfig's own rope validation refuses: any type but default without its two numbers,
+    ``short_mscale`` and ``long_mscale``."""
+    name, table = rope_table(cfg)
+    kind = table.get("rope_type", table.get("type", "default")) if isinstance(table, dict) else "default"
+    if kind == "default":
+        return
+    for key in ("short_mscale", "long_mscale"):
+        if key not in table:
+            raise cfg.error(name, f"rope_type {short(kind)} needs {key}, which PhiMoE's class requires beside "
+                                  "every type but default")
+        if not is_number(table[key]):
+            raise malformed(cfg, name, key, table[key], NUMBER, f" (PhiMoE's rope_type {short(kind)})")
+
+
 def from_config(cfg: Config) -> Spec:
     core = read_core(cfg)
+    check_mscales(cfg)
     experts = cfg.get("num_local_experts")
     notes = []
     said = cfg.get("num_experts_per_tok")
@@ -86,5 +103,6 @@ FAMILY = Family(
     model_types=("phimoe",),
     fields=FIELDS,
     build=from_config,
-    refused="fewer than 2 experts (sparsemixer routes every token to 2)",
+    refused="fewer than 2 experts (sparsemixer routes every token to 2); a rope type other than default without "
+            "short_mscale and long_mscale",
 )

@@ -46,7 +46,8 @@ class Family:
     Gemma 3 and OLMo 3 do). ``rotary`` says how transformers' config class keeps rope
     parameters: "flat", "by-layer-kind" or "none" (:func:`.rope.check_rope`);
     ``rope_default`` what its flat table holds when a file states none, whatever the
-    top level says, beyond a default type; ``rope_share`` whether its default rotary
+    top level says, beyond a default type; ``rope_renames`` the older rope types it
+    renames once it has filled its table in; ``rope_share`` whether its default rotary
     embedding rotates the share of each head ``partial_rotary_factor`` gives (its own
     table holds one); ``rope_used`` whether a config's model builds a rotary embedding,
     where that depends on the config (None: wherever ``rotary`` is not "none");
@@ -70,6 +71,7 @@ class Family:
     rotary: str = "flat"
     rope_default: tuple[tuple[str, Any], ...] = ()
     rope_share: bool = False
+    rope_renames: tuple[tuple[str, str], ...] = ()
     rope_used: Callable[[Config], bool] | None = None
     layer_lists: str = "given"
 
@@ -287,7 +289,7 @@ class Registry:
 
         if fam.rotary != "none" or cfg.data.get("rope_scaling") or cfg.data.get("rope_parameters"):
             check_spec(cfg, spec, fam.rope_head)
-        check_rope(cfg, fam.rotary, dict(fam.rope_default), fam.rope_share, fam.rope_used is None or fam.rope_used(cfg))
+        check_rope(cfg, fam)
         check_layer_lists(cfg, fam.fields, fam.layer_lists)
         context = _context(cfg, fam)
         spec = replace(spec, family=fam.name, context=context)

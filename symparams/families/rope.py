@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, Protocol
 
 from ..config import Config, short
 from ..errors import SymparamsError
@@ -27,7 +27,8 @@ from ..symbols import d_h
 from .layer_lists import ATTENTION_KINDS
 
 __all__ = ["partial_rotary_factor", "check_rope_head_dim", "check_spec", "check_layer_kinds", "check_rope",
-           "rope_table", "REQUIRED_KEYS", "VALIDATED", "COMPUTED", "ROTARY"]
+           "RopeHolding", "rope_table", "is_number", "malformed",
+           "NUMBER", "NUMBERS", "REQUIRED_KEYS", "VALIDATED", "COMPUTED", "ROTARY"]
 
 
 def partial_rotary_factor(cfg: Config, default: Any = 1, strict: bool = True) -> Any:
@@ -48,9 +49,9 @@ def partial_rotary_factor(cfg: Config, default: Any = 1, strict: bool = True) ->
             return 1
     else:
         return default
-    if not _is_number(value):
+    if not is_number(value):
         if strict:
-            raise _malformed(cfg, name, "partial_rotary_factor", value, "a number")
+            raise malformed(cfg, name, "partial_rotary_factor", value, "a number")
         return 1
     return value
 
@@ -62,7 +63,8 @@ def rope_table(cfg: Config) -> tuple[str, Any]:
         "rope_parameters", cfg.data.get("rope_parameters"))
 
 
-def _is_number(value: Any) -> bool:
+def is_number(value: Any) -> bool:
+    """A JSON number as read exactly (an int, a finite decimal or float), not a bool."""
     return not isinstance(value, bool) and (isinstance(value, int) or (
         isinstance(value, (Decimal, float)) and math.isfinite(value)))
 
@@ -71,7 +73,7 @@ def _first_factor(holders: Iterable[Any], default: Any) -> Any:
     for holder in holders:
         if isinstance(holder, dict):
             value = holder.get("partial_rotary_factor")
-            if _is_number(value):
+            if is_number(value):
                 return value
     return default
 
@@ -136,11 +138,11 @@ def check_layer_kinds(cfg: Config, kinds: Iterable[str], thetas: Mapping[str, st
             # merged into the class's own entry where the file has none, whose rope_type outranks a legacy "type"
             entry, name = {**(entry or {"rope_type": "default"}), **legacy}, "rope_scaling"
         if entry:
-            _refuse_missing(cfg, name, entry, filled=True, where=f" for its {kind} layers")
+            _refuse_missing(cfg, name, entry, FILLED_KEYS, where=f" for its {kind} layers")
             _refuse_values(cfg, name, entry, COMPUTED, where=f" for its {kind} layers")
         top = (thetas or {}).get(kind)
-        if top is not None and top in cfg.data and "rope_theta" not in entry and not _is_number(cfg.data[top]):
-            raise _malformed(cfg, "", top, cfg.data[top], NUMBER, f" for its {kind} layers")
+        if top is not None and top in cfg.data and "rope_theta" not in entry and not is_number(cfg.data[top]):
+            raise malformed(cfg, "", top, cfg.data[top], NUMBER, f" for its {kind} layers")
         if type(size) is int:
             _refuse_odd(cfg, size, _first_factor(holders, 1), "head_dim", f" for its {kind} layers")
 
@@ -154,14 +156,30 @@ REQUIRED_KEYS = {
     "llama3": ("factor", "original_max_position_embeddings", "low_freq_factor", "high_freq_factor", "rope_theta"),
     "proportional": ("rope_theta",),
 }
-# What a class that keeps rope parameters fills in before it validates them.
+# What a class that keeps rope parameters fills in before it validates them; the original context only for
+# the types that read it.
 FILLED_KEYS = ("rope_theta", "original_max_position_embeddings")
+FILLS_CONTEXT = ("llama3", "yarn", "longrope")
 # How a config class keeps rope parameters (Family.rotary).
 ROTARY = ("flat", "by-layer-kind", "none")
 
 
-def check_rope(cfg: Config, rotary: str, default: Mapping[str, Any] | None = None, share: bool = False,
-               computes: bool = True) -> None:
+class RopeHolding(Protocol):
+    """What a family says about how its config class keeps rope parameters (the fields of Family)."""
+
+    @property
+    def rotary(self) -> str: ...
+    @property
+    def rope_default(self) -> tuple[tuple[str, Any], ...]: ...
+    @property
+    def rope_share(self) -> bool: ...
+    @property
+    def rope_renames(self) -> tuple[tuple[str, str], ...]: ...
+    @property
+    def rope_used(self) -> Callable[[Config], bool] | None: ...
+
+
+def check_rope(cfg: Config, family: RopeHolding) -> None:
     """Refuse rope parameters that transformers refuses or cannot compute with, as it does.
 
     Every config class validates ``rope_scaling`` (which wins) or ``rope_parameters``
@@ -171,15 +189,17 @@ def check_rope(cfg: Config, rotary: str, default: Mapping[str, Any] | None = Non
     rotary embeddings also computes frequencies from them, so its rope type must be
     one transformers knows and the values that type reads must be numbers.
 
-    ``rotary`` is Family.rotary: a class that keeps flat rope parameters ("flat") takes
-    the file's table or else its own ``default`` (Family.rope_default), and fills in
-    ``rope_theta``, a top-level ``partial_rotary_factor`` and the original context, so
-    only the other keys can be missing; its default rotary embedding reads the share
-    where ``share`` (Family.rope_share); one without them ("none") validates what the
-    file states. Parameters kept by layer kind ("by-layer-kind") are checked per kind
-    by :func:`check_layer_kinds`. ``computes`` is False where this config's model builds
-    no rotary embedding although its class keeps rope parameters (Family.rope_used).
+    How the family's class keeps them is ``family.rotary``: a flat table ("flat") is the
+    file's or else the class's own (``rope_default``), filled in with ``rope_theta``, a
+    top-level ``partial_rotary_factor`` and (for the types that need it) the original
+    context, so only the other keys can be missing; the class may then rename older
+    types (``rope_renames``), and its default rotary embedding reads the share where
+    ``rope_share``. A class without them ("none") validates what the file states.
+    Parameters kept by layer kind ("by-layer-kind") are checked per kind by
+    :func:`check_layer_kinds`. ``rope_used`` says whether this config's model builds a
+    rotary embedding at all, where its class keeps rope parameters either way.
     """
+    rotary = family.rotary
     if rotary not in ROTARY:
         raise ValueError(f"Family.rotary is one of {ROTARY}, not {rotary!r}")
     for name in ("rope_scaling", "rope_parameters"):
@@ -192,27 +212,31 @@ def check_rope(cfg: Config, rotary: str, default: Mapping[str, Any] | None = Non
     params = params or {}
     if any(isinstance(v, dict) or (v is None and k in ATTENTION_KINDS) for k, v in params.items()):
         return
-    default = dict(default or {})
+    computes = rotary != "none" and (family.rope_used is None or family.rope_used(cfg))
     computed = dict(COMPUTED)
-    if share:
+    if family.rope_share:
         computed["default"] = {**computed["default"], "partial_rotary_factor": NUMBER}
     if params:
-        _refuse_missing(cfg, name, params, filled=rotary == "flat")
-        _refuse_values(cfg, name, params, computed if rotary != "none" and computes else None)
+        stated = params.get("rope_type", params.get("type", "default"))
+        renamed = dict(family.rope_renames).get(stated, stated) if isinstance(stated, str) else stated
+        filled = ("rope_theta", *(("original_max_position_embeddings",) if stated in FILLS_CONTEXT else ()))
+        params = {**params, "rope_type": renamed}
+        _refuse_missing(cfg, name, params, filled if rotary == "flat" else ())
+        _refuse_values(cfg, name, params, computed if computes else None)
     if rotary == "flat" and computes:
-        held = params or default
+        held = params or dict(family.rope_default)
         top = {k: cfg.data[k] for k in ("rope_theta", "partial_rotary_factor") if k in cfg.data and k not in held}
         if top.get("partial_rotary_factor", 0) is None:
             del top["partial_rotary_factor"]
         _refuse_values(cfg, "", {**top, "rope_type": held.get("rope_type", held.get("type", "default"))}, computed)
 
 
-def _refuse_missing(cfg: Config, name: str, params: dict, filled: bool, where: str = "") -> None:
+def _refuse_missing(cfg: Config, name: str, params: dict, filled: Iterable[str], where: str = "") -> None:
     rope_type = params.get("rope_type", params.get("type", "default"))
     if not isinstance(rope_type, str):
         return
     required = REQUIRED_KEYS.get(rope_type, ())
-    missing = [k for k in required if k not in params and not (filled and k in FILLED_KEYS)]
+    missing = [k for k in required if k not in params and k not in filled]
     if missing:
         raise cfg.error(name, f"rope_type {rope_type!r} needs {', '.join(missing)}{where}, which transformers "
                               "requires and refuses the file without")
@@ -250,17 +274,18 @@ def _refuse_values(cfg: Config, name: str, params: dict, computed: Mapping[str, 
     wanted = {**VALIDATED.get(rope_type, {}), **(computed[rope_type] if computed is not None else {})}
     for key, kind in wanted.items():
         if key in params and not _is_kind(params[key], kind):
-            raise _malformed(cfg, name, key, params[key], kind, where)
+            raise malformed(cfg, name, key, params[key], kind, where)
 
 
 def _is_kind(value: Any, kind: str) -> bool:
     if kind == SIZED:
         return isinstance(value, (list, str, dict))
     if kind == NUMBERS:
-        return isinstance(value, list) and all(_is_number(v) for v in value)
-    return _is_number(value) or (kind == NUMBER_OR_NULL and value is None)
+        return isinstance(value, list) and all(is_number(v) for v in value)
+    return is_number(value) or (kind == NUMBER_OR_NULL and value is None)
 
 
-def _malformed(cfg: Config, name: str, key: str, value: Any, kind: str, where: str = "") -> SymparamsError:
+def malformed(cfg: Config, name: str, key: str, value: Any, kind: str, where: str = "") -> SymparamsError:
+    """The one-line error for rope value ``key`` of table ``name`` (the top level where ``name`` is empty)."""
     said = f"{key} is {short(value)}{where}, not {kind}; transformers cannot compute with it"
     return cfg.error(name, said) if name else cfg.error(key, said.removeprefix(f"{key} "))

@@ -86,3 +86,28 @@ def test_readme_command_prints_what_the_readme_shows(command, expected, tmp_path
     it = iter(printed)
     for line in shown:
         assert any(line == got for got in it), f"README shows {line!r}; the tool printed:\n" + "\n".join(printed)
+
+
+def families_table() -> str:
+    """The README's table of hand-written families, as the registry describes them (sorted by name)."""
+    from symparams.families import FAMILIES
+
+    rows = ["| family | model types | what it models | what it refuses |", "|---|---|---|---|"]
+    for fam in sorted(FAMILIES, key=lambda f: f.name):
+        types = ", ".join(f"`{t}`" for t in fam.model_types) or "(sized by depth)"
+        rows.append(f"| {fam.name} | {types} | {fam.summary} | {fam.refused or '—'} |")
+    return "\n".join(rows)
+
+
+def test_the_families_table_is_the_registrys_own_description():
+    """A family's summary or refusals edited in its module reach the README (regenerate the block between the
+    ``families`` markers with :func:`families_table`), and the counts above it are the registry's."""
+    from symparams.families import FAMILIES
+
+    text = (ROOT / "README.md").read_text()
+    block = re.search(r"<!-- families -->\n(.*?)\n<!-- /families -->", text, re.S)
+    assert block is not None
+    assert block.group(1) == families_table()
+    counts = re.search(r"(\d+) model types in (\d+) families", text)
+    assert counts is not None
+    assert (int(counts.group(1)), int(counts.group(2))) == (len(FAMILIES.model_types()), len(list(FAMILIES)))

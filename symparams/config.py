@@ -206,7 +206,7 @@ class Config:
         if nulls and values:
             shown = ", ".join(f"{n}={short(self.data[n])}" for n in present)
             raise self.error(nulls[0], f"null and a value for the same field ({shown})")
-        if len({json.dumps(_plain(v), sort_keys=True) for _, v in values}) > 1:
+        if len(values) > 1 and len({json.dumps(_plain(v), sort_keys=True) for _, v in values}) > 1:
             shown = ", ".join(f"{n}={short(v)}" for n, v in values)
             raise self.error(present[0], f"conflicting values for the same field ({shown})")
         if values:

@@ -13,6 +13,7 @@ are what the model *stores* (E experts), ``token_children`` what one token *pass
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Callable, Iterator
 
 import sympy
@@ -56,6 +57,12 @@ def reading(name: str) -> str:
     return name
 
 
+@functools.lru_cache(maxsize=2048)
+def _read(node: "Module", name: str, T: Expr | None) -> Expr:
+    method = getattr(node, name)
+    return method(T) if name in CONTEXT_READINGS else method()
+
+
 class Module:
     """Base of every node: composites sum their children's readings, leaves override."""
 
@@ -74,9 +81,17 @@ class Module:
         return tuple((self.multiplier(), c) for c in self.children())
 
     def read(self, name: str, T: Expr | None = None) -> Expr:
-        """The reading ``name`` of this node (the context ``T`` for those that need it)."""
-        method = getattr(self, reading(name))
-        return method(T) if name in CONTEXT_READINGS else method()
+        """The reading ``name`` of this node (the context ``T`` for those that need it).
+
+        Kept per node: nodes are frozen values, so models of one structure (two Llama
+        configs, whatever their sizes) share their trees' readings.
+        """
+        try:
+            return _read(self, reading(name), T)
+        except TypeError as err:  # a node holding something unhashable
+            if "unhashable" not in str(err):
+                raise
+            return _read.__wrapped__(self, name, T)
 
     def _stored(self, name: str, *args) -> Expr:
         return self.multiplier() * sympy.Add(*(getattr(c, name)(*args) for c in self.children()))

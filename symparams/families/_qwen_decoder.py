@@ -310,7 +310,8 @@ def decoder_tree(name: str, label: str, attention: Axis, mlp: Axis, tied: bool,
 
 def _used(tree: Module) -> set[Symbol]:
     """The symbols any reading of the tree mentions (a window W appears only in the cache and FLOPs)."""
-    exprs = (tree.params(), tree.active(), tree.cache_elements(T), tree.attention_flops(T, causal=True))
+    exprs = (tree.read("params"), tree.read("active"), tree.read("cache_elements", T),
+             tree.attention_flops(T, causal=True))
     return set().union(*(e.free_symbols for e in exprs)) - {T}
 
 

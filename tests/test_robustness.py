@@ -1145,6 +1145,23 @@ def test_phi_classes_own_rope_rules_are_kept(model_type, case):
         assert isinstance(ours, str) and "\n" not in ours, theirs
 
 
+@pytest.mark.parametrize("model_type", ["bert", "xglm", "afmoe", "internlm3"])
+@pytest.mark.parametrize("theta", ["x", None])
+def test_a_learned_family_checks_rope_values_only_where_its_class_keeps_rope_parameters(model_type, theta):
+    """A learned family knows from its class's learned defaults whether it keeps rope parameters: BERT and XGLM
+    do not (a text rope_theta is just an unread field there, and counted), AFMoE and InternLM3 do (their rotary
+    embeddings cannot compute with it, and it is refused), as transformers does."""
+    pytest.importorskip("transformers", reason="transformers is not installed")
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING
+
+    doc = {**CONFIG_MAPPING[model_type]().to_dict(), "model_type": model_type, "rope_theta": theta}
+    theirs, ours = _theirs_and_ours(json.loads(json.dumps(doc, default=str)))
+    if isinstance(theirs, int):
+        assert ours == theirs
+    else:
+        assert isinstance(ours, str) and "rope_theta" in ours, (ours, theirs)
+
+
 # ---- nothing runs, nothing hangs (separate processes) ------------------------------
 
 

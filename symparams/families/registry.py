@@ -318,9 +318,14 @@ def learned_family(name: str) -> Family | None:
     def build(cfg: Config) -> Spec:
         return build_spec(family, cfg.data, cfg.source, cfg.source)
 
+    # The class's own rope table, learned with the rest: none, flat, or by layer kind.
+    rope = family.fixed.get("rope_parameters")
+    rotary = "none" if not isinstance(rope, dict) else (
+        "by-layer-kind" if any(isinstance(v, dict) for v in rope.values()) else "flat")
     return Family(name=name, summary=f"learned from the shapes transformers {family.transformers} builds",
                   model_types=(model_type,), fields=LearnedFields(family), build=build,
-                  refused="KV cache, attention FLOPs, activations (a learned family knows shapes, not semantics)")
+                  refused="KV cache, attention FLOPs, activations (a learned family knows shapes, not semantics)",
+                  rotary=rotary, rope_share=isinstance(rope, dict) and "partial_rotary_factor" in rope)
 
 
 def _context(cfg: Config, fam: Family) -> int | None:

@@ -1113,7 +1113,39 @@ def learn(model_type: str, probes: int = 36, seed: int = 0) -> LearnedFamily:
         if family.count(env) != total:
             raise NoForm(f"{model_type}: the learned form gives {family.count(env):,} for a probe transformers builds "
                          f"with {total:,} parameters")
+    _check_coincidences(p, family)
     return family
+
+
+def _check_coincidences(p: _Probes, family: LearnedFamily) -> None:
+    """The form must also hold where two fields that size one linear map are equal.
+
+    Random probes almost never draw them equal, and transformers often builds such a map
+    only when they differ (RoFormer's and ELECTRA's ``embeddings_project``, from
+    ``embedding_size`` to ``hidden_size``): a form learned without that case would count a
+    module the model does not have. One meta build per pair settles it.
+    """
+    pairs: set[tuple[str, ...]] = set()
+    for param in [*family.top, *(q for kind in family.kinds for q in kind["parameters"])]:
+        shape = param["shape"]
+        if param["module"] == "linear" and len(shape) == 2 and all(
+                isinstance(d, list) and len(d) == 2 and d[0] == "field" for d in shape) and shape[0][1] != shape[1][1]:
+            pairs.add(tuple(sorted((shape[0][1], shape[1][1]))))
+    for (a, b) in sorted(pairs):
+        if a not in p.base or b not in p.base:
+            continue
+        values: dict[str, Any] = {**p.base, b: p.base[a]}
+        layout = _try_build(p.cls, values)
+        if layout is None:
+            continue
+        try:
+            want = family.count(values)
+        except SymparamsError:
+            continue
+        if want != _total(layout):
+            raise NoForm(f"{family.model_type}: where {a} equals {b}, transformers builds {_total(layout):,} "
+                         f"parameters and the learned form gives {want:,} (a module between them is built only "
+                         "when they differ)")
 
 
 # Depths past the probes' (at most MAX_PROBE_LAYERS) at which a count of layers must still hold.

@@ -87,6 +87,19 @@ def test_a_form_that_fits_but_fails_the_held_out_probes_is_refused():
         fit_form(fit, ["D"], held_out=held)
 
 
+@pytest.mark.parametrize("model_type", ["electra", "roformer"])
+def test_a_module_built_only_when_two_widths_differ_is_refused_not_learned(model_type):
+    """ELECTRA and RoFormer project embeddings to the hidden width only when the two differ; random probes never
+    make them equal, so learn builds that case itself and refuses the model type rather than ship a form that
+    counts a module the model does not have."""
+    pytest.importorskip("torch", reason="torch is not installed")
+    pytest.importorskip("transformers", reason="transformers is not installed")
+    from symparams.learn import learn
+
+    with pytest.raises(NoForm, match="where embedding_size equals hidden_size"):
+        learn(model_type)
+
+
 # ---- expressions are data ------------------------------------------------------------------------------------
 
 

@@ -124,6 +124,40 @@ def test_a_shipped_family_counts_what_transformers_builds(model_type, data):
         assert check(family, base), f"{model_type}: its own witness {base} no longer builds or counts"
 
 
+def linear_pairs(family: LearnedFamily) -> list[tuple[str, str]]:
+    """The pairs of fields that size one linear map between them (D x E), each once."""
+    pairs = set()
+    for param in [*family.top, *(q for kind in family.kinds for q in kind["parameters"])]:
+        shape = param["shape"]
+        if param["module"] == "linear" and len(shape) == 2 and all(isinstance(d, list) and d[0] == "field" for d in shape):
+            if shape[0][1] != shape[1][1]:
+                pairs.add(tuple(sorted((shape[0][1], shape[1][1]))))
+    return sorted(pairs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("model_type", sample(SHIPPED, "learned where two widths coincide"))
+def test_a_shipped_family_counts_what_transformers_builds_where_two_widths_it_maps_between_are_equal(model_type):
+    """Probes drawn at random almost never make two widths equal, and transformers often builds the map between
+    them only when they differ (ELECTRA's embeddings_project): each witness with one width set to the other is
+    counted as transformers builds it, or refused, never miscounted (totals compared: tensors of equal shapes
+    group differently, which changes no count)."""
+    family = learned(model_type)
+    assert family is not None
+    for a, b in linear_pairs(family):
+        for witness in family.witnesses[:2]:
+            if a not in witness["fields"] or b not in witness["fields"]:
+                continue
+            cfg = {**witness["fields"], b: witness["fields"][a]}
+            try:
+                total = family.count(cfg)
+                layout = _build(_config_class(model_type), cfg)
+            except SymparamsError:
+                continue
+            except Exception:  # transformers refuses this combination of fields
+                continue
+            assert total == _total(layout), f"{model_type} {cfg}: learned {total:,}, transformers {_total(layout):,}"
+
+
 def test_the_check_fails_for_a_family_that_no_longer_matches():
     """A file whose shapes drifted from transformers (one dimension off by one) is caught, total and shape."""
     from dataclasses import replace

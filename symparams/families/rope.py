@@ -1,4 +1,4 @@
-"""What transformers' RoPE validation refuses: a fully rotary head of odd size above 4.
+"""Rotary embedding parameters as transformers reads them: what it refuses, and what it cannot compute with.
 
 Every config class with rotary embeddings validates them when it is made: a head whose
 rotary part is its whole odd size cannot be rotated in pairs, so the config is refused
@@ -11,7 +11,10 @@ Gemma 3 and OLMo 3 keep rope parameters per layer kind instead: each kind their 
 use is validated with its own ``partial_rotary_factor`` (:func:`check_layer_kinds`).
 
 The same validation refuses rope parameters missing a key their type requires, in
-every config class, rotary or not, and values they cannot compute with (:func:`check_rope`).
+every config class, rotary or not, and values it compares that are not numbers; a
+rotary embedding cannot compute with an unknown type, or a theta, factor or share that
+is not a number (:func:`check_rope`). The share of each head that rotates is read where
+transformers' class keeps it (:func:`partial_rotary_factor`).
 """
 
 from __future__ import annotations

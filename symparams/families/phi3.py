@@ -22,7 +22,7 @@ from ..spec import Spec
 from ..symbols import D, F, H, H_kv, L_d, L_s, W, d_h
 from ._qwen_decoder import GROUPS, Axis, core_fields, decoder_spec, decoder_tree, read_core, read_window
 from .registry import Family
-from .rope import NUMBERS, is_number, malformed, partial_rotary_factor, rope_table
+from .rope import NUMBERS, is_number, malformed, partial_rotary_factor, rope_table, rope_type
 
 __all__ = ["FAMILY", "FIELDS", "from_config", "window", "check_rope", "RENAMES"]
 
@@ -54,7 +54,7 @@ def check_rope(cfg: Config, width: int, heads: int) -> None:
     """
     name, table = rope_table(cfg)
     table = table if isinstance(table, dict) else {}
-    stated = table.get("rope_type", table.get("type", "default"))
+    stated = rope_type(table)
     kind = dict(RENAMES).get(stated, stated) if isinstance(stated, str) else stated
     if kind not in ("default", "longrope"):
         raise cfg.error(name, f"rope_type {short(stated)} is not one Phi-3 rotates with: default or longrope "

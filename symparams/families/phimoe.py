@@ -26,7 +26,7 @@ from ._qwen_decoder import GROUPS, Axis, core_fields, decoder_spec, decoder_tree
 from .phi3 import window
 from .qwen3_moe import LLAMA_MLP
 from .registry import Family
-from .rope import NUMBER, is_number, malformed, rope_table
+from .rope import NUMBER, is_number, malformed, rope_table, rope_type
 
 __all__ = ["FAMILY", "FIELDS", "from_config", "check_mscales", "ROUTED"]
 
@@ -56,7 +56,7 @@ def check_mscales(cfg: Config) -> None:
     """Refuse what PhimoeConfig's own rope validation refuses: any type but default without its two numbers,
     ``short_mscale`` and ``long_mscale``."""
     name, table = rope_table(cfg)
-    kind = table.get("rope_type", table.get("type", "default")) if isinstance(table, dict) else "default"
+    kind = rope_type(table)
     if kind == "default":
         return
     for key in ("short_mscale", "long_mscale"):

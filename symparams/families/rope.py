@@ -30,7 +30,7 @@ from ..symbols import d_h
 from .layer_lists import ATTENTION_KINDS
 
 __all__ = ["partial_rotary_factor", "check_rope_head_dim", "check_spec", "check_layer_kinds", "check_rope",
-           "RopeHolding", "rope_table", "is_number", "malformed",
+           "RopeHolding", "rope_table", "rope_type", "is_number", "malformed",
            "NUMBER", "NUMBERS", "REQUIRED_KEYS", "VALIDATED", "COMPUTED", "ROTARY"]
 
 
@@ -64,6 +64,12 @@ def rope_table(cfg: Config) -> tuple[str, Any]:
     ``rope_parameters`` (transformers takes one or the other whole, never a merge)."""
     return ("rope_scaling", cfg.data["rope_scaling"]) if cfg.data.get("rope_scaling") else (
         "rope_parameters", cfg.data.get("rope_parameters"))
+
+
+def rope_type(params: Any) -> Any:
+    """The type a rope table states, as transformers reads it: ``rope_type``, else the older ``type``, else
+    "default" (anything but an object of parameters is "default" too)."""
+    return params.get("rope_type", params.get("type", "default")) if isinstance(params, dict) else "default"
 
 
 def is_number(value: Any) -> bool:
@@ -220,7 +226,7 @@ def check_rope(cfg: Config, family: RopeHolding) -> None:
     if family.rope_share:
         computed["default"] = {**computed["default"], "partial_rotary_factor": NUMBER}
     if params:
-        stated = params.get("rope_type", params.get("type", "default"))
+        stated = rope_type(params)
         renamed = dict(family.rope_renames).get(stated, stated) if isinstance(stated, str) else stated
         filled = ("rope_theta", *(("original_max_position_embeddings",) if stated in FILLS_CONTEXT else ()))
         params = {**params, "rope_type": renamed}
@@ -231,17 +237,17 @@ def check_rope(cfg: Config, family: RopeHolding) -> None:
         top = {k: cfg.data[k] for k in ("rope_theta", "partial_rotary_factor") if k in cfg.data and k not in held}
         if top.get("partial_rotary_factor", 0) is None:
             del top["partial_rotary_factor"]
-        _refuse_values(cfg, "", {**top, "rope_type": held.get("rope_type", held.get("type", "default"))}, computed)
+        _refuse_values(cfg, "", {**top, "rope_type": rope_type(held)}, computed)
 
 
 def _refuse_missing(cfg: Config, name: str, params: dict, filled: Iterable[str], where: str = "") -> None:
-    rope_type = params.get("rope_type", params.get("type", "default"))
-    if not isinstance(rope_type, str):
+    stated = rope_type(params)
+    if not isinstance(stated, str):
         return
-    required = REQUIRED_KEYS.get(rope_type, ())
+    required = REQUIRED_KEYS.get(stated, ())
     missing = [k for k in required if k not in params and k not in filled]
     if missing:
-        raise cfg.error(name, f"rope_type {rope_type!r} needs {', '.join(missing)}{where}, which transformers "
+        raise cfg.error(name, f"rope_type {stated!r} needs {', '.join(missing)}{where}, which transformers "
                               "requires and refuses the file without")
 
 
@@ -268,13 +274,13 @@ def _refuse_values(cfg: Config, name: str, params: dict, computed: Mapping[str, 
                    where: str = "") -> None:
     """Refuse values of ``params`` that transformers' validation, or (``computed``, for a family with rotary
     embeddings) its rotary embedding, cannot compute with."""
-    rope_type = params.get("rope_type", params.get("type", "default"))
-    if computed is not None and (not isinstance(rope_type, str) or rope_type not in computed):
-        raise cfg.error(name, f"rope_type {short(rope_type)}{where} is not one transformers' rotary embeddings "
+    stated = rope_type(params)
+    if computed is not None and (not isinstance(stated, str) or stated not in computed):
+        raise cfg.error(name, f"rope_type {short(stated)}{where} is not one transformers' rotary embeddings "
                               f"compute ({', '.join(computed)})")
-    if not isinstance(rope_type, str):
+    if not isinstance(stated, str):
         return
-    wanted = {**VALIDATED.get(rope_type, {}), **(computed[rope_type] if computed is not None else {})}
+    wanted = {**VALIDATED.get(stated, {}), **(computed[stated] if computed is not None else {})}
     for key, kind in wanted.items():
         if key in params and not _is_kind(params[key], kind):
             raise malformed(cfg, name, key, params[key], kind, where)

@@ -1335,6 +1335,8 @@ def test_layer_lists_and_rope_keys_are_refused_where_transformers_refuses_them_i
         event("a kind transformers knows and this family has no layer for: refused")
     elif isinstance(theirs, int) and isinstance(ours, str) and "conflicting values for the same field" in ours:
         event("a list under two of its names with different values (Nemotron-H's layer_types): refused")
+    elif isinstance(theirs, int) and isinstance(ours, str) and "window of 0 tokens" in ours:
+        event("sliding layers listed with use_sliding_window false (a window of 0 tokens): refused")
     elif isinstance(theirs, int):
         assert ours == theirs, (model_type, ours)
     if isinstance(theirs, str) and any(rule in theirs for rule in _THEIR_RULES):

@@ -58,9 +58,21 @@ def _fast(expr: sympy.Expr) -> sympy.Expr | None:
     poly = _to_poly(expr, index) if isinstance(expr, sympy.Add) else None
     if poly is None:
         poly = _expanded(expr, index)
+    if poly is None and isinstance(expr, sympy.Add) and expr.has(sympy.Pow) and any(
+            _is_reciprocal(p) for p in expr.atoms(sympy.Pow)):
+        return _over_common_denominator(expr)
     if poly is None or len(poly) < 2:
         return None
     return _factored(poly, gens)
+
+
+def _over_common_denominator(expr: sympy.Add) -> sympy.Expr | None:
+    """A sum with symbols in denominators (``D*H_kv/H + ...`` where d_h = D/H): ``sympy.factor`` puts it over
+    one denominator with ``together`` and factors both sides, which :func:`_ratio` does where it can prove it."""
+    whole = sympy.together(expr)
+    if not isinstance(whole, sympy.Mul) or not any(_is_reciprocal(a) for a in whole.args):
+        return None
+    return _ratio(whole)
 
 
 def _is_reciprocal(arg: sympy.Expr) -> bool:

@@ -110,6 +110,30 @@ LAYERED = st.sampled_from(SYMBOLS + sympy.symbols("L_s L_2"))
 
 
 @st.composite
+def sums_over_monomials(draw) -> sympy.Expr:
+    """An expanded product divided term by term by a monomial, plus another such sum: symbols in denominators,
+    as K and V widths write them when the head width is D/H (``D*H_kv/H``)."""
+    parts = []
+    for _ in range(draw(st.integers(1, 2))):
+        below = draw(st.lists(st.sampled_from(SYMBOLS), min_size=1, max_size=2))
+        parts.append(sympy.expand(draw(products()) / sympy.Mul(*(s ** draw(st.integers(1, 2)) for s in below))))
+    return sympy.Add(*parts)
+
+
+@settings(max_examples=80, deadline=None)
+@given(sums_over_monomials())
+def test_a_sum_with_symbols_in_denominators_is_factored_as_sympy_factors_it(expr):
+    same_as_sympy(expr, zero=sympy.cancel)
+    assert factoring.factor(expr) == sympy.factor(expr)
+
+
+def test_the_key_and_value_widths_of_a_kept_head_width_are_factored_cheaply():
+    D, F, H, H_kv = (SYMBOLS[i] for i in (0, 2, 3, 4))
+    assert same_as_sympy(4*D**2 + 4*D**2*H_kv/H + 4*D*F + 14*D + 4*D*H_kv/H + 2*F, zero=sympy.cancel)
+    assert not same_as_sympy(2*D**2 + 2*D**2*H_kv/H + 2*D + 2*D*H_kv/H, zero=sympy.cancel)  # two factors: SymPy's
+
+
+@st.composite
 def formulas(draw, depth: int = 2) -> sympy.Expr:
     """An unexpanded formula as a tree builds one: sums and products of sizes, layer counts and numbers."""
     if depth == 0 or draw(st.integers(0, 3)) == 0:

@@ -5,7 +5,9 @@ Displayed formulas are factored (``spec.pretty``), and SymPy's multivariate fact
 Yet almost every formula of a model is a whole number times a monomial times one
 irreducible polynomial: ``L*(D*E + 3*D*E_s*F_e + ...)``. That shape is proven here
 in a few integer operations, and the result built exactly as ``sympy.factor`` builds
-it, so the printed text is the same; anything else goes to ``sympy.factor``.
+it, so the printed text is the same; anything else goes to ``sympy.factor``. A sum with
+symbols in denominators (``D*H_kv/H``, where the head width is D/H) is first put over one
+denominator, as ``sympy.factor`` puts it, and each side is proven the same way.
 
 The proof: the polynomial q left once the integer and monomial contents are taken out
 is irreducible if it has degree one in some symbol x, ``q = a*x + b``, and a and b

@@ -7,7 +7,9 @@ irreducible polynomial: ``L*(D*E + 3*D*E_s*F_e + ...)``. That shape is proven he
 in a few integer operations, and the result built exactly as ``sympy.factor`` builds
 it, so the printed text is the same; anything else goes to ``sympy.factor``. A sum with
 symbols in denominators (``D*H_kv/H``, where the head width is D/H) is first put over one
-denominator, as ``sympy.factor`` puts it, and each side is proven the same way.
+denominator, as ``sympy.factor`` puts it, and each side is proven the same way; a rounding
+or piecewise term (``floor(L/p)``, a sparse kernel's attended keys) is one more variable, as
+it is to ``sympy.factor``.
 
 The proof: the polynomial q left once the integer and monomial contents are taken out
 is irreducible if it has degree one in some symbol x, ``q = a*x + b``, and a and b
@@ -39,8 +41,32 @@ POINTS = 4
 
 def factor(expr: sympy.Expr) -> sympy.Expr:
     """``sympy.factor(expr)``, taken from a cheap proof when one exists."""
-    found = _fast(expr)
+    found = _fast(expr) if not expr.has(*OPAQUE) else _through_opaque(expr)
     return sympy.factor(expr) if found is None else found
+
+
+# Functions sympy.factor takes as generators of its polynomial ring, each a variable of its own.
+OPAQUE = (sympy.Piecewise, sympy.floor, sympy.ceiling)
+
+
+def _through_opaque(expr: sympy.Expr) -> sympy.Expr | None:
+    """:func:`_fast` with each outermost rounding or piecewise term (a kernel's attended keys, a layer
+    pattern's ``floor(L/p)``) stood in for by a symbol of the same name, which sorts where SymPy sorts
+    that generator, and put back. A term that expanding would change is left to SymPy, which expands it."""
+    stand_ins: dict[sympy.Expr, sympy.Symbol] = {}
+    for atom in expr.atoms(*OPAQUE):
+        if atom.expand() != atom:
+            return None
+        stand_ins[atom] = sympy.Symbol(str(atom))
+    names = [s.name for s in stand_ins.values()] + [s.name for s in expr.free_symbols]  # type: ignore[attr-defined]
+    if len(set(names)) != len(names):
+        return None
+    plain = expr.xreplace(stand_ins)
+    found = _fast(plain)
+    if found is None:
+        return None
+    coeff, rest = found.as_coeff_Mul()
+    return _keep_coeff(coeff, rest.xreplace({s: a for a, s in stand_ins.items()}))
 
 
 def _fast(expr: sympy.Expr) -> sympy.Expr | None:

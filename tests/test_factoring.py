@@ -133,6 +133,40 @@ def test_the_key_and_value_widths_of_a_kept_head_width_are_factored_cheaply():
     assert not same_as_sympy(2*D**2 + 2*D**2*H_kv/H + 2*D + 2*D*H_kv/H, zero=sympy.cancel)  # two factors: SymPy's
 
 
+_D, _E, _F, _H, _H_kv, _L = SYMBOLS[:6]
+_T, _K = sympy.symbols("T K_I")
+# Terms sympy.factor takes as generators: rounded layer counts, a kernel's attended keys, and one that expanding
+# changes (left to SymPy).
+OPAQUE_TERMS = (sympy.floor(_L / 3), sympy.ceiling(_D / _H), sympy.floor(_L * (_E + 1)),
+                sympy.Piecewise((_T / 2 + sympy.Rational(1, 2), _K >= _T), (_K - _K**2 / (2 * _T), True)))
+
+
+@st.composite
+def sums_with_opaque_terms(draw) -> sympy.Expr:
+    """An expanded product with one or two of its symbols standing for a rounding or a piecewise term."""
+    expr = draw(products())
+    chosen = draw(st.lists(st.sampled_from(sorted(expr.free_symbols, key=str) or [_D]), min_size=1, max_size=2,
+                           unique=True))
+    return expr.xreplace({s: draw(st.sampled_from(OPAQUE_TERMS)) for s in chosen})
+
+
+@settings(max_examples=80, deadline=None)
+@given(sums_with_opaque_terms())
+def test_a_sum_holding_roundings_or_piecewise_terms_is_factored_as_sympy_factors_it(expr):
+    fast = factoring._through_opaque(expr)
+    slow = sympy.factor(expr)
+    if fast is not None:
+        assert fast == slow and str(fast) == str(slow), (expr, fast, slow)
+    assert factoring.factor(expr) == slow
+
+
+def test_deepseek_v32_attended_keys_are_factored_cheaply():
+    attended = OPAQUE_TERMS[3]
+    expr = 6 * _D * _E + 6 * _H * _F * attended + 3 * _H * _T + 3 * _H
+    fast = factoring._through_opaque(expr)
+    assert fast is not None and fast == sympy.factor(expr) and str(fast).startswith("3*(")
+
+
 @st.composite
 def formulas(draw, depth: int = 2) -> sympy.Expr:
     """An unexpanded formula as a tree builds one: sums and products of sizes, layer counts and numbers."""

@@ -86,8 +86,7 @@ def _fast(expr: sympy.Expr) -> sympy.Expr | None:
     poly = _to_poly(expr, index) if isinstance(expr, sympy.Add) else None
     if poly is None:
         poly = _expanded(expr, index)
-    if poly is None and isinstance(expr, sympy.Add) and expr.has(sympy.Pow) and any(
-            _is_reciprocal(p) for p in expr.atoms(sympy.Pow)):
+    if poly is None and isinstance(expr, sympy.Add) and any(_is_reciprocal(p) for p in expr.atoms(sympy.Pow)):
         return _over_common_denominator(expr)
     if poly is None or len(poly) < 2:
         return None

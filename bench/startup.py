@@ -6,6 +6,7 @@ for the new-process commands, transformers' meta build for counting many configs
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 import time
@@ -14,7 +15,7 @@ from pathlib import Path
 from .targets import Result, _ms
 from .timing import fresh_env, interleaved, run_command
 
-__all__ = ["cached_start", "many_configs"]
+__all__ = ["cached_start", "known_shape", "many_configs"]
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "configs"
 # The preset whose uncached derivation takes longest (measured against import sympy, every preset
@@ -53,6 +54,36 @@ def cached_start(rounds: int = 11) -> list[Result]:
             out.append(Result("  (the same with the cache off)", cold["uncached"].best / cold["sympy"].best, target,
                               True, f"{_ms(cold['uncached'].best)} (best of 3)", info=True))
     return out
+
+
+def known_shape(rounds: int = 11) -> list[Result]:
+    """A config.json never counted before, of a shape an earlier count kept (symparams.shapes), vs ``import sympy``.
+
+    Each round writes the file afresh with another vocabulary, so the result cache never
+    answers: the count is read, checked and evaluated from the kept forms of its shape.
+    """
+    base = _command()
+    sympy_only = [sys.executable, "-c", "import sympy"]
+    config = json.loads((FIXTURES / "llama-2-7b.json").read_text())
+    vocab = iter(range(32_064, 10**9, 64))
+    with tempfile.TemporaryDirectory() as pyc, tempfile.TemporaryDirectory() as cache, \
+            tempfile.TemporaryDirectory() as tmp:
+        env = {**fresh_env(pyc), "SYMPARAMS_CACHE_DIR": cache}
+        env.pop("SYMPARAMS_NO_CACHE", None)
+        path = Path(tmp) / "config.json"
+
+        def fresh() -> None:
+            path.write_text(json.dumps({**config, "vocab_size": next(vocab)}))
+
+        run_command(base + ["count", "llama-2-7b"], env)()  # keeps the shape's forms
+        fns = {"new": run_command(base + ["count", str(path)], env), "sympy": run_command(sympy_only, env)}
+        fresh()
+        for fn in fns.values():
+            fn()  # fills the bytecode
+        t = interleaved(fns, rounds, clock=time.perf_counter, setup={"new": fresh})
+    return [Result("count of a new Llama config.json of a kept shape, new process, vs import sympy",
+                   t["new"].best / t["sympy"].best, 0.35, True,
+                   f"{_ms(t['new'].best)} vs {_ms(t['sympy'].best)} (best of {rounds})")]
 
 
 def many_configs(files: int = 25) -> list[Result]:

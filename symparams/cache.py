@@ -15,6 +15,9 @@ An entry is trusted only when every check passes, else it is rebuilt from the mo
 * a model name that is not a local file and not a name inside the package (a Hub id)
   is never cached, since what it resolves to can change under the same name.
 
+The same store keeps, by key, other JSON data the package trusts under the same HMAC: the
+forms of a model's shape (:mod:`symparams.shapes`), keyed by the package digest and the shape.
+
 ``SYMPARAMS_CACHE_DIR`` moves the cache; ``SYMPARAMS_NO_CACHE=1`` turns it off. A
 cache that cannot be read or written is skipped without a word: it only saves time.
 This module imports nothing beyond the standard library.
@@ -22,6 +25,7 @@ This module imports nothing beyond the standard library.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -30,7 +34,8 @@ import sys
 from pathlib import Path
 from typing import Iterable
 
-__all__ = ["cache_dir", "input_identity", "lookup", "store", "key_for", "MAX_ENTRIES"]
+__all__ = ["cache_dir", "code_digest", "input_identity", "lookup", "store", "lookup_data", "store_data", "key_for",
+           "MAX_ENTRIES"]
 
 PACKAGE = Path(__file__).resolve().parent
 # Above this many entries, the older half is removed when a new one is written.
@@ -55,11 +60,17 @@ def cache_dir() -> Path | None:
     return Path(base) / "symparams"
 
 
-def _code_digest() -> str:
+def code_digest() -> str:
     """The installed package as it is now: version, and every file's path, size and mtime."""
     from . import __version__
 
-    h = hashlib.sha256(__version__.encode())
+    return hashlib.sha256(f"{__version__}\0{_files_digest()}".encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def _files_digest() -> str:
+    """Every package file's path, size and mtime, hashed; read once per process."""
+    h = hashlib.sha256()
     for root, dirs, files in os.walk(PACKAGE):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__")
         for name in sorted(files):
@@ -96,7 +107,7 @@ def key_for(command: str, arguments: Iterable[tuple[str, object]], models: Itera
     """The entry key of a command run, or None when some input cannot be cached."""
     if cache_dir() is None:
         return None
-    parts = [command, _code_digest()]
+    parts = [command, code_digest()]
     for name in models:
         ident = input_identity(name)
         if ident is None:
@@ -132,6 +143,20 @@ def _mac(secret: bytes, key: str, payload: str) -> str:
 
 def lookup(key: str | None) -> dict | None:
     """The stored result under ``key`` (``{"stdout": ..., "stderr": ...}``), or None if absent or not trustworthy."""
+    result = lookup_data(key)
+    if not (isinstance(result, dict) and isinstance(result.get("stdout"), str)
+            and isinstance(result.get("stderr"), str)):
+        return None
+    return result
+
+
+def store(key: str | None, stdout: str, stderr: str = "") -> None:
+    """Keep a successful run's output under ``key``; any failure to write is ignored."""
+    store_data(key, {"stdout": stdout, "stderr": stderr})
+
+
+def lookup_data(key: str | None) -> object:
+    """The JSON data stored under ``key``, or None if absent or not trustworthy."""
     folder = cache_dir()
     if key is None or folder is None:
         return None
@@ -144,17 +169,13 @@ def lookup(key: str | None) -> dict | None:
         if not (isinstance(payload, str) and isinstance(mac, str) and entry.get("key") == key
                 and hmac.compare_digest(mac, _mac(secret, key, payload))):
             return None
-        result = json.loads(payload)
-        if not (isinstance(result, dict) and isinstance(result.get("stdout"), str)
-                and isinstance(result.get("stderr"), str)):
-            return None
-        return result
+        return json.loads(payload)
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
 
 
-def store(key: str | None, stdout: str, stderr: str = "") -> None:
-    """Keep a successful run's output under ``key``; any failure to write is ignored."""
+def store_data(key: str | None, data: object) -> None:
+    """Keep JSON ``data`` under ``key``; any failure to write is ignored."""
     folder = cache_dir()
     if key is None or folder is None:
         return
@@ -162,7 +183,7 @@ def store(key: str | None, stdout: str, stderr: str = "") -> None:
         secret = _secret(folder, create=True)
         if secret is None:  # pragma: no cover - create=True always gives one
             return
-        payload = json.dumps({"stdout": stdout, "stderr": stderr})
+        payload = json.dumps(data)
         entry = json.dumps({"key": key, "payload": payload, "mac": _mac(secret, key, payload)})
         tmp = folder / f".{key}.{os.getpid()}.tmp"
         tmp.write_text(entry, encoding="utf-8")

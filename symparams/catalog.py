@@ -15,14 +15,16 @@ from __future__ import annotations
 import difflib
 import os
 from dataclasses import dataclass
-from typing import Callable, Mapping
-
-from sympy import Expr
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from .config import printable, read_json
 from .errors import SymparamsError
 from .families import FAMILIES, Family, from_dict
-from .spec import Spec, apply_overrides
+
+if TYPE_CHECKING:
+    from sympy import Expr
+
+    from .spec import Spec
 
 __all__ = [
     "model", "names", "ladder", "depth_families", "from_preset", "preset_paths", "config_of", "locate", "Located",
@@ -203,7 +205,11 @@ def model(name: str, depth: int | None = None, **overrides: Expr) -> Spec:
         raise SymparamsError(f"--depth applies only to the depth-sized families ({', '.join(fams)}), not {name!r}")
     where = locate(name)
     spec = from_dict(where.data, where.source, name=where.display)
-    return apply_overrides(spec, overrides) if overrides else spec
+    if not overrides:
+        return spec
+    from .spec import apply_overrides
+
+    return apply_overrides(spec, overrides)
 
 
 def config_of(name: str | os.PathLike) -> tuple[dict, str, str]:

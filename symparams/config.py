@@ -18,12 +18,13 @@ import os
 import stat
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Iterable
-
-from sympy import Integer, Rational
+from typing import TYPE_CHECKING, Any, Iterable
 
 from .errors import SymparamsError
-from .spec import MAX_VALUE
+from .limits import MAX_VALUE
+
+if TYPE_CHECKING:
+    from sympy import Rational
 
 __all__ = [
     "Config", "Field", "Fields", "MISSING", "DERIVED", "REFUSE", "DEFAULT",
@@ -291,12 +292,14 @@ class Config:
     def optional_int(self, names: Iterable[builtins.str] | builtins.str, minimum: builtins.int = 1) -> builtins.int | None:
         return self.int(names, None, minimum)
 
-    def number(self, names: Iterable[str] | str, default: Any = _MISSING) -> Rational:
+    def number(self, names: Iterable[str] | str, default: Any = _MISSING) -> "Rational":
         """An exact number: a decimal is read as the decimal written, never through a float."""
         name, value = self._get(names, default)
         return self._number(name, value)
 
-    def _number(self, name: str, value: Any) -> Rational:
+    def _number(self, name: str, value: Any) -> "Rational":
+        from sympy import Integer, Rational
+
         if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
             raise self.error(name, f"expected a number, got {_kind(value)} {short(value)}")
         exact: Decimal | builtins.int = Decimal(repr(value)) if isinstance(value, float) else value

@@ -11,7 +11,7 @@ from fractions import Fraction
 from typing import Any, Callable, Iterable, Sequence, Union
 
 __all__ = ["MD_SPECIALS", "LATEX_SPECIALS", "LATEX_FONTS", "human", "share", "grouped", "whole", "json_number", "exact_cell",
-           "table", "register_display", "display", "visible",
+           "table", "tree_table", "register_display", "display", "visible",
            "Formula", "Fixed", "Grid", "Facts", "Line", "Block", "render", "md_text", "latex_text"]
 
 _UNITS = ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K"))
@@ -176,6 +176,20 @@ def table(
         out.append(line(row))
     return "\n".join(out)
 
+
+def tree_table(rows: Iterable[tuple[int, str, str, str, int, int, int]], tree: str, formula: str, total: int) -> str:
+    """The breakdown table ``count`` prints, from plain rows: (depth, name, module, formula, count, copies, total).
+
+    The last line is the model's own (its description ``tree``, closed ``formula`` and
+    ``total``); each row's share is of that total.
+    """
+    cells = []
+    for depth, name, module, form, count, copies, row_total in rows:
+        each = f"{count:,}" if copies == 1 else f"{count:,} x {copies:,} = {row_total:,}"
+        cells.append(("  " * (depth - 1) + name, module, form, each, share(Fraction(row_total, total))))
+    cells.append(("total", tree, formula, f"{total:,}", "100.0%"))
+    return table(cells, ("component", "module", "formula (per copy)", "count", "share"), "lllrr",
+                 rules=[len(cells) - 1])
 
 
 # ---- sheets: what table, flops, memory and sensitivity print, in every --format ----------

@@ -34,6 +34,7 @@ from .errors import SymparamsError
 from .factoring import factor
 from .factoring import pretty as _poly_pretty
 from .format import display
+from .limits import MAX_VALUE
 from .symbols import INFO, T
 
 __all__ = ["Spec", "Row", "Breakdown", "Constraint", "Divides", "AtMost", "exact", "pretty"]
@@ -421,10 +422,6 @@ def _json_number(v: Expr) -> int | str:
     return int(v) if v.is_Integer else str(v)
 
 
-# No symbol's value (nor numerator or denominator) may exceed this: totals of
-# 10^15 and far beyond stay exact, while every reading (printing digits, rounding
-# for people, float ratios) stays fast and within range.
-MAX_VALUE = 10**50
 
 
 def _check_value(sym: Symbol, val: Expr, model: str, rel: Expr | None = None) -> Expr:

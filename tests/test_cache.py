@@ -59,7 +59,7 @@ def test_a_cached_run_prints_byte_for_byte_what_a_fresh_run_prints(argv, cache_o
     fresh = uncached(argv, monkeypatch)
     assert fresh[0] == 0
     assert run(argv) == fresh
-    assert len(list(cache_on.glob("*.json"))) == 1
+    assert list(cache_on.glob("*.json"))
     assert run(argv) == fresh
 
 
@@ -111,12 +111,10 @@ def _corrupt(folder: Path, how: str, where: int, byte: int) -> None:
         for entry in entries:
             data = entry.read_bytes()
             entry.write_bytes(data[: where % len(data)])
-    elif how == "edit":  # a plausible entry with another total and a recomputed but wrong MAC
+    elif how == "edit":  # a plausible entry with other numbers and a recomputed but wrong MAC
         for entry in entries:
             doc = json.loads(entry.read_text())
-            payload = json.loads(doc["payload"])
-            payload["stdout"] = payload["stdout"].replace("1", "7")
-            doc["payload"] = json.dumps(payload)
+            doc["payload"] = doc["payload"].replace("1", "7")
             doc["mac"] = cache._mac(os.urandom(32), doc["key"], doc["payload"])
             entry.write_text(json.dumps(doc))
     elif how == "swap":  # each entry moved under another entry's key

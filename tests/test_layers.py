@@ -13,13 +13,13 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "symparams"
 
 LAYERS = [  # lowest first; a module may import from its own layer or any layer below
-    ("base", {"symbols", "errors", "format", "parse", "cache", "factoring", "cancelling"}),
+    ("base", {"symbols", "errors", "format", "parse", "cache", "factoring", "cancelling", "limits"}),
     ("tree", {"components"}),
     ("spec", {"spec"}),
     ("configs", {"config"}),
     ("families", {"families"}),
     ("readings", {"breakdown", "analysis", "flops", "memory", "scaling", "compiled", "sweep", "verify",
-                  "insights", "learn", "timing", "gpus", "parallel", "lawfit", "laws"}),
+                  "insights", "learn", "timing", "gpus", "parallel", "lawfit", "laws", "shapes"}),
     ("outputs", {"report", "latex", "plot", "display"}),
     ("catalog", {"catalog", "presets", "hub", "checkpoint"}),
     ("face", {"cli", "__main__"}),

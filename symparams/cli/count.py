@@ -13,8 +13,12 @@ from __future__ import annotations
 import argparse
 import functools
 import sys
+from typing import TYPE_CHECKING
 
 from ..errors import SymparamsError
+
+if TYPE_CHECKING:
+    from ..shapes import Counted
 from .common import add_format_argument, add_model_arguments, csv_text, emit_json, load_spec, positive_int
 from .common import cache_key as _key
 
@@ -234,39 +238,37 @@ def _one(args: argparse.Namespace, name: str, indent: int | None) -> int:
             locate(name)
         except SymparamsError:
             return _checkpoint_only(args, ckpt, indent)
+    plain = ckpt is None and args.format in ("json", "text") and not args.sets and args.depth is None
+    found = _by_shape(name) if plain else None
+    if found is not None:
+        if args.format != "json":
+            from . import one_line
+
+            for note in found.report.get("notes", ()):
+                print(f"symparams: note: {one_line(note)}", file=sys.stderr)
+        return _plain(args, found, indent)
     spec = load_spec(args, name, notes=args.format != "json")
     note = learned_note(spec)
     if note and args.format != "json":
         print(f"symparams: note: {note}", file=sys.stderr)
-    if args.format == "json":
-        out = report(spec, args.max_depth)
-        if ckpt is not None:
-            out["checkpoint"] = ckpt.to_json()
-        emit_json(out, indent)
-        return 0
-    bd = _tree(spec, args.max_depth)
     if args.format in ("md", "csv", "tex"):
         if ckpt is not None:
             raise SymparamsError("--checkpoint prints as text or JSON (--format text or json)")
         render = {"md": _markdown, "csv": _csv, "tex": _tex}[args.format]
-        text = render(spec, bd, args)
+        text = render(spec, _tree(spec, args.max_depth), args)
         print(text, end="" if text.endswith("\n") else "\n")
         return 0
-    from ..format import human
-
-    values = ", ".join(f"{k}={v}" for k, v in {**spec.int_values(), **spec.derived_values()}.items())
-    print(f"{spec.name}: {spec.total:,} parameters ({human(spec.total)})")
-    print(f"values: {values}")
-    print()
-    print(str(bd))
-    if _active(spec) not in (None, spec.total):
-        print(f"\nactive per token: {spec.active_total:,} ({human(spec.active_total)}) = {spec.active_form}")
-        compute = spec.active_compute_total
-        print(f"active without the embedding tables (the head kept, as the gpt-oss model card counts): "
-              f"{compute:,} ({human(compute)}) = {spec.active_compute_form}")
-    if args.non_embedding:
-        count, form = non_embedding(spec)
-        print(f"\nnon-embedding (without the embedding tables and the LM head): {count:,} ({human(count)}) = {form}")
+    found = counted(spec)
+    if plain:
+        _keep(name, spec, found)
+    if ckpt is None:
+        return _plain(args, found, indent)
+    if args.format == "json":
+        out = _json(found, args.max_depth)
+        out["checkpoint"] = ckpt.to_json()
+        emit_json(out, indent)
+        return 0
+    _text(found, args)
     if ckpt is not None:
         from ..checkpoint import saved_buffers
 
@@ -279,3 +281,126 @@ def _one(args: argparse.Namespace, name: str, indent: int | None) -> int:
         print(f"\ncheckpoint {ckpt.source} ({ckpt.format}): {stored:,} stored parameters{beside}, {same} the symbolic count")
         _dtypes(ckpt)
     return 0
+
+
+def counted(spec) -> "Counted":
+    """What ``count`` prints of ``spec``, as plain data (every component, however deep)."""
+    from ..shapes import Counted
+
+    rows = spec.breakdown().rows
+    return Counted(report(spec), tuple(r.depth for r in rows), tuple(r.name for r in rows), spec.tree.describe())
+
+
+def _json(found: "Counted", max_depth: int | None) -> dict:
+    out = dict(found.report)
+    if max_depth is not None:
+        out["components"] = [c for c, d in zip(out["components"], found.depths) if d <= max_depth]
+    return out
+
+
+def _plain(args: argparse.Namespace, found: "Counted", indent: int | None) -> int:
+    """Print a count in text or JSON: from the tree or from its shape's kept forms, the same way."""
+    if args.format == "json":
+        emit_json(_json(found, args.max_depth), indent)
+    else:
+        _text(found, args)
+    return 0
+
+
+def _text(found: "Counted", args: argparse.Namespace) -> None:
+    from ..format import human, tree_table
+
+    rep = found.report
+    total = rep["total"]
+    values = ", ".join(f"{k}={v}" for k, v in {**rep["config"], **rep["derived"]}.items())
+    print(f"{rep['model']}: {total:,} parameters ({human(total)})")
+    print(f"values: {values}")
+    print()
+    rows = ((d, label, c["module"], c["formula"], c["count"], c["copies"], c["total"])
+            for c, d, label in zip(rep["components"], found.depths, found.labels)
+            if args.max_depth is None or d <= args.max_depth)
+    print(tree_table(rows, found.tree, rep["formula"], total))
+    if "active" in rep:
+        print(f"\nactive per token: {rep['active']:,} ({human(rep['active'])}) = {rep['active_formula']}")
+        compute = rep["active_without_embeddings"]
+        print(f"active without the embedding tables (the head kept, as the gpt-oss model card counts): "
+              f"{compute:,} ({human(compute)}) = {rep['active_without_embeddings_formula']}")
+    if args.non_embedding:
+        count = rep["non_embedding"]
+        print(f"\nnon-embedding (without the embedding tables and the LM head): {count:,} ({human(count)}) = "
+              f"{rep['non_embedding_formula']}")
+
+
+def _read(name: str):
+    """(where, config, family, reading) of a model name a family can read to plain data, else None.
+
+    Only presets and names on disk: a Hub id, a depth-sized family or a name that needs a
+    note is left to the tree, as is anything the family refuses (the tree says why).
+    """
+    import os
+
+    from ..catalog import PRESET_PREFIX, depth_families, locate, preset_paths, shadowed
+    from ..families import FAMILIES
+
+    if not isinstance(name, str) or name in depth_families() or shadowed(name):
+        return None
+    if not (name.startswith(PRESET_PREFIX) or name in preset_paths() or os.path.exists(name)):
+        return None
+    try:
+        where = locate(name)
+        cfg, fam = FAMILIES.config_for(where.data, where.source)
+        if fam.read is None:
+            return None
+        return where, cfg, fam, fam.read(cfg)
+    except SymparamsError:
+        return None
+
+
+def _by_shape(name: str) -> "Counted | None":
+    """The count of ``name`` from the kept forms of its shape (symparams.shapes), or None."""
+    from ..cache import cache_dir, lookup_data
+    from ..families.registry import settle
+    from ..shapes import evaluate, key
+
+
+    found = _read(name) if cache_dir() is not None else None
+    if found is None:
+        return None
+    where, cfg, fam, reading = found
+    kept = lookup_data(key(fam.name, reading.shape))
+    if kept is None:
+        return None
+    result = evaluate(kept, reading, where.display)
+    if result is None:
+        return None
+    values = {**result.report["config"], **result.report["derived"]}
+    try:
+        settle(cfg, fam, values.get("d_h"))
+    except SymparamsError:
+        return None
+    return result
+
+
+def _keep(name: str, spec, found: "Counted") -> None:
+    """Keep the forms of ``spec``'s shape, when its family reads ``name`` to plain data."""
+    from ..cache import cache_dir, store_data
+    from ..shapes import forms, key
+    from ..spec import AtMost, Divides
+
+    read = _read(name) if cache_dir() is not None else None
+    if read is None:
+        return
+    _, _, fam, reading = read
+    where = key(fam.name, reading.shape)
+    if where is None:
+        return
+    rules = []
+    for c in spec.constraints:
+        if type(c) not in (Divides, AtMost):
+            return
+        rules.append(("divides" if type(c) is Divides else "at_most", str(c.small), str(c.big)))
+    rows = spec.breakdown().rows
+    kept = forms(found, [(s.name, str(r)) for s, r in spec.relations], rules, [str(r.copies_formula) for r in rows],
+                 [r.is_leaf for r in rows], reading)
+    if kept is not None:
+        store_data(where, kept)

@@ -9,10 +9,13 @@ through ``spec.family``), never by testing a family's name.
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-from ..spec import Spec
 from ._index import ENTRIES
 from .registry import Family, Registry
+
+if TYPE_CHECKING:
+    from ..spec import Spec
 
 __all__ = ["FAMILIES", "SOURCES", "Family", "Registry", "from_dict", "from_file"]
 

@@ -38,6 +38,7 @@ from ..symbols import D, H, H_kv, L, L_s, V, W, d_h
 from . import decoder
 from .activations import ACTIVATIONS
 from .decoder import LLAMA_ATTENTION, Sizes
+from .decoder_sizes import read_kv_heads
 
 __all__ = [
     "SLIDING", "FULL", "Layers", "read_layers", "read_window", "read_pattern", "NO_WINDOW", "uniform_layers",
@@ -194,14 +195,10 @@ def read_sizes(cfg: Config, activation_field: str | None = "hidden_act", heads_d
     ``activation_field`` None the model names its activation itself (``activation``:
     gpt-oss's clamped SwiGLU), whatever the config says.
     """
-    notes = []
+    notes: list[str] = []
     width = cfg.get("hidden_size")
     heads = cfg.get("num_attention_heads")
-    kv_heads = cfg.get("num_key_value_heads")
-    if kv_heads is DERIVED:
-        kv_heads = heads
-    elif not cfg.given("num_key_value_heads"):
-        notes.append(f"num_key_value_heads not given: {kv_heads} ({cfg.model_type}'s default)")
+    kv_heads = read_kv_heads(cfg, heads, notes)
     head_dim: Any = cfg.get("head_dim") if "head_dim" in cfg.fields else DERIVED
     derived = head_dim is DERIVED
     if heads_divide_width and width % heads:

@@ -41,6 +41,7 @@ from ..config import DEFAULT, DERIVED, REFUSE, Config, Field
 from ..spec import AtMost, Constraint, Divides, Spec
 from ..symbols import D, H, H_kv, L, T, V, d_h
 from .activations import activation
+from .decoder_sizes import read_kv_heads
 from .layer_lists import LEGACY_NAMES
 
 __all__ = [
@@ -118,11 +119,7 @@ def read_core(cfg: Config, rotary_fraction: Fraction = Fraction(1)) -> Core:
     notes: list[str] = []
     width = cfg.get("hidden_size")
     heads = cfg.get("num_attention_heads")
-    kv_heads = cfg.get("num_key_value_heads")
-    if kv_heads is DERIVED:
-        kv_heads = heads
-    elif not cfg.given("num_key_value_heads"):
-        notes.append(f"num_key_value_heads not given: {kv_heads} ({cfg.model_type}'s default)")
+    kv_heads = read_kv_heads(cfg, heads, notes)
     if heads % kv_heads:
         raise cfg.error("num_key_value_heads", f"{kv_heads} does not divide num_attention_heads {heads}")
     head_dim = cfg.get("head_dim")

@@ -19,171 +19,25 @@ form keeps d_h as a symbol (``Spec.kept``) so it still reads as above.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from sympy import Integer
 
 from ..components import MLP, Attention, Block, Embedding, Linear, Model, Module, MoE, Norm, Repeat
 from ..components.routing import MIXTRAL, Routing
-from ..config import DERIVED, Config, Field, Fields
+from ..config import DERIVED, Config, Field
 from ..spec import AtMost, Constraint, Divides, Spec
-from ..symbols import D, E, F, H, H_kv, L, V, d_h, k
-from .activations import activation
+from ..symbols import SYMBOLS, D, E, F, H, H_kv, L, V, d_h, k
+from .decoder_sizes import EXPERTS_ALIASES, LLAMA_GROUPS, Sizes, decoder_fields, expert_fields, read_experts, read_sizes
+from .registry import Reading
 from .rope import check_rope_head_dim, partial_rotary_factor
 
 __all__ = [
     "decoder_fields", "LLAMA_GROUPS", "Sizes", "read_sizes", "partial_rotary_factor", "check_rope_head_dim",
     "expert_fields", "read_experts", "rms_norm", "attention", "gated_mlp", "moe",
-    "pre_norm_decoder", "decoder_spec", "LLAMA_ATTENTION", "LLAMA_MLP",
+    "pre_norm_decoder", "decoder_spec", "reading_spec", "LLAMA_ATTENTION", "LLAMA_MLP", "EXPERTS_ALIASES",
 ]
 
 LLAMA_ATTENTION = ("q_proj", "k_proj", "v_proj", "o_proj")
 LLAMA_MLP = ("gate_proj", "up_proj", "down_proj")
-
-
-def decoder_fields(
-    *, vocab_size: int, hidden_size: int, intermediate_size: int, num_hidden_layers: int,
-    num_attention_heads: int, num_key_value_heads: Any = DERIVED, kv_null: Any = DERIVED,
-    head_dim: Any = DERIVED, head_dim_null: Any = DERIVED, tie_word_embeddings: bool = False,
-    hidden_act: str = "silu", max_position_embeddings: int = 2048, extra: tuple[Field, ...] = (),
-    groups: dict[str, str] | None = None, attention_bias: bool | None = False, mlp_bias: bool | None = False,
-) -> Fields:
-    """The field table of an RMSNorm decoder, from transformers' defaults for one model_type.
-
-    ``num_key_value_heads`` and ``head_dim`` are where families differ most: a missing
-    one is the family's default or DERIVED (H, and D // H, as transformers'
-    ``__post_init__`` works them out), and a null one is DERIVED or refused (``kv_null``,
-    ``head_dim_null``), as transformers accepts it or not. ``attention_bias`` and
-    ``mlp_bias`` are the defaults of the two bias switches, or None for a family whose
-    config has no such switch (Mistral's linears never have biases, whatever a
-    config says), so the table lists only fields the family reads.
-    """
-    switches = tuple(Field(name, default, kind="bool") for name, default in
-                     (("attention_bias", attention_bias), ("mlp_bias", mlp_bias)) if default is not None)
-    return Fields(
-        Field("vocab_size", vocab_size),
-        Field("hidden_size", hidden_size),
-        Field("intermediate_size", intermediate_size),
-        Field("num_hidden_layers", num_hidden_layers),
-        Field("num_attention_heads", num_attention_heads),
-        Field("num_key_value_heads", num_key_value_heads, null=kv_null),
-        Field("head_dim", head_dim, null=head_dim_null),
-        Field("tie_word_embeddings", tie_word_embeddings, kind="bool"),
-        Field("hidden_act", hidden_act, kind="str"),
-        Field("max_position_embeddings", max_position_embeddings),
-        *switches,
-        *extra,
-        groups=groups or LLAMA_GROUPS,
-    )
-
-
-LLAMA_GROUPS = {
-    "embed_tokens": "embedding", "self_attn": "attention", "mlp": "mlp", "block_sparse_moe": "mlp",
-    "lm_head": "head", "norm": "norm", "input_layernorm": "norm", "post_attention_layernorm": "norm",
-}
-
-
-@dataclass(frozen=True)
-class Sizes:
-    """The sizes one config gives, after transformers' defaults: the symbols' values."""
-
-    vocab: int
-    width: int
-    layers: int
-    heads: int
-    kv_heads: int
-    head_dim: int
-    hidden: int
-    tied: bool
-    activation: str
-    head_dim_derived: bool
-    notes: tuple[str, ...] = ()
-
-
-def read_sizes(cfg: Config, *, floor_head_dim: bool = False, rope: str | None = None) -> Sizes:
-    """Read the shape fields every RMSNorm decoder has, through the family's field table.
-
-    Two behaviours of transformers' config classes differ by family and are switched here:
-
-    * ``floor_head_dim``: with no head_dim, heads that do not divide the width are refused
-      (Llama's ``validate_architecture``), or the head size is ``D // H``, rounded down, as
-      Mistral, Mixtral, Qwen2 and NanoChat build it. A floored head size is a value, noted.
-    * ``rope``: transformers refuses a fully rotary head of odd size above 4 wherever the
-      config object carries a ``head_dim`` ("given": only when the config gives one;
-      "always": also the one Llama and Mistral derive in ``__post_init__``).
-    """
-    notes = []
-    width = cfg.get("hidden_size")
-    heads = cfg.get("num_attention_heads")
-    kv_heads = cfg.get("num_key_value_heads")
-    if kv_heads is DERIVED:
-        kv_heads = heads
-    elif not cfg.given("num_key_value_heads"):
-        notes.append(f"num_key_value_heads not given: {kv_heads} ({cfg.model_type}'s default)")
-    head_dim = cfg.get("head_dim")
-    derived = head_dim is DERIVED
-    if derived:
-        if width % heads and not floor_head_dim:
-            raise cfg.error(
-                "num_attention_heads",
-                f"{heads} does not divide hidden_size {width}, and no head_dim is given to say the head size",
-            )
-        if width % heads:
-            notes.append(f"head_dim not given: hidden_size // num_attention_heads = {width // heads}, "
-                         f"rounded down as transformers does")
-            derived = False
-        head_dim = width // heads
-        if not head_dim:
-            raise cfg.error("num_attention_heads", f"{heads} heads leave no dimension of hidden_size {width} to "
-                                                   "each, and no head_dim is given to say the head size")
-    elif not cfg.given("head_dim"):
-        notes.append(f"head_dim not given: {head_dim} ({cfg.model_type}'s default)")
-    if rope == "always" or (rope == "given" and cfg.has("head_dim")):
-        check_rope_head_dim(cfg, head_dim, "head_dim" if cfg.has("head_dim") else "num_attention_heads")
-    if heads % kv_heads:
-        raise cfg.error("num_key_value_heads", f"{kv_heads} does not divide num_attention_heads {heads}")
-    act = cfg.get("hidden_act")
-    return Sizes(
-        vocab=cfg.get("vocab_size"),
-        width=width,
-        layers=cfg.get("num_hidden_layers"),
-        heads=heads,
-        kv_heads=kv_heads,
-        head_dim=head_dim,
-        hidden=cfg.get("intermediate_size"),
-        tied=cfg.get("tie_word_embeddings"),
-        activation=activation(cfg, "hidden_act", act),
-        head_dim_derived=derived,
-        notes=tuple(notes),
-    )
-
-
-# Other names transformers' config classes accept for a field (their ``attribute_map``).
-EXPERTS_ALIASES = ("num_local_experts", "num_experts")
-
-
-def expert_fields(experts: int, top_k: int) -> tuple[Field, Field]:
-    """A Mixtral-style MoE's two fields: E (``num_local_experts``, alias ``num_experts``) and k.
-
-    transformers refuses both null, under either name.
-    """
-    return (Field(EXPERTS_ALIASES[0], experts, aliases=EXPERTS_ALIASES[1:]), Field("num_experts_per_tok", top_k))
-
-
-def read_experts(cfg: Config, experts_default: int, top_k_default: int) -> tuple[int, int]:
-    """(E, k) of a Mixtral-style MoE; k > E is refused (no token can pick more experts than exist).
-
-    ``num_experts`` is MixtralConfig's other name for ``num_local_experts``; both are
-    read, and two different values are refused rather than one silently winning.
-    The family's table is used where it lists the two fields, else the defaults given.
-    """
-    table = dict(zip(("E", "k"), expert_fields(experts_default, top_k_default)))
-    experts, top_k = (cfg.get(f.name) if f.name in cfg.fields else cfg.field(f) for f in table.values())
-    if top_k > experts:
-        given = next((n for n in EXPERTS_ALIASES if cfg.has(n)), EXPERTS_ALIASES[0])
-        raise cfg.error("num_experts_per_tok", f"{top_k} exceeds {given} {experts}")
-    return experts, top_k
 
 
 def rms_norm(name: str, weight: bool = True) -> Norm:
@@ -248,24 +102,32 @@ def decoder_spec(family: str, tree: Model, sizes: Sizes, experts: tuple[int, int
     another width or head count (``--set D=2048``) has another head size. A head_dim
     the config states (or a family's fixed default, Gemma's 256) stays a value.
     """
-    values = {V: sizes.vocab, D: sizes.width, L: sizes.layers, H: sizes.heads, H_kv: sizes.kv_heads,
-              d_h: sizes.head_dim, F: sizes.hidden}
+    return _spec(family, tree, sizes.values(experts), sizes.head_dim_derived, sizes.name(family),
+                 sizes.notes + tuple(notes))
+
+
+def reading_spec(family: str, tree: Model, reading: Reading) -> Spec:
+    """:func:`decoder_spec` from a :class:`~.registry.Reading` (whose shape says whether d_h is D/H)."""
+    return _spec(family, tree, dict(reading.values), dict(reading.shape)["head_dim_derived"], reading.name,
+                 reading.notes)
+
+
+def _spec(family: str, tree: Model, values: dict[str, int], head_dim_derived: bool, name: str,
+          notes: tuple[str, ...]) -> Spec:
     relations = {}
     constraints: list[Constraint] = [Divides(H_kv, H, "each key/value head serves H/H_kv query heads")]
-    if sizes.head_dim_derived:
-        del values[d_h]
+    if head_dim_derived:
         relations[d_h] = D / H
         constraints.append(Divides(H, D, "head_dim is hidden_size / num_attention_heads"))
-    if experts is not None:
-        values[E], values[k] = experts
+    if "E" in values:
         constraints.append(AtMost(k, E, "a token picks k of the E experts"))
     return Spec(
-        name=f"{family} (D={sizes.width}, L={sizes.layers})",
+        name=name,
         family=family,
         tree=tree,
-        values=tuple((s, Integer(v)) for s, v in values.items()),
+        values=tuple((SYMBOLS[n], Integer(v)) for n, v in values.items()),
         relations=tuple(relations.items()),
         constraints=tuple(constraints),
-        notes=sizes.notes + tuple(notes),
+        notes=notes,
         kept=(d_h,),
     )

@@ -8,13 +8,16 @@ Missing ``num_key_value_heads`` means H (MHA); missing ``head_dim`` means D / H.
 
 from __future__ import annotations
 
-from ..config import Config
-from ..spec import Spec
-from . import decoder
-from .decoder import decoder_fields
-from .registry import Family
+from typing import TYPE_CHECKING
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+from ..config import Config
+from .decoder_sizes import decoder_fields, read_sizes
+from .registry import Family, Reading
+
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 # transformers 5.x LlamaConfig
 FIELDS = decoder_fields(
@@ -23,17 +26,30 @@ FIELDS = decoder_fields(
 )
 
 
-def from_config(cfg: Config) -> Spec:
-    sizes = decoder.read_sizes(cfg, rope="always")
-    attention_bias = cfg.get("attention_bias")
-    mlp_bias = cfg.get("mlp_bias")
+def read(cfg: Config) -> Reading:
+    """The config's sizes and switches, checked, with no tree built."""
+    sizes = read_sizes(cfg, rope="always")
+    shape = (("tied", sizes.tied), ("activation", sizes.activation), ("head_dim_derived", sizes.head_dim_derived),
+             ("attention_bias", cfg.get("attention_bias")), ("mlp_bias", cfg.get("mlp_bias")))
+    return Reading(shape, tuple(sizes.values().items()), sizes.name("llama"), sizes.notes)
+
+
+def build(reading: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from . import decoder
+
+    shape = dict(reading.shape)
     tree = decoder.pre_norm_decoder(
         "llama", "Llama decoder",
-        decoder.gated_mlp(sizes.activation, bias=mlp_bias),
-        tied=sizes.tied,
-        attn=decoder.attention(qkv_bias=attention_bias, out_bias=attention_bias),
+        decoder.gated_mlp(shape["activation"], bias=shape["mlp_bias"]),
+        tied=shape["tied"],
+        attn=decoder.attention(qkv_bias=shape["attention_bias"], out_bias=shape["attention_bias"]),
     )
-    return decoder.decoder_spec("llama", tree, sizes)
+    return decoder.reading_spec("llama", tree, reading)
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -42,6 +58,7 @@ FAMILY = Family(
     model_types=("llama",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="nulls transformers refuses (sizes, attention_bias, mlp_bias); heads that do not divide the width "
             "without a head_dim; odd rotary heads above 4; key/value heads that do not divide the heads",
 )

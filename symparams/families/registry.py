@@ -13,17 +13,37 @@ import importlib
 import os
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Iterator, Mapping, MutableMapping, TypeVar
-
-from sympy import Expr, Symbol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, MutableMapping, TypeVar
 
 from ..config import Config, Fields, check_architectures, printable, read_json
 from ..errors import SymparamsError
-from ..spec import Spec
 
-__all__ = ["Family", "Registry", "Entry", "entry", "refused_whole"]
+if TYPE_CHECKING:
+    from sympy import Expr, Symbol
+
+    from ..spec import Spec
+
+__all__ = ["Family", "Reading", "Registry", "Entry", "entry", "refused_whole", "settle"]
 
 V_ = TypeVar("V_")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A config read to plain data, before any tree is built: what shapes the tree, and its symbols' values.
+
+    ``shape`` holds every choice the family builds its tree and rules from (biases, tying,
+    the activation, which sizes are relations), as (name, value) pairs of plain constants;
+    ``values`` the whole numbers the config gives its symbols, by name, in the Spec's order;
+    ``name`` the Spec's own name and ``notes`` what the reader noted. Two configs of one
+    family with equal shapes build the same tree with other values, so the forms of a tree
+    kept by its shape (:mod:`symparams.shapes`) serve every config of that shape.
+    """
+
+    shape: tuple[tuple[str, Any], ...]
+    values: tuple[tuple[str, int], ...]
+    name: str
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,7 +71,10 @@ class Family:
     embedding rotates the share of each head ``partial_rotary_factor`` gives (its own
     table holds one); ``rope_used`` whether a config's model builds a rotary embedding,
     where that depends on the config (None: wherever ``rotary`` is not "none");
-    ``layer_lists`` how it holds ``layer_types`` (:mod:`.layer_lists`).
+    ``layer_lists`` how it holds ``layer_types`` (:mod:`.layer_lists`). ``read``, where a
+    family has it, is the first half of ``build``: the config to a :class:`Reading`, with
+    every check the family makes of it and no SymPy; ``build`` is then a tree made from that
+    Reading alone.
     """
 
     name: str
@@ -74,6 +97,7 @@ class Family:
     rope_renames: tuple[tuple[str, str], ...] = ()
     rope_used: Callable[[Config], bool] | None = None
     layer_lists: str = "given"
+    read: Callable[[Config], Reading] | None = None
 
     def group(self, param_name: str) -> str:
         """The tree group of one of transformers' parameter names (for verification)."""
@@ -272,26 +296,27 @@ class Registry:
                                           f"and {learned} learned model types, listed by symparams list)")
         return fam
 
-    def from_dict(self, data: dict, source: str = "config", name: str | None = None) -> Spec:
-        """The Spec for a config given as a dict (as :func:`~symparams.config.read_json` returns it)."""
+    def config_for(self, data: dict, source: str = "config") -> tuple[Config, Family]:
+        """The config read through the field table of its model_type's family, and that family."""
         cfg = Config(data, source)
         fam = self.for_type(cfg)
         cfg.fields = fam.fields
         check_architectures(cfg)
+        return cfg, fam
+
+    def from_dict(self, data: dict, source: str = "config", name: str | None = None) -> Spec:
+        """The Spec for a config given as a dict (as :func:`~symparams.config.read_json` returns it)."""
+        cfg, fam = self.config_for(data, source)
         assert fam.build is not None
         spec = fam.build(cfg)
         try:
-            spec.env
+            env = spec.env
         except SymparamsError as err:
             raise SymparamsError(f"{cfg.source}: {err}") from None
-        from .layer_lists import check_layer_lists
-        from .rope import check_rope, check_spec
+        from ..symbols import d_h
 
-        if fam.rotary != "none" or cfg.data.get("rope_scaling") or cfg.data.get("rope_parameters"):
-            check_spec(cfg, spec, fam.rope_head)
-        check_rope(cfg, fam)
-        check_layer_lists(cfg, fam.fields, fam.layer_lists)
-        context = _context(cfg, fam)
+        head = env.get(d_h)
+        context = settle(cfg, fam, int(head) if head is not None and head.is_Integer else None)
         spec = replace(spec, family=fam.name, context=context)
         return replace(spec, name=name) if name else spec
 
@@ -326,6 +351,23 @@ def learned_family(name: str) -> Family | None:
                   model_types=(model_type,), fields=LearnedFields(family), build=build,
                   refused="KV cache, attention FLOPs, activations (a learned family knows shapes, not semantics)",
                   rotary=rotary, rope_share=isinstance(rope, dict) and "partial_rotary_factor" in rope)
+
+
+def settle(cfg: Config, fam: Family, head_dim: int | None) -> int | None:
+    """The checks a config passes after its model is built, and then its context length.
+
+    transformers refuses the rope parameters and layer lists checked here; ``head_dim`` is
+    the built model's head size (None where it is not one whole number), which its
+    rotary embedding must be able to rotate.
+    """
+    from .layer_lists import check_layer_lists
+    from .rope import check_head, check_rope
+
+    if fam.rotary != "none" or cfg.data.get("rope_scaling") or cfg.data.get("rope_parameters"):
+        check_head(cfg, fam.rope_head, head_dim)
+    check_rope(cfg, fam)
+    check_layer_lists(cfg, fam.fields, fam.layer_lists)
+    return _context(cfg, fam)
 
 
 def _context(cfg: Config, fam: Family) -> int | None:

@@ -25,11 +25,9 @@ from typing import Any, Callable, Iterable, Mapping, Protocol
 
 from ..config import Config, short
 from ..errors import SymparamsError
-from ..spec import Spec
-from ..symbols import d_h
 from .layer_lists import ATTENTION_KINDS
 
-__all__ = ["partial_rotary_factor", "check_rope_head_dim", "check_spec", "check_layer_kinds", "check_rope",
+__all__ = ["partial_rotary_factor", "check_rope_head_dim", "check_head", "check_layer_kinds", "check_rope",
            "RopeHolding", "rope_table", "rope_type", "is_number", "malformed",
            "NUMBER", "NUMBERS", "REQUIRED_KEYS", "VALIDATED", "COMPUTED", "ROTARY"]
 
@@ -102,8 +100,9 @@ def _refuse_odd(cfg: Config, head_dim: int, partial: Any, field: str, where: str
                                f"needs an even rotary dimension and refuses it{where}")
 
 
-def check_spec(cfg: Config, spec: Spec, how: str | None) -> None:
-    """Refuse ``spec`` where transformers' RoPE validation refuses its config.
+def check_head(cfg: Config, how: str | None, head_dim: int | None) -> None:
+    """Refuse a model of head size ``head_dim`` (None: not one whole number) where transformers' RoPE
+    validation refuses its config.
 
     ``how`` is Family.rope_head: "always" (the class holds the head size the family reads),
     "given" (only a head_dim the config.json states, as written), or None (no rotary
@@ -118,10 +117,9 @@ def check_spec(cfg: Config, spec: Spec, how: str | None) -> None:
         if type(size) is not int:
             return
     else:
-        value = spec.env.get(d_h)
-        if value is None or not value.is_Integer:
+        if head_dim is None:
             return
-        size = int(value)
+        size = head_dim
     check_rope_head_dim(cfg, size, "head_dim" if cfg.has("head_dim") else "num_attention_heads")
 
 

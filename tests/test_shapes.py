@@ -1,0 +1,167 @@
+"""Counts from a shape's kept forms (symparams.shapes) print what counting the tree prints, byte for byte.
+
+A config whose family reads it to plain data is counted from the forms its shape keeps
+once any config of that shape was counted. Every property here compares against the same
+command with the cache off, so kept forms that were stale, wrong for another config of
+the shape, or corrupted would fail.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+import sympy
+from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import strategies as st
+
+from symparams import shapes
+from symparams.cli import count as count_cli
+from symparams.cli import main
+
+from strategies.existing import rms_configs
+
+SIZES = ("vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
+         "num_key_value_heads", "head_dim")
+# Values a size may be given that the reader or the Spec refuses, or that break a rule between sizes.
+BAD = st.sampled_from([0, -3, 10**60, 7.5, "12", None, True, [8]])
+
+
+def run(argv: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
+def uncached(argv: list[str]) -> tuple[int, str, str]:
+    with pytest.MonkeyPatch.context() as m:
+        m.setenv("SYMPARAMS_NO_CACHE", "1")
+        return run(argv)
+
+
+@st.composite
+def siblings(draw) -> tuple[dict, dict]:
+    """Two Llama configs with the same switches (biases, tying); the second's sizes drawn afresh, at times broken."""
+    first = draw(rms_configs("llama"))
+    other = draw(rms_configs("llama"))
+    second = {k: v for k, v in first.items() if k not in SIZES}
+    second.update({k: v for k, v in other.items() if k in SIZES})
+    if draw(st.integers(0, 4)) == 0:
+        second[draw(st.sampled_from(SIZES))] = draw(BAD)
+    return first, second
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(pair=siblings(), fmt=st.sampled_from([[], ["--json"], ["--non-embedding"], ["--max-depth", "2", "--json"]]))
+def test_a_config_counted_from_its_shape_prints_what_its_tree_prints(pair, fmt, tmp_path_factory):
+    """Any Llama config, valid or not, prints what the tree prints once another config's shape is kept;
+    and where the two share a shape and the second is valid, no tree is built for it."""
+    folder = tmp_path_factory.mktemp("shapes")
+    first, second = folder / "first.json", folder / "second.json"
+    first.write_text(json.dumps(pair[0]))
+    second.write_text(json.dumps(pair[1]))
+    expected = uncached(["count", str(second), *fmt])
+    built = []
+    with pytest.MonkeyPatch.context() as m:
+        m.delenv("SYMPARAMS_NO_CACHE", raising=False)
+        m.setenv("SYMPARAMS_CACHE_DIR", str(folder / "cache"))
+        assert run(["count", str(first), "--json"])[0] == 0
+        real = count_cli.load_spec
+        m.setattr(count_cli, "load_spec", lambda *a, **k: built.append(a) or real(*a, **k))
+        assert run(["count", str(second), *fmt]) == expected
+        a, b = count_cli._read(str(first)), count_cli._read(str(second))
+    same = a is not None and b is not None and a[3].shape == b[3].shape
+    event(f"same shape: {same}, counted: {expected[0] == 0}")
+    if same and expected[0] == 0:
+        assert not built
+
+
+def test_a_known_shape_counts_a_new_config_without_sympy(tmp_path):
+    """In a new process, a config never seen before, whose shape a preset's count kept, imports no SymPy."""
+    env = {**os.environ, "SYMPARAMS_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("SYMPARAMS_NO_CACHE", None)
+    config = json.loads((Path(__file__).parent / "fixtures" / "configs" / "llama-2-7b.json").read_text())
+    config.update(vocab_size=32_064, num_hidden_layers=40)
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    probe = ("import sys; from symparams.cli import main; code = main(['count', sys.argv[1], '--json']); "
+             "print(sorted({m.split('.')[0] for m in sys.modules} & {'sympy', 'numpy'}), code, file=sys.stderr)")
+    subprocess.run([sys.executable, "-m", "symparams", "count", "llama-2-7b"], env=env, check=True,
+                   capture_output=True, timeout=300)
+    done = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert done.stderr.strip().endswith("[] 0")
+    assert done.stdout == uncached(["count", str(path), "--json"])[1]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+@given(where=st.integers(0, 10**6), byte=st.integers(1, 255),
+       how=st.sampled_from(["flip", "truncate", "forms", "version", "swap-secret"]))
+def test_corrupted_or_edited_forms_are_never_trusted(where, byte, how, tmp_path_factory):
+    """Whatever is done to a kept shape, a new config of that shape prints what its tree prints."""
+    folder = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as m:
+        m.delenv("SYMPARAMS_NO_CACHE", raising=False)
+        m.setenv("SYMPARAMS_CACHE_DIR", str(folder))
+        run(["count", "llama-2-7b", "--json"])
+        for entry in folder.glob("*.json"):
+            data = bytearray(entry.read_bytes())
+            doc = json.loads(data)
+            if how == "flip":
+                data[where % len(data)] ^= byte
+                entry.write_bytes(bytes(data))
+            elif how == "truncate":
+                entry.write_bytes(bytes(data[: where % len(data)]))
+            elif how in ("forms", "version"):  # edited forms under a MAC made with another secret
+                payload = doc["payload"].replace("D*V", "D*D") if how == "forms" else doc["payload"].replace(
+                    '"version": 1', '"version": 2')
+                doc["payload"] = payload
+                doc["mac"] = shapes.hashlib.sha256(os.urandom(32) + payload.encode()).hexdigest()
+                entry.write_text(json.dumps(doc))
+            else:
+                (folder / "secret").write_bytes(os.urandom(32))
+        assert run(["count", "llama-2-13b", "--json"]) == uncached(["count", "llama-2-13b", "--json"])
+        assert run(["count", "llama-3-8b"]) == uncached(["count", "llama-3-8b"])
+
+
+NAMES = ("D", "V", "L", "H", "F", "d_h")
+LEAVES = st.one_of(st.sampled_from([sympy.Symbol(n, positive=True) for n in NAMES]),
+                   st.integers(-50, 50).map(sympy.Integer),
+                   st.tuples(st.integers(-9, 9), st.integers(1, 9)).map(lambda t: sympy.Rational(*t)))
+EXPRS = st.recursive(LEAVES, lambda inner: st.one_of(
+    st.lists(inner, min_size=2, max_size=4).map(lambda xs: sympy.Add(*xs)),
+    st.lists(inner, min_size=2, max_size=4).map(lambda xs: sympy.Mul(*xs)),
+    st.tuples(inner, st.integers(-3, 4)).map(lambda t: t[0] ** t[1]),
+    st.tuples(inner, st.sampled_from([sympy.Symbol(n, positive=True) for n in NAMES])).map(lambda t: t[0] / t[1]),
+), max_leaves=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(expr=EXPRS, values=st.lists(st.integers(1, 10**6), min_size=len(NAMES), max_size=len(NAMES)))
+def test_a_form_evaluates_exactly_as_sympy_does(expr, values):
+    """SymPy's printed text of any sum, product, quotient or whole power, evaluated as a form, is SymPy's value."""
+    assume(not expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo))
+    env = dict(zip(NAMES, values))
+    form = shapes._compile(str(expr))
+    want = expr.xreplace({sympy.Symbol(k, positive=True): sympy.Integer(v) for k, v in env.items()})
+    if not want.is_Rational:  # a denominator that is zero at these values
+        with pytest.raises(ZeroDivisionError):
+            form({k: Fraction(v) for k, v in env.items()})
+        return
+    assert form({k: Fraction(v) for k, v in env.items()}) == Fraction(int(want.p), int(want.q))
+
+
+@pytest.mark.parametrize("text", ["floor(D/2)", "__import__('os')", "D.real", "D if H else V", "D**H", "D**-100", "D**(1/2)",
+                                  "[D]", "D**100", "1.5*D", "lambda: 1", "D; V", "True*D", "Max(D, V)"])
+def test_anything_but_whole_number_arithmetic_is_not_a_form(text):
+    """Calls, attributes, names of functions, variable or huge exponents, floats and statements are refused."""
+    with pytest.raises(shapes._NotAForm):
+        shapes._compile(text)

@@ -11,6 +11,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 from .targets import Result, _ms
 from .timing import fresh_env, interleaved, run_command
@@ -57,33 +58,53 @@ def cached_start(rounds: int = 11) -> list[Result]:
 
 
 def known_shape(rounds: int = 11) -> list[Result]:
-    """A config.json never counted before, of a shape an earlier count kept (symparams.shapes), vs ``import sympy``.
+    """Counts that build no tree: a known shape's forms evaluated (symparams.shapes), in a new process.
 
-    Each round writes the file afresh with another vocabulary, so the result cache never
-    answers: the count is read, checked and evaluated from the kept forms of its shape.
+    Each round starts from an empty cache folder or writes the config afresh (another
+    vocabulary), so the result cache never answers: the count is read, checked and
+    evaluated from the forms shipped for the presets' shapes, or kept by an earlier count.
     """
     base = _command()
     sympy_only = [sys.executable, "-c", "import sympy"]
     config = json.loads((FIXTURES / "llama-2-7b.json").read_text())
     vocab = iter(range(32_064, 10**9, 64))
-    with tempfile.TemporaryDirectory() as pyc, tempfile.TemporaryDirectory() as cache, \
-            tempfile.TemporaryDirectory() as tmp:
-        env = {**fresh_env(pyc), "SYMPARAMS_CACHE_DIR": cache}
+    out = []
+    with tempfile.TemporaryDirectory() as pyc, tempfile.TemporaryDirectory() as tmp:
+        env = {**fresh_env(pyc), "SYMPARAMS_CACHE_DIR": str(Path(tmp) / "cache")}
         env.pop("SYMPARAMS_NO_CACHE", None)
         path = Path(tmp) / "config.json"
+        caches = iter(range(10**6))
 
-        def fresh() -> None:
-            path.write_text(json.dumps({**config, "vocab_size": next(vocab)}))
+        def empty_cache() -> None:
+            env["SYMPARAMS_CACHE_DIR"] = str(Path(tmp) / f"cache{next(caches)}")
 
-        run_command(base + ["count", "llama-2-7b"], env)()  # keeps the shape's forms
-        fns = {"new": run_command(base + ["count", str(path)], env), "sympy": run_command(sympy_only, env)}
-        fresh()
-        for fn in fns.values():
-            fn()  # fills the bytecode
-        t = interleaved(fns, rounds, clock=time.perf_counter, setup={"new": fresh})
-    return [Result("count of a new Llama config.json of a kept shape, new process, vs import sympy",
-                   t["new"].best / t["sympy"].best, 0.35, True,
-                   f"{_ms(t['new'].best)} vs {_ms(t['sympy'].best)} (best of {rounds})")]
+        def fresh(**fields) -> Callable[[], None]:
+            def write() -> None:
+                path.write_text(json.dumps({**config, **fields, "vocab_size": next(vocab)}))
+            return write
+
+        cases = (
+            ("count llama-3-8b, new process, empty cache, vs import sympy", ["count", "llama-3-8b"], empty_cache),
+            ("count of a new Llama config.json, empty cache, the same", ["count", str(path)], fresh()),
+            ("count of a new config.json of a shape a count kept, the same", ["count", str(path)],
+             fresh(hidden_act="gelu_new")),
+        )
+        for label, argv, setup in cases:
+            setup()
+            fns = {"new": _run_in(base + argv, env), "sympy": run_command(sympy_only, env)}
+            for fn in fns.values():
+                fn()  # fills the bytecode, and keeps the shape of the last case
+            t = interleaved(fns, rounds, clock=time.perf_counter, setup={"new": setup})
+            out.append(Result(label, t["new"].best / t["sympy"].best, 0.35, True,
+                              f"{_ms(t['new'].best)} vs {_ms(t['sympy'].best)} (best of {rounds})"))
+    return out
+
+
+def _run_in(argv: list[str], env: dict[str, str]) -> Callable[[], None]:
+    """:func:`run_command` reading ``env`` when it runs, so that a setup step can move the cache folder."""
+    def run() -> None:
+        run_command(argv, env)()
+    return run
 
 
 def many_configs(files: int = 25) -> list[Result]:

@@ -20,10 +20,13 @@ is parsed, never executed: numbers, symbol names, ``+ - * /`` and whole powers.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
+import json
 import operator
 from dataclasses import dataclass
 from fractions import Fraction
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from .limits import MAX_VALUE
@@ -31,7 +34,7 @@ from .limits import MAX_VALUE
 if TYPE_CHECKING:
     from .families.registry import Reading
 
-__all__ = ["Counted", "key", "forms", "evaluate", "VERSION"]
+__all__ = ["Counted", "key", "shape_id", "kept_forms", "forms", "evaluate", "VERSION", "SHIPPED"]
 
 # Bumped when what is kept changes shape.
 VERSION = 1
@@ -39,6 +42,8 @@ VERSION = 1
 MAX_FORM = 20_000
 # Whole powers beyond this (either sign) are not forms: no tree has them, and they would be slow.
 MAX_POWER = 64
+# The forms of every preset's shape, made by ``python -m symparams.cli.known_shapes``.
+SHIPPED = Path(__file__).with_name("known_shapes.json")
 _OPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
 }
@@ -98,14 +103,43 @@ def _walk(node: ast.AST) -> Callable[[Mapping[str, Fraction]], Fraction]:
     raise _NotAForm(ast.dump(node))
 
 
+def shape_id(family: str, shape: tuple) -> str | None:
+    """A family's shape as a hash, or None where the shape is not made of plain constants."""
+    if not _plain(shape):
+        return None
+    return hashlib.sha256(repr((VERSION, family, shape)).encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def key(family: str, shape: tuple) -> str | None:
-    """The cache key of a family's shape, or None when caching is off or the shape is not plain constants."""
+    """The user cache's key for a family's shape, or None when caching is off or the shape is not plain constants."""
     from .cache import cache_dir, code_digest
 
-    if cache_dir() is None or not _plain(shape):
+    found = shape_id(family, shape)
+    if cache_dir() is None or found is None:
         return None
-    text = repr((VERSION, family, shape))
-    return hashlib.sha256(f"shape\0{code_digest()}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha256(f"shape\0{code_digest()}\0{found}".encode()).hexdigest()
+
+
+def kept_forms(family: str, shape: tuple) -> Any:
+    """The forms kept for a family's shape: shipped with the package for the presets' shapes, else those the user's
+    cache kept; None when there are none, or when the cache is off (``SYMPARAMS_NO_CACHE``: every count from its tree).
+    """
+    from .cache import cache_dir, lookup_data
+
+    found = shape_id(family, shape)
+    if cache_dir() is None or found is None:
+        return None
+    shipped = _shipped().get(found)
+    return shipped if shipped is not None else lookup_data(key(family, shape))
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped() -> dict:
+    try:
+        data = json.loads(SHIPPED.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _plain(value: Any) -> bool:

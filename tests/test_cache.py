@@ -154,7 +154,7 @@ def test_a_cached_count_starts_without_sympy(tmp_path):
     """In a new process, a count answered from the cache imports neither SymPy nor NumPy."""
     env = {**os.environ, "SYMPARAMS_CACHE_DIR": str(tmp_path)}
     env.pop("SYMPARAMS_NO_CACHE", None)
-    probe = ("import sys; from symparams.cli import main; code = main(['count', 'llama-2-7b']); "
+    probe = ("import sys; from symparams.cli import main; code = main(['count', 'gpt2']); "
              "print({m.split('.')[0] for m in sys.modules} & {'sympy', 'numpy'}, code, file=sys.stderr)")
     first = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=300)
     second = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=300)

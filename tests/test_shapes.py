@@ -60,10 +60,12 @@ def siblings(draw) -> tuple[dict, dict]:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
-@given(pair=siblings(), fmt=st.sampled_from([[], ["--json"], ["--non-embedding"], ["--max-depth", "2", "--json"]]))
-def test_a_config_counted_from_its_shape_prints_what_its_tree_prints(pair, fmt, tmp_path_factory):
-    """Any Llama config, valid or not, prints what the tree prints once another config's shape is kept;
-    and where the two share a shape and the second is valid, no tree is built for it."""
+@given(pair=siblings(), fmt=st.sampled_from([[], ["--json"], ["--non-embedding"], ["--max-depth", "2", "--json"]]),
+       shipped=st.booleans())
+def test_a_config_counted_from_its_shape_prints_what_its_tree_prints(pair, fmt, shipped, tmp_path_factory):
+    """Any Llama config, valid or not, prints what the tree prints once another config's shape is kept (with
+    or without the forms shipped for the presets' shapes); where the two share a shape and the second is
+    valid, no tree is built for it."""
     folder = tmp_path_factory.mktemp("shapes")
     first, second = folder / "first.json", folder / "second.json"
     first.write_text(json.dumps(pair[0]))
@@ -73,6 +75,8 @@ def test_a_config_counted_from_its_shape_prints_what_its_tree_prints(pair, fmt, 
     with pytest.MonkeyPatch.context() as m:
         m.delenv("SYMPARAMS_NO_CACHE", raising=False)
         m.setenv("SYMPARAMS_CACHE_DIR", str(folder / "cache"))
+        if not shipped:
+            m.setattr(shapes, "_shipped", dict)
         assert run(["count", str(first), "--json"])[0] == 0
         real = count_cli.load_spec
         m.setattr(count_cli, "load_spec", lambda *a, **k: built.append(a) or real(*a, **k))
@@ -84,22 +88,39 @@ def test_a_config_counted_from_its_shape_prints_what_its_tree_prints(pair, fmt, 
         assert not built
 
 
-def test_a_known_shape_counts_a_new_config_without_sympy(tmp_path):
-    """In a new process, a config never seen before, whose shape a preset's count kept, imports no SymPy."""
+PROBE = ("import sys; from symparams.cli import main; code = main(['count', sys.argv[1], '--json']); "
+         "print(sorted({m.split('.')[0] for m in sys.modules} & {'sympy', 'numpy'}), code, file=sys.stderr)")
+
+
+def _probe(path: Path, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", PROBE, str(path)], capture_output=True, text=True, env=env,
+                          timeout=300)
+
+
+@pytest.mark.parametrize("act", ["silu", "gelu_new"])
+def test_a_known_shape_counts_a_new_config_without_sympy(act, tmp_path):
+    """In a new process with an empty cache, a config never seen before imports no SymPy when its shape is
+    shipped (silu, a preset's); of another shape, after one count of that shape kept its forms."""
     env = {**os.environ, "SYMPARAMS_CACHE_DIR": str(tmp_path / "cache")}
     env.pop("SYMPARAMS_NO_CACHE", None)
     config = json.loads((Path(__file__).parent / "fixtures" / "configs" / "llama-2-7b.json").read_text())
-    config.update(vocab_size=32_064, num_hidden_layers=40)
+    config.update(hidden_act=act)
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config))
-    probe = ("import sys; from symparams.cli import main; code = main(['count', sys.argv[1], '--json']); "
-             "print(sorted({m.split('.')[0] for m in sys.modules} & {'sympy', 'numpy'}), code, file=sys.stderr)")
-    subprocess.run([sys.executable, "-m", "symparams", "count", "llama-2-7b"], env=env, check=True,
-                   capture_output=True, timeout=300)
-    done = subprocess.run([sys.executable, "-c", probe, str(path)], capture_output=True, text=True, env=env,
-                          timeout=300)
+    first = _probe(path, env)
+    assert first.stderr.strip().endswith("[] 0" if act == "silu" else "['sympy'] 0")
+    config.update(vocab_size=32_064, num_hidden_layers=40)
+    path.write_text(json.dumps(config))
+    done = _probe(path, env)
     assert done.stderr.strip().endswith("[] 0")
     assert done.stdout == uncached(["count", str(path), "--json"])[1]
+
+
+def test_the_shipped_forms_are_what_the_presets_give():
+    """symparams/known_shapes.json is what ``python -m symparams.cli.known_shapes`` writes now."""
+    from symparams.cli import known_shapes
+
+    assert shapes.SHIPPED.read_text(encoding="utf-8") == known_shapes.text()
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
@@ -111,6 +132,7 @@ def test_corrupted_or_edited_forms_are_never_trusted(where, byte, how, tmp_path_
     with pytest.MonkeyPatch.context() as m:
         m.delenv("SYMPARAMS_NO_CACHE", raising=False)
         m.setenv("SYMPARAMS_CACHE_DIR", str(folder))
+        m.setattr(shapes, "_shipped", dict)
         run(["count", "llama-2-7b", "--json"])
         for entry in folder.glob("*.json"):
             data = bytearray(entry.read_bytes())

@@ -358,16 +358,16 @@ def _read(name: str):
 
 def _by_shape(name: str) -> "Counted | None":
     """The count of ``name`` from the kept forms of its shape (symparams.shapes), or None."""
-    from ..cache import cache_dir, lookup_data
+    from ..cache import cache_dir
     from ..families.registry import settle
-    from ..shapes import evaluate, key
+    from ..shapes import evaluate, kept_forms
 
 
     found = _read(name) if cache_dir() is not None else None
     if found is None:
         return None
     where, cfg, fam, reading = found
-    kept = lookup_data(key(fam.name, reading.shape))
+    kept = kept_forms(fam.name, reading.shape)
     if kept is None:
         return None
     result = evaluate(kept, reading, where.display)
@@ -382,25 +382,30 @@ def _by_shape(name: str) -> "Counted | None":
 
 
 def _keep(name: str, spec, found: "Counted") -> None:
-    """Keep the forms of ``spec``'s shape, when its family reads ``name`` to plain data."""
+    """Keep the forms of ``spec``'s shape in the user's cache, when its family reads ``name`` to plain data."""
     from ..cache import cache_dir, store_data
-    from ..shapes import forms, key
-    from ..spec import AtMost, Divides
+    from ..shapes import key
 
     read = _read(name) if cache_dir() is not None else None
     if read is None:
         return
     _, _, fam, reading = read
-    where = key(fam.name, reading.shape)
-    if where is None:
-        return
+    kept = shape_forms(reading, spec, found)
+    if kept is not None:
+        store_data(key(fam.name, reading.shape), kept)
+
+
+def shape_forms(reading, spec, found: "Counted") -> dict | None:
+    """The forms of ``spec``'s shape, built from the config read to ``reading`` and counted as ``found``; None where
+    they do not give ``found`` back (symparams.shapes)."""
+    from ..shapes import forms
+    from ..spec import AtMost, Divides
+
     rules = []
     for c in spec.constraints:
         if type(c) not in (Divides, AtMost):
-            return
+            return None
         rules.append(("divides" if type(c) is Divides else "at_most", str(c.small), str(c.big)))
     rows = spec.breakdown().rows
-    kept = forms(found, [(s.name, str(r)) for s, r in spec.relations], rules, [str(r.copies_formula) for r in rows],
+    return forms(found, [(s.name, str(r)) for s, r in spec.relations], rules, [str(r.copies_formula) for r in rows],
                  [r.is_leaf for r in rows], reading)
-    if kept is not None:
-        store_data(where, kept)

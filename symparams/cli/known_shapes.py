@@ -1,0 +1,92 @@
+"""Write ``symparams/known_shapes.json``: the forms of every preset's shape, shipped with the package.
+
+    python -m symparams.cli.known_shapes
+
+A config whose family reads it to plain data, and whose shape is one of these, is counted
+from these forms even on a machine whose cache is empty (:mod:`symparams.shapes`). Each
+preset is counted from its tree; its forms are kept only when they give that count back,
+field by field, and presets of one shape must give the same forms. tests/test_shapes.py
+checks that the file is what this writes.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from ..errors import SymparamsError
+
+__all__ = ["known", "text", "main"]
+
+
+def known() -> dict[str, dict]:
+    """Forms by shape id, from every preset whose family reads it to plain data, and its variants."""
+    from ..catalog import preset_paths
+    from ..config import read_json
+    from ..families import FAMILIES
+
+    out: dict[str, dict] = {}
+    for name, path in sorted(preset_paths().items()):
+        data = read_json(path)  # type: ignore[arg-type]
+        _, fam = FAMILIES.config_for(data, f"preset {name}")
+        if fam.read is None:
+            continue
+        for variant in variants(data, fam):
+            _add(out, name, variant)
+    return out
+
+
+def variants(data: dict, fam) -> list[dict]:
+    """The config ``data`` with every combination of its family's switches (the boolean fields of its table), and
+    with its head size given and left to transformers: the shapes that configs of a preset's kind take."""
+    switches = [f.name for f in fam.fields if f.kind == "bool"]
+    heads = [dict(data)]
+    if "head_dim" in fam.fields:
+        given, derived = dict(data), dict(data)
+        given["head_dim"] = data["hidden_size"] // data["num_attention_heads"]
+        derived.pop("head_dim", None)
+        heads = [given, derived]
+    out = []
+    for base in heads:
+        for bits in range(2 ** len(switches)):
+            out.append({**base, **{n: bool(bits >> i & 1) for i, n in enumerate(switches)}})
+    return out
+
+
+def _add(out: dict[str, dict], name: str, data: dict) -> None:
+    from ..families import FAMILIES
+    from ..shapes import shape_id
+    from .count import counted, shape_forms
+
+    source = f"preset {name}"
+    try:
+        cfg, fam = FAMILIES.config_for(data, source)
+        assert fam.read is not None
+        reading = fam.read(cfg)
+        spec = FAMILIES.from_dict(data, source, name=name)
+    except SymparamsError:
+        return
+    kept = shape_forms(reading, spec, counted(spec))
+    found = shape_id(fam.name, reading.shape)
+    if kept is None or found is None:
+        raise SymparamsError(f"{name}: a variant's forms do not give its count back")
+    kept = {**kept, "family": fam.name, "shape": repr(reading.shape)}
+    if out.setdefault(found, kept) != kept:
+        raise SymparamsError(f"presets of one {fam.name} shape give different forms: {name}")
+
+
+def text() -> str:
+    """The file's text: forms sorted by shape id, one JSON document."""
+    return json.dumps(dict(sorted(known().items())), indent=1, sort_keys=True) + "\n"
+
+
+def main() -> int:
+    from ..shapes import SHIPPED
+
+    SHIPPED.write_text(text(), encoding="utf-8")
+    print(f"wrote {SHIPPED}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -12,10 +12,12 @@ from typing import Any
 
 from ..config import DERIVED, Config, Field, Fields
 from .activations import activation
+from .registry import Reading
 from .rope import check_rope_head_dim
 
 __all__ = [
-    "decoder_fields", "LLAMA_GROUPS", "Sizes", "read_sizes", "read_kv_heads", "EXPERTS_ALIASES", "expert_fields", "read_experts",
+    "decoder_fields", "LLAMA_GROUPS", "Sizes", "read_sizes", "read_kv_heads", "reading", "EXPERTS_ALIASES",
+    "expert_fields", "read_experts",
 ]
 
 
@@ -182,3 +184,11 @@ def read_experts(cfg: Config, experts_default: int, top_k_default: int) -> tuple
         given = next((n for n in EXPERTS_ALIASES if cfg.has(n)), EXPERTS_ALIASES[0])
         raise cfg.error("num_experts_per_tok", f"{top_k} exceeds {given} {experts}")
     return experts, top_k
+
+
+def reading(family: str, sizes: Sizes, **switches: Any) -> Reading:
+    """The plain-data reading of a decoder whose tree follows its sizes' tying, activation and head size, and
+    the ``switches`` given (biases): a :class:`~.registry.Reading` for :func:`.decoder.reading_spec`."""
+    shape = (("tied", sizes.tied), ("activation", sizes.activation), ("head_dim_derived", sizes.head_dim_derived),
+             *switches.items())
+    return Reading(shape, tuple(sizes.values().items()), sizes.name(family), sizes.notes)

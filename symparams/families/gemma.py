@@ -9,13 +9,16 @@ parameters. Defaults: ``num_key_value_heads`` 16, ``head_dim`` 256.
 
 from __future__ import annotations
 
-from ..config import REFUSE, Config
-from ..spec import Spec
-from . import decoder
-from .decoder import decoder_fields
-from .registry import Family
+from typing import TYPE_CHECKING
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+from ..config import REFUSE, Config
+from .decoder_sizes import decoder_fields, read_sizes, reading
+from .registry import Family, Reading
+
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 # transformers 5.x GemmaConfig
 FIELDS = decoder_fields(
@@ -25,15 +28,26 @@ FIELDS = decoder_fields(
 )
 
 
-def from_config(cfg: Config) -> Spec:
-    sizes = decoder.read_sizes(cfg, rope="always")
-    activation = "gelu_pytorch_tanh" if sizes.activation == "gelu" else sizes.activation
-    attention_bias = cfg.get("attention_bias")
+def read(cfg: Config) -> Reading:
+    """The config's sizes and switches, checked, with no tree built."""
+    return reading("gemma", read_sizes(cfg, rope="always"), attention_bias=cfg.get("attention_bias"))
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from . import decoder
+
+    shape = dict(r.shape)
+    activation = "gelu_pytorch_tanh" if shape["activation"] == "gelu" else shape["activation"]
     tree = decoder.pre_norm_decoder(
-        "gemma", "Gemma decoder", decoder.gated_mlp(activation), tied=sizes.tied,
-        attn=decoder.attention(qkv_bias=attention_bias, out_bias=attention_bias),
+        "gemma", "Gemma decoder", decoder.gated_mlp(activation), tied=shape["tied"],
+        attn=decoder.attention(qkv_bias=shape["attention_bias"], out_bias=shape["attention_bias"]),
     )
-    return decoder.decoder_spec("gemma", tree, sizes)
+    return decoder.reading_spec("gemma", tree, r)
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -42,5 +56,6 @@ FAMILY = Family(
     model_types=("gemma",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="a null num_key_value_heads, head_dim or attention_bias; odd rotary heads above 4",
 )

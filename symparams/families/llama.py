@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..config import Config
-from .decoder_sizes import decoder_fields, read_sizes
+from .decoder_sizes import decoder_fields, read_sizes, reading
 from .registry import Family, Reading
 
 if TYPE_CHECKING:
@@ -29,9 +29,7 @@ FIELDS = decoder_fields(
 def read(cfg: Config) -> Reading:
     """The config's sizes and switches, checked, with no tree built."""
     sizes = read_sizes(cfg, rope="always")
-    shape = (("tied", sizes.tied), ("activation", sizes.activation), ("head_dim_derived", sizes.head_dim_derived),
-             ("attention_bias", cfg.get("attention_bias")), ("mlp_bias", cfg.get("mlp_bias")))
-    return Reading(shape, tuple(sizes.values().items()), sizes.name("llama"), sizes.notes)
+    return reading("llama", sizes, attention_bias=cfg.get("attention_bias"), mlp_bias=cfg.get("mlp_bias"))
 
 
 def build(reading: Reading) -> Spec:

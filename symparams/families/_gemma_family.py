@@ -24,6 +24,7 @@ from ..config import DEFAULT, DERIVED, Config, Field, Fields
 from ..spec import Spec
 from . import _gemma_layers as layers
 from .decoder import LLAMA_GROUPS, gated_mlp, rms_norm
+from .layer_kinds import Rule
 
 __all__ = ["GEMMA_GROUPS", "BIDIRECTIONAL", "gemma_fields", "build"]
 
@@ -56,7 +57,7 @@ def gemma_fields(*, vocab_size: int, max_position_embeddings: int, sliding_windo
     )
 
 
-def build(cfg: Config, family: str, label: str, rule: Expr | None, *, post_norms: bool, qk_norm: bool) -> Spec:
+def build(cfg: Config, family: str, label: str, rule: Rule | None, *, post_norms: bool, qk_norm: bool) -> Spec:
     """The Spec of a Gemma 2-style config: ``rule`` gives the sliding layers when ``layer_types`` is absent."""
     if "use_bidirectional_attention" in cfg.fields and cfg.get("use_bidirectional_attention"):
         raise cfg.error("use_bidirectional_attention", "true makes an encoder (EmbeddingGemma) with a halved "

@@ -22,11 +22,9 @@ activation, head_dim rules that differ from Llama's), activations with learned w
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from decimal import Decimal
+from dataclasses import replace
 from typing import Any, Callable
 
-import sympy
 from sympy import Expr, Integer
 
 from ..components import MLP, Block, Embedding, Linear, Model, Module, Norm, Parameter, Repeat
@@ -39,149 +37,23 @@ from . import decoder
 from .activations import ACTIVATIONS
 from .decoder import LLAMA_ATTENTION, Sizes
 from .decoder_sizes import read_kv_heads
+from .layer_kinds import (
+    FULL,
+    NO_WINDOW,
+    SLIDING,
+    Layers,
+    every_pth_full,
+    read_layers,
+    read_pattern,
+    read_window,
+    uniform_layers,
+)
 
 __all__ = [
     "SLIDING", "FULL", "Layers", "read_layers", "read_window", "read_pattern", "NO_WINDOW", "uniform_layers",
     "every_pth_full", "read_sizes", "read_activation", "check_padding", "mlp_with_activation", "attention",
     "layer_stack", "decoder_model", "layered_spec", "per_head_norms", "pre_norm_block", "window_label",
 ]
-
-SLIDING = "sliding_attention"
-FULL = "full_attention"
-# transformers remaps the legacy name "attention" to "full_attention" (configuration_utils).
-_KINDS = {SLIDING: True, FULL: False, "attention": False}
-
-
-@dataclass(frozen=True)
-class Layers:
-    """Which of the L layers attend through a window of W tokens.
-
-    ``sliding`` is their number at the config's values; ``rule`` the same number as an
-    expression of L when transformers derives it from a pattern (None when the config
-    lists the layers); ``window`` the value of W (None when no layer is windowed).
-    """
-
-    layers: int
-    sliding: int
-    window: int | None
-    rule: Expr | None = None
-    notes: tuple[str, ...] = ()
-    pattern: tuple[bool, ...] = ()  # layer by layer, whether it is windowed (empty: not known)
-
-    @property
-    def mixed(self) -> bool:
-        """Whether the tree needs two stacks: some (or, by the rule, possibly some) layers of each kind."""
-        if self.window is None:
-            return False
-        if self.rule is not None:
-            return self.rule not in (Integer(0), L)  # every rule L - floor(L/p) evaluates as it is built
-        return 0 < self.sliding < self.layers
-
-    @property
-    def all_sliding(self) -> bool:
-        return self.window is not None and not self.mixed and self.sliding > 0
-
-
-def every_pth_full(p: int) -> Expr:
-    """Sliding layers when layer i (from 0) is full exactly when (i+1) % p == 0: L - floor(L/p)."""
-    return L - sympy.floor(L / p)
-
-
-def read_layers(cfg: Config, layers: int, window: int | None, rule: Expr | None,
-                field: str = "layer_types") -> Layers:
-    """The layer kinds from ``layer_types`` when the config lists them, else from ``rule`` (an expression of L).
-
-    Entries must be ``sliding_attention`` or ``full_attention`` (the legacy ``attention``
-    is read as full, as transformers remaps it), and there must be one per layer, as
-    transformers validates. Other kinds transformers knows (chunked, linear) are refused:
-    these families have no such layer, and would fail on their first forward pass.
-
-    Sliding layers without a window (``window`` None) are read as full attention, with a
-    note: transformers builds them (every weight is there, and counted) but cannot make
-    their mask, so the model cannot run; nothing windows their cache or FLOPs.
-    """
-    if cfg.has(field):
-        cfg.read.add(field)
-        listed = cfg.data[field]
-        if not isinstance(listed, list) or not all(isinstance(x, str) for x in listed):
-            raise cfg.error(field, "expected a list of layer kinds (sliding_attention or full_attention)")
-        if len(listed) != layers:
-            raise cfg.error(field, f"lists {len(listed)} layers but num_hidden_layers is {layers}")
-        bad = sorted({x for x in listed if x not in _KINDS})
-        if bad:
-            shown = ", ".join(repr(x[:40]) for x in bad[:3])
-            raise cfg.error(field, f"{shown} is not a layer kind of {cfg.model_type} (sliding_attention or full_attention)")
-        sliding = sum(_KINDS[x] for x in listed)
-        rule = None
-        pattern = tuple(_KINDS[x] for x in listed)
-    else:
-        if cfg.given(field):
-            cfg.read.add(field)
-        sliding = int(rule.subs(L, layers)) if rule is not None else 0
-        pattern = _prefix_pattern(rule, layers, sliding)
-        if sliding in (0, layers):
-            rule = None  # one kind at this depth: one stack, and no L_s to keep positive
-    if window is None:
-        notes = (NO_WINDOW,) if sliding else ()
-        return Layers(layers, 0, None, notes=notes)
-    return Layers(layers, sliding, window, rule, pattern=pattern)
-
-
-# Deeper than this, a rule's layer-by-layer pattern is not read (one evaluation per layer):
-# pipeline stages then take the upper bound, as after ``--set`` changes the layer count.
-PATTERN_LAYERS = 4096
-
-
-def _prefix_pattern(rule: Expr | None, layers: int, sliding: int) -> tuple[bool, ...]:
-    """Which layers ``rule`` makes windowed, read as the count of windowed layers among the first L
-    (every p-th layer full: L - floor(L/p); Qwen2's from layer m on: L - m, none among fewer than m);
-    empty where it does not read so, or past ``PATTERN_LAYERS`` layers."""
-    if rule is None or layers > PATTERN_LAYERS:
-        return ()
-    counts = [min(max(int(rule.xreplace({L: Integer(n)})), 0), n) for n in range(layers + 1)]
-    steps = tuple(b - a for a, b in zip(counts, counts[1:]))
-    return tuple(x == 1 for x in steps) if set(steps) <= {0, 1} and sum(steps) == sliding else ()
-
-
-NO_WINDOW = ("sliding_window is null: transformers builds this model (every weight counted here) but cannot make "
-             "its sliding-window mask, so it cannot run it; its layers are read as full attention")
-
-
-def read_window(cfg: Config, needed: bool = False) -> tuple[int | None, tuple[str, ...]]:
-    """``sliding_window`` (None when null), and a note where the model needs one to run.
-
-    Gemma 2/3, VaultGemma, gpt-oss, Cohere 2 and Ministral (``needed``) make a sliding
-    mask on every forward pass, even when all layers are full: transformers accepts a
-    null window and builds the model, which then cannot run. Its weights are what they
-    are, so it is counted, as full attention, and the note says why it will not run.
-    """
-    window = cfg.get("sliding_window")
-    if window is DERIVED or window is None:
-        return None, ((NO_WINDOW,) if needed else ())
-    return window, ()
-
-
-def read_pattern(cfg: Config, field: str = "sliding_window_pattern") -> int | None:
-    """Every p-th layer full, from ``field`` (read whatever the path, so the table's every field is read).
-
-    None where ``layer_types`` lists the layers: transformers then never divides by the
-    pattern, and accepts any value there, null or text (EXAONE 4's "LLLG"). Otherwise it
-    must be a whole number of at least 1, as ``(i + 1) % pattern`` needs.
-    """
-    pattern = _whole(cfg.get(field))
-    if cfg.has("layer_types"):
-        return None
-    if isinstance(pattern, bool) or not isinstance(pattern, int) or pattern < 1:
-        shown = "null" if pattern is DERIVED else repr(pattern)
-        raise cfg.error(field, f"{shown} is not a whole number of layers, which transformers needs to lay the "
-                        "layers out when layer_types is not given")
-    return pattern
-
-
-def uniform_layers(layers: int, window: int | None) -> Layers:
-    """Every layer alike: all windowed when ``window`` is set (StarCoder2, Mistral-style), else all full."""
-    return Layers(layers, layers if window is not None else 0, window, L if window is not None else None)
-
 
 def read_sizes(cfg: Config, activation_field: str | None = "hidden_act", heads_divide_width: bool = False,
                activation: str = "silu") -> Sizes:
@@ -309,7 +181,7 @@ def layered_spec(family: str, tree: Model, sizes: Sizes, layers: Layers | None =
     values[W] = Integer(layers.window)
     if layers.mixed:
         if layers.rule is not None:
-            relations[L_s] = layers.rule
+            relations[L_s] = layers.rule.expr()
         else:
             values[L_s] = Integer(layers.sliding)
             constraints.append(AtMost(L_s, L, "the sliding layers are some of the L layers"))
@@ -337,10 +209,3 @@ def pre_norm_block(attn: Module, mlp: tuple[Module, ...], norm: Callable[[str], 
 
 def window_label(label: str, window: Expr | None) -> str:
     return f"{label}, sliding window" if window is not None else label
-
-
-def _whole(value: Any) -> Any:
-    """An integral JSON number written with a fraction or exponent (4.0, 4e0) as its int, as Python's int() reads it."""
-    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
-        return int(value)
-    return value

@@ -15,9 +15,9 @@ from sympy import Expr
 
 from ..config import DERIVED, MISSING, Config, Field, Fields
 from ..spec import Spec
-from ..symbols import L
 from . import _gemma_layers as layers
 from .decoder import LLAMA_GROUPS, gated_mlp, rms_norm
+from .layer_kinds import ALL
 from .registry import Family
 
 __all__ = ["FAMILY", "FIELDS", "from_config"]
@@ -43,7 +43,7 @@ def from_config(cfg: Config) -> Spec:
     sizes = layers.read_sizes(cfg)
     layers.check_padding(cfg, None, sizes.vocab)
     window, notes = layers.read_window(cfg, needed=True)
-    kinds = layers.read_layers(cfg, sizes.layers, window, L if window is not None else None)
+    kinds = layers.read_layers(cfg, sizes.layers, window, ALL if window is not None else None)
     mlp = layers.mlp_with_activation(gated_mlp(sizes.activation), sizes.activation)
 
     def block(w: Expr | None):

@@ -22,10 +22,10 @@ from sympy import Expr
 from ..components import Model, Module
 from ..config import DERIVED, REFUSE, Config, Field
 from ..spec import Spec
-from ..symbols import L
 from . import _gemma_layers as layers
 from . import decoder
 from .decoder import decoder_fields
+from .layer_kinds import ALL
 from .registry import Family
 
 __all__ = ["FAMILY", "FIELDS", "from_config", "read_kinds", "windowed_decoder"]
@@ -49,7 +49,7 @@ def read_kinds(cfg: Config, layers_: int) -> tuple[layers.Layers, tuple[str, ...
     layers are read as full attention (transformers' cache cannot hold them).
     """
     window, _ = layers.read_window(cfg)
-    kinds = layers.read_layers(cfg, layers_, window, L if window is not None else None)
+    kinds = layers.read_layers(cfg, layers_, window, ALL if window is not None else None)
     notes = (LISTED,) if window is not None and cfg.has("layer_types") else ()
     return kinds, notes
 

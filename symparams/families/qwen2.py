@@ -19,14 +19,12 @@ and L_s.
 
 from __future__ import annotations
 
-from sympy import Expr
-
 from ..config import DERIVED, REFUSE, Config, Field
 from ..spec import Spec
-from ..symbols import L
 from . import _gemma_layers as layers
 from . import decoder
 from .decoder import decoder_fields
+from .layer_kinds import ALL, Rule, after
 from .mistral import windowed_decoder
 from .registry import Family
 
@@ -55,9 +53,9 @@ def read_kinds(cfg: Config, layers_: int) -> layers.Layers:
     window = given if use and given is not DERIVED else None  # each field read (and checked) either way
     if window == 0:
         raise cfg.error("sliding_window", "is 0 with use_sliding_window: a window of no tokens attends to nothing")
-    rule: Expr | None = None
+    rule: Rule | None = None
     if window is not None and first < layers_:
-        rule = L - first if first > 0 else L
+        rule = after(first) if first > 0 else ALL
     return layers.read_layers(cfg, layers_, window, rule)
 
 

@@ -15,14 +15,13 @@ unless a config names one; a null one fails and is refused. The default padding 
 
 from __future__ import annotations
 
-import sympy
 from sympy import Expr
 
 from ..config import DEFAULT, DERIVED, REFUSE, Config, Field, Fields
 from ..spec import Spec
-from ..symbols import L
 from . import _gemma_layers as layers
 from .decoder import LLAMA_GROUPS, gated_mlp, rms_norm
+from .layer_kinds import Rule, constant, windowed_every
 from .registry import Family
 
 __all__ = ["FAMILY", "FIELDS", "from_config"]
@@ -67,12 +66,12 @@ def from_config(cfg: Config) -> Spec:
     layers.check_padding(cfg, 128004, sizes.vocab)
     flags = _no_rope_layers(cfg, sizes.layers)
     window = cfg.get("sliding_window")
-    rule: Expr | None = None
+    rule: Rule | None = None
     if cfg.get("use_sliding_window") and window is not None:
         if flags is None:
-            rule = sympy.floor(L / cfg.get("no_rope_layer_interval"))
+            rule = windowed_every(cfg.get("no_rope_layer_interval"))
         else:
-            rule = sympy.Integer(sum(1 for x in flags[: sizes.layers] if not x))
+            rule = constant(sum(1 for x in flags[: sizes.layers] if not x))
     kinds = layers.read_layers(cfg, sizes.layers, window, rule)
     if flags is not None and kinds.rule is not None:
         kinds = layers.Layers(kinds.layers, kinds.sliding, kinds.window, None,

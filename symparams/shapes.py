@@ -171,7 +171,8 @@ def forms(counted: Counted, relations: list[tuple[str, str]], rules: list[tuple[
                  for i, c in enumerate(rep.get("components", []))],
     }
     again = evaluate(kept, reading, rep.get("model"))
-    return kept if again == counted else None
+    same = again == counted and json.dumps(again.report) == json.dumps(rep)  # in order: JSON prints in order
+    return kept if same else None
 
 
 def evaluate(kept: Any, reading: Reading, name: str | None) -> Counted | None:

@@ -48,7 +48,7 @@ def uncached(argv: list[str]) -> tuple[int, str, str]:
 
 
 # The families whose readers are split from their trees (Family.read).
-READERS = ("llama", "gemma")
+READERS = ("llama", "gemma", "mistral", "qwen2")
 
 
 @st.composite

@@ -27,13 +27,12 @@ from ..config import DERIVED, Config, Field
 from ..spec import AtMost, Constraint, Divides, Spec
 from ..symbols import SYMBOLS, D, E, F, H, H_kv, L, V, d_h, k
 from .decoder_sizes import EXPERTS_ALIASES, LLAMA_GROUPS, Sizes, decoder_fields, expert_fields, read_experts, read_sizes
-from .registry import Reading
 from .rope import check_rope_head_dim, partial_rotary_factor
 
 __all__ = [
     "decoder_fields", "LLAMA_GROUPS", "Sizes", "read_sizes", "partial_rotary_factor", "check_rope_head_dim",
     "expert_fields", "read_experts", "rms_norm", "attention", "gated_mlp", "moe",
-    "pre_norm_decoder", "decoder_spec", "reading_spec", "LLAMA_ATTENTION", "LLAMA_MLP", "EXPERTS_ALIASES",
+    "pre_norm_decoder", "decoder_spec", "LLAMA_ATTENTION", "LLAMA_MLP", "EXPERTS_ALIASES",
 ]
 
 LLAMA_ATTENTION = ("q_proj", "k_proj", "v_proj", "o_proj")
@@ -102,32 +101,20 @@ def decoder_spec(family: str, tree: Model, sizes: Sizes, experts: tuple[int, int
     another width or head count (``--set D=2048``) has another head size. A head_dim
     the config states (or a family's fixed default, Gemma's 256) stays a value.
     """
-    return _spec(family, tree, sizes.values(experts), sizes.head_dim_derived, sizes.name(family),
-                 sizes.notes + tuple(notes))
-
-
-def reading_spec(family: str, tree: Model, reading: Reading) -> Spec:
-    """:func:`decoder_spec` from a :class:`~.registry.Reading` (whose shape says whether d_h is D/H)."""
-    return _spec(family, tree, dict(reading.values), dict(reading.shape)["head_dim_derived"], reading.name,
-                 reading.notes)
-
-
-def _spec(family: str, tree: Model, values: dict[str, int], head_dim_derived: bool, name: str,
-          notes: tuple[str, ...]) -> Spec:
     relations = {}
     constraints: list[Constraint] = [Divides(H_kv, H, "each key/value head serves H/H_kv query heads")]
-    if head_dim_derived:
+    if sizes.head_dim_derived:
         relations[d_h] = D / H
         constraints.append(Divides(H, D, "head_dim is hidden_size / num_attention_heads"))
-    if "E" in values:
+    if experts is not None:
         constraints.append(AtMost(k, E, "a token picks k of the E experts"))
     return Spec(
-        name=name,
+        name=sizes.name(family),
         family=family,
         tree=tree,
-        values=tuple((SYMBOLS[n], Integer(v)) for n, v in values.items()),
+        values=tuple((SYMBOLS[n], Integer(v)) for n, v in sizes.values(experts).items()),
         relations=tuple(relations.items()),
         constraints=tuple(constraints),
-        notes=notes,
+        notes=sizes.notes + tuple(notes),
         kept=(d_h,),
     )

@@ -12,11 +12,12 @@ from typing import Any
 
 from ..config import DERIVED, Config, Field, Fields
 from .activations import activation
+from .layer_kinds import Layers
 from .registry import Reading
 from .rope import check_rope_head_dim
 
 __all__ = [
-    "decoder_fields", "LLAMA_GROUPS", "Sizes", "read_sizes", "read_kv_heads", "reading", "EXPERTS_ALIASES",
+    "decoder_fields", "LLAMA_GROUPS", "Sizes", "read_sizes", "read_kv_heads", "reading", "sizes_of", "EXPERTS_ALIASES",
     "expert_fields", "read_experts",
 ]
 
@@ -186,9 +187,27 @@ def read_experts(cfg: Config, experts_default: int, top_k_default: int) -> tuple
     return experts, top_k
 
 
-def reading(family: str, sizes: Sizes, **switches: Any) -> Reading:
-    """The plain-data reading of a decoder whose tree follows its sizes' tying, activation and head size, and
-    the ``switches`` given (biases): a :class:`~.registry.Reading` for :func:`.decoder.reading_spec`."""
-    shape = (("tied", sizes.tied), ("activation", sizes.activation), ("head_dim_derived", sizes.head_dim_derived),
-             *switches.items())
-    return Reading(shape, tuple(sizes.values().items()), sizes.name(family), sizes.notes)
+def reading(family: str, sizes: Sizes, layers: Layers | None = None, notes: tuple[str, ...] = (),
+            **switches: Any) -> Reading:
+    """The plain-data reading of a decoder whose tree follows its sizes' tying, activation and head size, which
+    layers are windowed (``layers``), and the ``switches`` given (biases); ``notes`` beside the sizes' own.
+
+    Its values and notes are in the order the Spec of :func:`._gemma_layers.layered_spec` lists them.
+    """
+    shape = [("tied", sizes.tied), ("activation", sizes.activation), ("head_dim_derived", sizes.head_dim_derived),
+             *switches.items()]
+    values = sizes.values()
+    if layers is not None:
+        shape.append(("layers", layers.shape()))
+        values.update(layers.values())
+        notes = notes + layers.notes
+    return Reading(tuple(shape), tuple(values.items()), sizes.name(family),
+                   sizes.notes + tuple(dict.fromkeys(notes)))
+
+
+def sizes_of(r: Reading) -> Sizes:
+    """The :class:`Sizes` a :func:`reading` was made from (its notes: all the reading's)."""
+    v, shape = dict(r.values), dict(r.shape)
+    return Sizes(vocab=v["V"], width=v["D"], layers=v["L"], heads=v["H"], kv_heads=v["H_kv"],
+                 head_dim=v["d_h"] if "d_h" in v else v["D"] // v["H"], hidden=v["F"], tied=shape["tied"],
+                 activation=shape["activation"], head_dim_derived=shape["head_dim_derived"], notes=r.notes)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..config import REFUSE, Config
-from .decoder_sizes import decoder_fields, read_sizes, reading
+from .decoder_sizes import decoder_fields, read_sizes, reading, sizes_of
 from .registry import Family, Reading
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def build(r: Reading) -> Spec:
         "gemma", "Gemma decoder", decoder.gated_mlp(activation), tied=shape["tied"],
         attn=decoder.attention(qkv_bias=shape["attention_bias"], out_bias=shape["attention_bias"]),
     )
-    return decoder.reading_spec("gemma", tree, r)
+    return decoder.decoder_spec("gemma", tree, sizes_of(r))
 
 
 def from_config(cfg: Config) -> Spec:

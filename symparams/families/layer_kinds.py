@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "SLIDING", "FULL", "Rule", "ALL", "after", "every_pth_full", "windowed_every", "constant", "Layers",
-    "read_layers", "read_window", "read_pattern", "NO_WINDOW", "uniform_layers", "PATTERN_LAYERS",
+    "read_layers", "read_window", "read_pattern", "NO_WINDOW", "uniform_layers", "PATTERN_LAYERS", "layers_of",
 ]
 
 SLIDING = "sliding_attention"
@@ -114,6 +114,33 @@ class Layers:
     @property
     def all_sliding(self) -> bool:
         return self.window is not None and not self.mixed and self.sliding > 0
+
+    def shape(self) -> tuple:
+        """What of the layout shapes a tree, as plain constants: every layer full, every layer windowed, or some
+        of each, with the rule and the layer-by-layer pattern (:func:`layers_of` reads it back)."""
+        if self.mixed:
+            rule = (self.rule.kind, self.rule.n) if self.rule is not None else None
+            return ("mixed", rule, self.pattern if len(self.pattern) == self.layers else ())
+        return ("sliding",) if self.all_sliding else ("full",)
+
+    def values(self) -> dict[str, int]:
+        """The values the layout gives symbols: W where a layer is windowed, L_s where the config lists them."""
+        out = {"W": self.window} if self.window is not None and (self.mixed or self.all_sliding) else {}
+        if self.mixed and self.rule is None:
+            out["L_s"] = self.sliding
+        return out
+
+
+def layers_of(shape: tuple, values: dict[str, int]) -> Layers:
+    """The layout of :meth:`Layers.shape` at ``values``: the same tree, Spec and closed forms as the one read."""
+    layers = values["L"]
+    if shape[0] == "full":
+        return Layers(layers, 0, None)
+    if shape[0] == "sliding":
+        return Layers(layers, layers, values["W"])
+    rule = Rule(*shape[1]) if shape[1] is not None else None
+    sliding = rule.at(layers) if rule is not None else values["L_s"]
+    return Layers(layers, sliding, values["W"], rule, pattern=shape[2])
 
 
 def read_layers(cfg: Config, layers: int, window: int | None, rule: Rule | None,

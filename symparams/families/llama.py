@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..config import Config
-from .decoder_sizes import decoder_fields, read_sizes, reading
+from .decoder_sizes import decoder_fields, read_sizes, reading, sizes_of
 from .registry import Family, Reading
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def build(reading: Reading) -> Spec:
         tied=shape["tied"],
         attn=decoder.attention(qkv_bias=shape["attention_bias"], out_bias=shape["attention_bias"]),
     )
-    return decoder.reading_spec("llama", tree, reading)
+    return decoder.decoder_spec("llama", tree, sizes_of(reading))
 
 
 def from_config(cfg: Config) -> Spec:

@@ -17,18 +17,20 @@ windows the others' attention.
 
 from __future__ import annotations
 
-from sympy import Expr
+from typing import TYPE_CHECKING
 
-from ..components import Model, Module
 from ..config import DERIVED, REFUSE, Config, Field
-from ..spec import Spec
-from . import _gemma_layers as layers
-from . import decoder
-from .decoder import decoder_fields
-from .layer_kinds import ALL
-from .registry import Family
+from .decoder_sizes import decoder_fields, read_sizes, reading, sizes_of
+from .layer_kinds import ALL, Layers, layers_of, read_layers, read_window
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config", "read_kinds", "windowed_decoder"]
+if TYPE_CHECKING:
+    from sympy import Expr
+
+    from ..components import Model, Module
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build", "read_kinds", "windowed_decoder"]
 
 # transformers 5.x MistralConfig
 FIELDS = decoder_fields(
@@ -41,26 +43,29 @@ LISTED = ("layer_types lists the layers: transformers' cache windows those marke
           "so here), while its sliding mask limits every layer's attention to W tokens")
 
 
-def read_kinds(cfg: Config, layers_: int) -> tuple[layers.Layers, tuple[str, ...]]:
+def read_kinds(cfg: Config, layers_: int) -> tuple[Layers, tuple[str, ...]]:
     """Which layers are windowed, as Mistral and Mixtral run: all of them when a window is set.
 
     A ``layer_types`` list, which neither config class defines but both keep, is what the
     cache follows, so it decides here too (with a note); without a window its sliding
     layers are read as full attention (transformers' cache cannot hold them).
     """
-    window, _ = layers.read_window(cfg)
-    kinds = layers.read_layers(cfg, layers_, window, ALL if window is not None else None)
+    window, _ = read_window(cfg)
+    kinds = read_layers(cfg, layers_, window, ALL if window is not None else None)
     notes = (LISTED,) if window is not None and cfg.has("layer_types") else ()
     return kinds, notes
 
 
-def windowed_decoder(name: str, label: str, mlp: Module, tied: bool, kinds: layers.Layers,
+def windowed_decoder(name: str, label: str, mlp: Module, tied: bool, kinds: Layers,
                      qkv_bias: bool = False) -> Model:
     """:func:`decoder.pre_norm_decoder`'s tree, with each layer's window where it has one.
 
     A layer without a window keeps the plain attention module, so a config without a
     window gives the same tree (and closed forms, free of W and L_s) as before.
     """
+
+    from . import _gemma_layers as layers
+    from . import decoder
 
     def block(w: Expr | None):
         attn = decoder.attention(qkv_bias=qkv_bias) if w is None else layers.attention(w, qkv_bias=qkv_bias)
@@ -70,11 +75,25 @@ def windowed_decoder(name: str, label: str, mlp: Module, tied: bool, kinds: laye
     return layers.decoder_model(name, label, layers.layer_stack(block, kinds), decoder.rms_norm("norm"), tied)
 
 
-def from_config(cfg: Config) -> Spec:
-    sizes = decoder.read_sizes(cfg, floor_head_dim=True, rope="always")
+def read(cfg: Config) -> Reading:
+    """The config's sizes and windowed layers, checked, with no tree built."""
+    sizes = read_sizes(cfg, floor_head_dim=True, rope="always")
     kinds, notes = read_kinds(cfg, sizes.layers)
+    return reading("mistral", sizes, kinds, notes)
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from . import _gemma_layers as layers
+    from . import decoder
+
+    sizes, kinds = sizes_of(r), layers_of(dict(r.shape)["layers"], dict(r.values))
     tree = windowed_decoder("mistral", "Mistral decoder", decoder.gated_mlp(sizes.activation), sizes.tied, kinds)
-    return layers.layered_spec("mistral", tree, sizes, kinds, notes=notes)
+    return layers.layered_spec("mistral", tree, sizes, kinds)
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -83,6 +102,7 @@ FAMILY = Family(
     model_types=("mistral",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="a null num_key_value_heads (typed int by transformers) or size; odd rotary heads above 4; key/value "
             "heads that do not divide the heads; a sliding_window below 1",
 )

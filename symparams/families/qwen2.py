@@ -19,16 +19,18 @@ and L_s.
 
 from __future__ import annotations
 
-from ..config import DERIVED, REFUSE, Config, Field
-from ..spec import Spec
-from . import _gemma_layers as layers
-from . import decoder
-from .decoder import decoder_fields
-from .layer_kinds import ALL, Rule, after
-from .mistral import windowed_decoder
-from .registry import Family
+from typing import TYPE_CHECKING
 
-__all__ = ["FAMILY", "FIELDS", "from_config", "read_kinds"]
+from ..config import DERIVED, REFUSE, Config, Field
+from .decoder_sizes import decoder_fields, read_sizes, reading, sizes_of
+from .layer_kinds import ALL, Layers, Rule, after, layers_of, read_layers
+from .mistral import windowed_decoder
+from .registry import Family, Reading
+
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build", "read_kinds"]
 
 # transformers 5.x Qwen2Config
 FIELDS = decoder_fields(
@@ -42,7 +44,7 @@ FIELDS = decoder_fields(
 )
 
 
-def read_kinds(cfg: Config, layers_: int) -> layers.Layers:
+def read_kinds(cfg: Config, layers_: int) -> Layers:
     """Which layers are windowed: listed in ``layer_types``, else those from ``max_window_layers`` on.
 
     A window of 0 tokens (use_sliding_window with sliding_window 0) is refused: such a
@@ -56,15 +58,28 @@ def read_kinds(cfg: Config, layers_: int) -> layers.Layers:
     rule: Rule | None = None
     if window is not None and first < layers_:
         rule = after(first) if first > 0 else ALL
-    return layers.read_layers(cfg, layers_, window, rule)
+    return read_layers(cfg, layers_, window, rule)
 
 
-def from_config(cfg: Config) -> Spec:
-    sizes = decoder.read_sizes(cfg, floor_head_dim=True, rope="given")
-    kinds = read_kinds(cfg, sizes.layers)
+def read(cfg: Config) -> Reading:
+    """The config's sizes and windowed layers, checked, with no tree built."""
+    sizes = read_sizes(cfg, floor_head_dim=True, rope="given")
+    return reading("qwen2", sizes, read_kinds(cfg, sizes.layers))
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from . import _gemma_layers as layers
+    from . import decoder
+
+    sizes, kinds = sizes_of(r), layers_of(dict(r.shape)["layers"], dict(r.values))
     tree = windowed_decoder("qwen2", "Qwen2 decoder", decoder.gated_mlp(sizes.activation), sizes.tied, kinds,
                             qkv_bias=True)
     return layers.layered_spec("qwen2", tree, sizes, kinds)
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -74,6 +89,7 @@ FAMILY = Family(
     model_types=("qwen2",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="a null head_dim (transformers cannot build it); key/value heads that do not divide the heads; "
             "a null use_sliding_window or max_window_layers; a window of 0 tokens",
 )

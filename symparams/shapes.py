@@ -149,12 +149,14 @@ def _plain(value: Any) -> bool:
 
 
 def forms(counted: Counted, relations: list[tuple[str, str]], rules: list[tuple[str, str, str]],
-          copies: list[str], leaves: list[bool], reading: Reading) -> dict | None:
+          copies: list[str], leaves: list[bool], reading: Reading, active: tuple[str, str] | None = None) -> dict | None:
     """The forms to keep for ``counted``'s shape, or None when they do not give back ``counted`` exactly.
 
     ``relations`` are (symbol, form) pairs in the Spec's order, ``rules`` ("divides" or
     "at_most", small, big) forms, ``copies`` each row's copies as a form, ``leaves`` which
-    rows are leaves; ``reading`` is the reading ``counted`` was built from.
+    rows are leaves; ``reading`` is the reading ``counted`` was built from. ``active`` holds
+    the forms of the parameters a token uses, with and without the embedding tables, where
+    they are not the total's (a mixture of experts); a count shows them where they differ.
     """
     rep = counted.report
     kept = {
@@ -166,6 +168,7 @@ def forms(counted: Counted, relations: list[tuple[str, str]], rules: list[tuple[
         "non_embedding_formula": rep.get("non_embedding_formula"),
         "tree": counted.tree,
         "groups": list(rep.get("groups", {})),
+        "active": list(active) if active is not None else None,
         "rows": [{"name": c["name"], "module": c["module"], "formula": c["formula"], "copies": copies[i],
                   "group": c["group"], "leaf": leaves[i], "depth": counted.depths[i], "label": counted.labels[i]}
                  for i, c in enumerate(rep.get("components", []))],
@@ -244,6 +247,11 @@ def _evaluate(kept: dict, reading: Reading, name: str | None) -> Counted | None:
         "non_embedding_formula": kept["non_embedding_formula"],
         "components": rows,
     }
+    if kept["active"] is not None and count(kept["active"][0]) != total:
+        report["active"] = count(kept["active"][0])
+        report["active_formula"] = kept["active"][0]
+        report["active_without_embeddings"] = count(kept["active"][1])
+        report["active_without_embeddings_formula"] = kept["active"][1]
     if reading.notes:
         report["notes"] = list(reading.notes)
     return Counted(report, tuple(r["depth"] for r in kept["rows"]), tuple(r["label"] for r in kept["rows"]),

@@ -29,7 +29,7 @@ from symparams.cli import main
 from strategies.existing import rms_configs
 
 SIZES = ("vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
-         "num_key_value_heads", "head_dim")
+         "num_key_value_heads", "head_dim", "num_local_experts", "num_experts", "num_experts_per_tok")
 # Values a size may be given that the reader or the Spec refuses, or that break a rule between sizes.
 BAD = st.sampled_from([0, -3, 10**60, 7.5, "12", None, True, [8]])
 
@@ -48,7 +48,7 @@ def uncached(argv: list[str]) -> tuple[int, str, str]:
 
 
 # The families whose readers are split from their trees (Family.read).
-READERS = ("llama", "gemma", "mistral", "qwen2")
+READERS = ("llama", "gemma", "mistral", "qwen2", "mixtral")
 
 
 @st.composite

@@ -407,5 +407,6 @@ def shape_forms(reading, spec, found: "Counted") -> dict | None:
             return None
         rules.append(("divides" if type(c) is Divides else "at_most", str(c.small), str(c.big)))
     rows = spec.breakdown().rows
+    active = None if spec.active_form == spec.closed_form else (str(spec.active_form), str(spec.active_compute_form))
     return forms(found, [(s.name, str(r)) for s, r in spec.relations], rules, [str(r.copies_formula) for r in rows],
-                 [r.is_leaf for r in rows], reading)
+                 [r.is_leaf for r in rows], reading, active)

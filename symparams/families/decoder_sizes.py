@@ -188,15 +188,18 @@ def read_experts(cfg: Config, experts_default: int, top_k_default: int) -> tuple
 
 
 def reading(family: str, sizes: Sizes, layers: Layers | None = None, notes: tuple[str, ...] = (),
-            **switches: Any) -> Reading:
+            experts: tuple[int, int] | None = None, **switches: Any) -> Reading:
     """The plain-data reading of a decoder whose tree follows its sizes' tying, activation and head size, which
-    layers are windowed (``layers``), and the ``switches`` given (biases); ``notes`` beside the sizes' own.
+    layers are windowed (``layers``), and the ``switches`` given (biases); ``notes`` beside the sizes' own;
+    ``experts`` (E, k) where its MLP is a mixture of experts.
 
     Its values and notes are in the order the Spec of :func:`._gemma_layers.layered_spec` lists them.
     """
     shape = [("tied", sizes.tied), ("activation", sizes.activation), ("head_dim_derived", sizes.head_dim_derived),
              *switches.items()]
-    values = sizes.values()
+    values = sizes.values(experts)
+    if experts is not None:
+        shape.append(("experts", True))
     if layers is not None:
         shape.append(("layers", layers.shape()))
         values.update(layers.values())

@@ -14,15 +14,18 @@ cache and the causal attention FLOPs.
 
 from __future__ import annotations
 
-from ..config import DEFAULT, REFUSE, Config, Field
-from ..spec import Spec
-from . import _gemma_layers as layers
-from . import decoder
-from .decoder import decoder_fields, expert_fields
-from .mistral import read_kinds, windowed_decoder
-from .registry import Family
+from typing import TYPE_CHECKING
 
-__all__ = ["FAMILY", "FIELDS", "from_config", "EXPERTS", "TOP_K"]
+from ..config import DEFAULT, REFUSE, Config, Field
+from .decoder_sizes import decoder_fields, expert_fields, read_experts, read_sizes, reading, sizes_of
+from .layer_kinds import layers_of
+from .mistral import read_kinds, windowed_decoder
+from .registry import Family, Reading
+
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build", "EXPERTS", "TOP_K"]
 
 # transformers 5.x MixtralConfig
 EXPERTS = 8
@@ -34,12 +37,27 @@ FIELDS = decoder_fields(
 )
 
 
-def from_config(cfg: Config) -> Spec:
-    sizes = decoder.read_sizes(cfg, floor_head_dim=True, rope="given")
-    experts = decoder.read_experts(cfg, EXPERTS, TOP_K)
+def read(cfg: Config) -> Reading:
+    """The config's sizes, experts and windowed layers, checked, with no tree built."""
+    sizes = read_sizes(cfg, floor_head_dim=True, rope="given")
+    experts = read_experts(cfg, EXPERTS, TOP_K)
     kinds, notes = read_kinds(cfg, sizes.layers)
+    return reading("mixtral", sizes, kinds, notes, experts=experts)
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from . import _gemma_layers as layers
+    from . import decoder
+
+    values = dict(r.values)
+    sizes, kinds = sizes_of(r), layers_of(dict(r.shape)["layers"], values)
     tree = windowed_decoder("mixtral", "Mixtral decoder (sparse MoE)", decoder.moe(sizes.activation), sizes.tied, kinds)
-    return layers.layered_spec("mixtral", tree, sizes, kinds, experts=experts, notes=notes)
+    return layers.layered_spec("mixtral", tree, sizes, kinds, experts=(values["E"], values["k"]))
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -48,6 +66,7 @@ FAMILY = Family(
     model_types=("mixtral",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="a null num_key_value_heads, num_local_experts or num_experts_per_tok; top-k above the experts; "
             "key/value heads that do not divide the heads; a sliding_window below 1",
 )

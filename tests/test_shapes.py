@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from symparams import shapes
+from symparams.cli import by_shape, main
 from symparams.cli import count as count_cli
-from symparams.cli import main
 
 from strategies.existing import rms_configs
 
@@ -87,7 +87,7 @@ def test_a_config_counted_from_its_shape_prints_what_its_tree_prints(pair, fmt, 
         real = count_cli.load_spec
         m.setattr(count_cli, "load_spec", lambda *a, **k: built.append(a) or real(*a, **k))
         assert run(["count", str(second), *fmt]) == expected
-        a, b = count_cli._read(str(first)), count_cli._read(str(second))
+        a, b = by_shape.read(str(first)), by_shape.read(str(second))
     same = a is not None and b is not None and a[3].shape == b[3].shape
     event(f"{pair[0]['model_type']}: same shape: {same}, counted: {expected[0] == 0}")
     if same and expected[0] == 0:

@@ -16,11 +16,12 @@ import sys
 from typing import TYPE_CHECKING
 
 from ..errors import SymparamsError
+from . import by_shape
+from .common import add_format_argument, add_model_arguments, csv_text, emit_json, load_spec, positive_int
+from .common import cache_key as _key
 
 if TYPE_CHECKING:
     from ..shapes import Counted
-from .common import add_format_argument, add_model_arguments, csv_text, emit_json, load_spec, positive_int
-from .common import cache_key as _key
 
 # Groups in the order the tree's leaves declare them (components.GROUPS), listed in JSON.
 EMBEDDING_GROUPS = ("embedding", "head")
@@ -239,14 +240,14 @@ def _one(args: argparse.Namespace, name: str, indent: int | None) -> int:
         except SymparamsError:
             return _checkpoint_only(args, ckpt, indent)
     plain = ckpt is None and args.format in ("json", "text") and not args.sets and args.depth is None
-    found = _by_shape(name) if plain else None
+    found = by_shape.count(name) if plain else None
     if found is not None:
         if args.format != "json":
             from . import one_line
 
             for note in found.report.get("notes", ()):
                 print(f"symparams: note: {one_line(note)}", file=sys.stderr)
-        return _plain(args, found, indent)
+        return _print(args, found, indent)
     spec = load_spec(args, name, notes=args.format != "json")
     note = learned_note(spec)
     if note and args.format != "json":
@@ -260,26 +261,25 @@ def _one(args: argparse.Namespace, name: str, indent: int | None) -> int:
         return 0
     found = counted(spec)
     if plain:
-        _keep(name, spec, found)
+        by_shape.keep(name, spec, found)
     if ckpt is None:
-        return _plain(args, found, indent)
+        return _print(args, found, indent)
     if args.format == "json":
         out = _json(found, args.max_depth)
         out["checkpoint"] = ckpt.to_json()
         emit_json(out, indent)
         return 0
     _text(found, args)
-    if ckpt is not None:
-        from ..checkpoint import saved_buffers
+    from ..checkpoint import saved_buffers
 
-        buffers = saved_buffers(spec, ckpt)
-        stored = ckpt.total - sum(t.numel for t in buffers)
-        same = "equal to" if stored == spec.total else "DIFFERENT from"
-        plural = "s" if len(buffers) != 1 else ""
-        beside = (f" (besides {sum(t.numel for t in buffers):,} elements of {len(buffers):,} saved buffer{plural}, "
-                  "not parameters)" if buffers else "")
-        print(f"\ncheckpoint {ckpt.source} ({ckpt.format}): {stored:,} stored parameters{beside}, {same} the symbolic count")
-        _dtypes(ckpt)
+    buffers = saved_buffers(spec, ckpt)
+    stored = ckpt.total - sum(t.numel for t in buffers)
+    same = "equal to" if stored == spec.total else "DIFFERENT from"
+    plural = "s" if len(buffers) != 1 else ""
+    beside = (f" (besides {sum(t.numel for t in buffers):,} elements of {len(buffers):,} saved buffer{plural}, "
+              "not parameters)" if buffers else "")
+    print(f"\ncheckpoint {ckpt.source} ({ckpt.format}): {stored:,} stored parameters{beside}, {same} the symbolic count")
+    _dtypes(ckpt)
     return 0
 
 
@@ -298,7 +298,7 @@ def _json(found: "Counted", max_depth: int | None) -> dict:
     return out
 
 
-def _plain(args: argparse.Namespace, found: "Counted", indent: int | None) -> int:
+def _print(args: argparse.Namespace, found: "Counted", indent: int | None) -> int:
     """Print a count in text or JSON: from the tree or from its shape's kept forms, the same way."""
     if args.format == "json":
         emit_json(_json(found, args.max_depth), indent)
@@ -329,84 +329,3 @@ def _text(found: "Counted", args: argparse.Namespace) -> None:
         count = rep["non_embedding"]
         print(f"\nnon-embedding (without the embedding tables and the LM head): {count:,} ({human(count)}) = "
               f"{rep['non_embedding_formula']}")
-
-
-def _read(name: str):
-    """(where, config, family, reading) of a model name a family can read to plain data, else None.
-
-    Only presets and names on disk: a Hub id, a depth-sized family or a name that needs a
-    note is left to the tree, as is anything the family refuses (the tree says why).
-    """
-    import os
-
-    from ..catalog import PRESET_PREFIX, depth_families, locate, preset_paths, shadowed
-    from ..families import FAMILIES
-
-    if not isinstance(name, str) or name in depth_families() or shadowed(name):
-        return None
-    if not (name.startswith(PRESET_PREFIX) or name in preset_paths() or os.path.exists(name)):
-        return None
-    try:
-        where = locate(name)
-        cfg, fam = FAMILIES.config_for(where.data, where.source)
-        if fam.read is None:
-            return None
-        return where, cfg, fam, fam.read(cfg)
-    except SymparamsError:
-        return None
-
-
-def _by_shape(name: str) -> "Counted | None":
-    """The count of ``name`` from the kept forms of its shape (symparams.shapes), or None."""
-    from ..cache import cache_dir
-    from ..families.registry import settle
-    from ..shapes import evaluate, kept_forms
-
-
-    found = _read(name) if cache_dir() is not None else None
-    if found is None:
-        return None
-    where, cfg, fam, reading = found
-    kept = kept_forms(fam.name, reading.shape)
-    if kept is None:
-        return None
-    result = evaluate(kept, reading, where.display)
-    if result is None:
-        return None
-    values = {**result.report["config"], **result.report["derived"]}
-    try:
-        settle(cfg, fam, values.get("d_h"))
-    except SymparamsError:
-        return None
-    return result
-
-
-def _keep(name: str, spec, found: "Counted") -> None:
-    """Keep the forms of ``spec``'s shape in the user's cache, when its family reads ``name`` to plain data."""
-    from ..cache import cache_dir, store_data
-    from ..shapes import key
-
-    read = _read(name) if cache_dir() is not None else None
-    if read is None:
-        return
-    _, _, fam, reading = read
-    kept = shape_forms(reading, spec, found)
-    if kept is not None:
-        store_data(key(fam.name, reading.shape), kept)
-
-
-def shape_forms(reading, spec, found: "Counted") -> dict | None:
-    """The forms of ``spec``'s shape, built from the config read to ``reading`` and counted as ``found``; None where
-    they do not give ``found`` back (symparams.shapes)."""
-    from ..shapes import forms
-    from ..spec import AtMost, Divides
-
-    rules = []
-    for c in spec.constraints:
-        if type(c) not in (Divides, AtMost):
-            return None
-        rules.append(("divides" if type(c) is Divides else "at_most", str(c.small), str(c.big)))
-    rows = spec.breakdown().rows
-    active = None if spec.active_form == spec.closed_form else (str(spec.active_form), str(spec.active_compute_form))
-    return forms(found, [(s.name, str(r)) for s, r in spec.relations], rules, [str(r.copies_formula) for r in rows],
-                 [r.is_leaf for r in rows], reading, active)

@@ -4,9 +4,9 @@
 
 A config whose family reads it to plain data, and whose shape is one of these, is counted
 from these forms even on a machine whose cache is empty (:mod:`symparams.shapes`). Each
-preset is counted from its tree; its forms are kept only when they give that count back,
-field by field, and presets of one shape must give the same forms. tests/test_shapes.py
-checks that the file is what this writes.
+preset, with every combination of its family's switches, is counted from its tree; its
+forms are kept only when they give that count back, field by field, and configs of one
+shape must give the same forms. tests/test_shapes.py checks the file is what this writes.
 """
 
 from __future__ import annotations
@@ -56,7 +56,8 @@ def variants(data: dict, fam) -> list[dict]:
 def _add(out: dict[str, dict], name: str, data: dict) -> None:
     from ..families import FAMILIES
     from ..shapes import shape_id
-    from .count import counted, shape_forms
+    from .by_shape import shape_forms
+    from .count import counted
 
     source = f"preset {name}"
     try:

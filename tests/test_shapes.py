@@ -26,7 +26,7 @@ from symparams import shapes
 from symparams.cli import by_shape, main
 from symparams.cli import count as count_cli
 
-from strategies.existing import rms_configs
+from strategies import CONFIGS
 
 SIZES = ("vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
          "num_key_value_heads", "head_dim", "num_local_experts", "num_experts", "num_experts_per_tok")
@@ -48,7 +48,7 @@ def uncached(argv: list[str]) -> tuple[int, str, str]:
 
 
 # The families whose readers are split from their trees (Family.read).
-READERS = ("llama", "gemma", "mistral", "qwen2", "mixtral")
+READERS = ("llama", "gemma", "mistral", "qwen2", "mixtral", "qwen3")
 
 
 @st.composite
@@ -56,8 +56,8 @@ def siblings(draw) -> tuple[dict, dict]:
     """Two configs of one family with the same switches (biases, tying, activation); the second's sizes drawn
     afresh, at times broken."""
     model_type = draw(st.sampled_from(READERS))
-    first = draw(rms_configs(model_type))
-    other = draw(rms_configs(model_type))
+    first = draw(CONFIGS[model_type])
+    other = draw(CONFIGS[model_type])
     second = {k: v for k, v in first.items() if k not in SIZES}
     second.update({k: v for k, v in other.items() if k in SIZES})
     if draw(st.integers(0, 4)) == 0:

@@ -18,25 +18,16 @@ from Qwen2's where it matters for counting:
 
 from __future__ import annotations
 
-from ..components import MLP
-from ..components.decoder_attention import DecoderAttention
-from ..config import DERIVED, Config, Field, Fields
-from ..spec import Spec
-from ..symbols import D, F, H, H_kv, L_s, W, d_h
-from ._qwen_decoder import (
-    GROUPS,
-    Axis,
-    core_fields,
-    decoder_spec,
-    decoder_tree,
-    layer_types,
-    list_field,
-    read_core,
-    read_window,
-)
-from .registry import Family
+from typing import TYPE_CHECKING
 
-__all__ = ["FAMILY", "FIELDS", "from_config", "windows"]
+from ..config import DERIVED, Config, Field, Fields
+from ._qwen_config import GROUPS, Core, core_fields, layer_types, list_field, read_core, read_window
+from .registry import Family, Reading
+
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build", "windows"]
 
 LLAMA_MLP = ("gate_proj", "up_proj", "down_proj")
 
@@ -79,25 +70,60 @@ def windows(cfg: Config, layers: int, default_from: int) -> tuple[list[str], int
     return types, window, ()
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes and layer types, checked, with no tree built.
+
+    The shape holds the layer types only where they mix (L_s of them sliding): a model
+    whose layers are all alike has the same tree at any depth.
+    """
     core = read_core(cfg)
     types, window, notes = windows(cfg, core.layers, cfg.get("max_window_layers"))
-    bias = cfg.get("attention_bias")
-    kinds = {"full": None, "sliding": W}
+    kinds = tuple(t.split("_")[0] for t in types)
+    layout = kinds if len(set(kinds)) > 1 else kinds[:1]
+    values = {k: v for k, v in core.values().items() if k != "d_h" or not core.head_dim_derived}
+    values["F"] = cfg.get("intermediate_size")
+    if len(layout) > 1:
+        values["L_s"] = kinds.count("sliding")
+    if window is not None and "sliding" in kinds:
+        values["W"] = window
+    shape = (("tied", core.tied), ("activation", core.activation), ("head_dim_derived", core.head_dim_derived),
+             ("attention_bias", cfg.get("attention_bias")), ("layers", layout))
+    return Reading(shape, tuple(values.items()), f"qwen3 (D={core.width}, L={core.layers})", core.notes + notes)
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..components import MLP
+    from ..components.decoder_attention import DecoderAttention
+    from ..symbols import D, F, H, H_kv, L_s, W, d_h
+    from ._qwen_decoder import Axis, decoder_spec, decoder_tree
+
+    shape, values = dict(r.shape), dict(r.values)
+    layers = values["L"]
+    layout = shape["layers"]
+    kinds = layout if len(layout) > 1 else layout * layers
+    core = Core(vocab=values["V"], width=values["D"], layers=layers, heads=values["H"], kv_heads=values["H_kv"],
+                head_dim=values.get("d_h", values["D"] // values["H"]), head_dim_derived=shape["head_dim_derived"],
+                tied=shape["tied"], activation=shape["activation"], notes=r.notes)
+    bias = shape["attention_bias"]
     attn = {kind: DecoderAttention("self_attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=bias, qk_norm=True,
                                    window=w, names=("q_proj", "k_proj", "v_proj", "o_proj"))
-            for kind, w in kinds.items()}
+            for kind, w in {"full": None, "sliding": W}.items()}
     mlp = MLP("mlp", D, F, gated=True, activation=core.activation, names=LLAMA_MLP)
     tree, counts = decoder_tree(
         "qwen3", "Qwen3 decoder (q/k RMSNorm)",
-        Axis(tuple(t.split("_")[0] for t in types), attn, "sliding", L_s),
-        Axis(("dense",) * core.layers, {"dense": mlp}, "dense", L_s),
+        Axis(kinds, attn, "sliding", L_s),
+        Axis(("dense",) * layers, {"dense": mlp}, "dense", L_s),
         tied=core.tied,
     )
-    values = {F: cfg.get("intermediate_size"), **counts}
-    if window is not None:
-        values[W] = window
-    return decoder_spec("qwen3", tree, core, values, notes=notes)
+    spec_values = {F: values["F"], **counts}
+    if "W" in values:
+        spec_values[W] = values["W"]
+    return decoder_spec("qwen3", tree, core, spec_values)
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -107,5 +133,6 @@ FAMILY = Family(
     model_types=("qwen3",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="layer_types other than full_attention and sliding_attention",
 )

@@ -14,7 +14,7 @@ field, what that config's tree gives; a value that breaks a rule, or a derived v
 that is not a positive whole number, sends the count back to the tree, which reports it.
 Kept forms live in the command cache (:mod:`symparams.cache`): keyed by the package's
 digest, the family and the shape, and trusted only under their HMAC. A form is text that
-is parsed, never executed: numbers, symbol names, ``+ - * /`` and whole powers.
+is parsed, never executed: numbers, symbol names, ``+ - * /``, whole powers, floor and ceiling.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ import ast
 import functools
 import hashlib
 import json
+import math
 import operator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -34,7 +35,7 @@ from .limits import MAX_VALUE
 if TYPE_CHECKING:
     from .families.registry import Reading
 
-__all__ = ["Counted", "key", "shape_id", "kept_forms", "forms", "evaluate", "VERSION", "SHIPPED"]
+__all__ = ["Counted", "key", "shape_id", "kept_forms", "forms", "evaluate", "VERSION", "SHIPPED", "shipped_file"]
 
 # Bumped when what is kept changes shape.
 VERSION = 1
@@ -42,8 +43,10 @@ VERSION = 1
 MAX_FORM = 20_000
 # Whole powers beyond this (either sign) are not forms: no tree has them, and they would be slow.
 MAX_POWER = 64
-# The forms of every preset's shape, made by ``python -m symparams.cli.known_shapes``.
-SHIPPED = Path(__file__).with_name("known_shapes.json")
+# The forms of every preset's shape, one file per family, made by ``python -m symparams.cli.known_shapes``.
+SHIPPED = Path(__file__).with_name("known_shapes")
+# The rounding SymPy prints in a layer count (Gemma 2's L - floor(L/2)); exact on fractions.
+_ROUNDING: dict[str, Callable[[Fraction], int]] = {"floor": math.floor, "ceiling": math.ceil}
 _OPS: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
 }
@@ -100,6 +103,10 @@ def _walk(node: ast.AST) -> Callable[[Mapping[str, Fraction]], Fraction]:
     if isinstance(node, ast.Name):
         name = node.id
         return lambda env: env[name]
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _ROUNDING
+            and len(node.args) == 1 and not node.keywords):
+        rounding, inner = _ROUNDING[node.func.id], _walk(node.args[0])
+        return lambda env: Fraction(rounding(inner(env)))
     raise _NotAForm(ast.dump(node))
 
 
@@ -129,14 +136,19 @@ def kept_forms(family: str, shape: tuple) -> Any:
     found = shape_id(family, shape)
     if cache_dir() is None or found is None:
         return None
-    shipped = _shipped().get(found)
+    shipped = _shipped(family).get(found)
     return shipped if shipped is not None else lookup_data(key(family, shape))
 
 
-@functools.lru_cache(maxsize=1)
-def _shipped() -> dict:
+def shipped_file(family: str) -> Path:
+    """Where the package keeps the forms of a family's shipped shapes."""
+    return SHIPPED / f"{family}.json"
+
+
+@functools.lru_cache(maxsize=None)
+def _shipped(family: str) -> dict:
     try:
-        data = json.loads(SHIPPED.read_text(encoding="utf-8"))
+        data = json.loads(shipped_file(family).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}

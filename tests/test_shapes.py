@@ -48,7 +48,7 @@ def uncached(argv: list[str]) -> tuple[int, str, str]:
 
 
 # The families whose readers are split from their trees (Family.read).
-READERS = ("llama", "gemma", "mistral", "qwen2", "mixtral", "qwen3")
+READERS = ("llama", "gemma", "mistral", "qwen2", "mixtral", "qwen3", "gemma2", "gemma3_text", "vaultgemma")
 
 
 @st.composite
@@ -82,7 +82,7 @@ def test_a_config_counted_from_its_shape_prints_what_its_tree_prints(pair, fmt, 
         m.delenv("SYMPARAMS_NO_CACHE", raising=False)
         m.setenv("SYMPARAMS_CACHE_DIR", str(folder / "cache"))
         if not shipped:
-            m.setattr(shapes, "_shipped", dict)
+            m.setattr(shapes, "_shipped", lambda family: {})
         assert run(["count", str(first), "--json"])[0] == 0
         real = count_cli.load_spec
         m.setattr(count_cli, "load_spec", lambda *a, **k: built.append(a) or real(*a, **k))
@@ -123,10 +123,13 @@ def test_a_known_shape_counts_a_new_config_without_sympy(act, tmp_path):
 
 
 def test_the_shipped_forms_are_what_the_presets_give():
-    """symparams/known_shapes.json is what ``python -m symparams.cli.known_shapes`` writes now."""
+    """symparams/known_shapes/ holds what ``python -m symparams.cli.known_shapes`` writes now, file for file."""
     from symparams.cli import known_shapes
 
-    assert shapes.SHIPPED.read_text(encoding="utf-8") == known_shapes.text()
+    made = known_shapes.texts()
+    assert sorted(p.stem for p in shapes.SHIPPED.glob("*.json")) == sorted(made)
+    for family, text in made.items():
+        assert shapes.shipped_file(family).read_text(encoding="utf-8") == text
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
@@ -138,7 +141,7 @@ def test_corrupted_or_edited_forms_are_never_trusted(where, byte, how, tmp_path_
     with pytest.MonkeyPatch.context() as m:
         m.delenv("SYMPARAMS_NO_CACHE", raising=False)
         m.setenv("SYMPARAMS_CACHE_DIR", str(folder))
-        m.setattr(shapes, "_shipped", dict)
+        m.setattr(shapes, "_shipped", lambda family: {})
         run(["count", "llama-2-7b", "--json"])
         for entry in folder.glob("*.json"):
             data = bytearray(entry.read_bytes())
@@ -169,13 +172,15 @@ EXPRS = st.recursive(LEAVES, lambda inner: st.one_of(
     st.lists(inner, min_size=2, max_size=4).map(lambda xs: sympy.Mul(*xs)),
     st.tuples(inner, st.integers(-3, 4)).map(lambda t: t[0] ** t[1]),
     st.tuples(inner, st.sampled_from([sympy.Symbol(n, positive=True) for n in NAMES])).map(lambda t: t[0] / t[1]),
+    st.tuples(st.sampled_from([sympy.floor, sympy.ceiling]), inner).map(lambda t: t[0](t[1])),
 ), max_leaves=12)
 
 
 @settings(max_examples=200, deadline=None)
 @given(expr=EXPRS, values=st.lists(st.integers(1, 10**6), min_size=len(NAMES), max_size=len(NAMES)))
 def test_a_form_evaluates_exactly_as_sympy_does(expr, values):
-    """SymPy's printed text of any sum, product, quotient or whole power, evaluated as a form, is SymPy's value."""
+    """SymPy's printed text of any sum, product, quotient, whole power, floor or ceiling, evaluated as a form, is
+    SymPy's value."""
     assume(not expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo))
     env = dict(zip(NAMES, values))
     form = shapes._compile(str(expr))
@@ -187,9 +192,11 @@ def test_a_form_evaluates_exactly_as_sympy_does(expr, values):
     assert form({k: Fraction(v) for k, v in env.items()}) == Fraction(int(want.p), int(want.q))
 
 
-@pytest.mark.parametrize("text", ["floor(D/2)", "__import__('os')", "D.real", "D if H else V", "D**H", "D**-100", "D**(1/2)",
+@pytest.mark.parametrize("text", ["sqrt(D)", "floor(D, 2)", "floor(x=D)", "__import__('os')", "D.real", "D if H else V",
+                                  "D**H", "D**-100", "D**(1/2)",
                                   "[D]", "D**100", "1.5*D", "lambda: 1", "D; V", "True*D", "Max(D, V)"])
 def test_anything_but_whole_number_arithmetic_is_not_a_form(text):
-    """Calls, attributes, names of functions, variable or huge exponents, floats and statements are refused."""
+    """Calls other than floor and ceiling of one argument, attributes, variable or huge exponents, floats and
+    statements are refused."""
     with pytest.raises(shapes._NotAForm):
         shapes._compile(text)

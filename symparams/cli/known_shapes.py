@@ -1,4 +1,4 @@
-"""Write ``symparams/known_shapes.json``: the forms of every preset's shape, shipped with the package.
+"""Write ``symparams/known_shapes/<family>.json``: the forms of every preset's shape, shipped with the package.
 
     python -m symparams.cli.known_shapes
 
@@ -16,7 +16,7 @@ import sys
 
 from ..errors import SymparamsError
 
-__all__ = ["known", "text", "main"]
+__all__ = ["known", "texts", "main"]
 
 
 def known() -> dict[str, dict]:
@@ -76,16 +76,26 @@ def _add(out: dict[str, dict], name: str, data: dict) -> None:
         raise SymparamsError(f"presets of one {fam.name} shape give different forms: {name}")
 
 
-def text() -> str:
-    """The file's text: forms sorted by shape id, one JSON document."""
-    return json.dumps(dict(sorted(known().items())), indent=1, sort_keys=True) + "\n"
+def texts() -> dict[str, str]:
+    """Each family's file text: its forms by shape id, sorted, one JSON document."""
+    by_family: dict[str, dict] = {}
+    for found, kept in known().items():
+        by_family.setdefault(kept["family"], {})[found] = kept
+    return {family: json.dumps(dict(sorted(forms.items())), indent=1, sort_keys=True) + "\n"
+            for family, forms in sorted(by_family.items())}
 
 
 def main() -> int:
-    from ..shapes import SHIPPED
+    from ..shapes import SHIPPED, shipped_file
 
-    SHIPPED.write_text(text(), encoding="utf-8")
-    print(f"wrote {SHIPPED}", file=sys.stderr)
+    SHIPPED.mkdir(exist_ok=True)
+    made = texts()
+    for old in SHIPPED.glob("*.json"):
+        if old.stem not in made:
+            old.unlink()
+    for family, text in made.items():
+        shipped_file(family).write_text(text, encoding="utf-8")
+    print(f"wrote {len(made)} files to {SHIPPED}", file=sys.stderr)
     return 0
 
 

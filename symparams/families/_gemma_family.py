@@ -17,16 +17,21 @@ Gemma 3 every ``sliding_window_pattern``-th (6 by default).
 
 from __future__ import annotations
 
-from sympy import Expr
+from typing import TYPE_CHECKING
 
-from ..components import Block
 from ..config import DEFAULT, DERIVED, Config, Field, Fields
-from ..spec import Spec
-from . import _gemma_layers as layers
-from .decoder import LLAMA_GROUPS, gated_mlp, rms_norm
-from .layer_kinds import Rule
+from ._layered_config import check_padding, read_sizes
+from .decoder_sizes import LLAMA_GROUPS, reading, sizes_of
+from .layer_kinds import Rule, layers_of, read_layers, read_window
+from .registry import Reading
 
-__all__ = ["GEMMA_GROUPS", "BIDIRECTIONAL", "gemma_fields", "build"]
+if TYPE_CHECKING:
+    from sympy import Expr
+
+    from ..components import Block
+    from ..spec import Spec
+
+__all__ = ["GEMMA_GROUPS", "BIDIRECTIONAL", "gemma_fields", "read", "build"]
 
 GEMMA_GROUPS = {**LLAMA_GROUPS, "pre_feedforward_layernorm": "norm", "post_feedforward_layernorm": "norm"}
 
@@ -57,16 +62,26 @@ def gemma_fields(*, vocab_size: int, max_position_embeddings: int, sliding_windo
     )
 
 
-def build(cfg: Config, family: str, label: str, rule: Rule | None, *, post_norms: bool, qk_norm: bool) -> Spec:
-    """The Spec of a Gemma 2-style config: ``rule`` gives the sliding layers when ``layer_types`` is absent."""
+def read(cfg: Config, family: str, rule: Rule | None) -> Reading:
+    """A Gemma 2-style config read to plain data: ``rule`` gives the sliding layers when ``layer_types`` is absent."""
     if "use_bidirectional_attention" in cfg.fields and cfg.get("use_bidirectional_attention"):
         raise cfg.error("use_bidirectional_attention", "true makes an encoder (EmbeddingGemma) with a halved "
                         "two-sided window; only causal language models are modelled here")
-    sizes = layers.read_sizes(cfg, "hidden_activation", heads_divide_width=True)
-    layers.check_padding(cfg, 0, sizes.vocab)
-    window, notes = layers.read_window(cfg, needed=True)
-    kinds = layers.read_layers(cfg, sizes.layers, window, rule if window is not None else None)
-    bias = cfg.get("attention_bias")
+    sizes = read_sizes(cfg, "hidden_activation", heads_divide_width=True)
+    check_padding(cfg, 0, sizes.vocab)
+    window, notes = read_window(cfg, needed=True)
+    kinds = read_layers(cfg, sizes.layers, window, rule if window is not None else None)
+    return reading(family, sizes, kinds, notes, attention_bias=cfg.get("attention_bias"))
+
+
+def build(r: Reading, family: str, label: str, *, post_norms: bool, qk_norm: bool) -> Spec:
+    """The Spec of a Gemma 2-style reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..components import Block
+    from . import _gemma_layers as layers
+    from .decoder import gated_mlp, rms_norm
+
+    sizes, kinds = sizes_of(r), layers_of(dict(r.shape)["layers"], dict(r.values))
+    bias = dict(r.shape)["attention_bias"]
 
     def block(w: Expr | None) -> Block:
         attn = layers.attention(w, qkv_bias=bias, out_bias=bias, qk_norm=qk_norm)
@@ -81,7 +96,7 @@ def build(cfg: Config, family: str, label: str, rule: Rule | None, *, post_norms
         return Block("layer", parts, label=f"{what}{', sliding window' if w is not None else ''}")
 
     tree = layers.decoder_model(family, label, layers.layer_stack(block, kinds), rms_norm("norm"), sizes.tied)
-    return layers.layered_spec(family, tree, sizes, kinds, notes=notes)
+    return layers.layered_spec(family, tree, sizes, kinds)
 
 
 # ``bool | None`` in transformers: null is the default, false.

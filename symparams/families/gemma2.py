@@ -10,21 +10,29 @@ key/value heads, a tied head).
 
 from __future__ import annotations
 
-from ..config import Config
-from ..spec import Spec
-from . import _gemma_family as gemma
-from ._gemma_layers import every_pth_full
-from .registry import Family
+from typing import TYPE_CHECKING
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+from ..config import Config
+from . import _gemma_family as gemma
+from .layer_kinds import every_pth_full
+from .registry import Family, Reading
+
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read"]
 
 # transformers 5.x Gemma2Config
 FIELDS = gemma.gemma_fields(vocab_size=256000, max_position_embeddings=8192, sliding_window=4096,
                             extra=(gemma.BIDIRECTIONAL,))
 
 
+def read(cfg: Config) -> Reading:
+    return gemma.read(cfg, "gemma2", every_pth_full(2))
+
+
 def from_config(cfg: Config) -> Spec:
-    return gemma.build(cfg, "gemma2", "Gemma 2 decoder", every_pth_full(2), post_norms=True, qk_norm=False)
+    return gemma.build(read(cfg), "gemma2", "Gemma 2 decoder", post_norms=True, qk_norm=False)
 
 
 FAMILY = Family(
@@ -35,5 +43,6 @@ FAMILY = Family(
     rope_head="given",
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="use_bidirectional_attention: true (an encoder, not a causal LM)",
 )

@@ -13,14 +13,18 @@ Only the text model is read here; the multimodal ``gemma3`` wraps it with a visi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..config import DERIVED, Config, Field
-from ..spec import Spec
 from . import _gemma_family as gemma
-from ._gemma_layers import FULL, SLIDING, every_pth_full, read_pattern
-from .registry import Family
+from .layer_kinds import FULL, SLIDING, every_pth_full, read_pattern
+from .registry import Family, Reading
 from .rope import check_layer_kinds
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read"]
 
 # transformers 5.x Gemma3TextConfig
 FIELDS = gemma.gemma_fields(
@@ -29,16 +33,21 @@ FIELDS = gemma.gemma_fields(
 )
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config read to plain data; the rope parameters of each layer kind it uses checked, as transformers does."""
     pattern = read_pattern(cfg)
     rule = every_pth_full(pattern) if pattern is not None else None
-    spec = gemma.build(cfg, "gemma3_text", "Gemma 3 decoder", rule, post_norms=True, qk_norm=True)
+    found = gemma.read(cfg, "gemma3_text", rule)
     if pattern is None:
         kinds = {FULL if kind == "attention" else kind for kind in cfg.data["layer_types"]}
     else:
         kinds = {SLIDING if (i + 1) % pattern else FULL for i in range(min(cfg.get("num_hidden_layers"), pattern))}
     check_layer_kinds(cfg, kinds, {"full_attention": "rope_theta", "sliding_attention": "rope_local_base_freq"})
-    return spec
+    return found
+
+
+def from_config(cfg: Config) -> Spec:
+    return gemma.build(read(cfg), "gemma3_text", "Gemma 3 decoder", post_norms=True, qk_norm=True)
 
 
 FAMILY = Family(
@@ -49,5 +58,6 @@ FAMILY = Family(
     model_types=("gemma3_text",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="use_bidirectional_attention: true (an encoder, not a causal LM)",
 )

@@ -8,20 +8,28 @@ rest (GeGLU, explicit head_dim, tied head, alternating sliding and full attentio
 
 from __future__ import annotations
 
-from ..config import Config
-from ..spec import Spec
-from . import _gemma_family as gemma
-from ._gemma_layers import every_pth_full
-from .registry import Family
+from typing import TYPE_CHECKING
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+from ..config import Config
+from . import _gemma_family as gemma
+from .layer_kinds import every_pth_full
+from .registry import Family, Reading
+
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read"]
 
 # transformers 5.x VaultGemmaConfig (no use_bidirectional_attention field)
 FIELDS = gemma.gemma_fields(vocab_size=256000, max_position_embeddings=8192, sliding_window=4096)
 
 
+def read(cfg: Config) -> Reading:
+    return gemma.read(cfg, "vaultgemma", every_pth_full(2))
+
+
 def from_config(cfg: Config) -> Spec:
-    return gemma.build(cfg, "vaultgemma", "VaultGemma decoder", every_pth_full(2), post_norms=False, qk_norm=False)
+    return gemma.build(read(cfg), "vaultgemma", "VaultGemma decoder", post_norms=False, qk_norm=False)
 
 
 FAMILY = Family(
@@ -32,4 +40,5 @@ FAMILY = Family(
     rope_head="given",
     fields=FIELDS,
     build=from_config,
+    read=read,
 )

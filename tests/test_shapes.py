@@ -48,7 +48,7 @@ def uncached(argv: list[str]) -> tuple[int, str, str]:
 
 
 # The families whose readers are split from their trees (Family.read).
-READERS = ("llama", "gemma", "mistral", "qwen2", "mixtral", "qwen3", "gemma2", "gemma3_text", "vaultgemma")
+READERS = ("llama", "gemma", "mistral", "qwen2", "mixtral", "qwen3", "gemma2", "gemma3_text", "vaultgemma", "phi3")
 
 
 @st.composite
@@ -65,7 +65,7 @@ def siblings(draw) -> tuple[dict, dict]:
     return first, second
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
 @given(pair=siblings(), fmt=st.sampled_from([[], ["--json"], ["--non-embedding"], ["--max-depth", "2", "--json"]]),
        shipped=st.booleans())
 def test_a_config_counted_from_its_shape_prints_what_its_tree_prints(pair, fmt, shipped, tmp_path_factory):

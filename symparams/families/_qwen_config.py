@@ -18,10 +18,11 @@ from ..config import DEFAULT, DERIVED, REFUSE, Config, Field
 from .activations import activation
 from .decoder_sizes import read_kv_heads
 from .layer_lists import LEGACY_NAMES
+from .registry import Reading
 
 __all__ = [
     "GROUPS", "Core", "core_fields", "read_core", "check_padding", "int_list", "read_window", "layer_types", "read_experts",
-    "sparse_layers", "list_field",
+    "sparse_layers", "list_field", "core_of",
 ]
 
 # transformers module name -> tree group, for every family here.
@@ -80,6 +81,25 @@ class Core:
         """The symbols' values by name."""
         return {"V": self.vocab, "D": self.width, "L": self.layers, "H": self.heads, "H_kv": self.kv_heads,
                 "d_h": self.head_dim}
+
+    def shape(self) -> tuple[tuple[str, object], ...]:
+        """What of the sizes shapes a tree: tying, the activation, whether d_h is D/H."""
+        return (("tied", self.tied), ("activation", self.activation), ("head_dim_derived", self.head_dim_derived))
+
+    def free(self) -> dict[str, int]:
+        """The values of the free symbols: all but d_h where it is D/H."""
+        return {k: v for k, v in self.values().items() if k != "d_h" or not self.head_dim_derived}
+
+    def name(self, family: str) -> str:
+        return f"{family} (D={self.width}, L={self.layers})"
+
+
+def core_of(r: Reading) -> Core:
+    """The :class:`Core` a reading was made from: sizes from its values, the rest from its shape (notes: all of its)."""
+    v, shape = dict(r.values), dict(r.shape)
+    return Core(vocab=v["V"], width=v["D"], layers=v["L"], heads=v["H"], kv_heads=v["H_kv"],
+                head_dim=v.get("d_h", v["D"] // v["H"]), head_dim_derived=shape["head_dim_derived"],
+                tied=shape["tied"], activation=shape["activation"], notes=r.notes)
 
 
 def read_core(cfg: Config, rotary_fraction: Fraction = Fraction(1)) -> Core:

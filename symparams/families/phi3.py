@@ -15,16 +15,17 @@ transformers' embedding refuses a padding row it does not have.
 
 from __future__ import annotations
 
-from ..components.decoder_attention import DecoderAttention
-from ..components.fused_mlp import FusedMLP
+from typing import TYPE_CHECKING
+
 from ..config import DERIVED, Config, Field, Fields, short
-from ..spec import Spec
-from ..symbols import D, F, H, H_kv, L_d, L_s, W, d_h
-from ._qwen_decoder import GROUPS, Axis, core_fields, decoder_spec, decoder_tree, read_core, read_window
-from .registry import Family
+from ._qwen_config import GROUPS, core_fields, core_of, read_core, read_window
+from .registry import Family, Reading
 from .rope import NUMBERS, is_number, malformed, partial_rotary_factor, rope_table, rope_type
 
-__all__ = ["FAMILY", "FIELDS", "from_config", "window", "check_rope", "RENAMES"]
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build", "window", "check_rope", "RENAMES"]
 
 # Older rope types Phi3Config reads as longrope, once it has filled its table in.
 RENAMES = (("su", "longrope"), ("yarn", "longrope"))
@@ -73,11 +74,26 @@ def check_rope(cfg: Config, width: int, heads: int) -> None:
                                   "(hidden_size // num_attention_heads x partial_rotary_factor, halved)")
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes and window, checked, with no tree built."""
     core = read_core(cfg)
     check_rope(cfg, core.width, core.heads)
     w = window(cfg)
-    attn = DecoderAttention("self_attn", D, H, H_kv, d_h, fused=True, window=None if w is None else W,
+    values = {**core.free(), "F": cfg.get("intermediate_size")}
+    if w is not None:
+        values["W"] = w
+    return Reading((*core.shape(), ("windowed", w is not None)), tuple(values.items()), core.name("phi3"), core.notes)
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..components.decoder_attention import DecoderAttention
+    from ..components.fused_mlp import FusedMLP
+    from ..symbols import D, F, H, H_kv, L_d, L_s, W, d_h
+    from ._qwen_decoder import Axis, decoder_spec, decoder_tree
+
+    core, values = core_of(r), dict(r.values)
+    attn = DecoderAttention("self_attn", D, H, H_kv, d_h, fused=True, window=W if dict(r.shape)["windowed"] else None,
                             names=("q_proj", "k_proj", "v_proj", "o_proj"))
     mlp = FusedMLP("mlp", D, F, activation=core.activation)
     tree, counts = decoder_tree(
@@ -86,10 +102,14 @@ def from_config(cfg: Config) -> Spec:
         Axis(("dense",) * core.layers, {"dense": mlp}, "dense", L_d),
         tied=core.tied,
     )
-    values = {F: cfg.get("intermediate_size"), **counts}
-    if w is not None:
-        values[W] = w
-    return decoder_spec("phi3", tree, core, values)
+    spec_values = {F: values["F"], **counts}
+    if "W" in values:
+        spec_values[W] = values["W"]
+    return decoder_spec("phi3", tree, core, spec_values)
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -100,6 +120,7 @@ FAMILY = Family(
     model_types=("phi3",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="a pad_token_id outside the vocabulary (the default 32,000 in a smaller one); rope types other than "
             "default and longrope (su and yarn read as longrope); short or long factors not one per rotary pair",
 )

@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..config import DERIVED, Config, Field, Fields
-from ._qwen_config import GROUPS, Core, core_fields, layer_types, list_field, read_core, read_window
+from ._qwen_config import GROUPS, core_fields, core_of, layer_types, list_field, read_core, read_window
 from .registry import Family, Reading
 
 if TYPE_CHECKING:
@@ -80,15 +80,13 @@ def read(cfg: Config) -> Reading:
     types, window, notes = windows(cfg, core.layers, cfg.get("max_window_layers"))
     kinds = tuple(t.split("_")[0] for t in types)
     layout = kinds if len(set(kinds)) > 1 else kinds[:1]
-    values = {k: v for k, v in core.values().items() if k != "d_h" or not core.head_dim_derived}
-    values["F"] = cfg.get("intermediate_size")
+    values = {**core.free(), "F": cfg.get("intermediate_size")}
     if len(layout) > 1:
         values["L_s"] = kinds.count("sliding")
     if window is not None and "sliding" in kinds:
         values["W"] = window
-    shape = (("tied", core.tied), ("activation", core.activation), ("head_dim_derived", core.head_dim_derived),
-             ("attention_bias", cfg.get("attention_bias")), ("layers", layout))
-    return Reading(shape, tuple(values.items()), f"qwen3 (D={core.width}, L={core.layers})", core.notes + notes)
+    shape = (*core.shape(), ("attention_bias", cfg.get("attention_bias")), ("layers", layout))
+    return Reading(shape, tuple(values.items()), core.name("qwen3"), core.notes + notes)
 
 
 def build(r: Reading) -> Spec:
@@ -102,9 +100,7 @@ def build(r: Reading) -> Spec:
     layers = values["L"]
     layout = shape["layers"]
     kinds = layout if len(layout) > 1 else layout * layers
-    core = Core(vocab=values["V"], width=values["D"], layers=layers, heads=values["H"], kv_heads=values["H_kv"],
-                head_dim=values.get("d_h", values["D"] // values["H"]), head_dim_derived=shape["head_dim_derived"],
-                tied=shape["tied"], activation=shape["activation"], notes=r.notes)
+    core = core_of(r)
     bias = shape["attention_bias"]
     attn = {kind: DecoderAttention("self_attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=bias, qk_norm=True,
                                    window=w, names=("q_proj", "k_proj", "v_proj", "o_proj"))

@@ -48,7 +48,8 @@ def uncached(argv: list[str]) -> tuple[int, str, str]:
 
 
 # The families whose readers are split from their trees (Family.read).
-READERS = ("llama", "gemma", "mistral", "qwen2", "mixtral", "qwen3", "gemma2", "gemma3_text", "vaultgemma", "phi3")
+READERS = ("llama", "gemma", "mistral", "qwen2", "mixtral", "qwen3", "gemma2", "gemma3_text", "vaultgemma", "phi3", "ministral",
+           "glm", "glm4", "granite", "olmo")
 
 
 @st.composite

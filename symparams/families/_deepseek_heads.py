@@ -11,24 +11,25 @@ as the relation d_h = floor(D/H), so that ``--set D=...`` still moves the head s
 from __future__ import annotations
 
 from dataclasses import replace
-
-import sympy
+from typing import TYPE_CHECKING
 
 from ..config import DERIVED, Config
-from ..spec import Spec
-from ..symbols import D, H, d_h
-from . import decoder
+from . import decoder_sizes
+from .registry import Reading
 
-__all__ = ["read_sizes", "floored"]
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["read_sizes", "floored", "floored_reading"]
 
 
-def read_sizes(cfg: Config) -> tuple[decoder.Sizes, bool]:
+def read_sizes(cfg: Config) -> tuple[decoder_sizes.Sizes, bool]:
     """:func:`.decoder.read_sizes`, and whether d_h is D // H floored (H does not divide D, no head_dim)."""
     width, heads = cfg.get("hidden_size"), cfg.get("num_attention_heads")
     if cfg.get("head_dim") is not DERIVED or width % heads == 0:
-        return decoder.read_sizes(cfg), False
+        return decoder_sizes.read_sizes(cfg), False
     shadow = Config({**cfg.data, "head_dim": width // heads}, cfg.source, cfg.fields)
-    sizes = decoder.read_sizes(shadow)
+    sizes = decoder_sizes.read_sizes(shadow)
     cfg.read |= shadow.read
     note = (f"head_dim not given: hidden_size // num_attention_heads = {width} // {heads} = {width // heads} "
             "(floored, as transformers floors it)")
@@ -37,5 +38,16 @@ def read_sizes(cfg: Config) -> tuple[decoder.Sizes, bool]:
 
 def floored(spec: Spec) -> Spec:
     """``spec`` with d_h the relation floor(D/H) instead of a value (for a head size transformers floors)."""
+    import sympy
+
+    from ..symbols import D, H, d_h
+
     return replace(spec, values=tuple((s, v) for s, v in spec.values if s is not d_h),
                    relations=spec.relations + ((d_h, sympy.floor(D / H)),))
+
+
+def floored_reading(r: Reading, floor: bool) -> Reading:
+    """A decoder's reading with the shape saying whether d_h is floor(D/H), and no value of d_h where it is."""
+    if not floor:
+        return replace(r, shape=(*r.shape, ("floored", False)))
+    return replace(r, shape=(*r.shape, ("floored", True)), values=tuple((n, v) for n, v in r.values if n != "d_h"))

@@ -11,16 +11,18 @@ no weights. GLM-4-0414 adds two norms per block (:mod:`.glm4`).
 
 from __future__ import annotations
 
-from ..components import Composite, Linear, Module
-from ..config import REFUSE, Config
-from ..spec import Spec
-from ..symbols import D, F
-from . import decoder
-from ._deepseek_vocab import check_padding, pad_field
-from .decoder import decoder_fields
-from .registry import Family
+from typing import TYPE_CHECKING
 
-__all__ = ["FAMILY", "FIELDS", "from_config", "fused_mlp", "glm_fields"]
+from ..config import REFUSE, Config
+from ._deepseek_vocab import check_padding, pad_field
+from .decoder_sizes import decoder_fields, read_sizes, reading, sizes_of
+from .registry import Family, Reading
+
+if TYPE_CHECKING:
+    from ..components import Module
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build", "fused_mlp", "glm_fields"]
 
 
 def glm_fields(**kwargs):
@@ -38,16 +40,32 @@ FIELDS = glm_fields()
 
 def fused_mlp() -> Module:
     """``gate_up_proj`` D -> 2F and ``down_proj`` F -> D: a gated MLP with its gate and up in one matrix."""
+    from ..components import Composite, Linear
+    from ..symbols import D, F
+
     return Composite("mlp", (Linear("gate_up_proj", D, 2 * F, group="mlp"), Linear("down_proj", F, D, group="mlp")),
                      group="mlp", label="gated MLP (gate and up fused)")
 
 
-def from_config(cfg: Config) -> Spec:
-    sizes = decoder.read_sizes(cfg)
+def read(cfg: Config, family: str = "glm") -> Reading:
+    """The config's sizes and attention bias, checked, with no tree built (GLM-4 reads the same)."""
+    sizes = read_sizes(cfg)
     check_padding(cfg, sizes.vocab)
-    attn = decoder.attention(qkv_bias=cfg.get("attention_bias"), out_bias=False)
+    return reading(family, sizes, attention_bias=cfg.get("attention_bias"))
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from . import decoder
+
+    sizes = sizes_of(r)
+    attn = decoder.attention(qkv_bias=dict(r.shape)["attention_bias"], out_bias=False)
     tree = decoder.pre_norm_decoder("glm", "GLM decoder", fused_mlp(), tied=sizes.tied, attn=attn)
     return decoder.decoder_spec("glm", tree, sizes)
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -57,5 +75,6 @@ FAMILY = Family(
     model_types=("glm",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="a null head_dim or num_key_value_heads (transformers cannot build them)",
 )

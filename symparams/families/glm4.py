@@ -8,33 +8,47 @@ fused ``gate_up_proj`` are GLM's.
 
 from __future__ import annotations
 
-from ..components import Block, Embedding, Linear, Model, Repeat
-from ..config import Config
-from ..spec import Spec
-from ..symbols import D, L, V
-from . import decoder
-from ._deepseek_vocab import check_padding
-from .decoder import LLAMA_GROUPS
-from .glm import fused_mlp, glm_fields
-from .registry import Family
+from typing import TYPE_CHECKING
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+from ..config import Config
+from . import glm
+from .decoder_sizes import LLAMA_GROUPS, sizes_of
+from .glm import fused_mlp, glm_fields
+from .registry import Family, Reading
+
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 # transformers 5.x Glm4Config
 FIELDS = glm_fields(groups={**LLAMA_GROUPS, "post_self_attn_layernorm": "norm", "post_mlp_layernorm": "norm"})
 
 
-def from_config(cfg: Config) -> Spec:
-    sizes = decoder.read_sizes(cfg)
-    check_padding(cfg, sizes.vocab)
+def read(cfg: Config) -> Reading:
+    """The config's sizes and attention bias, checked, with no tree built."""
+    return glm.read(cfg, "glm4")
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..components import Block, Embedding, Linear, Model, Repeat
+    from ..symbols import D, L, V
+    from . import decoder
+
+    sizes = sizes_of(r)
     rms = decoder.rms_norm
-    attn = decoder.attention(qkv_bias=cfg.get("attention_bias"), out_bias=False)
+    attn = decoder.attention(qkv_bias=dict(r.shape)["attention_bias"], out_bias=False)
     block = Block("layer", (rms("input_layernorm"), attn, rms("post_self_attn_layernorm"),
                             rms("post_attention_layernorm"), fused_mlp(), rms("post_mlp_layernorm")),
                   label="sandwich-norm decoder block")
     tree = Model("glm4", (Embedding("embed_tokens", V, D), Repeat("layers", L, block), rms("norm"),
                           Linear("lm_head", D, V, tied=sizes.tied, group="head")), label="GLM-4-0414 decoder")
     return decoder.decoder_spec("glm4", tree, sizes)
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -44,5 +58,6 @@ FAMILY = Family(
     model_types=("glm4",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="a null head_dim or num_key_value_heads (transformers cannot build them)",
 )

@@ -10,15 +10,18 @@ carries, and cannot build a null one.
 
 from __future__ import annotations
 
-from ..config import REFUSE, Config
-from ..spec import Spec
-from . import _deepseek_heads as heads
-from . import decoder
-from ._deepseek_vocab import check_padding, pad_field
-from .decoder import decoder_fields
-from .registry import Family
+from typing import TYPE_CHECKING
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+from ..config import REFUSE, Config
+from . import _deepseek_heads as heads
+from ._deepseek_vocab import check_padding, pad_field
+from .decoder_sizes import decoder_fields, reading, sizes_of
+from .registry import Family, Reading
+
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 # transformers 5.x GraniteConfig
 FIELDS = decoder_fields(
@@ -27,16 +30,30 @@ FIELDS = decoder_fields(
 )
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes and switches, checked, with no tree built."""
     sizes, floor = heads.read_sizes(cfg)
     check_padding(cfg, sizes.vocab)
-    bias = cfg.get("attention_bias")
+    r = reading("granite", sizes, attention_bias=cfg.get("attention_bias"), mlp_bias=cfg.get("mlp_bias"))
+    return heads.floored_reading(r, floor)
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from . import decoder
+
+    shape, sizes = dict(r.shape), sizes_of(r)
+    bias = shape["attention_bias"]
     tree = decoder.pre_norm_decoder(
-        "granite", "Granite decoder", decoder.gated_mlp(sizes.activation, bias=cfg.get("mlp_bias")),
+        "granite", "Granite decoder", decoder.gated_mlp(sizes.activation, bias=shape["mlp_bias"]),
         tied=sizes.tied, attn=decoder.attention(qkv_bias=bias, out_bias=bias),
     )
     spec = decoder.decoder_spec("granite", tree, sizes)
-    return heads.floored(spec) if floor else spec
+    return heads.floored(spec) if shape["floored"] else spec
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -46,5 +63,6 @@ FAMILY = Family(
     rope_head="given",
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="a null head_dim (transformers cannot build it)",
 )

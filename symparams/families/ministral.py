@@ -11,16 +11,20 @@ Missing ``num_key_value_heads`` is 8; a null one is refused by the strict config
 
 from __future__ import annotations
 
-from sympy import Expr
+from typing import TYPE_CHECKING
 
 from ..config import DERIVED, MISSING, Config, Field, Fields
-from ..spec import Spec
-from . import _gemma_layers as layers
-from .decoder import LLAMA_GROUPS, gated_mlp, rms_norm
-from .layer_kinds import ALL
-from .registry import Family
+from ._layered_config import check_padding, read_sizes
+from .decoder_sizes import LLAMA_GROUPS, reading, sizes_of
+from .layer_kinds import ALL, layers_of, read_layers, read_window
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+if TYPE_CHECKING:
+    from sympy import Expr
+
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 # transformers 5.x MinistralConfig
 FIELDS = Fields(
@@ -39,11 +43,21 @@ FIELDS = Fields(
 )
 
 
-def from_config(cfg: Config) -> Spec:
-    sizes = layers.read_sizes(cfg)
-    layers.check_padding(cfg, None, sizes.vocab)
-    window, notes = layers.read_window(cfg, needed=True)
-    kinds = layers.read_layers(cfg, sizes.layers, window, ALL if window is not None else None)
+def read(cfg: Config) -> Reading:
+    """The config's sizes and windowed layers, checked, with no tree built."""
+    sizes = read_sizes(cfg)
+    check_padding(cfg, None, sizes.vocab)
+    window, notes = read_window(cfg, needed=True)
+    kinds = read_layers(cfg, sizes.layers, window, ALL if window is not None else None)
+    return reading("ministral", sizes, kinds, notes)
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from . import _gemma_layers as layers
+    from .decoder import gated_mlp, rms_norm
+
+    sizes, kinds = sizes_of(r), layers_of(dict(r.shape)["layers"], dict(r.values))
     mlp = layers.mlp_with_activation(gated_mlp(sizes.activation), sizes.activation)
 
     def block(w: Expr | None):
@@ -52,7 +66,11 @@ def from_config(cfg: Config) -> Spec:
 
     tree = layers.decoder_model("ministral", "Ministral decoder", layers.layer_stack(block, kinds),
                                 rms_norm("norm"), sizes.tied)
-    return layers.layered_spec("ministral", tree, sizes, kinds, notes=notes)
+    return layers.layered_spec("ministral", tree, sizes, kinds)
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -63,5 +81,6 @@ FAMILY = Family(
     rope_head="given",
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="a config without head_dim (transformers cannot build it)",
 )

@@ -9,17 +9,19 @@ weights. ``head_dim`` is honoured when a config.json carries one, as for OLMo 2.
 
 from __future__ import annotations
 
-from ..components import Block, Embedding, Linear, Model, Norm, Repeat
-from ..config import REFUSE, Config
-from ..spec import Spec
-from ..symbols import D, L, V
-from . import _deepseek_heads as heads
-from . import decoder
-from ._deepseek_vocab import check_padding, pad_field
-from .decoder import decoder_fields
-from .registry import Family
+from typing import TYPE_CHECKING
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+from ..config import REFUSE, Config
+from . import _deepseek_heads as heads
+from ._deepseek_vocab import check_padding, pad_field
+from .decoder_sizes import decoder_fields, reading, sizes_of
+from .registry import Family, Reading
+
+if TYPE_CHECKING:
+    from ..components import Norm
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 # transformers 5.x OlmoConfig
 FIELDS = decoder_fields(
@@ -30,20 +32,38 @@ FIELDS = decoder_fields(
 
 
 def _norm(name: str) -> Norm:
+    from ..components import Norm
+    from ..symbols import D
+
     return Norm(name, D, kind="layer", weight=False, bias=False)
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes and switches, checked, with no tree built."""
     sizes, floor = heads.read_sizes(cfg)
     check_padding(cfg, sizes.vocab)
-    bias = cfg.get("attention_bias")
+    return heads.floored_reading(reading("olmo", sizes, attention_bias=cfg.get("attention_bias")), floor)
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..components import Block, Embedding, Linear, Model, Repeat
+    from ..symbols import D, L, V
+    from . import decoder
+
+    shape, sizes = dict(r.shape), sizes_of(r)
+    bias = shape["attention_bias"]
     block = Block("layer", (_norm("input_layernorm"), decoder.attention(qkv_bias=bias, out_bias=bias),
                             _norm("post_attention_layernorm"), decoder.gated_mlp(sizes.activation)),
                   label="pre-norm decoder block (non-parametric LayerNorm)")
     tree = Model("olmo", (Embedding("embed_tokens", V, D), Repeat("layers", L, block), _norm("norm"),
                           Linear("lm_head", D, V, tied=sizes.tied, group="head")), label="OLMo decoder")
     spec = decoder.decoder_spec("olmo", tree, sizes)
-    return heads.floored(spec) if floor else spec
+    return heads.floored(spec) if shape["floored"] else spec
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -53,5 +73,6 @@ FAMILY = Family(
     rope_head="given",
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="a null head_dim (transformers cannot build it)",
 )

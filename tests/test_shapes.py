@@ -49,7 +49,7 @@ def uncached(argv: list[str]) -> tuple[int, str, str]:
 
 # The families whose readers are split from their trees (Family.read).
 READERS = ("llama", "gemma", "mistral", "qwen2", "mixtral", "qwen3", "gemma2", "gemma3_text", "vaultgemma", "phi3", "ministral",
-           "glm", "glm4", "granite", "olmo")
+           "glm", "glm4", "granite", "olmo", "helium", "seed_oss", "arcee", "apertus")
 
 
 @st.composite
@@ -68,7 +68,7 @@ def siblings(draw) -> tuple[dict, dict]:
     return first, second
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=500, deadline=None, suppress_health_check=list(HealthCheck))
 @given(pair=siblings(), fmt=st.sampled_from([[], ["--json"], ["--non-embedding"], ["--max-depth", "2", "--json"]]),
        shipped=st.booleans())
 def test_a_config_counted_from_its_shape_prints_what_its_tree_prints(pair, fmt, shipped, tmp_path_factory):

@@ -9,15 +9,17 @@ divide D even when head_dim is given.
 
 from __future__ import annotations
 
-from ..components import MLP
-from ..config import DERIVED, Config, Field, Fields
-from ..spec import Spec
-from ..symbols import D, F
-from . import _gemma_layers as layers
-from .decoder import LLAMA_GROUPS, rms_norm
-from .registry import Family
+from typing import TYPE_CHECKING
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+from ..config import DERIVED, Config, Field, Fields
+from ._layered_config import check_padding, read_sizes
+from .decoder_sizes import LLAMA_GROUPS, reading, sizes_of
+from .registry import Family, Reading
+
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 # transformers 5.x ArceeConfig
 FIELDS = Fields(
@@ -37,19 +39,35 @@ FIELDS = Fields(
 )
 
 
-def from_config(cfg: Config) -> Spec:
-    sizes = layers.read_sizes(cfg, heads_divide_width=True)
-    layers.check_padding(cfg, None, sizes.vocab)
-    bias = cfg.get("attention_bias")
+def read(cfg: Config) -> Reading:
+    """The config's sizes and switches, checked, with no tree built."""
+    sizes = read_sizes(cfg, heads_divide_width=True)
+    check_padding(cfg, None, sizes.vocab)
+    return reading("arcee", sizes, attention_bias=cfg.get("attention_bias"), mlp_bias=cfg.get("mlp_bias"))
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..components import MLP
+    from ..symbols import D, F
+    from . import _gemma_layers as layers
+    from .decoder import rms_norm
+
+    shape, sizes = dict(r.shape), sizes_of(r)
+    bias = shape["attention_bias"]
     attn = layers.attention(None, qkv_bias=bias, out_bias=bias)
     mlp = layers.mlp_with_activation(
-        MLP("mlp", D, F, gated=False, bias=cfg.get("mlp_bias"), activation=sizes.activation,
+        MLP("mlp", D, F, gated=False, bias=shape["mlp_bias"], activation=sizes.activation,
             names=("up_proj", "down_proj")), sizes.activation)
     block = layers.pre_norm_block(attn, mlp, rms_norm)
     tree = layers.decoder_model("arcee", "Arcee decoder",
                                 layers.layer_stack(lambda w: block, layers.uniform_layers(sizes.layers, None)),
                                 rms_norm("norm"), sizes.tied)
     return layers.layered_spec("arcee", tree, sizes)
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -59,4 +77,5 @@ FAMILY = Family(
     rope_head="always",
     fields=FIELDS,
     build=from_config,
+    read=read,
 )

@@ -10,15 +10,17 @@ take the attention's output, and is refused.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from ..config import Config, Field, Fields
-from ..spec import AtMost, Spec
-from ..symbols import D, H, d_h
-from . import _gemma_layers as layers
-from .decoder import LLAMA_GROUPS, gated_mlp, rms_norm
-from .registry import Family
+from ._layered_config import check_padding, read_sizes
+from .decoder_sizes import LLAMA_GROUPS, reading, sizes_of
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 # transformers 5.x HeliumConfig: strict types, so no field takes null
 FIELDS = Fields(
@@ -38,14 +40,26 @@ FIELDS = Fields(
 )
 
 
-def from_config(cfg: Config) -> Spec:
-    sizes = layers.read_sizes(cfg)
+def read(cfg: Config) -> Reading:
+    """The config's sizes and switches, checked, with no tree built."""
+    sizes = read_sizes(cfg)
     if sizes.heads * sizes.head_dim != sizes.width:
         raise cfg.error("head_dim", f"{sizes.heads} heads of {sizes.head_dim} do not fill hidden_size {sizes.width}: "
                         "Helium's o_proj is hidden_size x hidden_size and cannot take them")
-    layers.check_padding(cfg, 3, sizes.vocab)
-    attn = layers.attention(None, qkv_bias=cfg.get("attention_bias"))
-    mlp = layers.mlp_with_activation(gated_mlp(sizes.activation, bias=cfg.get("mlp_bias")), sizes.activation)
+    check_padding(cfg, 3, sizes.vocab)
+    return reading("helium", sizes, attention_bias=cfg.get("attention_bias"), mlp_bias=cfg.get("mlp_bias"))
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..spec import AtMost
+    from ..symbols import D, H, d_h
+    from . import _gemma_layers as layers
+    from .decoder import gated_mlp, rms_norm
+
+    shape, sizes = dict(r.shape), sizes_of(r)
+    attn = layers.attention(None, qkv_bias=shape["attention_bias"])
+    mlp = layers.mlp_with_activation(gated_mlp(sizes.activation, bias=shape["mlp_bias"]), sizes.activation)
     block = layers.pre_norm_block(attn, mlp, rms_norm)
     tree = layers.decoder_model("helium", "Helium decoder",
                                 layers.layer_stack(lambda w: block, layers.uniform_layers(sizes.layers, None)),
@@ -55,6 +69,10 @@ def from_config(cfg: Config) -> Spec:
     return replace(spec, constraints=(*spec.constraints, AtMost(H * d_h, D, why), AtMost(D, H * d_h, why)))
 
 
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
+
+
 FAMILY = Family(
     name="helium",
     summary="Helium: Llama's layout with an explicit head_dim and a D x D output projection",
@@ -62,5 +80,6 @@ FAMILY = Family(
     rope_head="given",
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="head_dim with num_attention_heads * head_dim != hidden_size (o_proj cannot take it)",
 )

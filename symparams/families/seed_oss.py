@@ -9,13 +9,17 @@ missing is 8, null is H.
 
 from __future__ import annotations
 
-from ..config import DERIVED, Config, Field, Fields
-from ..spec import Spec
-from . import _gemma_layers as layers
-from .decoder import LLAMA_GROUPS, gated_mlp, rms_norm
-from .registry import Family
+from typing import TYPE_CHECKING
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+from ..config import DERIVED, Config, Field, Fields
+from ._layered_config import check_padding, read_sizes
+from .decoder_sizes import LLAMA_GROUPS, reading, sizes_of
+from .registry import Family, Reading
+
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 # transformers 5.x SeedOssConfig
 FIELDS = Fields(
@@ -36,16 +40,31 @@ FIELDS = Fields(
 )
 
 
-def from_config(cfg: Config) -> Spec:
-    sizes = layers.read_sizes(cfg)
-    layers.check_padding(cfg, 1, sizes.vocab)
-    attn = layers.attention(None, qkv_bias=cfg.get("attention_bias"), out_bias=cfg.get("attention_out_bias"))
-    mlp = layers.mlp_with_activation(gated_mlp(sizes.activation, bias=cfg.get("mlp_bias")), sizes.activation)
+def read(cfg: Config) -> Reading:
+    """The config's sizes and switches, checked, with no tree built."""
+    sizes = read_sizes(cfg)
+    check_padding(cfg, 1, sizes.vocab)
+    return reading("seed_oss", sizes, attention_bias=cfg.get("attention_bias"),
+                   attention_out_bias=cfg.get("attention_out_bias"), mlp_bias=cfg.get("mlp_bias"))
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from . import _gemma_layers as layers
+    from .decoder import gated_mlp, rms_norm
+
+    shape, sizes = dict(r.shape), sizes_of(r)
+    attn = layers.attention(None, qkv_bias=shape["attention_bias"], out_bias=shape["attention_out_bias"])
+    mlp = layers.mlp_with_activation(gated_mlp(sizes.activation, bias=shape["mlp_bias"]), sizes.activation)
     block = layers.pre_norm_block(attn, mlp, rms_norm)
     tree = layers.decoder_model("seed_oss", "Seed-OSS decoder",
                                 layers.layer_stack(lambda w: block, layers.uniform_layers(sizes.layers, None)),
                                 rms_norm("norm"), sizes.tied)
     return layers.layered_spec("seed_oss", tree, sizes)
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -55,4 +74,5 @@ FAMILY = Family(
     rope_head="always",
     fields=FIELDS,
     build=from_config,
+    read=read,
 )

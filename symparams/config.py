@@ -18,13 +18,11 @@ import os
 import stat
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Iterable
+from fractions import Fraction
+from typing import Any, Iterable
 
 from .errors import SymparamsError
 from .limits import MAX_VALUE
-
-if TYPE_CHECKING:
-    from sympy import Rational
 
 __all__ = [
     "Config", "Field", "Fields", "MISSING", "DERIVED", "REFUSE", "DEFAULT",
@@ -292,14 +290,12 @@ class Config:
     def optional_int(self, names: Iterable[builtins.str] | builtins.str, minimum: builtins.int = 1) -> builtins.int | None:
         return self.int(names, None, minimum)
 
-    def number(self, names: Iterable[str] | str, default: Any = _MISSING) -> "Rational":
+    def number(self, names: Iterable[str] | str, default: Any = _MISSING) -> Fraction:
         """An exact number: a decimal is read as the decimal written, never through a float."""
         name, value = self._get(names, default)
         return self._number(name, value)
 
-    def _number(self, name: str, value: Any) -> "Rational":
-        from sympy import Integer, Rational
-
+    def _number(self, name: str, value: Any) -> Fraction:
         if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
             raise self.error(name, f"expected a number, got {_kind(value)} {short(value)}")
         exact: Decimal | builtins.int = Decimal(repr(value)) if isinstance(value, float) else value
@@ -307,11 +303,9 @@ class Config:
             raise self.error(name, f"expected a finite number, got {short(value)}")
         if abs(Decimal(exact)) > MAX_VALUE:
             raise self.error(name, f"{short(value)} is too large (at most 10^50)")
-        if isinstance(exact, Decimal):
-            if exact.adjusted() < -60:
-                raise self.error(name, f"{short(value)} is too small to be a size")
-            return Rational(str(exact))
-        return Integer(exact)
+        if isinstance(exact, Decimal) and exact.adjusted() < -60:
+            raise self.error(name, f"{short(value)} is too small to be a size")
+        return Fraction(exact)
 
     def bool(self, names: Iterable[str] | str, default: Any = _MISSING) -> bool:
         name, value = self._get(names, default)

@@ -29,7 +29,8 @@ from symparams.cli import count as count_cli
 from strategies import CONFIGS
 
 SIZES = ("vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
-         "num_key_value_heads", "head_dim", "num_local_experts", "num_experts", "num_experts_per_tok")
+         "num_key_value_heads", "head_dim", "num_local_experts", "num_experts", "num_experts_per_tok", "n_embd",
+         "n_layer", "n_head", "n_positions", "n_inner")
 # Values a size may be given that the reader or the Spec refuses, or that break a rule between sizes.
 BAD = st.sampled_from([0, -3, 10**60, 7.5, "12", None, True, [8]])
 
@@ -49,7 +50,7 @@ def uncached(argv: list[str]) -> tuple[int, str, str]:
 
 # The families whose readers are split from their trees (Family.read).
 READERS = ("llama", "gemma", "mistral", "qwen2", "mixtral", "qwen3", "gemma2", "gemma3_text", "vaultgemma", "phi3", "ministral",
-           "glm", "glm4", "granite", "olmo", "helium", "seed_oss", "arcee", "apertus")
+           "glm", "glm4", "granite", "olmo", "helium", "seed_oss", "arcee", "apertus", "gpt2", "gpt_neox")
 
 
 @st.composite

@@ -16,17 +16,16 @@ true`` adds encoder-decoder layers and is refused.
 
 from __future__ import annotations
 
-from sympy import Integer
+from typing import TYPE_CHECKING
 
-from ..components import MLP, Attention, Embedding, Repeat
 from ..config import DERIVED, Config, Field, Fields
-from ..spec import Divides, Spec
-from ..symbols import D, F, H, H_kv, L, P, V, d_h
 from .activations import activation
-from .layernorm import block, layer_norm, lm_head, model, spec
-from .registry import Family
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config", "tree"]
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build", "tree"]
 
 # transformers 5.x GPT2Config: defaults, ``attribute_map`` aliases, and the one null it derives.
 FIELDS = Fields(
@@ -48,34 +47,51 @@ FIELDS = Fields(
 )
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes and switches, checked, with no tree built."""
     if cfg.get("add_cross_attention"):
         raise cfg.error("add_cross_attention", "true adds cross-attention layers, which a causal LM config does not use")
-    values = {
-        V: Integer(cfg.get("vocab_size")),
-        D: Integer(cfg.get("n_embd")),
-        L: Integer(cfg.get("n_layer")),
-        H: Integer(cfg.get("n_head")),
-        P: Integer(cfg.get("n_positions")),
-    }
-    relations = {H_kv: H, d_h: D / H}
+    values = {name: cfg.get(field) for name, field in (("V", "vocab_size"), ("D", "n_embd"), ("L", "n_layer"),
+                                                        ("H", "n_head"), ("P", "n_positions"))}
     inner = cfg.get("n_inner")
-    if inner is DERIVED:
+    if inner is not DERIVED:
+        values["F"] = inner
+    shape = (("tied", cfg.get("tie_word_embeddings")), ("activation", activation(cfg, "activation_function")),
+             ("inner", inner is not DERIVED))
+    return Reading(shape, tuple(values.items()), f"gpt2 (D={values['D']}, L={values['L']})")
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from sympy import Integer
+
+    from ..spec import Divides
+    from ..symbols import SYMBOLS, D, F, H, H_kv, d_h
+    from .layernorm import spec
+
+    shape = dict(r.shape)
+    relations = {H_kv: H, d_h: D / H}
+    if not shape["inner"]:
         relations[F] = 4 * D
-    else:
-        values[F] = Integer(inner)
-    act = activation(cfg, "activation_function")
     return spec(
         "gpt2",
-        tree(cfg.get("tie_word_embeddings"), act),
-        values,
+        tree(shape["tied"], shape["activation"]),
+        {SYMBOLS[n]: Integer(v) for n, v in r.values},
         relations,
         [Divides(H, D, "GPT-2 needs n_embd divisible by n_head")],
     )
 
 
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
+
+
 def tree(tied: bool = True, activation: str = "gelu_new"):
     """GPT-2's module tree in symbols (tied head by default, as the released models)."""
+    from ..components import MLP, Attention, Embedding, Repeat
+    from ..symbols import D, F, H, H_kv, L, P, V, d_h
+    from .layernorm import block, layer_norm, lm_head, model
+
     layer = block(
         "h",
         (
@@ -106,6 +122,7 @@ FAMILY = Family(
     model_types=("gpt2",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     context="n_positions",
     default_context=1024,
     refused="add_cross_attention (encoder-decoder layers); nulls other than n_inner; a width the heads do not "

@@ -15,17 +15,16 @@ many dimensions rotate. transformers accepts no null in any of these fields.
 
 from __future__ import annotations
 
-from sympy import Integer
+from typing import TYPE_CHECKING
 
-from ..components import MLP, Attention, Embedding, Repeat
 from ..config import Config, Field, Fields
-from ..spec import Divides, Spec
-from ..symbols import D, F, H, H_kv, L, V, d_h
 from .activations import activation
-from .layernorm import block, layer_norm, lm_head, model, spec
-from .registry import Family
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config", "tree"]
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build", "tree"]
 
 # transformers 5.x GPTNeoXConfig
 FIELDS = Fields(
@@ -49,32 +48,47 @@ FIELDS = Fields(
 )
 
 
-def from_config(cfg: Config) -> Spec:
-    values = {
-        V: Integer(cfg.get("vocab_size")),
-        D: Integer(cfg.get("hidden_size")),
-        L: Integer(cfg.get("num_hidden_layers")),
-        H: Integer(cfg.get("num_attention_heads")),
-        F: Integer(cfg.get("intermediate_size")),
-    }
+def read(cfg: Config) -> Reading:
+    """The config's sizes and switches, checked, with no tree built."""
+    values = {name: cfg.get(field) for name, field in (("V", "vocab_size"), ("D", "hidden_size"),
+                                                        ("L", "num_hidden_layers"), ("H", "num_attention_heads"),
+                                                        ("F", "intermediate_size"))}
     cfg.get("max_position_embeddings")
     cfg.get("rotary_pct")  # shapes no weight, but transformers refuses a null one
+    shape = (("tied", cfg.get("tie_word_embeddings")), ("attention_bias", cfg.get("attention_bias")),
+             ("parallel", cfg.get("use_parallel_residual")), ("activation", activation(cfg, "hidden_act")))
+    return Reading(shape, tuple(values.items()), f"gpt_neox (D={values['D']}, L={values['L']})")
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from sympy import Integer
+
+    from ..spec import Divides
+    from ..symbols import SYMBOLS, D, H, H_kv, d_h
+    from .layernorm import spec
+
+    shape = dict(r.shape)
     return spec(
         "gpt_neox",
-        tree(
-            tied=cfg.get("tie_word_embeddings"),
-            attention_bias=cfg.get("attention_bias"),
-            parallel=cfg.get("use_parallel_residual"),
-            activation=activation(cfg, "hidden_act"),
-        ),
-        values,
+        tree(tied=shape["tied"], attention_bias=shape["attention_bias"], parallel=shape["parallel"],
+             activation=shape["activation"]),
+        {SYMBOLS[n]: Integer(v) for n, v in r.values},
         {H_kv: H, d_h: D / H},
         [Divides(H, D, "GPT-NeoX needs hidden_size divisible by num_attention_heads")],
     )
 
 
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
+
+
 def tree(tied: bool = False, attention_bias: bool = True, parallel: bool = True, activation: str = "gelu"):
     """GPT-NeoX's module tree in symbols."""
+    from ..components import MLP, Attention, Embedding, Repeat
+    from ..symbols import D, F, H, H_kv, L, V, d_h
+    from .layernorm import block, layer_norm, lm_head, model
+
     layout = "parallel residual" if parallel else "sequential"
     layer = block(
         "layer",
@@ -108,6 +122,7 @@ FAMILY = Family(
     model_types=("gpt_neox",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     context="max_position_embeddings",
     default_context=2048,
     refused="any null shape field (transformers refuses them all); a width the heads do not divide",

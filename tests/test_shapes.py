@@ -50,7 +50,7 @@ def uncached(argv: list[str]) -> tuple[int, str, str]:
 
 # The families whose readers are split from their trees (Family.read).
 READERS = ("llama", "gemma", "mistral", "qwen2", "mixtral", "qwen3", "gemma2", "gemma3_text", "vaultgemma", "phi3", "ministral",
-           "glm", "glm4", "granite", "olmo", "helium", "seed_oss", "arcee", "apertus", "gpt2", "gpt_neox")
+           "glm", "glm4", "granite", "olmo", "helium", "seed_oss", "arcee", "apertus", "gpt2", "gpt_neox", "bloom", "gptj")
 
 
 @st.composite

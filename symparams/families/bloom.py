@@ -15,16 +15,15 @@ pops: a null there means "not given".
 
 from __future__ import annotations
 
-from sympy import Integer
+from typing import TYPE_CHECKING
 
-from ..components import MLP, Attention, Embedding, Repeat
 from ..config import Config, Field, Fields
-from ..spec import Divides, Spec
-from ..symbols import D, F, H, H_kv, L, V, d_h
-from .layernorm import block, layer_norm, lm_head, model, spec
-from .registry import Family
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config", "tree"]
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build", "tree"]
 
 # transformers 5.x BloomConfig, with its ``attribute_map`` aliases and the popped ``n_embed``.
 FIELDS = Fields(
@@ -44,25 +43,42 @@ FIELDS = Fields(
 )
 
 
-def from_config(cfg: Config) -> Spec:
-    values = {
-        V: Integer(cfg.get("vocab_size")),
-        D: Integer(cfg.get("hidden_size")),
-        L: Integer(cfg.get("n_layer")),
-        H: Integer(cfg.get("n_head")),
-    }
+def read(cfg: Config) -> Reading:
+    """The config's sizes and tying, checked, with no tree built."""
+    values = {name: cfg.get(field) for name, field in (("V", "vocab_size"), ("D", "hidden_size"), ("L", "n_layer"),
+                                                        ("H", "n_head"))}
     cfg.get("apply_residual_connection_post_layernorm")  # moves a residual, no weight
+    return Reading((("tied", cfg.get("tie_word_embeddings")),), tuple(values.items()),
+                   f"bloom (D={values['D']}, L={values['L']})")
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from sympy import Integer
+
+    from ..spec import Divides
+    from ..symbols import SYMBOLS, D, F, H, H_kv, d_h
+    from .layernorm import spec
+
     return spec(
         "bloom",
-        tree(tied=cfg.get("tie_word_embeddings")),
-        values,
+        tree(tied=dict(r.shape)["tied"]),
+        {SYMBOLS[n]: Integer(v) for n, v in r.values},
         {H_kv: H, d_h: D / H, F: 4 * D},
         [Divides(H, D, "BLOOM needs hidden_size divisible by n_head")],
     )
 
 
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
+
+
 def tree(tied: bool = True):
     """BLOOM's module tree in symbols."""
+    from ..components import MLP, Attention, Embedding, Repeat
+    from ..symbols import D, F, H, H_kv, L, V, d_h
+    from .layernorm import block, layer_norm, lm_head, model
+
     layer = block(
         "h",
         (
@@ -95,6 +111,7 @@ FAMILY = Family(
     model_types=("bloom",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     context=None,
     refused="null sizes (a null n_embed means not given); a width the heads do not divide",
 )

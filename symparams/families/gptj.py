@@ -15,17 +15,16 @@ null, as it refuses a null ``n_positions``.
 
 from __future__ import annotations
 
-from sympy import Integer
+from typing import TYPE_CHECKING
 
-from ..components import MLP, Attention, Embedding, Repeat
 from ..config import DERIVED, Config, Field, Fields
-from ..spec import Divides, Spec
-from ..symbols import D, F, H, H_kv, L, V, d_h
 from .activations import activation
-from .layernorm import block, layer_norm, lm_head, model, spec
-from .registry import Family
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config", "tree"]
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build", "tree"]
 
 # transformers 5.x GPTJConfig, with its ``attribute_map`` aliases.
 FIELDS = Fields(
@@ -47,32 +46,51 @@ FIELDS = Fields(
 )
 
 
-def from_config(cfg: Config) -> Spec:
-    values = {
-        V: Integer(cfg.get("vocab_size")),
-        D: Integer(cfg.get("n_embd")),
-        L: Integer(cfg.get("n_layer")),
-        H: Integer(cfg.get("n_head")),
-    }
+def read(cfg: Config) -> Reading:
+    """The config's sizes and switches, checked, with no tree built."""
+    values = {name: cfg.get(field) for name, field in (("V", "vocab_size"), ("D", "n_embd"), ("L", "n_layer"),
+                                                        ("H", "n_head"))}
     cfg.get("n_positions")
     cfg.get("rotary_dim")
-    relations = {H_kv: H, d_h: D / H}
     inner = cfg.get("n_inner")
-    if inner is DERIVED:
+    if inner is not DERIVED:
+        values["F"] = inner
+    shape = (("tied", cfg.get("tie_word_embeddings")), ("activation", activation(cfg, "activation_function")),
+             ("inner", inner is not DERIVED))
+    return Reading(shape, tuple(values.items()), f"gptj (D={values['D']}, L={values['L']})")
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from sympy import Integer
+
+    from ..spec import Divides
+    from ..symbols import SYMBOLS, D, F, H, H_kv, d_h
+    from .layernorm import spec
+
+    shape = dict(r.shape)
+    relations = {H_kv: H, d_h: D / H}
+    if not shape["inner"]:
         relations[F] = 4 * D
-    else:
-        values[F] = Integer(inner)
     return spec(
         "gptj",
-        tree(tied=cfg.get("tie_word_embeddings"), activation=activation(cfg, "activation_function")),
-        values,
+        tree(tied=shape["tied"], activation=shape["activation"]),
+        {SYMBOLS[n]: Integer(v) for n, v in r.values},
         relations,
         [Divides(H, D, "GPT-J needs n_embd divisible by n_head")],
     )
 
 
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
+
+
 def tree(tied: bool = False, activation: str = "gelu_new"):
     """GPT-J's module tree in symbols."""
+    from ..components import MLP, Attention, Embedding, Repeat
+    from ..symbols import D, F, H, H_kv, L, V, d_h
+    from .layernorm import block, layer_norm, lm_head, model
+
     layer = block(
         "h",
         (
@@ -102,6 +120,7 @@ FAMILY = Family(
     model_types=("gptj",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     context="n_positions",
     default_context=2048,
     refused="nulls other than n_inner (n_positions and rotary_dim included); a width the heads do not divide",

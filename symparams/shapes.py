@@ -12,8 +12,9 @@ then its count is those forms evaluated at its values, in Python's exact arithme
 Forms are kept only when evaluating them at the config they came from gives, field by
 field, what that config's tree gives; a value that breaks a rule, or a derived value
 that is not a positive whole number, sends the count back to the tree, which reports it.
-Kept forms live in the command cache (:mod:`symparams.cache`): keyed by the package's
-digest, the family and the shape, and trusted only under their HMAC. A form is text that
+The package ships the forms of its presets' shapes (``known_shapes/``, one file per family,
+checked current by a test); others live in the command cache (:mod:`symparams.cache`), keyed
+by the package's digest, the family and the shape, and trusted only under their HMAC. A form is text that
 is parsed, never executed: numbers, symbol names, ``+ - * /``, whole powers, floor and ceiling.
 """
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import sympy
+from budget import sample
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
@@ -96,6 +97,27 @@ def test_a_config_counted_from_its_shape_prints_what_its_tree_prints(pair, fmt, 
     event(f"{pair[0]['model_type']}: same shape: {same}, counted: {expected[0] == 0}")
     if same and expected[0] == 0:
         assert not built
+
+
+# The real configs whose families read them to plain data.
+BY_SHAPE = [p for p in sorted((Path(__file__).parent / "fixtures" / "configs").glob("*.json"))
+            if by_shape.read(str(p)) is not None]
+
+
+@pytest.mark.parametrize("path", sample(BY_SHAPE, "shapes-fixtures"), ids=lambda p: p.stem)
+def test_a_real_config_counted_by_shape_prints_what_its_tree_prints(path, tmp_path):
+    """Every real config whose family reads it to plain data, as saved and with another vocabulary (a config
+    never seen), prints in text and JSON what its tree prints."""
+    config = json.loads(path.read_text())
+    with pytest.MonkeyPatch.context() as m:
+        m.delenv("SYMPARAMS_NO_CACHE", raising=False)
+        m.setenv("SYMPARAMS_CACHE_DIR", str(tmp_path / "cache"))
+        for i, variant in enumerate((config, {**config, "vocab_size": int(config.get("vocab_size") or 32000) + 64})):
+            copy = tmp_path / f"{i}" / "config.json"
+            copy.parent.mkdir()
+            copy.write_text(json.dumps(variant))
+            for fmt in ([], ["--json"]):
+                assert run(["count", str(copy), *fmt]) == uncached(["count", str(copy), *fmt])
 
 
 PROBE = ("import sys; from symparams.cli import main; code = main(['count', sys.argv[1], '--json']); "

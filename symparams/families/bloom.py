@@ -54,19 +54,10 @@ def read(cfg: Config) -> Reading:
 
 def build(r: Reading) -> Spec:
     """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
-    from sympy import Integer
+    from .layernorm import mha_spec
 
-    from ..spec import Divides
-    from ..symbols import SYMBOLS, D, F, H, H_kv, d_h
-    from .layernorm import spec
-
-    return spec(
-        "bloom",
-        tree(tied=dict(r.shape)["tied"]),
-        {SYMBOLS[n]: Integer(v) for n, v in r.values},
-        {H_kv: H, d_h: D / H, F: 4 * D},
-        [Divides(H, D, "BLOOM needs hidden_size divisible by n_head")],
-    )
+    shape = dict(r.shape)
+    return mha_spec("bloom", tree(tied=shape["tied"]), r, "BLOOM needs hidden_size divisible by n_head")
 
 
 def from_config(cfg: Config) -> Spec:

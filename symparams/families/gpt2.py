@@ -63,23 +63,10 @@ def read(cfg: Config) -> Reading:
 
 def build(r: Reading) -> Spec:
     """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
-    from sympy import Integer
-
-    from ..spec import Divides
-    from ..symbols import SYMBOLS, D, F, H, H_kv, d_h
-    from .layernorm import spec
+    from .layernorm import mha_spec
 
     shape = dict(r.shape)
-    relations = {H_kv: H, d_h: D / H}
-    if not shape["inner"]:
-        relations[F] = 4 * D
-    return spec(
-        "gpt2",
-        tree(shape["tied"], shape["activation"]),
-        {SYMBOLS[n]: Integer(v) for n, v in r.values},
-        relations,
-        [Divides(H, D, "GPT-2 needs n_embd divisible by n_head")],
-    )
+    return mha_spec("gpt2", tree(shape["tied"], shape["activation"]), r, "GPT-2 needs n_embd divisible by n_head")
 
 
 def from_config(cfg: Config) -> Spec:

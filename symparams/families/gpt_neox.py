@@ -62,21 +62,12 @@ def read(cfg: Config) -> Reading:
 
 def build(r: Reading) -> Spec:
     """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
-    from sympy import Integer
-
-    from ..spec import Divides
-    from ..symbols import SYMBOLS, D, H, H_kv, d_h
-    from .layernorm import spec
+    from .layernorm import mha_spec
 
     shape = dict(r.shape)
-    return spec(
-        "gpt_neox",
-        tree(tied=shape["tied"], attention_bias=shape["attention_bias"], parallel=shape["parallel"],
-             activation=shape["activation"]),
-        {SYMBOLS[n]: Integer(v) for n, v in r.values},
-        {H_kv: H, d_h: D / H},
-        [Divides(H, D, "GPT-NeoX needs hidden_size divisible by num_attention_heads")],
-    )
+    built = tree(tied=shape["tied"], attention_bias=shape["attention_bias"], parallel=shape["parallel"],
+                 activation=shape["activation"])
+    return mha_spec("gpt_neox", built, r, "GPT-NeoX needs hidden_size divisible by num_attention_heads")
 
 
 def from_config(cfg: Config) -> Spec:

@@ -8,13 +8,16 @@ table, read through ``cfg.get``; what they share in structure lives here.
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from ..components import Block, Linear, Model, Module, Norm
 from ..spec import Constraint, Spec
 from ..symbols import D, L, V
 
-__all__ = ["layer_norm", "lm_head", "block", "model", "spec"]
+if TYPE_CHECKING:
+    from .registry import Reading
+
+__all__ = ["layer_norm", "lm_head", "block", "model", "spec", "mha_spec"]
 
 
 def layer_norm(name: str, affine: bool = True) -> Norm:
@@ -57,3 +60,18 @@ def spec(
         constraints=tuple(constraints),
         notes=tuple(notes),
     )
+
+
+def mha_spec(family: str, tree: Model, r: Reading, why: str) -> Spec:
+    """The Spec of a multi-head LayerNorm model from its reading: H_kv = H and d_h = D/H, H dividing D
+    (``why`` says so in the family's words), and F = 4D where the config gives no F."""
+    from sympy import Integer
+
+    from ..spec import Divides
+    from ..symbols import SYMBOLS, F, H, H_kv, d_h
+
+    values = {SYMBOLS[n]: Integer(v) for n, v in r.values}
+    relations = {H_kv: H, d_h: D / H}
+    if F not in values:
+        relations[F] = 4 * D
+    return spec(family, tree, values, relations, [Divides(H, D, why)])

@@ -69,7 +69,7 @@ class Counted:
 
 
 class _NotAForm(Exception):
-    """Text that is not a sum, product, quotient or whole power of numbers and names."""
+    """Text that is not a sum, product, quotient, whole power, floor or ceiling of numbers and names."""
 
 
 def _compile(text: str) -> Callable[[Mapping[str, Fraction]], Fraction]:

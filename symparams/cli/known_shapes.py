@@ -1,6 +1,6 @@
 """Write ``symparams/known_shapes/<family>.json``: the forms of every preset's shape, shipped with the package.
 
-    python -m symparams.cli.known_shapes
+    python -m symparams.cli.known_shapes [FAMILY ...]
 
 A config whose family reads it to plain data, and whose shape is one of these, is counted
 from these forms even on a machine whose cache is empty (:mod:`symparams.shapes`). Each
@@ -19,8 +19,9 @@ from ..errors import SymparamsError
 __all__ = ["known", "texts", "main"]
 
 
-def known() -> dict[str, dict]:
-    """Forms by shape id, from every preset whose family reads it to plain data, and its variants."""
+def known(only: frozenset[str] = frozenset()) -> dict[str, dict]:
+    """Forms by shape id, from every preset whose family reads it to plain data, and its variants
+    (of the families named in ``only``, when it names any)."""
     from ..catalog import preset_paths
     from ..config import read_json
     from ..families import FAMILIES
@@ -29,7 +30,7 @@ def known() -> dict[str, dict]:
     for name, path in sorted(preset_paths().items()):
         data = read_json(path)  # type: ignore[arg-type]
         _, fam = FAMILIES.config_for(data, f"preset {name}")
-        if fam.read is None:
+        if fam.read is None or (only and fam.name not in only):
             continue
         for variant in variants(data, fam):
             _add(out, name, variant)
@@ -76,22 +77,24 @@ def _add(out: dict[str, dict], name: str, data: dict) -> None:
         raise SymparamsError(f"presets of one {fam.name} shape give different forms: {name}")
 
 
-def texts() -> dict[str, str]:
+def texts(only: frozenset[str] = frozenset()) -> dict[str, str]:
     """Each family's file text: its forms by shape id, sorted, one JSON document."""
     by_family: dict[str, dict] = {}
-    for found, kept in known().items():
+    for found, kept in known(only).items():
         by_family.setdefault(kept["family"], {})[found] = kept
     return {family: json.dumps(dict(sorted(forms.items())), indent=1, sort_keys=True) + "\n"
             for family, forms in sorted(by_family.items())}
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    """Write every family's file, or only those of the families named (leaving the others as they are)."""
     from ..shapes import SHIPPED, shipped_file
 
+    only = frozenset(sys.argv[1:] if argv is None else argv)
     SHIPPED.mkdir(exist_ok=True)
-    made = texts()
+    made = texts(only)
     for old in SHIPPED.glob("*.json"):
-        if old.stem not in made:
+        if not only and old.stem not in made:
             old.unlink()
     for family, text in made.items():
         shipped_file(family).write_text(text, encoding="utf-8")

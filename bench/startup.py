@@ -7,6 +7,7 @@ for the new-process commands, transformers' meta build for counting many configs
 from __future__ import annotations
 
 import json
+import os
 import sys
 import tempfile
 import time
@@ -16,7 +17,7 @@ from typing import Callable
 from .targets import Result, _ms
 from .timing import fresh_env, interleaved, run_command
 
-__all__ = ["cached_start", "known_shape", "many_configs"]
+__all__ = ["cached_start", "known_shape", "every_family", "many_configs"]
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "configs"
 # The preset whose uncached derivation takes longest (measured against import sympy, every preset
@@ -100,6 +101,47 @@ def known_shape(rounds: int = 11) -> list[Result]:
     return out
 
 
+def every_family(rounds: int = 3) -> list[Result]:
+    """``count`` of one real config.json of each model type, new process, empty cache, vs ``import sympy``.
+
+    The config is renamed for each round (a file never seen) and the cache folder is new,
+    so only the forms shipped with the package can answer without a tree. Reports the
+    slowest model type and how many stay within the target.
+    """
+    base = _command()
+    sympy_only = [sys.executable, "-c", "import sympy"]
+    firsts: dict[str, Path] = {}
+    for path in sorted(FIXTURES.glob("*.json")):
+        firsts.setdefault(str(json.loads(path.read_text()).get("model_type")), path)
+    ratios: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as pyc, tempfile.TemporaryDirectory() as tmp:
+        env = {**fresh_env(pyc)}
+        env.pop("SYMPARAMS_NO_CACHE", None)
+        fresh = iter(range(10**6))
+        run_command(sympy_only, env)()
+        for model_type, path in sorted(firsts.items()):
+            text = path.read_text()
+            target = Path(tmp) / "config.json"
+
+            def setup(target: Path = target, text: str = text) -> None:
+                env["SYMPARAMS_CACHE_DIR"] = str(Path(tmp) / f"cache{next(fresh)}")
+                target.write_text(text)
+
+            setup()
+            try:
+                run_command(base + ["count", str(target)], env)()
+            except RuntimeError:
+                continue
+            fns = {"new": _run_in(base + ["count", str(target)], env), "sympy": run_command(sympy_only, env)}
+            t = interleaved(fns, rounds, clock=time.perf_counter, setup={"new": setup})
+            ratios[model_type] = t["new"].best / t["sympy"].best
+    slowest = max(ratios, key=ratios.__getitem__)
+    within = sum(r <= 0.35 for r in ratios.values())
+    return [Result("count of each model type's real config.json, new process, empty cache: the slowest",
+                   ratios[slowest], 0.35, True,
+                   f"{slowest}; {within} of {len(ratios)} model types within 0.35x (best of {rounds} each)")]
+
+
 def _run_in(argv: list[str], env: dict[str, str]) -> Callable[[], None]:
     """:func:`run_command` reading ``env`` when it runs, so that a setup step can move the cache folder."""
     def run() -> None:
@@ -143,21 +185,35 @@ def many_configs(files: int = 25) -> list[Result]:
         import symparams
 
         configs = [read_json(p) for p in counted]
+        with tempfile.TemporaryDirectory() as cache:
+            previous = {k: os.environ.pop(k, None) for k in ("SYMPARAMS_NO_CACHE", "SYMPARAMS_CACHE_DIR")}
+            os.environ["SYMPARAMS_CACHE_DIR"] = cache  # empty: only the forms shipped with the package
+            try:
+                start = time.perf_counter()
+                ours = [symparams.count(p)["total"] for p in counted]
+                ours_time = time.perf_counter() - start
+                start = time.perf_counter()
+                again = [symparams.count(p)["total"] for p in counted]
+                again_time = time.perf_counter() - start
+            finally:
+                for k, v in previous.items():
+                    os.environ.pop(k, None)
+                    if v is not None:
+                        os.environ[k] = v
         start = time.perf_counter()
-        ours = [symparams.model(str(p)).total for p in counted]
-        ours_time = time.perf_counter() - start
+        trees = [symparams.model(str(p)).total for p in counted]
+        trees_time = time.perf_counter() - start
         start = time.perf_counter()
         theirs = [sum(n for _, n in meta_parameters(c)) for c in configs]
         meta_time = time.perf_counter() - start
-        start = time.perf_counter()
-        again = [symparams.model(str(p)).total for p in counted]
-        again_time = time.perf_counter() - start
-        if not ours == theirs == again:
+        if not ours == theirs == again == trees:
             raise AssertionError("symparams and transformers disagree on a fixture config")
         out.append(Result(f"count {len(counted)} real configs in one process vs transformers' meta builds",
                           meta_time / ours_time, 500, False,
-                          f"symparams {_ms(ours_time)} (first read of each, SymPy imported), "
+                          f"symparams.count {_ms(ours_time)} (first read of each, empty cache), "
                           f"meta {_ms(meta_time)}; totals equal"))
         out.append(Result("  (the same once symparams' modules are loaded: each config read and counted again)",
                           meta_time / again_time, 500, False, f"{_ms(again_time)}", info=True))
+        out.append(Result("  (each config's tree built: symparams.model(path).total)",
+                          meta_time / trees_time, 500, False, f"{_ms(trees_time)}", info=True))
     return out

@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # pragma: no cover
 # like their module (flops.flops, memory.memory) are imported from the module itself.
 _LAZY = {
     "model": "symparams.catalog",
+    "count": "symparams.counting",
     "names": "symparams.catalog",
     "ladder": "symparams.catalog",
     "Spec": "symparams.spec",

@@ -46,11 +46,10 @@ MAX_FORM = 20_000
 MAX_POWER = 64
 # The forms of every preset's shape, one file per family, made by ``python -m symparams.cli.known_shapes``.
 SHIPPED = Path(__file__).with_name("known_shapes")
+# Forms are evaluated in whole numbers while they stay whole, in Fractions past a division that leaves a remainder.
+Number = int | Fraction
 # The rounding SymPy prints in a layer count (Gemma 2's L - floor(L/2)); exact on fractions.
-_ROUNDING: dict[str, Callable[[Fraction], int]] = {"floor": math.floor, "ceiling": math.ceil}
-_OPS: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: operator.truediv,
-}
+_ROUNDING: dict[str, Callable[[Number], int]] = {"floor": math.floor, "ceiling": math.ceil}
 
 
 @dataclass(frozen=True)
@@ -72,8 +71,11 @@ class _NotAForm(Exception):
     """Text that is not a sum, product, quotient, whole power, floor or ceiling of numbers and names."""
 
 
-def _compile(text: str) -> Callable[[Mapping[str, Fraction]], Fraction]:
-    """A function of the symbols' values computing ``text`` exactly; _NotAForm if it is anything else."""
+@functools.lru_cache(maxsize=4096)
+def _compile(text: str) -> Callable[[Mapping[str, Number]], Number]:
+    """A function of the symbols' values computing ``text`` exactly; _NotAForm if it is anything else.
+
+    Kept per text: configs of one shape share their forms, so many counted in one process parse each once."""
     if not isinstance(text, str) or len(text) > MAX_FORM:
         raise _NotAForm(text)
     try:
@@ -83,7 +85,20 @@ def _compile(text: str) -> Callable[[Mapping[str, Fraction]], Fraction]:
         raise _NotAForm(text) from err
 
 
-def _walk(node: ast.AST) -> Callable[[Mapping[str, Fraction]], Fraction]:
+def _divide(a: Number, b: Number) -> Number:
+    """``a / b`` exactly: a whole number where it divides, else a Fraction (ZeroDivisionError on zero)."""
+    if type(a) is int and type(b) is int:
+        q, r = divmod(a, b)
+        return q if r == 0 else Fraction(a, b)
+    return Fraction(a) / b
+
+
+_OPS: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: _divide,
+}
+
+
+def _walk(node: ast.AST) -> Callable[[Mapping[str, Number]], Number]:
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
         exp, sign = node.right, 1
         if isinstance(exp, ast.UnaryOp) and isinstance(exp.op, ast.USub):
@@ -91,6 +106,8 @@ def _walk(node: ast.AST) -> Callable[[Mapping[str, Fraction]], Fraction]:
         if not (isinstance(exp, ast.Constant) and type(exp.value) is int and exp.value <= MAX_POWER):
             raise _NotAForm(ast.dump(node))
         base, n = _walk(node.left), sign * exp.value
+        if n < 0:
+            return lambda env: Fraction(base(env)) ** n
         return lambda env: base(env) ** n
     if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
         op, left, right = _OPS[type(node.op)], _walk(node.left), _walk(node.right)
@@ -99,7 +116,7 @@ def _walk(node: ast.AST) -> Callable[[Mapping[str, Fraction]], Fraction]:
         inner = _walk(node.operand)
         return lambda env: -inner(env)
     if isinstance(node, ast.Constant) and type(node.value) is int:
-        value = Fraction(node.value)
+        value = node.value
         return lambda env: value
     if isinstance(node, ast.Name):
         name = node.id
@@ -107,7 +124,7 @@ def _walk(node: ast.AST) -> Callable[[Mapping[str, Fraction]], Fraction]:
     if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _ROUNDING
             and len(node.args) == 1 and not node.keywords):
         rounding, inner = _ROUNDING[node.func.id], _walk(node.args[0])
-        return lambda env: Fraction(rounding(inner(env)))
+        return lambda env: rounding(inner(env))
     raise _NotAForm(ast.dump(node))
 
 
@@ -204,24 +221,24 @@ def evaluate(kept: Any, reading: Reading, name: str | None) -> Counted | None:
         return None
 
 
-def _whole(value: Fraction) -> int | None:
+def _whole(value: Number) -> int | None:
     return int(value) if value.denominator == 1 and 0 < value <= MAX_VALUE else None
 
 
 def _evaluate(kept: dict, reading: Reading, name: str | None) -> Counted | None:
     if kept["version"] != VERSION or [n for n, _ in reading.values] != kept["values"]:
         return None
-    env: dict[str, Fraction] = {}
+    env: dict[str, Number] = {}
     for n, v in reading.values:
-        if type(v) is not int or _whole(Fraction(v)) is None:
+        if type(v) is not int or _whole(v) is None:
             return None
-        env[n] = Fraction(v)
+        env[n] = v
     derived: dict[str, int] = {}
     for sym, form in kept["relations"]:
         found = _whole(_compile(form)(env))
         if found is None:
             return None
-        env[sym] = Fraction(found)
+        env[sym] = found
         derived[sym] = found
     for kind, small, big in kept["rules"]:
         a, b = _compile(small)(env), _compile(big)(env)

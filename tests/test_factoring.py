@@ -220,13 +220,12 @@ def _report_text(cfg: dict) -> str:
     """``count --json``'s object for ``cfg``, computed afresh (every per-expression cache emptied first)."""
     import json
 
-    from symparams import spec
-    from symparams.cli import count
+    from symparams import counting, spec
     from symparams.families import from_dict
 
-    for cached in (spec.pretty, spec.text, count._without):
+    for cached in (spec.pretty, spec.text, counting._without):
         cached.cache_clear()
-    return json.dumps(count.report(from_dict(cfg)), indent=2)
+    return json.dumps(counting.report(from_dict(cfg)), indent=2)
 
 
 @pytest.mark.parametrize("model_type", sample(sorted(CONFIGS), "cheap path byte-identical"))

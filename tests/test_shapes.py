@@ -23,9 +23,9 @@ from budget import sample
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from symparams import shapes
-from symparams.cli import by_shape, main
+from symparams import counting, shapes
 from symparams.cli import count as count_cli
+from symparams.cli import main
 from symparams.families import FAMILIES
 
 from strategies import CONFIGS
@@ -92,7 +92,7 @@ def test_a_config_counted_from_its_shape_prints_what_its_tree_prints(pair, fmt, 
         real = count_cli.load_spec
         m.setattr(count_cli, "load_spec", lambda *a, **k: built.append(a) or real(*a, **k))
         assert run(["count", str(second), *fmt]) == expected
-        a, b = by_shape.read(str(first)), by_shape.read(str(second))
+        a, b = counting.read(str(first)), counting.read(str(second))
     same = a is not None and b is not None and a[3].shape == b[3].shape
     event(f"{pair[0]['model_type']}: same shape: {same}, counted: {expected[0] == 0}")
     if same and expected[0] == 0:
@@ -101,7 +101,7 @@ def test_a_config_counted_from_its_shape_prints_what_its_tree_prints(pair, fmt, 
 
 # The real configs whose families read them to plain data.
 BY_SHAPE = [p for p in sorted((Path(__file__).parent / "fixtures" / "configs").glob("*.json"))
-            if by_shape.read(str(p)) is not None]
+            if counting.read(str(p)) is not None]
 
 
 @pytest.mark.parametrize("path", sample(BY_SHAPE, "shapes-fixtures"), ids=lambda p: p.stem)

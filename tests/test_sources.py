@@ -237,7 +237,7 @@ def test_list_names_the_presets_families_and_model_types():
 @pytest.mark.parametrize("name", ["nanochat", "gpt2", "llama-2-7b", "mixtral-8x7b"])
 def test_count_json_holds_the_groups_and_the_non_embedding_count(name):
     """groups partition the total; non-embedding is the total less embedding and head, and its form evaluates to it."""
-    from symparams.cli.count import non_embedding
+    from symparams.counting import non_embedding
 
     out = run("count", name, "--format", "json")
     assert out.returncode == 0, out.stderr

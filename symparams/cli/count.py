@@ -11,21 +11,17 @@ JSON or a LaTeX tabular. JSON always holds the parameter groups and the non-embe
 from __future__ import annotations
 
 import argparse
-import functools
 import sys
 from typing import TYPE_CHECKING
 
+from .. import counting
+from ..counting import _tree, counted, learned_note, non_embedding
 from ..errors import SymparamsError
-from . import by_shape
 from .common import add_format_argument, add_model_arguments, csv_text, emit_json, load_spec, positive_int
 from .common import cache_key as _key
 
 if TYPE_CHECKING:
     from ..shapes import Counted
-
-# Groups in the order the tree's leaves declare them (components.GROUPS), listed in JSON.
-EMBEDDING_GROUPS = ("embedding", "head")
-
 
 def add_arguments(p: argparse.ArgumentParser, light: bool = False) -> None:
     add_model_arguments(p, json_flag=False, many=True)
@@ -42,103 +38,6 @@ def add_arguments(p: argparse.ArgumentParser, light: bool = False) -> None:
 def cache_key(args: argparse.Namespace) -> str | None:
     """Cached unless a checkpoint's tensors are read (symparams.cache)."""
     return None if args.checkpoint else _key(args)
-
-
-def non_embedding(spec) -> tuple[int, object]:
-    """(count, closed form) of the parameters outside the embedding tables and the LM head.
-
-    The form is the closed form less every embedding and head leaf's formula times its
-    copies; the count is the same sum evaluated, checked against the groups' totals.
-    """
-    import sympy
-
-    bd = spec.breakdown()
-    outside = sum((r.formula * r.copies_formula for r in bd.rows if r.is_leaf and r.node.group in EMBEDDING_GROUPS),
-                  sympy.Integer(0))
-    form = _without(spec.closed_form, outside)
-    groups = bd.groups()
-    count = spec.total - sum(groups.get(g, 0) for g in EMBEDDING_GROUPS)
-    if int(spec.value(form)) != count:  # pragma: no cover - the tree's forms and counts always agree
-        raise SymparamsError(f"{spec.name}: the non-embedding form and count disagree")
-    return count, form
-
-
-@functools.lru_cache(maxsize=1024)
-def _without(total, outside):
-    """``total - outside`` expanded and its common factors taken out; kept, since models of one structure share it."""
-    import sympy
-
-    from ..factoring import content_form
-
-    found = content_form(total - outside)
-    return sympy.factor_terms(sympy.expand(total - outside)) if found is None else found
-
-
-def groups(spec) -> dict[str, int]:
-    """Parameters per group (embedding, attention, mlp, norm, head, ...), in the tree's group order."""
-    from ..components import GROUPS
-
-    found = spec.breakdown().groups()
-    return {g: found[g] for g in sorted(found, key=lambda g: (GROUPS.index(g) if g in GROUPS else len(GROUPS), g))}
-
-
-def _tree(spec, max_depth: int | None):
-    """The breakdown, its rows cut below ``max_depth``."""
-    bd = spec.breakdown()
-    if max_depth is None:
-        return bd
-    return type(bd)(bd.spec, tuple(r for r in bd.rows if r.depth <= max_depth))
-
-
-def _active(spec) -> int | None:
-    """The parameters one token uses, or None where a learned family cannot say (which experts a token uses)."""
-    from ..families.learned import is_learned
-
-    try:
-        return spec.active_total
-    except SymparamsError:
-        if is_learned(spec):
-            return None
-        raise
-
-
-def learned_note(spec) -> str | None:
-    """The one line that says a model is counted by a learned family, or None for a hand-written one."""
-    from ..families.learned import learned_of
-
-    family = learned_of(spec)
-    if family is None:
-        return None
-    return (f"{family.model_type} is counted by a learned family (from the parameter shapes transformers "
-            f"{family.transformers} builds): no KV cache, attention FLOPs or activations")
-
-
-def report(spec, max_depth: int | None = None) -> dict:
-    """The JSON object ``count --json`` prints."""
-    from ..spec import text
-
-    count, form = non_embedding(spec)
-    out = {
-        "model": spec.name,
-        "total": spec.total,
-        "formula": text(spec.closed_form),
-        "config": spec.int_values(),
-        "derived": spec.derived_values(),
-        "groups": groups(spec),
-        "non_embedding": count,
-        "non_embedding_formula": text(form),
-        "components": _tree(spec, max_depth).to_json(),
-    }
-    if _active(spec) not in (None, spec.total):
-        out["active"] = spec.active_total
-        out["active_formula"] = text(spec.active_form)
-        out["active_without_embeddings"] = spec.active_compute_total
-        out["active_without_embeddings_formula"] = text(spec.active_compute_form)
-    if learned_note(spec):
-        out["family_source"] = "learned"
-    if spec.notes:
-        out["notes"] = list(spec.notes)
-    return out
 
 
 def _checkpoint_only(args: argparse.Namespace, ckpt, indent: int | None = 2) -> int:
@@ -240,7 +139,7 @@ def _one(args: argparse.Namespace, name: str, indent: int | None) -> int:
         except SymparamsError:
             return _checkpoint_only(args, ckpt, indent)
     plain = ckpt is None and args.format in ("json", "text") and not args.sets and args.depth is None
-    found = by_shape.count(name) if plain else None
+    found = counting.from_forms(name) if plain else None
     if found is not None:
         if args.format != "json":
             from . import one_line
@@ -261,7 +160,7 @@ def _one(args: argparse.Namespace, name: str, indent: int | None) -> int:
         return 0
     found = counted(spec)
     if plain:
-        by_shape.keep(name, spec, found)
+        counting.keep(name, spec, found)
     if ckpt is None:
         return _print(args, found, indent)
     if args.format == "json":
@@ -281,14 +180,6 @@ def _one(args: argparse.Namespace, name: str, indent: int | None) -> int:
     print(f"\ncheckpoint {ckpt.source} ({ckpt.format}): {stored:,} stored parameters{beside}, {same} the symbolic count")
     _dtypes(ckpt)
     return 0
-
-
-def counted(spec) -> "Counted":
-    """What ``count`` prints of ``spec``, as plain data (every component, however deep)."""
-    from ..shapes import Counted
-
-    rows = spec.breakdown().rows
-    return Counted(report(spec), tuple(r.depth for r in rows), tuple(r.name for r in rows), spec.tree.describe())
 
 
 def _json(found: "Counted", max_depth: int | None) -> dict:

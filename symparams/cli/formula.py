@@ -21,8 +21,8 @@ __all__ = ["add_arguments", "run", "cache_key"]
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..counting import learned_note
     from ..latex import latex
-    from .count import learned_note
 
     spec = load_spec(args)
     form = spec.closed_form

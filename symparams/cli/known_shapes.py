@@ -55,10 +55,9 @@ def variants(data: dict, fam) -> list[dict]:
 
 
 def _add(out: dict[str, dict], name: str, data: dict) -> None:
+    from ..counting import counted, shape_forms
     from ..families import FAMILIES
     from ..shapes import shape_id
-    from .by_shape import shape_forms
-    from .count import counted
 
     source = f"preset {name}"
     try:

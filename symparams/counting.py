@@ -163,8 +163,6 @@ def read(name: str) -> tuple[Located, Config, Family, Reading] | None:
     Only presets and names on disk: a Hub id, a depth-sized family or a name that needs a
     note is left to the tree, as is anything the family refuses (the tree says why).
     """
-    import os
-
     from .catalog import PRESET_PREFIX, depth_families, locate, preset_paths, shadowed
     from .families import FAMILIES
 

@@ -22,21 +22,19 @@ that cannot run when only ``hidden_size`` is given; that is refused too.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from ..components import MLP, Block, Embedding, Linear, Model, MoE, Norm, Repeat
-from ..components.fused_attention import FusedAttention
-from ..components.routing import Routing
 from ..config import DEFAULT, DERIVED, Config, Field, Fields
-from ..spec import Spec
-from ..symbols import D, E, F, H, H_kv, L, V, d_h, k
 from . import _deepseek_heads as heads
-from . import decoder
 from ._deepseek_vocab import check_padding, pad_field
 from .activations import activation
-from .registry import Family
+from .decoder_sizes import Sizes, reading, sizes_of
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "ATTN_FIELDS", "FFN_FIELDS", "from_config", "nested"]
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "ATTN_FIELDS", "FFN_FIELDS", "from_config", "read", "build", "nested"]
 
 # transformers 5.x DbrxConfig, DbrxAttentionConfig and DbrxFFNConfig
 FIELDS = Fields(
@@ -73,7 +71,8 @@ def nested(cfg: Config, name: str, fields: Fields) -> Config:
     return Config(value, f"{cfg.source}: {name}", fields)
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes, nested attention and MoE settings, checked, with no tree built."""
     if cfg.get("tie_word_embeddings"):
         raise cfg.error("tie_word_embeddings", "is true, which DbrxConfig refuses (DBRX's head is never tied)")
     if cfg.given("hidden_size") and not cfg.given("d_model"):
@@ -97,26 +96,44 @@ def from_config(cfg: Config) -> Spec:
     if not isinstance(act_fn, dict):
         raise ffn_cfg.error("ffn_act_fn", "expected an object with the activation's name")
     act = activation(Config(act_fn, f"{ffn_cfg.source}: ffn_act_fn"), "name", "silu")
+    clipped = attn_cfg.get("clip_qkv") is not None
+    renorm = ffn_cfg.get("moe_normalize_expert_weights") is not DERIVED
+    sizes = Sizes(vocab=vocab, width=width, layers=layers, heads=n_heads, kv_heads=kv, head_dim=width // n_heads,
+                  hidden=ffn_cfg.get("ffn_hidden_size"), tied=False, activation=act,
+                  head_dim_derived=width % n_heads == 0)
+    r = reading("dbrx", sizes, notes=("d_h is d_model // n_heads, as DBRX's attention sizes it",),
+                experts=(experts, top_k), clipped=clipped, renorm=renorm)
+    return heads.floored_reading(r, width % n_heads != 0)
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..components import MLP, Block, Embedding, Linear, Model, MoE, Norm, Repeat
+    from ..components.fused_attention import FusedAttention
+    from ..components.routing import Routing
+    from ..symbols import D, E, F, H, H_kv, L, V, d_h, k
+    from . import decoder
+
+    shape, values, sizes = dict(r.shape), dict(r.values), sizes_of(r)
 
     def norm(name: str) -> Norm:
         return Norm(name, D, kind="layer", weight=True, bias=False)
 
-    clipped = attn_cfg.get("clip_qkv") is not None
+    clipped = shape["clipped"]
     attn = FusedAttention("attn", D, H, H_kv, d_h, q_width=D, fused_names=("Wqkv", "out_proj"),
                           split="dbrx" if clipped else "", clip=clipped)
-    expert = MLP("expert", D, F, gated=True, activation=act, names=("w1", "v1", "w2"))
-    ffn = MoE("ffn", Linear("router", D, E, group="mlp"), expert, E, k, routing=Routing(kind="dbrx", cast=True, experts="loop",
-                                    renorm=ffn_cfg.get("moe_normalize_expert_weights") is not DERIVED))
+    expert = MLP("expert", D, F, gated=True, activation=sizes.activation, names=("w1", "v1", "w2"))
+    ffn = MoE("ffn", Linear("router", D, E, group="mlp"), expert, E, k,
+              routing=Routing(kind="dbrx", cast=True, experts="loop", renorm=shape["renorm"]))
     block = Block("block", (norm("norm_1"), attn, norm("norm_2"), ffn), label="pre-norm MoE block")
     tree = Model("dbrx", (Embedding("wte", V, D), Repeat("blocks", L, block), norm("norm_f"),
                           Linear("lm_head", D, V, group="head")), label="DBRX decoder (fused qkv, sparse MoE)")
-    sizes = decoder.Sizes(vocab=vocab, width=width, layers=layers, heads=n_heads, kv_heads=kv,
-                          head_dim=width // n_heads, hidden=ffn_cfg.get("ffn_hidden_size"), tied=False,
-                          activation=act, head_dim_derived=width % n_heads == 0)
-    spec = decoder.decoder_spec("dbrx", tree, sizes, experts=(experts, top_k))
-    if width % n_heads:
-        spec = heads.floored(spec)
-    return replace(spec, notes=spec.notes + ("d_h is d_model // n_heads, as DBRX's attention sizes it",))
+    spec = decoder.decoder_spec("dbrx", tree, sizes, experts=(values["E"], values["k"]))
+    return heads.floored(spec) if shape["floored"] else spec
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -125,6 +142,7 @@ FAMILY = Family(
     model_types=("dbrx",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     context="max_seq_len",
     refused="tie_word_embeddings (DbrxConfig refuses it); an attn_config without rope_theta (transformers 5.x "
             "cannot build it); the width given only as hidden_size; null sizes",

@@ -17,22 +17,19 @@ A null ``num_experts_per_tok`` builds in transformers but its router cannot pick
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from sympy import Integer
-
-from ..components import MLP, Linear, Module, MoE
-from ..components.fused_mlp import FusedMLP
-from ..components.routing import Routing
 from ..config import DERIVED, REFUSE, Config, Field, Fields
-from ..spec import Spec
-from ..symbols import D, E, F, F_s, k
 from . import _deepseek_heads as heads
-from . import decoder
 from ._deepseek_vocab import check_padding, pad_field
-from .decoder import LLAMA_GROUPS, decoder_fields
-from .registry import Family
+from .decoder_sizes import LLAMA_GROUPS, decoder_fields, reading, sizes_of
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "SHARED_FAMILY", "FIELDS", "SHARED_FIELDS", "from_config"]
+if TYPE_CHECKING:
+    from ..components import Module
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "SHARED_FAMILY", "FIELDS", "SHARED_FIELDS", "from_config", "read", "build"]
 
 GROUPS = {**LLAMA_GROUPS, "shared_mlp": "mlp"}
 _EXPERTS = (Field("num_local_experts", 8), Field("num_experts_per_tok", 2, null=DERIVED), pad_field(None))
@@ -55,14 +52,14 @@ SHARED_FIELDS = _fields(Field("shared_intermediate_size", 0, minimum=0))
 def _shared_mlp(activation: str) -> Module:
     """Gate and up in one ``input_linear``, chunked: the activation and the product keep views of its whole output
     (2F_s per token), as a gated MLP's gate and up outputs are kept; its input is the router's."""
+    from ..components.fused_mlp import FusedMLP
+    from ..symbols import D, F_s
+
     return FusedMLP("shared_mlp", D, F_s, activation=activation, names=("input_linear", "output_linear"))
 
 
-# GraniteMoE's router, with or without the shared MLP: top-k of the logits cast to fp32, then a softmax over k.
-ROUTING = Routing(kind="topk_softmax", renorm=False, cast=True, softmax_fp32=True)
-
-
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes, experts and shared width, checked, with no tree built."""
     sizes, floor = heads.read_sizes(cfg)
     check_padding(cfg, sizes.vocab)
     experts, top_k = cfg.get("num_local_experts"), cfg.get("num_experts_per_tok")
@@ -72,19 +69,42 @@ def from_config(cfg: Config) -> Spec:
     if top_k > experts:
         raise cfg.error("num_experts_per_tok", f"{top_k} exceeds num_local_experts {experts}")
     shared = cfg.get("shared_intermediate_size") if "shared_intermediate_size" in cfg.fields else 0
+    name = cfg.model_type
+    r = heads.floored_reading(reading(name, sizes, experts=(experts, top_k), attention_bias=cfg.get("attention_bias"),
+                                      name=name, shared=bool(shared)), floor)
+    return replace(r, values=r.values + ((("F_s", shared),) if shared else ()))
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..components import MLP, Linear, MoE
+    from ..components.routing import Routing
+    from ..symbols import D, E, F, k
+    from . import decoder
+
+    shape, values, sizes = dict(r.shape), dict(r.values), sizes_of(r)
+    shared, name, bias = shape["shared"], shape["name"], shape["attention_bias"]
+    # GraniteMoE's router, with or without the shared MLP: top-k of the logits cast to fp32, then a softmax over k.
+    routing = Routing(kind="topk_softmax", renorm=False, cast=True, softmax_fp32=True)
     expert = MLP("expert", D, F, gated=True, activation=sizes.activation, names=("gate", "up", "down"))
     moe = MoE("block_sparse_moe", Linear("router", D, E, group="mlp"), expert, E, k,
-              shared=_shared_mlp(sizes.activation) if shared else None, routing=ROUTING)
-    bias = cfg.get("attention_bias")
-    name = cfg.model_type
+              shared=_shared_mlp(sizes.activation) if shared else None, routing=routing)
     label = "Granite MoE decoder" + (" (shared expert)" if shared else "")
     tree = decoder.pre_norm_decoder(name, label, moe, tied=sizes.tied,
                                     attn=decoder.attention(qkv_bias=bias, out_bias=bias))
-    spec = decoder.decoder_spec(name, tree, sizes, experts=(experts, top_k))
-    spec = heads.floored(spec) if floor else spec
+    spec = decoder.decoder_spec(name, tree, sizes, experts=(values["E"], values["k"]))
+    spec = heads.floored(spec) if shape["floored"] else spec
     if shared:
-        spec = replace(spec, values=spec.values + ((F_s, Integer(shared)),))
+        from sympy import Integer
+
+        from ..symbols import F_s
+
+        spec = replace(spec, values=spec.values + ((F_s, Integer(values["F_s"])),))
     return spec
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 _REFUSED = "a null head_dim, expert count or top-k (transformers cannot build or route them)"
@@ -95,6 +115,7 @@ FAMILY = Family(
     rope_head="given",
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused=_REFUSED,
 )
 SHARED_FAMILY = Family(
@@ -104,5 +125,6 @@ SHARED_FAMILY = Family(
     rope_head="given",
     fields=SHARED_FIELDS,
     build=from_config,
+    read=read,
     refused=_REFUSED,
 )

@@ -10,16 +10,17 @@ state it, and one that does not is refused.
 
 from __future__ import annotations
 
-from ..components.normed_attention import NormedAttention
-from ..config import DERIVED, REFUSE, Config
-from ..spec import Spec
-from ..symbols import D, H, H_kv, d_h
-from . import decoder
-from ._deepseek_vocab import check_padding, pad_field
-from .decoder import LLAMA_ATTENTION, LLAMA_GROUPS, decoder_fields
-from .registry import Family
+from typing import TYPE_CHECKING
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+from ..config import DERIVED, REFUSE, Config
+from ._deepseek_vocab import check_padding, pad_field
+from .decoder_sizes import LLAMA_GROUPS, decoder_fields, read_sizes, reading, sizes_of
+from .registry import Family, Reading
+
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 # transformers 5.x HunYuanDenseV1Config
 FIELDS = decoder_fields(
@@ -29,18 +30,32 @@ FIELDS = decoder_fields(
 )
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes and switches, checked, with no tree built."""
     if cfg.get("head_dim") is DERIVED:
         raise cfg.error("head_dim", "is not given; HunYuanDenseV1Config's default is None, with which transformers "
                                     "builds no attention, so the head size must be stated")
-    sizes = decoder.read_sizes(cfg)
+    sizes = read_sizes(cfg)
     check_padding(cfg, sizes.vocab)
-    bias = cfg.get("attention_bias")
-    attn = NormedAttention("self_attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=bias, names=LLAMA_ATTENTION,
+    return reading("hunyuan_v1_dense", sizes, attention_bias=cfg.get("attention_bias"))
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..components.normed_attention import NormedAttention
+    from ..symbols import D, H, H_kv, d_h
+    from . import decoder
+
+    sizes, bias = sizes_of(r), dict(r.shape)["attention_bias"]
+    attn = NormedAttention("self_attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=bias, names=decoder.LLAMA_ATTENTION,
                            q_norm=d_h, k_norm=d_h, norm_names=("query_layernorm", "key_layernorm"))
     tree = decoder.pre_norm_decoder("hunyuan_v1_dense", "Hunyuan dense decoder (q/k RMSNorm per head)",
                                     decoder.gated_mlp(sizes.activation), tied=sizes.tied, attn=attn)
     return decoder.decoder_spec("hunyuan_v1_dense", tree, sizes)
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -50,5 +65,6 @@ FAMILY = Family(
     rope_head="given",
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="a missing or null head_dim (transformers builds no model without one)",
 )

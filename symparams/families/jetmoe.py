@@ -13,23 +13,17 @@ whatever a config says.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sympy import Expr, Integer
-
-from ..components import Attention, Block, Composite, Embedding, Linear, Model, MoE, Norm, Parameter, Repeat
-from ..components.base import ZERO
-from ..components.moa import MixtureOfAttention
-from ..components.routing import Routing
-from ..components.saving import DEFAULT, Saving, activation_saves, not_modelled
 from ..config import Config, Field, Fields
-from ..spec import AtMost, Spec
-from ..symbols import B, D, E, F, H_kv, L, V, d_h, k
 from ._deepseek_vocab import check_padding, pad_field
 from .activations import activation
-from .registry import Family
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 # transformers 5.x JetMoeConfig
 FIELDS = Fields(
@@ -50,68 +44,31 @@ FIELDS = Fields(
 )
 
 
-ROUTING = Routing(kind="jetmoe", cast=True)
-
-
-def _weighted(s: Saving, T: Expr, width: Expr, top_k: Expr) -> Expr:
-    """Each routed token's expert output, its gate and the gated output (kept by the merging ``index_add``)."""
-    return s.stream(s.width * B * T * top_k * (2 * width + 1))
-
-
-@dataclass(frozen=True)
-class JetMoeMLP(MoE):
-    """``JetMoeMoE``: the router (:mod:`~symparams.components.routing`, ``"jetmoe"``), then per routed token
-    the gathered input (a*D), the fused ``input_linear`` output (2F: the activation and the product keep its
-    halves), the activation's output and the product (F each) and :func:`_weighted`'s a*(2D + 1)."""
-
-    activation: str = "silu"
-
-    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
-        s = saving or DEFAULT
-        if activation_saves(self.activation) != (True, 0):
-            raise not_modelled(f"JetMoE experts with the {self.activation!r} activation")
-        hidden = s.split(s.width * B * T * self.top_k * 4 * F)
-        gathered = s.stream(s.width * B * T * self.top_k * D)
-        return (self.routing.router_bytes(s, T, D, self.experts, self.top_k, False) + gathered + hidden
-                + _weighted(s, T, D, self.top_k))
-
-
-@dataclass(frozen=True)
-class JetMoeAttention(MixtureOfAttention):
-    """``JetMoeAttention``: attention over the k*H_kv query heads of a token's experts, keys and values repeated
-    to match (``repeat``, so SDPA too takes them at k*H_kv heads), as :class:`Attention` keeps it; then the
-    router's tensors, the gathered input of the query experts (a*D per routed token), their output as the
-    ``index_add`` that ungroups it keeps it (a*H_kv*d_h), the output experts' gathered input in place of an
-    output projection's, and :func:`_weighted`. Under SDPA the kernel's output is kept besides that gathered
-    copy (a*H_kv*d_h per routed token)."""
-
-    def core(self) -> Attention:
-        heads = self.top_k * self.kv_heads
-        return Attention("attention", D, heads, heads, self.head_dim)
-
-    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
-        s = saving or DEFAULT
-        routed = s.width * B * T * self.top_k
-        sdpa = ZERO if s.eager else s.split(routed * self.kv_heads * self.head_dim)
-        return (self.core().activation_bytes(T, s) + self.routing.router_bytes(s, T, D, self.experts, self.top_k, True)
-                - s.stream(s.width * B * T * D) + s.stream(routed * D) + s.split(routed * self.kv_heads * self.head_dim)
-                + sdpa + _weighted(s, T, D, self.top_k))
-
-    def activation_shared(self, T: Expr, saving: Saving | None = None) -> dict:
-        return self.core().activation_shared(T, saving)
-
-    def core_shared(self, T: Expr, saving: Saving | None = None) -> dict:
-        """The causal mask a checkpointed eager core keeps (selective recomputation), as the core's."""
-        return self.core().core_shared(T, saving)
-
-
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes, experts and activation, checked, with no tree built."""
     vocab, width, layers = cfg.get("vocab_size"), cfg.get("hidden_size"), cfg.get("num_hidden_layers")
     check_padding(cfg, vocab)
     experts, top_k = cfg.get("num_local_experts"), cfg.get("num_experts_per_tok")
     if top_k > experts:
         raise cfg.error("num_experts_per_tok", f"{top_k} exceeds num_local_experts {experts}, which JetMoeConfig refuses")
     act = activation(cfg, "activation_function", cfg.get("activation_function"))
+    shape = (("activation", act), ("tied", cfg.get("tie_word_embeddings")))
+    values = {"V": vocab, "D": width, "L": layers, "H_kv": cfg.get("num_key_value_heads"), "d_h": cfg.get("kv_channels"),
+              "F": cfg.get("intermediate_size"), "E": experts, "k": top_k}
+    return Reading(shape, tuple(values.items()), f"jetmoe (D={width}, L={layers})")
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from sympy import Integer
+
+    from ..components import Block, Composite, Embedding, Linear, Model, Norm, Parameter, Repeat
+    from ..spec import AtMost, Spec
+    from ..symbols import SYMBOLS, D, E, F, H_kv, L, V, d_h, k
+    from ._jetmoe_mixtures import ROUTING, JetMoeAttention, JetMoeMLP
+
+    shape = dict(r.shape)
+    act = shape["activation"]
     kv = H_kv * d_h
     attn_expert = Composite("expert", (Linear("input_linear", D, kv, group="attention"),
                                        Linear("output_linear", kv, D, group="attention")),
@@ -130,17 +87,19 @@ def from_config(cfg: Config) -> Spec:
     block = Block("layer", (rms("input_layernorm"), attn, rms("post_attention_layernorm"), mlp),
                   label="pre-norm block (mixture of attention heads, mixture of experts)")
     tree = Model("jetmoe", (Embedding("embed_tokens", V, D), Repeat("layers", L, block), rms("norm"),
-                            Linear("lm_head", D, V, tied=cfg.get("tie_word_embeddings"), group="head")),
+                            Linear("lm_head", D, V, tied=shape["tied"], group="head")),
                  label="JetMoE decoder")
-    values = {V: vocab, D: width, L: layers, H_kv: cfg.get("num_key_value_heads"), d_h: cfg.get("kv_channels"),
-              F: cfg.get("intermediate_size"), E: experts, k: top_k}
     return Spec(
-        name=f"jetmoe (D={width}, L={layers})",
+        name=r.name,
         family="jetmoe",
         tree=tree,
-        values=tuple((s, Integer(v)) for s, v in values.items()),
+        values=tuple((SYMBOLS[n], Integer(v)) for n, v in r.values),
         constraints=(AtMost(k, E, "a token picks k of the E experts"),),
     )
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -150,5 +109,6 @@ FAMILY = Family(
     rope_head="given",
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="null sizes (transformers cannot build them); num_experts_per_tok above num_local_experts",
 )

@@ -14,18 +14,16 @@ ALiBi) would be counted for a model it does not describe, so it is refused.
 
 from __future__ import annotations
 
-from sympy import Integer
+from typing import TYPE_CHECKING
 
-from ..components import MLP, Block, Embedding, Linear, Model, Norm, Repeat
-from ..components.fused_attention import FusedAttention
 from ..config import DEFAULT, DERIVED, Config, Field, Fields
-from ..spec import Divides, Spec
-from ..symbols import D, F, H, H_kv, L, V, d_h
 from .dbrx import nested
-from .layernorm import spec
-from .registry import Family
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "ATTN_FIELDS", "from_config"]
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "ATTN_FIELDS", "from_config", "read", "build"]
 
 # transformers 5.x MptConfig and MptAttentionConfig
 FIELDS = Fields(
@@ -52,7 +50,8 @@ ATTN_FIELDS = Fields(
 _IGNORED = "which transformers ignores, building {what}; the count would not describe this model"
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes, checked against the one shape transformers builds, with no tree built."""
     width, heads = cfg.get("d_model"), cfg.get("n_heads")
     if width % heads:
         raise cfg.error("n_heads", f"{heads} does not divide d_model {width} (MPT's attention splits it into heads)")
@@ -68,23 +67,36 @@ def from_config(cfg: Config) -> Spec:
     if cfg.get("learned_pos_emb") and not attn.get("alibi"):
         raise attn.error("alibi", "is false with learned_pos_emb, " + _IGNORED.format(what="no position table"))
     cfg.get("max_seq_len")
+    shape = (("clipped", bool(attn.get("clip_qkv"))), ("tied", cfg.get("tie_word_embeddings")))
+    values = {"V": cfg.get("vocab_size"), "D": width, "L": cfg.get("n_layers"), "H": heads}
+    return Reading(shape, tuple(values.items()), f"mpt (D={width}, L={values['L']})")
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..components import MLP, Block, Embedding, Linear, Model, Norm, Repeat
+    from ..components.fused_attention import FusedAttention
+    from ..symbols import D, F, H, H_kv, L, V, d_h
+    from .layernorm import mha_spec
+
+    shape = dict(r.shape)
 
     def norm(name: str) -> Norm:
         return Norm(name, D, kind="layer", weight=True, bias=False)
 
     block = Block("block", (
         norm("norm_1"),
-        FusedAttention("attn", D, H, H_kv, d_h, fused_names=("Wqkv", "out_proj"), split="mpt",
-                       clip=bool(attn.get("clip_qkv"))),
+        FusedAttention("attn", D, H, H_kv, d_h, fused_names=("Wqkv", "out_proj"), split="mpt", clip=shape["clipped"]),
         norm("norm_2"),
         MLP("ffn", D, F, gated=False, activation="gelu", names=("up_proj", "down_proj")),
     ), label="pre-norm block")
     tree = Model("mpt", (Embedding("wte", V, D), Repeat("blocks", L, block), norm("norm_f"),
-                         Linear("lm_head", D, V, tied=cfg.get("tie_word_embeddings"), group="head")),
-                 label="MPT decoder")
-    values = {V: Integer(cfg.get("vocab_size")), D: Integer(width), L: Integer(cfg.get("n_layers")), H: Integer(heads)}
-    return spec("mpt", tree, values, {H_kv: H, d_h: D / H, F: 4 * D},
-                [Divides(H, D, "MPT splits d_model into n_heads heads")])
+                         Linear("lm_head", D, V, tied=shape["tied"], group="head")), label="MPT decoder")
+    return mha_spec("mpt", tree, r, "MPT splits d_model into n_heads heads")
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -94,6 +106,7 @@ FAMILY = Family(
     model_types=("mpt",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     context="max_seq_len",
     refused="expansion_ratio other than 4, no_bias false, multi-query attention, qk_ln, learned positions without "
             "ALiBi (transformers builds none of them)",

@@ -12,20 +12,21 @@ OLMo 3 is this block with sliding-window layers (:mod:`.olmo3`).
 
 from __future__ import annotations
 
-from sympy import Expr
+from typing import TYPE_CHECKING
 
-from ..components import Block, Embedding, Linear, Model, Module, Norm, Repeat
-from ..components.normed_attention import NormedAttention
 from ..config import REFUSE, Config
-from ..spec import Spec
-from ..symbols import D, H, H_kv, L, V, d_h
 from . import _deepseek_heads as heads
-from . import decoder
 from ._deepseek_vocab import check_padding, pad_field
-from .decoder import LLAMA_ATTENTION, LLAMA_GROUPS, decoder_fields
-from .registry import Family
+from .decoder_sizes import LLAMA_GROUPS, decoder_fields, reading, sizes_of
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config", "GROUPS", "olmo2_block", "olmo2_model"]
+if TYPE_CHECKING:
+    from sympy import Expr
+
+    from ..components import Block, Model, Module
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build", "GROUPS", "olmo2_block", "olmo2_model"]
 
 GROUPS = {**LLAMA_GROUPS, "q_norm": "norm", "k_norm": "norm", "post_feedforward_layernorm": "norm"}
 
@@ -39,7 +40,12 @@ FIELDS = decoder_fields(
 
 def olmo2_block(activation: str, bias: bool, window: Expr | None = None) -> Block:
     """self_attn (q/k RMSNorm over H*d_h and H_kv*d_h), post-attention RMSNorm, SwiGLU MLP, post-MLP RMSNorm."""
-    attn = NormedAttention("self_attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=bias, names=LLAMA_ATTENTION,
+    from ..components import Block, Norm
+    from ..components.normed_attention import NormedAttention
+    from ..symbols import D, H, H_kv, d_h
+    from . import decoder
+
+    attn = NormedAttention("self_attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=bias, names=decoder.LLAMA_ATTENTION,
                            q_norm=H * d_h, k_norm=H_kv * d_h, window=window)
     return Block("layer", (attn, Norm("post_attention_layernorm", D, "rms", weight=True),
                            decoder.gated_mlp(activation), Norm("post_feedforward_layernorm", D, "rms", weight=True)),
@@ -47,17 +53,35 @@ def olmo2_block(activation: str, bias: bool, window: Expr | None = None) -> Bloc
 
 
 def olmo2_model(name: str, label: str, layers: tuple[Module, ...], tied: bool) -> Model:
+    from ..components import Embedding, Linear, Model, Norm
+    from ..symbols import D, V
+
     return Model(name, (Embedding("embed_tokens", V, D), *layers, Norm("norm", D, "rms", weight=True),
                         Linear("lm_head", D, V, tied=tied, group="head")), label=label)
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes and switches, checked, with no tree built."""
     sizes, floor = heads.read_sizes(cfg)
     check_padding(cfg, sizes.vocab)
-    block = olmo2_block(sizes.activation, cfg.get("attention_bias"))
+    return heads.floored_reading(reading("olmo2", sizes, attention_bias=cfg.get("attention_bias")), floor)
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..components import Repeat
+    from ..symbols import L
+    from . import decoder
+
+    shape, sizes = dict(r.shape), sizes_of(r)
+    block = olmo2_block(sizes.activation, shape["attention_bias"])
     tree = olmo2_model("olmo2", "OLMo 2 decoder", (Repeat("layers", L, block),), sizes.tied)
     spec = decoder.decoder_spec("olmo2", tree, sizes)
-    return heads.floored(spec) if floor else spec
+    return heads.floored(spec) if shape["floored"] else spec
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -67,5 +91,6 @@ FAMILY = Family(
     rope_head="given",
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="a null head_dim (transformers cannot build it)",
 )

@@ -13,25 +13,23 @@ forward pass then stops, needing a window for the sliding-window mask).
 
 from __future__ import annotations
 
-from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from sympy import Integer
-
-from ..components import Module, Repeat
-from ..components.composite import placed
 from ..config import DERIVED, Config, Field, Fields
-from ..spec import AtMost, Spec
-from ..symbols import L, L_s, W
 from . import _deepseek_heads as heads
-from . import decoder
 from ._deepseek_vocab import check_padding
+from .decoder_sizes import reading, sizes_of
+from .layer_kinds import Layers, layers_of
 from .layer_lists import LEGACY_NAMES
 from .olmo2 import FIELDS as OLMO2_FIELDS
 from .olmo2 import GROUPS, olmo2_block, olmo2_model
-from .registry import Family
+from .registry import Family, Reading
 from .rope import check_layer_kinds
 
-__all__ = ["FAMILY", "FIELDS", "from_config", "sliding_layers"]
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build", "sliding_layers"]
 
 KINDS = ("sliding_attention", "full_attention")
 
@@ -65,37 +63,57 @@ def sliding_layers(cfg: Config, layers: int, default) -> list[bool]:
     return [k == "sliding_attention" for k in kinds]
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes, switches and sliding layers, checked, with no tree built.
+
+    The sliding layers' count is a value, L_s, even where transformers derives them from
+    the default pattern, and their layer-by-layer pattern places them in the tree.
+    """
     sizes, floor = heads.read_sizes(cfg)
     check_padding(cfg, sizes.vocab)
     bias = cfg.get("attention_bias")
     window = cfg.get("sliding_window")
     pattern = sliding_layers(cfg, sizes.layers, lambda i: (i + 1) % 4 != 0)
     check_layer_kinds(cfg, {"sliding_attention" if x else "full_attention" for x in pattern}, {"full_attention": "rope_theta"})
-    sliding = sum(pattern)
-    if window is DERIVED:
-        sliding = 0  # a null window: the "sliding" layers attend to everything
+    sliding = sum(pattern) if window is not DERIVED else 0  # a null window: the "sliding" layers attend to everything
+    kinds = Layers(sizes.layers, sliding, window if sliding else None, pattern=tuple(pattern))
+    return heads.floored_reading(reading("olmo3", sizes, kinds, attention_bias=bias), floor)
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from dataclasses import replace
+
+    from sympy import Integer
+
+    from ..components import Module, Repeat
+    from ..components.composite import placed
+    from ..spec import AtMost
+    from ..symbols import SYMBOLS, L, L_s, W
+    from . import decoder
+
+    shape, values, sizes = dict(r.shape), dict(r.values), sizes_of(r)
+    kinds, bias = layers_of(shape["layers"], values), shape["attention_bias"]
     full_block, sliding_block = olmo2_block(sizes.activation, bias), olmo2_block(sizes.activation, bias, window=W)
     layers: tuple[Module, ...]
-    if sliding == 0:
-        layers = (Repeat("layers", L, full_block),)
-    elif sliding == sizes.layers:
+    if kinds.mixed:
+        layers = placed((Repeat("sliding_layers", L_s, sliding_block), Repeat("full_layers", L - L_s, full_block)),
+                        ["sliding_layers" if x else "full_layers" for x in kinds.pattern])
+    elif kinds.all_sliding:
         layers = (Repeat("sliding_layers", L, sliding_block),)
     else:
-        layers = placed((Repeat("sliding_layers", L_s, sliding_block), Repeat("full_layers", L - L_s, full_block)),
-                        ["sliding_layers" if x else "full_layers" for x in pattern])
+        layers = (Repeat("layers", L, full_block),)
     tree = olmo2_model("olmo3", "OLMo 3 decoder (sliding-window and full layers)", layers, sizes.tied)
     spec = decoder.decoder_spec("olmo3", tree, sizes)
-    spec = heads.floored(spec) if floor else spec
-    extra = {}
-    if sliding:
-        extra[W] = window
-    if 0 < sliding < sizes.layers:
-        extra[L_s] = sliding
-    values = spec.values + tuple((s, Integer(v)) for s, v in extra.items())
+    spec = heads.floored(spec) if shape["floored"] else spec
+    extra = tuple((SYMBOLS[n], Integer(v)) for n, v in kinds.values().items())
     constraints = spec.constraints + ((AtMost(L_s, L, "the sliding layers are among the L layers"),)
-                                      if L_s in extra else ())
-    return replace(spec, values=values, constraints=constraints)
+                                      if kinds.mixed else ())
+    return replace(spec, values=spec.values + extra, constraints=constraints)
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -106,5 +124,6 @@ FAMILY = Family(
     model_types=("olmo3",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="a null head_dim; layer kinds other than sliding_attention and full_attention",
 )

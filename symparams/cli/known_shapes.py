@@ -42,7 +42,7 @@ def variants(data: dict, fam) -> list[dict]:
     with its head size given and left to transformers: the shapes that configs of a preset's kind take."""
     switches = [f.name for f in fam.fields if f.kind == "bool"]
     heads = [dict(data)]
-    if "head_dim" in fam.fields:
+    if "head_dim" in fam.fields and "num_attention_heads" in data:
         given, derived = dict(data), dict(data)
         given["head_dim"] = data["hidden_size"] // data["num_attention_heads"]
         derived.pop("head_dim", None)

@@ -28,31 +28,18 @@ in transformers' BambaConfig, so a file that sets it cannot be built, and is ref
 
 from __future__ import annotations
 
-from sympy import ceiling, floor
+from typing import TYPE_CHECKING
 
-from ..components import Block, Embedding, Linear, Model, Norm
-from ..components.composite import placed
-from ..components.decoder_attention import DecoderAttention
-from ..components.mamba import Mamba2
 from ..config import DEFAULT, DERIVED, REFUSE, Config, Field
-from ..spec import Constraint, Divides, Spec
-from ..symbols import D, F, G, H, H_kv, H_m, K_c, L, L_s, N_s, Q, V, d_h, d_in
-from . import decoder
-from ._ssm import (
-    attention_rules,
-    chunk_length,
-    kinds,
-    layer_indices,
-    mamba2_head,
-    read_all,
-    refuse_layer_types,
-    ssm_spec,
-)
+from ._ssm_config import kind_counts, layer_indices, mamba2_head, read_all, read_chunk, refuse_layer_types
 from .activations import activation
-from .decoder import decoder_fields
-from .registry import Family
+from .decoder_sizes import decoder_fields, read_sizes
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 GROUPS = {
     "embed_tokens": "embedding", "self_attn": "attention", "mamba": "ssm", "feed_forward": "mlp",
@@ -84,7 +71,13 @@ FIELDS = decoder_fields(
 )
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes, switches and layer layout, checked, with no tree built.
+
+    The shape holds the layout, one character per layer (``a`` attention, ``m`` Mamba-2),
+    ``mamba_expand`` where Mamba-2 layers make d_in = expand*D, and whether their chunk
+    length Q is known.
+    """
     refuse_layer_types(cfg, "layer_types", "layers_block_type")
     layers = cfg.get("num_hidden_layers")
     attention = layer_indices(cfg, "attn_layer_indices", layers)
@@ -96,12 +89,49 @@ def from_config(cfg: Config) -> Spec:
     inner = expand * width
     mamba2_head(cfg, "mamba_n_heads", "mamba_d_head", inner, "mamba_expand x hidden_size")
     # attention's sizes are checked only where a layer has attention, as transformers builds them only there
-    sizes = decoder.read_sizes(cfg) if attention else None
+    sizes = read_sizes(cfg) if attention else None
     act = activation(cfg, "hidden_act", cfg.get("hidden_act"))
-    bias = cfg.get("mamba_proj_bias")
-    mixer = Mamba2("mamba", D, d_in, H_m, G, N_s, K_c, Q, bias=bias, out_bias=bias,
-                   conv_bias=cfg.get("mamba_conv_bias") is True, activation=act)
-    attention_bias = cfg.get("attention_bias")
+    shape: list = [("layout", "".join("a" if i in attention else "m" for i in range(layers))), ("activation", act),
+                   ("proj_bias", cfg.get("mamba_proj_bias")), ("conv_bias", cfg.get("mamba_conv_bias") is True),
+                   ("attention_bias", cfg.get("attention_bias")), ("mlp_bias", cfg.get("mlp_bias")),
+                   ("tied", cfg.get("tie_word_embeddings"))]
+    values = {"V": cfg.get("vocab_size"), "D": width, "L": layers,
+              **kind_counts((("L_s", mambas), ("L_s", len(attention)))), "F": cfg.get("intermediate_size")}
+    notes: tuple[str, ...] = ()
+    if mambas:
+        values.update({"H_m": cfg.get("mamba_n_heads"), "G": cfg.get("mamba_n_groups"),
+                       "N_s": cfg.get("mamba_d_state"), "K_c": cfg.get("mamba_d_conv")})
+        chunk, notes = read_chunk(cfg, "mamba_chunk_size")
+        values.update(chunk)
+        shape += [("expand", expand), ("chunk", bool(chunk))]
+    if sizes is not None:
+        values.update({"H": sizes.heads, "H_kv": sizes.kv_heads, "d_h": sizes.head_dim})
+        if sizes.head_dim_derived:
+            del values["d_h"]
+        shape.append(("head_dim_derived", sizes.head_dim_derived))
+        notes = sizes.notes + notes
+    return Reading(tuple(shape), tuple(values.items()), f"bamba (D={width}, L={layers})", notes)
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from sympy import ceiling, floor
+
+    from ..components import Block, Embedding, Linear, Model, Norm
+    from ..components.composite import placed
+    from ..components.decoder_attention import DecoderAttention
+    from ..components.mamba import Mamba2
+    from ..spec import Constraint, Divides
+    from ..symbols import D, G, H, H_kv, H_m, K_c, L_s, N_s, Q, V, d_h, d_in
+    from . import decoder
+    from ._ssm import attention_rules, by_symbol, kinds, ssm_spec
+
+    shape = dict(r.shape)
+    layout, act = shape["layout"], shape["activation"]
+    bias = shape["proj_bias"]
+    mixer = Mamba2("mamba", D, d_in, H_m, G, N_s, K_c, Q, bias=bias, out_bias=bias, conv_bias=shape["conv_bias"],
+                   activation=act)
+    attention_bias = shape["attention_bias"]
     # transformers' Bamba rotates half of each head (partial_rotary_factor 0.5, fixed): tables of 2*ceil(int(d_h/2)/2),
     # and concatenates the halves back (head-major q and k: under SDPA o_proj keeps a copy of the output)
     attn = DecoderAttention("self_attn", D, H, H_kv, d_h, qkv_bias=attention_bias, out_bias=attention_bias,
@@ -109,44 +139,40 @@ def from_config(cfg: Config) -> Spec:
                             rotary_concat=True)
 
     def layer(mix) -> Block:
-        mlp = decoder.gated_mlp(act, bias=cfg.get("mlp_bias"), name="feed_forward")
+        mlp = decoder.gated_mlp(act, bias=shape["mlp_bias"], name="feed_forward")
         return Block("layer", (Norm("input_layernorm", D, weight=True), mix, Norm("pre_ff_layernorm", D, weight=True),
                                mlp), label=f"Bamba layer ({mix.name})")
 
     repeats, counts = kinds((
-        ("mamba_layers", L_s, mambas, layer(mixer)),
-        ("attention_layers", L_s, len(attention), layer(attn)),
+        ("mamba_layers", L_s, layout.count("m"), layer(mixer)),
+        ("attention_layers", L_s, layout.count("a"), layer(attn)),
     ), first="attention_layers")
-    repeats = list(placed(repeats, ["attention_layers" if i in attention else "mamba_layers" for i in range(layers)]))
-    tied = cfg.get("tie_word_embeddings")
+    repeats = list(placed(repeats, ["attention_layers" if c == "a" else "mamba_layers" for c in layout]))
     tree = Model(
         "bamba",
         (
             Embedding("embed_tokens", V, D),
             *repeats,
             Norm("final_layernorm", D, weight=True),
-            Linear("lm_head", D, V, tied=tied, group="head"),
+            Linear("lm_head", D, V, tied=shape["tied"], group="head"),
         ),
         label="Bamba hybrid (Mamba-2 with a few attention layers)",
     )
-    values = {V: cfg.get("vocab_size"), D: width, L: layers, **counts, F: cfg.get("intermediate_size")}
     relations = {}
     rules: list[Constraint] = []
-    notes: tuple[str, ...] = ()
-    if mambas:
-        values.update({d_in: inner, H_m: cfg.get("mamba_n_heads"), G: cfg.get("mamba_n_groups"),
-                       N_s: cfg.get("mamba_d_state"), K_c: cfg.get("mamba_d_conv")})
-        chunk, notes = chunk_length(cfg, "mamba_chunk_size")
-        values.update(chunk)
-        relations[d_in] = expand * D
+    if "expand" in shape:
+        relations[d_in] = shape["expand"] * D
         rules.append(Divides(H_m, d_in, "the mixer's width is heads x head size"))
-    if sizes is not None:
-        values.update({H: sizes.heads, H_kv: sizes.kv_heads, d_h: sizes.head_dim})
-        if sizes.head_dim_derived:
+    if "head_dim_derived" in shape:
+        if shape["head_dim_derived"]:
             relations[d_h] = D / H
-        rules += attention_rules(sizes.head_dim_derived)
-        notes = sizes.notes + notes
-    return ssm_spec("bamba", tree, values, relations, rules, kept=(d_h, d_in), notes=notes, counts=counts)
+        rules += attention_rules(shape["head_dim_derived"])
+    return ssm_spec("bamba", tree, by_symbol(r.values), relations, rules, kept=(d_h, d_in), notes=r.notes,
+                    counts=counts)
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -158,5 +184,6 @@ FAMILY = Family(
     model_types=("bamba",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="layer_types / layers_block_type (read-only in transformers: attn_layer_indices says the pattern)",
 )

@@ -24,17 +24,17 @@ transformers though its forward pass cannot run: it is counted, and its FLOPs ar
 
 from __future__ import annotations
 
-from ..components import Block, Embedding, Linear, Model, Norm, Repeat
-from ..components.mamba import Mamba2
-from ..config import DEFAULT, DERIVED, REFUSE, Config, Field
-from ..spec import Divides, Spec
-from ..symbols import D, F, G, H, H_kv, H_m, K_c, L, N_s, Q, V, d_h, d_in
-from . import decoder
-from ._ssm import attention_rules, chunk_length, mamba2_head, refuse_layer_types, refuse_odd_rope, ssm_spec
-from .decoder import decoder_fields
-from .registry import Family
+from typing import TYPE_CHECKING
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+from ..config import DEFAULT, DERIVED, REFUSE, Config, Field
+from ._ssm_config import mamba2_head, read_chunk, refuse_layer_types, refuse_odd_rope
+from .decoder_sizes import decoder_fields, read_sizes
+from .registry import Family, Reading
+
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 GROUPS = {
     "embed_tokens": "embedding", "self_attn": "attention", "mamba": "ssm", "feed_forward": "mlp",
@@ -65,31 +65,60 @@ FIELDS = decoder_fields(
 )
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes and switches, checked, with no tree built.
+
+    The shape holds ``mamba_expand`` where it gives the mixer's width (d_in = expand*D,
+    ``mamba_d_ssm`` null), and whether the config knows the scan's chunk length Q.
+    """
     refuse_layer_types(cfg, "layer_types", "layers_block_type")
-    sizes = decoder.read_sizes(cfg)
+    sizes = read_sizes(cfg)
     if not sizes.head_dim_derived:
         refuse_odd_rope(cfg, sizes.head_dim)
     width = sizes.width
     expand = cfg.get("mamba_expand")
     inner = cfg.get("mamba_d_ssm")
-    relations = {}
     source = "mamba_d_ssm"
-    if inner is DERIVED:
+    derived = inner is DERIVED
+    if derived:
         source = "expand x hidden_size, as mamba_d_ssm is null"
         if expand is DERIVED:
             raise cfg.error("mamba_expand", "is null, and so is mamba_d_ssm: nothing gives the mixer's width")
         inner = expand * width
-        relations[d_in] = expand * D
     heads = cfg.get("mamba_n_heads")
     mamba2_head(cfg, "mamba_n_heads", "mamba_d_head", inner, source)
-    conv_bias = cfg.get("mamba_conv_bias")
-    mixer = Mamba2("mamba", D, d_in, H_m, G, N_s, K_c, Q, bias=cfg.get("mamba_proj_bias"),
-                   out_bias=cfg.get("projectors_bias"), conv_bias=conv_bias is True,
-                   gated_norm=cfg.get("mamba_rms_norm"), activation=sizes.activation, mup=True)
-    attention_bias = cfg.get("attention_bias")
-    attn = decoder.attention(qkv_bias=attention_bias, out_bias=attention_bias)
-    mlp = decoder.gated_mlp(sizes.activation, bias=cfg.get("mlp_bias"), name="feed_forward")
+    shape = [("tied", sizes.tied), ("activation", sizes.activation), ("head_dim_derived", sizes.head_dim_derived),
+             ("expand", expand if derived else None), ("conv_bias", cfg.get("mamba_conv_bias") is True),
+             ("proj_bias", cfg.get("mamba_proj_bias")), ("projectors_bias", cfg.get("projectors_bias")),
+             ("rms_norm", cfg.get("mamba_rms_norm")), ("attention_bias", cfg.get("attention_bias")),
+             ("mlp_bias", cfg.get("mlp_bias"))]
+    values = {"V": sizes.vocab, "D": width, "L": sizes.layers, "H": sizes.heads, "H_kv": sizes.kv_heads,
+              "d_h": sizes.head_dim, "F": sizes.hidden, "d_in": inner, "H_m": heads, "G": cfg.get("mamba_n_groups"),
+              "N_s": cfg.get("mamba_d_state"), "K_c": cfg.get("mamba_d_conv")}
+    chunk, chunk_notes = read_chunk(cfg, "mamba_chunk_size")
+    values.update(chunk)
+    shape.append(("chunk", bool(chunk)))
+    for name, relation in (("d_in", derived), ("d_h", sizes.head_dim_derived)):
+        if relation:
+            del values[name]
+    return Reading(tuple(shape), tuple(values.items()), sizes.name("falcon_h1"), sizes.notes + chunk_notes)
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..components import Block, Embedding, Linear, Model, Norm, Repeat
+    from ..components.mamba import Mamba2
+    from ..spec import Divides
+    from ..symbols import D, G, H, H_m, K_c, L, N_s, Q, V, d_h, d_in
+    from . import decoder
+    from ._ssm import attention_rules, by_symbol, ssm_spec
+
+    shape = dict(r.shape)
+    act = shape["activation"]
+    mixer = Mamba2("mamba", D, d_in, H_m, G, N_s, K_c, Q, bias=shape["proj_bias"], out_bias=shape["projectors_bias"],
+                   conv_bias=shape["conv_bias"], gated_norm=shape["rms_norm"], activation=act, mup=True)
+    attn = decoder.attention(qkv_bias=shape["attention_bias"], out_bias=shape["attention_bias"])
+    mlp = decoder.gated_mlp(act, bias=shape["mlp_bias"], name="feed_forward")
     block = Block("layer", (Norm("input_layernorm", D, weight=True), mixer, attn,
                             Norm("pre_ff_layernorm", D, weight=True), mlp),
                   label="Falcon-H1 layer: Mamba-2 and attention in parallel, then an MLP")
@@ -99,20 +128,21 @@ def from_config(cfg: Config) -> Spec:
             Embedding("embed_tokens", V, D),
             Repeat("layers", L, block),
             Norm("final_layernorm", D, weight=True),
-            Linear("lm_head", D, V, tied=sizes.tied, group="head"),
+            Linear("lm_head", D, V, tied=shape["tied"], group="head"),
         ),
         label="Falcon-H1 hybrid (parallel attention and Mamba-2)",
     )
-    values = {V: sizes.vocab, D: width, L: sizes.layers, H: sizes.heads, H_kv: sizes.kv_heads, d_h: sizes.head_dim,
-              F: sizes.hidden, d_in: inner, H_m: heads, G: cfg.get("mamba_n_groups"), N_s: cfg.get("mamba_d_state"),
-              K_c: cfg.get("mamba_d_conv")}
-    chunk, chunk_notes = chunk_length(cfg, "mamba_chunk_size")
-    values.update(chunk)
-    if sizes.head_dim_derived:
+    relations = {}
+    if shape["expand"] is not None:
+        relations[d_in] = shape["expand"] * D
+    if shape["head_dim_derived"]:
         relations[d_h] = D / H
-    rules = [*attention_rules(sizes.head_dim_derived), Divides(H_m, d_in, "the mixer's width is heads x head size")]
-    return ssm_spec("falcon_h1", tree, values, relations, rules, kept=(d_h, d_in),
-                    notes=sizes.notes + chunk_notes)
+    rules = [*attention_rules(shape["head_dim_derived"]), Divides(H_m, d_in, "the mixer's width is heads x head size")]
+    return ssm_spec("falcon_h1", tree, by_symbol(r.values), relations, rules, kept=(d_h, d_in), notes=r.notes)
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -122,5 +152,6 @@ FAMILY = Family(
     model_types=("falcon_h1",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="layer_types / layers_block_type (transformers cannot set them: every Falcon-H1 layer is hybrid)",
 )

@@ -26,23 +26,18 @@ make it H).
 
 from __future__ import annotations
 
-from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from sympy import Integer
-
-from ..components import Block, Embedding, Linear, Model, MoE, Norm, Repeat
-from ..components.mamba import Mamba
-from ..components.routing import Routing
 from ..config import DERIVED, REFUSE, Config, Field
-from ..spec import AtMost, Spec
-from ..symbols import D, E, F, H, H_kv, K_c, L, L_d, L_s, N_s, R_dt, V, d_h, d_in, k
-from . import decoder
-from ._ssm import attention_rules, dt_rank, kinds, read_all, ssm_spec
+from ._ssm_config import kind_counts, read_all, read_dt_rank
 from .activations import activation
-from .decoder import decoder_fields
-from .registry import Family
+from .decoder_sizes import decoder_fields, read_sizes
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 GROUPS = {
     "embed_tokens": "embedding", "self_attn": "attention", "mamba": "ssm", "feed_forward": "mlp",
@@ -80,7 +75,13 @@ def _period(cfg: Config, what: str) -> tuple[int, int]:
     return period, offset
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes, switches and layer layout, checked, with no tree built.
+
+    The shape holds each layer's mixer (``a`` attention, ``m`` Mamba) and feed-forward
+    (``e`` MoE, ``d`` dense), one character per layer, ``mamba_expand`` (d_in = expand*D)
+    and whether R_Δ is ``"auto"`` (ceil(D/16)).
+    """
     layers = cfg.get("num_hidden_layers")
     attn_period, attn_offset = _period(cfg, "attn")
     expert_period, expert_offset = _period(cfg, "expert")
@@ -94,40 +95,77 @@ def from_config(cfg: Config) -> Spec:
     # head_dim is no JambaConfig field: only an attention layer reads it, so without one a null is harmless
     read_all(cfg, FIELDS, () if attention_layers else ("head_dim",))
     # attention's sizes are checked only where a layer has attention, as transformers builds them only there
-    sizes = decoder.read_sizes(cfg) if attention_layers else None
+    sizes = read_sizes(cfg) if attention_layers else None
     width = cfg.get("hidden_size")
     act = activation(cfg, "hidden_act", cfg.get("hidden_act"))
     if moe_layers and top_k > experts:
         raise cfg.error("num_experts_per_tok", f"{top_k} exceeds num_experts {experts}")
-    rank, rank_rule = dt_rank(cfg, "mamba_dt_rank", width, D, digits=False)
+    rank, auto = read_dt_rank(cfg, "mamba_dt_rank", width, digits=False)
     expand = cfg.get("mamba_expand")
+    shape: list = [
+        ("mixers", "".join("a" if i % attn_period == attn_offset else "m" for i in range(layers))),
+        ("ffns", "".join("e" if moe_layers and i % expert_period == expert_offset else "d" for i in range(layers))),
+        ("activation", act), ("proj_bias", cfg.get("mamba_proj_bias")), ("conv_bias", cfg.get("mamba_conv_bias")),
+        ("tied", cfg.get("tie_word_embeddings")), ("expand", expand), ("rank_auto", auto),
+    ]
+    values = {"V": cfg.get("vocab_size"), "D": width, "L": layers,
+              **kind_counts((("L_s", layers - attention_layers), ("L_s", attention_layers))),
+              **kind_counts((("L_d", layers - moe_layers), ("L_d", moe_layers))),
+              "F": cfg.get("intermediate_size"), "N_s": cfg.get("mamba_d_state"), "K_c": cfg.get("mamba_d_conv"),
+              "R_dt": rank}
+    if auto:
+        del values["R_dt"]
+    if sizes is not None:
+        values.update({"H": sizes.heads, "H_kv": sizes.kv_heads, "d_h": sizes.head_dim})
+        if sizes.head_dim_derived:
+            del values["d_h"]
+        shape.append(("head_dim_derived", sizes.head_dim_derived))
+    if moe_layers:
+        values.update({"E": experts, "k": top_k})
+    return Reading(tuple(shape), tuple(values.items()), f"jamba (D={width}, L={layers})",
+                   sizes.notes if sizes is not None else ())
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from dataclasses import replace
+
+    from sympy import Integer
+
+    from ..components import Block, Embedding, Linear, Model, MoE, Norm, Repeat
+    from ..components.mamba import Mamba
+    from ..components.routing import Routing
+    from ..spec import AtMost
+    from ..symbols import D, E, H, K_c, L_d, L_s, N_s, R_dt, V, d_h, d_in, k
+    from . import decoder
+    from ._ssm import AUTO_RANK, attention_rules, by_symbol, kinds, ssm_spec
+
+    shape = dict(r.shape)
+    mixers_at, ffns_at, act = shape["mixers"], shape["ffns"], shape["activation"]
 
     def layer(name: str, norm: str, part) -> Block:
         return Block(name, (Norm(norm, D, weight=True), part), label=f"{name} half of a Jamba layer")
 
-    mamba = Mamba("mamba", D, d_in, N_s, K_c, R_dt, bias=cfg.get("mamba_proj_bias"),
-                  conv_bias=cfg.get("mamba_conv_bias"), inner_norms=True, activation=act)
+    mamba = Mamba("mamba", D, d_in, N_s, K_c, R_dt, bias=shape["proj_bias"], conv_bias=shape["conv_bias"],
+                  inner_norms=True, activation=act)
     expert = decoder.gated_mlp(act, name="expert")
     moe = MoE("feed_forward", Linear("router", D, E, group="mlp"), expert, E, k,
               routing=Routing(renorm=False, cast=True))
     mixers, mixer_counts = kinds((
-        ("mamba_layers", L_s, layers - attention_layers, layer("mixer", "input_layernorm", mamba)),
-        ("attention_layers", L_s, attention_layers,
+        ("mamba_layers", L_s, mixers_at.count("m"), layer("mixer", "input_layernorm", mamba)),
+        ("attention_layers", L_s, mixers_at.count("a"),
          layer("mixer", "input_layernorm", replace(decoder.attention(), rotary_dim=Integer(0)))),  # no positions
     ), first="attention_layers")
     ffns, ffn_counts = kinds((
-        ("dense_ffn", L_d, layers - moe_layers,
+        ("dense_ffn", L_d, ffns_at.count("d"),
          layer("ffn", "pre_ff_layernorm", decoder.gated_mlp(act, name="feed_forward"))),
-        ("moe_ffn", L_d, moe_layers, layer("ffn", "pre_ff_layernorm", moe)),
+        ("moe_ffn", L_d, ffns_at.count("e"), layer("ffn", "pre_ff_layernorm", moe)),
     ))
     ffns = [replace(r, layer_inputs=False) if isinstance(r, Repeat) else r for r in ffns]  # inputs: the mixers'
-    where = {
-        "attention_layers": [i for i in range(layers) if i % attn_period == attn_offset],
-        "mamba_layers": [i for i in range(layers) if i % attn_period != attn_offset],
-        "moe_ffn": [i for i in range(layers) if moe_layers and i % expert_period == expert_offset],
-        "dense_ffn": [i for i in range(layers) if not (moe_layers and i % expert_period == expert_offset)],
-    }
-    mixers, ffns = ([replace(r, layers=tuple(where[r.name])) if isinstance(r, Repeat) else r for r in rs]
+    where = {name: tuple(i for i, c in enumerate(at) if c == kind) for name, at, kind in (
+        ("attention_layers", mixers_at, "a"), ("mamba_layers", mixers_at, "m"), ("moe_ffn", ffns_at, "e"),
+        ("dense_ffn", ffns_at, "d"))}
+    mixers, ffns = ([replace(r, layers=where[r.name]) if isinstance(r, Repeat) else r for r in rs]
                     for rs in (mixers, ffns))
     tree = Model(
         "jamba",
@@ -136,29 +174,26 @@ def from_config(cfg: Config) -> Spec:
             *mixers,
             *ffns,
             Norm("final_layernorm", D, weight=True),
-            Linear("lm_head", D, V, tied=cfg.get("tie_word_embeddings"), group="head"),
+            Linear("lm_head", D, V, tied=shape["tied"], group="head"),
         ),
         label="Jamba hybrid (Mamba + attention, MoE)",
     )
-    values = {V: cfg.get("vocab_size"), D: width, L: layers, **mixer_counts, **ffn_counts,
-              F: cfg.get("intermediate_size"), d_in: expand * width, N_s: cfg.get("mamba_d_state"),
-              K_c: cfg.get("mamba_d_conv"), R_dt: rank}
-    relations = {d_in: expand * D}
-    if rank_rule is not None:
-        relations[R_dt] = rank_rule
+    relations = {d_in: shape["expand"] * D}
+    if shape["rank_auto"]:
+        relations[R_dt] = AUTO_RANK
     constraints: list = []
-    if sizes is not None:
-        values.update({H: sizes.heads, H_kv: sizes.kv_heads, d_h: sizes.head_dim})
-        if sizes.head_dim_derived:
+    if "head_dim_derived" in shape:
+        if shape["head_dim_derived"]:
             relations[d_h] = D / H
-        constraints += attention_rules(sizes.head_dim_derived)
-    if moe_layers:
+        constraints += attention_rules(shape["head_dim_derived"])
+    if "e" in ffns_at:
         constraints.append(AtMost(k, E, "a token picks k of the E experts"))
-    if moe_layers:
-        values.update({E: experts, k: top_k})
-    return ssm_spec("jamba", tree, values, relations, constraints, kept=(d_h, d_in, R_dt),
-                    notes=sizes.notes if sizes is not None else (),
-                    counts=(*mixer_counts, *ffn_counts))
+    return ssm_spec("jamba", tree, by_symbol(r.values), relations, constraints, kept=(d_h, d_in, R_dt),
+                    notes=r.notes, counts=(*mixer_counts, *ffn_counts))
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -170,4 +205,5 @@ FAMILY = Family(
     model_types=("jamba",),
     fields=FIELDS,
     build=from_config,
+    read=read,
 )

@@ -17,16 +17,17 @@ so does symparams. A Mamba has no context length: its state is the same at every
 
 from __future__ import annotations
 
-from ..components import Block, Embedding, Linear, Model, Norm, Repeat
-from ..components.mamba import Mamba
-from ..config import DERIVED, Config, Field, Fields
-from ..spec import Spec
-from ..symbols import D, K_c, L, N_s, R_dt, V, d_in
-from ._ssm import dt_rank, ssm_spec
-from .activations import activation
-from .registry import Family
+from typing import TYPE_CHECKING
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+from ..config import DERIVED, Config, Field, Fields
+from ._ssm_config import read_dt_rank
+from .activations import activation
+from .registry import Family, Reading
+
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 GROUPS = {"embeddings": "embedding", "mixer": "ssm", "norm": "norm", "norm_f": "norm", "lm_head": "head"}
 
@@ -49,35 +50,61 @@ FIELDS = Fields(
 )
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes and switches, checked, with no tree built.
+
+    The shape holds ``expand`` where it derives d_in (d_in = expand*D), and whether R_Δ is
+    ``"auto"`` (ceil(D/16)); the values hold d_in and R_Δ only where the config gives them.
+    """
     width = cfg.get("hidden_size")
     activation(cfg, "hidden_act", cfg.get("hidden_act"))
     expand = cfg.get("expand")
     inner = cfg.get("intermediate_size")
-    relations = {}
+    rank, auto = read_dt_rank(cfg, "time_step_rank", width)
+    shape = (("tied", cfg.get("tie_word_embeddings")), ("bias", cfg.get("use_bias")),
+             ("conv_bias", cfg.get("use_conv_bias")), ("activation", cfg.get("hidden_act")),
+             ("fp32", cfg.get("residual_in_fp32")), ("expand", expand if inner is DERIVED else None),
+             ("rank_auto", auto))
+    values = {"V": cfg.get("vocab_size"), "D": width, "L": cfg.get("num_hidden_layers"), "d_in": inner,
+              "N_s": cfg.get("state_size"), "K_c": cfg.get("conv_kernel"), "R_dt": rank}
     if inner is DERIVED:
-        inner = expand * width
-        relations[d_in] = expand * D
-    rank, rank_rule = dt_rank(cfg, "time_step_rank", width, D)
-    if rank_rule is not None:
-        relations[R_dt] = rank_rule
-    tied = cfg.get("tie_word_embeddings")
-    mixer = Mamba("mixer", D, d_in, N_s, K_c, R_dt, bias=cfg.get("use_bias"), conv_bias=cfg.get("use_conv_bias"),
-                  activation=cfg.get("hidden_act"))
+        del values["d_in"]
+    if auto:
+        del values["R_dt"]
+    return Reading(shape, tuple(values.items()), f"mamba (D={width}, L={values['L']})")
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..components import Block, Embedding, Linear, Model, Norm, Repeat
+    from ..components.mamba import Mamba
+    from ..symbols import D, K_c, L, N_s, R_dt, V, d_in
+    from ._ssm import AUTO_RANK, by_symbol, ssm_spec
+
+    shape = dict(r.shape)
+    relations = {}
+    if shape["expand"] is not None:
+        relations[d_in] = shape["expand"] * D
+    if shape["rank_auto"]:
+        relations[R_dt] = AUTO_RANK
+    mixer = Mamba("mixer", D, d_in, N_s, K_c, R_dt, bias=shape["bias"], conv_bias=shape["conv_bias"],
+                  activation=shape["activation"])
     tree = Model(
         "mamba",
         (
             Embedding("embeddings", V, D),
             Repeat("layers", L, Block("layer", (Norm("norm", D, weight=True), mixer), label="Mamba block"),
-                   fp32_stream=cfg.get("residual_in_fp32")),
-            Norm("norm_f", D, weight=True, weight_fp32=cfg.get("residual_in_fp32")),
-            Linear("lm_head", D, V, tied=tied, group="head"),
+                   fp32_stream=shape["fp32"]),
+            Norm("norm_f", D, weight=True, weight_fp32=shape["fp32"]),
+            Linear("lm_head", D, V, tied=shape["tied"], group="head"),
         ),
         label="Mamba (selective state-space) language model",
     )
-    values = {V: cfg.get("vocab_size"), D: width, L: cfg.get("num_hidden_layers"), d_in: inner,
-              N_s: cfg.get("state_size"), K_c: cfg.get("conv_kernel"), R_dt: rank}
-    return ssm_spec("mamba", tree, values, relations, kept=(d_in, R_dt))
+    return ssm_spec("mamba", tree, by_symbol(r.values), relations, kept=(d_in, R_dt))
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -88,5 +115,6 @@ FAMILY = Family(
     model_types=("mamba",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     context=None,
 )

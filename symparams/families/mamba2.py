@@ -19,16 +19,17 @@ and under full recomputation each block's input after the first is kept in fp32.
 
 from __future__ import annotations
 
-from ..components import Block, Embedding, Linear, Model, Norm, Repeat
-from ..components.mamba import Mamba2
-from ..config import Config, Field, Fields
-from ..spec import Divides, Spec
-from ..symbols import D, G, H_m, K_c, L, N_s, Q, V, d_in
-from ._ssm import dt_rank, ssm_spec
-from .activations import activation
-from .registry import Family
+from typing import TYPE_CHECKING
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+from ..config import Config, Field, Fields
+from ._ssm_config import read_dt_rank
+from .activations import activation
+from .registry import Family, Reading
+
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 GROUPS = {"embeddings": "embedding", "mixer": "ssm", "norm": "norm", "norm_f": "norm", "lm_head": "head"}
 
@@ -54,33 +55,53 @@ FIELDS = Fields(
 )
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes and switches, checked, with no tree built (``expand`` in the shape: d_in = expand*D)."""
     width = cfg.get("hidden_size")
     activation(cfg, "hidden_act", cfg.get("hidden_act"))
-    dt_rank(cfg, "time_step_rank", width, D)
+    read_dt_rank(cfg, "time_step_rank", width)
     expand, heads, head_dim = cfg.get("expand"), cfg.get("num_heads"), cfg.get("head_dim")
     if expand * width != heads * head_dim:
         raise cfg.error("num_heads", f"num_heads x head_dim = {heads} x {head_dim} = {heads * head_dim} must equal "
                                      f"expand x hidden_size = {expand} x {width} = {expand * width}")
-    bias = cfg.get("use_bias")
-    mixer = Mamba2("mixer", D, d_in, H_m, G, N_s, K_c, Q, bias=bias, out_bias=bias, conv_bias=cfg.get("use_conv_bias"),
-                   activation=cfg.get("hidden_act"))
+    shape = (("bias", cfg.get("use_bias")), ("conv_bias", cfg.get("use_conv_bias")),
+             ("activation", cfg.get("hidden_act")), ("fp32", cfg.get("residual_in_fp32")),
+             ("tied", cfg.get("tie_word_embeddings")), ("expand", expand))
+    values = {"V": cfg.get("vocab_size"), "D": width, "L": cfg.get("num_hidden_layers"), "H_m": heads,
+              "G": cfg.get("n_groups"), "N_s": cfg.get("state_size"), "K_c": cfg.get("conv_kernel"),
+              "Q": cfg.get("chunk_size")}
+    return Reading(shape, tuple(values.items()), f"mamba2 (D={width}, L={values['L']})")
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..components import Block, Embedding, Linear, Model, Norm, Repeat
+    from ..components.mamba import Mamba2
+    from ..spec import Divides
+    from ..symbols import D, G, H_m, K_c, L, N_s, Q, V, d_in
+    from ._ssm import by_symbol, ssm_spec
+
+    shape = dict(r.shape)
+    bias = shape["bias"]
+    mixer = Mamba2("mixer", D, d_in, H_m, G, N_s, K_c, Q, bias=bias, out_bias=bias, conv_bias=shape["conv_bias"],
+                   activation=shape["activation"])
     tree = Model(
         "mamba2",
         (
             Embedding("embeddings", V, D),
             Repeat("layers", L, Block("layer", (Norm("norm", D, weight=True), mixer), label="Mamba-2 block"),
-                   fp32_stream=cfg.get("residual_in_fp32")),
-            Norm("norm_f", D, weight=True, weight_fp32=cfg.get("residual_in_fp32")),
-            Linear("lm_head", D, V, tied=cfg.get("tie_word_embeddings"), group="head"),
+                   fp32_stream=shape["fp32"]),
+            Norm("norm_f", D, weight=True, weight_fp32=shape["fp32"]),
+            Linear("lm_head", D, V, tied=shape["tied"], group="head"),
         ),
         label="Mamba-2 (state-space duality) language model",
     )
-    values = {V: cfg.get("vocab_size"), D: width, L: cfg.get("num_hidden_layers"), d_in: expand * width,
-              H_m: heads, G: cfg.get("n_groups"), N_s: cfg.get("state_size"), K_c: cfg.get("conv_kernel"),
-              Q: cfg.get("chunk_size")}
-    return ssm_spec("mamba2", tree, values, {d_in: expand * D}, kept=(d_in,),
+    return ssm_spec("mamba2", tree, by_symbol(r.values), {d_in: shape["expand"] * D}, kept=(d_in,),
                     constraints=(Divides(H_m, d_in, "d_in = expand x D is num_heads x head_dim"),))
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -92,5 +113,6 @@ FAMILY = Family(
     model_types=("mamba2",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     context=None,
 )

@@ -30,26 +30,17 @@ null and the other shape fields' nulls are refused, as transformers refuses them
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from functools import partial
+from typing import TYPE_CHECKING
 
-from sympy import Expr, Integer
-
-from ..components import MLP, Attention, Block, Embedding, Linear, Model, MoE, Norm
-from ..components.base import ZERO
-from ..components.composite import placed
-from ..components.mamba import Mamba2
-from ..components.routing import Routing
-from ..components.saving import DEFAULT as NO_SETTINGS
-from ..components.saving import FP32, Saving
 from ..config import DEFAULT, DERIVED, MAX_LAYERS, Config, Field, Fields
-from ..spec import AtMost, Spec
-from ..symbols import B, D, E, F, F_e, F_s, G, H, H_kv, H_m, K_c, L, L_a, L_d, L_s, N_s, Q, V, d_h, d_in, k, r_e
-from ._ssm import attention_rules, kinds, read_all, ssm_spec
+from ._ssm_config import kind_counts, read_all
 from .activations import activation
-from .registry import Family
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 GROUPS = {
     "embeddings": "embedding", "mixer": "ssm", "q_proj": "attention", "k_proj": "attention", "v_proj": "attention",
@@ -135,36 +126,16 @@ def _layer_pattern(cfg: Config) -> list[str]:
     return [PATTERN[c] for c in pattern]
 
 
-@dataclass(frozen=True)
-class _Norm(Norm):
-    """Nemotron-H's RMSNorm: (weight.to(fp32) * x).to(dtype), so below fp32 each norm also keeps an fp32 copy of
-    its weight (``dim`` values, whatever B and T) beside the fp32 product Norm's ``weight_fp32`` reads."""
-
-    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
-        s = saving or NO_SETTINGS
-        return super().activation_bytes(T, s) + (ZERO if s.width == FP32 else FP32 * self.dim)
+# The layout's characters in a shape: hybrid_override_pattern's, one per block.
+PATTERN_CHAR = {kind: char for char, kind in PATTERN.items()}
 
 
-@dataclass(frozen=True)
-class _LatentMoE(MoE):
-    """Nemotron-H's mixture of experts between two latent projections (``moe_latent_size``): D -> r_e -> D.
+def read(cfg: Config) -> Reading:
+    """The config's sizes, switches and block pattern, checked, with no tree built.
 
-    ``fc1_latent_proj`` takes the block's normalised input, which the shared expert keeps
-    already, and its output is what the experts gather rows from (kept as their input, r_e
-    wide); each routed token keeps the expert's output at r_e (not D) for the product with
-    its weight; ``fc2_latent_proj`` keeps its input, the experts' sum, a*r_e per token.
+    The shape holds the pattern (``M``, ``*``, ``-``, ``E`` per block) and the switches of
+    the kinds it has, with whether the experts sit between latent projections.
     """
-
-    latent: Expr = ZERO
-
-    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
-        s = saving or NO_SETTINGS
-        plain = MoE.activation_bytes(replace(self, extras=()), T, s)
-        n, width = B * T, self.router.d_in
-        return plain + s.stream(s.width * n * (self.top_k * (self.latent - width) + self.latent))
-
-
-def from_config(cfg: Config) -> Spec:
     pattern = layer_pattern(cfg)
     # NemotronHConfig checks every field's type whatever the pattern; the pattern string is
     # only read (and parsed) when no layer list is given. tie_word_embeddings is read for
@@ -180,66 +151,92 @@ def from_config(cfg: Config) -> Spec:
         notes.append(f"num_hidden_layers ({cfg.shown('num_hidden_layers')}) is ignored, as transformers ignores it: "
                      f"the layer pattern has {len(pattern)} layers")
     width, heads, kv_heads = cfg.get("hidden_size"), cfg.get("num_attention_heads"), cfg.get("num_key_value_heads")
-    values: dict = {V: cfg.get("vocab_size"), D: width, L: len(pattern)}
-    rules: list = []
-    mlp_act = activation(cfg, "mlp_hidden_act", cfg.get("mlp_hidden_act"))
-    mlp_bias = cfg.get("mlp_bias")
-    # each kind's layer is built only if the pattern has one, and only its sizes become symbols
-    mamba = attention = mlp = moe = None
+    values: dict = {"V": cfg.get("vocab_size"), "D": width, "L": len(pattern)}
+    shape: list = [("layout", "".join(PATTERN_CHAR[kind] for kind in pattern)),
+                   ("mlp_activation", activation(cfg, "mlp_hidden_act", cfg.get("mlp_hidden_act"))),
+                   ("mlp_bias", cfg.get("mlp_bias"))]
+    # only the sizes of the kinds the pattern has become symbols
     if count["linear_attention"]:
-        mamba_act = activation(cfg, "mamba_hidden_act", cfg.get("mamba_hidden_act"))
-        bias = cfg.get("use_bias")
-        mamba = Mamba2("mixer", D, d_in, H_m, G, N_s, K_c, Q, bias=bias, out_bias=bias,
-                       conv_bias=cfg.get("use_conv_bias"), activation=mamba_act)
-        values.update({d_in: cfg.get("mamba_num_heads") * cfg.get("mamba_head_dim"), H_m: cfg.get("mamba_num_heads"),
-                       G: cfg.get("n_groups"), N_s: cfg.get("ssm_state_size"), K_c: cfg.get("conv_kernel"),
-                       Q: cfg.get("chunk_size")})
+        shape += [("mamba_activation", activation(cfg, "mamba_hidden_act", cfg.get("mamba_hidden_act"))),
+                  ("bias", cfg.get("use_bias")), ("conv_bias", cfg.get("use_conv_bias"))]
+        values.update({"d_in": cfg.get("mamba_num_heads") * cfg.get("mamba_head_dim"),
+                       "H_m": cfg.get("mamba_num_heads"), "G": cfg.get("n_groups"), "N_s": cfg.get("ssm_state_size"),
+                       "K_c": cfg.get("conv_kernel"), "Q": cfg.get("chunk_size")})
     if count["full_attention"]:
         if heads % kv_heads:
             raise cfg.error("num_key_value_heads", f"{kv_heads} does not divide num_attention_heads {heads}")
-        # no positional embedding at all: no rotary tables (rotary_dim 0)
-        attention = Attention("mixer", D, H, H_kv, d_h, names=("q_proj", "k_proj", "v_proj", "o_proj"),
-                              rotary_dim=Integer(0))
-        values.update({H: heads, H_kv: kv_heads, d_h: cfg.get("head_dim")})
-        rules += attention_rules(False)
+        values.update({"H": heads, "H_kv": kv_heads, "d_h": cfg.get("head_dim")})
     if count["mlp"]:
-        mlp = MLP("mixer", D, F, bias=mlp_bias, activation=mlp_act, names=("up_proj", "down_proj"))
-        values[F] = cfg.get("intermediate_size")
+        values["F"] = cfg.get("intermediate_size")
     experts = cfg.strict("n_routed_experts", used=bool(count["moe"]))
     if count["moe"]:
         top_k = cfg.get("num_experts_per_tok")
         if top_k > experts:
             raise cfg.error("num_experts_per_tok", f"{top_k} exceeds n_routed_experts {experts}")
         latent = cfg.get("moe_latent_size")
-        inner = D if latent is DERIVED else r_e
-        extras = () if latent is DERIVED else (
-            Linear("fc1_latent_proj", D, r_e, mlp_bias, group="mlp"), Linear("fc2_latent_proj", r_e, D, mlp_bias, group="mlp"))
-        moe = (MoE if latent is DERIVED else partial(_LatentMoE, latent=r_e))(
-            "mixer", Linear("gate", D, E, group="mlp"),
-            MLP("expert", inner, F_e, activation=mlp_act, names=("up_proj", "down_proj")), E, k,
-            shared=MLP("shared_experts", D, F_s, bias=mlp_bias, activation=mlp_act, names=("up_proj", "down_proj")),
-            extras=extras, routing=Routing(kind="sigmoid_group", renorm=cfg.get("norm_topk_prob")),
-        )
-        values.update({E: experts, k: top_k, F_e: cfg.get("moe_intermediate_size"),
-                       F_s: cfg.get("moe_shared_expert_intermediate_size")})
+        shape += [("latent", latent is not DERIVED), ("renorm", cfg.get("norm_topk_prob"))]
+        values.update({"E": experts, "k": top_k, "F_e": cfg.get("moe_intermediate_size"),
+                       "F_s": cfg.get("moe_shared_expert_intermediate_size")})
         if latent is not DERIVED:
-            values[r_e] = latent
+            values["r_e"] = latent
+    values.update(kind_counts(tuple((sym, count[kind]) for sym, kind in (
+        ("L_s", "linear_attention"), ("L_a", "full_attention"), ("L_d", "mlp"), ("L_d", "moe")))))
+    return Reading(tuple(shape), tuple(values.items()), f"nemotron_h (D={width}, L={len(pattern)})", tuple(notes))
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from functools import partial
+
+    from sympy import Integer
+
+    from ..components import MLP, Attention, Block, Embedding, Linear, Model, MoE
+    from ..components.composite import placed
+    from ..components.mamba import Mamba2
+    from ..components.routing import Routing
+    from ..spec import AtMost
+    from ..symbols import D, E, F, F_e, F_s, G, H, H_kv, H_m, K_c, L_a, L_d, L_s, N_s, Q, V, d_h, d_in, k, r_e
+    from ._nemotron_h_parts import _LatentMoE, _Norm
+    from ._ssm import attention_rules, by_symbol, kinds, ssm_spec
+
+    shape = dict(r.shape)
+    layout, mlp_act, mlp_bias = shape["layout"], shape["mlp_activation"], shape["mlp_bias"]
+    rules: list = []
+    mamba = attention = mlp = moe = None
+    if PATTERN_CHAR["linear_attention"] in layout:
+        mamba = Mamba2("mixer", D, d_in, H_m, G, N_s, K_c, Q, bias=shape["bias"], out_bias=shape["bias"],
+                       conv_bias=shape["conv_bias"], activation=shape["mamba_activation"])
+    if PATTERN_CHAR["full_attention"] in layout:
+        # no positional embedding at all: no rotary tables (rotary_dim 0)
+        attention = Attention("mixer", D, H, H_kv, d_h, names=("q_proj", "k_proj", "v_proj", "o_proj"),
+                              rotary_dim=Integer(0))
+        rules += attention_rules(False)
+    if PATTERN_CHAR["mlp"] in layout:
+        mlp = MLP("mixer", D, F, bias=mlp_bias, activation=mlp_act, names=("up_proj", "down_proj"))
+    if PATTERN_CHAR["moe"] in layout:
+        latent = shape["latent"]
+        extras = () if not latent else (
+            Linear("fc1_latent_proj", D, r_e, mlp_bias, group="mlp"), Linear("fc2_latent_proj", r_e, D, mlp_bias, group="mlp"))
+        moe = (partial(_LatentMoE, latent=r_e) if latent else MoE)(
+            "mixer", Linear("gate", D, E, group="mlp"),
+            MLP("expert", r_e if latent else D, F_e, activation=mlp_act, names=("up_proj", "down_proj")), E, k,
+            shared=MLP("shared_experts", D, F_s, bias=mlp_bias, activation=mlp_act, names=("up_proj", "down_proj")),
+            extras=extras, routing=Routing(kind="sigmoid_group", renorm=shape["renorm"]),
+        )
         rules.append(AtMost(k, E, "a token picks k of the E experts"))
 
     def block(mixer) -> Block:
         return Block("block", (_Norm("norm", D, weight=True, weight_fp32=True), mixer),
                      label=f"Nemotron-H block ({type(mixer).__name__})")
 
-    repeats, counts = kinds(tuple(
-        (name, sym, count[kind], block(mixer)) for name, sym, kind, mixer in (
-            ("mamba_layers", L_s, "linear_attention", mamba), ("attention_layers", L_a, "full_attention", attention),
-            ("mlp_layers", L_d, "mlp", mlp), ("moe_layers", L_d, "moe", moe),
-        ) if mixer is not None
-    ), first="attention_layers")
     names = {"linear_attention": "mamba_layers", "full_attention": "attention_layers", "mlp": "mlp_layers",
              "moe": "moe_layers"}
-    repeats = list(placed(repeats, [names[kind] for kind in pattern]))
-    values.update(counts)
+    repeats, counts = kinds(tuple(
+        (names[kind], sym, layout.count(PATTERN_CHAR[kind]), block(mixer)) for sym, kind, mixer in (
+            (L_s, "linear_attention", mamba), (L_a, "full_attention", attention), (L_d, "mlp", mlp), (L_d, "moe", moe),
+        ) if mixer is not None
+    ), first="attention_layers")
+    repeats = list(placed(repeats, [names[PATTERN[c]] for c in layout]))
     tree = Model(
         "nemotron_h",
         (
@@ -250,7 +247,11 @@ def from_config(cfg: Config) -> Spec:
         ),
         label="Nemotron-H hybrid (Mamba-2, attention, MLP and MoE blocks)",
     )
-    return ssm_spec("nemotron_h", tree, values, {}, rules, notes=notes, counts=counts)
+    return ssm_spec("nemotron_h", tree, by_symbol(r.values), {}, rules, notes=r.notes, counts=counts)
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -263,4 +264,5 @@ FAMILY = Family(
     model_types=("nemotron_h",),
     fields=FIELDS,
     build=from_config,
+    read=read,
 )

@@ -38,65 +38,18 @@ other nulls are refused, as transformers refuses them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sympy import Expr, Integer
-
-from ..components import Block, Composite, Embedding, Linear, Model, Norm, Repeat
-from ..components.composite import placed
-from ..components.concat_attention import ConcatAttention
-from ..components.mamba import Mamba2
-from ..components.saving import DEFAULT as NO_SETTINGS
-from ..components.saving import Saving, activation_saves, not_modelled
-from ..components.shared import Shared
 from ..config import DERIVED, Config, Field, Fields
-from ..spec import AtMost, Divides, Spec
-from ..symbols import B, D, F, G, H, H_kv, H_m, K_c, L, L_a, N_b, N_s, Q, V, d_h, d_in, r_a
-from ._ssm import read_all, refuse_odd_rope, ssm_spec
+from ._ssm_config import read_all, refuse_odd_rope
 from .activations import activation
-from .registry import Family
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config", "DEFAULT_PATTERN"]
+if TYPE_CHECKING:
+    from ..components import Block
+    from ..spec import Spec
 
-
-@dataclass(frozen=True)
-class _Shared(Shared):
-    """The shared blocks: each use keeps its own activations, so the reading is ``uses`` times one block's."""
-
-    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
-        s = saving or NO_SETTINGS
-        if s.recompute != "none":
-            raise not_modelled("recomputation of Zamba2's shared blocks (what each use keeps then is not measured)")
-        return self.uses * self.child.activation_bytes(T, s)
-
-
-@dataclass(frozen=True)
-class _GatedMLP(Composite):
-    """``Zamba2MLP``: act(gate) * up over a fused ``gate_up_proj`` (plus the use's adapter), then ``down_proj``.
-
-    Per token it keeps its input (D), the sum of gate_up and the adapter (2F: the
-    activation keeps the gate as a view of it, the product the up half), the activation's
-    output and the product (F each), and any further tensors the activation keeps (F each).
-    """
-
-    activation: str = "gelu"
-
-    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
-        s = saving or NO_SETTINGS
-        if s.tp != 1 or s.dropout:
-            raise not_modelled("Zamba2's shared MLP under tensor parallelism or dropout")
-        _, extra = activation_saves(self.activation)
-        return s.width * B * T * (D + (4 + extra) * F)
-
-
-@dataclass(frozen=True)
-class _Adapter(Composite):
-    """A use's low-rank adapter beside a projection: its down input is the projection's (counted there), so it keeps
-    only the r_a values per token its up projection multiplies."""
-
-    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
-        s = saving or NO_SETTINGS
-        return s.width * B * T * r_a
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build", "DEFAULT_PATTERN"]
 
 GROUPS = {
     "embed_tokens": "embedding", "mamba": "ssm", "norm": "norm", "input_layernorm": "norm",
@@ -160,7 +113,13 @@ def layer_pattern(cfg: Config) -> list[str]:
     return [KINDS[t] for t in given]
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes, switches and layer pattern, checked, with no tree built.
+
+    The shape holds the pattern (``m`` Mamba-2, ``h`` hybrid, one per layer),
+    ``mamba_expand`` (d_in = expand*D) and, with hybrid layers, which of d_h = 2D/H and
+    F = 4D are relations and the shared block's switches.
+    """
     pattern = layer_pattern(cfg)
     layers = cfg.get("num_hidden_layers")
     if layers != len(pattern):
@@ -181,33 +140,19 @@ def from_config(cfg: Config) -> Spec:
     if head_m is not DERIVED and head_m * heads_m != inner:
         raise cfg.error("mamba_headdim", f"{head_m} x n_mamba_heads {heads_m} is not the mixer's width {inner}")
     cfg.get("use_conv_bias")  # read for its type only: the convolution always has a bias
-    bias = cfg.get("add_bias_linear")
-    mixer = Mamba2("mamba", D, d_in, H_m, G, N_s, K_c, Q, bias=bias, out_bias=bias, conv_bias=True)
-    mamba_layer = Block("mamba_layer", (Norm("input_layernorm", D, weight=True), mixer), label="Mamba-2 layer")
-    values = {V: cfg.get("vocab_size"), D: width, L: layers, d_in: inner, H_m: heads_m, G: cfg.get("mamba_ngroups"),
-              N_s: cfg.get("mamba_d_state"), K_c: cfg.get("mamba_d_conv"), Q: cfg.get("chunk_size")}
-    relations = {d_in: expand * D}
-    rules: list = [Divides(H_m, d_in, "the mixer's width is heads x head size")]
+    shape: list = [("layout", "".join(kind[0] for kind in pattern)), ("expand", expand),
+                   ("bias", cfg.get("add_bias_linear"))]
+    values = {"V": cfg.get("vocab_size"), "D": width, "L": layers, "H_m": heads_m, "G": cfg.get("mamba_ngroups"),
+              "N_s": cfg.get("mamba_d_state"), "K_c": cfg.get("mamba_d_conv"), "Q": cfg.get("chunk_size")}
     tied = cfg.get("tie_word_embeddings")
-    parts: list = [Embedding("embed_tokens", V, D)]
+    shape.append(("tied", tied))
     if hybrids:
-        parts += _shared(cfg, width, hybrids, tied, bias, values, relations, rules, mamba_layer)
-    if hybrids < layers:
-        parts.append(Repeat("mamba_layers", L - L_a if hybrids else L, mamba_layer))
-    parts += [Norm("final_layernorm", D, weight=True), Linear("lm_head", D, V, tied=tied, group="head")]
-    parts = list(placed(parts, [f"{kind}_layers" for kind in pattern]))
-    tree = Model("zamba2", tuple(parts), label="Zamba2 hybrid (Mamba-2 with a shared transformer block)")
-    counts = (L_a,) if hybrids else ()
-    return ssm_spec("zamba2", tree, values, relations, rules, kept=(d_in, d_h, F), counts=counts)
+        shape += _read_shared(cfg, width, hybrids, tied, values)
+    return Reading(tuple(shape), tuple(values.items()), f"zamba2 (D={width}, L={layers})")
 
 
-def _shared(cfg: Config, width: int, hybrids: int, tied: bool, bias: bool, values: dict, relations: dict,
-            rules: list, mamba_layer: Block) -> list:
-    """The shared transformer blocks, and the hybrid layers (their Mamba-2 layer and their own weights).
-
-    The shared blocks lead the tree, so that readings which look at "a block" (per-block
-    shares, KV-head variants) find the one with attention.
-    """
+def _read_shared(cfg: Config, width: int, hybrids: int, tied: bool, values: dict) -> list:
+    """The shared blocks' sizes (into ``values``) and switches (returned, for the shape), checked."""
     copies = min(cfg.get("num_mem_blocks"), hybrids)
     if not tied and copies < hybrids:
         raise cfg.error("tie_word_embeddings", "is false: transformers then ties no weights at all, so the shared "
@@ -222,40 +167,93 @@ def _shared(cfg: Config, width: int, hybrids: int, tied: bool, bias: bool, value
     if heads % kv_heads:
         raise cfg.error("num_key_value_heads", f"{kv_heads} does not divide num_attention_heads {heads}")
     head_dim = cfg.get("head_dim")
-    if head_dim is DERIVED:
+    head_derived = head_dim is DERIVED
+    if head_derived:
         if (2 * width) % heads:
             raise cfg.error("num_attention_heads", f"{heads} does not divide the attention width 2 x hidden_size = "
                                                    f"{2 * width}, and no head_dim says the head size")
         head_dim = 2 * width // heads
-        relations[d_h] = 2 * D / H
-        rules.append(Divides(H, 2 * D, "head_dim is 2 x hidden_size / num_attention_heads"))
     refuse_odd_rope(cfg, head_dim)
     hidden = cfg.get("intermediate_size")
-    if hidden is DERIVED or hidden == 0:
-        hidden = 4 * width
+    hidden_derived = hidden is DERIVED or hidden == 0
+    values.update({"L_a": hybrids, "N_b": copies, "r_a": cfg.get("adapter_rank"), "H": heads, "H_kv": kv_heads})
+    if not head_derived:
+        values["d_h"] = head_dim
+    if not hidden_derived:
+        values["F"] = hidden
+    return [("head_dim_derived", head_derived), ("hidden_derived", hidden_derived),
+            ("attention_adapter", cfg.get("use_shared_attention_adapter")), ("mem_rope", cfg.get("use_mem_rope")),
+            ("activation", cfg.get("hidden_act"))]
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..components import Block, Embedding, Linear, Model, Norm, Repeat
+    from ..components.composite import placed
+    from ..components.mamba import Mamba2
+    from ..spec import Divides
+    from ..symbols import D, F, G, H_m, K_c, L, L_a, N_s, Q, V, d_h, d_in
+    from ._ssm import by_symbol, ssm_spec
+
+    shape = dict(r.shape)
+    layout, bias = shape["layout"], shape["bias"]
+    mixer = Mamba2("mamba", D, d_in, H_m, G, N_s, K_c, Q, bias=bias, out_bias=bias, conv_bias=True)
+    mamba_layer = Block("mamba_layer", (Norm("input_layernorm", D, weight=True), mixer), label="Mamba-2 layer")
+    relations = {d_in: shape["expand"] * D}
+    rules: list = [Divides(H_m, d_in, "the mixer's width is heads x head size")]
+    parts: list = [Embedding("embed_tokens", V, D)]
+    hybrid = "h" in layout
+    if hybrid:
+        parts += _shared(shape, relations, rules, mamba_layer)
+    if "m" in layout:
+        parts.append(Repeat("mamba_layers", L - L_a if hybrid else L, mamba_layer))
+    parts += [Norm("final_layernorm", D, weight=True), Linear("lm_head", D, V, tied=shape["tied"], group="head")]
+    parts = list(placed(parts, ["hybrid_layers" if c == "h" else "mamba_layers" for c in layout]))
+    tree = Model("zamba2", tuple(parts), label="Zamba2 hybrid (Mamba-2 with a shared transformer block)")
+    return ssm_spec("zamba2", tree, by_symbol(r.values), relations, rules, kept=(d_in, d_h, F),
+                    counts=(L_a,) if hybrid else ())
+
+
+def _shared(shape: dict, relations: dict, rules: list, mamba_layer: Block) -> list:
+    """The shared transformer blocks, and the hybrid layers (their Mamba-2 layer and their own weights).
+
+    The shared blocks lead the tree, so that readings which look at "a block" (per-block
+    shares, KV-head variants) find the one with attention.
+    """
+    from sympy import Integer
+
+    from ..components import Block, Composite, Linear, Norm, Repeat
+    from ..components.concat_attention import ConcatAttention
+    from ..spec import AtMost, Divides
+    from ..symbols import D, F, H, H_kv, L_a, N_b, d_h, r_a
+    from ._zamba2_parts import _Adapter, _GatedMLP, _Shared
+
+    if shape["head_dim_derived"]:
+        relations[d_h] = 2 * D / H
+        rules.append(Divides(H, 2 * D, "head_dim is 2 x hidden_size / num_attention_heads"))
+    if shape["hidden_derived"]:
         relations[F] = 4 * D
-    rank = cfg.get("adapter_rank")
-    values.update({L_a: hybrids, N_b: copies, r_a: rank, H: heads, H_kv: kv_heads, d_h: head_dim, F: hidden})
     rules += [Divides(H_kv, H, "each key/value head serves H/H_kv query heads"),
               AtMost(N_b, L_a, "a stored block serves at least one hybrid layer")]
+    bias = shape["bias"]
 
     def adapter(name: str, d_in_: object, d_out: object, group: str) -> Composite:
         return _Adapter(name, (Linear("down", d_in_, r_a, group=group), Linear("up", r_a, d_out, group=group)),
                         group=group, label="low-rank adapter")
 
     own = [mamba_layer, Linear("linear", D, D), adapter("gate_up_proj_adapter", D, 2 * F, "mlp")]
-    if cfg.get("use_shared_attention_adapter"):
+    if shape["attention_adapter"]:
         own += [adapter(f"linear_{x}_adapter", 2 * D, 2 * D, "attention") for x in "qkv"]
     block = Block(
         "shared_transformer",
         (
             Norm("input_layernorm", 2 * D, weight=True),
             ConcatAttention("self_attn", 2 * D, H, H_kv, d_h, names=("q_proj", "k_proj", "v_proj", "o_proj"), d_out=D,
-                            rotary_dim=None if cfg.get("use_mem_rope") else Integer(0)),
+                            rotary_dim=None if shape["mem_rope"] else Integer(0)),
             Norm("pre_ff_layernorm", D, weight=True),
             _GatedMLP("feed_forward", (Linear("gate_up_proj", D, 2 * F, bias, group="mlp"),
                                        Linear("down_proj", F, D, bias, group="mlp")), group="mlp", label="gated MLP",
-                      activation=cfg.get("hidden_act")),
+                      activation=shape["activation"]),
         ),
         label="shared transformer block",
     )
@@ -264,6 +262,10 @@ def _shared(cfg: Config, width: int, hybrids: int, tied: bool, bias: bool, value
         Repeat("hybrid_layers", L_a, Block("hybrid_layer", tuple(own), label="hybrid layer: its Mamba-2 layer, "
                                                                              "linear and adapters")),
     ]
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 def _builds_rope(cfg: Config) -> bool:
@@ -280,6 +282,7 @@ FAMILY = Family(
     model_types=("zamba2",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="tie_word_embeddings false with a block used twice (transformers then unties the shared blocks); "
             "attention_hidden_size other than 2D; mamba heads that do not divide the mixer width",
 )

@@ -13,17 +13,19 @@ nanochat refuses them.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
-import sympy
-from sympy import Expr, Integer
-
-from ..components import MLP, Attention, Block, Embedding, Linear, Model, Norm, Repeat
 from ..errors import SymparamsError
-from ..spec import MAX_VALUE, Divides, Spec, apply_overrides, exact_overrides
-from ..symbols import D, F, H, H_kv, L, V, d_h, e
+from ..limits import MAX_VALUE
 from . import nanochat_hf
 from .registry import Family
+
+if TYPE_CHECKING:
+    import sympy
+    from sympy import Expr
+
+    from ..components import Model
+    from ..spec import Spec
 
 __all__ = ["FAMILY", "nanochat", "tree", "DEFAULT_DEPTH", "heads_follow_width"]
 
@@ -37,6 +39,9 @@ SEQUENCE_LEN = 2048
 
 def tree(bias: bool = False) -> Model:
     """The module tree, in symbols. ``bias`` adds a bias to every linear layer in the blocks."""
+    from ..components import MLP, Attention, Block, Embedding, Linear, Model, Norm, Repeat
+    from ..symbols import D, F, H, H_kv, L, V, d_h
+
     block = Block(
         "block",
         (
@@ -65,6 +70,12 @@ def nanochat(depth: int = DEFAULT_DEPTH, *, bias: bool = False, overrides: Mappi
     >>> nanochat(20, overrides={"H_kv": 1}).total
     502005760
     """
+    import sympy
+    from sympy import Integer
+
+    from ..spec import Divides, Spec, apply_overrides, exact_overrides
+    from ..symbols import D, F, H, H_kv, L, V, d_h, e
+
     overrides = exact_overrides(overrides)
     depth = _depth(depth)
     values = {V: Integer(VOCAB), D: Integer(WIDTH_PER_LAYER * depth), L: Integer(depth), e: Integer(EXPANSION)}
@@ -91,6 +102,10 @@ def heads_follow_width(spec: Spec, overrides: Mapping[str, Expr], head_dim: int)
     expression of the other sizes (``D=320*L`` at depth 4): one width, one total. H set
     by hand, or a D written through H itself (``D=128*H``), leaves H as it is.
     """
+    import sympy
+
+    from ..symbols import D, H
+
     if "D" not in overrides or "H" in overrides:
         return spec
     form = spec.substitute(D)
@@ -110,6 +125,8 @@ def symbolic_ladder(n: sympy.Symbol) -> dict[sympy.Symbol, Expr]:
     follows H does not depend on H at all, so the form is exact at every depth
     nanochat builds. Sizing confirms each candidate with its exact count anyway.
     """
+    from ..symbols import D, H, L
+
     return {L: n, D: WIDTH_PER_LAYER * n, H: WIDTH_PER_LAYER * n / HEAD_DIM_TARGET}
 
 
@@ -127,6 +144,7 @@ FAMILY = Family(
     model_types=("nanochat",),
     fields=nanochat_hf.FIELDS,
     build=nanochat_hf.from_config,
+    read=nanochat_hf.read,
     default_context=SEQUENCE_LEN,
     ladder=nanochat,
     default_depth=DEFAULT_DEPTH,

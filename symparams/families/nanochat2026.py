@@ -18,20 +18,18 @@ Unchanged: parameter-free RMSNorms, no biases, ReLU^2 MLP, untied LM head.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Mapping
+from typing import TYPE_CHECKING, Mapping
 
-import sympy
-from sympy import Expr, Integer
-
-from ..components import MLP, Attention, Block, Composite, Embedding, Linear, Model, Norm, Parameter, Repeat
-from ..components.saving import Saving, not_modelled
 from ..config import MAX_LAYERS
 from ..errors import SymparamsError
-from ..spec import Divides, Spec, apply_overrides, exact_overrides
-from ..symbols import D, F, H, H_kv, L, V, d_h, e
 from .nanochat import _depth, heads_follow_width
 from .registry import Family
+
+if TYPE_CHECKING:
+    from sympy import Expr
+
+    from ..components import Model
+    from ..spec import Spec
 
 __all__ = ["FAMILY", "nanochat2026", "tree", "DEFAULT_DEPTH", "value_layers"]
 
@@ -43,18 +41,13 @@ VE_GATE_CHANNELS = 12
 SMEAR_CHANNELS = 24
 
 
-def value_layers(layers: Expr = L) -> Expr:
-    """How many layers carry a value embedding: ceil(L/2) (alternating, the last always)."""
-    return sympy.ceiling(layers / 2)
+def value_layers(layers: Expr | None = None) -> Expr:
+    """How many layers carry a value embedding: ceil(L/2) (alternating, the last always); L when none is given."""
+    import sympy
 
+    from ..symbols import L
 
-@dataclass(frozen=True)
-class _ValueEmbeds(Repeat):
-    """The value embeddings: under full recomputation each output is one more input its layer keeps, not measured."""
-
-    def kept_bytes(self, T: Expr, saving: Saving) -> Expr:
-        raise not_modelled("full recomputation of nanochat's value embeddings (each is an input of its layer; "
-                           "nanochat does not checkpoint its layers, so it is not measured)")
+    return sympy.ceiling((L if layers is None else layers) / 2)
 
 
 def tree(depth: int | None = None) -> Model:
@@ -64,6 +57,10 @@ def tree(depth: int | None = None) -> Model:
     pipeline stages count the L blocks as the layers and give each stage its own layers'
     value embeddings.
     """
+    from ..components import MLP, Attention, Block, Composite, Embedding, Linear, Model, Norm, Parameter, Repeat
+    from ..symbols import D, F, H, H_kv, L, V, d_h
+    from ._nanochat_value_embeds import ValueEmbeds
+
     blocks = tuple(range(depth)) if depth else ()
     valued = tuple(i for i in blocks if depth and i % 2 == (depth - 1) % 2)
     block = Block(
@@ -92,7 +89,7 @@ def tree(depth: int | None = None) -> Model:
             smear,
             Parameter("resid_lambdas", (L,)),
             Parameter("x0_lambdas", (L,)),
-            _ValueEmbeds("value_embeds", value_layers(), value_layer, layer_inputs=False, layers=valued),
+            ValueEmbeds("value_embeds", value_layers(), value_layer, layer_inputs=False, layers=valued),
             Repeat("blocks", L, block, layers=blocks),
             Norm("norm_f", D),
             Linear("lm_head", D, V, group="head"),
@@ -108,6 +105,11 @@ def nanochat2026(depth: int = DEFAULT_DEPTH, *, overrides: Mapping[str, Expr] | 
     >>> spec.int_values()["D"], spec.int_values()["H"]
     (1536, 12)
     """
+    from sympy import Integer
+
+    from ..spec import Divides, Spec, apply_overrides, exact_overrides
+    from ..symbols import D, F, H, H_kv, L, V, d_h, e
+
     overrides = exact_overrides(overrides)
     depth = _depth(depth)
     if depth > MAX_LAYERS:

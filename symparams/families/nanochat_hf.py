@@ -12,14 +12,16 @@ counts the same 560,988,160 parameters as :mod:`symparams.families.nanochat`.
 
 from __future__ import annotations
 
-from ..components import MLP
-from ..config import REFUSE, Config
-from ..spec import Spec
-from ..symbols import D, F
-from . import decoder
-from .decoder import decoder_fields
+from typing import TYPE_CHECKING
 
-__all__ = ["FIELDS", "from_config"]
+from ..config import REFUSE, Config
+from .decoder_sizes import decoder_fields, read_sizes, reading, sizes_of
+from .registry import Reading
+
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FIELDS", "from_config", "read", "build"]
 
 # transformers 5.x NanoChatConfig
 FIELDS = decoder_fields(
@@ -28,12 +30,27 @@ FIELDS = decoder_fields(
 )
 
 
-def from_config(cfg: Config) -> Spec:
-    sizes = decoder.read_sizes(cfg, floor_head_dim=True, rope="given")
-    attention_bias = cfg.get("attention_bias")
-    mlp = MLP("mlp", D, F, gated=False, bias=False, activation=sizes.activation, names=("fc1", "fc2"))
+def read(cfg: Config) -> Reading:
+    """The config's sizes and bias switch, checked, with no tree built."""
+    sizes = read_sizes(cfg, floor_head_dim=True, rope="given")
+    return reading("nanochat", sizes, attention_bias=cfg.get("attention_bias"))
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..components import MLP
+    from ..symbols import D, F
+    from . import decoder
+
+    shape = dict(r.shape)
+    bias = shape["attention_bias"]
+    mlp = MLP("mlp", D, F, gated=False, bias=False, activation=shape["activation"], names=("fc1", "fc2"))
     tree = decoder.pre_norm_decoder(
-        "nanochat", "nanochat decoder (transformers)", mlp, tied=sizes.tied,
-        attn=decoder.attention(qkv_bias=attention_bias, out_bias=attention_bias), norm_weight=False,
+        "nanochat", "nanochat decoder (transformers)", mlp, tied=shape["tied"],
+        attn=decoder.attention(qkv_bias=bias, out_bias=bias), norm_weight=False,
     )
-    return decoder.decoder_spec("nanochat", tree, sizes)
+    return decoder.decoder_spec("nanochat", tree, sizes_of(r))
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))

@@ -10,18 +10,17 @@ heads do not divide, and a null ``rotary_dim`` or ``n_positions``.
 
 from __future__ import annotations
 
-from sympy import Integer
+from typing import TYPE_CHECKING
 
-from ..components import MLP, Embedding, Repeat
-from ..components.fused_attention import FusedAttention
 from ..config import DERIVED, Config, Field, Fields
-from ..spec import Divides, Spec
-from ..symbols import D, F, H, H_kv, L, V, d_h
+from ._layernorm_config import ln_reading
 from .activations import activation
-from .layernorm import block, layer_norm, lm_head, model, spec
-from .registry import Family
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 # transformers 5.x CodeGenConfig, with its attribute_map aliases
 FIELDS = Fields(
@@ -38,29 +37,47 @@ FIELDS = Fields(
 )
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes and switches, checked, with no tree built."""
     width, heads = cfg.get("n_embd"), cfg.get("n_head")
     if width % heads:
         raise cfg.error("n_head", f"{heads} does not divide n_embd {width}, which CodeGen's attention refuses")
     cfg.get("n_positions")
     rotary = cfg.get("rotary_dim")
-    values = {V: Integer(cfg.get("vocab_size")), D: Integer(width), L: Integer(cfg.get("n_layer")), H: Integer(heads)}
-    relations = {H_kv: H, d_h: D / H}
+    values = {"V": cfg.get("vocab_size"), "D": width, "L": cfg.get("n_layer"), "H": heads}
     inner = cfg.get("n_inner")
-    if inner is DERIVED:
-        relations[F] = 4 * D
-    else:
-        values[F] = Integer(inner)
+    if inner is not DERIVED:
+        values["F"] = inner
     act = activation(cfg, "activation_function", cfg.get("activation_function"))
+    shape = (("tied", cfg.get("tie_word_embeddings")), ("activation", act), ("inner", inner is not DERIVED),
+             ("rotary_dim", rotary))
+    return ln_reading("codegen", shape, values)
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from sympy import Integer
+
+    from ..components import MLP, Embedding, Repeat
+    from ..components.fused_attention import FusedAttention
+    from ..symbols import D, F, H, H_kv, L, V, d_h
+    from .layernorm import block, layer_norm, lm_head, mha_spec, model
+
+    shape = dict(r.shape)
+    rotary = shape["rotary_dim"]
     layer = block("h", (
         layer_norm("ln_1"),
         FusedAttention("attn", D, H, H_kv, d_h, fused_names=("qkv_proj", "out_proj"), split="codegen",
                        rotary_dim=None if rotary is None else Integer(rotary)),
-        MLP("mlp", D, F, gated=False, bias=True, activation=act, names=("fc_in", "fc_out")),
+        MLP("mlp", D, F, gated=False, bias=True, activation=shape["activation"], names=("fc_in", "fc_out")),
     ), "Block(parallel: 1 LayerNorm, attention + MLP)")
     tree = model("codegen", (Embedding("wte", V, D), Repeat("blocks", L, layer), layer_norm("ln_f"),
-                             lm_head(cfg.get("tie_word_embeddings"), bias=True)), "CodeGen")
-    return spec("codegen", tree, values, relations, [Divides(H, D, "CodeGen needs n_embd divisible by n_head")])
+                             lm_head(shape["tied"], bias=True)), "CodeGen")
+    return mha_spec("codegen", tree, r, "CodeGen needs n_embd divisible by n_head")
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -70,6 +87,7 @@ FAMILY = Family(
     model_types=("codegen",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     context="n_positions",
     refused="a width the heads do not divide; null sizes, n_positions or rotary_dim (transformers refuses them)",
 )

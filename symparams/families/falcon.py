@@ -32,18 +32,19 @@ names to use.
 
 from __future__ import annotations
 
-from sympy import Integer
+from typing import TYPE_CHECKING
 
-from ..components import MLP, Attention, Embedding, Norm, Repeat
 from ..config import DERIVED, Config, Field, Fields
-from ..spec import Divides, Spec
-from ..symbols import D, F, H, H_kv, L, V, d_h
+from ._layernorm_config import ln_reading
 from .activations import activation
-from .decoder import check_rope_head_dim
-from .layernorm import block, layer_norm, lm_head, model, spec
-from .registry import Family
+from .registry import Family, Reading
+from .rope import check_rope_head_dim
 
-__all__ = ["FAMILY", "FIELDS", "from_config", "tree", "RW_NAMES", "RW_MODEL_TYPES"]
+if TYPE_CHECKING:
+    from ..components import Model
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build", "tree", "RW_NAMES", "RW_MODEL_TYPES"]
 
 # transformers 5.x FalconConfig. A null switch is DERIVED here: the builder reads it as false.
 FIELDS = Fields(
@@ -112,61 +113,70 @@ def _norms_per_block(cfg: Config, parallel: bool, new_arch: bool) -> int:
     return count
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes and switches, checked, with no tree built.
+
+    Its shape holds the attention ``layout`` (grouped, multi-query or multi-head), whether
+    the grouped layout's ``num_kv_heads`` is given (else H_kv = H), and the norms per block.
+    """
     _refuse_rw_names(cfg)
     cfg.read.add("head_dim")
     if cfg.given("head_dim"):
         raise cfg.error("head_dim", "FalconConfig derives the head size as hidden_size / num_attention_heads and "
                                     "refuses a config that sets it, even to null; leave head_dim out")
-    values = {
-        V: Integer(cfg.get("vocab_size")),
-        D: Integer(cfg.get("hidden_size")),
-        L: Integer(cfg.get("num_hidden_layers")),
-        H: Integer(cfg.get("num_attention_heads")),
-    }
+    values = {name: cfg.get(field) for name, field in (("V", "vocab_size"), ("D", "hidden_size"),
+                                                        ("L", "num_hidden_layers"), ("H", "num_attention_heads"))}
     cfg.get("max_position_embeddings")
     _switch(cfg, "alibi")  # positions without weights, either way
-    width, heads = int(values[D]), int(values[H])
+    width, heads = values["D"], values["H"]
     if width % heads == 0:  # transformers checks the rotary head size even under ALiBi
         check_rope_head_dim(cfg, width // heads, "num_attention_heads")
-    relations = {d_h: D / H}
-    constraints = [Divides(H, D, "Falcon needs hidden_size divisible by num_attention_heads")]
     new_arch = _switch(cfg, "new_decoder_architecture")
     multi_query = _switch(cfg, "multi_query")
     kv_heads = cfg.get("num_kv_heads")
+    kv_given = False
     if new_arch:
-        if kv_heads is DERIVED:
-            relations[H_kv] = H
-        else:
-            values[H_kv] = Integer(kv_heads)
-            constraints.append(Divides(H_kv, H, "each key/value group serves H/H_kv query heads"))
+        if kv_heads is not DERIVED:
+            values["H_kv"] = kv_heads
+            kv_given = True
         layout = "grouped key/value heads"
     elif multi_query:
-        values[H_kv] = Integer(1)
+        values["H_kv"] = 1
         layout = "multi-query"
     else:
-        relations[H_kv] = H
         layout = "multi-head"
     ffn = cfg.get("ffn_hidden_size")
-    if ffn is DERIVED:
-        relations[F] = 4 * D
-    else:
-        values[F] = Integer(ffn)
+    if ffn is not DERIVED:
+        values["F"] = ffn
     parallel = _switch(cfg, "parallel_attn")
-    return spec(
-        "falcon",
-        tree(
-            tied=cfg.get("tie_word_embeddings"),
-            bias=_switch(cfg, "bias"),
-            parallel=parallel,
-            norms=_norms_per_block(cfg, parallel, new_arch),
-            activation=activation(cfg, "activation"),
-            layout=layout,
-        ),
-        values,
-        relations,
-        constraints,
-    )
+    shape = (("tied", cfg.get("tie_word_embeddings")), ("bias", _switch(cfg, "bias")), ("parallel", parallel),
+             ("norms", _norms_per_block(cfg, parallel, new_arch)), ("activation", activation(cfg, "activation")),
+             ("layout", layout), ("kv_given", kv_given), ("inner", ffn is not DERIVED))
+    return ln_reading("falcon", shape, values)
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..spec import Divides
+    from ..symbols import D, F, H, H_kv, d_h
+    from .layernorm import spec, values_of
+
+    shape = dict(r.shape)
+    relations = {d_h: D / H}
+    constraints = [Divides(H, D, "Falcon needs hidden_size divisible by num_attention_heads")]
+    if shape["kv_given"]:
+        constraints.append(Divides(H_kv, H, "each key/value group serves H/H_kv query heads"))
+    elif shape["layout"] != "multi-query":
+        relations[H_kv] = H
+    if not shape["inner"]:
+        relations[F] = 4 * D
+    built = tree(tied=shape["tied"], bias=shape["bias"], parallel=shape["parallel"], norms=shape["norms"],
+                 activation=shape["activation"], layout=shape["layout"])
+    return spec("falcon", built, values_of(r), relations, constraints)
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 def tree(
@@ -176,8 +186,12 @@ def tree(
     norms: int = 1,
     activation: str = "gelu",
     layout: str = "multi-query",
-):
+) -> Model:
     """Falcon's module tree in symbols (Falcon-7B's layout by default)."""
+    from ..components import MLP, Attention, Embedding, Norm, Repeat
+    from ..symbols import D, F, H, H_kv, L, V, d_h
+    from .layernorm import block, layer_norm, lm_head, model
+
     norm_parts: tuple[Norm, ...]
     if not parallel:
         norm_parts = (layer_norm("input_layernorm"), layer_norm("post_attention_layernorm"))
@@ -217,6 +231,7 @@ FAMILY = Family(
     model_types=("falcon",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     context="max_position_embeddings",
     default_context=2048,
     refused="RefinedWeb / RefinedWebModel model types and n_head, n_layer, n_head_kv (pre-transformers names "

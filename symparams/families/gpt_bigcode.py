@@ -13,18 +13,17 @@ LM's and is refused, as is a width the heads do not divide (transformers refuses
 
 from __future__ import annotations
 
-from sympy import Integer
+from typing import TYPE_CHECKING
 
-from ..components import MLP, Embedding, Repeat
-from ..components.fused_attention import FusedAttention
 from ..config import DERIVED, Config, Field, Fields
-from ..spec import Divides, Spec
-from ..symbols import D, F, H, H_kv, L, P, V, d_h
+from ._layernorm_config import ln_reading
 from .activations import activation
-from .layernorm import block, layer_norm, lm_head, model, spec
-from .registry import Family
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 # transformers 5.x GPTBigCodeConfig, with its attribute_map aliases
 FIELDS = Fields(
@@ -43,36 +42,56 @@ FIELDS = Fields(
 )
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes and switches, checked, with no tree built."""
     width, heads = cfg.get("n_embd"), cfg.get("n_head")
     if width % heads:
         raise cfg.error("n_head", f"{heads} does not divide n_embd {width}, which GPT-BigCode's attention refuses")
     if cfg.get("add_cross_attention"):
         raise cfg.error("add_cross_attention", "is true: encoder-decoder cross-attention in every block is not "
                                                "a causal language model's, and is not counted here")
-    values = {V: Integer(cfg.get("vocab_size")), P: Integer(cfg.get("n_positions")), D: Integer(width),
-              L: Integer(cfg.get("n_layer")), H: Integer(heads)}
-    relations = {d_h: D / H}
-    if cfg.get("multi_query"):
-        values[H_kv] = Integer(1)
-    else:
-        relations[H_kv] = H
+    values = {"V": cfg.get("vocab_size"), "P": cfg.get("n_positions"), "D": width, "L": cfg.get("n_layer"), "H": heads}
+    multi_query = cfg.get("multi_query")
+    if multi_query:
+        values["H_kv"] = 1
     inner = cfg.get("n_inner")
-    if inner is DERIVED:
-        relations[F] = 4 * D
-    else:
-        values[F] = Integer(inner)
+    if inner is not DERIVED:
+        values["F"] = inner
     act = activation(cfg, "activation_function", cfg.get("activation_function"))
+    shape = (("tied", cfg.get("tie_word_embeddings")), ("activation", act), ("inner", inner is not DERIVED),
+             ("multi_query", bool(multi_query)))
+    return ln_reading("gpt_bigcode", shape, values)
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..components import MLP, Embedding, Repeat
+    from ..components.fused_attention import FusedAttention
+    from ..spec import Divides
+    from ..symbols import D, F, H, H_kv, L, P, V, d_h
+    from .layernorm import block, layer_norm, lm_head, model, spec, values_of
+
+    shape = dict(r.shape)
+    relations = {d_h: D / H}
+    if not shape["multi_query"]:
+        relations[H_kv] = H
+    if not shape["inner"]:
+        relations[F] = 4 * D
     layer = block("h", (
         layer_norm("ln_1"),
         FusedAttention("attn", D, H, H_kv, d_h, qkv_bias=True, out_bias=True, fused_names=("c_attn", "c_proj"),
                        split="bigcode"),
         layer_norm("ln_2"),
-        MLP("mlp", D, F, gated=False, bias=True, activation=act, names=("c_fc", "c_proj")),
+        MLP("mlp", D, F, gated=False, bias=True, activation=shape["activation"], names=("c_fc", "c_proj")),
     ), "Block(LayerNorm, multi-query attention, LayerNorm, MLP)")
     tree = model("gpt_bigcode", (Embedding("wte", V, D), Embedding("wpe", P, D), Repeat("blocks", L, layer),
-                                 layer_norm("ln_f"), lm_head(cfg.get("tie_word_embeddings"))), "GPT-BigCode")
-    return spec("gpt_bigcode", tree, values, relations, [Divides(H, D, "GPT-BigCode needs n_embd divisible by n_head")])
+                                 layer_norm("ln_f"), lm_head(shape["tied"])), "GPT-BigCode")
+    return spec("gpt_bigcode", tree, values_of(r), relations,
+                [Divides(H, D, "GPT-BigCode needs n_embd divisible by n_head")])
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -82,6 +101,7 @@ FAMILY = Family(
     model_types=("gpt_bigcode",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     context="n_positions",
     refused="add_cross_attention (encoder-decoder attention); a width the heads do not divide",
 )

@@ -16,19 +16,17 @@ width the heads do not divide.
 
 from __future__ import annotations
 
-from sympy import Integer
+from typing import TYPE_CHECKING
 
-from ..components import MLP, Embedding, Module, Repeat
-from ..components.composite import placed
-from ..components.normed_attention import NormedAttention
 from ..config import DERIVED, Config, Field, Fields
-from ..spec import AtMost, Constraint, Divides, Spec
-from ..symbols import D, F, H, H_kv, L, L_s, P, V, W, d_h
+from ._layernorm_config import ln_reading
 from .activations import activation
-from .layernorm import block, layer_norm, lm_head, model, spec
-from .registry import Family
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config", "local_layers"]
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build", "local_layers"]
 
 # transformers 5.x GPTNeoConfig, with its attribute_map aliases
 FIELDS = Fields(
@@ -72,22 +70,47 @@ def local_layers(cfg: Config, layers: int) -> list[str]:
     return kinds
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes, switches and layer kinds, checked, with no tree built.
+
+    The layers' shape is "global" or "local" where all are of one kind, else the
+    layer-by-layer pattern (whether each is local), which places the two stacks.
+    """
     width, heads, layers = cfg.get("hidden_size"), cfg.get("num_heads"), cfg.get("num_layers")
     if width % heads:
         raise cfg.error("num_heads", f"{heads} does not divide hidden_size {width}, which GPT-Neo's attention refuses")
     kinds = local_layers(cfg, layers)
     local = kinds.count("local")
     span = cfg.get("window_size")  # read for every config: GPTNeoConfig checks it even with no local layer
-    values = {V: Integer(cfg.get("vocab_size")), P: Integer(cfg.get("max_position_embeddings")), D: Integer(width),
-              L: Integer(layers), H: Integer(heads)}
-    relations = {H_kv: H, d_h: D / H}
+    values = {"V": cfg.get("vocab_size"), "P": cfg.get("max_position_embeddings"), "D": width, "L": layers, "H": heads}
     inner = cfg.get("intermediate_size")
-    if inner is DERIVED:
-        relations[F] = 4 * D
-    else:
-        values[F] = Integer(inner)
+    if inner is not DERIVED:
+        values["F"] = inner
     act = activation(cfg, "activation_function", cfg.get("activation_function"))
+    layout: str | tuple[bool, ...]
+    if local in (0, layers):
+        layout = "local" if local else "global"
+    else:
+        layout = tuple(k == "local" for k in kinds)
+        values["L_s"] = local
+    if local:
+        values["W"] = span
+    shape = (("tied", cfg.get("tie_word_embeddings")), ("activation", act), ("inner", inner is not DERIVED),
+             ("layers", layout))
+    return ln_reading("gpt_neo", shape, values)
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..components import MLP, Embedding, Module, Repeat
+    from ..components.composite import placed
+    from ..components.normed_attention import NormedAttention
+    from ..spec import AtMost, Constraint
+    from ..symbols import D, F, H, H_kv, L, L_s, P, V, W, d_h
+    from .layernorm import block, layer_norm, lm_head, mha_spec, model
+
+    shape = dict(r.shape)
+    act, layout = shape["activation"], shape["layers"]
 
     def layer(window):
         attn = NormedAttention("attn", D, H, H_kv, d_h, out_bias=True, names=("q_proj", "k_proj", "v_proj", "out_proj"),
@@ -96,22 +119,23 @@ def from_config(cfg: Config) -> Spec:
         return block("h", (layer_norm("ln_1"), attn, layer_norm("ln_2"),
                            MLP("mlp", D, F, gated=False, bias=True, activation=act, names=("c_fc", "c_proj"))), label)
 
-    constraints: list[Constraint] = [Divides(H, D, "GPT-Neo needs hidden_size divisible by num_heads")]
+    constraints: list[Constraint] = []
     stack: list[Module]
-    if local == 0:
+    if layout == "global":
         stack = [Repeat("blocks", L, layer(None))]
-    elif local == layers:
+    elif layout == "local":
         stack = [Repeat("local_blocks", L, layer(W))]
     else:
         stack = list(placed((Repeat("global_blocks", L - L_s, layer(None)), Repeat("local_blocks", L_s, layer(W))),
-                            [f"{k}_blocks" for k in kinds]))
-        values[L_s] = Integer(local)
+                            ["local_blocks" if k else "global_blocks" for k in layout]))
         constraints.append(AtMost(L_s, L, "the local layers are among the L layers"))
-    if local:
-        values[W] = Integer(span)
     tree = model("gpt_neo", (Embedding("wte", V, D), Embedding("wpe", P, D), *stack, layer_norm("ln_f"),
-                             lm_head(cfg.get("tie_word_embeddings"))), "GPT-Neo")
-    return spec("gpt_neo", tree, values, relations, constraints)
+                             lm_head(shape["tied"])), "GPT-Neo")
+    return mha_spec("gpt_neo", tree, r, "GPT-Neo needs hidden_size divisible by num_heads", constraints)
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -121,5 +145,6 @@ FAMILY = Family(
     model_types=("gpt_neo",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="attention_types that do not give one global or local kind per layer; a width the heads do not divide",
 )

@@ -3,7 +3,8 @@
 These seven families differ in a handful of switches (biases, one or two norms per
 block, learned positions, a tied head with or without a bias) but build their trees
 from the same parts. Their config fields are each family's own :class:`~symparams.config.Fields`
-table, read through ``cfg.get``; what they share in structure lives here.
+table, read through ``cfg.get``; what they share in structure lives here, and the readings
+they build from (plain data, no SymPy) are made by :mod:`._layernorm_config`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from ..symbols import D, L, V
 if TYPE_CHECKING:
     from .registry import Reading
 
-__all__ = ["layer_norm", "lm_head", "block", "model", "spec", "mha_spec"]
+__all__ = ["layer_norm", "lm_head", "block", "model", "spec", "values_of", "mha_spec"]
 
 
 def layer_norm(name: str, affine: bool = True) -> Norm:
@@ -62,16 +63,24 @@ def spec(
     )
 
 
-def mha_spec(family: str, tree: Model, r: Reading, why: str) -> Spec:
-    """The Spec of a multi-head LayerNorm model from its reading: H_kv = H and d_h = D/H, H dividing D
-    (``why`` says so in the family's words), and F = 4D where the config gives no F."""
+def values_of(r: Reading) -> dict:
+    """The symbols' values of a Reading, as a Spec holds them, in the Reading's order."""
     from sympy import Integer
 
-    from ..spec import Divides
-    from ..symbols import SYMBOLS, F, H, H_kv, d_h
+    from ..symbols import SYMBOLS
 
-    values = {SYMBOLS[n]: Integer(v) for n, v in r.values}
+    return {SYMBOLS[n]: Integer(v) for n, v in r.values}
+
+
+def mha_spec(family: str, tree: Model, r: Reading, why: str, constraints: Iterable[Constraint] = ()) -> Spec:
+    """The Spec of a multi-head LayerNorm model from its reading: H_kv = H and d_h = D/H, H dividing D
+    (``why`` says so in the family's words), and F = 4D where the config gives no F; ``constraints``
+    follow that one."""
+    from ..spec import Divides
+    from ..symbols import F, H, H_kv, d_h
+
+    values = values_of(r)
     relations = {H_kv: H, d_h: D / H}
     if F not in values:
         relations[F] = 4 * D
-    return spec(family, tree, values, relations, [Divides(H, D, why)])
+    return spec(family, tree, values, relations, [Divides(H, D, why), *constraints])

@@ -20,31 +20,20 @@ post-norm layout) or ``_remove_final_layer_norm: true`` drops the final LayerNor
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sympy import Expr, Integer
-
-from ..components import MLP, Attention, Embedding, Linear, Module, Repeat
-from ..components.saving import INDEX, Saving
 from ..config import DERIVED, Config, Field, Fields
-from ..spec import Divides, Spec
-from ..symbols import B, D, D_e, F, H, H_kv, L, P, V, d_h
+from ._layernorm_config import ln_reading
 from .activations import activation
-from .layernorm import block, layer_norm, lm_head, model, spec
-from .registry import Family
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config", "tree", "POSITION_OFFSET"]
+if TYPE_CHECKING:
+    from ..components import Model
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build", "tree", "POSITION_OFFSET"]
 
 POSITION_OFFSET = 2
-
-
-@dataclass(frozen=True)
-class Positions(Embedding):
-    """``OPTLearnedPositionalEmbedding``: its ids come from the attention mask's cumulative sum, one row per
-    sequence, so the lookup keeps B*T of them (int64), not the one shared row of T."""
-
-    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
-        return INDEX * B * T
 
 # transformers 5.x OPTConfig; only word_embed_proj_dim may be null (it is then hidden_size).
 FIELDS = Fields(
@@ -70,41 +59,47 @@ FIELDS = Fields(
 )
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes and switches, checked, with no tree built."""
     width = cfg.get("hidden_size")
     values = {
-        V: Integer(cfg.get("vocab_size")),
-        D: Integer(width),
-        L: Integer(cfg.get("num_hidden_layers")),
-        H: Integer(cfg.get("num_attention_heads")),
-        F: Integer(cfg.get("ffn_dim")),
-        P: Integer(cfg.get("max_position_embeddings")),
+        "V": cfg.get("vocab_size"),
+        "D": width,
+        "L": cfg.get("num_hidden_layers"),
+        "H": cfg.get("num_attention_heads"),
+        "F": cfg.get("ffn_dim"),
+        "P": cfg.get("max_position_embeddings"),
     }
     embed = cfg.get("word_embed_proj_dim")
     projected = embed is not DERIVED and embed != width
     if projected:
-        values[D_e] = Integer(embed)
+        values["D_e"] = embed
     pre_norm, removed = cfg.get("do_layer_norm_before"), cfg.get("_remove_final_layer_norm")
-    final_norm = pre_norm and not removed
-    return spec(
-        "opt",
-        tree(
-            tied=cfg.get("tie_word_embeddings"),
-            bias=cfg.get("enable_bias"),
-            affine=cfg.get("layer_norm_elementwise_affine"),
-            final_norm=final_norm,
-            activation=activation(cfg, "activation_function"),
-            projected=projected,
-        ),
-        values,
-        {H_kv: H, d_h: D / H},
-        [Divides(H, D, "OPT needs hidden_size divisible by num_attention_heads")],
-    )
+    shape = (("tied", cfg.get("tie_word_embeddings")), ("bias", cfg.get("enable_bias")),
+             ("affine", cfg.get("layer_norm_elementwise_affine")), ("final_norm", pre_norm and not removed),
+             ("activation", activation(cfg, "activation_function")), ("projected", projected))
+    return ln_reading("opt", shape, values)
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from .layernorm import mha_spec
+
+    return mha_spec("opt", tree(**dict(r.shape)), r, "OPT needs hidden_size divisible by num_attention_heads")
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 def tree(tied: bool = True, bias: bool = True, affine: bool = True, final_norm: bool = True, activation: str = "relu",
-         projected: bool = False):
+         projected: bool = False) -> Model:
     """OPT's module tree in symbols; ``projected`` adds the D_e-wide embedding and its projections (OPT-350m)."""
+    from ..components import MLP, Attention, Embedding, Linear, Module, Repeat
+    from ..symbols import D, D_e, F, H, H_kv, L, P, V, d_h
+    from ._opt_positions import Positions
+    from .layernorm import block, layer_norm, lm_head, model
+
     embed = D_e if projected else D
     layer = block(
         "layer",
@@ -139,6 +134,7 @@ FAMILY = Family(
     model_types=("opt",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     context="max_position_embeddings",
     default_context=2048,
     refused="nulls other than word_embed_proj_dim; a width the heads do not divide",

@@ -19,19 +19,19 @@ refuses it null).
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from sympy import Integer
-
-from ..components import MLP, Attention, Embedding, Norm, Repeat
 from ..config import DERIVED, Config, Field, Fields
-from ..spec import Divides, Spec
-from ..symbols import D, F, H, H_kv, L, V, d_h
+from ._layernorm_config import ln_reading
 from .activations import activation
-from .decoder import check_rope_head_dim
-from .layernorm import block, layer_norm, lm_head, model, spec
-from .registry import Family
+from .registry import Family, Reading
+from .rope import check_rope_head_dim
 
-__all__ = ["FAMILY", "FIELDS", "from_config", "tree"]
+if TYPE_CHECKING:
+    from ..components import Model
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build", "tree"]
 
 PARTIAL_ROTARY = Decimal("0.5")  # PhiConfig's default share of each head that rotates
 
@@ -59,51 +59,71 @@ FIELDS = Fields(
 )
 
 
-def from_config(cfg: Config) -> Spec:
-    values = {
-        V: Integer(cfg.get("vocab_size")),
-        D: Integer(cfg.get("hidden_size")),
-        L: Integer(cfg.get("num_hidden_layers")),
-        H: Integer(cfg.get("num_attention_heads")),
-        F: Integer(cfg.get("intermediate_size")),
-    }
+def read(cfg: Config) -> Reading:
+    """The config's sizes and switches, checked, with no tree built.
+
+    The head size is "given" (a value), "floored" (D // H where H does not divide D: a
+    value, noted) or "derived" (the relation d_h = D/H).
+    """
+    values = {name: cfg.get(field) for name, field in (("V", "vocab_size"), ("D", "hidden_size"),
+                                                        ("L", "num_hidden_layers"), ("H", "num_attention_heads"),
+                                                        ("F", "intermediate_size"))}
     cfg.get("max_position_embeddings")
     cfg.get("partial_rotary_factor")
-    relations = {}
-    constraints = [Divides(H_kv, H, "each key/value head serves H/H_kv query heads")]
     kv_heads = cfg.get("num_key_value_heads")
-    if kv_heads is DERIVED:
-        relations[H_kv] = H
-    else:
-        values[H_kv] = Integer(kv_heads)
+    if kv_heads is not DERIVED:
+        values["H_kv"] = kv_heads
     head_dim = cfg.get("head_dim")
     qk_norm = cfg.get("qk_layernorm")
-    width, heads = int(values[D]), int(values[H])
+    width, heads = values["D"], values["H"]
     notes = []
     if head_dim is not DERIVED:
-        values[d_h] = Integer(head_dim)
+        values["d_h"] = head_dim
         check_rope_head_dim(cfg, head_dim, partial_default=PARTIAL_ROTARY)
+        head = "given"
     elif width % heads and not qk_norm:  # transformers rounds D // H down, as its config reads it
-        values[d_h] = Integer(width // heads)
+        values["d_h"] = width // heads
         notes.append(f"head_dim not given: hidden_size // num_attention_heads = {width // heads}, "
                      "rounded down as transformers does")
+        head = "floored"
     else:
+        head = "derived"
+    shape = (("tied", cfg.get("tie_word_embeddings")), ("qk_layernorm", qk_norm),
+             ("activation", activation(cfg, "hidden_act")), ("kv_heads", kv_heads is not DERIVED), ("head", head))
+    return ln_reading("phi", shape, values, notes)
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..spec import Divides
+    from ..symbols import D, H, H_kv, d_h
+    from .layernorm import spec, values_of
+
+    shape = dict(r.shape)
+    qk_norm = shape["qk_layernorm"]
+    relations = {}
+    if not shape["kv_heads"]:
+        relations[H_kv] = H
+    if shape["head"] == "derived":
         relations[d_h] = D / H
-    if (head_dim is DERIVED and not width % heads) or qk_norm:
+    constraints = [Divides(H_kv, H, "each key/value head serves H/H_kv query heads")]
+    if shape["head"] == "derived" or qk_norm:
         why = "the query/key LayerNorms are D/H wide" if qk_norm else "the head dimension is D/H"
         constraints.insert(0, Divides(H, D, why))
-    return spec(
-        "phi",
-        tree(tied=cfg.get("tie_word_embeddings"), qk_layernorm=qk_norm, activation=activation(cfg, "hidden_act")),
-        values,
-        relations,
-        constraints,
-        notes,
-    )
+    built = tree(tied=shape["tied"], qk_layernorm=qk_norm, activation=shape["activation"])
+    return spec("phi", built, values_of(r), relations, constraints, r.notes)
 
 
-def tree(tied: bool = False, qk_layernorm: bool = False, activation: str = "gelu_new"):
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
+
+
+def tree(tied: bool = False, qk_layernorm: bool = False, activation: str = "gelu_new") -> Model:
     """phi's module tree in symbols."""
+    from ..components import MLP, Attention, Embedding, Norm, Repeat
+    from ..symbols import D, F, H, H_kv, L, V, d_h
+    from .layernorm import block, layer_norm, lm_head, model
+
     head_norms = (
         (
             Norm("q_layernorm", D / H, kind="layer", weight=True, bias=True),
@@ -142,6 +162,7 @@ FAMILY = Family(
     model_types=("phi",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     context="max_position_embeddings",
     default_context=2048,
     refused="a null head_dim or qk_layernorm; q/k LayerNorms when the heads do not divide the width",

@@ -16,17 +16,20 @@ c4ai-command-r-v01 has 34,980,831,232 parameters.
 
 from __future__ import annotations
 
-from sympy import Expr
+from typing import TYPE_CHECKING
 
-from ..components import Block, Norm
 from ..config import DEFAULT, DERIVED, REFUSE, Config, Field, Fields
-from ..spec import Spec
-from ..symbols import D
-from . import _gemma_layers as layers
-from .decoder import LLAMA_GROUPS, gated_mlp
-from .registry import Family
+from ._layered_config import check_padding, read_sizes
+from .decoder_sizes import LLAMA_GROUPS, reading, sizes_of
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config", "cohere_fields", "cohere_norm", "parallel_block"]
+if TYPE_CHECKING:
+    from sympy import Expr
+
+    from ..components import Block, Module, Norm
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build", "cohere_fields", "cohere_norm", "parallel_block"]
 
 
 def cohere_fields(*extra: Field) -> tuple[Field, ...]:
@@ -53,19 +56,35 @@ FIELDS = Fields(*cohere_fields(Field("use_qk_norm", False, null=DEFAULT, kind="b
 
 def cohere_norm(name: str) -> Norm:
     """``CohereLayerNorm(D)``: mean-centred like a LayerNorm, with a weight and no bias."""
+    from ..components import Norm
+    from ..symbols import D
+
     return Norm(name, D, kind="layer", weight=True)
 
 
-def parallel_block(attn, mlp: tuple, extra: tuple = (), label: str = "parallel block") -> Block:
+def parallel_block(attn: Module, mlp: tuple[Module, ...], extra: tuple[Module, ...] = (),
+                   label: str = "parallel block") -> Block:
     """input_layernorm, then attention (and its extras) and the MLP side by side on the same input."""
+    from ..components import Block
+
     return Block("layer", (cohere_norm("input_layernorm"), attn, *extra, *mlp), label=label)
 
 
-def from_config(cfg: Config) -> Spec:
-    sizes = layers.read_sizes(cfg)
-    layers.check_padding(cfg, 0, sizes.vocab)
-    bias = cfg.get("attention_bias")
-    qk = layers.per_head_norms() if cfg.get("use_qk_norm") else ()
+def read(cfg: Config) -> Reading:
+    """The config's sizes and switches, checked, with no tree built."""
+    sizes = read_sizes(cfg)
+    check_padding(cfg, 0, sizes.vocab)
+    return reading("cohere", sizes, attention_bias=cfg.get("attention_bias"), qk_norm=cfg.get("use_qk_norm"))
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from . import _gemma_layers as layers
+    from .decoder import gated_mlp
+
+    shape, sizes = dict(r.shape), sizes_of(r)
+    bias = shape["attention_bias"]
+    qk = layers.per_head_norms() if shape["qk_norm"] else ()
     mlp = layers.mlp_with_activation(gated_mlp(sizes.activation), sizes.activation)
 
     def block(w: Expr | None) -> Block:
@@ -77,6 +96,10 @@ def from_config(cfg: Config) -> Spec:
     return layers.layered_spec("cohere", tree, sizes)
 
 
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
+
+
 FAMILY = Family(
     name="cohere",
     summary="Cohere Command R: parallel attention and SwiGLU under one bias-free LayerNorm, optional q/k LayerNorm",
@@ -84,4 +107,5 @@ FAMILY = Family(
     rope_head="given",
     fields=FIELDS,
     build=from_config,
+    read=read,
 )

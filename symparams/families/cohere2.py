@@ -13,17 +13,22 @@ unless a config names one, which the model honours.
 
 from __future__ import annotations
 
-from sympy import Expr
+from typing import TYPE_CHECKING
 
-from ..components import Block
 from ..config import DERIVED, Config, Field, Fields
-from ..spec import Spec
-from . import _gemma_layers as layers
+from ._layered_config import check_padding, read_sizes
 from .cohere import cohere_fields, cohere_norm, parallel_block
-from .decoder import LLAMA_GROUPS, gated_mlp
-from .registry import Family
+from .decoder_sizes import LLAMA_GROUPS, reading, sizes_of
+from .layer_kinds import every_pth_full, layers_of, read_layers, read_pattern, read_window
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+if TYPE_CHECKING:
+    from sympy import Expr
+
+    from ..components import Block
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 # transformers 5.x Cohere2Config
 FIELDS = Fields(
@@ -33,14 +38,25 @@ FIELDS = Fields(
 )
 
 
-def from_config(cfg: Config) -> Spec:
-    sizes = layers.read_sizes(cfg)
-    layers.check_padding(cfg, 0, sizes.vocab)
+def read(cfg: Config) -> Reading:
+    """The config's sizes and windowed layers, checked, with no tree built."""
+    sizes = read_sizes(cfg)
+    check_padding(cfg, 0, sizes.vocab)
     bias = cfg.get("attention_bias")
-    pattern = layers.read_pattern(cfg)
-    window, notes = layers.read_window(cfg, needed=True)
-    rule = layers.every_pth_full(pattern) if pattern is not None and window is not None else None
-    kinds = layers.read_layers(cfg, sizes.layers, window, rule)
+    pattern = read_pattern(cfg)
+    window, notes = read_window(cfg, needed=True)
+    rule = every_pth_full(pattern) if pattern is not None and window is not None else None
+    kinds = read_layers(cfg, sizes.layers, window, rule)
+    return reading("cohere2", sizes, kinds, notes, attention_bias=bias)
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from . import _gemma_layers as layers
+    from .decoder import gated_mlp
+
+    shape, sizes = dict(r.shape), sizes_of(r)
+    bias, kinds = shape["attention_bias"], layers_of(shape["layers"], dict(r.values))
     mlp = layers.mlp_with_activation(gated_mlp(sizes.activation), sizes.activation)
 
     def block(w: Expr | None) -> Block:
@@ -50,7 +66,11 @@ def from_config(cfg: Config) -> Spec:
 
     tree = layers.decoder_model("cohere2", "Cohere 2 decoder", layers.layer_stack(block, kinds),
                                 cohere_norm("norm"), sizes.tied)
-    return layers.layered_spec("cohere2", tree, sizes, kinds, notes=notes)
+    return layers.layered_spec("cohere2", tree, sizes, kinds)
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -61,4 +81,5 @@ FAMILY = Family(
     rope_head="always",
     fields=FIELDS,
     build=from_config,
+    read=read,
 )

@@ -17,17 +17,22 @@ and the modulo fails): both are refused then, as transformers cannot build them.
 
 from __future__ import annotations
 
-from sympy import Expr
+from typing import TYPE_CHECKING
 
-from ..components import Block
 from ..config import DERIVED, REFUSE, Config, Field, Fields
-from ..spec import Spec
-from . import _gemma_layers as layers
 from ._gemma_family import GEMMA_GROUPS
-from .decoder import gated_mlp, rms_norm
-from .registry import Family
+from ._layered_config import check_padding, read_sizes
+from .decoder_sizes import reading, sizes_of
+from .layer_kinds import every_pth_full, layers_of, read_layers, read_pattern, read_window
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+if TYPE_CHECKING:
+    from sympy import Expr
+
+    from ..components import Block
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 # transformers 5.x Exaone4Config
 FIELDS = Fields(
@@ -47,16 +52,27 @@ FIELDS = Fields(
 )
 
 
-def from_config(cfg: Config) -> Spec:
-    sizes = layers.read_sizes(cfg)
-    layers.check_padding(cfg, None, sizes.vocab)
-    window, _ = layers.read_window(cfg)
+def read(cfg: Config) -> Reading:
+    """The config's sizes and windowed layers, checked, with no tree built."""
+    sizes = read_sizes(cfg)
+    check_padding(cfg, None, sizes.vocab)
+    window, _ = read_window(cfg)
     if window is None and not cfg.has("layer_types"):
         cfg.get("sliding_window_pattern")
         raise cfg.error("sliding_window", "is null and no layer_types are given: transformers then takes the "
                         "pattern as 0 and cannot lay the layers out (give layer_types)")
-    pattern = layers.read_pattern(cfg)
-    kinds = layers.read_layers(cfg, sizes.layers, window, layers.every_pth_full(pattern) if pattern else None)
+    pattern = read_pattern(cfg)
+    kinds = read_layers(cfg, sizes.layers, window, every_pth_full(pattern) if pattern else None)
+    return reading("exaone4", sizes, kinds)
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..components import Block
+    from . import _gemma_layers as layers
+    from .decoder import gated_mlp, rms_norm
+
+    sizes, kinds = sizes_of(r), layers_of(dict(r.shape)["layers"], dict(r.values))
     mlp = layers.mlp_with_activation(gated_mlp(sizes.activation), sizes.activation)
 
     def block(w: Expr | None) -> Block:
@@ -69,6 +85,10 @@ def from_config(cfg: Config) -> Spec:
     return layers.layered_spec("exaone4", tree, sizes, kinds)
 
 
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
+
+
 FAMILY = Family(
     name="exaone4",
     layer_lists="filled",
@@ -77,6 +97,7 @@ FAMILY = Family(
     rope_head="given",
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="no layer_types with a null sliding_window or a sliding_window_pattern that is not a whole number "
             "(transformers cannot lay the layers out)",
 )

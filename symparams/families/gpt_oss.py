@@ -21,20 +21,21 @@ layers, 128 experts) 116,829,156,672.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from sympy import Expr
-
-from ..components import Block, Linear, MoE, Norm
-from ..components.routing import Routing
-from ..components.sinks import Sinks
 from ..config import DERIVED, Config, Field, Fields
-from ..spec import Spec
-from ..symbols import D, E, H, k
-from . import _gemma_layers as layers
-from .decoder import LLAMA_GROUPS, LLAMA_MLP, gated_mlp, rms_norm
-from .registry import Family
+from ._layered_config import check_padding, read_sizes
+from .decoder_sizes import LLAMA_GROUPS, reading, sizes_of
+from .layer_kinds import every_pth_full, layers_of, read_layers, read_window
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+if TYPE_CHECKING:
+    from sympy import Expr
+
+    from ..components import Block, Norm
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 # transformers 5.x GptOssConfig: every size is a strict ``int`` (null refused), sliding_window ``int | None``.
 FIELDS = Fields(
@@ -57,18 +58,34 @@ FIELDS = Fields(
 
 def norm(name: str) -> Norm:
     """gpt-oss's RMSNorm, which multiplies by its weight in fp32 before casting back."""
+    from .decoder import rms_norm
+
     return replace(rms_norm(name), weight_fp32=True)
 
 
-def from_config(cfg: Config) -> Spec:
-    sizes = layers.read_sizes(cfg, None, activation="swiglu (clamped)")
-    layers.check_padding(cfg, None, sizes.vocab)
+def read(cfg: Config) -> Reading:
+    """The config's sizes, experts and windowed layers, checked, with no tree built."""
+    sizes = read_sizes(cfg, None, activation="swiglu (clamped)")
+    check_padding(cfg, None, sizes.vocab)
     experts, top_k = cfg.get("num_local_experts"), cfg.get("num_experts_per_tok")
     if top_k > experts:
         raise cfg.error("num_experts_per_tok", f"{top_k} exceeds num_local_experts {experts}")
-    window, notes = layers.read_window(cfg, needed=True)
-    kinds = layers.read_layers(cfg, sizes.layers, window, layers.every_pth_full(2) if window is not None else None)
-    bias = cfg.get("attention_bias")
+    window, notes = read_window(cfg, needed=True)
+    kinds = read_layers(cfg, sizes.layers, window, every_pth_full(2) if window is not None else None)
+    return reading("gpt_oss", sizes, kinds, notes, experts=(experts, top_k), attention_bias=cfg.get("attention_bias"))
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..components import Block, Linear, MoE
+    from ..components.routing import Routing
+    from ..components.sinks import Sinks
+    from ..symbols import D, E, H, k
+    from . import _gemma_layers as layers
+    from .decoder import LLAMA_MLP, gated_mlp
+
+    shape, values, sizes = dict(r.shape), dict(r.values), sizes_of(r)
+    bias, kinds = shape["attention_bias"], layers_of(shape["layers"], values)
     expert = gated_mlp(sizes.activation, bias=True, name="expert", names=LLAMA_MLP)
     moe = MoE("mlp", Linear("router", D, E, bias=True, group="mlp"), expert, E, k,
               routing=Routing(kind="topk_softmax", renorm=False, cast=True))
@@ -80,7 +97,11 @@ def from_config(cfg: Config) -> Spec:
 
     tree = layers.decoder_model("gpt_oss", "gpt-oss decoder (sparse MoE, attention sinks)",
                                 layers.layer_stack(block, kinds), norm("norm"), sizes.tied)
-    return layers.layered_spec("gpt_oss", tree, sizes, kinds, experts=(experts, top_k), notes=notes)
+    return layers.layered_spec("gpt_oss", tree, sizes, kinds, experts=(values["E"], values["k"]))
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -93,4 +114,5 @@ FAMILY = Family(
     rope_head="given",
     fields=FIELDS,
     build=from_config,
+    read=read,
 )

@@ -12,15 +12,18 @@ None, so a config must give it.
 
 from __future__ import annotations
 
-from ..components import MLP, Norm
-from ..config import DERIVED, MISSING, Config, Field, Fields
-from ..spec import Spec
-from ..symbols import D, F
-from . import _gemma_layers as layers
-from .decoder import LLAMA_GROUPS
-from .registry import Family
+from typing import TYPE_CHECKING
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+from ..config import DERIVED, MISSING, Config, Field, Fields
+from ._layered_config import check_padding, read_sizes
+from .decoder_sizes import LLAMA_GROUPS, reading, sizes_of
+from .registry import Family, Reading
+
+if TYPE_CHECKING:
+    from ..components import Norm
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 # transformers 5.x NemotronConfig
 FIELDS = Fields(
@@ -43,23 +46,41 @@ FIELDS = Fields(
 
 def layer_norm_1p(name: str) -> Norm:
     """``NemotronLayerNorm1P(D)``: LayerNorm scaled by (1 + weight), with a bias: 2D."""
+    from ..components import Norm
+    from ..symbols import D
+
     return Norm(name, D, kind="layer", weight=True, bias=True)
 
 
-def from_config(cfg: Config) -> Spec:
-    sizes = layers.read_sizes(cfg)
+def read(cfg: Config) -> Reading:
+    """The config's sizes and switches, checked, with no tree built."""
+    sizes = read_sizes(cfg)
     cfg.get("partial_rotary_factor")  # weightless, but its class refuses a null
-    layers.check_padding(cfg, None, sizes.vocab)
-    bias = cfg.get("attention_bias")
+    check_padding(cfg, None, sizes.vocab)
+    return reading("nemotron", sizes, attention_bias=cfg.get("attention_bias"), mlp_bias=cfg.get("mlp_bias"))
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..components import MLP
+    from ..symbols import D, F
+    from . import _gemma_layers as layers
+
+    shape, sizes = dict(r.shape), sizes_of(r)
+    bias = shape["attention_bias"]
     attn = layers.attention(None, qkv_bias=bias, out_bias=bias)
     mlp = layers.mlp_with_activation(
-        MLP("mlp", D, F, gated=False, bias=cfg.get("mlp_bias"), activation=sizes.activation,
+        MLP("mlp", D, F, gated=False, bias=shape["mlp_bias"], activation=sizes.activation,
             names=("up_proj", "down_proj")), sizes.activation)
     block = layers.pre_norm_block(attn, mlp, layer_norm_1p, label="pre-LayerNorm1P decoder block")
     tree = layers.decoder_model("nemotron", "Nemotron decoder",
                                 layers.layer_stack(lambda w: block, layers.uniform_layers(sizes.layers, None)),
                                 layer_norm_1p("norm"), sizes.tied)
     return layers.layered_spec("nemotron", tree, sizes)
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -69,5 +90,6 @@ FAMILY = Family(
     model_types=("nemotron",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="a config without num_key_value_heads (transformers cannot build it)",
 )

@@ -15,16 +15,21 @@ unless a config names one; a null one fails and is refused. The default padding 
 
 from __future__ import annotations
 
-from sympy import Expr
+from typing import TYPE_CHECKING
 
 from ..config import DEFAULT, DERIVED, REFUSE, Config, Field, Fields
-from ..spec import Spec
-from . import _gemma_layers as layers
-from .decoder import LLAMA_GROUPS, gated_mlp, rms_norm
-from .layer_kinds import Rule, constant, windowed_every
-from .registry import Family
+from ._layered_config import check_padding, read_sizes
+from .decoder_sizes import LLAMA_GROUPS, reading, sizes_of
+from .layer_kinds import Layers, Rule, constant, layers_of, read_layers, windowed_every
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+if TYPE_CHECKING:
+    from sympy import Expr
+
+    from ..components import Block
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 # transformers 5.x SmolLM3Config
 FIELDS = Fields(
@@ -61,9 +66,10 @@ def _no_rope_layers(cfg: Config, layers_: int) -> list | None:
     return listed
 
 
-def from_config(cfg: Config) -> Spec:
-    sizes = layers.read_sizes(cfg)
-    layers.check_padding(cfg, 128004, sizes.vocab)
+def read(cfg: Config) -> Reading:
+    """The config's sizes, switches and windowed layers, checked, with no tree built."""
+    sizes = read_sizes(cfg)
+    check_padding(cfg, 128004, sizes.vocab)
     flags = _no_rope_layers(cfg, sizes.layers)
     window = cfg.get("sliding_window")
     rule: Rule | None = None
@@ -72,20 +78,32 @@ def from_config(cfg: Config) -> Spec:
             rule = windowed_every(cfg.get("no_rope_layer_interval"))
         else:
             rule = constant(sum(1 for x in flags[: sizes.layers] if not x))
-    kinds = layers.read_layers(cfg, sizes.layers, window, rule)
+    kinds = read_layers(cfg, sizes.layers, window, rule)
     if flags is not None and kinds.rule is not None:
-        kinds = layers.Layers(kinds.layers, kinds.sliding, kinds.window, None,
-                              pattern=tuple(not x for x in flags[: sizes.layers]))
-    bias = cfg.get("attention_bias")
-    mlp = layers.mlp_with_activation(gated_mlp(sizes.activation, bias=cfg.get("mlp_bias")), sizes.activation)
+        kinds = Layers(kinds.layers, kinds.sliding, kinds.window, None, pattern=tuple(not x for x in flags[: sizes.layers]))
+    return reading("smollm3", sizes, kinds, attention_bias=cfg.get("attention_bias"), mlp_bias=cfg.get("mlp_bias"))
 
-    def block(w: Expr | None):
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from . import _gemma_layers as layers
+    from .decoder import gated_mlp, rms_norm
+
+    shape, sizes = dict(r.shape), sizes_of(r)
+    bias, kinds = shape["attention_bias"], layers_of(shape["layers"], dict(r.values))
+    mlp = layers.mlp_with_activation(gated_mlp(sizes.activation, bias=shape["mlp_bias"]), sizes.activation)
+
+    def block(w: Expr | None) -> Block:
         return layers.pre_norm_block(layers.attention(w, qkv_bias=bias, out_bias=bias), mlp, rms_norm,
                                      label=layers.window_label("pre-norm decoder block", w))
 
     tree = layers.decoder_model("smollm3", "SmolLM3 decoder", layers.layer_stack(block, kinds),
                                 rms_norm("norm"), sizes.tied)
     return layers.layered_spec("smollm3", tree, sizes, kinds)
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -95,4 +113,5 @@ FAMILY = Family(
     model_types=("smollm3",),
     fields=FIELDS,
     build=from_config,
+    read=read,
 )

@@ -15,15 +15,18 @@ stablelm-2-1_6b has 1,644,515,328 parameters; stablelm-3b-4e1t 2,795,443,200.
 
 from __future__ import annotations
 
-from ..components import Block, Norm
-from ..config import Config, Field, Fields
-from ..spec import Spec
-from ..symbols import D
-from . import _gemma_layers as layers
-from .decoder import LLAMA_GROUPS, gated_mlp
-from .registry import Family
+from typing import TYPE_CHECKING
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+from ..config import Config, Field, Fields
+from ._layered_config import check_padding, read_sizes
+from .decoder_sizes import LLAMA_GROUPS, reading, sizes_of
+from .registry import Family, Reading
+
+if TYPE_CHECKING:
+    from ..components import Norm
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 # transformers 5.x StableLmConfig: strict types, so no field takes null
 FIELDS = Fields(
@@ -45,26 +48,45 @@ FIELDS = Fields(
 
 
 def layer_norm(name: str) -> Norm:
+    from ..components import Norm
+    from ..symbols import D
+
     return Norm(name, D, kind="layer", weight=True, bias=True)
 
 
-def from_config(cfg: Config) -> Spec:
-    sizes = layers.read_sizes(cfg)
+def read(cfg: Config) -> Reading:
+    """The config's sizes and switches, checked, with no tree built."""
+    sizes = read_sizes(cfg)
     cfg.get("partial_rotary_factor")  # weightless, but its class refuses a null
     if sizes.width % sizes.heads:
         raise cfg.error("num_attention_heads", f"{sizes.heads} does not divide hidden_size {sizes.width}: StableLM's "
                         "o_proj is hidden_size x hidden_size and cannot take heads of hidden_size // heads")
-    layers.check_padding(cfg, None, sizes.vocab)
-    attn = layers.attention(None, qkv_bias=cfg.get("use_qkv_bias"))
-    qk = layers.per_head_norms(("q_layernorm", "k_layernorm")) if cfg.get("qk_layernorm") else ()
+    check_padding(cfg, None, sizes.vocab)
+    return reading("stablelm", sizes, qkv_bias=cfg.get("use_qkv_bias"), qk_layernorm=cfg.get("qk_layernorm"),
+                   parallel_residual=cfg.get("use_parallel_residual"))
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..components import Block
+    from . import _gemma_layers as layers
+    from .decoder import gated_mlp
+
+    shape, sizes = dict(r.shape), sizes_of(r)
+    attn = layers.attention(None, qkv_bias=shape["qkv_bias"])
+    qk = layers.per_head_norms(("q_layernorm", "k_layernorm")) if shape["qk_layernorm"] else ()
     mlp = layers.mlp_with_activation(gated_mlp(sizes.activation), sizes.activation)
-    if cfg.get("use_parallel_residual"):
+    if shape["parallel_residual"]:
         block = Block("layer", (layer_norm("input_layernorm"), attn, *qk, *mlp), label="parallel-residual block")
     else:
         block = layers.pre_norm_block(attn, mlp, layer_norm, extra=qk, label="pre-LayerNorm decoder block")
     stack = layers.layer_stack(lambda w: block, layers.uniform_layers(sizes.layers, None))
     tree = layers.decoder_model("stablelm", "StableLM decoder", stack, layer_norm("norm"), sizes.tied)
     return layers.layered_spec("stablelm", tree, sizes)
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -74,4 +96,5 @@ FAMILY = Family(
     model_types=("stablelm",),
     fields=FIELDS,
     build=from_config,
+    read=read,
 )

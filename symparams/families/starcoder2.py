@@ -14,17 +14,21 @@ starcoder2-3b has 3,030,371,328 parameters.
 
 from __future__ import annotations
 
-from sympy import Expr
+from typing import TYPE_CHECKING
 
-from ..components import MLP, Block, Norm
 from ..config import DEFAULT, DERIVED, Config, Field, Fields
-from ..spec import Spec
-from ..symbols import D, F
-from . import _gemma_layers as layers
-from .decoder import LLAMA_GROUPS
-from .registry import Family
+from ._layered_config import check_padding, read_sizes
+from .decoder_sizes import LLAMA_GROUPS, reading, sizes_of
+from .layer_kinds import layers_of, uniform_layers
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+if TYPE_CHECKING:
+    from sympy import Expr
+
+    from ..components import Block, Norm
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 # transformers 5.x Starcoder2Config
 FIELDS = Fields(
@@ -45,15 +49,29 @@ FIELDS = Fields(
 
 
 def layer_norm(name: str) -> Norm:
+    from ..components import Norm
+    from ..symbols import D
+
     return Norm(name, D, kind="layer", weight=True, bias=True)
 
 
-def from_config(cfg: Config) -> Spec:
-    sizes = layers.read_sizes(cfg)
-    layers.check_padding(cfg, None, sizes.vocab)
+def read(cfg: Config) -> Reading:
+    """The config's sizes, biases and window, checked, with no tree built."""
+    sizes = read_sizes(cfg)
+    check_padding(cfg, None, sizes.vocab)
     bias = cfg.get("use_bias")
-    window = cfg.get("sliding_window")
-    kinds = layers.uniform_layers(sizes.layers, window)
+    kinds = uniform_layers(sizes.layers, cfg.get("sliding_window"))
+    return reading("starcoder2", sizes, kinds, use_bias=bias)
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..components import MLP, Block
+    from ..symbols import D, F
+    from . import _gemma_layers as layers
+
+    shape, sizes = dict(r.shape), sizes_of(r)
+    bias, kinds = shape["use_bias"], layers_of(shape["layers"], dict(r.values))
     mlp = layers.mlp_with_activation(
         MLP("mlp", D, F, gated=False, bias=bias, activation=sizes.activation, names=("c_fc", "c_proj")),
         sizes.activation, name="act")
@@ -68,6 +86,10 @@ def from_config(cfg: Config) -> Spec:
     return layers.layered_spec("starcoder2", tree, sizes, kinds)
 
 
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
+
+
 FAMILY = Family(
     name="starcoder2",
     summary="StarCoder2: LayerNorm with biases, GQA and a plain GELU MLP with biases, an optional sliding window",
@@ -75,4 +97,5 @@ FAMILY = Family(
     rope_head="given",
     fields=FIELDS,
     build=from_config,
+    read=read,
 )

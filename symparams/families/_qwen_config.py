@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from ..config import DEFAULT, DERIVED, REFUSE, Config, Field
 from .activations import activation
@@ -22,7 +22,8 @@ from .registry import Reading
 
 __all__ = [
     "GROUPS", "Core", "core_fields", "read_core", "check_padding", "int_list", "read_window", "layer_types", "read_experts",
-    "sparse_layers", "list_field", "core_of",
+    "sparse_layers", "list_field", "core_of", "norm_topk_field", "renorm", "layout", "kinds_of", "decoder_reading",
+    "ATTENTION_SIZES", "layer_counts", "expert_values",
 ]
 
 # transformers module name -> tree group, for every family here.
@@ -94,12 +95,62 @@ class Core:
         return f"{family} (D={self.width}, L={self.layers})"
 
 
+# The sizes only attention layers use: a model of Gated DeltaNet layers alone lists none of them.
+ATTENTION_SIZES = ("H", "H_kv", "d_h")
+
+
 def core_of(r: Reading) -> Core:
-    """The :class:`Core` a reading was made from: sizes from its values, the rest from its shape (notes: all of its)."""
+    """The :class:`Core` a reading was made from: sizes from its values, the rest from its shape (notes: all of its).
+
+    A reading with no attention sizes (no attention layer) gets 1 for each: no part of its tree reads them.
+    """
     v, shape = dict(r.values), dict(r.shape)
-    return Core(vocab=v["V"], width=v["D"], layers=v["L"], heads=v["H"], kv_heads=v["H_kv"],
-                head_dim=v.get("d_h", v["D"] // v["H"]), head_dim_derived=shape["head_dim_derived"],
+    heads = v.get("H", 1)
+    return Core(vocab=v["V"], width=v["D"], layers=v["L"], heads=heads, kv_heads=v.get("H_kv", 1),
+                head_dim=v.get("d_h", v["D"] // heads), head_dim_derived=shape["head_dim_derived"],
                 tied=shape["tied"], activation=shape["activation"], notes=r.notes)
+
+
+def decoder_reading(family: str, core: Core, shape: Sequence[tuple[str, Any]], values: Mapping[str, int],
+                    notes: Sequence[str] = (), attention: bool = True) -> Reading:
+    """A decoder's reading: the core's shape and sizes, then the family's ``shape`` and ``values`` (those its tree
+    uses, in the order its Spec lists them); the attention sizes only where some layer attends (``attention``)."""
+    sizes = {n: v for n, v in core.free().items() if attention or n not in ATTENTION_SIZES}
+    return Reading((*core.shape(), *shape), tuple({**sizes, **values}.items()), core.name(family),
+                   core.notes + tuple(notes))
+
+
+def layout(kinds: Sequence[str]) -> tuple[str, ...]:
+    """Each layer's kind where the kinds mix, else the one kind: layers all alike make one tree at any depth."""
+    return tuple(kinds) if len(set(kinds)) > 1 else tuple(kinds[:1])
+
+
+def kinds_of(shape: tuple[str, ...], layers: int) -> tuple[str, ...]:
+    """Each layer's kind, from a :func:`layout`."""
+    return shape if len(shape) > 1 else shape * layers
+
+
+def layer_counts(*axes: tuple[str, tuple[str, ...], str]) -> dict[str, int]:
+    """The count symbols' values: for each (symbol, each layer's kind, the kind it counts), where the kinds mix."""
+    return {name: kinds.count(counted) for name, kinds, counted in axes if len(set(kinds)) > 1}
+
+
+def expert_values(kinds: tuple[str, ...], dense: int, experts: Mapping[str, int]) -> dict[str, int]:
+    """F where some layer is dense, then the experts' sizes where some layer is sparse (a tree holds only the
+    sizes its layers use)."""
+    return {**({"F": dense} if "dense" in kinds else {}), **(experts if "moe" in kinds else {})}
+
+
+def norm_topk_field(default: bool) -> Field:
+    """``norm_topk_prob``: whether the router renormalises its top-k weights (a null refused, as the typed config
+    refuses it)."""
+    return Field("norm_topk_prob", default, kind="bool")
+
+
+def renorm(cfg: Config) -> bool:
+    """The config's ``norm_topk_prob`` as transformers' ``if self.norm_topk_prob:`` reads it."""
+    value = cfg.get("norm_topk_prob")
+    return value is not DERIVED and bool(value)
 
 
 def read_core(cfg: Config, rotary_fraction: Fraction = Fraction(1)) -> Core:

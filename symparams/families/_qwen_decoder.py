@@ -42,6 +42,7 @@ from ._qwen_config import (
     Core,
     check_padding,
     core_fields,
+    core_of,
     int_list,
     layer_types,
     list_field,
@@ -50,13 +51,13 @@ from ._qwen_config import (
     read_window,
     sparse_layers,
 )
+from .registry import Reading
 
 __all__ = [
     "GROUPS", "Core", "core_fields", "read_core", "check_padding", "int_list", "read_window", "layer_types",
     "read_experts", "sparse_layers", "Axis", "decoder_tree", "decoder_spec", "rms", "layer_norm", "list_field",
+    "reading_spec",
 ]
-
-
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,11 @@ def decoder_tree(name: str, label: str, attention: Axis, mlp: Axis, tied: bool,
     return tree, {**attn_values, **mlp_values}
 
 
+def _symbols(c: Constraint) -> set[Symbol]:
+    assert isinstance(c, (Divides, AtMost)), c
+    return set(c.small.free_symbols | c.big.free_symbols)
+
+
 def _used(tree: Module) -> set[Symbol]:
     """The symbols any reading of the tree mentions (a window W appears only in the cache and FLOPs)."""
     exprs = (tree.read("params"), tree.read("active"), tree.read("cache_elements", T),
@@ -140,12 +146,13 @@ def decoder_spec(family: str, tree: Model, core: Core, values: dict[Symbol, int]
                  constraints: Sequence[Constraint] = (), notes: Sequence[str] = ()) -> Spec:
     """The Spec: each used size a free symbol with its value; d_h = D/H when the config leaves the head size.
 
-    Count symbols (L_d, L_s, L_a) may not exceed L, and H_kv must divide H.
+    Count symbols (L_d, L_s, L_a) may not exceed L, and H_kv must divide H. A rule between sizes that no
+    layer has (k <= E with no MoE layer, H_kv | H with no attention) binds nothing, and is left out.
     """
     used = _used(tree)
     every = {**{SYMBOLS[n]: v for n, v in core.values().items()}, **values}
     relations: dict[Symbol, Expr] = {}
-    rules: list[Constraint] = [Divides(H_kv, H, "each key/value head serves H/H_kv query heads")]
+    rules: list[Constraint] = [Divides(H_kv, H, "each key/value head serves H/H_kv query heads")] if H in used else []
     if core.head_dim_derived:
         del every[d_h]
         relations[d_h] = D / H
@@ -153,7 +160,8 @@ def decoder_spec(family: str, tree: Model, core: Core, values: dict[Symbol, int]
     for sym in values:
         if sym in used and sym.name.startswith("L_"):
             rules.append(AtMost(sym, L, "these layers are among the L layers"))
-    rules.extend(constraints)
+    # a rule between sizes no layer has (k <= E with no MoE layer) holds nothing back
+    rules.extend(c for c in constraints if _symbols(c) <= used)
     return Spec(
         name=f"{family} (D={core.width}, L={core.layers})",
         family=family,
@@ -164,3 +172,10 @@ def decoder_spec(family: str, tree: Model, core: Core, values: dict[Symbol, int]
         notes=core.notes + tuple(notes),
         kept=(d_h,),
     )
+
+
+def reading_spec(family: str, tree: Model, r: Reading, constraints: Sequence[Constraint] = ()) -> Spec:
+    """The Spec of a tree built from ``r`` alone: the reading's values are its symbols', in its order."""
+    core = core_of(r)
+    own = {SYMBOLS[n]: v for n, v in r.values if n not in core.values()}
+    return decoder_spec(family, tree, core, own, constraints)

@@ -16,21 +16,20 @@ scale by (1 + weight) in fp32 (:func:`norm`): still one weight per channel.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-import sympy
-from sympy import Expr, Symbol
-
-from ..components import Module, Norm
-from ..components.decoder_attention import DecoderAttention
-from ..components.gated_delta import GatedDeltaNet
 from ..config import DERIVED, Config, Field
-from ..spec import Divides
-from ..symbols import D, H, H_kv, H_lk, H_lv, K_c, L_a, d_h, d_lk, d_lv
-from ._qwen_decoder import Axis, layer_types, list_field
-from .decoder import partial_rotary_factor
+from ._qwen_config import layer_types, layout, list_field
+from .rope import partial_rotary_factor
 
-__all__ = ["LINEAR_FIELDS", "ROTARY_FRACTION", "LINEAR_RULES", "mixers", "mixer_values", "norm"]
+if TYPE_CHECKING:
+    from ..components import Norm
+    from ..spec import Constraint
+    from ._qwen_decoder import Axis
+
+__all__ = ["LINEAR_FIELDS", "ROTARY_FRACTION", "linear_rules", "read_mixers", "mixers", "norm"]
 
 ROTARY_FRACTION = Fraction(1, 4)
 
@@ -46,26 +45,30 @@ LINEAR_FIELDS = (
     list_field("layer_types"),
 )
 
-# The delta rule repeats each query/key head over H_lv / H_lk value heads.
-LINEAR_RULES = (Divides(H_lk, H_lv, "each linear-attention key head serves H_lv/H_lk value heads"),)
+# How a rotary share is kept in a shape (its type's name and text) and read back, exactly as the config gave it.
+_NUMBERS: dict[str, Callable[[str], Any]] = {"int": int, "Fraction": Fraction, "Decimal": Decimal, "float": float}
+
+
+def linear_rules() -> tuple[Constraint, ...]:
+    """The delta rule repeats each query/key head over H_lv / H_lk value heads."""
+    from ..spec import Divides
+    from ..symbols import H_lk, H_lv
+
+    return (Divides(H_lk, H_lv, "each linear-attention key head serves H_lv/H_lk value heads"),)
 
 
 def norm(name: str) -> Norm:
     """The decoder's RMSNorm(D), which scales by (1 + weight) in fp32 (``Qwen3NextRMSNorm``)."""
+    from ..components import Norm
+    from ..symbols import D
+
     return Norm(name, D, "rms", weight=True, offset=True)
 
 
-def rotary_width(cfg: Config) -> Expr:
-    """Width of the cos and sin tables: int(d_h * partial_rotary_factor), rounded up to even (transformers' RoPE)."""
-    share = sympy.nsimplify(partial_rotary_factor(cfg, ROTARY_FRACTION))
-    return 2 * sympy.ceiling(sympy.floor(d_h * share) / 2)
+def read_mixers(cfg: Config, layers: int) -> tuple[tuple[tuple[str, Any], ...], tuple[str, ...], dict[str, int]]:
+    """(shape, each layer's token mixer, the linear-attention sizes where some layer is linear) of a config.
 
-
-def mixers(cfg: Config, layers: int, fused: bool, activation: str, tables_per_sequence: bool = False) -> Axis:
-    """Each layer's token mixer: gated full attention or Gated DeltaNet (Qwen3-Next's fused projections if ``fused``).
-
-    ``activation`` (``hidden_act``) is also the DeltaNet convolution's activation;
-    ``tables_per_sequence``: the rotary tables have a row per sequence and token (Qwen3.5).
+    The shape holds the attention biases, the rotary share as the config states it, and the mixers' layout.
     """
 
     def default() -> list[str]:
@@ -76,18 +79,40 @@ def mixers(cfg: Config, layers: int, fused: bool, activation: str, tables_per_se
 
     types = layer_types(cfg, layers, ("full_attention", "linear_attention"), default)
     bias = cfg.get("attention_bias")
+    share = partial_rotary_factor(cfg, ROTARY_FRACTION)
+    kinds = tuple(t.split("_")[0] for t in types)
+    values = {"H_lk": cfg.get("linear_num_key_heads"), "H_lv": cfg.get("linear_num_value_heads"),
+              "d_lk": cfg.get("linear_key_head_dim"), "d_lv": cfg.get("linear_value_head_dim"),
+              "K_c": cfg.get("linear_conv_kernel_dim")} if "linear" in kinds else {}
+    shape = (("attention_bias", bias), ("rotary_share", (type(share).__name__, str(share))), ("mixers", layout(kinds)))
+    return shape, kinds, values
+
+
+def mixers(shape: Mapping[str, Any], kinds: tuple[str, ...], fused: bool, activation: str,
+           tables_per_sequence: bool = False) -> Axis:
+    """Each layer's token mixer: gated full attention or Gated DeltaNet (Qwen3-Next's fused projections if ``fused``).
+
+    ``activation`` (``hidden_act``) is also the DeltaNet convolution's activation;
+    ``tables_per_sequence``: the rotary tables have a row per sequence and token (Qwen3.5).
+    The cos and sin tables are int(d_h * partial_rotary_factor) wide, rounded up to even (transformers' RoPE).
+    """
+    import sympy
+
+    from ..components import Module
+    from ..components.decoder_attention import DecoderAttention
+    from ..components.gated_delta import GatedDeltaNet
+    from ..symbols import D, H, H_kv, H_lk, H_lv, K_c, L_a, d_h, d_lk, d_lv
+    from ._qwen_decoder import Axis
+
+    kind, text = shape["rotary_share"]
+    share = sympy.nsimplify(_NUMBERS[kind](text))
+    bias = shape["attention_bias"]
     modules: dict[str, Module] = {
         "full": DecoderAttention("self_attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=bias, qk_norm=True,
                                  output_gate=True, names=("q_proj", "k_proj", "v_proj", "o_proj"),
-                                 rotary_concat=True, norm_offset=True, rotary_dim=rotary_width(cfg),
+                                 rotary_concat=True, norm_offset=True,
+                                 rotary_dim=2 * sympy.ceiling(sympy.floor(d_h * share) / 2),
                                  rotary_batch=tables_per_sequence),
         "linear": GatedDeltaNet("linear_attn", D, H_lk, H_lv, d_lk, d_lv, K_c, fused=fused, activation=activation),
     }
-    return Axis(tuple(t.split("_")[0] for t in types), modules, "full", L_a)
-
-
-def mixer_values(cfg: Config) -> dict[Symbol, int]:
-    """The linear-attention sizes (used only where some layer is linear)."""
-    return {H_lk: cfg.get("linear_num_key_heads"), H_lv: cfg.get("linear_num_value_heads"),
-            d_lk: cfg.get("linear_key_head_dim"), d_lv: cfg.get("linear_value_head_dim"),
-            K_c: cfg.get("linear_conv_kernel_dim")}
+    return Axis(kinds, modules, "full", L_a)

@@ -27,34 +27,31 @@ Null is refused in every shape field (plain ints in ``Llama4TextConfig``); a nul
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from sympy import Expr
-
-from ..components import MLP, Linear, MoE
-from ..components.decoder_attention import DecoderAttention
-from ..components.routing import Routing
-from ..components.saving import DEFAULT, FP32, Saving, not_modelled
 from ..config import DERIVED, Config, Field, Fields
-from ..spec import AtMost, Spec
-from ..symbols import B, D, E, F, F_e, H, H_kv, L_d, L_s, W, d_h, k
-from ._qwen_decoder import (
+from ._qwen_config import (
     GROUPS,
-    Axis,
     core_fields,
-    decoder_spec,
-    decoder_tree,
+    decoder_reading,
+    expert_values,
     int_list,
+    kinds_of,
+    layer_counts,
     layer_types,
+    layout,
     list_field,
     read_core,
     read_experts,
     read_window,
 )
 from .qwen3_moe import LLAMA_MLP
-from .registry import Family
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 # transformers 5.x Llama4TextConfig
 FIELDS = Fields(
@@ -75,42 +72,6 @@ FIELDS = Fields(
     list_field("layer_types"),
     groups=GROUPS,
 )
-
-
-@dataclass(frozen=True)
-class Llama4Attention(DecoderAttention):
-    """``Llama4TextAttention``: what it keeps beyond Llama's depends on whether the layer rotates q and k.
-
-    ``rope``: the layer rotates q and k by complex multiplication with one complex64 table
-    of T x d_h/2 for the whole model (4*T*d_h bytes, whatever the activation dtype; the
-    table is all the product keeps, since it needs no gradient); with ``l2_norm``
-    (``use_qk_norm``) it then normalises q and k by ``Llama4TextL2Norm`` over an fp32 copy,
-    which keeps that copy and its 1/rms: 4*(d_h + 1) bytes per token and head of q and of k.
-    Its eager softmax runs in the activation dtype (no ``dtype=torch.float32``), so it keeps
-    the probabilities once, in that dtype. Without rope and with ``temperature`` (``attn_temperature_tuning``) the queries are
-    scaled by a per-position fp32 vector, which the product keeps (4*T per layer).
-    ``rope=None``: the layers of one attention kind mix both, which the tree does not tell
-    apart, so the reading refuses.
-    """
-
-    rope: bool | None = True
-    l2_norm: bool = False
-    temperature: bool = False
-
-    def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
-        if self.rope is None:
-            raise not_modelled("Llama 4 layers of one attention kind with and without RoPE")
-        kept = super().activation_bytes(T, saving)
-        s = saving or DEFAULT
-        if self.rope:
-            return kept + (s.split(FP32 * B * T * (self.heads + self.kv_heads) * (self.head_dim + 1)) if self.l2_norm else 0)
-        return kept + (FP32 * T if self.temperature else 0)
-
-    def _kept_probabilities(self, T: Expr, s: Saving) -> Expr:
-        return super()._kept_probabilities(T, replace(s, softmax_fp32=False))
-
-    def activation_shared(self, T: Expr, saving: Saving | None = None) -> dict:
-        return {("positions", "rotary", "complex64", self.head_dim): FP32 * T * self.head_dim} if self.rope else {}
 
 
 def _rope_layers(cfg: Config, layers: int) -> list[bool]:
@@ -144,7 +105,12 @@ def _chunks(cfg: Config, layers: int) -> tuple[list[str], int | None, tuple[str,
     return types, chunk, ()
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes, its MoE, chunked and RoPE layers, checked, with no tree built.
+
+    Which attention kinds rotate q and k (True, False, or None where a kind's layers mix or
+    no layer has it) is part of the shape: it changes what a layer keeps for its backward pass.
+    """
     core = read_core(cfg)
     experts, top_k = read_experts(cfg, "num_local_experts")
     listed = int_list(cfg, "moe_layers")
@@ -159,26 +125,52 @@ def from_config(cfg: Config) -> Spec:
         flags = {r for r, t in zip(rope, types) if t.startswith(kind)}
         return flags.pop() if len(flags) == 1 else None
 
+    ropes = (uses_rope("full"), uses_rope("chunked"))
+    l2_norm = cfg.get("use_qk_norm")
+    attention = tuple(t.split("_")[0] for t in types)
+    mlp = tuple("moe" if i in moe else "dense" for i in range(core.layers))
+    values = expert_values(mlp, cfg.get("intermediate_size_mlp"),
+                           {"F_e": cfg.get("intermediate_size"), "E": experts, "k": top_k})
+    values.update(layer_counts(("L_s", attention, "chunked"), ("L_d", mlp, "dense")))
+    if chunk is not None and "chunked" in attention:
+        values["W"] = chunk
+    shape = (("attention_bias", bias), ("rope", ropes), ("l2_norm", l2_norm), ("temperature", temperature),
+             ("attention", layout(attention)), ("mlp", layout(mlp)))
+    return decoder_reading("llama4_text", core, shape, values, notes)
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..components import MLP, Linear, MoE
+    from ..components.routing import Routing
+    from ..spec import AtMost
+    from ..symbols import D, E, F, F_e, H, H_kv, L_d, L_s, W, d_h, k
+    from ._llama4_attention import Llama4Attention
+    from ._qwen_config import core_of
+    from ._qwen_decoder import Axis, decoder_tree, reading_spec
+
+    shape, core = dict(r.shape), core_of(r)
+    bias, ropes = shape["attention_bias"], dict(zip(("full", "chunked"), shape["rope"]))
     attn = {kind: Llama4Attention("self_attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=bias, window=w, chunked=True,
-                                  names=("q_proj", "k_proj", "v_proj", "o_proj"), rope=uses_rope(kind),
-                                  l2_norm=cfg.get("use_qk_norm"), temperature=temperature)
+                                  names=("q_proj", "k_proj", "v_proj", "o_proj"), rope=ropes[kind],
+                                  l2_norm=shape["l2_norm"], temperature=shape["temperature"])
             for kind, w in (("full", None), ("chunked", W))}
     expert = MLP("expert", D, F_e, gated=True, activation=core.activation, names=LLAMA_MLP)
     shared = MLP("shared_expert", D, F_e, gated=True, activation=core.activation, names=LLAMA_MLP)
     modules = {"dense": MLP("feed_forward", D, F, gated=True, activation=core.activation, names=LLAMA_MLP),
                "moe": MoE("feed_forward", Linear("router", D, E, group="mlp"), expert, E, k, shared=shared,
                           routing=Routing(kind="llama4", experts="dense"))}
-    tree, counts = decoder_tree(
+    tree, _ = decoder_tree(
         "llama4_text", "Llama 4 decoder (interleaved MoE with a shared expert, chunked attention)",
-        Axis(tuple(t.split("_")[0] for t in types), attn, "chunked", L_s),
-        Axis(tuple("moe" if i in moe else "dense" for i in range(core.layers)), modules, "dense", L_d),
+        Axis(kinds_of(shape["attention"], core.layers), attn, "chunked", L_s),
+        Axis(kinds_of(shape["mlp"], core.layers), modules, "dense", L_d),
         tied=core.tied,
     )
-    values = {F: cfg.get("intermediate_size_mlp"), F_e: cfg.get("intermediate_size"), E: experts, k: top_k, **counts}
-    if chunk is not None:
-        values[W] = chunk
-    return decoder_spec("llama4_text", tree, core, values, constraints=[AtMost(k, E, "a token picks k of the E experts")],
-                        notes=notes)
+    return reading_spec("llama4_text", tree, r, constraints=[AtMost(k, E, "a token picks k of the E experts")])
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -188,5 +180,6 @@ FAMILY = Family(
     model_types=("llama4_text",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="the multimodal model_type llama4 (its vision tower is not counted)",
 )

@@ -16,26 +16,22 @@ refused), E = 16; ``head_dim`` is D // H unless a config.json carries one.
 
 from __future__ import annotations
 
-from ..components import MLP, Linear, MoE
-from ..components.decoder_attention import DecoderAttention
-from ..components.routing import Routing
+from typing import TYPE_CHECKING
+
 from ..config import DERIVED, Config, Field, Fields, short
-from ..spec import AtMost, Spec
-from ..symbols import D, E, F, H, H_kv, L_d, L_s, W, d_h, k
-from ._qwen_decoder import GROUPS, Axis, core_fields, decoder_spec, decoder_tree, layer_norm, read_core
+from ._qwen_config import GROUPS, core_fields, decoder_reading, read_core
 from .phi3 import window
 from .qwen3_moe import LLAMA_MLP
-from .registry import Family
+from .registry import Family, Reading
 from .rope import NUMBER, is_number, malformed, rope_table, rope_type
 
-__all__ = ["FAMILY", "FIELDS", "from_config", "check_mscales", "ROUTED"]
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build", "check_mscales", "ROUTED"]
 
 # Experts per token under sparsemixer's top-2 routing.
 ROUTED = 2
-
-# sparsemixer's two choices, the weights in the activation dtype; JITTERED with input_jitter_noise > 0.
-ROUTING = Routing(kind="sparsemixer", cast=True)
-JITTERED = Routing(kind="sparsemixer", cast=True, jitter=True)
 
 # transformers 5.x PhimoeConfig
 FIELDS = Fields(
@@ -67,7 +63,8 @@ def check_mscales(cfg: Config) -> None:
             raise malformed(cfg, name, key, table[key], NUMBER, f" (PhiMoE's rope_type {short(kind)})")
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes, experts and window, checked, with no tree built."""
     core = read_core(cfg)
     check_mscales(cfg)
     experts = cfg.get("num_local_experts")
@@ -78,23 +75,43 @@ def from_config(cfg: Config) -> Spec:
     if experts < ROUTED:
         raise cfg.error("num_local_experts", f"{experts} is fewer than the {ROUTED} experts sparsemixer routes each token to")
     w = window(cfg)
-    bias = cfg.get("attention_bias")
-    attn = DecoderAttention("self_attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=bias, window=None if w is None else W,
-                            names=("q_proj", "k_proj", "v_proj", "o_proj"))
+    values = {"F": cfg.get("intermediate_size"), "E": experts, "k": ROUTED}
+    if w is not None:
+        values["W"] = w
+    shape = (("attention_bias", cfg.get("attention_bias")), ("windowed", w is not None),
+             ("jitter", bool(cfg.get("input_jitter_noise"))), ("lm_head_bias", cfg.get("lm_head_bias")))
+    return decoder_reading("phimoe", core, shape, values, notes)
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..components import MLP, Linear, MoE
+    from ..components.decoder_attention import DecoderAttention
+    from ..components.routing import Routing
+    from ..spec import AtMost
+    from ..symbols import D, E, F, H, H_kv, L_d, L_s, W, d_h, k
+    from ._qwen_config import core_of
+    from ._qwen_decoder import Axis, decoder_tree, layer_norm, reading_spec
+
+    shape, core = dict(r.shape), core_of(r)
+    bias = shape["attention_bias"]
+    attn = DecoderAttention("self_attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=bias,
+                            window=W if shape["windowed"] else None, names=("q_proj", "k_proj", "v_proj", "o_proj"))
     expert = MLP("expert", D, F, gated=True, activation=core.activation, names=LLAMA_MLP)
-    routing = JITTERED if cfg.get("input_jitter_noise") else ROUTING
+    # sparsemixer's two choices, the weights in the activation dtype; jittered with input_jitter_noise > 0
+    routing = Routing(kind="sparsemixer", cast=True, jitter=shape["jitter"])
     moe = MoE("mlp", Linear("router", D, E, group="mlp"), expert, E, k, routing=routing)
-    tree, counts = decoder_tree(
+    tree, _ = decoder_tree(
         "phimoe", "PhiMoE decoder (LayerNorm, top-2 experts)",
         Axis(("full",) * core.layers, {"full": attn}, "full", L_s),
         Axis(("moe",) * core.layers, {"moe": moe}, "moe", L_d),
-        tied=core.tied, norm=layer_norm, head_bias=cfg.get("lm_head_bias"),
+        tied=core.tied, norm=layer_norm, head_bias=shape["lm_head_bias"],
     )
-    values = {F: cfg.get("intermediate_size"), E: experts, k: ROUTED, **counts}
-    if w is not None:
-        values[W] = w
-    return decoder_spec("phimoe", tree, core, values, constraints=[AtMost(k, E, "a token picks k of the E experts")],
-                        notes=notes)
+    return reading_spec("phimoe", tree, r, constraints=[AtMost(k, E, "a token picks k of the E experts")])
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -103,6 +120,7 @@ FAMILY = Family(
     model_types=("phimoe",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="fewer than 2 experts (sparsemixer routes every token to 2); a rope type other than default without "
             "short_mscale and long_mscale",
 )

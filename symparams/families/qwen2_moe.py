@@ -25,34 +25,36 @@ carries one. ``num_local_experts`` is not a Qwen2-MoE field (transformers ignore
 
 from __future__ import annotations
 
-from sympy import Integer
+from typing import TYPE_CHECKING
 
-from ..components import MLP, Linear, MoE
-from ..components.decoder_attention import DecoderAttention
-from ..components.routing import Routing
 from ..config import DERIVED, Config, Field, Fields
-from ..spec import AtMost, Spec
-from ..symbols import D, E, F, F_e, F_s, H, H_kv, L_d, L_s, W, d_h, k
-from ._gemma_layers import NO_WINDOW
-from ._qwen_decoder import (
+from ._qwen_config import (
     GROUPS,
-    Axis,
     core_fields,
-    decoder_spec,
-    decoder_tree,
+    decoder_reading,
+    expert_values,
     int_list,
+    kinds_of,
+    layer_counts,
     layer_types,
+    layout,
     list_field,
+    norm_topk_field,
     read_core,
     read_experts,
     read_window,
+    renorm,
     sparse_layers,
 )
-from .decoder import norm_topk_field, renorm
+from .layer_kinds import NO_WINDOW
 from .qwen3_moe import LLAMA_MLP
-from .registry import Family
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config", "shared_moe"]
+if TYPE_CHECKING:
+    from ..components import MoE
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build", "shared_moe"]
 
 # transformers 5.x Qwen2MoeConfig
 FIELDS = Fields(
@@ -80,6 +82,12 @@ def shared_moe(activation: str, renorm: bool) -> MoE:
 
     The router is Qwen's (softmax, top-k, renormalised when ``renorm``, weights cast to the activation dtype).
     """
+    from sympy import Integer
+
+    from ..components import MLP, Linear, MoE
+    from ..components.routing import Routing
+    from ..symbols import D, E, F_e, F_s, k
+
     expert = MLP("expert", D, F_e, gated=True, activation=activation, names=LLAMA_MLP)
     shared = MLP("shared_expert", D, F_s, gated=True, activation=activation, names=LLAMA_MLP)
     return MoE("mlp", Linear("gate", D, E, group="mlp"), expert, E, k, shared=shared,
@@ -110,29 +118,52 @@ def _windows(cfg: Config, layers: int) -> tuple[list[str], int | None, tuple[str
     return types, read_window(cfg) if "sliding_attention" in types else None, ()
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes, its sparse and windowed layers, checked, with no tree built."""
     core = read_core(cfg)
     experts, top_k = read_experts(cfg, "num_experts")
     sparse = sparse_layers(core.layers, experts, cfg.get("decoder_sparse_step"), int_list(cfg, "mlp_only_layers") or [])
     types, window, notes = _windows(cfg, core.layers)
     bias = cfg.get("qkv_bias")
+    attention = tuple(t.split("_")[0] for t in types)
+    mlp = tuple("moe" if s else "dense" for s in sparse)
+    values = expert_values(mlp, cfg.get("intermediate_size"), {
+        "F_e": cfg.get("moe_intermediate_size"), "F_s": cfg.get("shared_expert_intermediate_size"), "E": experts,
+        "k": top_k})
+    values.update(layer_counts(("L_s", attention, "sliding"), ("L_d", mlp, "dense")))
+    if window is not None:
+        values["W"] = window
+    shape = (("qkv_bias", bias), ("renorm", renorm(cfg)), ("attention", layout(attention)), ("mlp", layout(mlp)))
+    return decoder_reading("qwen2_moe", core, shape, values, notes)
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..components import MLP
+    from ..components.decoder_attention import DecoderAttention
+    from ..spec import AtMost
+    from ..symbols import D, E, F, H, H_kv, L_d, L_s, W, d_h, k
+    from ._qwen_config import core_of
+    from ._qwen_decoder import Axis, decoder_tree, reading_spec
+
+    shape, core = dict(r.shape), core_of(r)
+    bias = shape["qkv_bias"]
     attn = {kind: DecoderAttention("self_attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=False, window=w,
                                    names=("q_proj", "k_proj", "v_proj", "o_proj"))
             for kind, w in (("full", None), ("sliding", W))}
     modules = {"dense": MLP("mlp", D, F, gated=True, activation=core.activation, names=LLAMA_MLP),
-               "moe": shared_moe(core.activation, renorm(cfg))}
-    tree, counts = decoder_tree(
+               "moe": shared_moe(core.activation, shape["renorm"])}
+    tree, _ = decoder_tree(
         "qwen2_moe", "Qwen2-MoE decoder (routed and shared experts)",
-        Axis(tuple(t.split("_")[0] for t in types), attn, "sliding", L_s),
-        Axis(tuple("moe" if s else "dense" for s in sparse), modules, "dense", L_d),
+        Axis(kinds_of(shape["attention"], core.layers), attn, "sliding", L_s),
+        Axis(kinds_of(shape["mlp"], core.layers), modules, "dense", L_d),
         tied=core.tied,
     )
-    values = {F: cfg.get("intermediate_size"), F_e: cfg.get("moe_intermediate_size"),
-              F_s: cfg.get("shared_expert_intermediate_size"), E: experts, k: top_k, **counts}
-    if window is not None:
-        values[W] = window
-    return decoder_spec("qwen2_moe", tree, core, values, constraints=[AtMost(k, E, "a token picks k of the E experts")],
-                        notes=notes)
+    return reading_spec("qwen2_moe", tree, r, constraints=[AtMost(k, E, "a token picks k of the E experts")])
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -142,6 +173,7 @@ FAMILY = Family(
     model_types=("qwen2_moe",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="sliding layers without use_sliding_window (transformers gives them a window of 0 tokens); "
             "num_experts_per_tok above num_experts",
 )

@@ -22,17 +22,19 @@ is not counted.
 
 from __future__ import annotations
 
-from ..components import MLP
-from ..config import Config, Field, Fields
-from ..spec import AtMost, Spec
-from ..symbols import D, E, F, F_e, F_s, L_d, k
-from ._qwen_decoder import GROUPS, Axis, core_fields, decoder_spec, decoder_tree, read_core, read_experts
-from ._qwen_hybrid import LINEAR_FIELDS, LINEAR_RULES, ROTARY_FRACTION, mixer_values, mixers, norm
-from .qwen2_moe import shared_moe
-from .qwen3_moe import LLAMA_MLP
-from .registry import Family
+from typing import TYPE_CHECKING
 
-__all__ = ["FAMILY", "MOE_FAMILY", "FIELDS", "MOE_FIELDS", "from_config", "moe_from_config"]
+from ..config import Config, Field, Fields
+from ._qwen_config import GROUPS, core_fields, decoder_reading, kinds_of, layer_counts, read_core, read_experts
+from ._qwen_hybrid import LINEAR_FIELDS, ROTARY_FRACTION, read_mixers
+from .registry import Family, Reading
+
+if TYPE_CHECKING:
+    from ..components import Module
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "MOE_FAMILY", "FIELDS", "MOE_FIELDS", "from_config", "moe_from_config", "read", "moe_read",
+           "build", "moe_build"]
 
 # transformers 5.x Qwen3_5TextConfig
 FIELDS = Fields(
@@ -56,33 +58,73 @@ MOE_FIELDS = Fields(
 )
 
 
-def from_config(cfg: Config) -> Spec:
+def _read(cfg: Config, family: str, experts: bool) -> Reading:
+    """The config's sizes and token mixers, checked, with no tree built; every layer's MLP dense, or sparse
+    (``experts``)."""
     core = read_core(cfg, ROTARY_FRACTION)
-    mlp = MLP("mlp", D, F, gated=True, activation=core.activation, names=LLAMA_MLP)
-    tree, counts = decoder_tree(
-        "qwen3_5_text", "Qwen3.5 decoder (Gated DeltaNet and gated attention)",
-        mixers(cfg, core.layers, fused=False, activation=core.activation,
-               tables_per_sequence=True), Axis(("dense",) * core.layers, {"dense": mlp}, "dense", L_d),
+    routed = read_experts(cfg, "num_experts") if experts else None
+    shape, mixers, linear = read_mixers(cfg, core.layers)
+    values = {"F": cfg.get("intermediate_size")} if routed is None else {
+        "F_e": cfg.get("moe_intermediate_size"), "F_s": cfg.get("shared_expert_intermediate_size"), "E": routed[0],
+        "k": routed[1]}
+    values.update(linear)
+    values.update(layer_counts(("L_a", mixers, "full")))
+    return decoder_reading(family, core, shape, values, attention="full" in mixers)
+
+
+def read(cfg: Config) -> Reading:
+    """A Qwen3.5 config's sizes and token mixers, checked, with no tree built."""
+    return _read(cfg, "qwen3_5_text", experts=False)
+
+
+def moe_read(cfg: Config) -> Reading:
+    """A Qwen3.5-MoE config's sizes, experts and token mixers, checked, with no tree built."""
+    return _read(cfg, "qwen3_5_moe_text", experts=True)
+
+
+def _build(r: Reading, family: str, label: str, mlp: Module, kind: str) -> Spec:
+    from ..spec import AtMost
+    from ..symbols import E, L_d, k
+    from ._qwen_config import core_of
+    from ._qwen_decoder import Axis, decoder_tree, reading_spec
+    from ._qwen_hybrid import linear_rules, mixers, norm
+
+    shape, core = dict(r.shape), core_of(r)
+    tree, _ = decoder_tree(
+        family, label,
+        mixers(shape, kinds_of(shape["mixers"], core.layers), fused=False, activation=core.activation,
+               tables_per_sequence=True),
+        Axis((kind,) * core.layers, {kind: mlp}, kind, L_d),
         tied=core.tied, norm=norm,
     )
-    values = {F: cfg.get("intermediate_size"), **mixer_values(cfg), **counts}
-    return decoder_spec("qwen3_5_text", tree, core, values, constraints=LINEAR_RULES)
+    rules = (*linear_rules(), AtMost(k, E, "a token picks k of the E experts")) if kind == "moe" else linear_rules()
+    return reading_spec(family, tree, r, constraints=rules)
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Qwen3.5 Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..components import MLP
+    from ..symbols import D, F
+    from .qwen3_moe import LLAMA_MLP
+
+    mlp = MLP("mlp", D, F, gated=True, activation=dict(r.shape)["activation"], names=LLAMA_MLP)
+    return _build(r, "qwen3_5_text", "Qwen3.5 decoder (Gated DeltaNet and gated attention)", mlp, "dense")
+
+
+def moe_build(r: Reading) -> Spec:
+    """The tree of a Qwen3.5-MoE Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from .qwen2_moe import shared_moe
+
+    return _build(r, "qwen3_5_moe_text", "Qwen3.5-MoE decoder (Gated DeltaNet, gated attention, routed and shared experts)",
+                  shared_moe(dict(r.shape)["activation"], True), "moe")
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 def moe_from_config(cfg: Config) -> Spec:
-    core = read_core(cfg, ROTARY_FRACTION)
-    experts, top_k = read_experts(cfg, "num_experts")
-    tree, counts = decoder_tree(
-        "qwen3_5_moe_text", "Qwen3.5-MoE decoder (Gated DeltaNet, gated attention, routed and shared experts)",
-        mixers(cfg, core.layers, fused=False, activation=core.activation,
-               tables_per_sequence=True),
-        Axis(("moe",) * core.layers, {"moe": shared_moe(core.activation, True)}, "moe", L_d),
-        tied=core.tied, norm=norm,
-    )
-    values = {F_e: cfg.get("moe_intermediate_size"), F_s: cfg.get("shared_expert_intermediate_size"),
-              E: experts, k: top_k, **mixer_values(cfg), **counts}
-    return decoder_spec("qwen3_5_moe_text", tree, core, values,
-                        constraints=(*LINEAR_RULES, AtMost(k, E, "a token picks k of the E experts")))
+    return moe_build(moe_read(cfg))
 
 
 FAMILY = Family(
@@ -93,6 +135,7 @@ FAMILY = Family(
     model_types=("qwen3_5_text",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="the vision-language model_type qwen3_5 (its vision tower is not counted); layer_types other than "
             "linear_attention and full_attention",
 )
@@ -105,6 +148,7 @@ MOE_FAMILY = Family(
     model_types=("qwen3_5_moe_text",),
     fields=MOE_FIELDS,
     build=moe_from_config,
+    read=moe_read,
     refused="the vision-language model_type qwen3_5_moe (its vision tower is not counted); layer_types other than "
             "linear_attention and full_attention",
 )

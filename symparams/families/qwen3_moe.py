@@ -19,29 +19,34 @@ layer (the attention reads ``config.sliding_window``, which is None without it).
 
 from __future__ import annotations
 
-from ..components import MLP, Linear, MoE
-from ..components.decoder_attention import DecoderAttention
-from ..components.routing import MIXTRAL, Routing
+from typing import TYPE_CHECKING
+
 from ..config import DERIVED, Config, Field, Fields
-from ..spec import AtMost, Spec
-from ..symbols import D, E, F, F_e, H, H_kv, L_d, W, d_h, k
-from ._qwen_decoder import (
+from ._qwen_config import (
     GROUPS,
-    Axis,
     core_fields,
-    decoder_spec,
-    decoder_tree,
+    decoder_reading,
+    expert_values,
     int_list,
+    kinds_of,
+    layer_counts,
+    layout,
     list_field,
+    norm_topk_field,
     read_core,
     read_experts,
     read_window,
+    renorm,
     sparse_layers,
 )
-from .decoder import norm_topk_field, renorm
-from .registry import Family
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config", "LLAMA_MLP", "routed"]
+if TYPE_CHECKING:
+    from ..components import MoE
+    from ..components.routing import Routing
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build", "LLAMA_MLP", "routed"]
 
 LLAMA_MLP = ("gate_proj", "up_proj", "down_proj")
 
@@ -63,33 +68,63 @@ FIELDS = Fields(
 )
 
 
-def routed(activation: str, name: str = "mlp", router: str = "gate", routing: Routing = MIXTRAL) -> MoE:
-    """A router D -> E and E gated experts of F_e, k per token (Qwen's sparse MoE block)."""
+def routed(activation: str, name: str = "mlp", router: str = "gate", routing: Routing | None = None) -> MoE:
+    """A router D -> E and E gated experts of F_e, k per token (Qwen's sparse MoE block; Mixtral's routing by
+    default)."""
+    from ..components import MLP, Linear, MoE
+    from ..components.routing import MIXTRAL
+    from ..symbols import D, E, F_e, k
+
     expert = MLP("expert", D, F_e, gated=True, activation=activation, names=LLAMA_MLP)
-    return MoE(name, Linear(router, D, E, group="mlp"), expert, E, k, routing=routing)
+    return MoE(name, Linear(router, D, E, group="mlp"), expert, E, k, routing=routing or MIXTRAL)
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes, its sparse layers and window, checked, with no tree built."""
     core = read_core(cfg)
     mlp_only = int_list(cfg, "mlp_only_layers") or []
     experts, top_k = read_experts(cfg, "num_experts", used=any(i not in mlp_only for i in range(core.layers)))
     sparse = sparse_layers(core.layers, experts, cfg.get("decoder_sparse_step"), mlp_only)
     window = read_window(cfg) if cfg.get("use_sliding_window") else None
     bias = cfg.get("attention_bias")
+    kinds = tuple("moe" if s else "dense" for s in sparse)
+    values = expert_values(kinds, cfg.get("intermediate_size"),
+                           {"F_e": cfg.get("moe_intermediate_size"), "E": experts, "k": top_k})
+    values.update(layer_counts(("L_d", kinds, "dense")))
+    if window is not None:
+        values["W"] = window
+    shape = (("attention_bias", bias), ("windowed", window is not None), ("renorm", renorm(cfg)),
+             ("mlp", layout(kinds)))
+    return decoder_reading("qwen3_moe", core, shape, values)
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..components import MLP
+    from ..components.decoder_attention import DecoderAttention
+    from ..components.routing import Routing
+    from ..spec import AtMost
+    from ..symbols import D, E, F, H, H_kv, L_d, W, d_h, k
+    from ._qwen_config import core_of
+    from ._qwen_decoder import Axis, decoder_tree, reading_spec
+
+    shape, core = dict(r.shape), core_of(r)
+    bias = shape["attention_bias"]
     attn = DecoderAttention("self_attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=bias, qk_norm=True,
-                            window=None if window is None else W, names=("q_proj", "k_proj", "v_proj", "o_proj"))
+                            window=W if shape["windowed"] else None, names=("q_proj", "k_proj", "v_proj", "o_proj"))
     modules = {"dense": MLP("mlp", D, F, gated=True, activation=core.activation, names=LLAMA_MLP),
-               "moe": routed(core.activation, routing=Routing(renorm=renorm(cfg), cast=True))}
-    tree, counts = decoder_tree(
+               "moe": routed(core.activation, routing=Routing(renorm=shape["renorm"], cast=True))}
+    tree, _ = decoder_tree(
         "qwen3_moe", "Qwen3-MoE decoder",
         Axis(("full",) * core.layers, {"full": attn}, "full", L_d),
-        Axis(tuple("moe" if s else "dense" for s in sparse), modules, "dense", L_d),
+        Axis(kinds_of(shape["mlp"], core.layers), modules, "dense", L_d),
         tied=core.tied,
     )
-    values = {F: cfg.get("intermediate_size"), F_e: cfg.get("moe_intermediate_size"), E: experts, k: top_k, **counts}
-    if window is not None:
-        values[W] = window
-    return decoder_spec("qwen3_moe", tree, core, values, constraints=[AtMost(k, E, "a token picks k of the E experts")])
+    return reading_spec("qwen3_moe", tree, r, constraints=[AtMost(k, E, "a token picks k of the E experts")])
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -98,5 +133,6 @@ FAMILY = Family(
     model_types=("qwen3_moe",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="num_experts_per_tok above num_experts (no token can pick them)",
 )

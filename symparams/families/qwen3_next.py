@@ -16,29 +16,32 @@ every shape field; a null ``layer_types`` or ``mlp_only_layers`` means the defau
 
 from __future__ import annotations
 
-from ..components import MLP
+from typing import TYPE_CHECKING
+
 from ..config import Config, Field, Fields
-from ..spec import AtMost, Spec
-from ..symbols import D, E, F, F_e, F_s, L_d, k
-from ._qwen_decoder import (
+from ._qwen_config import (
     GROUPS,
-    Axis,
     core_fields,
-    decoder_spec,
-    decoder_tree,
+    decoder_reading,
+    expert_values,
     int_list,
+    kinds_of,
+    layer_counts,
+    layout,
     list_field,
+    norm_topk_field,
     read_core,
     read_experts,
+    renorm,
     sparse_layers,
 )
-from ._qwen_hybrid import LINEAR_FIELDS, LINEAR_RULES, ROTARY_FRACTION, mixer_values, mixers, norm
-from .decoder import norm_topk_field, renorm
-from .qwen2_moe import shared_moe
-from .qwen3_moe import LLAMA_MLP
-from .registry import Family
+from ._qwen_hybrid import LINEAR_FIELDS, ROTARY_FRACTION, read_mixers
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 # transformers 5.x Qwen3NextConfig
 FIELDS = Fields(
@@ -57,22 +60,48 @@ FIELDS = Fields(
 )
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes, its token mixers and sparse layers, checked, with no tree built."""
     core = read_core(cfg, ROTARY_FRACTION)
     experts, top_k = read_experts(cfg, "num_experts")
     sparse = sparse_layers(core.layers, experts, cfg.get("decoder_sparse_step"), int_list(cfg, "mlp_only_layers") or [])
+    routing = renorm(cfg)
+    mixer_shape, mixers, linear = read_mixers(cfg, core.layers)
+    mlp = tuple("moe" if s else "dense" for s in sparse)
+    values = expert_values(mlp, cfg.get("intermediate_size"), {
+        "F_e": cfg.get("moe_intermediate_size"), "F_s": cfg.get("shared_expert_intermediate_size"), "E": experts,
+        "k": top_k})
+    values.update(linear)
+    values.update(layer_counts(("L_a", mixers, "full"), ("L_d", mlp, "dense")))
+    shape = (*mixer_shape, ("renorm", routing), ("mlp", layout(mlp)))
+    return decoder_reading("qwen3_next", core, shape, values, attention="full" in mixers)
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..components import MLP
+    from ..spec import AtMost
+    from ..symbols import D, E, F, L_d, k
+    from ._qwen_config import core_of
+    from ._qwen_decoder import Axis, decoder_tree, reading_spec
+    from ._qwen_hybrid import linear_rules, mixers, norm
+    from .qwen2_moe import shared_moe
+    from .qwen3_moe import LLAMA_MLP
+
+    shape, core = dict(r.shape), core_of(r)
     modules = {"dense": MLP("mlp", D, F, gated=True, activation=core.activation, names=LLAMA_MLP),
-               "moe": shared_moe(core.activation, renorm(cfg))}
-    tree, counts = decoder_tree(
+               "moe": shared_moe(core.activation, shape["renorm"])}
+    tree, _ = decoder_tree(
         "qwen3_next", "Qwen3-Next decoder (Gated DeltaNet, gated attention, routed and shared experts)",
-        mixers(cfg, core.layers, fused=True, activation=core.activation),
-        Axis(tuple("moe" if s else "dense" for s in sparse), modules, "dense", L_d),
+        mixers(shape, kinds_of(shape["mixers"], core.layers), fused=True, activation=core.activation),
+        Axis(kinds_of(shape["mlp"], core.layers), modules, "dense", L_d),
         tied=core.tied, norm=norm,
     )
-    values = {F: cfg.get("intermediate_size"), F_e: cfg.get("moe_intermediate_size"),
-              F_s: cfg.get("shared_expert_intermediate_size"), E: experts, k: top_k, **mixer_values(cfg), **counts}
-    return decoder_spec("qwen3_next", tree, core, values,
-                        constraints=(*LINEAR_RULES, AtMost(k, E, "a token picks k of the E experts")))
+    return reading_spec("qwen3_next", tree, r, constraints=(*linear_rules(), AtMost(k, E, "a token picks k of the E experts")))
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -83,5 +112,6 @@ FAMILY = Family(
     model_types=("qwen3_next",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="layer_types other than linear_attention and full_attention; H_lk not dividing H_lv",
 )

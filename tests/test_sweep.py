@@ -9,6 +9,7 @@ import json
 import re
 from contextlib import redirect_stdout
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 import sympy
@@ -394,3 +395,15 @@ def test_streaming_memory_does_not_grow_with_the_grid():
         peaks.append(tracemalloc.get_traced_memory()[1])
         tracemalloc.stop()
     assert peaks[1] < 1.5 * peaks[0] + 2**20, peaks
+
+
+def test_a_model_without_experts_sweeps_like_it_counts(tmp_path):
+    """An MoE family's config with no expert layer has no rule on experts (k <= E binds nothing), so its
+    sweep prints a row per depth, each equal to the count at that depth."""
+    config = json.loads((Path(__file__).parent / "fixtures" / "configs" / "qwen3-30b-a3b.json").read_text())
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({**config, "num_experts": 0}))
+    code, out, err = _run(["sweep", str(path), "--grid", "L=2:6:2"])
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [int(r["total"]) for r in rows] == [model(str(path), L=n).total for n in (2, 4, 6)]

@@ -20,27 +20,33 @@ Repeat is left out rather than given a count of zero.
 Not counted, because transformers does not count them either: DeepSeek-V3's router
 ``e_score_correction_bias`` (E values per MoE layer) is a buffer, not a parameter; the
 multi-token-prediction module (``num_nextn_predict_layers``) is not built.
+
+A config is read (:func:`read_shape`, :func:`reading`) with no SymPy, to a reading whose
+shape holds the layers' kinds and the router as plain data; :func:`build` makes the tree.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from sympy import Expr, Integer
-
-from ..components import MLP, Block, Embedding, Linear, Model, Module, MoE, Norm, Repeat
-from ..components.composite import placed
-from ..components.mla import MLA
-from ..components.routing import MIXTRAL, Routing
 from ..config import DERIVED, Config
-from ..spec import AtMost, Constraint, Spec
-from ..symbols import D, E, E_s, F, F_e, H, L, L_d, V, d_nope, d_rope, d_v, k, r_kv, r_q
 from ._deepseek_vocab import check_padding
+from ._moe_config import dense_of, layout, moe_values, norm_topk_field, renorm
 from .activations import activation
-from .decoder import norm_topk_field, renorm
+from .registry import Reading
 
-__all__ = ["GROUPS", "Shape", "read_shape", "build", "NOTES", "shared_expert_moe", "dense_then_moe"]
+if TYPE_CHECKING:
+    from sympy import Expr
+
+    from ..components import Block, Module, MoE
+    from ..components.routing import Routing
+    from ..spec import Constraint, Spec
+
+__all__ = [
+    "GROUPS", "Shape", "read_shape", "reading", "build", "NOTES", "BUFFER", "shared_expert_moe", "dense_then_moe",
+    "sigmoid_routing", "routing_of", "ROUTER_FIELDS",
+]
 
 GROUPS = {
     "embed_tokens": "embedding", "self_attn": "attention", "q_a_layernorm": "norm", "kv_a_layernorm": "norm",
@@ -50,6 +56,9 @@ GROUPS = {
 NOTES = (
     "the multi-token-prediction layers (num_nextn_predict_layers) are not built by transformers and not counted",
 )
+# DeepSeek-V3's, V3.2's and GLM-4.5's router
+BUFFER = ("the router's e_score_correction_bias (E values per MoE layer) is a buffer in transformers, not a "
+          "parameter, and is not counted")
 
 
 @dataclass(frozen=True)
@@ -128,29 +137,62 @@ def read_shape(cfg: Config, dense: int | None = None, dense_at: tuple[bool, ...]
     )
 
 
-def _rms(name: str, dim: Expr = D) -> Norm:
-    return Norm(name, dim, kind="rms", weight=True)
+def sigmoid_routing(cfg: Config) -> tuple:
+    """DeepSeek-V3's router (GLM-4.5's too): sigmoid scores, group-limited choice with a correction bias."""
+    return ("sigmoid_group", renorm(cfg), None, None)
 
 
-def shared_expert_moe(activation: str, shared: int, mlp_bias: bool = False, routing: Routing = MIXTRAL) -> MoE:
+def routing_of(plain: tuple) -> Routing:
+    """The router a reading's shape holds as (kind, renorm, groups, experts picked per group)."""
+    from sympy import Integer
+
+    from ..components.routing import Routing
+
+    kind, renorms, groups, group_k = plain
+    return Routing(kind=kind, renorm=renorms, groups=None if groups is None else Integer(groups),
+                   group_k=None if group_k is None else Integer(group_k))
+
+
+ROUTER_FIELDS = (norm_topk_field(True, null_ok=True),)
+
+
+def reading(family: str, shape: Shape, routing: tuple, notes: tuple[str, ...] = (), values: dict[str, int] | None = None,
+            **switches: Any) -> Reading:
+    """The plain-data reading of a DeepSeek config: its switches, layers' kinds and router (``routing``, as
+    :func:`routing_of` reads it) as its shape; its sizes, then ``values`` (symbols of the family's own) as values."""
+    kinds = layout(shape.dense, shape.layers, shape.dense_at)
+    plain = [("tied", shape.tied), ("activation", shape.activation), ("attention_bias", shape.attention_bias),
+             ("q_lora", shape.q_rank is not None), ("sdpa_math", shape.nope + shape.rope != shape.v_dim),
+             ("layout", kinds), ("shared", bool(shape.shared)), ("routing", routing), *switches.items()]
+    out = {"V": shape.vocab, "D": shape.width, "L": shape.layers, "H": shape.heads}
+    if shape.q_rank is not None:
+        out["r_q"] = shape.q_rank
+    out.update(r_kv=shape.kv_rank, d_nope=shape.nope, d_rope=shape.rope, d_v=shape.v_dim)
+    out.update(moe_values(kinds, hidden=shape.hidden, dense=shape.dense, expert_hidden=shape.expert_hidden,
+                          experts=shape.experts, top_k=shape.top_k, shared=shape.shared))
+    out.update(values or {})
+    return Reading(tuple(plain), tuple(out.items()), f"{family} (D={shape.width}, L={shape.layers})", NOTES + notes)
+
+
+def shared_expert_moe(activation: str, shared: bool, mlp_bias: bool = False, routing: Routing | None = None) -> MoE:
     """Router ``gate`` (E x D), E routed experts of F_e (fused in transformers, no biases), one shared MLP of E_s*F_e.
 
     ``n_shared_experts`` = 0 still builds the shared MLP, with no weights (and, under
-    ``mlp_bias``, the D biases of its down projection), as transformers does.
+    ``mlp_bias``, the D biases of its down projection), as transformers does. ``routing``
+    is Mixtral's where not given.
     """
+    from sympy import Integer
+
+    from ..components import MLP, Linear, MoE
+    from ..components.routing import MIXTRAL
+    from ..symbols import D, E, E_s, F_e, k
+
     expert = MLP("expert", D, F_e, gated=True, activation=activation, names=("gate", "up", "down"))
     hidden = E_s * F_e if shared else Integer(0)
     shared_mlp = MLP("shared_experts", D, hidden, gated=True, bias=mlp_bias, activation=activation,
                      names=("gate_proj", "up_proj", "down_proj"))
-    return MoE("mlp", Linear("gate", D, E, group="mlp"), expert, E, k, shared=shared_mlp, routing=routing)
-
-
-def sigmoid_routing(cfg: Config) -> Routing:
-    """DeepSeek-V3's router (GLM-4.5's too): sigmoid scores, group-limited choice with a correction bias."""
-    return Routing(kind="sigmoid_group", renorm=renorm(cfg))
-
-
-ROUTER_FIELDS = (norm_topk_field(True, null_ok=True),)
+    return MoE("mlp", Linear("gate", D, E, group="mlp"), expert, E, k, shared=shared_mlp,
+               routing=MIXTRAL if routing is None else routing)
 
 
 def dense_then_moe(block: Callable[[Module], Block], dense_mlp: Module, moe: MoE, dense: int, layers: int,
@@ -164,6 +206,11 @@ def dense_then_moe(block: Callable[[Module], Block], dense_mlp: Module, moe: MoE
     the experts' symbols appear), and the constraints. A stack of one kind only is one
     Repeat of L, with no L_d.
     """
+    from ..components import Repeat
+    from ..components.composite import placed
+    from ..spec import AtMost
+    from ..symbols import E, F, F_e, L, L_d, k
+
     if dense == layers:
         return [Repeat("dense_layers", L, block(dense_mlp))], {F}, []
     stack: list[Module] = []
@@ -178,46 +225,47 @@ def dense_then_moe(block: Callable[[Module], Block], dense_mlp: Module, moe: MoE
     return list(placed(stack, kinds)), used, constraints
 
 
-def build(cfg: Config, family: str, label: str, shape: Shape, *, mlp_bias: bool = False,
-          attention_extras: tuple[Module, ...] = (), topk: Expr | None = None, values: dict | None = None,
-          notes: tuple[str, ...] = (), routing: Routing = MIXTRAL) -> Spec:
-    """The Spec of a DeepSeek decoder: L_d dense blocks, then L - L_d mixture-of-experts blocks.
+def build(r: Reading, family: str, label: str, *, attention_extras: tuple[Module, ...] = (),
+          topk: Expr | None = None) -> Spec:
+    """The Spec of a DeepSeek decoder read to ``r``: L_d dense blocks, then L - L_d mixture-of-experts blocks.
 
     ``attention_extras`` are nodes stored in each block's ``self_attn`` beside the latent
-    attention (V3.2's indexer), ``topk`` the keys its sparse attention keeps per query;
-    ``values`` the values of any symbols they use.
+    attention (V3.2's indexer), ``topk`` the keys its sparse attention keeps per query.
     """
-    attn: Module = MLA("self_attn", D, H, r_q if shape.q_rank is not None else None, r_kv, d_nope, d_rope, d_v,
-                       bias=shape.attention_bias, topk=topk, extras=attention_extras,
-                       sdpa_math=shape.nope + shape.rope != shape.v_dim)
+    from sympy import Integer
+
+    from ..components import MLP, Block, Embedding, Linear, Model, Norm
+    from ..components.mla import MLA
+    from ..spec import Spec
+    from ..symbols import SYMBOLS, D, F, H, V, d_nope, d_rope, d_v, r_kv, r_q
+
+    shape, values = dict(r.shape), dict(r.values)
+    mlp_bias = shape.get("mlp_bias", False)
+    attn: Module = MLA("self_attn", D, H, r_q if shape["q_lora"] else None, r_kv, d_nope, d_rope, d_v,
+                       bias=shape["attention_bias"], topk=topk, extras=attention_extras, sdpa_math=shape["sdpa_math"])
+
+    def rms(name: str) -> Norm:
+        return Norm(name, D, kind="rms", weight=True)
 
     def block(mlp: Module) -> Block:
-        return Block("layer", (_rms("input_layernorm"), attn, _rms("post_attention_layernorm"), mlp),
+        return Block("layer", (rms("input_layernorm"), attn, rms("post_attention_layernorm"), mlp),
                      label="pre-norm decoder block")
 
-    dense_mlp = MLP("mlp", D, F, gated=True, bias=mlp_bias, activation=shape.activation,
+    dense_mlp = MLP("mlp", D, F, gated=True, bias=mlp_bias, activation=shape["activation"],
                     names=("gate_proj", "up_proj", "down_proj"))
-    moe = shared_expert_moe(shape.activation, shape.shared, mlp_bias, routing)
-    layers, used, constraints = dense_then_moe(block, dense_mlp, moe, shape.dense, shape.layers, shape.dense_at)
-    sym: dict = {V: shape.vocab, D: shape.width, L: shape.layers, H: shape.heads}
-    if shape.q_rank is not None:
-        sym[r_q] = shape.q_rank
-    sym.update({r_kv: shape.kv_rank, d_nope: shape.nope, d_rope: shape.rope, d_v: shape.v_dim})
-    every = {F: shape.hidden, L_d: shape.dense, F_e: shape.expert_hidden, E: shape.experts, k: shape.top_k}
-    sym.update({s: v for s, v in every.items() if s in used})
-    if E in used and shape.shared:
-        sym[E_s] = shape.shared
+    moe = shared_expert_moe(shape["activation"], shape["shared"], mlp_bias, routing_of(shape["routing"]))
+    dense, where = dense_of(shape["layout"], values)
+    layers, _, constraints = dense_then_moe(block, dense_mlp, moe, dense, values["L"], where)
     tree = Model(
         family,
-        (Embedding("embed_tokens", V, D), *layers, _rms("norm"), Linear("lm_head", D, V, tied=shape.tied, group="head")),
+        (Embedding("embed_tokens", V, D), *layers, rms("norm"), Linear("lm_head", D, V, tied=shape["tied"], group="head")),
         label=label,
     )
-    sym.update(values or {})
     return Spec(
-        name=f"{family} (D={shape.width}, L={shape.layers})",
+        name=r.name,
         family=family,
         tree=tree,
-        values=tuple((s, Integer(v)) for s, v in sym.items()),
+        values=tuple((SYMBOLS[n], Integer(v)) for n, v in r.values),
         constraints=tuple(constraints),
-        notes=NOTES + tuple(notes),
+        notes=r.notes,
     )

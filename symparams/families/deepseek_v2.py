@@ -11,16 +11,17 @@ config is refused rather than given a guessed top-k.
 
 from __future__ import annotations
 
-from sympy import Integer
+from typing import TYPE_CHECKING
 
-from ..components.routing import Routing
 from ..config import DEFAULT, DERIVED, Config, Field, Fields
-from ..spec import Spec
 from . import _deepseek_mla as mla
 from ._deepseek_vocab import pad_field
-from .registry import Family
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 # transformers 5.x DeepseekV2Config
 FIELDS = Fields(
@@ -53,27 +54,38 @@ FIELDS = Fields(
 )
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes, layers' kinds, biases and router, checked, with no tree built."""
     width, heads = cfg.get("hidden_size"), cfg.get("num_attention_heads")
     if width % heads:
         raise cfg.error("num_attention_heads", f"{heads} does not divide hidden_size {width}, "
                                                "which DeepseekV2Config refuses")
     shape = mla.read_shape(cfg)
-    return mla.build(cfg, "deepseek_v2", "DeepSeek-V2 decoder (latent attention, shared-expert MoE)", shape,
-                     mlp_bias=cfg.get("mlp_bias"), routing=_routing(cfg))
+    mlp_bias = cfg.get("mlp_bias")
+    return mla.reading("deepseek_v2", shape, _routing(cfg), mlp_bias=mlp_bias)
 
 
-def _routing(cfg: Config) -> Routing:
-    """DeepSeek-V2's router: softmax scores, greedy top-k or, with ``group_limited_greedy``, limited to groups."""
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    return mla.build(r, "deepseek_v2", "DeepSeek-V2 decoder (latent attention, shared-expert MoE)")
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
+
+
+def _routing(cfg: Config) -> tuple:
+    """DeepSeek-V2's router: softmax scores, greedy top-k or, with ``group_limited_greedy``, limited to groups
+    (as :func:`._deepseek_mla.routing_of` reads it)."""
     method = cfg.get("topk_method")
     groups, chosen = cfg.get("n_group"), cfg.get("topk_group")  # read either way: they shape nothing but routing
     if method == "greedy":
-        return Routing(kind="softmax_group", renorm=False)
+        return ("softmax_group", False, None, None)
     if method != "group_limited_greedy":
-        return Routing(kind=f"topk_method {method if method is not DERIVED else None!r}")
+        return (f"topk_method {method if method is not DERIVED else None!r}", True, None, None)
     if not isinstance(groups, int) or not isinstance(chosen, int):
-        return Routing(kind="deepseek_v2 group-limited without integer n_group and topk_group")
-    return Routing(kind="softmax_group", renorm=False, groups=Integer(groups), group_k=Integer(chosen))
+        return ("deepseek_v2 group-limited without integer n_group and topk_group", True, None, None)
+    return ("softmax_group", False, int(groups), int(chosen))
 
 
 FAMILY = Family(
@@ -82,6 +94,7 @@ FAMILY = Family(
     model_types=("deepseek_v2",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="a missing or null num_experts_per_tok where there are MoE layers (transformers' None cannot route); "
             "moe_layer_freq other than 1",
 )

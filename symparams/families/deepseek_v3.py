@@ -12,13 +12,17 @@ multi-token-prediction module, which transformers does not build (DeepSeek-V3's 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..config import DEFAULT, DERIVED, Config, Field, Fields
-from ..spec import Spec
 from . import _deepseek_mla as mla
 from ._deepseek_vocab import pad_field
-from .registry import Family
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 # transformers 5.x DeepseekV3Config: its dataclass defaults; null is refused wherever
 # transformers would fail to build (a None size) or to route (a None top-k).
@@ -49,12 +53,19 @@ FIELDS = Fields(
 )
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes, layers' kinds and router, checked, with no tree built."""
     shape = mla.read_shape(cfg)
-    return mla.build(cfg, "deepseek_v3", "DeepSeek-V3 decoder (latent attention, shared-expert MoE)", shape,
-                     notes=("the router's e_score_correction_bias (E values per MoE layer) is a buffer in "
-                            "transformers, not a parameter, and is not counted",),
-                     routing=mla.sigmoid_routing(cfg))
+    return mla.reading("deepseek_v3", shape, mla.sigmoid_routing(cfg), notes=(mla.BUFFER,))
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    return mla.build(r, "deepseek_v3", "DeepSeek-V3 decoder (latent attention, shared-expert MoE)")
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -64,5 +75,6 @@ FAMILY = Family(
     rope_head="given",
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="moe_layer_freq other than 1 (transformers ignores it); null sizes or top-k",
 )

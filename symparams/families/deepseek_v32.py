@@ -19,16 +19,18 @@ is not built, as in V3; ``mlp_bias`` is read by transformers' config but by none
 
 from __future__ import annotations
 
-from ..components.indexer import Indexer
+from typing import TYPE_CHECKING
+
 from ..config import DEFAULT, DERIVED, Config, Field, Fields
-from ..spec import Spec
-from ..symbols import H_I, K_I, D, d_I, r_q
 from . import _deepseek_mla as mla
 from ._deepseek_vocab import pad_field
-from .decoder import norm_topk_field
-from .registry import Family
+from ._moe_config import norm_topk_field
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config", "dense_layers"]
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build", "dense_layers"]
 
 # transformers 5.x DeepseekV32Config
 FIELDS = Fields(
@@ -80,17 +82,26 @@ def dense_layers(cfg: Config, layers: int) -> tuple[bool, ...]:
     return tuple(x == "dense" for x in kinds)
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes, layers' kinds, indexer and router, checked, with no tree built."""
     cfg.get("head_dim")
     where = dense_layers(cfg, cfg.get("num_hidden_layers"))
     shape = mla.read_shape(cfg, dense=sum(where), dense_at=where)
-    indexer = Indexer("indexer", D, r_q, H_I, d_I)
-    values = {H_I: cfg.get("index_n_heads"), d_I: cfg.get("index_head_dim"), K_I: cfg.get("index_topk")}
-    return mla.build(cfg, "deepseek_v32", "DeepSeek-V3.2 decoder (sparse latent attention, shared-expert MoE)", shape,
-                     attention_extras=(indexer,), topk=K_I, values=values,
-                     notes=("the router's e_score_correction_bias (E values per MoE layer) is a buffer in "
-                            "transformers, not a parameter, and is not counted",),
-                     routing=mla.sigmoid_routing(cfg))
+    values = {"H_I": cfg.get("index_n_heads"), "d_I": cfg.get("index_head_dim"), "K_I": cfg.get("index_topk")}
+    return mla.reading("deepseek_v32", shape, mla.sigmoid_routing(cfg), notes=(mla.BUFFER,), values=values)
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..components.indexer import Indexer
+    from ..symbols import H_I, K_I, D, d_I, r_q
+
+    return mla.build(r, "deepseek_v32", "DeepSeek-V3.2 decoder (sparse latent attention, shared-expert MoE)",
+                     attention_extras=(Indexer("indexer", D, r_q, H_I, d_I),), topk=K_I)
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -100,6 +111,7 @@ FAMILY = Family(
     model_types=("deepseek_v32",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="a null size, q_lora_rank or top-k (transformers cannot build them); moe_layer_freq other than 1; "
             "mlp_layer_types other than one dense or sparse per layer",
 )

@@ -19,22 +19,21 @@ of ``moe_intermediate_size`` F_e stored fused, k per token, and, when
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from sympy import Integer
-
-from ..components import MLP, Block, Embedding, Linear, Model, Module, MoE, Parameter
-from ..components.routing import Routing
 from ..config import DEFAULT, DERIVED, REFUSE, Config, Field
-from ..spec import Spec
-from ..symbols import D, E, E_s, F, F_e, L_d, V, k
 from . import _deepseek_heads as heads
-from . import decoder
-from ._deepseek_mla import dense_then_moe
 from ._deepseek_vocab import check_padding, pad_field
-from .decoder import LLAMA_GROUPS, decoder_fields
-from .registry import Family
+from ._moe_config import decoder_sizes, dense_of, layout, moe_values
+from .decoder_sizes import LLAMA_GROUPS, decoder_fields, reading, sizes_of
+from .registry import Family, Reading
 
-__all__ = ["FAMILY", "MOE_FAMILY", "FIELDS", "MOE_FIELDS", "from_config", "moe_from_config", "moe_layers"]
+if TYPE_CHECKING:
+    from ..components import Attention
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "MOE_FAMILY", "FIELDS", "MOE_FIELDS", "from_config", "moe_from_config", "moe_layers", "read",
+           "build", "moe_read", "moe_build"]
 
 _BIAS = Field("use_bias", False, kind="bool", null=DEFAULT)
 # transformers 5.x Ernie4_5Config
@@ -62,19 +61,34 @@ MOE_FIELDS = decoder_fields(
 )
 
 
-def _attention(bias: bool):
+def _attention(bias: bool) -> Attention:
     """Llama's attention whose every layer interleaves its own copy of the rotary tables (kept for backward)."""
+    from . import decoder
+
     return replace(decoder.attention(qkv_bias=bias, out_bias=bias), rotary_per_layer=True)
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes and bias switch, checked, with no tree built."""
     sizes, floor = heads.read_sizes(cfg)
     check_padding(cfg, sizes.vocab)
-    bias = cfg.get("use_bias")
+    return heads.floored_reading(reading("ernie4_5", sizes, use_bias=cfg.get("use_bias")), floor)
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from . import decoder
+
+    shape, sizes = dict(r.shape), sizes_of(r)
+    bias = shape["use_bias"]
     tree = decoder.pre_norm_decoder("ernie4_5", "ERNIE 4.5 decoder", decoder.gated_mlp(sizes.activation, bias=bias),
                                     tied=sizes.tied, attn=_attention(bias))
     spec = decoder.decoder_spec("ernie4_5", tree, sizes)
-    return heads.floored(spec) if floor else spec
+    return heads.floored(spec) if shape["floored"] else spec
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 def moe_layers(cfg: Config, layers: int) -> list[bool]:
@@ -99,7 +113,8 @@ def moe_layers(cfg: Config, layers: int) -> list[bool]:
     return where
 
 
-def moe_from_config(cfg: Config) -> Spec:
+def moe_read(cfg: Config) -> Reading:
+    """The config's sizes, bias switch, layers' kinds and experts, checked, with no tree built."""
     sizes, floor = heads.read_sizes(cfg)
     check_padding(cfg, sizes.vocab)
     bias = cfg.get("use_bias")
@@ -125,10 +140,30 @@ def moe_from_config(cfg: Config) -> Spec:
             raise cfg.error("moe_num_shared_experts", "is null; transformers cannot build the mixture-of-experts "
                                                       "layers without it")
         shared = 0
-    act = sizes.activation
+    dense = sizes.layers - sparse
+    kinds = layout(dense, sizes.layers, [not x for x in moe_at])
+    r = heads.floored_reading(reading("ernie4_5_moe", sizes, use_bias=bias, layout=kinds, shared=bool(shared)), floor)
+    values = [(n, v) for n, v in r.values if n != "F"]
+    values += moe_values(kinds, hidden=sizes.hidden, dense=dense, expert_hidden=cfg.get("moe_intermediate_size"),
+                         experts=experts, top_k=top_k, shared=shared).items()
+    return replace(r, values=tuple(values))
+
+
+def moe_build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from sympy import Integer
+
+    from ..components import MLP, Block, Embedding, Linear, Model, Module, MoE, Parameter
+    from ..components.routing import Routing
+    from ..symbols import SYMBOLS, D, E, E_s, F_e, V, k
+    from . import decoder
+    from ._deepseek_mla import dense_then_moe
+
+    shape, values, sizes = dict(r.shape), dict(r.values), decoder_sizes(r)
+    bias, act = shape["use_bias"], sizes.activation
     expert = MLP("expert", D, F_e, gated=True, activation=act, names=("gate", "up", "down"))
     shared_mlp = (MLP("shared_experts", D, E_s * F_e, gated=True, bias=bias, activation=act,
-                      names=("gate_proj", "up_proj", "down_proj")) if shared else None)
+                      names=("gate_proj", "up_proj", "down_proj")) if shape["shared"] else None)
     moe = MoE("mlp", Linear("gate", D, E, group="mlp"), expert, E, k, shared=shared_mlp,
               extras=(Parameter("e_score_correction_bias", (E,), group="mlp"),), routing=Routing(kind="ernie", cast=True))
     attn = _attention(bias)
@@ -137,21 +172,19 @@ def moe_from_config(cfg: Config) -> Spec:
         return Block("layer", (decoder.rms_norm("input_layernorm"), attn, decoder.rms_norm("post_attention_layernorm"),
                                mlp), label="pre-norm decoder block")
 
-    dense = sizes.layers - sparse
-    stack, used, constraints = dense_then_moe(block, decoder.gated_mlp(act, bias=bias), moe, dense, sizes.layers,
-                                           [not x for x in moe_at])
+    dense, where = dense_of(shape["layout"], values)
+    stack, _, constraints = dense_then_moe(block, decoder.gated_mlp(act, bias=bias), moe, dense, sizes.layers, where)
     tree = Model("ernie4_5_moe", (Embedding("embed_tokens", V, D), *stack, decoder.rms_norm("norm"),
                                   Linear("lm_head", D, V, bias=bias, tied=sizes.tied, group="head")),
                  label="ERNIE 4.5 MoE decoder")
     spec = decoder.decoder_spec("ernie4_5_moe", tree, sizes)
-    spec = heads.floored(spec) if floor else spec
-    every = {L_d: dense, F_e: cfg.get("moe_intermediate_size"), E: experts, k: top_k}
-    extra = {s: v for s, v in every.items() if s in used}
-    if E in used and shared:
-        extra[E_s] = shared
-    values = tuple((s, v) for s, v in spec.values if s is not F or F in used)
-    return replace(spec, values=values + tuple((s, Integer(v)) for s, v in extra.items()),
+    spec = heads.floored(spec) if shape["floored"] else spec
+    return replace(spec, values=tuple((SYMBOLS[n], Integer(v)) for n, v in r.values),
                    constraints=spec.constraints + tuple(constraints))
+
+
+def moe_from_config(cfg: Config) -> Spec:
+    return moe_build(moe_read(cfg))
 
 
 FAMILY = Family(
@@ -161,6 +194,7 @@ FAMILY = Family(
     rope_head="always",
     fields=FIELDS,
     build=from_config,
+    read=read,
 )
 MOE_FAMILY = Family(
     name="ernie4_5_moe",
@@ -169,6 +203,7 @@ MOE_FAMILY = Family(
     rope_head="given",
     fields=MOE_FIELDS,
     build=moe_from_config,
+    read=moe_read,
     refused="a null size, head_dim, layer index or interval (transformers cannot build them); where there are "
             "mixture-of-experts layers, a null moe_num_experts (likewise) or moe_k (its router cannot pick experts)",
 )

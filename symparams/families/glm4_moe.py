@@ -14,23 +14,24 @@ not a Glm4MoeConfig field; transformers honours one a config.json carries (GLM-4
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
-import sympy
-from sympy import Expr, Integer
-
-from ..components import Block, Embedding, Linear, Model, Module
-from ..components.normed_attention import NormedAttention
 from ..config import DERIVED, REFUSE, Config, Field
-from ..spec import Spec
-from ..symbols import D, E, E_s, F, F_e, H, H_kv, L_d, V, d_h, k
 from . import _deepseek_heads as heads
-from . import decoder
-from ._deepseek_mla import NOTES, dense_then_moe, shared_expert_moe, sigmoid_routing
+from ._deepseek_mla import BUFFER, NOTES, sigmoid_routing
 from ._deepseek_vocab import check_padding, pad_field
-from .decoder import LLAMA_ATTENTION, LLAMA_GROUPS, decoder_fields
-from .registry import Family
+from ._moe_config import decoder_sizes, dense_of, layout, moe_values, norm_topk_field
+from .decoder_sizes import LLAMA_GROUPS, decoder_fields, reading
+from .registry import Family, Reading
+from .rope import partial_rotary_factor
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+if TYPE_CHECKING:
+    from sympy import Expr
+
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 # transformers 5.x Glm4MoeConfig
 FIELDS = decoder_fields(
@@ -43,7 +44,7 @@ FIELDS = decoder_fields(
         Field("n_shared_experts", 1, minimum=0),
         Field("n_routed_experts", 128, aliases=("num_local_experts",), null=DERIVED),  # see Config.strict
         Field("first_k_dense_replace", 1, minimum=0),
-        decoder.norm_topk_field(True),
+        norm_topk_field(True),
         Field("use_qk_norm", False, kind="bool"),
         pad_field(None),
     ),
@@ -51,13 +52,25 @@ FIELDS = decoder_fields(
 )
 
 
-def _rotary_width(cfg: Config) -> Expr:
+def _plain_share(value: Any) -> tuple[str, str]:
+    """``partial_rotary_factor`` as plain data that gives back the very number read (an int, a decimal or a float)."""
+    kind = "int" if isinstance(value, int) else "decimal" if isinstance(value, Decimal) else "float"
+    return kind, repr(value) if kind == "float" else str(value)
+
+
+def _rotary_width(share: tuple[str, str]) -> Expr:
     """Width of the cos and sin tables: int(d_h * partial_rotary_factor), rounded up to even (transformers' RoPE)."""
-    share = sympy.nsimplify(decoder.partial_rotary_factor(cfg, 0.5))
-    return 2 * sympy.ceiling(sympy.floor(d_h * share) / 2)
+    import sympy
+
+    from ..symbols import d_h
+
+    kind, text = share
+    value = {"int": int, "decimal": Decimal, "float": float}[kind](text)
+    return 2 * sympy.ceiling(sympy.floor(d_h * sympy.nsimplify(value)) / 2)
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config) -> Reading:
+    """The config's sizes, layers' kinds, experts, norms and rotary share, checked, with no tree built."""
     sizes, floor = heads.read_sizes(cfg)
     check_padding(cfg, sizes.vocab)
     top_k = cfg.get("num_experts_per_tok")
@@ -68,31 +81,51 @@ def from_config(cfg: Config) -> Spec:
     elif top_k > experts:
         raise cfg.error("num_experts_per_tok", f"{top_k} exceeds n_routed_experts {experts}")
     shared = cfg.get("n_shared_experts")
-    qk = d_h if cfg.get("use_qk_norm") else None
-    attn = NormedAttention("self_attn", D, H, H_kv, d_h, qkv_bias=cfg.get("attention_bias"), out_bias=False,
-                           names=LLAMA_ATTENTION, q_norm=qk, k_norm=qk, rotary_dim=_rotary_width(cfg), per_head=True)
+    kinds = layout(dense, sizes.layers)
+    r = heads.floored_reading(reading("glm4_moe", sizes, qk_norm=cfg.get("use_qk_norm"),
+                                      attention_bias=cfg.get("attention_bias"),
+                                      rotary_share=_plain_share(partial_rotary_factor(cfg, 0.5)),
+                                      routing=sigmoid_routing(cfg), layout=kinds, shared=bool(shared)), floor)
+    values = [(n, v) for n, v in r.values if n != "F"]
+    values += moe_values(kinds, hidden=sizes.hidden, dense=dense, expert_hidden=cfg.get("moe_intermediate_size"),
+                         experts=experts, top_k=top_k, shared=shared).items()
+    return Reading(r.shape, tuple(values), r.name, r.notes + NOTES + (BUFFER,))
+
+
+def build(r: Reading) -> Spec:
+    """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from sympy import Integer
+
+    from ..components import Block, Embedding, Linear, Model, Module
+    from ..components.normed_attention import NormedAttention
+    from ..symbols import SYMBOLS, D, H, H_kv, V, d_h
+    from . import decoder
+    from ._deepseek_mla import dense_then_moe, routing_of, shared_expert_moe
+
+    shape, values, sizes = dict(r.shape), dict(r.values), decoder_sizes(r)
+    qk = d_h if shape["qk_norm"] else None
+    attn = NormedAttention("self_attn", D, H, H_kv, d_h, qkv_bias=shape["attention_bias"], out_bias=False,
+                           names=decoder.LLAMA_ATTENTION, q_norm=qk, k_norm=qk,
+                           rotary_dim=_rotary_width(shape["rotary_share"]), per_head=True)
 
     def block(mlp: Module) -> Block:
         return Block("layer", (decoder.rms_norm("input_layernorm"), attn, decoder.rms_norm("post_attention_layernorm"),
                                mlp), label="pre-norm decoder block")
 
-    stack, used, constraints = dense_then_moe(block, decoder.gated_mlp(sizes.activation),
-                                              shared_expert_moe(sizes.activation, shared, routing=sigmoid_routing(cfg)),
-                                              dense, sizes.layers)
+    moe = shared_expert_moe(sizes.activation, shape["shared"], routing=routing_of(shape["routing"]))
+    dense, where = dense_of(shape["layout"], values)
+    stack, _, constraints = dense_then_moe(block, decoder.gated_mlp(sizes.activation), moe, dense, sizes.layers, where)
     tree = Model("glm4_moe", (Embedding("embed_tokens", V, D), *stack, decoder.rms_norm("norm"),
                               Linear("lm_head", D, V, tied=sizes.tied, group="head")),
                  label="GLM-4.5 decoder (dense layers, then shared-expert MoE)")
     spec = decoder.decoder_spec("glm4_moe", tree, sizes)
-    spec = heads.floored(spec) if floor else spec
-    every = {L_d: dense, F_e: cfg.get("moe_intermediate_size"), E: experts, k: top_k}
-    extra = {s: v for s, v in every.items() if s in used}
-    if E in used and shared:
-        extra[E_s] = shared
-    values = tuple((s, v) for s, v in spec.values if s is not F or F in used)  # F only where dense layers are
-    return replace(spec, values=values + tuple((s, Integer(v)) for s, v in extra.items()),
-                   constraints=spec.constraints + tuple(constraints),
-                   notes=spec.notes + NOTES + ("the router's e_score_correction_bias (E values per MoE layer) is a "
-                                               "buffer in transformers, not a parameter, and is not counted",))
+    spec = heads.floored(spec) if shape["floored"] else spec
+    return replace(spec, values=tuple((SYMBOLS[n], Integer(v)) for n, v in r.values),
+                   constraints=spec.constraints + tuple(constraints), notes=r.notes)
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg))
 
 
 FAMILY = Family(
@@ -102,5 +135,6 @@ FAMILY = Family(
     model_types=("glm4_moe",),
     fields=FIELDS,
     build=from_config,
+    read=read,
     refused="a null size, head_dim or top-k (transformers cannot build them)",
 )

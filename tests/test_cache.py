@@ -19,7 +19,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from symparams import cache
-from symparams.catalog import preset_paths
 from symparams.cli import main
 
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
@@ -152,12 +151,11 @@ def test_a_corrupted_or_tampered_cache_is_rebuilt_and_counts_stay_exact(how, whe
 
 
 def test_a_cached_count_starts_without_sympy(tmp_path):
-    """In a new process, a count answered from the cache imports neither SymPy nor NumPy (a preset whose family
-    builds its tree for a first count, so that the first run does)."""
-    from symparams.catalog import locate
-    from symparams.families import FAMILIES
+    """In a new process, a count answered from the cache imports neither SymPy nor NumPy (a family sized by
+    depth, whose first count builds its tree, so that the first run does)."""
+    from symparams.catalog import depth_families
 
-    name = next(p for p in sorted(preset_paths()) if FAMILIES.config_for(locate(p).data, p)[1].read is None)
+    name = sorted(depth_families())[0]
     env = {**os.environ, "SYMPARAMS_CACHE_DIR": str(tmp_path)}
     env.pop("SYMPARAMS_NO_CACHE", None)
     probe = (f"import sys; from symparams.cli import main; code = main(['count', {name!r}]); "

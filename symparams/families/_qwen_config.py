@@ -15,6 +15,7 @@ from fractions import Fraction
 from typing import Any, Callable, Mapping, Sequence
 
 from ..config import DEFAULT, DERIVED, REFUSE, Config, Field
+from ._moe_config import norm_topk_field, renorm
 from .activations import activation
 from .decoder_sizes import read_kv_heads
 from .layer_lists import LEGACY_NAMES
@@ -139,18 +140,6 @@ def expert_values(kinds: tuple[str, ...], dense: int, experts: Mapping[str, int]
     """F where some layer is dense, then the experts' sizes where some layer is sparse (a tree holds only the
     sizes its layers use)."""
     return {**({"F": dense} if "dense" in kinds else {}), **(experts if "moe" in kinds else {})}
-
-
-def norm_topk_field(default: bool) -> Field:
-    """``norm_topk_prob``: whether the router renormalises its top-k weights (a null refused, as the typed config
-    refuses it)."""
-    return Field("norm_topk_prob", default, kind="bool")
-
-
-def renorm(cfg: Config) -> bool:
-    """The config's ``norm_topk_prob`` as transformers' ``if self.norm_topk_prob:`` reads it."""
-    value = cfg.get("norm_topk_prob")
-    return value is not DERIVED and bool(value)
 
 
 def read_core(cfg: Config, rotary_fraction: Fraction = Fraction(1)) -> Core:

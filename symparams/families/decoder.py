@@ -23,7 +23,6 @@ from sympy import Integer
 
 from ..components import MLP, Attention, Block, Embedding, Linear, Model, Module, MoE, Norm, Repeat
 from ..components.routing import MIXTRAL, Routing
-from ..config import DERIVED, Config, Field
 from ..spec import AtMost, Constraint, Divides, Spec
 from ..symbols import SYMBOLS, D, E, F, H, H_kv, L, V, d_h, k
 from .decoder_sizes import EXPERTS_ALIASES, LLAMA_GROUPS, Sizes, decoder_fields, expert_fields, read_experts, read_sizes
@@ -50,19 +49,6 @@ def attention(qkv_bias: bool = False, out_bias: bool = False, names=LLAMA_ATTENT
 
 def gated_mlp(activation: str, bias: bool = False, name: str = "mlp", names=LLAMA_MLP) -> MLP:
     return MLP(name, D, F, gated=True, bias=bias, activation=activation, names=names)
-
-
-def norm_topk_field(default: bool, null_ok: bool = False) -> Field:
-    """``norm_topk_prob``: whether a router renormalises its top-k weights; ``null_ok`` where transformers
-    takes a null (falsy to its ``if``), else a null is refused as transformers' typed config refuses it."""
-    return Field("norm_topk_prob", default, null=DERIVED, kind="any") if null_ok else Field(
-        "norm_topk_prob", default, kind="bool")
-
-
-def renorm(cfg: Config) -> bool:
-    """The config's ``norm_topk_prob`` as transformers' ``if self.norm_topk_prob:`` reads it."""
-    value = cfg.get("norm_topk_prob")
-    return value is not DERIVED and bool(value)
 
 
 def moe(activation: str, routing: Routing = MIXTRAL) -> MoE:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..config import REFUSE, Config, Field
+from ..config import REFUSE, Config
 from . import _deepseek_heads as heads
 from ._deepseek_vocab import check_padding, pad_field
+from ._moe_config import norm_topk_field, renorm
 from .decoder_sizes import LLAMA_GROUPS, decoder_fields, expert_fields, read_experts, reading, sizes_of
 from .registry import Family, Reading
 
@@ -28,7 +29,7 @@ EXPERTS, TOP_K = 64, 8
 FIELDS = decoder_fields(
     vocab_size=50304, hidden_size=2048, intermediate_size=2048, num_hidden_layers=16,
     num_attention_heads=16, head_dim_null=REFUSE, max_position_embeddings=4096, mlp_bias=None,
-    extra=(*expert_fields(EXPERTS, TOP_K), pad_field(1), Field("norm_topk_prob", False, kind="bool")),
+    extra=(*expert_fields(EXPERTS, TOP_K), pad_field(1), norm_topk_field(False)),
     groups={**LLAMA_GROUPS, "q_norm": "norm", "k_norm": "norm"},
 )
 
@@ -47,7 +48,7 @@ def read(cfg: Config) -> Reading:
     check_padding(cfg, sizes.vocab)
     experts = read_experts(cfg, EXPERTS, TOP_K)
     r = reading("olmoe", sizes, experts=experts, attention_bias=cfg.get("attention_bias"),
-                renorm=bool(cfg.get("norm_topk_prob")),
+                renorm=renorm(cfg),
                 k_norm=_k_norm(sizes.head_dim_derived, floor, sizes.width, sizes.heads))
     return heads.floored_reading(r, floor)
 

@@ -38,8 +38,11 @@ def known(only: frozenset[str] = frozenset()) -> dict[str, dict]:
 
 
 def variants(data: dict, fam) -> list[dict]:
-    """The config ``data`` with every combination of its family's switches (the boolean fields of its table), and
-    with its head size given and left to transformers: the shapes that configs of a preset's kind take."""
+    """The config ``data`` with every combination of its family's switches (the boolean fields of its table),
+    with its head size given and left to transformers, and with each field it sets left out or, where the
+    family reads a null, made null (a Mistral with no sliding window): the shapes configs of a preset's kind take."""
+    from ..config import REFUSE
+
     switches = [f.name for f in fam.fields if f.kind == "bool"]
     heads = [dict(data)]
     if "head_dim" in fam.fields and "num_attention_heads" in data:
@@ -51,6 +54,11 @@ def variants(data: dict, fam) -> list[dict]:
     for base in heads:
         for bits in range(2 ** len(switches)):
             out.append({**base, **{n: bool(bits >> i & 1) for i, n in enumerate(switches)}})
+        for f in fam.fields:
+            if f.name in base and f.name != "model_type":
+                out.append({k: v for k, v in base.items() if k != f.name})
+            if f.null is not REFUSE and (f.name not in base or base[f.name] is not None):
+                out.append({**base, f.name: None})
     return out
 
 
@@ -64,16 +72,16 @@ def _add(out: dict[str, dict], name: str, data: dict) -> None:
         cfg, fam = FAMILIES.config_for(data, source)
         assert fam.read is not None
         reading = fam.read(cfg)
+        found = shape_id(fam.name, reading.shape)
+        if found in out:
+            return
         spec = FAMILIES.from_dict(data, source, name=name)
     except SymparamsError:
         return
     kept = shape_forms(reading, spec, counted(spec))
-    found = shape_id(fam.name, reading.shape)
     if kept is None or found is None:
         raise SymparamsError(f"{name}: a variant's forms do not give its count back")
-    kept = {**kept, "family": fam.name, "shape": repr(reading.shape)}
-    if out.setdefault(found, kept) != kept:
-        raise SymparamsError(f"presets of one {fam.name} shape give different forms: {name}")
+    out[found] = {**kept, "family": fam.name, "shape": repr(reading.shape)}
 
 
 def texts(only: frozenset[str] = frozenset()) -> dict[str, str]:

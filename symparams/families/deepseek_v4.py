@@ -21,45 +21,18 @@ exist, so the model type is refused as a whole rather than counted in part.
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import TYPE_CHECKING
+from .registry import refused_whole
 
-from ..config import Config
-from ..errors import SymparamsError
-from .registry import Reading, refused_whole
-
-if TYPE_CHECKING:
-    from ..spec import Spec
-
-__all__ = ["FAMILY", "REASON", "from_config", "read", "build"]
+__all__ = ["FAMILY", "REASON"]
 
 REASON = ("deepseek_v4 is not modelled: its hyper-connections (hc_mult residual streams), compressed sparse "
           "attention (per-layer compressors, an indexer over compressed entries, sinks, a grouped output "
           "projection) and hash-routed experts need node kinds whose FLOPs and cache readings are not written yet")
 
-
-def read(cfg: Config) -> Reading:
-    """Every config of the model type is refused, before anything is read from it."""
-    raise SymparamsError(f"{cfg.source}: {REASON}")
-
-
-def build(r: Reading) -> Spec:
-    """No Reading is ever made (:func:`read` refuses every config), so there is no tree to build."""
-    raise SymparamsError(REASON)
-
-
-def from_config(cfg: Config) -> Spec:
-    return build(read(cfg))
-
-
-FAMILY = replace(
-    refused_whole(
-        "deepseek_v4",
-        REASON,
-        summary="DeepSeek-V4: refused (hyper-connections, compressed sparse attention, hash-routed experts)",
-        refused="the whole model type: hyper-connections, compressed sparse attention and hash-routed experts are "
-                "not modelled",
-    ),
-    build=from_config,
-    read=read,
+FAMILY = refused_whole(
+    "deepseek_v4",
+    REASON,
+    summary="DeepSeek-V4: refused (hyper-connections, compressed sparse attention, hash-routed experts)",
+    refused="the whole model type: hyper-connections, compressed sparse attention and hash-routed experts are "
+            "not modelled",
 )

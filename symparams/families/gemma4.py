@@ -25,45 +25,18 @@ refused as a whole rather than counted in part. Gemma 2 and Gemma 3 are modelled
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import TYPE_CHECKING
+from .registry import refused_whole
 
-from ..config import Config
-from ..errors import SymparamsError
-from .registry import Reading, refused_whole
-
-if TYPE_CHECKING:
-    from ..spec import Spec
-
-__all__ = ["FAMILY", "REASON", "from_config", "read", "build"]
+__all__ = ["FAMILY", "REASON"]
 
 REASON = ("gemma4_text is not modelled: its per-layer embeddings, layers of different head sizes and key/value "
           "heads (per_layer_config, attention_k_eq_v), KV-shared layers without a cache of their own and the "
           "optional expert block beside each MLP need node kinds whose cache and FLOPs readings are not written yet")
 
-
-def read(cfg: Config) -> Reading:
-    """Every config of the model type is refused, before anything is read from it."""
-    raise SymparamsError(f"{cfg.source}: {REASON}")
-
-
-def build(r: Reading) -> Spec:
-    """No Reading is ever made (:func:`read` refuses every config), so there is no tree to build."""
-    raise SymparamsError(REASON)
-
-
-def from_config(cfg: Config) -> Spec:
-    return build(read(cfg))
-
-
-FAMILY = replace(
-    refused_whole(
-        "gemma4_text",
-        REASON,
-        summary="Gemma 4 (text): refused (per-layer embeddings, heterogeneous and KV-shared layers, expert blocks)",
-        refused="the whole model type: per-layer embeddings, per-layer head sizes, KV-shared layers and the "
-                "expert block beside the MLP are not modelled",
-    ),
-    build=from_config,
-    read=read,
+FAMILY = refused_whole(
+    "gemma4_text",
+    REASON,
+    summary="Gemma 4 (text): refused (per-layer embeddings, heterogeneous and KV-shared layers, expert blocks)",
+    refused="the whole model type: per-layer embeddings, per-layer head sizes, KV-shared layers and the "
+            "expert block beside the MLP are not modelled",
 )

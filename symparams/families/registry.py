@@ -115,14 +115,15 @@ def refused_whole(model_type: str, reason: str, summary: str, refused: str) -> F
 
     For architectures whose weights could be counted but whose cache and FLOPs would be
     guesses until their node kinds exist: counting them in part would hand out a total
-    whose other readings silently miss layers.
+    whose other readings silently miss layers. It reads every config to that error, so
+    refusing one imports no SymPy either.
     """
 
-    def build(cfg: Config) -> Spec:
+    def refuse(cfg: Config) -> Any:
         raise SymparamsError(f"{cfg.source}: {reason}")
 
-    return Family(name=model_type, summary=summary, model_types=(model_type,), fields=Fields(), build=build,
-                  context=None, refused=refused)
+    return Family(name=model_type, summary=summary, model_types=(model_type,), fields=Fields(), build=refuse,
+                  read=refuse, context=None, refused=refused)
 
 
 @dataclass(frozen=True)

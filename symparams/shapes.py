@@ -7,7 +7,8 @@ that count prints is kept as forms: each row's formula and copies, the relations
 derive symbols (d_h = D/H) and the rules the values must keep (H_kv divides H). A later
 config of the same family and shape is read and checked by the family's own reader,
 then its count is those forms evaluated at its values, in Python's exact arithmetic
-(:class:`fractions.Fraction`), with no tree built and no SymPy imported.
+(whole numbers, and :class:`fractions.Fraction` past a division that leaves a remainder),
+with no tree built and no SymPy imported.
 
 Forms are kept only when evaluating them at the config they came from gives, field by
 field, what that config's tree gives; a value that breaks a rule, or a derived value

@@ -10,6 +10,10 @@ then its count is those forms evaluated at its values, in Python's exact arithme
 (whole numbers, and :class:`fractions.Fraction` past a division that leaves a remainder),
 with no tree built and no SymPy imported.
 
+A shape's layer-by-layer orders (:func:`~symparams.families.registry.by_layer`) count only as
+the kinds they hold, in the order they first appear: how many layers each kind has are
+values, so a Gemma 2 of 42 layers is counted from the forms of one of 26.
+
 Forms are kept only when evaluating them at the config they came from gives, field by
 field, what that config's tree gives; a value that breaks a rule, or a derived value
 that is not a positive whole number, sends the count back to the tree, which reports it.
@@ -40,7 +44,7 @@ if TYPE_CHECKING:
 __all__ = ["Counted", "key", "shape_id", "kept_forms", "forms", "evaluate", "VERSION", "SHIPPED", "shipped_file"]
 
 # Bumped when what is kept changes shape.
-VERSION = 1
+VERSION = 2
 # Forms longer than this are not kept (a decoder's closed form is a few hundred characters).
 MAX_FORM = 20_000
 # Whole powers beyond this (either sign) are not forms: no tree has them, and they would be slow.
@@ -130,10 +134,13 @@ def _walk(node: ast.AST) -> Callable[[Mapping[str, Number]], Number]:
 
 
 def shape_id(family: str, shape: tuple) -> str | None:
-    """A family's shape as a hash, or None where the shape is not made of plain constants."""
+    """A family's shape as a count reads it (:func:`~symparams.families.registry.counted_shape`), hashed; None where
+    it is not plain constants."""
+    from .families.registry import counted_shape
+
     if not _plain(shape):
         return None
-    return hashlib.sha256(repr((VERSION, family, shape)).encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha256(repr((VERSION, family, counted_shape(shape))).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def key(family: str, shape: tuple) -> str | None:

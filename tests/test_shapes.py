@@ -27,6 +27,7 @@ from symparams import counting, shapes
 from symparams.cli import count as count_cli
 from symparams.cli import main
 from symparams.families import FAMILIES
+from symparams.families.registry import counted_shape
 
 from strategies import CONFIGS
 
@@ -118,6 +119,54 @@ def test_a_real_config_counted_by_shape_prints_what_its_tree_prints(path, tmp_pa
             copy.write_text(json.dumps(variant))
             for fmt in ([], ["--json"]):
                 assert run(["count", str(copy), *fmt]) == uncached(["count", str(copy), *fmt])
+
+
+# Real configs that list their layers' kinds, and the field that lists them.
+LISTED = [("exaone-4.0-32b", "layer_types"), ("gemma-3-270m", "layer_types"), ("gpt-oss-20b", "layer_types"),
+          ("olmo-3-1025-7b", "layer_types"), ("qwen3.5-9b-text", "layer_types"), ("qwen3.5-35b-a3b-text", "layer_types"),
+          ("nemotron-h-8b-base-8k", "hybrid_override_pattern"), ("nemotron-h-nano-30b-a3b", "hybrid_override_pattern"),
+          ("zamba2-1.2b", "layers_block_type")]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_configs_that_differ_only_in_the_order_or_number_of_their_layers_share_forms(data, tmp_path_factory):
+    """A real config's layers reordered, some dropped or repeated (every kind kept), prints what its own tree
+    prints once the config itself was counted; where its kinds first appear in the same order, it counts from
+    the forms that count kept, with no tree built."""
+    name, field = data.draw(st.sampled_from(LISTED))
+    config = json.loads((Path(__file__).parent / "fixtures" / "configs" / f"{name}.json").read_text())
+    kinds = list(config[field])
+    order = data.draw(st.permutations(kinds))
+    cut = data.draw(st.integers(1, len(kinds)))
+    extra = data.draw(st.lists(st.sampled_from(sorted(set(kinds))), max_size=12))
+    layers = order[:cut] + extra
+    layers += [k for k in sorted(set(kinds)) if k not in layers]
+    layers = data.draw(st.permutations(layers))
+    if data.draw(st.booleans()):  # the first layer's kind as before: the same stacks, in the same order
+        layers.insert(0, layers.pop(layers.index(kinds[0])))
+    other = {**config, field: "".join(layers) if isinstance(config[field], str) else list(layers)}
+    if "num_hidden_layers" in config:
+        other["num_hidden_layers"] = len(layers)
+    folder = tmp_path_factory.mktemp("layers")
+    first, second = folder / "first.json", folder / "second.json"
+    first.write_text(json.dumps(config))
+    second.write_text(json.dumps(other))
+    expected = uncached(["count", str(second), "--json"])
+    built: list = []
+    with pytest.MonkeyPatch.context() as m:
+        m.delenv("SYMPARAMS_NO_CACHE", raising=False)
+        m.setenv("SYMPARAMS_CACHE_DIR", str(folder / "cache"))
+        m.setattr(shapes, "_shipped", lambda family: {})
+        assert run(["count", str(first), "--json"])[0] == 0
+        real = count_cli.load_spec
+        m.setattr(count_cli, "load_spec", lambda *a, **k: built.append(a) or real(*a, **k))
+        assert run(["count", str(second), "--json"]) == expected
+        a, b = counting.read(str(first)), counting.read(str(second))
+    same = a is not None and b is not None and counted_shape(a[3].shape) == counted_shape(b[3].shape)
+    event(f"{name}: same shape: {same}, counted: {expected[0] == 0}")
+    if same and expected[0] == 0:
+        assert not built
 
 
 PROBE = ("import sys; from symparams.cli import main; code = main(['count', sys.argv[1], '--json']); "

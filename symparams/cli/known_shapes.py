@@ -39,8 +39,9 @@ def known(only: frozenset[str] = frozenset()) -> dict[str, dict]:
 
 def variants(data: dict, fam) -> list[dict]:
     """The config ``data`` with every combination of its family's switches (the boolean fields of its table),
-    with its head size given and left to transformers, and with each field it sets left out or, where the
-    family reads a null, made null (a Mistral with no sliding window): the shapes configs of a preset's kind take."""
+    with its head size given and left to transformers, with each field it sets left out (its table's or not, such
+    as a list of layer kinds), and with each field the family reads a null for made null (a Mistral with no
+    sliding window): the shapes configs of a preset's kind take."""
     from ..config import REFUSE
 
     switches = [f.name for f in fam.fields if f.kind == "bool"]
@@ -54,9 +55,10 @@ def variants(data: dict, fam) -> list[dict]:
     for base in heads:
         for bits in range(2 ** len(switches)):
             out.append({**base, **{n: bool(bits >> i & 1) for i, n in enumerate(switches)}})
+        for name in base:
+            if name != "model_type":
+                out.append({k: v for k, v in base.items() if k != name})
         for f in fam.fields:
-            if f.name in base and f.name != "model_type":
-                out.append({k: v for k, v in base.items() if k != f.name})
             if f.null is not REFUSE and (f.name not in base or base[f.name] is not None):
                 out.append({**base, f.name: None})
     return out
@@ -65,6 +67,7 @@ def variants(data: dict, fam) -> list[dict]:
 def _add(out: dict[str, dict], name: str, data: dict) -> None:
     from ..counting import counted, shape_forms
     from ..families import FAMILIES
+    from ..families.registry import counted_shape
     from ..shapes import shape_id
 
     source = f"preset {name}"
@@ -81,7 +84,7 @@ def _add(out: dict[str, dict], name: str, data: dict) -> None:
     kept = shape_forms(reading, spec, counted(spec))
     if kept is None or found is None:
         raise SymparamsError(f"{name}: a variant's forms do not give its count back")
-    out[found] = {**kept, "family": fam.name, "shape": repr(reading.shape)}
+    out[found] = {**kept, "family": fam.name, "shape": repr(counted_shape(reading.shape))}
 
 
 def texts(only: frozenset[str] = frozenset()) -> dict[str, str]:

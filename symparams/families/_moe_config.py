@@ -14,7 +14,7 @@ from typing import Sequence
 
 from ..config import DERIVED, Config, Field
 from .decoder_sizes import Sizes, sizes_of
-from .registry import Reading
+from .registry import Reading, by_layer, order
 
 __all__ = ["norm_topk_field", "renorm", "layout", "dense_of", "moe_values", "decoder_sizes"]
 
@@ -41,13 +41,13 @@ def layout(dense: int, layers: int, dense_at: Sequence[bool] = ()) -> tuple:
     if not dense:
         return ("moe",)
     pattern = tuple(dense_at)
-    return ("mixed", () if pattern == tuple(i < dense for i in range(layers)) else pattern)
+    return ("mixed", by_layer(() if pattern == tuple(i < dense for i in range(layers)) else pattern))
 
 
 def dense_of(shape: tuple, values: dict[str, int]) -> tuple[int, tuple[bool, ...]]:
     """The number of dense layers a :func:`layout` gives at ``values``, and its pattern (empty: the first ones)."""
     if shape[0] == "mixed":
-        return values["L_d"], shape[1]
+        return values["L_d"], order(shape[1])
     return (values["L"] if shape[0] == "dense" else 0), ()
 
 

@@ -19,7 +19,7 @@ from ._moe_config import norm_topk_field, renorm
 from .activations import activation
 from .decoder_sizes import read_kv_heads
 from .layer_lists import LEGACY_NAMES
-from .registry import Reading
+from .registry import Reading, by_layer, order
 
 __all__ = [
     "GROUPS", "Core", "core_fields", "read_core", "check_padding", "int_list", "read_window", "layer_types", "read_experts",
@@ -121,14 +121,15 @@ def decoder_reading(family: str, core: Core, shape: Sequence[tuple[str, Any]], v
                    core.notes + tuple(notes))
 
 
-def layout(kinds: Sequence[str]) -> tuple[str, ...]:
-    """Each layer's kind where the kinds mix, else the one kind: layers all alike make one tree at any depth."""
-    return tuple(kinds) if len(set(kinds)) > 1 else tuple(kinds[:1])
+def layout(kinds: Sequence[str]) -> tuple:
+    """Each layer's kind where the kinds mix (:func:`~symparams.shapes.by_layer`), else the one kind: layers all
+    alike make one tree at any depth."""
+    return by_layer(tuple(kinds)) if len(set(kinds)) > 1 else tuple(kinds[:1])
 
 
-def kinds_of(shape: tuple[str, ...], layers: int) -> tuple[str, ...]:
+def kinds_of(shape: tuple, layers: int) -> tuple[str, ...]:
     """Each layer's kind, from a :func:`layout`."""
-    return shape if len(shape) > 1 else shape * layers
+    return shape * layers if len(shape) == 1 else order(shape)
 
 
 def layer_counts(*axes: tuple[str, tuple[str, ...], str]) -> dict[str, int]:

@@ -34,7 +34,7 @@ from ..config import DEFAULT, DERIVED, REFUSE, Config, Field
 from ._ssm_config import kind_counts, layer_indices, mamba2_head, read_all, read_chunk, refuse_layer_types
 from .activations import activation
 from .decoder_sizes import decoder_fields, read_sizes
-from .registry import Family, Reading
+from .registry import Family, Reading, by_layer, order
 
 if TYPE_CHECKING:
     from ..spec import Spec
@@ -91,7 +91,8 @@ def read(cfg: Config) -> Reading:
     # attention's sizes are checked only where a layer has attention, as transformers builds them only there
     sizes = read_sizes(cfg) if attention else None
     act = activation(cfg, "hidden_act", cfg.get("hidden_act"))
-    shape: list = [("layout", "".join("a" if i in attention else "m" for i in range(layers))), ("activation", act),
+    shape: list = [("layout", by_layer("".join("a" if i in attention else "m" for i in range(layers)))),
+                   ("activation", act),
                    ("proj_bias", cfg.get("mamba_proj_bias")), ("conv_bias", cfg.get("mamba_conv_bias") is True),
                    ("attention_bias", cfg.get("attention_bias")), ("mlp_bias", cfg.get("mlp_bias")),
                    ("tied", cfg.get("tie_word_embeddings"))]
@@ -127,7 +128,7 @@ def build(r: Reading) -> Spec:
     from ._ssm import attention_rules, by_symbol, kinds, ssm_spec
 
     shape = dict(r.shape)
-    layout, act = shape["layout"], shape["activation"]
+    layout, act = order(shape["layout"]), shape["activation"]
     bias = shape["proj_bias"]
     mixer = Mamba2("mamba", D, d_in, H_m, G, N_s, K_c, Q, bias=bias, out_bias=bias, conv_bias=shape["conv_bias"],
                    activation=act)

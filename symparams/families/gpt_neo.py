@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from ..config import DERIVED, Config, Field, Fields
 from ._layernorm_config import ln_reading
 from .activations import activation
-from .registry import Family, Reading
+from .registry import Family, Reading, by_layer, order
 
 if TYPE_CHECKING:
     from ..spec import Spec
@@ -87,11 +87,11 @@ def read(cfg: Config) -> Reading:
     if inner is not DERIVED:
         values["F"] = inner
     act = activation(cfg, "activation_function", cfg.get("activation_function"))
-    layout: str | tuple[bool, ...]
+    layout: str | tuple
     if local in (0, layers):
         layout = "local" if local else "global"
     else:
-        layout = tuple(k == "local" for k in kinds)
+        layout = by_layer(tuple(k == "local" for k in kinds))
         values["L_s"] = local
     if local:
         values["W"] = span
@@ -127,7 +127,7 @@ def build(r: Reading) -> Spec:
         stack = [Repeat("local_blocks", L, layer(W))]
     else:
         stack = list(placed((Repeat("global_blocks", L - L_s, layer(None)), Repeat("local_blocks", L_s, layer(W))),
-                            ["local_blocks" if k else "global_blocks" for k in layout]))
+                            ["local_blocks" if k else "global_blocks" for k in order(layout)]))
         constraints.append(AtMost(L_s, L, "the local layers are among the L layers"))
     tree = model("gpt_neo", (Embedding("wte", V, D), Embedding("wpe", P, D), *stack, layer_norm("ln_f"),
                              lm_head(shape["tied"])), "GPT-Neo")

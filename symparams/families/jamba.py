@@ -32,7 +32,7 @@ from ..config import DERIVED, REFUSE, Config, Field
 from ._ssm_config import kind_counts, read_all, read_dt_rank
 from .activations import activation
 from .decoder_sizes import decoder_fields, read_sizes
-from .registry import Family, Reading
+from .registry import Family, Reading, by_layer, order
 
 if TYPE_CHECKING:
     from ..spec import Spec
@@ -103,8 +103,9 @@ def read(cfg: Config) -> Reading:
     rank, auto = read_dt_rank(cfg, "mamba_dt_rank", width, digits=False)
     expand = cfg.get("mamba_expand")
     shape: list = [
-        ("mixers", "".join("a" if i % attn_period == attn_offset else "m" for i in range(layers))),
-        ("ffns", "".join("e" if moe_layers and i % expert_period == expert_offset else "d" for i in range(layers))),
+        ("mixers", by_layer("".join("a" if i % attn_period == attn_offset else "m" for i in range(layers)))),
+        ("ffns", by_layer("".join("e" if moe_layers and i % expert_period == expert_offset else "d"
+                                  for i in range(layers)))),
         ("activation", act), ("proj_bias", cfg.get("mamba_proj_bias")), ("conv_bias", cfg.get("mamba_conv_bias")),
         ("tied", cfg.get("tie_word_embeddings")), ("expand", expand), ("rank_auto", auto),
     ]
@@ -141,7 +142,7 @@ def build(r: Reading) -> Spec:
     from ._ssm import AUTO_RANK, attention_rules, by_symbol, kinds, ssm_spec
 
     shape = dict(r.shape)
-    mixers_at, ffns_at, act = shape["mixers"], shape["ffns"], shape["activation"]
+    mixers_at, ffns_at, act = order(shape["mixers"]), order(shape["ffns"]), shape["activation"]
 
     def layer(name: str, norm: str, part) -> Block:
         return Block(name, (Norm(norm, D, weight=True), part), label=f"{name} half of a Jamba layer")

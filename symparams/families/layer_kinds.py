@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..config import DERIVED, Config
+from .registry import by_layer, order
 
 if TYPE_CHECKING:
     from sympy import Expr
@@ -120,7 +121,7 @@ class Layers:
         of each, with the rule and the layer-by-layer pattern (:func:`layers_of` reads it back)."""
         if self.mixed:
             rule = (self.rule.kind, self.rule.n) if self.rule is not None else None
-            return ("mixed", rule, self.pattern if len(self.pattern) == self.layers else ())
+            return ("mixed", rule, by_layer(self.pattern if len(self.pattern) == self.layers else ()))
         return ("sliding",) if self.all_sliding else ("full",)
 
     def values(self) -> dict[str, int]:
@@ -140,7 +141,7 @@ def layers_of(shape: tuple, values: dict[str, int]) -> Layers:
         return Layers(layers, layers, values["W"])
     rule = Rule(*shape[1]) if shape[1] is not None else None
     sliding = rule.at(layers) if rule is not None else values["L_s"]
-    return Layers(layers, sliding, values["W"], rule, pattern=shape[2])
+    return Layers(layers, sliding, values["W"], rule, pattern=order(shape[2]))
 
 
 def read_layers(cfg: Config, layers: int, window: int | None, rule: Rule | None,

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 from ..config import DEFAULT, DERIVED, MAX_LAYERS, Config, Field, Fields
 from ._ssm_config import kind_counts, read_all
 from .activations import activation
-from .registry import Family, Reading
+from .registry import Family, Reading, by_layer, order
 
 if TYPE_CHECKING:
     from ..spec import Spec
@@ -152,7 +152,7 @@ def read(cfg: Config) -> Reading:
                      f"the layer pattern has {len(pattern)} layers")
     width, heads, kv_heads = cfg.get("hidden_size"), cfg.get("num_attention_heads"), cfg.get("num_key_value_heads")
     values: dict = {"V": cfg.get("vocab_size"), "D": width, "L": len(pattern)}
-    shape: list = [("layout", "".join(PATTERN_CHAR[kind] for kind in pattern)),
+    shape: list = [("layout", by_layer("".join(PATTERN_CHAR[kind] for kind in pattern))),
                    ("mlp_activation", activation(cfg, "mlp_hidden_act", cfg.get("mlp_hidden_act"))),
                    ("mlp_bias", cfg.get("mlp_bias"))]
     # only the sizes of the kinds the pattern has become symbols
@@ -200,7 +200,7 @@ def build(r: Reading) -> Spec:
     from ._ssm import attention_rules, by_symbol, kinds, ssm_spec
 
     shape = dict(r.shape)
-    layout, mlp_act, mlp_bias = shape["layout"], shape["mlp_activation"], shape["mlp_bias"]
+    layout, mlp_act, mlp_bias = order(shape["layout"]), shape["mlp_activation"], shape["mlp_bias"]
     rules: list = []
     mamba = attention = mlp = moe = None
     if PATTERN_CHAR["linear_attention"] in layout:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..config import DERIVED, Config, Field, Fields
-from ._qwen_config import GROUPS, core_fields, core_of, layer_types, list_field, read_core, read_window
+from ._qwen_config import GROUPS, core_fields, core_of, kinds_of, layer_types, layout, list_field, read_core, read_window
 from .registry import Family, Reading
 
 if TYPE_CHECKING:
@@ -79,13 +79,12 @@ def read(cfg: Config) -> Reading:
     core = read_core(cfg)
     types, window, notes = windows(cfg, core.layers, cfg.get("max_window_layers"))
     kinds = tuple(t.split("_")[0] for t in types)
-    layout = kinds if len(set(kinds)) > 1 else kinds[:1]
     values = {**core.free(), "F": cfg.get("intermediate_size")}
-    if len(layout) > 1:
+    if len(set(kinds)) > 1:
         values["L_s"] = kinds.count("sliding")
     if window is not None and "sliding" in kinds:
         values["W"] = window
-    shape = (*core.shape(), ("attention_bias", cfg.get("attention_bias")), ("layers", layout))
+    shape = (*core.shape(), ("attention_bias", cfg.get("attention_bias")), ("layers", layout(kinds)))
     return Reading(shape, tuple(values.items()), core.name("qwen3"), core.notes + notes)
 
 
@@ -98,8 +97,7 @@ def build(r: Reading) -> Spec:
 
     shape, values = dict(r.shape), dict(r.values)
     layers = values["L"]
-    layout = shape["layers"]
-    kinds = layout if len(layout) > 1 else layout * layers
+    kinds = kinds_of(shape["layers"], layers)
     core = core_of(r)
     bias = shape["attention_bias"]
     attn = {kind: DecoderAttention("self_attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=bias, qk_norm=True,

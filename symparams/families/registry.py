@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
     from ..spec import Spec
 
-__all__ = ["Family", "Reading", "Registry", "Entry", "entry", "refused_whole", "settle"]
+__all__ = ["Family", "Reading", "Registry", "Entry", "entry", "refused_whole", "settle", "by_layer", "order",
+           "counted_shape"]
 
 V_ = TypeVar("V_")
 
@@ -44,6 +45,40 @@ class Reading:
     values: tuple[tuple[str, int], ...]
     name: str
     notes: tuple[str, ...] = ()
+
+
+# Marks a layer-by-layer order inside a shape (see :func:`by_layer`).
+BY_LAYER = "by layer"
+
+
+def by_layer(order: str | tuple) -> tuple:
+    """A layer-by-layer order (one kind per layer) as a shape holds it.
+
+    The tree places its layers by the order (pipeline stages take whole layers), but a
+    count depends only on which kinds there are and which comes first: the tree keeps one
+    stack per kind, in the order the kinds first appear, and how many layers each has are
+    the reading's values (L_s, L_a, ...). Forms are therefore kept by
+    :func:`counted_shape`, which keeps only the kinds in that order, so configs that
+    differ otherwise in the order or the number of their layers share them.
+    """
+    return (BY_LAYER, order)
+
+
+def order(entry: tuple) -> Any:
+    """The order a :func:`by_layer` entry holds."""
+    if not (isinstance(entry, tuple) and len(entry) == 2 and entry[0] == BY_LAYER):
+        raise TypeError(f"not a layer-by-layer order: {entry!r}")
+    return entry[1]
+
+
+def counted_shape(shape: Any) -> Any:
+    """``shape`` as a count reads it: each :func:`by_layer` order replaced by the kinds it holds, as they first appear."""
+    if isinstance(shape, tuple):
+        if len(shape) == 2 and shape[0] == BY_LAYER and isinstance(shape[1], (tuple, str)):
+            kinds = tuple(dict.fromkeys(shape[1]))
+            return (BY_LAYER, "".join(kinds) if isinstance(shape[1], str) else kinds)
+        return tuple(counted_shape(v) for v in shape)
+    return shape
 
 
 @dataclass(frozen=True)

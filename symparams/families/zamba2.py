@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING
 from ..config import DERIVED, Config, Field, Fields
 from ._ssm_config import read_all, refuse_odd_rope
 from .activations import activation
-from .registry import Family, Reading
+from .registry import Family, Reading, by_layer, order
 
 if TYPE_CHECKING:
     from ..components import Block
@@ -140,7 +140,7 @@ def read(cfg: Config) -> Reading:
     if head_m is not DERIVED and head_m * heads_m != inner:
         raise cfg.error("mamba_headdim", f"{head_m} x n_mamba_heads {heads_m} is not the mixer's width {inner}")
     cfg.get("use_conv_bias")  # read for its type only: the convolution always has a bias
-    shape: list = [("layout", "".join(kind[0] for kind in pattern)), ("expand", expand),
+    shape: list = [("layout", by_layer("".join(kind[0] for kind in pattern))), ("expand", expand),
                    ("bias", cfg.get("add_bias_linear"))]
     values = {"V": cfg.get("vocab_size"), "D": width, "L": layers, "H_m": heads_m, "G": cfg.get("mamba_ngroups"),
               "N_s": cfg.get("mamba_d_state"), "K_c": cfg.get("mamba_d_conv"), "Q": cfg.get("chunk_size")}
@@ -196,7 +196,7 @@ def build(r: Reading) -> Spec:
     from ._ssm import by_symbol, ssm_spec
 
     shape = dict(r.shape)
-    layout, bias = shape["layout"], shape["bias"]
+    layout, bias = order(shape["layout"]), shape["bias"]
     mixer = Mamba2("mamba", D, d_in, H_m, G, N_s, K_c, Q, bias=bias, out_bias=bias, conv_bias=True)
     mamba_layer = Block("mamba_layer", (Norm("input_layernorm", D, weight=True), mixer), label="Mamba-2 layer")
     relations = {d_in: shape["expand"] * D}

@@ -227,7 +227,7 @@ def build(r: Reading) -> Spec:
 
     def block(mixer) -> Block:
         return Block("block", (_Norm("norm", D, weight=True, weight_fp32=True), mixer),
-                     label=f"Nemotron-H block ({type(mixer).__name__})")
+                     label=f"Nemotron-H block ({type(mixer).__name__.lstrip('_')})")
 
     names = {"linear_attention": "mamba_layers", "full_attention": "attention_layers", "mlp": "mlp_layers",
              "moe": "moe_layers"}

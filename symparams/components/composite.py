@@ -92,7 +92,10 @@ class Repeat(Module):
         return s.stream(per_copy * B * T * self.child.input_width())
 
     def describe(self, fmt: Fmt = str) -> str:
-        return f"{fmt(self.count)} x {self.child.describe(fmt)}"
+        count = fmt(self.count)
+        if isinstance(self.count, sympy.Add) and any(c in count for c in "+-− "):
+            count = f"({count})"  # (L - L_s) x block, not L - (L_s x block)
+        return f"{count} x {self.child.describe(fmt)}"
 
 
 def placed(parts: Sequence[Module], pattern: Sequence[str]) -> tuple[Module, ...]:

@@ -189,7 +189,8 @@ def layers(r: Reader) -> list[Inline]:
     said = [row.node.child.describe() for row, _ in stacks]  # type: ignore[attr-defined]
     for i, (row, count) in enumerate(stacks):
         out += ([", " if i < len(stacks) - 1 else " and "] if i else [])
-        out += [*_count(r, count), " x ", Verbatim(said[i])]
+        size = _count(r, count)
+        out += [*(["(", *size, ")"] if isinstance(count, sympy.Add) else size), " x ", Verbatim(said[i])]
         if said.count(said[i]) > 1:  # blocks described alike differ in what they hold: name the stack
             out += [" (", Verbatim(r.short.get(row.path, row.path)), ")"]
         if isinstance(row.node, Shared):

@@ -56,6 +56,9 @@ DEFAULT = _Sentinel("DEFAULT", "null means the same as a missing field: the defa
 DERIVED = _Sentinel("DERIVED", "null (or a default of DERIVED) means the family derives the value (H for H_kv, D/H for d_h).")
 
 _KINDS = ("int", "bool", "str", "number", "any")
+# The JSON types a field of kind "any" may be limited to (Field.types), as an error names them. A whole
+# number is never a boolean, as transformers' typed configs tell them apart; an integral float is one.
+JSON_TYPES = {"int": "a whole number", "str": "text", "list": "a list", "object": "an object"}
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,10 @@ class Field:
     ``legacy`` names are older keywords a config class pops before it builds
     (BLOOM's and Falcon's ``n_embed``): a value there counts like an alias, but a null
     there means "not given", as it does to transformers.
+
+    ``types`` are, for a field of kind "any", the JSON types transformers' typed config
+    accepts there (:data:`JSON_TYPES`: "int", "str", "list", "object"); a value of
+    another type is refused, as transformers refuses it. Empty: any value.
     """
 
     name: str
@@ -82,9 +89,11 @@ class Field:
     minimum: int = 1
     choices: tuple[str, ...] | None = None
     legacy: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         assert self.kind in _KINDS, self.kind
+        assert not self.types or (self.kind == "any" and set(self.types) <= set(JSON_TYPES)), self.types
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -241,6 +250,12 @@ class Config:
             return value
         if f.kind == "number":
             return self._number(key, value)
+        if f.types and not any(_is_json(value, t) for t in f.types):
+            wanted = [JSON_TYPES[t] for t in f.types] + ([] if f.null is REFUSE else ["null"])
+            listed = ", ".join(wanted[:-1]) + " or " + wanted[-1] if len(wanted) > 1 else wanted[0]
+            raise self.error(key, f"expected {listed}, got {_kind(value)} {short(value)}")
+        if f.types and isinstance(value, Decimal) and "int" in f.types:
+            return int(value)
         return value
 
     # ---- plain accessors ---------------------------------------------------
@@ -341,6 +356,13 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     return value
+
+
+def _is_json(value: Any, kind: str) -> bool:
+    if kind == "int":
+        return (type(value) is int or (isinstance(value, Decimal) and value.is_finite()
+                                       and value == value.to_integral_value()))
+    return isinstance(value, {"str": str, "list": list, "object": dict}[kind])
 
 
 def _kind(value: Any) -> str:

@@ -637,6 +637,37 @@ def test_a_null_field_counts_as_transformers_builds_it_or_is_refused_naming_it(m
         return
     assert {g: n for g, n in spec.breakdown().groups().items() if n} == theirs
 
+# Values of another type than a field holds: never an integral float (4096.0 is read as 4096, a documented choice).
+OTHER_TYPES = st.sampled_from([True, False, "12", "silu", 2.5, -0.5, [8], {"x": 1}])
+
+
+@pytest.mark.parametrize("model_type", TABLED)
+@settings(max_examples=3, suppress_health_check=FIXTURE_HEALTH, deadline=None)
+@given(config=st.data())
+def test_a_field_of_another_type_is_refused_naming_it_where_transformers_refuses_it(model_type, config):
+    """Every field of a family's table, in turn, set to a value of another type (text for a number, a number for
+    a switch, true for a count) in a valid config: the reader refuses it, naming that field, or counts what
+    transformers builds, group by group; never a model that transformers' typed config refuses.
+    (DeepseekV2Config refuses n_group: true, which was once read as one group.)"""
+    pytest.importorskip("torch", reason="torch is not installed")
+    pytest.importorskip("transformers", reason="transformers is not installed")
+    base = config.draw(CONFIGS[model_type], label="config")
+    for name in sorted(FAMILIES.by_type[model_type].fields.names()):
+        value = config.draw(OTHER_TYPES, label=name)
+        doc = {k: v for k, v in base.items() if k not in _field_of(model_type, name).names}
+        doc[name] = value
+        try:
+            spec = symparams.families.from_dict(doc, "config")
+        except SymparamsError as refused:
+            if not re.search(rf"\b{re.escape(name)}\b", str(refused)):  # refused for another reason, which the
+                with pytest.raises(SymparamsError):                      # config without the field has too
+                    symparams.families.from_dict({k: v for k, v in doc.items() if k != name}, "config")
+            continue
+        theirs = _meta_groups(doc)
+        assert theirs is not None, f"transformers refuses {name}={value!r}; symparams counted {spec.total}"
+        assert {g: n for g, n in spec.breakdown().groups().items() if n} == theirs, (name, value)
+
+
 # A config class's attribute_map sets a field from its alias after the type check, so an alias's null passes
 # where the field's own null is refused, and the model builds unless a layer reads the value.
 ALIASED_EXPERTS = {
@@ -1024,6 +1055,41 @@ def test_the_activation_table_is_transformers_own():
     assert set(ACTIVATIONS) == set(ACT2FN)
     for name, learned in ACTIVATIONS.items():
         assert sum(p.numel() for p in ACT2FN[name].parameters()) == learned, name
+
+
+def _json_types(annotation) -> set[str]:
+    """The JSON types a config class's annotation admits besides null: int, str, list or object."""
+    import typing
+
+    if annotation is type(None):
+        return set()
+    args = typing.get_args(annotation)
+    origin = typing.get_origin(annotation)
+    if args and origin not in (list, tuple, dict):  # a union
+        return set().union(*(_json_types(a) for a in args))
+    base = origin or annotation
+    return {int: {"int"}, str: {"str"}, list: {"list"}, tuple: {"list"}}.get(base, {"object"})
+
+
+def test_a_field_read_as_any_value_admits_the_types_transformers_config_annotates():
+    """A field whose kind is "any" is limited to the JSON types its config class declares (DeepseekV2Config's
+    n_group is int | None, so true is refused); where the class declares none, any value passes, as there."""
+    pytest.importorskip("transformers", reason="transformers is not installed")
+    from transformers.models.auto.configuration_auto import CONFIG_MAPPING
+
+    checked = 0
+    for fam in FAMILIES:
+        for model_type in (t for t in fam.model_types if t in CONFIG_MAPPING):
+            hints: dict = {}
+            for klass in reversed(CONFIG_MAPPING[model_type].__mro__):
+                hints.update(getattr(klass, "__annotations__", {}))
+            for f in (f for f in fam.fields if f.kind == "any"):
+                declared = next((hints[n] for n in f.names if n in hints), None)
+                if declared is None or isinstance(declared, str):
+                    continue
+                assert set(f.types) == _json_types(declared), (model_type, f.name, declared)
+                checked += 1
+    assert checked >= 30, checked
 
 
 def test_the_layer_kind_and_rope_key_tables_are_transformers_own():

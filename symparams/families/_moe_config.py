@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Sequence
 
-from ..config import DERIVED, Config, Field
+from ..config import DERIVED, REFUSE, Config, Field
 from .decoder_sizes import Sizes, sizes_of
 from .registry import Reading, by_layer, order
 
@@ -22,8 +22,7 @@ __all__ = ["norm_topk_field", "renorm", "layout", "dense_of", "moe_values", "dec
 def norm_topk_field(default: bool, null_ok: bool = False) -> Field:
     """``norm_topk_prob``: whether a router renormalises its top-k weights; ``null_ok`` where transformers
     takes a null (falsy to its ``if``), else a null is refused as transformers' typed config refuses it."""
-    return Field("norm_topk_prob", default, null=DERIVED, kind="any") if null_ok else Field(
-        "norm_topk_prob", default, kind="bool")
+    return Field("norm_topk_prob", default, null=DERIVED if null_ok else REFUSE, kind="bool")
 
 
 def renorm(cfg: Config) -> bool:

@@ -55,13 +55,13 @@ def core_fields(*, vocab_size: int, hidden_size: int, num_hidden_layers: int, nu
         Field("tie_word_embeddings", tie_word_embeddings, kind="bool"),
         Field("hidden_act", "silu", kind="str"),
         Field("max_position_embeddings", max_position_embeddings),
-        Field("pad_token_id", pad_token_id, null=DERIVED, kind="any"),
+        Field("pad_token_id", pad_token_id, null=DERIVED, kind="any", types=("int",)),
     )
 
 
 def list_field(name: str) -> Field:
     """A list field (layer indices or layer types) whose null means what a missing one does: not given."""
-    return Field(name, None, null=DEFAULT, kind="any")
+    return Field(name, None, null=DEFAULT, kind="any", types=("list",))
 
 
 @dataclass(frozen=True)

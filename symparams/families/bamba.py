@@ -59,7 +59,7 @@ FIELDS = decoder_fields(
     extra=(
         Field("mamba_expand", 2),
         Field("mamba_n_heads", 128),
-        Field("mamba_d_head", "auto", kind="any"),
+        Field("mamba_d_head", "auto", kind="any", types=("str", "int")),
         Field("mamba_n_groups", 1),
         Field("mamba_d_state", 256),
         Field("mamba_d_conv", 4),

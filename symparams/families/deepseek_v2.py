@@ -46,9 +46,10 @@ FIELDS = Fields(
     Field("tie_word_embeddings", False, kind="bool"),
     Field("attention_bias", False, kind="bool"),
     Field("mlp_bias", False, kind="bool"),
-    Field("topk_method", "greedy", null=DERIVED, kind="any"),
-    Field("n_group", None, null=DEFAULT, kind="any"),
-    Field("topk_group", None, null=DEFAULT, kind="any"),
+    # typed str and int | None in DeepseekV2Config, which refuses other types (true is no group count)
+    Field("topk_method", "greedy", null=DERIVED, kind="str"),
+    Field("n_group", None, null=DEFAULT, minimum=-(10**50)),
+    Field("topk_group", None, null=DEFAULT, minimum=-(10**50)),
     pad_field(None),
     groups=mla.GROUPS,
 )
@@ -83,9 +84,9 @@ def _routing(cfg: Config) -> tuple:
         return ("softmax_group", False, None, None)
     if method != "group_limited_greedy":
         return (f"topk_method {method if method is not DERIVED else None!r}", True, None, None)
-    if not isinstance(groups, int) or not isinstance(chosen, int):
-        return ("deepseek_v2 group-limited without integer n_group and topk_group", True, None, None)
-    return ("softmax_group", False, int(groups), int(chosen))
+    if groups is None or chosen is None or not 1 <= chosen <= groups:
+        return ("deepseek_v2 group-limited without 1 <= topk_group <= n_group", True, None, None)
+    return ("softmax_group", False, groups, chosen)
 
 
 FAMILY = Family(

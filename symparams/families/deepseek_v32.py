@@ -51,7 +51,7 @@ FIELDS = Fields(
     Field("qk_nope_head_dim", 128),
     Field("num_experts_per_tok", 8),
     Field("first_k_dense_replace", 3, minimum=0),
-    Field("mlp_layer_types", DERIVED, null=DERIVED, kind="any"),
+    Field("mlp_layer_types", DERIVED, null=DERIVED, kind="any", types=("list",)),
     Field("moe_layer_freq", 1, null=DEFAULT),
     Field("hidden_act", "silu", kind="str"),
     Field("max_position_embeddings", 163840),

@@ -47,7 +47,7 @@ FIELDS = Fields(
     Field("max_position_embeddings", 2048),
     Field("tie_word_embeddings", False, kind="bool"),
     Field("sliding_window", 4096, null=DERIVED),
-    Field("sliding_window_pattern", 4, null=DERIVED, kind="any"),
+    Field("sliding_window_pattern", 4, null=DERIVED, kind="any", types=("str", "int")),
     groups=GEMMA_GROUPS,
 )
 

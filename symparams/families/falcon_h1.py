@@ -51,7 +51,7 @@ FIELDS = decoder_fields(
         Field("mamba_d_ssm", 1024, null=DERIVED),
         Field("mamba_expand", 2, null=DERIVED),
         Field("mamba_n_heads", 128),
-        Field("mamba_d_head", "auto", kind="any"),
+        Field("mamba_d_head", "auto", kind="any", types=("str", "int")),
         Field("mamba_n_groups", 1),
         Field("mamba_d_state", 256),
         Field("mamba_d_conv", 4),

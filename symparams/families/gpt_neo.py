@@ -34,7 +34,7 @@ FIELDS = Fields(
     Field("max_position_embeddings", 2048),
     Field("hidden_size", 2048),
     Field("num_layers", 24, aliases=("num_hidden_layers",)),
-    Field("attention_types", DERIVED, null=DERIVED, kind="any"),
+    Field("attention_types", DERIVED, null=DERIVED, kind="any", types=("list",)),
     Field("num_heads", 16, aliases=("num_attention_heads",)),
     Field("intermediate_size", DERIVED, null=DERIVED),
     Field("window_size", 256),

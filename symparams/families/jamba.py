@@ -60,7 +60,7 @@ FIELDS = decoder_fields(
         Field("mamba_d_state", 16),
         Field("mamba_d_conv", 4),
         Field("mamba_expand", 2),
-        Field("mamba_dt_rank", "auto", kind="any"),
+        Field("mamba_dt_rank", "auto", kind="any", types=("int", "str")),
         Field("mamba_conv_bias", True, kind="bool"),
         Field("mamba_proj_bias", False, kind="bool"),
     ),

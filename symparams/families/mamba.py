@@ -40,7 +40,7 @@ FIELDS = Fields(
     Field("expand", 2),
     Field("conv_kernel", 4),
     Field("intermediate_size", DERIVED),
-    Field("time_step_rank", "auto", kind="any"),
+    Field("time_step_rank", "auto", kind="any", types=("str", "int")),
     Field("use_bias", False, kind="bool"),
     Field("use_conv_bias", True, kind="bool"),
     Field("hidden_act", "silu", kind="str"),

@@ -45,7 +45,7 @@ FIELDS = Fields(
     Field("conv_kernel", 4),
     Field("n_groups", 8),
     Field("chunk_size", 256),
-    Field("time_step_rank", "auto", kind="any"),
+    Field("time_step_rank", "auto", kind="any", types=("str", "int")),
     Field("use_bias", False, kind="bool"),
     Field("use_conv_bias", True, kind="bool"),
     Field("hidden_act", "silu", kind="str"),

@@ -34,7 +34,7 @@ FIELDS = Fields(
     Field("max_seq_len", 2048),
     Field("vocab_size", 50368),
     Field("learned_pos_emb", True, kind="bool"),
-    Field("attn_config", DERIVED, null=DERIVED, kind="any"),
+    Field("attn_config", DERIVED, null=DERIVED, kind="any", types=("object",)),
     Field("no_bias", True, kind="bool"),
     Field("tie_word_embeddings", True, kind="bool"),
     groups={"wte": "embedding", "norm_1": "norm", "norm_2": "norm", "norm_f": "norm", "attn": "attention",

@@ -53,7 +53,8 @@ GROUPS = {
 FIELDS = Fields(
     Field("vocab_size", 131072),
     Field("hidden_size", 4096),
-    Field("layers_block_type", DERIVED, aliases=("layer_types",), null=DERIVED, kind="any"),
+    Field("layers_block_type", DERIVED, aliases=("layer_types",), null=DERIVED, kind="any",
+          types=("list",)),
     Field("hybrid_override_pattern", DERIVED, kind="str"),
     Field("tie_word_embeddings", False, kind="bool"),
     Field("num_attention_heads", 32),

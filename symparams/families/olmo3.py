@@ -37,7 +37,7 @@ KINDS = ("sliding_attention", "full_attention")
 FIELDS = Fields(
     *OLMO2_FIELDS,
     Field("sliding_window", 4096, null=DERIVED),
-    Field("layer_types", DERIVED, null=DERIVED, kind="any"),
+    Field("layer_types", DERIVED, null=DERIVED, kind="any", types=("list",)),
     groups=GROUPS,
 )
 

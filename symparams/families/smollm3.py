@@ -48,7 +48,7 @@ FIELDS = Fields(
     Field("use_sliding_window", False, kind="bool"),
     Field("sliding_window", None, null=DEFAULT),
     Field("no_rope_layer_interval", 4),
-    Field("no_rope_layers", DERIVED, null=DERIVED, kind="any"),
+    Field("no_rope_layers", DERIVED, null=DERIVED, kind="any", types=("list",)),
     groups=LLAMA_GROUPS,
 )
 

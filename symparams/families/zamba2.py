@@ -69,7 +69,7 @@ FIELDS = Fields(
     Field("vocab_size", 32000),
     Field("hidden_size", 2560),
     Field("num_hidden_layers", 54),
-    Field("layers_block_type", DERIVED, null=DERIVED, kind="any"),
+    Field("layers_block_type", DERIVED, null=DERIVED, kind="any", types=("list",)),
     Field("max_position_embeddings", 4096),
     Field("mamba_d_state", 64),
     Field("mamba_d_conv", 4),

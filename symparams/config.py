@@ -58,7 +58,8 @@ DERIVED = _Sentinel("DERIVED", "null (or a default of DERIVED) means the family 
 _KINDS = ("int", "bool", "str", "number", "any")
 # The JSON types a field of kind "any" may be limited to (Field.types), as an error names them. A whole
 # number is never a boolean, as transformers' typed configs tell them apart; an integral float is one.
-JSON_TYPES = {"int": "a whole number", "str": "text", "list": "a list", "object": "an object"}
+JSON_TYPES = {"int": "a whole number", "float": "a number with a decimal point", "str": "text", "list": "a list",
+              "object": "an object"}
 
 
 @dataclass(frozen=True)
@@ -76,9 +77,11 @@ class Field:
     (BLOOM's and Falcon's ``n_embed``): a value there counts like an alias, but a null
     there means "not given", as it does to transformers.
 
-    ``types`` are, for a field of kind "any", the JSON types transformers' typed config
-    accepts there (:data:`JSON_TYPES`: "int", "str", "list", "object"); a value of
-    another type is refused, as transformers refuses it. Empty: any value.
+    ``types`` are, for a field of kind "any" or "number", the JSON types transformers'
+    typed config accepts there (:data:`JSON_TYPES`: "int", "float", "str", "list",
+    "object"); a value of another type is refused, as transformers refuses it (its
+    ``float`` fields refuse ``8``, which JSON reads as a whole number). Empty: any value
+    of the kind.
     """
 
     name: str
@@ -93,7 +96,7 @@ class Field:
 
     def __post_init__(self) -> None:
         assert self.kind in _KINDS, self.kind
-        assert not self.types or (self.kind == "any" and set(self.types) <= set(JSON_TYPES)), self.types
+        assert not self.types or (self.kind in ("any", "number") and set(self.types) <= set(JSON_TYPES)), self.types
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -248,12 +251,14 @@ class Config:
             if f.choices is not None and value not in f.choices:
                 raise self.error(key, f"{short(value)} is not understood (known: {', '.join(sorted(f.choices))})")
             return value
-        if f.kind == "number":
-            return self._number(key, value)
         if f.types and not any(_is_json(value, t) for t in f.types):
             wanted = [JSON_TYPES[t] for t in f.types] + ([] if f.null is REFUSE else ["null"])
             listed = ", ".join(wanted[:-1]) + " or " + wanted[-1] if len(wanted) > 1 else wanted[0]
-            raise self.error(key, f"expected {listed}, got {_kind(value)} {short(value)}")
+            hint = (f" (write {short(value)}.0: transformers' typed config refuses a whole number here)"
+                    if type(value) is int and f.types == ("float",) else "")
+            raise self.error(key, f"expected {listed}, got {_kind(value)} {short(value)}{hint}")
+        if f.kind == "number":
+            return self._number(key, value)
         if f.types and isinstance(value, Decimal) and "int" in f.types:
             return int(value)
         return value
@@ -362,6 +367,8 @@ def _is_json(value: Any, kind: str) -> bool:
     if kind == "int":
         return (type(value) is int or (isinstance(value, Decimal) and value.is_finite()
                                        and value == value.to_integral_value()))
+    if kind == "float":
+        return isinstance(value, (Decimal, float))
     return isinstance(value, {"str": str, "list": list, "object": dict}[kind])
 
 

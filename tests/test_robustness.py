@@ -1058,7 +1058,7 @@ def test_the_activation_table_is_transformers_own():
 
 
 def _json_types(annotation) -> set[str]:
-    """The JSON types a config class's annotation admits besides null: int, str, list or object."""
+    """The JSON types a config class's annotation admits besides null: int, float, str, list or object."""
     import typing
 
     if annotation is type(None):
@@ -1068,12 +1068,13 @@ def _json_types(annotation) -> set[str]:
     if args and origin not in (list, tuple, dict):  # a union
         return set().union(*(_json_types(a) for a in args))
     base = origin or annotation
-    return {int: {"int"}, str: {"str"}, list: {"list"}, tuple: {"list"}}.get(base, {"object"})
+    return {int: {"int"}, float: {"float"}, str: {"str"}, list: {"list"}, tuple: {"list"}}.get(base, {"object"})
 
 
 def test_a_field_read_as_any_value_admits_the_types_transformers_config_annotates():
     """A field whose kind is "any" is limited to the JSON types its config class declares (DeepseekV2Config's
-    n_group is int | None, so true is refused); where the class declares none, any value passes, as there."""
+    n_group is int | None, so true is refused), and a number to a float where the class declares one alone
+    (its float fields refuse 8); where the class declares nothing, any value passes, as there."""
     pytest.importorskip("transformers", reason="transformers is not installed")
     from transformers.models.auto.configuration_auto import CONFIG_MAPPING
 
@@ -1083,11 +1084,14 @@ def test_a_field_read_as_any_value_admits_the_types_transformers_config_annotate
             hints: dict = {}
             for klass in reversed(CONFIG_MAPPING[model_type].__mro__):
                 hints.update(getattr(klass, "__annotations__", {}))
-            for f in (f for f in fam.fields if f.kind == "any"):
+            for f in (f for f in fam.fields if f.kind in ("any", "number")):
                 declared = next((hints[n] for n in f.names if n in hints), None)
                 if declared is None or isinstance(declared, str):
                     continue
-                assert set(f.types) == _json_types(declared), (model_type, f.name, declared)
+                wanted = _json_types(declared)
+                if f.kind == "number":
+                    wanted = {"float"} if wanted == {"float"} else set()
+                assert set(f.types) == wanted, (model_type, f.name, declared)
                 checked += 1
     assert checked >= 30, checked
 

@@ -51,13 +51,13 @@ FIELDS = Fields(
             "ffn": "mlp", "lm_head": "head"},
 )
 ATTN_FIELDS = Fields(Field("kv_n_heads", 1), Field("rope_theta", DERIVED, kind="number"),
-                     Field("clip_qkv", None, null=DEFAULT, kind="any"))
+                     Field("clip_qkv", None, null=DEFAULT, kind="number"))
 FFN_FIELDS = Fields(
     Field("ffn_hidden_size", 3584),
     Field("moe_num_experts", 4),
     Field("moe_top_k", 1),
-    Field("ffn_act_fn", DERIVED, null=DERIVED, kind="any"),
-    Field("moe_normalize_expert_weights", 1, null=DERIVED, kind="any"),
+    Field("ffn_act_fn", DERIVED, null=DERIVED, kind="any", types=("object",)),
+    Field("moe_normalize_expert_weights", 1, null=DERIVED, kind="number", types=("float",)),
 )
 
 

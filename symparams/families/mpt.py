@@ -44,7 +44,7 @@ ATTN_FIELDS = Fields(
     Field("attn_type", "multihead_attention", kind="str", choices=("multihead_attention", "multiquery_attention")),
     Field("qk_ln", False, kind="bool"),
     Field("alibi", True, kind="bool"),
-    Field("clip_qkv", None, null=DEFAULT, kind="any"),
+    Field("clip_qkv", None, null=DEFAULT, kind="number", types=("float",)),
 )
 
 _IGNORED = "which transformers ignores, building {what}; the count would not describe this model"

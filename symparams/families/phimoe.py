@@ -43,7 +43,7 @@ FIELDS = Fields(
     Field("num_local_experts", 16),
     Field("attention_bias", False, kind="bool"),
     Field("lm_head_bias", False, kind="bool"),
-    Field("input_jitter_noise", 0.0, kind="number"),
+    Field("input_jitter_noise", 0.0, kind="number", types=("float",)),
     groups=GROUPS,
 )
 

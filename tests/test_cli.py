@@ -8,6 +8,7 @@ import sys
 
 import pytest
 import sympy
+from budget import sample
 from hypothesis import given, settings
 
 from symparams import model, names
@@ -152,7 +153,7 @@ def _subprocess(argv, stdout=subprocess.PIPE, env=None):
                           timeout=120, env=env)
 
 
-@pytest.mark.parametrize("argv", COMMANDS_THAT_PRINT, ids=lambda a: a[0])
+@pytest.mark.parametrize("argv", sample(COMMANDS_THAT_PRINT, "ascii stdout"), ids=lambda a: a[0])
 def test_an_ascii_only_stdout_gets_ascii_stand_ins_not_a_traceback(argv):
     """PYTHONIOENCODING=ascii: every command prints, in ASCII (d_h ~ ..., x, ->), and exits 0."""
     proc = _subprocess(argv, env={"PYTHONIOENCODING": "ascii"})
@@ -162,8 +163,9 @@ def test_an_ascii_only_stdout_gets_ascii_stand_ins_not_a_traceback(argv):
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="/dev/full is Linux's")
-@pytest.mark.parametrize("argv", COMMANDS_THAT_PRINT + [["count", "nanochat", "--json"],
-                                                        ["sweep", "nanochat", "--grid", "L=1:2", "--format", "npy"]],
+@pytest.mark.parametrize("argv", sample(COMMANDS_THAT_PRINT + [["count", "nanochat", "--json"],
+                                                               ["sweep", "nanochat", "--grid", "L=1:2", "--format", "npy"]],
+                                        "full disk"),
                          ids=lambda a: a[0])
 def test_a_full_disk_on_stdout_is_one_line_and_exit_2(argv):
     with open("/dev/full", "wb") as full:

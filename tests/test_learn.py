@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import pytest
 import sympy
-from budget import examples
+from budget import examples, sample
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -87,7 +87,7 @@ def test_a_form_that_fits_but_fails_the_held_out_probes_is_refused():
         fit_form(fit, ["D"], held_out=held)
 
 
-@pytest.mark.parametrize("model_type", ["electra", "roformer"])
+@pytest.mark.parametrize("model_type", sample(["electra", "roformer"], "two widths"))
 def test_a_module_built_only_when_two_widths_differ_is_refused_not_learned(model_type):
     """ELECTRA and RoFormer project embeddings to the hidden width only when the two differ; random probes never
     make them equal, so learn builds that case itself and refuses the model type rather than ship a form that
@@ -208,7 +208,7 @@ def as_learned(family: LearnedFamily, cfg: dict) -> dict:
 HAND_WRITTEN = ["llama", "qwen2", "mixtral", "gpt2"]
 
 
-@pytest.mark.parametrize("model_type", HAND_WRITTEN)
+@pytest.mark.parametrize("model_type", sample(HAND_WRITTEN, "learned against hand-written"))
 def test_learned_and_hand_written_counts_agree_on_random_configs(model_type):
     from symparams.families import from_dict
 

@@ -198,11 +198,14 @@ def test_a_known_shape_counts_a_new_config_without_sympy(act, tmp_path):
 
 
 def test_the_shipped_forms_are_what_the_presets_give():
-    """symparams/known_shapes/ holds what ``python -m symparams.cli.known_shapes`` writes now, file for file."""
+    """symparams/known_shapes/ holds what ``python -m symparams.cli.known_shapes`` writes now, file for file
+    (locally, for a share of the families: writing them all builds some thousand trees)."""
     from symparams.cli import known_shapes
 
-    made = known_shapes.texts()
-    assert sorted(p.stem for p in shapes.SHIPPED.glob("*.json")) == sorted(made)
+    shipped = sorted(p.stem for p in shapes.SHIPPED.glob("*.json"))
+    families = sample(shipped, "known-shapes")
+    made = known_shapes.texts() if families == shipped else known_shapes.texts(frozenset(families))
+    assert sorted(made) == families
     for family, text in made.items():
         assert shapes.shipped_file(family).read_text(encoding="utf-8") == text
 

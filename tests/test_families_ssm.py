@@ -529,3 +529,29 @@ def test_a_null_chunk_length_counts_but_has_no_flops(model_type):
     assert any("mamba_chunk_size" in note for note in spec.notes)
     with pytest.raises(SymparamsError):
         flops(spec, 64, "exact")
+
+
+@pytest.mark.parametrize("pattern", ["12", "M*", None])
+@pytest.mark.parametrize("listed", ["layer_types", "layers_block_type"])
+def test_nemotron_h_parses_its_pattern_beside_the_alias_of_the_layer_list_as_transformers_does(listed, pattern):
+    """NemotronHConfig parses hybrid_override_pattern unless layers_block_type itself is given (the
+    layer_types alias is set afterwards): an unparsable pattern beside the alias is refused, naming it, and
+    beside the field itself is ignored, as there; the list decides the layers either way."""
+    pytest.importorskip("torch", reason="torch is not installed")
+    pytest.importorskip("transformers", reason="transformers is not installed")
+    from symparams.verify import meta_parameters
+
+    doc = {"model_type": "nemotron_h", "vocab_size": 10, "num_attention_heads": 1, "num_key_value_heads": 1,
+           "hidden_size": 4, "head_dim": 4, "intermediate_size": 4, listed: ["mamba", "attention"]}
+    if pattern is not None:
+        doc["hybrid_override_pattern"] = pattern
+    try:
+        theirs: int | None = sum(n for _, n in meta_parameters(doc))
+    except SymparamsError:
+        theirs = None
+    if theirs is None:
+        with pytest.raises(SymparamsError, match="hybrid_override_pattern"):
+            from_dict(doc)
+    else:
+        assert from_dict(doc).total == theirs
+    assert (theirs is None) == (listed == "layer_types" and pattern == "12")

@@ -116,7 +116,14 @@ def _layer_pattern(cfg: Config) -> list[str]:
         if bad:
             raise cfg.error(name, f"{', '.join(map(repr, bad))} is not a layer kind (known: "
                                   f"{', '.join(sorted(PATTERN.values()))})")
+        if not cfg.has("layers_block_type"):  # the alias is set after the pattern is parsed: it must parse
+            _parsed(cfg)
         return kinds_
+    return _parsed(cfg)
+
+
+def _parsed(cfg: Config) -> list[str]:
+    """``hybrid_override_pattern`` parsed as NemotronHConfig parses it: its default where it is missing."""
     pattern = cfg.get("hybrid_override_pattern")
     if pattern is DERIVED:
         return list(DEFAULT_PATTERN)

@@ -668,6 +668,40 @@ def test_a_field_of_another_type_is_refused_naming_it_where_transformers_refuses
         assert {g: n for g, n in spec.breakdown().groups().items() if n} == theirs, (name, value)
 
 
+# Left to do: MLA's rotary head (qk_rope_head_dim) and OLMo 3's per-kind tables are not checked for a negative
+# share, nor GPT-NeoX's rotary_pct.
+NEGATIVE_SHARE_UNCHECKED = {"deepseek_v2", "deepseek_v3", "deepseek_v32", "olmo3"}
+
+
+def _one_preset_per_type() -> list[str]:
+    from symparams.catalog import preset_paths
+    from symparams.config import read_json
+
+    seen: dict[str, str] = {}
+    for name, path in sorted(preset_paths().items()):
+        seen.setdefault(str(read_json(path).get("model_type")), name)
+    return sorted(name for model_type, name in seen.items() if model_type not in NEGATIVE_SHARE_UNCHECKED)
+
+
+@pytest.mark.parametrize("preset", sample(_one_preset_per_type(), "negative share"))
+def test_a_negative_rotary_share_transformers_cannot_build_is_refused(preset):
+    """partial_rotary_factor -0.5 makes transformers' rotary width int(d_h x share) negative wherever its rotary
+    embedding reads the share, and torch.arange then cannot build it: refused there, naming the field."""
+    pytest.importorskip("torch", reason="torch is not installed")
+    pytest.importorskip("transformers", reason="transformers is not installed")
+    from symparams.catalog import preset_paths
+    from symparams.config import read_json
+
+    doc = {**read_json(preset_paths()[preset]), "partial_rotary_factor": -0.5}  # type: ignore[dict-item]
+    theirs = _meta_groups(doc)
+    try:
+        symparams.families.from_dict(doc, "config")
+    except SymparamsError as refused:
+        assert "partial_rotary_factor" in str(refused)
+        return
+    assert theirs is not None, f"transformers cannot build {preset} with partial_rotary_factor -0.5"
+
+
 # A config class's attribute_map sets a field from its alias after the type check, so an alias's null passes
 # where the field's own null is refused, and the model builds unless a layer reads the value.
 ALIASED_EXPERTS = {

@@ -401,7 +401,7 @@ def settle(cfg: Config, fam: Family, head_dim: int | None) -> int | None:
 
     if fam.rotary != "none" or cfg.data.get("rope_scaling") or cfg.data.get("rope_parameters"):
         check_head(cfg, fam.rope_head, head_dim)
-    check_rope(cfg, fam)
+    check_rope(cfg, fam, head_dim)
     check_layer_lists(cfg, fam.fields, fam.layer_lists)
     return _context(cfg, fam)
 

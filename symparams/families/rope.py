@@ -186,7 +186,7 @@ class RopeHolding(Protocol):
     def rope_used(self) -> Callable[[Config], bool] | None: ...
 
 
-def check_rope(cfg: Config, family: RopeHolding) -> None:
+def check_rope(cfg: Config, family: RopeHolding, head_dim: int | None = None) -> None:
     """Refuse rope parameters that transformers refuses or cannot compute with, as it does.
 
     Every config class validates ``rope_scaling`` (which wins) or ``rope_parameters``
@@ -204,7 +204,9 @@ def check_rope(cfg: Config, family: RopeHolding) -> None:
     ``rope_share``. A class without them ("none") validates what the file states.
     Parameters kept by layer kind ("by-layer-kind") are checked per kind by
     :func:`check_layer_kinds`. ``rope_used`` says whether this config's model builds a
-    rotary embedding at all, where its class keeps rope parameters either way.
+    rotary embedding at all, where its class keeps rope parameters either way. With the
+    model's ``head_dim``, a share it computes with that makes the rotary width
+    int(head_dim * share) negative is refused: the embedding's arange cannot be built.
     """
     rotary = family.rotary
     if rotary not in ROTARY:
@@ -229,13 +231,13 @@ def check_rope(cfg: Config, family: RopeHolding) -> None:
         filled = ("rope_theta", *(("original_max_position_embeddings",) if stated in FILLS_CONTEXT else ()))
         params = {**params, "rope_type": renamed}
         _refuse_missing(cfg, name, params, filled if rotary == "flat" else ())
-        _refuse_values(cfg, name, params, computed if computes else None)
+        _refuse_values(cfg, name, params, computed if computes else None, head_dim=head_dim if computes else None)
     if rotary == "flat" and computes:
         held = params or dict(family.rope_default)
         top = {k: cfg.data[k] for k in ("rope_theta", "partial_rotary_factor") if k in cfg.data and k not in held}
         if top.get("partial_rotary_factor", 0) is None:
             del top["partial_rotary_factor"]
-        _refuse_values(cfg, "", {**top, "rope_type": rope_type(held)}, computed)
+        _refuse_values(cfg, "", {**top, "rope_type": rope_type(held)}, computed, head_dim=head_dim)
 
 
 def _refuse_missing(cfg: Config, name: str, params: dict, filled: Iterable[str], where: str = "") -> None:
@@ -269,9 +271,10 @@ COMPUTED = {
 
 
 def _refuse_values(cfg: Config, name: str, params: dict, computed: Mapping[str, Mapping[str, str]] | None,
-                   where: str = "") -> None:
+                   where: str = "", head_dim: int | None = None) -> None:
     """Refuse values of ``params`` that transformers' validation, or (``computed``, for a family with rotary
-    embeddings) its rotary embedding, cannot compute with."""
+    embeddings) its rotary embedding, cannot compute with; with ``head_dim``, a share it computes with that
+    makes the rotary width negative."""
     stated = rope_type(params)
     if computed is not None and (not isinstance(stated, str) or stated not in computed):
         raise cfg.error(name, f"rope_type {short(stated)}{where} is not one transformers' rotary embeddings "
@@ -282,6 +285,12 @@ def _refuse_values(cfg: Config, name: str, params: dict, computed: Mapping[str, 
     for key, kind in wanted.items():
         if key in params and not _is_kind(params[key], kind):
             raise malformed(cfg, name, key, params[key], kind, where)
+    share: Any = params.get("partial_rotary_factor")
+    if head_dim is not None and "partial_rotary_factor" in wanted and is_number(share) and int(head_dim * share) < 0:
+        said = (f"partial_rotary_factor is {short(share)}{where}: a rotary width of int({head_dim} x {short(share)}) = "
+                f"{int(head_dim * share)}, which transformers' rotary embedding cannot be built with")
+        raise cfg.error(name, said) if name else cfg.error("partial_rotary_factor", said.removeprefix(
+            "partial_rotary_factor "))
 
 
 def _is_kind(value: Any, kind: str) -> bool:

@@ -198,7 +198,7 @@ def from_forms(name: str) -> Counted | None:
         return None
     values = {**result.report["config"], **result.report["derived"]}
     try:
-        settle(cfg, fam, values.get("d_h"))
+        settle(cfg, fam, values.get("d_h"), values.get("d_rope"))
     except SymparamsError:
         return None
     return result

@@ -668,9 +668,8 @@ def test_a_field_of_another_type_is_refused_naming_it_where_transformers_refuses
         assert {g: n for g, n in spec.breakdown().groups().items() if n} == theirs, (name, value)
 
 
-# Left to do: MLA's rotary head (qk_rope_head_dim) and OLMo 3's per-kind tables are not checked for a negative
-# share, nor GPT-NeoX's rotary_pct.
-NEGATIVE_SHARE_UNCHECKED = {"deepseek_v2", "deepseek_v3", "deepseek_v32", "olmo3"}
+# Left to do: OLMo 3's per-kind rope tables are not checked for a negative share.
+NEGATIVE_SHARE_UNCHECKED = {"olmo3"}
 
 
 def _one_preset_per_type() -> list[str]:
@@ -686,7 +685,8 @@ def _one_preset_per_type() -> list[str]:
 @pytest.mark.parametrize("preset", sample(_one_preset_per_type(), "negative share"))
 def test_a_negative_rotary_share_transformers_cannot_build_is_refused(preset):
     """partial_rotary_factor -0.5 makes transformers' rotary width int(d_h x share) negative wherever its rotary
-    embedding reads the share, and torch.arange then cannot build it: refused there, naming the field."""
+    embedding reads the share (of d_rope in latent attention), and torch.arange then cannot build it: refused
+    there, naming the field. (GPT-NeoX's rotary_pct likewise, where no rope table states a share.)"""
     pytest.importorskip("torch", reason="torch is not installed")
     pytest.importorskip("transformers", reason="transformers is not installed")
     from symparams.catalog import preset_paths
@@ -700,6 +700,10 @@ def test_a_negative_rotary_share_transformers_cannot_build_is_refused(preset):
         assert "partial_rotary_factor" in str(refused)
         return
     assert theirs is not None, f"transformers cannot build {preset} with partial_rotary_factor -0.5"
+    if doc["model_type"] == "gpt_neox":
+        with pytest.raises(SymparamsError, match="rotary_pct"):
+            symparams.families.from_dict({**doc, "rotary_pct": -0.5}, "config")
+        assert _meta_groups({**doc, "rotary_pct": -0.5}) is None
 
 
 # A config class's attribute_map sets a field from its alias after the type check, so an alias's null passes

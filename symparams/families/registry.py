@@ -349,10 +349,11 @@ class Registry:
             env = spec.env
         except SymparamsError as err:
             raise SymparamsError(f"{cfg.source}: {err}") from None
-        from ..symbols import d_h
+        from ..symbols import d_h, d_rope
 
-        head = env.get(d_h)
-        context = settle(cfg, fam, int(head) if head is not None and head.is_Integer else None)
+        head, rotary = env.get(d_h), env.get(d_rope)
+        context = settle(cfg, fam, int(head) if head is not None and head.is_Integer else None,
+                         int(rotary) if rotary is not None and rotary.is_Integer else None)
         spec = replace(spec, family=fam.name, context=context)
         return replace(spec, name=name) if name else spec
 
@@ -389,19 +390,20 @@ def learned_family(name: str) -> Family | None:
                   rotary=rotary, rope_share=isinstance(rope, dict) and "partial_rotary_factor" in rope)
 
 
-def settle(cfg: Config, fam: Family, head_dim: int | None) -> int | None:
+def settle(cfg: Config, fam: Family, head_dim: int | None, rotary_head: int | None = None) -> int | None:
     """The checks a config passes after its model is built, and then its context length.
 
     transformers refuses the rope parameters and layer lists checked here; ``head_dim`` is
     the built model's head size (None where it is not one whole number), which its
-    rotary embedding must be able to rotate.
+    rotary embedding must be able to rotate; ``rotary_head`` the size its rotary embedding
+    takes a share of, where that is another (latent attention's rotary part, d_rope).
     """
     from .layer_lists import check_layer_lists
     from .rope import check_head, check_rope
 
     if fam.rotary != "none" or cfg.data.get("rope_scaling") or cfg.data.get("rope_parameters"):
         check_head(cfg, fam.rope_head, head_dim)
-    check_rope(cfg, fam, head_dim)
+    check_rope(cfg, fam, rotary_head if rotary_head is not None else head_dim)
     check_layer_lists(cfg, fam.fields, fam.layer_lists)
     return _context(cfg, fam)
 

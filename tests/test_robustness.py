@@ -710,6 +710,40 @@ def test_a_negative_rotary_share_transformers_cannot_build_is_refused(preset):
         assert _meta_groups({**doc, "rotary_pct": -0.5}) is None
 
 
+def _with_heads_not_dividing_the_width(preset: str) -> dict | None:
+    """The preset with its head size stated and its width 2 more, so the heads no longer divide it."""
+    from symparams.catalog import preset_paths
+    from symparams.config import read_json
+
+    doc = dict(read_json(preset_paths()[preset]))  # type: ignore[arg-type]
+    width, heads = doc.get("hidden_size"), doc.get("num_attention_heads")
+    if not isinstance(width, int) or not isinstance(heads, int) or heads < 3 or "head_dim" not in \
+            FAMILIES.by_type[doc["model_type"]].fields:
+        return None
+    doc.setdefault("head_dim", width // heads)
+    return {**doc, "hidden_size": width + 2}
+
+
+@pytest.mark.parametrize("preset", sample(_one_preset_per_type(), "heads not dividing the width"))
+def test_heads_that_do_not_divide_the_width_beside_a_stated_head_dim_count_as_transformers_builds_them(preset):
+    """With head_dim stated, a width the heads do not divide is refused where transformers' config refuses it
+    (Llama's validate_architecture checks it whatever head_dim says, as Gemma 2's and Arcee's do) and
+    counted as transformers builds it elsewhere, or refused naming the sizes."""
+    pytest.importorskip("torch", reason="torch is not installed")
+    pytest.importorskip("transformers", reason="transformers is not installed")
+    doc = _with_heads_not_dividing_the_width(preset)
+    if doc is None:
+        return
+    theirs = _meta_groups(doc)
+    try:
+        spec = symparams.families.from_dict(doc, "config")
+    except SymparamsError as refused:
+        assert re.search(r"num_attention_heads|hidden_size|head_dim|width|divide", str(refused)), refused
+        return
+    assert theirs is not None, f"transformers refuses {preset} with hidden_size {doc['hidden_size']}"
+    assert {g: n for g, n in spec.breakdown().groups().items() if n} == theirs
+
+
 # A config class's attribute_map sets a field from its alias after the type check, so an alias's null passes
 # where the field's own null is refused, and the model builds unless a layer reads the value.
 ALIASED_EXPERTS = {

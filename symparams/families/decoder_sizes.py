@@ -106,14 +106,17 @@ def read_kv_heads(cfg: Config, heads: int, notes: list[str]) -> int:
     return kv_heads
 
 
-def read_sizes(cfg: Config, *, floor_head_dim: bool = False, rope: str | None = None) -> Sizes:
+def read_sizes(cfg: Config, *, floor_head_dim: bool = False, rope: str | None = None,
+               heads_divide_width: bool = False) -> Sizes:
     """Read the shape fields every RMSNorm decoder has, through the family's field table.
 
-    Two behaviours of transformers' config classes differ by family and are switched here:
+    Three behaviours of transformers' config classes differ by family and are switched here:
 
-    * ``floor_head_dim``: with no head_dim, heads that do not divide the width are refused
-      (Llama's ``validate_architecture``), or the head size is ``D // H``, rounded down, as
-      Mistral, Mixtral, Qwen2 and NanoChat build it. A floored head size is a value, noted.
+    * ``floor_head_dim``: with no head_dim, heads that do not divide the width are refused,
+      or the head size is ``D // H``, rounded down, as Mistral, Mixtral, Qwen2 and
+      NanoChat build it. A floored head size is a value, noted.
+    * ``heads_divide_width``: heads that do not divide the width are refused even where
+      head_dim is given (Llama's ``validate_architecture``).
     * ``rope``: transformers refuses a fully rotary head of odd size above 4 wherever the
       config object carries a ``head_dim`` ("given": only when the config gives one;
       "always": also the one Llama and Mistral derive in ``__post_init__``).
@@ -124,6 +127,9 @@ def read_sizes(cfg: Config, *, floor_head_dim: bool = False, rope: str | None = 
     kv_heads = read_kv_heads(cfg, heads, notes)
     head_dim = cfg.get("head_dim")
     derived = head_dim is DERIVED
+    if heads_divide_width and width % heads:
+        raise cfg.error("num_attention_heads", f"{heads} does not divide hidden_size {width} (transformers requires "
+                        "hidden_size to be a multiple of num_attention_heads, even where head_dim is given)")
     if derived:
         if width % heads and not floor_head_dim:
             raise cfg.error(

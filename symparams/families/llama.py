@@ -28,7 +28,7 @@ FIELDS = decoder_fields(
 
 def read(cfg: Config) -> Reading:
     """The config's sizes and switches, checked, with no tree built."""
-    sizes = read_sizes(cfg, rope="always")
+    sizes = read_sizes(cfg, rope="always", heads_divide_width=True)
     return reading("llama", sizes, attention_bias=cfg.get("attention_bias"), mlp_bias=cfg.get("mlp_bias"))
 
 

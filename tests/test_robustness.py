@@ -744,6 +744,32 @@ def test_heads_that_do_not_divide_the_width_beside_a_stated_head_dim_count_as_tr
     assert {g: n for g, n in spec.breakdown().groups().items() if n} == theirs
 
 
+@pytest.mark.parametrize("preset", sample(_one_preset_per_type(), "padding row"))
+@pytest.mark.parametrize("where", ["past the vocabulary", "the default past a vocabulary of one"])
+def test_a_padding_row_outside_the_embedding_is_refused_where_transformers_cannot_build_it(preset, where):
+    """pad_token_id at vocab_size (or the class's default pad_token_id past a vocabulary of one row: OPT's is 1)
+    is refused wherever transformers' nn.Embedding(padding_idx=pad_token_id) refuses to build, naming the field,
+    and counted where the model's embedding takes no padding row."""
+    pytest.importorskip("torch", reason="torch is not installed")
+    pytest.importorskip("transformers", reason="transformers is not installed")
+    from symparams.catalog import preset_paths
+    from symparams.config import read_json
+
+    doc = dict(read_json(preset_paths()[preset]))  # type: ignore[arg-type]
+    if "vocab_size" not in doc:
+        return
+    doc = ({**doc, "vocab_size": 5, "pad_token_id": 5} if where == "past the vocabulary" else
+           {**{k: v for k, v in doc.items() if k != "pad_token_id"}, "vocab_size": 1})
+    theirs = _meta_groups(doc)
+    try:
+        spec = symparams.families.from_dict(doc, "config")
+    except SymparamsError as refused:
+        assert theirs is None or re.search(r"vocab|pad_token_id", str(refused)), refused
+        return
+    assert theirs is not None, f"transformers cannot build {preset} with {where}"
+    assert {g: n for g, n in spec.breakdown().groups().items() if n} == theirs
+
+
 # A config class's attribute_map sets a field from its alias after the type check, so an alias's null passes
 # where the field's own null is refused, and the model builds unless a layer reads the value.
 ALIASED_EXPERTS = {

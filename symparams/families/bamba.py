@@ -31,6 +31,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..config import DEFAULT, DERIVED, REFUSE, Config, Field
+from ._layered_config import check_padding
 from ._ssm_config import kind_counts, layer_indices, mamba2_head, read_all, read_chunk, refuse_layer_types
 from .activations import activation
 from .decoder_sizes import decoder_fields, read_sizes
@@ -111,6 +112,7 @@ def read(cfg: Config) -> Reading:
             del values["d_h"]
         shape.append(("head_dim_derived", sizes.head_dim_derived))
         notes = sizes.notes + notes
+    check_padding(cfg, 0, values["V"])
     return Reading(tuple(shape), tuple(values.items()), f"bamba (D={width}, L={layers})", notes)
 
 

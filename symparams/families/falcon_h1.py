@@ -27,6 +27,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..config import DEFAULT, DERIVED, REFUSE, Config, Field
+from ._layered_config import check_padding
 from ._ssm_config import mamba2_head, read_chunk, refuse_layer_types, refuse_odd_rope
 from .decoder_sizes import decoder_fields, read_sizes
 from .registry import Family, Reading
@@ -101,6 +102,7 @@ def read(cfg: Config) -> Reading:
     for name, relation in (("d_in", derived), ("d_h", sizes.head_dim_derived)):
         if relation:
             del values[name]
+    check_padding(cfg, 0, sizes.vocab)
     return Reading(tuple(shape), tuple(values.items()), sizes.name("falcon_h1"), sizes.notes + chunk_notes)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..config import REFUSE, Config
+from ._layered_config import check_padding
 from .decoder_sizes import decoder_fields, read_sizes, reading, sizes_of
 from .registry import Family, Reading
 
@@ -30,7 +31,9 @@ FIELDS = decoder_fields(
 
 def read(cfg: Config) -> Reading:
     """The config's sizes and switches, checked, with no tree built."""
-    return reading("gemma", read_sizes(cfg, rope="always"), attention_bias=cfg.get("attention_bias"))
+    sizes = read_sizes(cfg, rope="always")
+    check_padding(cfg, 0, sizes.vocab)
+    return reading("gemma", sizes, attention_bias=cfg.get("attention_bias"))
 
 
 def build(r: Reading) -> Spec:

@@ -29,6 +29,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..config import DERIVED, REFUSE, Config, Field
+from ._layered_config import check_padding
 from ._ssm_config import kind_counts, read_all, read_dt_rank
 from .activations import activation
 from .decoder_sizes import decoder_fields, read_sizes
@@ -123,6 +124,7 @@ def read(cfg: Config) -> Reading:
         shape.append(("head_dim_derived", sizes.head_dim_derived))
     if moe_layers:
         values.update({"E": experts, "k": top_k})
+    check_padding(cfg, 0, values["V"])
     return Reading(tuple(shape), tuple(values.items()), f"jamba (D={width}, L={layers})",
                    sizes.notes if sizes is not None else ())
 

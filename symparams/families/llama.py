@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..config import Config
+from ._layered_config import check_padding
 from .decoder_sizes import decoder_fields, read_sizes, reading, sizes_of
 from .registry import Family, Reading
 
@@ -29,6 +30,7 @@ FIELDS = decoder_fields(
 def read(cfg: Config) -> Reading:
     """The config's sizes and switches, checked, with no tree built."""
     sizes = read_sizes(cfg, rope="always", heads_divide_width=True)
+    check_padding(cfg, None, sizes.vocab)
     return reading("llama", sizes, attention_bias=cfg.get("attention_bias"), mlp_bias=cfg.get("mlp_bias"))
 
 

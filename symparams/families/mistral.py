@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..config import DERIVED, REFUSE, Config, Field
+from ._layered_config import check_padding
 from .decoder_sizes import decoder_fields, read_sizes, reading, sizes_of
 from .layer_kinds import ALL, Layers, layers_of, read_layers, read_window
 from .registry import Family, Reading
@@ -79,6 +80,7 @@ def read(cfg: Config) -> Reading:
     """The config's sizes and windowed layers, checked, with no tree built."""
     sizes = read_sizes(cfg, floor_head_dim=True, rope="always")
     kinds, notes = read_kinds(cfg, sizes.layers)
+    check_padding(cfg, None, sizes.vocab)
     return reading("mistral", sizes, kinds, notes)
 
 

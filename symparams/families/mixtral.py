@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..config import DEFAULT, REFUSE, Config, Field
+from ._layered_config import check_padding
 from .decoder_sizes import decoder_fields, expert_fields, read_experts, read_sizes, reading, sizes_of
 from .layer_kinds import layers_of
 from .mistral import read_kinds, windowed_decoder
@@ -42,6 +43,7 @@ def read(cfg: Config) -> Reading:
     sizes = read_sizes(cfg, floor_head_dim=True, rope="given")
     experts = read_experts(cfg, EXPERTS, TOP_K)
     kinds, notes = read_kinds(cfg, sizes.layers)
+    check_padding(cfg, None, sizes.vocab)
     return reading("mixtral", sizes, kinds, notes, experts=experts)
 
 

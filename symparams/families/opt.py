@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..config import DERIVED, Config, Field, Fields
+from ._layered_config import check_padding
 from ._layernorm_config import ln_reading
 from .activations import activation
 from .registry import Family, Reading
@@ -78,6 +79,7 @@ def read(cfg: Config) -> Reading:
     shape = (("tied", cfg.get("tie_word_embeddings")), ("bias", cfg.get("enable_bias")),
              ("affine", cfg.get("layer_norm_elementwise_affine")), ("final_norm", pre_norm and not removed),
              ("activation", activation(cfg, "activation_function")), ("projected", projected))
+    check_padding(cfg, 1, values["V"])
     return ln_reading("opt", shape, values)
 
 

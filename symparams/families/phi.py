@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ..config import DERIVED, Config, Field, Fields
+from ._layered_config import check_padding
 from ._layernorm_config import ln_reading
 from .activations import activation
 from .registry import Family, Reading
@@ -90,6 +91,7 @@ def read(cfg: Config) -> Reading:
         head = "derived"
     shape = (("tied", cfg.get("tie_word_embeddings")), ("qk_layernorm", qk_norm),
              ("activation", activation(cfg, "hidden_act")), ("kv_heads", kv_heads is not DERIVED), ("head", head))
+    check_padding(cfg, None, values["V"])
     return ln_reading("phi", shape, values, notes)
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..config import DERIVED, REFUSE, Config, Field
+from ._layered_config import check_padding
 from .decoder_sizes import decoder_fields, read_sizes, reading, sizes_of
 from .layer_kinds import ALL, Layers, Rule, after, layers_of, read_layers
 from .mistral import windowed_decoder
@@ -64,6 +65,7 @@ def read_kinds(cfg: Config, layers_: int) -> Layers:
 def read(cfg: Config) -> Reading:
     """The config's sizes and windowed layers, checked, with no tree built."""
     sizes = read_sizes(cfg, floor_head_dim=True, rope="given")
+    check_padding(cfg, None, sizes.vocab)
     return reading("qwen2", sizes, read_kinds(cfg, sizes.layers))
 
 

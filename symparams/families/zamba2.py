@@ -41,6 +41,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..config import DERIVED, Config, Field, Fields
+from ._layered_config import check_padding
 from ._ssm_config import read_all, refuse_odd_rope
 from .activations import activation
 from .registry import Family, Reading, by_layer, order
@@ -148,6 +149,7 @@ def read(cfg: Config) -> Reading:
     shape.append(("tied", tied))
     if hybrids:
         shape += _read_shared(cfg, width, hybrids, tied, values)
+    check_padding(cfg, 0, values["V"])
     return Reading(tuple(shape), tuple(values.items()), f"zamba2 (D={width}, L={layers})")
 
 

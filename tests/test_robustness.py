@@ -770,6 +770,23 @@ def test_a_padding_row_outside_the_embedding_is_refused_where_transformers_canno
     assert {g: n for g, n in spec.breakdown().groups().items() if n} == theirs
 
 
+@pytest.mark.parametrize("vocab", [1, 2])
+def test_a_nanochat_config_json_with_its_default_padding_row_past_the_vocabulary_is_refused(vocab):
+    """NanoChatConfig's pad_token_id defaults to 1, a row a vocabulary of one does not have (no preset holds
+    such a config.json, so the test above does not reach it)."""
+    pytest.importorskip("torch", reason="torch is not installed")
+    pytest.importorskip("transformers", reason="transformers is not installed")
+    doc = {"model_type": "nanochat", "hidden_size": 16, "num_attention_heads": 2, "num_hidden_layers": 1,
+           "vocab_size": vocab}
+    theirs = _meta_groups(doc)
+    assert (theirs is None) == (vocab == 1)
+    if theirs is None:
+        with pytest.raises(SymparamsError, match="pad_token_id"):
+            symparams.families.from_dict(doc, "config")
+    else:
+        assert {g: n for g, n in symparams.families.from_dict(doc, "config").breakdown().groups().items() if n} == theirs
+
+
 # A config class's attribute_map sets a field from its alias after the type check, so an alias's null passes
 # where the field's own null is refused, and the model builds unless a layer reads the value.
 ALIASED_EXPERTS = {

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..config import REFUSE, Config
+from ._layered_config import check_padding
 from .decoder_sizes import decoder_fields, read_sizes, reading, sizes_of
 from .registry import Reading
 
@@ -33,6 +34,7 @@ FIELDS = decoder_fields(
 def read(cfg: Config) -> Reading:
     """The config's sizes and bias switch, checked, with no tree built."""
     sizes = read_sizes(cfg, floor_head_dim=True, rope="given")
+    check_padding(cfg, 1, sizes.vocab)
     return reading("nanochat", sizes, attention_bias=cfg.get("attention_bias"))
 
 

@@ -120,7 +120,9 @@ def check_head(cfg: Config, how: str | None, head_dim: int | None) -> None:
         if head_dim is None:
             return
         size = head_dim
-    check_rope_head_dim(cfg, size, "head_dim" if cfg.has("head_dim") else "num_attention_heads")
+    held = next((f for f in cfg.fields if "head_dim" in f.names), None)
+    stated = next((n for n in (held.names if held is not None else ("head_dim",)) if cfg.has(n)), None)
+    check_rope_head_dim(cfg, size, stated or "num_attention_heads")
 
 
 def check_layer_kinds(cfg: Config, kinds: Iterable[str], thetas: Mapping[str, str] | None = None) -> None:

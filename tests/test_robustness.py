@@ -787,6 +787,24 @@ def test_a_nanochat_config_json_with_its_default_padding_row_past_the_vocabulary
         assert {g: n for g, n in symparams.families.from_dict(doc, "config").breakdown().groups().items() if n} == theirs
 
 
+@pytest.mark.parametrize("size", [7, 8, 3])
+@pytest.mark.parametrize("field", ["kv_channels", "head_dim"])
+def test_jetmoes_head_size_under_either_name_is_checked_as_transformers_checks_it(field, size):
+    """JetMoeConfig always holds head_dim (kv_channels under another name): an odd size above 4 is refused,
+    naming the field the file states it in, whichever it is; 8 and 3 build."""
+    pytest.importorskip("torch", reason="torch is not installed")
+    pytest.importorskip("transformers", reason="transformers is not installed")
+    doc = {"model_type": "jetmoe", "hidden_size": 16, "num_key_value_heads": 2, field: size, "num_hidden_layers": 1,
+           "vocab_size": 200}
+    theirs = _meta_groups(doc)
+    assert (theirs is None) == (size == 7)
+    if theirs is None:
+        with pytest.raises(SymparamsError, match=rf"'{field}'.*odd size 7"):
+            symparams.families.from_dict(doc, "config")
+    else:
+        assert {g: n for g, n in symparams.families.from_dict(doc, "config").breakdown().groups().items() if n} == theirs
+
+
 # A config class's attribute_map sets a field from its alias after the type check, so an alias's null passes
 # where the field's own null is refused, and the model builds unless a layer reads the value.
 ALIASED_EXPERTS = {

@@ -119,13 +119,31 @@ def test_bad_input_is_one_line_and_exit_2(argv, capsys):
     assert err.startswith("symparams: error:") and err.count("\n") == 1
 
 
+def test_a_config_the_reader_takes_and_transformers_refuses_is_one_line_and_exit_2(tmp_path, capsys, monkeypatch):
+    """Whatever transformers raises while it builds a config the reader took is one line naming the config."""
+    pytest.importorskip("torch", reason="torch is not installed")
+    transformers = pytest.importorskip("transformers", reason="transformers is not installed")
+
+    def refuse(*args, **kwargs):
+        raise ValueError("a check of a later transformers\nspread over two lines")
+
+    monkeypatch.setattr(transformers.AutoModelForCausalLM, "from_config", refuse)
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(SMALL))
+    assert main(["verify", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "transformers cannot build this llama config: ValueError: a check of a later" in err
+    assert err.count("\n") == 1
+
+
 def test_a_config_transformers_refuses_is_exit_2(tmp_path, capsys):
-    """Llama's config class insists that H divides D even with an explicit head_dim; that is bad input."""
+    """Llama's config class insists that H divides D even with an explicit head_dim; that is bad input, which
+    the reader refuses before transformers is asked, saying that transformers requires it."""
     path = tmp_path / "config.json"
     path.write_text(json.dumps({**SMALL, "hidden_size": 18, "head_dim": 4}))
     assert main(["verify", str(path)]) == 2
     err = capsys.readouterr().err
-    assert "transformers cannot build" in err and err.count("\n") == 1
+    assert "transformers requires hidden_size to be a multiple" in err and err.count("\n") == 1
 
 
 def test_a_symbolically_invalid_config_is_refused_before_transformers_runs(tmp_path):

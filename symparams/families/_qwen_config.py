@@ -122,7 +122,7 @@ def decoder_reading(family: str, core: Core, shape: Sequence[tuple[str, Any]], v
 
 
 def layout(kinds: Sequence[str]) -> tuple:
-    """Each layer's kind where the kinds mix (:func:`~symparams.shapes.by_layer`), else the one kind: layers all
+    """Each layer's kind where the kinds mix (:func:`~symparams.families.registry.by_layer`), else the one kind: layers all
     alike make one tree at any depth."""
     return by_layer(tuple(kinds)) if len(set(kinds)) > 1 else tuple(kinds[:1])
 

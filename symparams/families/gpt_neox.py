@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from ..config import Config, Field, Fields
 from .activations import activation
 from .registry import Family, Reading
-from .rope import rope_table
+from .rope import refuse_negative_width, rope_table
 
 if TYPE_CHECKING:
     from ..spec import Spec
@@ -58,10 +58,8 @@ def read(cfg: Config) -> Reading:
     share = cfg.get("rotary_pct")  # shapes no weight, but transformers refuses a null one
     _, table = rope_table(cfg)
     head = values["D"] // values["H"]
-    if share is not None and not (isinstance(table, dict) and "partial_rotary_factor" in table) and int(head * share) < 0:
-        raise cfg.error("rotary_pct", f"{cfg.shown('rotary_pct')} makes a rotary width of int({head} x "
-                                      f"{cfg.shown('rotary_pct')}) = {int(head * share)}, which transformers' rotary "
-                                      "embedding cannot be built with")
+    if share is not None and not (isinstance(table, dict) and "partial_rotary_factor" in table):
+        refuse_negative_width(cfg, "rotary_pct", head, cfg.data["rotary_pct"], key="rotary_pct")
     shape = (("tied", cfg.get("tie_word_embeddings")), ("attention_bias", cfg.get("attention_bias")),
              ("parallel", cfg.get("use_parallel_residual")), ("activation", activation(cfg, "hidden_act")))
     return Reading(shape, tuple(values.items()), f"gpt_neox (D={values['D']}, L={values['L']})")

@@ -27,7 +27,8 @@ from ..config import Config, short
 from ..errors import SymparamsError
 from .layer_lists import ATTENTION_KINDS
 
-__all__ = ["partial_rotary_factor", "check_rope_head_dim", "check_head", "check_layer_kinds", "check_rope",
+__all__ = ["partial_rotary_factor", "check_rope_head_dim", "refuse_negative_width", "check_head", "check_layer_kinds",
+           "check_rope",
            "RopeHolding", "rope_table", "rope_type", "is_number", "malformed",
            "NUMBER", "NUMBERS", "REQUIRED_KEYS", "VALIDATED", "COMPUTED", "ROTARY"]
 
@@ -287,12 +288,19 @@ def _refuse_values(cfg: Config, name: str, params: dict, computed: Mapping[str, 
     for key, kind in wanted.items():
         if key in params and not _is_kind(params[key], kind):
             raise malformed(cfg, name, key, params[key], kind, where)
-    share: Any = params.get("partial_rotary_factor")
-    if head_dim is not None and "partial_rotary_factor" in wanted and is_number(share) and int(head_dim * share) < 0:
-        said = (f"partial_rotary_factor is {short(share)}{where}: a rotary width of int({head_dim} x {short(share)}) = "
-                f"{int(head_dim * share)}, which transformers' rotary embedding cannot be built with")
-        raise cfg.error(name, said) if name else cfg.error("partial_rotary_factor", said.removeprefix(
-            "partial_rotary_factor "))
+    if head_dim is not None and "partial_rotary_factor" in wanted:
+        refuse_negative_width(cfg, name or "partial_rotary_factor", head_dim, params.get("partial_rotary_factor"),
+                              where=where)
+
+
+def refuse_negative_width(cfg: Config, field: str, head_dim: int, share: Any, key: str = "partial_rotary_factor",
+                          where: str = "") -> None:
+    """Refuse a share (``key``, in ``field``) that makes the rotary width int(head_dim * share) negative:
+    transformers' rotary embedding takes arange(0, width, 2) and cannot be built with it."""
+    if is_number(share) and int(head_dim * share) < 0:
+        named = "" if key == field else f"{key} "
+        raise cfg.error(field, f"{named}{short(share)}{where} makes a rotary width of int({head_dim} x {short(share)}) "
+                               f"= {int(head_dim * share)}, which transformers' rotary embedding cannot be built with")
 
 
 def _is_kind(value: Any, kind: str) -> bool:

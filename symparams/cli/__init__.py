@@ -88,15 +88,17 @@ def build_parser(only: str | None = "*", light: bool = False) -> argparse.Argume
             mod.add_arguments(p, light=light)
         else:
             mod.add_arguments(p)
-        p.set_defaults(_run=mod.run, _cache_key=cache_key)
+        p.set_defaults(_run=mod.run, _cache_key=cache_key, _shipped=getattr(mod, "shipped", None))
     return parser
 
 
 def _replay(command: str | None, argv: Sequence[str] | None) -> tuple[bool, str | None]:
-    """(whether a cached result was printed, the run's cache key) for a command that keeps its results.
+    """(whether a kept result was printed, the run's cache key) for a command that keeps its results.
 
     The arguments are read by the command's light parser; anything it cannot read
-    is left to the real parser, which reports it.
+    is left to the real parser, which reports it. A result the package ships
+    (a command's ``shipped``: a named model's derivation) is printed first; then one
+    the cache kept.
     """
     if command is None or not hasattr(importlib.import_module(COMMANDS[command][0]), "cache_key"):
         return False, None
@@ -108,6 +110,10 @@ def _replay(command: str | None, argv: Sequence[str] | None) -> tuple[bool, str 
             args = build_parser(command, light=True).parse_args(argv)
     except SystemExit:
         return False, None
+    text = args._shipped(args) if args._shipped is not None else None
+    if text is not None:
+        sys.stdout.write(text)
+        return True, None
     key = args._cache_key(args)
     if key is None:
         return False, None

@@ -69,6 +69,17 @@ def cache_key(args: argparse.Namespace) -> str | None:
     return None if args.output or args.all or not args.model else key(args)
 
 
+def shipped(args: argparse.Namespace) -> str | None:
+    """The document the package ships for this run (symparams.documents): a named model's whole
+    document printed to the terminal, nothing set; None for anything else, which is built."""
+    if args.all or args.output or args.depth is not None or args.sets or args.brief or args.sections \
+            or args.seq is not None or not args.model:
+        return None
+    from ..documents import shipped as kept
+
+    return kept(args.model, args.format or "text")
+
+
 def command(name: str, depth: int | None, overrides: dict[str, Any]) -> str:
     """The command line that writes the document of this model again, quoted for a POSIX shell."""
     import shlex

@@ -7,11 +7,13 @@ fixed function of the package's own files. So the package ships it, in every for
 made by ``python -m symparams.cli.known_documents``; tests check each one equals what
 ``derive`` builds.
 
-Each shipped file records the digest of the package it was made from: the content of
-every file in it (modules, presets, learned families), not the modification times, so a
-wheel installed anywhere matches, and a package edited since does not. A document is
-printed only under a matching digest; anything else (a stale, truncated or edited file)
-is ignored and the document is built. ``SYMPARAMS_NO_CACHE=1`` turns shipped documents
+The folder records the digest of the package its documents were made from (``DIGEST``):
+the content of every file in it (modules, presets, learned families), not the modification
+times, so a wheel installed anywhere matches, and a package edited since does not. A
+document is printed only under a matching digest, from a file that holds its own name and
+passes gzip's check; anything else (a stale, truncated or flipped file) is ignored and the
+document is built. The documents themselves are kept apart from the digest, so a change to
+the package rewrites only the documents it changes. ``SYMPARAMS_NO_CACHE=1`` turns shipped documents
 off too, as it does shipped forms. This module imports nothing beyond the standard library.
 """
 
@@ -26,10 +28,12 @@ import re
 import zlib
 from pathlib import Path
 
-__all__ = ["SHIPPED", "package_digest", "shipped_file", "shipped", "entry"]
+__all__ = ["SHIPPED", "DIGEST", "package_digest", "shipped_file", "shipped", "entry"]
 
 PACKAGE = Path(__file__).resolve().parent
 SHIPPED = PACKAGE / "known_documents"
+# The file of SHIPPED holding the digest of the package the documents were made from.
+DIGEST = "DIGEST"
 # Folders whose content no document depends on: generated data, and bytecode.
 _NOT_HASHED = frozenset({"known_documents", "known_shapes", "__pycache__"})
 # A shipped name is a plain file stem: nothing a path or a shell could read differently.
@@ -62,21 +66,30 @@ def shipped_file(name: str) -> Path:
 
 
 def entry(name: str, documents: dict[str, str]) -> bytes:
-    """The bytes of a shipped file: ``documents`` (format -> text) under the running package's digest."""
-    text = json.dumps({"name": name, "digest": package_digest(), "documents": documents}, ensure_ascii=False,
-                      sort_keys=True)
+    """The bytes of a shipped file: ``documents`` (format -> text) of the model ``name``, the same bytes each time."""
+    text = json.dumps({"name": name, "documents": documents}, ensure_ascii=False, sort_keys=True)
     return gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)
+
+
+def made_under() -> str | None:
+    """The digest of the package the shipped documents were made from, or None."""
+    try:
+        return (SHIPPED / DIGEST).read_text(encoding="ascii").strip()
+    except (OSError, ValueError):
+        return None
 
 
 def shipped(name: str, fmt: str) -> str | None:
     """The shipped document of the model ``name`` in the format ``fmt``, or None when there is none to trust."""
     if os.environ.get("SYMPARAMS_NO_CACHE", "") not in ("", "0") or not _NAME.fullmatch(name):
         return None
+    if made_under() != package_digest():
+        return None
     try:
         data = json.loads(gzip.decompress(shipped_file(name).read_bytes()).decode("utf-8"))
     except (OSError, ValueError, EOFError, zlib.error):
         return None
-    if not (isinstance(data, dict) and data.get("name") == name and data.get("digest") == package_digest()):
+    if not (isinstance(data, dict) and data.get("name") == name):
         return None
     documents = data.get("documents")
     text = documents.get(fmt) if isinstance(documents, dict) else None

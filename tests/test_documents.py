@@ -40,9 +40,8 @@ def test_every_named_model_and_no_other_ships_its_documents_in_every_format_unde
     """One file per name ``symparams list`` shows, each made by the package as it is now, holding every format."""
     kept = sorted(p.name.removesuffix(".json.gz") for p in documents.SHIPPED.glob("*.json.gz"))
     assert kept == sorted(names()), REGENERATE
-    stale = [n for n in names() if _read(n)["digest"] != documents.package_digest()]
-    assert stale == [], REGENERATE
-    assert all(set(_read(n)["documents"]) == set(FORMATS) for n in names())
+    assert documents.made_under() == documents.package_digest(), REGENERATE
+    assert all(_read(n)["name"] == n and set(_read(n)["documents"]) == set(FORMATS) for n in names())
 
 
 @pytest.mark.parametrize("name", sample(sorted(set(names()) - IN_DERIVATIONS), "shipped documents"))
@@ -83,12 +82,14 @@ def test_a_document_of_another_name_spelling_or_package_is_not_printed(shipping,
     derive builds the document instead."""
     true = documents.shipped_file("gpt2").read_bytes()
     monkeypatch.setattr(documents, "SHIPPED", tmp_path)
+    (tmp_path / documents.DIGEST).write_text(documents.package_digest())
     (tmp_path / "GPT2.json.gz").write_bytes(true)
     assert documents.shipped("GPT2", "text") is None
-    other = json.dumps({"name": "gpt2", "digest": "0" * 64, "documents": {"text": "wrong"}})
-    (tmp_path / "gpt2.json.gz").write_bytes(gzip.compress(other.encode()))
-    assert documents.shipped("gpt2", "text") is None
+    (tmp_path / "gpt2.json.gz").write_bytes(true)
+    assert documents.shipped("gpt2", "text") == built("gpt2")["text"]
     assert documents.shipped("../gpt2", "text") is None
+    (tmp_path / documents.DIGEST).write_text("0" * 64)
+    assert documents.shipped("gpt2", "text") is None
     assert main(["derive", "gpt2"]) == 0
     assert capsys.readouterr().out == built("gpt2")["text"]
 
@@ -109,6 +110,7 @@ def test_a_corrupted_shipped_file_is_never_printed(data, tmp_path_factory):
     else:
         raw[at:at] = data.draw(st.binary(min_size=1, max_size=16))
     folder = tmp_path_factory.mktemp("shipped")
+    (folder / documents.DIGEST).write_text(documents.package_digest())
     (folder / f"{name}.json.gz").write_bytes(bytes(raw))
     before = documents.SHIPPED, os.environ.pop("SYMPARAMS_NO_CACHE", None)
     documents.SHIPPED = folder

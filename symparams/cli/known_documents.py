@@ -35,15 +35,19 @@ def documents(name: str) -> dict[str, str]:
 
 def write() -> list[str]:
     """Write the shipped file of every name, remove those of names no longer known; returns the names written."""
-    from ..documents import SHIPPED, entry, shipped_file
+    from ..documents import DIGEST, SHIPPED, entry, package_digest, shipped_file
 
     every = names()
     SHIPPED.mkdir(exist_ok=True)
     for name in every:
-        shipped_file(name).write_bytes(entry(name, documents(name)))
+        data = entry(name, documents(name))
+        path = shipped_file(name)
+        if not path.exists() or path.read_bytes() != data:
+            path.write_bytes(data)
     for stale in SHIPPED.glob("*.json.gz"):
         if stale.name.removesuffix(".json.gz") not in every:
             stale.unlink()
+    (SHIPPED / DIGEST).write_text(package_digest() + "\n", encoding="ascii")
     return every
 
 

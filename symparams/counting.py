@@ -222,13 +222,14 @@ def shape_forms(reading: Reading, spec, found: Counted) -> dict | None:
     """The forms of ``spec``'s shape, built from the config read to ``reading`` and counted as ``found``; None where
     they do not give ``found`` back (symparams.shapes)."""
     from .shapes import forms
-    from .spec import AtMost, Divides
+    from .spec import AtMost, Differs, Divides
 
+    kinds = {Divides: "divides", AtMost: "at_most", Differs: "differs"}
     rules = []
     for c in spec.constraints:
-        if type(c) not in (Divides, AtMost):
+        if type(c) not in kinds:
             return None
-        rules.append(("divides" if type(c) is Divides else "at_most", str(c.small), str(c.big)))
+        rules.append((kinds[type(c)], str(c.small), str(c.big)))
     rows = spec.breakdown().rows
     active = None if spec.active_form == spec.closed_form else (str(spec.active_form), str(spec.active_compute_form))
     return forms(found, [(s.name, str(r)) for s, r in spec.relations], rules, [str(r.copies_formula) for r in rows],

@@ -51,6 +51,7 @@ MAX_FORM = 20_000
 MAX_POWER = 64
 # The forms of every preset's shape, one file per family, made by ``python -m symparams.cli.known_shapes``.
 SHIPPED = Path(__file__).with_name("known_shapes")
+_DECODER = json.JSONDecoder()
 # Forms are evaluated in whole numbers while they stay whole, in Fractions past a division that leaves a remainder.
 Number = int | Fraction
 # The rounding SymPy prints in a layer count (Gemma 2's L - floor(L/2)); exact on fractions.
@@ -162,7 +163,7 @@ def kept_forms(family: str, shape: tuple) -> Any:
     found = shape_id(family, shape)
     if cache_dir() is None or found is None:
         return None
-    shipped = _shipped(family).get(found)
+    shipped = _shipped(family, found)
     return shipped if shipped is not None else lookup_data(key(family, shape))
 
 
@@ -172,12 +173,28 @@ def shipped_file(family: str) -> Path:
 
 
 @functools.lru_cache(maxsize=None)
-def _shipped(family: str) -> dict:
+def _shipped_text(family: str) -> str:
     try:
-        data = json.loads(shipped_file(family).read_text(encoding="utf-8"))
+        return shipped_file(family).read_text(encoding="utf-8")
     except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+        return ""
+
+
+@functools.lru_cache(maxsize=4096)
+def _shipped(family: str, found: str) -> Any:
+    """The shipped forms of one shape, parsed alone: a family's file holds hundreds of shapes, and a count
+    needs one. The file is what ``python -m symparams.cli.known_shapes`` writes (a test checks it): one
+    JSON object, keys sorted, indented by one space, so a shape's key starts a line with one space before it."""
+    text = _shipped_text(family)
+    head = f'\n "{found}": '
+    at = text.find(head)
+    if at < 0:
+        return None
+    try:
+        value, _ = _DECODER.raw_decode(text, at + len(head))
+    except ValueError:
+        return None
+    return value
 
 
 def _plain(value: Any) -> bool:
@@ -191,7 +208,7 @@ def forms(counted: Counted, relations: list[tuple[str, str]], rules: list[tuple[
     """The forms to keep for ``counted``'s shape, or None when they do not give back ``counted`` exactly.
 
     ``relations`` are (symbol, form) pairs in the Spec's order, ``rules`` ("divides" or
-    "at_most", small, big) forms, ``copies`` each row's copies as a form, ``leaves`` which
+    "at_most" or "differs", small, big) forms, ``copies`` each row's copies as a form, ``leaves`` which
     rows are leaves; ``reading`` is the reading ``counted`` was built from. ``active`` holds
     the forms of the parameters a token uses, with and without the embedding tables, where
     they are not the total's (a mixture of experts); a count shows them where they differ.
@@ -252,6 +269,9 @@ def _evaluate(kept: dict, reading: Reading, name: str | None) -> Counted | None:
         a, b = _compile(small)(env), _compile(big)(env)
         if kind == "divides":
             if a.denominator != 1 or b.denominator != 1 or a == 0 or b % a:
+                return None
+        elif kind == "differs":
+            if a == b:
                 return None
         elif kind != "at_most" or a > b:
             return None

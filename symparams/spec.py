@@ -37,7 +37,7 @@ from .format import display
 from .limits import MAX_VALUE
 from .symbols import INFO, T
 
-__all__ = ["Spec", "Row", "Breakdown", "Constraint", "Divides", "AtMost", "exact", "pretty"]
+__all__ = ["Spec", "Row", "Breakdown", "Constraint", "Divides", "AtMost", "Differs", "exact", "pretty"]
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,22 @@ class AtMost(Constraint):
         if a.is_Rational and b.is_Rational and a > b:
             why = f" ({self.why})" if self.why else ""
             raise SymparamsError(f"{self.small}={a} exceeds {self.big}={b}{why}")
+
+
+@dataclass(frozen=True)
+class Differs(Constraint):
+    """``small`` must not equal ``big``: the tree holds a part transformers builds only while two sizes
+    differ (OPT's projections between a narrower embedding and the blocks), so equal sizes are another tree."""
+
+    small: Expr
+    big: Expr
+    why: str = ""
+
+    def check(self, env: Mapping[Symbol, Expr]) -> None:
+        a, b = self.small.xreplace(env), self.big.xreplace(env)
+        if a.is_Rational and b.is_Rational and a == b:
+            why = f" ({self.why})" if self.why else ""
+            raise SymparamsError(f"{self.small}={a} equals {self.big}={b}{why}")
 
 
 def exact(value: Expr, what: str = "count") -> int:

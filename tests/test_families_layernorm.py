@@ -182,6 +182,29 @@ def test_opt_word_embed_proj_dim_equal_to_the_width_or_null_adds_no_projection(w
     assert D_e not in spec.closed_form.free_symbols
 
 
+@pytest.mark.parametrize("sets", [{"D": 512}, {"D_e": 1024}, {"D_e": "D"}])
+def test_opt_350m_with_its_two_widths_set_equal_is_refused_in_one_line_not_counted_with_projections(sets, capsys):
+    """Set equal, the two widths make the model transformers builds without project_in/out (the test above),
+    which is another tree: the command line, the API and the vectorised count each refuse it, naming both."""
+    import numpy as np
+
+    from symparams.catalog import model
+    from symparams.cli import main
+    from symparams.compiled import vectorize
+
+    argv = ["count", "opt-350m", *(a for k, v in sets.items() for a in ("--set", f"{k}={v}"))]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "D_e=" in err and "equals D=" in err and "word_embed_proj_dim" in err
+    if sets != {"D_e": "D"}:
+        with pytest.raises(SymparamsError, match="equals"):
+            model("opt-350m", **sets).total
+    counts = vectorize(model("opt-350m"))
+    assert counts(D=np.array([1024, 2048])).tolist() == [331_196_416, model("opt-350m", D=2048).total]
+    with pytest.raises(SymparamsError, match="equals"):
+        counts(D=np.array([1024, 512]))
+
+
 # ---- real models: presets and shipped config files -----------------------------------------
 
 

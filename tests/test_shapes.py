@@ -88,7 +88,7 @@ def test_a_config_counted_from_its_shape_prints_what_its_tree_prints(pair, fmt, 
         m.delenv("SYMPARAMS_NO_CACHE", raising=False)
         m.setenv("SYMPARAMS_CACHE_DIR", str(folder / "cache"))
         if not shipped:
-            m.setattr(shapes, "_shipped", lambda family: {})
+            m.setattr(shapes, "_shipped", lambda family, found: None)
         assert run(["count", str(first), "--json"])[0] == 0
         real = count_cli.load_spec
         m.setattr(count_cli, "load_spec", lambda *a, **k: built.append(a) or real(*a, **k))
@@ -157,7 +157,7 @@ def test_configs_that_differ_only_in_the_order_or_number_of_their_layers_share_f
     with pytest.MonkeyPatch.context() as m:
         m.delenv("SYMPARAMS_NO_CACHE", raising=False)
         m.setenv("SYMPARAMS_CACHE_DIR", str(folder / "cache"))
-        m.setattr(shapes, "_shipped", lambda family: {})
+        m.setattr(shapes, "_shipped", lambda family, found: None)
         assert run(["count", str(first), "--json"])[0] == 0
         real = count_cli.load_spec
         m.setattr(count_cli, "load_spec", lambda *a, **k: built.append(a) or real(*a, **k))
@@ -219,7 +219,7 @@ def test_corrupted_or_edited_forms_are_never_trusted(where, byte, how, tmp_path_
     with pytest.MonkeyPatch.context() as m:
         m.delenv("SYMPARAMS_NO_CACHE", raising=False)
         m.setenv("SYMPARAMS_CACHE_DIR", str(folder))
-        m.setattr(shapes, "_shipped", lambda family: {})
+        m.setattr(shapes, "_shipped", lambda family, found: None)
         run(["count", "llama-2-7b", "--json"])
         for entry in folder.glob("*.json"):
             data = bytearray(entry.read_bytes())

@@ -31,7 +31,7 @@ import sympy
 from sympy import Expr, Symbol
 
 from ..errors import SymparamsError
-from ..spec import AtMost, Divides, Spec
+from ..spec import AtMost, Differs, Divides, Spec
 from .poly import Code, code, fraction, make, sign, to_text, var
 
 __all__ = ["Check", "Step", "Plan", "Compiled", "compiled", "scalar_lines", "FAIL"]
@@ -127,6 +127,9 @@ class _Builder:
             elif isinstance(c, AtMost):
                 num, den = fraction(self.strip(c.big.xreplace(self.full) - c.small.xreplace(self.full)))
                 self.positive(num, den, f"{c.small} exceeds {c.big}", strict=False)
+            elif isinstance(c, Differs):
+                num, _ = fraction(self.strip(c.big.xreplace(self.full) - c.small.xreplace(self.full)))
+                self.sign_check(num, "nonzero", f"{c.small} equals {c.big}")
             else:
                 opaque = True
         for s, _, _, integer in self.derived:

@@ -85,9 +85,14 @@ def read(cfg: Config) -> Reading:
 
 def build(r: Reading) -> Spec:
     """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from ..spec import Differs
+    from ..symbols import D, D_e
     from .layernorm import mha_spec
 
-    return mha_spec("opt", tree(**dict(r.shape)), r, "OPT needs hidden_size divisible by num_attention_heads")
+    shape = dict(r.shape)
+    apart = [Differs(D_e, D, "transformers builds project_in and project_out only while word_embed_proj_dim differs "
+                     "from hidden_size; set it in the config.json instead")] if shape["projected"] else []
+    return mha_spec("opt", tree(**shape), r, "OPT needs hidden_size divisible by num_attention_heads", apart)
 
 
 def from_config(cfg: Config) -> Spec:

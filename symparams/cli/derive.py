@@ -26,7 +26,7 @@ GUIDE_DOCUMENTS = (
 )
 PRESET_DOCUMENTS = (("gpt2", "GPT-2 124M"), ("llama-2-7b", "Llama-2-7B"), ("mixtral-8x7b", "Mixtral-8x7B"))
 # The preset that stands for its family where the family has several (the smallest).
-REPRESENTATIVES = ("opt-125m", "pythia-160m", "gemma-2b")
+REPRESENTATIVES = ("opt-125m", "pythia-160m", "gemma-2b", "deepseek-v2-lite", "falcon-7b", "llama-4-scout-17b-16e-text")
 ALL_COMMAND = "symparams derive --all -o derivations/"
 
 

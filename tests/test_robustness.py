@@ -710,6 +710,133 @@ def test_a_negative_rotary_share_transformers_cannot_build_is_refused(preset):
         assert _meta_groups({**doc, "rotary_pct": -0.5}) is None
 
 
+# A YaRN table, and the shares and head sizes it is drawn with: transformers' YaRN takes ceil(w/2) frequencies
+# and a ramp of w // 2 for the rotary width w = int(head_dim x share), so an odd width of 5 or more cannot be built.
+YARN = {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 2048, "rope_theta": 10000.0}
+YARN_GRID = [(share, head) for share in (None, 0.25) for head in (None, 62)]
+LAYER_LISTS = ("layer_types", "mlp_layer_types", "hybrid_override_pattern", "layers_block_type", "attn_layer_indices",
+               "no_rope_layers", "sliding_window_pattern")
+
+
+@pytest.mark.parametrize("preset", sample(_one_preset_per_type(), "yarn over an odd width"))
+def test_yarn_over_an_odd_rotary_width_is_refused_exactly_where_transformers_cannot_build_it(preset):
+    """A YaRN table with a share and a head size that make an odd rotary width (the class's own share where the
+    file states none: Qwen3-Next's 1/4, Bamba's fixed 1/2, GPT-NeoX's rotary_pct; the config's head_dim even
+    where the layers use D/H, as the rope functions read it; d_rope in latent attention) is refused naming the
+    table, where transformers cannot build the model; anything counted is what transformers builds."""
+    pytest.importorskip("torch", reason="torch is not installed")
+    pytest.importorskip("transformers", reason="transformers is not installed")
+    from symparams.catalog import preset_paths
+    from symparams.config import read_json
+
+    base = {k: v for k, v in read_json(preset_paths()[preset]).items()  # type: ignore[union-attr]
+            if k not in LAYER_LISTS and k not in ("rope_scaling", "rope_parameters")}
+    for key in ("num_hidden_layers", "n_layer", "num_layers"):
+        if key in base:
+            base[key] = 2
+    for share, head in YARN_GRID:
+        doc = {**base, "rope_parameters": dict(YARN)}
+        if share is not None:
+            doc["partial_rotary_factor"] = share
+        if head is not None:
+            doc["head_dim"] = head
+        theirs = _meta_groups(doc)
+        try:
+            spec = symparams.families.from_dict(doc, "config")
+        except SymparamsError as refused:
+            if "yarn" in str(refused):
+                assert theirs is None, f"{preset} {share} {head}: transformers builds what is refused: {refused}"
+            continue
+        assert theirs is not None, f"{preset} share {share} head_dim {head}: transformers refuses what is counted"
+        assert {g: n for g, n in spec.breakdown().groups().items() if n} == theirs, (share, head)
+
+
+def test_each_flat_rope_class_rotates_the_share_its_family_says_from_the_field_it_says():
+    """For every model type whose class keeps one flat rope table: the share it fills in where a file states
+    none is the family's ``rope_share_default``, and a share at the top level reaches the table only through the
+    family's ``rope_share_field`` (GPT-NeoX's rotary_pct; none for Bamba, which fixes its own)."""
+    transformers = pytest.importorskip("transformers", reason="transformers is not installed")
+    checked = 0
+    for fam in FAMILIES:
+        for model_type in fam.model_types if fam.rotary == "flat" else ():
+            table = transformers.AutoConfig.for_model(model_type).rope_parameters or {}
+            if any(isinstance(v, dict) for v in table.values()):
+                continue  # kept by layer kind after all (DeepSeek-V4's, Gemma 4's): read to their refusal
+            ours, theirs = fam.rope_share_default, table.get("partial_rotary_factor")
+            assert (1 if ours is None else ours) == (1 if theirs is None else theirs), model_type
+            field = fam.rope_share_field or "partial_rotary_factor"
+            moved = (transformers.AutoConfig.for_model(model_type, **{field: 0.75}).rope_parameters or {})
+            assert moved.get("partial_rotary_factor") == (0.75 if fam.rope_share_field else theirs), model_type
+            checked += 1
+    assert checked >= 50
+
+
+def test_each_config_class_holds_the_attributes_its_family_says_the_rope_code_reads():
+    """``rope_head_unset``: the class's head_dim is null until a file states it (Mixtral's); ``lacks``: the
+    class has no max_position_embeddings (a scaled table's original context) or num_attention_heads (LongRoPE's
+    divisor), so transformers cannot make a config with such a table. Each is what the class holds."""
+    transformers = pytest.importorskip("transformers", reason="transformers is not installed")
+    checked = 0
+    for fam in FAMILIES:
+        for model_type in fam.model_types:
+            made = transformers.AutoConfig.for_model(model_type)
+            for attribute in ("max_position_embeddings", "num_attention_heads"):
+                try:
+                    held = hasattr(made, attribute)
+                except Exception:  # held, per layer (a heterogeneous config answers only by layer)
+                    held = True
+                assert (attribute in fam.lacks) != held, (model_type, attribute)
+            try:
+                unset = hasattr(made, "head_dim") and made.head_dim is None
+            except Exception:
+                unset = False
+            assert fam.rope_head_unset == unset or fam.rotary == "by-layer-kind" or model_type == "gemma4_text", \
+                model_type
+            checked += 1
+    assert checked >= 60
+
+
+ROPE_TABLES = {
+    "yarn": YARN,
+    "dynamic": {"rope_type": "dynamic", "factor": 2.0, "rope_theta": 10000.0},
+    "longrope": {"rope_type": "longrope", "short_factor": [1.0] * 64, "long_factor": [1.0] * 64,
+                 "original_max_position_embeddings": 2048, "rope_theta": 10000.0},
+    "llama3": {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+               "original_max_position_embeddings": 2048, "rope_theta": 10000.0},
+}
+
+
+@pytest.mark.parametrize("preset", ["mixtral-8x7b", "ministral-8b-instruct-2410", "hunyuan-7b-instruct", "bloom-560m",
+                                    "mpt-7b", "mamba-130m", "mamba2-130m", "llama-2-7b"])
+@pytest.mark.parametrize("rope", sorted(ROPE_TABLES))
+def test_a_rope_table_the_class_cannot_make_or_compute_is_refused_as_transformers_refuses_it(preset, rope):
+    """A scaled rope table where the class holds a null head_dim (Mixtral's, unless the file states one) or
+    lacks an attribute its rope code reads (Bloom's max_position_embeddings): refused naming the field, exactly
+    where transformers cannot make the config or its rotary embedding; counted as transformers builds it else."""
+    pytest.importorskip("torch", reason="torch is not installed")
+    pytest.importorskip("transformers", reason="transformers is not installed")
+    from symparams.catalog import preset_paths
+    from symparams.config import read_json
+
+    base = {k: v for k, v in read_json(preset_paths()[preset]).items()  # type: ignore[union-attr]
+            if k not in LAYER_LISTS and k not in ("rope_scaling", "rope_parameters")}
+    for key in ("num_hidden_layers", "n_layer", "num_layers", "n_layers"):
+        if key in base:
+            base[key] = 2
+    for extra in ({}, {"head_dim": base.get("hidden_size", 0) // base.get("num_attention_heads", 1) or None},
+                  {"max_position_embeddings": 4096}, {"head_dim": None}):
+        doc = {**base, "rope_parameters": dict(ROPE_TABLES[rope]), **extra}
+        theirs = _meta_groups(doc)
+        try:
+            spec = symparams.families.from_dict(doc, "config")
+        except SymparamsError as refused:
+            assert theirs is None or not re.search(r"head_dim|rope_parameters|config class", str(refused)), \
+                (extra, str(refused))
+            continue
+        assert theirs is not None, f"{preset} with {extra}: transformers refuses what is counted"
+        assert {g: n for g, n in spec.breakdown().groups().items() if n} == theirs, extra
+
+
 def _with_heads_not_dividing_the_width(preset: str) -> dict | None:
     """The preset with its head size stated and its width 2 more, so the heads no longer divide it."""
     from symparams.catalog import preset_paths

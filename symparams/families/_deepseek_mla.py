@@ -35,6 +35,7 @@ from ._deepseek_vocab import check_padding
 from ._moe_config import dense_of, layout, moe_values, norm_topk_field, renorm
 from .activations import activation
 from .registry import Reading
+from .rope import check_rope_head_dim
 
 if TYPE_CHECKING:
     from sympy import Expr
@@ -86,12 +87,15 @@ class Shape:
     dense_at: tuple[bool, ...] = ()  # layer by layer, whether it is dense (empty: the first ``dense``)
 
 
-def read_shape(cfg: Config, dense: int | None = None, dense_at: tuple[bool, ...] = ()) -> Shape:
+def read_shape(cfg: Config, dense: int | None = None, dense_at: tuple[bool, ...] = (), stated_head: bool = False) -> Shape:
     """Read a DeepSeek config through its family's field table.
 
     ``dense`` is the number of dense layers where the family says it another way
     (V3.2's ``mlp_layer_types``); otherwise ``first_k_dense_replace``, capped at L as
-    transformers' ``layer_idx >= first_k_dense_replace`` caps it.
+    transformers' ``layer_idx >= first_k_dense_replace`` caps it. The class's ``head_dim``,
+    which its RoPE validation and rotary embedding read, is ``qk_rope_head_dim``; with
+    ``stated_head`` a ``head_dim`` the file states replaces it (V3's class declares no such
+    field, so the file's value is set after its own).
     """
     layers = cfg.get("num_hidden_layers")
     q_rank = cfg.get("q_lora_rank")
@@ -114,6 +118,9 @@ def read_shape(cfg: Config, dense: int | None = None, dense_at: tuple[bool, ...]
     act = cfg.get("hidden_act")
     vocab = cfg.get("vocab_size")
     check_padding(cfg, vocab)
+    rope = cfg.get("qk_rope_head_dim")
+    if not (stated_head and cfg.data.get("head_dim") is not None):
+        check_rope_head_dim(cfg, rope, "qk_rope_head_dim")
     return Shape(
         vocab=vocab,
         width=cfg.get("hidden_size"),
@@ -123,7 +130,7 @@ def read_shape(cfg: Config, dense: int | None = None, dense_at: tuple[bool, ...]
         q_rank=None if q_rank is DERIVED else q_rank,
         kv_rank=cfg.get("kv_lora_rank"),
         nope=cfg.get("qk_nope_head_dim"),
-        rope=cfg.get("qk_rope_head_dim"),
+        rope=rope,
         v_dim=cfg.get("v_head_dim"),
         experts=0 if experts is None else experts,  # None only where no layer has experts
         top_k=top_k,

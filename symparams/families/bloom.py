@@ -97,6 +97,7 @@ def tree(tied: bool = True):
 
 FAMILY = Family(
     name="bloom",
+    lacks=("max_position_embeddings",),
     rotary="none",
     summary="BLOOM: ALiBi, LayerNorm on the embeddings, tied head",
     model_types=("bloom",),

@@ -55,7 +55,7 @@ FIELDS = Fields(
 
 def read(cfg: Config) -> Reading:
     """The config's sizes, layers' kinds and router, checked, with no tree built."""
-    shape = mla.read_shape(cfg)
+    shape = mla.read_shape(cfg, stated_head=True)
     return mla.reading("deepseek_v3", shape, mla.sigmoid_routing(cfg), notes=(mla.BUFFER,))
 
 

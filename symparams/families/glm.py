@@ -71,6 +71,7 @@ def from_config(cfg: Config) -> Spec:
 FAMILY = Family(
     name="glm",
     rope_share=True,
+    rope_share_default=0.5,
     summary="GLM-4 (glm-4-9b-hf): the Llama layout, q/k/v biases, gate and up fused",
     model_types=("glm",),
     fields=FIELDS,

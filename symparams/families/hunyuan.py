@@ -60,6 +60,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="hunyuan_v1_dense",
+    rope_head_unset=True,
     summary="Hunyuan dense: the Llama layout with RMSNorm over each query and key head",
     model_types=("hunyuan_v1_dense",),
     rope_head="given",

@@ -109,6 +109,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="mamba",
+    lacks=("max_position_embeddings", "num_attention_heads"),
     rotary="none",
     layer_lists="read-only",
     summary="Mamba: L selective state-space (Mamba-1) blocks, no attention; a constant state per sequence",

@@ -106,6 +106,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="mamba2",
+    lacks=("max_position_embeddings", "num_attention_heads"),
     rotary="none",
     rope_head="given",
     layer_lists="read-only",

@@ -75,6 +75,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="ministral",
+    rope_head_unset=True,
     layer_lists="filled",
     summary="Ministral: Mistral's decoder with sliding-window layers listed per layer",
     model_types=("ministral",),

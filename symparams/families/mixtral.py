@@ -64,6 +64,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="mixtral",
+    rope_head_unset=True,
     summary="Mixtral: Mistral's attention with a sparse mixture of E gated experts, k per token",
     model_types=("mixtral",),
     fields=FIELDS,

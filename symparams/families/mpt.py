@@ -101,6 +101,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="mpt",
+    lacks=("max_position_embeddings",),
     rotary="none",
     summary="MPT: fused qkv, weight-only LayerNorms, a 4x GELU MLP, ALiBi",
     model_types=("mpt",),

@@ -160,6 +160,7 @@ def tree(tied: bool = False, qk_layernorm: bool = False, activation: str = "gelu
 FAMILY = Family(
     name="phi",
     rope_share=True,
+    rope_share_default=0.5,
     summary="phi-1/1.5/2: parallel block, partial rotary, biased head",
     model_types=("phi",),
     fields=FIELDS,

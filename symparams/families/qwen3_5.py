@@ -130,6 +130,7 @@ def moe_from_config(cfg: Config) -> Spec:
 FAMILY = Family(
     name="qwen3_5_text",
     rope_share=True,
+    rope_share_default=ROTARY_FRACTION,
     layer_lists="filled",
     summary="Qwen3.5 (text): Gated DeltaNet layers between gated full-attention layers, dense MLPs",
     model_types=("qwen3_5_text",),
@@ -143,6 +144,7 @@ FAMILY = Family(
 MOE_FAMILY = Family(
     name="qwen3_5_moe_text",
     rope_share=True,
+    rope_share_default=ROTARY_FRACTION,
     layer_lists="filled",
     summary="Qwen3.5-MoE (text): Gated DeltaNet and gated attention, E routed experts and a gated shared expert",
     model_types=("qwen3_5_moe_text",),

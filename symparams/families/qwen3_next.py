@@ -107,6 +107,7 @@ def from_config(cfg: Config) -> Spec:
 FAMILY = Family(
     name="qwen3_next",
     rope_share=True,
+    rope_share_default=ROTARY_FRACTION,
     layer_lists="filled",
     summary="Qwen3-Next: Gated DeltaNet and gated attention, E routed experts and a gated shared expert",
     model_types=("qwen3_next",),

@@ -104,7 +104,16 @@ class Family:
     top level says, beyond a default type; ``rope_renames`` the older rope types it
     renames once it has filled its table in; ``rope_share`` whether its default rotary
     embedding rotates the share of each head ``partial_rotary_factor`` gives (its own
-    table holds one); ``rope_used`` whether a config's model builds a rotary embedding,
+    table holds one); ``rope_share_default`` the share its class rotates where neither
+    the file's rope table nor its top level (``rope_share_field``; None where the class
+    sets its share whatever the top level says) states one, as
+    transformers' YaRN and partial rotary embeddings read it (None: the whole head);
+    ``rope_head_unset`` whether its class holds a null ``head_dim`` unless the file states
+    one (Mixtral's), which transformers' dynamic, YaRN and LongRoPE functions cannot compute
+    with; ``lacks`` the attributes its class does not hold that transformers' rope code
+    reads (``max_position_embeddings``, which fills in a scaled table's original context:
+    Bloom's, MPT's and Mamba's; ``num_attention_heads``, which LongRoPE divides by: Mamba's);
+    ``rope_used`` whether a config's model builds a rotary embedding,
     where that depends on the config (None: wherever ``rotary`` is not "none");
     ``layer_lists`` how it holds ``layer_types`` (:mod:`.layer_lists`). ``read``, where a
     family has it, is the first half of ``build``: the config to a :class:`Reading`, with
@@ -129,6 +138,10 @@ class Family:
     rotary: str = "flat"
     rope_default: tuple[tuple[str, Any], ...] = ()
     rope_share: bool = False
+    rope_share_default: Any = None
+    rope_share_field: str | None = "partial_rotary_factor"
+    rope_head_unset: bool = False
+    lacks: tuple[str, ...] = ()
     rope_renames: tuple[tuple[str, str], ...] = ()
     rope_used: Callable[[Config], bool] | None = None
     layer_lists: str = "given"
@@ -387,7 +400,8 @@ def learned_family(name: str) -> Family | None:
     return Family(name=name, summary=f"learned from the shapes transformers {family.transformers} builds",
                   model_types=(model_type,), fields=LearnedFields(family), build=build,
                   refused="KV cache, attention FLOPs, activations (a learned family knows shapes, not semantics)",
-                  rotary=rotary, rope_share=isinstance(rope, dict) and "partial_rotary_factor" in rope)
+                  rotary=rotary, rope_share=isinstance(rope, dict) and "partial_rotary_factor" in rope,
+                  rope_share_default=rope.get("partial_rotary_factor") if isinstance(rope, dict) else None)
 
 
 def settle(cfg: Config, fam: Family, head_dim: int | None, rotary_head: int | None = None) -> int | None:
@@ -396,13 +410,19 @@ def settle(cfg: Config, fam: Family, head_dim: int | None, rotary_head: int | No
     transformers refuses the rope parameters and layer lists checked here; ``head_dim`` is
     the built model's head size (None where it is not one whole number), which its
     rotary embedding must be able to rotate; ``rotary_head`` the size its rotary embedding
-    takes a share of, where that is another (latent attention's rotary part, d_rope).
+    takes a share of, where that is another (latent attention's rotary part, d_rope). A
+    ``head_dim`` the file states is the one transformers' rope functions read (set on the config
+    even where its class declares no such field and its layers use D/H), except where the class
+    replaces it with latent attention's rotary part (unless ``rope_head`` is "given").
     """
     from .layer_lists import check_layer_lists
     from .rope import check_head, check_rope
 
     if fam.rotary != "none" or cfg.data.get("rope_scaling") or cfg.data.get("rope_parameters"):
         check_head(cfg, fam.rope_head, head_dim)
+    stated = cfg.data.get("head_dim")
+    if type(stated) is int and (rotary_head is None or fam.rope_head == "given"):
+        rotary_head = stated  # the config's head_dim, which transformers' rope functions read, even where no layer does
     check_rope(cfg, fam, rotary_head if rotary_head is not None else head_dim)
     check_layer_lists(cfg, fam.fields, fam.layer_lists)
     return _context(cfg, fam)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any, Callable, Iterable, Mapping, Protocol
 
 from ..config import Config, short
@@ -170,6 +171,11 @@ REQUIRED_KEYS = {
 # the types that read it.
 FILLED_KEYS = ("rope_theta", "original_max_position_embeddings")
 FILLS_CONTEXT = ("llama3", "yarn", "longrope")
+# The attribute of the config each rope type reads as transformers makes the config (Family.lacks).
+READS = {"llama3": "max_position_embeddings", "yarn": "max_position_embeddings", "longrope": "num_attention_heads"}
+# The rope types whose functions read the config's head_dim as it is, null or not, as the model is built
+# (LongRoPE's validation reads it as the config is made, whatever the model).
+HEAD_READ = ("dynamic", "yarn")
 # How a config class keeps rope parameters (Family.rotary).
 ROTARY = ("flat", "by-layer-kind", "none")
 
@@ -184,9 +190,31 @@ class RopeHolding(Protocol):
     @property
     def rope_share(self) -> bool: ...
     @property
+    def rope_share_default(self) -> Any: ...
+    @property
+    def rope_share_field(self) -> str | None: ...
+    @property
+    def rope_head_unset(self) -> bool: ...
+    @property
+    def lacks(self) -> tuple[str, ...]: ...
+    @property
     def rope_renames(self) -> tuple[tuple[str, str], ...]: ...
     @property
     def rope_used(self) -> Callable[[Config], bool] | None: ...
+
+
+def rotary_share(cfg: Config, family: RopeHolding) -> tuple[str, Any]:
+    """(where it is said, the share of each head) a flat rope table is computed with: the table's own
+    ``partial_rotary_factor``, else the top level's (``rope_share_field``; a null there is the whole head),
+    else the class's default. transformers moves the top level's into the table when it fills it in."""
+    name, table = rope_table(cfg)
+    if isinstance(table, dict) and "partial_rotary_factor" in table:
+        return name, table["partial_rotary_factor"]
+    top = family.rope_share_field
+    if top is not None and top in cfg.data:
+        return top, 1 if cfg.data[top] is None else cfg.data[top]
+    default = family.rope_share_default
+    return name, 1 if default is None else default
 
 
 def check_rope(cfg: Config, family: RopeHolding, head_dim: int | None = None) -> None:
@@ -222,6 +250,13 @@ def check_rope(cfg: Config, family: RopeHolding, head_dim: int | None = None) ->
         return
     name, params = rope_table(cfg)
     params = params or {}
+    for kind in [params, *params.values()]:
+        needs = READS.get(rope_type(kind)) if isinstance(kind, dict) else None
+        if needs is not None and needs in family.lacks and needs not in cfg.data:
+            raise cfg.error(name, f"rope_type {short(rope_type(kind))} reads {needs}, which {cfg.model_type}'s "
+                                  "config class does not have; transformers cannot make the config")
+        if isinstance(kind, dict) and rope_type(kind) == "longrope" and _null_head(cfg, family):
+            _refuse_null_head(cfg, name, "longrope")
     if any(isinstance(v, dict) or (v is None and k in ATTENTION_KINDS) for k, v in params.items()):
         return
     computes = rotary != "none" and (family.rope_used is None or family.rope_used(cfg))
@@ -241,6 +276,25 @@ def check_rope(cfg: Config, family: RopeHolding, head_dim: int | None = None) ->
         if top.get("partial_rotary_factor", 0) is None:
             del top["partial_rotary_factor"]
         _refuse_values(cfg, "", {**top, "rope_type": rope_type(held)}, computed, head_dim=head_dim)
+        if rope_type(held) in HEAD_READ and _null_head(cfg, family):
+            _refuse_null_head(cfg, name if params else "head_dim", rope_type(held))
+        if head_dim is not None and rope_type(held) == "yarn":
+            field, share = rotary_share(cfg, family)
+            refuse_odd_yarn(cfg, field, head_dim, share)
+
+
+def _null_head(cfg: Config, family: RopeHolding) -> bool:
+    """Whether the config's head_dim is null as transformers' rope functions read it: stated null where the
+    class keeps what the file says (it has no such field, or leaves it unset), or unstated where it leaves it unset."""
+    if "head_dim" in cfg.data:
+        return cfg.data["head_dim"] is None and (family.rope_head_unset or "head_dim" not in cfg.fields)
+    return family.rope_head_unset
+
+
+def _refuse_null_head(cfg: Config, name: str, kind: str) -> None:
+    said = "is null" if cfg.data.get("head_dim", 0) is None else "is not given, which its config class leaves null"
+    raise cfg.error(name, f"rope_type {short(kind)} computes with the config's head_dim, which {said}; "
+                          "transformers cannot build it")
 
 
 def _refuse_missing(cfg: Config, name: str, params: dict, filled: Iterable[str], where: str = "") -> None:
@@ -301,6 +355,16 @@ def refuse_negative_width(cfg: Config, field: str, head_dim: int, share: Any, ke
         named = "" if key == field else f"{key} "
         raise cfg.error(field, f"{named}{short(share)}{where} makes a rotary width of int({head_dim} x {short(share)}) "
                                f"= {int(head_dim * share)}, which transformers' rotary embedding cannot be built with")
+
+
+def refuse_odd_yarn(cfg: Config, field: str, head_dim: int, share: Any, where: str = "") -> None:
+    """Refuse YaRN over an odd rotary width int(head_dim * share) of 5 or more: transformers' YaRN takes
+    ceil(width/2) frequencies and a ramp of width // 2, which then cannot be combined."""
+    width = int(head_dim * share) if is_number(share) or isinstance(share, Fraction) else None
+    if width is not None and width >= 5 and width % 2:
+        shown = f"{float(share):g}" if isinstance(share, Fraction) else short(share)  # a class's own share (1/4)
+        raise cfg.error(field, f"rope_type 'yarn'{where} over a rotary width of int({head_dim} x {shown}) = "
+                               f"{width}, which is odd: transformers' YaRN cannot be built with it")
 
 
 def _is_kind(value: Any, kind: str) -> bool:

@@ -92,6 +92,7 @@ def from_config(cfg: Config) -> Spec:
 FAMILY = Family(
     name="stablelm",
     rope_share=True,
+    rope_share_default=0.25,
     summary="StableLM: LayerNorm with biases, partial rotary, optional q/k LayerNorm per head and parallel residual",
     model_types=("stablelm",),
     fields=FIELDS,

@@ -672,8 +672,8 @@ def test_a_field_of_another_type_is_refused_naming_it_where_transformers_refuses
         assert {g: n for g, n in spec.breakdown().groups().items() if n} == theirs, (name, value)
 
 
-# Left to do: OLMo 3's per-kind rope tables are not checked for a negative share.
-NEGATIVE_SHARE_UNCHECKED = {"olmo3"}
+# Model types whose per-kind rope tables are not checked for a negative share (none left).
+NEGATIVE_SHARE_UNCHECKED: set[str] = set()
 
 
 def _one_preset_per_type() -> list[str]:
@@ -723,7 +723,9 @@ def test_yarn_over_an_odd_rotary_width_is_refused_exactly_where_transformers_can
     """A YaRN table with a share and a head size that make an odd rotary width (the class's own share where the
     file states none: Qwen3-Next's 1/4, Bamba's fixed 1/2, GPT-NeoX's rotary_pct; the config's head_dim even
     where the layers use D/H, as the rope functions read it; d_rope in latent attention) is refused naming the
-    table, where transformers cannot build the model; anything counted is what transformers builds."""
+    table, where transformers cannot build the model; anything counted is what transformers builds. A class that
+    keeps its tables by layer kind (Gemma 3, OLMo 3) gets YaRN for its full-attention layers, which rotate the
+    top level's share though no validation sees it."""
     pytest.importorskip("torch", reason="torch is not installed")
     pytest.importorskip("transformers", reason="transformers is not installed")
     from symparams.catalog import preset_paths
@@ -734,8 +736,13 @@ def test_yarn_over_an_odd_rotary_width_is_refused_exactly_where_transformers_can
     for key in ("num_hidden_layers", "n_layer", "num_layers"):
         if key in base:
             base[key] = 2
+    by_kind = FAMILIES.by_type[base["model_type"]].rotary == "by-layer-kind"
+    if by_kind:
+        base["num_hidden_layers"] = 6  # a full-attention layer among them (every 4th in OLMo 3, 6th in Gemma 3)
+    table = {"full_attention": dict(YARN), "sliding_attention": {"rope_type": "default", "rope_theta": 10000.0}} \
+        if by_kind else YARN
     for share, head in YARN_GRID:
-        doc = {**base, "rope_parameters": dict(YARN)}
+        doc = {**base, "rope_parameters": json.loads(json.dumps(table))}
         if share is not None:
             doc["partial_rotary_factor"] = share
         if head is not None:

@@ -42,7 +42,8 @@ def read(cfg: Config) -> Reading:
         kinds = {FULL if kind == "attention" else kind for kind in cfg.data["layer_types"]}
     else:
         kinds = {SLIDING if (i + 1) % pattern else FULL for i in range(min(cfg.get("num_hidden_layers"), pattern))}
-    check_layer_kinds(cfg, kinds, {"full_attention": "rope_theta", "sliding_attention": "rope_local_base_freq"})
+    check_layer_kinds(cfg, kinds, {"full_attention": "rope_theta", "sliding_attention": "rope_local_base_freq"},
+                      dict(found.values).get("d_h"))
     return found
 
 

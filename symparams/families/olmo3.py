@@ -74,7 +74,8 @@ def read(cfg: Config) -> Reading:
     bias = cfg.get("attention_bias")
     window = cfg.get("sliding_window")
     pattern = sliding_layers(cfg, sizes.layers, lambda i: (i + 1) % 4 != 0)
-    check_layer_kinds(cfg, {"sliding_attention" if x else "full_attention" for x in pattern}, {"full_attention": "rope_theta"})
+    check_layer_kinds(cfg, {"sliding_attention" if x else "full_attention" for x in pattern}, {"full_attention": "rope_theta"},
+                      sizes.head_dim)
     sliding = sum(pattern) if window is not DERIVED else 0  # a null window: the "sliding" layers attend to everything
     kinds = Layers(sizes.layers, sliding, window if sliding else None, pattern=tuple(pattern))
     return heads.floored_reading(reading("olmo3", sizes, kinds, attention_bias=bias), floor)

@@ -127,7 +127,8 @@ def check_head(cfg: Config, how: str | None, head_dim: int | None) -> None:
     check_rope_head_dim(cfg, size, stated or "num_attention_heads")
 
 
-def check_layer_kinds(cfg: Config, kinds: Iterable[str], thetas: Mapping[str, str] | None = None) -> None:
+def check_layer_kinds(cfg: Config, kinds: Iterable[str], thetas: Mapping[str, str] | None = None,
+                      head_dim: int | None = None) -> None:
     """Refuse a stated odd head_dim where a layer kind the model uses rotates all of it (Gemma 3, OLMo 3), and
     rope parameters of a kind it uses that lack a key their rope_type requires or that it cannot compute with.
 
@@ -136,7 +137,11 @@ def check_layer_kinds(cfg: Config, kinds: Iterable[str], thetas: Mapping[str, st
     validate each kind the layers use with that kind's own ``partial_rotary_factor``. A
     top-level factor, or one in un-nested parameters, reaches none of them. ``thetas``
     names the top-level field a kind takes its ``rope_theta`` from when its own table
-    states none (Gemma 3's sliding layers: ``rope_local_base_freq``).
+    states none (Gemma 3's sliding layers: ``rope_local_base_freq``). With the model's
+    ``head_dim`` (a stated one wins, as the rope functions read it), a scaled kind's share
+    (its own, else the top level's, which transformers' scaled rope functions compute with
+    though validation does not see it; the classes' own default embeddings read none) that
+    makes its rotary width negative, or odd under YaRN, is refused.
     """
     size = cfg.data.get("head_dim")
     nested = cfg.data.get("rope_parameters")
@@ -156,6 +161,13 @@ def check_layer_kinds(cfg: Config, kinds: Iterable[str], thetas: Mapping[str, st
             raise malformed(cfg, "", top, cfg.data[top], NUMBER, f" for its {kind} layers")
         if type(size) is int:
             _refuse_odd(cfg, size, _first_factor(holders, 1), "head_dim", f" for its {kind} layers")
+        head = size if type(size) is int else head_dim
+        if entry and head is not None and rope_type(entry) != "default":  # scaled: reads the top level's share too
+            top = cfg.data.get("partial_rotary_factor")
+            share = _first_factor(holders, top if is_number(top) else 1)
+            refuse_negative_width(cfg, name, head, share, where=f" for its {kind} layers")
+            if rope_type(entry) == "yarn":
+                refuse_odd_yarn(cfg, name, head, share, where=f" for its {kind} layers")
 
 
 # transformers 5.x RotaryEmbeddingConfigMixin._validate_<type>_rope_parameters: the keys each type requires

@@ -273,6 +273,16 @@ def test_configs_transformers_refuses_are_refused(case):
         _ = from_dict(dict(config)).total
 
 
+@pytest.mark.parametrize("name", ["head_dim", "attention_head_dim"])
+def test_an_odd_rotary_head_is_refused_naming_the_field_the_file_states_it_in(name):
+    """Zamba2 reads its head size from head_dim or its alias attention_head_dim; the error names the one given."""
+    config = {**BASES["zamba2"], name: 5, "use_shared_attention_adapter": False}
+    with pytest.raises(SymparamsError, match="cannot build"):
+        reference_groups(config)
+    with pytest.raises(SymparamsError, match=rf"field '{name}': 5 is odd"):
+        _ = from_dict(dict(config)).total
+
+
 ONLY_WE_REFUSE = {
     # transformers 5 then ties nothing, the shared blocks included: one copy per hybrid layer
     "zamba2 untied with a shared block used twice": ({**BASES["zamba2"], "tie_word_embeddings": False},

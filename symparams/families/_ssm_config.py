@@ -52,13 +52,18 @@ def refuse_layer_types(cfg: Config, *names: str) -> None:
 
 
 def refuse_odd_rope(cfg: Config, head_dim: int, name: str = "head_dim") -> None:
-    """transformers' RoPE check: an explicit head_dim above 4 must be even when the whole head is rotated."""
+    """transformers' RoPE check: an explicit head_dim above 4 must be even when the whole head is rotated.
+
+    The error names the field the file states it in (Zamba2's ``attention_head_dim``, an alias).
+    """
     partial = any(
         isinstance(cfg.data.get(key), dict) and "partial_rotary_factor" in cfg.data[key]
         for key in ("rope_parameters", "rope_scaling")
     ) or cfg.given("partial_rotary_factor")
     if head_dim > 4 and head_dim % 2 and not partial:
-        raise cfg.error(name, f"{head_dim} is odd, and transformers' RoPE needs an even rotary dimension")
+        held = next((f for f in cfg.fields if name in f.names), None)
+        stated = next((n for n in held.names if cfg.has(n)), name) if held is not None else name
+        raise cfg.error(stated, f"{head_dim} is odd, and transformers' RoPE needs an even rotary dimension")
 
 
 def mamba2_head(cfg: Config, heads_field: str, head_field: str, inner: int, width: str = "") -> None:

@@ -758,6 +758,34 @@ def test_yarn_over_an_odd_rotary_width_is_refused_exactly_where_transformers_can
         assert {g: n for g, n in spec.breakdown().groups().items() if n} == theirs, (share, head)
 
 
+@pytest.mark.parametrize("preset", sample(_one_preset_per_type(), "odd stated head"))
+def test_an_odd_head_dim_stated_in_the_file_is_refused_exactly_where_transformers_validation_refuses_it(preset):
+    """transformers' RoPE validation reads the config's head_dim, which a file sets even where the class declares
+    none and its layers use D/H (DBRX's, SmolLM3's): a fully rotary odd one above 4 is refused there, under
+    head_dim or the alias the family reads it from; anything counted is what transformers builds."""
+    pytest.importorskip("torch", reason="torch is not installed")
+    pytest.importorskip("transformers", reason="transformers is not installed")
+    from symparams.catalog import preset_paths
+    from symparams.config import read_json
+
+    base = {k: v for k, v in read_json(preset_paths()[preset]).items()  # type: ignore[union-attr]
+            if k not in LAYER_LISTS}
+    for key in ("num_hidden_layers", "n_layer", "num_layers"):
+        if key in base:
+            base[key] = 2
+    fields = FAMILIES.by_type[base["model_type"]].fields
+    names = {"head_dim"} | {n for f in fields if "head_dim" in f.names for n in f.names}
+    for name in sorted(names):
+        doc = {**base, name: 63}
+        theirs = _meta_groups(doc)
+        try:
+            spec = symparams.families.from_dict(doc, "config")
+        except SymparamsError:
+            continue
+        assert theirs is not None, f"{preset} with {name} 63: transformers refuses what is counted"
+        assert {g: n for g, n in spec.breakdown().groups().items() if n} == theirs, name
+
+
 def test_each_flat_rope_class_rotates_the_share_its_family_says_from_the_field_it_says():
     """For every model type whose class keeps one flat rope table: the share it fills in where a file states
     none is the family's ``rope_share_default``, and a share at the top level reaches the table only through the

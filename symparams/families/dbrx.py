@@ -138,6 +138,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="dbrx",
+    rope_head="given",  # a stated head_dim is validated, though the layers use D/H
     summary="DBRX: fused qkv attention, weight-only LayerNorms, a sparse mixture of gated experts",
     model_types=("dbrx",),
     fields=FIELDS,

@@ -108,6 +108,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="smollm3",
+    rope_head="given",  # a stated head_dim is validated, though the layers use D/H
     layer_lists="filled",
     summary="SmolLM3: Llama's layout with no-RoPE layers and optional sliding windows",
     model_types=("smollm3",),

@@ -786,6 +786,45 @@ def test_an_odd_head_dim_stated_in_the_file_is_refused_exactly_where_transformer
         assert {g: n for g, n in spec.breakdown().groups().items() if n} == theirs, name
 
 
+# (share, head_dim, short factors) of a LongRoPE table: one factor for all, or as many as a 64- or 32-wide
+# rotary part has frequencies, or not.
+LONGROPE_GRID = [(None, None, 1), (None, None, 16), (0.5, 64, 16), (0.5, 64, 32)]
+
+
+@pytest.mark.parametrize("preset", sample(_one_preset_per_type(), "longrope factors"))
+def test_longrope_short_factors_not_one_per_frequency_are_refused_exactly_where_transformers_cannot_build(preset):
+    """transformers' LongRoPE multiplies the short factors into the ceil(w/2) frequencies of the rotary width w
+    as it builds the model: a list of another length (but one) is refused naming the table where transformers
+    cannot build it, and anything counted is what transformers builds."""
+    pytest.importorskip("torch", reason="torch is not installed")
+    pytest.importorskip("transformers", reason="transformers is not installed")
+    from symparams.catalog import preset_paths
+    from symparams.config import read_json
+
+    base = {k: v for k, v in read_json(preset_paths()[preset]).items()  # type: ignore[union-attr]
+            if k not in ("rope_scaling", "rope_parameters")}
+    for key in ("num_hidden_layers", "n_layer", "num_layers"):
+        if key in base and not any(k in base for k in LAYER_LISTS):  # the layers a list names stay (attention)
+            base[key] = min(base[key], 6)
+    for share, head, n in LONGROPE_GRID:
+        doc = {**base, "rope_parameters": {**ROPE_TABLES["longrope"], "short_factor": [1.0] * n,
+                                           "long_factor": [1.0] * n}}
+        if share is not None:
+            doc["partial_rotary_factor"] = share
+        if head is not None:
+            doc["head_dim"] = head
+        theirs = _meta_groups(doc)
+        try:
+            spec = symparams.families.from_dict(doc, "config")
+        except SymparamsError as refused:
+            if "short_factor" in str(refused):
+                assert theirs is None, f"{preset} {share} {head} {n}: transformers builds what is refused: {refused}"
+            continue
+        assert theirs is not None, f"{preset} share {share} head_dim {head}, {n} factors: transformers refuses " \
+                                   "what is counted"
+        assert {g: n for g, n in spec.breakdown().groups().items() if n} == theirs, (share, head, n)
+
+
 def test_each_flat_rope_class_rotates_the_share_its_family_says_from_the_field_it_says():
     """For every model type whose class keeps one flat rope table: the share it fills in where a file states
     none is the family's ``rope_share_default``, and a share at the top level reaches the table only through the

@@ -293,6 +293,8 @@ def check_rope(cfg: Config, family: RopeHolding, head_dim: int | None = None) ->
         if head_dim is not None and rope_type(held) == "yarn":
             field, share = rotary_share(cfg, family)
             refuse_odd_yarn(cfg, field, head_dim, share)
+        if head_dim is not None and rope_type(held) == "longrope" and isinstance(held.get("short_factor"), list):
+            refuse_unpaired_factors(cfg, name, head_dim, rotary_share(cfg, family)[1], held["short_factor"])
 
 
 def _null_head(cfg: Config, family: RopeHolding) -> bool:
@@ -377,6 +379,21 @@ def refuse_odd_yarn(cfg: Config, field: str, head_dim: int, share: Any, where: s
         shown = f"{float(share):g}" if isinstance(share, Fraction) else short(share)  # a class's own share (1/4)
         raise cfg.error(field, f"rope_type 'yarn'{where} over a rotary width of int({head_dim} x {shown}) = "
                                f"{width}, which is odd: transformers' YaRN cannot be built with it")
+
+
+def refuse_unpaired_factors(cfg: Config, field: str, head_dim: int, share: Any, factors: list) -> None:
+    """Refuse LongRoPE short factors that are neither one per rotary frequency nor one for all: transformers'
+    LongRoPE multiplies them into the ceil(w/2) frequencies of the rotary width w = int(head_dim * share) as it
+    builds the model (the long factors, used only past the original context, it only warns about)."""
+    width = int(head_dim * share) if is_number(share) or isinstance(share, Fraction) else None
+    if width is None or width < 1:
+        return
+    pairs = len(range(0, width, 2))
+    if len(factors) not in (1, pairs) and pairs != 1:
+        shown = f"{float(share):g}" if isinstance(share, Fraction) else short(share)
+        raise cfg.error(field, f"short_factor has {len(factors)} entries, but the rotary width int({head_dim} x "
+                               f"{shown}) = {width} has {pairs} frequencies; transformers' LongRoPE cannot be built "
+                               "with them")
 
 
 def _is_kind(value: Any, kind: str) -> bool:

@@ -371,29 +371,34 @@ def refuse_negative_width(cfg: Config, field: str, head_dim: int, share: Any, ke
                                f"= {int(head_dim * share)}, which transformers' rotary embedding cannot be built with")
 
 
+def _rotary_width(head_dim: int, share: Any) -> tuple[int, str] | None:
+    """(int(head_dim * share), how it is written) for a share that is a number (a class's own may be 1/4)."""
+    if not (is_number(share) or isinstance(share, Fraction)):
+        return None
+    shown = f"{float(share):g}" if isinstance(share, Fraction) else short(share)
+    return int(head_dim * share), f"int({head_dim} x {shown})"
+
+
 def refuse_odd_yarn(cfg: Config, field: str, head_dim: int, share: Any, where: str = "") -> None:
     """Refuse YaRN over an odd rotary width int(head_dim * share) of 5 or more: transformers' YaRN takes
     ceil(width/2) frequencies and a ramp of width // 2, which then cannot be combined."""
-    width = int(head_dim * share) if is_number(share) or isinstance(share, Fraction) else None
-    if width is not None and width >= 5 and width % 2:
-        shown = f"{float(share):g}" if isinstance(share, Fraction) else short(share)  # a class's own share (1/4)
-        raise cfg.error(field, f"rope_type 'yarn'{where} over a rotary width of int({head_dim} x {shown}) = "
-                               f"{width}, which is odd: transformers' YaRN cannot be built with it")
+    found = _rotary_width(head_dim, share)
+    if found is not None and found[0] >= 5 and found[0] % 2:
+        raise cfg.error(field, f"rope_type 'yarn'{where} over a rotary width of {found[1]} = {found[0]}, which is "
+                               "odd: transformers' YaRN cannot be built with it")
 
 
 def refuse_unpaired_factors(cfg: Config, field: str, head_dim: int, share: Any, factors: list) -> None:
     """Refuse LongRoPE short factors that are neither one per rotary frequency nor one for all: transformers'
     LongRoPE multiplies them into the ceil(w/2) frequencies of the rotary width w = int(head_dim * share) as it
     builds the model (the long factors, used only past the original context, it only warns about)."""
-    width = int(head_dim * share) if is_number(share) or isinstance(share, Fraction) else None
-    if width is None or width < 1:
+    found = _rotary_width(head_dim, share)
+    if found is None or found[0] < 1:
         return
-    pairs = len(range(0, width, 2))
+    pairs = len(range(0, found[0], 2))
     if len(factors) not in (1, pairs) and pairs != 1:
-        shown = f"{float(share):g}" if isinstance(share, Fraction) else short(share)
-        raise cfg.error(field, f"short_factor has {len(factors)} entries, but the rotary width int({head_dim} x "
-                               f"{shown}) = {width} has {pairs} frequencies; transformers' LongRoPE cannot be built "
-                               "with them")
+        raise cfg.error(field, f"short_factor has {len(factors)} entries, but the rotary width {found[1]} = "
+                               f"{found[0]} has {pairs} frequencies; transformers' LongRoPE cannot be built with them")
 
 
 def _is_kind(value: Any, kind: str) -> bool:

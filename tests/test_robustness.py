@@ -742,20 +742,28 @@ def test_yarn_over_an_odd_rotary_width_is_refused_exactly_where_transformers_can
     table = {"full_attention": dict(YARN), "sliding_attention": {"rope_type": "default", "rope_theta": 10000.0}} \
         if by_kind else YARN
     for share, head in YARN_GRID:
-        doc = {**base, "rope_parameters": json.loads(json.dumps(table))}
-        if share is not None:
-            doc["partial_rotary_factor"] = share
-        if head is not None:
-            doc["head_dim"] = head
-        theirs = _meta_groups(doc)
-        try:
-            spec = symparams.families.from_dict(doc, "config")
-        except SymparamsError as refused:
-            if "yarn" in str(refused):
-                assert theirs is None, f"{preset} {share} {head}: transformers builds what is refused: {refused}"
-            continue
-        assert theirs is not None, f"{preset} share {share} head_dim {head}: transformers refuses what is counted"
-        assert {g: n for g, n in spec.breakdown().groups().items() if n} == theirs, (share, head)
+        doc = _with_share_and_head({**base, "rope_parameters": json.loads(json.dumps(table))}, share, head)
+        _counted_as_built_or_refused_as_unbuildable(doc, "yarn", (preset, share, head))
+
+
+def _with_share_and_head(doc: dict, share: object, head: object) -> dict:
+    """``doc`` with a top-level partial_rotary_factor and a head_dim, where they are not None."""
+    given = {"partial_rotary_factor": share, "head_dim": head}
+    return {**doc, **{k: v for k, v in given.items() if v is not None}}
+
+
+def _counted_as_built_or_refused_as_unbuildable(doc: dict, says: str, label: object) -> None:
+    """``doc`` counts group by group what transformers builds from it, or is refused; a refusal that names
+    ``says`` only where transformers cannot build it either."""
+    theirs = _meta_groups(doc)
+    try:
+        spec = symparams.families.from_dict(doc, "config")
+    except SymparamsError as refused:
+        if says in str(refused):
+            assert theirs is None, f"{label}: transformers builds what is refused: {refused}"
+        return
+    assert theirs is not None, f"{label}: transformers refuses what is counted"
+    assert {g: n for g, n in spec.breakdown().groups().items() if n} == theirs, label
 
 
 @pytest.mark.parametrize("preset", sample(_one_preset_per_type(), "odd stated head"))
@@ -807,22 +815,9 @@ def test_longrope_short_factors_not_one_per_frequency_are_refused_exactly_where_
         if key in base and not any(k in base for k in LAYER_LISTS):  # the layers a list names stay (attention)
             base[key] = min(base[key], 6)
     for share, head, n in LONGROPE_GRID:
-        doc = {**base, "rope_parameters": {**ROPE_TABLES["longrope"], "short_factor": [1.0] * n,
-                                           "long_factor": [1.0] * n}}
-        if share is not None:
-            doc["partial_rotary_factor"] = share
-        if head is not None:
-            doc["head_dim"] = head
-        theirs = _meta_groups(doc)
-        try:
-            spec = symparams.families.from_dict(doc, "config")
-        except SymparamsError as refused:
-            if "short_factor" in str(refused):
-                assert theirs is None, f"{preset} {share} {head} {n}: transformers builds what is refused: {refused}"
-            continue
-        assert theirs is not None, f"{preset} share {share} head_dim {head}, {n} factors: transformers refuses " \
-                                   "what is counted"
-        assert {g: n for g, n in spec.breakdown().groups().items() if n} == theirs, (share, head, n)
+        table = {**ROPE_TABLES["longrope"], "short_factor": [1.0] * n, "long_factor": [1.0] * n}
+        doc = _with_share_and_head({**base, "rope_parameters": table}, share, head)
+        _counted_as_built_or_refused_as_unbuildable(doc, "short_factor", (preset, share, head, n))
 
 
 def test_each_flat_rope_class_rotates_the_share_its_family_says_from_the_field_it_says():

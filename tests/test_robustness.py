@@ -35,6 +35,7 @@ from symparams.config import MAX_BYTES
 from symparams.errors import SymparamsError
 from symparams.families import FAMILIES
 from symparams.families.layer_lists import ATTENTION_KINDS
+from symparams.families.rope import class_share
 from symparams.symbols import SYMBOLS
 
 from strategies import CONFIGS
@@ -822,8 +823,9 @@ def test_longrope_short_factors_not_one_per_frequency_are_refused_exactly_where_
 
 def test_each_flat_rope_class_rotates_the_share_its_family_says_from_the_field_it_says():
     """For every model type whose class keeps one flat rope table: the share it fills in where a file states
-    none is the family's ``rope_share_default``, and a share at the top level reaches the table only through the
-    family's ``rope_share_field`` (GPT-NeoX's rotary_pct; none for Bamba, which fixes its own)."""
+    none is the family's (``rope_share_default``, or its own table's), and a share at the top level reaches the
+    table only through the family's ``rope_share_field`` (GPT-NeoX's rotary_pct; none for Bamba, which fixes
+    its own)."""
     transformers = pytest.importorskip("transformers", reason="transformers is not installed")
     checked = 0
     for fam in FAMILIES:
@@ -831,8 +833,8 @@ def test_each_flat_rope_class_rotates_the_share_its_family_says_from_the_field_i
             table = transformers.AutoConfig.for_model(model_type).rope_parameters or {}
             if any(isinstance(v, dict) for v in table.values()):
                 continue  # kept by layer kind after all (DeepSeek-V4's, Gemma 4's): read to their refusal
-            ours, theirs = fam.rope_share_default, table.get("partial_rotary_factor")
-            assert (1 if ours is None else ours) == (1 if theirs is None else theirs), model_type
+            theirs = table.get("partial_rotary_factor")
+            assert class_share(fam) == (1 if theirs is None else theirs), model_type
             field = fam.rope_share_field or "partial_rotary_factor"
             moved = (transformers.AutoConfig.for_model(model_type, **{field: 0.75}).rope_parameters or {})
             assert moved.get("partial_rotary_factor") == (0.75 if fam.rope_share_field else theirs), model_type

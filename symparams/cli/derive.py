@@ -8,7 +8,8 @@ GQA/MQA; derivatives; insights; practice problems with solutions.
 The format follows -o's extension (.md, .tex, .txt) unless --format says otherwise;
 without either, text for the terminal. An extension no format writes (x.pdf) is
 refused. --all -o DIR writes the documents kept in the repository's derivations/
-folder, and their index, into DIR.
+folder, and their index, into DIR. A named model's whole document, printed with
+nothing set, comes from the copy the package ships (SYMPARAMS_NO_CACHE=1 builds it).
 """
 
 from __future__ import annotations

@@ -182,7 +182,6 @@ FAMILY = Family(
     name="bamba",
     rope_default=(("partial_rotary_factor", 0.5),),
     rope_share=True,
-    rope_share_default=0.5,
     rope_share_field=None,
     layer_lists="read-only",
     summary="Bamba: Mamba-2 layers with GQA attention on the layers attn_layer_indices names, SwiGLU MLPs",

@@ -114,7 +114,6 @@ FAMILY = Family(
     name="gpt_neox",
     rope_default=(("rope_theta", 10000.0), ("partial_rotary_factor", 0.25)),
     rope_share=True,
-    rope_share_default=0.25,
     rope_share_field="rotary_pct",
     summary="GPT-NeoX / Pythia: parallel attention and MLP, rotary, untied head",
     model_types=("gpt_neox",),

@@ -107,7 +107,8 @@ class Family:
     table holds one); ``rope_share_default`` the share its class rotates where neither
     the file's rope table nor its top level (``rope_share_field``; None where the class
     sets its share whatever the top level says) states one, as
-    transformers' YaRN and partial rotary embeddings read it (None: the whole head);
+    transformers' YaRN and partial rotary embeddings read it, where ``rope_default`` holds
+    none (None: the whole head);
     ``rope_head_unset`` whether its class holds a null ``head_dim`` unless the file states
     one (Mixtral's), which transformers' dynamic, YaRN and LongRoPE functions cannot compute
     with; ``lacks`` the attributes its class does not hold that transformers' rope code

@@ -28,7 +28,8 @@ from ..config import Config, short
 from ..errors import SymparamsError
 from .layer_lists import ATTENTION_KINDS
 
-__all__ = ["partial_rotary_factor", "check_rope_head_dim", "refuse_negative_width", "check_head", "check_layer_kinds",
+__all__ = ["partial_rotary_factor", "class_share", "check_rope_head_dim", "refuse_negative_width", "check_head",
+           "check_layer_kinds",
            "check_rope",
            "RopeHolding", "rope_table", "rope_type", "is_number", "malformed",
            "NUMBER", "NUMBERS", "REQUIRED_KEYS", "VALIDATED", "COMPUTED", "ROTARY"]
@@ -225,8 +226,16 @@ def rotary_share(cfg: Config, family: RopeHolding) -> tuple[str, Any]:
     top = family.rope_share_field
     if top is not None and top in cfg.data:
         return top, 1 if cfg.data[top] is None else cfg.data[top]
+    return name, class_share(family)
+
+
+def class_share(family: RopeHolding) -> Any:
+    """The share a family's class rotates where a file states none: ``rope_share_default``, else the share
+    its own rope table holds (``rope_default``: Bamba's, GPT-NeoX's), else the whole head."""
     default = family.rope_share_default
-    return name, 1 if default is None else default
+    if default is None:
+        default = dict(family.rope_default).get("partial_rotary_factor")
+    return 1 if default is None else default
 
 
 def check_rope(cfg: Config, family: RopeHolding, head_dim: int | None = None) -> None:

@@ -441,14 +441,14 @@ def memory(
     act_form: Expr = Integer(0)
     if training and seq is not None:
         act_form = spec.substitute(_activation_reading(spec, saving))
-        activation = _whole_bytes(spec.value(act_form).xreplace({T: seq, B: batch}))
+        activation = _whole_bytes(spec.value(act_form, {T: seq, B: batch}))
     forms["activation"] = act_form
     kv_form: Expr = Integer(0)
     kv_bytes = kv_state = 0
     if not training and seq is not None:
         kvw = _kv_width(kv_dtype)
         kv_form = spec.substitute(spec.tree.cache_elements(T)) * B * kvw
-        kv_bytes = _whole_bytes(spec.value(kv_form).xreplace({T: seq, B: batch}))
+        kv_bytes = _whole_bytes(spec.value(kv_form, {T: seq, B: batch}))
         kv_state = kv_state_bytes(spec, kv_dtype) * batch
     forms["kv_cache"] = kv_form
     forms["total"] = sympy.Add(*(forms[k] for k in KINDS))

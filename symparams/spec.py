@@ -135,7 +135,8 @@ def _is_layer_count(s: Symbol) -> bool:
 
 def _number(expr: Expr, values: Mapping[Symbol, int | Fraction]) -> int | Fraction | None:
     """``expr`` at ``values`` in Python's exact arithmetic (the value :meth:`Spec.value` gives, without
-    rebuilding SymPy expressions); None for anything but sums, products and whole powers of numbers and symbols.
+    rebuilding SymPy expressions); None for anything but sums, products, whole powers, floors, ceilings,
+    maxima and minima of numbers and symbols.
     """
     if expr.is_Integer:
         return int(expr)
@@ -155,6 +156,14 @@ def _number(expr: Expr, values: Mapping[Symbol, int | Fraction]) -> int | Fracti
             return None
         power = Fraction(base) ** int(expr.exp)
         return power.numerator if power.denominator == 1 else power
+    if isinstance(expr, (sympy.Max, sympy.Min, sympy.floor, sympy.ceiling)):
+        parts = [_number(a, values) for a in expr.args]
+        if any(p is None for p in parts):
+            return None
+        if isinstance(expr, (sympy.floor, sympy.ceiling)):
+            return (math.floor if isinstance(expr, sympy.floor) else math.ceil)(parts[0])  # type: ignore[arg-type]
+        found = (max if isinstance(expr, sympy.Max) else min)(parts)  # type: ignore[type-var]
+        return found.numerator if isinstance(found, Fraction) and found.denominator == 1 else found
     return None
 
 
@@ -266,9 +275,19 @@ class Spec:
             pending = rest
         return out
 
-    def value(self, expr: Expr) -> Expr:
-        """``expr`` evaluated exactly at this model's values (an Integer or Rational)."""
-        return self.substitute(expr).xreplace(self.env)
+    def value(self, expr: Expr, at: Mapping[Symbol, Expr] | None = None) -> Expr:
+        """``expr`` evaluated exactly at this model's values (an Integer or Rational), and at ``at``'s
+        for the symbols a config does not give (the batch B, the context T); others are left as they are.
+
+        :attr:`env` holds every symbol's value, derived ones too, so the values go straight in, in one
+        pass, where no derived symbol lacks one: a ``Max`` or ``Min`` rebuilt over symbols has sympy
+        search its assumptions for the winner, for long sums some 0.01 s each.
+        """
+        values = {**self.env, **(at or {})}
+        if isinstance(expr, sympy.Basic) and not any(s in expr.free_symbols and s not in self.env
+                                                      for s, _ in self.relations):
+            return expr.xreplace(values)
+        return self.substitute(expr).xreplace(values)
 
     def count(self, node: Module | None = None, reading: str = "params") -> int:
         """Exact count of ``node`` (default: the whole model) as a Python int."""

@@ -225,7 +225,7 @@ def inference_time(spec: Spec, hw: Hardware, *, gpus: int = 1, batch: int = 1, p
     prefill = max(Fraction(fill) / peak, Fraction(fill_bytes) / bw)
     step_flops = _whole(flops(spec, context, "exact").forward, f"{spec.name}: decode FLOPs") * batch
     read = _weights_read(spec, batch) * w
-    cache = Fraction(str(spec.value(spec.tree.cache_elements(T)).xreplace({T: context}))) * kvw * batch
+    cache = Fraction(str(spec.value(spec.tree.cache_elements(T), {T: context}))) * kvw * batch
     read_bytes, kv_bytes = int(sympy.ceiling(read)), int(sympy.ceiling(cache))
     step = max(Fraction(step_flops) / peak, Fraction(read_bytes + kv_bytes) / bw)
     return Inference(spec.name, gpus, hw, dtype, kv_dtype, batch, prompt, fill, fill_bytes, prefill, context,

@@ -216,7 +216,7 @@ def build(config: dict, attention: str, dtype, dropout: float = 0.0):
 
 def predicted(config: dict, batch: int, seq: int, saving: Saving) -> int:
     spec = FAMILIES.from_dict(dict(config))
-    return int(spec.value(spec.tree.activation_bytes(T, saving)).xreplace({B: batch, T: seq}))
+    return int(spec.value(spec.tree.activation_bytes(T, saving), {B: batch, T: seq}))
 
 
 def _small(config: dict) -> bool:
@@ -310,9 +310,9 @@ def test_full_recomputation_keeps_each_layers_input(config, attention, batch, se
     saving = Saving(width=4, attention=attention, recompute="full")
     layers = next(c for c in spec.tree.children() if c.name == "layers")
     at = {B: batch, T: seq}
-    full = spec.value(spec.tree.activation_bytes(T, saving)).xreplace(at)
-    working = spec.value(layers.child.activation_bytes(T, saving.inner())).xreplace(at)
-    tables = spec.value(spec.tree.shared_activation(T, saving)).xreplace(at)
+    full = spec.value(spec.tree.activation_bytes(T, saving), at)
+    working = spec.value(layers.child.activation_bytes(T, saving.inner()), at)
+    tables = spec.value(spec.tree.shared_activation(T, saving), at)
     assert measured + tables == full - working
 
 

@@ -291,7 +291,7 @@ def test_full_recomputation_keeps_each_layers_input(name, dtype, attention):
     measured = saved_bytes(lambda: model(input_ids=ids, labels=ids).loss, model.parameters())
     saving = Saving(width=width, attention=attention, recompute="full", ssm_kernel="torch")
     at = {B: batch, T: seq}
-    full = spec.value(spec.tree.activation_bytes(T, saving)).xreplace(at)
-    working = spec.value(working_set(spec.tree.children(), T, saving)).xreplace(at)
-    tables = spec.value(spec.tree.shared_activation(T, saving)).xreplace(at)
+    full = spec.value(spec.tree.activation_bytes(T, saving), at)
+    working = spec.value(working_set(spec.tree.children(), T, saving), at)
+    tables = spec.value(spec.tree.shared_activation(T, saving), at)
     assert working > 0 and measured + tables == full - working

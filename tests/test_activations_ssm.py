@@ -294,8 +294,8 @@ def test_full_recomputation_keeps_each_layers_input(name, dtype, residual_in_fp3
     saving = Saving(width=width, attention="eager", recompute="full", ssm_kernel="torch")
     layers = next(c for c in spec.tree.children() if c.name == "layers")
     at = {B: 2, T: 6}
-    full = spec.value(spec.tree.activation_bytes(T, saving)).xreplace(at)
-    working = spec.value(layers.child.activation_bytes(T, saving.inner())).xreplace(at)
+    full = spec.value(spec.tree.activation_bytes(T, saving), at)
+    working = spec.value(layers.child.activation_bytes(T, saving.inner()), at)
     assert measured == full - working
 
 
@@ -395,7 +395,7 @@ def test_full_recomputation_of_hybrids_keeps_each_layers_input(name, dtype, atte
     measured = saved_bytes(model, 2, 6, model.config.get_text_config().vocab_size)
     saving = Saving(width=width, attention=attention, recompute="full", ssm_kernel="torch")
     at = {B: 2, T: 6}
-    full = spec.value(spec.tree.activation_bytes(T, saving)).xreplace(at)
-    working = spec.value(working_set(spec.tree.children(), T, saving)).xreplace(at)
-    tables = spec.value(spec.tree.shared_activation(T, saving)).xreplace(at)
+    full = spec.value(spec.tree.activation_bytes(T, saving), at)
+    working = spec.value(working_set(spec.tree.children(), T, saving), at)
+    tables = spec.value(spec.tree.shared_activation(T, saving), at)
     assert measured + tables == full - working

@@ -101,9 +101,9 @@ def test_full_recomputation_holds_the_largest_layer_not_one_of_each_kind(name, a
     cfg = json.loads(PRESETS[name].read_text())
     saving = Saving(attention=attention, recompute="full", ssm_kernel="torch")
     at = {B: batch, T: seq}
-    largest = max(spec.value(w).xreplace(at) for w in _working_by_layer(spec, cfg, saving))
-    whole = spec.value(spec.tree.activation_bytes(T, saving)).xreplace(at)
-    assert whole == spec.value(_kept(spec, saving)).xreplace(at) + largest
+    largest = max(spec.value(w, at) for w in _working_by_layer(spec, cfg, saving))
+    whole = spec.value(spec.tree.activation_bytes(T, saving), at)
+    assert whole == spec.value(_kept(spec, saving), at) + largest
     m = memory(spec, seq=seq, batch=batch, attention=attention, recompute="full", ssm_kernel="torch")
     assert m.activation_bytes == int(sympy.ceiling(whole)) == m.per_gpu_bytes - m.fixed_bytes
 
@@ -119,12 +119,12 @@ def test_each_pipeline_stage_holds_its_own_largest_layer(name, pp):
     seq, batch = 2048, 1
     at = {B: batch, T: seq}
     m = memory(spec, seq=seq, batch=batch, recompute="full", ssm_kernel="torch", parallel=Parallel(pp=pp))
-    work = [spec.value(w).xreplace(at) for w in _working_by_layer(spec, cfg, saving)]
+    work = [spec.value(w, at) for w in _working_by_layer(spec, cfg, saving)]
     per = len(work) // pp
     stages = [load.activation.xreplace(at) for load in m.loads]
-    whole = spec.value(spec.tree.activation_bytes(T, saving)).xreplace(at)
-    tables = sum(spec.value(spec.tree.shared_activation(T, saving, tuple(n for _, n in st))).xreplace(at)
-                 for st in m.parallel.stages) - spec.value(spec.tree.shared_activation(T, saving)).xreplace(at)
+    whole = spec.value(spec.tree.activation_bytes(T, saving), at)
+    tables = sum(spec.value(spec.tree.shared_activation(T, saving, tuple(n for _, n in st)), at)
+                 for st in m.parallel.stages) - spec.value(spec.tree.shared_activation(T, saving), at)
     assert sum(stages) == whole - max(work) + sum(max(work[i * per:(i + 1) * per]) for i in range(pp)) + tables
 
 
@@ -149,8 +149,8 @@ def test_later_stages_take_the_fp32_residual_stream(name, pp, dtype, width):
     assert stack.fp32_stream
     m = memory(spec, seq=seq, batch=batch, dtype=dtype, recompute="full", ssm_kernel="torch",
                optimizer="adamw", parallel=Parallel(pp=pp))
-    whole = spec.value(spec.tree.activation_bytes(T, saving)).xreplace(at)
-    working = spec.value(stack.child.activation_bytes(T, saving.inner())).xreplace(at)
+    whole = spec.value(spec.tree.activation_bytes(T, saving), at)
+    working = spec.value(stack.child.activation_bytes(T, saving.inner()), at)
     assert sum(load.activation.xreplace(at) for load in m.loads) == whole + (pp - 1) * working
 
 
@@ -363,10 +363,10 @@ def test_changed_layer_counts_drop_the_layer_indices_everywhere(pp):
     assert [r.layers for r in repeats] == [()] * 4
     saving = Saving(recompute="full", ssm_kernel="torch", attention="eager")
     at = {B: 1, T: 16384}
-    work = {r.name: spec.value(r.child.activation_bytes(T, saving.inner())).xreplace(at) for r in repeats}
+    work = {r.name: spec.value(r.child.activation_bytes(T, saving.inner()), at) for r in repeats}
     bound = max(work["attention_layers"], work["mamba_layers"]) + max(work["dense_ffn"], work["moe_ffn"])
-    whole = spec.value(spec.tree.activation_bytes(T, saving)).xreplace(at)
-    assert whole == spec.value(_kept(spec, saving)).xreplace(at) + bound
+    whole = spec.value(spec.tree.activation_bytes(T, saving), at)
+    assert whole == spec.value(_kept(spec, saving), at) + bound
     m = memory(spec, seq=16384, batch=1, recompute="full", ssm_kernel="torch", attention="eager",
                parallel=Parallel(pp=pp))
     assert m.parallel.layers == 16

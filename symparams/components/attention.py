@@ -8,7 +8,7 @@ import sympy
 from sympy import Expr
 
 from ..symbols import B
-from .base import ZERO, Fmt, Module
+from .base import ZERO, Fmt, Module, least
 from .leaves import Linear
 from .saving import DEFAULT, FP32, Saving
 
@@ -118,8 +118,8 @@ class Attention(Module):
         expanded key is a view the matmul takes as it is (its batch and head dimensions
         merge), so only the H_kv*d_h it expands is kept.
         """
-        single = 1 - sympy.Min(1, B - 1)  # one sequence
-        lone = 1 - sympy.Min(1, self.kv_heads - 1)  # one key head
+        single = 1 - least(1, B - 1)  # one sequence
+        lone = 1 - least(1, self.kv_heads - 1)  # one key head
         return inner - single * lone * (inner - kv)
 
     def _kept_probabilities(self, T: Expr, s: Saving) -> Expr:

@@ -21,11 +21,24 @@ from sympy import Expr, Integer
 
 from .saving import Saving, not_modelled
 
-__all__ = ["Module", "Leaf", "READINGS", "TOKEN_READINGS", "Fmt", "GROUPS", "ZERO", "ONE", "reading"]
+__all__ = ["Module", "Leaf", "READINGS", "TOKEN_READINGS", "Fmt", "GROUPS", "ZERO", "ONE", "reading", "least"]
 
 Fmt = Callable[[Expr], str]
 ZERO = Integer(0)
 ONE = Integer(1)
+
+
+
+def least(*args: Expr | int) -> Expr:
+    """``sympy.Min`` of ``args``, evaluated only where they are all numbers.
+
+    The readings build flags such as ``1 - Min(1, B - 1)`` (one sequence). Over symbols sympy
+    searches its assumptions for the smallest argument, some milliseconds a call, and for these
+    ends undecided; left unevaluated, the Min evaluates once values replace the symbols.
+    """
+    exprs = [Integer(a) if isinstance(a, int) else a for a in args]
+    return sympy.Min(*exprs, evaluate=all(a.is_number for a in exprs))
+
 
 GROUPS = ("embedding", "attention", "mlp", "norm", "head", "other")
 

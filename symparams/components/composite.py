@@ -9,7 +9,7 @@ import sympy
 from sympy import Expr
 
 from ..symbols import B
-from .base import ZERO, Fmt, Module
+from .base import ZERO, Fmt, Module, least
 from .saving import DEFAULT, FP32, INDEX, Saving, not_modelled
 
 __all__ = ["Composite", "Repeat", "Block", "Model", "recomputed", "working_set", "largest", "placed", "layers_hold", "unplaced"]
@@ -233,7 +233,7 @@ class Model(Composite):
         if not heads or not _chained(heads):
             raise not_modelled("a model without one LM head (the loss is read from its output width)")
         vocab = _output_width(heads[-1])
-        single = 1 - sympy.Min(1, B - 1)  # one sequence: the padded labels stay a view
+        single = 1 - least(1, B - 1)  # one sequence: the padded labels stay a view
         return s.split(FP32 * B * T * vocab) + INDEX * (B * T + single) + FP32
 
 

@@ -49,7 +49,7 @@ from sympy import Expr
 
 from ..symbols import B
 from .attention import Attention, attended
-from .base import Fmt, Module
+from .base import Fmt, Module, least
 from .leaves import Linear, Norm
 from .saving import DEFAULT, FP32, INDEX, Saving, not_modelled
 
@@ -118,7 +118,7 @@ class DecoderAttention(Attention):
         return 2 * 2 * self._attended(T, causal) * self.heads * self.head_dim
 
     def cache_elements(self, T: Expr) -> Expr:
-        kept = T if self.window is None else sympy.Min(T, self.window)
+        kept = T if self.window is None else least(T, self.window)
         return 2 * self.kv_heads * self.head_dim * kept
 
     def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
@@ -145,7 +145,7 @@ class DecoderAttention(Attention):
             kept += s.split(2 * s.width * B * T * self.heads * self.head_dim)
         if self.rotary_concat and (saving or DEFAULT).attention == "sdpa":
             s = saving or DEFAULT
-            copied = sympy.Min(1, self.heads / s.tp - 1, T - 1)  # one head or one token: the layouts agree
+            copied = least(1, self.heads / s.tp - 1, T - 1)  # one head or one token: the layouts agree
             kept += copied * s.split(s.width * B * T * self.heads * self.head_dim)
         return kept
 

@@ -47,7 +47,7 @@ from sympy import Expr, Integer
 
 from ..symbols import B
 from .attention import Attention
-from .base import ZERO, Fmt, Module
+from .base import ZERO, Fmt, Module, least
 from .leaves import Linear
 from .saving import DEFAULT, FP32, Saving, not_modelled
 
@@ -84,7 +84,7 @@ class FusedAttention(Attention):
         s = saving or DEFAULT
         if self.split == "bigcode":
             kv_views = s.split(2 * s.width * B * T * self.kv_heads * self.head_dim)
-            lone = (1 - sympy.Min(1, B - 1)) * (1 - sympy.Min(1, self.kv_heads - 1))  # one sequence, one key head
+            lone = (1 - least(1, B - 1)) * (1 - least(1, self.kv_heads - 1))  # one sequence, one key head
             extra = sympy.Piecewise((kv_views, sympy.Eq(self.heads, 1)), (lone * kv_views, True)) if s.eager else kv_views
             return super().activation_bytes(T, s) + extra
         if self.split == "mpt":

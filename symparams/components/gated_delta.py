@@ -51,7 +51,7 @@ import sympy
 from sympy import Expr, Integer
 
 from ..symbols import B
-from .base import ZERO, Fmt, Module
+from .base import ZERO, Fmt, Module, least
 from .conv import Conv1d
 from .leaves import Linear, Norm, Parameter
 from .saving import ACTIVATION_MASKS, DEFAULT, FP32, Saving, activation_saves, not_modelled
@@ -193,7 +193,7 @@ class GatedDeltaNet(Module):
         channels = self.conv_channels()
         c = sympy.ceiling(T / q)
         P = c * q
-        one = 1 - sympy.Min(1, c - 1)  # a single chunk: no state update is kept
+        one = 1 - least(1, c - 1)  # a single chunk: no state update is kept
         tokens = T * (a * self.d_model + a * channels + (ZERO if keeps_input else a * channels)
                       + extra * a * channels + a * h + 2 * f * h + 2 * f * h * (dk + 1)
                       + f * h * (3 * dv + 1) + 3 * a * h * dv)
@@ -201,20 +201,20 @@ class GatedDeltaNet(Module):
         padded = f * h * P * ((6 - 2 * one) * dk + 3 * dv + 4 - one)
         chunks = f * h * c * (5 * q**2 + dk * dv + 1 - one)
         if a == FP32:  # the rule's casts to fp32 are views: see the docstring
-            same = 1 - sympy.Min(1, h - self.key_heads)  # queries and keys are not repeated
-            whole = 1 - sympy.Min(1, P - T)  # no padding
-            single = 1 - sympy.Min(1, B - 1)  # one sequence
-            lone = 1 - sympy.Min(1, h - 1)  # one value head
-            token = 1 - sympy.Min(1, T - 1)  # one token per sequence
+            same = 1 - least(1, h - self.key_heads)  # queries and keys are not repeated
+            whole = 1 - least(1, P - T)  # no padding
+            single = 1 - least(1, B - 1)  # one sequence
+            lone = 1 - least(1, h - 1)  # one value head
+            token = 1 - least(1, T - 1)  # one token per sequence
             spread = (1 - same) * (1 - single)  # repeated heads, copied sequence by sequence
             tokens += T * same * ((f * channels if keeps_input else ZERO) - 2 * f * h * dk
                                   + (f * channels if self.fused else ZERO))
             if self.fused:
-                tokens += (1 - same) * (1 - sympy.Min(1, self.key_heads - 1)) * single * token * f * channels
-            flat = 1 - (1 - lone * single) * sympy.Min(1, dk - 1)  # no copies: one head and sequence, or d_k = 1
+                tokens += (1 - same) * (1 - least(1, self.key_heads - 1)) * single * token * f * channels
+            flat = 1 - (1 - lone * single) * least(1, dk - 1)  # no copies: one head and sequence, or d_k = 1
             padded += whole * f * h * dk * (spread * (4 * P - 2 * q * (1 - one))
                                             + (1 - spread) * (1 - same * flat) * 4 * P * (1 - one))
-            kept = 1 - one * (1 - sympy.Min(1, dv - 1))  # not where d_v = 1 in a single chunk
+            kept = 1 - one * (1 - least(1, dv - 1))  # not where d_v = 1 in a single chunk
             padded += lone * (single + token - single * token) * kept * f * (P - T) * dv
         return B * (tokens + conv + padded + chunks) + q**2 + 2 * f * h
 

@@ -59,7 +59,7 @@ import sympy
 from sympy import Expr
 
 from ..symbols import B
-from .base import ZERO, Fmt, Module
+from .base import ZERO, Fmt, Module, least
 from .conv import Conv1d
 from .leaves import Linear, Norm, Parameter
 from .saving import ACTIVATION_MASKS, DEFAULT, FP32, Saving, activation_saves, not_modelled
@@ -202,7 +202,7 @@ class Mamba(_Scan):
         if self.activation in ACTIVATION_MASKS:
             raise not_modelled(f"the {self.activation!r} activation in Mamba layers")
         below = sympy.Integer(0) if a == FP32 else sympy.Integer(1)
-        copied = sympy.Min(1, B - 1, T - 1, d - 1)
+        copied = least(1, B - 1, T - 1, d - 1)
         per_token = (a * D + 2 * a * d + a * d * copied + a * (self.dt_rank + 2 * n) + 2 * a * d
                      + 2 * FP32 * d * n + FP32 * d + below * (a * d + FP32 * n) + FP32 * d + 2 * a * d
                      + extra * a * d)
@@ -340,7 +340,7 @@ class Mamba2(_Scan):
                       + (ZERO if keeps_input else below * a * channels)
                       + (f * d * (3 + below) + f * g if self.gated_norm else a * d) + a * d)
         conv = a * channels * (T + self.kernel - 1) if keeps_input else ZERO
-        one, single, token, head, scalar, step = (1 - sympy.Min(1, x - 1) for x in (c, B, T, h, n, q))
+        one, single, token, head, scalar, step = (1 - least(1, x - 1) for x in (c, B, T, h, n, q))
         # x*dt kept once: the state product takes the padded x*dt as it is
         once = either(one * (1 - token * (1 - single) * (1 - head)), head * single, step)
         # C and B kept once each: the scores' einsum takes them as they are

@@ -36,7 +36,7 @@ from sympy import Expr
 
 from ..symbols import B
 from .attention import Attention, attended
-from .base import ZERO, Fmt, Module
+from .base import ZERO, Fmt, Module, least
 from .leaves import Linear, Norm
 from .saving import DEFAULT, FP32, Saving, not_modelled
 
@@ -133,7 +133,7 @@ class MLA(Module):
         if s.eager:
             if s.recompute != "selective":
                 kept += B * self.heads * T**2 * Attention._probability_bytes(s)
-                view = 1 - sympy.Min(1, (B - 1) * (self.heads - 1))  # one sequence or one head
+                view = 1 - least(1, (B - 1) * (self.heads - 1))  # one sequence or one head
                 kept += view * a * rows * self.heads * self.nope
             elif self.extras:
                 raise not_modelled("selective recomputation of sparse latent attention (its index mask is not measured)")
@@ -161,7 +161,7 @@ class MLA(Module):
         qk, v = self.heads * (self.nope + self.rope), self.heads * self.v_dim
         if self.sdpa_math:
             probabilities = FP32 * B * self.heads * T**2 if s.recompute != "selective" else ZERO
-            view = 1 - sympy.Min(1, (B - 1) * (self.heads - 1))  # as eager's values
+            view = 1 - least(1, (B - 1) * (self.heads - 1))  # as eager's values
             view = view if s.width == FP32 and s.recompute != "selective" else ZERO
             return (FP32 - a) * rows * (2 * qk + v) + probabilities + view * a * rows * self.heads * self.nope
         mask = a * B * T**2 if self.extras else ZERO

@@ -1,9 +1,10 @@
 """A count evaluated in Python's exact arithmetic is the value SymPy's substitution gives.
 
 ``Spec.count`` evaluates a node's reading with ints and Fractions where the reading is
-sums, products and whole powers; these tests compare that number with ``Spec.value``
-(relations substituted, then every symbol replaced) for every node and reading of
-random configs of every family and of every real config.
+sums, products, whole powers, floors, ceilings, maxima and minima; ``Spec.value`` puts
+every value in at once. These tests compare both with SymPy's long way (relations
+substituted, then every symbol replaced) for every node and reading, at a batch and
+context, of random configs of every family and of every real config.
 """
 
 from __future__ import annotations
@@ -20,26 +21,29 @@ from symparams.config import read_json
 from symparams.errors import SymparamsError
 from symparams.families import from_dict
 from symparams.spec import _number
-from symparams.symbols import T
+from symparams.symbols import B, T
 
 from strategies import CONFIGS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
 
 
-def check_every_node(spec) -> int:
-    """Every node and reading: the fast number, where given, equals SymPy's value; how many were given."""
+def check_every_node(spec, batch: int = 2, seq: int = 5) -> int:
+    """Every node and reading: the value, and the fast number where given, equal SymPy's long way; how many
+    fast numbers were given."""
     given_ = 0
+    at = {B: batch, T: seq}
     for _, _, node in spec.tree.walk():
         for reading in READINGS:
             try:
                 expr = node.read(reading, T)
             except SymparamsError:
                 continue
-            fast = _number(expr, spec._numbers)
+            slow = spec.substitute(expr).xreplace({**spec.env, **at})
+            assert spec.value(expr, at) == slow, (spec.name, node.name, reading)
+            fast = _number(expr, {**spec._numbers, **at})
             if fast is None:
                 continue
-            slow = spec.value(expr)
             assert slow.is_Rational, (node.name, reading, slow)
             assert Fraction(int(slow.p), int(slow.q)) == fast, (spec.name, node.name, reading)
             given_ += 1

@@ -29,10 +29,12 @@ for _threads in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_threads, "1")
 
 # Tests start the command line in fresh interpreters (some 120 of them). Where the environment
-# says not to write bytecode (PYTHONDONTWRITEBYTECODE), each would compile symparams from source;
-# the package's own bytecode is written here once instead, into its ignored __pycache__ folders.
+# says not to write bytecode (PYTHONDONTWRITEBYTECODE), each would compile symparams from source,
+# and each xdist worker would rewrite every test module's asserts again (some 4 s a run); the
+# package's bytecode and pytest's rewritten tests are written instead, into ignored __pycache__ folders.
 if sys.dont_write_bytecode:
     compileall.compile_dir(Path(__file__).resolve().parent.parent / "symparams", quiet=2)
+    sys.dont_write_bytecode = False
 
 settings.load_profile(PROFILE)
 # A test's own budget (@settings(max_examples=N)) is what CI runs; a local run takes SHARE of it.

@@ -753,3 +753,16 @@ def test_a_run_file_with_a_byte_order_mark_or_trailing_commas_reads_as_written(t
     path = tmp_path / "runs.csv"
     path.write_bytes("\ufeffN,tokens,loss,\n1e9,2e10,2.5,\n".encode())
     assert read_runs(str(path)) == [Run(1e9, 2e10, 2.5)]
+
+
+@settings(max_examples=200)
+@given(st.integers(1, 10**30), st.integers(1, 10**6), st.integers(1, 97), st.integers(2, 97), st.integers(0, 10**12))
+def test_a_value_is_below_a_bound_exactly_when_whole_powers_say_so(num, den, p, q, bound):
+    """``below`` reads digits for speed; on powers with fractional exponents, near the bound or far, it is
+    exact: (num/den)**(p/q) < bound exactly when num**p < bound**q * den**p."""
+    from symparams.scaling.numbers import below
+
+    assert below(sympy.Rational(num, den) ** sympy.Rational(p, q), bound) == (num**p < bound**q * den**p)
+    near = (sympy.Integer(bound) ** q + 1) ** sympy.Rational(1, q)  # above the bound by about bound**(1 - q) / q
+    assert below(near, bound) is False
+    assert below(near, bound + 1) == (bound > 0)

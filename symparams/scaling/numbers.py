@@ -19,7 +19,7 @@ from sympy import Expr, Rational
 
 from ..errors import SymparamsError
 
-__all__ = ["positive", "nearest_integer", "as_number", "DIGITS"]
+__all__ = ["positive", "nearest_integer", "below", "as_number", "DIGITS"]
 
 # Significant digits of every printed approximation of an irrational optimum.
 DIGITS = 30
@@ -51,6 +51,29 @@ def positive(value: Any, what: str) -> Rational:
     if value <= 0:
         raise SymparamsError(f"{what} must be positive, got {value}")
     return value
+
+
+def below(x: Expr, bound: int, limit: int = 4000) -> bool:
+    """Whether the real ``x`` is less than ``bound``, decided exactly.
+
+    SymPy's own comparison of a power with a fractional exponent first proves it real,
+    some 20 ms a call, and leaves a value within its working precision undecided. Here
+    ``x`` is evaluated with 30 digits, doubled (up to ``limit``) while the evaluation's
+    error could cross ``bound``; a value still undecided must equal ``bound``, which SymPy checks.
+    """
+    if x.is_Rational:
+        return bool(x < bound)
+    digits = 30
+    while digits <= limit:
+        value = sympy.N(x, digits)
+        if not value.is_real:
+            raise SymparamsError(f"{x} is not a real number")
+        if abs(value - bound) > sympy.Float(10, digits) ** (10 - digits) * max(1, abs(bound)):
+            return bool(value < bound)
+        digits *= 2
+    if (x - bound).equals(0):
+        return False
+    raise SymparamsError(f"cannot tell whether {x} is below {bound}")
 
 
 def nearest_integer(x: Expr, limit: int = 4000) -> int:

@@ -7,7 +7,7 @@ from sympy import Rational
 from ..errors import SymparamsError
 from .chinchilla import C_, DEFAULT_RATIO, LAWS, R_, RULE, rule_forms
 from .laws import OTHER_LAWS, chinchilla_optimum
-from .numbers import positive
+from .numbers import below, positive
 from .result import Optimum
 
 __all__ = ["optimal", "law_names", "MIN_PARAMS"]
@@ -53,7 +53,7 @@ def optimal(compute: object, law: str = "hoffmann", ratio: object = None, *, uni
         result = chinchilla_optimum(LAWS[law], c)
     else:
         result = OTHER_LAWS[law].optimum(c, unique_tokens=unique_tokens, inference_tokens=inference_tokens)
-    if result.params_exact < MIN_PARAMS:
+    if below(result.params_exact, MIN_PARAMS):
         raise SymparamsError(f"a compute budget of {_shown(c)} FLOPs gives N* = {result.params:.3g} parameters "
                              f"under {law}: less than one parameter, so no model")
     return result

@@ -443,8 +443,9 @@ def _build(cls, overrides: Mapping[str, Any]) -> Layout:
     """Every distinct parameter (tied weights once) of the model for ``overrides``, by name, with its shape."""
     import warnings
 
-    import torch
     import transformers
+
+    from .verify import meta_model
 
     verbosity = transformers.logging.get_verbosity()
     transformers.logging.set_verbosity_error()
@@ -454,8 +455,7 @@ def _build(cls, overrides: Mapping[str, Any]) -> Layout:
             cfg = cls(**_expand(cls, overrides))
             if getattr(cfg, "is_encoder_decoder", False):
                 raise SymparamsError(f"{cfg.model_type} is an encoder-decoder: learn reads decoder-only language models")
-            with torch.device("meta"):
-                model = transformers.AutoModelForCausalLM.from_config(cfg)
+            model = meta_model(cfg)
     finally:
         transformers.logging.set_verbosity(verbosity)
     seen: set[int] = set()

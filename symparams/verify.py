@@ -13,12 +13,15 @@ Needs the optional extra ``symparams[verify]`` (torch, transformers).
 
 from __future__ import annotations
 
+import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Iterator
 
 from .components import GROUPS
 from .errors import SymparamsError, install_hint
 
-__all__ = ["meta_parameters", "GroupCheck", "Verification", "verify_config", "MAX_LAYERS"]
+__all__ = ["meta_parameters", "meta_model", "GroupCheck", "Verification", "verify_config", "MAX_LAYERS"]
 
 
 def _require():
@@ -32,6 +35,48 @@ def _require():
         ) from None
 
 
+# The weight initialisers, and the modules that hold them by name: torch's own and transformers' guarded copies.
+_INITIALISERS = ("uniform_", "normal_", "constant_", "ones_", "zeros_", "eye_", "dirac_", "xavier_uniform_",
+                 "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "trunc_normal_", "orthogonal_", "sparse_")
+_HOLDERS = ("torch.nn.init", "transformers.initialization", *(f"torch.nn.modules.{m}" for m in (
+    "activation", "transformer", "linear", "loss", "batchnorm", "conv", "normalization", "rnn", "sparse")))
+
+
+@contextmanager
+def _initialisers_skipped() -> Iterator[None]:
+    """The weight initialisers as no-ops while a model is built on the meta device.
+
+    A meta tensor holds no values, so filling it does nothing but take about a third of
+    the build. transformers' ``init_weights`` still runs, since it also ties the head to
+    the embedding; only the functions that fill tensors are skipped.
+    """
+    saved = []
+    try:
+        for holder in _HOLDERS:
+            module = sys.modules.get(holder)
+            for name in _INITIALISERS:
+                if module is not None and callable(getattr(module, name, None)):
+                    saved.append((module, name, getattr(module, name)))
+                    setattr(module, name, _skip)
+        yield
+    finally:
+        for module, name, fn in reversed(saved):
+            setattr(module, name, fn)
+
+
+def _skip(tensor, *args, **kwargs):
+    return tensor
+
+
+def meta_model(cfg):
+    """transformers' causal language model for the config object ``cfg``, built on the meta device."""
+    import torch
+    import transformers
+
+    with torch.device("meta"), _initialisers_skipped():
+        return transformers.AutoModelForCausalLM.from_config(cfg)
+
+
 def meta_parameters(config: dict) -> list[tuple[str, int]]:
     """(name, numel) of every distinct parameter of the transformers model for ``config``.
 
@@ -39,7 +84,6 @@ def meta_parameters(config: dict) -> list[tuple[str, int]]:
     (custom code named by a config) is dropped, so nothing from the file is run.
     """
     _require()
-    import torch
     import transformers
 
     model_type = config["model_type"]
@@ -50,8 +94,7 @@ def meta_parameters(config: dict) -> list[tuple[str, int]]:
         data = {k: v for k, v in config.items()
                 if k not in ("model_type", "auto_map") and (not k.startswith("_") or k in declared)}
         cfg = transformers.AutoConfig.for_model(model_type, **_as_json(data))
-        with torch.device("meta"):
-            model = transformers.AutoModelForCausalLM.from_config(cfg)
+        model = meta_model(cfg)
     except Exception as err:  # whatever transformers or torch raise, it is this config they refuse
         message = " ".join(str(err).split())[:300]
         raise SymparamsError(f"transformers cannot build this {model_type} config: {type(err).__name__}: {message}") from None

@@ -15,6 +15,7 @@ nothing set, comes from the copy the package ships (SYMPARAMS_NO_CACHE=1 builds 
 from __future__ import annotations
 
 import argparse
+import functools
 from typing import Any
 
 from .common import positive_int
@@ -121,8 +122,12 @@ def source_for(name: str, depth: int | None, overrides: dict[str, Any]):
     return spec, Source(again, relatives=tuple(relatives))
 
 
+@functools.lru_cache(maxsize=1)
 def _preset_families() -> dict[str, list[str]]:
-    """Family name -> its installed presets, read from each preset's model_type (no model is built)."""
+    """Family name -> its installed presets, read from each preset's model_type (no model is built).
+
+    Read once a process: the presets are the package's own files, and a document of each names its relatives.
+    """
     from ..catalog import preset_paths
     from ..config import read_json
     from ..families import FAMILIES

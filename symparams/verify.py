@@ -68,20 +68,26 @@ def _skip(tensor, *args, **kwargs):
     return tensor
 
 
-def meta_model(cfg):
-    """transformers' causal language model for the config object ``cfg``, built on the meta device."""
+def meta_model(cfg, initialise: bool = False):
+    """transformers' causal language model for the config object ``cfg``, built on the meta device.
+
+    ``initialise`` runs the weight initialisers too, as a plain ``from_config`` does (the benchmarks' baseline).
+    """
+    import contextlib
+
     import torch
     import transformers
 
-    with torch.device("meta"), _initialisers_skipped():
+    with torch.device("meta"), (contextlib.nullcontext() if initialise else _initialisers_skipped()):
         return transformers.AutoModelForCausalLM.from_config(cfg)
 
 
-def meta_parameters(config: dict) -> list[tuple[str, int]]:
+def meta_parameters(config: dict, initialise: bool = False) -> list[tuple[str, int]]:
     """(name, numel) of every distinct parameter of the transformers model for ``config``.
 
     The model is always transformers' own class for the ``model_type``: ``auto_map``
     (custom code named by a config) is dropped, so nothing from the file is run.
+    ``initialise``: see :func:`meta_model`.
     """
     _require()
     import transformers
@@ -94,7 +100,7 @@ def meta_parameters(config: dict) -> list[tuple[str, int]]:
         data = {k: v for k, v in config.items()
                 if k not in ("model_type", "auto_map") and (not k.startswith("_") or k in declared)}
         cfg = transformers.AutoConfig.for_model(model_type, **_as_json(data))
-        model = meta_model(cfg)
+        model = meta_model(cfg, initialise)
     except Exception as err:  # whatever transformers or torch raise, it is this config they refuse
         message = " ".join(str(err).split())[:300]
         raise SymparamsError(f"transformers cannot build this {model_type} config: {type(err).__name__}: {message}") from None

@@ -19,6 +19,8 @@ from symparams.cli import main
 from symparams.errors import SymparamsError
 from symparams.verify import MAX_LAYERS, GroupCheck, Verification, meta_parameters, verify_config
 
+from budget import sample
+
 pytest.importorskip("torch", reason="torch is not installed (pip install 'symparams[verify]')")
 pytest.importorskip("transformers", reason="transformers is not installed (pip install 'symparams[verify]')")
 
@@ -243,3 +245,23 @@ def test_a_hostile_directory_name_reaches_the_verify_header_escaped(tmp_path, ca
     assert main(["verify", str(folder / "config.json")]) == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out
+
+
+@pytest.mark.parametrize("path", sample(sorted(FIXTURES.glob("*.json")), "meta builds initialised"), ids=lambda p: p.stem)
+def test_skipping_the_weight_initialisers_changes_no_parameter(path):
+    """A meta build skips the initialisers (a meta tensor has no values): the same parameters, tied alike, as a
+    plain ``from_config``; and the initialisers are torch's own again afterwards."""
+    import torch
+
+    from symparams.config import read_json
+
+    config = read_json(path)
+    try:
+        plain = meta_parameters(config, initialise=True)
+    except SymparamsError:
+        with pytest.raises(SymparamsError):
+            meta_parameters(config)
+        return
+    assert meta_parameters(config) == plain
+    assert torch.nn.init.normal_.__module__ == "torch.nn.init"
+    assert torch.nn.modules.linear.init.kaiming_uniform_.__module__ == "torch.nn.init"

@@ -13,13 +13,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from budget import sample
 
 from symparams.catalog import config_of
 from symparams.cli import main
 from symparams.errors import SymparamsError
 from symparams.verify import MAX_LAYERS, GroupCheck, Verification, meta_parameters, verify_config
-
-from budget import sample
 
 pytest.importorskip("torch", reason="torch is not installed (pip install 'symparams[verify]')")
 pytest.importorskip("transformers", reason="transformers is not installed (pip install 'symparams[verify]')")

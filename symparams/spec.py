@@ -167,6 +167,21 @@ def _number(expr: Expr, values: Mapping[Symbol, int | Fraction]) -> int | Fracti
     return None
 
 
+def _put(expr: Expr, values: Mapping[Symbol, Expr]) -> Expr:
+    """``expr.xreplace(values)``, but a ``Max`` or ``Min`` left with a symbol among its arguments (B and T
+    in a reading) stays unevaluated: sympy would search its assumptions for the winner, which values decide later."""
+    if expr in values:
+        return values[expr]
+    if not expr.args:
+        return expr
+    args = [_put(a, values) for a in expr.args]
+    if all(a is b for a, b in zip(args, expr.args)):
+        return expr
+    if isinstance(expr, (sympy.Max, sympy.Min)) and not all(a.is_number for a in args):
+        return expr.func(*args, evaluate=False)
+    return expr.func(*args)
+
+
 def _layer_counts(expr: Expr) -> set[Symbol]:
     return {s for s in expr.free_symbols if _is_layer_count(s)}
 
@@ -283,11 +298,11 @@ class Spec:
         pass, where no derived symbol lacks one: a ``Max`` or ``Min`` rebuilt over symbols has sympy
         search its assumptions for the winner, for long sums some 0.01 s each.
         """
-        values = {**self.env, **(at or {})}
-        if isinstance(expr, sympy.Basic) and not any(s in expr.free_symbols and s not in self.env
-                                                      for s, _ in self.relations):
-            return expr.xreplace(values)
-        return self.substitute(expr).xreplace(values)
+        values = {**self.env, **{s: v if isinstance(v, sympy.Basic) else sympy.Rational(v) for s, v in (at or {}).items()}}
+        if not (isinstance(expr, sympy.Basic) and not any(s in expr.free_symbols and s not in self.env
+                                                          for s, _ in self.relations)):
+            expr = self.substitute(expr)
+        return _put(expr, values)
 
     def count(self, node: Module | None = None, reading: str = "params") -> int:
         """Exact count of ``node`` (default: the whole model) as a Python int."""

@@ -41,6 +41,7 @@ def check_every_node(spec, batch: int = 2, seq: int = 5) -> int:
                 continue
             slow = spec.substitute(expr).xreplace({**spec.env, **at})
             assert spec.value(expr, at) == slow, (spec.name, node.name, reading)
+            assert spec.value(expr).xreplace(at) == slow, (spec.name, node.name, reading)  # B and T put in after
             fast = _number(expr, {**spec._numbers, **at})
             if fast is None:
                 continue

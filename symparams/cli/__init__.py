@@ -9,6 +9,7 @@ stderr and exit status 2; nothing the user types can produce a traceback.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import sys
 from typing import Sequence
@@ -92,6 +93,13 @@ def build_parser(only: str | None = "*", light: bool = False) -> argparse.Argume
     return parser
 
 
+@functools.lru_cache(maxsize=None)
+def _parser(only: str | None, light: bool = False) -> argparse.ArgumentParser:
+    """:func:`build_parser`'s parser, built once a process: a program that calls :func:`main` many times
+    (a notebook, a test suite) would otherwise build some twenty parsers a call. Parsing changes no parser."""
+    return build_parser(only, light)
+
+
 def _replay(command: str | None, argv: Sequence[str] | None) -> tuple[bool, str | None]:
     """(whether a kept result was printed, the run's cache key) for a command that keeps its results.
 
@@ -107,7 +115,7 @@ def _replay(command: str | None, argv: Sequence[str] | None) -> tuple[bool, str 
 
     try:
         with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
-            args = build_parser(command, light=True).parse_args(argv)
+            args = _parser(command, light=True).parse_args(argv)
     except SystemExit:
         return False, None
     text = args._shipped(args) if args._shipped is not None else None
@@ -160,8 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if replayed:
             sys.stdout.flush()
             return 0
-        parser = build_parser(command)
-        args = parser.parse_args(argv)
+        args = _parser(command).parse_args(argv)
         code = _run(args, key)
         sys.stdout.flush()  # a full disk or a closed terminal shows here, not at exit
         return code

@@ -217,12 +217,13 @@ class Spec:
         ``kept`` symbols are derived (their values follow their relations) but closed
         forms keep them, the way papers write Llama's attention as 2*D*H*d_h even though
         d_h = D/H: the form reads as published and stays right when D or H is changed.
+        A ``Max`` or ``Min`` over symbols stays as it is written (see :func:`_put`).
         """
         if not isinstance(expr, sympy.Basic):
             expr = sympy.Integer(expr) if isinstance(expr, int) else sympy.sympify(expr)
         rel = {s: r for s, r in self.relations if s not in self.kept}
         for _ in range(len(rel) + 1):
-            new = expr.xreplace(rel)
+            new = _put(expr, rel)
             if new == expr:
                 return new
             expr = new

@@ -10,8 +10,9 @@ import pytest
 import sympy
 from budget import sample
 from hypothesis import given, settings
+from named import noted
 
-from symparams import model, names
+from symparams import model
 from symparams.cli import main
 
 from strategies import nanochat_configs, spec_of
@@ -51,7 +52,7 @@ def test_count_json_matches_the_library(c):
     assert {x["name"]: x["total"] for x in doc["components"]} == {r.path: r.total for r in spec.breakdown()}
 
 
-@pytest.mark.parametrize("name", [n for n in names() if model(n).notes])
+@pytest.mark.parametrize("name", noted())
 def test_a_models_notes_reach_stderr_from_every_command_and_count_json_holds_them(name, capsys):
     """Notes (what is not counted, a default taken) are on stderr, one line each, whatever the command; stdout's
     figures are unchanged by them; ``count --json`` carries them in the object instead."""

@@ -24,6 +24,7 @@ import sympy
 from budget import sample
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from named import noted
 
 import symparams
 from symparams.cli.derive import source_for
@@ -564,7 +565,7 @@ def _planned_models() -> set[str]:
 PLANNED = _planned_models()
 
 
-@pytest.mark.parametrize("name", [n for n in symparams.names() if symparams.model(n).notes])
+@pytest.mark.parametrize("name", noted())
 def test_what_reading_the_config_noted_stands_beside_the_sizes(name):
     """A total that leaves something out (DeepSeek-V3's multi-token-prediction layers) says so in the document,
     the brief one too, in the sizes section."""

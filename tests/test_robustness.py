@@ -12,6 +12,7 @@ text ran nothing and that no input makes the tool hang.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import re
@@ -103,14 +104,19 @@ def subcommands() -> dict[str, argparse.ArgumentParser]:
 
 def config_paths(model_type: str) -> list[Path]:
     """Real configs of ``model_type`` shipped with the tests or as presets."""
+    return [path for path, found in _model_types() if found == model_type]
+
+
+@functools.lru_cache(maxsize=1)
+def _model_types() -> tuple[tuple[Path, object], ...]:
+    """(path, model_type) of every config shipped with the tests or as a preset, read once."""
     out = []
     for path in sorted(GOOD.glob("*.json")) + sorted(PRESETS.glob("*.json")):
         try:
-            if json.loads(path.read_text()).get("model_type") == model_type:
-                out.append(path)
+            out.append((path, json.loads(path.read_text()).get("model_type")))
         except (OSError, ValueError):
             continue
-    return out
+    return tuple(out)
 
 
 def family_available(model_type: str) -> bool:

@@ -299,11 +299,11 @@ class Spec:
         pass, where no derived symbol lacks one: a ``Max`` or ``Min`` rebuilt over symbols has sympy
         search its assumptions for the winner, for long sums some 0.01 s each.
         """
-        values = {**self.env, **{s: v if isinstance(v, sympy.Basic) else sympy.Rational(v) for s, v in (at or {}).items()}}
-        if not (isinstance(expr, sympy.Basic) and not any(s in expr.free_symbols and s not in self.env
-                                                          for s, _ in self.relations)):
+        given = {s: v if isinstance(v, sympy.Basic) else sympy.Rational(v) for s, v in (at or {}).items()}
+        if not isinstance(expr, sympy.Basic) or any(s in expr.free_symbols and s not in self.env
+                                                    for s, _ in self.relations):
             expr = self.substitute(expr)
-        return _put(expr, values)
+        return _put(expr, {**self.env, **given})
 
     def count(self, node: Module | None = None, reading: str = "params") -> int:
         """Exact count of ``node`` (default: the whole model) as a Python int."""

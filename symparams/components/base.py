@@ -28,7 +28,6 @@ ZERO = Integer(0)
 ONE = Integer(1)
 
 
-
 def least(*args: Expr | int) -> Expr:
     """``sympy.Min`` of ``args``, evaluated only where they are all numbers.
 

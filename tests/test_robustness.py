@@ -827,6 +827,28 @@ def test_longrope_short_factors_not_one_per_frequency_are_refused_exactly_where_
         _counted_as_built_or_refused_as_unbuildable(doc, "short_factor", (preset, share, head, n))
 
 
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(heads=st.integers(1, 400), kind=st.sampled_from(["yarn", "longrope"]), factors=st.integers(1, 40))
+def test_a_bamba_of_mamba_layers_alone_builds_its_rope_table_from_the_width_and_heads(heads, kind, factors):
+    """With no attention layer, transformers' Bamba still builds the model's rotary table, over
+    hidden_size // num_attention_heads (rounded down) of which it rotates half: YaRN over an odd width, and
+    LongRoPE factors not one per frequency, are refused naming the table where transformers cannot build the
+    model; anything counted is what transformers builds."""
+    pytest.importorskip("torch", reason="torch is not installed")
+    pytest.importorskip("transformers", reason="transformers is not installed")
+    from symparams.catalog import preset_paths
+    from symparams.config import read_json
+
+    base = {k: v for k, v in read_json(preset_paths()["bamba-9b"]).items()  # type: ignore[union-attr]
+            if k not in ("rope_scaling", "rope_parameters")}
+    table = dict(YARN) if kind == "yarn" else {**ROPE_TABLES["longrope"], "short_factor": [1.0] * factors,
+                                               "long_factor": [1.0] * factors}
+    doc = {**base, "num_hidden_layers": 2, "attn_layer_indices": [], "intermediate_size": 64,
+           "num_attention_heads": heads, "num_key_value_heads": heads, "rope_parameters": table}
+    _counted_as_built_or_refused_as_unbuildable(doc, "rope_scaling" if kind == "yarn" else "short_factor",
+                                                (heads, kind, factors))
+
+
 def test_each_flat_rope_class_rotates_the_share_its_family_says_from_the_field_it_says():
     """For every model type whose class keeps one flat rope table: the share it fills in where a file states
     none is the family's (``rope_share_default``, or its own table's), and a share at the top level reaches the

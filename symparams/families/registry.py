@@ -424,9 +424,17 @@ def settle(cfg: Config, fam: Family, head_dim: int | None, rotary_head: int | No
     stated = cfg.data.get("head_dim")
     if type(stated) is int and (rotary_head is None or fam.rope_head == "given"):
         rotary_head = stated  # the config's head_dim, which transformers' rope functions read, even where no layer does
+    elif rotary_head is None and head_dim is None and fam.rotary != "none":
+        rotary_head = _floor_head(cfg)  # no attention layer (a Bamba of Mamba-2 layers alone): the model's table still is
     check_rope(cfg, fam, rotary_head if rotary_head is not None else head_dim)
     check_layer_lists(cfg, fam.fields, fam.layer_lists)
     return _context(cfg, fam)
+
+
+def _floor_head(cfg: Config) -> int | None:
+    """hidden_size // num_attention_heads, the head size transformers' rope functions fall back to (rounded down)."""
+    width, heads = cfg.data.get("hidden_size"), cfg.data.get("num_attention_heads")
+    return width // heads if type(width) is int and type(heads) is int and width > 0 and heads > 0 else None
 
 
 def _context(cfg: Config, fam: Family) -> int | None:

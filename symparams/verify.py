@@ -13,6 +13,7 @@ Needs the optional extra ``symparams[verify]`` (torch, transformers).
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,6 +51,11 @@ def _initialisers_skipped() -> Iterator[None]:
     the build. transformers' ``init_weights`` still runs, since it also ties the head to
     the embedding; only the functions that fill tensors are skipped.
     """
+    import importlib
+
+    with contextlib.suppress(ImportError):
+        # imported before anything is patched: it keeps torch's initialisers by value when first imported
+        importlib.import_module("transformers.initialization")
     saved = []
     try:
         for holder in _HOLDERS:
@@ -73,8 +79,6 @@ def meta_model(cfg, initialise: bool = False):
 
     ``initialise`` runs the weight initialisers too, as a plain ``from_config`` does (the benchmarks' baseline).
     """
-    import contextlib
-
     import torch
     import transformers
 

@@ -264,3 +264,26 @@ def test_skipping_the_weight_initialisers_changes_no_parameter(path):
     assert meta_parameters(config) == plain
     assert torch.nn.init.normal_.__module__ == "torch.nn.init"
     assert torch.nn.modules.linear.init.kaiming_uniform_.__module__ == "torch.nn.init"
+
+
+def test_a_meta_build_first_in_a_process_leaves_every_later_build_initialised():
+    """The first meta build of a fresh interpreter may import the modules that keep torch's initialisers by value
+    (transformers.initialization): none of them may keep the no-ops, so a model built afterwards has its weights."""
+    script = (
+        "import json, sys, torch, transformers\n"
+        "from symparams.verify import meta_parameters\n"
+        "meta_parameters(json.load(open(sys.argv[1])))\n"
+        "from transformers import initialization\n"
+        "kept = {n: f is getattr(torch.nn.init, n) for n, f in initialization.TORCH_INIT_FUNCTIONS.items()}\n"
+        "model = transformers.AutoModelForCausalLM.from_config(transformers.AutoConfig.for_model(\n"
+        "    'llama', hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2,\n"
+        "    vocab_size=64))\n"
+        "print(json.dumps({'kept': kept, 'zero': [n for n, p in model.named_parameters()\n"
+        "                                        if 'norm' not in n and not p.any()]}))\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script, str(FIXTURES / "gpt2.json")], capture_output=True, text=True,
+                         timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    found = json.loads(run.stdout.strip().splitlines()[-1])
+    assert all(found["kept"].values()) and found["kept"], found
+    assert found["zero"] == [], found

@@ -188,11 +188,11 @@ class Plan:
         """Per stage, the parameters one of its GPUs holds, by how they split (exact counts)."""
         out = []
         for i, parts in enumerate(self.stages):
-            totals = [Integer(0)] * 4
+            terms: list[list[Expr]] = [[], [], [], []]
             for copies, node in parts:
                 for kind, count in _classified(node):
-                    totals[kind] += copies * count
-            out.append(Share(i, *(int(spec.value(t)) for t in totals)))
+                    terms[kind].append(copies * count)
+            out.append(Share(i, *(int(spec.value(sympy.Add(*t))) for t in terms)))
         return out
 
     def loads(self, spec: Spec, *, weight_width: Expr, grad_width: Expr, master: bool, optimizer,
@@ -209,11 +209,9 @@ class Plan:
             held = share.held(p)
             weights = _whole(held * weight_width)
             grads = _whole(held * grad_width)
-            states = Integer(0)
-            if self.training:
-                for copies, group, shape in self._tensors(i):
-                    states += spec.value(copies) * optimizer.state(tuple(spec.value(x) for x in shape), group,
-                                                                   state_width)
+            states = sympy.Add(*(spec.value(copies) * optimizer.state(tuple(spec.value(x) for x in shape), group,
+                                                                      state_width)
+                                 for copies, group, shape in self._tensors(i))) if self.training else Integer(0)
             opt = _whole(states + (held * 4 if master else 0))
             if p.zero >= 1:
                 opt = split(opt, p.dp)[0]
@@ -279,12 +277,10 @@ class Plan:
                     state_width: Expr) -> Expr:
         """The closed form of one GPU's weights, gradients and optimizer state in ``stage``."""
         p = self.parallel
-        held = Integer(0)
-        states = Integer(0)
-        for copies, group, shape in self._tensors(stage):
-            held += copies * sympy.Mul(*shape)
-            if self.training:
-                states += copies * optimizer.state(shape, group, state_width)
+        tensors = list(self._tensors(stage))
+        held = sympy.Add(*(copies * sympy.Mul(*shape) for copies, _, shape in tensors))
+        states = sympy.Add(*(copies * optimizer.state(shape, group, state_width) for copies, group, shape in tensors)) \
+            if self.training else Integer(0)
         held, states = spec.substitute(held), spec.substitute(states)
         weights = held * w / (p.dp if p.zero >= 3 else 1)
         grads = held * g / (p.dp if p.zero >= 2 else 1)

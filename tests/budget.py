@@ -4,7 +4,9 @@ Hypothesis's profile sets how many examples a property test draws (tests/conftes
 scales each test's own budget by ``SHARE``). Tests that walk a fixed list instead (every
 derivation document, every preset, every fixture config) take the same share of it through
 :func:`sample`, as their parameters or inside their body, drawn afresh on each run, so
-local runs cover different parts over time and CI covers all of it. The run's seed is
+local runs cover different parts over time and CI covers all of it. A test marked
+``@pytest.mark.sampled`` takes that share of its parametrised cases (:func:`sampled_cases`):
+the costly ones, a build or a forward pass in PyTorch per case. The run's seed is
 printed in pytest's header; ``SYMPARAMS_TEST_SEED=N`` repeats a run's draw.
 """
 
@@ -13,7 +15,8 @@ from __future__ import annotations
 import math
 import os
 import random
-from typing import Iterable, TypeVar
+from collections import defaultdict
+from typing import Any, Iterable, TypeVar
 
 Item = TypeVar("Item")
 
@@ -40,3 +43,18 @@ def sample(items: Iterable[Item], label: str) -> list[Item]:
     rng = random.Random(f"{SEED}:{label}")
     keep = sorted(rng.sample(range(len(items)), max(1, math.ceil(len(items) * SHARE))))
     return [items[i] for i in keep]
+
+
+def sampled_cases(items: list[Any]) -> tuple[list[Any], list[Any]]:
+    """(kept, left) of collected pytest items: ``sample`` of each ``sampled``-marked test's cases, every other item.
+
+    Drawn per test from the items' collection order, which every pytest-xdist worker shares."""
+    cases: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for item in items:
+        if item.get_closest_marker("sampled") is not None:
+            cases[(item.path.name, item.originalname)].append(item)
+    kept = {id(item) for (module, name), group in cases.items() for item in sample(group, f"{module}::{name}")}
+    marked = {id(item) for group in cases.values() for item in group}
+    left = [item for item in items if id(item) in marked and id(item) not in kept]
+    dropped = {id(item) for item in left}
+    return [item for item in items if id(item) not in dropped], left

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from budget import PROFILE, SEED, SHARE, examples
+from budget import PROFILE, SEED, SHARE, examples, sampled_cases
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -42,14 +42,24 @@ BUDGET_SHARE = SHARE
 
 
 def pytest_report_header(config) -> str:
-    return (f"symparams: profile {PROFILE!r}, {BUDGET_SHARE:.0%} of each test's budget and of sampled lists; "
-            f"SYMPARAMS_TEST_SEED={SEED} repeats this run's sampled lists")
+    return (f"symparams: profile {PROFILE!r}, {BUDGET_SHARE:.0%} of each test's budget, of sampled lists and of "
+            f"sampled tests' cases; SYMPARAMS_TEST_SEED={SEED} repeats this run's draw")
 
 
-def pytest_collection_modifyitems(items) -> None:
-    """Scale each property test's own example budget by the profile's share (at least one example)."""
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "sampled: a local run takes the profile's share of this test's cases "
+                                       "(tests/budget.py); CI runs every one")
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Scale each property test's own example budget by the profile's share (at least one example), and take
+    that share of the cases of each test marked ``sampled``."""
     if BUDGET_SHARE == 1.0:
         return
+    kept, left = sampled_cases(items)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
     done: set[int] = set()
     for item in items:
         test = getattr(item, "obj", None)

@@ -224,6 +224,7 @@ def _small(config: dict) -> bool:
     return spec.total <= 3_000_000 and spec.context is not None and spec.context >= 8
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("model_type", EXACT)
 @settings(max_examples=6, deadline=None, phases=NO_SHRINK,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])

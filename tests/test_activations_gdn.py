@@ -215,6 +215,7 @@ def _cut_down(name: str) -> dict:
 SETTINGS = [("eager", DTYPES[0]), ("sdpa", DTYPES[1]), ("sdpa", DTYPES[0]), ("eager", DTYPES[1])]
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("name, attention, dtype", [
     (name, *SETTINGS[2 * (i % 2) + j]) for i, name in enumerate(REAL) for j in range(2)])
 def test_real_configs_cut_down_save_what_the_reading_says(name, attention, dtype):
@@ -265,6 +266,7 @@ def test_selective_recomputation_keeps_the_deltanet_layers(name, dtype, monkeypa
     assert measured == reading
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("attention", ["eager", "sdpa"])
 @pytest.mark.parametrize("dtype", DTYPES, ids=["fp32", "bf16"])
 @pytest.mark.parametrize("name", ["qwen3-next-80b-a3b-instruct", "qwen3.5-9b-text", "qwen3.5-35b-a3b-text"])

@@ -138,6 +138,7 @@ def test_torch_scans_save_what_the_reading_says(model_type, data, dtype, batch, 
         assume(False)
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize(("name", "attention"), [(n, a) for t, names in REAL.items() for n in names
                                                   for a in KERNELS[t]])
 @pytest.mark.parametrize("dtype", DTYPES, ids=["fp32", "bf16"])
@@ -152,6 +153,7 @@ def test_real_configs_cut_down_save_what_the_reading_says(name, attention, dtype
     check(config, *dtype, batch=2, seq=7, attention=attention)
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("seq", [3, 7], ids=["one-chunk", "two-chunks"])
 @pytest.mark.parametrize("dtype", DTYPES, ids=["fp32", "bf16"])
 @pytest.mark.parametrize("name", [REAL[t][0] for t in ("mamba2", "bamba", "nemotron_h", "zamba2", "falcon_h1")])
@@ -178,6 +180,7 @@ DEGENERATE = {"one head": {"num_heads": 1, "n_groups": 1, "head_dim": 8}, "head 
               "state 1": {"state_size": 1}, "chunk 1": {"chunk_size": 1}}
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("seq", [3, 7], ids=["one-chunk", "two-chunks"])
 @pytest.mark.parametrize("batch", [1, 2])
 @pytest.mark.parametrize("dtype", DTYPES, ids=["fp32", "bf16"])
@@ -210,6 +213,7 @@ MAMBA2_FIELDS = {"bamba": ("mamba_n_heads", "mamba_d_head", "mamba_n_groups", "m
                  "falcon_h1": ("mamba_n_heads", "mamba_d_head", None, "mamba_d_state", "mamba_chunk_size")}
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("batch", [1, 2])
 @pytest.mark.parametrize("dtype", DTYPES, ids=["fp32", "bf16"])
 @pytest.mark.parametrize("case", ["one head", "state 1", "chunk 1", "one token"])
@@ -272,6 +276,7 @@ def test_the_command_line_names_the_kernel(capsys):
     assert main(["memory", path, "--seq", "512", "--ssm-kernel", "triton"]) == 2
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("residual_in_fp32", [True, False])
 @pytest.mark.parametrize("dtype", DTYPES, ids=["fp32", "bf16"])
 @pytest.mark.parametrize("name", [n for t in ("mamba", "mamba2") for n in REAL[t]])
@@ -371,6 +376,7 @@ def test_nemotron_h_latent_experts(latent, attention, dtype):
     check(config, *dtype, batch=2, seq=8, attention=attention)
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("attention", ["eager", "sdpa"])
 @pytest.mark.parametrize("dtype", DTYPES, ids=["fp32", "bf16"])
 @pytest.mark.parametrize("name", [REAL[t][0] for t in ("bamba", "jamba", "nemotron_h", "falcon_h1")])

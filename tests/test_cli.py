@@ -52,6 +52,7 @@ def test_count_json_matches_the_library(c):
     assert {x["name"]: x["total"] for x in doc["components"]} == {r.path: r.total for r in spec.breakdown()}
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("name", noted())
 def test_a_models_notes_reach_stderr_from_every_command_and_count_json_holds_them(name, capsys):
     """Notes (what is not counted, a default taken) are on stderr, one line each, whatever the command; stdout's

@@ -565,6 +565,7 @@ def _planned_models() -> set[str]:
 PLANNED = _planned_models()
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("name", noted())
 def test_what_reading_the_config_noted_stands_beside_the_sizes(name):
     """A total that leaves something out (DeepSeek-V3's multi-token-prediction layers) says so in the document,
@@ -577,6 +578,7 @@ def test_what_reading_the_config_noted_stands_beside_the_sizes(name):
         assert all(f"{note}." in text[noted:] for note in spec.notes), spec.notes
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("name", [n for n in symparams.names() if n != "nanochat" and n not in PLANNED])
 def test_every_preset_document_checks_out(name):
     """Presets without a document in derivations/ (those are checked with it, below), each read back in full."""

@@ -13,6 +13,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from budget import sample
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -51,6 +52,7 @@ def check_every_node(spec, batch: int = 2, seq: int = 5) -> int:
     return given_
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("model_type", sorted(CONFIGS))
 @settings(max_examples=3, deadline=None)
 @given(data=st.data())
@@ -61,8 +63,9 @@ def test_exact_numbers_of_random_configs_are_sympys(model_type, data):
 
 
 def test_exact_numbers_of_every_real_config_are_sympys():
+    paths = sample(sorted(FIXTURES.glob("*.json")), "exact numbers of real configs")
     counted = 0
-    for path in sorted(FIXTURES.glob("*.json")):
+    for path in paths:
         try:
             spec = from_dict(read_json(path))
             spec.env
@@ -70,4 +73,4 @@ def test_exact_numbers_of_every_real_config_are_sympys():
             continue
         assert check_every_node(spec) > 0
         counted += 1
-    assert counted > 100
+    assert counted > len(paths) * 3 // 4

@@ -77,6 +77,7 @@ def outcome(fn, *args):
 # ---- random configs ---------------------------------------------------------------
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("model_type", TYPES)
 @settings(max_examples=20, deadline=None)
 @given(data=st.data())
@@ -175,6 +176,7 @@ def _null_cases():
             yield model_type, field.name
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize(("model_type", "field"), list(_null_cases()))
 def test_a_null_field_counts_as_transformers_builds_it_or_is_refused_as_it_refuses(model_type, field):
     """Each field set to null: the same model as transformers, or refused where transformers refuses."""
@@ -364,6 +366,7 @@ def _billions(n: int, shown: str) -> bool:
     return round(n / 1e9, places) == float(shown[:-1])
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("name", list(_fixtures()))
 def test_real_config_counts_what_transformers_builds(name):
     data = json.loads((FIXTURES / name).read_text())

@@ -292,6 +292,7 @@ def test_every_family_has_two_fixtures():
     assert {t: kinds.count(t) for t in TYPES if kinds.count(t) < (1 if t in ONE_RELEASE else 2)} == {}
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("name", FIXTURE_FILES)
 def test_real_config_counts_what_transformers_builds(name):
     config = json.loads((FIXTURES / name).read_text())

@@ -237,6 +237,7 @@ def test_every_preset_matches_transformers_per_group(name):
     assert symbolic_groups(spec) == reference
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("path", OUR_FIXTURES, ids=lambda p: p.name)
 def test_every_real_config_file_matches_transformers_or_is_refused_by_name(path):
     """A real config.json (with all its unrelated fields) counts as transformers builds it, or names the field it cannot model."""

@@ -193,6 +193,7 @@ def test_every_family_has_two_real_configs():
         assert types.count(model_type) >= 2, model_type
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("name", FIXTURE_FILES)
 def test_real_configs_count_what_transformers_builds(name):
     data = read_json(FIXTURES / name)
@@ -308,6 +309,7 @@ def test_the_legacy_layer_type_names_read_as_transformers_remaps_them():
 COMMANDS = [["count"], ["formula"], ["flops", "--seq", "4096"], ["memory", "--inference", "--seq", "4096"], ["verify"]]
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("command", COMMANDS)
 @pytest.mark.parametrize("name", ["qwen3-30b-a3b.json", "qwen3-next-80b-a3b-instruct.json",
                                   "llama-4-scout-17b-16e-text.json", "phi-3-mini-4k-instruct.json"])

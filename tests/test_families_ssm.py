@@ -187,6 +187,7 @@ def test_the_bases_themselves_count_what_transformers_builds():
 # ---- real configs --------------------------------------------------------------------------
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("name", OUR_FIXTURES)
 def test_real_config_json_counts_what_transformers_builds(name):
     """Each real config.json, read from the file as written (Infinity included), counts transformers' model."""
@@ -508,6 +509,7 @@ def executed_flops(config: dict, seq: int, cache: bool = False) -> int:
     return counter.get_total_flops() + experts[0]
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("model_type", SSM_TYPES)
 @pytest.mark.parametrize(("seq", "cache"), [(1, False), (6, False), (9, False), (1, True), (9, True)])
 def test_exact_flops_are_what_pytorch_executes(model_type, seq, cache):

@@ -190,6 +190,7 @@ def executed(config: dict, seq: int) -> tuple[int, int]:
     return _run(config, seq, "cpu")
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("model_type", TYPES)
 def test_exact_forward_flops_equal_what_pytorch_executes(model_type):
     """For random small configs and contexts, exact forward FLOPs x T equal the executed forward pass, to the FLOP."""

@@ -182,6 +182,7 @@ def _all(case: list[str], capsys) -> dict[str, str]:
     return out
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_every_format_parses_and_carries_the_json_figures(case, capsys, outputs):
     out = _all(case, capsys)

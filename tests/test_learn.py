@@ -206,9 +206,11 @@ def as_learned(family: LearnedFamily, cfg: dict) -> dict:
 
 
 HAND_WRITTEN = ["llama", "qwen2", "mixtral", "gpt2"]
+# The tests below share one draw of them: each model type is learned once a process (learned).
+LEARNED = sample(HAND_WRITTEN, "learned against hand-written")
 
 
-@pytest.mark.parametrize("model_type", sample(HAND_WRITTEN, "learned against hand-written"))
+@pytest.mark.parametrize("model_type", LEARNED)
 def test_learned_and_hand_written_counts_agree_on_random_configs(model_type):
     from symparams.families import from_dict
 
@@ -227,7 +229,7 @@ def test_learned_and_hand_written_counts_agree_on_random_configs(model_type):
     check()
 
 
-@pytest.mark.parametrize("model_type", HAND_WRITTEN)
+@pytest.mark.parametrize("model_type", LEARNED)
 def test_the_learned_tree_gives_the_hand_written_count_and_matmul_weights(model_type):
     """The tree count uses for a learned family: the same total and, where every weight is a linear layer or a
     table, the same matmul weights per token (tied heads included) as the hand-written tree; a mixture of
@@ -276,7 +278,7 @@ def test_layers_a_per_layer_list_decides_are_counted_from_the_list_or_its_rule()
         assert family.count(mixed) == sum(n for _, n in meta_parameters(mixed))
 
 
-@pytest.mark.parametrize("model_type", HAND_WRITTEN)
+@pytest.mark.parametrize("model_type", LEARNED)
 def test_a_learned_family_survives_its_file(model_type):
     family = learned(model_type)
     again = loads(family.dumps())

@@ -38,6 +38,7 @@ def test_learned_families_are_shipped_apart_from_hand_written_ones():
     assert all(r["reason"] and r["category"] for r in gone.values())
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("model_type", SHIPPED)
 def test_each_shipped_family_counts_its_witness_through_the_tree(model_type):
     """The tree count, its breakdown's groups and the file's own rows all give what transformers built."""

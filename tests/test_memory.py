@@ -224,6 +224,7 @@ def _windowed(model_type: str, extra: dict) -> dict:
             "sliding_window": 8, "pad_token_id": 0, **extra}
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("model_type, extra", WINDOWED.items())
 def test_a_sliding_window_caps_the_cache_as_transformers_allocates_it(model_type, extra):
     """A windowed layer's cache at context T is min(T, W) tokens: what the layer attends over at that step.

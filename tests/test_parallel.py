@@ -92,6 +92,7 @@ def _kept(spec, saving: Saving):
         + spec.tree.loss_activation(T, saving)
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("attention", ["eager", "sdpa"])
 @pytest.mark.parametrize("name", ["jamba-v0.1", "bamba-9b"])
 @pytest.mark.parametrize(("batch", "seq"), [(1, 64), (2, 4096)])
@@ -288,6 +289,7 @@ def _divisors(n: int, most: int = 8) -> list[int]:
 GROUPED_PRESETS = sorted(n for n in PRESETS if json.loads(PRESETS[n].read_text())["model_type"] in LAYER_NAMES)
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("name", GROUPED_PRESETS)
 def test_preset_stages_hold_the_kinds_of_their_own_layers(name):
     """Bamba, Nemotron-H, Zamba2, the sliding/full decoders, GPT-Neo, DeepSeek, GLM-4.5 and ERNIE: stage i holds

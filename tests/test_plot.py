@@ -72,6 +72,7 @@ def test_varying_one_size_of_any_model_rebuilds_it_with_that_size():
         vary(llama, "T")
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
 def test_every_kind_writes_a_file_of_sane_size(kind, fmt, tmp_path):

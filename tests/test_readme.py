@@ -69,6 +69,7 @@ def test_plain_commands_are_told_from_shell_syntax():
         assert SHELL.search(f"symparams count nanochat {shell}"), shell
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("command, expected", examples(), ids=[c for c, _ in examples()])
 def test_readme_command_prints_what_the_readme_shows(command, expected, tmp_path, capsys, monkeypatch):
     word = command.split()[1]

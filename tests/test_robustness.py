@@ -905,6 +905,7 @@ ROPE_TABLES = {
 }
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("preset", ["mixtral-8x7b", "ministral-8b-instruct-2410", "hunyuan-7b-instruct", "bloom-560m",
                                     "mpt-7b", "mamba-130m", "mamba2-130m", "llama-2-7b"])
 @pytest.mark.parametrize("rope", sorted(ROPE_TABLES))
@@ -1088,6 +1089,7 @@ ODD_HEADS = {  # width, and head_dim as given (None: null, absent: missing); 8 h
 }
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("case", sorted(ODD_HEADS))
 def test_an_odd_rotary_head_is_refused_exactly_where_transformers_refuses_it(case):
     """transformers' RoPE validation refuses a fully rotary head of odd size above 4, reading the head_dim its
@@ -1336,6 +1338,7 @@ def _transformers_total(doc: dict) -> int | None:
         return None
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("model_type", AVAILABLE)
 def test_a_config_using_transformers_aliases_is_counted_as_transformers_builds_it_or_refused(model_type):
     """transformers' configs accept other names for some fields (``num_experts`` for Mixtral's

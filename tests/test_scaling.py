@@ -335,6 +335,7 @@ def _step(spec, x):
     return None, None
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("model_type", sorted(CONFIGS))
 @settings(max_examples=8, deadline=None)
 @given(data=st.data())

@@ -115,6 +115,7 @@ def test_a_checkpoint_folder_counts_as_its_config_and_its_headers_agree(tmp_path
 TYPES = sorted(t for t in CONFIGS if t in FAMILIES.by_type)
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("model_type", TYPES)
 def test_header_counts_equal_the_symbolic_count_for_every_family(tmp_path_factory, model_type):
     """For random tiny models of every family, the count from the safetensors headers is the symbolic count."""

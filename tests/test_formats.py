@@ -111,7 +111,7 @@ def csv_tables(text: str) -> list[list[list[str]]]:
 
 def md_tables(text: str) -> list[list[list[str]]]:
     """The Markdown output's tables, parsed by markdown-it (GFM tables), as the text of their cells, header first."""
-    markdown_it = pytest.importorskip("markdown_it", reason="markdown-it-py is not installed (CI installs it)")
+    markdown_it = pytest.importorskip("markdown_it", reason="markdown-it-py is not installed (pip install -e '.[test]')")
     tokens = markdown_it.MarkdownIt("commonmark").enable("table").parse(text)
     tables: list[list[list[str]]] = []
     inside = False
@@ -227,7 +227,7 @@ def test_a_hostile_string_is_inert_in_every_format(tmp_path):
         assert all(c.isprintable() or c == "\n" for c in out), fmt
     assert render(blocks, "text").splitlines()[0] == visible(HOSTILE)
     assert csv_tables(render(blocks, "csv"))[0][1] == [visible(HOSTILE), "12"]
-    markdown_it = pytest.importorskip("markdown_it", reason="markdown-it-py is not installed (CI installs it)")
+    markdown_it = pytest.importorskip("markdown_it", reason="markdown-it-py is not installed (pip install -e '.[test]')")
     rendered = markdown_it.MarkdownIt("commonmark", {"html": True}).enable("table").render(render(blocks, "md"))
     assert "<b>" not in rendered and "href" not in rendered
     first = re.search(r"<p>(.*?)</p>", rendered, re.S)
@@ -269,7 +269,7 @@ def test_a_hostile_model_path_is_escaped_in_every_format(command, tmp_path, caps
         assert all(c.isprintable() or c == "\n" for c in out), fmt
         assert "\\x1b" not in out or fmt in ("text", "md")
     assert run(capsys, [*argv, "--format", "text"]).startswith(visible(name))
-    markdown_it = pytest.importorskip("markdown_it", reason="markdown-it-py is not installed (CI installs it)")
+    markdown_it = pytest.importorskip("markdown_it", reason="markdown-it-py is not installed (pip install -e '.[test]')")
     rendered = markdown_it.MarkdownIt("commonmark", {"html": True}).render(run(capsys, [*argv, "--format", "md"]))
     first = re.search(r"<p>(.*?)</p>", rendered, re.S)
     assert first and html.unescape(re.sub("<[^>]+>", "", first.group(1))).startswith(visible(name))

@@ -25,7 +25,9 @@ hand-edited file is refused rather than giving a wrong count.
 
 What a learned family does not know it says: fields it did not vary (switches such as
 ``tie_word_embeddings``, fields left null) are *fixed* at the value it was learned with,
-and a config that changes one is refused with that field named.
+and a config that changes one is refused with that field named. A true-or-false switch that
+shapes the model is the exception: it is learned again with its other value, a *variant*
+that counts a config flipping that one switch.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ import itertools
 import random
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from functools import partial
 from typing import Any, Callable, Mapping, Sequence
@@ -659,6 +661,28 @@ def _switch_values(value: Any) -> list[Any]:
     return []
 
 
+def _activations() -> list[str]:
+    """The activation names transformers knows (``hidden_act``): most hold no parameters, a few do (PReLU, xIELU)."""
+    from transformers.activations import ACT2FN
+
+    return sorted(k for k in ACT2FN if isinstance(k, str))
+
+
+def _same_shapes(cls, base: Mapping[str, Any], name: str, default: str, reading: Reading, split: bool) -> list[str]:
+    """The other activations with which the model builds exactly the shapes it builds with ``default``."""
+    out = []
+    for other in _activations():
+        if other == default:
+            continue
+        built = _try_build(cls, {**base, name: other})
+        try:
+            if built is not None and not _changed(reading, read_layout(built, split)):
+                out.append(other)
+        except NoForm:
+            continue
+    return out
+
+
 def _bumped(listed: Any) -> list[list]:
     """A uniform list of numbers per layer (gemma3n's intermediate_size) doubled, then grown by one: does it shape?"""
     if not isinstance(listed, list) or not listed or not all(
@@ -722,6 +746,8 @@ class _Probes:
     features: list[list] = field(default_factory=list)
     layers: str | None = None
     drawn: list[dict[str, list] | None] = field(default_factory=list)
+    # A fixed activation -> the other activations transformers builds the same shapes with.
+    alike: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _total(layout: Layout) -> int:
@@ -782,21 +808,23 @@ def _lists_of(cls, values: Mapping[str, Any], features: Sequence[list], n: int) 
     return out if ok else None
 
 
-def _probe(model_type: str, count: int, seed: int, per_layer: bool = True, split: bool = False) -> _Probes:
+def _probe(model_type: str, count: int, seed: int, per_layer: bool = True, split: bool = False,
+           flip: Mapping[str, Any] | None = None) -> _Probes:
     _require()
     cls = _config_class(model_type)
+    overrides = {**BASE_OVERRIDES.get(model_type, ({}, ""))[0], **(flip or {})}
     nested = sorted(getattr(cls, "sub_configs", None) or {})
     if nested:
         raise SymparamsError(f"{model_type}'s config nests {', '.join(nested)}: learn reads models that top-level "
                              "fields shape (learn the language model's own model_type)")
     try:
-        fields = _fields_of(cls, BASE_OVERRIDES.get(model_type, ({}, ""))[0])
+        fields = _fields_of(cls, overrides)
     except Exception as err:
         message = " ".join(str(err).split())[:200]
         raise SymparamsError(f"transformers cannot make a default {model_type} config: "
                              f"{type(err).__name__}: {message}") from None
     base: dict[str, Any] = _base(fields)
-    base.update({k: v for k, v in BASE_OVERRIDES.get(model_type, ({}, ""))[0].items() if k not in base})
+    base.update({k: v for k, v in overrides.items() if k not in base})
     layout = _try_build(cls, base)  # the first build also imports the model's code: the second is timed
     started = time.perf_counter()
     layout = _try_build(cls, base) if layout is not None else None
@@ -836,6 +864,7 @@ def _probe(model_type: str, count: int, seed: int, per_layer: bool = True, split
         if hits == 0:
             untried.append(name)
     switches = []
+    alike: dict[str, list[str]] = {}
     try:
         at_base = _make_config(cls, base).to_dict()
     except Exception as err:
@@ -861,6 +890,8 @@ def _probe(model_type: str, count: int, seed: int, per_layer: bool = True, split
         # Never varied (text, a table): kept at its value. A uniform per-layer list follows the depth, so is not.
         if not tried and _is_plain(default) and not isinstance(default, list):
             switches.append(name)
+            if default in _activations():
+                alike[name] = _same_shapes(cls, base, name, default, base_reading, split)
     # A whole number no probe could change is kept at its value too, if the probes used the default.
     for name in untried:
         if base[name] != fields.ints[name]:
@@ -882,7 +913,7 @@ def _probe(model_type: str, count: int, seed: int, per_layer: bool = True, split
     if not shaping:
         raise SymparamsError(f"{model_type}: no whole-number field of its config changes a parameter's shape; "
                              "a model of one size is not a family")
-    probes = _Probes(cls, fields, base, base_reading, shaping, deps, switches)
+    probes = _Probes(cls, fields, base, base_reading, shaping, deps, switches, alike={k: v for k, v in alike.items() if v})
     probes.layers = next((f for f in base if _role(f, fields.aliases, _LAYERS)), None)
     if per_layer and probes.layers:
         probes.features = _per_layer_features(fields, at_base, shaping, base[probes.layers])
@@ -911,6 +942,10 @@ def _probe(model_type: str, count: int, seed: int, per_layer: bool = True, split
     if len(probes.fits) < count:
         raise SymparamsError(f"{model_type}: only {len(probes.fits)} of {count} probe configs build in transformers; "
                              f"the fields {', '.join(shaping)} cannot be drawn so that it accepts them")
+    values, reading, _ = min(probes.fits, key=lambda fit: fit[2])  # those alike at the default, on a drawn probe
+    for name, at_default in probes.alike.items():
+        drawn = set(_same_shapes(cls, values, name, fields.fixed[name], reading, split))
+        probes.alike[name] = [a for a in at_default if a in drawn]
     return probes
 
 
@@ -1033,31 +1068,50 @@ MIN_PROBES, MAX_PROBES = 6, 200
 MAX_BUILD_SECONDS = 10
 
 
-def learn(model_type: str, probes: int = 36, seed: int = 0) -> LearnedFamily:
+def learn(model_type: str, probes: int = 36, seed: int = 0, variants: bool = True) -> LearnedFamily:
     """Learn ``model_type``'s parameter count from the models transformers builds for probe configs.
 
     ``probes`` is between 6 (a third are held out to check the fit) and 200, so that learning
-    finishes in bounded time.
+    finishes in bounded time. With ``variants``, each true-or-false field that shapes the
+    model (``tie_word_embeddings``, ``attention_bias``) is learned again with its other value,
+    so a config that changes one of them is counted by what transformers builds for it; a
+    variant that cannot be learned leaves that value refused.
     """
-    import transformers
-
     if isinstance(probes, bool) or not isinstance(probes, int) or not MIN_PROBES <= probes <= MAX_PROBES:
         raise SymparamsError(f"probes must be a whole number from {MIN_PROBES} (a third of them are held out to "
                              f"check the fit) to {MAX_PROBES} (each builds a model), got {probes!r}")
     _require()
+    family = _learn(model_type, probes, seed, {})
+    if not variants:
+        return family
+    learned = {}
+    for name, value in family.fixed.items():
+        if isinstance(value, bool):
+            try:
+                other = _learn(model_type, probes, seed, {name: not value})
+            except SymparamsError:
+                continue
+            if other.fixed.get(name) is (not value):
+                learned[name] = other.to_json()
+    return replace(family, variant_data=learned)
+
+
+def _learn(model_type: str, probes: int, seed: int, flip: Mapping[str, Any]) -> LearnedFamily:
+    import transformers
+
     try:
-        p = _probe(model_type, probes, seed)
+        p = _probe(model_type, probes, seed, flip=flip)
         split = False
     except NoForm as err:  # one kind's layers differ in shape: a per-layer list may say which shape each has
         if "differs between layers of one kind" not in str(err):
             raise
-        p, split = _probe(model_type, probes, seed, split=True), True
+        p, split = _probe(model_type, probes, seed, split=True, flip=flip), True
     per_layer = _layer_kinds_by_list(p) if p.features else None
     if p.features and per_layer is None:  # the lists do not decide the kinds: learned as before, the lists kept fixed
         if split:
             raise NoForm(f"{model_type}: the layers of one kind differ in shape, and no per-layer list decides which "
                          "shape a layer has")
-        p = _probe(model_type, probes, seed, per_layer=False)
+        p = _probe(model_type, probes, seed, per_layer=False, flip=flip)
     keys = set(p.base_reading.values)
     ranks = dict(p.base_reading.ranks)
     modules = dict(p.base_reading.modules)
@@ -1108,7 +1162,7 @@ def learn(model_type: str, probes: int = 36, seed: int = 0) -> LearnedFamily:
                 for name in config_lists(per_layer[1]):  # type: ignore[index]
                     env.setdefault(name, drawn[name])  # type: ignore[index, arg-type]
     family = LearnedFamily(model_type, transformers.__version__, fields, dict(p.fields.aliases), fixed, top, kinds,
-                           witnesses, layer_lists, tallies)
+                           witnesses, layer_lists, tallies, alike={k: v for k, v in p.alike.items() if v and k in fixed})
     for env, _, total in p.fits:
         if family.count(env) != total:
             raise NoForm(f"{model_type}: the learned form gives {family.count(env):,} for a probe transformers builds "

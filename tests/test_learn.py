@@ -150,6 +150,98 @@ def test_a_config_that_changes_a_fixed_field_is_refused_with_the_field():
         toy().count({"tie_word_embeddings": False})
 
 
+def untied_toy() -> LearnedFamily:
+    """The toy with a variant learned untied: the same model plus an lm_head of V x D."""
+    from dataclasses import replace
+
+    base = toy()
+    head = {"name": "lm_head.weight", "shape": [["field", "vocab_size"], ["field", "hidden_size"]], "module": "linear"}
+    untied = replace(base, fixed={"tie_word_embeddings": False}, top=[*base.top, head],
+                     witnesses=[{"fields": base.witnesses[0]["fields"], "total": 56 + 40}])
+    return replace(base, variant_data={"tie_word_embeddings": untied.to_json()})
+
+
+@given(V=st.integers(1, 10**6), D=st.integers(1, 10**4), L=st.integers(0, 200), flag=st.sampled_from([None, True, False]))
+def test_a_config_that_flips_a_switch_with_a_variant_is_counted_by_the_variant(V, D, L, flag):
+    family = loads(untied_toy().dumps())
+    cfg = {"vocab_size": V, "hidden_size": 2 * D, "num_hidden_layers": L}
+    if flag is not None:
+        cfg["tie_word_embeddings"] = flag
+    head = V * 2 * D if flag is False else 0
+    assert family.count(cfg) == V * 2 * D + L * 2 * D * D + head
+    assert family.for_config(cfg).fixed["tie_word_embeddings"] is (flag is not False)
+
+
+@pytest.mark.parametrize("value, why", [
+    (None, "tie_word_embeddings must be true or false, not null"),
+    (1, "tie_word_embeddings must be true or false, not 1"),
+    ("false", 'tie_word_embeddings must be true or false, not "false"'),
+])
+def test_a_switch_that_is_not_true_or_false_is_refused(value, why):
+    for family in (toy(), untied_toy()):
+        with pytest.raises(SymparamsError, match=why):
+            family.count({"tie_word_embeddings": value})
+
+
+def test_two_switches_flipped_together_are_refused_naming_both():
+    from dataclasses import replace
+
+    base = replace(toy(), fixed={"tie_word_embeddings": True, "attention_bias": False})
+    flips = {}
+    for name in base.fixed:
+        other = replace(base, fixed={**base.fixed, name: not base.fixed[name]})
+        flips[name] = other.to_json()
+    family = loads(replace(base, variant_data=flips).dumps())
+    assert family.count({"attention_bias": True}) == family.count({}) == 56
+    with pytest.raises(SymparamsError, match="attention_bias, tie_word_embeddings: .* flips them together"):
+        family.count({"tie_word_embeddings": False, "attention_bias": True})
+
+
+def test_an_activation_learned_to_build_the_same_shapes_is_counted_and_any_other_refused():
+    from dataclasses import replace
+
+    family = loads(replace(toy(), fixed={"hidden_act": "silu"}, alike={"hidden_act": ["gelu", "relu"]}).dumps())
+    for act in ("silu", "gelu", "relu"):
+        assert family.count({"hidden_act": act}) == 56
+    with pytest.raises(SymparamsError, match='hidden_act: the learned toy family was read with "silu"; this config '
+                                             'sets "xielu"'):
+        family.count({"hidden_act": "xielu"})
+
+
+def test_a_variant_is_checked_like_its_family():
+    from symparams.families.learned.data import _checksum
+
+    data = untied_toy().to_json()
+    data["variants"]["tie_word_embeddings"]["witnesses"][0]["total"] += 1
+    with pytest.raises(SymparamsError, match="checksum does not match"):
+        loads(json.dumps(data))
+    variant = data["variants"]["tie_word_embeddings"]
+    body = {k: v for k, v in variant.items() if k != "checksum"}
+    data["variants"]["tie_word_embeddings"] = {**body, "checksum": _checksum(body)}
+    outer = {k: v for k, v in data.items() if k != "checksum"}
+    family = loads(json.dumps({**outer, "checksum": _checksum(outer)}))  # read when first used, then refused
+    with pytest.raises(SymparamsError, match="witness"):
+        family.count({"tie_word_embeddings": False})
+    assert family.count({}) == 56
+
+
+def test_a_variant_that_does_not_flip_its_field_is_refused():
+    from dataclasses import replace
+
+    from symparams.families.learned.data import _checksum
+
+    base = untied_toy()
+    same = replace(toy(), witnesses=toy().witnesses).to_json()
+    data = replace(base, variant_data={"tie_word_embeddings": same}).to_json()
+    family = loads(json.dumps(data))
+    with pytest.raises(SymparamsError, match="not the toy family with tie_word_embeddings flipped"):
+        family.count({"tie_word_embeddings": False})
+    data = replace(base, variant_data={"n_layer": same}).to_json()
+    body = {k: v for k, v in data.items() if k != "checksum"}
+    with pytest.raises(SymparamsError, match="a variant flips n_layer, not a true-or-false field"):
+        loads(json.dumps({**body, "checksum": _checksum(body)}))
+
+
 def test_a_dimension_that_is_not_whole_is_refused():
     with pytest.raises(SymparamsError, match="head_dim is derived .* not a whole number"):
         toy().count({"hidden_size": 5})
@@ -186,18 +278,24 @@ def test_what_is_not_a_learned_family_is_refused(text, why):
 
 
 @lru_cache(maxsize=None)
-def learned(model_type: str) -> LearnedFamily:
+def learned(model_type: str, variants: bool = True) -> LearnedFamily:
+    """The model type learned (once a process); without ``variants`` where a test reads only the switches' defaults."""
     pytest.importorskip("torch", reason="torch is not installed (pip install 'symparams[verify]')")
     pytest.importorskip("transformers", reason="transformers is not installed (pip install 'symparams[verify]')")
     from symparams.learn import learn
 
-    return learn(model_type)
+    return learn(model_type, variants=variants)
 
 
 def as_learned(family: LearnedFamily, cfg: dict) -> dict:
-    """The config with the fields the family was learned at (switches, nulls) set to those values."""
+    """The config with the fields the family was learned at (switches, nulls) set to those values, except the
+    first switch it learned both ways that the config flips: its variant reads that one."""
     out = dict(cfg)
+    flipped = next((name for name in family.variant_data
+                    if isinstance(cfg.get(name), bool) and cfg[name] != family.fixed[name]), None)
     for name, value in family.fixed.items():
+        if name == flipped:
+            continue
         for alias in (name, *(a for a, t in family.aliases.items() if t == name)):
             out.pop(alias, None)
         if value is not None:
@@ -265,7 +363,7 @@ def test_layers_a_per_layer_list_decides_are_counted_from_the_list_or_its_rule()
     up to 200 layers deep."""
     from symparams.verify import meta_parameters
 
-    family = learned("beam")
+    family = learned("beam", variants=False)
     assert "mlp_layer_types" not in family.fixed
     assert [f[:2] for f in family.per_layer["features"]] == [["list", "mlp_layer_types"]]
     assert sorted(info["missing"][0] for info in family.tallies.values()) == ["max", "min"]
@@ -279,6 +377,17 @@ def test_layers_a_per_layer_list_decides_are_counted_from_the_list_or_its_rule()
 
 
 @pytest.mark.parametrize("model_type", LEARNED)
+def test_activations_alike_are_those_without_parameters(model_type):
+    """An activation that holds parameters (PReLU's weight, xIELU's alphas) builds other shapes, so is never alike;
+    the plain ones (gelu, relu) are; each switch learned both ways has a variant with it flipped."""
+    family = learned(model_type)
+    (name, alike), = family.alike.items()
+    assert {"gelu", "relu"} <= set(alike) and not {"prelu", "xielu"} & set(alike), alike
+    for switch, variant in family.variants.items():
+        assert variant.fixed[switch] is (not family.fixed[switch])
+
+
+@pytest.mark.parametrize("model_type", LEARNED)
 def test_a_learned_family_survives_its_file(model_type):
     family = learned(model_type)
     again = loads(family.dumps())
@@ -289,12 +398,12 @@ def test_a_learned_family_survives_its_file(model_type):
 def test_the_learned_closed_form_uses_the_canonical_symbols():
     from symparams.symbols import D, F, H, H_kv, L, V, d_h
 
-    form = learned("llama").closed_form()
+    form = learned("llama", variants=False).closed_form()
     assert form == sympy.expand(2 * V * D + L * (2 * D * H * d_h + 2 * D * H_kv * d_h + 3 * D * F + 2 * D) + D)
 
 
 def test_the_default_of_a_derived_field_is_learned_from_the_config_class():
-    family = learned("qwen2")
+    family = learned("qwen2", variants=False)
     assert family.fields["num_key_value_heads"] == {"missing": 32, "null": ["field", "num_attention_heads"]}
 
 
@@ -336,10 +445,13 @@ def test_learn_writes_a_family_file_that_counts_like_transformers(tmp_path, caps
     assert main(["learn", "olmo", "-o", str(out)]) == 0
     text = capsys.readouterr().out
     assert "parameters = " in text and "hand-written family for olmo" in text and f"wrote {out}" in text
+    assert "learned both ways: " in text and "tie_word_embeddings" in text.split("learned both ways: ")[1]
     family = load(str(out))
     cfg = {"model_type": "olmo", "vocab_size": 50, "hidden_size": 24, "intermediate_size": 40, "num_hidden_layers": 3,
            "num_attention_heads": 6, "num_key_value_heads": 2}
-    assert family.count(cfg) == sum(n for _, n in meta_parameters(cfg))
+    for tie in (None, *family.variant_data):
+        flipped = cfg if tie is None else {**cfg, tie: not family.fixed[tie]}
+        assert family.count(flipped) == sum(n for _, n in meta_parameters(flipped)), flipped
 
 
 @pytest.mark.parametrize("argv, why", [

@@ -121,14 +121,24 @@ def test_flops_of_a_learned_family_are_its_matmul_weights_twice_forward_six_time
 
 
 def test_a_config_that_changes_a_fixed_field_is_refused_with_the_field():
+    """Every fixed field but the switches learned both ways: those are counted by their variant (with the model's
+    head, biases or norms that switch adds or removes), two of them flipped at once are refused."""
     cfg = json.load(open(EXAMPLE))
     family = learned(cfg["model_type"])
-    assert family is not None and family.fixed
+    assert family is not None and family.fixed and family.variant_data
     for name, value in family.fixed.items():
         changed = (not value) if isinstance(value, bool) else 7 if value is None else f"{value}_other" \
             if isinstance(value, str) else {"other": 1}
+        if name in family.variant_data:
+            flipped = from_dict({**cfg, name: changed}, "flipped")
+            assert flipped.total == family.variants[name].count({**cfg, name: changed}) != from_dict(cfg).total
+            continue
         with pytest.raises(SymparamsError, match=rf"{name}: the learned {cfg['model_type']} family was read with"):
             from_dict({**cfg, name: changed}, "changed")
+    if len(family.variant_data) > 1:
+        both = {name: not family.fixed[name] for name in family.variant_data}
+        with pytest.raises(SymparamsError, match="flips them together"):
+            from_dict({**cfg, **both}, "both")
     assert from_dict({**cfg, **family.fixed}, "restated").total == from_dict(cfg, "example").total
 
 

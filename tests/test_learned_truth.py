@@ -13,6 +13,7 @@ no longer matches the installed transformers fails here: regenerate with
 
 from __future__ import annotations
 
+import json
 from fractions import Fraction
 
 import pytest
@@ -95,8 +96,9 @@ def check(family: LearnedFamily, cfg: dict[str, int]) -> bool:
     """Compare the family with what transformers builds for ``cfg``; False if either side refuses it."""
     model_type = family.model_type
     try:
-        env = family.values(cfg)
-        want = learned_reading(family, env)
+        read_by = family.for_config(cfg)
+        env = read_by.values(cfg)
+        want = learned_reading(read_by, env)
         total = family.count(cfg)
     except (SymparamsError, AssertionError):
         return False
@@ -104,7 +106,7 @@ def check(family: LearnedFamily, cfg: dict[str, int]) -> bool:
         layout = _build(_config_class(model_type), cfg)
     except Exception:  # transformers refuses this combination of fields
         return False
-    got = built_reading(read_layout(layout, split=bool(family.tallies)))
+    got = built_reading(read_layout(layout, split=bool(read_by.tallies)))
     assert total == _total(layout), f"{model_type} {cfg}: learned {total:,}, transformers {_total(layout):,}"
     assert want == got, f"{model_type} {cfg}: the learned shapes differ from what transformers builds"
     return True
@@ -120,8 +122,38 @@ def test_a_shipped_family_counts_what_transformers_builds(model_type, data):
     base = dict(witness["fields"])
     moves = data.draw(st.lists(st.integers(0, 2), min_size=len(base), max_size=len(base)), label="moves")
     shift = data.draw(st.integers(0, 7), label="shift") if family.tallies else 0
-    if not check(family, changed(family, base, moves, shift)):
+    cfg = changed(family, base, moves, shift)
+    flip = data.draw(st.sampled_from([None, *sorted(family.variant_data)]), label="flipped")
+    if flip is not None:  # a switch learned both ways, set to the value the family itself was not learned with
+        cfg[flip] = not family.fixed[flip]
+    read_by = family.variants[flip] if flip is not None else family
+    for name, alike in sorted(read_by.alike.items()):  # an activation learned to build the same shapes
+        cfg[name] = data.draw(st.sampled_from([read_by.fixed[name], *alike]), label=name)
+    if not check(family, cfg):
         assert check(family, base), f"{model_type}: its own witness {base} no longer builds or counts"
+
+
+def with_variants() -> list[str]:
+    """The shipped families that learned a switch both ways (read from the files: collection loads no family)."""
+    out = []
+    for model_type, path in shipped().items():
+        with open(path, encoding="utf-8") as fh:
+            if json.load(fh).get("variants"):
+                out.append(model_type)
+    return out
+
+
+@pytest.mark.parametrize("model_type", sample(with_variants(), "learned with a switch flipped"))
+def test_each_switch_a_shipped_family_learned_both_ways_counts_what_transformers_builds(model_type):
+    """Every variant, on each of its own witnesses with its switch set: the count and every shape transformers
+    builds (a witness of a variant was built with the switch flipped when it was learned)."""
+    family = learned(model_type)
+    assert family is not None
+    for name, variant in family.variants.items():
+        for witness in variant.witnesses[:2]:
+            cfg = {**witness["fields"], name: variant.fixed[name]}
+            assert family.for_config(cfg) is variant
+            assert check(family, cfg), f"{model_type} with {name} = {variant.fixed[name]}: {cfg} does not build"
 
 
 def linear_pairs(family: LearnedFamily) -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property, partial
 from typing import Any, Iterable, Mapping
 
 import sympy
@@ -168,6 +169,10 @@ class LearnedFamily:
     per_layer: dict = field(default_factory=dict)
     # name -> {"match": [[value of each feature, ...], ...], "missing": Node (when the config leaves the lists out)}
     tallies: dict = field(default_factory=dict)
+    # A true-or-false field of ``fixed`` -> the family learned with its other value (as JSON, read when first used).
+    variant_data: dict = field(default_factory=dict)
+    # A fixed activation -> the other activations with which transformers builds the same shapes.
+    alike: dict = field(default_factory=dict)
 
     # -- data --
     def to_json(self) -> dict:
@@ -178,6 +183,10 @@ class LearnedFamily:
         }
         if self.tallies:  # absent otherwise, so files learned before per-layer lists keep their checksums
             body.update(per_layer=self.per_layer, tallies=self.tallies)
+        if self.variant_data:
+            body.update(variants=self.variant_data)
+        if self.alike:
+            body.update(same_shapes=self.alike)
         return {**body, "checksum": _checksum(body)}
 
     def dumps(self) -> str:
@@ -206,24 +215,57 @@ class LearnedFamily:
         return sympy.expand(total)
 
     # -- reading a config --
+    @cached_property
+    def variants(self) -> dict[str, LearnedFamily]:
+        """The families learned with one true-or-false field flipped, by that field (checked as they are read)."""
+        return {name: _family(body, f"the {self.model_type} family learned with {name} flipped", variant_of=(self, name))
+                for name, body in self.variant_data.items()}
+
+    def _given(self, config: Mapping[str, Any], name: str) -> tuple[bool, Any]:
+        for key in (name, *(a for a, t in self.aliases.items() if t == name)):
+            if key in config:
+                return True, config[key]
+        return False, None
+
+    def _changed(self, config: Mapping[str, Any], source: str) -> list[str]:
+        """The fixed fields the config sets to another value than this family was learned with."""
+        out = []
+        for name, learned in self.fixed.items():
+            present, value = self._given(config, name)
+            if present and isinstance(learned, bool) and not isinstance(value, bool):
+                raise SymparamsError(f"{source}: {name} must be true or false, not {json.dumps(value, default=str)[:40]}")
+            if present and value is not None and value != learned and value not in self.alike.get(name, ()):
+                out.append(name)
+        return out
+
+    def for_config(self, config: Mapping[str, Any], source: str = "config") -> LearnedFamily:
+        """This family, or the variant learned with the one true-or-false field the config flips."""
+        changed = self._changed(config, source)
+        if not changed:
+            return self
+        if len(changed) == 1 and changed[0] in self.variant_data:
+            return self.variants[changed[0]].for_config(config, source)
+        learned = ", ".join(f"{name} = {json.dumps(self.fixed[name])[:40]}" for name in changed)
+        if len(changed) > 1 and all(name in self.variant_data for name in changed):
+            raise SymparamsError(f"{source}: {', '.join(changed)}: the learned {self.model_type} family was read with "
+                                 f"{learned}, and with each of these flipped alone; this config flips them together, "
+                                 "which it cannot count")
+        name = next(n for n in changed if n not in self.variant_data) if len(changed) > 1 else changed[0]
+        value = self._given(config, name)[1]
+        raise SymparamsError(f"{source}: {name}: the learned {self.model_type} family was read with "
+                             f"{json.dumps(self.fixed[name])[:40]}; this config sets {json.dumps(value, default=str)[:40]}, "
+                             f"which it cannot count (learn again with that value)")
+
     def values(self, config: Mapping[str, Any], source: str = "config") -> dict[str, int]:
         """The family's field values for a config: given, else what transformers makes of it missing or null."""
-        def given(name: str) -> tuple[bool, Any]:
-            for key in (name, *(a for a, t in self.aliases.items() if t == name)):
-                if key in config:
-                    return True, config[key]
-            return False, None
-
+        given = partial(self._given, config)
         for key, value in config.items():
             if isinstance(value, dict) and isinstance(value.get("model_type"), str):
                 raise SymparamsError(f"{source}: {key}: the learned {self.model_type} family reads top-level fields; "
                                      f"this config nests a {str(value['model_type'])[:40]} config it cannot count")
-        for name, learned in self.fixed.items():
-            present, value = given(name)
-            if present and value is not None and value != learned:
-                raise SymparamsError(f"{source}: {name}: the learned {self.model_type} family was read with "
-                                     f"{json.dumps(learned)[:40]}; this config sets {json.dumps(value, default=str)[:40]}, "
-                                     f"which it cannot count (learn again with that value)")
+        family = self.for_config(config, source)
+        if family is not self:
+            return family.values(config, source)
         out: dict[str, int] = {}
         pending: dict[str, Node] = {}
         for name, info in self.fields.items():
@@ -305,6 +347,9 @@ class LearnedFamily:
 
     def rows(self, config: Mapping[str, Any], source: str = "config") -> list[tuple[str, int]]:
         """(parameter template, count) for every parameter of the config's model, layers summed over their kind."""
+        family = self.for_config(config, source)
+        if family is not self:
+            return family.rows(config, source)
         env = self.values(config, source)
 
         def whole(node: Node, what: str) -> int:
@@ -357,6 +402,11 @@ def loads(text: str, source: str = "learned family") -> LearnedFamily:
         data = json.loads(text)
     except ValueError as err:
         raise SymparamsError(f"{source}: not JSON ({err})") from None
+    return _family(data, source)
+
+
+def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None = None) -> LearnedFamily:
+    """A learned family from its JSON data, checked: its checksum, grammar, witnesses, and what a variant flips."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise SymparamsError(f"{source}: not a learned family (format {FORMAT!r} expected)")
     body = {k: v for k, v in data.items() if k != "checksum"}
@@ -368,7 +418,12 @@ def loads(text: str, source: str = "learned family") -> LearnedFamily:
             aliases=dict(data["aliases"]), fixed=dict(data["fixed"]), top=list(data["parameters"]),
             kinds=list(data["layers"]), witnesses=list(data["witnesses"]),
             per_layer=dict(data.get("per_layer", {})), tallies=dict(data.get("tallies", {})),
+            variant_data=dict(data.get("variants", {})), alike=dict(data.get("same_shapes", {})),
         )
+        for name, values in family.alike.items():
+            if name not in family.fixed or not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+                raise SymparamsError(f"{source}: same_shapes holds {str(name)[:40]}, not a fixed field with text values")
+        _check_variants(family, source, variant_of)
         names = list(family.fields)
         _check_tallies(family, source)
         for info in family.fields.values():
@@ -397,6 +452,19 @@ def loads(text: str, source: str = "learned family") -> LearnedFamily:
     except (KeyError, TypeError, AttributeError) as err:
         raise SymparamsError(f"{source}: a learned family's structure is broken ({type(err).__name__}: {err})") from None
     return family
+
+
+def _check_variants(family: LearnedFamily, source: str, variant_of: tuple[LearnedFamily, str] | None) -> None:
+    """A family's variants each flip one of its true-or-false fields; a variant is of the same model, and has none."""
+    if variant_of is not None:
+        base, name = variant_of
+        if family.variant_data or family.model_type != base.model_type or family.fixed.get(name) is not (
+                not base.fixed.get(name)) or not isinstance(base.fixed.get(name), bool):
+            raise SymparamsError(f"{source}: not the {base.model_type} family with {str(name)[:40]} flipped")
+        return
+    for name in family.variant_data:
+        if not isinstance(family.fixed.get(name), bool):
+            raise SymparamsError(f"{source}: a variant flips {str(name)[:40]}, not a true-or-false field of the family")
 
 
 FEATURES = {"list": 3, "in": 2, "every": 3, "below": 2, "first": 1, "last": 1}

@@ -241,7 +241,8 @@ def _common(parts: list[Module]) -> str:
 
 
 def build_spec(family: LearnedFamily, config: Mapping[str, Any], source: str, name: str) -> Spec:
-    """The Spec of the model ``config`` describes, read by the learned ``family``."""
+    """The Spec of the model ``config`` describes, read by the learned ``family`` (or its variant the config flips)."""
+    family = family.for_config(config, source)
     env = family.values(config, source)
     expected = sum(n for _, n in family.rows(config, source))  # every dimension whole, or refused here by name
     b = _Builder(family, env)
@@ -298,11 +299,12 @@ def group_of(family: LearnedFamily, param_name: str) -> str:
     """The tree group of one of transformers' parameter names, as the learned tree assigns it (for verify)."""
     m = _INDEX.search(param_name)
     if m is None:
-        full, kinds = param_name, [p.get("module", "other") for p in family.top if p["name"] == param_name]
+        tops = [p for f in (family, *family.variants.values()) for p in f.top]
+        full, kinds = param_name, [p.get("module", "other") for p in tops if p["name"] == param_name]
     else:
         stack = param_name[:m.start()]
         template = _INDEX.sub(".#", "." + param_name[m.end() + 1:])[1:]
         full = f"{stack}.{{i}}.{template}"
-        kinds = [p.get("module", "other") for k in family.kinds if k["stack"] == stack
+        kinds = [p.get("module", "other") for f in (family, *family.variants.values()) for k in f.kinds if k["stack"] == stack
                  for p in k["parameters"] if p["name"] in (template, param_name[m.end() + 1:])]
     return _group(full.rpartition(".")[0], kinds[0] if kinds else "other")

@@ -38,6 +38,8 @@ MAX_INT_DIGITS = 60
 MAX_LAYERS = 100_000
 LAYER_FIELDS = frozenset({"num_hidden_layers", "n_layer", "n_layers", "num_layers"})
 CAUSAL_LM = ("ForCausalLM", "LMHeadModel")
+# transformers' causal-LM classes that are named otherwise (its MODEL_FOR_CAUSAL_LM_MAPPING_NAMES).
+CAUSAL_LM_CLASSES = ("BertGenerationDecoder", "ReformerModelWithLMHead")
 
 _MISSING = object()
 
@@ -543,7 +545,7 @@ def check_architectures(cfg: "Config") -> None:
     if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
         raise cfg.error("architectures", f"expected a list of class names, got {_kind(value)} {short(value)}")
     for arch in value:
-        if not arch.endswith(CAUSAL_LM):
+        if not arch.endswith(CAUSAL_LM) and arch not in CAUSAL_LM_CLASSES:
             raise cfg.error(
                 "architectures",
                 f"{short(arch)} is not a causal language model (a *ForCausalLM or *LMHeadModel); "

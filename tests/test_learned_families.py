@@ -322,3 +322,20 @@ def test_a_per_layer_list_of_sizes_that_shapes_the_model_is_fixed(model_type, fi
     cfg, _ = witness_config(model_type)
     with pytest.raises(SymparamsError, match=field):
         family.count({**cfg, field: [2 * v for v in family.fixed[field]]})
+
+
+def test_the_causal_lm_class_transformers_names_for_each_counted_model_type_is_accepted():
+    """A config's architectures names its class; transformers' own causal-LM class for every model type symparams
+    counts (BertGenerationDecoder is one, though not a *ForCausalLM) is never refused as another kind of model."""
+    pytest.importorskip("transformers", reason="transformers is not installed (pip install 'symparams[verify]')")
+    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+
+    from symparams.config import Config, check_architectures
+
+    counted = set(FAMILIES.by_type) | set(shipped())
+    for model_type, name in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES.items():
+        if model_type in counted:
+            check_architectures(Config({"model_type": model_type, "architectures": [name]}))
+    with pytest.raises(SymparamsError, match="'BertModel' is not a causal language model"):
+        check_architectures(Config({"model_type": "bert", "architectures": ["BertModel"]}))
+

@@ -1074,7 +1074,8 @@ def learn(model_type: str, probes: int = 36, seed: int = 0, variants: bool = Tru
     ``probes`` is between 6 (a third are held out to check the fit) and 200, so that learning
     finishes in bounded time. With ``variants``, each true-or-false field that shapes the
     model (``tie_word_embeddings``, ``attention_bias``) is learned again with its other value,
-    so a config that changes one of them is counted by what transformers builds for it; a
+    and each field left null that shapes it (``head_dim``) again with a number given, so a
+    config that changes one of them is counted by what transformers builds for it; a
     variant that cannot be learned leaves that value refused.
     """
     if isinstance(probes, bool) or not isinstance(probes, int) or not MIN_PROBES <= probes <= MAX_PROBES:
@@ -1086,12 +1087,12 @@ def learn(model_type: str, probes: int = 36, seed: int = 0, variants: bool = Tru
         return family
     learned = {}
     for name, value in family.fixed.items():
-        if isinstance(value, bool):
-            try:
-                other = _learn(model_type, probes, seed, {name: not value})
+        if isinstance(value, bool) or value is None:
+            try:  # a null field that shapes the model (head_dim) given a number: the probes then vary it
+                other = _learn(model_type, probes, seed, {name: (not value) if isinstance(value, bool) else 2})
             except SymparamsError:
                 continue
-            if other.fixed.get(name) is (not value):
+            if other.fixed.get(name) is (not value) if isinstance(value, bool) else name in other.fields:
                 learned[name] = other.to_json()
     return replace(family, variant_data=learned)
 

@@ -193,8 +193,24 @@ def test_two_switches_flipped_together_are_refused_naming_both():
         flips[name] = other.to_json()
     family = loads(replace(base, variant_data=flips).dumps())
     assert family.count({"attention_bias": True}) == family.count({}) == 56
-    with pytest.raises(SymparamsError, match="attention_bias, tie_word_embeddings: .* flips them together"):
+    with pytest.raises(SymparamsError, match="attention_bias, tie_word_embeddings: .* changes them together"):
         family.count({"tie_word_embeddings": False, "attention_bias": True})
+
+
+@given(V=st.integers(1, 10**6), D=st.integers(1, 10**4), L=st.integers(0, 200), d_h=st.none() | st.integers(1, 512))
+def test_a_null_field_given_a_number_is_counted_by_the_variant_learned_with_it_given(V, D, L, d_h):
+    """MiniMax's head_dim: null in the class, where the model uses D // H; a config that gives it is read by the
+    variant in which it is a field like any other."""
+    from dataclasses import replace
+
+    base = replace(toy(), fixed={"head_dim": None}, fields={k: v for k, v in toy().fields.items() if k != "head_dim"},
+                   kinds=[{**toy().kinds[0], "parameters": [{"name": "w.weight", "copies": 1, "shape": [
+                       ["field", "hidden_size"], ["floor", ["div", ["field", "hidden_size"], 2]]]}]}])
+    given = replace(toy(), fixed={}, witnesses=[{"fields": {**toy().witnesses[0]["fields"], "head_dim": 3},
+                                                 "total": 10 * 4 + 2 * 4 * 3}])
+    family = loads(replace(base, variant_data={"head_dim": given.to_json()}).dumps())
+    cfg = {"vocab_size": V, "hidden_size": D, "num_hidden_layers": L, "head_dim": d_h}
+    assert family.count(cfg) == V * D + L * D * (D // 2 if d_h is None else d_h)
 
 
 def test_an_activation_learned_to_build_the_same_shapes_is_counted_and_any_other_refused():
@@ -234,11 +250,11 @@ def test_a_variant_that_does_not_flip_its_field_is_refused():
     same = replace(toy(), witnesses=toy().witnesses).to_json()
     data = replace(base, variant_data={"tie_word_embeddings": same}).to_json()
     family = loads(json.dumps(data))
-    with pytest.raises(SymparamsError, match="not the toy family with tie_word_embeddings flipped"):
+    with pytest.raises(SymparamsError, match="not the toy family with tie_word_embeddings changed"):
         family.count({"tie_word_embeddings": False})
     data = replace(base, variant_data={"n_layer": same}).to_json()
     body = {k: v for k, v in data.items() if k != "checksum"}
-    with pytest.raises(SymparamsError, match="a variant flips n_layer, not a true-or-false field"):
+    with pytest.raises(SymparamsError, match="a variant changes n_layer, not a true-or-false or null field"):
         loads(json.dumps({**body, "checksum": _checksum(body)}))
 
 
@@ -289,10 +305,17 @@ def learned(model_type: str, variants: bool = True) -> LearnedFamily:
 
 def as_learned(family: LearnedFamily, cfg: dict) -> dict:
     """The config with the fields the family was learned at (switches, nulls) set to those values, except the
-    first switch it learned both ways that the config flips: its variant reads that one."""
+    first of them it also learned changed (a switch flipped, a null field given) that the config changes: its
+    variant reads that one."""
     out = dict(cfg)
-    flipped = next((name for name in family.variant_data
-                    if isinstance(cfg.get(name), bool) and cfg[name] != family.fixed[name]), None)
+
+    def changes(name: str) -> bool:
+        value, was = cfg.get(name), family.fixed[name]
+        if isinstance(was, bool):
+            return isinstance(value, bool) and value != was
+        return isinstance(value, int) and not isinstance(value, bool)
+
+    flipped = next((name for name in family.variant_data if changes(name)), None)
     for name, value in family.fixed.items():
         if name == flipped:
             continue
@@ -379,12 +402,15 @@ def test_layers_a_per_layer_list_decides_are_counted_from_the_list_or_its_rule()
 @pytest.mark.parametrize("model_type", LEARNED)
 def test_activations_alike_are_those_without_parameters(model_type):
     """An activation that holds parameters (PReLU's weight, xIELU's alphas) builds other shapes, so is never alike;
-    the plain ones (gelu, relu) are; each switch learned both ways has a variant with it flipped."""
+    the plain ones (gelu, relu) are; each variant has its switch flipped, or its null field made a field."""
     family = learned(model_type)
     (name, alike), = family.alike.items()
     assert {"gelu", "relu"} <= set(alike) and not {"prelu", "xielu"} & set(alike), alike
-    for switch, variant in family.variants.items():
-        assert variant.fixed[switch] is (not family.fixed[switch])
+    for changed, variant in family.variants.items():
+        if family.fixed[changed] is None:
+            assert changed in variant.fields and changed not in variant.fixed
+        else:
+            assert variant.fixed[changed] is (not family.fixed[changed])
 
 
 @pytest.mark.parametrize("model_type", LEARNED)
@@ -445,13 +471,14 @@ def test_learn_writes_a_family_file_that_counts_like_transformers(tmp_path, caps
     assert main(["learn", "olmo", "-o", str(out)]) == 0
     text = capsys.readouterr().out
     assert "parameters = " in text and "hand-written family for olmo" in text and f"wrote {out}" in text
-    assert "learned both ways: " in text and "tie_word_embeddings" in text.split("learned both ways: ")[1]
+    assert "also learned with one of these changed: " in text and "tie_word_embeddings" in text.split("changed: ")[1]
     family = load(str(out))
     cfg = {"model_type": "olmo", "vocab_size": 50, "hidden_size": 24, "intermediate_size": 40, "num_hidden_layers": 3,
            "num_attention_heads": 6, "num_key_value_heads": 2}
-    for tie in (None, *family.variant_data):
-        flipped = cfg if tie is None else {**cfg, tie: not family.fixed[tie]}
-        assert family.count(flipped) == sum(n for _, n in meta_parameters(flipped)), flipped
+    for name in (None, *family.variant_data):  # each switch flipped, each null field given a number
+        value = None if name is None else 6 if family.fixed[name] is None else not family.fixed[name]
+        changed = cfg if name is None else {**cfg, name: value}
+        assert family.count(changed) == sum(n for _, n in meta_parameters(changed)), changed
 
 
 @pytest.mark.parametrize("argv, why", [

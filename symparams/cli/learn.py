@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         emit_json({"model_type": family.model_type, "transformers": family.transformers, "formula": str(form),
                    "symbols": {name: str(sym) for name, sym in family.symbols.items()}, "fixed": family.fixed,
-                   "learned_both_ways": sorted(family.variant_data),
+                   "variants": sorted(family.variant_data),
                    "hand_written": hand.name if hand else None, "output": args.output})
         return 0
     print(f"{family.model_type}: learned from transformers {family.transformers} on {args.probes} probe configs "
@@ -84,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
         shown = ", ".join(f"{k} = {_json(v)}" for k, v in family.fixed.items())
         print(f"learned with: {shown} (a config that changes one is refused)")
     if family.variant_data:
-        print(f"learned both ways: {', '.join(family.variant_data)} (a config that flips one of them is counted)")
+        print(f"also learned with one of these changed: {', '.join(family.variant_data)} (a config that changes one "
+              "of them is counted by that variant)")
     kinds = [(k["stack"], k["count"]) for k in family.kinds]
     for stack in dict.fromkeys(s for s, _ in kinds):
         n = sum(1 for s, _ in kinds if s == stack)

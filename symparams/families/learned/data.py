@@ -169,7 +169,8 @@ class LearnedFamily:
     per_layer: dict = field(default_factory=dict)
     # name -> {"match": [[value of each feature, ...], ...], "missing": Node (when the config leaves the lists out)}
     tallies: dict = field(default_factory=dict)
-    # A true-or-false field of ``fixed`` -> the family learned with its other value (as JSON, read when first used).
+    # A true-or-false field of ``fixed`` -> the family learned with its other value; a null one -> the family learned
+    # with it given as a whole number (as JSON, read when first used).
     variant_data: dict = field(default_factory=dict)
     # A fixed activation -> the other activations with which transformers builds the same shapes.
     alike: dict = field(default_factory=dict)
@@ -217,8 +218,8 @@ class LearnedFamily:
     # -- reading a config --
     @cached_property
     def variants(self) -> dict[str, LearnedFamily]:
-        """The families learned with one true-or-false field flipped, by that field (checked as they are read)."""
-        return {name: _family(body, f"the {self.model_type} family learned with {name} flipped", variant_of=(self, name))
+        """The families learned with one fixed field changed, by that field (checked as they are read)."""
+        return {name: _family(body, f"the {self.model_type} family learned with {name} changed", variant_of=(self, name))
                 for name, body in self.variant_data.items()}
 
     def _given(self, config: Mapping[str, Any], name: str) -> tuple[bool, Any]:
@@ -239,7 +240,7 @@ class LearnedFamily:
         return out
 
     def for_config(self, config: Mapping[str, Any], source: str = "config") -> LearnedFamily:
-        """This family, or the variant learned with the one true-or-false field the config flips."""
+        """This family, or the variant learned with the one fixed field the config changes (flips, or gives)."""
         changed = self._changed(config, source)
         if not changed:
             return self
@@ -248,7 +249,7 @@ class LearnedFamily:
         learned = ", ".join(f"{name} = {json.dumps(self.fixed[name])[:40]}" for name in changed)
         if len(changed) > 1 and all(name in self.variant_data for name in changed):
             raise SymparamsError(f"{source}: {', '.join(changed)}: the learned {self.model_type} family was read with "
-                                 f"{learned}, and with each of these flipped alone; this config flips them together, "
+                                 f"{learned}, and with each of these changed alone; this config changes them together, "
                                  "which it cannot count")
         name = next(n for n in changed if n not in self.variant_data) if len(changed) > 1 else changed[0]
         value = self._given(config, name)[1]
@@ -455,16 +456,20 @@ def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None
 
 
 def _check_variants(family: LearnedFamily, source: str, variant_of: tuple[LearnedFamily, str] | None) -> None:
-    """A family's variants each flip one of its true-or-false fields; a variant is of the same model, and has none."""
+    """A family's variants each flip one of its true-or-false fields or give one of its null ones; a variant is of the
+    same model, and has none."""
     if variant_of is not None:
         base, name = variant_of
-        if family.variant_data or family.model_type != base.model_type or family.fixed.get(name) is not (
-                not base.fixed.get(name)) or not isinstance(base.fixed.get(name), bool):
-            raise SymparamsError(f"{source}: not the {base.model_type} family with {str(name)[:40]} flipped")
+        was = base.fixed.get(name)
+        changed = family.fixed.get(name) is (not was) if isinstance(was, bool) else (
+            name in base.fixed and was is None and name in family.fields and name not in family.fixed)
+        if family.variant_data or family.model_type != base.model_type or not changed:
+            raise SymparamsError(f"{source}: not the {base.model_type} family with {str(name)[:40]} changed")
         return
     for name in family.variant_data:
-        if not isinstance(family.fixed.get(name), bool):
-            raise SymparamsError(f"{source}: a variant flips {str(name)[:40]}, not a true-or-false field of the family")
+        if name not in family.fixed or not (isinstance(family.fixed[name], bool) or family.fixed[name] is None):
+            raise SymparamsError(f"{source}: a variant changes {str(name)[:40]}, not a true-or-false or null field of "
+                                 "the family")
 
 
 FEATURES = {"list": 3, "in": 2, "every": 3, "below": 2, "first": 1, "last": 1}

@@ -25,9 +25,11 @@ hand-edited file is refused rather than giving a wrong count.
 
 What a learned family does not know it says: fields it did not vary (switches such as
 ``tie_word_embeddings``, fields left null) are *fixed* at the value it was learned with,
-and a config that changes one is refused with that field named. A true-or-false switch that
-shapes the model is the exception: it is learned again with its other value, a *variant*
-that counts a config flipping that one switch.
+and a config that changes one is refused with that field named. Two kinds are exceptions: a
+true-or-false switch that shapes the model is learned again with its other value, and a null
+field that shapes it when given (``head_dim``) again with a number given; each is a *variant*
+that counts a config changing that one field. An activation (``hidden_act``) keeps the other
+activations with which transformers builds the same shapes.
 """
 
 from __future__ import annotations

@@ -7,8 +7,11 @@ fitted exactly, in rational arithmetic, as a function of the config's fields, an
 hold on probes the fit did not see; a dimension no simple form explains is refused with
 its fields and the reason. -o writes the learned family as JSON data (never code), which
 symparams reads back without torch; it carries a checksum and witness configs, so a file
-changed by hand is refused. A learned family knows parameter counts only: KV cache,
-attention FLOPs and activations need a family's semantics and are not given.
+changed by hand is refused. Each true-or-false field that shapes the model
+(tie_word_embeddings) is learned again with its other value, and each null field that
+shapes it when given (head_dim) again with a number given: a config that changes one
+such field is counted by that variant. A learned family knows parameter counts only:
+KV cache, attention FLOPs and activations need a family's semantics and are not given.
 Needs torch and transformers: pip install 'symparams[verify]'.
 
 --all -o DIR learns every causal-LM model_type of the installed transformers that has no

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from budget import PROFILE, SEED, SHARE, examples, sampled_cases
 from hypothesis import HealthCheck, settings
+from shared import end, start
 
 settings.register_profile(
     "ci",
@@ -55,11 +56,13 @@ def pytest_report_header(config) -> str:
 
 
 def pytest_unconfigure(config) -> None:
+    end(getattr(config, "_symparams_shared", None))
     gc.disable()
     gc.freeze()
 
 
 def pytest_configure(config) -> None:
+    config._symparams_shared = start()  # before pytest-xdist starts its workers, which inherit the folder
     config.addinivalue_line("markers", "sampled: a local run takes the profile's share of this test's cases "
                                        "(tests/budget.py); CI runs every one")
 

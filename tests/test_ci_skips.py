@@ -20,7 +20,7 @@ SAMPLES = {
 
 @pytest.mark.parametrize("ci", [False, True])
 def test_a_skip_fails_only_when_ci_forbids_skips(tmp_path, ci):
-    for helper in ("conftest.py", "budget.py"):
+    for helper in ("conftest.py", "budget.py", "shared.py"):
         shutil.copy(Path(__file__).with_name(helper), tmp_path / helper)
     for name, body in SAMPLES.items():
         (tmp_path / name).write_text(body)

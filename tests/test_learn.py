@@ -19,6 +19,7 @@ import sympy
 from budget import examples, sample
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from shared import once
 
 from symparams.errors import SymparamsError
 from symparams.learn import FORMAT, LearnedFamily, NoForm, check_node, evaluate, fit_form, loads, to_sympy
@@ -295,12 +296,13 @@ def test_what_is_not_a_learned_family_is_refused(text, why):
 
 @lru_cache(maxsize=None)
 def learned(model_type: str, variants: bool = True) -> LearnedFamily:
-    """The model type learned (once a process); without ``variants`` where a test reads only the switches' defaults."""
+    """The model type learned once a run, shared by the workers (tests/shared.py); without ``variants`` where a test
+    reads only the switches' defaults."""
     pytest.importorskip("torch", reason="torch is not installed (pip install 'symparams[verify]')")
     pytest.importorskip("transformers", reason="transformers is not installed (pip install 'symparams[verify]')")
     from symparams.learn import learn
 
-    return learn(model_type, variants=variants)
+    return loads(once(f"learned-{model_type}-{variants}.json", lambda: learn(model_type, variants=variants).dumps()))
 
 
 def as_learned(family: LearnedFamily, cfg: dict) -> dict:
@@ -327,7 +329,7 @@ def as_learned(family: LearnedFamily, cfg: dict) -> dict:
 
 
 HAND_WRITTEN = ["llama", "qwen2", "mixtral", "gpt2"]
-# The tests below share one draw of them: each model type is learned once a process (learned).
+# The tests below share one draw of them: each model type is learned once a run (learned).
 LEARNED = sample(HAND_WRITTEN, "learned against hand-written")
 
 
@@ -467,13 +469,14 @@ def test_learn_writes_a_family_file_that_counts_like_transformers(tmp_path, caps
     from symparams.learn import load
     from symparams.verify import meta_parameters
 
-    out = tmp_path / "olmo.json"
-    assert main(["learn", "olmo", "-o", str(out)]) == 0
+    out = tmp_path / "mistral.json"
+    assert main(["learn", "mistral", "-o", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "parameters = " in text and "hand-written family for olmo" in text and f"wrote {out}" in text
+    assert "parameters = " in text and "hand-written family for mistral" in text and f"wrote {out}" in text
     assert "also learned with one of these changed: " in text and "tie_word_embeddings" in text.split("changed: ")[1]
     family = load(str(out))
-    cfg = {"model_type": "olmo", "vocab_size": 50, "hidden_size": 24, "intermediate_size": 40, "num_hidden_layers": 3,
+    assert family.variant_data
+    cfg = {"model_type": "mistral", "vocab_size": 50, "hidden_size": 24, "intermediate_size": 40, "num_hidden_layers": 3,
            "num_attention_heads": 6, "num_key_value_heads": 2}
     for name in (None, *family.variant_data):  # each switch flipped, each null field given a number
         value = None if name is None else 6 if family.fixed[name] is None else not family.fixed[name]

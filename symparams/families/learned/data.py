@@ -259,14 +259,19 @@ class LearnedFamily:
 
     def values(self, config: Mapping[str, Any], source: str = "config") -> dict[str, int]:
         """The family's field values for a config: given, else what transformers makes of it missing or null."""
-        given = partial(self._given, config)
+        return self._read(config, source)[1]
+
+    def _read(self, config: Mapping[str, Any], source: str) -> tuple[LearnedFamily, dict[str, int]]:
+        """(the family or variant that counts the config, its field values): the fixed fields are read once."""
         for key, value in config.items():
             if isinstance(value, dict) and isinstance(value.get("model_type"), str):
                 raise SymparamsError(f"{source}: {key}: the learned {self.model_type} family reads top-level fields; "
                                      f"this config nests a {str(value['model_type'])[:40]} config it cannot count")
         family = self.for_config(config, source)
-        if family is not self:
-            return family.values(config, source)
+        return family, family._values(config, source)
+
+    def _values(self, config: Mapping[str, Any], source: str) -> dict[str, int]:
+        given = partial(self._given, config)
         out: dict[str, int] = {}
         pending: dict[str, Node] = {}
         for name, info in self.fields.items():
@@ -348,10 +353,7 @@ class LearnedFamily:
 
     def rows(self, config: Mapping[str, Any], source: str = "config") -> list[tuple[str, int]]:
         """(parameter template, count) for every parameter of the config's model, layers summed over their kind."""
-        family = self.for_config(config, source)
-        if family is not self:
-            return family.rows(config, source)
-        env = self.values(config, source)
+        family, env = self._read(config, source)
 
         def whole(node: Node, what: str) -> int:
             value = evaluate(node, env)
@@ -361,12 +363,12 @@ class LearnedFamily:
             return int(value)
 
         out: list[tuple[str, int]] = []
-        for p in self.top:
+        for p in family.top:
             n = 1
             for i, d in enumerate(p["shape"]):
                 n *= whole(d, f"dimension {i} of {p['name']}")
             out.append((p["name"], n))
-        for kind in self.kinds:
+        for kind in family.kinds:
             layers = whole(kind["count"], f"the number of {kind['stack']} layers of a kind")
             for p in kind["parameters"]:
                 n = layers * whole(p["copies"], f"the copies of {p['name']}")

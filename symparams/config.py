@@ -27,7 +27,7 @@ from .limits import MAX_VALUE
 __all__ = [
     "Config", "Field", "Fields", "MISSING", "DERIVED", "REFUSE", "DEFAULT",
     "MAX_BYTES", "MAX_LAYERS", "LAYER_FIELDS", "read_json", "parse_json", "printable", "short",
-    "check_architectures",
+    "check_architectures", "as_loaded",
 ]
 
 MAX_BYTES = 4 * 1024 * 1024
@@ -362,6 +362,20 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def as_loaded(value: Any) -> Any:
+    """``value`` as transformers holds it, having read the file with ``json.loads``: each decimal the binary float
+    nearest it (2.667 as float('2.667')), NaN and Infinity as floats; what a family learned from transformers compares with."""
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, _Constant):
+        return float(value.name)
+    if isinstance(value, list):
+        return [as_loaded(v) for v in value]
+    if isinstance(value, dict):
+        return {k: as_loaded(v) for k, v in value.items()}
     return value
 
 

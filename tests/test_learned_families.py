@@ -15,6 +15,7 @@ import shutil
 import pytest
 
 from symparams.cli import main
+from symparams.config import read_json
 from symparams.errors import SymparamsError
 from symparams.families import FAMILIES, from_dict
 from symparams.families.learned import learned, refused, shipped
@@ -47,6 +48,28 @@ def test_each_shipped_family_counts_its_witness_through_the_tree(model_type):
     assert spec.family == f"learned:{model_type}"
     assert spec.total == total
     assert sum(spec.breakdown().groups().values()) == total
+
+
+@pytest.mark.parametrize("model_type", SHIPPED)
+def test_a_config_file_restating_every_fixed_field_counts_as_its_witness(model_type, tmp_path):
+    """A config.json stating each fixed field at the value the family was learned with is counted, not refused,
+    though it is read exactly: a decimal there (xLSTM's ffn_proj_factor 2.667, a RoPE table's factors) is the
+    binary float transformers reads it as, which is what the family holds."""
+    cfg, total = witness_config(model_type)
+    family = learned(model_type)
+    assert family is not None
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({**cfg, **family.fixed}))
+    assert family.count(read_json(path)) == total
+
+
+def test_a_decimal_a_binary_float_cannot_hold_is_counted_from_its_file(tmp_path, capsys):
+    cfg, total = witness_config("xlstm")
+    assert learned("xlstm").fixed["ffn_proj_factor"] == 2.667
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({**cfg, "ffn_proj_factor": 2.667}))
+    assert main(["count", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == total
 
 
 def test_count_says_the_family_is_learned_in_one_line(capsys):

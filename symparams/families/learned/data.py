@@ -18,6 +18,7 @@ from typing import Any, Iterable, Mapping
 
 import sympy
 
+from ...config import as_loaded
 from ...errors import SymparamsError
 
 __all__ = [
@@ -233,6 +234,7 @@ class LearnedFamily:
         out = []
         for name, learned in self.fixed.items():
             present, value = self._given(config, name)
+            value = as_loaded(value)
             if present and isinstance(learned, bool) and not isinstance(value, bool):
                 raise SymparamsError(f"{source}: {name} must be true or false, not {json.dumps(value, default=str)[:40]}")
             if present and value is not None and value != learned and value not in self.alike.get(name, ()):
@@ -252,7 +254,7 @@ class LearnedFamily:
                                  f"{learned}, and with each of these changed alone; this config changes them together, "
                                  "which it cannot count")
         name = next(n for n in changed if n not in self.variant_data) if len(changed) > 1 else changed[0]
-        value = self._given(config, name)[1]
+        value = as_loaded(self._given(config, name)[1])
         raise SymparamsError(f"{source}: {name}: the learned {self.model_type} family was read with "
                              f"{json.dumps(self.fixed[name])[:40]}; this config sets {json.dumps(value, default=str)[:40]}, "
                              f"which it cannot count (learn again with that value)")

@@ -1016,9 +1016,15 @@ def _default_forms(probes: _Probes, rng: random.Random) -> dict[str, dict[str, N
 
     Qwen2's missing ``num_key_value_heads`` is 32 and its null is ``num_attention_heads``;
     Llama's missing or null ``head_dim`` is ``hidden_size // num_attention_heads``.
-    A mode that transformers refuses, or leaves null for the model to decide, is absent.
+    A mode that transformers refuses, or leaves null for the model to decide, is absent; so
+    is one that follows a field the model's shapes do not read when this one is given
+    (xLSTM's missing ``num_blocks`` is ``num_hidden_layers``, Falcon-Mamba's missing
+    ``intermediate_size`` is ``expand`` times the width): the family does not read that
+    field, so a config must give this one.
     """
     cls, base = probes.cls, probes.base
+    ints = probes.fields.ints
+    outside = [f for f in ints if f not in probes.shaping]
     out: dict[str, dict[str, Node]] = {}
     for g in probes.shaping:
         others = [f for f in probes.shaping if f != g]
@@ -1034,7 +1040,8 @@ def _default_forms(probes: _Probes, rng: random.Random) -> dict[str, dict[str, N
                 return got if isinstance(got, int) and not isinstance(got, bool) else None
 
             ref = value_of({})
-            if ref is None:
+            if ref is None or any(value_of({f: new}) not in (None, ref)
+                                  for f in outside for new in _perturbations(ints[f])[:2]):
                 continue
             moved = set()
             for f in others:

@@ -430,6 +430,31 @@ def test_the_learned_closed_form_uses_the_canonical_symbols():
     assert form == sympy.expand(2 * V * D + L * (2 * D * H * d_h + 2 * D * H_kv * d_h + 3 * D * F + 2 * D) + D)
 
 
+class _BlocksConfig:
+    """xLSTM's config in small: num_blocks left out or null is num_hidden_layers, which no shape reads otherwise."""
+
+    def __init__(self, hidden_size=8, num_heads=2, num_blocks=None, num_hidden_layers=4):
+        self.data = {"hidden_size": hidden_size, "num_heads": num_heads, "num_hidden_layers": num_hidden_layers,
+                     "num_blocks": num_hidden_layers if num_blocks is None else num_blocks}
+
+    def to_dict(self):
+        return dict(self.data)
+
+
+def test_a_default_that_follows_a_field_no_shape_reads_is_not_learned():
+    """The learned default of a field must hold whatever a config gives: a form of the fields the family reads
+    cannot follow num_hidden_layers, so num_blocks gets no default (a config must give it); the width keeps its 8."""
+    pytest.importorskip("transformers", reason="transformers is not installed (pip install 'symparams[verify]')")
+    from symparams.learn import _default_forms, _Fields, _Probes
+
+    ints = _BlocksConfig().to_dict()
+    shaping = ["hidden_size", "num_blocks", "num_heads"]
+    probes = _Probes(_BlocksConfig, _Fields(ints, {}, {}, 0), {k: ints[k] for k in shaping}, None, shaping, {}, [])
+    forms = _default_forms(probes, random.Random(0))
+    assert forms["num_blocks"] == {}
+    assert forms["hidden_size"] == {"missing": 8} and forms["num_heads"] == {"missing": 2}
+
+
 def test_the_default_of_a_derived_field_is_learned_from_the_config_class():
     family = learned("qwen2", variants=False)
     assert family.fields["num_key_value_heads"] == {"missing": 32, "null": ["field", "num_attention_heads"]}

@@ -72,6 +72,17 @@ def test_a_decimal_a_binary_float_cannot_hold_is_counted_from_its_file(tmp_path,
     assert json.loads(capsys.readouterr().out)["total"] == total
 
 
+def test_a_field_whose_default_follows_a_field_the_family_does_not_read_must_be_given():
+    """xLSTM's missing num_blocks is num_hidden_layers (transformers' config copies it), which no shape reads when
+    num_blocks is given: counted without it, 32 blocks would be a guess. It is refused, naming the field."""
+    cfg, total = witness_config("xlstm")
+    assert from_dict(cfg, "witness").total == total
+    without = {k: v for k, v in cfg.items() if k != "num_blocks"}
+    for changed in (without, {**cfg, "num_blocks": None}):
+        with pytest.raises(SymparamsError, match="num_blocks: the learned xlstm family has no form for a num_blocks"):
+            from_dict({**changed, "num_hidden_layers": 2}, "config")
+
+
 def test_count_says_the_family_is_learned_in_one_line(capsys):
     assert main(["count", EXAMPLE]) == 0
     out, err = capsys.readouterr()

@@ -27,7 +27,7 @@ pytest.importorskip("transformers", reason="transformers is not installed (pip i
 from symparams.errors import SymparamsError  # noqa: E402
 from symparams.families.learned import learned, shipped  # noqa: E402
 from symparams.families.learned.data import LearnedFamily, evaluate  # noqa: E402
-from symparams.learn import Reading, _build, _config_class, _total, read_layout  # noqa: E402
+from symparams.learn import Reading, _build, _config_class, _fields_of, _make_config, _total, read_layout  # noqa: E402
 
 SHIPPED = sorted(shipped())
 
@@ -189,6 +189,34 @@ def test_a_shipped_family_counts_what_transformers_builds_where_two_widths_it_ma
             except Exception:  # transformers refuses this combination of fields
                 continue
             assert total == _total(layout), f"{model_type} {cfg}: learned {total:,}, transformers {_total(layout):,}"
+
+
+@pytest.mark.parametrize("model_type", sample(SHIPPED, "learned defaults"))
+def test_a_learned_default_is_what_transformers_makes_of_the_field_whatever_other_field_changes(model_type):
+    """A field left out or null gets its learned form's value: transformers' config class must give the same when any
+    other whole-number field of its default config changes (doubled, or grown by one). xLSTM's missing num_blocks is
+    num_hidden_layers, a field its shapes do not read: a form of the fields the family reads cannot say it, so it
+    is not learned, and such a config is refused (a fixed 32 blocks would be a wrong count)."""
+    family = learned(model_type)
+    assert family is not None
+    cls = _config_class(model_type)
+    defaults = _fields_of(cls).ints
+    for name, modes in family.fields.items():
+        for mode, form in modes.items():
+            given = {} if mode == "missing" else {name: None}
+            for other, value in defaults.items():
+                for new in (2 * value if value else 1, value + 1) if other != name else ():
+                    config = {**given, other: new}
+                    try:
+                        made = _make_config(cls, config).to_dict()
+                    except Exception:  # transformers refuses this value
+                        continue
+                    env = {f: made[f] for f in family.fields if f != name and isinstance(made.get(f), int)}
+                    try:
+                        ours = evaluate(form, env)
+                    except KeyError:  # the form reads a field transformers left null here: not this check's case
+                        continue
+                    assert ours == made[name], f"{model_type}: {name} {mode} with {other} = {new}: {ours} vs {made[name]}"
 
 
 def test_the_check_fails_for_a_family_that_no_longer_matches():

@@ -284,7 +284,7 @@ class LearnedFamily:
                     raise SymparamsError(f"{source}: {name} must be a whole number >= 0, not {str(value)[:40]}")
                 out[name] = value
             elif mode not in info:
-                raise SymparamsError(f"{source}: {name}: the learned {self.model_type} family has no form for a "
+                raise SymparamsError(f"{source}: {name}: the learned {self.model_type} family has no value for "
                                      f"{name} {'left out' if mode == 'missing' else 'set to null'}; give it")
             else:
                 pending[name] = info[mode]

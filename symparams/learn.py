@@ -663,6 +663,36 @@ def _switch_values(value: Any) -> list[Any]:
     return []
 
 
+ROPE_TABLES = ("rope_parameters", "rope_scaling")
+
+
+def _rope_tables(name: str, table: Any) -> list[dict]:
+    """Other RoPE tables to build a class's default with (per layer kind where it keeps one per kind): another base,
+    linear and YaRN scaling, half the head rotating. A table all of them build with the default's shapes is free
+    (LearnedFamily.free): real configs state their own, and RoPE holds no parameters in the models seen so far."""
+    if name not in ROPE_TABLES or not isinstance(table, dict) or not table:
+        return []
+    kinds = all(isinstance(v, dict) for v in table.values())
+    flats = list(table.values()) if kinds else [table]
+    if not all(isinstance(t.get("rope_theta", 10000.0), (int, float)) for t in flats):
+        return []
+
+    def each(change: Callable[[dict], dict]) -> dict:
+        return {kind: change(t) for kind, t in table.items()} if kinds else change(table)
+
+    def theta(t: dict) -> float:
+        return float(t.get("rope_theta", 10000.0))
+
+    share = {k: v for t in flats for k, v in t.items() if k == "partial_rotary_factor"}
+    return [
+        each(lambda t: {**t, "rope_theta": 2 * theta(t)}),
+        each(lambda t: {**t, "partial_rotary_factor": 0.5}),
+        each(lambda t: {"rope_type": "linear", "factor": 2.0, "rope_theta": theta(t), **share}),
+        each(lambda t: {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 64,
+                        "rope_theta": theta(t), **share}),
+    ]
+
+
 def _activations() -> list[str]:
     """The activation names transformers knows (``hidden_act``): most hold no parameters, a few do (PReLU, xIELU)."""
     from transformers.activations import ACT2FN
@@ -750,6 +780,8 @@ class _Probes:
     drawn: list[dict[str, list] | None] = field(default_factory=list)
     # A fixed activation -> the other activations transformers builds the same shapes with.
     alike: dict[str, list[str]] = field(default_factory=dict)
+    # The RoPE tables every trial of which built the same shapes (_rope_tables).
+    free: list[str] = field(default_factory=list)
 
 
 def _total(layout: Layout) -> int:
@@ -871,17 +903,19 @@ def _probe(model_type: str, count: int, seed: int, per_layer: bool = True, split
         at_base = _make_config(cls, base).to_dict()
     except Exception as err:
         raise SymparamsError(f"transformers cannot make the reduced {model_type} config: {type(err).__name__}") from None
+    free = []
     for name, default in fields.fixed.items():
         listed = at_base.get(name)
-        trials = _switch_values(default) if not isinstance(default, list) else (  # a per-layer pattern made uniform
-            [[listed[0]] * len(listed), [listed[-1]] * len(listed)]
+        table = _rope_tables(name, default)
+        trials: list[Any] = [*table] if table else _switch_values(default) if not isinstance(default, list) else (
+            [[listed[0]] * len(listed), [listed[-1]] * len(listed)]  # a per-layer pattern made uniform
             if isinstance(listed, list) and len(set(map(str, listed))) > 1 else _bumped(listed))
-        tried = False
+        tried = builds = 0
         for trial in trials:
             other = _try_build(cls, {**base, name: trial})
             if other is None:
                 continue
-            tried = True
+            tried = builds = builds + 1
             try:
                 shapes = bool(_changed(base_reading, read_layout(other, split)))
             except NoForm:
@@ -889,6 +923,11 @@ def _probe(model_type: str, count: int, seed: int, per_layer: bool = True, split
             if shapes:
                 switches.append(name)
                 break
+        else:
+            if table:  # kept for what it says of the class (the registry reads it); free where every trial built alike
+                tried = 0
+                if builds == len(table):
+                    free.append(name)
         # Never varied (text, a table): kept at its value. A uniform per-layer list follows the depth, so is not.
         if not tried and _is_plain(default) and not isinstance(default, list):
             switches.append(name)
@@ -915,7 +954,8 @@ def _probe(model_type: str, count: int, seed: int, per_layer: bool = True, split
     if not shaping:
         raise SymparamsError(f"{model_type}: no whole-number field of its config changes a parameter's shape; "
                              "a model of one size is not a family")
-    probes = _Probes(cls, fields, base, base_reading, shaping, deps, switches, alike={k: v for k, v in alike.items() if v})
+    probes = _Probes(cls, fields, base, base_reading, shaping, deps, switches, alike={k: v for k, v in alike.items() if v},
+                     free=free)
     probes.layers = next((f for f in base if _role(f, fields.aliases, _LAYERS)), None)
     if per_layer and probes.layers:
         probes.features = _per_layer_features(fields, at_base, shaping, base[probes.layers])
@@ -1172,7 +1212,8 @@ def _learn(model_type: str, probes: int, seed: int, flip: Mapping[str, Any]) -> 
                 for name in config_lists(per_layer[1]):  # type: ignore[index]
                     env.setdefault(name, drawn[name])  # type: ignore[index, arg-type]
     family = LearnedFamily(model_type, transformers.__version__, fields, dict(p.fields.aliases), fixed, top, kinds,
-                           witnesses, layer_lists, tallies, alike={k: v for k, v in p.alike.items() if v and k in fixed})
+                           witnesses, layer_lists, tallies, alike={k: v for k, v in p.alike.items() if v and k in fixed},
+                           free=[k for k in p.free if k in fixed])
     for env, _, total in p.fits:
         if family.count(env) != total:
             raise NoForm(f"{model_type}: the learned form gives {family.count(env):,} for a probe transformers builds "

@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         emit_json({"model_type": family.model_type, "transformers": family.transformers, "formula": str(form),
                    "symbols": {name: str(sym) for name, sym in family.symbols.items()}, "fixed": family.fixed,
-                   "variants": sorted(family.variant_data),
+                   "free": family.free, "variants": sorted(family.variant_data),
                    "hand_written": hand.name if hand else None, "output": args.output})
         return 0
     print(f"{family.model_type}: learned from transformers {family.transformers} on {args.probes} probe configs "
@@ -83,9 +83,13 @@ def run(args: argparse.Namespace) -> int:
     print(f"parameters = {form}")
     print()
     print("symbols: " + ", ".join(f"{sym} = {name}" for name, sym in family.symbols.items()))
-    if family.fixed:
-        shown = ", ".join(f"{k} = {_json(v)}" for k, v in family.fixed.items())
+    held = {k: v for k, v in family.fixed.items() if k not in family.free}
+    if held:
+        shown = ", ".join(f"{k} = {_json(v)}" for k, v in held.items())
         print(f"learned with: {shown} (a config that changes one is refused)")
+    if family.free:
+        print(f"shapes the same whatever it holds: {', '.join(family.free)} (tried with another base, scaling and "
+              "rotary share)")
     if family.variant_data:
         print(f"also learned with one of these changed: {', '.join(family.variant_data)} (a config that changes one "
               "of them is counted by that variant)")

@@ -175,6 +175,9 @@ class LearnedFamily:
     variant_data: dict = field(default_factory=dict)
     # A fixed activation -> the other activations with which transformers builds the same shapes.
     alike: dict = field(default_factory=dict)
+    # Fixed fields that build the same shapes whatever their value (a RoPE table tried with another base, scaling and
+    # rotary share): a config may set any value; the learned one says how the class keeps them (flat, by layer kind).
+    free: list = field(default_factory=list)
 
     # -- data --
     def to_json(self) -> dict:
@@ -189,6 +192,8 @@ class LearnedFamily:
             body.update(variants=self.variant_data)
         if self.alike:
             body.update(same_shapes=self.alike)
+        if self.free:
+            body.update(free=self.free)
         return {**body, "checksum": _checksum(body)}
 
     def dumps(self) -> str:
@@ -233,6 +238,8 @@ class LearnedFamily:
         """The fixed fields the config sets to another value than this family was learned with."""
         out = []
         for name, learned in self.fixed.items():
+            if name in self.free:
+                continue
             present, value = self._given(config, name)
             value = as_loaded(value)
             if present and isinstance(learned, bool) and not isinstance(value, bool):
@@ -424,7 +431,11 @@ def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None
             kinds=list(data["layers"]), witnesses=list(data["witnesses"]),
             per_layer=dict(data.get("per_layer", {})), tallies=dict(data.get("tallies", {})),
             variant_data=dict(data.get("variants", {})), alike=dict(data.get("same_shapes", {})),
+            free=list(data.get("free", [])),
         )
+        for name in family.free:
+            if name not in family.fixed or not isinstance(family.fixed[name], dict):
+                raise SymparamsError(f"{source}: free holds {str(name)[:40]}, not a fixed table")
         for name, values in family.alike.items():
             if name not in family.fixed or not isinstance(values, list) or not all(isinstance(v, str) for v in values):
                 raise SymparamsError(f"{source}: same_shapes holds {str(name)[:40]}, not a fixed field with text values")

@@ -319,7 +319,7 @@ def as_learned(family: LearnedFamily, cfg: dict) -> dict:
 
     flipped = next((name for name in family.variant_data if changes(name)), None)
     for name, value in family.fixed.items():
-        if name == flipped:
+        if name == flipped or name in family.free:  # a RoPE table the family counts whatever it holds
             continue
         for alias in (name, *(a for a, t in family.aliases.items() if t == name)):
             out.pop(alias, None)
@@ -453,6 +453,19 @@ def test_a_default_that_follows_a_field_no_shape_reads_is_not_learned():
     forms = _default_forms(probes, random.Random(0))
     assert forms["num_blocks"] == {}
     assert forms["hidden_size"] == {"missing": 8} and forms["num_heads"] == {"missing": 2}
+
+
+def test_a_rope_table_is_tried_per_layer_kind_and_left_free_where_no_trial_changes_a_shape():
+    from symparams.learn import _rope_tables
+
+    flat = {"rope_type": "default", "rope_theta": 10000.0}
+    per_kind = {"full_attention": flat, "sliding_attention": {**flat, "rope_theta": 1e6}}
+    tables = _rope_tables("rope_parameters", per_kind)
+    assert len(tables) == 4 and all(set(t) == set(per_kind) for t in tables)
+    assert {t["sliding_attention"]["rope_theta"] for t in tables} == {2e6, 1e6}
+    assert _rope_tables("hidden_act", flat) == [] and _rope_tables("rope_parameters", {}) == []
+    family = learned("llama", variants=False)
+    assert family.free == ["rope_parameters"] and "rope_parameters" in family.fixed
 
 
 def test_the_default_of_a_derived_field_is_learned_from_the_config_class():

@@ -83,6 +83,35 @@ def test_a_field_whose_default_follows_a_field_the_family_does_not_read_must_be_
             from_dict({**changed, "num_hidden_layers": 2}, "config")
 
 
+def test_a_config_stating_its_own_rope_table_is_counted_where_the_table_is_free():
+    """Released configs state their own RoPE base and scaling; a family learned to build the same shapes with
+    any table (free) counts them as its witness, and one whose table is fixed still refuses them, naming it."""
+    free = [t for t in SHIPPED if "rope_parameters" in learned(t).free]
+    assert len(free) >= 40, free
+    for model_type in free:
+        cfg, total = witness_config(model_type)
+        default = learned(model_type).fixed["rope_parameters"]
+        stated = {"rope_type": "linear", "factor": 8.0, "rope_theta": 1000000.0}
+        table = {k: {**t, **stated} for k, t in default.items()} if all(isinstance(v, dict) for v in default.values()) \
+            else {**default, **stated}
+        assert from_dict({**cfg, "rope_parameters": table}, "config").total == total, model_type
+    fixed = [t for t in SHIPPED if isinstance(learned(t).fixed.get("rope_parameters"), dict) and t not in free]
+    for model_type in fixed[:3]:
+        cfg, _ = witness_config(model_type)
+        with pytest.raises(SymparamsError, match="rope_parameters: the learned"):
+            from_dict({**cfg, "rope_parameters": {"rope_type": "default", "rope_theta": 12345.0}}, "config")
+
+
+@pytest.mark.parametrize("free, why", [(["tie_word_embeddings"], "not a fixed table"), (["no_such_field"], "not a fixed")])
+def test_a_free_field_that_is_not_a_fixed_table_is_refused_on_load(free, why):
+    from symparams.families.learned.data import _checksum, loads
+
+    body = {k: v for k, v in json.loads(learned("biogpt").dumps()).items() if k != "checksum"}
+    body["free"] = free
+    with pytest.raises(SymparamsError, match=why):
+        loads(json.dumps({**body, "checksum": _checksum(body)}))
+
+
 def test_count_says_the_family_is_learned_in_one_line(capsys):
     assert main(["count", EXAMPLE]) == 0
     out, err = capsys.readouterr()

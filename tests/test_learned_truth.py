@@ -112,6 +112,17 @@ def check(family: LearnedFamily, cfg: dict[str, int]) -> bool:
     return True
 
 
+def stated_table(default: dict, data: st.DataObject) -> dict:
+    """A RoPE table as released configs state one: their own base, and default, linear, dynamic or YaRN scaling (per
+    layer kind where the class keeps one per kind; the class's other keys, its rotary share among them, kept)."""
+    theta = data.draw(st.sampled_from([10000.0, 500000.0, 1000000.0, 5000000.0]), label="rope_theta")
+    kind = data.draw(st.sampled_from(["default", "linear", "dynamic", "yarn"]), label="rope_type")
+    stated = {"rope_type": kind, "rope_theta": theta, **({"factor": 4.0} if kind != "default" else {})}
+    if default and all(isinstance(v, dict) for v in default.values()):
+        return {k: {**t, **stated} for k, t in default.items()}
+    return {**default, **stated}
+
+
 @pytest.mark.parametrize("model_type", sample(SHIPPED, "learned against transformers"))
 @given(data=st.data())
 @settings(max_examples=2, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
@@ -130,6 +141,8 @@ def test_a_shipped_family_counts_what_transformers_builds(model_type, data):
     cfg = changed(read_by, base, moves, shift)
     for name, alike in sorted(read_by.alike.items()):  # an activation learned to build the same shapes
         cfg[name] = data.draw(st.sampled_from([read_by.fixed[name], *alike]), label=name)
+    for name in read_by.free:  # a RoPE table learned to build the same shapes whatever it holds
+        cfg[name] = stated_table(read_by.fixed[name], data)
     if not check(family, cfg):
         assert check(family, base), f"{model_type}: its own witness {base} no longer builds or counts"
 

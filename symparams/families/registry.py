@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, MutableMapping, TypeVar
 
-from ..config import Config, Fields, check_architectures, printable, read_json
+from ..config import Config, Fields, check_architectures, printable, read_json, short
 from ..errors import SymparamsError
 
 if TYPE_CHECKING:
@@ -391,18 +391,35 @@ def learned_family(name: str) -> Family | None:
     if family is None:
         return None
 
-    def build(cfg: Config) -> Spec:
-        return build_spec(family, cfg.data, cfg.source, cfg.source)
-
     # The class's own rope table, learned with the rest: none, flat, or by layer kind.
     rope = family.fixed.get("rope_parameters")
     rotary = "none" if not isinstance(rope, dict) else (
         "by-layer-kind" if any(isinstance(v, dict) for v in rope.values()) else "flat")
+    kinds = [k for k, v in rope.items() if isinstance(v, dict)] if isinstance(rope, dict) and rotary == "by-layer-kind" else []
+
+    def build(cfg: Config) -> Spec:
+        if kinds and "rope_parameters" in family.free:  # a table of the config's own, validated kind by kind
+            _check_kinds(cfg, kinds)
+        return build_spec(family, cfg.data, cfg.source, cfg.source)
+
     return Family(name=name, summary=f"learned from the shapes transformers {family.transformers} builds",
                   model_types=(model_type,), fields=LearnedFields(family), build=build,
                   refused="KV cache, attention FLOPs, activations (a learned family knows shapes, not semantics)",
                   rotary=rotary, rope_share=isinstance(rope, dict) and "partial_rotary_factor" in rope,
                   rope_share_default=rope.get("partial_rotary_factor") if isinstance(rope, dict) else None)
+
+
+def _check_kinds(cfg: Config, kinds: list[str]) -> None:
+    """Refuse the rope parameters a class that keeps them by layer kind refuses, for each of its kinds."""
+    from .rope import check_layer_kinds
+
+    stated = cfg.data.get("rope_parameters")
+    if isinstance(stated, dict):
+        for kind in kinds:
+            if stated.get(kind) is not None and not isinstance(stated[kind], dict):
+                raise cfg.error("rope_parameters", f"{kind}: is {short(stated[kind])}, not an object of rope parameters; "
+                                                   "transformers refuses it")
+    check_layer_kinds(cfg, kinds)
 
 
 def settle(cfg: Config, fam: Family, head_dim: int | None, rotary_head: int | None = None) -> int | None:

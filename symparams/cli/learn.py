@@ -10,7 +10,9 @@ symparams reads back without torch; it carries a checksum and witness configs, s
 changed by hand is refused. Each true-or-false field that shapes the model
 (tie_word_embeddings) is learned again with its other value, and each null field that
 shapes it when given (head_dim) again with a number given: a config that changes one
-such field is counted by that variant. A learned family knows parameter counts only:
+such field is counted by that variant. A RoPE table that builds the same shapes with
+another base, scaling and rotary share is free: a config's own table is counted (and
+checked as transformers checks it). A learned family knows parameter counts only:
 KV cache, attention FLOPs and activations need a family's semantics and are not given.
 Needs torch and transformers: pip install 'symparams[verify]'.
 

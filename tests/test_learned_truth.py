@@ -206,30 +206,28 @@ def test_a_shipped_family_counts_what_transformers_builds_where_two_widths_it_ma
 
 @pytest.mark.parametrize("model_type", sample(SHIPPED, "learned defaults"))
 def test_a_learned_default_is_what_transformers_makes_of_the_field_whatever_other_field_changes(model_type):
-    """A field left out or null gets its learned form's value: transformers' config class must give the same when any
-    other whole-number field of its default config changes (doubled, or grown by one). xLSTM's missing num_blocks is
-    num_hidden_layers, a field its shapes do not read: a form of the fields the family reads cannot say it, so it
-    is not learned, and such a config is refused (a fixed 32 blocks would be a wrong count)."""
+    """A field left out or null gets its learned form's value, a form of the fields the family reads: transformers'
+    config class must give the same when a whole-number field the family does not read changes (doubled, or grown
+    by one). xLSTM's missing num_blocks is num_hidden_layers, which its shapes do not read: a form cannot say it, so
+    it is not learned, and such a config is refused (a fixed 32 blocks would be a wrong count)."""
     family = learned(model_type)
     assert family is not None
     cls = _config_class(model_type)
-    defaults = _fields_of(cls).ints
-    for name, modes in family.fields.items():
-        for mode, form in modes.items():
-            given = {} if mode == "missing" else {name: None}
-            for other, value in defaults.items():
-                for new in (2 * value if value else 1, value + 1) if other != name else ():
-                    config = {**given, other: new}
-                    try:
-                        made = _make_config(cls, config).to_dict()
-                    except Exception:  # transformers refuses this value
-                        continue
-                    env = {f: made[f] for f in family.fields if f != name and isinstance(made.get(f), int)}
-                    try:
-                        ours = evaluate(form, env)
-                    except KeyError:  # the form reads a field transformers left null here: not this check's case
-                        continue
-                    assert ours == made[name], f"{model_type}: {name} {mode} with {other} = {new}: {ours} vs {made[name]}"
+    outside = {f: v for f, v in _fields_of(cls).ints.items() if f not in family.fields}
+    for (name, mode), form in [((n, m), f) for n, modes in family.fields.items() for m, f in modes.items()]:
+        given = {} if mode == "missing" else {name: None}
+        for other, value in outside.items():
+            for new in (2 * value if value else 1, value + 1):
+                try:
+                    made = _make_config(cls, {**given, other: new}).to_dict()
+                except Exception:  # transformers refuses this value
+                    continue
+                env = {f: made[f] for f in family.fields if f != name and isinstance(made.get(f), int)}
+                try:
+                    ours = evaluate(form, env)
+                except KeyError:  # the form reads a field transformers left null here: not this check's case
+                    continue
+                assert ours == made[name], f"{model_type}: {name} {mode} with {other} = {new}: {ours} vs {made[name]}"
 
 
 def test_the_check_fails_for_a_family_that_no_longer_matches():

@@ -723,6 +723,19 @@ def _bumped(listed: Any) -> list[list]:
     return [[2 * v for v in listed], [v + 1 for v in listed]]
 
 
+# Names transformers' per-layer lists give kinds of layer (layer_types, mlp_layer_types).
+LAYER_KINDS = ("attention", "full_attention", "sliding_attention", "linear_attention", "mamba", "conv", "dense",
+               "sparse", "moe", "hybrid", "full")
+
+
+def _other_kinds(listed: Any) -> list[list]:
+    """A per-layer list of one kind (Granite 4.0's layer_types, all linear_attention by default) with every other
+    entry another kind's name: does it shape the model? If so the list is kept at one kind, never counted as it."""
+    if not isinstance(listed, list) or not listed or not all(isinstance(v, str) for v in listed) or len(set(listed)) > 1:
+        return []
+    return [[kind if i % 2 else v for i, v in enumerate(listed)] for kind in LAYER_KINDS if kind != listed[0]]
+
+
 def _draw(rng: random.Random, fields: _Fields, base: Mapping[str, int], shaping: Sequence[str], strict: bool) -> dict[str, int]:
     """One probe: every shaping field drawn, the heads dividing the width, kv heads dividing the heads."""
     a = fields.aliases
@@ -909,7 +922,7 @@ def _probe(model_type: str, count: int, seed: int, per_layer: bool = True, split
         table = _rope_tables(name, default)
         trials: list[Any] = [*table] if table else _switch_values(default) if not isinstance(default, list) else (
             [[listed[0]] * len(listed), [listed[-1]] * len(listed)]  # a per-layer pattern made uniform
-            if isinstance(listed, list) and len(set(map(str, listed))) > 1 else _bumped(listed))
+            if isinstance(listed, list) and len(set(map(str, listed))) > 1 else _bumped(listed) or _other_kinds(listed))
         tried = builds = 0
         for trial in trials:
             other = _try_build(cls, {**base, name: trial})

@@ -112,6 +112,19 @@ def test_a_free_field_that_is_not_a_fixed_table_is_refused_on_load(free, why):
         loads(json.dumps({**body, "checksum": _checksum(body)}))
 
 
+@pytest.mark.parametrize("model_type, field, kind", [("mellum", "mlp_layer_types", "dense"),
+                                                      ("granitemoehybrid", "layer_types", "attention")])
+def test_a_per_layer_list_learned_at_one_kind_counts_that_kind_at_any_depth_and_refuses_others(model_type, field, kind):
+    """Mellum's class makes every MLP sparse, Granite 4.0's every layer linear attention: the family was learned with
+    that one kind, so a list of it at any depth is counted, and a list that names another kind is refused."""
+    cfg, total = witness_config(model_type)
+    one = learned(model_type).fixed[field][0]
+    depth = next(v for k, v in cfg.items() if k == "num_hidden_layers")
+    assert from_dict({**cfg, field: [one] * depth}, "config").total == total
+    with pytest.raises(SymparamsError, match=f"{field}: the learned {model_type} family was read with"):
+        from_dict({**cfg, field: [kind if i % 2 else one for i in range(depth)]}, "config")
+
+
 def test_count_says_the_family_is_learned_in_one_line(capsys):
     assert main(["count", EXAMPLE]) == 0
     out, err = capsys.readouterr()

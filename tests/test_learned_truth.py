@@ -27,7 +27,16 @@ pytest.importorskip("transformers", reason="transformers is not installed (pip i
 from symparams.errors import SymparamsError  # noqa: E402
 from symparams.families.learned import learned, shipped  # noqa: E402
 from symparams.families.learned.data import LearnedFamily, evaluate  # noqa: E402
-from symparams.learn import Reading, _build, _config_class, _fields_of, _make_config, _total, read_layout  # noqa: E402
+from symparams.learn import (  # noqa: E402
+    LAYER_KINDS,
+    Reading,
+    _build,
+    _config_class,
+    _fields_of,
+    _make_config,
+    _total,
+    read_layout,
+)
 
 SHIPPED = sorted(shipped())
 
@@ -228,6 +237,31 @@ def test_a_learned_default_is_what_transformers_makes_of_the_field_whatever_othe
                 except KeyError:  # the form reads a field transformers left null here: not this check's case
                     continue
                 assert ours == made[name], f"{model_type}: {name} {mode} with {other} = {new}: {ours} vs {made[name]}"
+
+
+@pytest.mark.parametrize("model_type", sample(SHIPPED, "per-layer lists of one kind"))
+def test_a_per_layer_list_of_one_kind_given_other_kinds_counts_what_transformers_builds_or_is_refused(model_type):
+    """A list the class fills with one kind of layer (Granite 4.0's layer_types, Mellum's mlp_layer_types) tells the
+    learner nothing of the others; a config listing others (attention, dense) is counted as transformers builds it,
+    or refused, never counted as the one kind."""
+    family = learned(model_type)
+    assert family is not None
+    cls = _config_class(model_type)
+    witness = dict(family.witnesses[0]["fields"])
+    made = _make_config(cls, witness).to_dict()
+    for name, listed in made.items():
+        if not (isinstance(listed, list) and listed and all(isinstance(v, str) for v in listed) and len(set(listed)) == 1):
+            continue
+        for kind in LAYER_KINDS:
+            cfg = {**witness, name: [kind if i % 2 else v for i, v in enumerate(listed)]}
+            try:
+                total = family.count(cfg)
+                layout = _build(cls, cfg)
+            except SymparamsError:
+                continue
+            except Exception:  # transformers refuses this list
+                continue
+            assert total == _total(layout), f"{model_type} {name} with {kind}: learned {total:,}, transformers {_total(layout):,}"
 
 
 def test_the_check_fails_for_a_family_that_no_longer_matches():

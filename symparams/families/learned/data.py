@@ -244,7 +244,8 @@ class LearnedFamily:
             value = as_loaded(value)
             if present and isinstance(learned, bool) and not isinstance(value, bool):
                 raise SymparamsError(f"{source}: {name} must be true or false, not {json.dumps(value, default=str)[:40]}")
-            if present and value is not None and value != learned and value not in self.alike.get(name, ()):
+            if present and value is not None and value != learned and value not in self.alike.get(name, ()) \
+                    and not _one_kind(value, learned):
                 out.append(name)
         return out
 
@@ -390,6 +391,12 @@ class LearnedFamily:
     def count(self, config: Mapping[str, Any], source: str = "config") -> int:
         """The exact parameter count of the model a config describes."""
         return sum(n for _, n in self.rows(config, source))
+
+
+def _one_kind(value: Any, learned: Any) -> bool:
+    """Whether a per-layer list holds the one kind the family was learned with in every entry, at any depth."""
+    return (isinstance(learned, list) and bool(learned) and len({json.dumps(v) for v in learned}) == 1
+            and isinstance(value, list) and bool(value) and all(v == learned[0] for v in value))
 
 
 def fields_in(node: Node) -> set[str]:

@@ -156,6 +156,9 @@ def test_list_names_learned_families_apart(capsys):
     assert main(["list", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert [f["model_type"] for f in doc["learned_families"]] == SHIPPED
+    for listed in doc["learned_families"]:  # what each file learned changed, and what it counts whatever it holds
+        family = learned(listed["model_type"])
+        assert listed["variants"] == sorted(family.variant_data) and listed["free"] == family.free
     assert {r["model_type"] for r in doc["refused_model_types"]} == set(refused()["refused"])
     assert main(["list"]) == 0
     assert f"learned families ({len(SHIPPED)}," in capsys.readouterr().out

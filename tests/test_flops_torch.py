@@ -59,7 +59,7 @@ EXECUTED_OTHERWISE = {
     # between chunks with one (c+1)^2 einsum: per-sequence work the per-token reading leaves
     # out. tests/test_families_ssm.py checks T x the reading plus exactly that work
     # (strategies.ssm.eager_extra_flops) against FlopCounterMode.
-    **dict.fromkeys(("mamba", "mamba2", "jamba", "falcon_h1", "bamba", "nemotron_h", "zamba2"),
+    **dict.fromkeys(("mamba", "mamba2", "jamba", "falcon_h1", "bamba", "granitemoehybrid", "nemotron_h", "zamba2"),
                     "adds per-sequence convolution padding (and, in Mamba-2, chunk padding and state passing)"),
 }
 TYPES = sorted(t for t in CONFIGS if t in FAMILIES.by_type and t not in EXECUTED_OTHERWISE)

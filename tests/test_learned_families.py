@@ -113,9 +113,9 @@ def test_a_free_field_that_is_not_a_fixed_table_is_refused_on_load(free, why):
 
 
 @pytest.mark.parametrize("model_type, field, kind", [("mellum", "mlp_layer_types", "dense"),
-                                                      ("granitemoehybrid", "layer_types", "attention")])
+                                                      ("minimax_m3_vl_text", "mlp_layer_types", "dense")])
 def test_a_per_layer_list_learned_at_one_kind_counts_that_kind_at_any_depth_and_refuses_others(model_type, field, kind):
-    """Mellum's class makes every MLP sparse, Granite 4.0's every layer linear attention: the family was learned with
+    """Mellum's and MiniMax-M3's classes make every MLP sparse: the family was learned with
     that one kind, so a list of it at any depth is counted, and a list that names another kind is refused."""
     cfg, total = witness_config(model_type)
     one = learned(model_type).fixed[field][0]

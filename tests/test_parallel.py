@@ -156,7 +156,7 @@ def test_later_stages_take_the_fp32_residual_stream(name, pp, dtype, width):
 
 
 
-@pytest.mark.parametrize("model_type", ["granitemoehybrid", "gemma3n_text", "rwkv"])
+@pytest.mark.parametrize("model_type", ["cohere2_moe", "gemma3n_text", "rwkv"])
 def test_a_learned_family_refuses_pipeline_stages_with_the_reason(model_type, tmp_path, capsys):
     """Learned trees nest their stacks in groups (gemma3n's altup projections are stacks too): refused, not guessed."""
     from symparams.cli import main

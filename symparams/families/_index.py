@@ -44,6 +44,7 @@ ENTRIES = (
     Entry(name='granite', module='granite', attribute='FAMILY', model_types=('granite',), retired=(), ladder=False),
     Entry(name='granitemoe', module='granitemoe', attribute='FAMILY', model_types=('granitemoe',), retired=(), ladder=False),
     Entry(name='granitemoeshared', module='granitemoe', attribute='SHARED_FAMILY', model_types=('granitemoeshared',), retired=(), ladder=False),
+    Entry(name='granitemoehybrid', module='granitemoehybrid', attribute='FAMILY', model_types=('granitemoehybrid',), retired=(), ladder=False),
     Entry(name='glm', module='glm', attribute='FAMILY', model_types=('glm',), retired=(), ladder=False),
     Entry(name='glm4', module='glm4', attribute='FAMILY', model_types=('glm4',), retired=(), ladder=False),
     Entry(name='glm4_moe', module='glm4_moe', attribute='FAMILY', model_types=('glm4_moe',), retired=(), ladder=False),

@@ -25,7 +25,7 @@ from typing import Any
 
 from ..config import LAYER_FIELDS, Config, Fields, short
 
-__all__ = ["ATTENTION_KINDS", "MLP_KINDS", "LEGACY_NAMES", "HOLDINGS", "check_layer_lists"]
+__all__ = ["ATTENTION_KINDS", "MLP_KINDS", "LEGACY_NAMES", "HOLDINGS", "check_layer_lists", "check_list"]
 
 # transformers 5.x configuration_utils: ALLOWED_ATTN_LAYER_TYPES, ALLOWED_MLP_LAYER_TYPES, _LEGACY_LAYER_TYPE_REMAP
 ATTENTION_KINDS = (
@@ -55,10 +55,10 @@ def check_layer_lists(cfg: Config, fields: Fields, holding: str) -> None:
         return
     layers = _layers(cfg, fields)
     if stated is not None and holding in ("given", "filled"):
-        _check(cfg, "layer_types", stated, ATTENTION_KINDS, layers, legacy=True)
+        check_list(cfg, "layer_types", stated, ATTENTION_KINDS, layers, legacy=True)
     mlp = cfg.data.get("mlp_layer_types")
     if mlp is not None:
-        _check(cfg, "mlp_layer_types", mlp, MLP_KINDS, layers, legacy=False)
+        check_list(cfg, "mlp_layer_types", mlp, MLP_KINDS, layers, legacy=False)
 
 
 def _layers(cfg: Config, fields: Fields) -> int | None:
@@ -70,7 +70,7 @@ def _layers(cfg: Config, fields: Fields) -> int | None:
     return None
 
 
-def _check(cfg: Config, name: str, value: Any, kinds: tuple[str, ...], layers: int | None, legacy: bool) -> None:
+def check_list(cfg: Config, name: str, value: Any, kinds: tuple[str, ...], layers: int | None, legacy: bool) -> None:
     if not isinstance(value, list):
         raise cfg.error(name, f"expected a list of layer kinds, one per layer, got {short(value)}")
     for entry in value:

@@ -1,4 +1,5 @@
-"""Strategies for the state-space and hybrid families: mamba, mamba2, jamba, falcon_h1, bamba, nemotron_h, zamba2.
+"""Strategies for the state-space and hybrid families: mamba, mamba2, jamba, falcon_h1, bamba, granitemoehybrid,
+nemotron_h, zamba2.
 
 Every config is small (a few layers, widths of a few dozen) so transformers builds it on
 the meta device quickly, and valid for transformers' forward pass too (B/C groups
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 from . import CONFIGS
 
 __all__ = [
-    "mamba_configs", "mamba2_configs", "jamba_configs", "falcon_h1_configs", "bamba_configs",
+    "mamba_configs", "mamba2_configs", "jamba_configs", "falcon_h1_configs", "bamba_configs", "granitemoehybrid_configs",
     "nemotron_h_configs", "zamba2_configs", "INF", "eager_extra_flops",
 ]
 
@@ -191,6 +192,53 @@ _NEMOTRON_LEGACY = {"linear_attention": "mamba", "full_attention": "attention"}
 
 
 @st.composite
+def granitemoehybrid_configs(draw) -> dict:
+    """Granite 4.0: Mamba-2 and attention layers listed under either name (or not at all), experts or none, a shared
+    MLP of any width (0 included), RoPE or none, a head size floored where H does not divide D."""
+    layers = draw(st.integers(1, 5))
+    cfg: dict = {"model_type": "granitemoehybrid", "num_hidden_layers": layers,
+                 "vocab_size": draw(st.integers(2, 300)), "intermediate_size": draw(st.integers(1, 24))}
+    rope = draw(st.sampled_from([None, "rope", "nope", "missing"]))
+    if rope != "missing":
+        cfg["position_embedding_type"] = rope
+    _attention(draw, cfg, kv_null=True, rope=rope == "rope")
+    if rope != "rope" and "head_dim" not in cfg and draw(st.booleans()):
+        cfg["hidden_size"] += draw(st.integers(1, cfg["num_attention_heads"] - 1)) if cfg["num_attention_heads"] > 1 else 0
+    how = draw(st.sampled_from(["layer_types", "layers_block_type", "legacy", "null", "missing"]))
+    kinds = draw(st.lists(st.sampled_from(["linear_attention", "full_attention"]), min_size=layers, max_size=layers))
+    if how in ("layer_types", "layers_block_type"):
+        cfg[how] = kinds
+    elif how == "legacy":
+        cfg["layer_types"] = [_NEMOTRON_LEGACY[k] for k in kinds]
+    elif how == "null":
+        cfg["layer_types"] = None
+    experts = draw(st.integers(0, 4))
+    if experts or draw(st.booleans()):
+        cfg["num_local_experts"] = experts
+    if experts or "num_local_experts" not in cfg:
+        cfg["num_experts_per_tok"] = draw(st.integers(1, experts or 8))
+    _maybe(draw, cfg, "shared_intermediate_size", st.integers(0, 24))
+    expand = 2
+    if draw(st.booleans()):
+        expand = cfg["mamba_expand"] = draw(st.integers(1, 3))
+    inner = expand * cfg["hidden_size"]
+    heads, groups = _mamba2_heads(draw, inner)
+    cfg["mamba_n_heads"], cfg["mamba_n_groups"] = heads, groups
+    if draw(st.booleans()):
+        cfg["mamba_d_head"] = draw(st.sampled_from(["auto", inner // heads]))
+    cfg["mamba_d_state"] = draw(st.integers(1, 8))
+    _maybe(draw, cfg, "mamba_d_conv", st.integers(1, 4))
+    _maybe(draw, cfg, "mamba_chunk_size", st.integers(1, 64))
+    for flag in ("mamba_conv_bias", "mamba_proj_bias"):
+        _maybe(draw, cfg, flag, st.one_of(st.none(), st.booleans()))
+    for flag in ("attention_bias", "tie_word_embeddings"):
+        _maybe(draw, cfg, flag, st.booleans())
+    _maybe(draw, cfg, "hidden_act", st.sampled_from(["silu", "gelu", "relu"]))
+    _maybe(draw, cfg, "time_step_limit", st.just([0.0, INF]))
+    return cfg
+
+
+@st.composite
 def nemotron_h_configs(draw) -> dict:
     """Nemotron-H: a pattern of M / * / - / E blocks given as a list (new or legacy names) or a pattern string."""
     kinds = draw(st.lists(st.sampled_from("M*-E"), min_size=1, max_size=6))
@@ -312,6 +360,7 @@ CONFIGS.update({
     "jamba": jamba_configs(),
     "falcon_h1": falcon_h1_configs(),
     "bamba": bamba_configs(),
+    "granitemoehybrid": granitemoehybrid_configs(),
     "nemotron_h": nemotron_h_configs(),
     "zamba2": zamba2_configs(),
 })

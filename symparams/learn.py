@@ -856,7 +856,7 @@ def _lists_of(cls, values: Mapping[str, Any], features: Sequence[list], n: int) 
 
 
 def _probe(model_type: str, count: int, seed: int, per_layer: bool = True, split: bool = False,
-           flip: Mapping[str, Any] | None = None) -> _Probes:
+           flip: Mapping[str, Any] | None = None, fix: bool = False, found: list[str] | None = None) -> _Probes:
     _require()
     cls = _config_class(model_type)
     overrides = {**BASE_OVERRIDES.get(model_type, ({}, ""))[0], **(flip or {})}
@@ -891,6 +891,7 @@ def _probe(model_type: str, count: int, seed: int, per_layer: bool = True, split
     shaping: list[str] = []
     deps: dict[tuple, set[str]] = {}
     untried: list[str] = []
+    elsewhere: dict[frozenset, tuple[dict[str, Any], Reading]] = {}
     for name in fields.ints:
         hits = 0
         for new in _perturbations(base[name]):
@@ -898,13 +899,17 @@ def _probe(model_type: str, count: int, seed: int, per_layer: bool = True, split
             if other is None:
                 continue
             try:
-                changed = _changed(base_reading, read_layout(other, split))
+                other_reading = read_layout(other, split)
+                changed = _changed(base_reading, other_reading)
             except NoForm:
                 changed = {("kind", "?")}
             if changed and name not in shaping:
                 shaping.append(name)
             for key in changed:
                 deps.setdefault(key, set()).add(name)
+            kinds = frozenset(k for k in changed if k[0] == "kind" and k not in base_reading.values)
+            if kinds and kinds not in elsewhere:  # a kind of layer the default has none of (dense MLPs)
+                elsewhere[kinds] = ({**base, name: new}, other_reading)
             hits += 1
             if hits == 2:
                 break
@@ -972,6 +977,19 @@ def _probe(model_type: str, count: int, seed: int, per_layer: bool = True, split
     probes.layers = next((f for f in base if _role(f, fields.aliases, _LAYERS)), None)
     if per_layer and probes.layers:
         probes.features = _per_layer_features(fields, at_base, shaping, base[probes.layers])
+        if probes.features:
+            mixed = _mixed(probes)
+            built = _try_build(cls, mixed)
+            try:
+                mixed_reading = read_layout(built, split) if built is not None else None
+            except NoForm:
+                mixed_reading = None
+            if mixed_reading is not None:
+                elsewhere[frozenset({k for k in mixed_reading.values if k[0] == "kind"})] = (mixed, mixed_reading)
+    shaping_before = len(probes.shaping)
+    _probe_elsewhere(probes, list(elsewhere.values())[:4], split, fix)
+    if found is not None:
+        found.extend(probes.shaping[shaping_before:])
     rng = random.Random(seed)
     failures = 0
     while len(probes.fits) < count and failures < 20 * count:
@@ -1005,6 +1023,118 @@ def _probe(model_type: str, count: int, seed: int, per_layer: bool = True, split
 
 
 # ---- learning -------------------------------------------------------------------------------------------------
+
+
+def _mixed(probes: _Probes) -> dict[str, Any]:
+    """The default config with its per-layer lists giving every kind they name: every other layer listed."""
+    n = probes.base[probes.layers]  # type: ignore[index]
+    mixed: dict[str, Any] = dict(probes.base)
+    for f in probes.features:
+        if f[0] == "list":
+            mixed[f[1]] = [f[2][i % len(f[2])] for i in range(n)]
+        elif f[0] == "in":
+            mixed[f[1]] = [i for i in range(n) if i % 2 == 0]
+    return mixed
+
+
+def _probe_elsewhere(probes: _Probes, points: Sequence[tuple[dict[str, Any], Reading]], split: bool, fix: bool) -> None:
+    """Try every field again at configs that build a kind of layer the default config has none of.
+
+    A field only one kind of layer reads shapes nothing in a default config without that
+    kind: LFM2's default lists every layer as attention, so its convolution's kernel
+    (``conv_L_cache``) and bias (``conv_bias``) changed nothing there; dots.llm1's has no
+    dense layer, so their width (``intermediate_size``) changed nothing. Each was learned
+    as the constant the probes held. The points are the default with its per-layer lists
+    giving every kind they name, and the default with one whole number moved where that
+    makes a new kind. A whole number that changes a shape there becomes a shaping field
+    (or, with ``fix``, where its forms cannot be learned, a fixed one: a config that
+    changes it is refused), and a switch that does a fixed field, learned again with its
+    other value.
+    """
+    cls, fields = probes.cls, probes.fields
+    for point, reading in points:
+        new = {k for k in reading.values if k[0] == "kind"} - {k for k in probes.base_reading.values if k[0] == "kind"}
+        if not new:
+            continue
+        for name in fields.ints:
+            if name in probes.switches:
+                continue
+            hits = 0
+            for value in _perturbations(point[name]):
+                other = _try_build(cls, {**point, name: value})
+                if other is None:
+                    continue
+                try:
+                    changed = _changed(reading, read_layout(other, split))
+                except NoForm:
+                    changed = {("kind", "?")}
+                if changed and name not in probes.shaping:
+                    if fix and point[name] == fields.ints[name] == probes.base[name]:
+                        fields.fixed[name] = fields.ints[name]
+                        probes.switches.append(name)
+                        break
+                    probes.shaping.append(name)
+                for key in changed:
+                    if key not in probes.base_reading.values:
+                        probes.deps.setdefault(key, set()).add(name)
+                hits += 1
+                if hits == 2:
+                    break
+        for name, default in fields.fixed.items():
+            if name in probes.switches or not isinstance(default, bool):
+                continue
+            other = _try_build(cls, {**point, name: not default})
+            try:
+                shapes = other is not None and bool(_changed(reading, read_layout(other, split)))
+            except NoForm:
+                shapes = True
+            if shapes:
+                probes.switches.append(name)
+
+
+def _derived_lists(p: _Probes, features: list) -> dict[str, dict]:
+    """Per-layer lists the class derives from a list of layer indices, and that decide the layers when given.
+
+    LFM2's class makes ``layer_types`` from ``full_attn_idxs`` (``full_attention`` at each
+    index, ``conv`` elsewhere) when a config leaves it out, and builds from ``layer_types``
+    when a config gives it. Such a list, given, is read as the indices it names; a list
+    the class does not derive so stays fixed.
+    """
+    n = p.base[p.layers]  # type: ignore[index]
+    out: dict[str, dict] = {}
+    if n < 2:
+        return out
+    for source in (f[1] for f in features if f[0] == "in"):
+        for name, default in p.fields.fixed.items():
+            if not (isinstance(default, list) and all(isinstance(v, str) for v in default)):
+                continue
+            pairs = set()
+            for picked in ([0], list(range(1, n, 2))):
+                try:
+                    made = _make_config(p.cls, {**p.base, source: picked}).to_dict().get(name)
+                except Exception:
+                    made = None
+                if not (isinstance(made, list) and len(made) == n):
+                    break
+                inside = {made[i] for i in picked}
+                outside = {made[i] for i in range(n) if i not in picked}
+                if len(inside) != 1 or len(outside) != 1 or inside == outside:
+                    break
+                pairs.add((inside.pop(), outside.pop()))
+            else:
+                if len(pairs) != 1:
+                    continue
+                kind_in, kind_out = pairs.pop()
+                listed = _try_build(p.cls, {**p.base, source: [0], name: [kind_out] * (n - 1) + [kind_in]})
+                alone = _try_build(p.cls, {**p.base, source: [n - 1]})
+                try:
+                    same = listed is not None and alone is not None and not _changed(read_layout(listed),
+                                                                                      read_layout(alone))
+                except NoForm:
+                    same = False
+                if same:
+                    out[name] = {"from": source, "in": kind_in, "out": kind_out}
+    return out
 
 
 def _deps_for(key: tuple, probes: _Probes) -> list[str]:
@@ -1042,6 +1172,28 @@ def _obs(key: tuple, sets: Sequence[tuple[dict[str, int], Reading, int]]) -> lis
 
 
 def _fit_key(key: tuple, probes: _Probes, what: str) -> Node:
+    """:func:`_fit_alone`; failing that, for a tensor of a layer kind, the form the same tensor of another kind of the
+    stack has, where it holds on every probe (a kind fewer probes build gives too few points to fit its own)."""
+    try:
+        return _fit_alone(key, probes, what)
+    except NoForm:
+        if key[0] not in ("kdim", "rep"):
+            raise
+        obs = _obs(key, probes.fits)
+        stack = key[1].split(" | ")[0]
+        others = sorted({k for _, reading, _ in probes.fits for k in reading.values
+                         if k[0] == key[0] and k[2:] == key[2:] and k[1] != key[1] and k[1].split(" | ")[0] == stack})
+        for other in others:
+            try:
+                node = _fit_alone(other, probes, what)
+            except NoForm:
+                continue
+            if _holds(node, obs):
+                return node
+        raise
+
+
+def _fit_alone(key: tuple, probes: _Probes, what: str) -> Node:
     """Fit one quantity over the fields it was seen to follow; failing that, over the fields that shape layer kinds.
 
     A one-field change from the default can miss a dependence (a count of dense layers
@@ -1160,21 +1312,38 @@ def learn(model_type: str, probes: int = 36, seed: int = 0, variants: bool = Tru
 
 
 def _learn(model_type: str, probes: int, seed: int, flip: Mapping[str, Any]) -> LearnedFamily:
+    """:func:`_learn_once`; where it finds no form, again with the fields only a kind of layer the default lacks reads
+    held at their defaults (see :func:`_probe_elsewhere`)."""
+    found: list[str] = []
+    try:
+        return _learn_once(model_type, probes, seed, flip, fix=False, found=found)
+    except NoForm as first:
+        if not found:
+            raise
+        try:
+            return _learn_once(model_type, probes, seed, flip, fix=True, found=[])
+        except NoForm:
+            raise first from None
+
+
+def _learn_once(model_type: str, probes: int, seed: int, flip: Mapping[str, Any], fix: bool,
+                found: list[str]) -> LearnedFamily:
+    """Learn from one set of probes; ``found`` gets the fields :func:`_probe_elsewhere` made shaping."""
     import transformers
 
     try:
-        p = _probe(model_type, probes, seed, flip=flip)
+        p = _probe(model_type, probes, seed, flip=flip, fix=fix, found=found)
         split = False
     except NoForm as err:  # one kind's layers differ in shape: a per-layer list may say which shape each has
         if "differs between layers of one kind" not in str(err):
             raise
-        p, split = _probe(model_type, probes, seed, split=True, flip=flip), True
+        p, split = _probe(model_type, probes, seed, split=True, flip=flip, fix=fix, found=found), True
     per_layer = _layer_kinds_by_list(p) if p.features else None
     if p.features and per_layer is None:  # the lists do not decide the kinds: learned as before, the lists kept fixed
         if split:
             raise NoForm(f"{model_type}: the layers of one kind differ in shape, and no per-layer list decides which "
                          "shape a layer has")
-        p = _probe(model_type, probes, seed, per_layer=False, flip=flip)
+        p = _probe(model_type, probes, seed, per_layer=False, flip=flip, fix=fix, found=found)
     keys = set(p.base_reading.values)
     ranks = dict(p.base_reading.ranks)
     modules = dict(p.base_reading.modules)
@@ -1224,9 +1393,10 @@ def _learn(model_type: str, probes: int, seed: int, flip: Mapping[str, Any]) -> 
             for (env, _, _), drawn in zip(p.fits, p.drawn):
                 for name in config_lists(per_layer[1]):  # type: ignore[index]
                     env.setdefault(name, drawn[name])  # type: ignore[index, arg-type]
+    derived = _derived_lists(p, per_layer[1]) if per_layer else {}
     family = LearnedFamily(model_type, transformers.__version__, fields, dict(p.fields.aliases), fixed, top, kinds,
                            witnesses, layer_lists, tallies, alike={k: v for k, v in p.alike.items() if v and k in fixed},
-                           free=[k for k in p.free if k in fixed])
+                           free=[k for k in p.free if k in fixed], derived={k: v for k, v in derived.items() if k in fixed})
     for env, _, total in p.fits:
         if family.count(env) != total:
             raise NoForm(f"{model_type}: the learned form gives {family.count(env):,} for a probe transformers builds "

@@ -56,7 +56,7 @@ transformers = pytest.importorskip("transformers", reason="transformers is not i
 
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
 DTYPES = [(torch.float32, 4), (torch.bfloat16, 2)]
-EXACT = ("mamba", "mamba2", "bamba", "nemotron_h", "zamba2", "jamba", "falcon_h1")
+EXACT = ("mamba", "mamba2", "bamba", "granitemoehybrid", "nemotron_h", "zamba2", "jamba", "falcon_h1")
 # The hybrids have attention layers, run eager and under SDPA (mamba and mamba2 have none).
 KERNELS = {t: ("eager", "sdpa") if t not in ("mamba", "mamba2") else ("eager",) for t in EXACT}
 # The sizes a fixture is cut down to; every other field (flags, kernel, activation) is the file's.
@@ -68,6 +68,11 @@ SMALL = {
     "bamba": {"hidden_size": 8, "mamba_n_heads": 4, "mamba_d_head": 4, "mamba_n_groups": 2, "mamba_d_state": 3,
               "mamba_chunk_size": 4, "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 12,
               "num_hidden_layers": 3, "attn_layer_indices": [1], "vocab_size": 61},
+    "granitemoehybrid": {"hidden_size": 8, "mamba_n_heads": 4, "mamba_d_head": 4, "mamba_n_groups": 2,
+                         "mamba_d_state": 3, "mamba_chunk_size": 4, "num_attention_heads": 4, "num_key_value_heads": 2,
+                         "intermediate_size": 8, "shared_intermediate_size": 12, "num_local_experts": 3,
+                         "num_experts_per_tok": 2, "num_hidden_layers": 3, "layer_types": ["mamba", "attention", "mamba"],
+                         "vocab_size": 61, "pad_token_id": 0},
     "nemotron_h": {"hidden_size": 8, "mamba_num_heads": 4, "mamba_head_dim": 4, "n_groups": 2, "ssm_state_size": 3,
                    "chunk_size": 4, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 2,
                    "attention_head_dim": 2, "intermediate_size": 12, "hybrid_override_pattern": "M-M*-",
@@ -86,7 +91,8 @@ SMALL = {
                   "mamba_chunk_size": 4, "num_hidden_layers": 2, "vocab_size": 61},
 }
 REAL = {"mamba": ("mamba-130m-hf", "mamba-2.8b-hf"), "mamba2": ("mamba2-130m-hf", "mamba-codestral-7b-v0.1"),
-        "bamba": ("bamba-9b", "bamba-9b-v2"), "nemotron_h": ("nemotron-h-8b-base-8k", "nemotron-h-nano-9b-v2"),
+        "bamba": ("bamba-9b", "bamba-9b-v2"), "granitemoehybrid": ("granite-4.0-h-small", "granite-4.0-h-micro"),
+        "nemotron_h": ("nemotron-h-8b-base-8k", "nemotron-h-nano-9b-v2"),
         "zamba2": ("zamba2-1.2b", "zamba2-2.7b"), "jamba": ("jamba-v0.1", "jamba-1.5-mini"),
         "falcon_h1": ("falcon-h1-0.5b-base", "falcon-h1-7b-base")}
 
@@ -156,7 +162,8 @@ def test_real_configs_cut_down_save_what_the_reading_says(name, attention, dtype
 @pytest.mark.sampled
 @pytest.mark.parametrize("seq", [3, 7], ids=["one-chunk", "two-chunks"])
 @pytest.mark.parametrize("dtype", DTYPES, ids=["fp32", "bf16"])
-@pytest.mark.parametrize("name", [REAL[t][0] for t in ("mamba2", "bamba", "nemotron_h", "zamba2", "falcon_h1")])
+@pytest.mark.parametrize("name", [REAL[t][0] for t in ("mamba2", "bamba", "granitemoehybrid", "nemotron_h", "zamba2",
+                                                      "falcon_h1")])
 def test_mamba2_layers_with_one_sequence(name, dtype, seq):
     """B = 1 over one chunk of 4 (T = 3) and over two (T = 7), eager attention where there is any.
 
@@ -323,7 +330,7 @@ def test_selective_recomputation_leaves_a_mamba_stack_as_it_is(name, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES, ids=["fp32", "bf16"])
-@pytest.mark.parametrize("name", [REAL[t][0] for t in ("bamba", "jamba", "nemotron_h", "falcon_h1")])
+@pytest.mark.parametrize("name", [REAL[t][0] for t in ("bamba", "granitemoehybrid", "jamba", "nemotron_h", "falcon_h1")])
 def test_selective_recomputation_of_hybrids_keeps_their_mamba_layers(name, dtype, monkeypatch):
     """Hybrids with eager attention whose core (transformers' ``eager_attention_forward``) is checkpointed.
 
@@ -379,7 +386,7 @@ def test_nemotron_h_latent_experts(latent, attention, dtype):
 @pytest.mark.sampled
 @pytest.mark.parametrize("attention", ["eager", "sdpa"])
 @pytest.mark.parametrize("dtype", DTYPES, ids=["fp32", "bf16"])
-@pytest.mark.parametrize("name", [REAL[t][0] for t in ("bamba", "jamba", "nemotron_h", "falcon_h1")])
+@pytest.mark.parametrize("name", [REAL[t][0] for t in ("bamba", "granitemoehybrid", "jamba", "nemotron_h", "falcon_h1")])
 def test_full_recomputation_of_hybrids_keeps_each_layers_input(name, dtype, attention):
     """Gradient checkpointing keeps one input per layer, whichever Repeats the tree splits the layer into.
 

@@ -52,14 +52,19 @@ def test_each_shipped_family_counts_its_witness_through_the_tree(model_type):
 
 @pytest.mark.parametrize("model_type", SHIPPED)
 def test_a_config_file_restating_every_fixed_field_counts_as_its_witness(model_type, tmp_path):
-    """A config.json stating each fixed field at the value the family was learned with is counted, not refused,
-    though it is read exactly: a decimal there (xLSTM's ffn_proj_factor 2.667, a RoPE table's factors) is the
-    binary float transformers reads it as, which is what the family holds."""
+    """A config.json stating each fixed field at the value the family was learned with (a list of one kind of
+    layer at the witness's depth) is counted, not refused, though it is read exactly: a decimal there (xLSTM's
+    ffn_proj_factor 2.667, a RoPE table's factors) is the binary float transformers reads it as, which is what the
+    family holds."""
     cfg, total = witness_config(model_type)
     family = learned(model_type)
     assert family is not None
+    depth = cfg.get(family.per_layer.get("length") or "num_hidden_layers")
+    restated = {name: [value[0]] * depth if depth and isinstance(value, list) and value
+                and len({json.dumps(v) for v in value}) == 1 else value
+                for name, value in family.fixed.items() if name not in family.derived}  # a derived list decides
     path = tmp_path / "config.json"
-    path.write_text(json.dumps({**cfg, **family.fixed}))
+    path.write_text(json.dumps({**cfg, **restated}))
     assert family.count(read_json(path)) == total
 
 
@@ -110,6 +115,33 @@ def test_a_free_field_that_is_not_a_fixed_table_is_refused_on_load(free, why):
     body["free"] = free
     with pytest.raises(SymparamsError, match=why):
         loads(json.dumps({**body, "checksum": _checksum(body)}))
+
+
+def test_a_derived_list_that_is_not_a_fixed_list_of_the_family_is_refused_on_load():
+    from symparams.families.learned.data import _checksum, loads
+
+    body = {k: v for k, v in json.loads(learned("lfm2").dumps()).items() if k != "checksum"}
+    assert body["derived"]
+    for bad in ({"tie_word_embeddings": body["derived"]["layer_types"]},
+                {"layer_types": {**body["derived"]["layer_types"], "from": "no_such_list"}}):
+        with pytest.raises(SymparamsError, match="not a fixed list made from a list of layer indices"):
+            loads(json.dumps({**body, "derived": bad, "checksum": _checksum({**body, "derived": bad})}))
+
+
+def test_lfm2s_layer_types_count_as_the_layers_they_name_and_other_kinds_or_lengths_are_refused():
+    """LFM2's layer_types, given, decides the layers as full_attn_idxs would; a kind or a length transformers
+    would not build as listed is refused, naming the field."""
+    cfg, _ = witness_config("lfm2")
+    n = cfg["num_hidden_layers"]
+    picked = list(range(0, n, 3))
+    by_index = from_dict({**cfg, "full_attn_idxs": picked}, "config").total
+    listed = ["full_attention" if i in picked else "conv" for i in range(n)]
+    assert from_dict({k: v for k, v in cfg.items() if k != "full_attn_idxs"} | {"layer_types": listed}).total == by_index
+    assert from_dict({**cfg, "full_attn_idxs": [0], "layer_types": listed}).total == by_index
+    with pytest.raises(SymparamsError, match="layer_types holds \"sliding_attention\""):
+        from_dict({**cfg, "layer_types": ["sliding_attention"] + listed[1:]})
+    with pytest.raises(SymparamsError, match=f"layer_types lists {n - 1} layers for {n}"):
+        from_dict({**cfg, "layer_types": listed[1:]})
 
 
 @pytest.mark.parametrize("model_type, field, kind", [("mellum", "mlp_layer_types", "dense"),

@@ -284,3 +284,74 @@ def test_verify_compares_a_learned_count_group_by_group(capsys):
 
     assert main(["verify", "tests/fixtures/learned/biogpt.json"]) == 0
     assert "all groups match" in capsys.readouterr().out
+
+
+def _every_kind(family: LearnedFamily, witness: dict) -> dict:
+    """The witness with its per-layer lists giving every kind they name: every other layer listed."""
+    n = witness[family.per_layer["length"]]
+    cfg = dict(witness)
+    for f in family.per_layer["features"]:
+        if f[0] == "list":
+            cfg[f[1]] = [f[2][i % len(f[2])] for i in range(n)]
+        elif f[0] == "in":
+            cfg[f[1]] = [i for i in range(n) if i % 2 == 0]
+    return cfg
+
+
+def _richest(family: LearnedFamily) -> dict:
+    """The witness with the most kinds of layer built (a drawn config may have dense layers the default lacks)."""
+    def kinds(w: dict) -> int:
+        return sum(1 for kind in family.kinds if evaluate(kind["count"], family.values(w["fields"])) > 0)
+    return dict(max(family.witnesses, key=kinds)["fields"])
+
+
+@pytest.mark.parametrize("model_type", sample(SHIPPED, "fields of one kind of layer"))
+def test_every_field_of_the_class_moved_counts_what_transformers_builds_where_every_kind_is_built(model_type):
+    """dots.llm1's default has no dense layer and LFM2's lists every layer as attention, so the dense width and the
+    convolution's kernel and bias changed nothing there and were once learned as constants. At a config building
+    every kind (the witness with the most, and the lists giving each kind they name), each whole number of the
+    class moved by one and each switch flipped is counted as transformers builds it, or refused."""
+    family = learned(model_type)
+    assert family is not None
+    cls = _config_class(model_type)
+    witness = _richest(family)
+    points = [witness, *([_every_kind(family, witness)] if family.per_layer else [])]
+    fields = _fields_of(cls)
+    for cfg in points:
+        trials = [{name: cfg.get(name, value) + 1} for name, value in fields.ints.items() if name not in family.tallies]
+        trials += [{name: not value} for name, value in family.fixed.items() if isinstance(value, bool)]
+        for change in trials:
+            changed = {**cfg, **change}
+            try:
+                total = family.count(changed)
+            except SymparamsError:
+                continue
+            try:
+                layout = _build(cls, changed)
+            except Exception:  # transformers refuses it
+                continue
+            assert total == _total(layout), f"{model_type} with {change}: learned {total:,}, transformers {_total(layout):,}"
+
+
+def with_derived() -> list[str]:
+    return [t for t in SHIPPED if (learned(t) or LearnedFamily("", "", {}, {}, {}, [], [], [])).derived]
+
+
+@pytest.mark.parametrize("model_type", with_derived())
+def test_a_per_layer_list_the_class_derives_counts_what_transformers_builds_when_given(model_type):
+    """LFM2's class makes layer_types from full_attn_idxs when a config leaves it out, and builds from layer_types
+    when a config gives it (newer releases give both): given alone, beside indices that agree, beside indices that
+    do not, or in transformers' legacy names, it counts what transformers builds."""
+    family = learned(model_type)
+    assert family is not None
+    cls = _config_class(model_type)
+    witness = dict(family.witnesses[0]["fields"])
+    n = witness[family.per_layer["length"]]
+    for name, rule in family.derived.items():
+        for picked in ([0], list(range(1, n, 2)), list(range(n)), []):
+            listed = [rule["in"] if i in picked else rule["out"] for i in range(n)]
+            alone = {k: v for k, v in witness.items() if k != rule["from"]}
+            for cfg in ({**alone, name: listed}, {**witness, name: listed, rule["from"]: picked},
+                        {**witness, name: listed, rule["from"]: [i for i in range(n) if i not in picked]},
+                        {**alone, name: ["attention" if k == "full_attention" else k for k in listed]}):
+                assert family.count(cfg) == _total(_build(cls, cfg)), (name, cfg)

@@ -201,7 +201,7 @@ def granitemoehybrid_configs(draw) -> dict:
     rope = draw(st.sampled_from([None, "rope", "nope", "missing"]))
     if rope != "missing":
         cfg["position_embedding_type"] = rope
-    _attention(draw, cfg, kv_null=True, rope=rope == "rope")
+    _attention(draw, cfg, kv_null=True, rope=True)  # transformers checks a stated head_dim for RoPE whatever the type
     if rope != "rope" and "head_dim" not in cfg and draw(st.booleans()):
         cfg["hidden_size"] += draw(st.integers(1, cfg["num_attention_heads"] - 1)) if cfg["num_attention_heads"] > 1 else 0
     how = draw(st.sampled_from(["layer_types", "layers_block_type", "legacy", "null", "missing"]))

@@ -20,6 +20,7 @@ import sympy
 
 from ...config import as_loaded
 from ...errors import SymparamsError
+from ..layer_lists import LEGACY_NAMES
 
 __all__ = [
     "FORMAT", "CANONICAL", "MODULE_KINDS", "Node", "LearnedFamily", "evaluate", "check_node", "to_sympy",
@@ -178,6 +179,9 @@ class LearnedFamily:
     # Fixed fields that build the same shapes whatever their value (a RoPE table tried with another base, scaling and
     # rotary share): a config may set any value; the learned one says how the class keeps them (flat, by layer kind).
     free: list = field(default_factory=list)
+    # A per-layer list of ``fixed`` the class derives from a list of layer indices (a "in" feature), and builds from
+    # when given -> {"from": that feature's list, "in": the kind at its indices, "out": the kind elsewhere}.
+    derived: dict = field(default_factory=dict)
 
     # -- data --
     def to_json(self) -> dict:
@@ -194,6 +198,8 @@ class LearnedFamily:
             body.update(same_shapes=self.alike)
         if self.free:
             body.update(free=self.free)
+        if self.derived:
+            body.update(derived=self.derived)
         return {**body, "checksum": _checksum(body)}
 
     def dumps(self) -> str:
@@ -269,16 +275,45 @@ class LearnedFamily:
 
     def values(self, config: Mapping[str, Any], source: str = "config") -> dict[str, int]:
         """The family's field values for a config: given, else what transformers makes of it missing or null."""
-        return self._read(config, source)[1]
+        return self.read(config, source)[1]
 
-    def _read(self, config: Mapping[str, Any], source: str) -> tuple[LearnedFamily, dict[str, int]]:
+    def read(self, config: Mapping[str, Any], source: str = "config") -> tuple[LearnedFamily, dict[str, int]]:
         """(the family or variant that counts the config, its field values): the fixed fields are read once."""
         for key, value in config.items():
             if isinstance(value, dict) and isinstance(value.get("model_type"), str):
                 raise SymparamsError(f"{source}: {key}: the learned {self.model_type} family reads top-level fields; "
                                      f"this config nests a {str(value['model_type'])[:40]} config it cannot count")
+        config, stated = self._underived(config, source)
         family = self.for_config(config, source)
-        return family, family._values(config, source)
+        values = family._values(config, source)
+        length = str(self.per_layer.get("length"))
+        for name, entries in stated.items():
+            if entries != values.get(length):
+                raise SymparamsError(f"{source}: {name} lists {entries} layers for {values.get(length)} ({length}); "
+                                     "transformers refuses a list that is not one entry per layer")
+        return family, values
+
+    def _underived(self, config: Mapping[str, Any], source: str) -> tuple[Mapping[str, Any], dict[str, int]]:
+        """The config with each derived list it gives read as the indices it names (see ``derived``), and how many
+        entries each held."""
+        stated: dict[str, int] = {}
+        for name, rule in self.derived.items():
+            present, value = self._given(config, name)
+            if not present:
+                continue
+            config = {k: v for k, v in config.items() if k != name and self.aliases.get(k) != name}
+            if value is None:
+                continue
+            kinds = (rule["in"], rule["out"])
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise SymparamsError(f"{source}: {name} must list one kind of layer per layer, not {str(value)[:40]}")
+            odd = [v for v in value if LEGACY_NAMES.get(v, v) not in kinds][:1]
+            if odd:
+                raise SymparamsError(f"{source}: {name} holds {json.dumps(odd[0])[:40]}, a kind of layer the learned "
+                                     f"{self.model_type} family never saw ({', '.join(kinds)})")
+            config[rule["from"]] = [i for i, v in enumerate(value) if LEGACY_NAMES.get(v, v) == rule["in"]]
+            stated[name] = len(value)
+        return config, stated
 
     def _values(self, config: Mapping[str, Any], source: str) -> dict[str, int]:
         given = partial(self._given, config)
@@ -363,7 +398,7 @@ class LearnedFamily:
 
     def rows(self, config: Mapping[str, Any], source: str = "config") -> list[tuple[str, int]]:
         """(parameter template, count) for every parameter of the config's model, layers summed over their kind."""
-        family, env = self._read(config, source)
+        family, env = self.read(config, source)
 
         def whole(node: Node, what: str) -> int:
             value = evaluate(node, env)
@@ -438,8 +473,14 @@ def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None
             kinds=list(data["layers"]), witnesses=list(data["witnesses"]),
             per_layer=dict(data.get("per_layer", {})), tallies=dict(data.get("tallies", {})),
             variant_data=dict(data.get("variants", {})), alike=dict(data.get("same_shapes", {})),
-            free=list(data.get("free", [])),
+            free=list(data.get("free", [])), derived=dict(data.get("derived", {})),
         )
+        sources = [f[1] for f in family.per_layer.get("features", []) if isinstance(f, list) and f[:1] == ["in"]]
+        for name, rule in family.derived.items():
+            if (not isinstance(family.fixed.get(name), list) or not isinstance(rule, dict) or rule.get("from") not in sources
+                    or not all(isinstance(rule.get(k), str) for k in ("in", "out"))):
+                raise SymparamsError(f"{source}: derived holds {str(name)[:40]}, not a fixed list made from a list of "
+                                     "layer indices the family reads")
         for name in family.free:
             if name not in family.fixed or not isinstance(family.fixed[name], dict):
                 raise SymparamsError(f"{source}: free holds {str(name)[:40]}, not a fixed table")

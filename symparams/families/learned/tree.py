@@ -242,8 +242,7 @@ def _common(parts: list[Module]) -> str:
 
 def build_spec(family: LearnedFamily, config: Mapping[str, Any], source: str, name: str) -> Spec:
     """The Spec of the model ``config`` describes, read by the learned ``family`` (or its variant the config flips)."""
-    family = family.for_config(config, source)
-    env = family.values(config, source)
+    family, env = family.read(config, source)
     expected = sum(n for _, n in family.rows(config, source))  # every dimension whole, or refused here by name
     b = _Builder(family, env)
     trie: dict = {}

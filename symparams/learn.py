@@ -795,6 +795,8 @@ class _Probes:
     alike: dict[str, list[str]] = field(default_factory=dict)
     # The RoPE tables every trial of which built the same shapes (_rope_tables).
     free: list[str] = field(default_factory=list)
+    # Each quantity's form, or why it has none, once fitted (a kind's form is also tried on the others').
+    fitted: dict[tuple, Any] = field(default_factory=dict)
 
 
 def _total(layout: Layout) -> int:
@@ -1092,6 +1094,90 @@ def _probe_elsewhere(probes: _Probes, points: Sequence[tuple[dict[str, Any], Rea
                 probes.switches.append(name)
 
 
+def _popped(cls) -> dict[str, list]:
+    """Keywords a config class's own code pops from what a config gives, beside its declared fields.
+
+    LFM2's class sets ``intermediate_size`` from ``block_ff_dim`` and ``tie_word_embeddings``
+    from ``tie_embedding`` where a config gives them (its first releases do); AXK1's makes its
+    per-layer MLP kinds from ``first_k_dense_replace``. The config never keeps such a keyword,
+    so no probe of its fields shows it: the class's code is read for them.
+
+    Each keyword maps to ``[its default]`` where the code gives a plain one (a config that
+    gives that value is the config that leaves it out), else to ``[]``.
+    """
+    import ast
+    import inspect
+
+    found: dict[str, list] = {}
+    for klass in cls.__mro__:
+        if not str(getattr(klass, "__module__", "")).startswith("transformers.models."):
+            continue
+        for attr in ("__init__", "__post_init__"):
+            fn = klass.__dict__.get(attr)
+            try:
+                source = inspect.getsource(fn) if fn is not None else ""
+            except (OSError, TypeError):
+                source = ""
+            for name, default in re.findall(r"kwargs\.pop\(\s*[\"'](\w+)[\"']\s*(?:,\s*([^(),]*?)\s*)?\)", source):
+                try:
+                    value = [ast.literal_eval(default)] if default else []
+                except (ValueError, SyntaxError):
+                    value = []
+                found.setdefault(name, value if _is_plain(value[0] if value else None) else [])
+            for name in re.findall(r"kwargs\.pop\(\s*[\"'](\w+)[\"']", source):
+                found.setdefault(name, [])
+    return dict(sorted(found.items()))
+
+
+def _legacy(p: _Probes, split: bool) -> tuple[dict[str, str], dict[str, list]]:
+    """(popped keyword -> the field it stands for, popped keywords that shape the model otherwise -> [their default]
+    where the code gives a plain one, else []).
+
+    A keyword stands for a field where giving it a value builds what giving the field that
+    value builds (and not what the default builds); one that changes the shapes in any other
+    way is listed apart, for a config that gives it to be refused.
+    """
+    legacy: dict[str, str] = {}
+    other: dict[str, list] = {}
+    known = set(p.fields.ints) | set(p.fields.fixed) | set(p.fields.aliases)
+    switches = [k for k, v in p.fields.fixed.items() if isinstance(v, bool)]
+    popped = _popped(p.cls)
+    for name in popped:
+        if name in known:
+            continue
+        for field_name in [*p.fields.ints, *switches]:
+            v0: Any = p.base.get(field_name, p.fields.fixed.get(field_name))
+            for value in [not v0] if isinstance(v0, bool) else _perturbations(v0)[:3]:
+                as_field = _try_build(p.cls, {**p.base, field_name: value})
+                try:
+                    field_reading = read_layout(as_field, split) if as_field is not None else None
+                except NoForm:
+                    field_reading = None
+                if field_reading is None or not _changed(p.base_reading, field_reading):
+                    continue  # a value the field's rounding or checks hide: the next one
+                as_name = _try_build(p.cls, {**p.base, name: value})
+                try:
+                    if as_name is not None and not _changed(read_layout(as_name, split), field_reading):
+                        legacy[name] = field_name
+                except NoForm:
+                    pass
+                break
+            if name in legacy:
+                break
+        if name in legacy:
+            continue
+        for value in (1, 2, 3, 0, True, False):
+            built = _try_build(p.cls, {**p.base, name: value})
+            try:
+                shapes = built is not None and bool(_changed(p.base_reading, read_layout(built, split)))
+            except NoForm:
+                shapes = True
+            if shapes:
+                other[name] = popped[name]
+                break
+    return legacy, other
+
+
 def _derived_lists(p: _Probes, features: list) -> dict[str, dict]:
     """Per-layer lists the class derives from a list of layer indices, and that decide the layers when given.
 
@@ -1194,6 +1280,19 @@ def _fit_key(key: tuple, probes: _Probes, what: str) -> Node:
 
 
 def _fit_alone(key: tuple, probes: _Probes, what: str) -> Node:
+    """:func:`_fit_once`, kept: a kind's form is also tried on the stack's other kinds."""
+    if key not in probes.fitted:
+        try:
+            probes.fitted[key] = _fit_once(key, probes, what)
+        except NoForm as err:
+            probes.fitted[key] = err
+    found = probes.fitted[key]
+    if isinstance(found, NoForm):
+        raise found
+    return found
+
+
+def _fit_once(key: tuple, probes: _Probes, what: str) -> Node:
     """Fit one quantity over the fields it was seen to follow; failing that, over the fields that shape layer kinds.
 
     A one-field change from the default can miss a dependence (a count of dense layers
@@ -1394,9 +1493,11 @@ def _learn_once(model_type: str, probes: int, seed: int, flip: Mapping[str, Any]
                 for name in config_lists(per_layer[1]):  # type: ignore[index]
                     env.setdefault(name, drawn[name])  # type: ignore[index, arg-type]
     derived = _derived_lists(p, per_layer[1]) if per_layer else {}
+    legacy, unread = _legacy(p, split)
     family = LearnedFamily(model_type, transformers.__version__, fields, dict(p.fields.aliases), fixed, top, kinds,
                            witnesses, layer_lists, tallies, alike={k: v for k, v in p.alike.items() if v and k in fixed},
-                           free=[k for k in p.free if k in fixed], derived={k: v for k, v in derived.items() if k in fixed})
+                           free=[k for k in p.free if k in fixed], derived={k: v for k, v in derived.items() if k in fixed},
+                           legacy={k: v for k, v in legacy.items() if v in fields or v in fixed}, unread=unread)
     for env, _, total in p.fits:
         if family.count(env) != total:
             raise NoForm(f"{model_type}: the learned form gives {family.count(env):,} for a probe transformers builds "

@@ -128,6 +128,30 @@ def test_a_derived_list_that_is_not_a_fixed_list_of_the_family_is_refused_on_loa
             loads(json.dumps({**body, "derived": bad, "checksum": _checksum({**body, "derived": bad})}))
 
 
+def test_lfm2s_legacy_keywords_stand_for_the_fields_they_set_and_decide_over_them():
+    """LFM2's class reads block_ff_dim as intermediate_size and tie_embedding as tie_word_embeddings, the keyword
+    winning where a config gives both; a null keyword, which the class would copy into the field, is refused."""
+    cfg, _ = witness_config("lfm2")
+    family = learned("lfm2")
+    assert family.legacy == {"block_ff_dim": "intermediate_size", "tie_embedding": "tie_word_embeddings"}
+    wider = from_dict({**cfg, "intermediate_size": 3 * cfg["intermediate_size"]}).total
+    assert from_dict({**cfg, "block_ff_dim": 3 * cfg["intermediate_size"]}).total == wider
+    assert from_dict({**cfg, "intermediate_size": 1, "block_ff_dim": 3 * cfg["intermediate_size"]}).total == wider
+    untied = from_dict({**cfg, "tie_word_embeddings": False}).total
+    assert from_dict({**cfg, "tie_word_embeddings": True, "tie_embedding": False}).total == untied
+    with pytest.raises(SymparamsError, match="block_ff_dim is null"):
+        from_dict({**cfg, "block_ff_dim": None})
+
+
+def test_a_legacy_keyword_for_no_field_of_the_family_is_refused_on_load():
+    from symparams.families.learned.data import _checksum, loads
+
+    body = {k: v for k, v in json.loads(learned("lfm2").dumps()).items() if k != "checksum"}
+    bad = {"block_ff_dim": "no_such_field"}
+    with pytest.raises(SymparamsError, match="not a keyword for a field of the family"):
+        loads(json.dumps({**body, "legacy": bad, "checksum": _checksum({**body, "legacy": bad})}))
+
+
 def test_lfm2s_layer_types_count_as_the_layers_they_name_and_other_kinds_or_lengths_are_refused():
     """LFM2's layer_types, given, decides the layers as full_attn_idxs would; a kind or a length transformers
     would not build as listed is refused, naming the field."""

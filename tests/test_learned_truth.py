@@ -355,3 +355,24 @@ def test_a_per_layer_list_the_class_derives_counts_what_transformers_builds_when
                         {**witness, name: listed, rule["from"]: [i for i in range(n) if i not in picked]},
                         {**alone, name: ["attention" if k == "full_attention" else k for k in listed]}):
                 assert family.count(cfg) == _total(_build(cls, cfg)), (name, cfg)
+
+
+def with_legacy() -> list[str]:
+    return [t for t in SHIPPED if (learned(t) or LearnedFamily("", "", {}, {}, {}, [], [], [])).legacy]
+
+
+@pytest.mark.parametrize("model_type", with_legacy())
+def test_a_keyword_the_class_reads_in_place_of_a_field_counts_what_transformers_builds(model_type):
+    """LFM2's class sets intermediate_size from block_ff_dim and tie_word_embeddings from tie_embedding, which its
+    first releases give beside (or instead of) the fields: given alone, or beside the field with another value,
+    the keyword decides, as transformers builds it."""
+    family = learned(model_type)
+    assert family is not None
+    cls = _config_class(model_type)
+    witness = dict(family.witnesses[0]["fields"])
+    for name, target in family.legacy.items():
+        was = witness.get(target, family.fixed.get(target))
+        values = [not was] if isinstance(was, bool) else [2 * was, was + 7]
+        for value in values:
+            for cfg in ({**witness, name: value}, {**witness, target: was, name: value}):
+                assert family.count(cfg) == _total(_build(cls, cfg)), (name, value)

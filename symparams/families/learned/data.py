@@ -182,6 +182,10 @@ class LearnedFamily:
     # A per-layer list of ``fixed`` the class derives from a list of layer indices (a "in" feature), and builds from
     # when given -> {"from": that feature's list, "in": the kind at its indices, "out": the kind elsewhere}.
     derived: dict = field(default_factory=dict)
+    # Keywords the class's code reads in place of a field (LFM2's ``block_ff_dim`` for ``intermediate_size``) -> that
+    # field: given, they stand for it; and keywords its code reads that shape the model otherwise, refused when given.
+    legacy: dict = field(default_factory=dict)
+    unread: dict = field(default_factory=dict)  # keyword -> [the value the class takes where it is left out], or []
 
     # -- data --
     def to_json(self) -> dict:
@@ -200,6 +204,10 @@ class LearnedFamily:
             body.update(free=self.free)
         if self.derived:
             body.update(derived=self.derived)
+        if self.legacy:
+            body.update(legacy=self.legacy)
+        if self.unread:
+            body.update(unread=self.unread)
         return {**body, "checksum": _checksum(body)}
 
     def dumps(self) -> str:
@@ -283,6 +291,7 @@ class LearnedFamily:
             if isinstance(value, dict) and isinstance(value.get("model_type"), str):
                 raise SymparamsError(f"{source}: {key}: the learned {self.model_type} family reads top-level fields; "
                                      f"this config nests a {str(value['model_type'])[:40]} config it cannot count")
+        config = self._unlegacy(config, source)
         config, stated = self._underived(config, source)
         family = self.for_config(config, source)
         values = family._values(config, source)
@@ -292,6 +301,26 @@ class LearnedFamily:
                 raise SymparamsError(f"{source}: {name} lists {entries} layers for {values.get(length)} ({length}); "
                                      "transformers refuses a list that is not one entry per layer")
         return family, values
+
+    def _unlegacy(self, config: Mapping[str, Any], source: str) -> Mapping[str, Any]:
+        """The config with each legacy keyword it gives read as the field it stands for (the keyword wins, as the
+        class's code sets the field from it); a keyword the family does not follow is refused."""
+        for name, default in self.unread.items():
+            if name in config and default and config[name] == default[0] and type(config[name]) is type(default[0]):
+                config = {k: v for k, v in config.items() if k != name}  # the value the class takes without it
+            elif name in config:
+                raise SymparamsError(f"{source}: {name}: {self.model_type}'s config class reads it to shape the model, "
+                                     "which the learned family does not follow; leave it out")
+        for name, target in self.legacy.items():
+            if name not in config:
+                continue
+            value = config[name]
+            if value is None:
+                raise SymparamsError(f"{source}: {name} is null; {self.model_type}'s config class then sets {target} "
+                                     "to null, which transformers refuses")
+            config = {k: v for k, v in config.items() if k not in (name, target) and self.aliases.get(k) != target}
+            config[target] = value
+        return config
 
     def _underived(self, config: Mapping[str, Any], source: str) -> tuple[Mapping[str, Any], dict[str, int]]:
         """The config with each derived list it gives read as the indices it names (see ``derived``), and how many
@@ -474,7 +503,13 @@ def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None
             per_layer=dict(data.get("per_layer", {})), tallies=dict(data.get("tallies", {})),
             variant_data=dict(data.get("variants", {})), alike=dict(data.get("same_shapes", {})),
             free=list(data.get("free", [])), derived=dict(data.get("derived", {})),
+            legacy=dict(data.get("legacy", {})), unread=dict(data.get("unread", {})),
         )
+        for name, target in family.legacy.items():
+            if not isinstance(name, str) or (target not in family.fields and target not in family.fixed):
+                raise SymparamsError(f"{source}: legacy holds {str(name)[:40]}, not a keyword for a field of the family")
+        if not all(isinstance(d, list) and len(d) <= 1 for d in family.unread.values()):
+            raise SymparamsError(f"{source}: unread holds something other than keywords and their defaults")
         sources = [f[1] for f in family.per_layer.get("features", []) if isinstance(f, list) and f[:1] == ["in"]]
         for name, rule in family.derived.items():
             if (not isinstance(family.fixed.get(name), list) or not isinstance(rule, dict) or rule.get("from") not in sources

@@ -797,6 +797,7 @@ class _Probes:
     free: list[str] = field(default_factory=list)
     # Each quantity's form, or why it has none, once fitted (a kind's form is also tried on the others').
     fitted: dict[tuple, Any] = field(default_factory=dict)
+    split: bool = False  # whether layers of one kind are told apart by their per-layer lists (read_layout)
 
 
 def _total(layout: Layout) -> int:
@@ -1280,16 +1281,83 @@ def _fit_key(key: tuple, probes: _Probes, what: str) -> Node:
 
 
 def _fit_alone(key: tuple, probes: _Probes, what: str) -> Node:
-    """:func:`_fit_once`, kept: a kind's form is also tried on the stack's other kinds."""
+    """:func:`_fit_once`, told apart from its rounding's near twins (:func:`_settled`), kept: a kind's form is also
+    tried on the stack's other kinds."""
     if key not in probes.fitted:
         try:
-            probes.fitted[key] = _fit_once(key, probes, what)
+            probes.fitted[key] = _settled(key, _fit_once(key, probes, what), probes, what)
         except NoForm as err:
             probes.fitted[key] = err
     found = probes.fitted[key]
     if isinstance(found, NoForm):
         raise found
     return found
+
+
+def _twins(node: Node) -> list[Node]:
+    """The forms that differ from ``node`` by one rounding of a fraction: a rational multiple floored, or a floored
+    one left whole (``ceil(floor(2F/3) / m)`` and ``ceil((2F/3) / m)``)."""
+    if not isinstance(node, list) or not node:
+        return []
+    out: list[Node] = []
+    if node[0] == "mul" and any(isinstance(a, list) and a[:1] == ["rat"] for a in node[1:]):
+        out.append(["floor", node])
+    if node[0] == "floor" and isinstance(node[1], list) and node[1][:1] == ["mul"]:
+        out.append(node[1])
+    for i, arg in enumerate(node[1:], 1):
+        if node[0] in ("field", "rat"):
+            break
+        out += [[*node[:i], twin, *node[i + 1:]] for twin in _twins(arg)]
+    return out
+
+
+def _settled(key: tuple, node: Node, probes: _Probes, what: str) -> Node:
+    """``node``, or a near twin of it (:func:`_twins`) that also holds on every probe, where a config built to tell
+    them apart says so.
+
+    Random probes rarely land where such twins differ (2F/3 just above a multiple of m),
+    so both fit; a config moved there is built, and the form that gives its shape kept.
+    Where neither does, the quantity is refused.
+    """
+    obs = _obs(key, probes.fits)
+    twins = [t for t in _twins(node) if t != node and _holds(t, obs)]
+    for twin in twins:
+        env = _apart(node, twin, [e for e, _ in obs])
+        if env is None:
+            continue
+        built = _try_build(probes.cls, env)
+        if built is None:
+            continue
+        try:
+            seen = read_layout(built, probes.split).values.get(key, 0 if key[0] == "kind" else None)
+        except NoForm:
+            continue
+        if seen == evaluate(twin, env):
+            node = twin
+        elif seen != evaluate(node, env):
+            raise NoForm(f"{what}: neither {node} nor {twin} gives what transformers builds where they differ")
+    return node
+
+
+def _apart(a: Node, b: Node, envs: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """A probe's config with one field the forms read moved (up to 400 away) so that they differ, if one is found."""
+    names = sorted(fields_in(a) | fields_in(b))
+    for env in envs[:3]:
+        for name in names:
+            v0 = env.get(name)
+            if not isinstance(v0, int) or isinstance(v0, bool):
+                continue
+            for step in range(1, 401):
+                for value in (v0 + step, v0 - step):
+                    if value < 1:
+                        continue
+                    moved = {**env, name: value}
+                    try:
+                        if evaluate(a, moved) != evaluate(b, moved):
+                            return moved
+                    except (SymparamsError, ZeroDivisionError, KeyError):
+                        continue
+    return None
 
 
 def _fit_once(key: tuple, probes: _Probes, what: str) -> Node:
@@ -1443,6 +1511,7 @@ def _learn_once(model_type: str, probes: int, seed: int, flip: Mapping[str, Any]
             raise NoForm(f"{model_type}: the layers of one kind differ in shape, and no per-layer list decides which "
                          "shape a layer has")
         p = _probe(model_type, probes, seed, per_layer=False, flip=flip, fix=fix, found=found)
+    p.split = split
     keys = set(p.base_reading.values)
     ranks = dict(p.base_reading.ranks)
     modules = dict(p.base_reading.modules)

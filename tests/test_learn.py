@@ -457,6 +457,17 @@ def test_a_default_that_follows_a_field_no_shape_reads_is_not_learned():
     assert forms["hidden_size"] == {"missing": 8} and forms["num_heads"] == {"missing": 2}
 
 
+def test_a_rounded_fraction_has_its_floored_and_whole_twins():
+    """The forms a fit cannot tell apart from random probes: the fraction inside a rounding floored, or left whole."""
+    from symparams.learn import _twins
+
+    width, m = ["field", "intermediate_size"], ["field", "block_multiple_of"]
+    plain = ["mul", m, ["ceil", ["div", ["mul", ["rat", 2, 3], width], m]]]
+    floored = ["mul", m, ["ceil", ["div", ["floor", ["mul", ["rat", 2, 3], width]], m]]]
+    assert floored in _twins(plain) and plain in _twins(floored)
+    assert _twins(["mul", width, m]) == [] and _twins(["field", "rat"]) == []
+
+
 def test_a_rope_table_is_tried_per_layer_kind_and_left_free_where_no_trial_changes_a_shape():
     from symparams.learn import _rope_tables
 

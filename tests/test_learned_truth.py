@@ -376,3 +376,15 @@ def test_a_keyword_the_class_reads_in_place_of_a_field_counts_what_transformers_
         for value in values:
             for cfg in ({**witness, name: value}, {**witness, target: was, name: value}):
                 assert family.count(cfg) == _total(_build(cls, cfg)), (name, value)
+
+
+def test_lfm2s_mlp_width_is_floored_before_it_is_rounded_up_at_every_width():
+    """LFM2's MLP width is m * ceil(floor(2F/3) / m); random probes also fit m * ceil((2F/3) / m), which differs where
+    2F/3 is just above a multiple of m. The learner builds a config where the two differ and keeps the right one."""
+    family = learned("lfm2")
+    assert family is not None
+    cls = _config_class("lfm2")
+    witness = dict(family.witnesses[0]["fields"])
+    for width in range(1, 3 * witness["block_multiple_of"], 7):
+        cfg = {**witness, "intermediate_size": width}
+        assert family.count(cfg) == _total(_build(cls, cfg)), width

@@ -215,6 +215,10 @@ def test_list_names_learned_families_apart(capsys):
     for listed in doc["learned_families"]:  # what each file learned changed, and what it counts whatever it holds
         family = learned(listed["model_type"])
         assert listed["variants"] == sorted(family.variant_data) and listed["free"] == family.free
+        assert (listed["derived"], listed["legacy"], listed["unread"]) == (
+            sorted(family.derived), family.legacy, sorted(family.unread))
+    lfm2 = next(f for f in doc["learned_families"] if f["model_type"] == "lfm2")
+    assert lfm2["derived"] == ["layer_types"] and lfm2["legacy"]["block_ff_dim"] == "intermediate_size"
     assert {r["model_type"] for r in doc["refused_model_types"]} == set(refused()["refused"])
     assert main(["list"]) == 0
     assert f"learned families ({len(SHIPPED)}," in capsys.readouterr().out
@@ -474,3 +478,18 @@ def test_the_causal_lm_class_transformers_names_for_each_counted_model_type_is_a
     with pytest.raises(SymparamsError, match="'BertModel' is not a causal language model"):
         check_architectures(Config({"model_type": "bert", "architectures": ["BertModel"]}))
 
+
+
+def test_learn_says_which_lists_and_keywords_the_family_reads_as_the_class_does(monkeypatch, capsys):
+    """What ``learn`` prints of LFM2 (its file, learned from transformers, stands in for a new learning run here)."""
+    import symparams.learn as learn_module
+
+    family = learned("lfm2")
+    monkeypatch.setattr(learn_module, "learn", lambda model_type, probes=36: family)
+    assert main(["learn", "lfm2"]) == 0
+    out = capsys.readouterr().out
+    assert "layer_types is read as the layers it lists as full_attention (full_attn_idxs" in out
+    assert "read in place of a field, as the class reads them: block_ff_dim for intermediate_size" in out
+    assert main(["learn", "lfm2", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["derived"] == family.derived and doc["legacy"] == family.legacy and doc["unread"] == []

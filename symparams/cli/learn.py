@@ -76,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         emit_json({"model_type": family.model_type, "transformers": family.transformers, "formula": str(form),
                    "symbols": {name: str(sym) for name, sym in family.symbols.items()}, "fixed": family.fixed,
-                   "free": family.free, "variants": sorted(family.variant_data),
+                   "free": family.free, "variants": sorted(family.variant_data), "derived": family.derived,
+                   "legacy": family.legacy, "unread": sorted(family.unread),
                    "hand_written": hand.name if hand else None, "output": args.output})
         return 0
     print(f"{family.model_type}: learned from transformers {family.transformers} on {args.probes} probe configs "
@@ -92,6 +93,13 @@ def run(args: argparse.Namespace) -> int:
     if family.free:
         print(f"shapes the same whatever it holds: {', '.join(family.free)} (tried with another base, scaling and "
               "rotary share)")
+    for name, rule in family.derived.items():
+        print(f"{name} is read as the layers it lists as {rule['in']} ({rule['from']}, which the class makes it from)")
+    if family.legacy:
+        shown = ", ".join(f"{k} for {v}" for k, v in family.legacy.items())
+        print(f"read in place of a field, as the class reads them: {shown}")
+    if family.unread:
+        print(f"refused when a config gives them (the class reads them to shape the model): {', '.join(family.unread)}")
     if family.variant_data:
         print(f"also learned with one of these changed: {', '.join(family.variant_data)} (a config that changes one "
               "of them is counted by that variant)")

@@ -65,7 +65,9 @@ def learned_listing() -> dict:
         assert family is not None
         families.append({"model_type": model_type, "kind": "learned", "transformers": family.transformers,
                          "fields": sorted(family.fields), "fixed": sorted(family.fixed),
-                         "variants": sorted(family.variant_data), "free": list(family.free)})
+                         "variants": sorted(family.variant_data), "free": list(family.free),
+                         "derived": sorted(family.derived), "legacy": dict(family.legacy),
+                         "unread": sorted(family.unread)})
     refusals = [{"model_type": t, "reason": r.get("reason"), "category": r.get("category")}
                 for t, r in sorted(refused().get("refused", {}).items())]
     counts = {k: v for k, v in coverage().items() if k in ("transformers", "causal_lm", "hand_written", "learned", "refused")}

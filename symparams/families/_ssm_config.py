@@ -11,12 +11,29 @@ from __future__ import annotations
 import math
 from typing import Iterable, Sequence
 
-from ..config import DERIVED, Config, Fields
+from ..config import DEFAULT, DERIVED, Config, Field, Fields
 
 __all__ = [
-    "read_dt_rank", "refuse_layer_types", "refuse_odd_rope", "mamba2_head", "layer_indices", "read_all",
-    "read_chunk", "kind_counts",
+    "MAMBA2_FIELDS", "MAMBA2_ONLY", "read_dt_rank", "refuse_layer_types", "refuse_odd_rope", "mamba2_head",
+    "layer_indices", "read_all", "read_chunk", "kind_counts",
 ]
+
+
+# The Mamba-2 fields of BambaConfig and GraniteMoeHybridConfig (transformers 5.x), which share the mixer and its defaults.
+MAMBA2_FIELDS = (
+    Field("mamba_expand", 2),
+    Field("mamba_n_heads", 128),
+    Field("mamba_d_head", "auto", kind="any", types=("str", "int")),
+    Field("mamba_n_groups", 1),
+    Field("mamba_d_state", 256),
+    Field("mamba_d_conv", 4),
+    Field("mamba_chunk_size", 256, null=DERIVED),
+    Field("mamba_conv_bias", True, kind="bool", null=DERIVED),
+    Field("mamba_proj_bias", False, kind="bool", null=DEFAULT),
+)
+# Those only the Mamba-2 layers read; the classes declare them Optional, so a config without such layers may leave
+# them null.
+MAMBA2_ONLY = ("mamba_n_groups", "mamba_d_state", "mamba_d_conv", "mamba_chunk_size")
 
 
 def read_dt_rank(cfg: Config, name: str, width: int, digits: bool = True) -> tuple[int, bool]:

@@ -30,9 +30,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..config import DEFAULT, DERIVED, REFUSE, Config, Field
+from ..config import DERIVED, REFUSE, Config
 from ._layered_config import check_padding
-from ._ssm_config import kind_counts, layer_indices, mamba2_head, read_all, read_chunk, refuse_layer_types
+from ._ssm_config import (
+    MAMBA2_FIELDS,
+    MAMBA2_ONLY,
+    kind_counts,
+    layer_indices,
+    mamba2_head,
+    read_all,
+    read_chunk,
+    refuse_layer_types,
+)
 from .activations import activation
 from .decoder_sizes import decoder_fields, read_sizes
 from .registry import Family, Reading, by_layer, order
@@ -48,26 +57,12 @@ GROUPS = {
     "lm_head": "head",
 }
 
-# Fields only the Mamba-2 layers read; BambaConfig declares them Optional, so a config without
-# such layers may leave them null.
-MAMBA_ONLY = ("mamba_n_groups", "mamba_d_state", "mamba_d_conv", "mamba_chunk_size")
-
 # transformers 5.x BambaConfig
 FIELDS = decoder_fields(
     vocab_size=128000, hidden_size=4096, intermediate_size=14336, num_hidden_layers=32,
     num_attention_heads=32, num_key_value_heads=8, kv_null=DERIVED, head_dim_null=REFUSE,
     max_position_embeddings=262144,
-    extra=(
-        Field("mamba_expand", 2),
-        Field("mamba_n_heads", 128),
-        Field("mamba_d_head", "auto", kind="any", types=("str", "int")),
-        Field("mamba_n_groups", 1),
-        Field("mamba_d_state", 256),
-        Field("mamba_d_conv", 4),
-        Field("mamba_chunk_size", 256, null=DERIVED),
-        Field("mamba_conv_bias", True, kind="bool", null=DERIVED),
-        Field("mamba_proj_bias", False, kind="bool", null=DEFAULT),
-    ),
+    extra=MAMBA2_FIELDS,
     groups=GROUPS,
 )
 
@@ -83,7 +78,7 @@ def read(cfg: Config) -> Reading:
     layers = cfg.get("num_hidden_layers")
     attention = layer_indices(cfg, "attn_layer_indices", layers)
     mambas = layers - len(attention)
-    unused = (() if attention else ("head_dim",)) + (() if mambas else MAMBA_ONLY)
+    unused = (() if attention else ("head_dim",)) + (() if mambas else MAMBA2_ONLY)
     read_all(cfg, FIELDS, unused)
     width = cfg.get("hidden_size")
     expand = cfg.get("mamba_expand")

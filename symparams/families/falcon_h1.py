@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from ..config import DEFAULT, DERIVED, REFUSE, Config, Field
 from ._layered_config import check_padding
-from ._ssm_config import mamba2_head, read_chunk, refuse_layer_types, refuse_odd_rope
+from ._ssm_config import MAMBA2_FIELDS, mamba2_head, read_chunk, refuse_layer_types, refuse_odd_rope
 from .decoder_sizes import decoder_fields, read_sizes
 from .registry import Family, Reading
 
@@ -51,14 +51,7 @@ FIELDS = decoder_fields(
     extra=(
         Field("mamba_d_ssm", 1024, null=DERIVED),
         Field("mamba_expand", 2, null=DERIVED),
-        Field("mamba_n_heads", 128),
-        Field("mamba_d_head", "auto", kind="any", types=("str", "int")),
-        Field("mamba_n_groups", 1),
-        Field("mamba_d_state", 256),
-        Field("mamba_d_conv", 4),
-        Field("mamba_chunk_size", 256, null=DERIVED),
-        Field("mamba_conv_bias", True, kind="bool", null=DERIVED),
-        Field("mamba_proj_bias", False, kind="bool", null=DEFAULT),
+        *MAMBA2_FIELDS[1:],  # Bamba's, from the heads on
         Field("projectors_bias", False, kind="bool", null=DEFAULT),
         Field("mamba_rms_norm", False, kind="bool", null=DEFAULT),
     ),

@@ -31,10 +31,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..config import DEFAULT, DERIVED, REFUSE, Config, Field
+from ..config import DERIVED, REFUSE, Config, Field
 from . import _deepseek_heads as heads
 from ._layered_config import check_padding
-from ._ssm_config import kind_counts, mamba2_head, read_all, read_chunk
+from ._ssm_config import MAMBA2_FIELDS, MAMBA2_ONLY, kind_counts, mamba2_head, read_all, read_chunk
 from .activations import activation
 from .decoder_sizes import decoder_fields
 from .layer_lists import ATTENTION_KINDS, LEGACY_NAMES, check_list
@@ -52,7 +52,6 @@ GROUPS = {
     "lm_head": "head",
 }
 
-MAMBA_ONLY = ("mamba_n_groups", "mamba_d_state", "mamba_d_conv", "mamba_chunk_size")
 MAMBA = "linear_attention"
 
 # transformers 5.x GraniteMoeHybridConfig
@@ -66,15 +65,7 @@ FIELDS = decoder_fields(
         Field("shared_intermediate_size", 1024, minimum=0),
         Field("position_embedding_type", DERIVED, kind="str", null=DERIVED),
         Field("layer_types", DERIVED, aliases=("layers_block_type",), null=DERIVED, kind="any", types=("list",)),
-        Field("mamba_expand", 2),
-        Field("mamba_n_heads", 128),
-        Field("mamba_d_head", "auto", kind="any", types=("str", "int")),
-        Field("mamba_n_groups", 1),
-        Field("mamba_d_state", 256),
-        Field("mamba_d_conv", 4),
-        Field("mamba_chunk_size", 256, null=DERIVED),
-        Field("mamba_conv_bias", True, kind="bool", null=DERIVED),
-        Field("mamba_proj_bias", False, kind="bool", null=DEFAULT),
+        *MAMBA2_FIELDS,
     ),
 )
 
@@ -101,7 +92,7 @@ def read(cfg: Config) -> Reading:
     kinds = layer_kinds(cfg, layers)
     mambas = kinds.count(MAMBA)
     attention = layers - mambas
-    read_all(cfg, FIELDS, ("head_dim",) + (() if mambas else MAMBA_ONLY))
+    read_all(cfg, FIELDS, ("head_dim",) + (() if mambas else MAMBA2_ONLY))
     width, expand = cfg.get("hidden_size"), cfg.get("mamba_expand")
     mamba2_head(cfg, "mamba_n_heads", "mamba_d_head", expand * width, "mamba_expand x hidden_size")
     experts, top_k = cfg.get("num_local_experts"), cfg.get("num_experts_per_tok")

@@ -158,6 +158,20 @@ def falcon_h1_configs(draw) -> dict:
     return cfg
 
 
+def _bamba_mixer(draw, cfg: dict) -> None:
+    """Bamba's Mamba-2 fields (Granite 4.0's too): heads x head size = expand x D, groups dividing the heads."""
+    expand = 2
+    if draw(st.booleans()):
+        expand = cfg["mamba_expand"] = draw(st.integers(1, 3))
+    inner = expand * cfg["hidden_size"]
+    heads, groups = _mamba2_heads(draw, inner)
+    cfg["mamba_n_heads"], cfg["mamba_n_groups"] = heads, groups
+    if draw(st.booleans()):
+        cfg["mamba_d_head"] = draw(st.sampled_from(["auto", inner // heads]))
+    cfg["mamba_d_state"] = draw(st.integers(1, 8))
+    _maybe(draw, cfg, "mamba_d_conv", st.integers(1, 4))
+
+
 @st.composite
 def bamba_configs(draw) -> dict:
     """Bamba: attention on the layers attn_layer_indices names (some outside the model, or none), Mamba-2 elsewhere."""
@@ -170,16 +184,7 @@ def bamba_configs(draw) -> dict:
         cfg["attn_layer_indices"] = draw(st.lists(st.integers(-1, layers + 1), max_size=layers + 1))
     elif choice == "null":
         cfg["attn_layer_indices"] = None
-    expand = 2
-    if draw(st.booleans()):
-        expand = cfg["mamba_expand"] = draw(st.integers(1, 3))
-    inner = expand * cfg["hidden_size"]
-    heads, groups = _mamba2_heads(draw, inner)
-    cfg["mamba_n_heads"], cfg["mamba_n_groups"] = heads, groups
-    if draw(st.booleans()):
-        cfg["mamba_d_head"] = draw(st.sampled_from(["auto", inner // heads]))
-    cfg["mamba_d_state"] = draw(st.integers(1, 8))
-    _maybe(draw, cfg, "mamba_d_conv", st.integers(1, 4))
+    _bamba_mixer(draw, cfg)
     for flag in ("mamba_conv_bias", "mamba_proj_bias"):
         _maybe(draw, cfg, flag, st.one_of(st.none(), st.booleans()))
     for flag in ("attention_bias", "mlp_bias", "tie_word_embeddings"):
@@ -218,16 +223,7 @@ def granitemoehybrid_configs(draw) -> dict:
     if experts or "num_local_experts" not in cfg:
         cfg["num_experts_per_tok"] = draw(st.integers(1, experts or 8))
     _maybe(draw, cfg, "shared_intermediate_size", st.integers(0, 24))
-    expand = 2
-    if draw(st.booleans()):
-        expand = cfg["mamba_expand"] = draw(st.integers(1, 3))
-    inner = expand * cfg["hidden_size"]
-    heads, groups = _mamba2_heads(draw, inner)
-    cfg["mamba_n_heads"], cfg["mamba_n_groups"] = heads, groups
-    if draw(st.booleans()):
-        cfg["mamba_d_head"] = draw(st.sampled_from(["auto", inner // heads]))
-    cfg["mamba_d_state"] = draw(st.integers(1, 8))
-    _maybe(draw, cfg, "mamba_d_conv", st.integers(1, 4))
+    _bamba_mixer(draw, cfg)
     _maybe(draw, cfg, "mamba_chunk_size", st.integers(1, 64))
     for flag in ("mamba_conv_bias", "mamba_proj_bias"):
         _maybe(draw, cfg, flag, st.one_of(st.none(), st.booleans()))

@@ -12,7 +12,11 @@ changed by hand is refused. Each true-or-false field that shapes the model
 shapes it when given (head_dim) again with a number given: a config that changes one
 such field is counted by that variant. A RoPE table that builds the same shapes with
 another base, scaling and rotary share is free: a config's own table is counted (and
-checked as transformers checks it). A learned family knows parameter counts only:
+checked as transformers checks it). A field only a kind of layer missing from the default
+config reads is tried again where that kind is built; a per-layer list the class derives
+from a list of layer indices is read as the indices it names; a keyword the class's code
+reads in place of a field stands for it, and one that shapes the model otherwise is refused
+when given. A learned family knows parameter counts only:
 KV cache, attention FLOPs and activations need a family's semantics and are not given.
 Needs torch and transformers: pip install 'symparams[verify]'.
 

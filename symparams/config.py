@@ -411,6 +411,7 @@ class _Huge:
     """
 
     digits: int
+    decimal: bool = False
 
 
 class _Refused(ValueError):
@@ -435,7 +436,7 @@ class _Constant:
 def _parse_float(text: str) -> Decimal | _Huge:
     """A JSON decimal exactly as written (``json`` would round it through a binary float)."""
     if len(text) > 4 * MAX_INT_DIGITS:
-        return _Huge(len(text))
+        return _Huge(len(text), True)
     return Decimal(text)
 
 

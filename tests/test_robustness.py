@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 from contextlib import contextmanager
+from decimal import Decimal
 from fractions import Fraction
 from math import ceil
 from pathlib import Path
@@ -35,6 +36,8 @@ from symparams.cli import COMMANDS, build_parser, main
 from symparams.config import MAX_BYTES
 from symparams.errors import SymparamsError
 from symparams.families import FAMILIES
+from symparams.families.field_types import fits
+from symparams.families.field_types import table as field_types
 from symparams.families.layer_lists import ATTENTION_KINDS
 from symparams.families.rope import class_share
 from symparams.symbols import SYMBOLS
@@ -485,18 +488,28 @@ def test_a_mutated_real_config_is_counted_consistently_or_refused_naming_the_fil
 
 
 @pytest.mark.parametrize("path", [p for t in AVAILABLE for p in config_paths(t)], ids=lambda p: p.name)
-def test_integral_floats_in_a_config_read_as_their_integers(path, tmp_path):
-    """4096.0 is 4096: the same count, or the same refusal, as the file with integers."""
+def test_integral_floats_in_a_config_are_refused_where_transformers_types_the_field_a_whole_number(path, tmp_path):
+    """4096.0 is not an int to transformers' strict config classes: a file with its whole numbers written as
+    decimals is refused naming one of them where the class types it a whole number, as transformers refuses it,
+    and counts as the file with integers elsewhere."""
     doc = json.loads(path.read_text())
     floated = {k: float(v) if isinstance(v, int) and not isinstance(v, bool) and abs(v) < 2**53 else v
                for k, v in doc.items()}
     copy = write(tmp_path, "config.json", floated)
+    typed = field_types().get(doc["model_type"], {"fields": {}})["fields"]
+    whole = sorted(k for k, v in floated.items() if isinstance(v, float) and k in typed
+                   and not fits(Decimal(repr(v)), typed[k]["type"]))
     try:
         original = symparams.model(str(path)).total
     except SymparamsError as err:
         with pytest.raises(SymparamsError) as again:
             symparams.model(str(copy))
-        assert str(again.value).replace(str(copy), "") == str(err).replace(str(path), "")
+        if not whole:
+            assert str(again.value).replace(str(copy), "") == str(err).replace(str(path), "")
+        return
+    if whole:
+        with pytest.raises(SymparamsError, match="|".join(f"'{k}'" for k in whole)):
+            symparams.model(str(copy))
         return
     assert symparams.model(str(copy)).total == original
 
@@ -1241,8 +1254,9 @@ def _with_literal(doc: dict, name: str, literal: str) -> str:
 @given(data=st.data())
 def test_a_whole_number_written_with_a_fraction_or_exponent_counts_exactly_and_any_other_is_refused(
         model_type, data, tmp_path_factory):
-    """A size written ``4096.0``, ``4096e0`` or ``40960e-1`` is 4096 exactly (no binary float on the way);
-    ``4096.0000000000001`` is refused naming the field, never rounded to 4096."""
+    """A size written ``4096.0``, ``4096e0`` or ``40960e-1`` is 4096 exactly (no binary float on the way) where
+    transformers does not type the field, and refused naming it where its class types it a whole number (as
+    transformers refuses it); ``4096.0000000000001`` is refused naming the field, never rounded to 4096."""
     config = data.draw(CONFIGS[model_type], label="config")
     names = _int_fields(model_type, config)
     if not names:
@@ -1256,7 +1270,12 @@ def test_a_whole_number_written_with_a_fraction_or_exponent_counts_exactly_and_a
         return
     whole = data.draw(st.sampled_from([f"{value}.0", f"{value}e0", f"{value * 10}e-1", f"{value}.000000000000000000000"]))
     path = write(folder, "whole.json", _with_literal(config, name, whole))
-    assert symparams.model(str(path)).total == expected
+    typed = field_types()[model_type]["fields"].get(name)
+    if typed is not None and not fits(Decimal(whole), typed["type"]):
+        with pytest.raises(SymparamsError, match=f"'{name}'.*whole number"):
+            symparams.model(str(path))
+    else:
+        assert symparams.model(str(path)).total == expected
     digits = data.draw(st.integers(1, 40), label="zeros")
     fraction = f"{value}.{'0' * digits}1"
     path = write(folder, "fraction.json", _with_literal(config, name, fraction))
@@ -1264,18 +1283,25 @@ def test_a_whole_number_written_with_a_fraction_or_exponent_counts_exactly_and_a
         symparams.model(str(path))
 
 
-@pytest.mark.parametrize("literal, expected", [("9007199254740993.0", 9007199254740993),
-                                               ("9007199254740993", 9007199254740993),
-                                               ("9.007199254740993e15", 9007199254740993),
-                                               ("1e40", 10**40)])
+@pytest.mark.parametrize("literal, expected", [("9007199254740993", 9007199254740993), ("10" + "0" * 40, 10**41)])
 def test_a_vocabulary_past_two_to_the_53_counts_to_the_last_digit(literal, expected, tmp_path):
-    """JSON numbers are read as the decimals they are: 2^53 + 1 written as a float is not 2^53."""
+    """JSON numbers are read as the numbers they are: 2^53 + 1 is not 2^53."""
     doc = {"model_type": "llama", "hidden_size": 64, "num_attention_heads": 4, "intermediate_size": 128,
            "num_hidden_layers": 1}
     spec = symparams.model(str(write(tmp_path, "config.json", _with_literal(doc, "vocab_size", literal))))
     assert spec.env[symparams.symbols.V] == expected
     small = symparams.families.from_dict({**doc, "vocab_size": 1}, "config")
     assert spec.total == small.total + (expected - 1) * 64 * 2
+
+
+@pytest.mark.parametrize("literal", ["9007199254740993.0", "9.007199254740993e15", "1e40"])
+def test_a_vocabulary_written_as_a_decimal_is_refused_never_rounded(literal, tmp_path):
+    """transformers' LlamaConfig types vocab_size a whole number and refuses a decimal; so does symparams,
+    naming it, and never as a rounded 2^53."""
+    doc = {"model_type": "llama", "hidden_size": 64, "num_attention_heads": 4, "intermediate_size": 128,
+           "num_hidden_layers": 1}
+    with pytest.raises(SymparamsError, match="'vocab_size'"):
+        symparams.model(str(write(tmp_path, "config.json", _with_literal(doc, "vocab_size", literal))))
 
 
 def test_a_width_a_hair_above_a_whole_number_is_refused(tmp_path):
@@ -1287,11 +1313,12 @@ def test_a_width_a_hair_above_a_whole_number_is_refused(tmp_path):
 
 def test_a_python_float_past_two_to_the_53_is_refused_as_possibly_rounded():
     """A dict given to the API may hold a binary float, already rounded before it reaches the reader: past 2^53
-    an integral float is not known to be the number meant, so it is refused; below, it is exact."""
+    an integral float is not known to be the number meant, so it is refused; below, it is refused as
+    transformers' class refuses a float where it types a whole number."""
     with pytest.raises(SymparamsError, match="'vocab_size'.*2\\^53 or more"):
         symparams.families.from_dict({"model_type": "llama", "vocab_size": 9007199254740993.0}, "config")
-    assert symparams.families.from_dict({"model_type": "llama", "vocab_size": 32000.0}, "config").total == \
-        symparams.families.from_dict({"model_type": "llama"}, "config").total
+    with pytest.raises(SymparamsError, match="'vocab_size'.*whole number"):
+        symparams.families.from_dict({"model_type": "llama", "vocab_size": 32000.0}, "config")
 
 
 NON_FINITE = ["Infinity", "-Infinity", "NaN"]

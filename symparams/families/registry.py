@@ -425,7 +425,7 @@ def _check_kinds(cfg: Config, kinds: list[str]) -> None:
 def settle(cfg: Config, fam: Family, head_dim: int | None, rotary_head: int | None = None) -> int | None:
     """The checks a config passes after its model is built, and then its context length.
 
-    transformers refuses the rope parameters and layer lists checked here; ``head_dim`` is
+    transformers refuses the rope parameters, layer lists and field types checked here; ``head_dim`` is
     the built model's head size (None where it is not one whole number), which its
     rotary embedding must be able to rotate; ``rotary_head`` the size its rotary embedding
     takes a share of, where that is another (latent attention's rotary part, d_rope). A
@@ -433,6 +433,7 @@ def settle(cfg: Config, fam: Family, head_dim: int | None, rotary_head: int | No
     even where its class declares no such field and its layers use D/H), except where the class
     replaces it with latent attention's rotary part (unless ``rope_head`` is "given").
     """
+    from .field_types import check_types
     from .layer_lists import check_layer_lists
     from .rope import check_head, check_rope
 
@@ -445,6 +446,7 @@ def settle(cfg: Config, fam: Family, head_dim: int | None, rotary_head: int | No
         rotary_head = _floor_head(cfg)  # no attention layer (a Bamba of Mamba-2 layers alone): the model's table still is
     check_rope(cfg, fam, rotary_head if rotary_head is not None else head_dim)
     check_layer_lists(cfg, fam.fields, fam.layer_lists)
+    check_types(cfg)
     return _context(cfg, fam)
 
 

@@ -1,0 +1,142 @@
+"""The types transformers' config classes check, so that a file transformers refuses is refused here too.
+
+transformers' config classes are strict dataclasses: setting ``rms_norm_eps`` to null, a
+``use_cache`` of 1 or a ``num_hidden_layers`` of 2.0 fails when the file loads, even
+where no shape reads the field. A count of such a file would be the count of a model no
+one can build, so each field's type, as the class annotates it, is kept in
+``field_types.json`` beside this file (one entry per model type symparams reads) and a
+config is checked against it once its family has read it.
+
+The table is written by ``python -m symparams.families.field_types`` from the installed
+transformers; tests/test_field_types.py checks it is current and that symparams refuses
+a value of any checked field exactly when transformers does.
+
+A type is kept as plain JSON: ``"any"``, ``"none"``, ``"int"``, ``"float"``, ``"bool"``,
+``"str"``, ``"list"``, ``"dict"``, ``"never"`` (a class no JSON value is, such as
+``torch.dtype``), or an object: ``{"union": [...]}``, ``{"list": T}``, ``{"dict": [K, V]}``,
+``{"seq": T}`` (a list or text), ``{"literal": [...]}``; a field with a range check
+also has ``{"range": [low, high, low_included, high_included]}``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..config import Config, _Constant, _Huge, _kind, short
+
+__all__ = ["check_types", "table"]
+
+_FILE = Path(__file__).with_name("field_types.json")
+_SIMPLE = {"int": int, "float": float, "bool": bool, "str": str, "list": list, "dict": dict}
+
+
+@lru_cache(maxsize=1)
+def table() -> dict[str, dict]:
+    """model_type -> {"class": name, "fields": {field: {"type": type, "range": bounds}}}."""
+    return json.loads(_FILE.read_text(encoding="utf-8"))
+
+
+def _python(value: Any) -> Any:
+    """The value as transformers sees it after ``json.loads``: decimals and NaN are floats."""
+    if isinstance(value, Decimal):
+        return float(value) if value.is_finite() else math.nan
+    if isinstance(value, _Constant):
+        return {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}.get(value.name, math.nan)
+    if isinstance(value, _Huge):
+        return math.inf if value.decimal else 10 ** 400
+    return value
+
+
+def fits(value: Any, kind: Any) -> bool:
+    """Whether transformers' type check passes ``value`` (as read from JSON) for ``kind``."""
+    value = _python(value)
+    if isinstance(kind, str):
+        if kind == "any":
+            return True
+        if kind == "none":
+            return value is None
+        if kind == "never":
+            return False
+        if kind == "int" and isinstance(value, bool):
+            return False
+        return isinstance(value, _SIMPLE[kind])
+    if "union" in kind:
+        return any(fits(value, k) for k in kind["union"])
+    if "literal" in kind:
+        if isinstance(value, bool):
+            return any(isinstance(a, bool) and a == value for a in kind["literal"])
+        if isinstance(value, int):
+            return any(isinstance(a, int) and not isinstance(a, bool) and a == value for a in kind["literal"])
+        return value in kind["literal"]
+    if "list" in kind:
+        return isinstance(value, list) and all(fits(v, kind["list"]) for v in value)
+    if "seq" in kind:
+        return isinstance(value, (list, str)) and all(fits(v, kind["seq"]) for v in value)
+    if "dict" in kind:
+        k, v = kind["dict"]
+        return isinstance(value, dict) and all(fits(a, k) and fits(b, v) for a, b in value.items())
+    raise ValueError(f"unknown type in field_types.json: {kind!r}")
+
+
+def in_range(value: Any, bounds: list) -> bool:
+    """transformers' ``interval`` check: ``low <= value <= high`` (or strict where a bound is excluded); a value
+    that cannot be compared (null, where the type allows it) fails, as it does there."""
+    low, high, low_in, high_in = bounds
+    try:
+        above = value >= low if low_in else value > low
+        below = value <= high if high_in else value < high
+    except TypeError:
+        return False
+    return bool(above and below)
+
+
+_NAMES = {"none": ("null", "nulls"), "never": ("nothing a JSON file holds", "nothing"), "str": ("text", "texts"),
+          "dict": ("an object", "objects"), "list": ("a list", "lists"), "bool": ("true or false", "booleans"),
+          "int": ("a whole number", "whole numbers"), "float": ("a number with a decimal point", "decimals"),
+          "any": ("anything", "anything")}
+
+
+def _described(kind: Any, plural: bool = False) -> str:
+    if isinstance(kind, str):
+        return _NAMES[kind][plural]
+    if "union" in kind:
+        return " or ".join(_described(k, plural) for k in kind["union"] if k != "never")
+    if "literal" in kind:
+        return "one of " + ", ".join(json.dumps(v) for v in kind["literal"])
+    if "list" in kind or "seq" in kind:
+        return ("lists" if plural else "a list") + f" of {_described(kind.get('list', kind.get('seq')), True)}"
+    return "objects" if plural else "an object"
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, int):
+        return f"the whole number {value}"
+    return f"{_kind(value)} {short(value)}"
+
+
+def check_types(cfg: Config) -> None:
+    """Refuse a field whose value transformers' config class refuses (its type, or its range)."""
+    entry = table().get(cfg.model_type) if isinstance(cfg.data.get("model_type"), str) else None
+    if entry is None:
+        return
+    fields = entry["fields"]
+    for key, value in cfg.data.items():
+        kind = fields.get(key)
+        if kind is None:
+            continue
+        if not fits(value, kind["type"]):
+            raise cfg.error(key, f"transformers' {entry['class']} takes {_described(kind['type'])} here, "
+                                 f"not {_shown(value)}")
+        if "range" in kind and not in_range(_python(value), kind["range"]):
+            low, high, low_in, high_in = kind["range"]
+            raise cfg.error(key, f"transformers' {entry['class']} takes a value from {low} ({'' if low_in else 'not '}"
+                                 f"included) to {high} ({'' if high_in else 'not '}included), not {short(value)}")

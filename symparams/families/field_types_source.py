@@ -1,0 +1,135 @@
+"""``python -m symparams.families.field_types_source`` writes ``field_types.json`` from the installed transformers.
+
+For each model type symparams reads, the fields its config class checks when a file loads:
+each field's annotation as :mod:`symparams.families.field_types` keeps it, and its range
+where transformers' ``interval`` guards it. A field is kept only if transformers really
+refuses a value of the wrong type when a file sets it (the fields of the base class, such
+as ``dtype``, are not checked on that path), so the table holds what transformers does.
+A key of the class's ``attribute_map`` (``num_local_experts`` for ``n_routed_experts``) is
+not checked there either: transformers sets the field it names without checking its type.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import dataclasses
+import json
+import types
+import typing
+from pathlib import Path
+from typing import Any
+
+__all__ = ["encode", "written", "model_types"]
+
+_JSON_TYPES = (("none", type(None)), ("bool", bool), ("int", int), ("float", float), ("str", str), ("list", list),
+               ("dict", dict))
+_WRONG = {"none": 12345, "int": "x", "float": "x", "bool": "x", "str": 12345, "list": 12345, "dict": 12345}
+
+
+def encode(t: Any) -> Any:
+    """An annotation as field_types.json keeps it."""
+    origin, args = typing.get_origin(t), typing.get_args(t)
+    if t is Any or isinstance(t, (str, typing.ForwardRef)):
+        return "any"
+    if t is None or t is type(None):
+        return "none"
+    if origin in (typing.Union, types.UnionType):
+        return {"union": [encode(a) for a in args]}
+    if origin is typing.Literal:
+        return {"literal": list(args)}
+    if origin is list:
+        return {"list": encode(args[0])} if args else "list"
+    if origin is dict:
+        return {"dict": [encode(args[0]), encode(args[1])]} if args else "dict"
+    if origin in (tuple, set) or t in (tuple, set):
+        return "never"
+    if origin is collections.abc.Sequence:
+        return {"seq": encode(args[0]) if args else "any"}
+    if isinstance(t, type):
+        if typing.is_typeddict(t):
+            return "never"
+        names = [name for name, py in _JSON_TYPES if issubclass(py, t) and not (t is int and py is bool)]
+        if t is object:
+            return "any"
+        if not names:
+            return "never"
+        return names[0] if len(names) == 1 else {"union": names}
+    raise TypeError(f"annotation not understood: {t!r}")
+
+
+def _range(field: dataclasses.Field) -> list | None:
+    validators = field.metadata.get("validator")
+    if validators is None:
+        return None
+    found = None
+    for v in validators if isinstance(validators, list) else [validators]:
+        cells = dict(zip(v.__code__.co_freevars, (c.cell_contents for c in v.__closure__ or ())))
+        if not {"min", "max", "exclude_min", "exclude_max"} <= set(cells):
+            raise TypeError(f"validator of {field.name!r} not understood: {v!r}")
+        found = [cells["min"], cells["max"], not cells["exclude_min"], not cells["exclude_max"]]
+    return found
+
+
+def _wrong(kind: Any) -> Any:
+    """A JSON value the kind refuses, or None where it takes anything."""
+    from .field_types import fits
+
+    candidates: tuple[Any, ...] = (12345, "x", [], {}, None, True, 1.5)
+    for value in candidates:
+        if not fits(value, kind):
+            return value
+    return None
+
+
+def _checked(cls: Any, name: str, kind: Any) -> bool:
+    """Whether transformers refuses a file that sets ``name`` to a value of the wrong type."""
+    wrong = _wrong(kind)
+    if wrong is None:
+        return False
+    try:
+        cls.from_dict({name: wrong})
+    except Exception:  # noqa: BLE001 - any failure to load is a refusal
+        return True
+    return False
+
+
+def model_types() -> list[str]:
+    """Every model type symparams reads: the hand-written families' and the learned ones'."""
+    from . import FAMILIES
+    from .learned import shipped
+
+    return sorted(set(FAMILIES.model_types()) | set(shipped()))
+
+
+def written() -> dict[str, dict]:
+    """The table, from the installed transformers."""
+    import warnings
+
+    from transformers import CONFIG_MAPPING
+
+    out: dict[str, dict] = {}
+    for model_type in model_types():
+        if model_type not in CONFIG_MAPPING:
+            continue
+        cls = CONFIG_MAPPING[model_type]
+        fields: dict[str, dict] = {}
+        for f in dataclasses.fields(cls):
+            kind = encode(f.type)
+            bounds = _range(f)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                if not _checked(cls, f.name, kind):
+                    continue
+            fields[f.name] = {"type": kind, **({"range": bounds} if bounds is not None else {})}
+        out[model_type] = {"class": cls.__name__, "fields": fields}
+    return out
+
+
+def text() -> str:
+    """field_types.json's text, one model type per line."""
+    body = ",\n".join(f"{json.dumps(k)}: {json.dumps(v, separators=(',', ':'))}" for k, v in written().items())
+    return "{\n" + body + "\n}\n"
+
+
+if __name__ == "__main__":
+    (Path(__file__).with_name("field_types.json")).write_text(text(), encoding="utf-8")

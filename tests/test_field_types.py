@@ -1,0 +1,175 @@
+"""Field types: a file transformers' strict config classes refuse is refused, and nothing else is refused for its types.
+
+transformers checks each field of a config class against its annotation when a file loads
+(``rms_norm_eps: null``, ``use_cache: 1``, ``hidden_size: 4096.0`` all fail there, though no
+shape reads the first two). symparams keeps those annotations in field_types.json; these
+tests hold the table to the installed transformers and symparams' answers to its answers.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import warnings
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from budget import sample
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+import symparams
+from symparams.config import Config, parse_json
+from symparams.errors import SymparamsError
+from symparams.families import FAMILIES
+from symparams.families.field_types import check_types, fits, in_range, table
+from symparams.families.field_types_source import model_types
+
+FILE = Path(symparams.__file__).parent / "families" / "field_types.json"
+# JSON values of every kind a field may be given, as text (so decimals stay decimals).
+VALUES = ["null", "true", "false", "0", "1", "7", "-3", "4096", "0.0", "0.5", "1.0", "4096.0", "1e-05", "2.0", '"x"',
+          '"silu"', "[]", "[1, 2]", "[1.5]", '["a"]', "{}", '{"a": 1}', "NaN", "Infinity"]
+
+
+def _transformers():
+    pytest.importorskip("torch", reason="torch is not installed")
+    return pytest.importorskip("transformers", reason="transformers is not installed")
+
+
+def _theirs(model_type: str, text: str) -> bool:
+    """Whether transformers' config class loads the file (json.loads, then from_dict, as from_pretrained does)."""
+    from transformers import CONFIG_MAPPING
+
+    data = json.loads(text)
+    data.pop("model_type", None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            CONFIG_MAPPING[model_type].from_dict(data)
+        except Exception:  # noqa: BLE001 - any failure to load is a refusal
+            return False
+    return True
+
+
+def _ours(text: str) -> bool:
+    """Whether symparams' type check passes the file."""
+    try:
+        check_types(Config(parse_json(text)))
+    except SymparamsError:
+        return False
+    return True
+
+
+def _shaping(model_type: str) -> set[str]:
+    """The fields a family reads for a shape: its field table's, or a learned family's fields, fixed fields,
+    aliases, per-layer lists and keywords."""
+    from symparams.families.learned import PREFIX, learned
+
+    fam = FAMILIES.for_type(Config({"model_type": model_type}))
+    if not fam.name.startswith(PREFIX):
+        return {n for f in fam.fields for n in f.names}
+    lf = learned(model_type)
+    lists = {f for f in (lf.per_layer.get("length"), *lf.per_layer.get("features", ())) if isinstance(f, str)}
+    return {*lf.fields, *lf.fixed, *lf.aliases, *lf.aliases.values(), *lists, *lf.derived, *lf.legacy, *lf.unread}
+
+
+def test_the_table_is_what_the_installed_transformers_checks():
+    """field_types.json is rewritten by ``python -m symparams.families.field_types_source``; it must be current."""
+    _transformers()
+    from symparams.families.field_types_source import text
+
+    assert FILE.read_text(encoding="utf-8") == text(), "run: python -m symparams.families.field_types_source"
+
+
+def test_every_model_type_symparams_reads_has_its_fields_typed():
+    assert sorted(table()) == model_types()
+    assert all(entry["fields"] for entry in table().values())
+
+
+@pytest.mark.parametrize("model_type", sample(model_types(), "field types"))
+def test_a_value_is_refused_for_its_type_exactly_when_transformers_refuses_it(model_type):
+    """Every field transformers' class declares (checked or not), set to each kind of JSON value: where the
+    config class loads the file, the type check passes it; where the check refuses it, so does the class."""
+    transformers = _transformers()
+    cls = transformers.CONFIG_MAPPING[model_type]
+    import dataclasses
+
+    names = [f.name for f in dataclasses.fields(cls)] + sorted(getattr(cls, "attribute_map", {}))
+    for name in names:
+        for value in VALUES:
+            text = f'{{"model_type": {json.dumps(model_type)}, {json.dumps(name)}: {value}}}'
+            ours, theirs = _ours(text), _theirs(model_type, text)
+            assert ours or not theirs, f"{name}: {value} is loaded by transformers but refused here"
+            entry = table()[model_type]["fields"].get(name)
+            if entry is not None and not fits(parse_json(f'{{"v": {value}}}')["v"], entry["type"]):
+                assert not theirs, f"{name}: {value} fails its type here but transformers loads it"
+
+
+@functools.lru_cache(maxsize=None)
+def _base(model_type: str) -> str | None:
+    """A config of ``model_type`` symparams counts, as JSON text: the class's defaults, else a shipped real config."""
+    candidates = [{"model_type": model_type}]
+    for folder in (Path(symparams.__file__).parent / "presets", Path(__file__).parent / "fixtures" / "configs"):
+        for path in sorted(folder.glob("*.json")):
+            doc = json.loads(path.read_text())
+            if doc.get("model_type") == model_type:
+                candidates.append(doc)
+    for doc in candidates:
+        text = json.dumps(doc)
+        try:
+            symparams.families.from_dict(parse_json(text), "config")
+        except SymparamsError:
+            continue
+        return text
+    return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_a_count_is_refused_when_transformers_refuses_a_field_and_unchanged_when_the_field_shapes_nothing(data):
+    """A field of a model's config set to any JSON value: symparams counts the file only if transformers'
+    config class loads it; a field that no shape reads leaves the count as it was, or is refused naming it."""
+    _transformers()
+    model_type = data.draw(st.sampled_from(model_types()), label="model_type")
+    entry = table()[model_type]
+    name = data.draw(st.sampled_from(sorted(entry["fields"])), label="field")
+    value = data.draw(st.sampled_from(VALUES), label="value")
+    base = _base(model_type)
+    assume(base is not None)
+    expected = symparams.families.from_dict(parse_json(base), "config").total
+    doc = json.loads(base)
+    doc.pop(name, None)
+    text = json.dumps(doc)[:-1] + f", {json.dumps(name)}: {value}}}"
+    try:
+        total = symparams.families.from_dict(parse_json(text), "config").total
+    except SymparamsError as err:
+        assert len(str(err).splitlines()) == 1
+        if not _theirs(model_type, text):
+            return
+        assert name in str(err), f"{err} (transformers loads the file)"
+        return
+    assert _theirs(model_type, text), f"{name}: {value} is counted ({total:,}) but transformers refuses the file"
+    if name not in _shaping(model_type):
+        assert total == expected
+
+
+def test_null_in_a_field_no_shape_reads_is_refused_where_transformers_types_it():
+    """``rms_norm_eps: null`` shapes nothing, but LlamaConfig refuses it: so is the file, naming the field."""
+    base = json.loads((Path(symparams.__file__).parent / "presets" / "llama-2-7b.json").read_text())
+    for name, value in [("rms_norm_eps", None), ("use_cache", 1), ("initializer_range", 2.0),
+                        ("max_position_embeddings", None), ("hidden_act", None)]:
+        with pytest.raises(SymparamsError, match=rf"'{name}'"):
+            symparams.families.from_dict({**base, name: value}, "config")
+    assert symparams.families.from_dict({**base, "attention_dropout": None, "bos_token_id": None}, "config").total \
+        == symparams.families.from_dict(base, "config").total
+
+
+def test_a_decimal_is_a_float_and_a_whole_number_an_int_as_json_loads_makes_them():
+    assert fits(Decimal("1e-05"), "float") and not fits(Decimal("4096.0"), "int")
+    assert fits(4096, "int") and not fits(4096, "float") and not fits(True, "int")
+    assert fits([1, 2], {"union": ["int", {"list": "int"}, "none"]})
+    assert not fits([1, Decimal("2.5")], {"union": ["int", {"list": "int"}, "none"]})
+    assert fits("full", {"literal": ["full", "sliding"]}) and not fits(1, {"literal": [True]})
+    assert in_range(0.02, [0.0, 1.0, True, True]) and not in_range(None, [0.0, 1.0, True, True])
+    assert not in_range(1.0, [0.0, 1.0, True, False])

@@ -32,7 +32,7 @@ from ..config import Config, _Constant, _Huge, _kind, short
 __all__ = ["check_types", "table"]
 
 _FILE = Path(__file__).with_name("field_types.json")
-_SIMPLE = {"int": int, "float": float, "bool": bool, "str": str, "list": list, "dict": dict}
+_SIMPLE = {"bool": bool, "str": str, "list": list, "dict": dict}
 
 
 @lru_cache(maxsize=1)
@@ -42,7 +42,7 @@ def table() -> dict[str, dict]:
 
 
 def _python(value: Any) -> Any:
-    """The value as transformers sees it after ``json.loads``: decimals and NaN are floats."""
+    """A number as transformers sees it after ``json.loads``: decimals and NaN are floats, long digits ints."""
     if isinstance(value, Decimal):
         return float(value) if value.is_finite() else math.nan
     if isinstance(value, _Constant):
@@ -52,22 +52,32 @@ def _python(value: Any) -> Any:
     return value
 
 
+_FLOATS = (float, Decimal, _Constant)
+
+
+def _simple(value: Any, kind: str) -> bool:
+    t = type(value)
+    if kind == "int":
+        return t is int or (t is _Huge and not value.decimal)
+    if kind == "float":
+        return t in _FLOATS or (t is _Huge and value.decimal)
+    if kind == "any":
+        return True
+    if kind == "none":
+        return value is None
+    if kind == "never":
+        return False
+    return isinstance(value, _SIMPLE[kind])
+
+
 def fits(value: Any, kind: Any) -> bool:
     """Whether transformers' type check passes ``value`` (as read from JSON) for ``kind``."""
-    value = _python(value)
     if isinstance(kind, str):
-        if kind == "any":
-            return True
-        if kind == "none":
-            return value is None
-        if kind == "never":
-            return False
-        if kind == "int" and isinstance(value, bool):
-            return False
-        return isinstance(value, _SIMPLE[kind])
+        return _simple(value, kind)
     if "union" in kind:
         return any(fits(value, k) for k in kind["union"])
     if "literal" in kind:
+        value = _python(value)
         if isinstance(value, bool):
             return any(isinstance(a, bool) and a == value for a in kind["literal"])
         if isinstance(value, int):

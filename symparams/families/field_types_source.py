@@ -84,10 +84,41 @@ def _wrong(kind: Any) -> Any:
 def _checked(cls: Any, name: str, kind: Any) -> bool:
     """Whether transformers refuses a file that sets ``name`` to a value of the wrong type."""
     wrong = _wrong(kind)
-    if wrong is None:
-        return False
+    return wrong is not None and _refused(cls, {name: wrong})
+
+
+def _lists(cls: Any) -> dict:
+    """{"lists": {list: "depth" or "refused"}, "layers": the depth's field}: the per-layer lists the class
+    refuses at any length but the depth, or refuses whatever they hold (a list the class sets itself).
+
+    transformers' ``validate_layer_type`` checks ``layer_types``, and ``mlp_layer_types`` only where
+    ``layer_types`` is set once the config is made; a class may replace it. Each list is tried one entry too
+    long, at the depth and empty, so what is kept is what the class does."""
+    import logging
+    import warnings
+
+    logging.disable(logging.CRITICAL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        default = cls()
+        depth = getattr(default, "num_hidden_layers", None)
+        if type(depth) is not int:
+            return {}
+        lists = {}
+        for key, entry in (("layer_types", "full_attention"), ("mlp_layer_types", "dense")):
+            stated = getattr(default, key, None)
+            entry = stated[0] if isinstance(stated, list) and stated else entry
+            if _refused(cls, {key: [entry] * (depth + 1)}):
+                refused = all(_refused(cls, {key: value}) for value in ([entry] * depth, [], stated or []))
+                lists[key] = "refused" if refused else "depth"
+    if not lists:
+        return {}
+    return {"lists": lists, "layers": getattr(cls, "attribute_map", {}).get("num_hidden_layers", "num_hidden_layers")}
+
+
+def _refused(cls: Any, data: dict) -> bool:
     try:
-        cls.from_dict({name: wrong})
+        cls.from_dict(data)
     except Exception:  # noqa: BLE001 - any failure to load is a refusal
         return True
     return False
@@ -121,7 +152,7 @@ def written() -> dict[str, dict]:
                 if not _checked(cls, f.name, kind):
                     continue
             fields[f.name] = {"type": kind, **({"range": bounds} if bounds is not None else {})}
-        out[model_type] = {"class": cls.__name__, "fields": fields}
+        out[model_type] = {"class": cls.__name__, "fields": fields, **_lists(cls)}
     return out
 
 

@@ -17,6 +17,10 @@ How a class holds ``layer_types`` decides what is checked (``Family.layer_lists`
   reads and checks itself; ``mlp_layer_types`` is checked as with ``"filled"``;
 * ``"unchecked"``: the class replaces the validation with its own (Nemotron-H's layers
   include kinds no other class allows), which the family reads as it does.
+
+A learned family has no field table: field_types.json says which lists its class refuses at
+a length other than the depth, or refuses whatever they hold (tried when the table is written),
+and the depth's field.
 """
 
 from __future__ import annotations
@@ -47,6 +51,10 @@ def check_layer_lists(cfg: Config, fields: Fields, holding: str) -> None:
         raise ValueError(f"Family.layer_lists is one of {HOLDINGS}, not {holding!r}")
     if holding == "unchecked":
         return
+    learned = getattr(fields, "family", None)
+    if learned is not None:
+        _check_learned(cfg, learned)
+        return
     if holding == "read-only" and "layer_types" in cfg.data:
         raise cfg.error("layer_types", f"is read-only in transformers' {cfg.model_type} config, which cannot "
                                        "load this file; leave it out")
@@ -59,6 +67,24 @@ def check_layer_lists(cfg: Config, fields: Fields, holding: str) -> None:
     mlp = cfg.data.get("mlp_layer_types")
     if mlp is not None:
         check_list(cfg, "mlp_layer_types", mlp, MLP_KINDS, layers, legacy=False)
+
+
+def _check_learned(cfg: Config, learned: Any) -> None:
+    """A learned family's lists, as its class checks them (field_types.json: which lists, and the depth's field)."""
+    from .field_types import table
+
+    entry = table().get(cfg.model_type, {})
+    if not entry.get("lists"):
+        return
+    layers = learned.values(cfg.data, cfg.source).get(entry["layers"])
+    for key, held in entry["lists"].items():
+        if cfg.data.get(key) is None:
+            continue
+        if held == "refused":
+            raise cfg.error(key, f"transformers' {entry['class']} sets it itself and refuses a file that states it; "
+                                 "leave it out")
+        check_list(cfg, key, cfg.data[key], ATTENTION_KINDS if key == "layer_types" else MLP_KINDS, layers,
+                   legacy=key == "layer_types")
 
 
 def _layers(cfg: Config, fields: Fields) -> int | None:

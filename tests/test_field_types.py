@@ -31,6 +31,10 @@ FILE = Path(symparams.__file__).parent / "families" / "field_types.json"
 VALUES = ["null", "true", "0", "7", "0.5", "2.0", "4096.0", '"x"', "[]", "[1, 2]", '["a"]', '{"a": 1}', "NaN"]
 
 
+# Fields the config class loads whatever they hold, and making the model reads (tested against a build below).
+BUILT = ("dtype", "torch_dtype", "id2label")
+
+
 def _transformers():
     pytest.importorskip("torch", reason="torch is not installed")
     return pytest.importorskip("transformers", reason="transformers is not installed")
@@ -83,19 +87,20 @@ def test_the_table_is_what_the_installed_transformers_checks():
 
 
 def test_every_model_type_symparams_reads_has_its_fields_typed():
-    assert sorted(table()) == model_types()
-    assert all(entry["fields"] for entry in table().values())
+    assert sorted(set(table()) - {"*"}) == model_types()
+    assert all(entry["fields"] for name, entry in table().items() if name != "*")
 
 
 @pytest.mark.parametrize("model_type", sample(model_types(), "field types"))
 def test_a_value_is_refused_for_its_type_exactly_when_transformers_refuses_it(model_type):
-    """Every field transformers' class declares (checked or not), set to each kind of JSON value: where the
-    config class loads the file, the type check passes it; where the check refuses it, so does the class."""
+    """Every field transformers' class declares (checked or not, but those only making the model reads), set
+    to each kind of JSON value: where the config class loads the file, the type check passes it; where the check
+    refuses it, so does the class."""
     transformers = _transformers()
     cls = transformers.CONFIG_MAPPING[model_type]
     import dataclasses
 
-    names = [f.name for f in dataclasses.fields(cls)] + sorted(getattr(cls, "attribute_map", {}))
+    names = [f.name for f in dataclasses.fields(cls) if f.name not in BUILT] + sorted(getattr(cls, "attribute_map", {}))
     for name in names:
         for value in VALUES:
             text = f'{{"model_type": {json.dumps(model_type)}, {json.dumps(name)}: {value}}}'
@@ -173,6 +178,33 @@ def test_a_decimal_is_a_float_and_a_whole_number_an_int_as_json_loads_makes_them
     assert fits("full", {"literal": ["full", "sliding"]}) and not fits(1, {"literal": [True]})
     assert in_range(0.02, [0.0, 1.0, True, True]) and not in_range(None, [0.0, 1.0, True, True])
     assert not in_range(1.0, [0.0, 1.0, True, False])
+
+
+TINY = {"model_type": "llama", "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 1,
+        "num_attention_heads": 4, "vocab_size": 100}
+
+
+@pytest.mark.parametrize("key, value", [(k, v) for k in ("dtype", "torch_dtype") for v in (
+    "bfloat16", "float16", "half", "float32", "float", "float64", "double", "float8_e4m3fn", "float4_e2m1fn_x2",
+    "int8", "bool", "complex64", "auto", "Float16", "torch.float16", "", 3, True, [], {}, None)] + [
+    ("id2label", v) for v in ({}, {"0": "a", "1": "b"}, {"a": 1}, {"1.5": "x"}, [], "x", 0, None)])
+def test_a_dtype_or_labels_transformers_cannot_make_a_model_from_is_refused(key, value):
+    """The base class's ``dtype`` and ``id2label`` are not type-checked when a file loads, but making the model
+    fails on a dtype torch cannot make parameters in or labels not keyed by whole numbers: so does the count."""
+    _transformers()
+    from symparams.verify import meta_parameters
+
+    doc = {**TINY, key: value}
+    try:
+        theirs = sum(n for _, n in meta_parameters(doc))
+    except SymparamsError:
+        theirs = None
+    try:
+        ours = symparams.families.from_dict(parse_json(json.dumps(doc)), "config").total
+    except SymparamsError as err:
+        assert key in str(err)
+        ours = None
+    assert ours == theirs
 
 
 # transformers refuses these lists, and symparams counts them: the depth they must match is no field's value.

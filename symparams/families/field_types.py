@@ -37,7 +37,8 @@ _SIMPLE = {"bool": bool, "str": str, "list": list, "dict": dict}
 
 @lru_cache(maxsize=1)
 def table() -> dict[str, dict]:
-    """model_type -> {"class": name, "fields": {field: {"type": type, "range": bounds}}}."""
+    """model_type -> {"class": name, "fields": {field: {"type": type, "range": bounds}}, "lists": ..., "layers": ...};
+    and "*" -> {"dtypes": [...]}, what every model type checks."""
     return json.loads(_FILE.read_text(encoding="utf-8"))
 
 
@@ -134,9 +135,11 @@ def _shown(value: Any) -> str:
 
 
 def check_types(cfg: Config) -> None:
-    """Refuse a field whose value transformers' config class refuses (its type, or its range)."""
+    """Refuse a field whose value transformers' config class refuses (its type, or its range), and a ``dtype``
+    or ``id2label`` transformers cannot make a model from, in any model type."""
+    _check_every(cfg)
     entry = table().get(cfg.model_type) if isinstance(cfg.data.get("model_type"), str) else None
-    if entry is None:
+    if entry is None or cfg.model_type == "*":
         return
     fields = entry["fields"]
     for key, value in cfg.data.items():
@@ -150,3 +153,25 @@ def check_types(cfg: Config) -> None:
             low, high, low_in, high_in = kind["range"]
             raise cfg.error(key, f"transformers' {entry['class']} takes a value from {low} ({'' if low_in else 'not '}"
                                  f"included) to {high} ({'' if high_in else 'not '}included), not {short(value)}")
+
+
+def _check_every(cfg: Config) -> None:
+    """The base class's fields no strict check covers, which fail when the model is made: ``dtype`` (or
+    ``torch_dtype``) names a floating dtype torch makes models in, ``id2label`` maps whole numbers written as text."""
+    for key in ("dtype", "torch_dtype"):
+        value = cfg.data.get(key)
+        if value is not None and value not in table()["*"]["dtypes"]:
+            raise cfg.error(key, f"transformers makes a model in one of {', '.join(table()['*']['dtypes'])} (or null), "
+                                 f"not {_shown(value)}")
+    labels = cfg.data.get("id2label")
+    if labels is not None and not (isinstance(labels, dict) and all(_whole_text(k) for k in labels)):
+        raise cfg.error("id2label", f"transformers reads an object keyed by whole numbers (\"0\"), not {_shown(labels)}")
+
+
+def _whole_text(key: str) -> bool:
+    """Whether Python's ``int()`` reads the text, as transformers reads each id2label key."""
+    try:
+        int(key)
+    except ValueError:
+        return False
+    return True

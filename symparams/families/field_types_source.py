@@ -156,9 +156,32 @@ def written() -> dict[str, dict]:
     return out
 
 
+def dtypes() -> list[str]:
+    """The names of torch's floating dtypes a model can be made in (``torch.set_default_dtype`` takes them):
+    the ``dtype`` values transformers builds a model from (``"float8_e4m3fn"`` and ``"int8"`` fail)."""
+    import torch
+
+    kept = []
+    before = torch.get_default_dtype()
+    try:
+        for name in sorted(dir(torch)):
+            dtype = getattr(torch, name)
+            if isinstance(dtype, torch.dtype) and dtype.is_floating_point:
+                try:
+                    torch.set_default_dtype(dtype)
+                except (TypeError, RuntimeError):
+                    continue
+                kept.append(name)
+    finally:
+        torch.set_default_dtype(before)
+    return kept
+
+
 def text() -> str:
-    """field_types.json's text, one model type per line."""
-    body = ",\n".join(f"{json.dumps(k)}: {json.dumps(v, separators=(',', ':'))}" for k, v in written().items())
+    """field_types.json's text, one model type per line; ``"*"`` holds what every model type checks."""
+    every = {"*": {"dtypes": dtypes()}}
+    body = ",\n".join(f"{json.dumps(k)}: {json.dumps(v, separators=(',', ':'))}"
+                       for k, v in {**every, **written()}.items())
     return "{\n" + body + "\n}\n"
 
 

@@ -10,7 +10,8 @@ E gated experts of width F (``intermediate_size``, fused ``gate_up_proj`` and
 ``down_proj``) behind an E x D router, k per token, plus a ``shared_mlp`` of width F_s
 (``shared_intermediate_size``) every token passes through. ``num_local_experts`` 0
 leaves only the shared MLP (Granite-4.0-H-Micro, Granite-4.0-Micro); ``shared_intermediate_size``
-0 builds a shared MLP of no weights, which is left out of the tree.
+0 builds a shared MLP of no weights, which is left out of the tree beside experts (the router keeps the
+same input) and kept, of width 0, without them (its input is kept for the backward pass).
 
 Sizes as the modeling code reads them: the Mamba-2 width is ``mamba_expand`` x D (kept
 as that relation), in ``mamba_n_heads`` heads of ``mamba_d_head`` (``"auto"``: the width
@@ -166,6 +167,11 @@ def build(r: Reading) -> Spec:
         channel = MoE("block_sparse_moe", Linear("router", D, E, group="mlp"), expert, E, k, shared=shared,
                       routing=Routing(kind="topk_softmax", renorm=False, cast=True, softmax_fp32=True))
         rules.append(AtMost(k, E, "a token picks k of the E experts"))
+    elif channel is None:
+        from ..components.fused_mlp import FusedMLP
+
+        # no experts and F_s = 0: transformers still runs the shared MLP, of no width, and keeps its input
+        channel = FusedMLP("shared_mlp", D, Integer(0), activation=act, names=("input_linear", "output_linear"))
     relations: dict = {}
     mixers: dict[str, Module] = {}
     if "m" in layout:

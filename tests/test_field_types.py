@@ -180,6 +180,26 @@ def test_a_decimal_is_a_float_and_a_whole_number_an_int_as_json_loads_makes_them
     assert not in_range(1.0, [0.0, 1.0, True, False])
 
 
+@pytest.mark.parametrize("model_type", sorted(k for k, e in table().items() if e.get("divides")))
+def test_sizes_the_class_requires_to_divide_are_refused_where_it_refuses_them(model_type):
+    """Each pair the class's own validation requires to divide (heads and width, key/value heads and heads):
+    its multiple moved off by one is refused, as the class refuses it, and neither field moved is refused where
+    the class loads it."""
+    _transformers()
+    from transformers import CONFIG_MAPPING
+
+    made = CONFIG_MAPPING[model_type]()
+    for divisor, multiple, _, _ in table()[model_type]["divides"]:
+        first, second = getattr(made, divisor[0]), getattr(made, multiple[0])
+        text = json.dumps({"model_type": model_type, divisor[0]: first, multiple[0]: second + 1})
+        assert not _ours(text) and not _theirs(model_type, text), (multiple[0], second + 1)
+        moves = [{multiple[0]: v} for v in (second + 1, second + first, second - 1)]
+        moves += [{divisor[0]: v} for v in (first + 1, first * 2, first - 1)]
+        for move in moves:
+            text = json.dumps({"model_type": model_type, **move})
+            assert _ours(text) or not _theirs(model_type, text), f"{move} is refused; transformers loads it"
+
+
 TINY = {"model_type": "llama", "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 1,
         "num_attention_heads": 4, "vocab_size": 100}
 

@@ -141,6 +141,7 @@ def check_types(cfg: Config) -> None:
     entry = table().get(cfg.model_type) if isinstance(cfg.data.get("model_type"), str) else None
     if entry is None or cfg.model_type == "*":
         return
+    _check_divides(cfg, entry)
     fields = entry["fields"]
     for key, value in cfg.data.items():
         kind = fields.get(key)
@@ -175,3 +176,24 @@ def _whole_text(key: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _check_divides(cfg: Config, entry: dict) -> None:
+    """The pairs the class's own validation requires to divide (``hidden_size % num_attention_heads``), each
+    field as the file gives it under any of its keys, else its default; a null, or a default the class works
+    out from other fields, is left to the class."""
+    for divisor, multiple, first, second in entry.get("divides", ()):
+        a, b = _given(cfg, divisor, first), _given(cfg, multiple, second)
+        if type(a) is int and type(b) is int and a > 0 and b % a:
+            raise cfg.error(_key(cfg, divisor, multiple), f"{divisor[0]} ({a}) does not divide {multiple[0]} ({b}); "
+                                                          f"transformers' {entry['class']} refuses it")
+
+
+def _given(cfg: Config, keys: list[str], default: int | None) -> Any:
+    found = [cfg.data[k] for k in keys if k in cfg.data]
+    return found[0] if found else default
+
+
+def _key(cfg: Config, divisor: list[str], multiple: list[str]) -> str:
+    """The key to name: the divisor's where the file gives it, else the multiple's."""
+    return next((k for k in (*divisor, *multiple) if k in cfg.data), multiple[0])

@@ -116,6 +116,40 @@ def _lists(cls: Any) -> dict:
     return {"lists": lists, "layers": getattr(cls, "attribute_map", {}).get("num_hidden_layers", "num_hidden_layers")}
 
 
+# (divisor, multiple) pairs a class may require to divide, by their names in transformers' common configs.
+_PAIRS = (("num_attention_heads", "hidden_size"), ("num_key_value_heads", "num_attention_heads"))
+
+
+def _divides(cls: Any) -> dict:
+    """{"divides": [[divisor's keys, multiple's keys, divisor's default, multiple's default], ...]} (each field's
+    name, then the keys the class reads as it; a default the class works out from other fields is null): the
+    pairs the class's own validation requires to divide (``hidden_size % num_attention_heads``), found by moving
+    the multiple off a multiple of the divisor (refused) and onto the next one (loaded), and the divisor past the
+    multiple (refused)."""
+    import warnings
+
+    names = getattr(cls, "attribute_map", {})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        default = cls()
+    found = []
+    for divisor, multiple in _PAIRS:
+        a, b = names.get(divisor, divisor), names.get(multiple, multiple)
+        try:
+            da, db = getattr(default, a, None), getattr(default, b, None)
+        except Exception:  # noqa: BLE001 - a per-layer attribute (heterogeneous configs) has no one value
+            continue
+        if type(da) is not int or type(db) is not int or da < 2 or db % da:
+            continue
+        if a not in {f.name for f in dataclasses.fields(cls)} or b not in {f.name for f in dataclasses.fields(cls)}:
+            continue
+        if _refused(cls, {b: db + 1}) and not _refused(cls, {b: db + da}) and _refused(cls, {a: db + 1}):
+            keys = [[n, *sorted(k for k, v in names.items() if v == n)] for n in (a, b)]
+            declared = {f.name: f.default for f in dataclasses.fields(cls)}
+            found.append([*keys, *(declared[n] if type(declared[n]) is int else None for n in (a, b))])
+    return {"divides": found} if found else {}
+
+
 def _refused(cls: Any, data: dict) -> bool:
     try:
         cls.from_dict(data)
@@ -152,7 +186,7 @@ def written() -> dict[str, dict]:
                 if not _checked(cls, f.name, kind):
                     continue
             fields[f.name] = {"type": kind, **({"range": bounds} if bounds is not None else {})}
-        out[model_type] = {"class": cls.__name__, "fields": fields, **_lists(cls)}
+        out[model_type] = {"class": cls.__name__, "fields": fields, **_lists(cls), **_divides(cls)}
     return out
 
 

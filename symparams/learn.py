@@ -1465,7 +1465,7 @@ def learn(model_type: str, probes: int = 36, seed: int = 0, variants: bool = Tru
     _require()
     family = _learn(model_type, probes, seed, {})
     if not variants:
-        return family
+        return replace(family, positive=zeros(family))
     learned = {}
     for name, value in family.fixed.items():
         if isinstance(value, bool) or value is None:
@@ -1475,7 +1475,35 @@ def learn(model_type: str, probes: int = 36, seed: int = 0, variants: bool = Tru
                 continue
             if other.fixed.get(name) is (not value) if isinstance(value, bool) else name in other.fields:
                 learned[name] = other.to_json()
-    return replace(family, variant_data=learned)
+    family = replace(family, variant_data=learned)
+    return replace(family, positive=zeros(family))
+
+
+def zeros(family: LearnedFamily) -> list[str]:
+    """The fields whose learned forms do not hold at 0, to be refused there.
+
+    Probes draw sizes from 1 up, so a class that reads 0 as "left out" (``head_dim``) or as "no
+    experts", or cannot build at 0 at all, was never seen. Each field is set to 0 at the smallest
+    witness: where transformers builds no model, or one the forms count otherwise, 0 is refused.
+    """
+    _require()
+    if not family.witnesses:
+        return []
+    cls = _config_class(family.model_type)
+    base = dict(min(family.witnesses, key=lambda w: w["total"])["fields"])
+    out = []
+    for name in sorted(family.fields):
+        if base.get(name) == 0:
+            continue
+        changed = {**base, name: 0}
+        try:
+            ours = family.count(changed)
+        except SymparamsError:
+            continue
+        layout = _try_build(cls, changed)
+        if layout is None or _total(layout) != ours:
+            out.append(name)
+    return out
 
 
 def _learn(model_type: str, probes: int, seed: int, flip: Mapping[str, Any]) -> LearnedFamily:

@@ -215,8 +215,8 @@ def test_list_names_learned_families_apart(capsys):
     for listed in doc["learned_families"]:  # what each file learned changed, and what it counts whatever it holds
         family = learned(listed["model_type"])
         assert listed["variants"] == sorted(family.variant_data) and listed["free"] == family.free
-        assert (listed["derived"], listed["legacy"], listed["unread"]) == (
-            sorted(family.derived), family.legacy, sorted(family.unread))
+        assert (listed["derived"], listed["legacy"], listed["unread"], listed["positive"]) == (
+            sorted(family.derived), family.legacy, sorted(family.unread), family.positive)
     lfm2 = next(f for f in doc["learned_families"] if f["model_type"] == "lfm2")
     assert lfm2["derived"] == ["layer_types"] and lfm2["legacy"]["block_ff_dim"] == "intermediate_size"
     assert {r["model_type"] for r in doc["refused_model_types"]} == set(refused()["refused"])
@@ -490,6 +490,30 @@ def test_learn_says_which_lists_and_keywords_the_family_reads_as_the_class_does(
     out = capsys.readouterr().out
     assert "layer_types is read as the layers it lists as full_attention (full_attn_idxs" in out
     assert "read in place of a field, as the class reads them: block_ff_dim for intermediate_size" in out
+    assert "refused at 0 (transformers builds no model there, or one these forms do not count): hidden_size, " in out
     assert main(["learn", "lfm2", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["derived"] == family.derived and doc["legacy"] == family.legacy and doc["unread"] == []
+    assert doc["positive"] == family.positive == ["hidden_size", "num_key_value_heads", "vocab_size"]
+
+
+def test_a_field_the_family_counts_from_one_up_is_refused_at_zero_in_one_line():
+    """Ministral 3's class reads head_dim 0 as left out (D/H), which its forms, learned from 1 up, do not count:
+    0 is refused naming the field, under its own name; 1 counts."""
+    family = learned("ministral3")
+    witness = dict(family.witnesses[0]["fields"])
+    assert "head_dim" in family.positive
+    with pytest.raises(SymparamsError, match=r"^config: head_dim is 0; the learned ministral3 family counts it from 1"):
+        family.count({**witness, "head_dim": 0}, "config")
+    assert family.count({**witness, "head_dim": 1}, "config") > 0
+
+
+def test_a_file_whose_positive_names_no_field_is_refused_on_load():
+    from symparams.families.learned.data import _checksum, loads
+
+    data = json.loads(learned("ministral3").dumps())
+    body = {k: v for k, v in data.items() if k != "checksum"}
+    body["positive"] = ["no_such_field"]
+    text = json.dumps({**body, "checksum": _checksum(body)})
+    with pytest.raises(SymparamsError, match="positive holds something other than the family's fields"):
+        loads(text, "test")

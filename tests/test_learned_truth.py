@@ -388,3 +388,26 @@ def test_lfm2s_mlp_width_is_floored_before_it_is_rounded_up_at_every_width():
     for width in range(1, 3 * witness["block_multiple_of"], 7):
         cfg = {**witness, "intermediate_size": width}
         assert family.count(cfg) == _total(_build(cls, cfg)), width
+
+
+@pytest.mark.parametrize("model_type", sample(SHIPPED, "zeros"))
+def test_every_field_set_to_zero_counts_what_transformers_builds_or_is_refused(model_type):
+    """Probes draw sizes from 1 up, and transformers reads some zeros otherwise: Ministral 3's head_dim 0 as "left
+    out", Flint's num_experts 0 as no experts, HunYuan v3's moe_intermediate_size 0 as a dense layer; elsewhere it
+    cannot build at 0. At the witness building the most kinds of layer, each field set to 0 is counted as
+    transformers builds it, or refused."""
+    family = learned(model_type)
+    assert family is not None
+    cls = _config_class(model_type)
+    witness = _richest(family)
+    for name in family.fields:
+        changed = {**witness, name: 0}
+        try:
+            total = family.count(changed)
+        except SymparamsError:
+            continue
+        try:
+            layout = _build(cls, changed)
+        except Exception:  # noqa: BLE001 - transformers refuses it
+            pytest.fail(f"{model_type} with {name} 0: learned {total:,}; transformers builds no model")
+        assert total == _total(layout), f"{model_type} with {name} 0: learned {total:,}, transformers {_total(layout):,}"

@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         emit_json({"model_type": family.model_type, "transformers": family.transformers, "formula": str(form),
                    "symbols": {name: str(sym) for name, sym in family.symbols.items()}, "fixed": family.fixed,
                    "free": family.free, "variants": sorted(family.variant_data), "derived": family.derived,
-                   "legacy": family.legacy, "unread": sorted(family.unread),
+                   "legacy": family.legacy, "unread": sorted(family.unread), "positive": family.positive,
                    "hand_written": hand.name if hand else None, "output": args.output})
         return 0
     print(f"{family.model_type}: learned from transformers {family.transformers} on {args.probes} probe configs "
@@ -104,6 +104,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"read in place of a field, as the class reads them: {shown}")
     if family.unread:
         print(f"refused when a config gives them (the class reads them to shape the model): {', '.join(family.unread)}")
+    if family.positive:
+        print(f"refused at 0 (transformers builds no model there, or one these forms do not count): "
+              f"{', '.join(family.positive)}")
     if family.variant_data:
         print(f"also learned with one of these changed: {', '.join(family.variant_data)} (a config that changes one "
               "of them is counted by that variant)")

@@ -186,6 +186,8 @@ class LearnedFamily:
     # field: given, they stand for it; and keywords its code reads that shape the model otherwise, refused when given.
     legacy: dict = field(default_factory=dict)
     unread: dict = field(default_factory=dict)  # keyword -> [the value the class takes where it is left out], or []
+    # Fields refused at 0: there transformers builds no model, or one the forms (learned from 1 up) count otherwise.
+    positive: list = field(default_factory=list)
 
     # -- data --
     def to_json(self) -> dict:
@@ -208,6 +210,8 @@ class LearnedFamily:
             body.update(legacy=self.legacy)
         if self.unread:
             body.update(unread=self.unread)
+        if self.positive:
+            body.update(positive=self.positive)
         return {**body, "checksum": _checksum(body)}
 
     def dumps(self) -> str:
@@ -292,6 +296,11 @@ class LearnedFamily:
                 raise SymparamsError(f"{source}: {key}: the learned {self.model_type} family reads top-level fields; "
                                      f"this config nests a {str(value['model_type'])[:40]} config it cannot count")
         config = self._unlegacy(config, source)
+        for name in self.positive:
+            present, value = self._given(config, name)
+            if present and type(value) is int and value == 0:
+                raise SymparamsError(f"{source}: {name} is 0; the learned {self.model_type} family counts it from 1 up "
+                                     "(at 0 transformers builds no model, or one its learned forms do not count)")
         config, stated = self._underived(config, source)
         family = self.for_config(config, source)
         values = family._values(config, source)
@@ -504,7 +513,10 @@ def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None
             variant_data=dict(data.get("variants", {})), alike=dict(data.get("same_shapes", {})),
             free=list(data.get("free", [])), derived=dict(data.get("derived", {})),
             legacy=dict(data.get("legacy", {})), unread=dict(data.get("unread", {})),
+            positive=list(data.get("positive", [])),
         )
+        if not all(name in family.fields for name in family.positive):
+            raise SymparamsError(f"{source}: positive holds something other than the family's fields")
         for name, target in family.legacy.items():
             if not isinstance(name, str) or (target not in family.fields and target not in family.fixed):
                 raise SymparamsError(f"{source}: legacy holds {str(name)[:40]}, not a keyword for a field of the family")

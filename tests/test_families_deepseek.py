@@ -394,3 +394,15 @@ def test_every_family_here_has_two_real_configs():
         t = read_json(FIXTURES / name)["model_type"]
         found[t] = found.get(t, 0) + 1
     assert {t: found.get(t, 0) >= 2 for t in FIXTURE_TYPES} == {t: True for t in FIXTURE_TYPES}
+
+
+@pytest.mark.parametrize("model_type", [t for t in TYPES if t.startswith("deepseek")])
+@pytest.mark.parametrize("heads", [0, -1, 1, 3, 100])
+def test_key_value_heads_shape_nothing_in_latent_attention_but_zero_is_refused_as_transformers_fails(model_type, heads):
+    """DeepSeek's latent attention has no key/value heads to size, so any count of them builds the same model,
+    except 0, which transformers divides the heads by when it builds the attention."""
+    cfg = {**BASE[model_type], "num_key_value_heads": heads}
+    mine, reference = outcome(lambda: ours(from_dict(cfg))), outcome(theirs, cfg)
+    assert mine[0] == reference[0], (mine, reference)
+    if mine[0] == "ok":
+        assert mine[1] == reference[1]

@@ -95,8 +95,12 @@ def read_shape(cfg: Config, dense: int | None = None, dense_at: tuple[bool, ...]
     transformers' ``layer_idx >= first_k_dense_replace`` caps it. The class's ``head_dim``,
     which its RoPE validation and rotary embedding read, is ``qk_rope_head_dim``; with
     ``stated_head`` a ``head_dim`` the file states replaces it (V3's class declares no such
-    field, so the file's value is set after its own).
+    field, so the file's value is set after its own). ``num_key_value_heads`` shapes nothing,
+    but 0 is refused: the attention divides the heads by it.
     """
+    if type(cfg.data.get("num_key_value_heads")) is int and cfg.data["num_key_value_heads"] == 0:
+        raise cfg.error("num_key_value_heads", "is 0; no shape reads it, but transformers divides the heads by it "
+                                               "when it builds the attention, and cannot")
     layers = cfg.get("num_hidden_layers")
     q_rank = cfg.get("q_lora_rank")
     freq = cfg.get("moe_layer_freq")

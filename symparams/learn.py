@@ -1465,7 +1465,7 @@ def learn(model_type: str, probes: int = 36, seed: int = 0, variants: bool = Tru
     _require()
     family = _learn(model_type, probes, seed, {})
     if not variants:
-        return replace(family, positive=zeros(family))
+        return replace(family, positive=zeros(family), divides=divisions(family))
     learned = {}
     for name, value in family.fixed.items():
         if isinstance(value, bool) or value is None:
@@ -1476,7 +1476,54 @@ def learn(model_type: str, probes: int = 36, seed: int = 0, variants: bool = Tru
             if other.fixed.get(name) is (not value) if isinstance(value, bool) else name in other.fields:
                 learned[name] = other.to_json()
     family = replace(family, variant_data=learned)
-    return replace(family, positive=zeros(family))
+    return replace(family, positive=zeros(family), divides=divisions(family))
+
+
+# The names transformers' config classes give a model's width and its attention heads.
+WIDTHS = ("hidden_size", "d_model", "n_embd", "embed_dim", "dim")
+HEADS = ("num_attention_heads", "n_head", "n_heads", "num_heads", "decoder_attention_heads")
+
+
+def divisions(family: LearnedFamily) -> list[list]:
+    """The [heads, width, the heads' default] triples transformers builds no model without the heads dividing
+    the width (the heads need not shape any parameter: BERT's do not).
+
+    Probes draw only buildable configs, so a width the heads do not divide was never seen: the forms count it
+    where transformers' attention refuses it. At the smallest witness, the width or the heads moved so that the
+    heads do not divide the width give no model, and the width on the next multiple gives one."""
+    _require()
+    if not family.witnesses:
+        return []
+    cls = _config_class(family.model_type)
+    made = _make_config(cls, {})
+    base = dict(min(family.witnesses, key=lambda w: w["total"])["fields"])
+    out = []
+    for width in WIDTHS:
+        for heads in HEADS:
+            d, h = base.get(width), base.get(heads)
+            if width not in family.fields or type(d) is not int or type(h) is not int:
+                continue
+            try:
+                default = getattr(made, heads, None)
+            except Exception:  # noqa: BLE001 - a per-layer attribute (heterogeneous configs) has no one value
+                continue
+            if type(default) is not int:
+                continue
+            seen = [(w["fields"].get(width), w["fields"].get(heads, default)) for w in family.witnesses]
+            if h < 2 or d % h or any(type(a) is int and type(b) is int and b > 0 and a % b for a, b in seen):
+                continue  # (transformers built a witness whose heads do not divide its width)
+            offs = [{**base, width: d + 1}] + ([{**base, heads: h + 1}] if d % (h + 1) else [])
+            if _try_build(cls, {**base, width: d + h}) is None:
+                continue
+            for off in offs:
+                try:
+                    family.count(off)
+                except SymparamsError:
+                    continue
+                if _try_build(cls, off) is None:
+                    out.append([heads, width, default])
+                    break
+    return out
 
 
 def zeros(family: LearnedFamily) -> list[str]:

@@ -517,3 +517,29 @@ def test_a_file_whose_positive_names_no_field_is_refused_on_load():
     text = json.dumps({**body, "checksum": _checksum(body)})
     with pytest.raises(SymparamsError, match="positive holds something other than the family's fields"):
         loads(text, "test")
+
+
+def test_a_file_whose_divides_names_no_width_is_refused_on_load():
+    from symparams.families.learned.data import _checksum, loads
+
+    data = json.loads(learned("bert").dumps())
+    assert data["divides"] == [["num_attention_heads", "hidden_size", 12]]
+    body = {k: v for k, v in data.items() if k != "checksum"}
+    body["divides"] = [["num_attention_heads", "no_such_field", 12]]
+    with pytest.raises(SymparamsError, match="divides holds something other than"):
+        loads(json.dumps({**body, "checksum": _checksum(body)}), "test")
+
+
+def test_heads_that_do_not_divide_the_width_are_refused_though_they_shape_no_parameter():
+    """BERT's heads shape no parameter, but its attention refuses a width they do not divide: so is the count,
+    whether the width or the heads (given or left at 12) are off."""
+    family = learned("bert")
+    witness = dict(family.witnesses[0]["fields"])
+    for change in ({"hidden_size": 13, "num_attention_heads": 12}, {"hidden_size": 26}, {"hidden_size": 24,
+                                                                                        "num_attention_heads": 5}):
+        config = {k: v for k, v in witness.items() if k != "num_attention_heads"} | change
+        if "num_attention_heads" not in change:
+            config.pop("num_attention_heads", None)
+        with pytest.raises(SymparamsError, match="does not divide hidden_size"):
+            family.count(config, "config")
+    assert family.count({**witness, "hidden_size": 24, "num_attention_heads": 6}, "config") > 0

@@ -411,3 +411,35 @@ def test_every_field_set_to_zero_counts_what_transformers_builds_or_is_refused(m
         except Exception:  # noqa: BLE001 - transformers refuses it
             pytest.fail(f"{model_type} with {name} 0: learned {total:,}; transformers builds no model")
         assert total == _total(layout), f"{model_type} with {name} 0: learned {total:,}, transformers {_total(layout):,}"
+
+
+WIDTH_NAMES = ("hidden_size", "d_model", "n_embd", "embed_dim", "dim")
+HEAD_NAMES = ("num_attention_heads", "n_head", "n_heads", "num_heads", "decoder_attention_heads")
+
+
+@pytest.mark.parametrize("model_type", sample(SHIPPED, "widths the heads do not divide"))
+def test_a_width_the_heads_do_not_divide_counts_what_transformers_builds_or_is_refused(model_type):
+    """Probes draw only models transformers builds, so a width its heads do not divide was never seen; BERT's
+    attention refuses it though its heads shape no parameter. At the witness building the most kinds of layer,
+    the width moved off a multiple of the heads, and the heads moved off a divisor of the width, are counted
+    as transformers builds them, or refused."""
+    family = learned(model_type)
+    assert family is not None
+    cls = _config_class(model_type)
+    witness = _richest(family)
+    for width in WIDTH_NAMES:
+        for heads in HEAD_NAMES:
+            d, h = witness.get(width), witness.get(heads)
+            if type(d) is not int or type(h) is not int or h < 2:
+                continue
+            for change in ({width: d + 1}, {heads: h + 1}, {width: 3 * h + 1, heads: h}):
+                changed = {**witness, **change}
+                try:
+                    total = family.count(changed)
+                except SymparamsError:
+                    continue
+                try:
+                    layout = _build(cls, changed)
+                except Exception:  # noqa: BLE001 - transformers refuses it
+                    pytest.fail(f"{model_type} with {change}: learned {total:,}; transformers builds no model")
+                assert total == _total(layout), f"{model_type} with {change}: learned {total:,}, transformers {_total(layout):,}"

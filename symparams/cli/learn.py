@@ -82,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
                    "symbols": {name: str(sym) for name, sym in family.symbols.items()}, "fixed": family.fixed,
                    "free": family.free, "variants": sorted(family.variant_data), "derived": family.derived,
                    "legacy": family.legacy, "unread": sorted(family.unread), "positive": family.positive,
+                   "divides": family.divides,
                    "hand_written": hand.name if hand else None, "output": args.output})
         return 0
     print(f"{family.model_type}: learned from transformers {family.transformers} on {args.probes} probe configs "
@@ -107,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
     if family.positive:
         print(f"refused at 0 (transformers builds no model there, or one these forms do not count): "
               f"{', '.join(family.positive)}")
+    for heads, width, _ in family.divides:
+        print(f"refused where {heads} does not divide {width} (transformers builds no model then)")
     if family.variant_data:
         print(f"also learned with one of these changed: {', '.join(family.variant_data)} (a config that changes one "
               "of them is counted by that variant)")

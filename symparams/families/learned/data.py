@@ -188,6 +188,8 @@ class LearnedFamily:
     unread: dict = field(default_factory=dict)  # keyword -> [the value the class takes where it is left out], or []
     # Fields refused at 0: there transformers builds no model, or one the forms (learned from 1 up) count otherwise.
     positive: list = field(default_factory=list)
+    # [heads, width, the heads' default]: transformers builds no model unless the heads divide the width (BERT).
+    divides: list = field(default_factory=list)
 
     # -- data --
     def to_json(self) -> dict:
@@ -212,6 +214,8 @@ class LearnedFamily:
             body.update(unread=self.unread)
         if self.positive:
             body.update(positive=self.positive)
+        if self.divides:
+            body.update(divides=self.divides)
         return {**body, "checksum": _checksum(body)}
 
     def dumps(self) -> str:
@@ -304,6 +308,12 @@ class LearnedFamily:
         config, stated = self._underived(config, source)
         family = self.for_config(config, source)
         values = family._values(config, source)
+        for heads, width, default in self.divides:
+            present, given = self._given(config, heads)
+            h = given if present else default
+            if type(h) is int and h > 0 and values[width] % h:
+                raise SymparamsError(f"{source}: {heads} ({h}) does not divide {width} ({values[width]}); "
+                                     f"transformers builds no {self.model_type} model then")
         length = str(self.per_layer.get("length"))
         for name, entries in stated.items():
             if entries != values.get(length):
@@ -513,10 +523,13 @@ def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None
             variant_data=dict(data.get("variants", {})), alike=dict(data.get("same_shapes", {})),
             free=list(data.get("free", [])), derived=dict(data.get("derived", {})),
             legacy=dict(data.get("legacy", {})), unread=dict(data.get("unread", {})),
-            positive=list(data.get("positive", [])),
+            positive=list(data.get("positive", [])), divides=list(data.get("divides", [])),
         )
         if not all(name in family.fields for name in family.positive):
             raise SymparamsError(f"{source}: positive holds something other than the family's fields")
+        if not all(isinstance(rule, list) and len(rule) == 3 and isinstance(rule[0], str) and rule[1] in family.fields
+                   and type(rule[2]) is int for rule in family.divides):
+            raise SymparamsError(f"{source}: divides holds something other than [heads, a width field, a default]")
         for name, target in family.legacy.items():
             if not isinstance(name, str) or (target not in family.fields and target not in family.fixed):
                 raise SymparamsError(f"{source}: legacy holds {str(name)[:40]}, not a keyword for a field of the family")

@@ -28,7 +28,9 @@ from symparams.errors import SymparamsError  # noqa: E402
 from symparams.families.learned import learned, shipped  # noqa: E402
 from symparams.families.learned.data import LearnedFamily, evaluate  # noqa: E402
 from symparams.learn import (  # noqa: E402
+    HEADS,
     LAYER_KINDS,
+    WIDTHS,
     Reading,
     _build,
     _config_class,
@@ -401,20 +403,20 @@ def test_every_field_set_to_zero_counts_what_transformers_builds_or_is_refused(m
     cls = _config_class(model_type)
     witness = _richest(family)
     for name in family.fields:
-        changed = {**witness, name: 0}
-        try:
-            total = family.count(changed)
-        except SymparamsError:
-            continue
-        try:
-            layout = _build(cls, changed)
-        except Exception:  # noqa: BLE001 - transformers refuses it
-            pytest.fail(f"{model_type} with {name} 0: learned {total:,}; transformers builds no model")
-        assert total == _total(layout), f"{model_type} with {name} 0: learned {total:,}, transformers {_total(layout):,}"
+        _counted_as_built(family, cls, {**witness, name: 0}, f"{model_type} with {name} 0")
 
 
-WIDTH_NAMES = ("hidden_size", "d_model", "n_embd", "embed_dim", "dim")
-HEAD_NAMES = ("num_attention_heads", "n_head", "n_heads", "num_heads", "decoder_attention_heads")
+def _counted_as_built(family: LearnedFamily, cls, changed: dict, what: str) -> None:
+    """The learned count of ``changed`` is transformers' model's, or the family refuses it."""
+    try:
+        total = family.count(changed)
+    except SymparamsError:
+        return
+    try:
+        layout = _build(cls, changed)
+    except Exception:  # noqa: BLE001 - transformers refuses it
+        pytest.fail(f"{what}: learned {total:,}; transformers builds no model")
+    assert total == _total(layout), f"{what}: learned {total:,}, transformers {_total(layout):,}"
 
 
 @pytest.mark.parametrize("model_type", sample(SHIPPED, "widths the heads do not divide"))
@@ -427,19 +429,10 @@ def test_a_width_the_heads_do_not_divide_counts_what_transformers_builds_or_is_r
     assert family is not None
     cls = _config_class(model_type)
     witness = _richest(family)
-    for width in WIDTH_NAMES:
-        for heads in HEAD_NAMES:
+    for width in WIDTHS:
+        for heads in HEADS:
             d, h = witness.get(width), witness.get(heads)
             if type(d) is not int or type(h) is not int or h < 2:
                 continue
             for change in ({width: d + 1}, {heads: h + 1}, {width: 3 * h + 1, heads: h}):
-                changed = {**witness, **change}
-                try:
-                    total = family.count(changed)
-                except SymparamsError:
-                    continue
-                try:
-                    layout = _build(cls, changed)
-                except Exception:  # noqa: BLE001 - transformers refuses it
-                    pytest.fail(f"{model_type} with {change}: learned {total:,}; transformers builds no model")
-                assert total == _total(layout), f"{model_type} with {change}: learned {total:,}, transformers {_total(layout):,}"
+                _counted_as_built(family, cls, {**witness, **change}, f"{model_type} with {change}")

@@ -1495,6 +1495,7 @@ def divisions(family: LearnedFamily) -> list[list]:
     if not family.witnesses:
         return []
     cls = _config_class(family.model_type)
+    family = replace(family, positive=[], divides=[])  # what the forms alone count
     made = _make_config(cls, {})
     base = dict(min(family.witnesses, key=lambda w: w["total"])["fields"])
     out = []
@@ -1530,26 +1531,30 @@ def zeros(family: LearnedFamily) -> list[str]:
     """The fields whose learned forms do not hold at 0, to be refused there.
 
     Probes draw sizes from 1 up, so a class that reads 0 as "left out" (``head_dim``) or as "no
-    experts", or cannot build at 0 at all, was never seen. Each field is set to 0 at the smallest
-    witness: where transformers builds no model, or one the forms count otherwise, 0 is refused.
+    experts", or cannot build at 0 at all, was never seen. Each field is set to 0 at every witness and
+    at the class's defaults: where transformers builds no model at one of them, or one the forms count
+    otherwise, 0 is refused.
     """
     _require()
     if not family.witnesses:
         return []
     cls = _config_class(family.model_type)
-    base = dict(min(family.witnesses, key=lambda w: w["total"])["fields"])
+    family = replace(family, positive=[], divides=[])  # what the forms alone count
+    bases = [dict(w["fields"]) for w in sorted(family.witnesses, key=lambda w: w["total"])] + [{}]
     out = []
     for name in sorted(family.fields):
-        if base.get(name) == 0:
-            continue
-        changed = {**base, name: 0}
-        try:
-            ours = family.count(changed)
-        except SymparamsError:
-            continue
-        layout = _try_build(cls, changed)
-        if layout is None or _total(layout) != ours:
-            out.append(name)
+        for base in bases:
+            if base.get(name) == 0:
+                continue
+            changed = {**base, name: 0}
+            try:
+                ours = family.count(changed)
+            except SymparamsError:
+                continue
+            layout = _try_build(cls, changed)
+            if layout is None or _total(layout) != ours:
+                out.append(name)
+                break
     return out
 
 

@@ -543,3 +543,13 @@ def test_heads_that_do_not_divide_the_width_are_refused_though_they_shape_no_par
         with pytest.raises(SymparamsError, match="does not divide hidden_size"):
             family.count(config, "config")
     assert family.count({**witness, "hidden_size": 24, "num_attention_heads": 6}, "config") > 0
+
+
+def test_a_field_given_under_two_of_its_names_with_different_values_is_refused():
+    """XGLM's class reads hidden_size as d_model, the later key deciding; two different values are refused, as a
+    hand-written family refuses them, and the same value under both names counts once."""
+    with pytest.raises(SymparamsError, match=r"field 'd_model': conflicting values for the same field \(d_model=1, "
+                                             r"hidden_size=16\)"):
+        from_dict({"model_type": "xglm", "d_model": 1, "hidden_size": 16}, "config")
+    assert from_dict({"model_type": "xglm", "d_model": 16, "hidden_size": 16}, "config").total == \
+        from_dict({"model_type": "xglm", "d_model": 16}, "config").total

@@ -300,6 +300,11 @@ class LearnedFamily:
                 raise SymparamsError(f"{source}: {key}: the learned {self.model_type} family reads top-level fields; "
                                      f"this config nests a {str(value['model_type'])[:40]} config it cannot count")
         config = self._unlegacy(config, source)
+        for name in sorted({*self.fields, *self.fixed}):
+            keys = [k for k in (name, *(a for a, t in self.aliases.items() if t == name)) if k in config]
+            if len({json.dumps(config[k], default=str, sort_keys=True) for k in keys}) > 1:
+                shown = ", ".join(f"{k}={str(config[k])[:20]}" for k in keys)
+                raise SymparamsError(f"{source}: field {name!r}: conflicting values for the same field ({shown})")
         for name in self.positive:
             present, value = self._given(config, name)
             if present and type(value) is int and value == 0:

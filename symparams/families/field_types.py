@@ -15,7 +15,8 @@ A type is kept as plain JSON: ``"any"``, ``"none"``, ``"int"``, ``"float"``, ``"
 ``"str"``, ``"list"``, ``"dict"``, ``"never"`` (a class no JSON value is, such as
 ``torch.dtype``), or an object: ``{"union": [...]}``, ``{"list": T}``, ``{"dict": [K, V]}``,
 ``{"seq": T}`` (a list or text), ``{"literal": [...]}``; a field with a range check
-also has ``{"range": [low, high, low_included, high_included]}``.
+also has ``{"range": [low, high, low_included, high_included]}``, and a learned family's head
+size its class refuses at odd values (a rotary size it halves) ``"even": true``.
 """
 
 from __future__ import annotations
@@ -150,6 +151,8 @@ def check_types(cfg: Config) -> None:
         if not fits(value, kind["type"]):
             raise cfg.error(key, f"transformers' {entry['class']} takes {_described(kind['type'])} here, "
                                  f"not {_shown(value)}")
+        if kind.get("even") and type(value) is int and value % 2:
+            raise cfg.error(key, f"transformers' {entry['class']} refuses an odd value here, not {value}")
         if "range" in kind and not in_range(_python(value), kind["range"]):
             low, high, low_in, high_in = kind["range"]
             raise cfg.error(key, f"transformers' {entry['class']} takes a value from {low} ({'' if low_in else 'not '}"

@@ -70,6 +70,19 @@ def _range(field: dataclasses.Field) -> list | None:
     return found
 
 
+def _even(cls: Any, field: dataclasses.Field, kind: Any) -> bool:
+    """Whether the class refuses odd values of a head size (MiniCPM3's ``qk_rope_head_dim``: a rotary size its rope
+    validation halves): two odd values past an even default refused, the two even ones loaded. Only learned
+    families take it; a hand-written family checks its rotary size with its rotary share (``rope.check_head``)."""
+    from .field_types import fits
+
+    d = field.default
+    if not field.name.endswith("head_dim") or type(d) is not int or d < 2 or d % 2 or not fits(d, kind):
+        return False
+    return (_refused(cls, {field.name: d + 1}) and _refused(cls, {field.name: d + 3})
+            and not _refused(cls, {field.name: d + 2}) and not _refused(cls, {field.name: d + 4}))
+
+
 def _wrong(kind: Any) -> Any:
     """A JSON value the kind refuses, or None where it takes anything."""
     from .field_types import fits
@@ -166,14 +179,17 @@ def model_types() -> list[str]:
     return sorted(set(FAMILIES.model_types()) | set(shipped()))
 
 
-def written() -> dict[str, dict]:
-    """The table, from the installed transformers."""
+def written(only: list[str] | None = None) -> dict[str, dict]:
+    """The table, from the installed transformers (``only``: of these model types alone)."""
     import warnings
 
     from transformers import CONFIG_MAPPING
 
+    from . import FAMILIES
+
+    learned = set(model_types()) - set(FAMILIES.model_types())
     out: dict[str, dict] = {}
-    for model_type in model_types():
+    for model_type in model_types() if only is None else only:
         if model_type not in CONFIG_MAPPING:
             continue
         cls = CONFIG_MAPPING[model_type]
@@ -185,7 +201,8 @@ def written() -> dict[str, dict]:
                 warnings.simplefilter("ignore")
                 if not _checked(cls, f.name, kind):
                     continue
-            fields[f.name] = {"type": kind, **({"range": bounds} if bounds is not None else {})}
+            fields[f.name] = {"type": kind, **({"range": bounds} if bounds is not None else {}),
+                              **({"even": True} if model_type in learned and _even(cls, f, kind) else {})}
         out[model_type] = {"class": cls.__name__, "fields": fields, **_lists(cls), **_divides(cls)}
     return out
 

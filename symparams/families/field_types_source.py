@@ -70,15 +70,21 @@ def _range(field: dataclasses.Field) -> list | None:
     return found
 
 
-def _even(cls: Any, field: dataclasses.Field, kind: Any) -> bool:
+def _even(cls: Any, field: dataclasses.Field, kind: Any, model_type: str) -> bool:
     """Whether the class refuses odd values of a head size (MiniCPM3's ``qk_rope_head_dim``: a rotary size its rope
-    validation halves): two odd values past an even default refused, the two even ones loaded. Only learned
-    families take it; a hand-written family checks its rotary size with its rotary share (``rope.check_head``)."""
+    validation halves): two odd values past an even default refused, the two even ones loaded, and no witness
+    transformers built with an odd one. Only learned families take it; a hand-written family checks its rotary
+    size with its rotary share (``rope.check_head``)."""
     from .field_types import fits
+    from .learned import learned
 
     d = field.default
     if not field.name.endswith("head_dim") or type(d) is not int or d < 2 or d % 2 or not fits(d, kind):
         return False
+    family = learned(model_type)
+    if family is not None and any(type(v) is int and v % 2 for v in (w["fields"].get(field.name) for w in
+                                                                         family.witnesses)):
+        return False  # transformers built a witness with an odd one: the rule holds only beside other defaults
     return (_refused(cls, {field.name: d + 1}) and _refused(cls, {field.name: d + 3})
             and not _refused(cls, {field.name: d + 2}) and not _refused(cls, {field.name: d + 4}))
 
@@ -202,7 +208,7 @@ def written(only: list[str] | None = None) -> dict[str, dict]:
                 if not _checked(cls, f.name, kind):
                     continue
             fields[f.name] = {"type": kind, **({"range": bounds} if bounds is not None else {}),
-                              **({"even": True} if model_type in learned and _even(cls, f, kind) else {})}
+                              **({"even": True} if model_type in learned and _even(cls, f, kind, model_type) else {})}
         out[model_type] = {"class": cls.__name__, "fields": fields, **_lists(cls), **_divides(cls)}
     return out
 

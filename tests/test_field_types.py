@@ -66,7 +66,7 @@ def _ours(text: str) -> bool:
 
 def _shaping(model_type: str) -> set[str]:
     """The fields a family reads: its context length and its field table's, or a learned family's fields,
-    fixed fields, aliases, per-layer lists and keywords."""
+    fixed fields, the heads it checks divide the width, aliases, per-layer lists and keywords."""
     from symparams.families.learned import PREFIX, learned
 
     fam = FAMILIES.for_type(Config({"model_type": model_type}))
@@ -79,7 +79,9 @@ def _shaping(model_type: str) -> set[str]:
     features = lf.per_layer.get("features", [])
     lists = {lf.per_layer.get("length"), *config_lists(features), *(f[1] for f in features if isinstance(f, list)
                                                                     and len(f) > 1 and isinstance(f[1], str))}
-    return {*context, *lf.fields, *lf.fixed, *lf.aliases, *lf.aliases.values(), *lists, *lf.derived, *lf.legacy, *lf.unread}
+    heads = {rule[0] for rule in lf.divides}
+    return {*context, *heads, *lf.fields, *lf.fixed, *lf.aliases, *lf.aliases.values(), *lists, *lf.derived,
+            *lf.legacy, *lf.unread}
 
 
 def test_the_table_is_what_the_installed_transformers_checks():

@@ -16,7 +16,9 @@ checked as transformers checks it). A field only a kind of layer missing from th
 config reads is tried again where that kind is built; a per-layer list the class derives
 from a list of layer indices is read as the indices it names; a keyword the class's code
 reads in place of a field stands for it, and one that shapes the model otherwise is refused
-when given. A learned family knows parameter counts only:
+when given. Probes draw sizes from 1 up: each field is then set to 0, and the width moved off
+a multiple of the heads, and the family refuses those where transformers builds no model or
+another count. A learned family knows parameter counts only:
 KV cache, attention FLOPs and activations need a family's semantics and are not given.
 Needs torch and transformers: pip install 'symparams[verify]'.
 

@@ -105,14 +105,15 @@ def test_every_model_type_symparams_reads_has_its_fields_typed():
 
 @pytest.mark.parametrize("model_type", sample(model_types(), "field types"))
 def test_a_value_is_refused_for_its_type_exactly_when_transformers_refuses_it(model_type):
-    """Every field transformers' class declares (checked or not, but those only making the model reads), set
-    to each kind of JSON value: where the config class loads the file, the type check passes it; where the check
-    refuses it, so does the class."""
+    """Every field transformers' class declares (checked or not, but those only making the model reads, held to
+    builds below), set to each kind of JSON value: where the config class loads the file, the type check passes
+    it; where the check refuses it, so does the class."""
     transformers = _transformers()
     cls = transformers.CONFIG_MAPPING[model_type]
     import dataclasses
 
-    names = [f.name for f in dataclasses.fields(cls) if f.name not in BUILT] + sorted(getattr(cls, "attribute_map", {}))
+    built = {*BUILT, *table()[model_type].get("built", {})}
+    names = [f.name for f in dataclasses.fields(cls) if f.name not in built] + sorted(getattr(cls, "attribute_map", {}))
     for name in names:
         for value in VALUES:
             text = f'{{"model_type": {json.dumps(model_type)}, {json.dumps(name)}: {value}}}'
@@ -277,3 +278,92 @@ def test_a_learned_familys_layer_lists_are_refused_where_its_class_refuses_them(
             except SymparamsError:
                 continue
             assert _theirs(model_type, text), f"{key} of {len(value)} {value[:1]} is counted; transformers refuses it"
+
+
+def _built(model_type: str, text: str) -> bool:
+    """Whether transformers loads the file and builds its causal LM on the meta device."""
+    from transformers import CONFIG_MAPPING
+
+    from symparams.verify import meta_model
+
+    data = json.loads(text)
+    data.pop("model_type", None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            meta_model(CONFIG_MAPPING[model_type].from_dict(data))
+        except Exception:  # noqa: BLE001 - any failure to load or build is a refusal
+            return False
+    return True
+
+
+def _counted(text: str) -> int | str:
+    """The file's count, or the one line that refuses it."""
+    try:
+        return symparams.families.from_dict(parse_json(text), "config").total
+    except SymparamsError as err:
+        assert len(str(err).splitlines()) == 1
+        return str(err)
+
+
+NO_MODEL = "builds no model with it"
+
+
+def _with(base: str, name: str, value: str) -> str:
+    """``base`` (JSON text) with ``name`` set to ``value`` (JSON text, so a decimal stays as written)."""
+    doc = json.loads(base)
+    doc.pop(name, None)
+    return json.dumps(doc)[:-1] + f", {json.dumps(name)}: {value}}}"
+
+
+@pytest.mark.parametrize("model_type", sample(sorted(k for k, e in table().items() if e.get("built")), "built"))
+def test_a_dropout_the_built_model_refuses_is_refused_and_one_it_takes_is_counted(model_type):
+    """Each dropout field the table says the built model refuses outside an interval, set on a config symparams
+    counts to values on, inside and past the interval's bounds: counted only where transformers builds the model,
+    and then counted as it was; refused as a model transformers does not build only where it does not."""
+    _transformers()
+    base = _base(model_type)
+    assert base is not None and _built(model_type, base)
+    expected = _counted(base)
+    for name in table()[model_type]["built"]:
+        for value in ("-0.25", "0", "0.0", "0.75", "1", "1.0", "1.25", "8", "null", "NaN", "-1e-30"):
+            text = _with(base, name, value)
+            ours, built = _counted(text), _built(model_type, text)
+            if isinstance(ours, int):
+                assert built and ours == expected, f"{name}: {value} counted {ours:,}"
+            elif NO_MODEL in ours:
+                assert not built, f"{name}: {value} refused, but transformers builds the model: {ours}"
+            # else refused for another reason (a learned family read at one value of the field)
+
+
+@functools.lru_cache(maxsize=1)
+def _dropouts() -> list[tuple[str, str]]:
+    """(model type, field) of every dropout field (a name holding "drop") the installed transformers' classes declare."""
+    import dataclasses
+
+    from transformers import CONFIG_MAPPING
+
+    return [(k, f.name) for k in model_types() if k in CONFIG_MAPPING for f in dataclasses.fields(CONFIG_MAPPING[k])
+            if "drop" in f.name.lower()]
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_a_dropout_field_at_any_value_is_counted_exactly_where_transformers_builds_the_model(data):
+    """Any dropout field a class declares (a name holding "drop"), at any number or null, on a config symparams
+    counts: the file is counted only where transformers loads it and builds its model, and the count is as it was;
+    it is refused as a model transformers does not build only where it does not."""
+    _transformers()
+    model_type, name = data.draw(st.sampled_from(_dropouts()), label="field")
+    value = data.draw(st.one_of(st.decimals(-2, 3, places=3).map(str), st.integers(-2, 3).map(str),
+                                st.sampled_from(["null", "NaN", "Infinity", "1e-300", "0.9999999999999999999"])),
+                      label="value")
+    base = _base(model_type)
+    assume(base is not None and _built(model_type, base))  # cohere_compass_text's defaults build no model
+    text = _with(base, name, value)
+    ours = _counted(text)
+    if isinstance(ours, int):
+        assert _built(model_type, text), f"{name}: {value} is counted ({ours:,}) but transformers builds no model"
+        assert ours == _counted(base)
+    elif NO_MODEL in ours:
+        assert not _built(model_type, text), f"{name}: {value} refused, but transformers builds the model: {ours}"

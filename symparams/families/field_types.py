@@ -7,7 +7,7 @@ one can build, so each field's type, as the class annotates it, is kept in
 ``field_types.json`` beside this file (one entry per model type symparams reads) and a
 config is checked against it once its family has read it.
 
-The table is written by ``python -m symparams.families.field_types`` from the installed
+The table is written by ``python -m symparams.families.field_types_source`` from the installed
 transformers; tests/test_field_types.py checks it is current and that symparams refuses
 a value of any checked field exactly when transformers does.
 
@@ -16,7 +16,9 @@ A type is kept as plain JSON: ``"any"``, ``"none"``, ``"int"``, ``"float"``, ``"
 ``torch.dtype``), or an object: ``{"union": [...]}``, ``{"list": T}``, ``{"dict": [K, V]}``,
 ``{"seq": T}`` (a list or text), ``{"literal": [...]}``; a field with a range check
 also has ``{"range": [low, high, low_included, high_included]}``, and a learned family's head
-size its class refuses at odd values (a rotary size it halves) ``"even": true``.
+size its class refuses at odd values (a rotary size it halves) ``"even": true``. A model type's
+``"built"`` entry holds the dropout fields its built model refuses outside an interval, which
+its config class loads: ``{field: [low, high, null]}`` (a bound of null is none).
 """
 
 from __future__ import annotations
@@ -157,6 +159,27 @@ def check_types(cfg: Config) -> None:
             low, high, low_in, high_in = kind["range"]
             raise cfg.error(key, f"transformers' {entry['class']} takes a value from {low} ({'' if low_in else 'not '}"
                                  f"included) to {high} ({'' if high_in else 'not '}included), not {short(value)}")
+    _check_built(cfg, entry)
+
+
+def _check_built(cfg: Config, entry: dict) -> None:
+    """The values a config loads with but its model is not built with (a dropout probability of 8, which
+    ``torch.nn.Dropout`` refuses), as torch compares them: NaN passes, as it does there."""
+    for key, (low, high, null) in entry.get("built", {}).items():
+        if key not in cfg.data:
+            continue
+        value = _python(cfg.data[key])
+        if value is None and null:
+            continue
+        try:
+            outside = value is None or (low is not None and value < low) or (high is not None and value > high)
+        except TypeError:
+            continue  # a value the type check passed that is no number: the type check speaks for it
+        if outside:
+            span = f"from {low} to {high}" if low is not None and high is not None else \
+                f"of at least {low}" if low is not None else f"of at most {high}"
+            raise cfg.error(key, f"transformers loads {short(cfg.data[key])} here but builds no model with it: "
+                                 f"its modules take a value {span}{'' if null else ' (not null)'}")
 
 
 def _check_every(cfg: Config) -> None:

@@ -7,6 +7,10 @@ refuses a value of the wrong type when a file sets it (the fields of the base cl
 as ``dtype``, are not checked on that path), so the table holds what transformers does.
 A key of the class's ``attribute_map`` (``num_local_experts`` for ``n_routed_experts``) is
 not checked there either: transformers sets the field it names without checking its type.
+
+Some values load but build no model: a dropout probability of 8 passes GPT-2's config and
+fails in ``torch.nn.Dropout`` when its model is made. Those are found by building the model
+on the meta device with each dropout field moved (``built``), so the table holds them too.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import dataclasses
 import json
 import types
 import typing
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -169,6 +174,76 @@ def _divides(cls: Any) -> dict:
     return {"divides": found} if found else {}
 
 
+# Values a dropout field is built at; what builds of them shows its accepted interval (``_interval``).
+_BUILD_PROBES = (-0.5, 0.0, 0.5, 1.0, 1.5)
+
+
+def _built(model_type: str, cls: Any) -> dict:
+    """{"built": {field: [low, high, null]}}: the dropout fields (a name holding "drop") whose values the built
+    model refuses, each with the interval it builds at (a bound of null: none) and whether null builds (false
+    where the field's type refuses null already).
+
+    Each field is moved, alone, on a config transformers builds (:func:`_buildable`), and the model is built on
+    the meta device at each of ``_BUILD_PROBES`` (and null, where the field's type takes it). A field that builds at
+    every probe has no entry. The interval is the one the builds show: its bounds are 0, 1 or none."""
+    from .field_types import fits
+
+    base = _buildable(model_type, cls)
+    if base is None:
+        return {}
+    found = {}
+    for f in dataclasses.fields(cls):
+        kind = encode(f.type)
+        if "drop" not in f.name.lower() or not fits(Decimal("0.5"), kind):
+            continue
+        builds = {v: _builds(cls, {**base, f.name: v}) for v in _BUILD_PROBES}
+        takes_null = fits(None, kind)
+        null = takes_null and _builds(cls, {**base, f.name: None})
+        if all(builds.values()) and (null or not takes_null):
+            continue
+        low = None if builds[-0.5] else 0
+        high = None if builds[1.5] else 1 if builds[1.0] else 0
+        if {v: (low is None or v >= low) and (high is None or v <= high) for v in _BUILD_PROBES} != builds:
+            raise TypeError(f"{model_type}: the builds of {f.name} at {builds} are no interval")
+        found[f.name] = [low, high, null]
+    return {"built": found} if found else {}
+
+
+def _buildable(model_type: str, cls: Any) -> dict | None:
+    """A config transformers builds a model of ``model_type`` from: the class's defaults, else a preset's, else
+    the smallest witness of its learned family; None where none builds."""
+    from .learned import learned
+
+    candidates: list[dict] = [{}]
+    for path in sorted(Path(__file__).resolve().parent.parent.joinpath("presets").glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))  # as transformers reads it
+        if data.get("model_type") == model_type:
+            candidates.append({k: v for k, v in data.items() if k != "model_type"})
+    family = learned(model_type)
+    if family is not None:
+        candidates += [dict(w["fields"]) for w in sorted(family.witnesses, key=lambda w: w["total"])[:1]]
+    return next((c for c in candidates if _builds(cls, c)), None)
+
+
+def _builds(cls: Any, data: dict) -> bool:
+    """Whether transformers loads ``data`` and builds its causal LM on the meta device (a plain ``from_config``)."""
+    import logging
+    import warnings
+
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    logging.disable(logging.CRITICAL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            with torch.device("meta"):
+                AutoModelForCausalLM.from_config(cls.from_dict(data))
+        except Exception:  # noqa: BLE001 - any failure to load or build is a refusal
+            return False
+    return True
+
+
 def _refused(cls: Any, data: dict) -> bool:
     try:
         cls.from_dict(data)
@@ -209,7 +284,8 @@ def written(only: list[str] | None = None) -> dict[str, dict]:
                     continue
             fields[f.name] = {"type": kind, **({"range": bounds} if bounds is not None else {}),
                               **({"even": True} if model_type in learned and _even(cls, f, kind, model_type) else {})}
-        out[model_type] = {"class": cls.__name__, "fields": fields, **_lists(cls), **_divides(cls)}
+        out[model_type] = {"class": cls.__name__, "fields": fields, **_lists(cls), **_divides(cls),
+                           **_built(model_type, cls)}
     return out
 
 

@@ -1465,7 +1465,8 @@ def learn(model_type: str, probes: int = 36, seed: int = 0, variants: bool = Tru
     _require()
     family = _learn(model_type, probes, seed, {})
     if not variants:
-        return replace(family, positive=zeros(family), divides=divisions(family))
+        return replace(family, positive=zeros(family), divides=divisions(family), required=required(family),
+                   not_null=nulls(family))
     learned = {}
     for name, value in family.fixed.items():
         if isinstance(value, bool) or value is None:
@@ -1476,7 +1477,8 @@ def learn(model_type: str, probes: int = 36, seed: int = 0, variants: bool = Tru
             if other.fixed.get(name) is (not value) if isinstance(value, bool) else name in other.fields:
                 learned[name] = other.to_json()
     family = replace(family, variant_data=learned)
-    return replace(family, positive=zeros(family), divides=divisions(family))
+    return replace(family, positive=zeros(family), divides=divisions(family), required=required(family),
+                   not_null=nulls(family))
 
 
 # The names transformers' config classes give a model's width and its attention heads.
@@ -1495,7 +1497,7 @@ def divisions(family: LearnedFamily) -> list[list]:
     if not family.witnesses:
         return []
     cls = _config_class(family.model_type)
-    family = replace(family, positive=[], divides=[])  # what the forms alone count
+    family = replace(family, positive=[], divides=[], required=[], not_null=[])  # what the forms alone count
     made = _make_config(cls, {})
     base = dict(min(family.witnesses, key=lambda w: w["total"])["fields"])
     out = []
@@ -1527,6 +1529,66 @@ def divisions(family: LearnedFamily) -> list[list]:
     return out
 
 
+def required(family: LearnedFamily) -> list[str]:
+    """The fixed fields a config must give, to be refused where it leaves them out.
+
+    Probes give every fixed field the value the family was learned with, and the forms read a field left out
+    as that value; but transformers then takes the class's default, which may differ (Cohere Compass's empty
+    rope table builds no model). Each fixed field a witness gives is left out of it: where transformers builds
+    no model at one of them, or one the forms count otherwise, it is required.
+    """
+    _require()
+    if not family.witnesses:
+        return []
+    cls = _config_class(family.model_type)
+    family = replace(family, positive=[], divides=[], required=[], not_null=[])  # what the forms alone count
+    bases = [dict(w["fields"]) for w in sorted(family.witnesses, key=lambda w: w["total"])]
+    out = []
+    for name in sorted(family.fixed):
+        for base in bases:
+            if name not in base:
+                continue
+            changed = {k: v for k, v in base.items() if k != name}
+            try:
+                ours = family.count(changed)
+            except SymparamsError:
+                continue
+            layout = _try_build(cls, changed)
+            if layout is None or _total(layout) != ours:
+                out.append(name)
+                break
+    return out
+
+
+def nulls(family: LearnedFamily) -> list[str]:
+    """The fixed fields a config may not set to null, to be refused there.
+
+    The forms read a fixed field set to null as the value the family was learned with, as they read it left out;
+    transformers reads null as null, which a class may not build from (a head_dim left out is worked out, a null
+    one reaches the rotary embedding). Each fixed field is set to null at every witness: where transformers builds
+    no model at one of them, or one the forms count otherwise, null is refused.
+    """
+    _require()
+    if not family.witnesses:
+        return []
+    cls = _config_class(family.model_type)
+    family = replace(family, positive=[], divides=[], required=[], not_null=[])  # what the forms alone count
+    bases = [dict(w["fields"]) for w in sorted(family.witnesses, key=lambda w: w["total"])]
+    out = []
+    for name in sorted(family.fixed):
+        for base in bases:
+            changed = {**base, name: None}
+            try:
+                ours = family.count(changed)
+            except SymparamsError:
+                continue
+            layout = _try_build(cls, changed)
+            if layout is None or _total(layout) != ours:
+                out.append(name)
+                break
+    return out
+
+
 def zeros(family: LearnedFamily) -> list[str]:
     """The fields whose learned forms do not hold at 0, to be refused there.
 
@@ -1539,7 +1601,7 @@ def zeros(family: LearnedFamily) -> list[str]:
     if not family.witnesses:
         return []
     cls = _config_class(family.model_type)
-    family = replace(family, positive=[], divides=[])  # what the forms alone count
+    family = replace(family, positive=[], divides=[], required=[], not_null=[])  # what the forms alone count
     bases = [dict(w["fields"]) for w in sorted(family.witnesses, key=lambda w: w["total"])] + [{}]
     out = []
     for name in sorted(family.fields):

@@ -55,14 +55,15 @@ def test_a_config_file_restating_every_fixed_field_counts_as_its_witness(model_t
     """A config.json stating each fixed field at the value the family was learned with (a list of one kind of
     layer at the witness's depth) is counted, not refused, though it is read exactly: a decimal there (xLSTM's
     ffn_proj_factor 2.667, a RoPE table's factors) is the binary float transformers reads it as, which is what the
-    family holds."""
+    family holds. A field learned left out stays out where null is refused: transformers reads null otherwise."""
     cfg, total = witness_config(model_type)
     family = learned(model_type)
     assert family is not None
     depth = cfg.get(family.per_layer.get("length") or "num_hidden_layers")
     restated = {name: [value[0]] * depth if depth and isinstance(value, list) and value
                 and len({json.dumps(v) for v in value}) == 1 else value
-                for name, value in family.fixed.items() if name not in family.derived}  # a derived list decides
+                for name, value in family.fixed.items() if name not in family.derived  # a derived list decides
+                and not (value is None and name in family.not_null)}
     path = tmp_path / "config.json"
     path.write_text(json.dumps({**cfg, **restated}))
     assert family.count(read_json(path)) == total
@@ -217,6 +218,7 @@ def test_list_names_learned_families_apart(capsys):
         assert listed["variants"] == sorted(family.variant_data) and listed["free"] == family.free
         assert (listed["derived"], listed["legacy"], listed["unread"], listed["positive"]) == (
             sorted(family.derived), family.legacy, sorted(family.unread), family.positive)
+        assert (listed["required"], listed["not_null"]) == (family.required, family.not_null)
     lfm2 = next(f for f in doc["learned_families"] if f["model_type"] == "lfm2")
     assert lfm2["derived"] == ["layer_types"] and lfm2["legacy"]["block_ff_dim"] == "intermediate_size"
     assert {r["model_type"] for r in doc["refused_model_types"]} == set(refused()["refused"])
@@ -553,3 +555,38 @@ def test_a_field_given_under_two_of_its_names_with_different_values_is_refused()
         from_dict({"model_type": "xglm", "d_model": 1, "hidden_size": 16}, "config")
     assert from_dict({"model_type": "xglm", "d_model": 16, "hidden_size": 16}, "config").total == \
         from_dict({"model_type": "xglm", "d_model": 16}, "config").total
+
+
+def test_a_fixed_field_the_class_cannot_take_left_out_or_null_is_refused_in_one_line():
+    """Cohere Compass's class defaults its rope table to an empty one, which builds no model, and its witnesses
+    give a table: a config leaving it out is refused, as is one giving it as null; a table given counts."""
+    family = learned("cohere_compass_text")
+    assert family.required == ["rope_parameters"] and "rope_parameters" in family.not_null
+    witness = dict(family.witnesses[0]["fields"])
+    assert family.count(witness, "config") > 0
+    with pytest.raises(SymparamsError, match=r"^config: rope_parameters is left out; transformers' cohere_compass_text"):
+        family.count({k: v for k, v in witness.items() if k != "rope_parameters"}, "config")
+    with pytest.raises(SymparamsError, match=r"^config: rope_parameters is null; transformers then builds no"):
+        family.count({**witness, "rope_parameters": None}, "config")
+
+
+def test_a_head_size_learned_left_out_is_refused_null():
+    """Dots.llm1's witnesses leave head_dim out, which its class works out; null reaches its rotary embedding,
+    which builds no model: refused, naming the field."""
+    family = learned("dots1")
+    witness = dict(family.witnesses[0]["fields"])
+    assert "head_dim" not in witness and "head_dim" in family.not_null
+    with pytest.raises(SymparamsError, match=r"^config: head_dim is null"):
+        family.count({**witness, "head_dim": None}, "config")
+    assert family.count(witness, "config") > 0
+
+
+@pytest.mark.parametrize("key", ["required", "not_null"])
+def test_a_file_whose_required_or_not_null_names_no_fixed_field_is_refused_on_load(key):
+    from symparams.families.learned.data import _checksum, loads
+
+    data = json.loads(learned("cohere_compass_text").dumps())
+    body = {k: v for k, v in data.items() if k != "checksum"}
+    body[key] = ["vocab_size"]  # a field the family reads, not one it fixes
+    with pytest.raises(SymparamsError, match=f"{key} holds something other than the family's fixed fields"):
+        loads(json.dumps({**body, "checksum": _checksum(body)}), "test")

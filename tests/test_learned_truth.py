@@ -406,6 +406,23 @@ def test_every_field_set_to_zero_counts_what_transformers_builds_or_is_refused(m
         _counted_as_built(family, cls, {**witness, name: 0}, f"{model_type} with {name} 0")
 
 
+@pytest.mark.parametrize("model_type", sample(SHIPPED, "fixed fields left out or null"))
+def test_every_fixed_field_left_out_or_null_counts_what_transformers_builds_or_is_refused(model_type):
+    """The forms read a fixed field left out or null as the value the family was learned with; transformers takes
+    the class's default, or null (Cohere Compass's default rope table and a null head_dim build no model). At
+    every witness, each fixed field left out, and set to null, is counted as transformers builds it, or refused."""
+    family = learned(model_type)
+    assert family is not None
+    cls = _config_class(model_type)
+    for witness in family.witnesses:
+        base = dict(witness["fields"])
+        for name in family.fixed:
+            _counted_as_built(family, cls, {**base, name: None}, f"{model_type} with {name} null")
+            if name in base:
+                left = {k: v for k, v in base.items() if k != name}
+                _counted_as_built(family, cls, left, f"{model_type} without {name}")
+
+
 def _counted_as_built(family: LearnedFamily, cls, changed: dict, what: str) -> None:
     """The learned count of ``changed`` is transformers' model's, or the family refuses it."""
     try:

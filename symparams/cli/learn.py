@@ -18,8 +18,9 @@ from a list of layer indices is read as the indices it names; a keyword the clas
 reads in place of a field stands for it, and one that shapes the model otherwise is refused
 when given. Probes draw sizes from 1 up: each field is then set to 0, and the width moved off
 a multiple of the heads, and the family refuses those where transformers builds no model or
-another count. A learned family knows parameter counts only:
-KV cache, attention FLOPs and activations need a family's semantics and are not given.
+another count, as it does a fixed field left out (where the class's default does) or null.
+A learned family knows parameter counts only: KV cache, attention FLOPs and activations
+need a family's semantics and are not given.
 Needs torch and transformers: pip install 'symparams[verify]'.
 
 --all -o DIR learns every causal-LM model_type of the installed transformers that has no
@@ -84,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
                    "symbols": {name: str(sym) for name, sym in family.symbols.items()}, "fixed": family.fixed,
                    "free": family.free, "variants": sorted(family.variant_data), "derived": family.derived,
                    "legacy": family.legacy, "unread": sorted(family.unread), "positive": family.positive,
-                   "divides": family.divides,
+                   "divides": family.divides, "required": family.required, "not_null": family.not_null,
                    "hand_written": hand.name if hand else None, "output": args.output})
         return 0
     print(f"{family.model_type}: learned from transformers {family.transformers} on {args.probes} probe configs "
@@ -112,6 +113,12 @@ def run(args: argparse.Namespace) -> int:
               f"{', '.join(family.positive)}")
     for heads, width, _ in family.divides:
         print(f"refused where {heads} does not divide {width} (transformers builds no model then)")
+    if family.required:
+        print(f"refused when left out (the class's default builds no model, or one these forms do not count): "
+              f"{', '.join(family.required)}")
+    if family.not_null:
+        print(f"refused when null (transformers builds no model then, or one these forms do not count): "
+              f"{', '.join(family.not_null)}")
     if family.variant_data:
         print(f"also learned with one of these changed: {', '.join(family.variant_data)} (a config that changes one "
               "of them is counted by that variant)")

@@ -190,6 +190,12 @@ class LearnedFamily:
     positive: list = field(default_factory=list)
     # [heads, width, the heads' default]: transformers builds no model unless the heads divide the width (BERT).
     divides: list = field(default_factory=list)
+    # Fixed fields a config must give: left out, the class takes a default that builds no model, or one the forms
+    # count otherwise (Cohere Compass's empty rope table).
+    required: list = field(default_factory=list)
+    # Fixed fields a config may not set to null: transformers then builds no model, or one the forms count otherwise
+    # (a head_dim learned left out, which the class's rotary embedding cannot take as null).
+    not_null: list = field(default_factory=list)
 
     # -- data --
     def to_json(self) -> dict:
@@ -216,6 +222,10 @@ class LearnedFamily:
             body.update(positive=self.positive)
         if self.divides:
             body.update(divides=self.divides)
+        if self.required:
+            body.update(required=self.required)
+        if self.not_null:
+            body.update(not_null=self.not_null)
         return {**body, "checksum": _checksum(body)}
 
     def dumps(self) -> str:
@@ -310,6 +320,16 @@ class LearnedFamily:
             if present and type(value) is int and value == 0:
                 raise SymparamsError(f"{source}: {name} is 0; the learned {self.model_type} family counts it from 1 up "
                                      "(at 0 transformers builds no model, or one its learned forms do not count)")
+        for name in self.required:
+            if not self._given(config, name)[0]:
+                raise SymparamsError(f"{source}: {name} is left out; transformers' {self.model_type} class then takes "
+                                     "its default, with which it builds no model or another count than the learned "
+                                     "family's: give it")
+        for name in self.not_null:
+            present, value = self._given(config, name)
+            if present and value is None:
+                raise SymparamsError(f"{source}: {name} is null; transformers then builds no {self.model_type} model, "
+                                     "or another count than the learned family's: give a value or leave it out")
         config, stated = self._underived(config, source)
         family = self.for_config(config, source)
         values = family._values(config, source)
@@ -529,7 +549,11 @@ def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None
             free=list(data.get("free", [])), derived=dict(data.get("derived", {})),
             legacy=dict(data.get("legacy", {})), unread=dict(data.get("unread", {})),
             positive=list(data.get("positive", [])), divides=list(data.get("divides", [])),
+            required=list(data.get("required", [])), not_null=list(data.get("not_null", [])),
         )
+        for key, names in (("required", family.required), ("not_null", family.not_null)):
+            if not all(isinstance(name, str) and name in family.fixed for name in names):
+                raise SymparamsError(f"{source}: {key} holds something other than the family's fixed fields")
         if not all(name in family.fields for name in family.positive):
             raise SymparamsError(f"{source}: positive holds something other than the family's fields")
         if not all(isinstance(rule, list) and len(rule) == 3 and isinstance(rule[0], str) and rule[1] in family.fields

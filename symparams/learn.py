@@ -1561,21 +1561,27 @@ def required(family: LearnedFamily) -> list[str]:
 
 
 def nulls(family: LearnedFamily) -> list[str]:
-    """The fixed fields a config may not set to null, to be refused there.
+    """The fields a config may not set to null, to be refused there: fixed ones, and ones the forms do not read.
 
-    The forms read a fixed field set to null as the value the family was learned with, as they read it left out;
-    transformers reads null as null, which a class may not build from (a head_dim left out is worked out, a null
-    one reaches the rotary embedding). Each fixed field is set to null at every witness: where transformers builds
+    The forms read a fixed field set to null as the value the family was learned with, as they read it left out,
+    and a field they do not read not at all; transformers reads null as null, which a class may not build from (a
+    head_dim left out is worked out, a null one reaches the rotary embedding; AFMoE's null
+    global_attn_every_n_layers picks no layer kind). Each fixed field, and each field the class declares of a
+    type that takes null and the forms do not read, is set to null at every witness: where transformers builds
     no model at one of them, or one the forms count otherwise, null is refused.
     """
+    import dataclasses
+
     _require()
     if not family.witnesses:
         return []
     cls = _config_class(family.model_type)
     family = replace(family, positive=[], divides=[], required=[], not_null=[])  # what the forms alone count
     bases = [dict(w["fields"]) for w in sorted(family.witnesses, key=lambda w: w["total"])]
+    read = {*family.fields, *family.aliases, *family.legacy, *family.unread}
+    unread = {f.name for f in dataclasses.fields(cls) if f.name not in read and _takes_null(f.type)}
     out = []
-    for name in sorted(family.fixed):
+    for name in sorted({*family.fixed, *unread}):
         for base in bases:
             changed = {**base, name: None}
             try:
@@ -1587,6 +1593,17 @@ def nulls(family: LearnedFamily) -> list[str]:
                 out.append(name)
                 break
     return out
+
+
+def _takes_null(annotation: Any) -> bool:
+    """Whether a config field's annotation takes null (an annotation field_types does not keep is left to the build)."""
+    from .families.field_types import fits
+    from .families.field_types_source import encode
+
+    try:
+        return fits(None, encode(annotation))
+    except TypeError:
+        return True
 
 
 def zeros(family: LearnedFamily) -> list[str]:

@@ -581,12 +581,13 @@ def test_a_head_size_learned_left_out_is_refused_null():
     assert family.count(witness, "config") > 0
 
 
-@pytest.mark.parametrize("key", ["required", "not_null"])
-def test_a_file_whose_required_or_not_null_names_no_fixed_field_is_refused_on_load(key):
+@pytest.mark.parametrize("key, message", [("required", "the family's fixed fields"),
+                                          ("not_null", "fields the forms do not read")])
+def test_a_file_whose_required_or_not_null_names_a_field_the_forms_read_is_refused_on_load(key, message):
     from symparams.families.learned.data import _checksum, loads
 
     data = json.loads(learned("cohere_compass_text").dumps())
     body = {k: v for k, v in data.items() if k != "checksum"}
-    body[key] = ["vocab_size"]  # a field the family reads, not one it fixes
-    with pytest.raises(SymparamsError, match=f"{key} holds something other than the family's fixed fields"):
+    body[key] = ["vocab_size"]  # a field the forms read, whose null they learned
+    with pytest.raises(SymparamsError, match=f"{key} holds something other than {message}"):
         loads(json.dumps({**body, "checksum": _checksum(body)}), "test")

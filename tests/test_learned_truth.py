@@ -25,6 +25,7 @@ pytest.importorskip("torch", reason="torch is not installed (pip install 'sympar
 pytest.importorskip("transformers", reason="transformers is not installed (pip install 'symparams[verify]')")
 
 from symparams.errors import SymparamsError  # noqa: E402
+from symparams.families import from_dict  # noqa: E402
 from symparams.families.learned import learned, shipped  # noqa: E402
 from symparams.families.learned.data import LearnedFamily, evaluate  # noqa: E402
 from symparams.learn import (  # noqa: E402
@@ -408,25 +409,39 @@ def test_every_field_set_to_zero_counts_what_transformers_builds_or_is_refused(m
 
 @pytest.mark.parametrize("model_type", sample(SHIPPED, "fixed fields left out or null"))
 def test_every_fixed_field_left_out_or_null_counts_what_transformers_builds_or_is_refused(model_type):
-    """The forms read a fixed field left out or null as the value the family was learned with; transformers takes
-    the class's default, or null (Cohere Compass's default rope table and a null head_dim build no model). At
-    every witness, each fixed field left out, and set to null, is counted as transformers builds it, or refused."""
+    """The forms read a fixed field left out or null as the value the family was learned with, and do not read
+    other fields the forms never needed; transformers takes the class's default, or null (Cohere Compass's default
+    rope table, a null head_dim and AFMoE's null global_attn_every_n_layers build no model). At every witness,
+    each fixed field left out, and each field the class declares set to null, is counted as transformers builds
+    it, or refused (each field left out at every witness; null at the smallest and at the one building the most
+    kinds of layer)."""
+    import dataclasses
+
     family = learned(model_type)
     assert family is not None
     cls = _config_class(model_type)
+    declared = [f.name for f in dataclasses.fields(cls) if f.name not in family.fields]
+
+    def whole(config: dict) -> int:  # the whole reading, field types checked, as a config.json is read
+        return from_dict({"model_type": model_type, **config}, "config").total
+
+    kept = (dict(min(family.witnesses, key=lambda w: w["total"])["fields"]), _richest(family))
     for witness in family.witnesses:
         base = dict(witness["fields"])
+        nulls = dict.fromkeys([*family.fixed, *declared]) if base in kept else []
+        for name in nulls:
+            _counted_as_built(family, cls, {**base, name: None}, f"{model_type} with {name} null", whole)
         for name in family.fixed:
-            _counted_as_built(family, cls, {**base, name: None}, f"{model_type} with {name} null")
             if name in base:
                 left = {k: v for k, v in base.items() if k != name}
                 _counted_as_built(family, cls, left, f"{model_type} without {name}")
 
 
-def _counted_as_built(family: LearnedFamily, cls, changed: dict, what: str) -> None:
-    """The learned count of ``changed`` is transformers' model's, or the family refuses it."""
+def _counted_as_built(family: LearnedFamily, cls, changed: dict, what: str, count=None) -> None:
+    """The learned count of ``changed`` (by ``count``, else the family's forms) is transformers' model's, or the
+    family refuses it."""
     try:
-        total = family.count(changed)
+        total = (count or family.count)(changed)
     except SymparamsError:
         return
     try:

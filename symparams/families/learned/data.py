@@ -193,8 +193,8 @@ class LearnedFamily:
     # Fixed fields a config must give: left out, the class takes a default that builds no model, or one the forms
     # count otherwise (Cohere Compass's empty rope table).
     required: list = field(default_factory=list)
-    # Fixed fields a config may not set to null: transformers then builds no model, or one the forms count otherwise
-    # (a head_dim learned left out, which the class's rotary embedding cannot take as null).
+    # Fields a config may not set to null, fixed or not read by the forms: transformers then builds no model, or one
+    # the forms count otherwise (a head_dim learned left out, which the class's rotary embedding cannot take as null).
     not_null: list = field(default_factory=list)
 
     # -- data --
@@ -551,9 +551,10 @@ def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None
             positive=list(data.get("positive", [])), divides=list(data.get("divides", [])),
             required=list(data.get("required", [])), not_null=list(data.get("not_null", [])),
         )
-        for key, names in (("required", family.required), ("not_null", family.not_null)):
-            if not all(isinstance(name, str) and name in family.fixed for name in names):
-                raise SymparamsError(f"{source}: {key} holds something other than the family's fixed fields")
+        if not all(isinstance(name, str) and name in family.fixed for name in family.required):
+            raise SymparamsError(f"{source}: required holds something other than the family's fixed fields")
+        if not all(isinstance(name, str) and name not in family.fields for name in family.not_null):
+            raise SymparamsError(f"{source}: not_null holds something other than fields the forms do not read")
         if not all(name in family.fields for name in family.positive):
             raise SymparamsError(f"{source}: positive holds something other than the family's fields")
         if not all(isinstance(rule, list) and len(rule) == 3 and isinstance(rule[0], str) and rule[1] in family.fields

@@ -1597,31 +1597,48 @@ def nulls(family: LearnedFamily) -> list[str]:
 
 def _takes_null(annotation: Any) -> bool:
     """Whether a config field's annotation takes null (an annotation field_types does not keep is left to the build)."""
+    return _takes(None, annotation)
+
+
+def _takes_whole(annotation: Any) -> bool:
+    """Whether a config field's annotation takes a whole number and not text (``dtype`` and untyped fields are
+    checked for every model type, by field_types)."""
+    return _takes(0, annotation) and not _takes("x", annotation)
+
+
+def _takes(value: Any, annotation: Any) -> bool:
     from .families.field_types import fits
     from .families.field_types_source import encode
 
     try:
-        return fits(None, encode(annotation))
+        return fits(value, encode(annotation))
     except TypeError:
-        return True
+        return value is None
 
 
 def zeros(family: LearnedFamily) -> list[str]:
     """The fields whose learned forms do not hold at 0, to be refused there.
 
     Probes draw sizes from 1 up, so a class that reads 0 as "left out" (``head_dim``) or as "no
-    experts", or cannot build at 0 at all, was never seen. Each field is set to 0 at every witness and
-    at the class's defaults: where transformers builds no model at one of them, or one the forms count
-    otherwise, 0 is refused.
+    experts", or cannot build at 0 at all, was never seen; and a whole-number field the forms do not
+    read (BERT's heads, AFMoE's ``global_attn_every_n_layers``) was never moved. Each field, and each
+    whole-number field the class declares, is set to 0 at every witness and at the class's defaults:
+    where transformers builds no model at one of them, or one the forms count otherwise, 0 is refused.
     """
+    import dataclasses
+
     _require()
     if not family.witnesses:
         return []
     cls = _config_class(family.model_type)
     family = replace(family, positive=[], divides=[], required=[], not_null=[])  # what the forms alone count
-    bases = [dict(w["fields"]) for w in sorted(family.witnesses, key=lambda w: w["total"])] + [{}]
+    bases = [dict(w["fields"]) for w in sorted(family.witnesses, key=lambda w: w["total"])]
+    if _try_build(cls, {}) is not None:  # the class's defaults, where they build a model (Cohere Compass's do not)
+        bases.append({})
+    read = {*family.fields, *family.aliases, *family.legacy, *family.unread}
+    whole = {f.name for f in dataclasses.fields(cls) if f.name not in read and _takes_whole(f.type)}
     out = []
-    for name in sorted(family.fields):
+    for name in sorted({*family.fields, *whole}):
         for base in bases:
             if base.get(name) == 0:
                 continue

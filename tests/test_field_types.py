@@ -127,7 +127,6 @@ def test_a_value_is_refused_for_its_type_exactly_when_transformers_refuses_it(mo
 # Values transformers' class refuses only beside the defaults of other fields (its __post_init__ reads them
 # together), which symparams counts: a rule found at the defaults would refuse real configs it loads.
 COUNTED_LEFT = {
-    ("cwm", "sliding_window"): "0 becomes null in its __post_init__, refused beside the default layer pattern",
     ("recurrent_gemma", "block_types"): "null, which its __post_init__ reads as a list",
     ("exaone4", "sliding_window"): "null, refused beside the default sliding_window_pattern (EXAONE 4.0 1.2B loads it)",
 }

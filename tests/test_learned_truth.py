@@ -397,14 +397,22 @@ def test_lfm2s_mlp_width_is_floored_before_it_is_rounded_up_at_every_width():
 def test_every_field_set_to_zero_counts_what_transformers_builds_or_is_refused(model_type):
     """Probes draw sizes from 1 up, and transformers reads some zeros otherwise: Ministral 3's head_dim 0 as "left
     out", Flint's num_experts 0 as no experts, HunYuan v3's moe_intermediate_size 0 as a dense layer; elsewhere it
-    cannot build at 0. At the witness building the most kinds of layer, each field set to 0 is counted as
-    transformers builds it, or refused."""
+    cannot build at 0; BERT's heads shape no parameter and cannot be 0. At the witness building the most kinds of
+    layer, each field the forms read, and each one the class declares, set to 0 is counted (through the whole
+    reading, field types checked) as transformers builds it, or refused."""
+    import dataclasses
+
     family = learned(model_type)
     assert family is not None
     cls = _config_class(model_type)
     witness = _richest(family)
-    for name in family.fields:
-        _counted_as_built(family, cls, {**witness, name: 0}, f"{model_type} with {name} 0")
+
+    def whole(config: dict) -> int:
+        return from_dict({"model_type": model_type, **config}, "config").total
+
+    for name in dict.fromkeys([*family.fields, *(f.name for f in dataclasses.fields(cls))]):
+        if name not in ("dtype", "torch_dtype", "id2label", "label2id"):  # every model type's: test_field_types
+            _counted_as_built(family, cls, {**witness, name: 0}, f"{model_type} with {name} 0", whole)
 
 
 @pytest.mark.parametrize("model_type", sample(SHIPPED, "fixed fields left out or null"))

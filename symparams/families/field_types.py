@@ -210,7 +210,7 @@ def _check_divides(cfg: Config, entry: dict) -> None:
     out from other fields, is left to the class."""
     for divisor, multiple, first, second in entry.get("divides", ()):
         a, b = _given(cfg, divisor, first), _given(cfg, multiple, second)
-        if type(a) is int and type(b) is int and a > 0 and b % a:
+        if type(a) is int and type(b) is int and (a == 0 or (a > 0 and b % a)):
             raise cfg.error(_key(cfg, divisor, multiple), f"{divisor[0]} ({a}) does not divide {multiple[0]} ({b}); "
                                                           f"transformers' {entry['class']} refuses it")
 

@@ -186,7 +186,8 @@ class LearnedFamily:
     # field: given, they stand for it; and keywords its code reads that shape the model otherwise, refused when given.
     legacy: dict = field(default_factory=dict)
     unread: dict = field(default_factory=dict)  # keyword -> [the value the class takes where it is left out], or []
-    # Fields refused at 0: there transformers builds no model, or one the forms (learned from 1 up) count otherwise.
+    # Fields refused at 0, read by the forms or not: there transformers builds no model, or one the forms (learned
+    # from 1 up) count otherwise.
     positive: list = field(default_factory=list)
     # [heads, width, the heads' default]: transformers builds no model unless the heads divide the width (BERT).
     divides: list = field(default_factory=list)
@@ -336,7 +337,7 @@ class LearnedFamily:
         for heads, width, default in self.divides:
             present, given = self._given(config, heads)
             h = given if present else default
-            if type(h) is int and h > 0 and values[width] % h:
+            if type(h) is int and h >= 0 and (h == 0 or values[width] % h):
                 raise SymparamsError(f"{source}: {heads} ({h}) does not divide {width} ({values[width]}); "
                                      f"transformers builds no {self.model_type} model then")
         length = str(self.per_layer.get("length"))
@@ -555,8 +556,8 @@ def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None
             raise SymparamsError(f"{source}: required holds something other than the family's fixed fields")
         if not all(isinstance(name, str) and name not in family.fields for name in family.not_null):
             raise SymparamsError(f"{source}: not_null holds something other than fields the forms do not read")
-        if not all(name in family.fields for name in family.positive):
-            raise SymparamsError(f"{source}: positive holds something other than the family's fields")
+        if not all(isinstance(name, str) for name in family.positive):
+            raise SymparamsError(f"{source}: positive holds something other than field names")
         if not all(isinstance(rule, list) and len(rule) == 3 and isinstance(rule[0], str) and rule[1] in family.fields
                    and type(rule[2]) is int for rule in family.divides):
             raise SymparamsError(f"{source}: divides holds something other than [heads, a width field, a default]")

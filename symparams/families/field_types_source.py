@@ -141,7 +141,8 @@ def _lists(cls: Any) -> dict:
 
 
 # (divisor, multiple) pairs a class may require to divide, by their names in transformers' common configs.
-_PAIRS = (("num_attention_heads", "hidden_size"), ("num_key_value_heads", "num_attention_heads"))
+_PAIRS = (("num_attention_heads", "hidden_size"), ("num_key_value_heads", "num_attention_heads"),
+          ("linear_num_key_heads", "linear_num_value_heads"))
 
 
 def _divides(cls: Any) -> dict:

@@ -1537,27 +1537,10 @@ def required(family: LearnedFamily) -> list[str]:
     rope table builds no model). Each fixed field a witness gives is left out of it: where transformers builds
     no model at one of them, or one the forms count otherwise, it is required.
     """
-    _require()
-    if not family.witnesses:
-        return []
-    cls = _config_class(family.model_type)
-    family = replace(family, positive=[], divides=[], required=[], not_null=[])  # what the forms alone count
-    bases = [dict(w["fields"]) for w in sorted(family.witnesses, key=lambda w: w["total"])]
-    out = []
-    for name in sorted(family.fixed):
-        for base in bases:
-            if name not in base:
-                continue
-            changed = {k: v for k, v in base.items() if k != name}
-            try:
-                ours = family.count(changed)
-            except SymparamsError:
-                continue
-            layout = _try_build(cls, changed)
-            if layout is None or _total(layout) != ours:
-                out.append(name)
-                break
-    return out
+    def left_out(base: dict, name: str) -> dict | None:
+        return {k: v for k, v in base.items() if k != name} if name in base else None
+
+    return _broken(family, lambda fields: sorted(family.fixed), left_out)
 
 
 def nulls(family: LearnedFamily) -> list[str]:
@@ -1570,29 +1553,11 @@ def nulls(family: LearnedFamily) -> list[str]:
     type that takes null and the forms do not read, is set to null at every witness: where transformers builds
     no model at one of them, or one the forms count otherwise, null is refused.
     """
-    import dataclasses
+    def names(fields: list) -> list[str]:
+        read = {*family.fields, *family.aliases, *family.legacy, *family.unread}
+        return sorted({*family.fixed, *(f.name for f in fields if f.name not in read and _takes_null(f.type))})
 
-    _require()
-    if not family.witnesses:
-        return []
-    cls = _config_class(family.model_type)
-    family = replace(family, positive=[], divides=[], required=[], not_null=[])  # what the forms alone count
-    bases = [dict(w["fields"]) for w in sorted(family.witnesses, key=lambda w: w["total"])]
-    read = {*family.fields, *family.aliases, *family.legacy, *family.unread}
-    unread = {f.name for f in dataclasses.fields(cls) if f.name not in read and _takes_null(f.type)}
-    out = []
-    for name in sorted({*family.fixed, *unread}):
-        for base in bases:
-            changed = {**base, name: None}
-            try:
-                ours = family.count(changed)
-            except SymparamsError:
-                continue
-            layout = _try_build(cls, changed)
-            if layout is None or _total(layout) != ours:
-                out.append(name)
-                break
-    return out
+    return _broken(family, names, lambda base, name: {**base, name: None})
 
 
 def _takes_null(annotation: Any) -> bool:
@@ -1625,6 +1590,21 @@ def zeros(family: LearnedFamily) -> list[str]:
     whole-number field the class declares, is set to 0 at every witness and at the class's defaults:
     where transformers builds no model at one of them, or one the forms count otherwise, 0 is refused.
     """
+    def names(fields: list) -> list[str]:
+        read = {*family.fields, *family.aliases, *family.legacy, *family.unread}
+        return sorted({*family.fields, *(f.name for f in fields if f.name not in read and _takes_whole(f.type))})
+
+    def zero(base: dict, name: str) -> dict | None:
+        return None if base.get(name) == 0 else {**base, name: 0}
+
+    return _broken(family, names, zero, defaults=True)
+
+
+def _broken(family: LearnedFamily, names: Callable[[list], list[str]],
+            change: Callable[[dict, str], dict | None], defaults: bool = False) -> list[str]:
+    """The ``names`` (of the class's declared fields) for which ``change`` of some witness (and of the class's
+    defaults, where they build a model) gives a config the forms count and transformers builds no model from, or
+    one of another count: what ``zeros``, ``required`` and ``nulls`` refuse."""
     import dataclasses
 
     _require()
@@ -1633,16 +1613,14 @@ def zeros(family: LearnedFamily) -> list[str]:
     cls = _config_class(family.model_type)
     family = replace(family, positive=[], divides=[], required=[], not_null=[])  # what the forms alone count
     bases = [dict(w["fields"]) for w in sorted(family.witnesses, key=lambda w: w["total"])]
-    if _try_build(cls, {}) is not None:  # the class's defaults, where they build a model (Cohere Compass's do not)
+    if defaults and _try_build(cls, {}) is not None:  # (Cohere Compass's defaults build no model)
         bases.append({})
-    read = {*family.fields, *family.aliases, *family.legacy, *family.unread}
-    whole = {f.name for f in dataclasses.fields(cls) if f.name not in read and _takes_whole(f.type)}
     out = []
-    for name in sorted({*family.fields, *whole}):
+    for name in names(list(dataclasses.fields(cls))):
         for base in bases:
-            if base.get(name) == 0:
+            changed = change(base, name)
+            if changed is None:
                 continue
-            changed = {**base, name: 0}
             try:
                 ours = family.count(changed)
             except SymparamsError:

@@ -42,17 +42,22 @@ def _transformers():
     return pytest.importorskip("transformers", reason="transformers is not installed")
 
 
-def _theirs(model_type: str, text: str) -> bool:
-    """Whether transformers' config class loads the file (json.loads, then from_dict, as from_pretrained does)."""
+def _theirs(model_type: str, text: str, build: bool = False) -> bool:
+    """Whether transformers' config class loads the file (json.loads, then from_dict, as from_pretrained does),
+    and with ``build``, builds its causal LM from it on the meta device."""
     from transformers import CONFIG_MAPPING
+
+    from symparams.verify import meta_model
 
     data = json.loads(text)
     data.pop("model_type", None)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            CONFIG_MAPPING[model_type].from_dict(data)
-        except Exception:  # noqa: BLE001 - any failure to load is a refusal
+            made = CONFIG_MAPPING[model_type].from_dict(data)
+            if build:
+                meta_model(made)
+        except Exception:  # noqa: BLE001 - any failure to load or build is a refusal
             return False
     return True
 
@@ -289,19 +294,7 @@ def test_a_learned_familys_layer_lists_are_refused_where_its_class_refuses_them(
 
 def _built(model_type: str, text: str) -> bool:
     """Whether transformers loads the file and builds its causal LM on the meta device."""
-    from transformers import CONFIG_MAPPING
-
-    from symparams.verify import meta_model
-
-    data = json.loads(text)
-    data.pop("model_type", None)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            meta_model(CONFIG_MAPPING[model_type].from_dict(data))
-        except Exception:  # noqa: BLE001 - any failure to load or build is a refusal
-            return False
-    return True
+    return _theirs(model_type, text, build=True)
 
 
 def _counted(text: str) -> int | str:

@@ -207,26 +207,10 @@ class LearnedFamily:
         }
         if self.tallies:  # absent otherwise, so files learned before per-layer lists keep their checksums
             body.update(per_layer=self.per_layer, tallies=self.tallies)
-        if self.variant_data:
-            body.update(variants=self.variant_data)
-        if self.alike:
-            body.update(same_shapes=self.alike)
-        if self.free:
-            body.update(free=self.free)
-        if self.derived:
-            body.update(derived=self.derived)
-        if self.legacy:
-            body.update(legacy=self.legacy)
-        if self.unread:
-            body.update(unread=self.unread)
-        if self.positive:
-            body.update(positive=self.positive)
-        if self.divides:
-            body.update(divides=self.divides)
-        if self.required:
-            body.update(required=self.required)
-        if self.not_null:
-            body.update(not_null=self.not_null)
+        optional = {"variants": self.variant_data, "same_shapes": self.alike, "free": self.free,
+                    "derived": self.derived, "legacy": self.legacy, "unread": self.unread, "positive": self.positive,
+                    "divides": self.divides, "required": self.required, "not_null": self.not_null}
+        body.update({key: value for key, value in optional.items() if value})  # absent when empty, as files were
         return {**body, "checksum": _checksum(body)}
 
     def dumps(self) -> str:

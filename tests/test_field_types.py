@@ -217,6 +217,40 @@ def test_a_decimal_is_a_float_and_a_whole_number_an_int_as_json_loads_makes_them
     assert not in_range(1.0, [0.0, 1.0, True, False])
 
 
+
+def test_a_list_where_a_tuple_may_be_given_is_counted_only_where_transformers_builds_its_model():
+    """A JSON list is never a tuple, but Bamba turns ``time_step_limit`` into one and then checks it holds two
+    decimals: [] loads in Mamba-2, whose class keeps the list, and not in Bamba. Every field a config class
+    annotates with a tuple, set to lists of 0 to 3 decimals, of text and of whole numbers: counted only where
+    transformers builds the model, and refused for its type only where the class refuses it."""
+    import dataclasses
+
+    transformers = _transformers()
+    seen = 0
+    for model_type in model_types():
+        if model_type not in transformers.CONFIG_MAPPING:
+            continue
+        for f in dataclasses.fields(transformers.CONFIG_MAPPING[model_type]):
+            if "tuple" not in str(f.type):
+                continue
+            seen += 1
+            for value in ("[]", "[0.5]", "[0.5, 2.0]", "[0.5, 2.0, 4.0]", '["a", "b"]', "[1, 2]"):
+                text = f'{{"model_type": {json.dumps(model_type)}, {json.dumps(f.name)}: {value}}}'
+                if _reads(text):
+                    assert _theirs(model_type, text, build=True), f"{model_type} {f.name}: {value} builds no model"
+                if not _ours(text):
+                    assert not _theirs(model_type, text), f"{model_type} {f.name}: {value} loads in transformers"
+    assert seen
+
+
+def _reads(text: str) -> bool:
+    """Whether symparams counts the file (its whole reading: the family's checks and the type check)."""
+    try:
+        symparams.families.from_dict(parse_json(text), "config")
+    except SymparamsError:
+        return False
+    return True
+
 @pytest.mark.parametrize("model_type", sorted(k for k, e in table().items() if e.get("divides")))
 def test_sizes_the_class_requires_to_divide_are_refused_where_it_refuses_them(model_type):
     """Each pair the class's own validation requires to divide (heads and width, key/value heads and heads):

@@ -14,7 +14,8 @@ a value of any checked field exactly when transformers does.
 A type is kept as plain JSON: ``"any"``, ``"none"``, ``"int"``, ``"float"``, ``"bool"``,
 ``"str"``, ``"list"``, ``"dict"``, ``"never"`` (a class no JSON value is, such as
 ``torch.dtype``), or an object: ``{"union": [...]}``, ``{"list": T}``, ``{"dict": [K, V]}``,
-``{"seq": T}`` (a list or text), ``{"literal": [...]}``; a field with a range check
+``{"seq": T}`` (a list or text), ``{"items": [T1, T2]}`` (a list of just these, where the class
+turns it into a tuple), ``{"literal": [...]}``; a field with a range check
 also has ``{"range": [low, high, low_included, high_included]}``, and a learned family's head
 size its class refuses at odd values (a rotary size it halves) ``"even": true``. A model type's
 ``"built"`` entry holds the dropout fields its built model refuses outside an interval, which
@@ -89,6 +90,9 @@ def fits(value: Any, kind: Any) -> bool:
         return value in kind["literal"]
     if "list" in kind:
         return isinstance(value, list) and all(fits(v, kind["list"]) for v in value)
+    if "items" in kind:
+        return isinstance(value, list) and len(value) == len(kind["items"]) and all(
+            fits(v, k) for v, k in zip(value, kind["items"]))
     if "seq" in kind:
         return isinstance(value, (list, str)) and all(fits(v, kind["seq"]) for v in value)
     if "dict" in kind:
@@ -124,6 +128,11 @@ def _described(kind: Any, plural: bool = False) -> str:
         return "one of " + ", ".join(json.dumps(v) for v in kind["literal"])
     if "list" in kind or "seq" in kind:
         return ("lists" if plural else "a list") + f" of {_described(kind.get('list', kind.get('seq')), True)}"
+    if "items" in kind:
+        items = kind["items"]
+        if all(k == items[0] for k in items):
+            return ("lists" if plural else "a list") + f" of {len(items)} {_described(items[0], True)}"
+        return ("lists" if plural else "a list") + " of " + ", then ".join(_described(k) for k in items)
     return "objects" if plural else "an object"
 
 

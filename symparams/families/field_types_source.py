@@ -31,21 +31,32 @@ _JSON_TYPES = (("none", type(None)), ("bool", bool), ("int", int), ("float", flo
 _WRONG = {"none": 12345, "int": "x", "float": "x", "bool": "x", "str": 12345, "list": 12345, "dict": 12345}
 
 
-def encode(t: Any) -> Any:
-    """An annotation as field_types.json keeps it."""
+def encode(t: Any, as_tuple: bool = False) -> Any:
+    """An annotation as field_types.json keeps it.
+
+    A JSON list is never a tuple, so a tuple in the annotation takes no value of a file, unless
+    the class turns the list it is given into a tuple before it checks it (``as_tuple``:
+    Bamba's ``time_step_limit``); then only the tuple takes it, at its length.
+    """
     origin, args = typing.get_origin(t), typing.get_args(t)
     if t is Any or isinstance(t, (str, typing.ForwardRef)):
         return "any"
     if t is None or t is type(None):
         return "none"
     if origin in (typing.Union, types.UnionType):
-        return {"union": [encode(a) for a in args]}
+        return {"union": [encode(a, as_tuple) for a in args]}
     if origin is typing.Literal:
         return {"literal": list(args)}
-    if origin is list:
-        return {"list": encode(args[0])} if args else "list"
+    if origin is list or t is list:
+        return "never" if as_tuple else {"list": encode(args[0])} if args else "list"
     if origin is dict:
         return {"dict": [encode(args[0]), encode(args[1])]} if args else "dict"
+    if as_tuple and (origin is tuple or t is tuple):
+        if not args:
+            return "list"
+        if len(args) == 2 and args[1] is Ellipsis:
+            return {"list": encode(args[0])}
+        return {"items": [encode(a) for a in args]}
     if origin in (tuple, set) or t in (tuple, set):
         return "never"
     if origin is collections.abc.Sequence:
@@ -92,6 +103,23 @@ def _even(cls: Any, field: dataclasses.Field, kind: Any, model_type: str) -> boo
         return False  # transformers built a witness with an odd one: the rule holds only beside other defaults
     return (_refused(cls, {field.name: d + 1}) and _refused(cls, {field.name: d + 3})
             and not _refused(cls, {field.name: d + 2}) and not _refused(cls, {field.name: d + 4}))
+
+
+def _as_tuple(cls: Any, field: dataclasses.Field) -> bool:
+    """Whether the class turns the list a file gives for a field its annotation lets be a tuple into one, before it
+    checks it: its default, given as a list, is held as a tuple."""
+    import warnings
+
+    default = field.default
+    if "tuple" not in str(field.type) or not isinstance(default, (tuple, list)) or not default:
+        return False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            made = cls(**{field.name: list(default)})
+        except Exception:  # noqa: BLE001 - a class that refuses its own default as a list keeps no tuple
+            return False
+    return isinstance(getattr(made, field.name, None), tuple)
 
 
 def _wrong(kind: Any) -> Any:
@@ -277,7 +305,7 @@ def written(only: list[str] | None = None) -> dict[str, dict]:
         cls = CONFIG_MAPPING[model_type]
         fields: dict[str, dict] = {}
         for f in dataclasses.fields(cls):
-            kind = encode(f.type)
+            kind = encode(f.type, _as_tuple(cls, f))
             bounds = _range(f)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")

@@ -263,6 +263,26 @@ def test_infinity_is_refused_where_it_shapes_the_model(tmp_path, field):
         _ = from_file(path).total
 
 
+@pytest.mark.parametrize("field", ["mlp_multipliers", "ssm_multipliers"])
+def test_falcon_h1s_multipliers_are_counted_at_the_lengths_transformers_builds_and_refused_at_others(field):
+    """The μP multipliers shape nothing, but transformers unpacks two MLP ones and indexes five SSM ones as it
+    builds the model: lists of 0 to 7 are counted (as before) exactly where it builds one."""
+    _need("torch")
+    _need("transformers")
+    from symparams.verify import meta_parameters
+
+    base = BASES["falcon_h1"]
+    for n in range(8):
+        config = {**base, field: [1.5] * n}
+        try:
+            theirs = sum(numel for _, numel in meta_parameters(config))
+        except SymparamsError:
+            with pytest.raises(SymparamsError, match=field):
+                _ = from_dict(config).total
+            continue
+        assert from_dict(config).total == theirs == from_dict(base).total
+
+
 # ---- refusals --------------------------------------------------------------------------------
 
 

@@ -19,7 +19,9 @@ The other shape fields refuse null, as transformers does. A null ``mamba_chunk_s
 (the scan's chunk length Q, which shapes no weight but sets the scan's FLOPs) builds in
 transformers though its forward pass cannot run: it is counted, and its FLOPs are not. ``time_step_limit`` is
 ``[0.0, Infinity]`` in real configs: it shapes nothing and is not read. The
-``μP`` multipliers scale activations only, and are not read either.
+``μP`` multipliers scale activations only, and are not read either, but the model is built
+only with two MLP multipliers (gate and down) and at least five SSM ones (z, x, B, C, dt):
+other lengths are refused.
 """
 
 from __future__ import annotations
@@ -66,6 +68,13 @@ def read(cfg: Config) -> Reading:
     ``mamba_d_ssm`` null), and whether the config knows the scan's chunk length Q.
     """
     refuse_layer_types(cfg, "layer_types", "layers_block_type")
+    for name, least, most in (("mlp_multipliers", 2, 2), ("ssm_multipliers", 5, None)):
+        listed = cfg.data.get(name)
+        if isinstance(listed, list) and not (least <= len(listed) <= (most or len(listed))):
+            wanted = f"{least}" if least == most else f"at least {least}"
+            plural = "" if len(listed) == 1 else "s"
+            raise cfg.error(name, f"holds {len(listed)} multiplier{plural}; transformers builds a Falcon-H1 model "
+                                  f"with {wanted}")
     sizes = read_sizes(cfg)
     if not sizes.head_dim_derived:
         refuse_odd_rope(cfg, sizes.head_dim)

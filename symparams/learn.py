@@ -723,6 +723,17 @@ def _bumped(listed: Any) -> list[list]:
     return [[2 * v for v in listed], [v + 1 for v in listed]]
 
 
+def _resized(listed: Any, depth: int | None) -> list[list]:
+    """A list whose length does not follow the depth (X-MOD's ``languages``, an adapter each) one entry shorter,
+    and one longer by an entry it does not hold: does its length shape the model? If so the list is kept as it
+    is, and a config stating another is refused, never counted as this one."""
+    if not isinstance(listed, list) or not listed or len(listed) == depth:
+        return []
+    last = listed[-1]
+    other = f"{last}_2" if isinstance(last, str) else last + 1 if type(last) is int else None
+    return [listed[:-1], *([[*listed, other]] if other is not None else [])]
+
+
 # Names transformers' per-layer lists give kinds of layer (layer_types, mlp_layer_types).
 LAYER_KINDS = ("attention", "full_attention", "sliding_attention", "linear_attention", "mamba", "conv", "dense",
                "sparse", "moe", "hybrid", "full")
@@ -925,12 +936,14 @@ def _probe(model_type: str, count: int, seed: int, per_layer: bool = True, split
     except Exception as err:
         raise SymparamsError(f"transformers cannot make the reduced {model_type} config: {type(err).__name__}") from None
     free = []
+    depth = next((base[f] for f in base if _role(f, fields.aliases, _LAYERS)), None)
     for name, default in fields.fixed.items():
         listed = at_base.get(name)
         table = _rope_tables(name, default)
         trials: list[Any] = [*table] if table else _switch_values(default) if not isinstance(default, list) else (
             [[listed[0]] * len(listed), [listed[-1]] * len(listed)]  # a per-layer pattern made uniform
             if isinstance(listed, list) and len(set(map(str, listed))) > 1 else _bumped(listed) or _other_kinds(listed))
+        trials += _resized(listed, depth) if isinstance(default, list) else []
         tried = builds = 0
         for trial in trials:
             other = _try_build(cls, {**base, name: trial})

@@ -445,6 +445,32 @@ def test_every_fixed_field_left_out_or_null_counts_what_transformers_builds_or_i
                 _counted_as_built(family, cls, left, f"{model_type} without {name}")
 
 
+@pytest.mark.parametrize("model_type", sample(SHIPPED, "lists resized"))
+def test_a_list_the_class_declares_one_entry_shorter_or_longer_counts_what_transformers_builds_or_is_refused(
+        model_type):
+    """X-MOD builds an adapter for each entry of ``languages``, a list no probe resized: a config naming three
+    languages counted as one. At the smallest witness, each list the class holds (not one per layer) one entry
+    shorter, and one longer by a new entry, is counted (through the whole reading) as transformers builds it, or
+    refused."""
+    from symparams.learn import _make_config, _resized
+
+    family = learned(model_type)
+    assert family is not None
+    cls = _config_class(model_type)
+    witness = dict(min(family.witnesses, key=lambda w: w["total"])["fields"])
+    made = _make_config(cls, witness).to_dict()
+    depth = next((made[n] for n in ("num_hidden_layers", "num_layers", "n_layer") if type(made.get(n)) is int), None)
+
+    def whole(config: dict) -> int:
+        return from_dict({"model_type": model_type, **config}, "config").total
+
+    for name, value in made.items():
+        if name in family.fields or name.startswith("_"):
+            continue
+        for other in _resized(value, depth):
+            _counted_as_built(family, cls, {**witness, name: other}, f"{model_type} with {name} {other}", whole)
+
+
 def _counted_as_built(family: LearnedFamily, cls, changed: dict, what: str, count=None) -> None:
     """The learned count of ``changed`` (by ``count``, else the family's forms) is transformers' model's, or the
     family refuses it."""

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
 import random
 import re
 import time
@@ -1478,8 +1479,7 @@ def learn(model_type: str, probes: int = 36, seed: int = 0, variants: bool = Tru
     _require()
     family = _learn(model_type, probes, seed, {})
     if not variants:
-        return replace(family, positive=zeros(family), divides=divisions(family), required=required(family),
-                   not_null=nulls(family))
+        return _checked(family)
     learned = {}
     for name, value in family.fixed.items():
         if isinstance(value, bool) or value is None:
@@ -1489,9 +1489,13 @@ def learn(model_type: str, probes: int = 36, seed: int = 0, variants: bool = Tru
                 continue
             if other.fixed.get(name) is (not value) if isinstance(value, bool) else name in other.fields:
                 learned[name] = other.to_json()
-    family = replace(family, variant_data=learned)
+    return _checked(replace(family, variant_data=learned))
+
+
+def _checked(family: LearnedFamily) -> LearnedFamily:
+    """The family with what its forms count and transformers builds no model from (or another) refused."""
     return replace(family, positive=zeros(family), divides=divisions(family), required=required(family),
-                   not_null=nulls(family))
+                   not_null=nulls(family), lengths=lengths(family))
 
 
 # The names transformers' config classes give a model's width and its attention heads.
@@ -1571,6 +1575,57 @@ def nulls(family: LearnedFamily) -> list[str]:
         return sorted({*family.fixed, *(f.name for f in fields if f.name not in read and _takes_null(f.type))})
 
     return _broken(family, names, lambda base, name: {**base, name: None})
+
+
+def lengths(family: LearnedFamily) -> dict[str, list]:
+    """The per-layer lists a config may not give with fewer entries than layers, or more: {list: [the depth's
+    field, ["fewer", "more"] or one of them]}.
+
+    The forms read a per-layer list the class holds at one kind (Laguna's heads per layer) at any length, and
+    a list no shape reads (Gemma 3n's activation sparsity) not at all; transformers indexes one entry per layer,
+    and some classes check the length. At the smallest witness and the one building the most kinds of layer,
+    each list of the class holding one entry per layer is given one entry fewer, and one more: where the forms
+    count it and transformers builds no model, or another count, that length is refused.
+    """
+    _require()
+    if not family.witnesses:
+        return {}
+    cls = _config_class(family.model_type)
+    family = replace(family, positive=[], divides=[], required=[], not_null=[], lengths={})
+    depth = next((f for f in family.fields if _role(f, family.aliases, _LAYERS)), None)
+    if depth is None:
+        return {}
+    ranked = sorted(family.witnesses, key=lambda w: w["total"])
+
+    def kinds(w: dict) -> int:
+        return sum(1 for kind in family.kinds if evaluate(kind["count"], family.values(w["fields"])) > 0)
+
+    out: dict[str, list] = {}
+    for witness in dict.fromkeys(json.dumps(w["fields"], sort_keys=True) for w in (ranked[0], max(ranked, key=kinds))):
+        base = json.loads(witness)
+        layers = family.values(base).get(depth)
+        try:
+            made = _make_config(cls, base).to_dict()
+        except Exception:  # noqa: BLE001 - a witness transformers no longer makes is the witness check's
+            continue
+        for name, listed in made.items():
+            if name.startswith("_") or not isinstance(listed, list) or len(listed) != layers or not layers:
+                continue
+            held = family.fixed.get(name)
+            if isinstance(held, list) and held and all(v == held[0] for v in held):
+                listed = [held[0]] * layers  # what the family reads at any depth (Laguna's heads per layer)
+            for way, other in (("fewer", listed[:-1]), ("more", [*listed, listed[-1]])):
+                if way in out.get(name, [None, []])[1]:
+                    continue
+                changed = {**base, name: other}
+                try:
+                    ours = family.count(changed)
+                except SymparamsError:
+                    continue
+                layout = _try_build(cls, changed)
+                if layout is None or _total(layout) != ours:
+                    out.setdefault(name, [depth, []])[1].append(way)
+    return {name: [d, sorted(ways)] for name, (d, ways) in sorted(out.items())}
 
 
 def _takes_null(annotation: Any) -> bool:

@@ -218,7 +218,8 @@ def test_list_names_learned_families_apart(capsys):
         assert listed["variants"] == sorted(family.variant_data) and listed["free"] == family.free
         assert (listed["derived"], listed["legacy"], listed["unread"], listed["positive"]) == (
             sorted(family.derived), family.legacy, sorted(family.unread), family.positive)
-        assert (listed["required"], listed["not_null"]) == (family.required, family.not_null)
+        assert (listed["required"], listed["not_null"], listed["lengths"]) == (
+            family.required, family.not_null, family.lengths)
     lfm2 = next(f for f in doc["learned_families"] if f["model_type"] == "lfm2")
     assert lfm2["derived"] == ["layer_types"] and lfm2["legacy"]["block_ff_dim"] == "intermediate_size"
     assert {r["model_type"] for r in doc["refused_model_types"]} == set(refused()["refused"])
@@ -579,6 +580,35 @@ def test_a_head_size_learned_left_out_is_refused_null():
     with pytest.raises(SymparamsError, match=r"^config: head_dim is null"):
         family.count({**witness, "head_dim": None}, "config")
     assert family.count(witness, "config") > 0
+
+
+def test_a_per_layer_list_of_another_length_than_the_depth_is_refused_in_one_line():
+    """Gemma 3n's class refuses an ``activation_sparsity_pattern`` of another length than the depth, a list no
+    shape reads; at the depth it counts as before."""
+    family = learned("gemma3n_text")
+    assert family.lengths["activation_sparsity_pattern"] == ["num_hidden_layers", ["fewer", "more"]]
+    witness = dict(family.witnesses[0]["fields"])
+    layers = family.values(witness)["num_hidden_layers"]
+    assert family.count({**witness, "activation_sparsity_pattern": [0.5] * layers}) == family.count(witness)
+    for entries in (layers - 1, layers + 1):
+        with pytest.raises(SymparamsError, match=rf"^config: activation_sparsity_pattern lists {entries} entries for "
+                                                 rf"{layers} layers \(num_hidden_layers\); transformers builds no"):
+            family.count({**witness, "activation_sparsity_pattern": [0.5] * entries}, "config")
+
+
+@pytest.mark.parametrize("rule", [["vocab_size", ["fewer"]], ["num_hidden_layers", ["fewer", "longer"]],
+                                  ["not_a_field", ["more"]], ["num_hidden_layers", []], "num_hidden_layers"])
+def test_a_file_whose_lengths_are_not_a_depth_field_and_the_lengths_refused_is_refused_on_load(rule):
+    from symparams.families.learned.data import _checksum, loads
+
+    data = json.loads(learned("gemma3n_text").dumps())
+    body = {k: v for k, v in data.items() if k != "checksum"}
+    body["lengths"] = {**body["lengths"], "activation_sparsity_pattern": rule}
+    if rule[0] == "vocab_size":  # a field of the family: the rule is well formed, and loads
+        loads(json.dumps({**body, "checksum": _checksum(body)}), "test")
+        return
+    with pytest.raises(SymparamsError, match="lengths holds something other than lists"):
+        loads(json.dumps({**body, "checksum": _checksum(body)}), "test")
 
 
 @pytest.mark.parametrize("key, message", [("required", "the family's fixed fields"),

@@ -449,26 +449,33 @@ def test_every_fixed_field_left_out_or_null_counts_what_transformers_builds_or_i
 def test_a_list_the_class_declares_one_entry_shorter_or_longer_counts_what_transformers_builds_or_is_refused(
         model_type):
     """X-MOD builds an adapter for each entry of ``languages``, a list no probe resized: a config naming three
-    languages counted as one. At the smallest witness, each list the class holds (not one per layer) one entry
-    shorter, and one longer by a new entry, is counted (through the whole reading) as transformers builds it, or
-    refused."""
+    languages counted as one. Gemma 3n's class refuses an ``activation_sparsity_pattern`` of another length than
+    the depth, which no shape reads. At the smallest witness and the one building the most kinds of layer, each
+    list the class holds (one per layer: the one kind the family holds, where it holds one), one entry shorter,
+    and one longer, is counted (through the whole reading) as transformers builds it, or refused."""
     from symparams.learn import _make_config, _resized
 
     family = learned(model_type)
     assert family is not None
     cls = _config_class(model_type)
-    witness = dict(min(family.witnesses, key=lambda w: w["total"])["fields"])
-    made = _make_config(cls, witness).to_dict()
-    depth = next((made[n] for n in ("num_hidden_layers", "num_layers", "n_layer") if type(made.get(n)) is int), None)
 
     def whole(config: dict) -> int:
         return from_dict({"model_type": model_type, **config}, "config").total
 
-    for name, value in made.items():
-        if name in family.fields or name.startswith("_"):
-            continue
-        for other in _resized(value, depth):
-            _counted_as_built(family, cls, {**witness, name: other}, f"{model_type} with {name} {other}", whole)
+    smallest = dict(min(family.witnesses, key=lambda w: w["total"])["fields"])
+    for witness in (smallest, _richest(family)) if _richest(family) != smallest else (smallest,):
+        made = _make_config(cls, witness).to_dict()
+        depth = next((made[n] for n in ("num_hidden_layers", "num_layers", "n_layer") if type(made.get(n)) is int),
+                     None)
+        for name, value in made.items():
+            if name in family.fields or name.startswith("_") or not isinstance(value, list) or not value:
+                continue
+            held = family.fixed.get(name)
+            if len(value) == depth and isinstance(held, list) and held and all(v == held[0] for v in held):
+                value = [held[0]] * depth
+            others = [value[:-1], [*value, value[-1]]] if len(value) == depth else _resized(value, depth)
+            for other in others:
+                _counted_as_built(family, cls, {**witness, name: other}, f"{model_type} with {name} {other}", whole)
 
 
 def _counted_as_built(family: LearnedFamily, cls, changed: dict, what: str, count=None) -> None:

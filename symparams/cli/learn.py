@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
                    "free": family.free, "variants": sorted(family.variant_data), "derived": family.derived,
                    "legacy": family.legacy, "unread": sorted(family.unread), "positive": family.positive,
                    "divides": family.divides, "required": family.required, "not_null": family.not_null,
-                   "hand_written": hand.name if hand else None, "output": args.output})
+                   "lengths": family.lengths, "hand_written": hand.name if hand else None, "output": args.output})
         return 0
     print(f"{family.model_type}: learned from transformers {family.transformers} on {args.probes} probe configs "
           f"({args.probes - 2 * args.probes // 3} held out)")
@@ -119,6 +119,9 @@ def run(args: argparse.Namespace) -> int:
     if family.not_null:
         print(f"refused when null (transformers builds no model then, or one these forms do not count): "
               f"{', '.join(family.not_null)}")
+    for name, (depth, ways) in family.lengths.items():
+        print(f"refused when {name} lists {' or '.join(ways)} entries than {depth} (transformers builds no model then, "
+              "or one these forms do not count)")
     if family.variant_data:
         print(f"also learned with one of these changed: {', '.join(family.variant_data)} (a config that changes one "
               "of them is counted by that variant)")

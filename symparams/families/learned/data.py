@@ -197,6 +197,10 @@ class LearnedFamily:
     # Fields a config may not set to null, fixed or not read by the forms: transformers then builds no model, or one
     # the forms count otherwise (a head_dim learned left out, which the class's rotary embedding cannot take as null).
     not_null: list = field(default_factory=list)
+    # Per-layer lists a config may not give with fewer entries than layers, or more -> [the depth's field, ["fewer",
+    # "more"] or one]: transformers then builds no model, or one the forms (which read a list of one kind at any
+    # length, and a list no shape reads not at all) count otherwise.
+    lengths: dict = field(default_factory=dict)
 
     # -- data --
     def to_json(self) -> dict:
@@ -209,7 +213,8 @@ class LearnedFamily:
             body.update(per_layer=self.per_layer, tallies=self.tallies)
         optional = {"variants": self.variant_data, "same_shapes": self.alike, "free": self.free,
                     "derived": self.derived, "legacy": self.legacy, "unread": self.unread, "positive": self.positive,
-                    "divides": self.divides, "required": self.required, "not_null": self.not_null}
+                    "divides": self.divides, "required": self.required, "not_null": self.not_null,
+                    "lengths": self.lengths}
         body.update({key: value for key, value in optional.items() if value})  # absent when empty, as files were
         return {**body, "checksum": _checksum(body)}
 
@@ -324,6 +329,14 @@ class LearnedFamily:
             if type(h) is int and h >= 0 and (h == 0 or values[width] % h):
                 raise SymparamsError(f"{source}: {heads} ({h}) does not divide {width} ({values[width]}); "
                                      f"transformers builds no {self.model_type} model then")
+        for name, (depth, refused) in self.lengths.items():
+            present, listed = self._given(config, name)
+            if present and isinstance(listed, list) and depth in values and (
+                    ("fewer" in refused and len(listed) < values[depth])
+                    or ("more" in refused and len(listed) > values[depth])):
+                raise SymparamsError(f"{source}: {name} lists {len(listed)} entries for {values[depth]} layers "
+                                     f"({depth}); transformers builds no {self.model_type} model then, or another "
+                                     "count than the learned family's")
         length = str(self.per_layer.get("length"))
         for name, entries in stated.items():
             if entries != values.get(length):
@@ -535,11 +548,17 @@ def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None
             legacy=dict(data.get("legacy", {})), unread=dict(data.get("unread", {})),
             positive=list(data.get("positive", [])), divides=list(data.get("divides", [])),
             required=list(data.get("required", [])), not_null=list(data.get("not_null", [])),
+            lengths=dict(data.get("lengths", {})),
         )
         if not all(isinstance(name, str) and name in family.fixed for name in family.required):
             raise SymparamsError(f"{source}: required holds something other than the family's fixed fields")
         if not all(isinstance(name, str) and name not in family.fields for name in family.not_null):
             raise SymparamsError(f"{source}: not_null holds something other than fields the forms do not read")
+        if not all(isinstance(name, str) and isinstance(rule, list) and len(rule) == 2 and rule[0] in family.fields
+                   and isinstance(rule[1], list) and rule[1] and set(rule[1]) <= {"fewer", "more"}
+                   for name, rule in family.lengths.items()):
+            raise SymparamsError(f"{source}: lengths holds something other than lists, each with a depth field and "
+                                 "the lengths refused")
         if not all(isinstance(name, str) for name in family.positive):
             raise SymparamsError(f"{source}: positive holds something other than field names")
         if not all(isinstance(rule, list) and len(rule) == 3 and isinstance(rule[0], str) and rule[1] in family.fields

@@ -1495,7 +1495,7 @@ def learn(model_type: str, probes: int = 36, seed: int = 0, variants: bool = Tru
 def _checked(family: LearnedFamily) -> LearnedFamily:
     """The family with what its forms count and transformers builds no model from (or another) refused."""
     return replace(family, positive=zeros(family), divides=divisions(family), required=required(family),
-                   not_null=nulls(family), lengths=lengths(family))
+                   not_null=nulls(family), lengths=lengths(family), rope_kinds=rope_kinds(family))
 
 
 # The names transformers' config classes give a model's width and its attention heads.
@@ -1591,7 +1591,7 @@ def lengths(family: LearnedFamily) -> dict[str, list]:
     if not family.witnesses:
         return {}
     cls = _config_class(family.model_type)
-    family = replace(family, positive=[], divides=[], required=[], not_null=[], lengths={})
+    family = replace(family, positive=[], divides=[], required=[], not_null=[], lengths={}, rope_kinds={})
     depth = next((f for f in family.fields if _role(f, family.aliases, _LAYERS)), None)
     if depth is None:
         return {}
@@ -1626,6 +1626,42 @@ def lengths(family: LearnedFamily) -> dict[str, list]:
                 if layout is None or _total(layout) != ours:
                     out.setdefault(name, [depth, []])[1].append(way)
     return {name: [d, sorted(ways)] for name, (d, ways) in sorted(out.items())}
+
+
+def rope_kinds(family: LearnedFamily) -> dict[str, Any]:
+    """What a rope table stated by layer kind must hold for transformers to build the model, where the family
+    takes any table (``free``): {"kinds": the kinds it must have a table for, "theta": the kinds whose table must
+    give ``rope_theta``, "empty": whether an empty table builds, "flat": whether one table for all kinds does}.
+
+    The family learned that the table shapes nothing; but Mellum's class, unlike Gemma 3's, fills in no kind a
+    file leaves out, and its rotary embedding reads each kind its layers use, with its base. At the witness
+    building the most kinds of layer, the class's table is given with each kind left out, and each kind's base
+    left out, and empty, and flat: what builds no model is refused. Empty where every one of them builds.
+    """
+    _require()
+    table = family.fixed.get("rope_parameters")
+    if "rope_parameters" not in family.free or not isinstance(table, dict) or not family.witnesses or not any(
+            isinstance(v, dict) for v in table.values()):
+        return {}
+    cls = _config_class(family.model_type)
+
+    def kinds(w: dict) -> int:
+        return sum(1 for kind in family.kinds if evaluate(kind["count"], family.values(w["fields"])) > 0)
+
+    base = dict(max(sorted(family.witnesses, key=lambda w: w["total"]), key=kinds)["fields"])
+    stated = base.get("rope_parameters", table)
+
+    def builds(rope: Any) -> bool:
+        return _try_build(cls, {**base, "rope_parameters": rope}) is not None
+
+    if not isinstance(stated, dict) or not builds(stated):
+        return {}
+    nested = {k: v for k, v in stated.items() if isinstance(v, dict)}
+    out = {"kinds": [k for k in nested if not builds({j: v for j, v in stated.items() if j != k})],
+           "theta": [k for k, v in nested.items() if "rope_theta" in v
+                     and not builds({**stated, k: {a: b for a, b in v.items() if a != "rope_theta"}})],
+           "empty": builds({}), "flat": builds({"rope_type": "default", "rope_theta": 10000.0})}
+    return out if out["kinds"] or out["theta"] or not out["empty"] or not out["flat"] else {}
 
 
 def _takes_null(annotation: Any) -> bool:

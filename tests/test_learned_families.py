@@ -218,8 +218,8 @@ def test_list_names_learned_families_apart(capsys):
         assert listed["variants"] == sorted(family.variant_data) and listed["free"] == family.free
         assert (listed["derived"], listed["legacy"], listed["unread"], listed["positive"]) == (
             sorted(family.derived), family.legacy, sorted(family.unread), family.positive)
-        assert (listed["required"], listed["not_null"], listed["lengths"]) == (
-            family.required, family.not_null, family.lengths)
+        assert (listed["required"], listed["not_null"], listed["lengths"], listed["rope_kinds"]) == (
+            family.required, family.not_null, family.lengths, family.rope_kinds)
     lfm2 = next(f for f in doc["learned_families"] if f["model_type"] == "lfm2")
     assert lfm2["derived"] == ["layer_types"] and lfm2["legacy"]["block_ff_dim"] == "intermediate_size"
     assert {r["model_type"] for r in doc["refused_model_types"]} == set(refused()["refused"])

@@ -478,6 +478,40 @@ def test_a_list_the_class_declares_one_entry_shorter_or_longer_counts_what_trans
                 _counted_as_built(family, cls, {**witness, name: other}, f"{model_type} with {name} {other}", whole)
 
 
+def by_layer_kind() -> list[str]:
+    """The shipped families taking any rope table, whose class keeps one per kind of layer."""
+    return [m for m in SHIPPED if "rope_parameters" in learned(m).free and any(
+        isinstance(v, dict) for v in learned(m).fixed["rope_parameters"].values())]
+
+
+@pytest.mark.parametrize("model_type", sample(by_layer_kind(), "rope tables by layer kind"))
+def test_a_rope_table_by_layer_kind_missing_a_kind_or_a_key_counts_what_transformers_builds_or_is_refused(
+        model_type):
+    """The rope table shapes nothing, and the learned family takes any; but Mellum's class, unlike Gemma 3n's,
+    fills in no kind or base a file leaves out, and its rotary embedding reads them. At the witness building the
+    most kinds of layer, the class's table with each kind left out, or its base, its type, or a non-table in its
+    place, an unknown or bare YaRN type, an extra kind, one flat table and an empty one: each is counted (through
+    the whole reading) as transformers builds it, or refused."""
+    family = learned(model_type)
+    cls = _config_class(model_type)
+    witness = _richest(family)
+    table = witness.get("rope_parameters", family.fixed["rope_parameters"])
+
+    def whole(config: dict) -> int:
+        return from_dict({"model_type": model_type, **config}, "config").total
+
+    trials = [{}, {"rope_type": "default", "rope_theta": 10000.0},
+              {**table, "extra_attention": {"rope_type": "default", "rope_theta": 1.0}}]
+    for kind, entry in table.items():
+        trials.append({k: v for k, v in table.items() if k != kind})
+        if isinstance(entry, dict):
+            trials += [{**table, kind: {k: v for k, v in entry.items() if k != key}} for key in ("rope_type", "rope_theta")]
+            trials += [{**table, kind: {**entry, "rope_type": t}} for t in ("yarn", "bogus")]
+            trials.append({**table, kind: 1})
+    for rope in trials:
+        _counted_as_built(family, cls, {**witness, "rope_parameters": rope}, f"{model_type} with rope {rope}", whole)
+
+
 def _counted_as_built(family: LearnedFamily, cls, changed: dict, what: str, count=None) -> None:
     """The learned count of ``changed`` (by ``count``, else the family's forms) is transformers' model's, or the
     family refuses it."""

@@ -86,7 +86,8 @@ def run(args: argparse.Namespace) -> int:
                    "free": family.free, "variants": sorted(family.variant_data), "derived": family.derived,
                    "legacy": family.legacy, "unread": sorted(family.unread), "positive": family.positive,
                    "divides": family.divides, "required": family.required, "not_null": family.not_null,
-                   "lengths": family.lengths, "hand_written": hand.name if hand else None, "output": args.output})
+                   "lengths": family.lengths, "rope_kinds": family.rope_kinds,
+                   "hand_written": hand.name if hand else None, "output": args.output})
         return 0
     print(f"{family.model_type}: learned from transformers {family.transformers} on {args.probes} probe configs "
           f"({args.probes - 2 * args.probes // 3} held out)")
@@ -122,6 +123,14 @@ def run(args: argparse.Namespace) -> int:
     for name, (depth, ways) in family.lengths.items():
         print(f"refused when {name} lists {' or '.join(ways)} entries than {depth} (transformers builds no model then, "
               "or one these forms do not count)")
+    rope = family.rope_kinds
+    if rope:
+        needs = [f"a table for each of {', '.join(rope['kinds'])}" if rope["kinds"] else "",
+                 f"rope_theta in the table for {', '.join(rope['theta'])}" if rope["theta"] else ""]
+        shapes = [name for name, ok in (("empty", rope["empty"]), ("one flat table", rope["flat"])) if not ok]
+        print("refused where a rope table " + "; ".join(
+            [*(f"lacks {n}" for n in needs if n), *([f"is {' or '.join(shapes)}"] if shapes else [])])
+            + " (transformers builds no model then)")
     if family.variant_data:
         print(f"also learned with one of these changed: {', '.join(family.variant_data)} (a config that changes one "
               "of them is counted by that variant)")

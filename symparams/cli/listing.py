@@ -69,7 +69,8 @@ def learned_listing() -> dict:
                          "derived": sorted(family.derived), "legacy": dict(family.legacy),
                          "unread": sorted(family.unread), "positive": list(family.positive),
                          "divides": list(family.divides), "required": list(family.required),
-                         "not_null": list(family.not_null), "lengths": dict(family.lengths)})
+                         "not_null": list(family.not_null), "lengths": dict(family.lengths),
+                         "rope_kinds": dict(family.rope_kinds)})
     refusals = [{"model_type": t, "reason": r.get("reason"), "category": r.get("category")}
                 for t, r in sorted(refused().get("refused", {}).items())]
     counts = {k: v for k, v in coverage().items() if k in ("transformers", "causal_lm", "hand_written", "learned", "refused")}

@@ -201,6 +201,9 @@ class LearnedFamily:
     # "more"] or one]: transformers then builds no model, or one the forms (which read a list of one kind at any
     # length, and a list no shape reads not at all) count otherwise.
     lengths: dict = field(default_factory=dict)
+    # What a rope table the config states by layer kind must hold, where the family takes any table ("free"):
+    # {"kinds": [...], "theta": [...], "empty": bool, "flat": bool} (see symparams.learn.rope_kinds).
+    rope_kinds: dict = field(default_factory=dict)
 
     # -- data --
     def to_json(self) -> dict:
@@ -214,7 +217,7 @@ class LearnedFamily:
         optional = {"variants": self.variant_data, "same_shapes": self.alike, "free": self.free,
                     "derived": self.derived, "legacy": self.legacy, "unread": self.unread, "positive": self.positive,
                     "divides": self.divides, "required": self.required, "not_null": self.not_null,
-                    "lengths": self.lengths}
+                    "lengths": self.lengths, "rope_kinds": self.rope_kinds}
         body.update({key: value for key, value in optional.items() if value})  # absent when empty, as files were
         return {**body, "checksum": _checksum(body)}
 
@@ -320,6 +323,7 @@ class LearnedFamily:
             if present and value is None:
                 raise SymparamsError(f"{source}: {name} is null; transformers then builds no {self.model_type} model, "
                                      "or another count than the learned family's: give a value or leave it out")
+        self._check_rope(config, source)
         config, stated = self._underived(config, source)
         family = self.for_config(config, source)
         values = family._values(config, source)
@@ -343,6 +347,29 @@ class LearnedFamily:
                 raise SymparamsError(f"{source}: {name} lists {entries} layers for {values.get(length)} ({length}); "
                                      "transformers refuses a list that is not one entry per layer")
         return family, values
+
+    def _check_rope(self, config: Mapping[str, Any], source: str) -> None:
+        """Refuse a stated rope table the class builds no model from (``rope_kinds``)."""
+        rules, stated = self.rope_kinds, config.get("rope_parameters")
+        if not rules or not isinstance(stated, dict):
+            return
+        where = f"{source}: rope_parameters"
+        held = ", ".join(sorted({*rules["kinds"], *rules["theta"]})) or "each kind"
+        if not stated and not rules["empty"]:
+            raise SymparamsError(f"{where} is empty; transformers' {self.model_type} class keeps one table per kind of "
+                                 f"layer ({held}) and builds no model without them")
+        if stated and not any(isinstance(v, dict) for v in stated.values()) and not rules["flat"]:
+            raise SymparamsError(f"{where} holds one table, not one per kind of layer ({held}); transformers builds "
+                                 f"no {self.model_type} model from it")
+        if any(isinstance(v, dict) for v in stated.values()):
+            for kind in rules["kinds"]:
+                if not isinstance(stated.get(kind), dict):
+                    raise SymparamsError(f"{where} has no table for its {kind} layers; transformers' "
+                                         f"{self.model_type} class fills none in, and builds no model")
+            for kind in rules["theta"]:
+                if isinstance(stated.get(kind), dict) and "rope_theta" not in stated[kind]:
+                    raise SymparamsError(f"{where}: {kind} gives no rope_theta; transformers' {self.model_type} "
+                                         "class fills none in, and builds no model")
 
     def _unlegacy(self, config: Mapping[str, Any], source: str) -> Mapping[str, Any]:
         """The config with each legacy keyword it gives read as the field it stands for (the keyword wins, as the
@@ -548,7 +575,7 @@ def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None
             legacy=dict(data.get("legacy", {})), unread=dict(data.get("unread", {})),
             positive=list(data.get("positive", [])), divides=list(data.get("divides", [])),
             required=list(data.get("required", [])), not_null=list(data.get("not_null", [])),
-            lengths=dict(data.get("lengths", {})),
+            lengths=dict(data.get("lengths", {})), rope_kinds=dict(data.get("rope_kinds", {})),
         )
         if not all(isinstance(name, str) and name in family.fixed for name in family.required):
             raise SymparamsError(f"{source}: required holds something other than the family's fixed fields")
@@ -559,6 +586,13 @@ def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None
                    for name, rule in family.lengths.items()):
             raise SymparamsError(f"{source}: lengths holds something other than lists, each with a depth field and "
                                  "the lengths refused")
+        rope = family.rope_kinds
+        if rope and not ("rope_parameters" in family.free and set(rope) == {"kinds", "theta", "empty", "flat"}
+                         and all(isinstance(rope[k], list) and all(isinstance(n, str) for n in rope[k])
+                                 for k in ("kinds", "theta"))
+                         and all(isinstance(rope[k], bool) for k in ("empty", "flat"))):
+            raise SymparamsError(f"{source}: rope_kinds holds something other than the kinds a free rope table "
+                                 "must hold")
         if not all(isinstance(name, str) for name in family.positive):
             raise SymparamsError(f"{source}: positive holds something other than field names")
         if not all(isinstance(rule, list) and len(rule) == 3 and isinstance(rule[0], str) and rule[1] in family.fields

@@ -409,6 +409,21 @@ def test_layer_kinds_transformers_cannot_use_are_refused(change, field):
         from_dict({**BASE["gemma3_text"], **change})
 
 
+@pytest.mark.parametrize("model_type", ["gemma2", "gemma3_text", "vaultgemma"])
+@pytest.mark.parametrize("scalar", [-1, 0, 1])
+def test_query_pre_attn_scalar_shapes_nothing_and_is_refused_only_where_transformers_builds_no_model(model_type, scalar):
+    """Attention scales queries by ``query_pre_attn_scalar ** -0.5``: any whole number builds the same model but 0
+    (Python refuses 0 to a negative power, and so does transformers)."""
+    config = {"model_type": model_type, "num_hidden_layers": 2, "query_pre_attn_scalar": scalar}
+    try:
+        built = sum(theirs(config).values())
+    except SymparamsError:
+        with pytest.raises(SymparamsError, match=r"query_pre_attn_scalar.*is 0; attention scales"):
+            _ = from_dict(config).total
+        return
+    assert from_dict(config).total == built == from_dict({**config, "query_pre_attn_scalar": 256}).total
+
+
 @pytest.mark.parametrize("model_type", ["exaone4", "smollm3", "gemma2", "gemma3_text", "gpt_oss", "cohere2", "ministral"])
 def test_a_null_window_is_counted_as_full_attention_with_a_note_where_the_model_cannot_run(model_type):
     """transformers builds these models with a null sliding_window; where it then cannot make the sliding mask

@@ -8,7 +8,8 @@ by (1 + weight), still D weights. The MLP is GeGLU (gate/up/down, no biases, the
 activation named by ``hidden_activation``; Gemma 2's ``hidden_act`` is not read by the
 model). Gemma 3 adds RMSNorm(head_dim) over each query and key head (``q_norm``,
 ``k_norm``). Logit soft-capping, ``query_pre_attn_scalar`` and the embedding scale by
-sqrt(D) change no weights.
+sqrt(D) change no weights (a ``query_pre_attn_scalar`` of 0, whose -1/2 power attention
+takes, builds no model, and is refused).
 
 Layers alternate sliding-window and full attention by ``layer_types``; without one,
 Gemma 2 and VaultGemma make every second layer full (L_s = L - floor(L/2) windowed) and
@@ -67,6 +68,10 @@ def read(cfg: Config, family: str, rule: Rule | None) -> Reading:
     if "use_bidirectional_attention" in cfg.fields and cfg.get("use_bidirectional_attention"):
         raise cfg.error("use_bidirectional_attention", "true makes an encoder (EmbeddingGemma) with a halved "
                         "two-sided window; only causal language models are modelled here")
+    scalar = cfg.data.get("query_pre_attn_scalar")
+    if type(scalar) is int and scalar == 0:
+        raise cfg.error("query_pre_attn_scalar", "is 0; attention scales queries by its -1/2 power, so transformers "
+                                                 "builds no model")
     sizes = read_sizes(cfg, "hidden_activation", heads_divide_width=True)
     check_padding(cfg, 0, sizes.vocab)
     window, notes = read_window(cfg, needed=True)

@@ -406,3 +406,18 @@ def test_key_value_heads_shape_nothing_in_latent_attention_but_zero_is_refused_a
     assert mine[0] == reference[0], (mine, reference)
     if mine[0] == "ok":
         assert mine[1] == reference[1]
+
+
+@pytest.mark.parametrize("head_dim", [2, 4, 6])
+@pytest.mark.parametrize("rope", [{"rope_type": "dynamic", "alpha": 1000.0, "factor": 1.0, "rope_theta": 10000.0},
+                                  {"rope_type": "dynamic", "factor": 2.0, "rope_theta": 10000.0},
+                                  {"rope_type": "default", "rope_theta": 10000.0}])
+def test_hunyuans_ntk_alpha_rope_is_refused_at_a_head_size_of_two_as_transformers_fails(head_dim, rope):
+    """Hunyuan's NTK-alpha rope raises alpha to head_dim / (head_dim - 2): at a head size of 2 transformers divides
+    by zero. Any other head size, or rope, is counted as transformers builds it."""
+    cfg = {**BASE["hunyuan_v1_dense"], "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": head_dim,
+           "rope_parameters": rope}
+    mine, reference = outcome(lambda: ours(from_dict(cfg))), outcome(theirs, cfg)
+    assert mine[0] == reference[0], (mine, reference)
+    if mine[0] == "ok":
+        assert mine[1] == reference[1]

@@ -766,6 +766,35 @@ def test_yarn_over_an_odd_rotary_width_is_refused_exactly_where_transformers_can
         _counted_as_built_or_refused_as_unbuildable(doc, "yarn", (preset, share, head))
 
 
+# Dynamic NTK scaling raises its base to the power w / (w - 2) for the rotary width w = int(head_dim x share).
+DYNAMIC = {"rope_type": "dynamic", "factor": 2.0, "rope_theta": 10000.0}
+DYNAMIC_GRID = [(None, 2), (0.5, 4), (None, 4)]
+
+
+@pytest.mark.parametrize("preset", sample(_one_preset_per_type(), "dynamic over a width of two"))
+def test_dynamic_scaling_over_a_rotary_width_of_two_is_refused_exactly_where_transformers_cannot_build_it(preset):
+    """Dynamic NTK scaling over a rotary width of 2 divides by zero as transformers builds the model (Hunyuan's
+    NTK-alpha rope too): refused naming the table there; anything counted is what transformers builds."""
+    pytest.importorskip("torch", reason="torch is not installed")
+    pytest.importorskip("transformers", reason="transformers is not installed")
+    from symparams.catalog import preset_paths
+    from symparams.config import read_json
+
+    base = {k: v for k, v in read_json(preset_paths()[preset]).items()  # type: ignore[union-attr]
+            if k not in LAYER_LISTS and k not in ("rope_scaling", "rope_parameters")}
+    for key in ("num_hidden_layers", "n_layer", "num_layers"):
+        if key in base:
+            base[key] = 2
+    by_kind = FAMILIES.by_type[base["model_type"]].rotary == "by-layer-kind"
+    if by_kind:
+        base["num_hidden_layers"] = 6
+    table = {"full_attention": dict(DYNAMIC), "sliding_attention": {"rope_type": "default", "rope_theta": 10000.0}} \
+        if by_kind else DYNAMIC
+    for share, head in DYNAMIC_GRID:
+        doc = _with_share_and_head({**base, "rope_parameters": json.loads(json.dumps(table))}, share, head)
+        _counted_as_built_or_refused_as_unbuildable(doc, "dynamic", (preset, share, head))
+
+
 def _with_share_and_head(doc: dict, share: object, head: object) -> dict:
     """``doc`` with a top-level partial_rotary_factor and a head_dim, where they are not None."""
     given = {"partial_rotary_factor": share, "head_dim": head}

@@ -169,6 +169,8 @@ def check_layer_kinds(cfg: Config, kinds: Iterable[str], thetas: Mapping[str, st
             refuse_negative_width(cfg, name, head, share, where=f" for its {kind} layers")
             if rope_type(entry) == "yarn":
                 refuse_odd_yarn(cfg, name, head, share, where=f" for its {kind} layers")
+            if rope_type(entry) == "dynamic":
+                refuse_dynamic_two(cfg, name, head, share, where=f" for its {kind} layers")
 
 
 # transformers 5.x RotaryEmbeddingConfigMixin._validate_<type>_rope_parameters: the keys each type requires
@@ -302,6 +304,9 @@ def check_rope(cfg: Config, family: RopeHolding, head_dim: int | None = None) ->
         if head_dim is not None and rope_type(held) == "yarn":
             field, share = rotary_share(cfg, family)
             refuse_odd_yarn(cfg, field, head_dim, share)
+        if head_dim is not None and rope_type(held) == "dynamic":
+            field, share = rotary_share(cfg, family)
+            refuse_dynamic_two(cfg, field, head_dim, share)
         if head_dim is not None and rope_type(held) == "longrope" and isinstance(held.get("short_factor"), list):
             refuse_unpaired_factors(cfg, name, head_dim, rotary_share(cfg, family)[1], held["short_factor"])
 
@@ -395,6 +400,15 @@ def refuse_odd_yarn(cfg: Config, field: str, head_dim: int, share: Any, where: s
     if found is not None and found[0] >= 5 and found[0] % 2:
         raise cfg.error(field, f"rope_type 'yarn'{where} over a rotary width of {found[1]} = {found[0]}, which is "
                                "odd: transformers' YaRN cannot be built with it")
+
+
+def refuse_dynamic_two(cfg: Config, field: str, head_dim: int, share: Any, where: str = "") -> None:
+    """Refuse dynamic NTK scaling over a rotary width int(head_dim * share) of 2: transformers raises its base
+    to the power width / (width - 2) as it builds the model (Hunyuan's NTK-alpha rope too)."""
+    found = _rotary_width(head_dim, share)
+    if found is not None and found[0] == 2:
+        raise cfg.error(field, f"rope_type 'dynamic'{where} over a rotary width of {found[1]} = 2: transformers "
+                               "raises its base to the power width / (width - 2), and builds no model")
 
 
 def refuse_unpaired_factors(cfg: Config, field: str, head_dim: int, share: Any, factors: list) -> None:

@@ -1495,7 +1495,8 @@ def learn(model_type: str, probes: int = 36, seed: int = 0, variants: bool = Tru
 def _checked(family: LearnedFamily) -> LearnedFamily:
     """The family with what its forms count and transformers builds no model from (or another) refused."""
     return replace(family, positive=zeros(family), divides=divisions(family), required=required(family),
-                   not_null=nulls(family), lengths=lengths(family), rope_kinds=rope_kinds(family))
+                   not_null=nulls(family), lengths=lengths(family), rope_kinds=rope_kinds(family),
+                   token_rows=token_rows(family))
 
 
 # The names transformers' config classes give a model's width and its attention heads.
@@ -1591,7 +1592,7 @@ def lengths(family: LearnedFamily) -> dict[str, list]:
     if not family.witnesses:
         return {}
     cls = _config_class(family.model_type)
-    family = replace(family, positive=[], divides=[], required=[], not_null=[], lengths={}, rope_kinds={})
+    family = replace(family, positive=[], divides=[], required=[], not_null=[], lengths={}, rope_kinds={}, token_rows=[])
     depth = next((f for f in family.fields if _role(f, family.aliases, _LAYERS)), None)
     if depth is None:
         return {}
@@ -1626,6 +1627,56 @@ def lengths(family: LearnedFamily) -> dict[str, list]:
                 if layout is None or _total(layout) != ours:
                     out.setdefault(name, [depth, []])[1].append(way)
     return {name: [d, sorted(ways)] for name, (d, ways) in sorted(out.items())}
+
+
+def token_rows(family: LearnedFamily) -> list[list]:
+    """The token ids a config may not give at or past a size of the model: [[token id, size field, the class's
+    default id], ...].
+
+    Embeddings take ``pad_token_id`` as a row (``padding_idx``): at the vocabulary's size or past it, or past
+    the position table's (RoBERTa's positions pad with it too), torch builds no embedding. Probes never move token
+    ids. At the smallest witness and the one building the most kinds of layer, each token id is set to 2 with each
+    size the forms read set to 2: where transformers builds no model there, but builds one (of the forms' count)
+    with the id at 1, and with the size at 3, the id is refused at that size or past it.
+    """
+    _require()
+    if not family.witnesses:
+        return []
+    cls = _config_class(family.model_type)
+    family = replace(family, positive=[], divides=[], required=[], not_null=[], lengths={}, rope_kinds={}, token_rows=[])
+    defaults = _make_config(cls, {}).to_dict()
+    ranked = sorted(family.witnesses, key=lambda w: w["total"])
+
+    def kinds(w: dict) -> int:
+        return sum(1 for kind in family.kinds if evaluate(kind["count"], family.values(w["fields"])) > 0)
+
+    def builds_as_counted(config: dict) -> bool:
+        try:
+            ours = family.count(config)
+        except SymparamsError:
+            return False
+        layout = _try_build(cls, config)
+        return layout is not None and _total(layout) == ours
+
+    out: list[list] = []
+    for witness in dict.fromkeys(json.dumps(w["fields"], sort_keys=True) for w in (ranked[0], max(ranked, key=kinds))):
+        base = json.loads(witness)
+        tokens = [k for k, v in _make_config(cls, base).to_dict().items() if k.endswith("_token_id")
+                  and (v is None or type(v) is int)]
+        for token in tokens:
+            for size in family.fields:
+                rule = [token, size, defaults.get(token) if type(defaults.get(token)) is int else None]
+                if rule in out:
+                    continue
+                at = {**base, token: 2, size: 2}
+                try:
+                    family.count(at)
+                except SymparamsError:
+                    continue
+                if _try_build(cls, at) is None and builds_as_counted({**at, token: 1}) \
+                        and builds_as_counted({**at, size: 3}):
+                    out.append(rule)
+    return sorted(out)
 
 
 def rope_kinds(family: LearnedFamily) -> dict[str, Any]:

@@ -218,8 +218,9 @@ def test_list_names_learned_families_apart(capsys):
         assert listed["variants"] == sorted(family.variant_data) and listed["free"] == family.free
         assert (listed["derived"], listed["legacy"], listed["unread"], listed["positive"]) == (
             sorted(family.derived), family.legacy, sorted(family.unread), family.positive)
-        assert (listed["required"], listed["not_null"], listed["lengths"], listed["rope_kinds"]) == (
-            family.required, family.not_null, family.lengths, family.rope_kinds)
+        assert (listed["required"], listed["not_null"], listed["lengths"], listed["rope_kinds"],
+                listed["token_rows"]) == (family.required, family.not_null, family.lengths, family.rope_kinds,
+                                          family.token_rows)
     lfm2 = next(f for f in doc["learned_families"] if f["model_type"] == "lfm2")
     assert lfm2["derived"] == ["layer_types"] and lfm2["legacy"]["block_ff_dim"] == "intermediate_size"
     assert {r["model_type"] for r in doc["refused_model_types"]} == set(refused()["refused"])
@@ -608,6 +609,33 @@ def test_a_file_whose_lengths_are_not_a_depth_field_and_the_lengths_refused_is_r
         loads(json.dumps({**body, "checksum": _checksum(body)}), "test")
         return
     with pytest.raises(SymparamsError, match="lengths holds something other than lists"):
+        loads(json.dumps({**body, "checksum": _checksum(body)}), "test")
+
+
+def test_a_padding_id_past_a_table_it_pads_is_refused_in_one_line():
+    """RoBERTa pads its token and position tables with ``pad_token_id``: an id at either's size builds no model.
+    Left out, the class's default (1) is checked, against a vocabulary of 1."""
+    family = learned("roberta")
+    assert family.token_rows == [["pad_token_id", "max_position_embeddings", 1], ["pad_token_id", "vocab_size", 1]]
+    witness = dict(min(family.witnesses, key=lambda w: w["total"])["fields"])
+    values = family.values(witness)
+    assert family.count({**witness, "pad_token_id": 0}) == family.count(witness)
+    for size in ("vocab_size", "max_position_embeddings"):
+        with pytest.raises(SymparamsError, match=rf"^config: pad_token_id {values[size]} is not below {size}"):
+            family.count({**witness, "pad_token_id": values[size]}, "config")
+    with pytest.raises(SymparamsError, match=r"^config: pad_token_id 1 is not below vocab_size \(1\)"):
+        family.count({**{k: v for k, v in witness.items() if k != "pad_token_id"}, "vocab_size": 1}, "config")
+
+
+@pytest.mark.parametrize("rule", [["pad_token_id", "not_a_field", 1], ["pad_token_id", "vocab_size", "1"],
+                                  ["pad_token_id", "vocab_size"], "pad_token_id"])
+def test_a_file_whose_token_rows_are_not_an_id_a_size_and_a_default_is_refused_on_load(rule):
+    from symparams.families.learned.data import _checksum, loads
+
+    data = json.loads(learned("roberta").dumps())
+    body = {k: v for k, v in data.items() if k != "checksum"}
+    body["token_rows"] = [rule]
+    with pytest.raises(SymparamsError, match="token_rows holds something other than"):
         loads(json.dumps({**body, "checksum": _checksum(body)}), "test")
 
 

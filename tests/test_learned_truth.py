@@ -512,6 +512,33 @@ def test_a_rope_table_by_layer_kind_missing_a_kind_or_a_key_counts_what_transfor
         _counted_as_built(family, cls, {**witness, "rope_parameters": rope}, f"{model_type} with rope {rope}", whole)
 
 
+@pytest.mark.parametrize("model_type", sample(SHIPPED, "padding rows"))
+def test_a_padding_id_at_each_size_the_family_reads_counts_what_transformers_builds_or_is_refused(model_type):
+    """An embedding takes ``pad_token_id`` as a row, which probes never moved: RoBERTa's at the vocabulary's size,
+    or the position table's, builds no model. At the smallest witness, the id at each size the forms read (the
+    first row past a table of that size), and left out with the vocabulary smaller than the class's default id,
+    is counted (through the whole reading) as transformers builds it, or refused."""
+    from symparams.learn import _make_config
+
+    family = learned(model_type)
+    assert family is not None
+    cls = _config_class(model_type)
+    witness = dict(min(family.witnesses, key=lambda w: w["total"])["fields"])
+    if "pad_token_id" not in _make_config(cls, witness).to_dict():
+        return
+    values = family.values(witness)
+
+    def whole(config: dict) -> int:
+        return from_dict({"model_type": model_type, **config}, "config").total
+
+    for size, value in values.items():
+        if size in family.fields and value > 0:
+            _counted_as_built(family, cls, {**witness, "pad_token_id": value}, f"{model_type} pad at {size}", whole)
+    default = _make_config(cls, {}).to_dict().get("pad_token_id")
+    if type(default) is int and "vocab_size" in family.fields and default > 0 and "pad_token_id" not in witness:
+        _counted_as_built(family, cls, {**witness, "vocab_size": default}, f"{model_type} vocab {default}", whole)
+
+
 def _counted_as_built(family: LearnedFamily, cls, changed: dict, what: str, count=None) -> None:
     """The learned count of ``changed`` (by ``count``, else the family's forms) is transformers' model's, or the
     family refuses it."""

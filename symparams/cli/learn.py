@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
                    "free": family.free, "variants": sorted(family.variant_data), "derived": family.derived,
                    "legacy": family.legacy, "unread": sorted(family.unread), "positive": family.positive,
                    "divides": family.divides, "required": family.required, "not_null": family.not_null,
-                   "lengths": family.lengths, "rope_kinds": family.rope_kinds,
+                   "lengths": family.lengths, "rope_kinds": family.rope_kinds, "token_rows": family.token_rows,
                    "hand_written": hand.name if hand else None, "output": args.output})
         return 0
     print(f"{family.model_type}: learned from transformers {family.transformers} on {args.probes} probe configs "
@@ -123,6 +123,8 @@ def run(args: argparse.Namespace) -> int:
     for name, (depth, ways) in family.lengths.items():
         print(f"refused when {name} lists {' or '.join(ways)} entries than {depth} (transformers builds no model then, "
               "or one these forms do not count)")
+    for token, size, _ in family.token_rows:
+        print(f"refused where {token} is {size} or more (a row past the table it pads; transformers builds no model)")
     rope = family.rope_kinds
     if rope:
         needs = [f"a table for each of {', '.join(rope['kinds'])}" if rope["kinds"] else "",

@@ -70,7 +70,7 @@ def learned_listing() -> dict:
                          "unread": sorted(family.unread), "positive": list(family.positive),
                          "divides": list(family.divides), "required": list(family.required),
                          "not_null": list(family.not_null), "lengths": dict(family.lengths),
-                         "rope_kinds": dict(family.rope_kinds)})
+                         "rope_kinds": dict(family.rope_kinds), "token_rows": list(family.token_rows)})
     refusals = [{"model_type": t, "reason": r.get("reason"), "category": r.get("category")}
                 for t, r in sorted(refused().get("refused", {}).items())]
     counts = {k: v for k, v in coverage().items() if k in ("transformers", "causal_lm", "hand_written", "learned", "refused")}

@@ -204,6 +204,9 @@ class LearnedFamily:
     # What a rope table the config states by layer kind must hold, where the family takes any table ("free"):
     # {"kinds": [...], "theta": [...], "empty": bool, "flat": bool} (see symparams.learn.rope_kinds).
     rope_kinds: dict = field(default_factory=dict)
+    # [token id, size field, the class's default id]: an id at that size or past it builds no model (an embedding's
+    # padding row past its rows).
+    token_rows: list = field(default_factory=list)
 
     # -- data --
     def to_json(self) -> dict:
@@ -217,7 +220,7 @@ class LearnedFamily:
         optional = {"variants": self.variant_data, "same_shapes": self.alike, "free": self.free,
                     "derived": self.derived, "legacy": self.legacy, "unread": self.unread, "positive": self.positive,
                     "divides": self.divides, "required": self.required, "not_null": self.not_null,
-                    "lengths": self.lengths, "rope_kinds": self.rope_kinds}
+                    "lengths": self.lengths, "rope_kinds": self.rope_kinds, "token_rows": self.token_rows}
         body.update({key: value for key, value in optional.items() if value})  # absent when empty, as files were
         return {**body, "checksum": _checksum(body)}
 
@@ -341,6 +344,13 @@ class LearnedFamily:
                 raise SymparamsError(f"{source}: {name} lists {len(listed)} entries for {values[depth]} layers "
                                      f"({depth}); transformers builds no {self.model_type} model then, or another "
                                      "count than the learned family's")
+        for token, size, default in self.token_rows:
+            present, given = self._given(config, token)
+            row = given if present else default
+            if type(row) is int and size in values and row >= values[size]:
+                raise SymparamsError(f"{source}: {token} {row} is not below {size} ({values[size]}); transformers' "
+                                     f"{self.model_type} model takes it as a row of a table that size, and builds "
+                                     "no model")
         length = str(self.per_layer.get("length"))
         for name, entries in stated.items():
             if entries != values.get(length):
@@ -576,6 +586,7 @@ def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None
             positive=list(data.get("positive", [])), divides=list(data.get("divides", [])),
             required=list(data.get("required", [])), not_null=list(data.get("not_null", [])),
             lengths=dict(data.get("lengths", {})), rope_kinds=dict(data.get("rope_kinds", {})),
+            token_rows=list(data.get("token_rows", [])),
         )
         if not all(isinstance(name, str) and name in family.fixed for name in family.required):
             raise SymparamsError(f"{source}: required holds something other than the family's fixed fields")
@@ -586,6 +597,9 @@ def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None
                    for name, rule in family.lengths.items()):
             raise SymparamsError(f"{source}: lengths holds something other than lists, each with a depth field and "
                                  "the lengths refused")
+        if not all(isinstance(rule, list) and len(rule) == 3 and isinstance(rule[0], str) and rule[1] in family.fields
+                   and (rule[2] is None or type(rule[2]) is int) for rule in family.token_rows):
+            raise SymparamsError(f"{source}: token_rows holds something other than [token id, a size field, a default]")
         rope = family.rope_kinds
         if rope and not ("rope_parameters" in family.free and set(rope) == {"kinds", "theta", "empty", "flat"}
                          and all(isinstance(rope[k], list) and all(isinstance(n, str) for n in rope[k])

@@ -18,7 +18,10 @@ from a list of layer indices is read as the indices it names; a keyword the clas
 reads in place of a field stands for it, and one that shapes the model otherwise is refused
 when given. Probes draw sizes from 1 up: each field is then set to 0, and the width moved off
 a multiple of the heads, and the family refuses those where transformers builds no model or
-another count, as it does a fixed field left out (where the class's default does) or null.
+another count, as it does a fixed field left out (where the class's default does) or null,
+a list one entry shorter or longer, a rope table lacking a kind of layer's table or base,
+and a padding id at the size of a table it pads. A list whose length shapes the model is
+kept at its value.
 A learned family knows parameter counts only: KV cache, attention FLOPs and activations
 need a family's semantics and are not given.
 Needs torch and transformers: pip install 'symparams[verify]'.

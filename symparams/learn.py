@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import copy
 import itertools
-import json
 import random
 import re
 import time
@@ -1515,7 +1514,7 @@ def divisions(family: LearnedFamily) -> list[list]:
     if not family.witnesses:
         return []
     cls = _config_class(family.model_type)
-    family = replace(family, positive=[], divides=[], required=[], not_null=[])  # what the forms alone count
+    family = _forms_only(family)
     made = _make_config(cls, {})
     base = dict(min(family.witnesses, key=lambda w: w["total"])["fields"])
     out = []
@@ -1592,18 +1591,12 @@ def lengths(family: LearnedFamily) -> dict[str, list]:
     if not family.witnesses:
         return {}
     cls = _config_class(family.model_type)
-    family = replace(family, positive=[], divides=[], required=[], not_null=[], lengths={}, rope_kinds={}, token_rows=[])
+    family = _forms_only(family)
     depth = next((f for f in family.fields if _role(f, family.aliases, _LAYERS)), None)
     if depth is None:
         return {}
-    ranked = sorted(family.witnesses, key=lambda w: w["total"])
-
-    def kinds(w: dict) -> int:
-        return sum(1 for kind in family.kinds if evaluate(kind["count"], family.values(w["fields"])) > 0)
-
     out: dict[str, list] = {}
-    for witness in dict.fromkeys(json.dumps(w["fields"], sort_keys=True) for w in (ranked[0], max(ranked, key=kinds))):
-        base = json.loads(witness)
+    for base in _smallest_and_richest(family):
         layers = family.values(base).get(depth)
         try:
             made = _make_config(cls, base).to_dict()
@@ -1616,15 +1609,7 @@ def lengths(family: LearnedFamily) -> dict[str, list]:
             if isinstance(held, list) and held and all(v == held[0] for v in held):
                 listed = [held[0]] * layers  # what the family reads at any depth (Laguna's heads per layer)
             for way, other in (("fewer", listed[:-1]), ("more", [*listed, listed[-1]])):
-                if way in out.get(name, [None, []])[1]:
-                    continue
-                changed = {**base, name: other}
-                try:
-                    ours = family.count(changed)
-                except SymparamsError:
-                    continue
-                layout = _try_build(cls, changed)
-                if layout is None or _total(layout) != ours:
+                if way not in out.get(name, [None, []])[1] and _miscounted(family, cls, {**base, name: other}):
                     out.setdefault(name, [depth, []])[1].append(way)
     return {name: [d, sorted(ways)] for name, (d, ways) in sorted(out.items())}
 
@@ -1643,24 +1628,10 @@ def token_rows(family: LearnedFamily) -> list[list]:
     if not family.witnesses:
         return []
     cls = _config_class(family.model_type)
-    family = replace(family, positive=[], divides=[], required=[], not_null=[], lengths={}, rope_kinds={}, token_rows=[])
+    family = _forms_only(family)
     defaults = _make_config(cls, {}).to_dict()
-    ranked = sorted(family.witnesses, key=lambda w: w["total"])
-
-    def kinds(w: dict) -> int:
-        return sum(1 for kind in family.kinds if evaluate(kind["count"], family.values(w["fields"])) > 0)
-
-    def builds_as_counted(config: dict) -> bool:
-        try:
-            ours = family.count(config)
-        except SymparamsError:
-            return False
-        layout = _try_build(cls, config)
-        return layout is not None and _total(layout) == ours
-
     out: list[list] = []
-    for witness in dict.fromkeys(json.dumps(w["fields"], sort_keys=True) for w in (ranked[0], max(ranked, key=kinds))):
-        base = json.loads(witness)
+    for base in _smallest_and_richest(family):
         tokens = [k for k, v in _make_config(cls, base).to_dict().items() if k.endswith("_token_id")
                   and (v is None or type(v) is int)]
         for token in tokens:
@@ -1673,8 +1644,8 @@ def token_rows(family: LearnedFamily) -> list[list]:
                     family.count(at)
                 except SymparamsError:
                     continue
-                if _try_build(cls, at) is None and builds_as_counted({**at, token: 1}) \
-                        and builds_as_counted({**at, size: 3}):
+                if _try_build(cls, at) is None and _built_as_counted(family, cls, {**at, token: 1}) \
+                        and _built_as_counted(family, cls, {**at, size: 3}):
                     out.append(rule)
     return sorted(out)
 
@@ -1695,11 +1666,7 @@ def rope_kinds(family: LearnedFamily) -> dict[str, Any]:
             isinstance(v, dict) for v in table.values()):
         return {}
     cls = _config_class(family.model_type)
-
-    def kinds(w: dict) -> int:
-        return sum(1 for kind in family.kinds if evaluate(kind["count"], family.values(w["fields"])) > 0)
-
-    base = dict(max(sorted(family.witnesses, key=lambda w: w["total"]), key=kinds)["fields"])
+    base = _smallest_and_richest(family)[-1]
     stated = base.get("rope_parameters", table)
 
     def builds(rope: Any) -> bool:
@@ -1713,6 +1680,43 @@ def rope_kinds(family: LearnedFamily) -> dict[str, Any]:
                      and not builds({**stated, k: {a: b for a, b in v.items() if a != "rope_theta"}})],
            "empty": builds({}), "flat": builds({"rope_type": "default", "rope_theta": 10000.0})}
     return out if out["kinds"] or out["theta"] or not out["empty"] or not out["flat"] else {}
+
+
+def _forms_only(family: LearnedFamily) -> LearnedFamily:
+    """The family without the refusals learned beside its forms: what the forms alone count, which each check
+    compares with transformers (so a check finds the same, whichever ran first)."""
+    return replace(family, positive=[], divides=[], required=[], not_null=[], lengths={}, rope_kinds={}, token_rows=[])
+
+
+def _miscounted(family: LearnedFamily, cls: Any, config: dict) -> bool:
+    """Whether the forms count ``config`` and transformers builds no model from it, or one of another count."""
+    try:
+        ours = family.count(config)
+    except SymparamsError:
+        return False
+    layout = _try_build(cls, config)
+    return layout is None or _total(layout) != ours
+
+
+def _built_as_counted(family: LearnedFamily, cls: Any, config: dict) -> bool:
+    """Whether the forms count ``config`` and transformers builds it with that count."""
+    try:
+        ours = family.count(config)
+    except SymparamsError:
+        return False
+    layout = _try_build(cls, config)
+    return layout is not None and _total(layout) == ours
+
+
+def _smallest_and_richest(family: LearnedFamily) -> list[dict]:
+    """The smallest witness, and the one building the most kinds of layer where that is another."""
+    ranked = sorted(family.witnesses, key=lambda w: w["total"])
+
+    def kinds(w: dict) -> int:
+        return sum(1 for kind in family.kinds if evaluate(kind["count"], family.values(w["fields"])) > 0)
+
+    richest = max(ranked, key=kinds)
+    return [dict(ranked[0]["fields"]), *([dict(richest["fields"])] if richest is not ranked[0] else [])]
 
 
 def _takes_null(annotation: Any) -> bool:
@@ -1766,7 +1770,7 @@ def _broken(family: LearnedFamily, names: Callable[[list], list[str]],
     if not family.witnesses:
         return []
     cls = _config_class(family.model_type)
-    family = replace(family, positive=[], divides=[], required=[], not_null=[])  # what the forms alone count
+    family = _forms_only(family)
     bases = [dict(w["fields"]) for w in sorted(family.witnesses, key=lambda w: w["total"])]
     if defaults and _try_build(cls, {}) is not None:  # (Cohere Compass's defaults build no model)
         bases.append({})
@@ -1774,14 +1778,7 @@ def _broken(family: LearnedFamily, names: Callable[[list], list[str]],
     for name in names(list(dataclasses.fields(cls))):
         for base in bases:
             changed = change(base, name)
-            if changed is None:
-                continue
-            try:
-                ours = family.count(changed)
-            except SymparamsError:
-                continue
-            layout = _try_build(cls, changed)
-            if layout is None or _total(layout) != ours:
+            if changed is not None and _miscounted(family, cls, changed):
                 out.append(name)
                 break
     return out

@@ -1644,8 +1644,8 @@ def token_rows(family: LearnedFamily) -> list[list]:
                     family.count(at)
                 except SymparamsError:
                     continue
-                if _try_build(cls, at) is None and _built_as_counted(family, cls, {**at, token: 1}) \
-                        and _built_as_counted(family, cls, {**at, size: 3}):
+                if _try_build(cls, at) is None and _as_counted(family, cls, {**at, token: 1}) \
+                        and _as_counted(family, cls, {**at, size: 3}):
                     out.append(rule)
     return sorted(out)
 
@@ -1688,24 +1688,19 @@ def _forms_only(family: LearnedFamily) -> LearnedFamily:
     return replace(family, positive=[], divides=[], required=[], not_null=[], lengths={}, rope_kinds={}, token_rows=[])
 
 
-def _miscounted(family: LearnedFamily, cls: Any, config: dict) -> bool:
-    """Whether the forms count ``config`` and transformers builds no model from it, or one of another count."""
+def _as_counted(family: LearnedFamily, cls: Any, config: dict) -> bool | None:
+    """Whether transformers builds ``config`` with the count the forms give it (None where the forms refuse it)."""
     try:
         ours = family.count(config)
     except SymparamsError:
-        return False
-    layout = _try_build(cls, config)
-    return layout is None or _total(layout) != ours
-
-
-def _built_as_counted(family: LearnedFamily, cls: Any, config: dict) -> bool:
-    """Whether the forms count ``config`` and transformers builds it with that count."""
-    try:
-        ours = family.count(config)
-    except SymparamsError:
-        return False
+        return None
     layout = _try_build(cls, config)
     return layout is not None and _total(layout) == ours
+
+
+def _miscounted(family: LearnedFamily, cls: Any, config: dict) -> bool:
+    """Whether the forms count ``config`` and transformers builds no model from it, or one of another count."""
+    return _as_counted(family, cls, config) is False
 
 
 def _smallest_and_richest(family: LearnedFamily) -> list[dict]:

@@ -746,35 +746,14 @@ def test_yarn_over_an_odd_rotary_width_is_refused_exactly_where_transformers_can
     table, where transformers cannot build the model; anything counted is what transformers builds. A class that
     keeps its tables by layer kind (Gemma 3, OLMo 3) gets YaRN for its full-attention layers, which rotate the
     top level's share though no validation sees it."""
-    pytest.importorskip("torch", reason="torch is not installed")
-    pytest.importorskip("transformers", reason="transformers is not installed")
-    from symparams.catalog import preset_paths
-    from symparams.config import read_json
-
-    base = {k: v for k, v in read_json(preset_paths()[preset]).items()  # type: ignore[union-attr]
-            if k not in LAYER_LISTS and k not in ("rope_scaling", "rope_parameters")}
-    for key in ("num_hidden_layers", "n_layer", "num_layers"):
-        if key in base:
-            base[key] = 2
-    by_kind = FAMILIES.by_type[base["model_type"]].rotary == "by-layer-kind"
-    if by_kind:
-        base["num_hidden_layers"] = 6  # a full-attention layer among them (every 4th in OLMo 3, 6th in Gemma 3)
-    table = {"full_attention": dict(YARN), "sliding_attention": {"rope_type": "default", "rope_theta": 10000.0}} \
-        if by_kind else YARN
-    for share, head in YARN_GRID:
-        doc = _with_share_and_head({**base, "rope_parameters": json.loads(json.dumps(table))}, share, head)
-        _counted_as_built_or_refused_as_unbuildable(doc, "yarn", (preset, share, head))
+    _scaled_rope_on_a_grid(preset, YARN, YARN_GRID, "yarn")
 
 
-# Dynamic NTK scaling raises its base to the power w / (w - 2) for the rotary width w = int(head_dim x share).
-DYNAMIC = {"rope_type": "dynamic", "factor": 2.0, "rope_theta": 10000.0}
-DYNAMIC_GRID = [(None, 2), (0.5, 4), (None, 4)]
-
-
-@pytest.mark.parametrize("preset", sample(_one_preset_per_type(), "dynamic over a width of two"))
-def test_dynamic_scaling_over_a_rotary_width_of_two_is_refused_exactly_where_transformers_cannot_build_it(preset):
-    """Dynamic NTK scaling over a rotary width of 2 divides by zero as transformers builds the model (Hunyuan's
-    NTK-alpha rope too): refused naming the table there; anything counted is what transformers builds."""
+def _scaled_rope_on_a_grid(preset: str, scaled: dict, grid: list, says: str) -> None:
+    """The preset at two layers (six where its class keeps rope tables by layer kind: a full-attention layer among
+    them, every 4th in OLMo 3, 6th in Gemma 3), with ``scaled`` as its (full-attention layers') rope table, at
+    each share and head size of ``grid``: counted as transformers builds it, or refused naming ``says`` only where
+    transformers cannot build it."""
     pytest.importorskip("torch", reason="torch is not installed")
     pytest.importorskip("transformers", reason="transformers is not installed")
     from symparams.catalog import preset_paths
@@ -788,11 +767,23 @@ def test_dynamic_scaling_over_a_rotary_width_of_two_is_refused_exactly_where_tra
     by_kind = FAMILIES.by_type[base["model_type"]].rotary == "by-layer-kind"
     if by_kind:
         base["num_hidden_layers"] = 6
-    table = {"full_attention": dict(DYNAMIC), "sliding_attention": {"rope_type": "default", "rope_theta": 10000.0}} \
-        if by_kind else DYNAMIC
-    for share, head in DYNAMIC_GRID:
+    table = {"full_attention": dict(scaled), "sliding_attention": {"rope_type": "default", "rope_theta": 10000.0}} \
+        if by_kind else scaled
+    for share, head in grid:
         doc = _with_share_and_head({**base, "rope_parameters": json.loads(json.dumps(table))}, share, head)
-        _counted_as_built_or_refused_as_unbuildable(doc, "dynamic", (preset, share, head))
+        _counted_as_built_or_refused_as_unbuildable(doc, says, (preset, share, head))
+
+
+# Dynamic NTK scaling raises its base to the power w / (w - 2) for the rotary width w = int(head_dim x share).
+DYNAMIC = {"rope_type": "dynamic", "factor": 2.0, "rope_theta": 10000.0}
+DYNAMIC_GRID = [(None, 2), (0.5, 4), (None, 4)]
+
+
+@pytest.mark.parametrize("preset", sample(_one_preset_per_type(), "dynamic over a width of two"))
+def test_dynamic_scaling_over_a_rotary_width_of_two_is_refused_exactly_where_transformers_cannot_build_it(preset):
+    """Dynamic NTK scaling over a rotary width of 2 divides by zero as transformers builds the model (Hunyuan's
+    NTK-alpha rope too): refused naming the table there; anything counted is what transformers builds."""
+    _scaled_rope_on_a_grid(preset, DYNAMIC, DYNAMIC_GRID, "dynamic")
 
 
 def _with_share_and_head(doc: dict, share: object, head: object) -> dict:

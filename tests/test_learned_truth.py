@@ -490,8 +490,8 @@ def test_a_rope_table_by_layer_kind_missing_a_kind_or_a_key_counts_what_transfor
     """The rope table shapes nothing, and the learned family takes any; but Mellum's class, unlike Gemma 3n's,
     fills in no kind or base a file leaves out, and its rotary embedding reads them. At the witness building the
     most kinds of layer, the class's table with each kind left out, or its base, its type, or a non-table in its
-    place, an unknown or bare YaRN type, an extra kind, one flat table and an empty one: each is counted (through
-    the whole reading) as transformers builds it, or refused."""
+    place, an unknown or bare YaRN type, an extra kind, one flat table (plain, of an unknown type, or bare YaRN) and
+    an empty one: each is counted (through the whole reading) as transformers builds it, or refused."""
     family = learned(model_type)
     cls = _config_class(model_type)
     witness = _richest(family)
@@ -500,7 +500,7 @@ def test_a_rope_table_by_layer_kind_missing_a_kind_or_a_key_counts_what_transfor
     def whole(config: dict) -> int:
         return from_dict({"model_type": model_type, **config}, "config").total
 
-    trials = [{}, {"rope_type": "default", "rope_theta": 10000.0},
+    trials = [{}, {"rope_type": "default", "rope_theta": 10000.0}, {"rope_type": "bogus"}, {"rope_type": "yarn"},
               {**table, "extra_attention": {"rope_type": "default", "rope_theta": 1.0}}]
     for kind, entry in table.items():
         trials.append({k: v for k, v in table.items() if k != kind})

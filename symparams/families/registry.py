@@ -411,9 +411,11 @@ def learned_family(name: str) -> Family | None:
 
 def _check_kinds(cfg: Config, kinds: list[str]) -> None:
     """Refuse the rope parameters a class that keeps them by layer kind refuses, for each of its kinds."""
-    from .rope import check_layer_kinds
+    from .rope import check_layer_kinds, check_table
 
     stated = cfg.data.get("rope_parameters")
+    if isinstance(stated, dict) and stated and not any(isinstance(v, dict) for v in stated.values()):
+        check_table(cfg, "rope_parameters", stated, where=" (one table, for every kind of layer)")
     if isinstance(stated, dict):
         for kind in kinds:
             if stated.get(kind) is not None and not isinstance(stated[kind], dict):

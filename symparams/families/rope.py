@@ -29,7 +29,7 @@ from ..errors import SymparamsError
 from .layer_lists import ATTENTION_KINDS
 
 __all__ = ["partial_rotary_factor", "class_share", "check_rope_head_dim", "refuse_negative_width", "check_head",
-           "check_layer_kinds",
+           "check_layer_kinds", "check_table",
            "check_rope",
            "RopeHolding", "rope_table", "rope_type", "is_number", "malformed",
            "NUMBER", "NUMBERS", "REQUIRED_KEYS", "VALIDATED", "COMPUTED", "ROTARY"]
@@ -155,8 +155,7 @@ def check_layer_kinds(cfg: Config, kinds: Iterable[str], thetas: Mapping[str, st
             # merged into the class's own entry where the file has none, whose rope_type outranks a legacy "type"
             entry, name = {**(entry or {"rope_type": "default"}), **legacy}, "rope_scaling"
         if entry:
-            _refuse_missing(cfg, name, entry, FILLED_KEYS, where=f" for its {kind} layers")
-            _refuse_values(cfg, name, entry, COMPUTED, where=f" for its {kind} layers")
+            check_table(cfg, name, entry, where=f" for its {kind} layers")
         top = (thetas or {}).get(kind)
         if top is not None and top in cfg.data and "rope_theta" not in entry and not is_number(cfg.data[top]):
             raise malformed(cfg, "", top, cfg.data[top], NUMBER, f" for its {kind} layers")
@@ -171,6 +170,14 @@ def check_layer_kinds(cfg: Config, kinds: Iterable[str], thetas: Mapping[str, st
                 refuse_odd_yarn(cfg, name, head, share, where=f" for its {kind} layers")
             if rope_type(entry) == "dynamic":
                 refuse_dynamic_two(cfg, name, head, share, where=f" for its {kind} layers")
+
+
+def check_table(cfg: Config, name: str, table: dict, where: str = "") -> None:
+    """Refuse one rope table a rotary embedding computes with (a layer kind's, or one a class keeping them by
+    kind takes for every kind): a key its type requires missing (beyond the base and original context, which
+    the class fills in), a type transformers does not know, or a value it cannot compute with."""
+    _refuse_missing(cfg, name, table, FILLED_KEYS, where=where)
+    _refuse_values(cfg, name, table, COMPUTED, where=where)
 
 
 # transformers 5.x RotaryEmbeddingConfigMixin._validate_<type>_rope_parameters: the keys each type requires

@@ -1585,7 +1585,8 @@ def lengths(family: LearnedFamily) -> dict[str, list]:
     a list no shape reads (Gemma 3n's activation sparsity) not at all; transformers indexes one entry per layer,
     and some classes check the length. At the smallest witness and the one building the most kinds of layer,
     each list of the class holding one entry per layer is given one entry fewer, and one more: where the forms
-    count it and transformers builds no model, or another count, that length is refused.
+    count it and transformers builds no model, or another count, that length is refused. A whole number the
+    class also takes as a list, one per layer, is tried as such a list.
     """
     _require()
     if not family.witnesses:
@@ -1595,6 +1596,9 @@ def lengths(family: LearnedFamily) -> dict[str, list]:
     depth = next((f for f in family.fields if _role(f, family.aliases, _LAYERS)), None)
     if depth is None:
         return {}
+    import dataclasses
+
+    per_layer = {f.name for f in dataclasses.fields(cls) if f.name not in family.fields and _takes([1], f.type)}
     out: dict[str, list] = {}
     for base in _smallest_and_richest(family):
         layers = family.values(base).get(depth)
@@ -1603,6 +1607,8 @@ def lengths(family: LearnedFamily) -> dict[str, list]:
         except Exception:  # noqa: BLE001 - a witness transformers no longer makes is the witness check's
             continue
         for name, listed in made.items():
+            if type(listed) is int and name in per_layer and layers:
+                listed = [listed] * layers  # one number, or one per layer (HunYuan MoE's moe_topk)
             if name.startswith("_") or not isinstance(listed, list) or len(listed) != layers or not layers:
                 continue
             held = family.fixed.get(name)

@@ -451,13 +451,17 @@ def test_a_list_the_class_declares_one_entry_shorter_or_longer_counts_what_trans
     """X-MOD builds an adapter for each entry of ``languages``, a list no probe resized: a config naming three
     languages counted as one. Gemma 3n's class refuses an ``activation_sparsity_pattern`` of another length than
     the depth, which no shape reads. At the smallest witness and the one building the most kinds of layer, each
-    list the class holds (one per layer: the one kind the family holds, where it holds one), one entry shorter,
-    and one longer, is counted (through the whole reading) as transformers builds it, or refused."""
-    from symparams.learn import _make_config, _resized
+    list the class holds (one per layer: the one kind the family holds, where it holds one; a number it also takes
+    as a list, as one), one entry shorter, and one longer, is counted (through the whole reading) as transformers
+    builds it, or refused."""
+    import dataclasses
+
+    from symparams.learn import _make_config, _resized, _takes
 
     family = learned(model_type)
     assert family is not None
     cls = _config_class(model_type)
+    per_layer = {f.name for f in dataclasses.fields(cls) if _takes([1], f.type)}
 
     def whole(config: dict) -> int:
         return from_dict({"model_type": model_type, **config}, "config").total
@@ -468,6 +472,8 @@ def test_a_list_the_class_declares_one_entry_shorter_or_longer_counts_what_trans
         depth = next((made[n] for n in ("num_hidden_layers", "num_layers", "n_layer") if type(made.get(n)) is int),
                      None)
         for name, value in made.items():
+            if type(value) is int and name in per_layer and depth:
+                value = [value] * depth  # a number the class also takes one per layer (HunYuan MoE's moe_topk)
             if name in family.fields or name.startswith("_") or not isinstance(value, list) or not value:
                 continue
             held = family.fixed.get(name)

@@ -1495,7 +1495,7 @@ def _checked(family: LearnedFamily) -> LearnedFamily:
     """The family with what its forms count and transformers builds no model from (or another) refused."""
     return replace(family, positive=zeros(family), divides=divisions(family), required=required(family),
                    not_null=nulls(family), lengths=lengths(family), rope_kinds=rope_kinds(family),
-                   token_rows=token_rows(family))
+                   token_rows=token_rows(family), kinds_needed=kinds_needed(family))
 
 
 # The names transformers' config classes give a model's width and its attention heads.
@@ -1620,6 +1620,35 @@ def lengths(family: LearnedFamily) -> dict[str, list]:
     return {name: [d, sorted(ways)] for name, (d, ways) in sorted(out.items())}
 
 
+def kinds_needed(family: LearnedFamily) -> dict[str, list[str]]:
+    """The kinds of layer a per-layer list must name at least once: {list: [kinds]} (OLMo Hybrid's class wants an
+    attention layer and a linear-attention one).
+
+    Probes draw the lists at random, with every kind among their entries. At the smallest witness and the one
+    building the most kinds of layer, each kind the list names is replaced by another in every entry: where the
+    forms count it and transformers builds no model, or another count, the list must name that kind.
+    """
+    _require()
+    features = [f for f in family.per_layer.get("features", []) if f[0] == "list" and len(f[2]) > 1]
+    if not family.witnesses or not features:
+        return {}
+    cls = _config_class(family.model_type)
+    family = _forms_only(family)
+    out: dict[str, list[str]] = {}
+    for base in _smallest_and_richest(family):
+        made = _make_config(cls, base).to_dict()
+        for _, name, entries in features:
+            listed = base.get(name, made.get(name))
+            if not isinstance(listed, list):
+                continue
+            for kind in entries:
+                other = next(e for e in entries if e != kind)
+                if kind in listed and kind not in out.get(name, []) and _miscounted(
+                        family, cls, {**base, name: [other if e == kind else e for e in listed]}):
+                    out.setdefault(name, []).append(kind)
+    return {name: sorted(kinds) for name, kinds in sorted(out.items())}
+
+
 def token_rows(family: LearnedFamily) -> list[list]:
     """The token ids a config may not give at or past a size of the model: [[token id, size field, the class's
     default id], ...].
@@ -1691,7 +1720,8 @@ def rope_kinds(family: LearnedFamily) -> dict[str, Any]:
 def _forms_only(family: LearnedFamily) -> LearnedFamily:
     """The family without the refusals learned beside its forms: what the forms alone count, which each check
     compares with transformers (so a check finds the same, whichever ran first)."""
-    return replace(family, positive=[], divides=[], required=[], not_null=[], lengths={}, rope_kinds={}, token_rows=[])
+    return replace(family, positive=[], divides=[], required=[], not_null=[], lengths={}, rope_kinds={}, token_rows=[],
+                   kinds_needed={})
 
 
 def _as_counted(family: LearnedFamily, cls: Any, config: dict) -> bool | None:

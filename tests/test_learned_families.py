@@ -219,8 +219,9 @@ def test_list_names_learned_families_apart(capsys):
         assert (listed["derived"], listed["legacy"], listed["unread"], listed["positive"]) == (
             sorted(family.derived), family.legacy, sorted(family.unread), family.positive)
         assert (listed["required"], listed["not_null"], listed["lengths"], listed["rope_kinds"],
-                listed["token_rows"]) == (family.required, family.not_null, family.lengths, family.rope_kinds,
-                                          family.token_rows)
+                listed["token_rows"], listed["kinds_needed"]) == (family.required, family.not_null, family.lengths,
+                                                                  family.rope_kinds, family.token_rows,
+                                                                  family.kinds_needed)
     lfm2 = next(f for f in doc["learned_families"] if f["model_type"] == "lfm2")
     assert lfm2["derived"] == ["layer_types"] and lfm2["legacy"]["block_ff_dim"] == "intermediate_size"
     assert {r["model_type"] for r in doc["refused_model_types"]} == set(refused()["refused"])
@@ -637,6 +638,19 @@ def test_a_file_whose_token_rows_are_not_an_id_a_size_and_a_default_is_refused_o
     body["token_rows"] = [rule]
     with pytest.raises(SymparamsError, match="token_rows holds something other than"):
         loads(json.dumps({**body, "checksum": _checksum(body)}), "test")
+
+
+def test_a_per_layer_list_naming_no_layer_of_a_kind_its_class_wants_is_refused_in_one_line():
+    """OLMo Hybrid's class wants an attention layer and a linear-attention one."""
+    family = learned("olmo_hybrid")
+    assert family.kinds_needed == {"layer_types": ["full_attention", "linear_attention"]}
+    witness = dict(family.witnesses[0]["fields"])
+    layers = family.values(witness)["num_hidden_layers"]
+    mixed = ["linear_attention"] * (layers - 1) + ["full_attention"]
+    assert family.count({**witness, "layer_types": mixed}) > 0
+    for kind, other in (("full_attention", "linear_attention"), ("linear_attention", "full_attention")):
+        with pytest.raises(SymparamsError, match=rf"^config: layer_types names no {kind} layer; transformers'"):
+            family.count({**witness, "layer_types": [other] * layers}, "config")
 
 
 @pytest.mark.parametrize("key, message", [("required", "the family's fixed fields"),

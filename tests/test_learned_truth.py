@@ -484,6 +484,39 @@ def test_a_list_the_class_declares_one_entry_shorter_or_longer_counts_what_trans
                 _counted_as_built(family, cls, {**witness, name: other}, f"{model_type} with {name} {other}", whole)
 
 
+def with_kind_lists() -> list[str]:
+    return [m for m in SHIPPED if any(f[0] == "list" and len(f[2]) > 1
+                                      for f in learned(m).per_layer.get("features", []))]
+
+
+@pytest.mark.parametrize("model_type", sample(with_kind_lists(), "a kind of layer left out"))
+def test_a_per_layer_list_naming_no_layer_of_a_kind_counts_what_transformers_builds_or_is_refused(model_type):
+    """Probes draw per-layer lists with every kind among their entries; OLMo Hybrid's class wants an attention
+    layer and a linear-attention one. At the smallest witness and the one building the most kinds of layer, each
+    kind a list names replaced by another in every entry is counted (through the whole reading) as transformers
+    builds it, or refused."""
+    from symparams.learn import _make_config
+
+    family = learned(model_type)
+    cls = _config_class(model_type)
+
+    def whole(config: dict) -> int:
+        return from_dict({"model_type": model_type, **config}, "config").total
+
+    smallest = dict(min(family.witnesses, key=lambda w: w["total"])["fields"])
+    for witness in (smallest, _richest(family)) if _richest(family) != smallest else (smallest,):
+        made = _make_config(cls, witness).to_dict()
+        for feature in family.per_layer["features"]:
+            if feature[0] != "list" or len(feature[2]) < 2:
+                continue
+            name, entries = feature[1], feature[2]
+            listed = witness.get(name, made.get(name))
+            for kind in entries if isinstance(listed, list) else []:
+                other = next(e for e in entries if e != kind)
+                changed = {**witness, name: [other if e == kind else e for e in listed]}
+                _counted_as_built(family, cls, changed, f"{model_type} with no {kind} in {name}", whole)
+
+
 def by_layer_kind() -> list[str]:
     """The shipped families taking any rope table, whose class keeps one per kind of layer."""
     return [m for m in SHIPPED if "rope_parameters" in learned(m).free and any(

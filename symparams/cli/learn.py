@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
                    "legacy": family.legacy, "unread": sorted(family.unread), "positive": family.positive,
                    "divides": family.divides, "required": family.required, "not_null": family.not_null,
                    "lengths": family.lengths, "rope_kinds": family.rope_kinds, "token_rows": family.token_rows,
-                   "hand_written": hand.name if hand else None, "output": args.output})
+                   "kinds_needed": family.kinds_needed, "hand_written": hand.name if hand else None, "output": args.output})
         return 0
     print(f"{family.model_type}: learned from transformers {family.transformers} on {args.probes} probe configs "
           f"({args.probes - 2 * args.probes // 3} held out)")
@@ -126,6 +126,8 @@ def run(args: argparse.Namespace) -> int:
     for name, (depth, ways) in family.lengths.items():
         print(f"refused when {name} lists {' or '.join(ways)} entries than {depth} (transformers builds no model then, "
               "or one these forms do not count)")
+    for name, kinds in family.kinds_needed.items():
+        print(f"refused where {name} names no layer of one of: {', '.join(kinds)} (transformers builds no model then)")
     for token, size, _ in family.token_rows:
         print(f"refused where {token} is {size} or more (a row past the table it pads; transformers builds no model)")
     rope = family.rope_kinds

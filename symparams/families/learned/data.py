@@ -207,6 +207,8 @@ class LearnedFamily:
     # [token id, size field, the class's default id]: an id at that size or past it builds no model (an embedding's
     # padding row past its rows).
     token_rows: list = field(default_factory=list)
+    # Per-layer list -> the kinds of layer it must name at least once (its class builds no model otherwise).
+    kinds_needed: dict = field(default_factory=dict)
 
     # -- data --
     def to_json(self) -> dict:
@@ -220,7 +222,8 @@ class LearnedFamily:
         optional = {"variants": self.variant_data, "same_shapes": self.alike, "free": self.free,
                     "derived": self.derived, "legacy": self.legacy, "unread": self.unread, "positive": self.positive,
                     "divides": self.divides, "required": self.required, "not_null": self.not_null,
-                    "lengths": self.lengths, "rope_kinds": self.rope_kinds, "token_rows": self.token_rows}
+                    "lengths": self.lengths, "rope_kinds": self.rope_kinds, "token_rows": self.token_rows,
+                    "kinds_needed": self.kinds_needed}
         body.update({key: value for key, value in optional.items() if value})  # absent when empty, as files were
         return {**body, "checksum": _checksum(body)}
 
@@ -344,6 +347,12 @@ class LearnedFamily:
                 raise SymparamsError(f"{source}: {name} lists {len(listed)} entries for {values[depth]} layers "
                                      f"({depth}); transformers builds no {self.model_type} model then, or another "
                                      "count than the learned family's")
+        for name, kinds in self.kinds_needed.items():
+            present, listed = self._given(config, name)
+            missing = [k for k in kinds if isinstance(listed, list) and k not in listed]
+            if present and missing:
+                raise SymparamsError(f"{source}: {name} names no {missing[0]} layer; transformers' {self.model_type} "
+                                     "class wants at least one, and builds no model")
         for token, size, default in self.token_rows:
             present, given = self._given(config, token)
             row = given if present else default
@@ -586,7 +595,7 @@ def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None
             positive=list(data.get("positive", [])), divides=list(data.get("divides", [])),
             required=list(data.get("required", [])), not_null=list(data.get("not_null", [])),
             lengths=dict(data.get("lengths", {})), rope_kinds=dict(data.get("rope_kinds", {})),
-            token_rows=list(data.get("token_rows", [])),
+            token_rows=list(data.get("token_rows", [])), kinds_needed=dict(data.get("kinds_needed", {})),
         )
         if not all(isinstance(name, str) and name in family.fixed for name in family.required):
             raise SymparamsError(f"{source}: required holds something other than the family's fixed fields")
@@ -600,6 +609,11 @@ def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None
         if not all(isinstance(rule, list) and len(rule) == 3 and isinstance(rule[0], str) and rule[1] in family.fields
                    and (rule[2] is None or type(rule[2]) is int) for rule in family.token_rows):
             raise SymparamsError(f"{source}: token_rows holds something other than [token id, a size field, a default]")
+        lists = config_lists(family.per_layer.get("features", []))
+        if not all(name in lists and isinstance(kinds, list) and all(isinstance(k, str) for k in kinds)
+                   for name, kinds in family.kinds_needed.items()):
+            raise SymparamsError(f"{source}: kinds_needed holds something other than per-layer lists the family reads "
+                                 "and kinds of layer")
         rope = family.rope_kinds
         if rope and not ("rope_parameters" in family.free and set(rope) == {"kinds", "theta", "empty", "flat"}
                          and all(isinstance(rope[k], list) and all(isinstance(n, str) for n in rope[k])

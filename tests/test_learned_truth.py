@@ -484,6 +484,26 @@ def test_a_list_the_class_declares_one_entry_shorter_or_longer_counts_what_trans
                 _counted_as_built(family, cls, {**witness, name: other}, f"{model_type} with {name} {other}", whole)
 
 
+@pytest.mark.parametrize("model_type", sample(SHIPPED, "odd head sizes"))
+def test_a_stated_head_dim_odd_or_even_counts_what_transformers_builds_or_is_refused(model_type):
+    """transformers' rope validation refuses a stated odd head_dim that rotates whole (HunYuan MoE's 5); the
+    forms count any. At the smallest witness, head_dim 3, 5, 6 and 7 (where the class declares it) are each
+    counted (through the whole reading) as transformers builds them, or refused."""
+    import dataclasses
+
+    family = learned(model_type)
+    cls = _config_class(model_type)
+    if "head_dim" not in {f.name for f in dataclasses.fields(cls)}:
+        return
+    witness = dict(min(family.witnesses, key=lambda w: w["total"])["fields"])
+
+    def whole(config: dict) -> int:
+        return from_dict({"model_type": model_type, **config}, "config").total
+
+    for size in (3, 5, 6, 7):
+        _counted_as_built(family, cls, {**witness, "head_dim": size}, f"{model_type} with head_dim {size}", whole)
+
+
 def with_kind_lists() -> list[str]:
     return [m for m in SHIPPED if any(f[0] == "list" and len(f[2]) > 1
                                       for f in learned(m).per_layer.get("features", []))]

@@ -98,9 +98,9 @@ def _even(cls: Any, field: dataclasses.Field, kind: Any, model_type: str) -> boo
     if not field.name.endswith("head_dim") or type(d) is not int or d < 2 or d % 2 or not fits(d, kind):
         return False
     family = learned(model_type)
-    if family is not None and any(type(v) is int and v % 2 for v in (w["fields"].get(field.name) for w in
-                                                                         family.witnesses)):
-        return False  # transformers built a witness with an odd one: the rule holds only beside other defaults
+    witnesses = [w for f in ([family, *family.variants.values()] if family is not None else []) for w in f.witnesses]
+    if any(type(v) is int and v % 2 for v in (w["fields"].get(field.name) for w in witnesses)):
+        return False  # transformers built a witness (a variant's too) with an odd one: the rule holds beside the defaults
     return (_refused(cls, {field.name: d + 1}) and _refused(cls, {field.name: d + 3})
             and not _refused(cls, {field.name: d + 2}) and not _refused(cls, {field.name: d + 4}))
 

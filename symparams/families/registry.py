@@ -405,7 +405,8 @@ def learned_family(name: str) -> Family | None:
     return Family(name=name, summary=f"learned from the shapes transformers {family.transformers} builds",
                   model_types=(model_type,), fields=LearnedFields(family), build=build,
                   refused="KV cache, attention FLOPs, activations (a learned family knows shapes, not semantics)",
-                  rotary=rotary, rope_share=isinstance(rope, dict) and "partial_rotary_factor" in rope,
+                  rotary=rotary, rope_head="given" if rotary == "flat" else None,
+                  rope_share=isinstance(rope, dict) and "partial_rotary_factor" in rope,
                   rope_share_default=rope.get("partial_rotary_factor") if isinstance(rope, dict) else None)
 
 

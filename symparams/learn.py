@@ -1710,9 +1710,9 @@ def rope_kinds(family: LearnedFamily) -> dict[str, Any]:
     if not isinstance(stated, dict) or not builds(stated):
         return {}
     nested = {k: v for k, v in stated.items() if isinstance(v, dict)}
-    out = {"kinds": [k for k in nested if not builds({j: v for j, v in stated.items() if j != k})],
-           "theta": [k for k, v in nested.items() if "rope_theta" in v
-                     and not builds({**stated, k: {a: b for a, b in v.items() if a != "rope_theta"}})],
+    out = {"kinds": sorted(k for k in nested if not builds({j: v for j, v in stated.items() if j != k})),
+           "theta": sorted(k for k, v in nested.items() if "rope_theta" in v
+                           and not builds({**stated, k: {a: b for a, b in v.items() if a != "rope_theta"}})),
            "empty": builds({}), "flat": builds({"rope_type": "default", "rope_theta": 10000.0})}
     return out if out["kinds"] or out["theta"] or not out["empty"] or not out["flat"] else {}
 

@@ -1495,7 +1495,7 @@ def _checked(family: LearnedFamily) -> LearnedFamily:
     """The family with what its forms count and transformers builds no model from (or another) refused."""
     return replace(family, positive=zeros(family), divides=divisions(family), required=required(family),
                    not_null=nulls(family), lengths=lengths(family), rope_kinds=rope_kinds(family),
-                   token_rows=token_rows(family), kinds_needed=kinds_needed(family))
+                   token_rows=token_rows(family), kinds_needed=kinds_needed(family), mirrors=mirrors(family))
 
 
 # The names transformers' config classes give a model's width and its attention heads.
@@ -1620,6 +1620,37 @@ def lengths(family: LearnedFamily) -> dict[str, list]:
     return {name: [d, sorted(ways)] for name, (d, ways) in sorted(out.items())}
 
 
+def mirrors(family: LearnedFamily) -> dict[str, str]:
+    """The per-layer lists of numbers the class makes from a field when a file leaves them out: {list: field}
+    (Laguna's ``num_attention_heads_per_layer``, each entry ``num_attention_heads``).
+
+    The probes leave such a list out, so the forms read the field; the family holds the list the class made at
+    its defaults, and a file that states one of that number in every entry passes as "one kind". Where, at every
+    witness, the list the class makes holds the value of one field the forms read in every entry, a stated list
+    must hold that field's value: one that does not is refused, never counted with the field.
+    """
+    import dataclasses
+
+    _require()
+    if not family.witnesses:
+        return {}
+    cls = _config_class(family.model_type)
+    declared = {f.name: f.default for f in dataclasses.fields(cls)}
+    out: dict[str, str] = {}
+    for name, held in family.fixed.items():
+        if declared.get(name, 0) is not None or not isinstance(held, list) or not held or not all(
+                type(v) is int and v == held[0] for v in held):
+            continue
+        found = set(family.fields)
+        for witness in family.witnesses:
+            made = _make_config(cls, witness["fields"]).to_dict().get(name)
+            values = family.values(witness["fields"])
+            found = {f for f in found if isinstance(made, list) and made and all(v == values[f] for v in made)}
+        if len(found) == 1:
+            out[name] = found.pop()
+    return out
+
+
 def kinds_needed(family: LearnedFamily) -> dict[str, list[str]]:
     """The kinds of layer a per-layer list must name at least once: {list: [kinds]} (OLMo Hybrid's class wants an
     attention layer and a linear-attention one).
@@ -1721,7 +1752,7 @@ def _forms_only(family: LearnedFamily) -> LearnedFamily:
     """The family without the refusals learned beside its forms: what the forms alone count, which each check
     compares with transformers (so a check finds the same, whichever ran first)."""
     return replace(family, positive=[], divides=[], required=[], not_null=[], lengths={}, rope_kinds={}, token_rows=[],
-                   kinds_needed={})
+                   kinds_needed={}, mirrors={})
 
 
 def _as_counted(family: LearnedFamily, cls: Any, config: dict) -> bool | None:

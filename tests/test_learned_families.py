@@ -53,15 +53,16 @@ def test_each_shipped_family_counts_its_witness_through_the_tree(model_type):
 @pytest.mark.parametrize("model_type", SHIPPED)
 def test_a_config_file_restating_every_fixed_field_counts_as_its_witness(model_type, tmp_path):
     """A config.json stating each fixed field at the value the family was learned with (a list of one kind of
-    layer at the witness's depth) is counted, not refused, though it is read exactly: a decimal there (xLSTM's
-    ffn_proj_factor 2.667, a RoPE table's factors) is the binary float transformers reads it as, which is what the
-    family holds. A field learned left out stays out where null is refused: transformers reads null otherwise."""
+    layer at the witness's depth; a list of numbers the class makes from a field, of that field's value) is
+    counted, not refused, though it is read exactly: a decimal there (xLSTM's ffn_proj_factor 2.667, a RoPE
+    table's factors) is the binary float transformers reads it as, which is what the family holds. A field learned left out stays out where null is refused: transformers reads null otherwise."""
     cfg, total = witness_config(model_type)
     family = learned(model_type)
     assert family is not None
     depth = cfg.get(family.per_layer.get("length") or "num_hidden_layers")
-    restated = {name: [value[0]] * depth if depth and isinstance(value, list) and value
-                and len({json.dumps(v) for v in value}) == 1 else value
+    values = family.values(cfg)
+    restated = {name: [values[family.mirrors[name]] if name in family.mirrors else value[0]] * depth
+                if depth and isinstance(value, list) and value and len({json.dumps(v) for v in value}) == 1 else value
                 for name, value in family.fixed.items() if name not in family.derived  # a derived list decides
                 and not (value is None and name in family.not_null)}
     path = tmp_path / "config.json"
@@ -218,10 +219,8 @@ def test_list_names_learned_families_apart(capsys):
         assert listed["variants"] == sorted(family.variant_data) and listed["free"] == family.free
         assert (listed["derived"], listed["legacy"], listed["unread"], listed["positive"]) == (
             sorted(family.derived), family.legacy, sorted(family.unread), family.positive)
-        assert (listed["required"], listed["not_null"], listed["lengths"], listed["rope_kinds"],
-                listed["token_rows"], listed["kinds_needed"]) == (family.required, family.not_null, family.lengths,
-                                                                  family.rope_kinds, family.token_rows,
-                                                                  family.kinds_needed)
+        keys = ("required", "not_null", "lengths", "rope_kinds", "token_rows", "kinds_needed", "mirrors")
+        assert [listed[k] for k in keys] == [getattr(family, k) for k in keys]
     lfm2 = next(f for f in doc["learned_families"] if f["model_type"] == "lfm2")
     assert lfm2["derived"] == ["layer_types"] and lfm2["legacy"]["block_ff_dim"] == "intermediate_size"
     assert {r["model_type"] for r in doc["refused_model_types"]} == set(refused()["refused"])

@@ -504,6 +504,49 @@ def test_a_stated_head_dim_odd_or_even_counts_what_transformers_builds_or_is_ref
         _counted_as_built(family, cls, {**witness, "head_dim": size}, f"{model_type} with head_dim {size}", whole)
 
 
+def with_made_number_lists() -> list[str]:
+    """The shipped families holding a per-layer list of one number that the class makes when a file leaves it out."""
+    import dataclasses
+
+    out = []
+    for m in SHIPPED:
+        family = learned(m)
+        declared = {f.name: f.default for f in dataclasses.fields(_config_class(m))}
+        if any(declared.get(k, 0) is None and isinstance(v, list) and v and all(type(x) is int for x in v)
+               for k, v in family.fixed.items()):
+            out.append(m)
+    return out
+
+
+@pytest.mark.parametrize("model_type", with_made_number_lists())
+def test_a_per_layer_list_of_numbers_the_class_makes_counts_what_transformers_builds_or_is_refused(model_type):
+    """Laguna makes ``num_attention_heads_per_layer`` from ``num_attention_heads`` where a file leaves it out; the
+    forms read the field, and a stated list of the number the family was learned with (48) in every entry was
+    counted with the field's heads (53,892 where transformers builds 134,544). At every witness, such a list of
+    the learned number, of the witness's own, and of the witness's with one entry doubled, is counted (through
+    the whole reading) as transformers builds it, or refused."""
+    import dataclasses
+
+    from symparams.learn import _make_config
+
+    family = learned(model_type)
+    cls = _config_class(model_type)
+    declared = {f.name: f.default for f in dataclasses.fields(cls)}
+
+    def whole(config: dict) -> int:
+        return from_dict({"model_type": model_type, **config}, "config").total
+
+    for witness in family.witnesses:
+        base = dict(witness["fields"])
+        made = _make_config(cls, base).to_dict()
+        for name, held in family.fixed.items():
+            if declared.get(name, 0) is not None or not isinstance(made.get(name), list) or not made[name]:
+                continue
+            own = made[name]
+            for listed in ([held[0]] * len(own), own, [*own[:-1], 2 * own[-1]]):
+                _counted_as_built(family, cls, {**base, name: listed}, f"{model_type} with {name} {listed}", whole)
+
+
 def with_kind_lists() -> list[str]:
     return [m for m in SHIPPED if any(f[0] == "list" and len(f[2]) > 1
                                       for f in learned(m).per_layer.get("features", []))]

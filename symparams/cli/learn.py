@@ -21,7 +21,7 @@ a multiple of the heads, and the family refuses those where transformers builds 
 another count, as it does a fixed field left out (where the class's default does) or null,
 a list one entry shorter or longer, a rope table lacking a kind of layer's table or base,
 and a padding id at the size of a table it pads. A list whose length shapes the model is
-kept at its value.
+kept at its value; a list of numbers the class makes from a field must hold that field's value.
 A learned family knows parameter counts only: KV cache, attention FLOPs and activations
 need a family's semantics and are not given.
 Needs torch and transformers: pip install 'symparams[verify]'.
@@ -90,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
                    "legacy": family.legacy, "unread": sorted(family.unread), "positive": family.positive,
                    "divides": family.divides, "required": family.required, "not_null": family.not_null,
                    "lengths": family.lengths, "rope_kinds": family.rope_kinds, "token_rows": family.token_rows,
-                   "kinds_needed": family.kinds_needed, "hand_written": hand.name if hand else None, "output": args.output})
+                   "kinds_needed": family.kinds_needed, "mirrors": family.mirrors,
+                   "hand_written": hand.name if hand else None, "output": args.output})
         return 0
     print(f"{family.model_type}: learned from transformers {family.transformers} on {args.probes} probe configs "
           f"({args.probes - 2 * args.probes // 3} held out)")
@@ -126,6 +127,8 @@ def run(args: argparse.Namespace) -> int:
     for name, (depth, ways) in family.lengths.items():
         print(f"refused when {name} lists {' or '.join(ways)} entries than {depth} (transformers builds no model then, "
               "or one these forms do not count)")
+    for name, target in family.mirrors.items():
+        print(f"{name} is read only where each entry is {target} (the class makes it so when it is left out)")
     for name, kinds in family.kinds_needed.items():
         print(f"refused where {name} names no layer of one of: {', '.join(kinds)} (transformers builds no model then)")
     for token, size, _ in family.token_rows:

@@ -209,6 +209,9 @@ class LearnedFamily:
     token_rows: list = field(default_factory=list)
     # Per-layer list -> the kinds of layer it must name at least once (its class builds no model otherwise).
     kinds_needed: dict = field(default_factory=dict)
+    # Per-layer list of numbers -> the field the class makes each entry from when it is left out: a stated list must
+    # hold that field's value (the forms read the field).
+    mirrors: dict = field(default_factory=dict)
 
     # -- data --
     def to_json(self) -> dict:
@@ -223,7 +226,7 @@ class LearnedFamily:
                     "derived": self.derived, "legacy": self.legacy, "unread": self.unread, "positive": self.positive,
                     "divides": self.divides, "required": self.required, "not_null": self.not_null,
                     "lengths": self.lengths, "rope_kinds": self.rope_kinds, "token_rows": self.token_rows,
-                    "kinds_needed": self.kinds_needed}
+                    "kinds_needed": self.kinds_needed, "mirrors": self.mirrors}
         body.update({key: value for key, value in optional.items() if value})  # absent when empty, as files were
         return {**body, "checksum": _checksum(body)}
 
@@ -269,7 +272,7 @@ class LearnedFamily:
         """The fixed fields the config sets to another value than this family was learned with."""
         out = []
         for name, learned in self.fixed.items():
-            if name in self.free:
+            if name in self.free or name in self.mirrors:  # (a mirrored list is checked against its field)
                 continue
             present, value = self._given(config, name)
             value = as_loaded(value)
@@ -347,6 +350,12 @@ class LearnedFamily:
                 raise SymparamsError(f"{source}: {name} lists {len(listed)} entries for {values[depth]} layers "
                                      f"({depth}); transformers builds no {self.model_type} model then, or another "
                                      "count than the learned family's")
+        for name, target in self.mirrors.items():
+            present, listed = self._given(config, name)
+            if present and isinstance(listed, list) and target in values and any(v != values[target] for v in listed):
+                raise SymparamsError(f"{source}: {name} holds other values than {target} ({values[target]}); the "
+                                     f"learned {self.model_type} family counts every layer with {target}, which "
+                                     "transformers reads only where the list is left out")
         for name, kinds in self.kinds_needed.items():
             present, listed = self._given(config, name)
             missing = [k for k in kinds if isinstance(listed, list) and k not in listed]
@@ -596,6 +605,7 @@ def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None
             required=list(data.get("required", [])), not_null=list(data.get("not_null", [])),
             lengths=dict(data.get("lengths", {})), rope_kinds=dict(data.get("rope_kinds", {})),
             token_rows=list(data.get("token_rows", [])), kinds_needed=dict(data.get("kinds_needed", {})),
+            mirrors=dict(data.get("mirrors", {})),
         )
         if not all(isinstance(name, str) and name in family.fixed for name in family.required):
             raise SymparamsError(f"{source}: required holds something other than the family's fixed fields")
@@ -614,6 +624,8 @@ def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None
                    for name, kinds in family.kinds_needed.items()):
             raise SymparamsError(f"{source}: kinds_needed holds something other than per-layer lists the family reads "
                                  "and kinds of layer")
+        if not all(name in family.fixed and target in family.fields for name, target in family.mirrors.items()):
+            raise SymparamsError(f"{source}: mirrors holds something other than fixed lists and fields the forms read")
         rope = family.rope_kinds
         if rope and not ("rope_parameters" in family.free and set(rope) == {"kinds", "theta", "empty", "flat"}
                          and all(isinstance(rope[k], list) and all(isinstance(n, str) for n in rope[k])

@@ -55,7 +55,8 @@ def test_a_config_file_restating_every_fixed_field_counts_as_its_witness(model_t
     """A config.json stating each fixed field at the value the family was learned with (a list of one kind of
     layer at the witness's depth; a list of numbers the class makes from a field, of that field's value) is
     counted, not refused, though it is read exactly: a decimal there (xLSTM's ffn_proj_factor 2.667, a RoPE
-    table's factors) is the binary float transformers reads it as, which is what the family holds. A field learned left out stays out where null is refused: transformers reads null otherwise."""
+    table's factors) is the binary float transformers reads it as, which is what the family holds. A field
+    learned left out stays out where null is refused: transformers reads null otherwise."""
     cfg, total = witness_config(model_type)
     family = learned(model_type)
     assert family is not None

@@ -1588,6 +1588,8 @@ def lengths(family: LearnedFamily) -> dict[str, list]:
     count it and transformers builds no model, or another count, that length is refused. A whole number the
     class also takes as a list, one per layer, is tried as such a list.
     """
+    import dataclasses
+
     _require()
     if not family.witnesses:
         return {}
@@ -1596,8 +1598,6 @@ def lengths(family: LearnedFamily) -> dict[str, list]:
     depth = next((f for f in family.fields if _role(f, family.aliases, _LAYERS)), None)
     if depth is None:
         return {}
-    import dataclasses
-
     per_layer = {f.name for f in dataclasses.fields(cls) if f.name not in family.fields and _takes([1], f.type)}
     out: dict[str, list] = {}
     for base in _smallest_and_richest(family):
@@ -1635,6 +1635,7 @@ def mirrors(family: LearnedFamily) -> dict[str, str]:
     if not family.witnesses:
         return {}
     cls = _config_class(family.model_type)
+    family = _forms_only(family)
     declared = {f.name: f.default for f in dataclasses.fields(cls)}
     out: dict[str, str] = {}
     for name, held in family.fixed.items():

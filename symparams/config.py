@@ -551,8 +551,11 @@ def printable(path: Any) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-def check_architectures(cfg: "Config") -> None:
-    """Refuse a config whose model is not a causal LM: its head is not the D -> V one counted here."""
+def check_architectures(cfg: "Config", same: tuple[str, ...] = ()) -> None:
+    """Refuse a config whose model is not a causal LM: its head is not the D -> V one counted here.
+
+    ``same`` names the family's other classes that build its causal LM's parameters (a masked LM's), which count.
+    """
     if not cfg.has("architectures"):
         return
     cfg.read.add("architectures")
@@ -560,11 +563,12 @@ def check_architectures(cfg: "Config") -> None:
     if not isinstance(value, list) or not all(isinstance(a, str) for a in value):
         raise cfg.error("architectures", f"expected a list of class names, got {_kind(value)} {short(value)}")
     for arch in value:
-        if not arch.endswith(CAUSAL_LM) and arch not in CAUSAL_LM_CLASSES:
+        if not arch.endswith(CAUSAL_LM) and arch not in CAUSAL_LM_CLASSES and arch not in same:
+            alike = f" ({', '.join(same)}, which builds the causal LM's parameters, is counted)" if same else ""
             raise cfg.error(
                 "architectures",
                 f"{short(arch)} is not a causal language model (a *ForCausalLM or *LMHeadModel); "
-                "its head is not the one counted here",
+                f"its head is not the one counted here{alike}",
             )
 
 

@@ -443,8 +443,9 @@ def _module_kind(module: Any) -> str:
     return "other"
 
 
-def _build(cls, overrides: Mapping[str, Any]) -> Layout:
-    """Every distinct parameter (tied weights once) of the model for ``overrides``, by name, with its shape."""
+def _build(cls, overrides: Mapping[str, Any], architecture: str | None = None) -> Layout:
+    """Every distinct parameter (tied weights once) of the model for ``overrides``, by name, with its shape (of the
+    causal LM, or of the class ``architecture`` names)."""
     import warnings
 
     import transformers
@@ -459,7 +460,7 @@ def _build(cls, overrides: Mapping[str, Any]) -> Layout:
             cfg = cls(**_expand(cls, overrides))
             if getattr(cfg, "is_encoder_decoder", False):
                 raise SymparamsError(f"{cfg.model_type} is an encoder-decoder: learn reads decoder-only language models")
-            model = meta_model(cfg)
+            model = meta_model(cfg, architecture=architecture)
     finally:
         transformers.logging.set_verbosity(verbosity)
     seen: set[int] = set()
@@ -475,9 +476,9 @@ def _build(cls, overrides: Mapping[str, Any]) -> Layout:
     return out
 
 
-def _try_build(cls, overrides: Mapping[str, Any]) -> Layout | None:
+def _try_build(cls, overrides: Mapping[str, Any], architecture: str | None = None) -> Layout | None:
     try:
-        return _build(cls, overrides)
+        return _build(cls, overrides, architecture)
     except SymparamsError:
         raise
     except Exception:  # transformers refuses this combination: the probe is simply not used
@@ -1495,7 +1496,8 @@ def _checked(family: LearnedFamily) -> LearnedFamily:
     """The family with what its forms count and transformers builds no model from (or another) refused."""
     return replace(family, positive=zeros(family), divides=divisions(family), required=required(family),
                    not_null=nulls(family), lengths=lengths(family), rope_kinds=rope_kinds(family),
-                   token_rows=token_rows(family), kinds_needed=kinds_needed(family), mirrors=mirrors(family))
+                   token_rows=token_rows(family), kinds_needed=kinds_needed(family), mirrors=mirrors(family),
+                   same_parameters=same_parameters(family))
 
 
 # The names transformers' config classes give a model's width and its attention heads.
@@ -1747,6 +1749,43 @@ def rope_kinds(family: LearnedFamily) -> dict[str, Any]:
                            and not builds({**stated, k: {a: b for a, b in v.items() if a != "rope_theta"}})),
            "empty": builds({}), "flat": builds({"rope_type": "default", "rope_theta": 10000.0})}
     return out if out["kinds"] or out["theta"] or not out["empty"] or not out["flat"] else {}
+
+
+def same_parameters(family: LearnedFamily) -> list[str]:
+    """The other model classes of the type (its masked LM's, say) that build its causal LM's parameters, by name and
+    shape, at every witness of the family and of its variants: a config naming one in ``architectures`` is counted.
+
+    Real files of encoders name the class they were trained as (``BertForMaskedLM``), whose head is the one
+    ``BertLMHeadModel`` builds; a class that builds anything else (a pooler, a classifier) is still refused.
+    """
+    _require()
+    from transformers.models.auto import modeling_auto
+
+    from .config import CAUSAL_LM, CAUSAL_LM_CLASSES
+
+    if not family.witnesses:
+        return []
+    cls = _config_class(family.model_type)
+    named: set[str] = set()
+    for table, mapping in vars(modeling_auto).items():
+        if table.endswith("_MAPPING_NAMES") and table != "MODEL_FOR_CAUSAL_LM_MAPPING_NAMES" and \
+                isinstance(mapping, dict) and family.model_type in mapping:
+            value = mapping[family.model_type]
+            named.update(v for v in (value if isinstance(value, (tuple, list)) else (value,)) if isinstance(v, str))
+    others = sorted(n for n in named if not n.endswith(CAUSAL_LM) and n not in CAUSAL_LM_CLASSES)
+    configs = [w["fields"] for w in sorted(family.witnesses, key=lambda w: w["total"])]
+    for name, variant in family.variants.items():
+        flip = {name: variant.fixed[name]} if name in variant.fixed else {}  # (a null field given: one of its fields)
+        configs += [{**w["fields"], **flip} for w in variant.witnesses]
+    out = []
+    for other in others:
+        for config in configs:
+            causal = _try_build(cls, config)
+            if causal is None or _try_build(cls, config, other) != causal:
+                break
+        else:
+            out.append(other)
+    return out
 
 
 def _forms_only(family: LearnedFamily) -> LearnedFamily:

@@ -74,15 +74,18 @@ def _skip(tensor, *args, **kwargs):
     return tensor
 
 
-def meta_model(cfg, initialise: bool = False):
+def meta_model(cfg, initialise: bool = False, architecture: str | None = None):
     """transformers' causal language model for the config object ``cfg``, built on the meta device.
 
-    ``initialise`` runs the weight initialisers too, as a plain ``from_config`` does (the benchmarks' baseline).
+    ``initialise`` runs the weight initialisers too, as a plain ``from_config`` does (the benchmarks' baseline);
+    ``architecture`` names another of transformers' model classes to build in its place (a masked LM's).
     """
     import torch
     import transformers
 
     with torch.device("meta"), (contextlib.nullcontext() if initialise else _initialisers_skipped()):
+        if architecture is not None:
+            return getattr(transformers, architecture)._from_config(cfg)
         return transformers.AutoModelForCausalLM.from_config(cfg)
 
 

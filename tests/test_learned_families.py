@@ -220,7 +220,8 @@ def test_list_names_learned_families_apart(capsys):
         assert listed["variants"] == sorted(family.variant_data) and listed["free"] == family.free
         assert (listed["derived"], listed["legacy"], listed["unread"], listed["positive"]) == (
             sorted(family.derived), family.legacy, sorted(family.unread), family.positive)
-        keys = ("required", "not_null", "lengths", "rope_kinds", "token_rows", "kinds_needed", "mirrors")
+        keys = ("required", "not_null", "lengths", "rope_kinds", "token_rows", "kinds_needed", "mirrors",
+                "same_parameters")
         assert [listed[k] for k in keys] == [getattr(family, k) for k in keys]
     lfm2 = next(f for f in doc["learned_families"] if f["model_type"] == "lfm2")
     assert lfm2["derived"] == ["layer_types"] and lfm2["legacy"]["block_ff_dim"] == "intermediate_size"
@@ -662,4 +663,43 @@ def test_a_file_whose_required_or_not_null_names_a_field_the_forms_read_is_refus
     body = {k: v for k, v in data.items() if k != "checksum"}
     body[key] = ["vocab_size"]  # a field the forms read, whose null they learned
     with pytest.raises(SymparamsError, match=f"{key} holds something other than {message}"):
+        loads(json.dumps({**body, "checksum": _checksum(body)}), "test")
+
+
+def test_a_file_naming_a_class_that_builds_the_causal_lms_parameters_counts_as_the_causal_lm(capsys):
+    """RoBERTa's real files name ``RobertaForMaskedLM``, whose parameters are ``RobertaForCausalLM``'s: counted
+    alike; BigBird's pre-training class, which builds more, is refused in one line naming the one that counts."""
+    family = learned("roberta")
+    witness = {**family.witnesses[0]["fields"], "model_type": "roberta"}
+    assert "RobertaForMaskedLM" in family.same_parameters
+    causal = from_dict({**witness, "architectures": ["RobertaForCausalLM"]}).total
+    assert from_dict({**witness, "architectures": ["RobertaForMaskedLM"]}).total == causal
+    for other in ("RobertaModel", "RobertaForSequenceClassification"):
+        with pytest.raises(SymparamsError, match=rf"'{other}' is not a causal language model .* \(RobertaForMaskedLM, "
+                                                 "which builds the causal LM's parameters, is counted\\)$"):
+            from_dict({**witness, "architectures": [other]}, "config")
+    bird = {**learned("big_bird").witnesses[0]["fields"], "model_type": "big_bird",
+            "architectures": ["BigBirdForPreTraining"]}
+    with pytest.raises(SymparamsError, match="^config: field 'architectures': 'BigBirdForPreTraining' is not a causal"):
+        from_dict(bird, "config")
+
+
+@pytest.mark.parametrize("bad", [["BertForCausalLM"], ["not a class"], [3], ["BertForMaskedLM", None]])
+def test_a_file_whose_same_parameters_holds_no_class_name_is_refused_on_load(bad):
+    from symparams.families.learned.data import _checksum, loads
+
+    body = {k: v for k, v in json.loads(learned("bert").dumps()).items() if k != "checksum"}
+    body["same_parameters"] = bad
+    with pytest.raises(SymparamsError, match="same_parameters holds something other than the names of model classes"):
+        loads(json.dumps({**body, "checksum": _checksum(body)}), "test")
+
+
+@pytest.mark.parametrize("key", ["positive", "required", "not_null", "free", "same_parameters", "mirrors", "lengths"])
+def test_a_file_giving_a_list_or_object_as_text_is_refused_on_load(key):
+    """Text is no list of names: read as one, its letters would each pass as a name."""
+    from symparams.families.learned.data import _checksum, loads
+
+    body = {k: v for k, v in json.loads(learned("bert").dumps()).items() if k != "checksum"}
+    body[key] = "hidden_size"
+    with pytest.raises(SymparamsError, match=rf"^test: {key} is not a (list|JSON object)$"):
         loads(json.dumps({**body, "checksum": _checksum(body)}), "test")

@@ -38,6 +38,7 @@ from symparams.learn import (  # noqa: E402
     _fields_of,
     _make_config,
     _total,
+    _try_build,
     read_layout,
 )
 
@@ -672,3 +673,65 @@ def test_a_width_the_heads_do_not_divide_counts_what_transformers_builds_or_is_r
                 continue
             for change in ({width: d + 1}, {heads: h + 1}, {width: 3 * h + 1, heads: h}):
                 _counted_as_built(family, cls, {**witness, **change}, f"{model_type} with {change}")
+
+
+def _other_classes(model_type: str) -> list[str]:
+    """Every model class transformers maps the type to in any task, but its causal LM's."""
+    from transformers.models.auto import modeling_auto
+
+    named: set[str] = set()
+    for table, mapping in vars(modeling_auto).items():
+        if table.endswith("_MAPPING_NAMES") and table != "MODEL_FOR_CAUSAL_LM_MAPPING_NAMES" and isinstance(mapping, dict):
+            value = mapping.get(model_type)
+            named.update(v for v in (value if isinstance(value, (tuple, list)) else (value,)) if isinstance(v, str))
+    return sorted(named)
+
+
+def with_same_parameters() -> list[str]:
+    """The shipped families with classes beside the causal LM that build its parameters (read from the files)."""
+    out = []
+    for model_type, path in shipped().items():
+        with open(path, encoding="utf-8") as fh:
+            if json.load(fh).get("same_parameters"):
+                out.append(model_type)
+    return out
+
+
+@pytest.mark.parametrize("model_type", sample(with_same_parameters(), "classes that build the same parameters"))
+@given(data=st.data())
+@settings(max_examples=3, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+def test_a_config_naming_a_class_that_builds_the_causal_lms_parameters_counts_what_that_class_builds(model_type, data):
+    """A real encoder's file names its masked LM (``BertForMaskedLM``): at any witness, its fields moved, the count
+    of the file naming it is what transformers builds of that class, name for name and shape for shape."""
+    family = learned(model_type)
+    assert family is not None
+    cls = _config_class(model_type)
+    architecture = data.draw(st.sampled_from(family.same_parameters), label="architecture")
+    base = dict(data.draw(st.sampled_from(family.witnesses), label="witness")["fields"])
+    moves = data.draw(st.lists(st.integers(0, 2), min_size=len(base), max_size=len(base)), label="moves")
+    cfg = changed(family, base, moves)
+    try:
+        total = from_dict({**cfg, "model_type": model_type, "architectures": [architecture]}).total
+    except SymparamsError:
+        return
+    layout = _build(cls, cfg, architecture)
+    assert total == _total(layout), f"{model_type} as {architecture} {cfg}: {total:,} vs {_total(layout):,}"
+    assert layout == _build(cls, cfg), f"{model_type}: {architecture} builds other parameters at {cfg}"
+
+
+@pytest.mark.parametrize("model_type", sample(SHIPPED, "classes that build other parameters"))
+def test_a_config_naming_a_class_that_builds_other_parameters_is_refused_in_one_line(model_type):
+    """Any other class of the type (a pooler, a classifier, pre-training heads) is refused, naming it; and each was
+    right to be: at some witness it builds other parameters than the causal LM, or no model."""
+    family = learned(model_type)
+    assert family is not None
+    cls = _config_class(model_type)
+    witnesses = [w["fields"] for w in family.witnesses]
+    for architecture in _other_classes(model_type):
+        if architecture.endswith(("ForCausalLM", "LMHeadModel")) or architecture in family.same_parameters:
+            continue
+        with pytest.raises(SymparamsError, match=r"^config: field 'architectures': '.+ is not a causal language model"
+                           ) as refused:
+            from_dict({**witnesses[0], "model_type": model_type, "architectures": [architecture]}, "config")
+        assert architecture[:20] in str(refused.value) and "\n" not in str(refused.value)
+        assert any(_try_build(cls, w, architecture) != _build(cls, w) for w in witnesses), architecture

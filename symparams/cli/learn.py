@@ -22,6 +22,8 @@ another count, as it does a fixed field left out (where the class's default does
 a list one entry shorter or longer, a rope table lacking a kind of layer's table or base,
 and a padding id at the size of a table it pads. A list whose length shapes the model is
 kept at its value; a list of numbers the class makes from a field must hold that field's value.
+A config naming another class of the type in architectures (BertForMaskedLM) is counted where
+that class builds the causal LM's parameters at every witness, and refused otherwise.
 A learned family knows parameter counts only: KV cache, attention FLOPs and activations
 need a family's semantics and are not given.
 Needs torch and transformers: pip install 'symparams[verify]'.
@@ -91,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
                    "divides": family.divides, "required": family.required, "not_null": family.not_null,
                    "lengths": family.lengths, "rope_kinds": family.rope_kinds, "token_rows": family.token_rows,
                    "kinds_needed": family.kinds_needed, "mirrors": family.mirrors,
-                   "hand_written": hand.name if hand else None, "output": args.output})
+                   "same_parameters": family.same_parameters, "hand_written": hand.name if hand else None, "output": args.output})
         return 0
     print(f"{family.model_type}: learned from transformers {family.transformers} on {args.probes} probe configs "
           f"({args.probes - 2 * args.probes // 3} held out)")
@@ -129,6 +131,9 @@ def run(args: argparse.Namespace) -> int:
               "or one these forms do not count)")
     for name, target in family.mirrors.items():
         print(f"{name} is read only where each entry is {target} (the class makes it so when it is left out)")
+    if family.same_parameters:
+        print(f"counted too where architectures names {', '.join(family.same_parameters)} (it builds these parameters "
+              "at every witness)")
     for name, kinds in family.kinds_needed.items():
         print(f"refused where {name} names no layer of one of: {', '.join(kinds)} (transformers builds no model then)")
     for token, size, _ in family.token_rows:

@@ -119,7 +119,8 @@ class Family:
     ``layer_lists`` how it holds ``layer_types`` (:mod:`.layer_lists`). ``read``, where a
     family has it, is the first half of ``build``: the config to a :class:`Reading`, with
     every check the family makes of it and no SymPy; ``build`` is then a tree made from that
-    Reading alone.
+    Reading alone. ``same_parameters`` names the model classes other than its causal LM that
+    build the causal LM's parameters (a learned encoder's masked LM): a file naming one counts.
     """
 
     name: str
@@ -147,6 +148,7 @@ class Family:
     rope_used: Callable[[Config], bool] | None = None
     layer_lists: str = "given"
     read: Callable[[Config], Reading] | None = None
+    same_parameters: tuple[str, ...] = ()
 
     def group(self, param_name: str) -> str:
         """The tree group of one of transformers' parameter names (for verification)."""
@@ -351,7 +353,7 @@ class Registry:
         cfg = Config(data, source)
         fam = self.for_type(cfg)
         cfg.fields = fam.fields
-        check_architectures(cfg)
+        check_architectures(cfg, fam.same_parameters)
         return cfg, fam
 
     def from_dict(self, data: dict, source: str = "config", name: str | None = None) -> Spec:
@@ -407,7 +409,8 @@ def learned_family(name: str) -> Family | None:
                   refused="KV cache, attention FLOPs, activations (a learned family knows shapes, not semantics)",
                   rotary=rotary, rope_head="given" if rotary == "flat" else None,
                   rope_share=isinstance(rope, dict) and "partial_rotary_factor" in rope,
-                  rope_share_default=rope.get("partial_rotary_factor") if isinstance(rope, dict) else None)
+                  rope_share_default=rope.get("partial_rotary_factor") if isinstance(rope, dict) else None,
+                  same_parameters=tuple(family.same_parameters))
 
 
 def _check_kinds(cfg: Config, kinds: list[str]) -> None:

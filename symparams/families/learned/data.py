@@ -18,7 +18,7 @@ from typing import Any, Iterable, Mapping
 
 import sympy
 
-from ...config import as_loaded
+from ...config import CAUSAL_LM, as_loaded
 from ...errors import SymparamsError
 from ..layer_lists import LEGACY_NAMES
 
@@ -212,6 +212,9 @@ class LearnedFamily:
     # Per-layer list of numbers -> the field the class makes each entry from when it is left out: a stated list must
     # hold that field's value (the forms read the field).
     mirrors: dict = field(default_factory=dict)
+    # Other model classes of the type that build its causal LM's parameters (a masked LM's): a config naming one in
+    # ``architectures`` is counted as the causal LM.
+    same_parameters: list = field(default_factory=list)
 
     # -- data --
     def to_json(self) -> dict:
@@ -226,7 +229,8 @@ class LearnedFamily:
                     "derived": self.derived, "legacy": self.legacy, "unread": self.unread, "positive": self.positive,
                     "divides": self.divides, "required": self.required, "not_null": self.not_null,
                     "lengths": self.lengths, "rope_kinds": self.rope_kinds, "token_rows": self.token_rows,
-                    "kinds_needed": self.kinds_needed, "mirrors": self.mirrors}
+                    "kinds_needed": self.kinds_needed, "mirrors": self.mirrors,
+                    "same_parameters": self.same_parameters}
         body.update({key: value for key, value in optional.items() if value})  # absent when empty, as files were
         return {**body, "checksum": _checksum(body)}
 
@@ -585,6 +589,15 @@ def loads(text: str, source: str = "learned family") -> LearnedFamily:
     return _family(data, source)
 
 
+# The keys a file may leave out, and the JSON type each holds where it is given.
+_OPTIONAL: dict[str, type] = {
+    "per_layer": dict, "tallies": dict, "variants": dict, "same_shapes": dict, "free": list, "derived": dict,
+    "legacy": dict, "unread": dict, "positive": list, "divides": list, "required": list, "not_null": list,
+    "lengths": dict, "rope_kinds": dict, "token_rows": list, "kinds_needed": dict, "mirrors": dict,
+    "same_parameters": list,
+}
+
+
 def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None = None) -> LearnedFamily:
     """A learned family from its JSON data, checked: its checksum, grammar, witnesses, and what a variant flips."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
@@ -592,6 +605,9 @@ def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None
     body = {k: v for k, v in data.items() if k != "checksum"}
     if data.get("checksum") != _checksum(body):
         raise SymparamsError(f"{source}: checksum does not match: the file was changed after it was learned")
+    for key, held in _OPTIONAL.items():
+        if key in data and not isinstance(data[key], held):
+            raise SymparamsError(f"{source}: {key} is not a {'list' if held is list else 'JSON object'}")
     try:
         family = LearnedFamily(
             model_type=str(data["model_type"]), transformers=str(data["transformers"]), fields=dict(data["fields"]),
@@ -605,7 +621,7 @@ def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None
             required=list(data.get("required", [])), not_null=list(data.get("not_null", [])),
             lengths=dict(data.get("lengths", {})), rope_kinds=dict(data.get("rope_kinds", {})),
             token_rows=list(data.get("token_rows", [])), kinds_needed=dict(data.get("kinds_needed", {})),
-            mirrors=dict(data.get("mirrors", {})),
+            mirrors=dict(data.get("mirrors", {})), same_parameters=list(data.get("same_parameters", [])),
         )
         if not all(isinstance(name, str) and name in family.fixed for name in family.required):
             raise SymparamsError(f"{source}: required holds something other than the family's fixed fields")
@@ -626,6 +642,9 @@ def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None
                                  "and kinds of layer")
         if not all(name in family.fixed and target in family.fields for name, target in family.mirrors.items()):
             raise SymparamsError(f"{source}: mirrors holds something other than fixed lists and fields the forms read")
+        if not all(isinstance(name, str) and name.isidentifier() and not name.endswith(CAUSAL_LM)
+                   for name in family.same_parameters):
+            raise SymparamsError(f"{source}: same_parameters holds something other than the names of model classes")
         rope = family.rope_kinds
         if rope and not ("rope_parameters" in family.free and set(rope) == {"kinds", "theta", "empty", "flat"}
                          and all(isinstance(rope[k], list) and all(isinstance(n, str) for n in rope[k])

@@ -14,7 +14,7 @@ import sympy
 from sympy import Expr
 
 from .format import LATEX_FONTS
-from .symbols import LATEX_NAMES
+from .symbols import LATEX_NAMES, latex_names
 
 __all__ = ["latex", "SYMBOL_NAMES", "align", "standalone", "spec_latex", "ROW_BUDGET"]
 
@@ -33,7 +33,7 @@ def latex(expr: Expr) -> str:
     >>> latex(2*D*V + H_kv)
     '2 D V + H_{\\\\mathrm{kv}}'
     """
-    return sympy.latex(expr, symbol_names=SYMBOL_NAMES)
+    return sympy.latex(expr, symbol_names=latex_names(expr))
 
 
 def _label(path: str, letter: str = "N") -> str:

@@ -18,7 +18,7 @@ __all__ = [
     "W", "r_q", "r_kv", "d_nope", "d_rope", "d_v", "F_e", "F_s", "E_s", "L_d", "L_s", "N_s", "d_in", "K_c",
     "H_m", "G", "R_dt", "L_a", "N_b", "r_a", "r_e", "Q", "H_lk", "H_lv", "d_lk", "d_lv", "D_e",
     "H_I", "d_I", "K_I",
-    "SYMBOLS", "Info", "INFO", "LATEX_NAMES", "symbol",
+    "SYMBOLS", "Info", "INFO", "LATEX_NAMES", "symbol", "field_latex", "latex_names",
 ]
 
 
@@ -142,6 +142,34 @@ SYMBOLS: dict[str, sympy.Symbol] = {name: info.symbol for name, info in INFO.ite
 
 # symbol -> LaTeX, for ``sympy.latex(..., symbol_names=LATEX_NAMES)``.
 LATEX_NAMES: dict[sympy.Symbol, str] = {info.symbol: info.latex for info in INFO.values() if info.latex}
+
+
+def field_latex(sym: sympy.Symbol) -> str | None:
+    """LaTeX for a symbol named after a config field (a learned family's ``type_vocab_size``): upright, its
+    underscores kept; None for the project's symbols and for a letter with a subscript (d_in).
+
+    SymPy reads a name's first underscore as a subscript and the others as spaces, and its letters as a
+    product: ``type_{vocab size}`` would be cited as a variable with a subscript.
+
+    >>> print(field_latex(sympy.Symbol("type_vocab_size")), field_latex(D), field_latex(sympy.Symbol("alpha")))
+    \\mathrm{type\\_vocab\\_size} None None
+    """
+    from sympy.printing.latex import greek_letters_set
+
+    from .format import latex_text
+
+    if sym in LATEX_NAMES or SYMBOLS.get(sym.name) == sym:
+        return None
+    head, _, rest = sym.name.partition("_")
+    if len(head) <= 1 and "_" not in rest or not rest and head.lower() in greek_letters_set:
+        return None
+    return r"\mathrm{" + latex_text(sym.name) + "}"
+
+
+def latex_names(expr: sympy.Basic) -> dict[sympy.Symbol, str]:
+    """``symbol_names`` for ``sympy.latex`` of ``expr``: the project's names, and each config field's."""
+    fields = {s: field_latex(s) for s in expr.free_symbols if isinstance(s, sympy.Symbol)}
+    return {**LATEX_NAMES, **{s: t for s, t in fields.items() if t is not None}}
 
 
 def symbol(name: str) -> sympy.Symbol:

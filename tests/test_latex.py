@@ -252,3 +252,25 @@ def test_ipython_shows_every_result_through_its_own_formatters():
         data, _ = shell.display_formatter.format(obj)
         assert "text/markdown" in data and "text/latex" in data, name
         assert "|" in data["text/markdown"] and data["text/latex"].startswith("$$"), name
+
+
+def _learned_field_symbols() -> list[tuple[str, str]]:
+    """(model type, field) for every field a shipped learned family reads under its own name, not a project symbol,
+    that is not one letter with a one-word subscript (a tally such as ``L_dense`` is typeset so)."""
+    from symparams.families.learned import learned, shipped
+    from symparams.families.learned.data import symbol_for
+
+    return [(t, name) for t in sorted(shipped()) for name in learned(t).names
+            if symbol_for(name) not in SYMBOLS.values() and (len(name.partition("_")[0]) > 1 or name.count("_") > 1)]
+
+
+@pytest.mark.parametrize("model_type, field", sample(_learned_field_symbols(), "learned field symbols"))
+def test_a_config_field_a_learned_family_reads_is_typeset_as_its_name(model_type, field):
+    """SymPy would read ``type_vocab_size`` as ``type`` with the subscript ``vocab size``: a field is set upright,
+    its underscores kept, in every LaTeX the project writes (the latex command and the derivation's)."""
+    from symparams.families.learned.data import symbol_for
+    from symparams.report.math import Form, form_latex
+
+    expr = 2 * symbol_for(field) + SYMBOLS["D"]
+    want = r"\mathrm{" + field.replace("_", r"\_") + "}"
+    assert want in latex(expr) and want in form_latex(Form(expr)), (model_type, field)

@@ -53,7 +53,7 @@ def flops(r: Reader) -> list[Part]:
     try:
         rows = fl.flops_table(r.spec, seq)
     except SymparamsError:
-        return []
+        return _not_derived(r, "FLOPs per token", "how its attention mixes tokens")
     table = [(f.convention.name, f.convention.source, Math(Form(f.train_form)), f.train, Rounded(f.train))
              for f in rows]
     try:
@@ -161,7 +161,7 @@ def memory(r: Reader) -> list[Part]:
             m = mem.memory(r.spec, **args)
             rows.append((label, Math(Form(m.formula)), m.total_bytes, mem.gib(m.total_bytes)))
     except SymparamsError:
-        return []
+        return _not_derived(r, "Memory", "what its layers cache and keep for the backward pass")
     return [
         Heading(2, "Memory"),
         Para(("Bytes for the weights, and for training their gradients and optimizer state (mixed precision adds "
@@ -171,6 +171,16 @@ def memory(r: Reader) -> list[Part]:
         Table("memory", f"Memory in bytes at T={seq:,}, B=1", ("setting", "formula", "bytes", "GiB"),
               tuple(rows), "llrr"),
     ]
+
+
+def _not_derived(r: Reader, title: str, semantics: str) -> list[Part]:
+    """For a learned family, a section that says why it is not derived; nothing for any other model."""
+    from ..families.learned import PREFIX
+
+    if not r.spec.family.startswith(PREFIX):
+        return []
+    return [Heading(2, title), Para((f"Not derived: this model is counted by a family learned from the parameter "
+                                     f"shapes transformers builds, which knows its weights but not {semantics}.",))]
 
 
 def sections(r: Reader) -> list[Part]:

@@ -25,6 +25,7 @@ from sympy.printing.str import StrPrinter
 
 from ..format import latex_text
 from ..symbols import LATEX_NAMES as SYMBOL_NAMES
+from ..symbols import field_latex
 
 __all__ = ["value_text", "value_latex", "Ref", "ref", "named", "Form", "form_text", "form_latex", "qualifier_text",
            "qualifier_latex", "number_text", "number_latex", "escape_latex"]
@@ -183,6 +184,8 @@ class _Latex(LatexPrinter):
             return _REFS[expr.name].latex_label()
         if expr.name in _NAMED:
             return _NAMED[expr.name]
+        if expr not in PLACEHOLDER_NAMES and field_latex(expr) is not None:
+            return field_latex(expr)
         return super()._print_Symbol(expr, style)
 
     def _print_Integer(self, expr):  # noqa: N802

@@ -16,8 +16,9 @@ from ..breakdown import Row
 from ..components.composite import Block, Repeat
 from ..components.shared import Shared
 from ..components.sinks import Sinks
+from ..errors import SymparamsError
 from ..factoring import factor as factored
-from ..symbols import H, H_kv, L, T, W
+from ..symbols import H, H_kv, L, T, V, W
 from .compare import first_layer, ratio
 from .context import Reader
 from .document import Bullets, Chains, Heading, Inline, Math, Para, Part, Values, Verbatim
@@ -51,6 +52,8 @@ def _block(r: Reader) -> Row | None:
 
 def attention(r: Reader) -> list[Inline]:
     """The first attention whose cache grows with the context (not a linear-attention or state-space mixer)."""
+    if _learned(r):
+        return []
     row = next((x for _, x, cache in _mixers(r) if cache.has(T)), None) if _stacks(r) else first_layer(r, "attention")
     if row is None:
         return []
@@ -96,9 +99,16 @@ def _latent(r: Reader, row: Row) -> list[Inline]:
             Math(Form(per_token)), " numbers per token, not two vectors per key/value head."]
 
 
+def _learned(r: Reader) -> bool:
+    """Whether the tree is a learned family's: shapes without semantics, so nothing to say of its attention or MLP."""
+    from ..families.learned import PREFIX
+
+    return r.spec.family.startswith(PREFIX)
+
+
 def mlp(r: Reader) -> list[Inline]:
     row = first_layer(r, "mlp")
-    if row is None or row.node.token_children() != tuple((1, c) for c in row.node.children()):
+    if row is None or _learned(r) or row.node.token_children() != tuple((1, c) for c in row.node.children()):
         return []  # a mixture of experts is described by :func:`experts`
     mats = [r.short[x.path].rsplit(".", 1)[-1] for x in _leaves(r, row) if x.node.matmul() != 0]
     words = {2: "two matrices", 3: "three matrices, one gating another"}.get(len(mats), "matrices")
@@ -209,7 +219,10 @@ def _mixers(r: Reader) -> list[tuple[sympy.Expr, Row, sympy.Expr]]:
             if (x.is_leaf or x.node.group not in ("attention", "ssm") or not x.path.startswith(prefix)
                     or any(x.path.startswith(f.path + ".") for f in found)):
                 continue
-            cache = sympy.sympify(x.node.cache_elements(T))
+            try:
+                cache = sympy.sympify(x.node.cache_elements(T))
+            except SymparamsError:  # a learned tree knows no cache: no remark on windows or states
+                return []
             if cache != 0:
                 found.append(x)
                 out.append((count, x, cache))
@@ -295,10 +308,11 @@ def norms(r: Reader) -> list[Inline]:
 def tables(r: Reader) -> list[Inline]:
     """Embedding tables beyond the token embedding (learned positions, value embeddings)."""
     found = [x for x in r.breakdown.rows if x.is_leaf and x.node.group == "embedding"]
-    extra = found[1:]
-    if not extra:
+    token = next((x for x in found if V in x.node.params().free_symbols), found[0] if found else None)
+    extra = [x for x in found if x is not token]
+    if token is None or not extra:
         return []
-    return ["Embedding tables besides ", Verbatim(r.short[found[0].path]), ": ",
+    return ["Embedding tables besides ", Verbatim(r.short[token.path]), ": ",
             *_named([r.short[x.path] for x in extra]), "."]
 
 

@@ -56,7 +56,8 @@ def given(r: Reader) -> list[Part]:
     for sym in spec.symbols:
         info = INFO.get(sym.name)
         value = spec.env[sym]
-        rows.append((Math(Form(sym)), int(value) if value.is_Integer else value, info.meaning if info else ""))
+        meaning = info.meaning if info else f"the config's {sym.name}"  # (a learned family's own field)
+        rows.append((Math(Form(sym)), int(value) if value.is_Integer else value, meaning))
     blocks: list[Part] = [
         Heading(2, "The model's sizes"),
         Table("values", "Free symbols and their values", ("symbol", "value", "meaning"), tuple(rows), "lrl"),

@@ -108,7 +108,8 @@ class LearnedRepeat(_Refusing, Repeat):
 
 _GROUP_WORDS = (
     ("attention", ("attn", "attention", "q_proj", "k_proj", "v_proj", "o_proj", "qkv")),
-    ("mlp", ("mlp", "ffn", "feed_forward", "experts", "expert", "moe", "gate_proj", "up_proj", "down_proj", "fc1", "fc2")),
+    ("mlp", ("mlp", "ffn", "feed_forward", "experts", "expert", "moe", "gate_proj", "up_proj", "down_proj", "fc1", "fc2",
+             "intermediate", ".output.dense", ".ff.")),  # (BERT's intermediate and output, after its attention's)
 )
 
 
@@ -119,7 +120,7 @@ def _group(path: str, kind: str) -> str:
     if kind == "norm":
         return "norm"
     lowered = path.lower()
-    if "lm_head" in lowered or lowered.endswith("head") or lowered.endswith("output"):
+    if any(w in lowered for w in ("lm_head", "predictions", "lm_loss")) or lowered.endswith(("head", "output")):
         return "head"
     for group, words in _GROUP_WORDS:
         if any(w in lowered for w in words):

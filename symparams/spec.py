@@ -534,7 +534,7 @@ def apply_overrides(spec: Spec, overrides: Mapping[str, Expr]) -> Spec:
     known = set(values) | set(relations)
     used = ", ".join(s.name for s in sorted(known, key=str))
     for name, raw in overrides.items():
-        sym = symbol(name)
+        sym = next((s for s in known if s.name == name), None) or symbol(name)  # (a learned family's own fields)
         if sym not in known:
             raise SymparamsError(f"{spec.name} has no symbol {name!r} to set (it uses: {used})")
         val = to_exact(raw, sorted(known, key=str), name)

@@ -13,12 +13,15 @@ import json
 import shutil
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from symparams.cli import main
 from symparams.config import read_json
 from symparams.errors import SymparamsError
 from symparams.families import FAMILIES, from_dict
 from symparams.families.learned import learned, refused, shipped
+from symparams.families.learned.data import symbol_for
 
 SHIPPED = sorted(shipped())
 EXAMPLE = "tests/fixtures/learned/biogpt.json"
@@ -706,3 +709,43 @@ def test_a_file_giving_a_list_or_object_as_text_is_refused_on_load(key):
     body[key] = "hidden_size"
     with pytest.raises(SymparamsError, match=rf"^test: {key} is not a (list|JSON object)$"):
         loads(json.dumps({**body, "checksum": _checksum(body)}), "test")
+
+
+def test_a_value_set_on_a_learned_count_is_refused_where_the_family_refuses_the_config(capsys):
+    """RoBERTa's rules live on config fields, not all of them symbols of the count: its 12 heads must divide the
+    width, and its padding id 1 must be a row of the token and position tables. --set D=1024, V=1 or P=1 is
+    refused as the family refuses a config stating it; D=1020 counts, as the config stating it does."""
+    path = "tests/fixtures/learned/roberta-base.json"
+    config = json.load(open(path))
+    for argv, why in ((["D=1024"], "num_attention_heads (12) does not divide hidden_size (1024)"),
+                      (["V=1"], "pad_token_id 1 is not below vocab_size (1)"),
+                      (["P=1"], "pad_token_id 1 is not below max_position_embeddings (1)")):
+        assert main(["count", path, "--set", *argv]) == 2
+        err = capsys.readouterr().err
+        assert f"with {argv[0]}: {why}" in err and err.count("\n") == 1, err
+    assert main(["count", path, "--set", "D=1020", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == from_dict({**config, "hidden_size": 1020}).total
+
+
+@pytest.mark.parametrize("model_type", ["roberta", "bert", "xlnet", "dots1", "lfm2", "recurrent_gemma", "minimax"])
+@given(data=st.data())
+@settings(max_examples=20, deadline=None, derandomize=True)
+def test_a_value_set_on_a_learned_spec_counts_as_the_config_stating_it_or_both_refuse(model_type, data):
+    """Any field the count reads, set on the Spec, gives the count of the config that states it: or both refuse."""
+    family = learned(model_type)
+    witness = data.draw(st.sampled_from(family.witnesses), label="witness")
+    config = {**witness["fields"], "model_type": model_type}
+    spec = from_dict(config)
+    fields = {symbol_for(n).name: n for n in family.fields if symbol_for(n) in spec.symbols}
+    name = data.draw(st.sampled_from(sorted(fields)), label="symbol")
+    value = data.draw(st.integers(1, 2 * int(spec.env[next(s for s in spec.symbols if s.name == name)]) + 3),
+                      label="value")
+    try:
+        want = from_dict({**config, fields[name]: value}).total
+    except SymparamsError:
+        want = None
+    try:
+        got = spec.with_values(**{name: value}).total
+    except SymparamsError:
+        got = None
+    assert got == want, (model_type, name, value)

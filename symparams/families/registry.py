@@ -402,7 +402,7 @@ def learned_family(name: str) -> Family | None:
     def build(cfg: Config) -> Spec:
         if kinds and "rope_parameters" in family.free:  # a table of the config's own, validated kind by kind
             _check_kinds(cfg, kinds)
-        return build_spec(family, cfg.data, cfg.source, cfg.source)
+        return build_spec(family, cfg.data, cfg.source, cfg.source, read=_read_again)
 
     return Family(name=name, summary=f"learned from the shapes transformers {family.transformers} builds",
                   model_types=(model_type,), fields=LearnedFields(family), build=build,
@@ -411,6 +411,13 @@ def learned_family(name: str) -> Family | None:
                   rope_share=isinstance(rope, dict) and "partial_rotary_factor" in rope,
                   rope_share_default=rope.get("partial_rotary_factor") if isinstance(rope, dict) else None,
                   same_parameters=tuple(family.same_parameters))
+
+
+def _read_again(data: dict, source: str) -> None:
+    """Every check a config passes, for a learned count whose values were set after it was read."""
+    from . import FAMILIES
+
+    FAMILIES.from_dict(data, source)
 
 
 def _check_kinds(cfg: Config, kinds: list[str]) -> None:

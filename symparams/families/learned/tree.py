@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from typing import Any, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
 
 import sympy
 from sympy import Expr
@@ -23,7 +23,7 @@ from ...components import Embedding, Linear, Norm, Parameter
 from ...components.base import Module
 from ...components.composite import Composite, Model, Repeat
 from ...errors import SymparamsError
-from ...spec import Spec
+from ...spec import Constraint, Spec
 from .data import LearnedFamily, Node, fields_in, symbol_for, to_sympy
 
 __all__ = ["build_spec", "LearnedModel", "group_of"]
@@ -241,8 +241,42 @@ def _common(parts: list[Module]) -> str:
     return groups.pop() if len(groups) == 1 else "other"
 
 
-def build_spec(family: LearnedFamily, config: Mapping[str, Any], source: str, name: str) -> Spec:
-    """The Spec of the model ``config`` describes, read by the learned ``family`` (or its variant the config flips)."""
+@dataclass(frozen=True)
+class _ReadAgain(Constraint):
+    """The learned family's reading of the config with the values set on its Spec: every refusal the family makes of
+    a config (a width its heads do not divide, a padding id at the vocabulary's size) holds for values set later.
+
+    The family's rules live on the config's fields, some of which are no symbol of the count (BERT's heads), so
+    a value set afterwards (``--set D=1000``) is written into the config and the config read again.
+    """
+
+    family: LearnedFamily = field(compare=False, hash=False)
+    config: Mapping[str, Any] = field(compare=False, hash=False)
+    read: Callable[[dict, str], Any] = field(compare=False, hash=False)  # every check a config of the family passes
+    fields: tuple[tuple[str, sympy.Symbol, int], ...] = ()  # (field, its symbol, the config's value)
+
+    def check(self, env: Mapping[sympy.Symbol, Expr]) -> None:
+        changed = {name: env[sym] for name, sym, was in self.fields if sym in env and env[sym] != was}
+        if not changed:
+            return
+        shown = ", ".join(f"{sym}={env[sym]}" for name, sym, _ in self.fields if name in changed)
+        for name, value in changed.items():
+            if name in self.family.tallies:
+                raise SymparamsError(f"{name} counts the layers of a kind the config's per-layer list names; set that "
+                                     "list in the config, not the count")
+            if not value.is_Integer:
+                raise SymparamsError(f"{name} = {value} is not a whole number")
+        config = {k: v for k, v in self.config.items() if k not in changed and self.family.aliases.get(k) not in changed}
+        self.read({**config, **{name: int(v) for name, v in changed.items()}}, f"with {shown}")
+
+
+def build_spec(family: LearnedFamily, config: Mapping[str, Any], source: str, name: str,
+               read: Callable[[dict, str], Any] | None = None) -> Spec:
+    """The Spec of the model ``config`` describes, read by the learned ``family`` (or its variant the config flips).
+
+    ``read`` makes every check a config of the family passes (its registry's, beside the family's own); values set
+    on the Spec later are checked by it, in the config they would make (the family's own checks without it)."""
+    top = family
     family, env = family.read(config, source)
     expected = sum(n for _, n in family.rows(config, source))  # every dimension whole, or refused here by name
     b = _Builder(family, env)
@@ -259,7 +293,8 @@ def build_spec(family: LearnedFamily, config: Mapping[str, Any], source: str, na
     parts = _tied_head(family, parts, b)
     root = LearnedModel(family.model_type, tuple(parts), model_type=family.model_type, routing=b.routing,
                         label=f"learned {family.model_type}")
-    spec = Spec(name=name, tree=root, values=b.values)
+    again = _ReadAgain(top, dict(config), read or top.rows, tuple((n, sym, env[n]) for n, sym in b.symbols.items()))
+    spec = Spec(name=name, tree=root, values=b.values, constraints=(again,))
     if spec.total != expected:  # pragma: no cover - the tree holds every row of the file
         raise SymparamsError(f"{source}: the learned {family.model_type} tree counts {spec.total:,}, "
                              f"its file {expected:,}: refused rather than give either")

@@ -1502,7 +1502,7 @@ def _checked(family: LearnedFamily) -> LearnedFamily:
 
 # The names transformers' config classes give a model's width and its attention heads.
 WIDTHS = ("hidden_size", "d_model", "n_embd", "embed_dim", "dim")
-HEADS = ("num_attention_heads", "n_head", "n_heads", "num_heads", "decoder_attention_heads")
+HEADS = ("num_attention_heads", "n_head", "n_heads", "num_heads", "decoder_attention_heads", "attention_heads")
 
 
 def divisions(family: LearnedFamily) -> list[list]:

@@ -735,3 +735,33 @@ def test_a_config_naming_a_class_that_builds_other_parameters_is_refused_in_one_
             from_dict({**witnesses[0], "model_type": model_type, "architectures": [architecture]}, "config")
         assert architecture[:20] in str(refused.value) and "\n" not in str(refused.value)
         assert any(_try_build(cls, w, architecture) != _build(cls, w) for w in witnesses), architecture
+
+
+def with_even_sizes() -> list[tuple[str, str]]:
+    """(model type, field) for each learned head size its class's rope validation refuses odd (field_types.json)."""
+    from symparams.families.field_types import table
+
+    return [(t, name) for t in SHIPPED for name, kind in sorted(table().get(t, {}).get("fields", {}).items())
+            if kind.get("even")]
+
+
+@pytest.mark.parametrize("model_type, field", with_even_sizes())
+def test_a_rotary_head_size_odd_or_even_counts_what_transformers_builds_or_is_refused(model_type, field):
+    """transformers' rope validation refuses an odd size above 4 rotated whole, and lets 3 through (tiny test
+    models): at the smallest witness and the richest, each size from 2 to 9 is counted as built, or refused; and
+    the sizes transformers builds are counted."""
+    family = learned(model_type)
+    assert family is not None
+    cls = _config_class(model_type)
+
+    def count(config: dict) -> int:
+        return from_dict({**config, "model_type": model_type}).total
+
+    for witness in (dict(min(family.witnesses, key=lambda w: w["total"])["fields"]), _richest(family)):
+        for size in range(2, 10):
+            changed = {**witness, field: size}
+            _counted_as_built(family, cls, changed, f"{model_type} with {field} {size}", count)
+            if size <= 4 or size % 2 == 0:
+                built = _try_build(cls, changed)
+                if built is not None:
+                    assert count(changed) == _total(built), f"{model_type} with {field} {size} is refused"

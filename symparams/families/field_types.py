@@ -17,7 +17,7 @@ A type is kept as plain JSON: ``"any"``, ``"none"``, ``"int"``, ``"float"``, ``"
 ``{"seq": T}`` (a list or text), ``{"items": [T1, T2]}`` (a list of just these, where the class
 turns it into a tuple), ``{"literal": [...]}``; a field with a range check
 also has ``{"range": [low, high, low_included, high_included]}``, and a learned family's head
-size its class refuses at odd values (a rotary size it halves) ``"even": true``. A model type's
+size its class refuses at odd values above 4 (a rotary size it halves) ``"even": true``. A model type's
 ``"built"`` entry holds the dropout fields its built model refuses outside an interval, which
 its config class loads: ``{field: [low, high, null]}`` (a bound of null is none).
 """
@@ -33,7 +33,7 @@ from typing import Any
 
 from ..config import Config, _Constant, _Huge, _kind, short
 
-__all__ = ["check_types", "table"]
+__all__ = ["check_types", "table", "even_fields"]
 
 _FILE = Path(__file__).with_name("field_types.json")
 _SIMPLE = {"bool": bool, "str": str, "list": list, "dict": dict}
@@ -146,6 +146,13 @@ def _shown(value: Any) -> str:
     return f"{_kind(value)} {short(value)}"
 
 
+def even_fields(cfg: Config) -> list[str]:
+    """The head sizes the config gives that its class's rope validation refuses odd and above 4 (``"even"``)."""
+    entry = table().get(cfg.model_type) if isinstance(cfg.data.get("model_type"), str) else None
+    fields = entry["fields"] if entry is not None else {}
+    return [key for key, value in cfg.data.items() if type(value) is int and fields.get(key, {}).get("even")]
+
+
 def check_types(cfg: Config) -> None:
     """Refuse a field whose value transformers' config class refuses (its type, or its range), and a ``dtype``
     or ``id2label`` transformers cannot make a model from, in any model type."""
@@ -162,8 +169,6 @@ def check_types(cfg: Config) -> None:
         if not fits(value, kind["type"]):
             raise cfg.error(key, f"transformers' {entry['class']} takes {_described(kind['type'])} here, "
                                  f"not {_shown(value)}")
-        if kind.get("even") and type(value) is int and value % 2:
-            raise cfg.error(key, f"transformers' {entry['class']} refuses an odd value here, not {value}")
         if "range" in kind and not in_range(_python(value), kind["range"]):
             low, high, low_in, high_in = kind["range"]
             raise cfg.error(key, f"transformers' {entry['class']} takes a value from {low} ({'' if low_in else 'not '}"

@@ -88,8 +88,8 @@ def _range(field: dataclasses.Field) -> list | None:
 
 def _even(cls: Any, field: dataclasses.Field, kind: Any, model_type: str) -> bool:
     """Whether the class refuses odd values of a head size (MiniCPM3's ``qk_rope_head_dim``: a rotary size its rope
-    validation halves): two odd values past an even default refused, the two even ones loaded, and no witness
-    transformers built with an odd one. Only learned families take it; a hand-written family checks its rotary
+    validation halves) above 4, which transformers lets through: two odd values past an even default and 4 refused,
+    the two even ones loaded, and no witness transformers built with an odd one above 4. Only learned families take it; a hand-written family checks its rotary
     size with its rotary share (``rope.check_head``)."""
     from .field_types import fits
     from .learned import learned
@@ -99,10 +99,11 @@ def _even(cls: Any, field: dataclasses.Field, kind: Any, model_type: str) -> boo
         return False
     family = learned(model_type)
     witnesses = [w for f in ([family, *family.variants.values()] if family is not None else []) for w in f.witnesses]
-    if any(type(v) is int and v % 2 for v in (w["fields"].get(field.name) for w in witnesses)):
+    if any(type(v) is int and v % 2 and v > 4 for v in (w["fields"].get(field.name) for w in witnesses)):
         return False  # transformers built a witness (a variant's too) with an odd one: the rule holds beside the defaults
-    return (_refused(cls, {field.name: d + 1}) and _refused(cls, {field.name: d + 3})
-            and not _refused(cls, {field.name: d + 2}) and not _refused(cls, {field.name: d + 4}))
+    odd = max(d, 4) + 1  # (transformers lets odd sizes up to 4 through: tiny test models)
+    return (_refused(cls, {field.name: odd}) and _refused(cls, {field.name: odd + 2})
+            and not _refused(cls, {field.name: odd + 1}) and not _refused(cls, {field.name: odd + 3}))
 
 
 def _as_tuple(cls: Any, field: dataclasses.Field) -> bool:

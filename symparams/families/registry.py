@@ -446,9 +446,9 @@ def settle(cfg: Config, fam: Family, head_dim: int | None, rotary_head: int | No
     even where its class declares no such field and its layers use D/H), except where the class
     replaces it with latent attention's rotary part (unless ``rope_head`` is "given").
     """
-    from .field_types import check_types
+    from .field_types import check_types, even_fields
     from .layer_lists import check_layer_lists
-    from .rope import check_head, check_rope
+    from .rope import check_head, check_rope, check_rope_head_dim
 
     if fam.rotary != "none" or cfg.data.get("rope_scaling") or cfg.data.get("rope_parameters"):
         check_head(cfg, fam.rope_head, head_dim)
@@ -460,6 +460,8 @@ def settle(cfg: Config, fam: Family, head_dim: int | None, rotary_head: int | No
     check_rope(cfg, fam, rotary_head if rotary_head is not None else head_dim)
     check_layer_lists(cfg, fam.fields, fam.layer_lists)
     check_types(cfg)
+    for name in even_fields(cfg):  # a learned class's rotary size: odd and above 4, rotated whole, is refused
+        check_rope_head_dim(cfg, cfg.data[name], name)
     return _context(cfg, fam)
 
 

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import json
 import random
 import re
 import time
@@ -1497,7 +1498,7 @@ def _checked(family: LearnedFamily) -> LearnedFamily:
     return replace(family, positive=zeros(family), divides=divisions(family), required=required(family),
                    not_null=nulls(family), lengths=lengths(family), rope_kinds=rope_kinds(family),
                    token_rows=token_rows(family), kinds_needed=kinds_needed(family), mirrors=mirrors(family),
-                   same_parameters=same_parameters(family))
+                   same_parameters=same_parameters(family), relations=relations(family))
 
 
 # The names transformers' config classes give a model's width and its attention heads.
@@ -1751,6 +1752,68 @@ def rope_kinds(family: LearnedFamily) -> dict[str, Any]:
     return out if out["kinds"] or out["theta"] or not out["empty"] or not out["flat"] else {}
 
 
+def relations(family: LearnedFamily) -> list[list]:
+    """The pairs of whole-number fields the class builds no model without one at most the other, or dividing it:
+    [[kind ("at_most" or "divides"), small, big, small's default, big's default], ...] (RecurrentGemma's key/value
+    heads at most its heads; Zaya's dividing its heads); ``small`` is 2 for a field the class wants even (DiffLlama's
+    key/value heads).
+
+    Probes draw buildable configs only, so a class's check between two fields was never seen. At the smallest
+    witness and the one building the most kinds of layer, each whole number is raised by one: where the forms count
+    it and transformers builds no model, another field set to the raised value, and one past it, and twice it,
+    says which rule fixes it; where none does, a field (not a head size, width or heads, whose rules are rope's
+    and ``divides``'s) that builds at two and four more, and not at three or five, is wanted even. A rule every
+    witness keeps is kept.
+    """
+    _require()
+    if not family.witnesses:
+        return []
+    cls = _config_class(family.model_type)
+    family = _forms_only(family)
+    defaults = _make_config(cls, {}).to_dict()
+    out: list[list] = []
+    for base in _smallest_and_richest(family):
+        try:
+            made = _make_config(cls, base).to_dict()
+        except Exception:  # noqa: BLE001 - a witness transformers no longer makes is the witness check's
+            continue
+        if not _as_counted(family, cls, base):
+            continue
+        ints = {k: v for k, v in made.items()
+                if type(v) is int and v > 0 and not k.startswith("_") and not k.endswith("_token_id")}
+        for small, v in ints.items():
+            raised = {**base, small: v + 1}
+            if not _miscounted(family, cls, raised):
+                continue
+            for big in ints:
+                if big == small or big in WIDTHS or any(r[1:3] == [small, big] for r in out) or \
+                        not _as_counted(family, cls, {**raised, big: v + 1}):
+                    continue
+                kind = ("at_most" if _as_counted(family, cls, {**raised, big: v + 2}) else
+                        "divides" if _as_counted(family, cls, {**raised, big: 2 * (v + 1)}) else None)
+                if kind is None:
+                    continue
+                rule = [kind, small, big, *(defaults.get(n) if type(defaults.get(n)) is int else None
+                                            for n in (small, big))]
+                if all(_keeps(rule, _make_config(cls, w["fields"]).to_dict()) for w in family.witnesses):
+                    out.append(rule)
+            even = ["divides", 2, small, None, defaults.get(small) if type(defaults.get(small)) is int else None]
+            if v % 2 == 0 and even not in out and not any(r[1] == small for r in out) and not small.endswith(
+                    "head_dim") and small not in (*WIDTHS, *HEADS) and all(  # (rope's, and the heads', rules)
+                    _as_counted(family, cls, {**base, small: v + k}) is (k % 2 == 0) for k in (2, 3, 4, 5)) \
+                    and all(_keeps(even, _make_config(cls, w["fields"]).to_dict()) for w in family.witnesses):
+                out.append(even)  # a field the class wants even (DiffLlama's key/value heads, split in two)
+    return sorted(out, key=json.dumps)
+
+
+def _keeps(rule: list, made: Mapping[str, Any]) -> bool:
+    """Whether a config the class made keeps a relation (one of its fields not a whole number keeps it)."""
+    a, b = (n if type(n) is int else made.get(n) for n in rule[1:3])
+    if type(a) is not int or type(b) is not int:
+        return True
+    return a <= b if rule[0] == "at_most" else a != 0 and b % a == 0
+
+
 def same_parameters(family: LearnedFamily) -> list[str]:
     """The other model classes of the type (its masked LM's, say) that build its causal LM's parameters, by name and
     shape, at every witness of the family and of its variants: a config naming one in ``architectures`` is counted.
@@ -1792,7 +1855,7 @@ def _forms_only(family: LearnedFamily) -> LearnedFamily:
     """The family without the refusals learned beside its forms: what the forms alone count, which each check
     compares with transformers (so a check finds the same, whichever ran first)."""
     return replace(family, positive=[], divides=[], required=[], not_null=[], lengths={}, rope_kinds={}, token_rows=[],
-                   kinds_needed={}, mirrors={})
+                   kinds_needed={}, mirrors={}, relations=[])
 
 
 def _as_counted(family: LearnedFamily, cls: Any, config: dict) -> bool | None:

@@ -224,7 +224,7 @@ def test_list_names_learned_families_apart(capsys):
         assert (listed["derived"], listed["legacy"], listed["unread"], listed["positive"]) == (
             sorted(family.derived), family.legacy, sorted(family.unread), family.positive)
         keys = ("required", "not_null", "lengths", "rope_kinds", "token_rows", "kinds_needed", "mirrors",
-                "same_parameters")
+                "same_parameters", "relations")
         assert [listed[k] for k in keys] == [getattr(family, k) for k in keys]
     lfm2 = next(f for f in doc["learned_families"] if f["model_type"] == "lfm2")
     assert lfm2["derived"] == ["layer_types"] and lfm2["legacy"]["block_ff_dim"] == "intermediate_size"
@@ -749,3 +749,33 @@ def test_a_value_set_on_a_learned_spec_counts_as_the_config_stating_it_or_both_r
     except SymparamsError:
         got = None
     assert got == want, (model_type, name, value)
+
+
+@pytest.mark.parametrize("model_type, change, why", [
+    ("recurrent_gemma", {"num_key_value_heads": 9, "num_attention_heads": 4}, r"num_key_value_heads \(9\) exceeds "
+                                                                             r"num_attention_heads \(4\)"),
+    ("zaya", {"num_key_value_heads": 3, "num_attention_heads": 4}, r"num_key_value_heads \(3\) does not divide "
+                                                                   r"num_attention_heads \(4\)"),
+    ("diffllama", {"num_key_value_heads": 3}, r"num_key_value_heads \(3\) is odd"),
+])
+def test_a_relation_between_two_fields_the_class_checks_is_refused_in_one_line(model_type, change, why):
+    """RecurrentGemma's class wants its key/value heads at most its heads, Zaya's dividing them, DiffLlama's even
+    (its differential attention splits them in two); no shape breaks, so only the learned relation refuses them.
+    Left out, a field is read at the class's default."""
+    family = learned(model_type)
+    witness = {**min(family.witnesses, key=lambda w: w["total"])["fields"], "model_type": model_type}
+    with pytest.raises(SymparamsError, match=rf"^config: {why}; transformers builds no {model_type} model then$"):
+        from_dict({**witness, **change}, "config")
+    kept = {name: value for name, value in change.items() if name != "num_key_value_heads"}
+    assert from_dict({**witness, **kept, "num_key_value_heads": 2 if model_type != "recurrent_gemma" else 4}).total
+
+
+@pytest.mark.parametrize("rule", [["at_least", "a", "b", None, None], ["divides", 3, "b", None, None],
+                                  ["at_most", "a", "b", None], ["divides", "a", 2, None, None]])
+def test_a_file_whose_relations_are_not_two_fields_and_a_rule_is_refused_on_load(rule):
+    from symparams.families.learned.data import _checksum, loads
+
+    body = {k: v for k, v in json.loads(learned("zaya").dumps()).items() if k != "checksum"}
+    body["relations"] = [rule]
+    with pytest.raises(SymparamsError, match=r"relations holds something other than \[at_most or divides"):
+        loads(json.dumps({**body, "checksum": _checksum(body)}), "test")

@@ -765,3 +765,32 @@ def test_a_rotary_head_size_odd_or_even_counts_what_transformers_builds_or_is_re
                 built = _try_build(cls, changed)
                 if built is not None:
                     assert count(changed) == _total(built), f"{model_type} with {field} {size} is refused"
+
+
+@pytest.mark.parametrize("model_type", sample(SHIPPED, "relations between two fields"))
+def test_a_field_raised_past_another_counts_what_transformers_builds_or_is_refused(model_type):
+    """Key/value heads one past the heads (RecurrentGemma's class refuses them though no shape breaks), and each
+    relation the family learned broken (the small field one past the big, or the big one off a multiple), are
+    counted as transformers builds them, or refused; and each relation refused was right to be."""
+    family = learned(model_type)
+    assert family is not None
+    cls = _config_class(model_type)
+
+    def count(config: dict) -> int:
+        return from_dict({**config, "model_type": model_type}).total
+
+    for witness in (dict(min(family.witnesses, key=lambda w: w["total"])["fields"]), _richest(family)):
+        made = _make_config(cls, witness).to_dict()
+        heads, kv = made.get("num_attention_heads"), made.get("num_key_value_heads")
+        if type(heads) is int and type(kv) is int:
+            _counted_as_built(family, cls, {**witness, "num_key_value_heads": heads + 1}, f"{model_type} kv", count)
+        for kind, small, big, *_ in family.relations:
+            a, b = made.get(small), made.get(big)
+            if type(a) is not int or type(b) is not int:
+                continue
+            broken = {**witness, small: b + 1} if kind == "at_most" else {**witness, big: a * b + 1} if a > 1 else None
+            if broken is None:
+                continue
+            with pytest.raises(SymparamsError, match=r"(exceeds|does not divide)"):
+                count(broken)
+            assert _try_build(cls, broken) is None, f"{model_type}: {kind} {small} {big} refuses what transformers builds"

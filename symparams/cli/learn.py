@@ -20,7 +20,9 @@ when given. Probes draw sizes from 1 up: each field is then set to 0, and the wi
 a multiple of the heads, and the family refuses those where transformers builds no model or
 another count, as it does a fixed field left out (where the class's default does) or null,
 a list one entry shorter or longer, a rope table lacking a kind of layer's table or base,
-and a padding id at the size of a table it pads. A list whose length shapes the model is
+and a padding id at the size of a table it pads; each whole number raised by one, where transformers then
+builds no model, is matched against another field to find the rule (at most, dividing) or else kept even.
+A list whose length shapes the model is
 kept at its value; a list of numbers the class makes from a field must hold that field's value.
 A config naming another class of the type in architectures (BertForMaskedLM) is counted where
 that class builds the causal LM's parameters at every witness, and refused otherwise.
@@ -93,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
                    "divides": family.divides, "required": family.required, "not_null": family.not_null,
                    "lengths": family.lengths, "rope_kinds": family.rope_kinds, "token_rows": family.token_rows,
                    "kinds_needed": family.kinds_needed, "mirrors": family.mirrors,
-                   "same_parameters": family.same_parameters, "hand_written": hand.name if hand else None, "output": args.output})
+                   "same_parameters": family.same_parameters, "relations": family.relations,
+                   "hand_written": hand.name if hand else None, "output": args.output})
         return 0
     print(f"{family.model_type}: learned from transformers {family.transformers} on {args.probes} probe configs "
           f"({args.probes - 2 * args.probes // 3} held out)")
@@ -131,6 +134,10 @@ def run(args: argparse.Namespace) -> int:
               "or one these forms do not count)")
     for name, target in family.mirrors.items():
         print(f"{name} is read only where each entry is {target} (the class makes it so when it is left out)")
+    for kind, small, big, *_ in family.relations:
+        rule = f"{small} exceeds {big}" if kind == "at_most" else f"{big} is odd" if small == 2 else \
+            f"{small} does not divide {big}"
+        print(f"refused where {rule} (transformers builds no model then)")
     if family.same_parameters:
         print(f"counted too where architectures names {', '.join(family.same_parameters)} (it builds these parameters "
               "at every witness)")

@@ -72,7 +72,7 @@ def learned_listing() -> dict:
                          "not_null": list(family.not_null), "lengths": dict(family.lengths),
                          "rope_kinds": dict(family.rope_kinds), "token_rows": list(family.token_rows),
                          "kinds_needed": dict(family.kinds_needed), "mirrors": dict(family.mirrors),
-                         "same_parameters": list(family.same_parameters)})
+                         "same_parameters": list(family.same_parameters), "relations": list(family.relations)})
     refusals = [{"model_type": t, "reason": r.get("reason"), "category": r.get("category")}
                 for t, r in sorted(refused().get("refused", {}).items())]
     counts = {k: v for k, v in coverage().items() if k in ("transformers", "causal_lm", "hand_written", "learned", "refused")}

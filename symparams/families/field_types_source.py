@@ -88,9 +88,9 @@ def _range(field: dataclasses.Field) -> list | None:
 
 def _even(cls: Any, field: dataclasses.Field, kind: Any, model_type: str) -> bool:
     """Whether the class refuses odd values of a head size (MiniCPM3's ``qk_rope_head_dim``: a rotary size its rope
-    validation halves) above 4, which transformers lets through: two odd values past an even default and 4 refused,
-    the two even ones loaded, and no witness transformers built with an odd one above 4. Only learned families take it; a hand-written family checks its rotary
-    size with its rotary share (``rope.check_head``)."""
+    validation halves) above 4 (smaller ones transformers lets through): two odd values past an even default and 4
+    refused, the two even ones loaded, and no witness transformers built with an odd one above 4. Only learned
+    families take it; a hand-written family checks its rotary size with its rotary share (``rope.check_head``)."""
     from .field_types import fits
     from .learned import learned
 

@@ -212,6 +212,9 @@ class LearnedFamily:
     # Per-layer list of numbers -> the field the class makes each entry from when it is left out: a stated list must
     # hold that field's value (the forms read the field).
     mirrors: dict = field(default_factory=dict)
+    # [kind, small, big, small's default, big's default]: two whole-number fields the class builds no model without
+    # ``small`` at most ``big`` ("at_most": RecurrentGemma's key/value heads) or dividing it ("divides").
+    relations: list = field(default_factory=list)
     # Other model classes of the type that build its causal LM's parameters (a masked LM's): a config naming one in
     # ``architectures`` is counted as the causal LM.
     same_parameters: list = field(default_factory=list)
@@ -230,7 +233,7 @@ class LearnedFamily:
                     "divides": self.divides, "required": self.required, "not_null": self.not_null,
                     "lengths": self.lengths, "rope_kinds": self.rope_kinds, "token_rows": self.token_rows,
                     "kinds_needed": self.kinds_needed, "mirrors": self.mirrors,
-                    "same_parameters": self.same_parameters}
+                    "same_parameters": self.same_parameters, "relations": self.relations}
         body.update({key: value for key, value in optional.items() if value})  # absent when empty, as files were
         return {**body, "checksum": _checksum(body)}
 
@@ -373,6 +376,14 @@ class LearnedFamily:
                 raise SymparamsError(f"{source}: {token} {row} is not below {size} ({values[size]}); transformers' "
                                      f"{self.model_type} model takes it as a row of a table that size, and builds "
                                      "no model")
+        for kind, small, big, *defaults in self.relations:
+            a, b = (n if type(n) is int else values[n] if n in values else given if present else default
+                    for n, (present, given), default in zip((small, big), (self._given(config, str(small)),
+                                                                           self._given(config, big)), defaults))
+            if type(a) is int and type(b) is int and (a > b if kind == "at_most" else a == 0 or b % a):
+                what = (f"{small} ({a}) exceeds {big} ({b})" if kind == "at_most" else f"{big} ({b}) is odd"
+                        if small == 2 else f"{small} ({a}) does not divide {big} ({b})")
+                raise SymparamsError(f"{source}: {what}; transformers builds no {self.model_type} model then")
         length = str(self.per_layer.get("length"))
         for name, entries in stated.items():
             if entries != values.get(length):
@@ -594,7 +605,7 @@ _OPTIONAL: dict[str, type] = {
     "per_layer": dict, "tallies": dict, "variants": dict, "same_shapes": dict, "free": list, "derived": dict,
     "legacy": dict, "unread": dict, "positive": list, "divides": list, "required": list, "not_null": list,
     "lengths": dict, "rope_kinds": dict, "token_rows": list, "kinds_needed": dict, "mirrors": dict,
-    "same_parameters": list,
+    "same_parameters": list, "relations": list,
 }
 
 
@@ -622,6 +633,7 @@ def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None
             lengths=dict(data.get("lengths", {})), rope_kinds=dict(data.get("rope_kinds", {})),
             token_rows=list(data.get("token_rows", [])), kinds_needed=dict(data.get("kinds_needed", {})),
             mirrors=dict(data.get("mirrors", {})), same_parameters=list(data.get("same_parameters", [])),
+            relations=list(data.get("relations", [])),
         )
         if not all(isinstance(name, str) and name in family.fixed for name in family.required):
             raise SymparamsError(f"{source}: required holds something other than the family's fixed fields")
@@ -645,6 +657,11 @@ def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None
         if not all(isinstance(name, str) and name.isidentifier() and not name.endswith(CAUSAL_LM)
                    for name in family.same_parameters):
             raise SymparamsError(f"{source}: same_parameters holds something other than the names of model classes")
+        if not all(isinstance(rule, list) and len(rule) == 5 and rule[0] in ("at_most", "divides")
+                   and (isinstance(rule[1], str) or rule[1:2] == [2] and rule[0] == "divides") and isinstance(rule[2], str)
+                   and all(d is None or type(d) is int for d in rule[3:]) for rule in family.relations):
+            raise SymparamsError(f"{source}: relations holds something other than [at_most or divides, two fields, "
+                                 "their defaults]")
         rope = family.rope_kinds
         if rope and not ("rope_parameters" in family.free and set(rope) == {"kinds", "theta", "empty", "flat"}
                          and all(isinstance(rope[k], list) and all(isinstance(n, str) for n in rope[k])

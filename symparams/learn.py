@@ -1760,10 +1760,10 @@ def relations(family: LearnedFamily) -> list[list]:
 
     Probes draw buildable configs only, so a class's check between two fields was never seen. At the smallest
     witness and the one building the most kinds of layer, each whole number is raised by one: where the forms count
-    it and transformers builds no model, another field set to the raised value, and one past it, and twice it,
-    says which rule fixes it; where none does, a field (not a head size, width or heads, whose rules are rope's
-    and ``divides``'s) that builds at two and four more, and not at three or five, is wanted even. A rule every
-    witness keeps is kept.
+    it and transformers builds no model, another field set to the raised value and one past it (at most), or to
+    twice it and not one past that (dividing), says which rule fixes it; where none does, a field (not a head
+    size, width or heads, whose rules are rope's and ``divides``'s) that builds at two and four more, and not at
+    three or five, is wanted even. A rule every witness keeps is kept.
     """
     _require()
     if not family.witnesses:
@@ -1786,12 +1786,14 @@ def relations(family: LearnedFamily) -> list[list]:
             if not _miscounted(family, cls, raised):
                 continue
             for big in ints:
-                if big == small or big in WIDTHS or any(r[1:3] == [small, big] for r in out) or \
-                        not _as_counted(family, cls, {**raised, big: v + 1}):
+                if big == small or big in WIDTHS or any(r[1:3] == [small, big] for r in out):
                     continue
-                kind = ("at_most" if _as_counted(family, cls, {**raised, big: v + 2}) else
-                        "divides" if _as_counted(family, cls, {**raised, big: 2 * (v + 1)}) else None)
-                if kind is None:
+                if _as_counted(family, cls, {**raised, big: v + 1}) and _as_counted(family, cls, {**raised, big: v + 2}):
+                    kind = "at_most"
+                elif _as_counted(family, cls, {**raised, big: 2 * (v + 1)}) and \
+                        _as_counted(family, cls, {**raised, big: 2 * (v + 1) + 1}) is False:
+                    kind = "divides"  # (dots.llm3's groups of at least two experts: twice, not once)
+                else:
                     continue
                 rule = [kind, small, big, *(defaults.get(n) if type(defaults.get(n)) is int else None
                                             for n in (small, big))]

@@ -785,12 +785,13 @@ def test_a_field_raised_past_another_counts_what_transformers_builds_or_is_refus
         if type(heads) is int and type(kv) is int:
             _counted_as_built(family, cls, {**witness, "num_key_value_heads": heads + 1}, f"{model_type} kv", count)
         for kind, small, big, *_ in family.relations:
-            a, b = made.get(small), made.get(big)
+            a, b = small if type(small) is int else made.get(small), made.get(big)
             if type(a) is not int or type(b) is not int:
                 continue
-            broken = {**witness, small: b + 1} if kind == "at_most" else {**witness, big: a * b + 1} if a > 1 else None
-            if broken is None:
-                continue
-            with pytest.raises(SymparamsError, match=r"(exceeds|does not divide)"):
+            if kind == "at_most":
+                broken = {**witness, small: b + 1}
+            else:  # the small one at least 2, the big one past a multiple of it
+                broken = {**witness, **({small: max(a, 2)} if type(small) is str else {}), big: max(a, 2) * b + 1}
+            with pytest.raises(SymparamsError, match=r"(exceeds|does not divide|is odd)"):
                 count(broken)
             assert _try_build(cls, broken) is None, f"{model_type}: {kind} {small} {big} refuses what transformers builds"

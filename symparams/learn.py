@@ -1763,7 +1763,9 @@ def relations(family: LearnedFamily) -> list[list]:
     it and transformers builds no model, another field set to the raised value and one past it (at most), or to
     twice it and not one past that (dividing), says which rule fixes it; where none does, a field (not a head
     size, width or heads, whose rules are rope's and ``divides``'s) that builds at two and four more, and not at
-    three or five, is wanted even. A rule every witness keeps is kept.
+    three or five, is wanted even. Each whole number above 2 is also lowered to 2: where transformers then builds
+    no model, another lowered to 2 with it, and kept at 2 beside 3 (at most) or not (dividing), says which rule
+    it breaks. A rule every witness keeps is kept.
     """
     _require()
     if not family.witnesses:
@@ -1772,6 +1774,12 @@ def relations(family: LearnedFamily) -> list[list]:
     family = _forms_only(family)
     defaults = _make_config(cls, {}).to_dict()
     out: list[list] = []
+
+    def keep(kind: str, small: str, big: str) -> None:
+        rule = [kind, small, big, *(defaults.get(n) if type(defaults.get(n)) is int else None for n in (small, big))]
+        if all(_keeps(rule, _make_config(cls, w["fields"]).to_dict()) for w in family.witnesses):
+            out.append(rule)
+
     for base in _smallest_and_richest(family):
         try:
             made = _make_config(cls, base).to_dict()
@@ -1795,16 +1803,25 @@ def relations(family: LearnedFamily) -> list[list]:
                     kind = "divides"  # (dots.llm3's groups of at least two experts: twice, not once)
                 else:
                     continue
-                rule = [kind, small, big, *(defaults.get(n) if type(defaults.get(n)) is int else None
-                                            for n in (small, big))]
-                if all(_keeps(rule, _make_config(cls, w["fields"]).to_dict()) for w in family.witnesses):
-                    out.append(rule)
+                keep(kind, small, big)
             even = ["divides", 2, small, None, defaults.get(small) if type(defaults.get(small)) is int else None]
             if v % 2 == 0 and even not in out and not any(r[1] == small for r in out) and not small.endswith(
                     "head_dim") and small not in (*WIDTHS, *HEADS) and all(  # (rope's, and the heads', rules)
                     _as_counted(family, cls, {**base, small: v + k}) is (k % 2 == 0) for k in (2, 3, 4, 5)) \
                     and all(_keeps(even, _make_config(cls, w["fields"]).to_dict()) for w in family.witnesses):
                 out.append(even)  # a field the class wants even (DiffLlama's key/value heads, split in two)
+        for big, v in ints.items():  # each lowered to 2: a field it must stay at least (dots.llm3's indexer heads)
+            if v <= 2 or big in WIDTHS or not _miscounted(family, cls, {**base, big: 2}):
+                continue
+            for small, w in ints.items():
+                if small == big or w <= 2 or any(r[1:3] == [small, big] for r in out):
+                    continue
+                if _as_counted(family, cls, {**base, big: 2, small: 2}) and \
+                        _as_counted(family, cls, {**base, big: 3, small: 2}):
+                    keep("at_most", small, big)
+                elif _as_counted(family, cls, {**base, big: 4, small: 2}) and \
+                        _as_counted(family, cls, {**base, big: 3, small: 2}) is False:
+                    keep("divides", small, big)
     return sorted(out, key=json.dumps)
 
 

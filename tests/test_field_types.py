@@ -138,8 +138,6 @@ def test_a_value_is_refused_for_its_type_exactly_when_transformers_refuses_it(mo
 # Values transformers' class refuses only beside the defaults of other fields (its __post_init__ reads them
 # together), which symparams counts: a rule found at the defaults would refuse real configs it loads.
 COUNTED_LEFT = {
-    **{(model_type, "qk_rope_head_dim"): "odd, refused beside the defaults; transformers built a witness with one"
-       for model_type in ("youtu", "axk1")},
     ("recurrent_gemma", "block_types"): "null, which its __post_init__ reads as a list",
     ("exaone4", "sliding_window"): "null, refused beside the default sliding_window_pattern (EXAONE 4.0 1.2B loads it)",
 }

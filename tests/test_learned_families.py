@@ -761,11 +761,15 @@ def test_a_value_set_on_a_learned_spec_counts_as_the_config_stating_it_or_both_r
     ("diffllama", {"num_key_value_heads": 3}, r"num_key_value_heads \(3\) is odd", {"num_key_value_heads": 2}),
     ("dots3_note_text", {"n_group": 2, "n_routed_experts": 3}, r"n_group \(2\) does not divide n_routed_experts \(3\)",
      {"n_group": 2, "n_routed_experts": 4}),
+    ("dots3_note_text", {"qk_rope_head_dim": 16, "index_head_dim": 14}, r"qk_rope_head_dim \(16\) exceeds "
+                                                                       r"index_head_dim \(14\)",
+     {"qk_rope_head_dim": 16, "index_head_dim": 16}),
 ])
 def test_a_relation_between_two_fields_the_class_checks_is_refused_in_one_line(model_type, change, why, fine):
     """RecurrentGemma's class wants its key/value heads at most its heads, Zaya's dividing them, DiffLlama's even
-    (its differential attention splits them in two), dots.llm3 its expert groups dividing its experts; no shape
-    breaks, so only the learned relation refuses them, and values that keep it count."""
+    (its differential attention splits them in two), dots.llm3 its expert groups dividing its experts and its
+    rotary size at most its indexer's heads' size; no shape breaks, so only the learned relation refuses them, and
+    values that keep it count."""
     family = learned(model_type)
     witness = {**min(family.witnesses, key=lambda w: w["total"])["fields"], "model_type": model_type}
     with pytest.raises(SymparamsError, match=rf"^config: {why}; transformers builds no {model_type} model then$"):

@@ -737,19 +737,19 @@ def test_a_config_naming_a_class_that_builds_other_parameters_is_refused_in_one_
         assert any(_try_build(cls, w, architecture) != _build(cls, w) for w in witnesses), architecture
 
 
-def with_even_sizes() -> list[tuple[str, str]]:
-    """(model type, field) for each learned head size its class's rope validation refuses odd (field_types.json)."""
-    from symparams.families.field_types import table
+def head_sizes() -> list[tuple[str, str]]:
+    """(model type, field) for each whole-number head size a learned family's class declares (``*head_dim``)."""
+    import dataclasses
 
-    return [(t, name) for t in SHIPPED for name, kind in sorted(table().get(t, {}).get("fields", {}).items())
-            if kind.get("even")]
+    return [(t, f.name) for t in SHIPPED for f in dataclasses.fields(_config_class(t))
+            if f.name.endswith("head_dim") and (type(f.default) is int or f.name == "head_dim")]
 
 
-@pytest.mark.parametrize("model_type, field", with_even_sizes())
+@pytest.mark.parametrize("model_type, field", sample(head_sizes(), "head sizes odd or even"))
 def test_a_rotary_head_size_odd_or_even_counts_what_transformers_builds_or_is_refused(model_type, field):
     """transformers' rope validation refuses an odd size above 4 rotated whole, and lets 3 through (tiny test
-    models): at the smallest witness and the richest, each size from 2 to 9 is counted as built, or refused; and
-    the sizes transformers builds are counted."""
+    models): at the smallest witness, the richest, and the smallest with no head_dim stated, each size from 2 to 9
+    is counted as built, or refused; and the sizes transformers builds are counted."""
     family = learned(model_type)
     assert family is not None
     cls = _config_class(model_type)
@@ -757,7 +757,9 @@ def test_a_rotary_head_size_odd_or_even_counts_what_transformers_builds_or_is_re
     def count(config: dict) -> int:
         return from_dict({**config, "model_type": model_type}).total
 
-    for witness in (dict(min(family.witnesses, key=lambda w: w["total"])["fields"]), _richest(family)):
+    smallest = dict(min(family.witnesses, key=lambda w: w["total"])["fields"])
+    unstated = {k: v for k, v in smallest.items() if k != "head_dim"}  # (YoutuLLM's rope then reads this size)
+    for witness in (smallest, _richest(family), unstated):
         for size in range(2, 10):
             changed = {**witness, field: size}
             _counted_as_built(family, cls, changed, f"{model_type} with {field} {size}", count)

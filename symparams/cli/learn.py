@@ -20,8 +20,9 @@ when given. Probes draw sizes from 1 up: each field is then set to 0, and the wi
 a multiple of the heads, and the family refuses those where transformers builds no model or
 another count, as it does a fixed field left out (where the class's default does) or null,
 a list one entry shorter or longer, a rope table lacking a kind of layer's table or base,
-and a padding id at the size of a table it pads; each whole number raised by one, where transformers then
-builds no model, is matched against another field to find the rule (at most, dividing) or else kept even.
+and a padding id at the size of a table it pads; each whole number raised by one, or lowered to 2, where
+transformers then builds no model, is matched against another field to find the rule (at most, dividing) or
+else kept even.
 A list whose length shapes the model is
 kept at its value; a list of numbers the class makes from a field must hold that field's value.
 A config naming another class of the type in architectures (BertForMaskedLM) is counted where

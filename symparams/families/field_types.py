@@ -17,7 +17,8 @@ A type is kept as plain JSON: ``"any"``, ``"none"``, ``"int"``, ``"float"``, ``"
 ``{"seq": T}`` (a list or text), ``{"items": [T1, T2]}`` (a list of just these, where the class
 turns it into a tuple), ``{"literal": [...]}``; a field with a range check
 also has ``{"range": [low, high, low_included, high_included]}``, and a learned family's head
-size its class refuses at odd values above 4 (a rotary size it halves) ``"even": true``. A model type's
+size its class refuses at odd values above 4 (a rotary size it halves) ``"even": true`` (with ``"unless":
+"head_dim"`` where a stated head_dim is the one its rope validation reads instead). A model type's
 ``"built"`` entry holds the dropout fields its built model refuses outside an interval, which
 its config class loads: ``{field: [low, high, null]}`` (a bound of null is none).
 """
@@ -150,7 +151,8 @@ def even_fields(cfg: Config) -> list[str]:
     """The head sizes the config gives that its class's rope validation refuses odd and above 4 (``"even"``)."""
     entry = table().get(cfg.model_type) if isinstance(cfg.data.get("model_type"), str) else None
     fields = entry["fields"] if entry is not None else {}
-    return [key for key, value in cfg.data.items() if type(value) is int and fields.get(key, {}).get("even")]
+    return [key for key, value in cfg.data.items() if type(value) is int and fields.get(key, {}).get("even")
+            and type(cfg.data.get(fields[key].get("unless", ""))) is not int]
 
 
 def check_types(cfg: Config) -> None:

@@ -86,24 +86,29 @@ def _range(field: dataclasses.Field) -> list | None:
     return found
 
 
-def _even(cls: Any, field: dataclasses.Field, kind: Any, model_type: str) -> bool:
-    """Whether the class refuses odd values of a head size (MiniCPM3's ``qk_rope_head_dim``: a rotary size its rope
-    validation halves) above 4 (smaller ones transformers lets through): two odd values past an even default and 4
-    refused, the two even ones loaded, and no witness transformers built with an odd one above 4. Only learned
-    families take it; a hand-written family checks its rotary size with its rotary share (``rope.check_head``)."""
+def _even(cls: Any, field: dataclasses.Field, kind: Any, model_type: str) -> dict:
+    """``{"even": True}`` where the class refuses odd values of a head size (MiniCPM3's ``qk_rope_head_dim``: a
+    rotary size its rope validation halves) above 4 (smaller ones transformers lets through): two odd values past
+    an even default and 4 refused, the two even ones loaded, and no witness transformers built with an odd one above
+    4; with ``"unless": "head_dim"`` where every witness built with one stated a head_dim, which the class's rope
+    validation then reads instead (YoutuLLM's). Only learned families take it; a hand-written family checks its
+    rotary size with its rotary share (``rope.check_head``)."""
     from .field_types import fits
     from .learned import learned
 
     d = field.default
     if not field.name.endswith("head_dim") or type(d) is not int or d < 2 or d % 2 or not fits(d, kind):
-        return False
+        return {}
     family = learned(model_type)
     witnesses = [w for f in ([family, *family.variants.values()] if family is not None else []) for w in f.witnesses]
-    if any(type(v) is int and v % 2 and v > 4 for v in (w["fields"].get(field.name) for w in witnesses)):
-        return False  # transformers built a witness (a variant's too) with an odd one: the rule holds beside the defaults
-    odd = max(d, 4) + 1  # (transformers lets odd sizes up to 4 through: tiny test models)
-    return (_refused(cls, {field.name: odd}) and _refused(cls, {field.name: odd + 2})
-            and not _refused(cls, {field.name: odd + 1}) and not _refused(cls, {field.name: odd + 3}))
+    odd = [w["fields"] for w in witnesses if type(v := w["fields"].get(field.name)) is int and v % 2 and v > 4]
+    if odd and (field.name == "head_dim" or not all(type(w.get("head_dim")) is int for w in odd)):
+        return {}  # transformers built a witness (a variant's too) with an odd one: the rule holds beside the defaults
+    start = max(d, 4) + 1
+    if not (_refused(cls, {field.name: start}) and _refused(cls, {field.name: start + 2})
+            and not _refused(cls, {field.name: start + 1}) and not _refused(cls, {field.name: start + 3})):
+        return {}
+    return {"even": True, **({"unless": "head_dim"} if odd else {})}
 
 
 def _as_tuple(cls: Any, field: dataclasses.Field) -> bool:
@@ -313,7 +318,7 @@ def written(only: list[str] | None = None) -> dict[str, dict]:
                 if not _checked(cls, f.name, kind):
                     continue
             fields[f.name] = {"type": kind, **({"range": bounds} if bounds is not None else {}),
-                              **({"even": True} if model_type in learned and _even(cls, f, kind, model_type) else {})}
+                              **(_even(cls, f, kind, model_type) if model_type in learned else {})}
         out[model_type] = {"class": cls.__name__, "fields": fields, **_lists(cls), **_divides(cls),
                            **_built(model_type, cls)}
     return out

@@ -1810,7 +1810,7 @@ def relations(family: LearnedFamily) -> list[list]:
                     _as_counted(family, cls, {**base, small: v + k}) is (k % 2 == 0) for k in (2, 3, 4, 5)) \
                     and all(_keeps(even, _make_config(cls, w["fields"]).to_dict()) for w in family.witnesses):
                 out.append(even)  # a field the class wants even (DiffLlama's key/value heads, split in two)
-        for big, v in ints.items():  # each lowered to 2: a field it must stay at least (dots.llm3's indexer heads)
+        for big, v in ints.items():  # each lowered to 2: a field it must stay at least (dots.llm3's indexer head size)
             if v <= 2 or big in WIDTHS or not _miscounted(family, cls, {**base, big: 2}):
                 continue
             for small, w in ints.items():

@@ -160,14 +160,19 @@ def test_a_shipped_family_counts_what_transformers_builds(model_type, data):
         assert check(family, base), f"{model_type}: its own witness {base} no longer builds or counts"
 
 
-def with_variants() -> list[str]:
-    """The shipped families that learned a switch both ways (read from the files: collection loads no family)."""
+def shipped_with(key: str) -> list[str]:
+    """The shipped families whose files give ``key`` (read from the files: collection loads no family)."""
     out = []
     for model_type, path in shipped().items():
         with open(path, encoding="utf-8") as fh:
-            if json.load(fh).get("variants"):
+            if json.load(fh).get(key):
                 out.append(model_type)
     return out
+
+
+def with_variants() -> list[str]:
+    """The shipped families that learned a switch both ways."""
+    return shipped_with("variants")
 
 
 @pytest.mark.parametrize("model_type", sample(with_variants(), "learned with a field changed"))
@@ -687,17 +692,7 @@ def _other_classes(model_type: str) -> list[str]:
     return sorted(named)
 
 
-def with_same_parameters() -> list[str]:
-    """The shipped families with classes beside the causal LM that build its parameters (read from the files)."""
-    out = []
-    for model_type, path in shipped().items():
-        with open(path, encoding="utf-8") as fh:
-            if json.load(fh).get("same_parameters"):
-                out.append(model_type)
-    return out
-
-
-@pytest.mark.parametrize("model_type", sample(with_same_parameters(), "classes that build the same parameters"))
+@pytest.mark.parametrize("model_type", sample(shipped_with("same_parameters"), "classes that build the same parameters"))
 @given(data=st.data())
 @settings(max_examples=3, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_a_config_naming_a_class_that_builds_the_causal_lms_parameters_counts_what_that_class_builds(model_type, data):

@@ -62,6 +62,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..families import FAMILIES
     from ..families.learned import shipped
+    from ..families.learned.data import relation_text
     from ..learn import learn
 
     if args.all:
@@ -135,10 +136,8 @@ def run(args: argparse.Namespace) -> int:
               "or one these forms do not count)")
     for name, target in family.mirrors.items():
         print(f"{name} is read only where each entry is {target} (the class makes it so when it is left out)")
-    for kind, small, big, *_ in family.relations:
-        rule = f"{small} exceeds {big}" if kind == "at_most" else f"{big} is odd" if small == 2 else \
-            f"{small} does not divide {big}"
-        print(f"refused where {rule} (transformers builds no model then)")
+    for rule in family.relations:
+        print(f"refused where {relation_text(rule)} (transformers builds no model then)")
     if family.same_parameters:
         print(f"counted too where architectures names {', '.join(family.same_parameters)} (it builds these parameters "
               "at every witness)")

@@ -9,6 +9,7 @@ read, so a corrupted or hand-edited file is refused, never miscounted.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from ..layer_lists import LEGACY_NAMES
 
 __all__ = [
     "FORMAT", "CANONICAL", "MODULE_KINDS", "Node", "LearnedFamily", "evaluate", "check_node", "to_sympy",
-    "symbol_for", "loads", "load",
+    "symbol_for", "loads", "load", "relation_text",
 ]
 
 FORMAT = "symparams-learned-family/1"
@@ -228,12 +229,7 @@ class LearnedFamily:
         }
         if self.tallies:  # absent otherwise, so files learned before per-layer lists keep their checksums
             body.update(per_layer=self.per_layer, tallies=self.tallies)
-        optional = {"variants": self.variant_data, "same_shapes": self.alike, "free": self.free,
-                    "derived": self.derived, "legacy": self.legacy, "unread": self.unread, "positive": self.positive,
-                    "divides": self.divides, "required": self.required, "not_null": self.not_null,
-                    "lengths": self.lengths, "rope_kinds": self.rope_kinds, "token_rows": self.token_rows,
-                    "kinds_needed": self.kinds_needed, "mirrors": self.mirrors,
-                    "same_parameters": self.same_parameters, "relations": self.relations}
+        optional = {key: getattr(self, name) for key, name in _OPTIONAL.items() if key not in ("per_layer", "tallies")}
         body.update({key: value for key, value in optional.items() if value})  # absent when empty, as files were
         return {**body, "checksum": _checksum(body)}
 
@@ -381,9 +377,8 @@ class LearnedFamily:
                     for n, (present, given), default in zip((small, big), (self._given(config, str(small)),
                                                                            self._given(config, big)), defaults))
             if type(a) is int and type(b) is int and (a > b if kind == "at_most" else a == 0 or b % a):
-                what = (f"{small} ({a}) exceeds {big} ({b})" if kind == "at_most" else f"{big} ({b}) is odd"
-                        if small == 2 else f"{small} ({a}) does not divide {big} ({b})")
-                raise SymparamsError(f"{source}: {what}; transformers builds no {self.model_type} model then")
+                raise SymparamsError(f"{source}: {relation_text([kind, small, big], a, b)}; transformers builds no "
+                                     f"{self.model_type} model then")
         length = str(self.per_layer.get("length"))
         for name, entries in stated.items():
             if entries != values.get(length):
@@ -600,12 +595,25 @@ def loads(text: str, source: str = "learned family") -> LearnedFamily:
     return _family(data, source)
 
 
-# The keys a file may leave out, and the JSON type each holds where it is given.
-_OPTIONAL: dict[str, type] = {
-    "per_layer": dict, "tallies": dict, "variants": dict, "same_shapes": dict, "free": list, "derived": dict,
-    "legacy": dict, "unread": dict, "positive": list, "divides": list, "required": list, "not_null": list,
-    "lengths": dict, "rope_kinds": dict, "token_rows": list, "kinds_needed": dict, "mirrors": dict,
-    "same_parameters": list, "relations": list,
+def relation_text(rule: list, a: int | None = None, b: int | None = None) -> str:
+    """A broken relation (``LearnedFamily.relations``) in words, with the values that break it where given."""
+    kind, small, big = rule[:3]
+
+    def named(name: Any, value: int | None) -> str:
+        return f"{name}" if value is None else f"{name} ({value})"
+
+    if kind == "at_most":
+        return f"{named(small, a)} exceeds {named(big, b)}"
+    return f"{named(big, b)} is odd" if small == 2 else f"{named(small, a)} does not divide {named(big, b)}"
+
+
+# The keys a file may leave out -> the LearnedFamily field each is read into (a list or an object, its default empty).
+_OPTIONAL: dict[str, str] = {
+    "per_layer": "per_layer", "tallies": "tallies", "variants": "variant_data", "same_shapes": "alike", "free": "free",
+    "derived": "derived", "legacy": "legacy", "unread": "unread", "positive": "positive", "divides": "divides",
+    "required": "required", "not_null": "not_null", "lengths": "lengths", "rope_kinds": "rope_kinds",
+    "token_rows": "token_rows", "kinds_needed": "kinds_needed", "mirrors": "mirrors",
+    "same_parameters": "same_parameters", "relations": "relations",
 }
 
 
@@ -616,24 +624,17 @@ def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None
     body = {k: v for k, v in data.items() if k != "checksum"}
     if data.get("checksum") != _checksum(body):
         raise SymparamsError(f"{source}: checksum does not match: the file was changed after it was learned")
-    for key, held in _OPTIONAL.items():
-        if key in data and not isinstance(data[key], held):
-            raise SymparamsError(f"{source}: {key} is not a {'list' if held is list else 'JSON object'}")
+    empty: dict[str, Any] = {f.name: f.default_factory() for f in dataclasses.fields(LearnedFamily)  # type: ignore[misc,operator]
+                             if f.name in _OPTIONAL.values()}
+    for key, name in _OPTIONAL.items():
+        if key in data and not isinstance(data[key], type(empty[name])):
+            raise SymparamsError(f"{source}: {key} is not a {'list' if isinstance(empty[name], list) else 'JSON object'}")
     try:
         family = LearnedFamily(
             model_type=str(data["model_type"]), transformers=str(data["transformers"]), fields=dict(data["fields"]),
             aliases=dict(data["aliases"]), fixed=dict(data["fixed"]), top=list(data["parameters"]),
             kinds=list(data["layers"]), witnesses=list(data["witnesses"]),
-            per_layer=dict(data.get("per_layer", {})), tallies=dict(data.get("tallies", {})),
-            variant_data=dict(data.get("variants", {})), alike=dict(data.get("same_shapes", {})),
-            free=list(data.get("free", [])), derived=dict(data.get("derived", {})),
-            legacy=dict(data.get("legacy", {})), unread=dict(data.get("unread", {})),
-            positive=list(data.get("positive", [])), divides=list(data.get("divides", [])),
-            required=list(data.get("required", [])), not_null=list(data.get("not_null", [])),
-            lengths=dict(data.get("lengths", {})), rope_kinds=dict(data.get("rope_kinds", {})),
-            token_rows=list(data.get("token_rows", [])), kinds_needed=dict(data.get("kinds_needed", {})),
-            mirrors=dict(data.get("mirrors", {})), same_parameters=list(data.get("same_parameters", [])),
-            relations=list(data.get("relations", [])),
+            **{name: type(empty[name])(data.get(key, empty[name])) for key, name in _OPTIONAL.items()},
         )
         if not all(isinstance(name, str) and name in family.fixed for name in family.required):
             raise SymparamsError(f"{source}: required holds something other than the family's fixed fields")

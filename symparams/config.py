@@ -158,6 +158,10 @@ class Config:
         self.source = source
         self.fields = fields or Fields()
         self.read: set[str] = set()
+        # (field, size, held): each head size read whose whole width rotates (see families.rope.rotary_rules)
+        self.rotary: list[tuple[str, int, bool]] = []
+        # a Mamba-2 head size the file states: heads times it must stay the mixer's width (families._ssm_config)
+        self.mixer_head: int | None = None
 
     @property
     def model_type(self) -> str:

@@ -222,14 +222,17 @@ def shape_forms(reading: Reading, spec, found: Counted) -> dict | None:
     """The forms of ``spec``'s shape, built from the config read to ``reading`` and counted as ``found``; None where
     they do not give ``found`` back (symparams.shapes)."""
     from .shapes import forms
-    from .spec import AtMost, Differs, Divides
+    from .spec import AtMost, Differs, Divides, EvenAbove
 
     kinds = {Divides: "divides", AtMost: "at_most", Differs: "differs"}
     rules = []
     for c in spec.constraints:
-        if type(c) not in kinds:
+        if isinstance(c, EvenAbove):
+            rules.append(("even_above", str(c.size), str(c.limit)))
+        elif type(c) in kinds:
+            rules.append((kinds[type(c)], str(c.small), str(c.big)))  # type: ignore[attr-defined]
+        else:
             return None
-        rules.append((kinds[type(c)], str(c.small), str(c.big)))
     rows = spec.breakdown().rows
     active = None if spec.active_form == spec.closed_form else (str(spec.active_form), str(spec.active_compute_form))
     return forms(found, [(s.name, str(r)) for s, r in spec.relations], rules, [str(r.copies_formula) for r in rows],

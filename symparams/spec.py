@@ -37,7 +37,7 @@ from .format import display
 from .limits import MAX_VALUE
 from .symbols import INFO, T
 
-__all__ = ["Spec", "Row", "Breakdown", "Constraint", "Divides", "AtMost", "Differs", "exact", "pretty"]
+__all__ = ["Spec", "Row", "Breakdown", "Constraint", "Divides", "AtMost", "Differs", "EvenAbove", "exact", "pretty"]
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,22 @@ class Differs(Constraint):
         if a.is_Rational and b.is_Rational and a == b:
             why = f" ({self.why})" if self.why else ""
             raise SymparamsError(f"{self.small}={a} equals {self.big}={b}{why}")
+
+
+@dataclass(frozen=True)
+class EvenAbove(Constraint):
+    """``size`` must be even where it exceeds ``limit``: transformers' rotary embedding turns a head's
+    dimensions in pairs and refuses an odd head, except in tiny test models of at most 4."""
+
+    size: Expr
+    limit: int = 4
+    why: str = ""
+
+    def check(self, env: Mapping[Symbol, Expr]) -> None:
+        a = self.size.xreplace(env)
+        if a.is_Integer and a > self.limit and a % 2:
+            why = f" ({self.why})" if self.why else ""
+            raise SymparamsError(f"{self.size}={a} is odd and above {self.limit}{why}")
 
 
 def exact(value: Expr, what: str = "count") -> int:

@@ -388,7 +388,7 @@ def _compare_flat_with_general(name, data, big, given_kv):
     symbols = [s for s in _FLAT_MODELS[name] if given_kv or s not in ("H_kv", "d_h")]
     values = {s: _column(data, n, big) for s in symbols}
     if data.draw(st.booleans()):  # many valid entries: heads dividing the width
-        values["D"] = values["H"] * data.draw(st.sampled_from([1, 64, 128]))
+        values["D"] = values["H"] * data.draw(st.sampled_from([1, 64, 127, 128]))  # 127: an odd rotary head
     wanted = ("total",) + f.components
     try:
         expected = _general(f, values, wanted, "mask")
@@ -445,3 +445,41 @@ def test_a_count_beyond_int64_is_a_one_line_refusal_naming_the_limit_and_exact_o
     assert isinstance(err.value, OverflowError) and "\n" not in str(err.value)
     exact = f.evaluate({"V": v}, exact=True)["total"]
     assert int(np.asarray(exact).ravel()[0]) == apply_overrides(model(name), {"V": sympy.Integer(vocab)}).total
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 1024])
+@pytest.mark.parametrize("given_head", [False, True])
+def test_a_rotary_head_odd_and_above_4_is_reported_on_every_path_and_never_counted(block, given_head):
+    """Llama's head size (D/H, or d_h where it is set) must be even above 4, as transformers' rotary embedding
+    needs: the flat blocks, the generated function of a block (a block of one entry each, at block 1) and the
+    general path each refuse exactly the entries Spec refuses, and count the rest as Spec does."""
+    from symparams.compiled import flat
+
+    heads = np.array([1, 2, 8, 32])
+    sizes = np.array([1, 2, 3, 4, 5, 6, 7, 127, 128])
+    H = np.repeat(heads, len(sizes))
+    d = np.tile(sizes, len(heads))
+    values = {"D": H * d, "H": H, "H_kv": H, "L": np.full(len(H), 2), "F": np.full(len(H), 96),
+              "V": np.full(len(H), 1000)}
+    if given_head:
+        values.update({"D": np.full(len(H), 256), "d_h": d})
+    f = vectorize(model("llama-3-8b"))
+    saved = flat.BLOCK, flat.MIN_SIZE
+    flat.BLOCK, flat.MIN_SIZE = block, 1
+    try:
+        got = f.evaluate(values, ("total",), invalid="mask")
+    finally:
+        flat.BLOCK, flat.MIN_SIZE = saved
+    expected = _general(f, values, ("total",), "mask")
+    assert got["valid"].tolist() == expected["valid"].tolist() and got["reasons"] == expected["reasons"]
+    want = []
+    for i in range(len(H)):
+        try:
+            want.append(apply_overrides(model("llama-3-8b"), {k: sympy.Integer(int(v[i])) for k, v in values.items()})
+                        .total)
+        except SymparamsError as err:
+            assert "is odd and above 4" in str(err) or "does not divide" in str(err), err
+            want.append(None)
+    assert got["valid"].tolist() == [w is not None for w in want]
+    assert got["total"].tolist() == expected["total"].tolist() == [w for w in want if w is not None]
+    assert sum(d[i] > 4 and d[i] % 2 for i in range(len(H))) == got["reasons"]["d_h is odd and above 4"]

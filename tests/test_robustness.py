@@ -834,6 +834,45 @@ def test_an_odd_head_dim_stated_in_the_file_is_refused_exactly_where_transformer
         assert {g: n for g, n in spec.breakdown().groups().items() if n} == theirs, name
 
 
+@pytest.mark.parametrize("preset", sample(sorted(symparams.presets.PRESETS), "head size set later"))
+def test_a_head_size_set_on_a_count_is_refused_exactly_where_the_config_stating_it_is(preset):
+    """A value set after the config is read (``--set``, a sweep) meets the rotary check its reading made: the head
+    sizes beside the preset's, odd and even, set as d_h (as D = H x d_h where d_h is D/H) or as d_rope, count as
+    the config stating them counts, or both refuse."""
+    from symparams.catalog import preset_paths
+    from symparams.config import read_json
+    from symparams.symbols import D, H, d_h, d_rope
+
+    config = read_json(preset_paths()[preset])
+    spec = symparams.families.from_dict(config, "config")
+    env, relations = spec.env, dict(spec.relations)
+    names = {n for f in FAMILIES.by_type[config["model_type"]].fields if "head_dim" in f.names for n in f.names}
+    for sym in (d_h, d_rope):
+        if sym not in env:
+            continue
+        size = int(env[sym])
+        if relations.get(sym) == D / H:  # every width field stating D (OPT's word_embed_proj_dim too)
+            keys = [k for k, v in config.items() if type(v) is int and v == int(env[D])
+                    and k in ("hidden_size", "n_embd", "d_model", "word_embed_proj_dim")]
+            edits = [(keys, "D", int(env[H]) * h) for h in (size - 1, size + 1, size + 2)]
+        else:
+            keys = ["qk_rope_head_dim"] if sym == d_rope else [
+                k for k in sorted(names | {"head_dim"}) if config.get(k) == size][:1]
+            edits = [(keys, sym.name, h) for h in (size - 1, size + 1, size + 2)]
+        for keys, name, value in edits:
+            if not keys or value < 1:
+                continue
+            try:
+                want = symparams.families.from_dict({**config, **dict.fromkeys(keys, value)}, "config").total
+            except SymparamsError:
+                want = None
+            try:
+                got = spec.with_values(**{name: value}).total
+            except SymparamsError:
+                got = None
+            assert got == want, (preset, name, value)
+
+
 # (share, head_dim, short factors) of a LongRoPE table: one factor for all, or as many as a 64- or 32-wide
 # rotary part has frequencies, or not.
 LONGROPE_GRID = [(None, None, 1), (None, None, 16), (0.5, 64, 16), (0.5, 64, 32)]

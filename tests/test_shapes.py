@@ -23,6 +23,7 @@ from budget import sample
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
+import symparams
 from symparams import counting, shapes
 from symparams.cli import count as count_cli
 from symparams.cli import main
@@ -278,3 +279,28 @@ def test_anything_but_whole_number_arithmetic_is_not_a_form(text):
     statements are refused."""
     with pytest.raises(shapes._NotAForm):
         shapes._compile(text)
+
+
+@pytest.mark.parametrize("preset, size", [("llama-3-8b", "d_h"), ("qwen3-0.6b", "d_h"), ("deepseek-v3", "d_rope")])
+def test_kept_forms_give_no_count_where_a_rotary_head_is_odd_and_above_4(preset, size):
+    """A shape's forms keep the Spec's rotary rule: at values where the head transformers rotates whole is odd and
+    above 4 they give no count (the tree then refuses it); at the next even size, or odd sizes of at most 4, they
+    count what the tree counts."""
+    from dataclasses import replace
+
+    _, _, fam, reading = counting.read(preset)
+    kept = shapes._shipped(fam.name, shapes.shape_id(fam.name, reading.shape))
+    assert ["even_above", size, "4"] in kept["rules"]
+    values = dict(reading.values)
+    for head in (3, 4, 127, 128):
+        if size in values:
+            changed = {size: head}
+        else:  # d_h = D/H
+            changed = {"D": values["H"] * head}
+        again = replace(reading, values=tuple((n, changed.get(n, v)) for n, v in reading.values))
+        found = shapes.evaluate(kept, again, preset)
+        if head == 127:
+            assert found is None
+        else:
+            spec = symparams.model(preset).with_values(**changed)
+            assert found is not None and found.report["total"] == spec.total

@@ -9,7 +9,8 @@ nanochat and nanochat-2026, depth (which sets D, H and L the way the family
 does; other axes then override it).
 
 Invalid combinations (H not dividing D, H_kv not dividing H, e*D not whole,
-top-k above the experts, ...) are skipped, never rounded or guessed: a summary
+top-k above the experts, a head transformers rotates whole that is odd and
+above 4, ...) are skipped, never rounded or guessed: a summary
 line on stderr says how many were skipped and which rule each broke first.
 Values that can never be valid (zero, negative, a fraction for a whole size)
 are an error, and so is a grid of more than 1,000,000 combinations.

@@ -213,6 +213,11 @@ def _failures(blk: _Block, c: Check):
             d, _ = blk.eval(c.den)
             d = np.where(d == 0, 1, d) if isinstance(d, np.ndarray) else (d or 1)
             bad = np.not_equal(x % d, 0)
+    elif c.kind == "even":
+        assert c.den is not None
+        x, _ = blk.eval(c.x)
+        d, _ = blk.eval(c.den)
+        bad = (x > 4 * d) & (x % (2 * d) == d)  # the plan proved d positive
     else:
         x, _ = blk.eval(c.x)
         if not isinstance(x, np.ndarray):

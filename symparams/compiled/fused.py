@@ -212,6 +212,17 @@ def _whole(w: dict, q, m: int) -> bool:
     return not bad[bad.argmax()]
 
 
+def _even(w: dict, q, m: int) -> bool:
+    """Whether no whole quotient is odd and above 4 (a rotary head transformers refuses)."""
+    import numpy as np
+
+    half = np.multiply(q, 0.5, out=buffer(w, ("half", q.dtype.char), q.dtype, m))
+    odd = np.not_equal(half, np.rint(half, out=buffer(w, ("rounded", q.dtype.char), q.dtype, m)),
+                       out=buffer(w, "bad", np.bool_, m))
+    np.logical_and(odd, np.greater(q, 4, out=buffer(w, "big", np.bool_, m)), out=odd)
+    return not odd[odd.argmax()]
+
+
 def _toint(w: dict, q, m: int, k: int, kind: str):
     import numpy as np
 
@@ -237,7 +248,7 @@ def _helpers() -> dict[str, Any]:
     import numpy as np
 
     return {**_ufuncs(), "mn": _least, "mx": _most, "cnz": np.count_nonzero, "int": int,
-            "max": max, "quo": _quo, "whole": _whole, "toint": _toint, "floor": "floor", "ceil": "ceil",
+            "max": max, "quo": _quo, "whole": _whole, "even": _even, "toint": _toint, "floor": "floor", "ceil": "ceil",
             "exact": "exact"}
 
 
@@ -291,6 +302,16 @@ class _Block(_Emitter):
                 self.emit(f"if ({to_scalar(self, den)}) == 0 or ({to_scalar(self, x)}) % ({to_scalar(self, den)}):")
             else:
                 self.emit(f"if not whole(W, {q}, m):")
+            self.emit("    return 0")
+            return
+        if kind == "even":
+            assert den is not None
+            q = self.quotient(x, den)
+            if q is None:
+                xs, ds = to_scalar(self, x), to_scalar(self, den)
+                self.emit(f"if {xs} > 4 * {ds} and {xs} % (2 * {ds}) == {ds}:")
+            else:
+                self.emit(f"if not even(W, {q}, m):")
             self.emit("    return 0")
             return
         k, v, owned = self.bounded(x)

@@ -31,7 +31,7 @@ import sympy
 from sympy import Expr, Symbol
 
 from ..errors import SymparamsError
-from ..spec import AtMost, Differs, Divides, Spec
+from ..spec import AtMost, Differs, Divides, EvenAbove, Spec
 from .poly import Code, code, fraction, make, sign, to_text, var
 
 __all__ = ["Check", "Step", "Plan", "Compiled", "compiled", "scalar_lines", "FAIL"]
@@ -42,7 +42,8 @@ _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*\Z")
 
 @dataclass(frozen=True)
 class Check:
-    """A condition on the inputs: ``mod`` (x % den == 0), ``pos`` (x > 0), ``nonneg``, ``nonzero``."""
+    """A condition on the inputs: ``mod`` (x % den == 0), ``pos`` (x > 0), ``nonneg``, ``nonzero``, or
+    ``even`` (x/den, for a positive den, even or at most 4 where it is whole: a rotary head)."""
 
     kind: str
     x: Code
@@ -130,6 +131,9 @@ class _Builder:
             elif isinstance(c, Differs):
                 num, _ = fraction(self.strip(c.big.xreplace(self.full) - c.small.xreplace(self.full)))
                 self.sign_check(num, "nonzero", f"{c.small} equals {c.big}")
+            elif isinstance(c, EvenAbove) and c.limit == 4:
+                num, den = fraction(self.strip(c.size.xreplace(self.full)))
+                opaque |= not self.even_check(num, den, f"{c.size} is odd and above {c.limit}")
             else:
                 opaque = True
         for s, _, _, integer in self.derived:
@@ -207,6 +211,15 @@ class _Builder:
         if key not in self.checks:
             self.checks[key] = Check("mod", code(num), code(den), _readable_label(label, num, den))
 
+    def even_check(self, num: Expr, den: Expr, label: str) -> bool:
+        """num/den even or at most 4, where it is whole; False where den is not provably positive."""
+        if sign(den, self.facts) != "pos":
+            return False
+        key = ("even", num, den)
+        if key not in self.checks:
+            self.checks[key] = Check("even", code(num), code(den), label)
+        return True
+
     def positive(self, num: Expr, den: Expr, label: str, strict: bool = True) -> None:
         """num/den > 0 (or >= 0): on num alone when den is provably positive, else on num*den."""
         den_sign = sign(den, self.facts)
@@ -274,7 +287,8 @@ def scalar_lines(plan: Plan, fail: str, names: dict[str, str] | None = None, out
     returns the total alone rather than a tuple of every output.
     """
     text = lambda c: to_text(c.expr, names)  # noqa: E731
-    tests = {"mod": "({x}) % ({d})", "pos": "({x}) <= 0", "nonneg": "({x}) < 0", "nonzero": "({x}) == 0"}
+    tests = {"mod": "({x}) % ({d})", "pos": "({x}) <= 0", "nonneg": "({x}) < 0", "nonzero": "({x}) == 0",
+             "even": "({x}) > 4 * ({d}) and ({x}) % (2 * ({d})) == ({d})"}
     lines = [_step_line(st, text) for st in plan.pre]
     for c in plan.checks:
         cond = tests[c.kind].format(x=text(c.x), d=text(c.den) if c.den else "")

@@ -319,6 +319,13 @@ class Vectorized:
             if not isinstance(r, np.ndarray):
                 return True if r == 0 else np.asarray(False)
             return True if not bool(r.any()) else np.asarray(r == 0, dtype=bool)
+        if c.kind == "even":
+            assert c.den is not None
+            den = env.eval(c.den)  # the plan proved it positive
+            odd = (x > 4 * den) & (x % (2 * den) == den)
+            if not isinstance(odd, np.ndarray):
+                return True if not odd else np.asarray(False)
+            return True if not bool(odd.any()) else ~odd
         if c.kind == "nonzero":
             if not isinstance(x, np.ndarray):
                 return True if x != 0 else np.asarray(False)

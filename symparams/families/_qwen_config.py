@@ -20,6 +20,7 @@ from .activations import activation
 from .decoder_sizes import read_kv_heads
 from .layer_lists import LEGACY_NAMES
 from .registry import Reading, by_layer, order
+from .rope import whole_rotary
 
 __all__ = [
     "GROUPS", "Core", "core_fields", "read_core", "check_padding", "int_list", "read_window", "layer_types", "read_experts",
@@ -173,6 +174,8 @@ def read_core(cfg: Config, rotary_fraction: Fraction = Fraction(1)) -> Core:
         if not cfg.given("head_dim"):
             notes.append(f"head_dim not given: {head_dim} ({cfg.model_type}'s default)")
         rotated = head_dim * rotary_fraction
+        if rotary_fraction == 1 and not _sets_rotary_fraction(cfg):
+            whole_rotary(cfg, "head_dim", head_dim)
         if head_dim > 4 and head_dim % 2 and int(rotated) == head_dim and not _sets_rotary_fraction(cfg):
             raise cfg.error("head_dim", f"{head_dim} is odd, and transformers' RoPE needs an even rotary dimension")
     vocab = cfg.get("vocab_size")

@@ -366,11 +366,14 @@ class Registry:
         except SymparamsError as err:
             raise SymparamsError(f"{cfg.source}: {err}") from None
         from ..symbols import d_h, d_rope
+        from ._ssm_config import mixer_rules
+        from .rope import rotary_rules
 
         head, rotary = env.get(d_h), env.get(d_rope)
         context = settle(cfg, fam, int(head) if head is not None and head.is_Integer else None,
                          int(rotary) if rotary is not None and rotary.is_Integer else None)
-        spec = replace(spec, family=fam.name, context=context)
+        later = rotary_rules(cfg, spec) + mixer_rules(cfg, spec)  # what a value set later must keep
+        spec = replace(spec, family=fam.name, context=context, constraints=spec.constraints + later)
         return replace(spec, name=name) if name else spec
 
     def from_file(self, path: str | os.PathLike) -> Spec:
@@ -453,11 +456,14 @@ def settle(cfg: Config, fam: Family, head_dim: int | None, rotary_head: int | No
     if fam.rotary != "none" or cfg.data.get("rope_scaling") or cfg.data.get("rope_parameters"):
         check_head(cfg, fam.rope_head, head_dim)
     stated = cfg.data.get("head_dim")
+    held = True  # the rope tables are checked at a size the layers use
     if type(stated) is int and (rotary_head is None or fam.rope_head == "given"):
-        rotary_head = stated  # the config's head_dim, which transformers' rope functions read, even where no layer does
+        # the config's head_dim, which transformers' rope functions read, even where no layer does
+        rotary_head, held = stated, False
     elif rotary_head is None and head_dim is None and fam.rotary != "none":
-        rotary_head = _floor_head(cfg)  # no attention layer (a Bamba of Mamba-2 layers alone): the model's table still is
-    check_rope(cfg, fam, rotary_head if rotary_head is not None else head_dim)
+        # no attention layer (a Bamba of Mamba-2 layers alone): the model's table still is
+        rotary_head, held = _floor_head(cfg), False
+    check_rope(cfg, fam, rotary_head if rotary_head is not None else head_dim, held)
     check_layer_lists(cfg, fam.fields, fam.layer_lists)
     check_types(cfg)
     for name in even_fields(cfg):  # a learned class's rotary size: odd and above 4, rotated whole, is refused

@@ -22,14 +22,19 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Callable, Iterable, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol
 
 from ..config import Config, short
 from ..errors import SymparamsError
 from .layer_lists import ATTENTION_KINDS
 
+if TYPE_CHECKING:
+    from sympy import Symbol
+
+    from ..spec import Constraint, Spec
+
 __all__ = ["partial_rotary_factor", "class_share", "check_rope_head_dim", "refuse_negative_width", "check_head",
-           "check_layer_kinds", "check_table",
+           "whole_rotary", "rotary_rules", "check_layer_kinds", "check_table",
            "check_rope",
            "RopeHolding", "rope_table", "rope_type", "is_number", "malformed",
            "NUMBER", "NUMBERS", "REQUIRED_KEYS", "VALIDATED", "COMPUTED", "ROTARY"]
@@ -88,16 +93,27 @@ def _first_factor(holders: Iterable[Any], default: Any) -> Any:
     return default
 
 
-def check_rope_head_dim(cfg: Config, head_dim: int, field: str = "head_dim", partial_default: Any = 1) -> None:
+def check_rope_head_dim(cfg: Config, head_dim: int, field: str = "head_dim", partial_default: Any = 1,
+                        held: bool = True) -> None:
     """Refuse what transformers' RoPE validation refuses: a fully rotary head of odd size above 4.
 
     (A partly rotary head rounds its odd rotary part up and fits; tiny test models of at
-    most 4 dimensions are let through by transformers, so they are here.)
+    most 4 dimensions are let through by transformers, so they are here.) ``held`` says
+    whether ``head_dim`` is the size the model's layers use, not only one its config states.
     """
-    _refuse_odd(cfg, head_dim, partial_rotary_factor(cfg, partial_default, strict=False), field)
+    _refuse_odd(cfg, head_dim, partial_rotary_factor(cfg, partial_default, strict=False), field, held=held)
 
 
-def _refuse_odd(cfg: Config, head_dim: int, partial: Any, field: str, where: str = "") -> None:
+def whole_rotary(cfg: Config, field: str, head_dim: int, held: bool = True) -> None:
+    """Note that ``cfg``'s reading checked ``head_dim`` (the field it is read from; "rope" where a rope table's
+    checks read the rotary size) as a head transformers rotates whole, so that a size set later is checked too
+    (:func:`rotary_rules`)."""
+    cfg.rotary.append((field, head_dim, held))
+
+
+def _refuse_odd(cfg: Config, head_dim: int, partial: Any, field: str, where: str = "", held: bool = True) -> None:
+    if partial == 1:
+        whole_rotary(cfg, field, head_dim, held)
     if head_dim > 4 and head_dim % 2 and int(head_dim * partial) == head_dim:
         raise cfg.error(field, f"makes heads of odd size {head_dim} (head_dim); transformers' rotary embedding "
                                f"needs an even rotary dimension and refuses it{where}")
@@ -125,7 +141,28 @@ def check_head(cfg: Config, how: str | None, head_dim: int | None) -> None:
         size = head_dim
     held = next((f for f in cfg.fields if "head_dim" in f.names), None)
     stated = next((n for n in (held.names if held is not None else ("head_dim",)) if cfg.has(n)), None)
-    check_rope_head_dim(cfg, size, stated or "num_attention_heads")
+    check_rope_head_dim(cfg, size, stated or "num_attention_heads", held=how == "always")
+
+
+def rotary_rules(cfg: Config, spec: Spec) -> tuple[Constraint, ...]:
+    """The rule that keeps a value set later (``--set D=4064``, a sweep) to heads transformers can rotate: each
+    head size the config's reading checked whole-rotary, where it is the Spec's ``d_h`` or ``d_rope``, must be even
+    above 4.
+
+    A stated ``head_dim`` that transformers validates while the layers use D/H (``held``
+    false: DBRX, SmolLM3) is no symbol of the count, so it gives no rule.
+    """
+    from ..spec import EvenAbove
+    from ..symbols import d_h, d_rope
+
+    own = dict(spec.values)
+    env = spec.env
+    rules: dict[Symbol, Constraint] = {}
+    for field, size, held in cfg.rotary:
+        sym = d_rope if field == "qk_rope_head_dim" or (field == "rope" and d_rope in env) else d_h
+        if sym in env and env[sym] == size and (held or sym in own):
+            rules[sym] = EvenAbove(sym, 4, "transformers' rotary embedding turns a head's dimensions in pairs")
+    return tuple(rules.values())
 
 
 def check_layer_kinds(cfg: Config, kinds: Iterable[str], thetas: Mapping[str, str] | None = None,
@@ -167,7 +204,7 @@ def check_layer_kinds(cfg: Config, kinds: Iterable[str], thetas: Mapping[str, st
             share = _first_factor(holders, top if is_number(top) else 1)
             refuse_negative_width(cfg, name, head, share, where=f" for its {kind} layers")
             if rope_type(entry) == "yarn":
-                refuse_odd_yarn(cfg, name, head, share, where=f" for its {kind} layers")
+                refuse_odd_yarn(cfg, name, head, share, where=f" for its {kind} layers", held=type(size) is not int)
             if rope_type(entry) == "dynamic":
                 refuse_dynamic_two(cfg, name, head, share, where=f" for its {kind} layers")
 
@@ -247,7 +284,7 @@ def class_share(family: RopeHolding) -> Any:
     return 1 if default is None else default
 
 
-def check_rope(cfg: Config, family: RopeHolding, head_dim: int | None = None) -> None:
+def check_rope(cfg: Config, family: RopeHolding, head_dim: int | None = None, in_layers: bool = True) -> None:
     """Refuse rope parameters that transformers refuses or cannot compute with, as it does.
 
     Every config class validates ``rope_scaling`` (which wins) or ``rope_parameters``
@@ -268,6 +305,8 @@ def check_rope(cfg: Config, family: RopeHolding, head_dim: int | None = None) ->
     rotary embedding at all, where its class keeps rope parameters either way. With the
     model's ``head_dim``, a share it computes with that makes the rotary width
     int(head_dim * share) negative is refused: the embedding's arange cannot be built.
+    ``in_layers`` says whether ``head_dim`` is a size the model's layers use, not only one
+    its config states (:func:`whole_rotary`).
     """
     rotary = family.rotary
     if rotary not in ROTARY:
@@ -310,7 +349,7 @@ def check_rope(cfg: Config, family: RopeHolding, head_dim: int | None = None) ->
             _refuse_null_head(cfg, name if params else "head_dim", rope_type(held))
         if head_dim is not None and rope_type(held) == "yarn":
             field, share = rotary_share(cfg, family)
-            refuse_odd_yarn(cfg, field, head_dim, share)
+            refuse_odd_yarn(cfg, field, head_dim, share, held=in_layers)
         if head_dim is not None and rope_type(held) == "dynamic":
             field, share = rotary_share(cfg, family)
             refuse_dynamic_two(cfg, field, head_dim, share)
@@ -400,10 +439,12 @@ def _rotary_width(head_dim: int, share: Any) -> tuple[int, str] | None:
     return int(head_dim * share), f"int({head_dim} x {shown})"
 
 
-def refuse_odd_yarn(cfg: Config, field: str, head_dim: int, share: Any, where: str = "") -> None:
+def refuse_odd_yarn(cfg: Config, field: str, head_dim: int, share: Any, where: str = "", held: bool = True) -> None:
     """Refuse YaRN over an odd rotary width int(head_dim * share) of 5 or more: transformers' YaRN takes
     ceil(width/2) frequencies and a ramp of width // 2, which then cannot be combined."""
     found = _rotary_width(head_dim, share)
+    if share == 1:
+        whole_rotary(cfg, "rope", head_dim, held)
     if found is not None and found[0] >= 5 and found[0] % 2:
         raise cfg.error(field, f"rope_type 'yarn'{where} over a rotary width of {found[1]} = {found[0]}, which is "
                                "odd: transformers' YaRN cannot be built with it")

@@ -16,7 +16,7 @@ import builtins
 import json
 import os
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Iterable
@@ -141,6 +141,21 @@ class Fields:
         return "other"
 
 
+@dataclass
+class Checked:
+    """What a family's reading checked that binds the model's own sizes, so that a value set later keeps it too
+    (:mod:`symparams.families.later`).
+
+    ``rotary``: each head size checked as rotated whole (the field it was read from, or
+    "rope" for a rope table's checks; the size; whether the layers use it).
+    ``heads_divide_width``: the class refuses heads that do not divide the width even where
+    ``head_dim`` is stated.
+    """
+
+    rotary: list[tuple[str, int, bool]] = field(default_factory=list)
+    heads_divide_width: bool = False
+
+
 class Config:
     """Typed, validated access to the fields of one config.json.
 
@@ -158,10 +173,7 @@ class Config:
         self.source = source
         self.fields = fields or Fields()
         self.read: set[str] = set()
-        # (field, size, held): each head size read whose whole width rotates (see families.rope.rotary_rules)
-        self.rotary: list[tuple[str, int, bool]] = []
-        # a Mamba-2 head size the file states: heads times it must stay the mixer's width (families._ssm_config)
-        self.mixer_head: int | None = None
+        self.checked = Checked()
 
     @property
     def model_type(self) -> str:

@@ -381,9 +381,8 @@ def test_changed_layer_counts_drop_the_layer_indices_everywhere(pp):
 
 
 def test_values_that_keep_the_layer_counts_keep_the_layer_indices():
-    """A new width changes no layer count: the indices still fit, and stages still hold their own layers. (Half the
-    mixer's heads keep the file's head size of 64 at half the width.)"""
-    spec = model("bamba-9b").with_values(D=2048, H_m=64)
+    """A new width changes no layer count: the indices still fit, and stages still hold their own layers."""
+    spec = model("bamba-9b").with_values(D=2048)
     held = {r.name: r.layers for r in spec.tree.children() if isinstance(r, Repeat)}
     assert held["attention_layers"] == (9, 18, 27)
     names = ["attention_layers" if i in (9, 18, 27) else "mamba_layers" for i in range(32)]

@@ -838,10 +838,11 @@ def test_an_odd_head_dim_stated_in_the_file_is_refused_exactly_where_transformer
 def test_a_head_size_set_on_a_count_is_refused_exactly_where_the_config_stating_it_is(preset):
     """A value set after the config is read (``--set``, a sweep) meets the rotary check its reading made: the head
     sizes beside the preset's, odd and even, set as d_h (as D = H x d_h where d_h is D/H) or as d_rope, count as
-    the config stating them counts, or both refuse."""
+    the config stating them counts, or both refuse. (Not D where a Mamba-2 mixer's head size, which the file
+    may state, follows the width: see families.later.)"""
     from symparams.catalog import preset_paths
     from symparams.config import read_json
-    from symparams.symbols import D, H, d_h, d_rope
+    from symparams.symbols import D, H, d_h, d_in, d_rope
 
     config = read_json(preset_paths()[preset])
     spec = symparams.families.from_dict(config, "config")
@@ -851,6 +852,8 @@ def test_a_head_size_set_on_a_count_is_refused_exactly_where_the_config_stating_
         if sym not in env:
             continue
         size = int(env[sym])
+        if relations.get(sym) == D / H and d_in in env:
+            continue
         if relations.get(sym) == D / H:  # every width field stating D (OPT's word_embed_proj_dim too)
             keys = [k for k, v in config.items() if type(v) is int and v == int(env[D])
                     and k in ("hidden_size", "n_embd", "d_model", "word_embed_proj_dim")]
@@ -871,6 +874,65 @@ def test_a_head_size_set_on_a_count_is_refused_exactly_where_the_config_stating_
             except SymparamsError:
                 got = None
             assert got == want, (preset, name, value)
+
+
+# The config fields that state a symbol the tests below set, by symbol.
+SIZE_FIELDS = {"D": ("hidden_size", "n_embd", "d_model", "word_embed_proj_dim"), "H": ("num_attention_heads", "n_head"),
+               "H_kv": ("num_key_value_heads", "num_kv_heads", "multi_query_group_num"), "d_h": ("head_dim",),
+               "V": ("vocab_size",), "F": ("intermediate_size", "n_inner", "ffn_hidden_size"),
+               "E": ("num_local_experts", "num_experts", "n_routed_experts", "moe_num_experts"),
+               "k": ("num_experts_per_tok", "moe_k")}
+
+
+@pytest.mark.parametrize("preset", sample(sorted(symparams.presets.PRESETS), "sizes set later"))
+def test_a_size_set_on_a_count_is_counted_only_where_the_config_stating_it_builds(preset):
+    """No size set after the config is read is counted where the config stating it is refused, and where both
+    count they agree. (The Spec may refuse what a file builds: d_h = D/H stays whole where a file rounds it
+    down. A padding id follows the vocabulary, as in a re-sized file: see families.later.)"""
+    from symparams.catalog import preset_paths
+    from symparams.config import read_json
+    from symparams.symbols import d_in
+
+    config = read_json(preset_paths()[preset])
+    spec = symparams.families.from_dict(config, "config")
+    values = {s.name: int(v) for s, v in spec.values if v.is_Integer}
+    for name, fields in SIZE_FIELDS.items():
+        if name not in values or (name == "D" and d_in in spec.env):  # a stated Mamba-2 head size follows D
+            continue
+        size = values[name]
+        keys = [k for k in fields if type(config.get(k)) is int and config[k] == size]
+        for value in sorted({1, size // 2, size - 1, size + 1, size + 2, 2 * size} - {0, size}) if keys else ():
+            doc = {**config, **dict.fromkeys(keys, value)}
+            pad = doc.get("pad_token_id")
+            if name == "V" and not (type(pad) is int and -value <= pad < value):
+                doc["pad_token_id"] = 0
+            try:
+                want = symparams.families.from_dict(doc, "config").total
+            except SymparamsError:
+                want = None
+            try:
+                got = spec.with_values(**{name: value}).total
+            except SymparamsError:
+                continue
+            assert got == want, (preset, name, value)
+
+
+@pytest.mark.parametrize("preset", sample(sorted(symparams.presets.PRESETS), "layer counts set later"))
+def test_layer_counts_set_on_a_count_never_leave_a_kind_a_negative_number_of_layers(preset):
+    """Where the last kind of layer takes the rest of L (Nemotron-H's MoE layers, L - L_a - L_s), any L or count
+    of a kind set later that leaves it fewer than none is refused: no row, and no total, is negative."""
+    spec = symparams.model(preset)
+    values = {s.name: int(v) for s, v in spec.values if v.is_Integer}
+    if "L" not in values:
+        return
+    for name in ["L", *(n for n in values if n.startswith("L_"))]:
+        for value in sorted({1, 2, values["L"] // 2, values["L"] - 1, values["L"], values[name] + 1} - {0}):
+            try:
+                other = spec.with_values(**{name: value})
+                rows = other.breakdown().rows
+            except SymparamsError:
+                continue
+            assert other.total > 0 and all(r.total >= 0 for r in rows), (preset, name, value)
 
 
 # (share, head_dim, short factors) of a LongRoPE table: one factor for all, or as many as a 64- or 32-wide

@@ -37,6 +37,7 @@ def read_sizes(cfg: Config, activation_field: str | None = "hidden_act", heads_d
     if heads_divide_width and width % heads:
         raise cfg.error("num_attention_heads", f"{heads} does not divide hidden_size {width} (transformers requires "
                         "hidden_size to be a multiple of num_attention_heads)")
+    cfg.checked.heads_divide_width = heads_divide_width
     if derived:
         head_dim = width // heads
         if not head_dim:

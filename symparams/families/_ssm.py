@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping, Sequence
 
-from sympy import Expr, Integer, Symbol, ceiling
+from sympy import Expr, Integer, Symbol, ceiling, expand
 
 from ..components import Composite, Module, Repeat
 from ..spec import AtMost, Constraint, Divides, Spec
@@ -53,6 +53,16 @@ def kinds(parts: Sequence[tuple[str, Symbol, int, Module]], total: Expr = L,
     return repeats, values
 
 
+def _rests(tree: Composite) -> list[Expr]:
+    """The layer counts of the tree's kinds that take the rest of L from two or more others (L - L_a - L_s)."""
+    out = []
+    for node in tree.children():
+        count = getattr(node, "count", None)
+        if isinstance(count, Expr) and count.has(L) and len(count.free_symbols) > 2:
+            out.append(count)
+    return out
+
+
 def ssm_spec(family: str, tree: Composite, values: Mapping[Symbol, int], relations: Mapping[Symbol, Expr] = {},
              constraints: Iterable[Constraint] = (), kept: Iterable[Symbol] = (), notes: Iterable[str] = (),
              counts: Iterable[Symbol] = ()) -> Spec:
@@ -64,6 +74,8 @@ def ssm_spec(family: str, tree: Composite, values: Mapping[Symbol, int], relatio
     relations = dict(relations)
     vals = {s: v for s, v in values.items() if s not in relations}
     rules = list(constraints) + [AtMost(c, L, "layers of one kind are at most all layers") for c in counts]
+    for rest in _rests(tree):  # the last kind present takes L minus the others, which must not be negative
+        rules.append(AtMost(expand(L - rest), L, "the layers of these kinds are among the L layers"))
     width = values.get(D)
     layers = values.get(L)
     return Spec(

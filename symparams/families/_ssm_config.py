@@ -9,15 +9,12 @@ strings (one character per layer), which the shapes hold as they are.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import Iterable, Sequence
 
 from ..config import DEFAULT, DERIVED, Config, Field, Fields
 
-if TYPE_CHECKING:
-    from ..spec import Constraint, Spec
-
 __all__ = [
-    "MAMBA2_FIELDS", "MAMBA2_ONLY", "read_dt_rank", "refuse_layer_types", "refuse_odd_rope", "mamba2_head", "mixer_rules",
+    "MAMBA2_FIELDS", "MAMBA2_ONLY", "read_dt_rank", "refuse_layer_types", "refuse_odd_rope", "mamba2_head",
     "layer_indices", "read_all", "read_chunk", "kind_counts",
 ]
 
@@ -108,20 +105,6 @@ def mamba2_head(cfg: Config, heads_field: str, head_field: str, inner: int, widt
     head = cfg._int(head_field, head, 1)
     if head * heads != inner:
         raise cfg.error(head_field, f"{head} x {heads_field} {heads} is not the mixer's width {inner}{where}")
-    cfg.mixer_head = head
-
-
-def mixer_rules(cfg: Config, spec: Spec) -> tuple[Constraint, ...]:
-    """The rule that keeps a value set later (``--set D=4160``) to a mixer transformers builds: where the file
-    states the Mamba-2 head size, the heads times it must be the mixer's width, d_in = H_m x head."""
-    from ..spec import AtMost
-    from ..symbols import H_m, d_in
-
-    head, env = cfg.mixer_head, spec.env
-    if head is None or d_in not in env or H_m not in env or env[d_in] != head * env[H_m]:
-        return ()
-    why = f"the file's Mamba-2 head size {head} times the heads is the mixer's width"
-    return AtMost(d_in, head * H_m, why), AtMost(head * H_m, d_in, why)
 
 
 def layer_indices(cfg: Config, name: str, layers: int) -> set[int]:

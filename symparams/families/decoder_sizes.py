@@ -130,6 +130,7 @@ def read_sizes(cfg: Config, *, floor_head_dim: bool = False, rope: str | None = 
     if heads_divide_width and width % heads:
         raise cfg.error("num_attention_heads", f"{heads} does not divide hidden_size {width} (transformers requires "
                         "hidden_size to be a multiple of num_attention_heads, even where head_dim is given)")
+    cfg.checked.heads_divide_width = heads_divide_width
     if derived:
         if width % heads and not floor_head_dim:
             raise cfg.error(

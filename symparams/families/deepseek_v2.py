@@ -61,6 +61,7 @@ def read(cfg: Config) -> Reading:
     if width % heads:
         raise cfg.error("num_attention_heads", f"{heads} does not divide hidden_size {width}, "
                                                "which DeepseekV2Config refuses")
+    cfg.checked.heads_divide_width = True
     shape = mla.read_shape(cfg)
     mlp_bias = cfg.get("mlp_bias")
     return mla.reading("deepseek_v2", shape, _routing(cfg), mlp_bias=mlp_bias)

@@ -366,14 +366,12 @@ class Registry:
         except SymparamsError as err:
             raise SymparamsError(f"{cfg.source}: {err}") from None
         from ..symbols import d_h, d_rope
-        from ._ssm_config import mixer_rules
-        from .rope import rotary_rules
+        from .later import later_rules
 
         head, rotary = env.get(d_h), env.get(d_rope)
         context = settle(cfg, fam, int(head) if head is not None and head.is_Integer else None,
                          int(rotary) if rotary is not None and rotary.is_Integer else None)
-        later = rotary_rules(cfg, spec) + mixer_rules(cfg, spec)  # what a value set later must keep
-        spec = replace(spec, family=fam.name, context=context, constraints=spec.constraints + later)
+        spec = replace(spec, family=fam.name, context=context, constraints=spec.constraints + later_rules(cfg, spec))
         return replace(spec, name=name) if name else spec
 
     def from_file(self, path: str | os.PathLike) -> Spec:

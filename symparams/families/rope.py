@@ -22,19 +22,14 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol
+from typing import Any, Callable, Iterable, Mapping, Protocol
 
 from ..config import Config, short
 from ..errors import SymparamsError
 from .layer_lists import ATTENTION_KINDS
 
-if TYPE_CHECKING:
-    from sympy import Symbol
-
-    from ..spec import Constraint, Spec
-
 __all__ = ["partial_rotary_factor", "class_share", "check_rope_head_dim", "refuse_negative_width", "check_head",
-           "whole_rotary", "rotary_rules", "check_layer_kinds", "check_table",
+           "whole_rotary", "check_layer_kinds", "check_table",
            "check_rope",
            "RopeHolding", "rope_table", "rope_type", "is_number", "malformed",
            "NUMBER", "NUMBERS", "REQUIRED_KEYS", "VALIDATED", "COMPUTED", "ROTARY"]
@@ -107,8 +102,8 @@ def check_rope_head_dim(cfg: Config, head_dim: int, field: str = "head_dim", par
 def whole_rotary(cfg: Config, field: str, head_dim: int, held: bool = True) -> None:
     """Note that ``cfg``'s reading checked ``head_dim`` (the field it is read from; "rope" where a rope table's
     checks read the rotary size) as a head transformers rotates whole, so that a size set later is checked too
-    (:func:`rotary_rules`)."""
-    cfg.rotary.append((field, head_dim, held))
+    (:mod:`.later`)."""
+    cfg.checked.rotary.append((field, head_dim, held))
 
 
 def _refuse_odd(cfg: Config, head_dim: int, partial: Any, field: str, where: str = "", held: bool = True) -> None:
@@ -142,27 +137,6 @@ def check_head(cfg: Config, how: str | None, head_dim: int | None) -> None:
     held = next((f for f in cfg.fields if "head_dim" in f.names), None)
     stated = next((n for n in (held.names if held is not None else ("head_dim",)) if cfg.has(n)), None)
     check_rope_head_dim(cfg, size, stated or "num_attention_heads", held=how == "always")
-
-
-def rotary_rules(cfg: Config, spec: Spec) -> tuple[Constraint, ...]:
-    """The rule that keeps a value set later (``--set D=4064``, a sweep) to heads transformers can rotate: each
-    head size the config's reading checked whole-rotary, where it is the Spec's ``d_h`` or ``d_rope``, must be even
-    above 4.
-
-    A stated ``head_dim`` that transformers validates while the layers use D/H (``held``
-    false: DBRX, SmolLM3) is no symbol of the count, so it gives no rule.
-    """
-    from ..spec import EvenAbove
-    from ..symbols import d_h, d_rope
-
-    own = dict(spec.values)
-    env = spec.env
-    rules: dict[Symbol, Constraint] = {}
-    for field, size, held in cfg.rotary:
-        sym = d_rope if field == "qk_rope_head_dim" or (field == "rope" and d_rope in env) else d_h
-        if sym in env and env[sym] == size and (held or sym in own):
-            rules[sym] = EvenAbove(sym, 4, "transformers' rotary embedding turns a head's dimensions in pairs")
-    return tuple(rules.values())
 
 
 def check_layer_kinds(cfg: Config, kinds: Iterable[str], thetas: Mapping[str, str] | None = None,

@@ -138,10 +138,8 @@ def read(cfg: Config) -> Reading:
         raise cfg.error("n_mamba_heads", f"{heads_m} does not divide the mixer's width {inner} "
                                          "(transformers builds it, but its forward pass cannot reshape into heads)")
     head_m = cfg.get("mamba_headdim")
-    if head_m is not DERIVED:
-        if head_m * heads_m != inner:
-            raise cfg.error("mamba_headdim", f"{head_m} x n_mamba_heads {heads_m} is not the mixer's width {inner}")
-        cfg.mixer_head = head_m
+    if head_m is not DERIVED and head_m * heads_m != inner:
+        raise cfg.error("mamba_headdim", f"{head_m} x n_mamba_heads {heads_m} is not the mixer's width {inner}")
     cfg.get("use_conv_bias")  # read for its type only: the convolution always has a bias
     shape: list = [("layout", by_layer("".join(kind[0] for kind in pattern))), ("expand", expand),
                    ("bias", cfg.get("add_bias_linear"))]

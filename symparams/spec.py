@@ -543,15 +543,14 @@ def apply_overrides(spec: Spec, overrides: Mapping[str, Expr]) -> Spec:
     relation, so the closed form then carries that symbol. Unknown names are errors.
     """
     from .parse import check_size, degree, to_exact
-    from .symbols import symbol
 
     values = dict(spec.values)
     relations = dict(spec.relations)
     known = set(values) | set(relations)
     used = ", ".join(s.name for s in sorted(known, key=str))
     for name, raw in overrides.items():
-        sym = next((s for s in known if s.name == name), None) or symbol(name)  # (a learned family's own fields)
-        if sym not in known:
+        sym = next((s for s in known if s.name == name), None)  # (a learned family's own fields too)
+        if sym is None:
             raise SymparamsError(f"{spec.name} has no symbol {name!r} to set (it uses: {used})")
         val = to_exact(raw, sorted(known, key=str), name)
         if sym in val.free_symbols:

@@ -106,7 +106,7 @@ def test_table_rows_are_the_models_totals(capsys):
         (["count", "nanochat", "--set", "V=0"], "V = 0 must be positive"),
         (["count", "nanochat", "--set", "D=-64"], "D = -64 must be positive"),
         (["count", "nanochat", "--set", "L=2.5"], "L = 5/2 is not a whole number"),
-        (["count", "nanochat", "--set", "Zz=4"], "unknown symbol 'Zz'"),
+        (["count", "nanochat", "--set", "Zz=4"], "has no symbol 'Zz' to set"),
         (["count", "nanochat", "--set", "V=1", "--set", "V=2"], "V given twice"),
         (["count", "gpt5"], "unknown model 'gpt5'"),
         (["count", "nanochat", "--depth", "0"], "positive whole number"),

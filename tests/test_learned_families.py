@@ -727,6 +727,18 @@ def test_a_value_set_on_a_learned_count_is_refused_where_the_family_refuses_the_
     assert json.loads(capsys.readouterr().out)["total"] == from_dict({**config, "hidden_size": 1020}).total
 
 
+def test_the_command_line_sets_a_learned_familys_own_field_by_its_name(capsys):
+    """--set names a learned family's own fields (RoBERTa's type_vocab_size, no symbol of the project's) and
+    counts as the config stating it; a name the model does not use is refused in one line naming what it uses."""
+    path = "tests/fixtures/learned/roberta-base.json"
+    config = json.load(open(path))
+    assert main(["count", path, "--set", "type_vocab_size=3", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == from_dict({**config, "type_vocab_size": 3}).total
+    assert main(["count", path, "--set", "num_experts=3"]) == 2
+    err = capsys.readouterr().err
+    assert "has no symbol 'num_experts' to set (it uses: " in err and "type_vocab_size" in err and err.count("\n") == 1
+
+
 @pytest.mark.parametrize("model_type", ["roberta", "bert", "xlnet", "dots1", "lfm2", "recurrent_gemma", "minimax"])
 @given(data=st.data())
 @settings(max_examples=20, deadline=None, derandomize=True)

@@ -39,7 +39,8 @@ def add_model_arguments(p: argparse.ArgumentParser, json_flag: bool = True, many
     p.add_argument("--depth", type=positive_int, help="depth for depth-sized families (nanochat: D = 64*depth)")
     p.add_argument(
         "--set", dest="sets", action="append", default=[], metavar="NAME=VALUE",
-        help="set a symbol: a number (H_kv=1, e=8/3) or an expression in the model's symbols (F=8*D/3)",
+        help="set a symbol: a number (H_kv=1, e=8/3) or an expression in the model's symbols (F=8*D/3); "
+             "a learned family's symbols are its config's fields (type_vocab_size=2)",
     )
     if json_flag:
         p.add_argument("--json", action="store_true", help="print one JSON object")
@@ -71,9 +72,15 @@ def tex_escape(text: str) -> str:
 
 
 def parse_sets(items: list[str]) -> dict[str, Any]:
-    """``["H_kv=1", "F=8*D/3"]`` -> {name: exact SymPy value}; duplicates and unknowns refused."""
+    """``["H_kv=1", "F=8*D/3"]`` -> {name: exact SymPy value}; duplicates refused.
+
+    A name that is none of the project's symbols is left to the model to know (a learned
+    family's own fields, ``type_vocab_size``), which refuses it where it does not.
+    """
+    import re
+
     from ..parse import parse_expr
-    from ..symbols import SYMBOLS, symbol
+    from ..symbols import SYMBOLS
 
     out: dict[str, Any] = {}
     for item in items:
@@ -81,7 +88,9 @@ def parse_sets(items: list[str]) -> dict[str, Any]:
         name = name.strip()
         if not eq or not name:
             raise SymparamsError(f"--set expects NAME=VALUE, got {item!r}")
-        symbol(name)
+        if name not in SYMBOLS and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,63}", name):
+            raise SymparamsError(f"--set {name!r}: a name is a symbol (V, D, L, H, ...) or a field of a learned "
+                                 "family's config, in letters, digits and underscores")
         if name in out:
             raise SymparamsError(f"--set {name} given twice")
         try:

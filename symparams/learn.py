@@ -1763,9 +1763,11 @@ def relations(family: LearnedFamily) -> list[list]:
     it and transformers builds no model, another field set to the raised value and one past it (at most), or to
     twice it and not one past that (dividing), says which rule fixes it; where none does, a field (not a head
     size, width or heads, whose rules are rope's and ``divides``'s) that builds at two and four more, and not at
-    three or five, is wanted even. Each whole number above 2 is also lowered to 2: where transformers then builds
-    no model, another lowered to 2 with it, and kept at 2 beside 3 (at most) or not (dividing), says which rule
-    it breaks. A rule every witness keeps is kept.
+    three or five, is wanted even. Each is also raised one past another field's value (at most 64): where
+    transformers then builds no model, that field raised with it says the rule in the same way (Apertus's heads
+    at most its width; Beam's key/value heads dividing its heads). Each whole number above 2 is also lowered to
+    2: where transformers then builds no model, another lowered to 2 with it, and kept at 2 beside 3 (at most) or
+    not (dividing), says which rule it breaks. A rule every witness keeps is kept.
     """
     _require()
     if not family.witnesses:
@@ -1775,10 +1777,25 @@ def relations(family: LearnedFamily) -> list[list]:
     defaults = _make_config(cls, {}).to_dict()
     out: list[list] = []
 
-    def keep(kind: str, small: str, big: str) -> None:
+    def keep(kind: str, small: str, big: str, raised: dict | None = None, head: int | None = None) -> None:
         rule = [kind, small, big, *(defaults.get(n) if type(defaults.get(n)) is int else None for n in (small, big))]
+        if raised is not None and head and "head_dim" not in (small, big) and \
+                _as_counted(family, cls, {**raised, "head_dim": head}):
+            rule.append("head_dim")  # (the heads past the width leave D // H no size only where no head_dim says one)
         if all(_keeps(rule, _make_config(cls, w["fields"]).to_dict()) for w in family.witnesses):
             out.append(rule)
+
+    def fixing(raised: dict, small: str, big: str, x: int) -> str | None:
+        """The rule ``big`` set to fit ``small`` raised to ``x`` shows: at most (x and x + 1 build), dividing
+        (twice x builds, one past it not: dots.llm3's groups of at least two experts), or None."""
+        if any(r[1:3] == [small, big] for r in out):
+            return None
+        if _as_counted(family, cls, {**raised, big: x}) and _as_counted(family, cls, {**raised, big: x + 1}):
+            return "at_most"
+        if _as_counted(family, cls, {**raised, big: 2 * x}) and \
+                _as_counted(family, cls, {**raised, big: 2 * x + 1}) is False:
+            return "divides"
+        return None
 
     for base in _smallest_and_richest(family):
         try:
@@ -1794,22 +1811,22 @@ def relations(family: LearnedFamily) -> list[list]:
             if not _miscounted(family, cls, raised):
                 continue
             for big in ints:
-                if big == small or big in WIDTHS or any(r[1:3] == [small, big] for r in out):
-                    continue
-                if _as_counted(family, cls, {**raised, big: v + 1}) and _as_counted(family, cls, {**raised, big: v + 2}):
-                    kind = "at_most"
-                elif _as_counted(family, cls, {**raised, big: 2 * (v + 1)}) and \
-                        _as_counted(family, cls, {**raised, big: 2 * (v + 1) + 1}) is False:
-                    kind = "divides"  # (dots.llm3's groups of at least two experts: twice, not once)
-                else:
-                    continue
-                keep(kind, small, big)
+                if big != small and big not in WIDTHS and (kind := fixing(raised, small, big, v + 1)):
+                    keep(kind, small, big)
             even = ["divides", 2, small, None, defaults.get(small) if type(defaults.get(small)) is int else None]
             if v % 2 == 0 and even not in out and not any(r[1] == small for r in out) and not small.endswith(
                     "head_dim") and small not in (*WIDTHS, *HEADS) and all(  # (rope's, and the heads', rules)
                     _as_counted(family, cls, {**base, small: v + k}) is (k % 2 == 0) for k in (2, 3, 4, 5)) \
                     and all(_keeps(even, _make_config(cls, w["fields"]).to_dict()) for w in family.witnesses):
                 out.append(even)  # a field the class wants even (DiffLlama's key/value heads, split in two)
+        for small, v in ints.items():  # each raised past another's value: the heads past the width, say
+            for u in sorted({w for w in ints.values() if v < w <= 64}):  # (a small model's sizes: quick to build)
+                raised = {**base, small: u + 1}
+                if not _miscounted(family, cls, raised) or not _as_counted(family, cls, {**base, small: u}):
+                    continue
+                for big, w in ints.items():
+                    if w == u and big != small and (kind := fixing(raised, small, big, u + 1)):
+                        keep(kind, small, big, raised, made.get("head_dim") or 4)
         for big, v in ints.items():  # each lowered to 2: a field it must stay at least (dots.llm3's indexer head size)
             if v <= 2 or big in WIDTHS or not _miscounted(family, cls, {**base, big: 2}):
                 continue
@@ -1826,7 +1843,10 @@ def relations(family: LearnedFamily) -> list[list]:
 
 
 def _keeps(rule: list, made: Mapping[str, Any]) -> bool:
-    """Whether a config the class made keeps a relation (one of its fields not a whole number keeps it)."""
+    """Whether a config the class made keeps a relation (one of its fields not a whole number keeps it, and so does
+    a config stating the field that voids it)."""
+    if len(rule) == 6 and made.get(rule[5]) is not None:
+        return True
     a, b = (n if type(n) is int else made.get(n) for n in rule[1:3])
     if type(a) is not int or type(b) is not int:
         return True

@@ -766,9 +766,10 @@ def test_a_rotary_head_size_odd_or_even_counts_what_transformers_builds_or_is_re
 
 @pytest.mark.parametrize("model_type", sample(SHIPPED, "relations between two fields"))
 def test_a_field_raised_past_another_counts_what_transformers_builds_or_is_refused(model_type):
-    """Key/value heads one past the heads (RecurrentGemma's class refuses them though no shape breaks), and each
-    relation the family learned broken (the small field one past the big, or the big one off a multiple), are
-    counted as transformers builds them, or refused; and each relation refused was right to be."""
+    """Key/value heads one past the heads (RecurrentGemma's class refuses them though no shape breaks), heads one
+    past the width (Apertus's D // H is then no head size), and each relation the family learned broken (the small
+    field one past the big, or the big one off a multiple), are counted as transformers builds them, or refused;
+    each relation refused was right to be, and one voided by a stated head_dim is counted as built."""
     family = learned(model_type)
     assert family is not None
     cls = _config_class(model_type)
@@ -781,7 +782,10 @@ def test_a_field_raised_past_another_counts_what_transformers_builds_or_is_refus
         heads, kv = made.get("num_attention_heads"), made.get("num_key_value_heads")
         if type(heads) is int and type(kv) is int:
             _counted_as_built(family, cls, {**witness, "num_key_value_heads": heads + 1}, f"{model_type} kv", count)
-        for kind, small, big, *_ in family.relations:
+        named = [n for n in ("num_attention_heads", "n_head", "hidden_size", "n_embd") if type(made.get(n)) is int]
+        if len(named) == 2:
+            _counted_as_built(family, cls, {**witness, named[0]: made[named[1]] + 1}, f"{model_type} heads", count)
+        for kind, small, big, *rest in family.relations:
             a, b = small if type(small) is int else made.get(small), made.get(big)
             if type(a) is not int or type(b) is not int:
                 continue
@@ -792,3 +796,8 @@ def test_a_field_raised_past_another_counts_what_transformers_builds_or_is_refus
             with pytest.raises(SymparamsError, match=r"(exceeds|does not divide|is odd)"):
                 count(broken)
             assert _try_build(cls, broken) is None, f"{model_type}: {kind} {small} {big} refuses what transformers builds"
+            for unless in rest[2:]:  # a head size stated: D // H is not read, and the model builds
+                voided = {**broken, unless: 4}
+                built = _try_build(cls, voided)
+                if built is not None:
+                    assert count(voided) == _total(built), f"{model_type}: {kind} {small} {big} with {unless} stated"

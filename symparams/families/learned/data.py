@@ -213,8 +213,9 @@ class LearnedFamily:
     # Per-layer list of numbers -> the field the class makes each entry from when it is left out: a stated list must
     # hold that field's value (the forms read the field).
     mirrors: dict = field(default_factory=dict)
-    # [kind, small, big, small's default, big's default]: two whole-number fields the class builds no model without
-    # ``small`` at most ``big`` ("at_most": RecurrentGemma's key/value heads) or dividing it ("divides").
+    # [kind, small, big, small's default, big's default(, unless)]: two whole-number fields the class builds no model
+    # without ``small`` at most ``big`` ("at_most": RecurrentGemma's key/value heads) or dividing it ("divides"),
+    # unless the config states the field ``unless`` names (Apertus's heads past its width, with a head_dim stated).
     relations: list = field(default_factory=list)
     # Other model classes of the type that build its causal LM's parameters (a masked LM's): a config naming one in
     # ``architectures`` is counted as the causal LM.
@@ -373,6 +374,8 @@ class LearnedFamily:
                                      f"{self.model_type} model takes it as a row of a table that size, and builds "
                                      "no model")
         for kind, small, big, *defaults in self.relations:
+            if len(defaults) == 3 and self._given(config, defaults.pop())[1] is not None:
+                continue
             a, b = (n if type(n) is int else values[n] if n in values else given if present else default
                     for n, (present, given), default in zip((small, big), (self._given(config, str(small)),
                                                                            self._given(config, big)), defaults))
@@ -658,11 +661,12 @@ def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None
         if not all(isinstance(name, str) and name.isidentifier() and not name.endswith(CAUSAL_LM)
                    for name in family.same_parameters):
             raise SymparamsError(f"{source}: same_parameters holds something other than the names of model classes")
-        if not all(isinstance(rule, list) and len(rule) == 5 and rule[0] in ("at_most", "divides")
+        if not all(isinstance(rule, list) and len(rule) in (5, 6) and rule[0] in ("at_most", "divides")
                    and (isinstance(rule[1], str) or rule[1:2] == [2] and rule[0] == "divides") and isinstance(rule[2], str)
-                   and all(d is None or type(d) is int for d in rule[3:]) for rule in family.relations):
+                   and all(d is None or type(d) is int for d in rule[3:5]) and all(isinstance(u, str) for u in rule[5:])
+                   for rule in family.relations):
             raise SymparamsError(f"{source}: relations holds something other than [at_most or divides, two fields, "
-                                 "their defaults]")
+                                 "their defaults, and perhaps the field that voids it]")
         rope = family.rope_kinds
         if rope and not ("rope_parameters" in family.free and set(rope) == {"kinds", "theta", "empty", "flat"}
                          and all(isinstance(rope[k], list) and all(isinstance(n, str) for n in rope[k])

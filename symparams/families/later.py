@@ -49,7 +49,7 @@ def _rotary(cfg: Config, spec: Spec) -> tuple[Constraint, ...]:
 
 def _width(cfg: Config, spec: Spec) -> tuple[Constraint, ...]:
     """Heads that divide the width, where the class refuses others even with a stated head_dim (Gemma 2 and 3,
-    Llama, Arcee) and no rule of the Spec says it already."""
+    Llama, Arcee, DeepSeek-V2) and no rule of the Spec says it already."""
     from ..spec import Divides
     from ..symbols import D, H
 

@@ -749,11 +749,24 @@ def test_yarn_over_an_odd_rotary_width_is_refused_exactly_where_transformers_can
     _scaled_rope_on_a_grid(preset, YARN, YARN_GRID, "yarn")
 
 
-def _scaled_rope_on_a_grid(preset: str, scaled: dict, grid: list, says: str) -> None:
+@pytest.mark.parametrize("preset", sample(_one_preset_per_type(), "yarn over a base of one"))
+@pytest.mark.parametrize("theta", [1, 1.0, 0, -2.5, 0.5])
+def test_yarn_over_a_rope_theta_of_one_or_below_zero_is_refused_exactly_where_transformers_cannot_build_it(preset,
+                                                                                                         theta):
+    """transformers' YaRN divides by log(rope_theta) as it builds the model: a base of 1 divides by zero, and one of
+    0 or below has no logarithm. Stated in the YaRN table or at the top level (which transformers fills into the
+    table), such a base is refused naming it where transformers cannot build the model; a base between 0 and 1
+    builds, and anything counted is what transformers builds."""
+    table = {k: v for k, v in YARN.items() if k != "rope_theta"}
+    _scaled_rope_on_a_grid(preset, {**table, "rope_theta": theta}, [(None, None)], "log(rope_theta)")
+    _scaled_rope_on_a_grid(preset, table, [(None, None)], "log(rope_theta)", {"rope_theta": theta})
+
+
+def _scaled_rope_on_a_grid(preset: str, scaled: dict, grid: list, says: str, top: dict | None = None) -> None:
     """The preset at two layers (six where its class keeps rope tables by layer kind: a full-attention layer among
-    them, every 4th in OLMo 3, 6th in Gemma 3), with ``scaled`` as its (full-attention layers') rope table, at
-    each share and head size of ``grid``: counted as transformers builds it, or refused naming ``says`` only where
-    transformers cannot build it."""
+    them, every 4th in OLMo 3, 6th in Gemma 3), with ``scaled`` as its (full-attention layers') rope table and
+    ``top`` at its top level, at each share and head size of ``grid``: counted as transformers builds it, or
+    refused naming ``says`` only where transformers cannot build it."""
     pytest.importorskip("torch", reason="torch is not installed")
     pytest.importorskip("transformers", reason="transformers is not installed")
     from symparams.catalog import preset_paths
@@ -770,7 +783,8 @@ def _scaled_rope_on_a_grid(preset: str, scaled: dict, grid: list, says: str) -> 
     table = {"full_attention": dict(scaled), "sliding_attention": {"rope_type": "default", "rope_theta": 10000.0}} \
         if by_kind else scaled
     for share, head in grid:
-        doc = _with_share_and_head({**base, "rope_parameters": json.loads(json.dumps(table))}, share, head)
+        doc = _with_share_and_head({**base, **(top or {}), "rope_parameters": json.loads(json.dumps(table))}, share,
+                                   head)
         _counted_as_built_or_refused_as_unbuildable(doc, says, (preset, share, head))
 
 

@@ -115,6 +115,7 @@ FAMILY = Family(
     rope_default=(("rope_theta", 10000.0), ("partial_rotary_factor", 0.25)),
     rope_share=True,
     rope_share_field="rotary_pct",
+    rope_theta_field="rotary_emb_base",
     summary="GPT-NeoX / Pythia: parallel attention and MLP, rotary, untied head",
     model_types=("gpt_neox",),
     fields=FIELDS,

@@ -108,7 +108,8 @@ class Family:
     the file's rope table nor its top level (``rope_share_field``; None where the class
     sets its share whatever the top level says) states one, as
     transformers' YaRN and partial rotary embeddings read it, where ``rope_default`` holds
-    none (None: the whole head);
+    none (None: the whole head); ``rope_theta_field`` the top-level field its class fills a
+    table's missing ``rope_theta`` from (GPT-NeoX's ``rotary_emb_base``);
     ``rope_head_unset`` whether its class holds a null ``head_dim`` unless the file states
     one (Mixtral's), which transformers' dynamic, YaRN and LongRoPE functions cannot compute
     with; ``lacks`` the attributes its class does not hold that transformers' rope code
@@ -142,6 +143,7 @@ class Family:
     rope_share: bool = False
     rope_share_default: Any = None
     rope_share_field: str | None = "partial_rotary_factor"
+    rope_theta_field: str = "rope_theta"
     rope_head_unset: bool = False
     lacks: tuple[str, ...] = ()
     rope_renames: tuple[tuple[str, str], ...] = ()

@@ -181,6 +181,10 @@ def check_layer_kinds(cfg: Config, kinds: Iterable[str], thetas: Mapping[str, st
                 refuse_odd_yarn(cfg, name, head, share, where=f" for its {kind} layers", held=type(size) is not int)
             if rope_type(entry) == "dynamic":
                 refuse_dynamic_two(cfg, name, head, share, where=f" for its {kind} layers")
+        if entry and rope_type(entry) == "yarn":
+            base = (thetas or {}).get(kind, "rope_theta")
+            refuse_yarn_base(cfg, *((name, entry["rope_theta"]) if "rope_theta" in entry else (base, cfg.data.get(base))),
+                             where=f" for its {kind} layers")
 
 
 def check_table(cfg: Config, name: str, table: dict, where: str = "") -> None:
@@ -226,6 +230,8 @@ class RopeHolding(Protocol):
     def rope_share_default(self) -> Any: ...
     @property
     def rope_share_field(self) -> str | None: ...
+    @property
+    def rope_theta_field(self) -> str: ...
     @property
     def rope_head_unset(self) -> bool: ...
     @property
@@ -321,6 +327,10 @@ def check_rope(cfg: Config, family: RopeHolding, head_dim: int | None = None, in
         _refuse_values(cfg, "", {**top, "rope_type": rope_type(held)}, computed, head_dim=head_dim)
         if rope_type(held) in HEAD_READ and _null_head(cfg, family):
             _refuse_null_head(cfg, name if params else "head_dim", rope_type(held))
+        if rope_type(held) == "yarn":  # (the table's own theta, else the top level's, which transformers fills in)
+            top_theta = family.rope_theta_field
+            refuse_yarn_base(cfg, *((name, held["rope_theta"]) if "rope_theta" in held else
+                                    (top_theta, cfg.data.get(top_theta))))
         if head_dim is not None and rope_type(held) == "yarn":
             field, share = rotary_share(cfg, family)
             refuse_odd_yarn(cfg, field, head_dim, share, held=in_layers)
@@ -422,6 +432,15 @@ def refuse_odd_yarn(cfg: Config, field: str, head_dim: int, share: Any, where: s
     if found is not None and found[0] >= 5 and found[0] % 2:
         raise cfg.error(field, f"rope_type 'yarn'{where} over a rotary width of {found[1]} = {found[0]}, which is "
                                "odd: transformers' YaRN cannot be built with it")
+
+
+def refuse_yarn_base(cfg: Config, field: str, theta: Any, where: str = "") -> None:
+    """Refuse YaRN over a rope_theta of 1 or of 0 and below: transformers' YaRN divides by log(rope_theta) as it
+    builds the model, which is zero at 1 and undefined below."""
+    if is_number(theta) and (theta <= 0 or theta == 1):
+        named = "" if field.startswith("rope_theta") or field.endswith("_base") else "rope_theta "
+        raise cfg.error(field, f"{named}{short(theta)}{where} under rope_type 'yarn': transformers' YaRN divides by "
+                               "log(rope_theta), and builds no model with a base of 1, 0 or below")
 
 
 def refuse_dynamic_two(cfg: Config, field: str, head_dim: int, share: Any, where: str = "") -> None:

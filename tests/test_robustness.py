@@ -734,6 +734,10 @@ def test_a_negative_rotary_share_transformers_cannot_build_is_refused(preset):
 # and a ramp of w // 2 for the rotary width w = int(head_dim x share), so an odd width of 5 or more cannot be built.
 YARN = {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 2048, "rope_theta": 10000.0}
 YARN_GRID = [(share, head) for share in (None, 0.25) for head in (None, 62)]
+ROPE_TABLES_LLAMA3 = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                      "original_max_position_embeddings": 2048, "rope_theta": 10000.0}
+LONGROPE_64 = {"rope_type": "longrope", "short_factor": [1.0] * 64, "long_factor": [1.0] * 64,
+               "original_max_position_embeddings": 2048, "rope_theta": 10000.0}
 LAYER_LISTS = ("layer_types", "mlp_layer_types", "hybrid_override_pattern", "layers_block_type", "attn_layer_indices",
                "no_rope_layers", "sliding_window_pattern")
 
@@ -760,6 +764,33 @@ def test_yarn_over_a_rope_theta_of_one_or_below_zero_is_refused_exactly_where_tr
     table = {k: v for k, v in YARN.items() if k != "rope_theta"}
     _scaled_rope_on_a_grid(preset, {**table, "rope_theta": theta}, [(None, None)], "log(rope_theta)")
     _scaled_rope_on_a_grid(preset, table, [(None, None)], "log(rope_theta)", {"rope_theta": theta})
+
+
+# Tables whose rotary embedding divides by zero, or takes the logarithm of a number not above zero, as
+# transformers builds the model; and LongRoPE short factors not one per frequency of a 256-wide head (Gemma 3's).
+SINGULAR = [
+    ({**YARN, "beta_fast": -1.0}, "transformers cannot build the model"),
+    ({**YARN, "beta_slow": -1.0}, "transformers cannot build the model"),
+    ({**YARN, "original_max_position_embeddings": 0}, "transformers cannot build the model"),
+    ({**YARN, "original_max_position_embeddings": -5}, "transformers cannot build the model"),
+    ({**ROPE_TABLES_LLAMA3, "low_freq_factor": 0.0}, "transformers cannot build the model"),
+    ({**ROPE_TABLES_LLAMA3, "high_freq_factor": 0.0}, "transformers cannot build the model"),
+    ({**LONGROPE_64, "factor": 2.0, "original_max_position_embeddings": 1}, "transformers cannot build the model"),
+    ({**LONGROPE_64, "original_max_position_embeddings": 0}, "transformers cannot build the model"),
+    ({**LONGROPE_64, "original_max_position_embeddings": 1}, "transformers cannot build the model"),
+    (LONGROPE_64, "short_factor"),
+]
+
+
+@pytest.mark.parametrize("preset", sample(_one_preset_per_type(), "singular rope tables"))
+@pytest.mark.parametrize("case", range(len(SINGULAR)))
+def test_a_rope_table_transformers_divides_by_zero_with_is_refused_exactly_where_it_cannot_build(preset, case):
+    """YaRN with a beta or an original context that leaves no logarithm, Llama 3 scaling with a frequency factor
+    of 0, LongRoPE with an original context of 0 or 1 (factor above 1), and LongRoPE short factors not one per
+    frequency, as a flat table or a full-attention layers' one (Gemma 3, OLMo 3): refused naming the table where
+    transformers cannot build the model; anything counted is what transformers builds."""
+    table, says = SINGULAR[case]
+    _scaled_rope_on_a_grid(preset, table, [(None, None)], says)
 
 
 def _scaled_rope_on_a_grid(preset: str, scaled: dict, grid: list, says: str, top: dict | None = None) -> None:

@@ -181,6 +181,8 @@ def check_layer_kinds(cfg: Config, kinds: Iterable[str], thetas: Mapping[str, st
                 refuse_odd_yarn(cfg, name, head, share, where=f" for its {kind} layers", held=type(size) is not int)
             if rope_type(entry) == "dynamic":
                 refuse_dynamic_two(cfg, name, head, share, where=f" for its {kind} layers")
+            if rope_type(entry) == "longrope" and isinstance(entry.get("short_factor"), list):
+                refuse_unpaired_factors(cfg, name, head, share, entry["short_factor"])
         if entry and rope_type(entry) == "yarn":
             base = (thetas or {}).get(kind, "rope_theta")
             refuse_yarn_base(cfg, *((name, entry["rope_theta"]) if "rope_theta" in entry else (base, cfg.data.get(base))),
@@ -403,6 +405,46 @@ def _refuse_values(cfg: Config, name: str, params: dict, computed: Mapping[str, 
     if head_dim is not None and "partial_rotary_factor" in wanted:
         refuse_negative_width(cfg, name or "partial_rotary_factor", head_dim, params.get("partial_rotary_factor"),
                               where=where)
+    if name:
+        _refuse_singular(cfg, name, stated, params, where, computed is not None)
+
+
+def _refuse_singular(cfg: Config, name: str, stated: str, params: dict, where: str, computes: bool) -> None:
+    """Refuse a table transformers divides by zero with, or takes the logarithm of a number not above zero: as it
+    validates YaRN, the context over an original context of 0; where it ``computes`` the rotary embedding as it
+    builds the model, YaRN's log(original context / (beta x 2 pi)) for either beta (a zero beta is its default, 32
+    or 1), Llama 3's original context over a frequency factor of 0, and LongRoPE's log(factor) / log(original
+    context) where factor (else the context over the original one; every class's default context is above 1) is
+    above 1 and no attention_factor is given."""
+    context: Any = params.get("original_max_position_embeddings", cfg.data.get("max_position_embeddings"))
+    if not is_number(context):
+        return
+    bad: str | None = None
+    if stated == "yarn" and context == 0:
+        bad = "the context over an original context of 0 divides by zero"
+    elif not computes:
+        return
+    elif stated == "yarn":
+        for key, default in (("beta_fast", 32), ("beta_slow", 1)):
+            beta = params.get(key) or default
+            if is_number(beta) and Fraction(context) / Fraction(beta) <= 0:
+                bad = f"{key} {short(beta)} over an original context of {short(context)} has no logarithm"
+    elif stated == "llama3":
+        bad = next((f"{key} 0 divides the original context by zero" for key in ("low_freq_factor", "high_freq_factor")
+                    if is_number(params.get(key)) and params[key] == 0), None)
+    elif stated == "longrope":
+        factor: Any = params.get("factor")
+        top: Any = cfg.data.get("max_position_embeddings")
+        if factor is None and context == 0:
+            bad = "no factor is given, and the context over an original context of 0 divides by zero"
+        else:
+            if factor is None:
+                factor = Fraction(top) / Fraction(context) if is_number(top) else 2
+            scaled = is_number(factor) or isinstance(factor, Fraction)
+            if params.get("attention_factor") is None and scaled and factor > 1 and context <= 1:
+                bad = f"an original context of {short(context)} makes log(factor) / log(context) undefined"
+    if bad:
+        raise cfg.error(name, f"rope_type '{stated}'{where}: {bad}; transformers cannot build the model")
 
 
 def refuse_negative_width(cfg: Config, field: str, head_dim: int, share: Any, key: str = "partial_rotary_factor",

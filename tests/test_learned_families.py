@@ -15,6 +15,7 @@ import shutil
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from stated import set_and_stated
 
 from symparams.cli import main
 from symparams.config import read_json
@@ -752,14 +753,7 @@ def test_a_value_set_on_a_learned_spec_counts_as_the_config_stating_it_or_both_r
     name = data.draw(st.sampled_from(sorted(fields)), label="symbol")
     value = data.draw(st.integers(1, 2 * int(spec.env[next(s for s in spec.symbols if s.name == name)]) + 3),
                       label="value")
-    try:
-        want = from_dict({**config, fields[name]: value}).total
-    except SymparamsError:
-        want = None
-    try:
-        got = spec.with_values(**{name: value}).total
-    except SymparamsError:
-        got = None
+    got, want = set_and_stated(spec, name, value, {**config, fields[name]: value}, from_dict)
     assert got == want, (model_type, name, value)
 
 

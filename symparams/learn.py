@@ -1513,11 +1513,9 @@ def divisions(family: LearnedFamily) -> list[list]:
     Probes draw only buildable configs, so a width the heads do not divide was never seen: the forms count it
     where transformers' attention refuses it. At the smallest witness, the width or the heads moved so that the
     heads do not divide the width give no model, and the width on the next multiple gives one."""
-    _require()
-    if not family.witnesses:
+    if (probing := _probing(family)) is None:
         return []
-    cls = _config_class(family.model_type)
-    family = _forms_only(family)
+    cls, family = probing
     made = _make_config(cls, {})
     base = dict(min(family.witnesses, key=lambda w: w["total"])["fields"])
     out = []
@@ -1593,11 +1591,9 @@ def lengths(family: LearnedFamily) -> dict[str, list]:
     """
     import dataclasses
 
-    _require()
-    if not family.witnesses:
+    if (probing := _probing(family)) is None:
         return {}
-    cls = _config_class(family.model_type)
-    family = _forms_only(family)
+    cls, family = probing
     depth = next((f for f in family.fields if _role(f, family.aliases, _LAYERS)), None)
     if depth is None:
         return {}
@@ -1634,11 +1630,9 @@ def mirrors(family: LearnedFamily) -> dict[str, str]:
     """
     import dataclasses
 
-    _require()
-    if not family.witnesses:
+    if (probing := _probing(family)) is None:
         return {}
-    cls = _config_class(family.model_type)
-    family = _forms_only(family)
+    cls, family = probing
     declared = {f.name: f.default for f in dataclasses.fields(cls)}
     out: dict[str, str] = {}
     for name, held in family.fixed.items():
@@ -1694,11 +1688,9 @@ def token_rows(family: LearnedFamily) -> list[list]:
     size the forms read set to 2: where transformers builds no model there, but builds one (of the forms' count)
     with the id at 1, and with the size at 3, the id is refused at that size or past it.
     """
-    _require()
-    if not family.witnesses:
+    if (probing := _probing(family)) is None:
         return []
-    cls = _config_class(family.model_type)
-    family = _forms_only(family)
+    cls, family = probing
     defaults = _make_config(cls, {}).to_dict()
     out: list[list] = []
     for base in _smallest_and_richest(family):
@@ -1769,11 +1761,9 @@ def relations(family: LearnedFamily) -> list[list]:
     2: where transformers then builds no model, another lowered to 2 with it, and kept at 2 beside 3 (at most) or
     not (dividing), says which rule it breaks. A rule every witness keeps is kept.
     """
-    _require()
-    if not family.witnesses:
+    if (probing := _probing(family)) is None:
         return []
-    cls = _config_class(family.model_type)
-    family = _forms_only(family)
+    cls, family = probing
     defaults = _make_config(cls, {}).to_dict()
     out: list[list] = []
 
@@ -1890,6 +1880,15 @@ def same_parameters(family: LearnedFamily) -> list[str]:
     return out
 
 
+def _probing(family: LearnedFamily) -> tuple[Any, LearnedFamily] | None:
+    """What each check of a learned family probes with: transformers' config class and the family's forms alone;
+    None for a family with no witness to start from."""
+    _require()
+    if not family.witnesses:
+        return None
+    return _config_class(family.model_type), _forms_only(family)
+
+
 def _forms_only(family: LearnedFamily) -> LearnedFamily:
     """The family without the refusals learned beside its forms: what the forms alone count, which each check
     compares with transformers (so a check finds the same, whichever ran first)."""
@@ -1970,11 +1969,9 @@ def _broken(family: LearnedFamily, names: Callable[[list], list[str]],
     one of another count: what ``zeros``, ``required`` and ``nulls`` refuse."""
     import dataclasses
 
-    _require()
-    if not family.witnesses:
+    if (probing := _probing(family)) is None:
         return []
-    cls = _config_class(family.model_type)
-    family = _forms_only(family)
+    cls, family = probing
     bases = [dict(w["fields"]) for w in sorted(family.witnesses, key=lambda w: w["total"])]
     if defaults and _try_build(cls, {}) is not None:  # (Cohere Compass's defaults build no model)
         bases.append({})

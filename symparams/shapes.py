@@ -19,18 +19,20 @@ field, what that config's tree gives; a value that breaks a rule, or a derived v
 that is not a positive whole number, sends the count back to the tree, which reports it.
 The package ships the forms of its presets' shapes (``known_shapes/``, one file per family,
 checked current by a test); others live in the command cache (:mod:`symparams.cache`), keyed
-by the package's digest, the family and the shape, and trusted only under their HMAC. A form is text that
-is parsed, never executed: numbers, symbol names, ``+ - * /``, whole powers, floor and ceiling.
+by the package's digest, the family and the shape, and trusted only under their HMAC. A form is text read
+by its grammar before anything runs: numbers, symbol names, ``+ - * /``, whole powers, floor and ceiling; only
+that arithmetic, written back with exact division, is compiled, with no builtins in reach.
 """
 
 from __future__ import annotations
 
-import ast
 import functools
 import hashlib
 import json
+import keyword
 import math
-import operator
+import mmap
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -81,14 +83,21 @@ class _NotAForm(Exception):
 def _compile(text: str) -> Callable[[Mapping[str, Number]], Number]:
     """A function of the symbols' values computing ``text`` exactly; _NotAForm if it is anything else.
 
-    Kept per text: configs of one shape share their forms, so many counted in one process parse each once."""
+    The text is read by :class:`_Reader`, which accepts only the arithmetic a form holds and writes
+    it back as Python whose every division and negative power goes through an exact helper; only
+    that checked text is compiled. Kept per text: configs of one shape share their forms, so many
+    counted in one process read each once."""
     if not isinstance(text, str) or len(text) > MAX_FORM:
         raise _NotAForm(text)
     try:
-        node = ast.parse(text, mode="eval").body
-        return _walk(node)
-    except (SyntaxError, ValueError, RecursionError) as err:
+        code = compile(_Reader(text).python(), "<form>", "eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
         raise _NotAForm(text) from err
+    return functools.partial(_run, code)
+
+
+def _run(code: Any, env: Mapping[str, Number]) -> Number:
+    return eval(code, _SCOPE, env)  # noqa: S307 - a checked form: names, whole numbers and arithmetic only
 
 
 def _divide(a: Number, b: Number) -> Number:
@@ -99,39 +108,107 @@ def _divide(a: Number, b: Number) -> Number:
     return Fraction(a) / b
 
 
-_OPS: dict[type, Callable[[Any, Any], Any]] = {
-    ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul, ast.Div: _divide,
-}
+def _inverse_power(base: Number, n: int) -> Number:
+    return Fraction(base) ** n
 
 
-def _walk(node: ast.AST) -> Callable[[Mapping[str, Number]], Number]:
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
-        exp, sign = node.right, 1
-        if isinstance(exp, ast.UnaryOp) and isinstance(exp.op, ast.USub):
-            exp, sign = exp.operand, -1
-        if not (isinstance(exp, ast.Constant) and type(exp.value) is int and exp.value <= MAX_POWER):
-            raise _NotAForm(ast.dump(node))
-        base, n = _walk(node.left), sign * exp.value
-        if n < 0:
-            return lambda env: Fraction(base(env)) ** n
-        return lambda env: base(env) ** n
-    if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
-        op, left, right = _OPS[type(node.op)], _walk(node.left), _walk(node.right)
-        return lambda env: op(left(env), right(env))
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        inner = _walk(node.operand)
-        return lambda env: -inner(env)
-    if isinstance(node, ast.Constant) and type(node.value) is int:
-        value = node.value
-        return lambda env: value
-    if isinstance(node, ast.Name):
-        name = node.id
-        return lambda env: env[name]
-    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _ROUNDING
-            and len(node.args) == 1 and not node.keywords):
-        rounding, inner = _ROUNDING[node.func.id], _walk(node.args[0])
-        return lambda env: rounding(inner(env))
-    raise _NotAForm(ast.dump(node))
+# What a compiled form can reach besides the symbols' values: nothing of Python's builtins.
+_SCOPE: dict[str, Any] = {"__builtins__": {}, "_divide": _divide, "_inverse_power": _inverse_power, **_ROUNDING}
+_TOKEN = re.compile(r" *(?:(0|[1-9][0-9]*)(?![0-9])|([A-Za-z][A-Za-z0-9_]*)|(\*\*|[-+*/()]))")
+
+
+class _Reader:
+    """A form's text, read by its grammar and written back as Python of the same value.
+
+    ``sum := product (("+" | "-") product)*``, ``product := signed (("*" | "/") signed)*``,
+    ``signed := "-" signed | power``, ``power := atom ["**" exponent]``, ``exponent`` a whole
+    number of at most MAX_POWER, optionally negated and in parentheses, ``atom`` a whole number,
+    a name, ``floor(sum)``, ``ceiling(sum)`` or ``(sum)``: the sums, products, quotients, whole
+    powers and roundings SymPy prints, read as Python reads them. Anything else is refused.
+    """
+
+    def __init__(self, text: str) -> None:
+        found = _TOKEN.findall(text)
+        if sum(len(a) + len(b) + len(c) for a, b, c in found) != len(text) - text.count(" "):
+            raise _NotAForm(text)  # a character no token holds (or a number with a leading zero)
+        self.tokens = [("int", number) if number else ("op", op) if op else
+                       ("call", name) if name in _ROUNDING else ("bad", name) if keyword.iskeyword(name) else
+                       ("name", name) for number, name, op in found]
+        self.at = 0
+
+    def python(self) -> str:
+        out = self._sum()
+        if self.at != len(self.tokens):
+            raise _NotAForm(self.tokens[self.at][1])
+        return out
+
+    def _peek(self) -> tuple[str, str]:
+        return self.tokens[self.at] if self.at < len(self.tokens) else ("end", "")
+
+    def _take(self, op: str) -> bool:
+        if self._peek() == ("op", op):
+            self.at += 1
+            return True
+        return False
+
+    def _expect(self, op: str) -> None:
+        if not self._take(op):
+            raise _NotAForm(f"expected {op!r}")
+
+    def _sum(self) -> str:
+        out = self._product()
+        while self._peek() in (("op", "+"), ("op", "-")):
+            op = self.tokens[self.at][1]
+            self.at += 1
+            out = f"{out} {op} {self._product()}"
+        return out
+
+    def _product(self) -> str:
+        out = self._signed()
+        while self._peek() in (("op", "*"), ("op", "/")):
+            op = self.tokens[self.at][1]
+            self.at += 1
+            right = self._signed()
+            out = f"{out}*{right}" if op == "*" else f"_divide({out}, {right})"
+        return out
+
+    def _signed(self) -> str:
+        if self._take("-"):
+            return f"-{self._signed()}"
+        return self._power()
+
+    def _power(self) -> str:
+        base = self._atom()
+        if not self._take("**"):
+            return base
+        opened = self._take("(")
+        sign = -1 if self._take("-") else 1
+        kind, digits = self._peek()
+        if kind != "int" or int(digits) > MAX_POWER:
+            raise _NotAForm(digits)
+        self.at += 1
+        if opened:
+            self._expect(")")
+        n = sign * int(digits)
+        return f"_inverse_power({base}, {n})" if n < 0 else f"{base}**{n}"
+
+    def _atom(self) -> str:
+        kind, value = self._peek()
+        self.at += 1
+        if kind == "int":
+            return str(int(value))
+        if kind == "name":
+            return value
+        if kind == "call":
+            self._expect("(")
+            inner = self._sum()
+            self._expect(")")
+            return f"{value}({inner})"
+        if (kind, value) == ("op", "("):
+            inner = self._sum()
+            self._expect(")")
+            return f"({inner})"
+        raise _NotAForm(value)
 
 
 def shape_id(family: str, shape: tuple) -> str | None:
@@ -172,27 +249,23 @@ def shipped_file(family: str) -> Path:
     return SHIPPED / f"{family}.json"
 
 
-@functools.lru_cache(maxsize=None)
-def _shipped_text(family: str) -> str:
-    try:
-        return shipped_file(family).read_text(encoding="utf-8")
-    except (OSError, ValueError):
-        return ""
-
-
 @functools.lru_cache(maxsize=4096)
 def _shipped(family: str, found: str) -> Any:
     """The shipped forms of one shape, parsed alone: a family's file holds hundreds of shapes, and a count
     needs one. The file is what ``python -m symparams.cli.known_shapes`` writes (a test checks it): one
-    JSON object, keys sorted, indented by one space, so a shape's key starts a line with one space before it."""
-    text = _shipped_text(family)
-    head = f'\n "{found}": '
-    at = text.find(head)
-    if at < 0:
-        return None
+    JSON object, keys sorted, indented by one space, so a shape's key starts a line with one space before it,
+    and so does the next shape's. The file is mapped, not read: only the pages the search passes are touched."""
+    head = f'\n "{found}": '.encode()
     try:
-        value, _ = _DECODER.raw_decode(text, at + len(head))
-    except ValueError:
+        with open(shipped_file(family), "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as whole:
+            at = whole.find(head)
+            if at < 0:
+                return None
+            start = at + len(head)
+            end = whole.find(b'\n "', start)
+            chunk = whole[start:end if end >= 0 else len(whole)]
+        value, _ = _DECODER.raw_decode(chunk.decode("utf-8"))
+    except (OSError, ValueError):
         return None
     return value
 
@@ -241,8 +314,8 @@ def evaluate(kept: Any, reading: Reading, name: str | None) -> Counted | None:
     """
     try:
         return _evaluate(kept, reading, name)
-    except (_NotAForm, KeyError, TypeError, ValueError, ZeroDivisionError, AttributeError, IndexError,
-            OverflowError, RecursionError):
+    except (_NotAForm, KeyError, NameError, TypeError, ValueError, ZeroDivisionError, AttributeError, IndexError,
+            OverflowError, RecursionError, MemoryError):
         return None
 
 

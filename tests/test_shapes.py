@@ -273,7 +273,10 @@ def test_a_form_evaluates_exactly_as_sympy_does(expr, values):
 
 @pytest.mark.parametrize("text", ["sqrt(D)", "floor(D, 2)", "floor(x=D)", "__import__('os')", "D.real", "D if H else V",
                                   "D**H", "D**-100", "D**(1/2)",
-                                  "[D]", "D**100", "1.5*D", "lambda: 1", "D; V", "True*D", "Max(D, V)"])
+                                  "[D]", "D**100", "1.5*D", "lambda: 1", "D; V", "True*D", "Max(D, V)",
+                                  "_divide(D, H)", "__builtins__", "None*D", "abs(D)", "007*D", "D**2**2", "floor",
+                                  "(floor)(D)", "floor(D)(H)", "D**(-2", "(D", "D)", "D H", "D +", "D\tH", "1_000*D",
+                                  "0x10*D", "D := 2", "-"])
 def test_anything_but_whole_number_arithmetic_is_not_a_form(text):
     """Calls other than floor and ceiling of one argument, attributes, variable or huge exponents, floats and
     statements are refused."""

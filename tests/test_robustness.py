@@ -767,6 +767,29 @@ def test_yarn_over_a_rope_theta_of_one_or_below_zero_is_refused_exactly_where_tr
     _scaled_rope_on_a_grid(preset, table, [(None, None)], "log(rope_theta)", {"rope_theta": theta})
 
 
+@pytest.mark.parametrize("preset", sample(_one_preset_per_type(), "a rope base not a number"))
+@pytest.mark.parametrize("value", [None, "10000"])
+def test_a_rope_base_that_is_not_a_number_is_refused_exactly_where_transformers_cannot_build_it(preset, value):
+    """The top-level field a class fills its rope table's missing rope_theta from (rope_theta, GPT-NeoX's
+    rotary_emb_base), null or text, with no table stating a base: refused naming the field where transformers
+    cannot compute the frequencies; anything counted is what transformers builds. A table's own base wins."""
+    pytest.importorskip("torch", reason="torch is not installed")
+    pytest.importorskip("transformers", reason="transformers is not installed")
+    from symparams.catalog import preset_paths
+    from symparams.config import read_json
+
+    base = {k: v for k, v in read_json(preset_paths()[preset]).items()  # type: ignore[union-attr]
+            if k not in LAYER_LISTS and k not in ("rope_scaling", "rope_parameters")}
+    for key in ("num_hidden_layers", "n_layer", "num_layers"):
+        if key in base:
+            base[key] = 2
+    field = FAMILIES.by_type[base["model_type"]].rope_theta_field
+    _counted_as_built_or_refused_as_unbuildable({**base, field: value}, field, (preset, field, value))
+    if FAMILIES.by_type[base["model_type"]].rotary == "flat":
+        stated = {**base, field: value, "rope_parameters": {"rope_type": "default", "rope_theta": 10000.0}}
+        _counted_as_built_or_refused_as_unbuildable(stated, field, (preset, field, value, "stated"))
+
+
 # Tables whose rotary embedding divides by zero, or takes the logarithm of a number not above zero, as
 # transformers builds the model; and LongRoPE short factors not one per frequency of a 256-wide head (Gemma 3's).
 SINGULAR = [

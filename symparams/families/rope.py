@@ -326,6 +326,9 @@ def check_rope(cfg: Config, family: RopeHolding, head_dim: int | None = None, in
         top = {k: cfg.data[k] for k in ("rope_theta", "partial_rotary_factor") if k in cfg.data and k not in held}
         if top.get("partial_rotary_factor", 0) is None:
             del top["partial_rotary_factor"]
+        theta = family.rope_theta_field  # a base the class fills the table's rope_theta from (GPT-NeoX's)
+        if theta != "rope_theta" and theta in cfg.data and "rope_theta" not in params and not is_number(cfg.data[theta]):
+            raise malformed(cfg, "", theta, cfg.data[theta], NUMBER)
         _refuse_values(cfg, "", {**top, "rope_type": rope_type(held)}, computed, head_dim=head_dim)
         if rope_type(held) in HEAD_READ and _null_head(cfg, family):
             _refuse_null_head(cfg, name if params else "head_dim", rope_type(held))

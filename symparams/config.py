@@ -79,6 +79,11 @@ class Field:
     (BLOOM's and Falcon's ``n_embed``): a value there counts like an alias, but a null
     there means "not given", as it does to transformers.
 
+    ``sized`` marks a size transformers passes to torch as the file writes it, its class declaring
+    no type that would refuse a decimal point first (Qwen3-MoE's or GLM-4.5's ``head_dim``,
+    Mamba's ``intermediate_size``): torch sizes no tensor with 128.0, so such a value is
+    refused, where other whole numbers written with a decimal point are read as the number.
+
     ``types`` are, for a field of kind "any" or "number", the JSON types transformers'
     typed config accepts there (:data:`JSON_TYPES`: "int", "float", "str", "list",
     "object"); a value of another type is refused, as transformers refuses it (its
@@ -95,6 +100,7 @@ class Field:
     choices: tuple[str, ...] | None = None
     legacy: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
+    sized: bool = False
 
     def __post_init__(self) -> None:
         assert self.kind in _KINDS, self.kind
@@ -254,6 +260,9 @@ class Config:
 
     def _typed(self, f: Field, key: str, value: Any) -> Any:
         if f.kind == "int":
+            if f.sized and isinstance(value, (float, Decimal)):
+                raise self.error(key, f"is {short(value)}, written with a decimal point; transformers sizes tensors "
+                                      "with it as written, and torch takes only whole numbers")
             number = self._int(key, value, f.minimum)
             if f.name in LAYER_FIELDS and number > MAX_LAYERS:
                 raise self.error(key, f"{short(value)} layers is too many: symparams lays models out layer by "

@@ -527,3 +527,42 @@ def test_gpt3_table_sizes_are_the_papers_to_its_rounding(name):
     config = {**json.loads((FIXTURES / "gpt2.json").read_text()), "n_layer": layers, "n_embd": width,
               "n_head": heads, "n_positions": 2048, "n_ctx": 2048}
     assert abs(from_dict(config).total / published - 1) < 0.02
+
+
+
+KINDS = st.sampled_from(["global", "local", "sliding", 1, None])
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(layers=st.integers(1, 5), repeats=st.integers(0, 3),
+       stated=st.sampled_from(["absent", None, "global"]) | st.lists(KINDS, min_size=0, max_size=6))
+def test_gpt_neo_reads_the_attention_layers_a_file_states_as_transformers_does(layers, repeats, stated):
+    """GPTNeoConfig expands attention_types into attention_layers, then sets a file's own attention_layers over
+    it: a stated list is the layers' kinds, and must give one global or local kind per layer, whatever
+    attention_types says. Refused exactly where transformers cannot build the model; else counted to its total,
+    with as many local layers as its config lists."""
+    pytest.importorskip("torch", reason="torch is not installed")
+    transformers = pytest.importorskip("transformers", reason="transformers is not installed")
+    from symparams.components import Repeat
+    from symparams.verify import meta_parameters
+
+    doc = {"model_type": "gpt_neo", "vocab_size": 50, "max_position_embeddings": 64, "hidden_size": 24,
+           "num_layers": layers, "num_heads": 4, "intermediate_size": 10, "window_size": 8,
+           "attention_types": [[["global", "local"], repeats]]}
+    if stated != "absent":
+        doc["attention_layers"] = stated
+    try:
+        theirs = sum(n for _, n in meta_parameters(dict(doc)))
+        kinds = transformers.GPTNeoConfig(**{k: v for k, v in doc.items() if k != "model_type"}).attention_layers
+    except SymparamsError:
+        theirs = None
+    try:
+        spec = from_dict(dict(doc))
+    except SymparamsError as refused:
+        assert theirs is None, f"transformers builds what is refused: {refused}"
+        return
+    assert theirs is not None, "transformers refuses what is counted"
+    assert spec.total == theirs
+    local = sum(spec.value(r.multiplier()) for r in spec.tree.children()
+                if isinstance(r, Repeat) and r.name == "local_blocks")
+    assert local == list(kinds).count("local")

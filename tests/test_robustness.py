@@ -491,15 +491,16 @@ def test_a_mutated_real_config_is_counted_consistently_or_refused_naming_the_fil
 @pytest.mark.parametrize("path", [p for t in AVAILABLE for p in config_paths(t)], ids=lambda p: p.name)
 def test_integral_floats_in_a_config_are_refused_where_transformers_types_the_field_a_whole_number(path, tmp_path):
     """4096.0 is not an int to transformers' strict config classes: a file with its whole numbers written as
-    decimals is refused naming one of them where the class types it a whole number, as transformers refuses it,
-    and counts as the file with integers elsewhere."""
+    decimals is refused naming one of them where the class types it a whole number, or its modules size a tensor
+    with it as written, as transformers refuses it, and counts as the file with integers elsewhere."""
     doc = json.loads(path.read_text())
     floated = {k: float(v) if isinstance(v, int) and not isinstance(v, bool) and abs(v) < 2**53 else v
                for k, v in doc.items()}
     copy = write(tmp_path, "config.json", floated)
     typed = field_types().get(doc["model_type"], {"fields": {}})["fields"]
-    whole = sorted(k for k, v in floated.items() if isinstance(v, float) and k in typed
-                   and not fits(Decimal(repr(v)), typed[k]["type"]))
+    sized = {n for f in FAMILIES.by_type[doc["model_type"]].fields if f.sized for n in f.names}
+    whole = sorted(k for k, v in floated.items() if isinstance(v, float) and (k in sized or k in typed
+                   and not fits(Decimal(repr(v)), typed[k]["type"])))
     try:
         original = symparams.model(str(path)).total
     except SymparamsError as err:
@@ -1432,8 +1433,9 @@ def _with_literal(doc: dict, name: str, literal: str) -> str:
 def test_a_whole_number_written_with_a_fraction_or_exponent_counts_exactly_and_any_other_is_refused(
         model_type, data, tmp_path_factory):
     """A size written ``4096.0``, ``4096e0`` or ``40960e-1`` is 4096 exactly (no binary float on the way) where
-    transformers does not type the field, and refused naming it where its class types it a whole number (as
-    transformers refuses it); ``4096.0000000000001`` is refused naming the field, never rounded to 4096."""
+    transformers does not type the field, and refused naming it where its class types it a whole number or sizes a
+    tensor with it as written (as transformers refuses it); ``4096.0000000000001`` is refused naming the field,
+    never rounded to 4096."""
     config = data.draw(CONFIGS[model_type], label="config")
     names = _int_fields(model_type, config)
     if not names:
@@ -1448,7 +1450,7 @@ def test_a_whole_number_written_with_a_fraction_or_exponent_counts_exactly_and_a
     whole = data.draw(st.sampled_from([f"{value}.0", f"{value}e0", f"{value * 10}e-1", f"{value}.000000000000000000000"]))
     path = write(folder, "whole.json", _with_literal(config, name, whole))
     typed = field_types()[model_type]["fields"].get(name)
-    if typed is not None and not fits(Decimal(whole), typed["type"]):
+    if (typed is not None and not fits(Decimal(whole), typed["type"])) or _field_of(model_type, name).sized:
         with pytest.raises(SymparamsError, match=f"'{name}'.*whole number"):
             symparams.model(str(path))
     else:
@@ -1458,6 +1460,34 @@ def test_a_whole_number_written_with_a_fraction_or_exponent_counts_exactly_and_a
     path = write(folder, "fraction.json", _with_literal(config, name, fraction))
     with pytest.raises(SymparamsError, match=f"'{name}'.*whole number"):
         symparams.model(str(path))
+
+
+@pytest.mark.parametrize("preset", sample(_one_preset_per_type(), "whole numbers with a decimal point"))
+def test_a_whole_number_written_with_a_decimal_point_is_refused_exactly_where_transformers_cannot_build_it(preset):
+    """Each whole-number field a preset states, written with a decimal point (128.0): transformers refuses it where
+    its class types the field, and where its modules size a tensor with the value as written (an untyped head_dim);
+    elsewhere it computes with it (a layer interval). Refused exactly where transformers cannot build the model;
+    anything counted is what transformers builds."""
+    pytest.importorskip("torch", reason="torch is not installed")
+    pytest.importorskip("transformers", reason="transformers is not installed")
+    from symparams.catalog import preset_paths
+    from symparams.config import read_json
+
+    doc = read_json(preset_paths()[preset])
+    assert isinstance(doc, dict)
+    fields = FAMILIES.by_type[doc["model_type"]].fields
+    names = [n for f in fields if f.kind == "int" for n in f.names if type(doc.get(n)) is int]
+    assert names or doc["model_type"] in ("mpt", "dbrx"), preset
+    for name in names:
+        changed = {**doc, name: float(doc[name])}
+        theirs = _meta_groups(changed)
+        try:
+            spec = symparams.families.from_dict(changed, "config")
+        except SymparamsError as refused:
+            assert theirs is None, f"{preset} {name}: transformers builds what is refused: {refused}"
+            continue
+        assert theirs is not None, f"{preset} {name}: transformers refuses what is counted"
+        assert {g: n for g, n in spec.breakdown().groups().items() if n} == theirs, (preset, name)
 
 
 @pytest.mark.parametrize("literal, expected", [("9007199254740993", 9007199254740993), ("10" + "0" * 40, 10**41)])

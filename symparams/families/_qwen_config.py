@@ -52,7 +52,7 @@ def core_fields(*, vocab_size: int, hidden_size: int, num_hidden_layers: int, nu
         Field("num_hidden_layers", num_hidden_layers),
         Field("num_attention_heads", num_attention_heads),
         Field("num_key_value_heads", num_key_value_heads, null=kv_null),
-        Field("head_dim", head_dim),
+        Field("head_dim", head_dim, sized=True),
         Field("tie_word_embeddings", tie_word_embeddings, kind="bool"),
         Field("hidden_act", "silu", kind="str"),
         Field("max_position_embeddings", max_position_embeddings),

@@ -41,7 +41,7 @@ def cohere_fields(*extra: Field) -> tuple[Field, ...]:
         Field("num_hidden_layers", 40),
         Field("num_attention_heads", 64),
         Field("num_key_value_heads", DERIVED, null=DERIVED),
-        Field("head_dim", DERIVED, null=REFUSE),
+        Field("head_dim", DERIVED, null=REFUSE, sized=True),
         Field("hidden_act", "silu", kind="str"),
         Field("max_position_embeddings", 8192),
         Field("tie_word_embeddings", True, kind="bool"),

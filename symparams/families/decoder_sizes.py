@@ -48,7 +48,7 @@ def decoder_fields(
         Field("num_hidden_layers", num_hidden_layers),
         Field("num_attention_heads", num_attention_heads),
         Field("num_key_value_heads", num_key_value_heads, null=kv_null),
-        Field("head_dim", head_dim, null=head_dim_null),
+        Field("head_dim", head_dim, null=head_dim_null, sized=True),
         Field("tie_word_embeddings", tie_word_embeddings, kind="bool"),
         Field("hidden_act", hidden_act, kind="str"),
         Field("max_position_embeddings", max_position_embeddings),

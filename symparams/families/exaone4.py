@@ -42,7 +42,7 @@ FIELDS = Fields(
     Field("num_hidden_layers", 32),
     Field("num_attention_heads", 32),
     Field("num_key_value_heads", 32),
-    Field("head_dim", DERIVED, null=REFUSE),
+    Field("head_dim", DERIVED, null=REFUSE, sized=True),
     Field("hidden_act", "silu", kind="str"),
     Field("max_position_embeddings", 2048),
     Field("tie_word_embeddings", False, kind="bool"),

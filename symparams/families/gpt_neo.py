@@ -7,7 +7,9 @@ with one), LayerNorm ``ln_2``, the MLP (``c_fc`` D -> F, ``c_proj`` F -> D, with
 null is F = 4D.
 
 ``attention_types`` (default ``[[["global", "local"], 12]]``) lists the layer kinds in
-runs; a local layer attends to the last ``window_size`` = W tokens. The kind changes no
+runs, which the config expands to ``attention_layers``; a file that states ``attention_layers``
+(as the released checkpoints do) has its own list set over that one, and the layers read it. A
+local layer attends to the last ``window_size`` = W tokens. The kind changes no
 weight: it caps the attention and the cache of the L_s local layers, which the tree
 says with two Repeats (L - L_s global blocks, L_s local ones). transformers refuses a
 list that does not give one kind per layer, a kind other than global or local, and a
@@ -35,6 +37,7 @@ FIELDS = Fields(
     Field("hidden_size", 2048),
     Field("num_layers", 24, aliases=("num_hidden_layers",)),
     Field("attention_types", DERIVED, null=DERIVED, kind="any", types=("list",)),
+    Field("attention_layers", DERIVED, kind="any", types=("list",)),
     Field("num_heads", 16, aliases=("num_attention_heads",)),
     Field("intermediate_size", DERIVED, null=DERIVED),
     Field("window_size", 256),
@@ -61,12 +64,15 @@ def local_layers(cfg: Config, layers: int) -> list[str]:
         if run[1] * len(run[0]) > 10**6:
             raise cfg.error("attention_types", "lists more layers than any model has")
         kinds.extend(run[0] * run[1])
+    name = "attention_types"
+    stated = cfg.get("attention_layers")
+    if stated is not DERIVED:  # the file's own list, which GPTNeoConfig sets over the one it expands
+        name, kinds = "attention_layers", stated
     if len(kinds) != layers:
-        raise cfg.error("attention_types", f"gives {len(kinds)} layer kinds for num_layers {layers}, "
-                                           "which GPTNeoConfig refuses")
-    unknown = sorted({k for k in kinds if k not in ("global", "local")}, key=str)
+        raise cfg.error(name, f"gives {len(kinds)} layer kinds for num_layers {layers}, which GPTNeoConfig refuses")
+    unknown = sorted({repr(k) for k in kinds if k not in ("global", "local")})
     if unknown:
-        raise cfg.error("attention_types", f"{unknown[0]!r} is not a layer kind GPT-Neo builds (global, local)")
+        raise cfg.error(name, f"{unknown[0]} is not a layer kind GPT-Neo builds (global, local)")
     return kinds
 
 
@@ -146,5 +152,6 @@ FAMILY = Family(
     fields=FIELDS,
     build=from_config,
     read=read,
-    refused="attention_types that do not give one global or local kind per layer; a width the heads do not divide",
+    refused="attention_types (or a stated attention_layers, which wins) that do not give one global or local kind per "
+            "layer; a width the heads do not divide",
 )

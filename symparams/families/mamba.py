@@ -39,7 +39,7 @@ FIELDS = Fields(
     Field("num_hidden_layers", 32),
     Field("expand", 2),
     Field("conv_kernel", 4),
-    Field("intermediate_size", DERIVED),
+    Field("intermediate_size", DERIVED, sized=True),
     Field("time_step_rank", "auto", kind="any", types=("str", "int")),
     Field("use_bias", False, kind="bool"),
     Field("use_conv_bias", True, kind="bool"),

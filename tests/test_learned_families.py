@@ -54,13 +54,19 @@ def test_each_shipped_family_counts_its_witness_through_the_tree(model_type):
     assert sum(spec.breakdown().groups().values()) == total
 
 
+def _per_layer_table(family, name: str) -> bool:
+    return isinstance(family.fixed[name], dict) and name not in family.free and not name.startswith("rope_")
+
+
 @pytest.mark.parametrize("model_type", SHIPPED)
 def test_a_config_file_restating_every_fixed_field_counts_as_its_witness(model_type, tmp_path):
     """A config.json stating each fixed field at the value the family was learned with (a list of one kind of
     layer at the witness's depth; a list of numbers the class makes from a field, of that field's value) is
     counted, not refused, though it is read exactly: a decimal there (xLSTM's ffn_proj_factor 2.667, a RoPE
     table's factors) is the binary float transformers reads it as, which is what the family holds. A field
-    learned left out stays out where null is refused: transformers reads null otherwise."""
+    learned left out stays out where null is refused: transformers reads null otherwise. A per-layer table
+    (Dots 3's per_layer_config) stays out too: keyed by the default depth's layers, transformers refuses it at the
+    witness's depth, and a file giving it is checked against transformers in test_learned_truth."""
     cfg, total = witness_config(model_type)
     family = learned(model_type)
     assert family is not None
@@ -69,7 +75,7 @@ def test_a_config_file_restating_every_fixed_field_counts_as_its_witness(model_t
     restated = {name: [values[family.mirrors[name]] if name in family.mirrors else value[0]] * depth
                 if depth and isinstance(value, list) and value and len({json.dumps(v) for v in value}) == 1 else value
                 for name, value in family.fixed.items() if name not in family.derived  # a derived list decides
-                and not (value is None and name in family.not_null)}
+                and not (value is None and name in family.not_null) and not _per_layer_table(family, name)}
     path = tmp_path / "config.json"
     path.write_text(json.dumps({**cfg, **restated}))
     assert family.count(read_json(path)) == total

@@ -801,3 +801,35 @@ def test_a_field_raised_past_another_counts_what_transformers_builds_or_is_refus
                 built = _try_build(cls, voided)
                 if built is not None:
                     assert count(voided) == _total(built), f"{model_type}: {kind} {small} {big} with {unless} stated"
+
+
+def _per_layer_tables(model_type: str) -> list[str]:
+    family = learned(model_type)
+    assert family is not None
+    return [n for n, v in family.fixed.items() if isinstance(v, dict) and n not in family.free
+            and not n.startswith("rope_")]
+
+
+@pytest.mark.parametrize("model_type", [t for t in SHIPPED if _per_layer_tables(t)])
+def test_a_per_layer_table_given_as_transformers_saves_it_counts_what_transformers_builds_or_is_refused(model_type):
+    """A class that makes a per-layer table from defaults of its own where it is left out (Dots 3's sliding layers,
+    q_lora_rank 1024 whatever the top level says) saves it with each entry holding only what differs from the top
+    level, so a file that gives the table has the keys it leaves out follow the file's top-level values. Given
+    beside each field the forms read at its default and at twice it, the table is counted (the whole reading) as
+    transformers builds it, or refused."""
+    family = learned(model_type)
+    assert family is not None
+    cls = _config_class(model_type)
+
+    def whole(config: dict) -> int:
+        return from_dict({"model_type": model_type, **config}, "config").total
+
+    saved = {k: v for k, v in cls().to_dict().items()
+             if k not in ("model_type", "transformers_version", "architectures", "id2label", "label2id", "dtype")}
+    assert whole(saved) == _total(_build(cls, saved)), f"{model_type}: the class's own defaults, as it saves them"
+    for table in _per_layer_tables(model_type):
+        assert saved[table] == family.fixed[table], f"{model_type}: {table} as the class saves it"
+        names = [n for n, modes in family.fields.items() if type(modes.get("missing")) is int and modes["missing"] > 0]
+        for name in sample(names, f"{model_type} {table}"):
+            config = {**saved, name: 2 * family.fields[name]["missing"]}
+            _counted_as_built(family, cls, config, f"{model_type} with {table} and {name} doubled", whole)

@@ -818,6 +818,26 @@ def test_a_rope_table_transformers_divides_by_zero_with_is_refused_exactly_where
     _scaled_rope_on_a_grid(preset, table, [(None, None)], says)
 
 
+def _deepseek_presets() -> list[str]:
+    from symparams.catalog import preset_paths
+    from symparams.config import read_json
+
+    return [p for p in _one_preset_per_type()
+            if str(read_json(preset_paths()[p]).get("model_type")).startswith("deepseek")]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("preset", _deepseek_presets())
+@pytest.mark.parametrize("factor", [None, 40.0])
+@pytest.mark.parametrize("all_dim", ["absent", None, 0, 1.0])
+def test_deepseeks_mscale_over_a_null_factor_is_refused_exactly_where_transformers_cannot_build_it(preset, factor,
+                                                                                                   all_dim):
+    """DeepSeek's attention scales its softmax by YaRN's mscale where a scaled table gives a non-zero
+    mscale_all_dim, comparing the table's factor with 1 as the model is built: a null factor there is refused,
+    naming it, where transformers cannot build the model; anything counted is what transformers builds."""
+    table = {**YARN, "factor": factor, "mscale": 1.0, **({} if all_dim == "absent" else {"mscale_all_dim": all_dim})}
+    _scaled_rope_on_a_grid(preset, table, [(None, None)], "factor")
+
+
 def _scaled_rope_on_a_grid(preset: str, scaled: dict, grid: list, says: str, top: dict | None = None) -> None:
     """The preset at two layers (six where its class keeps rope tables by layer kind: a full-attention layer among
     them, every 4th in OLMo 3, 6th in Gemma 3), with ``scaled`` as its (full-attention layers') rope table and

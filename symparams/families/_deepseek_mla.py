@@ -35,7 +35,7 @@ from ._deepseek_vocab import check_padding
 from ._moe_config import dense_of, layout, moe_values, norm_topk_field, renorm
 from .activations import activation
 from .registry import Reading
-from .rope import check_rope_head_dim
+from .rope import NUMBER, check_rope_head_dim, is_number, malformed, rope_table, rope_type
 
 if TYPE_CHECKING:
     from sympy import Expr
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "GROUPS", "Shape", "read_shape", "reading", "build", "NOTES", "BUFFER", "shared_expert_moe", "dense_then_moe",
-    "sigmoid_routing", "routing_of", "ROUTER_FIELDS",
+    "sigmoid_routing", "routing_of", "ROUTER_FIELDS", "check_mscale_factor",
 ]
 
 GROUPS = {
@@ -87,6 +87,17 @@ class Shape:
     dense_at: tuple[bool, ...] = ()  # layer by layer, whether it is dense (empty: the first ``dense``)
 
 
+def check_mscale_factor(cfg: Config) -> None:
+    """Refuse a scaled rope table with ``mscale_all_dim`` whose ``factor`` is not a number: DeepSeek's attention
+    scales its softmax by YaRN's mscale there (``yarn_apply_mscale``), comparing the factor with 1 as the model is
+    built, which a null cannot be."""
+    name, table = rope_table(cfg)
+    if isinstance(table, dict) and rope_type(table) != "default" and table.get("mscale_all_dim") \
+            and not is_number(table.get("factor")):
+        raise malformed(cfg, name, "factor", table.get("factor"), NUMBER, " beside mscale_all_dim (DeepSeek's attention "
+                                                                          "scales by YaRN's mscale with it)")
+
+
 def read_shape(cfg: Config, dense: int | None = None, dense_at: tuple[bool, ...] = (), stated_head: bool = False) -> Shape:
     """Read a DeepSeek config through its family's field table.
 
@@ -98,6 +109,7 @@ def read_shape(cfg: Config, dense: int | None = None, dense_at: tuple[bool, ...]
     field, so the file's value is set after its own). ``num_key_value_heads`` shapes nothing,
     but 0 is refused: the attention divides the heads by it.
     """
+    check_mscale_factor(cfg)
     if type(cfg.data.get("num_key_value_heads")) is int and cfg.data["num_key_value_heads"] == 0:
         raise cfg.error("num_key_value_heads", "is 0; no shape reads it, but transformers divides the heads by it "
                                                "when it builds the attention, and cannot")

@@ -287,6 +287,26 @@ class LearnedFamily:
                 out.append(name)
         return out
 
+    def _check_per_layer_tables(self, config: Mapping[str, Any], source: str) -> None:
+        """Refuse a stated per-layer table (Dots 3's ``per_layer_config``) beside fields away from their defaults.
+
+        The family was learned with the table left out, which its class then makes from defaults of its own (Dots 3's
+        sliding layers: ``q_lora_rank`` 1024). A file states the table as transformers saves it, each layer's entry
+        holding only what differs from the top level, so a key it leaves out takes the file's top-level value: with
+        the fields at their defaults the two agree, with any changed the layers can differ from the learned forms."""
+        for name, learned in self.fixed.items():
+            if not isinstance(learned, dict) or name in self.free or name.startswith("rope_") \
+                    or not self._given(config, name)[0]:
+                continue
+            moved = sorted(f for f, modes in self.fields.items()
+                           if self._given(config, f)[0] and as_loaded(self._given(config, f)[1]) != modes.get("missing"))
+            if moved:
+                raise SymparamsError(f"{source}: {name} is given beside {moved[0]} = "
+                                     f"{json.dumps(as_loaded(self._given(config, moved[0])[1]), default=str)[:40]}; the "
+                                     f"learned {self.model_type} family was read with {name} left out, which its class "
+                                     "then makes from its own defaults, and a table that is given takes the top-level "
+                                     f"values its entries leave out: leave {name} out, or learn again with these values")
+
     def for_config(self, config: Mapping[str, Any], source: str = "config") -> LearnedFamily:
         """This family, or the variant learned with the one fixed field the config changes (flips, or gives)."""
         changed = self._changed(config, source)
@@ -338,6 +358,7 @@ class LearnedFamily:
                                      "or another count than the learned family's: give a value or leave it out")
         self._check_rope(config, source)
         config, stated = self._underived(config, source)
+        self._check_per_layer_tables(config, source)
         family = self.for_config(config, source)
         values = family._values(config, source)
         for heads, width, default in self.divides:

@@ -135,6 +135,33 @@ def test_a_value_is_refused_for_its_type_exactly_when_transformers_refuses_it(mo
                 assert not theirs, f"{name}: {value} fails its type here but transformers loads it"
 
 
+def _nested_types() -> list[str]:
+    return [t for t in model_types() if table()[t].get("nested")]
+
+
+@pytest.mark.parametrize("model_type", _nested_types())
+def test_a_value_inside_an_object_the_class_makes_a_config_of_is_refused_exactly_when_transformers_refuses_it(
+        model_type):
+    """Every field of each object the class makes a config of its own from (MPT's attn_config, DBRX's attn_config
+    and ffn_config), set there to each kind of JSON value: where the config class loads the file, the type check
+    passes it; where the check refuses it, naming the object and the field, so does the class."""
+    transformers = _transformers()
+    import dataclasses
+
+    cls = transformers.CONFIG_MAPPING[model_type]
+    for name, inner in table()[model_type]["nested"].items():
+        for f in dataclasses.fields(cls.sub_configs[name]):
+            for value in VALUES:
+                text = f'{{"model_type": {json.dumps(model_type)}, {json.dumps(name)}: {{{json.dumps(f.name)}: {value}}}}}'
+                ours, theirs = _ours(text), _theirs(model_type, text)
+                assert ours or not theirs, f"{name}.{f.name}: {value} is loaded by transformers but refused here"
+                entry = inner["fields"].get(f.name)
+                if entry is not None and not fits(parse_json(f'{{"v": {value}}}')["v"], entry["type"]):
+                    assert not theirs, f"{name}.{f.name}: {value} fails its type here but transformers loads it"
+                    with pytest.raises(SymparamsError, match=f"'{name}.{f.name}'"):
+                        check_types(Config(parse_json(text)))
+
+
 # Values transformers' class refuses only beside the defaults of other fields (its __post_init__ reads them
 # together), which symparams counts: a rule found at the defaults would refuse real configs it loads.
 COUNTED_LEFT = {

@@ -163,19 +163,28 @@ def check_types(cfg: Config) -> None:
     if entry is None or cfg.model_type == "*":
         return
     _check_divides(cfg, entry)
+    _check_fields(cfg, cfg.data, entry)
+    for name, inner in entry.get("nested", {}).items():  # an object the class makes a config of its own from
+        if isinstance(cfg.data.get(name), dict):
+            _check_fields(cfg, cfg.data[name], inner, f"{name}.")
+    _check_built(cfg, entry)
+
+
+def _check_fields(cfg: Config, data: dict, entry: dict, within: str = "") -> None:
+    """Refuse a value of ``data`` whose type, or range, ``entry``'s class refuses (``within``: the object holding it)."""
     fields = entry["fields"]
-    for key, value in cfg.data.items():
+    for key, value in data.items():
         kind = fields.get(key)
         if kind is None:
             continue
         if not fits(value, kind["type"]):
-            raise cfg.error(key, f"transformers' {entry['class']} takes {_described(kind['type'])} here, "
-                                 f"not {_shown(value)}")
+            raise cfg.error(within + key, f"transformers' {entry['class']} takes {_described(kind['type'])} here, "
+                                          f"not {_shown(value)}")
         if "range" in kind and not in_range(_python(value), kind["range"]):
             low, high, low_in, high_in = kind["range"]
-            raise cfg.error(key, f"transformers' {entry['class']} takes a value from {low} ({'' if low_in else 'not '}"
-                                 f"included) to {high} ({'' if high_in else 'not '}included), not {short(value)}")
-    _check_built(cfg, entry)
+            raise cfg.error(within + key, f"transformers' {entry['class']} takes a value from {low} "
+                                          f"({'' if low_in else 'not '}included) to {high} "
+                                          f"({'' if high_in else 'not '}included), not {short(value)}")
 
 
 def _check_built(cfg: Config, entry: dict) -> None:

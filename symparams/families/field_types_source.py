@@ -320,8 +320,33 @@ def written(only: list[str] | None = None) -> dict[str, dict]:
             fields[f.name] = {"type": kind, **({"range": bounds} if bounds is not None else {}),
                               **(_even(cls, f, kind, model_type) if model_type in learned else {})}
         out[model_type] = {"class": cls.__name__, "fields": fields, **_lists(cls), **_divides(cls),
-                           **_built(model_type, cls)}
+                           **_built(model_type, cls), **_nested(cls)}
     return out
+
+
+def _nested(cls: Any) -> dict:
+    """{"nested": {field: {"class", "fields"}}}: the fields of each object the class makes a config of its own
+    from (MPT's and DBRX's ``attn_config``), kept as the top level's are, where transformers refuses a value of
+    the wrong type set in that object; {} where there are none."""
+    import warnings
+
+    out = {}
+    for name, sub in (getattr(cls, "sub_configs", None) or {}).items():
+        if not (isinstance(sub, type) and dataclasses.is_dataclass(sub)):
+            continue
+        fields: dict[str, dict] = {}
+        for f in dataclasses.fields(sub):
+            kind = encode(f.type)
+            wrong = _wrong(kind)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                if wrong is None or not _refused(cls, {name: {f.name: wrong}}):
+                    continue
+            bounds = _range(f)
+            fields[f.name] = {"type": kind, **({"range": bounds} if bounds is not None else {})}
+        if fields:
+            out[name] = {"class": sub.__name__, "fields": fields}
+    return {"nested": out} if out else {}
 
 
 def dtypes() -> list[str]:

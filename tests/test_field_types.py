@@ -151,6 +151,8 @@ def test_a_value_inside_an_object_the_class_makes_a_config_of_is_refused_exactly
     cls = transformers.CONFIG_MAPPING[model_type]
     for name, inner in table()[model_type]["nested"].items():
         for f in dataclasses.fields(cls.sub_configs[name]):
+            if f.name in inner.get("built", {}):  # held to builds below
+                continue
             for value in VALUES:
                 text = f'{{"model_type": {json.dumps(model_type)}, {json.dumps(name)}: {{{json.dumps(f.name)}: {value}}}}}'
                 ours, theirs = _ours(text), _theirs(model_type, text)
@@ -391,6 +393,31 @@ def test_a_dropout_the_built_model_refuses_is_refused_and_one_it_takes_is_counte
             elif NO_MODEL in ours:
                 assert not built, f"{name}: {value} refused, but transformers builds the model: {ours}"
             # else refused for another reason (a learned family read at one value of the field)
+
+
+@pytest.mark.parametrize("model_type", [k for k, e in table().items() if any(
+    inner.get("built") for inner in e.get("nested", {}).values())])
+def test_a_dropout_inside_an_object_the_built_model_refuses_is_refused_and_one_it_takes_is_counted(model_type):
+    """The same for a dropout field of an object the class makes a config of its own from (MPT's
+    attn_config.attn_pdrop, typed a whole number): on, inside and past its interval, counted only where
+    transformers builds the model, and then as it was; refused, naming the object and the field, only where
+    transformers builds no model."""
+    _transformers()
+    base = _base(model_type)
+    assert base is not None
+    expected = _counted(base)
+    for name, inner in table()[model_type]["nested"].items():
+        for key in inner.get("built", {}):
+            for value in ("-1", "0", "1", "2", "38", "null"):
+                doc = json.loads(base)
+                held = doc.get(name) if isinstance(doc.get(name), dict) else {}
+                text = _with(base, name, json.dumps(held)[:-1] + (", " if held else "") + f"{json.dumps(key)}: {value}}}")
+                ours, built = _counted(text), _built(model_type, text)
+                if isinstance(ours, int):
+                    assert built and ours == expected, f"{name}.{key}: {value} counted {ours:,}"
+                else:
+                    assert not built, f"{name}.{key}: {value} refused, but transformers builds the model: {ours}"
+                    assert f"'{name}.{key}'" in ours
 
 
 @functools.lru_cache(maxsize=1)

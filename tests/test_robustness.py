@@ -828,14 +828,15 @@ def _deepseek_presets() -> list[str]:
 
 @pytest.mark.parametrize("preset", _deepseek_presets())
 @pytest.mark.parametrize("factor", [None, 40.0])
-@pytest.mark.parametrize("all_dim", ["absent", None, 0, 1.0])
+@pytest.mark.parametrize("all_dim", ["absent", None, 0, 1.0, "1.0"])
 def test_deepseeks_mscale_over_a_null_factor_is_refused_exactly_where_transformers_cannot_build_it(preset, factor,
                                                                                                    all_dim):
     """DeepSeek's attention scales its softmax by YaRN's mscale where a scaled table gives a non-zero
-    mscale_all_dim, comparing the table's factor with 1 as the model is built: a null factor there is refused,
-    naming it, where transformers cannot build the model; anything counted is what transformers builds."""
+    mscale_all_dim, comparing the table's factor with 1 as the model is built and multiplying by mscale_all_dim
+    where the factor is above 1: a null factor, or text there, is refused, naming it, where transformers cannot
+    build the model; anything counted is what transformers builds."""
     table = {**YARN, "factor": factor, "mscale": 1.0, **({} if all_dim == "absent" else {"mscale_all_dim": all_dim})}
-    _scaled_rope_on_a_grid(preset, table, [(None, None)], "factor")
+    _scaled_rope_on_a_grid(preset, table, [(None, None)], "factor" if factor is None else "mscale_all_dim")
 
 
 def _scaled_rope_on_a_grid(preset: str, scaled: dict, grid: list, says: str, top: dict | None = None) -> None:

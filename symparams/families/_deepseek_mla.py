@@ -88,14 +88,21 @@ class Shape:
 
 
 def check_mscale_factor(cfg: Config) -> None:
-    """Refuse a scaled rope table with ``mscale_all_dim`` whose ``factor`` is not a number: DeepSeek's attention
-    scales its softmax by YaRN's mscale there (``yarn_apply_mscale``), comparing the factor with 1 as the model is
-    built, which a null cannot be."""
+    """Refuse a scaled rope table with ``mscale_all_dim`` whose ``factor`` is not a number, or, with a factor above
+    1, whose ``mscale_all_dim`` is not one: DeepSeek's attention scales its softmax by YaRN's mscale there
+    (``yarn_apply_mscale``) as the model is built, comparing the factor with 1 and then multiplying by
+    ``0.1 * mscale_all_dim * log(factor)``."""
     name, table = rope_table(cfg)
-    if isinstance(table, dict) and rope_type(table) != "default" and table.get("mscale_all_dim") \
-            and not is_number(table.get("factor")):
-        raise malformed(cfg, name, "factor", table.get("factor"), NUMBER, " beside mscale_all_dim (DeepSeek's attention "
-                                                                          "scales by YaRN's mscale with it)")
+    if not (isinstance(table, dict) and rope_type(table) != "default" and table.get("mscale_all_dim")):
+        return
+    why = " beside mscale_all_dim (DeepSeek's attention scales by YaRN's mscale with it)"
+    factor: Any = table.get("factor")
+    scale = table["mscale_all_dim"]
+    if not is_number(factor):
+        raise malformed(cfg, name, "factor", factor, NUMBER, why)
+    if factor > 1 and not is_number(scale):
+        raise malformed(cfg, name, "mscale_all_dim", scale, NUMBER, " (DeepSeek's attention scales by YaRN's mscale "
+                                                                    "with it)")
 
 
 def read_shape(cfg: Config, dense: int | None = None, dense_at: tuple[bool, ...] = (), stated_head: bool = False) -> Shape:

@@ -167,7 +167,10 @@ def check_types(cfg: Config) -> None:
     for name, inner in entry.get("nested", {}).items():  # an object the class makes a config of its own from
         if isinstance(cfg.data.get(name), dict):
             _check_fields(cfg, cfg.data[name], inner, f"{name}.")
-    _check_built(cfg, entry)
+    _check_built(cfg, cfg.data, entry)
+    for name, inner in entry.get("nested", {}).items():
+        if isinstance(cfg.data.get(name), dict):
+            _check_built(cfg, cfg.data[name], inner, f"{name}.")
 
 
 def _check_fields(cfg: Config, data: dict, entry: dict, within: str = "") -> None:
@@ -187,13 +190,13 @@ def _check_fields(cfg: Config, data: dict, entry: dict, within: str = "") -> Non
                                           f"({'' if high_in else 'not '}included), not {short(value)}")
 
 
-def _check_built(cfg: Config, entry: dict) -> None:
+def _check_built(cfg: Config, data: dict, entry: dict, within: str = "") -> None:
     """The values a config loads with but its model is not built with (a dropout probability of 8, which
     ``torch.nn.Dropout`` refuses), as torch compares them: NaN passes, as it does there."""
     for key, (low, high, null) in entry.get("built", {}).items():
-        if key not in cfg.data:
+        if key not in data:
             continue
-        value = _python(cfg.data[key])
+        value = _python(data[key])
         if value is None and null:
             continue
         try:
@@ -203,8 +206,8 @@ def _check_built(cfg: Config, entry: dict) -> None:
         if outside:
             span = f"from {low} to {high}" if low is not None and high is not None else \
                 f"of at least {low}" if low is not None else f"of at most {high}"
-            raise cfg.error(key, f"transformers loads {short(cfg.data[key])} here but builds no model with it: "
-                                 f"its modules take a value {span}{'' if null else ' (not null)'}")
+            raise cfg.error(within + key, f"transformers loads {short(data[key])} here but builds no model with it: "
+                                          f"its modules take a value {span}{'' if null else ' (not null)'}")
 
 
 def _check_every(cfg: Config) -> None:

@@ -211,34 +211,45 @@ def _divides(cls: Any) -> dict:
 
 # Values a dropout field is built at; what builds of them shows its accepted interval (``_interval``).
 _BUILD_PROBES = (-0.5, 0.0, 0.5, 1.0, 1.5)
+# The same for a dropout field typed a whole number (MPT's attn_config.attn_pdrop): below, at and above the interval.
+_WHOLE_PROBES = (-1, 0, 1, 2)
 
 
-def _built(model_type: str, cls: Any) -> dict:
+def _built(model_type: str, cls: Any, within: tuple[str, Any] | None = None) -> dict:
     """{"built": {field: [low, high, null]}}: the dropout fields (a name holding "drop") whose values the built
     model refuses, each with the interval it builds at (a bound of null: none) and whether null builds (false
     where the field's type refuses null already).
 
     Each field is moved, alone, on a config transformers builds (:func:`_buildable`), and the model is built on
     the meta device at each of ``_BUILD_PROBES`` (and null, where the field's type takes it). A field that builds at
-    every probe has no entry. The interval is the one the builds show: its bounds are 0, 1 or none."""
+    every probe has no entry. The interval is the one the builds show: its bounds are 0, 1 or none. ``within``
+    (a field and the class it makes a config of) moves the fields of that object instead."""
     from .field_types import fits
 
     base = _buildable(model_type, cls)
     if base is None:
         return {}
+
+    def moved(name: str, value: Any) -> dict:
+        if within is None:
+            return {**base, name: value}
+        inner = base.get(within[0])
+        return {**base, within[0]: {**(inner if isinstance(inner, dict) else {}), name: value}}
+
     found = {}
-    for f in dataclasses.fields(cls):
+    for f in dataclasses.fields(cls if within is None else within[1]):
         kind = encode(f.type)
-        if "drop" not in f.name.lower() or not fits(Decimal("0.5"), kind):
+        probes = _BUILD_PROBES if fits(Decimal("0.5"), kind) else _WHOLE_PROBES if fits(2, kind) else ()
+        if "drop" not in f.name.lower() or not probes:
             continue
-        builds = {v: _builds(cls, {**base, f.name: v}) for v in _BUILD_PROBES}
+        builds = {v: _builds(cls, moved(f.name, v)) for v in probes}
         takes_null = fits(None, kind)
-        null = takes_null and _builds(cls, {**base, f.name: None})
+        null = takes_null and _builds(cls, moved(f.name, None))
         if all(builds.values()) and (null or not takes_null):
             continue
-        low = None if builds[-0.5] else 0
-        high = None if builds[1.5] else 1 if builds[1.0] else 0
-        if {v: (low is None or v >= low) and (high is None or v <= high) for v in _BUILD_PROBES} != builds:
+        low = None if builds[probes[0]] else 0
+        high = None if builds[probes[-1]] else 1 if builds[1] else 0
+        if {v: (low is None or v >= low) and (high is None or v <= high) for v in probes} != builds:
             raise TypeError(f"{model_type}: the builds of {f.name} at {builds} are no interval")
         found[f.name] = [low, high, null]
     return {"built": found} if found else {}
@@ -320,14 +331,15 @@ def written(only: list[str] | None = None) -> dict[str, dict]:
             fields[f.name] = {"type": kind, **({"range": bounds} if bounds is not None else {}),
                               **(_even(cls, f, kind, model_type) if model_type in learned else {})}
         out[model_type] = {"class": cls.__name__, "fields": fields, **_lists(cls), **_divides(cls),
-                           **_built(model_type, cls), **_nested(cls)}
+                           **_built(model_type, cls), **_nested(model_type, cls)}
     return out
 
 
-def _nested(cls: Any) -> dict:
-    """{"nested": {field: {"class", "fields"}}}: the fields of each object the class makes a config of its own
-    from (MPT's and DBRX's ``attn_config``), kept as the top level's are, where transformers refuses a value of
-    the wrong type set in that object; {} where there are none."""
+def _nested(model_type: str, cls: Any) -> dict:
+    """{"nested": {field: {"class", "fields", "built"}}}: the fields of each object the class makes a config of its
+    own from (MPT's and DBRX's ``attn_config``), kept as the top level's are, where transformers refuses a value of
+    the wrong type set in that object, and its dropout fields the built model refuses (as :func:`_built` finds
+    them, each moved in that object); {} where there are none."""
     import warnings
 
     out = {}
@@ -344,8 +356,9 @@ def _nested(cls: Any) -> dict:
                     continue
             bounds = _range(f)
             fields[f.name] = {"type": kind, **({"range": bounds} if bounds is not None else {})}
-        if fields:
-            out[name] = {"class": sub.__name__, "fields": fields}
+        built = _built(model_type, cls, (name, sub)).get("built", {})
+        if fields or built:
+            out[name] = {"class": sub.__name__, "fields": fields, **({"built": built} if built else {})}
     return {"nested": out} if out else {}
 
 

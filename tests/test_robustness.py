@@ -768,12 +768,8 @@ def test_yarn_over_a_rope_theta_of_one_or_below_zero_is_refused_exactly_where_tr
     _scaled_rope_on_a_grid(preset, table, [(None, None)], "log(rope_theta)", {"rope_theta": theta})
 
 
-@pytest.mark.parametrize("preset", sample(_one_preset_per_type(), "a rope base not a number"))
-@pytest.mark.parametrize("value", [None, "10000"])
-def test_a_rope_base_that_is_not_a_number_is_refused_exactly_where_transformers_cannot_build_it(preset, value):
-    """The top-level field a class fills its rope table's missing rope_theta from (rope_theta, GPT-NeoX's
-    rotary_emb_base), null or text, with no table stating a base: refused naming the field where transformers
-    cannot compute the frequencies; anything counted is what transformers builds. A table's own base wins."""
+def _two_layers_without_rope(preset: str) -> dict:
+    """The preset's config at two layers, without its rope tables or layer lists (transformers and torch needed)."""
     pytest.importorskip("torch", reason="torch is not installed")
     pytest.importorskip("transformers", reason="transformers is not installed")
     from symparams.catalog import preset_paths
@@ -784,6 +780,16 @@ def test_a_rope_base_that_is_not_a_number_is_refused_exactly_where_transformers_
     for key in ("num_hidden_layers", "n_layer", "num_layers"):
         if key in base:
             base[key] = 2
+    return base
+
+
+@pytest.mark.parametrize("preset", sample(_one_preset_per_type(), "a rope base not a number"))
+@pytest.mark.parametrize("value", [None, "10000"])
+def test_a_rope_base_that_is_not_a_number_is_refused_exactly_where_transformers_cannot_build_it(preset, value):
+    """The top-level field a class fills its rope table's missing rope_theta from (rope_theta, GPT-NeoX's
+    rotary_emb_base), null or text, with no table stating a base: refused naming the field where transformers
+    cannot compute the frequencies; anything counted is what transformers builds. A table's own base wins."""
+    base = _two_layers_without_rope(preset)
     field = FAMILIES.by_type[base["model_type"]].rope_theta_field
     _counted_as_built_or_refused_as_unbuildable({**base, field: value}, field, (preset, field, value))
     if FAMILIES.by_type[base["model_type"]].rotary == "flat":
@@ -844,16 +850,7 @@ def _scaled_rope_on_a_grid(preset: str, scaled: dict, grid: list, says: str, top
     them, every 4th in OLMo 3, 6th in Gemma 3), with ``scaled`` as its (full-attention layers') rope table and
     ``top`` at its top level, at each share and head size of ``grid``: counted as transformers builds it, or
     refused naming ``says`` only where transformers cannot build it."""
-    pytest.importorskip("torch", reason="torch is not installed")
-    pytest.importorskip("transformers", reason="transformers is not installed")
-    from symparams.catalog import preset_paths
-    from symparams.config import read_json
-
-    base = {k: v for k, v in read_json(preset_paths()[preset]).items()  # type: ignore[union-attr]
-            if k not in LAYER_LISTS and k not in ("rope_scaling", "rope_parameters")}
-    for key in ("num_hidden_layers", "n_layer", "num_layers"):
-        if key in base:
-            base[key] = 2
+    base = _two_layers_without_rope(preset)
     by_kind = FAMILIES.by_type[base["model_type"]].rotary == "by-layer-kind"
     if by_kind:
         base["num_hidden_layers"] = 6

@@ -810,14 +810,17 @@ SINGULAR = [
     ({**LONGROPE_64, "original_max_position_embeddings": 0}, "transformers cannot build the model"),
     ({**LONGROPE_64, "original_max_position_embeddings": 1}, "transformers cannot build the model"),
     (LONGROPE_64, "short_factor"),
+    ({**YARN, "mscale": "1.0", "mscale_all_dim": 1.0}, "mscale"),
+    ({**YARN, "mscale": 1.0, "mscale_all_dim": [1]}, "mscale_all_dim"),
 ]
 
 
 @pytest.mark.parametrize("preset", sample(_one_preset_per_type(), "singular rope tables"))
 @pytest.mark.parametrize("case", range(len(SINGULAR)))
 def test_a_rope_table_transformers_divides_by_zero_with_is_refused_exactly_where_it_cannot_build(preset, case):
-    """YaRN with a beta or an original context that leaves no logarithm, Llama 3 scaling with a frequency factor
-    of 0, LongRoPE with an original context of 0 or 1 (factor above 1), and LongRoPE short factors not one per
+    """YaRN with a beta or an original context that leaves no logarithm, or with mscale and mscale_all_dim that are
+    not both numbers where it takes its attention factor from them, Llama 3 scaling with a frequency factor of 0,
+    LongRoPE with an original context of 0 or 1 (factor above 1), and LongRoPE short factors not one per
     frequency, as a flat table or a full-attention layers' one (Gemma 3, OLMo 3): refused naming the table where
     transformers cannot build the model; anything counted is what transformers builds."""
     table, says = SINGULAR[case]

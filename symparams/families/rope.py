@@ -416,9 +416,10 @@ def _refuse_singular(cfg: Config, name: str, stated: str, params: dict, where: s
     """Refuse a table transformers divides by zero with, or takes the logarithm of a number not above zero: as it
     validates YaRN, the context over an original context of 0; where it ``computes`` the rotary embedding as it
     builds the model, YaRN's log(original context / (beta x 2 pi)) for either beta (a zero beta is its default, 32
-    or 1), Llama 3's original context over a frequency factor of 0, and LongRoPE's log(factor) / log(original
-    context) where factor (else the context over the original one; every class's default context is above 1) is
-    above 1 and no attention_factor is given."""
+    or 1) and its attention factor from mscale and mscale_all_dim (where both are given and the factor is above 1,
+    they must be numbers), Llama 3's original context over a frequency factor of 0, and LongRoPE's
+    log(factor) / log(original context) where factor (else the context over the original one; every class's
+    default context is above 1) is above 1 and no attention_factor is given."""
     context: Any = params.get("original_max_position_embeddings", cfg.data.get("max_position_embeddings"))
     if not is_number(context):
         return
@@ -432,6 +433,12 @@ def _refuse_singular(cfg: Config, name: str, stated: str, params: dict, where: s
             beta = params.get(key) or default
             if is_number(beta) and Fraction(context) / Fraction(beta) <= 0:
                 bad = f"{key} {short(beta)} over an original context of {short(context)} has no logarithm"
+        scale: Any = params.get("factor")
+        scales = (params.get("mscale"), params.get("mscale_all_dim"))
+        if params.get("attention_factor") is None and all(scales) and is_number(scale) and scale > 1:
+            for key, value in zip(("mscale", "mscale_all_dim"), scales):  # 0.1 * mscale * log(factor) + 1
+                if not is_number(value):
+                    raise malformed(cfg, name, key, value, NUMBER, where)
     elif stated == "llama3":
         bad = next((f"{key} 0 divides the original context by zero" for key in ("low_freq_factor", "high_freq_factor")
                     if is_number(params.get(key)) and params[key] == 0), None)

@@ -420,6 +420,31 @@ def test_a_dropout_inside_an_object_the_built_model_refuses_is_refused_and_one_i
                     assert f"'{name}.{key}'" in ours
 
 
+def _replacing() -> list[str]:
+    """The model types whose class replaces head_dim as it loads, of which symparams counts a config."""
+    return [k for k, e in table().items() if "head_dim" in e.get("replaced", ()) and _base(k) is not None]
+
+
+@pytest.mark.parametrize("model_type", _replacing())
+@pytest.mark.parametrize("head_dim", ["7", "9", "64"])
+def test_a_head_dim_the_class_replaces_as_it_loads_is_counted_exactly_where_transformers_builds_it(model_type,
+                                                                                                 head_dim):
+    """A class that sets head_dim to another size as it loads (GLM-5's and MiniCPM3's: qk_rope_head_dim) never
+    lets its rope validation read the file's, so an odd one is no rotary size there: a file stating one is counted
+    exactly where transformers builds the model, to its total, and refused only where it does not."""
+    _transformers()
+    base = _base(model_type)
+    assert base is not None
+    text = _with(base, "head_dim", head_dim)
+    ours, built = _counted(text), _built(model_type, text)
+    if isinstance(ours, int):
+        from symparams.verify import meta_parameters
+
+        assert built and ours == sum(n for _, n in meta_parameters(json.loads(text))), f"{head_dim}: {ours:,}"
+    else:
+        assert not built, f"head_dim {head_dim} refused, but transformers builds the model: {ours}"
+
+
 @functools.lru_cache(maxsize=1)
 def _dropouts() -> list[tuple[str, str]]:
     """(model type, field) of every dropout field (a name holding "drop") the installed transformers' classes declare."""

@@ -34,7 +34,7 @@ from typing import Any
 
 from ..config import Config, _Constant, _Huge, _kind, short
 
-__all__ = ["check_types", "table", "even_fields"]
+__all__ = ["check_types", "table", "even_fields", "replaced"]
 
 _FILE = Path(__file__).with_name("field_types.json")
 _SIMPLE = {"bool": bool, "str": str, "list": list, "dict": dict}
@@ -153,6 +153,13 @@ def even_fields(cfg: Config) -> list[str]:
     fields = entry["fields"] if entry is not None else {}
     return [key for key, value in cfg.data.items() if type(value) is int and fields.get(key, {}).get("even")
             and type(cfg.data.get(fields[key].get("unless", ""))) is not int]
+
+
+def replaced(cfg: Config, name: str) -> bool:
+    """Whether the config's class sets field ``name`` to another value as it loads (``"replaced"``), whatever the
+    file states: its own validation then never reads the file's value."""
+    entry = table().get(cfg.model_type) if isinstance(cfg.data.get("model_type"), str) else None
+    return entry is not None and name in entry.get("replaced", ())
 
 
 def check_types(cfg: Config) -> None:

@@ -331,8 +331,24 @@ def written(only: list[str] | None = None) -> dict[str, dict]:
             fields[f.name] = {"type": kind, **({"range": bounds} if bounds is not None else {}),
                               **(_even(cls, f, kind, model_type) if model_type in learned else {})}
         out[model_type] = {"class": cls.__name__, "fields": fields, **_lists(cls), **_divides(cls),
-                           **_built(model_type, cls), **_nested(model_type, cls)}
+                           **_built(model_type, cls), **_nested(model_type, cls), **_replaced(cls)}
     return out
+
+
+def _replaced(cls: Any) -> dict:
+    """{"replaced": ["head_dim"]} where the class sets a head_dim a file states to another value as it loads
+    (GLM-5's sets it to qk_rope_head_dim), so that its rope validation never reads the file's; {} elsewhere."""
+    import warnings
+
+    if "head_dim" not in {f.name for f in dataclasses.fields(cls)}:
+        return {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            kept = cls.from_dict({"head_dim": 997}).to_dict().get("head_dim", 997)
+        except Exception:  # noqa: BLE001 - a class that refuses it keeps what it reads
+            return {}
+    return {"replaced": ["head_dim"]} if kept != 997 else {}
 
 
 def _nested(model_type: str, cls: Any) -> dict:

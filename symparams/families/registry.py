@@ -449,11 +449,12 @@ def settle(cfg: Config, fam: Family, head_dim: int | None, rotary_head: int | No
     even where its class declares no such field and its layers use D/H), except where the class
     replaces it with latent attention's rotary part (unless ``rope_head`` is "given").
     """
-    from .field_types import check_types, even_fields
+    from .field_types import check_types, even_fields, replaced
     from .layer_lists import check_layer_lists
     from .rope import check_head, check_rope, check_rope_head_dim
 
-    if fam.rotary != "none" or cfg.data.get("rope_scaling") or cfg.data.get("rope_parameters"):
+    if (fam.rotary != "none" or cfg.data.get("rope_scaling") or cfg.data.get("rope_parameters")) \
+            and not (fam.rope_head == "given" and replaced(cfg, "head_dim")):
         check_head(cfg, fam.rope_head, head_dim)
     stated = cfg.data.get("head_dim")
     held = True  # the rope tables are checked at a size the layers use

@@ -171,12 +171,10 @@ def check_types(cfg: Config) -> None:
         return
     _check_divides(cfg, entry)
     _check_fields(cfg, cfg.data, entry)
+    _check_built(cfg, cfg.data, entry)
     for name, inner in entry.get("nested", {}).items():  # an object the class makes a config of its own from
         if isinstance(cfg.data.get(name), dict):
             _check_fields(cfg, cfg.data[name], inner, f"{name}.")
-    _check_built(cfg, cfg.data, entry)
-    for name, inner in entry.get("nested", {}).items():
-        if isinstance(cfg.data.get(name), dict):
             _check_built(cfg, cfg.data[name], inner, f"{name}.")
 
 

@@ -116,7 +116,6 @@ def locate(name: str | os.PathLike) -> Located:
     if preset is not None:
         return Located(read_json(preset_paths()[preset]), f"preset {preset}", preset)  # type: ignore[arg-type]
     from .checkpoint import INDEX_NAME, is_checkpoint  # not for a preset, the usual case
-    from .hub import config_path
 
     if os.path.isdir(name):
         config = _config_beside(name)
@@ -128,6 +127,8 @@ def locate(name: str | os.PathLike) -> Located:
     if os.path.exists(name):
         return Located(read_json(name), printable(name), printable(_shown(name)))
     if _hub_shaped(name):
+        from .hub import config_path
+
         path = config_path(name)
         return Located(read_json(path), printable(name), printable(name))
     if is_path(name):

@@ -471,7 +471,9 @@ def _parse_int(text: str) -> int | _Huge:
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict:
-    """A JSON object whose keys all differ (with two values for one field, which one counts is a guess)."""
+    """A JSON object whose keys all differ (with two values for one field, which one counts is a guess).
+
+    An object among the values was built here already, so only lists are searched for a number too long."""
     out: dict = {}
     for key, value in pairs:
         if key in out:
@@ -479,11 +481,9 @@ def _object(pairs: list[tuple[str, Any]]) -> dict:
         stack = [value]
         while stack:
             item = stack.pop()
-            if isinstance(item, list):
+            if type(item) is list:
                 stack.extend(item)
-            elif isinstance(item, dict):
-                stack.extend(item.values())
-            elif isinstance(item, _Huge):
+            elif type(item) is _Huge:
                 raise _Refused(key, _refusal(item))
         out[key] = value
     return out

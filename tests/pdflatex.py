@@ -1,9 +1,10 @@
 """Compile LaTeX with pdflatex and hold the result to a paper's standard.
 
 A document passes when pdflatex finishes without an error, its log has no LaTeX or
-package warning and no line running more than a point past the margin (``Overfull
-\\hbox`` wider than 1 pt), and no page of the PDF is empty (pdftotext finds text on
-every page, beyond a page number).
+package warning, no line running more than a point past the margin (``Overfull
+\\hbox`` wider than 1 pt), no line of a paragraph stretched as far as TeX stretches one
+(``Underfull \\hbox (badness 10000) in paragraph``: words spread apart to fill it), and
+no page of the PDF is empty (pdftotext finds text on every page, beyond a page number).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 
 OVERFULL = re.compile(r"Overfull \\hbox \((\d+(?:\.\d+)?)pt too wide\)")
+STRETCHED = re.compile(r"Underfull \\hbox \(badness 10000\) in paragraph at lines \d+--\d+")
 WARNING = re.compile(r"^(?:LaTeX|Package|Class) (?:\w+ )?Warning|^LaTeX Font Warning", re.M)
 SLACK_PT = 1.0
 
@@ -39,6 +41,7 @@ def problems(tex: str, folder: Path, name: str = "doc") -> list[str]:
     if run.returncode != 0 or errors:
         return [f"{name}: pdflatex failed: " + "; ".join(errors or [run.stdout[-500:]])]
     out = [f"{name}: {m.group(0)}" for m in OVERFULL.finditer(log) if float(m.group(1)) > SLACK_PT]
+    out += [f"{name}: {m.group(0)}" for m in STRETCHED.finditer(log)]
     out += [f"{name}: {line.strip()}" for line in log.splitlines() if WARNING.match(line)]
     text = subprocess.run([pdftotext, "-layout", f"{name}.pdf", "-"], cwd=folder, capture_output=True, text=True,
                           timeout=120).stdout

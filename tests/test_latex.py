@@ -130,13 +130,15 @@ def test_names_in_a_latex_derivation_copy_out_of_its_pdf_with_their_underscores(
 # tests/test_derive.py, from the documents it builds once to compare and check.
 
 
-def test_the_compile_check_catches_a_line_past_the_margin_a_warning_and_an_empty_page(tmp_path):
+def test_the_compile_check_catches_a_line_past_the_margin_a_stretched_line_a_warning_and_an_empty_page(tmp_path):
     """The checker can fail: each fault it looks for, planted in a document that compiles."""
     body = "\\begin{document}\nText.\n%s\n\\end{document}\n"
     head = "\\documentclass{article}\n"
     assert not problems(head + body % "", tmp_path / "ok")
     wide = head + body % ("\\hbox{" + "x" * 200 + "}")
     assert any("Overfull" in p for p in problems(wide, tmp_path / "wide"))
+    stretched = head + "\\sloppy\n" + body % ("\\par Word \\texttt{" + "x" * 50 + "} \\texttt{" + "y" * 50 + "}")
+    assert any("Underfull" in p for p in problems(stretched, tmp_path / "stretched"))
     warned = head + body % "\\ref{nowhere}"
     assert any("Warning" in p for p in problems(warned, tmp_path / "warned"))
     empty = head + body % "\\newpage\\null\\thispagestyle{empty}\\newpage More."

@@ -44,6 +44,7 @@ PREAMBLE = r"""\documentclass[10pt,a4paper]{article}
 \setlength{\parskip}{0.5ex}
 \allowdisplaybreaks
 \sloppy
+\raggedright
 """
 
 _SECTIONS = {2: r"\section*", 3: r"\subsection*", 4: r"\subsubsection*"}

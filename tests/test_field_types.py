@@ -476,3 +476,48 @@ def test_a_dropout_field_at_any_value_is_counted_exactly_where_transformers_buil
         assert ours == _counted(base)
     elif NO_MODEL in ours:
         assert not _built(model_type, text), f"{name}: {value} refused, but transformers builds the model: {ours}"
+
+
+# The generation fields a causal LM's config hands its generation config as the model is built, and values for them
+# as JSON text: every kind (VALUES), cache names, signs and infinities, and watermarking objects right and wrong.
+GENERATION = ("cache_implementation", "max_new_tokens", "assistant_ensemble_weight", "compile_config",
+              "watermarking_config")
+GENERATION_VALUES = [*VALUES, '"static"', '"paged"', '"Static"', "-1", "1e30", "-0.0", "Infinity", "-Infinity", "false",
+                     '{"greenlist_ratio": 0.5, "bias": null}', '{"greenlist_ratio": 1.5}', '{"greenlist_ratio": "0.5"}',
+                     '{"seeding_scheme": "selfhash"}', '{"seeding_scheme": "hash"}', '{"seeding_scheme": null}',
+                     '{"context_width": 0}', '{"context_width": 2}', '{"context_width": true}', '{"colour": 1}']
+
+
+@pytest.mark.parametrize("name", GENERATION)
+@pytest.mark.parametrize("value", GENERATION_VALUES)
+def test_a_generation_field_is_refused_exactly_where_transformers_generation_config_refuses_it(name, value):
+    """No generation field shapes a parameter, but ``GenerationConfig.validate`` runs as a causal LM is built, and
+    refuses an unknown cache implementation, a max_new_tokens of 0 or below, an assistant weight outside (0, 1),
+    any compile_config a file can hold and a watermarking config its class refuses: such a file is refused naming
+    the field, and any other value leaves the count as it was."""
+    _transformers()
+    base = json.dumps(TINY)
+    text = _with(base, name, value)
+    counted = _counted(text)
+    if _built("llama", text):
+        assert counted == _counted(base), f"{name}: {value} builds in transformers; symparams says {counted}"
+    else:
+        assert isinstance(counted, str) and name in counted, f"{name}: {value} is counted; transformers refuses it"
+
+
+def _counted_types() -> list[str]:
+    return [m for m in model_types() if _base(m) is not None]
+
+
+@pytest.mark.parametrize("model_type", sample(_counted_types(), "generation"))
+def test_every_model_type_refuses_a_cache_implementation_its_generation_config_refuses(model_type):
+    """Every causal LM transformers builds makes its generation config from the model's config first: an unknown
+    cache_implementation is refused in every model type symparams reads, and a known one is counted."""
+    _transformers()
+    base = _base(model_type)
+    assert base is not None
+    unknown = _with(base, "cache_implementation", '"zz"')
+    assert not _built(model_type, unknown), f"{model_type}: transformers builds a model with an unknown cache"
+    refused = _counted(unknown)
+    assert isinstance(refused, str) and "cache_implementation" in refused, refused
+    assert _counted(_with(base, "cache_implementation", '"static"')) == _counted(base)

@@ -43,7 +43,7 @@ _SIMPLE = {"bool": bool, "str": str, "list": list, "dict": dict}
 @lru_cache(maxsize=1)
 def table() -> dict[str, dict]:
     """model_type -> {"class": name, "fields": {field: {"type": type, "range": bounds}}, "lists": ..., "layers": ...};
-    and "*" -> {"dtypes": [...]}, what every model type checks."""
+    and "*" -> {"dtypes": [...], "generation": {...}}, what every model type checks."""
     return json.loads(_FILE.read_text(encoding="utf-8"))
 
 
@@ -226,6 +226,53 @@ def _check_every(cfg: Config) -> None:
     labels = cfg.data.get("id2label")
     if labels is not None and not (isinstance(labels, dict) and all(_whole_text(k) for k in labels)):
         raise cfg.error("id2label", f"transformers reads an object keyed by whole numbers (\"0\"), not {_shown(labels)}")
+    _check_generation(cfg)
+
+
+_SEEDING_SCHEMES = ("selfhash", "lefthash")
+
+
+def _check_generation(cfg: Config) -> None:
+    """The generation fields a causal LM's config hands its generation config as the model is built, where
+    ``GenerationConfig.validate`` refuses them (a null is dropped before): a model no one can build is not counted,
+    though none of them shapes a parameter. Each test is transformers' own, on the value as it sees it."""
+    gen = table()["*"]["generation"]
+    data = cfg.data
+    cache = data.get("cache_implementation")
+    if cache is not None and not (type(cache) is str and cache in gen["cache_implementations"]):
+        raise cfg.error("cache_implementation", f"transformers' generation config takes one of "
+                                                f"{', '.join(gen['cache_implementations'])} (or null), not {_shown(cache)}")
+    if _fails(lambda v: v <= 0, data.get("max_new_tokens")):
+        raise cfg.error("max_new_tokens", f"transformers' generation config takes a number above 0 (or null), "
+                                          f"not {_shown(data['max_new_tokens'])}")
+    if _fails(lambda v: not 0.0 < v < 1.0, data.get("assistant_ensemble_weight")):
+        raise cfg.error("assistant_ensemble_weight", "transformers' generation config takes a number between 0 and 1, "
+                                                     f"both excluded (or null), not {_shown(data['assistant_ensemble_weight'])}")
+    if data.get("compile_config") is not None:
+        raise cfg.error("compile_config", "transformers' generation config takes a CompileConfig set in Python (or null), "
+                                          f"never one from a file: not {_shown(data['compile_config'])}")
+    marks = data.get("watermarking_config")
+    if marks is None:
+        return
+    if not isinstance(marks, dict) or not set(marks) <= set(gen["watermarking_keys"]):
+        raise cfg.error("watermarking_config", "transformers' generation config takes an object with keys among "
+                                               f"{', '.join(gen['watermarking_keys'])} (or null), not {_shown(marks)}")
+    tests = {"seeding_scheme": lambda v: v not in _SEEDING_SCHEMES, "greenlist_ratio": lambda v: not 0.0 <= v <= 1.0,
+             "context_width": lambda v: not v >= 1}
+    for key, test in tests.items():
+        if key in marks and (marks[key] is None or _fails(test, marks[key])):
+            raise cfg.error("watermarking_config", f"{key}: transformers' watermarking config refuses "
+                                                   f"{_shown(marks[key])}")
+
+
+def _fails(test: Any, value: Any) -> bool:
+    """Whether transformers' ``test`` refuses a given ``value`` (a comparison Python cannot make refuses it too)."""
+    if value is None:
+        return False
+    try:
+        return bool(test(_python(value)))
+    except TypeError:
+        return True
 
 
 def _whole_text(key: str) -> bool:

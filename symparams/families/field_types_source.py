@@ -399,9 +399,29 @@ def dtypes() -> list[str]:
     return kept
 
 
+def generation() -> dict[str, list[str]]:
+    """What transformers' generation config accepts of the generation fields a causal LM's config hands it as the
+    model is built (``GenerationConfig.validate``): its cache implementations, and the keys a watermarking
+    config's class takes."""
+    import inspect
+
+    from transformers import GenerationConfig
+    from transformers.generation.configuration_utils import ALL_CACHE_IMPLEMENTATIONS, WatermarkingConfig
+
+    caches = []
+    for name in (*ALL_CACHE_IMPLEMENTATIONS, "paged"):  # validate accepts "paged" (continuous batching) besides
+        try:
+            GenerationConfig(cache_implementation=name)
+        except ValueError:
+            continue
+        caches.append(name)
+    keys = [p for p in inspect.signature(WatermarkingConfig.__init__).parameters if p != "self"]
+    return {"cache_implementations": caches, "watermarking_keys": keys}
+
+
 def text() -> str:
     """field_types.json's text, one model type per line; ``"*"`` holds what every model type checks."""
-    every = {"*": {"dtypes": dtypes()}}
+    every = {"*": {"dtypes": dtypes(), "generation": generation()}}
     body = ",\n".join(f"{json.dumps(k)}: {json.dumps(v, separators=(',', ':'))}"
                        for k, v in {**every, **written()}.items())
     return "{\n" + body + "\n}\n"

@@ -99,13 +99,14 @@ def test_the_table_is_what_the_installed_transformers_checks():
     """field_types.json is rewritten by ``python -m symparams.families.field_types_source``; it must be current
     (every model type's entry under CI's profile, a share of them locally)."""
     _transformers()
-    from symparams.families.field_types_source import dtypes, text, written
+    from symparams.families.field_types_source import dtypes, generation, text, written
 
     kept = sample(model_types(), "field types current")
     if kept == model_types():
         assert FILE.read_text(encoding="utf-8") == text(), "run: python -m symparams.families.field_types_source"
     else:
-        assert {k: table()[k] for k in kept} == written(kept) and table()["*"]["dtypes"] == dtypes(), \
+        assert {k: table()[k] for k in kept} == written(kept) and table()["*"] == {"dtypes": dtypes(),
+                                                                                   "generation": generation()}, \
             "run: python -m symparams.families.field_types_source"
 
 
@@ -521,3 +522,67 @@ def test_every_model_type_refuses_a_cache_implementation_its_generation_config_r
     refused = _counted(unknown)
     assert isinstance(refused, str) and "cache_implementation" in refused, refused
     assert _counted(_with(base, "cache_implementation", '"static"')) == _counted(base)
+
+
+# Keys of transformers' base config class a file may state, and values for them as JSON text.
+BASE_KEYS = ("attribute_map", "quantization_config", "num_labels", "base_model_tp_plan", "base_model_pp_plan",
+             "per_layer_config")
+BASE_VALUES = [*VALUES, "-1", '""', "false", "{}", '{"quant_method": "gptq", "bits": 4}', '{"0": {"skip": ["mlp"]}}',
+               '{"0": {"intermediate_size": 256}}', '{"7": {"intermediate_size": 256}}', '{"n_layer": "n_head"}']
+# Refused though transformers builds the same count from some of their values: an attribute_map that renames
+# nothing the file holds, and a per-layer table (transformers' Llama builds its layers alike with one it allows).
+REFUSED_THOUGH_BUILT = {"attribute_map", "per_layer_config"}
+
+
+def _meta_total(text: str) -> int | None:
+    from symparams.verify import meta_parameters
+
+    try:
+        return sum(n for _, n in meta_parameters(json.loads(text)))
+    except SymparamsError:
+        return None
+
+
+@pytest.mark.parametrize("name", BASE_KEYS)
+@pytest.mark.parametrize("value", BASE_VALUES)
+def test_a_base_class_key_is_counted_only_where_transformers_builds_that_count(name, value):
+    """Every config class inherits keys a file may state that shape no parameter, but that transformers refuses
+    as it loads or builds the model (a quantization_config that is not an object, num_labels that are not a
+    whole number, a tensor-parallel plan that is neither an object nor empty): a count is what transformers builds,
+    and a refusal names the key."""
+    _transformers()
+    base = json.dumps({**TINY, "num_hidden_layers": 2})
+    text = _with(base, name, value)
+    counted, theirs = _counted(text), _meta_total(text)
+    if isinstance(counted, int):
+        assert counted == theirs, f"{name}: {value} is counted ({counted}); transformers builds {theirs}"
+    else:
+        assert name in counted
+        assert theirs is None or name in REFUSED_THOUGH_BUILT, f"{name}: {value} is refused; transformers builds it"
+
+
+def test_an_attribute_map_in_the_file_is_refused_as_it_changes_which_field_is_read():
+    """A file's own attribute_map makes transformers read one field by another's name: here n_layer, unread by
+    Llama's class, becomes the depth, and transformers builds three layers where the file's num_hidden_layers
+    says one. Counted by the names, the file would be a silently wrong number: it is refused."""
+    _transformers()
+    text = json.dumps({**TINY, "attribute_map": {"n_layer": "num_hidden_layers"}, "n_layer": 3})
+    assert _meta_total(text) != _counted(json.dumps(TINY))
+    refused = _counted(text)
+    assert isinstance(refused, str) and "attribute_map" in refused
+
+
+@pytest.mark.parametrize("model_type", sample(_counted_types(), "read-only"))
+def test_a_property_the_config_class_cannot_set_is_refused_where_a_file_states_it(model_type):
+    """A file stating a property its config class works out and cannot set (use_return_dict; Jamba's
+    layers_num_experts) cannot be loaded by transformers, whatever the value: so it is refused, naming it."""
+    _transformers()
+    base = _base(model_type)
+    assert base is not None
+    keys = table()[model_type].get("read_only", [])
+    assert "use_return_dict" in keys
+    for key in keys:
+        text = _with(base, key, "null")
+        refused = _counted(text)
+        assert isinstance(refused, str) and key in refused, (key, refused)
+        assert not _theirs(model_type, text), f"{model_type} loads {key}"

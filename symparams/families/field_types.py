@@ -20,7 +20,9 @@ also has ``{"range": [low, high, low_included, high_included]}``, and a learned 
 size its class refuses at odd values above 4 (a rotary size it halves) ``"even": true`` (with ``"unless":
 "head_dim"`` where a stated head_dim is the one its rope validation reads instead). A model type's
 ``"built"`` entry holds the dropout fields its built model refuses outside an interval, which
-its config class loads: ``{field: [low, high, null]}`` (a bound of null is none).
+its config class loads: ``{field: [low, high, null]}`` (a bound of null is none); ``"read_only"`` the
+properties it works out and a file cannot set; ``"heterogeneous": true`` a class whose own default has
+layers that differ (``per_layer_config``, which it saves in every file).
 """
 
 from __future__ import annotations
@@ -170,6 +172,15 @@ def check_types(cfg: Config) -> None:
     if entry is None or cfg.model_type == "*":
         return
     _check_divides(cfg, entry)
+    layers = cfg.data.get("per_layer_config")
+    if layers is not None and layers != {} and not entry.get("heterogeneous"):
+        raise cfg.error("per_layer_config", "makes layers differ from one another (transformers' heterogeneous "
+                                            "layers); symparams counts every layer alike and cannot follow it (leave "
+                                            "it out)")
+    for key in entry.get("read_only", ()):
+        if key in cfg.data:
+            raise cfg.error(key, f"transformers' {entry['class']} works it out from other fields and takes no value "
+                                 "for it from a file (leave it out)")
     _check_fields(cfg, cfg.data, entry)
     _check_built(cfg, cfg.data, entry)
     for name, inner in entry.get("nested", {}).items():  # an object the class makes a config of its own from
@@ -226,7 +237,26 @@ def _check_every(cfg: Config) -> None:
     labels = cfg.data.get("id2label")
     if labels is not None and not (isinstance(labels, dict) and all(_whole_text(k) for k in labels)):
         raise cfg.error("id2label", f"transformers reads an object keyed by whole numbers (\"0\"), not {_shown(labels)}")
+    _check_base(cfg)
     _check_generation(cfg)
+
+
+def _check_base(cfg: Config) -> None:
+    """The base class's keys a file may state that transformers refuses as it loads or builds the model, and
+    ``attribute_map``, which would change the names every other field is read by."""
+    data = cfg.data
+    if "attribute_map" in data and data["attribute_map"] != {}:
+        raise cfg.error("attribute_map", "changes the names transformers reads this config's fields by; symparams "
+                                         "reads each field by its own name and cannot follow it (leave it out)")
+    quantization = data.get("quantization_config")
+    if quantization is not None and not isinstance(quantization, dict):
+        raise cfg.error("quantization_config", f"transformers reads an object here (or null), not {_shown(quantization)}")
+    if "num_labels" in data and not isinstance(data["num_labels"], int):
+        raise cfg.error("num_labels", f"transformers makes that many labels: a whole number, not {_shown(data['num_labels'])}")
+    for key in ("base_model_tp_plan", "base_model_pp_plan"):
+        plan = data.get(key)
+        if plan is not None and not isinstance(plan, dict) and _python(plan):
+            raise cfg.error(key, f"transformers reads an object here (or nothing), not {_shown(plan)}")
 
 
 _SEEDING_SCHEMES = ("selfhash", "lefthash")

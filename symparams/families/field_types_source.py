@@ -331,8 +331,44 @@ def written(only: list[str] | None = None) -> dict[str, dict]:
             fields[f.name] = {"type": kind, **({"range": bounds} if bounds is not None else {}),
                               **(_even(cls, f, kind, model_type) if model_type in learned else {})}
         out[model_type] = {"class": cls.__name__, "fields": fields, **_lists(cls), **_divides(cls),
-                           **_built(model_type, cls), **_nested(model_type, cls), **_replaced(cls)}
+                           **_built(model_type, cls), **_nested(model_type, cls), **_replaced(cls), **_read_only(cls),
+                           **_heterogeneous(cls)}
     return out
+
+
+def _heterogeneous(cls: Any) -> dict:
+    """{"heterogeneous": true} where the class's own default config has layers that differ (``per_layer_config``:
+    Dots 3's, Gemma 4's), which it writes into every file it saves; {} elsewhere."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return {"heterogeneous": True} if cls().is_heterogeneous else {}
+        except Exception:  # noqa: BLE001 - a class without a default config holds no default table
+            return {}
+
+
+def _read_only(cls: Any) -> dict:
+    """{"read_only": [...]}: the properties of the class (its base's included) a file cannot set, whatever it
+    holds: loading one that states it fails (``use_return_dict``; Jamba's ``layers_num_experts``); {} where none."""
+    import inspect
+    import warnings
+
+    def settable(name: str) -> bool:
+        found = inspect.getattr_static(cls, name, None)
+        return type(found).__name__ != "classproperty" and not (isinstance(found, property) and found.fset is None)
+
+    skipped = {*getattr(cls, "attribute_map", {}), *(f.name for f in dataclasses.fields(cls)), "model_type"}
+    names = sorted(n for n in dir(cls) if not n.startswith("_") and n not in skipped and not settable(n))
+    kept = []
+    values: tuple[Any, ...] = (None, 0, "x", [], {})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for name in names:
+            if all(_refused(cls, {name: value}) for value in values):
+                kept.append(name)
+    return {"read_only": kept} if kept else {}
 
 
 def _replaced(cls: Any) -> dict:

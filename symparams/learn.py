@@ -1715,12 +1715,14 @@ def token_rows(family: LearnedFamily) -> list[list]:
 def rope_kinds(family: LearnedFamily) -> dict[str, Any]:
     """What a rope table stated by layer kind must hold for transformers to build the model, where the family
     takes any table (``free``): {"kinds": the kinds it must have a table for, "theta": the kinds whose table must
-    give ``rope_theta``, "empty": whether an empty table builds, "flat": whether one table for all kinds does}.
+    give ``rope_theta``, "shares": the kinds whose ``partial_rotary_factor`` must be a number where given,
+    "empty": whether an empty table builds, "flat": whether one table for all kinds does}.
 
     The family learned that the table shapes nothing; but Mellum's class, unlike Gemma 3's, fills in no kind a
-    file leaves out, and its rotary embedding reads each kind its layers use, with its base. At the witness
-    building the most kinds of layer, the class's table is given with each kind left out, and each kind's base
-    left out, and empty, and flat: what builds no model is refused. Empty where every one of them builds.
+    file leaves out, and its rotary embedding reads each kind its layers use, with its base and its share. At the
+    witness building the most kinds of layer, the class's table is given with each kind left out, each kind's base
+    left out, each kind's share null, and empty, and flat: what builds no model is refused. Empty where every one
+    of them builds.
     """
     _require()
     table = family.fixed.get("rope_parameters")
@@ -1740,8 +1742,9 @@ def rope_kinds(family: LearnedFamily) -> dict[str, Any]:
     out = {"kinds": sorted(k for k in nested if not builds({j: v for j, v in stated.items() if j != k})),
            "theta": sorted(k for k, v in nested.items() if "rope_theta" in v
                            and not builds({**stated, k: {a: b for a, b in v.items() if a != "rope_theta"}})),
+           "shares": sorted(k for k, v in nested.items() if not builds({**stated, k: {**v, "partial_rotary_factor": None}})),
            "empty": builds({}), "flat": builds({"rope_type": "default", "rope_theta": 10000.0})}
-    return out if out["kinds"] or out["theta"] or not out["empty"] or not out["flat"] else {}
+    return out if out["kinds"] or out["theta"] or out["shares"] or not out["empty"] or not out["flat"] else {}
 
 
 def relations(family: LearnedFamily) -> list[list]:

@@ -596,10 +596,11 @@ def by_layer_kind() -> list[str]:
 def test_a_rope_table_by_layer_kind_missing_a_kind_or_a_key_counts_what_transformers_builds_or_is_refused(
         model_type):
     """The rope table shapes nothing, and the learned family takes any; but Mellum's class, unlike Gemma 3n's,
-    fills in no kind or base a file leaves out, and its rotary embedding reads them. At the witness building the
-    most kinds of layer, the class's table with each kind left out, or its base, its type, or a non-table in its
-    place, an unknown or bare YaRN type, an extra kind, one flat table (plain, of an unknown type, or bare YaRN) and
-    an empty one: each is counted (through the whole reading) as transformers builds it, or refused."""
+    fills in no kind or base a file leaves out, and its rotary embedding reads them, with each kind's share. At
+    the witness building the most kinds of layer, the class's table with each kind left out, or its base, its
+    type, or a non-table in its place, an unknown or bare YaRN type, a share that is null, text, a list or true,
+    an extra kind, one flat table (plain, of an unknown type, or bare YaRN) and an empty one: each is counted
+    (through the whole reading) as transformers builds it, or refused; a share of one half is counted."""
     family = learned(model_type)
     cls = _config_class(model_type)
     witness = _richest(family)
@@ -615,7 +616,10 @@ def test_a_rope_table_by_layer_kind_missing_a_kind_or_a_key_counts_what_transfor
         if isinstance(entry, dict):
             trials += [{**table, kind: {k: v for k, v in entry.items() if k != key}} for key in ("rope_type", "rope_theta")]
             trials += [{**table, kind: {**entry, "rope_type": t}} for t in ("yarn", "bogus")]
+            trials += [{**table, kind: {**entry, "partial_rotary_factor": v}} for v in (None, "0.5", [0.5], True)]
             trials.append({**table, kind: 1})
+            half = {**witness, "rope_parameters": {**table, kind: {**entry, "partial_rotary_factor": 0.5}}}
+            assert whole(half) == _total(_build(cls, half)), f"{model_type}: a share of 1/2 for {kind}"
     for rope in trials:
         _counted_as_built(family, cls, {**witness, "rope_parameters": rope}, f"{model_type} with rope {rope}", whole)
 

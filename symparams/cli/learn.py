@@ -150,8 +150,10 @@ def run(args: argparse.Namespace) -> int:
         needs = [f"a table for each of {', '.join(rope['kinds'])}" if rope["kinds"] else "",
                  f"rope_theta in the table for {', '.join(rope['theta'])}" if rope["theta"] else ""]
         shapes = [name for name, ok in (("empty", rope["empty"]), ("one flat table", rope["flat"])) if not ok]
+        shares = rope.get("shares", [])
         print("refused where a rope table " + "; ".join(
-            [*(f"lacks {n}" for n in needs if n), *([f"is {' or '.join(shapes)}"] if shapes else [])])
+            [*(f"lacks {n}" for n in needs if n), *([f"is {' or '.join(shapes)}"] if shapes else []),
+             *([f"gives a partial_rotary_factor that is not a number for {', '.join(shares)}"] if shares else [])])
             + " (transformers builds no model then)")
     if family.variant_data:
         print(f"also learned with one of these changed: {', '.join(family.variant_data)} (a config that changes one "

@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property, partial
@@ -295,8 +296,9 @@ class LearnedFamily:
         holding only what differs from the top level, so a key it leaves out takes the file's top-level value: with
         the fields at their defaults the two agree, with any changed the layers can differ from the learned forms."""
         for name, learned in self.fixed.items():
-            if not isinstance(learned, dict) or name in self.free or name.startswith("rope_") \
-                    or not self._given(config, name)[0]:
+            present, value = self._given(config, name)
+            if not isinstance(learned, dict) or name in self.free or name.startswith("rope_") or not present \
+                    or value is None:  # a null table is null, not a table (``not_null`` says whether it builds)
                 continue
             moved = sorted(f for f, modes in self.fields.items()
                            if self._given(config, f)[0] and as_loaded(self._given(config, f)[1]) != modes.get("missing"))
@@ -432,6 +434,12 @@ class LearnedFamily:
                 if isinstance(stated.get(kind), dict) and "rope_theta" not in stated[kind]:
                     raise SymparamsError(f"{where}: {kind} gives no rope_theta; transformers' {self.model_type} "
                                          "class fills none in, and builds no model")
+            for kind in rules.get("shares", ()):
+                share = stated[kind].get("partial_rotary_factor", 1) if isinstance(stated.get(kind), dict) else 1
+                if not _a_share(share):
+                    raise SymparamsError(f"{where}: {kind}: partial_rotary_factor is {json.dumps(share, default=str)[:40]}"
+                                         f"; transformers' {self.model_type} rotary embedding computes with it, and "
+                                         "builds no model")
 
     def _unlegacy(self, config: Mapping[str, Any], source: str) -> Mapping[str, Any]:
         """The config with each legacy keyword it gives read as the field it stands for (the keyword wins, as the
@@ -594,6 +602,13 @@ def _one_kind(value: Any, learned: Any) -> bool:
             and isinstance(value, list) and bool(value) and all(v == learned[0] for v in value))
 
 
+def _a_share(value: Any) -> bool:
+    """Whether a rotary embedding can compute ``int(head_dim * share)`` with ``value``: a finite number (true and
+    false included, as Python multiplies by them)."""
+    value = as_loaded(value)
+    return isinstance(value, (int, float)) and math.isfinite(value)
+
+
 def fields_in(node: Node) -> set[str]:
     """The config fields an expression reads."""
     if isinstance(node, int):
@@ -689,9 +704,9 @@ def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None
             raise SymparamsError(f"{source}: relations holds something other than [at_most or divides, two fields, "
                                  "their defaults, and perhaps the field that voids it]")
         rope = family.rope_kinds
-        if rope and not ("rope_parameters" in family.free and set(rope) == {"kinds", "theta", "empty", "flat"}
+        if rope and not ("rope_parameters" in family.free and set(rope) - {"shares"} == {"kinds", "theta", "empty", "flat"}
                          and all(isinstance(rope[k], list) and all(isinstance(n, str) for n in rope[k])
-                                 for k in ("kinds", "theta"))
+                                 for k in ("kinds", "theta", "shares") if k in rope)
                          and all(isinstance(rope[k], bool) for k in ("empty", "flat"))):
             raise SymparamsError(f"{source}: rope_kinds holds something other than the kinds a free rope table "
                                  "must hold")

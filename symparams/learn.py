@@ -34,9 +34,11 @@ activations with which transformers builds the same shapes.
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import itertools
 import json
+import math
 import random
 import re
 import time
@@ -127,6 +129,10 @@ BASE_OVERRIDES: dict[str, tuple[dict[str, Any], str]] = {
 MAX_PROBE_LAYERS = 24
 # A rounded form's coefficient is a simple fraction (2/3, 8/3): a larger denominator is a coincidence of the probes.
 MAX_ROUNDED_DENOMINATOR = 64
+# The decimals of the class's own default config (xLSTM's ffn_proj_factor 2.667): a width rounded from one of them
+# times a size has that decimal for its coefficient, which probes of small sizes cannot tell from a simpler fraction
+# near it (8/3); where one explains the probes it is taken.
+_CONSTANTS: contextvars.ContextVar[tuple[Fraction, ...]] = contextvars.ContextVar("constants", default=())
 
 
 def _rat(value: Fraction) -> Node:
@@ -304,7 +310,8 @@ def _rounded_candidate(train: Obs, xs: list[Fraction], mono: tuple, mult: int | 
             lo, lo_c = a, a_c
         if b < hi or (b == hi and not b_c):
             hi, hi_c = b, b_c
-    c = _simplest_in(lo, lo_c, hi, hi_c, MAX_ROUNDED_DENOMINATOR)
+    given = next((k for k in _CONSTANTS.get() if (k > lo or (lo_c and k == lo)) and (k < hi or (hi_c and k == hi))), None)
+    c = given if given is not None else _simplest_in(lo, lo_c, hi, hi_c, MAX_ROUNDED_DENOMINATOR)
     if c is None or c <= 0:
         return None
     t: Node = ["mul", _rat(c), *(["field", v] for v in mono)] if c != 1 else (
@@ -312,9 +319,10 @@ def _rounded_candidate(train: Obs, xs: list[Fraction], mono: tuple, mult: int | 
     if inner == "floor":
         t = ["floor", t]
     m_node: Node = ["field", mult] if isinstance(mult, str) else mult
+    rank = 0 if given is not None else c.denominator
     if mult == 1:
-        return c.denominator, [outer, t]
-    return c.denominator, ["mul", m_node, [outer, ["div", t, m_node]]]
+        return rank, [outer, t]
+    return rank, ["mul", m_node, [outer, ["div", t, m_node]]]
 
 
 def _fit_clamped(train: Obs, variables: Sequence[str]) -> list[Node]:
@@ -1478,6 +1486,24 @@ def learn(model_type: str, probes: int = 36, seed: int = 0, variants: bool = Tru
         raise SymparamsError(f"probes must be a whole number from {MIN_PROBES} (a third of them are held out to "
                              f"check the fit) to {MAX_PROBES} (each builds a model), got {probes!r}")
     _require()
+    held = _CONSTANTS.set(_decimals(model_type))
+    try:
+        return _learn_with_variants(model_type, probes, seed, variants)
+    finally:
+        _CONSTANTS.reset(held)
+
+
+def _decimals(model_type: str) -> tuple[Fraction, ...]:
+    """The class's default config's decimals from 1/20 to 64 that are not whole (see ``_CONSTANTS``), as written."""
+    try:
+        defaults = _config_class(model_type)().to_dict()
+    except Exception:  # noqa: BLE001 - a class without a default config has no constants to offer
+        return ()
+    return tuple(sorted({Fraction(repr(v)) for v in defaults.values()
+                         if type(v) is float and math.isfinite(v) and 0.05 <= v <= 64 and v != int(v)}))
+
+
+def _learn_with_variants(model_type: str, probes: int, seed: int, variants: bool) -> LearnedFamily:
     family = _learn(model_type, probes, seed, {})
     if not variants:
         return _checked(family)

@@ -588,3 +588,25 @@ def test_a_layer_count_that_only_fits_the_probes_depths_is_refused(monkeypatch):
     with pytest.raises(NoForm, match="fits the probes up to 24 layers but not a model of 53 layers"):
         _check_deeper(probes, {sliding: ["floor", ["mul", ["rat", 19, 23], ["field", "num_hidden_layers"]]]}, False,
                       [sliding])
+
+
+def test_a_rounded_width_takes_the_classs_own_decimal_where_a_simpler_fraction_also_fits():
+    """xLSTM's up-projection is 64 * ceil(floor(2.667 * D) / 64): at the small widths probes draw, 8/3 fits as well,
+    and is simpler, but counts D = 4096 with a multiple of 33 one multiple short. The class's own decimal, where it
+    explains the probes, is the coefficient; without it the simplest fraction still is."""
+    from fractions import Fraction
+
+    from symparams.learn import _CONSTANTS
+
+    def width(d: int, m: int) -> int:
+        return m * -(-int(Fraction(2667, 1000) * d) // m)
+
+    train = [({"D": d, "M": m}, width(d, m)) for d in (3, 8, 16, 24, 40, 64, 96, 128) for m in (1, 2, 4)]
+    plain = fit_form(train, ["D", "M"])
+    held = _CONSTANTS.set((Fraction(1, 2), Fraction(2667, 1000)))
+    try:
+        given = fit_form(train, ["D", "M"])
+    finally:
+        _CONSTANTS.reset(held)
+    assert evaluate(given, {"D": 4096, "M": 33}) == width(4096, 33)
+    assert evaluate(plain, {"D": 4096, "M": 33}) != width(4096, 33)

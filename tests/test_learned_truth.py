@@ -837,3 +837,15 @@ def test_a_per_layer_table_given_as_transformers_saves_it_counts_what_transforme
         for name in sample(names, f"{model_type} {table}"):
             config = {**saved, name: 2 * family.fields[name]["missing"]}
             _counted_as_built(family, cls, config, f"{model_type} with {table} and {name} doubled", whole)
+
+
+@pytest.mark.parametrize("multiple", [64, 33, 3])
+def test_xlstms_rounded_up_projection_counts_what_transformers_builds_at_its_released_width(multiple):
+    """xLSTM rounds its up-projection, 2.667 times the width, up to a multiple: at the released width of 4,096 and
+    a multiple of 33 or 3, a coefficient of 8/3 (which the small probes cannot tell from 2.667) counts one multiple
+    short per block. The learned family takes the class's own 2.667."""
+    family = learned("xlstm")
+    assert family is not None
+    cls = _config_class("xlstm")
+    config = {"hidden_size": 4096, "embedding_dim": 4096, "num_blocks": 2, "ffn_round_up_to_multiple_of": multiple}
+    assert family.count(config) == _total(_build(cls, config))

@@ -1504,6 +1504,7 @@ def _decimals(model_type: str) -> tuple[Fraction, ...]:
 
 
 def _learn_with_variants(model_type: str, probes: int, seed: int, variants: bool) -> LearnedFamily:
+    """:func:`learn`'s work, with the class's decimals in reach of every fit (``_CONSTANTS``)."""
     family = _learn(model_type, probes, seed, {})
     if not variants:
         return _checked(family)

@@ -470,10 +470,17 @@ def _parse_int(text: str) -> int | _Huge:
     return _Huge(digits) if digits > MAX_INT_DIGITS else int(text)
 
 
-def _object(pairs: list[tuple[str, Any]]) -> dict:
+_TAGGED = ("Infinity", "-Infinity", "NaN")
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict | _Constant:
     """A JSON object whose keys all differ (with two values for one field, which one counts is a guess).
 
+    ``{"__float__": "Infinity"}`` is how transformers saves a non-finite float (Mamba-2's ``time_step_limit``)
+    and reads it back as that float, so it is read as the bare constant would be.
     An object among the values was built here already, so only lists are searched for a number too long."""
+    if len(pairs) == 1 and pairs[0][0] == "__float__" and isinstance(pairs[0][1], str) and pairs[0][1] in _TAGGED:
+        return _Constant(pairs[0][1])
     out: dict = {}
     for key, value in pairs:
         if key in out:

@@ -254,6 +254,39 @@ def test_infinity_is_accepted_where_it_shapes_nothing(tmp_path):
     assert from_file(nan).total == from_file(FIXTURES / "falcon-h1-0.5b-base.json").total
 
 
+@pytest.mark.parametrize("model_type", SSM_TYPES)
+def test_a_config_transformers_saves_is_counted_as_the_model_it_builds_from_that_file(tmp_path, model_type):
+    """transformers saves a non-finite float as ``{"__float__": "Infinity"}`` (the default ``time_step_limit``
+    of Mamba-2 and the hybrids) and reads it back as the float: the file it saves counts what it builds."""
+    _need("torch")
+    transformers = _need("transformers")
+    from symparams.config import read_json
+    from symparams.verify import meta_parameters
+
+    made = transformers.AutoConfig.for_model(**BASES[model_type])
+    made.time_step_limit = (0.0, math.inf)
+    made.save_pretrained(tmp_path)
+    path = tmp_path / "config.json"
+    if model_type != "mamba":
+        assert '"__float__": "Infinity"' in path.read_text()
+    assert from_file(path).total == sum(n for _, n in meta_parameters(read_json(path)))
+
+
+def test_an_object_is_read_as_a_non_finite_float_only_in_the_form_transformers_writes(tmp_path):
+    """``{"__float__": "Infinity"}`` alone is the float; another tag, another key beside it, or a tag that is
+    not text stays an object, and an object where a size is read is refused naming the field."""
+    text = (FIXTURES / "falcon-h1-0.5b-base.json").read_text()
+    path = tmp_path / "config.json"
+    for literal in ('{"__float__": "Infinity"}', '{"__float__": "NaN"}', '{"__float__": "-Infinity"}'):
+        path.write_text(text.replace('"hidden_size": ', f'"hidden_size": {literal}, "x": '))
+        with pytest.raises(SymparamsError, match="'hidden_size'.*non-finite"):
+            _ = from_file(path).total
+    for literal in ('{"__float__": "inf"}', '{"__float__": "Infinity", "a": 1}', '{"__float__": 1}'):
+        path.write_text(text.replace('"hidden_size": ', f'"hidden_size": {literal}, "x": '))
+        with pytest.raises(SymparamsError, match="'hidden_size'.*object"):
+            _ = from_file(path).total
+
+
 @pytest.mark.parametrize("field", ["hidden_size", "mamba_d_ssm", "mamba_n_heads", "num_hidden_layers"])
 def test_infinity_is_refused_where_it_shapes_the_model(tmp_path, field):
     data = (FIXTURES / "falcon-h1-0.5b-base.json").read_text()

@@ -1549,7 +1549,8 @@ def test_a_python_float_past_two_to_the_53_is_refused_as_possibly_rounded():
         symparams.families.from_dict({"model_type": "llama", "vocab_size": 32000.0}, "config")
 
 
-NON_FINITE = ["Infinity", "-Infinity", "NaN"]
+# The bare constants json.loads takes, and the objects transformers saves them as and reads back as floats.
+NON_FINITE = ["Infinity", "-Infinity", "NaN", *(f'{{"__float__": "{c}"}}' for c in ("Infinity", "-Infinity", "NaN"))]
 
 
 @pytest.mark.parametrize("model_type", TABLED)

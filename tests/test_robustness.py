@@ -709,33 +709,37 @@ def _one_preset_per_type() -> list[str]:
 
 
 @pytest.mark.parametrize("preset", sample(_one_preset_per_type(), "negative share"))
-def test_a_negative_rotary_share_transformers_cannot_build_is_refused(preset):
+@pytest.mark.parametrize("share", [-0.5, 1e30])
+def test_a_rotary_share_too_small_or_too_large_for_transformers_to_build_is_refused(preset, share):
     """partial_rotary_factor -0.5 makes transformers' rotary width int(d_h x share) negative wherever its rotary
-    embedding reads the share (of d_rope in latent attention), and torch.arange then cannot build it: refused
-    there, naming the field. (GPT-NeoX's rotary_pct likewise, where no rope table states a share.)"""
+    embedding reads the share (of d_rope in latent attention), and 1e30 makes it more frequencies than torch can
+    hold: torch.arange then cannot build it, so it is refused there, naming the field. (GPT-NeoX's rotary_pct
+    likewise, where no rope table states a share.)"""
     pytest.importorskip("torch", reason="torch is not installed")
     pytest.importorskip("transformers", reason="transformers is not installed")
     from symparams.catalog import preset_paths
     from symparams.config import read_json
 
-    doc = {**read_json(preset_paths()[preset]), "partial_rotary_factor": -0.5}  # type: ignore[dict-item]
+    doc = {**read_json(preset_paths()[preset]), "partial_rotary_factor": share}  # type: ignore[dict-item]
     theirs = _meta_groups(doc)
     try:
         symparams.families.from_dict(doc, "config")
     except SymparamsError as refused:
         assert "partial_rotary_factor" in str(refused)
         return
-    assert theirs is not None, f"transformers cannot build {preset} with partial_rotary_factor -0.5"
+    assert theirs is not None, f"transformers cannot build {preset} with partial_rotary_factor {share}"
     if doc["model_type"] == "gpt_neox":
         with pytest.raises(SymparamsError, match="rotary_pct"):
-            symparams.families.from_dict({**doc, "rotary_pct": -0.5}, "config")
-        assert _meta_groups({**doc, "rotary_pct": -0.5}) is None
+            symparams.families.from_dict({**doc, "rotary_pct": share}, "config")
+        assert _meta_groups({**doc, "rotary_pct": share}) is None
 
 
 # A YaRN table, and the shares and head sizes it is drawn with: transformers' YaRN takes ceil(w/2) frequencies
 # and a ramp of w // 2 for the rotary width w = int(head_dim x share), so an odd width of 5 or more cannot be built.
 YARN = {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 2048, "rope_theta": 10000.0}
-YARN_GRID = [(share, head) for share in (None, 0.25) for head in (None, 62)]
+# 100 x 0.58 is 57 and 100 x 0.57 is 56 in binary floating point, as transformers multiplies: the first odd, the
+# second even, though exactly the other way round.
+YARN_GRID = [(share, head) for share in (None, 0.25) for head in (None, 62)] + [(0.58, 100), (0.57, 100), (0.29, 100)]
 ROPE_TABLES_LLAMA3 = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
                       "original_max_position_embeddings": 2048, "rope_theta": 10000.0}
 LONGROPE_64 = {"rope_type": "longrope", "short_factor": [1.0] * 64, "long_factor": [1.0] * 64,

@@ -28,7 +28,8 @@ from ..config import Config, short
 from ..errors import SymparamsError
 from .layer_lists import ATTENTION_KINDS
 
-__all__ = ["partial_rotary_factor", "class_share", "check_rope_head_dim", "refuse_negative_width", "check_head",
+__all__ = ["partial_rotary_factor", "class_share", "check_rope_head_dim", "refuse_negative_width", "rotary_width",
+           "check_head",
            "whole_rotary", "check_layer_kinds", "check_table",
            "check_rope",
            "RopeHolding", "rope_table", "rope_type", "is_number", "malformed",
@@ -109,9 +110,14 @@ def whole_rotary(cfg: Config, field: str, head_dim: int, held: bool = True) -> N
 def _refuse_odd(cfg: Config, head_dim: int, partial: Any, field: str, where: str = "", held: bool = True) -> None:
     if partial == 1:
         whole_rotary(cfg, field, head_dim, held)
-    if head_dim > 4 and head_dim % 2 and int(head_dim * partial) == head_dim:
+    if head_dim > 4 and head_dim % 2 and _whole_head(head_dim, partial):
         raise cfg.error(field, f"makes heads of odd size {head_dim} (head_dim); transformers' rotary embedding "
                                f"needs an even rotary dimension and refuses it{where}")
+
+
+def _whole_head(head_dim: int, partial: Any) -> bool:
+    """Whether int(head_dim * partial), as transformers computes it, is the whole head."""
+    return (is_number(partial) or isinstance(partial, Fraction)) and rotary_width(head_dim, partial) == head_dim
 
 
 def check_head(cfg: Config, how: str | None, head_dim: int | None) -> None:
@@ -457,22 +463,44 @@ def _refuse_singular(cfg: Config, name: str, stated: str, params: dict, where: s
         raise cfg.error(name, f"rope_type '{stated}'{where}: {bad}; transformers cannot build the model")
 
 
+# The most frequencies torch makes: arange(0, width, 2) holds 8-byte integers, and their bytes must fit in an int64.
+_MOST_PAIRS = (2**63 - 1) // 8
+
+
+def rotary_width(head_dim: int, share: Any) -> int | None:
+    """int(head_dim * share) as transformers computes it: with the share as ``json.loads`` reads it, a binary float,
+    so that 100 x 0.58 is 57 there (a class's own share, kept here as a Fraction such as 1/4, is its float too).
+    None where the product is not finite, which transformers cannot make a whole number of."""
+    if type(share) is int:
+        return head_dim * share
+    product = head_dim * float(share)
+    return int(product) if math.isfinite(product) else None
+
+
 def refuse_negative_width(cfg: Config, field: str, head_dim: int, share: Any, key: str = "partial_rotary_factor",
                           where: str = "") -> None:
-    """Refuse a share (``key``, in ``field``) that makes the rotary width int(head_dim * share) negative:
-    transformers' rotary embedding takes arange(0, width, 2) and cannot be built with it."""
-    if is_number(share) and int(head_dim * share) < 0:
+    """Refuse a share (``key``, in ``field``) that makes the rotary width int(head_dim * share) negative, or too
+    large for torch: transformers' rotary embedding takes arange(0, width, 2) and cannot be built with it."""
+    if not is_number(share):
+        return
+    width = rotary_width(head_dim, share)
+    if width is None or width < 0 or -(-width // 2) > _MOST_PAIRS:
         named = "" if key == field else f"{key} "
+        made = "not a finite number" if width is None else f"{width:,}" if width > 0 else f"{width}"
         raise cfg.error(field, f"{named}{short(share)}{where} makes a rotary width of int({head_dim} x {short(share)}) "
-                               f"= {int(head_dim * share)}, which transformers' rotary embedding cannot be built with")
+                               f"= {made}, which transformers' rotary embedding cannot be built with")
 
 
 def _rotary_width(head_dim: int, share: Any) -> tuple[int, str] | None:
-    """(int(head_dim * share), how it is written) for a share that is a number (a class's own may be 1/4)."""
+    """(int(head_dim * share) as transformers computes it, how it is written) for a share that is a number (a
+    class's own may be 1/4)."""
     if not (is_number(share) or isinstance(share, Fraction)):
         return None
+    width = rotary_width(head_dim, share)
+    if width is None:
+        return None
     shown = f"{float(share):g}" if isinstance(share, Fraction) else short(share)
-    return int(head_dim * share), f"int({head_dim} x {shown})"
+    return width, f"int({head_dim} x {shown})"
 
 
 def refuse_odd_yarn(cfg: Config, field: str, head_dim: int, share: Any, where: str = "", held: bool = True) -> None:

@@ -1522,7 +1522,7 @@ def _learn_with_variants(model_type: str, probes: int, seed: int, variants: bool
 
 def _checked(family: LearnedFamily) -> LearnedFamily:
     """The family with what its forms count and transformers builds no model from (or another) refused."""
-    return replace(family, positive=zeros(family), divides=divisions(family), required=required(family),
+    return replace(family, positive=zeros(family), signs=signs(family), divides=divisions(family), required=required(family),
                    not_null=nulls(family), lengths=lengths(family), rope_kinds=rope_kinds(family),
                    token_rows=token_rows(family), kinds_needed=kinds_needed(family), mirrors=mirrors(family),
                    same_parameters=same_parameters(family), relations=relations(family))
@@ -1990,6 +1990,39 @@ def zeros(family: LearnedFamily) -> list[str]:
         return None if base.get(name) == 0 else {**base, name: 0}
 
     return _broken(family, names, zero, defaults=True)
+
+
+def signs(family: LearnedFamily) -> dict[str, str]:
+    """The decimal fields with which transformers builds no model at 0 ("positive") or below it ("non_negative"),
+    where the field's type check lets the value through, to be refused there.
+
+    Probes hold every decimal field (one whose default is a decimal) at its default, so a value the class's code
+    cannot take was never tried:
+    OLMo hybrid takes the logarithm of ``linear_dt_min``, DiffLlama draws its lambdas with ``lambda_std_dev`` as a
+    spread. Each is set to 0.0, then to -1.0, at the smallest and richest witnesses and the class's defaults.
+    """
+    import dataclasses
+
+    from .config import Config, parse_json
+    from .families.field_types import check_types
+
+    if (probing := _probing(family)) is None:
+        return {}
+    cls, family = probing
+    bases = _smallest_and_richest(family) + ([{}] if _try_build(cls, {}) is not None else [])
+    out = {}
+    for f in dataclasses.fields(cls):
+        if f.name in family.fields or type(f.default) is not float or not _takes(0.5, f.type):
+            continue
+        for value, rule in ((0.0, "positive"), (-1.0, "non_negative")):
+            try:
+                check_types(Config(parse_json(json.dumps({"model_type": family.model_type, f.name: value}))))
+            except SymparamsError:
+                continue
+            if any(_miscounted(family, cls, {**base, f.name: value}) for base in bases):
+                out[f.name] = rule
+                break
+    return out
 
 
 def _broken(family: LearnedFamily, names: Callable[[list], list[str]],

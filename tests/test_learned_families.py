@@ -10,6 +10,7 @@ files still match the installed transformers is tests/test_learned_truth.py's qu
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
@@ -516,6 +517,20 @@ def test_learn_says_which_lists_and_keywords_the_family_reads_as_the_class_does(
     assert doc["positive"] == family.positive == ["hidden_size", "num_key_value_heads", "vocab_size"]
 
 
+@pytest.mark.parametrize("model_type, says", [
+    ("olmo_hybrid", "refused at 0 and below (transformers builds no model there): linear_dt_max, linear_dt_min"),
+    ("diffllama", "refused below 0 (transformers builds no model there): lambda_std_dev")])
+def test_learn_says_which_decimals_the_family_refuses_at_or_below_zero(monkeypatch, capsys, model_type, says):
+    import symparams.learn as learn_module
+
+    family = learned(model_type)
+    monkeypatch.setattr(learn_module, "learn", lambda model_type, probes=36: family)
+    assert main(["learn", model_type]) == 0
+    assert says in capsys.readouterr().out.splitlines()
+    assert main(["learn", model_type, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["signs"] == family.signs != {}
+
+
 def test_a_field_the_family_counts_from_one_up_is_refused_at_zero_in_one_line():
     """Ministral 3's class reads head_dim 0 as left out (D/H), which its forms, learned from 1 up, do not count:
     0 is refused naming the field, under its own name; 1 counts."""
@@ -536,6 +551,37 @@ def test_a_file_whose_positive_holds_no_field_name_is_refused_on_load():
     text = json.dumps({**body, "checksum": _checksum(body)})
     with pytest.raises(SymparamsError, match="positive holds something other than field names"):
         loads(text, "test")
+
+
+@pytest.mark.parametrize("signs", [{"linear_dt_min": "negative"}, {"linear_dt_min": None}, ["linear_dt_min"]])
+def test_a_file_whose_signs_hold_no_rule_is_refused_on_load(signs):
+    from symparams.families.learned.data import _checksum, loads
+
+    data = json.loads(learned("olmo_hybrid").dumps())
+    body = {k: v for k, v in data.items() if k != "checksum"}
+    body["signs"] = signs
+    with pytest.raises(SymparamsError, match="signs (holds something other than field names|is not a JSON object)"):
+        loads(json.dumps({**body, "checksum": _checksum(body)}), "test")
+
+
+def test_a_decimal_transformers_cannot_take_at_0_or_below_is_refused_naming_the_field_and_the_bound():
+    """OLMo hybrid takes the logarithm of linear_dt_min (so 0 is refused, as is 1e-400, which is 0.0 once read),
+    DiffLlama draws lambdas with lambda_std_dev as a spread (so 0 counts and below it is refused)."""
+    from symparams.config import parse_json
+
+    for model_type, name, below, counted, bound in (
+            ("olmo_hybrid", "linear_dt_min", ("0.0", "-0.5", "1e-400", "-Infinity"), ("1e-300", "0.5"), "above 0"),
+            ("diffllama", "lambda_std_dev", ("-1e-300", "-2.0", "-Infinity"), ("0.0", "-0.0", "1e-400", "3.5"),
+             "0 or above")):
+        family = learned(model_type)
+        witness = dict(family.witnesses[0]["fields"])
+        for literal in below:
+            config = {**witness, **parse_json(f'{{"{name}": {literal}}}')}
+            with pytest.raises(SymparamsError, match=rf"^config: {name} is (?i:{re.escape(literal)}); transformers builds no "
+                                                     rf"{model_type} model unless it is {bound}$"):
+                family.count(config, "config")
+        for literal in counted:
+            assert family.count({**witness, **parse_json(f'{{"{name}": {literal}}}')}, "config") > 0
 
 
 def test_a_file_whose_divides_names_no_width_is_refused_on_load():

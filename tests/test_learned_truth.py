@@ -25,7 +25,7 @@ pytest.importorskip("torch", reason="torch is not installed (pip install 'sympar
 pytest.importorskip("transformers", reason="transformers is not installed (pip install 'symparams[verify]')")
 
 from symparams.errors import SymparamsError  # noqa: E402
-from symparams.families import from_dict  # noqa: E402
+from symparams.families import from_dict, from_file  # noqa: E402
 from symparams.families.learned import learned, shipped  # noqa: E402
 from symparams.families.learned.data import LearnedFamily, evaluate  # noqa: E402
 from symparams.learn import (  # noqa: E402
@@ -419,6 +419,37 @@ def test_every_field_set_to_zero_counts_what_transformers_builds_or_is_refused(m
     for name in dict.fromkeys([*family.fields, *(f.name for f in dataclasses.fields(cls))]):
         if name not in ("dtype", "torch_dtype", "id2label", "label2id"):  # every model type's: test_field_types
             _counted_as_built(family, cls, {**witness, name: 0}, f"{model_type} with {name} 0", whole)
+
+
+DECIMALS_AT_OR_BELOW_ZERO = ["0.0", "-0.0", "1e-400", "-1.0", "-1e-300", "-Infinity", "1e-300"]
+
+
+@pytest.mark.parametrize("model_type", sample(SHIPPED, "decimals at 0 or below"))
+def test_every_decimal_field_at_zero_or_below_counts_what_transformers_builds_or_is_refused(model_type, tmp_path):
+    """Probes hold each decimal field at its default, and some class's code cannot take 0 or less there: OLMo
+    hybrid takes the logarithm of linear_dt_min, DiffLlama draws its lambdas with lambda_std_dev as a spread. At
+    the witness building the most kinds of layer, each field whose default is a decimal, written in the file at 0
+    or below (1e-400 is 0.0 once json.loads has read it) or just above, is counted as transformers builds it, or
+    refused."""
+    import dataclasses
+
+    family = learned(model_type)
+    assert family is not None
+    cls = _config_class(model_type)
+    witness = _richest(family)
+    path = tmp_path / "config.json"
+    for f in dataclasses.fields(cls):
+        if type(f.default) is not float:
+            continue
+        for literal in DECIMALS_AT_OR_BELOW_ZERO:
+            path.write_text(json.dumps({**witness, "model_type": model_type, f.name: "\x00"}).replace(
+                json.dumps("\x00"), literal))
+
+            def read(_: dict, path=path) -> int:
+                return from_file(path).total
+
+            _counted_as_built(family, cls, {**witness, f.name: float(literal)}, f"{model_type} with {f.name} {literal}",
+                              read)
 
 
 @pytest.mark.parametrize("model_type", sample(SHIPPED, "fixed fields left out or null"))

@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
                    "symbols": {name: str(sym) for name, sym in family.symbols.items()}, "fixed": family.fixed,
                    "free": family.free, "variants": sorted(family.variant_data), "derived": family.derived,
                    "legacy": family.legacy, "unread": sorted(family.unread), "positive": family.positive,
-                   "divides": family.divides, "required": family.required, "not_null": family.not_null,
+                   "signs": family.signs, "divides": family.divides, "required": family.required, "not_null": family.not_null,
                    "lengths": family.lengths, "rope_kinds": family.rope_kinds, "token_rows": family.token_rows,
                    "kinds_needed": family.kinds_needed, "mirrors": family.mirrors,
                    "same_parameters": family.same_parameters, "relations": family.relations,
@@ -124,6 +124,11 @@ def run(args: argparse.Namespace) -> int:
     if family.positive:
         print(f"refused at 0 (transformers builds no model there, or one these forms do not count): "
               f"{', '.join(family.positive)}")
+    for rule in ("positive", "non_negative"):
+        names = [name for name, r in family.signs.items() if r == rule]
+        if names:
+            print(f"refused {'at 0 and below' if rule == 'positive' else 'below 0'} (transformers builds no model "
+                  f"there): {', '.join(names)}")
     for heads, width, _ in family.divides:
         print(f"refused where {heads} does not divide {width} (transformers builds no model then)")
     if family.required:

@@ -20,7 +20,7 @@ from typing import Any, Iterable, Mapping
 
 import sympy
 
-from ...config import CAUSAL_LM, as_loaded
+from ...config import CAUSAL_LM, as_loaded, short
 from ...errors import SymparamsError
 from ..layer_lists import LEGACY_NAMES
 
@@ -191,6 +191,9 @@ class LearnedFamily:
     # Fields refused at 0, read by the forms or not: there transformers builds no model, or one the forms (learned
     # from 1 up) count otherwise.
     positive: list = field(default_factory=list)
+    # Decimal fields -> "positive" (refused at 0 and below) or "non_negative" (refused below 0): there transformers
+    # builds no model (OLMo hybrid's linear_dt_min, whose logarithm it takes; DiffLlama's lambda_std_dev, a spread).
+    signs: dict = field(default_factory=dict)
     # [heads, width, the heads' default]: transformers builds no model unless the heads divide the width (BERT).
     divides: list = field(default_factory=list)
     # Fixed fields a config must give: left out, the class takes a default that builds no model, or one the forms
@@ -348,6 +351,12 @@ class LearnedFamily:
             if present and type(value) is int and value == 0:
                 raise SymparamsError(f"{source}: {name} is 0; the learned {self.model_type} family counts it from 1 up "
                                      "(at 0 transformers builds no model, or one its learned forms do not count)")
+        for name, rule in self.signs.items():
+            present, value = self._given(config, name)
+            if present and _below(value, rule):
+                bound = "above 0" if rule == "positive" else "0 or above"
+                raise SymparamsError(f"{source}: {name} is {short(value)}; transformers builds no {self.model_type} "
+                                     f"model unless it is {bound}")
         for name in self.required:
             if not self._given(config, name)[0]:
                 raise SymparamsError(f"{source}: {name} is left out; transformers' {self.model_type} class then takes "
@@ -646,10 +655,23 @@ def relation_text(rule: list, a: int | None = None, b: int | None = None) -> str
     return f"{named(big, b)} is odd" if small == 2 else f"{named(small, a)} does not divide {named(big, b)}"
 
 
+SIGNS = ("positive", "non_negative")
+
+
+def _below(value: Any, rule: str) -> bool:
+    """Whether a JSON number, as transformers holds it (1e-400 is 0.0 there), breaks a sign rule of :data:`SIGNS`.
+    NaN and values of other types (checked by the field's type) break neither."""
+    held = as_loaded(value)
+    if isinstance(held, bool) or not isinstance(held, (int, float)):
+        return False
+    return held <= 0 if rule == "positive" else held < 0
+
+
 # The keys a file may leave out -> the LearnedFamily field each is read into (a list or an object, its default empty).
 _OPTIONAL: dict[str, str] = {
     "per_layer": "per_layer", "tallies": "tallies", "variants": "variant_data", "same_shapes": "alike", "free": "free",
-    "derived": "derived", "legacy": "legacy", "unread": "unread", "positive": "positive", "divides": "divides",
+    "derived": "derived", "legacy": "legacy", "unread": "unread", "positive": "positive", "signs": "signs",
+    "divides": "divides",
     "required": "required", "not_null": "not_null", "lengths": "lengths", "rope_kinds": "rope_kinds",
     "token_rows": "token_rows", "kinds_needed": "kinds_needed", "mirrors": "mirrors",
     "same_parameters": "same_parameters", "relations": "relations",
@@ -712,6 +734,8 @@ def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None
                                  "must hold")
         if not all(isinstance(name, str) for name in family.positive):
             raise SymparamsError(f"{source}: positive holds something other than field names")
+        if not all(isinstance(name, str) and rule in SIGNS for name, rule in family.signs.items()):
+            raise SymparamsError(f"{source}: signs holds something other than field names, each {' or '.join(SIGNS)}")
         if not all(isinstance(rule, list) and len(rule) == 3 and isinstance(rule[0], str) and rule[1] in family.fields
                    and type(rule[2]) is int for rule in family.divides):
             raise SymparamsError(f"{source}: divides holds something other than [heads, a width field, a default]")

@@ -29,9 +29,7 @@ from ..errors import SymparamsError
 from .layer_lists import ATTENTION_KINDS
 
 __all__ = ["partial_rotary_factor", "class_share", "check_rope_head_dim", "refuse_negative_width", "rotary_width",
-           "check_head",
-           "whole_rotary", "check_layer_kinds", "check_table",
-           "check_rope",
+           "check_head", "whole_rotary", "check_layer_kinds", "check_table", "check_rope",
            "RopeHolding", "rope_table", "rope_type", "is_number", "malformed",
            "NUMBER", "NUMBERS", "REQUIRED_KEYS", "VALIDATED", "COMPUTED", "ROTARY"]
 

@@ -671,8 +671,7 @@ def _below(value: Any, rule: str) -> bool:
 _OPTIONAL: dict[str, str] = {
     "per_layer": "per_layer", "tallies": "tallies", "variants": "variant_data", "same_shapes": "alike", "free": "free",
     "derived": "derived", "legacy": "legacy", "unread": "unread", "positive": "positive", "signs": "signs",
-    "divides": "divides",
-    "required": "required", "not_null": "not_null", "lengths": "lengths", "rope_kinds": "rope_kinds",
+    "divides": "divides", "required": "required", "not_null": "not_null", "lengths": "lengths", "rope_kinds": "rope_kinds",
     "token_rows": "token_rows", "kinds_needed": "kinds_needed", "mirrors": "mirrors",
     "same_parameters": "same_parameters", "relations": "relations",
 }

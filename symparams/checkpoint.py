@@ -25,15 +25,17 @@ from .config import printable
 from .errors import SymparamsError, install_hint
 
 __all__ = ["Tensor", "Checkpoint", "read_safetensors", "read_index", "read_gguf", "read_checkpoint", "is_checkpoint",
-           "gguf_group"]
+           "stored_bytes", "gguf_group"]
 
 MAX_HEADER = 100 * 1024 * 1024
 MAX_DIM = 2**40
 MAX_RANK = 8
 MAX_TENSORS = 1_000_000
-SAFETENSORS_BYTES = {
-    "BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1, "F8_E8M0": 1, "I16": 2, "U16": 2, "F16": 2, "BF16": 2,
-    "I32": 4, "U32": 4, "F32": 4, "I64": 8, "U64": 8, "F64": 8,
+# Bits per value of each safetensors dtype (F4 and F6 pack values across bytes; a tensor fills whole bytes).
+SAFETENSORS_BITS = {
+    "BOOL": 8, "U8": 8, "I8": 8, "F8_E5M2": 8, "F8_E4M3": 8, "F8_E8M0": 8, "F8_E4M3FNUZ": 8, "F8_E5M2FNUZ": 8,
+    "F4": 4, "F6_E2M3": 6, "F6_E3M2": 6, "I16": 16, "U16": 16, "F16": 16, "BF16": 16,
+    "I32": 32, "U32": 32, "F32": 32, "I64": 64, "U64": 64, "F64": 64, "C64": 64,
 }
 INDEX_NAME = "model.safetensors.index.json"
 
@@ -154,20 +156,29 @@ def read_safetensors(path: str | os.PathLike) -> Checkpoint:
         if not isinstance(entry, dict):
             raise _fail(source, f"tensor {printable(name)!r}: entry is not an object")
         dtype = entry.get("dtype")
-        if dtype not in SAFETENSORS_BYTES:
-            raise _fail(source, f"tensor {printable(name)!r}: unknown dtype {printable(str(dtype))[:20]!r}")
         shape = _shape(entry.get("shape"), name, source)
+        nbytes = stored_bytes(dtype, shape, name, source)
         offsets = entry.get("data_offsets")
         if (not isinstance(offsets, list) or len(offsets) != 2
                 or any(isinstance(o, bool) or not isinstance(o, int) for o in offsets)):
             raise _fail(source, f"tensor {printable(name)!r}: data_offsets must be two whole numbers")
         begin, end = offsets
-        nbytes = prod(shape) * SAFETENSORS_BYTES[dtype]
         if not 0 <= begin <= end <= data_bytes or end - begin != nbytes:
             raise _fail(source, f"tensor {printable(name)!r}: its bytes {begin:,}..{end:,} do not hold shape "
                                 f"{list(shape)} of {dtype} inside the file's {data_bytes:,} data bytes")
         tensors.append(Tensor(name, dtype, shape, nbytes))
     return Checkpoint(source, "safetensors", tuple(tensors), size)
+
+
+def stored_bytes(dtype: Any, shape: tuple[int, ...], name: str, source: str) -> int:
+    """The bytes a safetensors tensor of ``dtype`` and ``shape`` takes; an unknown dtype, or values of 4 or 6 bits
+    that do not fill whole bytes (safetensors refuses them), is refused."""
+    if not isinstance(dtype, str) or dtype not in SAFETENSORS_BITS:
+        raise _fail(source, f"tensor {printable(name)!r}: unknown dtype {printable(str(dtype))[:20]!r}")
+    bits = prod(shape) * SAFETENSORS_BITS[dtype]
+    if bits % 8:
+        raise _fail(source, f"tensor {printable(name)!r}: {prod(shape):,} values of {dtype} do not fill whole bytes")
+    return bits // 8
 
 
 def read_index(path: str | os.PathLike) -> Checkpoint:

@@ -124,9 +124,7 @@ def read_hub_checkpoint(text: str):
 
 def _from_metadata(source: str, meta, file_bytes: int):
     """A Checkpoint from huggingface_hub's parsed headers, checked like a local header."""
-    from math import prod
-
-    from .checkpoint import MAX_TENSORS, SAFETENSORS_BYTES, Checkpoint, Tensor, _fail, _shape
+    from .checkpoint import MAX_TENSORS, Checkpoint, Tensor, _fail, _shape, stored_bytes
 
     tensors = []
     seen: set[str] = set()
@@ -138,10 +136,8 @@ def _from_metadata(source: str, meta, file_bytes: int):
             if name in seen:
                 raise _fail(source, f"tensor {printable(name)!r} is stored in more than one shard")
             seen.add(name)
-            if info.dtype not in SAFETENSORS_BYTES:
-                raise _fail(source, f"tensor {printable(name)!r}: unknown dtype {printable(str(info.dtype))[:20]!r}")
             shape = _shape(list(info.shape), name, source)
-            tensors.append(Tensor(name, info.dtype, shape, prod(shape) * SAFETENSORS_BYTES[info.dtype]))
+            tensors.append(Tensor(name, info.dtype, shape, stored_bytes(info.dtype, shape, name, source)))
     data = sum(t.nbytes for t in tensors)
     return Checkpoint(source, "safetensors (sharded)" if meta.sharded else "safetensors", tuple(tensors),
                       file_bytes or data)

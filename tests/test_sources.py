@@ -180,6 +180,9 @@ def _header_file(path: Path, header: bytes, length: int | None = None, data: byt
     ("negative", b'{"a": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}}', None, b"\0" * 4, "shape"),
     ("absurd", b'{"a": {"dtype": "F32", "shape": [99999999999999], "data_offsets": [0, 4]}}', None, b"\0" * 4, "shape"),
     ("offsets", b'{"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 4]}}', None, b"\0" * 8, "do not hold"),
+    ("dtype", b'{"a": {"dtype": "F3", "shape": [2], "data_offsets": [0, 1]}}', None, b"\0" * 1, "unknown dtype 'F3'"),
+    ("packed", b'{"a": {"dtype": "F4", "shape": [3], "data_offsets": [0, 2]}}', None, b"\0" * 2,
+     "3 values of F4 do not fill whole bytes"),
 ])
 def test_damaged_safetensors_headers_are_refused_with_one_line(tmp_path, name, header, length, data, message):
     path = _header_file(tmp_path / f"{name}.safetensors", header, length, data)
@@ -187,6 +190,25 @@ def test_damaged_safetensors_headers_are_refused_with_one_line(tmp_path, name, h
         read_safetensors(path)
     out = run("count", str(path), "--checkpoint")
     assert out.returncode == 2 and len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+def test_every_dtype_safetensors_writes_from_torch_is_read_at_the_bytes_it_takes(tmp_path):
+    """safetensors' own writer, for each dtype torch and it share (4-bit values packed two to a byte, stated as
+    F4 with their own shape; 8-bit floats of every kind; complex numbers): each tensor read at its byte range."""
+    torch = pytest.importorskip("torch", reason="torch is not installed")
+    pytest.importorskip("safetensors", reason="safetensors is not installed")
+    from safetensors.torch import _TYPES, save_file
+
+    made = {}
+    for i, dtype in enumerate(sorted({*_TYPES.values(), getattr(torch, "float4_e2m1fn_x2", None)} - {None}, key=str)):
+        made[f"t{i}"] = torch.zeros(3, 8, dtype=torch.uint8).view(dtype) if dtype.itemsize == 1 else torch.zeros(
+            3, 8 // dtype.itemsize, dtype=dtype)
+    save_file(made, tmp_path / "model.safetensors")
+    read = {t.name: t for t in read_safetensors(tmp_path / "model.safetensors").tensors}
+    assert {name: read[name].nbytes for name in made} == dict.fromkeys(made, 24)
+    if hasattr(torch, "float4_e2m1fn_x2"):
+        packed = [t for t in read.values() if t.dtype == "F4"]
+        assert [(t.shape, t.numel) for t in packed] == [((3, 16), 48)]
 
 
 def test_an_index_naming_a_missing_shard_is_refused(tmp_path):

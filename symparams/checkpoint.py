@@ -166,7 +166,7 @@ def read_safetensors(path: str | os.PathLike) -> Checkpoint:
         if not 0 <= begin <= end <= data_bytes or end - begin != nbytes:
             raise _fail(source, f"tensor {printable(name)!r}: its bytes {begin:,}..{end:,} do not hold shape "
                                 f"{list(shape)} of {dtype} inside the file's {data_bytes:,} data bytes")
-        tensors.append(Tensor(name, dtype, shape, nbytes))
+        tensors.append(Tensor(name, str(dtype), shape, nbytes))
     return Checkpoint(source, "safetensors", tuple(tensors), size)
 
 

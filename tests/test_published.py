@@ -93,31 +93,3 @@ def test_gpt_neox_20b_paper_total_to_the_digit():
               "intermediate_size": 4 * 6144, "num_attention_heads": 64, "vocab_size": 50432}
     assert from_dict(config).total == 20_554_567_680
 
-
-# The Pythia suite (Biderman et al. 2023, Table 1): layers, model dimension, heads, and the "Non-Embedding Params"
-# the paper prints to the digit (without the input embedding and the untied output layer); the totals are the
-# released checkpoints' (their vocabularies padded to 50,304 rows, 50,432 at 6.9B and 50,688 at 12B).
-PYTHIA = {
-    "70M": (6, 512, 8, 50304, 18_915_328, 70_426_624),
-    "160M": (12, 768, 12, 50304, 85_056_000, 162_322_944),
-    "410M": (24, 1024, 16, 50304, 302_311_424, 405_334_016),
-    "1B": (16, 2048, 8, 50304, 805_736_448, 1_011_781_632),
-    "1.4B": (24, 2048, 16, 50304, 1_208_602_624, 1_414_647_808),
-    "2.8B": (32, 2560, 32, 50304, 2_517_652_480, 2_775_208_960),
-    "6.9B": (32, 4096, 32, 50432, 6_444_163_072, 6_857_302_016),
-    "12B": (36, 5120, 40, 50688, 11_327_027_200, 11_846_072_320),
-}
-
-
-@pytest.mark.parametrize("size", sorted(PYTHIA))
-def test_pythia_table_non_embedding_and_released_totals_to_the_digit(size, tmp_path, capsys):
-    from symparams.cli import main
-
-    layers, width, heads, vocab, non_embedding, total = PYTHIA[size]
-    config = {**json.loads((FIXTURES / "pythia-70m.json").read_text()), "num_hidden_layers": layers,
-              "hidden_size": width, "intermediate_size": 4 * width, "num_attention_heads": heads, "vocab_size": vocab}
-    path = tmp_path / "config.json"
-    path.write_text(json.dumps(config))
-    assert main(["count", str(path), "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
-    assert (out["non_embedding"], out["total"]) == (non_embedding, total)

@@ -1993,13 +1993,14 @@ def zeros(family: LearnedFamily) -> list[str]:
 
 
 def signs(family: LearnedFamily) -> dict[str, str]:
-    """The decimal fields with which transformers builds no model at 0 ("positive") or below it ("non_negative"),
-    where the field's type check lets the value through, to be refused there.
+    """The fields the forms do not read with which transformers builds no model at 0 ("positive") or below it
+    ("non_negative"), where the field's type check lets the value through, to be refused there.
 
-    Probes hold every decimal field (one whose default is a decimal) at its default, so a value the class's code
-    cannot take was never tried:
-    OLMo hybrid takes the logarithm of ``linear_dt_min``, DiffLlama draws its lambdas with ``lambda_std_dev`` as a
-    spread. Each is set to 0.0, then to -1.0, at the smallest and richest witnesses and the class's defaults.
+    Probes hold each such field at its default, so a value the class's code cannot take was never tried: OLMo
+    hybrid takes the logarithm of ``linear_dt_min``, DiffLlama draws its lambdas with ``lambda_std_dev`` as a
+    spread, CTRL makes ``n_positions`` sinusoids. Each field whose default is a decimal is set to 0.0, then to -1.0,
+    and each whose default is a whole number (0 is :func:`zeros`' to refuse) to -1, at the smallest and richest
+    witnesses and the class's defaults.
     """
     import dataclasses
 
@@ -2012,9 +2013,10 @@ def signs(family: LearnedFamily) -> dict[str, str]:
     bases = _smallest_and_richest(family) + ([{}] if _try_build(cls, {}) is not None else [])
     out = {}
     for f in dataclasses.fields(cls):
-        if f.name in family.fields or type(f.default) is not float or not _takes(0.5, f.type):
+        if f.name in family.fields or type(f.default) not in (int, float) or not _takes(f.default, f.type):
             continue
-        for value, rule in ((0.0, "positive"), (-1.0, "non_negative")):
+        tries = ((0.0, "positive"), (-1.0, "non_negative")) if type(f.default) is float else ((-1, "non_negative"),)
+        for value, rule in tries:
             try:
                 check_types(Config(parse_json(json.dumps({"model_type": family.model_type, f.name: value}))))
             except SymparamsError:

@@ -564,15 +564,17 @@ def test_a_file_whose_signs_hold_no_rule_is_refused_on_load(signs):
         loads(json.dumps({**body, "checksum": _checksum(body)}), "test")
 
 
-def test_a_decimal_transformers_cannot_take_at_0_or_below_is_refused_naming_the_field_and_the_bound():
+def test_a_number_transformers_cannot_take_at_0_or_below_is_refused_naming_the_field_and_the_bound():
     """OLMo hybrid takes the logarithm of linear_dt_min (so 0 is refused, as is 1e-400, which is 0.0 once read),
-    DiffLlama draws lambdas with lambda_std_dev as a spread (so 0 counts and below it is refused)."""
+    DiffLlama draws lambdas with lambda_std_dev as a spread (so 0 counts and below it is refused), and CTRL makes
+    n_positions sinusoids (none at 0)."""
     from symparams.config import parse_json
 
     for model_type, name, below, counted, bound in (
             ("olmo_hybrid", "linear_dt_min", ("0.0", "-0.5", "1e-400", "-Infinity"), ("1e-300", "0.5"), "above 0"),
             ("diffllama", "lambda_std_dev", ("-1e-300", "-2.0", "-Infinity"), ("0.0", "-0.0", "1e-400", "3.5"),
-             "0 or above")):
+             "0 or above"),
+            ("ctrl", "n_positions", ("-1", "-300"), ("0", "7"), "0 or above")):
         family = learned(model_type)
         witness = dict(family.witnesses[0]["fields"])
         for literal in below:

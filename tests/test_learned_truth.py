@@ -452,6 +452,28 @@ def test_every_decimal_field_at_zero_or_below_counts_what_transformers_builds_or
                               read)
 
 
+@pytest.mark.parametrize("model_type", sample(SHIPPED, "whole numbers below 0"))
+def test_every_whole_number_field_the_forms_do_not_read_below_zero_counts_what_transformers_builds_or_is_refused(
+        model_type):
+    """A field the forms do not read shapes nothing, and transformers builds the same model at most values of it;
+    but some class's code cannot take a negative one (CTRL makes n_positions sinusoids, Kolibri's sliding_window
+    sizes a mask, GPT-NeoX Japanese's heads split a width). At the witness building the most kinds of layer, each
+    field whose default is a whole number, at -1, is counted as transformers builds it, or refused."""
+    import dataclasses
+
+    family = learned(model_type)
+    assert family is not None
+    cls = _config_class(model_type)
+    witness = _richest(family)
+
+    def whole(config: dict) -> int:
+        return from_dict({"model_type": model_type, **config}, "config").total
+
+    for f in dataclasses.fields(cls):
+        if type(f.default) is int and f.name not in family.fields:
+            _counted_as_built(family, cls, {**witness, f.name: -1}, f"{model_type} with {f.name} -1", whole)
+
+
 @pytest.mark.parametrize("model_type", sample(SHIPPED, "fixed fields left out or null"))
 def test_every_fixed_field_left_out_or_null_counts_what_transformers_builds_or_is_refused(model_type):
     """The forms read a fixed field left out or null as the value the family was learned with, and do not read

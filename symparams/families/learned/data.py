@@ -191,8 +191,8 @@ class LearnedFamily:
     # Fields refused at 0, read by the forms or not: there transformers builds no model, or one the forms (learned
     # from 1 up) count otherwise.
     positive: list = field(default_factory=list)
-    # Decimal fields -> "positive" (refused at 0 and below) or "non_negative" (refused below 0): there transformers
-    # builds no model (OLMo hybrid's linear_dt_min, whose logarithm it takes; DiffLlama's lambda_std_dev, a spread).
+    # Fields the forms do not read -> "positive" (refused at 0 and below) or "non_negative" (refused below 0): there
+    # transformers builds no model (OLMo hybrid's linear_dt_min, whose logarithm it takes; CTRL's n_positions).
     signs: dict = field(default_factory=dict)
     # [heads, width, the heads' default]: transformers builds no model unless the heads divide the width (BERT).
     divides: list = field(default_factory=list)

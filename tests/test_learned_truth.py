@@ -399,6 +399,18 @@ def test_lfm2s_mlp_width_is_floored_before_it_is_rounded_up_at_every_width():
         assert family.count(cfg) == _total(_build(cls, cfg)), width
 
 
+def _at_richest(model_type: str) -> tuple:
+    """The shipped family, its config class, its witness building the most kinds of layer, and a count of a config
+    through the whole reading (field types checked)."""
+    family = learned(model_type)
+    assert family is not None
+
+    def whole(config: dict) -> int:
+        return from_dict({"model_type": model_type, **config}, "config").total
+
+    return family, _config_class(model_type), _richest(family), whole
+
+
 @pytest.mark.parametrize("model_type", sample(SHIPPED, "zeros"))
 def test_every_field_set_to_zero_counts_what_transformers_builds_or_is_refused(model_type):
     """Probes draw sizes from 1 up, and transformers reads some zeros otherwise: Ministral 3's head_dim 0 as "left
@@ -408,14 +420,7 @@ def test_every_field_set_to_zero_counts_what_transformers_builds_or_is_refused(m
     reading, field types checked) as transformers builds it, or refused."""
     import dataclasses
 
-    family = learned(model_type)
-    assert family is not None
-    cls = _config_class(model_type)
-    witness = _richest(family)
-
-    def whole(config: dict) -> int:
-        return from_dict({"model_type": model_type, **config}, "config").total
-
+    family, cls, witness, whole = _at_richest(model_type)
     for name in dict.fromkeys([*family.fields, *(f.name for f in dataclasses.fields(cls))]):
         if name not in ("dtype", "torch_dtype", "id2label", "label2id"):  # every model type's: test_field_types
             _counted_as_built(family, cls, {**witness, name: 0}, f"{model_type} with {name} 0", whole)
@@ -461,14 +466,7 @@ def test_every_whole_number_field_the_forms_do_not_read_below_zero_counts_what_t
     field whose default is a whole number, at -1, is counted as transformers builds it, or refused."""
     import dataclasses
 
-    family = learned(model_type)
-    assert family is not None
-    cls = _config_class(model_type)
-    witness = _richest(family)
-
-    def whole(config: dict) -> int:
-        return from_dict({"model_type": model_type, **config}, "config").total
-
+    family, cls, witness, whole = _at_richest(model_type)
     for f in dataclasses.fields(cls):
         if type(f.default) is int and f.name not in family.fields:
             _counted_as_built(family, cls, {**witness, f.name: -1}, f"{model_type} with {f.name} -1", whole)

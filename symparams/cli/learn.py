@@ -20,8 +20,8 @@ when given. Probes draw sizes from 1 up: each field is then set to 0, and the wi
 a multiple of the heads, and the family refuses those where transformers builds no model or
 another count, as it does a fixed field left out (where the class's default does) or null,
 a list one entry shorter or longer, a rope table lacking a kind of layer's table or base (or
-giving one a share that is not a number),
-and a padding id at the size of a table it pads; each whole number raised by one, or lowered to 2, where
+giving one a share that is not a number), a field the forms do not read at 0.0 or -1.0 (a decimal)
+or -1 (a whole number), and a padding id at the size of a table it pads; each whole number raised by one, or lowered to 2, where
 transformers then builds no model, is matched against another field to find the rule (at most, dividing) or
 else kept even.
 A list whose length shapes the model is

@@ -17,7 +17,7 @@ __all__ = [
     "V", "D", "L", "H", "H_kv", "d_h", "e", "F", "E", "k", "P", "T", "B",
     "W", "r_q", "r_kv", "d_nope", "d_rope", "d_v", "F_e", "F_s", "E_s", "L_d", "L_s", "N_s", "d_in", "K_c",
     "H_m", "G", "R_dt", "L_a", "N_b", "r_a", "r_e", "Q", "H_lk", "H_lv", "d_lk", "d_lv", "D_e",
-    "H_I", "d_I", "K_I",
+    "H_I", "d_I", "K_I", "d_g", "H_g", "D_p", "V_p", "L_rs", "L_rf",
     "SYMBOLS", "Info", "INFO", "LATEX_NAMES", "symbol", "field_latex", "latex_names",
 ]
 
@@ -69,6 +69,12 @@ D_e = _size("D_e")
 H_I = _size("H_I")
 d_I = _size("d_I")
 K_I = _size("K_I")
+d_g = _size("d_g")
+H_g = _size("H_g")
+D_p = _size("D_p")
+V_p = _size("V_p")
+L_rs = _size("L_rs")
+L_rf = _size("L_rf")
 
 
 @dataclass(frozen=True)
@@ -135,6 +141,16 @@ INFO: dict[str, Info] = {
         Info(H_I, "heads of a sparse-attention indexer (DeepSeek-V3.2's index_n_heads)", latex=r"H_{I}"),
         Info(d_I, "head dimension of a sparse-attention indexer (index_head_dim)", latex=r"d_{I}"),
         Info(K_I, "keys a sparse-attention indexer keeps per query (index_topk)", latex=r"K_{I}"),
+        Info(d_g, "head dimension of the full-attention layers where it differs (Gemma 4's global head_dim)",
+             latex=r"d_{g}"),
+        Info(H_g, "key/value heads of the full-attention layers where they differ (Gemma 4)", latex=r"H_{g}"),
+        Info(D_p, "width of each layer's slice of the per-layer embeddings (hidden_size_per_layer_input)",
+             latex=r"D_{p}"),
+        Info(V_p, "rows of the per-layer embedding table (vocab_size_per_layer_input)", latex=r"V_{p}"),
+        Info(L_rs, "sliding-window layers that reuse an earlier layer's keys and values (Gemma 4)",
+             latex=r"L_{\mathrm{rs}}"),
+        Info(L_rf, "full-attention layers that reuse an earlier layer's keys and values (Gemma 4)",
+             latex=r"L_{\mathrm{rf}}"),
     )
 }
 

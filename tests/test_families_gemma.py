@@ -440,15 +440,6 @@ def test_a_null_window_is_counted_as_full_attention_with_a_note_where_the_model_
     assert ours(sliding) == theirs({**base, "layer_types": ["sliding_attention"] * layers})
 
 
-def test_gemma4_text_is_refused_with_its_reason_though_transformers_builds_it():
-    """Refused as a whole (see symparams/families/gemma4.py), never counted in part or read as Gemma 3."""
-    cfg = {k: v for k, v in BASE["gemma3_text"].items() if k not in ("use_bidirectional_attention", "sliding_window_pattern")}
-    cfg["model_type"] = "gemma4_text"
-    with pytest.raises(SymparamsError, match="gemma4_text is not modelled: its per-layer embeddings"):
-        from_dict(cfg)
-    assert sum(theirs(cfg).values()) > 0
-
-
 # ---- the commands -----------------------------------------------------------------
 
 

@@ -29,6 +29,13 @@ changes a shape or a reading in one place:
   query attends to the keys of its own chunk of W tokens up to itself, so the causal
   reading averages (q*W*(W + 1)/2 + r*(r + 1)/2)/T keys, with T = q*W + r; the cache
   keeps at most W tokens, as for a window.
+* ``kv_shared``: the layer makes no keys or values of its own (Gemma 4's last
+  ``num_kv_shared_layers``): it has no k/v projections or key norm, keeps no cache, and
+  attends to the keys and values an earlier layer of its kind made; its score FLOPs are a
+  layer's like any other. ``value_is_key``: the keys stand in for the values (Gemma 4's
+  ``attention_k_eq_v`` on its full-attention layers), so there is no v projection, though
+  the cache still keeps both (the values are the keys through a norm without weights).
+  Their saved tensors are not measured: the activation reading refuses them.
 * ``rotary_concat``: the rotary code concatenates the rotated and the passed-through parts
   of q and k (Bamba's partial rotary), so they come out head-major; under SDPA the kernel's
   output follows the queries' layout, and the output projection keeps a copy of it beside
@@ -85,6 +92,8 @@ class DecoderAttention(Attention):
     rotary_concat: bool = False
     norm_offset: bool = False
     rotary_batch: bool = False
+    kv_shared: bool = False
+    value_is_key: bool = False
 
     def children(self) -> tuple[Module, ...]:
         q, k, v, o = self.names
@@ -97,16 +106,19 @@ class DecoderAttention(Attention):
             )
         else:
             query = 2 * inner if self.output_gate else inner
+            keys = () if self.kv_shared else (Linear(k, self.d_model, kv, self.qkv_bias, group=g),)
+            values = () if self.kv_shared or self.value_is_key else (Linear(v, self.d_model, kv, self.qkv_bias, group=g),)
             parts = (
                 Linear(q, self.d_model, query, self.qkv_bias, group=g),
-                Linear(k, self.d_model, kv, self.qkv_bias, group=g),
-                Linear(v, self.d_model, kv, self.qkv_bias, group=g),
+                *keys,
+                *values,
                 Linear(o, inner, self.d_model, self.out_bias, group=g),
             )
         if self.qk_norm:
             qn, kn = self.norm_names
-            parts += (Norm(qn, self.head_dim, "rms", weight=True, group=g, offset=self.norm_offset),
-                      Norm(kn, self.head_dim, "rms", weight=True, group=g, offset=self.norm_offset))
+            parts += (Norm(qn, self.head_dim, "rms", weight=True, group=g, offset=self.norm_offset),)
+            if not self.kv_shared:
+                parts += (Norm(kn, self.head_dim, "rms", weight=True, group=g, offset=self.norm_offset),)
         return parts
 
     def _attended(self, T: Expr, causal: bool) -> Expr:
@@ -118,6 +130,8 @@ class DecoderAttention(Attention):
         return 2 * 2 * self._attended(T, causal) * self.heads * self.head_dim
 
     def cache_elements(self, T: Expr) -> Expr:
+        if self.kv_shared:
+            return sympy.Integer(0)
         kept = T if self.window is None else least(T, self.window)
         return 2 * self.kv_heads * self.head_dim * kept
 
@@ -130,6 +144,8 @@ class DecoderAttention(Attention):
         """
         if self.output_gate and self.fused:
             raise not_modelled("attention with an output gate and a fused qkv projection")
+        if self.kv_shared or self.value_is_key:
+            raise not_modelled("attention that reuses another layer's keys and values, or its keys as values (Gemma 4)")
         if self.sinks and not (saving or DEFAULT).eager:
             raise not_modelled("attention sinks under SDPA or flash kernels")
         kept = super().activation_bytes(T, saving)
@@ -174,6 +190,10 @@ class DecoderAttention(Attention):
             extras.append("output gate")
         if self.window is not None:
             extras.append(f"{'chunks' if self.chunked else 'window'}={fmt(self.window)}")
+        if self.kv_shared:
+            extras.append("keys and values shared")
+        if self.value_is_key:
+            extras.append("values = keys")
         more = "".join(", " + x for x in extras)
         return (f"Attention(heads={fmt(self.heads)}, kv_heads={fmt(self.kv_heads)}, "
                 f"head_dim={fmt(self.head_dim)}{more})")

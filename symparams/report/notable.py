@@ -223,31 +223,44 @@ def _mixers(r: Reader) -> list[tuple[sympy.Expr, Row, sympy.Expr]]:
                 cache = sympy.sympify(x.node.cache_elements(T))
             except SymparamsError:  # a learned tree knows no cache: no remark on windows or states
                 return []
-            if cache != 0:
+            if cache != 0 or getattr(x.node, "kv_shared", False):
                 found.append(x)
                 out.append((count, x, cache))
     return out
 
 
+def _reuses(x: Row) -> bool:
+    """Attention that caches nothing because it reuses the keys and values another layer made (Gemma 4's)."""
+    return bool(getattr(x.node, "kv_shared", False))
+
+
+def _windowed(x: Row, cache: sympy.Expr) -> bool:
+    return getattr(x.node, "window", None) == W if _reuses(x) else bool(cache.has(sympy.Min) and cache.has(W))
+
+
 def windows(r: Reader) -> list[Inline]:
     """Layers that attend to (and cache) at most W tokens, and how many attend to everything."""
     mixers = _mixers(r)
-    windowed = [(c, x) for c, x, cache in mixers if cache.has(sympy.Min) and cache.has(W)]
+    windowed = [(c, x) for c, x, cache in mixers if _windowed(x, cache)]
     if not windowed or W not in r.spec.env:
         return []
     count = sympy.Add(*(c for c, _ in windowed))
-    full = sympy.Add(*(c for c, x, cache in mixers if cache.has(T) and not cache.has(sympy.Min)))
+    full = sympy.Add(*(c for c, x, cache in mixers if not _windowed(x, cache) and (_reuses(x) or cache.has(T))))
     kind = "Chunked" if "chunks=" in windowed[0][1].node.describe() else "Sliding-window"
     out: list[Inline] = [f"{kind} attention with ", Values((("W", r.spec.env[W]),)), " ", *_in_layers(r, count),
                          ": a query there attends to at most W tokens, and the layer caches at most W."]
     if full != 0:
         out += [" The other ", *_count(r, full), " layers attend to the whole context."]
+    reusing = sympy.Add(*(c for c, x, _ in mixers if _reuses(x)))
+    if reusing != 0:
+        out += [" ", *_count(r, reusing), " of the layers make no keys or values and cache none: each attends to "
+                "those the last earlier layer of its kind made."]
     return out
 
 
 def states(r: Reader) -> list[Inline]:
     """Mixers whose cache does not grow with the context: state-space and linear-attention layers."""
-    fixed = [(c, x, cache) for c, x, cache in _mixers(r) if not cache.has(T)]
+    fixed = [(c, x, cache) for c, x, cache in _mixers(r) if not cache.has(T) and not _reuses(x)]
     if not fixed:
         return []
     count, row, cache = fixed[0]

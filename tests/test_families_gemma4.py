@@ -1,0 +1,162 @@
+"""Gemma 4 text (``gemma4_text``) against transformers: weights on the meta device, the KV cache in a real forward pass.
+
+Random small configs (``tests/strategies/gemma4.py``) cover per-layer embeddings, the full-attention
+layers' own head size and key/value heads (from ``global_head_dim`` or a saved ``per_layer_config``),
+keys standing in for values, layers reusing another layer's keys and values (with double-wide MLPs),
+the expert block beside the MLP and PReLU's learned scalars. The FLOPs are checked against what PyTorch
+executes by ``tests/test_flops_torch.py``, and nulls, types and aliases by ``tests/test_robustness.py``,
+as for every family with a strategy.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from symparams.errors import SymparamsError
+from symparams.families import FAMILIES, from_dict
+from symparams.families.gemma4 import NO_PRODUCER
+from symparams.memory import memory
+
+from strategies import CONFIGS
+
+SMALL = {"model_type": "gemma4_text", "num_hidden_layers": 6, "num_attention_heads": 4, "num_key_value_heads": 2,
+         "vocab_size": 40, "hidden_size": 16, "intermediate_size": 24, "head_dim": 8, "global_head_dim": 12,
+         "hidden_size_per_layer_input": 4, "vocab_size_per_layer_input": 30, "sliding_window": 4}
+
+
+def _need(name: str):
+    return pytest.importorskip(name, reason=f"{name} is not installed (pip install 'symparams[verify]')")
+
+
+def theirs(config: dict) -> dict[str, int]:
+    """transformers' parameters for ``config``, summed per group by the family's own table."""
+    _need("torch")
+    _need("transformers")
+    from symparams.verify import meta_parameters
+
+    family = FAMILIES.by_type["gemma4_text"]
+    out: dict[str, int] = {}
+    for name, numel in meta_parameters(config):
+        out[family.group(name)] = out.get(family.group(name), 0) + numel
+    return {g: n for g, n in out.items() if n}
+
+
+def ours(config: dict) -> dict[str, int]:
+    return {g: n for g, n in from_dict(config).breakdown().groups().items() if n}
+
+
+@settings(max_examples=40, deadline=None)
+@given(config=CONFIGS["gemma4_text"])
+def test_a_drawn_config_counts_what_transformers_builds_group_by_group(config):
+    assert ours(config) == theirs(config)
+
+
+def test_the_class_defaults_count_what_transformers_builds():
+    """Five billion parameters, most of them the per-layer embeddings, built on the meta device."""
+    assert ours({"model_type": "gemma4_text"}) == theirs({"model_type": "gemma4_text"})
+
+
+@settings(max_examples=15, deadline=None)
+@given(config=CONFIGS["gemma4_text"], seq=st.integers(1, 12))
+def test_the_kv_cache_is_what_static_cache_allocates(config, seq):
+    """Layers reusing keys and values keep none; the others keep min(T, W) or T tokens of their own head size and
+    key/value heads, both keys and values even where the keys stand in for them."""
+    torch = _need("torch")
+    transformers = _need("transformers")
+    import logging
+    import warnings
+
+    logging.disable(logging.WARNING)
+    warnings.filterwarnings("ignore")
+    spec = from_dict(config)
+    data = {k: v for k, v in config.items() if k != "model_type"}
+    torch.manual_seed(0)
+    net = transformers.AutoModelForCausalLM.from_config(transformers.AutoConfig.for_model("gemma4_text", **data),
+                                                        experts_implementation="eager")
+    net.eval()
+    static = transformers.StaticCache(config=net.config, max_cache_len=seq)
+    tokens = min(config["vocab_size"], config["vocab_size_per_layer_input"])
+    with torch.no_grad():
+        net(input_ids=torch.randint(0, tokens, (1, seq)), past_key_values=static, use_cache=True)
+    held = sum(t.numel() for layer in static.layers for t in (getattr(layer, "keys", None), getattr(layer, "values", None))
+               if t is not None)
+    assert 4 * held == memory(spec, "fp32", training=False, seq=seq).kv_cache_bytes
+
+
+def test_every_layer_reusing_keys_no_layer_makes_is_counted_as_built_with_a_note():
+    """num_kv_shared_layers = L: transformers builds the model with no key or value projection at all, though it
+    cannot run; it is counted, it caches nothing, and the note says why it will not run."""
+    config = {**SMALL, "num_kv_shared_layers": 6}
+    spec = from_dict(config)
+    assert ours(config) == theirs(config)
+    assert NO_PRODUCER in spec.notes
+    assert memory(spec, training=False, seq=8).kv_cache_bytes == 0
+
+
+@pytest.mark.parametrize(("change", "field", "transformers_refuses"), [
+    ({"num_kv_shared_layers": 7}, "num_kv_shared_layers", True),
+    ({"num_kv_shared_layers": 2}, "num_kv_shared_layers", True),  # layers 4 and 5: no earlier full layer
+    ({"per_layer_config": {"5": {"head_dim": 4}, "6": {"head_dim": 4}}}, "per_layer_config", True),
+    ({"per_layer_config": {"x": {"head_dim": 4}}}, "per_layer_config", True),
+    ({"per_layer_config": {"0": {"head_dim": 4}}}, "per_layer_config", True),  # sliding layers then differ
+    ({"layer_types": ["sliding_attention"] * 3 + ["chunked_attention"] * 2 + ["full_attention"]}, "layer_types", True),
+    ({"enable_moe_block": True}, "num_experts", True),
+    ({"pad_token_id": 35}, "pad_token_id", True),  # a row of the token table, past the per-layer one
+    ({"per_layer_config": {str(i): {"head_dim": 4} for i in range(5)}}, "per_layer_config", False),
+    ({"per_layer_config": {"5": {"intermediate_size": 8}}}, "per_layer_config", None),
+    ({"use_bidirectional_attention": "all"}, "use_bidirectional_attention", False),
+    ({"num_key_value_heads": 3}, "num_key_value_heads", False),
+])
+def test_what_is_not_modelled_or_not_built_is_refused_naming_the_field(change, field, transformers_refuses):
+    """Refused in one line naming the field: where transformers cannot build the config, and where it builds
+    something this family does not model (the sliding layers' own head size, an encoder, heads the key/value
+    heads do not divide) rather than counted as something else."""
+    config = {**SMALL, **change}
+    with pytest.raises(SymparamsError, match=repr(field)):
+        from_dict(config)
+    if transformers_refuses is None:
+        return
+    try:
+        built = theirs(config)
+    except SymparamsError:
+        built = None
+    assert (built is None) == transformers_refuses
+
+
+def test_training_activations_are_refused_and_the_weights_and_cache_are_read():
+    kinds = ["sliding_attention", "full_attention", "sliding_attention", "sliding_attention", "full_attention",
+             "full_attention"]
+    spec = from_dict({**SMALL, "layer_types": kinds, "num_kv_shared_layers": 1, "attention_k_eq_v": True})
+    with pytest.raises(SymparamsError, match="Gemma 4"):
+        memory(spec, seq=16).activation_bytes
+    assert memory(spec).total_bytes == 16 * spec.total
+    assert memory(spec, training=False, seq=16).kv_cache_bytes > 0
+
+
+def _valid_shares(layers: int) -> list[int]:
+    """The numbers of shared layers transformers accepts under the default layout (each kind keeps a producer)."""
+    kinds = ["s" if (i + 1) % 6 and i < layers - 1 else "f" for i in range(layers)]
+    return [n for n in range(layers) if set(kinds[:layers - n]) == set(kinds)]
+
+
+@settings(max_examples=60, deadline=None)
+@given(layers=st.integers(1, 14).flatmap(lambda n: st.tuples(st.just(n), st.sampled_from(_valid_shares(n)))),
+       depth=st.integers(1, 20))
+def test_another_depth_counts_what_transformers_builds_there_or_is_refused(layers, depth):
+    """Without layer_types the layer kinds follow L (every sixth layer full, the last one full, the last
+    num_kv_shared_layers reusing keys and values): L_s, L_rs and L_rf are relations of L, so a count at another
+    depth is transformers' at that depth; a depth whose layout needs other kinds of layer is refused."""
+    layers, shared = layers
+    config = {**SMALL, "num_hidden_layers": layers, "num_kv_shared_layers": shared}
+    spec = from_dict(config)
+    try:
+        there = [part.name for part in from_dict({**config, "num_hidden_layers": depth}).tree.children()]
+    except SymparamsError:
+        there = None
+    if there != [part.name for part in spec.tree.children()]:
+        with pytest.raises(SymparamsError):
+            spec.with_values(L=depth).total
+        return
+    assert spec.with_values(L=depth).total == sum(theirs({**config, "num_hidden_layers": depth}).values())

@@ -160,3 +160,42 @@ def test_another_depth_counts_what_transformers_builds_there_or_is_refused(layer
             spec.with_values(L=depth).total
         return
     assert spec.with_values(L=depth).total == sum(theirs({**config, "num_hidden_layers": depth}).values())
+
+
+SLIDING_ROPE = {"rope_type": "default", "rope_theta": 10000.0}
+FULL_ROPE = {"rope_type": "proportional", "rope_theta": 1e6, "partial_rotary_factor": 0.25}
+
+
+@pytest.mark.parametrize("change", [
+    {"rope_parameters": {"sliding_attention": SLIDING_ROPE, "full_attention": {**FULL_ROPE, "partial_rotary_factor": s}}}
+    for s in (-0.3, -1e-300, 0.0, 3.0, 1e30)
+] + [
+    {"partial_rotary_factor": -1.0},
+    {"partial_rotary_factor": -1.0, "rope_parameters": {"sliding_attention": SLIDING_ROPE,
+                                                        "full_attention": {"rope_type": "proportional", "rope_theta": 1e6}}},
+    {"partial_rotary_factor": "x", "rope_parameters": {"sliding_attention": SLIDING_ROPE,
+                                                       "full_attention": {"rope_type": "proportional", "rope_theta": 1e6}}},
+    {"partial_rotary_factor": None, "rope_parameters": {"sliding_attention": SLIDING_ROPE,
+                                                        "full_attention": {"rope_type": "proportional", "rope_theta": 1e6}}},
+    {"rope_parameters": {"sliding_attention": SLIDING_ROPE}},
+    {"rope_parameters": {"sliding_attention": {"rope_theta": 1e4}, "full_attention": FULL_ROPE}},
+    {"rope_parameters": {"sliding_attention": {"rope_type": "default"}, "full_attention": FULL_ROPE}},
+    {"rope_parameters": {"sliding_attention": {"rope_type": "yarn", "rope_theta": 1e4, "factor": 2.0,
+                                               "original_max_position_embeddings": 64}, "full_attention": FULL_ROPE}},
+    {"rope_parameters": {"rope_type": "default", "rope_theta": 1e4}},
+])
+def test_rope_tables_count_where_transformers_builds_them_and_are_refused_where_it_cannot(change):
+    """Each layer kind's table, at that kind's head size (12 for the full layers here, 8 for the sliding ones),
+    with its own share or else the top level's: proportional RoPE rotates int(share x head // 2) pairs, which
+    must be a number torch can make a range of."""
+    config = {**SMALL, **change}
+    try:
+        built = sum(theirs(config).values())
+    except SymparamsError:
+        built = None
+    try:
+        counted = from_dict(config).total
+    except SymparamsError as err:
+        assert "'rope_parameters'" in str(err) or "'partial_rotary_factor'" in str(err)
+        counted = None
+    assert counted == built

@@ -183,17 +183,33 @@ def _overrides(cfg: Config, kinds: list[str], globals_: dict[str, int]) -> dict[
     return found
 
 
-def _check_rope(cfg: Config, used: set[str]) -> None:
+def _check_rope(cfg: Config, heads: dict[str, int]) -> None:
     """Each kind of layer the model has needs its own table of rope parameters with a base (KeyError in
-    transformers otherwise); a table is validated as transformers validates it."""
-    from .rope import check_table
+    transformers otherwise); a table is validated as transformers validates it, and computed as its rotary
+    embedding computes it, at that kind's head size (``heads``), with the table's share, else the top level's.
+
+    Proportional RoPE (the full-attention layers' default) rotates int(share * head // 2) pairs: a negative
+    number, or more than torch can hold, builds no model.
+    """
+    from .rope import (
+        _MOST_PAIRS,
+        check_table,
+        is_number,
+        refuse_dynamic_two,
+        refuse_negative_width,
+        refuse_odd_yarn,
+        refuse_unpaired_factors,
+        refuse_yarn_base,
+        rope_type,
+    )
 
     table = cfg.data.get("rope_parameters")
     if table is None:
         return
     if not isinstance(table, dict):
         raise cfg.error("rope_parameters", f"is {short(table)}, not an object of rope parameters by layer kind")
-    for kind in sorted(used):
+    top = cfg.data.get("partial_rotary_factor")
+    for kind, head in sorted(heads.items()):
         if kind not in table:
             raise cfg.error("rope_parameters", f"has no table for its {kind} layers; transformers cannot build them")
         entry = table[kind]
@@ -202,7 +218,31 @@ def _check_rope(cfg: Config, used: set[str]) -> None:
         if not isinstance(entry, dict) or "rope_theta" not in entry:
             raise cfg.error("rope_parameters", f"{kind}: {short(entry)} is not a table of rope parameters with a "
                                                "rope_theta; transformers cannot build it")
-        check_table(cfg, "rope_parameters", entry, where=f" for its {kind} layers")
+        where = f" for its {kind} layers"
+        check_table(cfg, "rope_parameters", entry, where=where)
+        kind_type = rope_type(entry)
+        share: Any = entry["partial_rotary_factor"] if "partial_rotary_factor" in entry else 1 if top is None else top
+        if isinstance(share, bool):
+            share = int(share)
+        if not is_number(share):  # the top level's, merged into the table as transformers standardises it
+            raise cfg.error("partial_rotary_factor", f"is {short(share)}; the rope table of the {kind} layers takes "
+                                                     "it, and transformers cannot compute with it")
+        if kind_type == "proportional":
+            pairs = float(share) * head // 2
+            if not pairs == pairs or abs(pairs) == float("inf") or not 0 <= pairs <= _MOST_PAIRS:
+                made = f"{int(pairs):,}" if abs(pairs) != float("inf") and pairs == pairs else short(pairs)
+                raise cfg.error("rope_parameters", f"partial_rotary_factor {short(share)}{where} makes {made} rotated "
+                                                   f"pairs (share x {head} // 2); transformers' proportional RoPE "
+                                                   "cannot be built with it")
+        elif kind_type != "default":
+            refuse_negative_width(cfg, "rope_parameters", head, share, where=where)
+            if kind_type == "yarn":
+                refuse_odd_yarn(cfg, "rope_parameters", head, share, where=where)
+                refuse_yarn_base(cfg, "rope_parameters", entry["rope_theta"], where=where)
+            if kind_type == "dynamic":
+                refuse_dynamic_two(cfg, "rope_parameters", head, share, where=where)
+            if kind_type == "longrope" and isinstance(entry.get("short_factor"), list):
+                refuse_unpaired_factors(cfg, "rope_parameters", head, share, entry["short_factor"])
 
 
 def read(cfg: Config) -> Reading:
@@ -225,7 +265,7 @@ def read(cfg: Config) -> Reading:
     for name, value in (("num_key_value_heads", kv_heads), ("per_layer_config", full.get("num_key_value_heads"))):
         if value is not None and heads % value:
             raise cfg.error(name, f"{value} key/value heads do not divide num_attention_heads {heads}")
-    _check_rope(cfg, set(kinds))
+    _check_rope(cfg, {kind: full.get("head_dim", head_dim) if kind == FULL else head_dim for kind in set(kinds)})
     per_layer = cfg.get("hidden_size_per_layer_input")
     values: dict[str, int] = {"V": vocab, "D": width, "L": layers, "H": heads, "H_kv": kv_heads, "d_h": head_dim,
                               "F": cfg.get("intermediate_size")}

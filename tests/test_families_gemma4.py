@@ -183,9 +183,14 @@ FULL_ROPE = {"rope_type": "proportional", "rope_theta": 1e6, "partial_rotary_fac
     {"rope_parameters": {"sliding_attention": {"rope_type": "yarn", "rope_theta": 1e4, "factor": 2.0,
                                                "original_max_position_embeddings": 64}, "full_attention": FULL_ROPE}},
     {"rope_parameters": {"rope_type": "default", "rope_theta": 1e4}},
+    {"rope_scaling": None},
+    {"rope_scaling": {}},
+    {"rope_scaling": {"rope_type": "linear", "factor": 2.0}},
+    {"rope_scaling": {"sliding_attention": SLIDING_ROPE, "full_attention": FULL_ROPE}},
 ])
 def test_rope_tables_count_where_transformers_builds_them_and_are_refused_where_it_cannot(change):
-    """Each layer kind's table, at that kind's head size (12 for the full layers here, 8 for the sliding ones),
+    """Each layer kind's table (``rope_scaling``'s where the file names it, null or not, as it replaces
+    ``rope_parameters``), at that kind's head size (12 for the full layers here, 8 for the sliding ones),
     with its own share or else the top level's: proportional RoPE rotates int(share x head // 2) pairs, which
     must be a number torch can make a range of."""
     config = {**SMALL, **change}
@@ -196,6 +201,6 @@ def test_rope_tables_count_where_transformers_builds_them_and_are_refused_where_
     try:
         counted = from_dict(config).total
     except SymparamsError as err:
-        assert "'rope_parameters'" in str(err) or "'partial_rotary_factor'" in str(err)
+        assert any(f"'{name}'" in str(err) for name in ("rope_parameters", "rope_scaling", "partial_rotary_factor"))
         counted = None
     assert counted == built

@@ -185,7 +185,8 @@ def _overrides(cfg: Config, kinds: list[str], globals_: dict[str, int]) -> dict[
 
 def _check_rope(cfg: Config, heads: dict[str, int]) -> None:
     """Each kind of layer the model has needs its own table of rope parameters with a base (KeyError in
-    transformers otherwise); a table is validated as transformers validates it, and computed as its rotary
+    transformers otherwise), in ``rope_scaling`` where the file names it (it replaces ``rope_parameters``,
+    and a null one builds nothing); a table is validated as transformers validates it, and computed as its rotary
     embedding computes it, at that kind's head size (``heads``), with the table's share, else the top level's.
 
     Proportional RoPE (the full-attention layers' default) rotates int(share * head // 2) pairs: a negative
@@ -203,23 +204,24 @@ def _check_rope(cfg: Config, heads: dict[str, int]) -> None:
         rope_type,
     )
 
-    table = cfg.data.get("rope_parameters")
-    if table is None:
+    name = "rope_scaling" if "rope_scaling" in cfg.data else "rope_parameters"  # the older name wins, null or not
+    table = cfg.data.get(name)
+    if table is None and name == "rope_parameters":
         return
     if not isinstance(table, dict):
-        raise cfg.error("rope_parameters", f"is {short(table)}, not an object of rope parameters by layer kind")
+        raise cfg.error(name, f"is {short(table)}, not an object of rope parameters by layer kind")
     top = cfg.data.get("partial_rotary_factor")
     for kind, head in sorted(heads.items()):
         if kind not in table:
-            raise cfg.error("rope_parameters", f"has no table for its {kind} layers; transformers cannot build them")
+            raise cfg.error(name, f"has no table for its {kind} layers; transformers cannot build them")
         entry = table[kind]
         if entry is None:
             continue
         if not isinstance(entry, dict) or "rope_theta" not in entry:
-            raise cfg.error("rope_parameters", f"{kind}: {short(entry)} is not a table of rope parameters with a "
+            raise cfg.error(name, f"{kind}: {short(entry)} is not a table of rope parameters with a "
                                                "rope_theta; transformers cannot build it")
         where = f" for its {kind} layers"
-        check_table(cfg, "rope_parameters", entry, where=where)
+        check_table(cfg, name, entry, where=where)
         kind_type = rope_type(entry)
         share: Any = entry["partial_rotary_factor"] if "partial_rotary_factor" in entry else 1 if top is None else top
         if isinstance(share, bool):
@@ -231,18 +233,18 @@ def _check_rope(cfg: Config, heads: dict[str, int]) -> None:
             pairs = float(share) * head // 2
             if not pairs == pairs or abs(pairs) == float("inf") or not 0 <= pairs <= _MOST_PAIRS:
                 made = f"{int(pairs):,}" if abs(pairs) != float("inf") and pairs == pairs else short(pairs)
-                raise cfg.error("rope_parameters", f"partial_rotary_factor {short(share)}{where} makes {made} rotated "
+                raise cfg.error(name, f"partial_rotary_factor {short(share)}{where} makes {made} rotated "
                                                    f"pairs (share x {head} // 2); transformers' proportional RoPE "
                                                    "cannot be built with it")
         elif kind_type != "default":
-            refuse_negative_width(cfg, "rope_parameters", head, share, where=where)
+            refuse_negative_width(cfg, name, head, share, where=where)
             if kind_type == "yarn":
-                refuse_odd_yarn(cfg, "rope_parameters", head, share, where=where)
-                refuse_yarn_base(cfg, "rope_parameters", entry["rope_theta"], where=where)
+                refuse_odd_yarn(cfg, name, head, share, where=where)
+                refuse_yarn_base(cfg, name, entry["rope_theta"], where=where)
             if kind_type == "dynamic":
-                refuse_dynamic_two(cfg, "rope_parameters", head, share, where=where)
+                refuse_dynamic_two(cfg, name, head, share, where=where)
             if kind_type == "longrope" and isinstance(entry.get("short_factor"), list):
-                refuse_unpaired_factors(cfg, "rope_parameters", head, share, entry["short_factor"])
+                refuse_unpaired_factors(cfg, name, head, share, entry["short_factor"])
 
 
 def read(cfg: Config) -> Reading:

@@ -204,3 +204,21 @@ def test_rope_tables_count_where_transformers_builds_them_and_are_refused_where_
         assert any(f"'{name}'" in str(err) for name in ("rope_parameters", "rope_scaling", "partial_rotary_factor"))
         counted = None
     assert counted == built
+
+
+def test_the_derivation_reads_the_mlp_beside_the_experts_and_the_layers_that_reuse_keys(tmp_path, capsys):
+    """The remarks are readings of this tree: the dense MLP runs in every layer beside the experts (not only
+    in layers without them), and the shared layers attend within their kind's window but cache nothing."""
+    import json
+
+    from symparams.cli import main
+
+    kinds = ["sliding_attention", "full_attention", "sliding_attention", "sliding_attention", "full_attention",
+             "full_attention"]
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({**SMALL, "layer_types": kinds, "num_kv_shared_layers": 2, "enable_moe_block": True,
+                                "num_experts": 4, "top_k_experts": 2, "moe_intermediate_size": 3}))
+    assert main(["derive", str(path)]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "beside the experts" in out and "in the layers without experts" not in out
+    assert "L_rf=2 of the layers make no keys or values and cache none" in out

@@ -112,7 +112,10 @@ def mlp(r: Reader) -> list[Inline]:
         return []  # a mixture of experts is described by :func:`experts`
     mats = [r.short[x.path].rsplit(".", 1)[-1] for x in _leaves(r, row) if x.node.matmul() != 0]
     words = {2: "two matrices", 3: "three matrices, one gating another"}.get(len(mats), "matrices")
-    where = " in the layers without experts" if _mixture(r) is not None else ""
+    routed = _mixture(r)
+    beside = routed is not None and routed.path.rsplit(".", 1)[0] == row.path.rsplit(".", 1)[0]
+    where = " beside the experts, in every layer that has them" if beside else (
+        " in the layers without experts" if routed is not None else "")
     return [Verbatim(row.node.describe()), f"{where}: {words}, ", *_named(mats), "."]
 
 

@@ -222,3 +222,22 @@ def test_the_derivation_reads_the_mlp_beside_the_experts_and_the_layers_that_reu
     out = " ".join(capsys.readouterr().out.split())
     assert "beside the experts" in out and "in the layers without experts" not in out
     assert "L_rf=2 of the layers make no keys or values and cache none" in out
+
+
+@pytest.mark.parametrize("command", [["count"], ["count", "--json"], ["formula"], ["flops"], ["flops", "--causal"],
+                                     ["memory"], ["memory", "--inference", "--seq", "64"], ["sensitivity"],
+                                     ["latex", "--values"]])
+def test_commands_run_on_a_gemma4_config(command, tmp_path, capsys):
+    """Every reading the family gives, from the command line, on a config with every optional part."""
+    import json
+
+    from symparams.cli import main
+
+    kinds = ["sliding_attention", "full_attention", "sliding_attention", "sliding_attention", "full_attention",
+             "full_attention"]
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({**SMALL, "layer_types": kinds, "num_kv_shared_layers": 2, "attention_k_eq_v": True,
+                                "num_global_key_value_heads": 1, "enable_moe_block": True, "num_experts": 4,
+                                "top_k_experts": 2, "moe_intermediate_size": 3, "use_double_wide_mlp": True}))
+    assert main([*command, str(path)]) == 0
+    assert capsys.readouterr().out

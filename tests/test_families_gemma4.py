@@ -241,3 +241,19 @@ def test_commands_run_on_a_gemma4_config(command, tmp_path, capsys):
                                 "top_k_experts": 2, "moe_intermediate_size": 3, "use_double_wide_mlp": True}))
     assert main([*command, str(path)]) == 0
     assert capsys.readouterr().out
+
+
+def test_the_latex_derivation_of_a_gemma4_model_is_fit_to_print(tmp_path):
+    """Four stacks with long names make labels wider than a line (the share of the blocks, as one fraction):
+    such a label is cut onto rows of its own, and the document compiles without an overfull line."""
+    from pdflatex import problems
+
+    from symparams.report import derive
+
+    kinds = (["sliding_attention"] * 4 + ["full_attention"]) * 7
+    spec = from_dict({**SMALL, "vocab_size": 262_144, "vocab_size_per_layer_input": 262_144, "hidden_size": 1536,
+                      "intermediate_size": 6144, "num_hidden_layers": 35, "num_attention_heads": 8,
+                      "num_key_value_heads": 1, "head_dim": 256, "global_head_dim": 512, "sliding_window": 512,
+                      "hidden_size_per_layer_input": 256, "layer_types": kinds, "num_kv_shared_layers": 20,
+                      "use_double_wide_mlp": True})
+    assert not problems(derive(spec, "tex"), tmp_path)

@@ -257,3 +257,28 @@ def test_the_latex_derivation_of_a_gemma4_model_is_fit_to_print(tmp_path):
                       "hidden_size_per_layer_input": 256, "layer_types": kinds, "num_kv_shared_layers": 20,
                       "use_double_wide_mlp": True})
     assert not problems(derive(spec, "tex"), tmp_path)
+
+
+LEGACY_KINDS = ["sliding_attention", "attention", "sliding_attention", "full_attention", "sliding_attention", "attention"]
+
+
+@pytest.mark.parametrize("change", [
+    {"layer_types": LEGACY_KINDS},  # the renamed layers miss global_head_dim: full layers of two head sizes
+    {"layer_types": LEGACY_KINDS, "global_head_dim": 8},
+    {"layer_types": LEGACY_KINDS, "per_layer_config": {str(i): {"head_dim": 12} for i in (1, 3, 5)}},
+    {"layer_types": LEGACY_KINDS[:-1] + ["sliding_attention"]},
+])
+def test_the_older_attention_name_counts_what_transformers_builds_or_is_refused(change):
+    """transformers renames "attention" to full attention only after its __post_init__ has given the layers named
+    "full_attention" (and the last layer, made full) their overrides: the renamed ones keep the global head size."""
+    config = {**SMALL, **change}
+    try:
+        built = sum(theirs(config).values())
+    except SymparamsError:
+        built = None
+    try:
+        counted = from_dict(config).total
+    except SymparamsError as err:
+        assert "'per_layer_config'" in str(err)
+        counted = None
+    assert counted == built

@@ -87,6 +87,7 @@ FIELDS = Fields(
 )
 PATTERN = 6  # the class's default: every sixth layer full
 KINDS = (SLIDING, FULL)
+LEGACY = {"attention": FULL}  # transformers' older name, renamed as the config is made
 OVERRIDES = ("head_dim", "num_key_value_heads")
 _INDEX = re.compile(r"\s*[+-]?[0-9]+\s*")
 NO_PRODUCER = ("every layer reuses keys and values that no layer makes (num_kv_shared_layers is the depth): "
@@ -95,7 +96,8 @@ NO_PRODUCER = ("every layer reuses keys and values that no layer makes (num_kv_s
 
 def _layer_types(cfg: Config, layers: int) -> list[str]:
     """Each layer's kind, as transformers' ``__post_init__`` leaves them: the file's list or five sliding
-    layers to one full, and the last layer full either way."""
+    layers to one full, and the last layer full either way. The older name ``"attention"`` is kept: the class
+    renames it to full attention only after it has given the full-attention layers their overrides."""
     stated = cfg.data.get("layer_types")
     if stated is None:
         kinds = [SLIDING if (i + 1) % PATTERN else FULL for i in range(layers)]
@@ -103,7 +105,7 @@ def _layer_types(cfg: Config, layers: int) -> list[str]:
         if not isinstance(stated, list) or len(stated) != layers:
             raise cfg.error("layer_types", f"is {short(stated)}, not a list of {layers} layer kinds (one per layer); "
                                            "transformers refuses it")
-        odd = next((k for k in stated if k not in KINDS), None)
+        odd = next((k for k in stated if k not in KINDS and k not in LEGACY), None)
         if odd is not None:
             raise cfg.error("layer_types", f"holds {short(odd)}; gemma4_text layers are modelled as "
                                            f"{SLIDING!r} or {FULL!r} only")
@@ -129,7 +131,7 @@ def _shared(cfg: Config, kinds: list[str]) -> tuple[list[bool], tuple[str, ...]]
     return [i >= first for i in range(layers)], ()
 
 
-def _overrides(cfg: Config, kinds: list[str], globals_: dict[str, int]) -> dict[str, dict[str, int]]:
+def _overrides(cfg: Config, kinds: list[str], globals_: dict[str, int], stated: list[str]) -> dict[str, dict[str, int]]:
     """The per-layer overrides by layer kind (empty where none), as transformers reads ``per_layer_config``.
 
     Without one, its ``__post_init__`` gives every full-attention layer ``global_head_dim`` and, where
@@ -144,7 +146,7 @@ def _overrides(cfg: Config, kinds: list[str], globals_: dict[str, int]) -> dict[
         kv = cfg.get("num_global_key_value_heads")
         if cfg.get("attention_k_eq_v") and kv is not None:
             override["num_key_value_heads"] = kv
-        by_layer = {i: dict(override) for i, kind in enumerate(kinds) if kind == FULL}
+        by_layer = {i: dict(override) for i, kind in enumerate(stated) if kind == FULL}
     else:
         for name in ("global_head_dim", "num_global_key_value_heads"):  # popped and left unused, null or not
             cfg.read.add(name)
@@ -261,9 +263,10 @@ def read(cfg: Config) -> Reading:
     width, heads, kv_heads = cfg.get("hidden_size"), cfg.get("num_attention_heads"), cfg.get("num_key_value_heads")
     head_dim, vocab = cfg.get("head_dim"), cfg.get("vocab_size")
     act = read_activation(cfg, "hidden_activation")
-    kinds = _layer_types(cfg, layers)
+    stated = _layer_types(cfg, layers)
+    kinds = [LEGACY.get(kind, kind) for kind in stated]
     shared, notes = _shared(cfg, kinds)
-    full = _overrides(cfg, kinds, {"head_dim": head_dim, "num_key_value_heads": kv_heads})[FULL]
+    full = _overrides(cfg, kinds, {"head_dim": head_dim, "num_key_value_heads": kv_heads}, stated)[FULL]
     for name, value in (("num_key_value_heads", kv_heads), ("per_layer_config", full.get("num_key_value_heads"))):
         if value is not None and heads % value:
             raise cfg.error(name, f"{value} key/value heads do not divide num_attention_heads {heads}")

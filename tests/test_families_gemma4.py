@@ -43,6 +43,20 @@ def theirs(config: dict) -> dict[str, int]:
     return {g: n for g, n in out.items() if n}
 
 
+def assert_as_built(config: dict, fields: tuple[str, ...]) -> None:
+    """Counted exactly where transformers builds ``config``, else refused naming one of ``fields``."""
+    try:
+        built: int | None = sum(theirs(config).values())
+    except SymparamsError:
+        built = None
+    try:
+        counted: int | None = from_dict(config).total
+    except SymparamsError as err:
+        assert any(f"'{name}'" in str(err) for name in fields)
+        counted = None
+    assert counted == built
+
+
 def ours(config: dict) -> dict[str, int]:
     return {g: n for g, n in from_dict(config).breakdown().groups().items() if n}
 
@@ -193,17 +207,7 @@ def test_rope_tables_count_where_transformers_builds_them_and_are_refused_where_
     ``rope_parameters``), at that kind's head size (12 for the full layers here, 8 for the sliding ones),
     with its own share or else the top level's: proportional RoPE rotates int(share x head // 2) pairs, which
     must be a number torch can make a range of."""
-    config = {**SMALL, **change}
-    try:
-        built = sum(theirs(config).values())
-    except SymparamsError:
-        built = None
-    try:
-        counted = from_dict(config).total
-    except SymparamsError as err:
-        assert any(f"'{name}'" in str(err) for name in ("rope_parameters", "rope_scaling", "partial_rotary_factor"))
-        counted = None
-    assert counted == built
+    assert_as_built({**SMALL, **change}, ("rope_parameters", "rope_scaling", "partial_rotary_factor"))
 
 
 def test_the_derivation_reads_the_mlp_beside_the_experts_and_the_layers_that_reuse_keys(tmp_path, capsys):
@@ -271,14 +275,4 @@ LEGACY_KINDS = ["sliding_attention", "attention", "sliding_attention", "full_att
 def test_the_older_attention_name_counts_what_transformers_builds_or_is_refused(change):
     """transformers renames "attention" to full attention only after its __post_init__ has given the layers named
     "full_attention" (and the last layer, made full) their overrides: the renamed ones keep the global head size."""
-    config = {**SMALL, **change}
-    try:
-        built = sum(theirs(config).values())
-    except SymparamsError:
-        built = None
-    try:
-        counted = from_dict(config).total
-    except SymparamsError as err:
-        assert "'per_layer_config'" in str(err)
-        counted = None
-    assert counted == built
+    assert_as_built({**SMALL, **change}, ("per_layer_config",))

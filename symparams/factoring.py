@@ -30,7 +30,7 @@ import sympy
 from sympy.core.mul import _keep_coeff
 from sympy.polys.polyutils import _sort_gens
 
-__all__ = ["factor", "pretty", "content_form", "is_monomial"]
+__all__ = ["factor", "pretty", "share_pivots", "content_form", "is_monomial"]
 
 Poly = Dict[Tuple[int, ...], int]
 
@@ -192,6 +192,40 @@ def pretty(expr: sympy.Expr, pivot: Callable[[sympy.Symbol], bool]) -> sympy.Exp
         groups.setdefault(key, {})[rest] = c
     return sympy.Add(*((1 if key is None else gens[key[0]] ** key[1]) * _factor_poly(group, gens)
                        for key, group in groups.items()))
+
+
+def share_pivots(expr: sympy.Expr, pivot: Callable[[sympy.Symbol], bool]) -> sympy.Expr:
+    """``expr`` (a sum collected under its pivots, each coefficient factored) with the pivots whose
+    coefficients are multiples of one polynomial written once: ``D*L*(F + 2) - D*L_s*(F + 2)``
+    reads ``D*(L - L_s)*(F + 2)``, as the ``L - L_s`` copies of a layer are.
+
+    A factored coefficient is a number times factors in a canonical order (a lone sum takes its sign
+    in: ``-D - F``), so multiples of one polynomial differ only in that number and sign, and equal
+    expressions find them.
+    """
+    if not isinstance(expr, sympy.Add):
+        return expr
+    shared: dict[sympy.Expr, list[sympy.Expr]] = {}
+    rest = []
+    for term in expr.args:
+        number, body = term.as_coeff_Mul()
+        factors = sympy.Mul.make_args(body)
+        found = [f for f in factors if isinstance(f, sympy.Symbol) and pivot(f)]
+        if len(found) == 1:
+            other = sympy.Mul(*(f for f in factors if f is not found[0]))
+            if isinstance(other, sympy.Add) and other.could_extract_minus_sign():
+                number, other = -number, -other
+            if other.free_symbols and not any(pivot(s) for s in other.free_symbols):
+                shared.setdefault(other, []).append(number * found[0])
+                continue
+        rest.append(term)
+    return sympy.Add(*rest, *(sympy.Mul(*_signed_content(sympy.Add(*layers)), other) for other, layers in shared.items()))
+
+
+def _signed_content(expr: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
+    """(c, p) with ``expr = c*p``, p's whole-number content 1 and its sign taken out: ``-2*L - 2*L_s`` is -2, L + L_s."""
+    content, rest = expr.as_content_primitive()
+    return (-content, -rest) if rest.could_extract_minus_sign() else (content, rest)
 
 
 def content_form(expr: sympy.Expr) -> sympy.Expr | None:

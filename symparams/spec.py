@@ -31,7 +31,7 @@ from .components import Model, Module
 from .components import reading as _reading
 from .components.composite import layers_hold, unplaced
 from .errors import SymparamsError
-from .factoring import factor
+from .factoring import factor, share_pivots
 from .factoring import pretty as _poly_pretty
 from .format import display
 from .limits import MAX_VALUE
@@ -121,11 +121,16 @@ def exact(value: Expr, what: str = "count") -> int:
 
 @functools.lru_cache(maxsize=4096)
 def pretty(expr: Expr) -> Expr:
-    """A readable canonical form: like terms merged, each power of L collected and factored.
+    """A readable canonical form: like terms merged, each power of L collected and factored, and
+    layer counts of one coefficient written together (``(L - L_s)*(...)``).
 
     Cheap by design (no ``simplify``) so the command line stays fast; kept per expression,
     since a model's rows repeat their formulas and factoring is the cost.
     """
+    return share_pivots(_collected(expr), _is_layer_count)
+
+
+def _collected(expr: Expr) -> Expr:
     fast = _poly_pretty(expr, _is_layer_count)
     if fast is not None:
         return fast

@@ -276,3 +276,68 @@ def test_the_contents_of_any_signed_sum_are_sympys_factor_terms(expr, sign):
     if fast is not None:
         slow = sympy.factor_terms(expr)
         assert fast == slow and str(fast) == str(slow), (expr, fast, slow)
+
+
+LAYER_COUNTS = sympy.symbols("L L_s L_d L_2")
+PLAIN = [s for s in SYMBOLS if not s.name.startswith("L")]
+
+
+@st.composite
+def layer_stacks(draw) -> sympy.Expr:
+    """Stacks of layers as a tree writes them: a few layer counts (and differences of them, as L - L_s
+    copies are) each times a block's polynomial, blocks sometimes alike up to a number, plus other terms."""
+    blocks = draw(st.lists(st.builds(lambda p: sympy.expand(p).subs(dict.fromkeys(LAYER_COUNTS, 1)),
+                                     products()), min_size=1, max_size=3))
+    terms = []
+    for _ in range(draw(st.integers(1, 4))):
+        count = sympy.Add(*(draw(st.integers(-3, 3)) * s for s in draw(
+            st.lists(st.sampled_from(LAYER_COUNTS), min_size=1, max_size=2, unique=True))))
+        terms.append(count * draw(st.integers(1, 4)) * draw(st.sampled_from(blocks)))
+    if draw(st.booleans()):
+        terms.append(draw(polynomials()).subs(dict.fromkeys(LAYER_COUNTS, 1)))
+    return sympy.Add(*terms)
+
+
+def _layer_terms(expr: sympy.Expr) -> dict[sympy.Symbol, sympy.Expr]:
+    """Each layer count's coefficient in ``expr``, where it holds that count alone and only to the first power."""
+    out = {}
+    for term in sympy.Add.make_args(sympy.expand(expr)):
+        held = [s for s in LAYER_COUNTS if term.has(s)]
+        if len(held) == 1 and sympy.degree(term, held[0]) == 1:
+            out[held[0]] = out.get(held[0], 0) + term / held[0]
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(layer_stacks())
+def test_layer_counts_of_one_block_are_written_as_one_product(expr):
+    """The readable form keeps the value, and two layer counts whose coefficients are multiples of one
+    polynomial in the sizes never stand apart in it: they share it, as (L - L_s) copies of a layer do."""
+    from symparams.spec import pretty
+
+    shown = pretty(expr)
+    assert sympy.expand(shown - expr) == 0
+    apart = {}
+    for term in sympy.Add.make_args(shown):
+        held = [s for s in LAYER_COUNTS if term.has(s)]
+        if len(held) == 1 and sympy.degree(term, held[0]) == 1:
+            apart[held[0]] = term / held[0]
+    for a, b in ((a, b) for a in apart for b in apart if str(a) < str(b) and apart[a].free_symbols):
+        ratio = sympy.cancel(apart[a] / apart[b])
+        assert not ratio.is_number, (expr, shown, a, b)
+
+
+@pytest.mark.parametrize("a,b", [(1, -1), (2, -2), (3, 1), (-1, 1)])
+def test_the_copies_of_a_layer_kind_read_as_a_sum_of_layer_counts_times_the_block(a, b):
+    """``a*L*X + b*L_s*X`` reads as one product: its whole-number content, the layer counts' sum, the block."""
+    from symparams.spec import pretty
+
+    D, E, F, H = PLAIN[:4]
+    L, L_s = LAYER_COUNTS[:2]
+    block = sympy.expand(D * (3 * F + 2 * H + E) + 2 * D)
+    shown = pretty(a * L * block + b * L_s * block)
+    assert isinstance(shown, sympy.Mul), shown
+    counts = [f for f in shown.args if f.has(L)]
+    content = (a * L + b * L_s).as_content_primitive()[0]
+    assert len(counts) == 1 and counts[0] in {(a * L + b * L_s) / content, -(a * L + b * L_s) / content}, shown
+    assert sympy.expand(shown - (a * L + b * L_s) * block) == 0

@@ -675,6 +675,37 @@ def test_a_rope_table_by_layer_kind_missing_a_kind_or_a_key_counts_what_transfor
         _counted_as_built(family, cls, {**witness, "rope_parameters": rope}, f"{model_type} with rope {rope}", whole)
 
 
+@pytest.mark.parametrize("model_type", sample(by_layer_kind(), "rope shares by layer kind"))
+def test_a_kinds_share_counts_where_transformers_builds_it_and_is_refused_where_it_cannot(model_type):
+    """A kind's rotary embedding rotates int(head_dim x share) dimensions (proportional RoPE int(share x head_dim
+    // 2) pairs), and a negative count, or more than torch holds, builds no model. At the witness building the
+    most kinds of layer, each kind's share just either side of rotating nothing and of one pair, at -1, 1/2 and
+    1e30: counted as transformers builds it where it builds, refused in one line where it cannot."""
+    family = learned(model_type)
+    cls = _config_class(model_type)
+    witness = _richest(family)
+    table = witness.get("rope_parameters", family.fixed["rope_parameters"])
+    head = witness.get("head_dim", family.fields.get("head_dim", {}).get("missing"))
+    near = [n / head for n in (-2.01, -1.01, -0.99, -0.01, 1.99, 2.01)] if type(head) is int and head > 0 else []
+    for kind, entry in table.items():
+        if not isinstance(entry, dict):
+            continue
+        for share in (-1, 0.5, 1e30, *near):
+            changed = {**witness, "rope_parameters": {**table, kind: {**entry, "partial_rotary_factor": share}}}
+            try:
+                ours: int | str = from_dict({"model_type": model_type, **changed}, "config").total
+            except SymparamsError as err:
+                ours = str(err)
+            try:
+                theirs: int | None = _total(_build(cls, changed))
+            except Exception:  # noqa: BLE001 - transformers refuses it
+                theirs = None
+            if theirs is None:
+                assert isinstance(ours, str) and "\n" not in ours, f"{model_type} {kind} share {share}: {ours}"
+            else:
+                assert ours == theirs, f"{model_type} {kind} share {share}: ours {ours}, transformers {theirs:,}"
+
+
 @pytest.mark.parametrize("model_type", sample(SHIPPED, "padding rows"))
 def test_a_padding_id_at_each_size_the_family_reads_counts_what_transformers_builds_or_is_refused(model_type):
     """An embedding takes ``pad_token_id`` as a row, which probes never moved: RoBERTa's at the vocabulary's size,

@@ -735,6 +735,33 @@ def test_a_rotary_share_too_small_or_too_large_for_transformers_to_build_is_refu
 
 
 # A YaRN table, and the shares and head sizes it is drawn with: transformers' YaRN takes ceil(w/2) frequencies
+@pytest.mark.parametrize("preset", sample(_one_preset_per_type(), "proportional share"))
+@pytest.mark.parametrize("kind", ["proportional", "linear"])
+@pytest.mark.parametrize("share", [-1e-9, -0.5, 0.5, 1e30])
+def test_a_share_is_refused_where_its_rope_type_cannot_rotate_with_it_and_counted_where_it_can(preset, kind, share):
+    """Proportional RoPE rotates int(share x d_h // 2) pairs, so any negative share leaves it a negative count
+    (-1e-9 among them), where scaled RoPE rotates int(d_h x share) dimensions, 0 for -1e-9. A rope table of
+    either type with a share just below 0, at -1/2, 1/2 and 1e30: counted as transformers builds it where it
+    builds, and refused in one line where it cannot."""
+    pytest.importorskip("torch", reason="torch is not installed")
+    pytest.importorskip("transformers", reason="transformers is not installed")
+    from symparams.catalog import preset_paths
+
+    doc = json.loads(Path(preset_paths()[preset]).read_text())
+    for name in ("rope_scaling", "rope_parameters", "partial_rotary_factor"):
+        doc.pop(name, None)
+    table = {"rope_type": kind, "rope_theta": 10000.0, "partial_rotary_factor": share,
+             **({"factor": 2.0} if kind == "linear" else {})}
+    kinds = FAMILIES.by_type[doc["model_type"]].rotary == "by-layer-kind"
+    doc["rope_parameters"] = {"full_attention": table, "sliding_attention": {"rope_type": "default",
+                                                                             "rope_theta": 10000.0}} if kinds else table
+    theirs, ours = _theirs_and_ours(doc)
+    if isinstance(theirs, int):
+        assert ours == theirs, (preset, ours)
+    else:
+        assert isinstance(ours, str) and "\n" not in ours, (preset, ours, theirs)
+
+
 # and a ramp of w // 2 for the rotary width w = int(head_dim x share), so an odd width of 5 or more cannot be built.
 YARN = {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 2048, "rope_theta": 10000.0}
 # 100 x 0.58 is 57 and 100 x 0.57 is 56 in binary floating point, as transformers multiplies: the first odd, the

@@ -195,7 +195,6 @@ def _check_rope(cfg: Config, heads: dict[str, int]) -> None:
     number, or more than torch can hold, builds no model.
     """
     from .rope import (
-        _MOST_PAIRS,
         check_table,
         is_number,
         refuse_dynamic_two,
@@ -231,15 +230,8 @@ def _check_rope(cfg: Config, heads: dict[str, int]) -> None:
         if not is_number(share):  # the top level's, merged into the table as transformers standardises it
             raise cfg.error("partial_rotary_factor", f"is {short(share)}; the rope table of the {kind} layers takes "
                                                      "it, and transformers cannot compute with it")
-        if kind_type == "proportional":
-            pairs = float(share) * head // 2
-            if not pairs == pairs or abs(pairs) == float("inf") or not 0 <= pairs <= _MOST_PAIRS:
-                made = f"{int(pairs):,}" if abs(pairs) != float("inf") and pairs == pairs else short(pairs)
-                raise cfg.error(name, f"partial_rotary_factor {short(share)}{where} makes {made} rotated "
-                                                   f"pairs (share x {head} // 2); transformers' proportional RoPE "
-                                                   "cannot be built with it")
-        elif kind_type != "default":
-            refuse_negative_width(cfg, name, head, share, where=where)
+        if kind_type != "default":
+            refuse_negative_width(cfg, name, head, share, where=where, kind=kind_type)
             if kind_type == "yarn":
                 refuse_odd_yarn(cfg, name, head, share, where=where)
                 refuse_yarn_base(cfg, name, entry["rope_theta"], where=where)

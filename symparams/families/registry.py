@@ -402,9 +402,13 @@ def learned_family(name: str) -> Family | None:
         "by-layer-kind" if any(isinstance(v, dict) for v in rope.values()) else "flat")
     kinds = [k for k, v in rope.items() if isinstance(v, dict)] if isinstance(rope, dict) and rotary == "by-layer-kind" else []
 
+    missing = family.fields.get("head_dim", {}).get("missing")
+    head = missing if type(missing) is int else None  # the class's own, which its rotary embedding reads
+    shares = family.rope_kinds.get("shares", [])
+
     def build(cfg: Config) -> Spec:
         if kinds and "rope_parameters" in family.free:  # a table of the config's own, validated kind by kind
-            _check_kinds(cfg, kinds)
+            _check_kinds(cfg, kinds, head if "head_dim" not in cfg.data else None, shares)
         return build_spec(family, cfg.data, cfg.source, cfg.source, read=_read_again)
 
     return Family(name=name, summary=f"learned from the shapes transformers {family.transformers} builds",
@@ -423,8 +427,9 @@ def _read_again(data: dict, source: str) -> None:
     FAMILIES.from_dict(data, source)
 
 
-def _check_kinds(cfg: Config, kinds: list[str]) -> None:
-    """Refuse the rope parameters a class that keeps them by layer kind refuses, for each of its kinds."""
+def _check_kinds(cfg: Config, kinds: list[str], head_dim: int | None = None, shares: Iterable[str] = ()) -> None:
+    """Refuse the rope parameters a class that keeps them by layer kind refuses, for each of its kinds (at the
+    class's ``head_dim`` where the file states none; ``shares``: the kinds whose embedding reads their share)."""
     from .rope import check_layer_kinds, check_table
 
     stated = cfg.data.get("rope_parameters")
@@ -435,7 +440,7 @@ def _check_kinds(cfg: Config, kinds: list[str]) -> None:
             if stated.get(kind) is not None and not isinstance(stated[kind], dict):
                 raise cfg.error("rope_parameters", f"{kind}: is {short(stated[kind])}, not an object of rope parameters; "
                                                    "transformers refuses it")
-    check_layer_kinds(cfg, kinds)
+    check_layer_kinds(cfg, kinds, head_dim=head_dim, shares=shares)
 
 
 def settle(cfg: Config, fam: Family, head_dim: int | None, rotary_head: int | None = None) -> int | None:

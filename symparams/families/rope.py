@@ -144,7 +144,7 @@ def check_head(cfg: Config, how: str | None, head_dim: int | None) -> None:
 
 
 def check_layer_kinds(cfg: Config, kinds: Iterable[str], thetas: Mapping[str, str] | None = None,
-                      head_dim: int | None = None) -> None:
+                      head_dim: int | None = None, shares: Iterable[str] = ()) -> None:
     """Refuse a stated odd head_dim where a layer kind the model uses rotates all of it (Gemma 3, OLMo 3), and
     rope parameters of a kind it uses that lack a key their rope_type requires or that it cannot compute with.
 
@@ -157,8 +157,10 @@ def check_layer_kinds(cfg: Config, kinds: Iterable[str], thetas: Mapping[str, st
     ``head_dim`` (a stated one wins, as the rope functions read it), a scaled kind's share
     (its own, else the top level's, which transformers' scaled rope functions compute with
     though validation does not see it; the classes' own default embeddings read none) that
-    makes its rotary width negative, or odd under YaRN, is refused.
+    makes its rotary width negative, or odd under YaRN, is refused. ``shares`` names the kinds whose
+    default embedding reads its own table's share too (learned classes that take one).
     """
+    shares = frozenset(shares)
     size = cfg.data.get("head_dim")
     nested = cfg.data.get("rope_parameters")
     legacy = cfg.data.get("rope_scaling")
@@ -180,13 +182,15 @@ def check_layer_kinds(cfg: Config, kinds: Iterable[str], thetas: Mapping[str, st
         if entry and head is not None and rope_type(entry) != "default":  # scaled: reads the top level's share too
             top = cfg.data.get("partial_rotary_factor")
             share = _first_factor(holders, top if is_number(top) else 1)
-            refuse_negative_width(cfg, name, head, share, where=f" for its {kind} layers")
+            refuse_negative_width(cfg, name, head, share, where=f" for its {kind} layers", kind=rope_type(entry))
             if rope_type(entry) == "yarn":
                 refuse_odd_yarn(cfg, name, head, share, where=f" for its {kind} layers", held=type(size) is not int)
             if rope_type(entry) == "dynamic":
                 refuse_dynamic_two(cfg, name, head, share, where=f" for its {kind} layers")
             if rope_type(entry) == "longrope" and isinstance(entry.get("short_factor"), list):
                 refuse_unpaired_factors(cfg, name, head, share, entry["short_factor"])
+        elif head is not None and kind in shares:
+            refuse_negative_width(cfg, name, head, _first_factor(holders, 1), where=f" for its {kind} layers")
         if entry and rope_type(entry) == "yarn":
             base = (thetas or {}).get(kind, "rope_theta")
             refuse_yarn_base(cfg, *((name, entry["rope_theta"]) if "rope_theta" in entry else (base, cfg.data.get(base))),
@@ -411,7 +415,7 @@ def _refuse_values(cfg: Config, name: str, params: dict, computed: Mapping[str, 
             raise malformed(cfg, name, key, params[key], kind, where)
     if head_dim is not None and "partial_rotary_factor" in wanted:
         refuse_negative_width(cfg, name or "partial_rotary_factor", head_dim, params.get("partial_rotary_factor"),
-                              where=where)
+                              where=where, kind=stated)
     if name:
         _refuse_singular(cfg, name, stated, params, where, computed is not None)
 
@@ -476,10 +480,18 @@ def rotary_width(head_dim: int, share: Any) -> int | None:
 
 
 def refuse_negative_width(cfg: Config, field: str, head_dim: int, share: Any, key: str = "partial_rotary_factor",
-                          where: str = "") -> None:
+                          where: str = "", kind: Any = None) -> None:
     """Refuse a share (``key``, in ``field``) that makes the rotary width int(head_dim * share) negative, or too
-    large for torch: transformers' rotary embedding takes arange(0, width, 2) and cannot be built with it."""
+    large for torch: transformers' rotary embedding takes arange(0, width, 2) and cannot be built with it.
+    Proportional RoPE (``kind``) rotates int(share * head_dim // 2) pairs instead, refused the same way."""
     if not is_number(share):
+        return
+    if kind == "proportional":
+        pairs = float(share) * head_dim // 2
+        if not math.isfinite(pairs) or not 0 <= pairs <= _MOST_PAIRS:
+            made = f"{int(pairs):,}" if math.isfinite(pairs) else short(pairs)
+            raise cfg.error(field, f"{key} {short(share)}{where} makes {made} rotated pairs (share x {head_dim} "
+                                   "// 2); transformers' proportional RoPE cannot be built with it")
         return
     width = rotary_width(head_dim, share)
     if width is None or width < 0 or -(-width // 2) > _MOST_PAIRS:

@@ -207,14 +207,41 @@ def _layer_counts(expr: Expr) -> set[Symbol]:
     return {s for s in expr.free_symbols if _is_layer_count(s)}
 
 
+def _parts(node: Module) -> list[Module]:
+    """The parts a total is written as: the node's children, each plain holder of modules opened (a learned
+    tree's ``model``, around the embedding, layers and norm), so that like terms meet (``2*D*V``)."""
+    return [p for c in node.children() for p in (_parts(c) if c.holder and c.multiplier() == 1 else [c])]
+
+
 def _combine(forms: list[Expr]) -> Expr:
     """The sum of components' forms; where stacks of several layer kinds share terms
-    (L - L_d MoE layers beside L_d dense ones), their parts are collected per layer count."""
-    total = sympy.Add(*forms)
-    if len(_layer_counts(total)) < 2:
-        return total
-    layered = [f for f in forms if _layer_counts(f)]
-    return sympy.Add(*(f for f in forms if not _layer_counts(f))) + pretty(sympy.Add(*layered))
+    (L - L_d MoE layers beside L_d dense ones), or stacks of one count do, their parts are collected per layer count,
+    and where the other parts share a term (a head's bias row ``V*(D + 1)`` beside the
+    embedding's ``D*V``), those parts are expanded, so that like terms meet (``2*D*V + V``)."""
+    terms = [t for f in forms for t in sympy.Add.make_args(f)]  # a stack of L - 1 layers: L*(...) - (...)
+    plain = [t for t in terms if not _layer_counts(t)]
+    if _overlap(plain):
+        plain = [sympy.expand(sympy.Add(*plain))]
+    layered = [t for t in terms if _layer_counts(t)]
+    if len(_layer_counts(sympy.Add(*layered))) < 2 and not _overlap(layered):
+        return sympy.Add(*plain, *layered)
+    return sympy.Add(*plain) + pretty(sympy.Add(*layered))
+
+
+def _overlap(terms: list[Expr]) -> bool:
+    """Whether two of ``terms``, expanded, hold the same monomial where one of them holds a sum (like
+    monomials ``L + L`` SymPy adds up itself)."""
+    seen: set[Expr] = set()
+    in_sums: set[Expr] = set()
+    for term in terms:
+        found = {t.as_coeff_Mul()[1] for t in sympy.Add.make_args(sympy.expand(term))}
+        summed = any(isinstance(f, sympy.Add) for f in sympy.Mul.make_args(term))
+        if found & in_sums or (summed and found & seen):
+            return True
+        seen |= found
+        if summed:
+            in_sums |= found
+    return False
 
 
 @dataclass(frozen=True)
@@ -258,12 +285,12 @@ class Spec:
     @cached_property
     def closed_form(self) -> Expr:
         """Total parameters in closed form: the sum of the top-level components' forms."""
-        return _combine([self.formula(c) for c in self.tree.children()])
+        return _combine([self.formula(c) for c in _parts(self.tree)])
 
     @cached_property
     def active_form(self) -> Expr:
         """Parameters one token passes through (differs from the total under MoE)."""
-        return _combine([self.formula(c, "active") for c in self.tree.children()])
+        return _combine([self.formula(c, "active") for c in _parts(self.tree)])
 
     @cached_property
     def active_compute_form(self) -> Expr:
@@ -272,7 +299,7 @@ class Spec:
         A token reads one row of a lookup table, not the table: the gpt-oss model card
         counts "unembedding parameters towards active, but not embeddings", which is this.
         """
-        return _combine([self.formula(c, "palm") for c in self.tree.children()])
+        return _combine([self.formula(c, "palm") for c in _parts(self.tree)])
 
     @property
     def symbols(self) -> tuple[Symbol, ...]:

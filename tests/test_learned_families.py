@@ -55,6 +55,29 @@ def test_each_shipped_family_counts_its_witness_through_the_tree(model_type):
     assert sum(spec.breakdown().groups().values()) == total
 
 
+def _monomials(term) -> set:
+    import sympy
+
+    return {m.as_coeff_Mul()[1] for m in sympy.Add.make_args(sympy.expand(term))}
+
+
+@pytest.mark.sampled
+@pytest.mark.parametrize("model_type", SHIPPED)
+def test_a_learned_total_is_written_with_its_like_terms_met(model_type):
+    """transformers keeps the embedding, layers and norm inside a ``model`` module, beside the head; the total
+    is the sum of those parts, so a tied or untied head's D*V meets the embedding's: no two terms of the
+    closed form (its active and PaLM forms too) hold the same monomial, and each is the count's own value."""
+    cfg, total = witness_config(model_type)
+    spec = from_dict(cfg, "witness")
+    assert spec.value(spec.closed_form) == total
+    for form in (spec.closed_form, spec.active_form, spec.active_compute_form):
+        seen: set = set()
+        for term in __import__("sympy").Add.make_args(form):
+            found = _monomials(term)
+            assert not found & seen, (model_type, form, found & seen)
+            seen |= found
+
+
 def _per_layer_table(family, name: str) -> bool:
     return isinstance(family.fixed[name], dict) and name not in family.free and not name.startswith("rope_")
 

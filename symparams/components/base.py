@@ -80,6 +80,8 @@ class Module:
 
     name: str
     group: str = "other"
+    # A plain holder of other modules (a learned tree's ``model``), opened where the total is written as a sum of parts.
+    holder: bool = False
 
     def children(self) -> tuple["Module", ...]:
         return ()

@@ -93,6 +93,7 @@ class LearnedGroup(_Refusing, Composite):
 
     model_type: str = ""
     routing: str = ""
+    holder = True
 
     def describe(self, fmt: Any = str) -> str:
         return self.label or "modules"

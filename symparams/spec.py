@@ -284,7 +284,7 @@ class Spec:
 
     @cached_property
     def closed_form(self) -> Expr:
-        """Total parameters in closed form: the sum of the top-level components' forms."""
+        """Total parameters in closed form: the sum of the top-level components' forms (holders opened)."""
         return _combine([self.formula(c) for c in _parts(self.tree)])
 
     @cached_property

@@ -356,9 +356,10 @@ def test_learned_and_hand_written_counts_agree_on_random_configs(model_type):
 
 @pytest.mark.parametrize("model_type", LEARNED)
 def test_the_learned_tree_gives_the_hand_written_count_and_matmul_weights(model_type):
-    """The tree count uses for a learned family: the same total and, where every weight is a linear layer or a
-    table, the same matmul weights per token (tied heads included) as the hand-written tree; a mixture of
-    experts' matmul is refused, since a learned family does not know which experts a token uses."""
+    """The tree count uses for a learned family: the same total and, where every weight is a linear layer, a
+    table, or experts stacked E first with a router of E rows (k of them used, k the config's
+    num_experts_per_tok), the same matmul and active weights per token (tied heads included) as the
+    hand-written tree; anything else is refused, since a learned family does not know what a token uses."""
     from symparams.families import from_dict
     from symparams.families.learned.tree import build_spec
 
@@ -380,6 +381,7 @@ def test_the_learned_tree_gives_the_hand_written_count_and_matmul_weights(model_
                 tree.count(reading="matmul")
         else:
             assert tree.count(reading="matmul") == hand.count(reading="matmul")
+            assert tree.count(reading="active") == hand.count(reading="active")
 
     check()
 

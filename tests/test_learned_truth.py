@@ -706,6 +706,48 @@ def test_a_kinds_share_counts_where_transformers_builds_it_and_is_refused_where_
                 assert ours == theirs, f"{model_type} {kind} share {share}: ours {ours}, transformers {theirs:,}"
 
 
+def _matrix_product_flops(model_type: str, fields: dict, seq: int) -> int:
+    """The FLOPs of the matrix products (mm, addmm) a CPU forward pass over ``seq`` tokens executes, experts run
+    eagerly (one product per expert over the tokens the router sent it)."""
+    import torch
+    import transformers
+    from torch.utils.flop_counter import FlopCounterMode
+
+    tcfg = transformers.AutoConfig.for_model(model_type, **fields)
+    model = transformers.AutoModelForCausalLM.from_config(tcfg, attn_implementation="eager",
+                                                          experts_implementation="eager")
+    model.requires_grad_(False)
+    with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model(input_ids=torch.zeros((1, seq), dtype=torch.long))
+    counts = counter.get_flop_counts().get("Global", {})
+    return sum(n for op, n in counts.items() if op in (torch.ops.aten.mm, torch.ops.aten.addmm))
+
+
+@pytest.mark.parametrize("model_type", sample(SHIPPED, "routed experts executed"))
+def test_stacked_experts_cost_what_a_forward_pass_executes(model_type):
+    """Where a learned tree holds experts stacked E first and the config gives k (num_experts_per_tok), a token
+    multiplies k experts' weights, the router's and every linear layer's: 2 x those weights x T equals the
+    matrix products FlopCounterMode sees in a forward pass over T tokens, at each witness transformers runs."""
+    from symparams.families.learned.tree import Stacked
+
+    family = learned(model_type)
+    for witness in family.witnesses:
+        fields = dict(witness["fields"])
+        try:
+            spec = from_dict({"model_type": model_type, **fields}, "witness")
+            weights = spec.count(reading="matmul")
+        except SymparamsError:
+            continue
+        if not any(isinstance(node, Stacked) for _, _, node in spec.tree.walk()):
+            continue
+        for seq in (1, 5):
+            try:
+                executed = _matrix_product_flops(model_type, fields, seq)
+            except RuntimeError:  # a witness transformers builds but cannot run (sizes picked to build shapes)
+                break
+            assert executed == 2 * weights * seq, f"{model_type} at {fields}, {seq} tokens"
+
+
 @pytest.mark.parametrize("model_type", sample(SHIPPED, "padding rows"))
 def test_a_padding_id_at_each_size_the_family_reads_counts_what_transformers_builds_or_is_refused(model_type):
     """An embedding takes ``pad_token_id`` as a row, which probes never moved: RoBERTa's at the vocabulary's size,

@@ -6,7 +6,10 @@ Each module transformers built becomes the leaf its kind says: a ``Linear`` (GPT
 and repeated modules inside a layer (``experts.{j}``) nested ``Repeat`` nodes. Names come
 from the module names. Counts, breakdowns, memory for weights, gradients and optimizer
 states, and matmul FLOPs follow from the leaves; what needs the architecture's semantics
-(KV cache, attention FLOPs, activations, and which experts a token uses) is refused.
+(KV cache, attention FLOPs, activations) is refused. Experts stacked in tensors of E rows
+first, beside a router of E rows, are used k at a time (k the config's
+``num_experts_per_tok``, as top-k routing sends each token); experts kept otherwise, or a
+config that gives no k, leave the parameters one token uses refused.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from ...components import Embedding, Linear, Norm, Parameter
 from ...components.base import Module
 from ...components.composite import Composite, Model, Repeat
 from ...errors import SymparamsError
-from ...spec import Constraint, Spec
+from ...spec import AtMost, Constraint, Spec
 from .data import LearnedFamily, Node, fields_in, symbol_for, to_sympy
 
 __all__ = ["build_spec", "LearnedModel", "group_of"]
@@ -100,6 +103,25 @@ class LearnedGroup(_Refusing, Composite):
 
 
 @dataclass(frozen=True)
+class Stacked(Parameter):
+    """A tensor of experts' weights stacked E first (``experts.gate_up_proj``), of which a token uses ``used`` (k/E),
+    or a router's E x D weight (all of it): a matrix a token multiplies, or a bias (``matrix`` false) it adds."""
+
+    used: Expr = sympy.Integer(1)
+    matrix: bool = True
+
+    def active(self) -> Expr:
+        return self.used * self.params()
+
+    def matmul(self) -> Expr:
+        return self.used * self.params() if self.matrix else sympy.Integer(0)
+
+    def describe(self, fmt: Any = str) -> str:
+        share = "" if self.used == 1 else f", {fmt(self.used)} of it per token"
+        return f"Parameter({', '.join(fmt(s) for s in self.shape)}{share})"
+
+
+@dataclass(frozen=True)
 class LearnedRepeat(_Refusing, Repeat):
     """A stack of one kind of layer, or repeated modules in a layer."""
 
@@ -132,7 +154,7 @@ def _group(path: str, kind: str) -> str:
 class _Builder:
     """Turns the family's parameters into leaves, sizes given by a config's field values."""
 
-    def __init__(self, family: LearnedFamily, env: Mapping[str, int]):
+    def __init__(self, family: LearnedFamily, env: Mapping[str, int], top_k: int | None = None):
         self.family = family
         used: set[str] = set()
         for node in self._nodes():
@@ -148,7 +170,17 @@ class _Builder:
             taken.add(sym)
             self.symbols[name] = sym
         self.zero = {name: 0 for name in family.names if name not in self.symbols}
-        self.values = tuple((self.symbols[n], sympy.Integer(env[n])) for n in self.symbols)
+        values = [(self.symbols[n], sympy.Integer(env[n])) for n in self.symbols]
+        experts = [n for n in self.symbols if symbol_for(n) == sympy.Symbol("E", positive=True, integer=True)]
+        # The routed experts: E (a field the shapes read) and k, the config's num_experts_per_tok, 1 <= k <= E.
+        self.experts: Expr | None = None
+        self.top_k: Expr | None = None
+        if len(experts) == 1:
+            self.experts = self.symbols[experts[0]]
+            if top_k is not None and 1 <= top_k <= env[experts[0]]:
+                self.top_k = sympy.Symbol("k", positive=True, integer=True)
+                values.append((self.top_k, sympy.Integer(top_k)))
+        self.values = tuple(values)
         self.routing = ""
 
     def _nodes(self):
@@ -184,11 +216,32 @@ class _Builder:
                          bias=bias is not None)]
         out: list[Module] = []
         for name, shape in by_name.items():
+            routed = self._routed(path, name, shape, kind)
+            if routed is not None:
+                out.append(routed)
+                continue
             if len(shape) >= 2 and not self.routing:
                 self.routing = (f"the use per token of {path}.{name}, held by a module that is not a linear layer, "
                                 "an embedding or a norm")
             out.append(Parameter(name, tuple(shape), group=group))
         return out
+
+    def _routed(self, path: str, name: str, shape: list[Expr], kind: str) -> Module | None:
+        """The experts' stacked tensors (E first: weights a token multiplies k of, biases it adds k of) and the
+        router's E x D weight (every token multiplies it), where the config gives k; else None."""
+        if self.experts is None or len(shape) < 2 or kind != "other" or sympy.expand(shape[0] - self.experts) != 0:
+            return None
+        where = path.lower().rpartition(".")[2]
+        width = self.symbols.get("hidden_size")
+        if self.top_k is None:
+            if "expert" in where and not self.routing:
+                self.routing = "how many of the E experts a token uses: the config gives no num_experts_per_tok from 1 to E"
+            return None
+        if "expert" in where and "shared" not in where:
+            return Stacked(name, tuple(shape), group="mlp", used=self.top_k / self.experts, matrix=len(shape) == 3)
+        if where in ("gate", "router") and len(shape) == 2 and width is not None and shape[1] == width:
+            return Stacked(name, tuple(shape), group="mlp")
+        return None
 
     def insert(self, trie: dict, params: list[dict], prefix: tuple[str, ...] = ()) -> None:
         """File parameters by their dotted module names; ``#`` (repeated modules) keeps its copies in the key."""
@@ -280,7 +333,8 @@ def build_spec(family: LearnedFamily, config: Mapping[str, Any], source: str, na
     top = family
     family, env = family.read(config, source)
     expected = sum(n for _, n in family.rows(config, source))  # every dimension whole, or refused here by name
-    b = _Builder(family, env)
+    top_k = config.get("num_experts_per_tok")
+    b = _Builder(family, env, top_k if type(top_k) is int else None)
     trie: dict = {}
     b.insert(trie, [{**p, "_full": p["name"]} for p in family.top])
     for kind in family.kinds:
@@ -295,7 +349,8 @@ def build_spec(family: LearnedFamily, config: Mapping[str, Any], source: str, na
     root = LearnedModel(family.model_type, tuple(parts), model_type=family.model_type, routing=b.routing,
                         label=f"learned {family.model_type}")
     again = _ReadAgain(top, dict(config), read or top.rows, tuple((n, sym, env[n]) for n, sym in b.symbols.items()))
-    spec = Spec(name=name, tree=root, values=b.values, constraints=(again,))
+    picks = (AtMost(b.top_k, b.experts, "a token picks k of the E routed experts"),) if b.top_k is not None else ()
+    spec = Spec(name=name, tree=root, values=b.values, constraints=(again, *picks))
     if spec.total != expected:  # pragma: no cover - the tree holds every row of the file
         raise SymparamsError(f"{source}: the learned {family.model_type} tree counts {spec.total:,}, "
                              f"its file {expected:,}: refused rather than give either")

@@ -78,6 +78,44 @@ def test_a_learned_total_is_written_with_its_like_terms_met(model_type):
             seen |= found
 
 
+@pytest.mark.parametrize("model_type", SHIPPED)
+def test_k_is_read_from_num_experts_per_tok_only_where_the_class_declares_it(model_type):
+    """A learned family uses experts stacked E first k at a time, k the config's num_experts_per_tok: where the
+    class declares no such field (HunYuan-MoE reads moe_topk), a config giving one is still refused the
+    parameters a token uses; where it does, one more expert per token adds one expert's share of every stacked
+    tensor, and k above E is refused."""
+    from symparams.families.field_types import table
+    from symparams.families.learned.tree import Stacked
+
+    cfg, total = witness_config(model_type)
+    declared = "num_experts_per_tok" in table()[model_type]["fields"]
+    specs = []
+    for k in (1, 2):
+        try:
+            specs.append(from_dict({**cfg, "num_experts_per_tok": k}, "witness"))
+        except SymparamsError:
+            return
+    stacked = [(copies, node) for _, copies, node in specs[0].tree.walk() if isinstance(node, Stacked) and node.used != 1]
+    if not stacked:
+        return
+    assert declared, f"{model_type} reads a num_experts_per_tok its class does not declare"
+    if specs[0].tree.routing:  # another weight (a convolution) leaves the reading refused
+        return
+    one, two = (spec.count(reading="active") for spec in specs)
+    experts = specs[0].value(stacked[0][1].used.as_numer_denom()[1])
+    share = sum(specs[0].value(c) * specs[0].count(n) for c, n in stacked) // experts
+    assert two - one == share and specs[1].total == specs[0].total == total
+    with pytest.raises(SymparamsError):
+        from_dict({**cfg, "num_experts_per_tok": int(experts) + 1}, "witness").count(reading="active")
+
+
+def test_a_num_experts_per_tok_the_class_does_not_declare_leaves_the_reading_refused():
+    cfg, _ = witness_config("hunyuan_v1_moe")
+    spec = from_dict({**cfg, "num_experts_per_tok": 1}, "witness")
+    with pytest.raises(SymparamsError, match="num_experts_per_tok"):
+        spec.count(reading="active")
+
+
 def _per_layer_table(family, name: str) -> bool:
     return isinstance(family.fixed[name], dict) and name not in family.free and not name.startswith("rope_")
 

@@ -8,8 +8,8 @@ from the module names. Counts, breakdowns, memory for weights, gradients and opt
 states, and matmul FLOPs follow from the leaves; what needs the architecture's semantics
 (KV cache, attention FLOPs, activations) is refused. Experts stacked in tensors of E rows
 first, beside a router of E rows, are used k at a time (k the config's
-``num_experts_per_tok``, as top-k routing sends each token); experts kept otherwise, or a
-config that gives no k, leave the parameters one token uses refused.
+``num_experts_per_tok``, where its class declares that field, as top-k routing sends each
+token); experts kept otherwise, or no such k, leave the parameters one token uses refused.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from ...components.base import Module
 from ...components.composite import Composite, Model, Repeat
 from ...errors import SymparamsError
 from ...spec import AtMost, Constraint, Spec
+from ..field_types import table as field_types
 from .data import LearnedFamily, Node, fields_in, symbol_for, to_sympy
 
 __all__ = ["build_spec", "LearnedModel", "group_of"]
@@ -235,7 +236,8 @@ class _Builder:
         width = self.symbols.get("hidden_size")
         if self.top_k is None:
             if "expert" in where and not self.routing:
-                self.routing = "how many of the E experts a token uses: the config gives no num_experts_per_tok from 1 to E"
+                self.routing = ("how many of the E experts a token uses: it reads num_experts_per_tok, from 1 to E, "
+                                "where the config class declares it and the config gives it")
             return None
         if "expert" in where and "shared" not in where:
             return Stacked(name, tuple(shape), group="mlp", used=self.top_k / self.experts, matrix=len(shape) == 3)
@@ -334,7 +336,8 @@ def build_spec(family: LearnedFamily, config: Mapping[str, Any], source: str, na
     family, env = family.read(config, source)
     expected = sum(n for _, n in family.rows(config, source))  # every dimension whole, or refused here by name
     top_k = config.get("num_experts_per_tok")
-    b = _Builder(family, env, top_k if type(top_k) is int else None)
+    declared = "num_experts_per_tok" in field_types().get(family.model_type, {}).get("fields", {})
+    b = _Builder(family, env, top_k if declared and type(top_k) is int else None)
     trie: dict = {}
     b.insert(trie, [{**p, "_full": p["name"]} for p in family.top])
     for kind in family.kinds:

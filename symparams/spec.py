@@ -75,7 +75,8 @@ class AtMost(Constraint):
         a, b = self.small.xreplace(env), self.big.xreplace(env)
         if a.is_Rational and b.is_Rational and a > b:
             why = f" ({self.why})" if self.why else ""
-            raise SymparamsError(f"{self.small}={a} exceeds {self.big}={b}{why}")
+            small = str(a) if self.small.is_number else f"{self.small}={a}"
+            raise SymparamsError(f"{small} exceeds {self.big}={b}{why}")
 
 
 @dataclass(frozen=True)

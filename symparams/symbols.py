@@ -18,6 +18,7 @@ __all__ = [
     "W", "r_q", "r_kv", "d_nope", "d_rope", "d_v", "F_e", "F_s", "E_s", "L_d", "L_s", "N_s", "d_in", "K_c",
     "H_m", "G", "R_dt", "L_a", "N_b", "r_a", "r_e", "Q", "H_lk", "H_lv", "d_lk", "d_lv", "D_e",
     "H_I", "d_I", "K_I", "d_g", "H_g", "D_p", "V_p", "L_rs", "L_rf",
+    "D_vis", "L_vis", "H_vis", "F_vis", "C_img", "S_img", "p_img", "N_img",
     "SYMBOLS", "Info", "INFO", "LATEX_NAMES", "symbol", "field_latex", "latex_names",
 ]
 
@@ -75,6 +76,14 @@ D_p = _size("D_p")
 V_p = _size("V_p")
 L_rs = _size("L_rs")
 L_rf = _size("L_rf")
+D_vis = _size("D_vis")
+L_vis = _size("L_vis")
+H_vis = _size("H_vis")
+F_vis = _size("F_vis")
+C_img = _size("C_img")
+S_img = _size("S_img")
+p_img = _size("p_img")
+N_img = _size("N_img")
 
 
 @dataclass(frozen=True)
@@ -151,6 +160,15 @@ INFO: dict[str, Info] = {
              latex=r"L_{\mathrm{rs}}"),
         Info(L_rf, "full-attention layers that reuse an earlier layer's keys and values (Gemma 4)",
              latex=r"L_{\mathrm{rf}}"),
+        Info(D_vis, "width of the vision tower of a vision-language model", latex=r"D_{\mathrm{vis}}"),
+        Info(L_vis, "layers of the vision tower", latex=r"L_{\mathrm{vis}}"),
+        Info(H_vis, "attention heads of the vision tower", latex=r"H_{\mathrm{vis}}"),
+        Info(F_vis, "MLP hidden size of the vision tower", latex=r"F_{\mathrm{vis}}"),
+        Info(C_img, "channels of an input image (num_channels)", latex=r"C_{\mathrm{img}}"),
+        Info(S_img, "side of an input image in pixels (image_size)", latex=r"S_{\mathrm{img}}"),
+        Info(p_img, "side of one image patch in pixels (patch_size)", latex=r"p_{\mathrm{img}}"),
+        Info(N_img, "patches per image, each with a learned position: floor(S_img/p_img)^2",
+             latex=r"N_{\mathrm{img}}"),
     )
 }
 

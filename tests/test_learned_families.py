@@ -546,7 +546,8 @@ def test_a_per_layer_list_of_sizes_that_shapes_the_model_is_fixed(model_type, fi
 
 def test_the_causal_lm_class_transformers_names_for_each_counted_model_type_is_accepted():
     """A config's architectures names its class; transformers' own causal-LM class for every model type symparams
-    counts (BertGenerationDecoder is one, though not a *ForCausalLM) is never refused as another kind of model."""
+    counts (BertGenerationDecoder is one, though not a *ForCausalLM; Gemma3ForConditionalGeneration another, which
+    the family names) is never refused as another kind of model."""
     pytest.importorskip("transformers", reason="transformers is not installed (pip install 'symparams[verify]')")
     from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
 
@@ -555,7 +556,8 @@ def test_the_causal_lm_class_transformers_names_for_each_counted_model_type_is_a
     counted = set(FAMILIES.by_type) | set(shipped())
     for model_type, name in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES.items():
         if model_type in counted:
-            check_architectures(Config({"model_type": model_type, "architectures": [name]}))
+            config = Config({"model_type": model_type, "architectures": [name]})
+            check_architectures(config, FAMILIES.for_type(config).same_parameters)
     with pytest.raises(SymparamsError, match="'BertModel' is not a causal language model"):
         check_architectures(Config({"model_type": "bert", "architectures": ["BertModel"]}))
 

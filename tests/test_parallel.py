@@ -27,7 +27,9 @@ LAYER_FIELDS = ("num_hidden_layers", "n_layer", "num_layers", "n_layers")
 
 
 def _layers(name: str) -> int:
+    """The decoder's depth as the preset states it (a vision-language wrapper's in its ``text_config``)."""
     cfg = json.loads(PRESETS[name].read_text())
+    cfg = cfg.get("text_config", cfg)
     return next(cfg[f] for f in LAYER_FIELDS if f in cfg)
 
 

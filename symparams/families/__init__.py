@@ -34,7 +34,7 @@ SOURCES = (
     ("glm4", "FAMILY"), ("glm4_moe", "FAMILY"), ("ernie4_5", "FAMILY"), ("ernie4_5", "MOE_FAMILY"),
     ("hunyuan", "FAMILY"), ("dbrx", "FAMILY"), ("jetmoe", "FAMILY"), ("mpt", "FAMILY"), ("codegen", "FAMILY"),
     ("gpt_neo", "FAMILY"), ("gpt_bigcode", "FAMILY"), ("deepseek_v32", "FAMILY"), ("deepseek_v4", "FAMILY"),
-    ("gemma2", "FAMILY"), ("gemma3", "FAMILY"), ("vaultgemma", "FAMILY"), ("gpt_oss", "FAMILY"),
+    ("gemma2", "FAMILY"), ("gemma3", "FAMILY"), ("gemma3_vlm", "FAMILY"), ("vaultgemma", "FAMILY"), ("gpt_oss", "FAMILY"),
     ("starcoder2", "FAMILY"), ("cohere", "FAMILY"), ("cohere2", "FAMILY"), ("stablelm", "FAMILY"),
     ("ministral", "FAMILY"), ("helium", "FAMILY"), ("smollm3", "FAMILY"), ("exaone4", "FAMILY"),
     ("seed_oss", "FAMILY"), ("apertus", "FAMILY"), ("arcee", "FAMILY"), ("nemotron", "FAMILY"), ("gemma4", "FAMILY"),

@@ -61,6 +61,7 @@ ENTRIES = (
     Entry(name='deepseek_v4', module='deepseek_v4', attribute='FAMILY', model_types=('deepseek_v4',), retired=(), ladder=False),
     Entry(name='gemma2', module='gemma2', attribute='FAMILY', model_types=('gemma2',), retired=(), ladder=False),
     Entry(name='gemma3_text', module='gemma3', attribute='FAMILY', model_types=('gemma3_text',), retired=(), ladder=False),
+    Entry(name='gemma3', module='gemma3_vlm', attribute='FAMILY', model_types=('gemma3',), retired=(), ladder=False),
     Entry(name='vaultgemma', module='vaultgemma', attribute='FAMILY', model_types=('vaultgemma',), retired=(), ladder=False),
     Entry(name='gpt_oss', module='gpt_oss', attribute='FAMILY', model_types=('gpt_oss',), retired=(), ladder=False),
     Entry(name='starcoder2', module='starcoder2', attribute='FAMILY', model_types=('starcoder2',), retired=(), ladder=False),

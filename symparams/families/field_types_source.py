@@ -301,9 +301,10 @@ def _refused(cls: Any, data: dict) -> bool:
 def model_types() -> list[str]:
     """Every model type symparams reads: the hand-written families' and the learned ones'."""
     from . import FAMILIES
+    from ._siglip import MODEL_TYPE
     from .learned import shipped
 
-    return sorted(set(FAMILIES.model_types()) | set(shipped()))
+    return sorted(set(FAMILIES.model_types()) | set(shipped()) | {MODEL_TYPE})
 
 
 def written(only: list[str] | None = None) -> dict[str, dict]:

@@ -373,7 +373,8 @@ class Registry:
         head, rotary = env.get(d_h), env.get(d_rope)
         context = settle(cfg, fam, int(head) if head is not None and head.is_Integer else None,
                          int(rotary) if rotary is not None and rotary.is_Integer else None)
-        spec = replace(spec, family=fam.name, context=context, constraints=spec.constraints + later_rules(cfg, spec))
+        spec = replace(spec, family=fam.name, context=context if context is not None else spec.context,
+                       constraints=spec.constraints + later_rules(cfg, spec))
         return replace(spec, name=name) if name else spec
 
     def from_file(self, path: str | os.PathLike) -> Spec:

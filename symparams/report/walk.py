@@ -131,6 +131,8 @@ def _sum_form(r: Reader, row: Row, kids: list[Row], reading: str = "params") -> 
         for n, child in node.token_children():
             ref, times = _ref(r, _below(r, row, child), reading), r.spec.substitute(n)
             terms.append(ref if times == 1 else sympy.Mul(times, ref, evaluate=False))
+        if not terms:  # a tower a token never passes through (a vision encoder)
+            return sympy.Integer(0)
         return sympy.Add(*terms, evaluate=False) if len(terms) > 1 else terms[0]
     refs = [_ref(r, k, reading) for k in kids]
     total = sympy.Add(*refs, evaluate=False) if len(refs) > 1 else refs[0]

@@ -1,0 +1,111 @@
+"""SigLIP's vision tower (``siglip_vision_model``), as vision-language models store it beside their decoder.
+
+transformers' ``SiglipVisionTransformer``: a patch embedding (``Conv2d(C, D_vis, p, stride=p)``
+with a bias), a learned position for each of the N_img = floor(S_img/p_img)^2 patches, L_vis
+pre-LayerNorm encoder layers (q, k, v and out projections of D_vis x D_vis with biases,
+``fc1``/``fc2`` of D_vis x F_vis with biases, two LayerNorms of weight and bias), a final
+LayerNorm, and, where ``vision_use_head`` (true by default; Gemma 3 sets it false), an
+attention-pooling head: a probe vector, ``nn.MultiheadAttention`` (in-projection 3*D_vis x
+D_vis and out-projection, with biases), a LayerNorm and one more MLP. The heads divide the
+width (``SiglipAttention`` refuses others); the head count shapes no weight.
+
+Sizes are whole numbers of at least 1, and the patch must fit the image: transformers
+builds a tower of no patches, which no image can run through, so it is refused here.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..config import Config, Field, Fields
+from .activations import activation
+
+if TYPE_CHECKING:
+    from sympy import Expr, Symbol
+
+    from ..components import Module
+    from ..components.tower import Tower
+    from ..spec import Constraint
+
+__all__ = ["MODEL_TYPE", "FIELDS", "read", "tower"]
+
+MODEL_TYPE = "siglip_vision_model"
+
+# transformers 5.x SiglipVisionConfig
+FIELDS = Fields(
+    Field("hidden_size", 768),
+    Field("intermediate_size", 3072),
+    Field("num_hidden_layers", 12),
+    Field("num_attention_heads", 12),
+    Field("num_channels", 3),
+    Field("image_size", 224),
+    Field("patch_size", 16),
+    Field("hidden_act", "gelu_pytorch_tanh", kind="str"),
+    Field("vision_use_head", True, kind="bool"),
+)
+
+# symbol name -> field, in the order a Spec lists them.
+_SIZES = (("D_vis", "hidden_size"), ("L_vis", "num_hidden_layers"), ("H_vis", "num_attention_heads"),
+          ("F_vis", "intermediate_size"), ("C_img", "num_channels"), ("S_img", "image_size"), ("p_img", "patch_size"))
+
+
+def read(cfg: Config) -> tuple[dict[str, int], bool]:
+    """The tower's sizes by symbol name, and whether it has its pooling head; every check transformers makes."""
+    from .field_types import check_types
+
+    given = cfg.data.get("model_type", MODEL_TYPE)
+    if given != MODEL_TYPE:
+        raise cfg.error("model_type", f"{given!r} names another vision tower; symparams models SigLIP's "
+                                      f"({MODEL_TYPE!r}, the default) alone")
+    check_types(Config({**cfg.data, "model_type": MODEL_TYPE}, cfg.source))
+    sizes = {name: cfg.get(key) for name, key in _SIZES}
+    activation(cfg, "hidden_act")
+    if sizes["D_vis"] % sizes["H_vis"]:
+        raise cfg.error("num_attention_heads", f"{sizes['H_vis']} heads do not divide the width "
+                                               f"{sizes['D_vis']}; SiglipAttention refuses it")
+    if sizes["p_img"] > sizes["S_img"]:
+        raise cfg.error("patch_size", f"{sizes['p_img']} is larger than the image ({sizes['S_img']} pixels): "
+                                      "the tower has no patch to embed")
+    return sizes, cfg.get("vision_use_head")
+
+
+def tower(head: bool) -> tuple[Tower, tuple[tuple[Symbol, Expr], ...], tuple[Constraint, ...]]:
+    """The tower's tree in the vision symbols, the relation its patch count follows, and its constraints."""
+    import sympy
+
+    from ..components import Block, Composite, Embedding, Linear, Norm, Parameter, Repeat
+    from ..components.tower import Patches, Tower
+    from ..spec import AtMost, Divides
+    from ..symbols import C_img, D_vis, F_vis, H_vis, L_vis, N_img, S_img, p_img
+
+    def norm(name: str) -> Norm:
+        return Norm(name, D_vis, kind="layer", weight=True, bias=True, group="vision")
+
+    def mlp() -> Composite:
+        return Composite("mlp", (Linear("fc1", D_vis, F_vis, bias=True, group="vision"),
+                                 Linear("fc2", F_vis, D_vis, bias=True, group="vision")), group="vision",
+                         label="MLP")
+
+    attention = Composite("self_attn", tuple(Linear(n, D_vis, D_vis, bias=True, group="vision")
+                                             for n in ("q_proj", "k_proj", "v_proj", "out_proj")),
+                          group="vision", label="self-attention")
+    layer = Block("layer", (norm("layer_norm1"), attention, norm("layer_norm2"), mlp()), group="vision",
+                  label="pre-LayerNorm encoder layer")
+    parts: list[Module] = [
+        Composite("embeddings", (Patches("patch_embedding", C_img, p_img, D_vis),
+                                 Embedding("position_embedding", N_img, D_vis, group="vision")),
+                  group="vision", label="patch and position embeddings"),
+        Repeat("layers", L_vis, layer, group="vision"),
+        norm("post_layernorm"),
+    ]
+    if head:
+        pooling = Composite("attention", (Linear("in_proj", D_vis, 3 * D_vis, bias=True, group="vision"),
+                                          Linear("out_proj", D_vis, D_vis, bias=True, group="vision")),
+                            group="vision", label="multi-head attention")
+        parts.append(Composite("head", (Parameter("probe", (sympy.Integer(1), sympy.Integer(1), D_vis), group="vision"),
+                                        pooling, norm("layernorm"), mlp()),
+                               group="vision", label="attention-pooling head"))
+    relations = ((N_img, sympy.floor(S_img / p_img) ** 2),)
+    constraints = (Divides(H_vis, D_vis, "the vision heads divide the vision width"),
+                   AtMost(p_img, S_img, "a patch fits the image"))
+    return Tower("vision_tower", tuple(parts), group="vision", label="SigLIP vision tower"), relations, constraints

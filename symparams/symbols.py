@@ -18,7 +18,7 @@ __all__ = [
     "W", "r_q", "r_kv", "d_nope", "d_rope", "d_v", "F_e", "F_s", "E_s", "L_d", "L_s", "N_s", "d_in", "K_c",
     "H_m", "G", "R_dt", "L_a", "N_b", "r_a", "r_e", "Q", "H_lk", "H_lv", "d_lk", "d_lv", "D_e",
     "H_I", "d_I", "K_I", "d_g", "H_g", "D_p", "V_p", "L_rs", "L_rf",
-    "D_vis", "L_vis", "H_vis", "F_vis", "C_img", "S_img", "p_img", "N_img",
+    "D_vis", "L_vis", "H_vis", "F_vis", "C_img", "S_img", "p_img", "N_img", "t_img", "m_img",
     "SYMBOLS", "Info", "INFO", "LATEX_NAMES", "symbol", "field_latex", "latex_names",
 ]
 
@@ -84,6 +84,8 @@ C_img = _size("C_img")
 S_img = _size("S_img")
 p_img = _size("p_img")
 N_img = _size("N_img")
+t_img = _size("t_img")
+m_img = _size("m_img")
 
 
 @dataclass(frozen=True)
@@ -167,8 +169,10 @@ INFO: dict[str, Info] = {
         Info(C_img, "channels of an input image (num_channels)", latex=r"C_{\mathrm{img}}"),
         Info(S_img, "side of an input image in pixels (image_size)", latex=r"S_{\mathrm{img}}"),
         Info(p_img, "side of one image patch in pixels (patch_size)", latex=r"p_{\mathrm{img}}"),
-        Info(N_img, "patches per image, each with a learned position: floor(S_img/p_img)^2",
+        Info(N_img, "learned positions of the vision tower (SigLIP: one per patch, floor(S_img/p_img)^2)",
              latex=r"N_{\mathrm{img}}"),
+        Info(t_img, "frames one patch spans (temporal_patch_size)", latex=r"t_{\mathrm{img}}"),
+        Info(m_img, "patches a side merged into one token (spatial_merge_size)", latex=r"m_{\mathrm{img}}"),
     )
 }
 

@@ -107,7 +107,7 @@ def meta_parameters(config: dict, initialise: bool = False) -> list[tuple[str, i
         data = {k: v for k, v in config.items()
                 if k not in ("model_type", "auto_map") and (not k.startswith("_") or k in declared)}
         cfg = transformers.AutoConfig.for_model(model_type, **_as_json(data))
-        model = meta_model(cfg, initialise)
+        model = meta_model(cfg, initialise, _model_class(model_type))
     except Exception as err:  # whatever transformers or torch raise, it is this config they refuse
         message = " ".join(str(err).split())[:300]
         raise SymparamsError(f"transformers cannot build this {model_type} config: {type(err).__name__}: {message}") from None
@@ -121,6 +121,14 @@ def meta_parameters(config: dict, initialise: bool = False) -> list[tuple[str, i
         seen.add(id(p))
         out.append((name, p.numel()))
     return out
+
+
+def _model_class(model_type: str) -> str | None:
+    """The class whose parameters symparams counts for ``model_type``, where it is not AutoModelForCausalLM's."""
+    from .families import FAMILIES
+
+    family = FAMILIES.by_type.get(model_type)
+    return family.model_class if family is not None else None
 
 
 def _as_json(value):

@@ -1,11 +1,13 @@
-"""Gemma 3 as released (``gemma3``): its decoder, SigLIP vision tower and projector against transformers.
+"""Vision-language models as released against transformers: Gemma 3 (``gemma3``: decoder, SigLIP tower, projector)
+and Qwen3.5 (``qwen3_5``, ``qwen3_5_moe``: hybrid decoder and vision tower).
 
-For random small configs, the total and every group (the tower and projector as ``vision``)
-equal what ``Gemma3ForConditionalGeneration`` builds on the meta device. Every field of the
-top level and of the tower is set to null and left out on a small base config: symparams
-counts what transformers builds or refuses where it refuses (the configs transformers
-builds but no image runs through are refused on purpose, listed below). The per-token
-readings are the decoder's alone, and a text forward pass executes exactly its matmuls.
+For random small configs, the total and every group (the towers as ``vision``) equal what
+``Gemma3ForConditionalGeneration`` and ``Qwen3_5(Moe)ForConditionalGeneration`` build on the
+meta device. Every field of the top level and of the tower is set to null and left out on a
+small base config: symparams counts what transformers builds or refuses where it refuses
+(the configs transformers builds but no image runs through are refused on purpose, listed
+below). The per-token readings are the decoder's alone, and a text forward pass executes
+exactly its matmuls.
 """
 
 from __future__ import annotations
@@ -25,30 +27,60 @@ from symparams.symbols import D_vis, N_img
 from strategies import CONFIGS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
-TOWER_FIELDS = ("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "num_channels",
-                "image_size", "patch_size", "hidden_act", "vision_use_head", "layer_norm_eps", "attention_dropout",
-                "model_type")
-TOP_FIELDS = ("text_config", "vision_config", "mm_tokens_per_image", "tie_word_embeddings", "boi_token_index",
-              "image_token_index", "initializer_range")
+TYPES = ("gemma3", "qwen3_5", "qwen3_5_moe")
+TEXT = {"gemma3": "gemma3_text", "qwen3_5": "qwen3_5_text", "qwen3_5_moe": "qwen3_5_moe_text"}
+QWEN_TEXT = {"model_type": "qwen3_5_text", "vocab_size": 40, "hidden_size": 16, "intermediate_size": 12,
+             "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 8,
+             "linear_num_key_heads": 2, "linear_num_value_heads": 2, "linear_key_head_dim": 4,
+             "linear_value_head_dim": 4, "layer_types": ["linear_attention", "full_attention"]}
+QWEN_VISION = {"model_type": "qwen3_5_vision", "depth": 2, "hidden_size": 12, "hidden_act": "gelu_pytorch_tanh",
+               "intermediate_size": 10, "num_heads": 3, "in_channels": 2, "patch_size": 4, "spatial_merge_size": 2,
+               "temporal_patch_size": 2, "out_hidden_size": 16, "num_position_embeddings": 9,
+               "rope_parameters": {"rope_type": "axial", "rope_theta": 100.0}}
 
-BASE = {
-    "model_type": "gemma3", "mm_tokens_per_image": 4, "tie_word_embeddings": False, "boi_token_index": 3,
-    "image_token_index": 5, "initializer_range": 0.02,
-    "text_config": {"model_type": "gemma3_text", "vocab_size": 40, "hidden_size": 24, "intermediate_size": 20,
-                    "num_hidden_layers": 3, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 8,
-                    "sliding_window": 8},
-    "vision_config": {"model_type": "siglip_vision_model", "hidden_size": 12, "intermediate_size": 10,
-                      "num_hidden_layers": 2, "num_attention_heads": 3, "num_channels": 2, "image_size": 66,
-                      "patch_size": 4, "hidden_act": "gelu_pytorch_tanh", "vision_use_head": True,
-                      "layer_norm_eps": 1e-6, "attention_dropout": 0.0},
+# small configs naming every field their wrapper and tower read, so that a null differs from a missing field
+BASES = {
+    "gemma3": {
+        "model_type": "gemma3", "mm_tokens_per_image": 4, "tie_word_embeddings": False, "boi_token_index": 3,
+        "image_token_index": 5, "initializer_range": 0.02,
+        "text_config": {"model_type": "gemma3_text", "vocab_size": 40, "hidden_size": 24, "intermediate_size": 20,
+                        "num_hidden_layers": 3, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 8,
+                        "sliding_window": 8},
+        "vision_config": {"model_type": "siglip_vision_model", "hidden_size": 12, "intermediate_size": 10,
+                          "num_hidden_layers": 2, "num_attention_heads": 3, "num_channels": 2, "image_size": 66,
+                          "patch_size": 4, "hidden_act": "gelu_pytorch_tanh", "vision_use_head": True,
+                          "layer_norm_eps": 1e-6, "attention_dropout": 0.0},
+    },
+    "qwen3_5": {"model_type": "qwen3_5", "tie_word_embeddings": True, "image_token_id": 7, "text_config": QWEN_TEXT,
+                "vision_config": QWEN_VISION},
+    "qwen3_5_moe": {"model_type": "qwen3_5_moe", "tie_word_embeddings": True, "image_token_id": 7,
+                    "text_config": {**QWEN_TEXT, "model_type": "qwen3_5_moe_text", "num_experts": 4,
+                                    "num_experts_per_tok": 2, "moe_intermediate_size": 6,
+                                    "shared_expert_intermediate_size": 6},
+                    "vision_config": QWEN_VISION},
 }
+BASE = BASES["gemma3"]
 
-# Configs transformers builds but cannot run an image through, refused here on purpose (field: why).
-REFUSED_THOUGH_BUILT = {
-    ("vision_config", "num_hidden_layers", 0): "a tower of no layers",
-    ("vision_config", "patch_size", 80): "a patch larger than the image",
-    ("top", "mm_tokens_per_image", 10**6): "a pooling of kernel 0",
-}
+# Configs transformers builds but cannot run an image through, refused here on purpose.
+REFUSED_THOUGH_BUILT = [
+    ("gemma3", "vision_config", "num_hidden_layers", 0),  # a tower of no layers
+    ("gemma3", "vision_config", "patch_size", 80),  # a patch larger than the image
+    ("gemma3", "top", "mm_tokens_per_image", 10**6),  # a pooling of kernel 0
+    ("qwen3_5", "vision_config", "out_hidden_size", 12),  # image features narrower than the token embeddings
+    ("qwen3_5", "vision_config", "num_heads", 5),  # a fused qkv the heads cannot split
+    ("qwen3_5", "vision_config", "spatial_merge_size", 0),  # a merger of nothing
+    ("qwen3_5", "vision_config", "in_channels", 0),  # images of no channels
+]
+# Fields null or left out whose default builds such a decoder or tower: Qwen3.5's merger defaults to 3584 wide, and
+# its decoders to 4096 and 2048, none of them the width of the other part here.
+WIDTHS_DIFFER = {(t, path) for t in ("qwen3_5", "qwen3_5_moe")
+                 for path in ("vision_config", "vision_config.out_hidden_size", "text_config")}
+
+
+def _fields(model_type: str) -> list[tuple[str, str, str]]:
+    base = BASES[model_type]
+    return ([(model_type, "top", f) for f in base if f != "model_type"] +
+            [(model_type, "vision_config", f) for f in base["vision_config"]])
 
 
 def _need(name: str):
@@ -61,7 +93,7 @@ def theirs(config: dict) -> dict[str, int]:
     _need("transformers")
     from symparams.verify import meta_parameters
 
-    family = FAMILIES.by_type["gemma3"]
+    family = FAMILIES.by_type[config["model_type"]]
     out: dict[str, int] = {}
     for name, numel in meta_parameters(config):
         out[family.group(name)] = out.get(family.group(name), 0) + numel
@@ -92,24 +124,34 @@ def built(config: dict):
         return "refused", str(err)
 
 
+def tied(config: dict) -> bool:
+    """Whether the wrapper ties its head: its top level's ``tie_word_embeddings`` (Gemma 3: true when missing, and
+    null unties; Qwen3.5: false when missing)."""
+    default = config["model_type"] == "gemma3"
+    return config.get("tie_word_embeddings", default) is True
+
+
+@pytest.mark.parametrize("model_type", TYPES)
 @settings(max_examples=60, deadline=None)
-@given(config=CONFIGS["gemma3"])
-def test_every_group_and_the_total_of_a_random_config_are_what_transformers_builds(config):
+@given(data=st.data())
+def test_every_group_and_the_total_of_a_random_config_are_what_transformers_builds(model_type, data):
+    config = data.draw(CONFIGS[model_type], label="config")
     spec = from_dict(config)
     expected = theirs(config)
     assert ours(spec) == expected
     assert spec.total == sum(expected.values())
 
 
+@pytest.mark.parametrize("model_type", TYPES)
 @settings(max_examples=30, deadline=None)
-@given(config=CONFIGS["gemma3"])
-def test_the_per_token_readings_are_the_decoders_own(config):
+@given(data=st.data())
+def test_the_per_token_readings_are_the_decoders_own(model_type, data):
     """A text token passes through the decoder alone: every per-token reading of the wrapper is its text config's."""
+    config = data.draw(CONFIGS[model_type], label="config")
     spec = from_dict(config)
-    inner = {**(config.get("text_config") or {}), "model_type": "gemma3_text",
-             "tie_word_embeddings": config.get("tie_word_embeddings", True) is True}
+    inner = {**(config.get("text_config") or {}), "model_type": TEXT[model_type], "tie_word_embeddings": tied(config)}
     text = from_dict(inner)
-    assert spec.active_total == text.active_total == text.total
+    assert spec.active_total == text.active_total
     assert spec.active_compute_total == text.active_compute_total
     for reading in ("matmul", "onehot", "attention_flops", "softmax_flops", "cache_elements"):
         assert spec.value(spec.tree.read(reading, 16)) == text.value(text.tree.read(reading, 16)), reading
@@ -117,16 +159,21 @@ def test_the_per_token_readings_are_the_decoders_own(config):
     assert vision == sum(n for g, n in ours(spec).items() if g == "vision") > 0
 
 
-@pytest.mark.parametrize(("where", "field"), [("top", f) for f in TOP_FIELDS] + [("vision_config", f) for f in TOWER_FIELDS])
+@pytest.mark.parametrize(("model_type", "where", "field"), [f for t in TYPES for f in _fields(t)])
 @pytest.mark.parametrize("change", ["null", "missing"])
-def test_a_null_or_missing_field_counts_as_transformers_builds_it_or_is_refused_as_it_refuses(where, field, change):
-    config = json.loads(json.dumps(BASE))
+def test_a_null_or_missing_field_counts_as_transformers_builds_it_or_is_refused_as_it_refuses(model_type, where, field,
+                                                                                             change):
+    config = json.loads(json.dumps(BASES[model_type]))
     holder = config if where == "top" else config[where]
     if change == "null":
         holder[field] = None
     else:
         holder.pop(field)
     mine, real = outcome(config), built(config)
+    path = field if where == "top" else f"{where}.{field}"
+    if (model_type, path) in WIDTHS_DIFFER and (change == "missing" or field != "out_hidden_size"):
+        assert (mine[0], real[0]) == ("refused", "ok") and "out_hidden_size" in mine[1]
+        return
     assert mine[0] == real[0], (mine, real)
     if mine[0] == "ok":
         assert mine[1] == real[1]
@@ -134,21 +181,27 @@ def test_a_null_or_missing_field_counts_as_transformers_builds_it_or_is_refused_
         assert "\n" not in mine[1]
 
 
-@pytest.mark.parametrize(("where", "field", "value"), [
-    ("vision_config", "num_attention_heads", 5), ("vision_config", "hidden_size", 12.0),
-    ("vision_config", "image_size", [20, 20]), ("vision_config", "hidden_act", "swishy"),
-    ("vision_config", "model_type", "no_such_tower"), ("vision_config", "vision_use_head", 1),
-    ("vision_config", "patch_size", 0), ("top", "mm_tokens_per_image", 0), ("top", "mm_tokens_per_image", -4),
-    ("top", "mm_tokens_per_image", 4.0), ("top", "tie_word_embeddings", 1), ("top", "text_config", "x"),
-    ("top", "vision_config", []), *[(w, f, v) for w, f, v in REFUSED_THOUGH_BUILT],
+@pytest.mark.parametrize(("model_type", "where", "field", "value"), [
+    *[("gemma3", "vision_config", f, v) for f, v in (
+        ("num_attention_heads", 5), ("hidden_size", 12.0), ("image_size", [20, 20]), ("hidden_act", "swishy"),
+        ("model_type", "no_such_tower"), ("vision_use_head", 1), ("patch_size", 0))],
+    *[("gemma3", "top", f, v) for f, v in (
+        ("mm_tokens_per_image", 0), ("mm_tokens_per_image", -4), ("mm_tokens_per_image", 4.0),
+        ("tie_word_embeddings", 1), ("text_config", "x"), ("vision_config", []))],
+    *[("qwen3_5", "vision_config", f, v) for f, v in (
+        ("depth", 2.0), ("patch_size", [4, 4]), ("hidden_act", "swishy"),
+        ("rope_parameters", {"rope_type": "yarn", "factor": 2.0}), ("rope_parameters", {"rope_theta": "x"}),
+        ("rope_parameters", "x"), ("num_heads", 0))],
+    *[("qwen3_5_moe", "top", f, v) for f, v in (("tie_word_embeddings", None), ("text_config", 3))],
+    *REFUSED_THOUGH_BUILT,
 ])
-def test_a_bad_value_is_refused_in_one_line_where_transformers_cannot_run_it(where, field, value):
-    config = json.loads(json.dumps(BASE))
+def test_a_bad_value_is_refused_in_one_line_where_transformers_cannot_run_it(model_type, where, field, value):
+    config = json.loads(json.dumps(BASES[model_type]))
     (config if where == "top" else config[where])[field] = value
     with pytest.raises(SymparamsError) as err:
         from_dict(config)
     assert "\n" not in str(err.value) and field in str(err.value)
-    if any((where, field, value) == case for case in REFUSED_THOUGH_BUILT):
+    if any((model_type, where, field, value) == case for case in REFUSED_THOUGH_BUILT):
         assert built(config)[0] == "ok", "transformers builds it: it is refused here because no image runs through"
     else:
         assert built(config)[0] == "refused"
@@ -219,29 +272,38 @@ def test_real_config_counts_the_technical_reports_table(name, vision, non_embedd
     assert f"{round(decoder / 1e6)}" == non_embedding
 
 
+@pytest.mark.parametrize("model_type", TYPES)
 @settings(max_examples=10, deadline=None)
-@given(config=CONFIGS["gemma3"], seq=st.integers(1, 12))
-def test_a_text_forward_pass_executes_the_decoders_matmuls(config, seq):
-    """FlopCounterMode over a text-only forward pass of the whole wrapper sees 2 x the decoder's matmul weights per token."""
+@given(data=st.data(), seq=st.integers(1, 12))
+def test_a_text_forward_pass_executes_the_decoders_matmuls_and_nothing_of_the_tower(model_type, data, seq):
+    """FlopCounterMode over a text-only forward pass of the whole wrapper sees 2 x the decoder's matmul weights per
+    token in its linear layers, and every other operation the decoder alone executes: nothing of the tower."""
     torch = _need("torch")
     _need("transformers")
     import transformers
     from torch.utils.flop_counter import FlopCounterMode
 
-    from symparams.verify import meta_model
+    from symparams.verify import _model_class
 
+    config = data.draw(CONFIGS[model_type], label="config")
     spec = from_dict(config)
-    data = {k: v for k, v in config.items() if k not in ("model_type", "architectures")}
-    cfg = transformers.AutoConfig.for_model("gemma3", **data)
-    cfg.text_config._attn_implementation = "eager"
+    cfg = transformers.AutoConfig.for_model(model_type, **{k: v for k, v in config.items()
+                                                           if k not in ("model_type", "architectures")})
+    name = _model_class(model_type)
     with torch.device("cpu"):
-        model = transformers.AutoModelForCausalLM.from_config(cfg, attn_implementation="eager")
+        whole = (getattr(transformers, name)._from_config(cfg, attn_implementation="eager") if name else
+                 transformers.AutoModelForCausalLM.from_config(cfg, attn_implementation="eager"))
+        alone = transformers.AutoModelForCausalLM.from_config(cfg.text_config, attn_implementation="eager")
     ids = torch.randint(0, cfg.text_config.vocab_size, (1, seq))
-    with torch.no_grad(), FlopCounterMode(display=False) as counter:
-        model(input_ids=ids)
-    counts = counter.get_flop_counts()["Global"]
-    matmuls = sum(int(counts.get(op, 0)) for op in (torch.ops.aten.mm, torch.ops.aten.addmm))
-    assert matmuls == 2 * seq * spec.value(spec.tree.read("matmul")), meta_model
+    counts = []
+    for model in (whole, alone):
+        with torch.no_grad(), FlopCounterMode(display=False) as counter:
+            model(input_ids=ids)
+        counts.append(counter.get_flop_counts()["Global"])
+    assert counts[0] == counts[1]
+    if model_type == "gemma3":  # Qwen3.5's delta rule multiplies activations with mm too: tests/test_flops_torch.py
+        matmuls = sum(int(counts[0].get(op, 0)) for op in (torch.ops.aten.mm, torch.ops.aten.addmm))
+        assert matmuls == 2 * seq * spec.value(spec.tree.read("matmul"))
 
 
 @pytest.mark.parametrize("command", [["count"], ["count", "--json"], ["formula"], ["flops"], ["memory"], ["derive"]])

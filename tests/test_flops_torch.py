@@ -54,6 +54,10 @@ EXECUTED_OTHERWISE = {
     "qwen3_next": "processes linear attention in whole chunks of 64 tokens",
     "qwen3_5_text": "processes linear attention in whole chunks of 64 tokens",
     "qwen3_5_moe_text": "processes linear attention in whole chunks of 64 tokens",
+    # Their vision-language wrappers run that decoder and nothing else for text: tests/test_families_vision.py
+    # checks a text forward pass of each executes what its decoder alone executes.
+    "qwen3_5": "its decoder processes linear attention in whole chunks of 64 tokens",
+    "qwen3_5_moe": "its decoder processes linear attention in whole chunks of 64 tokens",
     # transformers' eager Mamba paths compute K_c - 1 convolution outputs they drop (more when
     # a cache pads a short prompt), and Mamba-2's pads T to whole chunks and passes states
     # between chunks with one (c+1)^2 einsum: per-sequence work the per-token reading leaves

@@ -653,9 +653,12 @@ def test_a_null_field_counts_as_transformers_builds_it_or_is_refused_naming_it(m
         return
     try:
         spec = symparams.families.from_dict(doc, "config")
-    except SymparamsError as err:  # the documented exception: a null top-k whose router transformers builds but
-        # cannot run, so k (and the active parameters and FLOPs that need it) has no value; refused naming it
-        assert re.search(rf"\b{name}\b.*cannot pick experts", str(err)), err
+    except SymparamsError as err:  # the documented exceptions: a null top-k whose router transformers builds but
+        # cannot run, so k (and the active parameters and FLOPs that need it) has no value; refused naming it. And a
+        # vision-language model whose null text or vision config (every default) gives a decoder and a vision merger
+        # of different widths, which transformers builds but no image runs through (tests/test_families_vision.py)
+        assert (re.search(rf"\b{name}\b.*cannot pick experts", str(err)) or
+                name in ("text_config", "vision_config") and "cannot take the place of token embeddings" in str(err)), err
         return
     assert {g: n for g, n in spec.breakdown().groups().items() if n} == theirs
 

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 import sympy
 from sympy import Expr
 
-from .base import ZERO, Fmt, Leaf, Module
+from .base import ONE, ZERO, Fmt, Leaf, Module
 from .composite import Composite
 from .saving import Saving
 
 __all__ = ["Tower", "Patches"]
 
-_CHANNELS, _PATCH, _DIM = sympy.symbols("c p d", positive=True, integer=True)
+_CHANNELS, _PATCH, _DIM, _FRAMES = sympy.symbols("c p d t", positive=True, integer=True)
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,8 @@ class Patches(Leaf):
     """``nn.Conv2d(c, d, kernel_size=p, stride=p)``: each p x p patch of c channels to a d-vector (+ d biases).
 
     The patch embedding of a vision transformer (SigLIP's ``patch_embedding``): a linear map
-    of c*p^2 inputs per patch, written as the convolution PyTorch stores.
+    of c*p^2 inputs per patch, written as the convolution PyTorch stores. ``frames`` > 1 is
+    ``nn.Conv3d`` over ``frames`` consecutive frames as well (Qwen3.5's temporal patches).
     """
 
     name: str
@@ -54,21 +55,24 @@ class Patches(Leaf):
     patch: Expr
     dim: Expr
     bias: bool = True
+    frames: Expr = ONE
     group: str = "vision"
 
     def params(self) -> Expr:
-        return self.channels * self.patch**2 * self.dim + (self.dim if self.bias else ZERO)
+        return self.matmul() + (self.dim if self.bias else ZERO)
 
     def matmul(self) -> Expr:
-        return self.channels * self.patch**2 * self.dim
+        return self.channels * self.frames * self.patch**2 * self.dim
 
     def tensor_shapes(self) -> tuple[tuple[Expr, ...], ...]:
-        """``weight`` (d, c, p, p) as ``nn.Conv2d`` stores it; ``bias`` (d,)."""
-        return ((self.dim, self.channels, self.patch, self.patch),) + (((self.dim,),) if self.bias else ())
+        """``weight`` (d, c, p, p) as ``nn.Conv2d`` stores it, (d, c, frames, p, p) as ``nn.Conv3d`` does; ``bias`` (d,)."""
+        kernel = (self.patch, self.patch) if self.frames == 1 else (self.frames, self.patch, self.patch)
+        return ((self.dim, self.channels, *kernel),) + (((self.dim,),) if self.bias else ())
 
     def example(self) -> "Patches":
-        return Patches("x", _CHANNELS, _PATCH, _DIM, bias=self.bias)
+        return Patches("x", _CHANNELS, _PATCH, _DIM, bias=self.bias, frames=ONE if self.frames == 1 else _FRAMES)
 
     def describe(self, fmt: Fmt = str) -> str:
-        return (f"Conv2d({fmt(self.channels)} -> {fmt(self.dim)}, kernel = stride = {fmt(self.patch)}, "
-                f"bias={self.bias})")
+        kernel = fmt(self.patch) if self.frames == 1 else f"{fmt(self.frames)} x {fmt(self.patch)} x {fmt(self.patch)}"
+        kind = "Conv2d" if self.frames == 1 else "Conv3d"
+        return f"{kind}({fmt(self.channels)} -> {fmt(self.dim)}, kernel and stride {kernel}, bias={self.bias})"

@@ -24,6 +24,8 @@ ENTRIES = (
     Entry(name='qwen2_moe', module='qwen2_moe', attribute='FAMILY', model_types=('qwen2_moe',), retired=(), ladder=False),
     Entry(name='qwen3_5_text', module='qwen3_5', attribute='FAMILY', model_types=('qwen3_5_text',), retired=(), ladder=False),
     Entry(name='qwen3_5_moe_text', module='qwen3_5', attribute='MOE_FAMILY', model_types=('qwen3_5_moe_text',), retired=(), ladder=False),
+    Entry(name='qwen3_5', module='qwen3_5_vlm', attribute='FAMILY', model_types=('qwen3_5',), retired=(), ladder=False),
+    Entry(name='qwen3_5_moe', module='qwen3_5_vlm', attribute='MOE_FAMILY', model_types=('qwen3_5_moe',), retired=(), ladder=False),
     Entry(name='qwen3_next', module='qwen3_next', attribute='FAMILY', model_types=('qwen3_next',), retired=(), ladder=False),
     Entry(name='llama4_text', module='llama4', attribute='FAMILY', model_types=('llama4_text',), retired=(), ladder=False),
     Entry(name='phi3', module='phi3', attribute='FAMILY', model_types=('phi3',), retired=(), ladder=False),

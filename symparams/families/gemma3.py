@@ -8,7 +8,8 @@ default; 512 in the released models) with every ``sliding_window_pattern``-th la
 ``layer_types`` lists them. ``sliding_window_pattern`` is not a declared field: the
 config reads it from the keyword arguments; without ``layer_types`` a null or fractional
 one fails there (``% None``) and is refused, with ``layer_types`` it is never used.
-Only the text model is read here; the multimodal ``gemma3`` wraps it with a vision tower.
+Only the text model is read here; the multimodal ``gemma3``, which wraps it with a vision tower,
+is read by :mod:`.gemma3_vlm`.
 """
 
 from __future__ import annotations

@@ -16,7 +16,8 @@ How a class holds ``layer_types`` decides what is checked (``Family.layer_lists`
 * ``"own"``: the class fills ``layer_types`` from lists under other names, which the family
   reads and checks itself; ``mlp_layer_types`` is checked as with ``"filled"``;
 * ``"unchecked"``: the class replaces the validation with its own (Nemotron-H's layers
-  include kinds no other class allows), which the family reads as it does.
+  include kinds no other class allows), which the family reads as it does, or has no layers
+  of its own (a vision-language wrapper: its text_config's lists are its decoder's).
 
 A learned family has no field table: field_types.json says which lists its class refuses at
 a length other than the depth, or refuses whatever they hold (tried when the table is written),

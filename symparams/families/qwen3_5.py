@@ -15,9 +15,8 @@ layers (see :mod:`._qwen_hybrid`), with the DeltaNet's projections kept apart
   k = 8, F_e = F_s = 512.
 
 Null is refused in every shape field (plain ints in the config classes); a null
-``layer_types`` means the default pattern. The full model_type ``qwen3_5`` (the
-vision-language model with these as its ``text_config``) is not read here: its vision tower
-is not counted.
+``layer_types`` means the default pattern. The vision-language model_types ``qwen3_5`` and
+``qwen3_5_moe``, which hold these as their ``text_config``, are read by :mod:`.qwen3_5_vlm`.
 """
 
 from __future__ import annotations
@@ -137,8 +136,7 @@ FAMILY = Family(
     fields=FIELDS,
     build=from_config,
     read=read,
-    refused="the vision-language model_type qwen3_5 (its vision tower is not counted); layer_types other than "
-            "linear_attention and full_attention",
+    refused="layer_types other than linear_attention and full_attention",
 )
 
 MOE_FAMILY = Family(
@@ -151,6 +149,5 @@ MOE_FAMILY = Family(
     fields=MOE_FIELDS,
     build=moe_from_config,
     read=moe_read,
-    refused="the vision-language model_type qwen3_5_moe (its vision tower is not counted); layer_types other than "
-            "linear_attention and full_attention",
+    refused="layer_types other than linear_attention and full_attention",
 )

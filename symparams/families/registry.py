@@ -122,6 +122,9 @@ class Family:
     every check the family makes of it and no SymPy; ``build`` is then a tree made from that
     Reading alone. ``same_parameters`` names the model classes other than its causal LM that
     build the causal LM's parameters (a learned encoder's masked LM): a file naming one counts.
+    ``model_class`` names the transformers class whose parameters the family counts where
+    ``AutoModelForCausalLM`` builds another from its configs (the decoder alone of a
+    vision-language model whose files hold its vision tower too): verification builds it.
     """
 
     name: str
@@ -151,6 +154,7 @@ class Family:
     layer_lists: str = "given"
     read: Callable[[Config], Reading] | None = None
     same_parameters: tuple[str, ...] = ()
+    model_class: str | None = None
 
     def group(self, param_name: str) -> str:
         """The tree group of one of transformers' parameter names (for verification)."""

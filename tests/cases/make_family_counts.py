@@ -80,9 +80,10 @@ def build_counts(config: dict) -> tuple[int, dict[str, int]]:
     fields = {k: v for k, v in config.items()
               if k not in ("model_type", "auto_map") and (not k.startswith("_") or k in declared)}
     built = transformers.AutoConfig.for_model(model_type, **fields)
-    with torch.device("meta"):
-        model = transformers.AutoModelForCausalLM.from_config(built)
     family = FAMILIES.by_type[model_type]
+    with torch.device("meta"):  # the class whose weights the family counts, where AutoModelForCausalLM builds another
+        model = (getattr(transformers, family.model_class)._from_config(built) if family.model_class else
+                 transformers.AutoModelForCausalLM.from_config(built))
     seen: set[int] = set()
     groups: dict[str, int] = {}
     for name, p in model.named_parameters(remove_duplicate=False):

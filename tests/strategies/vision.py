@@ -1,10 +1,11 @@
-"""Strategies for vision-language wrappers: Gemma 3 as released (``gemma3``), a Gemma 3 decoder beside a SigLIP tower.
+"""Strategies for vision-language wrappers: Gemma 3 (``gemma3``: a Gemma 3 decoder beside a SigLIP tower) and
+Qwen3.5 (``qwen3_5``, ``qwen3_5_moe``: the hybrid decoders beside Qwen3.5's tower), as released.
 
-The text part is drawn by the ``gemma3_text`` strategy (its ``model_type`` kept, dropped or
+The text part is drawn by its text model type's strategy (its ``model_type`` kept, dropped or
 another: transformers does not read it there). The tower is small but runs: heads divide
-its width, the patch fits the image, and the projector's pooled side fits the patches a
-side. Each part, and each field of the tower and the top level, is left out at random
-(transformers' defaults, some of them large) or set to null where transformers reads null.
+its width, the patch fits the image, the projector's pooled side fits the patches a side,
+and a merger ends at the decoder's width. Fields of the tower and the top level are left
+out at random (transformers' defaults) or set to null where transformers reads null.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ from hypothesis import strategies as st
 
 from . import CONFIGS
 
-__all__ = ["siglip_configs", "gemma3_configs"]
+__all__ = ["siglip_configs", "gemma3_configs", "qwen_vision_configs", "qwen3_5_configs"]
+
+# the decoder's width where a text strategy leaves hidden_size out (transformers' defaults)
+TEXT_WIDTH = {"qwen3_5_text": 4096, "qwen3_5_moe_text": 2048}
 
 
 @st.composite
@@ -40,12 +44,7 @@ def siglip_configs(draw) -> dict:
 @st.composite
 def gemma3_configs(draw) -> dict:
     """A small ``gemma3`` config (see the module docstring); a missing part is transformers' default, which is large."""
-    text = dict(draw(CONFIGS["gemma3_text"]))
-    how = draw(st.sampled_from(["gemma3_text", "dropped", "llama"]))
-    if how == "dropped":
-        del text["model_type"]
-    else:
-        text["model_type"] = how
+    text = _text(draw, "gemma3_text")
     vision = draw(siglip_configs())
     cfg: dict = {"model_type": "gemma3", "text_config": text, "vision_config": vision}
     patches = vision["image_size"] // vision["patch_size"]
@@ -58,4 +57,46 @@ def gemma3_configs(draw) -> dict:
     return cfg
 
 
+def _text(draw, model_type: str) -> dict:
+    """A decoder config drawn by ``model_type``'s strategy, its own model_type kept, dropped or another."""
+    text = dict(draw(CONFIGS[model_type]))
+    how = draw(st.sampled_from([model_type, "dropped", "llama"]))
+    if how == "dropped":
+        del text["model_type"]
+    else:
+        text["model_type"] = how
+    return text
+
+
+@st.composite
+def qwen_vision_configs(draw, width: int) -> dict:
+    """A small Qwen3.5 vision config whose merger ends at ``width``, its fields left out or under their aliases."""
+    heads = draw(st.integers(1, 4))
+    cfg: dict = {"hidden_size": heads * draw(st.integers(1, 6)), "out_hidden_size": width,
+                 draw(st.sampled_from(["num_heads", "num_attention_heads"])): heads,
+                 draw(st.sampled_from(["depth", "num_hidden_layers"])): draw(st.integers(1, 3))}
+    for key, values in (("intermediate_size", st.integers(1, 24)), ("in_channels", st.integers(1, 4)),
+                        ("patch_size", st.integers(1, 6)), ("temporal_patch_size", st.integers(1, 3)),
+                        ("spatial_merge_size", st.integers(1, 3)), ("num_position_embeddings", st.integers(1, 40)),
+                        ("hidden_act", st.sampled_from(["gelu_pytorch_tanh", "gelu", "silu"])),
+                        ("model_type", st.sampled_from(["qwen3_5_vision", "qwen3_5", "siglip_vision_model"]))):
+        if draw(st.booleans()):
+            cfg[key] = draw(values)
+    return cfg
+
+
+@st.composite
+def qwen3_5_configs(draw, model_type: str) -> dict:
+    """A small ``qwen3_5`` or ``qwen3_5_moe`` config (see the module docstring)."""
+    text_type = model_type + "_text"
+    text = _text(draw, text_type)
+    width = text.get("hidden_size", TEXT_WIDTH[text_type])
+    cfg: dict = {"model_type": model_type, "text_config": text, "vision_config": draw(qwen_vision_configs(width))}
+    if draw(st.booleans()):
+        cfg["tie_word_embeddings"] = draw(st.booleans())
+    return cfg
+
+
 CONFIGS["gemma3"] = gemma3_configs()
+CONFIGS["qwen3_5"] = qwen3_5_configs("qwen3_5")
+CONFIGS["qwen3_5_moe"] = qwen3_5_configs("qwen3_5_moe")

@@ -1,0 +1,77 @@
+"""What vision-language wrappers share: a decoder read from ``text_config``, towers beside it, one Spec.
+
+transformers' ``*ForConditionalGeneration`` classes (Gemma 3's, Qwen3.5's) hold the language
+model a ``text_config`` describes, a vision tower a ``vision_config`` describes, and sometimes
+a projector. The decoder is read as a file of its own model type would be (every check of
+that family, its notes), except that the model type inside ``text_config`` is not read (the
+wrapper's class decides it, as in transformers) and the head's tie is the wrapper's. The
+towers are :class:`~symparams.components.tower.Tower` nodes: in the parameter count, outside
+every per-token reading.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from ..config import Config, Fields, printable, short
+
+if TYPE_CHECKING:
+    from sympy import Expr, Symbol
+
+    from ..components import Module
+    from ..spec import Constraint, Spec
+
+__all__ = ["TowerFields", "NOTE", "sub_config", "decoder", "with_towers"]
+
+NOTE = ("the vision parts run once per image: they are in the parameter count, and every per-token reading "
+        "(active, FLOPs, KV cache, activations) is the language model's")
+
+
+class TowerFields(Fields):
+    """A wrapper's fields; a transformers parameter under one of ``towers`` (module names) is in the ``vision`` group."""
+
+    def __init__(self, *fields, towers: tuple[str, ...], groups: dict[str, str] | None = None):
+        super().__init__(*fields, groups=groups)
+        self.towers = towers
+
+    def group(self, param_name: str) -> str:
+        if any(part in self.towers for part in param_name.split(".")):
+            return "vision"
+        return super().group(param_name)
+
+
+def sub_config(cfg: Config, name: str, fields: Fields) -> Config:
+    """The object ``name`` of ``cfg`` (missing or null: every default) as a config of its own, named in its errors."""
+    return Config(dict(cfg.get(name)), f"{cfg.source} {name}", fields)
+
+
+def decoder(cfg: Config, model_type: str, tied: bool) -> tuple[Spec, list[str]]:
+    """The Spec of the decoder ``text_config`` describes, read as a ``model_type`` file whose head is ``tied``, and the
+    note to add where that object names another model type (which the wrapper's class does not read)."""
+    from . import FAMILIES
+
+    given = cfg.get("text_config")
+    text = FAMILIES.from_dict({**given, "model_type": model_type, "tie_word_embeddings": tied},
+                              f"{cfg.source} text_config")
+    stated = given.get("model_type", model_type)
+    notes = [] if stated == model_type else [
+        f"text_config's model_type {printable(short(stated))} is not read: {cfg.model_type}'s config class reads "
+        f"its text_config as {model_type}, and so does symparams"]
+    return text, notes
+
+
+def with_towers(text: Spec, family: str, label: str, towers: tuple[Module, ...], sizes: dict[str, int],
+                relations: tuple[tuple[Symbol, Expr], ...], constraints: tuple[Constraint, ...],
+                kept: tuple[Symbol, ...], notes: list[str]) -> Spec:
+    """``text`` with ``towers`` after its parts, their symbols' values (``sizes``, by name), relations and rules."""
+    import sympy
+
+    from ..components import Model
+    from ..symbols import SYMBOLS
+
+    tree = Model(family, (*text.tree.parts, *towers), label=label)
+    values = text.values + tuple((SYMBOLS[name], sympy.Integer(v)) for name, v in sizes.items())
+    return replace(text, tree=tree, values=values, relations=text.relations + relations,
+                   constraints=text.constraints + constraints, kept=(*text.kept, *kept),
+                   notes=(*text.notes, *notes, NOTE))

@@ -1,0 +1,80 @@
+"""Qwen3.5 as released (model_types ``qwen3_5`` and ``qwen3_5_moe``): the hybrid decoder and its vision tower.
+
+transformers' ``Qwen3_5ForConditionalGeneration`` (and the MoE one) holds the language model its
+``text_config`` describes, read field by field as a ``qwen3_5_text`` (``qwen3_5_moe_text``) file
+(:mod:`.qwen3_5`, :mod:`._vision_language`), and the vision tower its ``vision_config``
+describes (:mod:`._qwen_vision`; missing or null: the class's defaults, whose merger must
+still end at the decoder's width). Whether the LM head shares the embedding is the top
+level's ``tie_word_embeddings`` (false by default; null is refused, as transformers refuses
+it). transformers' ``AutoModelForCausalLM`` builds the decoder alone from these configs; the
+files name ``Qwen3_5ForConditionalGeneration``, whose weights they hold, and that is what is
+counted.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..config import DEFAULT, Config, Field
+from . import _qwen_vision
+from ._qwen_config import GROUPS
+from ._vision_language import TowerFields, decoder, sub_config, with_towers
+from .registry import Family
+
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "MOE_FAMILY", "FIELDS", "from_config", "moe_from_config"]
+
+# transformers 5.x Qwen3_5Config and Qwen3_5MoeConfig (their text_config read by the text families' tables)
+FIELDS = TowerFields(
+    Field("text_config", {}, null=DEFAULT, kind="any", types=("object",)),
+    Field("vision_config", {}, null=DEFAULT, kind="any", types=("object",)),
+    Field("tie_word_embeddings", False, kind="bool"),
+    towers=("visual",),
+    groups=GROUPS,
+)
+
+
+def _build(cfg: Config, text_type: str, family: str, label: str) -> Spec:
+    from ..symbols import D
+
+    text, notes = decoder(cfg, text_type, cfg.get("tie_word_embeddings"))
+    whence = "" if isinstance(cfg.data.get("text_config"), dict) else " (text_config is missing or null: the defaults)"
+    sizes = _qwen_vision.read(sub_config(cfg, "vision_config", _qwen_vision.FIELDS), int(text.env[D]), whence)
+    tower, relations, constraints = _qwen_vision.tower()
+    return with_towers(text, family, label, (tower,), sizes, relations, constraints, (), notes)
+
+
+def from_config(cfg: Config) -> Spec:
+    return _build(cfg, "qwen3_5_text", "qwen3_5", "Qwen3.5 vision-language model")
+
+
+def moe_from_config(cfg: Config) -> Spec:
+    return _build(cfg, "qwen3_5_moe_text", "qwen3_5_moe", "Qwen3.5-MoE vision-language model")
+
+
+_COMMON = dict(fields=FIELDS, context=None, rotary="none", layer_lists="unchecked",
+               lacks=("max_position_embeddings", "num_attention_heads"),
+               refused="a merger whose out_hidden_size is not the decoder's width; per-image compute (per-token "
+                       "readings are the decoder's)")
+
+FAMILY = Family(
+    name="qwen3_5",
+    summary="Qwen3.5 as released: the Gated DeltaNet hybrid decoder and its vision tower",
+    model_types=("qwen3_5",),
+    build=from_config,
+    same_parameters=("Qwen3_5ForConditionalGeneration",),
+    model_class="Qwen3_5ForConditionalGeneration",
+    **_COMMON,  # type: ignore[arg-type]
+)
+
+MOE_FAMILY = Family(
+    name="qwen3_5_moe",
+    summary="Qwen3.5-MoE as released: the hybrid mixture-of-experts decoder and its vision tower",
+    model_types=("qwen3_5_moe",),
+    build=moe_from_config,
+    same_parameters=("Qwen3_5MoeForConditionalGeneration",),
+    model_class="Qwen3_5MoeForConditionalGeneration",
+    **_COMMON,  # type: ignore[arg-type]
+)

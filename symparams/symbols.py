@@ -18,7 +18,7 @@ __all__ = [
     "W", "r_q", "r_kv", "d_nope", "d_rope", "d_v", "F_e", "F_s", "E_s", "L_d", "L_s", "N_s", "d_in", "K_c",
     "H_m", "G", "R_dt", "L_a", "N_b", "r_a", "r_e", "Q", "H_lk", "H_lv", "d_lk", "d_lv", "D_e",
     "H_I", "d_I", "K_I", "d_g", "H_g", "D_p", "V_p", "L_rs", "L_rf",
-    "D_vis", "L_vis", "H_vis", "F_vis", "C_img", "S_img", "p_img", "N_img", "t_img", "m_img",
+    "D_vis", "L_vis", "H_vis", "F_vis", "C_img", "S_img", "p_img", "N_img", "t_img", "m_img", "D_proj",
     "SYMBOLS", "Info", "INFO", "LATEX_NAMES", "symbol", "field_latex", "latex_names",
 ]
 
@@ -86,6 +86,7 @@ p_img = _size("p_img")
 N_img = _size("N_img")
 t_img = _size("t_img")
 m_img = _size("m_img")
+D_proj = _size("D_proj")
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,8 @@ INFO: dict[str, Info] = {
              latex=r"N_{\mathrm{img}}"),
         Info(t_img, "frames one patch spans (temporal_patch_size)", latex=r"t_{\mathrm{img}}"),
         Info(m_img, "patches a side merged into one token (spatial_merge_size)", latex=r"m_{\mathrm{img}}"),
+        Info(D_proj, "width of a vision adapter's output, projected into the decoder (Llama 4's projector_output_dim)",
+             latex=r"D_{\mathrm{proj}}"),
     )
 }
 

@@ -22,7 +22,7 @@ from typing import Iterator
 from .components import GROUPS
 from .errors import SymparamsError, install_hint
 
-__all__ = ["meta_parameters", "meta_model", "GroupCheck", "Verification", "verify_config", "MAX_LAYERS"]
+__all__ = ["meta_parameters", "meta_model", "model_class", "GroupCheck", "Verification", "verify_config", "MAX_LAYERS"]
 
 
 def _require():
@@ -107,7 +107,7 @@ def meta_parameters(config: dict, initialise: bool = False) -> list[tuple[str, i
         data = {k: v for k, v in config.items()
                 if k not in ("model_type", "auto_map") and (not k.startswith("_") or k in declared)}
         cfg = transformers.AutoConfig.for_model(model_type, **_as_json(data))
-        model = meta_model(cfg, initialise, _model_class(model_type))
+        model = meta_model(cfg, initialise, model_class(model_type))
     except Exception as err:  # whatever transformers or torch raise, it is this config they refuse
         message = " ".join(str(err).split())[:300]
         raise SymparamsError(f"transformers cannot build this {model_type} config: {type(err).__name__}: {message}") from None
@@ -123,7 +123,7 @@ def meta_parameters(config: dict, initialise: bool = False) -> list[tuple[str, i
     return out
 
 
-def _model_class(model_type: str) -> str | None:
+def model_class(model_type: str) -> str | None:
     """The class whose parameters symparams counts for ``model_type``, where it is not AutoModelForCausalLM's."""
     from .families import FAMILIES
 

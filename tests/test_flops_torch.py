@@ -47,6 +47,9 @@ EXECUTED_OTHERWISE = {
     # bmm) and zeroes the unrouted ones; the reading counts the k experts a token uses.
     # test_llama4_executes_every_expert_on_every_token adds back the E - k it does not.
     "llama4_text": "runs all E experts on every token",
+    # Its vision-language wrapper runs that decoder, and cannot run text alone (transformers 5.24's output for it
+    # has no image_outputs): the decoder is checked above, the wrapper's tower in tests/test_families_vision.py.
+    "llama4": "runs all E experts on every token",
     # The reference Gated DeltaNet kernel works in whole chunks of 64 tokens and its
     # convolution computes K_c - 1 outputs it drops; the reading counts the recurrent
     # per-token cost, which is what a token needs.

@@ -93,8 +93,11 @@ def _save(config: dict, folder: Path, shard: str | None = None) -> set[str]:
     transformers = pytest.importorskip("transformers", reason="transformers is not installed")
     data = {k: v for k, v in config.items() if k != "model_type"}
     tcfg = transformers.AutoConfig.for_model(config["model_type"], **data)
+    from symparams.verify import model_class
+
     torch.manual_seed(0)
-    m = transformers.AutoModelForCausalLM.from_config(tcfg)
+    name = model_class(config["model_type"])  # the class whose weights a vision-language file holds
+    m = getattr(transformers, name)._from_config(tcfg) if name else transformers.AutoModelForCausalLM.from_config(tcfg)
     m.save_pretrained(folder, max_shard_size=shard) if shard else m.save_pretrained(folder)
     return {name for name, _ in m.named_buffers()}
 

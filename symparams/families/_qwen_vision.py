@@ -15,10 +15,10 @@ transformers builds each of those otherwise, but no image runs through it, so it
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from ..config import Config, Field, Fields, short
+from ..config import Config, Field, Fields
+from ._vision_language import check_rope
 from .activations import activation
 
 if TYPE_CHECKING:
@@ -61,14 +61,7 @@ def read(cfg: Config, width: int, whence: str = "") -> dict[str, int]:
     if out != width:
         raise cfg.error("out_hidden_size", f"is {out}, but the decoder is {width} wide{whence}: image features of "
                                            "another width cannot take the place of token embeddings")
-    rope = cfg.data.get("rope_parameters")
-    if isinstance(rope, dict):
-        kind, theta = rope.get("rope_type", "default"), rope.get("rope_theta")
-        if kind not in ("default", "axial"):
-            raise cfg.error("rope_parameters", f"rope_type {short(kind)}: the vision tower's rotary embedding is axial "
-                                               "alone")
-        if theta is not None and (isinstance(theta, bool) or not isinstance(theta, (int, float, Decimal))):
-            raise cfg.error("rope_parameters", f"rope_theta {short(theta)} is not a number")
+    check_rope(cfg, ("default", "axial"))
     return sizes
 
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ..components import Module
     from ..spec import Constraint, Spec
 
-__all__ = ["TowerFields", "NOTE", "sub_config", "decoder", "with_towers"]
+__all__ = ["TowerFields", "NOTE", "sub_config", "decoder", "with_towers", "check_rope"]
 
 NOTE = ("the vision parts run once per image: they are in the parameter count, and every per-token reading "
         "(active, FLOPs, KV cache, activations) is the language model's")
@@ -46,14 +46,15 @@ def sub_config(cfg: Config, name: str, fields: Fields) -> Config:
     return Config(dict(cfg.get(name)), f"{cfg.source} {name}", fields)
 
 
-def decoder(cfg: Config, model_type: str, tied: bool) -> tuple[Spec, list[str]]:
-    """The Spec of the decoder ``text_config`` describes, read as a ``model_type`` file whose head is ``tied``, and the
-    note to add where that object names another model type (which the wrapper's class does not read)."""
+def decoder(cfg: Config, model_type: str, tied: bool | None) -> tuple[Spec, list[str]]:
+    """The Spec of the decoder ``text_config`` describes, read as a ``model_type`` file whose head is ``tied`` (None:
+    as the text config says, where the wrapper builds the decoder's own causal LM), and the note to add where that
+    object names another model type (which the wrapper's class does not read)."""
     from . import FAMILIES
 
     given = cfg.get("text_config")
-    text = FAMILIES.from_dict({**given, "model_type": model_type, "tie_word_embeddings": tied},
-                              f"{cfg.source} text_config")
+    tie = {} if tied is None else {"tie_word_embeddings": tied}
+    text = FAMILIES.from_dict({**given, "model_type": model_type, **tie}, f"{cfg.source} text_config")
     stated = given.get("model_type", model_type)
     notes = [] if stated == model_type else [
         f"text_config's model_type {printable(short(stated))} is not read: {cfg.model_type}'s config class reads "
@@ -75,3 +76,20 @@ def with_towers(text: Spec, family: str, label: str, towers: tuple[Module, ...],
     return replace(text, tree=tree, values=values, relations=text.relations + relations,
                    constraints=text.constraints + constraints, kept=(*text.kept, *kept),
                    notes=(*text.notes, *notes, NOTE))
+
+
+def check_rope(cfg: Config, kinds: tuple[str, ...]) -> None:
+    """Refuse a vision config's rope table its tower cannot build with: a rope type other than ``kinds`` (whose
+    functions read fields a vision config lacks), or a ``rope_theta`` that is no number, which the tower raises to
+    powers as it is built."""
+    from decimal import Decimal
+
+    rope = cfg.data.get("rope_parameters")
+    if not isinstance(rope, dict):
+        return
+    kind, theta = rope.get("rope_type", "default"), rope.get("rope_theta")
+    if kind not in kinds:
+        raise cfg.error("rope_parameters", f"rope_type {short(kind)}: the vision tower's rotary embedding is "
+                                           f"{' or '.join(kinds)} alone")
+    if theta is not None and (isinstance(theta, bool) or not isinstance(theta, (int, float, Decimal))):
+        raise cfg.error("rope_parameters", f"rope_theta {short(theta)} is not a number")

@@ -181,5 +181,4 @@ FAMILY = Family(
     fields=FIELDS,
     build=from_config,
     read=read,
-    refused="the multimodal model_type llama4 (its vision tower is not counted)",
 )

@@ -1,5 +1,6 @@
 """Strategies for vision-language wrappers: Gemma 3 (``gemma3``: a Gemma 3 decoder beside a SigLIP tower) and
-Qwen3.5 (``qwen3_5``, ``qwen3_5_moe``: the hybrid decoders beside Qwen3.5's tower), as released.
+Qwen3.5 (``qwen3_5``, ``qwen3_5_moe``: the hybrid decoders beside Qwen3.5's tower) and Llama 4 (``llama4``: the
+mixture-of-experts decoder beside its tower and projector), as released.
 
 The text part is drawn by its text model type's strategy (its ``model_type`` kept, dropped or
 another: transformers does not read it there). The tower is small but runs: heads divide
@@ -14,7 +15,8 @@ from hypothesis import strategies as st
 
 from . import CONFIGS
 
-__all__ = ["siglip_configs", "gemma3_configs", "qwen_vision_configs", "qwen3_5_configs"]
+__all__ = ["siglip_configs", "gemma3_configs", "qwen_vision_configs", "qwen3_5_configs", "llama4_vision_configs",
+           "llama4_configs"]
 
 # the decoder's width where a text strategy leaves hidden_size out (transformers' defaults)
 TEXT_WIDTH = {"qwen3_5_text": 4096, "qwen3_5_moe_text": 2048}
@@ -97,6 +99,42 @@ def qwen3_5_configs(draw, model_type: str) -> dict:
     return cfg
 
 
+@st.composite
+def llama4_vision_configs(draw) -> dict:
+    """A small Llama 4 vision config whose tower runs: its pixel shuffle (ratio 1/2, or 1) regroups the patches into
+    the adapter's inputs, and one width chains the adapter and projector."""
+    heads = draw(st.integers(1, 3))
+    ratio = draw(st.sampled_from([0.5, 0.5, 1.0]))
+    width = heads * 2 * draw(st.integers(1, 4))
+    patch = draw(st.integers(1, 5))
+    side = 2 * draw(st.integers(1, 3)) if ratio == 0.5 else draw(st.integers(1, 5))
+    proj = draw(st.integers(1, 24))
+    cfg: dict = {"hidden_size": width, "num_attention_heads": heads, "num_hidden_layers": draw(st.integers(1, 3)),
+                 "intermediate_size": int(width / ratio**2), "patch_size": patch,
+                 "image_size": patch * side + draw(st.integers(0, patch - 1)), "pixel_shuffle_ratio": ratio,
+                 "projector_input_dim": proj, "projector_output_dim": proj, "vision_output_dim": proj}
+    if draw(st.booleans()):
+        cfg["num_channels"] = draw(st.integers(1, 4))
+    if draw(st.booleans()):
+        cfg["hidden_act"] = draw(st.sampled_from(["gelu", "silu", "not_an_activation"]))
+    if draw(st.booleans()):
+        cfg["multi_modal_projector_bias"] = draw(st.booleans())
+    if draw(st.booleans()):
+        cfg["model_type"] = "llama4_vision_model"
+    return cfg
+
+
+@st.composite
+def llama4_configs(draw) -> dict:
+    """A small ``llama4`` config (see the module docstring)."""
+    cfg: dict = {"model_type": "llama4", "text_config": _text(draw, "llama4_text"),
+                 "vision_config": draw(llama4_vision_configs())}
+    if draw(st.booleans()):
+        cfg["tie_word_embeddings"] = draw(st.booleans())
+    return cfg
+
+
 CONFIGS["gemma3"] = gemma3_configs()
+CONFIGS["llama4"] = llama4_configs()
 CONFIGS["qwen3_5"] = qwen3_5_configs("qwen3_5")
 CONFIGS["qwen3_5_moe"] = qwen3_5_configs("qwen3_5_moe")

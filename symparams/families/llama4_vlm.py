@@ -1,0 +1,63 @@
+"""Llama 4 as released (model_type ``llama4``): the mixture-of-experts decoder, its vision tower and projector.
+
+transformers' ``Llama4ForConditionalGeneration`` holds the causal LM its ``text_config``
+describes, read field by field as a ``llama4_text`` file (:mod:`.llama4`,
+:mod:`._vision_language`), its own ``tie_word_embeddings`` deciding its head (the top
+level's, false by default, builds nothing, though transformers refuses a null one), and the
+vision tower and projector its ``vision_config`` describes (:mod:`._llama4_vision`).
+transformers' ``AutoModelForCausalLM`` builds the decoder alone from these configs; the files
+name ``Llama4ForConditionalGeneration``, whose weights they hold, and that is what is counted.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..config import DEFAULT, Config, Field
+from . import _llama4_vision
+from ._qwen_config import GROUPS
+from ._vision_language import TowerFields, decoder, sub_config, with_towers
+from .registry import Family
+
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "from_config"]
+
+# transformers 5.x Llama4Config (its text_config read by the llama4_text family's own table)
+FIELDS = TowerFields(
+    Field("text_config", {}, null=DEFAULT, kind="any", types=("object",)),
+    Field("vision_config", {}, null=DEFAULT, kind="any", types=("object",)),
+    Field("tie_word_embeddings", False, kind="bool"),
+    towers=("vision_model", "multi_modal_projector"),
+    groups=GROUPS,
+)
+
+
+def from_config(cfg: Config) -> Spec:
+    """The decoder's Spec with the vision tower and projector beside it, their symbols and rules added."""
+    from ..symbols import N_img
+
+    cfg.get("tie_word_embeddings")  # read for its type alone: the decoder's own decides its head
+    sizes = _llama4_vision.read(sub_config(cfg, "vision_config", _llama4_vision.FIELDS))
+    text, notes = decoder(cfg, "llama4_text", None)
+    tower, relations, constraints = _llama4_vision.tower()
+    return with_towers(text, "llama4", "Llama 4 vision-language model", (tower, _llama4_vision.projector()), sizes,
+                       relations, constraints, (N_img,), notes)
+
+
+FAMILY = Family(
+    name="llama4",
+    summary="Llama 4 as released: the mixture-of-experts decoder, its vision tower and projector",
+    model_types=("llama4",),
+    fields=FIELDS,
+    build=from_config,
+    context=None,
+    rotary="none",
+    layer_lists="unchecked",
+    lacks=("max_position_embeddings", "num_attention_heads"),
+    same_parameters=("Llama4ForConditionalGeneration",),
+    model_class="Llama4ForConditionalGeneration",
+    refused="vision towers no image runs through (the class's default one among them); per-image compute "
+            "(per-token readings are the decoder's)",
+)

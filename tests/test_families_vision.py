@@ -27,8 +27,9 @@ from symparams.symbols import D_vis, N_img
 from strategies import CONFIGS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
-TYPES = ("gemma3", "qwen3_5", "qwen3_5_moe", "llama4")
-TEXT = {"gemma3": "gemma3_text", "qwen3_5": "qwen3_5_text", "qwen3_5_moe": "qwen3_5_moe_text", "llama4": "llama4_text"}
+TYPES = ("gemma3", "qwen3_5", "qwen3_5_moe", "llama4", "mistral3")
+TEXT = {"gemma3": "gemma3_text", "qwen3_5": "qwen3_5_text", "qwen3_5_moe": "qwen3_5_moe_text", "llama4": "llama4_text",
+        "mistral3": "mistral"}
 QWEN_TEXT = {"model_type": "qwen3_5_text", "vocab_size": 40, "hidden_size": 16, "intermediate_size": 12,
              "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 8,
              "linear_num_key_heads": 2, "linear_num_value_heads": 2, "linear_key_head_dim": 4,
@@ -71,6 +72,15 @@ BASES["llama4"] = {
                       "projector_output_dim": 20, "hidden_act": "gelu", "multi_modal_projector_bias": False,
                       "rope_parameters": {"rope_type": "default", "rope_theta": 100.0}},
 }
+BASES["mistral3"] = {
+    "model_type": "mistral3", "tie_word_embeddings": False, "image_token_index": 7, "spatial_merge_size": 2,
+    "multimodal_projector_bias": True, "projector_hidden_act": "gelu", "vision_feature_layer": [-1, -2],
+    "text_config": {"model_type": "mistral", "vocab_size": 40, "hidden_size": 16, "intermediate_size": 8,
+                    "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 8},
+    "vision_config": {"model_type": "pixtral", "hidden_size": 12, "intermediate_size": 10, "num_hidden_layers": 2,
+                      "num_attention_heads": 3, "num_channels": 2, "image_size": 32, "patch_size": 4, "head_dim": 4,
+                      "hidden_act": "gelu", "rope_parameters": {"rope_type": "default", "rope_theta": 100.0}},
+}
 BASE = BASES["gemma3"]
 
 # Configs transformers builds but cannot run an image through, refused here on purpose.
@@ -87,10 +97,13 @@ REFUSED_THOUGH_BUILT = [
     ("llama4", "vision_config", "projector_input_dim", 24),  # an adapter whose two layers do not chain
     ("llama4", "vision_config", "pixel_shuffle_ratio", 0.25),  # a shuffle of 2 patches a side by 4
     ("llama4", "vision_config", "intermediate_size", 40),  # a shuffle to 48 inputs, not 40
+    ("mistral3", "vision_config", "head_dim", 8),  # 3 heads of 8 for a width of 12
+    ("mistral3", "top", "vision_feature_layer", []),  # features of no layer
+    ("mistral3", "top", "spatial_merge_size", 0),  # a merger of nothing
 ]
 # What a refusal of a config transformers builds may say: each is a tower no image runs through.
 NO_IMAGE_RUNS = ("cannot take the place of token embeddings", "do not chain", "does not regroup",
-                 "the pooling kernel would be 0", "no patch to embed")
+                 "the pooling kernel would be 0", "no patch to embed", "do not make up the width")
 
 
 def _fields(model_type: str) -> list[tuple[str, str, str]]:
@@ -145,7 +158,7 @@ def tied(config: dict) -> bool:
     null unties; Qwen3.5: false when missing), or Llama 4's text config's own (false when missing)."""
     if config["model_type"] == "llama4":
         return (config.get("text_config") or {}).get("tie_word_embeddings", False) is True
-    default = config["model_type"] == "gemma3"
+    default = config["model_type"] in ("gemma3", "mistral3")
     return config.get("tie_word_embeddings", default) is True
 
 
@@ -167,7 +180,9 @@ def test_the_per_token_readings_are_the_decoders_own(model_type, data):
     """A text token passes through the decoder alone: every per-token reading of the wrapper is its text config's."""
     config = data.draw(CONFIGS[model_type], label="config")
     spec = from_dict(config)
-    inner = {**(config.get("text_config") or {}), "model_type": TEXT[model_type], "tie_word_embeddings": tied(config)}
+    given = config.get("text_config") or {}
+    own = given.get("model_type", TEXT[model_type]) if model_type == "mistral3" else TEXT[model_type]  # AutoConfig's
+    inner = {**given, "model_type": own, "tie_word_embeddings": tied(config)}
     text = from_dict(inner)
     assert spec.active_total == text.active_total
     assert spec.active_compute_total == text.active_compute_total
@@ -214,6 +229,11 @@ def test_a_null_or_missing_field_counts_as_transformers_builds_it_or_is_refused_
         ("pixel_shuffle_ratio", 1), ("pixel_shuffle_ratio", None), ("rope_parameters", {"rope_theta": "x"}),
         ("rope_parameters", {"rope_type": "yarn", "factor": 2.0}), ("patch_size", 40), ("hidden_size", None))],
     ("llama4", "top", "tie_word_embeddings", None),
+    *[("mistral3", "vision_config", f, v) for f, v in (
+        ("hidden_act", "swishy"), ("model_type", "no_such_tower"), ("hidden_size", 12.5), ("num_channels", None))],
+    *[("mistral3", "top", f, v) for f, v in (
+        ("projector_hidden_act", "swishy"), ("tie_word_embeddings", None), ("spatial_merge_size", None),
+        ("text_config", {"model_type": "no_such_decoder"}))],
     *REFUSED_THOUGH_BUILT,
 ])
 def test_a_bad_value_is_refused_in_one_line_where_transformers_cannot_run_it(model_type, where, field, value):
@@ -228,14 +248,32 @@ def test_a_bad_value_is_refused_in_one_line_where_transformers_cannot_run_it(mod
         assert built(config)[0] == "refused"
 
 
-def test_another_vision_tower_is_refused_not_counted_as_siglip():
-    """transformers builds a Siglip2 or CLIP tower (or even a decoder) where the vision config names one; symparams
-    models SigLIP's."""
-    for tower in ("siglip2_vision_model", "clip_vision_model", "gemma3_text"):
-        config = json.loads(json.dumps(BASE))
+def test_another_vision_tower_is_refused_not_counted_as_the_one_modelled():
+    """transformers builds a Siglip2 or CLIP tower (or even a decoder) where Gemma 3's vision config names one;
+    symparams models SigLIP's (and Mistral 3's Pixtral alone)."""
+    for model_type, tower in (("gemma3", "siglip2_vision_model"), ("gemma3", "clip_vision_model"),
+                              ("gemma3", "gemma3_text"), ("mistral3", "siglip_vision_model")):
+        config = json.loads(json.dumps(BASES[model_type]))
         config["vision_config"]["model_type"] = tower
+        if tower != "gemma3_text":
+            assert built(config)[0] == "ok"
         with pytest.raises(SymparamsError, match="another vision tower"):
             from_dict(config)
+
+
+def test_mistral3s_defaults_for_a_missing_part_are_its_config_classes_own():
+    """Mistral3Config makes a missing text or vision config Mistral Small 3.1's decoder and Pixtral 12B's tower,
+    not MistralConfig's or PixtralVisionConfig's defaults: symparams's are transformers' own, field by field."""
+    transformers = _need("transformers")
+    from symparams.families import _pixtral, mistral3_vlm
+
+    defaults = transformers.CONFIG_MAPPING["mistral3"].sub_configs_defaults
+    assert defaults["text_config"].init_kwargs == mistral3_vlm.ABSENT
+    assert defaults["vision_config"].init_kwargs == _pixtral.ABSENT
+    for part in ("text_config", "vision_config"):
+        config = json.loads(json.dumps(BASES["mistral3"]))
+        config.pop(part)
+        assert outcome(config) == built(config), part
 
 
 def test_llama4s_text_config_decides_its_tie_and_the_top_levels_builds_nothing():

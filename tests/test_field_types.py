@@ -47,7 +47,7 @@ def _theirs(model_type: str, text: str, build: bool = False) -> bool:
     and with ``build``, builds its causal LM from it on the meta device."""
     from transformers import CONFIG_MAPPING
 
-    from symparams.verify import meta_model
+    from symparams.verify import meta_model, model_class
 
     data = json.loads(text)
     data.pop("model_type", None)
@@ -55,8 +55,8 @@ def _theirs(model_type: str, text: str, build: bool = False) -> bool:
         warnings.simplefilter("ignore")
         try:
             made = CONFIG_MAPPING[model_type].from_dict(data)
-            if build:
-                meta_model(made)
+            if build:  # the class whose weights the file holds (a vision-language model's, not its decoder alone)
+                meta_model(made, architecture=model_class(model_type))
         except Exception:  # noqa: BLE001 - any failure to load or build is a refusal
             return False
     return True

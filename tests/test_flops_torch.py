@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 
 from symparams.families import FAMILIES, from_dict
 from symparams.flops import flops
+from symparams.verify import model_class
 
 from strategies import CONFIGS
 
@@ -78,6 +79,10 @@ def _model(config: dict, device: str):
     with torch.device(device):
         # eager experts: a loop over the experts the router chose; the grouped-matmul kernel
         # wants 16-byte strides, which sizes this small rarely give
+        name = model_class(config["model_type"])  # a vision-language file's class, not its decoder alone
+        if name is not None:
+            return getattr(transformers, name)._from_config(tcfg, attn_implementation="eager",
+                                                            experts_implementation="eager")
         return transformers.AutoModelForCausalLM.from_config(tcfg, attn_implementation="eager",
                                                              experts_implementation="eager")
 

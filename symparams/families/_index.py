@@ -29,6 +29,7 @@ ENTRIES = (
     Entry(name='qwen3_next', module='qwen3_next', attribute='FAMILY', model_types=('qwen3_next',), retired=(), ladder=False),
     Entry(name='llama4_text', module='llama4', attribute='FAMILY', model_types=('llama4_text',), retired=(), ladder=False),
     Entry(name='llama4', module='llama4_vlm', attribute='FAMILY', model_types=('llama4',), retired=(), ladder=False),
+    Entry(name='mistral3', module='mistral3_vlm', attribute='FAMILY', model_types=('mistral3',), retired=(), ladder=False),
     Entry(name='phi3', module='phi3', attribute='FAMILY', model_types=('phi3',), retired=(), ladder=False),
     Entry(name='phimoe', module='phimoe', attribute='FAMILY', model_types=('phimoe',), retired=(), ladder=False),
     Entry(name='mamba', module='mamba', attribute='FAMILY', model_types=('mamba',), retired=(), ladder=False),

@@ -46,17 +46,26 @@ def sub_config(cfg: Config, name: str, fields: Fields) -> Config:
     return Config(dict(cfg.get(name)), f"{cfg.source} {name}", fields)
 
 
-def decoder(cfg: Config, model_type: str, tied: bool | None) -> tuple[Spec, list[str]]:
+def decoder(cfg: Config, model_type: str, tied: bool | None, *, own_type: bool = False,
+            absent: dict | None = None) -> tuple[Spec, list[str]]:
     """The Spec of the decoder ``text_config`` describes, read as a ``model_type`` file whose head is ``tied`` (None:
     as the text config says, where the wrapper builds the decoder's own causal LM), and the note to add where that
-    object names another model type (which the wrapper's class does not read)."""
+    object names another model type (which the wrapper's class does not read).
+
+    ``own_type``: the class reads the object by the model type it names (``model_type`` where it names none), as
+    transformers' AutoConfig does; ``absent``: what the class makes of a missing or null object, where that is not
+    the model type's own defaults.
+    """
     from . import FAMILIES
 
     given = cfg.get("text_config")
+    if absent is not None and not isinstance(cfg.data.get("text_config"), dict):
+        given = absent
     tie = {} if tied is None else {"tie_word_embeddings": tied}
-    text = FAMILIES.from_dict({**given, "model_type": model_type, **tie}, f"{cfg.source} text_config")
     stated = given.get("model_type", model_type)
-    notes = [] if stated == model_type else [
+    read_as = stated if own_type else model_type
+    text = FAMILIES.from_dict({**given, "model_type": read_as, **tie}, f"{cfg.source} text_config")
+    notes = [] if stated == read_as else [
         f"text_config's model_type {printable(short(stated))} is not read: {cfg.model_type}'s config class reads "
         f"its text_config as {model_type}, and so does symparams"]
     return text, notes

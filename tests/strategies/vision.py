@@ -1,9 +1,10 @@
-"""Strategies for vision-language wrappers: Gemma 3 (``gemma3``: a Gemma 3 decoder beside a SigLIP tower) and
-Qwen3.5 (``qwen3_5``, ``qwen3_5_moe``: the hybrid decoders beside Qwen3.5's tower) and Llama 4 (``llama4``: the
-mixture-of-experts decoder beside its tower and projector), as released.
+"""Strategies for vision-language wrappers: Gemma 3 (``gemma3``: a Gemma 3 decoder beside a SigLIP tower),
+Qwen3.5 (``qwen3_5``, ``qwen3_5_moe``: the hybrid decoders beside Qwen3.5's tower), Llama 4 (``llama4``: the
+mixture-of-experts decoder beside its tower and projector) and Mistral 3 (``mistral3``: a Mistral or Llama decoder
+beside Pixtral's tower), as released.
 
 The text part is drawn by its text model type's strategy (its ``model_type`` kept, dropped or
-another: transformers does not read it there). The tower is small but runs: heads divide
+another where transformers does not read it there; Mistral 3 reads it). The tower is small but runs: heads divide
 its width, the patch fits the image, the projector's pooled side fits the patches a side,
 and a merger ends at the decoder's width. Fields of the tower and the top level are left
 out at random (transformers' defaults) or set to null where transformers reads null.
@@ -15,8 +16,8 @@ from hypothesis import strategies as st
 
 from . import CONFIGS
 
-__all__ = ["siglip_configs", "gemma3_configs", "qwen_vision_configs", "qwen3_5_configs", "llama4_vision_configs",
-           "llama4_configs"]
+__all__ = ["pixtral_configs", "mistral3_configs", "siglip_configs", "gemma3_configs", "qwen_vision_configs",
+           "qwen3_5_configs", "llama4_vision_configs", "llama4_configs"]
 
 # the decoder's width where a text strategy leaves hidden_size out (transformers' defaults)
 TEXT_WIDTH = {"qwen3_5_text": 4096, "qwen3_5_moe_text": 2048}
@@ -134,7 +135,43 @@ def llama4_configs(draw) -> dict:
     return cfg
 
 
+@st.composite
+def pixtral_configs(draw) -> dict:
+    """A small Pixtral vision config whose heads make up its width."""
+    heads = draw(st.integers(1, 3))
+    head = 2 * draw(st.integers(1, 4))
+    cfg: dict = {"hidden_size": heads * head, "num_attention_heads": heads, "num_hidden_layers": draw(st.integers(1, 3))}
+    if draw(st.booleans()):
+        cfg["head_dim"] = head
+    for key, values in (("intermediate_size", st.integers(1, 24)), ("num_channels", st.integers(1, 4)),
+                        ("patch_size", st.integers(1, 6)), ("image_size", st.integers(8, 64)),
+                        ("hidden_act", st.sampled_from(["gelu", "silu", "gelu_pytorch_tanh"])),
+                        ("model_type", st.just("pixtral"))):
+        if draw(st.booleans()):
+            cfg[key] = draw(values)
+    return cfg
+
+
+@st.composite
+def mistral3_configs(draw) -> dict:
+    """A small ``mistral3`` config: its text_config read by the model type it names (mistral where none)."""
+    text_type = draw(st.sampled_from(["mistral", "mistral", "llama"]))
+    text = dict(draw(CONFIGS[text_type]))
+    if text_type == "mistral" and draw(st.booleans()):
+        del text["model_type"]
+    cfg: dict = {"model_type": "mistral3", "text_config": text, "vision_config": draw(pixtral_configs())}
+    for key, values in (("tie_word_embeddings", st.booleans()), ("spatial_merge_size", st.integers(1, 3)),
+                        ("multimodal_projector_bias", st.booleans()),
+                        ("vision_feature_layer", st.one_of(st.integers(-3, -1), st.lists(st.integers(-3, -1),
+                                                                                         min_size=1, max_size=3))),
+                        ("projector_hidden_act", st.sampled_from(["gelu", "silu"]))):
+        if draw(st.booleans()):
+            cfg[key] = draw(values)
+    return cfg
+
+
 CONFIGS["gemma3"] = gemma3_configs()
+CONFIGS["mistral3"] = mistral3_configs()
 CONFIGS["llama4"] = llama4_configs()
 CONFIGS["qwen3_5"] = qwen3_5_configs("qwen3_5")
 CONFIGS["qwen3_5_moe"] = qwen3_5_configs("qwen3_5_moe")

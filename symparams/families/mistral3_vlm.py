@@ -1,0 +1,88 @@
+"""Mistral 3 as released (model_type ``mistral3``): a decoder, Pixtral's vision tower and Mistral 3's projector.
+
+transformers' ``Mistral3ForConditionalGeneration`` (Mistral Small 3.1 and 3.2) holds the
+language model its ``text_config`` describes, read by the model type that object names
+(``mistral`` where it names none: transformers' AutoConfig), with that family's every check
+(:mod:`._vision_language`). A missing or null ``text_config`` is what Mistral3Config makes of
+it, Mistral Small 3.1's decoder (``ABSENT``), not MistralConfig's defaults. The vision tower
+and projector are :mod:`._pixtral`'s. Whether the LM head shares the embedding is the top
+level's ``tie_word_embeddings`` (true by default; null is refused, as transformers refuses
+it), not the text config's. transformers' ``AutoModelForCausalLM`` builds no model from these
+configs; the files name ``Mistral3ForConditionalGeneration``, which is what is counted and
+verified.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..config import DEFAULT, Config, Field, short
+from . import _pixtral
+from ._qwen_config import GROUPS
+from ._vision_language import TowerFields, decoder, sub_config, with_towers
+from .registry import Family
+
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "ABSENT", "from_config"]
+
+# transformers 5.x Mistral3Config (its text_config read by the family of the model type it names)
+FIELDS = TowerFields(
+    Field("text_config", {}, null=DEFAULT, kind="any", types=("object",)),
+    Field("vision_config", {}, null=DEFAULT, kind="any", types=("object",)),
+    Field("tie_word_embeddings", True, kind="bool"),
+    Field("spatial_merge_size", 2),
+    Field("multimodal_projector_bias", False, kind="bool"),
+    Field("projector_hidden_act", "gelu", kind="str"),
+    towers=("vision_tower", "multi_modal_projector"),
+    groups=GROUPS,
+)
+
+# What Mistral3Config makes of a missing or null text_config (its sub-config's init_kwargs).
+ABSENT = {"attention_dropout": 0.0, "head_dim": 128, "hidden_act": "silu", "hidden_size": 5120, "initializer_range": 0.02,
+          "intermediate_size": 32768, "max_position_embeddings": 131072, "model_type": "mistral",
+          "num_attention_heads": 32, "num_hidden_layers": 40, "num_key_value_heads": 8, "rms_norm_eps": 1e-05,
+          "rope_theta": 1000000000.0, "sliding_window": None, "use_cache": True, "vocab_size": 131072}
+
+
+def _features(cfg: Config) -> int:
+    """How many of the tower's layers the projector takes features from: ``vision_feature_layer``, one or a list."""
+    value = cfg.data.get("vision_feature_layer", -1)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return 1
+    if isinstance(value, list) and value and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        return len(value)
+    raise cfg.error("vision_feature_layer", f"expected a layer index or a non-empty list of them, got {short(value)}")
+
+
+def from_config(cfg: Config) -> Spec:
+    """The decoder's Spec with the vision tower and projector beside it, their symbols added."""
+    from .activations import activation
+
+    vision = sub_config(cfg, "vision_config", _pixtral.FIELDS)
+    if not isinstance(cfg.data.get("vision_config"), dict):
+        vision.data = dict(_pixtral.ABSENT)
+    sizes = _pixtral.read(vision)
+    sizes["m_img"] = cfg.get("spatial_merge_size")
+    activation(cfg, "projector_hidden_act")
+    features, bias = _features(cfg), cfg.get("multimodal_projector_bias")
+    text, notes = decoder(cfg, "mistral", cfg.get("tie_word_embeddings"), own_type=True, absent=ABSENT)
+    return with_towers(text, "mistral3", "Mistral 3 vision-language model",
+                       (_pixtral.tower(), _pixtral.projector(features, bias)), sizes, (), (), (), notes)
+
+
+FAMILY = Family(
+    name="mistral3",
+    summary="Mistral 3 as released (Mistral Small 3.1/3.2): a decoder, Pixtral's vision tower and the projector",
+    model_types=("mistral3",),
+    fields=FIELDS,
+    build=from_config,
+    context=None,
+    rotary="none",
+    layer_lists="unchecked",
+    lacks=("max_position_embeddings", "num_attention_heads"),
+    same_parameters=("Mistral3ForConditionalGeneration",),
+    model_class="Mistral3ForConditionalGeneration",
+    refused="vision towers other than Pixtral's; per-image compute (per-token readings are the decoder's)",
+)

@@ -261,6 +261,23 @@ def test_another_vision_tower_is_refused_not_counted_as_the_one_modelled():
             from_dict(config)
 
 
+DECODER_TYPES = sorted(t for t in CONFIGS if t in FAMILIES.by_type)
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=st.sampled_from(DECODER_TYPES).flatmap(CONFIGS.__getitem__), tie=st.booleans())
+def test_mistral3_counts_any_decoder_transformers_builds_it_with_and_refuses_the_others(text, tie):
+    """Mistral3Config reads its text_config by the model type it names: any family's random config there is counted
+    as transformers builds it, or refused where it builds none (a decoder whose config holds no rms_norm_eps, which
+    the projector reads; another vision-language model)."""
+    config = {"model_type": "mistral3", "tie_word_embeddings": tie, "text_config": text,
+              "vision_config": {"hidden_size": 16, "num_hidden_layers": 1, "num_attention_heads": 2,
+                                "intermediate_size": 8, "patch_size": 4}}
+    mine, real = outcome(config), built(config)
+    assert mine[0] == real[0], (mine, real)
+    assert mine[0] == "refused" or mine[1] == real[1]
+
+
 def test_mistral3s_defaults_for_a_missing_part_are_its_config_classes_own():
     """Mistral3Config makes a missing text or vision config Mistral Small 3.1's decoder and Pixtral 12B's tower,
     not MistralConfig's or PixtralVisionConfig's defaults: symparams's are transformers' own, field by field."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..config import DEFAULT, Config, Field, short
+from ..config import DEFAULT, Config, Field, printable, short
 from . import _pixtral
 from ._qwen_config import GROUPS
 from ._vision_language import TowerFields, decoder, sub_config, with_towers
@@ -56,6 +56,19 @@ def _features(cfg: Config) -> int:
     raise cfg.error("vision_feature_layer", f"expected a layer index or a non-empty list of them, got {short(value)}")
 
 
+def _check_decoder_type(cfg: Config) -> None:
+    """Refuse a text_config whose model type's config class holds no ``rms_norm_eps``: the projector's norm reads it
+    there, so transformers builds no model (a LayerNorm decoder's, GPT-2's; another vision-language model's)."""
+    from .field_types import table
+
+    given = cfg.data.get("text_config")
+    stated = given.get("model_type", "mistral") if isinstance(given, dict) else "mistral"
+    entry = table().get(stated) if isinstance(stated, str) else None
+    if entry is not None and "rms_norm_eps" not in entry["fields"]:
+        raise cfg.error("text_config", f"its model_type {printable(short(stated))} has no rms_norm_eps, which Mistral "
+                                       "3's projector reads from it: transformers builds no model")
+
+
 def from_config(cfg: Config) -> Spec:
     """The decoder's Spec with the vision tower and projector beside it, their symbols added."""
     from .activations import activation
@@ -67,6 +80,7 @@ def from_config(cfg: Config) -> Spec:
     sizes["m_img"] = cfg.get("spatial_merge_size")
     activation(cfg, "projector_hidden_act")
     features, bias = _features(cfg), cfg.get("multimodal_projector_bias")
+    _check_decoder_type(cfg)
     text, notes = decoder(cfg, "mistral", cfg.get("tie_word_embeddings"), own_type=True, absent=ABSENT)
     return with_towers(text, "mistral3", "Mistral 3 vision-language model",
                        (_pixtral.tower(), _pixtral.projector(features, bias)), sizes, (), (), (), notes)

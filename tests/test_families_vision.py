@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_families_gemma import _need, ours, theirs
 
 from symparams.cli import main
 from symparams.errors import SymparamsError
@@ -110,32 +111,6 @@ def _fields(model_type: str) -> list[tuple[str, str, str]]:
     base = BASES[model_type]
     return ([(model_type, "top", f) for f in base if f != "model_type"] +
             [(model_type, "vision_config", f) for f in base["vision_config"]])
-
-
-def _need(name: str):
-    return pytest.importorskip(name, reason=f"{name} is not installed (pip install 'symparams[verify]')")
-
-
-def theirs(config: dict) -> dict[str, int]:
-    """transformers' parameters for ``config``, summed per group by the family's own table."""
-    _need("torch")
-    _need("transformers")
-    from symparams.verify import meta_parameters
-
-    family = FAMILIES.by_type[config["model_type"]]
-    out: dict[str, int] = {}
-    for name, numel in meta_parameters(config):
-        out[family.group(name)] = out.get(family.group(name), 0) + numel
-    return {g: n for g, n in out.items() if n}
-
-
-def ours(spec) -> dict[str, int]:
-    """Parameters per group: the leaves of the tree times their copies."""
-    out: dict[str, int] = {}
-    for _, copies, node in spec.tree.walk():
-        if not node.children():
-            out[node.group] = out.get(node.group, 0) + spec.count(node) * int(spec.value(copies))
-    return {g: n for g, n in out.items() if n}
 
 
 def outcome(config: dict):

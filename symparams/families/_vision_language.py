@@ -22,10 +22,15 @@ if TYPE_CHECKING:
     from ..components import Module
     from ..spec import Constraint, Spec
 
-__all__ = ["TowerFields", "NOTE", "sub_config", "decoder", "with_towers", "check_rope"]
+__all__ = ["TowerFields", "NOTE", "WRAPPER", "sub_config", "decoder", "with_towers", "check_rope"]
 
 NOTE = ("the vision parts run once per image: they are in the parameter count, and every per-token reading "
         "(active, FLOPs, KV cache, activations) is the language model's")
+
+
+# What every wrapper's Family declares: no context, rope table or layer list of its own (its decoder's are read
+# with it), and none of the attributes transformers' rope code reads at the top level.
+WRAPPER = dict(context=None, rotary="none", layer_lists="unchecked", lacks=("max_position_embeddings", "num_attention_heads"))
 
 
 class TowerFields(Fields):

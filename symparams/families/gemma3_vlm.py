@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from ..config import DEFAULT, Config, Field, short
 from . import _siglip
 from ._gemma_family import GEMMA_GROUPS
-from ._vision_language import TowerFields, decoder, sub_config, with_towers
+from ._vision_language import WRAPPER, TowerFields, decoder, sub_config, with_towers
 from .registry import Family
 
 if TYPE_CHECKING:
@@ -81,10 +81,7 @@ FAMILY = Family(
     model_types=("gemma3",),
     fields=FIELDS,
     build=from_config,
-    context=None,
-    rotary="none",
-    layer_lists="unchecked",
-    lacks=("max_position_embeddings", "num_attention_heads"),
+    **WRAPPER,  # type: ignore[arg-type]
     same_parameters=("Gemma3ForConditionalGeneration",),
     refused="vision towers other than SigLIP's; per-image compute (per-token readings are the decoder's)",
 )

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from ..config import DEFAULT, Config, Field
 from . import _llama4_vision
 from ._qwen_config import GROUPS
-from ._vision_language import TowerFields, decoder, sub_config, with_towers
+from ._vision_language import WRAPPER, TowerFields, decoder, sub_config, with_towers
 from .registry import Family
 
 if TYPE_CHECKING:
@@ -52,10 +52,7 @@ FAMILY = Family(
     model_types=("llama4",),
     fields=FIELDS,
     build=from_config,
-    context=None,
-    rotary="none",
-    layer_lists="unchecked",
-    lacks=("max_position_embeddings", "num_attention_heads"),
+    **WRAPPER,  # type: ignore[arg-type]
     same_parameters=("Llama4ForConditionalGeneration",),
     model_class="Llama4ForConditionalGeneration",
     refused="vision towers no image runs through (the class's default one among them); per-image compute "

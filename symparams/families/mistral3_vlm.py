@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from ..config import DEFAULT, Config, Field, printable, short
 from . import _pixtral
 from ._qwen_config import GROUPS
-from ._vision_language import TowerFields, decoder, sub_config, with_towers
+from ._vision_language import WRAPPER, TowerFields, decoder, sub_config, with_towers
 from .registry import Family
 
 if TYPE_CHECKING:
@@ -92,10 +92,7 @@ FAMILY = Family(
     model_types=("mistral3",),
     fields=FIELDS,
     build=from_config,
-    context=None,
-    rotary="none",
-    layer_lists="unchecked",
-    lacks=("max_position_embeddings", "num_attention_heads"),
+    **WRAPPER,  # type: ignore[arg-type]
     same_parameters=("Mistral3ForConditionalGeneration",),
     model_class="Mistral3ForConditionalGeneration",
     refused="vision towers other than Pixtral's; per-image compute (per-token readings are the decoder's)",

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from ..config import DEFAULT, Config, Field
 from . import _qwen_vision
 from ._qwen_config import GROUPS
-from ._vision_language import TowerFields, decoder, sub_config, with_towers
+from ._vision_language import WRAPPER, TowerFields, decoder, sub_config, with_towers
 from .registry import Family
 
 if TYPE_CHECKING:
@@ -54,8 +54,7 @@ def moe_from_config(cfg: Config) -> Spec:
     return _build(cfg, "qwen3_5_moe_text", "qwen3_5_moe", "Qwen3.5-MoE vision-language model")
 
 
-_COMMON = dict(fields=FIELDS, context=None, rotary="none", layer_lists="unchecked",
-               lacks=("max_position_embeddings", "num_attention_heads"),
+_COMMON = dict(fields=FIELDS, **WRAPPER,
                refused="a merger whose out_hidden_size is not the decoder's width; per-image compute (per-token "
                        "readings are the decoder's)")
 

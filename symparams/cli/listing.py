@@ -74,6 +74,6 @@ def learned_listing() -> dict:
                          "kinds_needed": dict(family.kinds_needed), "mirrors": dict(family.mirrors),
                          "same_parameters": list(family.same_parameters), "relations": list(family.relations)})
     refusals = [{"model_type": t, "reason": r.get("reason"), "category": r.get("category")}
-                for t, r in sorted(refused().get("refused", {}).items())]
+                for t, r in sorted(refused().get("refused", {}).items()) if t not in FAMILIES.by_type]
     counts = {k: v for k, v in coverage().items() if k in ("transformers", "causal_lm", "hand_written", "learned", "refused")}
     return {"learned_families": families, "refused_model_types": refusals, "coverage": counts}

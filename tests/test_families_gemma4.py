@@ -169,7 +169,8 @@ def test_another_depth_counts_what_transformers_builds_there_or_is_refused(layer
         there = [part.name for part in from_dict({**config, "num_hidden_layers": depth}).tree.children()]
     except SymparamsError:
         there = None
-    if there != [part.name for part in spec.tree.children()]:
+    # the kinds of layer there, whatever order their stacks come in: a count does not depend on it
+    if there is None or set(there) != {part.name for part in spec.tree.children()}:
         with pytest.raises(SymparamsError):
             spec.with_values(L=depth).total
         return

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..config import DEFAULT, Config, Field, short
+from ..config import DEFAULT, DERIVED, Config, Field
 from . import _siglip
 from ._gemma_family import GEMMA_GROUPS
 from ._vision_language import WRAPPER, TowerFields, decoder, sub_config, with_towers
@@ -35,6 +35,7 @@ FIELDS = TowerFields(
     Field("text_config", {}, null=DEFAULT, kind="any", types=("object",)),
     Field("vision_config", {}, null=DEFAULT, kind="any", types=("object",)),
     Field("mm_tokens_per_image", 256),
+    Field("tie_word_embeddings", True, null=DERIVED, kind="bool"),
     towers=("vision_tower", "multi_modal_projector"),
     groups=GEMMA_GROUPS,
 )
@@ -42,10 +43,8 @@ FIELDS = TowerFields(
 
 def _tied(cfg: Config) -> bool:
     """The top level's ``tie_word_embeddings``: true when missing, and null (which transformers keeps) unties."""
-    value = cfg.data.get("tie_word_embeddings", True)
-    if value is not None and not isinstance(value, bool):
-        raise cfg.error("tie_word_embeddings", f"expected true or false, got {short(value)}")
-    return bool(value)
+    value = cfg.get("tie_word_embeddings")
+    return value is not DERIVED and value
 
 
 def from_config(cfg: Config) -> Spec:

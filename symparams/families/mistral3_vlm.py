@@ -35,6 +35,7 @@ FIELDS = TowerFields(
     Field("spatial_merge_size", 2),
     Field("multimodal_projector_bias", False, kind="bool"),
     Field("projector_hidden_act", "gelu", kind="str"),
+    Field("vision_feature_layer", -1, kind="any", types=("int", "list")),
     towers=("vision_tower", "multi_modal_projector"),
     groups=GROUPS,
 )
@@ -48,7 +49,7 @@ ABSENT = {"attention_dropout": 0.0, "head_dim": 128, "hidden_act": "silu", "hidd
 
 def _features(cfg: Config) -> int:
     """How many of the tower's layers the projector takes features from: ``vision_feature_layer``, one or a list."""
-    value = cfg.data.get("vision_feature_layer", -1)
+    value = cfg.get("vision_feature_layer")
     if isinstance(value, int) and not isinstance(value, bool):
         return 1
     if isinstance(value, list) and value and all(isinstance(v, int) and not isinstance(v, bool) for v in value):

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..config import DERIVED, Config, Field, Fields, short
-from ._vision_language import check_rope
+from ..config import DERIVED, Config, Field, Fields
+from ._vision_language import check_rope, check_tower
 from .activations import activation
 
 if TYPE_CHECKING:
@@ -55,13 +55,7 @@ _SIZES = (("D_vis", "hidden_size"), ("L_vis", "num_hidden_layers"), ("H_vis", "n
 
 def read(cfg: Config) -> dict[str, int]:
     """The tower's sizes by symbol name; every check that lets an image run through it."""
-    from .field_types import check_types
-
-    given = cfg.data.get("model_type", MODEL_TYPE)
-    if given != MODEL_TYPE:
-        raise cfg.error("model_type", f"{short(given)} names another vision tower; symparams models Pixtral's "
-                                      f"({MODEL_TYPE!r}, the default) alone")
-    check_types(Config({**cfg.data, "model_type": MODEL_TYPE}, cfg.source))
+    check_tower(cfg, MODEL_TYPE, "Pixtral")
     sizes = {name: cfg.get(key) for name, key in _SIZES}
     activation(cfg, "hidden_act")
     head = cfg.get("head_dim")

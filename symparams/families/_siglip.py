@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..config import Config, Field, Fields
+from ._vision_language import check_tower
 from .activations import activation
 
 if TYPE_CHECKING:
@@ -51,13 +52,7 @@ _SIZES = (("D_vis", "hidden_size"), ("L_vis", "num_hidden_layers"), ("H_vis", "n
 
 def read(cfg: Config) -> tuple[dict[str, int], bool]:
     """The tower's sizes by symbol name, and whether it has its pooling head; every check transformers makes."""
-    from .field_types import check_types
-
-    given = cfg.data.get("model_type", MODEL_TYPE)
-    if given != MODEL_TYPE:
-        raise cfg.error("model_type", f"{given!r} names another vision tower; symparams models SigLIP's "
-                                      f"({MODEL_TYPE!r}, the default) alone")
-    check_types(Config({**cfg.data, "model_type": MODEL_TYPE}, cfg.source))
+    check_tower(cfg, MODEL_TYPE, "SigLIP")
     sizes = {name: cfg.get(key) for name, key in _SIZES}
     activation(cfg, "hidden_act")
     if sizes["D_vis"] % sizes["H_vis"]:

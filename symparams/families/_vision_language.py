@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from ..components import Module
     from ..spec import Constraint, Spec
 
-__all__ = ["TowerFields", "NOTE", "WRAPPER", "sub_config", "decoder", "with_towers", "check_rope"]
+__all__ = ["TowerFields", "NOTE", "WRAPPER", "sub_config", "decoder", "with_towers", "check_tower", "check_rope"]
 
 NOTE = ("the vision parts run once per image: they are in the parameter count, and every per-token reading "
         "(active, FLOPs, KV cache, activations) is the language model's")
@@ -107,3 +107,15 @@ def check_rope(cfg: Config, kinds: tuple[str, ...]) -> None:
                                            f"{' or '.join(kinds)} alone")
     if theta is not None and (isinstance(theta, bool) or not isinstance(theta, (int, float, Decimal))):
         raise cfg.error("rope_parameters", f"rope_theta {short(theta)} is not a number")
+
+
+def check_tower(cfg: Config, model_type: str, name: str) -> None:
+    """Refuse a vision config naming a tower other than ``model_type`` (``name``'s, the one modelled), and any value
+    of a field whose type that tower's config class refuses."""
+    from .field_types import check_types
+
+    given = cfg.data.get("model_type", model_type)
+    if given != model_type:
+        raise cfg.error("model_type", f"{short(given)} names another vision tower; symparams models {name}'s "
+                                      f"({model_type!r}, the default) alone")
+    check_types(Config({**cfg.data, "model_type": model_type}, cfg.source))

@@ -19,7 +19,7 @@ __all__ = [
     "H_m", "G", "R_dt", "L_a", "N_b", "r_a", "r_e", "Q", "H_lk", "H_lv", "d_lk", "d_lv", "D_e",
     "H_I", "d_I", "K_I", "d_g", "H_g", "D_p", "V_p", "L_rs", "L_rf",
     "D_vis", "L_vis", "H_vis", "F_vis", "C_img", "S_img", "p_img", "N_img", "t_img", "m_img", "D_proj",
-    "SYMBOLS", "Info", "INFO", "LATEX_NAMES", "symbol", "field_latex", "latex_names",
+    "N_ds", "SYMBOLS", "Info", "INFO", "LATEX_NAMES", "symbol", "field_latex", "latex_names",
 ]
 
 
@@ -87,6 +87,7 @@ N_img = _size("N_img")
 t_img = _size("t_img")
 m_img = _size("m_img")
 D_proj = _size("D_proj")
+N_ds = _size("N_ds")
 
 
 @dataclass(frozen=True)
@@ -176,6 +177,8 @@ INFO: dict[str, Info] = {
         Info(m_img, "patches a side merged into one token (spatial_merge_size)", latex=r"m_{\mathrm{img}}"),
         Info(D_proj, "width of a vision adapter's output, projected into the decoder (Llama 4's projector_output_dim)",
              latex=r"D_{\mathrm{proj}}"),
+        Info(N_ds, "vision layers whose features a merger of its own also adds to the decoder (Qwen3-VL's "
+                   "deepstack_visual_indexes)", latex=r"N_{\mathrm{ds}}"),
     )
 }
 

@@ -1,5 +1,6 @@
-"""Vision-language models as released against transformers: Gemma 3 (``gemma3``: decoder, SigLIP tower, projector)
-and Qwen3.5 (``qwen3_5``, ``qwen3_5_moe``: hybrid decoder and vision tower).
+"""Vision-language models as released against transformers: Gemma 3 (``gemma3``: decoder, SigLIP tower, projector),
+Qwen3.5 (``qwen3_5``, ``qwen3_5_moe``: hybrid decoder and vision tower), Qwen3-VL (``qwen3_vl``, ``qwen3_vl_moe``:
+Qwen3's decoders and a tower with deepstack mergers), Llama 4 and Mistral 3.
 
 For random small configs, the total and every group (the towers as ``vision``) equal what
 ``Gemma3ForConditionalGeneration`` and ``Qwen3_5(Moe)ForConditionalGeneration`` build on the
@@ -23,14 +24,17 @@ from test_families_gemma import _need, ours, theirs
 from symparams.cli import main
 from symparams.errors import SymparamsError
 from symparams.families import FAMILIES, from_dict, from_file
+from symparams.families.qwen3_vl import MOE_TEXT
+from symparams.families.qwen3_vl import TEXT as QWEN3_VL_TEXT_CLASS
 from symparams.symbols import D_vis, N_img
 
 from strategies import CONFIGS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
-TYPES = ("gemma3", "qwen3_5", "qwen3_5_moe", "llama4", "mistral3")
+TEXT_CLASSES = {c.model_type: c for c in (QWEN3_VL_TEXT_CLASS, MOE_TEXT)}
+TYPES = ("gemma3", "qwen3_5", "qwen3_5_moe", "qwen3_vl", "qwen3_vl_moe", "llama4", "mistral3")
 TEXT = {"gemma3": "gemma3_text", "qwen3_5": "qwen3_5_text", "qwen3_5_moe": "qwen3_5_moe_text", "llama4": "llama4_text",
-        "mistral3": "mistral"}
+        "mistral3": "mistral", "qwen3_vl": "qwen3_vl_text", "qwen3_vl_moe": "qwen3_vl_moe_text"}
 QWEN_TEXT = {"model_type": "qwen3_5_text", "vocab_size": 40, "hidden_size": 16, "intermediate_size": 12,
              "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 8,
              "linear_num_key_heads": 2, "linear_num_value_heads": 2, "linear_key_head_dim": 4,
@@ -82,6 +86,19 @@ BASES["mistral3"] = {
                       "num_attention_heads": 3, "num_channels": 2, "image_size": 32, "patch_size": 4, "head_dim": 4,
                       "hidden_act": "gelu", "rope_parameters": {"rope_type": "default", "rope_theta": 100.0}},
 }
+QWEN3_VL_TEXT = {"model_type": "qwen3_vl_text", "vocab_size": 40, "hidden_size": 16, "intermediate_size": 12,
+                 "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 8,
+                 "rope_scaling": {"rope_type": "default", "mrope_section": [2, 1, 1], "mrope_interleaved": True},
+                 "rope_theta": 5000000}
+QWEN3_VL_VISION = {**QWEN_VISION, "model_type": "qwen3_vl", "deepstack_visual_indexes": [0, 1]}
+BASES["qwen3_vl"] = {"model_type": "qwen3_vl", "tie_word_embeddings": True, "image_token_id": 7,
+                     "text_config": QWEN3_VL_TEXT, "vision_config": QWEN3_VL_VISION}
+BASES["qwen3_vl_moe"] = {
+    "model_type": "qwen3_vl_moe", "tie_word_embeddings": True, "image_token_id": 7,
+    "text_config": {**QWEN3_VL_TEXT, "model_type": "qwen3_vl_moe_text", "num_experts": 4, "num_experts_per_tok": 2,
+                    "moe_intermediate_size": 8, "decoder_sparse_step": 1, "mlp_only_layers": [1]},
+    "vision_config": {**QWEN3_VL_VISION, "model_type": "qwen3_vl_moe_vision", "deepstack_visual_indexes": [1]},
+}
 BASE = BASES["gemma3"]
 
 # Configs transformers builds but cannot run an image through, refused here on purpose.
@@ -101,10 +118,14 @@ REFUSED_THOUGH_BUILT = [
     ("mistral3", "vision_config", "head_dim", 8),  # 3 heads of 8 for a width of 12
     ("mistral3", "top", "vision_feature_layer", []),  # features of no layer
     ("mistral3", "top", "spatial_merge_size", 0),  # a merger of nothing
+    ("qwen3_vl", "vision_config", "deepstack_visual_indexes", [2]),  # a layer the tower lacks
+    ("qwen3_vl", "vision_config", "deepstack_visual_indexes", [-1]),  # a layer no index reaches
+    ("qwen3_vl", "vision_config", "deepstack_visual_indexes", [1, 1]),  # a merger whose features are never taken
 ]
 # What a refusal of a config transformers builds may say: each is a tower no image runs through.
 NO_IMAGE_RUNS = ("cannot take the place of token embeddings", "do not chain", "does not regroup",
-                 "the pooling kernel would be 0", "no patch to embed", "do not make up the width")
+                 "the pooling kernel would be 0", "no patch to embed", "do not make up the width",
+                 "would reach no layer")
 
 
 def _fields(model_type: str) -> list[tuple[str, str, str]]:
@@ -158,6 +179,8 @@ def test_the_per_token_readings_are_the_decoders_own(model_type, data):
     given = config.get("text_config") or {}
     own = given.get("model_type", TEXT[model_type]) if model_type == "mistral3" else TEXT[model_type]  # AutoConfig's
     inner = {**given, "model_type": own, "tie_word_embeddings": tied(config)}
+    if own in TEXT_CLASSES:  # no causal LM reads it alone: the family whose decoder it builds does
+        inner = TEXT_CLASSES[own].translate(inner)
     text = from_dict(inner)
     assert spec.active_total == text.active_total
     assert spec.active_compute_total == text.active_compute_total
@@ -200,6 +223,8 @@ def test_a_null_or_missing_field_counts_as_transformers_builds_it_or_is_refused_
         ("rope_parameters", {"rope_type": "yarn", "factor": 2.0}), ("rope_parameters", {"rope_theta": "x"}),
         ("rope_parameters", "x"), ("num_heads", 0))],
     *[("qwen3_5_moe", "top", f, v) for f, v in (("tie_word_embeddings", None), ("text_config", 3))],
+    *[("qwen3_vl", "vision_config", "deepstack_visual_indexes", v) for v in (None, "x", 8)],
+    *[("qwen3_vl_moe", "top", f, v) for f, v in (("tie_word_embeddings", None), ("text_config", []))],
     *[("llama4", "vision_config", f, v) for f, v in (
         ("pixel_shuffle_ratio", 1), ("pixel_shuffle_ratio", None), ("rope_parameters", {"rope_theta": "x"}),
         ("rope_parameters", {"rope_type": "yarn", "factor": 2.0}), ("patch_size", 40), ("hidden_size", None))],
@@ -221,6 +246,18 @@ def test_a_bad_value_is_refused_in_one_line_where_transformers_cannot_run_it(mod
         assert built(config)[0] == "ok", "transformers builds it: it is refused here because no image runs through"
     else:
         assert built(config)[0] == "refused"
+
+
+def test_more_deepstack_mergers_than_decoder_layers_are_refused_though_transformers_builds_them():
+    """The decoder adds the i-th deepstack merger's features to its i-th layer: a merger past its last layer is built
+    and run, and its features are thrown away."""
+    config = json.loads(json.dumps(BASES["qwen3_vl"]))
+    config["text_config"]["num_hidden_layers"] = 1
+    assert built(config)[0] == "ok"
+    with pytest.raises(SymparamsError, match="the rest would reach no layer"):
+        from_dict(config)
+    config["vision_config"]["deepstack_visual_indexes"] = [1]
+    assert outcome(config) == built(config)
 
 
 def test_another_vision_tower_is_refused_not_counted_as_the_one_modelled():
@@ -314,7 +351,9 @@ def test_a_size_set_later_keeps_every_rule_the_file_was_read_with():
 
 
 @pytest.mark.parametrize("name", ["gemma-3-4b-it.json", "gemma-3-12b-it.json", "gemma-3-27b-it.json",
-                                  "llama-4-scout-17b-16e-instruct.json", "llama-4-maverick-17b-128e-instruct.json"])
+                                  "llama-4-scout-17b-16e-instruct.json", "llama-4-maverick-17b-128e-instruct.json",
+                                  "qwen3-vl-4b-instruct.json", "qwen3-vl-8b-instruct.json",
+                                  "qwen3-vl-30b-a3b-instruct.json"])
 def test_real_config_counts_what_transformers_builds(name):
     config = json.loads((FIXTURES / name).read_text())
     assert from_file(FIXTURES / name).total == sum(theirs(config).values())
@@ -322,9 +361,11 @@ def test_real_config_counts_what_transformers_builds(name):
 
 @pytest.mark.parametrize(("name", "total", "active"), [
     ("llama-4-scout-17b-16e-instruct.json", "109", "17"), ("llama-4-maverick-17b-128e-instruct.json", None, "17"),
+    ("qwen3-vl-30b-a3b-instruct.json", None, "3"),
 ])
-def test_llama4s_model_card_figures(name, total, active):
-    """Meta's card: Scout 109B parameters in all, each model 17B active (Maverick's "400B" is a round figure)."""
+def test_model_card_figures(name, total, active):
+    """Meta's card: Scout 109B parameters in all, each model 17B active (Maverick's "400B" is a round figure); Qwen's
+    name: 3B active of Qwen3-VL-30B-A3B."""
     spec = from_file(FIXTURES / name)
     if total is not None:
         assert f"{spec.total / 1e9:.0f}" == total
@@ -347,8 +388,9 @@ def test_real_config_counts_the_technical_reports_table(name, vision, non_embedd
     assert f"{round(decoder / 1e6)}" == non_embedding
 
 
-# transformers' Llama4ForConditionalGeneration cannot run text alone (its output has no image_outputs to return).
-@pytest.mark.parametrize("model_type", [t for t in TYPES if t != "llama4"])
+# transformers' Llama4ForConditionalGeneration cannot run text alone (its output has no image_outputs to return);
+# Qwen3-VL-MoE's text config has no causal LM to compare with, and its experts' grouped matmuls are not mm.
+@pytest.mark.parametrize("model_type", [t for t in TYPES if t not in ("llama4", "qwen3_vl_moe")])
 @settings(max_examples=10, deadline=None)
 @given(data=st.data(), seq=st.integers(1, 12))
 def test_a_text_forward_pass_executes_the_decoders_matmuls_and_nothing_of_the_tower(model_type, data, seq):
@@ -366,18 +408,21 @@ def test_a_text_forward_pass_executes_the_decoders_matmuls_and_nothing_of_the_to
     cfg = transformers.AutoConfig.for_model(model_type, **{k: v for k, v in config.items()
                                                            if k not in ("model_type", "architectures")})
     name = model_class(model_type)
+    alone_too = TEXT[model_type] not in TEXT_CLASSES  # Qwen3-VL's text config has no causal LM of its own
     with torch.device("cpu"):
         whole = (getattr(transformers, name)._from_config(cfg, attn_implementation="eager") if name else
                  transformers.AutoModelForCausalLM.from_config(cfg, attn_implementation="eager"))
-        alone = transformers.AutoModelForCausalLM.from_config(cfg.text_config, attn_implementation="eager")
+        models = [whole]
+        if alone_too:
+            models.append(transformers.AutoModelForCausalLM.from_config(cfg.text_config, attn_implementation="eager"))
     ids = torch.randint(0, cfg.text_config.vocab_size, (1, seq))
     counts = []
-    for model in (whole, alone):
+    for model in models:
         with torch.no_grad(), FlopCounterMode(display=False) as counter:
             model(input_ids=ids)
         counts.append(counter.get_flop_counts()["Global"])
-    assert counts[0] == counts[1]
-    if model_type == "gemma3":  # Qwen3.5's delta rule multiplies activations with mm too: tests/test_flops_torch.py
+    assert not alone_too or counts[0] == counts[1]
+    if model_type in ("gemma3", "qwen3_vl"):  # Qwen3.5's delta rule multiplies with mm too: tests/test_flops_torch.py
         matmuls = sum(int(counts[0].get(op, 0)) for op in (torch.ops.aten.mm, torch.ops.aten.addmm))
         assert matmuls == 2 * seq * spec.value(spec.tree.read("matmul"))
 

@@ -11,8 +11,8 @@ every per-token reading.
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Mapping
 
 from ..config import Config, Fields, printable, short
 
@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from ..components import Module
     from ..spec import Constraint, Spec
 
-__all__ = ["TowerFields", "NOTE", "WRAPPER", "sub_config", "decoder", "with_towers", "check_tower", "check_rope"]
+__all__ = ["TowerFields", "TextClass", "NOTE", "WRAPPER", "sub_config", "decoder", "with_towers", "check_tower",
+           "check_rope"]
 
 NOTE = ("the vision parts run once per image: they are in the parameter count, and every per-token reading "
         "(active, FLOPs, KV cache, activations) is the language model's")
@@ -46,30 +47,70 @@ class TowerFields(Fields):
         return super().group(param_name)
 
 
+@dataclass(frozen=True)
+class TextClass:
+    """A text config class that only a wrapper builds (``qwen3_vl_text``: there is no causal LM of it), read through
+    the table of the hand-written family whose decoder it builds, field for field.
+
+    ``defaults`` are its class's defaults where they differ from ``read_as``'s; ``ignored`` the fields ``read_as``
+    reads that it has no use for (a window its attention never applies); ``fixed`` what its modules do whatever the
+    file says (Qwen3-VL-MoE's router always renormalises); ``unset`` the fields whose null or 0 its class replaces
+    by the value the model works out (``head_dim or hidden_size // num_attention_heads``).
+    """
+
+    model_type: str
+    read_as: str
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    ignored: tuple[str, ...] = ()
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+    unset: tuple[str, ...] = ()
+
+    def translate(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """``given`` (a text config's fields) as a ``read_as`` file that builds the same decoder."""
+        from . import FAMILIES
+
+        fields = FAMILIES.by_type[self.read_as].fields
+        data = {k: v for k, v in given.items() if k not in self.ignored and k not in self.fixed}
+        for name in self.unset:
+            if name in data and (data[name] is None or (type(data[name]) is int and data[name] == 0)):
+                del data[name]
+        for name, value in self.defaults.items():
+            names = fields[name].names if name in fields else (name,)
+            if not any(n in data for n in names):
+                data[name] = value
+        return {**data, **self.fixed, "model_type": self.read_as}
+
+
 def sub_config(cfg: Config, name: str, fields: Fields) -> Config:
     """The object ``name`` of ``cfg`` (missing or null: every default) as a config of its own, named in its errors."""
     return Config(dict(cfg.get(name)), f"{cfg.source} {name}", fields)
 
 
-def decoder(cfg: Config, model_type: str, tied: bool | None, *, own_type: bool = False,
-            absent: dict | None = None) -> tuple[Spec, list[str]]:
+def decoder(cfg: Config, model_type: str | TextClass, tied: bool | None, *, own_type: bool = False,
+            absent: dict | None = None, given: dict | None = None) -> tuple[Spec, list[str]]:
     """The Spec of the decoder ``text_config`` describes, read as a ``model_type`` file whose head is ``tied`` (None:
     as the text config says, where the wrapper builds the decoder's own causal LM), and the note to add where that
     object names another model type (which the wrapper's class does not read).
 
     ``own_type``: the class reads the object by the model type it names (``model_type`` where it names none), as
     transformers' AutoConfig does; ``absent``: what the class makes of a missing or null object, where that is not
-    the model type's own defaults.
+    the model type's own defaults; ``given``: the text config's fields where they are not ``text_config``'s (Qwen2-VL
+    reads them from the top level when it has none).
     """
     from . import FAMILIES
 
-    given = cfg.get("text_config")
-    if absent is not None and not isinstance(cfg.data.get("text_config"), dict):
-        given = absent
+    text_class = model_type if isinstance(model_type, TextClass) else None
+    if text_class is not None:
+        model_type = text_class.model_type
+    if given is None:
+        given = cfg.get("text_config")
+        if absent is not None and not isinstance(cfg.data.get("text_config"), dict):
+            given = absent
     tie = {} if tied is None else {"tie_word_embeddings": tied}
     stated = given.get("model_type", model_type)
     read_as = stated if own_type else model_type
-    text = FAMILIES.from_dict({**given, "model_type": read_as, **tie}, f"{cfg.source} text_config")
+    data = {**given, "model_type": read_as, **tie}
+    text = FAMILIES.from_dict(text_class.translate(data) if text_class else data, f"{cfg.source} text_config")
     notes = [] if stated == read_as else [
         f"text_config's model_type {printable(short(stated))} is not read: {cfg.model_type}'s config class reads "
         f"its text_config as {model_type}, and so does symparams"]

@@ -27,19 +27,25 @@ QWEN_TYPES = ("qwen3", "qwen3_moe", "qwen2_moe", "qwen3_5_text", "qwen3_5_moe_te
 
 # transformers 5.x: num_key_value_heads when missing (None: H), and whether its null means H.
 KV_DEFAULT = {"qwen3": 32, "qwen3_moe": 4, "qwen2_moe": 16, "qwen3_5_text": 4, "qwen3_5_moe_text": 2,
-              "qwen3_next": 2, "llama4_text": 8, "phi3": None, "phimoe": 8}
-KV_NULL_OK = ("qwen3", "phi3")
+              "qwen3_next": 2, "llama4_text": 8, "phi3": None, "phimoe": 8, "qwen3_vl_text": 32,
+              "qwen3_vl_moe_text": 16}
+KV_NULL_OK = ("qwen3", "phi3", "qwen3_vl_text")
 # head_dim when missing: a number, or None where it is D // H (not a config field)
 HEAD_DIM_DEFAULT = {"qwen3": 128, "qwen3_5_text": 256, "qwen3_5_moe_text": 256, "qwen3_next": 256,
-                    "llama4_text": 128}
+                    "llama4_text": 128, "qwen3_vl_text": 128}
 # families whose RoPE turns a quarter of the head: head_dim / 4 must be even
 QUARTER_ROTARY = ("qwen3_5_text", "qwen3_5_moe_text", "qwen3_next")
 HYBRID = QUARTER_ROTARY
 EXPERTS_FIELD = {"qwen3_moe": "num_experts", "qwen2_moe": "num_experts", "qwen3_5_moe_text": "num_experts",
-                 "qwen3_next": "num_experts", "llama4_text": "num_local_experts", "phimoe": "num_local_experts"}
-SPARSE_STEP = ("qwen3_moe", "qwen2_moe", "qwen3_next")
+                 "qwen3_next": "num_experts", "llama4_text": "num_local_experts", "phimoe": "num_local_experts",
+                 "qwen3_vl_moe_text": "num_experts"}
+SPARSE_STEP = ("qwen3_moe", "qwen2_moe", "qwen3_next", "qwen3_vl_moe_text")
+# text configs that only a vision-language wrapper reads (tests/strategies/vision.py), whose sliding-window fields
+# their attention ignores
+VL_TEXT = ("qwen3_vl_text", "qwen3_vl_moe_text")
 SHARED = ("qwen2_moe", "qwen3_5_moe_text", "qwen3_next")
-ATTENTION_BIAS = ("qwen3", "qwen3_moe", "qwen3_5_text", "qwen3_5_moe_text", "qwen3_next", "llama4_text", "phimoe")
+ATTENTION_BIAS = ("qwen3", "qwen3_moe", "qwen3_5_text", "qwen3_5_moe_text", "qwen3_next", "llama4_text", "phimoe",
+                  *VL_TEXT)
 FLAG = st.booleans()
 
 
@@ -113,8 +119,12 @@ def qwen_configs(draw, model_type: str) -> dict:
         _experts(draw, cfg, model_type, layers)
     if model_type in HYBRID:
         _hybrid(draw, cfg, layers)
-    if model_type in ("qwen3", "qwen3_moe", "qwen2_moe"):
+    if model_type in ("qwen3", "qwen3_moe", "qwen2_moe", *VL_TEXT):
         _sliding(draw, cfg, model_type, layers)
+    if model_type == "qwen3_vl_moe_text":
+        _maybe(draw, cfg, "norm_topk_prob", FLAG)
+        if "head_dim" not in cfg and draw(st.booleans()):
+            cfg["head_dim"] = draw(st.sampled_from([None, 0]))
     if model_type in ("phi3", "phimoe"):
         _maybe(draw, cfg, "sliding_window", st.one_of(st.none(), st.integers(1, 12)))
     if model_type == "llama4_text":
@@ -126,9 +136,9 @@ def qwen_configs(draw, model_type: str) -> dict:
 
 def _experts(draw, cfg: dict, model_type: str, layers: int) -> None:
     name = EXPERTS_FIELD[model_type]
-    if model_type == "qwen3_moe" and draw(st.booleans()):
-        name = "num_local_experts"  # Qwen3MoeConfig's attribute_map
-    low = 0 if model_type in ("qwen3_moe", "qwen2_moe", "qwen3_next") and draw(st.integers(0, 5)) == 0 else 2
+    if model_type in ("qwen3_moe", "qwen3_vl_moe_text") and draw(st.booleans()):
+        name = "num_local_experts"  # the config's attribute_map
+    low = 0 if model_type in SPARSE_STEP and draw(st.integers(0, 5)) == 0 else 2
     experts = cfg[name] = draw(st.integers(low, 6))
     if model_type == "phimoe":
         _maybe(draw, cfg, "num_experts_per_tok", st.just(2))
@@ -178,9 +188,9 @@ def _sliding(draw, cfg: dict, model_type: str, layers: int) -> None:
         return
     cfg["use_sliding_window"] = draw(FLAG)
     _maybe(draw, cfg, "sliding_window", st.integers(1, 12))
-    if model_type != "qwen3_moe":
+    if model_type not in ("qwen3_moe", "qwen3_vl_moe_text"):
         _maybe(draw, cfg, "max_window_layers", st.integers(0, layers))
-    if model_type == "qwen3" and cfg["use_sliding_window"] and draw(st.booleans()):
+    if model_type in ("qwen3", "qwen3_vl_text") and cfg["use_sliding_window"] and draw(st.booleans()):
         cfg["layer_types"] = draw(_layer_types(layers, ("full_attention", "sliding_attention")))
     if model_type == "qwen2_moe" and cfg["use_sliding_window"] and draw(st.booleans()):
         cfg["layer_types"] = draw(_layer_types(layers, ("full_attention", "sliding_attention")))

@@ -1,5 +1,6 @@
 """Strategies for vision-language wrappers: Gemma 3 (``gemma3``: a Gemma 3 decoder beside a SigLIP tower),
-Qwen3.5 (``qwen3_5``, ``qwen3_5_moe``: the hybrid decoders beside Qwen3.5's tower), Llama 4 (``llama4``: the
+Qwen3.5 (``qwen3_5``, ``qwen3_5_moe``: the hybrid decoders beside Qwen3.5's tower), Qwen3-VL (``qwen3_vl``,
+``qwen3_vl_moe``: Qwen3's and Qwen3-MoE's decoders beside a tower with deepstack mergers), Llama 4 (``llama4``: the
 mixture-of-experts decoder beside its tower and projector) and Mistral 3 (``mistral3``: a Mistral or Llama decoder
 beside Pixtral's tower), as released.
 
@@ -15,9 +16,10 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from . import CONFIGS
+from .qwen import qwen_configs
 
 __all__ = ["pixtral_configs", "mistral3_configs", "siglip_configs", "gemma3_configs", "qwen_vision_configs",
-           "qwen3_5_configs", "llama4_vision_configs", "llama4_configs"]
+           "qwen3_5_configs", "qwen3_vl_configs", "llama4_vision_configs", "llama4_configs"]
 
 # the decoder's width where a text strategy leaves hidden_size out (transformers' defaults)
 TEXT_WIDTH = {"qwen3_5_text": 4096, "qwen3_5_moe_text": 2048}
@@ -101,6 +103,32 @@ def qwen3_5_configs(draw, model_type: str) -> dict:
 
 
 @st.composite
+def qwen3_vl_configs(draw, model_type: str) -> dict:
+    """A small ``qwen3_vl`` or ``qwen3_vl_moe`` config: the text config drawn as its own class's (no causal LM reads
+    it alone), now and then with Qwen3-VL's multimodal rope table; deepstack layers of the tower, each once, no more
+    of them than the decoder has layers."""
+    text = dict(draw(qwen_configs(model_type + "_text")))
+    how = draw(st.sampled_from(["kept", "dropped", "llama"]))
+    if how == "dropped":
+        del text["model_type"]
+    elif how == "llama":
+        text["model_type"] = "llama"
+    if draw(st.booleans()):
+        text["rope_scaling"] = {"rope_type": "default", "mrope_section": [1, 1, 0], "mrope_interleaved": True}
+        text["rope_theta"] = 5000000
+    vision = draw(qwen_vision_configs(text["hidden_size"]))
+    depth = vision.get("depth", vision.get("num_hidden_layers"))
+    vision["deepstack_visual_indexes"] = draw(st.lists(st.integers(0, depth - 1), unique=True,
+                                                       max_size=min(depth, text["num_hidden_layers"])))
+    if draw(st.booleans()):
+        vision["model_type"] = model_type
+    cfg: dict = {"model_type": model_type, "text_config": text, "vision_config": vision}
+    if draw(st.booleans()):
+        cfg["tie_word_embeddings"] = draw(st.booleans())
+    return cfg
+
+
+@st.composite
 def llama4_vision_configs(draw) -> dict:
     """A small Llama 4 vision config whose tower runs: its pixel shuffle (ratio 1/2, or 1) regroups the patches into
     the adapter's inputs, and one width chains the adapter and projector."""
@@ -175,3 +203,5 @@ CONFIGS["mistral3"] = mistral3_configs()
 CONFIGS["llama4"] = llama4_configs()
 CONFIGS["qwen3_5"] = qwen3_5_configs("qwen3_5")
 CONFIGS["qwen3_5_moe"] = qwen3_5_configs("qwen3_5_moe")
+CONFIGS["qwen3_vl"] = qwen3_vl_configs("qwen3_vl")
+CONFIGS["qwen3_vl_moe"] = qwen3_vl_configs("qwen3_vl_moe")

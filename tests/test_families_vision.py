@@ -17,24 +17,23 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from test_families_gemma import _need, ours, theirs
 
 from symparams.cli import main
 from symparams.errors import SymparamsError
-from symparams.families import FAMILIES, from_dict, from_file
-from symparams.families.qwen3_vl import MOE_TEXT
-from symparams.families.qwen3_vl import TEXT as QWEN3_VL_TEXT_CLASS
-from symparams.symbols import D_vis, N_img
+from symparams.families import FAMILIES, from_dict, from_file, qwen2_vl, qwen3_vl
+from symparams.symbols import D_vis, N_img, d_h
 
 from strategies import CONFIGS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
-TEXT_CLASSES = {c.model_type: c for c in (QWEN3_VL_TEXT_CLASS, MOE_TEXT)}
-TYPES = ("gemma3", "qwen3_5", "qwen3_5_moe", "qwen3_vl", "qwen3_vl_moe", "llama4", "mistral3")
+TEXT_CLASSES = {c.model_type: c for c in (qwen3_vl.TEXT, qwen3_vl.MOE_TEXT, qwen2_vl.TEXT, qwen2_vl.TEXT_2_5)}
+TYPES = ("gemma3", "qwen3_5", "qwen3_5_moe", "qwen3_vl", "qwen3_vl_moe", "qwen2_vl", "qwen2_5_vl", "llama4", "mistral3")
 TEXT = {"gemma3": "gemma3_text", "qwen3_5": "qwen3_5_text", "qwen3_5_moe": "qwen3_5_moe_text", "llama4": "llama4_text",
-        "mistral3": "mistral", "qwen3_vl": "qwen3_vl_text", "qwen3_vl_moe": "qwen3_vl_moe_text"}
+        "mistral3": "mistral", "qwen3_vl": "qwen3_vl_text", "qwen3_vl_moe": "qwen3_vl_moe_text",
+        "qwen2_vl": "qwen2_vl_text", "qwen2_5_vl": "qwen2_5_vl_text"}
 QWEN_TEXT = {"model_type": "qwen3_5_text", "vocab_size": 40, "hidden_size": 16, "intermediate_size": 12,
              "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 8,
              "linear_num_key_heads": 2, "linear_num_value_heads": 2, "linear_key_head_dim": 4,
@@ -99,6 +98,26 @@ BASES["qwen3_vl_moe"] = {
                     "moe_intermediate_size": 8, "decoder_sparse_step": 1, "mlp_only_layers": [1]},
     "vision_config": {**QWEN3_VL_VISION, "model_type": "qwen3_vl_moe_vision", "deepstack_visual_indexes": [1]},
 }
+# Qwen2.5-VL flat, as released: the decoder's fields at the top level
+BASES["qwen2_5_vl"] = {
+    "model_type": "qwen2_5_vl", "tie_word_embeddings": False, "image_token_id": 7, "vocab_size": 40,
+    "hidden_size": 16, "intermediate_size": 12, "num_hidden_layers": 2, "num_attention_heads": 8,
+    "num_key_value_heads": 1, "max_window_layers": 1, "use_sliding_window": False, "sliding_window": 8,
+    "rope_scaling": {"type": "mrope", "mrope_section": [1, 1, 2]}, "rope_theta": 1000000.0,
+    "vision_config": {"model_type": "qwen2_5_vl", "depth": 2, "hidden_size": 12, "hidden_act": "silu",
+                      "intermediate_size": 10, "num_heads": 3, "in_channels": 2, "patch_size": 4,
+                      "spatial_merge_size": 2, "temporal_patch_size": 2, "out_hidden_size": 16,
+                      "fullatt_block_indexes": [1], "window_size": 16},
+}
+BASES["qwen2_vl"] = {
+    "model_type": "qwen2_vl", "tie_word_embeddings": False, "image_token_id": 7,
+    "text_config": {"model_type": "qwen2_vl_text", "vocab_size": 40, "hidden_size": 16, "intermediate_size": 12,
+                    "num_hidden_layers": 2, "num_attention_heads": 8, "num_key_value_heads": 1,
+                    "tie_word_embeddings": False},
+    "vision_config": {"model_type": "qwen2_vl", "depth": 2, "embed_dim": 12, "hidden_size": 16, "mlp_ratio": 2,
+                      "hidden_act": "quick_gelu", "num_heads": 3, "in_channels": 2, "patch_size": 4,
+                      "spatial_merge_size": 2, "temporal_patch_size": 2},
+}
 BASE = BASES["gemma3"]
 
 # Configs transformers builds but cannot run an image through, refused here on purpose.
@@ -118,6 +137,10 @@ REFUSED_THOUGH_BUILT = [
     ("mistral3", "vision_config", "head_dim", 8),  # 3 heads of 8 for a width of 12
     ("mistral3", "top", "vision_feature_layer", []),  # features of no layer
     ("mistral3", "top", "spatial_merge_size", 0),  # a merger of nothing
+    ("qwen2_vl", "vision_config", "hidden_size", 12),  # image features narrower than the token embeddings
+    ("qwen2_vl", "vision_config", "num_heads", 5),  # a fused qkv the heads cannot split
+    ("qwen2_5_vl", "vision_config", "out_hidden_size", 12),  # image features narrower than the token embeddings
+    ("qwen2_vl", "text_config", "head_dim", 4),  # rotary heads of 4 for attention heads of 2
     ("qwen3_vl", "vision_config", "deepstack_visual_indexes", [2]),  # a layer the tower lacks
     ("qwen3_vl", "vision_config", "deepstack_visual_indexes", [-1]),  # a layer no index reaches
     ("qwen3_vl", "vision_config", "deepstack_visual_indexes", [1, 1]),  # a merger whose features are never taken
@@ -125,7 +148,7 @@ REFUSED_THOUGH_BUILT = [
 # What a refusal of a config transformers builds may say: each is a tower no image runs through.
 NO_IMAGE_RUNS = ("cannot take the place of token embeddings", "do not chain", "does not regroup",
                  "the pooling kernel would be 0", "no patch to embed", "do not make up the width",
-                 "would reach no layer")
+                 "would reach no layer", "cannot be split into them")
 
 
 def _fields(model_type: str) -> list[tuple[str, str, str]]:
@@ -151,9 +174,12 @@ def built(config: dict):
 
 def tied(config: dict) -> bool:
     """Whether the wrapper ties its head: its top level's ``tie_word_embeddings`` (Gemma 3: true when missing, and
-    null unties; Qwen3.5: false when missing), or Llama 4's text config's own (false when missing)."""
+    null unties; Qwen3.5: false when missing), or Llama 4's text config's own (false when missing); Qwen2-VL's is
+    either its top level's or its text config object's."""
     if config["model_type"] == "llama4":
         return (config.get("text_config") or {}).get("tie_word_embeddings", False) is True
+    if config["model_type"] in ("qwen2_vl", "qwen2_5_vl") and isinstance(config.get("text_config"), dict):
+        return config.get("tie_word_embeddings") is True or bool(config["text_config"].get("tie_word_embeddings"))
     default = config["model_type"] in ("gemma3", "mistral3")
     return config.get("tie_word_embeddings", default) is True
 
@@ -176,7 +202,9 @@ def test_the_per_token_readings_are_the_decoders_own(model_type, data):
     """A text token passes through the decoder alone: every per-token reading of the wrapper is its text config's."""
     config = data.draw(CONFIGS[model_type], label="config")
     spec = from_dict(config)
-    given = config.get("text_config") or {}
+    given = config.get("text_config")
+    if not isinstance(given, dict):  # Qwen2-VL's class takes its text config's fields from the top level
+        given = {k: v for k, v in config.items() if k in qwen2_vl.TEXT_KEYS} if model_type in ("qwen2_vl", "qwen2_5_vl") else {}
     own = given.get("model_type", TEXT[model_type]) if model_type == "mistral3" else TEXT[model_type]  # AutoConfig's
     inner = {**given, "model_type": own, "tie_word_embeddings": tied(config)}
     if own in TEXT_CLASSES:  # no causal LM reads it alone: the family whose decoder it builds does
@@ -224,6 +252,10 @@ def test_a_null_or_missing_field_counts_as_transformers_builds_it_or_is_refused_
         ("rope_parameters", "x"), ("num_heads", 0))],
     *[("qwen3_5_moe", "top", f, v) for f, v in (("tie_word_embeddings", None), ("text_config", 3))],
     *[("qwen3_vl", "vision_config", "deepstack_visual_indexes", v) for v in (None, "x", 8)],
+    *[("qwen2_5_vl", "top", f, v) for f, v in (("num_attention_heads", 3), ("tie_word_embeddings", None),
+                                               ("use_sliding_window", 1), ("hidden_size", 16.5))],
+    *[("qwen2_vl", "vision_config", f, v) for f, v in (("mlp_ratio", 2.5), ("patch_size", [4, 4]),
+                                                       ("hidden_act", "swishy"))],
     *[("qwen3_vl_moe", "top", f, v) for f, v in (("tie_word_embeddings", None), ("text_config", []))],
     *[("llama4", "vision_config", f, v) for f, v in (
         ("pixel_shuffle_ratio", 1), ("pixel_shuffle_ratio", None), ("rope_parameters", {"rope_theta": "x"}),
@@ -305,6 +337,31 @@ def test_mistral3s_defaults_for_a_missing_part_are_its_config_classes_own():
         assert outcome(config) == built(config), part
 
 
+def test_qwen2_vl_takes_a_missing_text_configs_fields_from_the_top_level_as_its_config_class_does():
+    """Qwen2VLConfig moves the top-level fields its text config class's ``__init__`` names (and three rope fields)
+    into a missing text config: symparams's list is that signature's."""
+    transformers = _need("transformers")
+    import inspect
+
+    for model_type in ("qwen2_vl", "qwen2_5_vl"):
+        text_class = transformers.CONFIG_MAPPING[model_type].sub_configs_defaults["text_config"]
+        names = set(inspect.signature(getattr(text_class, "config_class", text_class).__init__).parameters) - {"self"}
+        assert set(qwen2_vl.TEXT_KEYS) == names | {"rope_parameters", "rope_scaling", "rope_theta"}
+
+
+def test_qwen2_vl_ties_its_head_where_the_top_level_or_a_text_config_object_says_so():
+    for top in (True, False, None, "missing"):
+        for inner in (True, False, None, 1, "missing"):
+            config = json.loads(json.dumps(BASES["qwen2_vl"]))
+            for holder, value in ((config, top), (config["text_config"], inner)):
+                if value == "missing":
+                    holder.pop("tie_word_embeddings")
+                else:
+                    holder["tie_word_embeddings"] = value
+            assert outcome(config)[0] == built(config)[0], (top, inner)
+            assert outcome(config) == built(config) or outcome(config)[0] == "refused", (top, inner)
+
+
 def test_llama4s_text_config_decides_its_tie_and_the_top_levels_builds_nothing():
     for top in (True, False, "missing"):
         for inner in (True, False, "missing"):
@@ -353,7 +410,8 @@ def test_a_size_set_later_keeps_every_rule_the_file_was_read_with():
 @pytest.mark.parametrize("name", ["gemma-3-4b-it.json", "gemma-3-12b-it.json", "gemma-3-27b-it.json",
                                   "llama-4-scout-17b-16e-instruct.json", "llama-4-maverick-17b-128e-instruct.json",
                                   "qwen3-vl-4b-instruct.json", "qwen3-vl-8b-instruct.json",
-                                  "qwen3-vl-30b-a3b-instruct.json"])
+                                  "qwen3-vl-30b-a3b-instruct.json", "qwen2-vl-7b-instruct.json",
+                                  "qwen2.5-vl-3b-instruct.json", "qwen2.5-vl-7b-instruct.json"])
 def test_real_config_counts_what_transformers_builds(name):
     config = json.loads((FIXTURES / name).read_text())
     assert from_file(FIXTURES / name).total == sum(theirs(config).values())
@@ -404,6 +462,11 @@ def test_a_text_forward_pass_executes_the_decoders_matmuls_and_nothing_of_the_to
     from symparams.verify import model_class
 
     config = data.draw(CONFIGS[model_type], label="config")
+    if model_type in ("qwen2_vl", "qwen2_5_vl"):  # its text forward pass splits each head by mrope_section
+        head = from_dict(config).env[d_h]
+        assume(head % 2 == 0)
+        holder = config["text_config"] if isinstance(config.get("text_config"), dict) else config
+        holder["rope_scaling"] = {"type": "mrope", "mrope_section": [head // 2, 0, 0]}
     spec = from_dict(config)
     cfg = transformers.AutoConfig.for_model(model_type, **{k: v for k, v in config.items()
                                                            if k not in ("model_type", "architectures")})
@@ -422,7 +485,7 @@ def test_a_text_forward_pass_executes_the_decoders_matmuls_and_nothing_of_the_to
             model(input_ids=ids)
         counts.append(counter.get_flop_counts()["Global"])
     assert not alone_too or counts[0] == counts[1]
-    if model_type in ("gemma3", "qwen3_vl"):  # Qwen3.5's delta rule multiplies with mm too: tests/test_flops_torch.py
+    if model_type in ("gemma3", "qwen3_vl", "qwen2_vl", "qwen2_5_vl"):  # Qwen3.5's delta rule: test_flops_torch.py
         matmuls = sum(int(counts[0].get(op, 0)) for op in (torch.ops.aten.mm, torch.ops.aten.addmm))
         assert matmuls == 2 * seq * spec.value(spec.tree.read("matmul"))
 

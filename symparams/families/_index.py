@@ -26,6 +26,8 @@ ENTRIES = (
     Entry(name='qwen3_5_moe_text', module='qwen3_5', attribute='MOE_FAMILY', model_types=('qwen3_5_moe_text',), retired=(), ladder=False),
     Entry(name='qwen3_5', module='qwen3_5_vlm', attribute='FAMILY', model_types=('qwen3_5',), retired=(), ladder=False),
     Entry(name='qwen3_5_moe', module='qwen3_5_vlm', attribute='MOE_FAMILY', model_types=('qwen3_5_moe',), retired=(), ladder=False),
+    Entry(name='qwen2_vl', module='qwen2_vl', attribute='FAMILY', model_types=('qwen2_vl',), retired=(), ladder=False),
+    Entry(name='qwen2_5_vl', module='qwen2_vl', attribute='FAMILY_2_5', model_types=('qwen2_5_vl',), retired=(), ladder=False),
     Entry(name='qwen3_vl', module='qwen3_vl', attribute='FAMILY', model_types=('qwen3_vl',), retired=(), ladder=False),
     Entry(name='qwen3_vl_moe', module='qwen3_vl', attribute='MOE_FAMILY', model_types=('qwen3_vl_moe',), retired=(), ladder=False),
     Entry(name='qwen3_next', module='qwen3_next', attribute='FAMILY', model_types=('qwen3_next',), retired=(), ladder=False),

@@ -12,7 +12,7 @@ every per-token reading.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from ..config import Config, Fields, printable, short
 
@@ -55,7 +55,10 @@ class TextClass:
     ``defaults`` are its class's defaults where they differ from ``read_as``'s; ``ignored`` the fields ``read_as``
     reads that it has no use for (a window its attention never applies); ``fixed`` what its modules do whatever the
     file says (Qwen3-VL-MoE's router always renormalises); ``unset`` the fields whose null or 0 its class replaces
-    by the value the model works out (``head_dim or hidden_size // num_attention_heads``).
+    by the value the model works out (``head_dim or hidden_size // num_attention_heads``); ``whole_heads`` whether
+    its attention refuses a width its heads do not divide (``read_as``'s rounds the head size down); ``adjust`` what
+    else its class makes of the file's fields (a null it reads as a value); ``check`` what else it refuses, given the
+    text config as read and the decoder's Spec.
     """
 
     model_type: str
@@ -64,6 +67,9 @@ class TextClass:
     ignored: tuple[str, ...] = ()
     fixed: Mapping[str, Any] = field(default_factory=dict)
     unset: tuple[str, ...] = ()
+    whole_heads: bool = False
+    adjust: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    check: Callable[[Config, Spec], None] | None = None
 
     def translate(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """``given`` (a text config's fields) as a ``read_as`` file that builds the same decoder."""
@@ -74,6 +80,8 @@ class TextClass:
         for name in self.unset:
             if name in data and (data[name] is None or (type(data[name]) is int and data[name] == 0)):
                 del data[name]
+        if self.adjust is not None:
+            data = self.adjust(data)
         for name, value in self.defaults.items():
             names = fields[name].names if name in fields else (name,)
             if not any(n in data for n in names):
@@ -110,11 +118,25 @@ def decoder(cfg: Config, model_type: str | TextClass, tied: bool | None, *, own_
     stated = given.get("model_type", model_type)
     read_as = stated if own_type else model_type
     data = {**given, "model_type": read_as, **tie}
-    text = FAMILIES.from_dict(text_class.translate(data) if text_class else data, f"{cfg.source} text_config")
+    source = f"{cfg.source} text_config"
+    text = FAMILIES.from_dict(text_class.translate(data) if text_class else data, source)
+    if text_class is not None and text_class.whole_heads:
+        _whole_heads(text, Config(data, source))
+    if text_class is not None and text_class.check is not None:
+        text_class.check(Config(data, source), text)
     notes = [] if stated == read_as else [
         f"text_config's model_type {printable(short(stated))} is not read: {cfg.model_type}'s config class reads "
         f"its text_config as {model_type}, and so does symparams"]
     return text, notes
+
+
+def _whole_heads(text: Spec, cfg: Config) -> None:
+    from ..symbols import D, H
+
+    width, heads = int(text.env[D]), int(text.env[H])
+    if width % heads:
+        raise cfg.error("num_attention_heads", f"{heads} heads do not divide hidden_size {width}: this decoder's "
+                                               "attention refuses it (transformers raises)")
 
 
 def with_towers(text: Spec, family: str, label: str, towers: tuple[Module, ...], sizes: dict[str, int],

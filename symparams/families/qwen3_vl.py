@@ -11,11 +11,14 @@ their decoders are Qwen3's and Qwen3-MoE's, layer for layer, so they are read th
 families' tables (:class:`._vision_language.TextClass`) with their own classes' defaults and
 with what those classes do not read left out:
 
-- ``qwen3_vl_text``: no sliding window (its attention applies none) and no ``layer_types``;
-  a context of 128,000 by default;
+- ``qwen3_vl_text``: no sliding window (its attention applies none: a layer ``layer_types``
+  marks sliding is read as full attention, with a note); a context of 128,000 by default;
 - ``qwen3_vl_moe_text``: 16 heads, 16 key/value heads (null refused), ``intermediate_size``
   5,632, 60 experts of 1,408, 4 per token; its router always renormalises the chosen
   experts' weights, and ``head_dim``, null or 0, is D // H.
+
+Neither class declares ``layer_types``, but transformers validates one that a file gives (a
+known type per layer) and the attention looks each layer's type up in it: a null is refused.
 """
 
 from __future__ import annotations
@@ -44,9 +47,28 @@ FIELDS = TowerFields(
 
 _NO_WINDOW = ("use_sliding_window", "sliding_window")
 
-# transformers 5.x Qwen3VLTextConfig, against Qwen3Config
+
+
+def _layer_types(cfg: Config, text: Spec) -> None:
+    """``layer_types``, which the text config classes do not declare, is still validated by transformers (a known
+    type for each layer), and its attention looks each layer's type up in it: a null is refused."""
+    from ..config import Fields
+    from ..symbols import L
+    from ._qwen_config import layer_types, list_field
+
+    if "layer_types" not in cfg.data:
+        return
+    if cfg.data["layer_types"] is None:
+        raise cfg.error("layer_types", "is null: this text config class keeps the null, and its attention cannot "
+                                       "look a layer's type up in it (transformers raises)")
+    listed = Config(cfg.data, cfg.source, Fields(list_field("layer_types")))
+    layer_types(listed, int(text.env[L]), ("full_attention", "sliding_attention"), list)
+
+
+# transformers 5.x Qwen3VLTextConfig, against Qwen3Config (its attention applies no window: a sliding layer listed is
+# read as full attention, with Qwen3's note)
 TEXT = TextClass("qwen3_vl_text", "qwen3", defaults={"max_position_embeddings": 128000},
-                 ignored=(*_NO_WINDOW, "max_window_layers", "layer_types"))
+                 ignored=(*_NO_WINDOW, "max_window_layers"), check=_layer_types)
 
 # transformers 5.x Qwen3VLMoeTextConfig, against Qwen3MoeConfig
 MOE_TEXT = TextClass(
@@ -54,7 +76,7 @@ MOE_TEXT = TextClass(
     defaults={"intermediate_size": 5632, "num_attention_heads": 16, "num_key_value_heads": 16,
               "max_position_embeddings": 128000, "moe_intermediate_size": 1408, "num_experts_per_tok": 4,
               "num_experts": 60},
-    ignored=_NO_WINDOW, fixed={"norm_topk_prob": True}, unset=("head_dim",),
+    ignored=_NO_WINDOW, fixed={"norm_topk_prob": True}, unset=("head_dim",), check=_layer_types,
 )
 
 

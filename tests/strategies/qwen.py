@@ -190,7 +190,7 @@ def _sliding(draw, cfg: dict, model_type: str, layers: int) -> None:
     _maybe(draw, cfg, "sliding_window", st.integers(1, 12))
     if model_type not in ("qwen3_moe", "qwen3_vl_moe_text"):
         _maybe(draw, cfg, "max_window_layers", st.integers(0, layers))
-    if model_type in ("qwen3", "qwen3_vl_text") and cfg["use_sliding_window"] and draw(st.booleans()):
+    if model_type == "qwen3" and cfg["use_sliding_window"] and draw(st.booleans()):
         cfg["layer_types"] = draw(_layer_types(layers, ("full_attention", "sliding_attention")))
     if model_type == "qwen2_moe" and cfg["use_sliding_window"] and draw(st.booleans()):
         cfg["layer_types"] = draw(_layer_types(layers, ("full_attention", "sliding_attention")))

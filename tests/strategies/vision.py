@@ -16,10 +16,11 @@ from __future__ import annotations
 from hypothesis import strategies as st
 
 from . import CONFIGS
+from .existing import rms_configs
 from .qwen import qwen_configs
 
 __all__ = ["pixtral_configs", "mistral3_configs", "siglip_configs", "gemma3_configs", "qwen_vision_configs",
-           "qwen3_5_configs", "qwen3_vl_configs", "llama4_vision_configs", "llama4_configs"]
+           "qwen3_5_configs", "qwen3_vl_configs", "qwen2_vl_configs", "llama4_vision_configs", "llama4_configs"]
 
 # the decoder's width where a text strategy leaves hidden_size out (transformers' defaults)
 TEXT_WIDTH = {"qwen3_5_text": 4096, "qwen3_5_moe_text": 2048}
@@ -129,6 +130,60 @@ def qwen3_vl_configs(draw, model_type: str) -> dict:
 
 
 @st.composite
+def _qwen2_vl_text(draw) -> dict:
+    """A Qwen2-VL text config: a Qwen2 config whose heads divide its width (this attention refuses the rest), its
+    window fields now and then null (no window)."""
+    text = dict(draw(rms_configs("qwen2")))
+    del text["model_type"]
+    heads = text["num_attention_heads"]
+    text["hidden_size"] = heads * max(1, text["hidden_size"] // heads)
+    if "head_dim" in text:  # read by the rotary embedding alone, which must turn the attention's heads
+        head = text["hidden_size"] // heads  # transformers' RoPE validation refuses a stated odd one above 4
+        text["head_dim"] = draw(st.sampled_from([head if head % 2 == 0 or head <= 4 else None, None, 0]))
+    if draw(st.integers(0, 5)) == 0:
+        text["use_sliding_window"] = None
+    if draw(st.integers(0, 5)) == 0 and (not text.get("use_sliding_window") or "layer_types" in text):
+        text["max_window_layers"] = None  # read (and failed on) only by the default pattern of a window
+    return text
+
+
+@st.composite
+def qwen2_vl_configs(draw, model_type: str) -> dict:
+    """A small ``qwen2_vl`` or ``qwen2_5_vl`` config, flat as released (the decoder's fields at the top level) or
+    with a ``text_config`` object, and a tower whose merger ends at the decoder's width."""
+    text = draw(_qwen2_vl_text())
+    width = text["hidden_size"]
+    heads = draw(st.integers(1, 4))
+    depth = draw(st.sampled_from(["depth", "num_hidden_layers"]))
+    vision: dict = {draw(st.sampled_from(["num_heads", "num_attention_heads"])): heads, depth: draw(st.integers(1, 3))}
+    own = heads * draw(st.integers(1, 6))
+    if model_type == "qwen2_vl":
+        vision.update(embed_dim=own, hidden_size=width)
+        extra = (("mlp_ratio", st.integers(1, 4)), ("hidden_act", st.sampled_from(["quick_gelu", "gelu", "silu"])))
+    else:
+        vision.update(hidden_size=own, out_hidden_size=width)
+        extra = (("intermediate_size", st.integers(1, 24)), ("hidden_act", st.sampled_from(["silu", "gelu"])),
+                 ("fullatt_block_indexes", st.lists(st.integers(0, 3), max_size=2)))
+    for key, values in (("in_channels", st.integers(1, 4)), ("patch_size", st.integers(1, 6)),
+                        ("temporal_patch_size", st.integers(1, 3)), ("spatial_merge_size", st.integers(1, 3)),
+                        ("model_type", st.sampled_from([model_type, model_type + "_vision"])), *extra):
+        if draw(st.booleans()):
+            vision[key] = draw(values)
+    cfg: dict = {"model_type": model_type, "vision_config": vision}
+    if draw(st.booleans()):
+        cfg["text_config"] = text
+        if draw(st.booleans()):
+            cfg["tie_word_embeddings"] = draw(st.booleans())
+        if draw(st.booleans()):  # the top level's copies are not read
+            cfg["hidden_size"] = width + 1
+    else:
+        cfg.update(text)
+        if draw(st.booleans()):
+            cfg["text_config"] = None
+    return cfg
+
+
+@st.composite
 def llama4_vision_configs(draw) -> dict:
     """A small Llama 4 vision config whose tower runs: its pixel shuffle (ratio 1/2, or 1) regroups the patches into
     the adapter's inputs, and one width chains the adapter and projector."""
@@ -203,5 +258,7 @@ CONFIGS["mistral3"] = mistral3_configs()
 CONFIGS["llama4"] = llama4_configs()
 CONFIGS["qwen3_5"] = qwen3_5_configs("qwen3_5")
 CONFIGS["qwen3_5_moe"] = qwen3_5_configs("qwen3_5_moe")
+CONFIGS["qwen2_vl"] = qwen2_vl_configs("qwen2_vl")
+CONFIGS["qwen2_5_vl"] = qwen2_vl_configs("qwen2_5_vl")
 CONFIGS["qwen3_vl"] = qwen3_vl_configs("qwen3_vl")
 CONFIGS["qwen3_vl_moe"] = qwen3_vl_configs("qwen3_vl_moe")

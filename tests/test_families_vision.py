@@ -23,17 +23,19 @@ from test_families_gemma import _need, ours, theirs
 
 from symparams.cli import main
 from symparams.errors import SymparamsError
-from symparams.families import FAMILIES, from_dict, from_file, qwen2_vl, qwen3_vl
+from symparams.families import FAMILIES, from_dict, from_file, llava, qwen2_vl, qwen3_vl
 from symparams.symbols import D_vis, N_img, d_h
 
 from strategies import CONFIGS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
 TEXT_CLASSES = {c.model_type: c for c in (qwen3_vl.TEXT, qwen3_vl.MOE_TEXT, qwen2_vl.TEXT, qwen2_vl.TEXT_2_5)}
-TYPES = ("gemma3", "qwen3_5", "qwen3_5_moe", "qwen3_vl", "qwen3_vl_moe", "qwen2_vl", "qwen2_5_vl", "llama4", "mistral3")
+TYPES = ("gemma3", "qwen3_5", "qwen3_5_moe", "qwen3_vl", "qwen3_vl_moe", "qwen2_vl", "qwen2_5_vl", "llama4", "mistral3",
+         "llava", "llava_next")
+OWN_TYPE = ("mistral3", "llava", "llava_next")  # wrappers whose class reads text_config by the model type it names
 TEXT = {"gemma3": "gemma3_text", "qwen3_5": "qwen3_5_text", "qwen3_5_moe": "qwen3_5_moe_text", "llama4": "llama4_text",
         "mistral3": "mistral", "qwen3_vl": "qwen3_vl_text", "qwen3_vl_moe": "qwen3_vl_moe_text",
-        "qwen2_vl": "qwen2_vl_text", "qwen2_5_vl": "qwen2_5_vl_text"}
+        "qwen2_vl": "qwen2_vl_text", "qwen2_5_vl": "qwen2_5_vl_text", "llava": "llama", "llava_next": "llama"}
 QWEN_TEXT = {"model_type": "qwen3_5_text", "vocab_size": 40, "hidden_size": 16, "intermediate_size": 12,
              "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 8,
              "linear_num_key_heads": 2, "linear_num_value_heads": 2, "linear_key_head_dim": 4,
@@ -118,6 +120,16 @@ BASES["qwen2_vl"] = {
                       "hidden_act": "quick_gelu", "num_heads": 3, "in_channels": 2, "patch_size": 4,
                       "spatial_merge_size": 2, "temporal_patch_size": 2},
 }
+BASES["llava"] = {
+    "model_type": "llava", "tie_word_embeddings": False, "image_token_index": 7, "projector_hidden_act": "gelu",
+    "multimodal_projector_bias": True, "vision_feature_layer": -2, "vision_feature_select_strategy": "default",
+    "text_config": {"model_type": "llama", "vocab_size": 40, "hidden_size": 16, "intermediate_size": 12,
+                    "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1},
+    "vision_config": {"model_type": "clip_vision_model", "hidden_size": 12, "intermediate_size": 10,
+                      "num_hidden_layers": 2, "num_attention_heads": 3, "num_channels": 2, "image_size": 17,
+                      "patch_size": 4, "hidden_act": "quick_gelu", "projection_dim": 8},
+}
+BASES["llava_next"] = {**BASES["llava"], "model_type": "llava_next", "image_grid_pinpoints": [[17, 34]]}
 BASE = BASES["gemma3"]
 
 # Configs transformers builds but cannot run an image through, refused here on purpose.
@@ -141,6 +153,10 @@ REFUSED_THOUGH_BUILT = [
     ("qwen2_vl", "vision_config", "num_heads", 5),  # a fused qkv the heads cannot split
     ("qwen2_5_vl", "vision_config", "out_hidden_size", 12),  # image features narrower than the token embeddings
     ("qwen2_vl", "text_config", "head_dim", 4),  # rotary heads of 4 for attention heads of 2
+    ("llava", "top", "vision_feature_layer", 3),  # a hidden state a tower of 2 layers lacks
+    ("llava", "top", "vision_feature_layer", []),  # features of no layer
+    ("llava_next", "top", "vision_feature_layer", [-1, -4]),  # likewise
+    ("llava", "vision_config", "patch_size", 18),  # a patch larger than the image
     ("qwen3_vl", "vision_config", "deepstack_visual_indexes", [2]),  # a layer the tower lacks
     ("qwen3_vl", "vision_config", "deepstack_visual_indexes", [-1]),  # a layer no index reaches
     ("qwen3_vl", "vision_config", "deepstack_visual_indexes", [1, 1]),  # a merger whose features are never taken
@@ -148,7 +164,7 @@ REFUSED_THOUGH_BUILT = [
 # What a refusal of a config transformers builds may say: each is a tower no image runs through.
 NO_IMAGE_RUNS = ("cannot take the place of token embeddings", "do not chain", "does not regroup",
                  "the pooling kernel would be 0", "no patch to embed", "do not make up the width",
-                 "would reach no layer", "cannot be split into them")
+                 "would reach no layer", "cannot be split into them", "no image runs through it")
 
 
 def _fields(model_type: str) -> list[tuple[str, str, str]]:
@@ -181,7 +197,7 @@ def tied(config: dict) -> bool:
     if config["model_type"] in ("qwen2_vl", "qwen2_5_vl") and isinstance(config.get("text_config"), dict):
         return config.get("tie_word_embeddings") is True or bool(config["text_config"].get("tie_word_embeddings"))
     default = config["model_type"] in ("gemma3", "mistral3")
-    return config.get("tie_word_embeddings", default) is True
+    return config.get("tie_word_embeddings", default) is True  # LLaVA: or its text class's own
 
 
 @pytest.mark.parametrize("model_type", TYPES)
@@ -205,8 +221,10 @@ def test_the_per_token_readings_are_the_decoders_own(model_type, data):
     given = config.get("text_config")
     if not isinstance(given, dict):  # Qwen2-VL's class takes its text config's fields from the top level
         given = {k: v for k, v in config.items() if k in qwen2_vl.TEXT_KEYS} if model_type in ("qwen2_vl", "qwen2_5_vl") else {}
-    own = given.get("model_type", TEXT[model_type]) if model_type == "mistral3" else TEXT[model_type]  # AutoConfig's
-    inner = {**given, "model_type": own, "tie_word_embeddings": tied(config)}
+    own = given.get("model_type", TEXT[model_type]) if model_type in OWN_TYPE else TEXT[model_type]  # AutoConfig's
+    inner = {**given, "model_type": own}
+    if model_type != "llava" or tied(config):  # LlavaConfig ties where either says so, else as the text's class
+        inner["tie_word_embeddings"] = tied(config)
     if own in TEXT_CLASSES:  # no causal LM reads it alone: the family whose decoder it builds does
         inner = TEXT_CLASSES[own].translate(inner)
     text = from_dict(inner)
@@ -254,6 +272,9 @@ def test_a_null_or_missing_field_counts_as_transformers_builds_it_or_is_refused_
     *[("qwen3_vl", "vision_config", "deepstack_visual_indexes", v) for v in (None, "x", 8)],
     *[("qwen2_5_vl", "top", f, v) for f, v in (("num_attention_heads", 3), ("tie_word_embeddings", None),
                                                ("use_sliding_window", 1), ("hidden_size", 16.5))],
+    *[("llava", "top", f, v) for f, v in (("vision_feature_select_strategy", "middle"), ("tie_word_embeddings", None),
+                                          ("multimodal_projector_bias", None))],
+    ("llava_next", "vision_config", "num_attention_heads", 5),
     *[("qwen2_vl", "vision_config", f, v) for f, v in (("mlp_ratio", 2.5), ("patch_size", [4, 4]),
                                                        ("hidden_act", "swishy"))],
     *[("qwen3_vl_moe", "top", f, v) for f, v in (("tie_word_embeddings", None), ("text_config", []))],
@@ -296,7 +317,8 @@ def test_another_vision_tower_is_refused_not_counted_as_the_one_modelled():
     """transformers builds a Siglip2 or CLIP tower (or even a decoder) where Gemma 3's vision config names one;
     symparams models SigLIP's (and Mistral 3's Pixtral alone)."""
     for model_type, tower in (("gemma3", "siglip2_vision_model"), ("gemma3", "clip_vision_model"),
-                              ("gemma3", "gemma3_text"), ("mistral3", "siglip_vision_model")):
+                              ("gemma3", "gemma3_text"), ("mistral3", "siglip_vision_model"),
+                              ("llava", "siglip2_vision_model"), ("llava_next", "pixtral")):
         config = json.loads(json.dumps(BASES[model_type]))
         config["vision_config"]["model_type"] = tower
         if tower != "gemma3_text":
@@ -320,6 +342,29 @@ def test_mistral3_counts_any_decoder_transformers_builds_it_with_and_refuses_the
     mine, real = outcome(config), built(config)
     assert mine[0] == real[0], (mine, real)
     assert mine[0] == "refused" or mine[1] == real[1]
+
+
+@settings(max_examples=30, deadline=None)
+@given(text=st.sampled_from(sorted(set(DECODER_TYPES) - set(llava.DECODERS))).flatmap(CONFIGS.__getitem__))
+def test_llava_refuses_in_one_line_a_decoder_whose_causal_lm_is_not_its_base_model_and_a_plain_head(text):
+    """LLaVA builds the text model type's base model and a bias-free lm_head of its own: symparams counts the decoders
+    whose causal LM is exactly that, and names the rest."""
+    config = {**BASES["llava"], "text_config": text}
+    with pytest.raises(SymparamsError) as err:
+        from_dict(config)
+    assert "\n" not in str(err.value) and "text_config" in str(err.value)
+
+
+def test_llavas_missing_vision_config_is_its_config_classes_clip_tower():
+    transformers = _need("transformers")
+
+    for model_type in ("llava", "llava_next"):
+        defaults = transformers.CONFIG_MAPPING[model_type].sub_configs_defaults["vision_config"]
+        assert {"model_type": defaults.model_type, **defaults.init_kwargs} == llava.ABSENT
+        config = json.loads(json.dumps(BASES[model_type]))
+        config["text_config"]["hidden_size"] = 16
+        config.pop("vision_config")
+        assert outcome(config) == built(config)
 
 
 def test_mistral3s_defaults_for_a_missing_part_are_its_config_classes_own():
@@ -411,7 +456,8 @@ def test_a_size_set_later_keeps_every_rule_the_file_was_read_with():
                                   "llama-4-scout-17b-16e-instruct.json", "llama-4-maverick-17b-128e-instruct.json",
                                   "qwen3-vl-4b-instruct.json", "qwen3-vl-8b-instruct.json",
                                   "qwen3-vl-30b-a3b-instruct.json", "qwen2-vl-7b-instruct.json",
-                                  "qwen2.5-vl-3b-instruct.json", "qwen2.5-vl-7b-instruct.json"])
+                                  "qwen2.5-vl-3b-instruct.json", "qwen2.5-vl-7b-instruct.json",
+                                  "llava-1.5-7b-hf.json"])
 def test_real_config_counts_what_transformers_builds(name):
     config = json.loads((FIXTURES / name).read_text())
     assert from_file(FIXTURES / name).total == sum(theirs(config).values())
@@ -462,6 +508,8 @@ def test_a_text_forward_pass_executes_the_decoders_matmuls_and_nothing_of_the_to
     from symparams.verify import model_class
 
     config = data.draw(CONFIGS[model_type], label="config")
+    if model_type in ("llava", "llava_next"):  # grouped expert matmuls on CPU need rows of whole 16-byte units
+        assume(config["text_config"].get("model_type") != "mixtral")
     if model_type in ("qwen2_vl", "qwen2_5_vl"):  # its text forward pass splits each head by mrope_section
         head = from_dict(config).env[d_h]
         assume(head % 2 == 0)

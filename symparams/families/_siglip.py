@@ -1,4 +1,4 @@
-"""SigLIP's vision tower (``siglip_vision_model``), as vision-language models store it beside their decoder.
+"""SigLIP's and CLIP's vision towers (``siglip_vision_model``, ``clip_vision_model``), as vision-language models store them.
 
 transformers' ``SiglipVisionTransformer``: a patch embedding (``Conv2d(C, D_vis, p, stride=p)``
 with a bias), a learned position for each of the N_img = floor(S_img/p_img)^2 patches, L_vis
@@ -8,6 +8,11 @@ LayerNorm, and, where ``vision_use_head`` (true by default; Gemma 3 sets it fals
 attention-pooling head: a probe vector, ``nn.MultiheadAttention`` (in-projection 3*D_vis x
 D_vis and out-projection, with biases), a LayerNorm and one more MLP. The heads divide the
 width (``SiglipAttention`` refuses others); the head count shapes no weight.
+
+CLIP's (``CLIPVisionTransformer``, LLaVA's tower) has the same encoder layers, and embeds
+differently: a learned class vector (D_vis), a bias-free patch convolution, N_img + 1 learned
+positions (the class token's too) and a LayerNorm before the encoder (``pre_layrnorm``); no
+pooling head.
 
 Sizes are whole numbers of at least 1, and the patch must fit the image: transformers
 builds a tower of no patches, which no image can run through, so it is refused here.
@@ -28,9 +33,10 @@ if TYPE_CHECKING:
     from ..components.tower import Tower
     from ..spec import Constraint
 
-__all__ = ["MODEL_TYPE", "FIELDS", "read", "tower"]
+__all__ = ["MODEL_TYPE", "CLIP_TYPE", "FIELDS", "CLIP_FIELDS", "read", "tower"]
 
 MODEL_TYPE = "siglip_vision_model"
+CLIP_TYPE = "clip_vision_model"
 
 # transformers 5.x SiglipVisionConfig
 FIELDS = Fields(
@@ -45,27 +51,41 @@ FIELDS = Fields(
     Field("vision_use_head", True, kind="bool"),
 )
 
+# transformers 5.x CLIPVisionConfig
+CLIP_FIELDS = Fields(
+    Field("hidden_size", 768),
+    Field("intermediate_size", 3072),
+    Field("num_hidden_layers", 12),
+    Field("num_attention_heads", 12),
+    Field("num_channels", 3),
+    Field("image_size", 224),
+    Field("patch_size", 32),
+    Field("hidden_act", "quick_gelu", kind="str"),
+)
+
 # symbol name -> field, in the order a Spec lists them.
 _SIZES = (("D_vis", "hidden_size"), ("L_vis", "num_hidden_layers"), ("H_vis", "num_attention_heads"),
           ("F_vis", "intermediate_size"), ("C_img", "num_channels"), ("S_img", "image_size"), ("p_img", "patch_size"))
 
 
-def read(cfg: Config) -> tuple[dict[str, int], bool]:
-    """The tower's sizes by symbol name, and whether it has its pooling head; every check transformers makes."""
-    check_tower(cfg, MODEL_TYPE, "SigLIP")
+def read(cfg: Config, clip: bool = False) -> tuple[dict[str, int], bool]:
+    """The tower's sizes by symbol name (SigLIP's, or CLIP's where ``clip``), and whether it has SigLIP's pooling
+    head; every check transformers makes."""
+    check_tower(cfg, CLIP_TYPE, "CLIP") if clip else check_tower(cfg, MODEL_TYPE, "SigLIP")
     sizes = {name: cfg.get(key) for name, key in _SIZES}
     activation(cfg, "hidden_act")
     if sizes["D_vis"] % sizes["H_vis"]:
         raise cfg.error("num_attention_heads", f"{sizes['H_vis']} heads do not divide the width "
-                                               f"{sizes['D_vis']}; SiglipAttention refuses it")
+                                               f"{sizes['D_vis']}; its attention refuses it")
     if sizes["p_img"] > sizes["S_img"]:
         raise cfg.error("patch_size", f"{sizes['p_img']} is larger than the image ({sizes['S_img']} pixels): "
                                       "the tower has no patch to embed")
-    return sizes, cfg.get("vision_use_head")
+    return sizes, False if clip else cfg.get("vision_use_head")
 
 
-def tower(head: bool) -> tuple[Tower, tuple[tuple[Symbol, Expr], ...], tuple[Constraint, ...]]:
-    """The tower's tree in the vision symbols, the relation its patch count follows, and its constraints."""
+def tower(head: bool, clip: bool = False) -> tuple[Tower, tuple[tuple[Symbol, Expr], ...], tuple[Constraint, ...]]:
+    """The tower's tree in the vision symbols (SigLIP's, or CLIP's where ``clip``), the relation its patch count
+    follows, and its constraints."""
     import sympy
 
     from ..components import Block, Composite, Embedding, Linear, Norm, Parameter, Repeat
@@ -86,10 +106,19 @@ def tower(head: bool) -> tuple[Tower, tuple[tuple[Symbol, Expr], ...], tuple[Con
                           group="vision", label="self-attention")
     layer = Block("layer", (norm("layer_norm1"), attention, norm("layer_norm2"), mlp()), group="vision",
                   label="pre-LayerNorm encoder layer")
+    if clip:
+        embeddings = Composite("embeddings", (
+            Parameter("class_embedding", (D_vis,), group="vision"),
+            Patches("patch_embedding", C_img, p_img, D_vis, bias=False),
+            Embedding("position_embedding", N_img + 1, D_vis, group="vision")),
+            group="vision", label="class, patch and position embeddings")
+    else:
+        embeddings = Composite("embeddings", (Patches("patch_embedding", C_img, p_img, D_vis),
+                                              Embedding("position_embedding", N_img, D_vis, group="vision")),
+                               group="vision", label="patch and position embeddings")
     parts: list[Module] = [
-        Composite("embeddings", (Patches("patch_embedding", C_img, p_img, D_vis),
-                                 Embedding("position_embedding", N_img, D_vis, group="vision")),
-                  group="vision", label="patch and position embeddings"),
+        embeddings,
+        *([norm("pre_layrnorm")] if clip else []),
         Repeat("layers", L_vis, layer, group="vision"),
         norm("post_layernorm"),
     ]
@@ -103,4 +132,5 @@ def tower(head: bool) -> tuple[Tower, tuple[tuple[Symbol, Expr], ...], tuple[Con
     relations = ((N_img, sympy.floor(S_img / p_img) ** 2),)
     constraints = (Divides(H_vis, D_vis, "the vision heads divide the vision width"),
                    AtMost(p_img, S_img, "a patch fits the image"))
-    return Tower("vision_tower", tuple(parts), group="vision", label="SigLIP vision tower"), relations, constraints
+    label = "CLIP vision tower" if clip else "SigLIP vision tower"
+    return Tower("vision_tower", tuple(parts), group="vision", label=label), relations, constraints

@@ -302,10 +302,11 @@ def model_types() -> list[str]:
     """Every model type symparams reads: the hand-written families' and the learned ones'."""
     from . import FAMILIES
     from ._pixtral import MODEL_TYPE as PIXTRAL
+    from ._siglip import CLIP_TYPE as CLIP
     from ._siglip import MODEL_TYPE as SIGLIP
     from .learned import shipped
 
-    return sorted(set(FAMILIES.model_types()) | set(shipped()) | {SIGLIP, PIXTRAL})  # towers read as sub-configs
+    return sorted(set(FAMILIES.model_types()) | set(shipped()) | {SIGLIP, CLIP, PIXTRAL})  # towers read as sub-configs
 
 
 def written(only: list[str] | None = None) -> dict[str, dict]:

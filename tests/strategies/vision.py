@@ -20,7 +20,7 @@ from .existing import rms_configs
 from .qwen import qwen_configs
 
 __all__ = ["pixtral_configs", "mistral3_configs", "siglip_configs", "gemma3_configs", "qwen_vision_configs",
-           "qwen3_5_configs", "qwen3_vl_configs", "qwen2_vl_configs", "llama4_vision_configs", "llama4_configs"]
+           "qwen3_5_configs", "qwen3_vl_configs", "qwen2_vl_configs", "llava_configs", "llama4_vision_configs", "llama4_configs"]
 
 # the decoder's width where a text strategy leaves hidden_size out (transformers' defaults)
 TEXT_WIDTH = {"qwen3_5_text": 4096, "qwen3_5_moe_text": 2048}
@@ -184,6 +184,45 @@ def qwen2_vl_configs(draw, model_type: str) -> dict:
 
 
 @st.composite
+def clip_configs(draw) -> dict:
+    """A small CLIP vision config whose tower transformers builds and runs."""
+    cfg = dict(draw(siglip_configs()))
+    cfg.pop("vision_use_head", None)
+    if "model_type" in cfg:
+        cfg["model_type"] = "clip_vision_model"
+    if cfg.get("hidden_act") == "gelu_pytorch_tanh" or draw(st.booleans()):
+        cfg["hidden_act"] = draw(st.sampled_from(["quick_gelu", "gelu"]))
+    return cfg
+
+
+LLAVA_DECODERS = ("llama", "mistral", "mixtral", "qwen2", "qwen3", "gemma", "gemma2", "phi3")
+
+
+@st.composite
+def llava_configs(draw, model_type: str) -> dict:
+    """A small ``llava`` or ``llava_next`` config: any decoder LLaVA builds its head beside (its model_type read;
+    Llama's where none), a CLIP or SigLIP tower, and projector fields left out or set."""
+    text_type = draw(st.sampled_from(LLAVA_DECODERS))
+    text = dict(draw(CONFIGS[text_type]))
+    if text_type == "llama" and draw(st.booleans()):
+        del text["model_type"]
+    siglip = draw(st.integers(0, 3)) == 0
+    vision = dict(draw(siglip_configs() if siglip else clip_configs()))
+    if siglip:
+        vision["model_type"] = "siglip_vision_model"
+    layers = vision["num_hidden_layers"]
+    cfg: dict = {"model_type": model_type, "text_config": text, "vision_config": vision}
+    index = st.integers(-(layers + 1), layers)
+    for key, values in (("tie_word_embeddings", st.booleans()), ("multimodal_projector_bias", st.booleans()),
+                        ("projector_hidden_act", st.sampled_from(["gelu", "silu", "quick_gelu"])),
+                        ("vision_feature_layer", st.one_of(index, st.lists(index, min_size=1, max_size=3))),
+                        ("vision_feature_select_strategy", st.sampled_from(["default", "full"]))):
+        if draw(st.booleans()):
+            cfg[key] = draw(values)
+    return cfg
+
+
+@st.composite
 def llama4_vision_configs(draw) -> dict:
     """A small Llama 4 vision config whose tower runs: its pixel shuffle (ratio 1/2, or 1) regroups the patches into
     the adapter's inputs, and one width chains the adapter and projector."""
@@ -258,6 +297,8 @@ CONFIGS["mistral3"] = mistral3_configs()
 CONFIGS["llama4"] = llama4_configs()
 CONFIGS["qwen3_5"] = qwen3_5_configs("qwen3_5")
 CONFIGS["qwen3_5_moe"] = qwen3_5_configs("qwen3_5_moe")
+CONFIGS["llava"] = llava_configs("llava")
+CONFIGS["llava_next"] = llava_configs("llava_next")
 CONFIGS["qwen2_vl"] = qwen2_vl_configs("qwen2_vl")
 CONFIGS["qwen2_5_vl"] = qwen2_vl_configs("qwen2_5_vl")
 CONFIGS["qwen3_vl"] = qwen3_vl_configs("qwen3_vl")

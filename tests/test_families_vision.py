@@ -31,11 +31,12 @@ from strategies import CONFIGS
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
 TEXT_CLASSES = {c.model_type: c for c in (qwen3_vl.TEXT, qwen3_vl.MOE_TEXT, qwen2_vl.TEXT, qwen2_vl.TEXT_2_5)}
 TYPES = ("gemma3", "qwen3_5", "qwen3_5_moe", "qwen3_vl", "qwen3_vl_moe", "qwen2_vl", "qwen2_5_vl", "llama4", "mistral3",
-         "llava", "llava_next")
-OWN_TYPE = ("mistral3", "llava", "llava_next")  # wrappers whose class reads text_config by the model type it names
+         "llava", "llava_next", "paligemma")
+OWN_TYPE = ("mistral3", "llava", "llava_next", "paligemma")  # wrappers whose class reads text_config by the model type it names
 TEXT = {"gemma3": "gemma3_text", "qwen3_5": "qwen3_5_text", "qwen3_5_moe": "qwen3_5_moe_text", "llama4": "llama4_text",
         "mistral3": "mistral", "qwen3_vl": "qwen3_vl_text", "qwen3_vl_moe": "qwen3_vl_moe_text",
-        "qwen2_vl": "qwen2_vl_text", "qwen2_5_vl": "qwen2_5_vl_text", "llava": "llama", "llava_next": "llama"}
+        "qwen2_vl": "qwen2_vl_text", "qwen2_5_vl": "qwen2_5_vl_text", "llava": "llama", "llava_next": "llama",
+        "paligemma": "gemma"}
 QWEN_TEXT = {"model_type": "qwen3_5_text", "vocab_size": 40, "hidden_size": 16, "intermediate_size": 12,
              "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 8,
              "linear_num_key_heads": 2, "linear_num_value_heads": 2, "linear_key_head_dim": 4,
@@ -130,6 +131,14 @@ BASES["llava"] = {
                       "patch_size": 4, "hidden_act": "quick_gelu", "projection_dim": 8},
 }
 BASES["llava_next"] = {**BASES["llava"], "model_type": "llava_next", "image_grid_pinpoints": [[17, 34]]}
+BASES["paligemma"] = {
+    "model_type": "paligemma", "tie_word_embeddings": False, "image_token_index": 7, "projection_dim": 16,
+    "text_config": {"model_type": "gemma", "vocab_size": 40, "hidden_size": 16, "intermediate_size": 12,
+                    "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 8},
+    "vision_config": {"model_type": "siglip_vision_model", "hidden_size": 12, "intermediate_size": 10,
+                      "num_hidden_layers": 2, "num_attention_heads": 3, "num_channels": 2, "image_size": 17,
+                      "patch_size": 4, "vision_use_head": False},
+}
 BASE = BASES["gemma3"]
 
 # Configs transformers builds but cannot run an image through, refused here on purpose.
@@ -157,6 +166,7 @@ REFUSED_THOUGH_BUILT = [
     ("llava", "top", "vision_feature_layer", []),  # features of no layer
     ("llava_next", "top", "vision_feature_layer", [-1, -4]),  # likewise
     ("llava", "vision_config", "patch_size", 18),  # a patch larger than the image
+    ("paligemma", "top", "projection_dim", 12),  # image features narrower than the token embeddings
     ("qwen3_vl", "vision_config", "deepstack_visual_indexes", [2]),  # a layer the tower lacks
     ("qwen3_vl", "vision_config", "deepstack_visual_indexes", [-1]),  # a layer no index reaches
     ("qwen3_vl", "vision_config", "deepstack_visual_indexes", [1, 1]),  # a merger whose features are never taken
@@ -196,7 +206,7 @@ def tied(config: dict) -> bool:
         return (config.get("text_config") or {}).get("tie_word_embeddings", False) is True
     if config["model_type"] in ("qwen2_vl", "qwen2_5_vl") and isinstance(config.get("text_config"), dict):
         return config.get("tie_word_embeddings") is True or bool(config["text_config"].get("tie_word_embeddings"))
-    default = config["model_type"] in ("gemma3", "mistral3")
+    default = config["model_type"] in ("gemma3", "mistral3", "paligemma")
     return config.get("tie_word_embeddings", default) is True  # LLaVA: or its text class's own
 
 
@@ -275,6 +285,8 @@ def test_a_null_or_missing_field_counts_as_transformers_builds_it_or_is_refused_
     *[("llava", "top", f, v) for f, v in (("vision_feature_select_strategy", "middle"), ("tie_word_embeddings", None),
                                           ("multimodal_projector_bias", None))],
     ("llava_next", "vision_config", "num_attention_heads", 5),
+    *[("paligemma", "top", f, v) for f, v in (("tie_word_embeddings", None), ("projection_dim", None),
+                                              ("text_config", {"model_type": "llama"}))],
     *[("qwen2_vl", "vision_config", f, v) for f, v in (("mlp_ratio", 2.5), ("patch_size", [4, 4]),
                                                        ("hidden_act", "swishy"))],
     *[("qwen3_vl_moe", "top", f, v) for f, v in (("tie_word_embeddings", None), ("text_config", []))],
@@ -367,6 +379,19 @@ def test_llavas_missing_vision_config_is_its_config_classes_clip_tower():
         assert outcome(config) == built(config)
 
 
+def test_paligemmas_defaults_for_a_missing_part_are_its_config_classes_own():
+    transformers = _need("transformers")
+    from symparams.families import paligemma
+
+    defaults = transformers.CONFIG_MAPPING["paligemma"].sub_configs_defaults
+    for part, ours_ in (("vision_config", paligemma.VISION_ABSENT), ("text_config", paligemma.TEXT_ABSENT)):
+        assert {"model_type": defaults[part].model_type, **defaults[part].init_kwargs} == ours_
+        config = json.loads(json.dumps(BASES["paligemma"]))
+        config.pop(part)
+        config["projection_dim"] = 2048 if part == "text_config" else 16
+        assert outcome(config) == built(config), part
+
+
 def test_mistral3s_defaults_for_a_missing_part_are_its_config_classes_own():
     """Mistral3Config makes a missing text or vision config Mistral Small 3.1's decoder and Pixtral 12B's tower,
     not MistralConfig's or PixtralVisionConfig's defaults: symparams's are transformers' own, field by field."""
@@ -457,7 +482,7 @@ def test_a_size_set_later_keeps_every_rule_the_file_was_read_with():
                                   "qwen3-vl-4b-instruct.json", "qwen3-vl-8b-instruct.json",
                                   "qwen3-vl-30b-a3b-instruct.json", "qwen2-vl-7b-instruct.json",
                                   "qwen2.5-vl-3b-instruct.json", "qwen2.5-vl-7b-instruct.json",
-                                  "llava-1.5-7b-hf.json"])
+                                  "llava-1.5-7b-hf.json", "paligemma-3b-pt-224.json"])
 def test_real_config_counts_what_transformers_builds(name):
     config = json.loads((FIXTURES / name).read_text())
     assert from_file(FIXTURES / name).total == sum(theirs(config).values())

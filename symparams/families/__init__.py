@@ -27,7 +27,7 @@ SOURCES = (
     ("qwen3", "FAMILY"), ("qwen3_moe", "FAMILY"), ("qwen2_moe", "FAMILY"), ("qwen3_5", "FAMILY"),
     ("qwen3_5", "MOE_FAMILY"), ("qwen3_5_vlm", "FAMILY"), ("qwen3_5_vlm", "MOE_FAMILY"),
     ("qwen2_vl", "FAMILY"), ("qwen2_vl", "FAMILY_2_5"), ("qwen3_vl", "FAMILY"), ("qwen3_vl", "MOE_FAMILY"),
-    ("llava", "FAMILY"), ("llava", "NEXT_FAMILY"),
+    ("llava", "FAMILY"), ("llava", "NEXT_FAMILY"), ("paligemma", "FAMILY"),
     ("qwen3_next", "FAMILY"), ("llama4", "FAMILY"), ("llama4_vlm", "FAMILY"), ("mistral3_vlm", "FAMILY"), ("phi3", "FAMILY"),
     ("phimoe", "FAMILY"), ("mamba", "FAMILY"), ("mamba2", "FAMILY"), ("jamba", "FAMILY"), ("falcon_h1", "FAMILY"),
     ("bamba", "FAMILY"), ("nemotron_h", "FAMILY"), ("zamba2", "FAMILY"), ("deepseek_v2", "FAMILY"),

@@ -19,8 +19,9 @@ from . import CONFIGS
 from .existing import rms_configs
 from .qwen import qwen_configs
 
-__all__ = ["pixtral_configs", "mistral3_configs", "siglip_configs", "gemma3_configs", "qwen_vision_configs",
-           "qwen3_5_configs", "qwen3_vl_configs", "qwen2_vl_configs", "llava_configs", "llama4_vision_configs", "llama4_configs"]
+__all__ = ["pixtral_configs", "mistral3_configs", "siglip_configs", "clip_configs", "gemma3_configs",
+           "qwen_vision_configs", "qwen3_5_configs", "qwen3_vl_configs", "qwen2_vl_configs", "llava_configs",
+           "paligemma_configs", "llama4_vision_configs", "llama4_configs"]
 
 # the decoder's width where a text strategy leaves hidden_size out (transformers' defaults)
 TEXT_WIDTH = {"qwen3_5_text": 4096, "qwen3_5_moe_text": 2048}
@@ -223,6 +224,22 @@ def llava_configs(draw, model_type: str) -> dict:
 
 
 @st.composite
+def paligemma_configs(draw) -> dict:
+    """A small ``paligemma`` config: a Gemma or Gemma 2 decoder, a SigLIP tower, and the projection to the decoder's
+    width."""
+    text_type = draw(st.sampled_from(["gemma", "gemma2"]))
+    text = dict(draw(CONFIGS[text_type]))
+    if text_type == "gemma" and draw(st.booleans()):
+        del text["model_type"]
+    vision = dict(draw(siglip_configs()))
+    cfg: dict = {"model_type": "paligemma", "text_config": text, "vision_config": vision,
+                 "projection_dim": text["hidden_size"]}
+    if draw(st.booleans()):
+        cfg["tie_word_embeddings"] = draw(st.booleans())
+    return cfg
+
+
+@st.composite
 def llama4_vision_configs(draw) -> dict:
     """A small Llama 4 vision config whose tower runs: its pixel shuffle (ratio 1/2, or 1) regroups the patches into
     the adapter's inputs, and one width chains the adapter and projector."""
@@ -298,6 +315,7 @@ CONFIGS["llama4"] = llama4_configs()
 CONFIGS["qwen3_5"] = qwen3_5_configs("qwen3_5")
 CONFIGS["qwen3_5_moe"] = qwen3_5_configs("qwen3_5_moe")
 CONFIGS["llava"] = llava_configs("llava")
+CONFIGS["paligemma"] = paligemma_configs()
 CONFIGS["llava_next"] = llava_configs("llava_next")
 CONFIGS["qwen2_vl"] = qwen2_vl_configs("qwen2_vl")
 CONFIGS["qwen2_5_vl"] = qwen2_vl_configs("qwen2_5_vl")

@@ -1,0 +1,95 @@
+"""PaliGemma (model_type ``paligemma``): a SigLIP vision tower, one linear projector, and a Gemma decoder.
+
+transformers' ``PaliGemmaForConditionalGeneration`` holds:
+- the vision tower its ``vision_config`` describes (SigLIP's, :mod:`._siglip`; missing or null:
+  the class's SigLIP So400m/14 at 224 pixels without its pooling head, :data:`VISION_ABSENT`);
+- ``multi_modal_projector.linear``: D_vis to the top level's ``projection_dim``, with a bias.
+  Image features take the place of token embeddings, so ``projection_dim`` must be the
+  decoder's width; a file where it is not builds a model no image runs through, and is refused;
+- the language model its ``text_config`` describes, read by the model type that object names
+  (``gemma`` where it names none; PaliGemma 2's is ``gemma2``); missing or null: the class's
+  Gemma 2B (:data:`TEXT_ABSENT`), not GemmaConfig's defaults. The wrapper builds that model
+  type's base model and a bias-free ``lm_head`` of its own, and its config class sets the text
+  config's ``use_bidirectional_attention``, which only Gemma's and Gemma 2's config classes
+  hold: other decoders are refused (:data:`DECODERS`).
+
+The head is tied where the top level's ``tie_word_embeddings`` says (true by default; null
+refused), whatever the text config says.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..config import DEFAULT, Config, Field, printable, short
+from . import _siglip
+from ._gemma_family import GEMMA_GROUPS
+from ._vision_language import WRAPPER, TowerFields, decoder, sub_config, with_towers
+from .registry import Family
+
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "DECODERS", "TEXT_ABSENT", "VISION_ABSENT", "from_config"]
+
+# Decoders PaliGemmaConfig builds with: their config classes hold use_bidirectional_attention, which it sets.
+DECODERS = ("gemma", "gemma2")
+
+# transformers 5.x PaliGemmaConfig (its text_config read by the family of the model type it names)
+FIELDS = TowerFields(
+    Field("text_config", {}, null=DEFAULT, kind="any", types=("object",)),
+    Field("vision_config", {}, null=DEFAULT, kind="any", types=("object",)),
+    Field("tie_word_embeddings", True, kind="bool"),
+    Field("projection_dim", 2048),
+    towers=("vision_tower", "multi_modal_projector"),
+    groups=GEMMA_GROUPS,
+)
+
+# What PaliGemmaConfig makes of a missing or null part (its sub-configs' init_kwargs).
+VISION_ABSENT = {"model_type": "siglip_vision_model", "intermediate_size": 4096, "hidden_size": 1152,
+                 "patch_size": 14, "image_size": 224, "num_hidden_layers": 27, "num_attention_heads": 16,
+                 "vocab_size": 257152, "vision_use_head": False}
+TEXT_ABSENT = {"model_type": "gemma", "hidden_size": 2048, "num_hidden_layers": 18, "intermediate_size": 16384,
+               "num_attention_heads": 8, "num_key_value_heads": 1, "is_encoder_decoder": False, "vocab_size": 257152}
+
+
+def from_config(cfg: Config) -> Spec:
+    """The decoder's Spec with the SigLIP tower and the projector beside it."""
+    from ..components import Linear
+    from ..components.tower import Tower
+    from ..symbols import D, D_vis
+
+    given = cfg.data.get("text_config")
+    stated = given.get("model_type", "gemma") if isinstance(given, dict) else "gemma"
+    if stated not in DECODERS:
+        raise cfg.error("text_config", f"its model_type {printable(short(stated))} is not one symparams counts inside "
+                                       f"paligemma ({', '.join(DECODERS)}): its config class sets the text config's "
+                                       "use_bidirectional_attention, which only theirs hold")
+    vision = sub_config(cfg, "vision_config", _siglip.FIELDS)
+    if not isinstance(cfg.data.get("vision_config"), dict):
+        vision.data = dict(VISION_ABSENT)
+    sizes, head = _siglip.read(vision)
+    text, notes = decoder(cfg, "gemma", cfg.get("tie_word_embeddings"), own_type=True, absent=TEXT_ABSENT)
+    width, out = int(text.env[D]), cfg.get("projection_dim")
+    if out != width:
+        raise cfg.error("projection_dim", f"is {out}, but the decoder is {width} wide: image features of another "
+                                          "width cannot take the place of token embeddings")
+    tower, relations, constraints = _siglip.tower(head)
+    projector = Tower("multi_modal_projector", (Linear("linear", D_vis, D, bias=True, group="vision"),),
+                      group="vision", label="projector from the tower's width to the decoder's")
+    return with_towers(text, "paligemma", "PaliGemma vision-language model", (tower, projector), sizes, relations,
+                       constraints, (), notes)
+
+
+FAMILY = Family(
+    name="paligemma",
+    summary="PaliGemma (1 and 2): a SigLIP vision tower, a linear projector and a Gemma decoder",
+    model_types=("paligemma",),
+    fields=FIELDS,
+    build=from_config,
+    **WRAPPER,  # type: ignore[arg-type]
+    same_parameters=("PaliGemmaForConditionalGeneration",),
+    model_class="PaliGemmaForConditionalGeneration",
+    refused="decoders other than " + ", ".join(DECODERS) + "; vision towers other than SigLIP's; a projection_dim "
+            "other than the decoder's width; per-image compute (per-token readings are the decoder's)",
+)

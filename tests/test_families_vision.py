@@ -31,12 +31,13 @@ from strategies import CONFIGS
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
 TEXT_CLASSES = {c.model_type: c for c in (qwen3_vl.TEXT, qwen3_vl.MOE_TEXT, qwen2_vl.TEXT, qwen2_vl.TEXT_2_5)}
 TYPES = ("gemma3", "qwen3_5", "qwen3_5_moe", "qwen3_vl", "qwen3_vl_moe", "qwen2_vl", "qwen2_5_vl", "llama4", "mistral3",
-         "llava", "llava_next", "paligemma")
-OWN_TYPE = ("mistral3", "llava", "llava_next", "paligemma")  # wrappers whose class reads text_config by the model type it names
+         "llava", "llava_next", "paligemma", "idefics3", "smolvlm")
+# wrappers whose class reads text_config by the model type it names
+OWN_TYPE = ("mistral3", "llava", "llava_next", "paligemma", "idefics3", "smolvlm")
 TEXT = {"gemma3": "gemma3_text", "qwen3_5": "qwen3_5_text", "qwen3_5_moe": "qwen3_5_moe_text", "llama4": "llama4_text",
         "mistral3": "mistral", "qwen3_vl": "qwen3_vl_text", "qwen3_vl_moe": "qwen3_vl_moe_text",
         "qwen2_vl": "qwen2_vl_text", "qwen2_5_vl": "qwen2_5_vl_text", "llava": "llama", "llava_next": "llama",
-        "paligemma": "gemma"}
+        "paligemma": "gemma", "idefics3": "llama", "smolvlm": "llama"}
 QWEN_TEXT = {"model_type": "qwen3_5_text", "vocab_size": 40, "hidden_size": 16, "intermediate_size": 12,
              "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 8,
              "linear_num_key_heads": 2, "linear_num_value_heads": 2, "linear_key_head_dim": 4,
@@ -139,6 +140,16 @@ BASES["paligemma"] = {
                       "num_hidden_layers": 2, "num_attention_heads": 3, "num_channels": 2, "image_size": 17,
                       "patch_size": 4, "vision_use_head": False},
 }
+BASES["idefics3"] = {
+    "model_type": "idefics3", "tie_word_embeddings": False, "image_token_id": 7, "scale_factor": 2,
+    "text_config": {"model_type": "llama", "vocab_size": 40, "hidden_size": 16, "intermediate_size": 12,
+                    "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1},
+    "vision_config": {"model_type": "idefics3_vision", "hidden_size": 12, "intermediate_size": 10,
+                      "num_hidden_layers": 2, "num_attention_heads": 3, "num_channels": 2, "image_size": 16,
+                      "patch_size": 4, "hidden_act": "gelu_pytorch_tanh"},
+}
+BASES["smolvlm"] = {**BASES["idefics3"], "model_type": "smolvlm",
+                    "vision_config": {**BASES["idefics3"]["vision_config"], "model_type": "smolvlm_vision"}}
 BASE = BASES["gemma3"]
 
 # Configs transformers builds but cannot run an image through, refused here on purpose.
@@ -167,6 +178,7 @@ REFUSED_THOUGH_BUILT = [
     ("llava_next", "top", "vision_feature_layer", [-1, -4]),  # likewise
     ("llava", "vision_config", "patch_size", 18),  # a patch larger than the image
     ("paligemma", "top", "projection_dim", 12),  # image features narrower than the token embeddings
+    ("idefics3", "top", "scale_factor", 3),  # a pixel shuffle of 4 patches a side by 3
     ("qwen3_vl", "vision_config", "deepstack_visual_indexes", [2]),  # a layer the tower lacks
     ("qwen3_vl", "vision_config", "deepstack_visual_indexes", [-1]),  # a layer no index reaches
     ("qwen3_vl", "vision_config", "deepstack_visual_indexes", [1, 1]),  # a merger whose features are never taken
@@ -174,7 +186,7 @@ REFUSED_THOUGH_BUILT = [
 # What a refusal of a config transformers builds may say: each is a tower no image runs through.
 NO_IMAGE_RUNS = ("cannot take the place of token embeddings", "do not chain", "does not regroup",
                  "the pooling kernel would be 0", "no patch to embed", "do not make up the width",
-                 "would reach no layer", "cannot be split into them", "no image runs through it")
+                 "would reach no layer", "cannot be split into them", "no image runs through it", "cannot regroup")
 
 
 def _fields(model_type: str) -> list[tuple[str, str, str]]:
@@ -482,7 +494,7 @@ def test_a_size_set_later_keeps_every_rule_the_file_was_read_with():
                                   "qwen3-vl-4b-instruct.json", "qwen3-vl-8b-instruct.json",
                                   "qwen3-vl-30b-a3b-instruct.json", "qwen2-vl-7b-instruct.json",
                                   "qwen2.5-vl-3b-instruct.json", "qwen2.5-vl-7b-instruct.json",
-                                  "llava-1.5-7b-hf.json", "paligemma-3b-pt-224.json"])
+                                  "llava-1.5-7b-hf.json", "paligemma-3b-pt-224.json", "idefics3-8b-llama3.json"])
 def test_real_config_counts_what_transformers_builds(name):
     config = json.loads((FIXTURES / name).read_text())
     assert from_file(FIXTURES / name).total == sum(theirs(config).values())

@@ -62,6 +62,10 @@ EXECUTED_OTHERWISE = {
     # checks a text forward pass of each executes what its decoder alone executes.
     "qwen3_5": "its decoder processes linear attention in whole chunks of 64 tokens",
     "qwen3_5_moe": "its decoder processes linear attention in whole chunks of 64 tokens",
+    # Their rotary embedding splits each head by the rope table's mrope_section ([16, 24, 24] where a file states
+    # none, which fits heads of 128 alone): tests/test_families_vision.py runs them with a section that fits.
+    "qwen2_vl": "its rotary embedding needs an mrope_section that fits the head",
+    "qwen2_5_vl": "its rotary embedding needs an mrope_section that fits the head",
     # transformers' eager Mamba paths compute K_c - 1 convolution outputs they drop (more when
     # a cache pads a short prompt), and Mamba-2's pads T to whole chunks and passes states
     # between chunks with one (c+1)^2 einsum: per-sequence work the per-token reading leaves

@@ -31,6 +31,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
 from stated import set_and_stated
+from test_families_vision import NO_IMAGE_RUNS
 
 import symparams
 from symparams.cli import COMMANDS, build_parser, main
@@ -655,11 +656,10 @@ def test_a_null_field_counts_as_transformers_builds_it_or_is_refused_naming_it(m
         spec = symparams.families.from_dict(doc, "config")
     except SymparamsError as err:  # the documented exceptions: a null top-k whose router transformers builds but
         # cannot run, so k (and the active parameters and FLOPs that need it) has no value; refused naming it. And a
-        # vision-language model whose null text or vision config (every default) gives a decoder and a vision merger
-        # of different widths, which transformers builds but no image runs through (tests/test_families_vision.py)
+        # vision-language model whose null text or vision config (every default) builds a tower no image runs through
+        # (a merger of another width than the decoder's, a pixel shuffle whose scale does not divide the patches)
         assert (re.search(rf"\b{name}\b.*cannot pick experts", str(err)) or
-                name in ("text_config", "vision_config") and any(
-                    why in str(err) for why in ("cannot take the place of token embeddings", "do not chain"))), err
+                name in ("text_config", "vision_config") and any(why in str(err) for why in NO_IMAGE_RUNS)), err
         return
     assert {g: n for g, n in spec.breakdown().groups().items() if n} == theirs
 

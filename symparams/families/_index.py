@@ -33,6 +33,8 @@ ENTRIES = (
     Entry(name='llava', module='llava', attribute='FAMILY', model_types=('llava',), retired=(), ladder=False),
     Entry(name='llava_next', module='llava', attribute='NEXT_FAMILY', model_types=('llava_next',), retired=(), ladder=False),
     Entry(name='paligemma', module='paligemma', attribute='FAMILY', model_types=('paligemma',), retired=(), ladder=False),
+    Entry(name='idefics3', module='idefics3', attribute='FAMILY', model_types=('idefics3',), retired=(), ladder=False),
+    Entry(name='smolvlm', module='idefics3', attribute='SMOLVLM_FAMILY', model_types=('smolvlm',), retired=(), ladder=False),
     Entry(name='qwen3_next', module='qwen3_next', attribute='FAMILY', model_types=('qwen3_next',), retired=(), ladder=False),
     Entry(name='llama4_text', module='llama4', attribute='FAMILY', model_types=('llama4_text',), retired=(), ladder=False),
     Entry(name='llama4', module='llama4_vlm', attribute='FAMILY', model_types=('llama4',), retired=(), ladder=False),

@@ -38,40 +38,34 @@ __all__ = ["MODEL_TYPE", "CLIP_TYPE", "FIELDS", "CLIP_FIELDS", "read", "tower"]
 MODEL_TYPE = "siglip_vision_model"
 CLIP_TYPE = "clip_vision_model"
 
-# transformers 5.x SiglipVisionConfig
-FIELDS = Fields(
+# the defaults transformers 5.x SiglipVisionConfig and CLIPVisionConfig share
+_ENCODER = (
     Field("hidden_size", 768),
     Field("intermediate_size", 3072),
     Field("num_hidden_layers", 12),
     Field("num_attention_heads", 12),
     Field("num_channels", 3),
     Field("image_size", 224),
-    Field("patch_size", 16),
-    Field("hidden_act", "gelu_pytorch_tanh", kind="str"),
-    Field("vision_use_head", True, kind="bool"),
 )
 
+# transformers 5.x SiglipVisionConfig
+FIELDS = Fields(*_ENCODER, Field("patch_size", 16), Field("hidden_act", "gelu_pytorch_tanh", kind="str"),
+                Field("vision_use_head", True, kind="bool"))
+
 # transformers 5.x CLIPVisionConfig
-CLIP_FIELDS = Fields(
-    Field("hidden_size", 768),
-    Field("intermediate_size", 3072),
-    Field("num_hidden_layers", 12),
-    Field("num_attention_heads", 12),
-    Field("num_channels", 3),
-    Field("image_size", 224),
-    Field("patch_size", 32),
-    Field("hidden_act", "quick_gelu", kind="str"),
-)
+CLIP_FIELDS = Fields(*_ENCODER, Field("patch_size", 32), Field("hidden_act", "quick_gelu", kind="str"))
 
 # symbol name -> field, in the order a Spec lists them.
 _SIZES = (("D_vis", "hidden_size"), ("L_vis", "num_hidden_layers"), ("H_vis", "num_attention_heads"),
           ("F_vis", "intermediate_size"), ("C_img", "num_channels"), ("S_img", "image_size"), ("p_img", "patch_size"))
 
 
-def read(cfg: Config, clip: bool = False) -> tuple[dict[str, int], bool]:
+def read(cfg: Config, clip: bool = False, named: bool = True) -> tuple[dict[str, int], bool]:
     """The tower's sizes by symbol name (SigLIP's, or CLIP's where ``clip``), and whether it has SigLIP's pooling
-    head; every check transformers makes."""
-    check_tower(cfg, CLIP_TYPE, "CLIP") if clip else check_tower(cfg, MODEL_TYPE, "SigLIP")
+    head; every check transformers makes. ``named``: the config's ``model_type`` chooses the tower (AutoConfig's
+    sub-configs), so another is refused; else the wrapper's class decides it and the name is not read."""
+    if named:
+        check_tower(cfg, CLIP_TYPE, "CLIP") if clip else check_tower(cfg, MODEL_TYPE, "SigLIP")
     sizes = {name: cfg.get(key) for name, key in _SIZES}
     activation(cfg, "hidden_act")
     if sizes["D_vis"] % sizes["H_vis"]:
@@ -80,7 +74,7 @@ def read(cfg: Config, clip: bool = False) -> tuple[dict[str, int], bool]:
     if sizes["p_img"] > sizes["S_img"]:
         raise cfg.error("patch_size", f"{sizes['p_img']} is larger than the image ({sizes['S_img']} pixels): "
                                       "the tower has no patch to embed")
-    return sizes, False if clip else cfg.get("vision_use_head")
+    return sizes, False if clip or "vision_use_head" not in cfg.fields else cfg.get("vision_use_head")
 
 
 def tower(head: bool, clip: bool = False) -> tuple[Tower, tuple[tuple[Symbol, Expr], ...], tuple[Constraint, ...]]:

@@ -12,15 +12,17 @@ does); a ``text_config`` object, where there is one, is read instead and the top
 are not.
 
 **The decoder** (``qwen2_vl_text``, ``qwen2_5_vl_text``; no causal LM reads them alone) is
-Qwen2's layer for layer and is read through the ``qwen2`` family's table
-(:class:`._vision_language.TextClass`) with its own class's defaults: V = 152,064, D = 8,192, F
-= 29,568, 80 layers, 64 heads, 8 key/value heads (null: H), ``max_window_layers`` 80. Its
-attention makes heads of D / H, and refuses a width the heads do not divide; its rotary
-embedding turns heads of ``head_dim`` where a file gives one (null or 0: D / H), so a file whose
-``head_dim`` is another size runs no token and is refused, and one it gives is checked as
-Qwen2's RoPE validation checks it; a null ``use_sliding_window`` means no window, and a rope
-table of type ``mrope`` (the released files') is the default rotary embedding, as the class
-renames it.
+Qwen2's layer for layer, read through the ``qwen2`` family's table
+(:class:`._vision_language.TextClass`) with its own class's defaults and rules:
+
+- V = 152,064, D = 8,192, F = 29,568, 80 layers, 64 heads, 8 key/value heads (null: H),
+  ``max_window_layers`` 80;
+- its attention makes heads of D / H and refuses a width the heads do not divide;
+- its rotary embedding turns heads of ``head_dim`` where a file gives one (null or 0: D / H):
+  a file whose ``head_dim`` is another size runs no token and is refused, and one it gives is
+  checked as Qwen2's RoPE validation checks it;
+- a null ``use_sliding_window`` means no window, and a rope table of type ``mrope`` (the
+  released files') is the default rotary embedding, as the class renames it.
 
 **The head** is tied when the top level's ``tie_word_embeddings`` is true (false by default;
 null refused) or when a ``text_config`` object's own is, as the config class makes it.
@@ -32,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import DEFAULT, Config, Field, short
 from . import _qwen2_vision
+from ._qwen_config import GROUPS
 from ._vision_language import WRAPPER, TextClass, TowerFields, decoder, sub_config, with_towers
 from .registry import Family
 
@@ -46,8 +49,7 @@ FIELDS = TowerFields(
     Field("vision_config", {}, null=DEFAULT, kind="any", types=("object",)),
     Field("tie_word_embeddings", False, kind="bool"),
     towers=("visual",),
-    groups={"embed_tokens": "embedding", "self_attn": "attention", "mlp": "mlp", "lm_head": "head", "norm": "norm",
-            "input_layernorm": "norm", "post_attention_layernorm": "norm"},
+    groups=GROUPS,
 )
 
 # What the config class moves from the top level into a missing text config: the parameters of the text config

@@ -21,7 +21,7 @@ from .qwen import qwen_configs
 
 __all__ = ["pixtral_configs", "mistral3_configs", "siglip_configs", "clip_configs", "gemma3_configs",
            "qwen_vision_configs", "qwen3_5_configs", "qwen3_vl_configs", "qwen2_vl_configs", "llava_configs",
-           "paligemma_configs", "llama4_vision_configs", "llama4_configs"]
+           "paligemma_configs", "idefics3_configs", "llama4_vision_configs", "llama4_configs"]
 
 # the decoder's width where a text strategy leaves hidden_size out (transformers' defaults)
 TEXT_WIDTH = {"qwen3_5_text": 4096, "qwen3_5_moe_text": 2048}
@@ -240,6 +240,29 @@ def paligemma_configs(draw) -> dict:
 
 
 @st.composite
+def idefics3_configs(draw, model_type: str) -> dict:
+    """A small ``idefics3`` or ``smolvlm`` config: a decoder it builds its head beside, a SigLIP encoder whose patches
+    a side the pixel shuffle's scale divides, the tower's model_type anything (the class decides it)."""
+    text_type = draw(st.sampled_from(LLAVA_DECODERS))
+    text = dict(draw(CONFIGS[text_type]))
+    if text_type == "llama" and draw(st.booleans()):
+        del text["model_type"]
+    vision = dict(draw(siglip_configs()))
+    vision.pop("vision_use_head", None)
+    scale = draw(st.integers(1, 3))
+    patch = vision["patch_size"]
+    vision["image_size"] = patch * scale * draw(st.integers(1, 3)) + draw(st.integers(0, patch - 1))
+    if draw(st.booleans()):
+        vision["model_type"] = draw(st.sampled_from([model_type + "_vision", "siglip_vision_model", "anything"]))
+    cfg: dict = {"model_type": model_type, "text_config": text, "vision_config": vision}
+    if scale != 2 or draw(st.booleans()):
+        cfg["scale_factor"] = scale
+    if draw(st.booleans()):
+        cfg["tie_word_embeddings"] = draw(st.booleans())
+    return cfg
+
+
+@st.composite
 def llama4_vision_configs(draw) -> dict:
     """A small Llama 4 vision config whose tower runs: its pixel shuffle (ratio 1/2, or 1) regroups the patches into
     the adapter's inputs, and one width chains the adapter and projector."""
@@ -316,6 +339,8 @@ CONFIGS["qwen3_5"] = qwen3_5_configs("qwen3_5")
 CONFIGS["qwen3_5_moe"] = qwen3_5_configs("qwen3_5_moe")
 CONFIGS["llava"] = llava_configs("llava")
 CONFIGS["paligemma"] = paligemma_configs()
+CONFIGS["idefics3"] = idefics3_configs("idefics3")
+CONFIGS["smolvlm"] = idefics3_configs("smolvlm")
 CONFIGS["llava_next"] = llava_configs("llava_next")
 CONFIGS["qwen2_vl"] = qwen2_vl_configs("qwen2_vl")
 CONFIGS["qwen2_5_vl"] = qwen2_vl_configs("qwen2_5_vl")

@@ -21,7 +21,8 @@ head size is a ``head_dim`` the file states, else D // H, floored. Only
 builds none); the scaling multipliers hold no weights.
 
 Nulls, as transformers 5 reads them: ``num_key_value_heads`` null is H; ``layer_types``
-null is every layer Mamba-2; ``mamba_conv_bias`` null builds the convolution without a
+null is every layer Mamba-2, but a null under its other name ``layers_block_type`` is set
+after the class fills the list in, and is refused; ``mamba_conv_bias`` null builds the convolution without a
 bias, ``mamba_proj_bias`` null is false; a null ``mamba_chunk_size`` is counted, its FLOPs
 are not (as Bamba's). The Mamba-2 sizes only its layers read may be null where there is
 no such layer; a null ``num_experts_per_tok`` beside experts is refused (the router
@@ -74,6 +75,9 @@ FIELDS = decoder_fields(
 def layer_kinds(cfg: Config, layers: int) -> list[str]:
     """Each layer's kind as transformers reads ``layer_types`` (or its other name): legacy names renamed, every
     layer Mamba-2 where the list is missing or null."""
+    if "layers_block_type" in cfg.data and cfg.data["layers_block_type"] is None:
+        raise cfg.error("layers_block_type", "is null: transformers sets this other name of layer_types after its "
+                                             "config class has filled the list in, so no layer has a kind to build")
     listed = cfg.get("layer_types")
     if listed is DERIVED:
         return [MAMBA] * layers

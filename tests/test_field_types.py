@@ -175,15 +175,20 @@ COUNTED_LEFT = {
 
 
 @functools.lru_cache(maxsize=None)
-def _base(model_type: str) -> str | None:
-    """A config of ``model_type`` symparams counts, as JSON text: the class's defaults, else a shipped real config."""
-    candidates = [{"model_type": model_type}]
+def _shipped_configs() -> dict[str, list[dict]]:
+    """The presets' and the fixture configs' documents by model type, in file order: read once a run."""
+    out: dict[str, list[dict]] = {}
     for folder in (Path(symparams.__file__).parent / "presets", Path(__file__).parent / "fixtures" / "configs"):
         for path in sorted(folder.glob("*.json")):
             doc = json.loads(path.read_text())
-            if doc.get("model_type") == model_type:
-                candidates.append(doc)
-    for doc in candidates:
+            out.setdefault(str(doc.get("model_type")), []).append(doc)
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def _base(model_type: str) -> str | None:
+    """A config of ``model_type`` symparams counts, as JSON text: the class's defaults, else a shipped real config."""
+    for doc in ({"model_type": model_type}, *_shipped_configs().get(model_type, ())):
         text = json.dumps(doc)
         try:
             symparams.families.from_dict(parse_json(text), "config")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import random
+from dataclasses import replace
 from functools import lru_cache
 
 import pytest
@@ -295,16 +296,27 @@ def test_what_is_not_a_learned_family_is_refused(text, why):
 
 
 @lru_cache(maxsize=None)
-def learned(model_type: str, variants: bool = True) -> LearnedFamily:
-    """The model type learned once a run, shared by the workers (tests/shared.py); without ``variants`` where a test
-    reads only the switches' defaults."""
+def learned(model_type: str) -> LearnedFamily:
+    """The model type learned once a run, variants and checks included, shared by the workers (tests/shared.py)."""
+    learn = _learner()
+    # 18 probes learn these four model types to the same forms as the default 36, in about two thirds of the time
+    return loads(once(f"learned-{model_type}.json", lambda: learn.learn(model_type, probes=18).dumps()))
+
+
+@lru_cache(maxsize=None)
+def learned_forms(model_type: str) -> LearnedFamily:
+    """The forms, defaults and per-layer rules learn fits for ``model_type`` before its checks and variants, as
+    learn(variants=False) holds them, for a test that reads those alone (a third of the time)."""
+    learn = _learner()
+    return loads(once(f"forms-{model_type}.json", lambda: learn.forms_only(model_type, probes=18).dumps()))
+
+
+def _learner():
     pytest.importorskip("torch", reason="torch is not installed (pip install 'symparams[verify]')")
     pytest.importorskip("transformers", reason="transformers is not installed (pip install 'symparams[verify]')")
-    from symparams.learn import learn
+    import symparams.learn
 
-    # 18 probes learn these four model types to the same forms as the default 36, in about two thirds of the time
-    return loads(once(f"learned-{model_type}-{variants}.json",
-                      lambda: learn(model_type, probes=18, variants=variants).dumps()))
+    return symparams.learn
 
 
 def as_learned(family: LearnedFamily, cfg: dict) -> dict:
@@ -392,7 +404,7 @@ def test_layers_a_per_layer_list_decides_are_counted_from_the_list_or_its_rule()
     up to 200 layers deep."""
     from symparams.verify import meta_parameters
 
-    family = learned("beam", variants=False)
+    family = learned_forms("beam")
     assert "mlp_layer_types" not in family.fixed
     assert [f[:2] for f in family.per_layer["features"]] == [["list", "mlp_layer_types"]]
     assert sorted(info["missing"][0] for info in family.tallies.values()) == ["max", "min"]
@@ -403,6 +415,17 @@ def test_layers_a_per_layer_list_decides_are_counted_from_the_list_or_its_rule()
         assert family.count(cfg) == sum(n for _, n in meta_parameters(cfg))
         mixed = {**cfg, "mlp_layer_types": ["sparse", "dense"] * (layers // 2) + ["dense"] * (layers % 2)}
         assert family.count(mixed) == sum(n for _, n in meta_parameters(mixed))
+
+
+@pytest.mark.parametrize("model_type", LEARNED)
+def test_the_forms_alone_are_the_forms_learn_keeps_after_its_checks_and_variants(model_type):
+    """learned_forms stands in for a whole learn where a test reads only the forms: everything but the refusals the
+    checks add and the variants is the same."""
+    whole, forms = learned(model_type), learned_forms(model_type)
+    added = ("positive", "signs", "divides", "required", "not_null", "lengths", "rope_kinds", "token_rows",
+             "kinds_needed", "mirrors", "same_parameters", "relations", "variant_data")
+    assert replace(whole, **{name: type(getattr(whole, name))() for name in added}).dumps() == forms.dumps()
+    assert whole.closed_form() == forms.closed_form()
 
 
 @pytest.mark.parametrize("model_type", LEARNED)
@@ -430,7 +453,7 @@ def test_a_learned_family_survives_its_file(model_type):
 def test_the_learned_closed_form_uses_the_canonical_symbols():
     from symparams.symbols import D, F, H, H_kv, L, V, d_h
 
-    form = learned("llama", variants=False).closed_form()
+    form = learned_forms("llama").closed_form()
     assert form == sympy.expand(2 * V * D + L * (2 * D * H * d_h + 2 * D * H_kv * d_h + 3 * D * F + 2 * D) + D)
 
 
@@ -479,12 +502,12 @@ def test_a_rope_table_is_tried_per_layer_kind_and_left_free_where_no_trial_chang
     assert len(tables) == 4 and all(set(t) == set(per_kind) for t in tables)
     assert {t["sliding_attention"]["rope_theta"] for t in tables} == {2e6, 1e6}
     assert _rope_tables("hidden_act", flat) == [] and _rope_tables("rope_parameters", {}) == []
-    family = learned("llama", variants=False)
+    family = learned_forms("llama")
     assert family.free == ["rope_parameters"] and "rope_parameters" in family.fixed
 
 
 def test_the_default_of_a_derived_field_is_learned_from_the_config_class():
-    family = learned("qwen2", variants=False)
+    family = learned_forms("qwen2")
     assert family.fields["num_key_value_heads"] == {"missing": 32, "null": ["field", "num_attention_heads"]}
 
 

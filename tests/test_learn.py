@@ -546,7 +546,7 @@ def test_learn_writes_a_family_file_that_counts_like_transformers(tmp_path, caps
     from symparams.verify import meta_parameters
 
     out = tmp_path / "mistral.json"
-    assert main(["learn", "mistral", "-o", str(out)]) == 0
+    assert main(["learn", "mistral", "--probes", "18", "-o", str(out)]) == 0
     text = capsys.readouterr().out
     assert "parameters = " in text and "hand-written family for mistral" in text and f"wrote {out}" in text
     assert "also learned with one of these changed: " in text and "tie_word_embeddings" in text.split("changed: ")[1]

@@ -109,7 +109,7 @@ def vectorize(model: "Spec | str | os.PathLike[str]", reading: str = "params") -
     return compile_vector(_spec(model), reading)
 
 
-def fit_depth(family: "str | Callable[[int], Spec]", target: object, **overrides: object) -> "Fit":
+def fit_depth(family: "str | Callable[[int], Spec]", target: object, /, **overrides: object) -> "Fit":
     """The depth of a depth-sized family (a name, or a builder from depth to Spec) nearest ``target``.
 
     ``overrides`` set symbols at every depth (``H_kv=1``). See :func:`symparams.scaling.fit_depth`.

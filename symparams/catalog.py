@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .spec import Spec
 
 __all__ = [
-    "model", "names", "ladder", "depth_families", "from_preset", "preset_paths", "config_of", "locate", "Located",
+    "model", "resolve", "names", "ladder", "depth_families", "from_preset", "preset_paths", "config_of", "locate", "Located",
     "PRESET_PREFIX", "listing", "checkpoint_of", "shadowed",
 ]
 
@@ -180,13 +180,13 @@ def ladder(name: str) -> Callable[..., Spec]:
         raise SymparamsError(f"{name!r} is not sized by depth (depth-sized families: {', '.join(fams)})")
     fam = fams[name]
 
-    def build(depth: int | None = None, **overrides: Expr) -> Spec:
+    def build(depth: int | None = None, /, **overrides: Expr) -> Spec:
         return fam.at_depth(depth, **overrides)
 
     return build
 
 
-def model(name: str, depth: int | None = None, **overrides: Expr) -> Spec:
+def model(name: str, /, depth: int | None = None, **overrides: Expr) -> Spec:
     """The model called ``name``: a family at ``depth``, a preset, or a config.json path.
 
     ``overrides`` set symbols by name (``H_kv=1``, ``V=32768``, ``F=8*D/3``
@@ -195,6 +195,12 @@ def model(name: str, depth: int | None = None, **overrides: Expr) -> Spec:
     >>> model("nanochat", depth=20).total
     560988160
     """
+    return resolve(name, depth, overrides)
+
+
+def resolve(name: str, depth: int | None, overrides: Mapping[str, Expr]) -> Spec:
+    """:func:`model` with the overrides as a mapping: the form for names a user typed (``--set depth=1`` is a
+    name to refuse, not a second depth)."""
     if isinstance(name, os.PathLike):
         name = os.fspath(name)
     if not isinstance(name, str):

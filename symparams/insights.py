@@ -73,7 +73,7 @@ class Variant:
         return self.spec
 
 
-def variant(spec: Spec, **where: object) -> Variant:
+def variant(spec: Spec, /, **where: object) -> Variant:
     """``spec`` with symbols set by name; a variant the model's constraints refuse is kept, with why."""
     items = tuple((k, sympy.Integer(v) if isinstance(v, int) else sympy.sympify(v)) for k, v in where.items())
     try:

@@ -389,7 +389,7 @@ class Spec:
         return {s.name: _json_number(self.env[s]) for s, _ in self.relations if s in self.env}
 
     # ---- variations --------------------------------------------------------
-    def with_values(self, **overrides: Expr) -> "Spec":
+    def with_values(self, /, **overrides: Expr) -> "Spec":
         """The same tree with some symbols set to numbers (or re-related by expressions)."""
         return apply_overrides(self, overrides)
 
@@ -584,7 +584,8 @@ def apply_overrides(spec: Spec, overrides: Mapping[str, Expr]) -> Spec:
     for name, raw in overrides.items():
         sym = next((s for s in known if s.name == name), None)  # (a learned family's own fields too)
         if sym is None:
-            raise SymparamsError(f"{spec.name} has no symbol {name!r} to set (it uses: {used})")
+            hint = "; a depth-sized family's depth is set with --depth (depth= in Python)" if name == "depth" else ""
+            raise SymparamsError(f"{spec.name} has no symbol {name!r} to set (it uses: {used}){hint}")
         val = to_exact(raw, sorted(known, key=str), name)
         if sym in val.free_symbols:
             raise SymparamsError(f"{name} cannot be defined in terms of itself")

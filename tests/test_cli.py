@@ -120,6 +120,35 @@ def test_bad_input_is_one_line_and_exit_2(capsys, argv, fragment):
     assert len(err.strip().splitlines()) == 1 and fragment in err
 
 
+# The names the Python functions behind the commands take for themselves: a --set of one is a symbol the model
+# lacks, never a second depth or name handed to them.
+OWN_NAMES = ["depth", "name", "self", "overrides", "family", "target"]
+
+
+@pytest.mark.parametrize("command", ["count", "derive", "memory", "flops", "table", "sweep", "optimal"])
+@pytest.mark.parametrize("name", OWN_NAMES)
+def test_a_set_named_like_a_functions_own_argument_is_a_symbol_the_model_lacks(capsys, command, name):
+    tail = {"table": ["--depths", "4,8"], "sweep": ["--grid", "D=64,128"], "optimal": ["--params", "1e8"]}
+    code, out, err = run(capsys, command, "nanochat", "--set", f"{name}=2", *tail.get(command, []))
+    assert code == 2 and out == "", (out, err)
+    assert len(err.strip().splitlines()) == 1 and f"has no symbol {name!r}" in err, err
+    assert ("--depth" in err) == (name == "depth")
+
+
+@pytest.mark.parametrize("name", OWN_NAMES)
+def test_an_override_named_like_the_apis_own_argument_is_a_symbol_the_model_lacks(name):
+    from symparams import fit_depth
+    from symparams.errors import SymparamsError
+
+    calls = [lambda: fit_depth("nanochat", 10**8, **{name: 2}), lambda: model("nanochat").with_values(**{name: 2})]
+    if name != "depth":  # model's own depth= is the depth
+        calls += [lambda: model("nanochat", **{name: 2}), lambda: model("llama-2-7b", **{name: 2}),
+                  lambda: model("nanochat", depth=4, **{name: 2})]
+    for call in calls:
+        with pytest.raises(SymparamsError, match=f"no symbol {name!r}"):
+            call()
+
+
 def test_python_dash_m_runs_the_same_command():
     proc = subprocess.run([sys.executable, "-m", "symparams", "count", "nanochat", "--depth", "8", "--json"],
                           capture_output=True, text=True, timeout=60)

@@ -105,13 +105,13 @@ def load_spec(args: argparse.Namespace, name: str | None = None, notes: bool = T
 
     Its notes go to stderr unless ``notes`` is false (a caller that prints them in its own output).
     """
-    from ..catalog import model, shadowed
+    from ..catalog import resolve, shadowed
 
     name = args.model if name is None else name
     note = shadowed(name) if isinstance(name, str) else None
     if note:
         print(f"symparams: note: {note}", file=sys.stderr)
-    spec = model(name, depth=args.depth, **parse_sets(args.sets))
+    spec = resolve(name, args.depth, parse_sets(args.sets))
     spec.env  # validate now, so errors surface before any output
     if notes:
         print_notes(spec)

@@ -98,12 +98,12 @@ def command(name: str, depth: int | None, overrides: dict[str, Any]) -> str:
 
 def source_for(name: str, depth: int | None, overrides: dict[str, Any]):
     """(Spec, Source) for a model as the user named it: its ladder, or the presets of its family."""
-    from ..catalog import depth_families, model
+    from ..catalog import depth_families, model, resolve
     from ..errors import SymparamsError
     from ..families import FAMILIES
     from ..report import Source
 
-    spec = model(name, depth=depth, **overrides)
+    spec = resolve(name, depth, overrides)
     spec.env  # noqa: B018 - validate before any output
     ladders = depth_families()
     fam = ladders.get(name) or FAMILIES.of(spec)

@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _fit(args: argparse.Namespace, target, measure: str):
-    from ..catalog import depth_families, ladder, model
+    from ..catalog import depth_families, ladder, resolve
     from ..errors import SymparamsError
     from ..scaling import fit_depth, fit_width
 
@@ -108,7 +108,7 @@ def _fit(args: argparse.Namespace, target, measure: str):
             raise SymparamsError("--keep-heads applies to sizing by width")
         build = ladder(args.model)
         return fit_depth(lambda depth: build(depth, **sets), target, measure)
-    return fit_width(model(args.model, depth=args.depth, **sets), target, keep_heads=args.keep_heads, measure=measure)
+    return fit_width(resolve(args.model, args.depth, sets), target, keep_heads=args.keep_heads, measure=measure)
 
 
 def _print_optimum(opt) -> None:

@@ -128,7 +128,7 @@ def series(args: argparse.Namespace):
     """The size series the arguments ask for: the model resolved by name, one size varied."""
     from sympy import Integer
 
-    from ..catalog import depth_families, model
+    from ..catalog import depth_families, resolve
     from ..errors import SymparamsError
     from ..plot import default_sizes, size_series, vary
     from ..symbols import symbol
@@ -149,7 +149,7 @@ def series(args: argparse.Namespace):
             return fam.at_depth(d, **overrides)
 
         return size_series(at_depth, sizes or DEFAULT_DEPTHS, "L", _label(args.model, overrides))
-    spec = model(args.model, depth=args.depth, **overrides)
+    spec = resolve(args.model, args.depth, overrides)
     spec.env  # noqa: B018 - validate before drawing
     build: Callable[[int], Spec]
     if fam is not None:
@@ -168,7 +168,7 @@ def series(args: argparse.Namespace):
 
 
 def _memory_series(args: argparse.Namespace):
-    from ..catalog import model
+    from ..catalog import resolve
     from ..errors import SymparamsError
     from ..plot import memory_series
 
@@ -179,7 +179,7 @@ def _memory_series(args: argparse.Namespace):
     if args.against == "batch" and args.batch != 1:
         raise SymparamsError("--batch holds the batch while the context grows; with --against batch give --values")
     overrides = parse_sets(args.sets)
-    spec = model(args.model, depth=args.depth, **overrides)
+    spec = resolve(args.model, args.depth, overrides)
     spec.env  # noqa: B018 - validate before drawing
     return memory_series(spec, args.against, args.values or (), _label(spec.name, overrides),
                          training=not args.inference, seq=args.seq, batch=args.batch, dtype=args.dtype,
@@ -230,10 +230,10 @@ def run(args: argparse.Namespace) -> int:
         path = plot("frontier", args.output, laws=args.laws, compute=args.compute, ratio=args.ratio,
                     models=_trained(args.mark))
     elif args.kind == "sensitivity":
-        from ..catalog import model
+        from ..catalog import resolve
 
         overrides = parse_sets(args.sets)
-        spec = model(args.model, depth=args.depth, **overrides)
+        spec = resolve(args.model, args.depth, overrides)
         spec.env  # noqa: B018 - validate before drawing
         path = plot("sensitivity", args.output, model=spec, title=_label(spec.name, overrides))
     else:

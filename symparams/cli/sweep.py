@@ -46,7 +46,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..catalog import depth_families, ladder, model
+    from ..catalog import depth_families, ladder, resolve
     from ..errors import SymparamsError
     from ..sweep import parse_axis, sweep, write
 
@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
             raise SymparamsError("give either --depth or --grid depth=..., not both")
         build = ladder(args.model)
         target = lambda depth: build(depth, **sets)  # noqa: E731
-    chosen = target or model(args.model, depth=args.depth, **sets)
+    chosen = target or resolve(args.model, args.depth, sets)
     if args.chunk is not None or args.format == "parquet":
         return _stream(args, chosen, axes)
     try:

@@ -44,7 +44,7 @@ def formula(expr):
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..catalog import depth_families, model
+    from ..catalog import depth_families, resolve
     from ..errors import SymparamsError
     from ..format import Grid, human, render
 
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         families = ", ".join(depth_families())
         raise SymparamsError(f"table needs a depth-sized family ({families}), not {args.model!r}")
     sets = parse_sets(args.sets)
-    specs = [model(args.model, depth=d, **sets) for d in args.depths]
+    specs = [resolve(args.model, d, sets) for d in args.depths]
     rows: list[dict] = []
     for d, spec in zip(args.depths, specs):
         values = spec.int_values()

@@ -181,15 +181,15 @@ class Vectorized:
     def __repr__(self) -> str:
         return f"<vectorized {self.reading} count of {self.spec.name}: {', '.join(self.symbols)}>"
 
-    def __call__(self, **values) -> "numpy.ndarray":
+    def __call__(self, /, **values) -> "numpy.ndarray":
         """Exact int64 totals over the broadcast of the inputs; an invalid entry raises."""
         return self.evaluate(values, ("total",))["total"]
 
-    def counts(self, **values) -> dict[str, "numpy.ndarray"]:
+    def counts(self, /, **values) -> dict[str, "numpy.ndarray"]:
         """The total and each top-level component's count, as int64 arrays."""
         return self.evaluate(values, ("total",) + self.components)
 
-    def valid(self, **values) -> "numpy.ndarray":
+    def valid(self, /, **values) -> "numpy.ndarray":
         """True where the configuration describes a buildable model."""
         return self.evaluate(values, (), invalid="mask")["valid"]
 

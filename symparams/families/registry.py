@@ -160,7 +160,7 @@ class Family:
         """The tree group of one of transformers' parameter names (for verification)."""
         return self.fields.group(param_name)
 
-    def at_depth(self, depth: int | None = None, **overrides) -> Spec:
+    def at_depth(self, depth: int | None = None, /, **overrides) -> Spec:
         if self.ladder is None:
             raise SymparamsError(f"{self.name} is not sized by depth")
         spec = self.ladder(depth if depth is not None else self.default_depth, overrides=overrides)

@@ -94,7 +94,7 @@ class Reader:
         """The closed form factored: the closed-form and approximations sections both show or compare it."""
         return factor(self.spec.closed_form)
 
-    def variant(self, **where: Expr) -> "Reader":
+    def variant(self, /, **where: Expr) -> "Reader":
         """A reader of this model with some symbols set; its references say so (``N[attn]{H_kv=1}``).
 
         It shares this reader's recorded values, so one chain can compare the two.

@@ -1,6 +1,6 @@
-"""Hypothesis profiles: a deterministic, thorough one for CI, a quicker one for local runs.
+"""Hypothesis profiles: a deterministic, thorough one for CI, a quicker one for local runs, and CI's drawn afresh.
 
-CI sets CI=true; ``HYPOTHESIS_PROFILE`` picks a profile explicitly.
+CI sets CI=true; ``HYPOTHESIS_PROFILE`` picks a profile explicitly (``soak``: CI's budgets, a new draw each run).
 """
 
 import compileall
@@ -23,6 +23,9 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("dev", max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# CI's budgets drawn afresh each run: CI's derandomized draw is the same every run, so it finds a bug once only
+# if the code moves under it; a soak run searches where CI never looks (a --set named depth was found so).
+settings.register_profile("soak", parent=settings.get_profile("ci"), derandomize=False)
 # The result cache (symparams.cache) stays off in tests: a test that patches the package in
 # process must not be answered from a run made without the patch. tests/test_cache.py turns it on.
 os.environ.setdefault("SYMPARAMS_NO_CACHE", "1")

@@ -1489,7 +1489,7 @@ def learn(model_type: str, probes: int = 36, seed: int = 0, variants: bool = Tru
 
 def forms_only(model_type: str, probes: int = 36, seed: int = 0) -> LearnedFamily:
     """What :func:`learn` fits from the probes, before the checks that find what to refuse: the forms, defaults and
-    per-layer rules alone, in about a third of the time.
+    per-layer rules alone, in less than half the time.
 
     For reading what the probes found; not a family to count files with, since it counts configs transformers
     builds no model from (nothing writes one to disk).

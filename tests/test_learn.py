@@ -306,7 +306,7 @@ def learned(model_type: str) -> LearnedFamily:
 @lru_cache(maxsize=None)
 def learned_forms(model_type: str) -> LearnedFamily:
     """The forms, defaults and per-layer rules learn fits for ``model_type`` before its checks and variants, as
-    learn(variants=False) holds them, for a test that reads those alone (a third of the time)."""
+    learn(variants=False) holds them, for a test that reads those alone (less than half the time)."""
     learn = _learner()
     return loads(once(f"forms-{model_type}.json", lambda: learn.forms_only(model_type, probes=18).dumps()))
 

@@ -17,7 +17,7 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from test_families_gemma import _need, ours, theirs
 
@@ -31,13 +31,21 @@ from strategies import CONFIGS
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
 TEXT_CLASSES = {c.model_type: c for c in (qwen3_vl.TEXT, qwen3_vl.MOE_TEXT, qwen2_vl.TEXT, qwen2_vl.TEXT_2_5)}
 TYPES = ("gemma3", "qwen3_5", "qwen3_5_moe", "qwen3_vl", "qwen3_vl_moe", "qwen2_vl", "qwen2_5_vl", "llama4", "mistral3",
-         "llava", "llava_next", "paligemma", "idefics3", "smolvlm")
+         "llava", "llava_next", "llava_onevision", "llava_next_video", "vipllava", "paligemma", "idefics3", "smolvlm",
+         "aya_vision", "internvl")
 # wrappers whose class reads text_config by the model type it names
-OWN_TYPE = ("mistral3", "llava", "llava_next", "paligemma", "idefics3", "smolvlm")
+OWN_TYPE = ("mistral3", "llava", "llava_next", "llava_onevision", "llava_next_video", "vipllava", "paligemma",
+            "idefics3", "smolvlm", "aya_vision", "internvl")
+# wrappers whose config class ties the head where the text config's own tie is true, not only the top level's
+EITHER_TIE = ("llava", "llava_onevision", "llava_next_video")
+# wrappers whose text configs are drawn from any decoder LLaVA builds its head beside
+LLAVA_LIKE = ("llava", "llava_next", "llava_onevision", "llava_next_video", "vipllava", "idefics3", "smolvlm",
+              "aya_vision", "internvl")
 TEXT = {"gemma3": "gemma3_text", "qwen3_5": "qwen3_5_text", "qwen3_5_moe": "qwen3_5_moe_text", "llama4": "llama4_text",
         "mistral3": "mistral", "qwen3_vl": "qwen3_vl_text", "qwen3_vl_moe": "qwen3_vl_moe_text",
         "qwen2_vl": "qwen2_vl_text", "qwen2_5_vl": "qwen2_5_vl_text", "llava": "llama", "llava_next": "llama",
-        "paligemma": "gemma", "idefics3": "llama", "smolvlm": "llama"}
+        "llava_onevision": "qwen2", "llava_next_video": "llama", "vipllava": "llama", "paligemma": "gemma",
+        "idefics3": "llama", "smolvlm": "llama", "aya_vision": "cohere2", "internvl": "qwen2"}
 QWEN_TEXT = {"model_type": "qwen3_5_text", "vocab_size": 40, "hidden_size": 16, "intermediate_size": 12,
              "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 8,
              "linear_num_key_heads": 2, "linear_num_value_heads": 2, "linear_key_head_dim": 4,
@@ -150,6 +158,42 @@ BASES["idefics3"] = {
 }
 BASES["smolvlm"] = {**BASES["idefics3"], "model_type": "smolvlm",
                     "vision_config": {**BASES["idefics3"]["vision_config"], "model_type": "smolvlm_vision"}}
+BASES["llava_onevision"] = {
+    **BASES["llava"], "model_type": "llava_onevision", "vision_feature_layer": -1, "vision_feature_select_strategy": "full",
+    "image_grid_pinpoints": [[17, 34]],
+    "text_config": {"model_type": "qwen2", "vocab_size": 40, "hidden_size": 16, "intermediate_size": 12,
+                    "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1},
+    "vision_config": {"model_type": "siglip_vision_model", "hidden_size": 12, "intermediate_size": 10,
+                      "num_hidden_layers": 2, "num_attention_heads": 3, "num_channels": 2, "image_size": 17,
+                      "patch_size": 4, "vision_use_head": False},
+}
+BASES["llava_next_video"] = {**BASES["llava_next"], "model_type": "llava_next_video", "video_token_index": 8,
+                             "spatial_pool_mode": "conv", "spatial_pool_stride": 2, "spatial_pool_out_channels": 5}
+BASES["vipllava"] = {
+    "model_type": "vipllava", "tie_word_embeddings": False, "image_token_index": 7, "projector_hidden_act": "gelu",
+    "projector_layernorm_eps": 1e-5, "vision_feature_layer": [-2, -1, 1],
+    "text_config": BASES["llava"]["text_config"], "vision_config": BASES["llava"]["vision_config"],
+}
+BASES["aya_vision"] = {
+    "model_type": "aya_vision", "tie_word_embeddings": False, "image_token_index": 7,
+    "vision_feature_select_strategy": "full", "vision_feature_layer": -1, "downsample_factor": 2,
+    "adapter_layer_norm_eps": 1e-6, "alignment_intermediate_size": 8,
+    "text_config": {"model_type": "cohere2", "vocab_size": 40, "hidden_size": 16, "intermediate_size": 12,
+                    "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1},
+    "vision_config": {"model_type": "siglip_vision_model", "hidden_size": 12, "intermediate_size": 10,
+                      "num_hidden_layers": 2, "num_attention_heads": 3, "num_channels": 2, "image_size": 16,
+                      "patch_size": 4, "vision_use_head": False},
+}
+BASES["internvl"] = {
+    "model_type": "internvl", "tie_word_embeddings": False, "image_token_id": 7, "downsample_ratio": 0.5,
+    "projector_hidden_act": "gelu", "vision_feature_layer": -1, "vision_feature_select_strategy": "default",
+    "text_config": BASES["llava_onevision"]["text_config"],
+    "vision_config": {"model_type": "internvl_vision", "hidden_size": 12, "intermediate_size": 10,
+                      "num_hidden_layers": 2, "num_attention_heads": 3, "num_channels": 2, "image_size": [16, 16],
+                      "patch_size": [4, 4], "hidden_act": "gelu", "norm_type": "layer_norm", "attention_bias": True,
+                      "use_qk_norm": True, "use_mask_token": True, "use_absolute_position_embeddings": True,
+                      "use_mean_pooling": False, "layer_scale_init_value": 0.1},
+}
 BASE = BASES["gemma3"]
 
 # Configs transformers builds but cannot run an image through, refused here on purpose.
@@ -182,6 +226,17 @@ REFUSED_THOUGH_BUILT = [
     ("qwen3_vl", "vision_config", "deepstack_visual_indexes", [2]),  # a layer the tower lacks
     ("qwen3_vl", "vision_config", "deepstack_visual_indexes", [-1]),  # a layer no index reaches
     ("qwen3_vl", "vision_config", "deepstack_visual_indexes", [1, 1]),  # a merger whose features are never taken
+    ("llava", "top", "vision_feature_layer", 0),  # read by transformers as no hidden states at all
+    ("llava_onevision", "top", "vision_feature_layer", 0),  # likewise
+    ("vipllava", "top", "vision_feature_layer", [-2, -5]),  # a hidden state a tower of 2 layers lacks
+    ("aya_vision", "top", "downsample_factor", 3),  # a pixel shuffle of 4 patches a side by 3
+    ("aya_vision", "top", "vision_feature_layer", [-1, -2]),  # two layers' features for a LayerNorm of one's
+    ("aya_vision", "top", "vision_feature_select_strategy", "default"),  # SigLIP's first patch dropped: not square
+    ("aya_vision", "top", "alignment_intermediate_size", 7),  # a SwiGLU whose halves do not meet
+    ("internvl", "top", "downsample_ratio", 0.125),  # a pixel shuffle of 4 patches a side by 8
+    ("internvl", "top", "downsample_ratio", 0.3),  # blocks of 1/0.3 patches
+    ("internvl", "top", "vision_feature_layer", [-1]),  # a list, which transformers cannot index with
+    ("internvl", "top", "vision_feature_select_strategy", "full"),  # the class token kept: not square
 ]
 # What a refusal of a config transformers builds may say: each is a tower no image runs through.
 NO_IMAGE_RUNS = ("cannot take the place of token embeddings", "do not chain", "does not regroup",
@@ -218,7 +273,7 @@ def tied(config: dict) -> bool:
         return (config.get("text_config") or {}).get("tie_word_embeddings", False) is True
     if config["model_type"] in ("qwen2_vl", "qwen2_5_vl") and isinstance(config.get("text_config"), dict):
         return config.get("tie_word_embeddings") is True or bool(config["text_config"].get("tie_word_embeddings"))
-    default = config["model_type"] in ("gemma3", "mistral3", "paligemma")
+    default = config["model_type"] in ("gemma3", "mistral3", "paligemma", "aya_vision", "internvl")
     return config.get("tie_word_embeddings", default) is True  # LLaVA: or its text class's own
 
 
@@ -245,7 +300,7 @@ def test_the_per_token_readings_are_the_decoders_own(model_type, data):
         given = {k: v for k, v in config.items() if k in qwen2_vl.TEXT_KEYS} if model_type in ("qwen2_vl", "qwen2_5_vl") else {}
     own = given.get("model_type", TEXT[model_type]) if model_type in OWN_TYPE else TEXT[model_type]  # AutoConfig's
     inner = {**given, "model_type": own}
-    if model_type != "llava" or tied(config):  # LlavaConfig ties where either says so, else as the text's class
+    if model_type not in EITHER_TIE or tied(config):  # LlavaConfig ties where either says so, else as the text's
         inner["tie_word_embeddings"] = tied(config)
     if own in TEXT_CLASSES:  # no causal LM reads it alone: the family whose decoder it builds does
         inner = TEXT_CLASSES[own].translate(inner)
@@ -356,6 +411,9 @@ DECODER_TYPES = sorted(t for t in CONFIGS if t in FAMILIES.by_type)
 
 @settings(max_examples=60, deadline=None)
 @given(text=st.sampled_from(DECODER_TYPES).flatmap(CONFIGS.__getitem__), tie=st.booleans())
+@example(text={"model_type": "ernie4_5_moe", "num_hidden_layers": 1, "num_attention_heads": 1,  # a head with a bias
+               "num_key_value_heads": 1, "hidden_size": 4, "vocab_size": 2, "use_bias": True, "moe_num_experts": 1,
+               "moe_k": 1}, tie=False)
 def test_mistral3_counts_any_decoder_transformers_builds_it_with_and_refuses_the_others(text, tie):
     """Mistral3Config reads its text_config by the model type it names: any family's random config there is counted
     as transformers builds it, or refused where it builds none (a decoder whose config holds no rms_norm_eps, which
@@ -377,6 +435,87 @@ def test_llava_refuses_in_one_line_a_decoder_whose_causal_lm_is_not_its_base_mod
     with pytest.raises(SymparamsError) as err:
         from_dict(config)
     assert "\n" not in str(err.value) and "text_config" in str(err.value)
+
+
+# model type -> the class whose image path a test runs an image through: the tower and projector, no decoder
+IMAGE_PATH = {"llava": "LlavaForConditionalGeneration", "vipllava": "VipLlavaForConditionalGeneration",
+              "aya_vision": "AyaVisionForConditionalGeneration", "internvl": "InternVLForConditionalGeneration"}
+
+
+def _runs_an_image(config: dict) -> bool:
+    """Whether transformers' model of ``config`` (built on the CPU) turns one image into features of the decoder's
+    width."""
+    torch = _need("torch")
+    transformers = _need("transformers")
+
+    cfg = transformers.AutoConfig.for_model(config["model_type"], **{k: v for k, v in config.items()
+                                                                     if k != "model_type"})
+    with torch.device("cpu"):
+        model = getattr(transformers, IMAGE_PATH[config["model_type"]])._from_config(cfg)
+    vision = cfg.vision_config
+    size = vision.image_size if isinstance(vision.image_size, (list, tuple)) else (vision.image_size,) * 2
+    try:
+        with torch.no_grad():
+            features = model.model.get_image_features(pixel_values=torch.randn(1, vision.num_channels, *size))
+    except Exception:  # noqa: BLE001 - whatever the image path raises, no image runs through it
+        return False
+    out = features.pooler_output  # LLaVA's: one tensor per image
+    return (out[0] if isinstance(out, (list, tuple)) else out).shape[-1] == cfg.text_config.hidden_size
+
+
+@pytest.mark.filterwarnings("ignore:Initializing zero-element tensors")  # a tower of no patches
+@pytest.mark.parametrize("case", [c for c in REFUSED_THOUGH_BUILT if c[0] in IMAGE_PATH])
+def test_what_is_refused_though_built_runs_no_image_where_the_base_config_does(case):
+    """The refusals of configs transformers builds are exact: its own model of each raises (or makes features of
+    another width) where an image goes through its tower and projector, and the base config's runs one."""
+    model_type, where, field, value = case
+    config = json.loads(json.dumps(BASES[model_type]))
+    assert _runs_an_image(config)
+    (config if where == "top" else config[where])[field] = value
+    assert not _runs_an_image(config)
+
+
+def test_llava_onevision_next_video_and_vipllava_tie_as_their_config_classes_do():
+    """LLaVA-OneVision's and LLaVA-NeXT-Video's config classes tie the head where the text config's own tie is true,
+    not only the top level's; VipLLaVA's reads the top level's alone (and the text config's must still be a bool)."""
+    for model_type in ("llava_onevision", "llava_next_video", "vipllava"):
+        for top in (True, False, "missing"):
+            for inner in (True, False, None, "missing"):
+                config = json.loads(json.dumps(BASES[model_type]))
+                for holder, value in ((config, top), (config["text_config"], inner)):
+                    if value == "missing":
+                        holder.pop("tie_word_embeddings", None)
+                    else:
+                        holder["tie_word_embeddings"] = value
+                mine, real = outcome(config), built(config)
+                assert mine[0] == real[0], (model_type, top, inner)
+                assert mine == real or mine[0] == "refused", (model_type, top, inner)
+
+
+def test_the_defaults_for_a_missing_vision_config_are_the_config_classes_own():
+    """LLaVA-OneVision's missing tower is SigLIP So400m without its head, counted as transformers builds it; Aya
+    Vision's has 14 heads for a width of 1,152, which transformers' SigLIP attention refuses, and so does symparams."""
+    transformers = _need("transformers")
+    from symparams.families import aya_vision, llava_onevision
+
+    for model_type, ours_ in (("llava_onevision", llava_onevision.ABSENT), ("aya_vision", aya_vision.ABSENT)):
+        defaults = transformers.CONFIG_MAPPING[model_type].sub_configs_defaults["vision_config"]
+        assert {"model_type": defaults.model_type, **defaults.init_kwargs} == ours_
+        config = json.loads(json.dumps(BASES[model_type]))
+        config.pop("vision_config")
+        mine, real = outcome(config), built(config)
+        assert mine[0] == real[0] == ("ok" if model_type == "llava_onevision" else "refused"), (mine, real)
+        assert mine == real or "do not divide the width" in mine[1]
+
+
+@pytest.mark.parametrize(("name", "size"), [("llava-onevision-qwen2-7b-ov-hf.json", "8.03B"),
+                                            ("aya-vision-8b.json", "8.63B"), ("internvl3-1b-hf.json", "938M")])
+def test_real_config_counts_the_size_its_hub_page_states(name, size):
+    """The Hub pages' model sizes (safetensors): LLaVA-OneVision 7B 8.03B, Aya Vision 8B 8.63B (its projector widens
+    to 28,672 and halves), InternVL3-1B 938M (its head untied from the embedding)."""
+    spec = from_file(FIXTURES / name)
+    shown = f"{spec.total / 1e9:.2f}B" if size.endswith("B") else f"{spec.total / 1e6:.0f}M"
+    assert shown == size
 
 
 def test_llavas_missing_vision_config_is_its_config_classes_clip_tower():
@@ -494,7 +633,8 @@ def test_a_size_set_later_keeps_every_rule_the_file_was_read_with():
                                   "qwen3-vl-4b-instruct.json", "qwen3-vl-8b-instruct.json",
                                   "qwen3-vl-30b-a3b-instruct.json", "qwen2-vl-7b-instruct.json",
                                   "qwen2.5-vl-3b-instruct.json", "qwen2.5-vl-7b-instruct.json",
-                                  "llava-1.5-7b-hf.json", "paligemma-3b-pt-224.json", "idefics3-8b-llama3.json"])
+                                  "llava-1.5-7b-hf.json", "paligemma-3b-pt-224.json", "idefics3-8b-llama3.json",
+                                  "llava-onevision-qwen2-7b-ov-hf.json", "aya-vision-8b.json", "internvl3-1b-hf.json"])
 def test_real_config_counts_what_transformers_builds(name):
     config = json.loads((FIXTURES / name).read_text())
     assert from_file(FIXTURES / name).total == sum(theirs(config).values())
@@ -545,7 +685,7 @@ def test_a_text_forward_pass_executes_the_decoders_matmuls_and_nothing_of_the_to
     from symparams.verify import model_class
 
     config = data.draw(CONFIGS[model_type], label="config")
-    if model_type in ("llava", "llava_next"):  # grouped expert matmuls on CPU need rows of whole 16-byte units
+    if model_type in LLAVA_LIKE:  # grouped expert matmuls on CPU need rows of whole 16-byte units
         assume(config["text_config"].get("model_type") != "mixtral")
     if model_type in ("qwen2_vl", "qwen2_5_vl"):  # its text forward pass splits each head by mrope_section
         head = from_dict(config).env[d_h]

@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from ..components import Module
     from ..spec import Constraint, Spec
 
-__all__ = ["TowerFields", "TextClass", "NOTE", "WRAPPER", "sub_config", "decoder", "with_towers", "check_tower",
-           "check_rope"]
+__all__ = ["TowerFields", "TextClass", "NOTE", "WRAPPER", "sub_config", "check_decoder", "decoder", "with_towers",
+           "check_tower", "check_rope"]
 
 NOTE = ("the vision parts run once per image: they are in the parameter count, and every per-token reading "
         "(active, FLOPs, KV cache, activations) is the language model's")
@@ -94,6 +94,22 @@ def sub_config(cfg: Config, name: str, fields: Fields) -> Config:
     return Config(dict(cfg.get(name)), f"{cfg.source} {name}", fields)
 
 
+def check_decoder(cfg: Config, default: str, decoders: tuple[str, ...], reason: str | None = None) -> None:
+    """Refuse a ``text_config`` naming a model type (``default`` where it names none or is missing) other than
+    ``decoders``, the ones the wrapper's class builds as symparams counts them. ``reason`` says why the others are
+    refused; None: the class builds that model type's base model beside a bias-free ``lm_head`` of its own, and only
+    ``decoders``' causal LMs are exactly that."""
+    given = cfg.data.get("text_config")
+    stated = given.get("model_type", default) if isinstance(given, dict) else default
+    if stated in decoders:
+        return
+    listed = ", ".join(decoders)
+    why = (f", whose head is a bias-free lm_head of its own beside that model type's base model ({listed})"
+           if reason is None else f" ({listed}): {reason}")
+    raise cfg.error("text_config", f"its model_type {printable(short(stated))} is not one symparams counts inside "
+                                   f"{cfg.model_type}{why}")
+
+
 def decoder(cfg: Config, model_type: str | TextClass, tied: bool | None, *, own_type: bool = False,
             absent: dict | None = None, given: dict | None = None) -> tuple[Spec, list[str]]:
     """The Spec of the decoder ``text_config`` describes, read as a ``model_type`` file whose head is ``tied`` (None:
@@ -103,7 +119,9 @@ def decoder(cfg: Config, model_type: str | TextClass, tied: bool | None, *, own_
     ``own_type``: the class reads the object by the model type it names (``model_type`` where it names none), as
     transformers' AutoConfig does; ``absent``: what the class makes of a missing or null object, where that is not
     the model type's own defaults; ``given``: the text config's fields where they are not ``text_config``'s (Qwen2-VL
-    reads them from the top level when it has none).
+    reads them from the top level when it has none). Where the class reads the object by its own model type, that
+    type's class loads it as the file states it: a tie of the wrong type there is refused, whatever tie the wrapper
+    makes.
     """
     from . import FAMILIES
 
@@ -119,6 +137,10 @@ def decoder(cfg: Config, model_type: str | TextClass, tied: bool | None, *, own_
     read_as = stated if own_type else model_type
     data = {**given, "model_type": read_as, **tie}
     source = f"{cfg.source} text_config"
+    if own_type and tie and "tie_word_embeddings" in given:  # its own class loads it, and refuses a wrong type there
+        from .field_types import check_types
+
+        check_types(Config({"model_type": read_as, "tie_word_embeddings": given["tie_word_embeddings"]}, source))
     text = FAMILIES.from_dict(text_class.translate(data) if text_class else data, source)
     if text_class is not None and text_class.whole_heads:
         _whole_heads(text, Config(data, source))

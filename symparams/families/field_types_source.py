@@ -272,19 +272,28 @@ def _buildable(model_type: str, cls: Any) -> dict | None:
 
 
 def _builds(cls: Any, data: dict) -> bool:
-    """Whether transformers loads ``data`` and builds its causal LM on the meta device (a plain ``from_config``)."""
+    """Whether transformers loads ``data`` and builds its causal LM on the meta device (a plain ``from_config``), or
+    the class its family counts where that is another (a vision-language model's, whose towers are built too)."""
     import logging
     import warnings
 
     import torch
-    from transformers import AutoModelForCausalLM
+    import transformers
 
+    from . import FAMILIES
+
+    family = FAMILIES.by_type.get(cls.model_type)
+    name = family.model_class if family is not None else None
     logging.disable(logging.CRITICAL)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             with torch.device("meta"):
-                AutoModelForCausalLM.from_config(cls.from_dict(data))
+                config = cls.from_dict(data)
+                if name is not None:
+                    getattr(transformers, name)._from_config(config)
+                else:
+                    transformers.AutoModelForCausalLM.from_config(config)
         except Exception:  # noqa: BLE001 - any failure to load or build is a refusal
             return False
     return True

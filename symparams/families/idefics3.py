@@ -22,11 +22,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..config import DEFAULT, Config, Field, Fields, printable, short
+from ..config import DEFAULT, Config, Field, Fields
 from . import _siglip
 from ._gemma_family import GEMMA_GROUPS
 from ._qwen_config import GROUPS
-from ._vision_language import WRAPPER, TowerFields, decoder, sub_config, with_towers
+from ._vision_language import WRAPPER, TowerFields, check_decoder, decoder, sub_config, with_towers
 from .llava import DECODERS
 from .registry import Family
 
@@ -65,12 +65,7 @@ def _build(cfg: Config, family: str, label: str) -> Spec:
     from ..components.tower import Tower
     from ..symbols import D, D_vis
 
-    given = cfg.data.get("text_config")
-    stated = given.get("model_type", "llama") if isinstance(given, dict) else "llama"
-    if stated not in DECODERS:
-        raise cfg.error("text_config", f"its model_type {printable(short(stated))} is not one symparams counts inside "
-                                       f"{cfg.model_type}, whose head is a bias-free lm_head of its own beside that "
-                                       f"model type's base model ({', '.join(DECODERS)})")
+    check_decoder(cfg, "llama", DECODERS)
     sizes, _ = _siglip.read(sub_config(cfg, "vision_config", VISION_FIELDS), named=False)
     scale = cfg.get("scale_factor")
     side = sizes["S_img"] // sizes["p_img"]

@@ -19,24 +19,32 @@ LLaVA's head is tied where the top level's ``tie_word_embeddings`` is true (fals
 null refused) or where the text config's own is (its class's default where it states none:
 Gemma's is true), as LlavaConfig makes it; LLaVA-NeXT's config class reads the top level's
 alone. ``vision_feature_layer`` indexes the tower's
-L_vis + 1 hidden states; an index past them is refused, since no image runs through it.
+L_vis + 1 hidden states; an index past them is refused, since no image runs through it, and
+so is a bare 0, which transformers reads as asking for no hidden states (``[0]`` runs).
+
+The model types built from LLaVA's parts with other defaults or one more part (LLaVA-OneVision,
+LLaVA-NeXT-Video: :mod:`.llava_onevision`; VipLLaVA: :mod:`.vipllava`) are :func:`build` with
+a :class:`Layout` of their own.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from ..config import DEFAULT, Config, Field, printable, short
+from ..config import DEFAULT, Config, Field, short
 from . import _siglip
 from ._gemma_family import GEMMA_GROUPS
 from ._qwen_config import GROUPS
-from ._vision_language import WRAPPER, TowerFields, decoder, sub_config, with_towers
+from ._vision_language import WRAPPER, TowerFields, check_decoder, decoder, sub_config, with_towers
 from .registry import Family
 
 if TYPE_CHECKING:
+    from ..components.tower import Tower
     from ..spec import Spec
 
-__all__ = ["FAMILY", "NEXT_FAMILY", "FIELDS", "ABSENT", "DECODERS", "from_config", "next_from_config"]
+__all__ = ["FAMILY", "NEXT_FAMILY", "FIELDS", "ABSENT", "DECODERS", "Layout", "LLAVA", "NEXT", "features", "read_tower",
+           "build", "from_config", "next_from_config"]
 
 # transformers 5.x LlavaConfig (LlavaNextConfig reads the same fields; its text_config is read by its own type's family)
 FIELDS = TowerFields(
@@ -56,18 +64,23 @@ ABSENT = {"model_type": "clip_vision_model", "intermediate_size": 4096, "hidden_
           "image_size": 336, "num_hidden_layers": 24, "num_attention_heads": 16, "vocab_size": 32000,
           "projection_dim": 768}
 
-# Decoders whose causal LM is their base model and a bias-free lm_head over embed_tokens, as LLaVA builds them.
-DECODERS = ("llama", "mistral", "mixtral", "qwen2", "qwen3", "gemma", "gemma2", "phi3")
+# Decoders whose causal LM is their base model and a bias-free lm_head over embed_tokens, as LLaVA builds them (Cohere's
+# scales its logits by a constant, which is no weight).
+DECODERS = ("llama", "mistral", "mixtral", "qwen2", "qwen3", "gemma", "gemma2", "phi3", "cohere", "cohere2")
 
 
-def _features(cfg: Config, layers: int) -> int:
-    """How many of the tower's hidden states (L_vis + 1 of them) the projector takes: ``vision_feature_layer``."""
+def features(cfg: Config, layers: int) -> int:
+    """How many of the tower's hidden states (L_vis + 1 of them) the projector takes: ``vision_feature_layer``. A bare
+    0 asks transformers' output capture for no hidden states (it reads the index as a switch), so none are kept."""
     value = cfg.get("vision_feature_layer")
     listed = [value] if isinstance(value, int) and not isinstance(value, bool) else value
     if not (isinstance(listed, list) and listed and all(isinstance(v, int) and not isinstance(v, bool)
                                                         for v in listed)):
         raise cfg.error("vision_feature_layer", f"expected a layer index or a non-empty list of them, got "
                                                 f"{short(value)}")
+    if value == 0 and not isinstance(value, list):
+        raise cfg.error("vision_feature_layer", "0 is read by transformers as asking for no hidden states at all: "
+                                                "no image runs through it (write [0] for the embeddings' output)")
     for i in listed:
         if not -(layers + 1) <= i <= layers:
             raise cfg.error("vision_feature_layer", f"takes hidden state {i}, but a tower of {layers} layers has "
@@ -75,52 +88,85 @@ def _features(cfg: Config, layers: int) -> int:
     return len(listed)
 
 
-def _build(cfg: Config, family: str, label: str, next_: bool) -> Spec:
+@dataclass(frozen=True)
+class Layout:
+    """What one of LLaVA's model types builds beside LLaVA's parts.
+
+    ``text``: the model type a ``text_config`` naming none is read as; ``absent``: what the config class makes of a
+    missing or null ``vision_config``; ``either_tie``: the config class ties the head where the text config's own
+    ``tie_word_embeddings`` is true, not only the top level's; ``newline``: LLaVA-NeXT's image-newline vector;
+    ``norm``: a LayerNorm before the projector (VipLLaVA's); ``extra``: the parts a model type adds, from its config
+    and the tower's sizes (LLaVA-NeXT-Video's resampler).
+    """
+
+    family: str
+    label: str
+    text: str = "llama"
+    absent: Mapping[str, Any] = field(default_factory=lambda: ABSENT)
+    either_tie: bool = True
+    newline: bool = False
+    norm: bool = False
+    extra: Callable[[Config, dict[str, int]], tuple[Tower, ...]] | None = None
+
+
+def read_tower(cfg: Config, absent: Mapping[str, Any]) -> tuple[dict[str, int], bool, bool]:
+    """The vision tower's sizes, whether it has SigLIP's pooling head, and whether it is CLIP's: the one
+    ``vision_config`` names (``absent``'s where it names none; ``absent`` where missing or null)."""
+    vision = sub_config(cfg, "vision_config", _siglip.CLIP_FIELDS)
+    if not isinstance(cfg.data.get("vision_config"), dict):
+        vision.data = dict(absent)
+    named = vision.data.get("model_type", absent["model_type"])
+    vision.data = {**vision.data, "model_type": named}
+    clip = named != _siglip.MODEL_TYPE
+    if not clip:
+        vision.fields = _siglip.FIELDS
+    sizes, head = _siglip.read(vision, clip=clip)
+    return sizes, head, clip
+
+
+def build(cfg: Config, layout: Layout) -> Spec:
+    """The decoder's Spec with the tower, the projector and ``layout``'s parts beside it."""
     import sympy
 
-    from ..components import Linear, Parameter
+    from ..components import Linear, Norm, Parameter
     from ..components.tower import Tower
     from ..symbols import D, D_vis
     from .activations import activation
 
-    given = cfg.data.get("text_config")
-    stated = given.get("model_type", "llama") if isinstance(given, dict) else "llama"
-    if stated not in DECODERS:
-        raise cfg.error("text_config", f"its model_type {printable(short(stated))} is not one symparams counts inside "
-                                       f"{cfg.model_type}, whose head is a bias-free lm_head of its own beside that "
-                                       f"model type's base model ({', '.join(DECODERS)})")
-    raw = cfg.data.get("vision_config")
-    vision = sub_config(cfg, "vision_config", _siglip.CLIP_FIELDS)
-    if not isinstance(raw, dict):
-        vision.data = dict(ABSENT)
-    clip = vision.data.get("model_type", _siglip.CLIP_TYPE) != _siglip.MODEL_TYPE
-    if not clip:
-        vision.fields = _siglip.FIELDS
-    sizes, head = _siglip.read(vision, clip=clip)
-    features = _features(cfg, sizes["L_vis"])
-    bias = cfg.get("multimodal_projector_bias")
+    check_decoder(cfg, layout.text, DECODERS)
+    sizes, head, clip = read_tower(cfg, layout.absent)
+    width = sympy.Integer(features(cfg, sizes["L_vis"])) * D_vis
+    bias = cfg.get("multimodal_projector_bias") if "multimodal_projector_bias" in cfg.fields else True
     activation(cfg, "projector_hidden_act")
-    cfg.get("vision_feature_select_strategy")
+    if "vision_feature_select_strategy" in cfg.fields:
+        cfg.get("vision_feature_select_strategy")
     tied = cfg.get("tie_word_embeddings")
-    text, notes = decoder(cfg, "llama", tied if next_ else (True if tied else None), own_type=True)
+    text, notes = decoder(cfg, layout.text, (True if tied else None) if layout.either_tie else tied, own_type=True)
+    extra = layout.extra(cfg, sizes) if layout.extra is not None else ()
     tower, relations, constraints = _siglip.tower(head, clip=clip)
+    norm = (Norm("projector_layernorm", width, kind="layer", weight=True, bias=True, group="vision"),)
     projector = Tower("multi_modal_projector", (
-        Linear("linear_1", sympy.Integer(features) * D_vis, D, bias=bias, group="vision"),
+        *(norm if layout.norm else ()),
+        Linear("linear_1", width, D, bias=bias, group="vision"),
         Linear("linear_2", D, D, bias=bias, group="vision"),
     ), group="vision", label="projector from the tower's features to the decoder's width")
     towers: tuple[Tower, ...] = (tower, projector)
-    if next_:
+    if layout.newline:
         towers += (Tower("image_newline", (Parameter("image_newline", (D,), group="vision"),), group="vision",
                          label="a learned vector closing each row of image features"),)
-    return with_towers(text, family, label, towers, sizes, relations, constraints, (), notes)
+    return with_towers(text, layout.family, layout.label, (*towers, *extra), sizes, relations, constraints, (), notes)
+
+
+LLAVA = Layout("llava", "LLaVA vision-language model")
+NEXT = Layout("llava_next", "LLaVA-NeXT vision-language model", either_tie=False, newline=True)
 
 
 def from_config(cfg: Config) -> Spec:
-    return _build(cfg, "llava", "LLaVA vision-language model", next_=False)
+    return build(cfg, LLAVA)
 
 
 def next_from_config(cfg: Config) -> Spec:
-    return _build(cfg, "llava_next", "LLaVA-NeXT vision-language model", next_=True)
+    return build(cfg, NEXT)
 
 
 _COMMON = dict(fields=FIELDS, **WRAPPER,

@@ -3,7 +3,8 @@
 transformers' ``Mistral3ForConditionalGeneration`` (Mistral Small 3.1 and 3.2) holds the
 language model its ``text_config`` describes, read by the model type that object names
 (``mistral`` where it names none: transformers' AutoConfig), with that family's every check
-(:mod:`._vision_language`). A missing or null ``text_config`` is what Mistral3Config makes of
+(:mod:`._vision_language`), beside a bias-free ``lm_head`` of the wrapper's own (whatever the
+head of that model type's causal LM has). A missing or null ``text_config`` is what Mistral3Config makes of
 it, Mistral Small 3.1's decoder (``ABSENT``), not MistralConfig's defaults. The vision tower
 and projector are :mod:`._pixtral`'s. Whether the LM head shares the embedding is the top
 level's ``tie_word_embeddings`` (true by default; null is refused, as transformers refuses
@@ -70,6 +71,19 @@ def _check_decoder_type(cfg: Config) -> None:
                                        "3's projector reads from it: transformers builds no model")
 
 
+def _bias_free_head(text: Spec) -> Spec:
+    """The decoder with the wrapper's own head: Mistral 3 builds the text model type's base model and a bias-free
+    ``lm_head`` beside it, so a decoder whose causal LM's head has a bias (ERNIE 4.5's ``use_bias``, GPT-J's) has
+    none here."""
+    from dataclasses import replace
+
+    from ..components import Linear
+
+    parts = tuple(replace(p, bias=False) if isinstance(p, Linear) and p.group == "head" else p
+                  for p in text.tree.parts)
+    return replace(text, tree=replace(text.tree, parts=parts))
+
+
 def from_config(cfg: Config) -> Spec:
     """The decoder's Spec with the vision tower and projector beside it, their symbols added."""
     from .activations import activation
@@ -83,6 +97,7 @@ def from_config(cfg: Config) -> Spec:
     features, bias = _features(cfg), cfg.get("multimodal_projector_bias")
     _check_decoder_type(cfg)
     text, notes = decoder(cfg, "mistral", cfg.get("tie_word_embeddings"), own_type=True, absent=ABSENT)
+    text = _bias_free_head(text)
     return with_towers(text, "mistral3", "Mistral 3 vision-language model",
                        (_pixtral.tower(), _pixtral.projector(features, bias)), sizes, (), (), (), notes)
 

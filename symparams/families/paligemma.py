@@ -21,10 +21,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..config import DEFAULT, Config, Field, printable, short
+from ..config import DEFAULT, Config, Field
 from . import _siglip
 from ._gemma_family import GEMMA_GROUPS
-from ._vision_language import WRAPPER, TowerFields, decoder, sub_config, with_towers
+from ._vision_language import WRAPPER, TowerFields, check_decoder, decoder, sub_config, with_towers
 from .registry import Family
 
 if TYPE_CHECKING:
@@ -59,12 +59,8 @@ def from_config(cfg: Config) -> Spec:
     from ..components.tower import Tower
     from ..symbols import D, D_vis
 
-    given = cfg.data.get("text_config")
-    stated = given.get("model_type", "gemma") if isinstance(given, dict) else "gemma"
-    if stated not in DECODERS:
-        raise cfg.error("text_config", f"its model_type {printable(short(stated))} is not one symparams counts inside "
-                                       f"paligemma ({', '.join(DECODERS)}): its config class sets the text config's "
-                                       "use_bidirectional_attention, which only theirs hold")
+    check_decoder(cfg, "gemma", DECODERS, "its config class sets the text config's use_bidirectional_attention, "
+                                         "which only theirs hold")
     vision = sub_config(cfg, "vision_config", _siglip.FIELDS)
     if not isinstance(cfg.data.get("vision_config"), dict):
         vision.data = dict(VISION_ABSENT)

@@ -21,7 +21,8 @@ from .qwen import qwen_configs
 
 __all__ = ["pixtral_configs", "mistral3_configs", "siglip_configs", "clip_configs", "gemma3_configs",
            "qwen_vision_configs", "qwen3_5_configs", "qwen3_vl_configs", "qwen2_vl_configs", "llava_configs",
-           "paligemma_configs", "idefics3_configs", "llama4_vision_configs", "llama4_configs"]
+           "paligemma_configs", "idefics3_configs", "aya_vision_configs",
+           "internvl_configs", "llama4_vision_configs", "llama4_configs"]
 
 # the decoder's width where a text strategy leaves hidden_size out (transformers' defaults)
 TEXT_WIDTH = {"qwen3_5_text": 4096, "qwen3_5_moe_text": 2048}
@@ -196,16 +197,21 @@ def clip_configs(draw) -> dict:
     return cfg
 
 
-LLAVA_DECODERS = ("llama", "mistral", "mixtral", "qwen2", "qwen3", "gemma", "gemma2", "phi3")
+LLAVA_DECODERS = ("llama", "mistral", "mixtral", "qwen2", "qwen3", "gemma", "gemma2", "phi3", "cohere", "cohere2")
+
+
+# the model type a llava-like wrapper reads a text_config naming none as
+LLAVA_TEXT = {"llava_onevision": "qwen2"}
 
 
 @st.composite
 def llava_configs(draw, model_type: str) -> dict:
-    """A small ``llava`` or ``llava_next`` config: any decoder LLaVA builds its head beside (its model_type read;
-    Llama's where none), a CLIP or SigLIP tower, and projector fields left out or set."""
+    """A small ``llava``, ``llava_next``, ``llava_onevision``, ``llava_next_video`` or ``vipllava`` config: any decoder
+    LLaVA builds its head beside (its model_type read; the wrapper's default where none), a CLIP or SigLIP tower, and
+    projector fields left out or set (VipLLaVA's feature layers always: its default five need a deep tower)."""
     text_type = draw(st.sampled_from(LLAVA_DECODERS))
     text = dict(draw(CONFIGS[text_type]))
-    if text_type == "llama" and draw(st.booleans()):
+    if text_type == LLAVA_TEXT.get(model_type, "llama") and draw(st.booleans()):
         del text["model_type"]
     siglip = draw(st.integers(0, 3)) == 0
     vision = dict(draw(siglip_configs() if siglip else clip_configs()))
@@ -214,10 +220,20 @@ def llava_configs(draw, model_type: str) -> dict:
     layers = vision["num_hidden_layers"]
     cfg: dict = {"model_type": model_type, "text_config": text, "vision_config": vision}
     index = st.integers(-(layers + 1), layers)
-    for key, values in (("tie_word_embeddings", st.booleans()), ("multimodal_projector_bias", st.booleans()),
-                        ("projector_hidden_act", st.sampled_from(["gelu", "silu", "quick_gelu"])),
-                        ("vision_feature_layer", st.one_of(index, st.lists(index, min_size=1, max_size=3))),
-                        ("vision_feature_select_strategy", st.sampled_from(["default", "full"]))):
+    layer = st.one_of(index.filter(bool), st.lists(index, min_size=1, max_size=3))  # a bare 0 runs no image
+    if model_type == "vipllava":
+        cfg[draw(st.sampled_from(["vision_feature_layer", "vision_feature_layers"]))] = draw(layer)
+        keys: tuple = (("tie_word_embeddings", st.booleans()),
+                       ("projector_hidden_act", st.sampled_from(["gelu", "silu", "quick_gelu"])))
+    else:
+        keys = (("tie_word_embeddings", st.booleans()), ("multimodal_projector_bias", st.booleans()),
+                ("projector_hidden_act", st.sampled_from(["gelu", "silu", "quick_gelu"])),
+                ("vision_feature_layer", layer),
+                ("vision_feature_select_strategy", st.sampled_from(["default", "full"])))
+    if model_type == "llava_next_video":
+        keys += (("spatial_pool_mode", st.sampled_from(["average", "max", "conv"])),
+                 ("spatial_pool_stride", st.integers(1, 3)), ("spatial_pool_out_channels", st.integers(1, 9)))
+    for key, values in keys:
         if draw(st.booleans()):
             cfg[key] = draw(values)
     return cfg
@@ -259,6 +275,77 @@ def idefics3_configs(draw, model_type: str) -> dict:
         cfg["scale_factor"] = scale
     if draw(st.booleans()):
         cfg["tie_word_embeddings"] = draw(st.booleans())
+    return cfg
+
+
+@st.composite
+def aya_vision_configs(draw) -> dict:
+    """A small ``aya_vision`` config whose projector runs: a decoder it builds its head beside (Cohere 2's where the
+    text names none), a SigLIP tower taking every patch or a CLIP one dropping its class token, one feature layer, a
+    pixel shuffle whose scale divides the patches a side, and an even projector width."""
+    text_type = draw(st.sampled_from(("cohere2", *LLAVA_DECODERS)))
+    text = dict(draw(CONFIGS[text_type]))
+    if text_type == "cohere2" and draw(st.booleans()):
+        del text["model_type"]
+    clip = draw(st.integers(0, 3)) == 0
+    vision = dict(draw(clip_configs() if clip else siglip_configs()))
+    if clip:
+        vision["model_type"] = "clip_vision_model"
+    scale = draw(st.integers(1, 3))
+    patch = vision["patch_size"]
+    vision["image_size"] = patch * scale * draw(st.integers(1, 3)) + draw(st.integers(0, patch - 1))
+    layers = vision["num_hidden_layers"]
+    cfg: dict = {"model_type": "aya_vision", "text_config": text, "vision_config": vision}
+    if clip or draw(st.booleans()):
+        cfg["vision_feature_select_strategy"] = "default" if clip else "full"
+    if scale != 2 or draw(st.booleans()):
+        cfg["downsample_factor"] = scale
+    if text.get("hidden_size", 1) % 2 or draw(st.booleans()):
+        cfg["alignment_intermediate_size"] = 2 * draw(st.integers(1, 12))
+    index = st.integers(-(layers + 1), layers)
+    for key, values in (("tie_word_embeddings", st.booleans()),
+                        ("vision_feature_layer", st.one_of(index.filter(bool), st.lists(index, min_size=1,
+                                                                                        max_size=1)))):
+        if draw(st.booleans()):
+            cfg[key] = draw(values)
+    return cfg
+
+
+@st.composite
+def internvl_configs(draw) -> dict:
+    """A small ``internvl`` config whose projector runs: a decoder it builds its head beside (Qwen2's where the text
+    names none), an InternViT tower of square patches and image (one size or a pair) with its switches left out or
+    set, the tower's model_type anything (the class decides it), a pixel shuffle of 1, 2 or 4 patches a side that
+    divides the patches a side, one feature layer and the class token dropped."""
+    text_type = draw(st.sampled_from(("qwen2", *LLAVA_DECODERS)))
+    text = dict(draw(CONFIGS[text_type]))
+    if text_type == "qwen2" and draw(st.booleans()):
+        del text["model_type"]
+    heads = draw(st.integers(1, 4))
+    patch, blocks = draw(st.integers(1, 5)), draw(st.sampled_from([1, 2, 2, 4]))
+    image = patch * blocks * draw(st.integers(1, 3)) + draw(st.integers(0, patch - 1))
+    layers = draw(st.integers(1, 3))
+    vision: dict = {"hidden_size": heads * draw(st.integers(1, 6)), "num_attention_heads": heads,
+                    "num_hidden_layers": layers,
+                    "image_size": draw(st.sampled_from([image, [image, image]])),
+                    "patch_size": draw(st.sampled_from([patch, [patch, patch]]))}
+    for key, values in (("intermediate_size", st.integers(1, 24)), ("num_channels", st.integers(1, 4)),
+                        ("hidden_act", st.sampled_from(["gelu", "silu", "gelu_pytorch_tanh"])),
+                        ("norm_type", st.sampled_from(["layer_norm", "rms_norm"])),
+                        ("attention_bias", st.booleans()), ("use_qk_norm", st.booleans()),
+                        ("use_mask_token", st.booleans()), ("use_absolute_position_embeddings", st.booleans()),
+                        ("use_mean_pooling", st.booleans()), ("layer_scale_init_value", st.floats(0.01, 1.0)),
+                        ("model_type", st.sampled_from(["internvl_vision", "siglip_vision_model", "anything"]))):
+        if draw(st.booleans()):
+            vision[key] = draw(values)
+    cfg: dict = {"model_type": "internvl", "text_config": text, "vision_config": vision}
+    if blocks != 2 or draw(st.booleans()):
+        cfg["downsample_ratio"] = 1 / blocks
+    for key, values in (("tie_word_embeddings", st.booleans()), ("vision_feature_select_strategy", st.just("default")),
+                        ("vision_feature_layer", st.integers(-(layers + 1), layers).filter(bool)),
+                        ("projector_hidden_act", st.sampled_from(["gelu", "silu"]))):
+        if draw(st.booleans()):
+            cfg[key] = draw(values)
     return cfg
 
 
@@ -342,6 +429,11 @@ CONFIGS["paligemma"] = paligemma_configs()
 CONFIGS["idefics3"] = idefics3_configs("idefics3")
 CONFIGS["smolvlm"] = idefics3_configs("smolvlm")
 CONFIGS["llava_next"] = llava_configs("llava_next")
+CONFIGS["llava_onevision"] = llava_configs("llava_onevision")
+CONFIGS["llava_next_video"] = llava_configs("llava_next_video")
+CONFIGS["vipllava"] = llava_configs("vipllava")
+CONFIGS["aya_vision"] = aya_vision_configs()
+CONFIGS["internvl"] = internvl_configs()
 CONFIGS["qwen2_vl"] = qwen2_vl_configs("qwen2_vl")
 CONFIGS["qwen2_5_vl"] = qwen2_vl_configs("qwen2_5_vl")
 CONFIGS["qwen3_vl"] = qwen3_vl_configs("qwen3_vl")

@@ -1,0 +1,136 @@
+"""Aya Vision (model_type ``aya_vision``): a SigLIP tower, a pixel-shuffle SwiGLU projector and a Cohere 2 decoder.
+
+transformers' ``AyaVisionForConditionalGeneration`` holds:
+- the vision tower its ``vision_config`` names: SigLIP's (the default) or CLIP's
+  (:mod:`._siglip`). Missing or null, its config class makes SigLIP So400m/14 at 384 pixels
+  with 14 heads (:data:`ABSENT`), which do not divide the width: transformers raises, and so
+  does symparams;
+- ``multi_modal_projector``: the pixel shuffle regroups s x s neighbouring features (s =
+  ``downsample_factor``) into one of D_vis*s^2, then a ``layernorm`` (weight and bias),
+  ``linear_1`` to A = ``alignment_intermediate_size`` (no field of the class, read where a
+  file states it; D where none) and, after a SwiGLU that multiplies one half of its output by
+  the SiLU of the other, ``linear_2`` from A/2 to D, both with biases;
+- the language model its ``text_config`` describes, read by the model type that object names
+  (``cohere2`` where it names none), beside a bias-free ``lm_head`` of the wrapper's own
+  (:data:`.llava.DECODERS`).
+
+The shuffle squares the features it takes, so it runs only where they are the tower's patches
+exactly: the patches a side a multiple of s, one feature layer, and the class token dropped
+(``vision_feature_select_strategy`` "default") where the tower has one (CLIP's) and kept
+("full", the default) where it has none (SigLIP's); A must be even for the SwiGLU's halves to
+meet. A file that breaks one of these builds a model no image runs through, and is refused.
+
+The head is tied where the top level's ``tie_word_embeddings`` says (true by default; null
+refused), whatever the text config says.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..config import DEFAULT, Config, Field, short
+from . import _siglip, llava
+from ._vision_language import WRAPPER, TowerFields, check_decoder, decoder, with_towers
+from .registry import Family
+
+if TYPE_CHECKING:
+    from ..spec import Spec
+
+__all__ = ["FAMILY", "FIELDS", "ABSENT", "from_config"]
+
+# transformers 5.x AyaVisionConfig (its text_config read by the family of the model type it names);
+# alignment_intermediate_size is no field of the class, which its projector reads where a file states it
+FIELDS = TowerFields(
+    Field("text_config", {}, null=DEFAULT, kind="any", types=("object",)),
+    Field("vision_config", {}, null=DEFAULT, kind="any", types=("object",)),
+    Field("tie_word_embeddings", True, kind="bool"),
+    Field("vision_feature_select_strategy", "full", kind="str", choices=("default", "full")),
+    Field("vision_feature_layer", -1, kind="any", types=("int", "list")),
+    Field("downsample_factor", 2),
+    Field("alignment_intermediate_size", None, null=DEFAULT, sized=True),
+    towers=("vision_tower", "multi_modal_projector"),
+    groups=llava.FIELDS.groups,
+)
+
+# What AyaVisionConfig makes of a missing or null vision_config (its sub-config's init_kwargs).
+ABSENT = {"model_type": "siglip_vision_model", "hidden_size": 1152, "intermediate_size": 4304, "patch_size": 14,
+          "image_size": 384, "num_hidden_layers": 26, "num_attention_heads": 14, "vision_use_head": False}
+
+
+def _check_shuffle(cfg: Config, sizes: dict[str, int], clip: bool, scale: int) -> None:
+    """Refuse a projector no image runs through: the pixel shuffle squares the features it takes and regroups them
+    s x s, and its LayerNorm takes one layer's features."""
+    side = sizes["S_img"] // sizes["p_img"]
+    if side % scale:
+        raise cfg.error("downsample_factor", f"{scale} does not divide the {side} patches a side: the pixel shuffle "
+                                             "cannot regroup them, so no image runs through it")
+    if llava.features(cfg, sizes["L_vis"]) != 1:
+        raise cfg.error("vision_feature_layer", f"{short(cfg.get('vision_feature_layer'))} takes the features of "
+                                                "several layers, but the projector's LayerNorm takes one layer's: no "
+                                                "image runs through it")
+    strategy = cfg.get("vision_feature_select_strategy")
+    if (strategy == "default") != clip:
+        kept = "drops the first patch of a tower without a class token" if not clip else \
+            "keeps the class token of CLIP's tower"
+        raise cfg.error("vision_feature_select_strategy", f"{strategy!r} {kept}: the pixel shuffle cannot square "
+                                                          "the features, so no image runs through it")
+
+
+def _width(cfg: Config, text: Spec) -> int | None:
+    """A = ``alignment_intermediate_size`` where stated (None: the decoder's width), even, as the SwiGLU halves it."""
+    from ..symbols import D
+
+    if cfg.is_null("alignment_intermediate_size"):
+        raise cfg.error("alignment_intermediate_size", "is null; the projector needs a width (leave the field out "
+                                                       "for the decoder's)")
+    given = cfg.get("alignment_intermediate_size")
+    width = int(text.env[D]) if given is None else given
+    if width % 2:
+        name = "alignment_intermediate_size" if given is not None else "text_config"
+        raise cfg.error(name, f"makes the projector {width} wide, odd: its SwiGLU's two halves do not meet, so no "
+                              "image runs through it")
+    return given
+
+
+def from_config(cfg: Config) -> Spec:
+    """The decoder's Spec with the tower and the projector beside it."""
+    import sympy
+
+    from ..components import Linear, Norm
+    from ..components.tower import Tower
+    from ..spec import Divides
+    from ..symbols import D, D_vis
+
+    check_decoder(cfg, "cohere2", llava.DECODERS)
+    sizes, head, clip = llava.read_tower(cfg, ABSENT)
+    scale = cfg.get("downsample_factor")
+    _check_shuffle(cfg, sizes, clip, scale)
+    text, notes = decoder(cfg, "cohere2", cfg.get("tie_word_embeddings"), own_type=True)
+    given = _width(cfg, text)
+    inner, half = (D, D / 2) if given is None else (sympy.Integer(given), sympy.Integer(given // 2))
+    shuffled = sympy.Integer(scale**2) * D_vis
+    tower, relations, constraints = _siglip.tower(head, clip=clip)
+    projector = Tower("multi_modal_projector", (
+        Norm("layernorm", shuffled, kind="layer", weight=True, bias=True, group="vision"),
+        Linear("linear_1", shuffled, inner, bias=True, group="vision"),
+        Linear("linear_2", half, D, bias=True, group="vision"),
+    ), group="vision", label="pixel-shuffle SwiGLU projector: s x s patches to one token of the decoder's width")
+    even = (Divides(sympy.Integer(2), D, "the projector's SwiGLU halves the decoder's width"),) if given is None else ()
+    return with_towers(text, "aya_vision", "Aya Vision vision-language model", (tower, projector), sizes, relations,
+                       constraints + even, (), notes)
+
+
+FAMILY = Family(
+    name="aya_vision",
+    summary="Aya Vision: a SigLIP tower, a pixel-shuffle SwiGLU projector and a Cohere 2 decoder",
+    model_types=("aya_vision",),
+    fields=FIELDS,
+    build=from_config,
+    same_parameters=("AyaVisionForConditionalGeneration",),
+    model_class="AyaVisionForConditionalGeneration",
+    refused="decoders other than " + ", ".join(llava.DECODERS) + "; vision towers other than SigLIP's and CLIP's; "
+            "a pixel shuffle no image runs through (a downsample_factor that does not divide the patches a side, "
+            "several feature layers, a class token kept or a patch dropped, an odd alignment_intermediate_size); "
+            "per-image compute (per-token readings are the decoder's)",
+    **WRAPPER,  # type: ignore[arg-type]
+)

@@ -21,9 +21,10 @@ if TYPE_CHECKING:
 
     from ..components import Module
     from ..spec import Constraint, Spec
+    from .registry import Family
 
-__all__ = ["TowerFields", "TextClass", "NOTE", "WRAPPER", "sub_config", "check_decoder", "decoder", "with_towers",
-           "check_tower", "check_rope"]
+__all__ = ["TowerFields", "TextClass", "NOTE", "WRAPPER", "PER_IMAGE", "wrapper", "sub_config", "check_decoder",
+           "decoder", "with_towers", "check_tower", "check_rope"]
 
 NOTE = ("the vision parts run once per image: they are in the parameter count, and every per-token reading "
         "(active, FLOPs, KV cache, activations) is the language model's")
@@ -32,6 +33,20 @@ NOTE = ("the vision parts run once per image: they are in the parameter count, a
 # What every wrapper's Family declares: no context, rope table or layer list of its own (its decoder's are read
 # with it), and none of the attributes transformers' rope code reads at the top level.
 WRAPPER = dict(context=None, rotary="none", layer_lists="unchecked", lacks=("max_position_embeddings", "num_attention_heads"))
+PER_IMAGE = "per-image compute (per-token readings are the decoder's)"
+
+
+def wrapper(name: str, summary: str, build: Callable[[Config], Spec], fields: Fields, model_class: str,
+            refused: str, *, counted_as_class: bool = True) -> Family:
+    """A wrapper's Family: its one model type, the ``*ForConditionalGeneration`` class its files name (whose weights
+    they hold, and whose parameters are counted: transformers' AutoModelForCausalLM may build the decoder alone),
+    :data:`WRAPPER`'s settings, and ``refused`` followed by what no wrapper reads (:data:`PER_IMAGE`).
+    ``counted_as_class`` false: the class is the one AutoModelForCausalLM builds (Gemma 3's)."""
+    from .registry import Family
+
+    return Family(name=name, summary=summary, model_types=(name,), fields=fields, build=build,
+                  same_parameters=(model_class,), model_class=model_class if counted_as_class else None,
+                  refused=f"{refused}; {PER_IMAGE}", **WRAPPER)  # type: ignore[arg-type]
 
 
 class TowerFields(Fields):

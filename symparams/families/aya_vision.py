@@ -30,8 +30,7 @@ from typing import TYPE_CHECKING
 
 from ..config import DEFAULT, Config, Field, short
 from . import _siglip, llava
-from ._vision_language import WRAPPER, TowerFields, check_decoder, decoder, with_towers
-from .registry import Family
+from ._vision_language import TowerFields, check_decoder, decoder, with_towers, wrapper
 
 if TYPE_CHECKING:
     from ..spec import Spec
@@ -120,17 +119,11 @@ def from_config(cfg: Config) -> Spec:
                        constraints + even, (), notes)
 
 
-FAMILY = Family(
-    name="aya_vision",
-    summary="Aya Vision: a SigLIP tower, a pixel-shuffle SwiGLU projector and a Cohere 2 decoder",
-    model_types=("aya_vision",),
-    fields=FIELDS,
-    build=from_config,
-    same_parameters=("AyaVisionForConditionalGeneration",),
-    model_class="AyaVisionForConditionalGeneration",
+FAMILY = wrapper(
+    "aya_vision",
+    "Aya Vision: a SigLIP tower, a pixel-shuffle SwiGLU projector and a Cohere 2 decoder",
+    from_config, FIELDS, "AyaVisionForConditionalGeneration",
     refused="decoders other than " + ", ".join(llava.DECODERS) + "; vision towers other than SigLIP's and CLIP's; "
             "a pixel shuffle no image runs through (a downsample_factor that does not divide the patches a side, "
-            "several feature layers, a class token kept or a patch dropped, an odd alignment_intermediate_size); "
-            "per-image compute (per-token readings are the decoder's)",
-    **WRAPPER,  # type: ignore[arg-type]
+            "several feature layers, a class token kept or a patch dropped, an odd alignment_intermediate_size)",
 )

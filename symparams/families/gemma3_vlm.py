@@ -22,8 +22,7 @@ from typing import TYPE_CHECKING
 from ..config import DEFAULT, DERIVED, Config, Field
 from . import _siglip
 from ._gemma_family import GEMMA_GROUPS
-from ._vision_language import WRAPPER, TowerFields, decoder, sub_config, with_towers
-from .registry import Family
+from ._vision_language import TowerFields, decoder, sub_config, with_towers, wrapper
 
 if TYPE_CHECKING:
     from ..spec import Spec
@@ -74,13 +73,9 @@ def from_config(cfg: Config) -> Spec:
                        constraints + (pooled,), (N_img,), notes)
 
 
-FAMILY = Family(
-    name="gemma3",
-    summary="Gemma 3 as released (4B and up): the Gemma 3 decoder, a SigLIP vision tower and its projector",
-    model_types=("gemma3",),
-    fields=FIELDS,
-    build=from_config,
-    **WRAPPER,  # type: ignore[arg-type]
-    same_parameters=("Gemma3ForConditionalGeneration",),
-    refused="vision towers other than SigLIP's; per-image compute (per-token readings are the decoder's)",
+FAMILY = wrapper(
+    "gemma3",
+    "Gemma 3 as released (4B and up): the Gemma 3 decoder, a SigLIP vision tower and its projector",
+    from_config, FIELDS, "Gemma3ForConditionalGeneration",
+    refused="vision towers other than SigLIP's", counted_as_class=False,
 )

@@ -26,9 +26,8 @@ from ..config import DEFAULT, Config, Field, Fields
 from . import _siglip
 from ._gemma_family import GEMMA_GROUPS
 from ._qwen_config import GROUPS
-from ._vision_language import WRAPPER, TowerFields, check_decoder, decoder, sub_config, with_towers
+from ._vision_language import TowerFields, check_decoder, decoder, sub_config, with_towers, wrapper
 from .llava import DECODERS
-from .registry import Family
 
 if TYPE_CHECKING:
     from ..spec import Spec
@@ -87,26 +86,19 @@ def smolvlm_from_config(cfg: Config) -> Spec:
     return _build(cfg, "smolvlm", "SmolVLM vision-language model")
 
 
-_COMMON = dict(fields=FIELDS, **WRAPPER,
-               refused="decoders other than " + ", ".join(DECODERS) + "; a scale_factor that does not divide the "
-                       "patches a side; per-image compute (per-token readings are the decoder's)")
+_REFUSED = ("decoders other than " + ", ".join(DECODERS) + "; a scale_factor that does not divide the "
+            "patches a side")
 
-FAMILY = Family(
-    name="idefics3",
-    summary="Idefics 3: a SigLIP encoder, a pixel-shuffle connector and a decoder (Llama 3 as released)",
-    model_types=("idefics3",),
-    build=from_config,
-    same_parameters=("Idefics3ForConditionalGeneration",),
-    model_class="Idefics3ForConditionalGeneration",
-    **_COMMON,  # type: ignore[arg-type]
+FAMILY = wrapper(
+    "idefics3",
+    "Idefics 3: a SigLIP encoder, a pixel-shuffle connector and a decoder (Llama 3 as released)",
+    from_config, FIELDS, "Idefics3ForConditionalGeneration",
+    refused=_REFUSED,
 )
 
-SMOLVLM_FAMILY = Family(
-    name="smolvlm",
-    summary="SmolVLM: Idefics 3's layout with a SmolLM decoder",
-    model_types=("smolvlm",),
-    build=smolvlm_from_config,
-    same_parameters=("SmolVLMForConditionalGeneration",),
-    model_class="SmolVLMForConditionalGeneration",
-    **_COMMON,  # type: ignore[arg-type]
+SMOLVLM_FAMILY = wrapper(
+    "smolvlm",
+    "SmolVLM: Idefics 3's layout with a SmolLM decoder",
+    smolvlm_from_config, FIELDS, "SmolVLMForConditionalGeneration",
+    refused=_REFUSED,
 )

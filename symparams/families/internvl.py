@@ -30,8 +30,7 @@ from typing import TYPE_CHECKING
 
 from ..config import DEFAULT, Config, Field, short
 from . import _internvl_vision, llava
-from ._vision_language import WRAPPER, TowerFields, check_decoder, decoder, sub_config, with_towers
-from .registry import Family
+from ._vision_language import TowerFields, check_decoder, decoder, sub_config, with_towers, wrapper
 
 if TYPE_CHECKING:
     from ..spec import Spec
@@ -113,17 +112,11 @@ def from_config(cfg: Config) -> Spec:
                        constraints, (), notes)
 
 
-FAMILY = Family(
-    name="internvl",
-    summary="InternVL: an InternViT tower with layer scale, a pixel-shuffle projector and a decoder (Qwen2 by default)",
-    model_types=("internvl",),
-    fields=FIELDS,
-    build=from_config,
-    same_parameters=("InternVLForConditionalGeneration",),
-    model_class="InternVLForConditionalGeneration",
+FAMILY = wrapper(
+    "internvl",
+    "InternVL: an InternViT tower with layer scale, a pixel-shuffle projector and a decoder (Qwen2 by default)",
+    from_config, FIELDS, "InternVLForConditionalGeneration",
     refused="decoders other than " + ", ".join(llava.DECODERS) + "; images and patches that are not square; a "
             "pixel shuffle no image runs through (a downsample_ratio that does not regroup the patches a side, a "
-            "list of feature layers or hidden state 0, the class token kept); per-image compute (per-token readings "
-            "are the decoder's)",
-    **WRAPPER,  # type: ignore[arg-type]
+            "list of feature layers or hidden state 0, the class token kept)",
 )

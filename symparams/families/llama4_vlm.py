@@ -16,8 +16,7 @@ from typing import TYPE_CHECKING
 from ..config import DEFAULT, Config, Field
 from . import _llama4_vision
 from ._qwen_config import GROUPS
-from ._vision_language import WRAPPER, TowerFields, decoder, sub_config, with_towers
-from .registry import Family
+from ._vision_language import TowerFields, decoder, sub_config, with_towers, wrapper
 
 if TYPE_CHECKING:
     from ..spec import Spec
@@ -46,15 +45,9 @@ def from_config(cfg: Config) -> Spec:
                        relations, constraints, (N_img,), notes)
 
 
-FAMILY = Family(
-    name="llama4",
-    summary="Llama 4 as released: the mixture-of-experts decoder, its vision tower and projector",
-    model_types=("llama4",),
-    fields=FIELDS,
-    build=from_config,
-    **WRAPPER,  # type: ignore[arg-type]
-    same_parameters=("Llama4ForConditionalGeneration",),
-    model_class="Llama4ForConditionalGeneration",
-    refused="vision towers no image runs through (the class's default one among them); per-image compute "
-            "(per-token readings are the decoder's)",
+FAMILY = wrapper(
+    "llama4",
+    "Llama 4 as released: the mixture-of-experts decoder, its vision tower and projector",
+    from_config, FIELDS, "Llama4ForConditionalGeneration",
+    refused="vision towers no image runs through (the class's default one among them)",
 )

@@ -36,8 +36,7 @@ from ..config import DEFAULT, Config, Field, short
 from . import _siglip
 from ._gemma_family import GEMMA_GROUPS
 from ._qwen_config import GROUPS
-from ._vision_language import WRAPPER, TowerFields, check_decoder, decoder, sub_config, with_towers
-from .registry import Family
+from ._vision_language import TowerFields, check_decoder, decoder, sub_config, with_towers, wrapper
 
 if TYPE_CHECKING:
     from ..components.tower import Tower
@@ -169,27 +168,19 @@ def next_from_config(cfg: Config) -> Spec:
     return build(cfg, NEXT)
 
 
-_COMMON = dict(fields=FIELDS, **WRAPPER,
-               refused="decoders other than " + ", ".join(DECODERS) + "; vision towers other than CLIP's and "
-                       "SigLIP's; feature layers the tower lacks; per-image compute (per-token readings are the "
-                       "decoder's)")
+_REFUSED = ("decoders other than " + ", ".join(DECODERS) + "; vision towers other than CLIP's and "
+            "SigLIP's; feature layers the tower lacks")
 
-FAMILY = Family(
-    name="llava",
-    summary="LLaVA: a decoder, a CLIP (or SigLIP) vision tower and a two-layer projector",
-    model_types=("llava",),
-    build=from_config,
-    same_parameters=("LlavaForConditionalGeneration",),
-    model_class="LlavaForConditionalGeneration",
-    **_COMMON,  # type: ignore[arg-type]
+FAMILY = wrapper(
+    "llava",
+    "LLaVA: a decoder, a CLIP (or SigLIP) vision tower and a two-layer projector",
+    from_config, FIELDS, "LlavaForConditionalGeneration",
+    refused=_REFUSED,
 )
 
-NEXT_FAMILY = Family(
-    name="llava_next",
-    summary="LLaVA-NeXT: LLaVA's parts and a learned image-newline vector",
-    model_types=("llava_next",),
-    build=next_from_config,
-    same_parameters=("LlavaNextForConditionalGeneration",),
-    model_class="LlavaNextForConditionalGeneration",
-    **_COMMON,  # type: ignore[arg-type]
+NEXT_FAMILY = wrapper(
+    "llava_next",
+    "LLaVA-NeXT: LLaVA's parts and a learned image-newline vector",
+    next_from_config, FIELDS, "LlavaNextForConditionalGeneration",
+    refused=_REFUSED,
 )

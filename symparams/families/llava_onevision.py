@@ -25,8 +25,7 @@ from typing import TYPE_CHECKING
 
 from ..config import DEFAULT, Config, Field
 from . import llava
-from ._vision_language import WRAPPER, TowerFields
-from .registry import Family
+from ._vision_language import TowerFields, wrapper
 
 if TYPE_CHECKING:
     from ..components.tower import Tower
@@ -92,28 +91,18 @@ def video_from_config(cfg: Config) -> Spec:
 
 
 _REFUSED = ("decoders other than " + ", ".join(llava.DECODERS) + "; vision towers other than CLIP's and SigLIP's; "
-            "feature layers the tower lacks; per-image compute (per-token readings are the decoder's)")
+            "feature layers the tower lacks")
 
-FAMILY = Family(
-    name="llava_onevision",
-    summary="LLaVA-OneVision: LLaVA-NeXT's parts with a SigLIP tower and a Qwen2 decoder by default",
-    model_types=("llava_onevision",),
-    fields=FIELDS,
-    build=from_config,
-    same_parameters=("LlavaOnevisionForConditionalGeneration",),
-    model_class="LlavaOnevisionForConditionalGeneration",
+FAMILY = wrapper(
+    "llava_onevision",
+    "LLaVA-OneVision: LLaVA-NeXT's parts with a SigLIP tower and a Qwen2 decoder by default",
+    from_config, FIELDS, "LlavaOnevisionForConditionalGeneration",
     refused=_REFUSED,
-    **WRAPPER,  # type: ignore[arg-type]
 )
 
-VIDEO_FAMILY = Family(
-    name="llava_next_video",
-    summary="LLaVA-NeXT-Video: LLaVA-NeXT's parts and a resampler pooling each frame (a convolution, or no weights)",
-    model_types=("llava_next_video",),
-    fields=VIDEO_FIELDS,
-    build=video_from_config,
-    same_parameters=("LlavaNextVideoForConditionalGeneration",),
-    model_class="LlavaNextVideoForConditionalGeneration",
+VIDEO_FAMILY = wrapper(
+    "llava_next_video",
+    "LLaVA-NeXT-Video: LLaVA-NeXT's parts and a resampler pooling each frame (a convolution, or no weights)",
+    video_from_config, VIDEO_FIELDS, "LlavaNextVideoForConditionalGeneration",
     refused=_REFUSED + "; a resampler mode other than average, max and conv (transformers raises)",
-    **WRAPPER,  # type: ignore[arg-type]
 )

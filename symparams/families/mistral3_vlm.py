@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING
 from ..config import DEFAULT, Config, Field, printable, short
 from . import _pixtral
 from ._qwen_config import GROUPS
-from ._vision_language import WRAPPER, TowerFields, decoder, sub_config, with_towers
-from .registry import Family
+from ._vision_language import TowerFields, decoder, sub_config, with_towers, wrapper
 
 if TYPE_CHECKING:
     from ..spec import Spec
@@ -102,14 +101,9 @@ def from_config(cfg: Config) -> Spec:
                        (_pixtral.tower(), _pixtral.projector(features, bias)), sizes, (), (), (), notes)
 
 
-FAMILY = Family(
-    name="mistral3",
-    summary="Mistral 3 as released (Mistral Small 3.1/3.2): a decoder, Pixtral's vision tower and the projector",
-    model_types=("mistral3",),
-    fields=FIELDS,
-    build=from_config,
-    **WRAPPER,  # type: ignore[arg-type]
-    same_parameters=("Mistral3ForConditionalGeneration",),
-    model_class="Mistral3ForConditionalGeneration",
-    refused="vision towers other than Pixtral's; per-image compute (per-token readings are the decoder's)",
+FAMILY = wrapper(
+    "mistral3",
+    "Mistral 3 as released (Mistral Small 3.1/3.2): a decoder, Pixtral's vision tower and the projector",
+    from_config, FIELDS, "Mistral3ForConditionalGeneration",
+    refused="vision towers other than Pixtral's",
 )

@@ -24,8 +24,7 @@ from typing import TYPE_CHECKING
 from ..config import DEFAULT, Config, Field
 from . import _siglip
 from ._gemma_family import GEMMA_GROUPS
-from ._vision_language import WRAPPER, TowerFields, check_decoder, decoder, sub_config, with_towers
-from .registry import Family
+from ._vision_language import TowerFields, check_decoder, decoder, sub_config, with_towers, wrapper
 
 if TYPE_CHECKING:
     from ..spec import Spec
@@ -77,15 +76,10 @@ def from_config(cfg: Config) -> Spec:
                        constraints, (), notes)
 
 
-FAMILY = Family(
-    name="paligemma",
-    summary="PaliGemma (1 and 2): a SigLIP vision tower, a linear projector and a Gemma decoder",
-    model_types=("paligemma",),
-    fields=FIELDS,
-    build=from_config,
-    **WRAPPER,  # type: ignore[arg-type]
-    same_parameters=("PaliGemmaForConditionalGeneration",),
-    model_class="PaliGemmaForConditionalGeneration",
+FAMILY = wrapper(
+    "paligemma",
+    "PaliGemma (1 and 2): a SigLIP vision tower, a linear projector and a Gemma decoder",
+    from_config, FIELDS, "PaliGemmaForConditionalGeneration",
     refused="decoders other than " + ", ".join(DECODERS) + "; vision towers other than SigLIP's; a projection_dim "
-            "other than the decoder's width; per-image compute (per-token readings are the decoder's)",
+            "other than the decoder's width",
 )

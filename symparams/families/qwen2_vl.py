@@ -35,8 +35,7 @@ from typing import TYPE_CHECKING, Any
 from ..config import DEFAULT, Config, Field, short
 from . import _qwen2_vision
 from ._qwen_config import GROUPS
-from ._vision_language import WRAPPER, TextClass, TowerFields, decoder, sub_config, with_towers
-from .registry import Family
+from ._vision_language import TextClass, TowerFields, decoder, sub_config, with_towers, wrapper
 
 if TYPE_CHECKING:
     from ..spec import Spec
@@ -135,26 +134,19 @@ def from_config_2_5(cfg: Config) -> Spec:
     return _build(cfg, TEXT_2_5, "qwen2_5_vl", "qwen2_5_vl", "Qwen2.5-VL vision-language model")
 
 
-_COMMON = dict(fields=FIELDS, **WRAPPER,
-               refused="a width the decoder's heads do not divide (its attention raises); a merger whose output is "
-                       "not the decoder's width; per-image compute (per-token readings are the decoder's)")
+_REFUSED = ("a width the decoder's heads do not divide (its attention raises); a merger whose output is "
+            "not the decoder's width")
 
-FAMILY = Family(
-    name="qwen2_vl",
-    summary="Qwen2-VL: the Qwen2 decoder (flat or nested config) and a LayerNorm vision tower with a patch merger",
-    model_types=("qwen2_vl",),
-    build=from_config,
-    same_parameters=("Qwen2VLForConditionalGeneration",),
-    model_class="Qwen2VLForConditionalGeneration",
-    **_COMMON,  # type: ignore[arg-type]
+FAMILY = wrapper(
+    "qwen2_vl",
+    "Qwen2-VL: the Qwen2 decoder (flat or nested config) and a LayerNorm vision tower with a patch merger",
+    from_config, FIELDS, "Qwen2VLForConditionalGeneration",
+    refused=_REFUSED,
 )
 
-FAMILY_2_5 = Family(
-    name="qwen2_5_vl",
-    summary="Qwen2.5-VL: the Qwen2 decoder (flat or nested config) and an RMSNorm vision tower with gated MLPs",
-    model_types=("qwen2_5_vl",),
-    build=from_config_2_5,
-    same_parameters=("Qwen2_5_VLForConditionalGeneration",),
-    model_class="Qwen2_5_VLForConditionalGeneration",
-    **_COMMON,  # type: ignore[arg-type]
+FAMILY_2_5 = wrapper(
+    "qwen2_5_vl",
+    "Qwen2.5-VL: the Qwen2 decoder (flat or nested config) and an RMSNorm vision tower with gated MLPs",
+    from_config_2_5, FIELDS, "Qwen2_5_VLForConditionalGeneration",
+    refused=_REFUSED,
 )

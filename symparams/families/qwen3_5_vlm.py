@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING
 from ..config import DEFAULT, Config, Field
 from . import _qwen_vision
 from ._qwen_config import GROUPS
-from ._vision_language import WRAPPER, TowerFields, decoder, sub_config, with_towers
-from .registry import Family
+from ._vision_language import TowerFields, decoder, sub_config, with_towers, wrapper
 
 if TYPE_CHECKING:
     from ..spec import Spec
@@ -54,26 +53,18 @@ def moe_from_config(cfg: Config) -> Spec:
     return _build(cfg, "qwen3_5_moe_text", "qwen3_5_moe", "Qwen3.5-MoE vision-language model")
 
 
-_COMMON = dict(fields=FIELDS, **WRAPPER,
-               refused="a merger whose out_hidden_size is not the decoder's width; per-image compute (per-token "
-                       "readings are the decoder's)")
+_REFUSED = ("a merger whose out_hidden_size is not the decoder's width")
 
-FAMILY = Family(
-    name="qwen3_5",
-    summary="Qwen3.5 as released: the Gated DeltaNet hybrid decoder and its vision tower",
-    model_types=("qwen3_5",),
-    build=from_config,
-    same_parameters=("Qwen3_5ForConditionalGeneration",),
-    model_class="Qwen3_5ForConditionalGeneration",
-    **_COMMON,  # type: ignore[arg-type]
+FAMILY = wrapper(
+    "qwen3_5",
+    "Qwen3.5 as released: the Gated DeltaNet hybrid decoder and its vision tower",
+    from_config, FIELDS, "Qwen3_5ForConditionalGeneration",
+    refused=_REFUSED,
 )
 
-MOE_FAMILY = Family(
-    name="qwen3_5_moe",
-    summary="Qwen3.5-MoE as released: the hybrid mixture-of-experts decoder and its vision tower",
-    model_types=("qwen3_5_moe",),
-    build=moe_from_config,
-    same_parameters=("Qwen3_5MoeForConditionalGeneration",),
-    model_class="Qwen3_5MoeForConditionalGeneration",
-    **_COMMON,  # type: ignore[arg-type]
+MOE_FAMILY = wrapper(
+    "qwen3_5_moe",
+    "Qwen3.5-MoE as released: the hybrid mixture-of-experts decoder and its vision tower",
+    moe_from_config, FIELDS, "Qwen3_5MoeForConditionalGeneration",
+    refused=_REFUSED,
 )

@@ -28,8 +28,7 @@ from typing import TYPE_CHECKING
 from ..config import DEFAULT, Config, Field
 from . import _qwen_vision
 from ._qwen_config import GROUPS
-from ._vision_language import WRAPPER, TextClass, TowerFields, decoder, sub_config, with_towers
-from .registry import Family
+from ._vision_language import TextClass, TowerFields, decoder, sub_config, with_towers, wrapper
 
 if TYPE_CHECKING:
     from ..spec import Spec
@@ -99,27 +98,19 @@ def moe_from_config(cfg: Config) -> Spec:
     return _build(cfg, MOE_TEXT, "qwen3_vl_moe", "Qwen3-VL-MoE vision-language model")
 
 
-_COMMON = dict(fields=FIELDS, **WRAPPER,
-               refused="a merger whose out_hidden_size is not the decoder's width; deepstack layers the tower lacks, "
-                       "listed twice or beyond the decoder's depth; per-image compute (per-token readings are the "
-                       "decoder's)")
+_REFUSED = ("a merger whose out_hidden_size is not the decoder's width; deepstack layers the tower lacks, "
+            "listed twice or beyond the decoder's depth")
 
-FAMILY = Family(
-    name="qwen3_vl",
-    summary="Qwen3-VL: the Qwen3 decoder and a vision tower whose deepstack mergers feed its first layers",
-    model_types=("qwen3_vl",),
-    build=from_config,
-    same_parameters=("Qwen3VLForConditionalGeneration",),
-    model_class="Qwen3VLForConditionalGeneration",
-    **_COMMON,  # type: ignore[arg-type]
+FAMILY = wrapper(
+    "qwen3_vl",
+    "Qwen3-VL: the Qwen3 decoder and a vision tower whose deepstack mergers feed its first layers",
+    from_config, FIELDS, "Qwen3VLForConditionalGeneration",
+    refused=_REFUSED,
 )
 
-MOE_FAMILY = Family(
-    name="qwen3_vl_moe",
-    summary="Qwen3-VL-MoE: the Qwen3-MoE decoder and a vision tower whose deepstack mergers feed its first layers",
-    model_types=("qwen3_vl_moe",),
-    build=moe_from_config,
-    same_parameters=("Qwen3VLMoeForConditionalGeneration",),
-    model_class="Qwen3VLMoeForConditionalGeneration",
-    **_COMMON,  # type: ignore[arg-type]
+MOE_FAMILY = wrapper(
+    "qwen3_vl_moe",
+    "Qwen3-VL-MoE: the Qwen3-MoE decoder and a vision tower whose deepstack mergers feed its first layers",
+    moe_from_config, FIELDS, "Qwen3VLMoeForConditionalGeneration",
+    refused=_REFUSED,
 )

@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING
 
 from ..config import DEFAULT, Config, Field
 from . import llava
-from ._vision_language import WRAPPER, TowerFields
-from .registry import Family
+from ._vision_language import TowerFields, wrapper
 
 if TYPE_CHECKING:
     from ..spec import Spec
@@ -45,15 +44,10 @@ def from_config(cfg: Config) -> Spec:
     return llava.build(cfg, LAYOUT)
 
 
-FAMILY = Family(
-    name="vipllava",
-    summary="VipLLaVA: LLaVA's parts, the projector normalising the features of five tower layers",
-    model_types=("vipllava",),
-    fields=FIELDS,
-    build=from_config,
-    same_parameters=("VipLlavaForConditionalGeneration",),
-    model_class="VipLlavaForConditionalGeneration",
+FAMILY = wrapper(
+    "vipllava",
+    "VipLLaVA: LLaVA's parts, the projector normalising the features of five tower layers",
+    from_config, FIELDS, "VipLlavaForConditionalGeneration",
     refused="decoders other than " + ", ".join(llava.DECODERS) + "; vision towers other than CLIP's and SigLIP's; "
-            "feature layers the tower lacks; per-image compute (per-token readings are the decoder's)",
-    **WRAPPER,  # type: ignore[arg-type]
+            "feature layers the tower lacks",
 )

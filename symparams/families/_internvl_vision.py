@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..config import Config, Field, Fields, short
-from .activations import activation
+from ._vision_language import check_vit
 
 if TYPE_CHECKING:
     from sympy import Expr, Symbol
@@ -80,13 +80,7 @@ def read(cfg: Config) -> tuple[dict[str, int], dict[str, Any]]:
     every check transformers makes and that an image runs through it."""
     sizes = {name: cfg.get(key) for name, key in _SIZES}
     sizes["S_img"], sizes["p_img"] = _side(cfg, "image_size"), _side(cfg, "patch_size")
-    activation(cfg, "hidden_act")
-    if sizes["D_vis"] % sizes["H_vis"]:
-        raise cfg.error("num_attention_heads", f"{sizes['H_vis']} heads do not divide the width "
-                                               f"{sizes['D_vis']}; its attention refuses it")
-    if sizes["p_img"] > sizes["S_img"]:
-        raise cfg.error("patch_size", f"{sizes['p_img']} is larger than the image ({sizes['S_img']} pixels): "
-                                      "the tower has no patch to embed")
+    check_vit(cfg, sizes)
     switches = {name: cfg.get(name) for name in _SWITCHES}
     switches["rms"] = cfg.get("norm_type") == "rms_norm"
     return sizes, switches

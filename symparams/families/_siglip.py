@@ -23,8 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..config import Config, Field, Fields
-from ._vision_language import check_tower
-from .activations import activation
+from ._vision_language import check_tower, check_vit
 
 if TYPE_CHECKING:
     from sympy import Expr, Symbol
@@ -67,13 +66,7 @@ def read(cfg: Config, clip: bool = False, named: bool = True) -> tuple[dict[str,
     if named:
         check_tower(cfg, CLIP_TYPE, "CLIP") if clip else check_tower(cfg, MODEL_TYPE, "SigLIP")
     sizes = {name: cfg.get(key) for name, key in _SIZES}
-    activation(cfg, "hidden_act")
-    if sizes["D_vis"] % sizes["H_vis"]:
-        raise cfg.error("num_attention_heads", f"{sizes['H_vis']} heads do not divide the width "
-                                               f"{sizes['D_vis']}; its attention refuses it")
-    if sizes["p_img"] > sizes["S_img"]:
-        raise cfg.error("patch_size", f"{sizes['p_img']} is larger than the image ({sizes['S_img']} pixels): "
-                                      "the tower has no patch to embed")
+    check_vit(cfg, sizes)
     return sizes, False if clip or "vision_use_head" not in cfg.fields else cfg.get("vision_use_head")
 
 

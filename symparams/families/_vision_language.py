@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .registry import Family
 
 __all__ = ["TowerFields", "TextClass", "NOTE", "WRAPPER", "PER_IMAGE", "wrapper", "sub_config", "check_decoder",
-           "decoder", "with_towers", "check_tower", "check_rope"]
+           "decoder", "with_towers", "check_vit", "check_tower", "check_rope"]
 
 NOTE = ("the vision parts run once per image: they are in the parameter count, and every per-token reading "
         "(active, FLOPs, KV cache, activations) is the language model's")
@@ -207,6 +207,21 @@ def check_rope(cfg: Config, kinds: tuple[str, ...]) -> None:
                                            f"{' or '.join(kinds)} alone")
     if theta is not None and (isinstance(theta, bool) or not isinstance(theta, (int, float, Decimal))):
         raise cfg.error("rope_parameters", f"rope_theta {short(theta)} is not a number")
+
+
+def check_vit(cfg: Config, sizes: Mapping[str, int]) -> None:
+    """What a ViT tower's (SigLIP's, InternViT's) modules refuse, with every layer's attention splitting the width
+    into heads and the patch embedding cutting the image: an unknown ``hidden_act``, heads that do not divide the
+    width, a patch larger than the image."""
+    from .activations import activation
+
+    activation(cfg, "hidden_act")
+    if sizes["D_vis"] % sizes["H_vis"]:
+        raise cfg.error("num_attention_heads", f"{sizes['H_vis']} heads do not divide the width "
+                                               f"{sizes['D_vis']}; its attention refuses it")
+    if sizes["p_img"] > sizes["S_img"]:
+        raise cfg.error("patch_size", f"{sizes['p_img']} is larger than the image ({sizes['S_img']} pixels): "
+                                      "the tower has no patch to embed")
 
 
 def check_tower(cfg: Config, model_type: str, name: str) -> None:

@@ -42,7 +42,7 @@ FIELDS = TowerFields(
     Field("text_config", {}, null=DEFAULT, kind="any", types=("object",)),
     Field("vision_config", {}, null=DEFAULT, kind="any", types=("object",)),
     Field("tie_word_embeddings", True, kind="bool"),
-    Field("downsample_ratio", 0.5, kind="number"),
+    Field("downsample_ratio", 0.5, kind="number", types=("float",)),
     Field("projector_hidden_act", "gelu", kind="str"),
     Field("vision_feature_layer", -1, kind="any", types=("int", "list")),
     Field("vision_feature_select_strategy", "default", kind="str"),

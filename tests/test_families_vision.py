@@ -90,7 +90,7 @@ BASES["llama4"] = {
 }
 BASES["mistral3"] = {
     "model_type": "mistral3", "tie_word_embeddings": False, "image_token_index": 7, "spatial_merge_size": 2,
-    "multimodal_projector_bias": True, "projector_hidden_act": "gelu", "vision_feature_layer": [-1, -2],
+    "multimodal_projector_bias": True, "projector_hidden_act": "gelu", "vision_feature_layer": [-2],
     "text_config": {"model_type": "mistral", "vocab_size": 40, "hidden_size": 16, "intermediate_size": 8,
                     "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 8},
     "vision_config": {"model_type": "pixtral", "hidden_size": 12, "intermediate_size": 10, "num_hidden_layers": 2,
@@ -212,6 +212,9 @@ REFUSED_THOUGH_BUILT = [
     ("llama4", "vision_config", "intermediate_size", 40),  # a shuffle to 48 inputs, not 40
     ("mistral3", "vision_config", "head_dim", 8),  # 3 heads of 8 for a width of 12
     ("mistral3", "top", "vision_feature_layer", []),  # features of no layer
+    ("mistral3", "top", "vision_feature_layer", [-1, -2]),  # two layers' features for an RMSNorm of one's
+    ("mistral3", "top", "vision_feature_layer", 0),  # read by transformers as no hidden states at all
+    ("mistral3", "top", "vision_feature_layer", -9),  # a hidden state the tower lacks
     ("mistral3", "top", "spatial_merge_size", 0),  # a merger of nothing
     ("qwen2_vl", "vision_config", "hidden_size", 12),  # image features narrower than the token embeddings
     ("qwen2_vl", "vision_config", "num_heads", 5),  # a fused qkv the heads cannot split
@@ -439,7 +442,8 @@ def test_llava_refuses_in_one_line_a_decoder_whose_causal_lm_is_not_its_base_mod
 
 # model type -> the class whose image path a test runs an image through: the tower and projector, no decoder
 IMAGE_PATH = {"llava": "LlavaForConditionalGeneration", "vipllava": "VipLlavaForConditionalGeneration",
-              "aya_vision": "AyaVisionForConditionalGeneration", "internvl": "InternVLForConditionalGeneration"}
+              "aya_vision": "AyaVisionForConditionalGeneration", "internvl": "InternVLForConditionalGeneration",
+              "mistral3": "Mistral3ForConditionalGeneration"}
 
 
 def _runs_an_image(config: dict) -> bool:
@@ -456,7 +460,8 @@ def _runs_an_image(config: dict) -> bool:
     size = vision.image_size if isinstance(vision.image_size, (list, tuple)) else (vision.image_size,) * 2
     try:
         with torch.no_grad():
-            features = model.model.get_image_features(pixel_values=torch.randn(1, vision.num_channels, *size))
+            sizes = {"image_sizes": torch.tensor([size])} if config["model_type"] == "mistral3" else {}  # Pixtral's
+            features = model.model.get_image_features(pixel_values=torch.randn(1, vision.num_channels, *size), **sizes)
     except Exception:  # noqa: BLE001 - whatever the image path raises, no image runs through it
         return False
     out = features.pooler_output  # LLaVA's: one tensor per image

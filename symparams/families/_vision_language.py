@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .registry import Family
 
 __all__ = ["TowerFields", "TextClass", "NOTE", "WRAPPER", "PER_IMAGE", "wrapper", "sub_config", "check_decoder",
-           "decoder", "with_towers", "check_vit", "check_tower", "check_rope"]
+           "decoder", "with_towers", "feature_layers", "check_vit", "check_tower", "check_rope"]
 
 NOTE = ("the vision parts run once per image: they are in the parameter count, and every per-token reading "
         "(active, FLOPs, KV cache, activations) is the language model's")
@@ -207,6 +207,26 @@ def check_rope(cfg: Config, kinds: tuple[str, ...]) -> None:
                                            f"{' or '.join(kinds)} alone")
     if theta is not None and (isinstance(theta, bool) or not isinstance(theta, (int, float, Decimal))):
         raise cfg.error("rope_parameters", f"rope_theta {short(theta)} is not a number")
+
+
+def feature_layers(cfg: Config, layers: int) -> int:
+    """How many of the tower's hidden states (L_vis + 1 of them) the projector takes: ``vision_feature_layer``, one
+    index or a list, each within the tower's. A bare 0 asks transformers' output capture for no hidden states (its
+    ``select_hidden_states`` passes the index as the switch), so none are kept: no image runs, as past the last."""
+    value = cfg.get("vision_feature_layer")
+    listed = [value] if isinstance(value, int) and not isinstance(value, bool) else value
+    if not (isinstance(listed, list) and listed and all(isinstance(v, int) and not isinstance(v, bool)
+                                                        for v in listed)):
+        raise cfg.error("vision_feature_layer", f"expected a layer index or a non-empty list of them, got "
+                                                f"{short(value)}")
+    if value == 0 and not isinstance(value, list):
+        raise cfg.error("vision_feature_layer", "0 is read by transformers as asking for no hidden states at all: "
+                                                "no image runs through it (write [0] for the embeddings' output)")
+    for i in listed:
+        if not -(layers + 1) <= i <= layers:
+            raise cfg.error("vision_feature_layer", f"takes hidden state {i}, but a tower of {layers} layers has "
+                                                    f"{layers + 1}: no image runs through it")
+    return len(listed)
 
 
 def check_vit(cfg: Config, sizes: Mapping[str, int]) -> None:

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from ..config import DEFAULT, Config, Field, short
 from . import _siglip, llava
-from ._vision_language import TowerFields, check_decoder, decoder, with_towers, wrapper
+from ._vision_language import TowerFields, check_decoder, decoder, feature_layers, with_towers, wrapper
 
 if TYPE_CHECKING:
     from ..spec import Spec
@@ -63,7 +63,7 @@ def _check_shuffle(cfg: Config, sizes: dict[str, int], clip: bool, scale: int) -
     if side % scale:
         raise cfg.error("downsample_factor", f"{scale} does not divide the {side} patches a side: the pixel shuffle "
                                              "cannot regroup them, so no image runs through it")
-    if llava.features(cfg, sizes["L_vis"]) != 1:
+    if feature_layers(cfg, sizes["L_vis"]) != 1:
         raise cfg.error("vision_feature_layer", f"{short(cfg.get('vision_feature_layer'))} takes the features of "
                                                 "several layers, but the projector's LayerNorm takes one layer's: no "
                                                 "image runs through it")

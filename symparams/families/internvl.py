@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from ..config import DEFAULT, Config, Field, short
 from . import _internvl_vision, llava
-from ._vision_language import TowerFields, check_decoder, decoder, sub_config, with_towers, wrapper
+from ._vision_language import TowerFields, check_decoder, decoder, feature_layers, sub_config, with_towers, wrapper
 
 if TYPE_CHECKING:
     from ..spec import Spec
@@ -78,7 +78,7 @@ def _check_features(cfg: Config, layers: int) -> None:
     if layer == 0:
         raise cfg.error("vision_feature_layer", "0 is read by transformers as asking for no hidden states at all: "
                                                 "no image runs through it")
-    llava.features(cfg, layers)
+    feature_layers(cfg, layers)
     strategy = cfg.get("vision_feature_select_strategy")
     if strategy != "default":
         raise cfg.error("vision_feature_select_strategy", f"{short(strategy)} keeps the class token: the pixel "

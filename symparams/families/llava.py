@@ -32,17 +32,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from ..config import DEFAULT, Config, Field, short
+from ..config import DEFAULT, Config, Field
 from . import _siglip
 from ._gemma_family import GEMMA_GROUPS
 from ._qwen_config import GROUPS
-from ._vision_language import TowerFields, check_decoder, decoder, sub_config, with_towers, wrapper
+from ._vision_language import TowerFields, check_decoder, decoder, feature_layers, sub_config, with_towers, wrapper
 
 if TYPE_CHECKING:
     from ..components.tower import Tower
     from ..spec import Spec
 
-__all__ = ["FAMILY", "NEXT_FAMILY", "FIELDS", "ABSENT", "DECODERS", "Layout", "LLAVA", "NEXT", "features", "read_tower",
+__all__ = ["FAMILY", "NEXT_FAMILY", "FIELDS", "ABSENT", "DECODERS", "Layout", "LLAVA", "NEXT", "read_tower",
            "build", "from_config", "next_from_config"]
 
 # transformers 5.x LlavaConfig (LlavaNextConfig reads the same fields; its text_config is read by its own type's family)
@@ -66,25 +66,6 @@ ABSENT = {"model_type": "clip_vision_model", "intermediate_size": 4096, "hidden_
 # Decoders whose causal LM is their base model and a bias-free lm_head over embed_tokens, as LLaVA builds them (Cohere's
 # scales its logits by a constant, which is no weight).
 DECODERS = ("llama", "mistral", "mixtral", "qwen2", "qwen3", "gemma", "gemma2", "phi3", "cohere", "cohere2")
-
-
-def features(cfg: Config, layers: int) -> int:
-    """How many of the tower's hidden states (L_vis + 1 of them) the projector takes: ``vision_feature_layer``. A bare
-    0 asks transformers' output capture for no hidden states (it reads the index as a switch), so none are kept."""
-    value = cfg.get("vision_feature_layer")
-    listed = [value] if isinstance(value, int) and not isinstance(value, bool) else value
-    if not (isinstance(listed, list) and listed and all(isinstance(v, int) and not isinstance(v, bool)
-                                                        for v in listed)):
-        raise cfg.error("vision_feature_layer", f"expected a layer index or a non-empty list of them, got "
-                                                f"{short(value)}")
-    if value == 0 and not isinstance(value, list):
-        raise cfg.error("vision_feature_layer", "0 is read by transformers as asking for no hidden states at all: "
-                                                "no image runs through it (write [0] for the embeddings' output)")
-    for i in listed:
-        if not -(layers + 1) <= i <= layers:
-            raise cfg.error("vision_feature_layer", f"takes hidden state {i}, but a tower of {layers} layers has "
-                                                    f"{layers + 1}: no image runs through it")
-    return len(listed)
 
 
 @dataclass(frozen=True)
@@ -134,7 +115,7 @@ def build(cfg: Config, layout: Layout) -> Spec:
 
     check_decoder(cfg, layout.text, DECODERS)
     sizes, head, clip = read_tower(cfg, layout.absent)
-    width = sympy.Integer(features(cfg, sizes["L_vis"])) * D_vis
+    width = sympy.Integer(feature_layers(cfg, sizes["L_vis"])) * D_vis
     bias = cfg.get("multimodal_projector_bias") if "multimodal_projector_bias" in cfg.fields else True
     activation(cfg, "projector_hidden_act")
     if "vision_feature_select_strategy" in cfg.fields:

@@ -11,6 +11,11 @@ level's ``tie_word_embeddings`` (true by default; null is refused, as transforme
 it), not the text config's. transformers' ``AutoModelForCausalLM`` builds no model from these
 configs; the files name ``Mistral3ForConditionalGeneration``, which is what is counted and
 verified.
+
+The projector normalises and merges one layer's features (its RMSNorm and patch merger are
+D_vis wide, though its first linear layer widens with each layer listed): a
+``vision_feature_layer`` naming several layers, one the tower lacks, or a bare 0 (no hidden
+states, to transformers) builds a model no image runs through, and is refused.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from typing import TYPE_CHECKING
 from ..config import DEFAULT, Config, Field, printable, short
 from . import _pixtral
 from ._qwen_config import GROUPS
-from ._vision_language import TowerFields, decoder, sub_config, with_towers, wrapper
+from ._vision_language import TowerFields, decoder, feature_layers, sub_config, with_towers, wrapper
 
 if TYPE_CHECKING:
     from ..spec import Spec
@@ -45,16 +50,6 @@ ABSENT = {"attention_dropout": 0.0, "head_dim": 128, "hidden_act": "silu", "hidd
           "intermediate_size": 32768, "max_position_embeddings": 131072, "model_type": "mistral",
           "num_attention_heads": 32, "num_hidden_layers": 40, "num_key_value_heads": 8, "rms_norm_eps": 1e-05,
           "rope_theta": 1000000000.0, "sliding_window": None, "use_cache": True, "vocab_size": 131072}
-
-
-def _features(cfg: Config) -> int:
-    """How many of the tower's layers the projector takes features from: ``vision_feature_layer``, one or a list."""
-    value = cfg.get("vision_feature_layer")
-    if isinstance(value, int) and not isinstance(value, bool):
-        return 1
-    if isinstance(value, list) and value and all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-        return len(value)
-    raise cfg.error("vision_feature_layer", f"expected a layer index or a non-empty list of them, got {short(value)}")
 
 
 def _check_decoder_type(cfg: Config) -> None:
@@ -93,7 +88,10 @@ def from_config(cfg: Config) -> Spec:
     sizes = _pixtral.read(vision)
     sizes["m_img"] = cfg.get("spatial_merge_size")
     activation(cfg, "projector_hidden_act")
-    features, bias = _features(cfg), cfg.get("multimodal_projector_bias")
+    features, bias = feature_layers(cfg, sizes["L_vis"]), cfg.get("multimodal_projector_bias")
+    if features != 1:
+        raise cfg.error("vision_feature_layer", f"takes the features of {features} layers, but the projector's RMSNorm "
+                                                "and patch merger take one layer's: no image runs through it")
     _check_decoder_type(cfg)
     text, notes = decoder(cfg, "mistral", cfg.get("tie_word_embeddings"), own_type=True, absent=ABSENT)
     text = _bias_free_head(text)
@@ -105,5 +103,6 @@ FAMILY = wrapper(
     "mistral3",
     "Mistral 3 as released (Mistral Small 3.1/3.2): a decoder, Pixtral's vision tower and the projector",
     from_config, FIELDS, "Mistral3ForConditionalGeneration",
-    refused="vision towers other than Pixtral's",
+    refused="vision towers other than Pixtral's; feature layers no image runs through (several, one the tower "
+            "lacks, a bare 0)",
 )

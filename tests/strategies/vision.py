@@ -408,11 +408,13 @@ def mistral3_configs(draw) -> dict:
     text = dict(draw(CONFIGS[text_type]))
     if text_type == "mistral" and draw(st.booleans()):
         del text["model_type"]
-    cfg: dict = {"model_type": "mistral3", "text_config": text, "vision_config": draw(pixtral_configs())}
+    vision = draw(pixtral_configs())
+    cfg: dict = {"model_type": "mistral3", "text_config": text, "vision_config": vision}
+    # one of the tower's L + 1 hidden states (a bare 0 is no hidden states to transformers; [0] the embeddings')
+    index = st.integers(-(vision["num_hidden_layers"] + 1), vision["num_hidden_layers"])
     for key, values in (("tie_word_embeddings", st.booleans()), ("spatial_merge_size", st.integers(1, 3)),
                         ("multimodal_projector_bias", st.booleans()),
-                        ("vision_feature_layer", st.one_of(st.integers(-3, -1), st.lists(st.integers(-3, -1),
-                                                                                         min_size=1, max_size=3))),
+                        ("vision_feature_layer", st.one_of(index.filter(bool), st.lists(index, min_size=1, max_size=1))),
                         ("projector_hidden_act", st.sampled_from(["gelu", "silu"]))):
         if draw(st.booleans()):
             cfg[key] = draw(values)

@@ -412,6 +412,24 @@ def _config_class(model_type: str):
     return transformers.CONFIG_MAPPING[model_type]
 
 
+def _language_part(cls) -> str:
+    """What a nested config's refusal says of its language model: whether transformers builds its text_config's model
+    type as a causal LM alone (the count of a wrapper whose text_config symparams counts says to count that part)."""
+    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+
+    if "text_config" not in (getattr(cls, "sub_configs", None) or {}):
+        return "; it has no text_config of a language model to count alone"
+    try:  # the default's own: a class may declare its text config as any (AutoConfig)
+        inner = getattr(cls().text_config, "model_type", None)
+    except Exception:
+        inner = None
+    if not isinstance(inner, str) or not inner:
+        return "; its text_config names no model type to count alone"
+    if inner in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES:
+        return f"; its text_config (model_type {inner}) is a causal LM of its own"
+    return f"; its text_config (model_type {inner}) is no causal LM transformers builds alone"
+
+
 def _make_config(cls, overrides: Mapping[str, Any]):
     import transformers
 
@@ -888,7 +906,7 @@ def _probe(model_type: str, count: int, seed: int, per_layer: bool = True, split
     nested = sorted(getattr(cls, "sub_configs", None) or {})
     if nested:
         raise SymparamsError(f"{model_type}'s config nests {', '.join(nested)}: learn reads models that top-level "
-                             "fields shape (learn the language model's own model_type)")
+                             f"fields shape{_language_part(cls)}")
     try:
         fields = _fields_of(cls, overrides)
     except Exception as err:

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from shared import once
 
 from symparams.errors import SymparamsError
+from symparams.families.learned import refused
 from symparams.learn import FORMAT, LearnedFamily, NoForm, check_node, evaluate, fit_form, loads, to_sympy
 
 from strategies import CONFIGS
@@ -523,6 +524,26 @@ def test_what_learn_cannot_read_is_one_clear_error(model_type, why):
 
     with pytest.raises(SymparamsError, match=why):
         learn(model_type)
+
+
+@pytest.mark.parametrize("model_type", sorted(k for k, r in refused()["refused"].items() if "nests" in r["category"]))
+def test_a_nested_config_is_refused_with_what_transformers_builds_of_its_text_config(model_type):
+    """The shipped refusal is learn's own, and says the text_config is a causal LM of its own exactly where
+    transformers maps its default's model type to a causal-LM class."""
+    pytest.importorskip("transformers", reason="transformers is not installed (pip install 'symparams[verify]')")
+    import transformers
+    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+
+    from symparams.learn import learn
+
+    with pytest.raises(SymparamsError) as err:
+        learn(model_type)
+    assert str(err.value) == refused()["refused"][model_type]["reason"]
+    try:
+        inner = getattr(transformers.CONFIG_MAPPING[model_type]().text_config, "model_type", None)
+    except Exception:  # a default its own class refuses (gemma4_assistant's) names no text model
+        inner = None
+    assert ("is a causal LM of its own" in str(err.value)) == (inner in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES)
 
 
 @given(st.data())

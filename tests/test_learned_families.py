@@ -476,6 +476,27 @@ def test_a_model_type_learn_refused_is_refused_with_its_reason(tmp_path, capsys)
     assert err.count("\n") == 1
 
 
+# Wrappers learn refused for their nested configs, that no hand-written family counts either.
+NESTED = sorted(k for k, r in refused()["refused"].items() if "nests" in r["category"] and k not in FAMILIES.by_type)
+
+
+@pytest.mark.parametrize("inner", ["llama", "gemma3n_text", "mllama_text_model", "no_such_type", "bart"])
+@pytest.mark.parametrize("model_type", NESTED)
+def test_a_wrapper_no_family_counts_says_to_count_its_text_config_exactly_where_that_counts(model_type, inner, tmp_path,
+                                                                                              capsys):
+    """The one-line refusal of a wrapper offers its text_config as a file of its own only where that file counts."""
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({"model_type": model_type, "text_config": {"model_type": inner}}))
+    assert main(["count", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("symparams: error: ")
+    offered = "save its text_config" in err
+    alone = tmp_path / "text.json"
+    alone.write_text(json.dumps({"model_type": inner}))
+    assert offered == (main(["count", str(alone), "--json"]) == 0)
+    capsys.readouterr()
+
+
 def test_a_config_that_nests_a_model_config_is_refused():
     """A learned family reads top-level fields: a nested text_config it would silently count at its defaults."""
     cfg = json.load(open(EXAMPLE))

@@ -335,12 +335,15 @@ class Registry:
 
             fam = learned_family(PREFIX + model_type)
         if fam is None:
+            from .learned import PREFIX
+
             inner = cfg.data.get("text_config")
-            if isinstance(inner, dict) and isinstance(inner.get("model_type"), str) and inner["model_type"] in self.by_type:
+            inner_type = inner.get("model_type") if isinstance(inner, dict) else None
+            if isinstance(inner_type, str) and (inner_type in self.by_type or learned_family(PREFIX + inner_type)):
                 raise cfg.error("model_type", (
-                    f"{printable(repr(model_type))} wraps a language model with other towers (vision, audio); "
-                    f"symparams counts language models: save its text_config (model_type "
-                    f"{printable(repr(inner['model_type']))}) as a file of its own to count that part"))
+                    f"{printable(repr(model_type))} wraps a language model with other towers (vision, audio), and "
+                    f"symparams does not count it whole: save its text_config (model_type "
+                    f"{printable(repr(inner_type))}) as a file of its own to count that part"))
             from .learned import refused, shipped
 
             why = refused().get("refused", {}).get(model_type)

@@ -142,8 +142,14 @@ def runnable(config: dict, seq: int) -> dict:
     * OLMo 3 with a null ``sliding_window``: its forward builds the sliding-window mask and
       stops without a window; eager attention computes all T x T scores whatever the
       window, so any window (here T) runs the same matmuls.
+    * Gemma 4 with key/value-sharing layers and no per-layer inputs (``hidden_size_per_layer_input`` 0): before
+      those layers its forward slices the per-layer inputs the model lacks, and fails, for any prompt of more than
+      one token; ``output_hidden_states`` turns that slicing off, and the same matmuls run.
     """
     config = dict(config)
+    if (config["model_type"] == "gemma4_text" and config.get("num_kv_shared_layers")
+            and config.get("hidden_size_per_layer_input") == 0):
+        config["output_hidden_states"] = True
     if (config["model_type"] == "falcon" and config.get("num_ln_in_parallel_attn") == 2
             and not config.get("new_decoder_architecture")):
         config["num_ln_in_parallel_attn"] = 1

@@ -24,6 +24,7 @@ from decimal import Decimal
 from fractions import Fraction
 from math import ceil
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from budget import sample
@@ -668,6 +669,15 @@ OTHER_VALUES = [True, False, "12", "silu", 2.5, -0.5, [8], {"x": 1}]
 # Which of those are of a field's own kind (true is a switch's own value, not another type).
 _OWN_TYPE = {"bool": lambda v: isinstance(v, bool), "str": lambda v: isinstance(v, str), "int": lambda v: False,
              "number": lambda v: isinstance(v, float), "any": lambda v: False}
+# The JSON types a field of kind "any" or "number" may declare (Field.types), as Python reads them.
+_DECLARED = {"int": lambda v: type(v) is int, "float": lambda v: type(v) is float, "str": lambda v: isinstance(v, str),
+             "list": lambda v: isinstance(v, list), "object": lambda v: isinstance(v, dict)}
+
+
+def _own_type(field) -> Callable[[object], bool]:
+    """Whether a value is of the field's own kind, or of a JSON type it declares (a text_config's object is)."""
+    kind = _OWN_TYPE[field.kind]
+    return lambda v: kind(v) or any(_DECLARED[t](v) for t in field.types if t in _DECLARED)
 
 
 @pytest.mark.parametrize("model_type", TABLED)
@@ -682,7 +692,7 @@ def test_a_field_of_another_type_is_refused_naming_it_where_transformers_refuses
     pytest.importorskip("transformers", reason="transformers is not installed")
     base = config.draw(CONFIGS[model_type], label="config")
     for name in sorted(FAMILIES.by_type[model_type].fields.names()):
-        own = _OWN_TYPE[_field_of(model_type, name).kind]
+        own = _own_type(_field_of(model_type, name))
         value = config.draw(st.sampled_from([v for v in OTHER_VALUES if not own(v)]), label=name)
         doc = {k: v for k, v in base.items() if k not in _field_of(model_type, name).names}
         doc[name] = value

@@ -32,20 +32,21 @@ FIXTURES = Path(__file__).parent / "fixtures" / "configs"
 TEXT_CLASSES = {c.model_type: c for c in (qwen3_vl.TEXT, qwen3_vl.MOE_TEXT, qwen2_vl.TEXT, qwen2_vl.TEXT_2_5)}
 TYPES = ("gemma3", "qwen3_5", "qwen3_5_moe", "qwen3_vl", "qwen3_vl_moe", "qwen2_vl", "qwen2_5_vl", "llama4", "mistral3",
          "llava", "llava_next", "llava_onevision", "llava_next_video", "vipllava", "paligemma", "idefics3", "smolvlm",
-         "aya_vision", "internvl")
+         "aya_vision", "cohere2_vision", "internvl")
 # wrappers whose class reads text_config by the model type it names
 OWN_TYPE = ("mistral3", "llava", "llava_next", "llava_onevision", "llava_next_video", "vipllava", "paligemma",
-            "idefics3", "smolvlm", "aya_vision", "internvl")
+            "idefics3", "smolvlm", "aya_vision", "cohere2_vision", "internvl")
 # wrappers whose config class ties the head where the text config's own tie is true, not only the top level's
 EITHER_TIE = ("llava", "llava_onevision", "llava_next_video")
 # wrappers whose text configs are drawn from any decoder LLaVA builds its head beside
 LLAVA_LIKE = ("llava", "llava_next", "llava_onevision", "llava_next_video", "vipllava", "idefics3", "smolvlm",
-              "aya_vision", "internvl")
+              "aya_vision", "cohere2_vision", "internvl")
 TEXT = {"gemma3": "gemma3_text", "qwen3_5": "qwen3_5_text", "qwen3_5_moe": "qwen3_5_moe_text", "llama4": "llama4_text",
         "mistral3": "mistral", "qwen3_vl": "qwen3_vl_text", "qwen3_vl_moe": "qwen3_vl_moe_text",
         "qwen2_vl": "qwen2_vl_text", "qwen2_5_vl": "qwen2_5_vl_text", "llava": "llama", "llava_next": "llama",
         "llava_onevision": "qwen2", "llava_next_video": "llama", "vipllava": "llama", "paligemma": "gemma",
-        "idefics3": "llama", "smolvlm": "llama", "aya_vision": "cohere2", "internvl": "qwen2"}
+        "idefics3": "llama", "smolvlm": "llama", "aya_vision": "cohere2", "cohere2_vision": "cohere2",
+        "internvl": "qwen2"}
 QWEN_TEXT = {"model_type": "qwen3_5_text", "vocab_size": 40, "hidden_size": 16, "intermediate_size": 12,
              "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 8,
              "linear_num_key_heads": 2, "linear_num_value_heads": 2, "linear_key_head_dim": 4,
@@ -184,6 +185,11 @@ BASES["aya_vision"] = {
                       "num_hidden_layers": 2, "num_attention_heads": 3, "num_channels": 2, "image_size": 16,
                       "patch_size": 4, "vision_use_head": False},
 }
+BASES["cohere2_vision"] = {
+    "model_type": "cohere2_vision", "tie_word_embeddings": False, "image_token_id": 7, "downsample_factor": 2,
+    "alignment_intermediate_size": 8, "text_config": BASES["aya_vision"]["text_config"],
+    "vision_config": {**BASES["aya_vision"]["vision_config"], "vision_use_head": True},
+}
 BASES["internvl"] = {
     "model_type": "internvl", "tie_word_embeddings": False, "image_token_id": 7, "downsample_ratio": 0.5,
     "projector_hidden_act": "gelu", "vision_feature_layer": -1, "vision_feature_select_strategy": "default",
@@ -236,6 +242,9 @@ REFUSED_THOUGH_BUILT = [
     ("aya_vision", "top", "vision_feature_layer", [-1, -2]),  # two layers' features for a LayerNorm of one's
     ("aya_vision", "top", "vision_feature_select_strategy", "default"),  # SigLIP's first patch dropped: not square
     ("aya_vision", "top", "alignment_intermediate_size", 7),  # a SwiGLU whose halves do not meet
+    ("cohere2_vision", "top", "downsample_factor", 3),  # a pixel shuffle of 4 patches a side by 3
+    ("cohere2_vision", "top", "alignment_intermediate_size", 7),  # a SwiGLU whose halves do not meet
+    ("cohere2_vision", "vision_config", "model_type", "clip_vision_model"),  # a class token: features not square
     ("internvl", "top", "downsample_ratio", 0.125),  # a pixel shuffle of 4 patches a side by 8
     ("internvl", "top", "downsample_ratio", 0.3),  # blocks of 1/0.3 patches
     ("internvl", "top", "vision_feature_layer", [-1]),  # a list, which transformers cannot index with
@@ -276,7 +285,7 @@ def tied(config: dict) -> bool:
         return (config.get("text_config") or {}).get("tie_word_embeddings", False) is True
     if config["model_type"] in ("qwen2_vl", "qwen2_5_vl") and isinstance(config.get("text_config"), dict):
         return config.get("tie_word_embeddings") is True or bool(config["text_config"].get("tie_word_embeddings"))
-    default = config["model_type"] in ("gemma3", "mistral3", "paligemma", "aya_vision", "internvl")
+    default = config["model_type"] in ("gemma3", "mistral3", "paligemma", "aya_vision", "cohere2_vision", "internvl")
     return config.get("tie_word_embeddings", default) is True  # LLaVA: or its text class's own
 
 
@@ -443,6 +452,7 @@ def test_llava_refuses_in_one_line_a_decoder_whose_causal_lm_is_not_its_base_mod
 # model type -> the class whose image path a test runs an image through: the tower and projector, no decoder
 IMAGE_PATH = {"llava": "LlavaForConditionalGeneration", "vipllava": "VipLlavaForConditionalGeneration",
               "aya_vision": "AyaVisionForConditionalGeneration", "internvl": "InternVLForConditionalGeneration",
+              "cohere2_vision": "Cohere2VisionForConditionalGeneration",
               "mistral3": "Mistral3ForConditionalGeneration"}
 
 
@@ -498,18 +508,20 @@ def test_llava_onevision_next_video_and_vipllava_tie_as_their_config_classes_do(
 
 
 def test_the_defaults_for_a_missing_vision_config_are_the_config_classes_own():
-    """LLaVA-OneVision's missing tower is SigLIP So400m without its head, counted as transformers builds it; Aya
-    Vision's has 14 heads for a width of 1,152, which transformers' SigLIP attention refuses, and so does symparams."""
+    """LLaVA-OneVision's missing tower is SigLIP So400m without its head and Cohere 2 Vision's one of 12 heads at 512
+    pixels, counted as transformers builds them; Aya Vision's has 14 heads for a width of 1,152, which transformers'
+    SigLIP attention refuses, and so does symparams."""
     transformers = _need("transformers")
-    from symparams.families import aya_vision, llava_onevision
+    from symparams.families import aya_vision, cohere2_vision, llava_onevision
 
-    for model_type, ours_ in (("llava_onevision", llava_onevision.ABSENT), ("aya_vision", aya_vision.ABSENT)):
+    for model_type, ours_ in (("llava_onevision", llava_onevision.ABSENT), ("aya_vision", aya_vision.ABSENT),
+                              ("cohere2_vision", cohere2_vision.ABSENT)):
         defaults = transformers.CONFIG_MAPPING[model_type].sub_configs_defaults["vision_config"]
         assert {"model_type": defaults.model_type, **defaults.init_kwargs} == ours_
         config = json.loads(json.dumps(BASES[model_type]))
         config.pop("vision_config")
         mine, real = outcome(config), built(config)
-        assert mine[0] == real[0] == ("ok" if model_type == "llava_onevision" else "refused"), (mine, real)
+        assert mine[0] == real[0] == ("refused" if model_type == "aya_vision" else "ok"), (mine, real)
         assert mine == real or "do not divide the width" in mine[1]
 
 

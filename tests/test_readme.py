@@ -10,6 +10,7 @@ time); one with shell syntax (a pipe, quotes) runs in bash as the README shows i
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import shlex
@@ -98,6 +99,16 @@ def families_table() -> str:
         types = ", ".join(f"`{t}`" for t in fam.model_types) or "(sized by depth)"
         rows.append(f"| {fam.name} | {types} | {fam.summary} | {fam.refused or '—'} |")
     return "\n".join(rows)
+
+
+def test_the_size_of_the_field_types_table_is_the_tables_own():
+    """The README's count of the fields and model types whose types are kept is read from the shipped table."""
+    table = json.loads((ROOT / "symparams" / "families" / "field_types.json").read_text())
+    classes = [v for k, v in table.items() if k != "*" and isinstance(v, dict) and "fields" in v]
+    stated = re.search(r"field_types\.json` \(([\d,]+) fields of (\d+) model types\)", (ROOT / "README.md").read_text())
+    assert stated is not None
+    assert (int(stated.group(1).replace(",", "")), int(stated.group(2))) == (
+        sum(len(v["fields"]) for v in classes), len(classes))
 
 
 def test_the_families_table_is_the_registrys_own_description():

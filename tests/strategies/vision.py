@@ -21,7 +21,7 @@ from .qwen import qwen_configs
 
 __all__ = ["pixtral_configs", "mistral3_configs", "siglip_configs", "clip_configs", "gemma3_configs",
            "qwen_vision_configs", "qwen3_5_configs", "qwen3_vl_configs", "qwen2_vl_configs", "llava_configs",
-           "paligemma_configs", "idefics3_configs", "aya_vision_configs",
+           "paligemma_configs", "idefics3_configs", "aya_vision_configs", "cohere2_vision_configs",
            "internvl_configs", "llama4_vision_configs", "llama4_configs"]
 
 # the decoder's width where a text strategy leaves hidden_size out (transformers' defaults)
@@ -312,6 +312,29 @@ def aya_vision_configs(draw) -> dict:
 
 
 @st.composite
+def cohere2_vision_configs(draw) -> dict:
+    """A small ``cohere2_vision`` config whose projector runs: a decoder it builds its head beside (Cohere 2's where
+    the text names none), a SigLIP tower, a pixel shuffle whose scale divides the patches a side, and an even
+    projector width (its class's 36,864 where left out)."""
+    text_type = draw(st.sampled_from(("cohere2", *LLAVA_DECODERS)))
+    text = dict(draw(CONFIGS[text_type]))
+    if text_type == "cohere2" and draw(st.booleans()):
+        del text["model_type"]
+    vision = dict(draw(siglip_configs()))
+    scale = draw(st.integers(1, 3))
+    patch = vision["patch_size"]
+    vision["image_size"] = patch * scale * draw(st.integers(1, 3)) + draw(st.integers(0, patch - 1))
+    cfg: dict = {"model_type": "cohere2_vision", "text_config": text, "vision_config": vision}
+    if scale != 2 or draw(st.booleans()):
+        cfg["downsample_factor"] = scale
+    if draw(st.integers(0, 3)):
+        cfg["alignment_intermediate_size"] = 2 * draw(st.integers(1, 12))
+    if draw(st.booleans()):
+        cfg["tie_word_embeddings"] = draw(st.booleans())
+    return cfg
+
+
+@st.composite
 def internvl_configs(draw) -> dict:
     """A small ``internvl`` config whose projector runs: a decoder it builds its head beside (Qwen2's where the text
     names none), an InternViT tower of square patches and image (one size or a pair) with its switches left out or
@@ -435,6 +458,7 @@ CONFIGS["llava_onevision"] = llava_configs("llava_onevision")
 CONFIGS["llava_next_video"] = llava_configs("llava_next_video")
 CONFIGS["vipllava"] = llava_configs("vipllava")
 CONFIGS["aya_vision"] = aya_vision_configs()
+CONFIGS["cohere2_vision"] = cohere2_vision_configs()
 CONFIGS["internvl"] = internvl_configs()
 CONFIGS["qwen2_vl"] = qwen2_vl_configs("qwen2_vl")
 CONFIGS["qwen2_5_vl"] = qwen2_vl_configs("qwen2_5_vl")

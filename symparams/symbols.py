@@ -19,7 +19,8 @@ __all__ = [
     "H_m", "G", "R_dt", "L_a", "N_b", "r_a", "r_e", "Q", "H_lk", "H_lv", "d_lk", "d_lv", "D_e",
     "H_I", "d_I", "K_I", "d_g", "H_g", "D_p", "V_p", "L_rs", "L_rf",
     "D_vis", "L_vis", "H_vis", "F_vis", "C_img", "S_img", "p_img", "N_img", "t_img", "m_img", "D_proj",
-    "N_ds", "SYMBOLS", "Info", "INFO", "LATEX_NAMES", "symbol", "field_latex", "latex_names",
+    "N_ds", "L_x", "L_g", "n_tile", "R_ar", "N_f",
+    "SYMBOLS", "Info", "INFO", "LATEX_NAMES", "symbol", "field_latex", "latex_names",
 ]
 
 
@@ -88,6 +89,11 @@ t_img = _size("t_img")
 m_img = _size("m_img")
 D_proj = _size("D_proj")
 N_ds = _size("N_ds")
+L_x = _size("L_x")
+L_g = _size("L_g")
+n_tile = _size("n_tile")
+R_ar = _size("R_ar")
+N_f = _size("N_f")
 
 
 @dataclass(frozen=True)
@@ -179,6 +185,13 @@ INFO: dict[str, Info] = {
              latex=r"D_{\mathrm{proj}}"),
         Info(N_ds, "vision layers whose features a merger of its own also adds to the decoder (Qwen3-VL's "
                    "deepstack_visual_indexes)", latex=r"N_{\mathrm{ds}}"),
+        Info(L_x, "decoder layers that cross-attend to image features (Mllama's cross_attention_layers)",
+             latex=r"L_{\times}"),
+        Info(L_g, "gated global layers of a tiled vision tower (Mllama's num_global_layers)", latex=r"L_{g}"),
+        Info(n_tile, "tiles an image is cut into at most (max_num_tiles)", latex=r"n_{\mathrm{tile}}"),
+        Info(R_ar, "tile layouts a tiled image may take (supported_aspect_ratios)", latex=r"R_{\mathrm{ar}}"),
+        Info(N_f, "intermediate vision layers whose features join the last one's (intermediate_layers_indices)",
+             latex=r"N_{f}"),
     )
 }
 

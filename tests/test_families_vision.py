@@ -23,16 +23,16 @@ from test_families_gemma import _need, ours, theirs
 
 from symparams.cli import main
 from symparams.errors import SymparamsError
-from symparams.families import FAMILIES, from_dict, from_file, llava, qwen2_vl, qwen3_vl
-from symparams.symbols import D_vis, N_img, d_h
+from symparams.families import FAMILIES, from_dict, from_file, llava, mllama, qwen2_vl, qwen3_vl
+from symparams.symbols import D, D_vis, N_img, d_h
 
 from strategies import CONFIGS
 
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
-TEXT_CLASSES = {c.model_type: c for c in (qwen3_vl.TEXT, qwen3_vl.MOE_TEXT, qwen2_vl.TEXT, qwen2_vl.TEXT_2_5)}
+TEXT_CLASSES = {c.model_type: c for c in (qwen3_vl.TEXT, qwen3_vl.MOE_TEXT, qwen2_vl.TEXT, qwen2_vl.TEXT_2_5, mllama.TEXT)}
 TYPES = ("gemma3", "qwen3_5", "qwen3_5_moe", "qwen3_vl", "qwen3_vl_moe", "qwen2_vl", "qwen2_5_vl", "llama4", "mistral3",
          "llava", "llava_next", "llava_onevision", "llava_next_video", "vipllava", "paligemma", "idefics3", "smolvlm",
-         "aya_vision", "cohere2_vision", "internvl")
+         "aya_vision", "cohere2_vision", "internvl", "mllama")
 # wrappers whose class reads text_config by the model type it names
 OWN_TYPE = ("mistral3", "llava", "llava_next", "llava_onevision", "llava_next_video", "vipllava", "paligemma",
             "idefics3", "smolvlm", "aya_vision", "cohere2_vision", "internvl")
@@ -46,7 +46,7 @@ TEXT = {"gemma3": "gemma3_text", "qwen3_5": "qwen3_5_text", "qwen3_5_moe": "qwen
         "qwen2_vl": "qwen2_vl_text", "qwen2_5_vl": "qwen2_5_vl_text", "llava": "llama", "llava_next": "llama",
         "llava_onevision": "qwen2", "llava_next_video": "llama", "vipllava": "llama", "paligemma": "gemma",
         "idefics3": "llama", "smolvlm": "llama", "aya_vision": "cohere2", "cohere2_vision": "cohere2",
-        "internvl": "qwen2"}
+        "internvl": "qwen2", "mllama": "mllama_text_model"}
 QWEN_TEXT = {"model_type": "qwen3_5_text", "vocab_size": 40, "hidden_size": 16, "intermediate_size": 12,
              "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 8,
              "linear_num_key_heads": 2, "linear_num_value_heads": 2, "linear_key_head_dim": 4,
@@ -190,6 +190,17 @@ BASES["cohere2_vision"] = {
     "alignment_intermediate_size": 8, "text_config": BASES["aya_vision"]["text_config"],
     "vision_config": {**BASES["aya_vision"]["vision_config"], "vision_use_head": True},
 }
+BASES["mllama"] = {
+    "model_type": "mllama", "image_token_index": 7,
+    "text_config": {"vocab_size": 40, "hidden_size": 16, "intermediate_size": 12, "num_hidden_layers": 3,
+                    "num_attention_heads": 2, "num_key_value_heads": 1, "cross_attention_layers": [1],
+                    "pad_token_id": 3, "max_position_embeddings": 64, "hidden_act": "silu", "tie_word_embeddings": False,
+                    "rope_parameters": {"rope_type": "default", "rope_theta": 10000.0}},
+    "vision_config": {"hidden_size": 12, "intermediate_size": 10, "num_hidden_layers": 2, "num_global_layers": 1,
+                      "attention_heads": 3, "num_channels": 2, "image_size": 8, "patch_size": 4, "max_num_tiles": 2,
+                      "intermediate_layers_indices": [0], "vision_output_dim": 24, "hidden_act": "gelu",
+                      "supported_aspect_ratios": [[1, 1], [1, 2], [2, 1]]},
+}
 BASES["internvl"] = {
     "model_type": "internvl", "tie_word_embeddings": False, "image_token_id": 7, "downsample_ratio": 0.5,
     "projector_hidden_act": "gelu", "vision_feature_layer": -1, "vision_feature_select_strategy": "default",
@@ -245,6 +256,11 @@ REFUSED_THOUGH_BUILT = [
     ("cohere2_vision", "top", "downsample_factor", 3),  # a pixel shuffle of 4 patches a side by 3
     ("cohere2_vision", "top", "alignment_intermediate_size", 7),  # a SwiGLU whose halves do not meet
     ("cohere2_vision", "vision_config", "model_type", "clip_vision_model"),  # a class token: features not square
+    ("mllama", "vision_config", "intermediate_layers_indices", [5]),  # a hidden state a tower of 2 layers lacks
+    ("mllama", "vision_config", "intermediate_layers_indices", []),  # features of no intermediate layer
+    ("mllama", "vision_config", "vision_output_dim", 36),  # a projector wider than the joined features
+    ("mllama", "vision_config", "supported_aspect_ratios", []),  # no tile layout
+    ("mllama", "vision_config", "attention_heads", 5),  # heads of 2 that make up 10 of a width of 12
     ("internvl", "top", "downsample_ratio", 0.125),  # a pixel shuffle of 4 patches a side by 8
     ("internvl", "top", "downsample_ratio", 0.3),  # blocks of 1/0.3 patches
     ("internvl", "top", "vision_feature_layer", [-1]),  # a list, which transformers cannot index with
@@ -283,6 +299,8 @@ def tied(config: dict) -> bool:
     either its top level's or its text config object's."""
     if config["model_type"] == "llama4":
         return (config.get("text_config") or {}).get("tie_word_embeddings", False) is True
+    if config["model_type"] == "mllama":  # a head of V rows beside an embedding of V + 8: never tied
+        return False
     if config["model_type"] in ("qwen2_vl", "qwen2_5_vl") and isinstance(config.get("text_config"), dict):
         return config.get("tie_word_embeddings") is True or bool(config["text_config"].get("tie_word_embeddings"))
     default = config["model_type"] in ("gemma3", "mistral3", "paligemma", "aya_vision", "cohere2_vision", "internvl")
@@ -316,12 +334,21 @@ def test_the_per_token_readings_are_the_decoders_own(model_type, data):
         inner["tie_word_embeddings"] = tied(config)
     if own in TEXT_CLASSES:  # no causal LM reads it alone: the family whose decoder it builds does
         inner = TEXT_CLASSES[own].translate(inner)
+    if model_type == "mllama":  # a token without an image skips the layers that cross-attend to it
+        layers = given.get("num_hidden_layers", 40)
+        listed = given.get("cross_attention_layers")
+        listed = mllama.CROSS_LAYERS if listed is None else listed
+        inner["num_hidden_layers"] = layers - len(set(listed) & set(range(layers)))
+        assume(inner["num_hidden_layers"] > 0)
     text = from_dict(inner)
-    assert spec.active_total == text.active_total
+    rows = 8 * int(text.env[D]) if model_type == "mllama" else 0  # Mllama's embedding has 8 rows past the vocabulary
+    assert spec.active_total == text.active_total + rows
     assert spec.active_compute_total == text.active_compute_total
     for reading in ("matmul", "onehot", "attention_flops", "softmax_flops", "cache_elements"):
-        assert spec.value(spec.tree.read(reading, 16)) == text.value(text.tree.read(reading, 16)), reading
-    vision = spec.total - text.total
+        extra = rows if reading == "onehot" else 0  # a one-hot product with every row of the embedding
+        assert spec.value(spec.tree.read(reading, 16)) == text.value(text.tree.read(reading, 16)) + extra, reading
+    cross = [m for m in spec.tree.parts if m.name == "cross_attention_layers"]  # Mllama's, skipped without an image
+    vision = spec.total - text.total - rows - sum(int(spec.value(m.params())) for m in cross)
     assert vision == sum(n for g, n in ours(spec).items() if g == "vision") > 0
 
 
@@ -526,10 +553,12 @@ def test_the_defaults_for_a_missing_vision_config_are_the_config_classes_own():
 
 
 @pytest.mark.parametrize(("name", "size"), [("llava-onevision-qwen2-7b-ov-hf.json", "8.03B"),
-                                            ("aya-vision-8b.json", "8.63B"), ("internvl3-1b-hf.json", "938M")])
+                                            ("aya-vision-8b.json", "8.63B"), ("internvl3-1b-hf.json", "938M"),
+                                            ("llama-3.2-11b-vision-instruct.json", "10.67B")])
 def test_real_config_counts_the_size_its_hub_page_states(name, size):
     """The Hub pages' model sizes (safetensors): LLaVA-OneVision 7B 8.03B, Aya Vision 8B 8.63B (its projector widens
-    to 28,672 and halves), InternVL3-1B 938M (its head untied from the embedding)."""
+    to 28,672 and halves), InternVL3-1B 938M (its head untied from the embedding), Llama 3.2 11B Vision 10.67B (its
+    embedding 8 rows past the vocabulary, its head not)."""
     spec = from_file(FIXTURES / name)
     shown = f"{spec.total / 1e9:.2f}B" if size.endswith("B") else f"{spec.total / 1e6:.0f}M"
     assert shown == size
@@ -651,7 +680,8 @@ def test_a_size_set_later_keeps_every_rule_the_file_was_read_with():
                                   "qwen3-vl-30b-a3b-instruct.json", "qwen2-vl-7b-instruct.json",
                                   "qwen2.5-vl-3b-instruct.json", "qwen2.5-vl-7b-instruct.json",
                                   "llava-1.5-7b-hf.json", "paligemma-3b-pt-224.json", "idefics3-8b-llama3.json",
-                                  "llava-onevision-qwen2-7b-ov-hf.json", "aya-vision-8b.json", "internvl3-1b-hf.json"])
+                                  "llava-onevision-qwen2-7b-ov-hf.json", "aya-vision-8b.json", "internvl3-1b-hf.json",
+                                  "llama-3.2-11b-vision-instruct.json"])
 def test_real_config_counts_what_transformers_builds(name):
     config = json.loads((FIXTURES / name).read_text())
     assert from_file(FIXTURES / name).total == sum(theirs(config).values())
@@ -709,6 +739,8 @@ def test_a_text_forward_pass_executes_the_decoders_matmuls_and_nothing_of_the_to
         assume(head % 2 == 0)
         holder = config["text_config"] if isinstance(config.get("text_config"), dict) else config
         holder["rope_scaling"] = {"type": "mrope", "mrope_section": [head // 2, 0, 0]}
+    if model_type == "mllama":  # an odd head: its cos and sin tables, ceil(d_h/2) x 2 wide, do not broadcast
+        assume(from_dict(config).env[d_h] % 2 == 0)
     spec = from_dict(config)
     cfg = transformers.AutoConfig.for_model(model_type, **{k: v for k, v in config.items()
                                                            if k not in ("model_type", "architectures")})

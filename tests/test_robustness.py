@@ -1615,6 +1615,8 @@ def test_infinity_and_nan_are_refused_in_fields_that_shape_the_model_and_accepte
     literal = data.draw(st.sampled_from(NON_FINITE), label="literal")
     table = FAMILIES.by_type[model_type].fields
     shaping = sorted(n for f in table if f.kind in ("int", "bool", "str", "number") for n in f.names)
+    if not shaping:  # a wrapper whose top level holds its configs alone (Mllama's): their fields are tested apart
+        return
     name = data.draw(st.sampled_from(shaping), label="field")
     doc = {k: v for k, v in config.items() if k not in _field_of(model_type, name).names}
     path = write(folder, "shaping.json", _with_literal(doc, name, literal))

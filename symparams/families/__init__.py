@@ -29,6 +29,7 @@ SOURCES = (
     ("qwen2_vl", "FAMILY"), ("qwen2_vl", "FAMILY_2_5"), ("qwen3_vl", "FAMILY"), ("qwen3_vl", "MOE_FAMILY"),
     ("llava", "FAMILY"), ("llava", "NEXT_FAMILY"), ("llava_onevision", "FAMILY"),
     ("llava_onevision", "VIDEO_FAMILY"), ("vipllava", "FAMILY"), ("aya_vision", "FAMILY"), ("cohere2_vision", "FAMILY"),
+    ("mllama", "FAMILY"),
     ("internvl", "FAMILY"),
     ("paligemma", "FAMILY"), ("idefics3", "FAMILY"),
     ("idefics3", "SMOLVLM_FAMILY"),

@@ -37,6 +37,7 @@ ENTRIES = (
     Entry(name='vipllava', module='vipllava', attribute='FAMILY', model_types=('vipllava',), retired=(), ladder=False),
     Entry(name='aya_vision', module='aya_vision', attribute='FAMILY', model_types=('aya_vision',), retired=(), ladder=False),
     Entry(name='cohere2_vision', module='cohere2_vision', attribute='FAMILY', model_types=('cohere2_vision',), retired=(), ladder=False),
+    Entry(name='mllama', module='mllama', attribute='FAMILY', model_types=('mllama',), retired=(), ladder=False),
     Entry(name='internvl', module='internvl', attribute='FAMILY', model_types=('internvl',), retired=(), ladder=False),
     Entry(name='paligemma', module='paligemma', attribute='FAMILY', model_types=('paligemma',), retired=(), ladder=False),
     Entry(name='idefics3', module='idefics3', attribute='FAMILY', model_types=('idefics3',), retired=(), ladder=False),

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .registry import Family
 
 __all__ = ["TowerFields", "TextClass", "NOTE", "WRAPPER", "PER_IMAGE", "wrapper", "sub_config", "check_decoder",
-           "decoder", "with_towers", "feature_layers", "check_vit", "check_tower", "check_rope"]
+           "decoder", "with_towers", "feature_layers", "check_vit", "check_tower", "check_rope", "check_rotary_head"]
 
 NOTE = ("the vision parts run once per image: they are in the parameter count, and every per-token reading "
         "(active, FLOPs, KV cache, activations) is the language model's")
@@ -165,6 +165,19 @@ def decoder(cfg: Config, model_type: str | TextClass, tied: bool | None, *, own_
         f"text_config's model_type {printable(short(stated))} is not read: {cfg.model_type}'s config class reads "
         f"its text_config as {model_type}, and so does symparams"]
     return text, notes
+
+
+def check_rotary_head(cfg: Config, text: Spec) -> None:
+    """A text class whose attention makes heads of D / H (no head_dim of its own) but whose rotary embedding turns
+    ``head_dim`` wide heads where the file gives a (truthy) one: where the two differ no token runs through the
+    decoder, so the file is refused (Qwen2-VL's, Mllama's)."""
+    from ..symbols import D, H
+
+    given, own = cfg.data.get("head_dim"), int(text.env[D]) // int(text.env[H])
+    if given and (isinstance(given, bool) or given != own):
+        raise cfg.error("head_dim", f"is {short(given)}, but this decoder's attention makes heads of hidden_size / "
+                                    f"num_attention_heads = {own}, while its rotary embedding turns heads of head_dim: "
+                                    "no token runs through it")
 
 
 def _whole_heads(text: Spec, cfg: Config) -> None:

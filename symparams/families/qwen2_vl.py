@@ -32,10 +32,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..config import DEFAULT, Config, Field, short
+from ..config import DEFAULT, Config, Field
 from . import _qwen2_vision
 from ._qwen_config import GROUPS
-from ._vision_language import TextClass, TowerFields, decoder, sub_config, with_towers, wrapper
+from ._vision_language import TextClass, TowerFields, check_rotary_head, decoder, sub_config, with_towers, wrapper
 
 if TYPE_CHECKING:
     from ..spec import Spec
@@ -83,18 +83,6 @@ def _text_class(data: dict[str, Any]) -> dict[str, Any]:
 
 
 
-def _rotary_head(cfg: Config, text: Spec) -> None:
-    """The rotary embedding turns ``head_dim`` wide heads where the file gives a (truthy) one, the attention makes
-    D / H wide ones: where the two differ no token runs through the decoder, so the file is refused."""
-    from ..symbols import D, H
-
-    given, own = cfg.data.get("head_dim"), int(text.env[D]) // int(text.env[H])
-    if given and (isinstance(given, bool) or given != own):
-        raise cfg.error("head_dim", f"is {short(given)}, but this decoder's attention makes heads of hidden_size / "
-                                    f"num_attention_heads = {own}, while its rotary embedding turns heads of head_dim: "
-                                    "no token runs through it")
-
-
 def _tied(cfg: Config) -> bool:
     """The top level's tie, or a text_config object's own where that is truthy (the config class's ``__post_init__``
     reads it with ``getattr``, as Python reads truth)."""
@@ -106,7 +94,7 @@ _DEFAULTS = {"vocab_size": 152064, "hidden_size": 8192, "intermediate_size": 295
              "num_attention_heads": 64, "num_key_value_heads": 8, "max_window_layers": 80}
 # the file's architectures (the wrapper's, moved in with the rest) name no text model
 _TEXT = dict(defaults=_DEFAULTS, ignored=("architectures",), unset=("head_dim",), whole_heads=True,
-             adjust=_text_class, check=_rotary_head)
+             adjust=_text_class, check=check_rotary_head)
 TEXT = TextClass("qwen2_vl_text", "qwen2", **_TEXT)  # type: ignore[arg-type]
 TEXT_2_5 = TextClass("qwen2_5_vl_text", "qwen2", **_TEXT)  # type: ignore[arg-type]
 

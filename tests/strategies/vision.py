@@ -21,7 +21,7 @@ from .qwen import qwen_configs
 
 __all__ = ["pixtral_configs", "mistral3_configs", "siglip_configs", "clip_configs", "gemma3_configs",
            "qwen_vision_configs", "qwen3_5_configs", "qwen3_vl_configs", "qwen2_vl_configs", "llava_configs",
-           "paligemma_configs", "idefics3_configs", "aya_vision_configs", "cohere2_vision_configs",
+           "paligemma_configs", "idefics3_configs", "aya_vision_configs", "cohere2_vision_configs", "mllama_configs",
            "internvl_configs", "llama4_vision_configs", "llama4_configs"]
 
 # the decoder's width where a text strategy leaves hidden_size out (transformers' defaults)
@@ -335,6 +335,48 @@ def cohere2_vision_configs(draw) -> dict:
 
 
 @st.composite
+def mllama_configs(draw) -> dict:
+    """A small ``mllama`` config an image runs through: a Llama text config whose cross_attention_layers list any
+    indices (those past the layers, negative or repeated make no cross-attention layer), and a tiled tower whose
+    intermediate layers it has and whose vision_output_dim joins them."""
+    heads = draw(st.integers(1, 4))
+    width = heads * draw(st.integers(1, 4))
+    layers = draw(st.integers(1, 5))
+    vocab = draw(st.integers(1, 60))
+    text: dict = {"vocab_size": vocab, "hidden_size": width, "num_attention_heads": heads,
+                  "num_key_value_heads": draw(st.sampled_from([d for d in range(1, heads + 1) if heads % d == 0])),
+                  "intermediate_size": draw(st.integers(1, 20)), "num_hidden_layers": layers,
+                  "cross_attention_layers": draw(st.lists(st.integers(-1, layers + 1), max_size=4)),
+                  "pad_token_id": draw(st.one_of(st.none(), st.integers(-(vocab + 8), vocab + 7)))}
+    for key, values in (("hidden_act", st.sampled_from(["silu", "gelu"])), ("tie_word_embeddings", st.booleans()),
+                        ("head_dim", st.just(width // heads)), ("model_type", st.just("mllama_text_model")),
+                        ("rope_parameters", st.just({"rope_type": "llama3", "rope_theta": 500000.0, "factor": 8.0,
+                                                     "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                                                     "original_max_position_embeddings": 8192}))):
+        if draw(st.integers(0, 3)) == 0:
+            text[key] = draw(values)
+    vision_heads = draw(st.integers(1, 3))
+    vision_width = vision_heads * draw(st.integers(1, 4))
+    vision_layers = draw(st.integers(1, 3))
+    patch = draw(st.integers(1, 4))
+    tiles = draw(st.integers(1, 3))
+    indices = draw(st.lists(st.integers(-(vision_layers + 1), vision_layers), min_size=1, max_size=3))
+    vision: dict = {"hidden_size": vision_width, "attention_heads": vision_heads, "num_hidden_layers": vision_layers,
+                    "num_global_layers": draw(st.integers(0, 2)), "intermediate_size": draw(st.integers(1, 20)),
+                    "num_channels": draw(st.integers(1, 3)), "patch_size": patch,
+                    "image_size": patch * draw(st.integers(1, 3)) + draw(st.integers(0, patch - 1)),
+                    "max_num_tiles": tiles, "intermediate_layers_indices": indices,
+                    "vision_output_dim": vision_width * (len(indices) + 1),
+                    "supported_aspect_ratios": draw(st.lists(st.lists(st.integers(1, tiles), min_size=2, max_size=2),
+                                                             min_size=1, max_size=4))}
+    if draw(st.booleans()):
+        vision["hidden_act"] = draw(st.sampled_from(["gelu", "silu", "quick_gelu"]))
+    if draw(st.booleans()):
+        vision["model_type"] = "mllama_vision_model"
+    return {"model_type": "mllama", "text_config": text, "vision_config": vision}
+
+
+@st.composite
 def internvl_configs(draw) -> dict:
     """A small ``internvl`` config whose projector runs: a decoder it builds its head beside (Qwen2's where the text
     names none), an InternViT tower of square patches and image (one size or a pair) with its switches left out or
@@ -459,6 +501,7 @@ CONFIGS["llava_next_video"] = llava_configs("llava_next_video")
 CONFIGS["vipllava"] = llava_configs("vipllava")
 CONFIGS["aya_vision"] = aya_vision_configs()
 CONFIGS["cohere2_vision"] = cohere2_vision_configs()
+CONFIGS["mllama"] = mllama_configs()
 CONFIGS["internvl"] = internvl_configs()
 CONFIGS["qwen2_vl"] = qwen2_vl_configs("qwen2_vl")
 CONFIGS["qwen2_5_vl"] = qwen2_vl_configs("qwen2_5_vl")

@@ -419,6 +419,22 @@ def test_a_bad_value_is_refused_in_one_line_where_transformers_cannot_run_it(mod
         assert built(config)[0] == "refused"
 
 
+@pytest.mark.parametrize("model_type", ["qwen2_vl", "qwen2_5_vl"])
+def test_a_flat_qwen2_vl_files_rope_table_is_its_text_configs(model_type):
+    """A flat file's top-level rope_scaling goes to its text config, which fills in rope_theta and has a context of
+    its own: counted as transformers builds it. With a text_config object the top level keeps it, where the config
+    class lacks both, and transformers refuses it, and so does symparams."""
+    rope = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+            "original_max_position_embeddings": 64}
+    vision = {"num_heads": 1, "depth": 1, "hidden_size": 32, "out_hidden_size": 32, "embed_dim": 32}
+    text = {"num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1, "hidden_size": 32, "vocab_size": 2,
+            "intermediate_size": 1}
+    flat = {"model_type": model_type, "vision_config": vision, **text, "rope_scaling": rope}
+    assert outcome(flat) == built(flat) and outcome(flat)[0] == "ok"
+    nested = {"model_type": model_type, "vision_config": vision, "text_config": text, "rope_scaling": rope}
+    assert outcome(nested)[0] == built(nested)[0] == "refused"
+
+
 def test_more_deepstack_mergers_than_decoder_layers_are_refused_though_transformers_builds_them():
     """The decoder adds the i-th deepstack merger's features to its i-th layer: a merger past its last layer is built
     and run, and its features are thrown away."""

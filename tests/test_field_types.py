@@ -31,6 +31,9 @@ FILE = Path(symparams.__file__).parent / "families" / "field_types.json"
 VALUES = ["null", "true", "0", "7", "0.5", "2.0", "4096.0", '"x"', "[]", "[1, 2]", '["a"]', '{"a": 1}', "NaN"]
 
 
+# Top-level numbers a rope table is computed with: NaN there builds a model whose rotary angles are all NaN, which
+# symparams refuses (saying so) though transformers builds it.
+ROPE_NUMBERS = ("rope_theta", "partial_rotary_factor", "rotary_emb_base")
 # Fields the config class loads whatever they hold, and making the model reads (tested against a build below).
 BUILT = ("dtype", "torch_dtype", "id2label")
 # What a refusal of a value the config class loads but the built model refuses says (a dropout probability of 7).
@@ -219,7 +222,9 @@ def test_a_count_is_refused_when_transformers_refuses_a_field_and_unchanged_when
         total = symparams.families.from_dict(parse_json(text), "config").total
     except SymparamsError as err:
         assert len(str(err).splitlines()) == 1
-        if _theirs(model_type, text) and name not in _shaping(model_type):
+        if value == "NaN" and name in ROPE_NUMBERS:  # refused on purpose: see the message
+            assert "not a finite number" in str(err), err
+        elif _theirs(model_type, text) and name not in _shaping(model_type):
             assert not _built(model_type, text), f"{err} (transformers builds the model, and no shape reads {name})"
         return
     if (model_type, name) in COUNTED_LEFT and not _theirs(model_type, text):
@@ -228,6 +233,22 @@ def test_a_count_is_refused_when_transformers_refuses_a_field_and_unchanged_when
     assert _theirs(model_type, text), f"{name}: {value} is counted ({total:,}) but transformers refuses the file"
     if name not in _shaping(model_type):
         assert total == expected
+
+
+@pytest.mark.parametrize("model_type", ["llama", "cohere2_moe"])
+@pytest.mark.parametrize("value", ["NaN", "Infinity"])
+def test_a_rope_theta_that_is_not_finite_is_refused_saying_transformers_may_build_it(model_type, value):
+    """transformers loads and builds a model whose rope_theta is NaN or infinite (its rotary angles are then NaN or
+    degenerate); symparams refuses it in one line that says so, not that transformers cannot compute with it."""
+    _transformers()
+    base = _base(model_type)
+    assert base is not None
+    doc = {k: v for k, v in json.loads(base).items() if k != "rope_theta"}
+    text = json.dumps(doc)[:-1] + f', "rope_theta": {value}}}'
+    with pytest.raises(SymparamsError, match="rope_theta.*not a finite number.*transformers may still build") as err:
+        symparams.families.from_dict(parse_json(text), "config")
+    assert "\n" not in str(err.value)
+    assert _theirs(model_type, text) and _built(model_type, text)
 
 
 def test_null_in_a_field_no_shape_reads_is_refused_where_transformers_types_it():

@@ -30,6 +30,7 @@ null refused) or when a ``text_config`` object's own is, as the config class mak
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..config import DEFAULT, Config, Field
@@ -122,19 +123,25 @@ def from_config_2_5(cfg: Config) -> Spec:
     return _build(cfg, TEXT_2_5, "qwen2_5_vl", "qwen2_5_vl", "Qwen2.5-VL vision-language model")
 
 
+def _nested(cfg: Config) -> bool:
+    """Whether the file has a text_config object: a flat file's top-level rope keys are its text config's, read with
+    that class's defaults (a rope_theta it fills in, its max_position_embeddings) when the decoder is read."""
+    return isinstance(cfg.data.get("text_config"), dict)
+
+
 _REFUSED = ("a width the decoder's heads do not divide (its attention raises); a merger whose output is "
             "not the decoder's width")
 
-FAMILY = wrapper(
+FAMILY = replace(wrapper(
     "qwen2_vl",
     "Qwen2-VL: the Qwen2 decoder (flat or nested config) and a LayerNorm vision tower with a patch merger",
     from_config, FIELDS, "Qwen2VLForConditionalGeneration",
     refused=_REFUSED,
-)
+), rope_top=_nested)
 
-FAMILY_2_5 = wrapper(
+FAMILY_2_5 = replace(wrapper(
     "qwen2_5_vl",
     "Qwen2.5-VL: the Qwen2 decoder (flat or nested config) and an RMSNorm vision tower with gated MLPs",
     from_config_2_5, FIELDS, "Qwen2_5_VLForConditionalGeneration",
     refused=_REFUSED,
-)
+), rope_top=_nested)

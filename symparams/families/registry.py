@@ -116,7 +116,9 @@ class Family:
     reads (``max_position_embeddings``, which fills in a scaled table's original context:
     Bloom's, MPT's and Mamba's; ``num_attention_heads``, which LongRoPE divides by: Mamba's);
     ``rope_used`` whether a config's model builds a rotary embedding,
-    where that depends on the config (None: wherever ``rotary`` is not "none");
+    where that depends on the config (None: wherever ``rotary`` is not "none"); ``rope_top``
+    whether the top level's rope keys are its class's own to check (None: always; a flat
+    Qwen2-VL file hands them to its text config, which reads them with its own defaults);
     ``layer_lists`` how it holds ``layer_types`` (:mod:`.layer_lists`). ``read``, where a
     family has it, is the first half of ``build``: the config to a :class:`Reading`, with
     every check the family makes of it and no SymPy; ``build`` is then a tree made from that
@@ -151,6 +153,7 @@ class Family:
     lacks: tuple[str, ...] = ()
     rope_renames: tuple[tuple[str, str], ...] = ()
     rope_used: Callable[[Config], bool] | None = None
+    rope_top: Callable[[Config], bool] | None = None
     layer_lists: str = "given"
     read: Callable[[Config], Reading] | None = None
     same_parameters: tuple[str, ...] = ()

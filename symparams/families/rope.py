@@ -250,6 +250,8 @@ class RopeHolding(Protocol):
     def rope_renames(self) -> tuple[tuple[str, str], ...]: ...
     @property
     def rope_used(self) -> Callable[[Config], bool] | None: ...
+    @property
+    def rope_top(self) -> Callable[[Config], bool] | None: ...
 
 
 def rotary_share(cfg: Config, family: RopeHolding) -> tuple[str, Any]:
@@ -305,7 +307,7 @@ def check_rope(cfg: Config, family: RopeHolding, head_dim: int | None = None, in
         value = cfg.data.get(name)
         if value is not None and not isinstance(value, dict):
             raise cfg.error(name, f"is {short(value)}, not an object of rope parameters; transformers refuses it")
-    if rotary == "by-layer-kind":
+    if rotary == "by-layer-kind" or (family.rope_top is not None and not family.rope_top(cfg)):
         return
     name, params = rope_table(cfg)
     params = params or {}
@@ -565,5 +567,9 @@ def _is_kind(value: Any, kind: str) -> bool:
 
 def malformed(cfg: Config, name: str, key: str, value: Any, kind: str, where: str = "") -> SymparamsError:
     """The one-line error for rope value ``key`` of table ``name`` (the top level where ``name`` is empty)."""
-    said = f"{key} is {short(value)}{where}, not {kind}; transformers cannot compute with it"
+    if type(value).__name__ == "_Constant" or (isinstance(value, (float, Decimal)) and not math.isfinite(value)):
+        said = (f"{key} is {short(value)}{where}, not a finite number: the rotary angles computed with it are NaN or "
+                "degenerate, so symparams refuses it (transformers may still build the model)")
+    else:
+        said = f"{key} is {short(value)}{where}, not {kind}; transformers cannot compute with it"
     return cfg.error(name, said) if name else cfg.error(key, said.removeprefix(f"{key} "))

@@ -35,7 +35,7 @@ from ._vision_language import TowerFields, check_decoder, decoder, feature_layer
 if TYPE_CHECKING:
     from ..spec import Spec
 
-__all__ = ["FAMILY", "FIELDS", "ABSENT", "from_config"]
+__all__ = ["FAMILY", "FIELDS", "ABSENT", "from_config", "check_regroup", "check_halves"]
 
 # transformers 5.x AyaVisionConfig (its text_config read by the family of the model type it names);
 # alignment_intermediate_size is no field of the class, which its projector reads where a file states it
@@ -56,13 +56,26 @@ ABSENT = {"model_type": "siglip_vision_model", "hidden_size": 1152, "intermediat
           "image_size": 384, "num_hidden_layers": 26, "num_attention_heads": 14, "vision_use_head": False}
 
 
-def _check_shuffle(cfg: Config, sizes: dict[str, int], clip: bool, scale: int) -> None:
-    """Refuse a projector no image runs through: the pixel shuffle squares the features it takes and regroups them
-    s x s, and its LayerNorm takes one layer's features."""
+def check_regroup(cfg: Config, sizes: dict[str, int], scale: int) -> None:
+    """Refuse a pixel shuffle whose scale s (``downsample_factor``) does not divide the patches a side: it regroups
+    them s x s, and no image runs through it otherwise (Aya Vision's, Cohere 2 Vision's)."""
     side = sizes["S_img"] // sizes["p_img"]
     if side % scale:
         raise cfg.error("downsample_factor", f"{scale} does not divide the {side} patches a side: the pixel shuffle "
                                              "cannot regroup them, so no image runs through it")
+
+
+def check_halves(cfg: Config, name: str, width: int) -> None:
+    """Refuse a SwiGLU projector of odd width: its two halves do not meet, and no image runs through it."""
+    if width % 2:
+        raise cfg.error(name, f"makes the projector {width} wide, odd: its SwiGLU's two halves do not meet, so no "
+                              "image runs through it")
+
+
+def _check_shuffle(cfg: Config, sizes: dict[str, int], clip: bool, scale: int) -> None:
+    """Refuse a projector no image runs through: the pixel shuffle squares the features it takes and regroups them
+    s x s, and its LayerNorm takes one layer's features."""
+    check_regroup(cfg, sizes, scale)
     if feature_layers(cfg, sizes["L_vis"]) != 1:
         raise cfg.error("vision_feature_layer", f"{short(cfg.get('vision_feature_layer'))} takes the features of "
                                                 "several layers, but the projector's LayerNorm takes one layer's: no "
@@ -84,10 +97,7 @@ def _width(cfg: Config, text: Spec) -> int | None:
                                                        "for the decoder's)")
     given = cfg.get("alignment_intermediate_size")
     width = int(text.env[D]) if given is None else given
-    if width % 2:
-        name = "alignment_intermediate_size" if given is not None else "text_config"
-        raise cfg.error(name, f"makes the projector {width} wide, odd: its SwiGLU's two halves do not meet, so no "
-                              "image runs through it")
+    check_halves(cfg, "alignment_intermediate_size" if given is not None else "text_config", width)
     return given
 
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from ..config import DEFAULT, Config, Field
 from . import _siglip, llava
 from ._vision_language import TowerFields, check_decoder, decoder, with_towers, wrapper
+from .aya_vision import check_halves, check_regroup
 
 if TYPE_CHECKING:
     from ..spec import Spec
@@ -53,13 +54,8 @@ def _check_shuffle(cfg: Config, sizes: dict[str, int], clip: bool, scale: int, w
     if clip:
         raise cfg.error("vision_config", "model_type 'clip_vision_model' is CLIP's tower, whose class token leaves "
                                          "features the pixel shuffle cannot square: no image runs through it")
-    side = sizes["S_img"] // sizes["p_img"]
-    if side % scale:
-        raise cfg.error("downsample_factor", f"{scale} does not divide the {side} patches a side: the pixel shuffle "
-                                             "cannot regroup them, so no image runs through it")
-    if width % 2:
-        raise cfg.error("alignment_intermediate_size", f"is {width}, odd: its SwiGLU's two halves do not meet, so no "
-                                                       "image runs through it")
+    check_regroup(cfg, sizes, scale)
+    check_halves(cfg, "alignment_intermediate_size", width)
 
 
 def from_config(cfg: Config) -> Spec:

@@ -272,6 +272,5 @@ FAMILY = wrapper(
     refused="heads that do not divide the width, in the decoder or the tower (transformers makes narrower heads); a "
             "vision tower no image runs through (an "
             "intermediate layer it lacks, or none; a vision_output_dim other than the joined features' width; no "
-            "tile layout); per-image compute and the cross-attention layers (per-token readings are the "
-            "decoder's for text without an image)",
+            "tile layout); the cross-attention layers in per-token readings (a token without an image skips them)",
 )

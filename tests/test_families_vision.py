@@ -755,6 +755,11 @@ def test_a_text_forward_pass_executes_the_decoders_matmuls_and_nothing_of_the_to
         assume(head % 2 == 0)
         holder = config["text_config"] if isinstance(config.get("text_config"), dict) else config
         holder["rope_scaling"] = {"type": "mrope", "mrope_section": [head // 2, 0, 0]}
+        if "sliding_attention" in (holder.get("layer_types") or []) and not (
+                holder.get("use_sliding_window") and holder.get("sliding_window")):
+            # a sliding layer's cache needs a window, which the class drops without use_sliding_window; with one of T
+            # tokens, eager attention scores the same T x T
+            holder.update(use_sliding_window=True, sliding_window=seq)
     if model_type == "mllama":  # an odd head: its cos and sin tables, ceil(d_h/2) x 2 wide, do not broadcast
         assume(from_dict(config).env[d_h] % 2 == 0)
     spec = from_dict(config)

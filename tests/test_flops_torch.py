@@ -100,6 +100,7 @@ ROTARY_WIDTH = {
     "gptj": lambda c: c.rotary_dim or _head_dim(c),
     "phi": lambda c: int(_head_dim(c) * c.rope_parameters["partial_rotary_factor"]),
     "falcon": lambda c: None if c.alibi else _head_dim(c),
+    "mllama": lambda c: _head_dim(c.text_config),  # its text model's heads, D / H (a stated head_dim: the same)
 }
 
 
@@ -125,7 +126,7 @@ def unrunnable(config: dict) -> str | None:
             and _head_dim(tcfg) != tcfg.hidden_size // tcfg.num_attention_heads):
         return "phi's q/k LayerNorms are D/H wide, its heads head_dim wide"
     r = width(tcfg)
-    if r is not None and r > _head_dim(tcfg):
+    if r is not None and r > _head_dim(tcfg.get_text_config()):
         return f"a rotary width ({r}) above the head size"
     return f"an odd rotary width ({r})" if r is not None and r % 2 else None
 

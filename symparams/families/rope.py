@@ -24,7 +24,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Callable, Iterable, Mapping, Protocol
 
-from ..config import Config, short
+from ..config import Config, _Constant, short
 from ..errors import SymparamsError
 from .layer_lists import ATTENTION_KINDS
 
@@ -567,7 +567,7 @@ def _is_kind(value: Any, kind: str) -> bool:
 
 def malformed(cfg: Config, name: str, key: str, value: Any, kind: str, where: str = "") -> SymparamsError:
     """The one-line error for rope value ``key`` of table ``name`` (the top level where ``name`` is empty)."""
-    if type(value).__name__ == "_Constant" or (isinstance(value, (float, Decimal)) and not math.isfinite(value)):
+    if isinstance(value, _Constant) or (isinstance(value, (float, Decimal)) and not math.isfinite(value)):
         said = (f"{key} is {short(value)}{where}, not a finite number: the rotary angles computed with it are NaN or "
                 "degenerate, so symparams refuses it (transformers may still build the model)")
     else:

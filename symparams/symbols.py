@@ -19,7 +19,8 @@ __all__ = [
     "H_m", "G", "R_dt", "L_a", "N_b", "r_a", "r_e", "Q", "H_lk", "H_lv", "d_lk", "d_lv", "D_e",
     "H_I", "d_I", "K_I", "d_g", "H_g", "D_p", "V_p", "L_rs", "L_rf",
     "D_vis", "L_vis", "H_vis", "F_vis", "C_img", "S_img", "p_img", "N_img", "t_img", "m_img", "D_proj",
-    "N_ds", "L_x", "L_g", "n_tile", "R_ar", "N_f",
+    "N_ds", "L_x", "L_g", "n_tile", "R_ar", "N_f", "H_kv_vis", "d_vis", "P_vis", "D_aud", "L_aud", "H_aud", "K_aud",
+    "C_a1", "C_a2", "D_ao",
     "SYMBOLS", "Info", "INFO", "LATEX_NAMES", "symbol", "field_latex", "latex_names",
 ]
 
@@ -94,6 +95,16 @@ L_g = _size("L_g")
 n_tile = _size("n_tile")
 R_ar = _size("R_ar")
 N_f = _size("N_f")
+H_kv_vis = _size("H_kv_vis")
+d_vis = _size("d_vis")
+P_vis = _size("P_vis")
+D_aud = _size("D_aud")
+L_aud = _size("L_aud")
+H_aud = _size("H_aud")
+K_aud = _size("K_aud")
+C_a1 = _size("C_a1")
+C_a2 = _size("C_a2")
+D_ao = _size("D_ao")
 
 
 @dataclass(frozen=True)
@@ -192,6 +203,23 @@ INFO: dict[str, Info] = {
         Info(R_ar, "tile layouts a tiled image may take (supported_aspect_ratios)", latex=r"R_{\mathrm{ar}}"),
         Info(N_f, "intermediate vision layers whose features join the last one's (intermediate_layers_indices)",
              latex=r"N_{f}"),
+        Info(H_kv_vis, "key/value heads of the vision tower where they differ from its query heads (Gemma 4)",
+             latex=r"H_{\mathrm{kv,vis}}"),
+        Info(d_vis, "head dimension of the vision tower where it is a field of its own (Gemma 4's head_dim)",
+             latex=r"d_{\mathrm{vis}}"),
+        Info(P_vis, "learned positions per image axis of the vision tower (Gemma 4's position_embedding_size)",
+             latex=r"P_{\mathrm{vis}}"),
+        Info(D_aud, "width of the audio tower", latex=r"D_{\mathrm{aud}}"),
+        Info(L_aud, "layers of the audio tower", latex=r"L_{\mathrm{aud}}"),
+        Info(H_aud, "attention heads of the audio tower", latex=r"H_{\mathrm{aud}}"),
+        Info(K_aud, "kernel width of the audio tower's depthwise convolution (conv_kernel_size)",
+             latex=r"K_{\mathrm{aud}}"),
+        Info(C_a1, "channels of the audio tower's first subsampling convolution (subsampling_conv_channels[0])",
+             latex=r"C_{a1}"),
+        Info(C_a2, "channels of the audio tower's second subsampling convolution (subsampling_conv_channels[1])",
+             latex=r"C_{a2}"),
+        Info(D_ao, "width of the audio tower's output, projected into the decoder (output_proj_dims)",
+             latex=r"D_{\mathrm{ao}}"),
     )
 }
 

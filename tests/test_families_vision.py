@@ -32,7 +32,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "configs"
 TEXT_CLASSES = {c.model_type: c for c in (qwen3_vl.TEXT, qwen3_vl.MOE_TEXT, qwen2_vl.TEXT, qwen2_vl.TEXT_2_5, mllama.TEXT)}
 TYPES = ("gemma3", "qwen3_5", "qwen3_5_moe", "qwen3_vl", "qwen3_vl_moe", "qwen2_vl", "qwen2_5_vl", "llama4", "mistral3",
          "llava", "llava_next", "llava_onevision", "llava_next_video", "vipllava", "paligemma", "idefics3", "smolvlm",
-         "aya_vision", "cohere2_vision", "internvl", "mllama")
+         "aya_vision", "cohere2_vision", "internvl", "mllama", "gemma4")
 # wrappers whose class reads text_config by the model type it names
 OWN_TYPE = ("mistral3", "llava", "llava_next", "llava_onevision", "llava_next_video", "vipllava", "paligemma",
             "idefics3", "smolvlm", "aya_vision", "cohere2_vision", "internvl")
@@ -46,7 +46,7 @@ TEXT = {"gemma3": "gemma3_text", "qwen3_5": "qwen3_5_text", "qwen3_5_moe": "qwen
         "qwen2_vl": "qwen2_vl_text", "qwen2_5_vl": "qwen2_5_vl_text", "llava": "llama", "llava_next": "llama",
         "llava_onevision": "qwen2", "llava_next_video": "llama", "vipllava": "llama", "paligemma": "gemma",
         "idefics3": "llama", "smolvlm": "llama", "aya_vision": "cohere2", "cohere2_vision": "cohere2",
-        "internvl": "qwen2", "mllama": "mllama_text_model"}
+        "internvl": "qwen2", "mllama": "mllama_text_model", "gemma4": "gemma4_text"}
 QWEN_TEXT = {"model_type": "qwen3_5_text", "vocab_size": 40, "hidden_size": 16, "intermediate_size": 12,
              "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 8,
              "linear_num_key_heads": 2, "linear_num_value_heads": 2, "linear_key_head_dim": 4,
@@ -211,6 +211,20 @@ BASES["internvl"] = {
                       "use_qk_norm": True, "use_mask_token": True, "use_absolute_position_embeddings": True,
                       "use_mean_pooling": False, "layer_scale_init_value": 0.1},
 }
+BASES["gemma4"] = {
+    "model_type": "gemma4", "tie_word_embeddings": False, "image_token_id": 7, "audio_token_id": 8,
+    "text_config": {"model_type": "gemma4_text", "vocab_size": 40, "hidden_size": 16, "intermediate_size": 12,
+                    "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 8,
+                    "global_head_dim": 8, "hidden_size_per_layer_input": 2, "vocab_size_per_layer_input": 20},
+    "vision_config": {"model_type": "gemma4_vision", "hidden_size": 12, "intermediate_size": 10,
+                      "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 8,
+                      "patch_size": 4, "position_embedding_size": 9, "pooling_kernel_size": 2,
+                      "hidden_activation": "gelu_pytorch_tanh", "use_clipped_linears": True, "standardize": True,
+                      "rope_parameters": {"rope_type": "axial", "rope_theta": 100.0}},
+    "audio_config": {"model_type": "gemma4_audio", "hidden_size": 12, "num_hidden_layers": 2, "num_attention_heads": 3,
+                     "subsampling_conv_channels": [8, 4], "conv_kernel_size": 3, "output_proj_dims": 10,
+                     "hidden_act": "silu", "use_clipped_linears": True},
+}
 BASE = BASES["gemma3"]
 
 # Configs transformers builds but cannot run an image through, refused here on purpose.
@@ -265,17 +279,22 @@ REFUSED_THOUGH_BUILT = [
     ("internvl", "top", "downsample_ratio", 0.3),  # blocks of 1/0.3 patches
     ("internvl", "top", "vision_feature_layer", [-1]),  # a list, which transformers cannot index with
     ("internvl", "top", "vision_feature_select_strategy", "full"),  # the class token kept: not square
+    ("gemma4", "vision_config", "head_dim", 6),  # heads the axial rotary embedding cannot turn in quarters
+    ("gemma4", "vision_config", "num_key_value_heads", 3),  # key/value heads that do not divide 2 query heads
+    ("gemma4", "audio_config", "num_attention_heads", 5),  # heads of 2 that make up 10 of a width of 12
+    ("gemma4", "audio_config", "subsampling_conv_channels", [3, 4]),  # a projection of no features
 ]
 # What a refusal of a config transformers builds may say: each is a tower no image runs through.
 NO_IMAGE_RUNS = ("cannot take the place of token embeddings", "do not chain", "does not regroup",
                  "the pooling kernel would be 0", "no patch to embed", "do not make up the width",
-                 "would reach no layer", "cannot be split into them", "no image runs through it", "cannot regroup")
+                 "would reach no layer", "cannot be split into them", "no image runs through it", "cannot regroup",
+                 "no audio runs through")
 
 
 def _fields(model_type: str) -> list[tuple[str, str, str]]:
     base = BASES[model_type]
     return ([(model_type, "top", f) for f in base if f != "model_type"] +
-            [(model_type, "vision_config", f) for f in base["vision_config"]])
+            [(model_type, tower, f) for tower in ("vision_config", "audio_config") for f in base.get(tower, ())])
 
 
 def outcome(config: dict):
@@ -303,7 +322,8 @@ def tied(config: dict) -> bool:
         return False
     if config["model_type"] in ("qwen2_vl", "qwen2_5_vl") and isinstance(config.get("text_config"), dict):
         return config.get("tie_word_embeddings") is True or bool(config["text_config"].get("tie_word_embeddings"))
-    default = config["model_type"] in ("gemma3", "mistral3", "paligemma", "aya_vision", "cohere2_vision", "internvl")
+    default = config["model_type"] in ("gemma3", "mistral3", "paligemma", "aya_vision", "cohere2_vision", "internvl",
+                                       "gemma4")
     return config.get("tie_word_embeddings", default) is True  # LLaVA: or its text class's own
 
 
@@ -349,7 +369,8 @@ def test_the_per_token_readings_are_the_decoders_own(model_type, data):
         assert spec.value(spec.tree.read(reading, 16)) == text.value(text.tree.read(reading, 16)) + extra, reading
     cross = [m for m in spec.tree.parts if m.name == "cross_attention_layers"]  # Mllama's, skipped without an image
     vision = spec.total - text.total - rows - sum(int(spec.value(m.params())) for m in cross)
-    assert vision == sum(n for g, n in ours(spec).items() if g == "vision") > 0
+    assert vision == sum(n for g, n in ours(spec).items() if g in ("vision", "audio"))
+    assert vision > 0 or model_type == "gemma4"  # Gemma 4's towers are each optional
 
 
 @pytest.mark.parametrize(("model_type", "where", "field"), [f for t in TYPES for f in _fields(t)])
@@ -531,6 +552,43 @@ def test_what_is_refused_though_built_runs_no_image_where_the_base_config_does(c
     assert _runs_an_image(config)
     (config if where == "top" else config[where])[field] = value
     assert not _runs_an_image(config)
+
+
+def _gemma4_runs(config: dict, tower: str) -> bool:
+    """Whether transformers' Gemma 4 tower of ``config`` (built on the CPU) runs one small image, or one clip of audio
+    with as many mel bins as its projection takes."""
+    torch = _need("torch")
+    transformers = _need("transformers")
+    from transformers.models.gemma4 import modeling_gemma4 as g4
+
+    if tower == "vision_config":
+        cfg = transformers.Gemma4VisionConfig(**{k: v for k, v in config[tower].items() if k != "model_type"})
+        model, side = g4.Gemma4VisionModel(cfg).eval(), 2 * cfg.pooling_kernel_size
+        grid = torch.stack(torch.meshgrid(torch.arange(side), torch.arange(side), indexing="xy"), -1)
+        inputs = {"pixel_values": torch.rand(1, side * side, 3 * cfg.patch_size ** 2),
+                  "pixel_position_ids": grid.reshape(1, side * side, 2)}
+    else:
+        cfg = transformers.Gemma4AudioConfig(**{k: v for k, v in config[tower].items() if k != "model_type"})
+        model = g4.Gemma4AudioModel(cfg).eval()
+        inputs = {"input_features": torch.randn(1, 16, 4 * max(1, cfg.subsampling_conv_channels[0] // 4))}
+    try:
+        with torch.no_grad():
+            model(**inputs)
+    except Exception:  # noqa: BLE001 - whatever the tower raises, nothing runs through it
+        return False
+    return True
+
+
+@pytest.mark.filterwarnings("ignore:Initializing zero-element tensors")  # a projection of no features
+@pytest.mark.parametrize("case", [c for c in REFUSED_THOUGH_BUILT if c[0] == "gemma4"])
+def test_what_gemma4_refuses_though_built_runs_nothing_where_the_base_config_does(case):
+    """Gemma 4's refusals of towers transformers builds are exact: its own tower raises on an image (or audio) that
+    the base config's runs."""
+    _, where, field, value = case
+    config = json.loads(json.dumps(BASES["gemma4"]))
+    assert _gemma4_runs(config, where)
+    config[where][field] = value
+    assert not _gemma4_runs(config, where)
 
 
 def test_llava_onevision_next_video_and_vipllava_tie_as_their_config_classes_do():
@@ -762,25 +820,31 @@ def test_a_text_forward_pass_executes_the_decoders_matmuls_and_nothing_of_the_to
             holder.update(use_sliding_window=True, sliding_window=seq)
     if model_type == "mllama":  # an odd head: its cos and sin tables, ceil(d_h/2) x 2 wide, do not broadcast
         assume(from_dict(config).env[d_h] % 2 == 0)
+    if model_type == "gemma4":  # key/value-sharing layers without per-layer inputs: see test_flops_torch.runnable
+        config["text_config"] = {**config["text_config"], "output_hidden_states": True}
     spec = from_dict(config)
     cfg = transformers.AutoConfig.for_model(model_type, **{k: v for k, v in config.items()
                                                            if k not in ("model_type", "architectures")})
     name = model_class(model_type)
     alone_too = TEXT[model_type] not in TEXT_CLASSES  # Qwen3-VL's text config has no causal LM of its own
     with torch.device("cpu"):
-        whole = (getattr(transformers, name)._from_config(cfg, attn_implementation="eager") if name else
-                 transformers.AutoModelForCausalLM.from_config(cfg, attn_implementation="eager"))
+        eager = {"attn_implementation": "eager", "experts_implementation": "eager"}  # grouped experts want 16-byte strides
+        whole = (getattr(transformers, name)._from_config(cfg, **eager) if name else
+                 transformers.AutoModelForCausalLM.from_config(cfg, **eager))
         models = [whole]
         if alone_too:
-            models.append(transformers.AutoModelForCausalLM.from_config(cfg.text_config, attn_implementation="eager"))
-    ids = torch.randint(0, cfg.text_config.vocab_size, (1, seq))
+            models.append(transformers.AutoModelForCausalLM.from_config(cfg.text_config, **eager))
+    rows = cfg.text_config.vocab_size
+    if model_type == "gemma4" and cfg.text_config.hidden_size_per_layer_input:  # a token has a per-layer row too
+        rows = min(rows, cfg.text_config.vocab_size_per_layer_input)
+    ids = torch.randint(0, rows, (1, seq))
     counts = []
     for model in models:
         with torch.no_grad(), FlopCounterMode(display=False) as counter:
             model(input_ids=ids)
         counts.append(counter.get_flop_counts()["Global"])
     assert not alone_too or counts[0] == counts[1]
-    if model_type in ("gemma3", "qwen3_vl", "qwen2_vl", "qwen2_5_vl"):  # Qwen3.5's delta rule: test_flops_torch.py
+    if model_type in ("gemma3", "qwen3_vl", "qwen2_vl", "qwen2_5_vl", "gemma4"):  # Qwen3.5's: test_flops_torch.py
         matmuls = sum(int(counts[0].get(op, 0)) for op in (torch.ops.aten.mm, torch.ops.aten.addmm))
         assert matmuls == 2 * seq * spec.value(spec.tree.read("matmul"))
 

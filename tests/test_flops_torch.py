@@ -151,6 +151,11 @@ def runnable(config: dict, seq: int) -> dict:
     if (config["model_type"] == "gemma4_text" and config.get("num_kv_shared_layers")
             and config.get("hidden_size_per_layer_input") == 0):
         config["output_hidden_states"] = True
+    if config["model_type"] == "gemma4" and isinstance(config.get("text_config"), dict):  # the same, in its text config
+        text = config["text_config"]
+        fixed = runnable({**text, "model_type": "gemma4_text"}, seq)
+        config["text_config"] = {**fixed, "model_type": text["model_type"]} if "model_type" in text else \
+            {k: v for k, v in fixed.items() if k != "model_type"}
     if (config["model_type"] == "falcon" and config.get("num_ln_in_parallel_attn") == 2
             and not config.get("new_decoder_architecture")):
         config["num_ln_in_parallel_attn"] = 1

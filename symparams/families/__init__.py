@@ -46,6 +46,7 @@ SOURCES = (
     ("starcoder2", "FAMILY"), ("cohere", "FAMILY"), ("cohere2", "FAMILY"), ("stablelm", "FAMILY"),
     ("ministral", "FAMILY"), ("helium", "FAMILY"), ("smollm3", "FAMILY"), ("exaone4", "FAMILY"),
     ("seed_oss", "FAMILY"), ("apertus", "FAMILY"), ("arcee", "FAMILY"), ("nemotron", "FAMILY"), ("gemma4", "FAMILY"),
+    ("gemma4_vlm", "FAMILY"),
 )
 
 FAMILIES = Registry(__name__, ENTRIES)

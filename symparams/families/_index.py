@@ -97,4 +97,5 @@ ENTRIES = (
     Entry(name='arcee', module='arcee', attribute='FAMILY', model_types=('arcee',), retired=(), ladder=False),
     Entry(name='nemotron', module='nemotron', attribute='FAMILY', model_types=('nemotron',), retired=(), ladder=False),
     Entry(name='gemma4_text', module='gemma4', attribute='FAMILY', model_types=('gemma4_text',), retired=(), ladder=False),
+    Entry(name='gemma4', module='gemma4_vlm', attribute='FAMILY', model_types=('gemma4',), retired=(), ladder=False),
 )

@@ -50,14 +50,20 @@ def wrapper(name: str, summary: str, build: Callable[[Config], Spec], fields: Fi
 
 
 class TowerFields(Fields):
-    """A wrapper's fields; a transformers parameter under one of ``towers`` (module names) is in the ``vision`` group."""
+    """A wrapper's fields; a transformers parameter under one of ``towers`` (module names) is in the ``vision`` group,
+    one under ``audio`` in the ``audio`` group."""
 
-    def __init__(self, *fields, towers: tuple[str, ...], groups: dict[str, str] | None = None):
+    def __init__(self, *fields, towers: tuple[str, ...], audio: tuple[str, ...] = (),
+                 groups: dict[str, str] | None = None):
         super().__init__(*fields, groups=groups)
         self.towers = towers
+        self.audio = audio
 
     def group(self, param_name: str) -> str:
-        if any(part in self.towers for part in param_name.split(".")):
+        parts = param_name.split(".")
+        if any(part in self.audio for part in parts):
+            return "audio"
+        if any(part in self.towers for part in parts):
             return "vision"
         return super().group(param_name)
 

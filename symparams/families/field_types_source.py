@@ -313,9 +313,11 @@ def model_types() -> list[str]:
     from ._pixtral import MODEL_TYPE as PIXTRAL
     from ._siglip import CLIP_TYPE as CLIP
     from ._siglip import MODEL_TYPE as SIGLIP
+    from .gemma4_vlm import AUDIO_TYPE, VISION_TYPE
     from .learned import shipped
 
-    return sorted(set(FAMILIES.model_types()) | set(shipped()) | {SIGLIP, CLIP, PIXTRAL})  # towers read as sub-configs
+    towers = {SIGLIP, CLIP, PIXTRAL, VISION_TYPE, AUDIO_TYPE}  # read as sub-configs
+    return sorted(set(FAMILIES.model_types()) | set(shipped()) | towers)
 
 
 def written(only: list[str] | None = None) -> dict[str, dict]:

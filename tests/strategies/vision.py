@@ -22,7 +22,8 @@ from .qwen import qwen_configs
 __all__ = ["pixtral_configs", "mistral3_configs", "siglip_configs", "clip_configs", "gemma3_configs",
            "qwen_vision_configs", "qwen3_5_configs", "qwen3_vl_configs", "qwen2_vl_configs", "llava_configs",
            "paligemma_configs", "idefics3_configs", "aya_vision_configs", "cohere2_vision_configs", "mllama_configs",
-           "internvl_configs", "llama4_vision_configs", "llama4_configs"]
+           "internvl_configs", "llama4_vision_configs", "llama4_configs", "gemma4_vision_configs",
+           "gemma4_audio_configs", "gemma4_vlm_configs"]
 
 # the decoder's width where a text strategy leaves hidden_size out (transformers' defaults)
 TEXT_WIDTH = {"qwen3_5_text": 4096, "qwen3_5_moe_text": 2048}
@@ -486,6 +487,56 @@ def mistral3_configs(draw) -> dict:
     return cfg
 
 
+def _some(draw, cfg: dict, choices) -> None:
+    """Each (field, strategy) of ``choices`` set at random; left out, it is the config class's default."""
+    for key, values in choices:
+        if draw(st.booleans()):
+            cfg[key] = draw(values)
+
+
+@st.composite
+def gemma4_vision_configs(draw) -> dict:
+    """A small Gemma 4 vision config an image runs through: key/value heads that divide the query heads, and heads
+    of a multiple of 4 (its axial rotary embedding turns each head in quarters)."""
+    heads = draw(st.integers(1, 4))
+    cfg: dict = {"hidden_size": draw(st.integers(1, 24)), "num_attention_heads": heads,
+                 "num_key_value_heads": draw(st.sampled_from([d for d in range(1, heads + 1) if heads % d == 0])),
+                 "head_dim": 4 * draw(st.integers(1, 3)), "num_hidden_layers": draw(st.integers(1, 3)),
+                 "intermediate_size": draw(st.integers(1, 20)), "patch_size": draw(st.integers(1, 4)),
+                 "position_embedding_size": draw(st.integers(1, 20))}
+    _some(draw, cfg, (("hidden_activation", st.sampled_from(["gelu_pytorch_tanh", "gelu", "silu"])),
+                      ("model_type", st.just("gemma4_vision")), ("use_clipped_linears", st.booleans()),
+                      ("standardize", st.booleans()), ("pooling_kernel_size", st.integers(1, 4))))
+    return cfg
+
+
+@st.composite
+def gemma4_audio_configs(draw) -> dict:
+    """A small Gemma 4 audio config audio runs through: heads that divide the width, and a first subsampling
+    convolution of at least 4 channels (the projection after it takes a quarter of them)."""
+    heads = draw(st.integers(1, 4))
+    cfg: dict = {"hidden_size": heads * draw(st.integers(1, 6)), "num_attention_heads": heads,
+                 "num_hidden_layers": draw(st.integers(1, 3)),
+                 "subsampling_conv_channels": [draw(st.integers(4, 20)), draw(st.integers(1, 10))],
+                 "conv_kernel_size": draw(st.integers(1, 6)), "output_proj_dims": draw(st.integers(1, 20))}
+    _some(draw, cfg, (("hidden_act", st.sampled_from(["silu", "gelu", "relu"])),
+                      ("model_type", st.just("gemma4_audio")), ("use_clipped_linears", st.booleans())))
+    return cfg
+
+
+@st.composite
+def gemma4_vlm_configs(draw) -> dict:
+    """A small ``gemma4`` config: a Gemma 4 text config, and a vision and an audio config each given, null or left out
+    (no tower either way); the top level's tie given or left out (true)."""
+    cfg: dict = {"model_type": "gemma4", "text_config": _text(draw, "gemma4_text")}
+    for key, strategy in (("vision_config", gemma4_vision_configs()), ("audio_config", gemma4_audio_configs())):
+        how = draw(st.sampled_from(["object", "object", "null", "missing"]))
+        if how != "missing":
+            cfg[key] = draw(strategy) if how == "object" else None
+    _some(draw, cfg, (("tie_word_embeddings", st.booleans()),))
+    return cfg
+
+
 CONFIGS["gemma3"] = gemma3_configs()
 CONFIGS["mistral3"] = mistral3_configs()
 CONFIGS["llama4"] = llama4_configs()
@@ -502,6 +553,7 @@ CONFIGS["vipllava"] = llava_configs("vipllava")
 CONFIGS["aya_vision"] = aya_vision_configs()
 CONFIGS["cohere2_vision"] = cohere2_vision_configs()
 CONFIGS["mllama"] = mllama_configs()
+CONFIGS["gemma4"] = gemma4_vlm_configs()
 CONFIGS["internvl"] = internvl_configs()
 CONFIGS["qwen2_vl"] = qwen2_vl_configs("qwen2_vl")
 CONFIGS["qwen2_5_vl"] = qwen2_vl_configs("qwen2_5_vl")

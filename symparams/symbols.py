@@ -20,7 +20,7 @@ __all__ = [
     "H_I", "d_I", "K_I", "d_g", "H_g", "D_p", "V_p", "L_rs", "L_rf",
     "D_vis", "L_vis", "H_vis", "F_vis", "C_img", "S_img", "p_img", "N_img", "t_img", "m_img", "D_proj",
     "N_ds", "L_x", "L_g", "n_tile", "R_ar", "N_f", "H_kv_vis", "d_vis", "P_vis", "D_aud", "L_aud", "H_aud", "K_aud",
-    "C_a1", "C_a2", "D_ao",
+    "C_a1", "C_a2", "D_ao", "N_lat", "L_r", "H_r", "H_kv_r", "d_r",
     "SYMBOLS", "Info", "INFO", "LATEX_NAMES", "symbol", "field_latex", "latex_names",
 ]
 
@@ -105,6 +105,11 @@ K_aud = _size("K_aud")
 C_a1 = _size("C_a1")
 C_a2 = _size("C_a2")
 D_ao = _size("D_ao")
+N_lat = _size("N_lat")
+L_r = _size("L_r")
+H_r = _size("H_r")
+H_kv_r = _size("H_kv_r")
+d_r = _size("d_r")
 
 
 @dataclass(frozen=True)
@@ -220,6 +225,12 @@ INFO: dict[str, Info] = {
              latex=r"C_{a2}"),
         Info(D_ao, "width of the audio tower's output, projected into the decoder (output_proj_dims)",
              latex=r"D_{\mathrm{ao}}"),
+        Info(N_lat, "learned latents a perceiver resampler turns each image into (resampler_n_latents)",
+             latex=r"N_{\mathrm{lat}}"),
+        Info(L_r, "layers of a perceiver resampler (resampler_depth)", latex=r"L_{r}"),
+        Info(H_r, "query heads of a perceiver resampler (resampler_n_heads)", latex=r"H_{r}"),
+        Info(H_kv_r, "key/value heads of a perceiver resampler", latex=r"H_{\mathrm{kv},r}"),
+        Info(d_r, "head dimension of a perceiver resampler (resampler_head_dim)", latex=r"d_{r}"),
     )
 }
 

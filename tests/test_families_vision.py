@@ -32,21 +32,22 @@ FIXTURES = Path(__file__).parent / "fixtures" / "configs"
 TEXT_CLASSES = {c.model_type: c for c in (qwen3_vl.TEXT, qwen3_vl.MOE_TEXT, qwen2_vl.TEXT, qwen2_vl.TEXT_2_5, mllama.TEXT)}
 TYPES = ("gemma3", "qwen3_5", "qwen3_5_moe", "qwen3_vl", "qwen3_vl_moe", "qwen2_vl", "qwen2_5_vl", "llama4", "mistral3",
          "llava", "llava_next", "llava_onevision", "llava_next_video", "vipllava", "paligemma", "idefics3", "smolvlm",
-         "aya_vision", "cohere2_vision", "internvl", "mllama", "gemma4")
+         "aya_vision", "cohere2_vision", "internvl", "mllama", "gemma4", "idefics2")
 # wrappers whose class reads text_config by the model type it names
 OWN_TYPE = ("mistral3", "llava", "llava_next", "llava_onevision", "llava_next_video", "vipllava", "paligemma",
-            "idefics3", "smolvlm", "aya_vision", "cohere2_vision", "internvl")
+            "idefics3", "smolvlm", "aya_vision", "cohere2_vision", "internvl", "idefics2")
 # wrappers whose config class ties the head where the text config's own tie is true, not only the top level's
 EITHER_TIE = ("llava", "llava_onevision", "llava_next_video")
 # wrappers whose text configs are drawn from any decoder LLaVA builds its head beside
 LLAVA_LIKE = ("llava", "llava_next", "llava_onevision", "llava_next_video", "vipllava", "idefics3", "smolvlm",
-              "aya_vision", "cohere2_vision", "internvl")
+              "aya_vision", "cohere2_vision", "internvl", "idefics2")
 TEXT = {"gemma3": "gemma3_text", "qwen3_5": "qwen3_5_text", "qwen3_5_moe": "qwen3_5_moe_text", "llama4": "llama4_text",
         "mistral3": "mistral", "qwen3_vl": "qwen3_vl_text", "qwen3_vl_moe": "qwen3_vl_moe_text",
         "qwen2_vl": "qwen2_vl_text", "qwen2_5_vl": "qwen2_5_vl_text", "llava": "llama", "llava_next": "llama",
         "llava_onevision": "qwen2", "llava_next_video": "llama", "vipllava": "llama", "paligemma": "gemma",
         "idefics3": "llama", "smolvlm": "llama", "aya_vision": "cohere2", "cohere2_vision": "cohere2",
-        "internvl": "qwen2", "mllama": "mllama_text_model", "gemma4": "gemma4_text"}
+        "internvl": "qwen2", "mllama": "mllama_text_model", "gemma4": "gemma4_text",
+        "idefics2": "mistral"}
 QWEN_TEXT = {"model_type": "qwen3_5_text", "vocab_size": 40, "hidden_size": 16, "intermediate_size": 12,
              "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 8,
              "linear_num_key_heads": 2, "linear_num_value_heads": 2, "linear_key_head_dim": 4,
@@ -225,6 +226,17 @@ BASES["gemma4"] = {
                      "subsampling_conv_channels": [8, 4], "conv_kernel_size": 3, "output_proj_dims": 10,
                      "hidden_act": "silu", "use_clipped_linears": True},
 }
+BASES["idefics2"] = {
+    "model_type": "idefics2", "tie_word_embeddings": False, "image_token_id": 7,
+    "text_config": {"model_type": "mistral", "vocab_size": 40, "hidden_size": 16, "intermediate_size": 12,
+                    "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1},
+    "vision_config": {"model_type": "idefics2_vision", "hidden_size": 12, "intermediate_size": 10,
+                      "num_hidden_layers": 2, "num_attention_heads": 3, "num_channels": 2, "image_size": 16,
+                      "patch_size": 4, "hidden_act": "gelu_pytorch_tanh"},
+    "perceiver_config": {"model_type": "idefics2_perceiver", "hidden_size": 16, "hidden_act": "silu",
+                         "resampler_n_latents": 4, "resampler_depth": 2, "resampler_n_heads": 4,
+                         "resampler_head_dim": 4, "num_key_value_heads": 2, "rms_norm_eps": 1e-6},
+}
 BASE = BASES["gemma3"]
 
 # Configs transformers builds but cannot run an image through, refused here on purpose.
@@ -283,6 +295,7 @@ REFUSED_THOUGH_BUILT = [
     ("gemma4", "vision_config", "num_key_value_heads", 3),  # key/value heads that do not divide 2 query heads
     ("gemma4", "audio_config", "num_attention_heads", 5),  # heads of 2 that make up 10 of a width of 12
     ("gemma4", "audio_config", "subsampling_conv_channels", [3, 4]),  # a projection of no features
+    ("idefics2", "perceiver_config", "num_key_value_heads", 3),  # key/value heads that do not divide 4 query heads
 ]
 # What a refusal of a config transformers builds may say: each is a tower no image runs through.
 NO_IMAGE_RUNS = ("cannot take the place of token embeddings", "do not chain", "does not regroup",
@@ -294,7 +307,8 @@ NO_IMAGE_RUNS = ("cannot take the place of token embeddings", "do not chain", "d
 def _fields(model_type: str) -> list[tuple[str, str, str]]:
     base = BASES[model_type]
     return ([(model_type, "top", f) for f in base if f != "model_type"] +
-            [(model_type, tower, f) for tower in ("vision_config", "audio_config") for f in base.get(tower, ())])
+            [(model_type, tower, f) for tower in ("vision_config", "audio_config", "perceiver_config")
+             for f in base.get(tower, ())])
 
 
 def outcome(config: dict):
@@ -554,6 +568,69 @@ def test_what_is_refused_though_built_runs_no_image_where_the_base_config_does(c
     assert not _runs_an_image(config)
 
 
+@pytest.mark.parametrize("text_type", ["cohere", "cohere2"])
+def test_idefics2_takes_a_decoder_without_rms_norm_eps_only_where_the_resampler_is_already_as_wide(text_type):
+    """Idefics2Config copies the text config's width and rms_norm_eps into a resampler of another width: a Cohere
+    decoder has no rms_norm_eps, so transformers builds no model there, and symparams refuses it in one line."""
+    config = json.loads(json.dumps(BASES["idefics2"]))
+    config["text_config"]["model_type"] = text_type
+    assert outcome(config) == built(config) and outcome(config)[0] == "ok"
+    config["perceiver_config"]["hidden_size"] = 24
+    mine, real = outcome(config), built(config)
+    assert (mine[0], real[0]) == ("refused", "refused") and "\n" not in mine[1] and "rms_norm_eps" in mine[1]
+
+
+@pytest.mark.parametrize("case", [c for c in REFUSED_THOUGH_BUILT if c[0] == "idefics2"])
+def test_what_idefics2_refuses_though_built_runs_nothing_where_the_base_config_does(case):
+    """Idefics 2's resampler with key/value heads that do not divide its query heads is built, and raises on the
+    features of an image that the base config's resampler takes."""
+    torch = _need("torch")
+    transformers = _need("transformers")
+    from transformers.models.idefics2 import modeling_idefics2 as i2
+
+    def runs(config: dict) -> bool:
+        cfg = transformers.AutoConfig.for_model("idefics2", **{k: v for k, v in config.items() if k != "model_type"})
+        resampler = i2.Idefics2PerceiverResampler._from_config(cfg.perceiver_config).eval()
+        try:
+            with torch.no_grad():
+                resampler(context=torch.randn(1, 5, cfg.text_config.hidden_size),
+                          attention_mask=torch.ones(1, 5, dtype=torch.long))
+        except Exception:  # noqa: BLE001 - whatever the resampler raises, no image runs through it
+            return False
+        return True
+
+    _, where, field, value = case
+    config = json.loads(json.dumps(BASES["idefics2"]))
+    assert runs(config)
+    config[where][field] = value
+    assert not runs(config)
+
+
+def test_idefics2_reads_a_missing_text_config_as_its_config_class_makes_it():
+    """Idefics2Config makes a missing or null text_config Mistral with a context and rms_norm_eps of its own."""
+    transformers = _need("transformers")
+    from symparams.families import idefics2
+
+    defaults = transformers.CONFIG_MAPPING["idefics2"].sub_configs_defaults["text_config"]
+    assert {"model_type": defaults.model_type, **defaults.init_kwargs} == idefics2.ABSENT
+    for absent in ("missing", None):
+        config = json.loads(json.dumps(BASES["idefics2"]))
+        if absent is None:
+            config["text_config"] = None
+        else:
+            config.pop("text_config")
+        assert outcome(config) == built(config) and outcome(config)[0] == "ok"
+
+
+def test_idefics2_refuses_a_decoder_with_no_hidden_act_as_transformers_builds_no_model():
+    """The modality projection takes the text config's hidden_act, which Gemma 2's config class does not hold."""
+    config = json.loads(json.dumps(BASES["idefics2"]))
+    config["text_config"] = {"model_type": "gemma2", "vocab_size": 40, "hidden_size": 16, "intermediate_size": 12,
+                             "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1, "head_dim": 8}
+    mine, real = outcome(config), built(config)
+    assert (mine[0], real[0]) == ("refused", "refused") and "\n" not in mine[1] and "hidden_act" in mine[1]
+
+
 def _gemma4_runs(config: dict, tower: str) -> bool:
     """Whether transformers' Gemma 4 tower of ``config`` (built on the CPU) runs one small image, or one clip of audio
     with as many mel bins as its projection takes."""
@@ -628,11 +705,12 @@ def test_the_defaults_for_a_missing_vision_config_are_the_config_classes_own():
 
 @pytest.mark.parametrize(("name", "size"), [("llava-onevision-qwen2-7b-ov-hf.json", "8.03B"),
                                             ("aya-vision-8b.json", "8.63B"), ("internvl3-1b-hf.json", "938M"),
-                                            ("llama-3.2-11b-vision-instruct.json", "10.67B")])
+                                            ("llama-3.2-11b-vision-instruct.json", "10.67B"),
+                                            ("idefics2-8b.json", "8.40B")])
 def test_real_config_counts_the_size_its_hub_page_states(name, size):
     """The Hub pages' model sizes (safetensors): LLaVA-OneVision 7B 8.03B, Aya Vision 8B 8.63B (its projector widens
     to 28,672 and halves), InternVL3-1B 938M (its head untied from the embedding), Llama 3.2 11B Vision 10.67B (its
-    embedding 8 rows past the vocabulary, its head not)."""
+    embedding 8 rows past the vocabulary, its head not), Idefics 2 8B 8.4B."""
     spec = from_file(FIXTURES / name)
     shown = f"{spec.total / 1e9:.2f}B" if size.endswith("B") else f"{spec.total / 1e6:.0f}M"
     assert shown == size
@@ -755,7 +833,7 @@ def test_a_size_set_later_keeps_every_rule_the_file_was_read_with():
                                   "qwen2.5-vl-3b-instruct.json", "qwen2.5-vl-7b-instruct.json",
                                   "llava-1.5-7b-hf.json", "paligemma-3b-pt-224.json", "idefics3-8b-llama3.json",
                                   "llava-onevision-qwen2-7b-ov-hf.json", "aya-vision-8b.json", "internvl3-1b-hf.json",
-                                  "llama-3.2-11b-vision-instruct.json"])
+                                  "llama-3.2-11b-vision-instruct.json", "idefics2-8b.json"])
 def test_real_config_counts_what_transformers_builds(name):
     config = json.loads((FIXTURES / name).read_text())
     assert from_file(FIXTURES / name).total == sum(theirs(config).values())

@@ -31,7 +31,7 @@ SOURCES = (
     ("llava_onevision", "VIDEO_FAMILY"), ("vipllava", "FAMILY"), ("aya_vision", "FAMILY"), ("cohere2_vision", "FAMILY"),
     ("mllama", "FAMILY"),
     ("internvl", "FAMILY"),
-    ("paligemma", "FAMILY"), ("idefics3", "FAMILY"),
+    ("paligemma", "FAMILY"), ("idefics2", "FAMILY"), ("idefics3", "FAMILY"),
     ("idefics3", "SMOLVLM_FAMILY"),
     ("qwen3_next", "FAMILY"), ("llama4", "FAMILY"), ("llama4_vlm", "FAMILY"), ("mistral3_vlm", "FAMILY"), ("phi3", "FAMILY"),
     ("phimoe", "FAMILY"), ("mamba", "FAMILY"), ("mamba2", "FAMILY"), ("jamba", "FAMILY"), ("falcon_h1", "FAMILY"),

@@ -40,6 +40,7 @@ ENTRIES = (
     Entry(name='mllama', module='mllama', attribute='FAMILY', model_types=('mllama',), retired=(), ladder=False),
     Entry(name='internvl', module='internvl', attribute='FAMILY', model_types=('internvl',), retired=(), ladder=False),
     Entry(name='paligemma', module='paligemma', attribute='FAMILY', model_types=('paligemma',), retired=(), ladder=False),
+    Entry(name='idefics2', module='idefics2', attribute='FAMILY', model_types=('idefics2',), retired=(), ladder=False),
     Entry(name='idefics3', module='idefics3', attribute='FAMILY', model_types=('idefics3',), retired=(), ladder=False),
     Entry(name='smolvlm', module='idefics3', attribute='SMOLVLM_FAMILY', model_types=('smolvlm',), retired=(), ladder=False),
     Entry(name='qwen3_next', module='qwen3_next', attribute='FAMILY', model_types=('qwen3_next',), retired=(), ladder=False),

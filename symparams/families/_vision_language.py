@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from .registry import Family
 
 __all__ = ["TowerFields", "TextClass", "NOTE", "WRAPPER", "PER_IMAGE", "wrapper", "sub_config", "check_decoder",
-           "decoder", "with_towers", "feature_layers", "check_vit", "check_tower", "check_rope", "check_rotary_head"]
+           "decoder", "with_towers", "feature_layers", "check_vit", "check_tower", "check_rope", "check_rotary_head",
+           "typed_as"]
 
 NOTE = ("the vision parts run once per image: they are in the parameter count, and every per-token reading "
         "(active, FLOPs, KV cache, activations) is the language model's")
@@ -113,6 +114,15 @@ class TextClass:
 def sub_config(cfg: Config, name: str, fields: Fields) -> Config:
     """The object ``name`` of ``cfg`` (missing or null: every default) as a config of its own, named in its errors."""
     return Config(dict(cfg.get(name)), f"{cfg.source} {name}", fields)
+
+
+def typed_as(cfg: Config, model_type: str) -> Config:
+    """``cfg``, once every value ``model_type``'s config class refuses is refused. For a sub-config whose class is the
+    wrapper's choice: a ``model_type`` written inside names nothing (transformers builds the wrapper's tower)."""
+    from .field_types import check_types
+
+    check_types(Config({**cfg.data, "model_type": model_type}, cfg.source))
+    return cfg
 
 
 def check_decoder(cfg: Config, default: str, decoders: tuple[str, ...], reason: str | None = None) -> None:

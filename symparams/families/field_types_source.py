@@ -314,9 +314,11 @@ def model_types() -> list[str]:
     from ._siglip import CLIP_TYPE as CLIP
     from ._siglip import MODEL_TYPE as SIGLIP
     from .gemma4_vlm import AUDIO_TYPE, VISION_TYPE
+    from .idefics2 import PERCEIVER_TYPE
+    from .idefics2 import VISION_TYPE as IDEFICS2_VISION
     from .learned import shipped
 
-    towers = {SIGLIP, CLIP, PIXTRAL, VISION_TYPE, AUDIO_TYPE}  # read as sub-configs
+    towers = {SIGLIP, CLIP, PIXTRAL, VISION_TYPE, AUDIO_TYPE, IDEFICS2_VISION, PERCEIVER_TYPE}  # read as sub-configs
     return sorted(set(FAMILIES.model_types()) | set(shipped()) | towers)
 
 

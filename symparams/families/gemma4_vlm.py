@@ -29,7 +29,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..config import DEFAULT, Config, Field, Fields, short
-from ._vision_language import NOTE, TowerFields, decoder, sub_config, with_towers, wrapper
+from ._vision_language import NOTE, TowerFields, decoder, sub_config, typed_as, with_towers, wrapper
 from .gemma4 import GROUPS
 
 if TYPE_CHECKING:
@@ -78,20 +78,11 @@ AUDIO_FIELDS = Fields(
 )
 
 
-def _typed(cfg: Config, model_type: str) -> Config:
-    """``cfg`` with every value its config class refuses refused. The class is the wrapper's choice: a
-    ``model_type`` written inside names nothing (transformers builds Gemma 4's tower whatever it says)."""
-    from .field_types import check_types
-
-    check_types(Config({**cfg.data, "model_type": model_type}, cfg.source))
-    return cfg
-
-
 def _vision(cfg: Config) -> dict[str, int]:
     """The vision tower's sizes by symbol name; every check its modules make."""
     from .activations import activation
 
-    vision = _typed(sub_config(cfg, "vision_config", VISION_FIELDS), VISION_TYPE)
+    vision = typed_as(sub_config(cfg, "vision_config", VISION_FIELDS), VISION_TYPE)
     activation(vision, "hidden_activation")
     vision.get("pooling_kernel_size")
     sizes = {name: vision.get(key) for name, key in (
@@ -112,7 +103,7 @@ def _audio(cfg: Config) -> dict[str, int]:
     """The audio tower's sizes by symbol name; every check that lets audio run through it."""
     from .activations import activation
 
-    audio = _typed(sub_config(cfg, "audio_config", AUDIO_FIELDS), AUDIO_TYPE)
+    audio = typed_as(sub_config(cfg, "audio_config", AUDIO_FIELDS), AUDIO_TYPE)
     activation(audio, "hidden_act")
     channels = audio.get("subsampling_conv_channels")
     if not (isinstance(channels, list) and len(channels) >= 2

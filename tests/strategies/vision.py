@@ -23,7 +23,7 @@ __all__ = ["pixtral_configs", "mistral3_configs", "siglip_configs", "clip_config
            "qwen_vision_configs", "qwen3_5_configs", "qwen3_vl_configs", "qwen2_vl_configs", "llava_configs",
            "paligemma_configs", "idefics3_configs", "aya_vision_configs", "cohere2_vision_configs", "mllama_configs",
            "internvl_configs", "llama4_vision_configs", "llama4_configs", "gemma4_vision_configs",
-           "gemma4_audio_configs", "gemma4_vlm_configs"]
+           "gemma4_audio_configs", "gemma4_vlm_configs", "idefics2_configs"]
 
 # the decoder's width where a text strategy leaves hidden_size out (transformers' defaults)
 TEXT_WIDTH = {"qwen3_5_text": 4096, "qwen3_5_moe_text": 2048}
@@ -495,6 +495,31 @@ def _some(draw, cfg: dict, choices) -> None:
 
 
 @st.composite
+def idefics2_configs(draw) -> dict:
+    """A small ``idefics2`` config: a decoder it builds its head beside, a SigLIP encoder and a perceiver resampler whose
+    key/value heads divide its query heads; the towers' model_type anything (the class decides it), the resampler's
+    hidden_size anything (transformers makes it the decoder's, with the decoder's rms_norm_eps: Cohere's decoders have
+    none, and Gemma 2's no hidden_act, which the connector reads; a test of their own draws them)."""
+    text_type = draw(st.sampled_from([t for t in LLAVA_DECODERS if t not in ("cohere", "cohere2", "gemma2")]))
+    text = dict(draw(CONFIGS[text_type]))
+    if text_type == "mistral" and draw(st.booleans()):
+        del text["model_type"]
+    vision = dict(draw(siglip_configs()))
+    vision.pop("vision_use_head", None)
+    heads = draw(st.integers(1, 4))
+    perceiver: dict = {"resampler_n_latents": draw(st.integers(1, 6)), "resampler_depth": draw(st.integers(1, 3)),
+                       "resampler_n_heads": heads, "resampler_head_dim": draw(st.integers(1, 8)),
+                       "num_key_value_heads": draw(st.sampled_from([d for d in range(1, heads + 1) if heads % d == 0]))}
+    _some(draw, perceiver, (("hidden_size", st.integers(1, 64)), ("hidden_act", st.sampled_from(["silu", "gelu"])),
+                            ("model_type", st.sampled_from(["idefics2_perceiver", "idefics2", "anything"]))))
+    if draw(st.booleans()):
+        vision["model_type"] = draw(st.sampled_from(["idefics2_vision", "idefics2", "anything"]))
+    cfg: dict = {"model_type": "idefics2", "text_config": text, "vision_config": vision, "perceiver_config": perceiver}
+    _some(draw, cfg, (("tie_word_embeddings", st.booleans()),))
+    return cfg
+
+
+@st.composite
 def gemma4_vision_configs(draw) -> dict:
     """A small Gemma 4 vision config an image runs through: key/value heads that divide the query heads, and heads
     of a multiple of 4 (its axial rotary embedding turns each head in quarters)."""
@@ -554,6 +579,7 @@ CONFIGS["aya_vision"] = aya_vision_configs()
 CONFIGS["cohere2_vision"] = cohere2_vision_configs()
 CONFIGS["mllama"] = mllama_configs()
 CONFIGS["gemma4"] = gemma4_vlm_configs()
+CONFIGS["idefics2"] = idefics2_configs()
 CONFIGS["internvl"] = internvl_configs()
 CONFIGS["qwen2_vl"] = qwen2_vl_configs("qwen2_vl")
 CONFIGS["qwen2_5_vl"] = qwen2_vl_configs("qwen2_5_vl")

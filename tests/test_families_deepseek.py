@@ -28,7 +28,8 @@ from strategies import CONFIGS
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
 
 TYPES = (
-    "deepseek_v2", "deepseek_v3", "deepseek_v32", "olmo", "olmo2", "olmo3", "olmoe", "granite", "granitemoe", "granitemoeshared",
+    "deepseek_v2", "deepseek_v3", "deepseek_v32", "mistral4",
+    "olmo", "olmo2", "olmo3", "olmoe", "granite", "granitemoe", "granitemoeshared",
     "glm", "glm4", "glm4_moe", "ernie4_5", "ernie4_5_moe", "hunyuan_v1_dense", "dbrx", "jetmoe",
     "mpt", "codegen", "gpt_neo", "gpt_bigcode",
 )
@@ -112,6 +113,8 @@ BASE = {
         "attention_bias": True, "n_group": 2, "topk_group": 1,
     },
 }
+BASE["mistral4"] = {**{k: v for k, v in BASE["deepseek_v3"].items() if k not in ("model_type", "moe_layer_freq")},
+                    "model_type": "mistral4", "pad_token_id": 0}
 BASE["deepseek_v32"] = {
     **{k: v for k, v in BASE["deepseek_v3"].items() if k != "model_type"}, "model_type": "deepseek_v32",
     "index_n_heads": 2, "index_head_dim": 6, "index_topk": 4, "mlp_layer_types": ["dense", "sparse", "sparse"],
@@ -164,6 +167,7 @@ BASE.update({
 REFUSED_THOUGH_BUILT = {
     ("deepseek_v2", "num_experts_per_tok"): "cannot pick experts",
     ("deepseek_v3", "num_experts_per_tok"): "cannot pick experts",
+    ("mistral4", "num_experts_per_tok"): "cannot pick experts",
     ("granitemoe", "num_experts_per_tok"): "cannot pick experts",
     ("granitemoeshared", "num_experts_per_tok"): "cannot pick experts",
     ("ernie4_5_moe", "moe_k"): "cannot pick experts",
@@ -349,6 +353,7 @@ PUBLISHED = {
 NO_FIXTURES = {
     "granitemoeshared": "no released checkpoint whose config.json could be written out here with confidence",
     "hunyuan_v1_dense": "one: Hunyuan-7B-Instruct; the smaller checkpoints' token ids are not known here",
+    "mistral4": "no released checkpoint whose config.json could be written out here with confidence",
 }
 FIXTURE_TYPES = tuple(t for t in TYPES if t not in NO_FIXTURES)
 
@@ -396,7 +401,7 @@ def test_every_family_here_has_two_real_configs():
     assert {t: found.get(t, 0) >= 2 for t in FIXTURE_TYPES} == {t: True for t in FIXTURE_TYPES}
 
 
-@pytest.mark.parametrize("model_type", [t for t in TYPES if t.startswith("deepseek")])
+@pytest.mark.parametrize("model_type", [t for t in TYPES if t.startswith("deepseek") or t == "mistral4"])
 @pytest.mark.parametrize("heads", [0, -1, 1, 3, 100])
 def test_key_value_heads_shape_nothing_in_latent_attention_but_zero_is_refused_as_transformers_fails(model_type, heads):
     """DeepSeek's latent attention has no key/value heads to size, so any count of them builds the same model,

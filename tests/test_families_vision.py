@@ -527,6 +527,21 @@ def test_llava_refuses_in_one_line_a_decoder_whose_causal_lm_is_not_its_base_mod
     assert "\n" not in str(err.value) and "text_config" in str(err.value)
 
 
+@pytest.mark.parametrize("text_type", ["mistral4", "deepseek_v3"])
+def test_mistral3_with_a_latent_attention_decoder_counts_every_group_as_transformers_builds_it(text_type):
+    """Mistral 3 beside a Mistral 4 (or DeepSeek-V3) decoder: the latent attention's norms are in the norm group, as
+    the decoder alone has them, and every group is what transformers builds."""
+    text = {"model_type": text_type, "vocab_size": 50, "hidden_size": 32, "intermediate_size": 16,
+            "moe_intermediate_size": 8, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 4,
+            "n_routed_experts": 4, "num_experts_per_tok": 2, "kv_lora_rank": 8, "q_lora_rank": 12,
+            "qk_rope_head_dim": 4, "qk_nope_head_dim": 4, "v_head_dim": 6, "n_group": 2, "topk_group": 1,
+            "pad_token_id": 0}
+    config = {**json.loads(json.dumps(BASES["mistral3"])), "text_config": text}
+    spec = from_dict(config)
+    assert ours(spec) == theirs(config)
+    assert ours(spec)["norm"] == ours(from_dict({**text, "tie_word_embeddings": False}))["norm"]
+
+
 # model type -> the class whose image path a test runs an image through: the tower and projector, no decoder
 IMAGE_PATH = {"llava": "LlavaForConditionalGeneration", "vipllava": "VipLlavaForConditionalGeneration",
               "aya_vision": "AyaVisionForConditionalGeneration", "internvl": "InternVLForConditionalGeneration",

@@ -374,7 +374,7 @@ def test_gated_deltanet_executes_whole_chunks(model_type):
 # ROUTER_CHOICE). Llama 4's runs every expert on every token and has its own test above;
 # JetMoE's experts take per-expert token counts, not the choice, and are checked by the
 # total in test_exact_forward_flops_equal_what_pytorch_executes.
-MOE_TYPES = ("dbrx", "deepseek_v2", "deepseek_v3", "deepseek_v32", "ernie4_5_moe", "glm4_moe", "gpt_oss",
+MOE_TYPES = ("dbrx", "deepseek_v2", "deepseek_v3", "deepseek_v32", "mistral4", "ernie4_5_moe", "glm4_moe", "gpt_oss",
              "granitemoe", "granitemoeshared", "jamba", "mixtral", "nemotron_h", "olmoe", "phimoe", "qwen2_moe",
              "qwen3_5_moe_text", "qwen3_moe", "qwen3_next")
 

@@ -1815,6 +1815,9 @@ def test_the_rope_value_tables_are_transformers_own():
         assert family.rope_share == ("partial_rotary_factor" in theirs), model_type
         for key, value in (("rope_theta", 3.0), ("partial_rotary_factor", 0.3)):
             taken = config(**{key: value}).rope_parameters.get(key) == value
+            if key == "partial_rotary_factor" and family.rope_share_field is None:  # a share the class works out
+                assert not taken, model_type  # from its sizes (Mistral 4's), whatever the top level says
+                continue
             assert taken == (key not in ours), (model_type, key)
 
 

@@ -210,7 +210,7 @@ def test_a_model_is_named_by_a_path_as_well_as_text_and_anything_else_is_refused
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(inner=st.sampled_from(FAMILIES.model_types()),
-       outer=st.sampled_from(["idefics2", "qwen2_audio", "gemma3n", "gemma4", "cohere_compass"]))
+       outer=st.sampled_from(["glm4v", "qwen2_audio", "gemma3n", "lfm2_vl", "cohere_compass"]))
 def test_a_multimodal_wrapper_is_refused_naming_the_language_model_it_holds(inner, outer, tmp_path_factory):
     """A vision-language config whose towers are not modelled is never counted as if it were its language model
     alone: one line says which text_config model type it wraps and how to count that part (the wrappers whose towers

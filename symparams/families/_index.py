@@ -58,6 +58,7 @@ ENTRIES = (
     Entry(name='zamba2', module='zamba2', attribute='FAMILY', model_types=('zamba2',), retired=(), ladder=False),
     Entry(name='deepseek_v2', module='deepseek_v2', attribute='FAMILY', model_types=('deepseek_v2',), retired=(), ladder=False),
     Entry(name='deepseek_v3', module='deepseek_v3', attribute='FAMILY', model_types=('deepseek_v3',), retired=(), ladder=False),
+    Entry(name='mistral4', module='mistral4', attribute='FAMILY', model_types=('mistral4',), retired=(), ladder=False),
     Entry(name='olmo', module='olmo', attribute='FAMILY', model_types=('olmo',), retired=(), ladder=False),
     Entry(name='olmo2', module='olmo2', attribute='FAMILY', model_types=('olmo2',), retired=(), ladder=False),
     Entry(name='olmo3', module='olmo3', attribute='FAMILY', model_types=('olmo3',), retired=(), ladder=False),

@@ -42,7 +42,7 @@ FIELDS = TowerFields(
     Field("projector_hidden_act", "gelu", kind="str"),
     Field("vision_feature_layer", -1, kind="any", types=("int", "list")),
     towers=("vision_tower", "multi_modal_projector"),
-    groups=GROUPS,
+    groups={**GROUPS, "q_a_layernorm": "norm", "kv_a_layernorm": "norm"},  # a latent-attention decoder's (Mistral 4)
 )
 
 # What Mistral3Config makes of a missing or null text_config (its sub-config's init_kwargs).

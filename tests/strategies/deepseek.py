@@ -29,7 +29,7 @@ def _divisors(n: int) -> list[int]:
 
 @st.composite
 def deepseek_configs(draw, model_type: str) -> dict:
-    """A small DeepSeek-V2, V3 or V3.2 config: MLA sizes, routed and shared experts, dense layers.
+    """A small DeepSeek-V2, V3, V3.2 or Mistral 4 config: MLA sizes, routed and shared experts, dense layers.
 
     The big sizes (width, heads, layers, vocabulary, experts) are always small; the latent
     sizes are left to their defaults at random, q_lora_rank is null at random (a plain
@@ -69,7 +69,8 @@ def deepseek_configs(draw, model_type: str) -> dict:
         cfg["moe_intermediate_size"] = draw(_aligned())
     experts = draw(st.integers(2, 8))
     alias = draw(st.sampled_from({"deepseek_v2": ["num_experts"], "deepseek_v3": ["num_local_experts"],
-                                  "deepseek_v32": ["num_local_experts", "num_experts"]}[model_type]))
+                                  "deepseek_v32": ["num_local_experts", "num_experts"],
+                                  "mistral4": ["num_local_experts"]}[model_type]))
     cfg[draw(st.sampled_from(["n_routed_experts", alias]))] = experts
     cfg["num_experts_per_tok"] = draw(st.integers(1, experts))
     if not v2:
@@ -92,6 +93,8 @@ def deepseek_configs(draw, model_type: str) -> dict:
         _maybe(draw, cfg, "mlp_bias", st.booleans())
     if draw(st.integers(0, 4)) == 0:
         cfg["moe_layer_freq"] = 1
+    if model_type == "mistral4":  # its default padding row, 11, is past these small vocabularies
+        cfg["pad_token_id"] = draw(st.one_of(st.none(), st.integers(0, cfg["vocab_size"] - 1)))
     return cfg
 
 
@@ -345,5 +348,6 @@ CONFIGS.update({
     "deepseek_v2": deepseek_configs("deepseek_v2"),
     "deepseek_v3": deepseek_configs("deepseek_v3"),
     "deepseek_v32": deepseek_configs("deepseek_v32"),
+    "mistral4": deepseek_configs("mistral4"),
     **{t: olmo_configs(t) for t in ("olmo", "olmo2", "olmo3", "olmoe")},
 })

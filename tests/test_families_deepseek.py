@@ -426,3 +426,12 @@ def test_hunyuans_ntk_alpha_rope_is_refused_at_a_head_size_of_two_as_transformer
     assert mine[0] == reference[0], (mine, reference)
     if mine[0] == "ok":
         assert mine[1] == reference[1]
+
+
+def test_only_the_families_whose_checkpoints_have_prediction_layers_say_they_are_not_counted():
+    """DeepSeek's checkpoints hold multi-token-prediction layers transformers does not build, and a note says so;
+    Mistral 4's config names none, so its count carries no such note."""
+    def said(model_type: str) -> bool:
+        return any("multi-token-prediction" in n for n in from_dict(BASE[model_type]).notes)
+
+    assert said("deepseek_v3") and said("deepseek_v2") and not said("mistral4")

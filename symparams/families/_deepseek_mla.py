@@ -187,9 +187,10 @@ ROUTER_FIELDS = (norm_topk_field(True, null_ok=True),)
 
 
 def reading(family: str, shape: Shape, routing: tuple, notes: tuple[str, ...] = (), values: dict[str, int] | None = None,
-            **switches: Any) -> Reading:
+            mtp: bool = True, **switches: Any) -> Reading:
     """The plain-data reading of a DeepSeek config: its switches, layers' kinds and router (``routing``, as
-    :func:`routing_of` reads it) as its shape; its sizes, then ``values`` (symbols of the family's own) as values."""
+    :func:`routing_of` reads it) as its shape; its sizes, then ``values`` (symbols of the family's own) as values.
+    ``mtp``: the family's checkpoints have multi-token-prediction layers transformers does not build (a note says so)."""
     kinds = layout(shape.dense, shape.layers, shape.dense_at)
     plain = [("tied", shape.tied), ("activation", shape.activation), ("attention_bias", shape.attention_bias),
              ("q_lora", shape.q_rank is not None), ("sdpa_math", shape.nope + shape.rope != shape.v_dim),
@@ -201,7 +202,8 @@ def reading(family: str, shape: Shape, routing: tuple, notes: tuple[str, ...] = 
     out.update(moe_values(kinds, hidden=shape.hidden, dense=shape.dense, expert_hidden=shape.expert_hidden,
                           experts=shape.experts, top_k=shape.top_k, shared=shape.shared))
     out.update(values or {})
-    return Reading(tuple(plain), tuple(out.items()), f"{family} (D={shape.width}, L={shape.layers})", NOTES + notes)
+    return Reading(tuple(plain), tuple(out.items()), f"{family} (D={shape.width}, L={shape.layers})",
+                   (NOTES if mtp else ()) + notes)
 
 
 def shared_expert_moe(activation: str, shared: bool, mlp_bias: bool = False, routing: Routing | None = None) -> MoE:

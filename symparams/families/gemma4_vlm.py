@@ -29,6 +29,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..config import DEFAULT, Config, Field, Fields, short
+from ..limits import MAX_VALUE
 from ._vision_language import NOTE, TowerFields, decoder, sub_config, typed_as, with_towers, wrapper
 from .gemma4 import GROUPS
 
@@ -107,8 +108,8 @@ def _audio(cfg: Config) -> dict[str, int]:
     activation(audio, "hidden_act")
     channels = audio.get("subsampling_conv_channels")
     if not (isinstance(channels, list) and len(channels) >= 2
-            and all(isinstance(c, int) and not isinstance(c, bool) and c >= 1 for c in channels[:2])):
-        raise audio.error("subsampling_conv_channels", f"expected two channel counts of at least 1, got "
+            and all(isinstance(c, int) and not isinstance(c, bool) and 1 <= c <= MAX_VALUE for c in channels[:2])):
+        raise audio.error("subsampling_conv_channels", f"expected two channel counts from 1 to 10^50, got "
                                                        f"{short(channels)}")
     if channels[0] < 4:
         raise audio.error("subsampling_conv_channels", f"{channels[0]} channels first: the projection after the "

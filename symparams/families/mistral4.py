@@ -57,7 +57,7 @@ FIELDS = Fields(
 def read(cfg: Config) -> Reading:
     """The config's sizes, layers' kinds and router, checked, with no tree built."""
     shape = mla.read_shape(cfg)
-    return mla.reading("mistral4", shape, ("softmax_group", mla.renorm(cfg), None, None))
+    return mla.reading("mistral4", shape, ("softmax_group", mla.renorm(cfg), None, None), mtp=False)
 
 
 def build(r: Reading) -> Spec:

@@ -32,13 +32,13 @@ if TYPE_CHECKING:
     from ..components.tower import Tower
     from ..spec import Constraint
 
-__all__ = ["MODEL_TYPE", "CLIP_TYPE", "FIELDS", "CLIP_FIELDS", "read", "tower"]
+__all__ = ["MODEL_TYPE", "CLIP_TYPE", "ENCODER", "FIELDS", "CLIP_FIELDS", "read", "tower"]
 
 MODEL_TYPE = "siglip_vision_model"
 CLIP_TYPE = "clip_vision_model"
 
 # the defaults transformers 5.x SiglipVisionConfig and CLIPVisionConfig share
-_ENCODER = (
+ENCODER = (
     Field("hidden_size", 768),
     Field("intermediate_size", 3072),
     Field("num_hidden_layers", 12),
@@ -48,11 +48,11 @@ _ENCODER = (
 )
 
 # transformers 5.x SiglipVisionConfig
-FIELDS = Fields(*_ENCODER, Field("patch_size", 16), Field("hidden_act", "gelu_pytorch_tanh", kind="str"),
+FIELDS = Fields(*ENCODER, Field("patch_size", 16), Field("hidden_act", "gelu_pytorch_tanh", kind="str"),
                 Field("vision_use_head", True, kind="bool"))
 
 # transformers 5.x CLIPVisionConfig
-CLIP_FIELDS = Fields(*_ENCODER, Field("patch_size", 32), Field("hidden_act", "quick_gelu", kind="str"))
+CLIP_FIELDS = Fields(*ENCODER, Field("patch_size", 32), Field("hidden_act", "quick_gelu", kind="str"))
 
 # symbol name -> field, in the order a Spec lists them.
 _SIZES = (("D_vis", "hidden_size"), ("L_vis", "num_hidden_layers"), ("H_vis", "num_attention_heads"),

@@ -54,17 +54,8 @@ FIELDS = TowerFields(
     groups={**GROUPS, **GEMMA_GROUPS},
 )
 
-# transformers 5.x Idefics2VisionConfig
-VISION_FIELDS = Fields(
-    Field("hidden_size", 768),
-    Field("intermediate_size", 3072),
-    Field("num_hidden_layers", 12),
-    Field("num_attention_heads", 12),
-    Field("num_channels", 3),
-    Field("image_size", 224),
-    Field("patch_size", 32),
-    Field("hidden_act", "gelu_pytorch_tanh", kind="str"),
-)
+# transformers 5.x Idefics2VisionConfig: SigLIP's defaults but for its patch
+VISION_FIELDS = Fields(*_siglip.ENCODER, Field("patch_size", 32), Field("hidden_act", "gelu_pytorch_tanh", kind="str"))
 
 # transformers 5.x Idefics2PerceiverConfig (its hidden_size is the decoder's, whatever it says)
 PERCEIVER_FIELDS = Fields(

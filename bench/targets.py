@@ -303,7 +303,7 @@ def real_config(rounds: int = 8, per_round: int = 5) -> list[Result]:
             variant.write_text(json.dumps({**config, "vocab_size": config["vocab_size"] + i}))
             variants.append(str(variant))
         todo = iter(variants)
-        fns: dict[str, Callable[[], object]] = {"meta": lambda: meta_parameters(config, initialise=True)}
+        fns: dict[str, Callable[[], object]] = {"meta": lambda: meta_parameters(config, initialise=True, remember=False)}
         fns.update({f"symparams {i}": lambda: symparams.model(next(todo)).total for i in range(per_round)})
         t = interleaved(fns, rounds, clock=time.perf_counter)
     best = min(stats.best for name, stats in t.items() if name != "meta")

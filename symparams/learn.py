@@ -471,9 +471,21 @@ def _module_kind(module: Any) -> str:
     return "other"
 
 
-def _build(cls, overrides: Mapping[str, Any], architecture: str | None = None) -> Layout:
+def _build(cls, overrides: Mapping[str, Any], architecture: str | None = None, fresh: bool = False) -> Layout:
     """Every distinct parameter (tied weights once) of the model for ``overrides``, by name, with its shape (of the
-    causal LM, or of the class ``architecture`` names)."""
+    causal LM, or of the class ``architecture`` names).
+
+    A build this process made already is given again (symparams.verify.remembered), as a copy, unless ``fresh``."""
+    from .verify import _versions, build_key, remembered
+
+    key = None if fresh else build_key("layout", _versions(), cls, overrides, architecture)
+    found = remembered(key, lambda: _built(cls, overrides, architecture))
+    out = Layout(found, modules=found.modules)
+    out.config = copy.deepcopy(found.config)
+    return out
+
+
+def _built(cls, overrides: Mapping[str, Any], architecture: str | None) -> Layout:
     import warnings
 
     import transformers
@@ -504,9 +516,10 @@ def _build(cls, overrides: Mapping[str, Any], architecture: str | None = None) -
     return out
 
 
-def _try_build(cls, overrides: Mapping[str, Any], architecture: str | None = None) -> Layout | None:
+def _try_build(cls, overrides: Mapping[str, Any], architecture: str | None = None,
+               fresh: bool = False) -> Layout | None:
     try:
-        return _build(cls, overrides, architecture)
+        return _build(cls, overrides, architecture, fresh)
     except SymparamsError:
         raise
     except Exception:  # transformers refuses this combination: the probe is simply not used
@@ -917,7 +930,7 @@ def _probe(model_type: str, count: int, seed: int, per_layer: bool = True, split
     base.update({k: v for k, v in overrides.items() if k not in base})
     layout = _try_build(cls, base)  # the first build also imports the model's code: the second is timed
     started = time.perf_counter()
-    layout = _try_build(cls, base) if layout is not None else None
+    layout = _try_build(cls, base, fresh=True) if layout is not None else None
     took = time.perf_counter() - started
     if layout is not None and took > MAX_BUILD_SECONDS:
         raise SymparamsError(f"{model_type}: its reduced default config takes {took:.0f} s to build on meta "

@@ -14,13 +14,17 @@ Needs the optional extra ``symparams[verify]`` (torch, transformers).
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
+from collections import OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 from .components import GROUPS
 from .errors import SymparamsError, install_hint
+
+Item = TypeVar("Item")
 
 __all__ = ["meta_parameters", "meta_model", "model_class", "GroupCheck", "Verification", "verify_config", "MAX_LAYERS"]
 
@@ -89,14 +93,76 @@ def meta_model(cfg, initialise: bool = False, architecture: str | None = None):
         return transformers.AutoModelForCausalLM.from_config(cfg)
 
 
-def meta_parameters(config: dict, initialise: bool = False) -> list[tuple[str, int]]:
+# The builds a process made last, by what they were built from: see :func:`remembered`.
+_BUILT: OrderedDict[tuple, tuple[bool, Any]] = OrderedDict()
+_KEPT_BUILDS = 256
+
+
+def build_key(*parts: Any) -> tuple | None:
+    """A key naming one build exactly (plain data written out as JSON, key by key), or None where it cannot.
+
+    JSON keeps ``1``, ``1.0``, ``true`` and ``"1"`` apart, and a value JSON cannot write
+    (an object) makes no key: that build is simply made again.
+    """
+    try:
+        return tuple(p if isinstance(p, (str, int, type)) or p is None else json.dumps(p, sort_keys=True) for p in parts)
+    except (TypeError, ValueError, RecursionError):
+        return None
+
+
+def remembered(key: tuple | None, make: Callable[[], Item]) -> Item:
+    """``make()``, or what it gave (or raised) the last time ``key`` was built in this process.
+
+    A meta build takes some 25 ms, and checking a config means building the configs
+    around it, often the same ones again (``learn`` probes each variant against the
+    same defaults; a field null and missing often read alike). transformers builds the
+    same parameters for the same class and config every time, so the last 256 builds
+    are kept; callers get their own copy of what they may change.
+    """
+    if key is None:
+        return make()
+    if key in _BUILT:
+        _BUILT.move_to_end(key)
+        ok, found = _BUILT[key]
+        if ok:
+            return found
+        raise found
+    try:
+        found = make()
+    except Exception as err:
+        _keep(key, (False, err.with_traceback(None)))
+        raise
+    _keep(key, (True, found))
+    return found
+
+
+def _keep(key: tuple, outcome: tuple[bool, Any]) -> None:
+    _BUILT[key] = outcome
+    while len(_BUILT) > _KEPT_BUILDS:
+        _BUILT.popitem(last=False)
+
+
+def meta_parameters(config: dict, initialise: bool = False, remember: bool = True) -> list[tuple[str, int]]:
     """(name, numel) of every distinct parameter of the transformers model for ``config``.
 
     The model is always transformers' own class for the ``model_type``: ``auto_map``
     (custom code named by a config) is dropped, so nothing from the file is run.
-    ``initialise``: see :func:`meta_model`.
+    ``initialise``: see :func:`meta_model`. ``remember=False`` builds it even if this
+    process built it already (:func:`remembered`), as a benchmark of the build must.
     """
     _require()
+    key = build_key("parameters", _versions(), _as_json(config), initialise) if remember else None
+    return list(remembered(key, lambda: _meta_parameters(config, initialise)))
+
+
+def _versions() -> str:
+    import torch
+    import transformers
+
+    return f"torch {torch.__version__}, transformers {transformers.__version__}"
+
+
+def _meta_parameters(config: dict, initialise: bool) -> tuple[tuple[str, int], ...]:
     import transformers
 
     model_type = config["model_type"]
@@ -120,7 +186,7 @@ def meta_parameters(config: dict, initialise: bool = False) -> list[tuple[str, i
             continue
         seen.add(id(p))
         out.append((name, p.numel()))
-    return out
+    return tuple(out)
 
 
 def model_class(model_type: str) -> str | None:

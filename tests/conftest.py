@@ -107,3 +107,13 @@ def pytest_runtest_makereport(item, call):
 def pytest_make_collect_report(collector):
     """Whole modules skipped at import (``pytest.importorskip`` at the top) too."""
     _fail_skips((yield).get_result())
+
+
+@pytest.fixture(autouse=True)
+def _builds_made_afresh():
+    """Each test sees transformers build afresh what it asks for (symparams.verify.remembered keeps builds within
+    a process): a test that patches transformers is answered by the patched build, not by an earlier test's."""
+    verify = sys.modules.get("symparams.verify")
+    if verify is not None:
+        verify._BUILT.clear()
+    yield

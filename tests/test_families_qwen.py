@@ -119,6 +119,7 @@ def _null_cases():
             yield model_type, field.name
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize(("model_type", "field"), list(_null_cases()))
 def test_a_null_field_counts_as_transformers_builds_it_or_is_refused_as_it_refuses(model_type, field):
     """Each field set to null: the same model as transformers, or refused where transformers refuses."""

@@ -482,6 +482,7 @@ PRESET_HEADS = [(name, sets) for name in sorted(n for n in symparams.names() if 
                 if _fields_of(name) is not None for sets in _head_sets(symparams.model(name))]
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("name, sets", PRESET_HEADS, ids=[f"{n}-{'-'.join(s)}" for n, s in PRESET_HEADS])
 def test_setting_width_or_heads_on_a_preset_counts_as_transformers_builds_the_changed_config(name, sets):
     """For every preset, RMSNorm and LayerNorm alike, ``--set D=...`` or ``--set H=...`` counts the model

@@ -146,6 +146,7 @@ NULL_CASES = tuple(
 )
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize(("model_type", "name"), NULL_CASES, ids=[f"{t}-{n}" for t, n in NULL_CASES])
 def test_a_null_field_reads_as_transformers_reads_it(model_type, name):
     """A null builds what transformers builds for it, or is refused where transformers refuses it.

@@ -387,6 +387,7 @@ def test_the_per_token_readings_are_the_decoders_own(model_type, data):
     assert vision > 0 or model_type == "gemma4"  # Gemma 4's towers are each optional
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize(("model_type", "where", "field"), [f for t in TYPES for f in _fields(t)])
 @pytest.mark.parametrize("change", ["null", "missing"])
 def test_a_null_or_missing_field_counts_as_transformers_builds_it_or_is_refused_as_it_refuses(model_type, where, field,
@@ -408,6 +409,7 @@ def test_a_null_or_missing_field_counts_as_transformers_builds_it_or_is_refused_
         assert "\n" not in mine[1]
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize(("model_type", "where", "field", "value"), [
     *[("gemma3", "vision_config", f, v) for f, v in (
         ("num_attention_heads", 5), ("hidden_size", 12.0), ("image_size", [20, 20]), ("hidden_act", "swishy"),

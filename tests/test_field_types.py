@@ -570,6 +570,7 @@ def _meta_total(text: str) -> int | None:
         return None
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("name", BASE_KEYS)
 @pytest.mark.parametrize("value", BASE_VALUES)
 def test_a_base_class_key_is_counted_only_where_transformers_builds_that_count(name, value):

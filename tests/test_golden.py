@@ -27,6 +27,7 @@ def _id(case: dict) -> str:
     return f"{case['model_type']}-{case['source'].replace(' ', '-')}"
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("case", CASES, ids=[_id(c) for c in CASES])
 def test_a_golden_config_counts_exactly_what_transformers_built(case):
     spec = from_dict(dict(case["config"]), f"golden {_id(case)}")

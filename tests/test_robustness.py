@@ -490,6 +490,7 @@ def test_a_mutated_real_config_is_counted_consistently_or_refused_naming_the_fil
     assert all(isinstance(v, int) and v > 0 or isinstance(v, str) for v in report["config"].values())
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("path", [p for t in AVAILABLE for p in config_paths(t)], ids=lambda p: p.name)
 def test_integral_floats_in_a_config_are_refused_where_transformers_types_the_field_a_whole_number(path, tmp_path):
     """4096.0 is not an int to transformers' strict config classes: a file with its whole numbers written as
@@ -630,6 +631,7 @@ def _meta_groups(doc: dict) -> dict[str, int] | None:
     return {g: n for g, n in out.items() if n}
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("model_type", TABLED)
 @settings(max_examples=10, suppress_health_check=FIXTURE_HEALTH, deadline=None)
 @given(data=st.data())
@@ -680,6 +682,7 @@ def _own_type(field) -> Callable[[object], bool]:
     return lambda v: kind(v) or any(_DECLARED[t](v) for t in field.types if t in _DECLARED)
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("model_type", TABLED)
 @settings(max_examples=3, suppress_health_check=FIXTURE_HEALTH, deadline=None)
 @given(config=st.data())
@@ -1493,6 +1496,7 @@ def _with_literal(doc: dict, name: str, literal: str) -> str:
     return text.replace(json.dumps("\x00literal"), literal)
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("model_type", TABLED)
 @settings(max_examples=8, suppress_health_check=FIXTURE_HEALTH, deadline=None)
 @given(data=st.data())
@@ -1598,6 +1602,7 @@ def test_a_python_float_past_two_to_the_53_is_refused_as_possibly_rounded():
 NON_FINITE = ["Infinity", "-Infinity", "NaN", *(f'{{"__float__": "{c}"}}' for c in ("Infinity", "-Infinity", "NaN"))]
 
 
+@pytest.mark.sampled
 @pytest.mark.parametrize("model_type", TABLED)
 @settings(max_examples=8, suppress_health_check=FIXTURE_HEALTH, deadline=None)
 @given(data=st.data())

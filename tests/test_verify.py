@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 from budget import sample
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from symparams.catalog import config_of
 from symparams.cli import main
@@ -256,12 +258,12 @@ def test_skipping_the_weight_initialisers_changes_no_parameter(path):
 
     config = read_json(path)
     try:
-        plain = meta_parameters(config, initialise=True)
+        plain = meta_parameters(config, initialise=True, remember=False)
     except SymparamsError:
         with pytest.raises(SymparamsError):
-            meta_parameters(config)
+            meta_parameters(config, remember=False)
         return
-    assert meta_parameters(config) == plain
+    assert meta_parameters(config, remember=False) == plain
     assert torch.nn.init.normal_.__module__ == "torch.nn.init"
     assert torch.nn.modules.activation.xavier_uniform_ is torch.nn.init.xavier_uniform_  # a copy held by name
 
@@ -287,3 +289,73 @@ def test_a_meta_build_first_in_a_process_leaves_every_later_build_initialised():
     found = json.loads(run.stdout.strip().splitlines()[-1])
     assert all(found["kept"].values()) and found["kept"], found
     assert found["zero"] == [], found
+
+
+def test_a_remembered_build_is_the_build_made_afresh_and_the_callers_own_copy():
+    from symparams import verify as v
+
+    config = {**SMALL, "num_hidden_layers": 3}
+    first = meta_parameters(config)
+    first.append(("changed by the caller", 1))
+    again = meta_parameters(config)
+    assert again == meta_parameters(config, remember=False) == first[:-1]
+    assert v.build_key("parameters", v._versions(), v._as_json(config), False) in v._BUILT
+
+
+def test_a_refused_build_is_refused_again_with_the_same_line():
+    config = {**SMALL, "hidden_act": "no-such-activation"}
+    with pytest.raises(SymparamsError) as first:
+        meta_parameters(config)
+    with pytest.raises(SymparamsError) as again:
+        meta_parameters(config)
+    assert str(first.value) == str(again.value) and "no-such-activation" in str(first.value)
+
+
+def test_a_layout_learn_builds_twice_is_its_own_copy_each_time():
+    import transformers
+
+    from symparams.learn import _build
+
+    cls = transformers.CONFIG_MAPPING["llama"]
+    small = {k: v for k, v in SMALL.items() if k != "model_type"}
+    one = _build(cls, small)
+    one["extra"] = (1,)
+    one.modules["extra"] = "other"
+    one.config["hidden_size"] = -1
+    two = _build(cls, small)
+    fresh = _build(cls, small, fresh=True)
+    assert dict(two) == dict(fresh) and two.modules == fresh.modules and two.config == fresh.config
+    assert "extra" not in two and two.config["hidden_size"] == SMALL["hidden_size"]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(0, 400), max_size=600))
+def test_remembered_gives_what_make_gives_and_keeps_at_most_its_share(keys):
+    """Whatever order builds are asked for, each answer is what making it gives, and at most 256 are kept."""
+    from symparams import verify as v
+
+    v._BUILT.clear()
+    made = []
+
+    def make(k):
+        made.append(k)
+        if k % 7 == 0:
+            raise ValueError(f"refused {k}")
+        return ("built", k)
+
+    for k in keys:
+        try:
+            assert v.remembered(("test", k), lambda k=k: make(k)) == ("built", k)
+        except ValueError as err:
+            assert str(err) == f"refused {k}" and k % 7 == 0
+        assert len(v._BUILT) <= v._KEPT_BUILDS
+    assert len(made) <= len(keys) and set(made) == set(keys)
+    v._BUILT.clear()
+
+
+def test_a_key_tells_whole_numbers_decimals_truth_values_and_text_apart():
+    from symparams.verify import build_key
+
+    keys = [build_key("parameters", {"x": value}) for value in (1, 1.0, True, "1", None, [1])]
+    assert len(set(keys)) == len(keys) and None not in keys
+    assert build_key("parameters", {"x": object()}) is None

@@ -126,14 +126,24 @@ def remembered(key: tuple | None, make: Callable[[], Item]) -> Item:
         ok, found = _BUILT[key]
         if ok:
             return found
-        raise found
+        kind, args = found
+        raise kind(*args)
     try:
         found = make()
     except Exception as err:
-        _keep(key, (False, err.with_traceback(None)))
+        if _remade(err):  # kept as its kind and arguments: the exception itself holds the frames of the build
+            _keep(key, (False, (type(err), err.args)))
         raise
     _keep(key, (True, found))
     return found
+
+
+def _remade(err: Exception) -> bool:
+    """Whether ``err`` is made again, message and all, from its kind and arguments."""
+    try:
+        return str(type(err)(*err.args)) == str(err)
+    except Exception:  # noqa: BLE001 - an exception that takes other arguments is simply not kept
+        return False
 
 
 def _keep(key: tuple, outcome: tuple[bool, Any]) -> None:

@@ -101,13 +101,29 @@ _KEPT_BUILDS = 256
 def build_key(*parts: Any) -> tuple | None:
     """A key naming one build exactly (plain data written out as JSON, key by key), or None where it cannot.
 
-    JSON keeps ``1``, ``1.0``, ``true`` and ``"1"`` apart, and a value JSON cannot write
-    (an object) makes no key: that build is simply made again.
+    JSON keeps ``1``, ``1.0``, ``true`` and ``"1"`` apart; anything it would write alike
+    or not at all (a tuple, a key that is not text, an object) makes no key: that build is
+    simply made again.
     """
-    try:
-        return tuple(p if isinstance(p, (str, int, type)) or p is None else json.dumps(p, sort_keys=True) for p in parts)
-    except (TypeError, ValueError, RecursionError):
+    if not all(_plain(p) for p in parts if not isinstance(p, type)):
         return None
+    return tuple(p if isinstance(p, (str, int, type)) or p is None else json.dumps(p, sort_keys=True) for p in parts)
+
+
+def _plain(value: Any) -> bool:
+    """Whether ``value`` is JSON's own data (objects keyed by text), which ``json.dumps`` writes one way only."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if type(item) is dict:
+            if not all(type(k) is str for k in item):
+                return False
+            stack.extend(item.values())
+        elif type(item) is list:
+            stack.extend(item)
+        elif type(item) not in (str, int, float, bool) and item is not None:
+            return False
+    return True
 
 
 def remembered(key: tuple | None, make: Callable[[], Item]) -> Item:

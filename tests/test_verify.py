@@ -356,6 +356,7 @@ def test_remembered_gives_what_make_gives_and_keeps_at_most_its_share(keys):
 def test_a_key_tells_whole_numbers_decimals_truth_values_and_text_apart():
     from symparams.verify import build_key
 
-    keys = [build_key("parameters", {"x": value}) for value in (1, 1.0, True, "1", None, [1])]
+    keys = [build_key("parameters", {"x": value}) for value in (1, 1.0, True, "1", None, [1], {"1": 1})]
     assert len(set(keys)) == len(keys) and None not in keys
-    assert build_key("parameters", {"x": object()}) is None
+    for written_alike_or_not_at_all in (object(), (1,), {1: 1}, {True: 1}, [{"a": (1,)}]):
+        assert build_key("parameters", {"x": written_alike_or_not_at_all}) is None

@@ -198,9 +198,10 @@ def model(name: str, /, depth: int | None = None, **overrides: Expr) -> Spec:
     return resolve(name, depth, overrides)
 
 
-def resolve(name: str, depth: int | None, overrides: Mapping[str, Expr]) -> Spec:
+def resolve(name: str, depth: int | None, overrides: Mapping[str, Expr], where: Located | None = None) -> Spec:
     """:func:`model` with the overrides as a mapping: the form for names a user typed (``--set depth=1`` is a
-    name to refuse, not a second depth)."""
+    name to refuse, not a second depth). ``where`` is what :func:`locate` gave for ``name``, where it was read
+    already (so a file is read once)."""
     if isinstance(name, os.PathLike):
         name = os.fspath(name)
     if not isinstance(name, str):
@@ -210,7 +211,8 @@ def resolve(name: str, depth: int | None, overrides: Mapping[str, Expr]) -> Spec
         return fams[name].at_depth(depth, **overrides)
     if depth is not None:
         raise SymparamsError(f"--depth applies only to the depth-sized families ({', '.join(fams)}), not {name!r}")
-    where = locate(name)
+    if where is None:
+        where = locate(name)
     spec = from_dict(where.data, where.source, name=where.display)
     if not overrides:
         return spec

@@ -579,7 +579,8 @@ def printable(path: Any) -> str:
     if isinstance(path, bytes):
         path = os.fsdecode(path)
     text = str(path).encode("utf-8", "backslashreplace").decode("utf-8")
-    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
     return text if len(text) <= 200 else text[:197] + "..."
 
 

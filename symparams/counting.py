@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import os
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .errors import SymparamsError
@@ -22,8 +23,8 @@ if TYPE_CHECKING:
     from .families.registry import Family, Reading
     from .shapes import Counted
 
-__all__ = ["count", "counted", "report", "non_embedding", "groups", "learned_note", "read", "from_forms", "keep",
-           "shape_forms"]
+__all__ = ["count", "counted", "report", "non_embedding", "groups", "learned_note", "read", "named", "Named", "from_forms",
+           "keep", "shape_forms"]
 
 # Groups in the order the tree's leaves declare them (components.GROUPS), listed in JSON.
 EMBEDDING_GROUPS = ("embedding", "head")
@@ -35,21 +36,24 @@ def count(model: str | os.PathLike[str]) -> dict:
     ``model`` is a preset, family or config.json path, as for :func:`symparams.model`. A
     config of a shape already counted (every preset's shape ships with the package) is
     read, checked and counted from that shape's forms with no tree built and no SymPy
-    imported, so counting many configs costs little more than reading them.
+    imported, so counting many configs costs little more than reading them. Its file is
+    read once, whichever way it is counted.
 
     >>> import symparams
     >>> symparams.count("llama-2-7b")["total"]
     6738415616
     """
     name = os.fspath(model) if isinstance(model, os.PathLike) else model
-    found = from_forms(name) if isinstance(name, str) else None
-    if found is None:
-        from .catalog import model as load
+    found = named(name)
+    counted_from = from_forms(found) if found is not None else None
+    if counted_from is None:
+        from .catalog import resolve
 
-        spec = load(name)
-        found = counted(spec)
-        keep(name, spec, found)
-    return found.report
+        spec = resolve(name, None, {}, found.where if found is not None else None)  # type: ignore[arg-type]
+        counted_from = counted(spec)
+        if found is not None:
+            keep(found, spec, counted_from)
+    return counted_from.report
 
 
 def non_embedding(spec) -> tuple[int, object]:
@@ -157,14 +161,22 @@ def counted(spec) -> "Counted":
     return Counted(report(spec), tuple(r.depth for r in rows), tuple(r.name for r in rows), spec.tree.describe())
 
 
-def read(name: str) -> tuple[Located, Config, Family, Reading] | None:
-    """(where, config, family, reading) of a model name a family can read to plain data, else None.
+@dataclass(frozen=True)
+class Named:
+    """A preset or a config on disk, read once: where its name led, and, where its family reads it to plain data, the
+    config as read, the family and its :class:`~symparams.families.registry.Reading` (else None)."""
+
+    where: Located
+    plain: tuple[Config, Family, Reading] | None
+
+
+def named(name: object) -> Named | None:
+    """The preset or file ``name`` is, read once, for counting from kept forms or from its tree; else None.
 
     Only presets and names on disk: a Hub id, a depth-sized family or a name that needs a
-    note is left to the tree, as is anything the family refuses (the tree says why).
+    note is left to the tree, as is a file that cannot be read (the tree says why).
     """
     from .catalog import PRESET_PREFIX, depth_families, locate, preset_paths, shadowed
-    from .families import FAMILIES
 
     if not isinstance(name, str) or name in depth_families() or shadowed(name):
         return None
@@ -172,28 +184,40 @@ def read(name: str) -> tuple[Located, Config, Family, Reading] | None:
         return None
     try:
         where = locate(name)
+    except SymparamsError:
+        return None
+    return Named(where, _plain(where))
+
+
+def _plain(where: Located) -> tuple[Config, Family, Reading] | None:
+    from .families import FAMILIES
+
+    try:
         cfg, fam = FAMILIES.config_for(where.data, where.source)
-        if fam.read is None:
-            return None
-        return where, cfg, fam, fam.read(cfg)
+        return None if fam.read is None else (cfg, fam, fam.read(cfg))
     except SymparamsError:
         return None
 
 
-def from_forms(name: str) -> Counted | None:
-    """The count of ``name`` from the kept forms of its shape (symparams.shapes), or None."""
+def read(name: str) -> tuple[Located, Config, Family, Reading] | None:
+    """(where, config, family, reading) of a model name a family can read to plain data, else None (see :func:`named`)."""
+    found = named(name)
+    return None if found is None or found.plain is None else (found.where, *found.plain)
+
+
+def from_forms(found: Named) -> Counted | None:
+    """The count of a name read by :func:`named` from the kept forms of its shape (symparams.shapes), or None."""
     from .cache import cache_dir
     from .families.registry import settle
     from .shapes import evaluate, kept_forms
 
-    found = read(name) if cache_dir() is not None else None
-    if found is None:
+    if found.plain is None or cache_dir() is None:
         return None
-    where, cfg, fam, reading = found
+    cfg, fam, reading = found.plain
     kept = kept_forms(fam.name, reading.shape)
     if kept is None:
         return None
-    result = evaluate(kept, reading, where.display)
+    result = evaluate(kept, reading, found.where.display)
     if result is None:
         return None
     values = {**result.report["config"], **result.report["derived"]}
@@ -204,16 +228,15 @@ def from_forms(name: str) -> Counted | None:
     return result
 
 
-def keep(name: str, spec, found: Counted) -> None:
-    """Keep the forms of ``spec``'s shape in the user's cache, when its family reads ``name`` to plain data."""
+def keep(found: Named, spec, counted_as: Counted) -> None:
+    """Keep the forms of ``spec``'s shape in the user's cache, when its family read the name to plain data."""
     from .cache import cache_dir, store_data
     from .shapes import key
 
-    named = read(name) if cache_dir() is not None else None
-    if named is None:
+    if found.plain is None or cache_dir() is None:
         return
-    _, _, fam, reading = named
-    kept = shape_forms(reading, spec, found)
+    _, fam, reading = found.plain
+    kept = shape_forms(reading, spec, counted_as)
     if kept is not None:
         store_data(key(fam.name, reading.shape), kept)
 

@@ -122,6 +122,72 @@ def test_a_real_config_counted_by_shape_prints_what_its_tree_prints(path, tmp_pa
                 assert run(["count", str(copy), *fmt]) == uncached(["count", str(copy), *fmt])
 
 
+FIXTURES = Path(__file__).parent / "fixtures" / "configs"
+
+
+def _reads(m: pytest.MonkeyPatch) -> list[str]:
+    """The files symparams' catalog reads from here on."""
+    from symparams import catalog
+
+    opened: list[str] = []
+    real = catalog.read_json
+    m.setattr(catalog, "read_json", lambda path: opened.append(os.fspath(path)) or real(path))
+    return opened
+
+
+@pytest.mark.parametrize("cache", [True, False])
+@pytest.mark.parametrize("how", ["api", "cli"])
+@pytest.mark.parametrize("variant", ["kept shape", "new shape", "wrapper", "refused"])
+def test_a_name_is_read_once_however_it_is_counted(variant, how, cache, tmp_path):
+    """A config is read from disk once, whether its count comes from its shape's forms, from its tree (a shape not
+    yet kept, a wrapper no family reads to plain data, or no cache in use) or is refused; and the count is the
+    uncached one."""
+    source = "gemma-3-4b-it" if variant == "wrapper" else "llama-2-7b"
+    config = json.loads((FIXTURES / f"{source}.json").read_text())
+    if variant == "new shape":
+        config["hidden_act"] = "gelu_new"
+    if variant == "refused":
+        config["num_attention_heads"] = 33
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    expected = uncached(["count", str(path), "--json"])
+    with pytest.MonkeyPatch.context() as m:
+        if cache:
+            m.delenv("SYMPARAMS_NO_CACHE", raising=False)
+            m.setenv("SYMPARAMS_CACHE_DIR", str(tmp_path / "cache"))
+        opened = _reads(m)
+        if how == "cli":
+            assert run(["count", str(path), "--json"]) == expected
+        elif variant == "refused":
+            with pytest.raises(symparams.SymparamsError, match="num_attention_heads"):
+                symparams.count(str(path))
+        else:
+            assert symparams.count(str(path)) == json.loads(expected[1])
+    assert expected[0] == (2 if variant == "refused" else 0)
+    assert opened == [str(path)]
+
+
+@pytest.mark.parametrize("path", sample(sorted(FIXTURES.glob("*.json")), "read-leaves-data"), ids=lambda p: p.stem)
+def test_reading_a_config_to_plain_data_leaves_it_as_it_was(path):
+    """The config read for a shape's forms is the one its tree is then built from: reading it to plain data, and
+    building its tree, change nothing in it."""
+    import copy
+
+    with pytest.MonkeyPatch.context() as m:
+        m.delenv("SYMPARAMS_NO_CACHE", raising=False)
+        found = counting.named(str(path))
+    assert found is not None
+    before = copy.deepcopy(found.where.data)
+    counting._plain(found.where)
+    assert found.where.data == before
+    try:
+        symparams.model(str(path))
+        FAMILIES.from_dict(found.where.data, found.where.source)
+    except symparams.SymparamsError:
+        pass
+    assert found.where.data == before
+
+
 # Real configs that list their layers' kinds, and the field that lists them.
 LISTED = [("exaone-4.0-32b", "layer_types"), ("gemma-3-270m", "layer_types"), ("gpt-oss-20b", "layer_types"),
           ("olmo-3-1025-7b", "layer_types"), ("qwen3.5-9b-text", "layer_types"), ("qwen3.5-35b-a3b-text", "layer_types"),

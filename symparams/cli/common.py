@@ -100,10 +100,11 @@ def parse_sets(items: list[str]) -> dict[str, Any]:
     return out
 
 
-def load_spec(args: argparse.Namespace, name: str | None = None, notes: bool = True):
+def load_spec(args: argparse.Namespace, name: str | None = None, notes: bool = True, where=None):
     """The Spec the arguments name (or ``name``, with their --depth and --set), validated here, not later.
 
     Its notes go to stderr unless ``notes`` is false (a caller that prints them in its own output).
+    ``where`` is the name's :class:`~symparams.catalog.Located`, where the caller has read it already.
     """
     from ..catalog import resolve, shadowed
 
@@ -111,7 +112,7 @@ def load_spec(args: argparse.Namespace, name: str | None = None, notes: bool = T
     note = shadowed(name) if isinstance(name, str) else None
     if note:
         print(f"symparams: note: {note}", file=sys.stderr)
-    spec = resolve(name, args.depth, parse_sets(args.sets))
+    spec = resolve(name, args.depth, parse_sets(args.sets), where)
     spec.env  # validate now, so errors surface before any output
     if notes:
         print_notes(spec)

@@ -139,7 +139,8 @@ def _one(args: argparse.Namespace, name: str, indent: int | None) -> int:
         except SymparamsError:
             return _checkpoint_only(args, ckpt, indent)
     plain = ckpt is None and args.format in ("json", "text") and not args.sets and args.depth is None
-    found = counting.from_forms(name) if plain else None
+    read = counting.named(name) if plain else None
+    found = counting.from_forms(read) if read is not None else None
     if found is not None:
         if args.format != "json":
             from . import one_line
@@ -147,7 +148,7 @@ def _one(args: argparse.Namespace, name: str, indent: int | None) -> int:
             for note in found.report.get("notes", ()):
                 print(f"symparams: note: {one_line(note)}", file=sys.stderr)
         return _print(args, found, indent)
-    spec = load_spec(args, name, notes=args.format != "json")
+    spec = load_spec(args, name, notes=args.format != "json", where=read.where if read is not None else None)
     note = learned_note(spec)
     if note and args.format != "json":
         print(f"symparams: note: {note}", file=sys.stderr)
@@ -159,8 +160,8 @@ def _one(args: argparse.Namespace, name: str, indent: int | None) -> int:
         print(text, end="" if text.endswith("\n") else "\n")
         return 0
     found = counted(spec)
-    if plain:
-        counting.keep(name, spec, found)
+    if read is not None:
+        counting.keep(read, spec, found)
     if ckpt is None:
         return _print(args, found, indent)
     if args.format == "json":

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "model", "resolve", "names", "ladder", "depth_families", "from_preset", "preset_paths", "config_of", "locate", "Located",
-    "PRESET_PREFIX", "listing", "checkpoint_of", "shadowed",
+    "PRESET_PREFIX", "checkpoint_of", "shadowed",
 ]
 
 PRESET_PREFIX = "preset:"
@@ -230,26 +230,6 @@ def config_of(name: str | os.PathLike) -> tuple[dict, str, str]:
         raise SymparamsError(f"{name!r} is not a transformers model; verify reads a config.json path or a preset")
     where = locate(name)
     return where.data, where.source, where.display
-
-
-def listing() -> dict:
-    """What symparams knows, for ``symparams list``: depth-sized families, presets, families and model types.
-
-    Presets carry their family, model_type and exact total (each is one small config, counted
-    from its tree). Families are the hand-written ones of the registry; each lists the
-    config ``model_type`` values it reads and what it does not model, if anything.
-    """
-    ladders = [{"name": name, "summary": fam.summary, "default_depth": fam.default_depth}
-               for name, fam in depth_families().items()]
-    presets = []
-    for name in sorted(preset_paths()):
-        data = read_json(preset_paths()[name])  # type: ignore[arg-type]
-        spec = from_dict(data, f"preset {name}", name=name)
-        presets.append({"name": name, "model_type": data.get("model_type"), "family": spec.family, "total": spec.total})
-    families = [{"name": fam.name, "kind": "hand-written", "model_types": list(fam.model_types), "summary": fam.summary,
-                 "refused": fam.refused or None} for fam in FAMILIES]
-    return {"depth_families": ladders, "presets": presets, "families": families,
-            "model_types": FAMILIES.model_types()}
 
 
 def checkpoint_of(name: str | os.PathLike):

@@ -20,7 +20,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..catalog import listing
     from ..format import human, table
 
     known = listing()
@@ -50,6 +49,38 @@ def run(args: argparse.Namespace) -> int:
         print(f"model types learn refused ({len(refused)}):")
         print(table([(r["model_type"], r["category"]) for r in refused], ("model type", "why"), "ll", indent="  "))
     return 0
+
+
+def listing() -> dict:
+    """What symparams knows, for ``symparams list``: depth-sized families, presets, families and model types.
+
+    Presets carry their family, model_type and exact total (each counted from its shape's
+    shipped forms where a cache is in use, else from its tree). Families are the hand-written
+    ones of the registry; each lists the config ``model_type`` values it reads and what it
+    does not model, if anything.
+    """
+    from ..catalog import PRESET_PREFIX, depth_families, preset_paths
+    from ..config import read_json
+    from ..counting import from_forms, named
+    from ..families import FAMILIES, from_dict
+
+    ladders = [{"name": name, "summary": fam.summary, "default_depth": fam.default_depth}
+               for name, fam in depth_families().items()]
+    presets = []
+    for name in sorted(preset_paths()):
+        found = named(PRESET_PREFIX + name)
+        counted = from_forms(found) if found is not None else None
+        if counted is not None and found is not None and found.plain is not None:
+            data, family, total = found.where.data, found.plain[1].name, counted.report["total"]
+        else:
+            data = read_json(preset_paths()[name])  # type: ignore[arg-type]
+            spec = from_dict(data, f"preset {name}", name=name)
+            family, total = spec.family, spec.total
+        presets.append({"name": name, "model_type": data.get("model_type"), "family": family, "total": total})
+    families = [{"name": fam.name, "kind": "hand-written", "model_types": list(fam.model_types), "summary": fam.summary,
+                 "refused": fam.refused or None} for fam in FAMILIES]
+    return {"depth_families": ladders, "presets": presets, "families": families,
+            "model_types": FAMILIES.model_types()}
 
 
 def learned_listing() -> dict:

@@ -821,6 +821,37 @@ def test_each_family_says_its_own_notable_things(name, says):
         assert "tied" not in text
 
 
+FIXTURES = Path(__file__).parent / "fixtures" / "configs"
+# Models whose A and N differ for each reason: experts, weights applied at several layers, vision towers, both.
+APART = ["mixtral-8x7b", "zamba2-1.2b", "gemma-3-4b-it", FIXTURES / "qwen3-vl-8b-instruct.json",
+         FIXTURES / "qwen3-vl-30b-a3b-instruct.json", FIXTURES / "llama-4-scout-17b-16e-instruct.json",
+         FIXTURES / "paligemma-3b-pt-224.json", "llama-2-7b"]
+
+
+@pytest.mark.parametrize("name", APART, ids=lambda n: Path(n).stem)
+def test_the_reason_given_for_a_and_n_differing_is_the_trees(name):
+    """Each reason a document gives for A differing from N holds in the tree: experts only where a layer routes
+    tokens, weights applied at several layers only where A exceeds N, parts a token never passes through named
+    exactly where the tree has them, and nothing where A is N."""
+    from symparams.report.compare import routed_layer, untouched
+    from symparams.report.context import Reader
+
+    spec = symparams.model(str(name))
+    r = Reader(spec)
+    text = " ".join(derive(spec, "text", None, ("notable", "experts")).split())
+    routed, outside = routed_layer(r) is not None, [r.short[x.path] for x in untouched(r)]
+    assert ("Every expert is stored" in text) == routed
+    assert ("stored once and applied at several layers" in text) == (spec.active_total > spec.total)
+    assert ("never passes through" in text) == bool(outside)
+    for part in outside:
+        assert part in text
+    assert any(x.node.group == "vision" for x in spec.breakdown().top()) == bool(outside)
+    if spec.active_total == spec.total:
+        assert "A/N" not in text and "Parameters a token passes through" not in text
+    else:
+        assert f"A/N = {spec.active_total:,}/{spec.total:,}" in text
+
+
 @settings(max_examples=20, deadline=None)
 @given(folder=st.text(st.characters(min_codepoint=32, max_codepoint=126, exclude_characters="/\\"),
                       min_size=1, max_size=20).filter(lambda s: s.strip(".") != ""))

@@ -27,8 +27,8 @@ from .document import Bars, Chains, Heading, Inline, Math, Para, Part, Rounded, 
 from .forms import _general, difference
 from .math import Form, form_latex, named
 
-__all__ = ["GUIDE_DEPTHS", "dominance", "sizes", "size_rows", "kv_variants", "derivatives", "mixture",
-           "insights_section", "ratio", "first_layer", "key_ratios"]
+__all__ = ["GUIDE_DEPTHS", "dominance", "sizes", "size_rows", "kv_variants", "derivatives", "mixture", "routed_layer",
+           "untouched", "insights_section", "ratio", "first_layer", "key_ratios"]
 
 # The guide's size table (d4, d12, d20, d26, d32) and its practice problem (d8).
 GUIDE_DEPTHS = (4, 8, 12, 20, 26, 32)
@@ -42,6 +42,17 @@ def ratio(a: Expr, b: Expr) -> Expr:
 def first_layer(r: Reader, group: str) -> Row | None:
     """The first layer of ``group`` (a node with parts: the attention, the MLP or mixture of experts)."""
     return next((row for row in r.breakdown.rows if row.node.group == group and not row.is_leaf), None)
+
+
+def routed_layer(r: Reader) -> Row | None:
+    """The first layer that routes tokens: a node whose parts a token does not all pass through once."""
+    return next((x for x in r.breakdown.rows if not x.is_leaf and x.node.group == "mlp"
+                 and x.node.token_children() != tuple((1, c) for c in x.node.children())), None)
+
+
+def untouched(r: Reader) -> list[Row]:
+    """The top-level parts a token of text never passes through (a vision tower, its projector): in N, not in A."""
+    return [x for x in r.breakdown.top() if r.spec.formula(x.node, "active") == 0 and r.spec.formula(x.node) != 0]
 
 
 def _symbols(spec: Spec) -> set[str]:
@@ -287,6 +298,14 @@ def derivatives(r: Reader) -> list[Part]:
     return blocks
 
 
+def _listed(names: Sequence[str]) -> list[Inline]:
+    """``a``, ``a and b``, ``a, b and c``, each set as code."""
+    out: list[Inline] = []
+    for i, name in enumerate(names):
+        out += ([", " if i < len(names) - 1 else " and "] if i else []) + [Verbatim(name)]
+    return out
+
+
 def _joined(parts: Sequence[Inline]) -> list[Inline]:
     out: list[Inline] = []
     for i, p in enumerate(parts):
@@ -300,17 +319,30 @@ def mixture(r: Reader) -> list[Part]:
     if spec.active_total == spec.total:
         return []
     a, n = r.ref(None, "active"), r.ref()
+    outside = [r.short[x.path] for x in untouched(r)]
+    they = "it is" if len(outside) == 1 else "they are"
+    beside: list[Inline] = ([" A token of text never passes through ", *_listed(outside),
+                             f" either: {they} stored, in N, and run once per image."] if outside else [])
+    words: list[Inline]
     if spec.active_total > spec.total:  # weights applied at several layers, no experts skipped
-        title, words = "Shared weights: stored and applied", (
+        title, words = "Shared weights: stored and applied", [
             "Some weights are stored once and applied at several layers: the parameters A a token passes "
-            "through, what its compute scales with, exceed the N stored.")
-    else:
-        title, words = "Mixture of experts: total and active", (
+            "through, what its compute scales with, exceed the N stored.", *beside]
+    elif routed_layer(r) is not None:
+        title, words = "Mixture of experts: total and active", [
             "Every expert is stored, but each token passes through only the top k of the E experts "
-            "(and the router): the active parameters A are what a token's compute scales with.")
+            "(and the router): the active parameters A are what a token's compute scales with.", *beside]
+    elif outside:
+        title, words = "Parameters a token passes through", [
+            "A token of text never passes through ", *_listed(outside), f": {they} stored, in N, and run once per "
+            "image. The active parameters A, what a token's compute scales with, are the rest."]
+    else:
+        title, words = "Parameters a token passes through", [
+            "A token passes through only some of the stored parameters: the active parameters A are what its "
+            "compute scales with."]
     return [
         Heading(2, title),
-        Para((words,)),
+        Para(tuple(words)),
         Chains((
             r.chain(a, spec.active_form, substitute=spec.active_form),
             r.chain(n, spec.closed_form, substitute=spec.closed_form),

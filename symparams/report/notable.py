@@ -19,7 +19,7 @@ from ..components.sinks import Sinks
 from ..errors import SymparamsError
 from ..factoring import factor as factored
 from ..symbols import H, H_kv, L, T, V, W
-from .compare import first_layer, ratio
+from .compare import first_layer, ratio, routed_layer, untouched
 from .context import Reader
 from .document import Bullets, Chains, Heading, Inline, Math, Para, Part, Values, Verbatim
 from .math import Form
@@ -112,7 +112,7 @@ def mlp(r: Reader) -> list[Inline]:
         return []  # a mixture of experts is described by :func:`experts`
     mats = [r.short[x.path].rsplit(".", 1)[-1] for x in _leaves(r, row) if x.node.matmul() != 0]
     words = {2: "two matrices", 3: "three matrices, one gating another"}.get(len(mats), "matrices")
-    routed = _mixture(r)
+    routed = routed_layer(r)
     beside = routed is not None and routed.path.rsplit(".", 1)[0] == row.path.rsplit(".", 1)[0]
     where = " beside the experts, in every layer that has them" if beside else (
         " in the layers without experts" if routed is not None else "")
@@ -124,9 +124,9 @@ def experts(r: Reader) -> list[Part]:
     spec = r.spec
     if spec.active_total == spec.total:
         return []
-    row = _mixture(r)
+    row = routed_layer(r)
     if row is None:
-        return _reused(r)
+        return _reused(r) if spec.active_total > spec.total else _untouched(r)
     a, n = r.ref(None, "active"), r.ref()
     described: list[Inline] = [Verbatim(row.node.describe()), ": "] if row is not None else []
     sizes: list[Inline] = []
@@ -141,6 +141,10 @@ def experts(r: Reader) -> list[Part]:
             if shared is not None:
                 sizes += [", and through the shared ", Verbatim(shared.describe()), " always"]
             sizes.append(".")
+    outside = [r.short[x.path] for x in untouched(r)]
+    if outside:
+        runs = "it runs" if len(outside) == 1 else "they run"
+        sizes += [" A token of text never passes through ", *_named(outside), f" either ({runs} once per image)."]
     return [
         Para((*described, "a mixture of experts. Every expert is stored, but a token passes through the router and "
               "only some experts, so the parameters it uses, A, are a fraction of N.", *sizes)),
@@ -158,10 +162,18 @@ def _reused(r: Reader) -> list[Part]:
     ]
 
 
-def _mixture(r: Reader) -> Row | None:
-    """The first layer that routes tokens: a node whose parts a token does not all pass through once."""
-    return next((x for x in r.breakdown.rows if not x.is_leaf and x.node.group == "mlp"
-                 and x.node.token_children() != tuple((1, c) for c in x.node.children())), None)
+def _untouched(r: Reader) -> list[Part]:
+    """Parts stored with the model that a token of text never passes through (a vision tower): A falls short of N."""
+    a, n = r.ref(None, "active"), r.ref()
+    outside = [r.short[x.path] for x in untouched(r)]
+    they = "it is" if len(outside) == 1 else "they are"
+    words = (("A token of text never passes through ", *_named(outside), f": {they} stored, in N, and run once per "
+              "image, so the parameters a token passes through, A, are fewer:") if outside else
+             ("A token passes through only some of the stored parameters, A of N:",))
+    return [
+        Para(words),
+        Chains((r.chain(ratio(a, n), substitute=Form(ratio(a, n), keep_order=True), style="percent"),)),
+    ]
 
 
 def _stacks(r: Reader) -> list[tuple[Row, sympy.Expr]]:

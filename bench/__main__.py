@@ -6,10 +6,10 @@ import argparse
 import sys
 import time
 
-from .startup import cached_start, every_family, known_shape, many_configs, shipped_derive
+from .startup import cached_start, every_command, every_family, known_shape, many_configs, shipped_derive
 from .targets import ALL as TARGETS
 
-ALL = (*TARGETS, cached_start, known_shape, shipped_derive, every_family, many_configs)
+ALL = (*TARGETS, cached_start, known_shape, shipped_derive, every_family, many_configs, every_command)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,7 +17,7 @@ from typing import Callable
 from .targets import Result, _ms
 from .timing import fresh_env, interleaved, run_command
 
-__all__ = ["cached_start", "known_shape", "shipped_derive", "every_family", "many_configs"]
+__all__ = ["cached_start", "known_shape", "shipped_derive", "every_family", "many_configs", "every_command"]
 
 FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "configs"
 # The preset whose document takes longest to build (measured against import sympy, every preset in one loop).
@@ -252,4 +252,28 @@ def many_configs(files: int = 25) -> list[Result]:
                           meta_time / again_time, 500, False, f"{_ms(again_time)}", info=True))
         out.append(Result("  (each config's tree built: symparams.model(path).total)",
                           meta_time / trees_time, 500, False, f"{_ms(trees_time)}", info=True))
+    return out
+
+
+# One call of each command that reads a model, as a user would type it.
+COMMANDS = (["count", "llama-3-8b"], ["formula", "llama-3-8b"], ["sensitivity", "llama-3-8b"], ["flops", "llama-3-8b"],
+            ["memory", "llama-3-8b"], ["optimal", "--compute", "1e21", "nanochat"], ["derive", "llama-3-8b"],
+            ["latex", "llama-3-8b"], ["list"])
+
+
+def every_command(rounds: int = 3) -> list[Result]:
+    """What each command costs in a new process with the result cache off, against ``import sympy``: information
+    beside the targets, which time count and derive."""
+    base = _command()
+    out = []
+    with tempfile.TemporaryDirectory() as pyc:
+        env = {**fresh_env(pyc), "SYMPARAMS_NO_CACHE": "1"}
+        sympy_only = run_command([sys.executable, "-c", "import sympy"], env)
+        for argv in COMMANDS:
+            command = run_command(base + argv, env)
+            command()  # the bytecode
+            t = interleaved({"command": command, "sympy": sympy_only}, rounds, clock=time.perf_counter)
+            out.append(Result(f"symparams {' '.join(argv)}, new process, cache off, vs import sympy",
+                              t["command"].best / t["sympy"].best, 1.5, True,
+                              f"{_ms(t['command'].best)} vs {_ms(t['sympy'].best)} (best of {rounds})", info=True))
     return out

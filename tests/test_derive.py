@@ -852,6 +852,29 @@ def test_the_reason_given_for_a_and_n_differing_is_the_trees(name):
         assert f"A/N = {spec.active_total:,}/{spec.total:,}" in text
 
 
+@pytest.mark.parametrize("name", APART + ["deepseek-v3", "mamba-130m", "gpt2"], ids=lambda n: Path(n).stem)
+def test_the_leading_terms_are_what_the_count_tends_to_as_every_size_grows(name):
+    """Scaling every size (width, depth, vocabulary) by t while heads, experts and an image's geometry stay as they
+    are, the count over its leading terms tends to 1, as 1 + O(1/t); and a model with a tower keeps the decoder's
+    layers and the tower's in its leading terms, not the patch embedding."""
+    from symparams.report.forms import leading_terms
+    from symparams.symbols import INFO
+
+    spec = symparams.model(str(name))
+    form, lead = spec.closed_form, leading_terms(spec.closed_form)
+    assert lead != 0 and lead.free_symbols <= form.free_symbols
+    values = {s: spec.env[s] for s in form.free_symbols}
+    errors = []
+    for t in (10**3, 10**6, 10**9):
+        scaled = {s: v * t if INFO.get(s.name) is None or INFO[s.name].scales else v for s, v in values.items()}
+        errors.append(abs(sympy.Rational(form.xreplace(scaled)) / sympy.Rational(lead.xreplace(scaled)) - 1))
+    assert errors[2] < errors[1] < errors[0] or errors[0] == 0
+    assert errors[2] < sympy.Rational(1, 10**4)
+    names = {s.name for s in lead.free_symbols}
+    if "D_vis" in names or any(x.node.group == "vision" for x in spec.breakdown().top()):
+        assert {"L", "D", "D_vis"} <= names and not names & {"C_img", "p_img", "S_img", "N_img"}
+
+
 @settings(max_examples=20, deadline=None)
 @given(folder=st.text(st.characters(min_codepoint=32, max_codepoint=126, exclude_characters="/\\"),
                       min_size=1, max_size=20).filter(lambda s: s.strip(".") != ""))

@@ -15,7 +15,7 @@ from sympy import Expr
 from ..factoring import factor as factored
 from ..families import FAMILIES
 from ..spec import Spec
-from ..symbols import H_kv, d_h, e
+from ..symbols import INFO, H_kv, d_h, e
 from .context import Reader
 from .document import Chains, Heading, Math, Para, Part
 from .math import Form, named
@@ -88,15 +88,13 @@ def rule_of_thumb() -> Expr:
     return sympy.expand(nanochat(1).closed_form.xreplace({e: 4}))
 
 
-# Head, expert, group and copy counts and the expansion ratio are not sizes: H*d_h is a width, E*F a width.
-_SIZE_EXEMPT = {"e", "H", "H_kv", "E", "k", "E_s", "H_m", "G", "N_b", "H_lk", "H_lv", "H_I"}
-
-
 def leading_terms(form: Expr) -> Expr:
     """The terms of highest degree in the sizes: what the total tends to as every size grows.
 
-    Degrees count widths, depth and vocabulary (D, d_h, F, L, V, P), not the
-    counts of heads or experts, so 2*D*L*H*d_h is a cubic term like 12*L*D^2.
+    Degrees count widths, depth and vocabulary (D, d_h, F, L, V, P), not the counts of
+    heads or experts nor a geometry every size of model keeps (an image's channels and
+    patches, a kernel: ``Info.scales``), so 2*D*L*H*d_h is a cubic term like 12*L*D^2,
+    and a patch embedding's C*D_vis*p^2 is linear in the sizes.
     """
     terms = sympy.Add.make_args(sympy.expand(form))
     top = max(_degree(t) for t in terms)
@@ -108,7 +106,8 @@ def _degree(x: Expr) -> int:
     if x.is_Number:
         return 0
     if x.is_Symbol:
-        return 0 if x.name in _SIZE_EXEMPT else 1
+        info = INFO.get(x.name)
+        return 0 if info is not None and not info.scales else 1
     if x.is_Mul:
         return sum(_degree(a) for a in x.args)
     if x.is_Pow and x.exp.is_Integer:

@@ -798,7 +798,7 @@ def test_seq_sets_the_context_the_flops_and_memory_are_quoted_at(capsys):
 
 
 def test_the_guides_model_keeps_the_guides_words(d20):
-    text = d20[3]["text"]
+    text = " ".join(d20[3]["text"].split())
     assert "The guide's shortcut" in text and "the guide's vocabularies" in text
 
 
@@ -850,6 +850,18 @@ def test_the_reason_given_for_a_and_n_differing_is_the_trees(name):
         assert "A/N" not in text and "Parameters a token passes through" not in text
     else:
         assert f"A/N = {spec.active_total:,}/{spec.total:,}" in text
+
+
+@pytest.mark.parametrize("name", ["llama-2-7b", "mamba-130m", "gemma-3-4b-it", "gpt2", "nanochat"])
+def test_the_parts_said_to_grow_with_the_vocabulary_are_those_holding_v(name):
+    """Other vocabularies: the parts named as growing with V are exactly the top-level parts whose count holds V
+    (a tied head holds none)."""
+    spec = symparams.model(name)
+    text = " ".join(derive(spec, "text", None, ("insights",)).split())
+    said = re.search(r"Other vocabularies [-=~^]* ?(.*?) grows? linearly with V", text)
+    assert said is not None
+    holding = [row.name for row in spec.breakdown().top() if "V" in {s.name for s in spec.formula(row.node).free_symbols}]
+    assert sorted(re.split(r", | and ", said.group(1))) == sorted(holding)
 
 
 @pytest.mark.parametrize("name", APART + ["deepseek-v3", "mamba-130m", "gpt2"], ids=lambda n: Path(n).stem)

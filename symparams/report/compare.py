@@ -21,7 +21,7 @@ from ..errors import SymparamsError
 from ..factoring import factor as factored
 from ..families import FAMILIES
 from ..spec import Spec
-from ..symbols import D, H_kv, L
+from ..symbols import D, H_kv, L, V
 from .context import Reader, Source, source_of
 from .document import Bars, Chains, Heading, Inline, Math, Para, Part, Rounded, Table, Values, Verbatim
 from .forms import _general, difference
@@ -419,9 +419,14 @@ def insights_section(r: Reader) -> list[Part]:
             chains.append(other.chain(other.ref(), other.spec.closed_form, substitute=other.spec.closed_form))
         blocks.append(Chains(tuple(chains)))
     if "V" in names and layers:
+        holding = [x for x in r.breakdown.top() if V in r.spec.formula(x.node).free_symbols]
+        linear = all(sympy.degree(r.spec.formula(x.node), V) == 1 for x in holding)
+        still = not any(V in r.spec.formula(x.node).free_symbols for x in layers)
+        grow = ("grows" if len(holding) == 1 else "grow") + (" linearly" if linear else "") + " with V"
         blocks += [Heading(3, "Other vocabularies"),
-                   Para(("The embedding and head grow linearly with V, the blocks not at all; the share outside "
-                         "the blocks for " + ("the guide's vocabularies:" if guided else "other common vocabularies:"),))]
+                   Para((*_listed([r.short[x.path] for x in holding]), f" {grow}", ", the blocks not at all" if still
+                         else "", "; the share outside the blocks for " +
+                         ("the guide's vocabularies:" if guided else "other common vocabularies:"),))]
         chains = []
         for vocab in insights.GUIDE_VOCABS:
             if not insights.variant(spec, V=vocab).ok:

@@ -852,6 +852,24 @@ def test_the_reason_given_for_a_and_n_differing_is_the_trees(name):
         assert f"A/N = {spec.active_total:,}/{spec.total:,}" in text
 
 
+@pytest.mark.parametrize("name", ["llama-2-7b", "mamba-130m", "gemma-3-4b-it", "nanochat", "deepseek-v3"])
+def test_doubling_a_size_says_which_sizes_defined_by_it_follow(name):
+    """Doubling the depth or the width holds every other free symbol; a size defined by a relation (d_h = D/H,
+    F = e*D, L_s) moves with it, and the document names exactly those that move, with their two values."""
+    from symparams import insights
+
+    spec = symparams.model(name)
+    text = " ".join(derive(spec, "text", None, ("insights",)).split())
+    for sym in ("L", "D"):
+        said = re.search(rf"The same model with {sym}=[\d,]+, every other free symbol held(.*?):", text)
+        assert said is not None
+        other = insights.variant(spec, **{sym: 2 * int(spec.env[sympy.Symbol(sym, positive=True, integer=True)])})
+        moved = [s for s, _ in spec.relations if s in spec.env and other.spec.env[s] != spec.env[s]]
+        for s in moved:
+            assert f"({int(spec.env[s]):,} becomes {int(other.spec.env[s]):,})" in said.group(1)
+        assert said.group(1).count("becomes") == len(moved)
+
+
 @pytest.mark.parametrize("name", ["llama-2-7b", "mamba-130m", "gemma-3-4b-it", "gpt2", "nanochat"])
 def test_the_parts_said_to_grow_with_the_vocabulary_are_those_holding_v(name):
     """Other vocabularies: the parts named as growing with V are exactly the top-level parts whose count holds V

@@ -357,6 +357,18 @@ def _guided(spec: Spec) -> bool:
     return fam is not None and fam.guide
 
 
+def _following(spec: Spec, v: insights.Variant) -> list[Inline]:
+    """The sizes defined by relations that a variant moves with it (d_h = D/H when D doubles), as prose."""
+    if not v.ok or v.spec is None:
+        return []
+    moved = [(s, rel) for s, rel in spec.relations if s in spec.env and v.spec.env.get(s) != spec.env[s]]
+    out: list[Inline] = []
+    for i, (s, rel) in enumerate(moved):
+        out += ["; " if i == 0 else (", " if i < len(moved) - 1 else " and "), Math(Form(sympy.Eq(s, rel, evaluate=False))),
+                f" ({int(spec.env[s]):,} becomes {int(v.spec.env[s]):,})"]
+    return out + ([" follows it" if len(moved) == 1 else " follow it"] if moved else [])
+
+
 def insights_section(r: Reader) -> list[Part]:
     """What changes would do (more layers, fewer key/value heads, ...), each computed on the variant it speaks of.
 
@@ -379,8 +391,9 @@ def insights_section(r: Reader) -> list[Part]:
         if sym not in names:
             continue
         value = spec.env[_sym(sym)]
-        blocks += [Heading(3, title), Para(("The same model with ", Values(((sym, 2 * value),)), ", all else held:",))]
         v = insights.variant(spec, **{sym: 2 * value})
+        blocks += [Heading(3, title), Para(("The same model with ", Values(((sym, 2 * value),)), ", every other "
+                                            "free symbol held", *_following(spec, v), ":"))]
         if not v.ok:
             blocks.append(Para(("Refused: ", v.refused, ".")))
             continue

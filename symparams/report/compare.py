@@ -364,8 +364,7 @@ def _following(spec: Spec, v: insights.Variant) -> list[Inline]:
     moved = [(s, rel) for s, rel in spec.relations if s in spec.env and v.spec.env.get(s) != spec.env[s]]
     out: list[Inline] = []
     for i, (s, rel) in enumerate(moved):
-        out += ["; " if i == 0 else (", " if i < len(moved) - 1 else " and "), Math(Form(sympy.Eq(s, rel, evaluate=False))),
-                f" ({int(spec.env[s]):,} becomes {int(v.spec.env[s]):,})"]
+        out += ["; " if i == 0 else (", " if i < len(moved) - 1 else " and "), Math(Form(s)), " = ", Math(Form(rel))]
     return out + ([" follows it" if len(moved) == 1 else " follow it"] if moved else [])
 
 

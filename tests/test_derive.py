@@ -852,6 +852,20 @@ def test_the_reason_given_for_a_and_n_differing_is_the_trees(name):
         assert f"A/N = {spec.active_total:,}/{spec.total:,}" in text
 
 
+@pytest.mark.parametrize("name", ["gpt2", FIXTURES / "opt-350m.json", "llama-2-7b"], ids=lambda n: Path(n).stem)
+def test_the_tables_named_are_lookups_and_a_projection_is_called_one(name):
+    """Of the embedding group's leaves beside the token embedding, those named tables do no matmul (a lookup) and
+    those that do are named projections: OPT-350m's project_in is not a table."""
+    spec = symparams.model(str(name))
+    text = " ".join(derive(spec, "text", None, ("notable",)).split())
+    leaves = [x for x in spec.breakdown().rows if x.is_leaf and x.node.group == "embedding"][1:]
+    tables = re.search(r"Embedding tables besides \S+: (.*?)(?:;|\.(?: |$))", text)
+    projections = re.search(r"the projections? (.*?), (?:a matrix|matrices) every token passes through", text)
+    named = lambda found: sorted(re.split(r", | and ", found.group(1))) if found else []  # noqa: E731
+    assert named(tables) == sorted(x.name for x in leaves if x.node.matmul() == 0)
+    assert named(projections) == sorted(x.name for x in leaves if x.node.matmul() != 0)
+
+
 @pytest.mark.parametrize("name", ["llama-2-7b", "mamba-130m", "gemma-3-4b-it", "nanochat", "deepseek-v3"])
 def test_doubling_a_size_says_which_sizes_defined_by_it_follow(name):
     """Doubling the depth or the width holds every other free symbol; a size defined by a relation (d_h = D/H,

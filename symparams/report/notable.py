@@ -334,14 +334,22 @@ def norms(r: Reader) -> list[Inline]:
 
 
 def tables(r: Reader) -> list[Inline]:
-    """Embedding tables beyond the token embedding (learned positions, value embeddings)."""
+    """Embedding tables beyond the token embedding (learned positions, value embeddings), and the projections the
+    embedding group also holds (OPT's ``project_in``, a matmul, not a lookup)."""
     found = [x for x in r.breakdown.rows if x.is_leaf and x.node.group == "embedding"]
     token = next((x for x in found if V in x.node.params().free_symbols), found[0] if found else None)
-    extra = [x for x in found if x is not token]
-    if token is None or not extra:
+    extra = [x for x in found if x is not token and x.node.matmul() == 0]
+    maps = [x for x in found if x is not token and x.node.matmul() != 0]
+    if token is None or not (extra or maps):
         return []
-    return ["Embedding tables besides ", Verbatim(r.short[token.path]), ": ",
-            *_named([r.short[x.path] for x in extra]), "."]
+    said: list[Inline] = ["Embedding tables besides ", Verbatim(r.short[token.path]), ": ",
+                          *_named([r.short[x.path] for x in extra])] if extra else []
+    if maps:
+        one = len(maps) == 1
+        said += ["; and" if extra else "Beside the embedding tables,", " the projection " if one else " the projections ",
+                 *_named([r.short[x.path] for x in maps]), ", a matrix" if one else ", matrices",
+                 " every token passes through"]
+    return [*said, "."]
 
 
 def section(r: Reader) -> list[Part]:

@@ -28,7 +28,7 @@ from .forms import _general, difference
 from .math import Form, form_latex, named
 
 __all__ = ["GUIDE_DEPTHS", "dominance", "sizes", "size_rows", "kv_variants", "derivatives", "mixture", "routed_layer",
-           "untouched", "insights_section", "ratio", "first_layer", "key_ratios"]
+           "untouched", "code_list", "insights_section", "ratio", "first_layer", "key_ratios"]
 
 # The guide's size table (d4, d12, d20, d26, d32) and its practice problem (d8).
 GUIDE_DEPTHS = (4, 8, 12, 20, 26, 32)
@@ -298,7 +298,7 @@ def derivatives(r: Reader) -> list[Part]:
     return blocks
 
 
-def _listed(names: Sequence[str]) -> list[Inline]:
+def code_list(names: Sequence[str]) -> list[Inline]:
     """``a``, ``a and b``, ``a, b and c``, each set as code."""
     out: list[Inline] = []
     for i, name in enumerate(names):
@@ -321,7 +321,7 @@ def mixture(r: Reader) -> list[Part]:
     a, n = r.ref(None, "active"), r.ref()
     outside = [r.short[x.path] for x in untouched(r)]
     they = "it is" if len(outside) == 1 else "they are"
-    beside: list[Inline] = ([" A token of text never passes through ", *_listed(outside),
+    beside: list[Inline] = ([" A token of text never passes through ", *code_list(outside),
                              f" either: {they} stored, in N, and run once per image."] if outside else [])
     words: list[Inline]
     if spec.active_total > spec.total:  # weights applied at several layers, no experts skipped
@@ -334,7 +334,7 @@ def mixture(r: Reader) -> list[Part]:
             "(and the router): the active parameters A are what a token's compute scales with.", *beside]
     elif outside:
         title, words = "Parameters a token passes through", [
-            "A token of text never passes through ", *_listed(outside), f": {they} stored, in N, and run once per "
+            "A token of text never passes through ", *code_list(outside), f": {they} stored, in N, and run once per "
             "image. The active parameters A, what a token's compute scales with, are the rest."]
     else:
         title, words = "Parameters a token passes through", [
@@ -436,7 +436,7 @@ def insights_section(r: Reader) -> list[Part]:
         still = not any(V in r.spec.formula(x.node).free_symbols for x in layers)
         grow = ("grows" if len(holding) == 1 else "grow") + (" linearly" if linear else "") + " with V"
         blocks += [Heading(3, "Other vocabularies"),
-                   Para((*_listed([r.short[x.path] for x in holding]), f" {grow}", ", the blocks not at all" if still
+                   Para((*code_list([r.short[x.path] for x in holding]), f" {grow}", ", the blocks not at all" if still
                          else "", "; the share outside the blocks for " +
                          ("the guide's vocabularies:" if guided else "other common vocabularies:"),))]
         chains = []

@@ -19,20 +19,13 @@ from ..components.sinks import Sinks
 from ..errors import SymparamsError
 from ..factoring import factor as factored
 from ..symbols import H, H_kv, L, T, V, W
-from .compare import first_layer, ratio, routed_layer, untouched
+from .compare import code_list, first_layer, ratio, routed_layer, untouched
 from .context import Reader
 from .document import Bullets, Chains, Heading, Inline, Math, Para, Part, Values, Verbatim
 from .math import Form
 
 __all__ = ["section", "attention", "mlp", "head", "biases", "norms", "tables", "experts", "layers", "windows",
            "states", "sinks"]
-
-
-def _named(names: list[str]) -> list[Inline]:
-    out: list[Inline] = []
-    for i, n in enumerate(names):
-        out += ([", " if i < len(names) - 1 else " and "] if i else []) + [Verbatim(n)]
-    return out
 
 
 def _leaves(r: Reader, row: Row) -> list[Row]:
@@ -116,7 +109,7 @@ def mlp(r: Reader) -> list[Inline]:
     beside = routed is not None and routed.path.rsplit(".", 1)[0] == row.path.rsplit(".", 1)[0]
     where = " beside the experts, in every layer that has them" if beside else (
         " in the layers without experts" if routed is not None else "")
-    return [Verbatim(row.node.describe()), f"{where}: {words}, ", *_named(mats), "."]
+    return [Verbatim(row.node.describe()), f"{where}: {words}, ", *code_list(mats), "."]
 
 
 def experts(r: Reader) -> list[Part]:
@@ -144,7 +137,7 @@ def experts(r: Reader) -> list[Part]:
     outside = [r.short[x.path] for x in untouched(r)]
     if outside:
         runs = "it runs" if len(outside) == 1 else "they run"
-        sizes += [" A token of text never passes through ", *_named(outside), f" either ({runs} once per image)."]
+        sizes += [" A token of text never passes through ", *code_list(outside), f" either ({runs} once per image)."]
     return [
         Para((*described, "a mixture of experts. Every expert is stored, but a token passes through the router and "
               "only some experts, so the parameters it uses, A, are a fraction of N.", *sizes)),
@@ -167,7 +160,7 @@ def _untouched(r: Reader) -> list[Part]:
     a, n = r.ref(None, "active"), r.ref()
     outside = [r.short[x.path] for x in untouched(r)]
     they = "it is" if len(outside) == 1 else "they are"
-    words = (("A token of text never passes through ", *_named(outside), f": {they} stored, in N, and run once per "
+    words = (("A token of text never passes through ", *code_list(outside), f": {they} stored, in N, and run once per "
               "image, so the parameters a token passes through, A, are fewer:") if outside else
              ("A token passes through only some of the stored parameters, A of N:",))
     return [
@@ -304,7 +297,7 @@ def head(r: Reader) -> list[Inline]:
     if not tied:
         return []
     names = [r.short[x.path] for x in tied]
-    return ["The output head ", *_named(names), " is tied to the token embedding: it stores no weight matrix of its "
+    return ["The output head ", *code_list(names), " is tied to the token embedding: it stores no weight matrix of its "
             "own, yet still costs a matmul per token."]
 
 
@@ -319,7 +312,7 @@ def biases(r: Reader) -> list[Inline]:
         return ["No linear layer in the blocks has a bias."]
     if len(biased) == len(linear):
         return ["Every linear layer in the blocks has a bias."]
-    return ["Biases only on ", *_named(biased), " in each block."]
+    return ["Biases only on ", *code_list(biased), " in each block."]
 
 
 def norms(r: Reader) -> list[Inline]:
@@ -343,11 +336,11 @@ def tables(r: Reader) -> list[Inline]:
     if token is None or not (extra or maps):
         return []
     said: list[Inline] = ["Embedding tables besides ", Verbatim(r.short[token.path]), ": ",
-                          *_named([r.short[x.path] for x in extra])] if extra else []
+                          *code_list([r.short[x.path] for x in extra])] if extra else []
     if maps:
         one = len(maps) == 1
         said += ["; and" if extra else "Beside the embedding tables,", " the projection " if one else " the projections ",
-                 *_named([r.short[x.path] for x in maps]), ", a matrix" if one else ", matrices",
+                 *code_list([r.short[x.path] for x in maps]), ", a matrix" if one else ", matrices",
                  " every token passes through"]
     return [*said, "."]
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import SymparamsError
+
+if TYPE_CHECKING:
+    from ..catalog import Located
 
 __all__ = ["add_model_arguments", "add_seq_argument", "context_length", "load_spec", "parse_sets", "positive_int", "emit_json",
            "FORMATS", "add_format_argument", "csv_text", "tex_escape", "cache_key"]
@@ -100,7 +103,8 @@ def parse_sets(items: list[str]) -> dict[str, Any]:
     return out
 
 
-def load_spec(args: argparse.Namespace, name: str | None = None, notes: bool = True, where=None):
+def load_spec(args: argparse.Namespace, name: str | None = None, notes: bool = True,
+              where: Located | None = None):
     """The Spec the arguments name (or ``name``, with their --depth and --set), validated here, not later.
 
     Its notes go to stderr unless ``notes`` is false (a caller that prints them in its own output).

@@ -174,6 +174,8 @@ def test_a_value_inside_an_object_the_class_makes_a_config_of_is_refused_exactly
 COUNTED_LEFT = {
     ("recurrent_gemma", "block_types"): "null, which its __post_init__ reads as a list",
     ("exaone4", "sliding_window"): "null, refused beside the default sliding_window_pattern (EXAONE 4.0 1.2B loads it)",
+    ("mellum", "num_mtp_layers"): "above 1, which its class's validator refuses; learn does not learn a bound on a "
+                                  "field no layer reads (README, learned families)",
 }
 
 

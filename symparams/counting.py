@@ -222,6 +222,8 @@ def from_forms(found: Named) -> Counted | None:
         return None
     values = {**result.report["config"], **result.report["derived"]}
     try:
+        for inner in reading.inner:
+            settle(inner.cfg, inner.family, values.get("d_h"), values.get("d_rope"))
         settle(cfg, fam, values.get("d_h"), values.get("d_rope"))
     except SymparamsError:
         return None

@@ -15,17 +15,18 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from ..config import Config, Fields, printable, short
+from ..errors import SymparamsError
 
 if TYPE_CHECKING:
     from sympy import Expr, Symbol
 
     from ..components import Module
     from ..spec import Constraint, Spec
-    from .registry import Family
+    from .registry import Family, Reading
 
 __all__ = ["TowerFields", "TextClass", "NOTE", "WRAPPER", "PER_IMAGE", "wrapper", "sub_config", "check_decoder",
-           "decoder", "with_towers", "feature_layers", "check_vit", "check_tower", "check_rope", "check_rotary_head",
-           "typed_as"]
+           "decoder", "decoder_reading", "Unread", "with_sizes", "built_with_towers", "with_towers", "feature_layers",
+           "check_vit", "check_tower", "check_rope", "check_rotary_head", "typed_as"]
 
 NOTE = ("the vision parts run once per image: they are in the parameter count, and every per-token reading "
         "(active, FLOPs, KV cache, activations) is the language model's")
@@ -38,16 +39,18 @@ PER_IMAGE = "per-image compute (per-token readings are the decoder's)"
 
 
 def wrapper(name: str, summary: str, build: Callable[[Config], Spec], fields: Fields, model_class: str,
-            refused: str, *, counted_as_class: bool = True) -> Family:
+            refused: str, *, counted_as_class: bool = True,
+            read: Callable[[Config], Reading] | None = None) -> Family:
     """A wrapper's Family: its one model type, the ``*ForConditionalGeneration`` class its files name (whose weights
     they hold, and whose parameters are counted: transformers' AutoModelForCausalLM may build the decoder alone),
     :data:`WRAPPER`'s settings, and ``refused`` followed by what no wrapper reads (:data:`PER_IMAGE`).
-    ``counted_as_class`` false: the class is the one AutoModelForCausalLM builds (Gemma 3's)."""
+    ``counted_as_class`` false: the class is the one AutoModelForCausalLM builds (Gemma 3's); ``read`` the first half
+    of ``build``, where the wrapper reads its config to plain data (:func:`with_sizes`)."""
     from .registry import Family
 
     return Family(name=name, summary=summary, model_types=(name,), fields=fields, build=build,
                   same_parameters=(model_class,), model_class=model_class if counted_as_class else None,
-                  refused=f"{refused}; {PER_IMAGE}", **WRAPPER)  # type: ignore[arg-type]
+                  refused=f"{refused}; {PER_IMAGE}", read=read, **WRAPPER)  # type: ignore[arg-type]
 
 
 class TowerFields(Fields):
@@ -80,7 +83,7 @@ class TextClass:
     by the value the model works out (``head_dim or hidden_size // num_attention_heads``); ``whole_heads`` whether
     its attention refuses a width its heads do not divide (``read_as``'s rounds the head size down); ``adjust`` what
     else its class makes of the file's fields (a null it reads as a value); ``check`` what else it refuses, given the
-    text config as read and the decoder's Spec.
+    text config as read and the decoder's values by name.
     """
 
     model_type: str
@@ -91,7 +94,7 @@ class TextClass:
     unset: tuple[str, ...] = ()
     whole_heads: bool = False
     adjust: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-    check: Callable[[Config, Spec], None] | None = None
+    check: Callable[[Config, Mapping[str, int]], None] | None = None
 
     def translate(self, given: Mapping[str, Any]) -> dict[str, Any]:
         """``given`` (a text config's fields) as a ``read_as`` file that builds the same decoder."""
@@ -156,6 +159,41 @@ def decoder(cfg: Config, model_type: str | TextClass, tied: bool | None, *, own_
     """
     from . import FAMILIES
 
+    text_class, data, source, notes = _text_config(cfg, model_type, tied, own_type, absent, given)
+    text = FAMILIES.from_dict(text_class.translate(data) if text_class else data, source)
+    _check_text(text_class, Config(data, source), _whole_values(text))
+    return text, notes
+
+
+def decoder_reading(cfg: Config, model_type: str | TextClass, tied: bool | None, *, own_type: bool = False,
+                    absent: dict | None = None, given: dict | None = None, plain: bool = True) -> tuple[Reading, list[str]]:
+    """:func:`decoder`'s first half: the decoder read to plain data by its family, with every check :func:`decoder`
+    makes but those its tree settles (:class:`~.registry.Inner`). A decoder whose family reads no plain data (a
+    learned one) is :class:`Unread` where ``plain``, else built, its tree kept in the reading's ``inner``."""
+    from . import FAMILIES
+    from .registry import Inner, Reading
+
+    text_class, data, source, notes = _text_config(cfg, model_type, tied, own_type, absent, given)
+    text_cfg, fam = FAMILIES.config_for(text_class.translate(data) if text_class else data, source)
+    if fam.read is not None:
+        read = replace(fam.read(text_cfg), inner=(Inner(text_cfg, fam),))
+    elif plain:
+        raise Unread(f"{source}: {fam.name} reads no plain data")
+    else:
+        spec = FAMILIES.from_dict(text_cfg.data, source)
+        read = Reading((), tuple(_whole_values(spec).items()), spec.name, spec.notes, (Inner(text_cfg, fam, spec),))
+    _check_text(text_class, Config(data, source), dict(read.values))
+    return read, notes
+
+
+class Unread(SymparamsError):
+    """A wrapper whose decoder's family reads no plain data: counted from its tree alone."""
+
+
+def _text_config(cfg: Config, model_type: str | TextClass, tied: bool | None, own_type: bool, absent: dict | None,
+                 given: dict | None) -> tuple[TextClass | None, dict, str, list[str]]:
+    """The text config as its family reads it (before a text class translates it), where it is read from, and the
+    note :func:`decoder` adds."""
     text_class = model_type if isinstance(model_type, TextClass) else None
     if text_class is not None:
         model_type = text_class.model_type
@@ -172,34 +210,64 @@ def decoder(cfg: Config, model_type: str | TextClass, tied: bool | None, *, own_
         from .field_types import check_types
 
         check_types(Config({"model_type": read_as, "tie_word_embeddings": given["tie_word_embeddings"]}, source))
-    text = FAMILIES.from_dict(text_class.translate(data) if text_class else data, source)
-    if text_class is not None and text_class.whole_heads:
-        _whole_heads(text, Config(data, source))
-    if text_class is not None and text_class.check is not None:
-        text_class.check(Config(data, source), text)
     notes = [] if stated == read_as else [
         f"text_config's model_type {printable(short(stated))} is not read: {cfg.model_type}'s config class reads "
         f"its text_config as {model_type}, and so does symparams"]
-    return text, notes
+    return text_class, data, source, notes
 
 
-def check_rotary_head(cfg: Config, text: Spec) -> None:
+def _whole_values(spec: Spec) -> dict[str, int]:
+    """The whole-number values of a Spec's free symbols, by name (its rules checked first)."""
+    env = spec.env
+    return {s.name: int(env[s]) for s in spec.symbols if env[s].is_Integer}
+
+
+def _check_text(text_class: TextClass | None, cfg: Config, values: Mapping[str, int]) -> None:
+    """What a text class refuses beyond its family's checks, given the decoder's values by name."""
+    if text_class is not None and text_class.whole_heads:
+        _whole_heads(values, cfg)
+    if text_class is not None and text_class.check is not None:
+        text_class.check(cfg, values)
+
+
+def with_sizes(text: Reading, shape: tuple[tuple[str, Any], ...], sizes: Mapping[str, int],
+               notes: list[str]) -> Reading:
+    """A wrapper's reading: its decoder's ``text`` reading (shape, values and notes) followed by its own choices
+    (``shape``), the towers' ``sizes`` and the notes it adds, as :func:`with_towers` lays out its Spec."""
+    from .registry import Reading
+
+    return Reading((("text", (text.inner[0].family.name, text.shape)), *shape), (*text.values, *sizes.items()),
+                   text.name, (*text.notes, *notes, NOTE), text.inner)
+
+
+def built_with_towers(read: Reading, family: str, label: str, towers: tuple[Module, ...],
+                      relations: tuple[tuple[Symbol, Expr], ...], constraints: tuple[Constraint, ...],
+                      kept: tuple[Symbol, ...] = ()) -> Spec:
+    """:func:`with_towers` of a wrapper's reading (:func:`with_sizes`): its decoder's tree, the towers' sizes and
+    every note from the reading."""
+    from . import FAMILIES
+
+    inner = read.inner[0]
+    text = inner.spec if inner.spec is not None else FAMILIES.from_dict(inner.cfg.data, inner.cfg.source)
+    names = {s.name for s in text.symbols}
+    spec = with_towers(text, family, label, towers, {n: v for n, v in read.values if n not in names}, relations,
+                       constraints, kept, [])
+    return replace(spec, notes=read.notes)
+
+
+def check_rotary_head(cfg: Config, text: Mapping[str, int]) -> None:
     """A text class whose attention makes heads of D / H (no head_dim of its own) but whose rotary embedding turns
     ``head_dim`` wide heads where the file gives a (truthy) one: where the two differ no token runs through the
     decoder, so the file is refused (Qwen2-VL's, Mllama's)."""
-    from ..symbols import D, H
-
-    given, own = cfg.data.get("head_dim"), int(text.env[D]) // int(text.env[H])
+    given, own = cfg.data.get("head_dim"), text["D"] // text["H"]
     if given and (isinstance(given, bool) or given != own):
         raise cfg.error("head_dim", f"is {short(given)}, but this decoder's attention makes heads of hidden_size / "
                                     f"num_attention_heads = {own}, while its rotary embedding turns heads of head_dim: "
                                     "no token runs through it")
 
 
-def _whole_heads(text: Spec, cfg: Config) -> None:
-    from ..symbols import D, H
-
-    width, heads = int(text.env[D]), int(text.env[H])
+def _whole_heads(text: Mapping[str, int], cfg: Config) -> None:
+    width, heads = text["D"], text["H"]
     if width % heads:
         raise cfg.error("num_attention_heads", f"{heads} heads do not divide hidden_size {width}: this decoder's "
                                                "attention refuses it (transformers raises)")

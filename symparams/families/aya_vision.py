@@ -30,12 +30,13 @@ from typing import TYPE_CHECKING
 
 from ..config import DEFAULT, Config, Field, short
 from . import _siglip, llava
-from ._vision_language import TowerFields, check_decoder, decoder, feature_layers, with_towers, wrapper
+from ._vision_language import TowerFields, built_with_towers, check_decoder, decoder_reading, feature_layers, with_sizes, wrapper
 
 if TYPE_CHECKING:
     from ..spec import Spec
+    from .registry import Reading
 
-__all__ = ["FAMILY", "FIELDS", "ABSENT", "from_config", "check_regroup", "check_halves"]
+__all__ = ["FAMILY", "FIELDS", "ABSENT", "read", "build", "from_config", "check_regroup", "check_halves"]
 
 # transformers 5.x AyaVisionConfig (its text_config read by the family of the model type it names);
 # alignment_intermediate_size is no field of the class, which its projector reads where a file states it
@@ -88,20 +89,30 @@ def _check_shuffle(cfg: Config, sizes: dict[str, int], clip: bool, scale: int) -
                                                           "the features, so no image runs through it")
 
 
-def _width(cfg: Config, text: Spec) -> int | None:
+def _width(cfg: Config, text: Reading) -> int | None:
     """A = ``alignment_intermediate_size`` where stated (None: the decoder's width), even, as the SwiGLU halves it."""
-    from ..symbols import D
-
     if cfg.is_null("alignment_intermediate_size"):
         raise cfg.error("alignment_intermediate_size", "is null; the projector needs a width (leave the field out "
                                                        "for the decoder's)")
     given = cfg.get("alignment_intermediate_size")
-    width = int(text.env[D]) if given is None else given
+    width = dict(text.values)["D"] if given is None else given
     check_halves(cfg, "alignment_intermediate_size" if given is not None else "text_config", width)
     return given
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config, plain: bool = True) -> Reading:
+    """The tower's sizes and choices and the decoder read to plain data (``plain`` false: a learned decoder is
+    built), every check made."""
+    check_decoder(cfg, "cohere2", llava.DECODERS)
+    sizes, head, clip = llava.read_tower(cfg, ABSENT)
+    scale = cfg.get("downsample_factor")
+    _check_shuffle(cfg, sizes, clip, scale)
+    text, notes = decoder_reading(cfg, "cohere2", cfg.get("tie_word_embeddings"), own_type=True, plain=plain)
+    given = _width(cfg, text)
+    return with_sizes(text, (("head", head), ("clip", clip), ("scale", scale), ("width", given)), sizes, notes)
+
+
+def build(reading: Reading) -> Spec:
     """The decoder's Spec with the tower and the projector beside it."""
     import sympy
 
@@ -110,23 +121,23 @@ def from_config(cfg: Config) -> Spec:
     from ..spec import Divides
     from ..symbols import D, D_vis
 
-    check_decoder(cfg, "cohere2", llava.DECODERS)
-    sizes, head, clip = llava.read_tower(cfg, ABSENT)
-    scale = cfg.get("downsample_factor")
-    _check_shuffle(cfg, sizes, clip, scale)
-    text, notes = decoder(cfg, "cohere2", cfg.get("tie_word_embeddings"), own_type=True)
-    given = _width(cfg, text)
+    shape = dict(reading.shape)
+    given = shape["width"]
     inner, half = (D, D / 2) if given is None else (sympy.Integer(given), sympy.Integer(given // 2))
-    shuffled = sympy.Integer(scale**2) * D_vis
-    tower, relations, constraints = _siglip.tower(head, clip=clip)
+    shuffled = sympy.Integer(shape["scale"]**2) * D_vis
+    tower, relations, constraints = _siglip.tower(shape["head"], clip=shape["clip"])
     projector = Tower("multi_modal_projector", (
         Norm("layernorm", shuffled, kind="layer", weight=True, bias=True, group="vision"),
         Linear("linear_1", shuffled, inner, bias=True, group="vision"),
         Linear("linear_2", half, D, bias=True, group="vision"),
     ), group="vision", label="pixel-shuffle SwiGLU projector: s x s patches to one token of the decoder's width")
     even = (Divides(sympy.Integer(2), D, "the projector's SwiGLU halves the decoder's width"),) if given is None else ()
-    return with_towers(text, "aya_vision", "Aya Vision vision-language model", (tower, projector), sizes, relations,
-                       constraints + even, (), notes)
+    return built_with_towers(reading, "aya_vision", "Aya Vision vision-language model", (tower, projector), relations,
+                             constraints + even)
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg, plain=False))
 
 
 FAMILY = wrapper(
@@ -136,4 +147,5 @@ FAMILY = wrapper(
     refused="decoders other than " + ", ".join(llava.DECODERS) + "; vision towers other than SigLIP's and CLIP's; "
             "a pixel shuffle no image runs through (a downsample_factor that does not divide the patches a side, "
             "several feature layers, a class token kept or a patch dropped, an odd alignment_intermediate_size)",
+    read=read,
 )

@@ -24,13 +24,14 @@ from typing import TYPE_CHECKING
 
 from ..config import DEFAULT, Config, Field
 from . import _siglip, llava
-from ._vision_language import TowerFields, check_decoder, decoder, with_towers, wrapper
+from ._vision_language import TowerFields, built_with_towers, check_decoder, decoder_reading, with_sizes, wrapper
 from .aya_vision import check_halves, check_regroup
 
 if TYPE_CHECKING:
     from ..spec import Spec
+    from .registry import Reading
 
-__all__ = ["FAMILY", "FIELDS", "ABSENT", "from_config"]
+__all__ = ["FAMILY", "FIELDS", "ABSENT", "read", "build", "from_config"]
 
 # transformers 5.x Cohere2VisionConfig (its text_config read by the family of the model type it names)
 FIELDS = TowerFields(
@@ -58,7 +59,18 @@ def _check_shuffle(cfg: Config, sizes: dict[str, int], clip: bool, scale: int, w
     check_halves(cfg, "alignment_intermediate_size", width)
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config, plain: bool = True) -> Reading:
+    """The tower's sizes and choices and the decoder read to plain data (``plain`` false: a learned decoder is
+    built), every check made."""
+    check_decoder(cfg, "cohere2", llava.DECODERS)
+    sizes, head, clip = llava.read_tower(cfg, ABSENT)
+    scale, width = cfg.get("downsample_factor"), cfg.get("alignment_intermediate_size")
+    _check_shuffle(cfg, sizes, clip, scale, width)
+    text, notes = decoder_reading(cfg, "cohere2", cfg.get("tie_word_embeddings"), own_type=True, plain=plain)
+    return with_sizes(text, (("head", head), ("clip", clip), ("scale", scale), ("width", width)), sizes, notes)
+
+
+def build(reading: Reading) -> Spec:
     """The decoder's Spec with the tower and the projector beside it."""
     import sympy
 
@@ -66,19 +78,20 @@ def from_config(cfg: Config) -> Spec:
     from ..components.tower import Tower
     from ..symbols import D, D_vis
 
-    check_decoder(cfg, "cohere2", llava.DECODERS)
-    sizes, head, clip = llava.read_tower(cfg, ABSENT)
-    scale, width = cfg.get("downsample_factor"), cfg.get("alignment_intermediate_size")
-    _check_shuffle(cfg, sizes, clip, scale, width)
-    text, notes = decoder(cfg, "cohere2", cfg.get("tie_word_embeddings"), own_type=True)
-    shuffled = sympy.Integer(scale**2) * D_vis
-    tower, relations, constraints = _siglip.tower(head, clip=clip)
+    shape = dict(reading.shape)
+    width = shape["width"]
+    shuffled = sympy.Integer(shape["scale"]**2) * D_vis
+    tower, relations, constraints = _siglip.tower(shape["head"], clip=shape["clip"])
     projector = Tower("multi_modal_projector", (
         Linear("linear_1", shuffled, sympy.Integer(width), bias=True, group="vision"),
         Linear("linear_2", sympy.Integer(width // 2), D, bias=True, group="vision"),
     ), group="vision", label="pixel-shuffle SwiGLU projector: s x s patches to one token of the decoder's width")
-    return with_towers(text, "cohere2_vision", "Cohere 2 Vision vision-language model", (tower, projector), sizes,
-                       relations, constraints, (), notes)
+    return built_with_towers(reading, "cohere2_vision", "Cohere 2 Vision vision-language model", (tower, projector),
+                             relations, constraints)
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg, plain=False))
 
 
 FAMILY = wrapper(
@@ -88,4 +101,5 @@ FAMILY = wrapper(
     refused="decoders other than " + ", ".join(llava.DECODERS) + "; vision towers other than SigLIP's; "
             "a pixel shuffle no image runs through (a downsample_factor that does not divide the patches a side, "
             "an odd alignment_intermediate_size)",
+    read=read,
 )

@@ -22,12 +22,13 @@ from typing import TYPE_CHECKING
 from ..config import DEFAULT, DERIVED, Config, Field
 from . import _siglip
 from ._gemma_family import GEMMA_GROUPS
-from ._vision_language import TowerFields, decoder, sub_config, with_towers, wrapper
+from ._vision_language import TowerFields, built_with_towers, decoder_reading, sub_config, with_sizes, wrapper
 
 if TYPE_CHECKING:
     from ..spec import Spec
+    from .registry import Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
 
 # transformers 5.x Gemma3Config (its text_config read by the gemma3_text family's own table)
 FIELDS = TowerFields(
@@ -46,7 +47,20 @@ def _tied(cfg: Config) -> bool:
     return value is not DERIVED and value
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config, plain: bool = True) -> Reading:
+    """The tower's sizes and the decoder read to plain data (``plain`` false: a learned decoder is built), every
+    check made."""
+    sizes, head = _siglip.read(sub_config(cfg, "vision_config", _siglip.FIELDS))
+    tokens = cfg.get("mm_tokens_per_image")
+    side, patches = int(tokens ** 0.5), sizes["S_img"] // sizes["p_img"]
+    if patches < side:
+        raise cfg.error("mm_tokens_per_image", f"{tokens} pools each image to {side} tokens a side, but it has "
+                                               f"{patches} patches a side: the pooling kernel would be 0")
+    text, notes = decoder_reading(cfg, "gemma3_text", _tied(cfg), plain=plain)
+    return with_sizes(text, (("head", head), ("side", side)), sizes, notes)
+
+
+def build(reading: Reading) -> Spec:
     """The decoder's Spec with the vision tower and projector beside it, their symbols and rules added."""
     import sympy
 
@@ -55,27 +69,25 @@ def from_config(cfg: Config) -> Spec:
     from ..spec import AtMost
     from ..symbols import D, D_vis, N_img, S_img, p_img
 
-    sizes, head = _siglip.read(sub_config(cfg, "vision_config", _siglip.FIELDS))
-    tokens = cfg.get("mm_tokens_per_image")
-    side, patches = int(tokens ** 0.5), sizes["S_img"] // sizes["p_img"]
-    if patches < side:
-        raise cfg.error("mm_tokens_per_image", f"{tokens} pools each image to {side} tokens a side, but it has "
-                                               f"{patches} patches a side: the pooling kernel would be 0")
-    text, notes = decoder(cfg, "gemma3_text", _tied(cfg))
-    tower, relations, constraints = _siglip.tower(head)
+    shape = dict(reading.shape)
+    tower, relations, constraints = _siglip.tower(shape["head"])
     projector = Tower("multi_modal_projector", (
         Norm("mm_soft_emb_norm", D_vis, weight=True, offset=True, group="vision"),
         Parameter("mm_input_projection_weight", (D_vis, D), group="vision"),
     ), group="vision", label="projector from the tower's width to the decoder's")
-    pooled = AtMost(sympy.Integer(side), sympy.floor(S_img / p_img), "the projector pools each image to this many "
-                    "tokens a side, at most its patches a side")
-    return with_towers(text, "gemma3", "Gemma 3 vision-language model", (tower, projector), sizes, relations,
-                       constraints + (pooled,), (N_img,), notes)
+    pooled = AtMost(sympy.Integer(shape["side"]), sympy.floor(S_img / p_img), "the projector pools each image to this "
+                    "many tokens a side, at most its patches a side")
+    return built_with_towers(reading, "gemma3", "Gemma 3 vision-language model", (tower, projector), relations,
+                             constraints + (pooled,), (N_img,))
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg, plain=False))
 
 
 FAMILY = wrapper(
     "gemma3",
     "Gemma 3 as released (4B and up): the Gemma 3 decoder, a SigLIP vision tower and its projector",
     from_config, FIELDS, "Gemma3ForConditionalGeneration",
-    refused="vision towers other than SigLIP's", counted_as_class=False,
+    refused="vision towers other than SigLIP's", counted_as_class=False, read=read,
 )

@@ -26,11 +26,12 @@ from ..config import DEFAULT, Config, Field, Fields
 from . import _siglip
 from ._gemma_family import GEMMA_GROUPS
 from ._qwen_config import GROUPS
-from ._vision_language import TowerFields, check_decoder, decoder, sub_config, with_towers, wrapper
+from ._vision_language import TowerFields, built_with_towers, check_decoder, decoder_reading, sub_config, with_sizes, wrapper
 from .llava import DECODERS
 
 if TYPE_CHECKING:
     from ..spec import Spec
+    from .registry import Reading
 
 __all__ = ["FAMILY", "SMOLVLM_FAMILY", "FIELDS", "VISION_FIELDS", "from_config", "smolvlm_from_config"]
 
@@ -57,13 +58,9 @@ VISION_FIELDS = Fields(
 )
 
 
-def _build(cfg: Config, family: str, label: str) -> Spec:
-    import sympy
-
-    from ..components import Linear
-    from ..components.tower import Tower
-    from ..symbols import D, D_vis
-
+def read(cfg: Config, plain: bool = True) -> Reading:
+    """The tower's sizes and the decoder read to plain data (``plain`` false: a learned decoder is built), every
+    check made."""
     check_decoder(cfg, "llama", DECODERS)
     sizes, _ = _siglip.read(sub_config(cfg, "vision_config", VISION_FIELDS), named=False)
     scale = cfg.get("scale_factor")
@@ -71,19 +68,30 @@ def _build(cfg: Config, family: str, label: str) -> Spec:
     if side % scale:
         raise cfg.error("scale_factor", f"{scale} does not divide the {side} patches a side: the pixel shuffle "
                                         "cannot regroup them, so no image runs through it")
-    text, notes = decoder(cfg, "llama", cfg.get("tie_word_embeddings"), own_type=True)
+    text, notes = decoder_reading(cfg, "llama", cfg.get("tie_word_embeddings"), own_type=True, plain=plain)
+    return with_sizes(text, (("scale", scale),), sizes, notes)
+
+
+def _built(reading: Reading, family: str, label: str) -> Spec:
+    import sympy
+
+    from ..components import Linear
+    from ..components.tower import Tower
+    from ..symbols import D, D_vis
+
     tower, relations, constraints = _siglip.tower(False)
+    scale = dict(reading.shape)["scale"]
     connector = Tower("connector", (Linear("proj", sympy.Integer(scale**2) * D_vis, D, group="vision"),),
                       group="vision", label="pixel-shuffle connector: s x s patches to one token of the decoder's width")
-    return with_towers(text, family, label, (tower, connector), sizes, relations, constraints, (), notes)
+    return built_with_towers(reading, family, label, (tower, connector), relations, constraints)
 
 
 def from_config(cfg: Config) -> Spec:
-    return _build(cfg, "idefics3", "Idefics 3 vision-language model")
+    return _built(read(cfg, plain=False), "idefics3", "Idefics 3 vision-language model")
 
 
 def smolvlm_from_config(cfg: Config) -> Spec:
-    return _build(cfg, "smolvlm", "SmolVLM vision-language model")
+    return _built(read(cfg, plain=False), "smolvlm", "SmolVLM vision-language model")
 
 
 _REFUSED = ("decoders other than " + ", ".join(DECODERS) + "; a scale_factor that does not divide the "
@@ -93,12 +101,12 @@ FAMILY = wrapper(
     "idefics3",
     "Idefics 3: a SigLIP encoder, a pixel-shuffle connector and a decoder (Llama 3 as released)",
     from_config, FIELDS, "Idefics3ForConditionalGeneration",
-    refused=_REFUSED,
+    refused=_REFUSED, read=read,
 )
 
 SMOLVLM_FAMILY = wrapper(
     "smolvlm",
     "SmolVLM: Idefics 3's layout with a SmolLM decoder",
     smolvlm_from_config, FIELDS, "SmolVLMForConditionalGeneration",
-    refused=_REFUSED,
+    refused=_REFUSED, read=read,
 )

@@ -30,12 +30,22 @@ from typing import TYPE_CHECKING
 
 from ..config import DEFAULT, Config, Field, short
 from . import _internvl_vision, llava
-from ._vision_language import TowerFields, check_decoder, decoder, feature_layers, sub_config, with_towers, wrapper
+from ._vision_language import (
+    TowerFields,
+    built_with_towers,
+    check_decoder,
+    decoder_reading,
+    feature_layers,
+    sub_config,
+    with_sizes,
+    wrapper,
+)
 
 if TYPE_CHECKING:
     from ..spec import Spec
+    from .registry import Reading
 
-__all__ = ["FAMILY", "FIELDS", "from_config"]
+__all__ = ["FAMILY", "FIELDS", "read", "build", "from_config"]
 
 # transformers 5.x InternVLConfig (its text_config read by the family of the model type it names)
 FIELDS = TowerFields(
@@ -86,13 +96,9 @@ def _check_features(cfg: Config, layers: int) -> None:
                                                           "through it")
 
 
-def from_config(cfg: Config) -> Spec:
-    """The decoder's Spec with the tower and the projector beside it."""
-    import sympy
-
-    from ..components import Linear, Norm
-    from ..components.tower import Tower
-    from ..symbols import D, D_vis
+def read(cfg: Config, plain: bool = True) -> Reading:
+    """The tower's sizes and switches and the decoder read to plain data (``plain`` false: a learned decoder is
+    built), every check made."""
     from .activations import activation
 
     check_decoder(cfg, "qwen2", llava.DECODERS)
@@ -100,16 +106,32 @@ def from_config(cfg: Config) -> Spec:
     blocks = _shuffle(cfg, sizes)
     _check_features(cfg, sizes["L_vis"])
     activation(cfg, "projector_hidden_act")
-    text, notes = decoder(cfg, "qwen2", cfg.get("tie_word_embeddings"), own_type=True)
-    tower, relations, constraints = _internvl_vision.tower(switches)
-    shuffled = sympy.Integer(blocks**2) * D_vis
+    text, notes = decoder_reading(cfg, "qwen2", cfg.get("tie_word_embeddings"), own_type=True, plain=plain)
+    return with_sizes(text, (("switches", tuple(sorted(switches.items()))), ("blocks", blocks)), sizes, notes)
+
+
+def build(reading: Reading) -> Spec:
+    """The decoder's Spec with the tower and the projector beside it."""
+    import sympy
+
+    from ..components import Linear, Norm
+    from ..components.tower import Tower
+    from ..symbols import D, D_vis
+
+    shape = dict(reading.shape)
+    tower, relations, constraints = _internvl_vision.tower(dict(shape["switches"]))
+    shuffled = sympy.Integer(shape["blocks"]**2) * D_vis
     projector = Tower("multi_modal_projector", (
         Norm("layer_norm", shuffled, kind="layer", weight=True, bias=True, group="vision"),
         Linear("linear_1", shuffled, D, bias=True, group="vision"),
         Linear("linear_2", D, D, bias=True, group="vision"),
     ), group="vision", label="pixel-shuffle projector: n x n patches to one token of the decoder's width")
-    return with_towers(text, "internvl", "InternVL vision-language model", (tower, projector), sizes, relations,
-                       constraints, (), notes)
+    return built_with_towers(reading, "internvl", "InternVL vision-language model", (tower, projector), relations,
+                             constraints)
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg, plain=False))
 
 
 FAMILY = wrapper(
@@ -119,4 +141,5 @@ FAMILY = wrapper(
     refused="decoders other than " + ", ".join(llava.DECODERS) + "; images and patches that are not square; a "
             "pixel shuffle no image runs through (a downsample_ratio that does not regroup the patches a side, a "
             "list of feature layers or hidden state 0, the class token kept)",
+    read=read,
 )

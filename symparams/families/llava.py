@@ -36,14 +36,24 @@ from ..config import DEFAULT, Config, Field
 from . import _siglip
 from ._gemma_family import GEMMA_GROUPS
 from ._qwen_config import GROUPS
-from ._vision_language import TowerFields, check_decoder, decoder, feature_layers, sub_config, with_towers, wrapper
+from ._vision_language import (
+    TowerFields,
+    built_with_towers,
+    check_decoder,
+    decoder_reading,
+    feature_layers,
+    sub_config,
+    with_sizes,
+    wrapper,
+)
 
 if TYPE_CHECKING:
     from ..components.tower import Tower
     from ..spec import Spec
+    from .registry import Reading
 
 __all__ = ["FAMILY", "NEXT_FAMILY", "FIELDS", "ABSENT", "DECODERS", "Layout", "LLAVA", "NEXT", "read_tower",
-           "build", "from_config", "next_from_config"]
+           "read", "build", "built", "reader", "from_config", "next_from_config"]
 
 # transformers 5.x LlavaConfig (LlavaNextConfig reads the same fields; its text_config is read by its own type's family)
 FIELDS = TowerFields(
@@ -104,26 +114,43 @@ def read_tower(cfg: Config, absent: Mapping[str, Any]) -> tuple[dict[str, int], 
     return sizes, head, clip
 
 
-def build(cfg: Config, layout: Layout) -> Spec:
-    """The decoder's Spec with the tower, the projector and ``layout``'s parts beside it."""
-    import sympy
-
-    from ..components import Linear, Norm, Parameter
-    from ..components.tower import Tower
-    from ..symbols import D, D_vis
+def read(cfg: Config, layout: Layout, plain: bool = True) -> Reading:
+    """The tower's sizes and choices and the decoder read to plain data (``plain`` false: a learned decoder is
+    built), every check made but ``layout``'s extra parts'."""
     from .activations import activation
 
     check_decoder(cfg, layout.text, DECODERS)
     sizes, head, clip = read_tower(cfg, layout.absent)
-    width = sympy.Integer(feature_layers(cfg, sizes["L_vis"])) * D_vis
+    features = feature_layers(cfg, sizes["L_vis"])
     bias = cfg.get("multimodal_projector_bias") if "multimodal_projector_bias" in cfg.fields else True
     activation(cfg, "projector_hidden_act")
     if "vision_feature_select_strategy" in cfg.fields:
         cfg.get("vision_feature_select_strategy")
     tied = cfg.get("tie_word_embeddings")
-    text, notes = decoder(cfg, layout.text, (True if tied else None) if layout.either_tie else tied, own_type=True)
-    extra = layout.extra(cfg, sizes) if layout.extra is not None else ()
-    tower, relations, constraints = _siglip.tower(head, clip=clip)
+    text, notes = decoder_reading(cfg, layout.text, (True if tied else None) if layout.either_tie else tied,
+                                  own_type=True, plain=plain)
+    return with_sizes(text, (("head", head), ("clip", clip), ("features", features), ("bias", bias)), sizes, notes)
+
+
+def build(cfg: Config, layout: Layout) -> Spec:
+    """The decoder's Spec with the tower, the projector and ``layout``'s parts beside it."""
+    reading = read(cfg, layout, plain=False)
+    extra = layout.extra(cfg, dict(reading.values)) if layout.extra is not None else ()
+    return built(reading, layout, extra)
+
+
+def built(reading: Reading, layout: Layout, extra: tuple[Tower, ...] = ()) -> Spec:
+    """The tree of a config read by :func:`read`, with ``extra`` parts after ``layout``'s."""
+    import sympy
+
+    from ..components import Linear, Norm, Parameter
+    from ..components.tower import Tower
+    from ..symbols import D, D_vis
+
+    shape = dict(reading.shape)
+    width = sympy.Integer(shape["features"]) * D_vis
+    bias = shape["bias"]
+    tower, relations, constraints = _siglip.tower(shape["head"], clip=shape["clip"])
     norm = (Norm("projector_layernorm", width, kind="layer", weight=True, bias=True, group="vision"),)
     projector = Tower("multi_modal_projector", (
         *(norm if layout.norm else ()),
@@ -134,7 +161,14 @@ def build(cfg: Config, layout: Layout) -> Spec:
     if layout.newline:
         towers += (Tower("image_newline", (Parameter("image_newline", (D,), group="vision"),), group="vision",
                          label="a learned vector closing each row of image features"),)
-    return with_towers(text, layout.family, layout.label, (*towers, *extra), sizes, relations, constraints, (), notes)
+    return built_with_towers(reading, layout.family, layout.label, (*towers, *extra), relations, constraints)
+
+
+def reader(layout: Layout) -> Callable[[Config], Reading]:
+    """``Family.read`` of a layout without extra parts: :func:`read`, to plain data only."""
+    def plain(cfg: Config) -> Reading:
+        return read(cfg, layout)
+    return plain
 
 
 LLAVA = Layout("llava", "LLaVA vision-language model")
@@ -156,12 +190,12 @@ FAMILY = wrapper(
     "llava",
     "LLaVA: a decoder, a CLIP (or SigLIP) vision tower and a two-layer projector",
     from_config, FIELDS, "LlavaForConditionalGeneration",
-    refused=_REFUSED,
+    refused=_REFUSED, read=reader(LLAVA),
 )
 
 NEXT_FAMILY = wrapper(
     "llava_next",
     "LLaVA-NeXT: LLaVA's parts and a learned image-newline vector",
     next_from_config, FIELDS, "LlavaNextForConditionalGeneration",
-    refused=_REFUSED,
+    refused=_REFUSED, read=reader(NEXT),
 )

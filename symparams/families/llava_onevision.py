@@ -97,7 +97,7 @@ FAMILY = wrapper(
     "llava_onevision",
     "LLaVA-OneVision: LLaVA-NeXT's parts with a SigLIP tower and a Qwen2 decoder by default",
     from_config, FIELDS, "LlavaOnevisionForConditionalGeneration",
-    refused=_REFUSED,
+    refused=_REFUSED, read=llava.reader(ONEVISION),
 )
 
 VIDEO_FAMILY = wrapper(

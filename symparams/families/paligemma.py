@@ -24,12 +24,13 @@ from typing import TYPE_CHECKING
 from ..config import DEFAULT, Config, Field
 from . import _siglip
 from ._gemma_family import GEMMA_GROUPS
-from ._vision_language import TowerFields, check_decoder, decoder, sub_config, with_towers, wrapper
+from ._vision_language import TowerFields, built_with_towers, check_decoder, decoder_reading, sub_config, with_sizes, wrapper
 
 if TYPE_CHECKING:
     from ..spec import Spec
+    from .registry import Reading
 
-__all__ = ["FAMILY", "FIELDS", "DECODERS", "TEXT_ABSENT", "VISION_ABSENT", "from_config"]
+__all__ = ["FAMILY", "FIELDS", "DECODERS", "TEXT_ABSENT", "VISION_ABSENT", "read", "build", "from_config"]
 
 # Decoders PaliGemmaConfig builds with: their config classes hold use_bidirectional_attention, which it sets.
 DECODERS = ("gemma", "gemma2")
@@ -52,28 +53,39 @@ TEXT_ABSENT = {"model_type": "gemma", "hidden_size": 2048, "num_hidden_layers": 
                "num_attention_heads": 8, "num_key_value_heads": 1, "is_encoder_decoder": False, "vocab_size": 257152}
 
 
-def from_config(cfg: Config) -> Spec:
-    """The decoder's Spec with the SigLIP tower and the projector beside it."""
-    from ..components import Linear
-    from ..components.tower import Tower
-    from ..symbols import D, D_vis
-
+def read(cfg: Config, plain: bool = True) -> Reading:
+    """The tower's sizes and the decoder read to plain data (``plain`` false: a learned decoder is built), every
+    check made."""
     check_decoder(cfg, "gemma", DECODERS, "its config class sets the text config's use_bidirectional_attention, "
                                          "which only theirs hold")
     vision = sub_config(cfg, "vision_config", _siglip.FIELDS)
     if not isinstance(cfg.data.get("vision_config"), dict):
         vision.data = dict(VISION_ABSENT)
     sizes, head = _siglip.read(vision)
-    text, notes = decoder(cfg, "gemma", cfg.get("tie_word_embeddings"), own_type=True, absent=TEXT_ABSENT)
-    width, out = int(text.env[D]), cfg.get("projection_dim")
+    text, notes = decoder_reading(cfg, "gemma", cfg.get("tie_word_embeddings"), own_type=True, absent=TEXT_ABSENT,
+                                  plain=plain)
+    width, out = dict(text.values)["D"], cfg.get("projection_dim")
     if out != width:
         raise cfg.error("projection_dim", f"is {out}, but the decoder is {width} wide: image features of another "
                                           "width cannot take the place of token embeddings")
-    tower, relations, constraints = _siglip.tower(head)
+    return with_sizes(text, (("head", head),), sizes, notes)
+
+
+def build(reading: Reading) -> Spec:
+    """The decoder's Spec with the SigLIP tower and the projector beside it."""
+    from ..components import Linear
+    from ..components.tower import Tower
+    from ..symbols import D, D_vis
+
+    tower, relations, constraints = _siglip.tower(dict(reading.shape)["head"])
     projector = Tower("multi_modal_projector", (Linear("linear", D_vis, D, bias=True, group="vision"),),
                       group="vision", label="projector from the tower's width to the decoder's")
-    return with_towers(text, "paligemma", "PaliGemma vision-language model", (tower, projector), sizes, relations,
-                       constraints, (), notes)
+    return built_with_towers(reading, "paligemma", "PaliGemma vision-language model", (tower, projector), relations,
+                             constraints)
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg, plain=False))
 
 
 FAMILY = wrapper(
@@ -82,4 +94,5 @@ FAMILY = wrapper(
     from_config, FIELDS, "PaliGemmaForConditionalGeneration",
     refused="decoders other than " + ", ".join(DECODERS) + "; vision towers other than SigLIP's; a projection_dim "
             "other than the decoder's width",
+    read=read,
 )

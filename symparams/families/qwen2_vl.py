@@ -36,12 +36,23 @@ from typing import TYPE_CHECKING, Any
 from ..config import DEFAULT, Config, Field
 from . import _qwen2_vision
 from ._qwen_config import GROUPS
-from ._vision_language import TextClass, TowerFields, check_rotary_head, decoder, sub_config, with_towers, wrapper
+from ._vision_language import (
+    TextClass,
+    TowerFields,
+    built_with_towers,
+    check_rotary_head,
+    decoder_reading,
+    sub_config,
+    with_sizes,
+    wrapper,
+)
 
 if TYPE_CHECKING:
     from ..spec import Spec
+    from .registry import Reading
 
-__all__ = ["FAMILY", "FAMILY_2_5", "FIELDS", "TEXT", "TEXT_2_5", "TEXT_KEYS", "from_config", "from_config_2_5"]
+__all__ = ["FAMILY", "FAMILY_2_5", "FIELDS", "TEXT", "TEXT_2_5", "TEXT_KEYS", "read", "read_2_5", "from_config",
+           "from_config_2_5"]
 
 # transformers 5.x Qwen2VLConfig and Qwen2_5_VLConfig (their text_config read through TEXT and TEXT_2_5)
 FIELDS = TowerFields(
@@ -100,27 +111,40 @@ TEXT = TextClass("qwen2_vl_text", "qwen2", **_TEXT)  # type: ignore[arg-type]
 TEXT_2_5 = TextClass("qwen2_5_vl_text", "qwen2", **_TEXT)  # type: ignore[arg-type]
 
 
-def _build(cfg: Config, text_class: TextClass, kind: str, family: str, label: str) -> Spec:
-    from ..symbols import D
+def _read(cfg: Config, text_class: TextClass, kind: str, plain: bool = True) -> Reading:
+    """The decoder read to plain data (``plain`` false: a learned decoder is built) and the tower's sizes, every
+    check made."""
     from .field_types import check_types
 
     check_types(cfg)  # the wrapper's own fields first: a flat file's decoder fields are read next, as its text's
     cfg.get("text_config")
     nested = isinstance(cfg.data.get("text_config"), dict)
     flat = None if nested else {k: cfg.data[k] for k in TEXT_KEYS if k in cfg.data}
-    text, notes = decoder(cfg, text_class, _tied(cfg), given=flat)
+    text, notes = decoder_reading(cfg, text_class, _tied(cfg), given=flat, plain=plain)
     fields = _qwen2_vision.QWEN2_FIELDS if kind == "qwen2_vl" else _qwen2_vision.QWEN2_5_FIELDS
-    sizes, ratio = _qwen2_vision.read(sub_config(cfg, "vision_config", fields), kind, int(text.env[D]))
-    tower, relations, constraints = _qwen2_vision.tower(kind, ratio)
-    return with_towers(text, family, label, (tower,), sizes, relations, constraints, (), notes)
+    sizes, ratio = _qwen2_vision.read(sub_config(cfg, "vision_config", fields), kind, dict(text.values)["D"])
+    return with_sizes(text, (("ratio", ratio),), sizes, notes)
+
+
+def _built(reading: Reading, kind: str, label: str) -> Spec:
+    tower, relations, constraints = _qwen2_vision.tower(kind, dict(reading.shape)["ratio"])
+    return built_with_towers(reading, kind, label, (tower,), relations, constraints)
+
+
+def read(cfg: Config) -> Reading:
+    return _read(cfg, TEXT, "qwen2_vl")
+
+
+def read_2_5(cfg: Config) -> Reading:
+    return _read(cfg, TEXT_2_5, "qwen2_5_vl")
 
 
 def from_config(cfg: Config) -> Spec:
-    return _build(cfg, TEXT, "qwen2_vl", "qwen2_vl", "Qwen2-VL vision-language model")
+    return _built(_read(cfg, TEXT, "qwen2_vl", plain=False), "qwen2_vl", "Qwen2-VL vision-language model")
 
 
 def from_config_2_5(cfg: Config) -> Spec:
-    return _build(cfg, TEXT_2_5, "qwen2_5_vl", "qwen2_5_vl", "Qwen2.5-VL vision-language model")
+    return _built(_read(cfg, TEXT_2_5, "qwen2_5_vl", plain=False), "qwen2_5_vl", "Qwen2.5-VL vision-language model")
 
 
 def _nested(cfg: Config) -> bool:
@@ -136,12 +160,12 @@ FAMILY = replace(wrapper(
     "qwen2_vl",
     "Qwen2-VL: the Qwen2 decoder (flat or nested config) and a LayerNorm vision tower with a patch merger",
     from_config, FIELDS, "Qwen2VLForConditionalGeneration",
-    refused=_REFUSED,
+    refused=_REFUSED, read=read,
 ), rope_top=_nested)
 
 FAMILY_2_5 = replace(wrapper(
     "qwen2_5_vl",
     "Qwen2.5-VL: the Qwen2 decoder (flat or nested config) and an RMSNorm vision tower with gated MLPs",
     from_config_2_5, FIELDS, "Qwen2_5_VLForConditionalGeneration",
-    refused=_REFUSED,
+    refused=_REFUSED, read=read_2_5,
 ), rope_top=_nested)

@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING
 from ..config import DEFAULT, Config, Field
 from . import _qwen_vision
 from ._qwen_config import GROUPS
-from ._vision_language import TowerFields, decoder, sub_config, with_towers, wrapper
+from ._vision_language import TowerFields, built_with_towers, decoder_reading, sub_config, with_sizes, wrapper
 
 if TYPE_CHECKING:
     from ..spec import Spec
+    from .registry import Reading
 
 __all__ = ["FAMILY", "MOE_FAMILY", "FIELDS", "from_config", "moe_from_config"]
 
@@ -35,22 +36,34 @@ FIELDS = TowerFields(
 )
 
 
-def _build(cfg: Config, text_type: str, family: str, label: str) -> Spec:
-    from ..symbols import D
-
-    text, notes = decoder(cfg, text_type, cfg.get("tie_word_embeddings"))
+def _read(cfg: Config, text_type: str, plain: bool = True) -> Reading:
+    """The decoder read to plain data (``plain`` false: a learned decoder is built) and the tower's sizes, every
+    check made."""
+    text, notes = decoder_reading(cfg, text_type, cfg.get("tie_word_embeddings"), plain=plain)
     whence = "" if isinstance(cfg.data.get("text_config"), dict) else " (text_config is missing or null: the defaults)"
-    sizes = _qwen_vision.read(sub_config(cfg, "vision_config", _qwen_vision.FIELDS), int(text.env[D]), whence)
+    sizes = _qwen_vision.read(sub_config(cfg, "vision_config", _qwen_vision.FIELDS), dict(text.values)["D"], whence)
+    return with_sizes(text, (), sizes, notes)
+
+
+def _built(reading: Reading, family: str, label: str) -> Spec:
     tower, relations, constraints = _qwen_vision.tower()
-    return with_towers(text, family, label, (tower,), sizes, relations, constraints, (), notes)
+    return built_with_towers(reading, family, label, (tower,), relations, constraints)
+
+
+def read(cfg: Config) -> Reading:
+    return _read(cfg, "qwen3_5_text")
+
+
+def moe_read(cfg: Config) -> Reading:
+    return _read(cfg, "qwen3_5_moe_text")
 
 
 def from_config(cfg: Config) -> Spec:
-    return _build(cfg, "qwen3_5_text", "qwen3_5", "Qwen3.5 vision-language model")
+    return _built(_read(cfg, "qwen3_5_text", plain=False), "qwen3_5", "Qwen3.5 vision-language model")
 
 
 def moe_from_config(cfg: Config) -> Spec:
-    return _build(cfg, "qwen3_5_moe_text", "qwen3_5_moe", "Qwen3.5-MoE vision-language model")
+    return _built(_read(cfg, "qwen3_5_moe_text", plain=False), "qwen3_5_moe", "Qwen3.5-MoE vision-language model")
 
 
 _REFUSED = ("a merger whose out_hidden_size is not the decoder's width")
@@ -59,12 +72,12 @@ FAMILY = wrapper(
     "qwen3_5",
     "Qwen3.5 as released: the Gated DeltaNet hybrid decoder and its vision tower",
     from_config, FIELDS, "Qwen3_5ForConditionalGeneration",
-    refused=_REFUSED,
+    refused=_REFUSED, read=read,
 )
 
 MOE_FAMILY = wrapper(
     "qwen3_5_moe",
     "Qwen3.5-MoE as released: the hybrid mixture-of-experts decoder and its vision tower",
     moe_from_config, FIELDS, "Qwen3_5MoeForConditionalGeneration",
-    refused=_REFUSED,
+    refused=_REFUSED, read=moe_read,
 )

@@ -23,15 +23,16 @@ known type per layer) and the attention looks each layer's type up in it: a null
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping
 
 from ..config import DEFAULT, Config, Field
 from . import _qwen_vision
 from ._qwen_config import GROUPS
-from ._vision_language import TextClass, TowerFields, decoder, sub_config, with_towers, wrapper
+from ._vision_language import TextClass, TowerFields, built_with_towers, decoder_reading, sub_config, with_sizes, wrapper
 
 if TYPE_CHECKING:
     from ..spec import Spec
+    from .registry import Reading
 
 __all__ = ["FAMILY", "MOE_FAMILY", "FIELDS", "TEXT", "MOE_TEXT", "from_config", "moe_from_config"]
 
@@ -48,11 +49,10 @@ _NO_WINDOW = ("use_sliding_window", "sliding_window")
 
 
 
-def _layer_types(cfg: Config, text: Spec) -> None:
+def _layer_types(cfg: Config, text: Mapping[str, int]) -> None:
     """``layer_types``, which the text config classes do not declare, is still validated by transformers (a known
     type for each layer), and its attention looks each layer's type up in it: a null is refused."""
     from ..config import Fields
-    from ..symbols import L
     from ._qwen_config import layer_types, list_field
 
     if "layer_types" not in cfg.data:
@@ -61,7 +61,7 @@ def _layer_types(cfg: Config, text: Spec) -> None:
         raise cfg.error("layer_types", "is null: this text config class keeps the null, and its attention cannot "
                                        "look a layer's type up in it (transformers raises)")
     listed = Config(cfg.data, cfg.source, Fields(list_field("layer_types")))
-    layer_types(listed, int(text.env[L]), ("full_attention", "sliding_attention"), list)
+    layer_types(listed, text["L"], ("full_attention", "sliding_attention"), list)
 
 
 # transformers 5.x Qwen3VLTextConfig, against Qwen3Config (its attention applies no window: a sliding layer listed is
@@ -79,23 +79,36 @@ MOE_TEXT = TextClass(
 )
 
 
-def _build(cfg: Config, text_class: TextClass, family: str, label: str) -> Spec:
-    from ..symbols import D, L
-
-    text, notes = decoder(cfg, text_class, cfg.get("tie_word_embeddings"))
+def _read(cfg: Config, text_class: TextClass, plain: bool = True) -> Reading:
+    """The decoder read to plain data (``plain`` false: a learned decoder is built) and the tower's sizes, every
+    check made."""
+    text, notes = decoder_reading(cfg, text_class, cfg.get("tie_word_embeddings"), plain=plain)
     whence = "" if isinstance(cfg.data.get("text_config"), dict) else " (text_config is missing or null: the defaults)"
     vision = sub_config(cfg, "vision_config", _qwen_vision.VL_FIELDS)
-    sizes = _qwen_vision.read(vision, int(text.env[D]), whence, layers=int(text.env[L]))
-    tower, relations, constraints = _qwen_vision.tower("N_ds" in sizes, "Qwen3-VL vision tower")
-    return with_towers(text, family, label, (tower,), sizes, relations, constraints, (), notes)
+    values = dict(text.values)
+    sizes = _qwen_vision.read(vision, values["D"], whence, layers=values["L"])
+    return with_sizes(text, (("deepstack", "N_ds" in sizes),), sizes, notes)
+
+
+def _built(reading: Reading, family: str, label: str) -> Spec:
+    tower, relations, constraints = _qwen_vision.tower(dict(reading.shape)["deepstack"], "Qwen3-VL vision tower")
+    return built_with_towers(reading, family, label, (tower,), relations, constraints)
+
+
+def read(cfg: Config) -> Reading:
+    return _read(cfg, TEXT)
+
+
+def moe_read(cfg: Config) -> Reading:
+    return _read(cfg, MOE_TEXT)
 
 
 def from_config(cfg: Config) -> Spec:
-    return _build(cfg, TEXT, "qwen3_vl", "Qwen3-VL vision-language model")
+    return _built(_read(cfg, TEXT, plain=False), "qwen3_vl", "Qwen3-VL vision-language model")
 
 
 def moe_from_config(cfg: Config) -> Spec:
-    return _build(cfg, MOE_TEXT, "qwen3_vl_moe", "Qwen3-VL-MoE vision-language model")
+    return _built(_read(cfg, MOE_TEXT, plain=False), "qwen3_vl_moe", "Qwen3-VL-MoE vision-language model")
 
 
 _REFUSED = ("a merger whose out_hidden_size is not the decoder's width; deepstack layers the tower lacks, "
@@ -105,12 +118,12 @@ FAMILY = wrapper(
     "qwen3_vl",
     "Qwen3-VL: the Qwen3 decoder and a vision tower whose deepstack mergers feed its first layers",
     from_config, FIELDS, "Qwen3VLForConditionalGeneration",
-    refused=_REFUSED,
+    refused=_REFUSED, read=read,
 )
 
 MOE_FAMILY = wrapper(
     "qwen3_vl_moe",
     "Qwen3-VL-MoE: the Qwen3-MoE decoder and a vision tower whose deepstack mergers feed its first layers",
     moe_from_config, FIELDS, "Qwen3VLMoeForConditionalGeneration",
-    refused=_REFUSED,
+    refused=_REFUSED, read=moe_read,
 )

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     from ..spec import Spec
 
-__all__ = ["Family", "Reading", "Registry", "Entry", "entry", "refused_whole", "settle", "by_layer", "order",
+__all__ = ["Family", "Reading", "Inner", "Registry", "Entry", "entry", "refused_whole", "settle", "by_layer", "order",
            "counted_shape"]
 
 V_ = TypeVar("V_")
@@ -39,12 +39,26 @@ class Reading:
     ``name`` the Spec's own name and ``notes`` what the reader noted. Two configs of one
     family with equal shapes build the same tree with other values, so the forms of a tree
     kept by its shape (:mod:`symparams.shapes`) serve every config of that shape.
+    ``inner`` holds the configs read inside this one by families of their own (a
+    vision-language wrapper's decoder), as :class:`Inner`: they are settled once the
+    forms give their head sizes, as counting their trees settles them.
     """
 
     shape: tuple[tuple[str, Any], ...]
     values: tuple[tuple[str, int], ...]
     name: str
     notes: tuple[str, ...] = ()
+    inner: tuple[Inner, ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class Inner:
+    """A config read inside another by its own family (``text_config`` by the decoder's), and that family; ``spec``
+    its tree, where one was built because the family reads no plain data (a learned decoder's)."""
+
+    cfg: Config
+    family: Family
+    spec: Spec | None = None
 
 
 # Marks a layer-by-layer order inside a shape (see :func:`by_layer`).

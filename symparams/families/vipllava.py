@@ -50,4 +50,5 @@ FAMILY = wrapper(
     from_config, FIELDS, "VipLlavaForConditionalGeneration",
     refused="decoders other than " + ", ".join(llava.DECODERS) + "; vision towers other than CLIP's and SigLIP's; "
             "feature layers the tower lacks",
+    read=llava.reader(LAYOUT),
 )

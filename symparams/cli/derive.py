@@ -30,7 +30,7 @@ PRESET_DOCUMENTS = (("gpt2", "GPT-2 124M"), ("llama-2-7b", "Llama-2-7B"), ("mixt
 # The preset that stands for its family where the family has several: the smallest, or the smallest that builds
 # every kind of part (Granite 4.0 H-Micro has no experts).
 REPRESENTATIVES = ("opt-125m", "pythia-160m", "gemma-2b", "deepseek-v2-lite", "falcon-7b", "llama-4-scout-17b-16e-text",
-                   "granite-4.0-h-small")
+                   "granite-4.0-h-small", "llama-4-scout-17b-16e-instruct")
 ALL_COMMAND = "symparams derive --all -o derivations/"
 
 

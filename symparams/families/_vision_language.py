@@ -7,6 +7,11 @@ that family, its notes), except that the model type inside ``text_config`` is no
 wrapper's class decides it, as in transformers) and the head's tie is the wrapper's. The
 towers are :class:`~symparams.components.tower.Tower` nodes: in the parameter count, outside
 every per-token reading.
+
+Each wrapper reads its config to plain data first (:func:`decoder_reading`, :func:`with_sizes`):
+its decoder's reading, by the decoder's own family, then its own choices and its towers'
+sizes. Its tree is built from that reading alone (:func:`built_with_towers`), so a config of a
+shape already counted is counted from the forms that shape keeps, without SymPy.
 """
 
 from __future__ import annotations
@@ -25,8 +30,8 @@ if TYPE_CHECKING:
     from .registry import Family, Reading
 
 __all__ = ["TowerFields", "TextClass", "NOTE", "WRAPPER", "PER_IMAGE", "wrapper", "sub_config", "check_decoder",
-           "decoder", "decoder_reading", "Unread", "with_sizes", "built_with_towers", "with_towers", "feature_layers",
-           "check_vit", "check_tower", "check_rope", "check_rotary_head", "typed_as"]
+           "decoder_reading", "Unread", "with_sizes", "built_text", "built_with_towers", "with_towers",
+           "feature_layers", "check_vit", "check_tower", "check_rope", "check_rotary_head", "typed_as"]
 
 NOTE = ("the vision parts run once per image: they are in the parameter count, and every per-token reading "
         "(active, FLOPs, KV cache, activations) is the language model's")
@@ -144,11 +149,14 @@ def check_decoder(cfg: Config, default: str, decoders: tuple[str, ...], reason: 
                                    f"{cfg.model_type}{why}")
 
 
-def decoder(cfg: Config, model_type: str | TextClass, tied: bool | None, *, own_type: bool = False,
-            absent: dict | None = None, given: dict | None = None) -> tuple[Spec, list[str]]:
-    """The Spec of the decoder ``text_config`` describes, read as a ``model_type`` file whose head is ``tied`` (None:
-    as the text config says, where the wrapper builds the decoder's own causal LM), and the note to add where that
-    object names another model type (which the wrapper's class does not read).
+def decoder_reading(cfg: Config, model_type: str | TextClass, tied: bool | None, *, own_type: bool = False,
+                    absent: dict | None = None, given: dict | None = None, plain: bool = True) -> tuple[Reading, list[str]]:
+    """The decoder ``text_config`` describes, read to plain data as a ``model_type`` file whose head is ``tied``
+    (None: as the text config says, where the wrapper builds the decoder's own causal LM), and the note to add where
+    that object names another model type (which the wrapper's class does not read). Every check of that family is
+    made but those its tree settles, which are made once the forms give the head size (:class:`~.registry.Inner`);
+    :func:`built_text` builds its tree. A decoder whose family reads no plain data (a learned one) is
+    :class:`Unread` where ``plain``, else built, its tree kept in the reading's ``inner``.
 
     ``own_type``: the class reads the object by the model type it names (``model_type`` where it names none), as
     transformers' AutoConfig does; ``absent``: what the class makes of a missing or null object, where that is not
@@ -157,19 +165,6 @@ def decoder(cfg: Config, model_type: str | TextClass, tied: bool | None, *, own_
     type's class loads it as the file states it: a tie of the wrong type there is refused, whatever tie the wrapper
     makes.
     """
-    from . import FAMILIES
-
-    text_class, data, source, notes = _text_config(cfg, model_type, tied, own_type, absent, given)
-    text = FAMILIES.from_dict(text_class.translate(data) if text_class else data, source)
-    _check_text(text_class, Config(data, source), _whole_values(text))
-    return text, notes
-
-
-def decoder_reading(cfg: Config, model_type: str | TextClass, tied: bool | None, *, own_type: bool = False,
-                    absent: dict | None = None, given: dict | None = None, plain: bool = True) -> tuple[Reading, list[str]]:
-    """:func:`decoder`'s first half: the decoder read to plain data by its family, with every check :func:`decoder`
-    makes but those its tree settles (:class:`~.registry.Inner`). A decoder whose family reads no plain data (a
-    learned one) is :class:`Unread` where ``plain``, else built, its tree kept in the reading's ``inner``."""
     from . import FAMILIES
     from .registry import Inner, Reading
 
@@ -193,7 +188,7 @@ class Unread(SymparamsError):
 def _text_config(cfg: Config, model_type: str | TextClass, tied: bool | None, own_type: bool, absent: dict | None,
                  given: dict | None) -> tuple[TextClass | None, dict, str, list[str]]:
     """The text config as its family reads it (before a text class translates it), where it is read from, and the
-    note :func:`decoder` adds."""
+    note :func:`decoder_reading` adds."""
     text_class = model_type if isinstance(model_type, TextClass) else None
     if text_class is not None:
         model_type = text_class.model_type
@@ -231,24 +226,30 @@ def _check_text(text_class: TextClass | None, cfg: Config, values: Mapping[str, 
 
 
 def with_sizes(text: Reading, shape: tuple[tuple[str, Any], ...], sizes: Mapping[str, int],
-               notes: list[str]) -> Reading:
+               notes: list[str], note: str | None = NOTE) -> Reading:
     """A wrapper's reading: its decoder's ``text`` reading (shape, values and notes) followed by its own choices
-    (``shape``), the towers' ``sizes`` and the notes it adds, as :func:`with_towers` lays out its Spec."""
+    (``shape``), the towers' ``sizes`` and the notes it adds, then ``note`` (:data:`NOTE`; None where it has no
+    tower), as :func:`with_towers` lays out its Spec."""
     from .registry import Reading
 
     return Reading((("text", (text.inner[0].family.name, text.shape)), *shape), (*text.values, *sizes.items()),
-                   text.name, (*text.notes, *notes, NOTE), text.inner)
+                   text.name, (*text.notes, *notes, *((note,) if note else ())), text.inner)
+
+
+def built_text(read: Reading) -> Spec:
+    """The tree of a wrapper's decoder (:func:`decoder_reading`), built from its text config as a file of its own."""
+    from . import FAMILIES
+
+    inner = read.inner[0]
+    return inner.spec if inner.spec is not None else FAMILIES.from_dict(inner.cfg.data, inner.cfg.source)
 
 
 def built_with_towers(read: Reading, family: str, label: str, towers: tuple[Module, ...],
                       relations: tuple[tuple[Symbol, Expr], ...], constraints: tuple[Constraint, ...],
-                      kept: tuple[Symbol, ...] = ()) -> Spec:
-    """:func:`with_towers` of a wrapper's reading (:func:`with_sizes`): its decoder's tree, the towers' sizes and
-    every note from the reading."""
-    from . import FAMILIES
-
-    inner = read.inner[0]
-    text = inner.spec if inner.spec is not None else FAMILIES.from_dict(inner.cfg.data, inner.cfg.source)
+                      kept: tuple[Symbol, ...] = (), text: Spec | None = None) -> Spec:
+    """:func:`with_towers` of a wrapper's reading (:func:`with_sizes`): its decoder's tree (``text``: that tree as
+    the wrapper changes it), the towers' sizes and every note from the reading."""
+    text = built_text(read) if text is None else text
     names = {s.name for s in text.symbols}
     spec = with_towers(text, family, label, towers, {n: v for n, v in read.values if n not in names}, relations,
                        constraints, kept, [])

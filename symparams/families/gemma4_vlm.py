@@ -30,14 +30,26 @@ from typing import TYPE_CHECKING
 
 from ..config import DEFAULT, Config, Field, Fields, short
 from ..limits import MAX_VALUE
-from ._vision_language import NOTE, TowerFields, decoder, sub_config, typed_as, with_towers, wrapper
+from ._vision_language import (
+    NOTE,
+    TowerFields,
+    built_text,
+    built_with_towers,
+    decoder_reading,
+    sub_config,
+    typed_as,
+    with_sizes,
+    wrapper,
+)
 from .gemma4 import GROUPS
 
 if TYPE_CHECKING:
     from ..components import Module
     from ..spec import Constraint, Spec
+    from .registry import Reading
 
-__all__ = ["FAMILY", "FIELDS", "VISION_FIELDS", "AUDIO_FIELDS", "VISION_TYPE", "AUDIO_TYPE", "from_config"]
+__all__ = ["FAMILY", "FIELDS", "VISION_FIELDS", "AUDIO_FIELDS", "VISION_TYPE", "AUDIO_TYPE", "read", "build",
+           "from_config"]
 
 VISION_TYPE = "gemma4_vision"
 AUDIO_TYPE = "gemma4_audio"
@@ -209,7 +221,22 @@ def _audio_tower() -> tuple[Module, Module]:
     return tower, embed
 
 
-def from_config(cfg: Config) -> Spec:
+def read(cfg: Config, plain: bool = True) -> Reading:
+    """The decoder read to plain data (``plain`` false: a learned decoder is built) and the sizes of the towers its
+    config names, every check made."""
+    text, notes = decoder_reading(cfg, "gemma4_text", cfg.get("tie_word_embeddings"), plain=plain)
+    sizes: dict[str, int] = {}
+    vision, audio = isinstance(cfg.get("vision_config"), dict), isinstance(cfg.get("audio_config"), dict)
+    if vision:
+        sizes.update(_vision(cfg))
+    if audio:
+        sizes.update(_audio(cfg))
+    parts = "vision and audio parts run once per image or clip" if vision else "audio parts run once per clip"
+    note = None if not (vision or audio) else NOTE.replace("vision parts run once per image", parts) if audio else NOTE
+    return with_sizes(text, (("vision", vision), ("audio", audio)), sizes, notes, note)
+
+
+def build(reading: Reading) -> Spec:
     """The decoder's Spec with the towers its config names beside it, their symbols and rules added."""
     from dataclasses import replace
 
@@ -218,28 +245,23 @@ def from_config(cfg: Config) -> Spec:
     from ..spec import Divides
     from ..symbols import D_aud, H_aud, H_kv_vis, H_vis, d_vis
 
-    text, notes = decoder(cfg, "gemma4_text", cfg.get("tie_word_embeddings"))
+    shape = dict(reading.shape)
     towers: list[Module] = []
-    sizes: dict[str, int] = {}
     constraints: list[Constraint] = []
-    if isinstance(cfg.get("vision_config"), dict):
-        sizes.update(_vision(cfg))
+    if shape["vision"]:
         towers.extend(_vision_tower())
         constraints += [Divides(H_kv_vis, H_vis, "the vision key/value heads divide its query heads"),
                         Divides(sympy.Integer(4), d_vis, "the vision heads are turned in four quarters")]
-    if isinstance(cfg.get("audio_config"), dict):
-        sizes.update(_audio(cfg))
+    if shape["audio"]:
         towers.extend(_audio_tower())
         constraints.append(Divides(H_aud, D_aud, "the audio heads divide the audio width"))
     if not towers:
-        return replace(text, notes=(*text.notes, *notes))
-    spec = with_towers(text, "gemma4", "Gemma 4 multimodal model", tuple(towers), sizes, (), tuple(constraints), (),
-                       notes)
-    if "D_aud" not in sizes:
-        return spec
-    parts = "vision and audio parts run once per image or clip" if "D_vis" in sizes else "audio parts run once per clip"
-    said = NOTE.replace("vision parts run once per image", parts)
-    return replace(spec, notes=tuple(said if n == NOTE else n for n in spec.notes))
+        return replace(built_text(reading), notes=reading.notes)
+    return built_with_towers(reading, "gemma4", "Gemma 4 multimodal model", tuple(towers), (), tuple(constraints))
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg, plain=False))
 
 
 FAMILY = wrapper(
@@ -248,5 +270,5 @@ FAMILY = wrapper(
     from_config, FIELDS, "Gemma4ForConditionalGeneration",
     refused="audio heads that do not divide the audio width, vision heads not a multiple of 4 wide (transformers "
             "builds them; nothing runs through them)",
-    counted_as_class=False,
+    counted_as_class=False, read=read,
 )

@@ -28,15 +28,27 @@ from ..config import DEFAULT, Config, Field, Fields, printable, short
 from . import _siglip
 from ._gemma_family import GEMMA_GROUPS
 from ._qwen_config import GROUPS
-from ._vision_language import TowerFields, check_decoder, decoder, sub_config, typed_as, with_towers, wrapper
+from ._vision_language import (
+    TowerFields,
+    Unread,
+    built_text,
+    built_with_towers,
+    check_decoder,
+    decoder_reading,
+    sub_config,
+    typed_as,
+    with_sizes,
+    wrapper,
+)
 from .llava import DECODERS
 
 if TYPE_CHECKING:
     from ..components import Module
     from ..spec import Spec
+    from .registry import Reading
 
 __all__ = ["FAMILY", "FIELDS", "VISION_FIELDS", "PERCEIVER_FIELDS", "VISION_TYPE", "PERCEIVER_TYPE", "ABSENT",
-           "from_config"]
+           "read", "build", "from_config"]
 
 VISION_TYPE = "idefics2_vision"
 PERCEIVER_TYPE = "idefics2_perceiver"
@@ -132,32 +144,53 @@ def _connector(width) -> Module:
     return Tower("connector", (projection, resampler), group=g, label="modality projection and perceiver resampler")
 
 
-def from_config(cfg: Config) -> Spec:
-    """The decoder's Spec with the SigLIP encoder and the connector beside it."""
-    from ..spec import Divides
-    from ..symbols import D, F, H_kv_r, H_r
+def read(cfg: Config, plain: bool = True) -> Reading:
+    """The tower's and resampler's sizes and the decoder read to plain data (``plain`` false: a learned decoder is
+    built), every check made. A decoder whose F is no value of its own but derived is :class:`Unread` where
+    ``plain``: its tree says what F is."""
+    from ..symbols import F
     from . import FAMILIES
 
     check_decoder(cfg, "mistral", DECODERS)
     vision = typed_as(sub_config(cfg, "vision_config", VISION_FIELDS), VISION_TYPE)
     sizes, _ = _siglip.read(vision, named=False)
     sizes.update(_perceiver(cfg))
-    text, notes = decoder(cfg, "mistral", cfg.get("tie_word_embeddings"), own_type=True, absent=ABSENT)
+    text, notes = decoder_reading(cfg, "mistral", cfg.get("tie_word_embeddings"), own_type=True, absent=ABSENT,
+                                  plain=plain)
     given = cfg.data.get("text_config")
     given = given if isinstance(given, dict) else ABSENT
     text_type = str(given.get("model_type", "mistral"))  # one of DECODERS, checked above
     family = FAMILIES.by_type[text_type]
     stated = given.get("intermediate_size", family.fields["intermediate_size"].default
                        if "intermediate_size" in family.fields else None)
-    if F not in text.env or text.env[F] != stated:
+    values = dict(text.values)
+    width: int | None = values.get("F")
+    if width is None and plain:
+        raise Unread(f"{cfg.source}: the decoder's F is derived; its tree says what it is")
+    if width is None:
+        env = built_text(text).env
+        width = int(env[F]) if F in env and env[F].is_Integer else None
+    if width is None or width != stated:
         raise cfg.error("text_config", f"its model_type {short(text_type)}: the connector is as wide as the "
                                        "decoder's intermediate_size, which symparams reads as F in Llama-like "
                                        "decoders alone")
-    _check_text_fields(cfg, text_type, int(text.env[D]))
+    _check_text_fields(cfg, text_type, values["D"])
+    return with_sizes(text, (), sizes, notes)
+
+
+def build(reading: Reading) -> Spec:
+    """The decoder's Spec with the SigLIP encoder and the connector beside it."""
+    from ..spec import Divides
+    from ..symbols import F, H_kv_r, H_r
+
     tower, relations, constraints = _siglip.tower(False)
     rule = Divides(H_kv_r, H_r, "the resampler's key/value heads divide its query heads")
-    return with_towers(text, "idefics2", "Idefics 2 vision-language model", (tower, _connector(F)), sizes, relations,
-                       (*constraints, rule), (), notes)
+    return built_with_towers(reading, "idefics2", "Idefics 2 vision-language model", (tower, _connector(F)),
+                             relations, (*constraints, rule))
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg, plain=False))
 
 
 FAMILY = wrapper(
@@ -166,4 +199,5 @@ FAMILY = wrapper(
     from_config, FIELDS, "Idefics2ForConditionalGeneration",
     refused="decoders other than " + ", ".join(DECODERS) + " (and among them those whose intermediate_size is not "
             "their F); resampler key/value heads that do not divide its query heads",
+    read=read,
 )

@@ -85,8 +85,8 @@ class Layout:
     ``text``: the model type a ``text_config`` naming none is read as; ``absent``: what the config class makes of a
     missing or null ``vision_config``; ``either_tie``: the config class ties the head where the text config's own
     ``tie_word_embeddings`` is true, not only the top level's; ``newline``: LLaVA-NeXT's image-newline vector;
-    ``norm``: a LayerNorm before the projector (VipLLaVA's); ``extra``: the parts a model type adds, from its config
-    and the tower's sizes (LLaVA-NeXT-Video's resampler).
+    ``norm``: a LayerNorm before the projector (VipLLaVA's); ``extra`` the parts a model type adds (LLaVA-NeXT-Video's
+    resampler): read from its config to shape entries (plain constants, every check made), and built from them.
     """
 
     family: str
@@ -96,7 +96,8 @@ class Layout:
     either_tie: bool = True
     newline: bool = False
     norm: bool = False
-    extra: Callable[[Config, dict[str, int]], tuple[Tower, ...]] | None = None
+    extra: tuple[Callable[[Config], tuple[tuple[str, Any], ...]], Callable[[Mapping[str, Any]], tuple[Tower, ...]]] | None \
+        = None
 
 
 def read_tower(cfg: Config, absent: Mapping[str, Any]) -> tuple[dict[str, int], bool, bool]:
@@ -115,8 +116,8 @@ def read_tower(cfg: Config, absent: Mapping[str, Any]) -> tuple[dict[str, int], 
 
 
 def read(cfg: Config, layout: Layout, plain: bool = True) -> Reading:
-    """The tower's sizes and choices and the decoder read to plain data (``plain`` false: a learned decoder is
-    built), every check made but ``layout``'s extra parts'."""
+    """The tower's sizes and choices, the decoder read to plain data (``plain`` false: a learned decoder is
+    built) and ``layout``'s extra parts, every check made."""
     from .activations import activation
 
     check_decoder(cfg, layout.text, DECODERS)
@@ -129,18 +130,18 @@ def read(cfg: Config, layout: Layout, plain: bool = True) -> Reading:
     tied = cfg.get("tie_word_embeddings")
     text, notes = decoder_reading(cfg, layout.text, (True if tied else None) if layout.either_tie else tied,
                                   own_type=True, plain=plain)
-    return with_sizes(text, (("head", head), ("clip", clip), ("features", features), ("bias", bias)), sizes, notes)
+    extra = layout.extra[0](cfg) if layout.extra is not None else ()
+    return with_sizes(text, (("head", head), ("clip", clip), ("features", features), ("bias", bias), *extra), sizes,
+                      notes)
 
 
 def build(cfg: Config, layout: Layout) -> Spec:
     """The decoder's Spec with the tower, the projector and ``layout``'s parts beside it."""
-    reading = read(cfg, layout, plain=False)
-    extra = layout.extra(cfg, dict(reading.values)) if layout.extra is not None else ()
-    return built(reading, layout, extra)
+    return built(read(cfg, layout, plain=False), layout)
 
 
-def built(reading: Reading, layout: Layout, extra: tuple[Tower, ...] = ()) -> Spec:
-    """The tree of a config read by :func:`read`, with ``extra`` parts after ``layout``'s."""
+def built(reading: Reading, layout: Layout) -> Spec:
+    """The tree of a config read by :func:`read`."""
     import sympy
 
     from ..components import Linear, Norm, Parameter
@@ -161,11 +162,12 @@ def built(reading: Reading, layout: Layout, extra: tuple[Tower, ...] = ()) -> Sp
     if layout.newline:
         towers += (Tower("image_newline", (Parameter("image_newline", (D,), group="vision"),), group="vision",
                          label="a learned vector closing each row of image features"),)
+    extra = layout.extra[1](shape) if layout.extra is not None else ()
     return built_with_towers(reading, layout.family, layout.label, (*towers, *extra), relations, constraints)
 
 
 def reader(layout: Layout) -> Callable[[Config], Reading]:
-    """``Family.read`` of a layout without extra parts: :func:`read`, to plain data only."""
+    """``Family.read`` of a layout: :func:`read`, to plain data only."""
     def plain(cfg: Config) -> Reading:
         return read(cfg, layout)
     return plain

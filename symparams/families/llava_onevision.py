@@ -21,7 +21,7 @@ states none), as LLaVA's does.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Mapping
 
 from ..config import DEFAULT, Config, Field
 from . import llava
@@ -58,20 +58,29 @@ VIDEO_FIELDS = TowerFields(
 )
 
 
-def _resampler(cfg: Config, sizes: dict[str, int]) -> tuple[Tower, ...]:
-    """LLaVA-NeXT-Video's pooling of each frame's features: weights only where it is a convolution."""
+def _resampler(cfg: Config) -> tuple[tuple[str, Any], ...]:
+    """LLaVA-NeXT-Video's pooling of each frame's features, as a shape entry: (stride, channels or None for the
+    tower's width) where it is a convolution, else None (no weights)."""
+    mode, stride = cfg.get("spatial_pool_mode"), cfg.get("spatial_pool_stride")
+    null, out = cfg.is_null("spatial_pool_out_channels"), cfg.get("spatial_pool_out_channels")
+    if mode != "conv":
+        return (("pool", None),)
+    if null:
+        raise cfg.error("spatial_pool_out_channels", "is null; the resampler's convolution needs a number of "
+                                                     "channels (leave the field out for the tower's width)")
+    return (("pool", (stride, out)),)
+
+
+def _resampler_tower(shape: Mapping[str, Any]) -> tuple[Tower, ...]:
+    """The resampler :func:`_resampler` read: a convolution's weights, or none."""
     import sympy
 
     from ..components.tower import Patches, Tower
     from ..symbols import D_vis
 
-    mode, stride = cfg.get("spatial_pool_mode"), cfg.get("spatial_pool_stride")
-    null, out = cfg.is_null("spatial_pool_out_channels"), cfg.get("spatial_pool_out_channels")
-    if mode != "conv":
+    if shape["pool"] is None:
         return ()
-    if null:
-        raise cfg.error("spatial_pool_out_channels", "is null; the resampler's convolution needs a number of "
-                                                     "channels (leave the field out for the tower's width)")
+    stride, out = shape["pool"]
     pool = Patches("pool", D_vis, sympy.Integer(stride), D_vis if out is None else sympy.Integer(out))
     return (Tower("vision_resampler", (pool,), group="vision",
                   label="convolution pooling each video frame's features"),)
@@ -79,7 +88,8 @@ def _resampler(cfg: Config, sizes: dict[str, int]) -> tuple[Tower, ...]:
 
 ONEVISION = llava.Layout("llava_onevision", "LLaVA-OneVision vision-language model", text="qwen2", absent=ABSENT,
                          newline=True)
-VIDEO = llava.Layout("llava_next_video", "LLaVA-NeXT-Video vision-language model", newline=True, extra=_resampler)
+VIDEO = llava.Layout("llava_next_video", "LLaVA-NeXT-Video vision-language model", newline=True,
+                     extra=(_resampler, _resampler_tower))
 
 
 def from_config(cfg: Config) -> Spec:
@@ -105,4 +115,5 @@ VIDEO_FAMILY = wrapper(
     "LLaVA-NeXT-Video: LLaVA-NeXT's parts and a resampler pooling each frame (a convolution, or no weights)",
     video_from_config, VIDEO_FIELDS, "LlavaNextVideoForConditionalGeneration",
     refused=_REFUSED + "; a resampler mode other than average, max and conv (transformers raises)",
+    read=llava.reader(VIDEO),
 )

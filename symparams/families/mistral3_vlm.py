@@ -25,12 +25,22 @@ from typing import TYPE_CHECKING
 from ..config import DEFAULT, Config, Field, printable, short
 from . import _pixtral
 from ._qwen_config import GROUPS
-from ._vision_language import TowerFields, decoder, feature_layers, sub_config, with_towers, wrapper
+from ._vision_language import (
+    TowerFields,
+    built_text,
+    built_with_towers,
+    decoder_reading,
+    feature_layers,
+    sub_config,
+    with_sizes,
+    wrapper,
+)
 
 if TYPE_CHECKING:
     from ..spec import Spec
+    from .registry import Reading
 
-__all__ = ["FAMILY", "FIELDS", "ABSENT", "from_config"]
+__all__ = ["FAMILY", "FIELDS", "ABSENT", "read", "build", "from_config"]
 
 # transformers 5.x Mistral3Config (its text_config read by the family of the model type it names)
 FIELDS = TowerFields(
@@ -78,8 +88,9 @@ def _bias_free_head(text: Spec) -> Spec:
     return replace(text, tree=replace(text.tree, parts=parts))
 
 
-def from_config(cfg: Config) -> Spec:
-    """The decoder's Spec with the vision tower and projector beside it, their symbols added."""
+def read(cfg: Config, plain: bool = True) -> Reading:
+    """The tower's sizes and the decoder read to plain data (``plain`` false: a learned decoder is built), every
+    check made."""
     from .activations import activation
 
     vision = sub_config(cfg, "vision_config", _pixtral.FIELDS)
@@ -93,10 +104,21 @@ def from_config(cfg: Config) -> Spec:
         raise cfg.error("vision_feature_layer", f"takes the features of {features} layers, but the projector's RMSNorm "
                                                 "and patch merger take one layer's: no image runs through it")
     _check_decoder_type(cfg)
-    text, notes = decoder(cfg, "mistral", cfg.get("tie_word_embeddings"), own_type=True, absent=ABSENT)
-    text = _bias_free_head(text)
-    return with_towers(text, "mistral3", "Mistral 3 vision-language model",
-                       (_pixtral.tower(), _pixtral.projector(features, bias)), sizes, (), (), (), notes)
+    text, notes = decoder_reading(cfg, "mistral", cfg.get("tie_word_embeddings"), own_type=True, absent=ABSENT,
+                                  plain=plain)
+    return with_sizes(text, (("features", features), ("bias", bias)), sizes, notes)
+
+
+def build(reading: Reading) -> Spec:
+    """The decoder's Spec with the vision tower and projector beside it, their symbols added."""
+    shape = dict(reading.shape)
+    return built_with_towers(reading, "mistral3", "Mistral 3 vision-language model",
+                             (_pixtral.tower(), _pixtral.projector(shape["features"], shape["bias"])), (), (),
+                             text=_bias_free_head(built_text(reading)))
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg, plain=False))
 
 
 FAMILY = wrapper(
@@ -105,4 +127,5 @@ FAMILY = wrapper(
     from_config, FIELDS, "Mistral3ForConditionalGeneration",
     refused="vision towers other than Pixtral's; feature layers no image runs through (several, one the tower "
             "lacks, a bare 0)",
+    read=read,
 )

@@ -28,14 +28,25 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import DEFAULT, Config, Field, Fields, short
 from ._layered_config import check_padding
-from ._vision_language import TextClass, TowerFields, check_rotary_head, decoder, sub_config, with_towers, wrapper
+from ._vision_language import (
+    TextClass,
+    TowerFields,
+    built_text,
+    built_with_towers,
+    check_rotary_head,
+    decoder_reading,
+    sub_config,
+    with_sizes,
+    wrapper,
+)
 from .decoder_sizes import LLAMA_GROUPS
 
 if TYPE_CHECKING:
     from ..components import Module
     from ..spec import Spec
+    from .registry import Reading
 
-__all__ = ["FAMILY", "FIELDS", "TEXT", "TEXT_FIELDS", "VISION_FIELDS", "from_config"]
+__all__ = ["FAMILY", "FIELDS", "TEXT", "TEXT_FIELDS", "VISION_FIELDS", "read", "build", "from_config"]
 
 ASPECT_RATIOS = [[1, 1], [1, 2], [1, 3], [1, 4], [2, 1], [2, 2], [3, 1], [4, 1]]
 CROSS_LAYERS = [3, 8, 13, 18, 23, 28, 33, 38]
@@ -232,15 +243,9 @@ def _with_cross_layers(text: Spec, cross: int) -> Spec:
     return replace(text, tree=replace(text.tree, parts=parts), values=values)
 
 
-def from_config(cfg: Config) -> Spec:
-    """The decoder's Spec with its cross-attention layers, the tower and the projector beside it."""
-    import sympy
-
-    from ..components import Linear
-    from ..components.tower import Tower
-    from ..spec import AtMost
-    from ..symbols import D, D_vis, L, L_x, N_f, N_img, S_img, V, p_img
-
+def read(cfg: Config, plain: bool = True) -> Reading:
+    """The decoder read to plain data (``plain`` false: a learned decoder is built), its cross-attention layers and
+    the tower's sizes, every check made."""
     texts = sub_config(cfg, "text_config", TEXT_FIELDS)
     vocab, layers = texts.get("vocab_size"), texts.get("num_hidden_layers")
     _whole_heads(texts, "num_attention_heads", texts.get("hidden_size"), texts.get("num_attention_heads"))
@@ -249,20 +254,40 @@ def from_config(cfg: Config) -> Spec:
     sizes = _vision(cfg)
     if not sizes["L_g"]:
         del sizes["L_g"]
-    text, notes = decoder(cfg, TEXT, False)
-    if int(text.env[V]) != vocab or int(text.env[L]) != layers:  # pragma: no cover - one table read twice
+    text, notes = decoder_reading(cfg, TEXT, False, plain=plain)
+    values = dict(text.values)
+    if values["V"] != vocab or values["L"] != layers:  # pragma: no cover - one table read twice
         raise cfg.error("text_config", "was read two ways")
-    text = _with_cross_layers(text, cross)
-    projector = Tower("multi_modal_projector", (
-        Linear("projector", (N_f + 1) * D_vis, D, bias=True, group="vision"),
-    ), group="vision", label="projector from the joined vision features to the decoder's width")
-    towers = (*((_cross_attention_layers(),) if cross else ()), _tower("L_g" in sizes), projector)
-    rules = (AtMost(L_x, L, "the cross-attention layers are among the decoder's"),) if cross else ()
     if cross:
         notes = [*notes, "the cross-attention layers (L_x) run only where an image precedes the text: they are in "
                          "the parameter count, and the per-token readings are those of text without an image"]
-    return with_towers(text, "mllama", "Mllama vision-language model", towers, sizes,
-                       ((N_img, sympy.floor(S_img / p_img) ** 2),), rules, (), notes)
+    return with_sizes(text, (("cross", bool(cross)), ("global", "L_g" in sizes)),
+                      {**({"L_x": cross} if cross else {}), **sizes}, notes)
+
+
+def build(reading: Reading) -> Spec:
+    """The decoder's Spec with its cross-attention layers, the tower and the projector beside it."""
+    import sympy
+
+    from ..components import Linear
+    from ..components.tower import Tower
+    from ..spec import AtMost
+    from ..symbols import D, D_vis, L, L_x, N_f, N_img, S_img, p_img
+
+    shape, values = dict(reading.shape), dict(reading.values)
+    cross = shape["cross"]
+    text = _with_cross_layers(built_text(reading), values["L_x"] if cross else 0)
+    projector = Tower("multi_modal_projector", (
+        Linear("projector", (N_f + 1) * D_vis, D, bias=True, group="vision"),
+    ), group="vision", label="projector from the joined vision features to the decoder's width")
+    towers = (*((_cross_attention_layers(),) if cross else ()), _tower(shape["global"]), projector)
+    rules = (AtMost(L_x, L, "the cross-attention layers are among the decoder's"),) if cross else ()
+    return built_with_towers(reading, "mllama", "Mllama vision-language model", towers,
+                             ((N_img, sympy.floor(S_img / p_img) ** 2),), rules, text=text)
+
+
+def from_config(cfg: Config) -> Spec:
+    return build(read(cfg, plain=False))
 
 
 FAMILY = wrapper(
@@ -273,4 +298,5 @@ FAMILY = wrapper(
             "vision tower no image runs through (an "
             "intermediate layer it lacks, or none; a vision_output_dim other than the joined features' width; no "
             "tile layout); the cross-attention layers in per-token readings (a token without an image skips them)",
+    read=read,
 )

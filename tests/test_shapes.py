@@ -314,6 +314,24 @@ def test_a_known_shape_counts_a_new_config_without_sympy(act, tmp_path):
     assert done.stdout == uncached(["count", str(path), "--json"])[1]
 
 
+ALL_PROBE = ("import json, sys; import symparams; "
+             "totals = {p: symparams.count(p)['total'] for p in sys.argv[1:]}; "
+             "print(json.dumps([totals, sorted({m.split('.')[0] for m in sys.modules} & {'sympy', 'numpy'})]))")
+
+
+def test_every_real_config_counts_from_the_shipped_forms_without_sympy(tmp_path):
+    """In a new process with an empty cache, every real fixture config, vision-language wrappers included, is
+    counted from the forms shipped with the package: no SymPy is imported, and each total is its tree's."""
+    env = {**os.environ, "SYMPARAMS_CACHE_DIR": str(tmp_path / "cache")}
+    env.pop("SYMPARAMS_NO_CACHE", None)
+    paths = [str(p) for p in sorted(FIXTURES.glob("*.json"))]
+    done = subprocess.run([sys.executable, "-c", ALL_PROBE, *paths], capture_output=True, text=True, env=env,
+                          timeout=300)
+    totals, imported = json.loads(done.stdout)
+    assert imported == []
+    assert totals == {p: symparams.model(p).total for p in paths}
+
+
 def test_the_shipped_forms_are_what_the_presets_give():
     """symparams/known_shapes/ holds what ``python -m symparams.cli.known_shapes`` writes now, file for file
     (locally, for a share of the families: writing them all builds some thousand trees)."""

@@ -148,7 +148,6 @@ def read(cfg: Config, plain: bool = True) -> Reading:
     """The tower's and resampler's sizes and the decoder read to plain data (``plain`` false: a learned decoder is
     built), every check made. A decoder whose F is no value of its own but derived is :class:`Unread` where
     ``plain``: its tree says what F is."""
-    from ..symbols import F
     from . import FAMILIES
 
     check_decoder(cfg, "mistral", DECODERS)
@@ -168,6 +167,8 @@ def read(cfg: Config, plain: bool = True) -> Reading:
     if width is None and plain:
         raise Unread(f"{cfg.source}: the decoder's F is derived; its tree says what it is")
     if width is None:
+        from ..symbols import F
+
         env = built_text(text).env
         width = int(env[F]) if F in env and env[F].is_Integer else None
     if width is None or width != stated:

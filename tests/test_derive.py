@@ -44,7 +44,8 @@ GUIDE_FIGURES = ("560,988,160", "393,216,000", "19,660,800", "83,886,080", "6,55
 # ---- an exact evaluator for the text a document prints ---------------------------------
 
 _FUNCTIONS = {"ceiling": math.ceil, "floor": math.floor, "Min": min, "Max": max}
-_TOKEN = re.compile(r"\s*(?:(\d+(?:\.\d+)?)|([A-Za-z_][A-Za-z_0-9]*|@\d+)|(\*\*|[-+*/^(),]))")
+# A number may be grouped by thousands (14,338·D); a comma between a function's arguments is followed by a space.
+_TOKEN = re.compile(r"\s*(?:(\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?)|([A-Za-z_][A-Za-z_0-9]*|@\d+)|(\*\*|[-+*/^(),]))")
 
 
 def evaluate(text: str, names: dict[str, Fraction]) -> Fraction:
@@ -102,7 +103,7 @@ def evaluate(text: str, names: dict[str, Fraction]) -> Fraction:
             assert take() == ")"
             return v
         if t[0].isdigit():
-            return Fraction(t)
+            return Fraction(t.replace(",", ""))
         if t in _FUNCTIONS and peek() == "(":
             take()
             args = [expr()]

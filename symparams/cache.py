@@ -70,14 +70,20 @@ def code_digest() -> str:
 @functools.lru_cache(maxsize=1)
 def _files_digest() -> str:
     """Every package file's path, size and mtime, hashed; read once per process."""
-    h = hashlib.sha256()
-    for root, dirs, files in os.walk(PACKAGE):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for name in sorted(files):
-            path = os.path.join(root, name)
-            st = os.stat(path)
-            h.update(f"{os.path.relpath(path, PACKAGE)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogatepass"))
-    return h.hexdigest()
+    lines: list[str] = []
+    folders = [(str(PACKAGE), "")]
+    while folders:
+        folder, prefix = folders.pop()
+        with os.scandir(folder) as found:
+            entries = sorted(found, key=lambda entry: entry.name)
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name != "__pycache__":
+                    folders.append((entry.path, f"{prefix}{entry.name}/"))
+                continue
+            st = entry.stat()
+            lines.append(f"{prefix}{entry.name}\0{st.st_size}\0{st.st_mtime_ns}\n")
+    return hashlib.sha256("".join(lines).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def input_identity(name: object) -> str | None:

@@ -93,6 +93,46 @@ def test_a_new_package_version_misses(cache_on, monkeypatch):
     assert cache.key_for("count", [("x", 1)], ["gpt2"]) != key
 
 
+@pytest.mark.parametrize("where", ["top.py", "inner/deep/form.json"])
+@pytest.mark.parametrize("how", ["edit", "touch", "add", "remove", "rename", "add-compiled"])
+def test_an_edited_package_file_changes_the_package_digest_and_compiled_files_do_not(how, where, tmp_path, monkeypatch):
+    """A package file edited, touched, added, removed or renamed, at any depth, is a different package to the cache;
+    bytecode written into ``__pycache__`` is not."""
+    package = tmp_path / "package"
+    for name in ("top.py", "inner/mid.py", "inner/deep/form.json", "inner/deep/other.json"):
+        (package / name).parent.mkdir(parents=True, exist_ok=True)
+        (package / name).write_text(name)
+    target = package / where
+    monkeypatch.setattr(cache, "PACKAGE", package)
+
+    def digest() -> str:
+        cache._files_digest.cache_clear()
+        return cache._files_digest()
+
+    try:
+        before = digest()
+        assert digest() == before
+    finally:
+        cache._files_digest.cache_clear()
+    if how == "edit":
+        target.write_text(target.read_text() + "x")
+    elif how == "touch":
+        st_ = target.stat()
+        os.utime(target, ns=(st_.st_atime_ns, st_.st_mtime_ns + 1_000_000))
+    elif how == "add":
+        (target.parent / "new.txt").write_text("")
+    elif how == "remove":
+        target.unlink()
+    elif how == "rename":
+        target.rename(target.with_name("z" + target.name))
+    else:
+        (target.parent / "__pycache__").mkdir()
+        (target.parent / "__pycache__" / "top.cpython-311.pyc").write_bytes(b"\0")
+    try:
+        assert (digest() == before) == (how == "add-compiled")
+    finally:
+        cache._files_digest.cache_clear()
+
 def test_a_hub_id_is_never_cached(cache_on):
     """What a Hub id resolves to can change under the same name, so it has no key."""
     assert cache.key_for("count", [], ["org/model"]) is None

@@ -12,7 +12,6 @@ checkpoint folder; a Hub id ``org/name[@revision]``. A near miss gets "did you m
 
 from __future__ import annotations
 
-import difflib
 import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Mapping
@@ -78,6 +77,8 @@ def _preset_name(name: str) -> str | None:
 
 
 def _unknown(name: str) -> SymparamsError:
+    import difflib
+
     known = names()
     near = difflib.get_close_matches(name.lower(), [n.lower() for n in known], n=3, cutoff=0.6)
     hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""

@@ -23,7 +23,7 @@ import symparams
 from symparams.config import Config, parse_json
 from symparams.errors import SymparamsError
 from symparams.families import FAMILIES
-from symparams.families.field_types import check_types, fits, in_range, table
+from symparams.families.field_types import check_types, fits, in_range, of_type, table
 from symparams.families.field_types_source import model_types
 
 FILE = Path(symparams.__file__).parent / "families" / "field_types.json"
@@ -113,9 +113,19 @@ def test_the_table_is_what_the_installed_transformers_checks():
             "run: python -m symparams.families.field_types_source"
 
 
+@given(st.one_of(st.sampled_from(sorted(table())), st.text(max_size=30),
+                 st.sampled_from(sorted(table())).map(lambda t: t + ' "x": {}'),
+                 st.sampled_from(sorted(table())).map(lambda t: t.upper())))
+def test_one_model_types_entry_read_alone_is_its_entry_in_the_whole_table(model_type):
+    """A count parses the one line of the table it needs; that line is the model type's whole entry, for every key,
+    and nothing for a name the table does not hold (whatever it spells)."""
+    assert of_type(model_type) == table().get(model_type)
+
+
 def test_every_model_type_symparams_reads_has_its_fields_typed():
     assert sorted(set(table()) - {"*"}) == model_types()
     assert all(entry["fields"] for name, entry in table().items() if name != "*")
+    assert all(of_type(name) == entry for name, entry in table().items())
 
 
 @pytest.mark.parametrize("model_type", sample(model_types(), "field types"))

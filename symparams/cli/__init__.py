@@ -65,8 +65,8 @@ def build_parser(only: str | None = "*", light: bool = False) -> argparse.Argume
 
     ``symparams count ...`` then starts without loading the modules (and libraries)
     of every other command; their names and one-line help still list in --help.
-    ``light`` asks a cached command (one with ``cache_key``) for its options alone,
-    without the libraries its choices and help come from: enough to read a run's
+    ``light`` asks a cached command that has such a variant (``LIGHT``) for its options
+    alone, without the libraries its choices and help come from: enough to read a run's
     cache key, not to check its values.
     """
     from .. import __version__
@@ -84,19 +84,25 @@ def build_parser(only: str | None = "*", light: bool = False) -> argparse.Argume
             continue
         mod = importlib.import_module(module)
         p = sub.add_parser(name, help=help_text, description=(mod.__doc__ or help_text).strip())
-        cache_key = getattr(mod, "cache_key", None)
-        if cache_key is not None:
+        if getattr(mod, "LIGHT", False):
             mod.add_arguments(p, light=light)
         else:
             mod.add_arguments(p)
-        p.set_defaults(_run=mod.run, _cache_key=cache_key, _shipped=getattr(mod, "shipped", None))
+        p.set_defaults(_run=mod.run, _cache_key=getattr(mod, "cache_key", None), _shipped=getattr(mod, "shipped", None))
     return parser
 
 
-@functools.lru_cache(maxsize=None)
 def _parser(only: str | None, light: bool = False) -> argparse.ArgumentParser:
     """:func:`build_parser`'s parser, built once a process: a program that calls :func:`main` many times
-    (a notebook, a test suite) would otherwise build some twenty parsers a call. Parsing changes no parser."""
+    (a notebook, a test suite) would otherwise build some twenty parsers a call. Parsing changes no parser.
+    A command without a light variant reads its cache key with its one parser."""
+    if light and not getattr(importlib.import_module(COMMANDS[only][0]), "LIGHT", False):  # type: ignore[index]
+        light = False
+    return _built(only, light)
+
+
+@functools.lru_cache(maxsize=None)
+def _built(only: str | None, light: bool) -> argparse.ArgumentParser:
     return build_parser(only, light)
 
 

@@ -23,7 +23,7 @@ from .common import cache_key as _key
 if TYPE_CHECKING:
     from ..shapes import Counted
 
-def add_arguments(p: argparse.ArgumentParser, light: bool = False) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
     add_model_arguments(p, json_flag=False, many=True)
     add_format_argument(p)
     p.add_argument("--non-embedding", action="store_true",

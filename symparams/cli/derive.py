@@ -34,6 +34,10 @@ REPRESENTATIVES = ("opt-125m", "pythia-160m", "gemma-2b", "deepseek-v2-lite", "f
 ALL_COMMAND = "symparams derive --all -o derivations/"
 
 
+# Its options can be read without the report code, which its format choices and sections' help come from.
+LIGHT = True
+
+
 def add_arguments(p: argparse.ArgumentParser, light: bool = False) -> None:
     """The options; ``light`` leaves out the format choices and the sections' help (they need the report code)."""
     if light:

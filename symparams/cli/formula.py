@@ -12,7 +12,7 @@ import sys
 from .common import add_model_arguments, cache_key, emit_json, load_spec
 
 
-def add_arguments(p: argparse.ArgumentParser, light: bool = False) -> None:
+def add_arguments(p: argparse.ArgumentParser) -> None:
     add_model_arguments(p)
     p.add_argument("--latex", action="store_true", help="print LaTeX instead of SymPy text")
 

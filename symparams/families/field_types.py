@@ -36,7 +36,7 @@ from typing import Any
 
 from ..config import Config, _Constant, _Huge, _kind, short
 
-__all__ = ["check_types", "table", "even_fields", "replaced"]
+__all__ = ["check_types", "table", "of_type", "even_fields", "replaced"]
 
 _FILE = Path(__file__).with_name("field_types.json")
 _SIMPLE = {"bool": bool, "str": str, "list": list, "dict": dict}
@@ -47,6 +47,30 @@ def table() -> dict[str, dict]:
     """model_type -> {"class": name, "fields": {field: {"type": type, "range": bounds}}, "lists": ..., "layers": ...};
     and "*" -> {"dtypes": [...], "generation": {...}}, what every model type checks."""
     return json.loads(_FILE.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=None)
+def of_type(model_type: str) -> dict | None:
+    """``table().get(model_type)``, parsed alone: the table holds a hundred model types, and a count reads one or two.
+    The file is what ``field_types_source`` writes, one model type a line: its key, as ``json.dumps`` writes it, starts
+    the line (a test checks every entry against the whole table)."""
+    head = f"\n{json.dumps(model_type)}: ".encode()
+    text = _bytes()
+    at = text.find(head)
+    if at < 0:
+        return None
+    start = at + len(head)
+    return json.loads(text[start:text.index(b"\n", start)].rstrip(b","))
+
+
+@lru_cache(maxsize=1)
+def _bytes() -> bytes:
+    return _FILE.read_bytes()
+
+
+def _every() -> dict:
+    """What every model type checks: the table's ``"*"``."""
+    return of_type("*") or {}
 
 
 def _python(value: Any) -> Any:
@@ -151,7 +175,7 @@ def _shown(value: Any) -> str:
 
 def even_fields(cfg: Config) -> list[str]:
     """The head sizes the config gives that its class's rope validation refuses odd and above 4 (``"even"``)."""
-    entry = table().get(cfg.model_type) if isinstance(cfg.data.get("model_type"), str) else None
+    entry = of_type(cfg.model_type) if isinstance(cfg.data.get("model_type"), str) else None
     fields = entry["fields"] if entry is not None else {}
     return [key for key, value in cfg.data.items() if type(value) is int and fields.get(key, {}).get("even")
             and type(cfg.data.get(fields[key].get("unless", ""))) is not int]
@@ -160,7 +184,7 @@ def even_fields(cfg: Config) -> list[str]:
 def replaced(cfg: Config, name: str) -> bool:
     """Whether the config's class sets field ``name`` to another value as it loads (``"replaced"``), whatever the
     file states: its own validation then never reads the file's value."""
-    entry = table().get(cfg.model_type) if isinstance(cfg.data.get("model_type"), str) else None
+    entry = of_type(cfg.model_type) if isinstance(cfg.data.get("model_type"), str) else None
     return entry is not None and name in entry.get("replaced", ())
 
 
@@ -168,7 +192,7 @@ def check_types(cfg: Config) -> None:
     """Refuse a field whose value transformers' config class refuses (its type, or its range), and a ``dtype``
     or ``id2label`` transformers cannot make a model from, in any model type."""
     _check_every(cfg)
-    entry = table().get(cfg.model_type) if isinstance(cfg.data.get("model_type"), str) else None
+    entry = of_type(cfg.model_type) if isinstance(cfg.data.get("model_type"), str) else None
     if entry is None or cfg.model_type == "*":
         return
     _check_divides(cfg, entry)
@@ -231,8 +255,8 @@ def _check_every(cfg: Config) -> None:
     ``torch_dtype``) names a floating dtype torch makes models in, ``id2label`` maps whole numbers written as text."""
     for key in ("dtype", "torch_dtype"):
         value = cfg.data.get(key)
-        if value is not None and value not in table()["*"]["dtypes"]:
-            raise cfg.error(key, f"transformers makes a model in one of {', '.join(table()['*']['dtypes'])} (or null), "
+        if value is not None and value not in _every()["dtypes"]:
+            raise cfg.error(key, f"transformers makes a model in one of {', '.join(_every()['dtypes'])} (or null), "
                                  f"not {_shown(value)}")
     labels = cfg.data.get("id2label")
     if labels is not None and not (isinstance(labels, dict) and all(_whole_text(k) for k in labels)):
@@ -266,7 +290,7 @@ def _check_generation(cfg: Config) -> None:
     """The generation fields a causal LM's config hands its generation config as the model is built, where
     ``GenerationConfig.validate`` refuses them (a null is dropped before): a model no one can build is not counted,
     though none of them shapes a parameter. Each test is transformers' own, on the value as it sees it."""
-    gen = table()["*"]["generation"]
+    gen = _every()["generation"]
     data = cfg.data
     cache = data.get("cache_implementation")
     if cache is not None and not (type(cache) is str and cache in gen["cache_implementations"]):

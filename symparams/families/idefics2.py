@@ -100,11 +100,11 @@ def _check_text_fields(cfg: Config, text_type: str, width: int) -> None:
     """Refuse a decoder whose config class lacks what the connector reads from it: ``hidden_act`` (the modality
     projection's activation) and, for a resampler whose ``hidden_size`` is not the decoder's, ``rms_norm_eps``
     (transformers copies both into the resampler's config). transformers builds no model without them."""
-    from .field_types import table
+    from .field_types import of_type
 
     given = cfg.data.get("perceiver_config")
     stated = given.get("hidden_size", 4096) if isinstance(given, dict) else 4096
-    entry = table().get(text_type)
+    entry = of_type(text_type)
     if entry is not None and "hidden_act" not in entry["fields"]:
         raise cfg.error("text_config", f"its model_type {printable(short(text_type))} has no hidden_act, which the "
                                        "modality projection reads from it: transformers builds no model")

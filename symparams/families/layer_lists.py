@@ -72,9 +72,9 @@ def check_layer_lists(cfg: Config, fields: Fields, holding: str) -> None:
 
 def _check_learned(cfg: Config, learned: Any) -> None:
     """A learned family's lists, as its class checks them (field_types.json: which lists, and the depth's field)."""
-    from .field_types import table
+    from .field_types import of_type
 
-    entry = table().get(cfg.model_type, {})
+    entry = of_type(cfg.model_type) or {}
     if not entry.get("lists"):
         return
     layers = learned.values(cfg.data, cfg.source).get(entry["layers"])

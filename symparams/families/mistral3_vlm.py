@@ -65,11 +65,11 @@ ABSENT = {"attention_dropout": 0.0, "head_dim": 128, "hidden_act": "silu", "hidd
 def _check_decoder_type(cfg: Config) -> None:
     """Refuse a text_config whose model type's config class holds no ``rms_norm_eps``: the projector's norm reads it
     there, so transformers builds no model (a LayerNorm decoder's, GPT-2's; another vision-language model's)."""
-    from .field_types import table
+    from .field_types import of_type
 
     given = cfg.data.get("text_config")
     stated = given.get("model_type", "mistral") if isinstance(given, dict) else "mistral"
-    entry = table().get(stated) if isinstance(stated, str) else None
+    entry = of_type(stated) if isinstance(stated, str) else None
     if entry is not None and "rms_norm_eps" not in entry["fields"]:
         raise cfg.error("text_config", f"its model_type {printable(short(stated))} has no rms_norm_eps, which Mistral "
                                        "3's projector reads from it: transformers builds no model")

@@ -48,9 +48,10 @@ import sympy
 from sympy import Expr, Integer
 
 from .components import Model, Module, Repeat
-from .components.composite import layers_hold, recomputed, unplaced, working_set
+from .components.composite import layers_hold, recomputed, stack, unplaced, working_set
 from .components.saving import Saving
 from .components.shared import Shared
+from .components.tower import Tower
 from .errors import SymparamsError
 from .spec import Spec
 from .symbols import B, H, H_kv, T
@@ -327,12 +328,20 @@ def _stages(tree: Model, pp: int, spec: Spec) -> tuple[tuple[tuple[tuple[Expr, M
     indices, stage i holds layers i*L/pp to (i+1)*L/pp - 1 and each Repeat the copies among
     them; else (indices unknown, or no longer fitting counts that changed values) no Repeat
     keeps its indices and each track of Repeats (layer inputs, other halves) is cut in tree order.
+    A tower whose layers sit among the decoder's (Mllama's cross-attention layers) is split with
+    them by index, and is refused where its indices no longer fit; any other tower (a vision
+    encoder, its projector) makes the first layer's input, and sits on the first stage.
     """
     indexed = layers_hold(tree.children(), lambda n: int(spec.value(n)))
     parts = list(tree.children() if indexed else unplaced(tree.children()))
     reps: dict[int, Repeat] = {i: c for i, c in enumerate(parts) if isinstance(c, Repeat)}
     counts = {i: int(spec.value(r.count)) for i, r in reps.items()}
-    total = sum(counts[i] for i, r in reps.items() if r.layer_inputs)
+    among = [p for p in parts if isinstance(p, Tower) and p.in_stack]
+    total = sum(int(spec.value(r.count)) for r in stack(parts) if r.layer_inputs)
+    if pp > 1 and among and not indexed:
+        raise SymparamsError(f"pipeline stages of {spec.name} are not read with these layer counts: its config "
+                             f"lists where its {among[0].name} sit among its layers, and those indices no longer fit "
+                             "the counts")
     if pp > 1 and not reps:
         if any(isinstance(node, Repeat) for _, _, node in tree.walk()):
             raise SymparamsError(f"pipeline stages of {spec.name} are not read: its stacks of layers sit inside "
@@ -350,12 +359,19 @@ def _stages(tree: Model, pp: int, spec: Spec) -> tuple[tuple[tuple[tuple[Expr, M
     first, last = min(reps), max(reps)
     for i, part in enumerate(parts):
         rep = reps.get(i)
-        if rep is not None and indexed:
+        if isinstance(part, Tower) and part.in_stack:
             for stage in range(pp):
-                mine = tuple(j for j in rep.layers if stage * per <= j < (stage + 1) * per)
-                if mine:
-                    stages[stage].append((Integer(1), replace(rep, count=Integer(len(mine)), layers=mine,
-                                                              continued=mine[0] > 0)))
+                kept = tuple(h for r in part.parts if (h := _held(r, stage, per) if isinstance(r, Repeat)
+                                                        else r if stage == 0 else None) is not None)
+                if kept:
+                    stages[stage].append((Integer(1), replace(part, parts=kept)))
+        elif isinstance(part, Tower):
+            stages[0].append((Integer(1), part))
+        elif rep is not None and indexed:
+            for stage in range(pp):
+                held = _held(rep, stage, per)
+                if held is not None:
+                    stages[stage].append((Integer(1), held))
         elif rep is not None:
             quota = Fraction(tracks[rep.layer_inputs], pp)
             n, start = counts[i], seen[rep.layer_inputs]
@@ -373,6 +389,12 @@ def _stages(tree: Model, pp: int, spec: Spec) -> tuple[tuple[tuple[tuple[Expr, M
         else:
             stages[min(seen[True] // per, pp - 1)].append((Integer(1), part))
     return tuple(_with_shared(st, parts, reps) for st in stages), total
+
+
+def _held(rep: Repeat, stage: int, per: int) -> Repeat | None:
+    """The copies of ``rep`` among stage ``stage``'s layers (``per`` a stage), by their indices; None where it has none."""
+    mine = tuple(j for j in rep.layers if stage * per <= j < (stage + 1) * per)
+    return replace(rep, count=Integer(len(mine)), layers=mine, continued=mine[0] > 0) if mine else None
 
 
 def _with_shared(stage: list[tuple[Expr, Module]], parts: list[Module], reps: dict[int, Repeat]

@@ -29,7 +29,7 @@ from sympy import Expr, Symbol
 
 from .components import Model, Module
 from .components import reading as _reading
-from .components.composite import layers_hold, unplaced
+from .components.composite import layers_hold, stack, unplaced
 from .errors import SymparamsError
 from .factoring import factor, share_pivots
 from .factoring import pretty as _poly_pretty
@@ -616,7 +616,7 @@ def _fit_layers(spec: Spec) -> Spec:
     stages then cut in tree order and full recomputation takes its bound, both from the counts.
     """
     parts = spec.tree.children()
-    if not any(getattr(p, "layers", ()) for p in parts):
+    if not any(r.layers for r in stack(parts)):
         return spec
     try:
         fits = layers_hold(parts, lambda n: int(spec.value(n)))

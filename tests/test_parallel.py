@@ -17,7 +17,10 @@ from hypothesis import strategies as st
 
 from symparams import model
 from symparams.components import Repeat
+from symparams.components.composite import stack
 from symparams.components.saving import Saving
+from symparams.components.tower import Tower
+from symparams.errors import SymparamsError
 from symparams.memory import memory
 from symparams.parallel import Parallel, plan
 from symparams.presets import PRESETS
@@ -40,23 +43,65 @@ def _layers(name: str) -> int:
     return next(fields[f].default for f in LAYER_FIELDS if f in fields)
 
 
-# Presets whose decoder holds layers symparams counts beside it, as a tower: Mllama's cross-attention layers, which
-# a token without an image skips, are not placed on pipeline stages (its stages hold the L - L_x other layers).
-BESIDE = {"llama-3.2-11b-vision-instruct"}
-
-
-@pytest.mark.parametrize("name", sorted(set(PRESETS) - BESIDE))
+@pytest.mark.parametrize("name", sorted(PRESETS))
 def test_pipeline_stages_hold_the_decoder_layers_transformers_builds(name):
-    """Every preset: --pp L gives one decoder layer per stage (each stage takes one layer's input), 2L is refused."""
+    """Every preset: --pp L gives one decoder layer per stage (each stage takes one layer's input, Mllama's
+    cross-attention layers among them), 2L is refused."""
     spec = model(name)
     layers = _layers(name)
     layout = plan(spec, Parallel(pp=layers), training=True, batch=1, seq=None)
     assert layout.layers == layers
     for stage in layout.stages:
-        inputs = sum(int(spec.value(node.count)) for _, node in stage if isinstance(node, Repeat) and node.layer_inputs)
+        inputs = sum(int(spec.value(node.count)) for node in stack([node for _, node in stage]) if node.layer_inputs)
         assert inputs == 1
     with pytest.raises(Exception, match=f"does not divide the {layers} layers"):
         plan(spec, Parallel(pp=2 * layers), training=True, batch=1, seq=None)
+
+
+WRAPPERS = sorted(n for n in PRESETS if "text_config" in json.loads(PRESETS[n].read_text()))
+
+
+@pytest.mark.parametrize("name", WRAPPERS)
+def test_a_tower_that_makes_the_decoders_input_sits_on_the_first_stage(name):
+    """A vision encoder and its projector run before the first decoder layer, so the first stage holds them, with the
+    embedding, and no other stage holds any; every parameter is stored on some stage, once (at the two smallest
+    numbers of stages that divide the layers)."""
+    spec = model(name)
+    layers = _layers(name)
+    for pp in [p for p in range(2, layers + 1) if layers % p == 0][:2]:
+        m = memory(spec, parallel=Parallel(pp=pp))
+        towers = [{node.name for _, node in stage if isinstance(node, Tower) and not node.in_stack}
+                  for stage in m.parallel.stages]
+        assert towers[0] == {c.name for c in spec.tree.children() if isinstance(c, Tower) and not c.in_stack} != set()
+        assert not any(towers[1:])
+        assert sum(s.stored() for s in m.parallel.shares(spec)) == spec.total
+
+
+@pytest.mark.parametrize("pp", [2, 4, 5, 8, 10, 20, 40])
+def test_mllama_stages_hold_the_cross_attention_layers_their_indices_place_there(pp):
+    """transformers' Mllama decoder holds 40 layers, those cross_attention_layers lists cross-attending: stage i holds
+    layers i*L/pp .. (i+1)*L/pp - 1, of each kind as the list says."""
+    name = "llama-3.2-11b-vision-instruct"
+    spec = model(name)
+    text = json.loads(PRESETS[name].read_text())["text_config"]
+    cross, layers = set(text["cross_attention_layers"]), text["num_hidden_layers"]
+    m = memory(spec, parallel=Parallel(pp=pp))
+    per = layers // pp
+    for i, stage in enumerate(m.parallel.stages):
+        mine = range(i * per, (i + 1) * per)
+        held = {True: 0, False: 0}
+        for _, node in stage:
+            for r in stack([node]):
+                held[isinstance(node, Tower)] += int(spec.value(r.count))
+        assert held == {True: len(cross & set(mine)), False: len(set(mine) - cross)}
+    assert sum(s.stored() for s in m.parallel.shares(spec)) == spec.total
+
+
+def test_mllama_stages_are_refused_where_its_layer_counts_no_longer_fit_its_listed_indices():
+    spec = model("llama-3.2-11b-vision-instruct", L_x=4)
+    with pytest.raises(SymparamsError, match="cross_attention_layers sit among its layers"):
+        plan(spec, Parallel(pp=2), training=True, batch=1, seq=None)
+    assert plan(spec, Parallel(pp=1), training=True, batch=1, seq=None).layers == 40
 
 
 def _jamba_kinds(cfg: dict, j: int) -> tuple[str, str]:

@@ -12,7 +12,8 @@ from ..symbols import B
 from .base import ZERO, Fmt, Module, least
 from .saving import DEFAULT, FP32, INDEX, Saving, not_modelled
 
-__all__ = ["Composite", "Repeat", "Block", "Model", "recomputed", "working_set", "largest", "placed", "layers_hold", "unplaced"]
+__all__ = ["Composite", "Repeat", "Block", "Model", "recomputed", "working_set", "largest", "placed", "layers_hold", "unplaced",
+           "stack"]
 
 
 @dataclass(frozen=True)
@@ -108,10 +109,18 @@ def placed(parts: Sequence[Module], pattern: Sequence[str]) -> tuple[Module, ...
                  if isinstance(p, Repeat) and p.name in pattern else p for p in parts)
 
 
+def stack(parts: Sequence[Module]) -> list[Repeat]:
+    """The Repeats of the decoder's stack among ``parts``: the top-level ones, then those of a part whose layers sit
+    among the decoder's (``in_stack``: Mllama's cross-attention layers, kept apart as a token without an image skips
+    them)."""
+    return [p for p in parts if isinstance(p, Repeat)] + [
+        r for p in parts if getattr(p, "in_stack", False) for r in p.children() if isinstance(r, Repeat)]
+
+
 def layers_hold(parts: Sequence[Module], count: Callable[[Expr], int]) -> bool:
     """Whether every Repeat's layer indices still fit its count (``count`` values it): one index per copy,
     and the layer-input Repeats together hold layers 0 .. L-1 once each. Changed values (a new L) break them."""
-    repeats = [p for p in parts if isinstance(p, Repeat)]
+    repeats = stack(parts)
     if not repeats or not all(len(r.layers) == count(r.count) for r in repeats):
         return False
     heads = sorted(i for r in repeats if r.layer_inputs for i in r.layers)
@@ -120,7 +129,13 @@ def layers_hold(parts: Sequence[Module], count: Callable[[Expr], int]) -> bool:
 
 def unplaced(parts: Sequence[Module]) -> tuple[Module, ...]:
     """``parts`` with no Repeat's layer indices (stages then cut in tree order, and recomputation takes the bound)."""
-    return tuple(replace(p, layers=()) if isinstance(p, Repeat) and p.layers else p for p in parts)
+    def bare(p: Module) -> Module:
+        if isinstance(p, Repeat) and p.layers:
+            return replace(p, layers=())
+        if isinstance(p, Composite) and getattr(p, "in_stack", False):
+            return replace(p, parts=tuple(bare(r) for r in p.parts))
+        return p
+    return tuple(bare(p) for p in parts)
 
 
 def recomputed(parts: tuple[Module, ...], T: Expr, saving: Saving) -> Expr:

@@ -25,7 +25,15 @@ _CHANNELS, _PATCH, _DIM, _FRAMES = sympy.symbols("c p d t", positive=True, integ
 
 @dataclass(frozen=True)
 class Tower(Composite):
-    """Parts stored with the model that a text token never passes through (a vision encoder, its projector)."""
+    """Parts stored with the model that a text token never passes through (a vision encoder, its projector).
+
+    ``in_stack``: its Repeats are layers of the decoder's stack, at their indices among the decoder's
+    layers, which a token without an image skips (Mllama's cross-attention layers): pipeline stages
+    hold them with the layers around them. Any other tower makes the decoder's input from an image, so
+    it sits on the first stage, with the embedding.
+    """
+
+    in_stack: bool = False
 
     def token_children(self) -> tuple[tuple[Expr, Module], ...]:
         return ()

@@ -106,13 +106,13 @@ def _whole_heads(cfg: Config, name: str, width: int, heads: int) -> None:
                               "the width, which symparams does not model (transformers builds it)")
 
 
-def _cross_layers(text: Config, layers: int) -> int:
-    """How many decoder layers cross-attend: those of ``cross_attention_layers`` among 0 .. L-1 (transformers asks
-    each layer whether its index is listed, so others and repeats make none)."""
+def _cross_layers(text: Config, layers: int) -> tuple[int, ...]:
+    """The decoder layers that cross-attend: the indices ``cross_attention_layers`` lists among 0 .. L-1, in order
+    (transformers asks each layer whether its index is listed, so others and repeats make none)."""
     listed = text.get("cross_attention_layers")
     if not all(isinstance(i, int) and not isinstance(i, bool) for i in listed):
         raise text.error("cross_attention_layers", f"expected a list of layer indices, got {short(listed)}")
-    return len(set(listed) & set(range(layers)))
+    return tuple(sorted(set(listed) & set(range(layers))))
 
 
 def _vision(cfg: Config) -> dict[str, int]:
@@ -198,8 +198,9 @@ def _tower(global_layers: bool) -> Module:
     return Tower("vision_model", parts, group="vision", label="tiled vision tower")
 
 
-def _cross_attention_layers() -> Module:
-    """The L_x cross-attention decoder layers, which a text token without an image skips."""
+def _cross_attention_layers(at: tuple[int, ...]) -> Module:
+    """The L_x cross-attention decoder layers, at indices ``at`` among the decoder's, which a text token without an
+    image skips."""
     import sympy
 
     from ..components import Block, Composite, Linear, Norm, Parameter, Repeat
@@ -218,12 +219,13 @@ def _cross_attention_layers() -> Module:
         rms_norm("input_layernorm"), attention, Parameter("cross_attn_attn_gate", one),
         rms_norm("post_attention_layernorm"), gated_mlp("silu"), Parameter("cross_attn_mlp_gate", one),
     ), label="tanh-gated cross-attention decoder layer")
-    return Tower("cross_attention_layers", (Repeat("layers", L_x, layer),), group="attention",
-                 label="decoder layers that cross-attend to the image (skipped by a token without one)")
+    return Tower("cross_attention_layers", (Repeat("layers", L_x, layer, layers=at),), group="attention",
+                 label="decoder layers that cross-attend to the image (skipped by a token without one)", in_stack=True)
 
 
-def _with_cross_layers(text: Spec, cross: int) -> Spec:
-    """The Llama decoder's Spec with an embedding of V + 8 rows and L - L_x self-attention layers."""
+def _with_cross_layers(text: Spec, cross: tuple[int, ...]) -> Spec:
+    """The Llama decoder's Spec with an embedding of V + 8 rows and L - L_x self-attention layers, at the indices
+    ``cross`` leaves."""
     from dataclasses import replace
 
     import sympy
@@ -235,11 +237,12 @@ def _with_cross_layers(text: Spec, cross: int) -> Spec:
         if isinstance(module, Embedding) and module.name == "embed_tokens":
             return replace(module, rows=V + 8)
         if isinstance(module, Repeat) and module.name == "layers" and cross:
-            return replace(module, count=L - L_x, layers=())
+            depth = int(text.value(L))
+            return replace(module, count=L - L_x, layers=tuple(i for i in range(depth) if i not in cross))
         return module
 
     parts = tuple(part(m) for m in text.tree.parts)
-    values = text.values + (((L_x, sympy.Integer(cross)),) if cross else ())
+    values = text.values + (((L_x, sympy.Integer(len(cross))),) if cross else ())
     return replace(text, tree=replace(text.tree, parts=parts), values=values)
 
 
@@ -261,8 +264,8 @@ def read(cfg: Config, plain: bool = True) -> Reading:
     if cross:
         notes = [*notes, "the cross-attention layers (L_x) run only where an image precedes the text: they are in "
                          "the parameter count, and the per-token readings are those of text without an image"]
-    return with_sizes(text, (("cross", bool(cross)), ("global", "L_g" in sizes)),
-                      {**({"L_x": cross} if cross else {}), **sizes}, notes)
+    return with_sizes(text, (("cross", cross), ("global", "L_g" in sizes)),
+                      {**({"L_x": len(cross)} if cross else {}), **sizes}, notes)
 
 
 def build(reading: Reading) -> Spec:
@@ -274,13 +277,13 @@ def build(reading: Reading) -> Spec:
     from ..spec import AtMost
     from ..symbols import D, D_vis, L, L_x, N_f, N_img, S_img, p_img
 
-    shape, values = dict(reading.shape), dict(reading.values)
+    shape = dict(reading.shape)
     cross = shape["cross"]
-    text = _with_cross_layers(built_text(reading), values["L_x"] if cross else 0)
+    text = _with_cross_layers(built_text(reading), cross)
     projector = Tower("multi_modal_projector", (
         Linear("projector", (N_f + 1) * D_vis, D, bias=True, group="vision"),
     ), group="vision", label="projector from the joined vision features to the decoder's width")
-    towers = (*((_cross_attention_layers(),) if cross else ()), _tower(shape["global"]), projector)
+    towers = (*((_cross_attention_layers(cross),) if cross else ()), _tower(shape["global"]), projector)
     rules = (AtMost(L_x, L, "the cross-attention layers are among the decoder's"),) if cross else ()
     return built_with_towers(reading, "mllama", "Mllama vision-language model", towers,
                              ((N_img, sympy.floor(S_img / p_img) ** 2),), rules, text=text)

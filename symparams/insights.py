@@ -306,6 +306,16 @@ def bias_cost(spec: Spec) -> BiasCost:
     return BiasCost(exact, form, n, int(spec.value(shortcut_form)), shortcut_form, wider, biased_already, bare)
 
 
+def _outside(spec: Spec, brief: bool = False) -> str:
+    """What lies outside the blocks, as a sentence names it: the embeddings and head (and final norm), or, where towers
+    stand beside the decoder (a vision encoder and its projector), all of those."""
+    from .components.tower import Tower
+
+    if any(isinstance(c, Tower) for c in spec.tree.children()):
+        return "outside the decoder's blocks (embeddings, head and towers)"
+    return "embeddings and head" if brief else "embeddings, head and final norm"
+
+
 def guide_insights(spec: Spec) -> list[str]:
     """The guide's insights for ``spec``, one sentence each, every figure computed.
 
@@ -323,12 +333,12 @@ def guide_insights(spec: Spec) -> list[str]:
     for name in ("L", "D"):
         d = doubling(spec, name)
         if d.after.ok:
-            out.append(f"Doubling {name}: embeddings and head x{_fraction(d.ratio('outside'))},"
+            out.append(f"Doubling {name}: {_outside(spec, brief=True)} x{_fraction(d.ratio('outside'))},"
                        f" one block x{_fraction(d.ratio('block'))}, total x{_fraction(d.ratio('total'))}.")
         else:
             out.append(f"Doubling {name} is refused: {d.after.refused}.")
     parts = split(spec)
-    out.append(f"Layers {grouped(parts.layers)} ({share(parts.layers_share)}); embeddings, head and final norm"
+    out.append(f"Layers {grouped(parts.layers)} ({share(parts.layers_share)}); {_outside(spec)}"
                f" {grouped(parts.outside)} ({share(parts.outside_share)}).")
     names = {s.name for s in spec.symbols} | {s.name for s, _ in spec.relations}
     if "H_kv" in names:
@@ -349,7 +359,7 @@ def guide_insights(spec: Spec) -> list[str]:
             if v.ok:
                 p = split(v._spec())
                 out.append(f"V = {grouped(vocab)}: total {grouped(v.total)} ({human(v.total)}),"
-                           f" embeddings and head {share(p.outside_share)}.")
+                           f" {_outside(spec, brief=True)} {share(p.outside_share)}.")
     try:
         b = bias_cost(spec)
         out.append(f"Biases on all {b.linear_layers} linear layers of every block: exactly {grouped(b.exact)}"

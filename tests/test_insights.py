@@ -140,3 +140,20 @@ def test_the_vocabulary_moves_only_the_parts_outside_the_blocks(spec):
         other = insights.variant(spec, V=vocab)
         assert insights.split(other.spec).layers == insights.split(spec).layers
         assert insights.split(other.spec).outside == 2 * vocab * int(spec.env[D])
+
+
+WRAPPERS = ["llava-1.5-7b-hf", "llama-3.2-11b-vision-instruct", "qwen2.5-vl-3b-instruct"]
+
+
+@pytest.mark.parametrize("name", WRAPPERS)
+def test_what_lies_outside_a_vision_language_models_blocks_is_named_with_its_towers(name):
+    """A vision tower is neither embeddings nor head: the sentences that share out the count name it, and the figure
+    they give outside the blocks is the whole count less the decoder's blocks."""
+    spec = symparams.model(name)
+    text = "\n".join(insights.guide_insights(spec))
+    assert "embeddings, head and final norm" not in text and "embeddings and head " not in text
+    parts = insights.split(spec)
+    assert parts.outside == spec.total - parts.layers
+    assert f"outside the decoder's blocks (embeddings, head and towers) {parts.outside:,}" in text
+    document = symparams.derive(spec, parts=("dominance",))
+    assert "The decoder's repeated blocks against everything outside them" in document

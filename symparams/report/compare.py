@@ -17,6 +17,7 @@ from sympy import Expr
 from .. import insights
 from ..analysis import crossover, no_sure_root, sensitivity
 from ..breakdown import Row
+from ..components.tower import Tower
 from ..errors import SymparamsError
 from ..factoring import factor as factored
 from ..families import FAMILIES
@@ -59,6 +60,13 @@ def _symbols(spec: Spec) -> set[str]:
     return {s.name for s in spec.symbols} | {s.name for s, _ in spec.relations}
 
 
+def _blocks(spec: Spec) -> str:
+    """What the layers' rows are called: a model with towers beside its decoder (a vision encoder, which repeats
+    blocks of its own) says whose they are."""
+    return "the decoder's repeated blocks" if any(isinstance(c, Tower) for c in spec.tree.children()) \
+        else "the repeated blocks"
+
+
 def dominance(r: Reader) -> list[Part]:
     spec, bd = r.spec, r.breakdown
     n = r.ref()
@@ -67,7 +75,8 @@ def dominance(r: Reader) -> list[Part]:
     if layers:
         inside = sympy.Add(*(r.ref(x) for x in layers), evaluate=False) if len(layers) > 1 else r.ref(layers[0])
         outside = [r.short[x.path] for x in bd.top() if x not in layers]
-        blocks.append(Para(("The repeated blocks against everything outside them (", ", ".join(outside), "):")))
+        blocks.append(Para((_blocks(spec)[0].upper() + _blocks(spec)[1:], " against everything outside them (",
+                            ", ".join(outside), "):")))
         blocks.append(Chains((
             r.chain(ratio(inside, n), substitute=Form(ratio(inside, n), keep_order=True), style="percent"),
             r.chain(difference(1, ratio(inside, n)), substitute=Form(difference(1, ratio(inside, n)), keep_order=True),
@@ -97,7 +106,7 @@ def key_ratios(r: Reader) -> list[Part]:
         chains.append(r.chain(ratio(a, n), substitute=Form(ratio(a, n), keep_order=True), style="percent"))
     if not chains:
         return []
-    said = [w for w, on in (("the share of the repeated blocks", bool(layers)),
+    said = [w for w, on in ((f"the share of {_blocks(spec)}", bool(layers)),
                             ("the MLP against attention in one block", attn is not None and mlp is not None),
                             ("the share of the weights one token uses", spec.active_total != spec.total)) if on]
     listed = said[0] if len(said) == 1 else ", ".join(said[:-1]) + " and " + said[-1]

@@ -361,10 +361,9 @@ def _stages(tree: Model, pp: int, spec: Spec) -> tuple[tuple[tuple[tuple[Expr, M
         rep = reps.get(i)
         if isinstance(part, Tower) and part.in_stack:
             for stage in range(pp):
-                kept = tuple(h for r in part.parts if (h := _held(r, stage, per) if isinstance(r, Repeat)
-                                                        else r if stage == 0 else None) is not None)
-                if kept:
-                    stages[stage].append((Integer(1), replace(part, parts=kept)))
+                share = _tower_share(part, stage, per)
+                if share is not None:
+                    stages[stage].append((Integer(1), share))
         elif isinstance(part, Tower):
             stages[0].append((Integer(1), part))
         elif rep is not None and indexed:
@@ -395,6 +394,15 @@ def _held(rep: Repeat, stage: int, per: int) -> Repeat | None:
     """The copies of ``rep`` among stage ``stage``'s layers (``per`` a stage), by their indices; None where it has none."""
     mine = tuple(j for j in rep.layers if stage * per <= j < (stage + 1) * per)
     return replace(rep, count=Integer(len(mine)), layers=mine, continued=mine[0] > 0) if mine else None
+
+
+def _tower_share(tower: Tower, stage: int, per: int) -> Tower | None:
+    """What stage ``stage`` holds of a tower whose layers sit among the decoder's: its layers there, and on the first
+    stage anything else it holds; None where that is nothing."""
+    kept = [_held(r, stage, per) if isinstance(r, Repeat) else r for r in tower.parts
+            if isinstance(r, Repeat) or stage == 0]
+    parts = tuple(k for k in kept if k is not None)
+    return replace(tower, parts=parts) if parts else None
 
 
 def _with_shared(stage: list[tuple[Expr, Module]], parts: list[Module], reps: dict[int, Repeat]

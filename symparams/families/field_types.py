@@ -49,7 +49,7 @@ def table() -> dict[str, dict]:
     return json.loads(_FILE.read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=None)
+@lru_cache(maxsize=512)
 def of_type(model_type: str) -> dict | None:
     """``table().get(model_type)``, parsed alone: the table holds a hundred model types, and a count reads one or two.
     The file is what ``field_types_source`` writes, one model type a line: its key, as ``json.dumps`` writes it, starts

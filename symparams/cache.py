@@ -46,17 +46,35 @@ MAX_INPUT_BYTES = 8 << 20
 
 def cache_dir() -> Path | None:
     """Where entries live, or None when caching is off: the platform's user cache folder by default."""
-    if os.environ.get("SYMPARAMS_NO_CACHE", "") not in ("", "0"):
+    env = os.environ
+    if env.get("SYMPARAMS_NO_CACHE", "") not in ("", "0"):
         return None
-    given = os.environ.get("SYMPARAMS_CACHE_DIR")
+    given = env.get("SYMPARAMS_CACHE_DIR")
     if given:
-        return Path(given)
-    if sys.platform == "win32":
-        base = os.environ.get("LOCALAPPDATA") or os.path.expanduser("~/AppData/Local")
-    elif sys.platform == "darwin":
+        return _path(given)
+    return _default_dir(sys.platform, tuple(env.get(k) for k in _HOMES.get(sys.platform, _HOMES["posix"])))
+
+
+# What sets the default folder on each platform: its own variable, then those ``expanduser`` reads.
+_HOMES = {"win32": ("LOCALAPPDATA", "USERPROFILE", "HOMEDRIVE", "HOMEPATH"), "darwin": ("HOME",),
+          "posix": ("XDG_CACHE_HOME", "HOME")}
+
+
+@functools.lru_cache(maxsize=16)
+def _path(given: str) -> Path:
+    return Path(given)
+
+
+@functools.lru_cache(maxsize=16)
+def _default_dir(platform: str, variables: tuple[str | None, ...]) -> Path:
+    """The platform's user cache folder, kept by the variables that set it (and those ``expanduser`` reads): a count
+    asks for it twice."""
+    if platform == "win32":
+        base = variables[0] or os.path.expanduser("~/AppData/Local")
+    elif platform == "darwin":
         base = os.path.expanduser("~/Library/Caches")
     else:
-        base = os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")
+        base = variables[0] or os.path.expanduser("~/.cache")
     return Path(base) / "symparams"
 
 

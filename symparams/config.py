@@ -231,6 +231,11 @@ class Config:
 
     def field(self, f: Field) -> Any:
         """Read by a :class:`Field` given at the call, as :meth:`get` reads by the table's."""
+        if not f.aliases and not f.legacy:  # the usual field, of one name, given a value: what the rest comes to
+            value = self.data.get(f.name)
+            if value is not None:
+                self.read.add(f.name)
+                return self._typed(f, f.name, value)
         self.read.update(f.names)
         present = [n for n in f.names if n in self.data and not (n in f.legacy and self.data[n] is None)]
         values = [(n, self.data[n]) for n in present if self.data[n] is not None]
@@ -557,7 +562,9 @@ def parse_json(text: str, source: str = "config") -> dict:
     try:
         data = json.loads(text, parse_constant=_Constant, parse_int=_parse_int, parse_float=_parse_float,
                           object_pairs_hook=_object)
-        deepest = _depth(data)
+        # no deeper than its brackets, counted in C: most configs need no walk (a bracket in a string only adds)
+        opened = text.count("{") + text.count("[")
+        deepest = opened if type(data) is dict and opened <= MAX_NESTING else _depth(data)
     except RecursionError:
         raise SymparamsError(f"{source}: JSON nested too deeply") from None
     except _Refused as err:

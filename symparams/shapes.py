@@ -87,16 +87,35 @@ def _compile(text: str) -> Callable[[Mapping[str, Number]], Number]:
     it back as Python whose every division and negative power goes through an exact helper; only
     that checked text is compiled. Kept per text: configs of one shape share their forms, so many
     counted in one process read each once."""
-    if not isinstance(text, str) or len(text) > MAX_FORM:
-        raise _NotAForm(text)
     try:
-        code = compile(_Reader(text).python(), "<form>", "eval")
+        code = compile(_python(text), "<form>", "eval")
     except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
         raise _NotAForm(text) from err
     return functools.partial(_run, code)
 
 
-def _run(code: Any, env: Mapping[str, Number]) -> Number:
+@functools.lru_cache(maxsize=1024)
+def _compile_all(texts: tuple[str, ...]) -> Callable[[Mapping[str, Number]], tuple[Number, ...]]:
+    """One function computing every form of ``texts`` (each read as :func:`_compile` reads one), as a tuple: a shape's
+    rows are counted in one step, not one call each."""
+    try:
+        code = compile(f"({''.join(_python(t) + ', ' for t in texts)})", "<forms>", "eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as err:
+        raise _NotAForm(texts) from err
+    return functools.partial(_run, code)
+
+
+def _python(text: str) -> str:
+    """``text`` read by :class:`_Reader` and written back as Python; _NotAForm if it is not a form."""
+    if not isinstance(text, str) or len(text) > MAX_FORM:
+        raise _NotAForm(text)
+    try:
+        return _Reader(text).python()
+    except (ValueError, RecursionError, MemoryError) as err:
+        raise _NotAForm(text) from err
+
+
+def _run(code: Any, env: Mapping[str, Number]) -> Any:
     return eval(code, _SCOPE, env)  # noqa: S307 - a checked form: names, whole numbers and arithmetic only
 
 
@@ -214,10 +233,16 @@ class _Reader:
 def shape_id(family: str, shape: tuple) -> str | None:
     """A family's shape as a count reads it (:func:`~symparams.families.registry.counted_shape`), hashed; None where
     it is not plain constants."""
-    from .families.registry import counted_shape
-
     if not _plain(shape):
         return None
+    return _shape_id(family, repr(shape), shape)
+
+
+@functools.lru_cache(maxsize=4096)
+def _shape_id(family: str, written: str, shape: tuple) -> str:
+    """:func:`shape_id` of a plain shape, kept by its text (``True`` and ``1`` are one key to a dict, not to repr)."""
+    from .families.registry import counted_shape
+
     return hashlib.sha256(repr((VERSION, family, counted_shape(shape))).encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -358,12 +383,16 @@ def _evaluate(kept: dict, reading: Reading, name: str | None) -> Counted | None:
             raise ValueError(form)
         return int(value)
 
-    total = count(kept["formula"])
+    kept_rows = kept["rows"]
+    values = _compile_all((kept["formula"], *[t for row in kept_rows for t in (row["formula"], row["copies"])]))(env)
+    if any(value.denominator != 1 for value in values):
+        return None
+    total = int(values[0])
     if total <= 0:
         return None
     rows, groups = [], {g: 0 for g in kept["groups"]}
-    for row in kept["rows"]:
-        each, times = count(row["formula"]), count(row["copies"])
+    for i, row in enumerate(kept_rows):
+        each, times = int(values[2 * i + 1]), int(values[2 * i + 2])
         rows.append({"name": row["name"], "module": row["module"], "formula": row["formula"], "count": each,
                      "copies": times, "total": each * times, "group": row["group"]})
         if row["leaf"]:

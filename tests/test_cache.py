@@ -226,3 +226,27 @@ def test_many_models_in_text_are_each_models_own_output():
     code, out, _ = run(["count", "gpt2", "opt-125m"])
     assert code == 0
     assert out == run(["count", "gpt2"])[1] + "\n" + run(["count", "opt-125m"])[1]
+
+
+@settings(max_examples=50, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.tuples(st.sampled_from(["SYMPARAMS_NO_CACHE", "SYMPARAMS_CACHE_DIR", "XDG_CACHE_HOME", "HOME"]),
+                                st.one_of(st.none(), st.sampled_from(["", "0", "1", "/a", "/b/c", "relative"]))),
+                      min_size=1, max_size=8))
+def test_the_cache_folder_follows_the_environment_at_every_call(steps, monkeypatch):
+    """The folder is kept between calls (a count asks twice), but every change of the variables that set it is
+    seen at the next call, in any order of changes."""
+    if sys.platform in ("win32", "darwin"):  # pragma: no cover - the folder's rule below is the one for Linux
+        return
+    for name, value in steps:
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+        env = os.environ
+        if env.get("SYMPARAMS_NO_CACHE", "") not in ("", "0"):
+            expected = None
+        elif env.get("SYMPARAMS_CACHE_DIR"):
+            expected = Path(env["SYMPARAMS_CACHE_DIR"])
+        else:
+            expected = Path(env.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache")) / "symparams"
+        assert cache.cache_dir() == expected

@@ -490,13 +490,16 @@ def _object(pairs: list[tuple[str, Any]]) -> dict | _Constant:
     for key, value in pairs:
         if key in out:
             raise _Refused(key, "appears more than once")
-        stack = [value]
-        while stack:
-            item = stack.pop()
-            if type(item) is list:
-                stack.extend(item)
-            elif type(item) is _Huge:
-                raise _Refused(key, _refusal(item))
+        if type(value) is _Huge:
+            raise _Refused(key, _refusal(value))
+        if type(value) is list:
+            stack = [value]
+            while stack:
+                item = stack.pop()
+                if type(item) is list:
+                    stack.extend(item)
+                elif type(item) is _Huge:
+                    raise _Refused(key, _refusal(item))
         out[key] = value
     return out
 
@@ -538,7 +541,9 @@ def read_json(path: str | os.PathLike) -> dict:
         if info.st_size > MAX_BYTES:
             raise SymparamsError(f"{source}: file is {info.st_size:,} bytes; a config.json is at most {MAX_BYTES:,}")
         with open(os.fspath(path), "rb") as fh:
-            raw = fh.read(MAX_BYTES + 1)
+            raw = fh.read(info.st_size + 1)  # not MAX_BYTES at once: a buffer that size costs more than the file
+            if len(raw) > info.st_size:  # grown since: read on, to the most a config may be
+                raw += fh.read(MAX_BYTES + 1 - len(raw))
     except SymparamsError:
         raise
     except OSError as err:

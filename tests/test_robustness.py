@@ -572,6 +572,34 @@ def test_a_file_larger_than_the_limit_is_refused_before_reading(tmp_path, capsys
     assert code == 2 and str(path) in err and f"{MAX_BYTES:,}" in err
 
 
+@pytest.mark.parametrize("size", [0, 1, 100, MAX_BYTES])
+@pytest.mark.parametrize("stated", [0, 1, 99])
+def test_a_file_larger_than_its_size_when_stated_is_read_whole_up_to_the_limit(tmp_path, monkeypatch, size, stated):
+    """A file that grows between its size being read and its bytes (or whose stated size is wrong, as a
+    /proc file's 0) is read whole, and refused past the limit: never cut at the size first stated."""
+    import symparams.config as config_module
+    from symparams.config import read_json
+
+    path = tmp_path / "config.json"
+    text = json.dumps({"model_type": "llama", "note": "x" * size})
+    path.write_text(text)
+    real = os.stat
+
+    class Stated:
+        def __init__(self, found):
+            self.found, self.st_size = found, stated
+
+        def __getattr__(self, name):
+            return getattr(self.found, name)
+
+    monkeypatch.setattr(config_module.os, "stat", lambda p, *a, **k: Stated(real(p, *a, **k)))
+    if len(text) > MAX_BYTES:
+        with pytest.raises(SymparamsError, match=f"over {MAX_BYTES:,} bytes"):
+            read_json(path)
+    else:
+        assert read_json(path) == json.loads(text)
+
+
 def test_a_fifo_a_device_and_a_directory_are_refused_without_blocking(tmp_path, capsys):
     fifo = tmp_path / "config.json"
     os.mkfifo(fifo)

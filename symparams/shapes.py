@@ -112,7 +112,7 @@ def _run_all(code: Any, at: tuple[int, ...], env: Mapping[str, Number]) -> tuple
     return tuple([values[i] for i in at])
 
 
-@functools.lru_cache(maxsize=8192)
+@functools.lru_cache(maxsize=4096)
 def _python(text: str) -> str:
     """``text`` read by :class:`_Reader` and written back as Python; _NotAForm if it is not a form. Kept per text:
     a family's shapes share most of their forms (some 1,300 distinct among the presets' 61,000)."""

@@ -431,14 +431,10 @@ def _language_part(cls) -> str:
 
 
 def _make_config(cls, overrides: Mapping[str, Any]):
-    import transformers
+    from .verify import quiet
 
-    verbosity = transformers.logging.get_verbosity()
-    transformers.logging.set_verbosity_error()
-    try:
+    with quiet():
         return cls(**_expand(cls, overrides))
-    finally:
-        transformers.logging.set_verbosity(verbosity)
 
 
 class Layout(dict):
@@ -488,21 +484,14 @@ def _build(cls, overrides: Mapping[str, Any], architecture: str | None = None, f
 def _built(cls, overrides: Mapping[str, Any], architecture: str | None) -> Layout:
     import warnings
 
-    import transformers
+    from .verify import meta_model, quiet
 
-    from .verify import meta_model
-
-    verbosity = transformers.logging.get_verbosity()
-    transformers.logging.set_verbosity_error()
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            cfg = cls(**_expand(cls, overrides))
-            if getattr(cfg, "is_encoder_decoder", False):
-                raise SymparamsError(f"{cfg.model_type} is an encoder-decoder: learn reads decoder-only language models")
-            model = meta_model(cfg, architecture=architecture)
-    finally:
-        transformers.logging.set_verbosity(verbosity)
+    with quiet(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cfg = cls(**_expand(cls, overrides))
+        if getattr(cfg, "is_encoder_decoder", False):
+            raise SymparamsError(f"{cfg.model_type} is an encoder-decoder: learn reads decoder-only language models")
+        model = meta_model(cfg, architecture=architecture)
     seen: set[int] = set()
     out = Layout()
     out.config = cfg.to_dict()
@@ -1532,14 +1521,17 @@ def forms_only(model_type: str, probes: int = 36, seed: int = 0) -> LearnedFamil
 @contextlib.contextmanager
 def _learning(model_type: str, probes: int) -> Iterator[None]:
     """Refuse a probe count out of bounds (learning must finish in bounded time), then hold the class's decimals
-    in reach of every fit (``_CONSTANTS``) while learning."""
+    in reach of every fit (``_CONSTANTS``), and transformers' log quiet, while learning."""
     if isinstance(probes, bool) or not isinstance(probes, int) or not MIN_PROBES <= probes <= MAX_PROBES:
         raise SymparamsError(f"probes must be a whole number from {MIN_PROBES} (a third of them are held out to "
                              f"check the fit) to {MAX_PROBES} (each builds a model), got {probes!r}")
     _require()
+    from .verify import quiet
+
     held = _CONSTANTS.set(_decimals(model_type))
     try:
-        yield
+        with quiet():
+            yield
     finally:
         _CONSTANTS.reset(held)
 

@@ -78,6 +78,27 @@ def _skip(tensor, *args, **kwargs):
     return tensor
 
 
+@contextmanager
+def quiet() -> Iterator[None]:
+    """transformers' log held at ERROR: a build's notes on defaults and deprecations are not the caller's to read.
+
+    A level already at ERROR or above is left alone. Setting one clears the level every
+    logger of the process keeps (torch and transformers hold thousands), some 0.3 ms each
+    way, so ``learn``, which builds hundreds of models, holds it once for all of them.
+    """
+    import transformers
+
+    verbosity = transformers.logging.get_verbosity()
+    if verbosity >= transformers.logging.ERROR:
+        yield
+        return
+    transformers.logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        transformers.logging.set_verbosity(verbosity)
+
+
 def meta_model(cfg, initialise: bool = False, architecture: str | None = None):
     """transformers' causal language model for the config object ``cfg``, built on the meta device.
 
@@ -192,19 +213,16 @@ def _meta_parameters(config: dict, initialise: bool) -> tuple[tuple[str, int], .
     import transformers
 
     model_type = config["model_type"]
-    verbosity = transformers.logging.get_verbosity()
-    transformers.logging.set_verbosity_error()
     try:
         declared = _declared_fields(transformers.CONFIG_MAPPING[model_type])
         data = {k: v for k, v in config.items()
                 if k not in ("model_type", "auto_map") and (not k.startswith("_") or k in declared)}
-        cfg = transformers.AutoConfig.for_model(model_type, **_as_json(data))
-        model = meta_model(cfg, initialise, model_class(model_type))
+        with quiet():
+            cfg = transformers.AutoConfig.for_model(model_type, **_as_json(data))
+            model = meta_model(cfg, initialise, model_class(model_type))
     except Exception as err:  # whatever transformers or torch raise, it is this config they refuse
         message = " ".join(str(err).split())[:300]
         raise SymparamsError(f"transformers cannot build this {model_type} config: {type(err).__name__}: {message}") from None
-    finally:
-        transformers.logging.set_verbosity(verbosity)
     seen: set[int] = set()
     out = []
     for name, p in model.named_parameters(remove_duplicate=False):

@@ -360,3 +360,37 @@ def test_a_key_tells_whole_numbers_decimals_truth_values_and_text_apart():
     assert len(set(keys)) == len(keys) and None not in keys
     for written_alike_or_not_at_all in (object(), (1,), {1: 1}, {True: 1}, [{"a": (1,)}]):
         assert build_key("parameters", {"x": written_alike_or_not_at_all}) is None
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.sampled_from(["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]), st.sampled_from(["verify", "learn"]))
+def test_a_build_hears_transformers_at_error_or_above_and_leaves_its_level_as_it_found_it(level, builder):
+    """Each build holds transformers' log at ERROR (a higher level stays higher), and the caller's level is back
+    once it ends."""
+    import logging
+
+    import transformers
+
+    from symparams.learn import _build
+
+    root = logging.getLogger("transformers")
+    heard: list[int] = []
+    init = transformers.LlamaConfig.__init__
+
+    def listening(self, *args, **kwargs):
+        heard.append(root.getEffectiveLevel())
+        init(self, *args, **kwargs)
+
+    before = transformers.logging.get_verbosity()
+    transformers.logging.set_verbosity(getattr(logging, level))
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(transformers.LlamaConfig, "__init__", listening)
+            if builder == "verify":
+                meta_parameters(SMALL, remember=False)
+            else:
+                _build(transformers.LlamaConfig, {k: v for k, v in SMALL.items() if k != "model_type"}, fresh=True)
+        assert heard and all(h == max(logging.ERROR, getattr(logging, level)) for h in heard)
+        assert transformers.logging.get_verbosity() == getattr(logging, level)
+    finally:
+        transformers.logging.set_verbosity(before)

@@ -7,9 +7,9 @@ irreducible polynomial: ``L*(D*E + 3*D*E_s*F_e + ...)``. That shape is proven he
 in a few integer operations, and the result built exactly as ``sympy.factor`` builds
 it, so the printed text is the same; anything else goes to ``sympy.factor``. A sum with
 symbols in denominators (``D*H_kv/H``, where the head width is D/H) is first put over one
-denominator, as ``sympy.factor`` puts it, and each side is proven the same way; a rounding
-or piecewise term (``floor(L/p)``, a sparse kernel's attended keys) is one more variable, as
-it is to ``sympy.factor``.
+denominator, as ``sympy.factor`` puts it, and each side is proven the same way; a rounding,
+clamp or piecewise term (``floor(L/p)``, a batch of one's ``Min(1, B - 1)``, a sparse kernel's
+attended keys) is one more variable, as it is to ``sympy.factor``.
 
 The proof: the polynomial q left once the integer and monomial contents are taken out
 is irreducible if it has degree one in some symbol x, ``q = a*x + b``, and a and b
@@ -46,27 +46,74 @@ def factor(expr: sympy.Expr) -> sympy.Expr:
 
 
 # Functions sympy.factor takes as generators of its polynomial ring, each a variable of its own.
-OPAQUE = (sympy.Piecewise, sympy.floor, sympy.ceiling)
+OPAQUE = (sympy.Piecewise, sympy.floor, sympy.ceiling, sympy.Min, sympy.Max)
 
 
 def _through_opaque(expr: sympy.Expr) -> sympy.Expr | None:
-    """:func:`_fast` with each outermost rounding or piecewise term (a kernel's attended keys, a layer
-    pattern's ``floor(L/p)``) stood in for by a symbol of the same name, which sorts where SymPy sorts
-    that generator, and put back. A term that expanding would change is left to SymPy, which expands it."""
+    """:func:`_fast` with each outermost rounding, clamp or piecewise term (a kernel's attended keys, a layer
+    pattern's ``floor(L/p)``) stood in for by a symbol, and put back."""
+    plain = _stood_in(expr)
+    if plain is None:
+        return None
+    found = _fast(plain[0])
+    return None if found is None else _put_back(found, plain[1])
+
+
+def _stood_in(expr: sympy.Expr, expanded: bool = False) -> tuple[sympy.Expr, dict[sympy.Symbol, sympy.Expr]] | None:
+    """``expr`` with each outermost term of an ``OPAQUE`` kind replaced by a symbol of the same name, which sorts
+    where SymPy sorts that generator, and the terms by their symbols.
+
+    A term that expanding changes (SymPy expands inside it) is left to SymPy, or with ``expanded`` (for a caller
+    that expands ``expr`` whole first) stood in for as expanded; so is a name taken twice.
+    """
     stand_ins: dict[sympy.Expr, sympy.Symbol] = {}
-    for atom in expr.atoms(*OPAQUE):
-        if atom.expand() != atom:
+    back: dict[sympy.Symbol, sympy.Expr] = {}
+    for atom in _outermost(expr):
+        grown = atom.expand()
+        if grown != atom and not (expanded and isinstance(grown, OPAQUE)):
             return None
-        stand_ins[atom] = sympy.Symbol(str(atom))
+        stand_ins[atom] = sympy.Symbol(str(grown))
+        back[stand_ins[atom]] = grown
     names = [s.name for s in stand_ins.values()] + [s.name for s in expr.free_symbols]  # type: ignore[attr-defined]
     if len(set(names)) != len(names):
         return None
     plain = expr.xreplace(stand_ins)
-    found = _fast(plain)
-    if found is None:
-        return None
-    coeff, rest = found.as_coeff_Mul()
-    return _keep_coeff(coeff, rest.xreplace({s: a for a, s in stand_ins.items()}))
+    if any(isinstance(a, sympy.Piecewise) and _degree(plain, s) > 1 for a, s in stand_ins.items()):
+        return None  # expanding multiplies a Piecewise into itself, piece by piece: left to SymPy
+    return plain, back
+
+
+def _degree(expr: sympy.Expr, s: sympy.Symbol) -> int:
+    """A bound on the degree in ``s`` of ``expr`` expanded (``s`` stands for a term, never inside a function)."""
+    if expr == s:
+        return 1
+    if isinstance(expr, sympy.Add):
+        return max(_degree(a, s) for a in expr.args)
+    if isinstance(expr, sympy.Mul):
+        return sum(_degree(a, s) for a in expr.args)
+    if isinstance(expr, sympy.Pow) and expr.exp.is_Integer and expr.exp > 0:
+        return int(expr.exp) * _degree(expr.base, s)
+    return 2 if s in expr.free_symbols else 0
+
+
+def _outermost(expr: sympy.Expr) -> set[sympy.Expr]:
+    if isinstance(expr, OPAQUE):
+        return {expr}
+    return set().union(*(_outermost(a) for a in expr.args)) if expr.args else set()
+
+
+def _put_back(expr: sympy.Expr, back: dict[sympy.Symbol, sympy.Expr]) -> sympy.Expr:
+    """``expr.xreplace(back)``, but a whole number before a sum stays outside it (``2*(F + Min(1, B - 1))``), as
+    ``sympy.factor`` leaves it, where rebuilding the product would spread it over the sum."""
+    if expr in back:
+        return back[expr]  # type: ignore[index]
+    if not expr.args or not expr.free_symbols & set(back):
+        return expr
+    args = [_put_back(a, back) for a in expr.args]
+    if isinstance(expr, sympy.Mul):
+        coeff, rest = (args[0], args[1:]) if args[0].is_Number else (sympy.S.One, args)
+        return _keep_coeff(coeff, sympy.Mul(*rest), sign=True)
+    return expr.func(*args)
 
 
 def _fast(expr: sympy.Expr) -> sympy.Expr | None:
@@ -171,6 +218,10 @@ def pretty(expr: sympy.Expr, pivot: Callable[[sympy.Symbol], bool]) -> sympy.Exp
     first pivot (in name order) it holds, at the power it holds it; the rest of the term is its
     coefficient; terms holding no pivot are collected under 1; each group's sum is factored.
     """
+    if expr.has(*OPAQUE):
+        plain = _stood_in(expr, expanded=True)
+        found = None if plain is None else pretty(plain[0], pivot)
+        return None if found is None or plain is None else _put_back(found, plain[1])
     symbols = expr.free_symbols
     if not symbols or not all(isinstance(g, sympy.Symbol) for g in symbols):
         return None

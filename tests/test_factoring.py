@@ -135,10 +135,12 @@ def test_the_key_and_value_widths_of_a_kept_head_width_are_factored_cheaply():
 
 _D, _E, _F, _H, _H_kv, _L = SYMBOLS[:6]
 _T, _K = sympy.symbols("T K_I")
-# Terms sympy.factor takes as generators: rounded layer counts, a kernel's attended keys, and one that expanding
-# changes (left to SymPy).
+# Terms sympy.factor takes as generators: rounded layer counts, a kernel's attended keys, one that expanding
+# changes (left to SymPy), and clamps (a batch of one's mask, a window, a state kept or not).
+_B = sympy.Symbol("B", positive=True, integer=True)
 OPAQUE_TERMS = (sympy.floor(_L / 3), sympy.ceiling(_D / _H), sympy.floor(_L * (_E + 1)),
-                sympy.Piecewise((_T / 2 + sympy.Rational(1, 2), _K >= _T), (_K - _K**2 / (2 * _T), True)))
+                sympy.Piecewise((_T / 2 + sympy.Rational(1, 2), _K >= _T), (_K - _K**2 / (2 * _T), True)),
+                sympy.Min(1, _B - 1), sympy.Max(_T, _K), sympy.Min(_L, _K), sympy.Max(_T * (_K + 1), 1 - sympy.Min(1, _B - 1)))
 
 
 @st.composite
@@ -152,6 +154,7 @@ def sums_with_opaque_terms(draw) -> sympy.Expr:
 
 @settings(max_examples=80, deadline=None)
 @given(sums_with_opaque_terms())
+@example(expr=(_E + OPAQUE_TERMS[3]) * OPAQUE_TERMS[3] * _D + _F)  # expanding multiplies the Piecewise into itself
 def test_a_sum_holding_roundings_or_piecewise_terms_is_factored_as_sympy_factors_it(expr):
     fast = factoring._through_opaque(expr)
     slow = sympy.factor(expr)
@@ -184,6 +187,17 @@ def formulas(draw, depth: int = 2) -> sympy.Expr:
 @given(formulas(3))
 def test_pretty_on_integer_polynomials_is_sympys(expr):
     """Collecting each layer count and factoring, done on integer polynomials, gives SymPy's expression."""
+    same_pretty(expr)
+
+
+@settings(max_examples=80, deadline=None)
+@given(formulas(3), st.data())
+def test_pretty_with_roundings_clamps_or_piecewise_terms_is_sympys(expr, data):
+    """A memory or FLOPs formula holds terms SymPy takes as generators (``Min(1, B - 1)``, ``floor(L/3)``): standing
+    in for each by a symbol of its name, collecting and factoring, and putting each back gives SymPy's expression."""
+    chosen = data.draw(st.lists(st.sampled_from(sorted(expr.free_symbols, key=str) or [_D]), min_size=1,
+                                max_size=2, unique=True))
+    expr = expr.xreplace({s: data.draw(st.sampled_from(OPAQUE_TERMS)) for s in chosen})
     same_pretty(expr)
 
 
@@ -341,3 +355,18 @@ def test_the_copies_of_a_layer_kind_read_as_a_sum_of_layer_counts_times_the_bloc
     content = (a * L + b * L_s).as_content_primitive()[0]
     assert len(counts) == 1 and counts[0] in {(a * L + b * L_s) / content, -(a * L + b * L_s) / content}, shown
     assert sympy.expand(shown - (a * L + b * L_s) * block) == 0
+
+
+@pytest.mark.parametrize("name", sample(["llama-3-8b", "mixtral-8x7b", "deepseek-v3.2", "gemma-3-4b-it",
+                                         "qwen3-next-80b-a3b-instruct", "nemotron-h-8b-base-8k", "jamba-v0.1"],
+                                        "memory formulas as sympy makes them"))
+def test_every_memory_formula_of_a_preset_is_pretty_as_sympy_makes_it(name):
+    """Memory's formulas hold clamps (a batch of one's mask), roundings and a sparse kernel's piecewise keys: each
+    one the fast path answers is SymPy's, to the printed character; a decoder of one kind of layer is answered."""
+    import symparams
+    from symparams.memory import memory
+
+    forms = memory(symparams.model(name), seq=4096, batch=2, ssm_kernel="torch").forms
+    opaque = [f for f in forms.values() if f.has(*factoring.OPAQUE)]
+    answered = [same_pretty(f) for f in opaque]
+    assert opaque and (all(answered) or name not in ("llama-3-8b", "mixtral-8x7b"))

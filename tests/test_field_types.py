@@ -626,3 +626,28 @@ def test_a_property_the_config_class_cannot_set_is_refused_where_a_file_states_i
         refused = _counted(text)
         assert isinstance(refused, str) and key in refused, (key, refused)
         assert not _theirs(model_type, text), f"{model_type} loads {key}"
+
+
+@pytest.mark.parametrize("level", [0, 10, 30, 50])
+def test_reading_the_table_from_transformers_leaves_logging_and_warnings_as_they_were(level):
+    """The table's probes build models with logging and warnings off; the process's own settings are back after,
+    whichever the probe's outcome (a build refused, a class loaded)."""
+    import logging
+
+    transformers = _transformers()
+    from symparams.families.field_types_source import _builds, _lists
+
+    before = logging.root.manager.disable
+    logging.disable(level)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            filters = list(warnings.filters)
+            cls = transformers.LlamaConfig
+            assert _builds(cls, {"vocab_size": 64, "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 2,
+                                 "num_attention_heads": 4, "num_key_value_heads": 2})
+            assert not _builds(cls, {"hidden_size": 15, "num_attention_heads": 4})
+            _lists(cls)
+            assert logging.root.manager.disable == level and warnings.filters == filters
+    finally:
+        logging.disable(before)

@@ -16,13 +16,16 @@ on the meta device with each dropout field moved (``built``), so the table holds
 from __future__ import annotations
 
 import collections.abc
+import contextlib
 import dataclasses
 import json
+import logging
 import types
 import typing
+import warnings
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 __all__ = ["encode", "written", "model_types"]
 
@@ -114,7 +117,6 @@ def _even(cls: Any, field: dataclasses.Field, kind: Any, model_type: str) -> dic
 def _as_tuple(cls: Any, field: dataclasses.Field) -> bool:
     """Whether the class turns the list a file gives for a field its annotation lets be a tuple into one, before it
     checks it: its default, given as a list, is held as a tuple."""
-    import warnings
 
     default = field.default
     if "tuple" not in str(field.type) or not isinstance(default, (tuple, list)) or not default:
@@ -152,12 +154,7 @@ def _lists(cls: Any) -> dict:
     transformers' ``validate_layer_type`` checks ``layer_types``, and ``mlp_layer_types`` only where
     ``layer_types`` is set once the config is made; a class may replace it. Each list is tried one entry too
     long, at the depth and empty, so what is kept is what the class does."""
-    import logging
-    import warnings
-
-    logging.disable(logging.CRITICAL)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with _silenced():
         default = cls()
         depth = getattr(default, "num_hidden_layers", None)
         if type(depth) is not int:
@@ -185,7 +182,6 @@ def _divides(cls: Any) -> dict:
     pairs the class's own validation requires to divide (``hidden_size % num_attention_heads``), found by moving
     the multiple off a multiple of the divisor (refused) and onto the next one (loaded), and the divisor past the
     multiple (refused)."""
-    import warnings
 
     names = getattr(cls, "attribute_map", {})
     with warnings.catch_warnings():
@@ -274,9 +270,6 @@ def _buildable(model_type: str, cls: Any) -> dict | None:
 def _builds(cls: Any, data: dict) -> bool:
     """Whether transformers loads ``data`` and builds its causal LM on the meta device (a plain ``from_config``), or
     the class its family counts where that is another (a vision-language model's, whose towers are built too)."""
-    import logging
-    import warnings
-
     import torch
     import transformers
 
@@ -284,19 +277,29 @@ def _builds(cls: Any, data: dict) -> bool:
 
     family = FAMILIES.by_type.get(cls.model_type)
     name = family.model_class if family is not None else None
-    logging.disable(logging.CRITICAL)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            with torch.device("meta"):
-                config = cls.from_dict(data)
-                if name is not None:
-                    getattr(transformers, name)._from_config(config)
-                else:
-                    transformers.AutoModelForCausalLM.from_config(config)
-        except Exception:  # noqa: BLE001 - any failure to load or build is a refusal
-            return False
+    try:
+        with _silenced(), torch.device("meta"):
+            config = cls.from_dict(data)
+            if name is not None:
+                getattr(transformers, name)._from_config(config)
+            else:
+                transformers.AutoModelForCausalLM.from_config(config)
+    except Exception:  # noqa: BLE001 - any failure to load or build is a refusal
+        return False
     return True
+
+
+@contextlib.contextmanager
+def _silenced() -> Iterator[None]:
+    """Logging and warnings off while transformers loads and builds probe configs, and back as they were after."""
+    before = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logging.disable(before)
 
 
 def _refused(cls: Any, data: dict) -> bool:
@@ -324,7 +327,6 @@ def model_types() -> list[str]:
 
 def written(only: list[str] | None = None) -> dict[str, dict]:
     """The table, from the installed transformers (``only``: of these model types alone)."""
-    import warnings
 
     from transformers import CONFIG_MAPPING
 
@@ -355,7 +357,6 @@ def written(only: list[str] | None = None) -> dict[str, dict]:
 def _heterogeneous(cls: Any) -> dict:
     """{"heterogeneous": true} where the class's own default config has layers that differ (``per_layer_config``:
     Dots 3's, Gemma 4's), which it writes into every file it saves; {} elsewhere."""
-    import warnings
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -369,7 +370,6 @@ def _read_only(cls: Any) -> dict:
     """{"read_only": [...]}: the properties of the class (its base's included) a file cannot set, whatever it
     holds: loading one that states it fails (``use_return_dict``; Jamba's ``layers_num_experts``); {} where none."""
     import inspect
-    import warnings
 
     def settable(name: str) -> bool:
         found = inspect.getattr_static(cls, name, None)
@@ -390,7 +390,6 @@ def _read_only(cls: Any) -> dict:
 def _replaced(cls: Any) -> dict:
     """{"replaced": ["head_dim"]} where the class sets a head_dim a file states to another value as it loads
     (GLM-5's sets it to qk_rope_head_dim), so that its rope validation never reads the file's; {} elsewhere."""
-    import warnings
 
     if "head_dim" not in {f.name for f in dataclasses.fields(cls)}:
         return {}
@@ -408,7 +407,6 @@ def _nested(model_type: str, cls: Any) -> dict:
     own from (MPT's and DBRX's ``attn_config``), kept as the top level's are, where transformers refuses a value of
     the wrong type set in that object, and its dropout fields the built model refuses (as :func:`_built` finds
     them, each moved in that object); {} where there are none."""
-    import warnings
 
     out = {}
     for name, sub in (getattr(cls, "sub_configs", None) or {}).items():

@@ -5,6 +5,7 @@ CI sets CI=true; ``HYPOTHESIS_PROFILE`` picks a profile explicitly (``soak``: CI
 
 import compileall
 import gc
+import logging
 import os
 import sys
 from pathlib import Path
@@ -107,6 +108,20 @@ def pytest_runtest_makereport(item, call):
 def pytest_make_collect_report(collector):
     """Whole modules skipped at import (``pytest.importorskip`` at the top) too."""
     _fail_skips((yield).get_result())
+
+
+@pytest.fixture(autouse=True)
+def _logging_as_it_was():
+    """A test that silences logging around transformers' builds (``logging.disable``, transformers' verbosity)
+    leaves it as it found it for the next test in its process; pytest restores only the warnings filters."""
+    disabled = logging.root.manager.disable
+    transformers = sys.modules.get("transformers")
+    verbosity = transformers.logging.get_verbosity() if transformers is not None else None
+    yield
+    if logging.root.manager.disable != disabled:
+        logging.disable(disabled)
+    if verbosity is not None and transformers.logging.get_verbosity() != verbosity:
+        transformers.logging.set_verbosity(verbosity)
 
 
 @pytest.fixture(autouse=True)

@@ -62,6 +62,7 @@ from .families.learned.data import (
     layer_key,
     load,
     loads,
+    rope_type,
     symbol_for,
     to_sympy,
 )
@@ -724,6 +725,15 @@ def _rope_tables(name: str, table: Any) -> list[dict]:
     ]
 
 
+def _types_built(trials: list[dict], built: list[bool]) -> list[str]:
+    """The rope types of a flat table's trials (_rope_tables) every one of which built, where some did not: the class
+    takes those types (with any base, scaling or share tried) and refuses the others, as RecurrentGemma's refuses all
+    but the default. Nothing for a table by layer kind."""
+    types = [rope_type(t) for t in trials]
+    return sorted({t for t in types if t is not None and all(b for u, b in zip(types, built) if u == t)}) \
+        if None not in types else []
+
+
 def _activations() -> list[str]:
     """The activation names transformers knows (``hidden_act``): most hold no parameters, a few do (PReLU, xIELU)."""
     from transformers.activations import ACT2FN
@@ -837,6 +847,8 @@ class _Probes:
     alike: dict[str, list[str]] = field(default_factory=dict)
     # The RoPE tables every trial of which built the same shapes (_rope_tables).
     free: list[str] = field(default_factory=list)
+    # The flat RoPE tables some of whose trials the class refused -> the types every trial of which built alike.
+    rope_types: dict[str, list[str]] = field(default_factory=dict)
     # Each quantity's form, or why it has none, once fitted (a kind's form is also tried on the others').
     fitted: dict[tuple, Any] = field(default_factory=dict)
     split: bool = False  # whether layers of one kind are told apart by their per-layer lists (read_layout)
@@ -967,6 +979,7 @@ def _probe(model_type: str, count: int, seed: int, per_layer: bool = True, split
     except Exception as err:
         raise SymparamsError(f"transformers cannot make the reduced {model_type} config: {type(err).__name__}") from None
     free = []
+    rope_types: dict[str, list[str]] = {}
     depth = next((base[f] for f in base if _role(f, fields.aliases, _LAYERS)), None)
     for name, default in fields.fixed.items():
         listed = at_base.get(name)
@@ -976,8 +989,10 @@ def _probe(model_type: str, count: int, seed: int, per_layer: bool = True, split
             if isinstance(listed, list) and len(set(map(str, listed))) > 1 else _bumped(listed) or _other_kinds(listed))
         trials += _resized(listed, depth) if isinstance(default, list) else []
         tried = builds = 0
+        outcomes = []
         for trial in trials:
             other = _try_build(cls, {**base, name: trial})
+            outcomes.append(other is not None)
             if other is None:
                 continue
             tried = builds = builds + 1
@@ -993,6 +1008,8 @@ def _probe(model_type: str, count: int, seed: int, per_layer: bool = True, split
                 tried = 0
                 if builds == len(table):
                     free.append(name)
+                elif _types_built(table, outcomes):
+                    rope_types[name] = _types_built(table, outcomes)
         # Never varied (text, a table): kept at its value. A uniform per-layer list follows the depth, so is not.
         if not tried and _is_plain(default) and not isinstance(default, list):
             switches.append(name)
@@ -1020,7 +1037,7 @@ def _probe(model_type: str, count: int, seed: int, per_layer: bool = True, split
         raise SymparamsError(f"{model_type}: no whole-number field of its config changes a parameter's shape; "
                              "a model of one size is not a family")
     probes = _Probes(cls, fields, base, base_reading, shaping, deps, switches, alike={k: v for k, v in alike.items() if v},
-                     free=free)
+                     free=free, rope_types=rope_types)
     probes.layers = next((f for f in base if _role(f, fields.aliases, _LAYERS)), None)
     if per_layer and probes.layers:
         probes.features = _per_layer_features(fields, at_base, shaping, base[probes.layers])
@@ -2180,7 +2197,9 @@ def _learn_once(model_type: str, probes: int, seed: int, flip: Mapping[str, Any]
     legacy, unread = _legacy(p, split)
     family = LearnedFamily(model_type, transformers.__version__, fields, dict(p.fields.aliases), fixed, top, kinds,
                            witnesses, layer_lists, tallies, alike={k: v for k, v in p.alike.items() if v and k in fixed},
-                           free=[k for k in p.free if k in fixed], derived={k: v for k, v in derived.items() if k in fixed},
+                           free=[k for k in p.free if k in fixed],
+                           rope_types={k: v for k, v in p.rope_types.items() if k in fixed},
+                           derived={k: v for k, v in derived.items() if k in fixed},
                            legacy={k: v for k, v in legacy.items() if v in fields or v in fixed}, unread=unread)
     for env, _, total in p.fits:
         if family.count(env) != total:

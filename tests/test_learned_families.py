@@ -175,11 +175,46 @@ def test_a_config_stating_its_own_rope_table_is_counted_where_the_table_is_free(
         table = {k: {**t, **stated} for k, t in default.items()} if all(isinstance(v, dict) for v in default.values()) \
             else {**default, **stated}
         assert from_dict({**cfg, "rope_parameters": table}, "config").total == total, model_type
-    fixed = [t for t in SHIPPED if isinstance(learned(t).fixed.get("rope_parameters"), dict) and t not in free]
+    fixed = [t for t in SHIPPED if isinstance(learned(t).fixed.get("rope_parameters"), dict) and t not in free
+             and "rope_parameters" not in learned(t).rope_types]
     for model_type in fixed[:3]:
         cfg, _ = witness_config(model_type)
         with pytest.raises(SymparamsError, match="rope_parameters: the learned"):
             from_dict({**cfg, "rope_parameters": {"rope_type": "default", "rope_theta": 12345.0}}, "config")
+
+
+@pytest.mark.parametrize("model_type, base", [("minimax", 10_000_000), ("recurrent_gemma", 100_000.0)])
+def test_a_released_base_saved_inside_the_rope_table_is_counted_as_the_same_base_given_beside_it(model_type, base):
+    """MiniMax-Text-01 states rope_theta 10^7 beside its fields, and transformers 5 saves it inside rope_parameters.
+    Their classes refuse some tables (MiniMax's a YaRN one, RecurrentGemma's any but the default type), so the table
+    is not free; but the types they build take any base: the two spellings are one model, counted alike (the
+    witness's count), and a table of a type the family was not learned with is refused, naming it."""
+    family = learned(model_type)
+    cfg, total = witness_config(model_type)
+    table = family.fixed["rope_parameters"]
+    assert from_dict({**cfg, "rope_theta": base}, "config").total == total
+    assert from_dict({**cfg, "rope_parameters": {**table, "rope_theta": base}}, "config").total == total
+    with pytest.raises(SymparamsError, match="^config: rope_parameters: the learned .* family was read with"):
+        from_dict({**cfg, "rope_parameters": {**table, "rope_type": "yarn", "factor": 4.0,
+                                              "original_max_position_embeddings": 64}}, "config")
+
+
+@pytest.mark.parametrize("table, why", [({"rope_parameters": ["default"]}, None),
+                                        ({"rope_parameters": []}, "rope_types holds rope_parameters"),
+                                        ({"rope_parameters": "default"}, "rope_types holds rope_parameters"),
+                                        ({"hidden_act": ["default"]}, "rope_types holds hidden_act")])
+def test_rope_types_name_a_fixed_flat_table_and_the_types_it_builds_alike_with(table, why):
+    """A file's rope_types is read only as a fixed flat table's types, a list of names; anything else is refused."""
+    from symparams.families.learned.data import _checksum, loads
+
+    body = {k: v for k, v in json.loads(learned("minimax").dumps()).items() if k not in ("checksum", "variants")}
+    body["rope_types"] = table
+    text = json.dumps({**body, "checksum": _checksum(body)})
+    if why is None:
+        assert loads(text, "file").rope_types == table
+    else:
+        with pytest.raises(SymparamsError, match=why):
+            loads(text, "file")
 
 
 @pytest.mark.parametrize("free, why", [(["tie_word_embeddings"], "not a fixed table"), (["no_such_field"], "not a fixed")])

@@ -706,6 +706,36 @@ def test_a_kinds_share_counts_where_transformers_builds_it_and_is_refused_where_
                 assert ours == theirs, f"{model_type} {kind} share {share}: ours {ours}, transformers {theirs:,}"
 
 
+ROPE_TRIALS = ({"rope_type": "default"}, {"rope_type": "linear", "factor": 8.0}, {"rope_type": "dynamic", "factor": 2.0},
+               {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 64}, {"rope_type": "bogus"})
+
+
+@pytest.mark.parametrize("model_type", sample(shipped_with("rope_types"), "rope tables of the types a class takes"))
+def test_a_rope_table_of_a_type_the_class_takes_counts_what_transformers_builds_and_any_other_is_refused(model_type):
+    """Released files state their own RoPE base (MiniMax-Text-01's 10^7), which shapes nothing; MiniMax's class
+    builds with a default or linear table and RecurrentGemma's with a default one alone. At every witness, a table
+    of each type, at three bases and with the class's own share or half of it, is counted as transformers builds it
+    where the family was learned to take its type, and refused in one line naming the table where it was not."""
+    family = learned(model_type)
+    cls = _config_class(model_type)
+    for name, types in family.rope_types.items():
+        default = family.fixed[name]
+        for witness in family.witnesses:
+            for trial in ROPE_TRIALS:
+                for theta in (10000.0, 1000000.0, 10000000.0):
+                    shares = [{}] + ([{"partial_rotary_factor": default["partial_rotary_factor"] / 2}]
+                                     if "partial_rotary_factor" in default else [])
+                    for share in shares:
+                        table = {**default, **trial, "rope_theta": theta, **share}
+                        config = {**witness["fields"], name: table}
+                        what = f"{model_type} with {name} {table}"
+                        if trial["rope_type"] not in types:
+                            with pytest.raises(SymparamsError, match=f"^config: {name}: the learned {model_type} family"):
+                                from_dict({"model_type": model_type, **config}, "config")
+                            continue
+                        theirs = _total(_build(cls, config))
+                        assert family.count(config) == from_dict({"model_type": model_type, **config}).total == theirs, what
+
 def _matrix_product_flops(model_type: str, fields: dict, seq: int) -> int:
     """The FLOPs of the matrix products (mm, addmm) a CPU forward pass over ``seq`` tokens executes, experts run
     eagerly (one product per expert over the tokens the router sent it)."""

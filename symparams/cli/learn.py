@@ -93,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         emit_json({"model_type": family.model_type, "transformers": family.transformers, "formula": str(form),
                    "symbols": {name: str(sym) for name, sym in family.symbols.items()}, "fixed": family.fixed,
-                   "free": family.free, "variants": sorted(family.variant_data), "derived": family.derived,
+                   "free": family.free, "rope_types": family.rope_types, "variants": sorted(family.variant_data),
+                   "derived": family.derived,
                    "legacy": family.legacy, "unread": sorted(family.unread), "positive": family.positive,
                    "signs": family.signs, "divides": family.divides, "required": family.required, "not_null": family.not_null,
                    "lengths": family.lengths, "rope_kinds": family.rope_kinds, "token_rows": family.token_rows,
@@ -107,13 +108,16 @@ def run(args: argparse.Namespace) -> int:
     print(f"parameters = {form}")
     print()
     print("symbols: " + ", ".join(f"{sym} = {name}" for name, sym in family.symbols.items()))
-    held = {k: v for k, v in family.fixed.items() if k not in family.free}
+    held = {k: v for k, v in family.fixed.items() if k not in family.free and k not in family.rope_types}
     if held:
         shown = ", ".join(f"{k} = {_json(v)}" for k, v in held.items())
         print(f"learned with: {shown} (a config that changes one is refused)")
     if family.free:
         print(f"shapes the same whatever it holds: {', '.join(family.free)} (tried with another base, scaling and "
               "rotary share)")
+    for name, types in family.rope_types.items():
+        print(f"shapes the same whatever its base, scaling or rotary share: {name} of type {', '.join(types)} (a table "
+              "of another type is refused: transformers' class refused one when it was learned)")
     for name, rule in family.derived.items():
         print(f"{name} is read as the layers it lists as {rule['in']} ({rule['from']}, which the class makes it from)")
     if family.legacy:

@@ -97,6 +97,7 @@ def learned_listing() -> dict:
         families.append({"model_type": model_type, "kind": "learned", "transformers": family.transformers,
                          "fields": sorted(family.fields), "fixed": sorted(family.fixed),
                          "variants": sorted(family.variant_data), "free": list(family.free),
+                         "rope_types": dict(family.rope_types),
                          "derived": sorted(family.derived), "legacy": dict(family.legacy),
                          "unread": sorted(family.unread), "positive": list(family.positive),
                          "divides": list(family.divides), "required": list(family.required),

@@ -26,7 +26,7 @@ from ..layer_lists import LEGACY_NAMES
 
 __all__ = [
     "FORMAT", "CANONICAL", "MODULE_KINDS", "Node", "LearnedFamily", "evaluate", "check_node", "to_sympy",
-    "symbol_for", "loads", "load", "relation_text",
+    "symbol_for", "loads", "load", "relation_text", "rope_type",
 ]
 
 FORMAT = "symparams-learned-family/1"
@@ -181,6 +181,10 @@ class LearnedFamily:
     # Fixed fields that build the same shapes whatever their value (a RoPE table tried with another base, scaling and
     # rotary share): a config may set any value; the learned one says how the class keeps them (flat, by layer kind).
     free: list = field(default_factory=list)
+    # A fixed flat RoPE table -> the rope types with which every trial built the same shapes, where the class refused
+    # the others (RecurrentGemma's rotary embedding takes the default type alone): a config may state a table of one
+    # of them, with its own base and scaling; a table of another type is refused.
+    rope_types: dict = field(default_factory=dict)
     # A per-layer list of ``fixed`` the class derives from a list of layer indices (a "in" feature), and builds from
     # when given -> {"from": that feature's list, "in": the kind at its indices, "out": the kind elsewhere}.
     derived: dict = field(default_factory=dict)
@@ -284,6 +288,8 @@ class LearnedFamily:
                 continue
             present, value = self._given(config, name)
             value = as_loaded(value)
+            if name in self.rope_types and rope_type(value) in self.rope_types[name]:
+                continue
             if present and isinstance(learned, bool) and not isinstance(value, bool):
                 raise SymparamsError(f"{source}: {name} must be true or false, not {json.dumps(value, default=str)[:40]}")
             if present and value is not None and value != learned and value not in self.alike.get(name, ()) \
@@ -658,6 +664,15 @@ def relation_text(rule: list, a: int | None = None, b: int | None = None) -> str
 SIGNS = ("positive", "non_negative")
 
 
+def rope_type(table: Any) -> str | None:
+    """The rope type of a flat RoPE table (its ``rope_type``, or the legacy ``type``; "default" where it names
+    none), or None for anything else: a table by layer kind (or with a null entry), or a value that is no table."""
+    if not isinstance(table, dict) or any(isinstance(v, dict) or v is None for v in table.values()):
+        return None
+    found = table.get("rope_type", table.get("type", "default"))
+    return found if isinstance(found, str) else None
+
+
 def _below(value: Any, rule: str) -> bool:
     """Whether a JSON number, as transformers holds it (1e-400 is 0.0 there), breaks a sign rule of :data:`SIGNS`.
     NaN and values of other types (checked by the field's type) break neither."""
@@ -673,7 +688,7 @@ _OPTIONAL: dict[str, str] = {
     "derived": "derived", "legacy": "legacy", "unread": "unread", "positive": "positive", "signs": "signs",
     "divides": "divides", "required": "required", "not_null": "not_null", "lengths": "lengths", "rope_kinds": "rope_kinds",
     "token_rows": "token_rows", "kinds_needed": "kinds_needed", "mirrors": "mirrors",
-    "same_parameters": "same_parameters", "relations": "relations",
+    "same_parameters": "same_parameters", "relations": "relations", "rope_types": "rope_types",
 }
 
 
@@ -752,6 +767,11 @@ def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None
         for name in family.free:
             if name not in family.fixed or not isinstance(family.fixed[name], dict):
                 raise SymparamsError(f"{source}: free holds {str(name)[:40]}, not a fixed table")
+        for name, types in family.rope_types.items():
+            if name not in family.fixed or rope_type(family.fixed[name]) is None or name in family.free \
+                    or not isinstance(types, list) or not types or not all(isinstance(t, str) for t in types):
+                raise SymparamsError(f"{source}: rope_types holds {str(name)[:40]}, not a fixed flat rope table and "
+                                     "the rope types it builds alike with")
         for name, values in family.alike.items():
             if name not in family.fixed or not isinstance(values, list) or not all(isinstance(v, str) for v in values):
                 raise SymparamsError(f"{source}: same_shapes holds {str(name)[:40]}, not a fixed field with text values")

@@ -409,6 +409,55 @@ def test_a_null_or_missing_field_counts_as_transformers_builds_it_or_is_refused_
         assert "\n" not in mine[1]
 
 
+# The towers whose rotary embedding reads the vision config's rope table, and the type their class defaults it to.
+ROTARY_TOWERS = {"mistral3": "axial", "llama4": "default", "qwen2_vl": "axial", "qwen2_5_vl": "axial",
+                 "qwen3_vl": "axial", "qwen3_vl_moe": "axial", "qwen3_5": "axial", "qwen3_5_moe": "axial",
+                 "gemma4": "axial"}
+
+
+@pytest.mark.sampled
+@pytest.mark.parametrize("model_type", sorted(ROTARY_TOWERS))
+@pytest.mark.parametrize("kind", ["default", "axial", "linear", "yarn", "bogus", None])
+def test_a_vision_towers_rope_type_is_counted_as_transformers_builds_it_and_its_class_default_always(model_type, kind):
+    """transformers 5 saves a vision config's rope table with its class's own default type: Pixtral's (Mistral 3's
+    tower) and Qwen's are "axial", which a re-saved Mistral-Small-3.1 states. A table of each type at another base,
+    or naming none: counted as transformers builds it, or refused in one line; a table of the default type, or of
+    the class's own, or naming none, is counted wherever transformers builds it."""
+    config = json.loads(json.dumps(BASES[model_type]))
+    table = {"rope_theta": 500.0, **({"rope_type": kind} if kind else {}),
+             **({"factor": 2.0} if kind in ("linear", "yarn") else {})}
+    config["vision_config"].pop("rope_theta", None)
+    config["vision_config"]["rope_parameters"] = table
+    mine, real = outcome(config), built(config)
+    if mine[0] == "ok":
+        assert mine == real
+    else:
+        assert "\n" not in mine[1]
+        assert real[0] == "refused" or kind not in (None, "default", ROTARY_TOWERS[model_type]), (mine, real)
+
+
+@pytest.mark.parametrize("model_type", ["qwen2_vl", "qwen2_5_vl"])
+@pytest.mark.parametrize("stated", [{"head_dim": None}, {"head_dim": 1}, {"head_dim": "whole"}, {"head_dim": "per head"},
+                                    {"head_dim": "per head", "embed_dim": 8.0}, {"head_dim": 2, "embed_dim": 8},
+                                    {"head_dim": "per head", "embed_dim": "x"}])
+def test_a_head_dim_stated_in_a_qwen_vision_config_counts_as_transformers_builds_it_or_is_refused(model_type, stated):
+    """transformers' base config refuses a config holding head_dim, num_heads and embed_dim whose head_dim times
+    num_heads is not embed_dim; Qwen2-VL's vision config declares the last two, so a stray head_dim (a whole
+    number, the tower's own width per head, null) meets it, and so does Qwen2.5-VL's where a file states embed_dim."""
+    config = json.loads(json.dumps(BASES[model_type]))
+    vision = config["vision_config"]
+    width = vision.get("embed_dim", 1280) if model_type == "qwen2_vl" else vision["hidden_size"]
+    heads = vision.get("num_heads", 16)
+    per_head = {"whole": width, "per head": width // heads}
+    vision.update({k: per_head.get(v, v) if k == "head_dim" else v for k, v in stated.items()})
+    mine, real = outcome(config), built(config)
+    assert mine[0] == real[0], (mine, real)
+    if mine[0] == "ok":
+        assert mine[1] == real[1]
+    else:
+        assert "\n" not in mine[1]
+
+
 @pytest.mark.sampled
 @pytest.mark.parametrize(("model_type", "where", "field", "value"), [
     *[("gemma3", "vision_config", f, v) for f, v in (

@@ -66,7 +66,7 @@ def read(cfg: Config) -> dict[str, int]:
     if heads * head != width:
         raise cfg.error(field, f"{heads} heads of {head} do not make up the width {width}: attention splits its "
                                "D_vis x D_vis projections into them")
-    check_rope(cfg, ("default",))
+    check_rope(cfg, ("default", "axial"))
     return sizes
 
 

@@ -22,9 +22,9 @@ image runs through it, so it is refused.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from ..config import Config, Field, Fields
+from ..config import Config, Field, Fields, short
 from ._vision_language import check_rope
 from .activations import activation
 
@@ -90,8 +90,23 @@ def read(cfg: Config, kind: str, width: int, whence: str = "") -> tuple[dict[str
     if out != width:
         raise cfg.error(out_field, f"is {out}, but the decoder is {width} wide{whence}: image features of another "
                                    "width cannot take the place of token embeddings")
+    if "head_dim" in cfg.data and (own == "embed_dim" or "embed_dim" in cfg.data):
+        _check_stated_head(cfg, sizes["H_vis"], cfg.get("embed_dim") if own == "embed_dim" else cfg.data["embed_dim"])
     check_rope(cfg, ("default", "axial"))
     return sizes, ratio
+
+
+def _check_stated_head(cfg: Config, heads: int, embed: Any) -> None:
+    """transformers' base config check (``validate_architecture``): a config holding head_dim, num_heads and
+    embed_dim refuses a head_dim that, times num_heads, is not embed_dim. Qwen2-VL's vision config declares no
+    head_dim, so only a file that states one (a stray one, or null) meets it; the tower's heads are D_vis/H_vis."""
+    from decimal import Decimal
+
+    head = cfg.data["head_dim"]
+    numbers = all(isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) for v in (head, embed))
+    if not numbers or Decimal(head) * heads != Decimal(embed):
+        raise cfg.error("head_dim", f"is {cfg.shown('head_dim')}, and transformers refuses a head_dim that, times "
+                                    f"num_heads ({heads}), is not embed_dim ({short(embed)})")
 
 
 def tower(kind: str, ratio: int = 0) -> tuple[Tower, tuple[tuple[Symbol, Expr], ...], tuple[Constraint, ...]]:

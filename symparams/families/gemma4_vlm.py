@@ -35,6 +35,7 @@ from ._vision_language import (
     TowerFields,
     built_text,
     built_with_towers,
+    check_rope,
     decoder_reading,
     sub_config,
     typed_as,
@@ -98,6 +99,7 @@ def _vision(cfg: Config) -> dict[str, int]:
     vision = typed_as(sub_config(cfg, "vision_config", VISION_FIELDS), VISION_TYPE)
     activation(vision, "hidden_activation")
     vision.get("pooling_kernel_size")
+    check_rope(vision, ("default", "axial"))
     sizes = {name: vision.get(key) for name, key in (
         ("D_vis", "hidden_size"), ("L_vis", "num_hidden_layers"), ("H_vis", "num_attention_heads"),
         ("H_kv_vis", "num_key_value_heads"), ("d_vis", "head_dim"), ("F_vis", "intermediate_size"),

@@ -436,6 +436,33 @@ def test_a_vision_towers_rope_type_is_counted_as_transformers_builds_it_and_its_
         assert real[0] == "refused" or kind not in (None, "default", ROTARY_TOWERS[model_type]), (mine, real)
 
 
+# Each base, and the shapes of released files that transformers 5 saves back otherwise: PaliGemma 2's Gemma 2 decoder
+# (its class sets use_bidirectional_attention) and Mistral-Small-3.1's tower stating its rope base alone.
+SAVED_BACK = {
+    **{t: BASES[t] for t in TYPES},
+    "paligemma2": {**BASES["paligemma"], "text_config": {**BASES["paligemma"]["text_config"], "model_type": "gemma2"}},
+    "mistral3-legacy-rope": {**BASES["mistral3"], "vision_config": {
+        **{k: v for k, v in BASES["mistral3"]["vision_config"].items() if k != "rope_parameters"}, "rope_theta": 100.0}},
+}
+
+
+@pytest.mark.sampled
+@pytest.mark.parametrize("name", sorted(SAVED_BACK))
+@pytest.mark.parametrize("diff", [True, False], ids=["as-saved", "every-field"])
+def test_a_vision_language_config_saved_back_by_transformers_counts_as_the_file_it_was_loaded_from(name, diff):
+    """``save_pretrained`` writes a config as transformers 5 holds it: a tower's legacy rope base inside a table of
+    its class's type (Pixtral's "axial"), PaliGemma's text config with the attention flag its class sets. The same
+    model, counted alike."""
+    transformers = _need("transformers")
+    from symparams.verify import quiet
+
+    config = json.loads(json.dumps(SAVED_BACK[name]))
+    with quiet():
+        saved = json.loads(transformers.CONFIG_MAPPING[config["model_type"]].from_dict(config).to_json_string(
+            use_diff=diff))
+    assert outcome(saved) == outcome(config) == built(config), saved
+
+
 @pytest.mark.parametrize("model_type", ["qwen2_vl", "qwen2_5_vl"])
 @pytest.mark.parametrize("stated", [{"head_dim": None}, {"head_dim": 1}, {"head_dim": "whole"}, {"head_dim": "per head"},
                                     {"head_dim": "per head", "embed_dim": 8.0}, {"head_dim": 2, "embed_dim": 8},

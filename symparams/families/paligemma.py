@@ -11,7 +11,9 @@ transformers' ``PaliGemmaForConditionalGeneration`` holds:
   Gemma 2B (:data:`TEXT_ABSENT`), not GemmaConfig's defaults. The wrapper builds that model
   type's base model and a bias-free ``lm_head`` of its own, and its config class sets the text
   config's ``use_bidirectional_attention``, which only Gemma's and Gemma 2's config classes
-  hold: other decoders are refused (:data:`DECODERS`).
+  hold: other decoders are refused (:data:`DECODERS`). It sets it true where the file leaves it
+  out or null (its prefix attention over the image and prompt), and saves it back so: a text
+  config stating it true is read as one leaving it out.
 
 The head is tied where the top level's ``tie_word_embeddings`` says (true by default; null
 refused), whatever the text config says.
@@ -62,8 +64,14 @@ def read(cfg: Config, plain: bool = True) -> Reading:
     if not isinstance(cfg.data.get("vision_config"), dict):
         vision.data = dict(VISION_ABSENT)
     sizes, head = _siglip.read(vision)
+    stated = cfg.data.get("text_config")
+    given = None
+    if isinstance(stated, dict) and stated.get("use_bidirectional_attention") is True:
+        # the flag PaliGemmaConfig sets where a file leaves it out (as transformers saves it back): its prefix
+        # attention, not the encoder the flag makes of a Gemma alone; it holds no parameters
+        given = {k: v for k, v in cfg.get("text_config").items() if k != "use_bidirectional_attention"}
     text, notes = decoder_reading(cfg, "gemma", cfg.get("tie_word_embeddings"), own_type=True, absent=TEXT_ABSENT,
-                                  plain=plain)
+                                  given=given, plain=plain)
     width, out = dict(text.values)["D"], cfg.get("projection_dim")
     if out != width:
         raise cfg.error("projection_dim", f"is {out}, but the decoder is {width} wide: image features of another "

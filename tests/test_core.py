@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
 
 import pytest
 import sympy
@@ -172,3 +173,38 @@ def test_a_width_override_sizes_the_heads_however_it_is_given(family, width, kin
     a = model(family, depth=12, D=kind(width))
     b = model(family, depth=12, D=sympy.Integer(width))
     assert a.total == b.total and a.env[H] == -(-width // 128)
+
+
+@lru_cache(maxsize=None)
+def _headed() -> list[str]:
+    """The presets whose trees have query and key/value heads (H and H_kv, free or derived)."""
+    from symparams.catalog import preset_paths
+
+    out = []
+    for name in sorted(preset_paths()):
+        spec = model(name)
+        names = {s.name for s in spec.symbols} | {s.name for s, _ in spec.relations}
+        if {"H", "H_kv"} <= names:
+            out.append(name)
+    return out
+
+
+@given(data=st.data())
+def test_key_value_heads_set_on_any_preset_are_counted_exactly_where_they_divide_its_query_heads(data):
+    """Every family keeps the rule that each key/value head serves H/H_kv query heads, the multi-head ones (GPT-2,
+    OPT, Pythia, BLOOM, Falcon) too, whose trees hold H_kv = H: a variant setting H_kv to a divisor of H is a
+    grouped-query model and counted, any other is refused, in the count and in a sweep alike."""
+    name = data.draw(st.sampled_from(_headed()), label="preset")
+    spec = model(name)
+    heads = int(spec.env[H])
+    kv = data.draw(st.integers(1, 4 * heads), label="H_kv")
+    from symparams.sweep import Axis, sweep
+
+    variant = spec.with_values(H_kv=kv)
+    swept = sweep(spec, [Axis("H_kv", (kv,))])
+    if heads % kv == 0:
+        assert swept.records()[0]["total"] == variant.total > 0
+    else:
+        with pytest.raises(SymparamsError, match="does not divide"):
+            variant.total
+        assert swept.rows == 0

@@ -164,9 +164,8 @@ def build(r: Reading) -> Spec:
     shape = dict(r.shape)
     relations = {d_h: D / H}
     constraints = [Divides(H, D, "Falcon needs hidden_size divisible by num_attention_heads")]
-    if shape["kv_given"]:
-        constraints.append(Divides(H_kv, H, "each key/value group serves H/H_kv query heads"))
-    elif shape["layout"] != "multi-query":
+    constraints.append(Divides(H_kv, H, "each key/value group serves H/H_kv query heads"))
+    if not shape["kv_given"] and shape["layout"] != "multi-query":
         relations[H_kv] = H
     if not shape["inner"]:
         relations[F] = 4 * D

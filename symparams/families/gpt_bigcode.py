@@ -87,7 +87,8 @@ def build(r: Reading) -> Spec:
     tree = model("gpt_bigcode", (Embedding("wte", V, D), Embedding("wpe", P, D), Repeat("blocks", L, layer),
                                  layer_norm("ln_f"), lm_head(shape["tied"])), "GPT-BigCode")
     return spec("gpt_bigcode", tree, values_of(r), relations,
-                [Divides(H, D, "GPT-BigCode needs n_embd divisible by n_head")])
+                [Divides(H, D, "GPT-BigCode needs n_embd divisible by n_head"),
+                 Divides(H_kv, H, "each key/value head serves H/H_kv query heads")])
 
 
 def from_config(cfg: Config) -> Spec:

@@ -75,7 +75,7 @@ def values_of(r: Reading) -> dict:
 def mha_spec(family: str, tree: Model, r: Reading, why: str, constraints: Iterable[Constraint] = ()) -> Spec:
     """The Spec of a multi-head LayerNorm model from its reading: H_kv = H and d_h = D/H, H dividing D
     (``why`` says so in the family's words), and F = 4D where the config gives no F; ``constraints``
-    follow that one."""
+    follow that one. H_kv must divide H, as in every family: a variant that sets H_kv (GQA) keeps that rule."""
     from ..spec import Divides
     from ..symbols import F, H, H_kv, d_h
 
@@ -83,4 +83,5 @@ def mha_spec(family: str, tree: Model, r: Reading, why: str, constraints: Iterab
     relations = {H_kv: H, d_h: D / H}
     if F not in values:
         relations[F] = 4 * D
-    return spec(family, tree, values, relations, [Divides(H, D, why), *constraints])
+    return spec(family, tree, values, relations,
+                [Divides(H, D, why), Divides(H_kv, H, "each key/value head serves H/H_kv query heads"), *constraints])

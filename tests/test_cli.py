@@ -205,6 +205,37 @@ def test_a_full_disk_on_stdout_is_one_line_and_exit_2(argv):
     assert proc.returncode == 2 and err.count("\n") == 1 and "cannot write the output" in err, err
 
 
+@pytest.mark.skipif(os.name != "posix", reason="closing a child's descriptor before it starts is POSIX's")
+@pytest.mark.parametrize("argv, code", [(["list"], 0), (["count", "gpt2"], 0), (["count", "no-such-model"], 2),
+                                        (["memory", "gpt2", "--seq", "5000"], 0)])
+@pytest.mark.parametrize("closed", ["stdout", "stderr", "stderr, with a file in its place"])
+def test_a_command_started_with_a_standard_stream_closed_exits_as_it_would_and_never_as_an_internal_error(argv, code,
+                                                                                                      closed):
+    """``>&-`` leaves nowhere for the output: one line on stderr and exit 2. ``2>&-`` leaves nowhere for a message:
+    the command runs and exits as it would have (0 for a count, 2 for a bad name), its output intact; so too where a
+    launcher left a file open for reading in stderr's place, on which Python makes a stream that fails to write."""
+    import tempfile
+
+    fd = 1 if closed == "stdout" else 2
+
+    def close() -> None:
+        os.close(fd)
+        if closed.endswith("place"):
+            os.open(__file__, os.O_RDONLY)  # takes the lowest free descriptor: the one just closed
+
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.run([sys.executable, "-m", "symparams", *argv], stdout=out, stderr=err, timeout=120,
+                              preexec_fn=close)
+        out.seek(0)
+        err.seek(0)
+        printed, said = out.read().decode(), err.read().decode()
+    if closed == "stdout":
+        assert proc.returncode == 2 and said.count("\n") == 1 and "standard output is closed" in said, said
+    else:
+        assert proc.returncode == code, said
+        assert (printed != "") == (code == 0)
+
+
 def test_count_fn_refuses_unknown_symbols_and_positional_sizes_with_symparams_errors():
     import symparams
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import functools
 import importlib
+import os
 import sys
 from typing import Sequence
 
@@ -167,6 +168,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status instead of raising."""
     from ..errors import SymparamsError
 
+    if _closed(sys.stderr):  # started with 2>&-: nowhere to say why, and the exit status still says whether
+        sys.stderr = open(os.devnull, "w")
+    if _closed(sys.stdout):  # started with >&-
+        print("symparams: error: cannot write the output: standard output is closed", file=sys.stderr)
+        return 2
     _ascii_fallback()
     try:
         command = _command(argv)
@@ -202,6 +208,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as err:  # last resort: one line, never a traceback
         print(f"symparams: internal error: {type(err).__name__}: {one_line(str(err))[:300]}", file=sys.stderr)
         return 1
+
+
+def _closed(stream) -> bool:
+    """Whether a standard stream has nowhere to go: None, a descriptor the shell closed (``>&-``), or one a
+    launcher left open for reading in its place, on which Python made a stream that fails at its first write. A
+    stream with no descriptor (a test's capture) is open."""
+    if stream is None:
+        return True
+    try:
+        fd = stream.fileno()
+    except (AttributeError, ValueError, OSError):
+        return False
+    try:
+        import fcntl
+    except ImportError:  # Windows: no access mode to read, so only a closed descriptor tells
+        try:
+            os.fstat(fd)
+        except OSError:
+            return True
+        return False
+    try:
+        return fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_RDONLY
+    except OSError:
+        return True
 
 
 # What the tool prints beyond ASCII, as ASCII, for a terminal or pipe that cannot take it

@@ -89,6 +89,17 @@ def test_every_kind_writes_a_file_of_sane_size(kind, fmt, tmp_path):
         assert data.lstrip().startswith(b"<?xml") and b"<svg" in data
 
 
+@pytest.mark.parametrize("name", ["x\x1b[31mR\x1b[0m\n.svg", "bell\a\u202e.svg", "tab\there.svg"])
+def test_the_name_of_the_file_a_chart_went_to_is_printed_escaped_on_one_line(name, tmp_path, capsys):
+    """A file name reaches the terminal as every other name does: escape sequences, bells and line breaks shown, not
+    obeyed."""
+    pytest.importorskip("matplotlib")
+    assert main(["plot", "breakdown", "nanochat", "--depths", "4,8", "-o", str(tmp_path / name)]) == 0
+    out = capsys.readouterr().out
+    assert out.endswith("\n") and out[:-1].isprintable(), repr(out)
+    assert (tmp_path / name).exists()
+
+
 @pytest.mark.parametrize("kind, labels", [
     ("breakdown", ["depth (layers)", "parameters (millions)"]),
     ("embedding-share", ["depth (layers)", "share of parameters (%)"]),

@@ -190,6 +190,7 @@ def documents() -> list:
 def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
+    from ..config import printable
     from ..errors import SymparamsError
     from ..report import BRIEF, FULL, derive, format_of, sections
     from .common import parse_sets
@@ -202,7 +203,7 @@ def run(args: argparse.Namespace) -> int:
         from ..report.collection import write
 
         for path in write(documents(), args.output, ALL_COMMAND):
-            print(path)
+            print(printable(path))
         return 0
     if not args.model:
         raise SymparamsError("derive needs a MODEL (or --all -o DIR)")

@@ -61,6 +61,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..config import printable
     from ..families import FAMILIES
     from ..families.learned import shipped
     from ..families.learned.data import relation_text
@@ -178,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
     elif family.model_type in shipped():
         print(f"symparams ships a learned family for {family.model_type}; count uses it")
     if args.output:
-        print(f"wrote {args.output}")
+        print(f"wrote {printable(args.output)}")
     return 0
 
 

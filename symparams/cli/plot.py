@@ -220,6 +220,7 @@ def _refuse_misplaced(args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..config import printable
     from ..plot import output_format, plot
 
     output_format(args.output)  # refuse a format before any model is built
@@ -238,5 +239,5 @@ def run(args: argparse.Namespace) -> int:
         path = plot("sensitivity", args.output, model=spec, title=_label(spec.name, overrides))
     else:
         path = plot(args.kind, args.output, series=series(args))
-    print(f"wrote {path}")
+    print(f"wrote {printable(path)}")
     return 0

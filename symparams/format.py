@@ -249,7 +249,7 @@ Block = Union[Line, Grid, Facts]
 # (a model named ``![t](javascript:...)`` stays text). The backslash is escaped too, so a
 # name's own backslash cannot undo the escape that follows it.
 MD_SPECIALS = str.maketrans({"*": r"\*", "_": r"\_", "|": r"\|", "<": "&lt;", ">": "&gt;", "$": r"\$",
-                             "&": "&amp;", "`": r"\`", "[": r"\[", "]": r"\]", "\\": "\\\\"})
+                             "&": "&amp;", "`": r"\`", "[": r"\[", "]": r"\]", "\\": "\\\\", "~": r"\~"})
 # What LaTeX would read as commands in text mode, and the few non-ASCII signs prose uses.
 LATEX_SPECIALS = {
     "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",

@@ -213,7 +213,7 @@ def test_the_tabulars_compile_without_overfull_boxes(capsys, tmp_path):
 
 # ---- escaping ----------------------------------------------------------------------------------
 
-HOSTILE = "m|`x`$&_%#{}~^\\<b>[a](javascript:1)\x1b]0;t\x07\u202eé"
+HOSTILE = "m|`x`$&_%#{}~^\\<b>[a](javascript:1)~~s~~\x1b]0;t\x07\u202eé"
 
 
 def test_a_hostile_string_is_inert_in_every_format(tmp_path):
@@ -228,8 +228,9 @@ def test_a_hostile_string_is_inert_in_every_format(tmp_path):
     assert render(blocks, "text").splitlines()[0] == visible(HOSTILE)
     assert csv_tables(render(blocks, "csv"))[0][1] == [visible(HOSTILE), "12"]
     markdown_it = pytest.importorskip("markdown_it", reason="markdown-it-py is not installed (pip install -e '.[test]')")
-    rendered = markdown_it.MarkdownIt("commonmark", {"html": True}).enable("table").render(render(blocks, "md"))
-    assert "<b>" not in rendered and "href" not in rendered
+    rendered = markdown_it.MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).render(
+        render(blocks, "md"))  # GitHub's Markdown: tables, and ~~ striking through
+    assert "<b>" not in rendered and "href" not in rendered and "<s>" not in rendered
     first = re.search(r"<p>(.*?)</p>", rendered, re.S)
     assert first and html.unescape(first.group(1)) == visible(HOSTILE)
     tex = render(blocks, "tex")

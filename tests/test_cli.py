@@ -236,6 +236,17 @@ def test_a_command_started_with_a_standard_stream_closed_exits_as_it_would_and_n
         assert (printed != "") == (code == 0)
 
 
+@pytest.mark.parametrize("argv", [["memory", "gpt2", "--inference"], ["memory", "gpt2", "--training"], ["flops", "gpt2"],
+                                  ["time", "gpt2"], ["derive", "gpt2"]], ids=lambda a: " ".join(a))
+@pytest.mark.parametrize("seq", ["1e51", str(10**50 + 1), "1" + "0" * 70])
+def test_a_context_past_the_bound_every_size_keeps_is_refused_in_one_line_by_every_command(argv, seq, capsys):
+    """No size may pass 10^50; a context length is one, whichever command reads it (memory read a KV cache for
+    T = 10^60 where flops refused T = 10^55)."""
+    assert main([*argv, "--seq", seq]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--seq" in err and ("at most 10^50" in err or "too large" in err), err
+
+
 def test_count_fn_refuses_unknown_symbols_and_positional_sizes_with_symparams_errors():
     import symparams
 

@@ -20,17 +20,24 @@ FORMATS = ("text", "md", "csv", "json", "tex")
 
 
 def positive_int(text: str) -> int:
-    """An argparse type: a positive whole number, '1e3' accepted when integral."""
-    if text.isascii() and text.isdigit() and text.lstrip("0"):
-        return int(text)
-    from ..parse import parse_number
+    """An argparse type: a positive whole number of at most 10^50 (the bound every size keeps), '1e3' accepted when
+    integral."""
+    from ..config import short
+    from ..limits import MAX_VALUE
 
-    try:
-        value = parse_number(text)
-    except SymparamsError as err:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number ({err})") from None
-    if not value.is_Integer or value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    if text.isascii() and text.isdigit() and text.lstrip("0") and len(text) <= 60:
+        value: Any = int(text)
+    else:
+        from ..parse import parse_number
+
+        try:
+            value = parse_number(text)
+        except SymparamsError as err:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number ({err})") from None
+        if not value.is_Integer or value <= 0:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    if value > MAX_VALUE:
+        raise argparse.ArgumentTypeError(f"{short(text)} is too large (at most 10^50)")
     return int(value)
 
 

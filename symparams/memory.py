@@ -387,6 +387,12 @@ def memory(
     >>> m.total_bytes == 16 * m.params
     True
     """
+    if not training:
+        for given, what in ((optimizer is not None, "--optimizer"), (recompute != "none", "--recompute"),
+                            (bool(dropout), "--dropout"), (mask_width is not None, "--mask-bytes")):
+            if given:
+                raise SymparamsError(f"{what} applies to training, not to --inference (which keeps weights and the KV "
+                                     "cache alone)")
     optimizer = optimizer or DEFAULT_OPTIMIZER
     opt: Optimizer = _choice(OPTIMIZERS, optimizer, "optimizer")
     w = _width(dtype)

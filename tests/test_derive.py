@@ -786,6 +786,9 @@ def test_sections_are_chosen_by_name_and_kept_in_document_order(capsys):
     assert heads == ["FLOPs per token", "Memory"]
     assert main(["derive", "gpt2", "--sections", "flops,nope"]) == 2
     assert "unknown section 'nope'" in capsys.readouterr().err
+    for empty in ("", " , "):  # naming no section is not asking for all of them
+        assert main(["derive", "gpt2", "--sections", empty]) == 2
+        assert "--sections names no section" in capsys.readouterr().err
     assert main(["derive", "gpt2", "--brief", "--sections", "flops"]) == 2
 
 

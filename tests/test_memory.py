@@ -109,13 +109,17 @@ def test_the_command_line_says_the_default_optimizer(capsys):
 @given(nanochat_configs(), st.sampled_from(list(DTYPES)), st.sampled_from(["adamw", "sgd-momentum", "none"]),
        st.booleans())
 def test_each_kind_is_parameters_times_its_byte_width(c, dtype, optimizer, training):
-    """Weights N*w, gradients N*w (training), fp32 states; int4 rounds up to whole bytes; no KV without a context."""
+    """Weights N*w, gradients N*w (training), fp32 states; int4 rounds up to whole bytes; no KV without a context.
+    Inference keeps no optimizer state, and naming an optimizer for it is refused, not ignored."""
     n, w = nanochat_count(c), BYTES[dtype]
     if training and dtype not in TRAIN:
         with pytest.raises(SymparamsError, match="training with"):
             memory(spec_of(c), dtype, optimizer, training=training)
         return
-    m = memory(spec_of(c), dtype, optimizer, training=training)
+    if not training:
+        with pytest.raises(SymparamsError, match="applies to training"):
+            memory(spec_of(c), dtype, optimizer, training=training)
+    m = memory(spec_of(c), dtype, optimizer if training else None, training=training)
     k = {"adamw": 2, "sgd-momentum": 1, "none": 0}[optimizer] if training else 0
     assert m.weights_bytes == ceil(n * w)
     assert m.gradients_bytes == (ceil(n * w) if training else 0)
@@ -561,6 +565,11 @@ def test_unknown_dtype_and_optimizer_are_refused():
     ["memory", "nanochat", "--inference", "--master-weights"],
     ["memory", "nanochat", "--dropout", "everywhere"],
     ["memory", "nanochat", "--inference", "--training"],
+    ["memory", "nanochat", "--inference", "--optimizer", "adamw"],
+    ["memory", "nanochat", "--inference", "--optimizer", "mixed-adamw"],
+    ["memory", "nanochat", "--inference", "--recompute", "full"],
+    ["memory", "nanochat", "--inference", "--dropout", "attention"],
+    ["memory", "nanochat", "--inference", "--mask-bytes", "2"],
 ])
 def test_cli_refuses_bad_arguments_with_one_line(argv, capsys):
     assert main(argv) == 2

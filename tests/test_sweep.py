@@ -407,3 +407,12 @@ def test_a_model_without_experts_sweeps_like_it_counts(tmp_path):
     assert code == 0, err
     rows = list(csv.DictReader(io.StringIO(out)))
     assert [int(r["total"]) for r in rows] == [model(str(path), L=n).total for n in (2, 4, 6)]
+
+
+@pytest.mark.parametrize("argv", [["sweep", "gpt2", "--grid", "L=1:3", "--set", "L=4"],
+                                  ["sweep", "llama-2-7b", "--grid", "H_kv=1:4", "--set", "H_kv=8", "--set", "D=4096"]])
+def test_a_symbol_both_set_and_swept_is_refused_in_one_line(argv, capsys):
+    """The grid used to win without a word; which value was meant is the user's to say."""
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "given by --set and swept by --grid" in err

@@ -211,7 +211,7 @@ def run(args: argparse.Namespace) -> int:
     fmt = args.format or by_name or "text"
     if args.brief and args.sections:
         raise SymparamsError("give --brief or --sections, not both")
-    parts = BRIEF if args.brief else sections(args.sections) if args.sections else FULL
+    parts = BRIEF if args.brief else sections(args.sections) if args.sections is not None else FULL
     overrides = parse_sets(args.sets)
     spec, source = source_for(args.model, args.depth, overrides)
     if args.seq is not None:

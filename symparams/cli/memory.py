@@ -57,7 +57,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     mode.add_argument("--training", action="store_true", help="weights, gradients, optimizer state, activations (default)")
     mode.add_argument("--inference", action="store_true", help="weights and the KV cache only")
     p.add_argument("--dtype", choices=list(DTYPES), default="bf16", help="weight and gradient dtype (default bf16)")
-    p.add_argument("--optimizer", choices=list(OPTIMIZERS), default="mixed-adamw",
+    p.add_argument("--optimizer", choices=list(OPTIMIZERS),
                    help="optimizer state (default mixed-adamw: fp32 master copy and two fp32 moments beside bf16 "
                         "weights and gradients, 16 bytes per parameter); " +
                         "; ".join(f"{o.name}: {o.summary}" for o in OPTIMIZERS.values() if o.name != "mixed-adamw"))

@@ -52,6 +52,9 @@ def run(args: argparse.Namespace) -> int:
 
     axes = [parse_axis(text) for text in args.grid]
     sets = parse_sets(args.sets)
+    both = [a.name for a in axes if a.name in sets]
+    if both:
+        raise SymparamsError(f"{both[0]} is given by --set and swept by --grid; give it one way")
     target = None
     if any(a.name == "depth" for a in axes):
         if args.model not in depth_families():

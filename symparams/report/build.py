@@ -80,8 +80,8 @@ def sections(names: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
     wanted = [n for n in wanted if n]
     bad = [n for n in wanted if n not in SECTIONS]
     if bad or not wanted:
-        raise SymparamsError(f"unknown section {', '.join(repr(b) for b in bad) or 'list'} "
-                             f"(known: {', '.join(SECTIONS)})")
+        what = f"unknown section {', '.join(repr(b) for b in bad)}" if bad else "--sections names no section"
+        raise SymparamsError(f"{what} (known: {', '.join(SECTIONS)})")
     return tuple(n for n in SECTIONS if n in wanted)
 
 

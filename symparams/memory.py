@@ -388,9 +388,9 @@ def memory(
     True
     """
     if not training:
-        for given, what in ((optimizer is not None, "--optimizer"), (recompute != "none", "--recompute"),
-                            (bool(dropout), "--dropout"), (mask_width is not None, "--mask-bytes")):
-            if given:
+        for stated, what in ((optimizer is not None, "--optimizer"), (recompute != "none", "--recompute"),
+                             (bool(dropout), "--dropout"), (mask_width is not None, "--mask-bytes")):
+            if stated:
                 raise SymparamsError(f"{what} applies to training, not to --inference (which keeps weights and the KV "
                                      "cache alone)")
     optimizer = optimizer or DEFAULT_OPTIMIZER

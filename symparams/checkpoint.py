@@ -9,6 +9,9 @@ of its headers.
 
 Headers come from strangers: every length, offset and shape is checked before it is
 used, and each problem is one :class:`~symparams.errors.SymparamsError` naming the file.
+The tensors must lie in the file as the format's own reader wants them (safetensors:
+back to back by offset, to the file's last byte; GGUF: back to back in header order,
+each padded to the alignment, inside the file), so no byte is counted twice.
 """
 
 from __future__ import annotations
@@ -31,6 +34,9 @@ MAX_HEADER = 100 * 1024 * 1024
 MAX_DIM = 2**40
 MAX_RANK = 8
 MAX_TENSORS = 1_000_000
+# llama.cpp's limits on a GGUF tensor (GGML_MAX_DIMS, GGML_MAX_NAME counting its closing NUL): its reader refuses past them.
+GGUF_MAX_DIMS = 4
+GGUF_MAX_NAME = 63
 # Bits per value of each safetensors dtype (F4 and F6 pack values across bytes; a tensor fills whole bytes).
 SAFETENSORS_BITS = {
     "BOOL": 8, "U8": 8, "I8": 8, "F8_E5M2": 8, "F8_E4M3": 8, "F8_E8M0": 8, "F8_E4M3FNUZ": 8, "F8_E5M2FNUZ": 8,
@@ -149,10 +155,13 @@ def read_safetensors(path: str | os.PathLike) -> Checkpoint:
     if len(header) > MAX_TENSORS:
         raise _fail(source, f"header lists over {MAX_TENSORS:,} tensors")
     tensors = []
+    spans = []
     data_bytes = size - 8 - length
     for name, entry in header.items():
         if name == "__metadata__":
+            _metadata(entry, source)
             continue
+        _utf8(name, source)
         if not isinstance(entry, dict):
             raise _fail(source, f"tensor {printable(name)!r}: entry is not an object")
         dtype = entry.get("dtype")
@@ -163,11 +172,53 @@ def read_safetensors(path: str | os.PathLike) -> Checkpoint:
                 or any(isinstance(o, bool) or not isinstance(o, int) for o in offsets)):
             raise _fail(source, f"tensor {printable(name)!r}: data_offsets must be two whole numbers")
         begin, end = offsets
-        if not 0 <= begin <= end <= data_bytes or end - begin != nbytes:
+        if not 0 <= begin <= end or end - begin != nbytes:
             raise _fail(source, f"tensor {printable(name)!r}: its bytes {begin:,}..{end:,} do not hold shape "
-                                f"{list(shape)} of {dtype} inside the file's {data_bytes:,} data bytes")
+                                f"{list(shape)} of {dtype}")
+        if end > data_bytes:
+            raise _fail(source, f"tensor {printable(name)!r}: its bytes {begin:,}..{end:,} run past the file's "
+                                f"{data_bytes:,} data bytes")
+        spans.append((begin, end, name))
         tensors.append(Tensor(name, str(dtype), shape, nbytes))
+    back_to_back(spans, data_bytes, source)
     return Checkpoint(source, "safetensors", tuple(tensors), size)
+
+
+def back_to_back(spans: list[tuple[int, int, str]], data_bytes: int | None, source: str) -> None:
+    """Refuse byte ranges ``(begin, end, name)`` that do not tile the data buffer, as safetensors refuses them.
+
+    safetensors' own reader sorts the tensors by offset and wants each to start where the
+    one before it ended and the last to end at the end of the file. Tensors that share
+    bytes would be counted twice from one copy of the weights, and bytes no tensor holds
+    mean the header does not describe the file; either way the count would not be the
+    checkpoint's. ``data_bytes`` is None where the file's length is not known (the Hub's
+    parsed headers), and then only the order is checked.
+    """
+    at = 0
+    for begin, end, name in sorted(spans, key=lambda span: span[:2]):
+        if begin < at:
+            raise _fail(source, f"tensor {printable(name)!r}: its bytes {begin:,}..{end:,} overlap another tensor's, "
+                                f"which run to {at:,}; safetensors refuses tensors that share bytes")
+        if begin > at:
+            raise _fail(source, f"tensor {printable(name)!r}: its bytes {begin:,}..{end:,} leave bytes {at:,}..{begin:,} "
+                                "before it in no tensor; safetensors refuses a gap")
+        at = end
+    if data_bytes is not None and at != data_bytes:
+        raise _fail(source, f"its tensors end at byte {at:,} of {data_bytes:,} data bytes; safetensors refuses bytes "
+                            "past the last tensor")
+
+
+def _metadata(value: Any, source: str) -> None:
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise _fail(source, "__metadata__ is not an object of strings, as safetensors requires")
+
+
+def _utf8(name: str, source: str) -> None:
+    """A name JSON can spell but UTF-8 cannot (a lone surrogate, \\ud800) is refused, as safetensors refuses it."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _fail(source, f"tensor {printable(name)!r}: name is not UTF-8 text") from None
 
 
 def stored_bytes(dtype: Any, shape: tuple[int, ...], name: str, source: str) -> int:
@@ -237,13 +288,49 @@ def read_gguf(path: str | os.PathLike) -> Checkpoint:
         raise _fail(source, f"not a readable GGUF file ({type(err).__name__}: {printable(str(err))[:80]})") from None
     tensors = []
     names: set[str] = set()
+    at = 0
     for t in reader.tensors:
         if t.name in names:
             raise _fail(source, f"tensor {printable(t.name)!r} appears more than once")
         names.add(t.name)
-        shape = tuple(int(d) for d in reversed(list(t.shape)))
-        tensors.append(Tensor(t.name, t.tensor_type.name, shape, int(t.n_bytes)))
+        dims = [int(d) for d in t.shape]
+        nbytes = _gguf_bytes(t.name, t.tensor_type, dims, gguf.GGML_QUANT_SIZES, source)
+        offset = int(t.data_offset) - int(reader.data_offset)
+        if offset != at:
+            raise _fail(source, f"tensor {printable(t.name)!r}: its data starts at byte {offset:,} of the data section, "
+                                f"not at {at:,}; llama.cpp reads tensors back to back in header order, each padded to "
+                                f"{int(reader.alignment)} bytes")
+        if int(t.data_offset) + nbytes > size:
+            raise _fail(source, f"tensor {printable(t.name)!r}: its {nbytes:,} bytes run past the end of the file "
+                                f"({size:,} bytes)")
+        at += nbytes + -nbytes % int(reader.alignment)
+        tensors.append(Tensor(t.name, t.tensor_type.name, tuple(reversed(dims)), nbytes))
     return Checkpoint(source, f"gguf v{version}", tuple(tensors), size)
+
+
+def _gguf_bytes(name: str, kind: Any, dims: list[int], sizes: dict, source: str) -> int:
+    """The bytes a GGUF tensor takes, once its header entry passes llama.cpp's checks.
+
+    The ``gguf`` package reads what llama.cpp refuses: more than four dimensions, a name
+    past 63 bytes, rows that do not fill whole quantisation blocks (their bytes rounded
+    down), element counts past 2^63 (multiplied in 64 bits, so they wrap). Each is a file
+    llama.cpp will not load, and a count read from it would be no checkpoint's.
+    """
+    if len(name.encode("utf-8")) > GGUF_MAX_NAME:
+        raise _fail(source, f"tensor {printable(name)!r}: name is over {GGUF_MAX_NAME} bytes, llama.cpp's limit")
+    if len(dims) > GGUF_MAX_DIMS:
+        raise _fail(source, f"tensor {printable(name)!r}: {len(dims)} dimensions, over llama.cpp's {GGUF_MAX_DIMS}")
+    numel = prod(dims)
+    if any(d >= 2**63 for d in dims) or numel >= 2**63:
+        raise _fail(source, f"tensor {printable(name)!r}: shape {dims[::-1]} holds 2^63 elements or more")
+    if kind not in sizes:
+        raise _fail(source, f"tensor {printable(name)!r}: type {printable(str(kind))[:30]} has no known size")
+    block, type_bytes = sizes[kind]
+    row = dims[0] if dims else 1
+    if row % block:
+        raise _fail(source, f"tensor {printable(name)!r}: rows of {row:,} values do not fill whole blocks of {block} "
+                            f"for type {kind.name}")
+    return numel // block * type_bytes
 
 
 def is_checkpoint(path: str) -> bool:

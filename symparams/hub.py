@@ -10,8 +10,12 @@ already on disk costs no network. huggingface_hub is an optional extra
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import re
+import warnings
+from typing import Iterator
 
 from .config import printable
 from .errors import SymparamsError, install_hint
@@ -42,6 +46,23 @@ def offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
 
 
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Logging and warnings off while huggingface_hub asks the Hub, and back as they were after.
+
+    Its notes on each failed attempt (``'[Errno -2] ...' thrown while requesting HEAD``,
+    ``Retrying in 1s``) would stand above the one line that says what went wrong.
+    """
+    before = logging.root.manager.disable
+    logging.disable(logging.CRITICAL)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logging.disable(before)
+
+
 def _hub(text: str):
     try:
         import huggingface_hub
@@ -52,7 +73,12 @@ def _hub(text: str):
 
 
 def config_path(text: str) -> str:
-    """The local path of the Hub model's config.json: from the cache, else downloaded (config only)."""
+    """The local path of the Hub model's config.json: from the cache, else downloaded (config only).
+
+    The Hub is asked once before the download: hf_hub_download, finding no cached copy,
+    tries a failed connection five times more over some 23 s, and a Hub out of reach is
+    seldom back within them. Its notes on each try are silenced; the failure is one line.
+    """
     repo, revision = parse_hub_id(text)
     huggingface_hub = _hub(text)
     from huggingface_hub.errors import LocalEntryNotFoundError
@@ -67,7 +93,9 @@ def config_path(text: str) -> str:
         raise SymparamsError(f"{printable(text)}: not in the Hugging Face cache and HF_HUB_OFFLINE is set; "
                              "download it once online, or give a config.json path")
     try:
-        return huggingface_hub.hf_hub_download(repo, "config.json", revision=revision)
+        with _quiet():
+            huggingface_hub.get_hf_file_metadata(huggingface_hub.hf_hub_url(repo, "config.json", revision=revision))
+            return huggingface_hub.hf_hub_download(repo, "config.json", revision=revision)
     except Exception as err:
         raise SymparamsError(f"{printable(text)}: cannot fetch config.json from the Hub "
                              f"({type(err).__name__}: {printable(str(err))[:100]})") from None
@@ -109,13 +137,15 @@ def read_hub_checkpoint(text: str):
                              "is set; download it once online, or give a checkpoint folder")
     huggingface_hub = _hub(text)
     try:
-        meta = huggingface_hub.get_safetensors_metadata(repo, revision=revision)
+        with _quiet():
+            meta = huggingface_hub.get_safetensors_metadata(repo, revision=revision)
     except Exception as err:
         raise SymparamsError(f"{printable(text)}: cannot read the safetensors headers from the Hub "
                              f"({type(err).__name__}: {printable(str(err))[:100]})") from None
     files = sorted(meta.files_metadata)
     try:
-        infos = huggingface_hub.HfApi().get_paths_info(repo, files, revision=revision)
+        with _quiet():
+            infos = huggingface_hub.HfApi().get_paths_info(repo, files, revision=revision)
         file_bytes = sum(int(getattr(i, "size", 0) or 0) for i in infos)
     except Exception:  # the sizes are a courtesy: the tensors' own bytes stand in
         file_bytes = 0
@@ -123,8 +153,13 @@ def read_hub_checkpoint(text: str):
 
 
 def _from_metadata(source: str, meta, file_bytes: int):
-    """A Checkpoint from huggingface_hub's parsed headers, checked like a local header."""
-    from .checkpoint import MAX_TENSORS, Checkpoint, Tensor, _fail, _shape, stored_bytes
+    """A Checkpoint from huggingface_hub's parsed headers, checked like a local header.
+
+    Each file's tensors must lie back to back from its first data byte, as safetensors
+    requires; the header's own length is not in huggingface_hub's answer, so where the
+    data ends is not checked.
+    """
+    from .checkpoint import MAX_TENSORS, Checkpoint, Tensor, _fail, _shape, back_to_back, stored_bytes
 
     tensors = []
     seen: set[str] = set()
@@ -132,12 +167,23 @@ def _from_metadata(source: str, meta, file_bytes: int):
         infos = meta.files_metadata[file].tensors
         if len(infos) > MAX_TENSORS:
             raise _fail(source, f"{printable(file)} lists over {MAX_TENSORS:,} tensors")
+        spans = []
         for name, info in infos.items():
             if name in seen:
                 raise _fail(source, f"tensor {printable(name)!r} is stored in more than one shard")
             seen.add(name)
             shape = _shape(list(info.shape), name, source)
-            tensors.append(Tensor(name, info.dtype, shape, stored_bytes(info.dtype, shape, name, source)))
+            nbytes = stored_bytes(info.dtype, shape, name, source)
+            offsets = list(info.data_offsets) if isinstance(info.data_offsets, (list, tuple)) else []
+            if len(offsets) != 2 or any(isinstance(o, bool) or not isinstance(o, int) for o in offsets):
+                raise _fail(source, f"tensor {printable(name)!r}: data_offsets must be two whole numbers")
+            begin, end = offsets
+            if not 0 <= begin <= end or end - begin != nbytes:
+                raise _fail(source, f"tensor {printable(name)!r}: its bytes {begin:,}..{end:,} do not hold shape "
+                                    f"{list(shape)} of {info.dtype}")
+            spans.append((begin, end, name))
+            tensors.append(Tensor(name, info.dtype, shape, nbytes))
+        back_to_back(spans, None, f"{source} {printable(file)}")
     data = sum(t.nbytes for t in tensors)
     return Checkpoint(source, "safetensors (sharded)" if meta.sharded else "safetensors", tuple(tensors),
                       file_bytes or data)

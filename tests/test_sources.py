@@ -14,6 +14,7 @@ import os
 import struct
 import subprocess
 import sys
+from itertools import accumulate
 from pathlib import Path
 
 import pytest
@@ -351,7 +352,9 @@ def test_a_hub_id_checkpoint_online_reads_only_the_headers(tmp_path, monkeypatch
 
     _save(SMALL_LLAMA, tmp_path)
     local = read_checkpoint(tmp_path)
-    tensors = {t.name: TensorInfo(dtype=t.dtype, shape=list(t.shape), data_offsets=(0, t.nbytes)) for t in local.tensors}
+    ends = dict(zip((t.name for t in local.tensors), accumulate(t.nbytes for t in local.tensors)))
+    tensors = {t.name: TensorInfo(dtype=t.dtype, shape=list(t.shape), data_offsets=(ends[t.name] - t.nbytes, ends[t.name]))
+               for t in local.tensors}
     meta = SafetensorsRepoMetadata(metadata=None, sharded=False, weight_map={n: "model.safetensors" for n in tensors},
                                    files_metadata={"model.safetensors": SafetensorsFileMetadata(metadata={},
                                                                                                 tensors=tensors)})
@@ -362,6 +365,11 @@ def test_a_hub_id_checkpoint_online_reads_only_the_headers(tmp_path, monkeypatch
     monkeypatch.setattr(huggingface_hub.HfApi, "get_paths_info", lambda *a, **k: [])
     ckpt = checkpoint_of("acme/remote@main")
     assert asked == ["acme/remote"] and ckpt.total == local.total and "Hub headers" in ckpt.source
+    first = local.tensors[0]
+    tensors[first.name] = TensorInfo(dtype=first.dtype, shape=list(first.shape), data_offsets=(0, first.nbytes))
+    tensors["model.twin.weight"] = TensorInfo(dtype=first.dtype, shape=list(first.shape), data_offsets=(0, first.nbytes))
+    with pytest.raises(SymparamsError, match="'model.twin.weight': its bytes .* overlap"):
+        checkpoint_of("acme/remote")  # two tensors in one range of bytes, as a local header may not have them
     tensors["model.embed_tokens.weight"] = TensorInfo(dtype="F32", shape=[-1, 4], data_offsets=(0, 0))
     with pytest.raises(SymparamsError, match="shape"):
         checkpoint_of("acme/remote")

@@ -247,6 +247,20 @@ def test_a_context_past_the_bound_every_size_keeps_is_refused_in_one_line_by_eve
     assert err.count("\n") == 1 and "--seq" in err and ("at most 10^50" in err or "too large" in err), err
 
 
+@pytest.mark.parametrize("fmt", ["csv", "json", "npy"])
+def test_a_reader_that_stops_early_ends_the_command_quietly_with_exit_0(fmt):
+    """``| head -c 10``: the reader went away, which is not an error of the command's; npy, which numpy writes
+    with a file's own write, ended with 'cannot write the output' and exit 2. (Each output is far larger than a
+    pipe holds, so the command is still writing when the reader goes.)"""
+    argv = ["sweep", "gpt2", "--grid", "L=1:20000", "--format", fmt]
+    proc = subprocess.Popen([sys.executable, "-m", "symparams", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    assert len(proc.stdout.read(10)) == 10
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0 and "error" not in err and "Traceback" not in err, err
+
+
 def test_count_fn_refuses_unknown_symbols_and_positional_sizes_with_symparams_errors():
     import symparams
 

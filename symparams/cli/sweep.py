@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     elif binary:
         if sys.stdout.isatty():
             raise SymparamsError("npy output is binary: give -o FILE (or redirect standard output)")
-        write(result, args.format, sys.stdout.buffer)
+        write(result, args.format, _Plain(sys.stdout.buffer))
         sys.stdout.buffer.flush()
     else:
         write(result, args.format, sys.stdout)
@@ -142,3 +142,12 @@ class _Progress:
     def done(self) -> None:
         if self.drawn:
             sys.stderr.write("\n")
+
+
+class _Plain:
+    """Standard output as numpy sees any stream: it writes a real file with ``tofile``, whose failure when the
+    reader has gone (``| head -c 10``) is a bare OSError, where Python's own write says BrokenPipeError, a reader
+    that stopped, which the command line ends quietly as it does for csv and json."""
+
+    def __init__(self, stream) -> None:
+        self.write = stream.write

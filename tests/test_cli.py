@@ -261,6 +261,26 @@ def test_a_reader_that_stops_early_ends_the_command_quietly_with_exit_0(fmt):
     assert proc.wait(timeout=120) == 0 and "error" not in err and "Traceback" not in err, err
 
 
+def test_several_models_as_csv_are_one_table_whose_first_column_names_each_model(capsys):
+    """Tables one after another left no way to tell whose row is whose: one header, then every model's rows, each
+    starting with its name, the model that failed left out (its error on stderr), the rest as each alone prints."""
+    import csv
+    import io
+
+    names = ["gpt2", "no-such-model", "opt-125m", "gpt2"]
+    assert main(["count", *names, "--format", "csv"]) == 2
+    out, err = capsys.readouterr()
+    assert err.count("\n") == 1 and "no-such-model" in err
+    rows = list(csv.reader(io.StringIO(out)))
+    assert rows[0][0] == "model" and all(row != rows[0] for row in rows[1:])
+    alone = {}
+    for name in set(names) - {"no-such-model"}:
+        assert main(["count", name, "--format", "csv"]) == 0
+        alone[name] = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert rows[1:] == [[name, *row] for name in ("gpt2", "opt-125m", "gpt2") for row in alone[name][1:]]
+    assert rows[0][1:] == alone["gpt2"][0]
+
+
 def test_count_fn_refuses_unknown_symbols_and_positional_sizes_with_symparams_errors():
     import symparams
 

@@ -78,7 +78,12 @@ def _csv(spec, bd, args) -> str:
     if args.non_embedding:
         count, form = non_embedding(spec)
         rows.append(("non-embedding", "", str(form), count, 1, count, ""))
-    return csv_text(("component", "module", "formula", "count", "copies", "total", "group"), rows)
+    header = ("component", "module", "formula", "count", "copies", "total", "group")
+    several = getattr(args, "csv_rows_of", None)
+    if several is None:
+        return csv_text(header, rows)
+    text = csv_text(("model", *header), [(spec.name, *row) for row in rows])
+    return text if several == 0 else text.split("\n", 1)[1]
 
 
 def _tex(spec, bd, args) -> str:
@@ -107,8 +112,9 @@ def _tex(spec, bd, args) -> str:
 def run(args: argparse.Namespace) -> int:
     """Count each MODEL; with several, a bad one gets its one-line error and the rest are still counted.
 
-    Several models print one after another (text, Markdown, CSV, LaTeX) separated by a
-    blank line, or as one JSON object per line; the exit status is 2 if any failed.
+    Several models print one after another (text, Markdown, LaTeX) separated by a blank
+    line, as one CSV table whose first column names the model, or as one JSON object per
+    line; the exit status is 2 if any failed.
     """
     from . import one_line
 
@@ -118,7 +124,9 @@ def run(args: argparse.Namespace) -> int:
     failed = printed = False
     for name in names:
         try:
-            if printed and args.format != "json":
+            if args.format == "csv":  # one table: a model column, one header
+                args.csv_rows_of = int(printed)
+            elif printed and args.format != "json":
                 print()
             _one(args, name, indent=None)
             printed = True

@@ -463,6 +463,30 @@ def test_a_vision_language_config_saved_back_by_transformers_counts_as_the_file_
     assert outcome(saved) == outcome(config) == built(config), saved
 
 
+PIXTRAL_LLAVA = {**BASES["llava"], "vision_config": BASES["mistral3"]["vision_config"]}
+
+
+@pytest.mark.parametrize("change", [{}, {"vision_feature_layer": [-1, -2]}, {"multimodal_projector_bias": False},
+                                    {"tie_word_embeddings": True}, {"vision_config": {"head_dim": None}},
+                                    {"vision_config": {"rope_parameters": None, "rope_theta": 100.0}},
+                                    {"vision_config": {"num_attention_heads": 5}}, {"vision_feature_layer": 4}])
+def test_pixtral_12b_as_released_a_llava_with_pixtrals_tower_counts_as_transformers_builds_it(change):
+    """Pixtral 12B is released as a LLaVA whose vision_config is Pixtral's: the tower Mistral 3 holds, under LLaVA's
+    two-layer projector. Counted as transformers builds it, or refused in one line where no image runs through."""
+    config = json.loads(json.dumps(PIXTRAL_LLAVA))
+    for key, value in change.items():
+        if key == "vision_config":
+            config["vision_config"].update(value)
+        else:
+            config[key] = value
+    mine, real = outcome(config), built(config)
+    if mine[0] == "refused" and real[0] == "ok":
+        assert any(reason in mine[1] for reason in NO_IMAGE_RUNS) and "\n" not in mine[1], mine
+        return
+    assert mine == real or (mine[0] == real[0] == "refused"), (mine, real)
+    assert change or mine[0] == "ok"
+
+
 @pytest.mark.parametrize("model_type", ["qwen2_vl", "qwen2_5_vl"])
 @pytest.mark.parametrize("stated", [{"head_dim": None}, {"head_dim": 1}, {"head_dim": "whole"}, {"head_dim": "per head"},
                                     {"head_dim": "per head", "embed_dim": 8.0}, {"head_dim": 2, "embed_dim": 8},

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import IO, cast
 
 from .common import parse_sets, positive_int
 
@@ -81,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     elif binary:
         if sys.stdout.isatty():
             raise SymparamsError("npy output is binary: give -o FILE (or redirect standard output)")
-        write(result, args.format, _Plain(sys.stdout.buffer))
+        write(result, args.format, cast(IO[bytes], _Plain(sys.stdout.buffer)))
         sys.stdout.buffer.flush()
     else:
         write(result, args.format, sys.stdout)

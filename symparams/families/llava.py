@@ -8,7 +8,8 @@ transformers' ``LlavaForConditionalGeneration`` holds:
   decoders counted here are those whose causal LM is exactly that (:data:`DECODERS`); others
   are refused;
 - the vision tower its ``vision_config`` describes: CLIP's (``clip_vision_model``, the
-  default) or SigLIP's (:mod:`._siglip`); missing or null: the class's CLIP ViT-L/14 at 336
+  default) or SigLIP's (:mod:`._siglip`), and for LLaVA itself Pixtral's (:mod:`._pixtral`:
+  Pixtral 12B is released as a LLaVA); missing or null: the class's CLIP ViT-L/14 at 336
   pixels (:data:`ABSENT`);
 - ``LlavaMultiModalProjector``: ``linear_1`` from D_vis times the number of layers
   ``vision_feature_layer`` takes features from to D, an activation, ``linear_2`` of D x D,
@@ -33,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 from ..config import DEFAULT, Config, Field
-from . import _siglip
+from . import _pixtral, _siglip
 from ._gemma_family import GEMMA_GROUPS
 from ._qwen_config import GROUPS
 from ._vision_language import (
@@ -85,7 +86,8 @@ class Layout:
     ``text``: the model type a ``text_config`` naming none is read as; ``absent``: what the config class makes of a
     missing or null ``vision_config``; ``either_tie``: the config class ties the head where the text config's own
     ``tie_word_embeddings`` is true, not only the top level's; ``newline``: LLaVA-NeXT's image-newline vector;
-    ``norm``: a LayerNorm before the projector (VipLLaVA's); ``extra`` the parts a model type adds (LLaVA-NeXT-Video's
+    ``norm``: a LayerNorm before the projector (VipLLaVA's); ``pixtral``: a Pixtral tower is read as one (LLaVA's,
+    whose image features it passes on whole); ``extra`` the parts a model type adds (LLaVA-NeXT-Video's
     resampler): read from its config to shape entries (plain constants, every check made), and built from them.
     """
 
@@ -96,6 +98,7 @@ class Layout:
     either_tie: bool = True
     newline: bool = False
     norm: bool = False
+    pixtral: bool = False
     extra: tuple[Callable[[Config], tuple[tuple[str, Any], ...]], Callable[[Mapping[str, Any]], tuple[Tower, ...]]] | None \
         = None
 
@@ -121,7 +124,13 @@ def read(cfg: Config, layout: Layout, plain: bool = True) -> Reading:
     from .activations import activation
 
     check_decoder(cfg, layout.text, DECODERS)
-    sizes, head, clip = read_tower(cfg, layout.absent)
+    stated = cfg.data.get("vision_config")
+    if layout.pixtral and isinstance(stated, dict) and stated.get("model_type") == _pixtral.MODEL_TYPE:
+        sizes, head, clip = _pixtral.read(sub_config(cfg, "vision_config", _pixtral.FIELDS)), False, False
+        tower: tuple[tuple[str, Any], ...] = (("pixtral", True),)
+    else:
+        sizes, head, clip = read_tower(cfg, layout.absent)
+        tower = ()
     features = feature_layers(cfg, sizes["L_vis"])
     bias = cfg.get("multimodal_projector_bias") if "multimodal_projector_bias" in cfg.fields else True
     activation(cfg, "projector_hidden_act")
@@ -131,8 +140,8 @@ def read(cfg: Config, layout: Layout, plain: bool = True) -> Reading:
     text, notes = decoder_reading(cfg, layout.text, (True if tied else None) if layout.either_tie else tied,
                                   own_type=True, plain=plain)
     extra = layout.extra[0](cfg) if layout.extra is not None else ()
-    return with_sizes(text, (("head", head), ("clip", clip), ("features", features), ("bias", bias), *extra), sizes,
-                      notes)
+    return with_sizes(text, (("head", head), ("clip", clip), *tower, ("features", features), ("bias", bias), *extra),
+                      sizes, notes)
 
 
 def build(cfg: Config, layout: Layout) -> Spec:
@@ -151,7 +160,8 @@ def built(reading: Reading, layout: Layout) -> Spec:
     shape = dict(reading.shape)
     width = sympy.Integer(shape["features"]) * D_vis
     bias = shape["bias"]
-    tower, relations, constraints = _siglip.tower(shape["head"], clip=shape["clip"])
+    tower, relations, constraints = (_pixtral.tower(), (), ()) if shape.get("pixtral") else \
+        _siglip.tower(shape["head"], clip=shape["clip"])
     norm = (Norm("projector_layernorm", width, kind="layer", weight=True, bias=True, group="vision"),)
     projector = Tower("multi_modal_projector", (
         *(norm if layout.norm else ()),
@@ -173,7 +183,7 @@ def reader(layout: Layout) -> Callable[[Config], Reading]:
     return plain
 
 
-LLAVA = Layout("llava", "LLaVA vision-language model")
+LLAVA = Layout("llava", "LLaVA vision-language model", pixtral=True)
 NEXT = Layout("llava_next", "LLaVA-NeXT vision-language model", either_tie=False, newline=True)
 
 
@@ -186,11 +196,11 @@ def next_from_config(cfg: Config) -> Spec:
 
 
 _REFUSED = ("decoders other than " + ", ".join(DECODERS) + "; vision towers other than CLIP's and "
-            "SigLIP's; feature layers the tower lacks")
+            "SigLIP's (and Pixtral's, in LLaVA); feature layers the tower lacks")
 
 FAMILY = wrapper(
     "llava",
-    "LLaVA: a decoder, a CLIP (or SigLIP) vision tower and a two-layer projector",
+    "LLaVA: a decoder, a CLIP (SigLIP, Pixtral) vision tower and a two-layer projector",
     from_config, FIELDS, "LlavaForConditionalGeneration",
     refused=_REFUSED, read=reader(LLAVA),
 )

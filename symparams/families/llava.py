@@ -196,13 +196,13 @@ def next_from_config(cfg: Config) -> Spec:
 
 
 _REFUSED = ("decoders other than " + ", ".join(DECODERS) + "; vision towers other than CLIP's and "
-            "SigLIP's (and Pixtral's, in LLaVA); feature layers the tower lacks")
+            "SigLIP's; feature layers the tower lacks")
 
 FAMILY = wrapper(
     "llava",
     "LLaVA: a decoder, a CLIP (SigLIP, Pixtral) vision tower and a two-layer projector",
     from_config, FIELDS, "LlavaForConditionalGeneration",
-    refused=_REFUSED, read=reader(LLAVA),
+    refused=_REFUSED.replace("CLIP's and SigLIP's", "CLIP's, SigLIP's and Pixtral's"), read=reader(LLAVA),
 )
 
 NEXT_FAMILY = wrapper(

@@ -10,15 +10,12 @@ already on disk costs no network. huggingface_hub is an optional extra
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import os
 import re
-import warnings
-from typing import Iterator
 
 from .config import printable
 from .errors import SymparamsError, install_hint
+from .silence import silenced
 
 __all__ = ["HUB_ID", "is_hub_id", "parse_hub_id", "config_path", "offline", "read_hub_checkpoint"]
 
@@ -44,23 +41,6 @@ def parse_hub_id(text: str) -> tuple[str, str | None]:
 
 def offline() -> bool:
     return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on")
-
-
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """Logging and warnings off while huggingface_hub asks the Hub, and back as they were after.
-
-    Its notes on each failed attempt (``'[Errno -2] ...' thrown while requesting HEAD``,
-    ``Retrying in 1s``) would stand above the one line that says what went wrong.
-    """
-    before = logging.root.manager.disable
-    logging.disable(logging.CRITICAL)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        logging.disable(before)
 
 
 def _hub(text: str):
@@ -93,7 +73,7 @@ def config_path(text: str) -> str:
         raise SymparamsError(f"{printable(text)}: not in the Hugging Face cache and HF_HUB_OFFLINE is set; "
                              "download it once online, or give a config.json path")
     try:
-        with _quiet():
+        with silenced():
             huggingface_hub.get_hf_file_metadata(huggingface_hub.hf_hub_url(repo, "config.json", revision=revision))
             return huggingface_hub.hf_hub_download(repo, "config.json", revision=revision)
     except Exception as err:
@@ -137,14 +117,14 @@ def read_hub_checkpoint(text: str):
                              "is set; download it once online, or give a checkpoint folder")
     huggingface_hub = _hub(text)
     try:
-        with _quiet():
+        with silenced():
             meta = huggingface_hub.get_safetensors_metadata(repo, revision=revision)
     except Exception as err:
         raise SymparamsError(f"{printable(text)}: cannot read the safetensors headers from the Hub "
                              f"({type(err).__name__}: {printable(str(err))[:100]})") from None
     files = sorted(meta.files_metadata)
     try:
-        with _quiet():
+        with silenced():
             infos = huggingface_hub.HfApi().get_paths_info(repo, files, revision=revision)
         file_bytes = sum(int(getattr(i, "size", 0) or 0) for i in infos)
     except Exception:  # the sizes are a courtesy: the tensors' own bytes stand in

@@ -16,16 +16,16 @@ on the meta device with each dropout field moved (``built``), so the table holds
 from __future__ import annotations
 
 import collections.abc
-import contextlib
 import dataclasses
 import json
-import logging
 import types
 import typing
 import warnings
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+
+from ..silence import silenced
 
 __all__ = ["encode", "written", "model_types"]
 
@@ -154,7 +154,7 @@ def _lists(cls: Any) -> dict:
     transformers' ``validate_layer_type`` checks ``layer_types``, and ``mlp_layer_types`` only where
     ``layer_types`` is set once the config is made; a class may replace it. Each list is tried one entry too
     long, at the depth and empty, so what is kept is what the class does."""
-    with _silenced():
+    with silenced():
         default = cls()
         depth = getattr(default, "num_hidden_layers", None)
         if type(depth) is not int:
@@ -278,7 +278,7 @@ def _builds(cls: Any, data: dict) -> bool:
     family = FAMILIES.by_type.get(cls.model_type)
     name = family.model_class if family is not None else None
     try:
-        with _silenced(), torch.device("meta"):
+        with silenced(), torch.device("meta"):
             config = cls.from_dict(data)
             if name is not None:
                 getattr(transformers, name)._from_config(config)
@@ -287,19 +287,6 @@ def _builds(cls: Any, data: dict) -> bool:
     except Exception:  # noqa: BLE001 - any failure to load or build is a refusal
         return False
     return True
-
-
-@contextlib.contextmanager
-def _silenced() -> Iterator[None]:
-    """Logging and warnings off while transformers loads and builds probe configs, and back as they were after."""
-    before = logging.root.manager.disable
-    logging.disable(logging.CRITICAL)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        logging.disable(before)
 
 
 def _refused(cls: Any, data: dict) -> bool:

@@ -17,9 +17,10 @@ use, so registering costs nothing.
 from __future__ import annotations
 
 import sys
+from fractions import Fraction
 from typing import Any, Callable, Sequence
 
-from .format import display, register_display
+from .format import display, register_display, significant
 
 __all__ = ["RESULTS", "register_ipython", "load_ipython_extension"]
 
@@ -326,23 +327,26 @@ def _sizing_latex(s: Any) -> str:
 
 
 def _seconds(x: Any) -> str:
-    """A duration at a glance: seconds, hours or days, three figures."""
-    seconds = float(x)
-    for unit, size in (("days", 86400.0), ("hours", 3600.0), ("s", 1.0), ("ms", 1e-3)):
+    """A duration at a glance: seconds, hours or days, three figures, rounded from the exact time (a float
+    overflows past 10^308 s, which hardware of 10^-60 FLOP/s reaches)."""
+    seconds = Fraction(x)
+    for unit, size in (("days", 86400), ("hours", 3600), ("s", 1), ("ms", Fraction(1, 1000))):
         if seconds >= size or unit == "ms":
-            return f"{seconds / size:.3g} {unit}"
+            return f"{significant(seconds / size, 3)} {unit}"
     return ""  # pragma: no cover
 
 
 def _hardware(hw: Any) -> str:
-    return f"{_text(hw.name)} ({float(hw.peak_flops):.3g} FLOP/s, {float(hw.bandwidth):.3g} B/s; {_text(hw.source)})"
+    return (f"{_text(hw.name)} ({significant(Fraction(hw.peak_flops), 3)} FLOP/s, "
+            f"{significant(Fraction(hw.bandwidth), 3)} B/s; {_text(hw.source)})")
 
 
 @register_display("Training", "markdown")
 def _training_markdown(t: Any) -> str:
     rows = [("tokens", _count(t.tokens)), ("FLOPs per token (training)", _count(t.flops_per_token)),
-            ("training FLOPs", _count(t.training_flops)), ("GPUs", f"{t.gpus:,}"), ("MFU", f"{float(t.mfu):.3g}"),
-            ("time", _seconds(t.seconds)), ("GPU-hours", f"{float(t.gpu_hours):,.4g}")]
+            ("training FLOPs", _count(t.training_flops)), ("GPUs", f"{t.gpus:,}"),
+            ("MFU", significant(Fraction(t.mfu), 3)), ("time", _seconds(t.seconds)),
+            ("GPU-hours", significant(Fraction(t.gpu_hours), 4))]
     head = (f"**{_text(t.model)}**: training time at T = {t.seq:,}, {_text(t.convention)} convention, "
             f"on {_hardware(t.hardware)}")
     return head + "\n\n" + _table(("", "value"), rows, "lr")
@@ -363,7 +367,7 @@ def _inference_markdown(i: Any) -> str:
             ("decode FLOPs per step", _count(i.decode_flops)), ("weights read per step", _count(i.weights_read_bytes)),
             ("KV cache read per step", _count(i.kv_read_bytes)),
             ("decode step", f"{_seconds(i.step_seconds)} ({i.decode_bound}-bound)"),
-            ("decode tokens per second", f"{float(i.decode_tokens_per_second):,.4g}")]
+            ("decode tokens per second", significant(Fraction(i.decode_tokens_per_second), 4))]
     head = (f"**{_text(i.model)}**: prompt {i.prompt:,}, context {i.context:,}, batch {i.batch:,}, "
             f"{_text(i.dtype)} weights, {i.gpus:,} x {_hardware(i.hardware)}")
     return head + "\n\n" + _table(("", "value"), rows, "lr")

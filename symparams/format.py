@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Callable, Iterable, Sequence, Union
 
-__all__ = ["MD_SPECIALS", "LATEX_SPECIALS", "LATEX_FONTS", "human", "share", "grouped", "whole", "json_number", "exact_cell",
-           "table", "tree_table", "register_display", "display", "visible",
+__all__ = ["MD_SPECIALS", "LATEX_SPECIALS", "LATEX_FONTS", "human", "share", "figure", "fixed", "significant", "grouped",
+           "whole", "json_number", "exact_cell", "table", "tree_table", "register_display", "display", "visible",
            "Formula", "Fixed", "Grid", "Facts", "Line", "Block", "render", "md_text", "latex_text"]
 
 _UNITS = ((10**12, "T"), (10**9, "B"), (10**6, "M"), (10**3, "K"))
@@ -105,6 +105,47 @@ def share(fraction: Fraction, places: int = 1) -> str:
     sign, scaled = ("-" if scaled < 0 else ""), abs(scaled)
     whole, part = divmod(scaled, 10**places)
     return f"{sign}{whole}.{part:0{places}d}%" if places else f"{sign}{whole}%"
+
+
+def figure(x: Fraction, places: int) -> str:
+    """``x`` with ``places`` decimals where those show it, else to four significant figures.
+
+    Times and rates are exact fractions (hardware of 10^-60 FLOP/s and 10^50-wide models
+    included), rounded here once, from the fraction: a float would overflow, print
+    its binary noise as digits (1e60 as 999,999,999,999,999,881,...) or show 0.0 for a
+    value that is not zero. The decimals are kept where they show two significant digits
+    at least and the digits before the point are few enough to read (below 10^15).
+    """
+    if Fraction(10) ** (1 - places) <= abs(x) < 10**15:  # beyond, scientific notation, as human writes counts
+        return fixed(x, places)
+    return significant(x, 4)
+
+
+def fixed(x: Fraction, places: int) -> str:
+    """``format(x, f",.{places}f")``, rounded exactly (halves to even, as Python rounds)."""
+    scaled = round(x * 10**places)
+    sign, scaled = ("-" if scaled < 0 else ""), abs(scaled)
+    whole, part = divmod(scaled, 10**places)
+    return f"{sign}{whole:,}.{part:0{places}d}" if places else f"{sign}{whole:,}"
+
+
+def significant(x: Fraction, digits: int) -> str:
+    """``format(x, f",.{digits}g")``, rounded exactly from the fraction at any magnitude."""
+    if x == 0:
+        return "0"
+    sign, x = ("-" if x < 0 else ""), abs(Fraction(x))
+    exp = len(str(x.numerator)) - len(str(x.denominator))
+    if x < Fraction(10) ** exp:
+        exp -= 1
+    mantissa = round(x / Fraction(10) ** (exp - digits + 1))
+    if mantissa >= 10**digits:
+        mantissa, exp = mantissa // 10, exp + 1
+    if -4 <= exp < digits:
+        places = digits - 1 - exp
+        text = fixed(Fraction(mantissa, 10**places), places)
+        return sign + (text.rstrip("0").rstrip(".") if places else text)
+    text = str(mantissa).rstrip("0") or "0"
+    return f"{sign}{text[0]}{'.' + text[1:] if len(text) > 1 else ''}e{exp:+03d}"
 
 
 # (class name, format) -> renderer. The output layer registers renderers here (as pint

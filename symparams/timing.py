@@ -19,6 +19,7 @@ Every input is exact (MFU 0.4 is 2/5); times are exact fractions of seconds unti
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -27,6 +28,7 @@ from sympy import Integer
 
 from .errors import SymparamsError
 from .flops import flops
+from .format import json_number
 from .gpus import GPU
 from .memory import DTYPES, kv_width
 from .spec import Spec
@@ -77,8 +79,24 @@ def hardware(gpu: GPU | None = None, peak_flops: object = None, bandwidth: objec
     return Hardware(name, peak, bw, source)
 
 
-def _number(x: Fraction) -> int | float:
-    return int(x) if x.denominator == 1 else float(x)
+def _number(x: Fraction) -> int | float | str:
+    return int(x) if x.denominator == 1 else _real(x)
+
+
+def _real(x: Fraction) -> int | float | str:
+    """``x`` for JSON: its nearest float where a float holds it to full precision, else the exact value.
+
+    Times run from far below a float's smallest normal value to far beyond its largest
+    (10^-60 FLOP/s hardware, 10^50-wide models), where ``float`` would raise or give a
+    0.0 or a few-digit subnormal; those stay exact, an int or ``"p/q"`` as the counts are.
+    """
+    try:
+        value = float(x)
+    except OverflowError:
+        return json_number(x)
+    if x and abs(value) < sys.float_info.min:
+        return json_number(x)
+    return value
 
 
 def _count(value: object, what: str) -> int:
@@ -114,8 +132,8 @@ class Training:
         return {"model": self.model, "tokens": self.tokens, "seq": self.seq, "convention": self.convention,
                 "flops_per_token": self.flops_per_token, "training_flops": self.training_flops, "gpus": self.gpus,
                 "mfu": _number(self.mfu), **self.hardware.to_json(),
-                "training_seconds": float(self.seconds), "training_days": float(self.days),
-                "gpu_hours": float(self.gpu_hours)}
+                "training_seconds": _real(self.seconds), "training_days": _real(self.days),
+                "gpu_hours": _real(self.gpu_hours)}
 
 
 def training_time(spec: Spec, tokens: int, hw: Hardware, *, seq: int, gpus: int = 1, mfu: object = "0.4",
@@ -175,12 +193,12 @@ class Inference:
     def to_json(self) -> dict:
         return {"gpus": self.gpus, **self.hardware.to_json(), "dtype": self.dtype, "kv_dtype": self.kv_dtype,
                 "batch": self.batch, "prompt": self.prompt, "prefill_flops": self.prefill_flops,
-                "prefill_bytes": self.prefill_bytes, "prefill_seconds": float(self.prefill_seconds),
+                "prefill_bytes": self.prefill_bytes, "prefill_seconds": _real(self.prefill_seconds),
                 "prefill_bound": self.prefill_bound, "decode_context": self.context,
                 "decode_flops_per_step": self.decode_flops, "weights_read_bytes": self.weights_read_bytes,
-                "kv_read_bytes": self.kv_read_bytes, "decode_step_seconds": float(self.step_seconds),
+                "kv_read_bytes": self.kv_read_bytes, "decode_step_seconds": _real(self.step_seconds),
                 "decode_bound": self.decode_bound,
-                "decode_tokens_per_second": float(self.decode_tokens_per_second)}
+                "decode_tokens_per_second": _real(self.decode_tokens_per_second)}
 
 
 def _bound(flop: int, byte: int, hw: Hardware) -> str:

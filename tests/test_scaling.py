@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import sys
 from fractions import Fraction
 from pathlib import Path
 
 import mpmath
 import pytest
 import sympy
-from hypothesis import given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from symparams import SymparamsError, model
@@ -503,6 +505,23 @@ def test_sardana_reaches_chinchillas_loss_with_less_total_compute(c_exp, inf_exp
             assert total(m) > ours * (1 - sympy.Float("1e-25", 40))
 
 
+@pytest.mark.parametrize("compute, demand, said", [
+    ("1e60", "1", "with the same training plus inference compute to 30 digits (a saving below 10^-30)"),
+    ("1e20", "1e-60", "with the same training plus inference compute to 30 digits (a saving below 10^-30)"),
+    ("1e20", "1", "with 1.3e-20% less training plus inference compute"),
+    ("1e20", "1e9", "with 0.013% less training plus inference compute"),
+    ("5.76e23", "1e13", "with 16.91% less training plus inference compute"),
+])
+def test_sardanas_saving_is_told_to_the_precision_solved_never_as_noise_or_as_zero(compute, demand, said):
+    """The saving is a difference of totals solved to 30 digits: one below 10^-30 is none at that precision
+    (it once read -2.183e-53, a negative saving, and "-0.00% less"), and a real one keeps two significant
+    digits (1.3e-20%, not "0.00%")."""
+    opt = optimal(compute, "sardana", inference_tokens=demand)
+    saving = {e.key: e.value for e in opt.extras}["saving"]
+    assert saving >= 0 and bool(saving.is_zero) == ("same" in said)
+    assert said in opt.notes[0], opt.notes[0]
+
+
 def test_the_hoffmann_note_explains_approach_3_at_gophers_budget(capsys):
     """At 5.76e23 FLOPs Approach 3's constants give ~32B parameters and ~92 tokens per parameter."""
     assert main(["optimal", "--compute", "5.76e23"]) == 0
@@ -736,10 +755,17 @@ def test_a_feed_forward_of_3d_or_4d_keeps_its_ratio_rather_than_a_rounding_to_th
     ('N,tokens,loss\n"1e9,1e10,2.5\n', "1 cell under a header of 3"),
     ("N,tokens,loss\n" + "".join(f"1e9,{10 ** (9 + i)},{3 - i / 10}\n" for i in range(8)), "every run has the same N"),
     ("N,tokens,loss\n1e9,1e10,2.5\n", "1 run cannot fit"),
+    ("N,tokens,loss\n" + "".join(f"{10 ** (7 + i % 3)},{10 ** (9 + i % 2)},2.5\n" for i in range(6)),
+     "every run has the same loss"),
+    ("N,tokens,loss\n" + "".join(f"{10 ** (7 + i % 3)},{10 ** (9 + i % 2)},1e-300\n" for i in range(6)),
+     "loss = '1e-300' is out of range"),
+    ("N,tokens,loss\n1_000_000,1e10,2.5\n", "N = '1_000_000' is not a number"),
+    ("N,tokens,loss\n\u0661\u0660\u0660,1e10,2.5\n", "is not a number"),
 ])
 def test_a_run_file_that_would_be_misread_is_refused_in_one_line(text, fragment, tmp_path, capsys):
-    """Duplicate columns, rows that do not line up with the header, and runs that cannot determine an
-    exponent are refused, naming the fault, rather than fitted."""
+    """Duplicate columns, rows that do not line up with the header, runs that cannot determine an exponent
+    (one N, one token count, or one loss for all), and numbers the rest of symparams would not read (1_000,
+    Arabic-Indic digits, exponents beyond +-60) are refused, naming the fault, rather than fitted."""
     path = tmp_path / "runs.csv"
     path.write_text(text)
     assert main(["fit-law", str(path)]) == 2
@@ -767,3 +793,80 @@ def test_a_value_is_below_a_bound_exactly_when_whole_powers_say_so(num, den, p, 
     near = (sympy.Integer(bound) ** q + 1) ** sympy.Rational(1, q)  # above the bound by about bound**(1 - q) / q
     assert below(near, bound) is False
     assert below(near, bound + 1) == (bound > 0)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(st.sampled_from(list("0123456789._eE+-*/^() \u0661\u0660\uff11")), min_size=1, max_size=12))
+@example(text="1_000_000")
+@example(text="\u0661\u0660\u0660")
+@example(text="1e+300")
+def test_a_run_file_reads_a_number_exactly_as_every_other_input_of_symparams_is_read(text, tmp_path):
+    """A cell of a run file is a number where --set or --tokens would read one (symparams.parse), the float
+    nearest its exact value; anything else, digit separators and other scripts' digits among it, is refused."""
+    from symparams.parse import parse_number
+    from symparams.scaling.fit import read_runs
+
+    path = tmp_path / "runs.csv"
+    path.write_text(f"N,tokens,loss\n{text},1e10,2.5\n", encoding="utf-8")
+    try:
+        value = parse_number(text.strip())
+    except SymparamsError:
+        value = None
+    if value is None or value <= 0:
+        with pytest.raises(SymparamsError, match=r"line 2: N = .*(is not a number|is out of range|must be a positive)"):
+            read_runs(str(path))
+    else:
+        assert read_runs(str(path))[0].params == float(Fraction(int(value.p), int(value.q)))
+
+
+@settings(max_examples=8, deadline=None)
+@given(scale=st.integers(-300, 300), form=st.sampled_from(["hoffmann", "kaplan"]))
+@example(scale=60, form="hoffmann")
+@example(scale=300, form="kaplan")
+def test_a_law_of_any_scale_gives_a_fit_a_float_holds_or_a_refusal(scale, form):
+    """Runs made by a Chinchilla law, their losses scaled by 10^scale, fit to constants, intervals and an
+    allocation that are all positive floats within a float's range (never an infinity, a zero or an
+    overflow), or are refused with the constant the fit could not report."""
+    pytest.importorskip("scipy")
+    from symparams.scaling.fit import Run, fit_law
+
+    runs = [Run(n, d, 10.0**scale * (1.69 + 406.4 / n**0.34 + 410.7 / d**0.28)) for n in (1e7, 1e8, 1e9)
+            for d in (1e9, 1e10)]
+    try:
+        fit = fit_law(runs, form, resamples=2, refined=2)
+    except SymparamsError as err:
+        assert "\n" not in str(err) and "beyond" in str(err)
+        return
+    figures = [*fit.constants.values(), *(end for ends in fit.intervals.values() for end in ends),
+               *fit.allocation.values()]
+    assert all(math.isfinite(x) and x >= sys.float_info.min for x in figures), fit
+    assert all(math.isfinite(fit.predict(r.params, r.tokens)) for r in runs)
+
+
+@pytest.mark.parametrize("form", ["hoffmann", "kaplan"])
+@pytest.mark.parametrize("json_flag", [[], ["--json"]])
+def test_losses_beyond_the_numbers_symparams_reads_are_refused_in_one_line_before_any_output(
+        form, json_flag, tmp_path, capsys):
+    """Losses of 10^300 once overflowed the fit (exit 1, an internal error, JSON empty): they are beyond the
+    numbers symparams reads, and are refused in one line on exit 2."""
+    path = tmp_path / "hugeloss.csv"
+    path.write_text("N,tokens,loss\n" + "".join(f"{n},{d},{i + 1}e300\n" for i, (n, d) in
+                                                enumerate((n, d) for n in ("1e7", "1e8", "1e9") for d in ("1e9", "1e10")))
+                    )
+    assert main(["fit-law", str(path), "--bootstrap", "3", "--form", form, *json_flag]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and "loss = '1e300' is out of range" in err, err
+
+
+def test_an_exponent_the_runs_leave_at_the_bound_of_its_search_is_noted_and_a_and_b_keep_their_figures(
+        tmp_path, capsys):
+    """Runs whose loss does not move with N leave alpha at the search's bound of 5: the fit says so, since the
+    allocation then follows from the bound, and prints a and b to four significant figures, not 0.0000."""
+    pytest.importorskip("scipy")
+    path = tmp_path / "runs.csv"
+    path.write_text("N,tokens,loss\n" + "".join(f"{n},{d},{2 + 400 / d**0.3!r}\n" for n in (1e7, 1e8, 1e9)
+                                                for d in (1e9, 1e10, 1e11)))
+    assert main(["fit-law", str(path), "--bootstrap", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "note: alpha ended at 5, the bound of its search" in out
+    assert re.search(r"a = beta/\(alpha\+beta\) = 0\.05660,", out), out

@@ -7,7 +7,7 @@ import re
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from symparams import SymparamsError, model
@@ -140,3 +140,123 @@ def test_a_context_beyond_the_models_own_is_warned_about(capsys):
     captured = capsys.readouterr()
     assert json.loads(captured.out)["context_exceeded"] is True
     assert captured.err.count("\n") == 1 and "n_positions" in captured.err and "1,024" in captured.err
+
+
+# ---- figures at any magnitude: exact to the digits shown, or one line on exit 2 ---------------------------
+
+def _agrees(text: str, exact: Fraction) -> bool:
+    """``text`` is ``exact`` rounded to the last digit it shows, and shows no non-zero value as zero."""
+    mantissa, _, exp = text.replace(",", "").partition("e")
+    unit = Fraction(10) ** (int(exp or 0) - len(mantissa.partition(".")[2]))
+    shown = Fraction(mantissa) * Fraction(10) ** int(exp or 0)
+    return abs(shown - exact) <= unit / 2 and (shown != 0 or exact == 0)
+
+
+def _magnitudes(lo: int, hi: int):
+    return st.builds(lambda m, k: f"{m}e{k}", st.integers(1, 999), st.integers(lo, hi))
+
+
+def _json_holds(value, exact: Fraction) -> bool:
+    """A JSON figure is the float nearest the exact value where a float holds it in full, else the exact value."""
+    if isinstance(value, float):
+        return value == float(exact) and (value != 0 or exact == 0) and abs(value) >= 2.2250738585072014e-308
+    return Fraction(value) == exact
+
+
+TIME_INPUTS = dict(width=st.integers(1, 99), width_exp=st.integers(0, 48), layers=_magnitudes(0, 47),
+                   tokens=_magnitudes(0, 47), peak=_magnitudes(-60, 60), bandwidth=_magnitudes(-60, 60),
+                   mfu=st.builds(lambda m, k: f"{m}e{k}", st.integers(1, 9), st.integers(-60, -1)))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(**TIME_INPUTS)
+@example(width=2, width_exp=48, layers="1e50", tokens="1e50", peak="1e-60", bandwidth="1e-60", mfu="1e-60")
+@example(width=64, width_exp=0, layers="12", tokens="1e12", peak="1e-60", bandwidth="1e-60", mfu="4e-1")
+@example(width=64, width_exp=0, layers="12", tokens="1e12", peak="1e60", bandwidth="1e60", mfu="4e-1")
+def test_any_inputs_within_the_limits_give_figures_exact_to_their_last_digit_or_one_line_on_exit_2(
+        width, width_exp, layers, tokens, peak, bandwidth, mfu, capsys):
+    """Symbols up to 10^50 and hardware from 10^-60 to 10^60 make times far beyond a float's range. Every
+    figure printed is then the exact time or rate rounded to the last digit it shows (no binary noise, no
+    0.0 for what is not zero), JSON carries each one as its nearest float or exactly, and an input refused is
+    refused in one line on exit 2 before anything is printed."""
+    width = f"{12 * width}e{width_exp}"
+    argv = ["time", "gpt2", "--set", f"D={width}", "--set", f"L={layers}", "--tokens", tokens,
+            "--peak-flops", peak, "--bandwidth", bandwidth, "--mfu", mfu]
+    code = main(argv)
+    out, err = capsys.readouterr()
+    if code == 2:
+        assert out == "" and err.count("\n") == 1, err
+        return
+    assert code == 0, err
+    from symparams.parse import to_exact
+
+    spec = model("gpt2", D=to_exact(width), L=to_exact(layers))
+    hw = hardware(peak_flops=peak, bandwidth=bandwidth)
+    t = training_time(spec, int(to_exact(tokens)), hw, seq=1024, mfu=mfu)
+    i = inference_time(spec, hw, prompt=1024, context=1024)
+    head = re.search(r": (\S+) TFLOP/s dense, (\S+) TB/s each", out)
+    train = re.search(r"at MFU \S+: (\S+) s(?: = (\S+) (days|h))?; (\S+) GPU-hours", out)
+    fill = re.search(r"sequences: (\S+) s(?: = (\S+) (days|h))? \(", out)
+    decode = re.search(r"batch 1: (\S+) tokens/s", out)
+    assert head and train and fill and decode, out
+    checks = [(head[1], hw.peak_flops / 10**12), (head[2], hw.bandwidth / 10**12), (train[1], t.seconds),
+              (train[4], t.gpu_hours), (fill[1], i.prefill_seconds), (decode[1], i.decode_tokens_per_second)]
+    for match, seconds in ((train, t.seconds), (fill, i.prefill_seconds)):
+        if match[2]:
+            checks.append((match[2], seconds / (86400 if match[3] == "days" else 3600)))
+    for text, exact in checks:
+        assert _agrees(text, exact), (text, float(exact))
+    assert main([*argv, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    for key, exact in (("training_seconds", t.seconds), ("training_days", t.days), ("gpu_hours", t.gpu_hours),
+                       ("prefill_seconds", i.prefill_seconds), ("decode_step_seconds", i.step_seconds),
+                       ("decode_tokens_per_second", i.decode_tokens_per_second), ("peak_flops", hw.peak_flops),
+                       ("bandwidth", hw.bandwidth), ("mfu", t.mfu)):
+        assert _json_holds(doc[key], exact), (key, doc[key], float(exact))
+
+
+@given(st.floats(1e-300, 1e300), st.integers(0, 3), st.integers(1, 8))
+def test_figures_rounded_from_the_exact_value_are_pythons_own_where_a_float_holds_it_exactly(x, places, digits):
+    """A float is an exact binary fraction, which Python formats by exact rounding: the time command's own
+    rounding of exact fractions gives the same text for it, at any size, in fixed decimals and in 'g' form."""
+    from symparams.format import fixed, significant
+
+    assert significant(Fraction(x), digits) == format(x, f",.{digits}g")
+    if x < 1e20:
+        assert fixed(Fraction(x), places) == format(x, f",.{places}f")
+
+
+def test_ordinary_figures_are_printed_as_before(capsys):
+    """Within a float's range and at everyday sizes, the figures are the ones the command always printed."""
+    assert main(["time", "nanochat", "--depth", "20", "--tokens", "11.22e9", "--gpu", "h100-sxm", "--gpus", "8"]) == 0
+    out = capsys.readouterr().out
+    assert "989.5 TFLOP/s dense, 3.35 TB/s each" in out
+    assert "at MFU 0.4: 12,373 s = 3.44 h; 27.5 GPU-hours" in out
+    assert "sequences: 0.000274 s (compute-bound)" in out and "batch 1: 20,124.8 tokens/s" in out
+    assert main(["time", "gpt2", "--tokens", "1e12", "--gpu", "h100-sxm"]) == 0
+    assert "at MFU 0.4: 2,160,602 s = 25.0 days; 600.2 GPU-hours" in capsys.readouterr().out
+
+
+@example(-60, -60, 50, True)
+@example(60, 60, 1, False)
+@given(st.integers(-60, 60), st.integers(-60, 60), st.integers(1, 50), st.booleans())
+def test_a_notebooks_view_of_any_time_is_its_exact_value_rounded_never_a_float_overflow(flops_exp, bytes_exp, tokens_exp,
+                                                                                      huge):
+    """Hardware of 10^-60 FLOP/s at an MFU of 10^-60, training a model of 10^50 layers, takes past 10^308 s, which a
+    float cannot hold: the Markdown and LaTeX a notebook shows round the exact times, as the command line does,
+    whatever their size."""
+    from symparams.display import _seconds
+    from symparams.format import display, significant
+    from symparams.timing import hardware, inference_time, training_time
+
+    spec = model("gpt2", D=24 * 10**48, L=10**50) if huge else model("gpt2")
+    hw = hardware(peak_flops=f"1e{flops_exp}", bandwidth=f"1e{bytes_exp}")
+    train = training_time(spec, 10**tokens_exp, hw, seq=1024, mfu="1e-60" if huge else "0.4")
+    infer = inference_time(spec, hw, prompt=64, context=128)
+    for shown in (display(train, "markdown"), display(train, "latex"), display(infer, "markdown")):
+        assert shown and "inf" not in shown and "nan" not in shown
+    assert _seconds(train.seconds) in display(train, "markdown")
+    assert significant(train.gpu_hours, 4) in display(train, "markdown")
+    value, unit = _seconds(train.seconds).split(" ")
+    size = {"days": 86400, "hours": 3600, "s": 1, "ms": Fraction(1, 1000)}[unit]
+    assert value == significant(train.seconds / size, 3)

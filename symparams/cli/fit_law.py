@@ -57,11 +57,11 @@ def run(args: argparse.Namespace) -> int:
     print(table(rows, ("constant", "fit", "2.5%", "97.5%"), "lrrr"))
     a, b = fit.allocation["a"], fit.allocation["b"]
     if fit.form == "hoffmann":
-        print(f"compute-optimal: N* = G (C/6)^a, D_tok* = (C/6)^b / G with a = beta/(alpha+beta) = {a:.4f}, "
-              f"b = alpha/(alpha+beta) = {b:.4f}, G = (alpha A/(beta B))^(1/(alpha+beta)) = {fit.allocation['G']:.6g}")
+        print(f"compute-optimal: N* = G (C/6)^a, D_tok* = (C/6)^b / G with a = beta/(alpha+beta) = {a:#.4g}, "
+              f"b = alpha/(alpha+beta) = {b:#.4g}, G = (alpha A/(beta B))^(1/(alpha+beta)) = {fit.allocation['G']:.6g}")
     else:
-        print(f"compute-optimal on C = 6 N D_tok: N* ~ C^a, D_tok* ~ C^b with a = 1/(1+alpha_N/alpha_D) = {a:.4f}, "
-              f"b = {b:.4f}")
+        print(f"compute-optimal on C = 6 N D_tok: N* ~ C^a, D_tok* ~ C^b with a = 1/(1+alpha_N/alpha_D) = {a:#.4g}, "
+              f"b = {b:#.4g}")
     for note in fit.notes:
         print(f"note: {note}")
     if args.plot:

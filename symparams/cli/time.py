@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from fractions import Fraction
 
+from ..format import figure, significant
 from .common import add_model_arguments, context_length, emit_json, load_spec, positive_int
 
 
@@ -51,13 +53,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--kv-dtype", choices=list(DTYPES), help="KV cache dtype (default --dtype)")
 
 
-def _seconds(s) -> str:
-    x = float(s)
-    if x >= 2 * 86400:
-        return f"{x:,.0f} s = {x / 86400:,.1f} days"
-    if x >= 2 * 3600:
-        return f"{x:,.0f} s = {x / 3600:,.2f} h"
-    return f"{x:,.4g} s"
+def _seconds(s: Fraction) -> str:
+    if s >= 2 * 86400:
+        return f"{figure(s, 0)} s = {figure(s / 86400, 1)} days"
+    if s >= 2 * 3600:
+        return f"{figure(s, 0)} s = {figure(s / 3600, 2)} h"
+    return f"{significant(s, 4)} s"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -90,15 +91,19 @@ def run(args: argparse.Namespace) -> int:
             out.update(train.to_json())
         emit_json(out)
         return 0
-    print(f"{spec.name} on {args.gpus:,} x {hw.name}: {float(hw.peak_flops) / 1e12:,.1f} TFLOP/s dense, "
-          f"{float(hw.bandwidth) / 1e12:,.2f} TB/s each ({hw.source})")
+    peak, bandwidth = hw.peak_flops / 10**12, hw.bandwidth / 10**12
+    lines = [f"{spec.name} on {args.gpus:,} x {hw.name}: {figure(peak, 1)} TFLOP/s dense, "
+             f"{figure(bandwidth, 2)} TB/s each ({hw.source})"]
     if train is not None:
-        print(f"training: {train.tokens:,} tokens x {train.flops_per_token:,} FLOPs per token "
-              f"({train.convention}, T={seq:,} from {where}) = {train.training_flops:,} FLOPs")
-        print(f"  at MFU {float(train.mfu):g}: {_seconds(train.seconds)}; {float(train.gpu_hours):,.1f} GPU-hours")
-    print(f"prefill of {infer.prompt:,} tokens x {infer.batch:,} sequences: {_seconds(infer.prefill_seconds)} "
-          f"({infer.prefill_bound}-bound)")
+        lines.append(f"training: {train.tokens:,} tokens x {train.flops_per_token:,} FLOPs per token "
+                     f"({train.convention}, T={seq:,} from {where}) = {train.training_flops:,} FLOPs")
+        lines.append(f"  at MFU {significant(train.mfu, 6)}: {_seconds(train.seconds)}; "
+                     f"{figure(train.gpu_hours, 1)} GPU-hours")
+    lines.append(f"prefill of {infer.prompt:,} tokens x {infer.batch:,} sequences: {_seconds(infer.prefill_seconds)} "
+                 f"({infer.prefill_bound}-bound)")
     read = infer.weights_read_bytes + infer.kv_read_bytes
-    print(f"decode at context {infer.context:,}, batch {infer.batch:,}: {float(infer.decode_tokens_per_second):,.1f} "
-          f"tokens/s ({infer.decode_bound}-bound: {read:,} bytes read per step)")
+    lines.append(f"decode at context {infer.context:,}, batch {infer.batch:,}: "
+                 f"{figure(infer.decode_tokens_per_second, 1)} tokens/s ({infer.decode_bound}-bound: {read:,} bytes "
+                 "read per step)")
+    print("\n".join(lines))
     return 0

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import csv
 import math
+import re
+import sys
 from dataclasses import dataclass, field
 from itertools import product
 from typing import Any, Sequence
@@ -88,14 +90,34 @@ def read_runs(path: str) -> list[Run]:
         for name, i in where.items():
             text = row[i].strip() if i < len(row) else ""
             try:
-                value = float(text)
-            except ValueError:
-                raise SymparamsError(f"{path}, line {line}: {name} = {text[:40]!r} is not a number") from None
-            if not math.isfinite(value) or value <= 0:
-                raise SymparamsError(f"{path}, line {line}: {name} = {text[:40]} must be a positive finite number")
-            values[name] = value
+                values[name] = _cell(text)
+            except SymparamsError as err:
+                raise SymparamsError(f"{path}, line {line}: {name} = {text[:40]!r} {err}") from None
         runs.append(Run(values["N"], values["tokens"], values["loss"]))
     return runs
+
+
+def _cell(text: str) -> float:
+    """A positive number of a run file, read as every number typed for symparams is (:func:`symparams.parse.parse_number`).
+
+    ``float`` would also take ``1_000_000``, digits of other scripts (``١٠٠`` as 100) and
+    magnitudes to 10^308, which nothing else here accepts and which overflow the fit;
+    the value read exactly is then rounded once to the float the fit works in.
+    """
+    from fractions import Fraction
+
+    from ..parse import parse_number
+
+    if text.lstrip("+-").lower() in ("nan", "inf", "infinity", "oo"):
+        raise SymparamsError("must be a positive finite number")
+    try:
+        value = parse_number(text)
+    except SymparamsError as err:
+        plain = re.fullmatch(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", text)
+        raise SymparamsError(f"is {'out of range' if plain else 'not a number'} ({err})") from None
+    if value <= 0:
+        raise SymparamsError("must be a positive finite number")
+    return float(Fraction(int(value.p), int(value.q)))
 
 
 @dataclass(frozen=True)
@@ -114,10 +136,12 @@ class LawFit:
     notes: tuple[str, ...] = field(default=())
 
     def predict(self, params: float, tokens: float) -> float:
-        c = self.constants
+        """The law's loss at (N, D_tok), summed in log space as it was fitted (N^alpha alone can overflow a float)."""
+        c, n, d = self.constants, math.log(params), math.log(tokens)
         if self.form == "hoffmann":
-            return c["E"] + c["A"] / params ** c["alpha"] + c["B"] / tokens ** c["beta"]
-        return ((c["N_c"] / params) ** (c["alpha_N"] / c["alpha_D"]) + c["D_c"] / tokens) ** c["alpha_D"]
+            return _exp(_log_sum(math.log(c["E"]), math.log(c["A"]) - c["alpha"] * n, math.log(c["B"]) - c["beta"] * d))
+        p = c["alpha_N"] / c["alpha_D"]
+        return _exp(c["alpha_D"] * _log_sum(p * (math.log(c["N_c"]) - n), math.log(c["D_c"]) - d))
 
     def to_json(self) -> dict[str, Any]:
         return {"form": self.form, "constants": self.constants,
@@ -200,20 +224,69 @@ def _fit_once(form: str, logn, logd, logl, starts: Sequence[tuple[float, ...]]) 
     return sorted(done, key=lambda r: r.fun)
 
 
+def _exp(x: float) -> float:
+    """e^x, infinite past a float's range (the fit's log-space constants are not bounded)."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+def _log_sum(*terms: float) -> float:
+    top = max(terms)
+    return top + math.log(sum(math.exp(t - top) for t in terms))
+
+
+def _held(value: float) -> bool:
+    """Whether a float holds ``value`` to its full precision: finite, and not lost to zero or a subnormal."""
+    return math.isfinite(value) and value >= sys.float_info.min
+
+
+# The constants fitted as logarithms (the rest are exponents, bounded by the search).
+LOGGED = {"hoffmann": {"E": 2, "A": 0, "B": 1}, "kaplan": {"N_c": 0, "D_c": 1}}
+
+
 def _constants(form: str, theta) -> dict[str, float]:
     if form == "hoffmann":
         a, b, e, alpha, beta = (float(x) for x in theta)
-        return {"E": math.exp(e), "A": math.exp(a), "B": math.exp(b), "alpha": alpha, "beta": beta}
+        return {"E": _exp(e), "A": _exp(a), "B": _exp(b), "alpha": alpha, "beta": beta}
     nc, dc, alpha_n, alpha_d = (float(x) for x in theta)
-    return {"N_c": math.exp(nc), "D_c": math.exp(dc), "alpha_N": alpha_n, "alpha_D": alpha_d}
+    return {"N_c": _exp(nc), "D_c": _exp(dc), "alpha_N": alpha_n, "alpha_D": alpha_d}
+
+
+def _reported(form: str, theta, losses: Sequence[float]) -> dict[str, float]:
+    """The best fit's constants, each one a float holds, or a refusal naming the one it cannot.
+
+    A constant fitted as its logarithm can leave a float's range either way (losses far
+    from the nats the starting grid is made for, or a term the runs leave free to vanish);
+    printed, it would read as infinite or as exactly zero, and G, built on it, with it
+    (a zero A made every N* zero).
+    """
+    constants = _constants(form, theta)
+    for name, i in LOGGED[form].items():
+        if not _held(constants[name]):
+            raise SymparamsError(f"the best fit has {name} = e^{float(theta[i]):.6g}, beyond what a float holds "
+                                 f"(about 2.2e-308 to 1.8e308), so the fit cannot be reported: the runs leave {name} "
+                                 f"undetermined, or their losses ({min(losses):.4g} to {max(losses):.4g}) are far "
+                                 "from a loss in nats")
+    return constants
 
 
 def _allocation(form: str, c: dict[str, float]) -> dict[str, float]:
     """The compute-optimal exponents in closed form (and G for the Chinchilla form)."""
     if form == "hoffmann":
         s = c["alpha"] + c["beta"]
-        return {"a": c["beta"] / s, "b": c["alpha"] / s,
-                "G": (c["alpha"] * c["A"] / (c["beta"] * c["B"])) ** (1 / s)}
+        ratio = c["alpha"] * c["A"] / (c["beta"] * c["B"])
+        try:
+            g = ratio ** (1 / s)
+        except OverflowError:
+            g = math.inf
+        if not _held(g):
+            power = (math.log10(c["alpha"]) + math.log10(c["A"]) - math.log10(c["beta"]) - math.log10(c["B"])) / s
+            raise SymparamsError(f"the fit's allocation constant G = (alpha A/(beta B))^(1/(alpha+beta)) is about "
+                                 f"10^{power:.6g}, beyond the range of a float: N* = G (C/6)^a says nothing at any "
+                                 "budget")
+        return {"a": c["beta"] / s, "b": c["alpha"] / s, "G": g}
     p = c["alpha_N"] / c["alpha_D"]
     return {"a": 1 / (1 + p), "b": p / (1 + p)}
 
@@ -237,6 +310,9 @@ def fit_law(runs: Sequence[Run], form: str = "hoffmann", resamples: int = 100, s
         if len(seen) < 2:
             raise SymparamsError(f"every run has the same {what}, so its exponent cannot be fitted; "
                                  f"give runs at two {what} values at least")
+    if len({r.loss for r in runs}) < 2:
+        raise SymparamsError("every run has the same loss, so no term of the law but its constant can be fitted "
+                             "and the allocation is not determined; give runs whose losses differ")
     if isinstance(resamples, bool) or not isinstance(resamples, int) or not 0 <= resamples <= 10_000:
         raise SymparamsError(f"bootstrap resamples must be a whole number from 0 to 10,000, got {resamples!r}")
     _require()
@@ -255,7 +331,8 @@ def fit_law(runs: Sequence[Run], form: str = "hoffmann", resamples: int = 100, s
 
     tried = _fit_once(form, logn, logd, logl, sorted(grid, key=score)[:max(refined, 1)])
     best = tried[0]
-    constants = _constants(form, best.x)
+    constants = _reported(form, best.x, [r.loss for r in runs])
+    allocation = _allocation(form, constants)
     rng = np.random.default_rng(seed)
     starts = [tuple(r.x) for r in tried[:3]]
     samples = []
@@ -265,11 +342,22 @@ def fit_law(runs: Sequence[Run], form: str = "hoffmann", resamples: int = 100, s
     intervals = {}
     for name in PARAMETERS[form]:
         values = [s[name] for s in samples] or [constants[name]]
-        intervals[name] = (float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5)))
+        with np.errstate(invalid="ignore"):
+            ends = (float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5)))
+        if not all(_held(end) for end in ends):
+            off = sum(not _held(v) for v in values)
+            raise SymparamsError(f"{off} of {resamples} bootstrap refits put {name} beyond the range of a float "
+                                 f"(about 2.2e-308 to 1.8e308), and so does its 95% interval: the runs do not "
+                                 f"determine {name}")
+        intervals[name] = ends
     notes = []
+    for name, (low, high) in zip(PARAMETERS[form][-2:], BOUNDS[form][-2:]):
+        if constants[name] in (low, high):
+            notes.append(f"{name} ended at {constants[name]:g}, the bound of its search: the runs do not determine "
+                         "it, and the allocation follows from the bound")
     if len(runs) < 3 * need:
         notes.append(f"only {len(runs)} runs for {need} constants: intervals are wide and the fit fragile")
     if len(set(np.round(logn, 6))) < 3 or len(set(np.round(logd, 6))) < 3:
         notes.append("the runs span fewer than three sizes or token counts: the exponents are barely determined")
-    return LawFit(form, constants, intervals, _allocation(form, constants), float(best.fun), len(runs), resamples,
+    return LawFit(form, constants, intervals, allocation, float(best.fun), len(runs), resamples,
                   min(max(refined, 1), len(grid)), len(grid), tuple(notes))

@@ -284,8 +284,10 @@ class Sardana:
         train, infer = 6 * n * d, 2 * n * d_inf
         chin_total = _mp(mp, c) + 2 * n_star * d_inf
         saving = 1 - (train + infer) / chin_total
+        if abs(saving) < mp.mpf(10) ** -PRECISION:
+            saving = mp.mpf(0)
         notes = (f"reaches the loss {float(target):.4f} of the Chinchilla-optimal model at C "
-                 f"({float(n_star):.4g} parameters) with {float(100 * saving):.2f}% less training plus inference compute",
+                 f"({float(n_star):.4g} parameters) {_saved(saving)}",
                  f"solved numerically: golden-section search in ln N, {PRECISION} significant digits")
         return Optimum(self.name, c, _float(n), _float(d), _float(target), source=self.source, citation=self.citation,
                        forms=("argmin over N of N (6 D_tok(N) + 2 D_inf) at L(N, D_tok) = L*", "D_tok(N*)"),
@@ -295,6 +297,22 @@ class Sardana:
                                Extra("chinchilla_params", "Chinchilla-optimal N at C", _float(n_star)),
                                Extra("saving", "saving against Chinchilla-optimal", _float(saving))),
                        notes=notes, digits=PRECISION, budget_line="C = 6 N D_tok + 2 N D_inf")
+
+
+def _saved(saving) -> str:
+    """The share of compute Sardana's answer saves, as its note says it.
+
+    The saving is a difference of two totals solved to :data:`PRECISION` digits, so one
+    smaller than 10^-PRECISION is noise of the solve (it came out as -2e-53): it reads as
+    none at that precision. A real saving is shown to two significant digits at least,
+    never as "0.00%".
+    """
+    if saving == 0:
+        return (f"with the same training plus inference compute to {PRECISION} digits "
+                f"(a saving below 10^-{PRECISION})")
+    share = float(100 * saving)
+    shown = f"{share:.2f}" if share >= 0.1 else f"{share:#.2g}"
+    return f"with {shown}% less training plus inference compute"
 
 
 def _decimal(x: Rational) -> str:

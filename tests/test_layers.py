@@ -13,7 +13,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent.parent / "symparams"
 
 LAYERS = [  # lowest first; a module may import from its own layer or any layer below
-    ("base", {"symbols", "errors", "format", "parse", "cache", "factoring", "cancelling", "limits"}),
+    ("base", {"symbols", "errors", "format", "parse", "cache", "factoring", "cancelling", "limits", "silence"}),
     ("tree", {"components"}),
     ("spec", {"spec"}),
     ("configs", {"config"}),

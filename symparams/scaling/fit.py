@@ -266,9 +266,9 @@ def _reported(form: str, theta, losses: Sequence[float]) -> dict[str, float]:
     for name, i in LOGGED[form].items():
         if not _held(constants[name]):
             raise SymparamsError(f"the best fit has {name} = e^{float(theta[i]):.6g}, beyond what a float holds "
-                                 f"(about 2.2e-308 to 1.8e308), so the fit cannot be reported: the runs leave {name} "
-                                 f"undetermined, or their losses ({min(losses):.4g} to {max(losses):.4g}) are far "
-                                 "from a loss in nats")
+                                 f"(about {sys.float_info.min:.2g} to {sys.float_info.max:.2g}), so the fit cannot "
+                                 f"be reported: the runs leave {name} undetermined, or their losses "
+                                 f"({min(losses):.4g} to {max(losses):.4g}) are far from a loss in nats")
     return constants
 
 
@@ -347,8 +347,8 @@ def fit_law(runs: Sequence[Run], form: str = "hoffmann", resamples: int = 100, s
         if not all(_held(end) for end in ends):
             off = sum(not _held(v) for v in values)
             raise SymparamsError(f"{off} of {resamples} bootstrap refits put {name} beyond the range of a float "
-                                 f"(about 2.2e-308 to 1.8e308), and so does its 95% interval: the runs do not "
-                                 f"determine {name}")
+                                 f"(about {sys.float_info.min:.2g} to {sys.float_info.max:.2g}), and so does its "
+                                 f"95% interval: the runs do not determine {name}")
         intervals[name] = ends
     notes = []
     for name, (low, high) in zip(PARAMETERS[form][-2:], BOUNDS[form][-2:]):

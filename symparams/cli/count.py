@@ -79,11 +79,11 @@ def _csv(spec, bd, args) -> str:
         count, form = non_embedding(spec)
         rows.append(("non-embedding", "", str(form), count, 1, count, ""))
     header = ("component", "module", "formula", "count", "copies", "total", "group")
-    several = getattr(args, "csv_rows_of", None)
-    if several is None:
+    first = getattr(args, "csv_first_of_several", None)  # set by run where several models make one table
+    if first is None:
         return csv_text(header, rows)
     text = csv_text(("model", *header), [(spec.name, *row) for row in rows])
-    return text if several == 0 else text.split("\n", 1)[1]
+    return text if first else text.split("\n", 1)[1]
 
 
 def _tex(spec, bd, args) -> str:
@@ -125,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
     for name in names:
         try:
             if args.format == "csv":  # one table: a model column, one header
-                args.csv_rows_of = int(printed)
+                args.csv_first_of_several = not printed
             elif printed and args.format != "json":
                 print()
             _one(args, name, indent=None)

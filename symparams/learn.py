@@ -1585,7 +1585,8 @@ def _checked(family: LearnedFamily) -> LearnedFamily:
     return replace(family, positive=zeros(family), signs=signs(family), divides=divisions(family), required=required(family),
                    not_null=nulls(family), lengths=lengths(family), rope_kinds=rope_kinds(family),
                    token_rows=token_rows(family), kinds_needed=kinds_needed(family), mirrors=mirrors(family),
-                   same_parameters=same_parameters(family), relations=relations(family))
+                   same_parameters=same_parameters(family), relations=relations(family),
+                   made_tables=made_tables(family))
 
 
 # The names transformers' config classes give a model's width and its attention heads.
@@ -1832,6 +1833,62 @@ def rope_kinds(family: LearnedFamily) -> dict[str, Any]:
            "shares": sorted(k for k, v in nested.items() if not builds({**stated, k: {**v, "partial_rotary_factor": None}})),
            "empty": builds({}), "flat": builds({"rope_type": "default", "rope_theta": 10000.0})}
     return out if out["kinds"] or out["theta"] or out["shares"] or not out["empty"] or not out["flat"] else {}
+
+
+def made_tables(family: LearnedFamily) -> dict[str, dict]:
+    """How the class makes each per-layer table of ``fixed`` it makes itself where a file leaves it out (Dots 3's
+    ``per_layer_config``, Gemma 4 unified's), where that is the same whatever the fields: {table: {"attrs": the
+    values its entries override, "kinds": {a kind of layer (its features, as JSON): the values every layer of that
+    kind takes}, "tops": each value's default at the top level}}.
+
+    transformers saves the table it made into every file, each entry holding only what differs from the top level
+    (a value left out follows the file's own), so a file it saved states it beside fields away from the defaults
+    the family was learned with. At every witness the class makes the table; a layer's values are its entry's,
+    else the top level's. Where every layer of a kind takes the same values at every witness (or none of them has
+    an entry), a stated table is the one the class makes exactly when each layer's values are these: the family
+    counts it as left out, and refuses any other. A table whose values move with the fields is left out of this.
+    """
+    _require()
+    names = [n for n, v in family.fixed.items() if isinstance(v, dict) and n not in family.free
+             and not n.startswith("rope_")]
+    features = family.per_layer.get("features", [])
+    if not names or not features or not family.witnesses:
+        return {}
+    cls = _config_class(family.model_type)
+    defaults = cls().to_dict()
+    out = {}
+    for name in names:
+        made = [_make_config(cls, w["fields"]).to_dict() for w in family.witnesses]
+        tables = [m.get(name) for m in made]
+        if not all(isinstance(t, dict) and all(re.fullmatch(r"\d+", str(k)) and isinstance(v, dict)
+                                               for k, v in t.items()) for t in tables):
+            continue
+        attrs = sorted({a for t in tables for entry in t.values() for a in entry})
+        if not attrs or not all(a in defaults for a in attrs):
+            continue
+        kinds: dict[str, list] = {}
+        for m, table in zip(made, tables):
+            n = m.get(family.per_layer["length"])
+            lists = {f: m.get(f) for f in config_lists(features)}
+            if type(n) is not int or not all(isinstance(v, list) and len(v) == n for v in lists.values()):
+                break
+            entries = {int(k): v for k, v in table.items()}
+            for i in range(n):
+                key = json.dumps(list(layer_key(features, lists, m, i, n)))
+                entry = entries.get(i)
+                kinds.setdefault(key, []).append(None if entry is None else {a: entry.get(a, m.get(a)) for a in attrs})
+        else:
+            rule = {}
+            for key, seen in kinds.items():
+                given = [e for e in seen if e is not None]
+                if given and any(e != given[0] for e in given):
+                    break
+                if given:
+                    rule[key] = given[0]
+            else:
+                if rule and all(_is_plain(v) for r in rule.values() for v in r.values()):
+                    out[name] = {"attrs": attrs, "kinds": rule, "tops": {a: defaults[a] for a in attrs}}
+    return out
 
 
 def relations(family: LearnedFamily) -> list[list]:

@@ -993,6 +993,45 @@ def test_a_per_layer_table_given_as_transformers_saves_it_counts_what_transforme
             _counted_as_built(family, cls, config, f"{model_type} with {table} and {name} doubled", whole)
 
 
+@pytest.mark.parametrize("model_type", [t for t in SHIPPED if _per_layer_tables(t)])
+def test_a_per_layer_table_the_class_made_counts_beside_any_fields_as_transformers_saves_it(model_type):
+    """transformers writes the per-layer table its class made into every file it saves (Dots 3's sliding layers,
+    Gemma 4 unified's full-attention heads), beside fields away from the defaults the family was learned with. At
+    every witness, the config the class makes, saved as transformers saves it (what differs from the defaults,
+    and every field), is counted (the whole reading) as transformers builds it; and with each value of one layer's
+    entry doubled, counted as transformers builds it, or refused."""
+    family = learned(model_type)
+    assert family is not None and family.made_tables, f"{model_type}: no table learned as its class makes it"
+    cls = _config_class(model_type)
+    left = ("model_type", "transformers_version", "architectures", "id2label", "label2id", "dtype")
+
+    def whole(config: dict) -> int:
+        return from_dict({"model_type": model_type, **config}, "config").total
+
+    for witness in family.witnesses:
+        made = _make_config(cls, witness["fields"])
+        for saved in (made.to_diff_dict(), made.to_dict()):
+            saved = {k: v for k, v in json.loads(json.dumps(saved)).items() if k not in left}
+            try:
+                total = whole(saved)
+            except SymparamsError as err:
+                pytest.fail(f"{model_type}: the config its class makes of {witness['fields']}, as saved, is refused: "
+                            f"{err}")
+            assert total == _total(_build(cls, saved)), f"{model_type}: {witness['fields']} as saved"
+        for table in family.made_tables:
+            entries = saved[table]
+            first = sorted(entries)[0]
+            for name, value in entries[first].items():
+                if type(value) is int:
+                    changed = {**saved, table: {**entries, first: {**entries[first], name: 2 * value}}}
+                    _counted_as_built(family, cls, changed, f"{model_type} with layer {first}'s {name} doubled", whole)
+            depth = saved[family.per_layer["length"]]
+            for odd in ({**entries, "x": {}}, {**entries, str(int(first)): entries[first]}, {**entries, str(depth): {}},
+                        {**entries, first: {**entries[first], "intermediate_size": 2 * saved["intermediate_size"]}},
+                        {k: v for k, v in entries.items() if k != first}, {}):
+                _counted_as_built(family, cls, {**saved, table: odd}, f"{model_type} with {table} {odd}", whole)
+
+
 @pytest.mark.parametrize("multiple", [64, 33, 3])
 def test_xlstms_rounded_up_projection_counts_what_transformers_builds_at_its_released_width(multiple):
     """xLSTM rounds its up-projection, 2.667 times the width, up to a multiple: at the released width of 4,096 and

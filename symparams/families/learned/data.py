@@ -228,6 +228,9 @@ class LearnedFamily:
     # Other model classes of the type that build its causal LM's parameters (a masked LM's): a config naming one in
     # ``architectures`` is counted as the causal LM.
     same_parameters: list = field(default_factory=list)
+    # A per-layer table of ``fixed`` the class makes alike from any fields -> {"attrs", "kinds", "tops"}: a stated
+    # table is counted as left out where each layer's values are the ones the class makes (symparams.learn.made_tables).
+    made_tables: dict = field(default_factory=dict)
 
     # -- data --
     def to_json(self) -> dict:
@@ -296,6 +299,68 @@ class LearnedFamily:
                     and not _one_kind(value, learned):
                 out.append(name)
         return out
+
+    def _made_tables(self, config: Mapping[str, Any]) -> tuple[Mapping[str, Any], dict[str, Any]]:
+        """(the config without the stated per-layer tables the class makes alike from any fields, given beside the
+        per-layer lists that say each layer's kind; those tables): each is checked once the fields are read."""
+        lists = config_lists(self.per_layer.get("features", []))
+        made = {}
+        for name in self.made_tables:
+            present, table = self._given(config, name)
+            if present and table is not None and all(isinstance(self._given(config, f)[1], list) for f in lists):
+                made[name] = table
+        if not made:
+            return config, made
+        dropped = {n for name in made for n in (name, *(a for a, t in self.aliases.items() if t == name))}
+        return {k: v for k, v in config.items() if k not in dropped}, made
+
+    def _check_made_table(self, config: Mapping[str, Any], values: Mapping[str, int], name: str, table: Any,
+                          source: str) -> None:
+        """Refuse a stated per-layer table unless every layer's values in it (its entry's, else the top level's)
+        are the ones the class makes for this config: the forms count the layers the class makes."""
+        rule = self.made_tables[name]
+        features = self.per_layer["features"]
+        n = values[self.per_layer["length"]]
+        lists = {f: self._given(config, f)[1] for f in config_lists(features)}
+        if not isinstance(table, dict):
+            raise SymparamsError(f"{source}: {name} is {json.dumps(table, default=str)[:40]}, not an object of layer "
+                                 "overrides")
+        entries: dict[int, dict] = {}
+        for key, entry in table.items():
+            index = int(key) if isinstance(key, str) and key.isascii() and key.isdigit() else -1
+            if not 0 <= index < n or not isinstance(entry, dict):
+                raise SymparamsError(f"{source}: {name}: {json.dumps(key)[:20]}: {json.dumps(entry, default=str)[:40]} "
+                                     f"is not the overrides of one of the {n} layers")
+            if index in entries:
+                raise SymparamsError(f"{source}: {name}: layer {index} is given twice")
+            odd = sorted(set(entry) - set(rule["attrs"]))
+            if odd:
+                raise SymparamsError(f"{source}: {name}: layer {index} overrides {odd[0]}, which the learned "
+                                     f"{self.model_type} family never saw its class override")
+            entries[index] = entry
+
+        def top(attr: str) -> Any:
+            if attr in values:
+                return values[attr]
+            present, value = self._given(config, attr)
+            if present and value is not None:
+                return as_loaded(value)
+            return self.fixed.get(attr, rule["tops"][attr])
+
+        tops = {a: top(a) for a in rule["attrs"]}
+        if any(not isinstance(v, list) or len(v) != n for v in lists.values()):
+            return  # (the per-layer lists' own checks refuse them)
+        for i in range(n):
+            expected = rule["kinds"].get(json.dumps(list(layer_key(features, lists, values, i, n))), tops)
+            entry = entries.get(i, {})
+            for attr in rule["attrs"]:
+                stated = as_loaded(entry.get(attr, tops[attr]))
+                if stated != expected[attr] or type(stated) is not type(expected[attr]):
+                    raise SymparamsError(
+                        f"{source}: {name}: layer {i} takes {attr} = {json.dumps(stated, default=str)[:20]} where "
+                        f"transformers' {self.model_type} class makes {json.dumps(expected[attr], default=str)[:20]} "
+                        "for this config; the learned family counts the layers its class makes: leave the table out, "
+                        "or state the one the class makes")
 
     def _check_per_layer_tables(self, config: Mapping[str, Any], source: str) -> None:
         """Refuse a stated per-layer table (Dots 3's ``per_layer_config``) beside fields away from their defaults.
@@ -375,9 +440,12 @@ class LearnedFamily:
                                      "or another count than the learned family's: give a value or leave it out")
         self._check_rope(config, source)
         config, stated = self._underived(config, source)
+        config, made = self._made_tables(config)
         self._check_per_layer_tables(config, source)
         family = self.for_config(config, source)
         values = family._values(config, source)
+        for name, table in made.items():
+            self._check_made_table(config, values, name, table, source)
         for heads, width, default in self.divides:
             present, given = self._given(config, heads)
             h = given if present else default
@@ -689,6 +757,7 @@ _OPTIONAL: dict[str, str] = {
     "divides": "divides", "required": "required", "not_null": "not_null", "lengths": "lengths", "rope_kinds": "rope_kinds",
     "token_rows": "token_rows", "kinds_needed": "kinds_needed", "mirrors": "mirrors",
     "same_parameters": "same_parameters", "relations": "relations", "rope_types": "rope_types",
+    "made_tables": "made_tables",
 }
 
 
@@ -772,6 +841,15 @@ def _family(data: Any, source: str, variant_of: tuple[LearnedFamily, str] | None
                     or not isinstance(types, list) or not types or not all(isinstance(t, str) for t in types):
                 raise SymparamsError(f"{source}: rope_types holds {str(name)[:40]}, not a fixed flat rope table and "
                                      "the rope types it builds alike with")
+        for name, rule in family.made_tables.items():
+            if not (isinstance(family.fixed.get(name), dict) and isinstance(rule, dict)
+                    and set(rule) == {"attrs", "kinds", "tops"} and isinstance(rule["attrs"], list) and rule["attrs"]
+                    and all(isinstance(a, str) for a in rule["attrs"])
+                    and isinstance(rule["tops"], dict) and set(rule["tops"]) == set(rule["attrs"])
+                    and isinstance(rule["kinds"], dict) and rule["kinds"]
+                    and all(isinstance(v, dict) and set(v) == set(rule["attrs"]) for v in rule["kinds"].values())):
+                raise SymparamsError(f"{source}: made_tables holds {str(name)[:40]}, not a fixed per-layer table and "
+                                     "the values each kind of layer takes in it")
         for name, values in family.alike.items():
             if name not in family.fixed or not isinstance(values, list) or not all(isinstance(v, str) for v in values):
                 raise SymparamsError(f"{source}: same_shapes holds {str(name)[:40]}, not a fixed field with text values")

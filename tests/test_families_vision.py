@@ -436,6 +436,28 @@ def test_a_vision_towers_rope_type_is_counted_as_transformers_builds_it_and_its_
         assert real[0] == "refused" or kind not in (None, "default", ROTARY_TOWERS[model_type]), (mine, real)
 
 
+@pytest.mark.sampled
+@pytest.mark.parametrize("table", [
+    {"rope_type": "default", "rope_theta": 500.0}, {"rope_type": "linear", "factor": 2.0, "rope_theta": 500.0},
+    {"rope_type": "linear"}, {"rope_type": "dynamic", "factor": 2.0}, {"rope_type": "proportional"},
+    {"rope_type": "yarn", "factor": 2.0, "original_max_position_embeddings": 64},
+    {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+     "original_max_position_embeddings": 64, "rope_theta": 500.0},
+    {"rope_type": "longrope", "short_factor": [1.0], "long_factor": [1.0], "original_max_position_embeddings": 64},
+    {"rope_type": "bogus", "rope_theta": 500.0}, {"type": "linear", "factor": 2.0}, {"rope_type": None},
+    {"rope_theta": None}, {"rope_theta": "x"}, {}], ids=repr)
+def test_llama4s_vision_rope_table_is_counted_exactly_where_transformers_builds_the_model(table):
+    """Llama 4's vision rotary embedding computes with rope_theta alone, whatever the type; its config class
+    validates the table as every class does. Each table is counted exactly where transformers builds the model,
+    as it builds it, and refused in one line where it does not."""
+    config = json.loads(json.dumps(BASES["llama4"]))
+    config["vision_config"].pop("rope_theta", None)
+    config["vision_config"]["rope_parameters"] = table
+    mine, real = outcome(config), built(config)
+    assert mine[0] == real[0], (mine, real)
+    assert mine == real if mine[0] == "ok" else "\n" not in mine[1]
+
+
 # Each base, and the shapes of released files that transformers 5 saves back otherwise: PaliGemma 2's Gemma 2 decoder
 # (its class sets use_bidirectional_attention) and Mistral-Small-3.1's tower stating its rope base alone.
 SAVED_BACK = {

@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..config import Config, Field, Fields, short
-from ._vision_language import check_rope
+from .rope import FILLS_CONTEXT, is_number, refuse_missing, rope_type
 
 if TYPE_CHECKING:
     from sympy import Expr, Symbol
@@ -71,8 +71,25 @@ def read(cfg: Config) -> dict[str, int]:
         raise cfg.error("pixel_shuffle_ratio", f"{short(cfg.data.get('pixel_shuffle_ratio', 0.5))} does not regroup "
                                                f"{side} x {side} patches of {width} channels into the "
                                                f"{sizes['F_vis']} inputs of the adapter (intermediate_size)")
-    check_rope(cfg, ("default",))
+    _check_rope(cfg)
     return sizes
+
+
+def _check_rope(cfg: Config) -> None:
+    """The tower's rotary embedding computes with ``rope_theta`` alone, whatever the rope type, so a base that is no
+    number is refused; its class validates the table as every config class does, so a key the type requires (but
+    the base, which it fills in) missing is refused, and so are the types whose validation reads the context
+    (YaRN, Llama 3, LongRoPE: a vision config has none). Any other type builds, one transformers does not know too."""
+    rope = cfg.data.get("rope_parameters")
+    if not isinstance(rope, dict):
+        return
+    kind = rope_type(rope)
+    if kind in FILLS_CONTEXT:
+        raise cfg.error("rope_parameters", f"rope_type {short(kind)} reads max_position_embeddings, which "
+                                           "transformers' Llama 4 vision config lacks: it builds no model")
+    refuse_missing(cfg, "rope_parameters", rope, ("rope_theta",))
+    if "rope_theta" in rope and not is_number(rope["rope_theta"]):
+        raise cfg.error("rope_parameters", f"rope_theta {short(rope['rope_theta'])} is not a number")
 
 
 def _shuffles(side: int, channels: int, ratio: float, inputs: int) -> bool:

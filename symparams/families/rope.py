@@ -30,7 +30,7 @@ from .layer_lists import ATTENTION_KINDS
 
 __all__ = ["partial_rotary_factor", "class_share", "check_rope_head_dim", "refuse_negative_width", "rotary_width",
            "check_head", "whole_rotary", "check_layer_kinds", "check_table", "check_rope",
-           "RopeHolding", "rope_table", "rope_type", "is_number", "malformed",
+           "RopeHolding", "rope_table", "rope_type", "is_number", "malformed", "refuse_missing",
            "NUMBER", "NUMBERS", "REQUIRED_KEYS", "VALIDATED", "COMPUTED", "ROTARY"]
 
 
@@ -201,7 +201,7 @@ def check_table(cfg: Config, name: str, table: dict, where: str = "") -> None:
     """Refuse one rope table a rotary embedding computes with (a layer kind's, or one a class keeping them by
     kind takes for every kind): a key its type requires missing (beyond the base and original context, which
     the class fills in), a type transformers does not know, or a value it cannot compute with."""
-    _refuse_missing(cfg, name, table, FILLED_KEYS, where=where)
+    refuse_missing(cfg, name, table, FILLED_KEYS, where=where)
     _refuse_values(cfg, name, table, COMPUTED, where=where)
 
 
@@ -329,7 +329,7 @@ def check_rope(cfg: Config, family: RopeHolding, head_dim: int | None = None, in
         renamed = dict(family.rope_renames).get(stated, stated) if isinstance(stated, str) else stated
         filled = ("rope_theta", *(("original_max_position_embeddings",) if stated in FILLS_CONTEXT else ()))
         params = {**params, "rope_type": renamed}
-        _refuse_missing(cfg, name, params, filled if rotary == "flat" else ())
+        refuse_missing(cfg, name, params, filled if rotary == "flat" else ())
         _refuse_values(cfg, name, params, computed if computes else None, head_dim=head_dim if computes else None)
     if rotary == "flat" and computes:
         held = params or dict(family.rope_default)
@@ -370,7 +370,9 @@ def _refuse_null_head(cfg: Config, name: str, kind: str) -> None:
                           "transformers cannot build it")
 
 
-def _refuse_missing(cfg: Config, name: str, params: dict, filled: Iterable[str], where: str = "") -> None:
+def refuse_missing(cfg: Config, name: str, params: dict, filled: Iterable[str], where: str = "") -> None:
+    """Refuse a rope table missing a key its type requires (``REQUIRED_KEYS``) that the class does not fill in:
+    transformers' validation raises there, in every config class."""
     stated = rope_type(params)
     if not isinstance(stated, str):
         return

@@ -458,6 +458,33 @@ def test_llama4s_vision_rope_table_is_counted_exactly_where_transformers_builds_
     assert mine == real if mine[0] == "ok" else "\n" not in mine[1]
 
 
+# Rope tables in a vision config whose tower has no rotary embedding: what every config class validates.
+NON_ROTARY_TABLES = [
+    {"rope_type": "default", "rope_theta": 500.0}, {"rope_type": "linear", "factor": 2.0}, {"rope_type": "linear"},
+    {"rope_type": "yarn", "factor": 2.0}, {"rope_type": "yarn", "factor": 2.0, "original_max_position_embeddings": 64},
+    {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+     "original_max_position_embeddings": 64},
+    {"rope_type": "longrope", "short_factor": [1.0], "long_factor": [1.0], "original_max_position_embeddings": 64},
+    {"rope_type": "longrope", "short_factor": 1.0, "long_factor": [1.0], "original_max_position_embeddings": 64},
+    {"rope_type": "bogus"}, {"rope_theta": "x"}, "x"]
+
+
+@pytest.mark.sampled
+@pytest.mark.parametrize("model_type", sorted(set(BASES) - set(ROTARY_TOWERS)))
+@pytest.mark.parametrize("table", NON_ROTARY_TABLES, ids=repr)
+def test_a_rope_table_in_a_tower_without_rotary_embedding_is_counted_exactly_where_transformers_builds_it(
+        model_type, table):
+    """A tower without a rotary embedding (SigLIP, CLIP, InternViT) computes nothing with a rope table, but its
+    config class validates one as every class does: a key its type requires missing, a type whose validation reads
+    a context the vision config lacks (YaRN, Llama 3), a value the validation measures that is not what it
+    measures. Each table is counted exactly where transformers builds the model, as it builds it."""
+    config = json.loads(json.dumps(BASES[model_type]))
+    config["vision_config"]["rope_parameters"] = table
+    mine, real = outcome(config), built(config)
+    assert mine[0] == real[0], (mine, real)
+    assert mine == real if mine[0] == "ok" else "\n" not in mine[1]
+
+
 # Each base, and the shapes of released files that transformers 5 saves back otherwise: PaliGemma 2's Gemma 2 decoder
 # (its class sets use_bidirectional_attention) and Mistral-Small-3.1's tower stating its rope base alone.
 SAVED_BACK = {

@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 __all__ = ["TowerFields", "TextClass", "NOTE", "WRAPPER", "PER_IMAGE", "wrapper", "sub_config", "check_decoder",
            "decoder_reading", "Unread", "with_sizes", "built_text", "built_with_towers", "with_towers",
-           "feature_layers", "check_vit", "check_tower", "check_rope", "check_rotary_head", "typed_as"]
+           "feature_layers", "check_unused_rope", "check_vit", "check_tower", "check_rope", "check_rotary_head",
+           "typed_as"]
 
 NOTE = ("the vision parts run once per image: they are in the parameter count, and every per-token reading "
         "(active, FLOPs, KV cache, activations) is the language model's")
@@ -327,12 +328,41 @@ def feature_layers(cfg: Config, layers: int) -> int:
     return len(listed)
 
 
+@dataclass(frozen=True)
+class _NoRotary:
+    """A vision config class without a rotary embedding, as :func:`rope.check_rope` reads one: it validates a rope
+    table the file states as every config class does, fills nothing in, and has no context of its own."""
+
+    rotary: str = "none"
+    rope_default: tuple[tuple[str, Any], ...] = ()
+    rope_share: bool = False
+    rope_share_default: Any = None
+    rope_share_field: str | None = None
+    rope_theta_field: str = "rope_theta"
+    rope_head_unset: bool = False
+    lacks: tuple[str, ...] = ("max_position_embeddings",)
+    rope_renames: tuple[tuple[str, str], ...] = ()
+    rope_used: Callable[[Config], bool] | None = None
+    rope_top: Callable[[Config], bool] | None = None
+
+
+def check_unused_rope(cfg: Config) -> None:
+    """Refuse a rope table in the config of a tower without a rotary embedding where its class refuses it: the
+    tower computes nothing with it, but the class validates it when it is made (a key its type requires missing,
+    a type whose validation reads a context the config lacks, a value it measures that is not what it measures)."""
+    from .rope import check_rope as check_table
+
+    check_table(cfg, _NoRotary())
+
+
 def check_vit(cfg: Config, sizes: Mapping[str, int]) -> None:
-    """What a ViT tower's (SigLIP's, InternViT's) modules refuse, with every layer's attention splitting the width
-    into heads and the patch embedding cutting the image: an unknown ``hidden_act``, heads that do not divide the
-    width, a patch larger than the image."""
+    """What a ViT tower's (SigLIP's, InternViT's) config class and modules refuse, with every layer's attention
+    splitting the width into heads and the patch embedding cutting the image: a rope table its class refuses
+    (:func:`check_unused_rope`), an unknown ``hidden_act``, heads that do not divide the width, a patch larger than
+    the image."""
     from .activations import activation
 
+    check_unused_rope(cfg)
     activation(cfg, "hidden_act")
     if sizes["D_vis"] % sizes["H_vis"]:
         raise cfg.error("num_attention_heads", f"{sizes['H_vis']} heads do not divide the width "

@@ -34,6 +34,7 @@ from ._vision_language import (
     built_text,
     built_with_towers,
     check_rotary_head,
+    check_unused_rope,
     decoder_reading,
     sub_config,
     with_sizes,
@@ -124,6 +125,7 @@ def _vision(cfg: Config) -> dict[str, int]:
         ("D_vis", "hidden_size"), ("L_vis", "num_hidden_layers"), ("H_vis", "attention_heads"),
         ("F_vis", "intermediate_size"), ("C_img", "num_channels"), ("S_img", "image_size"), ("p_img", "patch_size"),
         ("n_tile", "max_num_tiles"), ("L_g", "num_global_layers"))}
+    check_unused_rope(vision)
     activation(vision, "hidden_act")
     _whole_heads(vision, "attention_heads", sizes["D_vis"], sizes["H_vis"])
     if sizes["p_img"] > sizes["S_img"]:

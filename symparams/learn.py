@@ -1576,7 +1576,7 @@ def _learn_with_variants(model_type: str, probes: int, seed: int, variants: bool
             except SymparamsError:
                 continue
             if other.fixed.get(name) is (not value) if isinstance(value, bool) else name in other.fields:
-                learned[name] = other.to_json()
+                learned[name] = replace(other, made_tables=made_tables(other)).to_json()
     return _checked(replace(family, variant_data=learned))
 
 

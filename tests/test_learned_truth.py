@@ -997,9 +997,10 @@ def test_a_per_layer_table_given_as_transformers_saves_it_counts_what_transforme
 def test_a_per_layer_table_the_class_made_counts_beside_any_fields_as_transformers_saves_it(model_type):
     """transformers writes the per-layer table its class made into every file it saves (Dots 3's sliding layers,
     Gemma 4 unified's full-attention heads), beside fields away from the defaults the family was learned with. At
-    every witness, the config the class makes, saved as transformers saves it (what differs from the defaults,
-    and every field), is counted (the whole reading) as transformers builds it; and with each value of one layer's
-    entry doubled, counted as transformers builds it, or refused."""
+    every witness, and at the smallest with each field a variant changes changed, the config the class makes, saved
+    as transformers saves it (what differs from the defaults, and every field), is counted (the whole reading) as
+    transformers builds it; and with each value of one layer's entry doubled, counted as transformers builds it, or
+    refused."""
     family = learned(model_type)
     assert family is not None and family.made_tables, f"{model_type}: no table learned as its class makes it"
     cls = _config_class(model_type)
@@ -1008,16 +1009,18 @@ def test_a_per_layer_table_the_class_made_counts_beside_any_fields_as_transforme
     def whole(config: dict) -> int:
         return from_dict({"model_type": model_type, **config}, "config").total
 
-    for witness in family.witnesses:
-        made = _make_config(cls, witness["fields"])
+    smallest = min(family.witnesses, key=lambda w: w["total"])["fields"]
+    flipped = [{**smallest, name: (not value) if isinstance(value, bool) else 2 * smallest.get("hidden_size", 2)}
+               for name, value in family.fixed.items() if name in family.variant_data]
+    for fields in [w["fields"] for w in family.witnesses] + flipped:
+        made = _make_config(cls, fields)
         for saved in (made.to_diff_dict(), made.to_dict()):
             saved = {k: v for k, v in json.loads(json.dumps(saved)).items() if k not in left}
             try:
                 total = whole(saved)
             except SymparamsError as err:
-                pytest.fail(f"{model_type}: the config its class makes of {witness['fields']}, as saved, is refused: "
-                            f"{err}")
-            assert total == _total(_build(cls, saved)), f"{model_type}: {witness['fields']} as saved"
+                pytest.fail(f"{model_type}: the config its class makes of {fields}, as saved, is refused: {err}")
+            assert total == _total(_build(cls, saved)), f"{model_type}: {fields} as saved"
         for table in family.made_tables:
             entries = saved[table]
             first = sorted(entries)[0]

@@ -150,13 +150,17 @@ class LawFit:
                 "starts": self.starts, "grid": self.grid, "huber_delta": HUBER_DELTA, "notes": list(self.notes)}
 
 
-def _grid(form: str) -> list[tuple[float, ...]]:
-    """Starting points: Hoffmann et al.'s grid (coarsened), in the fitted (log-space) parameters."""
+def _grid(form: str, shift: float = 0.0) -> list[tuple[float, ...]]:
+    """Starting points: Hoffmann et al.'s grid (coarsened), in the fitted (log-space) parameters, made for losses
+    of about e nats, and moved to losses ``e^(1 + shift)`` as the law moves when every loss is multiplied by
+    ``e^shift``: E, A and B are multiplied too (their logarithms shifted), and the Kaplan form's N_c and D_c by
+    ``e^(shift/alpha_N)`` and ``e^(shift/alpha_D)``. So a fit does not depend on the losses' unit (nats, bits, a
+    scaled loss): it is the same fit, its constants scaled."""
     if form == "hoffmann":
-        return [(a, b, e, al, be) for a, b, e, al, be in
+        return [(a + shift, b + shift, e + shift, al, be) for a, b, e, al, be in
                 product((0.0, 5.0, 10.0, 15.0, 20.0, 25.0), (0.0, 5.0, 10.0, 15.0, 20.0, 25.0), (-1.0, 0.0, 1.0),
                         (0.1, 0.5, 1.0), (0.1, 0.5, 1.0))]
-    return [(nc, dc, an, ad) for nc, dc, an, ad in
+    return [(nc + shift / an, dc + shift / ad, an, ad) for nc, dc, an, ad in
             product((10.0, 20.0, 30.0, 40.0), (10.0, 20.0, 30.0, 40.0), (0.05, 0.2, 0.5), (0.05, 0.2, 0.5))]
 
 
@@ -257,8 +261,8 @@ def _constants(form: str, theta) -> dict[str, float]:
 def _reported(form: str, theta, losses: Sequence[float]) -> dict[str, float]:
     """The best fit's constants, each one a float holds, or a refusal naming the one it cannot.
 
-    A constant fitted as its logarithm can leave a float's range either way (losses far
-    from the nats the starting grid is made for, or a term the runs leave free to vanish);
+    A constant fitted as its logarithm can leave a float's range either way (losses so far
+    from 1 that the constants scaled with them are, or a term the runs leave free to vanish);
     printed, it would read as infinite or as exactly zero, and G, built on it, with it
     (a zero A made every N* zero).
     """
@@ -268,8 +272,18 @@ def _reported(form: str, theta, losses: Sequence[float]) -> dict[str, float]:
             raise SymparamsError(f"the best fit has {name} = e^{float(theta[i]):.6g}, beyond what a float holds "
                                  f"(about {sys.float_info.min:.2g} to {sys.float_info.max:.2g}), so the fit cannot "
                                  f"be reported: the runs leave {name} undetermined, or their losses "
-                                 f"({min(losses):.4g} to {max(losses):.4g}) are far from a loss in nats")
+                                 f"({min(losses):.4g} to {max(losses):.4g}) put it there")
     return constants
+
+
+# A term of the law under this share of every run's loss moves no residual past the Huber delta's scale.
+VANISHING = 1e-6
+
+
+def _term_share(coefficient: float, exponent: float, size: float, loss: float) -> float:
+    """coefficient / size^exponent as a share of ``loss``, in logarithms (the term can be far below a float's range)."""
+    log = math.log(coefficient) - exponent * math.log(size) - math.log(loss)
+    return math.exp(log) if log > -700 else 0.0
 
 
 def _allocation(form: str, c: dict[str, float]) -> dict[str, float]:
@@ -321,7 +335,7 @@ def fit_law(runs: Sequence[Run], form: str = "hoffmann", resamples: int = 100, s
     logn = np.log([r.params for r in runs])
     logd = np.log([r.tokens for r in runs])
     logl = np.log([r.loss for r in runs])
-    grid = _grid(form)
+    grid = _grid(form, float(np.mean(logl)) - 1.0)
     f = _objective(form, logn, logd, logl)
 
     def score(start: tuple[float, ...]) -> float:
@@ -355,6 +369,14 @@ def fit_law(runs: Sequence[Run], form: str = "hoffmann", resamples: int = 100, s
         if constants[name] in (low, high):
             notes.append(f"{name} ended at {constants[name]:g}, the bound of its search: the runs do not determine "
                          "it, and the allocation follows from the bound")
+    if form == "hoffmann":
+        for term, size, exponent, values in (("A", "N", "alpha", [r.params for r in runs]),
+                                             ("B", "D_tok", "beta", [r.tokens for r in runs])):
+            share = max(_term_share(constants[term], constants[exponent], v, r.loss) for v, r in zip(values, runs))
+            if share < VANISHING and not any(n.startswith(f"{exponent} ended") for n in notes):
+                notes.append(f"{term}/{size}^{exponent} is below {VANISHING:g} of every run's loss: the runs do not "
+                             f"determine {term} or {exponent}, and the allocation follows from where the search "
+                             "stopped")
     if len(runs) < 3 * need:
         notes.append(f"only {len(runs)} runs for {need} constants: intervals are wide and the fit fragile")
     if len(set(np.round(logn, 6))) < 3 or len(set(np.round(logd, 6))) < 3:

@@ -1188,7 +1188,84 @@ def _popped(cls) -> dict[str, list]:
                 found.setdefault(name, value if _is_plain(value[0] if value else None) else [])
             for name in re.findall(r"kwargs\.pop\(\s*[\"'](\w+)[\"']", source):
                 found.setdefault(name, [])
+            for name, value in _popped_by_pattern(source).items():
+                found.setdefault(name, value if value and _is_plain(value[0]) else [])
     return dict(sorted(found.items()))
+
+
+def _popped_by_pattern(source: str) -> dict[str, list]:
+    """Keywords popped by a name made in a loop over literal names: Dots 3's class pops ``f"swa_{name}"`` for each
+    name of a dict of defaults (the released checkpoint's aliases for its sliding layers' sizes). Each maps to
+    ``[its default]`` where the loop gives a literal one, else ``[]``."""
+    import ast
+    import textwrap
+
+    try:
+        tree = ast.parse(textwrap.dedent(source))
+    except SyntaxError:
+        return {}
+    found: dict[str, list] = {}
+    for comp in ast.walk(tree):
+        loops = comp.generators if isinstance(comp, (ast.DictComp, ast.ListComp, ast.SetComp, ast.GeneratorExp)) \
+            else [comp] if isinstance(comp, ast.For) else []
+        for loop in loops:
+            target = loop.target
+            names = [target.id] if isinstance(target, ast.Name) else [
+                t.id if isinstance(t, ast.Name) else "" for t in target.elts] if isinstance(target, ast.Tuple) else []
+            pairs = _literal_pairs(loop.iter)
+            if not names or pairs is None:
+                continue
+            for call in ast.walk(comp):
+                if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr == "pop"
+                        and isinstance(call.func.value, ast.Name) and call.func.value.id == "kwargs" and call.args
+                        and isinstance(call.args[0], ast.JoinedStr)):
+                    continue
+                for key, default in pairs:
+                    bound = {names[0]: key, **({names[1]: default} if len(names) > 1 and names[1] else {})}
+                    text = ""
+                    for part in call.args[0].values:
+                        if isinstance(part, ast.Constant) and isinstance(part.value, str):
+                            text += part.value
+                        elif isinstance(part, ast.FormattedValue) and isinstance(part.value, ast.Name) \
+                                and isinstance(bound.get(part.value.id), str):
+                            text += bound[part.value.id]
+                        else:
+                            text = ""
+                            break
+                    if not re.fullmatch(r"\w+", text):
+                        continue
+                    given = call.args[1] if len(call.args) > 1 else None
+                    if isinstance(given, ast.Name) and given.id in bound and given.id != names[0]:
+                        found.setdefault(text, [bound[given.id]])
+                    else:
+                        try:
+                            found.setdefault(text, [ast.literal_eval(given)] if given is not None else [])
+                        except ValueError:
+                            found.setdefault(text, [])
+    return found
+
+
+def _literal_pairs(node: Any) -> list[tuple[Any, Any]] | None:
+    """(key, value) of a literal a loop walks: a dict's ``.items()`` (or the dict, or its ``.keys()``: values None),
+    a list, tuple or set of constants (values None); None for anything else."""
+    import ast
+
+    try:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.args \
+                and isinstance(node.func.value, ast.Dict):
+            if node.func.attr == "items":
+                return [(ast.literal_eval(k), ast.literal_eval(v)) for k, v in zip(node.func.value.keys,
+                                                                                   node.func.value.values)]
+            if node.func.attr == "keys":
+                return [(ast.literal_eval(k), None) for k in node.func.value.keys]
+            return None
+        if isinstance(node, ast.Dict):
+            return [(ast.literal_eval(k), None) for k in node.keys]
+        if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            return [(ast.literal_eval(e), None) for e in node.elts]
+    except ValueError:
+        return None
+    return None
 
 
 def _legacy(p: _Probes, split: bool) -> tuple[dict[str, str], dict[str, list]]:
@@ -1197,7 +1274,10 @@ def _legacy(p: _Probes, split: bool) -> tuple[dict[str, str], dict[str, list]]:
 
     A keyword stands for a field where giving it a value builds what giving the field that
     value builds (and not what the default builds); one that changes the shapes in any other
-    way is listed apart, for a config that gives it to be refused.
+    way is listed apart, for a config that gives it to be refused. It is tried at small values and, beside a
+    whole-number default, at twice and half of it and one past it (Dots 3's ``swa_head_dim`` of 256 builds
+    nothing at small values, and a larger model at 512); one with a plain default at none of which the class
+    builds a model is listed apart too, so that a config giving another value is refused, as the class refuses it.
     """
     legacy: dict[str, str] = {}
     other: dict[str, list] = {}
@@ -1228,8 +1308,14 @@ def _legacy(p: _Probes, split: bool) -> tuple[dict[str, str], dict[str, list]]:
                 break
         if name in legacy:
             continue
-        for value in (1, 2, 3, 0, True, False):
+        default = popped[name][0] if popped[name] else None
+        tries: list[Any] = [1, 2, 3, 0, True, False]
+        if type(default) is int and default > 0:
+            tries += [v for v in (2 * default, default // 2, default + 1) if v not in (default, 0, 1, 2, 3)]
+        builds = False
+        for value in tries:
             built = _try_build(p.cls, {**p.base, name: value})
+            builds = builds or built is not None
             try:
                 shapes = built is not None and bool(_changed(p.base_reading, read_layout(built, split)))
             except NoForm:
@@ -1237,6 +1323,9 @@ def _legacy(p: _Probes, split: bool) -> tuple[dict[str, str], dict[str, list]]:
             if shapes:
                 other[name] = popped[name]
                 break
+        else:
+            if not builds and popped[name]:  # the class builds with its default alone (Dots 3's sliding heads)
+                other[name] = popped[name]
     return legacy, other
 
 

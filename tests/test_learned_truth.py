@@ -37,6 +37,7 @@ from symparams.learn import (  # noqa: E402
     _config_class,
     _fields_of,
     _make_config,
+    _popped,
     _total,
     _try_build,
     read_layout,
@@ -1033,6 +1034,71 @@ def test_a_per_layer_table_the_class_made_counts_beside_any_fields_as_transforme
                         {**entries, first: {**entries[first], "intermediate_size": 2 * saved["intermediate_size"]}},
                         {k: v for k, v in entries.items() if k != first}, {}):
                 _counted_as_built(family, cls, {**saved, table: odd}, f"{model_type} with {table} {odd}", whole)
+
+
+def _popped_keywords(model_type: str) -> list[str]:
+    family = learned(model_type)
+    assert family is not None
+    known = {*family.fields, *family.fixed, *family.aliases}
+    return [k for k in _popped(_config_class(model_type)) if k not in known]
+
+
+# Keywords the test names itself, beside those learn finds: Dots 3's class pops its released checkpoint's sizes of
+# the sliding layers by names it makes in a loop (``f"swa_{name}"``).
+NAMED_POPPED = {"dots3_note_text": [f"swa_{n}" for n in ("num_attention_heads", "num_key_value_heads", "q_lora_rank",
+                                                         "kv_lora_rank", "head_dim", "qk_nope_head_dim", "v_head_dim",
+                                                         "qk_rope_head_dim")]}
+
+
+@pytest.mark.sampled
+@pytest.mark.parametrize("model_type", [t for t in SHIPPED if _popped_keywords(t) or t in NAMED_POPPED])
+def test_a_keyword_the_class_pops_is_never_counted_otherwise_than_transformers_builds_it(model_type):
+    """A config class's code pops keywords beside its fields (LFM2's ``block_ff_dim``, Dots 3's ``swa_*`` sizes of
+    its sliding layers, popped in a loop over their names); the config keeps none of them, so no probe of its
+    fields shows them. At the smallest witness, each at 1, 2, 3 and 0, true and false, at powers of two from 32 to
+    2,048, and at its default, twice and half of it and one past it, is counted (the whole reading) as
+    transformers builds it, or refused; where transformers builds no model it may be counted (a keyword with no
+    plain default that only its default builds at, Dots 3's ``swa_qk_rope_head_dim``, is read as the class's
+    default), but never where it builds another."""
+    family = learned(model_type)
+    assert family is not None
+    cls = _config_class(model_type)
+    popped = _popped(cls)
+    witness = dict(min(family.witnesses, key=lambda w: w["total"])["fields"])
+
+    def whole(config: dict) -> int:
+        return from_dict({"model_type": model_type, **config}, "config").total
+
+    for name in sorted({*_popped_keywords(model_type), *NAMED_POPPED.get(model_type, ())}):
+        default = popped[name][0] if popped.get(name) else None
+        values: list = [1, 2, 3, 0, True, False, 32, 64, 128, 256, 512, 1024, 2048]
+        if type(default) is int and default > 0:
+            values += [default, 2 * default, default // 2, default + 1]
+        for value in values:
+            config = {**witness, name: value}
+            try:
+                total = whole(config)
+            except SymparamsError:
+                continue
+            built = _try_build(cls, config)
+            assert built is None or total == _total(built), \
+                f"{model_type} with {name} {value}: learned {total:,}, transformers {_total(built):,}"
+
+
+def test_learn_finds_the_keywords_a_class_pops_by_names_it_makes_in_a_loop():
+    """A keyword popped by a name made in a loop over a literal dict (``f"swa_{name}"``) is found, with the dict's
+    value as its default; one whose default is not literal, or whose name is not made from the loop's, is not
+    given one."""
+    from symparams.learn import _popped_by_pattern
+
+    source = """
+def __post_init__(self, **kwargs):
+    sliding = {name: kwargs.pop(f"swa_{name}", default) for name, default in {"heads": 64, "rank": 1024}.items()}
+    for kind in ("a", "b"):
+        kwargs.pop(f"{kind}_size", self.width * 2)
+    kwargs.pop(f"x_{self.y}", None)
+"""
+    assert _popped_by_pattern(source) == {"swa_heads": [64], "swa_rank": [1024], "a_size": [], "b_size": []}
 
 
 @pytest.mark.parametrize("multiple", [64, 33, 3])

@@ -1252,15 +1252,15 @@ def _literal_pairs(node: Any) -> list[tuple[Any, Any]] | None:
 
     try:
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and not node.args \
-                and isinstance(node.func.value, ast.Dict):
-            if node.func.attr == "items":
-                return [(ast.literal_eval(k), ast.literal_eval(v)) for k, v in zip(node.func.value.keys,
-                                                                                   node.func.value.values)]
-            if node.func.attr == "keys":
-                return [(ast.literal_eval(k), None) for k in node.func.value.keys]
-            return None
+                and isinstance(node.func.value, ast.Dict) and node.func.attr in ("items", "keys"):
+            node, values = node.func.value, node.func.attr == "items"
+        elif isinstance(node, ast.Dict):
+            values = False
         if isinstance(node, ast.Dict):
-            return [(ast.literal_eval(k), None) for k in node.keys]
+            keys = [k for k in node.keys if k is not None]
+            if len(keys) != len(node.keys):  # a ** spread: its names are not in the source
+                return None
+            return [(ast.literal_eval(k), ast.literal_eval(v) if values else None) for k, v in zip(keys, node.values)]
         if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             return [(ast.literal_eval(e), None) for e in node.elts]
     except ValueError:

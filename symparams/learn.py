@@ -1965,15 +1965,15 @@ def made_tables(family: LearnedFamily) -> dict[str, dict]:
             for i in range(n):
                 key = json.dumps(list(layer_key(features, lists, m, i, n)))
                 entry = entries.get(i)
-                kinds.setdefault(key, []).append(None if entry is None else {a: entry.get(a, m.get(a)) for a in attrs})
+                kinds.setdefault(key, []).append((entry is not None, {a: (entry or {}).get(a, m.get(a)) for a in attrs}))
         else:
             rule = {}
             for key, seen in kinds.items():
-                given = [e for e in seen if e is not None]
-                if given and any(e != given[0] for e in given):
-                    break
-                if given:
-                    rule[key] = given[0]
+                values = [v for _, v in seen]
+                if any(listed for listed, _ in seen) and any(v != values[0] for v in values):
+                    break  # (a layer without an entry takes the top level's values: the kind's, or the rule fails)
+                if any(listed for listed, _ in seen):
+                    rule[key] = values[0]
             else:
                 if rule and all(_is_plain(v) for r in rule.values() for v in r.values()):
                     out[name] = {"attrs": attrs, "kinds": rule, "tops": {a: defaults[a] for a in attrs}}

@@ -1031,6 +1031,7 @@ def test_a_per_layer_table_the_class_made_counts_beside_any_fields_as_transforme
                     _counted_as_built(family, cls, changed, f"{model_type} with layer {first}'s {name} doubled", whole)
             depth = saved[family.per_layer["length"]]
             for odd in ({**entries, "x": {}}, {**entries, str(int(first)): entries[first]}, {**entries, str(depth): {}},
+                        {**entries, "9" * 5000: {}},
                         {**entries, first: {**entries[first], "intermediate_size": 2 * saved["intermediate_size"]}},
                         {k: v for k, v in entries.items() if k != first}, {}):
                 _counted_as_built(family, cls, {**saved, table: odd}, f"{model_type} with {table} {odd}", whole)

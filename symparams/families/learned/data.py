@@ -327,7 +327,7 @@ class LearnedFamily:
                                  "overrides")
         entries: dict[int, dict] = {}
         for key, entry in table.items():
-            index = int(key) if isinstance(key, str) and key.isascii() and key.isdigit() else -1
+            index = int(key) if isinstance(key, str) and key.isascii() and key.isdigit() and len(key) <= 9 else -1
             if not 0 <= index < n or not isinstance(entry, dict):
                 raise SymparamsError(f"{source}: {name}: {json.dumps(key)[:20]}: {json.dumps(entry, default=str)[:40]} "
                                      f"is not the overrides of one of the {n} layers")

@@ -114,6 +114,7 @@ def test_every_layer_reusing_keys_no_layer_makes_is_counted_as_built_with_a_note
     ({"num_kv_shared_layers": 2}, "num_kv_shared_layers", True),  # layers 4 and 5: no earlier full layer
     ({"per_layer_config": {"5": {"head_dim": 4}, "6": {"head_dim": 4}}}, "per_layer_config", True),
     ({"per_layer_config": {"x": {"head_dim": 4}}}, "per_layer_config", True),
+    ({"per_layer_config": {"9" * 5000: {"head_dim": 4}}}, "per_layer_config", True),  # past int()'s digits
     ({"per_layer_config": {"0": {"head_dim": 4}}}, "per_layer_config", True),  # sliding layers then differ
     ({"layer_types": ["sliding_attention"] * 3 + ["chunked_attention"] * 2 + ["full_attention"]}, "layer_types", True),
     ({"enable_moe_block": True}, "num_experts", True),

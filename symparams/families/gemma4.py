@@ -158,7 +158,7 @@ def _overrides(cfg: Config, kinds: list[str], globals_: dict[str, int], stated: 
         for key, value in (table or {}).items():
             if not _INDEX.fullmatch(key):
                 raise cfg.error("per_layer_config", f"key {short(key)} is not a layer index")
-            index = int(key)
+            index = int(key) if len(key.strip().lstrip("+-")) <= 18 else layers  # (past any layer, and int()'s digits)
             if not 0 <= index < layers:
                 raise cfg.error("per_layer_config", f"key {short(key)} is not a layer index in [0, {layers})")
             if index in by_layer:

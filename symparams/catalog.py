@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Mapping
 
-from .config import printable, read_json
+from .config import printable, read_json, short
 from .errors import SymparamsError
 from .families import FAMILIES, Family, from_dict
 
@@ -82,7 +82,7 @@ def _unknown(name: str) -> SymparamsError:
     known = names()
     near = difflib.get_close_matches(name.lower(), [n.lower() for n in known], n=3, cutoff=0.6)
     hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
-    return SymparamsError(f"unknown model {printable(name)!r}{hint} (known: {', '.join(known)}; "
+    return SymparamsError(f"unknown model {short(printable(name))}{hint} (known: {', '.join(known)}; "
                           "or give a config.json, a checkpoint folder, a .safetensors/.gguf file or a Hub id org/name)")
 
 

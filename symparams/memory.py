@@ -46,6 +46,7 @@ from sympy import Expr, Integer, Rational
 
 from .components import Model
 from .components.saving import Saving
+from .config import short
 from .errors import SymparamsError
 from .parallel import Load, Parallel, Plan, most_loaded, plan
 from .spec import Spec, pretty
@@ -562,11 +563,11 @@ def parse_bytes(text: str) -> int:
         decimal = _DECIMAL.fullmatch(number)
         if unit.lower() in _UNITS and decimal and int(decimal.group("exp") or 0) >= -MAX_DIGITS:
             # A plain number the reader refuses is one with too many digits or too large an exponent.
-            raise SymparamsError(f"memory budget {text!r} is too large (at most {MAX_DIGITS} digits "
+            raise SymparamsError(f"memory budget {short(text)} is too large (at most {MAX_DIGITS} digits "
                                  f"and an exponent of at most {MAX_DIGITS})") from None
-        raise SymparamsError(f"memory budget {text!r} is not a size such as 80GB, 24GiB or 1e9") from None
+        raise SymparamsError(f"memory budget {short(text)} is not a size such as 80GB, 24GiB or 1e9") from None
     if not value.is_Integer or value <= 0:
-        raise SymparamsError(f"memory budget {text!r} must be a positive whole number of bytes")
+        raise SymparamsError(f"memory budget {short(text)} must be a positive whole number of bytes")
     return int(value)
 
 

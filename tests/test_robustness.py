@@ -370,6 +370,25 @@ def test_each_kind_of_bad_argument_is_one_line_naming_the_bad_value(argv, messag
     assert message in err
 
 
+# Options whose value a command reads as a number, a size or a range, each given 5,000 characters.
+LONG = "9" * 5000
+LONG_VALUES = [["count", "nanochat", "--depth", LONG], ["flops", "nanochat", "--seq", LONG],
+               ["optimal", "--compute", LONG, "nanochat"], ["optimal", "--compute", "x" + LONG, "nanochat"],
+               ["time", "nanochat", "--tokens", "x" + LONG], ["memory", "nanochat", "--budget", "1" + LONG],
+               ["memory", "nanochat", "--budget", "x" + LONG], ["plot", "scaling", "--compute", LONG],
+               ["count", "nanochat", "--set", "D=" + LONG], ["sweep", "nanochat", "--grid", "D=" + LONG],
+               [LONG], ["count", LONG], ["count", "nanochat", "--format", LONG], ["count", "nanochat", "--" + LONG],
+               ["derive", "nanochat", "--sections", LONG], ["memory", "nanochat", "--optimizer", LONG]]
+
+
+@pytest.mark.parametrize("argv", LONG_VALUES, ids=lambda a: " ".join(a)[:40])
+def test_a_long_value_is_quoted_cut_short_in_its_one_line_error(argv, capsys):
+    """An error quotes the value it refuses cut to a few dozen characters: 5,000 digits once came back whole."""
+    code, out, err = run_cli(argv, capsys)
+    assert_contract(argv, code, err)
+    assert code == 2 and "9" * 100 not in err, err[:600]
+
+
 # Command lines on which fuzzing once found a crash, kept so they stay answered.
 FOUND_BY_FUZZING = [
     ["optimal", "--params", "1e60", "nanochat"],

@@ -12,6 +12,7 @@ import argparse
 import functools
 import importlib
 import os
+import re
 import sys
 from typing import Sequence
 
@@ -42,6 +43,10 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports errors in one line (no usage dump) with exit status 2."""
 
     def error(self, message: str):  # type: ignore[override]
+        """argparse quotes what was typed whole (an unknown choice, an unrecognised argument): cut each quote to a
+        few dozen characters."""
+        message = re.sub(r"'([^']{38})[^']{3,}'", r"'\1...'", message)
+        message = re.sub(r"(?<!\S)(\S{38})\S{3,}", r"\1...", message)
         self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
 
 

@@ -33,9 +33,9 @@ def positive_int(text: str) -> int:
         try:
             value = parse_number(text)
         except SymparamsError as err:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a number ({err})") from None
+            raise argparse.ArgumentTypeError(f"{short(text)} is not a number ({err})") from None
         if not value.is_Integer or value <= 0:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+            raise argparse.ArgumentTypeError(f"{short(text)} is not a positive whole number")
     if value > MAX_VALUE:
         raise argparse.ArgumentTypeError(f"{short(text)} is too large (at most 10^50)")
     return int(value)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from ..config import short
 from .common import add_format_argument, add_model_arguments, emit_json, load_spec, positive_int
 
 if TYPE_CHECKING:
@@ -37,13 +38,13 @@ def _sites(text: str) -> frozenset[str]:
     sites = frozenset(s.strip() for s in text.split(",") if s.strip())
     unknown = sorted(sites - set(DROPOUT_SITES))
     if unknown or not sites:
-        raise argparse.ArgumentTypeError(f"{text!r}: dropout sites are {', '.join(DROPOUT_SITES)} (comma-separated)")
+        raise argparse.ArgumentTypeError(f"{short(text)}: dropout sites are {', '.join(DROPOUT_SITES)} (comma-separated)")
     return sites
 
 
 def _zero(text: str) -> int:
     if text not in ("0", "1", "2", "3"):
-        raise argparse.ArgumentTypeError(f"{text!r}: ZeRO stages are 0, 1, 2 and 3")
+        raise argparse.ArgumentTypeError(f"{short(text)}: ZeRO stages are 0, 1, 2 and 3")
     return int(text)
 
 

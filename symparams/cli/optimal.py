@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..config import short
 from .common import emit_json, parse_sets, positive_int
 
 
@@ -25,13 +26,13 @@ def _positive_number(text: str):
     from ..parse import parse_number
 
     if text.strip().lstrip("+-").lower() in ("nan", "inf", "infinity", "oo"):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a finite positive number")
+        raise argparse.ArgumentTypeError(f"{short(text)} must be a finite positive number")
     try:
         value = parse_number(text)
     except SymparamsError as err:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number ({err})") from None
+        raise argparse.ArgumentTypeError(f"{short(text)} is not a number ({err})") from None
     if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
+        raise argparse.ArgumentTypeError(f"{short(text)} must be positive")
     return value
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any, Callable
 
+from ..config import short
 from .common import parse_sets, positive_int
 
 # Depths of a depth-sized family drawn when none are given (nanochat's guide and more).
@@ -43,12 +44,12 @@ def _sizes(text: str) -> list[int]:
     if ":" in text:
         parts = [t.strip() for t in text.split(":")]
         if len(parts) != 3 or not all(parts):
-            raise argparse.ArgumentTypeError(f"{text!r} is not a range LOW:HIGH:STEP such as 8:64:8")
+            raise argparse.ArgumentTypeError(f"{short(text)} is not a range LOW:HIGH:STEP such as 8:64:8")
         low, high, step = (positive_int(p) for p in parts)
         if high < low:
-            raise argparse.ArgumentTypeError(f"range {text!r} must rise")
+            raise argparse.ArgumentTypeError(f"range {short(text)} must rise")
         if (high - low) // step + 1 > MAX_SIZES:
-            raise argparse.ArgumentTypeError(f"range {text!r} has more than {MAX_SIZES} sizes")
+            raise argparse.ArgumentTypeError(f"range {short(text)} has more than {MAX_SIZES} sizes")
         return list(range(low, high + 1, step))
     items = [t.strip() for t in text.split(",") if t.strip()]
     if not items:
@@ -61,7 +62,7 @@ def _sizes(text: str) -> list[int]:
 def _range(text: str) -> tuple[str, str]:
     low, sep, high = text.partition(":")
     if not sep or not low.strip() or not high.strip():
-        raise argparse.ArgumentTypeError(f"{text!r} is not a range LOW:HIGH such as 1e18:1e26")
+        raise argparse.ArgumentTypeError(f"{short(text)} is not a range LOW:HIGH such as 1e18:1e26")
     return low.strip(), high.strip()
 
 

@@ -14,6 +14,7 @@ import argparse
 import sys
 from fractions import Fraction
 
+from ..config import short
 from ..format import figure, significant
 from .common import add_model_arguments, context_length, emit_json, load_spec, positive_int
 
@@ -25,9 +26,9 @@ def _exact(text: str):
     try:
         value = parse_number(text)
     except SymparamsError as err:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number ({err})") from None
+        raise argparse.ArgumentTypeError(f"{short(text)} is not a number ({err})") from None
     if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be positive")
+        raise argparse.ArgumentTypeError(f"{short(text)} must be positive")
     return value
 
 

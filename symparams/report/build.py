@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Callable
 
+from ..config import short
 from ..errors import SymparamsError
 from ..spec import Spec
 from . import compare, compute, forms, notable, practice, walk
@@ -80,7 +81,8 @@ def sections(names: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
     wanted = [n for n in wanted if n]
     bad = [n for n in wanted if n not in SECTIONS]
     if bad or not wanted:
-        what = f"unknown section {', '.join(repr(b) for b in bad)}" if bad else "--sections names no section"
+        shown = ", ".join(short(b) for b in bad[:3]) + (", ..." if len(bad) > 3 else "")
+        what = f"unknown section {shown}" if bad else "--sections names no section"
         raise SymparamsError(f"{what} (known: {', '.join(SECTIONS)})")
     return tuple(n for n in SECTIONS if n in wanted)
 

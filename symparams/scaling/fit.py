@@ -154,8 +154,9 @@ def _grid(form: str, shift: float = 0.0) -> list[tuple[float, ...]]:
     """Starting points: Hoffmann et al.'s grid (coarsened), in the fitted (log-space) parameters, made for losses
     of about e nats, and moved to losses ``e^(1 + shift)`` as the law moves when every loss is multiplied by
     ``e^shift``: E, A and B are multiplied too (their logarithms shifted), and the Kaplan form's N_c and D_c by
-    ``e^(shift/alpha_N)`` and ``e^(shift/alpha_D)``. So a fit does not depend on the losses' unit (nats, bits, a
-    scaled loss): it is the same fit, its constants scaled."""
+    ``e^(shift/alpha_N)`` and ``e^(shift/alpha_D)``. So a Chinchilla fit does not depend on the losses' unit (nats,
+    bits, a scaled loss): it is the same search, shifted, and the same fit, its constants scaled. The Kaplan form's
+    starts move alike, but its search is not a shift of itself there, so its fit can differ with the scale."""
     if form == "hoffmann":
         return [(a + shift, b + shift, e + shift, al, be) for a, b, e, al, be in
                 product((0.0, 5.0, 10.0, 15.0, 20.0, 25.0), (0.0, 5.0, 10.0, 15.0, 20.0, 25.0), (-1.0, 0.0, 1.0),

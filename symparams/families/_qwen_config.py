@@ -20,7 +20,7 @@ from .activations import activation
 from .decoder_sizes import read_kv_heads
 from .layer_lists import LEGACY_NAMES
 from .registry import Reading, by_layer, order
-from .rope import whole_rotary
+from .rope import partial_rotary_factor, rotary_width, whole_rotary
 
 __all__ = [
     "GROUPS", "Core", "core_fields", "read_core", "check_padding", "int_list", "read_window", "layer_types", "read_experts",
@@ -173,10 +173,10 @@ def read_core(cfg: Config, rotary_fraction: Fraction = Fraction(1)) -> Core:
     else:
         if not cfg.given("head_dim"):
             notes.append(f"head_dim not given: {head_dim} ({cfg.model_type}'s default)")
-        rotated = head_dim * rotary_fraction
-        if rotary_fraction == 1 and not _sets_rotary_fraction(cfg):
+        share = partial_rotary_factor(cfg, rotary_fraction, strict=False)  # as transformers' validation reads it
+        if share == 1:
             whole_rotary(cfg, "head_dim", head_dim)
-        if head_dim > 4 and head_dim % 2 and int(rotated) == head_dim and not _sets_rotary_fraction(cfg):
+        if head_dim > 4 and head_dim % 2 and rotary_width(head_dim, share) == head_dim:
             raise cfg.error("head_dim", f"{head_dim} is odd, and transformers' RoPE needs an even rotary dimension")
     vocab = cfg.get("vocab_size")
     check_padding(cfg, vocab)
@@ -200,17 +200,6 @@ def check_padding(cfg: Config, vocab: int) -> None:
         raise cfg.error("pad_token_id", "expected a token id (a whole number)")
     if not -vocab <= pad < vocab:
         raise cfg.error("pad_token_id", f"{pad} is not a row of the {vocab}-row embedding (transformers refuses it)")
-
-
-def _sets_rotary_fraction(cfg: Config) -> bool:
-    """Whether the config names its own ``partial_rotary_factor`` (top level or in its RoPE parameters)."""
-    if cfg.given("partial_rotary_factor"):
-        return True
-    for name in ("rope_parameters", "rope_scaling"):
-        value = cfg.data.get(name)
-        if isinstance(value, dict) and "partial_rotary_factor" in value:
-            return True
-    return False
 
 
 def read_window(cfg: Config, name: str = "sliding_window") -> int | None:

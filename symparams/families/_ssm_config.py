@@ -73,15 +73,12 @@ def refuse_odd_rope(cfg: Config, head_dim: int, name: str = "head_dim") -> None:
 
     The error names the field the file states it in (Zamba2's ``attention_head_dim``, an alias).
     """
-    partial = any(
-        isinstance(cfg.data.get(key), dict) and "partial_rotary_factor" in cfg.data[key]
-        for key in ("rope_parameters", "rope_scaling")
-    ) or cfg.given("partial_rotary_factor")
-    if not partial:
-        from .rope import whole_rotary
+    from .rope import partial_rotary_factor, rotary_width, whole_rotary
 
+    share = partial_rotary_factor(cfg, 1, strict=False)  # as transformers' validation reads it
+    if share == 1:
         whole_rotary(cfg, name, head_dim)
-    if head_dim > 4 and head_dim % 2 and not partial:
+    if head_dim > 4 and head_dim % 2 and rotary_width(head_dim, share) == head_dim:
         held = next((f for f in cfg.fields if name in f.names), None)
         stated = next((n for n in held.names if cfg.has(n)), name) if held is not None else name
         raise cfg.error(stated, f"{head_dim} is odd, and transformers' RoPE needs an even rotary dimension")

@@ -70,6 +70,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="glm",
+    rope_head="always",
     rope_share=True,
     rope_share_default=0.5,
     summary="GLM-4 (glm-4-9b-hf): the Llama layout, q/k/v biases, gate and up fused",

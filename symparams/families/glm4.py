@@ -53,6 +53,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="glm4",
+    rope_head="always",
     rope_share=True,
     rope_share_default=0.5,
     summary="GLM-4-0414: GLM's decoder with four norms per block",

@@ -130,6 +130,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="glm4_moe",
+    rope_head="given",
     rope_share=True,
     rope_share_default=0.5,
     summary="GLM-4.5: GQA attention (optional q/k norm), dense layers first, then routed and shared experts",

@@ -85,6 +85,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="nemotron",
+    rope_head="always",
     rope_share=True,
     rope_share_default=0.5,
     summary="Nemotron-4 / Minitron: LayerNorm1P with biases, GQA, a plain squared-ReLU MLP",

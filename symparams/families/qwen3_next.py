@@ -106,6 +106,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="qwen3_next",
+    rope_head="always",
     rope_share=True,
     rope_share_default=ROTARY_FRACTION,
     layer_lists="filled",

@@ -481,12 +481,18 @@ def settle(cfg: Config, fam: Family, head_dim: int | None, rotary_head: int | No
     """
     from .field_types import check_types, even_fields, replaced
     from .layer_lists import check_layer_lists
-    from .rope import check_head, check_rope, check_rope_head_dim
+    from .rope import check_head, check_rope, check_rope_head_dim, class_share, rope_table
 
     if (fam.rotary != "none" or cfg.data.get("rope_scaling") or cfg.data.get("rope_parameters")) \
             and not (fam.rope_head == "given" and replaced(cfg, "head_dim")):
-        check_head(cfg, fam.rope_head, head_dim)
+        check_head(cfg, fam.rope_head, head_dim, class_share(fam))
     stated = cfg.data.get("head_dim")
+    table = rope_table(cfg)[1]
+    if fam.rope_head is None and fam.rotary != "by-layer-kind" and (fam.rope_top is None or fam.rope_top(cfg)) \
+            and type(stated) is int and not replaced(cfg, "head_dim") \
+            and isinstance(table, dict) and "partial_rotary_factor" in table:
+        # validated even where no layer rotates (OPT's, Bamba's): the table's share of the head_dim the file states
+        check_rope_head_dim(cfg, stated, "head_dim", held=False)
     held = True  # the rope tables are checked at a size the layers use
     if type(stated) is int and (rotary_head is None or fam.rope_head == "given"):
         # the config's head_dim, which transformers' rope functions read, even where no layer does

@@ -118,13 +118,14 @@ def _whole_head(head_dim: int, partial: Any) -> bool:
     return (is_number(partial) or isinstance(partial, Fraction)) and rotary_width(head_dim, partial) == head_dim
 
 
-def check_head(cfg: Config, how: str | None, head_dim: int | None) -> None:
+def check_head(cfg: Config, how: str | None, head_dim: int | None, share: Any = 1) -> None:
     """Refuse a model of head size ``head_dim`` (None: not one whole number) where transformers' RoPE
     validation refuses its config.
 
     ``how`` is Family.rope_head: "always" (the class holds the head size the family reads),
     "given" (only a head_dim the config.json states, as written), or None (no rotary
-    embedding, or the family checks it itself).
+    embedding, or the family checks it itself). ``share`` is the share of each head its class
+    rotates where the file states none (:func:`class_share`): GLM's half head, odd or not, passes.
     """
     if how is None:
         return
@@ -140,7 +141,7 @@ def check_head(cfg: Config, how: str | None, head_dim: int | None) -> None:
         size = head_dim
     held = next((f for f in cfg.fields if "head_dim" in f.names), None)
     stated = next((n for n in (held.names if held is not None else ("head_dim",)) if cfg.has(n)), None)
-    check_rope_head_dim(cfg, size, stated or "num_attention_heads", held=how == "always")
+    check_rope_head_dim(cfg, size, stated or "num_attention_heads", share, held=how == "always")
 
 
 def check_layer_kinds(cfg: Config, kinds: Iterable[str], thetas: Mapping[str, str] | None = None,

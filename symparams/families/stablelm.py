@@ -91,6 +91,7 @@ def from_config(cfg: Config) -> Spec:
 
 FAMILY = Family(
     name="stablelm",
+    rope_head="given",
     rope_share=True,
     rope_share_default=0.25,
     summary="StableLM: LayerNorm with biases, partial rotary, optional q/k LayerNorm per head and parallel residual",

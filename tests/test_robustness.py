@@ -2171,3 +2171,51 @@ def test_layer_lists_and_rope_keys_are_refused_where_transformers_refuses_them_i
         assert isinstance(ours, str) and "\n" not in ours, (model_type, ours, theirs)
     if isinstance(ours, str) and any(rule in ours for rule in _OUR_RULES):
         assert isinstance(theirs, str), (model_type, ours, theirs)
+
+
+@pytest.mark.sampled
+@pytest.mark.parametrize("name", ["decoder", "generator", "text_config", "text_encoder"])
+@pytest.mark.parametrize("model_type", ["llama", "qwen3", "mixtral", "gpt2", "olmo2", "llava"])
+def test_a_text_config_a_text_only_class_makes_no_config_of_is_refused_as_transformers_cannot_build_from_it(
+        model_type, name):
+    """transformers builds a causal LM from the text config that ``get_text_config`` finds: any non-null field named
+    decoder, generator or text_config (text_encoder is the encoder's, never a causal LM's). A class that declares no
+    such field keeps the file's value as it is, and the build fails on it; a null is no text config at all. Each value
+    is refused exactly where transformers builds no model, and counted as transformers counts it elsewhere."""
+    base = {"model_type": model_type, "num_hidden_layers": 1, "vocab_size": 64, "hidden_size": 32,
+            "num_attention_heads": 4, "num_key_value_heads": 4, "intermediate_size": 64, "n_embd": 32, "n_layer": 1,
+            "n_head": 4}
+    if model_type == "llava":
+        base = {"model_type": "llava", "text_config": {"model_type": "llama", **{k: v for k, v in base.items()
+                                                                                 if k != "model_type"}}}
+    for value in ({}, {"hidden_size": 8}, 1, "text", [], False, None):
+        doc = {**base, name: value} if not (model_type == "llava" and name == "text_config") else base
+        theirs, ours = _theirs_and_ours(doc)
+        assert isinstance(theirs, str) == isinstance(ours, str), (value, theirs, ours)
+        if not isinstance(ours, str):
+            assert ours == theirs
+
+
+_STATED_HEAD_ONLY = {  # families whose rope validation and rotary embedding read a head_dim only where a file states one
+    "deepseek_v3": {"model_type": "deepseek_v3", "num_hidden_layers": 1, "vocab_size": 64, "hidden_size": 32,
+                    "num_attention_heads": 4, "num_key_value_heads": 4, "intermediate_size": 64,
+                    "moe_intermediate_size": 16, "n_routed_experts": 4, "num_experts_per_tok": 2, "n_group": 1,
+                    "topk_group": 1, "q_lora_rank": 16, "kv_lora_rank": 16, "qk_rope_head_dim": 8,
+                    "qk_nope_head_dim": 8, "v_head_dim": 8},
+    "olmo2": {"model_type": "olmo2", "num_hidden_layers": 1, "vocab_size": 64, "hidden_size": 32,
+              "num_attention_heads": 4, "num_key_value_heads": 4, "intermediate_size": 64},
+    "granite": {"model_type": "granite", "num_hidden_layers": 1, "vocab_size": 64, "hidden_size": 32,
+                "num_attention_heads": 4, "num_key_value_heads": 4, "intermediate_size": 64},
+}
+
+
+@pytest.mark.parametrize("head_dim", [-1, -6, "8", [8]])
+@pytest.mark.parametrize("model_type", sorted(_STATED_HEAD_ONLY))
+def test_a_stated_head_dim_no_rotary_embedding_can_be_made_of_is_refused_even_where_no_layer_reads_it(
+        model_type, head_dim):
+    """DeepSeek-V3's layers size their heads from the latent attention's fields, yet its rope validation compares a
+    stated head_dim with 4 and its rotary embedding takes arange(0, head_dim, 2): text, or a negative width, builds no
+    model. Such a head_dim is refused wherever transformers refuses it, in families whose layers read it too."""
+    theirs, ours = _theirs_and_ours({**_STATED_HEAD_ONLY[model_type], "head_dim": head_dim})
+    assert isinstance(theirs, str), theirs
+    assert isinstance(ours, str), ours

@@ -188,6 +188,10 @@ def replaced(cfg: Config, name: str) -> bool:
     return entry is not None and name in entry.get("replaced", ())
 
 
+# The fields transformers' ``get_text_config`` takes for a causal LM's text config wherever one is not null.
+TEXT_CONFIG_NAMES = ("decoder", "generator", "text_config")
+
+
 def check_types(cfg: Config) -> None:
     """Refuse a field whose value transformers' config class refuses (its type, or its range), and a ``dtype``
     or ``id2label`` transformers cannot make a model from, in any model type."""
@@ -196,6 +200,10 @@ def check_types(cfg: Config) -> None:
     if entry is None or cfg.model_type == "*":
         return
     _check_divides(cfg, entry)
+    for name in TEXT_CONFIG_NAMES:
+        if cfg.data.get(name) is not None and name not in entry["fields"] and name not in entry.get("nested", {}):
+            raise cfg.error(name, f"transformers builds a model from the text config a field of this name holds, but "
+                                  f"{entry['class']} makes none of it; no model is built (leave it out)")
     layers = cfg.data.get("per_layer_config")
     if layers is not None and layers != {} and not entry.get("heterogeneous"):
         raise cfg.error("per_layer_config", "makes layers differ from one another (transformers' heterogeneous "

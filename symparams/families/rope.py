@@ -133,8 +133,14 @@ def check_head(cfg: Config, how: str | None, head_dim: int | None, share: Any = 
         raise ValueError(f"Family.rope_head is 'always', 'given' or None, not {how!r}")
     if how == "given":
         size = cfg.data.get("head_dim")
+        if isinstance(size, (str, list, dict)):
+            raise cfg.error("head_dim", f"is {short(size)}, not a number: transformers' RoPE validation compares it "
+                                        "with 4 and refuses it")
         if type(size) is not int:
             return
+        if size < 0 or -(-size // 2) > _MOST_PAIRS:
+            raise cfg.error("head_dim", f"is {size:,}: transformers' rotary embedding takes arange(0, head_dim, 2), "
+                                        "which torch cannot make of it")
     else:
         if head_dim is None:
             return

@@ -2219,3 +2219,55 @@ def test_a_stated_head_dim_no_rotary_embedding_can_be_made_of_is_refused_even_wh
     theirs, ours = _theirs_and_ours({**_STATED_HEAD_ONLY[model_type], "head_dim": head_dim})
     assert isinstance(theirs, str), theirs
     assert isinstance(ours, str), ours
+
+
+@pytest.mark.sampled
+@pytest.mark.parametrize("name", ["layer_types", "mtp_layer_types"])
+@pytest.mark.parametrize("model_type", ["llava", "llama", "qwen3", "gemma2", "mamba", "qwen3_next"])
+def test_layer_kinds_transformers_cannot_look_up_are_refused_in_every_model_type(model_type, name):
+    """Every config class renames legacy layer kinds as it loads, looking each one up in a table: a value that is not
+    a list, text or object, or a list holding a list or an object, makes no config in any model type, even one whose
+    layers never read it. Each is refused where transformers refuses it."""
+    from symparams.catalog import preset_paths
+
+    presets = {"llava": "llava-1.5-7b-hf", "llama": "llama-2-7b", "qwen3": "qwen3-0.6b", "gemma2": "gemma-2-2b",
+               "mamba": "mamba-130m", "qwen3_next": "qwen3-next-80b-a3b-instruct"}
+    doc = json.loads(Path(preset_paths()[presets[model_type]]).read_text())
+    for value in (3, True, 0.5, [["full_attention"]], [{"kind": "full_attention"}]):
+        theirs, ours = _theirs_and_ours({**doc, name: value})
+        assert isinstance(theirs, str), (value, theirs)
+        assert isinstance(ours, str) and name in ours, (value, ours)
+
+
+@pytest.mark.parametrize("value", ["0.5", [0.5], {"share": 0.5}, True, None, 0.25])
+@pytest.mark.parametrize("preset", ["olmo-3-1025-7b", "gemma-3-4b-it"])
+def test_a_top_level_share_a_scaled_layer_kind_computes_with_is_refused_where_it_is_no_number(preset, value):
+    """OLMo 3 and Gemma 3 keep rope parameters by layer kind; a kind whose table is scaled (YaRN, linear) still
+    computes its rotary width with the top level's partial_rotary_factor. Text, a list or an object there builds no
+    model; a bool, a null or a number builds it. Refused and counted exactly as transformers does."""
+    from symparams.catalog import preset_paths
+
+    doc = json.loads(Path(preset_paths()[preset]).read_text())
+    (doc["text_config"] if "text_config" in doc else doc)["partial_rotary_factor"] = value
+    theirs, ours = _theirs_and_ours(doc)
+    assert isinstance(theirs, str) == isinstance(ours, str), (theirs, ours)
+    assert ours == theirs or isinstance(ours, str)
+
+
+@pytest.mark.sampled
+@pytest.mark.parametrize("scaling", [None, {}, {"rope_type": "linear", "factor": 8.0}])
+@pytest.mark.parametrize("parameters", [None, {}, {"rope_type": "default", "rope_theta": 10000.0},
+                                        {"full_attention": None}, {"full_attention": {"rope_type": "default"}}])
+@pytest.mark.parametrize("preset", ["olmo-3-1025-7b", "gemma-3-270m", "gemma-3-4b-it"])
+def test_a_rope_scaling_a_class_by_layer_kind_cannot_merge_is_refused(preset, parameters, scaling):
+    """Gemma 3 and OLMo 3 merge a rope_scaling into the full-attention table of the file's rope_parameters (their
+    own tables where the file states none): beside parameters without that table, no config is made. Refused
+    exactly where transformers cannot make it, and counted as it builds elsewhere."""
+    from symparams.catalog import preset_paths
+
+    doc = json.loads(Path(preset_paths()[preset]).read_text())
+    text = doc["text_config"] if "text_config" in doc else doc
+    text.update({"rope_parameters": parameters, "rope_scaling": scaling})
+    theirs, ours = _theirs_and_ours(doc)
+    assert isinstance(theirs, str) == isinstance(ours, str), (theirs, ours)
+    assert ours == theirs or isinstance(ours, str)

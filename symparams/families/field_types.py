@@ -269,6 +269,12 @@ def _check_every(cfg: Config) -> None:
     labels = cfg.data.get("id2label")
     if labels is not None and not (isinstance(labels, dict) and all(_whole_text(k) for k in labels)):
         raise cfg.error("id2label", f"transformers reads an object keyed by whole numbers (\"0\"), not {_shown(labels)}")
+    for key in ("layer_types", "mtp_layer_types"):  # every class renames legacy kinds in them as it loads
+        value = cfg.data.get(key)
+        if value is not None and (not isinstance(value, (list, str, dict)) or (
+                isinstance(value, list) and any(isinstance(kind, (list, dict)) for kind in value))):
+            raise cfg.error(key, f"transformers looks up each layer's kind in a table as it loads the config, and "
+                                 f"cannot look up {_shown(value)}")
     _check_base(cfg)
     _check_generation(cfg)
 

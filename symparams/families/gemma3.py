@@ -20,7 +20,7 @@ from ..config import DERIVED, Config, Field
 from . import _gemma_family as gemma
 from .layer_kinds import FULL, SLIDING, every_pth_full, read_pattern
 from .registry import Family, Reading
-from .rope import check_layer_kinds
+from .rope import check_layer_kinds, refuse_unmerged_scaling
 
 if TYPE_CHECKING:
     from ..spec import Spec
@@ -43,6 +43,7 @@ def read(cfg: Config) -> Reading:
         kinds = {FULL if kind == "attention" else kind for kind in cfg.data["layer_types"]}
     else:
         kinds = {SLIDING if (i + 1) % pattern else FULL for i in range(min(cfg.get("num_hidden_layers"), pattern))}
+    refuse_unmerged_scaling(cfg)
     check_layer_kinds(cfg, kinds, {"full_attention": "rope_theta", "sliding_attention": "rope_local_base_freq"},
                       dict(found.values).get("d_h"))
     return found

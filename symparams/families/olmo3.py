@@ -24,7 +24,7 @@ from .layer_lists import LEGACY_NAMES
 from .olmo2 import FIELDS as OLMO2_FIELDS
 from .olmo2 import GROUPS, olmo2_block, olmo2_model
 from .registry import Family, Reading
-from .rope import check_layer_kinds
+from .rope import check_layer_kinds, refuse_unmerged_scaling
 
 if TYPE_CHECKING:
     from ..spec import Spec
@@ -74,6 +74,7 @@ def read(cfg: Config) -> Reading:
     bias = cfg.get("attention_bias")
     window = cfg.get("sliding_window")
     pattern = sliding_layers(cfg, sizes.layers, lambda i: (i + 1) % 4 != 0)
+    refuse_unmerged_scaling(cfg)
     check_layer_kinds(cfg, {"sliding_attention" if x else "full_attention" for x in pattern}, {"full_attention": "rope_theta"},
                       sizes.head_dim)
     sliding = sum(pattern) if window is not DERIVED else 0  # a null window: the "sliding" layers attend to everything

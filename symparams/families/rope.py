@@ -29,7 +29,7 @@ from ..errors import SymparamsError
 from .layer_lists import ATTENTION_KINDS
 
 __all__ = ["partial_rotary_factor", "class_share", "check_rope_head_dim", "refuse_negative_width", "rotary_width",
-           "check_head", "whole_rotary", "check_layer_kinds", "check_table", "check_rope",
+           "check_head", "whole_rotary", "check_layer_kinds", "check_table", "refuse_unmerged_scaling", "check_rope",
            "RopeHolding", "rope_table", "rope_type", "is_number", "malformed", "refuse_missing",
            "NUMBER", "NUMBERS", "REQUIRED_KEYS", "VALIDATED", "COMPUTED", "ROTARY"]
 
@@ -188,6 +188,8 @@ def check_layer_kinds(cfg: Config, kinds: Iterable[str], thetas: Mapping[str, st
         head = size if type(size) is int else head_dim
         if entry and head is not None and rope_type(entry) != "default":  # scaled: reads the top level's share too
             top = cfg.data.get("partial_rotary_factor")
+            if top is not None and not isinstance(top, bool) and not is_number(top) and _first_factor(holders, None) is None:
+                raise malformed(cfg, "", "partial_rotary_factor", top, NUMBER, f" for its {kind} layers")
             share = _first_factor(holders, top if is_number(top) else 1)
             refuse_negative_width(cfg, name, head, share, where=f" for its {kind} layers", kind=rope_type(entry))
             if rope_type(entry) == "yarn":
@@ -202,6 +204,23 @@ def check_layer_kinds(cfg: Config, kinds: Iterable[str], thetas: Mapping[str, st
             base = (thetas or {}).get(kind, "rope_theta")
             refuse_yarn_base(cfg, *((name, entry["rope_theta"]) if "rope_theta" in entry else (base, cfg.data.get(base))),
                              where=f" for its {kind} layers")
+
+
+def refuse_unmerged_scaling(cfg: Config) -> None:
+    """Refuse a ``rope_scaling`` a class keeping rope parameters by layer kind cannot merge (Gemma 3's, OLMo 3's): it
+    updates the full-attention table of the file's ``rope_parameters`` with it, so where the file states both, that
+    table must be there, an object."""
+    scaling, nested = cfg.data.get("rope_scaling"), cfg.data.get("rope_parameters")
+    if scaling is None or nested is None:
+        return
+    full = nested.get("full_attention") if isinstance(nested, dict) else None
+    if not isinstance(full, dict):
+        raise cfg.error("rope_scaling", "is merged into the full_attention table of rope_parameters, which "
+                                        f"{'holds none' if full is None else 'is not an object'} in this file; "
+                                        "transformers cannot make the config")
+    if not isinstance(scaling, dict):
+        raise cfg.error("rope_scaling", f"is {short(scaling)}, not an object of rope parameters; transformers "
+                                        "refuses it")
 
 
 def check_table(cfg: Config, name: str, table: dict, where: str = "") -> None:

@@ -839,6 +839,23 @@ def test_a_width_the_heads_do_not_divide_counts_what_transformers_builds_or_is_r
                 _counted_as_built(family, cls, {**witness, **change}, f"{model_type} with {change}")
 
 
+@pytest.mark.parametrize("model_type", sample(SHIPPED, "widths narrower than the heads"))
+def test_a_width_narrower_than_its_heads_counts_what_transformers_builds_or_is_refused(model_type):
+    """Where the class works the head size out as width // heads, heads that outnumber the width's dimensions make
+    it 0, and transformers' rotary embedding divides by it (DiffLlama's, RecurrentGemma's). At the witness building
+    the most kinds of layer, the head size left out and the width one below the heads, the count is what
+    transformers builds, or refused."""
+    family = learned(model_type)
+    assert family is not None
+    cls = _config_class(model_type)
+    witness = {k: v for k, v in _richest(family).items() if k != "head_dim"}
+    for width in WIDTHS:
+        for heads in HEADS:
+            h = witness.get(heads)
+            if type(witness.get(width)) is int and type(h) is int and h >= 2:
+                _counted_as_built(family, cls, {**witness, width: h - 1}, f"{model_type} with {width} {h - 1}")
+
+
 def _other_classes(model_type: str) -> list[str]:
     """Every model class transformers maps the type to in any task, but its causal LM's."""
     from transformers.models.auto import modeling_auto

@@ -444,6 +444,10 @@ class LearnedFamily:
         self._check_per_layer_tables(config, source)
         family = self.for_config(config, source)
         values = family._values(config, source)
+        for name in self.positive:
+            if values.get(name) == 0:  # given as 0 it was refused above: worked out from the other fields
+                raise SymparamsError(f"{source}: {name} is not given, and transformers' {self.model_type} class works "
+                                     "it out as 0 from the other fields; it builds no model then (give it)")
         for name, table in made.items():
             self._check_made_table(config, values, name, table, source)
         for heads, width, default in self.divides:

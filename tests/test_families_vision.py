@@ -458,6 +458,22 @@ def test_llama4s_vision_rope_table_is_counted_exactly_where_transformers_builds_
     assert mine == real if mine[0] == "ok" else "\n" not in mine[1]
 
 
+@pytest.mark.parametrize("table", [None, {"rope_type": "default"}, {"rope_type": "default", "rope_theta": 500.0}],
+                         ids=repr)
+@pytest.mark.parametrize("theta", [None, "x", [1], 0, -1.0, 500.0, True], ids=repr)
+def test_llama4s_vision_base_stated_beside_the_table_is_counted_exactly_where_transformers_builds_the_model(
+        theta, table):
+    """A top-level rope_theta in Llama 4's vision config is the base its class fills the table in with where the
+    table states none, and the tower's rotary embedding computes with it: null or text builds no model, any number
+    (0 and below too) and a bool do. Counted exactly where transformers builds the model, refused where it does not."""
+    config = json.loads(json.dumps(BASES["llama4"]))
+    config["vision_config"]["rope_theta"] = theta
+    config["vision_config"]["rope_parameters"] = table
+    mine, real = outcome(config), built(config)
+    assert mine[0] == real[0], (mine, real)
+    assert mine == real if mine[0] == "ok" else "\n" not in mine[1]
+
+
 # Rope tables in a vision config whose tower has no rotary embedding: what every config class validates.
 NON_ROTARY_TABLES = [
     {"rope_type": "default", "rope_theta": 500.0}, {"rope_type": "linear", "factor": 2.0}, {"rope_type": "linear"},

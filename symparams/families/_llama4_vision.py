@@ -79,8 +79,15 @@ def _check_rope(cfg: Config) -> None:
     """The tower's rotary embedding computes with ``rope_theta`` alone, whatever the rope type, so a base that is no
     number is refused; its class validates the table as every config class does, so a key the type requires (but
     the base, which it fills in) missing is refused, and so are the types whose validation reads the context
-    (YaRN, Llama 3, LongRoPE: a vision config has none). Any other type builds, one transformers does not know too."""
+    (YaRN, Llama 3, LongRoPE: a vision config has none). Any other type builds, one transformers does not know too.
+    A top-level ``rope_theta`` is the base where the table states none."""
     rope = cfg.data.get("rope_parameters")
+    table = rope if isinstance(rope, dict) else {}
+    if "rope_theta" not in table and "rope_theta" in cfg.data:  # the class fills the table's base in from it
+        theta = cfg.data["rope_theta"]
+        if not is_number(theta) and not isinstance(theta, bool):
+            raise cfg.error("rope_theta", f"is {short(theta)}, not a number: the tower's rotary embedding takes it "
+                                          "as its base, and transformers builds no model")
     if not isinstance(rope, dict):
         return
     kind = rope_type(rope)

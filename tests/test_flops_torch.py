@@ -101,6 +101,8 @@ ROTARY_WIDTH = {
     "phi": lambda c: int(_head_dim(c) * c.rope_parameters["partial_rotary_factor"]),
     "falcon": lambda c: None if c.alibi else _head_dim(c),
     "mllama": lambda c: _head_dim(c.text_config),  # its text model's heads, D / H (a stated head_dim: the same)
+    "falcon_h1": _head_dim,
+    "granitemoehybrid": lambda c: _head_dim(c) if c.position_embedding_type == "rope" else None,
 }
 
 

@@ -249,7 +249,8 @@ def _windowed(x: Row, cache: sympy.Expr) -> bool:
 
 
 def windows(r: Reader) -> list[Inline]:
-    """Layers that attend to (and cache) at most W tokens, and how many attend to everything."""
+    """Layers that attend to at most W tokens (and cache at most W, but where transformers' cache keeps every token
+    of them: GPT-Neo's local layers), and how many attend to everything."""
     mixers = _mixers(r)
     windowed = [(c, x) for c, x, cache in mixers if _windowed(x, cache)]
     if not windowed or W not in r.spec.env:

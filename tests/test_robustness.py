@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import itertools
 import json
 import os
 import re
@@ -1257,6 +1258,37 @@ def test_a_rope_table_the_class_cannot_make_or_compute_is_refused_as_transformer
             continue
         assert theirs is not None, f"{preset} with {extra}: transformers refuses what is counted"
         assert {g: n for g, n in spec.breakdown().groups().items() if n} == theirs, extra
+
+
+@pytest.mark.sampled
+@pytest.mark.parametrize("preset", ["bloom-560m", "mpt-7b", "mamba-130m", "mamba2-130m", "llava-1.5-7b-hf",
+                                    "paligemma-3b-pt-224", "internvl3-1b-hf", "qwen3-vl-4b-instruct"])
+@pytest.mark.parametrize("key", ["rope_scaling", "rope_parameters"])
+def test_yarn_in_a_class_without_a_context_counts_exactly_where_transformers_builds_it(preset, key):
+    """YaRN reads max_position_embeddings, which Bloom's, MPT's, Mamba's and the vision-language wrappers' classes
+    lack. A file stating one at the top level gives it to the class in time, unless the table is a legacy
+    ``rope_scaling`` beside a ``rope_theta`` Python calls true: the class converts that before it sets the file's other
+    fields, and the context is missing then. Each combination counts exactly where transformers builds it."""
+    pytest.importorskip("torch", reason="torch is not installed")
+    pytest.importorskip("transformers", reason="transformers is not installed")
+    from symparams.catalog import preset_paths
+    from symparams.config import read_json
+
+    base = {k: v for k, v in read_json(preset_paths()[preset]).items()  # type: ignore[union-attr]
+            if k not in ("rope_scaling", "rope_parameters", "rope_theta", "max_position_embeddings")}
+    yarn = {k: v for k, v in YARN.items() if k != "rope_theta"}
+    for theta, context in itertools.product((10000.0, 0, None, "absent"), (4096, "absent")):
+        doc = {**base, key: dict(yarn), **({} if theta == "absent" else {"rope_theta": theta}),
+               **({} if context == "absent" else {"max_position_embeddings": context})}
+        theirs = _meta_groups(doc)
+        try:
+            spec = symparams.families.from_dict(doc, "config")
+        except SymparamsError as refused:
+            assert theirs is None, f"{preset}, rope_theta {theta}, context {context}: transformers builds what is " \
+                                   f"refused: {refused}"
+            continue
+        assert theirs is not None, f"{preset}, rope_theta {theta}, context {context}: transformers refuses what is counted"
+        assert {g: n for g, n in spec.breakdown().groups().items() if n} == theirs, (theta, context)
 
 
 def _with_heads_not_dividing_the_width(preset: str) -> dict | None:

@@ -337,11 +337,15 @@ def check_rope(cfg: Config, family: RopeHolding, head_dim: int | None = None, in
         return
     name, params = rope_table(cfg)
     params = params or {}
+    # A class that keeps no rope parameters converts a legacy rope_scaling only beside a rope_theta (any value Python
+    # calls true), and before it sets the file's other fields: a field the class lacks is missing then, stated or not.
+    converted_early = name == "rope_scaling" and bool(cfg.data.get("rope_theta"))
     for kind in [params, *params.values()]:
         needs = READS.get(rope_type(kind)) if isinstance(kind, dict) else None
-        if needs is not None and needs in family.lacks and needs not in cfg.data:
+        if needs is not None and needs in family.lacks and (needs not in cfg.data or converted_early):
             raise cfg.error(name, f"rope_type {short(rope_type(kind))} reads {needs}, which {cfg.model_type}'s "
-                                  "config class does not have; transformers cannot make the config")
+                                  f"config class does not have{' while it converts a rope_scaling beside rope_theta' if converted_early else ''}; "
+                                  "transformers cannot make the config")
         if isinstance(kind, dict) and rope_type(kind) == "longrope" and _null_head(cfg, family):
             _refuse_null_head(cfg, name, "longrope")
     if any(isinstance(v, dict) or (v is None and k in ATTENTION_KINDS) for k, v in params.items()):

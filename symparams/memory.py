@@ -27,9 +27,12 @@ Every figure is an exact reading of the model's tree times exact byte widths:
   transformers' ``StaticCache`` allocates, and what its ``DynamicCache`` holds in storage
   while decoding (it keeps the last W - 1 tokens as a view of the step's W, so one
   token fewer per windowed layer in shape, the same in memory; tests/test_memory.py
-  measures both). GPT-Neo's local layers are the exception: their config names them
-  to no cache class, which keeps every token of them, and so does the reading
-  (tests/test_kv_cache_torch.py compares every family's cache with transformers').
+  measures both). The reading is what the layers need, as the FLOPs readings are: two
+  of transformers' implementations cache more, and tests/test_kv_cache_torch.py, which
+  compares every family with the cache transformers fills, computes that exactly:
+  GPT-Neo's local layers keep every token (its config names them to no cache class),
+  and Falcon's new decoder architecture broadcasts its H_kv key and value heads to the
+  H query heads before it caches them.
 
 Parallelism (:mod:`symparams.parallel`) splits each of them over GPUs; ``per_gpu_bytes``
 is the most loaded GPU's total.

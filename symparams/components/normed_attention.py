@@ -7,12 +7,9 @@ channel. OLMoE sizes them from the width instead (``q_norm = RMSNorm(D)``,
 ``k_norm = RMSNorm((D // H) * H_kv)``), so the widths are given, not derived here.
 
 A ``window`` of W tokens (OLMo 3's sliding layers, GPT-Neo's local layers) changes no
-weight: a causal kernel that skips masked blocks meets at most W keys per query
-(:func:`.attention.attended`), and the cache keeps at most W tokens where transformers'
-cache knows the layer as sliding (OLMo 3's ``layer_types``). GPT-Neo's config names its
-local layers to no cache class (``attention_layers``, not ``layer_types``), so its cache
-keeps every token of them, as of its global ones (``cache_window=False``). The eager
-reading (``causal=False``) is the full T x T scores, masked afterwards, window or not.
+weight: the cache keeps at most W tokens, and a causal kernel that skips masked blocks
+meets at most W keys per query (:func:`.attention.attended`). The eager reading
+(``causal=False``) is the full T x T scores, masked afterwards, window or not.
 """
 
 from __future__ import annotations
@@ -39,7 +36,6 @@ class NormedAttention(Attention):
     window: Expr | None = None
     norm_names: tuple[str, str] = ("q_norm", "k_norm")
     per_head: bool = False
-    cache_window: bool = True
 
     def children(self) -> tuple[Module, ...]:
         norms = tuple(Norm(name, dim, kind="rms", weight=True)
@@ -50,7 +46,7 @@ class NormedAttention(Attention):
         return 2 * 2 * attended(T, causal, self.window) * self.heads * self.head_dim
 
     def cache_elements(self, T: Expr) -> Expr:
-        kept = T if self.window is None or not self.cache_window else sympy.Min(T, self.window)
+        kept = T if self.window is None else sympy.Min(T, self.window)
         return 2 * self.kv_heads * self.head_dim * kept
 
     def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:

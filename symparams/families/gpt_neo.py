@@ -120,7 +120,7 @@ def build(r: Reading) -> Spec:
 
     def layer(window):
         attn = NormedAttention("attn", D, H, H_kv, d_h, out_bias=True, names=("q_proj", "k_proj", "v_proj", "out_proj"),
-                               window=window, cache_window=False)
+                               window=window)
         label = "Block(LayerNorm, " + ("local attention" if window is not None else "global attention") + ", LayerNorm, MLP)"
         return block("h", (layer_norm("ln_1"), attn, layer_norm("ln_2"),
                            MLP("mlp", D, F, gated=False, bias=True, activation=act, names=("c_fc", "c_proj"))), label)

@@ -243,14 +243,11 @@ def _reuses(x: Row) -> bool:
 
 
 def _windowed(x: Row, cache: sympy.Expr) -> bool:
-    if _reuses(x) or getattr(x.node, "cache_window", True) is False:
-        return getattr(x.node, "window", None) == W
-    return bool(cache.has(sympy.Min) and cache.has(W))
+    return getattr(x.node, "window", None) == W if _reuses(x) else bool(cache.has(sympy.Min) and cache.has(W))
 
 
 def windows(r: Reader) -> list[Inline]:
-    """Layers that attend to at most W tokens (and cache at most W, but where transformers' cache keeps every token
-    of them: GPT-Neo's local layers), and how many attend to everything."""
+    """Layers that attend to (and cache) at most W tokens, and how many attend to everything."""
     mixers = _mixers(r)
     windowed = [(c, x) for c, x, cache in mixers if _windowed(x, cache)]
     if not windowed or W not in r.spec.env:
@@ -258,10 +255,8 @@ def windows(r: Reader) -> list[Inline]:
     count = sympy.Add(*(c for c, _ in windowed))
     full = sympy.Add(*(c for c, x, cache in mixers if not _windowed(x, cache) and (_reuses(x) or cache.has(T))))
     kind = "Chunked" if "chunks=" in windowed[0][1].node.describe() else "Sliding-window"
-    capped = all(getattr(x.node, "cache_window", True) for _, x in windowed)
-    cached = "and the layer caches at most W." if capped else "yet transformers' cache keeps every token of the layer."
     out: list[Inline] = [f"{kind} attention with ", Values((("W", r.spec.env[W]),)), " ", *_in_layers(r, count),
-                         ": a query there attends to at most W tokens, ", cached]
+                         ": a query there attends to at most W tokens, and the layer caches at most W."]
     if full != 0:
         out += [" The other ", *_count(r, full), " layers attend to the whole context."]
     reusing = sympy.Add(*(c for c, x, _ in mixers if _reuses(x)))

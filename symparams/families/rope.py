@@ -343,9 +343,9 @@ def check_rope(cfg: Config, family: RopeHolding, head_dim: int | None = None, in
     for kind in [params, *params.values()]:
         needs = READS.get(rope_type(kind)) if isinstance(kind, dict) else None
         if needs is not None and needs in family.lacks and (needs not in cfg.data or converted_early):
+            when = " while it converts a rope_scaling beside rope_theta" if converted_early else ""
             raise cfg.error(name, f"rope_type {short(rope_type(kind))} reads {needs}, which {cfg.model_type}'s "
-                                  f"config class does not have{' while it converts a rope_scaling beside rope_theta' if converted_early else ''}; "
-                                  "transformers cannot make the config")
+                                  f"config class does not have{when}; transformers cannot make the config")
         if isinstance(kind, dict) and rope_type(kind) == "longrope" and _null_head(cfg, family):
             _refuse_null_head(cfg, name, "longrope")
     if any(isinstance(v, dict) or (v is None and k in ATTENTION_KINDS) for k, v in params.items()):

@@ -116,11 +116,11 @@ def locate(name: str | os.PathLike) -> Located:
     preset = None if is_path(name) else _preset_name(name)
     if preset is not None:
         return Located(read_json(preset_paths()[preset]), f"preset {preset}", preset)  # type: ignore[arg-type]
-    from .checkpoint import INDEX_NAME, is_checkpoint  # not for a preset, the usual case
+    from .checkpoint_files import INDEX_NAME, SUFFIXES, is_checkpoint  # not for a preset, the usual case
 
     if os.path.isdir(name):
         config = _config_beside(name)
-        checkpoint = name if any(f.endswith((".safetensors", ".gguf")) or f == INDEX_NAME for f in os.listdir(name)) else None
+        checkpoint = name if any(f.endswith(SUFFIXES) or f == INDEX_NAME for f in os.listdir(name)) else None
         return Located(read_json(config), printable(config), printable(os.path.basename(os.path.abspath(name))), checkpoint)
     if is_checkpoint(name):
         config = _config_beside(name)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from math import prod
 from typing import Any, Iterable
 
+from .checkpoint_files import INDEX_NAME, SUFFIXES, is_checkpoint
 from .config import printable
 from .errors import SymparamsError, install_hint
 
@@ -43,7 +44,6 @@ SAFETENSORS_BITS = {
     "F4": 4, "F6_E2M3": 6, "F6_E3M2": 6, "I16": 16, "U16": 16, "F16": 16, "BF16": 16,
     "I32": 32, "U32": 32, "F32": 32, "I64": 64, "U64": 64, "F64": 64, "C64": 64,
 }
-INDEX_NAME = "model.safetensors.index.json"
 
 
 @dataclass(frozen=True)
@@ -333,10 +333,6 @@ def _gguf_bytes(name: str, kind: Any, dims: list[int], sizes: dict, source: str)
     return numel // block * type_bytes
 
 
-def is_checkpoint(path: str) -> bool:
-    return path.endswith((".safetensors", ".gguf", INDEX_NAME))
-
-
 def read_checkpoint(path: str | os.PathLike) -> Checkpoint:
     """A checkpoint file or folder: a .safetensors or .gguf file, a sharded index, or a folder holding one."""
     path = os.fspath(path)
@@ -345,7 +341,7 @@ def read_checkpoint(path: str | os.PathLike) -> Checkpoint:
             candidate = os.path.join(path, name)
             if os.path.isfile(candidate):
                 return read_checkpoint(candidate)
-        found = sorted(f for f in os.listdir(path) if f.endswith((".safetensors", ".gguf")))
+        found = sorted(f for f in os.listdir(path) if f.endswith(SUFFIXES))
         if len(found) == 1:
             return read_checkpoint(os.path.join(path, found[0]))
         raise _fail(printable(path), "holds no model.safetensors, index or single .gguf file")

@@ -83,7 +83,7 @@ def config_path(text: str) -> str:
 
 def _cached(text: str) -> str | None:
     """The cached checkpoint file of a Hub id (its shard index, else model.safetensors), or None."""
-    from .checkpoint import INDEX_NAME
+    from .checkpoint_files import INDEX_NAME
 
     repo, revision = parse_hub_id(text)
     huggingface_hub = _hub(text)

@@ -21,7 +21,7 @@ LAYERS = [  # lowest first; a module may import from its own layer or any layer 
     ("readings", {"breakdown", "analysis", "flops", "memory", "scaling", "compiled", "sweep", "verify",
                   "insights", "learn", "timing", "gpus", "parallel", "lawfit", "laws", "shapes"}),
     ("outputs", {"report", "latex", "plot", "display", "documents"}),
-    ("catalog", {"catalog", "presets", "hub", "checkpoint", "counting"}),
+    ("catalog", {"catalog", "presets", "hub", "checkpoint", "checkpoint_files", "counting"}),
     ("face", {"cli", "__main__"}),
 ]
 

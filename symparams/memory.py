@@ -28,11 +28,12 @@ Every figure is an exact reading of the model's tree times exact byte widths:
   while decoding (it keeps the last W - 1 tokens as a view of the step's W, so one
   token fewer per windowed layer in shape, the same in memory; tests/test_memory.py
   measures both). The reading is what the layers need, as the FLOPs readings are: two
-  of transformers' implementations cache more, and tests/test_kv_cache_torch.py, which
-  compares every family with the cache transformers fills, computes that exactly:
-  GPT-Neo's local layers keep every token (its config names them to no cache class),
-  and Falcon's new decoder architecture broadcasts its H_kv key and value heads to the
-  H query heads before it caches them.
+  of transformers' implementations cache more, GPT-Neo's local layers keep every token
+  (its config names them to no cache class), and Falcon's new decoder architecture
+  broadcasts its H_kv key and value heads to the H query heads before it caches them.
+  Their Specs say so (:class:`.spec.CachedOtherwise`), and ``transformers_kv_cache_bytes``
+  gives what transformers' cache then holds, from the same tree, with a warning;
+  tests/test_kv_cache_torch.py compares both figures with the cache transformers fills.
 
 Parallelism (:mod:`symparams.parallel`) splits each of them over GPUs; ``per_gpu_bytes``
 is the most loaded GPU's total.
@@ -279,6 +280,7 @@ class Memory:
     per_gpu_stage: int = 0
     model_context: int | None = None
     warnings: tuple[str, ...] = field(default=())
+    transformers_kv_cache_bytes: int | None = None
     loads: tuple[Load, ...] = field(default=(), repr=False, compare=False)
 
     @cached_property
@@ -316,7 +318,8 @@ class Memory:
             "weights_bytes": self.weights_bytes, "gradients_bytes": self.gradients_bytes,
             "optimizer_bytes": self.optimizer_bytes, "master_bytes": self.master_bytes,
             "activation_bytes": self.activation_bytes, "kv_cache_bytes": self.kv_cache_bytes,
-            "kv_state_bytes": self.kv_state_bytes, "total_bytes": self.total_bytes,
+            "kv_state_bytes": self.kv_state_bytes, "transformers_kv_cache_bytes": self.transformers_kv_cache_bytes,
+            "total_bytes": self.total_bytes,
             "per_gpu_bytes": self.per_gpu_bytes,
             "formulas": {f"{k}_bytes": None if k == "activation" and self.activation_bytes is None else str(v)
                          for k, v in self.formulas.items()},
@@ -457,11 +460,13 @@ def memory(
     forms["activation"] = act_form
     kv_form: Expr = Integer(0)
     kv_bytes = kv_state = 0
+    theirs = None
     if not training and seq is not None:
         kvw = _kv_width(kv_dtype)
         kv_form = spec.substitute(spec.tree.cache_elements(T)) * B * kvw
         kv_bytes = _whole_bytes(spec.value(kv_form, {T: seq, B: batch}))
         kv_state = kv_state_bytes(spec, kv_dtype) * batch
+        theirs = _cached_otherwise(spec, seq, batch, kvw, kv_bytes)
     forms["kv_cache"] = kv_form
     forms["total"] = sympy.Add(*(forms[k] for k in KINDS))
     master_bytes = _whole_bytes(n * FP32) if master else 0
@@ -471,7 +476,7 @@ def memory(
                          activations=seq is not None)
     per_gpu = most_loaded(loads, seq, batch)
     forms["per_gpu"] = per_gpu.formula
-    warning = context_warning(spec, seq)
+    warnings = tuple(w for w in (context_warning(spec, seq), theirs and theirs[1]) if w)
     return Memory(
         model=spec.name, training=training, dtype=dtype, optimizer=optimizer if training else "none",
         master_weights=master, state_dtype=state_dtype, kv_dtype=kv_dtype, activation_dtype=act_dtype,
@@ -479,8 +484,25 @@ def memory(
         weights_bytes=weights, gradients_bytes=grads, optimizer_bytes=state_bytes + master_bytes,
         master_bytes=master_bytes, activation_bytes=activation, kv_cache_bytes=kv_bytes, kv_state_bytes=kv_state,
         per_gpu_bytes=per_gpu.bytes, forms=forms, parallel=layout, per_gpu_stage=per_gpu.stage, loads=loads,
-        model_context=spec.context, warnings=(warning,) if warning else (),
+        model_context=spec.context, warnings=warnings, transformers_kv_cache_bytes=theirs and theirs[0],
     )
+
+
+def _cached_otherwise(spec: Spec, seq: int, batch: int, width: Rational, needed: int) -> tuple[int, str] | None:
+    """What transformers' cache holds where it keeps more than the layers need, and a warning saying so."""
+    other = spec.cached_otherwise
+    if other is None:
+        return None
+    form = spec.substitute(spec.tree.cache_elements(T).xreplace(dict(other.swap))) * B * width
+    held = _whole_bytes(spec.value(form, {T: seq, B: batch}))
+    if held == needed:
+        return None
+    times = f" ({held // needed:,} times)" if needed and held % needed == 0 else ""
+    env = {T: seq, B: batch}
+    read = "; ".join(f"{a} = {int(spec.value(a, env)):,} read as {b} = {int(spec.value(b, env)):,}"
+                    for a, b in other.swap)
+    return held, (f"transformers' {spec.family} {other.why} ({read}): its cache holds {held:,} bytes here{times}, "
+                  f"against the {needed:,} its layers need")
 
 
 # ---- limits ---------------------------------------------------------------------------

@@ -37,7 +37,8 @@ from .format import display
 from .limits import MAX_VALUE
 from .symbols import INFO, T
 
-__all__ = ["Spec", "Row", "Breakdown", "Constraint", "Divides", "AtMost", "Differs", "EvenAbove", "exact", "pretty"]
+__all__ = ["Spec", "Row", "Breakdown", "Constraint", "Divides", "AtMost", "Differs", "EvenAbove", "CachedOtherwise", "exact",
+           "pretty"]
 
 
 @dataclass(frozen=True)
@@ -246,6 +247,21 @@ def _overlap(terms: list[Expr]) -> bool:
 
 
 @dataclass(frozen=True)
+class CachedOtherwise:
+    """How transformers' own implementation of a family caches more than its layers need.
+
+    The KV-cache reading is what the layers attend over, as the FLOPs readings are. Where
+    transformers keeps more (Falcon's new decoder architecture caches its key and value
+    heads broadcast to the query heads), ``swap`` turns the reading into what its cache
+    holds (``H_kv -> H``), so that figure comes out of the same tree; ``why`` says what it
+    keeps, after "transformers' <family>".
+    """
+
+    why: str
+    swap: tuple[tuple[Symbol, Expr], ...]
+
+
+@dataclass(frozen=True)
 class Spec:
     """A module tree plus values: one concrete (or symbolic) model."""
 
@@ -258,6 +274,7 @@ class Spec:
     notes: tuple[str, ...] = field(default=(), compare=False)
     kept: tuple[Symbol, ...] = ()
     context: int | None = field(default=None, compare=False)
+    cached_otherwise: CachedOtherwise | None = field(default=None, compare=False)
 
     # ---- symbolic readings -------------------------------------------------
     def substitute(self, expr: Expr) -> Expr:

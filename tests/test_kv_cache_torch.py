@@ -12,9 +12,9 @@ sliding min(T, W) rows (``DynamicCache`` keeps W - 1 in shape between steps, W i
 storage: tests/test_memory.py measures both).
 
 The reading is what the layers need, as the FLOPs readings are; where transformers' own
-implementation caches more, by its design and not the model's, the difference is named in
-:data:`CACHED_OTHERWISE` and the cache is compared with the reading of a config that needs
-what transformers keeps, exactly.
+implementation caches more, by its design and not the model's (the families in
+:data:`CACHED_OTHERWISE`), the cache is compared with the figure the reading gives for what
+transformers keeps, ``transformers_kv_cache_bytes``, exactly.
 
 Every drawn config is one ``strategies.CONFIGS`` registers, so a family added there is
 checked here too.
@@ -54,23 +54,15 @@ TYPES = sorted(t for t in CONFIGS if t in FAMILIES.by_type and t not in NO_TEXT_
 NO_WINDOW = {"qwen3_vl", "qwen3_vl_moe"}
 
 
-def _all_global(config: dict, tcfg) -> dict:
-    return {**{k: v for k, v in config.items() if k != "attention_layers"},
-            "attention_types": [[["global"], tcfg.num_layers]]}
-
-
-def _broadcast_heads(config: dict, tcfg) -> dict:
-    return {**config, "num_kv_heads": tcfg.num_attention_heads} if tcfg.new_decoder_architecture else config
-
-
-# model_type -> (what transformers caches beyond what the layers need, a config whose reading is what it caches)
+# Families whose Spec says transformers' cache holds more than the layers need (Spec.cached_otherwise): there the
+# cache is compared with the figure memory() gives for it, transformers_kv_cache_bytes; everywhere else, with the reading.
 CACHED_OTHERWISE = {
     # GPTNeoConfig names its local layers in attention_layers, which no cache class reads: every layer's cache keeps
     # every token, though a local layer attends to the last window_size of them.
-    "gpt_neo": ("caches every token of a local layer", _all_global),
+    "gpt_neo",
     # FalconAttention broadcasts the num_kv_heads key and value heads to the query heads and caches them so
     # (num_kv_heads = num_heads if new_decoder_architecture), though every query head of a group reads one.
-    "falcon": ("caches its key and value heads broadcast to the query heads", _broadcast_heads),
+    "falcon",
 }
 # Names under which a config states a window or chunk of a layer's attention.
 WINDOWS = ("sliding_window", "attention_chunk_size", "window_size")
@@ -160,11 +152,15 @@ def test_the_kv_cache_is_what_transformers_caches_after_a_prompt(model_type):
         assume(type(limit) is not int or seq <= limit)  # learned positions stop at their table
         static = any(seq >= w for w in windows(config))
         assume(not (static and model_type in NO_WINDOW))
-        reason, needing = CACHED_OTHERWISE.get(model_type, ("caches what the layers need", None))
-        if needing is not None:
-            spec = from_dict(needing(config, tcfg))
-        reading, theirs = memory(spec, "fp32", training=False, seq=seq).kv_cache_bytes, cached(config, seq, static)
-        assert reading == theirs, f"{model_type} (where transformers {reason}): read {reading} B, cached {theirs} B"
+        m = memory(spec, "fp32", training=False, seq=seq)
+        theirs = cached(config, seq, static)
+        if m.transformers_kv_cache_bytes is None:
+            assert m.kv_cache_bytes == theirs, f"{model_type}: read {m.kv_cache_bytes} B, cached {theirs} B"
+        else:
+            assert model_type in CACHED_OTHERWISE, f"{model_type}: {m.warnings}"
+            assert m.transformers_kv_cache_bytes == theirs, (
+                f"{model_type} (where transformers {spec.cached_otherwise.why}): read {m.transformers_kv_cache_bytes} B "
+                f"for its cache, cached {theirs} B")
 
     check()
 
@@ -174,18 +170,15 @@ def test_the_kv_cache_is_what_transformers_caches_after_a_prompt(model_type):
                                                                    "attention_types": [[["global", "local"], 1]]}, 300)])
 def test_where_transformers_caches_more_than_the_layers_need_the_reading_says_what_they_need(preset, layers, seq):
     """Falcon-40B's 8 key/value heads, cached by transformers as its 128 query heads; GPT-Neo's local layers, cached
-    past their window of 256 tokens: the reading is below transformers' cache by exactly what CACHED_OTHERWISE
-    names, whatever the draws above reach."""
+    past their window of 256 tokens: the reading is below transformers' cache, and the figure it gives for that
+    cache, with its warning, is the cache, whatever the draws above reach."""
     from symparams.catalog import preset_paths
 
     config = {k: v for k, v in {**json.loads(Path(preset_paths()[preset]).read_text()), **layers}.items()
               if v is not None and k not in ("torch_dtype", "dtype")}  # built in fp32, as the reading is taken
-    tcfg = transformers.AutoConfig.for_model(config["model_type"],
-                                             **{k: v for k, v in config.items() if k != "model_type"})
     logging.disable(logging.WARNING)
     theirs = cached(config, seq, any(seq >= w for w in windows(config)))
-    needed = memory(from_dict(config), "fp32", training=False, seq=seq).kv_cache_bytes
-    assert needed < theirs
-    reason, needing = CACHED_OTHERWISE[config["model_type"]]
-    kept = memory(from_dict(needing(config, tcfg)), "fp32", training=False, seq=seq).kv_cache_bytes
-    assert kept == theirs, f"{preset}: transformers {reason}, yet {kept} B read for that is not its {theirs} B"
+    m = memory(from_dict(config), "fp32", training=False, seq=seq)
+    assert m.kv_cache_bytes < theirs
+    assert m.transformers_kv_cache_bytes == theirs, f"{preset}: {m.warnings}"
+    assert any(f"{theirs:,} bytes" in w for w in m.warnings)

@@ -33,7 +33,7 @@ from symparams.parallel import Parallel, split
 from symparams.symbols import B, T
 
 from oracle import nanochat_count, nanochat_shapes
-from strategies import nanochat_configs, spec_of
+from strategies import CONFIGS, nanochat_configs, spec_of
 
 BYTES = {"fp32": 4, "bf16": 2, "fp16": 2, "fp8": 1, "int8": 1, "int4": sympy.Rational(1, 2)}
 TRAIN = ["fp32", "bf16", "fp16"]
@@ -165,6 +165,42 @@ def test_int4_weights_with_an_int4_cache_are_refused():
         memory(model("llama-2-7b"), "int4", training=False, seq=16, kv_dtype="int4")
     m = memory(model("llama-2-7b"), "int4", training=False, seq=16)
     assert m.kv_dtype == "bf16" and m.weights_bytes == model("llama-2-7b").total // 2
+
+
+def _as_transformers_caches(config: dict) -> dict:
+    """A config whose layers need what transformers' cache keeps for ``config``: Falcon's new decoder architecture
+    with a key/value head per query head, GPT-Neo with every layer global."""
+    if config["model_type"] == "falcon":
+        if not config.get("new_decoder_architecture"):
+            return config
+        return {**config, "num_kv_heads": config["num_attention_heads"]}
+    layers = config.get("num_layers", config.get("num_hidden_layers"))
+    return {**{k: v for k, v in config.items() if k not in ("attention_layers", "attention_types")},
+            "attention_types": [[["global"], layers]]}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(["falcon", "gpt_neo"]).flatmap(lambda t: CONFIGS[t]), st.integers(1, 300),
+       st.integers(1, 4), st.sampled_from(KV_DTYPES))
+def test_where_transformers_caches_more_it_is_said_with_the_bytes_of_the_config_that_needs_that(config, seq, batch,
+                                                                                               kv_dtype):
+    """Where transformers' cache keeps more than the layers need, the reading gives that cache's bytes and warns; the
+    bytes are those a config whose layers need what transformers keeps is read to need; elsewhere it says nothing."""
+    from symparams.families import from_dict
+
+    m = memory(from_dict(config), "bf16", training=False, seq=seq, batch=batch, kv_dtype=kv_dtype)
+    theirs = memory(from_dict(_as_transformers_caches(config)), "bf16", training=False, seq=seq, batch=batch,
+                    kv_dtype=kv_dtype).kv_cache_bytes
+    if theirs == m.kv_cache_bytes:
+        assert m.transformers_kv_cache_bytes is None
+        assert not any("transformers'" in w for w in m.warnings)
+    else:
+        assert m.kv_cache_bytes < theirs == m.transformers_kv_cache_bytes
+        assert any(f"holds {theirs:,} bytes" in w and f"the {m.kv_cache_bytes:,} its layers need" in w
+                   for w in m.warnings)
+    assert json.loads(json.dumps(m.to_json()))["transformers_kv_cache_bytes"] == m.transformers_kv_cache_bytes
+    training = memory(from_dict(config), "bf16", training=True, seq=seq, batch=batch)
+    assert training.transformers_kv_cache_bytes is None
 
 
 def test_llama_2_7b_caches_524288_bytes_per_token_in_bf16():

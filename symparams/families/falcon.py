@@ -32,6 +32,7 @@ names to use.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..config import DERIVED, Config, Field, Fields
@@ -157,7 +158,7 @@ def read(cfg: Config) -> Reading:
 
 def build(r: Reading) -> Spec:
     """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
-    from ..spec import Divides
+    from ..spec import CachedOtherwise, Divides
     from ..symbols import D, F, H, H_kv, d_h
     from .layernorm import spec, values_of
 
@@ -171,7 +172,11 @@ def build(r: Reading) -> Spec:
         relations[F] = 4 * D
     built = tree(tied=shape["tied"], bias=shape["bias"], parallel=shape["parallel"], norms=shape["norms"],
                  activation=shape["activation"], layout=shape["layout"])
-    return spec("falcon", built, values_of(r), relations, constraints)
+    out = spec("falcon", built, values_of(r), relations, constraints)
+    if shape["layout"] == "grouped key/value heads":
+        out = replace(out, cached_otherwise=CachedOtherwise(
+            "caches its H_kv key and value heads broadcast to the H query heads", ((H_kv, H),)))
+    return out
 
 
 def from_config(cfg: Config) -> Spec:

@@ -18,6 +18,7 @@ width the heads do not divide.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..config import DERIVED, Config, Field, Fields
@@ -111,8 +112,8 @@ def build(r: Reading) -> Spec:
     from ..components import MLP, Embedding, Module, Repeat
     from ..components.composite import placed
     from ..components.normed_attention import NormedAttention
-    from ..spec import AtMost, Constraint
-    from ..symbols import D, F, H, H_kv, L, L_s, P, V, W, d_h
+    from ..spec import AtMost, CachedOtherwise, Constraint
+    from ..symbols import D, F, H, H_kv, L, L_s, P, T, V, W, d_h
     from .layernorm import block, layer_norm, lm_head, mha_spec, model
 
     shape = dict(r.shape)
@@ -137,7 +138,12 @@ def build(r: Reading) -> Spec:
         constraints.append(AtMost(L_s, L, "the local layers are among the L layers"))
     tree = model("gpt_neo", (Embedding("wte", V, D), Embedding("wpe", P, D), *stack, layer_norm("ln_f"),
                              lm_head(shape["tied"])), "GPT-Neo")
-    return mha_spec("gpt_neo", tree, r, "GPT-Neo needs hidden_size divisible by num_heads", constraints)
+    out = mha_spec("gpt_neo", tree, r, "GPT-Neo needs hidden_size divisible by num_heads", constraints)
+    if layout != "global":
+        # GPTNeoConfig names its local layers in attention_layers, which no cache class reads.
+        out = replace(out, cached_otherwise=CachedOtherwise("keeps every token of a local layer, past its window of W",
+                                                            ((W, T),)))
+    return out
 
 
 def from_config(cfg: Config) -> Spec:

@@ -468,6 +468,8 @@ def memory(
         kv_state = kv_state_bytes(spec, kv_dtype) * batch
         theirs = _cached_otherwise(spec, seq, batch, kvw, kv_bytes)
     forms["kv_cache"] = kv_form
+    if theirs:
+        forms["transformers_kv_cache"] = theirs[2]
     forms["total"] = sympy.Add(*(forms[k] for k in KINDS))
     master_bytes = _whole_bytes(n * FP32) if master else 0
     weights, grads = _whole_bytes(n * w), _whole_bytes(n * grad)
@@ -488,8 +490,9 @@ def memory(
     )
 
 
-def _cached_otherwise(spec: Spec, seq: int, batch: int, width: Rational, needed: int) -> tuple[int, str] | None:
-    """What transformers' cache holds where it keeps more than the layers need, and a warning saying so."""
+def _cached_otherwise(spec: Spec, seq: int, batch: int, width: Rational,
+                      needed: int) -> tuple[int, str, Expr] | None:
+    """What transformers' cache holds where it keeps more than the layers need, a warning saying so, and its form."""
     other = spec.cached_otherwise
     if other is None:
         return None
@@ -502,7 +505,7 @@ def _cached_otherwise(spec: Spec, seq: int, batch: int, width: Rational, needed:
     read = "; ".join(f"{a} = {int(spec.value(a, env)):,} read as {b} = {int(spec.value(b, env)):,}"
                     for a, b in other.swap)
     return held, (f"transformers' {spec.family} {other.why} ({read}): its cache holds {held:,} bytes here{times}, "
-                  f"against the {needed:,} its layers need")
+                  f"against the {needed:,} its layers need"), form
 
 
 # ---- limits ---------------------------------------------------------------------------

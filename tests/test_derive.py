@@ -322,6 +322,17 @@ class Checker:
                 total = memory(self.spec(self.context), **kwargs).total_bytes
                 assert value == f"{total:,}" and rounded == gib(total), label
                 assert evaluate(formula.replace("·", "*"), names) == total, f"{label}: {formula}"
+        elif title.startswith("KV cache in bytes at T="):
+            from symparams.memory import memory
+
+            seq = int(re.search(r"T=([\d,]+\d)", title).group(1).replace(",", ""))
+            names = {**self.env(), "T": Fraction(seq), "B": Fraction(1)}
+            m = memory(self.spec(self.context), "bf16", training=False, seq=seq)
+            expected = {"the layers attend over": m.kv_cache_bytes, "transformers' cache": m.transformers_kv_cache_bytes}
+            assert m.kv_cache_bytes < m.transformers_kv_cache_bytes and len(rows) == 2
+            for label, formula, value in rows:
+                assert value == f"{expected[label]:,}", label
+                assert evaluate(formula.replace("·", "*"), names) == expected[label], f"{label}: {formula}"
         else:
             raise AssertionError(f"unknown table {title!r}")
         self.checked["table"] += len(rows)

@@ -155,11 +155,22 @@ def memory(r: Reader) -> list[Part]:
 
     seq = context_length(r)
     rows = []
+    theirs: list[Part] = []
     try:
         for label, kwargs in MEMORY_SETTINGS.items():
             args = {**kwargs, "seq": seq} if kwargs.get("seq") else kwargs
             m = mem.memory(r.spec, **args)
             rows.append((label, Math(Form(m.formula)), m.total_bytes, mem.gib(m.total_bytes)))
+            other = r.spec.cached_otherwise
+            if m.transformers_kv_cache_bytes is not None and other is not None:
+                theirs = [
+                    Para((f"The KV cache is what the layers attend over. transformers' own {r.spec.family} "
+                          f"{other.why}, so its cache holds more:",)),
+                    Table("kv", f"KV cache in bytes at T={seq:,}, B=1, bf16", ("cache", "formula", "bytes"),
+                          (("the layers attend over", Math(Form(m.formulas["kv_cache"])), m.kv_cache_bytes),
+                           ("transformers' cache", Math(Form(m.formulas["transformers_kv_cache"])),
+                            m.transformers_kv_cache_bytes)), "llr"),
+                ]
     except SymparamsError:
         return _not_derived(r, "Memory", "what its layers cache and keep for the backward pass")
     return [
@@ -170,6 +181,7 @@ def memory(r: Reader) -> list[Part]:
               " for other settings.",)),
         Table("memory", f"Memory in bytes at T={seq:,}, B=1", ("setting", "formula", "bytes", "GiB"),
               tuple(rows), "llrr"),
+        *theirs,
     ]
 
 

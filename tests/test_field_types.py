@@ -213,6 +213,26 @@ def _base(model_type: str) -> str | None:
     return None
 
 
+@pytest.mark.parametrize("value, taken", [("0.5", False), ("null", True), ("[" + ", ".join(["0.5"] * 35) + "]", True)])
+def test_a_type_the_annotation_names_but_the_class_fails_on_is_not_taken(value, taken):
+    """Gemma 3n's activation_sparsity_pattern is annotated float, list of floats or null, and its config takes len()
+    of it: one float fails to load in transformers with a TypeError, and symparams refuses it in one line, naming
+    the types the class does take; the list and null load in both."""
+    from transformers import CONFIG_MAPPING
+
+    _transformers()
+    text = '{"model_type": "gemma3n_text", "activation_sparsity_pattern": %s}' % value
+    assert _theirs("gemma3n_text", text) is taken
+    with pytest.raises(TypeError):
+        CONFIG_MAPPING["gemma3n_text"].from_dict({"activation_sparsity_pattern": 0.5})
+    if taken:
+        assert symparams.families.from_dict(parse_json(text), "config").total > 0
+    else:
+        with pytest.raises(SymparamsError, match="takes a list of decimals or null here") as err:
+            symparams.families.from_dict(parse_json(text), "config")
+        assert len(str(err.value).splitlines()) == 1
+
+
 @settings(max_examples=300, deadline=None)
 @given(data=st.data())
 def test_a_count_is_refused_when_transformers_refuses_a_field_and_unchanged_when_the_field_shapes_nothing(data):

@@ -141,6 +141,31 @@ def _wrong(kind: Any) -> Any:
     return None
 
 
+# Values a type of a union is tried with: a member none of them loads with is one the class does not take.
+_PROBES: dict[str, tuple[Any, ...]] = {"float": (0.0, 0.5, 1.0, 2.5), "int": (0, 1, 2, 8), "bool": (True, False)}
+
+
+def _taken(cls: Any, field: dataclasses.Field, kind: Any) -> Any:
+    """``kind`` without the members of a union the class fails on with a TypeError whatever their value: Gemma 3n's
+    ``activation_sparsity_pattern`` is annotated ``float | list[float] | None``, and its ``__post_init__`` takes
+    ``len()`` of it, so a file giving one float fails to load. A value refused by a check of values (AXK2's
+    ``n_group`` needs ``topk_group`` beside it) keeps its type: the check is of the file's other fields too."""
+    if not isinstance(kind, dict) or "union" not in kind:
+        return kind
+    default = field.default if field.default is not dataclasses.MISSING else None
+    kept = []
+    for member in kind["union"]:
+        probes = _PROBES.get(member) if isinstance(member, str) else None
+        if probes is not None:
+            own = (default,) if type(default).__name__ == member else ()
+            if all(_type_error(cls, {field.name: v}) for v in (*own, *probes)):
+                continue
+        kept.append(member)
+    if not kept or len(kept) == len(kind["union"]):
+        return kind
+    return kept[0] if len(kept) == 1 else {"union": kept}
+
+
 def _checked(cls: Any, name: str, kind: Any) -> bool:
     """Whether transformers refuses a file that sets ``name`` to a value of the wrong type."""
     wrong = _wrong(kind)
@@ -289,6 +314,17 @@ def _builds(cls: Any, data: dict) -> bool:
     return True
 
 
+def _type_error(cls: Any, data: dict) -> bool:
+    """Whether loading ``data`` fails inside the class with a TypeError (an operation the value's type lacks)."""
+    try:
+        cls.from_dict(data)
+    except TypeError:
+        return True
+    except Exception:  # noqa: BLE001 - any other failure is a check of values, not of the type
+        return False
+    return False
+
+
 def _refused(cls: Any, data: dict) -> bool:
     try:
         cls.from_dict(data)
@@ -333,6 +369,7 @@ def written(only: list[str] | None = None) -> dict[str, dict]:
                 warnings.simplefilter("ignore")
                 if not _checked(cls, f.name, kind):
                     continue
+                kind = _taken(cls, f, kind)
             fields[f.name] = {"type": kind, **({"range": bounds} if bounds is not None else {}),
                               **(_even(cls, f, kind, model_type) if model_type in learned else {})}
         out[model_type] = {"class": cls.__name__, "fields": fields, **_lists(cls), **_divides(cls),

@@ -218,9 +218,7 @@ def test_a_type_the_annotation_names_but_the_class_fails_on_is_not_taken(value, 
     """Gemma 3n's activation_sparsity_pattern is annotated float, list of floats or null, and its config takes len()
     of it: one float fails to load in transformers with a TypeError, and symparams refuses it in one line, naming
     the types the class does take; the list and null load in both."""
-    from transformers import CONFIG_MAPPING
-
-    _transformers()
+    CONFIG_MAPPING = _transformers().CONFIG_MAPPING
     text = '{"model_type": "gemma3n_text", "activation_sparsity_pattern": %s}' % value
     assert _theirs("gemma3n_text", text) is taken
     with pytest.raises(TypeError):

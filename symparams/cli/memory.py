@@ -4,6 +4,9 @@ Training by default, with mixed-precision AdamW (mixed-adamw): bf16 weights and 
 an fp32 master copy and two fp32 moments, 16 bytes per parameter. --seq T and --batch B
 add the activations a training step keeps for the backward pass (--attention,
 --ssm-kernel, --recompute, --dropout) or, with --inference, the KV cache. Training keeps no KV cache.
+The KV cache is what the layers attend over; where transformers' own cache keeps more
+(Falcon's new decoder architecture, GPT-Neo's local layers), a warning gives its bytes
+(transformers_kv_cache_bytes in the JSON).
 --tp/--pp/--dp/--ep/--cp/--sp/--zero/--microbatch lay the model out over GPUs and give
 the most loaded GPU's bytes. With --budget, the longest context (given --batch, default
 1) or the largest batch (given --seq) that fits one GPU. ``--format`` writes text, Markdown,

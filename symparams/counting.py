@@ -253,8 +253,8 @@ def shape_forms(reading: Reading, spec, found: Counted) -> dict | None:
     rules = []
     for c in spec.constraints:
         if isinstance(c, EvenAbove):
-            rules.append(("even_above", str(c.size), str(c.limit)))
-        elif type(c) in kinds:
+            continue  # a head the config states is checked by settle (from_forms), whether or not this one stated it
+        if type(c) in kinds:
             rules.append((kinds[type(c)], str(c.small), str(c.big)))  # type: ignore[attr-defined]
         else:
             return None

@@ -315,7 +315,7 @@ def forms(counted: Counted, relations: list[tuple[str, str]], rules: list[tuple[
     """The forms to keep for ``counted``'s shape, or None when they do not give back ``counted`` exactly.
 
     ``relations`` are (symbol, form) pairs in the Spec's order, ``rules`` ("divides",
-    "at_most", "differs" or "even_above", small, big) forms, ``copies`` each row's copies as a form, ``leaves`` which
+    "at_most" or "differs", small, big) forms, ``copies`` each row's copies as a form, ``leaves`` which
     rows are leaves; ``reading`` is the reading ``counted`` was built from. ``active`` holds
     the forms of the parameters a token uses, with and without the embedding tables, where
     they are not the total's (a mixture of experts); a count shows them where they differ.
@@ -379,9 +379,6 @@ def _evaluate(kept: dict, reading: Reading, name: str | None) -> Counted | None:
                 return None
         elif kind == "differs":
             if a == b:
-                return None
-        elif kind == "even_above":
-            if a.denominator != 1 or (a > b and a % 2):
                 return None
         elif kind != "at_most" or a > b:
             return None

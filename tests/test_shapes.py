@@ -419,26 +419,60 @@ def test_anything_but_whole_number_arithmetic_is_not_a_form(text):
         shapes._compile(text)
 
 
-@pytest.mark.parametrize("preset, size", [("llama-3-8b", "d_h"), ("qwen3-0.6b", "d_h"), ("deepseek-v3", "d_rope")])
-def test_kept_forms_give_no_count_where_a_rotary_head_is_odd_and_above_4(preset, size):
-    """A shape's forms keep the Spec's rotary rule: at values where the head transformers rotates whole is odd and
-    above 4 they give no count (the tree then refuses it); at the next even size, or odd sizes of at most 4, they
-    count what the tree counts."""
-    from dataclasses import replace
-
-    _, _, fam, reading = counting.read(preset)
-    kept = shapes._shipped(fam.name, shapes.shape_id(fam.name, reading.shape))
-    assert ["even_above", size, "4"] in kept["rules"]
-    values = dict(reading.values)
+@pytest.mark.parametrize("preset, field, refused", [("llama-3-8b", None, {127}), ("qwen3-0.6b", "head_dim", {127}),
+                                                   ("deepseek-v3", "qk_rope_head_dim", {127})])
+def test_an_odd_rotary_head_is_counted_or_refused_from_a_kept_shape_as_by_its_tree(preset, field, refused, tmp_path,
+                                                                                   monkeypatch):
+    """A config of a kept shape whose rotary head is odd (stated, or hidden_size/heads) is refused where its tree
+    refuses it, and otherwise counted from the forms as the tree counts it: the forms keep no rotary rule of the
+    config they came from, and each config's own check runs as it is read."""
+    monkeypatch.delenv("SYMPARAMS_NO_CACHE", raising=False)
+    monkeypatch.setenv("SYMPARAMS_CACHE_DIR", str(tmp_path / "cache"))
+    where, _, fam, reading = counting.read(preset)
+    assert shapes._shipped(fam.name, shapes.shape_id(fam.name, reading.shape)) is not None
+    heads = where.data["num_attention_heads"]
+    outcomes = set()
     for head in (3, 4, 127, 128):
-        if size in values:
-            changed = {size: head}
-        else:  # d_h = D/H
-            changed = {"D": values["H"] * head}
-        again = replace(reading, values=tuple((n, changed.get(n, v)) for n, v in reading.values))
-        found = shapes.evaluate(kept, again, preset)
-        if head == 127:
-            assert found is None
+        data = dict(where.data)
+        if field is None:
+            data.pop("head_dim", None)
+            data["hidden_size"] = heads * head
         else:
-            spec = symparams.model(preset).with_values(**changed)
-            assert found is not None and found.report["total"] == spec.total
+            data[field] = head
+        path = tmp_path / f"{head}" / "config.json"
+        path.parent.mkdir()
+        path.write_text(json.dumps(data, default=float))  # the exact reader's Decimals, each printed as it was read
+        found = counting.named(str(path))
+        from_forms = counting.from_forms(found) if found is not None else None
+        try:
+            total = symparams.model(str(path)).total
+        except symparams.SymparamsError:
+            total = None
+        if total is None:
+            outcomes.add(head)
+        assert (from_forms.report["total"] if from_forms is not None else None) == total, head
+    assert outcomes == refused
+
+
+def test_forms_kept_from_a_config_that_states_its_head_count_a_sibling_whose_derived_head_is_odd(tmp_path, monkeypatch):
+    """transformers checks a head_dim a Qwen2 text config states, not hidden_size // heads: forms kept from a config
+    that states its head count a sibling of its shape whose derived head is odd (5, which its tree counts), rather
+    than carrying the first config's rotary check over to it. (A search found the pair.)"""
+    monkeypatch.delenv("SYMPARAMS_NO_CACHE", raising=False)
+    monkeypatch.setenv("SYMPARAMS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(shapes, "_shipped", lambda family, found: None)
+    text = {"model_type": "qwen2", "num_hidden_layers": 1, "vocab_size": 2, "tie_word_embeddings": False,
+            "sliding_window": None, "max_window_layers": 0}
+    vision = {"hidden_size": 1, "num_attention_heads": 1, "num_hidden_layers": 1, "patch_size": 1, "image_size": 1}
+    first, second = tmp_path / "first" / "config.json", tmp_path / "second" / "config.json"
+    for path, sizes in ((first, {"num_attention_heads": 32, "head_dim": 2, "hidden_size": 2}),
+                        (second, {"num_attention_heads": 2, "num_key_value_heads": 1, "hidden_size": 11})):
+        path.parent.mkdir()
+        path.write_text(json.dumps({"model_type": "vipllava", "text_config": {**text, **sizes}, "vision_config": vision,
+                                    "vision_feature_layer": [0]}))
+    assert counting.read(str(first))[3].shape == counting.read(str(second))[3].shape
+    counting.count(str(first))  # keeps the shape's forms
+    tree = symparams.model(str(second))
+    assert tree.env[sympy.Symbol("d_h", positive=True, integer=True)] == 5
+    found = counting.from_forms(counting.named(str(second)))
+    assert found is not None and found.report["total"] == tree.total

@@ -36,11 +36,11 @@ from .errors import SymparamsError
 from .factoring import factor as factored
 from .format import grouped, human, share
 from .spec import Spec, apply_overrides, pretty
-from .symbols import D, L
+from .symbols import INFO, D, L
 
 __all__ = [
     "Variant", "variant", "layer_rows", "per_block", "Split", "split", "Ratio", "mlp_to_attention",
-    "Doubling", "doubling", "KVHeads", "kv_heads", "with_biases", "BiasCost", "bias_cost",
+    "Doubling", "doubling", "doubled", "deeper", "KVHeads", "kv_heads", "with_biases", "BiasCost", "bias_cost",
     "GUIDE_KV_HEADS", "GUIDE_EXPANSIONS", "GUIDE_VOCABS", "guide_insights",
 ]
 
@@ -204,9 +204,28 @@ def _reading(spec: Spec, what: str) -> int:
 
 
 def doubling(spec: Spec, symbol: str) -> Doubling:
-    """``spec`` against the same model with ``symbol`` (L, D, V, ...) doubled."""
-    value = spec.env[_symbol(symbol)]
-    return Doubling(symbol, spec, variant(spec, **{symbol: 2 * value}))
+    """``spec`` against the same model with ``symbol`` (L, D, V, ...) doubled; doubling L doubles every count of
+    one kind of its layers with it (:func:`deeper`)."""
+    return Doubling(symbol, spec, variant(spec, **doubled(spec, symbol)))
+
+
+def doubled(spec: Spec, symbol: str) -> dict[str, int]:
+    """The values that double ``symbol`` in ``spec``: itself, and for the depth L, :func:`deeper`'s."""
+    return deeper(spec, 2) if symbol == "L" else {symbol: 2 * int(spec.env[_symbol(symbol)])}
+
+
+def deeper(spec: Spec, factor: int) -> dict[str, int]:
+    """The values that make ``spec`` ``factor`` times as deep: L, and each count of the layers of one kind among them
+    that the config sets (L_s, L_d, ...: a symbol whose ``symbols.INFO`` says ``of_depth``), so that a deeper hybrid
+    keeps its mix of layer kinds rather than growing only the kind no symbol counts. A count that a relation defines
+    (Gemma 2's L - floor(L/2) sliding layers) follows L by itself."""
+    derived = {s for s, _ in spec.relations}
+    out = {"L": factor * int(spec.env[L])}
+    for s, value in spec.env.items():
+        info = INFO.get(s.name)
+        if info is not None and info.of_depth and s not in derived:
+            out[s.name] = factor * int(value)
+    return out
 
 
 def _symbol(name: str):
@@ -332,6 +351,7 @@ def guide_insights(spec: Spec) -> list[str]:
         pass
     for name in ("L", "D"):
         d = doubling(spec, name)
+        name = " and ".join(doubled(spec, name))
         if d.after.ok:
             out.append(f"Doubling {name}: {_outside(spec, brief=True)} x{_fraction(d.ratio('outside'))},"
                        f" one block x{_fraction(d.ratio('block'))}, total x{_fraction(d.ratio('total'))}.")

@@ -124,6 +124,9 @@ class Info:
     """Whether the symbol grows as models grow (a width, a depth, a vocabulary), which the leading terms of a
     count are read by: not a count of heads, experts or groups, nor a geometry models keep whatever their size
     (a convolution's kernel, an image's channels and patches)."""
+    of_depth: bool = False
+    """Whether the symbol counts the decoder's layers of one kind among its L (sliding, dense, state-space): a model
+    made deeper keeps its mix of layer kinds, so such a count grows with L."""
 
     @property
     def tex(self) -> str:
@@ -158,15 +161,16 @@ INFO: dict[str, Info] = {
         Info(F_e, "hidden size of one routed expert (moe_intermediate_size)", latex=r"F_{e}"),
         Info(F_s, "hidden size of the shared expert(s)", latex=r"F_{s}"),
         Info(E_s, "shared experts every token passes through", latex=r"E_{s}", scales=False),
-        Info(L_d, "dense (non-MoE) layers", latex=r"L_{d}"),
-        Info(L_s, "layers of a second kind (state-space, sliding or MoE layers in a hybrid)", latex=r"L_{s}"),
+        Info(L_d, "dense (non-MoE) layers", latex=r"L_{d}", of_depth=True),
+        Info(L_s, "layers of a second kind (state-space, sliding or MoE layers in a hybrid)", latex=r"L_{s}", of_depth=True),
         Info(N_s, "state size of a state-space layer (d_state)", latex=r"N_{s}"),
         Info(d_in, "inner width of a state-space layer (expand * D)", latex=r"d_{\mathrm{in}}"),
         Info(K_c, "convolution kernel width of a state-space layer (d_conv)", latex=r"K_{c}", scales=False),
         Info(H_m, "heads of a Mamba-2 layer", latex=r"H_{m}", scales=False),
         Info(G, "groups of B and C in a Mamba-2 layer (n_groups)", scales=False),
         Info(R_dt, "rank of the time-step projection of a Mamba layer (dt_rank)", latex=r"R_{\Delta}"),
-        Info(L_a, "attention layers of a hybrid whose other layers are not attention (Nemotron-H, Zamba2)", latex=r"L_{a}"),
+        Info(L_a, "attention layers of a hybrid whose other layers are not attention (Nemotron-H, Zamba2)", latex=r"L_{a}",
+             of_depth=True),
         Info(N_b, "stored copies of a weight-shared block (Zamba2's num_mem_blocks)", latex=r"N_{b}", scales=False),
         Info(r_a, "rank of the per-use adapters on a weight-shared block (Zamba2's adapter_rank)", latex=r"r_{a}"),
         Info(r_e, "latent width the routed experts work in (Nemotron-H's moe_latent_size)", latex=r"r_{e}"),
@@ -188,9 +192,9 @@ INFO: dict[str, Info] = {
              latex=r"D_{p}"),
         Info(V_p, "rows of the per-layer embedding table (vocab_size_per_layer_input)", latex=r"V_{p}"),
         Info(L_rs, "sliding-window layers that reuse an earlier layer's keys and values (Gemma 4)",
-             latex=r"L_{\mathrm{rs}}"),
+             latex=r"L_{\mathrm{rs}}", of_depth=True),
         Info(L_rf, "full-attention layers that reuse an earlier layer's keys and values (Gemma 4)",
-             latex=r"L_{\mathrm{rf}}"),
+             latex=r"L_{\mathrm{rf}}", of_depth=True),
         Info(D_vis, "width of the vision tower of a vision-language model", latex=r"D_{\mathrm{vis}}"),
         Info(L_vis, "layers of the vision tower", latex=r"L_{\mathrm{vis}}"),
         Info(H_vis, "attention heads of the vision tower", latex=r"H_{\mathrm{vis}}", scales=False),
@@ -207,7 +211,7 @@ INFO: dict[str, Info] = {
         Info(N_ds, "vision layers whose features a merger of its own also adds to the decoder (Qwen3-VL's "
                    "deepstack_visual_indexes)", latex=r"N_{\mathrm{ds}}", scales=False),
         Info(L_x, "decoder layers that cross-attend to image features (Mllama's cross_attention_layers)",
-             latex=r"L_{\times}"),
+             latex=r"L_{\times}", of_depth=True),
         Info(L_g, "gated global layers of a tiled vision tower (Mllama's num_global_layers)", latex=r"L_{g}"),
         Info(n_tile, "tiles an image is cut into at most (max_num_tiles)", latex=r"n_{\mathrm{tile}}", scales=False),
         Info(R_ar, "tile layouts a tiled image may take (supported_aspect_ratios)", latex=r"R_{\mathrm{ar}}", scales=False),

@@ -881,18 +881,22 @@ def test_the_tables_named_are_lookups_and_a_projection_is_called_one(name):
     assert named(projections) == sorted(x.name for x in leaves if x.node.matmul() != 0)
 
 
-@pytest.mark.parametrize("name", ["llama-2-7b", "mamba-130m", "gemma-3-4b-it", "nanochat", "deepseek-v3"])
+@pytest.mark.parametrize("name", ["llama-2-7b", "mamba-130m", "gemma-3-4b-it", "nanochat", "deepseek-v3", "bamba-9b"])
 def test_doubling_a_size_says_which_sizes_defined_by_it_follow(name):
-    """Doubling the depth or the width holds every other free symbol; a size defined by a relation (d_h = D/H,
-    F = e*D, L_s) moves with it, and the document names exactly those that move, each with its definition."""
+    """Doubling the depth or the width holds every other free symbol (but a count of the layers of one kind, which
+    doubles with the depth); a size defined by a relation (d_h = D/H, F = e*D, L_s) moves with it, and the document
+    names exactly those that move, each with its definition."""
     from symparams import insights
 
     spec = symparams.model(name)
     text = " ".join(derive(spec, "text", None, ("insights",)).split())
     for sym in ("L", "D"):
-        said = re.search(rf"The same model with {sym}=[\d,]+, every other free symbol held(.*?):", text)
+        where = insights.doubled(spec, sym)
+        written = ", ".join(f"{k}={v:,}" for k, v in where.items())
+        mix = " (each kind of layer doubled, so the mix stays)" if len(where) > 1 else ""
+        said = re.search(rf"The same model with {re.escape(written + mix)}, every other free symbol held(.*?):", text)
         assert said is not None
-        other = insights.variant(spec, **{sym: 2 * int(spec.env[sympy.Symbol(sym, positive=True, integer=True)])})
+        other = insights.variant(spec, **where)
         moved = [s for s, _ in spec.relations if s in spec.env and other.spec.env[s] != spec.env[s]]
         assert said.group(1).count("=") == len(moved)
         assert ("follows it" if len(moved) == 1 else "follow it" if moved else "") in said.group(1)

@@ -34,6 +34,36 @@ def test_doubling_the_depth_leaves_the_embeddings_unchanged_and_doubles_the_laye
     assert twice.ratio("outside") == 1 and twice.ratio("block") == 1 and twice.ratio("layers") == 2
 
 
+# Presets whose config sets how many of their layers are of one kind (sliding, dense, state-space, cross-attending).
+SPLIT_DEPTH = ["gemma-3-270m", "gpt-neo-125m", "bamba-9b", "deepseek-v3", "zamba2-1.2b", "nemotron-h-8b-base-8k",
+               "qwen3-next-80b-a3b-instruct", "llama-3.2-11b-vision-instruct"]
+
+
+@pytest.mark.parametrize("name", SPLIT_DEPTH)
+def test_doubling_the_depth_of_a_model_of_several_layer_kinds_doubles_each_kinds_stack(name):
+    """A model twice as deep keeps its mix of layer kinds: every stack of layers the depth counts (L_s sliding
+    layers, L - L_s full ones) has twice the copies, each layer its own count, and the layers twice the parameters
+    where the depth counts every stack."""
+    from symparams.symbols import INFO
+
+    spec = symparams.model(name)
+    derived = {s for s, _ in spec.relations}
+    depth = {L} | {s for s in spec.env if INFO.get(s.name) is not None and INFO[s.name].of_depth}
+    assert any(s in depth - {L} for s in spec.env if s not in derived)
+    twice = insights.doubling(spec, "L")
+    after = {row.path: row for row in twice.after._spec().breakdown().rows}
+    rows = spec.breakdown().rows
+    stacks = [row for row in rows if row.depth == 1 and row.node.multiplier() != 1
+              and sympy.sympify(row.node.multiplier()).free_symbols <= depth]
+    assert stacks
+    for stack in stacks:
+        assert after[stack.path].total == 2 * stack.total, stack.path
+        for layer in (row for row in rows if row.depth == 2 and row.path.startswith(stack.path + ".")):
+            assert (after[layer.path].count, after[layer.path].copies) == (layer.count, 2 * layer.copies), layer.path
+    if len(stacks) == len([row for row in rows if row.depth == 1 and row.node.multiplier() != 1]):
+        assert twice.ratio("layers") == 2  # not Zamba2's: its stored shared blocks are as many at any depth
+
+
 def test_doubling_the_width_multiplies_per_block_parameters_by_4_and_embeddings_by_2(d20):
     wide = insights.doubling(d20, "D")
     assert wide.ratio("block") == 4 and wide.ratio("outside") == 2

@@ -398,14 +398,15 @@ def insights_section(r: Reader) -> list[Part]:
     for sym, title in (("L", "Doubling the depth"), ("D", "Doubling the width")):
         if sym not in names:
             continue
-        value = spec.env[_sym(sym)]
-        v = insights.variant(spec, **{sym: 2 * value})
-        blocks += [Heading(3, title), Para(("The same model with ", Values(((sym, 2 * value),)), ", every other "
+        where = insights.doubled(spec, sym)
+        v = insights.variant(spec, **where)
+        mix = " (each kind of layer doubled, so the mix stays)" if len(where) > 1 else ""
+        blocks += [Heading(3, title), Para(("The same model with ", Values(tuple(where.items())), mix, ", every other "
                                             "free symbol held", *_following(spec, v), ":"))]
         if not v.ok:
             blocks.append(Para(("Refused: ", v.refused, ".")))
             continue
-        other = r.variant(**{sym: 2 * value})
+        other = r.variant(**where)
         chains = []
         for row in embeddings + list(layers):
             lab = ratio(other.ref(row), r.ref(row))

@@ -2,7 +2,7 @@
 
 The guide sets two: the d8 model, and d20 with multi-query attention. Here the
 first is another size of the same family (depth 8 for a depth-sized family,
-twice the layers otherwise), the second the same model with one key/value head
+twice the layers of each kind otherwise), the second the same model with one key/value head
 (or, where heads are not a symbol, twice the vocabulary). Each solution is a
 derivation of the variant, written by the same walk as the main text.
 """
@@ -16,6 +16,7 @@ from sympy import Expr
 
 from ..breakdown import Row
 from ..errors import SymparamsError
+from ..insights import deeper
 from ..spec import Spec, apply_overrides
 from ..symbols import H_kv, L, V, symbol
 from .compare import first_layer, ratio
@@ -58,10 +59,9 @@ def _sized(spec: Spec, source: Source | None) -> Problem | None:
         where = _where(spec, other)
         title = f"{spec.family} d{depth}"
     else:
-        layers = spec.env.get(L)
-        if layers is None:
+        if spec.env.get(L) is None:
             return None
-        where = (("L", 2 * layers),)
+        where = tuple((k, sympy.Integer(v)) for k, v in deeper(spec, 2).items())  # each kind of layer doubled
         title = f"{spec.name} with twice the layers"
     try:
         other = apply_overrides(spec, dict(where))

@@ -253,7 +253,7 @@ def shape_forms(reading: Reading, spec, found: Counted) -> dict | None:
     rules = []
     for c in spec.constraints:
         if isinstance(c, EvenAbove):
-            continue  # a head the config states is checked by settle (from_forms), whether or not this one stated it
+            continue  # each config's own rotary head is checked as it is read (settle); this one's may not bind its sibling
         if type(c) in kinds:
             rules.append((kinds[type(c)], str(c.small), str(c.big)))  # type: ignore[attr-defined]
         else:

@@ -260,6 +260,23 @@ def test_saved_bytes_equal_the_reading_to_the_byte(model_type, data, dtype, batc
     assert measured == expected, f"{model_type} {attention} {torch_dtype}: measured {measured}, reading {expected}"
 
 
+@pytest.mark.sampled
+@pytest.mark.parametrize("attention", ["eager", "sdpa"])
+@pytest.mark.parametrize("multi_query", [True, False])
+@pytest.mark.parametrize("heads", [1, 4])
+@pytest.mark.parametrize("batch, seq", [(1, 1), (1, 5), (3, 1), (3, 5)])
+def test_gpt_bigcodes_split_saves_what_the_reading_says_in_every_layout(attention, multi_query, heads, batch, seq):
+    """GPT-BigCode's fused q|k|v split keeps a view of the whole fused output, or copies, depending on whether the
+    query's batch and head dimensions merge: one or many heads, one key head or one per query head, one or many
+    sequences and tokens, each saved as the reading says (a search found multi-head attention on one sequence
+    keeping two copies more than the reading then said)."""
+    config = {"model_type": "gpt_bigcode", "vocab_size": 59, "n_embd": 16, "num_attention_heads": heads,
+              "n_layer": 2, "n_positions": 64, "multi_query": multi_query}
+    saving = Saving(width=4, attention=attention, softmax_fp32=True)
+    expected = predicted(config, batch, seq, saving) - _cpu_layernorm_statistics(config, batch, seq, 4)
+    assert saved_bytes(build(config, attention, torch.float32), batch, seq, 59) == expected
+
+
 @settings(max_examples=15, deadline=None, phases=NO_SHRINK,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(st.sampled_from(["deepseek_v3", "deepseek_v2"]).flatmap(lambda t: st.tuples(st.just(t), CONFIGS[t])),

@@ -14,8 +14,9 @@ only its own part. Measured op by op (transformers 5.24, torch 2.13; tests/test_
   eager attention keeps what :class:`.attention.Attention` keeps, since the head-major
   q and the repeated k and v are copies; with one head the query is a view the matmul
   takes as it is, so the whole fused output, (H + 2*H_kv)*d_h per token, is kept in place
-  of q's H*d_h. So it is with one sequence and one key head (multi-query), where the query
-  is a view too and k and v are kept as copies of H_kv*d_h before they are repeated.
+  of q's H*d_h. So it is wherever the query's batch and head dimensions merge into a view: with
+  one sequence, and with a key head per query head also where each sequence is one token; k
+  and v are then kept as copies of H_kv*d_h each.
   SDPA takes the query as a view (the whole fused output kept) and copies
   of k and v (H_kv*d_h each): 2*H_kv*d_h per token more than separate projections.
 * ``"mpt"`` (MPT: ``Wqkv(x).chunk(3)``, ALiBi; transformers runs it in eager attention only,
@@ -84,8 +85,11 @@ class FusedAttention(Attention):
         s = saving or DEFAULT
         if self.split == "bigcode":
             kv_views = s.split(2 * s.width * B * T * self.kv_heads * self.head_dim)
-            lone = (1 - least(1, B - 1)) * (1 - least(1, self.kv_heads - 1))  # one sequence, one key head
-            extra = sympy.Piecewise((kv_views, sympy.Eq(self.heads, 1)), (lone * kv_views, True)) if s.eager else kv_views
+            one_sequence = 1 - least(1, B - 1)
+            one_row = 1 - least(1, B - 1) * least(1, T - 1)  # one sequence, or one token in each
+            extra = sympy.Piecewise((kv_views, sympy.Eq(self.heads, 1)),
+                                    (one_sequence * kv_views, sympy.Eq(self.kv_heads, 1)),
+                                    (one_row * kv_views, True)) if s.eager else kv_views
             return super().activation_bytes(T, s) + extra
         if self.split == "mpt":
             if not s.eager:

@@ -219,6 +219,14 @@ def predicted(config: dict, batch: int, seq: int, saving: Saving) -> int:
     return int(spec.value(spec.tree.activation_bytes(T, saving), {B: batch, T: seq}))
 
 
+def _masked_without_window(config: dict, attention: str, seq: int) -> bool:
+    """A Mistral or Mixtral whose layer_types marks no layer sliding while it sets a window: transformers still hands
+    every layer the window's mask, which SDPA keeps, but the reading has no W to give it: not modelled yet."""
+    window, kinds = config.get("sliding_window"), config.get("layer_types")
+    return (attention == "sdpa" and config["model_type"] in ("mistral", "mixtral") and isinstance(window, int)
+            and window <= seq and isinstance(kinds, list) and "sliding_attention" not in kinds)
+
+
 def _small(config: dict) -> bool:
     spec = FAMILIES.from_dict(dict(config))
     return spec.total <= 3_000_000 and spec.context is not None and spec.context >= 8
@@ -239,8 +247,7 @@ def test_saved_bytes_equal_the_reading_to_the_byte(model_type, data, dtype, batc
     assume(width == 4 or model_type not in FP32_ONLY)
     assume(model_type != "gpt2" or (FAMILIES.from_dict(dict(config)).env[H] > 1 and batch > 1))
     assume(config.get("clip_qkv") is None)
-    window = config.get("sliding_window")
-    assume(attention == "eager" or not isinstance(window, int) or window > seq)
+    assume(not _masked_without_window(config, attention, seq))
     saving = Saving(width=width, attention=attention, softmax_fp32=model_type not in SOFTMAX_IN_DTYPE)
     try:
         expected = predicted(config, batch, seq, saving) - _cpu_layernorm_statistics(config, batch, seq, width)
@@ -258,6 +265,23 @@ def test_saved_bytes_equal_the_reading_to_the_byte(model_type, data, dtype, batc
         assume(False)
         raise
     assert measured == expected, f"{model_type} {attention} {torch_dtype}: measured {measured}, reading {expected}"
+
+
+@pytest.mark.sampled
+@pytest.mark.parametrize("kv_heads", [1, 2, 4])
+@pytest.mark.parametrize("window", [2, 4, 8])
+@pytest.mark.parametrize("batch, seq", [(1, 3), (1, 4), (2, 8)])
+@pytest.mark.parametrize("dtype", [(torch.float32, 4), (torch.bfloat16, 2)], ids=["fp32", "bf16"])
+def test_a_sliding_window_under_sdpa_saves_what_the_reading_says(kv_heads, window, batch, seq, dtype):
+    """Under SDPA a window of at most T is an explicit mask: each layer keeps it and, with more than one key head,
+    keys and values repeated to every query head; a window longer than the sequence is no mask at all. (A search
+    found the reading short by the mask and the repeated keys and values.)"""
+    config = {"model_type": "mistral", "hidden_size": 16, "num_attention_heads": 4, "num_key_value_heads": kv_heads,
+              "num_hidden_layers": 2, "intermediate_size": 32, "vocab_size": 59, "max_position_embeddings": 64,
+              "sliding_window": window}
+    torch_dtype, width = dtype
+    expected = predicted(config, batch, seq, Saving(width=width, attention="sdpa"))
+    assert saved_bytes(build(config, "sdpa", torch_dtype), batch, seq, 59) == expected
 
 
 @pytest.mark.sampled

@@ -19,6 +19,10 @@ changes a shape or a reading in one place:
 * ``window``: a sliding window of W tokens (Phi-3, Qwen2-MoE and Qwen3's sliding layers):
   the cache keeps at most W tokens (transformers' ``DynamicSlidingWindowLayer``), and a
   causal kernel that skips masked blocks meets at most W keys per query.
+* ``mask_window``: a layer of no window of its own that the model still hands its sliding
+  mask of W (Mistral and Mixtral build one mask for every layer, whatever ``layer_types``
+  says): no weight, cache or FLOP changes, only what SDPA keeps (see
+  :meth:`.attention.Attention.activation_bytes`).
 * ``sinks``: gpt-oss's attention sinks (see :mod:`.sinks`), which change what eager
   attention keeps: the scores and the sink column are shifted by their row maximum (whose
   int64 index is kept, B*H*T) and the softmax over T + 1 columns runs in the activation
@@ -86,6 +90,7 @@ class DecoderAttention(Attention):
     fused: bool = False
     window: Expr | None = None
     chunked: bool = False
+    mask_window: Expr | None = None
     fused_name: str = "qkv_proj"
     norm_names: tuple[str, str] = ("q_norm", "k_norm")
     sinks: bool = False

@@ -28,7 +28,7 @@ from .registry import Family, Reading
 if TYPE_CHECKING:
     from sympy import Expr
 
-    from ..components import Model, Module
+    from ..components import Attention, Model, Module
     from ..spec import Spec
 
 __all__ = ["FAMILY", "FIELDS", "from_config", "read", "build", "read_kinds", "windowed_decoder"]
@@ -58,18 +58,26 @@ def read_kinds(cfg: Config, layers_: int) -> tuple[Layers, tuple[str, ...]]:
 
 
 def windowed_decoder(name: str, label: str, mlp: Module, tied: bool, kinds: Layers,
-                     qkv_bias: bool = False) -> Model:
+                     qkv_bias: bool = False, one_mask: bool = False) -> Model:
     """:func:`decoder.pre_norm_decoder`'s tree, with each layer's window where it has one.
 
     A layer without a window keeps the plain attention module, so a config without a
     window gives the same tree (and closed forms, free of W and L_s) as before.
+    ``one_mask``: the model hands every layer its one sliding mask (Mistral's and Mixtral's),
+    so a layer ``layer_types`` calls full is still given the window's mask (``mask_window``).
     """
+    from dataclasses import replace
 
+    from ..symbols import W
     from . import _gemma_layers as layers
     from . import decoder
 
     def block(w: Expr | None):
-        attn = decoder.attention(qkv_bias=qkv_bias) if w is None else layers.attention(w, qkv_bias=qkv_bias)
+        attn: Attention
+        if w is None and one_mask and kinds.window is not None:
+            attn = replace(layers.attention(None, qkv_bias=qkv_bias), mask_window=W)
+        else:
+            attn = decoder.attention(qkv_bias=qkv_bias) if w is None else layers.attention(w, qkv_bias=qkv_bias)
         return layers.pre_norm_block(attn, (mlp,), decoder.rms_norm,
                                      label=layers.window_label("pre-norm decoder block", w))
 
@@ -90,7 +98,8 @@ def build(r: Reading) -> Spec:
     from . import decoder
 
     sizes, kinds = sizes_of(r), layers_of(dict(r.shape)["layers"], dict(r.values))
-    tree = windowed_decoder("mistral", "Mistral decoder", decoder.gated_mlp(sizes.activation), sizes.tied, kinds)
+    tree = windowed_decoder("mistral", "Mistral decoder", decoder.gated_mlp(sizes.activation), sizes.tied, kinds,
+                            one_mask=True)
     return layers.layered_spec("mistral", tree, sizes, kinds)
 
 

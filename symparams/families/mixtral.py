@@ -54,7 +54,8 @@ def build(r: Reading) -> Spec:
 
     values = dict(r.values)
     sizes, kinds = sizes_of(r), layers_of(dict(r.shape)["layers"], values)
-    tree = windowed_decoder("mixtral", "Mixtral decoder (sparse MoE)", decoder.moe(sizes.activation), sizes.tied, kinds)
+    tree = windowed_decoder("mixtral", "Mixtral decoder (sparse MoE)", decoder.moe(sizes.activation), sizes.tied, kinds,
+                            one_mask=True)
     return layers.layered_spec("mixtral", tree, sizes, kinds, experts=(values["E"], values["k"]))
 
 

@@ -219,14 +219,6 @@ def predicted(config: dict, batch: int, seq: int, saving: Saving) -> int:
     return int(spec.value(spec.tree.activation_bytes(T, saving), {B: batch, T: seq}))
 
 
-def _masked_without_window(config: dict, attention: str, seq: int) -> bool:
-    """A Mistral or Mixtral whose layer_types marks no layer sliding while it sets a window: transformers still hands
-    every layer the window's mask, which SDPA keeps, but the reading has no W to give it: not modelled yet."""
-    window, kinds = config.get("sliding_window"), config.get("layer_types")
-    return (attention == "sdpa" and config["model_type"] in ("mistral", "mixtral") and isinstance(window, int)
-            and window <= seq and isinstance(kinds, list) and "sliding_attention" not in kinds)
-
-
 def _small(config: dict) -> bool:
     spec = FAMILIES.from_dict(dict(config))
     return spec.total <= 3_000_000 and spec.context is not None and spec.context >= 8
@@ -247,7 +239,6 @@ def test_saved_bytes_equal_the_reading_to_the_byte(model_type, data, dtype, batc
     assume(width == 4 or model_type not in FP32_ONLY)
     assume(model_type != "gpt2" or (FAMILIES.from_dict(dict(config)).env[H] > 1 and batch > 1))
     assume(config.get("clip_qkv") is None)
-    assume(not _masked_without_window(config, attention, seq))
     saving = Saving(width=width, attention=attention, softmax_fp32=model_type not in SOFTMAX_IN_DTYPE)
     try:
         expected = predicted(config, batch, seq, saving) - _cpu_layernorm_statistics(config, batch, seq, width)
@@ -282,6 +273,20 @@ def test_a_sliding_window_under_sdpa_saves_what_the_reading_says(kv_heads, windo
     torch_dtype, width = dtype
     expected = predicted(config, batch, seq, Saving(width=width, attention="sdpa"))
     assert saved_bytes(build(config, "sdpa", torch_dtype), batch, seq, 59) == expected
+
+
+@pytest.mark.sampled
+@pytest.mark.parametrize("model_type", ["mistral", "mixtral"])
+@pytest.mark.parametrize("kv_heads", [1, 2])
+@pytest.mark.parametrize("seq", [3, 4, 8])
+def test_a_window_over_layers_all_listed_full_still_masks_them(model_type, kv_heads, seq):
+    """Mistral and Mixtral hand every layer the window's mask, even where ``layer_types`` marks none sliding: under
+    SDPA each layer keeps it once the window is at most T. (The reading had no W for such a model, and was short.)"""
+    config = {"model_type": model_type, "hidden_size": 16, "num_attention_heads": 4, "num_key_value_heads": kv_heads,
+              "num_hidden_layers": 2, "intermediate_size": 32, "vocab_size": 59, "max_position_embeddings": 64,
+              "sliding_window": 4, "layer_types": ["full_attention", "full_attention"], "num_local_experts": 4}
+    expected = predicted(config, 2, seq, Saving(width=4, attention="sdpa"))
+    assert saved_bytes(build(config, "sdpa", torch.float32), 2, seq, 59) == expected
 
 
 @pytest.mark.sampled

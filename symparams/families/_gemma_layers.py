@@ -100,14 +100,15 @@ def decoder_model(name: str, label: str, stack: tuple[Module, ...], final_norm: 
 
 def layered_spec(family: str, tree: Model, sizes: Sizes, layers: Layers | None = None,
                  experts: tuple[int, int] | None = None, notes: tuple[str, ...] = ()) -> Spec:
-    """:func:`decoder.decoder_spec` plus W and L_s where some layers are windowed.
+    """:func:`decoder.decoder_spec` plus W and L_s where some layers are windowed (W alone where every layer is
+    full but handed the window's mask, ``Layers.masked``).
 
     L_s is a free value (at most L) when the config lists the layers, and the relation
     of its pattern when transformers derives them; either way closed forms keep L_s.
     """
     notes = notes + (layers.notes if layers is not None else ())
     spec = decoder.decoder_spec(family, tree, sizes, experts=experts, notes=tuple(dict.fromkeys(notes)))
-    if layers is None or layers.window is None or not (layers.mixed or layers.all_sliding):
+    if layers is None or layers.window is None or not layers.has_window:
         return spec
     values = dict(spec.values)
     relations = dict(spec.relations)

@@ -93,7 +93,9 @@ class Layers:
 
     ``sliding`` is their number at the config's values; ``rule`` the same number as a
     function of L when transformers derives it from a pattern (None when the config
-    lists the layers); ``window`` the value of W (None when no layer is windowed).
+    lists the layers); ``window`` the value of W (None when no layer is windowed, unless
+    ``masked``). ``masked``: the model hands every layer the window's mask (Mistral's and
+    Mixtral's), so even where no layer is windowed, W stays for the mask full layers keep.
     """
 
     layers: int
@@ -102,6 +104,7 @@ class Layers:
     rule: Rule | None = None
     notes: tuple[str, ...] = ()
     pattern: tuple[bool, ...] = ()  # layer by layer, whether it is windowed (empty: not known)
+    masked: bool = False
 
     @property
     def mixed(self) -> bool:
@@ -116,17 +119,24 @@ class Layers:
     def all_sliding(self) -> bool:
         return self.window is not None and not self.mixed and self.sliding > 0
 
+    @property
+    def has_window(self) -> bool:
+        """Whether the tree holds W: some layer is windowed, or every full layer is handed the window's mask."""
+        return self.window is not None and (self.mixed or self.all_sliding or self.masked)
+
     def shape(self) -> tuple:
         """What of the layout shapes a tree, as plain constants: every layer full, every layer windowed, or some
         of each, with the rule and the layer-by-layer pattern (:func:`layers_of` reads it back)."""
         if self.mixed:
             rule = (self.rule.kind, self.rule.n) if self.rule is not None else None
             return ("mixed", rule, by_layer(self.pattern if len(self.pattern) == self.layers else ()))
-        return ("sliding",) if self.all_sliding else ("full",)
+        if self.all_sliding:
+            return ("sliding",)
+        return ("full", "masked") if self.has_window else ("full",)
 
     def values(self) -> dict[str, int]:
         """The values the layout gives symbols: W where a layer is windowed, L_s where the config lists them."""
-        out = {"W": self.window} if self.window is not None and (self.mixed or self.all_sliding) else {}
+        out = {"W": self.window} if self.has_window and self.window is not None else {}
         if self.mixed and self.rule is None:
             out["L_s"] = self.sliding
         return out
@@ -135,6 +145,8 @@ class Layers:
 def layers_of(shape: tuple, values: dict[str, int]) -> Layers:
     """The layout of :meth:`Layers.shape` at ``values``: the same tree, Spec and closed forms as the one read."""
     layers = values["L"]
+    if shape == ("full", "masked"):
+        return Layers(layers, 0, values["W"], masked=True)
     if shape[0] == "full":
         return Layers(layers, 0, None)
     if shape[0] == "sliding":

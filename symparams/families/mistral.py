@@ -17,6 +17,7 @@ windows the others' attention.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..config import DERIVED, REFUSE, Config, Field
@@ -49,10 +50,11 @@ def read_kinds(cfg: Config, layers_: int) -> tuple[Layers, tuple[str, ...]]:
 
     A ``layer_types`` list, which neither config class defines but both keep, is what the
     cache follows, so it decides here too (with a note); without a window its sliding
-    layers are read as full attention (transformers' cache cannot hold them).
+    layers are read as full attention (transformers' cache cannot hold them). Every layer
+    is handed the window's mask (``masked``), even where the list marks none sliding.
     """
     window, _ = read_window(cfg)
-    kinds = read_layers(cfg, layers_, window, ALL if window is not None else None)
+    kinds = replace(read_layers(cfg, layers_, window, ALL if window is not None else None), masked=True)
     notes = (LISTED,) if window is not None and cfg.has("layer_types") else ()
     return kinds, notes
 
@@ -66,8 +68,6 @@ def windowed_decoder(name: str, label: str, mlp: Module, tied: bool, kinds: Laye
     ``one_mask``: the model hands every layer its one sliding mask (Mistral's and Mixtral's),
     so a layer ``layer_types`` calls full is still given the window's mask (``mask_window``).
     """
-    from dataclasses import replace
-
     from ..symbols import W
     from . import _gemma_layers as layers
     from . import decoder

@@ -7,8 +7,9 @@ and bf16, on drawn configs and on the real configs of tests/fixtures reduced in 
 * llama4_text: the router's top-k through a sigmoid, its experts run densely (every expert
   on every token, scaled inputs); complex rotary tables, the L2 norm of q and k, the
   temperature tuning of NoPE layers, an eager softmax in the activation dtype. Under SDPA
-  on CPU a chunk no longer than the context makes transformers pass an explicit mask, which
-  the CPU kernel keeps with repeated keys and values (as with sliding windows): not drawn.
+  a chunk no longer than the sequence makes transformers pass each chunked layer an explicit
+  mask, which the kernel keeps with keys and values repeated to every head (as a sliding
+  window does); the NoPE layers attend without one.
 * phimoe: sparsemixer's two choices (masks, softmaxes, indices, gathered weights) and the
   input jitter of the real configs.
 * granitemoeshared: the shared MLP's fused ``input_linear``, whose whole output the
@@ -58,15 +59,6 @@ DTYPES = [(torch.float32, 4), (torch.bfloat16, 2)]
 TYPES = ("llama4_text", "phimoe", "granitemoeshared", "opt", "jetmoe")
 
 
-def _window(config: dict) -> int | None:
-    """The window or chunk below which CPU SDPA is passed an explicit mask."""
-    if config.get("model_type") == "llama4_text":
-        chunk = config.get("attention_chunk_size", 8192)
-        return chunk if isinstance(chunk, int) else None
-    window = config.get("sliding_window")
-    return window if isinstance(window, int) else None
-
-
 def check(config: dict, attention: str, dtype: tuple, batch: int, seq: int) -> None:
     torch_dtype, width = dtype
     expected = predicted(config, batch, seq, Saving(width=width, attention=attention))
@@ -106,8 +98,6 @@ def test_drawn_configs_save_what_the_reading_says(model_type, data, dtype, batch
     assume(_small(config))
     spec = FAMILIES.from_dict(dict(config))
     assume(seq <= spec.context)
-    window = _window(config)
-    assume(attention == "eager" or window is None or window > seq)
     try:
         FAMILIES.from_dict(dict(config)).tree.activation_bytes(T)
     except SymparamsError as err:  # Llama 4 with RoPE and NoPE layers of one attention kind refuses, never guesses
@@ -119,6 +109,21 @@ def test_drawn_configs_save_what_the_reading_says(model_type, data, dtype, batch
         # grouped-mm experts need rows aligned to 16 bytes, which small drawn sizes often miss
         assume("grouped_mm" not in str(err) and "stride" not in str(err))
         raise
+
+
+@pytest.mark.sampled
+@pytest.mark.parametrize("kv_heads", [1, 2, 4])
+@pytest.mark.parametrize("no_rope_layers", [[1, 1], [1, 0]], ids=["chunked", "chunked-then-nope"])
+@pytest.mark.parametrize("batch, seq", [(1, 3), (1, 4), (2, 8)])
+def test_llama_4s_chunks_under_sdpa_keep_their_mask(kv_heads, no_rope_layers, batch, seq):
+    """Under SDPA a chunk of at most T tokens is an explicit mask: each chunked layer keeps it and, with more than one
+    key head, keys and values repeated to every query head; a NoPE layer attends without one, and a chunk longer
+    than the sequence is no mask. (The reading left chunks out, and was short.)"""
+    config = {"model_type": "llama4_text", "vocab_size": 59, "hidden_size": 16, "intermediate_size": 32,
+              "intermediate_size_mlp": 24, "num_hidden_layers": 2, "num_attention_heads": 4,
+              "num_key_value_heads": kv_heads, "head_dim": 4, "num_local_experts": 2, "attention_chunk_size": 4,
+              "max_position_embeddings": 64, "no_rope_layers": no_rope_layers}
+    check(config, "sdpa", DTYPES[0], batch, seq)
 
 
 def reduced(name: str, **sizes) -> dict:

@@ -89,12 +89,12 @@ class Attention(Module):
         ``eager_attention_forward``: repeat_kv, scores, softmax, dropout, the product with
         the values) is checkpointed: it keeps its inputs, keys and values before repeat_kv
         (H_kv*d_h each) and the causal mask (:meth:`core_shared`), and no probabilities.
-        Under SDPA a layer whose sliding window W is at most T is handed an explicit mask, and
+        Under SDPA a layer whose sliding window (or chunk: Llama 4) W is at most T is handed an explicit mask, and
         transformers lets the kernel take grouped keys and values only without one: keys and
         values are then repeated to H heads (copies of H*d_h each, but a view of one key head's
         H_kv*d_h where there is one), and the mask, converted for the
         kernel in each layer, is kept there, B*T^2 elements of the activation dtype (measured:
-        tests/test_activations.py). Dropout after
+        tests/test_activations.py, and for chunks tests/test_activations_moe.py). Dropout after
         the output projection (``"residual"``) keeps a mask of D per token.
         ``rotary_dim``: the width of the rotary tables where only part of each head rotates
         (GLM-4.5's ``partial_rotary_factor``); ``rotary_per_layer``: the layer makes its own copy of the cos and sin tables (ERNIE
@@ -113,7 +113,7 @@ class Attention(Module):
         mask = ZERO
         window = getattr(self, "window", None)
         window = getattr(self, "mask_window", None) if window is None else window
-        if s.attention == "sdpa" and window is not None and not getattr(self, "chunked", False):
+        if s.attention == "sdpa" and window is not None:
             masked = sympy.Piecewise((1, T >= window), (0, True))
             repeated_copy = least(1, self.kv_heads - 1)  # one key head repeats as a view, which the kernel takes
             heads += masked * repeated_copy * a * rows * 2 * (inner - kv)

@@ -118,6 +118,9 @@ def test_every_layer_reusing_keys_no_layer_makes_is_counted_as_built_with_a_note
     ({"per_layer_config": {"0": {"head_dim": 4}}}, "per_layer_config", True),  # sliding layers then differ
     ({"layer_types": ["sliding_attention"] * 3 + ["chunked_attention"] * 2 + ["full_attention"]}, "layer_types", True),
     ({"enable_moe_block": True}, "num_experts", True),
+    ({"enable_moe_block": True, "num_experts": 4, "moe_intermediate_size": 3}, "top_k_experts", False),
+    ({"enable_moe_block": True, "num_experts": 4, "moe_intermediate_size": 3, "top_k_experts": None},
+     "top_k_experts", False),  # a router that cannot pick experts: k has no value
     ({"pad_token_id": 35}, "pad_token_id", True),  # a row of the token table, past the per-layer one
     ({"per_layer_config": {str(i): {"head_dim": 4} for i in range(5)}}, "per_layer_config", False),
     ({"per_layer_config": {"5": {"intermediate_size": 8}}}, "per_layer_config", None),

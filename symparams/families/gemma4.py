@@ -286,13 +286,17 @@ def read(cfg: Config) -> Reading:
     if per_layer:
         values["D_p"], values["V_p"] = per_layer, per_vocab
     moe = cfg.get("enable_moe_block")
-    experts = {n: cfg.get(n) for n in ("num_experts", "top_k_experts", "moe_intermediate_size")}
+    experts = {n: cfg.get(n) for n in ("num_experts", "moe_intermediate_size", "top_k_experts")}
     if moe:
         for name, value in experts.items():
+            said = cfg.shown(name) if value is not None else "null" if cfg.is_null(name) else "not given"
+            if value is None and name == "top_k_experts":
+                raise cfg.error(name, f"is {said}; transformers then builds a router that cannot pick experts, "
+                                      "so the experts per token must be stated")
             if value is None or value < 1:
-                raise cfg.error(name, f"is {cfg.shown(name) if value is not None else 'null'}; enable_moe_block "
-                                      "needs a whole number of at least 1 to build the experts")
-        values["E"], values["k"], values["F_e"] = experts.values()
+                raise cfg.error(name, f"is {said}; enable_moe_block needs a whole number of at least 1 to build the "
+                                      "experts")
+        values["E"], values["F_e"], values["k"] = experts.values()
         if values["k"] > values["E"]:
             raise cfg.error("top_k_experts", f"{values['k']} exceeds num_experts {values['E']}")
     double_wide = cfg.get("use_double_wide_mlp")

@@ -8,9 +8,10 @@ the byte. It does, for eager and SDPA attention, in fp32 and bf16 (and with drop
 CPU kernel keeps the scaled noise in the activation dtype, so ``mask_width`` is the
 activation width there) for the families whose code the node readings follow:
 
-    llama, mistral, qwen2, qwen3, phi3, starcoder2 (Llama's code), olmo and olmo2 (in fp32:
-    their norms upcast otherwise), gpt2 (LayerNorm, learned positions, gelu_new,
-    dropout; its eager softmax runs in the activation dtype: ``softmax_fp32=False``; eager
+    llama, mistral, qwen2, qwen3, phi3, starcoder2 (Llama's code), olmo (in fp32: its
+    LayerNorm upcasts otherwise), olmo2 and olmo3 (norms that multiply the weight into the
+    fp32 vector, fp32 rotary tables, OLMo 3's one pair per kind of layer), gpt2 (LayerNorm,
+    learned positions, gelu_new, dropout; its eager softmax runs in the activation dtype: ``softmax_fp32=False``; eager
     only, see below), mixture-of-experts layers with transformers' grouped-mm experts and
     a softmax-then-top-k router (components.routing): mixtral (renormalised top-k weights
     kept in fp32), qwen3_moe, olmoe and qwen2_moe (top-k weights renormalised or not,
@@ -65,17 +66,11 @@ stated (measured on small configs with transformers 5.24 and torch 2.13):
   the output projection takes a copy of it: a*H*d_h bytes per token and layer more (Llama's
   rotary code keeps the token-major layout, and the output projection takes the kernel's
   output as it is).
-* SDPA on CPU once a sliding window is shorter than the context: transformers passes an
-  explicit mask, and the CPU kernel keeps it (B x 1 x T x T in fp32, per layer) and takes
-  keys and values repeated to H heads: 4*B*T^2 + 2*a*B*T*(H - H_kv)*d_h bytes per layer
-  more (a GPU flash kernel windows natively and keeps neither).
 * olmo with ``clip_qkv``: the clamp of the q, k and v projections keeps their outputs,
   a*(H + 2*H_kv)*d_h bytes per token and layer more.
 * gpt2 under SDPA: the kernel keeps its key as a view of the fused ``c_attn`` output, so
   the whole q|k|v storage stays alive beside copies of q and v: 2*a*D bytes per token and
   layer more than the reading, which follows separate projections.
-* olmo3 with both sliding and full layers: each kind has its own rotary embedding, so two
-  pairs of cos/sin tables (2*2*a*T*d_h bytes where the reading counts one pair).
 * gemma, gemma2, gemma3_text, vaultgemma: the embedding is scaled by a saved 0-d tensor
   (sqrt(D), 4 bytes in fp32), and Gemma's RMSNorm multiplies by (1 + weight) computed in
   fp32, one D-vector kept per norm; Gemma 2/3 also soft-cap logits (tanh keeps its output,
@@ -129,8 +124,8 @@ transformers = pytest.importorskip("transformers", reason="transformers is not i
 
 # Building and running a model per example is slow; a failing example is reported as drawn, unshrunk.
 NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
-EXACT = ("llama", "mistral", "qwen2", "qwen3", "phi3", "starcoder2", "olmo", "olmo2", "gpt2", "mixtral", "qwen3_moe",
-         "gpt_bigcode", "mpt", "qwen2_moe", "olmoe", "ernie4_5", "ernie4_5_moe", "apertus", "gpt_oss", "glm4_moe",
+EXACT = ("llama", "mistral", "qwen2", "qwen3", "phi3", "starcoder2", "olmo", "olmo2", "olmo3", "gpt2", "mixtral",
+         "qwen3_moe", "gpt_bigcode", "mpt", "qwen2_moe", "olmoe", "ernie4_5", "ernie4_5_moe", "apertus", "gpt_oss", "glm4_moe",
          "granitemoe", "codegen", "dbrx")
 # Families whose eager softmax runs in the activation dtype (GPT-2's code), not in fp32 (Llama's).
 SOFTMAX_IN_DTYPE = ("gpt2",)
@@ -142,7 +137,7 @@ SOFTMAX_IN_DTYPE = ("gpt2",)
 KERNELS = {t: ("eager",) if t in ("gpt2", "phi3", "mpt", "gpt_oss", "glm4_moe") else ("eager", "sdpa") for t in EXACT}
 # OLMo's norms upcast differently from Llama's (OLMo 2/3 multiply by the weight in fp32, OLMo's
 # LayerNorm runs on an fp32 copy): in bf16 they keep (4 - 2)*D bytes per token and norm more.
-FP32_ONLY = ("olmo", "olmo2")
+FP32_ONLY = ("olmo",)
 
 
 def _cpu_layernorm_statistics(config: dict, batch: int, seq: int, width: int) -> int:

@@ -22,23 +22,29 @@ from sympy import Expr
 from .attention import Attention, attended
 from .base import Fmt, Module
 from .leaves import Norm
-from .saving import DEFAULT, Saving
+from .saving import DEFAULT, FP32, Saving
 
 __all__ = ["NormedAttention"]
 
 
 @dataclass(frozen=True)
 class NormedAttention(Attention):
-    """GQA attention plus RMSNorms of widths ``q_norm`` / ``k_norm`` (None: no norm) and a window."""
+    """GQA attention plus RMSNorms of widths ``q_norm`` / ``k_norm`` (None: no norm) and a window.
+
+    ``olmo``: OLMo 2's and OLMo 3's code. Their norms multiply the weight into the fp32 vector before the cast
+    (``(self.weight * hidden_states).to(input_dtype)``), so each product keeps the fp32 vector
+    (:attr:`.Norm.weight_fp32`); their rotary tables stay in fp32, and OLMo 3's sliding and full layers each
+    have a rotary embedding of their own, so each kind of layer keeps its own pair."""
 
     q_norm: Expr | None = None
     k_norm: Expr | None = None
     window: Expr | None = None
     norm_names: tuple[str, str] = ("q_norm", "k_norm")
     per_head: bool = False
+    olmo: bool = False
 
     def children(self) -> tuple[Module, ...]:
-        norms = tuple(Norm(name, dim, kind="rms", weight=True)
+        norms = tuple(Norm(name, dim, kind="rms", weight=True, weight_fp32=self.olmo)
                       for name, dim in zip(self.norm_names, (self.q_norm, self.k_norm)) if dim is not None)
         return (*super().children(), *norms)
 
@@ -59,6 +65,12 @@ class NormedAttention(Attention):
         kept = sympy.Add(*(n.activation_bytes(T, whole) * (counts[0] if n.name == self.norm_names[0] else counts[1])
                            for n in norms))
         return super().activation_bytes(T, s) + s.split(kept)
+
+    def activation_shared(self, T: Expr, saving: Saving | None = None) -> dict:
+        if not self.olmo:
+            return super().activation_shared(T, saving)
+        kind = "full" if self.window is None else "sliding"
+        return {("positions", "rotary", "fp32", kind, self.head_dim): 2 * FP32 * T * self.head_dim}
 
     def describe(self, fmt: Fmt = str) -> str:
         extras = []

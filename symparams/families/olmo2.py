@@ -46,9 +46,10 @@ def olmo2_block(activation: str, bias: bool, window: Expr | None = None) -> Bloc
     from . import decoder
 
     attn = NormedAttention("self_attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=bias, names=decoder.LLAMA_ATTENTION,
-                           q_norm=H * d_h, k_norm=H_kv * d_h, window=window)
-    return Block("layer", (attn, Norm("post_attention_layernorm", D, "rms", weight=True),
-                           decoder.gated_mlp(activation), Norm("post_feedforward_layernorm", D, "rms", weight=True)),
+                           q_norm=H * d_h, k_norm=H_kv * d_h, window=window, olmo=True)
+    return Block("layer", (attn, Norm("post_attention_layernorm", D, "rms", weight=True, weight_fp32=True),
+                           decoder.gated_mlp(activation),
+                           Norm("post_feedforward_layernorm", D, "rms", weight=True, weight_fp32=True)),
                  label="post-norm decoder block" + (" (sliding window)" if window is not None else ""))
 
 
@@ -56,7 +57,7 @@ def olmo2_model(name: str, label: str, layers: tuple[Module, ...], tied: bool) -
     from ..components import Embedding, Linear, Model, Norm
     from ..symbols import D, V
 
-    return Model(name, (Embedding("embed_tokens", V, D), *layers, Norm("norm", D, "rms", weight=True),
+    return Model(name, (Embedding("embed_tokens", V, D), *layers, Norm("norm", D, "rms", weight=True, weight_fp32=True),
                         Linear("lm_head", D, V, tied=tied, group="head")), label=label)
 
 

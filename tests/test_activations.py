@@ -33,7 +33,10 @@ activation width there) for the families whose code the node readings follow:
     regrouped into copies; eager scores over fp32 q and k; rotary tables per layer), dbrx
     (a clamped fused qkv; a router whose softmax, top-k values and p-norm are kept in the
     activation dtype; experts run in a loop, each routed token keeping its index pair and
-    its weighted output), and
+    its weighted output), gemma, gemma2, gemma3_text and vaultgemma (the embedding scaled by
+    a saved 0-d tensor, RMSNorms of (1 + weight) in fp32; Gemma 2's and VaultGemma's soft-capped
+    scores, eager only, and logits, whose tanh keeps its output; Gemma 3's q/k norms and its
+    local and global rotary tables, one pair per kind of layer), and
     deepseek_v3 and deepseek_v2 in their own test below; llama4_text, phimoe, jetmoe and
     granitemoeshared (their routers and layers), opt (position ids per sequence, OPT-350m's
     projections) and deepseek_v32 (its indexer keeps nothing) in tests/test_activations_moe.py,
@@ -71,10 +74,6 @@ stated (measured on small configs with transformers 5.24 and torch 2.13):
 * gpt2 under SDPA: the kernel keeps its key as a view of the fused ``c_attn`` output, so
   the whole q|k|v storage stays alive beside copies of q and v: 2*a*D bytes per token and
   layer more than the reading, which follows separate projections.
-* gemma, gemma2, gemma3_text, vaultgemma: the embedding is scaled by a saved 0-d tensor
-  (sqrt(D), 4 bytes in fp32), and Gemma's RMSNorm multiplies by (1 + weight) computed in
-  fp32, one D-vector kept per norm; Gemma 2/3 also soft-cap logits (tanh keeps its output,
-  B*H*T^2 per layer in eager) and use two rotary tables (local and global).
 * bloom: ALiBi, so no rotary tables (the reading adds 2*a*T*d_h) but a saved bias of
   B*H*T per layer.
 * gpt_neox, gptj, phi: partial rotary embeddings (rotary_pct, rotary_dim) split and
@@ -126,7 +125,7 @@ transformers = pytest.importorskip("transformers", reason="transformers is not i
 NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
 EXACT = ("llama", "mistral", "qwen2", "qwen3", "phi3", "starcoder2", "olmo", "olmo2", "olmo3", "gpt2", "mixtral",
          "qwen3_moe", "gpt_bigcode", "mpt", "qwen2_moe", "olmoe", "ernie4_5", "ernie4_5_moe", "apertus", "gpt_oss", "glm4_moe",
-         "granitemoe", "codegen", "dbrx")
+         "granitemoe", "codegen", "dbrx", "gemma", "gemma2", "gemma3_text", "vaultgemma")
 # Families whose eager softmax runs in the activation dtype (GPT-2's code), not in fp32 (Llama's).
 SOFTMAX_IN_DTYPE = ("gpt2",)
 # GPT-2 under SDPA: the kernel keeps its key as a view of the fused c_attn output, so the whole
@@ -134,9 +133,9 @@ SOFTMAX_IN_DTYPE = ("gpt2",)
 # more than the reading, which follows separate q, k, v projections.
 # MPT's attention in transformers is eager only (ALiBi added to explicit scores), as is gpt-oss's (sinks);
 # GLM-4.5 rotates part of each head as Phi-3 does, so under SDPA it differs as Phi-3 does (see below).
-KERNELS = {t: ("eager",) if t in ("gpt2", "phi3", "mpt", "gpt_oss", "glm4_moe") else ("eager", "sdpa") for t in EXACT}
-# OLMo's norms upcast differently from Llama's (OLMo 2/3 multiply by the weight in fp32, OLMo's
-# LayerNorm runs on an fp32 copy): in bf16 they keep (4 - 2)*D bytes per token and norm more.
+KERNELS = {t: ("eager",) if t in ("gpt2", "phi3", "mpt", "gpt_oss", "glm4_moe", "gemma2", "vaultgemma")
+           else ("eager", "sdpa") for t in EXACT}
+# OLMo's LayerNorm runs on an fp32 copy: in bf16 it keeps (4 - 2)*D bytes per token and norm more.
 FP32_ONLY = ("olmo",)
 
 

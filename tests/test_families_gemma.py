@@ -105,19 +105,20 @@ BASE: dict[str, dict] = {
         "model_type": "gemma2", "vocab_size": 40, "hidden_size": 24, "intermediate_size": 20, "num_hidden_layers": 4,
         "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 8, "hidden_activation": "gelu_pytorch_tanh",
         "max_position_embeddings": 64, "tie_word_embeddings": False, "attention_bias": True, "sliding_window": 8,
-        "use_bidirectional_attention": False,
+        "use_bidirectional_attention": False, "attn_logit_softcapping": 50.0, "final_logit_softcapping": 30.0,
     },
     "vaultgemma": {
         "model_type": "vaultgemma", "vocab_size": 40, "hidden_size": 24, "intermediate_size": 20,
         "num_hidden_layers": 4, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 8,
         "hidden_activation": "gelu_pytorch_tanh", "max_position_embeddings": 64, "tie_word_embeddings": False,
-        "attention_bias": True, "sliding_window": 8,
+        "attention_bias": True, "sliding_window": 8, "attn_logit_softcapping": 50.0, "final_logit_softcapping": 30.0,
     },
     "gemma3_text": {
         "model_type": "gemma3_text", "vocab_size": 40, "hidden_size": 24, "intermediate_size": 20,
         "num_hidden_layers": 4, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 8,
         "hidden_activation": "gelu_pytorch_tanh", "max_position_embeddings": 64, "tie_word_embeddings": False,
         "attention_bias": True, "sliding_window": 8, "use_bidirectional_attention": False, "sliding_window_pattern": 3,
+        "attn_logit_softcapping": 50.0, "final_logit_softcapping": 30.0,
     },
     "gpt_oss": {
         "model_type": "gpt_oss", "vocab_size": 40, "hidden_size": 24, "intermediate_size": 20, "num_hidden_layers": 4,

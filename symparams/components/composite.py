@@ -201,7 +201,13 @@ class Block(Composite):
 
 @dataclass(frozen=True)
 class Model(Composite):
-    """The root: embeddings, the repeated blocks, final norm and head."""
+    """The root: embeddings, the repeated blocks, final norm and head.
+
+    ``logit_softcap``: the logits pass through cap * tanh(logits / cap) before the loss (Gemma 2's
+    ``final_logit_softcapping``), whose tanh keeps its output.
+    """
+
+    logit_softcap: bool = False
 
     def activation_bytes(self, T: Expr, saving: Saving | None = None) -> Expr:
         """The parts', the tensors layers share (counted once), and the loss.
@@ -242,6 +248,7 @@ class Model(Composite):
         (``labels[..., 1:].contiguous()`` of the labels padded to T + 1) are already
         contiguous, so they stay a view and the padded T + 1 values are kept: one more.
         Projections before the head (OPT-350m's ``project_out``) are read as the layers they are.
+        A ``logit_softcap`` keeps the tanh of the logits, in the activation dtype (a*V per token).
         """
         s = saving or DEFAULT
         heads = [c for c in self.children() if c.group == "head"]
@@ -249,7 +256,8 @@ class Model(Composite):
             raise not_modelled("a model without one LM head (the loss is read from its output width)")
         vocab = _output_width(heads[-1])
         single = 1 - least(1, B - 1)  # one sequence: the padded labels stay a view
-        return s.split(FP32 * B * T * vocab) + INDEX * (B * T + single) + FP32
+        capped = s.width if self.logit_softcap else ZERO
+        return s.split((FP32 + capped) * B * T * vocab) + INDEX * (B * T + single) + FP32
 
 
 def _chained(heads: list[Module]) -> bool:

@@ -29,6 +29,12 @@ changes a shape or a reading in one place:
   dtype (B*H*T*(T + 1) kept; the probabilities the value matmul takes are a view of it);
   its rotary tables are T x d_h/2 each (cos and sin of half the head). transformers runs
   gpt-oss's sinks in eager attention only (no SDPA), so other kernels refuse.
+* ``softcap``: the scores pass through cap * tanh(scores / cap) before the softmax (Gemma 2's
+  ``attn_logit_softcapping``); eager attention keeps the tanh's output, B*H*T^2 in the
+  activation dtype. SDPA takes no cap (transformers passes it none) and a flash kernel
+  caps inside, keeping nothing more.
+* ``rotary_by_kind``: windowed and full layers each take their own rotary tables (Gemma 3's
+  local and global embeddings), so a model with both kinds keeps two pairs.
 * ``chunked``: ``window`` is a chunk instead (Llama 4's ``attention_chunk_size``): a
   query attends to the keys of its own chunk of W tokens up to itself, so the causal
   reading averages (q*W*(W + 1)/2 + r*(r + 1)/2)/T keys, with T = q*W + r; the cache
@@ -60,7 +66,7 @@ from sympy import Expr
 
 from ..symbols import B
 from .attention import Attention, attended
-from .base import Fmt, Module, least
+from .base import ZERO, Fmt, Module, least
 from .leaves import Linear, Norm
 from .saving import DEFAULT, FP32, INDEX, Saving, not_modelled
 
@@ -99,6 +105,8 @@ class DecoderAttention(Attention):
     rotary_batch: bool = False
     kv_shared: bool = False
     value_is_key: bool = False
+    softcap: bool = False
+    rotary_by_kind: bool = False
 
     def children(self) -> tuple[Module, ...]:
         q, k, v, o = self.names
@@ -171,8 +179,11 @@ class DecoderAttention(Attention):
         return kept
 
     def _kept_probabilities(self, T: Expr, s: Saving) -> Expr:
+        capped = B * self.heads * T**2 * s.width if self.softcap else ZERO
         if not self.sinks:
-            return super()._kept_probabilities(T, s)
+            return super()._kept_probabilities(T, s) + capped
+        if self.softcap:
+            raise not_modelled("attention sinks with soft-capped scores")
         if s.drops("attention"):
             raise not_modelled("attention sinks with dropout on the probabilities")
         return B * self.heads * T * (s.width * (T + 1) + INDEX)
@@ -181,9 +192,13 @@ class DecoderAttention(Attention):
         if self.rotary_batch:  # one cos and sin table per sequence (Qwen3.5's positions are B x T)
             width = self.head_dim if self.rotary_dim is None else self.rotary_dim
             return {("positions", "rotary", width, "batch"): 2 * (saving or DEFAULT).width * B * T * width}
-        if not self.sinks:
-            return super().activation_shared(T, saving)
-        return {("positions", "rotary", self.head_dim, "half"): (saving or DEFAULT).width * T * self.head_dim}
+        if self.sinks:
+            return {("positions", "rotary", self.head_dim, "half"): (saving or DEFAULT).width * T * self.head_dim}
+        shared = super().activation_shared(T, saving)
+        if not self.rotary_by_kind:
+            return shared
+        kind = "full" if self.window is None else "windowed"
+        return {(*key, kind): value for key, value in shared.items()}
 
     def describe(self, fmt: Fmt = str) -> str:
         extras = []

@@ -78,13 +78,15 @@ class Embedding(Leaf):
     """``nn.Embedding(rows, dim)``: a lookup table, rows*dim weights and no matmul.
 
     PaLM's N' leaves every table out; Chinchilla counts the token table (the one
-    with V rows) as a one-hot matmul.
+    with V rows) as a one-hot matmul. ``scaled``: the looked-up rows are multiplied by a
+    0-d tensor in the activation dtype (Gemma's sqrt(D) normaliser), which the product keeps.
     """
 
     name: str
     rows: Expr
     dim: Expr
     group: str = "embedding"
+    scaled: bool = False
 
     def params(self) -> Expr:
         return self.rows * self.dim
@@ -110,13 +112,13 @@ class Embedding(Leaf):
         transformers makes one row of positions (``arange(T).unsqueeze(0)``) that every
         sequence of the batch shares. Dropout on the embeddings (``"embedding"``) keeps a
         mask of B*T*dim, counted at the token table; the dropped-out sum is the first
-        norm's input and is counted there.
+        norm's input and is counted there. A ``scaled`` table's product keeps its 0-d scale (a bytes).
         """
         s = saving or DEFAULT
         if not self._token_table():
             return INDEX * T
         mask = s.stream(s.mask_width * B * T * self.dim) if s.drops("embedding") else ZERO
-        return INDEX * B * T + mask
+        return INDEX * B * T + mask + (s.width if self.scaled else ZERO)
 
     def activation_shared(self, T: Expr, saving: Saving | None = None) -> dict:
         """A stored position table means learned positions: the root then counts no rotary tables."""

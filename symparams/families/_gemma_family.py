@@ -38,12 +38,14 @@ GEMMA_GROUPS = {**LLAMA_GROUPS, "pre_feedforward_layernorm": "norm", "post_feedf
 
 
 def gemma_fields(*, vocab_size: int, max_position_embeddings: int, sliding_window: int,
-                 extra: tuple[Field, ...] = ()) -> Fields:
+                 softcaps: tuple[float | None, float | None] = (None, None), extra: tuple[Field, ...] = ()) -> Fields:
     """The field table of a Gemma 2-style config class (Gemma 2, Gemma 3 text and VaultGemma share the rest).
 
     Every size is typed ``int`` in transformers' strict config classes, so a null one is
     refused there and here; ``sliding_window`` (``int | None``) may be null, and the model is
-    then built (and counted) but cannot run: a note says so.
+    then built (and counted) but cannot run: a note says so. ``softcaps``: the class's
+    ``attn_logit_softcapping`` and ``final_logit_softcapping`` (null: no cap), which change no
+    weight, only what eager attention and the loss keep.
     """
     return Fields(
         Field("vocab_size", vocab_size),
@@ -58,13 +60,17 @@ def gemma_fields(*, vocab_size: int, max_position_embeddings: int, sliding_windo
         Field("tie_word_embeddings", True, kind="bool"),
         Field("attention_bias", False, kind="bool"),
         Field("sliding_window", sliding_window, null=DERIVED),
+        Field("attn_logit_softcapping", softcaps[0], null=DERIVED, kind="number", types=("float",)),
+        Field("final_logit_softcapping", softcaps[1], null=DERIVED, kind="number", types=("float",)),
         *extra,
         groups=GEMMA_GROUPS,
     )
 
 
-def read(cfg: Config, family: str, rule: Rule | None) -> Reading:
-    """A Gemma 2-style config read to plain data: ``rule`` gives the sliding layers when ``layer_types`` is absent."""
+def read(cfg: Config, family: str, rule: Rule | None, attn_softcap: bool = True) -> Reading:
+    """A Gemma 2-style config read to plain data: ``rule`` gives the sliding layers when ``layer_types`` is absent.
+    ``attn_softcap``: whether the model caps its attention scores by ``attn_logit_softcapping`` (Gemma 3's
+    attention takes the field but passes it to no kernel)."""
     if "use_bidirectional_attention" in cfg.fields and cfg.get("use_bidirectional_attention"):
         raise cfg.error("use_bidirectional_attention", "true makes an encoder (EmbeddingGemma) with a halved "
                         "two-sided window; only causal language models are modelled here")
@@ -76,20 +82,29 @@ def read(cfg: Config, family: str, rule: Rule | None) -> Reading:
     check_padding(cfg, 0, sizes.vocab)
     window, notes = read_window(cfg, needed=True)
     kinds = read_layers(cfg, sizes.layers, window, rule if window is not None else None)
-    return reading(family, sizes, kinds, notes, attention_bias=cfg.get("attention_bias"))
+    caps = [cfg.get(name) not in (None, DERIVED) for name in ("attn_logit_softcapping", "final_logit_softcapping")]
+    return reading(family, sizes, kinds, notes, attention_bias=cfg.get("attention_bias"), attn_softcap=caps[0] and attn_softcap,
+                   logit_softcap=caps[1])
 
 
-def build(r: Reading, family: str, label: str, *, post_norms: bool, qk_norm: bool) -> Spec:
-    """The Spec of a Gemma 2-style reading: its shape alone chooses the tree, its values are the symbols'."""
-    from ..components import Block
+def build(r: Reading, family: str, label: str, *, post_norms: bool, qk_norm: bool, rotary_by_kind: bool = False) -> Spec:
+    """The Spec of a Gemma 2-style reading: its shape alone chooses the tree, its values are the symbols'.
+    ``rotary_by_kind``: windowed and full layers take rotary tables of their own (Gemma 3's local and global)."""
+    from dataclasses import replace
+
+    from ..components import Block, Embedding
+    from ..symbols import D, V
     from . import _gemma_layers as layers
-    from .decoder import gated_mlp, rms_norm
+    from .decoder import gated_mlp
+    from .decoder import gemma_norm as rms_norm
 
     sizes, kinds = sizes_of(r), layers_of(dict(r.shape)["layers"], dict(r.values))
-    bias = dict(r.shape)["attention_bias"]
+    shape = dict(r.shape)
+    bias = shape["attention_bias"]
 
     def block(w: Expr | None) -> Block:
-        attn = layers.attention(w, qkv_bias=bias, out_bias=bias, qk_norm=qk_norm)
+        attn = replace(layers.attention(w, qkv_bias=bias, out_bias=bias, qk_norm=qk_norm), norm_offset=qk_norm,
+                       softcap=shape["attn_softcap"], rotary_by_kind=rotary_by_kind)
         mlp = layers.mlp_with_activation(gated_mlp(sizes.activation), sizes.activation)
         if post_norms:
             parts = (rms_norm("input_layernorm"), attn, rms_norm("post_attention_layernorm"),
@@ -100,7 +115,9 @@ def build(r: Reading, family: str, label: str, *, post_norms: bool, qk_norm: boo
             what = "pre-norm decoder block"
         return Block("layer", parts, label=f"{what}{', sliding window' if w is not None else ''}")
 
-    tree = layers.decoder_model(family, label, layers.layer_stack(block, kinds), rms_norm("norm"), sizes.tied)
+    tree = replace(layers.decoder_model(family, label, layers.layer_stack(block, kinds), rms_norm("norm"), sizes.tied,
+                                        embed=Embedding("embed_tokens", V, D, scaled=True)),
+                   logit_softcap=shape["logit_softcap"])
     return layers.layered_spec(family, tree, sizes, kinds)
 
 

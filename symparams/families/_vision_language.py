@@ -281,10 +281,9 @@ def with_towers(text: Spec, family: str, label: str, towers: tuple[Module, ...],
     """``text`` with ``towers`` after its parts, their symbols' values (``sizes``, by name), relations and rules."""
     import sympy
 
-    from ..components import Model
     from ..symbols import SYMBOLS
 
-    tree = Model(family, (*text.tree.parts, *towers), label=label)
+    tree = replace(text.tree, name=family, parts=(*text.tree.parts, *towers), label=label)
     values = text.values + tuple((SYMBOLS[name], sympy.Integer(v)) for name, v in sizes.items())
     return replace(text, tree=tree, values=values, relations=text.relations + relations,
                    constraints=text.constraints + constraints, kept=(*text.kept, *kept),

@@ -30,7 +30,7 @@ from .rope import check_rope_head_dim, partial_rotary_factor
 
 __all__ = [
     "decoder_fields", "LLAMA_GROUPS", "Sizes", "read_sizes", "partial_rotary_factor", "check_rope_head_dim",
-    "expert_fields", "read_experts", "rms_norm", "attention", "gated_mlp", "moe",
+    "expert_fields", "read_experts", "rms_norm", "gemma_norm", "attention", "gated_mlp", "moe",
     "pre_norm_decoder", "decoder_spec", "LLAMA_ATTENTION", "LLAMA_MLP", "EXPERTS_ALIASES",
 ]
 
@@ -41,6 +41,11 @@ LLAMA_MLP = ("gate_proj", "up_proj", "down_proj")
 def rms_norm(name: str, weight: bool = True) -> Norm:
     """``RMSNorm(D)``: a learned weight of D (none for nanochat's functional norm)."""
     return Norm(name, D, kind="rms", weight=weight)
+
+
+def gemma_norm(name: str) -> Norm:
+    """Gemma's ``RMSNorm(D)``: it scales by (1 + weight), computed in fp32 (:attr:`.Norm.offset`); still D weights."""
+    return Norm(name, D, kind="rms", weight=True, offset=True)
 
 
 def attention(qkv_bias: bool = False, out_bias: bool = False, names=LLAMA_ATTENTION) -> Attention:
@@ -58,20 +63,22 @@ def moe(activation: str, routing: Routing = MIXTRAL) -> MoE:
 
 
 def pre_norm_decoder(name: str, label: str, mlp: Module, tied: bool, attn: Attention | None = None,
-                     norm_weight: bool = True) -> Model:
-    """embed_tokens; L x (input_layernorm, self_attn, post_attention_layernorm, mlp); norm; lm_head."""
+                     norm_weight: bool = True, gemma: bool = False) -> Model:
+    """embed_tokens; L x (input_layernorm, self_attn, post_attention_layernorm, mlp); norm; lm_head.
+
+    ``gemma``: Gemma's embedding scaled by sqrt(D) and RMSNorms of (1 + weight) (:func:`gemma_norm`)."""
+    norm = gemma_norm if gemma else lambda n: rms_norm(n, norm_weight)
     block = Block(
         "layer",
-        (rms_norm("input_layernorm", norm_weight), attn or attention(),
-         rms_norm("post_attention_layernorm", norm_weight), mlp),
+        (norm("input_layernorm"), attn or attention(), norm("post_attention_layernorm"), mlp),
         label="pre-norm decoder block",
     )
     return Model(
         name,
         (
-            Embedding("embed_tokens", V, D),
+            Embedding("embed_tokens", V, D, scaled=gemma),
             Repeat("layers", L, block),
-            rms_norm("norm", norm_weight),
+            norm("norm"),
             Linear("lm_head", D, V, tied=tied, group="head"),
         ),
         label=label,

@@ -44,7 +44,7 @@ def build(r: Reading) -> Spec:
     activation = "gelu_pytorch_tanh" if shape["activation"] == "gelu" else shape["activation"]
     tree = decoder.pre_norm_decoder(
         "gemma", "Gemma decoder", decoder.gated_mlp(activation), tied=shape["tied"],
-        attn=decoder.attention(qkv_bias=shape["attention_bias"], out_bias=shape["attention_bias"]),
+        attn=decoder.attention(qkv_bias=shape["attention_bias"], out_bias=shape["attention_bias"]), gemma=True,
     )
     return decoder.decoder_spec("gemma", tree, sizes_of(r))
 

@@ -24,6 +24,7 @@ __all__ = ["FAMILY", "FIELDS", "from_config", "read"]
 
 # transformers 5.x Gemma2Config
 FIELDS = gemma.gemma_fields(vocab_size=256000, max_position_embeddings=8192, sliding_window=4096,
+                            softcaps=(50.0, 30.0),
                             extra=(gemma.BIDIRECTIONAL,))
 
 

@@ -38,7 +38,7 @@ def read(cfg: Config) -> Reading:
     """The config read to plain data; the rope parameters of each layer kind it uses checked, as transformers does."""
     pattern = read_pattern(cfg)
     rule = every_pth_full(pattern) if pattern is not None else None
-    found = gemma.read(cfg, "gemma3_text", rule)
+    found = gemma.read(cfg, "gemma3_text", rule, attn_softcap=False)
     if pattern is None:
         kinds = {FULL if kind == "attention" else kind for kind in cfg.data["layer_types"]}
     else:
@@ -50,7 +50,7 @@ def read(cfg: Config) -> Reading:
 
 
 def from_config(cfg: Config) -> Spec:
-    return gemma.build(read(cfg), "gemma3_text", "Gemma 3 decoder", post_norms=True, qk_norm=True)
+    return gemma.build(read(cfg), "gemma3_text", "Gemma 3 decoder", post_norms=True, qk_norm=True, rotary_by_kind=True)
 
 
 FAMILY = Family(

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 __all__ = ["FAMILY", "FIELDS", "from_config", "read"]
 
 # transformers 5.x VaultGemmaConfig (no use_bidirectional_attention field)
-FIELDS = gemma.gemma_fields(vocab_size=256000, max_position_embeddings=8192, sliding_window=4096)
+FIELDS = gemma.gemma_fields(vocab_size=256000, max_position_embeddings=8192, sliding_window=4096,
+                            softcaps=(50.0, 30.0))
 
 
 def read(cfg: Config) -> Reading:

@@ -36,7 +36,9 @@ activation width there) for the families whose code the node readings follow:
     its weighted output), gemma, gemma2, gemma3_text and vaultgemma (the embedding scaled by
     a saved 0-d tensor, RMSNorms of (1 + weight) in fp32; Gemma 2's and VaultGemma's soft-capped
     scores, eager only, and logits, whose tanh keeps its output; Gemma 3's q/k norms and its
-    local and global rotary tables, one pair per kind of layer), and
+    local and global rotary tables, one pair per kind of layer), cohere and cohere2 (a
+    parallel block, whose attention and MLP take one normalised input; LayerNorms written out
+    op by op in fp32, per head over q and k under ``use_qk_norm``), and
     deepseek_v3 and deepseek_v2 in their own test below; llama4_text, phimoe, jetmoe and
     granitemoeshared (their routers and layers), opt (position ids per sequence, OPT-350m's
     projections) and deepseek_v32 (its indexer keeps nothing) in tests/test_activations_moe.py,
@@ -125,7 +127,8 @@ transformers = pytest.importorskip("transformers", reason="transformers is not i
 NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
 EXACT = ("llama", "mistral", "qwen2", "qwen3", "phi3", "starcoder2", "olmo", "olmo2", "olmo3", "gpt2", "mixtral",
          "qwen3_moe", "gpt_bigcode", "mpt", "qwen2_moe", "olmoe", "ernie4_5", "ernie4_5_moe", "apertus", "gpt_oss", "glm4_moe",
-         "granitemoe", "codegen", "dbrx", "gemma", "gemma2", "gemma3_text", "vaultgemma")
+         "granitemoe", "codegen", "dbrx", "gemma", "gemma2", "gemma3_text", "vaultgemma",
+         "cohere", "cohere2")
 # Families whose eager softmax runs in the activation dtype (GPT-2's code), not in fp32 (Llama's).
 SOFTMAX_IN_DTYPE = ("gpt2",)
 # GPT-2 under SDPA: the kernel keeps its key as a view of the fused c_attn output, so the whole
@@ -144,7 +147,8 @@ def _cpu_layernorm_statistics(config: dict, batch: int, seq: int, width: int) ->
     if width == 4:
         return 0
     spec = FAMILIES.from_dict(dict(config))
-    norms = sum(spec.value(n) for _, n, node in spec.tree.walk() if getattr(node, "kind", None) == "layer")
+    norms = sum(spec.value(n) for _, n, node in spec.tree.walk()
+                if getattr(node, "kind", None) == "layer" and not getattr(node, "written_out", False))
     return int(norms) * batch * seq * 2 * (4 - width)
 MOE = ("mixtral", "qwen3_moe")
 

@@ -35,6 +35,10 @@ changes a shape or a reading in one place:
   caps inside, keeping nothing more.
 * ``rotary_by_kind``: windowed and full layers each take their own rotary tables (Gemma 3's
   local and global embeddings), so a model with both kinds keeps two pairs.
+* ``input_shared``: a parallel block's attention (Cohere's), whose input is the one the MLP
+  beside it multiplies: one tensor, kept once and counted at the MLP.
+* ``nope``: the layer takes no rotary positions (Cohere 2's full-attention layers): no
+  weight or FLOP changes, and it keeps no rotary tables.
 * ``chunked``: ``window`` is a chunk instead (Llama 4's ``attention_chunk_size``): a
   query attends to the keys of its own chunk of W tokens up to itself, so the causal
   reading averages (q*W*(W + 1)/2 + r*(r + 1)/2)/T keys, with T = q*W + r; the cache
@@ -107,6 +111,8 @@ class DecoderAttention(Attention):
     value_is_key: bool = False
     softcap: bool = False
     rotary_by_kind: bool = False
+    input_shared: bool = False
+    nope: bool = False
 
     def children(self) -> tuple[Module, ...]:
         q, k, v, o = self.names
@@ -172,6 +178,9 @@ class DecoderAttention(Attention):
         if self.output_gate:
             s = saving or DEFAULT
             kept += s.split(2 * s.width * B * T * self.heads * self.head_dim)
+        if self.input_shared:
+            s = saving or DEFAULT
+            kept -= s.stream(s.width * B * T * self.d_model)
         if self.rotary_concat and (saving or DEFAULT).attention == "sdpa":
             s = saving or DEFAULT
             copied = least(1, self.heads / s.tp - 1, T - 1)  # one head or one token: the layouts agree
@@ -192,6 +201,8 @@ class DecoderAttention(Attention):
         if self.rotary_batch:  # one cos and sin table per sequence (Qwen3.5's positions are B x T)
             width = self.head_dim if self.rotary_dim is None else self.rotary_dim
             return {("positions", "rotary", width, "batch"): 2 * (saving or DEFAULT).width * B * T * width}
+        if self.nope:
+            return {}
         if self.sinks:
             return {("positions", "rotary", self.head_dim, "half"): (saving or DEFAULT).width * T * self.head_dim}
         shared = super().activation_shared(T, saving)

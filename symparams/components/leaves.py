@@ -138,6 +138,9 @@ class Norm(Leaf):
     nanochat's ``F.rms_norm`` has neither (0 parameters); Llama's RMSNorm has a
     weight (D); LayerNorm usually has both (2D). ``offset``: the RMSNorm scales by
     (1 + weight), computed in fp32 (Qwen3-Next's and Qwen3.5's): still one weight per channel.
+    ``written_out``: a LayerNorm computed op by op in fp32 (Cohere's ``CohereLayerNorm``), not
+    by ``native_layer_norm``. ``vectors``: how many vectors of dim/vectors it normalises per
+    token (a norm over each head: the heads), with one weight per channel of ``dim`` all the same.
     """
 
     name: str
@@ -148,6 +151,8 @@ class Norm(Leaf):
     group: str = "norm"
     weight_fp32: bool = False
     offset: bool = False
+    written_out: bool = False
+    vectors: Expr = Integer(1)
 
     def params(self) -> Expr:
         return self.dim * (int(self.weight) + int(self.bias))
@@ -168,17 +173,24 @@ class Norm(Leaf):
         cast, so the product keeps 4*dim. LayerNorm (``native_layer_norm``) keeps its input, and the mean and 1/std per
         vector in fp32: a*dim + 8. An ``offset`` RMSNorm multiplies the fp32 normalised vector by 1 + weight in
         fp32 before the cast: 4*dim + 4 + 4*dim per token, and the fp32 1 + weight, 4*dim whatever B and T
-        (:meth:`offset_bytes`).
+        (:meth:`offset_bytes`). A ``written_out`` LayerNorm keeps x - mean twice (the square and the
+        product each compute it anew), 1/std, and the normalised vector the weight multiplies, all in
+        fp32: 12*dim + 4 per vector; below fp32 also the weight's fp32 copy, 4*dim whatever B and T.
         """
         s = saving or DEFAULT
-        rows = B * T
+        rows = B * T * self.vectors
         if self.kind not in ("rms", "layer"):
             raise not_modelled(f"{self.kind} norms")
+        if self.kind == "layer" and self.written_out:
+            width = self.dim / self.vectors
+            copy = FP32 * self.dim if self.weight and s.width != FP32 else ZERO
+            return s.stream(3 * FP32 * rows * width + FP32 * rows) + copy
         if self.kind == "layer":
-            return s.stream(s.width * rows * self.dim + 2 * FP32 * rows)
+            return s.stream(s.width * rows * self.dim / self.vectors + 2 * FP32 * rows)
         fp32 = self.weight_fp32 or self.offset
-        normalised = (FP32 if fp32 else s.width) * rows * self.dim if self.weight else ZERO
-        return s.stream(FP32 * rows * self.dim + FP32 * rows + normalised) + self.offset_bytes()
+        width = self.dim / self.vectors
+        normalised = (FP32 if fp32 else s.width) * rows * width if self.weight else ZERO
+        return s.stream(FP32 * rows * width + FP32 * rows + normalised) + self.offset_bytes()
 
     def offset_bytes(self) -> Expr:
         """An ``offset`` norm's fp32 1 + weight, which its product keeps: 4*dim, whatever B and T (else 0)."""

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from sympy import Expr
 
     from ..components import Block, Module, Norm
+    from ..components.decoder_attention import DecoderAttention
     from ..spec import Spec
 
 __all__ = ["FAMILY", "FIELDS", "from_config", "read", "build", "cohere_fields", "cohere_norm", "parallel_block"]
@@ -59,15 +60,27 @@ def cohere_norm(name: str) -> Norm:
     from ..components import Norm
     from ..symbols import D
 
-    return Norm(name, D, kind="layer", weight=True)
+    return Norm(name, D, kind="layer", weight=True, written_out=True)
 
 
-def parallel_block(attn: Module, mlp: tuple[Module, ...], extra: tuple[Module, ...] = (),
+def per_head_norms() -> tuple[Norm, ...]:
+    """``CohereLayerNorm((heads, head_dim))`` over the queries and keys: a weight per head and channel, each head's
+    vector normalised on its own."""
+    from ..components import Norm
+    from ..symbols import H, H_kv, d_h
+
+    return tuple(Norm(name, n * d_h, kind="layer", weight=True, group="attention", written_out=True, vectors=n)
+                 for name, n in (("q_norm", H), ("k_norm", H_kv)))
+
+
+def parallel_block(attn: DecoderAttention, mlp: tuple[Module, ...], extra: tuple[Module, ...] = (),
                    label: str = "parallel block") -> Block:
     """input_layernorm, then attention (and its extras) and the MLP side by side on the same input."""
+    from dataclasses import replace
+
     from ..components import Block
 
-    return Block("layer", (cohere_norm("input_layernorm"), attn, *extra, *mlp), label=label)
+    return Block("layer", (cohere_norm("input_layernorm"), replace(attn, input_shared=True), *extra, *mlp), label=label)
 
 
 def read(cfg: Config) -> Reading:
@@ -84,7 +97,7 @@ def build(r: Reading) -> Spec:
 
     shape, sizes = dict(r.shape), sizes_of(r)
     bias = shape["attention_bias"]
-    qk = layers.per_head_norms() if shape["qk_norm"] else ()
+    qk = per_head_norms() if shape["qk_norm"] else ()
     mlp = layers.mlp_with_activation(gated_mlp(sizes.activation), sizes.activation)
 
     def block(w: Expr | None) -> Block:

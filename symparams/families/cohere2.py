@@ -52,6 +52,8 @@ def read(cfg: Config) -> Reading:
 
 def build(r: Reading) -> Spec:
     """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from dataclasses import replace
+
     from . import _gemma_layers as layers
     from .decoder import gated_mlp
 
@@ -60,7 +62,7 @@ def build(r: Reading) -> Spec:
     mlp = layers.mlp_with_activation(gated_mlp(sizes.activation), sizes.activation)
 
     def block(w: Expr | None) -> Block:
-        attn = layers.attention(w, qkv_bias=bias, out_bias=bias)
+        attn = replace(layers.attention(w, qkv_bias=bias, out_bias=bias), nope=w is None)  # RoPE on sliding layers only
         where = "sliding window" if w is not None else "full attention"
         return parallel_block(attn, mlp, label=f"parallel block: attention ({where}) and MLP on one LayerNorm")
 

@@ -38,7 +38,9 @@ activation width there) for the families whose code the node readings follow:
     scores, eager only, and logits, whose tanh keeps its output; Gemma 3's q/k norms and its
     local and global rotary tables, one pair per kind of layer), cohere and cohere2 (a
     parallel block, whose attention and MLP take one normalised input; LayerNorms written out
-    op by op in fp32, per head over q and k under ``use_qk_norm``), and
+    op by op in fp32, per head over q and k under ``use_qk_norm``), glm and glm4 (a fused
+    gate_up projection; each layer's own interleaved rotary tables of the rotating part of a
+    head, concatenated with the rest, so SDPA's output is copied for the output projection), and
     deepseek_v3 and deepseek_v2 in their own test below; llama4_text, phimoe, jetmoe and
     granitemoeshared (their routers and layers), opt (position ids per sequence, OPT-350m's
     projections) and deepseek_v32 (its indexer keeps nothing) in tests/test_activations_moe.py,
@@ -128,7 +130,7 @@ NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
 EXACT = ("llama", "mistral", "qwen2", "qwen3", "phi3", "starcoder2", "olmo", "olmo2", "olmo3", "gpt2", "mixtral",
          "qwen3_moe", "gpt_bigcode", "mpt", "qwen2_moe", "olmoe", "ernie4_5", "ernie4_5_moe", "apertus", "gpt_oss", "glm4_moe",
          "granitemoe", "codegen", "dbrx", "gemma", "gemma2", "gemma3_text", "vaultgemma",
-         "cohere", "cohere2")
+         "cohere", "cohere2", "glm", "glm4")
 # Families whose eager softmax runs in the activation dtype (GPT-2's code), not in fp32 (Llama's).
 SOFTMAX_IN_DTYPE = ("gpt2",)
 # GPT-2 under SDPA: the kernel keeps its key as a view of the fused c_attn output, so the whole

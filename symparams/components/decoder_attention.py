@@ -37,6 +37,9 @@ changes a shape or a reading in one place:
   local and global embeddings), so a model with both kinds keeps two pairs.
 * ``input_shared``: a parallel block's attention (Cohere's), whose input is the one the MLP
   beside it multiplies: one tensor, kept once and counted at the MLP.
+* ``tables_per_layer``: the rotary code makes each layer its own cos and sin tables, of the
+  rotary width in the activation dtype (GLM's ``repeat_interleave`` of their halves), which
+  its products keep, and the shared tables are kept by none.
 * ``nope``: the layer takes no rotary positions (Cohere 2's full-attention layers): no
   weight or FLOP changes, and it keeps no rotary tables.
 * ``chunked``: ``window`` is a chunk instead (Llama 4's ``attention_chunk_size``): a
@@ -113,6 +116,7 @@ class DecoderAttention(Attention):
     rotary_by_kind: bool = False
     input_shared: bool = False
     nope: bool = False
+    tables_per_layer: bool = False
 
     def children(self) -> tuple[Module, ...]:
         q, k, v, o = self.names
@@ -178,6 +182,9 @@ class DecoderAttention(Attention):
         if self.output_gate:
             s = saving or DEFAULT
             kept += s.split(2 * s.width * B * T * self.heads * self.head_dim)
+        if self.tables_per_layer and not self.nope:
+            s = saving or DEFAULT
+            kept += 2 * s.width * T * (self.head_dim if self.rotary_dim is None else self.rotary_dim)
         if self.input_shared:
             s = saving or DEFAULT
             kept -= s.stream(s.width * B * T * self.d_model)
@@ -201,7 +208,7 @@ class DecoderAttention(Attention):
         if self.rotary_batch:  # one cos and sin table per sequence (Qwen3.5's positions are B x T)
             width = self.head_dim if self.rotary_dim is None else self.rotary_dim
             return {("positions", "rotary", width, "batch"): 2 * (saving or DEFAULT).width * B * T * width}
-        if self.nope:
+        if self.nope or self.tables_per_layer:
             return {}
         if self.sinks:
             return {("positions", "rotary", self.head_dim, "half"): (saving or DEFAULT).width * T * self.head_dim}

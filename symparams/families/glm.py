@@ -17,12 +17,14 @@ from ..config import REFUSE, Config
 from ._deepseek_vocab import check_padding, pad_field
 from .decoder_sizes import decoder_fields, read_sizes, reading, sizes_of
 from .registry import Family, Reading
+from .rope import partial_rotary_factor, plain_share, rotary_table_width
 
 if TYPE_CHECKING:
     from ..components import Module
+    from ..components.decoder_attention import DecoderAttention
     from ..spec import Spec
 
-__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build", "fused_mlp", "glm_fields"]
+__all__ = ["FAMILY", "FIELDS", "from_config", "read", "build", "fused_mlp", "attention", "glm_fields"]
 
 
 def glm_fields(**kwargs):
@@ -38,20 +40,33 @@ def glm_fields(**kwargs):
 FIELDS = glm_fields()
 
 
-def fused_mlp() -> Module:
+def fused_mlp(activation: str) -> Module:
     """``gate_up_proj`` D -> 2F and ``down_proj`` F -> D: a gated MLP with its gate and up in one matrix."""
-    from ..components import Composite, Linear
+    from ..components.fused_mlp import FusedMLP
     from ..symbols import D, F
 
-    return Composite("mlp", (Linear("gate_up_proj", D, 2 * F, group="mlp"), Linear("down_proj", F, D, group="mlp")),
-                     group="mlp", label="gated MLP (gate and up fused)")
+    return FusedMLP("mlp", D, F, activation=activation)
+
+
+def attention(shape: dict) -> DecoderAttention:
+    """q, k, v (biased under ``attention_bias``) and o; the first int(d_h * partial_rotary_factor) channels of a head
+    rotate, with tables each layer interleaves for itself, and the rotary code concatenates them with the rest (so q
+    and k come out head-major)."""
+    from ..components.decoder_attention import DecoderAttention
+    from ..symbols import D, H, H_kv, d_h
+    from .decoder import LLAMA_ATTENTION
+
+    return DecoderAttention("self_attn", D, H, H_kv, d_h, qkv_bias=shape["attention_bias"], out_bias=False,
+                            names=LLAMA_ATTENTION, rotary_dim=rotary_table_width(shape["rotary_share"]),
+                            rotary_concat=True, tables_per_layer=True)
 
 
 def read(cfg: Config, family: str = "glm") -> Reading:
     """The config's sizes and attention bias, checked, with no tree built (GLM-4 reads the same)."""
     sizes = read_sizes(cfg)
     check_padding(cfg, sizes.vocab)
-    return reading(family, sizes, attention_bias=cfg.get("attention_bias"))
+    return reading(family, sizes, attention_bias=cfg.get("attention_bias"),
+                   rotary_share=plain_share(partial_rotary_factor(cfg, 0.5)))
 
 
 def build(r: Reading) -> Spec:
@@ -59,8 +74,8 @@ def build(r: Reading) -> Spec:
     from . import decoder
 
     sizes = sizes_of(r)
-    attn = decoder.attention(qkv_bias=dict(r.shape)["attention_bias"], out_bias=False)
-    tree = decoder.pre_norm_decoder("glm", "GLM decoder", fused_mlp(), tied=sizes.tied, attn=attn)
+    tree = decoder.pre_norm_decoder("glm", "GLM decoder", fused_mlp(sizes.activation), tied=sizes.tied,
+                                    attn=attention(dict(r.shape)))
     return decoder.decoder_spec("glm", tree, sizes)
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from ..config import Config
 from . import glm
 from .decoder_sizes import LLAMA_GROUPS, sizes_of
-from .glm import fused_mlp, glm_fields
+from .glm import attention, fused_mlp, glm_fields
 from .registry import Family, Reading
 
 if TYPE_CHECKING:
@@ -38,9 +38,8 @@ def build(r: Reading) -> Spec:
 
     sizes = sizes_of(r)
     rms = decoder.rms_norm
-    attn = decoder.attention(qkv_bias=dict(r.shape)["attention_bias"], out_bias=False)
-    block = Block("layer", (rms("input_layernorm"), attn, rms("post_self_attn_layernorm"),
-                            rms("post_attention_layernorm"), fused_mlp(), rms("post_mlp_layernorm")),
+    block = Block("layer", (rms("input_layernorm"), attention(dict(r.shape)), rms("post_self_attn_layernorm"),
+                            rms("post_attention_layernorm"), fused_mlp(sizes.activation), rms("post_mlp_layernorm")),
                   label="sandwich-norm decoder block")
     tree = Model("glm4", (Embedding("embed_tokens", V, D), Repeat("layers", L, block), rms("norm"),
                           Linear("lm_head", D, V, tied=sizes.tied, group="head")), label="GLM-4-0414 decoder")

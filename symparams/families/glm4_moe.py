@@ -14,8 +14,7 @@ not a Glm4MoeConfig field; transformers honours one a config.json carries (GLM-4
 from __future__ import annotations
 
 from dataclasses import replace
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..config import DERIVED, REFUSE, Config, Field
 from . import _deepseek_heads as heads
@@ -24,10 +23,9 @@ from ._deepseek_vocab import check_padding, pad_field
 from ._moe_config import decoder_sizes, dense_of, layout, moe_values, norm_topk_field
 from .decoder_sizes import LLAMA_GROUPS, decoder_fields, reading
 from .registry import Family, Reading
-from .rope import partial_rotary_factor
+from .rope import partial_rotary_factor, plain_share, rotary_table_width
 
 if TYPE_CHECKING:
-    from sympy import Expr
 
     from ..spec import Spec
 
@@ -52,23 +50,6 @@ FIELDS = decoder_fields(
 )
 
 
-def _plain_share(value: Any) -> tuple[str, str]:
-    """``partial_rotary_factor`` as plain data that gives back the very number read (an int, a decimal or a float)."""
-    kind = "int" if isinstance(value, int) else "decimal" if isinstance(value, Decimal) else "float"
-    return kind, repr(value) if kind == "float" else str(value)
-
-
-def _rotary_width(share: tuple[str, str]) -> Expr:
-    """Width of the cos and sin tables: int(d_h * partial_rotary_factor), rounded up to even (transformers' RoPE)."""
-    import sympy
-
-    from ..symbols import d_h
-
-    kind, text = share
-    value = {"int": int, "decimal": Decimal, "float": float}[kind](text)
-    return 2 * sympy.ceiling(sympy.floor(d_h * sympy.nsimplify(value)) / 2)
-
-
 def read(cfg: Config) -> Reading:
     """The config's sizes, layers' kinds, experts, norms and rotary share, checked, with no tree built."""
     sizes, floor = heads.read_sizes(cfg)
@@ -84,7 +65,7 @@ def read(cfg: Config) -> Reading:
     kinds = layout(dense, sizes.layers)
     r = heads.floored_reading(reading("glm4_moe", sizes, qk_norm=cfg.get("use_qk_norm"),
                                       attention_bias=cfg.get("attention_bias"),
-                                      rotary_share=_plain_share(partial_rotary_factor(cfg, 0.5)),
+                                      rotary_share=plain_share(partial_rotary_factor(cfg, 0.5)),
                                       routing=sigmoid_routing(cfg), layout=kinds, shared=bool(shared)), floor)
     values = [(n, v) for n, v in r.values if n != "F"]
     values += moe_values(kinds, hidden=sizes.hidden, dense=dense, expert_hidden=cfg.get("moe_intermediate_size"),
@@ -106,7 +87,7 @@ def build(r: Reading) -> Spec:
     qk = d_h if shape["qk_norm"] else None
     attn = NormedAttention("self_attn", D, H, H_kv, d_h, qkv_bias=shape["attention_bias"], out_bias=False,
                            names=decoder.LLAMA_ATTENTION, q_norm=qk, k_norm=qk,
-                           rotary_dim=_rotary_width(shape["rotary_share"]), per_head=True)
+                           rotary_dim=rotary_table_width(shape["rotary_share"]), per_head=True)
 
     def block(mlp: Module) -> Block:
         return Block("layer", (decoder.rms_norm("input_layernorm"), attn, decoder.rms_norm("post_attention_layernorm"),

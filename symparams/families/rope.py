@@ -22,16 +22,20 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Callable, Iterable, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Protocol
 
 from ..config import Config, _Constant, short
 from ..errors import SymparamsError
 from .layer_lists import ATTENTION_KINDS
 
+if TYPE_CHECKING:
+    from sympy import Expr
+
 __all__ = ["partial_rotary_factor", "class_share", "check_rope_head_dim", "refuse_negative_width", "rotary_width",
            "check_head", "whole_rotary", "check_layer_kinds", "check_table", "refuse_unmerged_scaling", "check_rope",
            "RopeHolding", "rope_table", "rope_type", "is_number", "malformed", "refuse_missing",
-           "NUMBER", "NUMBERS", "REQUIRED_KEYS", "VALIDATED", "COMPUTED", "ROTARY"]
+           "NUMBER", "NUMBERS", "REQUIRED_KEYS", "VALIDATED", "COMPUTED", "ROTARY", "plain_share",
+           "rotary_table_width"]
 
 
 def partial_rotary_factor(cfg: Config, default: Any = 1, strict: bool = True) -> Any:
@@ -501,6 +505,24 @@ def _refuse_singular(cfg: Config, name: str, stated: str, params: dict, where: s
 
 # The most frequencies torch makes: arange(0, width, 2) holds 8-byte integers, and their bytes must fit in an int64.
 _MOST_PAIRS = (2**63 - 1) // 8
+
+
+def plain_share(value: Any) -> tuple[str, str]:
+    """``partial_rotary_factor`` as plain data that gives back the very number read (an int, a decimal or a float)."""
+    kind = "int" if isinstance(value, int) else "decimal" if isinstance(value, Decimal) else "float"
+    return kind, repr(value) if kind == "float" else str(value)
+
+
+def rotary_table_width(share: tuple[str, str]) -> Expr:
+    """Width of the cos and sin tables of a share (as :func:`plain_share` keeps it): int(d_h * share), rounded up
+    to even (transformers' RoPE)."""
+    import sympy
+
+    from ..symbols import d_h
+
+    kind, text = share
+    value = {"int": int, "decimal": Decimal, "float": float}[kind](text)
+    return 2 * sympy.ceiling(sympy.floor(d_h * sympy.nsimplify(value)) / 2)
 
 
 def rotary_width(head_dim: int, share: Any) -> int | None:

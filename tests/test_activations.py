@@ -8,7 +8,9 @@ the byte. It does, for eager and SDPA attention, in fp32 and bf16 (and with drop
 CPU kernel keeps the scaled noise in the activation dtype, so ``mask_width`` is the
 activation width there) for the families whose code the node readings follow:
 
-    llama, mistral, qwen2, qwen3, phi3, starcoder2 (Llama's code), olmo (in fp32: its
+    llama, mistral, qwen2, qwen3, phi3 and starcoder2 (Llama's code; Phi-3's rotary code
+    concatenates the rotated part of each head with the rest, so under SDPA the output
+    projection takes a copy of the kernel's head-major output), olmo (in fp32: its
     LayerNorm upcasts otherwise), olmo2 and olmo3 (norms that multiply the weight into the
     fp32 vector, fp32 rotary tables, OLMo 3's one pair per kind of layer), gpt2 (LayerNorm,
     learned positions, gelu_new, dropout; its eager softmax runs in the activation dtype: ``softmax_fp32=False``; eager
@@ -26,10 +28,10 @@ activation width there) for the families whose code the node readings follow:
     a boolean mask, and four scalars per layer), gpt_oss (eager only: attention sinks, whose
     softmax over T + 1 columns runs in the activation dtype after a row maximum whose index
     is kept, half-width rotary tables, RMSNorm products in fp32, a top-k-then-softmax
-    router with a bias, and the clamped SwiGLU of biased grouped-mm experts), glm4_moe (eager
-    only: DeepSeek-V3's sigmoid router, rotary tables of the rotating part of each head,
-    q/k norms per head), granitemoe (top-k of fp32 logits, then a softmax over k), codegen
-    (GPT-J's parallel block, so one normalised input for attention and MLP; a fused qkv
+    router with a bias, and the clamped SwiGLU of biased grouped-mm experts), glm4_moe
+    (DeepSeek-V3's sigmoid router, rotary tables of the rotating part of each head, q/k norms
+    per head, heads concatenated after the rotation, as phi3's are), granitemoe (top-k of fp32
+    logits, then a softmax over k), codegen (GPT-J's parallel block, so one normalised input for attention and MLP; a fused qkv
     regrouped into copies; eager scores over fp32 q and k; rotary tables per layer), dbrx
     (a clamped fused qkv; a router whose softmax, top-k values and p-norm are kept in the
     activation dtype; experts run in a loop, each routed token keeping its index pair and
@@ -68,11 +70,6 @@ stated (measured on small configs with transformers 5.24 and torch 2.13):
   the matmuls take without copying, so the whole q|k|v storage is kept (2*a*D bytes per
   token and layer more than the reading); with more heads and sequences they are copied,
   as the reading has it.
-* phi3 and glm4_moe under SDPA: their rotary code concatenates the rotated and the passed-through parts of
-  q and k, so they come out head-major; the kernel's output follows the queries' layout, and
-  the output projection takes a copy of it: a*H*d_h bytes per token and layer more (Llama's
-  rotary code keeps the token-major layout, and the output projection takes the kernel's
-  output as it is).
 * olmo with ``clip_qkv``: the clamp of the q, k and v projections keeps their outputs,
   a*(H + 2*H_kv)*d_h bytes per token and layer more.
 * gpt2 under SDPA: the kernel keeps its key as a view of the fused ``c_attn`` output, so
@@ -138,7 +135,7 @@ SOFTMAX_IN_DTYPE = ("gpt2",)
 # more than the reading, which follows separate q, k, v projections.
 # MPT's attention in transformers is eager only (ALiBi added to explicit scores), as is gpt-oss's (sinks);
 # GLM-4.5 rotates part of each head as Phi-3 does, so under SDPA it differs as Phi-3 does (see below).
-KERNELS = {t: ("eager",) if t in ("gpt2", "phi3", "mpt", "gpt_oss", "glm4_moe", "gemma2", "vaultgemma")
+KERNELS = {t: ("eager",) if t in ("gpt2", "mpt", "gpt_oss", "gemma2", "vaultgemma")
            else ("eager", "sdpa") for t in EXACT}
 # OLMo's LayerNorm runs on an fp32 copy: in bf16 it keeps (4 - 2)*D bytes per token and norm more.
 FP32_ONLY = ("olmo",)

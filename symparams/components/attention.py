@@ -53,6 +53,7 @@ class Attention(Module):
     names: tuple[str, str, str, str] = ("q", "k", "v", "o")
     rotary_per_layer: bool = False
     rotary_dim: Expr | None = None
+    rotary_concat: bool = False
 
     def children(self) -> tuple[Module, ...]:
         q, k, v, o = self.names
@@ -96,6 +97,11 @@ class Attention(Module):
         kernel in each layer, is kept there, B*T^2 elements of the activation dtype (measured:
         tests/test_activations.py, and for chunks tests/test_activations_moe.py). Dropout after
         the output projection (``"residual"``) keeps a mask of D per token.
+        ``rotary_concat``: the rotary code concatenates the rotated and the passed-through parts of q and k
+        (Phi-3's, GLM's, Bamba's), so they come out head-major; under SDPA the kernel's output follows the
+        queries' layout, and the output projection keeps a copy of it beside it: a*H*d_h bytes per token more
+        where a GPU holds two heads or more and T >= 2 (with one, both layouts agree); eager attention copies
+        its output either way, and flash kernels return it token-major (not measured: they do not run on CPU).
         ``rotary_dim``: the width of the rotary tables where only part of each head rotates
         (GLM-4.5's ``partial_rotary_factor``); ``rotary_per_layer``: the layer makes its own copy of the cos and sin tables (ERNIE
         4.5 interleaves them in every layer, in fp32), which it keeps instead of the shared ones.
@@ -122,6 +128,9 @@ class Attention(Module):
         if s.drops("residual"):
             width += s.mask_width * rows * self.d_model
         tables = 2 * FP32 * T * self.head_dim if self.rotary_per_layer else ZERO
+        if self.rotary_concat and s.attention == "sdpa":
+            copied = least(1, self.heads / s.tp - 1, T - 1)  # one head or one token: the layouts agree
+            heads += copied * a * rows * inner
         return s.split(heads) + s.stream(width) + tables + mask
 
     def _repeated(self, inner: Expr, kv: Expr) -> Expr:

@@ -53,12 +53,6 @@ changes a shape or a reading in one place:
   ``attention_k_eq_v`` on its full-attention layers), so there is no v projection, though
   the cache still keeps both (the values are the keys through a norm without weights).
   Their saved tensors are not measured: the activation reading refuses them.
-* ``rotary_concat``: the rotary code concatenates the rotated and the passed-through parts
-  of q and k (Bamba's partial rotary), so they come out head-major; under SDPA the kernel's
-  output follows the queries' layout, and the output projection keeps a copy of it beside
-  it: a*H*d_h bytes per token more where a GPU holds two heads or more and T >= 2 (with
-  one, both layouts agree); eager attention copies its output either way, and flash
-  kernels return it token-major (not measured: they do not run on CPU).
 
 The eager reading (``causal=False``) is what eager attention executes: the full T x T
 scores, masked afterwards, whatever the window (see :func:`.attention.attended`).
@@ -107,7 +101,6 @@ class DecoderAttention(Attention):
     fused_name: str = "qkv_proj"
     norm_names: tuple[str, str] = ("q_norm", "k_norm")
     sinks: bool = False
-    rotary_concat: bool = False
     norm_offset: bool = False
     rotary_batch: bool = False
     kv_shared: bool = False
@@ -188,10 +181,6 @@ class DecoderAttention(Attention):
         if self.input_shared:
             s = saving or DEFAULT
             kept -= s.stream(s.width * B * T * self.d_model)
-        if self.rotary_concat and (saving or DEFAULT).attention == "sdpa":
-            s = saving or DEFAULT
-            copied = least(1, self.heads / s.tp - 1, T - 1)  # one head or one token: the layouts agree
-            kept += copied * s.split(s.width * B * T * self.heads * self.head_dim)
         return kept
 
     def _kept_probabilities(self, T: Expr, s: Saving) -> Expr:

@@ -87,7 +87,7 @@ def build(r: Reading) -> Spec:
     qk = d_h if shape["qk_norm"] else None
     attn = NormedAttention("self_attn", D, H, H_kv, d_h, qkv_bias=shape["attention_bias"], out_bias=False,
                            names=decoder.LLAMA_ATTENTION, q_norm=qk, k_norm=qk,
-                           rotary_dim=rotary_table_width(shape["rotary_share"]), per_head=True)
+                           rotary_dim=rotary_table_width(shape["rotary_share"]), per_head=True, rotary_concat=True)
 
     def block(mlp: Module) -> Block:
         return Block("layer", (decoder.rms_norm("input_layernorm"), attn, decoder.rms_norm("post_attention_layernorm"),

@@ -94,7 +94,7 @@ def build(r: Reading) -> Spec:
 
     core, values = core_of(r), dict(r.values)
     attn = DecoderAttention("self_attn", D, H, H_kv, d_h, fused=True, window=W if dict(r.shape)["windowed"] else None,
-                            names=("q_proj", "k_proj", "v_proj", "o_proj"))
+                            names=("q_proj", "k_proj", "v_proj", "o_proj"), rotary_concat=True)
     mlp = FusedMLP("mlp", D, F, activation=core.activation)
     tree, counts = decoder_tree(
         "phi3", "Phi-3 decoder (fused qkv and gate_up)",

@@ -54,6 +54,7 @@ class Attention(Module):
     rotary_per_layer: bool = False
     rotary_dim: Expr | None = None
     rotary_concat: bool = False
+    input_shared: bool = False
 
     def children(self) -> tuple[Module, ...]:
         q, k, v, o = self.names
@@ -102,6 +103,8 @@ class Attention(Module):
         queries' layout, and the output projection keeps a copy of it beside it: a*H*d_h bytes per token more
         where a GPU holds two heads or more and T >= 2 (with one, both layouts agree); eager attention copies
         its output either way, and flash kernels return it token-major (not measured: they do not run on CPU).
+        ``input_shared``: a parallel block's attention (phi's, Cohere's), whose input is the one the MLP beside
+        it multiplies: one tensor, kept once and counted at the MLP.
         ``rotary_dim``: the width of the rotary tables where only part of each head rotates
         (GLM-4.5's ``partial_rotary_factor``); ``rotary_per_layer``: the layer makes its own copy of the cos and sin tables (ERNIE
         4.5 interleaves them in every layer, in fp32), which it keeps instead of the shared ones.
@@ -124,7 +127,7 @@ class Attention(Module):
             repeated_copy = least(1, self.kv_heads - 1)  # one key head repeats as a view, which the kernel takes
             heads += masked * repeated_copy * a * rows * 2 * (inner - kv)
             mask = masked * a * B * T**2
-        width = a * rows * self.d_model
+        width = ZERO if self.input_shared else a * rows * self.d_model
         if s.drops("residual"):
             width += s.mask_width * rows * self.d_model
         tables = 2 * FP32 * T * self.head_dim if self.rotary_per_layer else ZERO

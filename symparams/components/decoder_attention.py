@@ -35,8 +35,6 @@ changes a shape or a reading in one place:
   caps inside, keeping nothing more.
 * ``rotary_by_kind``: windowed and full layers each take their own rotary tables (Gemma 3's
   local and global embeddings), so a model with both kinds keeps two pairs.
-* ``input_shared``: a parallel block's attention (Cohere's), whose input is the one the MLP
-  beside it multiplies: one tensor, kept once and counted at the MLP.
 * ``tables_per_layer``: the rotary code makes each layer its own cos and sin tables, of the
   rotary width in the activation dtype (GLM's ``repeat_interleave`` of their halves), which
   its products keep, and the shared tables are kept by none.
@@ -107,7 +105,6 @@ class DecoderAttention(Attention):
     value_is_key: bool = False
     softcap: bool = False
     rotary_by_kind: bool = False
-    input_shared: bool = False
     nope: bool = False
     tables_per_layer: bool = False
 
@@ -178,9 +175,6 @@ class DecoderAttention(Attention):
         if self.tables_per_layer and not self.nope:
             s = saving or DEFAULT
             kept += 2 * s.width * T * (self.head_dim if self.rotary_dim is None else self.rotary_dim)
-        if self.input_shared:
-            s = saving or DEFAULT
-            kept -= s.stream(s.width * B * T * self.d_model)
         return kept
 
     def _kept_probabilities(self, T: Expr, s: Saving) -> Expr:

@@ -139,8 +139,11 @@ class Norm(Leaf):
     weight (D); LayerNorm usually has both (2D). ``offset``: the RMSNorm scales by
     (1 + weight), computed in fp32 (Qwen3-Next's and Qwen3.5's): still one weight per channel.
     ``written_out``: a LayerNorm computed op by op in fp32 (Cohere's ``CohereLayerNorm``), not
-    by ``native_layer_norm``. ``vectors``: how many vectors of dim/vectors it normalises per
-    token (a norm over each head: the heads), with one weight per channel of ``dim`` all the same.
+    by ``native_layer_norm``. ``vectors``: how many vectors it normalises per token (a norm over
+    each head: the heads), each of ``width`` (None: ``dim``; a weight per head and channel that
+    normalises each head alone, as Cohere's and StableLM's q/k norms do, has ``dim`` = heads x width).
+    ``shares_input``: the LayerNorm normalises the very tensor another norm beside it does (GPT-NeoX's
+    parallel block), which is kept once, at the other: this one keeps only its statistics.
     """
 
     name: str
@@ -153,6 +156,8 @@ class Norm(Leaf):
     offset: bool = False
     written_out: bool = False
     vectors: Expr = Integer(1)
+    width: Expr | None = None
+    shares_input: bool = False
 
     def params(self) -> Expr:
         return self.dim * (int(self.weight) + int(self.bias))
@@ -181,16 +186,16 @@ class Norm(Leaf):
         rows = B * T * self.vectors
         if self.kind not in ("rms", "layer"):
             raise not_modelled(f"{self.kind} norms")
+        each = self.dim if self.width is None else self.width
         if self.kind == "layer" and self.written_out:
-            width = self.dim / self.vectors
             copy = FP32 * self.dim if self.weight and s.width != FP32 else ZERO
-            return s.stream(3 * FP32 * rows * width + FP32 * rows) + copy
+            return s.stream(3 * FP32 * rows * each + FP32 * rows) + copy
         if self.kind == "layer":
-            return s.stream(s.width * rows * self.dim / self.vectors + 2 * FP32 * rows)
+            kept = ZERO if self.shares_input else s.width * rows * each
+            return s.stream(kept + 2 * FP32 * rows)
         fp32 = self.weight_fp32 or self.offset
-        width = self.dim / self.vectors
-        normalised = (FP32 if fp32 else s.width) * rows * width if self.weight else ZERO
-        return s.stream(FP32 * rows * width + FP32 * rows + normalised) + self.offset_bytes()
+        normalised = (FP32 if fp32 else s.width) * rows * each if self.weight else ZERO
+        return s.stream(FP32 * rows * each + FP32 * rows + normalised) + self.offset_bytes()
 
     def offset_bytes(self) -> Expr:
         """An ``offset`` norm's fp32 1 + weight, which its product keeps: 4*dim, whatever B and T (else 0)."""

@@ -125,14 +125,11 @@ def layered_spec(family: str, tree: Model, sizes: Sizes, layers: Layers | None =
 
 
 def per_head_norms(names: tuple[str, str] = ("q_norm", "k_norm")) -> tuple[Norm, Norm]:
-    """LayerNorm weights of a shape per head: H*d_h over the queries, H_kv*d_h over the keys.
-
-    Cohere's ``CohereLayerNorm((heads, head_dim))`` holds one weight per head and channel;
-    StableLM's ``StableLmLayerNormPerHead`` holds one bias-free LayerNorm(d_h) per head:
-    the same count. They sit inside ``self_attn``, so they count as attention.
-    """
-    return (Norm(names[0], H * d_h, kind="layer", weight=True, group="attention"),
-            Norm(names[1], H_kv * d_h, kind="layer", weight=True, group="attention"))
+    """LayerNorm weights of a shape per head: H*d_h over the queries, H_kv*d_h over the keys, each head normalised
+    alone (StableLM's ``StableLmLayerNormPerHead``: one bias-free LayerNorm(d_h) per head). They sit inside
+    ``self_attn``, so they count as attention."""
+    return (Norm(names[0], H * d_h, kind="layer", weight=True, group="attention", vectors=H, width=d_h),
+            Norm(names[1], H_kv * d_h, kind="layer", weight=True, group="attention", vectors=H_kv, width=d_h))
 
 
 def pre_norm_block(attn: Module, mlp: tuple[Module, ...], norm: Callable[[str], Norm],

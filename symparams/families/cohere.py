@@ -69,7 +69,8 @@ def per_head_norms() -> tuple[Norm, ...]:
     from ..components import Norm
     from ..symbols import H, H_kv, d_h
 
-    return tuple(Norm(name, n * d_h, kind="layer", weight=True, group="attention", written_out=True, vectors=n)
+    return tuple(Norm(name, n * d_h, kind="layer", weight=True, group="attention", written_out=True, vectors=n,
+                      width=d_h)
                  for name, n in (("q_norm", H), ("k_norm", H_kv)))
 
 

@@ -20,9 +20,11 @@ from typing import TYPE_CHECKING
 from ..config import Config, Field, Fields
 from .activations import activation
 from .registry import Family, Reading
-from .rope import refuse_negative_width, rope_table
+from .rope import is_number, plain_share, refuse_negative_width, rope_table, rotary_table_width
 
 if TYPE_CHECKING:
+    from sympy import Expr
+
     from ..spec import Spec
 
 __all__ = ["FAMILY", "FIELDS", "from_config", "read", "build", "tree"]
@@ -58,10 +60,16 @@ def read(cfg: Config) -> Reading:
     share = cfg.get("rotary_pct")  # shapes no weight, but transformers refuses a null one
     _, table = rope_table(cfg)
     head = values["D"] // values["H"]
-    if share is not None and not (isinstance(table, dict) and "partial_rotary_factor" in table):
-        refuse_negative_width(cfg, "rotary_pct", head, cfg.data["rotary_pct"], key="rotary_pct")
+    if isinstance(table, dict) and "partial_rotary_factor" in table:
+        rotating = table["partial_rotary_factor"]
+    elif share is not None:
+        rotating = cfg.data["rotary_pct"]
+        refuse_negative_width(cfg, "rotary_pct", head, rotating, key="rotary_pct")
+    else:
+        rotating = 0.25  # GPTNeoXConfig's rotary_pct
     shape = (("tied", cfg.get("tie_word_embeddings")), ("attention_bias", cfg.get("attention_bias")),
-             ("parallel", cfg.get("use_parallel_residual")), ("activation", activation(cfg, "hidden_act")))
+             ("parallel", cfg.get("use_parallel_residual")), ("activation", activation(cfg, "hidden_act")),
+             ("rotary_share", plain_share(rotating if is_number(rotating) else 1)))
     return Reading(shape, tuple(values.items()), f"gpt_neox (D={values['D']}, L={values['L']})")
 
 
@@ -71,7 +79,7 @@ def build(r: Reading) -> Spec:
 
     shape = dict(r.shape)
     built = tree(tied=shape["tied"], attention_bias=shape["attention_bias"], parallel=shape["parallel"],
-                 activation=shape["activation"])
+                 activation=shape["activation"], rotary_dim=rotary_table_width(shape["rotary_share"]))
     return mha_spec("gpt_neox", built, r, "GPT-NeoX needs hidden_size divisible by num_attention_heads")
 
 
@@ -79,8 +87,12 @@ def from_config(cfg: Config) -> Spec:
     return build(read(cfg))
 
 
-def tree(tied: bool = False, attention_bias: bool = True, parallel: bool = True, activation: str = "gelu"):
-    """GPT-NeoX's module tree in symbols."""
+def tree(tied: bool = False, attention_bias: bool = True, parallel: bool = True, activation: str = "gelu",
+         rotary_dim: Expr | None = None):
+    """GPT-NeoX's module tree in symbols: ``rotary_dim`` channels of each head rotate (tables of that width), and the
+    rotary code concatenates them with the rest."""
+    from dataclasses import replace
+
     from ..components import MLP, Attention, Embedding, Repeat
     from ..symbols import D, F, H, H_kv, L, V, d_h
     from .layernorm import block, layer_norm, lm_head, model
@@ -90,9 +102,9 @@ def tree(tied: bool = False, attention_bias: bool = True, parallel: bool = True,
         "layer",
         (
             layer_norm("input_layernorm"),
-            layer_norm("post_attention_layernorm"),
+            replace(layer_norm("post_attention_layernorm"), shares_input=parallel),
             Attention("attention", D, H, H_kv, d_h, qkv_bias=attention_bias, out_bias=attention_bias,
-                      names=("query", "key", "value", "dense")),
+                      names=("query", "key", "value", "dense"), rotary_dim=rotary_dim, rotary_concat=True),
             MLP("mlp", D, F, gated=False, bias=True, activation=activation,
                 names=("dense_h_to_4h", "dense_4h_to_h")),
         ),

@@ -26,9 +26,11 @@ from ._layered_config import check_padding
 from ._layernorm_config import ln_reading
 from .activations import activation
 from .registry import Family, Reading
-from .rope import check_rope_head_dim
+from .rope import check_rope_head_dim, is_number, partial_rotary_factor, plain_share, rotary_table_width
 
 if TYPE_CHECKING:
+    from sympy import Expr
+
     from ..components import Model
     from ..spec import Spec
 
@@ -71,6 +73,7 @@ def read(cfg: Config) -> Reading:
                                                         ("F", "intermediate_size"))}
     cfg.get("max_position_embeddings")
     cfg.get("partial_rotary_factor")
+    share = partial_rotary_factor(cfg, PARTIAL_ROTARY, strict=False)
     kv_heads = cfg.get("num_key_value_heads")
     if kv_heads is not DERIVED:
         values["H_kv"] = kv_heads
@@ -90,7 +93,8 @@ def read(cfg: Config) -> Reading:
     else:
         head = "derived"
     shape = (("tied", cfg.get("tie_word_embeddings")), ("qk_layernorm", qk_norm),
-             ("activation", activation(cfg, "hidden_act")), ("kv_heads", kv_heads is not DERIVED), ("head", head))
+             ("activation", activation(cfg, "hidden_act")), ("kv_heads", kv_heads is not DERIVED), ("head", head),
+             ("rotary_share", plain_share(share if is_number(share) else 1)))
     check_padding(cfg, None, values["V"])
     return ln_reading("phi", shape, values, notes)
 
@@ -112,7 +116,8 @@ def build(r: Reading) -> Spec:
     if shape["head"] == "derived" or qk_norm:
         why = "the query/key LayerNorms are D/H wide" if qk_norm else "the head dimension is D/H"
         constraints.insert(0, Divides(H, D, why))
-    built = tree(tied=shape["tied"], qk_layernorm=qk_norm, activation=shape["activation"])
+    built = tree(tied=shape["tied"], qk_layernorm=qk_norm, activation=shape["activation"],
+                 rotary_dim=rotary_table_width(shape["rotary_share"]))
     return spec("phi", built, values_of(r), relations, constraints, r.notes)
 
 
@@ -120,16 +125,18 @@ def from_config(cfg: Config) -> Spec:
     return build(read(cfg))
 
 
-def tree(tied: bool = False, qk_layernorm: bool = False, activation: str = "gelu_new") -> Model:
-    """phi's module tree in symbols."""
+def tree(tied: bool = False, qk_layernorm: bool = False, activation: str = "gelu_new",
+         rotary_dim: Expr | None = None) -> Model:
+    """phi's module tree in symbols: ``rotary_dim`` channels of each head rotate (tables of that width), which the
+    rotary code concatenates with the rest; attention and MLP take one normalised input."""
     from ..components import MLP, Attention, Embedding, Norm, Repeat
     from ..symbols import D, F, H, H_kv, L, V, d_h
     from .layernorm import block, layer_norm, lm_head, model
 
     head_norms = (
         (
-            Norm("q_layernorm", D / H, kind="layer", weight=True, bias=True),
-            Norm("k_layernorm", D / H, kind="layer", weight=True, bias=True),
+            Norm("q_layernorm", D / H, kind="layer", weight=True, bias=True, vectors=H),
+            Norm("k_layernorm", D / H, kind="layer", weight=True, bias=True, vectors=H_kv),
         )
         if qk_layernorm
         else ()
@@ -139,7 +146,8 @@ def tree(tied: bool = False, qk_layernorm: bool = False, activation: str = "gelu
         (
             layer_norm("input_layernorm"),
             Attention("self_attn", D, H, H_kv, d_h, qkv_bias=True, out_bias=True,
-                      names=("q_proj", "k_proj", "v_proj", "dense")),
+                      names=("q_proj", "k_proj", "v_proj", "dense"), rotary_dim=rotary_dim, rotary_concat=True,
+                      input_shared=True),
             *head_norms,
             MLP("mlp", D, F, gated=False, bias=True, activation=activation, names=("fc1", "fc2")),
         ),

@@ -21,6 +21,7 @@ from ..config import Config, Field, Fields
 from ._layered_config import check_padding, read_sizes
 from .decoder_sizes import LLAMA_GROUPS, reading, sizes_of
 from .registry import Family, Reading
+from .rope import is_number, partial_rotary_factor, plain_share, rotary_table_width
 
 if TYPE_CHECKING:
     from ..components import Norm
@@ -62,18 +63,23 @@ def read(cfg: Config) -> Reading:
         raise cfg.error("num_attention_heads", f"{sizes.heads} does not divide hidden_size {sizes.width}: StableLM's "
                         "o_proj is hidden_size x hidden_size and cannot take heads of hidden_size // heads")
     check_padding(cfg, None, sizes.vocab)
+    share = partial_rotary_factor(cfg, 0.25, strict=False)
     return reading("stablelm", sizes, qkv_bias=cfg.get("use_qkv_bias"), qk_layernorm=cfg.get("qk_layernorm"),
-                   parallel_residual=cfg.get("use_parallel_residual"))
+                   parallel_residual=cfg.get("use_parallel_residual"),
+                   rotary_share=plain_share(share if is_number(share) else 1))
 
 
 def build(r: Reading) -> Spec:
     """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from dataclasses import replace
+
     from ..components import Block
     from . import _gemma_layers as layers
     from .decoder import gated_mlp
 
     shape, sizes = dict(r.shape), sizes_of(r)
-    attn = layers.attention(None, qkv_bias=shape["qkv_bias"])
+    attn = replace(layers.attention(None, qkv_bias=shape["qkv_bias"]), rotary_concat=True,
+                   rotary_dim=rotary_table_width(shape["rotary_share"]), input_shared=shape["parallel_residual"])
     qk = layers.per_head_norms(("q_layernorm", "k_layernorm")) if shape["qk_layernorm"] else ()
     mlp = layers.mlp_with_activation(gated_mlp(sizes.activation), sizes.activation)
     if shape["parallel_residual"]:

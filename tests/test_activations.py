@@ -33,7 +33,10 @@ activation width there) for the families whose code the node readings follow:
     per head, heads concatenated after the rotation, as phi3's are), gpt_neox, phi and
     stablelm (the rotary tables of the rotating part of a head, concatenated with the rest;
     GPT-NeoX's two norms of one input in a parallel block, phi's one norm for attention and
-    MLP, StableLM's either; q/k LayerNorms over each head), granitemoe (top-k of fp32
+    MLP, StableLM's either; q/k LayerNorms over each head), exaone4 (no rotary positions on
+    its full layers where a window is set), helium (each layer's own interleaved rotary
+    tables; norms that multiply an fp32 copy of the weight), hunyuan_v1_dense (q/k norms over
+    each head), nemotron (LayerNorm1P's 1 + weight, partial rotary concatenated), granitemoe (top-k of fp32
     logits, then a softmax over k), codegen (GPT-J's parallel block, so one normalised input for attention and MLP; a fused qkv
     regrouped into copies; eager scores over fp32 q and k; rotary tables per layer), dbrx
     (a clamped fused qkv; a router whose softmax, top-k values and p-norm are kept in the
@@ -130,7 +133,8 @@ NO_SHRINK = (Phase.explicit, Phase.reuse, Phase.generate)
 EXACT = ("llama", "mistral", "qwen2", "qwen3", "phi3", "starcoder2", "olmo", "olmo2", "olmo3", "gpt2", "mixtral",
          "qwen3_moe", "gpt_bigcode", "mpt", "qwen2_moe", "olmoe", "ernie4_5", "ernie4_5_moe", "apertus", "gpt_oss", "glm4_moe",
          "granitemoe", "codegen", "dbrx", "gemma", "gemma2", "gemma3_text", "vaultgemma",
-         "cohere", "cohere2", "glm", "glm4", "gpt_neox", "phi", "stablelm")
+         "cohere", "cohere2", "glm", "glm4", "gpt_neox", "phi", "stablelm",
+         "exaone4", "helium", "hunyuan_v1_dense", "nemotron")
 # Families whose eager softmax runs in the activation dtype (GPT-2's code), not in fp32 (Llama's).
 SOFTMAX_IN_DTYPE = ("gpt2",)
 # GPT-2 under SDPA: the kernel keeps its key as a view of the fused c_attn output, so the whole

@@ -136,14 +136,17 @@ class Norm(Leaf):
     """RMSNorm or LayerNorm over ``dim``: a weight and/or a bias vector, or nothing.
 
     nanochat's ``F.rms_norm`` has neither (0 parameters); Llama's RMSNorm has a
-    weight (D); LayerNorm usually has both (2D). ``offset``: the RMSNorm scales by
-    (1 + weight), computed in fp32 (Qwen3-Next's and Qwen3.5's): still one weight per channel.
+    weight (D); LayerNorm usually has both (2D). ``offset``: the norm scales by
+    (1 + weight): an RMSNorm computes it in fp32 (Qwen3-Next's and Qwen3.5's), a LayerNorm in the
+    weights' dtype and hands it to ``native_layer_norm`` (Nemotron's LayerNorm1P); still one weight per channel.
     ``written_out``: a LayerNorm computed op by op in fp32 (Cohere's ``CohereLayerNorm``), not
     by ``native_layer_norm``. ``vectors``: how many vectors it normalises per token (a norm over
     each head: the heads), each of ``width`` (None: ``dim``; a weight per head and channel that
     normalises each head alone, as Cohere's and StableLM's q/k norms do, has ``dim`` = heads x width).
     ``shares_input``: the LayerNorm normalises the very tensor another norm beside it does (GPT-NeoX's
     parallel block), which is kept once, at the other: this one keeps only its statistics.
+    ``weight_copied``: the product takes the weight cast to fp32 (Helium's ``self.weight.to(torch.float32)``,
+    as a ``written_out`` norm does), a copy it keeps where the weights are narrower: 4*dim whatever B and T.
     """
 
     name: str
@@ -158,6 +161,7 @@ class Norm(Leaf):
     vectors: Expr = Integer(1)
     width: Expr | None = None
     shares_input: bool = False
+    weight_copied: bool = False
 
     def params(self) -> Expr:
         return self.dim * (int(self.weight) + int(self.bias))
@@ -187,15 +191,17 @@ class Norm(Leaf):
         if self.kind not in ("rms", "layer"):
             raise not_modelled(f"{self.kind} norms")
         each = self.dim if self.width is None else self.width
+        copied = self.weight_copied or self.written_out
+        copy = FP32 * self.dim if copied and self.weight and s.width != FP32 else ZERO
         if self.kind == "layer" and self.written_out:
-            copy = FP32 * self.dim if self.weight and s.width != FP32 else ZERO
             return s.stream(3 * FP32 * rows * each + FP32 * rows) + copy
         if self.kind == "layer":
             kept = ZERO if self.shares_input else s.width * rows * each
-            return s.stream(kept + 2 * FP32 * rows)
+            shifted = s.width * self.dim if self.offset and self.weight else ZERO  # 1 + weight, in the weights' dtype
+            return s.stream(kept + 2 * FP32 * rows) + shifted
         fp32 = self.weight_fp32 or self.offset
         normalised = (FP32 if fp32 else s.width) * rows * each if self.weight else ZERO
-        return s.stream(FP32 * rows * each + FP32 * rows + normalised) + self.offset_bytes()
+        return s.stream(FP32 * rows * each + FP32 * rows + normalised) + self.offset_bytes() + copy
 
     def offset_bytes(self) -> Expr:
         """An ``offset`` norm's fp32 1 + weight, which its product keeps: 4*dim, whatever B and T (else 0)."""

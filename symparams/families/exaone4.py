@@ -13,6 +13,7 @@ the config leaves ``layer_types`` out, transformers needs that pattern to be a w
 (the released "LLLG" fails on ``%``) and a window to be set (a null one makes the pattern 0
 and the modulo fails): both are refused then, as transformers cannot build them.
 ``head_dim`` is D // H unless a config names one; a null one fails and is refused.
+Where a window is set, only the windowed layers take rotary positions; the full ones none.
 """
 
 from __future__ import annotations
@@ -63,20 +64,23 @@ def read(cfg: Config) -> Reading:
                         "pattern as 0 and cannot lay the layers out (give layer_types)")
     pattern = read_pattern(cfg)
     kinds = read_layers(cfg, sizes.layers, window, every_pth_full(pattern) if pattern else None)
-    return reading("exaone4", sizes, kinds)
+    return reading("exaone4", sizes, kinds, full_nope=window is not None)
 
 
 def build(r: Reading) -> Spec:
     """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from dataclasses import replace
+
     from ..components import Block
     from . import _gemma_layers as layers
     from .decoder import gated_mlp, rms_norm
 
-    sizes, kinds = sizes_of(r), layers_of(dict(r.shape)["layers"], dict(r.values))
+    shape = dict(r.shape)
+    sizes, kinds = sizes_of(r), layers_of(shape["layers"], dict(r.values))
     mlp = layers.mlp_with_activation(gated_mlp(sizes.activation), sizes.activation)
 
     def block(w: Expr | None) -> Block:
-        attn = layers.attention(w, qk_norm=True)
+        attn = replace(layers.attention(w, qk_norm=True), nope=w is None and shape["full_nope"])
         parts = (attn, rms_norm("post_attention_layernorm"), *mlp, rms_norm("post_feedforward_layernorm"))
         return Block("layer", parts, label=layers.window_label("post-norm decoder block", w))
 

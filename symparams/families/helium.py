@@ -18,6 +18,7 @@ from .decoder_sizes import LLAMA_GROUPS, reading, sizes_of
 from .registry import Family, Reading
 
 if TYPE_CHECKING:
+    from ..components import Norm
     from ..spec import Spec
 
 __all__ = ["FAMILY", "FIELDS", "from_config", "read", "build"]
@@ -55,10 +56,14 @@ def build(r: Reading) -> Spec:
     from ..spec import AtMost
     from ..symbols import D, H, d_h
     from . import _gemma_layers as layers
-    from .decoder import gated_mlp, rms_norm
+    from .decoder import gated_mlp
+    from .decoder import rms_norm as llama_norm
+
+    def rms_norm(name: str) -> Norm:  # the weight cast to fp32 multiplies the fp32 vector before the cast back
+        return replace(llama_norm(name), weight_fp32=True, weight_copied=True)
 
     shape, sizes = dict(r.shape), sizes_of(r)
-    attn = layers.attention(None, qkv_bias=shape["attention_bias"])
+    attn = replace(layers.attention(None, qkv_bias=shape["attention_bias"]), tables_per_layer=True)  # interleaved
     mlp = layers.mlp_with_activation(gated_mlp(sizes.activation, bias=shape["mlp_bias"]), sizes.activation)
     block = layers.pre_norm_block(attn, mlp, rms_norm)
     tree = layers.decoder_model("helium", "Helium decoder",

@@ -48,7 +48,7 @@ def build(r: Reading) -> Spec:
 
     sizes, bias = sizes_of(r), dict(r.shape)["attention_bias"]
     attn = NormedAttention("self_attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=bias, names=decoder.LLAMA_ATTENTION,
-                           q_norm=d_h, k_norm=d_h, norm_names=("query_layernorm", "key_layernorm"))
+                           q_norm=d_h, k_norm=d_h, norm_names=("query_layernorm", "key_layernorm"), per_head=True)
     tree = decoder.pre_norm_decoder("hunyuan_v1_dense", "Hunyuan dense decoder (q/k RMSNorm per head)",
                                     decoder.gated_mlp(sizes.activation), tied=sizes.tied, attn=attn)
     return decoder.decoder_spec("hunyuan_v1_dense", tree, sizes)

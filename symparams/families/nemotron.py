@@ -18,6 +18,7 @@ from ..config import DERIVED, MISSING, Config, Field, Fields
 from ._layered_config import check_padding, read_sizes
 from .decoder_sizes import LLAMA_GROUPS, reading, sizes_of
 from .registry import Family, Reading
+from .rope import is_number, partial_rotary_factor, plain_share, rotary_table_width
 
 if TYPE_CHECKING:
     from ..components import Norm
@@ -49,26 +50,31 @@ def layer_norm_1p(name: str) -> Norm:
     from ..components import Norm
     from ..symbols import D
 
-    return Norm(name, D, kind="layer", weight=True, bias=True)
+    return Norm(name, D, kind="layer", weight=True, bias=True, offset=True)
 
 
 def read(cfg: Config) -> Reading:
     """The config's sizes and switches, checked, with no tree built."""
     sizes = read_sizes(cfg)
     cfg.get("partial_rotary_factor")  # weightless, but its class refuses a null
+    share = partial_rotary_factor(cfg, 0.5, strict=False)
     check_padding(cfg, None, sizes.vocab)
-    return reading("nemotron", sizes, attention_bias=cfg.get("attention_bias"), mlp_bias=cfg.get("mlp_bias"))
+    return reading("nemotron", sizes, attention_bias=cfg.get("attention_bias"), mlp_bias=cfg.get("mlp_bias"),
+                   rotary_share=plain_share(share if is_number(share) else 1))
 
 
 def build(r: Reading) -> Spec:
     """The tree of a Reading: its shape alone chooses the tree, its values are the symbols'."""
+    from dataclasses import replace
+
     from ..components import MLP
     from ..symbols import D, F
     from . import _gemma_layers as layers
 
     shape, sizes = dict(r.shape), sizes_of(r)
     bias = shape["attention_bias"]
-    attn = layers.attention(None, qkv_bias=bias, out_bias=bias)
+    attn = replace(layers.attention(None, qkv_bias=bias, out_bias=bias), rotary_concat=True,
+                   rotary_dim=rotary_table_width(shape["rotary_share"]))
     mlp = layers.mlp_with_activation(
         MLP("mlp", D, F, gated=False, bias=shape["mlp_bias"], activation=sizes.activation,
             names=("up_proj", "down_proj")), sizes.activation)

@@ -104,6 +104,8 @@ def _regular(path: str, source: str) -> int:
         info = os.stat(path)
     except OSError as err:
         raise _fail(source, f"cannot read ({err.strerror or err})") from None
+    except (TypeError, ValueError) as err:
+        raise _fail(source, f"not a usable file name ({err})") from None
     if not stat.S_ISREG(info.st_mode):
         raise _fail(source, "is not a regular file")
     return info.st_size

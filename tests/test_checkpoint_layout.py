@@ -298,3 +298,15 @@ def test_the_hubs_logging_is_back_as_it_was_after_a_failed_fetch(monkeypatch, ca
         config_path("acme/unreachable")
     assert logging.root.manager.disable == before
     assert "Retrying" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["\0", "model\0.safetensors", "model\0.gguf", "model.safetensors.index\0.json"])
+def test_a_checkpoint_name_no_file_can_have_is_refused_in_one_line(name, capsys):
+    """A NUL in the name (which no file system takes) is a usable-name error, not an internal one."""
+    from symparams.cli import main
+
+    with pytest.raises(SymparamsError, match="not a usable file name"):
+        read_checkpoint(name)
+    assert main(["verify", "nanochat", "--checkpoint", name]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not a usable file name" in err and "internal error" not in err

@@ -36,7 +36,9 @@ activation width there) for the families whose code the node readings follow:
     MLP, StableLM's either; q/k LayerNorms over each head), exaone4 (no rotary positions on
     its full layers where a window is set), helium (each layer's own interleaved rotary
     tables; norms that multiply an fp32 copy of the weight), hunyuan_v1_dense (q/k norms over
-    each head), nemotron (LayerNorm1P's 1 + weight, partial rotary concatenated), granitemoe (top-k of fp32
+    each head), nemotron (LayerNorm1P's 1 + weight, partial rotary concatenated), nanochat
+    (transformers' NanoChat: a norm on the embedding, q/k norms without weights after the
+    rotary embedding, soft-capped logits), granitemoe (top-k of fp32
     logits, then a softmax over k), codegen (GPT-J's parallel block, so one normalised input for attention and MLP; a fused qkv
     regrouped into copies; eager scores over fp32 q and k; rotary tables per layer), dbrx
     (a clamped fused qkv; a router whose softmax, top-k values and p-norm are kept in the
@@ -87,8 +89,6 @@ stated (measured on small configs with transformers 5.24 and torch 2.13):
   parallel block feeds one normalised input to attention and MLP together (the tree
   counts it twice).
 * falcon: fused query-key-value with its own split, parallel attention, ALiBi or rotary.
-* nanochat (transformers' NanoChat): RMSNorm over q and k after the rotary embedding,
-  which the tree (parameter-free norms) does not show.
 * deepseek_v2 and deepseek_v3: multi-head latent attention is exact under eager attention
   (V2 in bf16, see its test), and under SDPA on CPU (tests/test_activations_moe.py); with
   flash kernels it refuses.
@@ -134,7 +134,7 @@ EXACT = ("llama", "mistral", "qwen2", "qwen3", "phi3", "starcoder2", "olmo", "ol
          "qwen3_moe", "gpt_bigcode", "mpt", "qwen2_moe", "olmoe", "ernie4_5", "ernie4_5_moe", "apertus", "gpt_oss", "glm4_moe",
          "granitemoe", "codegen", "dbrx", "gemma", "gemma2", "gemma3_text", "vaultgemma",
          "cohere", "cohere2", "glm", "glm4", "gpt_neox", "phi", "stablelm",
-         "exaone4", "helium", "hunyuan_v1_dense", "nemotron")
+         "exaone4", "helium", "hunyuan_v1_dense", "nemotron", "nanochat")
 # Families whose eager softmax runs in the activation dtype (GPT-2's code), not in fp32 (Llama's).
 SOFTMAX_IN_DTYPE = ("gpt2",)
 # GPT-2 under SDPA: the kernel keeps its key as a view of the fused c_attn output, so the whole

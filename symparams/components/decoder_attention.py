@@ -38,6 +38,8 @@ changes a shape or a reading in one place:
 * ``tables_per_layer``: the rotary code makes each layer its own cos and sin tables, of the
   rotary width in the activation dtype (GLM's ``repeat_interleave`` of their halves), which
   its products keep, and the shared tables are kept by none.
+* ``qk_norm_weight``: false where the q/k norms have no weight (nanochat's, after the rotary
+  embedding): no parameters, and each keeps its fp32 input and 1/rms per head and token.
 * ``nope``: the layer takes no rotary positions (Cohere 2's full-attention layers): no
   weight or FLOP changes, and it keeps no rotary tables.
 * ``chunked``: ``window`` is a chunk instead (Llama 4's ``attention_chunk_size``): a
@@ -107,6 +109,7 @@ class DecoderAttention(Attention):
     rotary_by_kind: bool = False
     nope: bool = False
     tables_per_layer: bool = False
+    qk_norm_weight: bool = True
 
     def children(self) -> tuple[Module, ...]:
         q, k, v, o = self.names
@@ -129,9 +132,10 @@ class DecoderAttention(Attention):
             )
         if self.qk_norm:
             qn, kn = self.norm_names
-            parts += (Norm(qn, self.head_dim, "rms", weight=True, group=g, offset=self.norm_offset),)
+            w = self.qk_norm_weight
+            parts += (Norm(qn, self.head_dim, "rms", weight=w, group=g, offset=self.norm_offset),)
             if not self.kv_shared:
-                parts += (Norm(kn, self.head_dim, "rms", weight=True, group=g, offset=self.norm_offset),)
+                parts += (Norm(kn, self.head_dim, "rms", weight=w, group=g, offset=self.norm_offset),)
         return parts
 
     def _attended(self, T: Expr, causal: bool) -> Expr:
@@ -164,7 +168,7 @@ class DecoderAttention(Attention):
         kept = super().activation_bytes(T, saving)
         if self.qk_norm:
             s = saving or DEFAULT
-            norm = Norm("qk_norm", self.head_dim, "rms", weight=True, offset=self.norm_offset)
+            norm = Norm("qk_norm", self.head_dim, "rms", weight=self.qk_norm_weight, offset=self.norm_offset)
             rows = norm.activation_bytes(T, replace(s, tp=1, sp=False)) - norm.offset_bytes()
             kept += s.split((self.heads + self.kv_heads) * rows) + 2 * norm.offset_bytes()
             if self.output_gate and s.width == FP32:

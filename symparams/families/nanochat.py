@@ -38,15 +38,20 @@ SEQUENCE_LEN = 2048
 
 
 def tree(bias: bool = False) -> Model:
-    """The module tree, in symbols. ``bias`` adds a bias to every linear layer in the blocks."""
-    from ..components import MLP, Attention, Block, Embedding, Linear, Model, Norm, Repeat
+    """The module tree, in symbols. ``bias`` adds a bias to every linear layer in the blocks.
+
+    Beside the weights, the parts that shape what training keeps: the embedding is normalised before the first
+    block, q and k are normalised (no weights) after the rotary embedding, and the logits are soft-capped at 15."""
+    from ..components import MLP, Block, Embedding, Linear, Model, Norm, Repeat
+    from ..components.decoder_attention import DecoderAttention
     from ..symbols import D, F, H, H_kv, L, V, d_h
 
     block = Block(
         "block",
         (
             Norm("norm_attn", D),
-            Attention("attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=bias),
+            DecoderAttention("attn", D, H, H_kv, d_h, qkv_bias=bias, out_bias=bias, qk_norm=True,
+                             qk_norm_weight=False),
             Norm("norm_mlp", D),
             MLP("mlp", D, F, gated=False, bias=bias, activation="relu2"),
         ),
@@ -55,10 +60,12 @@ def tree(bias: bool = False) -> Model:
         "nanochat",
         (
             Embedding("wte", V, D),
+            Norm("norm_embed", D),
             Repeat("blocks", L, block),
             Norm("norm_f", D),
             Linear("lm_head", D, V, group="head"),
         ),
+        logit_softcap=True,
     )
 
 

@@ -9,7 +9,7 @@ and hands down a :class:`Source` with the family's other sizes.
 >>> import symparams
 >>> from symparams.report import derive
 >>> text = derive(symparams.model("nanochat", depth=20), format="text")
->>> "N = N[wte] + N[blocks] + N[norm_f] + N[lm_head]" in text
+>>> "N = N[wte] + N[norm_embed] + N[blocks] + N[norm_f] + N[lm_head]" in text
 True
 >>> "560,988,160" in text
 True

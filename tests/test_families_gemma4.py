@@ -143,6 +143,17 @@ def test_what_is_not_modelled_or_not_built_is_refused_naming_the_field(change, f
     assert (built is None) == transformers_refuses
 
 
+@pytest.mark.parametrize("top_k", [None, "missing"])
+def test_experts_without_a_top_k_are_refused_as_a_router_that_cannot_pick_them(top_k):
+    """transformers builds the router of a null or missing top_k_experts, but it cannot route: k has no value."""
+    config = {**SMALL, "enable_moe_block": True, "num_experts": 4, "moe_intermediate_size": 3}
+    if top_k is None:
+        config["top_k_experts"] = None
+    said = "is null" if top_k is None else "is not given"
+    with pytest.raises(SymparamsError, match=f"'top_k_experts': {said}; .*cannot pick experts"):
+        from_dict(config)
+
+
 def test_training_activations_are_refused_and_the_weights_and_cache_are_read():
     kinds = ["sliding_attention", "full_attention", "sliding_attention", "sliding_attention", "full_attention",
              "full_attention"]
